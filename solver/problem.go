@@ -1,0 +1,159 @@
+package solver
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Method is how a shipment travels from its node to the customer.
+type Method uint8
+
+// The fulfilment methods. The numeric values are stable: they index cost
+// tables and are written to files.
+const (
+	MethodUnspecified Method = iota
+	// ShipFromStore picks in a store and hands the parcel to a carrier.
+	ShipFromStore
+	// Pickup lets the customer collect the order in a store (BOPIS).
+	Pickup
+	// WarehouseShip picks in a warehouse and hands the parcel to a carrier.
+	WarehouseShip
+	// Courier hands the order to an express courier partner (e.g. glovo).
+	Courier
+)
+
+var methodNames = [...]string{"METHOD_UNSPECIFIED", "SHIP_FROM_STORE", "PICKUP", "WAREHOUSE_SHIP", "COURIER"}
+
+// String returns the method's contract name, e.g. "SHIP_FROM_STORE".
+func (m Method) String() string {
+	if int(m) < len(methodNames) {
+		return methodNames[m]
+	}
+	return fmt.Sprintf("Method(%d)", m)
+}
+
+// ParseMethod reads a method name as String writes it; it also accepts the
+// lower-case snake form used in files ("ship_from_store").
+func ParseMethod(s string) (Method, error) {
+	for i, n := range methodNames {
+		if i == 0 {
+			continue
+		}
+		if s == n || s == lowerSnake(n) {
+			return Method(i), nil
+		}
+	}
+	return MethodUnspecified, fmt.Errorf("unknown method %q", s)
+}
+
+func lowerSnake(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// Reason says why a candidate option was excluded or a line left unfilled.
+type Reason uint8
+
+// Reason codes. ReasonNone means "not excluded". The numeric values are
+// stable.
+const (
+	ReasonNone Reason = iota
+	// ReasonNoStock: the node has no ATP for any line of the order (or, for a
+	// line, no eligible node has enough).
+	ReasonNoStock
+	// ReasonCapacity: the node's pick capacity for the day is used up.
+	ReasonCapacity
+	// ReasonOutsideZone: the customer is outside the courier's service areas.
+	ReasonOutsideZone
+	// ReasonOutsideRadius: the customer is beyond the method's radius.
+	ReasonOutsideRadius
+	// ReasonClosed: the node or partner is closed at the order's time.
+	ReasonClosed
+	// ReasonMissesPromise: the option's ETA is later than the promise.
+	ReasonMissesPromise
+	// ReasonMethodNotAllowed: the order did not ask for this method, or the
+	// node does not offer it.
+	ReasonMethodNotAllowed
+	// ReasonOverweight: the order is heavier than the method carries.
+	ReasonOverweight
+	// ReasonDisabled: the node is disabled.
+	ReasonDisabled
+)
+
+var reasonNames = [...]string{"NONE", "NO_STOCK", "CAPACITY", "OUTSIDE_ZONE", "OUTSIDE_RADIUS", "CLOSED", "MISSES_PROMISE", "METHOD_NOT_ALLOWED", "OVERWEIGHT", "DISABLED"}
+
+// String returns the reason's contract name, e.g. "NO_STOCK".
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return fmt.Sprintf("Reason(%d)", r)
+}
+
+// Line is one order line: a SKU and how many units of it.
+type Line struct {
+	SKU          string  `json:"sku"`
+	Quantity     int32   `json:"quantity"`
+	UnitWeightKg float64 `json:"unit_weight_kg"`
+}
+
+// Option is one candidate shipment: a node and a method (and, for couriers,
+// a partner). Its per-line figures live in Problem.Available and
+// Problem.UnitCost, option-major.
+type Option struct {
+	// Node is a dense index of the physical node. Options that share a Node
+	// share its stock: a plan uses at most one option per Node.
+	Node int32 `json:"node"`
+	// NodeID is the node's name, for people.
+	NodeID  string `json:"node_id"`
+	Method  Method `json:"method"`
+	Partner string `json:"partner,omitempty"`
+	// FixedCost is paid once if the option ships anything: pick cost per
+	// order plus transport per package.
+	FixedCost float64 `json:"fixed_cost"`
+	// CapacityUnits is the number of units this option may still pick for
+	// this order (the node's remaining daily capacity); negative = no limit.
+	CapacityUnits int32 `json:"capacity_units"`
+	// MaxWeightKg limits the shipment's weight; 0 means no limit.
+	MaxWeightKg float64 `json:"max_weight_kg,omitempty"`
+	// ETAMinutes is the time from order to delivery (or ready for pickup).
+	ETAMinutes int32 `json:"eta_minutes"`
+	// DistanceKm is the node-to-customer distance, for explanation only.
+	DistanceKm float64 `json:"distance_km"`
+	// Excluded is set by whoever built the problem when an eligibility check
+	// it owns failed (zone, radius, hours, method, disabled). The solver adds
+	// its own (no stock, capacity, promise, overweight).
+	Excluded Reason `json:"excluded,omitempty"`
+}
+
+// Problem is one order to source: its lines, the candidate options and the
+// rules a plan must keep.
+type Problem struct {
+	Lines   []Line   `json:"lines"`
+	Options []Option `json:"options"`
+	// Available[o*len(Lines)+l] is the ATP of line l at option o's node.
+	Available []int32 `json:"available"`
+	// UnitCost[o*len(Lines)+l] is the cost of one unit of line l shipped by
+	// option o (pick per unit, transport per item, opportunity cost).
+	UnitCost []float64 `json:"unit_cost"`
+	// MaxShipments bounds the number of shipments; 0 means no limit.
+	MaxShipments int `json:"max_shipments"`
+	// SplitLines lets one line's units come from several shipments.
+	SplitLines bool `json:"split_lines"`
+	// SplitPenalty is added for each shipment beyond the first.
+	SplitPenalty float64 `json:"split_penalty"`
+	// PromiseMinutes is the latest acceptable ETA; 0 means no promise.
+	PromiseMinutes int32 `json:"promise_minutes"`
+}
+
+// At returns the index of (option o, line l) in Available and UnitCost.
+func (p *Problem) At(o, l int) int { return o*len(p.Lines) + l }
+
+// ErrInvalidProblem is wrapped by every validation error; the message names
+// the offending field, e.g. "lines[2].quantity: must be positive".
+var ErrInvalidProblem = errors.New("invalid problem")
