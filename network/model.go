@@ -1,0 +1,151 @@
+package network
+
+import (
+	"time"
+
+	"github.com/omniroute/omniroute/solver"
+)
+
+// Kind is what sort of fulfilment location a node is.
+type Kind string
+
+// The node kinds.
+const (
+	Store     Kind = "store"
+	DarkStore Kind = "dark_store"
+	Warehouse Kind = "warehouse"
+)
+
+// Network is the fulfilment network: nodes, parcel carriers and courier
+// partners. Nodes are addressed by a dense index (their position in Nodes),
+// which is also solver.Option.Node. A Network is read-only once built; to
+// change it, copy it (Clone) and call Init again.
+type Network struct {
+	Name     string           `yaml:"name"`
+	Currency string           `yaml:"currency"`
+	Nodes    []Node           `yaml:"nodes"`
+	Carriers []Carrier        `yaml:"carriers"`
+	Couriers []CourierPartner `yaml:"couriers"`
+	// Policy holds order-level defaults (split penalty, pickup radius...).
+	Policy Policy `yaml:"policy"`
+}
+
+// Node is a store, dark store or warehouse.
+type Node struct {
+	ID   string  `yaml:"id"`
+	Name string  `yaml:"name,omitempty"`
+	City string  `yaml:"city,omitempty"`
+	Kind Kind    `yaml:"kind"`
+	Lat  float64 `yaml:"lat"`
+	Lon  float64 `yaml:"lon"`
+	// Methods the node offers, in file form: ship_from_store, pickup,
+	// warehouse_ship, courier.
+	Methods []solver.Method `yaml:"-"`
+	// CapacityPerDay is how many units the node can pick per day; 0 means
+	// no limit.
+	CapacityPerDay   int      `yaml:"capacity_per_day"`
+	PickCostPerOrder float64  `yaml:"pick_cost_per_order"`
+	PickCostPerUnit  float64  `yaml:"pick_cost_per_unit"`
+	Hours            Hours    `yaml:"hours"`
+	Tags             []string `yaml:"tags,omitempty"`
+	Enabled          bool     `yaml:"enabled"`
+}
+
+// Hours is a daily opening window in the network's local time, "HH:MM".
+// An empty window means always open.
+type Hours struct {
+	Open  string `yaml:"open,omitempty"`
+	Close string `yaml:"close,omitempty"`
+}
+
+// Carrier is a parcel carrier used by SHIP_FROM_STORE and WAREHOUSE_SHIP.
+type Carrier struct {
+	Name string `yaml:"name"`
+	// Cost = PerPackage + items x (PerItem + PerItemPerMile x miles) + kg x PerKg.
+	PerPackage     float64 `yaml:"per_package"`
+	PerItem        float64 `yaml:"per_item"`
+	PerItemPerMile float64 `yaml:"per_item_per_mile"`
+	PerKg          float64 `yaml:"per_kg"`
+	// TransitDays by distance band: the first band whose MaxKm >= distance.
+	Transit []TransitBand `yaml:"transit"`
+}
+
+// TransitBand is a distance band and its transit time.
+type TransitBand struct {
+	MaxKm float64 `yaml:"max_km"`
+	Days  int     `yaml:"days"`
+}
+
+// CourierPartner is an express courier (e.g. glovo) serving areas around
+// nodes of given kinds.
+type CourierPartner struct {
+	Name        string  `yaml:"name"`
+	Base        float64 `yaml:"base"`
+	PerKm       float64 `yaml:"per_km"`
+	MaxRadiusKm float64 `yaml:"max_radius_km"`
+	MaxWeightKg float64 `yaml:"max_weight_kg"`
+	SpeedKmh    float64 `yaml:"speed_kmh"`
+	PrepMinutes int     `yaml:"prep_minutes"`
+	Hours       Hours   `yaml:"hours"`
+	// Areas are service-area polygons as a GeoJSON Polygon or MultiPolygon
+	// (lon, lat order); the customer must be inside one.
+	Areas string `yaml:"areas,omitempty"`
+}
+
+// Policy holds the network's order-level defaults.
+type Policy struct {
+	SplitPenalty       float64 `yaml:"split_penalty"`
+	DefaultMaxShipment int     `yaml:"default_max_shipments"`
+	PickupRadiusKm     float64 `yaml:"pickup_radius_km"`
+	PickupReadyMinutes int     `yaml:"pickup_ready_minutes"`
+	// CandidateRadiusKm bounds the nodes considered for delivery methods
+	// other than warehouse shipping; 0 means no bound.
+	CandidateRadiusKm float64 `yaml:"candidate_radius_km"`
+	// TZOffsetMinutes is the local time zone of opening hours (UTC+5 = 300).
+	TZOffsetMinutes int `yaml:"tz_offset_minutes"`
+}
+
+// Want is what the customer asked for.
+type Want uint8
+
+// What a customer may ask for.
+const (
+	WantAny Want = iota
+	WantDelivery
+	WantPickup
+)
+
+// Order is one customer order as the network sees it.
+type Order struct {
+	ID        string
+	CreatedAt time.Time
+	Lat, Lon  float64
+	Lines     []solver.Line
+	Want      Want
+	// PickupNodeID, when set with WantPickup, names the store to collect at;
+	// empty means any store within PickupRadiusKm (or the policy's radius).
+	PickupNodeID   string
+	PickupRadiusKm float64
+	// PromiseBy is the latest acceptable delivery time; zero means none.
+	PromiseBy time.Time
+	// AllowSplit lets the order arrive in several shipments and a line be
+	// split across them; MaxShipments bounds them (0 = policy default).
+	AllowSplit   bool
+	MaxShipments int
+}
+
+// StockView is the live stock a problem is built from.
+type StockView interface {
+	// ATP returns the available-to-promise units of sku at node.
+	ATP(node int, sku string) int32
+	// EachATP calls fn for every node with positive ATP of sku, in
+	// ascending node order.
+	EachATP(sku string, fn func(node int, atp int32))
+}
+
+// CapacityView is the remaining daily pick capacity per node.
+type CapacityView interface {
+	// Remaining returns the units node can still pick today; negative
+	// means no limit.
+	Remaining(node int) int32
+}
