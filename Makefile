@@ -1,7 +1,52 @@
-export PATH := $(PATH):$(shell go env GOPATH)/bin
+# omniroute — make run | make test | make bench | make proto | make lint
+GO        ?= go
+GOBIN     := $(shell $(GO) env GOPATH)/bin
+export PATH := $(PATH):$(GOBIN)
+BIN       := bin/omniroute
+LOADTEST_DURATION ?= 10s
+BENCHTIME ?= 1s
 
-.PHONY: proto
-proto:
+.PHONY: all build run test bench bench-go loadtest proto proto-tools lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/omniroute
+
+## run: serve the embedded demo network on :50051 (metrics on :9090)
+run: build
+	./$(BIN) serve
+
+## test: every test, with the race detector
+test:
+	$(GO) test -race -count=1 ./...
+
+## bench: Go benchmarks, then a short load test against a real server
+bench: bench-go loadtest
+
+bench-go:
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+
+loadtest: build
+	./scripts/loadtest.sh ./$(BIN) $(LOADTEST_DURATION)
+
+## proto: regenerate api/ from the .proto (protoc from Debian's protobuf-compiler)
+proto-tools:
+	@command -v protoc >/dev/null || { echo "protoc missing: apt-get install protobuf-compiler"; exit 1; }
+	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+	$(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+
+proto: proto-tools
 	protoc -I api --go_out=api --go_opt=paths=source_relative \
 		--go-grpc_out=api --go-grpc_opt=paths=source_relative \
 		api/omniroute/v1/omniroute.proto
+
+## lint: gofmt, go vet, staticcheck
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	staticcheck ./...
+
+clean:
+	rm -rf bin
