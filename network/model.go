@@ -28,6 +28,9 @@ type Network struct {
 	Couriers []CourierPartner `yaml:"couriers"`
 	// Policy holds order-level defaults (split penalty, pickup radius...).
 	Policy Policy `yaml:"policy"`
+
+	// prep is what Init derives; nil until Init succeeds.
+	prep *prepared
 }
 
 // Node is a store, dark store or warehouse.
@@ -88,8 +91,11 @@ type CourierPartner struct {
 	PrepMinutes int     `yaml:"prep_minutes"`
 	Hours       Hours   `yaml:"hours"`
 	// Areas are service-area polygons as a GeoJSON Polygon or MultiPolygon
-	// (lon, lat order); the customer must be inside one.
+	// (lon, lat order); the customer must be inside one. Empty means no
+	// area limit (the radius still applies).
 	Areas string `yaml:"areas,omitempty"`
+	// Kinds are the node kinds the partner collects from; empty means all.
+	Kinds []Kind `yaml:"kinds,omitempty"`
 }
 
 // Policy holds the network's order-level defaults.

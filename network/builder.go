@@ -1,0 +1,274 @@
+package network
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/solver"
+)
+
+const pickupMethod = solver.Pickup
+
+// Builder turns one order over live stock into a solver.Problem: it finds
+// the candidate nodes (those holding a line's SKU, and the requested pickup
+// node), makes one option per method a node offers and the order allows,
+// decides the eligibility checks it owns (disabled, method not allowed,
+// radius, courier zone, hours, weight) and prices every option.
+//
+// Checks and prices stay apart: eligibility only sets Option.Excluded, the
+// CostModel only prices. A Builder reuses its scratch memory and the
+// problem's slices, so a steady stream of orders builds without
+// allocating. A Builder is not safe for concurrent use; use one per
+// goroutine (they may share the Network).
+type Builder struct {
+	net     *Network
+	cost    CostModel
+	carrier int // index into net.Carriers, -1 when there is none
+
+	// Per-node scratch, valid where stamp[node] == gen.
+	stamp []uint32
+	row   []int32 // candidate row of the node in atp
+	gen   uint32
+
+	cands []int32 // candidate nodes of this order
+	atp   []int32 // candidate rows x lines
+	lines int
+	line  int
+	visit func(node int, atp int32)
+}
+
+// NewBuilder returns a Builder over an initialised network. cost may be
+// nil for the default CostModel. It panics if the network is not
+// initialised or cost names an unknown carrier: both are programming
+// errors caught at start-up.
+func NewBuilder(net *Network, cost *CostModel) *Builder {
+	if net == nil || net.prep == nil {
+		panic("network.NewBuilder: " + ErrNotInitialized.Error())
+	}
+	b := &Builder{net: net, carrier: -1}
+	if cost != nil {
+		b.cost = *cost
+	}
+	if len(net.Carriers) > 0 {
+		b.carrier = 0
+	}
+	if b.cost.Carrier != "" {
+		i, ok := net.prep.carriers[b.cost.Carrier]
+		if !ok {
+			panic(fmt.Sprintf("network.NewBuilder: unknown carrier %q", b.cost.Carrier))
+		}
+		b.carrier = i
+	}
+	b.stamp = make([]uint32, len(net.Nodes))
+	b.row = make([]int32, len(net.Nodes))
+	b.visit = b.addStock
+	return b
+}
+
+// Network returns the network the Builder builds over.
+func (b *Builder) Network() *Network { return b.net }
+
+// addStock records that node holds atp units of the current line.
+func (b *Builder) addStock(node int, atp int32) {
+	if node < 0 || node >= len(b.stamp) {
+		return
+	}
+	r := b.candidate(node)
+	b.atp[int(r)*b.lines+b.line] = atp
+}
+
+// candidate returns the node's row, adding it as a candidate if new.
+func (b *Builder) candidate(node int) int32 {
+	if b.stamp[node] == b.gen {
+		return b.row[node]
+	}
+	b.stamp[node] = b.gen
+	r := int32(len(b.cands))
+	b.row[node] = r
+	b.cands = append(b.cands, int32(node))
+	for range b.lines {
+		b.atp = append(b.atp, 0)
+	}
+	return r
+}
+
+// Build fills p with the problem of sourcing o from st under the daily
+// capacities capa (nil means no limits). It reuses p's slices. Options come
+// in ascending node order, then method order (SHIP_FROM_STORE, PICKUP,
+// WAREHOUSE_SHIP, COURIER), then courier partner order, so the same input
+// always gives the same problem.
+//
+// An invalid order gives an error wrapping ErrInvalidOrder that names the
+// field; p is then left empty.
+func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Problem) error {
+	p.Lines = p.Lines[:0]
+	p.Options = p.Options[:0]
+	p.Available = p.Available[:0]
+	p.UnitCost = p.UnitCost[:0]
+	p.MaxShipments, p.SplitLines, p.SplitPenalty, p.PromiseMinutes = 0, false, 0, 0
+	pickupNode, err := b.net.ValidateOrder(o)
+	if err != nil {
+		return err
+	}
+	net := b.net
+	pol := &net.Policy
+	nl := len(o.Lines)
+	p.Lines = append(p.Lines, o.Lines...)
+	p.SplitLines = o.AllowSplit
+	p.SplitPenalty = pol.SplitPenalty
+	p.PromiseMinutes = promiseMinutes(o)
+	switch {
+	case !o.AllowSplit:
+		p.MaxShipments = 1
+	case o.MaxShipments > 0:
+		p.MaxShipments = o.MaxShipments
+	default:
+		p.MaxShipments = pol.DefaultMaxShipment
+	}
+
+	// Candidates: every node with stock of a line, and the pickup node.
+	b.gen++
+	if b.gen == 0 {
+		clear(b.stamp)
+		b.gen = 1
+	}
+	b.cands = b.cands[:0]
+	b.atp = b.atp[:0]
+	b.lines = nl
+	if st != nil {
+		for l := range o.Lines {
+			b.line = l
+			st.EachATP(o.Lines[l].SKU, b.visit)
+		}
+	}
+	if pickupNode >= 0 {
+		b.candidate(pickupNode)
+	}
+	slices.Sort(b.cands)
+
+	var orderKg float64
+	for l := range o.Lines {
+		orderKg += float64(o.Lines[l].Quantity) * o.Lines[l].UnitWeightKg
+	}
+	minute := localMinute(o.CreatedAt, pol.TZOffsetMinutes)
+	pickupRadius := o.PickupRadiusKm
+	if pickupRadius == 0 {
+		pickupRadius = pol.PickupRadiusKm
+	}
+	wantDelivery := o.Want != WantPickup
+	wantPickup := o.Want != WantDelivery
+
+	for _, c := range b.cands {
+		node := int(c)
+		nd := &net.Nodes[node]
+		np := &net.prep.nodes[node]
+		row := b.atp[int(b.row[node])*nl : int(b.row[node]+1)*nl]
+		km := geo.DistanceKm(nd.Lat, nd.Lon, o.Lat, o.Lon)
+		capUnits := int32(-1)
+		if capa != nil {
+			capUnits = capa.Remaining(node)
+		}
+		base := solver.Option{
+			Node:          c,
+			NodeID:        nd.ID,
+			CapacityUnits: capUnits,
+			DistanceKm:    km,
+		}
+		nodeOpen := np.open.isOpen(minute)
+		outsideCandidateRadius := pol.CandidateRadiusKm > 0 && km > pol.CandidateRadiusKm
+
+		if wantDelivery && np.methods.has(solver.ShipFromStore) {
+			b.addParcel(p, o, base, nd, np, solver.ShipFromStore, km, minute, row, outsideCandidateRadius)
+		}
+		if wantPickup && np.methods.has(solver.Pickup) {
+			opt := base
+			opt.Method = solver.Pickup
+			opt.FixedCost = nd.PickCostPerOrder
+			opt.ETAMinutes = int32(pol.PickupReadyMinutes)
+			switch {
+			case !nd.Enabled:
+				opt.Excluded = solver.ReasonDisabled
+			case pickupNode >= 0 && pickupNode != node:
+				opt.Excluded = solver.ReasonMethodNotAllowed
+			case pickupNode < 0 && pickupRadius > 0 && km > pickupRadius:
+				opt.Excluded = solver.ReasonOutsideRadius
+			case !nodeOpen:
+				opt.Excluded = solver.ReasonClosed
+			}
+			b.appendOption(p, o, &opt, row, nd.PickCostPerUnit)
+		}
+		if wantDelivery && np.methods.has(solver.WarehouseShip) {
+			b.addParcel(p, o, base, nd, np, solver.WarehouseShip, km, minute, row, false)
+		}
+		if wantDelivery && np.methods.has(solver.Courier) {
+			for _, ci := range np.couriers {
+				cp := &net.Couriers[ci]
+				opt := base
+				opt.Method = solver.Courier
+				opt.Partner = cp.Name
+				opt.FixedCost = CourierFixed(nd, cp, km)
+				opt.ETAMinutes = CourierMinutes(cp, km)
+				opt.MaxWeightKg = cp.MaxWeightKg
+				switch {
+				case !nd.Enabled:
+					opt.Excluded = solver.ReasonDisabled
+				case cp.MaxRadiusKm > 0 && km > cp.MaxRadiusKm, outsideCandidateRadius:
+					opt.Excluded = solver.ReasonOutsideRadius
+				case !net.InCourierArea(ci, o.Lat, o.Lon):
+					opt.Excluded = solver.ReasonOutsideZone
+				case cp.MaxWeightKg > 0 && orderKg > cp.MaxWeightKg && p.MaxShipments == 1:
+					opt.Excluded = solver.ReasonOverweight
+				case !nodeOpen || !net.prep.courierOpen[ci].isOpen(minute):
+					opt.Excluded = solver.ReasonClosed
+				}
+				b.appendOption(p, o, &opt, row, nd.PickCostPerUnit)
+			}
+		}
+	}
+	return nil
+}
+
+// addParcel appends a SHIP_FROM_STORE or WAREHOUSE_SHIP option.
+func (b *Builder) addParcel(p *solver.Problem, o *Order, base solver.Option, nd *Node, np *nodePrep, m solver.Method, km float64, minute int, row []int32, outsideRadius bool) {
+	opt := base
+	opt.Method = m
+	if b.carrier < 0 {
+		opt.Excluded = solver.ReasonMethodNotAllowed
+		b.appendOption(p, o, &opt, row, nd.PickCostPerUnit)
+		return
+	}
+	c := &b.net.Carriers[b.carrier]
+	opt.FixedCost = ParcelFixed(nd, c)
+	opt.ETAMinutes = int32(TransitDays(c, km)*24*60 + np.open.untilOpen(minute))
+	switch {
+	case !nd.Enabled:
+		opt.Excluded = solver.ReasonDisabled
+	case outsideRadius:
+		opt.Excluded = solver.ReasonOutsideRadius
+	}
+	nl := len(o.Lines)
+	p.Options = append(p.Options, opt)
+	p.Available = append(p.Available, row...)
+	for l := 0; l < nl; l++ {
+		u := ParcelUnit(nd, c, km, o.Lines[l].UnitWeightKg)
+		if b.cost.Opportunity != nil {
+			u += b.cost.Opportunity(int(opt.Node), o.Lines[l].SKU)
+		}
+		p.UnitCost = append(p.UnitCost, u)
+	}
+}
+
+// appendOption appends opt with the node's stock row and a unit cost of
+// perUnit (plus opportunity cost) for every line.
+func (b *Builder) appendOption(p *solver.Problem, o *Order, opt *solver.Option, row []int32, perUnit float64) {
+	p.Options = append(p.Options, *opt)
+	p.Available = append(p.Available, row...)
+	for l := range o.Lines {
+		u := perUnit
+		if b.cost.Opportunity != nil {
+			u += b.cost.Opportunity(int(opt.Node), o.Lines[l].SKU)
+		}
+		p.UnitCost = append(p.UnitCost, u)
+	}
+}

@@ -1,0 +1,179 @@
+package network
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/omniroute/omniroute/solver"
+	"gopkg.in/yaml.v3"
+)
+
+// networkFile is the YAML form of a Network. It differs from Network only
+// in how node methods are spelled (lower-case names) and in treating a
+// missing "enabled" as true.
+type networkFile struct {
+	Name     string           `yaml:"name"`
+	Currency string           `yaml:"currency,omitempty"`
+	Policy   Policy           `yaml:"policy"`
+	Carriers []Carrier        `yaml:"carriers"`
+	Couriers []CourierPartner `yaml:"couriers"`
+	Nodes    []nodeFile       `yaml:"nodes"`
+}
+
+type nodeFile struct {
+	ID               string   `yaml:"id"`
+	Name             string   `yaml:"name,omitempty"`
+	City             string   `yaml:"city,omitempty"`
+	Kind             Kind     `yaml:"kind"`
+	Lat              float64  `yaml:"lat"`
+	Lon              float64  `yaml:"lon"`
+	Methods          []string `yaml:"methods,flow"`
+	CapacityPerDay   int      `yaml:"capacity_per_day"`
+	PickCostPerOrder float64  `yaml:"pick_cost_per_order"`
+	PickCostPerUnit  float64  `yaml:"pick_cost_per_unit"`
+	Hours            Hours    `yaml:"hours,omitempty,flow"`
+	Tags             []string `yaml:"tags,omitempty,flow"`
+	Enabled          *bool    `yaml:"enabled,omitempty"`
+}
+
+// fileMethod is the file spelling of a method: "ship_from_store".
+func fileMethod(m solver.Method) string { return lower(m.String()) }
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// Load reads and initialises a network from a YAML file.
+func Load(path string) (*Network, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+	defer f.Close()
+	return Parse(f, filepath.Base(path))
+}
+
+// Parse reads and initialises a network from YAML; name (usually the file
+// name) prefixes every error. Unknown keys are errors.
+func Parse(r io.Reader, name string) (*Network, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f networkFile
+	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: %w: empty file", name, ErrInvalidNetwork)
+		}
+		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalidNetwork, err)
+	}
+	n, err := f.network()
+	if err == nil {
+		err = n.Init()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return n, nil
+}
+
+func (f *networkFile) network() (*Network, error) {
+	n := &Network{
+		Name:     f.Name,
+		Currency: f.Currency,
+		Policy:   f.Policy,
+		Carriers: f.Carriers,
+		Couriers: f.Couriers,
+		Nodes:    make([]Node, len(f.Nodes)),
+	}
+	v := validator{}
+	for i, nf := range f.Nodes {
+		nd := Node{
+			ID: nf.ID, Name: nf.Name, City: nf.City, Kind: nf.Kind, Lat: nf.Lat, Lon: nf.Lon,
+			CapacityPerDay: nf.CapacityPerDay, PickCostPerOrder: nf.PickCostPerOrder,
+			PickCostPerUnit: nf.PickCostPerUnit, Hours: nf.Hours, Tags: nf.Tags,
+			Enabled: nf.Enabled == nil || *nf.Enabled,
+		}
+		for j, s := range nf.Methods {
+			m, err := solver.ParseMethod(s)
+			if err != nil {
+				v.add(fmt.Sprintf("nodes[%d] (%s).methods[%d]", i, nf.ID, j), "%v (want ship_from_store, pickup, warehouse_ship or courier)", err)
+				continue
+			}
+			nd.Methods = append(nd.Methods, m)
+		}
+		n.Nodes[i] = nd
+	}
+	return n, v.err()
+}
+
+func (n *Network) file() *networkFile {
+	f := &networkFile{
+		Name:     n.Name,
+		Currency: n.Currency,
+		Policy:   n.Policy,
+		Carriers: n.Carriers,
+		Couriers: n.Couriers,
+		Nodes:    make([]nodeFile, len(n.Nodes)),
+	}
+	for i := range n.Nodes {
+		nd := &n.Nodes[i]
+		enabled := nd.Enabled
+		nf := nodeFile{
+			ID: nd.ID, Name: nd.Name, City: nd.City, Kind: nd.Kind, Lat: nd.Lat, Lon: nd.Lon,
+			CapacityPerDay: nd.CapacityPerDay, PickCostPerOrder: nd.PickCostPerOrder,
+			PickCostPerUnit: nd.PickCostPerUnit, Hours: nd.Hours, Tags: nd.Tags,
+			Enabled: &enabled,
+		}
+		for _, m := range nd.Methods {
+			nf.Methods = append(nf.Methods, fileMethod(m))
+		}
+		f.Nodes[i] = nf
+	}
+	return f
+}
+
+// WriteYAML writes the network in the file format Parse reads; Parse of
+// the output gives back an equal network.
+func (n *Network) WriteYAML(w io.Writer) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(n.file()); err != nil {
+		return fmt.Errorf("network %s: write yaml: %w", n.Name, err)
+	}
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("network %s: write yaml: %w", n.Name, err)
+	}
+	return nil
+}
+
+// MarshalYAML writes the network in its file form, so that yaml.Marshal of
+// a Network gives what WriteYAML writes.
+func (n *Network) MarshalYAML() (any, error) { return n.file(), nil }
+
+// UnmarshalYAML reads the file form. It does not call Init, and (unlike
+// Parse) it does not reject unknown keys.
+func (n *Network) UnmarshalYAML(v *yaml.Node) error {
+	var f networkFile
+	if err := v.Decode(&f); err != nil {
+		return err
+	}
+	m, err := f.network()
+	if err != nil {
+		return err
+	}
+	*n = *m
+	return nil
+}

@@ -1,0 +1,387 @@
+package network
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// ErrInvalidNetwork is wrapped by every error Init (and so Load and Parse)
+// returns for a network that breaks a rule; the message names the field,
+// e.g. "nodes[3] (alm-s07).lat: 95 is out of range".
+var ErrInvalidNetwork = errors.New("invalid network")
+
+// ErrNotInitialized is returned (wrapped) by functions that need Init to
+// have succeeded first.
+var ErrNotInitialized = errors.New("network not initialized (call Init)")
+
+// AreaCacheSize bounds each courier partner's cache of zone look-ups.
+const AreaCacheSize = 1 << 14
+
+// maxErrors bounds how many problems one Init reports.
+const maxErrors = 20
+
+// prepared is what Init derives from the exported fields: look-up maps,
+// the spatial index, parsed hours and service areas.
+type prepared struct {
+	ids   map[string]int
+	index *geo.Index
+	nodes []nodePrep
+	// courierOpen and areas are per courier partner; areas[i] is nil when
+	// the partner has no area limit.
+	courierOpen []window
+	areas       []*geo.CachedArea
+	couriers    map[string]int
+	carriers    map[string]int
+}
+
+type nodePrep struct {
+	open    window
+	methods methodSet
+	// couriers are the partners (indices into Couriers) that collect from
+	// this node, ascending; empty unless the node offers COURIER.
+	couriers []int
+}
+
+// methodSet is a bit set of solver.Method values.
+type methodSet uint8
+
+func (s methodSet) has(m solver.Method) bool { return s&(1<<m) != 0 }
+
+// Init checks the network and derives its indices: the node id map, the
+// spatial index of node positions, opening hours and prepared service-area
+// polygons. It must be called (Load and Parse do) before the network is
+// used, and again after any change. Every problem found is reported, each
+// naming its field, in one error wrapping ErrInvalidNetwork.
+func (n *Network) Init() error {
+	n.prep = nil
+	v := validator{}
+	p := &prepared{
+		ids:      make(map[string]int, len(n.Nodes)),
+		couriers: make(map[string]int, len(n.Couriers)),
+		carriers: make(map[string]int, len(n.Carriers)),
+		nodes:    make([]nodePrep, len(n.Nodes)),
+	}
+	n.checkPolicy(&v)
+	for i := range n.Carriers {
+		n.checkCarrier(&v, p, i)
+	}
+	p.courierOpen = make([]window, len(n.Couriers))
+	p.areas = make([]*geo.CachedArea, len(n.Couriers))
+	for i := range n.Couriers {
+		n.checkCourier(&v, p, i)
+	}
+	if len(n.Nodes) == 0 {
+		v.add("nodes", "no nodes")
+	}
+	pts := make([]geo.Point, len(n.Nodes))
+	for i := range n.Nodes {
+		n.checkNode(&v, p, i)
+		pts[i] = geo.Point{Lat: n.Nodes[i].Lat, Lon: n.Nodes[i].Lon}
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	p.index = geo.NewIndex(pts)
+	n.prep = p
+	return nil
+}
+
+type validator struct {
+	errs []error
+	more int
+}
+
+func (v *validator) add(field, format string, args ...any) {
+	if len(v.errs) >= maxErrors {
+		v.more++
+		return
+	}
+	v.errs = append(v.errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+}
+
+func (v *validator) err() error {
+	if len(v.errs) == 0 {
+		return nil
+	}
+	errs := v.errs
+	if v.more > 0 {
+		errs = append(errs, fmt.Errorf("... and %d more", v.more))
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidNetwork, errors.Join(errs...))
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func (v *validator) nonNegative(field string, x float64) {
+	if !finite(x) || x < 0 {
+		v.add(field, "%v must be a finite number >= 0", x)
+	}
+}
+
+func (n *Network) checkPolicy(v *validator) {
+	p := &n.Policy
+	v.nonNegative("policy.split_penalty", p.SplitPenalty)
+	if p.DefaultMaxShipment < 0 {
+		v.add("policy.default_max_shipments", "%d must be >= 0", p.DefaultMaxShipment)
+	}
+	v.nonNegative("policy.pickup_radius_km", p.PickupRadiusKm)
+	if p.PickupReadyMinutes < 0 {
+		v.add("policy.pickup_ready_minutes", "%d must be >= 0", p.PickupReadyMinutes)
+	}
+	v.nonNegative("policy.candidate_radius_km", p.CandidateRadiusKm)
+	if p.TZOffsetMinutes < -14*60 || p.TZOffsetMinutes > 14*60 {
+		v.add("policy.tz_offset_minutes", "%d is outside -840..840", p.TZOffsetMinutes)
+	}
+}
+
+func (n *Network) checkCarrier(v *validator, p *prepared, i int) {
+	c := &n.Carriers[i]
+	f := fmt.Sprintf("carriers[%d]", i)
+	if c.Name != "" {
+		f = fmt.Sprintf("carriers[%d] (%s)", i, c.Name)
+	}
+	if c.Name == "" {
+		v.add(f+".name", "empty")
+	} else if _, dup := p.carriers[c.Name]; dup {
+		v.add(f+".name", "duplicate carrier %q", c.Name)
+	} else {
+		p.carriers[c.Name] = i
+	}
+	v.nonNegative(f+".per_package", c.PerPackage)
+	v.nonNegative(f+".per_item", c.PerItem)
+	v.nonNegative(f+".per_item_per_mile", c.PerItemPerMile)
+	v.nonNegative(f+".per_kg", c.PerKg)
+	if len(c.Transit) == 0 {
+		v.add(f+".transit", "no distance bands")
+	}
+	for j, b := range c.Transit {
+		bf := fmt.Sprintf("%s.transit[%d]", f, j)
+		if !finite(b.MaxKm) || b.MaxKm <= 0 {
+			v.add(bf+".max_km", "%v must be a finite number > 0", b.MaxKm)
+		} else if j > 0 && b.MaxKm <= c.Transit[j-1].MaxKm {
+			v.add(bf+".max_km", "%v is not above the previous band's %v", b.MaxKm, c.Transit[j-1].MaxKm)
+		}
+		if b.Days < 0 || b.Days > 365 {
+			v.add(bf+".days", "%d is outside 0..365", b.Days)
+		}
+	}
+}
+
+func (n *Network) checkCourier(v *validator, p *prepared, i int) {
+	c := &n.Couriers[i]
+	f := fmt.Sprintf("couriers[%d]", i)
+	if c.Name != "" {
+		f = fmt.Sprintf("couriers[%d] (%s)", i, c.Name)
+	}
+	if c.Name == "" {
+		v.add(f+".name", "empty")
+	} else if _, dup := p.couriers[c.Name]; dup {
+		v.add(f+".name", "duplicate courier %q", c.Name)
+	} else {
+		p.couriers[c.Name] = i
+	}
+	v.nonNegative(f+".base", c.Base)
+	v.nonNegative(f+".per_km", c.PerKm)
+	v.nonNegative(f+".max_radius_km", c.MaxRadiusKm)
+	v.nonNegative(f+".max_weight_kg", c.MaxWeightKg)
+	if !finite(c.SpeedKmh) || c.SpeedKmh <= 0 {
+		v.add(f+".speed_kmh", "%v must be a finite number > 0", c.SpeedKmh)
+	}
+	if c.PrepMinutes < 0 {
+		v.add(f+".prep_minutes", "%d must be >= 0", c.PrepMinutes)
+	}
+	w, err := parseHours(c.Hours)
+	if err != nil {
+		v.add(f+".hours", "%v", err)
+	}
+	p.courierOpen[i] = w
+	for j, k := range c.Kinds {
+		if !k.valid() {
+			v.add(fmt.Sprintf("%s.kinds[%d]", f, j), "unknown kind %q (want store, dark_store or warehouse)", k)
+		}
+	}
+	if strings.TrimSpace(c.Areas) != "" {
+		a, err := geo.ParseArea([]byte(c.Areas))
+		if err != nil {
+			v.add(f+".areas", "%v", err)
+			return
+		}
+		ca, err := geo.NewCachedArea(a, AreaCacheSize, 0)
+		if err != nil {
+			v.add(f+".areas", "%v", err)
+			return
+		}
+		p.areas[i] = ca
+	}
+}
+
+func (k Kind) valid() bool { return k == Store || k == DarkStore || k == Warehouse }
+
+func (n *Network) checkNode(v *validator, p *prepared, i int) {
+	nd := &n.Nodes[i]
+	f := fmt.Sprintf("nodes[%d]", i)
+	if nd.ID != "" {
+		f = fmt.Sprintf("nodes[%d] (%s)", i, nd.ID)
+	}
+	switch {
+	case nd.ID == "":
+		v.add(f+".id", "empty")
+	case strings.TrimSpace(nd.ID) != nd.ID || strings.ContainsAny(nd.ID, ",\"\n\r"):
+		v.add(f+".id", "%q has surrounding spaces, a comma, a quote or a line break", nd.ID)
+	default:
+		if j, dup := p.ids[nd.ID]; dup {
+			v.add(f+".id", "duplicate of nodes[%d]", j)
+		} else {
+			p.ids[nd.ID] = i
+		}
+	}
+	if !nd.Kind.valid() {
+		v.add(f+".kind", "unknown kind %q (want store, dark_store or warehouse)", nd.Kind)
+	}
+	if !finite(nd.Lat) || nd.Lat < -90 || nd.Lat > 90 {
+		v.add(f+".lat", "%v is out of range -90..90", nd.Lat)
+	}
+	if !finite(nd.Lon) || nd.Lon < -180 || nd.Lon > 180 {
+		v.add(f+".lon", "%v is out of range -180..180", nd.Lon)
+	}
+	if nd.CapacityPerDay < 0 || nd.CapacityPerDay > math.MaxInt32 {
+		v.add(f+".capacity_per_day", "%d is out of range 0..%d", nd.CapacityPerDay, math.MaxInt32)
+	}
+	v.nonNegative(f+".pick_cost_per_order", nd.PickCostPerOrder)
+	v.nonNegative(f+".pick_cost_per_unit", nd.PickCostPerUnit)
+	w, err := parseHours(nd.Hours)
+	if err != nil {
+		v.add(f+".hours", "%v", err)
+	}
+	np := &p.nodes[i]
+	np.open = w
+	for j, m := range nd.Methods {
+		mf := fmt.Sprintf("%s.methods[%d]", f, j)
+		if m == solver.MethodUnspecified || m > solver.Courier {
+			v.add(mf, "unknown method %v", m)
+			continue
+		}
+		if np.methods.has(m) {
+			v.add(mf, "duplicate method %s", fileMethod(m))
+			continue
+		}
+		np.methods |= 1 << m
+		switch m {
+		case solver.ShipFromStore, solver.WarehouseShip:
+			if len(n.Carriers) == 0 {
+				v.add(mf, "%s needs a parcel carrier and carriers is empty", fileMethod(m))
+			}
+		case solver.Courier:
+			for c := range n.Couriers {
+				if n.Couriers[c].serves(nd.Kind) {
+					np.couriers = append(np.couriers, c)
+				}
+			}
+			if len(np.couriers) == 0 {
+				v.add(mf, "courier: no courier partner collects from a %s", nd.Kind)
+			}
+		}
+	}
+}
+
+func (c *CourierPartner) serves(k Kind) bool {
+	return len(c.Kinds) == 0 || slices.Contains(c.Kinds, k)
+}
+
+// Initialized reports whether Init has succeeded since the last change.
+func (n *Network) Initialized() bool { return n.prep != nil }
+
+// NodeIndex returns the dense index of the node with the given id.
+func (n *Network) NodeIndex(id string) (int, bool) {
+	if n.prep == nil {
+		for i := range n.Nodes {
+			if n.Nodes[i].ID == id {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	i, ok := n.prep.ids[id]
+	return i, ok
+}
+
+// CourierIndex returns the index in Couriers of the named partner.
+func (n *Network) CourierIndex(name string) (int, bool) {
+	for i := range n.Couriers {
+		if n.Couriers[i].Name == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// Index returns the spatial index of node positions (index i is Nodes[i]),
+// or nil before Init.
+func (n *Network) Index() *geo.Index {
+	if n.prep == nil {
+		return nil
+	}
+	return n.prep.index
+}
+
+// NodesWithin appends to buf[:0] the indices of the nodes within radiusKm
+// of (lat, lon), ascending. It returns buf[:0] before Init.
+func (n *Network) NodesWithin(lat, lon, radiusKm float64, buf []int) []int {
+	if n.prep == nil {
+		return buf[:0]
+	}
+	return n.prep.index.Within(lat, lon, radiusKm, buf)
+}
+
+// NearestNodes appends to buf[:0] the indices of the k nodes nearest to
+// (lat, lon), nearest first, ties by index. It returns buf[:0] before Init.
+func (n *Network) NearestNodes(lat, lon float64, k int, buf []int) []int {
+	if n.prep == nil {
+		return buf[:0]
+	}
+	return n.prep.index.Nearest(lat, lon, k, buf)
+}
+
+// InCourierArea reports whether (lat, lon) is inside the service areas of
+// courier partner c (true when the partner has none). It uses a bounded,
+// concurrency-safe cache keyed by the position rounded to about 10 m, and
+// answers for the rounded position.
+func (n *Network) InCourierArea(c int, lat, lon float64) bool {
+	if n.prep == nil || n.prep.areas[c] == nil {
+		return true
+	}
+	return n.prep.areas[c].Contains(lat, lon)
+}
+
+// Offers reports whether the node offers method m.
+func (nd *Node) Offers(m solver.Method) bool { return slices.Contains(nd.Methods, m) }
+
+// Clone returns a deep copy of the network's data, not yet initialised:
+// change it, then call Init.
+func (n *Network) Clone() *Network {
+	c := &Network{
+		Name:     n.Name,
+		Currency: n.Currency,
+		Nodes:    slices.Clone(n.Nodes),
+		Carriers: slices.Clone(n.Carriers),
+		Couriers: slices.Clone(n.Couriers),
+		Policy:   n.Policy,
+	}
+	for i := range c.Nodes {
+		c.Nodes[i].Methods = slices.Clone(c.Nodes[i].Methods)
+		c.Nodes[i].Tags = slices.Clone(c.Nodes[i].Tags)
+	}
+	for i := range c.Carriers {
+		c.Carriers[i].Transit = slices.Clone(c.Carriers[i].Transit)
+	}
+	for i := range c.Couriers {
+		c.Couriers[i].Kinds = slices.Clone(c.Couriers[i].Kinds)
+	}
+	return c
+}

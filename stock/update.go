@@ -1,0 +1,65 @@
+package stock
+
+import (
+	"fmt"
+	"math"
+)
+
+// Update is one live stock change for a (node, SKU). Sequence numbers are
+// per (node, SKU) and start at 1: an update whose Seq is not above the
+// last one applied to that pair changes nothing.
+type Update struct {
+	Node int
+	SKU  string
+	Seq  uint64
+	// OnHand, when set, is the new absolute on-hand quantity; otherwise
+	// Delta is added to it.
+	OnHand *int32
+	Delta  int32
+	// Safety, when set, is the new safety stock.
+	Safety *int32
+}
+
+// Apply applies u. It returns applied=false with no error when u.Seq is
+// not above the last sequence number seen for (u.Node, u.SKU): a repeated
+// or late update, which callers count. An update that would make on hand
+// or safety stock negative is an error and changes nothing. An update may
+// leave on hand below reserved (a recount found less): ATP is then 0 and
+// commits beyond on hand fail.
+func (t *Table) Apply(u Update) (applied bool, err error) {
+	if err := t.checkNode(u.Node); err != nil {
+		return false, fmt.Errorf("stock update: %w", err)
+	}
+	if u.SKU == "" {
+		return false, fmt.Errorf("stock update: %w: empty sku", ErrInvalid)
+	}
+	if u.Seq == 0 {
+		return false, fmt.Errorf("stock update %s/%s: %w: seq must be >= 1", t.nodeName(u.Node), u.SKU, ErrInvalid)
+	}
+	if r := t.find(u.Node, u.SKU); r != nil && u.Seq <= r.seq {
+		return false, nil
+	}
+	var cur, safety int64
+	if r := t.find(u.Node, u.SKU); r != nil {
+		cur, safety = int64(r.onHand), int64(r.safety)
+	}
+	next := cur + int64(u.Delta)
+	if u.OnHand != nil {
+		next = int64(*u.OnHand)
+	}
+	if next < 0 {
+		return false, fmt.Errorf("stock update %s/%s seq %d: %w: on_hand would be %d", t.nodeName(u.Node), u.SKU, u.Seq, ErrInvalid, next)
+	}
+	if next > math.MaxInt32 {
+		return false, fmt.Errorf("stock update %s/%s seq %d: %w: on_hand would be %d, above %d", t.nodeName(u.Node), u.SKU, u.Seq, ErrInvalid, next, math.MaxInt32)
+	}
+	if u.Safety != nil {
+		safety = int64(*u.Safety)
+		if safety < 0 {
+			return false, fmt.Errorf("stock update %s/%s seq %d: %w: safety_stock %d is negative", t.nodeName(u.Node), u.SKU, u.Seq, ErrInvalid, safety)
+		}
+	}
+	r := t.ensure(u.Node, u.SKU)
+	r.onHand, r.safety, r.seq = int32(next), int32(safety), u.Seq
+	return true, nil
+}
