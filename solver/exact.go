@@ -1,0 +1,474 @@
+package solver
+
+import "math"
+
+// The exact search is a branch and bound over sets of candidates.
+//
+// A search node is a set S' of candidates (at most one per node). When S'
+// cannot yet supply some line (by a per-line supply check that ignores shared
+// capacity), the node branches on the uncovered line with the fewest
+// candidates: child i adds the i-th candidate that can carry that line and
+// forbids the earlier ones, so every set is met at most once. When S' can
+// supply every line, its cheapest allocation is computed (evaluate) and the
+// node branches on every remaining candidate, in case one more shipment pays
+// for itself. Single shipments are scanned first in O(options x lines); they
+// give the first upper bound and, very often, the proof: no plan of two or
+// more shipments can cost less than the two cheapest fixed costs + the split
+// penalty + every line at its cheapest unit cost.
+//
+// A child's lower bound is the cheaper of "stop here" (fixed costs so far +
+// penalties + each line at the cheapest unit cost within the set, when the
+// set supplies every line) and "add more" (the same + the cheapest fixed cost
+// + one more penalty, with each line at its cheapest unit cost anywhere).
+
+// runExact searches the candidate tables for the ranked plans.
+func (w *Workspace) runExact() {
+	P, nc := w.P, len(w.cand)
+	w.maxDepth = nc
+	if w.split {
+		if w.sumQ < int64(w.maxDepth) {
+			w.maxDepth = int(w.sumQ)
+		}
+	} else if P < w.maxDepth {
+		w.maxDepth = P
+	}
+	if w.maxShip > 0 && w.maxShip < w.maxDepth {
+		w.maxDepth = w.maxShip
+	}
+	w.singles()
+	if w.maxDepth < 2 || nc < 2 {
+		return
+	}
+	lb2 := w.minF + w.minF2 + w.pen
+	for pi := 0; pi < P; pi++ {
+		lb2 += float64(w.q[pi]) * w.G[pi]
+	}
+	if lb2 >= w.pruneAt() {
+		return
+	}
+	w.set = grow(w.set, w.maxDepth+1)
+	w.minC = grow(w.minC, (w.maxDepth+1)*P)
+	for pi := 0; pi < P; pi++ {
+		w.minC[pi] = math.Inf(1)
+	}
+	w.supS = grow(w.supS, P)
+	clear(w.supS)
+	w.forb = grow(w.forb, nc)
+	clear(w.forb)
+	w.forbStack = w.forbStack[:0]
+	w.nodeUsed = grow(w.nodeUsed, w.nNodes)
+	clear(w.nodeUsed)
+	w.allList = grow(w.allList, nc)
+	for i := range w.allList {
+		w.allList[i] = int32(i)
+	}
+	w.explore(0, 0, 0)
+}
+
+// singles offers every candidate that can carry the whole order alone.
+func (w *Workspace) singles() {
+	P := w.P
+	var wsum float64
+	for pi := 0; pi < P; pi++ {
+		wsum += float64(w.q[pi]) * w.wt[pi]
+	}
+	w.bestX = grow(w.bestX, P)
+	copy(w.bestX, w.q[:P])
+	var one [1]int32
+	for i := range w.cand {
+		if w.sumQ > w.capU[i] || wsum > w.maxW[i]+1e-9 {
+			continue
+		}
+		row := i * P
+		cost := w.fix[i]
+		ok := true
+		for pi := 0; pi < P; pi++ {
+			if w.sup[row+pi] < w.q[pi] {
+				ok = false
+				break
+			}
+			cost += float64(w.q[pi]) * w.cst[row+pi]
+		}
+		if !ok || cost >= w.pruneAt() {
+			continue
+		}
+		one[0] = int32(i)
+		w.offer(w.setCost(one[:], w.bestX), one[:], w.bestX)
+	}
+}
+
+// complete reports whether the set of depth d supplies every line, as far as
+// the per-line check can tell.
+func (w *Workspace) complete(cov uint64) bool {
+	if !w.split {
+		return cov == w.allMask()
+	}
+	for pi := 0; pi < w.P; pi++ {
+		if w.supS[pi] < w.q[pi] {
+			return false
+		}
+	}
+	return true
+}
+
+func (w *Workspace) allMask() uint64 {
+	if w.P >= 64 {
+		return math.MaxUint64
+	}
+	return 1<<uint(w.P) - 1
+}
+
+// canGrow reports whether a set of n candidates may still grow.
+func (w *Workspace) canGrow(n int) bool { return n < w.maxDepth }
+
+// explore is one search node: the set w.set[:d] with fixed costs fsum and,
+// without split lines, the mask cov of lines some member carries whole.
+func (w *Workspace) explore(d int, fsum float64, cov uint64) {
+	w.work++
+	if w.work > w.budget {
+		w.abort = true
+		return
+	}
+	complete := w.complete(cov)
+	if complete && d >= 2 {
+		w.evaluate(d)
+		if w.abort {
+			return
+		}
+	}
+	if !w.canGrow(d) {
+		return
+	}
+	var list []int32
+	if complete {
+		list = w.allList
+	} else {
+		bl := w.pickLine(cov)
+		list = w.lineList[w.lineOff[bl]:w.lineOff[bl+1]]
+	}
+	mark := len(w.forbStack)
+	for idx, i := range list {
+		if w.forb[i] || w.nodeUsed[w.cnode[i]] {
+			continue
+		}
+		lb, ncov := w.childLB(d, fsum, i, cov)
+		if lb < w.pruneAt() {
+			w.push(d, i)
+			w.explore(d+1, fsum+w.fix[i], ncov)
+			w.pop(d, i)
+			if w.abort {
+				w.noteOpen(d, fsum, cov, list[idx:])
+				break
+			}
+		}
+		w.forb[i] = true
+		w.forbStack = append(w.forbStack, i)
+	}
+	for _, i := range w.forbStack[mark:] {
+		w.forb[i] = false
+	}
+	w.forbStack = w.forbStack[:mark]
+}
+
+// noteOpen lowers w.lbOpen to the bound of the children left unexplored
+// when the budget ran out.
+func (w *Workspace) noteOpen(d int, fsum float64, cov uint64, rest []int32) {
+	for k, i := range rest {
+		if k > 0 && (w.forb[i] || w.nodeUsed[w.cnode[i]]) {
+			continue
+		}
+		if lb, _ := w.childLB(d, fsum, i, cov); lb < w.lbOpen {
+			w.lbOpen = lb
+		}
+	}
+}
+
+// pickLine returns the uncovered line with the fewest candidates.
+func (w *Workspace) pickLine(cov uint64) int {
+	best, bestN := -1, int32(math.MaxInt32)
+	for pi := 0; pi < w.P; pi++ {
+		if w.split {
+			if w.supS[pi] >= w.q[pi] {
+				continue
+			}
+		} else if cov&(1<<uint(pi)) != 0 {
+			continue
+		}
+		if n := w.lineOff[pi+1] - w.lineOff[pi]; n < bestN {
+			best, bestN = pi, n
+		}
+	}
+	return best
+}
+
+// childLB bounds every plan that contains w.set[:d] and candidate i.
+func (w *Workspace) childLB(d int, fsum float64, i int32, cov uint64) (float64, uint64) {
+	P := w.P
+	mc := w.minC[d*P : (d+1)*P]
+	row := int(i) * P
+	base := fsum + w.fix[i] + w.pen*float64(d)
+	stop, more := 0.0, 0.0
+	comp := true
+	for pi := 0; pi < P; pi++ {
+		m := mc[pi]
+		if c := w.cst[row+pi]; c < m {
+			m = c
+		}
+		q := float64(w.q[pi])
+		stop += q * m
+		if g := w.G[pi]; g < m {
+			more += q * g
+		} else {
+			more += q * m
+		}
+		if w.split && w.supS[pi]+w.sup[row+pi] < w.q[pi] {
+			comp = false
+		}
+	}
+	ncov := cov
+	if !w.split {
+		ncov |= w.full[i]
+		comp = ncov == w.allMask()
+	}
+	lb := math.Inf(1)
+	if comp {
+		lb = base + stop
+	}
+	if w.canGrow(d + 1) {
+		if m := base + w.minF + w.pen + more; m < lb {
+			lb = m
+		}
+	}
+	return lb, ncov
+}
+
+func (w *Workspace) push(d int, i int32) {
+	P := w.P
+	w.set[d] = i
+	w.nodeUsed[w.cnode[i]] = true
+	mc := w.minC[d*P : (d+1)*P]
+	nm := w.minC[(d+1)*P : (d+2)*P]
+	row := int(i) * P
+	for pi := 0; pi < P; pi++ {
+		m := mc[pi]
+		if c := w.cst[row+pi]; c < m {
+			m = c
+		}
+		nm[pi] = m
+		if w.split {
+			w.supS[pi] += w.sup[row+pi]
+		}
+	}
+}
+
+func (w *Workspace) pop(d int, i int32) {
+	w.nodeUsed[w.cnode[i]] = false
+	if w.split {
+		row := int(i) * w.P
+		for pi := 0; pi < w.P; pi++ {
+			w.supS[pi] -= w.sup[row+pi]
+		}
+	}
+}
+
+// evaluate finds the cheapest allocation of the planned lines over the set
+// w.set[:k] and offers the plan if every member carries something.
+func (w *Workspace) evaluate(k int) {
+	P := w.P
+	w.eset = append(w.eset[:0], w.set[:k]...)
+	es := w.eset
+	for a := 1; a < k; a++ {
+		for b := a; b > 0 && es[b] < es[b-1]; b-- {
+			es[b], es[b-1] = es[b-1], es[b]
+		}
+	}
+	fs := 0.0
+	for _, ci := range es {
+		fs += w.fix[ci]
+	}
+	bound := w.pruneAt() - fs - w.pen*float64(k-1)
+	if bound <= 0 {
+		return
+	}
+	// Per line, the members that can carry it, cheapest first.
+	w.ord = grow(w.ord, P*k)
+	w.ordN = grow(w.ordN, P)
+	w.restLB = grow(w.restLB, P+1)
+	for pi := 0; pi < P; pi++ {
+		n := 0
+		o := w.ord[pi*k : (pi+1)*k]
+		for j, ci := range es {
+			c := w.cst[int(ci)*P+pi]
+			if math.IsInf(c, 1) {
+				continue
+			}
+			b := n
+			for b > 0 && w.cst[int(es[o[b-1]])*P+pi] > c {
+				o[b] = o[b-1]
+				b--
+			}
+			o[b] = int32(j)
+			n++
+		}
+		w.ordN[pi] = int32(n)
+	}
+	w.restLB[P] = 0
+	for pi := P - 1; pi >= 0; pi-- {
+		m := math.Inf(1)
+		if w.ordN[pi] > 0 {
+			m = w.cst[int(es[w.ord[pi*k]])*P+pi]
+		}
+		w.restLB[pi] = w.restLB[pi+1] + float64(w.q[pi])*m
+	}
+	if w.restLB[0] >= bound {
+		return
+	}
+	w.remCap = grow(w.remCap, k)
+	w.remW = grow(w.remW, k)
+	for j, ci := range es {
+		w.remCap[j] = w.capU[ci]
+		w.remW[j] = w.maxW[ci]
+	}
+	w.curX = grow(w.curX, k*P)
+	clear(w.curX)
+	w.bestX = grow(w.bestX, k*P)
+	w.ibest = bound
+	w.ifound = false
+	w.allocLine(k, 0, 0)
+	if !w.ifound {
+		return
+	}
+	for j := 0; j < k; j++ {
+		var n int64
+		for pi := 0; pi < P; pi++ {
+			n += w.bestX[j*P+pi]
+		}
+		if n == 0 {
+			return // the set without this member is cheaper and met elsewhere
+		}
+	}
+	w.offer(w.setCost(es, w.bestX), es, w.bestX)
+}
+
+// take is how many units of line pi member j may still take.
+func (w *Workspace) take(j, pi int) int64 {
+	t := w.sup[int(w.eset[j])*w.P+pi]
+	if w.remCap[j] < t {
+		t = w.remCap[j]
+	}
+	if u := weightUnits(w.remW[j], w.wt[pi]); u < t {
+		t = u
+	}
+	if t < 0 {
+		t = 0
+	}
+	return t
+}
+
+// allocLine allocates line pi and the ones after it (depth-first, cheapest
+// first, bounded by w.ibest).
+func (w *Workspace) allocLine(k, pi int, cost float64) {
+	if w.abort {
+		return
+	}
+	w.work++
+	if w.work > w.budget {
+		w.abort = true
+		return
+	}
+	P := w.P
+	if pi == P {
+		if cost < w.ibest {
+			w.ibest = cost
+			w.ifound = true
+			copy(w.bestX[:k*P], w.curX[:k*P])
+		}
+		return
+	}
+	if cost+w.restLB[pi] >= w.ibest {
+		return
+	}
+	if w.split {
+		w.allocSplit(k, pi, 0, w.q[pi], cost)
+		return
+	}
+	q := w.q[pi]
+	o := w.ord[pi*k : pi*k+int(w.ordN[pi])]
+	for _, j := range o {
+		if w.take(int(j), pi) < q {
+			continue
+		}
+		c := w.cst[int(w.eset[j])*P+pi]
+		w.curX[int(j)*P+pi] = q
+		w.remCap[j] -= q
+		w.remW[j] -= float64(q) * w.wt[pi]
+		w.allocLine(k, pi+1, cost+float64(q)*c)
+		w.curX[int(j)*P+pi] = 0
+		w.remCap[j] += q
+		w.remW[j] += float64(q) * w.wt[pi]
+		if w.abort {
+			return
+		}
+	}
+}
+
+// allocSplit spreads rem units of line pi over the members from position pos
+// of the line's cheapest-first order.
+func (w *Workspace) allocSplit(k, pi, pos int, rem int64, cost float64) {
+	if rem == 0 {
+		w.allocLine(k, pi+1, cost)
+		return
+	}
+	n := int(w.ordN[pi])
+	if pos >= n {
+		return
+	}
+	P := w.P
+	o := w.ord[pi*k : pi*k+n]
+	j := int(o[pos])
+	c := w.cst[int(w.eset[j])*P+pi]
+	maxT := w.take(j, pi)
+	if rem < maxT {
+		maxT = rem
+	}
+	var later int64
+	for _, j2 := range o[pos+1:] {
+		later += w.take(int(j2), pi)
+	}
+	minT := rem - later
+	if minT < 0 {
+		minT = 0
+	}
+	nextC := math.Inf(1)
+	if pos+1 < n {
+		nextC = w.cst[int(w.eset[o[pos+1]])*P+pi]
+	}
+	for t := maxT; t >= minT; t-- {
+		lb := cost + float64(t)*c + w.restLB[pi+1]
+		if rem > t {
+			lb += float64(rem-t) * nextC
+		}
+		if lb >= w.ibest {
+			break // fewer units here only cost more
+		}
+		w.work++
+		if w.work > w.budget {
+			w.abort = true
+			return
+		}
+		if t > 0 {
+			w.curX[j*P+pi] = t
+			w.remCap[j] -= t
+			w.remW[j] -= float64(t) * w.wt[pi]
+		}
+		w.allocSplit(k, pi, pos+1, rem-t, cost+float64(t)*c)
+		if t > 0 {
+			w.curX[j*P+pi] = 0
+			w.remCap[j] += t
+			w.remW[j] += float64(t) * w.wt[pi]
+		}
+		if w.abort {
+			return
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package solver
+
+import (
+	"fmt"
+	"math"
+)
+
+// Validate checks that the problem is well formed: a non-empty order, unique
+// SKUs, positive quantities, per-option arrays of the right length, and no
+// negative, NaN or infinite number anywhere. Every error wraps
+// ErrInvalidProblem and names the field, e.g.
+// "invalid problem: lines[2].quantity: must be positive". It does not
+// allocate when the problem is valid.
+func (p *Problem) Validate() error {
+	if p == nil {
+		return fmt.Errorf("%w: problem is nil", ErrInvalidProblem)
+	}
+	if len(p.Lines) == 0 {
+		return fmt.Errorf("%w: lines: empty order", ErrInvalidProblem)
+	}
+	for i := range p.Lines {
+		ln := &p.Lines[i]
+		if ln.SKU == "" {
+			return fmt.Errorf("%w: lines[%d].sku: empty", ErrInvalidProblem, i)
+		}
+		for j := 0; j < i; j++ {
+			if p.Lines[j].SKU == ln.SKU {
+				return fmt.Errorf("%w: lines[%d].sku: duplicate %q (also lines[%d])", ErrInvalidProblem, i, ln.SKU, j)
+			}
+		}
+		if ln.Quantity <= 0 {
+			return fmt.Errorf("%w: lines[%d].quantity: must be positive, got %d", ErrInvalidProblem, i, ln.Quantity)
+		}
+		if err := checkNonNegative(ln.UnitWeightKg); err != "" {
+			return fmt.Errorf("%w: lines[%d].unit_weight_kg: %s", ErrInvalidProblem, i, err)
+		}
+	}
+	for i := range p.Options {
+		o := &p.Options[i]
+		if o.Node < 0 {
+			return fmt.Errorf("%w: options[%d].node: negative (%d)", ErrInvalidProblem, i, o.Node)
+		}
+		if o.Method > Courier {
+			return fmt.Errorf("%w: options[%d].method: unknown %s", ErrInvalidProblem, i, o.Method)
+		}
+		if err := checkNonNegative(o.FixedCost); err != "" {
+			return fmt.Errorf("%w: options[%d].fixed_cost: %s", ErrInvalidProblem, i, err)
+		}
+		if err := checkNonNegative(o.MaxWeightKg); err != "" {
+			return fmt.Errorf("%w: options[%d].max_weight_kg: %s", ErrInvalidProblem, i, err)
+		}
+		if err := checkNonNegative(o.DistanceKm); err != "" {
+			return fmt.Errorf("%w: options[%d].distance_km: %s", ErrInvalidProblem, i, err)
+		}
+		if o.ETAMinutes < 0 {
+			return fmt.Errorf("%w: options[%d].eta_minutes: negative (%d)", ErrInvalidProblem, i, o.ETAMinutes)
+		}
+		if o.Excluded > ReasonDisabled {
+			return fmt.Errorf("%w: options[%d].excluded: unknown %s", ErrInvalidProblem, i, o.Excluded)
+		}
+	}
+	want := len(p.Options) * len(p.Lines)
+	if len(p.Available) != want {
+		return fmt.Errorf("%w: available: length %d, want %d (options x lines)", ErrInvalidProblem, len(p.Available), want)
+	}
+	if len(p.UnitCost) != want {
+		return fmt.Errorf("%w: unit_cost: length %d, want %d (options x lines)", ErrInvalidProblem, len(p.UnitCost), want)
+	}
+	n := len(p.Lines)
+	for k, a := range p.Available {
+		if a < 0 {
+			return fmt.Errorf("%w: available[%d] (options[%d] lines[%d]): negative (%d)", ErrInvalidProblem, k, k/n, k%n, a)
+		}
+	}
+	for k, c := range p.UnitCost {
+		if err := checkNonNegative(c); err != "" {
+			return fmt.Errorf("%w: unit_cost[%d] (options[%d] lines[%d]): %s", ErrInvalidProblem, k, k/n, k%n, err)
+		}
+	}
+	if p.MaxShipments < 0 {
+		return fmt.Errorf("%w: max_shipments: negative (%d)", ErrInvalidProblem, p.MaxShipments)
+	}
+	if err := checkNonNegative(p.SplitPenalty); err != "" {
+		return fmt.Errorf("%w: split_penalty: %s", ErrInvalidProblem, err)
+	}
+	if p.PromiseMinutes < 0 {
+		return fmt.Errorf("%w: promise_minutes: negative (%d)", ErrInvalidProblem, p.PromiseMinutes)
+	}
+	return nil
+}
+
+// checkNonNegative returns "" for a finite non-negative v, else what is wrong.
+func checkNonNegative(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 0):
+		return "infinite"
+	case v < 0:
+		return "negative"
+	}
+	return ""
+}

@@ -1,0 +1,482 @@
+package solver
+
+import (
+	"fmt"
+	"math"
+)
+
+// Default settings.
+const (
+	DefaultAlternatives  = 3
+	DefaultExactMaxLines = 10
+	DefaultNodeBudget    = 200_000
+)
+
+// DefaultSettings returns the settings used for fields left zero.
+func DefaultSettings() Settings {
+	return Settings{
+		Alternatives:  DefaultAlternatives,
+		ExactMaxLines: DefaultExactMaxLines,
+		NodeBudget:    DefaultNodeBudget,
+	}
+}
+
+// withDefaults fills zero fields from DefaultSettings and maps negative
+// values to "none".
+func (s Settings) withDefaults() Settings {
+	d := DefaultSettings()
+	switch {
+	case s.Alternatives == 0:
+		s.Alternatives = d.Alternatives
+	case s.Alternatives < 0:
+		s.Alternatives = 0
+	}
+	switch {
+	case s.ExactMaxLines == 0:
+		s.ExactMaxLines = d.ExactMaxLines
+	case s.ExactMaxLines < 0:
+		s.ExactMaxLines = 0
+	}
+	if s.ExactMaxLines > 64 {
+		s.ExactMaxLines = 64
+	}
+	if s.NodeBudget <= 0 {
+		s.NodeBudget = d.NodeBudget
+	}
+	return s
+}
+
+// Workspace holds everything one solve needs, so that solving again reuses
+// the memory: in steady state a solve allocates nothing. The Plan it returns
+// is owned by the Workspace and valid until the next Solve; Clone it to keep
+// it. A Workspace is not safe for concurrent use.
+type Workspace struct {
+	p *Problem
+	s Settings
+
+	plan     Plan
+	shipBuf  []Shipment
+	allocBuf []Allocation
+	altBuf   []Alternative
+	altOpts  []int
+
+	// Filtering (feasible.go).
+	reason     []Reason
+	elig       []int32
+	hkeys      []int32
+	hvals      []int32
+	nodeOf     []int32
+	nNodes     int
+	nodeBest   []int64
+	topK       []int64
+	lineReason []Reason
+	planned    []int32
+	orig       []int32
+
+	// Candidate tables over the planned lines; candidate i is option cand[i]
+	// and its line figures sit at [i*P+pi].
+	P        int
+	q        []int64
+	wt       []float64
+	sumQ     int64
+	cand     []int32
+	sup      []int64
+	cst      []float64
+	fix      []float64
+	capU     []int64
+	maxW     []float64
+	cnode    []int32
+	full     []uint64
+	G        []float64
+	minF     float64
+	minF2    float64
+	lineOff  []int32
+	lineList []int32
+	fill     []int32
+	allList  []int32
+
+	// Search state (exact.go, heuristic.go).
+	split     bool
+	maxShip   int
+	pen       float64
+	maxDepth  int
+	work      int
+	budget    int
+	abort     bool
+	lbOpen    float64
+	exact     bool
+	set       []int32
+	minC      []float64
+	supS      []int64
+	forb      []bool
+	forbStack []int32
+	nodeUsed  []bool
+	eset      []int32
+	ord       []int32
+	ordN      []int32
+	restLB    []float64
+	remCap    []int64
+	remW      []float64
+	curX      []int64
+	bestX     []int64
+	ibest     float64
+	ifound    bool
+	rowSum    []int64
+
+	// The ranked plans found: slots[rank[0]] is the best.
+	slots []slot
+	rank  []int32
+	nTop  int
+	capTp int
+}
+
+// slot is one plan found by the search: its candidates (ascending) and the
+// quantities, row j for set[j], column per planned line.
+type slot struct {
+	cost float64
+	set  []int32
+	x    []int64
+}
+
+// NewWorkspace returns an empty workspace; it grows on first use.
+func NewWorkspace() *Workspace { return &Workspace{} }
+
+// Solve returns the cheapest plan for p with a new workspace. See
+// Workspace.Solve.
+func Solve(p *Problem, s Settings) (*Plan, error) {
+	w := NewWorkspace()
+	plan, err := w.Solve(p, s)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Clone(), nil
+}
+
+// Solve validates p and returns its cheapest plan, the alternatives, the
+// exclusions, the unfilled lines and the solver's facts. Orders of up to
+// s.ExactMaxLines planned lines are solved exactly (Stats.Exact), and the plan
+// is proven optimal unless s.NodeBudget ran out (Stats.Optimal, LowerBound,
+// Gap); larger ones by greedy + local search. The returned plan belongs to w
+// until its next Solve.
+func (w *Workspace) Solve(p *Problem, s Settings) (*Plan, error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("solve: %w", err)
+	}
+	w.p = p
+	w.s = s.withDefaults()
+	w.split = p.SplitLines
+	w.maxShip = p.MaxShipments
+	w.pen = p.SplitPenalty
+	w.exclude()
+	w.splitLines()
+	total := 0
+	ok := w.solvePlanned()
+	total += w.work
+	if !ok && len(w.planned) > 0 {
+		// The planned lines admit no plan together: admit them one at a
+		// time in line order.
+		w.orig = append(w.orig[:0], w.planned...)
+		n := 0
+		for _, l := range w.orig {
+			w.planned = append(w.planned[:n], l)
+			if w.solvePlanned() {
+				n++
+			} else {
+				w.lineReason[l] = ReasonCapacity
+			}
+			total += w.work
+		}
+		w.planned = w.planned[:n]
+		w.solvePlanned()
+		total += w.work
+	}
+	w.assemble(total)
+	return &w.plan, nil
+}
+
+// solvePlanned builds the tables for w.planned and runs the exact search or
+// the heuristic. It reports whether a plan was found.
+func (w *Workspace) solvePlanned() bool {
+	w.buildTables()
+	w.resetTop(w.s.Alternatives + 1)
+	w.work = 0
+	w.abort = false
+	w.budget = w.s.NodeBudget
+	w.lbOpen = math.Inf(1)
+	if w.P == 0 {
+		w.exact = true
+		return true
+	}
+	if w.P <= w.s.ExactMaxLines && w.P <= 64 {
+		w.exact = true
+		w.runExact()
+	} else {
+		w.exact = false
+		w.runHeuristic()
+	}
+	return w.nTop > 0
+}
+
+// tol is the tolerance under which two costs near c are equal.
+func tol(c float64) float64 {
+	if c < 0 {
+		c = -c
+	}
+	if c < 1 {
+		return 1e-9
+	}
+	return 1e-9 * c
+}
+
+func (w *Workspace) resetTop(n int) {
+	w.capTp = n
+	w.nTop = 0
+	if len(w.slots) < n {
+		w.slots = append(w.slots, make([]slot, n-len(w.slots))...)
+	}
+	w.rank = grow(w.rank, n)
+	for i := range w.rank {
+		w.rank[i] = int32(i)
+	}
+}
+
+// pruneAt is the cost a plan must beat to enter the ranked list.
+func (w *Workspace) pruneAt() float64 {
+	if w.nTop < w.capTp {
+		return math.Inf(1)
+	}
+	c := w.slots[w.rank[w.nTop-1]].cost
+	return c - tol(c)
+}
+
+// setCost is the canonical cost of a plan: shipments in candidate order, each
+// fixed + units + penalty (after the first), summed in that order.
+func (w *Workspace) setCost(set []int32, x []int64) float64 {
+	P := w.P
+	total := 0.0
+	for j, ci := range set {
+		units := 0.0
+		for pi := 0; pi < P; pi++ {
+			if v := x[j*P+pi]; v > 0 {
+				units += float64(v) * w.cst[int(ci)*P+pi]
+			}
+		}
+		c := w.fix[ci] + units
+		if j > 0 {
+			c += w.pen
+		}
+		total += c
+	}
+	return total
+}
+
+// better reports whether plan (ca, a) ranks before plan (cb, b): cheaper by
+// more than the tolerance, then fewer shipments, then lexicographically
+// smaller candidate indices.
+func better(ca float64, a []int32, cb float64, b []int32) bool {
+	t := tol(cb)
+	if ca < cb-t {
+		return true
+	}
+	if ca > cb+t {
+		return false
+	}
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+// offer puts a plan (set ascending, x rows per set member) into the ranked
+// list if it ranks high enough and its set is not there yet.
+func (w *Workspace) offer(cost float64, set []int32, x []int64) {
+	for r := 0; r < w.nTop; r++ {
+		s := &w.slots[w.rank[r]]
+		if equalSets(s.set, set) {
+			if better(cost, set, s.cost, s.set) {
+				// Same set, cheaper allocation (heuristic): replace.
+				w.removeRank(r)
+				break
+			}
+			return
+		}
+	}
+	pos := w.nTop
+	for pos > 0 && better(cost, set, w.slots[w.rank[pos-1]].cost, w.slots[w.rank[pos-1]].set) {
+		pos--
+	}
+	if pos >= w.capTp {
+		return
+	}
+	// rank is a permutation of the slots: the first nTop are in use, in
+	// rank order, the rest are free.
+	var si int32
+	if w.nTop < w.capTp {
+		si = w.rank[w.nTop]
+		copy(w.rank[pos+1:w.nTop+1], w.rank[pos:w.nTop])
+		w.nTop++
+	} else {
+		si = w.rank[w.nTop-1]
+		copy(w.rank[pos+1:w.nTop], w.rank[pos:w.nTop-1])
+	}
+	w.rank[pos] = si
+	s := &w.slots[si]
+	s.cost = cost
+	s.set = append(s.set[:0], set...)
+	s.x = append(s.x[:0], x[:len(set)*w.P]...)
+}
+
+func (w *Workspace) removeRank(r int) {
+	si := w.rank[r]
+	copy(w.rank[r:w.nTop-1], w.rank[r+1:w.nTop])
+	w.nTop--
+	w.rank[w.nTop] = si
+}
+
+func equalSets(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// assemble writes w.plan from the ranked list and the filters.
+func (w *Workspace) assemble(work int) {
+	p := w.p
+	pl := &w.plan
+	pl.Excluded = pl.Excluded[:0]
+	for o, r := range w.reason {
+		if r != ReasonNone {
+			pl.Excluded = append(pl.Excluded, Exclusion{Option: o, Reason: r})
+		}
+	}
+	pl.Unfilled = pl.Unfilled[:0]
+	for l, r := range w.lineReason {
+		if r != ReasonNone {
+			pl.Unfilled = append(pl.Unfilled, Unfilled{Line: l, Quantity: p.Lines[l].Quantity, Reason: r})
+		}
+	}
+	if pl.Excluded == nil {
+		pl.Excluded = []Exclusion{}
+	}
+	if pl.Unfilled == nil {
+		pl.Unfilled = []Unfilled{}
+	}
+	w.shipBuf = w.shipBuf[:0]
+	w.allocBuf = w.allocBuf[:0]
+	pl.TotalCost = 0
+	P := w.P
+	if w.nTop > 0 {
+		best := &w.slots[w.rank[0]]
+		for j, ci := range best.set {
+			for pi := 0; pi < P; pi++ {
+				if v := best.x[j*P+pi]; v > 0 {
+					w.allocBuf = append(w.allocBuf, Allocation{Line: int(w.planned[pi]), Quantity: int32(v)})
+				}
+			}
+			o := int(w.cand[ci])
+			units := 0.0
+			for pi := 0; pi < P; pi++ {
+				if v := best.x[j*P+pi]; v > 0 {
+					units += float64(v) * w.cst[int(ci)*P+pi]
+				}
+			}
+			sh := Shipment{Option: o, FixedCost: w.fix[ci], UnitsCost: units, ETAMinutes: p.Options[o].ETAMinutes}
+			if j > 0 {
+				sh.Penalty = w.pen
+			}
+			sh.Cost = sh.FixedCost + sh.UnitsCost + sh.Penalty
+			pl.TotalCost += sh.Cost
+			w.shipBuf = append(w.shipBuf, sh)
+		}
+		k := 0
+		for j := range w.shipBuf {
+			n := 0
+			for pi := 0; pi < P; pi++ {
+				if best.x[j*P+pi] > 0 {
+					n++
+				}
+			}
+			w.shipBuf[j].Lines = w.allocBuf[k : k+n : k+n]
+			k += n
+		}
+	}
+	pl.Shipments = w.shipBuf
+	if pl.Shipments == nil {
+		pl.Shipments = []Shipment{}
+	}
+	w.altBuf = w.altBuf[:0]
+	w.altOpts = w.altOpts[:0]
+	for r := 1; r < w.nTop; r++ {
+		s := &w.slots[w.rank[r]]
+		for _, ci := range s.set {
+			w.altOpts = append(w.altOpts, int(w.cand[ci]))
+		}
+		w.altBuf = append(w.altBuf, Alternative{TotalCost: s.cost})
+	}
+	k := 0
+	for r := 1; r < w.nTop; r++ {
+		n := len(w.slots[w.rank[r]].set)
+		w.altBuf[r-1].Options = w.altOpts[k : k+n : k+n]
+		k += n
+	}
+	pl.Alternatives = w.altBuf
+	if pl.Alternatives == nil {
+		pl.Alternatives = []Alternative{}
+	}
+
+	st := &pl.Stats
+	st.Candidates = len(p.Options)
+	st.Eligible = len(w.elig)
+	st.Exact = w.exact
+	st.Optimal = w.exact && !w.abort
+	st.Nodes = work
+	switch {
+	case w.P == 0:
+		st.Optimal = true
+		st.LowerBound = 0
+	case st.Optimal:
+		st.LowerBound = pl.TotalCost
+	default:
+		lb := w.lbOpen
+		if lb > pl.TotalCost {
+			lb = pl.TotalCost
+		}
+		st.LowerBound = lb
+	}
+	st.Gap = 0
+	if !st.Optimal {
+		st.Gap = (pl.TotalCost - st.LowerBound) / math.Max(pl.TotalCost, 1e-9)
+	}
+}
+
+// Clone returns a deep copy of the plan that no Workspace owns.
+func (p *Plan) Clone() *Plan {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	c.Shipments = make([]Shipment, len(p.Shipments))
+	for i, s := range p.Shipments {
+		s.Lines = append([]Allocation{}, s.Lines...)
+		c.Shipments[i] = s
+	}
+	c.Alternatives = make([]Alternative, len(p.Alternatives))
+	for i, a := range p.Alternatives {
+		a.Options = append([]int{}, a.Options...)
+		c.Alternatives[i] = a
+	}
+	c.Excluded = append([]Exclusion{}, p.Excluded...)
+	c.Unfilled = append([]Unfilled{}, p.Unfilled...)
+	return &c
+}
