@@ -1,0 +1,278 @@
+package simulate
+
+import (
+	"math"
+	"math/bits"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// KPIs are the figures of one replay. The JSON keys are a contract.
+//
+// Definitions (an order is "served" when at least one shipment leaves for
+// it):
+//   - fill_rate: units shipped / units ordered; unfilled_units is the rest.
+//   - total_cost: the sum of plan costs (fixed + per-unit + split penalty),
+//     all policies priced by the same cost model; cost_per_order is
+//     total_cost / served orders.
+//   - shipments_per_order and split_rate (share with two or more shipments)
+//     are over served orders; avg_distance_km is the mean node-to-customer
+//     distance over shipments.
+//   - sla_hit_rate: orders fully filled with every shipment's ETA within the
+//     promise (an order without a promise needs only to be filled) / orders.
+//   - method_mix: share of shipments per method.
+//   - node_utilization: per node with a daily capacity, units picked /
+//     (capacity x replayed days); mean and max over those nodes.
+//   - stockout_events: commits that took a (node, SKU) to zero ATP.
+//   - solve_time_us: the policy's decision time per order (p50, p99); the
+//     only figure that differs between two runs.
+type KPIs struct {
+	Orders            int64              `json:"orders"`
+	Lines             int64              `json:"lines"`
+	FillRate          float64            `json:"fill_rate"`
+	UnfilledUnits     int64              `json:"unfilled_units"`
+	TotalCost         float64            `json:"total_cost"`
+	CostPerOrder      float64            `json:"cost_per_order"`
+	ShipmentsPerOrder float64            `json:"shipments_per_order"`
+	SplitRate         float64            `json:"split_rate"`
+	AvgDistanceKm     float64            `json:"avg_distance_km"`
+	SLAHitRate        float64            `json:"sla_hit_rate"`
+	MethodMix         map[string]float64 `json:"method_mix"`
+	NodeUtilization   Utilization        `json:"node_utilization"`
+	StockoutEvents    int64              `json:"stockout_events"`
+	SolveTimeUS       Percentiles        `json:"solve_time_us"`
+}
+
+// Utilization summarises node utilisation over nodes with a capacity.
+type Utilization struct {
+	Mean float64 `json:"mean"`
+	Max  float64 `json:"max"`
+}
+
+// Percentiles of a latency, in microseconds.
+type Percentiles struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+}
+
+// Series are the per-day and per-node figures behind the report's charts.
+type Series struct {
+	// Start is the local midnight of the first replayed day.
+	Start time.Time
+	// DayCost and DayOrders are per replayed day, from Start.
+	DayCost   []float64
+	DayOrders []int64
+	DaySplits []int64
+	DayServed []int64
+	// NodeIDs, NodeUnits and NodeUtil are per node of the scenario's
+	// network; NodeUtil is NaN for nodes without a daily capacity.
+	NodeIDs   []string
+	NodeUnits []int64
+	NodeUtil  []float64
+}
+
+// accumulator gathers a replay's KPIs order by order.
+type accumulator struct {
+	orders, lines, served, split, slaHit int64
+	unitsOrdered, unitsShipped           int64
+	shipments, stockouts                 int64
+	cost, distance                       float64
+	methods                              [solver.Courier + 1]int64
+	hist                                 latencyHist
+
+	tz        time.Duration
+	day0      int64 // local day number of Start
+	started   bool
+	series    Series
+	nodeUnits []int64
+}
+
+func newAccumulator(net *network.Network) *accumulator {
+	a := &accumulator{
+		tz:        time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
+		nodeUnits: make([]int64, len(net.Nodes)),
+	}
+	a.series.NodeIDs = make([]string, len(net.Nodes))
+	for i := range net.Nodes {
+		a.series.NodeIDs[i] = net.Nodes[i].ID
+	}
+	return a
+}
+
+// localDay is the number of days since the epoch in the network's time.
+func localDay(t time.Time, tz time.Duration) int64 {
+	return int64(math.Floor(float64(t.Add(tz).Unix()) / 86400))
+}
+
+// dayIndex returns the series index of day, growing the series.
+func (a *accumulator) dayIndex(day int64) int {
+	if !a.started {
+		a.started = true
+		a.day0 = day
+		a.series.Start = time.Unix(day*86400, 0).UTC().Add(-a.tz)
+	}
+	i := int(day - a.day0)
+	if i < 0 {
+		i = 0 // an out-of-order order before the first day counts on day one
+	}
+	for len(a.series.DayCost) <= i {
+		a.series.DayCost = append(a.series.DayCost, 0)
+		a.series.DayOrders = append(a.series.DayOrders, 0)
+		a.series.DaySplits = append(a.series.DaySplits, 0)
+		a.series.DayServed = append(a.series.DayServed, 0)
+	}
+	return i
+}
+
+// add records the decision plan for problem p on day.
+func (a *accumulator) add(day int64, p *solver.Problem, plan *solver.Plan, took time.Duration) {
+	d := a.dayIndex(day)
+	a.orders++
+	a.lines += int64(len(p.Lines))
+	a.series.DayOrders[d]++
+	var ordered, shipped int64
+	for _, l := range p.Lines {
+		ordered += int64(l.Quantity)
+	}
+	onTime := true
+	for i := range plan.Shipments {
+		s := &plan.Shipments[i]
+		op := &p.Options[s.Option]
+		var units int64
+		for _, al := range s.Lines {
+			units += int64(al.Quantity)
+		}
+		shipped += units
+		a.nodeUnits[op.Node] += units
+		a.methods[min(op.Method, solver.Courier)]++
+		a.distance += op.DistanceKm
+		if p.PromiseMinutes > 0 && s.ETAMinutes > p.PromiseMinutes {
+			onTime = false
+		}
+	}
+	a.unitsOrdered += ordered
+	a.unitsShipped += shipped
+	a.cost += plan.TotalCost
+	a.series.DayCost[d] += plan.TotalCost
+	if n := len(plan.Shipments); n > 0 {
+		a.served++
+		a.series.DayServed[d]++
+		a.shipments += int64(n)
+		if n > 1 {
+			a.split++
+			a.series.DaySplits[d]++
+		}
+	}
+	if shipped == ordered && onTime {
+		a.slaHit++
+	}
+	a.hist.record(took)
+}
+
+// kpis computes the KPIs of what was recorded; net gives node capacities.
+func (a *accumulator) kpis(net *network.Network) (KPIs, Series) {
+	k := KPIs{
+		Orders:         a.orders,
+		Lines:          a.lines,
+		UnfilledUnits:  a.unitsOrdered - a.unitsShipped,
+		TotalCost:      round(a.cost, 4),
+		StockoutEvents: a.stockouts,
+		MethodMix:      make(map[string]float64, 4),
+	}
+	k.FillRate = round(ratio(float64(a.unitsShipped), float64(a.unitsOrdered)), 6)
+	k.CostPerOrder = round(ratio(a.cost, float64(a.served)), 4)
+	k.ShipmentsPerOrder = round(ratio(float64(a.shipments), float64(a.served)), 6)
+	k.SplitRate = round(ratio(float64(a.split), float64(a.served)), 6)
+	k.AvgDistanceKm = round(ratio(a.distance, float64(a.shipments)), 4)
+	k.SLAHitRate = round(ratio(float64(a.slaHit), float64(a.orders)), 6)
+	for m := solver.ShipFromStore; m <= solver.Courier; m++ {
+		k.MethodMix[m.String()] = round(ratio(float64(a.methods[m]), float64(a.shipments)), 6)
+	}
+	days := float64(len(a.series.DayCost))
+	s := a.series
+	s.NodeUnits = a.nodeUnits
+	s.NodeUtil = make([]float64, len(net.Nodes))
+	var sum float64
+	var n int
+	for i := range net.Nodes {
+		c := net.Nodes[i].CapacityPerDay
+		if c <= 0 || days == 0 {
+			s.NodeUtil[i] = math.NaN()
+			continue
+		}
+		u := float64(a.nodeUnits[i]) / (float64(c) * days)
+		s.NodeUtil[i] = u
+		sum += u
+		n++
+		k.NodeUtilization.Max = max(k.NodeUtilization.Max, u)
+	}
+	k.NodeUtilization.Mean = round(ratio(sum, float64(n)), 6)
+	k.NodeUtilization.Max = round(k.NodeUtilization.Max, 6)
+	k.SolveTimeUS = Percentiles{P50: a.hist.quantileUS(0.50), P99: a.hist.quantileUS(0.99)}
+	return k, s
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+// round rounds x to d decimals, so that JSON stays short and stable.
+func round(x float64, d int) float64 {
+	p := math.Pow10(d)
+	return math.Round(x*p) / p
+}
+
+// latencyHist is a log-linear histogram of durations: exact below 32 ns,
+// then 16 buckets per power of two (about 6% resolution).
+type latencyHist struct {
+	n       int64
+	buckets [1024]int64
+}
+
+func histBucket(ns uint64) int {
+	if ns < 32 {
+		return int(ns)
+	}
+	e := bits.Len64(ns) - 5
+	return 16*e + int(ns>>uint(e))
+}
+
+func histLow(i int) uint64 {
+	if i < 32 {
+		return uint64(i)
+	}
+	e := i/16 - 1
+	m := uint64(i - 16*e)
+	return m << uint(e)
+}
+
+func (h *latencyHist) record(d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	h.n++
+	h.buckets[histBucket(uint64(d))]++
+}
+
+// quantileUS returns the q-quantile in microseconds (bucket midpoint).
+func (h *latencyHist) quantileUS(q float64) float64 {
+	if h.n == 0 {
+		return 0
+	}
+	rank := int64(math.Ceil(q * float64(h.n)))
+	rank = max(rank, 1)
+	var c int64
+	for i, b := range h.buckets {
+		c += b
+		if c >= rank {
+			lo, hi := histLow(i), histLow(i+1)
+			return round(float64(lo+hi)/2/1000, 3)
+		}
+	}
+	return 0
+}

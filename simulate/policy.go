@@ -1,0 +1,419 @@
+package simulate
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// The policy names accepted by NewPolicy, in their canonical report order.
+const (
+	PolicyNearest      = "nearest"
+	PolicyFewestSplits = "fewest-splits"
+	PolicyPriority     = "priority"
+	PolicyOptimal      = "optimal"
+)
+
+// PolicyNames lists every policy, in report order.
+func PolicyNames() []string {
+	return []string{PolicyNearest, PolicyFewestSplits, PolicyPriority, PolicyOptimal}
+}
+
+// Policy decides how one built problem is fulfilled. A Policy belongs to one
+// replay (it keeps scratch space) and is not safe for concurrent use.
+type Policy interface {
+	// Name is the policy's name as given to NewPolicy.
+	Name() string
+	// Choose returns the plan for p. The plan is valid until the next call.
+	Choose(p *solver.Problem) (*solver.Plan, error)
+}
+
+// ParsePolicies splits a comma-separated list of policy names, checking
+// each, keeping the given order and dropping duplicates.
+func ParsePolicies(list string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range strings.Split(list, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" || seen[n] {
+			continue
+		}
+		if !knownPolicy(n) {
+			return nil, fmt.Errorf("unknown policy %q (want %s)", n, strings.Join(PolicyNames(), ", "))
+		}
+		seen[n] = true
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no policy given (want %s)", strings.Join(PolicyNames(), ", "))
+	}
+	return out, nil
+}
+
+func knownPolicy(n string) bool {
+	for _, k := range PolicyNames() {
+		if n == k {
+			return true
+		}
+	}
+	return false
+}
+
+// NewPolicy returns a fresh policy for one replay over net. Settings are
+// used by the optimal policy only.
+func NewPolicy(name string, net *network.Network, s solver.Settings) (Policy, error) {
+	switch name {
+	case PolicyOptimal:
+		return &optimalPolicy{ws: newSolverWorkspace(), settings: s}, nil
+	case PolicyNearest:
+		return &greedyPolicy{name: name, rule: ruleNearest}, nil
+	case PolicyFewestSplits:
+		return &greedyPolicy{name: name, rule: ruleFewestSplits}, nil
+	case PolicyPriority:
+		return &greedyPolicy{name: name, rule: rulePriority, rank: priorityRanks(net)}, nil
+	}
+	return nil, fmt.Errorf("unknown policy %q (want %s)", name, strings.Join(PolicyNames(), ", "))
+}
+
+// priorityRanks is the static node ranking of the priority policy:
+// warehouses first, then dark stores, then stores, each in file order.
+func priorityRanks(net *network.Network) []int32 {
+	rank := make([]int32, len(net.Nodes))
+	r := int32(0)
+	for _, k := range []network.Kind{network.Warehouse, network.DarkStore, network.Store} {
+		for i := range net.Nodes {
+			if net.Nodes[i].Kind == k {
+				rank[i] = r
+				r++
+			}
+		}
+	}
+	for i := range net.Nodes {
+		switch net.Nodes[i].Kind {
+		case network.Warehouse, network.DarkStore, network.Store:
+		default:
+			rank[i] = r
+			r++
+		}
+	}
+	return rank
+}
+
+// optimalPolicy is the cost-minimising solver, exactly as the router runs it.
+type optimalPolicy struct {
+	ws       *solver.Workspace
+	settings solver.Settings
+}
+
+func (p *optimalPolicy) Name() string { return PolicyOptimal }
+
+func (p *optimalPolicy) Choose(pr *solver.Problem) (*solver.Plan, error) {
+	return p.ws.Solve(pr, p.settings)
+}
+
+type greedyRule uint8
+
+const (
+	ruleNearest greedyRule = iota
+	ruleFewestSplits
+	rulePriority
+)
+
+// greedyPolicy implements the rule-based policies. All of them respect the
+// same constraints as the solver (eligibility set by the builder, stock,
+// capacity, weight, promise, one option per node, shipment limit, line
+// splitting) and price their plan with the problem's own costs.
+type greedyPolicy struct {
+	name string
+	rule greedyRule
+	rank []int32 // priority: rank by node index
+
+	order   []int  // candidate options, best first
+	planned []bool // lines the plan must cover
+	carry   []nodeCarry
+	rem     []int32 // units still to source per line
+	used    []int32 // nodes already shipping
+	allocs  []solver.Allocation
+	plan    solver.Plan
+}
+
+func (g *greedyPolicy) Name() string { return g.name }
+
+// usable reports whether option o may take part at all.
+func usable(p *solver.Problem, o int) bool {
+	op := &p.Options[o]
+	if op.Excluded != solver.ReasonNone || op.CapacityUnits == 0 {
+		return false
+	}
+	if p.PromiseMinutes > 0 && op.ETAMinutes > p.PromiseMinutes {
+		return false
+	}
+	return true
+}
+
+// takeable returns how many of want units of line l option o can add to a
+// shipment that already carries units and weight kg.
+func takeable(p *solver.Problem, o, l int, want, units int32, kg float64) int32 {
+	op := &p.Options[o]
+	t := min(want, p.Available[p.At(o, l)])
+	if op.CapacityUnits >= 0 {
+		t = min(t, op.CapacityUnits-units)
+	}
+	if w := p.Lines[l].UnitWeightKg; op.MaxWeightKg > 0 && w > 0 {
+		t = min(t, int32((op.MaxWeightKg-kg)/w+1e-9))
+	}
+	if t < 0 {
+		t = 0
+	}
+	if !p.SplitLines && t < want {
+		return 0
+	}
+	return t
+}
+
+// fill computes what option o would ship of the remaining units; with
+// commit it appends the shipment to the plan and updates rem.
+func (g *greedyPolicy) fill(p *solver.Problem, o int, commit bool) int32 {
+	var units int32
+	var kg float64
+	start := len(g.allocs)
+	for l := range p.Lines {
+		if g.rem[l] == 0 {
+			continue
+		}
+		t := takeable(p, o, l, g.rem[l], units, kg)
+		if t == 0 {
+			continue
+		}
+		units += t
+		kg += float64(t) * p.Lines[l].UnitWeightKg
+		if commit {
+			g.allocs = append(g.allocs, solver.Allocation{Line: l, Quantity: t})
+		}
+	}
+	if !commit || units == 0 {
+		return units
+	}
+	s := solver.Shipment{Option: o, FixedCost: p.Options[o].FixedCost, ETAMinutes: p.Options[o].ETAMinutes}
+	s.Lines = g.allocs[start:len(g.allocs):len(g.allocs)]
+	for _, a := range s.Lines {
+		s.UnitsCost += float64(a.Quantity) * p.UnitCost[p.At(o, a.Line)]
+		g.rem[a.Line] -= a.Quantity
+	}
+	if len(g.plan.Shipments) > 0 {
+		s.Penalty = p.SplitPenalty
+	}
+	s.Cost = s.FixedCost + s.UnitsCost + s.Penalty
+	g.plan.Shipments = append(g.plan.Shipments, s)
+	g.plan.TotalCost += s.Cost
+	g.used = append(g.used, p.Options[o].Node)
+	return units
+}
+
+func (g *greedyPolicy) nodeUsed(n int32) bool {
+	for _, u := range g.used {
+		if u == n {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *greedyPolicy) remaining() int32 {
+	var n int32
+	for _, r := range g.rem {
+		n += r
+	}
+	return n
+}
+
+// Choose implements Policy. Like the solver, it plans a line only when it
+// can be covered whole (see plannable) and never ships part of a line.
+// Among the planned lines it takes a whole-order shipment from the
+// best-ranked option that can carry it; otherwise (when splitting is
+// allowed) options in rank order (nearest, priority) or by most units
+// covered (fewest-splits) until the lines are covered or the shipment limit
+// is reached. A line the greedy choice cannot finish is dropped and the
+// choice made again without it.
+func (g *greedyPolicy) Choose(p *solver.Problem) (*solver.Plan, error) {
+	g.order = g.order[:0]
+	for o := range p.Options {
+		if usable(p, o) {
+			g.order = append(g.order, o)
+		}
+	}
+	g.sort(p)
+	g.planned = g.plannable(p, g.planned[:0])
+	for {
+		g.run(p)
+		drop := -1
+		for l, r := range g.rem {
+			if r > 0 {
+				drop = l
+				break
+			}
+		}
+		if drop < 0 {
+			break
+		}
+		g.planned[drop] = false
+	}
+	g.plan.Stats = solver.Stats{Candidates: len(p.Options), Eligible: len(g.order)}
+	for l := range p.Lines {
+		if !g.planned[l] {
+			g.plan.Unfilled = append(g.plan.Unfilled, solver.Unfilled{Line: l, Quantity: p.Lines[l].Quantity, Reason: solver.ReasonNoStock})
+		}
+	}
+	return &g.plan, nil
+}
+
+// run makes the greedy choice for the planned lines; g.rem holds what it
+// could not cover.
+func (g *greedyPolicy) run(p *solver.Problem) {
+	g.plan.Shipments = g.plan.Shipments[:0]
+	g.plan.Unfilled = g.plan.Unfilled[:0]
+	g.plan.Excluded = g.plan.Excluded[:0]
+	g.plan.Alternatives = g.plan.Alternatives[:0]
+	g.plan.TotalCost = 0
+	g.allocs = g.allocs[:0]
+	g.used = g.used[:0]
+	g.rem = g.rem[:0]
+	var total int32
+	for l, ln := range p.Lines {
+		q := ln.Quantity
+		if !g.planned[l] {
+			q = 0
+		}
+		g.rem = append(g.rem, q)
+		total += q
+	}
+	if total == 0 {
+		return
+	}
+	// A single shipment that carries every planned line, best ranked first.
+	for _, o := range g.order {
+		if g.fill(p, o, false) == total {
+			g.fill(p, o, true)
+			return
+		}
+	}
+	maxShip := p.MaxShipments
+	if maxShip <= 0 {
+		maxShip = len(p.Options)
+	}
+	for len(g.plan.Shipments) < maxShip && g.remaining() > 0 {
+		best, bestUnits := -1, int32(0)
+		for _, o := range g.order {
+			if g.nodeUsed(p.Options[o].Node) {
+				continue
+			}
+			u := g.fill(p, o, false)
+			if u > bestUnits {
+				best, bestUnits = o, u
+				if g.rule != ruleFewestSplits {
+					break // rank order: the first option that helps
+				}
+			}
+		}
+		if best < 0 {
+			break
+		}
+		g.fill(p, best, true)
+	}
+}
+
+// plannable marks the lines the solver would plan: with split lines, the
+// best carry of the best MaxShipments nodes reaches the quantity; without,
+// one usable option carries it all.
+func (g *greedyPolicy) plannable(p *solver.Problem, out []bool) []bool {
+	for l := range p.Lines {
+		q := p.Lines[l].Quantity
+		g.carry = g.carry[:0]
+		ok := false
+		for _, o := range g.order {
+			c := takeableAlone(p, o, l)
+			if !p.SplitLines {
+				if c >= q {
+					ok = true
+					break
+				}
+				continue
+			}
+			n := p.Options[o].Node
+			found := false
+			for i := range g.carry {
+				if g.carry[i].node == n {
+					g.carry[i].units = max(g.carry[i].units, c)
+					found = true
+					break
+				}
+			}
+			if !found {
+				g.carry = append(g.carry, nodeCarry{n, c})
+			}
+		}
+		if p.SplitLines {
+			slices.SortFunc(g.carry, func(a, b nodeCarry) int { return int(b.units) - int(a.units) })
+			k := len(g.carry)
+			if p.MaxShipments > 0 {
+				k = min(k, p.MaxShipments)
+			}
+			var sum int64
+			for _, c := range g.carry[:k] {
+				sum += int64(c.units)
+			}
+			ok = sum >= int64(q)
+		}
+		out = append(out, ok)
+	}
+	return out
+}
+
+type nodeCarry struct {
+	node  int32
+	units int32
+}
+
+// takeableAlone is what option o could carry of line l on its own.
+func takeableAlone(p *solver.Problem, o, l int) int32 {
+	op := &p.Options[o]
+	t := p.Available[p.At(o, l)]
+	if op.CapacityUnits >= 0 {
+		t = min(t, op.CapacityUnits)
+	}
+	if w := p.Lines[l].UnitWeightKg; op.MaxWeightKg > 0 && w > 0 {
+		t = min(t, int32(op.MaxWeightKg/w+1e-9))
+	}
+	return max(t, 0)
+}
+
+// sort orders the usable options by the policy's rank: distance (nearest,
+// fewest-splits) or the static node ranking (priority); ties go to the
+// cheaper fixed cost, then the lower option index.
+func (g *greedyPolicy) sort(p *solver.Problem) {
+	slices.SortFunc(g.order, func(i, j int) int {
+		a, b := &p.Options[i], &p.Options[j]
+		if g.rule == rulePriority {
+			if c := cmp.Compare(g.rankOf(a.Node), g.rankOf(b.Node)); c != 0 {
+				return c
+			}
+		} else if c := cmp.Compare(a.DistanceKm, b.DistanceKm); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.FixedCost, b.FixedCost); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
+	})
+}
+
+func (g *greedyPolicy) rankOf(n int32) int32 {
+	if int(n) < len(g.rank) && n >= 0 {
+		return g.rank[n]
+	}
+	return int32(len(g.rank)) + n
+}

@@ -1,0 +1,308 @@
+package simulate
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// DecisionHeader is the header of the decisions file. There is one row per
+// shipment, and one row with method UNFILLED listing an order's unfilled
+// lines; lines are "sku:qty" joined by ";".
+const DecisionHeader = "order_id,policy,scenario,created_at,node,method,partner,lines,units,cost,eta_minutes,distance_km"
+
+// checkEvery is how many orders a replay handles between looks at its
+// context and progress.
+const checkEvery = 1024
+
+// replay is one (policy, scenario) run over the orders file.
+type replay struct {
+	cfg       *Config
+	job       *job
+	settings  solver.Settings
+	decisions *os.File
+}
+
+// replayState is what a replay consumes and updates, order by order.
+type replayState struct {
+	net     *network.Network
+	table   *stock.Table
+	builder *network.Builder
+	policy  Policy
+	acc     *accumulator
+	problem solver.Problem
+
+	tz     time.Duration
+	clock  time.Time
+	day    int64
+	reps   *ReplenishmentReader
+	nextR  Replenishment
+	hasR   bool
+	repSeq uint64
+
+	invalid int64
+}
+
+func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
+	j := r.job
+	res := Result{Policy: j.policy, Scenario: j.scen.name}
+	net := j.scen.net
+	pol, err := NewPolicy(j.policy, net, r.settings)
+	if err != nil {
+		return res, ReadStats{}, err
+	}
+	st := &replayState{
+		net:     net,
+		table:   j.table.Clone(),
+		builder: network.NewBuilder(net, nil),
+		policy:  pol,
+		acc:     newAccumulator(net),
+		tz:      time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
+		day:     -1 << 62,
+	}
+
+	of, err := r.cfg.Orders.Open()
+	if err != nil {
+		return res, ReadStats{}, err
+	}
+	defer of.Close()
+	orders, err := NewOrderReader(of, r.cfg.Orders.Name(), r.cfg.SkipBad)
+	if err != nil {
+		return res, ReadStats{}, err
+	}
+	if src := r.cfg.Replenishments; src != nil {
+		rf, err := src.Open()
+		if err != nil {
+			return res, ReadStats{}, err
+		}
+		defer rf.Close()
+		if st.reps, err = NewReplenishmentReader(rf, src.Name(), net, r.cfg.SkipBad); err != nil {
+			return res, ReadStats{}, err
+		}
+		if err := st.advanceReplenishment(); err != nil {
+			return res, ReadStats{}, err
+		}
+	}
+	var dw *bufio.Writer
+	if r.decisions != nil {
+		dw = bufio.NewWriterSize(r.decisions, 256<<10)
+	}
+
+	var runErr error
+	for n := 0; ; n++ {
+		if n%checkEvery == 0 {
+			j.read.Store(orders.BytesRead())
+			if ctx.Err() != nil {
+				res.Partial = true
+				runErr = ErrInterrupted
+				break
+			}
+		}
+		o, err := orders.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			runErr = err
+			break
+		}
+		plan, took, err := st.handle(o)
+		if err != nil {
+			if errors.Is(err, network.ErrInvalidOrder) {
+				if r.cfg.SkipBad {
+					st.invalid++
+					continue
+				}
+				err = fmt.Errorf("%s:%d: order %s: %w", orders.Name(), orders.Line(), o.ID, err)
+			}
+			runErr = err
+			break
+		}
+		if dw != nil {
+			writeDecisions(dw, o, j.policy, j.scen.name, &st.problem, plan)
+		}
+		_ = took
+	}
+	j.read.Store(orders.BytesRead())
+	if dw != nil {
+		if err := dw.Flush(); err != nil && runErr == nil {
+			runErr = fmt.Errorf("decisions: %w", err)
+		}
+	}
+	res.KPIs, res.Series = st.acc.kpis(net)
+	res.InvalidOrders = st.invalid
+	return res, orders.Stats(), runErr
+}
+
+// handle replays one order: it moves the clock, resets capacities at local
+// midnight, applies due replenishments, builds the problem, lets the policy
+// choose and commits the plan.
+func (st *replayState) handle(o *network.Order) (*solver.Plan, time.Duration, error) {
+	if o.CreatedAt.After(st.clock) {
+		st.clock = o.CreatedAt
+	}
+	if d := localDay(st.clock, st.tz); d != st.day {
+		st.day = d
+		st.table.ResetDay()
+	}
+	for st.hasR && !st.nextR.At.After(st.clock) {
+		if err := st.applyReplenishment(); err != nil {
+			return nil, 0, err
+		}
+	}
+	if o.PickupNodeID != "" {
+		// A scenario may close pickup at the store the customer chose; the
+		// customer then picks up at any store within the pickup radius.
+		if i, ok := st.net.NodeIndex(o.PickupNodeID); !ok || !st.net.Nodes[i].Offers(solver.Pickup) {
+			o.PickupNodeID = ""
+		}
+	}
+	if err := st.builder.Build(o, st.table, st.table, &st.problem); err != nil {
+		return nil, 0, err
+	}
+	t0 := time.Now()
+	plan, err := st.policy.Choose(&st.problem)
+	took := time.Since(t0)
+	if err != nil {
+		return nil, 0, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
+	}
+	if err := st.commit(&st.problem, plan); err != nil {
+		return nil, 0, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
+	}
+	st.acc.add(st.day, &st.problem, plan, took)
+	return plan, took, nil
+}
+
+// commit reserves and commits every shipped unit and counts the picks
+// against the nodes' daily capacity.
+func (st *replayState) commit(p *solver.Problem, plan *solver.Plan) error {
+	for i := range plan.Shipments {
+		s := &plan.Shipments[i]
+		node := int(p.Options[s.Option].Node)
+		var units int32
+		for _, a := range s.Lines {
+			if a.Quantity <= 0 {
+				continue
+			}
+			sku := p.Lines[a.Line].SKU
+			if err := st.table.Reserve(node, sku, a.Quantity); err != nil {
+				return err
+			}
+			if err := st.table.Commit(node, sku, a.Quantity); err != nil {
+				return err
+			}
+			if st.table.ATP(node, sku) == 0 {
+				st.acc.stockouts++
+			}
+			units += a.Quantity
+		}
+		if err := st.table.Use(node, units); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *replayState) advanceReplenishment() error {
+	rep, err := st.reps.Next()
+	if err == io.EOF {
+		st.hasR = false
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	st.nextR, st.hasR = rep, true
+	return nil
+}
+
+func (st *replayState) applyReplenishment() error {
+	st.repSeq++
+	rep := st.nextR
+	if rep.Node < st.table.Nodes() {
+		// Sequence numbers only grow, so every arrival applies.
+		if _, err := st.table.Apply(stock.Update{Node: rep.Node, SKU: rep.SKU, Seq: st.repSeq, Delta: rep.Qty}); err != nil {
+			return fmt.Errorf("replenishment: %w", err)
+		}
+	}
+	return st.advanceReplenishment()
+}
+
+// writeDecisions appends the plan's rows to w.
+func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, p *solver.Problem, plan *solver.Plan) {
+	var b [64]byte
+	created := o.CreatedAt.UTC().Format(time.RFC3339)
+	for i := range plan.Shipments {
+		s := &plan.Shipments[i]
+		op := &p.Options[s.Option]
+		writeCSVField(w, o.ID)
+		w.WriteByte(',')
+		w.WriteString(policy)
+		w.WriteByte(',')
+		writeCSVField(w, scenario)
+		w.WriteByte(',')
+		w.WriteString(created)
+		w.WriteByte(',')
+		w.WriteString(op.NodeID)
+		w.WriteByte(',')
+		w.WriteString(op.Method.String())
+		w.WriteByte(',')
+		writeCSVField(w, op.Partner)
+		w.WriteByte(',')
+		var units int64
+		for k, a := range s.Lines {
+			if k > 0 {
+				w.WriteByte(';')
+			}
+			w.WriteString(p.Lines[a.Line].SKU)
+			w.WriteByte(':')
+			w.Write(strconv.AppendInt(b[:0], int64(a.Quantity), 10))
+			units += int64(a.Quantity)
+		}
+		w.WriteByte(',')
+		w.Write(strconv.AppendInt(b[:0], units, 10))
+		w.WriteByte(',')
+		w.Write(strconv.AppendFloat(b[:0], s.Cost, 'f', 4, 64))
+		w.WriteByte(',')
+		w.Write(strconv.AppendInt(b[:0], int64(s.ETAMinutes), 10))
+		w.WriteByte(',')
+		w.Write(strconv.AppendFloat(b[:0], op.DistanceKm, 'f', 3, 64))
+		w.WriteByte('\n')
+	}
+	if len(plan.Unfilled) == 0 {
+		return
+	}
+	writeCSVField(w, o.ID)
+	fmt.Fprintf(w, ",%s,", policy)
+	writeCSVField(w, scenario)
+	fmt.Fprintf(w, ",%s,,UNFILLED,,", created)
+	var units int64
+	for k, u := range plan.Unfilled {
+		if k > 0 {
+			w.WriteByte(';')
+		}
+		fmt.Fprintf(w, "%s:%d", p.Lines[u.Line].SKU, u.Quantity)
+		units += int64(u.Quantity)
+	}
+	fmt.Fprintf(w, ",%d,0.0000,0,0.000\n", units)
+}
+
+func writeCSVField(w *bufio.Writer, s string) {
+	if !strings.ContainsAny(s, ",\"\n\r") {
+		w.WriteString(s)
+		return
+	}
+	w.WriteByte('"')
+	w.WriteString(strings.ReplaceAll(s, `"`, `""`))
+	w.WriteByte('"')
+}

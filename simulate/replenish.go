@@ -1,0 +1,99 @@
+package simulate
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+)
+
+// Replenishment is a stock arrival: qty units of SKU at node at time At.
+type Replenishment struct {
+	At   time.Time
+	Node int
+	SKU  string
+	Qty  int32
+}
+
+// ReplenishmentReader streams a replenishments file
+// (at,node,sku,qty; sorted by at) against a network's node ids.
+type ReplenishmentReader struct {
+	f       *csvFile
+	net     *network.Network
+	skipBad bool
+	intern  interner
+	ci      struct{ at, node, sku, qty int }
+	// Bad counts skipped malformed rows (skip-bad).
+	Bad int64
+	// FirstBad is the first skipped row's error.
+	FirstBad string
+}
+
+// NewReplenishmentReader reads replenishments from r; name is used in
+// errors. Node ids are resolved in net.
+func NewReplenishmentReader(r io.Reader, name string, net *network.Network, skipBad bool) (*ReplenishmentReader, error) {
+	f, err := newCSVFile(r, name, []string{"at", "node", "sku", "qty"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	rr := &ReplenishmentReader{f: f, net: net, skipBad: skipBad, intern: make(interner)}
+	rr.ci.at, rr.ci.node, rr.ci.sku, rr.ci.qty = f.col("at"), f.col("node"), f.col("sku"), f.col("qty")
+	return rr, nil
+}
+
+// Next returns the next replenishment or io.EOF.
+func (r *ReplenishmentReader) Next() (Replenishment, error) {
+	for {
+		rep, err := r.next()
+		var pe *ParseError
+		if err != nil && r.skipBad && errors.As(err, &pe) {
+			r.Bad++
+			if r.FirstBad == "" {
+				r.FirstBad = pe.Error()
+			}
+			continue
+		}
+		return rep, err
+	}
+}
+
+func (r *ReplenishmentReader) next() (Replenishment, error) {
+	var rep Replenishment
+	rec, err := r.f.next()
+	if err != nil {
+		return rep, err
+	}
+	f, c := r.f, &r.ci
+	v, err := f.required(rec, c.at, "at")
+	if err != nil {
+		return rep, err
+	}
+	if rep.At, err = f.parseTime(v, "at"); err != nil {
+		return rep, err
+	}
+	if v, err = f.required(rec, c.node, "node"); err != nil {
+		return rep, err
+	}
+	n, ok := r.net.NodeIndex(string(v))
+	if !ok {
+		return rep, f.errorf("node", "unknown node %q", v)
+	}
+	rep.Node = n
+	if v, err = f.required(rec, c.sku, "sku"); err != nil {
+		return rep, err
+	}
+	rep.SKU = r.intern.get(v)
+	if v, err = f.required(rec, c.qty, "qty"); err != nil {
+		return rep, err
+	}
+	q, err := f.parseInt(v, "qty")
+	if err != nil {
+		return rep, err
+	}
+	if q <= 0 || q > 1<<30 {
+		return rep, f.errorf("qty", "%d must be positive", q)
+	}
+	rep.Qty = int32(q)
+	return rep, nil
+}

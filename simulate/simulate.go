@@ -1,0 +1,297 @@
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// ErrInterrupted is returned (wrapped) with partial results when the
+// context is cancelled during a replay.
+var ErrInterrupted = errors.New("replay interrupted: results are partial")
+
+// Config is what to replay and how.
+type Config struct {
+	// Network is the baseline network, initialised.
+	Network *network.Network
+	// Stock is the baseline stock over Network; it is never changed.
+	Stock *stock.Table
+	// Orders is the orders file (see OrderReader); Replenishments, when not
+	// nil, the replenishments file (see ReplenishmentReader).
+	Orders         Source
+	Replenishments Source
+	// Policies are policy names (see PolicyNames); empty means all.
+	Policies []string
+	// Scenarios are replayed besides the implicit baseline, in this order.
+	Scenarios []*Scenario
+	// SkipBad counts and skips malformed rows and invalid orders instead of
+	// failing.
+	SkipBad bool
+	// Workers bounds the replays that run at once; 0 means GOMAXPROCS.
+	Workers int
+	// Settings are the solver's; the zero value means
+	// solver.DefaultSettings without alternatives (a replay needs only the
+	// chosen plan).
+	Settings *solver.Settings
+	// Decisions, when not nil, receives every decision as CSV (see
+	// DecisionHeader), replays in result order.
+	Decisions io.Writer
+	// TempDir holds per-replay decision files before they are merged; ""
+	// means os.TempDir().
+	TempDir string
+	// Progress, when not nil, is told the bytes of orders read so far by
+	// all replays and the total to read. It is called from one goroutine
+	// at a time, about every few thousand orders.
+	Progress func(done, total int64)
+}
+
+// Results are the outcome of Run.
+type Results struct {
+	// Results are per (scenario, policy): scenarios in order (baseline
+	// first), then policies in the order given.
+	Results []Result `json:"results"`
+	// Input describes the orders file as the first replay read it.
+	Input ReadStats `json:"input"`
+	// Partial is true when the replay was interrupted.
+	Partial bool `json:"partial,omitempty"`
+}
+
+// Result is the KPIs of one policy under one scenario.
+type Result struct {
+	Policy   string `json:"policy"`
+	Scenario string `json:"scenario"`
+	// Partial is true when this replay stopped before the end of the file.
+	Partial bool `json:"partial,omitempty"`
+	KPIs
+	// InvalidOrders counts orders the network rejected (skip-bad).
+	InvalidOrders int64 `json:"invalid_orders,omitempty"`
+	// Series feed the report's charts.
+	Series Series `json:"-"`
+}
+
+// job is one replay: a policy under a prepared scenario.
+type job struct {
+	index  int
+	policy string
+	scen   *prepared
+	table  *stock.Table
+	read   atomic.Int64 // bytes of orders read, for progress
+}
+
+// Run replays the orders under every (scenario, policy) pair, each on its own
+// copy of the stock, Workers at a time. When ctx is cancelled it stops,
+// and returns the partial results with an error wrapping ErrInterrupted.
+func Run(ctx context.Context, cfg Config) (*Results, error) {
+	if cfg.Network == nil || !cfg.Network.Initialized() {
+		return nil, errors.New("simulate: network missing or not initialised")
+	}
+	if cfg.Stock == nil {
+		return nil, errors.New("simulate: stock missing")
+	}
+	if cfg.Orders == nil {
+		return nil, errors.New("simulate: orders missing")
+	}
+	policies := cfg.Policies
+	if len(policies) == 0 {
+		policies = PolicyNames()
+	}
+	for _, p := range policies {
+		if !knownPolicy(p) {
+			return nil, fmt.Errorf("simulate: unknown policy %q", p)
+		}
+	}
+	settings := solver.DefaultSettings()
+	settings.Alternatives = 0
+	if cfg.Settings != nil {
+		settings = *cfg.Settings
+	}
+	scens := make([]*prepared, 0, 1+len(cfg.Scenarios))
+	names := map[string]bool{}
+	for _, s := range append([]*Scenario{nil}, cfg.Scenarios...) {
+		pr, err := s.apply(cfg.Network)
+		if err != nil {
+			return nil, err
+		}
+		if names[pr.name] {
+			return nil, fmt.Errorf("scenario %s: name used twice", pr.name)
+		}
+		names[pr.name] = true
+		scens = append(scens, pr)
+	}
+	var jobs []*job
+	for _, sc := range scens {
+		table, err := scenarioStock(cfg.Stock, sc)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range policies {
+			jobs = append(jobs, &job{index: len(jobs), policy: p, scen: sc, table: table})
+		}
+	}
+
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(jobs))
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	results := make([]Result, len(jobs))
+	stats := make([]ReadStats, len(jobs))
+	decisionFiles := make([]string, len(jobs))
+	defer func() {
+		for _, f := range decisionFiles {
+			if f != "" {
+				os.Remove(f)
+			}
+		}
+	}()
+	errs := make([]error, len(jobs))
+	queue := make(chan *job)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range queue {
+				r := &replay{cfg: &cfg, job: j, settings: settings}
+				if cfg.Decisions != nil {
+					f, err := os.CreateTemp(cfg.TempDir, "omniroute-decisions-*.csv")
+					if err != nil {
+						errs[j.index] = fmt.Errorf("decisions: %w", err)
+						cancel(errs[j.index])
+						continue
+					}
+					decisionFiles[j.index] = f.Name()
+					r.decisions = f
+				}
+				res, st, err := r.run(ctx)
+				if r.decisions != nil {
+					if cerr := r.decisions.Close(); err == nil && cerr != nil {
+						err = fmt.Errorf("decisions: %w", cerr)
+					}
+				}
+				results[j.index], stats[j.index], errs[j.index] = res, st, err
+				if err != nil && !errors.Is(err, ErrInterrupted) {
+					cancel(err)
+				}
+			}
+		}()
+	}
+	stopProgress := startProgress(ctx, cfg, jobs)
+feed:
+	for _, j := range jobs {
+		select {
+		case queue <- j:
+		case <-ctx.Done():
+			// Jobs never started are reported as partial (empty) replays.
+			for _, k := range jobs[j.index:] {
+				results[k.index] = Result{Policy: k.policy, Scenario: k.scen.name, Partial: true}
+				errs[k.index] = ErrInterrupted
+			}
+			break feed
+		}
+	}
+	close(queue)
+	wg.Wait()
+	stopProgress()
+
+	// A real failure wins over an interruption; an interruption caused by
+	// one run's failure reports that failure.
+	var interrupted bool
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, ErrInterrupted) {
+			return nil, err
+		}
+		if err != nil {
+			interrupted = true
+		}
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return nil, cause
+	}
+	out := &Results{Results: results, Input: stats[0], Partial: interrupted}
+	for i := range results {
+		if results[i].Policy == "" {
+			results[i] = Result{Policy: jobs[i].policy, Scenario: jobs[i].scen.name, Partial: true}
+		}
+	}
+	if cfg.Decisions != nil {
+		if err := mergeDecisions(cfg.Decisions, decisionFiles); err != nil {
+			return nil, err
+		}
+	}
+	if interrupted {
+		return out, ErrInterrupted
+	}
+	return out, nil
+}
+
+// scenarioStock returns the starting stock of a scenario: the baseline
+// table itself, or a new table over the scenario's network with the
+// baseline rows and the scenario's safety stock and added-node copies.
+func scenarioStock(base *stock.Table, sc *prepared) (*stock.Table, error) {
+	if sc.safety == nil && len(sc.copies) == 0 && len(sc.net.Nodes) == base.Nodes() && sc.name == Baseline {
+		return base, nil
+	}
+	t := stock.New(sc.net)
+	rows := base.Snapshot()
+	for _, r := range rows {
+		if sc.safety != nil && sc.safety[r.Node] >= 0 {
+			r.Safety = sc.safety[r.Node]
+		}
+		if err := t.Set(r.Node, r.SKU, r); err != nil {
+			return nil, fmt.Errorf("scenario %s: stock: %w", sc.name, err)
+		}
+	}
+	for _, c := range sc.copies {
+		for _, r := range rows {
+			if r.Node != c.from {
+				continue
+			}
+			r.OnHand = int32(float64(r.OnHand)*c.factor + 0.5)
+			r.Reserved, r.Seq = 0, 0
+			if sc.safety != nil && sc.safety[c.to] >= 0 {
+				r.Safety = sc.safety[c.to]
+			}
+			if err := t.Set(c.to, r.SKU, r); err != nil {
+				return nil, fmt.Errorf("scenario %s: stock of %s: %w", sc.name, sc.net.Nodes[c.to].ID, err)
+			}
+		}
+	}
+	return t, nil
+}
+
+// mergeDecisions writes the header and each replay's decision file, in
+// order.
+func mergeDecisions(w io.Writer, files []string) error {
+	if _, err := io.WriteString(w, DecisionHeader+"\n"); err != nil {
+		return fmt.Errorf("decisions: %w", err)
+	}
+	for _, name := range files {
+		if name == "" {
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("decisions: %w", err)
+		}
+		_, err = io.Copy(w, f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("decisions: %s: %w", filepath.Base(name), err)
+		}
+	}
+	return nil
+}
