@@ -67,3 +67,43 @@ func BenchmarkDistanceKm(b *testing.B) {
 	}
 	_ = s
 }
+
+func TestUnitDistanceMatchesHaversine(t *testing.T) {
+	pairs := [][4]float64{
+		{43.2389, 76.8897, 51.1605, 71.4704},
+		{43.2389, 76.8897, 43.2390, 76.8897},
+		{43.2389, 76.8897, 43.2389, 76.8897},
+		{0, 179.9, 0, -179.9},
+		{89, 0, -89, 180},
+		{10, 20, -10, -160},
+	}
+	for _, p := range pairs {
+		want := DistanceKm(p[0], p[1], p[2], p[3])
+		got := ToUnit(p[0], p[1]).DistanceKm(ToUnit(p[2], p[3]))
+		if math.Abs(got-want) > 1e-6+want*1e-9 {
+			t.Errorf("%v: unit distance %.9f, haversine %.9f", p, got, want)
+		}
+	}
+}
+
+func BenchmarkUnitDistanceKm(b *testing.B) {
+	b.ReportAllocs()
+	u := ToUnit(43.2389, 76.8897)
+	vs := [8]Unit{}
+	for i := range vs {
+		vs[i] = ToUnit(51.1605+float64(i)*1e-3, 71.4704)
+	}
+	var s float64
+	for i := 0; b.Loop(); i++ {
+		s += u.DistanceKm(vs[i&7])
+	}
+	_ = s
+}
+
+func TestAsinSeries(t *testing.T) {
+	for x := 0.0; x <= 1; x += 1.0 / 4096 {
+		if got, want := asin(x), math.Asin(x); math.Abs(got-want) > 4e-16*math.Max(want, 1e-300) {
+			t.Fatalf("asin(%v) = %v, math.Asin %v", x, got, want)
+		}
+	}
+}

@@ -145,7 +145,18 @@ func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	if pickupNode >= 0 {
 		b.candidate(pickupNode)
 	}
-	slices.Sort(b.cands)
+	if len(b.cands) > len(b.stamp)/16 {
+		// Many candidates: a pass over the stamps is cheaper than a sort.
+		b.cands = b.cands[:0]
+		for node, s := range b.stamp {
+			if s == b.gen {
+				b.cands = append(b.cands, int32(node))
+			}
+		}
+	} else {
+		slices.Sort(b.cands)
+	}
+	customer := geo.ToUnit(o.Lat, o.Lon)
 
 	var orderKg float64
 	for l := range o.Lines {
@@ -164,7 +175,7 @@ func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		nd := &net.Nodes[node]
 		np := &net.prep.nodes[node]
 		row := b.atp[int(b.row[node])*nl : int(b.row[node]+1)*nl]
-		km := geo.DistanceKm(nd.Lat, nd.Lon, o.Lat, o.Lon)
+		km := np.pos.DistanceKm(customer)
 		capUnits := int32(-1)
 		if capa != nil {
 			capUnits = capa.Remaining(node)

@@ -41,6 +41,7 @@ type prepared struct {
 }
 
 type nodePrep struct {
+	pos     geo.Unit
 	open    window
 	methods methodSet
 	// couriers are the partners (indices into Couriers) that collect from
@@ -261,6 +262,7 @@ func (n *Network) checkNode(v *validator, p *prepared, i int) {
 	}
 	np := &p.nodes[i]
 	np.open = w
+	np.pos = geo.ToUnit(nd.Lat, nd.Lon)
 	for j, m := range nd.Methods {
 		mf := fmt.Sprintf("%s.methods[%d]", f, j)
 		if m == solver.MethodUnspecified || m > solver.Courier {

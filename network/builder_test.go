@@ -1,0 +1,395 @@
+package network
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// fakeStock is a StockView over a fixed map, for tests.
+type fakeStock map[string]map[int]int32
+
+func (f fakeStock) ATP(node int, sku string) int32 { return f[sku][node] }
+
+func (f fakeStock) EachATP(sku string, fn func(int, int32)) {
+	nodes := make([]int, 0, len(f[sku]))
+	for n := range f[sku] {
+		nodes = append(nodes, n)
+	}
+	slices.Sort(nodes)
+	for _, n := range nodes {
+		if a := f[sku][n]; a > 0 {
+			fn(n, a)
+		}
+	}
+}
+
+// fakeCapacity gives every node the same remaining capacity.
+type fakeCapacity int32
+
+func (c fakeCapacity) Remaining(int) int32 { return int32(c) }
+
+// builderNet: two Almaty stores, a dark store, a warehouse and an Astana
+// store, one courier over Almaty.
+const builderNet = `name: builder-test
+policy:
+  split_penalty: 1.5
+  default_max_shipments: 3
+  pickup_radius_km: 10
+  pickup_ready_minutes: 60
+  candidate_radius_km: 50
+  tz_offset_minutes: 300
+carriers:
+  - name: parcel
+    per_package: 8.759
+    per_item: 0.423
+    per_item_per_mile: 0.000541
+    per_kg: 0.1
+    transit: [{max_km: 50, days: 1}, {max_km: 1500, days: 3}]
+couriers:
+  - name: glovo
+    base: 2.5
+    per_km: 0.5
+    max_radius_km: 6
+    max_weight_kg: 15
+    speed_kmh: 25
+    prep_minutes: 15
+    hours: {open: "08:00", close: "23:00"}
+    kinds: [store, dark_store]
+    areas: '{"type":"Polygon","coordinates":[[[76.75,43.22],[77.05,43.22],[77.05,43.38],[76.75,43.38],[76.75,43.22]]]}'
+nodes:
+  - {id: s-centre, kind: store, lat: 43.2389, lon: 76.9097, methods: [ship_from_store, pickup, courier],
+     pick_cost_per_order: 1.5, pick_cost_per_unit: 0.2, hours: {open: "09:00", close: "22:00"}, capacity_per_day: 100}
+  - {id: s-north, kind: store, lat: 43.3300, lon: 76.9600, methods: [ship_from_store, pickup, courier],
+     pick_cost_per_order: 1.5, pick_cost_per_unit: 0.2, hours: {open: "09:00", close: "22:00"}}
+  - {id: dark, kind: dark_store, lat: 43.2290, lon: 76.9050, methods: [courier], pick_cost_per_order: 0.9, pick_cost_per_unit: 0.1}
+  - {id: wh, kind: warehouse, lat: 43.3550, lon: 76.8700, methods: [warehouse_ship], pick_cost_per_order: 0.6, pick_cost_per_unit: 0.05}
+  - {id: ast, kind: store, lat: 51.1605, lon: 71.4704, methods: [ship_from_store, pickup], pick_cost_per_order: 1.5,
+     pick_cost_per_unit: 0.2, hours: {open: "09:00", close: "22:00"}}
+  - {id: off, kind: store, lat: 43.2400, lon: 76.8900, methods: [ship_from_store, pickup, courier], enabled: false}
+`
+
+func testNet(t testing.TB) *Network {
+	t.Helper()
+	n, err := Parse(strings.NewReader(builderNet), "builder.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// at is a UTC time for a local (UTC+5) clock time on a fixed day.
+func at(hh, mm int) time.Time {
+	return time.Date(2026, 11, 25, hh-5, mm, 0, 0, time.UTC)
+}
+
+func baseOrder() *Order {
+	return &Order{
+		ID: "o1", CreatedAt: at(14, 30), Lat: 43.2389, Lon: 76.8897,
+		Lines: []solver.Line{{SKU: "MILK", Quantity: 2, UnitWeightKg: 1}, {SKU: "PHONE", Quantity: 1, UnitWeightKg: 0.5}},
+		Want:  WantAny, AllowSplit: true,
+	}
+}
+
+var testStock = fakeStock{
+	"MILK":  {0: 10, 1: 5, 2: 40, 3: 500, 4: 9, 5: 3},
+	"PHONE": {0: 1, 3: 50, 4: 2},
+}
+
+type optKey struct {
+	node   string
+	method solver.Method
+}
+
+func options(p *solver.Problem) map[optKey]solver.Option {
+	m := map[optKey]solver.Option{}
+	for _, o := range p.Options {
+		m[optKey{o.NodeID, o.Method}] = o
+	}
+	return m
+}
+
+func TestBuildOptionsAndCosts(t *testing.T) {
+	n := testNet(t)
+	b := NewBuilder(n, nil)
+	var p solver.Problem
+	o := baseOrder()
+	if err := b.Build(o, testStock, fakeCapacity(-1), &p); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, op := range p.Options {
+		got = append(got, op.NodeID+"/"+op.Method.String()+"/"+op.Excluded.String())
+	}
+	want := []string{
+		"s-centre/SHIP_FROM_STORE/NONE", "s-centre/PICKUP/NONE", "s-centre/COURIER/NONE",
+		"s-north/SHIP_FROM_STORE/NONE", "s-north/PICKUP/OUTSIDE_RADIUS", "s-north/COURIER/OUTSIDE_RADIUS",
+		"dark/COURIER/NONE",
+		"wh/WAREHOUSE_SHIP/NONE",
+		"ast/SHIP_FROM_STORE/OUTSIDE_RADIUS", "ast/PICKUP/OUTSIDE_RADIUS",
+		"off/SHIP_FROM_STORE/DISABLED", "off/PICKUP/DISABLED", "off/COURIER/DISABLED",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("options\n got %q\nwant %q", got, want)
+	}
+	if len(p.Available) != len(p.Options)*2 || len(p.UnitCost) != len(p.Options)*2 {
+		t.Fatalf("flat arrays: %d available, %d unit costs for %d options", len(p.Available), len(p.UnitCost), len(p.Options))
+	}
+	if p.MaxShipments != 3 || !p.SplitLines || p.SplitPenalty != 1.5 || p.PromiseMinutes != 0 {
+		t.Errorf("rules: max %d split %v penalty %v promise %d", p.MaxShipments, p.SplitLines, p.SplitPenalty, p.PromiseMinutes)
+	}
+
+	const eps = 1e-9
+	km := geo.DistanceKm(43.2389, 76.9097, o.Lat, o.Lon)
+	miles := km / geo.KmPerMile
+	ops := options(&p)
+	sfs := ops[optKey{"s-centre", solver.ShipFromStore}]
+	if math.Abs(sfs.FixedCost-(1.5+8.759)) > eps || sfs.ETAMinutes != 1440 || math.Abs(sfs.DistanceKm-km) > eps {
+		t.Errorf("ship from store: fixed %v eta %d km %v", sfs.FixedCost, sfs.ETAMinutes, sfs.DistanceKm)
+	}
+	i := slices.IndexFunc(p.Options, func(op solver.Option) bool { return op.NodeID == "s-centre" && op.Method == solver.ShipFromStore })
+	wantUnit := 0.2 + 0.423 + 0.000541*miles + 1*0.1
+	if got := p.UnitCost[p.At(i, 0)]; math.Abs(got-wantUnit) > eps {
+		t.Errorf("ship from store unit cost of MILK = %v, want %v", got, wantUnit)
+	}
+	if p.Available[p.At(i, 0)] != 10 || p.Available[p.At(i, 1)] != 1 {
+		t.Errorf("available = %v", p.Available[p.At(i, 0):p.At(i, 2)])
+	}
+	cr := ops[optKey{"s-centre", solver.Courier}]
+	if cr.Partner != "glovo" || math.Abs(cr.FixedCost-(1.5+2.5+0.5*km)) > eps || cr.MaxWeightKg != 15 {
+		t.Errorf("courier: %+v", cr)
+	}
+	if want := int32(15 + math.Ceil(km/25*60)); cr.ETAMinutes != want {
+		t.Errorf("courier eta = %d, want %d", cr.ETAMinutes, want)
+	}
+	pk := ops[optKey{"s-centre", solver.Pickup}]
+	if pk.FixedCost != 1.5 || pk.ETAMinutes != 60 {
+		t.Errorf("pickup: %+v", pk)
+	}
+	j := slices.IndexFunc(p.Options, func(op solver.Option) bool { return op.Method == solver.Pickup })
+	if p.UnitCost[p.At(j, 1)] != 0.2 {
+		t.Errorf("pickup unit cost = %v", p.UnitCost[p.At(j, 1)])
+	}
+	wh := ops[optKey{"wh", solver.WarehouseShip}]
+	if math.Abs(wh.FixedCost-(0.6+8.759)) > eps {
+		t.Errorf("warehouse: %+v", wh)
+	}
+	if ast := ops[optKey{"ast", solver.ShipFromStore}]; ast.ETAMinutes != 3*1440 {
+		t.Errorf("ast transit = %d minutes", ast.ETAMinutes)
+	}
+}
+
+func TestBuildEligibility(t *testing.T) {
+	type check struct {
+		node   string
+		method solver.Method
+		want   solver.Reason // or absent
+		absent bool
+	}
+	tests := []struct {
+		name   string
+		change func(o *Order)
+		checks []check
+	}{
+		{"delivery-only", func(o *Order) { o.Want = WantDelivery }, []check{
+			{node: "s-centre", method: solver.Pickup, absent: true},
+			{node: "s-centre", method: solver.Courier, want: solver.ReasonNone},
+		}},
+		{"pickup-only", func(o *Order) { o.Want = WantPickup }, []check{
+			{node: "s-centre", method: solver.Courier, absent: true},
+			{node: "wh", method: solver.WarehouseShip, absent: true},
+			{node: "s-centre", method: solver.Pickup, want: solver.ReasonNone},
+		}},
+		{"pickup-elsewhere", func(o *Order) { o.Want = WantPickup; o.PickupNodeID = "s-north" }, []check{
+			{node: "s-centre", method: solver.Pickup, want: solver.ReasonMethodNotAllowed},
+			{node: "s-north", method: solver.Pickup, want: solver.ReasonNone}, // no radius for the chosen store
+		}},
+		{"pickup-node-without-stock-is-a-candidate", func(o *Order) {
+			o.Want = WantPickup
+			o.PickupNodeID = "s-north"
+			o.Lines = o.Lines[1:] // PHONE only: s-north has none
+		}, []check{{node: "s-north", method: solver.Pickup, want: solver.ReasonNone}}},
+		{"pickup-radius-from-order", func(o *Order) { o.PickupRadiusKm = 1 }, []check{
+			{node: "s-centre", method: solver.Pickup, want: solver.ReasonOutsideRadius},
+		}},
+		{"outside-zone", func(o *Order) { o.Lat, o.Lon = 43.20, 76.905 }, []check{
+			{node: "dark", method: solver.Courier, want: solver.ReasonOutsideZone},
+		}},
+		{"closed-at-night", func(o *Order) { o.CreatedAt = at(23, 30) }, []check{
+			{node: "s-centre", method: solver.Courier, want: solver.ReasonClosed},
+			{node: "dark", method: solver.Courier, want: solver.ReasonClosed}, // glovo closed
+			{node: "s-centre", method: solver.Pickup, want: solver.ReasonClosed},
+			{node: "s-centre", method: solver.ShipFromStore, want: solver.ReasonNone},
+		}},
+		{"store-closed-courier-open", func(o *Order) { o.CreatedAt = at(8, 30) }, []check{
+			{node: "s-centre", method: solver.Courier, want: solver.ReasonClosed},
+			{node: "dark", method: solver.Courier, want: solver.ReasonNone},
+		}},
+		{"overweight-unsplit", func(o *Order) { o.AllowSplit = false; o.Lines[0].Quantity = 20 }, []check{
+			{node: "dark", method: solver.Courier, want: solver.ReasonOverweight},
+		}},
+		{"overweight-split-left-to-solver", func(o *Order) { o.Lines[0].Quantity = 20 }, []check{
+			{node: "dark", method: solver.Courier, want: solver.ReasonNone},
+		}},
+	}
+	n := testNet(t)
+	b := NewBuilder(n, nil)
+	var p solver.Problem
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := baseOrder()
+			tt.change(o)
+			if err := b.Build(o, testStock, nil, &p); err != nil {
+				t.Fatal(err)
+			}
+			ops := options(&p)
+			for _, c := range tt.checks {
+				op, ok := ops[optKey{c.node, c.method}]
+				switch {
+				case c.absent && ok:
+					t.Errorf("%s/%s present", c.node, c.method)
+				case !c.absent && !ok:
+					t.Errorf("%s/%s missing", c.node, c.method)
+				case !c.absent && op.Excluded != c.want:
+					t.Errorf("%s/%s excluded %s, want %s", c.node, c.method, op.Excluded, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestBuildETAWaitsForOpening(t *testing.T) {
+	n := testNet(t)
+	b := NewBuilder(n, nil)
+	var p solver.Problem
+	o := baseOrder()
+	o.CreatedAt = at(23, 0) // the store opens in 10 hours
+	if err := b.Build(o, testStock, nil, &p); err != nil {
+		t.Fatal(err)
+	}
+	if got := options(&p)[optKey{"s-centre", solver.ShipFromStore}].ETAMinutes; got != 1440+600 {
+		t.Errorf("ETA = %d, want %d", got, 1440+600)
+	}
+}
+
+func TestBuildRules(t *testing.T) {
+	n := testNet(t)
+	b := NewBuilder(n, nil)
+	var p solver.Problem
+	o := baseOrder()
+	o.AllowSplit = false
+	o.PromiseBy = o.CreatedAt.Add(90*time.Minute + 30*time.Second)
+	if err := b.Build(o, testStock, fakeCapacity(7), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.MaxShipments != 1 || p.SplitLines || p.PromiseMinutes != 90 {
+		t.Errorf("max %d split %v promise %d", p.MaxShipments, p.SplitLines, p.PromiseMinutes)
+	}
+	if p.Options[0].CapacityUnits != 7 {
+		t.Errorf("capacity %d", p.Options[0].CapacityUnits)
+	}
+	o.AllowSplit, o.MaxShipments = true, 2
+	if err := b.Build(o, testStock, nil, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.MaxShipments != 2 || !p.SplitLines || p.Options[0].CapacityUnits != -1 {
+		t.Errorf("max %d split %v capacity %d", p.MaxShipments, p.SplitLines, p.Options[0].CapacityUnits)
+	}
+}
+
+func TestBuildOpportunityCost(t *testing.T) {
+	n := testNet(t)
+	b := NewBuilder(n, &CostModel{Opportunity: func(node int, sku string) float64 {
+		if sku == "PHONE" {
+			return 100
+		}
+		return 0
+	}})
+	plain := NewBuilder(n, nil)
+	var p, q solver.Problem
+	if err := b.Build(baseOrder(), testStock, nil, &p); err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.Build(baseOrder(), testStock, nil, &q); err != nil {
+		t.Fatal(err)
+	}
+	for i := range p.UnitCost {
+		want := q.UnitCost[i]
+		if i%2 == 1 {
+			want += 100
+		}
+		if math.Abs(p.UnitCost[i]-want) > 1e-9 {
+			t.Fatalf("unit cost %d = %v, want %v", i, p.UnitCost[i], want)
+		}
+	}
+}
+
+func TestBuildInvalidOrder(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(o *Order)
+		want   string
+	}{
+		{"no-lines", func(o *Order) { o.Lines = nil }, "lines: empty"},
+		{"quantity", func(o *Order) { o.Lines[0].Quantity = -1 }, "lines[0].quantity: -1 must be positive"},
+		{"sku", func(o *Order) { o.Lines[1].SKU = "" }, "lines[1].sku: empty"},
+		{"duplicate", func(o *Order) { o.Lines[1].SKU = "MILK" }, `lines[1].sku: "MILK" repeats lines[0]`},
+		{"weight", func(o *Order) { o.Lines[0].UnitWeightKg = math.NaN() }, "lines[0].unit_weight_kg"},
+		{"lat", func(o *Order) { o.Lat = 91 }, "lat: 91 is out of range"},
+		{"lon-nan", func(o *Order) { o.Lon = math.NaN() }, "lon: NaN is out of range"},
+		{"pickup-node", func(o *Order) { o.PickupNodeID = "x" }, `pickup_node_id: unknown node "x"`},
+		{"pickup-node-without-pickup", func(o *Order) { o.PickupNodeID = "wh" }, `pickup_node_id: node "wh" does not offer pickup`},
+		{"pickup-on-delivery", func(o *Order) { o.Want = WantDelivery; o.PickupNodeID = "s-centre" }, "pickup_node_id: set on a delivery order"},
+		{"promise", func(o *Order) { o.PromiseBy = o.CreatedAt.Add(-time.Hour) }, "promise_by"},
+		{"created", func(o *Order) { o.CreatedAt = time.Time{} }, "created_at: required"},
+		{"want", func(o *Order) { o.Want = 7 }, "want: unknown value 7"},
+		{"max-shipments", func(o *Order) { o.MaxShipments = -2 }, "max_shipments"},
+	}
+	n := testNet(t)
+	b := NewBuilder(n, nil)
+	p := solver.Problem{Lines: make([]solver.Line, 3)}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := baseOrder()
+			tt.change(o)
+			err := b.Build(o, testStock, nil, &p)
+			if !errors.Is(err, ErrInvalidOrder) {
+				t.Fatalf("error %v does not wrap ErrInvalidOrder", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+			if len(p.Lines) != 0 || len(p.Options) != 0 {
+				t.Error("problem not emptied")
+			}
+		})
+	}
+}
+
+// TestBuildDeterministic builds the same order twice, with other orders in
+// between, and gets the same problem.
+func TestBuildDeterministic(t *testing.T) {
+	n := testNet(t)
+	b := NewBuilder(n, nil)
+	var p1, p2 solver.Problem
+	if err := b.Build(baseOrder(), testStock, nil, &p1); err != nil {
+		t.Fatal(err)
+	}
+	o := baseOrder()
+	o.Lines = o.Lines[1:]
+	if err := b.Build(o, testStock, nil, &p2); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Build(baseOrder(), testStock, nil, &p2); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p1.Options, p2.Options) || !slices.Equal(p1.Available, p2.Available) || !slices.Equal(p1.UnitCost, p2.UnitCost) {
+		t.Error("same order, different problem")
+	}
+}

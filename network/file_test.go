@@ -1,0 +1,210 @@
+package network
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestDemoRoundTrip(t *testing.T) {
+	n, err := Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out1 bytes.Buffer
+	if err := n.WriteYAML(&out1); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Parse(bytes.NewReader(out1.Bytes()), "written.yaml")
+	if err != nil {
+		t.Fatalf("parse of written network: %v\n%s", err, out1.String())
+	}
+	if !reflect.DeepEqual(n.Clone(), m.Clone()) {
+		t.Error("network changed in a write/parse round trip")
+	}
+	var out2 bytes.Buffer
+	if err := m.WriteYAML(&out2); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out1.Bytes(), out2.Bytes()) {
+		t.Error("writing the same network twice gave different bytes")
+	}
+}
+
+func TestDemoShape(t *testing.T) {
+	n, err := Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, nd := range n.Nodes {
+		count[nd.City+"/"+string(nd.Kind)]++
+	}
+	want := map[string]int{
+		"Almaty/store": 24, "Astana/store": 16,
+		"Almaty/dark_store": 2, "Astana/dark_store": 2,
+		"Almaty/warehouse": 1, "Astana/warehouse": 1,
+	}
+	if !reflect.DeepEqual(count, want) {
+		t.Errorf("demo nodes by city and kind = %v, want %v", count, want)
+	}
+	// Every node in a city lies in that city's courier zone, and the zone of
+	// one city does not reach the other.
+	for _, nd := range n.Nodes {
+		if nd.Kind == Warehouse {
+			continue
+		}
+		if !n.InCourierArea(0, nd.Lat, nd.Lon) {
+			t.Errorf("%s (%s) is outside the courier zone", nd.ID, nd.Name)
+		}
+	}
+	if n.InCourierArea(0, 47.0, 74.0) {
+		t.Error("the steppe between the cities is inside the courier zone")
+	}
+	if len(DemoStock()) == 0 || len(DemoNetworkYAML()) == 0 {
+		t.Error("empty embedded files")
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "net.yaml")
+	if err := os.WriteFile(path, DemoNetworkYAML(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i, ok := n.NodeIndex("alm-s07"); !ok || n.Nodes[i].ID != "alm-s07" {
+		t.Errorf("NodeIndex(alm-s07) = %d, %v", i, ok)
+	}
+	if _, ok := n.NodeIndex("nope"); ok {
+		t.Error("NodeIndex found an unknown id")
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Error("Load of a missing file did not fail")
+	}
+}
+
+// tiny is a minimal valid network file that the error cases below break.
+const tiny = `name: tiny
+policy: {tz_offset_minutes: 300}
+carriers:
+  - name: parcel
+    per_package: 8.759
+    per_item: 0.423
+    per_item_per_mile: 0.000541
+    transit: [{max_km: 50, days: 1}, {max_km: 5000, days: 3}]
+couriers:
+  - name: glovo
+    base: 2.5
+    per_km: 0.45
+    max_radius_km: 6
+    max_weight_kg: 15
+    speed_kmh: 25
+    hours: {open: "08:00", close: "23:00"}
+    areas: '{"type":"Polygon","coordinates":[[[76.7,43.1],[77.1,43.1],[77.1,43.4],[76.7,43.4],[76.7,43.1]]]}'
+nodes:
+  - id: alm-s01
+    kind: store
+    lat: 43.25
+    lon: 76.95
+    methods: [ship_from_store, pickup, courier]
+    hours: {open: "09:00", close: "22:00"}
+  - id: alm-wh1
+    kind: warehouse
+    lat: 43.35
+    lon: 76.87
+    methods: [warehouse_ship]
+`
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, from, to, want string
+	}{
+		{"lat-out-of-range", "lat: 43.25", "lat: 95", "nodes[0] (alm-s01).lat: 95 is out of range"},
+		{"duplicate-id", "id: alm-wh1", "id: alm-s01", "nodes[1] (alm-s01).id: duplicate of nodes[0]"},
+		{"unknown-method", "[warehouse_ship]", "[teleport]", `nodes[1] (alm-wh1).methods[0]: unknown method "teleport"`},
+		{"bad-hours", `open: "09:00"`, `open: "9am"`, `nodes[0] (alm-s01).hours: open: "9am" is not HH:MM`},
+		{"half-hours", `{open: "09:00", close: "22:00"}`, `{open: "09:00"}`, "nodes[0] (alm-s01).hours: open \"09:00\" and close \"\": give both or neither"},
+		{"bad-geojson", `"type":"Polygon"`, `"type":"Point"`, "couriers[0] (glovo).areas:"},
+		{"open-ring", `[76.7,43.1]]]}`, `[76.7,43.2]]]}`, "couriers[0] (glovo).areas: bad geometry: ring 0 is not closed"},
+		{"unknown-kind", "kind: warehouse", "kind: depot", `nodes[1] (alm-wh1).kind: unknown kind "depot"`},
+		{"unknown-key", "kind: warehouse", "kind: warehouse\n    colour: red", "field colour not found"},
+		{"negative-cost", "per_package: 8.759", "per_package: -1", "carriers[0] (parcel).per_package: -1 must be"},
+		{"speed", "speed_kmh: 25", "speed_kmh: 0", "couriers[0] (glovo).speed_kmh"},
+		{"bands-order", "{max_km: 5000, days: 3}", "{max_km: 10, days: 3}", "carriers[0] (parcel).transit[1].max_km: 10 is not above"},
+		{"tz", "tz_offset_minutes: 300", "tz_offset_minutes: 3000", "policy.tz_offset_minutes"},
+		{"empty-id", "id: alm-wh1", `id: ""`, "nodes[1].id: empty"},
+		{"no-nodes", tiny[strings.Index(tiny, "nodes:"):], "nodes: []\n", "nodes: no nodes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(tiny, tt.from, tt.to, 1)
+			if src == tiny {
+				t.Fatalf("test case does not change the file (%q not found)", tt.from)
+			}
+			_, err := Parse(strings.NewReader(src), "tiny.yaml")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !errors.Is(err, ErrInvalidNetwork) {
+				t.Errorf("%v does not wrap ErrInvalidNetwork", err)
+			}
+			if !strings.HasPrefix(err.Error(), "tiny.yaml: ") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error\n  %v\ndoes not say\n  tiny.yaml: ... %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	src := strings.Replace(strings.Replace(tiny, "lat: 43.25", "lat: 95", 1), "lon: 76.87", "lon: 200", 1)
+	_, err := Parse(strings.NewReader(src), "tiny.yaml")
+	if err == nil || !strings.Contains(err.Error(), "nodes[0] (alm-s01).lat") || !strings.Contains(err.Error(), "nodes[1] (alm-wh1).lon") {
+		t.Errorf("want both problems named, got %v", err)
+	}
+}
+
+func TestEnabledDefaultsTrue(t *testing.T) {
+	n, err := Parse(strings.NewReader(tiny), "tiny.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !n.Nodes[0].Enabled {
+		t.Error("a node without enabled: is disabled")
+	}
+	src := strings.Replace(tiny, "kind: warehouse", "kind: warehouse\n    enabled: false", 1)
+	if n, err = Parse(strings.NewReader(src), "tiny.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	if n.Nodes[1].Enabled {
+		t.Error("enabled: false ignored")
+	}
+}
+
+func TestCloneIsDeep(t *testing.T) {
+	n, err := Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := n.Clone()
+	if c.Initialized() {
+		t.Error("a clone claims to be initialised")
+	}
+	c.Nodes[0].Methods[0] = 0
+	c.Nodes[0].Tags[0] = "changed"
+	c.Carriers[0].Transit[0].Days = 99
+	c.Couriers[0].Kinds[0] = Warehouse
+	if n.Nodes[0].Methods[0] == 0 || n.Nodes[0].Tags[0] == "changed" || n.Carriers[0].Transit[0].Days == 99 || n.Couriers[0].Kinds[0] == Warehouse {
+		t.Error("changing the clone changed the original")
+	}
+	if err := c.Init(); err == nil {
+		t.Error("Init accepted method 0")
+	}
+}

@@ -1,0 +1,68 @@
+package network
+
+import (
+	"testing"
+	"time"
+)
+
+func TestHours(t *testing.T) {
+	tests := []struct {
+		name        string
+		h           Hours
+		open        []string // local times when open
+		closed      []string // local times when closed
+		untilAt     string
+		untilMinute int
+	}{
+		{"day", Hours{"09:00", "22:00"}, []string{"09:00", "12:30", "21:59"}, []string{"08:59", "22:00", "23:30", "00:00"}, "23:00", 10 * 60},
+		{"overnight", Hours{"20:00", "06:00"}, []string{"20:00", "23:59", "00:00", "05:59"}, []string{"06:00", "12:00", "19:59"}, "07:00", 13 * 60},
+		{"always-empty", Hours{}, []string{"00:00", "12:00", "23:59"}, nil, "03:00", 0},
+		{"always-24h", Hours{"00:00", "24:00"}, []string{"00:00", "23:59"}, nil, "03:00", 0},
+		{"until-midnight", Hours{"08:00", "24:00"}, []string{"08:00", "23:59"}, []string{"00:00", "07:59"}, "07:30", 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := parseHours(tt.h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tt.open {
+				m, _ := parseClock(s)
+				if !w.isOpen(m % 1440) {
+					t.Errorf("closed at %s", s)
+				}
+			}
+			for _, s := range tt.closed {
+				m, _ := parseClock(s)
+				if w.isOpen(m % 1440) {
+					t.Errorf("open at %s", s)
+				}
+			}
+			m, _ := parseClock(tt.untilAt)
+			if got := w.untilOpen(m); got != tt.untilMinute {
+				t.Errorf("untilOpen(%s) = %d, want %d", tt.untilAt, got, tt.untilMinute)
+			}
+		})
+	}
+}
+
+func TestHoursErrors(t *testing.T) {
+	for _, h := range []Hours{{"9:00", "22:00"}, {"09:00", "25:00"}, {"09:60", "22:00"}, {"24:00", "08:00"}, {"09:00", "09:00"}, {"", "22:00"}} {
+		if _, err := parseHours(h); err == nil {
+			t.Errorf("parseHours(%+v) accepted", h)
+		}
+	}
+}
+
+func TestLocalMinute(t *testing.T) {
+	ts := time.Date(2026, 11, 25, 21, 30, 0, 0, time.UTC)
+	if got := localMinute(ts, 300); got != 2*60+30 { // 02:30 next day in UTC+5
+		t.Errorf("localMinute = %d, want 150", got)
+	}
+	if got := localMinute(ts.In(time.FixedZone("x", 3600)), 300); got != 150 {
+		t.Errorf("localMinute depends on the time's location: %d", got)
+	}
+	if got := localMinute(time.Date(1960, 1, 1, 0, 10, 0, 0, time.UTC), -60); got != 23*60+10 {
+		t.Errorf("localMinute before 1970 = %d", got)
+	}
+}
