@@ -2,14 +2,217 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/simulate"
+	"github.com/omniroute/omniroute/simulate/dataset"
+	"github.com/omniroute/omniroute/stock"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 )
 
+// runGen writes a synthetic dataset: network.yaml, stock.csv, orders.csv and
+// replenishments.csv.
 func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	fs := newFlagSet("gen", stderr)
+	d := dataset.DefaultConfig()
+	seed := fs.Uint64("seed", d.Seed, "random seed: the same seed and sizes give the same bytes")
+	out := fs.String("out", "", "directory to write the dataset into (required)")
+	stores := fs.Int("stores", d.Stores, "number of stores")
+	warehouses := fs.Int("warehouses", d.Warehouses, "number of warehouses")
+	dark := fs.Int("dark-stores", d.DarkStores, "number of dark stores")
+	skus := fs.Int("skus", d.SKUs, "number of SKUs")
+	orders := fs.Int("orders", d.Orders, "number of orders")
+	days := fs.Int("days", d.Days, "number of days the orders span")
+	start := fs.String("start", d.Start.Format("2006-01-02"), "first day (YYYY-MM-DD)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N]\n\n"+
+			"Writes %s, %s, %s and %s: a network over Kazakhstan's cities with demand\n"+
+			"proportional to population, Zipf-like SKU popularity, daily and weekly seasonality, and\n"+
+			"pickup (BOPIS) and express courier requests.\n\n", dataset.NetworkFile, dataset.StockFile, dataset.OrdersFile, dataset.ReplenishmentsFile)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("%w: --out is required", errUsage)
+	}
+	for name, v := range map[string]int{"stores": *stores, "warehouses": *warehouses, "dark-stores": *dark, "orders": *orders} {
+		if v < 0 {
+			return fmt.Errorf("%w: --%s must not be negative", errUsage, name)
+		}
+	}
+	if *skus < 1 || *days < 1 {
+		return fmt.Errorf("%w: --skus and --days must be at least 1", errUsage)
+	}
+	st, err := time.Parse("2006-01-02", *start)
+	if err != nil {
+		return fmt.Errorf("%w: --start: %v", errUsage, err)
+	}
+	cfg := dataset.Config{
+		Seed: *seed, Stores: *stores, Warehouses: *warehouses, DarkStores: *dark,
+		SKUs: *skus, Orders: *orders, Days: *days, Start: st,
+	}
+	// Zero means "default" to dataset.Config; the flags mean zero.
+	if cfg.Stores == 0 && cfg.Warehouses == 0 && cfg.DarkStores == 0 {
+		return fmt.Errorf("%w: no nodes", errUsage)
+	}
+	if cfg.Orders == 0 {
+		return fmt.Errorf("%w: --orders must be at least 1", errUsage)
+	}
+	if cfg.Stores == 0 || cfg.Warehouses == 0 || cfg.DarkStores == 0 {
+		return fmt.Errorf("%w: --stores, --warehouses and --dark-stores must each be at least 1", errUsage)
+	}
+	sum, err := dataset.Generate(ctx, cfg, *out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d nodes, %d SKUs, %d stock rows, %d orders (%d lines), %d replenishments\n",
+		*out, sum.Nodes, sum.SKUs, sum.StockRows, sum.Orders, sum.Lines, sum.Replenishments)
+	return nil
 }
 
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+func (m *multiFlag) Set(v string) error {
+	*m = append(*m, v)
+	return nil
+}
+
+// runSimulate replays orders through policies and scenarios and prints KPIs.
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	fs := newFlagSet("simulate", stderr)
+	netPath := fs.String("network", "", "network file (YAML, required)")
+	stockPath := fs.String("stock", "", "stock file (CSV node,sku,on_hand,safety_stock; required)")
+	ordersPath := fs.String("orders", "", "orders file (CSV, one row per line, sorted by created_at; required)")
+	repPath := fs.String("replenishments", "", "replenishments file (CSV at,node,sku,qty; sorted by at)")
+	policies := fs.String("policy", strings.Join(simulate.PolicyNames(), ","), "comma-separated policies: "+strings.Join(simulate.PolicyNames(), ", "))
+	var scenarios multiFlag
+	fs.Var(&scenarios, "scenario", "scenario file (YAML overrides); repeatable; the baseline is always run")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	reportDir := fs.String("report", "", "write an HTML report with charts into this directory")
+	decisions := fs.String("decisions", "", "write every decision to this CSV file")
+	skipBad := fs.Bool("skip-bad", false, "count and skip malformed rows and invalid orders instead of failing")
+	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...]\n"+
+			"         [--scenario S.yaml ...] [--json] [--report DIR] [--decisions F.csv] [--skip-bad] [--workers N]")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *netPath == "" || *stockPath == "" || *ordersPath == "" {
+		return fmt.Errorf("%w: --network, --stock and --orders are required", errUsage)
+	}
+	pols, err := simulate.ParsePolicies(*policies)
+	if err != nil {
+		return fmt.Errorf("%w: --policy: %v", errUsage, err)
+	}
+	if *workers < 0 {
+		return fmt.Errorf("%w: --workers must not be negative", errUsage)
+	}
+	net, err := network.Load(*netPath)
+	if err != nil {
+		return err
+	}
+	sf, err := os.Open(*stockPath)
+	if err != nil {
+		return fmt.Errorf("stock: %w", err)
+	}
+	table, err := stock.ReadCSV(sf, *stockPath, net)
+	sf.Close()
+	if err != nil {
+		return err
+	}
+	cfg := simulate.Config{
+		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
+		Policies: pols, SkipBad: *skipBad, Workers: *workers,
+	}
+	if _, err := os.Stat(*ordersPath); err != nil {
+		return fmt.Errorf("orders: %w", err)
+	}
+	if *repPath != "" {
+		if _, err := os.Stat(*repPath); err != nil {
+			return fmt.Errorf("replenishments: %w", err)
+		}
+		cfg.Replenishments = simulate.FileSource(*repPath)
+	}
+	for _, p := range scenarios {
+		s, err := simulate.LoadScenario(p)
+		if err != nil {
+			return err
+		}
+		cfg.Scenarios = append(cfg.Scenarios, s)
+	}
+	var decFile *os.File
+	if *decisions != "" {
+		if decFile, err = os.Create(*decisions); err != nil {
+			return fmt.Errorf("decisions: %w", err)
+		}
+		defer decFile.Close()
+		cfg.Decisions = decFile
+		cfg.TempDir = filepath.Dir(*decisions)
+	}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("replaying"),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+		cfg.Progress = func(done, total int64) {
+			if bar.GetMax64() != total {
+				bar.ChangeMax64(total)
+			}
+			_ = bar.Set64(done)
+		}
+		defer bar.Finish()
+	}
+
+	res, runErr := simulate.Run(ctx, cfg)
+	if runErr != nil && !errors.Is(runErr, simulate.ErrInterrupted) {
+		return runErr
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else {
+		if err := simulate.WriteTable(stdout, res); err != nil {
+			return err
+		}
+	}
+	if s := res.Input; s.BadRows > 0 || s.OutOfOrder > 0 {
+		fmt.Fprintf(stderr, "omniroute simulate: %s: %s\n", *ordersPath, s)
+	}
+	if *reportDir != "" {
+		if err := simulate.WriteReport(*reportDir, res); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "report written to %s\n", filepath.Join(*reportDir, "index.html"))
+	}
+	if decFile != nil {
+		if err := decFile.Close(); err != nil {
+			return fmt.Errorf("decisions: %w", err)
+		}
+	}
+	return runErr
 }

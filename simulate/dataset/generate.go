@@ -1,0 +1,576 @@
+package dataset
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// Config sizes a dataset. The zero value of a field means its default (see
+// DefaultConfig).
+type Config struct {
+	Seed       uint64
+	Stores     int
+	Warehouses int
+	DarkStores int
+	SKUs       int
+	Orders     int
+	Days       int
+	// Start is the first day; orders begin at its local midnight (UTC+5).
+	Start time.Time
+	// Cities is the geography; empty means Kazakhstan().
+	Cities []City
+}
+
+// DefaultConfig returns the default sizes: 120 stores, 6 warehouses, 20
+// dark stores, 500 SKUs and 50,000 orders over 28 days from Monday
+// 2 March 2026.
+func DefaultConfig() Config {
+	return Config{
+		Seed: 1, Stores: 120, Warehouses: 6, DarkStores: 20, SKUs: 500, Orders: 50_000, Days: 28,
+		Start: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
+	}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Stores == 0 {
+		c.Stores = d.Stores
+	}
+	if c.Warehouses == 0 {
+		c.Warehouses = d.Warehouses
+	}
+	if c.DarkStores == 0 {
+		c.DarkStores = d.DarkStores
+	}
+	if c.SKUs == 0 {
+		c.SKUs = d.SKUs
+	}
+	if c.Orders == 0 {
+		c.Orders = d.Orders
+	}
+	if c.Days == 0 {
+		c.Days = d.Days
+	}
+	if c.Start.IsZero() {
+		c.Start = d.Start
+	}
+	if len(c.Cities) == 0 {
+		c.Cities = Kazakhstan()
+	}
+	return c
+}
+
+func (c Config) check() error {
+	switch {
+	case c.Stores < 0 || c.Warehouses < 0 || c.DarkStores < 0 || c.SKUs < 0 || c.Orders < 0 || c.Days < 0:
+		return errors.New("dataset: sizes must not be negative")
+	case c.Stores+c.Warehouses+c.DarkStores == 0:
+		return errors.New("dataset: no nodes")
+	case c.Stores > 100_000 || c.Warehouses > 1_000 || c.DarkStores > 10_000:
+		return errors.New("dataset: too many nodes (stores <= 100000, warehouses <= 1000, dark stores <= 10000)")
+	case c.SKUs > 1_000_000:
+		return errors.New("dataset: too many SKUs (<= 1000000)")
+	case c.Days > 3660:
+		return errors.New("dataset: too many days (<= 3660)")
+	}
+	return nil
+}
+
+// Summary counts what Generate wrote.
+type Summary struct {
+	Nodes          int
+	SKUs           int
+	StockRows      int
+	Orders         int
+	Lines          int
+	Replenishments int
+}
+
+// File names written by Generate.
+const (
+	NetworkFile        = "network.yaml"
+	StockFile          = "stock.csv"
+	OrdersFile         = "orders.csv"
+	ReplenishmentsFile = "replenishments.csv"
+)
+
+// OrdersHeader is the header of orders.csv. requested_method is one of any,
+// delivery, pickup, express; pickup_node is set for pickup orders;
+// promise_by is empty when there is no promise; allow_split is true or
+// false.
+const OrdersHeader = "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split"
+
+// tzOffset is the network's local time: Kazakhstan, UTC+5.
+const tzOffset = 5 * time.Hour
+
+// world is the generated network with what the demand model needs.
+type world struct {
+	cfg    Config
+	net    *network.Network
+	nodes  []nodeInfo
+	skus   []sku
+	cities []cityInfo
+	// unitsPerDay is the expected number of units ordered per day.
+	unitsPerDay float64
+}
+
+type nodeInfo struct {
+	city  int
+	kind  network.Kind
+	share float64 // share of its city's (courier) demand it is stocked for
+	skus  []int32 // carried SKUs (ascending)
+}
+
+type sku struct {
+	id     string
+	weight float64
+	share  float64 // share of all units
+}
+
+type cityInfo struct {
+	City
+	radiusKm float64
+	weight   float64 // share of customers
+	stores   []int   // node indices of stores offering pickup
+	wcum     float64
+}
+
+// Generate writes a dataset into dir (created if missing).
+func Generate(ctx context.Context, cfg Config, dir string) (Summary, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.check(); err != nil {
+		return Summary{}, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Summary{}, fmt.Errorf("dataset: %w", err)
+	}
+	w, err := newWorld(cfg)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum := Summary{Nodes: len(w.net.Nodes), SKUs: len(w.skus)}
+	err = writeFile(filepath.Join(dir, NetworkFile), func(b *bufio.Writer) error { return w.net.WriteYAML(b) })
+	if err != nil {
+		return sum, err
+	}
+	err = writeFile(filepath.Join(dir, StockFile), func(b *bufio.Writer) error {
+		n, err := w.writeStock(b)
+		sum.StockRows = n
+		return err
+	})
+	if err != nil {
+		return sum, err
+	}
+	err = writeFile(filepath.Join(dir, OrdersFile), func(b *bufio.Writer) error {
+		o, l, err := w.writeOrders(ctx, b)
+		sum.Orders, sum.Lines = o, l
+		return err
+	})
+	if err != nil {
+		return sum, err
+	}
+	err = writeFile(filepath.Join(dir, ReplenishmentsFile), func(b *bufio.Writer) error {
+		n, err := w.writeReplenishments(ctx, b)
+		sum.Replenishments = n
+		return err
+	})
+	return sum, err
+}
+
+func writeFile(path string, fill func(*bufio.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	b := bufio.NewWriterSize(f, 1<<20)
+	err = fill(b)
+	if err == nil {
+		err = b.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("dataset: %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// rng returns the generator of one stream of the dataset.
+func (c Config) rng(stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15^stream))
+}
+
+// apportion splits total into len(weights) integers proportional to the
+// weights (largest remainder; ties to the lower index).
+func apportion(total int, weights []float64) []int {
+	out := make([]int, len(weights))
+	var sum float64
+	for _, w := range weights {
+		sum += w
+	}
+	if total <= 0 || sum <= 0 {
+		return out
+	}
+	type rem struct {
+		i int
+		r float64
+	}
+	rems := make([]rem, len(weights))
+	left := total
+	for i, w := range weights {
+		x := float64(total) * w / sum
+		out[i] = int(x)
+		left -= out[i]
+		rems[i] = rem{i, x - float64(out[i])}
+	}
+	slices.SortStableFunc(rems, func(a, b rem) int {
+		switch {
+		case a.r > b.r:
+			return -1
+		case a.r < b.r:
+			return 1
+		}
+		return a.i - b.i
+	})
+	for k := 0; k < left; k++ {
+		out[rems[k%len(rems)].i]++
+	}
+	return out
+}
+
+const kmPerDegLat = 111.32
+
+// offset moves (lat, lon) by (north, east) km.
+func offset(lat, lon, northKm, eastKm float64) (float64, float64) {
+	la := lat + northKm/kmPerDegLat
+	lo := lon + eastKm/(kmPerDegLat*math.Cos(lat*math.Pi/180))
+	return round(la, 5), round(lo, 5)
+}
+
+func round(x float64, d int) float64 {
+	p := math.Pow10(d)
+	return math.Round(x*p) / p
+}
+
+func newWorld(cfg Config) (*world, error) {
+	r := cfg.rng(1)
+	w := &world{cfg: cfg}
+	// Expected units per day: orders/day x lines/order x units/line.
+	w.unitsPerDay = float64(cfg.Orders) / float64(max(cfg.Days, 1)) * meanLines * meanQty
+
+	var popSum float64
+	for _, c := range cfg.Cities {
+		popSum += float64(c.Population)
+	}
+	for _, c := range cfg.Cities {
+		w.cities = append(w.cities, cityInfo{
+			City:     c,
+			radiusKm: 2 + 4*math.Sqrt(float64(c.Population)/1e6),
+			weight:   float64(c.Population) / popSum,
+		})
+	}
+	w.skus = makeSKUs(cfg.rng(2), cfg.SKUs)
+
+	net := &network.Network{
+		Name:     fmt.Sprintf("kazakhstan-seed-%d", cfg.Seed),
+		Currency: "USD",
+		Policy: network.Policy{
+			SplitPenalty: 2.5, DefaultMaxShipment: 3, PickupRadiusKm: 10,
+			PickupReadyMinutes: 120, TZOffsetMinutes: int(tzOffset / time.Minute),
+		},
+		Carriers: []network.Carrier{{
+			Name:       "kazpost",
+			PerPackage: network.JasinSinhaPerPackage, PerItem: network.JasinSinhaPerItem,
+			PerItemPerMile: network.JasinSinhaPerItemPerMile, PerKg: 0.08,
+			Transit: []network.TransitBand{{MaxKm: 60, Days: 1}, {MaxKm: 500, Days: 2}, {MaxKm: 1500, Days: 3}, {MaxKm: 4000, Days: 5}},
+		}},
+	}
+	w.net = net
+	var glovoAreas, yandexAreas []string
+	for _, c := range w.cities {
+		if !c.Courier {
+			continue
+		}
+		glovoAreas = append(glovoAreas, circle(c.Lat, c.Lon, c.radiusKm*1.8, 24))
+		if c.Population >= 1_000_000 {
+			yandexAreas = append(yandexAreas, circle(c.Lat, c.Lon, c.radiusKm*1.2, 24))
+		}
+	}
+	if len(glovoAreas) > 0 {
+		net.Couriers = append(net.Couriers, network.CourierPartner{
+			Name: "glovo", Base: 3.5, PerKm: 0.9, MaxRadiusKm: 15, MaxWeightKg: 20, SpeedKmh: 25, PrepMinutes: 15,
+			Hours: network.Hours{Open: "08:00", Close: "23:00"}, Areas: multiPolygon(glovoAreas),
+			Kinds: []network.Kind{network.Store, network.DarkStore},
+		})
+	}
+	if len(yandexAreas) > 0 {
+		net.Couriers = append(net.Couriers, network.CourierPartner{
+			Name: "yandex", Base: 4.2, PerKm: 0.7, MaxRadiusKm: 12, MaxWeightKg: 15, SpeedKmh: 28, PrepMinutes: 10,
+			Areas: multiPolygon(yandexAreas), Kinds: []network.Kind{network.DarkStore},
+		})
+	}
+
+	cityW := make([]float64, len(w.cities))
+	courierW := make([]float64, len(w.cities))
+	for i, c := range w.cities {
+		cityW[i] = c.weight
+		if c.Courier {
+			courierW[i] = c.weight
+		}
+	}
+	// Warehouses: one per large city, largest first, then round again.
+	for k := 0; k < cfg.Warehouses; k++ {
+		ci := k % min(len(w.cities), 8)
+		c := &w.cities[ci]
+		ang := r.Float64() * 2 * math.Pi
+		d := c.radiusKm*1.2 + 3*r.Float64()
+		lat, lon := offset(c.Lat, c.Lon, d*math.Sin(ang), d*math.Cos(ang))
+		capa := w.unitsPerDay * 0.6 / float64(max(cfg.Warehouses, 1)) * (1 + 0.5*r.Float64())
+		w.addNode(network.Node{
+			ID: fmt.Sprintf("wh-%s-%d", c.Code, k/min(len(w.cities), 8)+1), Name: c.Name + " distribution centre", City: c.Name,
+			Kind: network.Warehouse, Lat: lat, Lon: lon, Methods: []solver.Method{solver.WarehouseShip},
+			CapacityPerDay: max(50, int(capa)), PickCostPerOrder: 0.6, PickCostPerUnit: 0.15, Enabled: true,
+			Tags: []string{"dc"},
+		}, nodeInfo{city: ci, kind: network.Warehouse, share: 1 / float64(max(cfg.Warehouses, 1))})
+	}
+	// Dark stores: in courier cities, by population.
+	if slices.ContainsFunc(courierW, func(x float64) bool { return x > 0 }) {
+		for ci, n := range apportion(cfg.DarkStores, courierW) {
+			c := &w.cities[ci]
+			for k := 0; k < n; k++ {
+				lat, lon := offset(c.Lat, c.Lon, r.NormFloat64()*c.radiusKm*0.45, r.NormFloat64()*c.radiusKm*0.45)
+				capa := w.unitsPerDay * c.weight * 0.35 / float64(n) * (0.8 + 0.6*r.Float64())
+				w.addNode(network.Node{
+					ID: fmt.Sprintf("%s-d%02d", c.Code, k+1), Name: fmt.Sprintf("%s dark store %d", c.Name, k+1), City: c.Name,
+					Kind: network.DarkStore, Lat: lat, Lon: lon, Methods: []solver.Method{solver.Courier},
+					CapacityPerDay: max(20, int(capa)), PickCostPerOrder: 0.8, PickCostPerUnit: 0.2,
+					Hours: network.Hours{Open: "07:00", Close: "24:00"}, Enabled: true, Tags: []string{"express"},
+				}, nodeInfo{city: ci, kind: network.DarkStore, share: 1 / float64(n)})
+			}
+		}
+	}
+	// Stores: every city by population.
+	for ci, n := range apportion(cfg.Stores, cityW) {
+		c := &w.cities[ci]
+		for k := 0; k < n; k++ {
+			s := c.radiusKm * 0.6
+			lat, lon := offset(c.Lat, c.Lon, r.NormFloat64()*s, r.NormFloat64()*s)
+			methods := []solver.Method{solver.ShipFromStore, solver.Pickup}
+			if c.Courier {
+				methods = append(methods, solver.Courier)
+			}
+			tags := []string{}
+			if k == 0 {
+				tags = append(tags, "flagship")
+			}
+			if r.Float64() < 0.3 {
+				tags = append(tags, "mall")
+			}
+			capa := w.unitsPerDay * c.weight * 0.5 / float64(n) * (0.6 + 0.8*r.Float64())
+			w.addNode(network.Node{
+				ID: fmt.Sprintf("%s-s%03d", c.Code, k+1), Name: fmt.Sprintf("%s store %d", c.Name, k+1), City: c.Name,
+				Kind: network.Store, Lat: lat, Lon: lon, Methods: methods,
+				CapacityPerDay: max(10, int(capa)), PickCostPerOrder: 1.2, PickCostPerUnit: 0.35,
+				Hours: network.Hours{Open: "10:00", Close: "22:00"}, Enabled: true, Tags: tags,
+			}, nodeInfo{city: ci, kind: network.Store, share: 1 / float64(n)})
+			w.cities[ci].stores = append(w.cities[ci].stores, len(w.net.Nodes)-1)
+		}
+	}
+	for i := range w.net.Nodes {
+		if len(w.net.Nodes[i].Tags) == 0 {
+			w.net.Nodes[i].Tags = nil
+		}
+	}
+	if err := w.net.Init(); err != nil {
+		return nil, fmt.Errorf("dataset: generated network: %w", err)
+	}
+	w.assortment(cfg.rng(3))
+	return w, nil
+}
+
+func (w *world) addNode(nd network.Node, info nodeInfo) {
+	w.net.Nodes = append(w.net.Nodes, nd)
+	w.nodes = append(w.nodes, info)
+}
+
+// circle is a GeoJSON ring (lon, lat) of n vertices around a centre.
+func circle(lat, lon, radiusKm float64, n int) string {
+	var b strings.Builder
+	b.WriteString("[[")
+	for i := 0; i <= n; i++ {
+		a := 2 * math.Pi * float64(i%n) / float64(n)
+		la, lo := offset(lat, lon, radiusKm*math.Sin(a), radiusKm*math.Cos(a))
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "[%s,%s]", strconv.FormatFloat(lo, 'f', 5, 64), strconv.FormatFloat(la, 'f', 5, 64))
+	}
+	b.WriteString("]]")
+	return b.String()
+}
+
+func multiPolygon(polys []string) string {
+	return `{"type":"MultiPolygon","coordinates":[` + strings.Join(polys, ",") + `]}`
+}
+
+// Demand model constants.
+const (
+	meanLines = 1.75
+	meanQty   = 1.3
+	zipfS     = 1.07
+)
+
+// makeSKUs draws the catalogue: ids, unit weights (log-normal, median
+// 0.6 kg) and Zipf-like popularity shares by rank.
+func makeSKUs(r *rand.Rand, n int) []sku {
+	out := make([]sku, n)
+	var sum float64
+	for i := range out {
+		out[i].id = fmt.Sprintf("SKU-%05d", i+1)
+		out[i].weight = round(min(15, max(0.05, 0.6*math.Exp(0.9*r.NormFloat64()))), 3)
+		out[i].share = 1 / math.Pow(float64(i)+2.7, zipfS) // as rand.Zipf draws ranks
+		sum += out[i].share
+	}
+	for i := range out {
+		out[i].share /= sum
+	}
+	return out
+}
+
+// assortment decides which SKUs each node carries: warehouses everything,
+// dark stores and stores the popular ones, fewer further down the tail.
+func (w *world) assortment(r *rand.Rand) {
+	n := float64(len(w.skus))
+	for i := range w.nodes {
+		info := &w.nodes[i]
+		for s := range w.skus {
+			var p float64
+			switch info.kind {
+			case network.Warehouse:
+				p = 1
+			case network.DarkStore:
+				p = 0.98 * math.Exp(-float64(s)/(0.2*n))
+			default:
+				p = 0.95 * math.Exp(-float64(s)/(0.35*n))
+			}
+			if r.Float64() < p {
+				info.skus = append(info.skus, int32(s))
+			}
+		}
+	}
+}
+
+// dailyUnits is the expected units of sku s a node is stocked for per day.
+func (w *world) dailyUnits(node int, s int32) float64 {
+	info := &w.nodes[node]
+	d := w.unitsPerDay * w.skus[s].share
+	switch info.kind {
+	case network.Warehouse:
+		return d * 0.55 * info.share
+	case network.DarkStore:
+		return d * w.cities[info.city].weight * 0.2 * info.share
+	default:
+		return d * w.cities[info.city].weight * 0.45 * info.share
+	}
+}
+
+// stochastic rounds x up or down at random, keeping the mean.
+func stochastic(r *rand.Rand, x float64) int {
+	f := math.Floor(x)
+	if r.Float64() < x-f {
+		f++
+	}
+	return int(f)
+}
+
+func (w *world) writeStock(b *bufio.Writer) (int, error) {
+	r := w.cfg.rng(4)
+	b.WriteString("node,sku,on_hand,safety_stock\n")
+	rows := 0
+	for i := range w.nodes {
+		info := &w.nodes[i]
+		var days float64
+		var safety int
+		switch info.kind {
+		case network.Warehouse:
+			days = 10
+		case network.DarkStore:
+			days = 4
+		default:
+			days, safety = 6, 1
+		}
+		for _, s := range info.skus {
+			q := stochastic(r, w.dailyUnits(i, s)*days*(0.5+r.Float64()))
+			if info.kind == network.Warehouse {
+				q = max(q, 3) // distribution centres hold the whole catalogue
+			}
+			if q == 0 {
+				continue
+			}
+			fmt.Fprintf(b, "%s,%s,%d,%d\n", w.net.Nodes[i].ID, w.skus[s].id, q+safety, safety)
+			rows++
+		}
+	}
+	return rows, nil
+}
+
+// Replenishment cadence: warehouses every Monday at 03:00, dark stores on
+// Monday, Wednesday and Friday at 05:00, stores on Tuesday and Friday at
+// 06:00 (local time), each bringing about what it is stocked to sell until
+// the next arrival.
+func (w *world) writeReplenishments(ctx context.Context, b *bufio.Writer) (int, error) {
+	r := w.cfg.rng(5)
+	b.WriteString("at,node,sku,qty\n")
+	rows := 0
+	type wave struct {
+		hour  int
+		kind  network.Kind
+		days  []time.Weekday
+		cover float64
+	}
+	waves := []wave{
+		{3, network.Warehouse, []time.Weekday{time.Monday}, 7},
+		{5, network.DarkStore, []time.Weekday{time.Monday, time.Wednesday, time.Friday}, 2.4},
+		{6, network.Store, []time.Weekday{time.Tuesday, time.Friday}, 3.5},
+	}
+	for d := 1; d < w.cfg.Days; d++ {
+		if err := ctx.Err(); err != nil {
+			return rows, err
+		}
+		day := w.cfg.Start.AddDate(0, 0, d)
+		for _, wv := range waves {
+			if !slices.Contains(wv.days, day.Weekday()) {
+				continue
+			}
+			at := day.Add(time.Duration(wv.hour)*time.Hour - tzOffset).UTC().Format(time.RFC3339)
+			for i := range w.nodes {
+				if w.nodes[i].kind != wv.kind {
+					continue
+				}
+				for _, s := range w.nodes[i].skus {
+					q := stochastic(r, w.dailyUnits(i, s)*wv.cover*(0.7+0.4*r.Float64()))
+					if q == 0 {
+						continue
+					}
+					fmt.Fprintf(b, "%s,%s,%s,%d\n", at, w.net.Nodes[i].ID, w.skus[s].id, q)
+					rows++
+				}
+			}
+		}
+	}
+	return rows, nil
+}

@@ -1,0 +1,170 @@
+package dataset
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/omniroute/omniroute/geo"
+)
+
+// Weekly and daily seasonality: relative order volume per weekday (Monday
+// first) and per local hour.
+var (
+	weekdayWeight = [7]float64{0.95, 0.93, 0.97, 1.0, 1.1, 1.25, 1.15}
+	hourWeight    = [24]float64{
+		0.25, 0.15, 0.08, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 1.1, 1.25, 1.35,
+		1.55, 1.5, 1.3, 1.25, 1.3, 1.5, 1.8, 2.1, 2.2, 1.9, 1.3, 0.7,
+	}
+	// linesWeight[k] is the weight of an order with k+1 lines.
+	linesWeight = []float64{0.56, 0.24, 0.1, 0.05, 0.025, 0.012, 0.008, 0.005}
+	qtyWeight   = []float64{0.8, 0.14, 0.04, 0.015, 0.005}
+)
+
+// Shares of requested methods: in cities with a courier zone, and
+// elsewhere (no express there).
+const (
+	sharePickup  = 0.15
+	shareAny     = 0.10
+	shareExpress = 0.14
+	// shareNoSplit is the share of orders that must arrive in one shipment.
+	shareNoSplit = 0.15
+)
+
+// pick draws an index with probability proportional to cum's increments.
+func pick(r *rand.Rand, cum []float64) int {
+	x := r.Float64() * cum[len(cum)-1]
+	i, _ := slices.BinarySearch(cum, x)
+	return min(i, len(cum)-1)
+}
+
+func cumulative(ws []float64) []float64 {
+	out := make([]float64, len(ws))
+	var s float64
+	for i, w := range ws {
+		s += w
+		out[i] = s
+	}
+	return out
+}
+
+// writeOrders writes orders.csv, one hour of orders at a time.
+func (w *world) writeOrders(ctx context.Context, b *bufio.Writer) (orders, lines int, err error) {
+	r := w.cfg.rng(6)
+	zipf := rand.NewZipf(r, zipfS, 2.7, uint64(max(len(w.skus), 1)-1))
+	cityCum := make([]float64, len(w.cities))
+	for i := range w.cities {
+		cityCum[i] = w.cities[i].weight
+	}
+	cityCum = cumulative(cityCum)
+	linesCum, qtyCum := cumulative(linesWeight), cumulative(qtyWeight)
+
+	// Orders per (day, hour), proportional to the seasonality.
+	slots := make([]float64, w.cfg.Days*24)
+	for d := 0; d < w.cfg.Days; d++ {
+		wd := (int(w.cfg.Start.AddDate(0, 0, d).Weekday()) + 6) % 7
+		for h := 0; h < 24; h++ {
+			slots[d*24+h] = weekdayWeight[wd] * hourWeight[h]
+		}
+	}
+	counts := apportion(w.cfg.Orders, slots)
+
+	b.WriteString(OrdersHeader + "\n")
+	var secs []int
+	var skus []int
+	var buf []byte
+	for slot, n := range counts {
+		if err := ctx.Err(); err != nil {
+			return orders, lines, err
+		}
+		hourStart := w.cfg.Start.Add(time.Duration(slot)*time.Hour - tzOffset)
+		secs = secs[:0]
+		for range n {
+			secs = append(secs, r.IntN(3600))
+		}
+		slices.Sort(secs)
+		for _, sec := range secs {
+			orders++
+			created := hourStart.Add(time.Duration(sec) * time.Second)
+			ci := pick(r, cityCum)
+			c := &w.cities[ci]
+			lat, lon := offset(c.Lat, c.Lon, r.NormFloat64()*c.radiusKm*0.55, r.NormFloat64()*c.radiusKm*0.55)
+
+			method, pickup, promise := "delivery", "", ""
+			x := r.Float64()
+			switch {
+			case x < sharePickup && len(c.stores) > 0:
+				method, pickup = "pickup", w.nearestStore(ci, lat, lon)
+			case x < sharePickup+shareAny:
+				method = "any"
+			case x < sharePickup+shareAny+shareExpress && c.Courier:
+				method = "express"
+				promise = created.Add(3 * time.Hour).UTC().Format(time.RFC3339)
+			default:
+				promise = created.Add(5 * 24 * time.Hour).UTC().Format(time.RFC3339)
+			}
+			split := "true"
+			if r.Float64() < shareNoSplit {
+				split = "false"
+			}
+
+			nl := pick(r, linesCum) + 1
+			skus = skus[:0]
+			for tries := 0; len(skus) < nl && tries < 4*nl; tries++ {
+				s := int(zipf.Uint64())
+				if !slices.Contains(skus, s) {
+					skus = append(skus, s)
+				}
+			}
+			id := fmt.Sprintf("O%08d", orders)
+			ts := created.UTC().Format(time.RFC3339)
+			for _, s := range skus {
+				lines++
+				buf = buf[:0]
+				buf = append(buf, id...)
+				buf = append(buf, ',')
+				buf = append(buf, ts...)
+				buf = append(buf, ',')
+				buf = strconv.AppendFloat(buf, lat, 'f', 5, 64)
+				buf = append(buf, ',')
+				buf = strconv.AppendFloat(buf, lon, 'f', 5, 64)
+				buf = append(buf, ',')
+				buf = append(buf, w.skus[s].id...)
+				buf = append(buf, ',')
+				buf = strconv.AppendInt(buf, int64(pick(r, qtyCum)+1), 10)
+				buf = append(buf, ',')
+				buf = append(buf, method...)
+				buf = append(buf, ',')
+				buf = append(buf, pickup...)
+				buf = append(buf, ',')
+				buf = strconv.AppendFloat(buf, w.skus[s].weight, 'f', -1, 64)
+				buf = append(buf, ',')
+				buf = append(buf, promise...)
+				buf = append(buf, ',')
+				buf = append(buf, split...)
+				buf = append(buf, '\n')
+				if _, err := b.Write(buf); err != nil {
+					return orders, lines, err
+				}
+			}
+		}
+	}
+	return orders, lines, nil
+}
+
+// nearestStore is the id of the store of city ci nearest to (lat, lon).
+func (w *world) nearestStore(ci int, lat, lon float64) string {
+	best, bestKm := -1, math.Inf(1)
+	for _, n := range w.cities[ci].stores {
+		nd := &w.net.Nodes[n]
+		if km := geo.DistanceKm(lat, lon, nd.Lat, nd.Lon); km < bestKm {
+			best, bestKm = n, km
+		}
+	}
+	return w.net.Nodes[best].ID
+}

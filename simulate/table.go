@@ -1,0 +1,85 @@
+package simulate
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/omniroute/omniroute/solver"
+)
+
+// kpiRow is one row of the side-by-side table: a label and how to format
+// the figure of a result.
+type kpiRow struct {
+	label string
+	value func(r *Result) string
+}
+
+func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 2, 64) + "%" }
+func num(x float64, d int) string {
+	return strconv.FormatFloat(x, 'f', d, 64)
+}
+func integer(n int64) string { return strconv.FormatInt(n, 10) }
+
+func kpiRows() []kpiRow {
+	rows := []kpiRow{
+		{"orders", func(r *Result) string { return integer(r.Orders) }},
+		{"lines", func(r *Result) string { return integer(r.Lines) }},
+		{"fill rate", func(r *Result) string { return pct(r.FillRate) }},
+		{"unfilled units", func(r *Result) string { return integer(r.UnfilledUnits) }},
+		{"total cost", func(r *Result) string { return num(r.TotalCost, 2) }},
+		{"cost per order", func(r *Result) string { return num(r.CostPerOrder, 4) }},
+		{"shipments per order", func(r *Result) string { return num(r.ShipmentsPerOrder, 4) }},
+		{"split rate", func(r *Result) string { return pct(r.SplitRate) }},
+		{"avg distance km", func(r *Result) string { return num(r.AvgDistanceKm, 2) }},
+		{"SLA hit rate", func(r *Result) string { return pct(r.SLAHitRate) }},
+	}
+	for m := solver.ShipFromStore; m <= solver.Courier; m++ {
+		name := m.String()
+		rows = append(rows, kpiRow{"mix " + name, func(r *Result) string { return pct(r.MethodMix[name]) }})
+	}
+	rows = append(rows,
+		kpiRow{"node utilization mean", func(r *Result) string { return pct(r.NodeUtilization.Mean) }},
+		kpiRow{"node utilization max", func(r *Result) string { return pct(r.NodeUtilization.Max) }},
+		kpiRow{"stockout events", func(r *Result) string { return integer(r.StockoutEvents) }},
+		kpiRow{"solve time p50 us", func(r *Result) string { return num(r.SolveTimeUS.P50, 2) }},
+		kpiRow{"solve time p99 us", func(r *Result) string { return num(r.SolveTimeUS.P99, 2) }},
+	)
+	return rows
+}
+
+// columnTitle is a result's column heading; partial results carry a "*".
+func columnTitle(r *Result) (scenario, policy string) {
+	policy = r.Policy
+	if r.Partial {
+		policy += "*"
+	}
+	return r.Scenario, policy
+}
+
+// WriteTable prints the results side by side: one column per (scenario,
+// policy), one row per KPI, numbers aligned right.
+func WriteTable(w io.Writer, res *Results) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	line := func(label string, cell func(r *Result) string) {
+		fmt.Fprintf(tw, "%s\t", label)
+		for i := range res.Results {
+			fmt.Fprintf(tw, "%s\t", cell(&res.Results[i]))
+		}
+		fmt.Fprintln(tw)
+	}
+	line("scenario", func(r *Result) string { s, _ := columnTitle(r); return s })
+	line("policy", func(r *Result) string { _, p := columnTitle(r); return p })
+	for _, row := range kpiRows() {
+		line(row.label, row.value)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if res.Partial {
+		_, err := fmt.Fprintln(w, "* partial: the replay was interrupted before the end of the orders")
+		return err
+	}
+	return nil
+}
