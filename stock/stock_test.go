@@ -1,0 +1,373 @@
+package stock
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/omniroute/omniroute/network"
+)
+
+func demoNet(t testing.TB) *network.Network {
+	t.Helper()
+	n, err := network.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func ptr(v int32) *int32 { return &v }
+
+func TestATPNeverNegative(t *testing.T) {
+	tab := New(demoNet(t))
+	if err := tab.Set(0, "MILK-1L", Row{OnHand: 5, Reserved: 3, Safety: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tab.ATP(0, "MILK-1L"); got != 0 {
+		t.Errorf("ATP = %d, want 0", got)
+	}
+	if got := tab.ATP(0, "NOPE"); got != 0 {
+		t.Errorf("ATP of unknown sku = %d", got)
+	}
+	if got := tab.ATP(99, "MILK-1L"); got != 0 {
+		t.Errorf("ATP of unknown node = %d", got)
+	}
+}
+
+func TestApply(t *testing.T) {
+	tests := []struct {
+		name        string
+		u           Update
+		wantApplied bool
+		wantErr     error
+		wantOnHand  int32
+		wantSafety  int32
+	}{
+		{"delta", Update{Node: 0, SKU: "A", Seq: 2, Delta: 5}, true, nil, 15, 1},
+		{"absolute", Update{Node: 0, SKU: "A", Seq: 2, OnHand: ptr(3)}, true, nil, 3, 1},
+		{"safety", Update{Node: 0, SKU: "A", Seq: 2, Safety: ptr(4)}, true, nil, 10, 4},
+		{"repeated", Update{Node: 0, SKU: "A", Seq: 1, Delta: 5}, false, nil, 10, 1},
+		{"late", Update{Node: 0, SKU: "A", Seq: 0, Delta: 5}, false, ErrInvalid, 10, 1},
+		{"negative", Update{Node: 0, SKU: "A", Seq: 2, Delta: -11}, false, ErrInvalid, 10, 1},
+		{"negative-safety", Update{Node: 0, SKU: "A", Seq: 2, Safety: ptr(-1)}, false, ErrInvalid, 10, 1},
+		{"unknown-node", Update{Node: -1, SKU: "A", Seq: 2, Delta: 1}, false, ErrUnknownNode, 10, 1},
+		{"empty-sku", Update{Node: 0, SKU: "", Seq: 2, Delta: 1}, false, ErrInvalid, 10, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab := New(demoNet(t))
+			if ok, err := tab.Apply(Update{Node: 0, SKU: "A", Seq: 1, OnHand: ptr(10), Safety: ptr(1)}); !ok || err != nil {
+				t.Fatalf("first update: %v %v", ok, err)
+			}
+			ok, err := tab.Apply(tt.u)
+			if ok != tt.wantApplied || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Fatalf("Apply = %v, %v; want %v, %v", ok, err, tt.wantApplied, tt.wantErr)
+			}
+			r, _ := tab.Get(0, "A")
+			if r.OnHand != tt.wantOnHand || r.Safety != tt.wantSafety {
+				t.Errorf("row %+v, want on hand %d safety %d", r, tt.wantOnHand, tt.wantSafety)
+			}
+		})
+	}
+}
+
+func TestApplyNewRowAndSequencePerPair(t *testing.T) {
+	tab := New(demoNet(t))
+	for _, u := range []Update{
+		{Node: 3, SKU: "B", Seq: 7, Delta: 4},
+		{Node: 1, SKU: "B", Seq: 1, Delta: 2}, // another node: its own sequence
+		{Node: 3, SKU: "C", Seq: 1, Delta: 1}, // another sku: its own sequence
+	} {
+		if ok, err := tab.Apply(u); !ok || err != nil {
+			t.Fatalf("Apply(%+v) = %v, %v", u, ok, err)
+		}
+	}
+	if ok, _ := tab.Apply(Update{Node: 3, SKU: "B", Seq: 7, Delta: 4}); ok {
+		t.Error("repeated update applied")
+	}
+	var got []int
+	tab.EachATP("B", func(n int, atp int32) { got = append(got, n, int(atp)) })
+	if !slices.Equal(got, []int{1, 2, 3, 4}) {
+		t.Errorf("EachATP(B) = %v, want [1 2 3 4]", got)
+	}
+}
+
+func TestReserveReleaseCommit(t *testing.T) {
+	tab := New(demoNet(t))
+	if err := tab.Set(2, "X", Row{OnHand: 10, Safety: 2}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name    string
+		op      func() error
+		wantErr error
+		atp     int32
+		onHand  int32
+	}{
+		{"reserve", func() error { return tab.Reserve(2, "X", 5) }, nil, 3, 10},
+		{"reserve-too-many", func() error { return tab.Reserve(2, "X", 4) }, ErrInsufficient, 3, 10},
+		{"reserve-unknown-sku", func() error { return tab.Reserve(2, "Y", 1) }, ErrInsufficient, 3, 10},
+		{"reserve-zero", func() error { return tab.Reserve(2, "X", 0) }, ErrInvalid, 3, 10},
+		{"release", func() error { return tab.Release(2, "X", 1) }, nil, 4, 10},
+		{"release-too-many", func() error { return tab.Release(2, "X", 5) }, ErrInsufficient, 4, 10},
+		{"commit", func() error { return tab.Commit(2, "X", 3) }, nil, 4, 7},
+		{"commit-too-many", func() error { return tab.Commit(2, "X", 2) }, ErrInsufficient, 4, 7},
+		{"unknown-node", func() error { return tab.Reserve(1000, "X", 1) }, ErrUnknownNode, 4, 7},
+	}
+	for _, s := range steps {
+		err := s.op()
+		if !errors.Is(err, s.wantErr) || (s.wantErr == nil) != (err == nil) {
+			t.Fatalf("%s: error %v, want %v", s.name, err, s.wantErr)
+		}
+		r, _ := tab.Get(2, "X")
+		if r.ATP() != s.atp || r.OnHand != s.onHand {
+			t.Fatalf("%s: row %+v, want ATP %d on hand %d", s.name, r, s.atp, s.onHand)
+		}
+	}
+}
+
+func TestReserveAllIsAtomic(t *testing.T) {
+	tab := New(demoNet(t))
+	_ = tab.Set(0, "A", Row{OnHand: 5})
+	_ = tab.Set(1, "B", Row{OnHand: 2})
+	before := tab.Snapshot()
+	err := tab.ReserveAll([]Item{{0, "A", 3}, {1, "B", 1}, {0, "A", 3}})
+	if !errors.Is(err, ErrInsufficient) || !strings.Contains(err.Error(), "items[2]") {
+		t.Fatalf("ReserveAll = %v, want ErrInsufficient naming items[2]", err)
+	}
+	if after := tab.Snapshot(); !slices.Equal(before, after) {
+		t.Errorf("failed ReserveAll changed the table:\n%v\n%v", before, after)
+	}
+	if err := tab.ReserveAll([]Item{{0, "A", 3}, {1, "B", 2}, {0, "A", 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if tab.ATP(0, "A") != 0 || tab.ATP(1, "B") != 0 {
+		t.Error("ReserveAll did not reserve everything")
+	}
+	before = tab.Snapshot()
+	if err := tab.CommitAll([]Item{{0, "A", 5}, {1, "B", 3}}); !errors.Is(err, ErrInsufficient) {
+		t.Fatalf("CommitAll = %v", err)
+	}
+	if err := tab.ReleaseAll([]Item{{0, "A", 1}, {1, "B", 3}}); !errors.Is(err, ErrInsufficient) {
+		t.Fatalf("ReleaseAll = %v", err)
+	}
+	if after := tab.Snapshot(); !slices.Equal(before, after) {
+		t.Error("failed CommitAll or ReleaseAll changed the table")
+	}
+	if err := tab.CommitAll([]Item{{0, "A", 5}, {1, "B", 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := tab.Get(0, "A"); r.OnHand != 0 || r.Reserved != 0 {
+		t.Errorf("after commit %+v", r)
+	}
+}
+
+// TestReservationProperty runs random reserve, release and commit
+// sequences and checks the invariants after every step: ATP is never
+// negative, reserved never exceeds on hand, a failed step changes nothing.
+func TestReservationProperty(t *testing.T) {
+	net := demoNet(t)
+	skus := []string{"A", "B", "C"}
+	for seed := uint64(1); seed <= 200; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		tab := New(net)
+		for n := 0; n < 4; n++ {
+			for _, s := range skus {
+				_ = tab.Set(n, s, Row{OnHand: int32(rng.IntN(12)), Safety: int32(rng.IntN(3))})
+			}
+		}
+		for step := 0; step < 200; step++ {
+			n, s, q := rng.IntN(4), skus[rng.IntN(len(skus))], int32(1+rng.IntN(5))
+			before, _ := tab.Get(n, s)
+			var err error
+			switch rng.IntN(5) {
+			case 0, 1:
+				err = tab.Reserve(n, s, q)
+			case 2:
+				err = tab.Release(n, s, q)
+			case 3:
+				err = tab.Commit(n, s, q)
+			case 4:
+				items := []Item{{n, s, q}, {rng.IntN(4), skus[rng.IntN(len(skus))], int32(1 + rng.IntN(3))}}
+				snap := tab.Snapshot()
+				if err := tab.ReserveAll(items); err != nil && !slices.Equal(snap, tab.Snapshot()) {
+					t.Fatalf("seed %d step %d: failed ReserveAll changed the table", seed, step)
+				}
+			}
+			after, _ := tab.Get(n, s)
+			if err != nil && before != after {
+				t.Fatalf("seed %d step %d: failed operation changed %+v to %+v", seed, step, before, after)
+			}
+			for _, r := range tab.Snapshot() {
+				if r.Reserved > r.OnHand || r.Reserved < 0 || r.OnHand < 0 || r.ATP() < 0 {
+					t.Fatalf("seed %d step %d: invariant broken: %+v", seed, step, r)
+				}
+				if r.ATP() != max(0, r.OnHand-r.Reserved-r.Safety) {
+					t.Fatalf("seed %d step %d: ATP %d of %+v", seed, step, r.ATP(), r)
+				}
+			}
+		}
+	}
+}
+
+func TestCapacity(t *testing.T) {
+	net := demoNet(t)
+	tab := New(net)
+	node, _ := net.NodeIndex("alm-s01")
+	full := int32(net.Nodes[node].CapacityPerDay)
+	if got := tab.Remaining(node); got != full {
+		t.Fatalf("Remaining = %d, want %d", got, full)
+	}
+	if err := tab.Use(node, 10); err != nil {
+		t.Fatal(err)
+	}
+	if got := tab.Remaining(node); got != full-10 {
+		t.Errorf("Remaining = %d, want %d", got, full-10)
+	}
+	_ = tab.Use(node, full)
+	if got := tab.Remaining(node); got != 0 {
+		t.Errorf("Remaining over capacity = %d, want 0", got)
+	}
+	c := tab.Clone()
+	tab.ResetDay()
+	if got := tab.Remaining(node); got != full {
+		t.Errorf("after ResetDay Remaining = %d", got)
+	}
+	if got := c.Remaining(node); got != 0 {
+		t.Errorf("ResetDay reached the clone: %d", got)
+	}
+	if err := tab.Use(node, -1); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Use(-1) = %v", err)
+	}
+	// A node without a limit.
+	net2 := net.Clone()
+	net2.Nodes[0].CapacityPerDay = 0
+	if err := net2.Init(); err != nil {
+		t.Fatal(err)
+	}
+	if got := New(net2).Remaining(0); got != -1 {
+		t.Errorf("Remaining without limit = %d, want -1", got)
+	}
+}
+
+func TestCloneIsDeep(t *testing.T) {
+	tab := New(demoNet(t))
+	_ = tab.Set(0, "A", Row{OnHand: 5})
+	c := tab.Clone()
+	if err := c.Reserve(0, "A", 2); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.Apply(Update{Node: 1, SKU: "NEW", Seq: 1, Delta: 1})
+	if tab.ATP(0, "A") != 5 || tab.SKUs() != 1 {
+		t.Error("changing the clone changed the original")
+	}
+	if c.ATP(0, "A") != 3 || c.ATP(1, "NEW") != 1 {
+		t.Error("clone lost a change")
+	}
+}
+
+func TestCSVRoundTrip(t *testing.T) {
+	net := demoNet(t)
+	tab, err := ReadCSV(bytes.NewReader(network.DemoStock()), network.DemoStockFile, net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := tab.WriteCSV(&out); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ReadCSV(bytes.NewReader(out.Bytes()), "again.csv", net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tab.Snapshot(), again.Snapshot()) {
+		t.Error("stock changed in a CSV round trip")
+	}
+	var out2 bytes.Buffer
+	_ = again.WriteCSV(&out2)
+	if !bytes.Equal(out.Bytes(), out2.Bytes()) {
+		t.Error("writing the same stock twice gave different bytes")
+	}
+	if tab.SKUs() < 150 || tab.SKUs() > 300 {
+		t.Errorf("demo stock has %d SKUs", tab.SKUs())
+	}
+}
+
+func TestReadCSVErrors(t *testing.T) {
+	const head = "node,sku,on_hand,safety_stock\n"
+	tests := []struct {
+		name, csv, want string
+	}{
+		{"empty", "", "stock.csv: bad stock file: empty file"},
+		{"header", "node,sku,qty\n", "stock.csv:1: bad stock file: header has 3 columns"},
+		{"header-name", "node,sku,on_hand,safety\n", `stock.csv:1: bad stock file: header column 4 is "safety"`},
+		{"not-integer", head + "alm-s01,A,1,0\nalm-s01,B,x,0\n", `stock.csv:3: bad stock file: on_hand: "x" is not an integer`},
+		{"negative", head + "alm-s01,A,1,-2\n", "stock.csv:2: bad stock file: safety_stock: -2 is negative"},
+		{"unknown-node", head + "nowhere,A,1,0\n", `stock.csv:2: bad stock file: node: unknown node "nowhere"`},
+		{"duplicate", head + "alm-s01,A,1,0\nalm-s02,A,1,0\nalm-s01,A,2,0\n", `stock.csv:4: bad stock file: duplicate row for node "alm-s01", sku "A"`},
+		{"columns", head + "alm-s01,A,1\n", "stock.csv:2: bad stock file: 3 columns, want 4"},
+		{"empty-sku", head + "alm-s01,,1,0\n", "stock.csv:2: bad stock file: sku: empty"},
+		{"quote", head + "alm-s01,\"A,1,0\n", "stock.csv:2: bad stock file:"},
+	}
+	net := demoNet(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadCSV(strings.NewReader(tt.csv), "stock.csv", net)
+			if !errors.Is(err, ErrBadCSV) {
+				t.Fatalf("error %v does not wrap ErrBadCSV", err)
+			}
+			if !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("error\n  %q\ndoes not start with\n  %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadCSVTolerates(t *testing.T) {
+	src := "\ufeffnode,sku,on_hand,safety_stock\r\nalm-s01, A ,1,0\r\n\r\nalm-s02,B, 2 ,1\r\n"
+	tab, err := ReadCSV(strings.NewReader(src), "stock.csv", demoNet(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.ATP(0, "A") != 1 || tab.ATP(1, "B") != 1 {
+		t.Errorf("snapshot %+v", tab.Snapshot())
+	}
+}
+
+func BenchmarkEachATP(b *testing.B) {
+	net := demoNet(b)
+	tab, err := ReadCSV(bytes.NewReader(network.DemoStock()), network.DemoStockFile, net)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sum int32
+	fn := func(_ int, atp int32) { sum += atp }
+	b.ReportAllocs()
+	for b.Loop() {
+		tab.EachATP("MILK-1L", fn)
+	}
+	_ = sum
+}
+
+func BenchmarkReserveRelease(b *testing.B) {
+	net := demoNet(b)
+	tab, err := ReadCSV(bytes.NewReader(network.DemoStock()), network.DemoStockFile, net)
+	if err != nil {
+		b.Fatal(err)
+	}
+	node, _ := net.NodeIndex("alm-wh1")
+	items := []Item{{node, "MILK-1L", 2}, {node, "PHONE-X12", 1}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := tab.ReserveAll(items); err != nil {
+			b.Fatal(err)
+		}
+		if err := tab.ReleaseAll(items); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
