@@ -1,0 +1,248 @@
+package router
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/stock"
+)
+
+func timestampOf(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
+
+// orderFromProto converts a validated order; field names in errors start
+// with f ("order" or "requests[3].order"). now fills a missing created_at.
+func orderFromProto(f string, o *pb.Order, net *network.Network, now time.Time, dst *network.Order) error {
+	*dst = network.Order{
+		ID:             o.Id,
+		CreatedAt:      now,
+		Lines:          dst.Lines[:0],
+		PickupNodeID:   o.PickupNodeId,
+		PickupRadiusKm: o.PickupRadiusKm,
+		AllowSplit:     o.AllowSplit,
+		MaxShipments:   int(o.MaxShipments),
+	}
+	if o.CreatedAt != nil {
+		dst.CreatedAt = o.CreatedAt.AsTime()
+	}
+	if o.PromiseBy != nil {
+		dst.PromiseBy = o.PromiseBy.AsTime()
+	}
+	switch o.Preference {
+	case pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_DELIVERY:
+		dst.Want = network.WantDelivery
+	case pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_PICKUP:
+		dst.Want = network.WantPickup
+	default:
+		dst.Want = network.WantAny
+	}
+	if o.PickupNodeId != "" {
+		i, ok := net.NodeIndex(o.PickupNodeId)
+		if !ok {
+			return notFound(f+".pickup_node_id", "unknown node %q", o.PickupNodeId)
+		}
+		if o.Customer == nil {
+			dst.Lat, dst.Lon = net.Nodes[i].Lat, net.Nodes[i].Lon
+		}
+	}
+	if o.Customer != nil {
+		dst.Lat, dst.Lon = o.Customer.Lat, o.Customer.Lon
+	}
+	for _, l := range o.Lines {
+		dst.Lines = append(dst.Lines, solver.Line{SKU: l.Sku, Quantity: l.Quantity, UnitWeightKg: l.UnitWeightKg})
+	}
+	return nil
+}
+
+// builderFields maps the Builder's field names to the request's.
+var builderFields = strings.NewReplacer("lat:", "customer.lat:", "lon:", "customer.lon:", "want:", "preference:")
+
+// buildError turns a Builder error into a request error naming the field.
+func buildError(f string, err error) error {
+	if errors.Is(err, network.ErrInvalidOrder) {
+		msg := strings.TrimPrefix(err.Error(), network.ErrInvalidOrder.Error()+": ")
+		if !strings.HasPrefix(msg, "lines") {
+			msg = builderFields.Replace(msg)
+		}
+		field, rest, _ := strings.Cut(msg, ": ")
+		return invalid(f+"."+field, "%s", rest)
+	}
+	return err
+}
+
+// fingerprint identifies an order's content apart from its id and time,
+// for idempotency checks.
+func fingerprint(o *pb.Order) string {
+	c := proto.Clone(o).(*pb.Order)
+	c.Id = ""
+	c.CreatedAt = nil
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+func methodToProto(m solver.Method) pb.Method {
+	switch m {
+	case solver.ShipFromStore:
+		return pb.Method_SHIP_FROM_STORE
+	case solver.Pickup:
+		return pb.Method_PICKUP
+	case solver.WarehouseShip:
+		return pb.Method_WAREHOUSE_SHIP
+	case solver.Courier:
+		return pb.Method_COURIER
+	}
+	return pb.Method_METHOD_UNSPECIFIED
+}
+
+func reasonToProto(r solver.Reason) pb.ExclusionReason {
+	switch r {
+	case solver.ReasonNoStock:
+		return pb.ExclusionReason_NO_STOCK
+	case solver.ReasonCapacity:
+		return pb.ExclusionReason_CAPACITY
+	case solver.ReasonOutsideZone:
+		return pb.ExclusionReason_OUTSIDE_ZONE
+	case solver.ReasonOutsideRadius:
+		return pb.ExclusionReason_OUTSIDE_RADIUS
+	case solver.ReasonClosed:
+		return pb.ExclusionReason_CLOSED
+	case solver.ReasonMissesPromise:
+		return pb.ExclusionReason_MISSES_PROMISE
+	case solver.ReasonMethodNotAllowed:
+		return pb.ExclusionReason_METHOD_NOT_ALLOWED
+	case solver.ReasonOverweight:
+		return pb.ExclusionReason_OVERWEIGHT
+	case solver.ReasonDisabled:
+		return pb.ExclusionReason_DISABLED
+	}
+	return pb.ExclusionReason_EXCLUSION_REASON_UNSPECIFIED
+}
+
+func candidateOf(p *solver.Problem, o int) *pb.Candidate {
+	if o < 0 || o >= len(p.Options) {
+		return &pb.Candidate{}
+	}
+	op := &p.Options[o]
+	return &pb.Candidate{NodeId: op.NodeID, Method: methodToProto(op.Method), Partner: op.Partner}
+}
+
+func lineSKU(p *solver.Problem, l int) string {
+	if l < 0 || l >= len(p.Lines) {
+		return ""
+	}
+	return p.Lines[l].SKU
+}
+
+// planToProto converts a plan of problem p; it copies everything, so the
+// plan may be reused afterwards.
+func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, currency string) *pb.Plan {
+	out := &pb.Plan{
+		TotalCost: plan.TotalCost,
+		Currency:  currency,
+		Stats: &pb.SolverStats{
+			Candidates:  int32(plan.Stats.Candidates),
+			Eligible:    int32(plan.Stats.Eligible),
+			Exact:       plan.Stats.Exact,
+			Optimal:     plan.Stats.Optimal,
+			LowerBound:  plan.Stats.LowerBound,
+			Gap:         plan.Stats.Gap,
+			Nodes:       int64(plan.Stats.Nodes),
+			SolveTimeNs: solveTime.Nanoseconds(),
+		},
+	}
+	if len(plan.Shipments) > 0 {
+		out.Shipments = make([]*pb.Shipment, len(plan.Shipments))
+	}
+	for i := range plan.Shipments {
+		sh := &plan.Shipments[i]
+		c := candidateOf(p, sh.Option)
+		s := &pb.Shipment{
+			NodeId:     c.NodeId,
+			Method:     c.Method,
+			Partner:    c.Partner,
+			EtaMinutes: sh.ETAMinutes,
+			Cost: &pb.CostBreakdown{
+				Fixed: sh.FixedCost, Units: sh.UnitsCost, SplitPenalty: sh.Penalty, Total: sh.Cost,
+			},
+			Lines: make([]*pb.ShipmentLine, len(sh.Lines)),
+		}
+		if sh.Option >= 0 && sh.Option < len(p.Options) {
+			s.DistanceKm = p.Options[sh.Option].DistanceKm
+		}
+		for j, a := range sh.Lines {
+			s.Lines[j] = &pb.ShipmentLine{Sku: lineSKU(p, a.Line), Quantity: a.Quantity}
+		}
+		out.Shipments[i] = s
+	}
+	for _, a := range plan.Alternatives {
+		alt := &pb.Alternative{TotalCost: a.TotalCost, Candidates: make([]*pb.Candidate, len(a.Options))}
+		for j, o := range a.Options {
+			alt.Candidates[j] = candidateOf(p, o)
+		}
+		out.Alternatives = append(out.Alternatives, alt)
+	}
+	if len(plan.Excluded) > 0 {
+		out.Excluded = make([]*pb.Exclusion, len(plan.Excluded))
+	}
+	for i, e := range plan.Excluded {
+		out.Excluded[i] = &pb.Exclusion{Candidate: candidateOf(p, e.Option), Reason: reasonToProto(e.Reason)}
+	}
+	for _, u := range plan.Unfilled {
+		out.Unfilled = append(out.Unfilled, &pb.UnfilledLine{Sku: lineSKU(p, u.Line), Quantity: u.Quantity, Reason: reasonToProto(u.Reason)})
+	}
+	return out
+}
+
+// planItems lists the units a plan takes, by node and SKU, in plan order.
+func planItems(p *solver.Problem, plan *solver.Plan) []stock.Item {
+	var items []stock.Item
+	for i := range plan.Shipments {
+		sh := &plan.Shipments[i]
+		if sh.Option < 0 || sh.Option >= len(p.Options) {
+			continue
+		}
+		node := int(p.Options[sh.Option].Node)
+		for _, a := range sh.Lines {
+			if a.Quantity <= 0 {
+				continue
+			}
+			items = append(items, stock.Item{Node: node, SKU: lineSKU(p, a.Line), Qty: a.Quantity})
+		}
+	}
+	return items
+}
+
+// networkToProto describes a network for GetNetwork.
+func networkToProto(n *network.Network) *pb.Network {
+	out := &pb.Network{Name: n.Name, Currency: n.Currency, Nodes: make([]*pb.Node, len(n.Nodes))}
+	for i := range n.Nodes {
+		nd := &n.Nodes[i]
+		pn := &pb.Node{
+			Id: nd.ID, Name: nd.Name, Kind: string(nd.Kind), City: nd.City,
+			Position:       &pb.LatLng{Lat: nd.Lat, Lon: nd.Lon},
+			CapacityPerDay: int32(nd.CapacityPerDay),
+			Enabled:        nd.Enabled,
+			Tags:           append([]string(nil), nd.Tags...),
+		}
+		for _, m := range nd.Methods {
+			pn.Methods = append(pn.Methods, methodToProto(m))
+		}
+		out.Nodes[i] = pn
+	}
+	for _, c := range n.Carriers {
+		out.Carriers = append(out.Carriers, c.Name)
+	}
+	for _, c := range n.Couriers {
+		out.Couriers = append(out.Couriers, c.Name)
+	}
+	return out
+}

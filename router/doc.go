@@ -1,0 +1,25 @@
+// Package router is the omniroute service: it owns the fulfilment network and
+// the live stock, turns an order into a solver problem, plans it, reserves the
+// planned units and serves all of it over gRPC (RoutingService,
+// InventoryService, NetworkService), with health checking, reflection and
+// Prometheus metrics.
+//
+// The flow of one Route call is: validate the request (every error names
+// the field), convert it to a network.Order, build a solver.Problem over the
+// live stock, solve it with a pooled solver.Workspace, and, when asked,
+// reserve the planned units. Planning runs under a read lock on the stock;
+// the reservation takes the write lock and checks every unit against
+// available-to-promise (ATP) again, so concurrent orders never get the same
+// last unit. A plan that lost a race is planned again.
+//
+// State that must survive a restart (stock, per-(node, SKU) sequence numbers
+// and reservations) is written to a bbolt file in the data directory before
+// the call that changed it answers. Without a data directory the service
+// keeps everything in memory.
+//
+// The network is an immutable snapshot behind an atomic pointer; a reload
+// builds a new snapshot and swaps it in without stopping traffic.
+//
+// The package never panics on bad input, keeps no global state, and every
+// goroutine it starts stops on Close.
+package router

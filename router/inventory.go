@@ -1,0 +1,229 @@
+package router
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// inventory is the live stock (a stock.Table over the current network) and
+// today's pick capacity, guarded by the service's mutex.
+//
+// The table addresses nodes by dense index, so a network reload rebuilds it
+// by node id (rebind). Rows of nodes the current network no longer has are
+// kept aside in orphans and come back if a later network has the node
+// again.
+type inventory struct {
+	net   *network.Network
+	table *stock.Table
+	// capUsed[node] mirrors the table's capacity use for the day, so that
+	// units given back by a release or an expiry can be un-counted.
+	capUsed []int32
+	day     int64
+	orphans map[stockKey]stock.Row
+}
+
+func newInventory(net *network.Network, t *stock.Table) *inventory {
+	if t == nil {
+		t = stock.New(net)
+	}
+	return &inventory{net: net, table: t, capUsed: make([]int32, len(net.Nodes)), orphans: map[stockKey]stock.Row{}}
+}
+
+// node returns the dense index of a node id in the current network.
+func (in *inventory) node(id string) (int, bool) { return in.net.NodeIndex(id) }
+
+// row returns the durable figures of (node id, sku) for the store.
+func (in *inventory) row(node int, sku string) stockRow {
+	r, _ := in.table.Get(node, sku)
+	return stockRow{OnHand: r.OnHand, Safety: r.Safety, Seq: r.Seq}
+}
+
+// rebind moves the inventory onto a new network, row by row by node id;
+// capacity use moves with its node.
+func (in *inventory) rebind(net *network.Network) error {
+	t := stock.New(net)
+	orphans := make(map[stockKey]stock.Row)
+	put := func(k stockKey, r stock.Row) error {
+		i, ok := net.NodeIndex(k.node)
+		if !ok {
+			orphans[k] = r
+			return nil
+		}
+		return t.Set(i, k.sku, r)
+	}
+	for _, r := range in.table.Snapshot() {
+		if err := put(stockKey{node: r.NodeID, sku: r.SKU}, r); err != nil {
+			return fmt.Errorf("rebind stock: %w", err)
+		}
+	}
+	for k, r := range in.orphans {
+		if err := put(k, r); err != nil {
+			return fmt.Errorf("rebind stock: %w", err)
+		}
+	}
+	used := make([]int32, len(net.Nodes))
+	for i, u := range in.capUsed {
+		if u == 0 {
+			continue
+		}
+		if j, ok := net.NodeIndex(in.net.Nodes[i].ID); ok {
+			used[j] = u
+			if err := t.Use(j, u); err != nil {
+				return fmt.Errorf("rebind capacity: %w", err)
+			}
+		}
+	}
+	in.net, in.table, in.capUsed, in.orphans = net, t, used, orphans
+	return nil
+}
+
+// rollDay starts a new capacity day when day is not the current one.
+func (in *inventory) rollDay(day int64) {
+	if day != in.day {
+		in.day = day
+		in.table.ResetDay()
+		clear(in.capUsed)
+	}
+}
+
+// useCapacity counts units picked at node on day (only today counts).
+func (in *inventory) useCapacity(node int, day int64, n int32) {
+	if day != in.day || n <= 0 {
+		return
+	}
+	in.capUsed[node] += n
+	_ = in.table.Use(node, n) // node is a valid index
+}
+
+// returnCapacity un-counts units that a release or expiry gave back.
+func (in *inventory) returnCapacity(nodes map[int]int32, day int64) {
+	if day != in.day || len(nodes) == 0 {
+		return
+	}
+	for n, q := range nodes {
+		in.capUsed[n] = max(0, in.capUsed[n]-q)
+	}
+	in.table.ResetDay()
+	for n, u := range in.capUsed {
+		if u > 0 {
+			_ = in.table.Use(n, u)
+		}
+	}
+}
+
+// items resolves reserved items to table items; items at nodes the
+// current network no longer has are left out and reported by gone.
+func (in *inventory) items(rs []reservedItem) (items []stock.Item, gone int) {
+	items = make([]stock.Item, 0, len(rs))
+	for _, r := range rs {
+		i, ok := in.node(r.NodeID)
+		if !ok {
+			gone++
+			continue
+		}
+		items = append(items, stock.Item{Node: i, SKU: r.SKU, Qty: r.Quantity})
+	}
+	return items, gone
+}
+
+// saved is the prior state of rows about to change, to undo a change the
+// store could not make durable.
+type saved struct {
+	in   *inventory
+	rows []stock.Row
+	caps []int32
+}
+
+func (in *inventory) save(items []stock.Item) *saved {
+	s := &saved{in: in, caps: append([]int32(nil), in.capUsed...)}
+	for _, it := range items {
+		r, ok := in.table.Get(it.Node, it.SKU)
+		if !ok {
+			r = stock.Row{Node: it.Node, SKU: it.SKU}
+		}
+		s.rows = append(s.rows, r)
+	}
+	return s
+}
+
+// restore puts the saved rows and capacity back.
+func (s *saved) restore() {
+	for i := len(s.rows) - 1; i >= 0; i-- {
+		r := s.rows[i]
+		_ = s.in.table.Set(r.Node, r.SKU, r)
+	}
+	copy(s.in.capUsed, s.caps)
+	s.in.table.ResetDay()
+	for n, u := range s.in.capUsed {
+		if u > 0 {
+			_ = s.in.table.Use(n, u)
+		}
+	}
+}
+
+// isInsufficient reports whether err says there was not enough stock.
+func isInsufficient(err error) bool { return errors.Is(err, stock.ErrInsufficient) }
+
+// stockView is what the problem builder reads: the table less the units
+// that earlier orders of the same batch planned without reserving.
+type stockView struct {
+	in      *inventory
+	held    map[heldKey]int32
+	heldCap map[int]int32
+}
+
+type heldKey struct {
+	node int
+	sku  string
+}
+
+var (
+	_ network.StockView    = (*stockView)(nil)
+	_ network.CapacityView = (*stockView)(nil)
+)
+
+// ATP implements network.StockView.
+func (v *stockView) ATP(node int, sku string) int32 {
+	a := v.in.table.ATP(node, sku)
+	if len(v.held) > 0 && a > 0 {
+		a = max(0, a-v.held[heldKey{node, sku}])
+	}
+	return a
+}
+
+// EachATP implements network.StockView.
+func (v *stockView) EachATP(sku string, fn func(node int, atp int32)) {
+	if len(v.held) == 0 {
+		v.in.table.EachATP(sku, fn)
+		return
+	}
+	v.in.table.EachATP(sku, func(node int, atp int32) {
+		if a := atp - v.held[heldKey{node, sku}]; a > 0 {
+			fn(node, a)
+		}
+	})
+}
+
+// Remaining implements network.CapacityView.
+func (v *stockView) Remaining(node int) int32 {
+	r := v.in.table.Remaining(node)
+	if r > 0 && len(v.heldCap) > 0 {
+		r = max(0, r-v.heldCap[node])
+	}
+	return r
+}
+
+// hold marks items as taken for the rest of a batch.
+func (v *stockView) hold(items []stock.Item) {
+	if v.held == nil {
+		v.held = make(map[heldKey]int32)
+		v.heldCap = make(map[int]int32)
+	}
+	for _, it := range items {
+		v.held[heldKey{it.Node, it.SKU}] += it.Qty
+		v.heldCap[it.Node] += it.Qty
+	}
+}

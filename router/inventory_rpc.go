@@ -1,0 +1,138 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// UpdateStock applies a batch of stock updates in order, all or none: the
+// batch is checked first (a bad update or an unknown node rejects it with
+// the field named, e.g. updates[3].node_id), then applied and made durable
+// in one step. An update whose seq is not above the last one applied to
+// its (node, SKU) is ignored and counted. Field names start with prefix
+// ("updates" for UpdateStock; StreamStock passes its own).
+func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, updates []*pb.StockUpdate) (applied, ignored int64, err error) {
+	if len(updates) > MaxStockUpdates {
+		return 0, 0, invalid(prefix, "%d updates, at most %d allowed", len(updates), MaxStockUpdates)
+	}
+	for i, u := range updates {
+		if err := validateStockUpdate(fmt.Sprintf("%s[%d]", prefix, first+i), u); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := ctxError(ctx); err != nil {
+		return 0, 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ups := make([]stock.Update, len(updates))
+	items := make([]stock.Item, len(updates))
+	for i, u := range updates {
+		node, ok := s.inv.node(u.NodeId)
+		if !ok {
+			return 0, 0, notFound(fmt.Sprintf("%s[%d].node_id", prefix, first+i), "unknown node %q", u.NodeId)
+		}
+		up := stock.Update{Node: node, SKU: u.Sku, Seq: u.Seq}
+		switch c := u.Change.(type) {
+		case *pb.StockUpdate_OnHand:
+			v := c.OnHand
+			up.OnHand = &v
+		case *pb.StockUpdate_Delta:
+			up.Delta = c.Delta
+		}
+		if u.SafetyStock != nil {
+			v := *u.SafetyStock
+			up.Safety = &v
+		}
+		ups[i] = up
+		items[i] = stock.Item{Node: node, SKU: u.Sku}
+	}
+	undo := s.inv.save(items)
+	ch := &changes{}
+	for i, up := range ups {
+		ok, err := s.inv.table.Apply(up)
+		if err != nil {
+			undo.restore()
+			msg := err.Error()
+			if j := strings.LastIndex(msg, ": "); j >= 0 {
+				msg = msg[j+2:]
+			}
+			return 0, 0, invalid(fmt.Sprintf("%s[%d]", prefix, first+i), "%s", msg)
+		}
+		if !ok {
+			ignored++
+			continue
+		}
+		applied++
+		ch.putStock(stockKey{node: updates[i].NodeId, sku: up.SKU}, s.inv.row(up.Node, up.SKU))
+	}
+	if err := s.st.Save(ch); err != nil {
+		undo.restore()
+		return 0, 0, s.persistError("update stock", err)
+	}
+	s.m.stockUpdates.WithLabelValues("applied").Add(float64(applied))
+	s.m.stockUpdates.WithLabelValues("ignored").Add(float64(ignored))
+	return applied, ignored, nil
+}
+
+// GetAvailability returns the stock of the given SKUs at the given nodes
+// (every node of the network with a row for the SKU when nodeIDs is
+// empty), in network node order, then SKU order as asked.
+func (s *Service) GetAvailability(ctx context.Context, req *pb.GetAvailabilityRequest) (*pb.GetAvailabilityResponse, error) {
+	if len(req.GetSkus()) == 0 {
+		return nil, invalid("skus", "at least one SKU required")
+	}
+	if len(req.Skus) > MaxAvailabilitySKUs {
+		return nil, invalid("skus", "%d SKUs, at most %d allowed", len(req.Skus), MaxAvailabilitySKUs)
+	}
+	if len(req.NodeIds) > MaxAvailabilitySKUs {
+		return nil, invalid("node_ids", "%d nodes, at most %d allowed", len(req.NodeIds), MaxAvailabilitySKUs)
+	}
+	for i, sku := range req.Skus {
+		if err := checkID(fmt.Sprintf("skus[%d]", i), sku); err != nil {
+			return nil, err
+		}
+	}
+	s.maintain()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var nodes []int
+	for i, id := range req.NodeIds {
+		if err := checkID(fmt.Sprintf("node_ids[%d]", i), id); err != nil {
+			return nil, err
+		}
+		n, ok := s.inv.node(id)
+		if !ok {
+			return nil, notFound(fmt.Sprintf("node_ids[%d]", i), "unknown node %q", id)
+		}
+		nodes = append(nodes, n)
+	}
+	explicit := len(nodes) > 0
+	if !explicit {
+		for n := range s.inv.net.Nodes {
+			nodes = append(nodes, n)
+		}
+	} else {
+		slices.Sort(nodes)
+		nodes = slices.Compact(nodes)
+	}
+	out := &pb.GetAvailabilityResponse{}
+	for _, n := range nodes {
+		for _, sku := range req.Skus {
+			r, ok := s.inv.table.Get(n, sku)
+			if !ok && !explicit {
+				continue
+			}
+			out.Availability = append(out.Availability, &pb.NodeAvailability{
+				NodeId: s.inv.net.Nodes[n].ID, Sku: sku, Atp: r.ATP(),
+				OnHand: r.OnHand, Reserved: r.Reserved, SafetyStock: r.Safety,
+			})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,92 @@
+package router
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Reservation outcomes counted by omniroute_reservations_total.
+const (
+	outcomeReserved     = "reserved"
+	outcomeIdempotent   = "idempotent"
+	outcomeInsufficient = "insufficient"
+	outcomeRetried      = "retried"
+	outcomeCommitted    = "committed"
+	outcomeReleased     = "released"
+	outcomeExpired      = "expired"
+)
+
+// Metrics are the service's Prometheus metrics on their own registry.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	routeSeconds   *prometheus.HistogramVec
+	solveSeconds   prometheus.Histogram
+	candidates     prometheus.Histogram
+	reservations   *prometheus.CounterVec
+	activeReserved prometheus.Gauge
+	stockUpdates   *prometheus.CounterVec
+	reloads        *prometheus.CounterVec
+}
+
+// NewMetrics returns the metrics registered on a fresh registry together
+// with the Go and process collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		routeSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "omniroute_route_duration_seconds",
+			Help:    "Time to answer one routed order (validation, build, solve, reservation, persistence).",
+			Buckets: prometheus.ExponentialBuckets(20e-6, 2, 16),
+		}, []string{"code"}),
+		solveSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "omniroute_solver_duration_seconds",
+			Help:    "Time the solver took for one order.",
+			Buckets: prometheus.ExponentialBuckets(1e-6, 2, 18),
+		}),
+		candidates: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "omniroute_route_candidates",
+			Help:    "Candidate options (node, method, partner) per routed order.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 14),
+		}),
+		reservations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "omniroute_reservations_total",
+			Help: "Reservation events by outcome: reserved, idempotent, insufficient, retried, committed, released, expired.",
+		}, []string{"outcome"}),
+		activeReserved: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "omniroute_reservations_active",
+			Help: "Reservations currently ACTIVE.",
+		}),
+		stockUpdates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "omniroute_stock_updates_total",
+			Help: "Stock updates by result: applied, or ignored (repeated or older sequence number).",
+		}, []string{"result"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "omniroute_network_reloads_total",
+			Help: "Network reloads by result: ok or error.",
+		}, []string{"result"}),
+	}
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.routeSeconds, m.solveSeconds, m.candidates, m.reservations,
+		m.activeReserved, m.stockUpdates, m.reloads,
+	)
+	for _, o := range []string{outcomeReserved, outcomeIdempotent, outcomeInsufficient, outcomeRetried, outcomeCommitted, outcomeReleased, outcomeExpired} {
+		m.reservations.WithLabelValues(o)
+	}
+	m.stockUpdates.WithLabelValues("applied")
+	m.stockUpdates.WithLabelValues("ignored")
+	return m
+}
+
+// Registry returns the registry the metrics live on.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}

@@ -1,0 +1,140 @@
+package router
+
+import (
+	"container/heap"
+	"time"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+)
+
+// reservation holds planned units for an order until it is committed,
+// released or expires. It is also the durable record written to the store.
+type reservation struct {
+	ID        string              `json:"id"`
+	OrderID   string              `json:"order_id"`
+	State     pb.ReservationState `json:"state"`
+	Items     []reservedItem      `json:"items"`
+	CreatedAt time.Time           `json:"created_at"`
+	ExpiresAt time.Time           `json:"expires_at"`
+	// Day is the capacity day the units were picked on.
+	Day int64 `json:"day"`
+	// Fingerprint identifies the order's content, so that the same order id
+	// sent with other lines is told apart from a retry.
+	Fingerprint string `json:"fingerprint"`
+	// Response is the RouteResponse first answered (protobuf), replayed to
+	// retries of the same order.
+	Response []byte `json:"response,omitempty"`
+}
+
+// reservedItem is units of one SKU held at one node.
+type reservedItem struct {
+	NodeID   string `json:"node_id"`
+	SKU      string `json:"sku"`
+	Quantity int32  `json:"quantity"`
+}
+
+func (r *reservation) toProto() *pb.Reservation {
+	out := &pb.Reservation{
+		Id:      r.ID,
+		OrderId: r.OrderID,
+		State:   r.State,
+		Items:   make([]*pb.ReservedItem, len(r.Items)),
+	}
+	if !r.ExpiresAt.IsZero() {
+		out.ExpiresAt = timestampOf(r.ExpiresAt)
+	}
+	for i, it := range r.Items {
+		out.Items[i] = &pb.ReservedItem{NodeId: it.NodeID, Sku: it.SKU, Quantity: it.Quantity}
+	}
+	return out
+}
+
+// book is every reservation the service knows, by id and by order id, with
+// the ACTIVE ones in expiry order. It is guarded by the service's mutex.
+type book struct {
+	byID    map[string]*reservation
+	byOrder map[string]*reservation
+	expiry  expiryHeap
+	active  int
+}
+
+func newBook() *book {
+	return &book{byID: make(map[string]*reservation), byOrder: make(map[string]*reservation)}
+}
+
+// add records r; an ACTIVE r joins the expiry queue.
+func (b *book) add(r *reservation) {
+	b.byID[r.ID] = r
+	if prev := b.byOrder[r.OrderID]; prev == nil || !r.CreatedAt.Before(prev.CreatedAt) {
+		b.byOrder[r.OrderID] = r
+	}
+	if r.State == pb.ReservationState_ACTIVE {
+		b.active++
+		heap.Push(&b.expiry, r)
+	}
+}
+
+// remove forgets r entirely (an add that must be undone).
+func (b *book) remove(r *reservation) {
+	delete(b.byID, r.ID)
+	if b.byOrder[r.OrderID] == r {
+		delete(b.byOrder, r.OrderID)
+	}
+	if r.State == pb.ReservationState_ACTIVE {
+		b.active--
+	}
+	// A stale entry in the expiry queue is skipped when popped.
+}
+
+// requeue puts an ACTIVE reservation back in the expiry queue.
+func (b *book) requeue(r *reservation) { heap.Push(&b.expiry, r) }
+
+// due reports whether an ACTIVE reservation has expired by now.
+func (b *book) due(now time.Time) bool {
+	for len(b.expiry) > 0 {
+		r := b.expiry[0]
+		if r.State != pb.ReservationState_ACTIVE || b.byID[r.ID] != r {
+			return true // stale head: let the write path pop it
+		}
+		return !now.Before(r.ExpiresAt)
+	}
+	return false
+}
+
+// popDue removes and returns the ACTIVE reservations expired by now.
+func (b *book) popDue(now time.Time) []*reservation {
+	var out []*reservation
+	for len(b.expiry) > 0 {
+		r := b.expiry[0]
+		if r.State != pb.ReservationState_ACTIVE || b.byID[r.ID] != r {
+			heap.Pop(&b.expiry)
+			continue
+		}
+		if now.Before(r.ExpiresAt) {
+			break
+		}
+		heap.Pop(&b.expiry)
+		out = append(out, r)
+	}
+	return out
+}
+
+// expiryHeap orders reservations by expiry, then id.
+type expiryHeap []*reservation
+
+func (h expiryHeap) Len() int { return len(h) }
+func (h expiryHeap) Less(i, j int) bool {
+	if !h[i].ExpiresAt.Equal(h[j].ExpiresAt) {
+		return h[i].ExpiresAt.Before(h[j].ExpiresAt)
+	}
+	return h[i].ID < h[j].ID
+}
+func (h expiryHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *expiryHeap) Push(x any)   { *h = append(*h, x.(*reservation)) }
+func (h *expiryHeap) Pop() any {
+	old := *h
+	r := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return r
+}

@@ -1,0 +1,300 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// Route plans one order. With req.Reserve it also reserves the planned
+// units for the reservation TTL and returns the reservation.
+//
+// Idempotency: while an order id has an ACTIVE or COMMITTED reservation, a
+// reserving Route with the same id and the same order content returns the
+// first answer again (same plan, same reservation, current state) and
+// reserves nothing. The same id with different content (other lines,
+// customer, preference...) is refused with FailedPrecondition naming
+// order.id: release the reservation first or use a new id. Once the
+// reservation is RELEASED or EXPIRED, the id may reserve again.
+// Non-reserving routes are never deduplicated.
+func (s *Service) Route(ctx context.Context, req *pb.RouteRequest) (*pb.RouteResponse, error) {
+	start := time.Now()
+	resp, err := s.route(ctx, req)
+	s.m.routeSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
+	return resp, err
+}
+
+func (s *Service) route(ctx context.Context, req *pb.RouteRequest) (*pb.RouteResponse, error) {
+	if err := validateRouteRequest("", req); err != nil {
+		return nil, err
+	}
+	s.maintain()
+	var fp string
+	if req.Reserve {
+		fp = fingerprint(req.Order)
+		s.mu.RLock()
+		resp, found, err := s.replayLocked("", req.Order.Id, fp)
+		s.mu.RUnlock()
+		if found || err != nil {
+			return resp, err
+		}
+	}
+	for range optimisticAttempts {
+		if err := ctxError(ctx); err != nil {
+			return nil, err
+		}
+		resp, retry, err := s.routeOptimistic(req, fp)
+		if !retry {
+			return resp, err
+		}
+		s.m.reservations.WithLabelValues(outcomeRetried).Inc()
+	}
+	if err := ctxError(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.routeLocked("", req, fp, &stockView{in: s.inv}, false, s.clock.Now())
+}
+
+// routeOptimistic plans under the read lock and reserves under the write
+// lock; retry is true when the stock or the network changed in between.
+func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.RouteResponse, retry bool, err error) {
+	var (
+		snap *snapshot
+		w    *worker
+		now  time.Time
+	)
+	err = func() error {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		snap = s.snap.Load()
+		w = snap.get()
+		now = s.clock.Now()
+		w.view = stockView{in: s.inv}
+		defer func() { w.view = stockView{} }()
+		return s.build("", req, snap, w, &w.view, now)
+	}()
+	defer snap.put(w)
+	if err != nil {
+		return nil, false, err
+	}
+	resp, items, err := s.solve("", req, snap, w)
+	if err != nil || !req.Reserve {
+		return resp, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inv.net != snap.net {
+		return nil, true, nil // the network was reloaded: plan again
+	}
+	if prev, found, err := s.replayLocked("", req.Order.Id, fp); found || err != nil {
+		return prev, false, err
+	}
+	if err := s.reserveLocked(req, fp, items, resp, now); err != nil {
+		if isInsufficient(err) {
+			return nil, true, nil
+		}
+		return nil, false, err
+	}
+	return resp, false, nil
+}
+
+// routeLocked plans and, if asked, reserves with the write lock held
+// throughout. In a batch (hold), the units of a non-reserving plan are
+// held in view for the orders after it.
+func (s *Service) routeLocked(prefix string, req *pb.RouteRequest, fp string, view *stockView, hold bool, now time.Time) (*pb.RouteResponse, error) {
+	if req.Reserve {
+		if resp, found, err := s.replayLocked(prefix, req.Order.Id, fp); found || err != nil {
+			return resp, err
+		}
+	}
+	snap := s.snap.Load()
+	w := snap.get()
+	defer snap.put(w)
+	if err := s.build(prefix, req, snap, w, view, now); err != nil {
+		return nil, err
+	}
+	resp, items, err := s.solve(prefix, req, snap, w)
+	if err != nil {
+		return nil, err
+	}
+	if !req.Reserve {
+		if hold {
+			view.hold(items)
+		}
+		return resp, nil
+	}
+	if err := s.reserveLocked(req, fp, items, resp, now); err != nil {
+		if isInsufficient(err) {
+			return nil, status.Errorf(codes.Aborted, "%sorder: stock changed while reserving, try again: %v", prefix, err)
+		}
+		return nil, err
+	}
+	return resp, nil
+}
+
+// build turns the request's order into the worker's problem over view.
+func (s *Service) build(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker, view *stockView, now time.Time) error {
+	if err := orderFromProto(prefix+"order", req.Order, snap.net, now, &w.order); err != nil {
+		return err
+	}
+	if err := w.build(view); err != nil {
+		if e := buildError(prefix+"order", err); e != err {
+			return e
+		}
+		return status.Errorf(codes.Internal, "%sorder: build problem: %v", prefix, err)
+	}
+	return nil
+}
+
+// solve plans the worker's problem and converts the plan.
+func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker) (*pb.RouteResponse, []stock.Item, error) {
+	set := s.cfg.Solver
+	set.Alternatives = s.cfg.Alternatives
+	if req.Alternatives > 0 {
+		set.Alternatives = int(req.Alternatives)
+	}
+	t0 := time.Now()
+	plan, err := w.solve(set)
+	took := time.Since(t0)
+	if err != nil {
+		if errors.Is(err, solver.ErrInvalidProblem) {
+			return nil, nil, status.Errorf(codes.InvalidArgument, "%sorder: %v", prefix, err)
+		}
+		return nil, nil, status.Errorf(codes.Internal, "%sorder: solve: %v", prefix, err)
+	}
+	s.m.solveSeconds.Observe(took.Seconds())
+	s.m.candidates.Observe(float64(len(w.p.Options)))
+	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency)}
+	return resp, planItems(&w.p, plan), nil
+}
+
+// reserveLocked reserves items for the order, records the reservation in
+// resp and makes it durable. It returns an error wrapping
+// stock.ErrInsufficient, changing nothing, when the stock no longer holds
+// the items. A plan with nothing to reserve gets no reservation.
+func (s *Service) reserveLocked(req *pb.RouteRequest, fp string, items []stock.Item, resp *pb.RouteResponse, now time.Time) error {
+	if len(items) == 0 {
+		s.m.reservations.WithLabelValues(outcomeInsufficient).Inc()
+		return nil
+	}
+	undo := s.inv.save(items)
+	if err := s.inv.table.ReserveAll(items); err != nil {
+		if isInsufficient(err) {
+			return err
+		}
+		return status.Errorf(codes.Internal, "reserve: %v", err)
+	}
+	ttl := s.cfg.ReservationTTL
+	if req.ReservationTtlSeconds > 0 {
+		ttl = time.Duration(req.ReservationTtlSeconds) * time.Second
+	}
+	r := &reservation{
+		ID: newReservationID(), OrderID: req.Order.Id, State: pb.ReservationState_ACTIVE,
+		CreatedAt: now, ExpiresAt: now.Add(ttl), Day: s.inv.day, Fingerprint: fp,
+		Items: make([]reservedItem, len(items)),
+	}
+	for i, it := range items {
+		r.Items[i] = reservedItem{NodeID: s.inv.net.Nodes[it.Node].ID, SKU: it.SKU, Quantity: it.Qty}
+		s.inv.useCapacity(it.Node, r.Day, it.Qty)
+	}
+	resp.Reservation = r.toProto()
+	b, err := proto.Marshal(resp)
+	if err != nil {
+		undo.restore()
+		resp.Reservation = nil
+		return status.Errorf(codes.Internal, "reserve: encode response: %v", err)
+	}
+	r.Response = b
+	s.book.add(r)
+	if err := s.st.Save(&changes{reservations: []*reservation{r}}); err != nil {
+		undo.restore()
+		s.book.remove(r)
+		resp.Reservation = nil
+		return s.persistError("reserve", err)
+	}
+	s.m.reservations.WithLabelValues(outcomeReserved).Inc()
+	s.m.activeReserved.Set(float64(s.book.active))
+	s.log.Debug("reserved", "reservation", r.ID, "order", r.OrderID, "items", len(items), "expires_at", r.ExpiresAt)
+	return nil
+}
+
+// replayLocked answers a reserving route whose order id already holds an
+// ACTIVE or COMMITTED reservation; found is false when there is none.
+func (s *Service) replayLocked(prefix, orderID, fp string) (resp *pb.RouteResponse, found bool, err error) {
+	r := s.book.byOrder[orderID]
+	if r == nil || (r.State != pb.ReservationState_ACTIVE && r.State != pb.ReservationState_COMMITTED) {
+		return nil, false, nil
+	}
+	if r.Fingerprint != fp {
+		return nil, true, &fieldError{
+			code:  codes.FailedPrecondition,
+			field: prefix + "order.id",
+			msg: fmt.Sprintf("order %q already has %s reservation %s for different content; release it or use a new order id",
+				orderID, r.State, r.ID),
+		}
+	}
+	resp = new(pb.RouteResponse)
+	if err := proto.Unmarshal(r.Response, resp); err != nil {
+		return nil, true, status.Errorf(codes.Internal, "reservation %s: decode saved response: %v", r.ID, err)
+	}
+	resp.Reservation = r.toProto()
+	s.m.reservations.WithLabelValues(outcomeIdempotent).Inc()
+	return resp, true, nil
+}
+
+// RouteBatch plans the orders one after another under one lock, each seeing
+// the stock left by the ones before it: units reserved by an earlier order,
+// and units planned by an earlier non-reserving order, are not offered to
+// later ones. A bad or failed order gets its error in its result; the
+// others go on.
+func (s *Service) RouteBatch(ctx context.Context, req *pb.RouteBatchRequest) (*pb.RouteBatchResponse, error) {
+	if req == nil || len(req.Requests) == 0 {
+		return nil, invalid("requests", "at least one request required")
+	}
+	if len(req.Requests) > MaxBatchOrders {
+		return nil, invalid("requests", "%d requests, at most %d allowed", len(req.Requests), MaxBatchOrders)
+	}
+	s.maintain()
+	out := &pb.RouteBatchResponse{Results: make([]*pb.RouteBatchResult, len(req.Requests))}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	view := &stockView{in: s.inv}
+	now := s.clock.Now()
+	for i, r := range req.Requests {
+		start := time.Now()
+		resp, err := s.routeBatchOne(ctx, fmt.Sprintf("requests[%d].", i), r, view, now)
+		s.m.routeSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
+		if err != nil {
+			st := status.Convert(err)
+			out.Results[i] = &pb.RouteBatchResult{Error: st.Message(), Code: int32(st.Code())}
+			continue
+		}
+		out.Results[i] = &pb.RouteBatchResult{Response: resp}
+	}
+	return out, nil
+}
+
+func (s *Service) routeBatchOne(ctx context.Context, prefix string, req *pb.RouteRequest, view *stockView, now time.Time) (*pb.RouteResponse, error) {
+	if err := ctxError(ctx); err != nil {
+		return nil, err
+	}
+	if err := validateRouteRequest(prefix, req); err != nil {
+		return nil, err
+	}
+	var fp string
+	if req.Reserve {
+		fp = fingerprint(req.Order)
+	}
+	return s.routeLocked(prefix, req, fp, view, true, now)
+}

@@ -1,0 +1,206 @@
+package router
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+)
+
+// Limits on what one request may carry.
+const (
+	// MaxOrderLines is the most lines one order may have.
+	MaxOrderLines = 200
+	// MaxBatchOrders is the most orders one RouteBatch may carry.
+	MaxBatchOrders = 1000
+	// MaxStockUpdates is the most updates one UpdateStock may carry.
+	MaxStockUpdates = 10000
+	// MaxAvailabilitySKUs is the most SKUs one GetAvailability may ask for.
+	MaxAvailabilitySKUs = 1000
+	// MaxAlternatives is the most alternatives a request may ask for.
+	MaxAlternatives = 20
+	// MaxShipmentsLimit is the largest max_shipments an order may set.
+	MaxShipmentsLimit = 20
+	// MaxQuantity is the largest quantity of one line or stock update.
+	MaxQuantity = 1_000_000
+	// MaxReservationTTL is the longest TTL a request may ask for.
+	MaxReservationTTL = 7 * 24 * time.Hour
+	maxIDLen          = 128
+	maxWeightKg       = 10_000
+	maxRadiusKm       = 20_000
+)
+
+// fieldError is a bad request: the field it is about and what is wrong.
+// It carries its gRPC code, so status.FromError(err) finds it.
+type fieldError struct {
+	code  codes.Code
+	field string
+	msg   string
+}
+
+func (e *fieldError) Error() string { return e.field + ": " + e.msg }
+
+// GRPCStatus makes a fieldError a gRPC status.
+func (e *fieldError) GRPCStatus() *status.Status { return status.New(e.code, e.Error()) }
+
+func invalid(field, format string, args ...any) error {
+	return &fieldError{code: codes.InvalidArgument, field: field, msg: fmt.Sprintf(format, args...)}
+}
+
+func notFound(field, format string, args ...any) error {
+	return &fieldError{code: codes.NotFound, field: field, msg: fmt.Sprintf(format, args...)}
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// checkID checks a required identifier: not empty, not too long, printable.
+func checkID(field, s string) error {
+	if s == "" {
+		return invalid(field, "required")
+	}
+	if len(s) > maxIDLen {
+		return invalid(field, "longer than %d bytes", maxIDLen)
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0xfffd {
+			return invalid(field, "must be printable UTF-8")
+		}
+	}
+	return nil
+}
+
+// validateRouteRequest checks everything about a route request that does not
+// need the network; field names start with prefix ("" or "requests[3].").
+func validateRouteRequest(prefix string, r *pb.RouteRequest) error {
+	if r == nil {
+		return invalid(prefix+"request", "required")
+	}
+	if r.ReservationTtlSeconds < 0 || time.Duration(r.ReservationTtlSeconds)*time.Second > MaxReservationTTL {
+		return invalid(prefix+"reservation_ttl_seconds", "must be between 0 and %d", int(MaxReservationTTL/time.Second))
+	}
+	if r.Alternatives < 0 || r.Alternatives > MaxAlternatives {
+		return invalid(prefix+"alternatives", "must be between 0 and %d", MaxAlternatives)
+	}
+	return validateOrder(prefix+"order", r.Order)
+}
+
+func validateOrder(f string, o *pb.Order) error {
+	if o == nil {
+		return invalid(f, "required")
+	}
+	if err := checkID(f+".id", o.Id); err != nil {
+		return err
+	}
+	if o.CreatedAt != nil {
+		if err := o.CreatedAt.CheckValid(); err != nil {
+			return invalid(f+".created_at", "invalid timestamp")
+		}
+	}
+	if o.PromiseBy != nil {
+		if err := o.PromiseBy.CheckValid(); err != nil {
+			return invalid(f+".promise_by", "invalid timestamp")
+		}
+	}
+	switch o.Preference {
+	case pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_ANY,
+		pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_DELIVERY,
+		pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_PICKUP:
+	default:
+		return invalid(f+".preference", "unknown value %d", int32(o.Preference))
+	}
+	pickupAtNode := o.Preference == pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_PICKUP && o.PickupNodeId != ""
+	if o.Customer == nil {
+		if !pickupAtNode {
+			return invalid(f+".customer", "required (except for pickup at a named node)")
+		}
+	} else {
+		if !finite(o.Customer.Lat) || o.Customer.Lat < -90 || o.Customer.Lat > 90 {
+			return invalid(f+".customer.lat", "must be between -90 and 90")
+		}
+		if !finite(o.Customer.Lon) || o.Customer.Lon < -180 || o.Customer.Lon > 180 {
+			return invalid(f+".customer.lon", "must be between -180 and 180")
+		}
+	}
+	if o.PickupNodeId != "" {
+		if o.Preference == pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_DELIVERY {
+			return invalid(f+".pickup_node_id", "not allowed with preference DELIVERY")
+		}
+		if err := checkID(f+".pickup_node_id", o.PickupNodeId); err != nil {
+			return err
+		}
+	}
+	if !finite(o.PickupRadiusKm) || o.PickupRadiusKm < 0 || o.PickupRadiusKm > maxRadiusKm {
+		return invalid(f+".pickup_radius_km", "must be between 0 and %d", maxRadiusKm)
+	}
+	if o.MaxShipments < 0 || o.MaxShipments > MaxShipmentsLimit {
+		return invalid(f+".max_shipments", "must be between 0 and %d", MaxShipmentsLimit)
+	}
+	if len(o.Lines) == 0 {
+		return invalid(f+".lines", "at least one line required")
+	}
+	if len(o.Lines) > MaxOrderLines {
+		return invalid(f+".lines", "%d lines, at most %d allowed", len(o.Lines), MaxOrderLines)
+	}
+	seen := make(map[string]int, len(o.Lines))
+	for i, l := range o.Lines {
+		lf := fmt.Sprintf("%s.lines[%d]", f, i)
+		if l == nil {
+			return invalid(lf, "required")
+		}
+		if err := checkID(lf+".sku", l.Sku); err != nil {
+			return err
+		}
+		if j, dup := seen[l.Sku]; dup {
+			return invalid(lf+".sku", "duplicate of lines[%d]", j)
+		}
+		seen[l.Sku] = i
+		if l.Quantity <= 0 {
+			return invalid(lf+".quantity", "must be positive")
+		}
+		if l.Quantity > MaxQuantity {
+			return invalid(lf+".quantity", "at most %d", MaxQuantity)
+		}
+		if !finite(l.UnitWeightKg) || l.UnitWeightKg < 0 || l.UnitWeightKg > maxWeightKg {
+			return invalid(lf+".unit_weight_kg", "must be between 0 and %d", maxWeightKg)
+		}
+	}
+	return nil
+}
+
+// validateStockUpdate checks one update apart from whether its node exists.
+func validateStockUpdate(f string, u *pb.StockUpdate) error {
+	if u == nil {
+		return invalid(f, "required")
+	}
+	if err := checkID(f+".node_id", u.NodeId); err != nil {
+		return err
+	}
+	if err := checkID(f+".sku", u.Sku); err != nil {
+		return err
+	}
+	if u.Seq == 0 {
+		return invalid(f+".seq", "must be positive")
+	}
+	switch c := u.Change.(type) {
+	case *pb.StockUpdate_OnHand:
+		if c.OnHand < 0 || c.OnHand > MaxQuantity {
+			return invalid(f+".on_hand", "must be between 0 and %d", MaxQuantity)
+		}
+	case *pb.StockUpdate_Delta:
+		if c.Delta < -MaxQuantity || c.Delta > MaxQuantity {
+			return invalid(f+".delta", "must be between -%d and %d", MaxQuantity, MaxQuantity)
+		}
+	case nil:
+		if u.SafetyStock == nil {
+			return invalid(f+".change", "one of on_hand, delta or safety_stock required")
+		}
+	}
+	if u.SafetyStock != nil && (*u.SafetyStock < 0 || *u.SafetyStock > MaxQuantity) {
+		return invalid(f+".safety_stock", "must be between 0 and %d", MaxQuantity)
+	}
+	return nil
+}
