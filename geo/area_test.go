@@ -165,3 +165,39 @@ func BenchmarkAreaContains(b *testing.B) {
 		})
 	}
 }
+
+// TestCachedAreaConcurrent shares one cached area between goroutines; run
+// with -race. Answers must match a private, uncached evaluation.
+func TestCachedAreaConcurrent(t *testing.T) {
+	a, err := ParseArea([]byte(circle(43.24, 76.89, 0.1, 256)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCachedArea(a, 64, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			rng := rand.New(rand.NewPCG(uint64(g), 1))
+			for i := 0; i < 2000; i++ {
+				lat := 43.24 + float64(rng.IntN(200)-100)*1e-3
+				lon := 76.89 + float64(rng.IntN(200)-100)*1e-3
+				if got, want := c.Contains(lat, lon), a.Contains(math.Round(lat*1e4)/1e4, math.Round(lon*1e4)/1e4); got != want {
+					errs <- fmt.Errorf("Contains(%v, %v) = %v, want %v", lat, lon, got, want)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if c.CacheLen() > 64 {
+		t.Errorf("cache grew to %d entries, bound 64", c.CacheLen())
+	}
+}

@@ -2,8 +2,10 @@ package network
 
 import (
 	"math"
+	"slices"
 
 	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/solver"
 )
 
 // CostModel prices candidate shipments. Prices come from the network file
@@ -35,7 +37,7 @@ type CostModel struct {
 }
 
 // Jasin & Sinha (2015) parcel constants, in currency units per package,
-// per item and per item-mile.
+// per item and per item-mile; solver.DefaultCostModel uses the same.
 const (
 	JasinSinhaPerPackage     = 8.759
 	JasinSinhaPerItem        = 0.423
@@ -76,4 +78,31 @@ func CourierFixed(nd *Node, c *CourierPartner, km float64) float64 {
 // time plus riding time, rounded up to a whole minute.
 func CourierMinutes(c *CourierPartner, km float64) int32 {
 	return int32(c.PrepMinutes) + int32(math.Ceil(km/c.SpeedKmh*60))
+}
+
+// CarrierFromCostModel returns a parcel carrier priced like the solver's
+// cost model m, with the given transit bands: for writing network files
+// whose prices match synthetic solver problems.
+func CarrierFromCostModel(name string, m solver.CostModel, transit []TransitBand) Carrier {
+	return Carrier{
+		Name:           name,
+		PerPackage:     m.ParcelPerPackage,
+		PerItem:        m.ParcelItemBase,
+		PerItemPerMile: m.ParcelItemPerMile,
+		Transit:        slices.Clone(transit),
+	}
+}
+
+// CourierFromCostModel returns a courier partner priced like the solver's
+// cost model m (base, per km, radius, weight, speed and lead time).
+func CourierFromCostModel(name string, m solver.CostModel) CourierPartner {
+	return CourierPartner{
+		Name:        name,
+		Base:        m.CourierBase,
+		PerKm:       m.CourierPerKm,
+		MaxRadiusKm: m.CourierRadiusKm,
+		MaxWeightKg: m.CourierMaxWeightKg,
+		SpeedKmh:    m.CourierKmPerHour,
+		PrepMinutes: int(math.Round(m.CourierBaseMinutes)),
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,5 +183,39 @@ func BenchmarkBuild(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(p.Options)), "options")
 		})
+	}
+}
+
+// TestBuildersShareNetwork runs builders in parallel over one network (the
+// router's shape: one Builder per goroutine); run with -race. Every
+// goroutine must see the problem a lone builder sees.
+func TestBuildersShareNetwork(t *testing.T) {
+	n, st := demo(t)
+	var want solver.Problem
+	if err := network.NewBuilder(n, nil).Build(network.DemoOrder(), st, st, &want); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			b := network.NewBuilder(n, nil)
+			var p solver.Problem
+			for range 50 {
+				if err := b.Build(network.DemoOrder(), st, st, &p); err != nil {
+					errs <- err
+					return
+				}
+				if !slices.Equal(p.Options, want.Options) || !slices.Equal(p.UnitCost, want.UnitCost) {
+					errs <- fmt.Errorf("a parallel build differs")
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
