@@ -1,0 +1,291 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	omniroutev1 "github.com/omniroute/omniroute/api/omniroute/v1"
+)
+
+// reconnectMaxDelay caps gRPC's reconnect backoff so that a server that
+// starts late is found soon after it listens.
+const reconnectMaxDelay = time.Second
+
+// Run dials cfg.Addr, waits for the server to be ready, sends the warmup and
+// then the measured load, and returns what it measured. When ctx is
+// cancelled during the measured run, Run stops sending, waits for the calls
+// in flight and returns the partial result with Interrupted set; calls cut
+// short by the cancellation are not counted.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	bo := backoff.DefaultConfig
+	bo.MaxDelay = reconnectMaxDelay
+	conn, err := grpc.NewClient(cfg.Addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithConnectParams(grpc.ConnectParams{Backoff: bo, MinConnectTimeout: 5 * time.Second}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("bench: dial %s: %w", cfg.Addr, err)
+	}
+	defer conn.Close()
+	if err := WaitReady(ctx, conn, cfg.ReadyTimeout); err != nil {
+		return nil, fmt.Errorf("bench %s: %w", cfg.Addr, err)
+	}
+	client := omniroutev1.NewRoutingServiceClient(conn)
+
+	var warmup int64
+	if cfg.Warmup > 0 {
+		wcfg := cfg
+		wcfg.Duration, wcfg.MaxRequests = cfg.Warmup, 0
+		w := runPhase(ctx, client, wcfg, cfg.IDPrefix+"w")
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("bench %s: warmup: %w", cfg.Addr, context.Cause(ctx))
+		}
+		warmup = w.Requests
+	}
+	res := runPhase(ctx, client, cfg, cfg.IDPrefix)
+	res.WarmupRequests = warmup
+	return res, nil
+}
+
+// phase is one timed stretch of load: the warmup or the measured run.
+type phase struct {
+	ctx    context.Context // the caller's; cancelling it interrupts
+	client omniroutev1.RoutingServiceClient
+	cfg    Config
+	prefix string
+
+	start time.Time
+	// sendCtx ends when no more requests may be sent (closed loop).
+	sendCtx context.Context
+	// next counts requests claimed: against MaxRequests in closed loop,
+	// slots of the schedule in open loop.
+	next  atomic.Int64
+	limit int64 // closed loop: MaxRequests; open loop: slots
+	sched schedule
+}
+
+// schedule is the open-loop plan: request i is due at i/rate seconds after
+// the start, for i < slots.
+type schedule struct {
+	rate  float64
+	slots int64
+}
+
+// newSchedule plans rate requests per second over d, capped at max when
+// max > 0. With d zero the plan is max requests long.
+func newSchedule(rate float64, d time.Duration, max int64) schedule {
+	var slots int64
+	s := schedule{rate: rate}
+	if d > 0 {
+		// The requests due before d: i < rate·d. The float product may
+		// round up past a whole number, so trim against due itself.
+		slots = int64(math.Ceil(rate * d.Seconds()))
+		for slots > 0 && s.due(slots-1) >= d {
+			slots--
+		}
+	}
+	if max > 0 && (slots == 0 || max < slots) {
+		slots = max
+	}
+	s.slots = slots
+	return s
+}
+
+// due is the offset from the start at which request i is due.
+func (s schedule) due(i int64) time.Duration {
+	return time.Duration(float64(i) * float64(time.Second) / s.rate)
+}
+
+// worker is one sender. It owns its histogram and counters, so recording
+// takes no lock; the phase merges them when every worker has stopped.
+type worker struct {
+	id       int
+	prefix   string // order id prefix: run prefix + worker id + "-"
+	hist     *hdrhistogram.Histogram
+	requests int64
+	codes    [codes.Unauthenticated + 1]int64
+	other    map[codes.Code]int64 // codes beyond the known ones
+	missed   int64
+	unfilled int64
+	reserved int64
+	sent     int64 // order id counter
+	tmpl     int   // next template index
+}
+
+func runPhase(ctx context.Context, client omniroutev1.RoutingServiceClient, cfg Config, prefix string) *Result {
+	p := &phase{ctx: ctx, client: client, cfg: cfg, prefix: prefix}
+	open := cfg.Rate > 0
+	var cancel context.CancelFunc
+	if open {
+		p.sched = newSchedule(cfg.Rate, cfg.Duration, cfg.MaxRequests)
+		p.limit = p.sched.slots
+		p.sendCtx, cancel = context.WithCancel(ctx)
+	} else {
+		p.limit = cfg.MaxRequests
+		if cfg.Duration > 0 {
+			p.sendCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		} else {
+			p.sendCtx, cancel = context.WithCancel(ctx)
+		}
+	}
+	defer cancel()
+
+	workers := make([]*worker, cfg.Concurrency)
+	for i := range workers {
+		workers[i] = &worker{
+			id:     i,
+			prefix: prefix + strconv.Itoa(i) + "-",
+			hist:   newHistogram(),
+			tmpl:   i % len(cfg.Orders),
+		}
+	}
+	var wg sync.WaitGroup
+	p.start = time.Now()
+	for _, w := range workers {
+		if open {
+			wg.Go(func() { p.openLoop(w) })
+		} else {
+			wg.Go(func() { p.closedLoop(w) })
+		}
+	}
+	wg.Wait()
+	elapsed := time.Since(p.start)
+
+	res := &Result{
+		ErrorsByCode: map[string]int64{},
+		Duration:     elapsed,
+		Histogram:    newHistogram(),
+		Mode:         "closed",
+		Concurrency:  cfg.Concurrency,
+		Interrupted:  ctx.Err() != nil,
+	}
+	if open {
+		res.Mode, res.Rate, res.Scheduled = "open", cfg.Rate, p.sched.slots
+	}
+	for _, w := range workers {
+		res.Histogram.Merge(w.hist)
+		res.Requests += w.requests
+		res.Missed += w.missed
+		res.Unfilled += w.unfilled
+		res.Reserved += w.reserved
+		for c, n := range w.codes {
+			if n > 0 {
+				res.ErrorsByCode[codes.Code(c).String()] += n
+				res.Errors += n
+			}
+		}
+		for c, n := range w.other {
+			res.ErrorsByCode[c.String()] += n
+			res.Errors += n
+		}
+	}
+	res.summarise()
+	return res
+}
+
+// closedLoop sends back to back until the duration ends, the request cap
+// is reached or the run is interrupted.
+func (p *phase) closedLoop(w *worker) {
+	for p.sendCtx.Err() == nil {
+		if p.limit > 0 && p.next.Add(1) > p.limit {
+			return
+		}
+		p.send(w, time.Now())
+	}
+}
+
+// openLoop takes the next slot of the schedule, waits for its due time and
+// sends; latency counts from the due time. A slot more than the call
+// timeout late is missed rather than sent.
+func (p *phase) openLoop(w *worker) {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		slot := p.next.Add(1) - 1
+		if slot >= p.limit {
+			return
+		}
+		due := p.start.Add(p.sched.due(slot))
+		if wait := time.Until(due); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-p.sendCtx.Done():
+				return
+			}
+		} else if -wait > p.cfg.Timeout {
+			w.missed++
+			continue
+		}
+		if p.sendCtx.Err() != nil {
+			return
+		}
+		p.send(w, due)
+	}
+}
+
+// send makes one Route call and records it against the time it was due.
+func (p *phase) send(w *worker, due time.Time) {
+	tmpl := p.cfg.Orders[w.tmpl]
+	w.tmpl = (w.tmpl + p.cfg.Concurrency) % len(p.cfg.Orders)
+	w.sent++
+	order := proto.Clone(tmpl).(*omniroutev1.Order)
+	order.Id = w.prefix + strconv.FormatInt(w.sent, 10)
+	if order.CreatedAt == nil {
+		order.CreatedAt = timestamppb.New(due)
+	}
+	req := &omniroutev1.RouteRequest{Order: order, Reserve: p.cfg.Reserve}
+
+	callCtx, cancel := context.WithTimeout(p.ctx, p.cfg.Timeout)
+	resp, err := p.client.Route(callCtx, req)
+	cancel()
+	latency := time.Since(due)
+	if err != nil && p.ctx.Err() != nil {
+		return // cut short by the interruption, not by the server
+	}
+	w.record(latency, resp, err)
+}
+
+// record counts one ended call.
+func (w *worker) record(latency time.Duration, resp *omniroutev1.RouteResponse, err error) {
+	us := min(max(latency.Microseconds(), histMinMicros), histMaxMicros)
+	_ = w.hist.RecordValue(us) // within the histogram's range by construction
+	w.requests++
+	if err != nil {
+		c := status.Code(err)
+		if int(c) < len(w.codes) {
+			w.codes[c]++
+		} else {
+			if w.other == nil {
+				w.other = make(map[codes.Code]int64)
+			}
+			w.other[c]++
+		}
+		return
+	}
+	if len(resp.GetPlan().GetUnfilled()) > 0 {
+		w.unfilled++
+	}
+	if resp.GetReservation() != nil {
+		w.reserved++
+	}
+}

@@ -1,0 +1,385 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	omniroutev1 "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/bench/benchtest"
+)
+
+// testConfig is a small closed-loop run of n requests against addr.
+func testConfig(t *testing.T, addr string, n int64) Config {
+	t.Helper()
+	orders, err := GenerateOrders(GenConfig{Seed: 7, Count: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{
+		Addr:         addr,
+		Concurrency:  4,
+		MaxRequests:  n,
+		Orders:       orders,
+		Timeout:      10 * time.Second,
+		ReadyTimeout: 10 * time.Second,
+		IDPrefix:     "t-",
+	}
+}
+
+// mustRun runs cfg and fails the test on an error.
+func mustRun(t *testing.T, ctx context.Context, cfg Config) *Result {
+	t.Helper()
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return res
+}
+
+func TestRunCountsErrorsByCode(t *testing.T) {
+	srv := benchtest.Start(t, benchtest.Options{
+		Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			switch {
+			case n%10 == 0:
+				return nil, status.Error(codes.Unavailable, "injected")
+			case n%25 == 3:
+				return nil, status.Error(codes.InvalidArgument, "injected")
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	cfg := testConfig(t, srv.Addr, 100)
+	cfg.Reserve = true
+	res := mustRun(t, t.Context(), cfg)
+
+	if res.Requests != 100 || srv.Calls() != 100 {
+		t.Errorf("requests %d, server calls %d, want 100 and 100", res.Requests, srv.Calls())
+	}
+	want := map[string]int64{"Unavailable": 10, "InvalidArgument": 4}
+	if !maps.Equal(res.ErrorsByCode, want) || res.Errors != 14 {
+		t.Errorf("errors %d %v, want 14 %v", res.Errors, res.ErrorsByCode, want)
+	}
+	if res.Reserved != 86 {
+		t.Errorf("reserved %d, want 86", res.Reserved)
+	}
+	if got := res.ErrorRate(); got != 0.14 {
+		t.Errorf("error rate %g, want 0.14", got)
+	}
+	if got := res.Histogram.TotalCount(); got != 100 {
+		t.Errorf("histogram holds %d latencies, want 100", got)
+	}
+	if res.Mode != "closed" || res.Interrupted {
+		t.Errorf("mode %q interrupted %v, want closed and not interrupted", res.Mode, res.Interrupted)
+	}
+
+	err := Thresholds{MaxErrorRate: 0.1}.Check(res)
+	if !errors.Is(err, ErrThreshold) || !strings.Contains(err.Error(), "error rate 14%") {
+		t.Errorf("check at 10%%: %v, want a broken error-rate threshold at 14%%", err)
+	}
+	if err := (Thresholds{MaxErrorRate: 0.2}).Check(res); err != nil {
+		t.Errorf("check at 20%%: %v", err)
+	}
+}
+
+// One call is held until 50 other calls have completed after it arrived,
+// so it is the slowest by construction, whatever the machine's speed.
+func TestRunLatencyOrdering(t *testing.T) {
+	const slowCall = 5
+	var slowArrived atomic.Bool
+	var fastAfter atomic.Int64
+	release := make(chan struct{})
+	srv := benchtest.Start(t, benchtest.Options{
+		Handler: func(ctx context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			if n == slowCall {
+				slowArrived.Store(true)
+				select {
+				case <-release:
+				case <-ctx.Done():
+					return nil, status.FromContextError(ctx.Err()).Err()
+				}
+				return benchtest.OK(req), nil
+			}
+			if slowArrived.Load() && fastAfter.Add(1) == 50 {
+				close(release)
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	cfg := testConfig(t, srv.Addr, 100)
+	cfg.Concurrency = 2
+	res := mustRun(t, t.Context(), cfg)
+	if res.Errors != 0 || res.Requests != 100 {
+		t.Fatalf("requests %d errors %v, want 100 without errors", res.Requests, res.ErrorsByCode)
+	}
+
+	l := res.Latency
+	if !(l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.P999 && l.P999 <= l.Max) {
+		t.Errorf("percentiles out of order: %+v", l)
+	}
+	if l.P50 >= l.Max {
+		t.Errorf("p50 %v not below max %v: the held call must stand out", l.P50, l.Max)
+	}
+	if l.P999 != l.Max {
+		t.Errorf("p99.9 %v, want the held call %v (100 samples)", l.P999, l.Max)
+	}
+}
+
+func TestRunOpenLoopFollowsSchedule(t *testing.T) {
+	srv := benchtest.Start(t, benchtest.Options{})
+	cfg := testConfig(t, srv.Addr, 0)
+	cfg.Rate = 400
+	cfg.Duration = 250 * time.Millisecond
+	res := mustRun(t, t.Context(), cfg)
+
+	if res.Mode != "open" || res.Scheduled != 100 {
+		t.Errorf("mode %q scheduled %d, want open and 100 (400 req/s for 250ms)", res.Mode, res.Scheduled)
+	}
+	if res.Requests+res.Missed != res.Scheduled {
+		t.Errorf("requests %d + missed %d != scheduled %d", res.Requests, res.Missed, res.Scheduled)
+	}
+	if srv.Calls() != res.Requests {
+		t.Errorf("server saw %d calls, result counts %d", srv.Calls(), res.Requests)
+	}
+}
+
+// In open loop a stalled call delays the requests behind it, and their
+// latency counts from when they were due: with one worker, slots 1..19 are
+// due by 19ms but cannot leave before the first call returns at >= 50ms.
+func TestRunOpenLoopMeasuresFromDueTime(t *testing.T) {
+	const stall = 50 * time.Millisecond
+	srv := benchtest.Start(t, benchtest.Options{
+		Handler: func(ctx context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			if n == 1 {
+				timer := time.NewTimer(stall)
+				defer timer.Stop()
+				select {
+				case <-timer.C:
+				case <-ctx.Done():
+					return nil, status.FromContextError(ctx.Err()).Err()
+				}
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	cfg := testConfig(t, srv.Addr, 20)
+	cfg.Concurrency = 1
+	cfg.Rate = 1000
+	res := mustRun(t, t.Context(), cfg)
+
+	if res.Requests != 20 {
+		t.Fatalf("requests %d (missed %d), want 20", res.Requests, res.Missed)
+	}
+	if floor := stall - 20*time.Millisecond; res.Latency.P50 < floor {
+		t.Errorf("p50 %v below %v: latency is not measured from the due time", res.Latency.P50, floor)
+	}
+	if res.Latency.Max < stall {
+		t.Errorf("max %v below the stall %v", res.Latency.Max, stall)
+	}
+}
+
+func TestRunGivesEveryRequestAUniqueOrderID(t *testing.T) {
+	srv := benchtest.Start(t, benchtest.Options{RecordIDs: true})
+	cfg := testConfig(t, srv.Addr, 200)
+	cfg.Orders = cfg.Orders[:3] // far fewer templates than requests
+	res := mustRun(t, t.Context(), cfg)
+	if res.Requests != 200 {
+		t.Fatalf("requests %d, want 200", res.Requests)
+	}
+
+	ids := srv.OrderIDs()
+	if len(ids) != 200 {
+		t.Fatalf("server saw %d ids, want 200", len(ids))
+	}
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if !strings.HasPrefix(id, "t-") {
+			t.Errorf("order id %q lacks the prefix", id)
+		}
+		if seen[id] {
+			t.Errorf("duplicate order id %q", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestRunDiscardsWarmup(t *testing.T) {
+	srv := benchtest.Start(t, benchtest.Options{RecordIDs: true})
+	cfg := testConfig(t, srv.Addr, 20)
+	cfg.Warmup = 30 * time.Millisecond
+	res := mustRun(t, t.Context(), cfg)
+
+	if res.Requests != 20 {
+		t.Errorf("requests %d, want 20", res.Requests)
+	}
+	if srv.Calls() != res.Requests+res.WarmupRequests {
+		t.Errorf("server saw %d calls, want %d measured + %d warmup", srv.Calls(), res.Requests, res.WarmupRequests)
+	}
+	var warm, measured int64
+	for _, id := range srv.OrderIDs() {
+		if strings.HasPrefix(id, "t-w") {
+			warm++
+		} else {
+			measured++
+		}
+	}
+	if measured != 20 || warm != res.WarmupRequests {
+		t.Errorf("ids: %d measured %d warmup, want 20 and %d", measured, warm, res.WarmupRequests)
+	}
+}
+
+func TestRunCountsTimeouts(t *testing.T) {
+	srv := benchtest.Start(t, benchtest.Options{
+		Handler: func(ctx context.Context, _ int64, _ *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			<-ctx.Done() // never answers
+			return nil, status.FromContextError(ctx.Err()).Err()
+		},
+	})
+	cfg := testConfig(t, srv.Addr, 4)
+	cfg.Concurrency = 2
+	cfg.Timeout = 20 * time.Millisecond
+	res := mustRun(t, t.Context(), cfg)
+
+	if want := map[string]int64{"DeadlineExceeded": 4}; !maps.Equal(res.ErrorsByCode, want) {
+		t.Errorf("errors %v, want %v", res.ErrorsByCode, want)
+	}
+	if res.Latency.P50 < cfg.Timeout {
+		t.Errorf("p50 %v below the timeout %v", res.Latency.P50, cfg.Timeout)
+	}
+}
+
+func TestRunStopsAndReportsWhenInterrupted(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rate float64
+	}{
+		{"closed loop", 0},
+		{"open loop", 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			srv := benchtest.Start(t, benchtest.Options{
+				Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+					if n == 10 {
+						cancel()
+					}
+					return benchtest.OK(req), nil
+				},
+			})
+			cfg := testConfig(t, srv.Addr, 0)
+			cfg.Duration = time.Minute // the interruption ends it
+			cfg.Rate = tc.rate
+			res := mustRun(t, ctx, cfg)
+
+			if !res.Interrupted {
+				t.Error("result not marked interrupted")
+			}
+			if res.Requests > srv.Calls() || res.Requests >= 1000 {
+				t.Errorf("requests %d, server calls %d: the run did not stop", res.Requests, srv.Calls())
+			}
+			if res.Errors != 0 {
+				t.Errorf("calls cut short by the interruption counted as errors: %v", res.ErrorsByCode)
+			}
+			if tc.rate > 0 && res.Scheduled != 12000 {
+				t.Errorf("scheduled %d, want 12000", res.Scheduled)
+			}
+		})
+	}
+}
+
+func TestRunWaitsForReadiness(t *testing.T) {
+	t.Run("no health service", func(t *testing.T) {
+		srv := benchtest.Start(t, benchtest.Options{NoHealth: true})
+		if res := mustRun(t, t.Context(), testConfig(t, srv.Addr, 5)); res.Requests != 5 {
+			t.Errorf("requests %d, want 5", res.Requests)
+		}
+	})
+	t.Run("not serving", func(t *testing.T) {
+		srv := benchtest.Start(t, benchtest.Options{})
+		srv.Health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+		cfg := testConfig(t, srv.Addr, 5)
+		cfg.ReadyTimeout = 500 * time.Millisecond
+		_, err := Run(t.Context(), cfg)
+		if err == nil || !strings.Contains(err.Error(), "not ready") || !strings.Contains(err.Error(), "NOT_SERVING") {
+			t.Errorf("Run: %v, want a not-ready error naming NOT_SERVING", err)
+		}
+		if srv.Calls() != 0 {
+			t.Errorf("%d calls sent before the server was ready", srv.Calls())
+		}
+	})
+	t.Run("interrupted", func(t *testing.T) {
+		srv := benchtest.Start(t, benchtest.Options{})
+		srv.Health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := Run(ctx, testConfig(t, srv.Addr, 5)); !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: %v, want context.Canceled", err)
+		}
+	})
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	orders, err := GenerateOrders(GenConfig{Seed: 1, Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"no address", Config{Duration: time.Second, Orders: orders}},
+		{"no end", Config{Addr: "127.0.0.1:1", Orders: orders}},
+		{"no orders", Config{Addr: "127.0.0.1:1", Duration: time.Second}},
+		{"negative rate", Config{Addr: "127.0.0.1:1", Duration: time.Second, Orders: orders, Rate: -1}},
+		{"negative concurrency", Config{Addr: "127.0.0.1:1", Duration: time.Second, Orders: orders, Concurrency: -2}},
+		{"nil order", Config{Addr: "127.0.0.1:1", Duration: time.Second, Orders: []*omniroutev1.Order{nil}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Run(t.Context(), tc.cfg); !errors.Is(err, ErrConfig) {
+				t.Errorf("Run: %v, want ErrConfig", err)
+			}
+		})
+	}
+}
+
+func TestNewSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		rate  float64
+		d     time.Duration
+		max   int64
+		slots int64
+	}{
+		{"exact", 400, 250 * time.Millisecond, 0, 100},
+		{"float product rounds up", 10, 300 * time.Millisecond, 0, 3},
+		{"partial interval", 3, 1100 * time.Millisecond, 0, 4},
+		{"slow rate", 0.5, 3 * time.Second, 0, 2},
+		{"capped", 100, time.Second, 20, 20},
+		{"cap above plan", 100, time.Second, 500, 100},
+		{"cap only", 1000, 0, 7, 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSchedule(tc.rate, tc.d, tc.max)
+			if s.slots != tc.slots {
+				t.Errorf("slots %d, want %d", s.slots, tc.slots)
+			}
+			for i := int64(1); i < s.slots; i++ {
+				if s.due(i-1) >= s.due(i) {
+					t.Fatalf("due(%d) %v not before due(%d) %v", i-1, s.due(i-1), i, s.due(i))
+				}
+			}
+			if tc.d > 0 && s.due(s.slots-1) >= tc.d {
+				t.Errorf("last slot due at %v, not before %v", s.due(s.slots-1), tc.d)
+			}
+		})
+	}
+}
