@@ -91,14 +91,14 @@ func (b *book) requeue(r *reservation) { heap.Push(&b.expiry, r) }
 
 // due reports whether an ACTIVE reservation has expired by now.
 func (b *book) due(now time.Time) bool {
-	for len(b.expiry) > 0 {
-		r := b.expiry[0]
-		if r.State != pb.ReservationState_ACTIVE || b.byID[r.ID] != r {
-			return true // stale head: let the write path pop it
-		}
-		return !now.Before(r.ExpiresAt)
+	if len(b.expiry) == 0 {
+		return false
 	}
-	return false
+	r := b.expiry[0]
+	if r.State != pb.ReservationState_ACTIVE || b.byID[r.ID] != r {
+		return true // stale head: let the write path pop it
+	}
+	return !now.Before(r.ExpiresAt)
 }
 
 // popDue removes and returns the ACTIVE reservations expired by now.
