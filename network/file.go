@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 
 	"github.com/omniroute/omniroute/solver"
 	"gopkg.in/yaml.v3"
@@ -79,9 +81,10 @@ func Parse(r io.Reader, name string) (*Network, error) {
 		}
 		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalidNetwork, err)
 	}
-	n, err := f.network()
+	where := locator(data)
+	n, err := f.network(where)
 	if err == nil {
-		err = n.Init()
+		err = n.init(where)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -89,7 +92,7 @@ func Parse(r io.Reader, name string) (*Network, error) {
 	return n, nil
 }
 
-func (f *networkFile) network() (*Network, error) {
+func (f *networkFile) network(where func(string) string) (*Network, error) {
 	n := &Network{
 		Name:     f.Name,
 		Currency: f.Currency,
@@ -98,7 +101,7 @@ func (f *networkFile) network() (*Network, error) {
 		Couriers: f.Couriers,
 		Nodes:    make([]Node, len(f.Nodes)),
 	}
-	v := validator{}
+	v := validator{where: where}
 	for i, nf := range f.Nodes {
 		nd := Node{
 			ID: nf.ID, Name: nf.Name, City: nf.City, Kind: nf.Kind, Lat: nf.Lat, Lon: nf.Lon,
@@ -170,10 +173,73 @@ func (n *Network) UnmarshalYAML(v *yaml.Node) error {
 	if err := v.Decode(&f); err != nil {
 		return err
 	}
-	m, err := f.network()
+	m, err := f.network(nil)
 	if err != nil {
 		return err
 	}
 	*n = *m
 	return nil
+}
+
+// locator returns a function that finds the line of a field path such as
+// "nodes[3] (alm-s07).methods[1]" in the YAML document data, as "line 57",
+// or "" when it cannot. The document is parsed only if a field is asked
+// for, that is, only for files with errors.
+func locator(data []byte) func(field string) string {
+	var doc *yaml.Node
+	parsed := false
+	return func(field string) string {
+		if !parsed {
+			parsed = true
+			var d yaml.Node
+			if yaml.Unmarshal(data, &d) == nil && len(d.Content) == 1 {
+				doc = d.Content[0]
+			}
+		}
+		if doc == nil {
+			return ""
+		}
+		if line := fieldLine(doc, field); line > 0 {
+			return fmt.Sprintf("line %d", line)
+		}
+		return ""
+	}
+}
+
+// fieldSegment matches one step of a field path: a key, an optional index
+// and an optional "(id)" label.
+var fieldSegment = regexp.MustCompile(`^([a-z_]+)(?:\[(\d+)\])?(?: \([^)]*\))?(?:\.|$)`)
+
+// fieldLine walks the path from node and returns the line of the deepest
+// part of it found (0 when not even the first key is there).
+func fieldLine(node *yaml.Node, field string) int {
+	line := 0
+	for field != "" {
+		m := fieldSegment.FindStringSubmatch(field)
+		if m == nil || node.Kind != yaml.MappingNode {
+			return line
+		}
+		field = field[len(m[0]):]
+		var next *yaml.Node
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			if node.Content[i].Value == m[1] {
+				line = node.Content[i].Line
+				next = node.Content[i+1]
+				break
+			}
+		}
+		if next == nil {
+			return line
+		}
+		node = next
+		if m[2] != "" {
+			idx, _ := strconv.Atoi(m[2])
+			if node.Kind != yaml.SequenceNode || idx >= len(node.Content) {
+				return line
+			}
+			node = node.Content[idx]
+			line = node.Line
+		}
+	}
+	return line
 }

@@ -208,3 +208,23 @@ func TestCloneIsDeep(t *testing.T) {
 		t.Error("Init accepted method 0")
 	}
 }
+
+func TestParseErrorLines(t *testing.T) {
+	tests := []struct {
+		name, from, to, want string
+	}{
+		{"node-field", "lat: 43.35", "lat: 99", "line 27: nodes[1] (alm-wh1).lat:"},
+		{"node-method", "[warehouse_ship]", "[warehouse_ship, warp]", "line 29: nodes[1] (alm-wh1).methods[1]:"},
+		{"missing-field", "    speed_kmh: 25\n", "", "line 10: couriers[0] (glovo).speed_kmh:"},
+		{"nested", "{max_km: 5000, days: 3}", "{max_km: 5000, days: -3}", "line 8: carriers[0] (parcel).transit[1].days:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(tiny, tt.from, tt.to, 1)
+			_, err := Parse(strings.NewReader(src), "tiny.yaml")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error\n  %v\ndoes not say\n  %s", err, tt.want)
+			}
+		})
+	}
+}

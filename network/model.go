@@ -70,7 +70,7 @@ type Carrier struct {
 	PerItemPerMile float64 `yaml:"per_item_per_mile"`
 	PerKg          float64 `yaml:"per_kg"`
 	// TransitDays by distance band: the first band whose MaxKm >= distance.
-	Transit []TransitBand `yaml:"transit"`
+	Transit []TransitBand `yaml:"transit,flow"`
 }
 
 // TransitBand is a distance band and its transit time.
@@ -89,13 +89,13 @@ type CourierPartner struct {
 	MaxWeightKg float64 `yaml:"max_weight_kg"`
 	SpeedKmh    float64 `yaml:"speed_kmh"`
 	PrepMinutes int     `yaml:"prep_minutes"`
-	Hours       Hours   `yaml:"hours"`
+	Hours       Hours   `yaml:"hours,omitempty,flow"`
 	// Areas are service-area polygons as a GeoJSON Polygon or MultiPolygon
 	// (lon, lat order); the customer must be inside one. Empty means no
 	// area limit (the radius still applies).
 	Areas string `yaml:"areas,omitempty"`
 	// Kinds are the node kinds the partner collects from; empty means all.
-	Kinds []Kind `yaml:"kinds,omitempty"`
+	Kinds []Kind `yaml:"kinds,omitempty,flow"`
 }
 
 // Policy holds the network's order-level defaults.

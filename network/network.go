@@ -59,9 +59,13 @@ func (s methodSet) has(m solver.Method) bool { return s&(1<<m) != 0 }
 // polygons. It must be called (Load and Parse do) before the network is
 // used, and again after any change. Every problem found is reported, each
 // naming its field, in one error wrapping ErrInvalidNetwork.
-func (n *Network) Init() error {
+func (n *Network) Init() error { return n.init(nil) }
+
+// init is Init with an optional locator that turns a field path into a
+// file position ("line 12") for messages.
+func (n *Network) init(where func(field string) string) error {
 	n.prep = nil
-	v := validator{}
+	v := validator{where: where}
 	p := &prepared{
 		ids:      make(map[string]int, len(n.Nodes)),
 		couriers: make(map[string]int, len(n.Couriers)),
@@ -94,14 +98,20 @@ func (n *Network) Init() error {
 }
 
 type validator struct {
-	errs []error
-	more int
+	errs  []error
+	more  int
+	where func(field string) string
 }
 
 func (v *validator) add(field, format string, args ...any) {
 	if len(v.errs) >= maxErrors {
 		v.more++
 		return
+	}
+	if v.where != nil {
+		if w := v.where(field); w != "" {
+			field = w + ": " + field
+		}
 	}
 	v.errs = append(v.errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
 }
