@@ -21,10 +21,13 @@ const (
 // which is also solver.Option.Node. A Network is read-only once built; to
 // change it, copy it (Clone) and call Init again.
 type Network struct {
-	Name     string           `yaml:"name"`
-	Currency string           `yaml:"currency"`
-	Nodes    []Node           `yaml:"nodes"`
-	Carriers []Carrier        `yaml:"carriers"`
+	Name     string `yaml:"name"`
+	Currency string `yaml:"currency"` // of every cost figure, e.g. "USD"
+	// Nodes, addressed by their index.
+	Nodes []Node `yaml:"nodes"`
+	// Carriers price parcels; the first is the default.
+	Carriers []Carrier `yaml:"carriers"`
+	// Couriers are the express partners.
 	Couriers []CourierPartner `yaml:"couriers"`
 	// Policy holds order-level defaults (split penalty, pickup radius...).
 	Policy Policy `yaml:"policy"`
@@ -35,23 +38,27 @@ type Network struct {
 
 // Node is a store, dark store or warehouse.
 type Node struct {
-	ID   string  `yaml:"id"`
+	ID   string  `yaml:"id"` // unique; no commas, quotes or surrounding spaces
 	Name string  `yaml:"name,omitempty"`
 	City string  `yaml:"city,omitempty"`
 	Kind Kind    `yaml:"kind"`
-	Lat  float64 `yaml:"lat"`
-	Lon  float64 `yaml:"lon"`
+	Lat  float64 `yaml:"lat"` // degrees north
+	Lon  float64 `yaml:"lon"` // degrees east
 	// Methods the node offers, in file form: ship_from_store, pickup,
 	// warehouse_ship, courier.
 	Methods []solver.Method `yaml:"-"`
 	// CapacityPerDay is how many units the node can pick per day; 0 means
 	// no limit.
-	CapacityPerDay   int      `yaml:"capacity_per_day"`
+	CapacityPerDay int `yaml:"capacity_per_day"`
+	// PickCostPerOrder and PickCostPerUnit are the node's labour, in
+	// currency units per shipment and per unit.
 	PickCostPerOrder float64  `yaml:"pick_cost_per_order"`
 	PickCostPerUnit  float64  `yaml:"pick_cost_per_unit"`
 	Hours            Hours    `yaml:"hours"`
 	Tags             []string `yaml:"tags,omitempty"`
-	Enabled          bool     `yaml:"enabled"`
+	// Enabled is false for a node that takes no orders (it stays in the
+	// file and in explanations). A missing key in the file means true.
+	Enabled bool `yaml:"enabled"`
 }
 
 // Hours is a daily opening window in the network's local time, "HH:MM".
@@ -75,21 +82,26 @@ type Carrier struct {
 
 // TransitBand is a distance band and its transit time.
 type TransitBand struct {
-	MaxKm float64 `yaml:"max_km"`
-	Days  int     `yaml:"days"`
+	MaxKm float64 `yaml:"max_km"` // km, ascending from band to band
+	Days  int     `yaml:"days"`   // whole days in transit
 }
 
 // CourierPartner is an express courier (e.g. glovo) serving areas around
 // nodes of given kinds.
 type CourierPartner struct {
-	Name        string  `yaml:"name"`
-	Base        float64 `yaml:"base"`
-	PerKm       float64 `yaml:"per_km"`
+	Name string `yaml:"name"`
+	// Cost per trip = Base + PerKm x km (node to customer, great circle).
+	Base  float64 `yaml:"base"`
+	PerKm float64 `yaml:"per_km"`
+	// MaxRadiusKm is the longest trip; 0 means no limit.
 	MaxRadiusKm float64 `yaml:"max_radius_km"`
+	// MaxWeightKg is the most one trip carries; 0 means no limit.
 	MaxWeightKg float64 `yaml:"max_weight_kg"`
+	// ETA = PrepMinutes + km / SpeedKmh.
 	SpeedKmh    float64 `yaml:"speed_kmh"`
 	PrepMinutes int     `yaml:"prep_minutes"`
-	Hours       Hours   `yaml:"hours,omitempty,flow"`
+	// Hours are when the partner rides, local time.
+	Hours Hours `yaml:"hours,omitempty,flow"`
 	// Areas are service-area polygons as a GeoJSON Polygon or MultiPolygon
 	// (lon, lat order); the customer must be inside one. Empty means no
 	// area limit (the radius still applies).
@@ -100,10 +112,15 @@ type CourierPartner struct {
 
 // Policy holds the network's order-level defaults.
 type Policy struct {
-	SplitPenalty       float64 `yaml:"split_penalty"`
-	DefaultMaxShipment int     `yaml:"default_max_shipments"`
-	PickupRadiusKm     float64 `yaml:"pickup_radius_km"`
-	PickupReadyMinutes int     `yaml:"pickup_ready_minutes"`
+	// SplitPenalty is added per shipment beyond the first (currency units).
+	SplitPenalty float64 `yaml:"split_penalty"`
+	// DefaultMaxShipment bounds shipments of orders that allow a split and
+	// set no bound; 0 means no limit.
+	DefaultMaxShipment int `yaml:"default_max_shipments"`
+	// PickupRadiusKm bounds "any store near me" pickups; 0 means no limit.
+	PickupRadiusKm float64 `yaml:"pickup_radius_km"`
+	// PickupReadyMinutes is the pickup ETA: order to ready at the counter.
+	PickupReadyMinutes int `yaml:"pickup_ready_minutes"`
 	// CandidateRadiusKm bounds the nodes considered for delivery methods
 	// other than warehouse shipping; 0 means no bound.
 	CandidateRadiusKm float64 `yaml:"candidate_radius_km"`
@@ -123,11 +140,15 @@ const (
 
 // Order is one customer order as the network sees it.
 type Order struct {
-	ID        string
+	ID string
+	// CreatedAt is when the order was placed: it decides opening hours
+	// and the promise. Required.
 	CreatedAt time.Time
-	Lat, Lon  float64
-	Lines     []solver.Line
-	Want      Want
+	// Lat, Lon is the customer's position in degrees.
+	Lat, Lon float64
+	// Lines are the SKUs ordered, each once.
+	Lines []solver.Line
+	Want  Want
 	// PickupNodeID, when set with WantPickup, names the store to collect at;
 	// empty means any store within PickupRadiusKm (or the policy's radius).
 	PickupNodeID   string
