@@ -23,6 +23,9 @@ func orderError(field, format string, args ...any) error {
 // its pickup node (-1 when none). It does not look at stock.
 func (n *Network) ValidateOrder(o *Order) (pickupNode int, err error) {
 	pickupNode = -1
+	if n.prep == nil {
+		return -1, fmt.Errorf("validate order: %w", ErrNotInitialized)
+	}
 	if o == nil {
 		return -1, fmt.Errorf("%w: nil order", ErrInvalidOrder)
 	}

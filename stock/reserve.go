@@ -4,9 +4,9 @@ import "fmt"
 
 // Item is a quantity of one SKU at one node.
 type Item struct {
-	Node int    `json:"node"`
+	Node int    `json:"node"` // dense node index
 	SKU  string `json:"sku"`
-	Qty  int32  `json:"qty"`
+	Qty  int32  `json:"qty"` // units, > 0
 }
 
 func (t *Table) checkQty(op string, node int, sku string, qty int32) error {

@@ -9,9 +9,9 @@ import (
 // per (node, SKU) and start at 1: an update whose Seq is not above the
 // last one applied to that pair changes nothing.
 type Update struct {
-	Node int
-	SKU  string
-	Seq  uint64
+	Node int    // dense node index
+	SKU  string // any non-empty name; a new (node, SKU) gets a new row
+	Seq  uint64 // per (node, SKU), from 1
 	// OnHand, when set, is the new absolute on-hand quantity; otherwise
 	// Delta is added to it.
 	OnHand *int32
