@@ -79,6 +79,14 @@ type Result struct {
 	Series Series `json:"-"`
 }
 
+// solverSettings are the solver's defaults without alternatives: a replay
+// needs only the chosen plan, and alternatives do not change it.
+func solverSettings() solver.Settings {
+	s := solver.DefaultSettings()
+	s.Alternatives = 0
+	return s
+}
+
 // job is one replay: a policy under a prepared scenario.
 type job struct {
 	index  int
@@ -110,8 +118,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			return nil, fmt.Errorf("simulate: unknown policy %q", p)
 		}
 	}
-	settings := solver.DefaultSettings()
-	settings.Alternatives = 0
+	settings := solverSettings()
 	if cfg.Settings != nil {
 		settings = *cfg.Settings
 	}

@@ -515,8 +515,13 @@ func (w *world) writeStock(b *bufio.Writer) (int, error) {
 		}
 		for _, s := range info.skus {
 			q := stochastic(r, w.dailyUnits(i, s)*days*(0.5+r.Float64()))
-			if info.kind == network.Warehouse {
+			switch info.kind {
+			case network.Warehouse:
 				q = max(q, 3) // distribution centres hold the whole catalogue
+			case network.DarkStore:
+				q = max(q, 3) // a carried SKU has a minimum facing
+			default:
+				q = max(q, 2)
 			}
 			if q == 0 {
 				continue

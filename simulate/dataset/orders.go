@@ -95,11 +95,19 @@ func (w *world) writeOrders(ctx context.Context, b *bufio.Writer) (orders, lines
 			c := &w.cities[ci]
 			lat, lon := offset(c.Lat, c.Lon, r.NormFloat64()*c.radiusKm*0.55, r.NormFloat64()*c.radiusKm*0.55)
 
+			nl := pick(r, linesCum) + 1
+			skus = skus[:0]
+			for tries := 0; len(skus) < nl && tries < 4*nl; tries++ {
+				s := int(zipf.Uint64())
+				if !slices.Contains(skus, s) {
+					skus = append(skus, s)
+				}
+			}
 			method, pickup, promise := "delivery", "", ""
 			x := r.Float64()
 			switch {
 			case x < sharePickup && len(c.stores) > 0:
-				method, pickup = "pickup", w.nearestStore(ci, lat, lon)
+				method, pickup = "pickup", w.pickupStore(ci, lat, lon, skus)
 			case x < sharePickup+shareAny:
 				method = "any"
 			case x < sharePickup+shareAny+shareExpress && c.Courier:
@@ -113,14 +121,6 @@ func (w *world) writeOrders(ctx context.Context, b *bufio.Writer) (orders, lines
 				split = "false"
 			}
 
-			nl := pick(r, linesCum) + 1
-			skus = skus[:0]
-			for tries := 0; len(skus) < nl && tries < 4*nl; tries++ {
-				s := int(zipf.Uint64())
-				if !slices.Contains(skus, s) {
-					skus = append(skus, s)
-				}
-			}
 			id := fmt.Sprintf("O%08d", orders)
 			ts := created.UTC().Format(time.RFC3339)
 			for _, s := range skus {
@@ -157,14 +157,33 @@ func (w *world) writeOrders(ctx context.Context, b *bufio.Writer) (orders, lines
 	return orders, lines, nil
 }
 
-// nearestStore is the id of the store of city ci nearest to (lat, lon).
-func (w *world) nearestStore(ci int, lat, lon float64) string {
+// pickupStore is the id of the store a customer at (lat, lon) in city ci
+// chooses for pickup: the nearest whose assortment has every SKU of the
+// order (as a store-availability page shows), else the nearest.
+func (w *world) pickupStore(ci int, lat, lon float64, skus []int) string {
 	best, bestKm := -1, math.Inf(1)
+	carried, carriedKm := -1, math.Inf(1)
 	for _, n := range w.cities[ci].stores {
 		nd := &w.net.Nodes[n]
-		if km := geo.DistanceKm(lat, lon, nd.Lat, nd.Lon); km < bestKm {
+		km := geo.DistanceKm(lat, lon, nd.Lat, nd.Lon)
+		if km < bestKm {
 			best, bestKm = n, km
 		}
+		if km < carriedKm && w.carriesAll(n, skus) {
+			carried, carriedKm = n, km
+		}
+	}
+	if carried >= 0 {
+		best = carried
 	}
 	return w.net.Nodes[best].ID
+}
+
+func (w *world) carriesAll(node int, skus []int) bool {
+	for _, s := range skus {
+		if _, ok := slices.BinarySearch(w.nodes[node].skus, int32(s)); !ok {
+			return false
+		}
+	}
+	return true
 }

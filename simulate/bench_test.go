@@ -1,0 +1,79 @@
+package simulate
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/simulate/dataset"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// benchData generates a 300-node dataset (250 stores, 10 warehouses, 40
+// dark stores) and loads its network and stock.
+func benchData(tb testing.TB, orders int) (*network.Network, *stock.Table, Source, Source) {
+	tb.Helper()
+	dir := tb.TempDir()
+	cfg := dataset.Config{Seed: 7, Stores: 250, Warehouses: 10, DarkStores: 40, SKUs: 500, Orders: orders, Days: 28}
+	if _, err := dataset.Generate(context.Background(), cfg, dir); err != nil {
+		tb.Fatal(err)
+	}
+	net, err := network.Load(filepath.Join(dir, dataset.NetworkFile))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, dataset.StockFile))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	table, err := stock.ReadCSV(f, dataset.StockFile, net)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	load := func(name string) Source {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return BytesSource{FileName: name, Data: b}
+	}
+	return net, table, load(dataset.OrdersFile), load(dataset.ReplenishmentsFile)
+}
+
+// BenchmarkReplay measures replayed orders per second per policy on a
+// 300-node network, with one replay (workers=1) and two replays side by
+// side (workers=2, one per core).
+func BenchmarkReplay(b *testing.B) {
+	const orders = 20_000
+	net, table, ords, reps := benchData(b, orders)
+	for _, policy := range PolicyNames() {
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("policy=%s/nodes=%d/workers=%d", policy, len(net.Nodes), workers), func(b *testing.B) {
+				var scens []*Scenario
+				for k := 1; k < workers; k++ {
+					scens = append(scens, &Scenario{Name: fmt.Sprintf("copy-%d", k)})
+				}
+				cfg := Config{
+					Network: net, Stock: table, Orders: ords, Replenishments: reps,
+					Policies: []string{policy}, Scenarios: scens, Workers: workers,
+				}
+				b.ReportAllocs()
+				var replayed int64
+				for b.Loop() {
+					res, err := Run(context.Background(), cfg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, r := range res.Results {
+						replayed += r.Orders
+					}
+				}
+				b.ReportMetric(float64(replayed)/b.Elapsed().Seconds(), "orders/s")
+			})
+		}
+	}
+}

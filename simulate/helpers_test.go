@@ -1,0 +1,67 @@
+package simulate
+
+import (
+	"math"
+	"testing"
+
+	"github.com/omniroute/omniroute/solver"
+)
+
+type problemBuf struct{ solver.Problem }
+
+func shippedUnits(plan *solver.Plan) int64 {
+	var n int64
+	for _, s := range plan.Shipments {
+		for _, a := range s.Lines {
+			n += int64(a.Quantity)
+		}
+	}
+	return n
+}
+
+// requireFeasible checks a plan against the solver's model: usable options,
+// one per node, stock, capacity, weight and shipment limits, whole lines,
+// and a total that the problem's own costs reproduce.
+func requireFeasible(t *testing.T, p *solver.Problem, plan *solver.Plan) {
+	t.Helper()
+	if p.MaxShipments > 0 {
+		must.LessOrEqual(t, len(plan.Shipments), p.MaxShipments)
+	}
+	nodes := map[int32]bool{}
+	covered := make([]int32, len(p.Lines))
+	var total float64
+	for k, s := range plan.Shipments {
+		op := &p.Options[s.Option]
+		must.True(t, usable(p, s.Option), "option %d not usable", s.Option)
+		must.False(t, nodes[op.Node], "node %d used twice", op.Node)
+		nodes[op.Node] = true
+		var units int32
+		var kg, cost float64
+		lines := map[int]bool{}
+		for _, a := range s.Lines {
+			must.Positive(t, a.Quantity)
+			must.LessOrEqual(t, a.Quantity, p.Available[p.At(s.Option, a.Line)])
+			must.False(t, lines[a.Line])
+			lines[a.Line] = true
+			units += a.Quantity
+			kg += float64(a.Quantity) * p.Lines[a.Line].UnitWeightKg
+			cost += float64(a.Quantity) * p.UnitCost[p.At(s.Option, a.Line)]
+			covered[a.Line] += a.Quantity
+		}
+		if op.CapacityUnits >= 0 {
+			must.LessOrEqual(t, units, op.CapacityUnits)
+		}
+		if op.MaxWeightKg > 0 {
+			must.LessOrEqual(t, kg, op.MaxWeightKg+1e-9)
+		}
+		cost += op.FixedCost
+		if k > 0 {
+			cost += p.SplitPenalty
+		}
+		total += cost
+	}
+	for l, c := range covered {
+		must.True(t, c == 0 || c == p.Lines[l].Quantity, "line %d partly covered: %d of %d", l, c, p.Lines[l].Quantity)
+	}
+	must.InDelta(t, total, plan.TotalCost, 1e-9*math.Max(1, total))
+}

@@ -1,0 +1,350 @@
+package simulate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// tinyNetwork is a hand-made network whose costs are easy to work out:
+//
+//	wh (warehouse) at (0, 0):   WAREHOUSE_SHIP fixed 1+5 = 6, per unit 1
+//	s1 (store)     at (0, 0.1): SHIP_FROM_STORE fixed 2+5 = 7, per unit 1;
+//	                            PICKUP fixed 2, per unit 0; 10 units a day
+//
+// and a split penalty of 1. Customers live at s1, 11.1 km from wh.
+const tinyNetwork = `
+name: tiny
+policy: {split_penalty: 1, pickup_radius_km: 10, pickup_ready_minutes: 60, tz_offset_minutes: 0}
+carriers:
+  - {name: post, per_package: 5, per_item: 1, per_item_per_mile: 0, per_kg: 0, transit: [{max_km: 1000, days: 1}]}
+couriers: []
+nodes:
+  - {id: wh, kind: warehouse, lat: 0, lon: 0, methods: [warehouse_ship], pick_cost_per_order: 1, pick_cost_per_unit: 0}
+  - {id: s1, kind: store, lat: 0, lon: 0.1, methods: [ship_from_store, pickup], capacity_per_day: 10, pick_cost_per_order: 2, pick_cost_per_unit: 0}
+`
+
+const tinyStock = `node,sku,on_hand,safety_stock
+wh,A,1,0
+s1,A,1,0
+s1,B,1,0
+wh,B,5,0
+wh,C,1,0
+s1,D,1,0
+wh,E,1,0
+s1,E,1,0
+`
+
+// tinyOrders: o1 and o2 compete for A; o3 wants 2 B at s1, which has 1; o4
+// needs C (only at wh) and D (only at s1); o5 is like o1.
+const tinyOrders = `order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node
+o1,2026-03-02T10:00:00Z,0,0.1,A,1,delivery,
+o2,2026-03-02T10:10:00Z,0,0.1,A,1,delivery,
+o3,2026-03-02T10:20:00Z,0,0.1,B,2,pickup,s1
+o4,2026-03-02T10:30:00Z,0,0.1,C,1,delivery,
+o4,2026-03-02T10:30:00Z,0,0.1,D,1,delivery,
+o5,2026-03-02T10:40:00Z,0,0.1,E,1,delivery,
+`
+
+func loadTiny(t testing.TB, netYAML, stockCSV string) (*network.Network, *stock.Table) {
+	t.Helper()
+	net, err := network.Parse(strings.NewReader(netYAML), "network.yaml")
+	must.NoError(t, err)
+	table, err := stock.ReadCSV(strings.NewReader(stockCSV), "stock.csv", net)
+	must.NoError(t, err)
+	return net, table
+}
+
+func tinyConfig(t testing.TB, orders string) Config {
+	net, table := loadTiny(t, tinyNetwork, tinyStock)
+	return Config{Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)}, Workers: 2}
+}
+
+func byRun(res *Results) map[string]*Result {
+	m := map[string]*Result{}
+	for i := range res.Results {
+		r := &res.Results[i]
+		m[r.Scenario+"/"+r.Policy] = r
+	}
+	return m
+}
+
+func TestTinyKPIsByHand(t *testing.T) {
+	res, err := Run(context.Background(), tinyConfig(t, tinyOrders))
+	must.NoError(t, err)
+	must.Len(t, res.Results, 4)
+	km := geo.DistanceKm(0, 0, 0, 0.1)
+
+	type want struct {
+		cost     float64
+		distance float64 // sum over the 5 shipments
+		sfs, wh  float64 // method mix
+		util     float64 // s1: units / 10
+	}
+	// nearest and fewest-splits take s1 first: o1 s1 8, o2 wh 7, o4 s1 8 +
+	// wh 7+1, o5 s1 8 = 39. optimal and priority take wh first: o1 wh 7, o2
+	// s1 8, o4 16, o5 wh 7 = 38.
+	greedyNear := want{cost: 39, distance: 2 * km, sfs: 0.6, wh: 0.4, util: 0.3}
+	whFirst := want{cost: 38, distance: 3 * km, sfs: 0.4, wh: 0.6, util: 0.2}
+	cases := map[string]want{
+		"nearest": greedyNear, "fewest-splits": greedyNear,
+		"priority": whFirst, "optimal": whFirst,
+	}
+	runs := byRun(res)
+	for policy, w := range cases {
+		t.Run(policy, func(t *testing.T) {
+			r := runs["baseline/"+policy]
+			must.NotNil(t, r)
+			expect.False(t, r.Partial)
+			expect.EqualValues(t, 5, r.Orders)
+			expect.EqualValues(t, 6, r.Lines)
+			expect.InDelta(t, 5.0/7, r.FillRate, 1e-6)
+			expect.EqualValues(t, 2, r.UnfilledUnits)
+			expect.InDelta(t, w.cost, r.TotalCost, 1e-9)
+			expect.InDelta(t, w.cost/4, r.CostPerOrder, 1e-4)
+			expect.InDelta(t, 5.0/4, r.ShipmentsPerOrder, 1e-6)
+			expect.InDelta(t, 0.25, r.SplitRate, 1e-6)
+			expect.InDelta(t, w.distance/5, r.AvgDistanceKm, 1e-3)
+			expect.InDelta(t, 0.8, r.SLAHitRate, 1e-6)
+			expect.InDelta(t, w.sfs, r.MethodMix["SHIP_FROM_STORE"], 1e-6)
+			expect.InDelta(t, w.wh, r.MethodMix["WAREHOUSE_SHIP"], 1e-6)
+			expect.Zero(t, r.MethodMix["PICKUP"])
+			expect.Zero(t, r.MethodMix["COURIER"])
+			expect.InDelta(t, w.util, r.NodeUtilization.Mean, 1e-6)
+			expect.InDelta(t, w.util, r.NodeUtilization.Max, 1e-6)
+			// A, A, C, D, E each hit zero once.
+			expect.EqualValues(t, 5, r.StockoutEvents)
+			expect.Equal(t, []float64{w.cost}, r.Series.DayCost)
+		})
+	}
+}
+
+// TestReplayClock: a replenishment arrives between two orders, and the daily
+// capacity resets at local midnight (UTC+5 here).
+func TestReplayClock(t *testing.T) {
+	netYAML := strings.Replace(tinyNetwork, "tz_offset_minutes: 0", "tz_offset_minutes: 300", 1)
+	netYAML = strings.Replace(netYAML, "capacity_per_day: 10", "capacity_per_day: 1", 1)
+	net, table := loadTiny(t, netYAML, "node,sku,on_hand,safety_stock\ns1,D,5,0\n")
+	orders := `order_id,created_at,lat,lon,sku,qty
+r1,2026-03-02T10:00:00Z,0,0.1,A,1
+r2,2026-03-02T11:00:00Z,0,0.1,A,1
+c1,2026-03-02T12:00:00Z,0,0.1,D,1
+c2,2026-03-02T18:30:00Z,0,0.1,D,1
+c3,2026-03-02T19:10:00Z,0,0.1,D,1
+`
+	// r1 finds no A; A arrives at wh at 10:30, so r2 ships. The orders ask
+	// for nothing in particular, so pickup at s1 is cheapest: s1 picks c1,
+	// is full for c2 (18:30 UTC is 23:30 local) and picks c3 after local
+	// midnight (19:00 UTC).
+	reps := "at,node,sku,qty\n2026-03-02T10:30:00Z,wh,A,1\n"
+	cfg := Config{
+		Network: net, Stock: table, Policies: []string{PolicyOptimal, PolicyNearest},
+		Orders:         BytesSource{"orders.csv", []byte(orders)},
+		Replenishments: BytesSource{"replenishments.csv", []byte(reps)},
+	}
+	var dec bytes.Buffer
+	cfg.Decisions = &dec
+	cfg.TempDir = t.TempDir()
+	res, err := Run(context.Background(), cfg)
+	must.NoError(t, err)
+	for _, r := range res.Results {
+		expect.EqualValues(t, 5, r.Orders, r.Policy)
+		expect.EqualValues(t, 2, r.UnfilledUnits, r.Policy)
+		expect.Len(t, r.Series.DayOrders, 2, r.Policy)
+	}
+	lines := strings.Split(strings.TrimSpace(dec.String()), "\n")
+	expect.Equal(t, DecisionHeader, lines[0])
+	var optimal []string
+	for _, l := range lines[1:] {
+		if strings.Contains(l, ",optimal,") {
+			f := strings.Split(l, ",")
+			optimal = append(optimal, f[0]+" "+f[4]+" "+f[5])
+		}
+	}
+	expect.Equal(t, []string{"r1  UNFILLED", "r2 wh WAREHOUSE_SHIP", "c1 s1 PICKUP", "c2  UNFILLED", "c3 s1 PICKUP"}, optimal)
+	expect.Len(t, lines, 1+2*5, "one row per shipment or unfilled order, two policies")
+}
+
+// stripTimes removes the solve times, the only figures that may differ
+// between two runs.
+func stripTimes(t *testing.T, res *Results) []byte {
+	t.Helper()
+	for i := range res.Results {
+		res.Results[i].SolveTimeUS = Percentiles{}
+	}
+	b, err := json.Marshal(res)
+	must.NoError(t, err)
+	return b
+}
+
+func TestDeterministic(t *testing.T) {
+	net, table, ords, reps := benchData(t, 600)
+	scen, err := ParseScenario([]byte("name: no-courier\ndisable_methods: [courier]\n"), "s.yaml")
+	must.NoError(t, err)
+	run := func(workers int) []byte {
+		cfg := Config{Network: net, Stock: table, Orders: ords, Replenishments: reps, Workers: workers, Scenarios: []*Scenario{scen}}
+		res, err := Run(context.Background(), cfg)
+		must.NoError(t, err)
+		must.Len(t, res.Results, 8)
+		return stripTimes(t, res)
+	}
+	a, b := run(2), run(1)
+	expect.Equal(t, string(a), string(b))
+	expect.Contains(t, string(a), `"scenario":"no-courier"`)
+}
+
+// TestOptimalNeverCostlierPerOrder: on identical state (the same built
+// problem), the solver's plan costs no more than any greedy policy's plan
+// that fills the same lines, whenever the solver proved optimality.
+func TestOptimalNeverCostlierPerOrder(t *testing.T) {
+	net, table, ords, _ := benchData(t, 3000)
+	rc, err := ords.Open()
+	must.NoError(t, err)
+	defer rc.Close()
+	or, err := NewOrderReader(rc, ords.Name(), false)
+	must.NoError(t, err)
+	b := network.NewBuilder(net, nil)
+	opt, err := NewPolicy(PolicyOptimal, net, solverSettings())
+	must.NoError(t, err)
+	var greedy []Policy
+	for _, n := range []string{PolicyNearest, PolicyFewestSplits, PolicyPriority} {
+		p, err := NewPolicy(n, net, solverSettings())
+		must.NoError(t, err)
+		greedy = append(greedy, p)
+	}
+	var p problemBuf
+	compared, strictly := 0, 0
+	for {
+		o, err := or.Next()
+		if err != nil {
+			break
+		}
+		must.NoError(t, b.Build(o, table, table, &p.Problem))
+		best, err := opt.Choose(&p.Problem)
+		must.NoError(t, err)
+		bestCost, bestUnits, proven := best.TotalCost, shippedUnits(best), best.Stats.Optimal
+		for _, g := range greedy {
+			plan, err := g.Choose(&p.Problem)
+			must.NoError(t, err)
+			requireFeasible(t, &p.Problem, plan)
+			if !proven || shippedUnits(plan) != bestUnits {
+				continue
+			}
+			compared++
+			must.LessOrEqual(t, bestCost, plan.TotalCost+1e-9*math.Max(1, plan.TotalCost), "order %s, %s", o.ID, g.Name())
+			if bestCost < plan.TotalCost-1e-9 {
+				strictly++
+			}
+		}
+	}
+	t.Logf("%d comparisons, optimal strictly cheaper in %d", compared, strictly)
+	expect.Greater(t, compared, 3000)
+	expect.Positive(t, strictly)
+}
+
+func TestCancelledGivesPartial(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := Run(ctx, tinyConfig(t, tinyOrders))
+	must.ErrorIs(t, err, ErrInterrupted)
+	must.NotNil(t, res)
+	expect.True(t, res.Partial)
+	must.Len(t, res.Results, 4)
+	for _, r := range res.Results {
+		expect.True(t, r.Partial)
+	}
+	var buf bytes.Buffer
+	must.NoError(t, WriteTable(&buf, res))
+	expect.Contains(t, buf.String(), "optimal*")
+	expect.Contains(t, buf.String(), "partial")
+}
+
+func TestBadOrderRows(t *testing.T) {
+	bad := tinyOrders + "o6,2026-03-02T10:50:00Z,0,0.1,A,x,delivery,\n"
+	_, err := Run(context.Background(), tinyConfig(t, bad))
+	must.Error(t, err)
+	expect.ErrorIs(t, err, ErrBadRow)
+	expect.Contains(t, err.Error(), `orders.csv:8: qty: "x" is not an integer`)
+
+	cfg := tinyConfig(t, bad)
+	cfg.SkipBad = true
+	res, err := Run(context.Background(), cfg)
+	must.NoError(t, err)
+	expect.EqualValues(t, 5, res.Results[0].Orders)
+	expect.EqualValues(t, 1, res.Input.BadRows)
+	expect.EqualValues(t, 1, res.Input.SkippedOrders)
+}
+
+func TestScenarioOverridesApplied(t *testing.T) {
+	s, err := ParseScenario([]byte(`
+name: store-only
+nodes:
+  - match: {kind: [warehouse]}
+    enabled: false
+  - match: {id: [s1]}
+    capacity_per_day: 2
+    remove_methods: [pickup]
+add_nodes:
+  - {id: s2, kind: store, lat: 0, lon: 0.11, methods: [ship_from_store], pick_cost_per_order: 0.5, stock_from: s1}
+`), "s.yaml")
+	must.NoError(t, err)
+	cfg := tinyConfig(t, tinyOrders)
+	cfg.Scenarios = []*Scenario{s}
+	cfg.Policies = []string{PolicyOptimal}
+	res, err := Run(context.Background(), cfg)
+	must.NoError(t, err)
+	runs := byRun(res)
+	base, scen := runs["baseline/optimal"], runs["store-only/optimal"]
+	must.NotNil(t, base)
+	must.NotNil(t, scen)
+	// No warehouse shipping; s2 (a copy of s1's stock, cheaper picking)
+	// serves instead. o3 asked for pickup at s1, which no longer offers it:
+	// no store within reach offers pickup, so it stays unfilled.
+	expect.Zero(t, scen.MethodMix["WAREHOUSE_SHIP"])
+	expect.Equal(t, 1.0, scen.MethodMix["SHIP_FROM_STORE"])
+	expect.NotEqual(t, base.TotalCost, scen.TotalCost)
+	expect.Contains(t, scen.Series.NodeIDs, "s2")
+
+	_, err = ParseScenario([]byte("name: x\nbogus: 1\n"), "bad.yaml")
+	expect.ErrorContains(t, err, "bogus")
+	_, err = (&Scenario{Name: "x", Nodes: []NodeOverride{{Match: NodeMatch{ID: []string{"nope"}}}}}).apply(cfg.Network)
+	expect.ErrorContains(t, err, "selects no node")
+}
+
+func TestReportWritten(t *testing.T) {
+	res, err := Run(context.Background(), tinyConfig(t, tinyOrders))
+	must.NoError(t, err)
+	dir := t.TempDir()
+	must.NoError(t, WriteReport(dir, res))
+	html, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	must.NoError(t, err)
+	for _, c := range []string{ChartCostPerDay, ChartMethodMix, ChartSplitRate, ChartUtilization} {
+		b, err := os.ReadFile(filepath.Join(dir, c))
+		must.NoError(t, err, c)
+		expect.True(t, bytes.HasPrefix(bytes.TrimSpace(b), []byte("<?xml")) || bytes.Contains(b[:min(len(b), 200)], []byte("<svg")), c)
+		expect.Contains(t, string(html), `src="`+c+`"`)
+	}
+	expect.Contains(t, string(html), "fewest-splits")
+	expect.Contains(t, string(html), "cost per order")
+}
+
+func TestUnknownPolicy(t *testing.T) {
+	_, err := ParsePolicies("nearest,cheapest")
+	expect.ErrorContains(t, err, `unknown policy "cheapest"`)
+	p, err := ParsePolicies(" optimal,nearest,optimal ")
+	must.NoError(t, err)
+	expect.Equal(t, []string{"optimal", "nearest"}, p)
+	_, err = Run(context.Background(), Config{})
+	expect.Error(t, err)
+	expect.False(t, errors.Is(err, ErrInterrupted))
+}
