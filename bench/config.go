@@ -53,10 +53,27 @@ type Config struct {
 	// ReadyTimeout bounds the wait for the server to become ready. Zero
 	// means DefaultReadyTimeout.
 	ReadyTimeout time.Duration
+	// Progress, when set, is called about every ProgressInterval with the
+	// counts so far, from one goroutine at a time, and never after Run
+	// returns. It must be quick.
+	Progress func(Progress)
+	// ProgressInterval is how often Progress is called; zero means one
+	// second.
+	ProgressInterval time.Duration
 	// IDPrefix starts every order id; the rest is the worker and a counter.
 	// Give each run a distinct prefix when the server keeps reservations
 	// between runs. Empty means DefaultIDPrefix.
 	IDPrefix string
+}
+
+// Progress is a snapshot of a run under way.
+type Progress struct {
+	// Warmup is true during the warmup.
+	Warmup bool
+	// Elapsed is the time since the warmup or the measured run started.
+	Elapsed time.Duration
+	// Requests and Errors count the calls ended so far.
+	Requests, Errors int64
 }
 
 // withDefaults returns c with defaults filled in, or an error wrapping
@@ -71,6 +88,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ReadyTimeout == 0 {
 		c.ReadyTimeout = DefaultReadyTimeout
 	}
+	if c.ProgressInterval == 0 {
+		c.ProgressInterval = time.Second
+	}
 	if c.IDPrefix == "" {
 		c.IDPrefix = DefaultIDPrefix
 	}
@@ -84,7 +104,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Rate < 0 {
 		errs = append(errs, fmt.Errorf("rate %g is negative", c.Rate))
 	}
-	if c.Duration < 0 || c.Warmup < 0 || c.Timeout < 0 || c.ReadyTimeout < 0 {
+	if c.Duration < 0 || c.Warmup < 0 || c.Timeout < 0 || c.ReadyTimeout < 0 || c.ProgressInterval < 0 {
 		errs = append(errs, errors.New("durations must not be negative"))
 	}
 	if c.MaxRequests < 0 {

@@ -279,7 +279,6 @@ const (
 	pickupShare       = 0.08 // orders collected in store
 	deliveryShare     = 0.12 // orders that must be delivered
 	splitShare        = 0.75 // orders that may ship in several parcels
-	pickupRadiusKm    = 5
 	kmPerDegreeLat    = 111.32
 	maxDistinctDrawsK = 16 // Zipf draws per line before falling back
 )
@@ -354,8 +353,8 @@ func GenerateOrders(cfg GenConfig) ([]*omniroutev1.Order, error) {
 
 		switch p := rng.Float64(); {
 		case p < pickupShare:
+			// Any store near the customer; the network's policy sets the radius.
 			o.Preference = omniroutev1.FulfillmentPreference_FULFILLMENT_PREFERENCE_PICKUP
-			o.PickupRadiusKm = pickupRadiusKm
 		case p < pickupShare+deliveryShare:
 			o.Preference = omniroutev1.FulfillmentPreference_FULFILLMENT_PREFERENCE_DELIVERY
 		default:

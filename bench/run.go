@@ -54,13 +54,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Warmup > 0 {
 		wcfg := cfg
 		wcfg.Duration, wcfg.MaxRequests = cfg.Warmup, 0
-		w := runPhase(ctx, client, wcfg, cfg.IDPrefix+"w")
+		w := runPhase(ctx, client, wcfg, cfg.IDPrefix+"w", true)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("bench %s: warmup: %w", cfg.Addr, context.Cause(ctx))
 		}
 		warmup = w.Requests
 	}
-	res := runPhase(ctx, client, cfg, cfg.IDPrefix)
+	res := runPhase(ctx, client, cfg, cfg.IDPrefix, false)
 	res.WarmupRequests = warmup
 	return res, nil
 }
@@ -128,9 +128,13 @@ type worker struct {
 	reserved int64
 	sent     int64 // order id counter
 	tmpl     int   // next template index
+
+	// liveRequests and liveErrors mirror requests and errors for progress
+	// reports while the worker runs.
+	liveRequests, liveErrors atomic.Int64
 }
 
-func runPhase(ctx context.Context, client omniroutev1.RoutingServiceClient, cfg Config, prefix string) *Result {
+func runPhase(ctx context.Context, client omniroutev1.RoutingServiceClient, cfg Config, prefix string, warmup bool) *Result {
 	p := &phase{ctx: ctx, client: client, cfg: cfg, prefix: prefix}
 	open := cfg.Rate > 0
 	var cancel context.CancelFunc
@@ -166,8 +170,15 @@ func runPhase(ctx context.Context, client omniroutev1.RoutingServiceClient, cfg 
 			wg.Go(func() { p.closedLoop(w) })
 		}
 	}
+	stopProgress := make(chan struct{})
+	var progress sync.WaitGroup
+	if cfg.Progress != nil {
+		progress.Go(func() { p.report(workers, warmup, stopProgress) })
+	}
 	wg.Wait()
 	elapsed := time.Since(p.start)
+	close(stopProgress)
+	progress.Wait()
 
 	res := &Result{
 		ErrorsByCode: map[string]int64{},
@@ -199,6 +210,25 @@ func runPhase(ctx context.Context, client omniroutev1.RoutingServiceClient, cfg 
 	}
 	res.summarise()
 	return res
+}
+
+// report calls cfg.Progress every interval until stop is closed.
+func (p *phase) report(workers []*worker, warmup bool, stop <-chan struct{}) {
+	ticker := time.NewTicker(p.cfg.ProgressInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ticker.C:
+		}
+		snap := Progress{Warmup: warmup, Elapsed: time.Since(p.start)}
+		for _, w := range workers {
+			snap.Requests += w.liveRequests.Load()
+			snap.Errors += w.liveErrors.Load()
+		}
+		p.cfg.Progress(snap)
+	}
 }
 
 // closedLoop sends back to back until the duration ends, the request cap
@@ -270,7 +300,9 @@ func (w *worker) record(latency time.Duration, resp *omniroutev1.RouteResponse, 
 	us := min(max(latency.Microseconds(), histMinMicros), histMaxMicros)
 	_ = w.hist.RecordValue(us) // within the histogram's range by construction
 	w.requests++
+	w.liveRequests.Store(w.requests)
 	if err != nil {
+		w.liveErrors.Add(1)
 		c := status.Code(err)
 		if int(c) < len(w.codes) {
 			w.codes[c]++

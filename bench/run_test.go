@@ -383,3 +383,43 @@ func TestNewSchedule(t *testing.T) {
 		})
 	}
 }
+
+func TestRunReportsProgress(t *testing.T) {
+	srv := benchtest.Start(t, benchtest.Options{
+		Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			if n%2 == 0 {
+				return nil, status.Error(codes.Unavailable, "injected")
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	var returned atomic.Bool
+	var reports []Progress // one goroutine at a time writes it
+	cfg := testConfig(t, srv.Addr, 0)
+	cfg.Rate = 400
+	cfg.Duration = 100 * time.Millisecond
+	cfg.Warmup = 20 * time.Millisecond
+	cfg.ProgressInterval = 5 * time.Millisecond
+	cfg.Progress = func(p Progress) {
+		if returned.Load() {
+			t.Error("progress reported after Run returned")
+		}
+		reports = append(reports, p)
+	}
+	res := mustRun(t, t.Context(), cfg)
+	returned.Store(true)
+
+	var last Progress
+	for _, p := range reports {
+		if p.Warmup != last.Warmup {
+			last = Progress{} // the measured run starts from zero
+		}
+		if p.Requests < last.Requests || p.Errors < last.Errors || p.Errors > p.Requests {
+			t.Errorf("progress went back or is inconsistent: %+v after %+v", p, last)
+		}
+		if !p.Warmup && p.Requests > res.Requests {
+			t.Errorf("progress %d requests, more than the result's %d", p.Requests, res.Requests)
+		}
+		last = p
+	}
+}

@@ -7,8 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"time"
+
+	"golang.org/x/term"
 
 	omniroutev1 "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/bench"
@@ -80,6 +83,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		IDPrefix:     *idPrefix,
 	}
 	gate := bench.Thresholds{MaxP99: *maxP99, MaxErrorRate: *maxErrorRate}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		cfg.Progress = func(p bench.Progress) {
+			phase := "load"
+			if p.Warmup {
+				phase = "warmup"
+			}
+			fmt.Fprintf(f, "\r\033[K%s %5.1fs  %d requests  %.0f req/s  %d errors",
+				phase, p.Elapsed.Seconds(), p.Requests, float64(p.Requests)/p.Elapsed.Seconds(), p.Errors)
+		}
+	}
 
 	mode := "closed loop"
 	if *rate > 0 {
@@ -88,6 +101,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stderr, "bench: %s, %d workers, %v (warmup %v), %d order templates, against %s\n",
 		mode, *concurrency, *duration, *warmup, len(orders), *addr)
 	res, err := bench.Run(ctx, cfg)
+	if cfg.Progress != nil {
+		fmt.Fprint(stderr, "\r\033[K") // clear the progress line
+	}
 	if errors.Is(err, bench.ErrConfig) {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
