@@ -40,7 +40,6 @@ func ReadCSV(r io.Reader, name string, net *network.Network) (*Table, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -48,6 +47,7 @@ func ReadCSV(r io.Reader, name string, net *network.Network) (*Table, error) {
 			}
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		line, _ := cr.FieldPos(0)
 		if first {
 			first = false
 			if len(rec) > 0 {
