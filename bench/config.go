@@ -30,6 +30,10 @@ type Config struct {
 	// Concurrency is the number of workers, each with at most one call in
 	// flight. Zero means DefaultConcurrency.
 	Concurrency int
+	// Connections is the number of gRPC connections the workers share
+	// round-robin. Zero means one, which suits most runs; more spread the
+	// client's own work when one connection limits throughput.
+	Connections int
 	// Rate is the open-loop request rate per second. Zero runs a closed
 	// loop: each worker sends its next request when the previous one ends.
 	// Above zero, request i is due at start + i/Rate and its latency is
@@ -82,6 +86,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Concurrency == 0 {
 		c.Concurrency = DefaultConcurrency
 	}
+	if c.Connections == 0 {
+		c.Connections = 1
+	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
@@ -100,6 +107,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Concurrency < 0 {
 		errs = append(errs, fmt.Errorf("concurrency %d is negative", c.Concurrency))
+	}
+	if c.Connections < 0 || c.Connections > c.Concurrency {
+		errs = append(errs, fmt.Errorf("connections %d, want 1 to the concurrency %d", c.Connections, c.Concurrency))
 	}
 	if c.Rate < 0 {
 		errs = append(errs, fmt.Errorf("rate %g is negative", c.Rate))

@@ -274,17 +274,14 @@ type GenConfig struct {
 
 // Shape of the generated order mix.
 const (
-	zipfS             = 1.1  // popularity skew of SKUs
-	maxSpreadSigmas   = 3.0  // customers are clipped to this many spreads
-	pickupShare       = 0.08 // orders collected in store
-	deliveryShare     = 0.12 // orders that must be delivered
-	splitShare        = 0.75 // orders that may ship in several parcels
-	kmPerDegreeLat    = 111.32
-	maxDistinctDrawsK = 16 // Zipf draws per line before falling back
+	zipfS           = 1.1  // popularity skew of SKUs
+	maxSpreadSigmas = 3.0  // customers are clipped to this many spreads
+	pickupShare     = 0.08 // orders collected in store
+	deliveryShare   = 0.12 // orders that must be delivered
+	splitShare      = 0.75 // orders that may ship in several parcels
+	kmPerDegreeLat  = 111.32
+	maxSKUDraws     = 16 // Zipf draws per line before falling back
 )
-
-// linesWeights is the probability of 1..5 lines.
-var linesWeights = [...]float64{0.40, 0.25, 0.17, 0.11, 0.07}
 
 // GenerateOrders returns cfg.Count realistic orders: customers around the
 // cities in proportion to their shares, 1-5 lines of distinct SKUs drawn
@@ -373,6 +370,7 @@ func GenerateOrders(cfg GenConfig) ([]*omniroutev1.Order, error) {
 	return orders, nil
 }
 
+// pickCity draws a city in proportion to its share of total.
 func pickCity(rng *rand.Rand, cities []City, total float64) City {
 	x := rng.Float64() * total
 	for _, c := range cities {
@@ -398,17 +396,20 @@ func customerNear(rng *rand.Rand, c City) *omniroutev1.LatLng {
 // round6 keeps micro-degree precision (about 10 cm), as real addresses have.
 func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 
+// pickLines draws the number of lines: 1 to 5, fewer more often.
 func pickLines(rng *rand.Rand) int {
+	weights := [...]float64{0.40, 0.25, 0.17, 0.11, 0.07}
 	x := rng.Float64()
-	for i, w := range linesWeights {
+	for i, w := range weights {
 		if x < w {
 			return i + 1
 		}
 		x -= w
 	}
-	return len(linesWeights)
+	return len(weights)
 }
 
+// pickQuantity draws units per line: mostly one.
 func pickQuantity(rng *rand.Rand) int32 {
 	switch x := rng.Float64(); {
 	case x < 0.75:
@@ -424,7 +425,7 @@ func pickQuantity(rng *rand.Rand) int32 {
 // repeats it takes the most popular unused one.
 func drawSKU(rng *rand.Rand, zipf *rand.Zipf, used []bool) int {
 	if zipf != nil {
-		for range maxDistinctDrawsK {
+		for range maxSKUDraws {
 			if i := int(zipf.Uint64()); !used[i] {
 				return i
 			}

@@ -29,7 +29,8 @@ const reconnectMaxDelay = time.Second
 // then the measured load, and returns what it measured. When ctx is
 // cancelled during the measured run, Run stops sending, waits for the calls
 // in flight and returns the partial result with Interrupted set; calls cut
-// short by the cancellation are not counted.
+// short by the cancellation are not counted. Cancelled while waiting for
+// the server or during the warmup, Run returns the context's error.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -37,40 +38,43 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	bo := backoff.DefaultConfig
 	bo.MaxDelay = reconnectMaxDelay
-	conn, err := grpc.NewClient(cfg.Addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithConnectParams(grpc.ConnectParams{Backoff: bo, MinConnectTimeout: 5 * time.Second}),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("bench: dial %s: %w", cfg.Addr, err)
+	clients := make([]omniroutev1.RoutingServiceClient, cfg.Connections)
+	for i := range clients {
+		conn, err := grpc.NewClient(cfg.Addr,
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithConnectParams(grpc.ConnectParams{Backoff: bo, MinConnectTimeout: 5 * time.Second}),
+		)
+		if err != nil {
+			return nil, fmt.Errorf("bench: dial %s: %w", cfg.Addr, err)
+		}
+		defer conn.Close()
+		if err := WaitReady(ctx, conn, cfg.ReadyTimeout); err != nil {
+			return nil, fmt.Errorf("bench %s: %w", cfg.Addr, err)
+		}
+		clients[i] = omniroutev1.NewRoutingServiceClient(conn)
 	}
-	defer conn.Close()
-	if err := WaitReady(ctx, conn, cfg.ReadyTimeout); err != nil {
-		return nil, fmt.Errorf("bench %s: %w", cfg.Addr, err)
-	}
-	client := omniroutev1.NewRoutingServiceClient(conn)
 
 	var warmup int64
 	if cfg.Warmup > 0 {
 		wcfg := cfg
 		wcfg.Duration, wcfg.MaxRequests = cfg.Warmup, 0
-		w := runPhase(ctx, client, wcfg, cfg.IDPrefix+"w", true)
+		w := runPhase(ctx, clients, wcfg, cfg.IDPrefix+"w", true)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("bench %s: warmup: %w", cfg.Addr, context.Cause(ctx))
 		}
 		warmup = w.Requests
 	}
-	res := runPhase(ctx, client, cfg, cfg.IDPrefix, false)
+	res := runPhase(ctx, clients, cfg, cfg.IDPrefix, false)
 	res.WarmupRequests = warmup
 	return res, nil
 }
 
 // phase is one timed stretch of load: the warmup or the measured run.
 type phase struct {
-	ctx    context.Context // the caller's; cancelling it interrupts
-	client omniroutev1.RoutingServiceClient
-	cfg    Config
-	prefix string
+	ctx context.Context // the caller's; cancelling it interrupts
+	// clients has one client per connection; worker i uses i mod len.
+	clients []omniroutev1.RoutingServiceClient
+	cfg     Config
 
 	start time.Time
 	// sendCtx ends when no more requests may be sent (closed loop).
@@ -118,6 +122,7 @@ func (s schedule) due(i int64) time.Duration {
 // takes no lock; the phase merges them when every worker has stopped.
 type worker struct {
 	id       int
+	client   omniroutev1.RoutingServiceClient
 	prefix   string // order id prefix: run prefix + worker id + "-"
 	hist     *hdrhistogram.Histogram
 	requests int64
@@ -134,8 +139,8 @@ type worker struct {
 	liveRequests, liveErrors atomic.Int64
 }
 
-func runPhase(ctx context.Context, client omniroutev1.RoutingServiceClient, cfg Config, prefix string, warmup bool) *Result {
-	p := &phase{ctx: ctx, client: client, cfg: cfg, prefix: prefix}
+func runPhase(ctx context.Context, clients []omniroutev1.RoutingServiceClient, cfg Config, prefix string, warmup bool) *Result {
+	p := &phase{ctx: ctx, clients: clients, cfg: cfg}
 	open := cfg.Rate > 0
 	var cancel context.CancelFunc
 	if open {
@@ -156,6 +161,7 @@ func runPhase(ctx context.Context, client omniroutev1.RoutingServiceClient, cfg 
 	for i := range workers {
 		workers[i] = &worker{
 			id:     i,
+			client: clients[i%len(clients)],
 			prefix: prefix + strconv.Itoa(i) + "-",
 			hist:   newHistogram(),
 			tmpl:   i % len(cfg.Orders),
@@ -286,7 +292,7 @@ func (p *phase) send(w *worker, due time.Time) {
 	req := &omniroutev1.RouteRequest{Order: order, Reserve: p.cfg.Reserve}
 
 	callCtx, cancel := context.WithTimeout(p.ctx, p.cfg.Timeout)
-	resp, err := p.client.Route(callCtx, req)
+	resp, err := w.client.Route(callCtx, req)
 	cancel()
 	latency := time.Since(due)
 	if err != nil && p.ctx.Err() != nil {

@@ -54,7 +54,7 @@ func BenchmarkRoute(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
-			res := runPhase(b.Context(), client, cfg, "b-", false)
+			res := runPhase(b.Context(), []omniroutev1.RoutingServiceClient{client}, cfg, "b-", false)
 			if res.Requests != int64(b.N) || res.Errors != 0 {
 				b.Fatalf("%d requests, errors %v", res.Requests, res.ErrorsByCode)
 			}

@@ -59,6 +59,7 @@ func TestRunCountsErrorsByCode(t *testing.T) {
 	})
 	cfg := testConfig(t, srv.Addr, 100)
 	cfg.Reserve = true
+	cfg.Connections = 2
 	res := mustRun(t, t.Context(), cfg)
 
 	if res.Requests != 100 || srv.Calls() != 100 {
@@ -341,6 +342,7 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		{"no orders", Config{Addr: "127.0.0.1:1", Duration: time.Second}},
 		{"negative rate", Config{Addr: "127.0.0.1:1", Duration: time.Second, Orders: orders, Rate: -1}},
 		{"negative concurrency", Config{Addr: "127.0.0.1:1", Duration: time.Second, Orders: orders, Concurrency: -2}},
+		{"more connections than workers", Config{Addr: "127.0.0.1:1", Duration: time.Second, Orders: orders, Concurrency: 2, Connections: 3}},
 		{"nil order", Config{Addr: "127.0.0.1:1", Duration: time.Second, Orders: []*omniroutev1.Order{nil}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,6 +25,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "127.0.0.1:50051", "server gRPC `address`, host:port")
 	duration := fs.Duration("duration", 30*time.Second, "how long to send load, after the warmup (0: until --max-requests)")
 	concurrency := fs.Int("concurrency", bench.DefaultConcurrency, "`workers`, each with one call in flight")
+	connections := fs.Int("connections", 1, "gRPC `connections` the workers share")
 	rate := fs.Float64("rate", 0, "open loop at this many `requests` per second, latency measured from each request's due time; 0 runs a closed loop")
 	ordersPath := fs.String("orders", "", "`file` of protojson orders (JSON lines or a JSON array); ids are replaced by unique ones")
 	genSeed := fs.Uint64("gen-seed", 1, "`seed` of the generated orders (without --orders)")
@@ -34,7 +35,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	reserve := fs.Bool("reserve", false, "ask the server to reserve the planned units")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	maxP99 := fs.Duration("max-p99", 0, "fail when p99 latency is above this `duration` (0: no limit)")
-	maxErrorRate := fs.Float64("max-error-rate", bench.NoErrorRateLimit, "fail when the failed `fraction` of requests is above this: 0 allows none, 0.01 allows 1% (negative: no limit)")
+	maxErrorRate := fs.Float64("max-error-rate", bench.NoErrorRateLimit, "fail when the `fraction` of failed requests (errors, and open-loop requests that missed their slot) is above this: 0 allows none, 0.01 allows 1% (negative: no limit)")
 	warmup := fs.Duration("warmup", 0, "send load for this long first and discard its results")
 	maxRequests := fs.Int64("max-requests", 0, "stop after this many requests (0: no cap)")
 	timeout := fs.Duration("timeout", bench.DefaultTimeout, "timeout of each call")
@@ -73,6 +74,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Addr:         *addr,
 		Duration:     *duration,
 		Concurrency:  *concurrency,
+		Connections:  *connections,
 		Rate:         *rate,
 		Reserve:      *reserve,
 		Orders:       orders,
