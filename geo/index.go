@@ -1,7 +1,6 @@
 package geo
 
 import (
-	"cmp"
 	"math"
 	"slices"
 )
@@ -66,12 +65,8 @@ func (ix *Index) build(lo, hi int) {
 			axis = a
 		}
 	}
-	slices.SortFunc(s, func(p, q kdNode) int {
-		if c := cmp.Compare(p.v[axis], q.v[axis]); c != 0 {
-			return c
-		}
-		return cmp.Compare(p.idx, q.idx)
-	})
+	// Only the median needs its place: select it, smaller ones to its left.
+	selectNth(s, (hi-lo)/2, axis)
 	mid := (lo + hi) / 2
 	ix.nodes[mid].axis = uint8(axis)
 	ix.build(lo, mid)
@@ -235,5 +230,64 @@ func (s *nearestSearch) down(i int) {
 		}
 		s.heap[i], s.heap[c] = s.heap[c], s.heap[i]
 		i = c
+	}
+}
+
+// kdLess orders nodes along axis, ties by point index, so the order is
+// total and the tree is the same on every run.
+func kdLess(p, q *kdNode, axis int) bool {
+	if p.v[axis] != q.v[axis] {
+		return p.v[axis] < q.v[axis]
+	}
+	return p.idx < q.idx
+}
+
+// selectNth reorders s so that s[k] is the element a sort would put there,
+// with no greater element before it and no smaller after it (quickselect,
+// median-of-three pivot; expected linear time).
+func selectNth(s []kdNode, k, axis int) {
+	lo, hi := 0, len(s)-1
+	for hi > lo {
+		if hi-lo < 16 {
+			for i := lo + 1; i <= hi; i++ {
+				for j := i; j > lo && kdLess(&s[j], &s[j-1], axis); j-- {
+					s[j], s[j-1] = s[j-1], s[j]
+				}
+			}
+			return
+		}
+		mid := lo + (hi-lo)/2
+		if kdLess(&s[mid], &s[lo], axis) {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if kdLess(&s[hi], &s[lo], axis) {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if kdLess(&s[hi], &s[mid], axis) {
+			s[hi], s[mid] = s[mid], s[hi]
+		}
+		// s[lo] <= s[mid] <= s[hi]; partition around the median s[mid].
+		pivot := s[mid]
+		s[mid], s[hi-1] = s[hi-1], s[mid]
+		i, j := lo, hi-1
+		for {
+			for i++; kdLess(&s[i], &pivot, axis); i++ {
+			}
+			for j--; kdLess(&pivot, &s[j], axis); j-- {
+			}
+			if i >= j {
+				break
+			}
+			s[i], s[j] = s[j], s[i]
+		}
+		s[i], s[hi-1] = s[hi-1], s[i]
+		switch {
+		case k < i:
+			hi = i - 1
+		case k > i:
+			lo = i + 1
+		default:
+			return
+		}
 	}
 }

@@ -151,3 +151,32 @@ func BenchmarkIndex(b *testing.B) {
 		}
 	})
 }
+
+func TestSelectNth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := 0; trial < 300; trial++ {
+		n := 1 + rng.IntN(200)
+		s := make([]kdNode, n)
+		for i := range s {
+			// Few distinct values: ties are broken by index.
+			s[i] = kdNode{v: [3]float64{float64(rng.IntN(5)), 0, 0}, idx: int32(i)}
+		}
+		sorted := slices.Clone(s)
+		slices.SortFunc(sorted, func(p, q kdNode) int {
+			if c := cmp.Compare(p.v[0], q.v[0]); c != 0 {
+				return c
+			}
+			return cmp.Compare(p.idx, q.idx)
+		})
+		k := rng.IntN(n)
+		selectNth(s, k, 0)
+		if s[k] != sorted[k] {
+			t.Fatalf("n=%d k=%d: got %+v, want %+v", n, k, s[k], sorted[k])
+		}
+		for i := range s {
+			if (i < k && kdLess(&s[k], &s[i], 0)) || (i > k && kdLess(&s[i], &s[k], 0)) {
+				t.Fatalf("n=%d k=%d: element %d on the wrong side", n, k, i)
+			}
+		}
+	}
+}
