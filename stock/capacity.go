@@ -45,3 +45,16 @@ func (t *Table) Used(node int) int32 {
 
 // ResetDay starts a new day: every node's full capacity is available.
 func (t *Table) ResetDay() { clear(t.used) }
+
+// Unuse gives back units counted by Use today, for a reservation released
+// or expired before it was picked. The count never drops below zero.
+func (t *Table) Unuse(node int, units int32) error {
+	if err := t.checkNode(node); err != nil {
+		return fmt.Errorf("give back capacity: %w", err)
+	}
+	if units < 0 {
+		return fmt.Errorf("give back capacity at %s: %w: %d units", t.nodeName(node), ErrInvalid, units)
+	}
+	t.used[node] = max(0, t.used[node]-units)
+	return nil
+}

@@ -232,6 +232,13 @@ func TestCapacity(t *testing.T) {
 	if got := tab.Remaining(node); got != 0 {
 		t.Errorf("Remaining over capacity = %d, want 0", got)
 	}
+	if err := tab.Unuse(node, 20); err != nil || tab.Remaining(node) != 10 || tab.Used(node) != full-10 {
+		t.Errorf("after Unuse(20): %v, Remaining %d, Used %d", err, tab.Remaining(node), tab.Used(node))
+	}
+	if _ = tab.Unuse(node, 10*full); tab.Used(node) != 0 {
+		t.Errorf("Unuse went below zero: %d", tab.Used(node))
+	}
+	_ = tab.Use(node, full)
 	c := tab.Clone()
 	tab.ResetDay()
 	if got := tab.Remaining(node); got != full {
