@@ -15,6 +15,25 @@ import (
 // ErrBadCSV is wrapped by every error about the content of a stock file.
 var ErrBadCSV = errors.New("bad stock file")
 
+// CSVError is a problem with the content of a stock file, at a line
+// (0 when it concerns the whole file). It wraps ErrBadCSV.
+type CSVError struct {
+	File string
+	Line int
+	Msg  string // names the column: `on_hand: "x" is not an integer`
+}
+
+// Error returns "file:line: message".
+func (e *CSVError) Error() string {
+	if e.Line == 0 {
+		return e.File + ": " + e.Msg
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// Unwrap returns ErrBadCSV.
+func (e *CSVError) Unwrap() error { return ErrBadCSV }
+
 // csvHeader is the stock file's header, in order.
 var csvHeader = [...]string{"node", "sku", "on_hand", "safety_stock"}
 
@@ -24,7 +43,8 @@ var csvHeader = [...]string{"node", "sku", "on_hand", "safety_stock"}
 //	alm-s01,MILK-1L,24,2
 //
 // node is a node id of net. Errors name the file and line, e.g.
-// "stock.csv:17: on_hand: "x" is not an integer", and wrap ErrBadCSV.
+// "stock.csv:17: on_hand: "x" is not an integer"; they are *CSVError and
+// wrap ErrBadCSV.
 // Rows start with sequence number 0 and nothing reserved.
 func ReadCSV(r io.Reader, name string, net *network.Network) (*Table, error) {
 	t := New(net)
@@ -32,7 +52,7 @@ func ReadCSV(r io.Reader, name string, net *network.Network) (*Table, error) {
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	bad := func(line int, format string, args ...any) error {
-		return fmt.Errorf("%s:%d: %w: %s", name, line, ErrBadCSV, fmt.Sprintf(format, args...))
+		return &CSVError{File: name, Line: line, Msg: fmt.Sprintf(format, args...)}
 	}
 	first := true
 	for {
@@ -93,7 +113,7 @@ func ReadCSV(r io.Reader, name string, net *network.Network) (*Table, error) {
 		x.onHand, x.safety = onHand, safety
 	}
 	if first {
-		return nil, fmt.Errorf("%s: %w: empty file, want header %s", name, ErrBadCSV, strings.Join(csvHeader[:], ","))
+		return nil, &CSVError{File: name, Msg: "empty file, want header " + strings.Join(csvHeader[:], ",")}
 	}
 	return t, nil
 }

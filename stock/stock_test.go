@@ -309,16 +309,16 @@ func TestReadCSVErrors(t *testing.T) {
 	tests := []struct {
 		name, csv, want string
 	}{
-		{"empty", "", "stock.csv: bad stock file: empty file"},
-		{"header", "node,sku,qty\n", "stock.csv:1: bad stock file: header has 3 columns"},
-		{"header-name", "node,sku,on_hand,safety\n", `stock.csv:1: bad stock file: header column 4 is "safety"`},
-		{"not-integer", head + "alm-s01,A,1,0\nalm-s01,B,x,0\n", `stock.csv:3: bad stock file: on_hand: "x" is not an integer`},
-		{"negative", head + "alm-s01,A,1,-2\n", "stock.csv:2: bad stock file: safety_stock: -2 is negative"},
-		{"unknown-node", head + "nowhere,A,1,0\n", `stock.csv:2: bad stock file: node: unknown node "nowhere"`},
-		{"duplicate", head + "alm-s01,A,1,0\nalm-s02,A,1,0\nalm-s01,A,2,0\n", `stock.csv:4: bad stock file: duplicate row for node "alm-s01", sku "A"`},
-		{"columns", head + "alm-s01,A,1\n", "stock.csv:2: bad stock file: 3 columns, want 4"},
-		{"empty-sku", head + "alm-s01,,1,0\n", "stock.csv:2: bad stock file: sku: empty"},
-		{"quote", head + "alm-s01,\"A,1,0\n", "stock.csv:2: bad stock file:"},
+		{"empty", "", "stock.csv: empty file"},
+		{"header", "node,sku,qty\n", "stock.csv:1: header has 3 columns"},
+		{"header-name", "node,sku,on_hand,safety\n", `stock.csv:1: header column 4 is "safety"`},
+		{"not-integer", head + "alm-s01,A,1,0\nalm-s01,B,x,0\n", `stock.csv:3: on_hand: "x" is not an integer`},
+		{"negative", head + "alm-s01,A,1,-2\n", "stock.csv:2: safety_stock: -2 is negative"},
+		{"unknown-node", head + "nowhere,A,1,0\n", `stock.csv:2: node: unknown node "nowhere"`},
+		{"duplicate", head + "alm-s01,A,1,0\nalm-s02,A,1,0\nalm-s01,A,2,0\n", `stock.csv:4: duplicate row for node "alm-s01", sku "A"`},
+		{"columns", head + "alm-s01,A,1\n", "stock.csv:2: 3 columns, want 4"},
+		{"empty-sku", head + "alm-s01,,1,0\n", "stock.csv:2: sku: empty"},
+		{"quote", head + "alm-s01,\"A,1,0\n", "stock.csv:2: extraneous or missing"},
 	}
 	net := demoNet(t)
 	for _, tt := range tests {
@@ -326,6 +326,10 @@ func TestReadCSVErrors(t *testing.T) {
 			_, err := ReadCSV(strings.NewReader(tt.csv), "stock.csv", net)
 			if !errors.Is(err, ErrBadCSV) {
 				t.Fatalf("error %v does not wrap ErrBadCSV", err)
+			}
+			var ce *CSVError
+			if !errors.As(err, &ce) || ce.File != "stock.csv" {
+				t.Errorf("error %v is not a *CSVError of stock.csv", err)
 			}
 			if !strings.HasPrefix(err.Error(), tt.want) {
 				t.Errorf("error\n  %q\ndoes not start with\n  %q", err, tt.want)
