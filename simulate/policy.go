@@ -132,7 +132,8 @@ type greedyPolicy struct {
 	rule greedyRule
 	rank []int32 // priority: rank by node index
 
-	order   []int  // candidate options, best first
+	order   []int // usable options; best first once sorted
+	sorted  bool
 	planned []bool // lines the plan must cover
 	carry   []nodeCarry
 	rem     []int32 // units still to source per line
@@ -246,7 +247,7 @@ func (g *greedyPolicy) Choose(p *solver.Problem) (*solver.Plan, error) {
 			g.order = append(g.order, o)
 		}
 	}
-	g.sort(p)
+	g.sorted = false
 	g.planned = g.plannable(p, g.planned[:0])
 	for {
 		g.run(p)
@@ -294,12 +295,21 @@ func (g *greedyPolicy) run(p *solver.Problem) {
 	if total == 0 {
 		return
 	}
-	// A single shipment that carries every planned line, best ranked first.
+	// A single shipment that carries every planned line: the best-ranked
+	// option that can, found by one scan.
+	best := -1
 	for _, o := range g.order {
-		if g.fill(p, o, false) == total {
-			g.fill(p, o, true)
-			return
+		if (best < 0 || g.cmp(p, o, best) < 0) && g.fill(p, o, false) == total {
+			best = o
 		}
+	}
+	if best >= 0 {
+		g.fill(p, best, true)
+		return
+	}
+	if !g.sorted {
+		g.sort(p)
+		g.sorted = true
 	}
 	maxShip := p.MaxShipments
 	if maxShip <= 0 {
@@ -343,16 +353,13 @@ func (g *greedyPolicy) plannable(p *solver.Problem, out []bool) []bool {
 				}
 				continue
 			}
+			// The builder lists a node's options next to each other; a node
+			// seen apart twice is only counted twice, which the greedy choice
+			// corrects by dropping a line it cannot finish.
 			n := p.Options[o].Node
-			found := false
-			for i := range g.carry {
-				if g.carry[i].node == n {
-					g.carry[i].units = max(g.carry[i].units, c)
-					found = true
-					break
-				}
-			}
-			if !found {
+			if k := len(g.carry) - 1; k >= 0 && g.carry[k].node == n {
+				g.carry[k].units = max(g.carry[k].units, c)
+			} else if c > 0 {
 				g.carry = append(g.carry, nodeCarry{n, c})
 			}
 		}
@@ -395,20 +402,24 @@ func takeableAlone(p *solver.Problem, o, l int) int32 {
 // fewest-splits) or the static node ranking (priority); ties go to the
 // cheaper fixed cost, then the lower option index.
 func (g *greedyPolicy) sort(p *solver.Problem) {
-	slices.SortFunc(g.order, func(i, j int) int {
-		a, b := &p.Options[i], &p.Options[j]
-		if g.rule == rulePriority {
-			if c := cmp.Compare(g.rankOf(a.Node), g.rankOf(b.Node)); c != 0 {
-				return c
-			}
-		} else if c := cmp.Compare(a.DistanceKm, b.DistanceKm); c != 0 {
+	slices.SortFunc(g.order, func(i, j int) int { return g.cmp(p, i, j) })
+}
+
+// cmp ranks options i and j: by distance (nearest, fewest-splits) or the
+// static node ranking (priority), then fixed cost, then index.
+func (g *greedyPolicy) cmp(p *solver.Problem, i, j int) int {
+	a, b := &p.Options[i], &p.Options[j]
+	if g.rule == rulePriority {
+		if c := cmp.Compare(g.rankOf(a.Node), g.rankOf(b.Node)); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.FixedCost, b.FixedCost); c != 0 {
-			return c
-		}
-		return cmp.Compare(i, j)
-	})
+	} else if c := cmp.Compare(a.DistanceKm, b.DistanceKm); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.FixedCost, b.FixedCost); c != 0 {
+		return c
+	}
+	return cmp.Compare(i, j)
 }
 
 func (g *greedyPolicy) rankOf(n int32) int32 {

@@ -116,7 +116,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 			runErr = err
 			break
 		}
-		plan, took, err := st.handle(o)
+		plan, err := st.handle(o)
 		if err != nil {
 			if errors.Is(err, network.ErrInvalidOrder) {
 				if r.cfg.SkipBad {
@@ -131,7 +131,6 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		if dw != nil {
 			writeDecisions(dw, o, j.policy, j.scen.name, &st.problem, plan)
 		}
-		_ = took
 	}
 	j.read.Store(orders.BytesRead())
 	if dw != nil {
@@ -147,7 +146,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 // handle replays one order: it moves the clock, resets capacities at local
 // midnight, applies due replenishments, builds the problem, lets the policy
 // choose and commits the plan.
-func (st *replayState) handle(o *network.Order) (*solver.Plan, time.Duration, error) {
+func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 	if o.CreatedAt.After(st.clock) {
 		st.clock = o.CreatedAt
 	}
@@ -157,7 +156,7 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, time.Duration, er
 	}
 	for st.hasR && !st.nextR.At.After(st.clock) {
 		if err := st.applyReplenishment(); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 	}
 	if o.PickupNodeID != "" {
@@ -168,19 +167,19 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, time.Duration, er
 		}
 	}
 	if err := st.builder.Build(o, st.table, st.table, &st.problem); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	t0 := time.Now()
 	plan, err := st.policy.Choose(&st.problem)
 	took := time.Since(t0)
 	if err != nil {
-		return nil, 0, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
+		return nil, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
 	}
 	if err := st.commit(&st.problem, plan); err != nil {
-		return nil, 0, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
+		return nil, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
 	}
 	st.acc.add(st.day, &st.problem, plan, took)
-	return plan, took, nil
+	return plan, nil
 }
 
 // commit reserves and commits every shipped unit and counts the picks

@@ -56,7 +56,6 @@ func WriteReport(dir string, res *Results) error {
 		}
 		refs = append(refs, chartRef{c.file, c.title})
 	}
-	type cell struct{ Text string }
 	type row struct {
 		Label string
 		Cells []string

@@ -145,7 +145,6 @@ type cityInfo struct {
 	radiusKm float64
 	weight   float64 // share of customers
 	stores   []int   // node indices of stores offering pickup
-	wcum     float64
 }
 
 // Generate writes a dataset into dir (created if missing).

@@ -1,0 +1,131 @@
+package dataset
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/stock"
+)
+
+func small(seed uint64) Config {
+	return Config{Seed: seed, Stores: 30, Warehouses: 3, DarkStores: 6, SKUs: 80, Orders: 2000, Days: 7}
+}
+
+func hashes(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, f := range []string{NetworkFile, StockFile, OrdersFile, ReplenishmentsFile} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := sha256.Sum256(b)
+		out[f] = hex.EncodeToString(s[:])
+	}
+	return out
+}
+
+func TestSameSeedSameBytes(t *testing.T) {
+	a, b, c := t.TempDir(), t.TempDir(), t.TempDir()
+	for _, d := range []string{a, b} {
+		if _, err := Generate(context.Background(), small(42), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Generate(context.Background(), small(43), c); err != nil {
+		t.Fatal(err)
+	}
+	ha, hb, hc := hashes(t, a), hashes(t, b), hashes(t, c)
+	for f := range ha {
+		if ha[f] != hb[f] {
+			t.Errorf("%s differs between two runs with the same seed", f)
+		}
+		if ha[f] == hc[f] {
+			t.Errorf("%s is the same for seeds 42 and 43", f)
+		}
+	}
+}
+
+// TestDatasetIsUsable: the files load with the network and stock readers,
+// orders are sorted by time, and the mix of requests is as designed.
+func TestDatasetIsUsable(t *testing.T) {
+	dir := t.TempDir()
+	sum, err := Generate(context.Background(), small(1), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Nodes != 39 || sum.Orders != 2000 || sum.Lines < 2000 {
+		t.Fatalf("summary %+v", sum)
+	}
+	net, err := network.Load(filepath.Join(dir, NetworkFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[network.Kind]int{}
+	for _, n := range net.Nodes {
+		kinds[n.Kind]++
+	}
+	if kinds[network.Store] != 30 || kinds[network.Warehouse] != 3 || kinds[network.DarkStore] != 6 {
+		t.Errorf("kinds %v", kinds)
+	}
+	f, err := os.Open(filepath.Join(dir, StockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := stock.ReadCSV(f, StockFile, net); err != nil {
+		t.Fatal(err)
+	}
+	of, err := os.Open(filepath.Join(dir, OrdersFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer of.Close()
+	sc := bufio.NewScanner(of)
+	sc.Scan()
+	if sc.Text() != OrdersHeader {
+		t.Fatalf("header %q", sc.Text())
+	}
+	methods := map[string]int{}
+	prev, orders := "", 0
+	lastID := ""
+	for sc.Scan() {
+		fs := strings.Split(sc.Text(), ",")
+		if fs[1] < prev {
+			t.Fatalf("orders not sorted: %s after %s", fs[1], prev)
+		}
+		prev = fs[1]
+		if fs[0] != lastID {
+			orders++
+			methods[fs[6]]++
+			lastID = fs[0]
+		}
+		if fs[6] == "pickup" {
+			if _, ok := net.NodeIndex(fs[7]); !ok {
+				t.Fatalf("pickup at unknown node %q", fs[7])
+			}
+		}
+	}
+	if orders != 2000 {
+		t.Errorf("%d orders", orders)
+	}
+	for m, lo := range map[string]float64{"pickup": 0.1, "express": 0.04, "any": 0.06, "delivery": 0.5} {
+		if share := float64(methods[m]) / float64(orders); share < lo {
+			t.Errorf("%s share %.3f < %.2f", m, share, lo)
+		}
+	}
+}
+
+func TestApportion(t *testing.T) {
+	got := apportion(10, []float64{1, 1, 1})
+	if got[0]+got[1]+got[2] != 10 || got[0] != 4 {
+		t.Errorf("apportion(10, 1:1:1) = %v", got)
+	}
+}

@@ -1,0 +1,162 @@
+package simulate
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+)
+
+const ordersHeader = "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split\n"
+
+func readAll(t *testing.T, data string, skipBad bool) ([]network.Order, ReadStats, error) {
+	t.Helper()
+	r, err := NewOrderReader(strings.NewReader(data), "orders.csv", skipBad)
+	if err != nil {
+		return nil, ReadStats{}, err
+	}
+	var out []network.Order
+	for {
+		o, err := r.Next()
+		if err == io.EOF {
+			return out, r.Stats(), nil
+		}
+		if err != nil {
+			return out, r.Stats(), err
+		}
+		c := *o
+		c.Lines = append(c.Lines[:0:0], o.Lines...)
+		out = append(out, c)
+	}
+}
+
+func TestOrderReaderGroupsLines(t *testing.T) {
+	data := ordersHeader +
+		"a,2026-03-02T10:00:00Z,43.2,76.9,X,1,express,,0.5,,true\n" +
+		"a,2026-03-02T10:00:00Z,43.2,76.9,Y,2,express,,1.5,,true\n" +
+		"a,2026-03-02T10:00:00Z,43.2,76.9,X,3,express,,0.5,,true\n" +
+		"\n" +
+		"b,2026-03-02T10:05:00Z,43.2,76.9,X,1,pickup,s1,,,false\n" +
+		"\"c\",2026-03-02T10:06:00Z,43.2,76.9,\"Z,1\",1,any,,,2026-03-03T10:06:00Z,\n"
+	orders, st, err := readAll(t, data, false)
+	must.NoError(t, err)
+	must.Len(t, orders, 3)
+	a := orders[0]
+	expect.Equal(t, "a", a.ID)
+	expect.Equal(t, network.WantDelivery, a.Want)
+	expect.Equal(t, a.CreatedAt.Add(ExpressPromise), a.PromiseBy)
+	must.Len(t, a.Lines, 2)
+	expect.EqualValues(t, 4, a.Lines[0].Quantity, "a repeated SKU adds to its line")
+	expect.Equal(t, 1.5, a.Lines[1].UnitWeightKg)
+	expect.True(t, a.AllowSplit)
+	b := orders[1]
+	expect.Equal(t, network.WantPickup, b.Want)
+	expect.Equal(t, "s1", b.PickupNodeID)
+	expect.False(t, b.AllowSplit)
+	c := orders[2]
+	expect.Equal(t, "Z,1", c.Lines[0].SKU)
+	expect.Equal(t, network.WantAny, c.Want)
+	expect.Equal(t, time.Date(2026, 3, 3, 10, 6, 0, 0, time.UTC), c.PromiseBy.UTC())
+	expect.True(t, c.AllowSplit, "allow_split defaults to true")
+	expect.EqualValues(t, 5, st.Rows)
+	expect.EqualValues(t, 3, st.Orders)
+}
+
+func TestOrderReaderErrors(t *testing.T) {
+	row := func(fields string) string {
+		return ordersHeader + "ok,2026-03-02T10:00:00Z,1,1,X,1,,,,,\n" + fields + "\n"
+	}
+	cases := []struct {
+		name, data, want string
+	}{
+		{"qty", row("o,2026-03-02T10:00:00Z,1,1,X,x,,,,,"), `orders.csv:3: qty: "x" is not an integer`},
+		{"zero qty", row("o,2026-03-02T10:00:00Z,1,1,X,0,,,,,"), `orders.csv:3: qty: 0 must be positive`},
+		{"time", row("o,yesterday,1,1,X,1,,,,,"), `orders.csv:3: created_at: "yesterday" is not an RFC 3339 time`},
+		{"lat", row("o,2026-03-02T10:00:00Z,91,1,X,1,,,,,"), `orders.csv:3: lat: 91 is out of range`},
+		{"lon", row("o,2026-03-02T10:00:00Z,1,east,X,1,,,,,"), `orders.csv:3: lon: "east" is not a number`},
+		{"method", row("o,2026-03-02T10:00:00Z,1,1,X,1,drone,,,,"), `orders.csv:3: requested_method: "drone" is not one of`},
+		{"split", row("o,2026-03-02T10:00:00Z,1,1,X,1,,,,,maybe"), `orders.csv:3: allow_split: "maybe" is not a boolean`},
+		{"sku", row("o,2026-03-02T10:00:00Z,1,1,,1,,,,,"), `orders.csv:3: sku: is empty`},
+		{"short", row("o,2026-03-02T10:00:00Z"), `orders.csv:3: lat: is empty`},
+		{"quote", row(`o,"2026,1,1,X,1`), `orders.csv:3: bad quoting`},
+		{"header", "order_id,lat\n", `orders.csv:1: missing column "created_at"`},
+		{"empty", "", `orders.csv:1: empty file`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := readAll(t, c.data, false)
+			expect.ErrorContains(t, err, c.want)
+			expect.ErrorIs(t, err, ErrBadRow)
+			var pe *ParseError
+			expect.True(t, errors.As(err, &pe))
+		})
+	}
+}
+
+func TestOrderReaderSkipBad(t *testing.T) {
+	data := ordersHeader +
+		"a,2026-03-02T10:00:00Z,1,1,X,1,,,,,\n" +
+		"b,2026-03-02T10:01:00Z,1,1,X,1,,,,,\n" +
+		"b,2026-03-02T10:01:00Z,1,1,Y,x,,,,,\n" + // bad: b is skipped whole
+		"b,2026-03-02T10:01:00Z,1,1,Z,1,,,,,\n" +
+		"c,2026-03-02T10:02:00Z,1,1,X,1,,,,,\n"
+	orders, st, err := readAll(t, data, true)
+	must.NoError(t, err)
+	must.Len(t, orders, 2)
+	expect.Equal(t, "a", orders[0].ID)
+	expect.Equal(t, "c", orders[1].ID)
+	expect.EqualValues(t, 1, st.BadRows)
+	expect.EqualValues(t, 1, st.SkippedOrders)
+	expect.Contains(t, st.FirstBad, "orders.csv:4: qty")
+	expect.Contains(t, st.String(), "1 malformed rows skipped")
+}
+
+func TestOrderReaderOutOfOrder(t *testing.T) {
+	data := ordersHeader +
+		"a,2026-03-02T10:00:00Z,1,1,X,1,,,,,\n" +
+		"b,2026-03-02T09:00:00Z,1,1,X,1,,,,,\n" +
+		"c,2026-03-02T09:30:00Z,1,1,X,1,,,,,\n" +
+		"d,2026-03-02T11:00:00Z,1,1,X,1,,,,,\n"
+	orders, st, err := readAll(t, data, false)
+	must.NoError(t, err)
+	expect.Len(t, orders, 4)
+	expect.EqualValues(t, 2, st.OutOfOrder, "b and c are both before a")
+	expect.Equal(t, 3, st.FirstOutOfOrderLine)
+	expect.Contains(t, st.String(), "2 orders out of time order (first at line 3)")
+}
+
+func TestReplenishmentReaderErrors(t *testing.T) {
+	net, _ := loadTiny(t, tinyNetwork, tinyStock)
+	data := "at,node,sku,qty\n2026-03-02T10:00:00Z,wh,A,2\n2026-03-02T11:00:00Z,nowhere,A,2\n"
+	r, err := NewReplenishmentReader(strings.NewReader(data), "replenishments.csv", net, false)
+	must.NoError(t, err)
+	rep, err := r.Next()
+	must.NoError(t, err)
+	expect.Equal(t, Replenishment{At: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), Node: 0, SKU: "A", Qty: 2}, rep)
+	_, err = r.Next()
+	expect.ErrorContains(t, err, `replenishments.csv:3: node: unknown node "nowhere"`)
+
+	r, err = NewReplenishmentReader(strings.NewReader(data), "replenishments.csv", net, true)
+	must.NoError(t, err)
+	_, err = r.Next()
+	must.NoError(t, err)
+	_, err = r.Next()
+	expect.Equal(t, io.EOF, err)
+	expect.EqualValues(t, 1, r.Bad)
+}
+
+func TestLatencyHistogram(t *testing.T) {
+	var h latencyHist
+	for i := 1; i <= 100; i++ {
+		h.record(time.Duration(i) * time.Microsecond)
+	}
+	expect.InDelta(t, 50, h.quantileUS(0.5), 50*0.07)
+	expect.InDelta(t, 99, h.quantileUS(0.99), 99*0.07)
+	for ns := uint64(0); ns < 1<<20; ns = ns*2 + 1 {
+		i := histBucket(ns)
+		expect.True(t, histLow(i) <= ns && ns < histLow(i+1), "ns %d in bucket %d [%d, %d)", ns, i, histLow(i), histLow(i+1))
+	}
+}
