@@ -31,6 +31,10 @@ type Builder struct {
 	row   []int32 // candidate row of the node in atp
 	gen   uint32
 
+	// inArea[c] caches, for this order, whether the customer is in courier
+	// c's areas: 0 not asked yet, 1 inside, 2 outside.
+	inArea []uint8
+
 	cands []int32 // candidate nodes of this order
 	atp   []int32 // candidate rows x lines
 	lines int
@@ -60,6 +64,7 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 		}
 		b.carrier = i
 	}
+	b.inArea = make([]uint8, len(net.Couriers))
 	b.stamp = make([]uint32, len(net.Nodes))
 	b.row = make([]int32, len(net.Nodes))
 	b.visit = b.addStock
@@ -157,6 +162,7 @@ func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		slices.Sort(b.cands)
 	}
 	customer := geo.ToUnit(o.Lat, o.Lon)
+	clear(b.inArea)
 
 	var orderKg float64
 	for l := range o.Lines {
@@ -226,7 +232,7 @@ func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 					opt.Excluded = solver.ReasonDisabled
 				case cp.MaxRadiusKm > 0 && km > cp.MaxRadiusKm, outsideCandidateRadius:
 					opt.Excluded = solver.ReasonOutsideRadius
-				case !net.InCourierArea(ci, o.Lat, o.Lon):
+				case !b.customerInArea(ci, o):
 					opt.Excluded = solver.ReasonOutsideZone
 				case cp.MaxWeightKg > 0 && orderKg > cp.MaxWeightKg && p.MaxShipments == 1:
 					opt.Excluded = solver.ReasonOverweight
@@ -238,6 +244,18 @@ func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		}
 	}
 	return nil
+}
+
+// customerInArea reports whether o's customer is in courier ci's areas,
+// asking the network once per order and partner.
+func (b *Builder) customerInArea(ci int, o *Order) bool {
+	if b.inArea[ci] == 0 {
+		b.inArea[ci] = 2
+		if b.net.InCourierArea(ci, o.Lat, o.Lon) {
+			b.inArea[ci] = 1
+		}
+	}
+	return b.inArea[ci] == 1
 }
 
 // addParcel appends a SHIP_FROM_STORE or WAREHOUSE_SHIP option.
