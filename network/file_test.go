@@ -228,3 +228,34 @@ func TestParseErrorLines(t *testing.T) {
 		})
 	}
 }
+
+func TestSpatialQueries(t *testing.T) {
+	n, err := Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Around central Almaty: the nearest node is the Tastak store (1.6 km).
+	near := n.NearestNodes(43.2389, 76.8897, 3, nil)
+	if len(near) != 3 || n.Nodes[near[0]].ID != "alm-s08" {
+		t.Errorf("NearestNodes = %v", near)
+	}
+	within := n.NodesWithin(43.2389, 76.8897, 3, nil)
+	for _, i := range within {
+		if n.Nodes[i].City != "Almaty" {
+			t.Errorf("%s is within 3 km of central Almaty", n.Nodes[i].ID)
+		}
+	}
+	if len(within) < 4 || n.Index().Len() != len(n.Nodes) {
+		t.Errorf("NodesWithin = %v", within)
+	}
+	c := n.Clone()
+	if c.Index() != nil || len(c.NodesWithin(43.2, 76.9, 10, nil)) != 0 || !c.InCourierArea(0, 0, 0) {
+		t.Error("an uninitialised network answers spatial queries")
+	}
+	if _, err := c.ValidateOrder(&Order{}); !errors.Is(err, ErrNotInitialized) {
+		t.Errorf("ValidateOrder on an uninitialised network: %v", err)
+	}
+	if i, ok := c.NodeIndex("alm-s08"); !ok || c.Nodes[i].ID != "alm-s08" {
+		t.Error("NodeIndex before Init")
+	}
+}
