@@ -43,7 +43,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // env is a service behind a real gRPC server on an in-memory listener.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	svc     *Service
 	srv     *Server
 	conn    *grpc.ClientConn
@@ -76,7 +76,7 @@ func demoStock(t testing.TB, n *network.Network) *stock.Table {
 
 // newEnv starts a service on the demo network and stock; edit adjusts the
 // config first.
-func newEnv(t *testing.T, edit func(*Config)) *env {
+func newEnv(t testing.TB, edit func(*Config)) *env {
 	t.Helper()
 	n := demoNetwork(t)
 	clock := newFakeClock()
