@@ -106,6 +106,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.Stock == nil {
 		return nil, errors.New("simulate: stock missing")
 	}
+	if cfg.Stock.Nodes() != len(cfg.Network.Nodes) {
+		return nil, fmt.Errorf("simulate: the stock covers %d nodes, the network has %d", cfg.Stock.Nodes(), len(cfg.Network.Nodes))
+	}
 	if cfg.Orders == nil {
 		return nil, errors.New("simulate: orders missing")
 	}
@@ -204,7 +207,7 @@ feed:
 		case <-ctx.Done():
 			// Jobs never started are reported as partial (empty) replays.
 			for _, k := range jobs[j.index:] {
-				results[k.index] = Result{Policy: k.policy, Scenario: k.scen.name, Partial: true}
+				results[k.index] = emptyResult(k)
 				errs[k.index] = ErrInterrupted
 			}
 			break feed
@@ -229,11 +232,6 @@ feed:
 		return nil, cause
 	}
 	out := &Results{Results: results, Input: stats[0], Partial: interrupted}
-	for i := range results {
-		if results[i].Policy == "" {
-			results[i] = Result{Policy: jobs[i].policy, Scenario: jobs[i].scen.name, Partial: true}
-		}
-	}
 	if cfg.Decisions != nil {
 		if err := mergeDecisions(cfg.Decisions, decisionFiles); err != nil {
 			return nil, err
@@ -243,6 +241,13 @@ feed:
 		return out, ErrInterrupted
 	}
 	return out, nil
+}
+
+// emptyResult is the result of a replay that never started.
+func emptyResult(j *job) Result {
+	r := Result{Policy: j.policy, Scenario: j.scen.name, Partial: true}
+	r.KPIs, r.Series = newAccumulator(j.scen.net).kpis(j.scen.net)
+	return r
 }
 
 // scenarioStock returns the starting stock of a scenario: the baseline

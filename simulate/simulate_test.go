@@ -348,3 +348,26 @@ func TestUnknownPolicy(t *testing.T) {
 	expect.Error(t, err)
 	expect.False(t, errors.Is(err, ErrInterrupted))
 }
+
+// TestExampleScenarios: the example scenarios in testdata apply to a
+// generated network and change what they say.
+func TestExampleScenarios(t *testing.T) {
+	net, table, ords, reps := benchData(t, 300)
+	files, err := filepath.Glob("testdata/scenarios/*.yaml")
+	must.NoError(t, err)
+	must.Len(t, files, 4)
+	var scens []*Scenario
+	for _, f := range files {
+		s, err := LoadScenario(f)
+		must.NoError(t, err, f)
+		scens = append(scens, s)
+	}
+	cfg := Config{Network: net, Stock: table, Orders: ords, Replenishments: reps, Scenarios: scens, Policies: []string{PolicyOptimal}}
+	res, err := Run(context.Background(), cfg)
+	must.NoError(t, err)
+	runs := byRun(res)
+	expect.Zero(t, runs["no-ship-from-store/optimal"].MethodMix["SHIP_FROM_STORE"])
+	expect.Contains(t, runs["almaty-dark-store/optimal"].Series.NodeIDs, "ala-d99")
+	expect.Greater(t, runs["carrier-plus-10/optimal"].TotalCost, runs["baseline/optimal"].TotalCost)
+	expect.Greater(t, runs["courier-everywhere/optimal"].MethodMix["COURIER"], runs["baseline/optimal"].MethodMix["COURIER"])
+}
