@@ -18,9 +18,7 @@ import (
 type inventory struct {
 	net   *network.Network
 	table *stock.Table
-	// capUsed[node] mirrors the table's capacity use for the day, so that
-	// units given back by a release or an expiry can be un-counted.
-	capUsed []int32
+	// day is the capacity day the table's capacity use counts.
 	day     int64
 	orphans map[stockKey]stock.Row
 }
@@ -29,7 +27,7 @@ func newInventory(net *network.Network, t *stock.Table) *inventory {
 	if t == nil {
 		t = stock.New(net)
 	}
-	return &inventory{net: net, table: t, capUsed: make([]int32, len(net.Nodes)), orphans: map[stockKey]stock.Row{}}
+	return &inventory{net: net, table: t, orphans: map[stockKey]stock.Row{}}
 }
 
 // node returns the dense index of a node id in the current network.
@@ -64,19 +62,18 @@ func (in *inventory) rebind(net *network.Network) error {
 			return fmt.Errorf("rebind stock: %w", err)
 		}
 	}
-	used := make([]int32, len(net.Nodes))
-	for i, u := range in.capUsed {
+	for i := range in.net.Nodes {
+		u := in.table.Used(i)
 		if u == 0 {
 			continue
 		}
 		if j, ok := net.NodeIndex(in.net.Nodes[i].ID); ok {
-			used[j] = u
 			if err := t.Use(j, u); err != nil {
 				return fmt.Errorf("rebind capacity: %w", err)
 			}
 		}
 	}
-	in.net, in.table, in.capUsed, in.orphans = net, t, used, orphans
+	in.net, in.table, in.orphans = net, t, orphans
 	return nil
 }
 
@@ -85,7 +82,6 @@ func (in *inventory) rollDay(day int64) {
 	if day != in.day {
 		in.day = day
 		in.table.ResetDay()
-		clear(in.capUsed)
 	}
 }
 
@@ -94,23 +90,16 @@ func (in *inventory) useCapacity(node int, day int64, n int32) {
 	if day != in.day || n <= 0 {
 		return
 	}
-	in.capUsed[node] += n
 	_ = in.table.Use(node, n) // node is a valid index
 }
 
 // returnCapacity un-counts units that a release or expiry gave back.
 func (in *inventory) returnCapacity(nodes map[int]int32, day int64) {
-	if day != in.day || len(nodes) == 0 {
+	if day != in.day {
 		return
 	}
 	for n, q := range nodes {
-		in.capUsed[n] = max(0, in.capUsed[n]-q)
-	}
-	in.table.ResetDay()
-	for n, u := range in.capUsed {
-		if u > 0 {
-			_ = in.table.Use(n, u)
-		}
+		_ = in.table.Unuse(n, q) // n is a valid index
 	}
 }
 
@@ -134,33 +123,34 @@ func (in *inventory) items(rs []reservedItem) (items []stock.Item, gone int) {
 type saved struct {
 	in   *inventory
 	rows []stock.Row
-	caps []int32
+	used map[int]int32
 }
 
 func (in *inventory) save(items []stock.Item) *saved {
-	s := &saved{in: in, caps: append([]int32(nil), in.capUsed...)}
+	s := &saved{in: in, used: make(map[int]int32, len(items))}
 	for _, it := range items {
 		r, ok := in.table.Get(it.Node, it.SKU)
 		if !ok {
 			r = stock.Row{Node: it.Node, SKU: it.SKU}
 		}
 		s.rows = append(s.rows, r)
+		if _, seen := s.used[it.Node]; !seen {
+			s.used[it.Node] = in.table.Used(it.Node)
+		}
 	}
 	return s
 }
 
-// restore puts the saved rows and capacity back.
+// restore puts the saved rows and capacity use back.
 func (s *saved) restore() {
+	t := s.in.table
 	for i := len(s.rows) - 1; i >= 0; i-- {
 		r := s.rows[i]
-		_ = s.in.table.Set(r.Node, r.SKU, r)
+		_ = t.Set(r.Node, r.SKU, r)
 	}
-	copy(s.in.capUsed, s.caps)
-	s.in.table.ResetDay()
-	for n, u := range s.in.capUsed {
-		if u > 0 {
-			_ = s.in.table.Use(n, u)
-		}
+	for n, u := range s.used {
+		_ = t.Unuse(n, t.Used(n))
+		_ = t.Use(n, u)
 	}
 }
 

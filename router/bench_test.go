@@ -1,0 +1,163 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// bigNetwork grows the demo network to n nodes: copies of the demo nodes
+// scattered up to ~10 km around the originals, each with its original's
+// stock.
+func bigNetwork(b testing.TB, n int) (*network.Network, *stock.Table) {
+	base := demoNetwork(b)
+	baseStock := demoStock(b, base)
+	net := base.Clone()
+	rng := rand.New(rand.NewPCG(1, 2))
+	src := make([]int, 0, n)
+	for i := range base.Nodes {
+		src = append(src, i)
+	}
+	for i := 0; len(net.Nodes) < n; i++ {
+		j := i % len(base.Nodes)
+		nd := base.Nodes[j]
+		nd.ID = fmt.Sprintf("%s-g%04d", nd.ID, i)
+		nd.Lat += (rng.Float64() - 0.5) * 0.18
+		nd.Lon += (rng.Float64() - 0.5) * 0.24
+		net.Nodes = append(net.Nodes, nd)
+		src = append(src, j)
+	}
+	if err := net.Init(); err != nil {
+		b.Fatal(err)
+	}
+	rows := map[int][]stock.Row{}
+	for _, r := range baseStock.Snapshot() {
+		rows[r.Node] = append(rows[r.Node], r)
+	}
+	t := stock.New(net)
+	for i, j := range src {
+		for _, r := range rows[j] {
+			if err := t.Set(i, r.SKU, r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return net, t
+}
+
+// tcpEnv serves a service on 127.0.0.1 over real TCP.
+func tcpEnv(b *testing.B, net0 *network.Network, st *stock.Table) (*grpc.ClientConn, func()) {
+	svc, err := New(Config{Network: net0, Stock: st, Clock: newFakeClock(), ReapInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := NewServer(svc, ServerOptions{})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go srv.Serve(lis)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return conn, func() {
+		conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		svc.Close()
+	}
+}
+
+// measure calls fn b.N times in sequence and reports throughput and the
+// 50th and 99th percentile latency.
+func measure(b *testing.B, fn func() error) {
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	total := time.Since(start)
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Nanoseconds()) / 1e3 }
+	b.ReportMetric(float64(b.N)/total.Seconds(), "calls/s")
+	b.ReportMetric(pct(0.50), "p50-µs")
+	b.ReportMetric(pct(0.99), "p99-µs")
+}
+
+// BenchmarkLoopback measures Route over loopback gRPC (one connection,
+// one call at a time) on the demo network and on a 1,000-node network,
+// beside an empty call (health Check) on the same connection.
+func BenchmarkLoopback(b *testing.B) {
+	nets := []struct {
+		name  string
+		build func() (*network.Network, *stock.Table)
+	}{
+		{"demo", func() (*network.Network, *stock.Table) { n := demoNetwork(b); return n, demoStock(b, n) }},
+		{"nodes=1000", func() (*network.Network, *stock.Table) { return bigNetwork(b, 1000) }},
+	}
+	for _, nc := range nets {
+		n, st := nc.build()
+		conn, stop := tcpEnv(b, n, st)
+		rc := pb.NewRoutingServiceClient(conn)
+		hc := healthpb.NewHealthClient(conn)
+		ctx := context.Background()
+		b.Run(fmt.Sprintf("network=%s/empty-call", nc.name), func(b *testing.B) {
+			measure(b, func() error {
+				_, err := hc.Check(ctx, &healthpb.HealthCheckRequest{})
+				return err
+			})
+		})
+		b.Run(fmt.Sprintf("network=%s/route", nc.name), func(b *testing.B) {
+			req := &pb.RouteRequest{Order: demoOrder("bench")}
+			var cands int32
+			measure(b, func() error {
+				resp, err := rc.Route(ctx, req)
+				if err == nil {
+					cands = resp.Plan.Stats.GetCandidates()
+					if len(resp.Plan.Shipments) == 0 {
+						return fmt.Errorf("empty plan: %v", resp.Plan)
+					}
+				}
+				return err
+			})
+			b.ReportMetric(float64(cands), "candidates")
+		})
+		b.Run(fmt.Sprintf("network=%s/route-parallel", nc.name), func(b *testing.B) {
+			req := &pb.RouteRequest{Order: demoOrder("bench")}
+			b.ReportAllocs()
+			b.SetParallelism(4)
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := rc.Route(ctx, req); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "calls/s")
+		})
+		stop()
+	}
+}
