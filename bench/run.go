@@ -72,12 +72,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // phase is one timed stretch of load: the warmup or the measured run.
 type phase struct {
 	ctx context.Context // the caller's; cancelling it interrupts
-	// clients has one client per connection; worker i uses i mod len.
-	clients []omniroutev1.RoutingServiceClient
-	cfg     Config
+	cfg Config
 
 	start time.Time
-	// sendCtx ends when no more requests may be sent (closed loop).
+	// sendCtx ends when no more requests may be sent: the duration is over
+	// (closed loop) or the run is interrupted.
 	sendCtx context.Context
 	// next counts requests claimed: against MaxRequests in closed loop,
 	// slots of the schedule in open loop.
@@ -121,9 +120,8 @@ func (s schedule) due(i int64) time.Duration {
 // worker is one sender. It owns its histogram and counters, so recording
 // takes no lock; the phase merges them when every worker has stopped.
 type worker struct {
-	id       int
-	client   omniroutev1.RoutingServiceClient
-	prefix   string // order id prefix: run prefix + worker id + "-"
+	client   omniroutev1.RoutingServiceClient // worker i uses connection i mod n
+	prefix   string                           // order id prefix: run prefix + worker id + "-"
 	hist     *hdrhistogram.Histogram
 	requests int64
 	codes    [codes.Unauthenticated + 1]int64
@@ -139,8 +137,10 @@ type worker struct {
 	liveRequests, liveErrors atomic.Int64
 }
 
+// runPhase sends one phase of load from cfg.Concurrency workers, order ids
+// starting with prefix, and merges what the workers measured.
 func runPhase(ctx context.Context, clients []omniroutev1.RoutingServiceClient, cfg Config, prefix string, warmup bool) *Result {
-	p := &phase{ctx: ctx, clients: clients, cfg: cfg}
+	p := &phase{ctx: ctx, cfg: cfg}
 	open := cfg.Rate > 0
 	var cancel context.CancelFunc
 	if open {
@@ -160,7 +160,6 @@ func runPhase(ctx context.Context, clients []omniroutev1.RoutingServiceClient, c
 	workers := make([]*worker, cfg.Concurrency)
 	for i := range workers {
 		workers[i] = &worker{
-			id:     i,
 			client: clients[i%len(clients)],
 			prefix: prefix + strconv.Itoa(i) + "-",
 			hist:   newHistogram(),
