@@ -138,9 +138,8 @@ loop:
 			log.Info("shutting down", "drain", *drain)
 			break loop
 		case <-hup:
-			if r, err := svc.Reload(ctx); err == nil {
-				log.Info("reloaded on SIGHUP", "source", r.Source, "nodes", r.Nodes)
-			}
+			log.Info("SIGHUP: reloading the network", "source", source)
+			_, _ = svc.Reload(ctx) // the service logs the outcome
 		case runErr = <-errc:
 			break loop
 		}

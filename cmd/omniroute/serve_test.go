@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+)
+
+// TestHelperServe is not a test: TestServe* re-run the test binary with
+// OMNIROUTE_SERVE_HELPER=1 to get a real omniroute process to signal.
+func TestHelperServe(t *testing.T) {
+	if os.Getenv("OMNIROUTE_SERVE_HELPER") != "1" {
+		t.Skip("helper process only")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, strings.Split(os.Getenv("OMNIROUTE_ARGS"), "\x1f"), os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// server is a running "omniroute serve" process.
+type server struct {
+	cmd  *exec.Cmd
+	addr string
+	log  *strings.Builder
+	done chan error
+}
+
+var servingLine = regexp.MustCompile(`msg=serving addr=(\S+)`)
+
+// startServe runs "omniroute serve args..." and waits for its serving line.
+func startServe(t *testing.T, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServe$")
+	cmd.Env = append(os.Environ(), "OMNIROUTE_SERVE_HELPER=1",
+		"OMNIROUTE_ARGS="+strings.Join(append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", ""}, args...), "\x1f"))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, log: &strings.Builder{}, done: make(chan error, 1)}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			s.log.WriteString(sc.Text() + "\n")
+			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+		s.done <- cmd.Wait()
+		close(addr)
+	}()
+	a, ok := <-addr
+	if !ok {
+		t.Fatalf("server exited before serving: %v", <-s.done)
+	}
+	s.addr = a
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	})
+	return s
+}
+
+func dial(t *testing.T, addr string) (pb.RoutingServiceClient, pb.InventoryServiceClient) {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return pb.NewRoutingServiceClient(conn), pb.NewInventoryServiceClient(conn)
+}
+
+func readOrderFile(t *testing.T) *pb.Order {
+	t.Helper()
+	o, err := readOrder(filepath.Join("..", "..", "examples", "order.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// TestServeSurvivesKill9 reserves, kills the server with SIGKILL, starts
+// it again on the same data directory, and finds the same stock and
+// reservation; then a SIGTERM stops it cleanly.
+func TestServeSurvivesKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	dir := t.TempDir()
+	s1 := startServe(t, "--data-dir", dir)
+	rc, ic := dial(t, s1.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := ic.UpdateStock(ctx, &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
+		{NodeId: "alm-s01", Sku: "SCARCE", Seq: 7, Change: &pb.StockUpdate_OnHand{OnHand: 5}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	order := readOrderFile(t)
+	order.Lines = append(order.Lines, &pb.OrderLine{Sku: "SCARCE", Quantity: 2})
+	resp, err := rc.Route(ctx, &pb.RouteRequest{Order: order, Reserve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Reservation.GetState() != pb.ReservationState_ACTIVE {
+		t.Fatalf("no reservation: %v", resp)
+	}
+	skus := []string{"SCARCE", "MILK-1L", "BREAD-WHITE", "PHONE-X12"}
+	before, err := ic.GetAvailability(ctx, &pb.GetAvailabilityRequest{Skus: skus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-s1.done
+
+	s2 := startServe(t, "--data-dir", dir)
+	rc, ic = dial(t, s2.addr)
+	after, err := ic.GetAvailability(ctx, &pb.GetAvailabilityRequest{Skus: skus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(before, after) {
+		t.Fatalf("stock changed across kill -9:\nbefore %v\nafter  %v", before, after)
+	}
+	r, err := rc.GetReservation(ctx, &pb.GetReservationRequest{ReservationId: resp.Reservation.Id})
+	if err != nil || !proto.Equal(r, resp.Reservation) {
+		t.Fatalf("reservation after kill -9: %v (%v), want %v", r, err, resp.Reservation)
+	}
+	up, err := ic.UpdateStock(ctx, &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
+		{NodeId: "alm-s01", Sku: "SCARCE", Seq: 7, Change: &pb.StockUpdate_OnHand{OnHand: 50}},
+	}})
+	if err != nil || up.Ignored != 1 {
+		t.Fatalf("sequence number lost: %v %v", up, err)
+	}
+	again, err := rc.Route(ctx, &pb.RouteRequest{Order: order, Reserve: true})
+	if err != nil || again.Reservation.GetId() != resp.Reservation.Id {
+		t.Fatalf("idempotency lost: %v %v", again.GetReservation(), err)
+	}
+
+	if err := s2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-s2.done; err != nil {
+		t.Fatalf("SIGTERM exit: %v\n%s", err, s2.log)
+	}
+	if !strings.Contains(s2.log.String(), "msg=stopped") {
+		t.Errorf("no clean stop in the log:\n%s", s2.log)
+	}
+}
+
+// TestRouteCommand runs "omniroute route" against a served demo network.
+func TestRouteCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server process")
+	}
+	s := startServe(t)
+	var out, errb strings.Builder
+	ctx := context.Background()
+	if err := runRoute(ctx, []string{"--addr", s.addr, "--order", filepath.Join("..", "..", "examples", "order.json"), "--reserve"}, &out, &errb); err != nil {
+		t.Fatalf("route: %v\n%s", err, errb.String())
+	}
+	for _, want := range []string{`"order_id": "demo-1"`, `"state": "ACTIVE"`, `"shipments": [`, `"node_id": "alm-`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %s:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := runRoute(ctx, []string{"--addr", s.addr, "--sku", "MILK-1L:2:1.03", "--sku", "BREAD-WHITE:1", "--lat", "43.2389", "--lon", "76.8897", "--id", "flags-1"}, &out, &errb); err != nil {
+		t.Fatalf("route with --sku: %v", err)
+	}
+	if !strings.Contains(out.String(), `"order_id": "flags-1"`) {
+		t.Errorf("flags order: %s", out.String())
+	}
+	err := runRoute(ctx, []string{"--addr", s.addr, "--sku", "MILK-1L:0", "--lat", "43.2", "--lon", "76.9"}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "InvalidArgument: order.lines[0].quantity: must be positive") {
+		t.Errorf("bad quantity: %v", err)
+	}
+	if err := runRoute(ctx, []string{"--addr", s.addr}, &out, &errb); err == nil || !strings.Contains(err.Error(), "usage") {
+		t.Errorf("no order: %v", err)
+	}
+}
+
+func TestServeFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--log-level", "loud"},
+		{"--log-format", "xml"},
+		{"--reservation-ttl", "-1s"},
+		{"extra"},
+	} {
+		err := runServe(context.Background(), args, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "usage") {
+			t.Errorf("serve %v: %v, want a usage error", args, err)
+		}
+	}
+	err := runServe(context.Background(), []string{"--network", "/no/such/file.yaml", "--addr", "127.0.0.1:0"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no/such/file.yaml") {
+		t.Errorf("missing network file: %v", err)
+	}
+}
