@@ -148,6 +148,7 @@ func costPerDayChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
 		p.Add(l)
 		p.Legend.Add(runLabel(res, r), l)
 	}
+	headroom(p, 1.3)
 	return p, 22 * vg.Centimeter, 11 * vg.Centimeter, nil
 }
 
@@ -179,6 +180,7 @@ func methodMixChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
 	}
 	p.NominalX(names...)
 	rotate(p, n)
+	p.Y.Min, p.Y.Max = 0, 1.35
 	return p, max(16*vg.Centimeter, vg.Length(n)*2.5*vg.Centimeter), 11 * vg.Centimeter, nil
 }
 
@@ -277,7 +279,16 @@ func utilizationChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
 		p.NominalX(names...)
 	}
 	rotate(p, len(names))
+	headroom(p, 1.35)
 	return p, 26 * vg.Centimeter, 12 * vg.Centimeter, nil
+}
+
+// headroom raises the top of the y axis so that the legend clears the data.
+func headroom(p *plot.Plot, f float64) {
+	p.Y.Min = min(p.Y.Min, 0)
+	if p.Y.Max > 0 {
+		p.Y.Max *= f
+	}
 }
 
 // rotate tilts the x tick labels when there are many.

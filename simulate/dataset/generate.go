@@ -566,7 +566,7 @@ func (w *world) writeReplenishments(ctx context.Context, b *bufio.Writer) (int, 
 					continue
 				}
 				for _, s := range w.nodes[i].skus {
-					q := stochastic(r, w.dailyUnits(i, s)*wv.cover*(0.7+0.4*r.Float64()))
+					q := stochastic(r, w.dailyUnits(i, s)*wv.cover*(0.9+0.4*r.Float64()))
 					if q == 0 {
 						continue
 					}
