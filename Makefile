@@ -4,6 +4,7 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 export PATH := $(PATH):$(GOBIN)
 BIN       := bin/omniroute
 LOADTEST_DURATION ?= 10s
+LOADTEST_FLAGS    ?=
 BENCHTIME ?= 1s
 
 .PHONY: all build run test bench bench-go loadtest proto proto-tools lint clean
@@ -28,7 +29,7 @@ bench-go:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
 
 loadtest: build
-	./scripts/loadtest.sh ./$(BIN) $(LOADTEST_DURATION)
+	./scripts/loadtest.sh ./$(BIN) $(LOADTEST_DURATION) --warmup 1s $(LOADTEST_FLAGS)
 
 ## proto: regenerate api/ from the .proto (protoc from Debian's protobuf-compiler)
 proto-tools:
