@@ -46,14 +46,6 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *out == "" {
 		return fmt.Errorf("%w: --out is required", errUsage)
 	}
-	for name, v := range map[string]int{"stores": *stores, "warehouses": *warehouses, "dark-stores": *dark, "orders": *orders} {
-		if v < 0 {
-			return fmt.Errorf("%w: --%s must not be negative", errUsage, name)
-		}
-	}
-	if *skus < 1 || *days < 1 {
-		return fmt.Errorf("%w: --skus and --days must be at least 1", errUsage)
-	}
 	st, err := time.Parse("2006-01-02", *start)
 	if err != nil {
 		return fmt.Errorf("%w: --start: %v", errUsage, err)
@@ -62,17 +54,10 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Seed: *seed, Stores: *stores, Warehouses: *warehouses, DarkStores: *dark,
 		SKUs: *skus, Orders: *orders, Days: *days, Start: st,
 	}
-	// Zero means "default" to dataset.Config; the flags mean zero.
-	if cfg.Stores == 0 && cfg.Warehouses == 0 && cfg.DarkStores == 0 {
-		return fmt.Errorf("%w: no nodes", errUsage)
-	}
-	if cfg.Orders == 0 {
-		return fmt.Errorf("%w: --orders must be at least 1", errUsage)
-	}
-	if cfg.Stores == 0 || cfg.Warehouses == 0 || cfg.DarkStores == 0 {
-		return fmt.Errorf("%w: --stores, --warehouses and --dark-stores must each be at least 1", errUsage)
-	}
 	sum, err := dataset.Generate(ctx, cfg, *out)
+	if errors.Is(err, dataset.ErrConfig) {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	if err != nil {
 		return err
 	}

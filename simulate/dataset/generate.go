@@ -18,8 +18,8 @@ import (
 	"github.com/omniroute/omniroute/solver"
 )
 
-// Config sizes a dataset. The zero value of a field means its default (see
-// DefaultConfig).
+// Config sizes a dataset. Sizes are taken as given (0 dark stores is a
+// network without dark stores); only Start and Cities have defaults.
 type Config struct {
 	Seed       uint64
 	Stores     int
@@ -29,6 +29,7 @@ type Config struct {
 	Orders     int
 	Days       int
 	// Start is the first day; orders begin at its local midnight (UTC+5).
+	// The zero value means Monday 2 March 2026.
 	Start time.Time
 	// Cities is the geography; empty means Kazakhstan().
 	Cities []City
@@ -45,27 +46,8 @@ func DefaultConfig() Config {
 }
 
 func (c Config) withDefaults() Config {
-	d := DefaultConfig()
-	if c.Stores == 0 {
-		c.Stores = d.Stores
-	}
-	if c.Warehouses == 0 {
-		c.Warehouses = d.Warehouses
-	}
-	if c.DarkStores == 0 {
-		c.DarkStores = d.DarkStores
-	}
-	if c.SKUs == 0 {
-		c.SKUs = d.SKUs
-	}
-	if c.Orders == 0 {
-		c.Orders = d.Orders
-	}
-	if c.Days == 0 {
-		c.Days = d.Days
-	}
 	if c.Start.IsZero() {
-		c.Start = d.Start
+		c.Start = DefaultConfig().Start
 	}
 	if len(c.Cities) == 0 {
 		c.Cities = Kazakhstan()
@@ -73,18 +55,23 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// ErrConfig is wrapped by every error about a Config's values.
+var ErrConfig = errors.New("dataset: bad config")
+
 func (c Config) check() error {
 	switch {
-	case c.Stores < 0 || c.Warehouses < 0 || c.DarkStores < 0 || c.SKUs < 0 || c.Orders < 0 || c.Days < 0:
-		return errors.New("dataset: sizes must not be negative")
+	case c.Stores < 0 || c.Warehouses < 0 || c.DarkStores < 0 || c.Orders < 0:
+		return fmt.Errorf("%w: sizes must not be negative", ErrConfig)
 	case c.Stores+c.Warehouses+c.DarkStores == 0:
-		return errors.New("dataset: no nodes")
+		return fmt.Errorf("%w: no nodes", ErrConfig)
+	case c.SKUs < 1 || c.Days < 1:
+		return fmt.Errorf("%w: at least one SKU and one day", ErrConfig)
 	case c.Stores > 100_000 || c.Warehouses > 1_000 || c.DarkStores > 10_000:
-		return errors.New("dataset: too many nodes (stores <= 100000, warehouses <= 1000, dark stores <= 10000)")
+		return fmt.Errorf("%w: too many nodes (stores <= 100000, warehouses <= 1000, dark stores <= 10000)", ErrConfig)
 	case c.SKUs > 1_000_000:
-		return errors.New("dataset: too many SKUs (<= 1000000)")
+		return fmt.Errorf("%w: too many SKUs (<= 1000000)", ErrConfig)
 	case c.Days > 3660:
-		return errors.New("dataset: too many days (<= 3660)")
+		return fmt.Errorf("%w: too many days (<= 3660)", ErrConfig)
 	}
 	return nil
 }

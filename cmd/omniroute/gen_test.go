@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func genDataset(t *testing.T, dir string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args := []string{"--seed", "5", "--out", dir, "--stores", "20", "--warehouses", "2", "--dark-stores", "4", "--skus", "60", "--orders", "400", "--days", "3"}
+	if err := runGen(context.Background(), args, &out, &errOut); err != nil {
+		t.Fatalf("gen: %v\n%s", err, errOut.String())
+	}
+}
+
+func fileHash(t *testing.T, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+// TestGenThenSimulate: gen is byte-for-byte deterministic, and simulate
+// --json gives the same bytes twice once the solve times are removed.
+func TestGenThenSimulate(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	genDataset(t, a)
+	genDataset(t, b)
+	for _, f := range []string{"network.yaml", "stock.csv", "orders.csv", "replenishments.csv"} {
+		if fileHash(t, filepath.Join(a, f)) != fileHash(t, filepath.Join(b, f)) {
+			t.Errorf("%s differs between two runs of gen with the same seed", f)
+		}
+	}
+	scen := filepath.Join(a, "no-courier.yaml")
+	if err := os.WriteFile(scen, []byte("name: no-courier\ndisable_methods: [courier]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	simulate := func(extra ...string) []byte {
+		args := append([]string{
+			"--network", filepath.Join(a, "network.yaml"), "--stock", filepath.Join(a, "stock.csv"),
+			"--orders", filepath.Join(a, "orders.csv"), "--replenishments", filepath.Join(a, "replenishments.csv"),
+			"--scenario", scen,
+		}, extra...)
+		var out, errOut bytes.Buffer
+		if err := runSimulate(context.Background(), args, &out, &errOut); err != nil {
+			t.Fatalf("simulate: %v\n%s", err, errOut.String())
+		}
+		return out.Bytes()
+	}
+	strip := func(js []byte) string {
+		var v map[string]any
+		if err := json.Unmarshal(js, &v); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range v["results"].([]any) {
+			delete(r.(map[string]any), "solve_time_us")
+		}
+		s, _ := json.Marshal(v)
+		return string(s)
+	}
+	dec := filepath.Join(t.TempDir(), "decisions.csv")
+	report := filepath.Join(t.TempDir(), "report")
+	first := simulate("--json", "--decisions", dec, "--report", report)
+	second := simulate("--json", "--workers", "1")
+	if strip(first) != strip(second) {
+		t.Errorf("two runs differ:\n%s\n%s", first, second)
+	}
+	if n := strings.Count(string(first), `"policy"`); n != 8 {
+		t.Errorf("%d results, want 4 policies x 2 scenarios", n)
+	}
+	if _, err := os.Stat(filepath.Join(report, "index.html")); err != nil {
+		t.Error(err)
+	}
+	d, err := os.ReadFile(dec)
+	if err != nil || !bytes.HasPrefix(d, []byte("order_id,policy,scenario,")) {
+		t.Errorf("decisions file: %v %q", err, d[:min(len(d), 60)])
+	}
+	table := simulate("--policy", "optimal,nearest")
+	if !bytes.Contains(table, []byte("cost per order")) || !bytes.Contains(table, []byte("no-courier")) {
+		t.Errorf("table:\n%s", table)
+	}
+}
+
+func TestSimulateUsage(t *testing.T) {
+	var out, errOut bytes.Buffer
+	cases := [][]string{
+		{},
+		{"--network", "n", "--stock", "s", "--orders", "o", "--policy", "cheapest"},
+		{"--bogus"},
+	}
+	for _, args := range cases {
+		if err := runSimulate(context.Background(), args, &out, &errOut); !errors.Is(err, errUsage) {
+			t.Errorf("simulate %q: %v, want a usage error", args, err)
+		}
+	}
+	if err := runGen(context.Background(), []string{"--out", t.TempDir(), "--skus", "0"}, &out, &errOut); !errors.Is(err, errUsage) {
+		t.Errorf("gen --skus 0: %v, want a usage error", err)
+	}
+}
