@@ -219,3 +219,22 @@ func TestBuildersShareNetwork(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDemoRoute is what one demo order costs the router besides I/O
+// and locking: build the problem, then solve it.
+func BenchmarkDemoRoute(b *testing.B) {
+	n, st := demo(b)
+	bl := network.NewBuilder(n, nil)
+	ws := solver.NewWorkspace()
+	var p solver.Problem
+	o := network.DemoOrder()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := bl.Build(o, st, st, &p); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ws.Solve(&p, solver.Settings{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
