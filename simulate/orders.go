@@ -54,7 +54,21 @@ type ReadStats struct {
 }
 
 // OrderReader streams orders from a CSV file, one order at a time, with
-// memory bounded by the largest order.
+// memory bounded by the largest order. The file has a header row; columns
+// may come in any order and unknown ones are ignored:
+//
+//	order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split
+//	O00000001,2026-03-02T04:13:09Z,43.25101,76.90127,SKU-00007,1,delivery,,0.412,2026-03-07T04:13:09Z,true
+//	O00000002,2026-03-02T04:15:40Z,51.16012,71.43518,SKU-00002,2,pickup,ast-s004,1.25,,true
+//	O00000002,2026-03-02T04:15:40Z,51.16012,71.43518,SKU-00031,1,pickup,ast-s004,0.3,,true
+//
+// order_id, created_at (RFC 3339), lat, lon, sku and qty are required.
+// requested_method is any (default), delivery, pickup or express (a
+// delivery promised within ExpressPromise unless promise_by says
+// otherwise); pickup_node names the store for pickup; unit_weight_kg
+// defaults to 0; promise_by is empty for no promise; allow_split defaults
+// to true; an optional max_shipments bounds the shipments (0 = the
+// network's default). A SKU repeated within an order adds to its line.
 type OrderReader struct {
 	f       *csvFile
 	skipBad bool

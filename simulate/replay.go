@@ -35,7 +35,8 @@ type replay struct {
 
 // replayState is what a replay consumes and updates, order by order.
 type replayState struct {
-	net     *network.Network
+	base    *network.Network // the baseline network
+	net     *network.Network // the scenario's network
 	table   *stock.Table
 	builder *network.Builder
 	policy  Policy
@@ -62,6 +63,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		return res, ReadStats{}, err
 	}
 	st := &replayState{
+		base:    r.cfg.Network,
 		net:     net,
 		table:   j.table.Clone(),
 		builder: network.NewBuilder(net, nil),
@@ -159,12 +161,10 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 			return nil, err
 		}
 	}
-	if o.PickupNodeID != "" {
-		// A scenario may close pickup at the store the customer chose; the
-		// customer then picks up at any store within the pickup radius.
-		if i, ok := st.net.NodeIndex(o.PickupNodeID); !ok || !st.net.Nodes[i].Offers(solver.Pickup) {
-			o.PickupNodeID = ""
-		}
+	if o.PickupNodeID != "" && st.net != st.base && offersPickup(st.base, o.PickupNodeID) && !offersPickup(st.net, o.PickupNodeID) {
+		// The scenario closed pickup at the store the customer chose: the
+		// customer picks up at any store within the pickup radius instead.
+		o.PickupNodeID = ""
 	}
 	if err := st.builder.Build(o, st.table, st.table, &st.problem); err != nil {
 		return nil, err
@@ -180,6 +180,11 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 	}
 	st.acc.add(st.day, &st.problem, plan, took)
 	return plan, nil
+}
+
+func offersPickup(net *network.Network, id string) bool {
+	i, ok := net.NodeIndex(id)
+	return ok && net.Nodes[i].Offers(solver.Pickup)
 }
 
 // commit reserves and commits every shipped unit and counts the picks
