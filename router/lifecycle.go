@@ -77,12 +77,15 @@ func (s *Service) CommitReservation(ctx context.Context, id string) (*pb.Reserva
 		ch.putStock(stockKey{node: s.inv.net.Nodes[it.Node].ID, sku: it.SKU}, s.inv.row(it.Node, it.SKU))
 	}
 	r.State = pb.ReservationState_COMMITTED
+	prev := r.UpdatedAt
+	r.UpdatedAt = s.clock.Now()
 	ch.reservations = []*reservation{r}
 	if err := s.st.Save(ch); err != nil {
 		undo.restore()
-		r.State = pb.ReservationState_ACTIVE
+		r.State, r.UpdatedAt = pb.ReservationState_ACTIVE, prev
 		return nil, s.persistError("commit", err)
 	}
+	s.book.closedNow(r)
 	s.book.active--
 	s.m.activeReserved.Set(float64(s.book.active))
 	s.m.reservations.WithLabelValues(outcomeCommitted).Inc()
@@ -116,11 +119,14 @@ func (s *Service) ReleaseReservation(ctx context.Context, id string) (*pb.Reserv
 	undo := s.inv.save(items)
 	s.releaseUnits(r)
 	r.State = pb.ReservationState_RELEASED
+	prev := r.UpdatedAt
+	r.UpdatedAt = s.clock.Now()
 	if err := s.st.Save(&changes{reservations: []*reservation{r}}); err != nil {
 		undo.restore()
-		r.State = pb.ReservationState_ACTIVE
+		r.State, r.UpdatedAt = pb.ReservationState_ACTIVE, prev
 		return nil, s.persistError("release", err)
 	}
+	s.book.closedNow(r)
 	s.book.active--
 	s.m.activeReserved.Set(float64(s.book.active))
 	s.m.reservations.WithLabelValues(outcomeReleased).Inc()

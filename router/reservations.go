@@ -16,6 +16,8 @@ type reservation struct {
 	Items     []reservedItem      `json:"items"`
 	CreatedAt time.Time           `json:"created_at"`
 	ExpiresAt time.Time           `json:"expires_at"`
+	// UpdatedAt is when the state last changed.
+	UpdatedAt time.Time `json:"updated_at"`
 	// Day is the capacity day the units were picked on.
 	Day int64 `json:"day"`
 	// Fingerprint identifies the order's content, so that the same order id
@@ -56,6 +58,9 @@ type book struct {
 	byOrder map[string]*reservation
 	expiry  expiryHeap
 	active  int
+	// closed are the COMMITTED, RELEASED and EXPIRED reservations in the
+	// order they closed, for pruning after the retention period.
+	closed []*reservation
 }
 
 func newBook() *book {
@@ -84,6 +89,33 @@ func (b *book) remove(r *reservation) {
 		b.active--
 	}
 	// A stale entry in the expiry queue is skipped when popped.
+}
+
+// closedNow records that r left ACTIVE (at r.UpdatedAt).
+func (b *book) closedNow(r *reservation) { b.closed = append(b.closed, r) }
+
+// prunable returns how many of the oldest closed reservations are past
+// retention at now.
+func (b *book) prunable(now time.Time, retention time.Duration) int {
+	n := 0
+	for n < len(b.closed) && !now.Before(b.closed[n].UpdatedAt.Add(retention)) {
+		n++
+	}
+	return n
+}
+
+// prune forgets the n oldest closed reservations.
+func (b *book) prune(n int) {
+	for _, r := range b.closed[:n] {
+		if b.byID[r.ID] == r {
+			delete(b.byID, r.ID)
+		}
+		if b.byOrder[r.OrderID] == r {
+			delete(b.byOrder, r.OrderID)
+		}
+	}
+	clear(b.closed[:n])
+	b.closed = b.closed[n:]
 }
 
 // requeue puts an ACTIVE reservation back in the expiry queue.

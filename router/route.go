@@ -201,7 +201,7 @@ func (s *Service) reserveLocked(req *pb.RouteRequest, fp string, items []stock.I
 	}
 	r := &reservation{
 		ID: newReservationID(), OrderID: req.Order.Id, State: pb.ReservationState_ACTIVE,
-		CreatedAt: now, ExpiresAt: now.Add(ttl), Day: s.inv.day, Fingerprint: fp,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl), Day: s.inv.day, Fingerprint: fp,
 		Items: make([]reservedItem, len(items)),
 	}
 	for i, it := range items {

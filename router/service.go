@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,9 @@ const (
 	DefaultReservationTTL = 15 * time.Minute
 	DefaultAlternatives   = 3
 	DefaultReapInterval   = time.Second
+	// DefaultReservationRetention is how long a closed reservation is
+	// kept (and answers idempotent retries) after it closed.
+	DefaultReservationRetention = 7 * 24 * time.Hour
 )
 
 // optimisticAttempts is how many times a reserving route plans under the
@@ -49,6 +53,11 @@ type Config struct {
 	// ReservationTTL is how long a reservation holds units unless the
 	// request says otherwise (DefaultReservationTTL when zero).
 	ReservationTTL time.Duration
+	// ReservationRetention is how long a COMMITTED, RELEASED or EXPIRED
+	// reservation is kept after it closed (DefaultReservationRetention
+	// when zero); then it is forgotten, and its order id may reserve
+	// again.
+	ReservationRetention time.Duration
 	// Alternatives is how many runner-up plans a route returns unless the
 	// request says otherwise (DefaultAlternatives when zero).
 	Alternatives int
@@ -124,6 +133,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.ReservationTTL <= 0 {
 		cfg.ReservationTTL = DefaultReservationTTL
+	}
+	if cfg.ReservationRetention <= 0 {
+		cfg.ReservationRetention = DefaultReservationRetention
 	}
 	if cfg.Alternatives <= 0 {
 		cfg.Alternatives = DefaultAlternatives
@@ -222,8 +234,12 @@ func (s *Service) restore() error {
 			return fmt.Errorf("restore stock %s/%s: %w", k.node, k.sku, err)
 		}
 	}
+	slices.SortFunc(res, func(a, b *reservation) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
 	for _, r := range res {
 		s.book.add(r)
+		if r.State != pb.ReservationState_ACTIVE {
+			s.book.closedNow(r)
+		}
 		if r.State == pb.ReservationState_ACTIVE || r.State == pb.ReservationState_COMMITTED {
 			items, _ := s.inv.items(r.Items)
 			for _, it := range items {
@@ -296,7 +312,7 @@ func (s *Service) maintain() {
 	now := s.clock.Now()
 	day := s.dayOf(now)
 	s.mu.RLock()
-	need := s.book.due(now) || s.inv.day != day
+	need := s.book.due(now) || s.inv.day != day || s.book.prunable(now, s.cfg.ReservationRetention) > 0
 	s.mu.RUnlock()
 	if !need {
 		return
@@ -307,6 +323,28 @@ func (s *Service) maintain() {
 	if err := s.expireLocked(now); err != nil {
 		s.log.Error("expire reservations", "err", err)
 	}
+	if err := s.pruneLocked(now); err != nil {
+		s.log.Error("prune reservations", "err", err)
+	}
+}
+
+// pruneLocked forgets the closed reservations past retention, on disk
+// first. Their order ids may then reserve again.
+func (s *Service) pruneLocked(now time.Time) error {
+	n := s.book.prunable(now, s.cfg.ReservationRetention)
+	if n == 0 {
+		return nil
+	}
+	ch := &changes{}
+	for _, r := range s.book.closed[:n] {
+		ch.deleted = append(ch.deleted, r.ID)
+	}
+	if err := s.st.Save(ch); err != nil {
+		return err
+	}
+	s.book.prune(n)
+	s.log.Debug("reservations pruned", "count", n)
+	return nil
 }
 
 // expireLocked returns the units of every reservation due by now to ATP.
@@ -325,6 +363,7 @@ func (s *Service) expireLocked(now time.Time) error {
 	for _, r := range due {
 		s.releaseUnits(r)
 		r.State = pb.ReservationState_EXPIRED
+		r.UpdatedAt = now
 		ch.reservations = append(ch.reservations, r)
 	}
 	if err := s.st.Save(ch); err != nil {
@@ -334,6 +373,9 @@ func (s *Service) expireLocked(now time.Time) error {
 			s.book.requeue(r)
 		}
 		return err
+	}
+	for _, r := range due {
+		s.book.closedNow(r)
 	}
 	s.book.active -= len(due)
 	s.m.activeReserved.Set(float64(s.book.active))
