@@ -36,6 +36,9 @@ type CostModel struct {
 
 	// PickupMinutes is the time until an order is ready for pickup in store.
 	PickupMinutes float64 `json:"pickup_minutes"`
+	// PickupRadiusKm is how far from the customer a store is offered for
+	// pickup ("any store within a radius").
+	PickupRadiusKm float64 `json:"pickup_radius_km"`
 
 	// StorePickPerOrder and StorePickPerUnit are the store's labour to pick
 	// an order and each unit in it.
@@ -63,7 +66,8 @@ func DefaultCostModel() CostModel {
 		CourierBaseMinutes: 30,
 		CourierKmPerHour:   25,
 
-		PickupMinutes: 120,
+		PickupMinutes:  120,
+		PickupRadiusKm: 5,
 
 		StorePickPerOrder:     1.2,
 		StorePickPerUnit:      0.35,

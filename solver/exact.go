@@ -1,6 +1,9 @@
 package solver
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // The exact search is a branch and bound over sets of candidates.
 //
@@ -39,11 +42,16 @@ func (w *Workspace) runExact() {
 	if w.maxDepth < 2 || nc < 2 {
 		return
 	}
-	lb2 := w.minF + w.minF2 + w.pen
+	w.sumQG = 0
 	for pi := 0; pi < P; pi++ {
-		lb2 += float64(w.q[pi]) * w.G[pi]
+		w.sumQG += float64(w.q[pi]) * w.G[pi]
 	}
-	if lb2 >= w.pruneAt() {
+	if w.minF+w.minF2+w.pen+w.sumQG >= w.pruneAt() {
+		return // no plan of two or more shipments can do better
+	}
+	// A first plan of several shipments, to prune with.
+	w.greedy()
+	if !w.survivors() {
 		return
 	}
 	w.set = grow(w.set, w.maxDepth+1)
@@ -58,11 +66,65 @@ func (w *Workspace) runExact() {
 	w.forbStack = w.forbStack[:0]
 	w.nodeUsed = grow(w.nodeUsed, w.nNodes)
 	clear(w.nodeUsed)
-	w.allList = grow(w.allList, nc)
-	for i := range w.allList {
-		w.allList[i] = int32(i)
-	}
 	w.explore(0, 0, 0)
+}
+
+// survivors keeps the candidates that can take part in a plan of two or more
+// shipments that beats the current threshold, sorted by fixed cost (then
+// index), in w.allList and, per line, in w.sList/w.sOff. It reports whether
+// any survived.
+func (w *Workspace) survivors() bool {
+	P := w.P
+	thr := w.pruneAt()
+	w.allList = w.allList[:0]
+	for i := range w.cand {
+		other := w.minF
+		if w.fix[i] <= w.minF {
+			other = w.minF2
+		}
+		if w.fix[i]+other+w.pen+w.sumQG < thr {
+			w.allList = append(w.allList, int32(i))
+		}
+	}
+	if len(w.allList) < 2 {
+		return false
+	}
+	fix := w.fix
+	slices.SortFunc(w.allList, func(a, b int32) int {
+		switch {
+		case fix[a] < fix[b]:
+			return -1
+		case fix[a] > fix[b]:
+			return 1
+		}
+		return int(a - b)
+	})
+	w.sOff = grow(w.sOff, P+1)
+	clear(w.sOff)
+	for _, i := range w.allList {
+		row := int(i) * P
+		for pi := 0; pi < P; pi++ {
+			if !math.IsInf(w.cst[row+pi], 1) {
+				w.sOff[pi+1]++
+			}
+		}
+	}
+	for pi := 0; pi < P; pi++ {
+		w.sOff[pi+1] += w.sOff[pi]
+	}
+	w.sList = grow(w.sList, int(w.sOff[P]))
+	w.fill = grow(w.fill, P)
+	copy(w.fill, w.sOff[:P])
+	for _, i := range w.allList {
+		row := int(i) * P
+		for pi := 0; pi < P; pi++ {
+			if !math.IsInf(w.cst[row+pi], 1) {
+				w.sList[w.fill[pi]] = i
+				w.fill[pi]++
+			}
+		}
+	}
+	return true
 }
 
 // singles offers every candidate that can carry the whole order alone.
@@ -144,10 +206,14 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 		list = w.allList
 	} else {
 		bl := w.pickLine(cov)
-		list = w.lineList[w.lineOff[bl]:w.lineOff[bl+1]]
+		list = w.sList[w.sOff[bl]:w.sOff[bl+1]]
 	}
 	mark := len(w.forbStack)
+	floor := fsum + w.pen*float64(d) + w.sumQG
 	for idx, i := range list {
+		if floor+w.fix[i] >= w.pruneAt() {
+			break // the list is sorted by fixed cost: the rest cost more
+		}
 		if w.forb[i] || w.nodeUsed[w.cnode[i]] {
 			continue
 		}
@@ -194,7 +260,7 @@ func (w *Workspace) pickLine(cov uint64) int {
 		} else if cov&(1<<uint(pi)) != 0 {
 			continue
 		}
-		if n := w.lineOff[pi+1] - w.lineOff[pi]; n < bestN {
+		if n := w.sOff[pi+1] - w.sOff[pi]; n < bestN {
 			best, bestN = pi, n
 		}
 	}

@@ -1,3 +1,348 @@
 package solver
 
-func (w *Workspace) runHeuristic() {}
+import "math"
+
+// The heuristic, for orders with more lines than the exact search takes:
+// a greedy construction (repeatedly add the candidate with the lowest cost per
+// unit it can newly carry) followed by a local search over the set of
+// shipments (drop one, swap one for another candidate, add one), each set
+// allocated greedily (every line to its cheapest members first). Moves are
+// tried in a fixed order and the first improving one is taken, so the result
+// is deterministic. The lower bound is every line at its cheapest unit cost
+// plus the cheapest fixed cost. The exact search uses the greedy construction
+// for its first upper bound.
+
+// runHeuristic finds a plan by greedy + local search.
+func (w *Workspace) runHeuristic() {
+	var lb float64
+	for pi := 0; pi < w.P; pi++ {
+		lb += float64(w.q[pi]) * w.G[pi]
+	}
+	w.lbOpen = lb + w.minF
+	if !w.greedy() {
+		return
+	}
+	w.localSearch()
+}
+
+// greedy builds one plan, offers it and leaves its set, ascending, in w.hset.
+// It reports whether every planned line was covered.
+func (w *Workspace) greedy() bool {
+	P := w.P
+	w.rem = grow(w.rem, P)
+	copy(w.rem, w.q[:P])
+	left := w.sumQ
+	w.hset = w.hset[:0]
+	w.hx = w.hx[:0]
+	w.nodeUsed = grow(w.nodeUsed, w.nNodes)
+	clear(w.nodeUsed)
+	for left > 0 && (w.maxShip == 0 || len(w.hset) < w.maxShip) {
+		best, bestRatio := -1, math.Inf(1)
+		for i := range w.cand {
+			if w.nodeUsed[w.cnode[i]] {
+				continue
+			}
+			units, cost := w.greedyTake(i, len(w.hset) > 0, false)
+			if units == 0 {
+				continue
+			}
+			if r := cost / float64(units); r < bestRatio {
+				best, bestRatio = i, r
+			}
+		}
+		w.work++
+		if best < 0 {
+			break
+		}
+		units, _ := w.greedyTake(best, len(w.hset) > 0, true)
+		w.hset = append(w.hset, int32(best))
+		w.nodeUsed[w.cnode[best]] = true
+		left -= units
+	}
+	if left > 0 {
+		return false
+	}
+	// Sort the set, and its rows, ascending.
+	k := len(w.hset)
+	w.eset = append(w.eset[:0], w.hset...)
+	w.perm = grow(w.perm, k)
+	for j := range w.perm {
+		w.perm[j] = int32(j)
+	}
+	for a := 1; a < k; a++ {
+		for b := a; b > 0 && w.hset[w.perm[b]] < w.hset[w.perm[b-1]]; b-- {
+			w.perm[b], w.perm[b-1] = w.perm[b-1], w.perm[b]
+		}
+	}
+	w.bestX = grow(w.bestX, k*P)
+	for j, src := range w.perm {
+		w.eset[j] = w.hset[src]
+		copy(w.bestX[j*P:(j+1)*P], w.hx[int(src)*P:(int(src)+1)*P])
+	}
+	copy(w.hset, w.eset)
+	w.offer(w.setCost(w.eset, w.bestX), w.eset, w.bestX)
+	return true
+}
+
+// greedyTake is what candidate i would carry of the remaining demand w.rem:
+// units and cost (fixed + penalty when not first + units). With apply it
+// takes them: w.rem shrinks and a row is appended to w.hx.
+func (w *Workspace) greedyTake(i int, notFirst, apply bool) (int64, float64) {
+	P := w.P
+	row := i * P
+	capLeft, wLeft := w.capU[i], w.maxW[i]
+	var units int64
+	cost := w.fix[i]
+	if notFirst {
+		cost += w.pen
+	}
+	if apply {
+		for pi := 0; pi < P; pi++ {
+			w.hx = append(w.hx, 0)
+		}
+	}
+	for pi := 0; pi < P; pi++ {
+		r := w.rem[pi]
+		c := w.cst[row+pi]
+		if r == 0 || math.IsInf(c, 1) {
+			continue
+		}
+		t := w.sup[row+pi]
+		if capLeft < t {
+			t = capLeft
+		}
+		if u := weightUnits(wLeft, w.wt[pi]); u < t {
+			t = u
+		}
+		if r < t {
+			t = r
+		}
+		if !w.split && t < r {
+			t = 0
+		}
+		if t <= 0 {
+			continue
+		}
+		units += t
+		cost += float64(t) * c
+		capLeft -= t
+		wLeft -= float64(t) * w.wt[pi]
+		if apply {
+			w.rem[pi] -= t
+			w.hx[len(w.hx)-P+pi] = t
+		}
+	}
+	return units, cost
+}
+
+// greedyAlloc allocates the planned lines over the ascending set es, each
+// line to its cheapest members first, into w.bestX. It returns the plan's
+// cost, or false when it left a line uncovered or a member empty.
+func (w *Workspace) greedyAlloc(es []int32) (float64, bool) {
+	P, k := w.P, len(es)
+	w.remCap = grow(w.remCap, k)
+	w.remW = grow(w.remW, k)
+	for j, ci := range es {
+		w.remCap[j] = w.capU[ci]
+		w.remW[j] = w.maxW[ci]
+	}
+	w.bestX = grow(w.bestX, k*P)
+	clear(w.bestX[:k*P])
+	w.perm = grow(w.perm, k)
+	for pi := 0; pi < P; pi++ {
+		n := 0
+		for j, ci := range es {
+			c := w.cst[int(ci)*P+pi]
+			if math.IsInf(c, 1) {
+				continue
+			}
+			b := n
+			for b > 0 && w.cst[int(es[w.perm[b-1]])*P+pi] > c {
+				w.perm[b] = w.perm[b-1]
+				b--
+			}
+			w.perm[b] = int32(j)
+			n++
+		}
+		r := w.q[pi]
+		for _, j := range w.perm[:n] {
+			ci := int(es[j])
+			t := w.sup[ci*P+pi]
+			if w.remCap[j] < t {
+				t = w.remCap[j]
+			}
+			if u := weightUnits(w.remW[j], w.wt[pi]); u < t {
+				t = u
+			}
+			if r < t {
+				t = r
+			}
+			if !w.split && t < r {
+				continue
+			}
+			if t <= 0 {
+				continue
+			}
+			w.bestX[int(j)*P+pi] = t
+			w.remCap[j] -= t
+			w.remW[j] -= float64(t) * w.wt[pi]
+			r -= t
+			if r == 0 {
+				break
+			}
+		}
+		if r > 0 {
+			return 0, false
+		}
+	}
+	for j := 0; j < k; j++ {
+		var n int64
+		for pi := 0; pi < P; pi++ {
+			n += w.bestX[j*P+pi]
+		}
+		if n == 0 {
+			return 0, false
+		}
+	}
+	return w.setCost(es, w.bestX), true
+}
+
+// setLB bounds any allocation over the ascending set es: fixed costs,
+// penalties and each line at its cheapest member.
+func (w *Workspace) setLB(es []int32) float64 {
+	P := w.P
+	lb := w.pen * float64(len(es)-1)
+	for _, ci := range es {
+		lb += w.fix[ci]
+	}
+	for pi := 0; pi < P; pi++ {
+		m := math.Inf(1)
+		for _, ci := range es {
+			if c := w.cst[int(ci)*P+pi]; c < m {
+				m = c
+			}
+		}
+		lb += float64(w.q[pi]) * m
+	}
+	return lb
+}
+
+// try evaluates the ascending set es greedily when its bound can beat cur,
+// offers the plan, and returns its cost (+Inf when it cannot improve).
+func (w *Workspace) try(es []int32, cur float64) float64 {
+	if w.work >= w.budget {
+		w.abort = true
+		return math.Inf(1)
+	}
+	w.work++
+	if w.setLB(es) >= cur-tol(cur) && w.nTop >= w.capTp {
+		return math.Inf(1)
+	}
+	c, ok := w.greedyAlloc(es)
+	if !ok {
+		return math.Inf(1)
+	}
+	w.offer(c, es, w.bestX)
+	return c
+}
+
+// localSearch improves the set in w.hset by first-improvement moves until
+// none improves or the budget runs out.
+func (w *Workspace) localSearch() {
+	cur := w.try(w.hset, math.Inf(1))
+	if math.IsInf(cur, 1) {
+		// The greedy allocation of the constructed set failed; keep the
+		// constructed plan (already offered) as it is.
+		cur = w.slots[w.rank[0]].cost
+	}
+	for !w.abort {
+		if !w.improve(&cur) {
+			return
+		}
+	}
+}
+
+// improve tries drop, swap and add moves on w.hset in that order and applies
+// the first that lowers cur.
+func (w *Workspace) improve(cur *float64) bool {
+	k := len(w.hset)
+	// Drop one shipment.
+	for j := 0; j < k && k > 1; j++ {
+		w.tset = append(w.tset[:0], w.hset[:j]...)
+		w.tset = append(w.tset, w.hset[j+1:]...)
+		if c := w.try(w.tset, *cur); c < *cur-tol(*cur) {
+			*cur = c
+			w.hset = append(w.hset[:0], w.tset...)
+			return true
+		}
+	}
+	// Swap one shipment for another candidate.
+	for j := 0; j < k; j++ {
+		for i := range w.cand {
+			if w.abort {
+				return false
+			}
+			if !w.fits(int32(i), j) {
+				continue
+			}
+			w.tset = w.replace(w.tset[:0], j, int32(i))
+			if c := w.try(w.tset, *cur); c < *cur-tol(*cur) {
+				*cur = c
+				w.hset = append(w.hset[:0], w.tset...)
+				return true
+			}
+		}
+	}
+	// Add one shipment.
+	if w.maxShip == 0 || k < w.maxShip {
+		for i := range w.cand {
+			if w.abort {
+				return false
+			}
+			if !w.fits(int32(i), -1) {
+				continue
+			}
+			w.tset = w.replace(w.tset[:0], -1, int32(i))
+			if c := w.try(w.tset, *cur); c < *cur-tol(*cur) {
+				*cur = c
+				w.hset = append(w.hset[:0], w.tset...)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fits reports whether candidate i may join w.hset in place of member skip
+// (-1: none): it is not a member and its node is not used by another member.
+func (w *Workspace) fits(i int32, skip int) bool {
+	for j, ci := range w.hset {
+		if ci == i {
+			return false
+		}
+		if j != skip && w.cnode[ci] == w.cnode[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// replace writes into dst the ascending set w.hset with member skip (-1:
+// none) removed and candidate i added.
+func (w *Workspace) replace(dst []int32, skip int, i int32) []int32 {
+	added := false
+	for j, ci := range w.hset {
+		if j == skip {
+			continue
+		}
+		if !added && i < ci {
+			dst = append(dst, i)
+			added = true
+		}
+		dst = append(dst, ci)
+	}
+	if !added {
+		dst = append(dst, i)
+	}
+	return dst
+}

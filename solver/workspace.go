@@ -94,6 +94,9 @@ type Workspace struct {
 	lineList []int32
 	fill     []int32
 	allList  []int32
+	sOff     []int32
+	sList    []int32
+	sumQG    float64
 
 	// Search state (exact.go, heuristic.go).
 	split     bool
@@ -121,7 +124,11 @@ type Workspace struct {
 	bestX     []int64
 	ibest     float64
 	ifound    bool
-	rowSum    []int64
+	rem       []int64
+	hset      []int32
+	hx        []int64
+	tset      []int32
+	perm      []int32
 
 	// The ranked plans found: slots[rank[0]] is the best.
 	slots []slot
