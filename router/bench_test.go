@@ -57,9 +57,9 @@ func bigNetwork(b testing.TB, n int) (*network.Network, *stock.Table) {
 	return net, t
 }
 
-// tcpEnv serves a service on 127.0.0.1 over real TCP.
-func tcpEnv(b *testing.B, net0 *network.Network, st *stock.Table) (*grpc.ClientConn, func()) {
-	svc, err := New(Config{Network: net0, Stock: st, Clock: newFakeClock(), ReapInterval: -1})
+// tcpEnv serves a service on 127.0.0.1 over real TCP; dataDir may be "".
+func tcpEnv(b *testing.B, net0 *network.Network, st *stock.Table, dataDir string) (*grpc.ClientConn, func()) {
+	svc, err := New(Config{Network: net0, Stock: st, Clock: newFakeClock(), ReapInterval: -1, DataDir: dataDir})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func BenchmarkLoopback(b *testing.B) {
 	}
 	for _, nc := range nets {
 		n, st := nc.build()
-		conn, stop := tcpEnv(b, n, st)
+		conn, stop := tcpEnv(b, n, st, "")
 		rc := pb.NewRoutingServiceClient(conn)
 		hc := healthpb.NewHealthClient(conn)
 		ctx := context.Background()
@@ -159,5 +159,48 @@ func BenchmarkLoopback(b *testing.B) {
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "calls/s")
 		})
 		stop()
+	}
+}
+
+// BenchmarkReserveLoopback measures a reserving Route over loopback gRPC,
+// in memory and with a data directory (one fsynced bbolt transaction per
+// reservation).
+func BenchmarkReserveLoopback(b *testing.B) {
+	for _, durable := range []bool{false, true} {
+		b.Run(fmt.Sprintf("durable=%v", durable), func(b *testing.B) {
+			// No daily pick limit, so that b.N reservations fit.
+			n := demoNetwork(b).Clone()
+			for i := range n.Nodes {
+				n.Nodes[i].CapacityPerDay = 0
+			}
+			if err := n.Init(); err != nil {
+				b.Fatal(err)
+			}
+			dir := ""
+			if durable {
+				dir = b.TempDir()
+			}
+			conn, stop := tcpEnv(b, n, demoStock(b, n), dir)
+			defer stop()
+			ctx := context.Background()
+			_, err := pb.NewInventoryServiceClient(conn).UpdateStock(ctx, &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
+				{NodeId: "alm-s16", Sku: "BENCH", Seq: 1, Change: &pb.StockUpdate_OnHand{OnHand: 1_000_000}},
+			}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			rc := pb.NewRoutingServiceClient(conn)
+			i := 0
+			measure(b, func() error {
+				i++
+				o := demoOrder(fmt.Sprintf("bench-%d", i))
+				o.Lines = []*pb.OrderLine{{Sku: "BENCH", Quantity: 1, UnitWeightKg: 0.2}}
+				resp, err := rc.Route(ctx, &pb.RouteRequest{Order: o, Reserve: true})
+				if err == nil && resp.Reservation == nil {
+					return fmt.Errorf("no reservation: %v", resp.Plan)
+				}
+				return err
+			})
+		})
 	}
 }
