@@ -23,6 +23,7 @@ type ReplenishmentReader struct {
 	net     *network.Network
 	skipBad bool
 	intern  interner
+	nodes   map[string]int // node id -> index, looked up without allocating
 	ci      struct{ at, node, sku, qty int }
 	// Bad counts skipped malformed rows (skip-bad).
 	Bad int64
@@ -37,7 +38,10 @@ func NewReplenishmentReader(r io.Reader, name string, net *network.Network, skip
 	if err != nil {
 		return nil, err
 	}
-	rr := &ReplenishmentReader{f: f, net: net, skipBad: skipBad, intern: make(interner)}
+	rr := &ReplenishmentReader{f: f, net: net, skipBad: skipBad, intern: make(interner), nodes: make(map[string]int, len(net.Nodes))}
+	for i := range net.Nodes {
+		rr.nodes[net.Nodes[i].ID] = i
+	}
 	rr.ci.at, rr.ci.node, rr.ci.sku, rr.ci.qty = f.col("at"), f.col("node"), f.col("sku"), f.col("qty")
 	return rr, nil
 }
@@ -46,15 +50,17 @@ func NewReplenishmentReader(r io.Reader, name string, net *network.Network, skip
 func (r *ReplenishmentReader) Next() (Replenishment, error) {
 	for {
 		rep, err := r.next()
-		var pe *ParseError
-		if err != nil && r.skipBad && errors.As(err, &pe) {
-			r.Bad++
-			if r.FirstBad == "" {
-				r.FirstBad = pe.Error()
-			}
-			continue
+		if err == nil || !r.skipBad {
+			return rep, err
 		}
-		return rep, err
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			return rep, err
+		}
+		r.Bad++
+		if r.FirstBad == "" {
+			r.FirstBad = pe.Error()
+		}
 	}
 }
 
@@ -75,7 +81,7 @@ func (r *ReplenishmentReader) next() (Replenishment, error) {
 	if v, err = f.required(rec, c.node, "node"); err != nil {
 		return rep, err
 	}
-	n, ok := r.net.NodeIndex(string(v))
+	n, ok := r.nodes[string(v)]
 	if !ok {
 		return rep, f.errorf("node", "unknown node %q", v)
 	}
