@@ -10,21 +10,25 @@ import (
 // randomSmall builds a small random problem: up to 6 options, up to 4 lines,
 // with random splits, capacities, weight limits and shipment limits. Weights
 // are multiples of 0.5 so that weight sums are exact.
-func randomSmall(r *rand.Rand) *Problem {
-	L := 1 + r.IntN(4)
-	N := 1 + r.IntN(6)
+func randomSmall(r *rand.Rand) *Problem { return randomProblem(r, 6, 4, 3) }
+
+// randomProblem builds a random problem with up to maxOpts options, maxLines
+// lines and maxQty units per line.
+func randomProblem(r *rand.Rand, maxOpts, maxLines, maxQty int) *Problem {
+	L := 1 + r.IntN(maxLines)
+	N := 1 + r.IntN(maxOpts)
 	p := &Problem{SplitLines: r.IntN(2) == 0, MaxShipments: r.IntN(4), SplitPenalty: float64(r.IntN(4))}
 	if r.IntN(4) == 0 {
 		p.PromiseMinutes = int32(60 + r.IntN(120))
 	}
 	for l := 0; l < L; l++ {
-		p.Lines = append(p.Lines, Line{SKU: fmt.Sprintf("S%d", l), Quantity: int32(1 + r.IntN(3)), UnitWeightKg: 0.5 * float64(r.IntN(5))})
+		p.Lines = append(p.Lines, Line{SKU: fmt.Sprintf("S%d", l), Quantity: int32(1 + r.IntN(maxQty)), UnitWeightKg: 0.5 * float64(r.IntN(5))})
 	}
 	for o := 0; o < N; o++ {
 		opt := Option{Node: int32(r.IntN(N)), NodeID: fmt.Sprintf("n%d", o), Method: Method(1 + r.IntN(4)),
 			FixedCost: float64(r.IntN(20)) / 2, CapacityUnits: -1, ETAMinutes: int32(30 + r.IntN(200))}
 		if r.IntN(3) == 0 {
-			opt.CapacityUnits = int32(r.IntN(6))
+			opt.CapacityUnits = int32(r.IntN(2 * maxQty))
 		}
 		if r.IntN(3) == 0 {
 			opt.MaxWeightKg = 0.5 * float64(1+r.IntN(10))
@@ -36,7 +40,7 @@ func randomSmall(r *rand.Rand) *Problem {
 		for l := 0; l < L; l++ {
 			a := int32(0)
 			if r.IntN(3) > 0 {
-				a = int32(r.IntN(5))
+				a = int32(r.IntN(maxQty + 2))
 			}
 			p.Available = append(p.Available, a)
 			p.UnitCost = append(p.UnitCost, float64(r.IntN(12))/4)

@@ -1,0 +1,126 @@
+package solver
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// cbcOptimum runs CBC on an LP file and returns the optimal objective.
+func cbcOptimum(t *testing.T, cbc, lpPath string) (float64, bool) {
+	t.Helper()
+	solPath := lpPath + ".sol"
+	out, err := exec.Command(cbc, lpPath, "solve", "solu", solPath).CombinedOutput()
+	if err != nil {
+		t.Fatalf("cbc %s: %v\n%s", lpPath, err, out)
+	}
+	f, err := os.Open(solPath)
+	if err != nil {
+		t.Fatalf("cbc solution: %v\n%s", err, out)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() {
+		t.Fatalf("cbc solution %s: empty", solPath)
+	}
+	first := sc.Text() // e.g. "Optimal - objective value 8.85000000"
+	if !strings.HasPrefix(first, "Optimal") {
+		return 0, false
+	}
+	i := strings.LastIndex(first, "objective value")
+	if i < 0 {
+		t.Fatalf("cbc solution: unexpected first line %q", first)
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(first[i+len("objective value"):]), 64)
+	if err != nil {
+		t.Fatalf("cbc solution: %q: %v", first, err)
+	}
+	return v, true
+}
+
+// TestCBCCrossCheck exports random instances with WriteLP and checks that
+// CBC's optimum equals the solver's TotalCost.
+func TestCBCCrossCheck(t *testing.T) {
+	cbc, err := exec.LookPath("cbc")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("cbc not on PATH (install coinor-cbc): %v", err)
+		}
+		t.Skip("cbc not on PATH; install coinor-cbc")
+	}
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	type tc struct {
+		name string
+		p    *Problem
+	}
+	var cases []tc
+	for i, sz := range [][2]int{{10, 1}, {10, 3}, {30, 5}, {100, 5}, {100, 10}, {300, 8}, {1000, 5}, {1000, 10}} {
+		for _, density := range []float64{0.1, 0.4} {
+			seed := int64(1000*i) + int64(density*10)
+			p := GenerateProblem(seed, sz[0], sz[1], density)
+			cases = append(cases, tc{fmt.Sprintf("gen/nodes=%d/lines=%d/density=%g", sz[0], sz[1], density), p})
+			// The same network without split lines, with tighter rules.
+			q := *p
+			q.SplitLines = false
+			q.MaxShipments = 2
+			cases = append(cases, tc{fmt.Sprintf("gen-nosplit/nodes=%d/lines=%d/density=%g", sz[0], sz[1], density), &q})
+		}
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := 0; i < 40; i++ {
+		cases = append(cases, tc{fmt.Sprintf("small/%d", i), randomSmall(r)})
+	}
+	for i := 0; i < 30; i++ {
+		cases = append(cases, tc{fmt.Sprintf("medium/%d", i), randomProblem(r, 60, 8, 6)})
+	}
+	dir := t.TempDir()
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pl, err := Solve(c.p, Settings{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustProve := !strings.HasPrefix(c.name, "medium")
+			if mustProve && !pl.Stats.Optimal {
+				t.Fatalf("not proven optimal: %+v", pl.Stats)
+			}
+			path := filepath.Join(dir, fmt.Sprintf("case%d.lp", i))
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteLP(f, c.p); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := cbcOptimum(t, cbc, path)
+			if !ok {
+				t.Fatalf("cbc found no optimum; solver total %v, plan %+v", pl.TotalCost, pl)
+			}
+			if !pl.Stats.Optimal {
+				// The budget ran out: the bound and the plan must bracket
+				// the optimum.
+				tl := 1e-6 * math.Max(1, math.Abs(got))
+				if pl.Stats.LowerBound > got+tl || pl.TotalCost < got-tl {
+					t.Fatalf("cbc optimum %v outside [%v, %v]", got, pl.Stats.LowerBound, pl.TotalCost)
+				}
+				t.Logf("budget ran out: cbc %v in [%v, %v]", got, pl.Stats.LowerBound, pl.TotalCost)
+				return
+			}
+			if math.Abs(got-pl.TotalCost) > 1e-6*math.Max(1, math.Abs(got)) {
+				t.Fatalf("cbc optimum %v, solver %v (unfilled %v)", got, pl.TotalCost, pl.Unfilled)
+			}
+		})
+	}
+}
