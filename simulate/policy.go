@@ -109,8 +109,10 @@ type optimalPolicy struct {
 	settings solver.Settings
 }
 
+// Name implements Policy.
 func (p *optimalPolicy) Name() string { return PolicyOptimal }
 
+// Choose implements Policy: the solver's plan.
 func (p *optimalPolicy) Choose(pr *solver.Problem) (*solver.Plan, error) {
 	return p.ws.Solve(pr, p.settings)
 }
@@ -142,6 +144,7 @@ type greedyPolicy struct {
 	plan    solver.Plan
 }
 
+// Name implements Policy.
 func (g *greedyPolicy) Name() string { return g.name }
 
 // usable reports whether option o may take part at all.

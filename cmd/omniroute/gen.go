@@ -69,8 +69,10 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
 
+// String implements flag.Value.
 func (m *multiFlag) String() string { return strings.Join(*m, ",") }
 
+// Set implements flag.Value: each use of the flag adds a value.
 func (m *multiFlag) Set(v string) error {
 	*m = append(*m, v)
 	return nil

@@ -1,0 +1,43 @@
+package simulate
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// FuzzOrderReader: any input either reads or fails with a ParseError (or a
+// line-too-long error); it never panics, and every order read is valid
+// enough for the builder's own checks to be the next line of defence.
+func FuzzOrderReader(f *testing.F) {
+	f.Add(tinyOrders, false)
+	f.Add(ordersHeader+"a,2026-03-02T10:00:00Z,1,1,X,1,express,,0.5,,true\na,2026-03-02T10:00:00Z,1,1,X,2,,,,,\n", true)
+	f.Add("order_id,created_at,lat,lon,sku,qty\n\"a\"\"b\",2026-03-02T10:00:00Z,1,1,\"X,\",1\n", false)
+	f.Fuzz(func(t *testing.T, data string, skipBad bool) {
+		r, err := NewOrderReader(strings.NewReader(data), "orders.csv", skipBad)
+		if err != nil {
+			return
+		}
+		for range 10_000 {
+			o, err := r.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				if skipBad && errors.Is(err, ErrBadRow) {
+					t.Fatalf("skip-bad returned a bad row: %v", err)
+				}
+				return
+			}
+			if len(o.Lines) == 0 || o.ID == "" || o.CreatedAt.IsZero() {
+				t.Fatalf("incomplete order %+v", o)
+			}
+			for _, l := range o.Lines {
+				if l.Quantity <= 0 || l.SKU == "" || l.UnitWeightKg < 0 {
+					t.Fatalf("bad line %+v", l)
+				}
+			}
+		}
+	})
+}
