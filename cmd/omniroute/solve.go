@@ -2,14 +2,192 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
 	"io"
+	"os"
+
+	"github.com/omniroute/omniroute/solver"
 )
 
+// solveOutput is what "omniroute solve" prints: the plan as the solver
+// returns it, plus the options it refers to and the reason names, for people.
+type solveOutput struct {
+	Plan     *solver.Plan    `json:"plan"`
+	Options  []optionView    `json:"options"`
+	Excluded []exclusionView `json:"excluded"`
+	Unfilled []unfilledView  `json:"unfilled"`
+}
+
+type optionView struct {
+	Index   int     `json:"index"`
+	NodeID  string  `json:"node_id"`
+	Method  string  `json:"method"`
+	Partner string  `json:"partner,omitempty"`
+	Km      float64 `json:"distance_km"`
+}
+
+type exclusionView struct {
+	Option int    `json:"option"`
+	NodeID string `json:"node_id"`
+	Method string `json:"method"`
+	Reason string `json:"reason"`
+}
+
+type unfilledView struct {
+	Line     int    `json:"line"`
+	SKU      string `json:"sku"`
+	Quantity int32  `json:"quantity"`
+	Reason   string `json:"reason"`
+}
+
 func runSolve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	fs := newFlagSet("solve", stderr)
+	problemPath := fs.String("problem", "", "problem JSON file (required; - for stdin)")
+	lpOut := fs.String("lp-out", "", "also write the model as a MIP in CPLEX LP format to this file")
+	alternatives := fs.Int("alternatives", solver.DefaultAlternatives, "how many next-best plans to return (0 = none)")
+	exactMaxLines := fs.Int("exact-max-lines", solver.DefaultExactMaxLines, "orders with more lines go to the heuristic")
+	nodeBudget := fs.Int("node-budget", solver.DefaultNodeBudget, "search nodes before the exact search stops with a gap")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *problemPath == "" {
+		return fmt.Errorf("%w: --problem is required", errUsage)
+	}
+	if *alternatives < 0 {
+		return fmt.Errorf("%w: --alternatives must be >= 0", errUsage)
+	}
+	p, err := readProblem(*problemPath)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s := solver.Settings{Alternatives: *alternatives, ExactMaxLines: *exactMaxLines, NodeBudget: *nodeBudget}
+	if s.Alternatives == 0 {
+		s.Alternatives = -1 // Settings: zero means default, negative means none
+	}
+	plan, err := solver.Solve(p, s)
+	if err != nil {
+		return fmt.Errorf("problem %s: %w", *problemPath, err)
+	}
+	if *lpOut != "" {
+		if err := writeLPFile(*lpOut, p); err != nil {
+			return err
+		}
+	}
+	return writeJSON(stdout, explain(p, plan))
+}
+
+// explain wraps a plan with the options it refers to.
+func explain(p *solver.Problem, plan *solver.Plan) solveOutput {
+	out := solveOutput{Plan: plan, Options: []optionView{}, Excluded: []exclusionView{}, Unfilled: []unfilledView{}}
+	seen := map[int]bool{}
+	add := func(o int) {
+		if seen[o] || o < 0 || o >= len(p.Options) {
+			return
+		}
+		seen[o] = true
+		opt := p.Options[o]
+		out.Options = append(out.Options, optionView{Index: o, NodeID: opt.NodeID, Method: opt.Method.String(), Partner: opt.Partner, Km: opt.DistanceKm})
+	}
+	for _, s := range plan.Shipments {
+		add(s.Option)
+	}
+	for _, a := range plan.Alternatives {
+		for _, o := range a.Options {
+			add(o)
+		}
+	}
+	for _, e := range plan.Excluded {
+		opt := p.Options[e.Option]
+		out.Excluded = append(out.Excluded, exclusionView{Option: e.Option, NodeID: opt.NodeID, Method: opt.Method.String(), Reason: e.Reason.String()})
+	}
+	for _, u := range plan.Unfilled {
+		out.Unfilled = append(out.Unfilled, unfilledView{Line: u.Line, SKU: p.Lines[u.Line].SKU, Quantity: u.Quantity, Reason: u.Reason.String()})
+	}
+	return out
+}
+
+func readProblem(path string) (*solver.Problem, error) {
+	var r io.Reader
+	if path == "-" {
+		r = os.Stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("problem: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var p solver.Problem
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("problem %s: %w", path, err)
+	}
+	return &p, nil
+}
+
+func writeLPFile(path string, p *solver.Problem) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("lp-out: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("lp-out %s: %w", path, cerr)
+		}
+	}()
+	if err := solver.WriteLP(f, p); err != nil {
+		return fmt.Errorf("lp-out %s: %w", path, err)
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
 }
 
 func runGenProblem(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	fs := newFlagSet("gen-problem", stderr)
+	seed := fs.Int64("seed", 1, "random seed; the same seed gives the same problem")
+	nodes := fs.Int("nodes", 100, "number of candidate options (node x method)")
+	lines := fs.Int("lines", 5, "number of order lines")
+	density := fs.Float64("stock-density", 0.3, "probability that a store holds a SKU (0..1)")
+	out := fs.String("out", "", "output file (default stdout)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *nodes < 0:
+		return fmt.Errorf("%w: --nodes must be >= 0", errUsage)
+	case *lines < 1:
+		return fmt.Errorf("%w: --lines must be >= 1", errUsage)
+	case !(*density >= 0 && *density <= 1):
+		return fmt.Errorf("%w: --stock-density must be in [0, 1]", errUsage)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p := solver.GenerateProblem(*seed, *nodes, *lines, *density)
+	if *out == "" {
+		return writeJSON(stdout, p)
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return fmt.Errorf("gen-problem: %w", err)
+	}
+	werr := writeJSON(f, p)
+	if err := f.Close(); err != nil && werr == nil {
+		werr = fmt.Errorf("gen-problem %s: %w", *out, err)
+	}
+	return werr
 }

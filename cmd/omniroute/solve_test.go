@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/omniroute/omniroute/solver"
+)
+
+func TestGenProblemThenSolve(t *testing.T) {
+	dir := t.TempDir()
+	probPath := filepath.Join(dir, "problem.json")
+	var stdout, stderr bytes.Buffer
+	err := runGenProblem(context.Background(), []string{"--seed", "7", "--nodes", "40", "--lines", "4", "--out", probPath}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("gen-problem: %v (%s)", err, stderr.String())
+	}
+	raw, err := os.ReadFile(probPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p solver.Problem
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Options) != 40 || len(p.Lines) != 4 {
+		t.Fatalf("got %d options, %d lines", len(p.Options), len(p.Lines))
+	}
+
+	lpPath := filepath.Join(dir, "problem.lp")
+	stdout.Reset()
+	err = runSolve(context.Background(), []string{"--problem", probPath, "--lp-out", lpPath, "--alternatives", "2"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("solve: %v (%s)", err, stderr.String())
+	}
+	var out solveOutput
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("solve output: %v\n%s", err, stdout.String())
+	}
+	if out.Plan == nil || len(out.Plan.Shipments) == 0 || !out.Plan.Stats.Optimal {
+		t.Fatalf("unexpected plan: %s", stdout.String())
+	}
+	if len(out.Plan.Alternatives) > 2 {
+		t.Fatalf("%d alternatives, want at most 2", len(out.Plan.Alternatives))
+	}
+	for _, s := range out.Plan.Shipments {
+		found := false
+		for _, o := range out.Options {
+			found = found || (o.Index == s.Option && o.NodeID != "" && o.Method != "")
+		}
+		if !found {
+			t.Fatalf("shipment option %d not explained", s.Option)
+		}
+	}
+	lp, err := os.ReadFile(lpPath)
+	if err != nil || !strings.Contains(string(lp), "Minimize") {
+		t.Fatalf("lp file: %v", err)
+	}
+}
+
+func TestSolveErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"lines":[{"sku":"A","quantity":-1}],"options":[],"available":[],"unit_cost":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	err := runSolve(context.Background(), []string{"--problem", bad}, &stdout, &stderr)
+	if !errors.Is(err, solver.ErrInvalidProblem) || !strings.Contains(err.Error(), "lines[0].quantity") {
+		t.Fatalf("got %v, want an invalid-problem error naming lines[0].quantity", err)
+	}
+	err = runSolve(context.Background(), nil, &stdout, &stderr)
+	if !errors.Is(err, errUsage) {
+		t.Fatalf("got %v, want a usage error", err)
+	}
+	err = runGenProblem(context.Background(), []string{"--stock-density", "2"}, &stdout, &stderr)
+	if !errors.Is(err, errUsage) {
+		t.Fatalf("got %v, want a usage error", err)
+	}
+}
