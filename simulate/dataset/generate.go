@@ -339,7 +339,7 @@ func newWorld(cfg Config) (*world, error) {
 			c := &w.cities[ci]
 			for k := 0; k < n; k++ {
 				lat, lon := offset(c.Lat, c.Lon, r.NormFloat64()*c.radiusKm*0.45, r.NormFloat64()*c.radiusKm*0.45)
-				capa := w.unitsPerDay * c.weight * 0.35 / float64(n) * (0.8 + 0.6*r.Float64())
+				capa := w.unitsPerDay * c.weight * 0.5 / float64(n) * (0.8 + 0.6*r.Float64())
 				w.addNode(network.Node{
 					ID: fmt.Sprintf("%s-d%02d", c.Code, k+1), Name: fmt.Sprintf("%s dark store %d", c.Name, k+1), City: c.Name,
 					Kind: network.DarkStore, Lat: lat, Lon: lon, Methods: []solver.Method{solver.Courier},
@@ -366,7 +366,7 @@ func newWorld(cfg Config) (*world, error) {
 			if r.Float64() < 0.3 {
 				tags = append(tags, "mall")
 			}
-			capa := w.unitsPerDay * c.weight * 0.5 / float64(n) * (0.6 + 0.8*r.Float64())
+			capa := w.unitsPerDay * c.weight * 1.0 / float64(n) * (0.6 + 0.8*r.Float64())
 			w.addNode(network.Node{
 				ID: fmt.Sprintf("%s-s%03d", c.Code, k+1), Name: fmt.Sprintf("%s store %d", c.Name, k+1), City: c.Name,
 				Kind: network.Store, Lat: lat, Lon: lon, Methods: methods,
@@ -497,7 +497,7 @@ func (w *world) writeStock(b *bufio.Writer) (int, error) {
 		case network.DarkStore:
 			days = 4
 		default:
-			days, safety = 6, 1
+			days, safety = 9, 1
 		}
 		for _, s := range info.skus {
 			q := stochastic(r, w.dailyUnits(i, s)*days*(0.5+r.Float64()))
@@ -519,6 +519,10 @@ func (w *world) writeStock(b *bufio.Writer) (int, error) {
 	return rows, nil
 }
 
+// facingRefill is the chance that a store or dark store gets one unit of
+// a carried SKU whose expected sales until the next arrival round to none.
+const facingRefill = 0.3
+
 // Replenishment cadence: warehouses every Monday at 03:00, dark stores on
 // Monday, Wednesday and Friday at 05:00, stores on Tuesday and Friday at
 // 06:00 (local time), each bringing about what it is stocked to sell until
@@ -536,7 +540,7 @@ func (w *world) writeReplenishments(ctx context.Context, b *bufio.Writer) (int, 
 	waves := []wave{
 		{3, network.Warehouse, []time.Weekday{time.Monday}, 7},
 		{5, network.DarkStore, []time.Weekday{time.Monday, time.Wednesday, time.Friday}, 2.4},
-		{6, network.Store, []time.Weekday{time.Tuesday, time.Friday}, 3.5},
+		{6, network.Store, []time.Weekday{time.Tuesday, time.Friday}, 4},
 	}
 	for d := 1; d < w.cfg.Days; d++ {
 		if err := ctx.Err(); err != nil {
@@ -554,6 +558,9 @@ func (w *world) writeReplenishments(ctx context.Context, b *bufio.Writer) (int, 
 				}
 				for _, s := range w.nodes[i].skus {
 					q := stochastic(r, w.dailyUnits(i, s)*wv.cover*(0.9+0.4*r.Float64()))
+					if q == 0 && wv.kind != network.Warehouse && r.Float64() < facingRefill {
+						q = 1 // a slow seller's empty facing is refilled now and then
+					}
 					if q == 0 {
 						continue
 					}

@@ -32,6 +32,8 @@ const (
 	sharePickup  = 0.15
 	shareAny     = 0.10
 	shareExpress = 0.14
+	// shareNamedPickup is the share of pickup orders naming their store.
+	shareNamedPickup = 0.6
 	// shareNoSplit is the share of orders that must arrive in one shipment.
 	shareNoSplit = 0.15
 )
@@ -107,7 +109,12 @@ func (w *world) writeOrders(ctx context.Context, b *bufio.Writer) (orders, lines
 			x := r.Float64()
 			switch {
 			case x < sharePickup && len(c.stores) > 0:
-				method, pickup = "pickup", w.pickupStore(ci, lat, lon, skus)
+				// Most pickup customers choose a store; the others let the
+				// router pick any store within the pickup radius.
+				method = "pickup"
+				if r.Float64() < shareNamedPickup {
+					pickup = w.pickupStore(ci, lat, lon, skus)
+				}
 			case x < sharePickup+shareAny:
 				method = "any"
 			case x < sharePickup+shareAny+shareExpress && c.Courier:
