@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -191,15 +192,34 @@ func BenchmarkReserveLoopback(b *testing.B) {
 			}
 			rc := pb.NewRoutingServiceClient(conn)
 			i := 0
-			measure(b, func() error {
-				i++
-				o := demoOrder(fmt.Sprintf("bench-%d", i))
-				o.Lines = []*pb.OrderLine{{Sku: "BENCH", Quantity: 1, UnitWeightKg: 0.2}}
-				resp, err := rc.Route(ctx, &pb.RouteRequest{Order: o, Reserve: true})
-				if err == nil && resp.Reservation == nil {
-					return fmt.Errorf("no reservation: %v", resp.Plan)
-				}
-				return err
+			b.Run("parallel=16", func(b *testing.B) {
+				var seq atomic.Int64
+				b.ReportAllocs()
+				b.SetParallelism(8) // x GOMAXPROCS=2
+				start := time.Now()
+				b.RunParallel(func(p *testing.PB) {
+					for p.Next() {
+						o := demoOrder(fmt.Sprintf("par-%d", seq.Add(1)))
+						o.Lines = []*pb.OrderLine{{Sku: "BENCH", Quantity: 1, UnitWeightKg: 0.2}}
+						if _, err := rc.Route(ctx, &pb.RouteRequest{Order: o, Reserve: true}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "calls/s")
+			})
+			b.Run("sequential", func(b *testing.B) {
+				measure(b, func() error {
+					i++
+					o := demoOrder(fmt.Sprintf("bench-%d", i))
+					o.Lines = []*pb.OrderLine{{Sku: "BENCH", Quantity: 1, UnitWeightKg: 0.2}}
+					resp, err := rc.Route(ctx, &pb.RouteRequest{Order: o, Reserve: true})
+					if err == nil && resp.Reservation == nil {
+						return fmt.Errorf("no reservation: %v", resp.Plan)
+					}
+					return err
+				})
 			})
 		})
 	}

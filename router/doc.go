@@ -14,8 +14,12 @@
 //
 // State that must survive a restart (stock, per-(node, SKU) sequence numbers
 // and reservations) is written to a bbolt file in the data directory before
-// the call that changed it answers. Without a data directory the service
-// keeps everything in memory.
+// the call that changed it answers. Changes are queued in memory order under
+// the lock and written by one goroutine, many per fsynced transaction (group
+// commit), so the lock is never held across a disk write. If a write fails
+// the service stops answering (Unavailable, health NOT_SERVING) until it is
+// restarted: nothing is acknowledged that is not on disk. Without a data
+// directory the service keeps everything in memory.
 //
 // The network is an immutable snapshot behind an atomic pointer; a reload
 // builds a new snapshot and swaps it in without stopping traffic.

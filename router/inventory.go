@@ -118,42 +118,6 @@ func (in *inventory) items(rs []reservedItem) (items []stock.Item, gone int) {
 	return items, gone
 }
 
-// saved is the prior state of rows about to change, to undo a change the
-// store could not make durable.
-type saved struct {
-	in   *inventory
-	rows []stock.Row
-	used map[int]int32
-}
-
-func (in *inventory) save(items []stock.Item) *saved {
-	s := &saved{in: in, used: make(map[int]int32, len(items))}
-	for _, it := range items {
-		r, ok := in.table.Get(it.Node, it.SKU)
-		if !ok {
-			r = stock.Row{Node: it.Node, SKU: it.SKU}
-		}
-		s.rows = append(s.rows, r)
-		if _, seen := s.used[it.Node]; !seen {
-			s.used[it.Node] = in.table.Used(it.Node)
-		}
-	}
-	return s
-}
-
-// restore puts the saved rows and capacity use back.
-func (s *saved) restore() {
-	t := s.in.table
-	for i := len(s.rows) - 1; i >= 0; i-- {
-		r := s.rows[i]
-		_ = t.Set(r.Node, r.SKU, r)
-	}
-	for n, u := range s.used {
-		_ = t.Unuse(n, t.Used(n))
-		_ = t.Use(n, u)
-	}
-}
-
 // isInsufficient reports whether err says there was not enough stock.
 func isInsufficient(err error) bool { return errors.Is(err, stock.ErrInsufficient) }
 

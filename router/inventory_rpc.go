@@ -25,58 +25,76 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 			return 0, 0, err
 		}
 	}
+	if err := s.check(); err != nil {
+		return 0, 0, err
+	}
 	if err := ctxError(ctx); err != nil {
 		return 0, 0, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ups := make([]stock.Update, len(updates))
-	items := make([]stock.Item, len(updates))
-	for i, u := range updates {
-		node, ok := s.inv.node(u.NodeId)
-		if !ok {
-			return 0, 0, notFound(fmt.Sprintf("%s[%d].node_id", prefix, first+i), "unknown node %q", u.NodeId)
-		}
-		up := stock.Update{Node: node, SKU: u.Sku, Seq: u.Seq}
-		switch c := u.Change.(type) {
-		case *pb.StockUpdate_OnHand:
-			v := c.OnHand
-			up.OnHand = &v
-		case *pb.StockUpdate_Delta:
-			up.Delta = c.Delta
-		}
-		if u.SafetyStock != nil {
-			v := *u.SafetyStock
-			up.Safety = &v
-		}
-		ups[i] = up
-		items[i] = stock.Item{Node: node, SKU: u.Sku}
-	}
-	undo := s.inv.save(items)
-	ch := &changes{}
-	for i, up := range ups {
-		ok, err := s.inv.table.Apply(up)
-		if err != nil {
-			undo.restore()
-			msg := err.Error()
-			if j := strings.LastIndex(msg, ": "); j >= 0 {
-				msg = msg[j+2:]
+	b, err := func() (*batch, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		ups := make([]stock.Update, len(updates))
+		for i, u := range updates {
+			node, ok := s.inv.node(u.NodeId)
+			if !ok {
+				return nil, notFound(fmt.Sprintf("%s[%d].node_id", prefix, first+i), "unknown node %q", u.NodeId)
 			}
-			return 0, 0, invalid(fmt.Sprintf("%s[%d]", prefix, first+i), "%s", msg)
+			up := stock.Update{Node: node, SKU: u.Sku, Seq: u.Seq}
+			switch c := u.Change.(type) {
+			case *pb.StockUpdate_OnHand:
+				v := c.OnHand
+				up.OnHand = &v
+			case *pb.StockUpdate_Delta:
+				up.Delta = c.Delta
+			}
+			if u.SafetyStock != nil {
+				v := *u.SafetyStock
+				up.Safety = &v
+			}
+			ups[i] = up
 		}
-		if !ok {
-			ignored++
-			continue
+		// All or none: the rows are saved first, so that a bad update (on
+		// hand below zero) is undone with the ones before it.
+		rows := make([]stock.Row, 0, len(ups))
+		for _, up := range ups {
+			r, _ := s.inv.table.Get(up.Node, up.SKU)
+			r.Node, r.SKU = up.Node, up.SKU
+			rows = append(rows, r)
 		}
-		applied++
-		ch.putStock(stockKey{node: updates[i].NodeId, sku: up.SKU}, s.inv.row(up.Node, up.SKU))
+		ch := &changes{}
+		for i, up := range ups {
+			ok, err := s.inv.table.Apply(up)
+			if err != nil {
+				for j := i - 1; j >= 0; j-- {
+					_ = s.inv.table.Set(rows[j].Node, rows[j].SKU, rows[j])
+				}
+				applied, ignored = 0, 0
+				msg := err.Error()
+				if k := strings.LastIndex(msg, ": "); k >= 0 {
+					msg = msg[k+2:]
+				}
+				return nil, invalid(fmt.Sprintf("%s[%d]", prefix, first+i), "%s", msg)
+			}
+			if !ok {
+				ignored++
+				continue
+			}
+			applied++
+			ch.putStock(stockKey{node: updates[i].NodeId, sku: up.SKU}, s.inv.row(up.Node, up.SKU))
+		}
+		s.m.stockUpdates.WithLabelValues("applied").Add(float64(applied))
+		s.m.stockUpdates.WithLabelValues("ignored").Add(float64(ignored))
+		return s.c.add(ch), nil
+	}()
+	if err == nil {
+		if werr := b.wait(); werr != nil {
+			return 0, 0, unavailable(werr)
+		}
 	}
-	if err := s.st.Save(ch); err != nil {
-		undo.restore()
-		return 0, 0, s.persistError("update stock", err)
+	if err != nil {
+		return 0, 0, err
 	}
-	s.m.stockUpdates.WithLabelValues("applied").Add(float64(applied))
-	s.m.stockUpdates.WithLabelValues("ignored").Add(float64(ignored))
 	return applied, ignored, nil
 }
 
@@ -97,6 +115,9 @@ func (s *Service) GetAvailability(ctx context.Context, req *pb.GetAvailabilityRe
 		if err := checkID(fmt.Sprintf("skus[%d]", i), sku); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.check(); err != nil {
+		return nil, err
 	}
 	s.maintain()
 	s.mu.RLock()

@@ -13,6 +13,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	rpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 )
 
@@ -142,8 +144,31 @@ func TestGetAvailability(t *testing.T) {
 
 // TestConcurrentReserveNeverOversells: 64 goroutines reserve the same
 // scarce SKUs; the units reserved never exceed what there was.
-func TestConcurrentReserveNeverOversells(t *testing.T) {
-	e := newEnv(t, nil)
+func TestConcurrentReserveNeverOversells(t *testing.T) { concurrentReserve(t, "") }
+
+// TestConcurrentReserveDurable does the same with group commit to a data
+// directory, then crashes and restarts: the stock is as acknowledged.
+func TestConcurrentReserveDurable(t *testing.T) {
+	dir := t.TempDir()
+	e := concurrentReserve(t, dir)
+	skus := []string{"SCARCE-A", "SCARCE-B"}
+	before, err := e.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: skus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.crash()
+	e2 := newEnv(t, func(c *Config) { c.DataDir = dir })
+	after, err := e2.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: skus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(before, after) {
+		t.Fatalf("after restart:\n%v\n%v", availability(before), availability(after))
+	}
+}
+
+func concurrentReserve(t *testing.T, dataDir string) *env {
+	e := newEnv(t, func(c *Config) { c.DataDir = dataDir })
 	stockOf := map[string]int32{"alm-s01": 7, "alm-s02": 5, "alm-s04": 3, "alm-d01": 2}
 	e.setStock("SCARCE-A", 1, stockOf)
 	e.setStock("SCARCE-B", 1, map[string]int32{"alm-s01": 4, "alm-s05": 6})
@@ -201,6 +226,7 @@ func TestConcurrentReserveNeverOversells(t *testing.T) {
 		t.Fatal("nothing reserved at all")
 	}
 	t.Logf("reserved A %d/17, B %d/10; optimistic retries %v", totalA, totalB, counterValue(e.svc.m.reservations.WithLabelValues(outcomeRetried)))
+	return e
 }
 
 func TestHealthReflectionMetrics(t *testing.T) {

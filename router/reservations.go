@@ -79,18 +79,6 @@ func (b *book) add(r *reservation) {
 	}
 }
 
-// remove forgets r entirely (an add that must be undone).
-func (b *book) remove(r *reservation) {
-	delete(b.byID, r.ID)
-	if b.byOrder[r.OrderID] == r {
-		delete(b.byOrder, r.OrderID)
-	}
-	if r.State == pb.ReservationState_ACTIVE {
-		b.active--
-	}
-	// A stale entry in the expiry queue is skipped when popped.
-}
-
 // closedNow records that r left ACTIVE (at r.UpdatedAt).
 func (b *book) closedNow(r *reservation) { b.closed = append(b.closed, r) }
 
@@ -117,9 +105,6 @@ func (b *book) prune(n int) {
 	clear(b.closed[:n])
 	b.closed = b.closed[n:]
 }
-
-// requeue puts an ACTIVE reservation back in the expiry queue.
-func (b *book) requeue(r *reservation) { heap.Push(&b.expiry, r) }
 
 // due reports whether an ACTIVE reservation has expired by now.
 func (b *book) due(now time.Time) bool {

@@ -28,46 +28,72 @@ func (failingStore) Save(c *changes) error {
 	return errors.New("disk full")
 }
 
-func TestStoreFailureChangesNothing(t *testing.T) {
-	e := newEnv(t, nil)
+// TestStoreFailureStopsService: once a change cannot be made durable the
+// service refuses every call (fail-stop) and health says NOT_SERVING; a
+// restart on the data directory finds exactly what was acknowledged.
+func TestStoreFailureStopsService(t *testing.T) {
+	dir := t.TempDir()
+	e := newEnv(t, func(c *Config) { c.DataDir = dir })
 	e.setStock("SCARCE", 1, map[string]int32{"alm-s01": 5})
 	held, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("ok", "SCARCE", 1), Reserve: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc.mu.Lock()
-	e.svc.st = failingStore{}
-	e.svc.mu.Unlock()
-	node, _ := e.svc.Network().NodeIndex("alm-s01")
-	usedBefore := e.svc.inv.table.Used(node)
-
-	_, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("o-1", "SCARCE", 2), Reserve: true})
-	wantCode(t, err, codes.Unavailable, "could not be saved")
-	_, err = e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{onHand("alm-s01", "SCARCE", 2, 50)}})
-	wantCode(t, err, codes.Unavailable, "could not be saved")
-	_, err = e.route.CommitReservation(ctx(t), &pb.CommitReservationRequest{ReservationId: held.Reservation.Id})
-	wantCode(t, err, codes.Unavailable, "could not be saved")
-	_, err = e.route.ReleaseReservation(ctx(t), &pb.ReleaseReservationRequest{ReservationId: held.Reservation.Id})
-	wantCode(t, err, codes.Unavailable, "could not be saved")
-
-	av, _ := e.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"SCARCE"}, NodeIds: []string{"alm-s01"}})
-	if a := av.Availability[0]; a.OnHand != 5 || a.Reserved != 1 {
-		t.Fatalf("stock changed by failed calls: %v", a)
-	}
-	if u := e.svc.inv.table.Used(node); u != usedBefore {
-		t.Fatalf("capacity use %d, want %d", u, usedBefore)
-	}
-	r, _ := e.route.GetReservation(ctx(t), &pb.GetReservationRequest{ReservationId: held.Reservation.Id})
-	if r.State != pb.ReservationState_ACTIVE {
-		t.Fatalf("state %v", r.State)
-	}
-	// With the store back, the order id was never taken.
-	e.svc.mu.Lock()
-	e.svc.st = memStore{}
-	e.svc.mu.Unlock()
-	if _, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("o-1", "SCARCE", 2), Reserve: true}); err != nil {
+	// The disk goes away under the service.
+	bs := e.svc.st.(*boltStore)
+	if err := bs.db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	_, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("o-1", "SCARCE", 2), Reserve: true})
+	wantCode(t, err, codes.Unavailable, "could not be saved")
+	for name, call := range map[string]func() error{
+		"route": func() error {
+			_, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("x")})
+			return err
+		},
+		"update": func() error {
+			_, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{onHand("alm-s01", "SCARCE", 2, 50)}})
+			return err
+		},
+		"commit": func() error {
+			_, err := e.route.CommitReservation(ctx(t), &pb.CommitReservationRequest{ReservationId: held.Reservation.Id})
+			return err
+		},
+		"availability": func() error {
+			_, err := e.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"SCARCE"}})
+			return err
+		},
+	} {
+		if err := call(); status.Code(err) != codes.Unavailable {
+			t.Errorf("%s after store failure: %v, want Unavailable", name, err)
+		}
+	}
+	h, err := e.health.Check(ctx(t), &healthpb.HealthCheckRequest{})
+	if err != nil || h.Status != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("health after store failure: %v %v", h, err)
+	}
+	e.stop()
+
+	e2 := newEnv(t, func(c *Config) { c.DataDir = dir })
+	av, err := e2.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"SCARCE"}, NodeIds: []string{"alm-s01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := av.Availability[0]; a.OnHand != 5 || a.Reserved != 1 {
+		t.Fatalf("after restart %v, want on hand 5 with the 1 acknowledged unit reserved", a)
+	}
+}
+
+// TestMemoryStoreFailure: the same fail-stop without a writer goroutine.
+func TestMemoryStoreFailure(t *testing.T) {
+	e := newEnv(t, nil)
+	e.svc.c.mu.Lock()
+	e.svc.c.st = failingStore{}
+	e.svc.c.mu.Unlock()
+	_, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{onHand("alm-s01", "SCARCE", 2, 50)}})
+	wantCode(t, err, codes.Unavailable, "disk full")
+	_, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("x")})
+	wantCode(t, err, codes.Unavailable, "restart the service")
 }
 
 func TestRetentionPrunes(t *testing.T) {

@@ -34,6 +34,9 @@ func (s *Service) Route(ctx context.Context, req *pb.RouteRequest) (*pb.RouteRes
 }
 
 func (s *Service) route(ctx context.Context, req *pb.RouteRequest) (*pb.RouteResponse, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
 	if err := validateRouteRequest("", req); err != nil {
 		return nil, err
 	}
@@ -43,32 +46,51 @@ func (s *Service) route(ctx context.Context, req *pb.RouteRequest) (*pb.RouteRes
 		fp = fingerprint(req.Order)
 		s.mu.RLock()
 		resp, found, err := s.replayLocked("", req.Order.Id, fp)
+		var b *batch
+		if found && err == nil {
+			b = s.c.barrier()
+		}
 		s.mu.RUnlock()
 		if found || err != nil {
-			return resp, err
+			return durable(resp, b, err)
 		}
 	}
 	for range optimisticAttempts {
 		if err := ctxError(ctx); err != nil {
 			return nil, err
 		}
-		resp, retry, err := s.routeOptimistic(req, fp)
+		resp, b, retry, err := s.routeOptimistic(req, fp)
 		if !retry {
-			return resp, err
+			return durable(resp, b, err)
 		}
 		s.m.reservations.WithLabelValues(outcomeRetried).Inc()
 	}
 	if err := ctxError(ctx); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.routeLocked("", req, fp, &stockView{in: s.inv}, false, s.clock.Now())
+	resp, b, err := func() (*pb.RouteResponse, *batch, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.routeLocked("", req, fp, &stockView{in: s.inv}, false, s.clock.Now())
+	}()
+	return durable(resp, b, err)
+}
+
+// durable returns resp once b (if any) is on disk.
+func durable[T any](resp T, b *batch, err error) (T, error) {
+	if err == nil && b != nil {
+		if werr := b.wait(); werr != nil {
+			var zero T
+			return zero, unavailable(werr)
+		}
+	}
+	return resp, err
 }
 
 // routeOptimistic plans under the read lock and reserves under the write
 // lock; retry is true when the stock or the network changed in between.
-func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.RouteResponse, retry bool, err error) {
+// The answer may be given once b is durable.
+func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.RouteResponse, b *batch, retry bool, err error) {
 	var (
 		snap *snapshot
 		w    *worker
@@ -86,61 +108,64 @@ func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.Rou
 	}()
 	defer snap.put(w)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	resp, items, err := s.solve("", req, snap, w)
 	if err != nil || !req.Reserve {
-		return resp, false, err
+		return resp, nil, false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.inv.net != snap.net {
-		return nil, true, nil // the network was reloaded: plan again
+		return nil, nil, true, nil // the network was reloaded: plan again
 	}
 	if prev, found, err := s.replayLocked("", req.Order.Id, fp); found || err != nil {
-		return prev, false, err
+		return prev, s.c.barrier(), false, err
 	}
-	if err := s.reserveLocked(req, fp, items, resp, now); err != nil {
+	b, err = s.reserveLocked(req, fp, items, resp, now)
+	if err != nil {
 		if isInsufficient(err) {
-			return nil, true, nil
+			return nil, nil, true, nil
 		}
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	return resp, false, nil
+	return resp, b, false, nil
 }
 
 // routeLocked plans and, if asked, reserves with the write lock held
 // throughout. In a batch (hold), the units of a non-reserving plan are
-// held in view for the orders after it.
-func (s *Service) routeLocked(prefix string, req *pb.RouteRequest, fp string, view *stockView, hold bool, now time.Time) (*pb.RouteResponse, error) {
+// held in view for the orders after it. The answer may be given once b
+// is durable.
+func (s *Service) routeLocked(prefix string, req *pb.RouteRequest, fp string, view *stockView, hold bool, now time.Time) (*pb.RouteResponse, *batch, error) {
 	if req.Reserve {
 		if resp, found, err := s.replayLocked(prefix, req.Order.Id, fp); found || err != nil {
-			return resp, err
+			return resp, s.c.barrier(), err
 		}
 	}
 	snap := s.snap.Load()
 	w := snap.get()
 	defer snap.put(w)
 	if err := s.build(prefix, req, snap, w, view, now); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	resp, items, err := s.solve(prefix, req, snap, w)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !req.Reserve {
 		if hold {
 			view.hold(items)
 		}
-		return resp, nil
+		return resp, nil, nil
 	}
-	if err := s.reserveLocked(req, fp, items, resp, now); err != nil {
+	b, err := s.reserveLocked(req, fp, items, resp, now)
+	if err != nil {
 		if isInsufficient(err) {
-			return nil, status.Errorf(codes.Aborted, "%sorder: stock changed while reserving, try again: %v", prefix, err)
+			return nil, nil, status.Errorf(codes.Aborted, "%sorder: stock changed while reserving, try again: %v", prefix, err)
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return resp, nil
+	return resp, b, nil
 }
 
 // build turns the request's order into the worker's problem over view.
@@ -180,20 +205,20 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 }
 
 // reserveLocked reserves items for the order, records the reservation in
-// resp and makes it durable. It returns an error wrapping
+// resp and queues it for the store; the answer may be given once the
+// returned batch is durable. It returns an error wrapping
 // stock.ErrInsufficient, changing nothing, when the stock no longer holds
 // the items. A plan with nothing to reserve gets no reservation.
-func (s *Service) reserveLocked(req *pb.RouteRequest, fp string, items []stock.Item, resp *pb.RouteResponse, now time.Time) error {
+func (s *Service) reserveLocked(req *pb.RouteRequest, fp string, items []stock.Item, resp *pb.RouteResponse, now time.Time) (*batch, error) {
 	if len(items) == 0 {
 		s.m.reservations.WithLabelValues(outcomeInsufficient).Inc()
-		return nil
+		return nil, nil
 	}
-	undo := s.inv.save(items)
 	if err := s.inv.table.ReserveAll(items); err != nil {
 		if isInsufficient(err) {
-			return err
+			return nil, err
 		}
-		return status.Errorf(codes.Internal, "reserve: %v", err)
+		return nil, status.Errorf(codes.Internal, "reserve: %v", err)
 	}
 	ttl := s.cfg.ReservationTTL
 	if req.ReservationTtlSeconds > 0 {
@@ -209,24 +234,15 @@ func (s *Service) reserveLocked(req *pb.RouteRequest, fp string, items []stock.I
 		s.inv.useCapacity(it.Node, r.Day, it.Qty)
 	}
 	resp.Reservation = r.toProto()
-	b, err := proto.Marshal(resp)
-	if err != nil {
-		undo.restore()
-		resp.Reservation = nil
-		return status.Errorf(codes.Internal, "reserve: encode response: %v", err)
-	}
-	r.Response = b
+	r.Response, _ = proto.Marshal(resp) // a built message always encodes
 	s.book.add(r)
-	if err := s.st.Save(&changes{reservations: []*reservation{r}}); err != nil {
-		undo.restore()
-		s.book.remove(r)
-		resp.Reservation = nil
-		return s.persistError("reserve", err)
-	}
+	ch := &changes{}
+	ch.putReservation(r)
+	b := s.c.add(ch)
 	s.m.reservations.WithLabelValues(outcomeReserved).Inc()
 	s.m.activeReserved.Set(float64(s.book.active))
 	s.log.Debug("reserved", "reservation", r.ID, "order", r.OrderID, "items", len(items), "expires_at", r.ExpiresAt)
-	return nil
+	return b, nil
 }
 
 // replayLocked answers a reserving route whose order id already holds an
@@ -265,32 +281,38 @@ func (s *Service) RouteBatch(ctx context.Context, req *pb.RouteBatchRequest) (*p
 	if len(req.Requests) > MaxBatchOrders {
 		return nil, invalid("requests", "%d requests, at most %d allowed", len(req.Requests), MaxBatchOrders)
 	}
+	if err := s.check(); err != nil {
+		return nil, err
+	}
 	s.maintain()
 	out := &pb.RouteBatchResponse{Results: make([]*pb.RouteBatchResult, len(req.Requests))}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	view := &stockView{in: s.inv}
-	now := s.clock.Now()
-	for i, r := range req.Requests {
-		start := time.Now()
-		resp, err := s.routeBatchOne(ctx, fmt.Sprintf("requests[%d].", i), r, view, now)
-		s.m.routeSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
-		if err != nil {
-			st := status.Convert(err)
-			out.Results[i] = &pb.RouteBatchResult{Error: st.Message(), Code: int32(st.Code())}
-			continue
+	last := func() *batch {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		view := &stockView{in: s.inv}
+		now := s.clock.Now()
+		for i, r := range req.Requests {
+			start := time.Now()
+			resp, _, err := s.routeBatchOne(ctx, fmt.Sprintf("requests[%d].", i), r, view, now)
+			s.m.routeSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
+			if err != nil {
+				st := status.Convert(err)
+				out.Results[i] = &pb.RouteBatchResult{Error: st.Message(), Code: int32(st.Code())}
+				continue
+			}
+			out.Results[i] = &pb.RouteBatchResult{Response: resp}
 		}
-		out.Results[i] = &pb.RouteBatchResult{Response: resp}
-	}
-	return out, nil
+		return s.c.barrier()
+	}()
+	return durable(out, last, nil)
 }
 
-func (s *Service) routeBatchOne(ctx context.Context, prefix string, req *pb.RouteRequest, view *stockView, now time.Time) (*pb.RouteResponse, error) {
+func (s *Service) routeBatchOne(ctx context.Context, prefix string, req *pb.RouteRequest, view *stockView, now time.Time) (*pb.RouteResponse, *batch, error) {
 	if err := ctxError(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := validateRouteRequest(prefix, req); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var fp string
 	if req.Reserve {

@@ -67,6 +67,7 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 	pb.RegisterNetworkServiceServer(s.grpc, networkServer{s: svc})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
+	svc.OnStoreFailure(func(error) { s.health.Shutdown() })
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	for _, n := range serviceNames {
 		s.health.SetServingStatus(n, healthpb.HealthCheckResponse_SERVING)

@@ -108,6 +108,10 @@ type Service struct {
 	clock Clock
 	m     *Metrics
 	st    store
+	c     *committer
+	// failHooks run once if the store fails (the server turns health off).
+	failMu    sync.Mutex
+	failHooks []func(error)
 
 	snap     atomic.Pointer[snapshot]
 	reloadMu sync.Mutex
@@ -172,6 +176,7 @@ func New(cfg Config) (*Service, error) {
 		s.st.Close()
 		return nil, fmt.Errorf("router: %w", err)
 	}
+	s.c = newCommitter(s.st, cfg.DataDir != "", s.storeFailed)
 	if cfg.ReapInterval > 0 || cfg.reapTicks != nil {
 		go s.reaper()
 	} else {
@@ -252,30 +257,46 @@ func (s *Service) restore() error {
 	return nil
 }
 
-// Close stops the reaper and closes the data directory. In-flight calls
-// must have finished (the gRPC server drains them first).
+// Close stops the reaper, writes what is queued and closes the data
+// directory. In-flight calls must have finished (the gRPC server drains
+// them first).
 func (s *Service) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.reaperEnd
-		s.mu.Lock()
+		s.c.close()
 		s.closeErr = s.st.Close()
-		s.st = closedStore{}
-		s.mu.Unlock()
 	})
 	return s.closeErr
 }
 
-// closedStore refuses every change after Close.
-type closedStore struct{}
-
-func (closedStore) Load() (map[stockKey]stockRow, []*reservation, bool, error) {
-	return nil, nil, false, errClosed
-}
-func (closedStore) Save(*changes) error { return errClosed }
-func (closedStore) Close() error        { return nil }
-
 var errClosed = errors.New("service closed")
+
+// OnStoreFailure registers fn to run once if the store fails; the
+// service then refuses every call (see committer).
+func (s *Service) OnStoreFailure(fn func(error)) {
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	s.failHooks = append(s.failHooks, fn)
+}
+
+func (s *Service) storeFailed(err error) {
+	s.log.Error("state store failed: refusing calls until restarted", "err", err)
+	s.failMu.Lock()
+	hooks := append([]func(error){}, s.failHooks...)
+	s.failMu.Unlock()
+	for _, fn := range hooks {
+		fn(err)
+	}
+}
+
+// check refuses calls once the store has failed.
+func (s *Service) check() error {
+	if err := s.c.err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
 
 // reaper expires due reservations in the background until Close.
 func (s *Service) reaper() {
@@ -320,70 +341,49 @@ func (s *Service) maintain() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inv.rollDay(day)
-	if err := s.expireLocked(now); err != nil {
-		s.log.Error("expire reservations", "err", err)
-	}
-	if err := s.pruneLocked(now); err != nil {
-		s.log.Error("prune reservations", "err", err)
-	}
+	s.expireLocked(now)
+	s.pruneLocked(now)
 }
 
-// pruneLocked forgets the closed reservations past retention, on disk
-// first. Their order ids may then reserve again.
-func (s *Service) pruneLocked(now time.Time) error {
+// pruneLocked forgets the closed reservations past retention. Their order
+// ids may then reserve again.
+func (s *Service) pruneLocked(now time.Time) {
 	n := s.book.prunable(now, s.cfg.ReservationRetention)
 	if n == 0 {
-		return nil
+		return
 	}
 	ch := &changes{}
 	for _, r := range s.book.closed[:n] {
 		ch.deleted = append(ch.deleted, r.ID)
 	}
-	if err := s.st.Save(ch); err != nil {
-		return err
-	}
 	s.book.prune(n)
+	s.c.add(ch)
 	s.log.Debug("reservations pruned", "count", n)
-	return nil
 }
 
 // expireLocked returns the units of every reservation due by now to ATP.
-func (s *Service) expireLocked(now time.Time) error {
+// Nobody waits for it to be durable: a restart before it is would expire
+// the same reservations again.
+func (s *Service) expireLocked(now time.Time) {
 	due := s.book.popDue(now)
 	if len(due) == 0 {
-		return nil
+		return
 	}
 	ch := &changes{}
-	var all []stock.Item
-	for _, r := range due {
-		items, _ := s.inv.items(r.Items)
-		all = append(all, items...)
-	}
-	undo := s.inv.save(all)
 	for _, r := range due {
 		s.releaseUnits(r)
 		r.State = pb.ReservationState_EXPIRED
 		r.UpdatedAt = now
-		ch.reservations = append(ch.reservations, r)
-	}
-	if err := s.st.Save(ch); err != nil {
-		undo.restore()
-		for _, r := range due {
-			r.State = pb.ReservationState_ACTIVE
-			s.book.requeue(r)
-		}
-		return err
-	}
-	for _, r := range due {
+		ch.putReservation(r)
 		s.book.closedNow(r)
 	}
 	s.book.active -= len(due)
+	s.c.add(ch)
 	s.m.activeReserved.Set(float64(s.book.active))
 	s.m.reservations.WithLabelValues(outcomeExpired).Add(float64(len(due)))
 	for _, r := range due {
 		s.log.Info("reservation expired", "reservation", r.ID, "order", r.OrderID)
 	}
-	return nil
 }
 
 // releaseUnits gives an ACTIVE reservation's units (and capacity) back.
@@ -403,13 +403,12 @@ func (s *Service) releaseUnits(r *reservation) {
 	s.inv.returnCapacity(caps, r.Day)
 }
 
-// persistError is what a caller sees when the store failed.
-func (s *Service) persistError(what string, err error) error {
-	s.log.Error("persist", "what", what, "err", err)
+// unavailable is what a caller sees when the store failed.
+func unavailable(err error) error {
 	if errors.Is(err, errClosed) {
 		return status.Error(codes.Unavailable, "service is shutting down")
 	}
-	return status.Errorf(codes.Unavailable, "%s: state could not be saved: %v", what, err)
+	return status.Errorf(codes.Unavailable, "state could not be saved: %v", err)
 }
 
 // newReservationID returns a random reservation id.

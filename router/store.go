@@ -27,10 +27,12 @@ type stockRow struct {
 	Seq    uint64
 }
 
-// changes is what one state change writes, atomically.
+// changes is what one state change writes, atomically. Reservations are
+// encoded when added, so that a change can be written after the service's
+// lock is released.
 type changes struct {
 	stock        map[stockKey]stockRow
-	reservations []*reservation
+	reservations map[string][]byte
 	deleted      []string // reservation ids to forget
 	// seed marks the first save of a fresh data directory.
 	seed bool
@@ -41,6 +43,34 @@ func (c *changes) putStock(k stockKey, r stockRow) {
 		c.stock = make(map[stockKey]stockRow)
 	}
 	c.stock[k] = r
+}
+
+// putReservation records r as it is now.
+func (c *changes) putReservation(r *reservation) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		// A reservation is plain data: it always encodes.
+		panic(fmt.Sprintf("encode reservation %s: %v", r.ID, err))
+	}
+	if c.reservations == nil {
+		c.reservations = make(map[string][]byte)
+	}
+	c.reservations[r.ID] = b
+}
+
+// merge adds the later changes d to c.
+func (c *changes) merge(d *changes) {
+	for k, r := range d.stock {
+		c.putStock(k, r)
+	}
+	for id, b := range d.reservations {
+		if c.reservations == nil {
+			c.reservations = make(map[string][]byte)
+		}
+		c.reservations[id] = b
+	}
+	c.deleted = append(c.deleted, d.deleted...)
+	c.seed = c.seed || d.seed
 }
 
 func (c *changes) empty() bool {
@@ -191,12 +221,8 @@ func (s *boltStore) Save(c *changes) error {
 			}
 		}
 		rb := tx.Bucket(bucketReservations)
-		for _, r := range c.reservations {
-			v, err := json.Marshal(r)
-			if err != nil {
-				return fmt.Errorf("reservation %s: %w", r.ID, err)
-			}
-			if err := rb.Put([]byte(r.ID), v); err != nil {
+		for id, v := range c.reservations {
+			if err := rb.Put([]byte(id), v); err != nil {
 				return err
 			}
 		}
