@@ -18,8 +18,9 @@ import (
 
 // DecisionHeader is the header of the decisions file. There is one row per
 // shipment, and one row with method UNFILLED listing an order's unfilled
-// lines; lines are "sku:qty" joined by ";".
-const DecisionHeader = "order_id,policy,scenario,created_at,node,method,partner,lines,units,cost,eta_minutes,distance_km"
+// lines; lines are "sku:qty" joined by ";". reason is empty for shipments;
+// for unfilled lines it gives, line by line, why (see unfilledReason).
+const DecisionHeader = "order_id,policy,scenario,created_at,node,method,partner,lines,units,cost,eta_minutes,distance_km,reason"
 
 // checkEvery is how many orders a replay handles between looks at its
 // context and progress.
@@ -281,7 +282,7 @@ func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, 
 		w.Write(strconv.AppendInt(b[:0], int64(s.ETAMinutes), 10))
 		w.WriteByte(',')
 		w.Write(strconv.AppendFloat(b[:0], op.DistanceKm, 'f', 3, 64))
-		w.WriteByte('\n')
+		w.WriteString(",\n")
 	}
 	if len(plan.Unfilled) == 0 {
 		return
@@ -298,7 +299,52 @@ func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, 
 		fmt.Fprintf(w, "%s:%d", p.Lines[u.Line].SKU, u.Quantity)
 		units += int64(u.Quantity)
 	}
-	fmt.Fprintf(w, ",%d,0.0000,0,0.000\n", units)
+	fmt.Fprintf(w, ",%d,0.0000,0,0.000,", units)
+	for k, u := range plan.Unfilled {
+		if k > 0 {
+			w.WriteByte(';')
+		}
+		w.WriteString(unfilledReason(p, u.Line).String())
+	}
+	w.WriteByte('\n')
+}
+
+// unfilledReason explains an unfilled line from the problem alone, the same
+// way for every policy: NO_STOCK when the options that may ship hold less
+// than the quantity; otherwise the reason that keeps the nearest option
+// holding the SKU out (CLOSED, OUTSIDE_RADIUS, MISSES_PROMISE...), or
+// CAPACITY when the options were usable but capacity or the shipment limit
+// left the line out.
+func unfilledReason(p *solver.Problem, l int) solver.Reason {
+	var usableATP int64
+	nearest, nearestKm := -1, 0.0
+	for o := range p.Options {
+		if p.Available[p.At(o, l)] <= 0 {
+			continue
+		}
+		if usable(p, o) {
+			usableATP += int64(p.Available[p.At(o, l)])
+			continue
+		}
+		if nearest < 0 || p.Options[o].DistanceKm < nearestKm {
+			nearest, nearestKm = o, p.Options[o].DistanceKm
+		}
+	}
+	switch {
+	case usableATP >= int64(p.Lines[l].Quantity):
+		return solver.ReasonCapacity
+	case usableATP > 0 || nearest < 0:
+		return solver.ReasonNoStock
+	}
+	op := &p.Options[nearest]
+	switch {
+	case op.Excluded != solver.ReasonNone:
+		return op.Excluded
+	case op.CapacityUnits == 0:
+		return solver.ReasonCapacity
+	default:
+		return solver.ReasonMissesPromise
+	}
 }
 
 func writeCSVField(w *bufio.Writer, s string) {

@@ -168,10 +168,10 @@ c3,2026-03-02T19:10:00Z,0,0.1,D,1
 	for _, l := range lines[1:] {
 		if strings.Contains(l, ",optimal,") {
 			f := strings.Split(l, ",")
-			optimal = append(optimal, f[0]+" "+f[4]+" "+f[5])
+			optimal = append(optimal, strings.TrimSpace(f[0]+" "+f[4]+" "+f[5]+" "+f[12]))
 		}
 	}
-	expect.Equal(t, []string{"r1  UNFILLED", "r2 wh WAREHOUSE_SHIP", "c1 s1 PICKUP", "c2  UNFILLED", "c3 s1 PICKUP"}, optimal)
+	expect.Equal(t, []string{"r1  UNFILLED NO_STOCK", "r2 wh WAREHOUSE_SHIP", "c1 s1 PICKUP", "c2  UNFILLED CAPACITY", "c3 s1 PICKUP"}, optimal)
 	expect.Len(t, lines, 1+2*5, "one row per shipment or unfilled order, two policies")
 }
 
