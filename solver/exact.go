@@ -67,6 +67,9 @@ func (w *Workspace) runExact() {
 	w.nodeUsed = grow(w.nodeUsed, w.nNodes)
 	clear(w.nodeUsed)
 	w.explore(0, 0, 0)
+	if w.abort && math.IsInf(w.lbOpen, 1) {
+		w.lbOpen = w.minF + w.sumQG
+	}
 }
 
 // survivors keeps the candidates that can take part in a plan of two or more

@@ -211,7 +211,7 @@ func (w *Workspace) solvePlanned() bool {
 	w.budget = w.s.NodeBudget
 	w.lbOpen = math.Inf(1)
 	if w.P == 0 {
-		w.exact = true
+		w.exact = w.s.ExactMaxLines > 0
 		return true
 	}
 	if w.P <= w.s.ExactMaxLines && w.P <= 64 {
@@ -446,17 +446,23 @@ func (w *Workspace) assemble(work int) {
 	st.Candidates = len(p.Options)
 	st.Eligible = len(w.elig)
 	st.Exact = w.exact
-	st.Optimal = w.exact && !w.abort
+	st.Optimal = false
 	st.Nodes = work
 	switch {
 	case w.P == 0:
 		st.Optimal = true
 		st.LowerBound = 0
-	case st.Optimal:
+	case w.exact && !w.abort:
+		st.Optimal = true
 		st.LowerBound = pl.TotalCost
 	default:
 		lb := w.lbOpen
 		if lb > pl.TotalCost {
+			lb = pl.TotalCost
+		}
+		if pl.TotalCost-lb <= tol(pl.TotalCost) {
+			// The plan meets the bound: proven optimal after all.
+			st.Optimal = true
 			lb = pl.TotalCost
 		}
 		st.LowerBound = lb

@@ -1,0 +1,84 @@
+package solver
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+// validProblem is a small well-formed problem: 2 options x 2 lines.
+func validProblem() *Problem {
+	return &Problem{
+		Lines: []Line{{SKU: "A", Quantity: 1, UnitWeightKg: 1}, {SKU: "B", Quantity: 2}},
+		Options: []Option{
+			{Node: 0, NodeID: "s0", Method: ShipFromStore, FixedCost: 5, CapacityUnits: -1},
+			{Node: 1, NodeID: "w1", Method: WarehouseShip, FixedCost: 9, CapacityUnits: -1},
+		},
+		Available: []int32{1, 2, 5, 5},
+		UnitCost:  []float64{1, 1, 0.5, 0.5},
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(p *Problem)
+		field  string // "" = valid
+	}{
+		{"valid", func(p *Problem) {}, ""},
+		{"empty order", func(p *Problem) { p.Lines = nil; p.Available = nil; p.UnitCost = nil }, "lines: empty order"},
+		{"negative quantity", func(p *Problem) { p.Lines[1].Quantity = -3 }, "lines[1].quantity: must be positive"},
+		{"zero quantity", func(p *Problem) { p.Lines[0].Quantity = 0 }, "lines[0].quantity"},
+		{"duplicate line", func(p *Problem) { p.Lines[1].SKU = "A" }, `lines[1].sku: duplicate "A"`},
+		{"empty sku", func(p *Problem) { p.Lines[0].SKU = "" }, "lines[0].sku: empty"},
+		{"NaN weight", func(p *Problem) { p.Lines[0].UnitWeightKg = math.NaN() }, "lines[0].unit_weight_kg: NaN"},
+		{"negative weight", func(p *Problem) { p.Lines[1].UnitWeightKg = -1 }, "lines[1].unit_weight_kg: negative"},
+		{"NaN fixed cost", func(p *Problem) { p.Options[1].FixedCost = math.NaN() }, "options[1].fixed_cost: NaN"},
+		{"infinite fixed cost", func(p *Problem) { p.Options[0].FixedCost = math.Inf(1) }, "options[0].fixed_cost: infinite"},
+		{"NaN max weight", func(p *Problem) { p.Options[0].MaxWeightKg = math.NaN() }, "options[0].max_weight_kg: NaN"},
+		{"NaN distance", func(p *Problem) { p.Options[1].DistanceKm = math.NaN() }, "options[1].distance_km: NaN"},
+		{"negative node", func(p *Problem) { p.Options[1].Node = -1 }, "options[1].node"},
+		{"unknown method", func(p *Problem) { p.Options[0].Method = 42 }, "options[0].method"},
+		{"negative eta", func(p *Problem) { p.Options[0].ETAMinutes = -1 }, "options[0].eta_minutes"},
+		{"unknown reason", func(p *Problem) { p.Options[1].Excluded = 99 }, "options[1].excluded"},
+		{"available too short", func(p *Problem) { p.Available = p.Available[:3] }, "available: length 3, want 4"},
+		{"unit cost too long", func(p *Problem) { p.UnitCost = append(p.UnitCost, 1) }, "unit_cost: length 5, want 4"},
+		{"negative available", func(p *Problem) { p.Available[3] = -1 }, "available[3] (options[1] lines[1]): negative"},
+		{"NaN unit cost", func(p *Problem) { p.UnitCost[2] = math.NaN() }, "unit_cost[2] (options[1] lines[0]): NaN"},
+		{"negative unit cost", func(p *Problem) { p.UnitCost[0] = -0.5 }, "unit_cost[0] (options[0] lines[0]): negative"},
+		{"negative max shipments", func(p *Problem) { p.MaxShipments = -1 }, "max_shipments"},
+		{"NaN split penalty", func(p *Problem) { p.SplitPenalty = math.NaN() }, "split_penalty: NaN"},
+		{"negative promise", func(p *Problem) { p.PromiseMinutes = -5 }, "promise_minutes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := validProblem()
+			tt.mutate(p)
+			err := p.Validate()
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error, want one naming %q", tt.field)
+			}
+			if !errors.Is(err, ErrInvalidProblem) {
+				t.Fatalf("error %v does not wrap ErrInvalidProblem", err)
+			}
+			if !strings.Contains(err.Error(), tt.field) {
+				t.Fatalf("error %q does not name %q", err, tt.field)
+			}
+			// Solve reports the same error and does not panic.
+			if _, serr := NewWorkspace().Solve(p, Settings{}); !errors.Is(serr, ErrInvalidProblem) {
+				t.Fatalf("Solve: got %v", serr)
+			}
+		})
+	}
+	var nilProblem *Problem
+	if err := nilProblem.Validate(); !errors.Is(err, ErrInvalidProblem) {
+		t.Fatalf("nil problem: %v", err)
+	}
+}

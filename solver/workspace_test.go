@@ -1,0 +1,254 @@
+package solver
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+func TestExclusionsAndUnfilled(t *testing.T) {
+	p := &Problem{
+		Lines: []Line{{SKU: "A", Quantity: 2, UnitWeightKg: 1}, {SKU: "B", Quantity: 1, UnitWeightKg: 8}, {SKU: "GHOST", Quantity: 1}},
+		Options: []Option{
+			{Node: 0, Method: ShipFromStore, FixedCost: 9, CapacityUnits: -1, ETAMinutes: 100},
+			{Node: 1, Method: Courier, FixedCost: 4, CapacityUnits: -1, ETAMinutes: 40, Excluded: ReasonOutsideZone},
+			{Node: 2, Method: ShipFromStore, FixedCost: 9, CapacityUnits: -1, ETAMinutes: 5000},
+			{Node: 3, Method: ShipFromStore, FixedCost: 9, CapacityUnits: 0, ETAMinutes: 100},
+			{Node: 4, Method: ShipFromStore, FixedCost: 9, CapacityUnits: -1, ETAMinutes: 100},
+			{Node: 5, Method: Courier, FixedCost: 3, CapacityUnits: -1, ETAMinutes: 30, MaxWeightKg: 5},
+			{Node: 0, Method: Pickup, FixedCost: 1, CapacityUnits: -1, ETAMinutes: 120},
+		},
+		Available: []int32{
+			2, 1, 0,
+			2, 1, 0,
+			2, 1, 0,
+			2, 1, 0,
+			0, 0, 0,
+			0, 3, 0,
+			2, 1, 0,
+		},
+		UnitCost:       make([]float64, 21),
+		PromiseMinutes: 1440,
+	}
+	pl, err := Solve(p, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlan(t, p, pl)
+	want := []Exclusion{{1, ReasonOutsideZone}, {2, ReasonMissesPromise}, {3, ReasonCapacity}, {4, ReasonNoStock}, {5, ReasonOverweight}}
+	if !reflect.DeepEqual(pl.Excluded, want) {
+		t.Fatalf("excluded %+v, want %+v", pl.Excluded, want)
+	}
+	if len(pl.Unfilled) != 1 || pl.Unfilled[0] != (Unfilled{Line: 2, Quantity: 1, Reason: ReasonNoStock}) {
+		t.Fatalf("unfilled %+v", pl.Unfilled)
+	}
+	// Node 0 has two options; the plan uses one, the cheaper pickup.
+	if len(pl.Shipments) != 1 || pl.Shipments[0].Option != 6 || pl.TotalCost != 1 {
+		t.Fatalf("plan %+v", pl)
+	}
+}
+
+func TestUnfilledReasons(t *testing.T) {
+	base := func() *Problem {
+		return &Problem{
+			Lines:     []Line{{SKU: "A", Quantity: 3, UnitWeightKg: 2}, {SKU: "B", Quantity: 1}},
+			Options:   []Option{{Node: 0, FixedCost: 1, CapacityUnits: -1, MaxWeightKg: 0}},
+			Available: []int32{3, 1},
+			UnitCost:  []float64{1, 1},
+		}
+	}
+	tests := []struct {
+		name   string
+		mutate func(*Problem)
+		reason Reason
+	}{
+		{"stock", func(p *Problem) { p.Available[0] = 2 }, ReasonNoStock},
+		{"capacity", func(p *Problem) { p.Options[0].CapacityUnits = 2 }, ReasonCapacity},
+		{"weight", func(p *Problem) { p.Options[0].MaxWeightKg = 5 }, ReasonOverweight},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := base()
+			tt.mutate(p)
+			pl, err := Solve(p, Settings{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPlan(t, p, pl)
+			if len(pl.Unfilled) != 1 || pl.Unfilled[0].Line != 0 || pl.Unfilled[0].Reason != tt.reason {
+				t.Fatalf("unfilled %+v, want line 0 %v", pl.Unfilled, tt.reason)
+			}
+		})
+	}
+}
+
+func TestDeterministicAndClone(t *testing.T) {
+	p := GenerateProblem(11, 300, 6, 0.3)
+	w1, w2 := NewWorkspace(), NewWorkspace()
+	a, err := w1.Solve(p, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := a.Clone()
+	ja, _ := json.Marshal(kept)
+	// Solve other problems in between, then the same one again.
+	for s := int64(0); s < 5; s++ {
+		if _, err := w1.Solve(GenerateProblem(s, 50+int(s)*40, 1+int(s), 0.5), Settings{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := w1.Solve(p, Settings{})
+	c, _ := w2.Solve(p, Settings{})
+	jb, _ := json.Marshal(b)
+	jc, _ := json.Marshal(c)
+	if string(ja) != string(jb) || string(ja) != string(jc) {
+		t.Fatalf("plans differ:\n%s\n%s\n%s", ja, jb, jc)
+	}
+	// The clone does not share memory with the workspace.
+	if len(kept.Shipments) > 0 && len(b.Shipments) > 0 {
+		b.Shipments[0].Lines[0].Quantity = -7
+		if kept.Shipments[0].Lines[0].Quantity == -7 {
+			t.Fatal("Clone shares allocations with the workspace")
+		}
+	}
+}
+
+func TestZeroAllocsSteadyState(t *testing.T) {
+	w := NewWorkspace()
+	for _, sz := range [][2]int{{1000, 5}, {100, 20}, {10000, 5}} {
+		p := GenerateProblem(int64(sz[0]), sz[0], sz[1], 0.3)
+		if _, err := w.Solve(p, Settings{}); err != nil {
+			t.Fatal(err)
+		}
+		allocs := testing.AllocsPerRun(5, func() {
+			if _, err := w.Solve(p, Settings{}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Fatalf("nodes=%d lines=%d: %v allocs per solve", sz[0], sz[1], allocs)
+		}
+	}
+}
+
+// TestBudgetBound checks that a plan cut short by the budget carries a valid
+// lower bound: bound <= brute-force optimum <= plan cost.
+func TestBudgetBound(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	w := NewWorkspace()
+	cut := 0
+	for it := 0; it < 2000; it++ {
+		p := randomSmall(r)
+		pl, err := w.Solve(p, Settings{NodeBudget: 1 + r.IntN(6)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPlan(t, p, pl)
+		planned, opt := bruteRule(p)
+		if !samePlanned(planned, pl, len(p.Lines)) {
+			continue // the cut search admitted other lines
+		}
+		tl := 1e-9 * math.Max(1, opt)
+		if pl.Stats.LowerBound > opt+tl || pl.TotalCost < opt-tl {
+			t.Fatalf("case %d: optimum %v outside [%v, %v] (%+v)", it, opt, pl.Stats.LowerBound, pl.TotalCost, pl.Stats)
+		}
+		if !pl.Stats.Optimal {
+			cut++
+			if pl.Stats.Gap < 0 || pl.Stats.Gap > 1 {
+				t.Fatalf("case %d: gap %v", it, pl.Stats.Gap)
+			}
+		}
+	}
+	if cut == 0 {
+		t.Fatal("no search was cut short; the test tests nothing")
+	}
+}
+
+// TestHeuristicValid runs the heuristic on small instances: plans are valid
+// and the optimum lies between its bound and its cost.
+func TestHeuristicValid(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	w := NewWorkspace()
+	for it := 0; it < 2000; it++ {
+		p := randomSmall(r)
+		pl, err := w.Solve(p, Settings{ExactMaxLines: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPlan(t, p, pl)
+		if pl.Stats.Exact {
+			t.Fatal("exact ran with ExactMaxLines < 0")
+		}
+		planned, opt := bruteRule(p)
+		if !samePlanned(planned, pl, len(p.Lines)) {
+			continue
+		}
+		tl := 1e-9 * math.Max(1, opt)
+		if pl.Stats.LowerBound > opt+tl || pl.TotalCost < opt-tl {
+			t.Fatalf("case %d: optimum %v outside [%v, %v]", it, opt, pl.Stats.LowerBound, pl.TotalCost)
+		}
+	}
+	// Large orders go to the heuristic and still get a valid plan.
+	p := GenerateProblem(9, 2000, 30, 0.3)
+	pl, err := w.Solve(p, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlan(t, p, pl)
+	if pl.Stats.Exact || pl.Stats.LowerBound > pl.TotalCost {
+		t.Fatalf("stats %+v", pl.Stats)
+	}
+}
+
+func TestAlternativesRanked(t *testing.T) {
+	p := GenerateProblem(21, 200, 4, 0.4)
+	pl, err := Solve(p, Settings{Alternatives: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pl.Alternatives) != 5 {
+		t.Fatalf("%d alternatives", len(pl.Alternatives))
+	}
+	seen := map[string]bool{}
+	key := func(o []int) string { b, _ := json.Marshal(o); return string(b) }
+	var best []int
+	for _, s := range pl.Shipments {
+		best = append(best, s.Option)
+	}
+	seen[key(best)] = true
+	prev := pl.TotalCost
+	for _, a := range pl.Alternatives {
+		if a.TotalCost < prev-1e-9 {
+			t.Fatalf("alternatives not ranked: %+v", pl.Alternatives)
+		}
+		if seen[key(a.Options)] {
+			t.Fatalf("repeated option set %v", a.Options)
+		}
+		seen[key(a.Options)] = true
+		prev = a.TotalCost
+	}
+	none, _ := Solve(p, Settings{Alternatives: -1})
+	if len(none.Alternatives) != 0 || none.TotalCost != pl.TotalCost {
+		t.Fatalf("Alternatives -1: %+v", none.Alternatives)
+	}
+}
+
+// samePlanned reports whether the plan leaves unfilled exactly the lines not
+// in planned.
+func samePlanned(planned []int, pl *Plan, n int) bool {
+	in := make([]bool, n)
+	for _, l := range planned {
+		in[l] = true
+	}
+	if len(planned)+len(pl.Unfilled) != n {
+		return false
+	}
+	for _, u := range pl.Unfilled {
+		if in[u.Line] {
+			return false
+		}
+	}
+	return true
+}
