@@ -310,41 +310,46 @@ func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, 
 }
 
 // unfilledReason explains an unfilled line from the problem alone, the same
-// way for every policy: NO_STOCK when the options that may ship hold less
-// than the quantity; otherwise the reason that keeps the nearest option
-// holding the SKU out (CLOSED, OUTSIDE_RADIUS, MISSES_PROMISE...), or
-// CAPACITY when the options were usable but capacity or the shipment limit
-// left the line out.
+// way for every policy. When some option may ship: NO_STOCK if the usable
+// options hold less than the quantity, else CAPACITY (capacity or the
+// shipment limit left the line out). When none may: why the nearest option
+// is out (CLOSED, OUTSIDE_RADIUS, MISSES_PROMISE...), preferring any reason
+// to METHOD_NOT_ALLOWED, which only says the customer did not ask for it.
 func unfilledReason(p *solver.Problem, l int) solver.Reason {
 	var usableATP int64
+	anyUsable := false
 	nearest, nearestKm := -1, 0.0
 	for o := range p.Options {
-		if p.Available[p.At(o, l)] <= 0 {
-			continue
-		}
 		if usable(p, o) {
-			usableATP += int64(p.Available[p.At(o, l)])
+			anyUsable = true
+			usableATP += int64(max(p.Available[p.At(o, l)], 0))
 			continue
 		}
-		if nearest < 0 || p.Options[o].DistanceKm < nearestKm {
+		r := optionReason(&p.Options[o], p.PromiseMinutes)
+		if nearest < 0 || (r != solver.ReasonMethodNotAllowed && (optionReason(&p.Options[nearest], p.PromiseMinutes) == solver.ReasonMethodNotAllowed || p.Options[o].DistanceKm < nearestKm)) {
 			nearest, nearestKm = o, p.Options[o].DistanceKm
 		}
 	}
 	switch {
-	case usableATP >= int64(p.Lines[l].Quantity):
+	case anyUsable && usableATP >= int64(p.Lines[l].Quantity):
 		return solver.ReasonCapacity
-	case usableATP > 0 || nearest < 0:
+	case anyUsable || nearest < 0:
 		return solver.ReasonNoStock
 	}
-	op := &p.Options[nearest]
+	return optionReason(&p.Options[nearest], p.PromiseMinutes)
+}
+
+// optionReason is why an option that usable rejects is out.
+func optionReason(op *solver.Option, promise int32) solver.Reason {
 	switch {
 	case op.Excluded != solver.ReasonNone:
 		return op.Excluded
 	case op.CapacityUnits == 0:
 		return solver.ReasonCapacity
-	default:
+	case promise > 0 && op.ETAMinutes > promise:
 		return solver.ReasonMissesPromise
 	}
+	return solver.ReasonNone
 }
 
 func writeCSVField(w *bufio.Writer, s string) {
