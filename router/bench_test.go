@@ -224,3 +224,34 @@ func BenchmarkReserveLoopback(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkServiceRoute measures the server's own work for one Route
+// (validate, build, solve, convert) without gRPC.
+func BenchmarkServiceRoute(b *testing.B) {
+	for _, size := range []int{46, 1000} {
+		b.Run(fmt.Sprintf("nodes=%d", size), func(b *testing.B) {
+			var n *network.Network
+			var st *stock.Table
+			if size == 46 {
+				n = demoNetwork(b)
+				st = demoStock(b, n)
+			} else {
+				n, st = bigNetwork(b, size)
+			}
+			svc, err := New(Config{Network: n, Stock: st, Clock: newFakeClock(), ReapInterval: -1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer svc.Close()
+			req := &pb.RouteRequest{Order: demoOrder("bench")}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := svc.Route(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

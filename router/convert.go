@@ -190,11 +190,22 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 		}
 		out.Alternatives = append(out.Alternatives, alt)
 	}
-	if len(plan.Excluded) > 0 {
-		out.Excluded = make([]*pb.Exclusion, len(plan.Excluded))
-	}
-	for i, e := range plan.Excluded {
-		out.Excluded[i] = &pb.Exclusion{Candidate: candidateOf(p, e.Option), Reason: reasonToProto(e.Reason)}
+	if n := len(plan.Excluded); n > 0 {
+		// One allocation each for the exclusions and their candidates:
+		// on a large network they are most of the answer.
+		out.Excluded = make([]*pb.Exclusion, n)
+		excl := make([]pb.Exclusion, n)
+		cands := make([]pb.Candidate, n)
+		for i, e := range plan.Excluded {
+			c := &cands[i]
+			if e.Option >= 0 && e.Option < len(p.Options) {
+				op := &p.Options[e.Option]
+				c.NodeId, c.Method, c.Partner = op.NodeID, methodToProto(op.Method), op.Partner
+			}
+			x := &excl[i]
+			x.Candidate, x.Reason = c, reasonToProto(e.Reason)
+			out.Excluded[i] = x
+		}
 	}
 	for _, u := range plan.Unfilled {
 		out.Unfilled = append(out.Unfilled, &pb.UnfilledLine{Sku: lineSKU(p, u.Line), Quantity: u.Quantity, Reason: reasonToProto(u.Reason)})
