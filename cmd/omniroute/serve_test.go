@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/network"
 )
 
 // TestHelperServe is not a test: TestServe* re-run the test binary with
@@ -37,8 +38,22 @@ func TestHelperServe(t *testing.T) {
 type server struct {
 	cmd  *exec.Cmd
 	addr string
-	log  *strings.Builder
-	done chan error
+	log  *strings.Builder // complete once done has been received
+	// lines gets every log line after the serving one.
+	lines chan string
+	done  chan error
+}
+
+// waitLine waits for a log line containing substr.
+func (s *server) waitLine(t *testing.T, substr string) string {
+	t.Helper()
+	for line := range s.lines {
+		if strings.Contains(line, substr) {
+			return line
+		}
+	}
+	t.Fatalf("server ended without logging %q", substr)
+	return ""
 }
 
 var servingLine = regexp.MustCompile(`msg=serving addr=(\S+)`)
@@ -56,17 +71,25 @@ func startServe(t *testing.T, args ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, log: &strings.Builder{}, done: make(chan error, 1)}
+	s := &server{cmd: cmd, log: &strings.Builder{}, lines: make(chan string, 1024), done: make(chan error, 1)}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
+		serving := false
 		for sc.Scan() {
 			s.log.WriteString(sc.Text() + "\n")
-			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
+			if serving {
+				select {
+				case s.lines <- sc.Text():
+				default: // nobody is reading so many lines
+				}
+			} else if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
+				serving = true
 				addr <- m[1]
 			}
 		}
 		_, _ = io.Copy(io.Discard, stderr)
+		close(s.lines)
 		s.done <- cmd.Wait()
 		close(addr)
 	}()
@@ -220,5 +243,43 @@ func TestServeFlags(t *testing.T) {
 	err := runServe(context.Background(), []string{"--network", "/no/such/file.yaml", "--addr", "127.0.0.1:0"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "no/such/file.yaml") {
 		t.Errorf("missing network file: %v", err)
+	}
+}
+
+// TestServeReloadsOnSIGHUP: SIGHUP reads the network file again; a broken
+// file keeps the network in use.
+func TestServeReloadsOnSIGHUP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server process")
+	}
+	path := filepath.Join(t.TempDir(), "network.yaml")
+	if err := os.WriteFile(path, network.DemoNetworkYAML(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--network", path)
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if line := s.waitLine(t, "network reloaded"); !strings.Contains(line, "version=2") {
+		t.Errorf("reload line: %s", line)
+	}
+	if err := os.WriteFile(path, []byte("nodes: [broken"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	s.waitLine(t, "network reload failed")
+	rc, _ := dial(t, s.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := rc.Route(ctx, &pb.RouteRequest{Order: readOrderFile(t)}); err != nil {
+		t.Fatalf("route after a failed reload: %v", err)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-s.done; err != nil {
+		t.Fatalf("exit: %v\n%s", err, s.log)
 	}
 }
