@@ -291,3 +291,37 @@ func counterValue(c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// TestConcurrentSameOrderReservesOnce: many retries of one order at once
+// get one reservation between them.
+func TestConcurrentSameOrderReservesOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	e.setStock("SCARCE", 1, map[string]int32{"alm-s01": 10})
+	const n = 16
+	ids := make(chan string, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("same", "SCARCE", 3), Reserve: true})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids <- resp.GetReservation().GetId()
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[string]int{}
+	for id := range ids {
+		seen[id]++
+	}
+	if len(seen) != 1 {
+		t.Fatalf("reservations: %v, want one", seen)
+	}
+	if got := e.atp("alm-s01", "SCARCE"); got != 7 {
+		t.Fatalf("ATP %d, want 7", got)
+	}
+}

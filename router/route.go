@@ -26,6 +26,10 @@ import (
 // order.id: release the reservation first or use a new id. Once the
 // reservation is RELEASED or EXPIRED, the id may reserve again.
 // Non-reserving routes are never deduplicated.
+//
+// A plan that leaves some lines unfilled reserves the units it does plan;
+// a plan with nothing to ship gets no reservation (the plan's unfilled
+// lines say why).
 func (s *Service) Route(ctx context.Context, req *pb.RouteRequest) (*pb.RouteResponse, error) {
 	start := time.Now()
 	resp, err := s.route(ctx, req)
