@@ -315,6 +315,17 @@ add_nodes:
 	expect.NotEqual(t, base.TotalCost, scen.TotalCost)
 	expect.Contains(t, scen.Series.NodeIDs, "s2")
 
+	// One unit of safety stock everywhere leaves the tiny network's single
+	// units unpromisable: only wh's B (5 - 1) is left, and nobody orders it
+	// for delivery.
+	safety, err := ParseScenario([]byte("name: safety\nsafety_stock: 1\n"), "s.yaml")
+	must.NoError(t, err)
+	cfg.Scenarios = []*Scenario{safety}
+	res, err = Run(context.Background(), cfg)
+	must.NoError(t, err)
+	expect.EqualValues(t, 7, byRun(res)["safety/optimal"].UnfilledUnits)
+	expect.EqualValues(t, 2, byRun(res)["baseline/optimal"].UnfilledUnits)
+
 	_, err = ParseScenario([]byte("name: x\nbogus: 1\n"), "bad.yaml")
 	expect.ErrorContains(t, err, "bogus")
 	_, err = (&Scenario{Name: "x", Nodes: []NodeOverride{{Match: NodeMatch{ID: []string{"nope"}}}}}).apply(cfg.Network)
