@@ -15,6 +15,23 @@
 // same eligible options of the same built problem and are priced by the
 // same cost model, so their costs are comparable.
 //
+// # Comparing costs
+//
+// On identical state (the same built problem) the optimal policy's plan
+// never costs more than a greedy policy's plan that fills the same lines:
+// the solver minimises exactly the cost the greedy plans are priced with.
+// Over a whole replay this is not a theorem: every choice changes the stock
+// later orders see, so a greedy policy may fill more (and spend more) or
+// fill less (and spend less). total_cost is a KPI to read with fill_rate,
+// not a guarantee.
+//
+// # Inputs
+//
+// The orders file is described at OrderReader, the replenishments file at
+// ReplenishmentReader and scenarios at Scenario; the network and stock files
+// are those of the network and stock packages. Package dataset writes
+// synthetic inputs.
+//
 // The package never loads a whole orders file into memory, never edits the
 // network or stock it is given (it works on copies) and keeps no global
 // state.
