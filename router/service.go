@@ -22,9 +22,12 @@ import (
 
 // Defaults for a zero Config field.
 const (
+	// DefaultReservationTTL is how long a reservation holds its units.
 	DefaultReservationTTL = 15 * time.Minute
-	DefaultAlternatives   = 3
-	DefaultReapInterval   = time.Second
+	// DefaultAlternatives is how many runner-up plans a route returns.
+	DefaultAlternatives = 3
+	// DefaultReapInterval is how often expired reservations are reaped.
+	DefaultReapInterval = time.Second
 	// DefaultReservationRetention is how long a closed reservation is
 	// kept (and answers idempotent retries) after it closed.
 	DefaultReservationRetention = 7 * 24 * time.Hour
