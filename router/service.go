@@ -47,8 +47,9 @@ type Config struct {
 	// names its source; nil means the network cannot be reloaded.
 	LoadNetwork func(ctx context.Context) (*network.Network, string, error)
 	// Stock seeds the live stock when the data directory holds none (or
-	// there is no data directory). It must be a table over Network; nil
-	// means no stock.
+	// there is no data directory). It must be a table over Network, and
+	// the service takes it over: the caller must not use it afterwards.
+	// Nil means no stock.
 	Stock *stock.Table
 	// DataDir keeps stock, sequence numbers and reservations across
 	// restarts; empty means memory only.
@@ -137,6 +138,9 @@ type Service struct {
 func New(cfg Config) (*Service, error) {
 	if cfg.Network == nil || !cfg.Network.Initialized() {
 		return nil, errors.New("router: config needs an initialised network")
+	}
+	if cfg.Stock != nil && cfg.Stock.Nodes() != len(cfg.Network.Nodes) {
+		return nil, fmt.Errorf("router: the stock table covers %d nodes, the network has %d", cfg.Stock.Nodes(), len(cfg.Network.Nodes))
 	}
 	if cfg.ReservationTTL <= 0 {
 		cfg.ReservationTTL = DefaultReservationTTL
