@@ -49,8 +49,12 @@ func (w *Workspace) runExact() {
 	if w.minF+w.minF2+w.pen+w.sumQG >= w.pruneAt() {
 		return // no plan of two or more shipments can do better
 	}
-	// A first plan of several shipments, to prune with.
-	w.greedy()
+	// A first plan of several shipments, to prune with, from the
+	// candidates that may take part in one.
+	if !w.survivors() {
+		return
+	}
+	w.greedy(w.allList)
 	if !w.survivors() {
 		return
 	}
@@ -79,29 +83,45 @@ func (w *Workspace) runExact() {
 func (w *Workspace) survivors() bool {
 	P := w.P
 	thr := w.pruneAt()
-	w.allList = w.allList[:0]
-	for i := range w.cand {
+	keep := func(i int) bool {
 		other := w.minF
 		if w.fix[i] <= w.minF {
 			other = w.minF2
 		}
-		if w.fix[i]+other+w.pen+w.sumQG < thr {
-			w.allList = append(w.allList, int32(i))
+		return w.fix[i]+other+w.pen+w.sumQG < thr
+	}
+	if w.surv {
+		// Second pass with a lower threshold: filter in place, in order.
+		n := 0
+		for _, i := range w.allList {
+			if keep(int(i)) {
+				w.allList[n] = i
+				n++
+			}
 		}
+		w.allList = w.allList[:n]
+	} else {
+		w.surv = true
+		w.allList = w.allList[:0]
+		for i := range w.cand {
+			if keep(i) {
+				w.allList = append(w.allList, int32(i))
+			}
+		}
+		fix := w.fix
+		slices.SortFunc(w.allList, func(a, b int32) int {
+			switch {
+			case fix[a] < fix[b]:
+				return -1
+			case fix[a] > fix[b]:
+				return 1
+			}
+			return int(a - b)
+		})
 	}
 	if len(w.allList) < 2 {
 		return false
 	}
-	fix := w.fix
-	slices.SortFunc(w.allList, func(a, b int32) int {
-		switch {
-		case fix[a] < fix[b]:
-			return -1
-		case fix[a] > fix[b]:
-			return 1
-		}
-		return int(a - b)
-	})
 	w.sOff = grow(w.sOff, P+1)
 	clear(w.sOff)
 	for _, i := range w.allList {
@@ -212,23 +232,50 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 		list = w.sList[w.sOff[bl]:w.sOff[bl+1]]
 	}
 	mark := len(w.forbStack)
+	// Every child costs at least floor + its fixed cost; a child that is
+	// not complete also needs one more shipment (more), since the cheapest
+	// unit costs are already in floor.
 	floor := fsum + w.pen*float64(d) + w.sumQG
+	var need uint64 // lines the set cannot yet supply (split lines)
+	if w.split {
+		for pi := 0; pi < w.P; pi++ {
+			if w.supS[pi] < w.q[pi] {
+				need |= 1 << uint(pi)
+			}
+		}
+	}
+	extra := math.Inf(1)
+	if w.canGrow(d + 1) {
+		extra = w.minF + w.pen
+	}
 	for idx, i := range list {
-		if floor+w.fix[i] >= w.pruneAt() {
+		fi := w.fix[i]
+		thr := w.thr
+		if floor+fi >= thr {
 			break // the list is sorted by fixed cost: the rest cost more
 		}
 		if w.forb[i] || w.nodeUsed[w.cnode[i]] {
 			continue
 		}
-		lb, ncov := w.childLB(d, fsum, i, cov)
-		if lb < w.pruneAt() {
-			w.push(d, i)
-			w.explore(d+1, fsum+w.fix[i], ncov)
-			w.pop(d, i)
-			if w.abort {
-				w.noteOpen(d, fsum, cov, list[idx:])
-				break
+		ncov := cov
+		if !w.split {
+			ncov |= w.full[i]
+		}
+		if floor+fi+extra >= thr {
+			// Only "stop here" can beat thr: the child must supply every
+			// line, and its own bound must be low enough.
+			if w.nz[i]&need != need || !w.completeWith(i, ncov) || w.stopLB(d, fsum, i) >= thr {
+				w.forb[i] = true
+				w.forbStack = append(w.forbStack, i)
+				continue
 			}
+		}
+		w.push(d, i)
+		w.explore(d+1, fsum+fi, ncov)
+		w.pop(d, i)
+		if w.abort {
+			w.noteOpen(d, fsum, cov, list[idx:])
+			break
 		}
 		w.forb[i] = true
 		w.forbStack = append(w.forbStack, i)
@@ -268,6 +315,37 @@ func (w *Workspace) pickLine(cov uint64) int {
 		}
 	}
 	return best
+}
+
+// completeWith reports whether the set plus candidate i supplies every line
+// (ncov: the coverage mask with i, without split lines).
+func (w *Workspace) completeWith(i int32, ncov uint64) bool {
+	if !w.split {
+		return ncov == w.allMask()
+	}
+	row := int(i) * w.P
+	for pi := 0; pi < w.P; pi++ {
+		if w.supS[pi]+w.sup[row+pi] < w.q[pi] {
+			return false
+		}
+	}
+	return true
+}
+
+// stopLB bounds the plan that is exactly the set plus candidate i.
+func (w *Workspace) stopLB(d int, fsum float64, i int32) float64 {
+	P := w.P
+	mc := w.minC[d*P : (d+1)*P]
+	row := int(i) * P
+	lb := fsum + w.fix[i] + w.pen*float64(d)
+	for pi := 0; pi < P; pi++ {
+		m := mc[pi]
+		if c := w.cst[row+pi]; c < m {
+			m = c
+		}
+		lb += float64(w.q[pi]) * m
+	}
+	return lb
 }
 
 // childLB bounds every plan that contains w.set[:d] and candidate i.

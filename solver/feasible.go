@@ -5,14 +5,35 @@ import "math"
 // noLimit stands for "no capacity limit" in int64 arithmetic.
 const noLimit = int64(1) << 40
 
-// exclude sets w.reason for every option and lists the eligible ones. The
-// checks run in a fixed order and the first that fails names the reason:
-// the problem's own Excluded, the promise, capacity, stock, weight.
+// exclude sets w.reason for every option and lists the eligible ones
+// (w.elig; eligible option e is candidate e of the search). The checks run in
+// a fixed order and the first that fails names the reason: the problem's own
+// Excluded, the promise, capacity, stock, weight. In the same pass it fills
+// the candidate tables for all lines: what each eligible option can carry of
+// each line on its own (ATP, capacity, weight limit) in w.supAll, its unit
+// cost or +Inf where it cannot carry the line in w.cstAll, its fixed cost and
+// limits, and per line the most any option can carry and the cheapest cost.
 func (w *Workspace) exclude() {
 	p := w.p
 	L := len(p.Lines)
-	w.reason = grow(w.reason, len(p.Options))
+	n := len(p.Options)
+	inf := math.Inf(1)
+	w.reason = grow(w.reason, n)
 	w.elig = w.elig[:0]
+	w.supAll = grow(w.supAll, n*L)
+	w.cstAll = grow(w.cstAll, n*L)
+	w.fullAll = grow(w.fullAll, n)
+	w.nzAll = grow(w.nzAll, n)
+	w.fix = grow(w.fix, n)
+	w.capU = grow(w.capU, n)
+	w.maxW = grow(w.maxW, n)
+	w.maxEff = grow(w.maxEff, L)
+	clear(w.maxEff)
+	w.GAll = grow(w.GAll, L)
+	for l := range w.GAll {
+		w.GAll[l] = inf
+	}
+	w.minF, w.minF2 = inf, inf
 	for o := range p.Options {
 		opt := &p.Options[o]
 		r := opt.Excluded
@@ -23,12 +44,48 @@ func (w *Workspace) exclude() {
 			r = ReasonCapacity
 		}
 		if r == ReasonNone {
+			e := len(w.elig)
+			capLim := noLimit
+			if opt.CapacityUnits >= 0 {
+				capLim = int64(opt.CapacityUnits)
+			}
+			sup := w.supAll[e*L : e*L+L]
+			cst := w.cstAll[e*L : e*L+L]
+			avail := p.Available[o*L : o*L+L]
+			cost := p.UnitCost[o*L : o*L+L]
 			stock, carriable := false, false
-			for l := 0; l < L; l++ {
-				if p.Available[o*L+l] > 0 {
+			var full, nz uint64
+			for l, a := range avail {
+				s := int64(a)
+				if a > 0 {
 					stock = true
-					if opt.MaxWeightKg <= 0 || p.Lines[l].UnitWeightKg <= opt.MaxWeightKg {
+					if capLim < s {
+						s = capLim
+					}
+					if opt.MaxWeightKg > 0 {
+						if wt := p.Lines[l].UnitWeightKg; wt > 0 {
+							if u := weightUnits(opt.MaxWeightKg, wt); u < s {
+								s = u
+							}
+						}
+					}
+					if s > 0 {
 						carriable = true
+					}
+				}
+				sup[l] = s
+				q := int64(p.Lines[l].Quantity)
+				c := inf
+				if s >= q || (p.SplitLines && s > 0) {
+					c = cost[l]
+				}
+				cst[l] = c
+				if l < 64 {
+					if s >= q {
+						full |= 1 << uint(l)
+					}
+					if s > 0 {
+						nz |= 1 << uint(l)
 					}
 				}
 			}
@@ -37,6 +94,29 @@ func (w *Workspace) exclude() {
 				r = ReasonNoStock
 			case !carriable:
 				r = ReasonOverweight
+			default:
+				for l, s := range sup {
+					if s > w.maxEff[l] {
+						w.maxEff[l] = s
+					}
+					if cst[l] < w.GAll[l] {
+						w.GAll[l] = cst[l]
+					}
+				}
+				w.fullAll[e] = full
+				w.nzAll[e] = nz
+				w.fix[e] = opt.FixedCost
+				w.capU[e] = capLim
+				w.maxW[e] = inf
+				if opt.MaxWeightKg > 0 {
+					w.maxW[e] = opt.MaxWeightKg
+				}
+				switch f := opt.FixedCost; {
+				case f < w.minF:
+					w.minF, w.minF2 = f, w.minF
+				case f < w.minF2:
+					w.minF2 = f
+				}
 			}
 		}
 		w.reason[o] = r
@@ -44,6 +124,7 @@ func (w *Workspace) exclude() {
 			w.elig = append(w.elig, int32(o))
 		}
 	}
+	w.cand = w.elig
 	w.denseNodes()
 }
 
@@ -78,6 +159,10 @@ func (w *Workspace) denseNodes() {
 			h = (h + 1) & mask
 		}
 		w.nodeOf[o] = w.hvals[h]
+	}
+	w.cnode = grow(w.cnode, len(w.elig))
+	for e, o := range w.elig {
+		w.cnode[e] = w.nodeOf[o]
 	}
 }
 
@@ -176,7 +261,7 @@ func (w *Workspace) splitLines() {
 	w.planned = w.planned[:0]
 	for l := 0; l < L; l++ {
 		r := ReasonNone
-		if !w.coverable(l, 2) {
+		if w.maxEff[l] < int64(w.p.Lines[l].Quantity) && !w.coverable(l, 2) {
 			switch {
 			case !w.coverable(l, 0):
 				r = ReasonNoStock
@@ -193,13 +278,13 @@ func (w *Workspace) splitLines() {
 	}
 }
 
-// buildTables fills the candidate tables for the planned lines: the eligible
-// options that can carry something, with their per-line supply and cost
-// (cost +Inf where the option cannot carry the line), and per line the list of
-// candidates that can.
+// buildTables sets the candidate tables for the planned lines: when every
+// line is planned they are the tables exclude filled; otherwise the planned
+// columns are copied out. Candidate i is eligible option w.cand[i]; its cost
+// for a line it cannot carry is +Inf.
 func (w *Workspace) buildTables() {
 	p := w.p
-	P := len(w.planned)
+	P, L := len(w.planned), len(p.Lines)
 	w.P = P
 	w.q = grow(w.q, P)
 	w.wt = grow(w.wt, P)
@@ -210,86 +295,40 @@ func (w *Workspace) buildTables() {
 		w.sumQ += w.q[i]
 	}
 	n := len(w.elig)
-	w.cand = w.cand[:0]
-	w.sup = grow(w.sup, n*P)
-	w.cst = grow(w.cst, n*P)
-	w.fix = grow(w.fix, n)
-	w.capU = grow(w.capU, n)
-	w.maxW = grow(w.maxW, n)
-	w.cnode = grow(w.cnode, n)
-	w.full = grow(w.full, n)
-	w.G = grow(w.G, P)
-	for i := range w.G {
-		w.G[i] = math.Inf(1)
+	if P == L {
+		w.sup, w.cst, w.full, w.nz, w.G = w.supAll[:n*L], w.cstAll[:n*L], w.fullAll[:n], w.nzAll[:n], w.GAll[:L]
+		return
 	}
-	w.lineOff = grow(w.lineOff, P+1)
-	clear(w.lineOff)
-	w.minF, w.minF2 = math.Inf(1), math.Inf(1)
-	inf := math.Inf(1)
-	for _, o := range w.elig {
-		i := len(w.cand)
-		row := i * P
-		carries := false
-		var full uint64
+	w.supBuf = grow(w.supBuf, n*P)
+	w.cstBuf = grow(w.cstBuf, n*P)
+	w.fullBuf = grow(w.fullBuf, n)
+	w.nzBuf = grow(w.nzBuf, n)
+	w.GBuf = grow(w.GBuf, P)
+	for pi := range w.GBuf {
+		w.GBuf[pi] = math.Inf(1)
+	}
+	for e := 0; e < n; e++ {
+		var full, nz uint64
 		for pi, l := range w.planned {
-			s := w.supply(int(o), int(l), 2)
-			c := inf
-			if (p.SplitLines && s > 0) || s >= w.q[pi] {
-				c = p.UnitCost[p.At(int(o), int(l))]
-				carries = true
-			}
-			if s >= w.q[pi] && pi < 64 {
-				full |= 1 << uint(pi)
-			}
-			w.sup[row+pi] = s
-			w.cst[row+pi] = c
-		}
-		if !carries {
-			continue
-		}
-		opt := &p.Options[o]
-		w.cand = append(w.cand, o)
-		w.fix[i] = opt.FixedCost
-		w.capU[i] = noLimit
-		if opt.CapacityUnits >= 0 {
-			w.capU[i] = int64(opt.CapacityUnits)
-		}
-		w.maxW[i] = inf
-		if opt.MaxWeightKg > 0 {
-			w.maxW[i] = opt.MaxWeightKg
-		}
-		w.cnode[i] = w.nodeOf[o]
-		w.full[i] = full
-		for pi := 0; pi < P; pi++ {
-			if c := w.cst[row+pi]; c < inf {
-				w.lineOff[pi+1]++
-				if c < w.G[pi] {
-					w.G[pi] = c
+			s, c := w.supAll[e*L+int(l)], w.cstAll[e*L+int(l)]
+			w.supBuf[e*P+pi] = s
+			w.cstBuf[e*P+pi] = c
+			if pi < 64 {
+				if s >= w.q[pi] {
+					full |= 1 << uint(pi)
+				}
+				if s > 0 {
+					nz |= 1 << uint(pi)
 				}
 			}
-		}
-		switch f := opt.FixedCost; {
-		case f < w.minF:
-			w.minF, w.minF2 = f, w.minF
-		case f < w.minF2:
-			w.minF2 = f
-		}
-	}
-	for pi := 0; pi < P; pi++ {
-		w.lineOff[pi+1] += w.lineOff[pi]
-	}
-	nc := len(w.cand)
-	w.lineList = grow(w.lineList, int(w.lineOff[P]))
-	w.fill = grow(w.fill, P)
-	copy(w.fill, w.lineOff[:P])
-	for i := 0; i < nc; i++ {
-		for pi := 0; pi < P; pi++ {
-			if w.cst[i*P+pi] < inf {
-				w.lineList[w.fill[pi]] = int32(i)
-				w.fill[pi]++
+			if c < w.GBuf[pi] {
+				w.GBuf[pi] = c
 			}
 		}
+		w.fullBuf[e] = full
+		w.nzBuf[e] = nz
 	}
+	w.sup, w.cst, w.full, w.nz, w.G = w.supBuf, w.cstBuf, w.fullBuf, w.nzBuf, w.GBuf
 }
 
 // grow returns s with length n, reusing its storage when it is big enough.

@@ -19,15 +19,16 @@ func (w *Workspace) runHeuristic() {
 		lb += float64(w.q[pi]) * w.G[pi]
 	}
 	w.lbOpen = lb + w.minF
-	if !w.greedy() {
+	if !w.greedy(nil) {
 		return
 	}
 	w.localSearch()
 }
 
-// greedy builds one plan, offers it and leaves its set, ascending, in w.hset.
-// It reports whether every planned line was covered.
-func (w *Workspace) greedy() bool {
+// greedy builds one plan from the candidates in pool (nil: all), offers it
+// and leaves its set, ascending, in w.hset. It reports whether every planned
+// line was covered.
+func (w *Workspace) greedy(pool []int32) bool {
 	P := w.P
 	w.rem = grow(w.rem, P)
 	copy(w.rem, w.q[:P])
@@ -38,7 +39,15 @@ func (w *Workspace) greedy() bool {
 	clear(w.nodeUsed)
 	for left > 0 && (w.maxShip == 0 || len(w.hset) < w.maxShip) {
 		best, bestRatio := -1, math.Inf(1)
-		for i := range w.cand {
+		n := len(w.cand)
+		if pool != nil {
+			n = len(pool)
+		}
+		for k := 0; k < n; k++ {
+			i := k
+			if pool != nil {
+				i = int(pool[k])
+			}
 			if w.nodeUsed[w.cnode[i]] {
 				continue
 			}
@@ -46,7 +55,7 @@ func (w *Workspace) greedy() bool {
 			if units == 0 {
 				continue
 			}
-			if r := cost / float64(units); r < bestRatio {
+			if r := cost / float64(units); r < bestRatio || (r == bestRatio && i < best) {
 				best, bestRatio = i, r
 			}
 		}

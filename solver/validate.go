@@ -73,6 +73,9 @@ func (p *Problem) Validate() error {
 		}
 	}
 	for k, c := range p.UnitCost {
+		if c >= 0 && c <= math.MaxFloat64 {
+			continue // the common case, in one comparison pair
+		}
 		if err := checkNonNegative(c); err != "" {
 			return fmt.Errorf("%w: unit_cost[%d] (options[%d] lines[%d]): %s", ErrInvalidProblem, k, k/n, k%n, err)
 		}

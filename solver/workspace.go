@@ -63,6 +63,7 @@ type Workspace struct {
 	// Filtering (feasible.go).
 	reason     []Reason
 	elig       []int32
+	maxEff     []int64
 	hkeys      []int32
 	hvals      []int32
 	nodeOf     []int32
@@ -90,9 +91,19 @@ type Workspace struct {
 	G        []float64
 	minF     float64
 	minF2    float64
-	lineOff  []int32
-	lineList []int32
 	fill     []int32
+	supAll   []int64
+	cstAll   []float64
+	fullAll  []uint64
+	nzAll    []uint64
+	nzBuf    []uint64
+	nz       []uint64
+	surv     bool
+	GAll     []float64
+	supBuf   []int64
+	cstBuf   []float64
+	fullBuf  []uint64
+	GBuf     []float64
 	allList  []int32
 	sOff     []int32
 	sList    []int32
@@ -135,6 +146,7 @@ type Workspace struct {
 	rank  []int32
 	nTop  int
 	capTp int
+	thr   float64
 }
 
 // slot is one plan found by the search: its candidates (ascending) and the
@@ -210,6 +222,7 @@ func (w *Workspace) solvePlanned() bool {
 	w.abort = false
 	w.budget = w.s.NodeBudget
 	w.lbOpen = math.Inf(1)
+	w.surv = false
 	if w.P == 0 {
 		w.exact = w.s.ExactMaxLines > 0
 		return true
@@ -245,15 +258,20 @@ func (w *Workspace) resetTop(n int) {
 	for i := range w.rank {
 		w.rank[i] = int32(i)
 	}
+	w.setThr()
 }
 
 // pruneAt is the cost a plan must beat to enter the ranked list.
-func (w *Workspace) pruneAt() float64 {
+func (w *Workspace) pruneAt() float64 { return w.thr }
+
+// setThr recomputes w.thr after the ranked list changed.
+func (w *Workspace) setThr() {
 	if w.nTop < w.capTp {
-		return math.Inf(1)
+		w.thr = math.Inf(1)
+		return
 	}
 	c := w.slots[w.rank[w.nTop-1]].cost
-	return c - tol(c)
+	w.thr = c - tol(c)
 }
 
 // setCost is the canonical cost of a plan: shipments in candidate order, each
@@ -336,6 +354,7 @@ func (w *Workspace) offer(cost float64, set []int32, x []int64) {
 	s.cost = cost
 	s.set = append(s.set[:0], set...)
 	s.x = append(s.x[:0], x[:len(set)*w.P]...)
+	w.setThr()
 }
 
 func (w *Workspace) removeRank(r int) {
