@@ -191,3 +191,49 @@ func TestReloadNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReservationAcrossNodeRemoval: units reserved at a node that a reload
+// removes are given back (or shipped) so its stock is right when it returns.
+func TestReservationAcrossNodeRemoval(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "network.yaml")
+	base := demoNetwork(t)
+	writeNetwork(t, path, base)
+	e := newEnv(t, func(c *Config) {
+		c.LoadNetwork = func(context.Context) (*network.Network, string, error) {
+			n, err := network.Load(path)
+			return n, path, err
+		}
+	})
+	e.setStock("ONLY-S02", 1, map[string]int32{"alm-s02": 4})
+	rel, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("a", "ONLY-S02", 3), Reserve: true})
+	if err != nil || rel.Reservation.GetItems()[0].GetNodeId() != "alm-s02" {
+		t.Fatalf("reserve: %v %v", rel.GetReservation(), err)
+	}
+	sold, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("b", "ONLY-S02", 1), Reserve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := base.Clone()
+	without.Nodes = slices.DeleteFunc(without.Nodes, func(n network.Node) bool { return n.ID == "alm-s02" })
+	writeNetwork(t, path, without)
+	if _, err := e.net.ReloadNetwork(ctx(t), &pb.ReloadNetworkRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.route.ReleaseReservation(ctx(t), &pb.ReleaseReservationRequest{ReservationId: rel.Reservation.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.route.CommitReservation(ctx(t), &pb.CommitReservationRequest{ReservationId: sold.Reservation.Id}); err != nil {
+		t.Fatal(err)
+	}
+	writeNetwork(t, path, base)
+	if _, err := e.net.ReloadNetwork(ctx(t), &pb.ReloadNetworkRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	av, err := e.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"ONLY-S02"}, NodeIds: []string{"alm-s02"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := av.Availability[0]; a.OnHand != 3 || a.Reserved != 0 || a.Atp != 3 {
+		t.Fatalf("alm-s02 back with %v, want 3 on hand, none reserved", a)
+	}
+}

@@ -104,18 +104,35 @@ func (in *inventory) returnCapacity(nodes map[int]int32, day int64) {
 }
 
 // items resolves reserved items to table items; items at nodes the
-// current network no longer has are left out and reported by gone.
-func (in *inventory) items(rs []reservedItem) (items []stock.Item, gone int) {
+// current network no longer has are returned apart in gone.
+func (in *inventory) items(rs []reservedItem) (items []stock.Item, gone []reservedItem) {
 	items = make([]stock.Item, 0, len(rs))
 	for _, r := range rs {
 		i, ok := in.node(r.NodeID)
 		if !ok {
-			gone++
+			gone = append(gone, r)
 			continue
 		}
 		items = append(items, stock.Item{Node: i, SKU: r.SKU, Qty: r.Quantity})
 	}
 	return items, gone
+}
+
+// settleOrphan gives back (or, with commit, ships) reserved units at a
+// node the current network no longer has, so that its row is right if the
+// node comes back. It returns the row's key and durable figures.
+func (in *inventory) settleOrphan(r reservedItem, commit bool) (stockKey, stockRow, bool) {
+	k := stockKey{node: r.NodeID, sku: r.SKU}
+	row, ok := in.orphans[k]
+	if !ok {
+		return k, stockRow{}, false
+	}
+	row.Reserved = max(0, row.Reserved-r.Quantity)
+	if commit {
+		row.OnHand = max(0, row.OnHand-r.Quantity)
+	}
+	in.orphans[k] = row
+	return k, stockRow{OnHand: row.OnHand, Safety: row.Safety, Seq: row.Seq}, true
 }
 
 // isInsufficient reports whether err says there was not enough stock.

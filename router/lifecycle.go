@@ -69,9 +69,6 @@ func (s *Service) CommitReservation(ctx context.Context, id string) (*pb.Reserva
 			return nil, nil, notActive(r, "committed")
 		}
 		items, gone := s.inv.items(r.Items)
-		if gone > 0 {
-			s.log.Warn("committing a reservation with units at nodes no longer in the network", "reservation", r.ID, "items", gone)
-		}
 		if err := s.inv.table.CommitAll(items); err != nil {
 			if isInsufficient(err) {
 				return nil, nil, &fieldError{code: codes.FailedPrecondition, field: "reservation_id",
@@ -82,6 +79,14 @@ func (s *Service) CommitReservation(ctx context.Context, id string) (*pb.Reserva
 		ch := &changes{}
 		for _, it := range items {
 			ch.putStock(stockKey{node: s.inv.net.Nodes[it.Node].ID, sku: it.SKU}, s.inv.row(it.Node, it.SKU))
+		}
+		for _, g := range gone {
+			if k, row, ok := s.inv.settleOrphan(g, true); ok {
+				ch.putStock(k, row)
+			}
+		}
+		if len(gone) > 0 {
+			s.log.Warn("committed units at nodes no longer in the network", "reservation", r.ID, "items", len(gone))
 		}
 		r.State = pb.ReservationState_COMMITTED
 		r.UpdatedAt = s.clock.Now()

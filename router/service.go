@@ -396,8 +396,8 @@ func (s *Service) expireLocked(now time.Time) {
 // releaseUnits gives an ACTIVE reservation's units (and capacity) back.
 func (s *Service) releaseUnits(r *reservation) {
 	items, gone := s.inv.items(r.Items)
-	if gone > 0 {
-		s.log.Warn("reservation holds units at nodes no longer in the network", "reservation", r.ID, "items", gone)
+	for _, g := range gone {
+		s.inv.settleOrphan(g, false)
 	}
 	caps := make(map[int]int32)
 	for _, it := range items {
