@@ -91,7 +91,8 @@ func (w *Workspace) survivors() bool {
 		return w.fix[i]+other+w.pen+w.sumQG < thr
 	}
 	if w.surv {
-		// Second pass with a lower threshold: filter in place, in order.
+		// Second pass with a lower threshold: filter in place, then sort
+		// by fixed cost (then index) for the search.
 		n := 0
 		for _, i := range w.allList {
 			if keep(int(i)) {
@@ -100,14 +101,6 @@ func (w *Workspace) survivors() bool {
 			}
 		}
 		w.allList = w.allList[:n]
-	} else {
-		w.surv = true
-		w.allList = w.allList[:0]
-		for i := range w.cand {
-			if keep(i) {
-				w.allList = append(w.allList, int32(i))
-			}
-		}
 		fix := w.fix
 		slices.SortFunc(w.allList, func(a, b int32) int {
 			switch {
@@ -118,6 +111,14 @@ func (w *Workspace) survivors() bool {
 			}
 			return int(a - b)
 		})
+	} else {
+		w.surv = true
+		w.allList = w.allList[:0]
+		for i := range w.cand {
+			if keep(i) {
+				w.allList = append(w.allList, int32(i))
+			}
+		}
 	}
 	if len(w.allList) < 2 {
 		return false

@@ -187,17 +187,17 @@ func (w *Workspace) supply(o, l int, limits int) int64 {
 
 // weightUnits is how many units of weight wt fit in limit kg.
 func weightUnits(limit, wt float64) int64 {
-	if math.IsInf(limit, 1) || wt <= 0 {
+	if wt <= 0 || limit > 1e300 {
 		return noLimit
 	}
-	f := math.Floor((limit + 1e-9) / wt)
-	if f >= float64(noLimit) {
+	u := (limit + 1e-9) / wt
+	if u >= float64(noLimit) {
 		return noLimit
 	}
-	if f < 0 {
+	if u < 0 {
 		return 0
 	}
-	return int64(f)
+	return int64(u) // truncation is floor for u >= 0
 }
 
 // coverable reports whether line l can be covered on its own under the given
