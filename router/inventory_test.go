@@ -277,7 +277,6 @@ func TestHealthReflectionMetrics(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
-	// After Shutdown, health says NOT_SERVING... and the server is gone.
 	n, err := e.net.GetNetwork(ctx(t), &pb.GetNetworkRequest{})
 	if err != nil || len(n.Nodes) != 46 || n.Currency != "USD" {
 		t.Fatalf("network: %d nodes, %v", len(n.GetNodes()), err)
