@@ -2,7 +2,6 @@ package solver
 
 import (
 	"math"
-	"slices"
 )
 
 // The exact search is a branch and bound over sets of candidates.
@@ -77,9 +76,8 @@ func (w *Workspace) runExact() {
 }
 
 // survivors keeps the candidates that can take part in a plan of two or more
-// shipments that beats the current threshold, sorted by fixed cost (then
-// index), in w.allList and, per line, in w.sList/w.sOff. It reports whether
-// any survived.
+// shipments that beats the current threshold, in index order, in w.allList
+// and, per line, in w.sList/w.sOff. It reports whether any survived.
 func (w *Workspace) survivors() bool {
 	P := w.P
 	thr := w.pruneAt()
@@ -91,8 +89,7 @@ func (w *Workspace) survivors() bool {
 		return w.fix[i]+other+w.pen+w.sumQG < thr
 	}
 	if w.surv {
-		// Second pass with a lower threshold: filter in place, then sort
-		// by fixed cost (then index) for the search.
+		// Second pass with a lower threshold: filter in place.
 		n := 0
 		for _, i := range w.allList {
 			if keep(int(i)) {
@@ -101,16 +98,6 @@ func (w *Workspace) survivors() bool {
 			}
 		}
 		w.allList = w.allList[:n]
-		fix := w.fix
-		slices.SortFunc(w.allList, func(a, b int32) int {
-			switch {
-			case fix[a] < fix[b]:
-				return -1
-			case fix[a] > fix[b]:
-				return 1
-			}
-			return int(a - b)
-		})
 	} else {
 		w.surv = true
 		w.allList = w.allList[:0]
@@ -136,6 +123,7 @@ func (w *Workspace) survivors() bool {
 	for pi := 0; pi < P; pi++ {
 		w.sOff[pi+1] += w.sOff[pi]
 	}
+	w.buildBuckets()
 	w.sList = grow(w.sList, int(w.sOff[P]))
 	w.fill = grow(w.fill, P)
 	copy(w.fill, w.sOff[:P])
@@ -149,6 +137,86 @@ func (w *Workspace) survivors() bool {
 		}
 	}
 	return true
+}
+
+// maxBucketLines is the most lines for which survivors are also bucketed by
+// the mask of lines they can carry.
+const maxBucketLines = 12
+
+// buildBuckets groups the survivors by the mask of lines they can carry
+// (some units with split lines, all units without), each group in index
+// order, for nodes where only a completing candidate can help.
+func (w *Workspace) buildBuckets() {
+	w.buckets = w.P <= maxBucketLines && w.surv
+	if !w.buckets {
+		return
+	}
+	nb := 1 << uint(w.P)
+	w.bOff = grow(w.bOff, nb+1)
+	clear(w.bOff)
+	for _, i := range w.allList {
+		w.bOff[w.carryMask(i)+1]++
+	}
+	for b := 0; b < nb; b++ {
+		w.bOff[b+1] += w.bOff[b]
+	}
+	w.bList = grow(w.bList, len(w.allList))
+	w.fill = grow(w.fill, nb)
+	copy(w.fill, w.bOff[:nb])
+	for _, i := range w.allList {
+		b := w.carryMask(i)
+		w.bList[w.fill[b]] = i
+		w.fill[b]++
+	}
+}
+
+func (w *Workspace) carryMask(i int32) uint64 {
+	if w.split {
+		return w.nz[i] & w.allMask()
+	}
+	return w.full[i] & w.allMask()
+}
+
+// completeOnly handles a node whose children can only win as complete sets
+// of exactly d+1 members (one more shipment would cost too much): it
+// evaluates the candidates whose carry mask covers every line still needed,
+// bucket by bucket, and never recurses.
+func (w *Workspace) completeOnly(d int, fsum float64, cov, need uint64) {
+	floor := fsum + w.pen*float64(d) + w.sumQG
+	all := w.allMask()
+	free := all &^ need
+	// Every superset of need: need | sub for every sub of free.
+	sub := uint64(0)
+	for {
+		b := need | sub
+		for _, i := range w.bList[w.bOff[b]:w.bOff[b+1]] {
+			if floor+w.fix[i] >= w.thr {
+				continue
+			}
+			if w.forb[i] || w.nodeUsed[w.cnode[i]] {
+				continue
+			}
+			ncov := cov | w.full[i]
+			if !w.completeWith(i, ncov) || w.stopLB(d, fsum, i) >= w.thr {
+				continue
+			}
+			w.work++
+			if w.work > w.budget {
+				w.abort = true
+				return
+			}
+			w.push(d, i)
+			w.evaluate(d + 1)
+			w.pop(d, i)
+			if w.abort {
+				return
+			}
+		}
+		if sub == free {
+			return
+		}
+		sub = (sub - free) & free // next subset of free
+	}
 }
 
 // singles offers every candidate that can carry the whole order alone.
@@ -249,11 +317,21 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 	if w.canGrow(d + 1) {
 		extra = w.minF + w.pen
 	}
+	if w.buckets && d >= 1 && floor+w.minF+extra >= w.thr {
+		if !w.split {
+			need = w.allMask() &^ cov
+		}
+		w.completeOnly(d, fsum, cov, need)
+		if w.abort {
+			w.noteOpen(d, fsum, cov, list)
+		}
+		return
+	}
 	for idx, i := range list {
 		fi := w.fix[i]
 		thr := w.thr
 		if floor+fi >= thr {
-			break // the list is sorted by fixed cost: the rest cost more
+			continue // too dear at this depth
 		}
 		if w.forb[i] || w.nodeUsed[w.cnode[i]] {
 			continue

@@ -34,6 +34,16 @@ func (w *Workspace) exclude() {
 		w.GAll[l] = inf
 	}
 	w.minF, w.minF2 = inf, inf
+	split := p.SplitLines
+	w.qAll = grow(w.qAll, L)
+	w.invWt = grow(w.invWt, L)
+	for l := range p.Lines {
+		w.qAll[l] = int64(p.Lines[l].Quantity)
+		w.invWt[l] = 0
+		if wt := p.Lines[l].UnitWeightKg; wt > 0 {
+			w.invWt[l] = 1 / wt
+		}
+	}
 	for o := range p.Options {
 		opt := &p.Options[o]
 		r := opt.Excluded
@@ -62,11 +72,10 @@ func (w *Workspace) exclude() {
 					if capLim < s {
 						s = capLim
 					}
-					if opt.MaxWeightKg > 0 {
-						if wt := p.Lines[l].UnitWeightKg; wt > 0 {
-							if u := weightUnits(opt.MaxWeightKg, wt); u < s {
-								s = u
-							}
+					if opt.MaxWeightKg > 0 && w.invWt[l] > 0 {
+						// (limit+1e-9)*(1/wt): the slack covers rounding.
+						if u := (opt.MaxWeightKg + 1e-9) * w.invWt[l]; u < float64(s) {
+							s = int64(u)
 						}
 					}
 					if s > 0 {
@@ -74,9 +83,9 @@ func (w *Workspace) exclude() {
 					}
 				}
 				sup[l] = s
-				q := int64(p.Lines[l].Quantity)
+				q := w.qAll[l]
 				c := inf
-				if s >= q || (p.SplitLines && s > 0) {
+				if s >= q || (split && s > 0) {
 					c = cost[l]
 				}
 				cst[l] = c

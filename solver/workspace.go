@@ -64,6 +64,8 @@ type Workspace struct {
 	reason     []Reason
 	elig       []int32
 	maxEff     []int64
+	qAll       []int64
+	invWt      []float64
 	hkeys      []int32
 	hvals      []int32
 	nodeOf     []int32
@@ -99,6 +101,9 @@ type Workspace struct {
 	nzBuf   []uint64
 	nz      []uint64
 	surv    bool
+	buckets bool
+	bOff    []int32
+	bList   []int32
 	GAll    []float64
 	supBuf  []int64
 	cstBuf  []float64
@@ -223,6 +228,7 @@ func (w *Workspace) solvePlanned() bool {
 	w.budget = w.s.NodeBudget
 	w.lbOpen = math.Inf(1)
 	w.surv = false
+	w.buckets = false
 	if w.P == 0 {
 		w.exact = w.s.ExactMaxLines > 0
 		return true
