@@ -1,10 +1,15 @@
 package router
 
 import (
+	"bytes"
+	"compress/flate"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -76,6 +81,45 @@ func buildError(f string, err error) error {
 		return invalid(f+"."+field, "%s", rest)
 	}
 	return err
+}
+
+// planEncoder keeps plans compactly for idempotent replays: protobuf,
+// deflated (a plan on a large network is mostly repeated node ids). Its
+// compressors are pooled: each holds large tables.
+type planEncoder struct {
+	writers sync.Pool
+}
+
+func (e *planEncoder) encode(p *pb.Plan) []byte {
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(p)
+	if err != nil {
+		return nil // a built plan always encodes
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(raw)/2 + 64)
+	w, _ := e.writers.Get().(*flate.Writer)
+	if w == nil {
+		w, _ = flate.NewWriter(&buf, flate.BestSpeed) // a valid level never fails
+	} else {
+		w.Reset(&buf)
+	}
+	_, _ = w.Write(raw) // writes to a bytes.Buffer do not fail
+	_ = w.Close()
+	e.writers.Put(w)
+	return buf.Bytes()
+}
+
+// decodePlan reads what encodePlan wrote.
+func decodePlan(b []byte) (*pb.Plan, error) {
+	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(b)))
+	if err != nil {
+		return nil, fmt.Errorf("decode saved plan: %w", err)
+	}
+	p := new(pb.Plan)
+	if err := proto.Unmarshal(raw, p); err != nil {
+		return nil, fmt.Errorf("decode saved plan: %w", err)
+	}
+	return p, nil
 }
 
 // fingerprint identifies an order's content apart from its id and time,

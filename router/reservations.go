@@ -23,9 +23,9 @@ type reservation struct {
 	// Fingerprint identifies the order's content, so that the same order id
 	// sent with other lines is told apart from a retry.
 	Fingerprint string `json:"fingerprint"`
-	// Response is the RouteResponse first answered (protobuf), replayed to
+	// Plan is the plan first answered (protobuf, deflated), replayed to
 	// retries of the same order.
-	Response []byte `json:"response,omitempty"`
+	Plan []byte `json:"plan,omitempty"`
 }
 
 // reservedItem is units of one SKU held at one node.

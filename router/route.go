@@ -8,7 +8,6 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/solver"
@@ -118,6 +117,7 @@ func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.Rou
 	if err != nil || !req.Reserve {
 		return resp, nil, false, err
 	}
+	saved := s.plans.encode(resp.Plan) // outside the lock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.inv.net != snap.net {
@@ -126,7 +126,7 @@ func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.Rou
 	if prev, found, err := s.replayLocked("", req.Order.Id, fp); found || err != nil {
 		return prev, s.c.barrier(), false, err
 	}
-	b, err = s.reserveLocked(req, fp, items, resp, now)
+	b, err = s.reserveLocked(req, fp, items, resp, saved, now)
 	if err != nil {
 		if isInsufficient(err) {
 			return nil, nil, true, nil
@@ -162,7 +162,7 @@ func (s *Service) routeLocked(prefix string, req *pb.RouteRequest, fp string, vi
 		}
 		return resp, nil, nil
 	}
-	b, err := s.reserveLocked(req, fp, items, resp, now)
+	b, err := s.reserveLocked(req, fp, items, resp, s.plans.encode(resp.Plan), now)
 	if err != nil {
 		if isInsufficient(err) {
 			return nil, nil, status.Errorf(codes.Aborted, "%sorder: stock changed while reserving, try again: %v", prefix, err)
@@ -213,7 +213,7 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 // returned batch is durable. It returns an error wrapping
 // stock.ErrInsufficient, changing nothing, when the stock no longer holds
 // the items. A plan with nothing to reserve gets no reservation.
-func (s *Service) reserveLocked(req *pb.RouteRequest, fp string, items []stock.Item, resp *pb.RouteResponse, now time.Time) (*batch, error) {
+func (s *Service) reserveLocked(req *pb.RouteRequest, fp string, items []stock.Item, resp *pb.RouteResponse, plan []byte, now time.Time) (*batch, error) {
 	if len(items) == 0 {
 		s.m.reservations.WithLabelValues(outcomeInsufficient).Inc()
 		return nil, nil
@@ -231,14 +231,13 @@ func (s *Service) reserveLocked(req *pb.RouteRequest, fp string, items []stock.I
 	r := &reservation{
 		ID: newReservationID(), OrderID: req.Order.Id, State: pb.ReservationState_ACTIVE,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl), Day: s.inv.day, Fingerprint: fp,
-		Items: make([]reservedItem, len(items)),
+		Items: make([]reservedItem, len(items)), Plan: plan,
 	}
 	for i, it := range items {
 		r.Items[i] = reservedItem{NodeID: s.inv.net.Nodes[it.Node].ID, SKU: it.SKU, Quantity: it.Qty}
 		s.inv.useCapacity(it.Node, r.Day, it.Qty)
 	}
 	resp.Reservation = r.toProto()
-	r.Response, _ = proto.Marshal(resp) // a built message always encodes
 	s.book.add(r)
 	ch := &changes{}
 	ch.putReservation(r)
@@ -264,11 +263,11 @@ func (s *Service) replayLocked(prefix, orderID, fp string) (resp *pb.RouteRespon
 				orderID, r.State, r.ID),
 		}
 	}
-	resp = new(pb.RouteResponse)
-	if err := proto.Unmarshal(r.Response, resp); err != nil {
-		return nil, true, status.Errorf(codes.Internal, "reservation %s: decode saved response: %v", r.ID, err)
+	plan, err := decodePlan(r.Plan)
+	if err != nil {
+		return nil, true, status.Errorf(codes.Internal, "reservation %s: %v", r.ID, err)
 	}
-	resp.Reservation = r.toProto()
+	resp = &pb.RouteResponse{OrderId: r.OrderID, Plan: plan, Reservation: r.toProto()}
 	s.m.reservations.WithLabelValues(outcomeIdempotent).Inc()
 	return resp, true, nil
 }

@@ -30,7 +30,7 @@ const (
 	DefaultReapInterval = time.Second
 	// DefaultReservationRetention is how long a closed reservation is
 	// kept (and answers idempotent retries) after it closed.
-	DefaultReservationRetention = 7 * 24 * time.Hour
+	DefaultReservationRetention = 24 * time.Hour
 )
 
 // optimisticAttempts is how many times a reserving route plans under the
@@ -117,6 +117,7 @@ type Service struct {
 	failMu    sync.Mutex
 	failHooks []func(error)
 
+	plans    planEncoder
 	snap     atomic.Pointer[snapshot]
 	reloadMu sync.Mutex
 
@@ -214,7 +215,7 @@ func (s *Service) restore() error {
 		return nil
 	}
 	if s.cfg.Stock != nil {
-		s.log.Warn("data directory holds stock: the stock file is ignored", "data_dir", s.cfg.DataDir)
+		s.log.Info("stock comes from the data directory; the seed stock (file or demo) is not used", "data_dir", s.cfg.DataDir)
 	}
 	reserved := make(map[stockKey]int32)
 	for _, r := range res {
