@@ -516,6 +516,20 @@ func (w *Workspace) evaluate(k int) {
 	if bound <= 0 {
 		return
 	}
+	w.remCap = grow(w.remCap, k)
+	w.remW = grow(w.remW, k)
+	for j, ci := range es {
+		w.remCap[j] = w.capU[ci]
+		w.remW[j] = w.maxW[ci]
+	}
+	w.bestX = grow(w.bestX, k*P)
+	clear(w.bestX[:k*P])
+	if done, ok := w.cheapestWhole(es, bound); done {
+		if ok {
+			w.offerIfFull(es)
+		}
+		return
+	}
 	// Per line, the members that can carry it, cheapest first.
 	w.ord = grow(w.ord, P*k)
 	w.ordN = grow(w.ordN, P)
@@ -549,8 +563,6 @@ func (w *Workspace) evaluate(k int) {
 	if w.restLB[0] >= bound {
 		return
 	}
-	w.remCap = grow(w.remCap, k)
-	w.remW = grow(w.remW, k)
 	for j, ci := range es {
 		w.remCap[j] = w.capU[ci]
 		w.remW[j] = w.maxW[ci]
@@ -561,16 +573,53 @@ func (w *Workspace) evaluate(k int) {
 	w.ibest = bound
 	w.ifound = false
 	w.allocLine(k, 0, 0)
-	if !w.ifound {
-		return
+	if w.ifound {
+		w.offerIfFull(es)
 	}
-	for j := 0; j < k; j++ {
+}
+
+// cheapestWhole tries the allocation that sends every line whole to its
+// cheapest member (the lowest position on ties). When it fits every
+// member's capacity and weight no allocation is cheaper, so it is the answer:
+// done is true, and ok says whether it beats bound (the result is in
+// w.bestX). When it does not fit, done is false and the full search runs.
+func (w *Workspace) cheapestWhole(es []int32, bound float64) (done, ok bool) {
+	P := w.P
+	cost := 0.0
+	for pi := 0; pi < P; pi++ {
+		best, bc := -1, math.Inf(1)
+		for j, ci := range es {
+			if c := w.cst[int(ci)*P+pi]; c < bc {
+				best, bc = j, c
+			}
+		}
+		q := w.q[pi]
+		if best < 0 || w.sup[int(es[best])*P+pi] < q {
+			return false, false
+		}
+		w.bestX[best*P+pi] = q
+		w.remCap[best] -= q
+		w.remW[best] -= float64(q) * w.wt[pi]
+		if w.remCap[best] < 0 || w.remW[best] < -1e-9 {
+			return false, false
+		}
+		cost += float64(q) * bc
+	}
+	return true, cost < bound
+}
+
+// offerIfFull offers the allocation in w.bestX over es when every member
+// carries something (otherwise the set without the empty member is cheaper
+// and is met elsewhere in the search).
+func (w *Workspace) offerIfFull(es []int32) {
+	P := w.P
+	for j := range es {
 		var n int64
 		for pi := 0; pi < P; pi++ {
 			n += w.bestX[j*P+pi]
 		}
 		if n == 0 {
-			return // the set without this member is cheaper and met elsewhere
+			return
 		}
 	}
 	w.offer(w.setCost(es, w.bestX), es, w.bestX)

@@ -5,7 +5,8 @@ import "math"
 // The heuristic, for orders with more lines than the exact search takes:
 // a greedy construction (repeatedly add the candidate with the lowest cost per
 // unit it can newly carry) followed by a local search over the set of
-// shipments (drop one, swap one for another candidate, add one), each set
+// shipments (drop one, swap one for another candidate, add one; candidates
+// from the lsPoolSize best by cost per unit), each set
 // allocated greedily (every line to its cheapest members first). Moves are
 // tried in a fixed order and the first improving one is taken, so the result
 // is deterministic. The lower bound is every line at its cheapest unit cost
@@ -22,7 +23,43 @@ func (w *Workspace) runHeuristic() {
 	if !w.greedy(nil) {
 		return
 	}
+	w.buildPool()
 	w.localSearch()
+}
+
+// lsPoolSize is how many candidates the local search considers for swaps
+// and additions: the best by cost per unit carried.
+const lsPoolSize = 64
+
+// buildPool keeps in w.pool the lsPoolSize candidates with the lowest cost
+// per unit they could carry of the whole order (ties: lower index), in that
+// order.
+func (w *Workspace) buildPool() {
+	copy(w.rem, w.q[:w.P])
+	w.pool = w.pool[:0]
+	w.poolKey = w.poolKey[:0]
+	for i := range w.cand {
+		units, cost := w.greedyTake(i, false, false)
+		if units == 0 {
+			continue
+		}
+		r := cost / float64(units)
+		n := len(w.pool)
+		if n == lsPoolSize && r >= w.poolKey[n-1] {
+			continue
+		}
+		if n < lsPoolSize {
+			w.pool = append(w.pool, 0)
+			w.poolKey = append(w.poolKey, 0)
+			n++
+		}
+		j := n - 1
+		for j > 0 && w.poolKey[j-1] > r {
+			w.pool[j], w.poolKey[j] = w.pool[j-1], w.poolKey[j-1]
+			j--
+		}
+		w.pool[j], w.poolKey[j] = int32(i), r
+	}
 }
 
 // greedy builds one plan from the candidates in pool (nil: all), offers it
@@ -285,16 +322,16 @@ func (w *Workspace) improve(cur *float64) bool {
 			return true
 		}
 	}
-	// Swap one shipment for another candidate.
+	// Swap one shipment for another candidate of the pool.
 	for j := 0; j < k; j++ {
-		for i := range w.cand {
+		for _, i := range w.pool {
 			if w.abort {
 				return false
 			}
-			if !w.fits(int32(i), j) {
+			if !w.fits(i, j) {
 				continue
 			}
-			w.tset = w.replace(w.tset[:0], j, int32(i))
+			w.tset = w.replace(w.tset[:0], j, i)
 			if c := w.try(w.tset, *cur); c < *cur-tol(*cur) {
 				*cur = c
 				w.hset = append(w.hset[:0], w.tset...)
@@ -302,16 +339,16 @@ func (w *Workspace) improve(cur *float64) bool {
 			}
 		}
 	}
-	// Add one shipment.
+	// Add one shipment from the pool.
 	if w.maxShip == 0 || k < w.maxShip {
-		for i := range w.cand {
+		for _, i := range w.pool {
 			if w.abort {
 				return false
 			}
-			if !w.fits(int32(i), -1) {
+			if !w.fits(i, -1) {
 				continue
 			}
-			w.tset = w.replace(w.tset[:0], -1, int32(i))
+			w.tset = w.replace(w.tset[:0], -1, i)
 			if c := w.try(w.tset, *cur); c < *cur-tol(*cur) {
 				*cur = c
 				w.hset = append(w.hset[:0], w.tset...)

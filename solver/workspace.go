@@ -142,6 +142,8 @@ type Workspace struct {
 	ifound    bool
 	rem       []int64
 	hset      []int32
+	pool      []int32
+	poolKey   []float64
 	hx        []int64
 	tset      []int32
 	perm      []int32
