@@ -52,6 +52,7 @@ func BenchmarkStages(b *testing.B) {
 	b.Run("stage=read", func(b *testing.B) {
 		b.ReportAllocs()
 		n := 0
+		cpu0 := cpuTime()
 		for b.Loop() {
 			rc, _ := ords.Open()
 			or, err := NewOrderReader(rc, ords.Name(), false)
@@ -66,6 +67,7 @@ func BenchmarkStages(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "orders/s")
+		b.ReportMetric(float64(n)/(cpuTime()-cpu0).Seconds(), "orders/cpu-s")
 	})
 	b.Run("stage=build", func(b *testing.B) {
 		rc, _ := ords.Open()
@@ -88,6 +90,7 @@ func BenchmarkStages(b *testing.B) {
 		var options, eligible int
 		b.ReportAllocs()
 		n := 0
+		cpu0 := cpuTime()
 		for b.Loop() {
 			for i := range list {
 				if err := bl.Build(&list[i], table, table, &p); err != nil {
@@ -103,6 +106,7 @@ func BenchmarkStages(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "orders/s")
+		b.ReportMetric(float64(n)/(cpuTime()-cpu0).Seconds(), "orders/cpu-s")
 		b.ReportMetric(float64(options)/float64(n), "options/order")
 		b.ReportMetric(float64(eligible)/float64(n), "not-excluded/order")
 	})
@@ -115,6 +119,7 @@ func BenchmarkStages(b *testing.B) {
 			}
 			b.ReportAllocs()
 			n := 0
+			cpu0 := cpuTime()
 			for b.Loop() {
 				for i := range problems {
 					if _, err := pol.Choose(&problems[i]); err != nil {
@@ -124,6 +129,7 @@ func BenchmarkStages(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "orders/s")
+			b.ReportMetric(float64(n)/(cpuTime()-cpu0).Seconds(), "orders/cpu-s")
 		})
 	}
 }
