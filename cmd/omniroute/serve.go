@@ -88,6 +88,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("no --stock given: starting with no stock (unless the data directory has some)")
 	}
 
+	// Take SIGHUP before anything can send it: its default would end the
+	// process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	metrics := router.NewMetrics()
 	svc, err := router.New(router.Config{
 		Network: net0, NetworkSource: source, LoadNetwork: load, Stock: table,
@@ -128,9 +134,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log.Info("serving", "addr", lis.Addr().String(), "metrics", metricsAt, "network", source,
 		"nodes", len(net0.Nodes), "data_dir", *dataDir)
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	var runErr error
 loop:
 	for {
