@@ -237,7 +237,7 @@ func (w *Workspace) singles() {
 		cost := w.fix[i]
 		ok := true
 		for pi := 0; pi < P; pi++ {
-			if w.sup[row+pi] < w.q[pi] {
+			if int64(w.sup[row+pi]) < w.q[pi] {
 				ok = false
 				break
 			}
@@ -404,7 +404,7 @@ func (w *Workspace) completeWith(i int32, ncov uint64) bool {
 	}
 	row := int(i) * w.P
 	for pi := 0; pi < w.P; pi++ {
-		if w.supS[pi]+w.sup[row+pi] < w.q[pi] {
+		if w.supS[pi]+int64(w.sup[row+pi]) < w.q[pi] {
 			return false
 		}
 	}
@@ -447,7 +447,7 @@ func (w *Workspace) childLB(d int, fsum float64, i int32, cov uint64) (float64, 
 		} else {
 			more += q * m
 		}
-		if w.split && w.supS[pi]+w.sup[row+pi] < w.q[pi] {
+		if w.split && w.supS[pi]+int64(w.sup[row+pi]) < w.q[pi] {
 			comp = false
 		}
 	}
@@ -482,7 +482,7 @@ func (w *Workspace) push(d int, i int32) {
 		}
 		nm[pi] = m
 		if w.split {
-			w.supS[pi] += w.sup[row+pi]
+			w.supS[pi] += int64(w.sup[row+pi])
 		}
 	}
 }
@@ -492,7 +492,7 @@ func (w *Workspace) pop(d int, i int32) {
 	if w.split {
 		row := int(i) * w.P
 		for pi := 0; pi < w.P; pi++ {
-			w.supS[pi] -= w.sup[row+pi]
+			w.supS[pi] -= int64(w.sup[row+pi])
 		}
 	}
 }
@@ -594,7 +594,7 @@ func (w *Workspace) cheapestWhole(es []int32, bound float64) (done, ok bool) {
 			}
 		}
 		q := w.q[pi]
-		if best < 0 || w.sup[int(es[best])*P+pi] < q {
+		if best < 0 || int64(w.sup[int(es[best])*P+pi]) < q {
 			return false, false
 		}
 		w.bestX[best*P+pi] = q
@@ -627,7 +627,7 @@ func (w *Workspace) offerIfFull(es []int32) {
 
 // take is how many units of line pi member j may still take.
 func (w *Workspace) take(j, pi int) int64 {
-	t := w.sup[int(w.eset[j])*w.P+pi]
+	t := int64(w.sup[int(w.eset[j])*w.P+pi])
 	if w.remCap[j] < t {
 		t = w.remCap[j]
 	}

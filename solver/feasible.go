@@ -82,7 +82,7 @@ func (w *Workspace) exclude() {
 						carriable = true
 					}
 				}
-				sup[l] = s
+				sup[l] = int32(s)
 				q := w.qAll[l]
 				c := inf
 				if s >= q || (split && s > 0) {
@@ -105,8 +105,8 @@ func (w *Workspace) exclude() {
 				r = ReasonOverweight
 			default:
 				for l, s := range sup {
-					if s > w.maxEff[l] {
-						w.maxEff[l] = s
+					if int64(s) > w.maxEff[l] {
+						w.maxEff[l] = int64(s)
 					}
 					if cst[l] < w.GAll[l] {
 						w.GAll[l] = cst[l]
@@ -323,7 +323,7 @@ func (w *Workspace) buildTables() {
 			w.supBuf[e*P+pi] = s
 			w.cstBuf[e*P+pi] = c
 			if pi < 64 {
-				if s >= w.q[pi] {
+				if int64(s) >= w.q[pi] {
 					full |= 1 << uint(pi)
 				}
 				if s > 0 {

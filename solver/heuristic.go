@@ -153,7 +153,7 @@ func (w *Workspace) greedyTake(i int, notFirst, apply bool) (int64, float64) {
 		if r == 0 || math.IsInf(c, 1) {
 			continue
 		}
-		t := w.sup[row+pi]
+		t := int64(w.sup[row+pi])
 		if capLeft < t {
 			t = capLeft
 		}
@@ -213,7 +213,7 @@ func (w *Workspace) greedyAlloc(es []int32) (float64, bool) {
 		r := w.q[pi]
 		for _, j := range w.perm[:n] {
 			ci := int(es[j])
-			t := w.sup[ci*P+pi]
+			t := int64(w.sup[ci*P+pi])
 			if w.remCap[j] < t {
 				t = w.remCap[j]
 			}

@@ -4,18 +4,24 @@ package solver
 // what is left zero.
 type Settings struct {
 	// Alternatives is how many next-best plans (distinct option sets) to
-	// return besides the best one.
+	// return besides the best one; 0 means the default (3), negative none.
 	Alternatives int `json:"alternatives"`
-	// ExactMaxLines: orders with more lines than this go to the heuristic.
+	// ExactMaxLines: orders with more planned lines than this go to the
+	// heuristic; 0 means the default (10), negative always the heuristic.
+	// The exact search takes at most 64 lines.
 	ExactMaxLines int `json:"exact_max_lines"`
-	// NodeBudget bounds the branch-and-bound search nodes; when it runs out
-	// the best plan found is returned with its bound and gap.
+	// NodeBudget bounds the work of one solve: branch-and-bound nodes and
+	// allocation steps (exact) or moves (heuristic); when it runs out the
+	// best plan found is returned with its bound and gap. 0 or negative
+	// means the default (200,000).
 	NodeBudget int `json:"node_budget"`
 }
 
 // Plan is the answer for one problem. A Plan returned by a Workspace is
 // valid until that Workspace solves again; Clone it to keep it.
 type Plan struct {
+	// Shipments are in option order; the first carries no split penalty,
+	// every later one carries Problem.SplitPenalty.
 	Shipments []Shipment `json:"shipments"`
 	// TotalCost = sum of shipment costs (which include split penalties).
 	TotalCost float64 `json:"total_cost"`
@@ -30,18 +36,26 @@ type Plan struct {
 }
 
 // Shipment is one option used by a plan: what it carries and what it costs.
+// Cost = FixedCost + UnitsCost + Penalty.
 type Shipment struct {
-	Option     int          `json:"option"`
-	Lines      []Allocation `json:"lines"`
-	FixedCost  float64      `json:"fixed_cost"`
-	UnitsCost  float64      `json:"units_cost"`
-	Penalty    float64      `json:"split_penalty"`
-	Cost       float64      `json:"cost"`
-	ETAMinutes int32        `json:"eta_minutes"`
+	// Option is the index in Problem.Options.
+	Option int `json:"option"`
+	// Lines are the allocations, in line order, each with a positive
+	// quantity.
+	Lines []Allocation `json:"lines"`
+	// FixedCost is the option's FixedCost.
+	FixedCost float64 `json:"fixed_cost"`
+	// UnitsCost is the sum of UnitCost x quantity over Lines.
+	UnitsCost float64 `json:"units_cost"`
+	// Penalty is the split penalty this shipment carries.
+	Penalty    float64 `json:"split_penalty"`
+	Cost       float64 `json:"cost"`
+	ETAMinutes int32   `json:"eta_minutes"`
 }
 
 // Allocation is how many units of a line a shipment carries.
 type Allocation struct {
+	// Line is the index in Problem.Lines.
 	Line     int   `json:"line"`
 	Quantity int32 `json:"quantity"`
 }
@@ -58,7 +72,8 @@ type Exclusion struct {
 	Reason Reason `json:"reason"`
 }
 
-// Unfilled is a line, or part of one, that no plan could cover.
+// Unfilled is a line that no plan could cover (see the package doc for the
+// rule); Quantity is the line's whole quantity.
 type Unfilled struct {
 	Line     int    `json:"line"`
 	Quantity int32  `json:"quantity"`
@@ -67,14 +82,17 @@ type Unfilled struct {
 
 // Stats are the solver's own facts about one solve.
 type Stats struct {
-	Candidates int  `json:"candidates"`
-	Eligible   int  `json:"eligible"`
-	Exact      bool `json:"exact"`
+	// Candidates is len(Problem.Options); Eligible those not excluded.
+	Candidates int `json:"candidates"`
+	Eligible   int `json:"eligible"`
+	// Exact is true when the branch and bound ran (not the heuristic).
+	Exact bool `json:"exact"`
 	// Optimal is true when the plan is proven optimal.
 	Optimal    bool    `json:"optimal"`
 	LowerBound float64 `json:"lower_bound"`
 	// Gap = (TotalCost - LowerBound) / max(TotalCost, 1e-9); 0 when optimal.
 	Gap float64 `json:"gap"`
-	// Nodes is the number of search nodes (exact) or moves (heuristic).
+	// Nodes is the work done: search nodes and allocation steps (exact) or
+	// moves (heuristic).
 	Nodes int `json:"nodes"`
 }

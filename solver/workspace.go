@@ -83,7 +83,7 @@ type Workspace struct {
 	wt      []float64
 	sumQ    int64
 	cand    []int32
-	sup     []int64
+	sup     []int32
 	cst     []float64
 	fix     []float64
 	capU    []int64
@@ -94,7 +94,7 @@ type Workspace struct {
 	minF    float64
 	minF2   float64
 	fill    []int32
-	supAll  []int64
+	supAll  []int32
 	cstAll  []float64
 	fullAll []uint64
 	nzAll   []uint64
@@ -105,7 +105,7 @@ type Workspace struct {
 	bOff    []int32
 	bList   []int32
 	GAll    []float64
-	supBuf  []int64
+	supBuf  []int32
 	cstBuf  []float64
 	fullBuf []uint64
 	GBuf    []float64
