@@ -12,6 +12,15 @@
 // available-to-promise (ATP) again, so concurrent orders never get the same
 // last unit. A plan that lost a race is planned again.
 //
+// A reservation holds its units for a TTL (15 minutes by default) and is
+// then ACTIVE until committed (on hand drops), released or expired (units
+// return to ATP; a reaper goroutine and a check at the start of every call
+// both expire what is due, by an injectable Clock). A reserving Route is
+// idempotent by order id while the reservation is ACTIVE or COMMITTED:
+// the same content gets the first answer again, other content gets
+// FailedPrecondition. Closed reservations are forgotten after a retention
+// period (24 hours by default).
+//
 // State that must survive a restart (stock, per-(node, SKU) sequence numbers
 // and reservations) is written to a bbolt file in the data directory before
 // the call that changed it answers. Changes are queued in memory order under
