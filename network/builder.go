@@ -202,7 +202,9 @@ func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 			opt := base
 			opt.Method = solver.Pickup
 			opt.FixedCost = nd.PickCostPerOrder
-			opt.ETAMinutes = int32(pol.PickupReadyMinutes)
+			// A store closed at order time gets the order ready after it
+			// opens; the promise, if any, decides whether that is too late.
+			opt.ETAMinutes = int32(np.open.untilOpen(minute) + pol.PickupReadyMinutes)
 			switch {
 			case !nd.Enabled:
 				opt.Excluded = solver.ReasonDisabled
@@ -210,8 +212,6 @@ func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 				opt.Excluded = solver.ReasonMethodNotAllowed
 			case pickupNode < 0 && pickupRadius > 0 && km > pickupRadius:
 				opt.Excluded = solver.ReasonOutsideRadius
-			case !nodeOpen:
-				opt.Excluded = solver.ReasonClosed
 			}
 			b.appendOption(p, o, &opt, row, nd.PickCostPerUnit)
 		}

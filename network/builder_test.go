@@ -224,7 +224,7 @@ func TestBuildEligibility(t *testing.T) {
 		{"closed-at-night", func(o *Order) { o.CreatedAt = at(23, 30) }, []check{
 			{node: "s-centre", method: solver.Courier, want: solver.ReasonClosed},
 			{node: "dark", method: solver.Courier, want: solver.ReasonClosed}, // glovo closed
-			{node: "s-centre", method: solver.Pickup, want: solver.ReasonClosed},
+			{node: "s-centre", method: solver.Pickup, want: solver.ReasonNone}, // ready after opening
 			{node: "s-centre", method: solver.ShipFromStore, want: solver.ReasonNone},
 		}},
 		{"store-closed-courier-open", func(o *Order) { o.CreatedAt = at(8, 30) }, []check{
@@ -275,6 +275,10 @@ func TestBuildETAWaitsForOpening(t *testing.T) {
 	}
 	if got := options(&p)[optKey{"s-centre", solver.ShipFromStore}].ETAMinutes; got != 1440+600 {
 		t.Errorf("ETA = %d, want %d", got, 1440+600)
+	}
+	// Pickup is ready pickup_ready_minutes after the store opens.
+	if got := options(&p)[optKey{"s-centre", solver.Pickup}].ETAMinutes; got != 600+60 {
+		t.Errorf("pickup ETA = %d, want %d", got, 600+60)
 	}
 }
 
