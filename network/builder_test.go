@@ -223,7 +223,7 @@ func TestBuildEligibility(t *testing.T) {
 		}},
 		{"closed-at-night", func(o *Order) { o.CreatedAt = at(23, 30) }, []check{
 			{node: "s-centre", method: solver.Courier, want: solver.ReasonClosed},
-			{node: "dark", method: solver.Courier, want: solver.ReasonClosed}, // glovo closed
+			{node: "dark", method: solver.Courier, want: solver.ReasonClosed},  // glovo closed
 			{node: "s-centre", method: solver.Pickup, want: solver.ReasonNone}, // ready after opening
 			{node: "s-centre", method: solver.ShipFromStore, want: solver.ReasonNone},
 		}},
