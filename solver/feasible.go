@@ -34,6 +34,8 @@ func (w *Workspace) exclude() {
 		w.GAll[l] = inf
 	}
 	w.minF, w.minF2 = inf, inf
+	w.maxNode = 0
+	w.nodeKey = grow(w.nodeKey, n)
 	split := p.SplitLines
 	w.qAll = grow(w.qAll, L)
 	w.invWt = grow(w.invWt, L)
@@ -113,6 +115,10 @@ func (w *Workspace) exclude() {
 					}
 				}
 				w.fullAll[e] = full
+				w.nodeKey[e] = opt.Node
+				if opt.Node > w.maxNode {
+					w.maxNode = opt.Node
+				}
 				w.nzAll[e] = nz
 				w.fix[e] = opt.FixedCost
 				w.capU[e] = capLim
@@ -137,11 +143,31 @@ func (w *Workspace) exclude() {
 	w.denseNodes()
 }
 
-// denseNodes maps the eligible options' Node values to dense ids 0..nNodes-1
-// with a small open-addressing table (no map, no allocation in steady state).
+// denseNodes maps the eligible options' Node values to dense ids
+// 0..nNodes-1 in w.cnode, through a direct table when the values are small
+// and a small open-addressing table otherwise (no map, no allocation in
+// steady state).
 func (w *Workspace) denseNodes() {
+	n := len(w.elig)
+	w.cnode = grow(w.cnode, n)
+	if int(w.maxNode) < 4*n+1024 {
+		// Node values are small: map them through a direct table.
+		w.hvals = grow(w.hvals, int(w.maxNode)+1)
+		for i := range w.hvals {
+			w.hvals[i] = -1
+		}
+		w.nNodes = 0
+		for e, key := range w.nodeKey[:n] {
+			if w.hvals[key] < 0 {
+				w.hvals[key] = int32(w.nNodes)
+				w.nNodes++
+			}
+			w.cnode[e] = w.hvals[key]
+		}
+		return
+	}
 	size := 16
-	for size < 2*len(w.elig) {
+	for size < 2*n {
 		size <<= 1
 	}
 	w.hkeys = grow(w.hkeys, size)
@@ -149,11 +175,9 @@ func (w *Workspace) denseNodes() {
 	for i := range w.hvals {
 		w.hvals[i] = -1
 	}
-	w.nodeOf = grow(w.nodeOf, len(w.p.Options))
 	w.nNodes = 0
 	mask := uint32(size - 1)
-	for _, o := range w.elig {
-		key := w.p.Options[o].Node
+	for e, key := range w.nodeKey[:n] {
 		h := (uint32(key) * 2654435761) & mask
 		for {
 			if w.hvals[h] < 0 {
@@ -167,11 +191,7 @@ func (w *Workspace) denseNodes() {
 			}
 			h = (h + 1) & mask
 		}
-		w.nodeOf[o] = w.hvals[h]
-	}
-	w.cnode = grow(w.cnode, len(w.elig))
-	for e, o := range w.elig {
-		w.cnode[e] = w.nodeOf[o]
+		w.cnode[e] = w.hvals[h]
 	}
 }
 
@@ -225,9 +245,9 @@ func (w *Workspace) coverable(l int, limits int) bool {
 	}
 	w.nodeBest = grow(w.nodeBest, w.nNodes)
 	clear(w.nodeBest)
-	for _, o := range w.elig {
-		if s := w.supply(int(o), l, limits); s > w.nodeBest[w.nodeOf[o]] {
-			w.nodeBest[w.nodeOf[o]] = s
+	for e, o := range w.elig {
+		if s := w.supply(int(o), l, limits); s > w.nodeBest[w.cnode[e]] {
+			w.nodeBest[w.cnode[e]] = s
 		}
 	}
 	k := p.MaxShipments

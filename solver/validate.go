@@ -37,6 +37,11 @@ func (p *Problem) Validate() error {
 	}
 	for i := range p.Options {
 		o := &p.Options[i]
+		if o.Node >= 0 && o.Method <= Courier && finiteNonNegative(o.FixedCost) &&
+			finiteNonNegative(o.MaxWeightKg) && finiteNonNegative(o.DistanceKm) &&
+			o.ETAMinutes >= 0 && o.Excluded <= ReasonDisabled {
+			continue // the common case; the checks below name what is wrong
+		}
 		if o.Node < 0 {
 			return fmt.Errorf("%w: options[%d].node: negative (%d)", ErrInvalidProblem, i, o.Node)
 		}
@@ -73,8 +78,8 @@ func (p *Problem) Validate() error {
 		}
 	}
 	for k, c := range p.UnitCost {
-		if c >= 0 && c <= math.MaxFloat64 {
-			continue // the common case, in one comparison pair
+		if finiteNonNegative(c) {
+			continue
 		}
 		if err := checkNonNegative(c); err != "" {
 			return fmt.Errorf("%w: unit_cost[%d] (options[%d] lines[%d]): %s", ErrInvalidProblem, k, k/n, k%n, err)
@@ -91,6 +96,10 @@ func (p *Problem) Validate() error {
 	}
 	return nil
 }
+
+// finiteNonNegative is the fast test: false for NaN, infinities and
+// negatives.
+func finiteNonNegative(v float64) bool { return v >= 0 && v <= math.MaxFloat64 }
 
 // checkNonNegative returns "" for a finite non-negative v, else what is wrong.
 func checkNonNegative(v float64) string {

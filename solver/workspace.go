@@ -68,7 +68,8 @@ type Workspace struct {
 	invWt      []float64
 	hkeys      []int32
 	hvals      []int32
-	nodeOf     []int32
+	nodeKey    []int32
+	maxNode    int32
 	nNodes     int
 	nodeBest   []int64
 	topK       []int64

@@ -252,3 +252,27 @@ func samePlanned(planned []int, pl *Plan, n int) bool {
 	}
 	return true
 }
+
+// TestLargeNodeValues checks that sparse Node values (the hashed path) give
+// the same plan as dense ones.
+func TestLargeNodeValues(t *testing.T) {
+	p := GenerateProblem(5, 400, 5, 0.3)
+	q := *p
+	q.Options = append([]Option(nil), p.Options...)
+	for i := range q.Options {
+		q.Options[i].Node = q.Options[i].Node*1_000_003 + 7
+	}
+	a, err := Solve(p, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Solve(&q, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Fatalf("plans differ:\n%s\n%s", ja, jb)
+	}
+}
