@@ -23,8 +23,9 @@
 //     OUTSIDE_ZONE (customer outside the courier's areas), OVERWEIGHT
 //     (an order that must travel in one shipment is heavier than the
 //     courier carries) or CLOSED (node or courier closed at order time, for
-//     courier and pickup); the solver adds NO_STOCK, CAPACITY and
-//     MISSES_PROMISE;
+//     courier delivery; a parcel or a pickup ordered while the node is
+//     closed waits for it to open instead); the solver adds NO_STOCK,
+//     CAPACITY and MISSES_PROMISE;
 //   - prices (cost.go): fixed cost per shipment and cost per unit, with
 //     ETAs.
 //
