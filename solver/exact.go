@@ -196,8 +196,10 @@ func (w *Workspace) completeOnly(d int, fsum float64, cov, need uint64) {
 			if w.forb[i] || w.nodeUsed[w.cnode[i]] {
 				continue
 			}
-			ncov := cov | w.full[i]
-			if !w.completeWith(i, ncov) || w.stopLB(d, fsum, i) >= w.thr {
+			if !w.split && cov|w.full[i] != all {
+				continue
+			}
+			if w.completeStopLB(d, fsum, i) >= w.thr {
 				continue
 			}
 			w.work++
@@ -409,6 +411,27 @@ func (w *Workspace) completeWith(i int32, ncov uint64) bool {
 		}
 	}
 	return true
+}
+
+// completeStopLB is stopLB when the set plus candidate i supplies every
+// line (as completeWith checks with split lines), +Inf otherwise, in one
+// pass that stops as soon as the answer is +Inf or above w.thr.
+func (w *Workspace) completeStopLB(d int, fsum float64, i int32) float64 {
+	P := w.P
+	mc := w.minC[d*P : (d+1)*P]
+	row := int(i) * P
+	lb := fsum + w.fix[i] + w.pen*float64(d)
+	for pi := 0; pi < P; pi++ {
+		if w.split && w.supS[pi]+int64(w.sup[row+pi]) < w.q[pi] {
+			return math.Inf(1)
+		}
+		m := mc[pi]
+		if c := w.cst[row+pi]; c < m {
+			m = c
+		}
+		lb += float64(w.q[pi]) * m
+	}
+	return lb
 }
 
 // stopLB bounds the plan that is exactly the set plus candidate i.
