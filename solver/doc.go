@@ -40,9 +40,11 @@
 // explains them: NO_STOCK (not enough ATP), CAPACITY (enough ATP, not enough
 // capacity) or OVERWEIGHT. When the planned lines together still admit no plan
 // (shared capacity, the shipment limit), lines are admitted one at a time in
-// line order, each kept only if a plan still exists, and the ones left out are
-// reported with CAPACITY. The rest of the order is planned; WriteLP exports
-// exactly the planned lines.
+// line order, each kept only if a plan still exists (these checks share one
+// Settings.NodeBudget; lines not confirmed when it runs out are left out), and
+// the ones left out are reported with CAPACITY. The heuristic applies the
+// same rule when its greedy construction cannot cover the planned lines. The
+// rest of the order is planned; WriteLP exports exactly the planned lines.
 //
 // # Ties and determinism
 //

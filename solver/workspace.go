@@ -203,14 +203,16 @@ func (w *Workspace) Solve(p *Problem, s Settings) (*Plan, error) {
 		// The planned lines admit no plan together: admit them one at a
 		// time in line order.
 		w.orig = append(w.orig[:0], w.planned...)
+		left := w.s.NodeBudget // shared by the admission solves
 		n := 0
 		for _, l := range w.orig {
 			w.planned = append(w.planned[:n], l)
-			if w.solvePlanned() {
+			if left > 0 && w.solvePlannedBudget(left) {
 				n++
 			} else {
 				w.lineReason[l] = ReasonCapacity
 			}
+			left -= w.work
 			total += w.work
 		}
 		w.planned = w.planned[:n]
@@ -223,12 +225,15 @@ func (w *Workspace) Solve(p *Problem, s Settings) (*Plan, error) {
 
 // solvePlanned builds the tables for w.planned and runs the exact search or
 // the heuristic. It reports whether a plan was found.
-func (w *Workspace) solvePlanned() bool {
+func (w *Workspace) solvePlanned() bool { return w.solvePlannedBudget(w.s.NodeBudget) }
+
+// solvePlannedBudget is solvePlanned with the given work budget.
+func (w *Workspace) solvePlannedBudget(budget int) bool {
 	w.buildTables()
 	w.resetTop(w.s.Alternatives + 1)
 	w.work = 0
 	w.abort = false
-	w.budget = w.s.NodeBudget
+	w.budget = budget
 	w.lbOpen = math.Inf(1)
 	w.surv = false
 	w.buckets = false
