@@ -53,7 +53,13 @@ func (w *Workspace) runExact() {
 	if !w.survivors() {
 		return
 	}
-	w.greedy(w.allList)
+	if w.greedy(w.allList) {
+		// Plans one swap away from the greedy one fill the ranked list, so
+		// that the search prunes against the last alternative from the
+		// start.
+		w.buildPool(w.allList)
+		w.seedNear()
+	}
 	if !w.survivors() {
 		return
 	}

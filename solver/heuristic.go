@@ -23,7 +23,7 @@ func (w *Workspace) runHeuristic() {
 	if !w.greedy(nil) {
 		return
 	}
-	w.buildPool()
+	w.buildPool(nil)
 	w.localSearch()
 }
 
@@ -31,14 +31,22 @@ func (w *Workspace) runHeuristic() {
 // and additions: the best by cost per unit carried.
 const lsPoolSize = 64
 
-// buildPool keeps in w.pool the lsPoolSize candidates with the lowest cost
-// per unit they could carry of the whole order (ties: lower index), in that
-// order.
-func (w *Workspace) buildPool() {
+// buildPool keeps in w.pool the lsPoolSize candidates of from (nil: all)
+// with the lowest cost per unit they could carry of the whole order (ties:
+// lower index), in that order.
+func (w *Workspace) buildPool(from []int32) {
 	copy(w.rem, w.q[:w.P])
 	w.pool = w.pool[:0]
 	w.poolKey = w.poolKey[:0]
-	for i := range w.cand {
+	n := len(w.cand)
+	if from != nil {
+		n = len(from)
+	}
+	for k := 0; k < n; k++ {
+		i := k
+		if from != nil {
+			i = int(from[k])
+		}
 		units, cost := w.greedyTake(i, false, false)
 		if units == 0 {
 			continue
@@ -357,6 +365,21 @@ func (w *Workspace) improve(cur *float64) bool {
 		}
 	}
 	return false
+}
+
+// seedNear offers the plans one swap away from w.hset (candidates from
+// w.pool), without moving to any of them.
+func (w *Workspace) seedNear() {
+	k := len(w.hset)
+	for j := 0; j < k; j++ {
+		for _, i := range w.pool {
+			if !w.fits(i, j) {
+				continue
+			}
+			w.tset = w.replace(w.tset[:0], j, i)
+			w.try(w.tset, w.thr)
+		}
+	}
 }
 
 // fits reports whether candidate i may join w.hset in place of member skip
