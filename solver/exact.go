@@ -237,6 +237,7 @@ func (w *Workspace) singles() {
 	w.bestX = grow(w.bestX, P)
 	copy(w.bestX, w.q[:P])
 	var one [1]int32
+	w.bestSingle = math.Inf(1)
 	for i := range w.cand {
 		if w.sumQ > w.capU[i] || wsum > w.maxW[i]+1e-9 {
 			continue
@@ -251,7 +252,13 @@ func (w *Workspace) singles() {
 			}
 			cost += float64(w.q[pi]) * w.cst[row+pi]
 		}
-		if !ok || cost >= w.pruneAt() {
+		if !ok {
+			continue
+		}
+		if cost < w.bestSingle {
+			w.bestSingle = cost
+		}
+		if cost >= w.pruneAt() {
 			continue
 		}
 		one[0] = int32(i)

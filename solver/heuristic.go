@@ -10,18 +10,29 @@ import "math"
 // allocated greedily (every line to its cheapest members first). Moves are
 // tried in a fixed order and the first improving one is taken, so the result
 // is deterministic. The lower bound is every line at its cheapest unit cost
-// plus the cheapest fixed cost. The exact search uses the greedy construction
+// plus the two cheapest fixed costs and a penalty, or the best single
+// shipment if that is cheaper. The exact search uses the greedy construction
 // for its first upper bound.
 
 // runHeuristic finds a plan by greedy + local search.
 func (w *Workspace) runHeuristic() {
-	var lb float64
+	var qg float64
 	for pi := 0; pi < w.P; pi++ {
-		lb += float64(w.q[pi]) * w.G[pi]
+		qg += float64(w.q[pi]) * w.G[pi]
 	}
-	w.lbOpen = lb + w.minF
+	// Any plan is one shipment (no cheaper than the best single, all of
+	// which are scanned) or several (two fixed costs and a penalty at least).
+	w.singles()
+	w.lbOpen = qg + w.minF + w.minF2 + w.pen
+	if w.bestSingle < w.lbOpen {
+		w.lbOpen = w.bestSingle
+	}
 	if !w.greedy(nil) {
-		return
+		if w.nTop == 0 {
+			return
+		}
+		// Start from the best single shipment instead.
+		w.hset = append(w.hset[:0], w.slots[w.rank[0]].set...)
 	}
 	w.buildPool(nil)
 	w.localSearch()

@@ -79,41 +79,42 @@ type Workspace struct {
 
 	// Candidate tables over the planned lines; candidate i is option cand[i]
 	// and its line figures sit at [i*P+pi].
-	P       int
-	q       []int64
-	wt      []float64
-	sumQ    int64
-	cand    []int32
-	sup     []int32
-	cst     []float64
-	fix     []float64
-	capU    []int64
-	maxW    []float64
-	cnode   []int32
-	full    []uint64
-	G       []float64
-	minF    float64
-	minF2   float64
-	fill    []int32
-	supAll  []int32
-	cstAll  []float64
-	fullAll []uint64
-	nzAll   []uint64
-	nzBuf   []uint64
-	nz      []uint64
-	surv    bool
-	buckets bool
-	bOff    []int32
-	bList   []int32
-	GAll    []float64
-	supBuf  []int32
-	cstBuf  []float64
-	fullBuf []uint64
-	GBuf    []float64
-	allList []int32
-	sOff    []int32
-	sList   []int32
-	sumQG   float64
+	P          int
+	q          []int64
+	wt         []float64
+	sumQ       int64
+	cand       []int32
+	sup        []int32
+	cst        []float64
+	fix        []float64
+	capU       []int64
+	maxW       []float64
+	cnode      []int32
+	full       []uint64
+	G          []float64
+	minF       float64
+	minF2      float64
+	fill       []int32
+	supAll     []int32
+	cstAll     []float64
+	fullAll    []uint64
+	nzAll      []uint64
+	nzBuf      []uint64
+	nz         []uint64
+	surv       bool
+	buckets    bool
+	bOff       []int32
+	bList      []int32
+	GAll       []float64
+	supBuf     []int32
+	cstBuf     []float64
+	fullBuf    []uint64
+	GBuf       []float64
+	allList    []int32
+	sOff       []int32
+	sList      []int32
+	sumQG      float64
+	bestSingle float64
 
 	// Search state (exact.go, heuristic.go).
 	split     bool
