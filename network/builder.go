@@ -40,6 +40,20 @@ type Builder struct {
 	lines int
 	line  int
 	visit func(node int, atp int32)
+
+	// ord is what the options of the order being built share.
+	ord orderScope
+	// bufNodes and bufATP receive one line's stock from an ATPLister.
+	bufNodes, bufATP []int32
+
+	// Reach of a lean build (see reach): near[node] == gen for nodes within
+	// the order's largest radius; kinds[node] is the methods an enabled
+	// node offers (0 when disabled); unbounded the methods with no radius
+	// for this order.
+	near      []uint32
+	kinds     []methodSet
+	unbounded methodSet
+	nearBuf   []int
 }
 
 // NewBuilder returns a Builder over an initialised network. cost may be
@@ -67,6 +81,13 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 	b.inArea = make([]uint8, len(net.Couriers))
 	b.stamp = make([]uint32, len(net.Nodes))
 	b.row = make([]int32, len(net.Nodes))
+	b.near = make([]uint32, len(net.Nodes))
+	b.kinds = make([]methodSet, len(net.Nodes))
+	for i := range net.Nodes {
+		if net.Nodes[i].Enabled {
+			b.kinds[i] = net.prep.nodes[i].methods
+		}
+	}
 	b.visit = b.addStock
 	return b
 }
@@ -76,7 +97,7 @@ func (b *Builder) Network() *Network { return b.net }
 
 // addStock records that node holds atp units of the current line.
 func (b *Builder) addStock(node int, atp int32) {
-	if node < 0 || node >= len(b.stamp) {
+	if node < 0 || node >= len(b.stamp) || (b.ord.lean && !b.reaches(node)) {
 		return
 	}
 	r := b.candidate(node)
@@ -99,14 +120,33 @@ func (b *Builder) candidate(node int) int32 {
 }
 
 // Build fills p with the problem of sourcing o from st under the daily
-// capacities capa (nil means no limits). It reuses p's slices. Options come
+// capacities capa (nil means no limit). It reuses p's slices. Options come
 // in ascending node order, then method order (SHIP_FROM_STORE, PICKUP,
 // WAREHOUSE_SHIP, COURIER), then courier partner order, so the same input
-// always gives the same problem.
+// always gives the same problem. Every candidate is listed, the excluded
+// ones with their reason, so that a plan can explain itself.
 //
 // An invalid order gives an error wrapping ErrInvalidOrder that names the
 // field; p is then left empty.
 func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Problem) error {
+	return b.build(o, st, capa, p, false)
+}
+
+// BuildEligible is Build for callers that need no list of exclusions (a
+// replay, a batch): p holds only the options that the Builder's own checks
+// do not exclude, in the order Build gives them, so the solver chooses the
+// same plan from either problem. It finds them without visiting far nodes:
+// nodes beyond the largest radius a method may use for o are skipped before
+// their stock or distance is looked at, unless they offer a method with no
+// radius (warehouse shipping, or a method whose radius is 0).
+//
+// Options the solver itself rules out (no stock, no capacity, missed
+// promise) are kept, as in Build. Errors are Build's.
+func (b *Builder) BuildEligible(o *Order, st StockView, capa CapacityView, p *solver.Problem) error {
+	return b.build(o, st, capa, p, true)
+}
+
+func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Problem, lean bool) error {
 	p.Lines = p.Lines[:0]
 	p.Options = p.Options[:0]
 	p.Available = p.Available[:0]
@@ -132,22 +172,44 @@ func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		p.MaxShipments = pol.DefaultMaxShipment
 	}
 
-	// Candidates: every node with stock of a line, and the pickup node.
 	b.gen++
 	if b.gen == 0 {
 		clear(b.stamp)
+		clear(b.near)
 		b.gen = 1
 	}
+	clear(b.inArea)
+	c := &b.ord
+	*c = orderScope{
+		o:            o,
+		capa:         capa,
+		customer:     geo.ToUnit(o.Lat, o.Lon),
+		minute:       localMinute(o.CreatedAt, pol.TZOffsetMinutes),
+		pickupNode:   pickupNode,
+		pickupRadius: o.PickupRadiusKm,
+		wantDelivery: o.Want != WantPickup,
+		wantPickup:   o.Want != WantDelivery,
+		lean:         lean,
+	}
+	if c.pickupRadius == 0 {
+		c.pickupRadius = pol.PickupRadiusKm
+	}
+	for l := range o.Lines {
+		c.orderKg += float64(o.Lines[l].Quantity) * o.Lines[l].UnitWeightKg
+	}
+	if lean {
+		b.reach(o, p)
+	}
+
+	// Candidates: every node with stock of a line (and, for a lean build,
+	// within reach), and the pickup node.
 	b.cands = b.cands[:0]
 	b.atp = b.atp[:0]
 	b.lines = nl
 	if st != nil {
-		for l := range o.Lines {
-			b.line = l
-			st.EachATP(o.Lines[l].SKU, b.visit)
-		}
+		b.gatherStock(o, st)
 	}
-	if pickupNode >= 0 {
+	if pickupNode >= 0 && (!lean || net.Nodes[pickupNode].Enabled) {
 		b.candidate(pickupNode)
 	}
 	if len(b.cands) > len(b.stamp)/16 {
@@ -161,89 +223,105 @@ func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	} else {
 		slices.Sort(b.cands)
 	}
-	customer := geo.ToUnit(o.Lat, o.Lon)
-	clear(b.inArea)
+	for _, n := range b.cands {
+		r := int(b.row[n])
+		b.addNode(p, int(n), b.atp[r*nl:(r+1)*nl])
+	}
+	return nil
+}
 
-	var orderKg float64
+// gatherStock makes a candidate of every node with stock of a line that
+// the build accepts, recording its ATP per line.
+func (b *Builder) gatherStock(o *Order, st StockView) {
+	lister, fast := st.(ATPLister)
 	for l := range o.Lines {
-		orderKg += float64(o.Lines[l].Quantity) * o.Lines[l].UnitWeightKg
+		b.line = l
+		if !fast {
+			st.EachATP(o.Lines[l].SKU, b.visit)
+			continue
+		}
+		b.bufNodes, b.bufATP = lister.AppendATP(o.Lines[l].SKU, b.bufNodes[:0], b.bufATP[:0])
+		atp := b.bufATP[:len(b.bufNodes)]
+		for i, n := range b.bufNodes {
+			b.addStock(int(n), atp[i])
+		}
 	}
-	minute := localMinute(o.CreatedAt, pol.TZOffsetMinutes)
-	pickupRadius := o.PickupRadiusKm
-	if pickupRadius == 0 {
-		pickupRadius = pol.PickupRadiusKm
-	}
-	wantDelivery := o.Want != WantPickup
-	wantPickup := o.Want != WantDelivery
+}
 
-	for _, c := range b.cands {
-		node := int(c)
-		nd := &net.Nodes[node]
-		np := &net.prep.nodes[node]
-		row := b.atp[int(b.row[node])*nl : int(b.row[node]+1)*nl]
-		km := np.pos.DistanceKm(customer)
-		capUnits := int32(-1)
-		if capa != nil {
-			capUnits = capa.Remaining(node)
+// addNode appends the options of candidate node, whose ATP per line is
+// row. A lean build appends only the options that are not excluded.
+func (b *Builder) addNode(p *solver.Problem, node int, row []int32) {
+	c := &b.ord
+	net := b.net
+	pol := &net.Policy
+	o := c.o
+	nd := &net.Nodes[node]
+	np := &net.prep.nodes[node]
+	if c.lean && !nd.Enabled {
+		return
+	}
+	km := np.pos.DistanceKm(c.customer)
+	capUnits := int32(-1)
+	if c.capa != nil {
+		capUnits = c.capa.Remaining(node)
+	}
+	base := solver.Option{
+		Node:          int32(node),
+		NodeID:        nd.ID,
+		CapacityUnits: capUnits,
+		DistanceKm:    km,
+	}
+	minute := c.minute
+	outsideCandidateRadius := pol.CandidateRadiusKm > 0 && km > pol.CandidateRadiusKm
+
+	if c.wantDelivery && np.methods.has(solver.ShipFromStore) {
+		b.addParcel(p, o, base, nd, np, solver.ShipFromStore, km, minute, row, outsideCandidateRadius)
+	}
+	if c.wantPickup && np.methods.has(solver.Pickup) {
+		opt := base
+		opt.Method = solver.Pickup
+		opt.FixedCost = nd.PickCostPerOrder
+		// A store closed at order time gets the order ready after it
+		// opens; the promise, if any, decides whether that is too late.
+		opt.ETAMinutes = int32(np.open.untilOpen(minute) + pol.PickupReadyMinutes)
+		switch {
+		case !nd.Enabled:
+			opt.Excluded = solver.ReasonDisabled
+		case c.pickupNode >= 0 && c.pickupNode != node:
+			opt.Excluded = solver.ReasonMethodNotAllowed
+		case c.pickupNode < 0 && c.pickupRadius > 0 && km > c.pickupRadius:
+			opt.Excluded = solver.ReasonOutsideRadius
 		}
-		base := solver.Option{
-			Node:          c,
-			NodeID:        nd.ID,
-			CapacityUnits: capUnits,
-			DistanceKm:    km,
-		}
+		b.appendOption(p, o, &opt, row, nd.PickCostPerUnit)
+	}
+	if c.wantDelivery && np.methods.has(solver.WarehouseShip) {
+		b.addParcel(p, o, base, nd, np, solver.WarehouseShip, km, minute, row, false)
+	}
+	if c.wantDelivery && np.methods.has(solver.Courier) {
 		nodeOpen := np.open.isOpen(minute)
-		outsideCandidateRadius := pol.CandidateRadiusKm > 0 && km > pol.CandidateRadiusKm
-
-		if wantDelivery && np.methods.has(solver.ShipFromStore) {
-			b.addParcel(p, o, base, nd, np, solver.ShipFromStore, km, minute, row, outsideCandidateRadius)
-		}
-		if wantPickup && np.methods.has(solver.Pickup) {
+		for _, ci := range np.couriers {
+			cp := &net.Couriers[ci]
 			opt := base
-			opt.Method = solver.Pickup
-			opt.FixedCost = nd.PickCostPerOrder
-			// A store closed at order time gets the order ready after it
-			// opens; the promise, if any, decides whether that is too late.
-			opt.ETAMinutes = int32(np.open.untilOpen(minute) + pol.PickupReadyMinutes)
+			opt.Method = solver.Courier
+			opt.Partner = cp.Name
+			opt.FixedCost = CourierFixed(nd, cp, km)
+			opt.ETAMinutes = CourierMinutes(cp, km)
+			opt.MaxWeightKg = cp.MaxWeightKg
 			switch {
 			case !nd.Enabled:
 				opt.Excluded = solver.ReasonDisabled
-			case pickupNode >= 0 && pickupNode != node:
-				opt.Excluded = solver.ReasonMethodNotAllowed
-			case pickupNode < 0 && pickupRadius > 0 && km > pickupRadius:
+			case cp.MaxRadiusKm > 0 && km > cp.MaxRadiusKm, outsideCandidateRadius:
 				opt.Excluded = solver.ReasonOutsideRadius
+			case !b.customerInArea(ci, o):
+				opt.Excluded = solver.ReasonOutsideZone
+			case cp.MaxWeightKg > 0 && c.orderKg > cp.MaxWeightKg && p.MaxShipments == 1:
+				opt.Excluded = solver.ReasonOverweight
+			case !nodeOpen || !net.prep.courierOpen[ci].isOpen(minute):
+				opt.Excluded = solver.ReasonClosed
 			}
 			b.appendOption(p, o, &opt, row, nd.PickCostPerUnit)
 		}
-		if wantDelivery && np.methods.has(solver.WarehouseShip) {
-			b.addParcel(p, o, base, nd, np, solver.WarehouseShip, km, minute, row, false)
-		}
-		if wantDelivery && np.methods.has(solver.Courier) {
-			for _, ci := range np.couriers {
-				cp := &net.Couriers[ci]
-				opt := base
-				opt.Method = solver.Courier
-				opt.Partner = cp.Name
-				opt.FixedCost = CourierFixed(nd, cp, km)
-				opt.ETAMinutes = CourierMinutes(cp, km)
-				opt.MaxWeightKg = cp.MaxWeightKg
-				switch {
-				case !nd.Enabled:
-					opt.Excluded = solver.ReasonDisabled
-				case cp.MaxRadiusKm > 0 && km > cp.MaxRadiusKm, outsideCandidateRadius:
-					opt.Excluded = solver.ReasonOutsideRadius
-				case !b.customerInArea(ci, o):
-					opt.Excluded = solver.ReasonOutsideZone
-				case cp.MaxWeightKg > 0 && orderKg > cp.MaxWeightKg && p.MaxShipments == 1:
-					opt.Excluded = solver.ReasonOverweight
-				case !nodeOpen || !net.prep.courierOpen[ci].isOpen(minute):
-					opt.Excluded = solver.ReasonClosed
-				}
-				b.appendOption(p, o, &opt, row, nd.PickCostPerUnit)
-			}
-		}
 	}
-	return nil
 }
 
 // customerInArea reports whether o's customer is in courier ci's areas,
@@ -276,6 +354,9 @@ func (b *Builder) addParcel(p *solver.Problem, o *Order, base solver.Option, nd 
 	case outsideRadius:
 		opt.Excluded = solver.ReasonOutsideRadius
 	}
+	if b.ord.lean && opt.Excluded != solver.ReasonNone {
+		return
+	}
 	nl := len(o.Lines)
 	p.Options = append(p.Options, opt)
 	p.Available = append(p.Available, row...)
@@ -291,6 +372,9 @@ func (b *Builder) addParcel(p *solver.Problem, o *Order, base solver.Option, nd 
 // appendOption appends opt with the node's stock row and a unit cost of
 // perUnit (plus opportunity cost) for every line.
 func (b *Builder) appendOption(p *solver.Problem, o *Order, opt *solver.Option, row []int32, perUnit float64) {
+	if b.ord.lean && opt.Excluded != solver.ReasonNone {
+		return
+	}
 	p.Options = append(p.Options, *opt)
 	p.Available = append(p.Available, row...)
 	for l := range o.Lines {

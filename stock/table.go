@@ -251,4 +251,5 @@ func (t *Table) Clone() *Table {
 var (
 	_ network.StockView    = (*Table)(nil)
 	_ network.CapacityView = (*Table)(nil)
+	_ network.ATPLister    = (*Table)(nil)
 )

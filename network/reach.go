@@ -1,0 +1,97 @@
+package network
+
+import (
+	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// ATPLister is an optional fast path of a StockView. A Builder asks a
+// StockView that implements it for each line's stock in one call (one
+// look-up of the SKU per line and order) instead of one callback per node.
+type ATPLister interface {
+	// AppendATP appends every node with positive ATP of sku to nodes and
+	// its ATP to atp, in ascending node order, and returns both slices. It
+	// lists what EachATP visits.
+	AppendATP(sku string, nodes, atp []int32) ([]int32, []int32)
+}
+
+// orderScope is what the options of one order share while it is built.
+type orderScope struct {
+	o            *Order
+	capa         CapacityView
+	customer     geo.Unit
+	orderKg      float64
+	minute       int // local minute of the day of o.CreatedAt
+	pickupNode   int // -1 when the customer named no pickup node
+	pickupRadius float64
+	wantDelivery bool
+	wantPickup   bool
+	lean         bool // only options that are not excluded
+}
+
+// reachSlackKm widens the radius of the spatial query of a lean build: the
+// index measures by haversine, the Builder by chord, and the two agree to
+// within millimetres. The Builder's own checks decide.
+const reachSlackKm = 0.01
+
+// reach decides, for a lean build of o, which nodes may give an option
+// that is not excluded: the nodes within the largest radius any method o
+// may use (b.near), and the nodes offering a method with no radius for o
+// (b.unbounded), and the pickup node the customer named. Disabled nodes
+// give none. Partners that are closed at
+// order time, do not serve the customer's position or cannot carry an
+// order that must travel whole add no reach.
+func (b *Builder) reach(o *Order, p *solver.Problem) {
+	c := &b.ord
+	net := b.net
+	pol := &net.Policy
+	b.unbounded = 0
+	radius := -1.0
+	widen := func(m solver.Method, r float64) {
+		if r > 0 {
+			radius = max(radius, r)
+		} else {
+			b.unbounded |= 1 << m
+		}
+	}
+	if c.wantDelivery && b.carrier >= 0 {
+		widen(solver.ShipFromStore, pol.CandidateRadiusKm)
+		b.unbounded |= 1 << solver.WarehouseShip
+	}
+	if c.wantPickup && c.pickupNode < 0 {
+		widen(solver.Pickup, c.pickupRadius)
+	}
+	if c.wantDelivery {
+		for ci := range net.Couriers {
+			cp := &net.Couriers[ci]
+			if !net.prep.courierOpen[ci].isOpen(c.minute) ||
+				(cp.MaxWeightKg > 0 && c.orderKg > cp.MaxWeightKg && p.MaxShipments == 1) ||
+				!b.customerInArea(ci, o) {
+				continue
+			}
+			r := cp.MaxRadiusKm
+			if cr := pol.CandidateRadiusKm; cr > 0 && (r == 0 || cr < r) {
+				r = cr
+			}
+			widen(solver.Courier, r)
+		}
+	}
+	if c.pickupNode >= 0 {
+		// The named pickup node, at any distance.
+		b.near[c.pickupNode] = b.gen
+	}
+	if radius < 0 {
+		return
+	}
+	b.nearBuf = net.prep.index.Within(o.Lat, o.Lon, radius*(1+1e-9)+reachSlackKm, b.nearBuf)
+	for _, n := range b.nearBuf {
+		b.near[n] = b.gen
+	}
+}
+
+// reaches reports whether node may give a lean build an option that is not
+// excluded (see reach).
+func (b *Builder) reaches(node int) bool {
+	k := b.kinds[node]
+	return k&b.unbounded != 0 || (k != 0 && b.near[node] == b.gen)
+}
