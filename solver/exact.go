@@ -53,11 +53,11 @@ func (w *Workspace) runExact() {
 	if !w.survivors() {
 		return
 	}
-	if w.greedy(w.allList) {
+	if w.greedy(w.allList) && w.capTp > 1 {
 		// Plans one swap away from the greedy one fill the ranked list, so
 		// that the search prunes against the last alternative from the
 		// start.
-		w.buildPool(w.allList)
+		w.buildPool(w.allList, seedPoolSize)
 		w.seedNear()
 	}
 	if !w.survivors() {
@@ -80,6 +80,9 @@ func (w *Workspace) runExact() {
 		w.lbOpen = w.minF + w.sumQG
 	}
 }
+
+// seedPoolSize is how many candidates seed the ranked list by swaps.
+const seedPoolSize = 16
 
 // survivors keeps the candidates that can take part in a plan of two or more
 // shipments that beats the current threshold, in index order, in w.allList

@@ -39,8 +39,14 @@ func (w *Workspace) exclude() {
 	split := p.SplitLines
 	w.qAll = grow(w.qAll, L)
 	w.invWt = grow(w.invWt, L)
+	w.thAll = grow(w.thAll, L)
 	for l := range p.Lines {
 		w.qAll[l] = int64(p.Lines[l].Quantity)
+		// An option carries line l at a cost when it can take this much.
+		w.thAll[l] = w.qAll[l]
+		if split {
+			w.thAll[l] = 1
+		}
 		w.invWt[l] = 0
 		if wt := p.Lines[l].UnitWeightKg; wt > 0 {
 			w.invWt[l] = 1 / wt
@@ -65,34 +71,37 @@ func (w *Workspace) exclude() {
 			cst := w.cstAll[e*L : e*L+L]
 			avail := p.Available[o*L : o*L+L]
 			cost := p.UnitCost[o*L : o*L+L]
-			stock, carriable := false, false
+			var anyA int32
+			var anyS int64
 			var full, nz uint64
+			limitW := opt.MaxWeightKg > 0
+			maxEff, gAll, th := w.maxEff[:L], w.GAll[:L], w.thAll[:L]
 			for l, a := range avail {
-				s := int64(a)
-				if a > 0 {
-					stock = true
-					if capLim < s {
-						s = capLim
-					}
-					if opt.MaxWeightKg > 0 && w.invWt[l] > 0 {
+				anyA |= a // a >= 0: any stock iff the OR is positive
+				s := min(int64(a), capLim)
+				if limitW && s > 0 {
+					if iw := w.invWt[l]; iw > 0 {
 						// (limit+1e-9)*(1/wt): the slack covers rounding.
-						if u := (opt.MaxWeightKg + 1e-9) * w.invWt[l]; u < float64(s) {
+						if u := (opt.MaxWeightKg + 1e-9) * iw; u < float64(s) {
 							s = int64(u)
 						}
 					}
-					if s > 0 {
-						carriable = true
-					}
 				}
+				anyS |= s
 				sup[l] = int32(s)
-				q := w.qAll[l]
-				c := inf
-				if s >= q || (split && s > 0) {
-					c = cost[l]
+				c := cost[l]
+				if s < th[l] {
+					c = inf
 				}
 				cst[l] = c
+				// An option that turns out ineligible below has s = 0
+				// and c = +Inf everywhere, so these stay right.
+				maxEff[l] = max(maxEff[l], s)
+				if c < gAll[l] {
+					gAll[l] = c
+				}
 				if l < 64 {
-					if s >= q {
+					if s >= w.qAll[l] {
 						full |= 1 << uint(l)
 					}
 					if s > 0 {
@@ -100,20 +109,13 @@ func (w *Workspace) exclude() {
 					}
 				}
 			}
+			stock, carriable := anyA > 0, anyS > 0
 			switch {
 			case !stock:
 				r = ReasonNoStock
 			case !carriable:
 				r = ReasonOverweight
 			default:
-				for l, s := range sup {
-					if int64(s) > w.maxEff[l] {
-						w.maxEff[l] = int64(s)
-					}
-					if cst[l] < w.GAll[l] {
-						w.GAll[l] = cst[l]
-					}
-				}
 				w.fullAll[e] = full
 				w.nodeKey[e] = opt.Node
 				if opt.Node > w.maxNode {

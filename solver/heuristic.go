@@ -34,7 +34,7 @@ func (w *Workspace) runHeuristic() {
 		// Start from the best single shipment instead.
 		w.hset = append(w.hset[:0], w.slots[w.rank[0]].set...)
 	}
-	w.buildPool(nil)
+	w.buildPool(nil, lsPoolSize)
 	w.localSearch()
 }
 
@@ -42,10 +42,10 @@ func (w *Workspace) runHeuristic() {
 // and additions: the best by cost per unit carried.
 const lsPoolSize = 64
 
-// buildPool keeps in w.pool the lsPoolSize candidates of from (nil: all)
-// with the lowest cost per unit they could carry of the whole order (ties:
-// lower index), in that order.
-func (w *Workspace) buildPool(from []int32) {
+// buildPool keeps in w.pool the size candidates of from (nil: all) with the
+// lowest cost per unit they could carry of the whole order (ties: lower
+// index), in that order.
+func (w *Workspace) buildPool(from []int32, size int) {
 	copy(w.rem, w.q[:w.P])
 	w.pool = w.pool[:0]
 	w.poolKey = w.poolKey[:0]
@@ -64,10 +64,10 @@ func (w *Workspace) buildPool(from []int32) {
 		}
 		r := cost / float64(units)
 		n := len(w.pool)
-		if n == lsPoolSize && r >= w.poolKey[n-1] {
+		if n == size && r >= w.poolKey[n-1] {
 			continue
 		}
-		if n < lsPoolSize {
+		if n < size {
 			w.pool = append(w.pool, 0)
 			w.poolKey = append(w.poolKey, 0)
 			n++

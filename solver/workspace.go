@@ -65,6 +65,7 @@ type Workspace struct {
 	elig       []int32
 	maxEff     []int64
 	qAll       []int64
+	thAll      []int64
 	invWt      []float64
 	hkeys      []int32
 	hvals      []int32
