@@ -82,6 +82,13 @@ func TestCBCCrossCheck(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		cases = append(cases, tc{fmt.Sprintf("medium/%d", i), randomProblem(r, 60, 8, 6)})
 	}
+	// Medium instances with a shipment limit, as real orders have: these
+	// must be proven optimal.
+	for i := 0; i < 40; i++ {
+		p := randomProblem(r, 80, 10, 4)
+		p.MaxShipments = 1 + r.IntN(3)
+		cases = append(cases, tc{fmt.Sprintf("limited/%d", i), p})
+	}
 	dir := t.TempDir()
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
