@@ -22,6 +22,13 @@ import (
 // penalties + each line at the cheapest unit cost within the set, when the
 // set supplies every line) and "add more" (the same + the cheapest fixed cost
 // + one more penalty, with each line at its cheapest unit cost anywhere).
+// When "add more" cannot win at a node, only candidates that complete the
+// set matter: they are found through buckets of candidates keyed by the mask
+// of lines they carry, and evaluated without recursion (completeOnly).
+//
+// Before the search, a greedy plan and the plans one swap away from it fill
+// the ranked list (the best plan and the alternatives), and only candidates
+// whose fixed cost leaves room under its last entry take part.
 
 // runExact searches the candidate tables for the ranked plans.
 func (w *Workspace) runExact() {
@@ -50,7 +57,7 @@ func (w *Workspace) runExact() {
 	}
 	// A first plan of several shipments, to prune with, from the
 	// candidates that may take part in one.
-	if !w.survivors() {
+	if !w.survivors(false) {
 		return
 	}
 	if w.greedy(w.allList) && w.capTp > 1 {
@@ -60,7 +67,7 @@ func (w *Workspace) runExact() {
 		w.buildPool(w.allList, seedPoolSize)
 		w.seedNear()
 	}
-	if !w.survivors() {
+	if !w.survivors(true) {
 		return
 	}
 	w.set = grow(w.set, w.maxDepth+1)
@@ -86,8 +93,9 @@ const seedPoolSize = 16
 
 // survivors keeps the candidates that can take part in a plan of two or more
 // shipments that beats the current threshold, in index order, in w.allList
-// and, per line, in w.sList/w.sOff. It reports whether any survived.
-func (w *Workspace) survivors() bool {
+// and, with lists, per line in w.sList/w.sOff and per carry mask in
+// buckets. It reports whether two or more survived.
+func (w *Workspace) survivors(lists bool) bool {
 	P := w.P
 	thr := w.pruneAt()
 	keep := func(i int) bool {
@@ -118,6 +126,9 @@ func (w *Workspace) survivors() bool {
 	}
 	if len(w.allList) < 2 {
 		return false
+	}
+	if !lists {
+		return true
 	}
 	w.sOff = grow(w.sOff, P+1)
 	clear(w.sOff)
