@@ -170,11 +170,11 @@ func TestBuildEligibleMatchesBuild(t *testing.T) {
 					sameEligible(t, i, &pf, &pl)
 					opts += len(pf.Options)
 					kept += len(pl.Options)
-					planF, err := wsFull.Solve(&pf, solver.Settings{})
+					planF, err := wsFull.Solve(&pf, solver.DefaultSettings())
 					if err != nil {
 						t.Fatalf("order %d: full: %v", i, err)
 					}
-					planL, err := wsLean.Solve(&pl, solver.Settings{})
+					planL, err := wsLean.Solve(&pl, solver.DefaultSettings())
 					if err != nil {
 						t.Fatalf("order %d: lean: %v", i, err)
 					}

@@ -42,7 +42,15 @@ type replayState struct {
 	builder *network.Builder
 	policy  Policy
 	acc     *accumulator
+	// problem is the order's lean problem (network.Builder.BuildEligible):
+	// the options that are not excluded, which is all a policy looks at.
 	problem solver.Problem
+	// explain is set when decisions are written: an order left partly
+	// unfilled with no usable option then gets its full problem in full,
+	// and reasons points at the problem that explains its unfilled lines.
+	explain bool
+	full    solver.Problem
+	reasons *solver.Problem
 
 	tz     time.Duration
 	clock  time.Time
@@ -70,6 +78,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		builder: network.NewBuilder(net, nil),
 		policy:  pol,
 		acc:     newAccumulator(net),
+		explain: r.decisions != nil,
 		tz:      time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
 		day:     -1 << 62,
 	}
@@ -132,7 +141,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 			break
 		}
 		if dw != nil {
-			writeDecisions(dw, o, j.policy, j.scen.name, &st.problem, plan)
+			writeDecisions(dw, o, j.policy, j.scen.name, &st.problem, st.reasons, plan)
 		}
 	}
 	j.read.Store(orders.BytesRead())
@@ -147,8 +156,9 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 }
 
 // handle replays one order: it moves the clock, resets capacities at local
-// midnight, applies due replenishments, builds the problem, lets the policy
-// choose and commits the plan.
+// midnight, applies due replenishments, builds the lean problem, lets the
+// policy choose and commits the plan. Policies see only options that are
+// not excluded, so the lean problem gives the plan the full one would.
 func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 	if o.CreatedAt.After(st.clock) {
 		st.clock = o.CreatedAt
@@ -167,7 +177,7 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 		// customer picks up at any store within the pickup radius instead.
 		o.PickupNodeID = ""
 	}
-	if err := st.builder.Build(o, st.table, st.table, &st.problem); err != nil {
+	if err := st.builder.BuildEligible(o, st.table, st.table, &st.problem); err != nil {
 		return nil, err
 	}
 	t0 := time.Now()
@@ -175,6 +185,15 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 	took := time.Since(t0)
 	if err != nil {
 		return nil, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
+	}
+	st.reasons = &st.problem
+	if st.explain && len(plan.Unfilled) > 0 && !anyUsable(&st.problem) {
+		// The reason lies with an excluded option: build the full problem,
+		// on the stock the plan was made against.
+		if err := st.builder.Build(o, st.table, st.table, &st.full); err != nil {
+			return nil, err
+		}
+		st.reasons = &st.full
 	}
 	if err := st.commit(&st.problem, plan); err != nil {
 		return nil, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
@@ -243,8 +262,10 @@ func (st *replayState) applyReplenishment() error {
 	return st.advanceReplenishment()
 }
 
-// writeDecisions appends the plan's rows to w.
-func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, p *solver.Problem, plan *solver.Plan) {
+// writeDecisions appends the plan's rows to w. p is the problem the plan
+// was made from; reasons explains its unfilled lines (see unfilledReason):
+// p itself, or the order's full problem when p has no usable option.
+func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, p, reasons *solver.Problem, plan *solver.Plan) {
 	var b [64]byte
 	created := o.CreatedAt.UTC().Format(time.RFC3339)
 	for i := range plan.Shipments {
@@ -304,7 +325,7 @@ func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, 
 		if k > 0 {
 			w.WriteByte(';')
 		}
-		w.WriteString(unfilledReason(p, u.Line).String())
+		w.WriteString(unfilledReason(reasons, u.Line).String())
 	}
 	w.WriteByte('\n')
 }
@@ -337,6 +358,18 @@ func unfilledReason(p *solver.Problem, l int) solver.Reason {
 		return solver.ReasonNoStock
 	}
 	return optionReason(&p.Options[nearest], p.PromiseMinutes)
+}
+
+// anyUsable reports whether some option of p is usable. When one is,
+// unfilledReason looks at usable options only, so a lean problem explains
+// its unfilled lines as the full one would.
+func anyUsable(p *solver.Problem) bool {
+	for o := range p.Options {
+		if usable(p, o) {
+			return true
+		}
+	}
+	return false
 }
 
 // optionReason is why an option that usable rejects is out.
