@@ -207,6 +207,8 @@ func (w *Workspace) completeOnly(d int, fsum float64, cov, need uint64) {
 	free := all &^ need
 	// Every superset of need: need | sub for every sub of free.
 	sub := uint64(0)
+	examined := 0
+	defer func() { w.work += examined / scanPerWork }()
 	for {
 		b := need | sub
 		for _, i := range w.bList[w.bOff[b]:w.bOff[b+1]] {
@@ -216,6 +218,7 @@ func (w *Workspace) completeOnly(d int, fsum float64, cov, need uint64) {
 			if w.forb[i] || w.nodeUsed[w.cnode[i]] {
 				continue
 			}
+			examined++
 			if !w.split && cov|w.full[i] != all {
 				continue
 			}
@@ -356,6 +359,7 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 		}
 		return
 	}
+	examined := 0
 	for idx, i := range list {
 		fi := w.fix[i]
 		thr := w.thr
@@ -365,6 +369,7 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 		if w.forb[i] || w.nodeUsed[w.cnode[i]] {
 			continue
 		}
+		examined++
 		ncov := cov
 		if !w.split {
 			ncov |= w.full[i]
@@ -392,7 +397,12 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 		w.forb[i] = false
 	}
 	w.forbStack = w.forbStack[:mark]
+	w.work += examined / scanPerWork
 }
+
+// scanPerWork is how many candidates a node may examine for one unit of
+// work, so that the budget bounds time on large networks too.
+const scanPerWork = 32
 
 // noteOpen lowers w.lbOpen to the bound of the children left unexplored
 // when the budget ran out.
