@@ -18,14 +18,26 @@ func (p *Problem) Validate() error {
 	if len(p.Lines) == 0 {
 		return fmt.Errorf("%w: lines: empty order", ErrInvalidProblem)
 	}
+	// Duplicates: pairwise for small orders (no allocation), by map above.
+	var seen map[string]int
+	if len(p.Lines) > 128 {
+		seen = make(map[string]int, len(p.Lines))
+	}
 	for i := range p.Lines {
 		ln := &p.Lines[i]
 		if ln.SKU == "" {
 			return fmt.Errorf("%w: lines[%d].sku: empty", ErrInvalidProblem, i)
 		}
-		for j := 0; j < i; j++ {
-			if p.Lines[j].SKU == ln.SKU {
+		if seen != nil {
+			if j, ok := seen[ln.SKU]; ok {
 				return fmt.Errorf("%w: lines[%d].sku: duplicate %q (also lines[%d])", ErrInvalidProblem, i, ln.SKU, j)
+			}
+			seen[ln.SKU] = i
+		} else {
+			for j := 0; j < i; j++ {
+				if p.Lines[j].SKU == ln.SKU {
+					return fmt.Errorf("%w: lines[%d].sku: duplicate %q (also lines[%d])", ErrInvalidProblem, i, ln.SKU, j)
+				}
 			}
 		}
 		if ln.Quantity <= 0 {

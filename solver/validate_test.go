@@ -2,6 +2,7 @@ package solver
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -76,6 +77,14 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Solve: got %v", serr)
 			}
 		})
+	}
+	// A large order takes the map path for duplicates.
+	big := &Problem{}
+	for i := 0; i < 300; i++ {
+		big.Lines = append(big.Lines, Line{SKU: fmt.Sprintf("S%d", i%299), Quantity: 1})
+	}
+	if err := big.Validate(); err == nil || !strings.Contains(err.Error(), `lines[299].sku: duplicate "S0" (also lines[0])`) {
+		t.Fatalf("large order: %v", err)
 	}
 	var nilProblem *Problem
 	if err := nilProblem.Validate(); !errors.Is(err, ErrInvalidProblem) {
