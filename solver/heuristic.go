@@ -115,7 +115,7 @@ func (w *Workspace) greedy(pool []int32) bool {
 				best, bestRatio = i, r
 			}
 		}
-		w.work++
+		w.work += 1 + n/scanPerWork
 		if best < 0 {
 			break
 		}
