@@ -32,7 +32,7 @@ import (
 
 // runExact searches the candidate tables for the ranked plans.
 func (w *Workspace) runExact() {
-	P, nc := w.P, len(w.cand)
+	P, nc := w.nP, len(w.cand)
 	w.maxDepth = nc
 	if w.split {
 		if w.sumQ < int64(w.maxDepth) {
@@ -50,7 +50,7 @@ func (w *Workspace) runExact() {
 	}
 	w.sumQG = 0
 	for pi := 0; pi < P; pi++ {
-		w.sumQG += float64(w.q[pi]) * w.G[pi]
+		w.sumQG += float64(w.q[pi]) * w.gMin[pi]
 	}
 	if w.minF+w.minF2+w.pen+w.sumQG >= w.pruneAt() {
 		return // no plan of two or more shipments can do better
@@ -96,7 +96,7 @@ const seedPoolSize = 16
 // and, with lists, per line in w.sList/w.sOff and per carry mask in
 // buckets. It reports whether two or more survived.
 func (w *Workspace) survivors(lists bool) bool {
-	P := w.P
+	P := w.nP
 	thr := w.pruneAt()
 	keep := func(i int) bool {
 		other := w.minF
@@ -167,11 +167,11 @@ const maxBucketLines = 12
 // (some units with split lines, all units without), each group in index
 // order, for nodes where only a completing candidate can help.
 func (w *Workspace) buildBuckets() {
-	w.buckets = w.P <= maxBucketLines && w.surv
+	w.buckets = w.nP <= maxBucketLines && w.surv
 	if !w.buckets {
 		return
 	}
-	nb := 1 << uint(w.P)
+	nb := 1 << uint(w.nP)
 	w.bOff = grow(w.bOff, nb+1)
 	clear(w.bOff)
 	for _, i := range w.allList {
@@ -246,7 +246,7 @@ func (w *Workspace) completeOnly(d int, fsum float64, cov, need uint64) {
 
 // singles offers every candidate that can carry the whole order alone.
 func (w *Workspace) singles() {
-	P := w.P
+	P := w.nP
 	var wsum float64
 	for pi := 0; pi < P; pi++ {
 		wsum += float64(w.q[pi]) * w.wt[pi]
@@ -289,7 +289,7 @@ func (w *Workspace) complete(cov uint64) bool {
 	if !w.split {
 		return cov == w.allMask()
 	}
-	for pi := 0; pi < w.P; pi++ {
+	for pi := 0; pi < w.nP; pi++ {
 		if w.supS[pi] < w.q[pi] {
 			return false
 		}
@@ -298,10 +298,10 @@ func (w *Workspace) complete(cov uint64) bool {
 }
 
 func (w *Workspace) allMask() uint64 {
-	if w.P >= 64 {
+	if w.nP >= 64 {
 		return math.MaxUint64
 	}
-	return 1<<uint(w.P) - 1
+	return 1<<uint(w.nP) - 1
 }
 
 // canGrow reports whether a set of n candidates may still grow.
@@ -339,7 +339,7 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 	floor := fsum + w.pen*float64(d) + w.sumQG
 	var need uint64 // lines the set cannot yet supply (split lines)
 	if w.split {
-		for pi := 0; pi < w.P; pi++ {
+		for pi := 0; pi < w.nP; pi++ {
 			if w.supS[pi] < w.q[pi] {
 				need |= 1 << uint(pi)
 			}
@@ -420,7 +420,7 @@ func (w *Workspace) noteOpen(d int, fsum float64, cov uint64, rest []int32) {
 // pickLine returns the uncovered line with the fewest candidates.
 func (w *Workspace) pickLine(cov uint64) int {
 	best, bestN := -1, int32(math.MaxInt32)
-	for pi := 0; pi < w.P; pi++ {
+	for pi := 0; pi < w.nP; pi++ {
 		if w.split {
 			if w.supS[pi] >= w.q[pi] {
 				continue
@@ -441,8 +441,8 @@ func (w *Workspace) completeWith(i int32, ncov uint64) bool {
 	if !w.split {
 		return ncov == w.allMask()
 	}
-	row := int(i) * w.P
-	for pi := 0; pi < w.P; pi++ {
+	row := int(i) * w.nP
+	for pi := 0; pi < w.nP; pi++ {
 		if w.supS[pi]+int64(w.sup[row+pi]) < w.q[pi] {
 			return false
 		}
@@ -454,7 +454,7 @@ func (w *Workspace) completeWith(i int32, ncov uint64) bool {
 // line (as completeWith checks with split lines), +Inf otherwise, in one
 // pass that stops as soon as the answer is +Inf or above w.thr.
 func (w *Workspace) completeStopLB(d int, fsum float64, i int32) float64 {
-	P := w.P
+	P := w.nP
 	mc := w.minC[d*P : (d+1)*P]
 	row := int(i) * P
 	lb := fsum + w.fix[i] + w.pen*float64(d)
@@ -473,7 +473,7 @@ func (w *Workspace) completeStopLB(d int, fsum float64, i int32) float64 {
 
 // stopLB bounds the plan that is exactly the set plus candidate i.
 func (w *Workspace) stopLB(d int, fsum float64, i int32) float64 {
-	P := w.P
+	P := w.nP
 	mc := w.minC[d*P : (d+1)*P]
 	row := int(i) * P
 	lb := fsum + w.fix[i] + w.pen*float64(d)
@@ -489,7 +489,7 @@ func (w *Workspace) stopLB(d int, fsum float64, i int32) float64 {
 
 // childLB bounds every plan that contains w.set[:d] and candidate i.
 func (w *Workspace) childLB(d int, fsum float64, i int32, cov uint64) (float64, uint64) {
-	P := w.P
+	P := w.nP
 	mc := w.minC[d*P : (d+1)*P]
 	row := int(i) * P
 	base := fsum + w.fix[i] + w.pen*float64(d)
@@ -502,7 +502,7 @@ func (w *Workspace) childLB(d int, fsum float64, i int32, cov uint64) (float64, 
 		}
 		q := float64(w.q[pi])
 		stop += q * m
-		if g := w.G[pi]; g < m {
+		if g := w.gMin[pi]; g < m {
 			more += q * g
 		} else {
 			more += q * m
@@ -529,7 +529,7 @@ func (w *Workspace) childLB(d int, fsum float64, i int32, cov uint64) (float64, 
 }
 
 func (w *Workspace) push(d int, i int32) {
-	P := w.P
+	P := w.nP
 	w.set[d] = i
 	w.nodeUsed[w.cnode[i]] = true
 	mc := w.minC[d*P : (d+1)*P]
@@ -550,8 +550,8 @@ func (w *Workspace) push(d int, i int32) {
 func (w *Workspace) pop(d int, i int32) {
 	w.nodeUsed[w.cnode[i]] = false
 	if w.split {
-		row := int(i) * w.P
-		for pi := 0; pi < w.P; pi++ {
+		row := int(i) * w.nP
+		for pi := 0; pi < w.nP; pi++ {
 			w.supS[pi] -= int64(w.sup[row+pi])
 		}
 	}
@@ -560,7 +560,7 @@ func (w *Workspace) pop(d int, i int32) {
 // evaluate finds the cheapest allocation of the planned lines over the set
 // w.set[:k] and offers the plan if every member carries something.
 func (w *Workspace) evaluate(k int) {
-	P := w.P
+	P := w.nP
 	w.eset = append(w.eset[:0], w.set[:k]...)
 	es := w.eset
 	for a := 1; a < k; a++ {
@@ -644,7 +644,7 @@ func (w *Workspace) evaluate(k int) {
 // done is true, and ok says whether it beats bound (the result is in
 // w.bestX). When it does not fit, done is false and the full search runs.
 func (w *Workspace) cheapestWhole(es []int32, bound float64) (done, ok bool) {
-	P := w.P
+	P := w.nP
 	cost := 0.0
 	for pi := 0; pi < P; pi++ {
 		best, bc := -1, math.Inf(1)
@@ -672,7 +672,7 @@ func (w *Workspace) cheapestWhole(es []int32, bound float64) (done, ok bool) {
 // carries something (otherwise the set without the empty member is cheaper
 // and is met elsewhere in the search).
 func (w *Workspace) offerIfFull(es []int32) {
-	P := w.P
+	P := w.nP
 	for j := range es {
 		var n int64
 		for pi := 0; pi < P; pi++ {
@@ -687,7 +687,7 @@ func (w *Workspace) offerIfFull(es []int32) {
 
 // take is how many units of line pi member j may still take.
 func (w *Workspace) take(j, pi int) int64 {
-	t := int64(w.sup[int(w.eset[j])*w.P+pi])
+	t := int64(w.sup[int(w.eset[j])*w.nP+pi])
 	if w.remCap[j] < t {
 		t = w.remCap[j]
 	}
@@ -711,7 +711,7 @@ func (w *Workspace) allocLine(k, pi int, cost float64) {
 		w.abort = true
 		return
 	}
-	P := w.P
+	P := w.nP
 	if pi == P {
 		if cost < w.ibest {
 			w.ibest = cost
@@ -758,7 +758,7 @@ func (w *Workspace) allocSplit(k, pi, pos int, rem int64, cost float64) {
 	if pos >= n {
 		return
 	}
-	P := w.P
+	P := w.nP
 	o := w.ord[pi*k : pi*k+n]
 	j := int(o[pos])
 	c := w.cst[int(w.eset[j])*P+pi]

@@ -29,9 +29,9 @@ func (w *Workspace) exclude() {
 	w.maxW = grow(w.maxW, n)
 	w.maxEff = grow(w.maxEff, L)
 	clear(w.maxEff)
-	w.GAll = grow(w.GAll, L)
-	for l := range w.GAll {
-		w.GAll[l] = inf
+	w.gAll = grow(w.gAll, L)
+	for l := range w.gAll {
+		w.gAll[l] = inf
 	}
 	w.minF, w.minF2 = inf, inf
 	w.maxNode = 0
@@ -75,7 +75,7 @@ func (w *Workspace) exclude() {
 			var anyS int64
 			var full, nz uint64
 			limitW := opt.MaxWeightKg > 0
-			maxEff, gAll, th := w.maxEff[:L], w.GAll[:L], w.thAll[:L]
+			maxEff, gAll, th := w.maxEff[:L], w.gAll[:L], w.thAll[:L]
 			for l, a := range avail {
 				anyA |= a // a >= 0: any stock iff the OR is positive
 				s := min(int64(a), capLim)
@@ -316,7 +316,7 @@ func (w *Workspace) splitLines() {
 func (w *Workspace) buildTables() {
 	p := w.p
 	P, L := len(w.planned), len(p.Lines)
-	w.P = P
+	w.nP = P
 	w.q = grow(w.q, P)
 	w.wt = grow(w.wt, P)
 	w.sumQ = 0
@@ -327,16 +327,16 @@ func (w *Workspace) buildTables() {
 	}
 	n := len(w.elig)
 	if P == L {
-		w.sup, w.cst, w.full, w.nz, w.G = w.supAll[:n*L], w.cstAll[:n*L], w.fullAll[:n], w.nzAll[:n], w.GAll[:L]
+		w.sup, w.cst, w.full, w.nz, w.gMin = w.supAll[:n*L], w.cstAll[:n*L], w.fullAll[:n], w.nzAll[:n], w.gAll[:L]
 		return
 	}
 	w.supBuf = grow(w.supBuf, n*P)
 	w.cstBuf = grow(w.cstBuf, n*P)
 	w.fullBuf = grow(w.fullBuf, n)
 	w.nzBuf = grow(w.nzBuf, n)
-	w.GBuf = grow(w.GBuf, P)
-	for pi := range w.GBuf {
-		w.GBuf[pi] = math.Inf(1)
+	w.gBuf = grow(w.gBuf, P)
+	for pi := range w.gBuf {
+		w.gBuf[pi] = math.Inf(1)
 	}
 	for e := 0; e < n; e++ {
 		var full, nz uint64
@@ -352,14 +352,14 @@ func (w *Workspace) buildTables() {
 					nz |= 1 << uint(pi)
 				}
 			}
-			if c < w.GBuf[pi] {
-				w.GBuf[pi] = c
+			if c < w.gBuf[pi] {
+				w.gBuf[pi] = c
 			}
 		}
 		w.fullBuf[e] = full
 		w.nzBuf[e] = nz
 	}
-	w.sup, w.cst, w.full, w.nz, w.G = w.supBuf, w.cstBuf, w.fullBuf, w.nzBuf, w.GBuf
+	w.sup, w.cst, w.full, w.nz, w.gMin = w.supBuf, w.cstBuf, w.fullBuf, w.nzBuf, w.gBuf
 }
 
 // grow returns s with length n, reusing its storage when it is big enough.

@@ -17,8 +17,8 @@ import "math"
 // runHeuristic finds a plan by greedy + local search.
 func (w *Workspace) runHeuristic() {
 	var qg float64
-	for pi := 0; pi < w.P; pi++ {
-		qg += float64(w.q[pi]) * w.G[pi]
+	for pi := 0; pi < w.nP; pi++ {
+		qg += float64(w.q[pi]) * w.gMin[pi]
 	}
 	// Any plan is one shipment (no cheaper than the best single, all of
 	// which are scanned) or several (two fixed costs and a penalty at least).
@@ -46,7 +46,7 @@ const lsPoolSize = 64
 // lowest cost per unit they could carry of the whole order (ties: lower
 // index), in that order.
 func (w *Workspace) buildPool(from []int32, size int) {
-	copy(w.rem, w.q[:w.P])
+	copy(w.rem, w.q[:w.nP])
 	w.pool = w.pool[:0]
 	w.poolKey = w.poolKey[:0]
 	n := len(w.cand)
@@ -85,7 +85,7 @@ func (w *Workspace) buildPool(from []int32, size int) {
 // and leaves its set, ascending, in w.hset. It reports whether every planned
 // line was covered.
 func (w *Workspace) greedy(pool []int32) bool {
-	P := w.P
+	P := w.nP
 	w.rem = grow(w.rem, P)
 	copy(w.rem, w.q[:P])
 	left := w.sumQ
@@ -153,7 +153,7 @@ func (w *Workspace) greedy(pool []int32) bool {
 // units and cost (fixed + penalty when not first + units). With apply it
 // takes them: w.rem shrinks and a row is appended to w.hx.
 func (w *Workspace) greedyTake(i int, notFirst, apply bool) (int64, float64) {
-	P := w.P
+	P := w.nP
 	row := i * P
 	capLeft, wLeft := w.capU[i], w.maxW[i]
 	var units int64
@@ -204,7 +204,7 @@ func (w *Workspace) greedyTake(i int, notFirst, apply bool) (int64, float64) {
 // line to its cheapest members first, into w.bestX. It returns the plan's
 // cost, or false when it left a line uncovered or a member empty.
 func (w *Workspace) greedyAlloc(es []int32) (float64, bool) {
-	P, k := w.P, len(es)
+	P, k := w.nP, len(es)
 	w.remCap = grow(w.remCap, k)
 	w.remW = grow(w.remW, k)
 	for j, ci := range es {
@@ -275,7 +275,7 @@ func (w *Workspace) greedyAlloc(es []int32) (float64, bool) {
 // setLB bounds any allocation over the ascending set es: fixed costs,
 // penalties and each line at its cheapest member.
 func (w *Workspace) setLB(es []int32) float64 {
-	P := w.P
+	P := w.nP
 	lb := w.pen * float64(len(es)-1)
 	for _, ci := range es {
 		lb += w.fix[ci]

@@ -80,7 +80,7 @@ type Workspace struct {
 
 	// Candidate tables over the planned lines; candidate i is option cand[i]
 	// and its line figures sit at [i*P+pi].
-	P          int
+	nP         int
 	q          []int64
 	wt         []float64
 	sumQ       int64
@@ -92,7 +92,7 @@ type Workspace struct {
 	maxW       []float64
 	cnode      []int32
 	full       []uint64
-	G          []float64
+	gMin       []float64
 	minF       float64
 	minF2      float64
 	fill       []int32
@@ -106,11 +106,11 @@ type Workspace struct {
 	buckets    bool
 	bOff       []int32
 	bList      []int32
-	GAll       []float64
+	gAll       []float64
 	supBuf     []int32
 	cstBuf     []float64
 	fullBuf    []uint64
-	GBuf       []float64
+	gBuf       []float64
 	allList    []int32
 	sOff       []int32
 	sList      []int32
@@ -239,11 +239,11 @@ func (w *Workspace) solvePlannedBudget(budget int) bool {
 	w.lbOpen = math.Inf(1)
 	w.surv = false
 	w.buckets = false
-	if w.P == 0 {
+	if w.nP == 0 {
 		w.exact = w.s.ExactMaxLines > 0
 		return true
 	}
-	if w.P <= w.s.ExactMaxLines && w.P <= 64 {
+	if w.nP <= w.s.ExactMaxLines && w.nP <= 64 {
 		w.exact = true
 		w.runExact()
 	} else {
@@ -293,7 +293,7 @@ func (w *Workspace) setThr() {
 // setCost is the canonical cost of a plan: shipments in candidate order, each
 // fixed + units + penalty (after the first), summed in that order.
 func (w *Workspace) setCost(set []int32, x []int64) float64 {
-	P := w.P
+	P := w.nP
 	total := 0.0
 	for j, ci := range set {
 		units := 0.0
@@ -369,7 +369,7 @@ func (w *Workspace) offer(cost float64, set []int32, x []int64) {
 	s := &w.slots[si]
 	s.cost = cost
 	s.set = append(s.set[:0], set...)
-	s.x = append(s.x[:0], x[:len(set)*w.P]...)
+	s.x = append(s.x[:0], x[:len(set)*w.nP]...)
 	w.setThr()
 }
 
@@ -417,7 +417,7 @@ func (w *Workspace) assemble(work int) {
 	w.shipBuf = w.shipBuf[:0]
 	w.allocBuf = w.allocBuf[:0]
 	pl.TotalCost = 0
-	P := w.P
+	P := w.nP
 	if w.nTop > 0 {
 		best := &w.slots[w.rank[0]]
 		for j, ci := range best.set {
@@ -484,7 +484,7 @@ func (w *Workspace) assemble(work int) {
 	st.Optimal = false
 	st.Nodes = work
 	switch {
-	case w.P == 0:
+	case w.nP == 0:
 		st.Optimal = true
 		st.LowerBound = 0
 	case w.exact && !w.abort:
