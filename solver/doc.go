@@ -51,8 +51,10 @@
 // The same input gives the same plan, byte for byte. Costs that differ by less
 // than 1e-9 (relative) are equal; among equal plans the one with fewer
 // shipments wins, then the one whose sorted option indices are
-// lexicographically smaller; within the search, the first plan found in its
-// fixed order (options by index) is kept.
+// lexicographically smaller (the lower option index wins). The search prunes
+// only what is worse beyond that tolerance, so ties are settled by this rule
+// and not by search order; alternatives are ranked the same way. In the
+// heuristic the rule ranks the plans it meets.
 //
 // # What the package must never do
 //

@@ -287,7 +287,7 @@ func (w *Workspace) setThr() {
 		return
 	}
 	c := w.slots[w.rank[w.nTop-1]].cost
-	w.thr = c - tol(c)
+	w.thr = c + tol(c)
 }
 
 // setCost is the canonical cost of a plan: shipments in candidate order, each

@@ -276,3 +276,63 @@ func TestLargeNodeValues(t *testing.T) {
 		t.Fatalf("plans differ:\n%s\n%s", ja, jb)
 	}
 }
+
+func TestTiesLowerIndexWins(t *testing.T) {
+	// Six identical options, each able to ship the whole order.
+	p := &Problem{Lines: []Line{{SKU: "A", Quantity: 1}}}
+	for o := 0; o < 6; o++ {
+		p.Options = append(p.Options, Option{Node: int32(10 - o), FixedCost: 2, CapacityUnits: -1})
+		p.Available = append(p.Available, 1)
+		p.UnitCost = append(p.UnitCost, 0.5)
+	}
+	pl, err := Solve(p, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.Shipments[0].Option != 0 {
+		t.Fatalf("best uses option %d, want 0", pl.Shipments[0].Option)
+	}
+	want := [][]int{{1}, {2}, {3}}
+	for i, a := range pl.Alternatives {
+		if !reflect.DeepEqual(a.Options, want[i]) {
+			t.Fatalf("alternatives %+v, want %v", pl.Alternatives, want)
+		}
+	}
+
+	// Two lines, four options each carrying one line at the same cost:
+	// every pair costs the same and the smallest indices win.
+	q := &Problem{
+		Lines:        []Line{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 1}},
+		SplitLines:   true,
+		SplitPenalty: 1,
+	}
+	for o := 0; o < 4; o++ {
+		q.Options = append(q.Options, Option{Node: int32(o), FixedCost: 3, CapacityUnits: -1})
+		if o%2 == 0 {
+			q.Available = append(q.Available, 1, 0)
+		} else {
+			q.Available = append(q.Available, 0, 1)
+		}
+		q.UnitCost = append(q.UnitCost, 1, 1)
+	}
+	pl, err = Solve(q, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, s := range pl.Shipments {
+		got = append(got, s.Option)
+	}
+	if !reflect.DeepEqual(got, []int{0, 1}) {
+		t.Fatalf("best uses %v, want [0 1]", got)
+	}
+	want = [][]int{{0, 3}, {1, 2}, {2, 3}}
+	if len(pl.Alternatives) != 3 {
+		t.Fatalf("alternatives %+v", pl.Alternatives)
+	}
+	for i, a := range pl.Alternatives {
+		if !reflect.DeepEqual(a.Options, want[i]) {
+			t.Fatalf("alternatives %+v, want %v", pl.Alternatives, want)
+		}
+	}
+}
