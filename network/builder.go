@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/omniroute/omniroute/geo"
@@ -53,7 +54,12 @@ type Builder struct {
 	near      []uint32
 	kinds     []methodSet
 	unbounded methodSet
-	nearBuf   []int
+	nearBuf   []int32
+
+	// pos are the node positions, contiguous; km the candidates' distances
+	// from the customer, in b.cands order.
+	pos []geo.Unit
+	km  []float64
 }
 
 // NewBuilder returns a Builder over an initialised network. cost may be
@@ -83,7 +89,9 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 	b.row = make([]int32, len(net.Nodes))
 	b.near = make([]uint32, len(net.Nodes))
 	b.kinds = make([]methodSet, len(net.Nodes))
+	b.pos = make([]geo.Unit, len(net.Nodes))
 	for i := range net.Nodes {
+		b.pos[i] = net.prep.nodes[i].pos
 		if net.Nodes[i].Enabled {
 			b.kinds[i] = net.prep.nodes[i].methods
 		}
@@ -113,9 +121,9 @@ func (b *Builder) candidate(node int) int32 {
 	r := int32(len(b.cands))
 	b.row[node] = r
 	b.cands = append(b.cands, int32(node))
-	for range b.lines {
-		b.atp = append(b.atp, 0)
-	}
+	n := len(b.atp)
+	b.atp = slices.Grow(b.atp, b.lines)[:n+b.lines]
+	clear(b.atp[n:])
 	return r
 }
 
@@ -206,11 +214,121 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	b.cands = b.cands[:0]
 	b.atp = b.atp[:0]
 	b.lines = nl
-	if st != nil {
-		b.gatherStock(o, st)
-	}
+	pickupCand := -1
 	if pickupNode >= 0 && (!lean || net.Nodes[pickupNode].Enabled) {
-		b.candidate(pickupNode)
+		pickupCand = pickupNode
+	}
+	lister, fast := st.(ATPLister)
+	if fast && nl <= maxMergeLines {
+		b.mergeStock(o, lister, pickupCand)
+	} else {
+		b.gatherStock(o, st, pickupCand)
+	}
+	// Distances first, in one tight loop the processor can overlap.
+	b.km = slices.Grow(b.km[:0], len(b.cands))[:len(b.cands)]
+	for i, n := range b.cands {
+		b.km[i] = b.pos[n].DistanceKm(c.customer)
+	}
+	for i, n := range b.cands {
+		r := int(b.row[n])
+		b.addNode(p, int(n), b.km[i], b.atp[r*nl:(r+1)*nl])
+	}
+	return nil
+}
+
+// maxMergeLines is the most lines for which mergeStock walks the lines'
+// stock lists side by side; longer orders mark candidates instead.
+const maxMergeLines = 8
+
+// mergeStock makes the candidates, in ascending node order, from the
+// lines' stock lists (ascending each) and the pickup node (-1 for none):
+// a merge that needs neither marks nor a sort. Row r of b.atp is
+// candidate r.
+func (b *Builder) mergeStock(o *Order, lister ATPLister, pickupCand int) {
+	nl := len(o.Lines)
+	b.bufNodes, b.bufATP = b.bufNodes[:0], b.bufATP[:0]
+	var cur [maxMergeLines]int
+	for l := range o.Lines {
+		cur[l] = len(b.bufNodes)
+		b.bufNodes, b.bufATP = lister.AppendATP(o.Lines[l].SKU, b.bufNodes, b.bufATP)
+		// A sentinel ends each list, so heads need no bounds test.
+		b.bufNodes = append(b.bufNodes, math.MaxInt32)
+		b.bufATP = append(b.bufATP[:len(b.bufNodes)-1], 0)
+	}
+	nodes, atp := b.bufNodes, b.bufATP[:len(b.bufNodes)]
+	lean := b.ord.lean
+	if nl == 1 && pickupCand < 0 {
+		// One line: its list is the candidates.
+		for i, n := range nodes[:len(nodes)-1] {
+			if int(n) >= len(b.stamp) || (lean && !b.reaches(int(n))) {
+				continue
+			}
+			b.row[n] = int32(len(b.cands))
+			b.cands = append(b.cands, n)
+			b.atp = append(b.atp, atp[i])
+		}
+		return
+	}
+	pick := int32(math.MaxInt32)
+	if pickupCand >= 0 {
+		pick = int32(pickupCand)
+	}
+	for {
+		next := pick
+		for l := 0; l < nl; l++ {
+			next = min(next, nodes[cur[l]])
+		}
+		if next == math.MaxInt32 {
+			return
+		}
+		if next == pick {
+			pick = math.MaxInt32
+		}
+		if int(next) >= len(b.stamp) || (lean && !b.reaches(int(next))) {
+			for l := 0; l < nl; l++ {
+				if nodes[cur[l]] == next {
+					cur[l]++
+				}
+			}
+			continue
+		}
+		r := len(b.cands)
+		b.row[next] = int32(r)
+		b.cands = append(b.cands, next)
+		b.atp = slices.Grow(b.atp, nl)[:(r+1)*nl]
+		row := b.atp[r*nl : (r+1)*nl]
+		for l := range row {
+			a := int32(0)
+			if nodes[cur[l]] == next {
+				a = atp[cur[l]]
+				cur[l]++
+			}
+			row[l] = a
+		}
+	}
+}
+
+// gatherStock makes a candidate of every node with stock of a line that
+// the build accepts, and of the pickup node (-1 for none), recording their
+// ATP per line; it leaves b.cands in ascending order.
+func (b *Builder) gatherStock(o *Order, st StockView, pickupCand int) {
+	if st != nil {
+		lister, fast := st.(ATPLister)
+		for l := range o.Lines {
+			b.line = l
+			if !fast {
+				st.EachATP(o.Lines[l].SKU, b.visit)
+				continue
+			}
+			b.bufNodes, b.bufATP = lister.AppendATP(o.Lines[l].SKU, b.bufNodes[:0], b.bufATP[:0])
+			atp := b.bufATP[:len(b.bufNodes)]
+			for i, n := range b.bufNodes {
+				b.addStock(int(n), atp[i])
+			}
+		}
+	}
+	if pickupCand >= 0 {
+		b.candidate(pickupCand)
 	}
 	if len(b.cands) > len(b.stamp)/16 {
 		// Many candidates: a pass over the stamps is cheaper than a sort.
@@ -223,44 +341,20 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	} else {
 		slices.Sort(b.cands)
 	}
-	for _, n := range b.cands {
-		r := int(b.row[n])
-		b.addNode(p, int(n), b.atp[r*nl:(r+1)*nl])
-	}
-	return nil
 }
 
-// gatherStock makes a candidate of every node with stock of a line that
-// the build accepts, recording its ATP per line.
-func (b *Builder) gatherStock(o *Order, st StockView) {
-	lister, fast := st.(ATPLister)
-	for l := range o.Lines {
-		b.line = l
-		if !fast {
-			st.EachATP(o.Lines[l].SKU, b.visit)
-			continue
-		}
-		b.bufNodes, b.bufATP = lister.AppendATP(o.Lines[l].SKU, b.bufNodes[:0], b.bufATP[:0])
-		atp := b.bufATP[:len(b.bufNodes)]
-		for i, n := range b.bufNodes {
-			b.addStock(int(n), atp[i])
-		}
-	}
-}
-
-// addNode appends the options of candidate node, whose ATP per line is
-// row. A lean build appends only the options that are not excluded.
-func (b *Builder) addNode(p *solver.Problem, node int, row []int32) {
+// addNode appends the options of candidate node, km from the customer,
+// whose ATP per line is row. A lean build appends only the options that are
+// not excluded.
+func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) {
 	c := &b.ord
 	net := b.net
 	pol := &net.Policy
-	o := c.o
 	nd := &net.Nodes[node]
 	np := &net.prep.nodes[node]
 	if c.lean && !nd.Enabled {
 		return
 	}
-	km := np.pos.DistanceKm(c.customer)
 	capUnits := int32(-1)
 	if c.capa != nil {
 		capUnits = c.capa.Remaining(node)
@@ -274,52 +368,58 @@ func (b *Builder) addNode(p *solver.Problem, node int, row []int32) {
 	minute := c.minute
 	outsideCandidateRadius := pol.CandidateRadiusKm > 0 && km > pol.CandidateRadiusKm
 
+	// Each option's eligibility is decided first; a lean build prices only
+	// the options it keeps.
 	if c.wantDelivery && np.methods.has(solver.ShipFromStore) {
-		b.addParcel(p, o, base, nd, np, solver.ShipFromStore, km, minute, row, outsideCandidateRadius)
+		b.addParcel(p, &base, nd, np, solver.ShipFromStore, row, outsideCandidateRadius)
 	}
 	if c.wantPickup && np.methods.has(solver.Pickup) {
-		opt := base
-		opt.Method = solver.Pickup
-		opt.FixedCost = nd.PickCostPerOrder
-		// A store closed at order time gets the order ready after it
-		// opens; the promise, if any, decides whether that is too late.
-		opt.ETAMinutes = int32(np.open.untilOpen(minute) + pol.PickupReadyMinutes)
+		var why solver.Reason
 		switch {
 		case !nd.Enabled:
-			opt.Excluded = solver.ReasonDisabled
+			why = solver.ReasonDisabled
 		case c.pickupNode >= 0 && c.pickupNode != node:
-			opt.Excluded = solver.ReasonMethodNotAllowed
+			why = solver.ReasonMethodNotAllowed
 		case c.pickupNode < 0 && c.pickupRadius > 0 && km > c.pickupRadius:
-			opt.Excluded = solver.ReasonOutsideRadius
+			why = solver.ReasonOutsideRadius
 		}
-		b.appendOption(p, o, &opt, row, nd.PickCostPerUnit)
+		if !c.lean || why == solver.ReasonNone {
+			opt := b.appendOption(p, &base, why, row, nd.PickCostPerUnit)
+			opt.Method = solver.Pickup
+			opt.FixedCost = nd.PickCostPerOrder
+			// A store closed at order time gets the order ready after it
+			// opens; the promise, if any, decides whether that is too late.
+			opt.ETAMinutes = int32(np.open.untilOpen(minute) + pol.PickupReadyMinutes)
+		}
 	}
 	if c.wantDelivery && np.methods.has(solver.WarehouseShip) {
-		b.addParcel(p, o, base, nd, np, solver.WarehouseShip, km, minute, row, false)
+		b.addParcel(p, &base, nd, np, solver.WarehouseShip, row, false)
 	}
 	if c.wantDelivery && np.methods.has(solver.Courier) {
-		nodeOpen := np.open.isOpen(minute)
 		for _, ci := range np.couriers {
 			cp := &net.Couriers[ci]
-			opt := base
+			var why solver.Reason
+			switch {
+			case !nd.Enabled:
+				why = solver.ReasonDisabled
+			case cp.MaxRadiusKm > 0 && km > cp.MaxRadiusKm, outsideCandidateRadius:
+				why = solver.ReasonOutsideRadius
+			case !b.customerInArea(ci, c.o):
+				why = solver.ReasonOutsideZone
+			case cp.MaxWeightKg > 0 && c.orderKg > cp.MaxWeightKg && p.MaxShipments == 1:
+				why = solver.ReasonOverweight
+			case !np.open.isOpen(minute) || !net.prep.courierOpen[ci].isOpen(minute):
+				why = solver.ReasonClosed
+			}
+			if c.lean && why != solver.ReasonNone {
+				continue
+			}
+			opt := b.appendOption(p, &base, why, row, nd.PickCostPerUnit)
 			opt.Method = solver.Courier
 			opt.Partner = cp.Name
 			opt.FixedCost = CourierFixed(nd, cp, km)
 			opt.ETAMinutes = CourierMinutes(cp, km)
 			opt.MaxWeightKg = cp.MaxWeightKg
-			switch {
-			case !nd.Enabled:
-				opt.Excluded = solver.ReasonDisabled
-			case cp.MaxRadiusKm > 0 && km > cp.MaxRadiusKm, outsideCandidateRadius:
-				opt.Excluded = solver.ReasonOutsideRadius
-			case !b.customerInArea(ci, o):
-				opt.Excluded = solver.ReasonOutsideZone
-			case cp.MaxWeightKg > 0 && c.orderKg > cp.MaxWeightKg && p.MaxShipments == 1:
-				opt.Excluded = solver.ReasonOverweight
-			case !nodeOpen || !net.prep.courierOpen[ci].isOpen(minute):
-				opt.Excluded = solver.ReasonClosed
-			}
-			b.appendOption(p, o, &opt, row, nd.PickCostPerUnit)
 		}
 	}
 }
@@ -336,52 +436,60 @@ func (b *Builder) customerInArea(ci int, o *Order) bool {
 	return b.inArea[ci] == 1
 }
 
-// addParcel appends a SHIP_FROM_STORE or WAREHOUSE_SHIP option.
-func (b *Builder) addParcel(p *solver.Problem, o *Order, base solver.Option, nd *Node, np *nodePrep, m solver.Method, km float64, minute int, row []int32, outsideRadius bool) {
-	opt := base
-	opt.Method = m
+// addParcel appends a SHIP_FROM_STORE or WAREHOUSE_SHIP option (for a lean
+// build, only when it is not excluded).
+func (b *Builder) addParcel(p *solver.Problem, base *solver.Option, nd *Node, np *nodePrep, m solver.Method, row []int32, outsideRadius bool) {
+	var why solver.Reason
+	switch {
+	case b.carrier < 0:
+		why = solver.ReasonMethodNotAllowed
+	case !nd.Enabled:
+		why = solver.ReasonDisabled
+	case outsideRadius:
+		why = solver.ReasonOutsideRadius
+	}
+	if b.ord.lean && why != solver.ReasonNone {
+		return
+	}
 	if b.carrier < 0 {
-		opt.Excluded = solver.ReasonMethodNotAllowed
-		b.appendOption(p, o, &opt, row, nd.PickCostPerUnit)
+		opt := b.appendOption(p, base, why, row, nd.PickCostPerUnit)
+		opt.Method = m
 		return
 	}
 	c := &b.net.Carriers[b.carrier]
+	km := base.DistanceKm
+	p.Options = append(p.Options, *base)
+	opt := &p.Options[len(p.Options)-1]
+	opt.Method = m
+	opt.Excluded = why
 	opt.FixedCost = ParcelFixed(nd, c)
-	opt.ETAMinutes = int32(TransitDays(c, km)*24*60 + np.open.untilOpen(minute))
-	switch {
-	case !nd.Enabled:
-		opt.Excluded = solver.ReasonDisabled
-	case outsideRadius:
-		opt.Excluded = solver.ReasonOutsideRadius
-	}
-	if b.ord.lean && opt.Excluded != solver.ReasonNone {
-		return
-	}
-	nl := len(o.Lines)
-	p.Options = append(p.Options, opt)
+	opt.ETAMinutes = int32(TransitDays(c, km)*24*60 + np.open.untilOpen(b.ord.minute))
 	p.Available = append(p.Available, row...)
-	for l := 0; l < nl; l++ {
-		u := ParcelUnit(nd, c, km, o.Lines[l].UnitWeightKg)
+	lines := b.ord.o.Lines
+	for l := range lines {
+		u := ParcelUnit(nd, c, km, lines[l].UnitWeightKg)
 		if b.cost.Opportunity != nil {
-			u += b.cost.Opportunity(int(opt.Node), o.Lines[l].SKU)
+			u += b.cost.Opportunity(int(opt.Node), lines[l].SKU)
 		}
 		p.UnitCost = append(p.UnitCost, u)
 	}
 }
 
-// appendOption appends opt with the node's stock row and a unit cost of
-// perUnit (plus opportunity cost) for every line.
-func (b *Builder) appendOption(p *solver.Problem, o *Order, opt *solver.Option, row []int32, perUnit float64) {
-	if b.ord.lean && opt.Excluded != solver.ReasonNone {
-		return
-	}
-	p.Options = append(p.Options, *opt)
+// appendOption appends base, excluded for why, with the node's stock row
+// and a unit cost of perUnit (plus opportunity cost) for every line, and
+// returns it for the caller to complete.
+func (b *Builder) appendOption(p *solver.Problem, base *solver.Option, why solver.Reason, row []int32, perUnit float64) *solver.Option {
+	p.Options = append(p.Options, *base)
+	opt := &p.Options[len(p.Options)-1]
+	opt.Excluded = why
 	p.Available = append(p.Available, row...)
-	for l := range o.Lines {
+	lines := b.ord.o.Lines
+	for l := range lines {
 		u := perUnit
 		if b.cost.Opportunity != nil {
-			u += b.cost.Opportunity(int(opt.Node), o.Lines[l].SKU)
+			u += b.cost.Opportunity(int(opt.Node), lines[l].SKU)
 		}
 		p.UnitCost = append(p.UnitCost, u)
 	}
+	return opt
 }

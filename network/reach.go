@@ -29,9 +29,9 @@ type orderScope struct {
 	lean         bool // only options that are not excluded
 }
 
-// reachSlackKm widens the radius of the spatial query of a lean build: the
-// index measures by haversine, the Builder by chord, and the two agree to
-// within millimetres. The Builder's own checks decide.
+// reachSlackKm widens the radius of the spatial query of a lean build, so
+// that no rounding can leave out a node the Builder's own checks (which
+// decide) would accept.
 const reachSlackKm = 0.01
 
 // reach decides, for a lean build of o, which nodes may give an option
@@ -83,7 +83,7 @@ func (b *Builder) reach(o *Order, p *solver.Problem) {
 	if radius < 0 {
 		return
 	}
-	b.nearBuf = net.prep.index.Within(o.Lat, o.Lon, radius*(1+1e-9)+reachSlackKm, b.nearBuf)
+	b.nearBuf = net.prep.index.AppendNear(c.customer, radius+reachSlackKm, b.nearBuf[:0])
 	for _, n := range b.nearBuf {
 		b.near[n] = b.gen
 	}

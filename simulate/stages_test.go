@@ -45,7 +45,8 @@ func builtProblems(tb testing.TB, net *network.Network, src Source, st interface
 
 // BenchmarkStages splits the replay of one order into its stages, to show
 // where the time goes: reading the CSV, building the problem (the network
-// Builder over live stock) and each policy's decision.
+// Builder over live stock; mode=full is Build, mode=lean BuildEligible, which
+// the replay uses) and each policy's decision.
 func BenchmarkStages(b *testing.B) {
 	const orders = 5_000
 	net, table, ords, _ := benchData(b, orders)
@@ -69,47 +70,53 @@ func BenchmarkStages(b *testing.B) {
 		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "orders/s")
 		b.ReportMetric(float64(n)/(cpuTime()-cpu0).Seconds(), "orders/cpu-s")
 	})
-	b.Run("stage=build", func(b *testing.B) {
-		rc, _ := ords.Open()
-		or, err := NewOrderReader(rc, ords.Name(), false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var list []network.Order
-		for {
-			o, err := or.Next()
+	for _, mode := range []string{"full", "lean"} {
+		b.Run("stage=build/mode="+mode, func(b *testing.B) {
+			rc, _ := ords.Open()
+			or, err := NewOrderReader(rc, ords.Name(), false)
 			if err != nil {
-				break
+				b.Fatal(err)
 			}
-			c := *o
-			c.Lines = append(c.Lines[:0:0], o.Lines...)
-			list = append(list, c)
-		}
-		bl := network.NewBuilder(net, nil)
-		var p solver.Problem
-		var options, eligible int
-		b.ReportAllocs()
-		n := 0
-		cpu0 := cpuTime()
-		for b.Loop() {
-			for i := range list {
-				if err := bl.Build(&list[i], table, table, &p); err != nil {
-					b.Fatal(err)
+			var list []network.Order
+			for {
+				o, err := or.Next()
+				if err != nil {
+					break
 				}
-				options += len(p.Options)
-				for _, op := range p.Options {
-					if op.Excluded == solver.ReasonNone {
-						eligible++
+				c := *o
+				c.Lines = append(c.Lines[:0:0], o.Lines...)
+				list = append(list, c)
+			}
+			bl := network.NewBuilder(net, nil)
+			build := bl.Build
+			if mode == "lean" {
+				build = bl.BuildEligible
+			}
+			var p solver.Problem
+			var options, eligible int
+			b.ReportAllocs()
+			n := 0
+			cpu0 := cpuTime()
+			for b.Loop() {
+				for i := range list {
+					if err := build(&list[i], table, table, &p); err != nil {
+						b.Fatal(err)
 					}
+					options += len(p.Options)
+					for _, op := range p.Options {
+						if op.Excluded == solver.ReasonNone {
+							eligible++
+						}
+					}
+					n++
 				}
-				n++
 			}
-		}
-		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "orders/s")
-		b.ReportMetric(float64(n)/(cpuTime()-cpu0).Seconds(), "orders/cpu-s")
-		b.ReportMetric(float64(options)/float64(n), "options/order")
-		b.ReportMetric(float64(eligible)/float64(n), "not-excluded/order")
-	})
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "orders/s")
+			b.ReportMetric(float64(n)/(cpuTime()-cpu0).Seconds(), "orders/cpu-s")
+			b.ReportMetric(float64(options)/float64(n), "options/order")
+			b.ReportMetric(float64(eligible)/float64(n), "not-excluded/order")
+		})
+	}
 	problems := builtProblems(b, net, ords, table)
 	for _, name := range PolicyNames() {
 		b.Run(fmt.Sprintf("stage=choose/policy=%s", name), func(b *testing.B) {
