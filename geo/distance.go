@@ -149,6 +149,11 @@ func asin(x float64) float64 {
 		}
 		return math.Asin(x)
 	}
+	return asinSeries(x)
+}
+
+// asinSeries is asin's Taylor series, for 0 <= x < 0.1.
+func asinSeries(x float64) float64 {
 	x2 := x * x
 	return x * (1 + x2*(1.0/6+x2*(3.0/40+x2*(5.0/112+x2*(35.0/1152+x2*(63.0/2816+x2*(231.0/13312+x2*(143.0/10240))))))))
 }

@@ -224,11 +224,9 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	} else {
 		b.gatherStock(o, st, pickupCand)
 	}
-	// Distances first, in one tight loop the processor can overlap.
+	// Distances first, all in one batch.
 	b.km = slices.Grow(b.km[:0], len(b.cands))[:len(b.cands)]
-	for i, n := range b.cands {
-		b.km[i] = b.pos[n].DistanceKm(c.customer)
-	}
+	c.customer.DistancesKm(b.pos, b.cands, b.km)
 	for i, n := range b.cands {
 		r := int(b.row[n])
 		b.addNode(p, int(n), b.km[i], b.atp[r*nl:(r+1)*nl])
