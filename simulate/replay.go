@@ -219,13 +219,11 @@ func (st *replayState) commit(p *solver.Problem, plan *solver.Plan) error {
 				continue
 			}
 			sku := p.Lines[a.Line].SKU
-			if err := st.table.Reserve(node, sku, a.Quantity); err != nil {
+			left, err := st.table.Ship(node, sku, a.Quantity)
+			if err != nil {
 				return err
 			}
-			if err := st.table.Commit(node, sku, a.Quantity); err != nil {
-				return err
-			}
-			if st.table.ATP(node, sku) == 0 {
+			if left == 0 {
 				st.acc.stockouts++
 			}
 			units += a.Quantity

@@ -1,5 +1,7 @@
 package stock
 
+import "fmt"
+
 // AppendATP appends every node with positive ATP of sku to nodes and its
 // ATP to atp, in ascending node order, and returns both slices: what
 // EachATP visits, for one look-up of the SKU and no call per node. It
@@ -18,4 +20,24 @@ func (t *Table) AppendATP(sku string, nodes, atp []int32) ([]int32, []int32) {
 		}
 	}
 	return nodes, atp
+}
+
+// Ship takes qty units of sku at node out of stock, as Reserve followed by
+// Commit would (on hand drops by qty, reserved is unchanged), and returns
+// the ATP left: one look-up instead of three for a caller that ships what
+// it plans straight away. It fails like Reserve, changing nothing.
+func (t *Table) Ship(node int, sku string, qty int32) (int32, error) {
+	if err := t.checkQty("ship", node, sku, qty); err != nil {
+		return 0, err
+	}
+	r := t.find(node, sku)
+	var atp int32
+	if r != nil {
+		atp = r.atp()
+	}
+	if qty > atp {
+		return atp, fmt.Errorf("ship %d of %s at %s: %w: ATP is %d", qty, sku, t.nodeName(node), ErrInsufficient, atp)
+	}
+	r.onHand -= qty
+	return r.atp(), nil
 }

@@ -36,11 +36,12 @@ func (t *Table) Apply(u Update) (applied bool, err error) {
 	if u.Seq == 0 {
 		return false, fmt.Errorf("stock update %s/%s: %w: seq must be >= 1", t.nodeName(u.Node), u.SKU, ErrInvalid)
 	}
-	if r := t.find(u.Node, u.SKU); r != nil && u.Seq <= r.seq {
+	r := t.find(u.Node, u.SKU)
+	if r != nil && u.Seq <= r.seq {
 		return false, nil
 	}
 	var cur, safety int64
-	if r := t.find(u.Node, u.SKU); r != nil {
+	if r != nil {
 		cur, safety = int64(r.onHand), int64(r.safety)
 	}
 	next := cur + int64(u.Delta)
@@ -59,7 +60,9 @@ func (t *Table) Apply(u Update) (applied bool, err error) {
 			return false, fmt.Errorf("stock update %s/%s seq %d: %w: safety_stock %d is negative", t.nodeName(u.Node), u.SKU, u.Seq, ErrInvalid, safety)
 		}
 	}
-	r := t.ensure(u.Node, u.SKU)
+	if r == nil {
+		r = t.ensure(u.Node, u.SKU)
+	}
 	r.onHand, r.safety, r.seq = int32(next), int32(safety), u.Seq
 	return true, nil
 }
