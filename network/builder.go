@@ -57,15 +57,30 @@ type Builder struct {
 	nearBuf   []int32
 
 	// pos are the node positions, contiguous; km the candidates' distances
-	// from the customer, in b.cands order.
-	pos []geo.Unit
-	km  []float64
+	// from the customer, in b.cands order; cards what options need of each
+	// node, compact.
+	pos   []geo.Unit
+	km    []float64
+	cards []nodeCard
+}
+
+// nodeCard is what the options of a node need of it, kept together.
+type nodeCard struct {
+	id           string
+	pickPerOrder float64
+	pickPerUnit  float64
+	open         window
+	couriers     []int
+	methods      methodSet
+	enabled      bool
 }
 
 // NewBuilder returns a Builder over an initialised network. cost may be
 // nil for the default CostModel. It panics if the network is not
 // initialised or cost names an unknown carrier: both are programming
-// errors caught at start-up.
+// errors caught at start-up. The Builder keeps what it needs of the nodes
+// (positions, methods, pick costs, hours): a network changed and
+// initialised again needs new Builders.
 func NewBuilder(net *Network, cost *CostModel) *Builder {
 	if net == nil || net.prep == nil {
 		panic("network.NewBuilder: " + ErrNotInitialized.Error())
@@ -90,8 +105,14 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 	b.near = make([]uint32, len(net.Nodes))
 	b.kinds = make([]methodSet, len(net.Nodes))
 	b.pos = make([]geo.Unit, len(net.Nodes))
+	b.cards = make([]nodeCard, len(net.Nodes))
 	for i := range net.Nodes {
-		b.pos[i] = net.prep.nodes[i].pos
+		nd, np := &net.Nodes[i], &net.prep.nodes[i]
+		b.pos[i] = np.pos
+		b.cards[i] = nodeCard{
+			id: nd.ID, pickPerOrder: nd.PickCostPerOrder, pickPerUnit: nd.PickCostPerUnit,
+			open: np.open, couriers: np.couriers, methods: np.methods, enabled: nd.Enabled,
+		}
 		if net.Nodes[i].Enabled {
 			b.kinds[i] = net.prep.nodes[i].methods
 		}
@@ -348,9 +369,8 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 	c := &b.ord
 	net := b.net
 	pol := &net.Policy
-	nd := &net.Nodes[node]
-	np := &net.prep.nodes[node]
-	if c.lean && !nd.Enabled {
+	nd := &b.cards[node]
+	if c.lean && !nd.enabled {
 		return
 	}
 	capUnits := int32(-1)
@@ -359,7 +379,7 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 	}
 	base := solver.Option{
 		Node:          int32(node),
-		NodeID:        nd.ID,
+		NodeID:        nd.id,
 		CapacityUnits: capUnits,
 		DistanceKm:    km,
 	}
@@ -368,13 +388,13 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 
 	// Each option's eligibility is decided first; a lean build prices only
 	// the options it keeps.
-	if c.wantDelivery && np.methods.has(solver.ShipFromStore) {
-		b.addParcel(p, &base, nd, np, solver.ShipFromStore, row, outsideCandidateRadius)
+	if c.wantDelivery && nd.methods.has(solver.ShipFromStore) {
+		b.addParcel(p, &base, nd, solver.ShipFromStore, row, outsideCandidateRadius)
 	}
-	if c.wantPickup && np.methods.has(solver.Pickup) {
+	if c.wantPickup && nd.methods.has(solver.Pickup) {
 		var why solver.Reason
 		switch {
-		case !nd.Enabled:
+		case !nd.enabled:
 			why = solver.ReasonDisabled
 		case c.pickupNode >= 0 && c.pickupNode != node:
 			why = solver.ReasonMethodNotAllowed
@@ -382,23 +402,23 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 			why = solver.ReasonOutsideRadius
 		}
 		if !c.lean || why == solver.ReasonNone {
-			opt := b.appendOption(p, &base, why, row, nd.PickCostPerUnit)
+			opt := b.appendOption(p, &base, why, row, nd.pickPerUnit)
 			opt.Method = solver.Pickup
-			opt.FixedCost = nd.PickCostPerOrder
+			opt.FixedCost = nd.pickPerOrder
 			// A store closed at order time gets the order ready after it
 			// opens; the promise, if any, decides whether that is too late.
-			opt.ETAMinutes = int32(np.open.untilOpen(minute) + pol.PickupReadyMinutes)
+			opt.ETAMinutes = int32(nd.open.untilOpen(minute) + pol.PickupReadyMinutes)
 		}
 	}
-	if c.wantDelivery && np.methods.has(solver.WarehouseShip) {
-		b.addParcel(p, &base, nd, np, solver.WarehouseShip, row, false)
+	if c.wantDelivery && nd.methods.has(solver.WarehouseShip) {
+		b.addParcel(p, &base, nd, solver.WarehouseShip, row, false)
 	}
-	if c.wantDelivery && np.methods.has(solver.Courier) {
-		for _, ci := range np.couriers {
+	if c.wantDelivery && nd.methods.has(solver.Courier) {
+		for _, ci := range nd.couriers {
 			cp := &net.Couriers[ci]
 			var why solver.Reason
 			switch {
-			case !nd.Enabled:
+			case !nd.enabled:
 				why = solver.ReasonDisabled
 			case cp.MaxRadiusKm > 0 && km > cp.MaxRadiusKm, outsideCandidateRadius:
 				why = solver.ReasonOutsideRadius
@@ -406,16 +426,16 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 				why = solver.ReasonOutsideZone
 			case cp.MaxWeightKg > 0 && c.orderKg > cp.MaxWeightKg && p.MaxShipments == 1:
 				why = solver.ReasonOverweight
-			case !np.open.isOpen(minute) || !net.prep.courierOpen[ci].isOpen(minute):
+			case !nd.open.isOpen(minute) || !net.prep.courierOpen[ci].isOpen(minute):
 				why = solver.ReasonClosed
 			}
 			if c.lean && why != solver.ReasonNone {
 				continue
 			}
-			opt := b.appendOption(p, &base, why, row, nd.PickCostPerUnit)
+			opt := b.appendOption(p, &base, why, row, nd.pickPerUnit)
 			opt.Method = solver.Courier
 			opt.Partner = cp.Name
-			opt.FixedCost = CourierFixed(nd, cp, km)
+			opt.FixedCost = courierFixed(nd.pickPerOrder, cp, km)
 			opt.ETAMinutes = CourierMinutes(cp, km)
 			opt.MaxWeightKg = cp.MaxWeightKg
 		}
@@ -436,12 +456,12 @@ func (b *Builder) customerInArea(ci int, o *Order) bool {
 
 // addParcel appends a SHIP_FROM_STORE or WAREHOUSE_SHIP option (for a lean
 // build, only when it is not excluded).
-func (b *Builder) addParcel(p *solver.Problem, base *solver.Option, nd *Node, np *nodePrep, m solver.Method, row []int32, outsideRadius bool) {
+func (b *Builder) addParcel(p *solver.Problem, base *solver.Option, nd *nodeCard, m solver.Method, row []int32, outsideRadius bool) {
 	var why solver.Reason
 	switch {
 	case b.carrier < 0:
 		why = solver.ReasonMethodNotAllowed
-	case !nd.Enabled:
+	case !nd.enabled:
 		why = solver.ReasonDisabled
 	case outsideRadius:
 		why = solver.ReasonOutsideRadius
@@ -450,7 +470,7 @@ func (b *Builder) addParcel(p *solver.Problem, base *solver.Option, nd *Node, np
 		return
 	}
 	if b.carrier < 0 {
-		opt := b.appendOption(p, base, why, row, nd.PickCostPerUnit)
+		opt := b.appendOption(p, base, why, row, nd.pickPerUnit)
 		opt.Method = m
 		return
 	}
@@ -460,12 +480,12 @@ func (b *Builder) addParcel(p *solver.Problem, base *solver.Option, nd *Node, np
 	opt := &p.Options[len(p.Options)-1]
 	opt.Method = m
 	opt.Excluded = why
-	opt.FixedCost = ParcelFixed(nd, c)
-	opt.ETAMinutes = int32(TransitDays(c, km)*24*60 + np.open.untilOpen(b.ord.minute))
+	opt.FixedCost = parcelFixed(nd.pickPerOrder, c)
+	opt.ETAMinutes = int32(TransitDays(c, km)*24*60 + nd.open.untilOpen(b.ord.minute))
 	p.Available = append(p.Available, row...)
 	lines := b.ord.o.Lines
 	for l := range lines {
-		u := ParcelUnit(nd, c, km, lines[l].UnitWeightKg)
+		u := parcelUnit(nd.pickPerUnit, c, km, lines[l].UnitWeightKg)
 		if b.cost.Opportunity != nil {
 			u += b.cost.Opportunity(int(opt.Node), lines[l].SKU)
 		}

@@ -45,14 +45,18 @@ const (
 )
 
 // ParcelFixed is the fixed cost of one parcel shipment from nd by c.
-func ParcelFixed(nd *Node, c *Carrier) float64 {
-	return nd.PickCostPerOrder + c.PerPackage
-}
+func ParcelFixed(nd *Node, c *Carrier) float64 { return parcelFixed(nd.PickCostPerOrder, c) }
+
+func parcelFixed(pickPerOrder float64, c *Carrier) float64 { return pickPerOrder + c.PerPackage }
 
 // ParcelUnit is the cost of one unit weighing unitKg shipped km by c from
 // nd.
 func ParcelUnit(nd *Node, c *Carrier, km, unitKg float64) float64 {
-	return nd.PickCostPerUnit + c.PerItem + c.PerItemPerMile*km/geo.KmPerMile + unitKg*c.PerKg
+	return parcelUnit(nd.PickCostPerUnit, c, km, unitKg)
+}
+
+func parcelUnit(pickPerUnit float64, c *Carrier, km, unitKg float64) float64 {
+	return pickPerUnit + c.PerItem + c.PerItemPerMile*km/geo.KmPerMile + unitKg*c.PerKg
 }
 
 // TransitDays is the carrier's transit time for a distance: the first band
@@ -71,7 +75,11 @@ func TransitDays(c *Carrier, km float64) int {
 
 // CourierFixed is the fixed cost of one courier trip of km from nd.
 func CourierFixed(nd *Node, c *CourierPartner, km float64) float64 {
-	return nd.PickCostPerOrder + c.Base + c.PerKm*km
+	return courierFixed(nd.PickCostPerOrder, c, km)
+}
+
+func courierFixed(pickPerOrder float64, c *CourierPartner, km float64) float64 {
+	return pickPerOrder + c.Base + c.PerKm*km
 }
 
 // CourierMinutes is the courier's time from order to door over km: prep
