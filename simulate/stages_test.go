@@ -10,7 +10,8 @@ import (
 )
 
 // builtProblems reads and builds every order of src on the starting stock
-// (nothing consumed), keeping copies.
+// (nothing consumed), keeping copies: lean problems, as the replay gives
+// its policies.
 func builtProblems(tb testing.TB, net *network.Network, src Source, st interface {
 	network.StockView
 	network.CapacityView
@@ -36,7 +37,7 @@ func builtProblems(tb testing.TB, net *network.Network, src Source, st interface
 			tb.Fatal(err)
 		}
 		var p solver.Problem
-		if err := b.Build(o, st, st, &p); err != nil {
+		if err := b.BuildEligible(o, st, st, &p); err != nil {
 			tb.Fatal(err)
 		}
 		out = append(out, p)
