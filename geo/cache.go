@@ -32,8 +32,10 @@ type cell struct{ lat, lon int32 }
 // DefaultCellDeg is the default rounding grid of CachedArea, in degrees.
 const DefaultCellDeg = 1e-4
 
-// CacheMinVertices is the area size from which CachedArea keeps a cache;
-// below it a ray cast costs less than a look-up.
+// CacheMinVertices is the size of an area's largest polygon (in vertices)
+// from which CachedArea keeps a cache; below it a ray cast costs less than
+// a look-up. A multi-polygon of many small polygons (one per city) is not
+// cached: a position is tested against the one polygon whose box holds it.
 const CacheMinVertices = 64
 
 // NewCachedArea wraps a with a cache of at most size entries (size <= 0
@@ -50,7 +52,7 @@ func NewCachedArea(a *Area, size int, cellDeg float64) (*CachedArea, error) {
 		return nil, fmt.Errorf("cell size %v degrees: want 1e-7..1", cellDeg)
 	}
 	c := &CachedArea{area: a, scale: 1 / cellDeg}
-	if size > 0 && a.Vertices() >= CacheMinVertices {
+	if size > 0 && a.largestPolygon() >= CacheMinVertices {
 		var err error
 		if c.cache, err = lru.New[cell, bool](size); err != nil {
 			return nil, fmt.Errorf("area cache: %w", err)
