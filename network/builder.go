@@ -2,7 +2,7 @@ package network
 
 import (
 	"fmt"
-	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/omniroute/omniroute/geo"
@@ -27,9 +27,11 @@ type Builder struct {
 	cost    CostModel
 	carrier int // index into net.Carriers, -1 when there is none
 
-	// Per-node scratch, valid where stamp[node] == gen.
+	// Per-node scratch, valid where stamp[node] == gen; bits marks the
+	// same nodes, to list them in order.
 	stamp []uint32
 	row   []int32 // candidate row of the node in atp
+	bits  []uint64
 	gen   uint32
 
 	// inArea[c] caches, for this order, whether the customer is in courier
@@ -103,6 +105,7 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 	b.stamp = make([]uint32, len(net.Nodes))
 	b.row = make([]int32, len(net.Nodes))
 	b.near = make([]uint32, len(net.Nodes))
+	b.bits = make([]uint64, (len(net.Nodes)+63)/64)
 	b.kinds = make([]methodSet, len(net.Nodes))
 	b.pos = make([]geo.Unit, len(net.Nodes))
 	b.cards = make([]nodeCard, len(net.Nodes))
@@ -139,6 +142,7 @@ func (b *Builder) candidate(node int) int32 {
 		return b.row[node]
 	}
 	b.stamp[node] = b.gen
+	b.bits[node>>6] |= 1 << (node & 63)
 	r := int32(len(b.cands))
 	b.row[node] = r
 	b.cands = append(b.cands, int32(node))
@@ -239,12 +243,7 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	if pickupNode >= 0 && (!lean || net.Nodes[pickupNode].Enabled) {
 		pickupCand = pickupNode
 	}
-	lister, fast := st.(ATPLister)
-	if fast && nl <= maxMergeLines {
-		b.mergeStock(o, lister, pickupCand)
-	} else {
-		b.gatherStock(o, st, pickupCand)
-	}
+	b.gatherStock(o, st, pickupCand)
 	// Distances first, all in one batch.
 	b.km = slices.Grow(b.km[:0], len(b.cands))[:len(b.cands)]
 	c.customer.DistancesKm(b.pos, b.cands, b.km)
@@ -255,30 +254,18 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	return nil
 }
 
-// maxMergeLines is the most lines for which mergeStock walks the lines'
-// stock lists side by side; longer orders mark candidates instead.
-const maxMergeLines = 8
-
-// mergeStock makes the candidates, in ascending node order, from the
-// lines' stock lists (ascending each) and the pickup node (-1 for none):
-// a merge that needs neither marks nor a sort. Row r of b.atp is
-// candidate r.
-func (b *Builder) mergeStock(o *Order, lister ATPLister, pickupCand int) {
-	nl := len(o.Lines)
-	b.bufNodes, b.bufATP = b.bufNodes[:0], b.bufATP[:0]
-	var cur [maxMergeLines]int
-	for l := range o.Lines {
-		cur[l] = len(b.bufNodes)
-		b.bufNodes, b.bufATP = lister.AppendATP(o.Lines[l].SKU, b.bufNodes, b.bufATP)
-		// A sentinel ends each list, so heads need no bounds test.
-		b.bufNodes = append(b.bufNodes, math.MaxInt32)
-		b.bufATP = append(b.bufATP[:len(b.bufNodes)-1], 0)
-	}
-	nodes, atp := b.bufNodes, b.bufATP[:len(b.bufNodes)]
-	lean := b.ord.lean
-	if nl == 1 && pickupCand < 0 {
-		// One line: its list is the candidates.
-		for i, n := range nodes[:len(nodes)-1] {
+// gatherStock makes a candidate of every node with stock of a line that
+// the build accepts, and of the pickup node (-1 for none), recording their
+// ATP per line (row b.row[node] of b.atp); it leaves b.cands in ascending
+// node order.
+func (b *Builder) gatherStock(o *Order, st StockView, pickupCand int) {
+	lister, fast := st.(ATPLister)
+	if fast && len(o.Lines) == 1 && pickupCand < 0 {
+		// One line: its stock list, ascending, is the candidates.
+		b.bufNodes, b.bufATP = lister.AppendATP(o.Lines[0].SKU, b.bufNodes[:0], b.bufATP[:0])
+		atp := b.bufATP[:len(b.bufNodes)]
+		lean := b.ord.lean
+		for i, n := range b.bufNodes {
 			if int(n) >= len(b.stamp) || (lean && !b.reaches(int(n))) {
 				continue
 			}
@@ -288,51 +275,8 @@ func (b *Builder) mergeStock(o *Order, lister ATPLister, pickupCand int) {
 		}
 		return
 	}
-	pick := int32(math.MaxInt32)
-	if pickupCand >= 0 {
-		pick = int32(pickupCand)
-	}
-	for {
-		next := pick
-		for l := 0; l < nl; l++ {
-			next = min(next, nodes[cur[l]])
-		}
-		if next == math.MaxInt32 {
-			return
-		}
-		if next == pick {
-			pick = math.MaxInt32
-		}
-		if int(next) >= len(b.stamp) || (lean && !b.reaches(int(next))) {
-			for l := 0; l < nl; l++ {
-				if nodes[cur[l]] == next {
-					cur[l]++
-				}
-			}
-			continue
-		}
-		r := len(b.cands)
-		b.row[next] = int32(r)
-		b.cands = append(b.cands, next)
-		b.atp = slices.Grow(b.atp, nl)[:(r+1)*nl]
-		row := b.atp[r*nl : (r+1)*nl]
-		for l := range row {
-			a := int32(0)
-			if nodes[cur[l]] == next {
-				a = atp[cur[l]]
-				cur[l]++
-			}
-			row[l] = a
-		}
-	}
-}
-
-// gatherStock makes a candidate of every node with stock of a line that
-// the build accepts, and of the pickup node (-1 for none), recording their
-// ATP per line; it leaves b.cands in ascending order.
-func (b *Builder) gatherStock(o *Order, st StockView, pickupCand int) {
+	clear(b.bits)
 	if st != nil {
-		lister, fast := st.(ATPLister)
 		for l := range o.Lines {
 			b.line = l
 			if !fast {
@@ -349,16 +293,13 @@ func (b *Builder) gatherStock(o *Order, st StockView, pickupCand int) {
 	if pickupCand >= 0 {
 		b.candidate(pickupCand)
 	}
-	if len(b.cands) > len(b.stamp)/16 {
-		// Many candidates: a pass over the stamps is cheaper than a sort.
-		b.cands = b.cands[:0]
-		for node, s := range b.stamp {
-			if s == b.gen {
-				b.cands = append(b.cands, int32(node))
-			}
+	// The marked nodes, in ascending order.
+	b.cands = b.cands[:0]
+	for w, word := range b.bits {
+		for word != 0 {
+			b.cands = append(b.cands, int32(w<<6+bits.TrailingZeros64(word)))
+			word &= word - 1
 		}
-	} else {
-		slices.Sort(b.cands)
 	}
 }
 
@@ -484,8 +425,9 @@ func (b *Builder) addParcel(p *solver.Problem, base *solver.Option, nd *nodeCard
 	opt.ETAMinutes = int32(TransitDays(c, km)*24*60 + nd.open.untilOpen(b.ord.minute))
 	p.Available = append(p.Available, row...)
 	lines := b.ord.o.Lines
+	unit := parcelUnitBase(nd.pickPerUnit, c, km)
 	for l := range lines {
-		u := parcelUnit(nd.pickPerUnit, c, km, lines[l].UnitWeightKg)
+		u := unit + lines[l].UnitWeightKg*c.PerKg
 		if b.cost.Opportunity != nil {
 			u += b.cost.Opportunity(int(opt.Node), lines[l].SKU)
 		}

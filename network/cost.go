@@ -56,7 +56,14 @@ func ParcelUnit(nd *Node, c *Carrier, km, unitKg float64) float64 {
 }
 
 func parcelUnit(pickPerUnit float64, c *Carrier, km, unitKg float64) float64 {
-	return pickPerUnit + c.PerItem + c.PerItemPerMile*km/geo.KmPerMile + unitKg*c.PerKg
+	return parcelUnitBase(pickPerUnit, c, km) + unitKg*c.PerKg
+}
+
+// parcelUnitBase is the part of parcelUnit that does not depend on the
+// unit's weight, summed in parcelUnit's order, so that a caller pricing
+// many lines computes it once.
+func parcelUnitBase(pickPerUnit float64, c *Carrier, km float64) float64 {
+	return pickPerUnit + c.PerItem + c.PerItemPerMile*km/geo.KmPerMile
 }
 
 // TransitDays is the carrier's transit time for a distance: the first band
