@@ -55,6 +55,8 @@ func (w *Workspace) runExact() {
 	if w.minF+w.minF2+w.pen+w.sumQG >= w.pruneAt() {
 		return // no plan of two or more shipments can do better
 	}
+	w.useTables()
+	w.denseNodes()
 	// A first plan of several shipments, to prune with, from the
 	// candidates that may take part in one.
 	if !w.survivors(false) {
@@ -255,6 +257,23 @@ func (w *Workspace) singles() {
 	copy(w.bestX, w.q[:P])
 	var one [1]int32
 	w.bestSingle = math.Inf(1)
+	if P == len(w.p.Lines) && P <= 64 {
+		// Every line is planned: exclude listed the options that carry
+		// the whole order alone, with their cost (as setCost sums it).
+		for k, i := range w.one {
+			cost := w.oneCost[k]
+			if cost < w.bestSingle {
+				w.bestSingle = cost
+			}
+			if cost >= w.thr {
+				continue
+			}
+			one[0] = i
+			w.offer(cost, one[:], w.bestX)
+		}
+		return
+	}
+	w.useTables()
 	for i := range w.cand {
 		if w.sumQ > w.capU[i] || wsum > w.maxW[i]+1e-9 {
 			continue

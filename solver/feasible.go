@@ -5,28 +5,29 @@ import "math"
 // noLimit stands for "no capacity limit" in int64 arithmetic.
 const noLimit = int64(1) << 40
 
-// exclude sets w.reason for every option and lists the eligible ones
-// (w.elig; eligible option e is candidate e of the search). The checks run in
-// a fixed order and the first that fails names the reason: the problem's own
-// Excluded, the promise, capacity, stock, weight. In the same pass it fills
-// the candidate tables for all lines: what each eligible option can carry of
-// each line on its own (ATP, capacity, weight limit) in w.supAll, its unit
-// cost or +Inf where it cannot carry the line in w.cstAll, its fixed cost and
-// limits, and per line the most any option can carry and the cheapest cost.
-func (w *Workspace) exclude() {
+// exclude checks the options' numbers, decides every option's exclusion
+// (listed in w.plan.Excluded) and lists the eligible ones (w.elig; eligible
+// option e is candidate e of the search). It reports false, having stopped
+// early, when some number is invalid (Validate then names it). The checks
+// run in a fixed order and the first that fails names the reason: the
+// problem's own Excluded, the promise, capacity, stock, weight.
+//
+// In the same pass it gathers what settles most orders without the search:
+// per line the most one option can carry (w.maxEff) and the cheapest unit
+// cost of an option that can carry it (w.gAll), the two cheapest fixed
+// costs, and in w.one the options that can carry the whole order alone, with
+// their cost. The candidate tables the search needs are filled later, when
+// it runs (fillTables).
+func (w *Workspace) exclude() bool {
 	p := w.p
 	L := len(p.Lines)
-	n := len(p.Options)
 	inf := math.Inf(1)
-	w.reason = grow(w.reason, n)
+	w.plan.Excluded = w.plan.Excluded[:0]
 	w.elig = w.elig[:0]
-	w.supAll = grow(w.supAll, n*L)
-	w.cstAll = grow(w.cstAll, n*L)
-	w.fullAll = grow(w.fullAll, n)
-	w.nzAll = grow(w.nzAll, n)
-	w.fix = grow(w.fix, n)
-	w.capU = grow(w.capU, n)
-	w.maxW = grow(w.maxW, n)
+	w.one = w.one[:0]
+	w.oneCost = w.oneCost[:0]
+	w.nodesDone = false
+	w.tablesDone = false
 	w.maxEff = grow(w.maxEff, L)
 	clear(w.maxEff)
 	w.gAll = grow(w.gAll, L)
@@ -34,14 +35,16 @@ func (w *Workspace) exclude() {
 		w.gAll[l] = inf
 	}
 	w.minF, w.minF2 = inf, inf
-	w.maxNode = 0
-	w.nodeKey = grow(w.nodeKey, n)
 	split := p.SplitLines
 	w.qAll = grow(w.qAll, L)
 	w.invWt = grow(w.invWt, L)
 	w.thAll = grow(w.thAll, L)
+	var sumQ int64
+	var wsum float64
 	for l := range p.Lines {
 		w.qAll[l] = int64(p.Lines[l].Quantity)
+		sumQ += w.qAll[l]
+		wsum += float64(w.qAll[l]) * p.Lines[l].UnitWeightKg
 		// An option carries line l at a cost when it can take this much.
 		w.thAll[l] = w.qAll[l]
 		if split {
@@ -52,105 +55,202 @@ func (w *Workspace) exclude() {
 			w.invWt[l] = 1 / wt
 		}
 	}
+	// Options that carry every line whole are single-shipment plans (only
+	// tracked when the lines fit one mask).
+	wholeMask := uint64(0)
+	if L <= 64 {
+		wholeMask = math.MaxUint64 >> uint(64-L)
+	}
+	promise := p.PromiseMinutes
+	maxEff, gAll, th, invWt, qAll := w.maxEff[:L], w.gAll[:L], w.thAll[:L], w.invWt[:L], w.qAll[:L]
 	for o := range p.Options {
 		opt := &p.Options[o]
+		if !(opt.Node >= 0 && opt.Method <= Courier && finiteNonNegative(opt.FixedCost) &&
+			finiteNonNegative(opt.MaxWeightKg) && finiteNonNegative(opt.DistanceKm) &&
+			opt.ETAMinutes >= 0 && opt.Excluded <= ReasonDisabled) {
+			return false
+		}
+		avail := p.Available[o*L : o*L+L]
+		cost := p.UnitCost[o*L : o*L+L]
+		cost = cost[:len(avail)]
 		r := opt.Excluded
-		if r == ReasonNone && p.PromiseMinutes > 0 && opt.ETAMinutes > p.PromiseMinutes {
+		if r == ReasonNone && promise > 0 && opt.ETAMinutes > promise {
 			r = ReasonMissesPromise
 		}
 		if r == ReasonNone && opt.CapacityUnits == 0 {
 			r = ReasonCapacity
 		}
-		if r == ReasonNone {
-			e := len(w.elig)
-			capLim := noLimit
-			if opt.CapacityUnits >= 0 {
-				capLim = int64(opt.CapacityUnits)
-			}
-			sup := w.supAll[e*L : e*L+L]
-			cst := w.cstAll[e*L : e*L+L]
-			avail := p.Available[o*L : o*L+L]
-			cost := p.UnitCost[o*L : o*L+L]
+		if r != ReasonNone {
+			// Not a candidate: only check its numbers.
 			var anyA int32
-			var anyS int64
-			var full, nz uint64
-			limitW := opt.MaxWeightKg > 0
-			maxEff, gAll, th := w.maxEff[:L], w.gAll[:L], w.thAll[:L]
+			lo, hi := 0.0, 0.0
 			for l, a := range avail {
-				anyA |= a // a >= 0: any stock iff the OR is positive
-				s := min(int64(a), capLim)
-				if limitW && s > 0 {
-					if iw := w.invWt[l]; iw > 0 {
-						// (limit+1e-9)*(1/wt): the slack covers rounding.
-						if u := (opt.MaxWeightKg + 1e-9) * iw; u < float64(s) {
-							s = int64(u)
-						}
-					}
-				}
-				anyS |= s
-				sup[l] = int32(s)
-				c := cost[l]
-				if s < th[l] {
-					c = inf
-				}
-				cst[l] = c
-				// An option that turns out ineligible below has s = 0
-				// and c = +Inf everywhere, so these stay right.
-				maxEff[l] = max(maxEff[l], s)
-				if c < gAll[l] {
-					gAll[l] = c
-				}
-				if l < 64 {
-					if s >= w.qAll[l] {
-						full |= 1 << uint(l)
-					}
-					if s > 0 {
-						nz |= 1 << uint(l)
-					}
-				}
+				anyA |= a
+				lo, hi = min(lo, cost[l]), max(hi, cost[l])
 			}
-			stock, carriable := anyA > 0, anyS > 0
-			switch {
-			case !stock:
-				r = ReasonNoStock
-			case !carriable:
-				r = ReasonOverweight
-			default:
-				w.fullAll[e] = full
-				w.nodeKey[e] = opt.Node
-				if opt.Node > w.maxNode {
-					w.maxNode = opt.Node
-				}
-				w.nzAll[e] = nz
-				w.fix[e] = opt.FixedCost
-				w.capU[e] = capLim
-				w.maxW[e] = inf
-				if opt.MaxWeightKg > 0 {
-					w.maxW[e] = opt.MaxWeightKg
-				}
-				switch f := opt.FixedCost; {
-				case f < w.minF:
-					w.minF, w.minF2 = f, w.minF
-				case f < w.minF2:
-					w.minF2 = f
-				}
+			if anyA < 0 || !(lo >= 0 && hi <= math.MaxFloat64) {
+				return false
+			}
+			w.plan.Excluded = append(w.plan.Excluded, Exclusion{Option: o, Reason: r})
+			continue
+		}
+		capLim := noLimit
+		if opt.CapacityUnits >= 0 {
+			capLim = int64(opt.CapacityUnits)
+		}
+		var anyA int32
+		var anyS int64
+		var full uint64
+		lo, hi := 0.0, 0.0
+		limitW := opt.MaxWeightKg > 0
+		units := 0.0
+		for l, a := range avail {
+			anyA |= a // a >= 0: any stock iff the OR is positive
+			s := min(int64(a), capLim)
+			if limitW && s > 0 {
+				s = weightCap(s, opt.MaxWeightKg, invWt[l])
+			}
+			anyS |= s
+			c := cost[l]
+			lo, hi = min(lo, c), max(hi, c)
+			q := qAll[l]
+			units += float64(q) * c
+			maxEff[l] = max(maxEff[l], s)
+			if s >= th[l] && c < gAll[l] {
+				gAll[l] = c
+			}
+			if s >= q && l < 64 {
+				full |= 1 << uint(l)
 			}
 		}
-		w.reason[o] = r
-		if r == ReasonNone {
-			w.elig = append(w.elig, int32(o))
+		if anyA < 0 || !(lo >= 0 && hi <= math.MaxFloat64) {
+			return false
 		}
+		switch {
+		case anyA == 0:
+			r = ReasonNoStock
+		case anyS == 0:
+			r = ReasonOverweight
+		}
+		if r != ReasonNone {
+			// It carries nothing, so the per-line figures above stay
+			// right.
+			w.plan.Excluded = append(w.plan.Excluded, Exclusion{Option: o, Reason: r})
+			continue
+		}
+		f := opt.FixedCost
+		switch {
+		case f < w.minF:
+			w.minF, w.minF2 = f, w.minF
+		case f < w.minF2:
+			w.minF2 = f
+		}
+		if full == wholeMask && wholeMask != 0 && sumQ <= capLim && (!limitW || wsum <= opt.MaxWeightKg+1e-9) {
+			w.one = append(w.one, int32(len(w.elig)))
+			w.oneCost = append(w.oneCost, f+units)
+		}
+		w.elig = append(w.elig, int32(o))
 	}
 	w.cand = w.elig
-	w.denseNodes()
+	return true
+}
+
+// weightCap lowers s to what a weight limit of limit kg carries of a line
+// whose units weigh 1/invWt kg (invWt = 0: weightless).
+func weightCap(s int64, limit, invWt float64) int64 {
+	if invWt > 0 {
+		// (limit+1e-9)*(1/wt): the slack covers rounding.
+		if u := (limit + 1e-9) * invWt; u < float64(s) {
+			s = int64(u)
+		}
+	}
+	return s
+}
+
+// fillTables fills the candidate tables for all lines, once per solve, when
+// the search needs them: what each eligible option can carry of each line
+// on its own (ATP, capacity, weight limit) in w.supAll, its unit cost or
+// +Inf where it cannot carry the line in w.cstAll, the masks of lines it
+// carries whole (w.fullAll) and in part (w.nzAll), its fixed cost and
+// limits.
+func (w *Workspace) fillTables() {
+	if w.tablesDone {
+		return
+	}
+	w.tablesDone = true
+	p := w.p
+	L := len(p.Lines)
+	n := len(w.elig)
+	inf := math.Inf(1)
+	w.supAll = grow(w.supAll, n*L)
+	w.cstAll = grow(w.cstAll, n*L)
+	w.fullAll = grow(w.fullAll, n)
+	w.nzAll = grow(w.nzAll, n)
+	w.fix = grow(w.fix, n)
+	w.capU = grow(w.capU, n)
+	w.maxW = grow(w.maxW, n)
+	th, invWt, qAll := w.thAll[:L], w.invWt[:L], w.qAll[:L]
+	for e, o := range w.elig {
+		opt := &p.Options[o]
+		capLim := noLimit
+		if opt.CapacityUnits >= 0 {
+			capLim = int64(opt.CapacityUnits)
+		}
+		limitW := opt.MaxWeightKg > 0
+		avail := p.Available[int(o)*L : int(o)*L+L]
+		cost := p.UnitCost[int(o)*L : int(o)*L+L]
+		sup := w.supAll[e*L : e*L+L]
+		cst := w.cstAll[e*L : e*L+L]
+		var full, nz uint64
+		for l, a := range avail {
+			s := min(int64(a), capLim)
+			if limitW && s > 0 {
+				s = weightCap(s, opt.MaxWeightKg, invWt[l])
+			}
+			sup[l] = int32(s)
+			c := cost[l]
+			if s < th[l] {
+				c = inf
+			}
+			cst[l] = c
+			if l < 64 {
+				if s >= qAll[l] {
+					full |= 1 << uint(l)
+				}
+				if s > 0 {
+					nz |= 1 << uint(l)
+				}
+			}
+		}
+		w.fullAll[e] = full
+		w.nzAll[e] = nz
+		w.fix[e] = opt.FixedCost
+		w.capU[e] = capLim
+		w.maxW[e] = inf
+		if limitW {
+			w.maxW[e] = opt.MaxWeightKg
+		}
+	}
 }
 
 // denseNodes maps the eligible options' Node values to dense ids
 // 0..nNodes-1 in w.cnode, through a direct table when the values are small
 // and a small open-addressing table otherwise (no map, no allocation in
-// steady state).
+// steady state). It runs once per solve, when something first needs the
+// ids: most orders are settled by single shipments without them.
 func (w *Workspace) denseNodes() {
+	if w.nodesDone {
+		return
+	}
+	w.nodesDone = true
 	n := len(w.elig)
+	w.nodeKey = grow(w.nodeKey, n)
+	w.maxNode = 0
+	for e, o := range w.elig {
+		key := w.p.Options[o].Node
+		w.nodeKey[e] = key
+		w.maxNode = max(w.maxNode, key)
+	}
 	w.cnode = grow(w.cnode, n)
 	if int(w.maxNode) < 4*n+1024 {
 		// Node values are small: map them through a direct table.
@@ -245,6 +345,7 @@ func (w *Workspace) coverable(l int, limits int) bool {
 		}
 		return false
 	}
+	w.denseNodes()
 	w.nodeBest = grow(w.nodeBest, w.nNodes)
 	clear(w.nodeBest)
 	for e, o := range w.elig {
@@ -310,8 +411,8 @@ func (w *Workspace) splitLines() {
 }
 
 // buildTables sets the candidate tables for the planned lines: when every
-// line is planned they are the tables exclude filled; otherwise the planned
-// columns are copied out. Candidate i is eligible option w.cand[i]; its cost
+// line is planned they are the tables fillTables fills (see useTables);
+// otherwise the planned columns are copied out. Candidate i is eligible option w.cand[i]; its cost
 // for a line it cannot carry is +Inf.
 func (w *Workspace) buildTables() {
 	p := w.p
@@ -327,9 +428,12 @@ func (w *Workspace) buildTables() {
 	}
 	n := len(w.elig)
 	if P == L {
-		w.sup, w.cst, w.full, w.nz, w.gMin = w.supAll[:n*L], w.cstAll[:n*L], w.fullAll[:n], w.nzAll[:n], w.gAll[:L]
+		// The tables exclude and fillTables make serve as they are
+		// (useTables).
+		w.gMin = w.gAll[:L]
 		return
 	}
+	w.fillTables()
 	w.supBuf = grow(w.supBuf, n*P)
 	w.cstBuf = grow(w.cstBuf, n*P)
 	w.fullBuf = grow(w.fullBuf, n)
@@ -360,6 +464,17 @@ func (w *Workspace) buildTables() {
 		w.nzBuf[e] = nz
 	}
 	w.sup, w.cst, w.full, w.nz, w.gMin = w.supBuf, w.cstBuf, w.fullBuf, w.nzBuf, w.gBuf
+}
+
+// useTables makes sure the candidate tables for the planned lines are
+// filled before the search reads them.
+func (w *Workspace) useTables() {
+	if w.nP != len(w.p.Lines) {
+		return // buildTables copied them out
+	}
+	w.fillTables()
+	n, L := len(w.elig), w.nP
+	w.sup, w.cst, w.full, w.nz = w.supAll[:n*L], w.cstAll[:n*L], w.fullAll[:n], w.nzAll[:n]
 }
 
 // grow returns s with length n, reusing its storage when it is big enough.

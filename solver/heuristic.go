@@ -16,6 +16,8 @@ import "math"
 
 // runHeuristic finds a plan by greedy + local search.
 func (w *Workspace) runHeuristic() {
+	w.useTables()
+	w.denseNodes()
 	var qg float64
 	for pi := 0; pi < w.nP; pi++ {
 		qg += float64(w.q[pi]) * w.gMin[pi]

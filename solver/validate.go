@@ -12,6 +12,31 @@ import (
 // "invalid problem: lines[2].quantity: must be positive". It does not
 // allocate when the problem is valid.
 func (p *Problem) Validate() error {
+	if err := p.validateLines(); err != nil {
+		return err
+	}
+	return p.validateRest()
+}
+
+// validateHead runs the checks of Validate that do not scan the options:
+// the lines, the lengths of the per-option arrays and the problem's own
+// fields. When they pass, only the options' numbers are left to check
+// (Workspace.exclude does it in its pass).
+func (p *Problem) validateHead() error {
+	if err := p.validateLines(); err != nil {
+		return err
+	}
+	want := len(p.Options) * len(p.Lines)
+	if len(p.Available) != want || len(p.UnitCost) != want || p.MaxShipments < 0 ||
+		!finiteNonNegative(p.SplitPenalty) || p.PromiseMinutes < 0 {
+		// Validate reports the first problem in its order.
+		return p.validateRest()
+	}
+	return nil
+}
+
+// validateLines checks the order's lines.
+func (p *Problem) validateLines() error {
 	if p == nil {
 		return fmt.Errorf("%w: problem is nil", ErrInvalidProblem)
 	}
@@ -47,6 +72,11 @@ func (p *Problem) Validate() error {
 			return fmt.Errorf("%w: lines[%d].unit_weight_kg: %s", ErrInvalidProblem, i, err)
 		}
 	}
+	return nil
+}
+
+// validateRest checks what validateLines does not, in Validate's order.
+func (p *Problem) validateRest() error {
 	for i := range p.Options {
 		o := &p.Options[i]
 		if o.Node >= 0 && o.Method <= Courier && finiteNonNegative(o.FixedCost) &&

@@ -61,7 +61,6 @@ type Workspace struct {
 	altOpts  []int
 
 	// Filtering (feasible.go).
-	reason     []Reason
 	elig       []int32
 	maxEff     []int64
 	qAll       []int64
@@ -72,6 +71,10 @@ type Workspace struct {
 	nodeKey    []int32
 	maxNode    int32
 	nNodes     int
+	nodesDone  bool
+	tablesDone bool
+	one        []int32
+	oneCost    []float64
 	nodeBest   []int64
 	topK       []int64
 	lineReason []Reason
@@ -188,7 +191,9 @@ func Solve(p *Problem, s Settings) (*Plan, error) {
 // Gap); larger ones by greedy + local search. The returned plan belongs to w
 // until its next Solve.
 func (w *Workspace) Solve(p *Problem, s Settings) (*Plan, error) {
-	if err := p.Validate(); err != nil {
+	// The checks of Validate run in the filtering pass; when one fails,
+	// Validate names the field.
+	if err := p.validateHead(); err != nil {
 		return nil, fmt.Errorf("solve: %w", err)
 	}
 	w.p = p
@@ -196,7 +201,13 @@ func (w *Workspace) Solve(p *Problem, s Settings) (*Plan, error) {
 	w.split = p.SplitLines
 	w.maxShip = p.MaxShipments
 	w.pen = p.SplitPenalty
-	w.exclude()
+	if !w.exclude() {
+		err := p.Validate()
+		if err == nil {
+			err = fmt.Errorf("%w: invalid number", ErrInvalidProblem)
+		}
+		return nil, fmt.Errorf("solve: %w", err)
+	}
 	w.splitLines()
 	total := 0
 	ok := w.solvePlanned()
@@ -396,12 +407,6 @@ func equalSets(a, b []int32) bool {
 func (w *Workspace) assemble(work int) {
 	p := w.p
 	pl := &w.plan
-	pl.Excluded = pl.Excluded[:0]
-	for o, r := range w.reason {
-		if r != ReasonNone {
-			pl.Excluded = append(pl.Excluded, Exclusion{Option: o, Reason: r})
-		}
-	}
 	pl.Unfilled = pl.Unfilled[:0]
 	for l, r := range w.lineReason {
 		if r != ReasonNone {
@@ -426,14 +431,17 @@ func (w *Workspace) assemble(work int) {
 					w.allocBuf = append(w.allocBuf, Allocation{Line: int(w.planned[pi]), Quantity: int32(v)})
 				}
 			}
+			// Costs from the problem: the candidate tables may not be
+			// filled when single shipments settled the order.
 			o := int(w.cand[ci])
 			units := 0.0
+			uc := p.UnitCost[o*len(p.Lines):]
 			for pi := 0; pi < P; pi++ {
 				if v := best.x[j*P+pi]; v > 0 {
-					units += float64(v) * w.cst[int(ci)*P+pi]
+					units += float64(v) * uc[w.planned[pi]]
 				}
 			}
-			sh := Shipment{Option: o, FixedCost: w.fix[ci], UnitsCost: units, ETAMinutes: p.Options[o].ETAMinutes}
+			sh := Shipment{Option: o, FixedCost: p.Options[o].FixedCost, UnitsCost: units, ETAMinutes: p.Options[o].ETAMinutes}
 			if j > 0 {
 				sh.Penalty = w.pen
 			}
