@@ -318,12 +318,7 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 	if c.capa != nil {
 		capUnits = c.capa.Remaining(node)
 	}
-	base := solver.Option{
-		Node:          int32(node),
-		NodeID:        nd.id,
-		CapacityUnits: capUnits,
-		DistanceKm:    km,
-	}
+	base := optionBase{node: int32(node), id: nd.id, capacity: capUnits, km: km}
 	minute := c.minute
 	outsideCandidateRadius := pol.CandidateRadiusKm > 0 && km > pol.CandidateRadiusKm
 
@@ -397,7 +392,7 @@ func (b *Builder) customerInArea(ci int, o *Order) bool {
 
 // addParcel appends a SHIP_FROM_STORE or WAREHOUSE_SHIP option (for a lean
 // build, only when it is not excluded).
-func (b *Builder) addParcel(p *solver.Problem, base *solver.Option, nd *nodeCard, m solver.Method, row []int32, outsideRadius bool) {
+func (b *Builder) addParcel(p *solver.Problem, base *optionBase, nd *nodeCard, m solver.Method, row []int32, outsideRadius bool) {
 	var why solver.Reason
 	switch {
 	case b.carrier < 0:
@@ -416,11 +411,9 @@ func (b *Builder) addParcel(p *solver.Problem, base *solver.Option, nd *nodeCard
 		return
 	}
 	c := &b.net.Carriers[b.carrier]
-	km := base.DistanceKm
-	p.Options = append(p.Options, *base)
-	opt := &p.Options[len(p.Options)-1]
+	km := base.km
+	opt := base.append(p, why)
 	opt.Method = m
-	opt.Excluded = why
 	opt.FixedCost = parcelFixed(nd.pickPerOrder, c)
 	opt.ETAMinutes = int32(TransitDays(c, km)*24*60 + nd.open.untilOpen(b.ord.minute))
 	p.Available = append(p.Available, row...)
@@ -438,10 +431,8 @@ func (b *Builder) addParcel(p *solver.Problem, base *solver.Option, nd *nodeCard
 // appendOption appends base, excluded for why, with the node's stock row
 // and a unit cost of perUnit (plus opportunity cost) for every line, and
 // returns it for the caller to complete.
-func (b *Builder) appendOption(p *solver.Problem, base *solver.Option, why solver.Reason, row []int32, perUnit float64) *solver.Option {
-	p.Options = append(p.Options, *base)
-	opt := &p.Options[len(p.Options)-1]
-	opt.Excluded = why
+func (b *Builder) appendOption(p *solver.Problem, base *optionBase, why solver.Reason, row []int32, perUnit float64) *solver.Option {
+	opt := base.append(p, why)
 	p.Available = append(p.Available, row...)
 	lines := b.ord.o.Lines
 	for l := range lines {
@@ -451,5 +442,27 @@ func (b *Builder) appendOption(p *solver.Problem, base *solver.Option, why solve
 		}
 		p.UnitCost = append(p.UnitCost, u)
 	}
+	return opt
+}
+
+// optionBase is what every option of a node shares.
+type optionBase struct {
+	node     int32
+	id       string
+	capacity int32
+	km       float64
+}
+
+// append appends an option of the node, excluded for why, to p.Options
+// and returns it for the caller to complete. It fills the new element in
+// place: no option-sized temporary is built and copied.
+func (base *optionBase) append(p *solver.Problem, why solver.Reason) *solver.Option {
+	p.Options = append(p.Options, solver.Option{})
+	opt := &p.Options[len(p.Options)-1]
+	opt.Node = base.node
+	opt.NodeID = base.id
+	opt.CapacityUnits = base.capacity
+	opt.DistanceKm = base.km
+	opt.Excluded = why
 	return opt
 }
