@@ -29,6 +29,14 @@
 //   - prices (cost.go): fixed cost per shipment and cost per unit, with
 //     ETAs.
 //
+// Build lists every candidate's options, excluded ones with their reason,
+// for answers that explain themselves. BuildEligible (reach.go) gives the
+// same problem without the excluded options, for callers that only need
+// the plan (a replay): it reaches nodes through the spatial index, skipping
+// nodes beyond every radius the order's methods may use, and reads a line's
+// stock in one call when the StockView is an ATPLister. The solver picks
+// the same plan from either.
+//
 // # Units
 //
 // Money is in the network's currency; distances are great-circle km (the

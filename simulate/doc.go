@@ -5,6 +5,10 @@
 // creation time) through the same network.Builder and solver the router
 // uses, consuming stock as it goes: replenishments arrive at their time,
 // daily pick capacities reset at local midnight and courier hours apply.
+// A replay builds each order's lean problem (network.Builder.BuildEligible:
+// only the options the builder does not exclude), which every policy
+// chooses from exactly as from the full one; the full problem is built only
+// to explain an unfilled line that no option could ship, for --decisions.
 // Every (policy, scenario) pair replays on its own copy of the state, in
 // parallel, and yields KPIs that can be compared side by side, printed as a
 // table or JSON, or rendered as an HTML report with charts.
