@@ -261,7 +261,8 @@ func (r *OrderReader) startOrder(rec [][]byte, id []byte, o *network.Order) erro
 		return f.errorf("lon", "%v is out of range [-180, 180]", o.Lon)
 	}
 	express := false
-	switch m := strings.ToLower(string(field(rec, c.method))); m {
+	var lower [16]byte
+	switch m := lowerASCII(lower[:0], field(rec, c.method)); string(m) {
 	case "", RequestAny:
 		o.Want = network.WantAny
 	case RequestDelivery, "ship_from_store", "warehouse_ship":
@@ -272,7 +273,7 @@ func (r *OrderReader) startOrder(rec [][]byte, id []byte, o *network.Order) erro
 		o.Want = network.WantDelivery
 		express = true
 	default:
-		return f.errorf("requested_method", "%q is not one of any, delivery, pickup, express", m)
+		return f.errorf("requested_method", "%q is not one of any, delivery, pickup, express", strings.ToLower(string(field(rec, c.method))))
 	}
 	if v := field(rec, c.pickup); len(v) > 0 {
 		o.PickupNodeID = r.intern.get(v)
@@ -351,4 +352,16 @@ func (s ReadStats) String() string {
 		b += fmt.Sprintf(", %d orders out of time order (first at line %d)", s.OutOfOrder, s.FirstOutOfOrderLine)
 	}
 	return b
+}
+
+// lowerASCII appends b to dst with ASCII letters in lower case: a method
+// name compared without allocating.
+func lowerASCII(dst, b []byte) []byte {
+	for _, ch := range b {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		dst = append(dst, ch)
+	}
+	return dst
 }
