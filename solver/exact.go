@@ -55,13 +55,15 @@ func (w *Workspace) runExact() {
 	if w.minF+w.minF2+w.pen+w.sumQG >= w.pruneAt() {
 		return // no plan of two or more shipments can do better
 	}
-	w.useTables()
+	w.fillFixed()
 	w.denseNodes()
 	// A first plan of several shipments, to prune with, from the
-	// candidates that may take part in one.
+	// candidates that may take part in one; only their rows of the
+	// candidate tables are read from here on.
 	if !w.survivors(false) {
 		return
 	}
+	w.useRows(w.allList)
 	if w.greedy(w.allList) && w.capTp > 1 {
 		// Plans one swap away from the greedy one fill the ranked list, so
 		// that the search prunes against the last alternative from the

@@ -28,6 +28,7 @@ func (w *Workspace) exclude() bool {
 	w.oneCost = w.oneCost[:0]
 	w.nodesDone = false
 	w.tablesDone = false
+	w.fixedDone = false
 	w.maxEff = grow(w.maxEff, L)
 	clear(w.maxEff)
 	w.gAll = grow(w.gAll, L)
@@ -167,70 +168,96 @@ func weightCap(s int64, limit, invWt float64) int64 {
 	return s
 }
 
-// fillTables fills the candidate tables for all lines, once per solve, when
-// the search needs them: what each eligible option can carry of each line
-// on its own (ATP, capacity, weight limit) in w.supAll, its unit cost or
-// +Inf where it cannot carry the line in w.cstAll, the masks of lines it
-// carries whole (w.fullAll) and in part (w.nzAll), its fixed cost and
-// limits.
+// fillFixed fills the per-candidate figures of the candidate tables: fixed
+// cost, capacity and weight limit (+Inf: none), once per solve.
+func (w *Workspace) fillFixed() {
+	if w.fixedDone {
+		return
+	}
+	w.fixedDone = true
+	p := w.p
+	n := len(w.elig)
+	inf := math.Inf(1)
+	w.fix = grow(w.fix, n)
+	w.capU = grow(w.capU, n)
+	w.maxW = grow(w.maxW, n)
+	for e, o := range w.elig {
+		opt := &p.Options[o]
+		w.fix[e] = opt.FixedCost
+		w.capU[e] = noLimit
+		if opt.CapacityUnits >= 0 {
+			w.capU[e] = int64(opt.CapacityUnits)
+		}
+		w.maxW[e] = inf
+		if opt.MaxWeightKg > 0 {
+			w.maxW[e] = opt.MaxWeightKg
+		}
+	}
+}
+
+// fillTables fills the candidate tables for all lines and all candidates,
+// once per solve, when the search needs them (see fillRow).
 func (w *Workspace) fillTables() {
 	if w.tablesDone {
 		return
 	}
 	w.tablesDone = true
-	p := w.p
-	L := len(p.Lines)
-	n := len(w.elig)
-	inf := math.Inf(1)
+	w.fillFixed()
+	w.growRows()
+	for e := range w.elig {
+		w.fillRow(e)
+	}
+}
+
+// growRows sizes the per-line candidate tables.
+func (w *Workspace) growRows() {
+	n, L := len(w.elig), len(w.p.Lines)
 	w.supAll = grow(w.supAll, n*L)
 	w.cstAll = grow(w.cstAll, n*L)
 	w.fullAll = grow(w.fullAll, n)
 	w.nzAll = grow(w.nzAll, n)
-	w.fix = grow(w.fix, n)
-	w.capU = grow(w.capU, n)
-	w.maxW = grow(w.maxW, n)
+}
+
+// fillRow fills candidate e's row of the tables for all lines: what it can
+// carry of each line on its own (ATP, capacity, weight limit) in w.supAll,
+// its unit cost or +Inf where it cannot carry the line in w.cstAll, and the
+// masks of lines it carries whole (w.fullAll) and in part (w.nzAll).
+func (w *Workspace) fillRow(e int) {
+	p := w.p
+	L := len(p.Lines)
+	inf := math.Inf(1)
 	th, invWt, qAll := w.thAll[:L], w.invWt[:L], w.qAll[:L]
-	for e, o := range w.elig {
-		opt := &p.Options[o]
-		capLim := noLimit
-		if opt.CapacityUnits >= 0 {
-			capLim = int64(opt.CapacityUnits)
+	o := int(w.elig[e])
+	opt := &p.Options[o]
+	capLim := w.capU[e]
+	limitW := opt.MaxWeightKg > 0
+	avail := p.Available[o*L : o*L+L]
+	cost := p.UnitCost[o*L : o*L+L]
+	sup := w.supAll[e*L : e*L+L]
+	cst := w.cstAll[e*L : e*L+L]
+	var full, nz uint64
+	for l, a := range avail {
+		s := min(int64(a), capLim)
+		if limitW && s > 0 {
+			s = weightCap(s, opt.MaxWeightKg, invWt[l])
 		}
-		limitW := opt.MaxWeightKg > 0
-		avail := p.Available[int(o)*L : int(o)*L+L]
-		cost := p.UnitCost[int(o)*L : int(o)*L+L]
-		sup := w.supAll[e*L : e*L+L]
-		cst := w.cstAll[e*L : e*L+L]
-		var full, nz uint64
-		for l, a := range avail {
-			s := min(int64(a), capLim)
-			if limitW && s > 0 {
-				s = weightCap(s, opt.MaxWeightKg, invWt[l])
-			}
-			sup[l] = int32(s)
-			c := cost[l]
-			if s < th[l] {
-				c = inf
-			}
-			cst[l] = c
-			if l < 64 {
-				if s >= qAll[l] {
-					full |= 1 << uint(l)
-				}
-				if s > 0 {
-					nz |= 1 << uint(l)
-				}
-			}
+		sup[l] = int32(s)
+		c := cost[l]
+		if s < th[l] {
+			c = inf
 		}
-		w.fullAll[e] = full
-		w.nzAll[e] = nz
-		w.fix[e] = opt.FixedCost
-		w.capU[e] = capLim
-		w.maxW[e] = inf
-		if limitW {
-			w.maxW[e] = opt.MaxWeightKg
+		cst[l] = c
+		if l < 64 {
+			if s >= qAll[l] {
+				full |= 1 << uint(l)
+			}
+			if s > 0 {
+				nz |= 1 << uint(l)
+			}
 		}
 	}
+	w.fullAll[e] = full
+	w.nzAll[e] = nz
 }
 
 // denseNodes maps the eligible options' Node values to dense ids
@@ -468,11 +495,23 @@ func (w *Workspace) buildTables() {
 
 // useTables makes sure the candidate tables for the planned lines are
 // filled before the search reads them.
-func (w *Workspace) useTables() {
+func (w *Workspace) useTables() { w.useRows(nil) }
+
+// useRows is useTables when only the candidates in list (nil: all) will be
+// read: when every line is planned, only their rows are filled.
+func (w *Workspace) useRows(list []int32) {
 	if w.nP != len(w.p.Lines) {
 		return // buildTables copied them out
 	}
-	w.fillTables()
+	if list == nil {
+		w.fillTables()
+	} else if !w.tablesDone {
+		w.fillFixed()
+		w.growRows()
+		for _, e := range list {
+			w.fillRow(int(e))
+		}
+	}
 	n, L := len(w.elig), w.nP
 	w.sup, w.cst, w.full, w.nz = w.supAll[:n*L], w.cstAll[:n*L], w.fullAll[:n], w.nzAll[:n]
 }

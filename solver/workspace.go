@@ -73,6 +73,7 @@ type Workspace struct {
 	nNodes     int
 	nodesDone  bool
 	tablesDone bool
+	fixedDone  bool
 	one        []int32
 	oneCost    []float64
 	nodeBest   []int64
