@@ -46,6 +46,10 @@ type csvFile struct {
 	read   int64 // bytes consumed so far
 	fields [][]byte
 	cols   map[string]int
+	// lastTime is the time parseTime last read from the text lastTimeText:
+	// rows of a file often repeat a time (replenishments arrive in batches).
+	lastTimeText []byte
+	lastTime     time.Time
 }
 
 func newCSVFile(r io.Reader, name string, required, optional []string) (*csvFile, error) {
@@ -181,10 +185,15 @@ func (f *csvFile) parseFloat(v []byte, name string) (float64, error) {
 }
 
 func (f *csvFile) parseTime(v []byte, name string) (time.Time, error) {
+	if len(v) > 0 && bytes.Equal(v, f.lastTimeText) {
+		return f.lastTime, nil
+	}
 	t, err := time.Parse(time.RFC3339, string(v))
 	if err != nil {
 		return time.Time{}, f.errorf(name, "%q is not an RFC 3339 time (e.g. 2026-03-02T09:30:00Z)", v)
 	}
+	f.lastTimeText = append(f.lastTimeText[:0], v...)
+	f.lastTime = t
 	return t, nil
 }
 
