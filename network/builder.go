@@ -116,8 +116,8 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 			id: nd.ID, pickPerOrder: nd.PickCostPerOrder, pickPerUnit: nd.PickCostPerUnit,
 			open: np.open, couriers: np.couriers, methods: np.methods, enabled: nd.Enabled,
 		}
-		if net.Nodes[i].Enabled {
-			b.kinds[i] = net.prep.nodes[i].methods
+		if nd.Enabled {
+			b.kinds[i] = np.methods
 		}
 	}
 	b.visit = b.addStock
@@ -168,10 +168,11 @@ func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 // BuildEligible is Build for callers that need no list of exclusions (a
 // replay, a batch): p holds only the options that the Builder's own checks
 // do not exclude, in the order Build gives them, so the solver chooses the
-// same plan from either problem. It finds them without visiting far nodes:
-// nodes beyond the largest radius a method may use for o are skipped before
-// their stock or distance is looked at, unless they offer a method with no
-// radius (warehouse shipping, or a method whose radius is 0).
+// same plan from either problem. Far nodes cost it next to nothing: a node
+// beyond the largest radius any method may use for o (found with the
+// spatial index) is dropped as its stock is read, before its distance is
+// measured or an option made, unless it offers a method with no radius for
+// o (warehouse shipping, or a method whose radius is 0).
 //
 // Options the solver itself rules out (no stock, no capacity, missed
 // promise) are kept, as in Build. Errors are Build's.
@@ -266,7 +267,7 @@ func (b *Builder) gatherStock(o *Order, st StockView, pickupCand int) {
 		atp := b.bufATP[:len(b.bufNodes)]
 		lean := b.ord.lean
 		for i, n := range b.bufNodes {
-			if int(n) >= len(b.stamp) || (lean && !b.reaches(int(n))) {
+			if n < 0 || int(n) >= len(b.stamp) || (lean && !b.reaches(int(n))) {
 				continue
 			}
 			b.row[n] = int32(len(b.cands))
