@@ -83,7 +83,7 @@ type Result struct {
 // needs only the chosen plan, and alternatives do not change it.
 func solverSettings() solver.Settings {
 	s := solver.DefaultSettings()
-	s.Alternatives = 0
+	s.Alternatives = -1 // none
 	return s
 }
 
