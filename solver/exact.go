@@ -26,6 +26,13 @@ import (
 // set matter: they are found through buckets of candidates keyed by the mask
 // of lines they carry, and evaluated without recursion (completeOnly).
 //
+// A child that can at best tie with the last ranked plan is dropped when
+// the tie rule would rank it lower anyway (more shipments, or as many and a
+// lexicographically larger set; see losesTie). Candidates are scanned in
+// ascending order, so once every child can at best tie, the scan stops at
+// the first one that loses: when many options cost the same (pickup in
+// store), this cuts the search to the sets that could still win the tie.
+//
 // Before the search, a greedy plan and the plans one swap away from it fill
 // the ranked list (the best plan and the alternatives), and only candidates
 // whose fixed cost leaves room under its last entry take part.
@@ -219,6 +226,12 @@ func (w *Workspace) completeOnly(d int, fsum float64, cov, need uint64) {
 			if floor+w.fix[i] >= w.thr {
 				continue
 			}
+			if floor+w.fix[i] >= w.tieLo && w.losesTie(d, i) {
+				if floor+w.minF >= w.tieLo {
+					break // so do the later ones (see losesTie)
+				}
+				continue
+			}
 			if w.forb[i] || w.nodeUsed[w.cnode[i]] {
 				continue
 			}
@@ -226,7 +239,7 @@ func (w *Workspace) completeOnly(d int, fsum float64, cov, need uint64) {
 			if !w.split && cov|w.full[i] != all {
 				continue
 			}
-			if w.completeStopLB(d, fsum, i) >= w.thr {
+			if lb := w.completeStopLB(d, fsum, i); lb >= w.thr || (lb >= w.tieLo && w.losesTie(d, i)) {
 				continue
 			}
 			w.work++
@@ -387,6 +400,12 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 		if floor+fi >= thr {
 			continue // too dear at this depth
 		}
+		if floor+fi >= w.tieLo && w.childLosesTie(d, i) {
+			if floor+w.minF >= w.tieLo {
+				break // so do the later ones (see losesTie)
+			}
+			continue
+		}
 		if w.forb[i] || w.nodeUsed[w.cnode[i]] {
 			continue
 		}
@@ -419,6 +438,17 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 	}
 	w.forbStack = w.forbStack[:mark]
 	w.work += examined / scanPerWork
+}
+
+// childLosesTie reports whether every plan that contains w.set[:d] and
+// candidate i loses to the last ranked plan at equal cost. Such plans have
+// d+1 members at least, and two at least: single shipments are not
+// evaluated here.
+func (w *Workspace) childLosesTie(d int, i int32) bool {
+	if d == 0 {
+		return len(w.last) == 1
+	}
+	return w.losesTie(d, i)
 }
 
 // scanPerWork is how many candidates a node may examine for one unit of

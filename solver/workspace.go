@@ -161,6 +161,11 @@ type Workspace struct {
 	nTop  int
 	capTp int
 	thr   float64
+	// tieLo is the cost below which a plan beats the last ranked plan
+	// outright (+Inf while the list is not full); last is that plan's set.
+	tieLo  float64
+	last   []int32
+	tieBuf []int32
 }
 
 // slot is one plan found by the search: its candidates (ascending) and the
@@ -296,10 +301,44 @@ func (w *Workspace) pruneAt() float64 { return w.thr }
 func (w *Workspace) setThr() {
 	if w.nTop < w.capTp {
 		w.thr = math.Inf(1)
+		w.tieLo = math.Inf(1)
+		w.last = nil
 		return
 	}
-	c := w.slots[w.rank[w.nTop-1]].cost
+	s := &w.slots[w.rank[w.nTop-1]]
+	c := s.cost
 	w.thr = c + tol(c)
+	w.tieLo = c - tol(c)
+	w.last = s.set
+}
+
+// losesTie reports whether the plans of exactly d+1 members that contain
+// w.set[:d] and candidate i, or of more members, lose to the last ranked
+// plan when they cost the same (plans bounded below by w.tieLo): they have
+// more shipments, or as many and a set that is not lexicographically
+// smaller. Among candidates in ascending order the answer only turns from
+// false to true (a larger candidate gives a larger set), so a scan in that
+// order may stop at the first true.
+func (w *Workspace) losesTie(d int, i int32) bool {
+	k := len(w.last)
+	if d+1 != k {
+		// Fewer members may still win; more always lose.
+		return d+1 > k
+	}
+	t := append(w.tieBuf[:0], w.set[:d]...)
+	t = append(t, i)
+	for a := 1; a < len(t); a++ {
+		for b := a; b > 0 && t[b] < t[b-1]; b-- {
+			t[b], t[b-1] = t[b-1], t[b]
+		}
+	}
+	w.tieBuf = t
+	for j, c := range t {
+		if c != w.last[j] {
+			return c > w.last[j]
+		}
+	}
+	return true // the same set
 }
 
 // setCost is the canonical cost of a plan: shipments in candidate order, each

@@ -2,6 +2,7 @@ package solver
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -334,5 +335,64 @@ func TestTiesLowerIndexWins(t *testing.T) {
 		if !reflect.DeepEqual(a.Options, want[i]) {
 			t.Fatalf("alternatives %+v, want %v", pl.Alternatives, want)
 		}
+	}
+}
+
+// TestTiesManyEqualOptions: many pickup stores at the same price, none of
+// which can take the whole order, so that a great many pairs cost the same.
+// The plan must be the lexicographically smallest pair that reaches the
+// optimum, found here pair by pair on problems that keep only the pair.
+func TestTiesManyEqualOptions(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 34))
+	checked := 0
+	for it := 0; it < 30; it++ {
+		const n, L = 40, 4
+		p := &Problem{SplitLines: true, MaxShipments: 3, SplitPenalty: 2.5}
+		for l := 0; l < L; l++ {
+			p.Lines = append(p.Lines, Line{SKU: fmt.Sprintf("S%d", l), Quantity: int32(1 + r.IntN(3))})
+		}
+		for o := 0; o < n; o++ {
+			p.Options = append(p.Options, Option{Node: int32(o), Method: Pickup, FixedCost: 1.2, CapacityUnits: int32(3 + r.IntN(4))})
+			for l := 0; l < L; l++ {
+				p.Available = append(p.Available, int32(r.IntN(3)*2))
+				p.UnitCost = append(p.UnitCost, 0.35)
+			}
+		}
+		pl, err := Solve(p, Settings{Alternatives: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPlan(t, p, pl)
+		if len(pl.Unfilled) > 0 || len(pl.Shipments) != 2 {
+			continue // not the case this test is about
+		}
+		got := [2]int{pl.Shipments[0].Option, pl.Shipments[1].Option}
+		var want [2]int
+		found := false
+		for a := 0; a < n && !found; a++ {
+			for b := a + 1; b < n && !found; b++ {
+				q := *p
+				q.Options = append([]Option(nil), p.Options...)
+				for o := range q.Options {
+					if o != a && o != b {
+						q.Options[o].Excluded = ReasonMethodNotAllowed
+					}
+				}
+				pq, err := Solve(&q, Settings{Alternatives: -1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(pq.Unfilled) == 0 && len(pq.Shipments) == 2 && math.Abs(pq.TotalCost-pl.TotalCost) <= 1e-9*pl.TotalCost {
+					want, found = [2]int{a, b}, true
+				}
+			}
+		}
+		if got != want {
+			t.Fatalf("case %d: plan uses %v, want the smallest tying pair %v", it, got, want)
+		}
+		checked++
+	}
+	if checked < 10 {
+		t.Fatalf("only %d cases with two shipments; the test tests little", checked)
 	}
 }
