@@ -131,3 +131,76 @@ func TestCBCCrossCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestCBCHeuristicBound checks the heuristic's lower bound against CBC's
+// optimum on instances of 12-20 lines (above the exact search's default):
+// bound <= optimum <= plan cost, and the same answer from a second
+// workspace.
+func TestCBCHeuristicBound(t *testing.T) {
+	cbc, err := exec.LookPath("cbc")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("cbc not on PATH (install coinor-cbc): %v", err)
+		}
+		t.Skip("cbc not on PATH; install coinor-cbc")
+	}
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	r := rand.New(rand.NewPCG(21, 22))
+	dir := t.TempDir()
+	raised := 0
+	for i := 0; i < 24; i++ {
+		lines := 12 + r.IntN(9)
+		var p *Problem
+		switch i % 3 {
+		case 0:
+			p = GenerateProblem(int64(7000+i), 30+r.IntN(50), lines, 0.2+0.5*r.Float64())
+		case 1:
+			p = networkLike(r, 20+r.IntN(40), lines, 0.3+0.5*r.Float64())
+		default:
+			p = randomProblem(r, 25, 20, 4)
+			for len(p.Lines) < 12 {
+				p = randomProblem(r, 25, 20, 4)
+			}
+		}
+		t.Run(fmt.Sprintf("case%d/lines=%d", i, len(p.Lines)), func(t *testing.T) {
+			a, err := NewWorkspace().Solve(p, Settings{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl := a.Clone()
+			b, _ := NewWorkspace().Solve(p, Settings{})
+			if pl.Stats.LowerBound != b.Stats.LowerBound || pl.TotalCost != b.TotalCost {
+				t.Fatalf("two workspaces disagree: %+v vs %+v", pl.Stats, b.Stats)
+			}
+			if pl.Stats.Exact || len(pl.Shipments) == 0 {
+				t.Skipf("not a heuristic case: %+v", pl.Stats)
+			}
+			path := filepath.Join(dir, fmt.Sprintf("h%d.lp", i))
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteLP(f, p); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			opt, ok := cbcOptimum(t, cbc, path)
+			if !ok {
+				t.Fatalf("cbc found no optimum")
+			}
+			tl := 1e-6 * math.Max(1, math.Abs(opt))
+			if pl.Stats.LowerBound > opt+tl || pl.TotalCost < opt-tl {
+				t.Fatalf("cbc optimum %v outside [%v, %v]", opt, pl.Stats.LowerBound, pl.TotalCost)
+			}
+			t.Logf("bound %.4f <= optimum %.4f <= plan %.4f (gap %.1f%%)", pl.Stats.LowerBound, opt, pl.TotalCost, 100*pl.Stats.Gap)
+			raised++
+		})
+	}
+	if raised < 12 {
+		t.Fatalf("only %d heuristic cases checked", raised)
+	}
+}

@@ -9,10 +9,11 @@ import "math"
 // from the lsPoolSize best by cost per unit), each set
 // allocated greedily (every line to its cheapest members first). Moves are
 // tried in a fixed order and the first improving one is taken, so the result
-// is deterministic. The lower bound is every line at its cheapest unit cost
-// plus the two cheapest fixed costs and a penalty, or the best single
-// shipment if that is cheaper. The exact search uses the greedy construction
-// for its first upper bound.
+// is deterministic. The lower bound is the lesser of the best single
+// shipment and a bound on plans of two or more shipments: every line at its
+// cheapest unit cost plus the two cheapest fixed costs and a penalty, raised
+// by Lagrangian relaxation (bound.go). The exact search uses the greedy
+// construction for its first upper bound.
 
 // runHeuristic finds a plan by greedy + local search.
 func (w *Workspace) runHeuristic() {
@@ -25,10 +26,8 @@ func (w *Workspace) runHeuristic() {
 	// Any plan is one shipment (no cheaper than the best single, all of
 	// which are scanned) or several (two fixed costs and a penalty at least).
 	w.singles()
-	w.lbOpen = qg + w.minF + w.minF2 + w.pen
-	if w.bestSingle < w.lbOpen {
-		w.lbOpen = w.bestSingle
-	}
+	w.lb2 = qg + w.minF + w.minF2 + w.pen
+	w.lbOpen = min(w.bestSingle, w.lb2)
 	if !w.greedy(nil) {
 		if w.nTop == 0 {
 			return
@@ -38,6 +37,18 @@ func (w *Workspace) runHeuristic() {
 	}
 	w.buildPool(nil, lsPoolSize)
 	w.localSearch()
+}
+
+// raiseBound raises w.lbOpen after the heuristic's final run (not for the
+// checks that admit lines): plans of two or more shipments cost at least
+// the Lagrangian bound, which is never below the simple one.
+func (w *Workspace) raiseBound() {
+	if w.exact || w.nTop == 0 || w.nP == 0 {
+		return
+	}
+	if lb := w.lagrangeBound(w.slots[w.rank[0]].cost); lb > w.lb2 {
+		w.lbOpen = min(w.bestSingle, lb)
+	}
 }
 
 // lsPoolSize is how many candidates the local search considers for swaps

@@ -26,7 +26,7 @@ func networkLike(r *rand.Rand, options, lines int, density float64) *Problem {
 		case k < 4:
 			q = 2
 		}
-		p.Lines = append(p.Lines, Line{SKU: fmt.Sprintf("SKU-%05d", r.IntN(1000)*4+l), Quantity: q, UnitWeightKg: round(0.1+r.Float64()*3, 3)})
+		p.Lines = append(p.Lines, Line{SKU: fmt.Sprintf("SKU-%05d", r.IntN(1000)*max(lines, 4)+l), Quantity: q, UnitWeightKg: round(0.1+r.Float64()*3, 3)})
 	}
 	warehouses := min(10, max(1, options/20))
 	darkOpts := options / 10

@@ -155,6 +155,15 @@ type Workspace struct {
 	tset      []int32
 	perm      []int32
 
+	// The Lagrangian bound (bound.go).
+	lb2     float64
+	lam     []float64
+	subg    []float64
+	nodeV   []float64
+	nodeArg []int32
+	pick    []int32
+	kord    []int32
+
 	// The ranked plans found: slots[rank[0]] is the best.
 	slots []slot
 	rank  []int32
@@ -238,6 +247,7 @@ func (w *Workspace) Solve(p *Problem, s Settings) (*Plan, error) {
 		w.solvePlanned()
 		total += w.work
 	}
+	w.raiseBound()
 	w.assemble(total)
 	return &w.plan, nil
 }

@@ -1,0 +1,265 @@
+package solver
+
+import "math"
+
+// The heuristic's lower bound for plans of two or more shipments is a
+// Lagrangian bound: the constraints that cover each line are moved into the
+// objective with a price lam[l] per unit, which leaves one small problem per
+// option. For any prices,
+//
+//	cost(S, x) = sum_l lam[l]*q[l] - pen + sum_{o in S} (F[o] + pen + sum_l (c[o][l]-lam[l])*x[o][l])
+//
+// and each term of the last sum is at least v[o] = F[o] + pen + the least
+// that o can make of sum_l (c[o][l]-lam[l])*x[o][l] with 0 <= x[o][l] <=
+// min(what o can carry of l, q[l]) and its capacity (a fractional knapsack;
+// the weight limit is left out, which only lowers v). A plan uses at most
+// one option per node, two options at least, and MaxShipments at most, so
+// the least such sum of v over sets of options is a lower bound on every
+// plan of two or more shipments. Prices at the cheapest unit costs give
+// back the simple bound (every line at its cheapest cost, two cheapest
+// fixed costs, a penalty); a fixed number of subgradient steps then raise
+// it. The steps are deterministic and allocate nothing.
+
+// The number of subgradient steps: lagrangeIters at most, fewer when the
+// candidate tables have more than lagrangeCells/lagrangeIters cells, and
+// lagrangeMinIters at least.
+const (
+	lagrangeIters    = 60
+	lagrangeMinIters = 4
+	lagrangeCells    = 1_000_000
+)
+
+// lagrangeBound returns a lower bound on the cost of every plan of two or
+// more shipments of the planned lines (+Inf when there is none), raising it
+// towards ub (an upper bound: the best plan found).
+func (w *Workspace) lagrangeBound(ub float64) float64 {
+	P, nc := w.nP, len(w.cand)
+	if (w.maxShip > 0 && w.maxShip < 2) || w.nNodes < 2 || nc < 2 {
+		return math.Inf(1)
+	}
+	w.lam = grow(w.lam, P)
+	w.subg = grow(w.subg, P)
+	w.nodeV = grow(w.nodeV, w.nNodes)
+	w.nodeArg = grow(w.nodeArg, w.nNodes)
+	for pi := 0; pi < P; pi++ {
+		w.lam[pi] = w.gMin[pi]
+	}
+	best := math.Inf(-1)
+	mu := 2.0
+	stall := 0
+	// Fewer steps on large problems, so that the bound costs about as
+	// much as the heuristic's own moves.
+	iters := min(lagrangeIters, max(lagrangeMinIters, lagrangeCells/(nc*P)))
+	for it := 0; it < iters; it++ {
+		lb, ok := w.lagrangeValue()
+		if !ok {
+			return math.Inf(1) // fewer than two nodes can ship
+		}
+		if it == 0 || lb > best+tol(best) {
+			best, stall = lb, 0
+		} else if stall++; stall >= 5 {
+			mu, stall = mu/2, 0
+		}
+		if best >= ub-tol(ub) {
+			break
+		}
+		if it == 0 {
+			// The cheapest unit costs give the simple bound; go on from
+			// prices that also share each option's fixed cost over the
+			// units it can carry.
+			w.sharePrices()
+			continue
+		}
+		// Subgradient: what each line lacks (or has too much of) in the
+		// relaxed solution.
+		var norm float64
+		for pi := 0; pi < P; pi++ {
+			norm += w.subg[pi] * w.subg[pi]
+		}
+		if norm == 0 {
+			break // the relaxed solution covers every line: optimal prices
+		}
+		step := mu * (ub - lb) / norm
+		if math.IsInf(ub, 1) || step <= 0 {
+			step = mu / math.Sqrt(norm)
+		}
+		for pi := 0; pi < P; pi++ {
+			w.lam[pi] += step * w.subg[pi]
+		}
+	}
+	// Sums of many terms: leave room for rounding.
+	return best - 1e-12*math.Max(1, math.Abs(best))
+}
+
+// sharePrices sets w.lam[l] to the least, over the candidates that carry
+// line l, of its unit cost plus its fixed cost and a penalty shared over
+// the units of the order it can carry.
+func (w *Workspace) sharePrices() {
+	P := w.nP
+	for pi := 0; pi < P; pi++ {
+		w.lam[pi] = math.Inf(1)
+	}
+	for i := range w.cand {
+		row := i * P
+		var units int64
+		for pi := 0; pi < P; pi++ {
+			if !math.IsInf(w.cst[row+pi], 1) {
+				units += min(int64(w.sup[row+pi]), w.q[pi])
+			}
+		}
+		units = min(units, w.capU[i])
+		if units <= 0 {
+			continue
+		}
+		share := (w.fix[i] + w.pen) / float64(units)
+		for pi := 0; pi < P; pi++ {
+			if c := w.cst[row+pi] + share; c < w.lam[pi] {
+				w.lam[pi] = c
+			}
+		}
+	}
+}
+
+// lagrangeValue evaluates the bound at the prices w.lam and leaves in
+// w.subg the subgradient q[l] - sum of the chosen options' x[o][l]. It
+// reports false when fewer than two nodes have an option.
+func (w *Workspace) lagrangeValue() (float64, bool) {
+	P := w.nP
+	inf := math.Inf(1)
+	for k := range w.nodeV {
+		w.nodeV[k] = inf
+		w.nodeArg[k] = -1
+	}
+	for i := range w.cand {
+		v := w.fix[i] + w.pen + w.knapsack(int32(i), false, -w.fix[i]-w.pen)
+		if nd := w.cnode[i]; v < w.nodeV[nd] {
+			w.nodeV[nd], w.nodeArg[nd] = v, int32(i)
+		}
+	}
+	// The chosen nodes: every negative one (the most negative K with a
+	// shipment limit K), and at least two.
+	K := w.maxShip
+	lb := -w.pen
+	for pi := 0; pi < P; pi++ {
+		lb += w.lam[pi] * float64(w.q[pi])
+		w.subg[pi] = float64(w.q[pi])
+	}
+	w.pick = w.pick[:0]
+	if K == 0 {
+		// Every negative node, and the smallest ones up to two.
+		var a, b int = -1, -1 // the two smallest, lower node first on ties
+		for nd, v := range w.nodeV {
+			if w.nodeArg[nd] < 0 {
+				continue
+			}
+			switch {
+			case a < 0 || v < w.nodeV[a]:
+				a, b = nd, a
+			case b < 0 || v < w.nodeV[b]:
+				b = nd
+			}
+			if v < 0 {
+				w.pick = append(w.pick, w.nodeArg[nd])
+				lb += v
+			}
+		}
+		if b < 0 {
+			return 0, false
+		}
+		for _, nd := range [2]int{a, b} {
+			if w.nodeV[nd] >= 0 && len(w.pick) < 2 {
+				w.pick = append(w.pick, w.nodeArg[nd])
+				lb += w.nodeV[nd]
+			}
+		}
+	} else {
+		// The K smallest, negative ones only beyond the first two, by
+		// repeated scans (K is small); ties go to the lower node.
+		for len(w.pick) < K {
+			bi, bv := -1, inf
+			for nd, v := range w.nodeV {
+				if w.nodeArg[nd] >= 0 && v < bv {
+					bi, bv = nd, v
+				}
+			}
+			if bi < 0 || (bv >= 0 && len(w.pick) >= 2) {
+				break
+			}
+			w.pick = append(w.pick, w.nodeArg[bi])
+			w.nodeArg[bi] = -1
+			lb += bv
+		}
+	}
+	if len(w.pick) < 2 {
+		return 0, false
+	}
+	for _, i := range w.pick {
+		w.knapsack(i, true, math.Inf(1))
+	}
+	return lb, true
+}
+
+// knapsack is the least candidate i can make of sum_l (c[i][l] -
+// lam[l])*x[l] with 0 <= x[l] <= min(sup, q) and sum x <= its capacity,
+// taking the most negative reduced costs first (lower line first on ties).
+// With take it also subtracts x from w.subg. When capacity binds and a
+// lower bound on the answer (capacity x the most negative reduced cost) is
+// at least enough, that bound is returned instead: the caller only needs
+// the exact value below enough.
+func (w *Workspace) knapsack(i int32, take bool, enough float64) float64 {
+	P := w.nP
+	row := int(i) * P
+	cst, sup, lam, q := w.cst[row:row+P], w.sup[row:row+P], w.lam[:P], w.q[:P]
+	var total int64
+	val, rmin := 0.0, 0.0
+	for pi, c := range cst {
+		if r := c - lam[pi]; r < 0 {
+			u := min(int64(sup[pi]), q[pi])
+			total += u
+			val += r * float64(u)
+			rmin = min(rmin, r)
+		}
+	}
+	capLeft := w.capU[i]
+	if total <= capLeft {
+		// Most options carry all they may: no capacity binds.
+		if take {
+			for pi, c := range cst {
+				if c-lam[pi] < 0 {
+					w.subg[pi] -= float64(min(int64(sup[pi]), q[pi]))
+				}
+			}
+		}
+		return val
+	}
+	// Capacity binds: the answer is at least both val and capacity x rmin.
+	if lb := max(val, float64(capLeft)*rmin); !take && lb >= enough {
+		return lb
+	}
+	// Fill from the most negative reduced cost, picking
+	// the least remaining one each time (capacities are small).
+	w.kord = w.kord[:0]
+	for pi, c := range cst {
+		if c-lam[pi] < 0 {
+			w.kord = append(w.kord, int32(pi))
+		}
+	}
+	val = 0
+	for k := 0; k < len(w.kord) && capLeft > 0; k++ {
+		m := k
+		for j := k + 1; j < len(w.kord); j++ {
+			if a, b := w.kord[j], w.kord[m]; cst[a]-lam[a] < cst[b]-lam[b] {
+				m = j
+			}
+		}
+		w.kord[k], w.kord[m] = w.kord[m], w.kord[k]
+		pi := w.kord[k]
+		u := min(int64(sup[pi]), q[pi], capLeft)
+		capLeft -= u
+		val += (cst[pi] - lam[pi]) * float64(u)
+		if take {
+			w.subg[pi] -= float64(u)
+		}
+	}
+	return val
+}
