@@ -62,6 +62,9 @@ func (w *Workspace) exclude() bool {
 	if L <= 64 {
 		wholeMask = math.MaxUint64 >> uint(64-L)
 	}
+	if L == 1 {
+		return w.exclude1(wsum)
+	}
 	promise := p.PromiseMinutes
 	maxEff, gAll, th, invWt, qAll := w.maxEff[:L], w.gAll[:L], w.thAll[:L], w.invWt[:L], w.qAll[:L]
 	for o := range p.Options {
@@ -84,12 +87,12 @@ func (w *Workspace) exclude() bool {
 		if r != ReasonNone {
 			// Not a candidate: only check its numbers.
 			var anyA int32
-			lo, hi := 0.0, 0.0
+			var bits uint64
 			for l, a := range avail {
 				anyA |= a
-				lo, hi = min(lo, cost[l]), max(hi, cost[l])
+				bits = max(bits, math.Float64bits(cost[l]))
 			}
-			if anyA < 0 || !(lo >= 0 && hi <= math.MaxFloat64) {
+			if anyA < 0 || (bits >= finiteBits && !validCosts(cost)) {
 				return false
 			}
 			w.plan.Excluded = append(w.plan.Excluded, Exclusion{Option: o, Reason: r})
@@ -101,8 +104,7 @@ func (w *Workspace) exclude() bool {
 		}
 		var anyA int32
 		var anyS int64
-		var full uint64
-		lo, hi := 0.0, 0.0
+		var full, bits uint64
 		limitW := opt.MaxWeightKg > 0
 		units := 0.0
 		for l, a := range avail {
@@ -113,7 +115,9 @@ func (w *Workspace) exclude() bool {
 			}
 			anyS |= s
 			c := cost[l]
-			lo, hi = min(lo, c), max(hi, c)
+			// Finite non-negative costs have bits below finiteBits (-0
+			// goes to validCosts).
+			bits = max(bits, math.Float64bits(c))
 			q := qAll[l]
 			units += float64(q) * c
 			maxEff[l] = max(maxEff[l], s)
@@ -124,7 +128,7 @@ func (w *Workspace) exclude() bool {
 				full |= 1 << uint(l)
 			}
 		}
-		if anyA < 0 || !(lo >= 0 && hi <= math.MaxFloat64) {
+		if anyA < 0 || (bits >= finiteBits && !validCosts(cost)) {
 			return false
 		}
 		switch {
@@ -153,6 +157,90 @@ func (w *Workspace) exclude() bool {
 		w.elig = append(w.elig, int32(o))
 	}
 	w.cand = w.elig
+	return true
+}
+
+// exclude1 is exclude's loop for an order of one line (most orders), with
+// the line's figures in registers; wsum is the line's weight.
+func (w *Workspace) exclude1(wsum float64) bool {
+	p := w.p
+	inf := math.Inf(1)
+	q, th, invWt := w.qAll[0], w.thAll[0], w.invWt[0]
+	promise := p.PromiseMinutes
+	var maxEff int64
+	g := inf
+	avail, cost := p.Available[:len(p.Options)], p.UnitCost[:len(p.Options)]
+	for o := range p.Options {
+		opt := &p.Options[o]
+		if !(opt.Node >= 0 && opt.Method <= Courier && finiteNonNegative(opt.FixedCost) &&
+			finiteNonNegative(opt.MaxWeightKg) && finiteNonNegative(opt.DistanceKm) &&
+			opt.ETAMinutes >= 0 && opt.Excluded <= ReasonDisabled) {
+			return false
+		}
+		a, c := avail[o], cost[o]
+		if a < 0 || !finiteNonNegative(c) {
+			return false
+		}
+		r := opt.Excluded
+		if r == ReasonNone && promise > 0 && opt.ETAMinutes > promise {
+			r = ReasonMissesPromise
+		}
+		if r == ReasonNone && opt.CapacityUnits == 0 {
+			r = ReasonCapacity
+		}
+		capLim := noLimit
+		if opt.CapacityUnits >= 0 {
+			capLim = int64(opt.CapacityUnits)
+		}
+		limitW := opt.MaxWeightKg > 0
+		s := min(int64(a), capLim)
+		if limitW && s > 0 {
+			s = weightCap(s, opt.MaxWeightKg, invWt)
+		}
+		switch {
+		case r != ReasonNone:
+		case a == 0:
+			r = ReasonNoStock
+		case s == 0:
+			r = ReasonOverweight
+		}
+		if r != ReasonNone {
+			w.plan.Excluded = append(w.plan.Excluded, Exclusion{Option: o, Reason: r})
+			continue
+		}
+		maxEff = max(maxEff, s)
+		if s >= th && c < g {
+			g = c
+		}
+		f := opt.FixedCost
+		switch {
+		case f < w.minF:
+			w.minF, w.minF2 = f, w.minF
+		case f < w.minF2:
+			w.minF2 = f
+		}
+		if s >= q && q <= capLim && (!limitW || wsum <= opt.MaxWeightKg+1e-9) {
+			w.one = append(w.one, int32(len(w.elig)))
+			w.oneCost = append(w.oneCost, f+float64(q)*c)
+		}
+		w.elig = append(w.elig, int32(o))
+	}
+	w.maxEff[0], w.gAll[0] = maxEff, g
+	w.cand = w.elig
+	return true
+}
+
+// finiteBits is the bit pattern of +Inf: finite non-negative float64 values
+// other than -0 have smaller patterns.
+const finiteBits = 0x7ff0000000000000
+
+// validCosts reports whether every cost is finite and non-negative.
+func validCosts(cost []float64) bool {
+	for _, c := range cost {
+		if !finiteNonNegative(c) {
+			return false
+		}
+	}
 	return true
 }
 

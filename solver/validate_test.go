@@ -91,3 +91,24 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("nil problem: %v", err)
 	}
 }
+
+// TestNegativeZeroCost: -0 is a valid (zero) cost, in orders of one line
+// and of several.
+func TestNegativeZeroCost(t *testing.T) {
+	for _, lines := range []int{1, 2} {
+		p := &Problem{Options: []Option{{Node: 0, FixedCost: 1, CapacityUnits: -1}}}
+		for l := 0; l < lines; l++ {
+			p.Lines = append(p.Lines, Line{SKU: string(rune('A' + l)), Quantity: 1})
+			p.Available = append(p.Available, 1)
+			p.UnitCost = append(p.UnitCost, math.Copysign(0, -1))
+		}
+		pl, err := Solve(p, Settings{})
+		if err != nil || pl.TotalCost != 1 {
+			t.Fatalf("lines=%d: %v, %+v", lines, err, pl)
+		}
+		p.UnitCost[0] = math.Inf(1)
+		if _, err := Solve(p, Settings{}); err == nil || !strings.Contains(err.Error(), "unit_cost[0]") {
+			t.Fatalf("lines=%d: error %v, want unit_cost[0]", lines, err)
+		}
+	}
+}
