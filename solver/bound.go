@@ -26,7 +26,7 @@ import "math"
 const (
 	lagrangeIters    = 60
 	lagrangeMinIters = 4
-	lagrangeCells    = 1_000_000
+	lagrangeCells    = 250_000
 )
 
 // lagrangeBound returns a lower bound on the cost of every plan of two or
@@ -211,14 +211,17 @@ func (w *Workspace) knapsack(i int32, take bool, enough float64) float64 {
 	row := int(i) * P
 	cst, sup, lam, q := w.cst[row:row+P], w.sup[row:row+P], w.lam[:P], w.q[:P]
 	var total int64
-	val, rmin := 0.0, 0.0
+	val := 0.0
 	for pi, c := range cst {
-		if r := c - lam[pi]; r < 0 {
-			u := min(int64(sup[pi]), q[pi])
-			total += u
-			val += r * float64(u)
-			rmin = min(rmin, r)
+		// Without branches: whether a reduced cost is negative is as
+		// good as random.
+		r := c - lam[pi]
+		u := min(int64(sup[pi]), q[pi])
+		if !(r < 0) {
+			r, u = 0, 0
 		}
+		total += u
+		val += r * float64(u)
 	}
 	capLeft := w.capU[i]
 	if total <= capLeft {
@@ -232,7 +235,12 @@ func (w *Workspace) knapsack(i int32, take bool, enough float64) float64 {
 		}
 		return val
 	}
-	// Capacity binds: the answer is at least both val and capacity x rmin.
+	// Capacity binds: the answer is at least both val and capacity x the
+	// most negative reduced cost.
+	rmin := 0.0
+	for pi, c := range cst {
+		rmin = min(rmin, c-lam[pi])
+	}
 	if lb := max(val, float64(capLeft)*rmin); !take && lb >= enough {
 		return lb
 	}
