@@ -25,7 +25,7 @@ import "math"
 // lagrangeMinIters at least.
 const (
 	lagrangeIters    = 60
-	lagrangeMinIters = 4
+	lagrangeMinIters = 2
 	lagrangeCells    = 250_000
 )
 

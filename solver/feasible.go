@@ -65,6 +65,19 @@ func (w *Workspace) exclude() bool {
 	if L == 1 {
 		return w.exclude1(wsum)
 	}
+	// Orders the heuristic will take need the candidate tables whole:
+	// their rows are filled here, while they are in cache.
+	fillNow := L > w.s.ExactMaxLines || L > 64
+	if fillNow {
+		n := len(p.Options)
+		w.fix = grow(w.fix, n)
+		w.capU = grow(w.capU, n)
+		w.maxW = grow(w.maxW, n)
+		w.supAll = grow(w.supAll, n*L)
+		w.cstAll = grow(w.cstAll, n*L)
+		w.fullAll = grow(w.fullAll, n)
+		w.nzAll = grow(w.nzAll, n)
+	}
 	promise := p.PromiseMinutes
 	maxEff, gAll, th, invWt, qAll := w.maxEff[:L], w.gAll[:L], w.thAll[:L], w.invWt[:L], w.qAll[:L]
 	for o := range p.Options {
@@ -155,7 +168,16 @@ func (w *Workspace) exclude() bool {
 			w.oneCost = append(w.oneCost, f+units)
 		}
 		w.elig = append(w.elig, int32(o))
+		if fillNow {
+			e := len(w.elig) - 1
+			w.fix[e], w.capU[e], w.maxW[e] = f, capLim, inf
+			if limitW {
+				w.maxW[e] = opt.MaxWeightKg
+			}
+			w.fillRow(e)
+		}
 	}
+	w.fixedDone, w.tablesDone = fillNow, fillNow
 	w.cand = w.elig
 	return true
 }
