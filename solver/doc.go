@@ -5,10 +5,14 @@
 // the solve (exact or heuristic, lower bound, gap, work done).
 //
 // The flow reads in file order: validate.go checks the input, feasible.go
-// filters options and lines (every exclusion gets a Reason), exact.go runs the
-// branch and bound that proves optimality for orders of up to
-// Settings.ExactMaxLines lines, heuristic.go runs greedy + local search above
-// that, and workspace.go wires them and assembles the Plan. lp.go writes the
+// filters options and lines (every exclusion gets a Reason) in one pass that
+// also checks the options' numbers and finds the single-shipment plans,
+// exact.go runs the branch and bound that proves optimality for orders of up
+// to Settings.ExactMaxLines lines (most orders end after the single
+// shipments, when no plan of two or more can be cheaper), heuristic.go runs
+// greedy + local search above that, bound.go bounds the heuristic's plans
+// from below by Lagrangian relaxation, and workspace.go wires them and
+// assembles the Plan. lp.go writes the
 // same model as a MIP in CPLEX LP format so that any MIP solver can check the
 // optimum; generate.go builds random but realistic problems from a seed with
 // the cost model in cost.go.
