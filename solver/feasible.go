@@ -62,8 +62,11 @@ func (w *Workspace) exclude() bool {
 	if L <= 64 {
 		wholeMask = math.MaxUint64 >> uint(64-L)
 	}
-	if L == 1 {
+	switch {
+	case L == 1:
 		return w.exclude1(wsum)
+	case L == 2 && w.s.ExactMaxLines >= 2:
+		return w.exclude2(sumQ, wsum)
 	}
 	// Orders the heuristic will take need the candidate tables whole:
 	// their rows are filled here, while they are in cache.
@@ -242,12 +245,99 @@ func (w *Workspace) exclude1(wsum float64) bool {
 			w.minF2 = f
 		}
 		if s >= q && q <= capLim && (!limitW || wsum <= opt.MaxWeightKg+1e-9) {
+			// Summed as exclude and setCost sum it.
+			units := 0.0
+			units += float64(q) * c
 			w.one = append(w.one, int32(len(w.elig)))
-			w.oneCost = append(w.oneCost, f+float64(q)*c)
+			w.oneCost = append(w.oneCost, f+units)
 		}
 		w.elig = append(w.elig, int32(o))
 	}
 	w.maxEff[0], w.gAll[0] = maxEff, g
+	w.cand = w.elig
+	return true
+}
+
+// exclude2 is exclude's loop for an order of two lines, with the lines'
+// figures in registers; wsum is the order's weight.
+func (w *Workspace) exclude2(sumQ int64, wsum float64) bool {
+	p := w.p
+	inf := math.Inf(1)
+	q0, th0, iw0 := w.qAll[0], w.thAll[0], w.invWt[0]
+	q1, th1, iw1 := w.qAll[1], w.thAll[1], w.invWt[1]
+	promise := p.PromiseMinutes
+	var maxEff0, maxEff1 int64
+	g0, g1 := inf, inf
+	n := len(p.Options)
+	avail, cost := p.Available[:2*n], p.UnitCost[:2*n]
+	for o := range p.Options {
+		opt := &p.Options[o]
+		if !(opt.Node >= 0 && opt.Method <= Courier && finiteNonNegative(opt.FixedCost) &&
+			finiteNonNegative(opt.MaxWeightKg) && finiteNonNegative(opt.DistanceKm) &&
+			opt.ETAMinutes >= 0 && opt.Excluded <= ReasonDisabled) {
+			return false
+		}
+		a0, a1, c0, c1 := avail[2*o], avail[2*o+1], cost[2*o], cost[2*o+1]
+		if a0|a1 < 0 || !finiteNonNegative(c0) || !finiteNonNegative(c1) {
+			return false
+		}
+		r := opt.Excluded
+		if r == ReasonNone && promise > 0 && opt.ETAMinutes > promise {
+			r = ReasonMissesPromise
+		}
+		if r == ReasonNone && opt.CapacityUnits == 0 {
+			r = ReasonCapacity
+		}
+		capLim := noLimit
+		if opt.CapacityUnits >= 0 {
+			capLim = int64(opt.CapacityUnits)
+		}
+		limitW := opt.MaxWeightKg > 0
+		s0, s1 := min(int64(a0), capLim), min(int64(a1), capLim)
+		if limitW {
+			if s0 > 0 {
+				s0 = weightCap(s0, opt.MaxWeightKg, iw0)
+			}
+			if s1 > 0 {
+				s1 = weightCap(s1, opt.MaxWeightKg, iw1)
+			}
+		}
+		switch {
+		case r != ReasonNone:
+		case a0|a1 == 0:
+			r = ReasonNoStock
+		case s0|s1 == 0:
+			r = ReasonOverweight
+		}
+		if r != ReasonNone {
+			w.plan.Excluded = append(w.plan.Excluded, Exclusion{Option: o, Reason: r})
+			continue
+		}
+		maxEff0, maxEff1 = max(maxEff0, s0), max(maxEff1, s1)
+		if s0 >= th0 && c0 < g0 {
+			g0 = c0
+		}
+		if s1 >= th1 && c1 < g1 {
+			g1 = c1
+		}
+		f := opt.FixedCost
+		switch {
+		case f < w.minF:
+			w.minF, w.minF2 = f, w.minF
+		case f < w.minF2:
+			w.minF2 = f
+		}
+		if s0 >= q0 && s1 >= q1 && sumQ <= capLim && (!limitW || wsum <= opt.MaxWeightKg+1e-9) {
+			// Summed as exclude and setCost sum it.
+			units := 0.0
+			units += float64(q0) * c0
+			units += float64(q1) * c1
+			w.one = append(w.one, int32(len(w.elig)))
+			w.oneCost = append(w.oneCost, f+units)
+		}
+		w.elig = append(w.elig, int32(o))
+	}
+	w.maxEff[0], w.maxEff[1], w.gAll[0], w.gAll[1] = maxEff0, maxEff1, g0, g1
 	w.cand = w.elig
 	return true
 }
