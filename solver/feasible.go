@@ -65,8 +65,8 @@ func (w *Workspace) exclude() bool {
 	switch {
 	case L == 1:
 		return w.exclude1(wsum)
-	case L == 2 && w.s.ExactMaxLines >= 2:
-		return w.exclude2(sumQ, wsum)
+	case L <= 3 && L <= w.s.ExactMaxLines:
+		return w.excludeSmall(sumQ, wsum)
 	}
 	// Orders the heuristic will take need the candidate tables whole:
 	// their rows are filled here, while they are in cache.
@@ -258,18 +258,27 @@ func (w *Workspace) exclude1(wsum float64) bool {
 	return true
 }
 
-// exclude2 is exclude's loop for an order of two lines, with the lines'
-// figures in registers; wsum is the order's weight.
-func (w *Workspace) exclude2(sumQ int64, wsum float64) bool {
+// excludeSmall is exclude's loop for an order of two or three lines, with
+// the lines' figures in registers (a missing third line carries nothing,
+// weighs nothing and is always full); sumQ and wsum are the order's units
+// and weight.
+func (w *Workspace) excludeSmall(sumQ int64, wsum float64) bool {
 	p := w.p
+	L := len(p.Lines)
+	three := L == 3
 	inf := math.Inf(1)
 	q0, th0, iw0 := w.qAll[0], w.thAll[0], w.invWt[0]
 	q1, th1, iw1 := w.qAll[1], w.thAll[1], w.invWt[1]
+	var q2, th2 int64
+	var iw2 float64
+	if three {
+		q2, th2, iw2 = w.qAll[2], w.thAll[2], w.invWt[2]
+	}
 	promise := p.PromiseMinutes
-	var maxEff0, maxEff1 int64
-	g0, g1 := inf, inf
+	var maxEff0, maxEff1, maxEff2 int64
+	g0, g1, g2 := inf, inf, inf
 	n := len(p.Options)
-	avail, cost := p.Available[:2*n], p.UnitCost[:2*n]
+	avail, cost := p.Available[:L*n], p.UnitCost[:L*n]
 	for o := range p.Options {
 		opt := &p.Options[o]
 		if !(opt.Node >= 0 && opt.Method <= Courier && finiteNonNegative(opt.FixedCost) &&
@@ -277,8 +286,14 @@ func (w *Workspace) exclude2(sumQ int64, wsum float64) bool {
 			opt.ETAMinutes >= 0 && opt.Excluded <= ReasonDisabled) {
 			return false
 		}
-		a0, a1, c0, c1 := avail[2*o], avail[2*o+1], cost[2*o], cost[2*o+1]
-		if a0|a1 < 0 || !finiteNonNegative(c0) || !finiteNonNegative(c1) {
+		k := o * L
+		a0, a1, c0, c1 := avail[k], avail[k+1], cost[k], cost[k+1]
+		var a2 int32
+		var c2 float64
+		if three {
+			a2, c2 = avail[k+2], cost[k+2]
+		}
+		if a0|a1|a2 < 0 || !finiteNonNegative(c0) || !finiteNonNegative(c1) || !finiteNonNegative(c2) {
 			return false
 		}
 		r := opt.Excluded
@@ -293,7 +308,7 @@ func (w *Workspace) exclude2(sumQ int64, wsum float64) bool {
 			capLim = int64(opt.CapacityUnits)
 		}
 		limitW := opt.MaxWeightKg > 0
-		s0, s1 := min(int64(a0), capLim), min(int64(a1), capLim)
+		s0, s1, s2 := min(int64(a0), capLim), min(int64(a1), capLim), min(int64(a2), capLim)
 		if limitW {
 			if s0 > 0 {
 				s0 = weightCap(s0, opt.MaxWeightKg, iw0)
@@ -301,24 +316,30 @@ func (w *Workspace) exclude2(sumQ int64, wsum float64) bool {
 			if s1 > 0 {
 				s1 = weightCap(s1, opt.MaxWeightKg, iw1)
 			}
+			if s2 > 0 {
+				s2 = weightCap(s2, opt.MaxWeightKg, iw2)
+			}
 		}
 		switch {
 		case r != ReasonNone:
-		case a0|a1 == 0:
+		case a0|a1|a2 == 0:
 			r = ReasonNoStock
-		case s0|s1 == 0:
+		case s0|s1|s2 == 0:
 			r = ReasonOverweight
 		}
 		if r != ReasonNone {
 			w.plan.Excluded = append(w.plan.Excluded, Exclusion{Option: o, Reason: r})
 			continue
 		}
-		maxEff0, maxEff1 = max(maxEff0, s0), max(maxEff1, s1)
+		maxEff0, maxEff1, maxEff2 = max(maxEff0, s0), max(maxEff1, s1), max(maxEff2, s2)
 		if s0 >= th0 && c0 < g0 {
 			g0 = c0
 		}
 		if s1 >= th1 && c1 < g1 {
 			g1 = c1
+		}
+		if three && s2 >= th2 && c2 < g2 {
+			g2 = c2
 		}
 		f := opt.FixedCost
 		switch {
@@ -327,17 +348,23 @@ func (w *Workspace) exclude2(sumQ int64, wsum float64) bool {
 		case f < w.minF2:
 			w.minF2 = f
 		}
-		if s0 >= q0 && s1 >= q1 && sumQ <= capLim && (!limitW || wsum <= opt.MaxWeightKg+1e-9) {
+		if s0 >= q0 && s1 >= q1 && s2 >= q2 && sumQ <= capLim && (!limitW || wsum <= opt.MaxWeightKg+1e-9) {
 			// Summed as exclude and setCost sum it.
 			units := 0.0
 			units += float64(q0) * c0
 			units += float64(q1) * c1
+			if three {
+				units += float64(q2) * c2
+			}
 			w.one = append(w.one, int32(len(w.elig)))
 			w.oneCost = append(w.oneCost, f+units)
 		}
 		w.elig = append(w.elig, int32(o))
 	}
 	w.maxEff[0], w.maxEff[1], w.gAll[0], w.gAll[1] = maxEff0, maxEff1, g0, g1
+	if three {
+		w.maxEff[2], w.gAll[2] = maxEff2, g2
+	}
 	w.cand = w.elig
 	return true
 }
