@@ -13,10 +13,13 @@ import (
 // forbids the earlier ones, so every set is met at most once. When S' can
 // supply every line, its cheapest allocation is computed (evaluate) and the
 // node branches on every remaining candidate, in case one more shipment pays
-// for itself. Single shipments are scanned first in O(options x lines); they
-// give the first upper bound and, very often, the proof: no plan of two or
-// more shipments can cost less than the two cheapest fixed costs + the split
-// penalty + every line at its cheapest unit cost.
+// for itself. Single shipments come first, found by the filtering pass in
+// the same scan over the options; they give the first upper bound and, very
+// often, the proof: no plan of two or more shipments can cost less than the
+// two cheapest fixed costs + the split penalty + every line at its cheapest
+// unit cost. Then nothing else is built: the candidate tables and node ids
+// are filled only when the search goes on, and only for the candidates that
+// survive the fixed-cost bound.
 //
 // A child's lower bound is the cheaper of "stop here" (fixed costs so far +
 // penalties + each line at the cheapest unit cost within the set, when the
