@@ -68,11 +68,19 @@ func FuzzSolve(f *testing.F) {
 		p, s := problemFromBytes(data)
 		w := NewWorkspace()
 		pl, err := w.Solve(p, s)
+		verr := p.Validate()
 		if err != nil {
-			if p.Validate() == nil {
+			if verr == nil {
 				t.Fatalf("Solve failed on a valid problem: %v", err)
 			}
+			// Solve checks in its own pass; the error is still Validate's.
+			if err.Error() != "solve: "+verr.Error() {
+				t.Fatalf("Solve error %q, Validate %q", err, verr)
+			}
 			return
+		}
+		if verr != nil {
+			t.Fatalf("Solve accepted an invalid problem: %v", verr)
 		}
 		checkPlan(t, p, pl)
 		if pl.Stats.LowerBound > pl.TotalCost+1e-9*math.Max(1, pl.TotalCost) {
