@@ -277,6 +277,9 @@ func newWorld(cfg Config) (*world, error) {
 		Policy: network.Policy{
 			SplitPenalty: 2.5, DefaultMaxShipment: 3, PickupRadiusKm: 10,
 			PickupReadyMinutes: 120, TZOffsetMinutes: int(tzOffset / time.Minute),
+			// Stores ship parcels within their region; warehouses ship
+			// nationwide (warehouse shipping has no radius).
+			CandidateRadiusKm: 300,
 		},
 		Carriers: []network.Carrier{{
 			Name:       "kazpost",
