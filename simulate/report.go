@@ -148,8 +148,9 @@ func costPerDayChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
 		p.Add(l)
 		p.Legend.Add(runLabel(res, r), l)
 	}
-	headroom(p, 1.3)
-	return p, 22 * vg.Centimeter, 11 * vg.Centimeter, nil
+	n := len(res.Results)
+	headroom(p, 1.15+0.05*float64(n))
+	return p, 22 * vg.Centimeter, 9*vg.Centimeter + vg.Length(n)*0.5*vg.Centimeter, nil
 }
 
 func methodMixChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
@@ -279,8 +280,9 @@ func utilizationChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
 		p.NominalX(names...)
 	}
 	rotate(p, len(names))
-	headroom(p, 1.35)
-	return p, 26 * vg.Centimeter, 12 * vg.Centimeter, nil
+	// The legend has a row per result: give it room above the bars.
+	headroom(p, 1.15+0.05*float64(nr))
+	return p, 26 * vg.Centimeter, 10*vg.Centimeter + vg.Length(nr)*0.5*vg.Centimeter, nil
 }
 
 // headroom raises the top of the y axis so that the legend clears the data.
