@@ -49,14 +49,16 @@ type Builder struct {
 	// bufNodes and bufATP receive one line's stock from an ATPLister.
 	bufNodes, bufATP []int32
 
-	// Reach of a lean build (see reach): near[node] == gen for nodes within
-	// the order's largest radius; kinds[node] is the methods an enabled
-	// node offers (0 when disabled); unbounded the methods with no radius
-	// for this order.
-	near      []uint32
-	kinds     []methodSet
-	unbounded methodSet
-	nearBuf   []int32
+	// Reach of a lean build (see reach): reachBits marks the nodes that may
+	// give an option; kinds[node] is the methods an enabled node offers (0
+	// when disabled); methodBits[m] marks the enabled nodes offering method
+	// m (nil when none does); unbounded the methods with no radius for this
+	// order.
+	reachBits  []uint64
+	kinds      []methodSet
+	methodBits [8][]uint64
+	unbounded  methodSet
+	nearBuf    []int32
 
 	// pos are the node positions, contiguous; km the candidates' distances
 	// from the customer, in b.cands order; cards what options need of each
@@ -104,8 +106,9 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 	b.inArea = make([]uint8, len(net.Couriers))
 	b.stamp = make([]uint32, len(net.Nodes))
 	b.row = make([]int32, len(net.Nodes))
-	b.near = make([]uint32, len(net.Nodes))
-	b.bits = make([]uint64, (len(net.Nodes)+63)/64)
+	words := (len(net.Nodes) + 63) / 64
+	b.reachBits = make([]uint64, words)
+	b.bits = make([]uint64, words)
 	b.kinds = make([]methodSet, len(net.Nodes))
 	b.pos = make([]geo.Unit, len(net.Nodes))
 	b.cards = make([]nodeCard, len(net.Nodes))
@@ -118,6 +121,15 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 		}
 		if nd.Enabled {
 			b.kinds[i] = np.methods
+			for m := range b.methodBits {
+				if np.methods&(1<<m) == 0 {
+					continue
+				}
+				if b.methodBits[m] == nil {
+					b.methodBits[m] = make([]uint64, words)
+				}
+				b.methodBits[m][i>>6] |= 1 << (i & 63)
+			}
 		}
 	}
 	b.visit = b.addStock
@@ -209,7 +221,6 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	b.gen++
 	if b.gen == 0 {
 		clear(b.stamp)
-		clear(b.near)
 		b.gen = 1
 	}
 	clear(b.inArea)
@@ -261,9 +272,21 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 // node order.
 func (b *Builder) gatherStock(o *Order, st StockView, pickupCand int) {
 	lister, fast := st.(ATPLister)
+	masker, masked := st.(ATPMaskLister)
+	masked = masked && b.ord.lean
+	fast = fast || masked
+	// list appends line l's stock to b.bufNodes and b.bufATP: for a lean
+	// build with a masking StockView, only the nodes within reach.
+	list := func(l int) {
+		if masked {
+			b.bufNodes, b.bufATP = masker.AppendATPMasked(o.Lines[l].SKU, b.reachBits, b.bufNodes[:0], b.bufATP[:0])
+			return
+		}
+		b.bufNodes, b.bufATP = lister.AppendATP(o.Lines[l].SKU, b.bufNodes[:0], b.bufATP[:0])
+	}
 	if fast && len(o.Lines) == 1 && pickupCand < 0 {
 		// One line: its stock list, ascending, is the candidates.
-		b.bufNodes, b.bufATP = lister.AppendATP(o.Lines[0].SKU, b.bufNodes[:0], b.bufATP[:0])
+		list(0)
 		atp := b.bufATP[:len(b.bufNodes)]
 		lean := b.ord.lean
 		for i, n := range b.bufNodes {
@@ -284,7 +307,7 @@ func (b *Builder) gatherStock(o *Order, st StockView, pickupCand int) {
 				st.EachATP(o.Lines[l].SKU, b.visit)
 				continue
 			}
-			b.bufNodes, b.bufATP = lister.AppendATP(o.Lines[l].SKU, b.bufNodes[:0], b.bufATP[:0])
+			list(l)
 			atp := b.bufATP[:len(b.bufNodes)]
 			for i, n := range b.bufNodes {
 				b.addStock(int(n), atp[i])

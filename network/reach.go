@@ -15,6 +15,18 @@ type ATPLister interface {
 	AppendATP(sku string, nodes, atp []int32) ([]int32, []int32)
 }
 
+// ATPMaskLister is an optional fast path of a StockView for a lean build
+// (Builder.BuildEligible): the StockView lists only the nodes the order can
+// reach, so the cost of a line follows the order's reach, not the number of
+// nodes holding the SKU.
+type ATPMaskLister interface {
+	// AppendATPMasked appends every node whose bit is set in mask (bit
+	// node%64 of word node/64) and that has positive ATP of sku to nodes,
+	// and its ATP to atp, in ascending node order, and returns both slices.
+	// It lists what EachATP visits, restricted to the mask.
+	AppendATPMasked(sku string, mask []uint64, nodes, atp []int32) ([]int32, []int32)
+}
+
 // orderScope is what the options of one order share while it is built.
 type orderScope struct {
 	o            *Order
@@ -35,9 +47,9 @@ type orderScope struct {
 const reachSlackKm = 0.01
 
 // reach decides, for a lean build of o, which nodes may give an option
-// that is not excluded: the nodes within the largest radius any method o
-// may use (b.near), and the nodes offering a method with no radius for o
-// (b.unbounded), and the pickup node the customer named. Disabled nodes
+// that is not excluded (b.reachBits): the nodes within the largest radius
+// any method o may use, and the nodes offering a method with no radius for
+// o (b.unbounded), and the pickup node the customer named. Disabled nodes
 // give none. Partners that are closed at
 // order time, do not serve the customer's position or cannot carry an
 // order that must travel whole add no reach.
@@ -76,22 +88,37 @@ func (b *Builder) reach(o *Order, p *solver.Problem) {
 			widen(solver.Courier, r)
 		}
 	}
+	clear(b.reachBits)
+	for m, set := range b.methodBits {
+		if b.unbounded&(1<<m) == 0 {
+			continue
+		}
+		for w, word := range set {
+			b.reachBits[w] |= word
+		}
+	}
 	if c.pickupNode >= 0 {
 		// The named pickup node, at any distance.
-		b.near[c.pickupNode] = b.gen
+		b.reachNode(c.pickupNode)
 	}
 	if radius < 0 {
 		return
 	}
 	b.nearBuf = net.prep.index.AppendNear(c.customer, radius+reachSlackKm, b.nearBuf[:0])
 	for _, n := range b.nearBuf {
-		b.near[n] = b.gen
+		b.reachNode(int(n))
+	}
+}
+
+// reachNode marks node as reached when it is enabled (offers a method).
+func (b *Builder) reachNode(node int) {
+	if b.kinds[node] != 0 {
+		b.reachBits[node>>6] |= 1 << (node & 63)
 	}
 }
 
 // reaches reports whether node may give a lean build an option that is not
 // excluded (see reach).
 func (b *Builder) reaches(node int) bool {
-	k := b.kinds[node]
-	return k&b.unbounded != 0 || (k != 0 && b.near[node] == b.gen)
+	return b.reachBits[node>>6]&(1<<(node&63)) != 0
 }

@@ -1,6 +1,9 @@
 package stock
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // AppendATP appends every node with positive ATP of sku to nodes and its
 // ATP to atp, in ascending node order, and returns both slices: what
@@ -18,6 +21,34 @@ func (t *Table) AppendATP(sku string, nodes, atp []int32) ([]int32, []int32) {
 			nodes = append(nodes, r.node)
 			atp = append(atp, a)
 		}
+	}
+	return nodes, atp
+}
+
+// AppendATPMasked is AppendATP restricted to the nodes whose bit is set in
+// mask (bit node%64 of word node/64): it visits only the SKU's rows at
+// those nodes, finding each by the rank of its node among the SKU's
+// holders. It implements network.ATPMaskLister.
+func (t *Table) AppendATPMasked(sku string, mask []uint64, nodes, atp []int32) ([]int32, []int32) {
+	id, ok := t.skuID[sku]
+	if !ok {
+		return nodes, atp
+	}
+	s := &t.skus[id]
+	rank := 0
+	for w, held := range s.holders {
+		if w >= len(mask) {
+			break
+		}
+		for word := held & mask[w]; word != 0; word &= word - 1 {
+			below := held & (1<<bits.TrailingZeros64(word) - 1)
+			r := &s.rows[rank+bits.OnesCount64(below)]
+			if a := r.atp(); a > 0 {
+				nodes = append(nodes, r.node)
+				atp = append(atp, a)
+			}
+		}
+		rank += bits.OnesCount64(held)
 	}
 	return nodes, atp
 }

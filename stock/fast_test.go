@@ -2,8 +2,11 @@ package stock
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/omniroute/omniroute/network"
 )
 
 // TestShipIsReserveThenCommit checks Ship against Reserve followed by
@@ -61,6 +64,50 @@ func TestAppendATPListsEachATP(t *testing.T) {
 		t.Errorf("AppendATP %v %v, EachATP %v %v", gotN, gotA, wantN, wantA)
 	}
 	if n, a := tb.AppendATP("NONE", nil, nil); len(n) != 0 || len(a) != 0 {
+		t.Errorf("unknown SKU listed %v %v", n, a)
+	}
+}
+
+// TestAppendATPMaskedListsMaskedEachATP checks the masked fast path against
+// EachATP filtered by the mask, over several mask words, with rows added
+// out of node order and a clone changed after copying.
+func TestAppendATPMaskedListsMaskedEachATP(t *testing.T) {
+	net := &network.Network{Nodes: make([]network.Node, 200)}
+	for n := range net.Nodes {
+		net.Nodes[n].ID = fmt.Sprintf("n%03d", n)
+	}
+	tb := New(net)
+	for _, n := range []int{150, 3, 64, 63, 199, 0, 128, 127, 70, 5, 190} {
+		if err := tb.Set(n, "SKU", Row{OnHand: int32(n%4 + 1), Safety: int32(n % 3)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := tb.Clone()
+	if err := c.Set(100, "SKU", Row{OnHand: 9}); err != nil {
+		t.Fatal(err)
+	}
+	masks := map[string][]uint64{
+		"all":    {^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)},
+		"none":   make([]uint64, 4),
+		"short":  {^uint64(0)},
+		"sparse": {1<<3 | 1<<63, 1 << 6, 1<<0 | 1<<63 | 1<<22, 1<<7 | 1<<62},
+		"odd":    {0xaaaaaaaaaaaaaaaa, 0x5555555555555555, 0xaaaaaaaaaaaaaaaa, 0x5555555555555555},
+	}
+	for _, tab := range []*Table{tb, c} {
+		for name, mask := range masks {
+			var wantN, wantA []int32
+			tab.EachATP("SKU", func(n int, a int32) {
+				if n>>6 < len(mask) && mask[n>>6]&(1<<(n&63)) != 0 {
+					wantN, wantA = append(wantN, int32(n)), append(wantA, a)
+				}
+			})
+			gotN, gotA := tab.AppendATPMasked("SKU", mask, nil, nil)
+			if !slices.Equal(gotN, wantN) || !slices.Equal(gotA, wantA) {
+				t.Errorf("%s: AppendATPMasked %v %v, EachATP %v %v", name, gotN, gotA, wantN, wantA)
+			}
+		}
+	}
+	if n, a := tb.AppendATPMasked("NONE", masks["all"], nil, nil); len(n) != 0 || len(a) != 0 {
 		t.Errorf("unknown SKU listed %v %v", n, a)
 	}
 }

@@ -41,6 +41,9 @@ type Table struct {
 type skuRows struct {
 	name string
 	rows []row // ascending by node
+	// holders marks the nodes with a row (bit node%64 of word node/64):
+	// the rank of a node's bit is the index of its row.
+	holders []uint64
 }
 
 type row struct {
@@ -112,6 +115,10 @@ func (t *Table) ensure(node int, sku string) *row {
 	i, found := slices.BinarySearchFunc(s.rows, int32(node), func(r row, n int32) int { return int(r.node) - int(n) })
 	if !found {
 		s.rows = slices.Insert(s.rows, i, row{node: int32(node)})
+		if s.holders == nil {
+			s.holders = make([]uint64, (t.nodes+63)/64)
+		}
+		s.holders[node>>6] |= 1 << (node & 63)
 	}
 	return &s.rows[i]
 }
@@ -243,13 +250,14 @@ func (t *Table) Clone() *Table {
 		c.skuID[k] = v
 	}
 	for i := range t.skus {
-		c.skus[i] = skuRows{name: t.skus[i].name, rows: slices.Clone(t.skus[i].rows)}
+		c.skus[i] = skuRows{name: t.skus[i].name, rows: slices.Clone(t.skus[i].rows), holders: slices.Clone(t.skus[i].holders)}
 	}
 	return c
 }
 
 var (
-	_ network.StockView    = (*Table)(nil)
-	_ network.CapacityView = (*Table)(nil)
-	_ network.ATPLister    = (*Table)(nil)
+	_ network.StockView     = (*Table)(nil)
+	_ network.CapacityView  = (*Table)(nil)
+	_ network.ATPLister     = (*Table)(nil)
+	_ network.ATPMaskLister = (*Table)(nil)
 )
