@@ -35,20 +35,18 @@ func (t *Table) AppendATPMasked(sku string, mask []uint64, nodes, atp []int32) (
 		return nodes, atp
 	}
 	s := &t.skus[id]
-	rank := 0
-	for w, held := range s.holders {
+	for w, h := range s.holders {
 		if w >= len(mask) {
 			break
 		}
-		for word := held & mask[w]; word != 0; word &= word - 1 {
-			below := held & (1<<bits.TrailingZeros64(word) - 1)
-			r := &s.rows[rank+bits.OnesCount64(below)]
+		for word := h.bits & mask[w]; word != 0; word &= word - 1 {
+			below := h.bits & (1<<bits.TrailingZeros64(word) - 1)
+			r := &s.rows[int(h.before)+bits.OnesCount64(below)]
 			if a := r.atp(); a > 0 {
 				nodes = append(nodes, r.node)
 				atp = append(atp, a)
 			}
 		}
-		rank += bits.OnesCount64(held)
 	}
 	return nodes, atp
 }

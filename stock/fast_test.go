@@ -94,6 +94,16 @@ func TestAppendATPMaskedListsMaskedEachATP(t *testing.T) {
 		"odd":    {0xaaaaaaaaaaaaaaaa, 0x5555555555555555, 0xaaaaaaaaaaaaaaaa, 0x5555555555555555},
 	}
 	for _, tab := range []*Table{tb, c} {
+		held := map[int]int32{}
+		for _, r := range tab.Snapshot() {
+			held[r.Node] = r.ATP()
+		}
+		for n := range net.Nodes {
+			_, ok := tab.Get(n, "SKU")
+			if _, want := held[n]; ok != want || tab.ATP(n, "SKU") != held[n] {
+				t.Errorf("node %d: Get found %v, ATP %d; want %v, %d", n, ok, tab.ATP(n, "SKU"), want, held[n])
+			}
+		}
 		for name, mask := range masks {
 			var wantN, wantA []int32
 			tab.EachATP("SKU", func(n int, a int32) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -26,7 +27,8 @@ var (
 //
 // Storage is sparse: per SKU, a list of the nodes that ever had a row for
 // it, in ascending node order, so EachATP costs the SKU's rows and not the
-// network's nodes.
+// network's nodes; and a bit set of those nodes, so that a node's row is
+// found by counting bits, without a search.
 type Table struct {
 	nodes   int
 	nodeIDs []string
@@ -41,9 +43,31 @@ type Table struct {
 type skuRows struct {
 	name string
 	rows []row // ascending by node
-	// holders marks the nodes with a row (bit node%64 of word node/64):
-	// the rank of a node's bit is the index of its row.
-	holders []uint64
+	// holders marks the nodes with a row, 64 nodes a word: the rank of a
+	// node's bit among them is the index of its row.
+	holders []holderWord
+}
+
+// holderWord marks which of 64 consecutive nodes (node/64 is the word's
+// index, node%64 the bit) hold a row of a SKU; before counts the rows of
+// the nodes below the word's first.
+type holderWord struct {
+	bits   uint64
+	before int32
+}
+
+// rowIndex returns the index of node's row, or -1 when it has none.
+func (s *skuRows) rowIndex(node int) int {
+	w := node >> 6
+	if node < 0 || w >= len(s.holders) {
+		return -1
+	}
+	h := s.holders[w]
+	bit := uint64(1) << (node & 63)
+	if h.bits&bit == 0 {
+		return -1
+	}
+	return int(h.before) + bits.OnesCount64(h.bits&(bit-1))
 }
 
 type row struct {
@@ -95,12 +119,12 @@ func (t *Table) find(node int, sku string) *row {
 	if !ok {
 		return nil
 	}
-	rows := t.skus[id].rows
-	i, found := slices.BinarySearchFunc(rows, int32(node), func(r row, n int32) int { return int(r.node) - int(n) })
-	if !found {
+	s := &t.skus[id]
+	i := s.rowIndex(node)
+	if i < 0 {
 		return nil
 	}
-	return &rows[i]
+	return &s.rows[i]
 }
 
 // ensure returns the row of (node, sku), adding an empty one if needed.
@@ -116,9 +140,13 @@ func (t *Table) ensure(node int, sku string) *row {
 	if !found {
 		s.rows = slices.Insert(s.rows, i, row{node: int32(node)})
 		if s.holders == nil {
-			s.holders = make([]uint64, (t.nodes+63)/64)
+			s.holders = make([]holderWord, (t.nodes+63)/64)
 		}
-		s.holders[node>>6] |= 1 << (node & 63)
+		w := node >> 6
+		s.holders[w].bits |= 1 << (node & 63)
+		for k := w + 1; k < len(s.holders); k++ {
+			s.holders[k].before++
+		}
 	}
 	return &s.rows[i]
 }
