@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ErrBadRow is wrapped by every ParseError, so that callers can test for a
@@ -108,8 +109,10 @@ func (f *csvFile) next() ([][]byte, error) {
 		f.line++
 		b := f.sc.Bytes()
 		f.read += int64(len(b)) + 1
-		b = bytes.TrimSuffix(b, []byte{'\r'})
-		if len(bytes.TrimSpace(b)) == 0 {
+		if n := len(b); n > 0 && b[n-1] == '\r' {
+			b = b[:n-1]
+		}
+		if len(b) == 0 || (!plainByte(b[0]) && len(bytes.TrimSpace(b)) == 0) {
 			continue
 		}
 		if bytes.IndexByte(b, '"') >= 0 {
@@ -153,8 +156,16 @@ func field(rec [][]byte, i int) []byte {
 	if i < 0 || i >= len(rec) {
 		return nil
 	}
-	return bytes.TrimSpace(rec[i])
+	v := rec[i]
+	if len(v) > 0 && plainByte(v[0]) && plainByte(v[len(v)-1]) {
+		return v // nothing to trim
+	}
+	return bytes.TrimSpace(v)
 }
+
+// plainByte reports whether c is a printable ASCII byte other than a space:
+// a field that starts and ends with one has no space to trim.
+func plainByte(c byte) bool { return c > ' ' && c < utf8.RuneSelf }
 
 func (f *csvFile) errorf(field, format string, args ...any) *ParseError {
 	return &ParseError{File: f.name, Line: f.line, Field: field, Msg: fmt.Sprintf(format, args...)}
@@ -169,6 +180,18 @@ func (f *csvFile) required(rec [][]byte, i int, name string) ([]byte, error) {
 }
 
 func (f *csvFile) parseInt(v []byte, name string) (int64, error) {
+	if len(v) > 0 && len(v) <= 18 {
+		// Plain decimal digits (the common case) cannot overflow here.
+		var n int64
+		for _, c := range v {
+			if c < '0' || c > '9' {
+				goto general
+			}
+			n = n*10 + int64(c-'0')
+		}
+		return n, nil
+	}
+general:
 	n, err := strconv.ParseInt(string(v), 10, 64)
 	if err != nil {
 		return 0, f.errorf(name, "%q is not an integer", v)

@@ -1,8 +1,10 @@
 package simulate
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +160,23 @@ func TestLatencyHistogram(t *testing.T) {
 	for ns := uint64(0); ns < 1<<20; ns = ns*2 + 1 {
 		i := histBucket(ns)
 		expect.True(t, histLow(i) <= ns && ns < histLow(i+1), "ns %d in bucket %d [%d, %d)", ns, i, histLow(i), histLow(i+1))
+	}
+}
+
+// TestCSVFieldsMatchTheLibrary checks the reader's fast paths (plain
+// digits, fields with nothing to trim) against strconv and bytes.
+func TestCSVFieldsMatchTheLibrary(t *testing.T) {
+	f := &csvFile{name: "x.csv"}
+	for _, v := range []string{"0", "7", "007", "123456789012345678", "1234567890123456789", "99999999999999999999", "+5", "-3", "1_0", "x", "1x", "٣"} {
+		got, gotErr := f.parseInt([]byte(v), "n")
+		want, wantErr := strconv.ParseInt(v, 10, 64)
+		if (gotErr == nil) != (wantErr == nil) || (wantErr == nil && got != want) {
+			t.Errorf("parseInt(%q) = %d, %v; strconv says %d, %v", v, got, gotErr, want, wantErr)
+		}
+	}
+	for _, v := range []string{"", "a", " a", "a ", "\ta\t", "a b", "\u00a0a\u00a0", "é", "a\u2003"} {
+		if got, want := field([][]byte{[]byte(v)}, 0), bytes.TrimSpace([]byte(v)); !bytes.Equal(got, want) {
+			t.Errorf("field(%q) = %q, want %q", v, got, want)
+		}
 	}
 }
