@@ -180,3 +180,26 @@ func TestCSVFieldsMatchTheLibrary(t *testing.T) {
 		}
 	}
 }
+
+// TestReplenishmentReaderNodes checks node ids read in runs, alternating,
+// and after an unknown one.
+func TestReplenishmentReaderNodes(t *testing.T) {
+	net, _ := loadTiny(t, tinyNetwork, tinyStock)
+	data := "at,node,sku,qty\n" +
+		"2026-03-02T10:00:00Z,wh,A,1\n2026-03-02T10:00:00Z,wh,B,1\n2026-03-02T10:00:00Z,s1,A,1\n" +
+		"2026-03-02T10:00:00Z,wh,A,1\n2026-03-02T10:00:00Z,nowhere,A,1\n2026-03-02T10:00:00Z,wh,A,1\n" +
+		"2026-03-02T10:00:00Z,s1,A,1\n2026-03-02T10:00:00Z,s1,B,1\n"
+	r, err := NewReplenishmentReader(strings.NewReader(data), "replenishments.csv", net, true)
+	must.NoError(t, err)
+	var got []int
+	for {
+		rep, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		must.NoError(t, err)
+		got = append(got, rep.Node)
+	}
+	expect.Equal(t, []int{0, 0, 1, 0, 0, 1, 1}, got)
+	expect.EqualValues(t, 1, r.Bad)
+}

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"time"
@@ -24,7 +25,11 @@ type ReplenishmentReader struct {
 	skipBad bool
 	intern  interner
 	nodes   map[string]int // node id -> index, looked up without allocating
-	ci      struct{ at, node, sku, qty int }
+	// lastNode is the node id of the previous row and lastIndex its index:
+	// a file lists a node's arrivals together.
+	lastNode  []byte
+	lastIndex int
+	ci        struct{ at, node, sku, qty int }
 	// Bad counts skipped malformed rows (skip-bad).
 	Bad int64
 	// FirstBad is the first skipped row's error.
@@ -81,11 +86,14 @@ func (r *ReplenishmentReader) next() (Replenishment, error) {
 	if v, err = f.required(rec, c.node, "node"); err != nil {
 		return rep, err
 	}
-	n, ok := r.nodes[string(v)]
-	if !ok {
-		return rep, f.errorf("node", "unknown node %q", v)
+	if r.lastNode == nil || !bytes.Equal(v, r.lastNode) {
+		n, ok := r.nodes[string(v)]
+		if !ok {
+			return rep, f.errorf("node", "unknown node %q", v)
+		}
+		r.lastNode, r.lastIndex = append(r.lastNode[:0], v...), n
 	}
-	rep.Node = n
+	rep.Node = r.lastIndex
 	if v, err = f.required(rec, c.sku, "sku"); err != nil {
 		return rep, err
 	}
