@@ -44,8 +44,10 @@ type Builder struct {
 	line  int
 	visit func(node int, atp int32)
 
-	// ord is what the options of the order being built share.
-	ord orderScope
+	// ord is what the options of the order being built share, base what
+	// those of the node being added share.
+	ord  orderScope
+	base optionBase
 	// bufNodes and bufATP receive one line's stock from an ATPLister.
 	bufNodes, bufATP []int32
 
@@ -342,14 +344,17 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 	if c.capa != nil {
 		capUnits = c.capa.Remaining(node)
 	}
-	base := optionBase{node: int32(node), id: nd.id, capacity: capUnits, km: km}
+	// Fields set one by one: a composite literal is built on the stack and
+	// copied, and the copy stalls on its own fresh stores.
+	base := &b.base
+	base.node, base.id, base.capacity, base.km = int32(node), nd.id, capUnits, km
 	minute := c.minute
 	outsideCandidateRadius := pol.CandidateRadiusKm > 0 && km > pol.CandidateRadiusKm
 
 	// Each option's eligibility is decided first; a lean build prices only
 	// the options it keeps.
 	if c.wantDelivery && nd.methods.has(solver.ShipFromStore) {
-		b.addParcel(p, &base, nd, solver.ShipFromStore, row, outsideCandidateRadius)
+		b.addParcel(p, base, nd, solver.ShipFromStore, row, outsideCandidateRadius)
 	}
 	if c.wantPickup && nd.methods.has(solver.Pickup) {
 		var why solver.Reason
@@ -362,7 +367,7 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 			why = solver.ReasonOutsideRadius
 		}
 		if !c.lean || why == solver.ReasonNone {
-			opt := b.appendOption(p, &base, why, row, nd.pickPerUnit)
+			opt := b.appendOption(p, base, why, row, nd.pickPerUnit)
 			opt.Method = solver.Pickup
 			opt.FixedCost = nd.pickPerOrder
 			// A store closed at order time gets the order ready after it
@@ -371,7 +376,7 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 		}
 	}
 	if c.wantDelivery && nd.methods.has(solver.WarehouseShip) {
-		b.addParcel(p, &base, nd, solver.WarehouseShip, row, false)
+		b.addParcel(p, base, nd, solver.WarehouseShip, row, false)
 	}
 	if c.wantDelivery && nd.methods.has(solver.Courier) {
 		for _, ci := range nd.couriers {
@@ -392,7 +397,7 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 			if c.lean && why != solver.ReasonNone {
 				continue
 			}
-			opt := b.appendOption(p, &base, why, row, nd.pickPerUnit)
+			opt := b.appendOption(p, base, why, row, nd.pickPerUnit)
 			opt.Method = solver.Courier
 			opt.Partner = cp.Name
 			opt.FixedCost = courierFixed(nd.pickPerOrder, cp, km)
