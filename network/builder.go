@@ -61,6 +61,7 @@ type Builder struct {
 	methodBits [8][]uint64
 	unbounded  methodSet
 	nearBuf    []int32
+	nearCells  nearCellCache
 
 	// pos are the node positions, contiguous; km the candidates' distances
 	// from the customer, in b.cands order; cards what options need of each
@@ -184,9 +185,11 @@ func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 // do not exclude, in the order Build gives them, so the solver chooses the
 // same plan from either problem. Far nodes cost it next to nothing: a node
 // beyond the largest radius any method may use for o (found with the
-// spatial index) is dropped as its stock is read, before its distance is
-// measured or an option made, unless it offers a method with no radius for
-// o (warehouse shipping, or a method whose radius is 0).
+// spatial index; for a wide radius, from a cache of the nodes near the
+// customer's cell, which may keep a few nodes a little farther for the
+// checks to exclude) is dropped as its stock is read, before its distance
+// is measured or an option made, unless it offers a method with no radius
+// for o (warehouse shipping, or a method whose radius is 0).
 //
 // Options the solver itself rules out (no stock, no capacity, missed
 // promise) are kept, as in Build. Errors are Build's.

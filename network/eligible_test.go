@@ -68,7 +68,7 @@ func randomOrder(rng *rand.Rand, net *network.Network, skus []string, i int) *ne
 }
 
 // variants returns the network and copies with other policies: a
-// candidate radius, no pickup radius, couriers without a radius, a tenth
+// candidate radius (narrow or wide), a wide pickup radius, no pickup radius, couriers without a radius, a tenth
 // of the nodes disabled, no parcel carrier.
 func variants(t *testing.T, net *network.Network) map[string]*network.Network {
 	t.Helper()
@@ -82,6 +82,12 @@ func variants(t *testing.T, net *network.Network) map[string]*network.Network {
 		out[name] = c
 	}
 	edit("candidate-radius", func(c *network.Network) { c.Policy.CandidateRadiusKm = 30 })
+	// Radii of 50 km and more take the reach from the cache of cells.
+	edit("wide-candidate-radius", func(c *network.Network) { c.Policy.CandidateRadiusKm = 120 })
+	edit("wide-pickup-radius", func(c *network.Network) {
+		c.Policy.CandidateRadiusKm = 50
+		c.Policy.PickupRadiusKm = 70
+	})
 	edit("no-candidate-radius", func(c *network.Network) { c.Policy.CandidateRadiusKm = 0 })
 	edit("no-pickup-radius", func(c *network.Network) { c.Policy.PickupRadiusKm = 0 })
 	edit("unbounded-couriers", func(c *network.Network) {

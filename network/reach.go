@@ -1,6 +1,8 @@
 package network
 
 import (
+	"math"
+
 	"github.com/omniroute/omniroute/geo"
 	"github.com/omniroute/omniroute/solver"
 )
@@ -104,10 +106,92 @@ func (b *Builder) reach(o *Order, p *solver.Problem) {
 	if radius < 0 {
 		return
 	}
+	if set := b.nearCell(o.Lat, o.Lon, radius+reachSlackKm); set != nil {
+		for w, word := range set {
+			b.reachBits[w] |= word
+		}
+		return
+	}
 	b.nearBuf = net.prep.index.AppendNear(c.customer, radius+reachSlackKm, b.nearBuf[:0])
 	for _, n := range b.nearBuf {
 		b.reachNode(int(n))
 	}
+}
+
+// A wide reach is taken from a cache of the enabled nodes near small cells
+// of the map: orders from one city share the query of their cell. The set
+// of a cell holds every enabled node within the radius of any point of the
+// cell (and a few more, a little farther, that the Builder's own checks
+// then exclude), so the lean problem is the same.
+const (
+	// nearCacheMinKm is the smallest radius that uses the cache: below it
+	// the spatial query is cheap and exact.
+	nearCacheMinKm = 50
+	// nearCacheCellsPerRadius sets a cell's side to radius/this.
+	nearCacheCellsPerRadius = 16
+	// nearCacheSlots is the number of cells the cache holds (a power of 2).
+	nearCacheSlots = 512
+	// nearCacheMaxLat and nearCacheMaxLon bound the positions whose cells
+	// are cached, away from the poles and the antimeridian.
+	nearCacheMaxLat = 80
+	nearCacheMaxLon = 179
+	kmPerDegree     = geo.EarthRadiusKm * math.Pi / 180
+)
+
+// nearCellKey names a cell (its row and column for the cell side that
+// radius gives) and the radius of the query.
+type nearCellKey struct {
+	row, col int32
+	radius   float64
+}
+
+// nearCellCache is a direct-mapped cache of the near sets of cells: slot s
+// holds keys[s] and, in words s*words to (s+1)*words of sets, the enabled
+// nodes near that cell.
+type nearCellCache struct {
+	keys  []nearCellKey
+	used  []bool
+	sets  []uint64
+	words int
+}
+
+// nearCell returns the enabled nodes (one bit each) within radiusKm of the
+// cell holding (lat, lon), widened by the cell's size, from the cache or
+// computed into it; nil when the position or the radius is not cached. The
+// set is valid until the next call.
+func (b *Builder) nearCell(lat, lon, radiusKm float64) []uint64 {
+	if !(radiusKm >= nearCacheMinKm) || math.IsInf(radiusKm, 0) || !(math.Abs(lat) <= nearCacheMaxLat) || !(math.Abs(lon) <= nearCacheMaxLon) {
+		return nil
+	}
+	side := radiusKm / kmPerDegree / nearCacheCellsPerRadius // degrees
+	key := nearCellKey{row: int32(math.Floor(lat / side)), col: int32(math.Floor(lon / side)), radius: radiusKm}
+	nc := &b.nearCells
+	if nc.keys == nil {
+		nc.words = len(b.reachBits)
+		nc.keys = make([]nearCellKey, nearCacheSlots)
+		nc.used = make([]bool, nearCacheSlots)
+		nc.sets = make([]uint64, nearCacheSlots*nc.words)
+	}
+	h := uint64(uint32(key.row))*0x9e3779b97f4a7c15 ^ uint64(uint32(key.col))*0xc2b2ae3d27d4eb4f ^ math.Float64bits(radiusKm)
+	slot := int((h ^ h>>29) & (nearCacheSlots - 1))
+	set := nc.sets[slot*nc.words : (slot+1)*nc.words]
+	if nc.used[slot] && nc.keys[slot] == key {
+		return set
+	}
+	// Any point of the cell is within half a side of its centre along the
+	// meridian and along the parallel: a path no shorter than the
+	// great-circle distance, bounded by one side in all.
+	centre := geo.ToUnit((float64(key.row)+0.5)*side, (float64(key.col)+0.5)*side)
+	widen := side*kmPerDegree*1.01 + reachSlackKm
+	b.nearBuf = b.net.prep.index.AppendNear(centre, radiusKm+widen, b.nearBuf[:0])
+	clear(set)
+	for _, n := range b.nearBuf {
+		if b.kinds[n] != 0 {
+			set[n>>6] |= 1 << (n & 63)
+		}
+	}
+	nc.keys[slot], nc.used[slot] = key, true
+	return set
 }
 
 // reachNode marks node as reached when it is enabled (offers a method).
