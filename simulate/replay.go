@@ -52,13 +52,16 @@ type replayState struct {
 	full    solver.Problem
 	reasons *solver.Problem
 
-	tz     time.Duration
-	clock  time.Time
-	day    int64
-	reps   *ReplenishmentReader
-	nextR  Replenishment
-	hasR   bool
-	repSeq uint64
+	tz    time.Duration
+	clock time.Time
+	day   int64
+	reps  *ReplenishmentReader
+	nextR Replenishment
+	// nextSKU is nextR's SKU (nextR.SKU is empty): found in the table by
+	// its bytes.
+	nextSKU []byte
+	hasR    bool
+	repSeq  uint64
 
 	invalid int64
 }
@@ -236,7 +239,7 @@ func (st *replayState) commit(p *solver.Problem, plan *solver.Plan) error {
 }
 
 func (st *replayState) advanceReplenishment() error {
-	rep, err := st.reps.Next()
+	rep, sku, err := st.reps.nextBytes()
 	if err == io.EOF {
 		st.hasR = false
 		return nil
@@ -244,7 +247,7 @@ func (st *replayState) advanceReplenishment() error {
 	if err != nil {
 		return err
 	}
-	st.nextR, st.hasR = rep, true
+	st.nextR, st.nextSKU, st.hasR = rep, append(st.nextSKU[:0], sku...), true
 	return nil
 }
 
@@ -253,7 +256,7 @@ func (st *replayState) applyReplenishment() error {
 	rep := st.nextR
 	if rep.Node < st.table.Nodes() {
 		// Sequence numbers only grow, so every arrival applies.
-		if _, err := st.table.Apply(stock.Update{Node: rep.Node, SKU: rep.SKU, Seq: st.repSeq, Delta: rep.Qty}); err != nil {
+		if _, err := st.table.Receive(rep.Node, st.nextSKU, st.repSeq, rep.Qty); err != nil {
 			return fmt.Errorf("replenishment: %w", err)
 		}
 	}

@@ -53,14 +53,25 @@ func NewReplenishmentReader(r io.Reader, name string, net *network.Network, skip
 
 // Next returns the next replenishment or io.EOF.
 func (r *ReplenishmentReader) Next() (Replenishment, error) {
+	rep, sku, err := r.nextBytes()
+	if sku != nil {
+		rep.SKU = r.intern.get(sku)
+	}
+	return rep, err
+}
+
+// nextBytes is Next with rep.SKU left empty and the SKU returned as bytes,
+// valid until the following call: a caller that looks the SKU up as bytes
+// needs no string.
+func (r *ReplenishmentReader) nextBytes() (rep Replenishment, sku []byte, err error) {
 	for {
-		rep, err := r.next()
+		rep, sku, err = r.next()
 		if err == nil || !r.skipBad {
-			return rep, err
+			return rep, sku, err
 		}
 		var pe *ParseError
 		if !errors.As(err, &pe) {
-			return rep, err
+			return rep, sku, err
 		}
 		r.Bad++
 		if r.FirstBad == "" {
@@ -69,45 +80,43 @@ func (r *ReplenishmentReader) Next() (Replenishment, error) {
 	}
 }
 
-func (r *ReplenishmentReader) next() (Replenishment, error) {
-	var rep Replenishment
+func (r *ReplenishmentReader) next() (rep Replenishment, sku []byte, err error) {
 	rec, err := r.f.next()
 	if err != nil {
-		return rep, err
+		return rep, sku, err
 	}
 	f, c := r.f, &r.ci
 	v, err := f.required(rec, c.at, "at")
 	if err != nil {
-		return rep, err
+		return rep, sku, err
 	}
 	if rep.At, err = f.parseTime(v, "at"); err != nil {
-		return rep, err
+		return rep, sku, err
 	}
 	if v, err = f.required(rec, c.node, "node"); err != nil {
-		return rep, err
+		return rep, sku, err
 	}
 	if r.lastNode == nil || !bytes.Equal(v, r.lastNode) {
 		n, ok := r.nodes[string(v)]
 		if !ok {
-			return rep, f.errorf("node", "unknown node %q", v)
+			return rep, sku, f.errorf("node", "unknown node %q", v)
 		}
 		r.lastNode, r.lastIndex = append(r.lastNode[:0], v...), n
 	}
 	rep.Node = r.lastIndex
-	if v, err = f.required(rec, c.sku, "sku"); err != nil {
-		return rep, err
+	if sku, err = f.required(rec, c.sku, "sku"); err != nil {
+		return rep, nil, err
 	}
-	rep.SKU = r.intern.get(v)
 	if v, err = f.required(rec, c.qty, "qty"); err != nil {
-		return rep, err
+		return rep, sku, err
 	}
 	q, err := f.parseInt(v, "qty")
 	if err != nil {
-		return rep, err
+		return rep, sku, err
 	}
 	if q <= 0 || q > 1<<30 {
-		return rep, f.errorf("qty", "%d must be positive", q)
+		return rep, sku, f.errorf("qty", "%d must be positive", q)
 	}
 	rep.Qty = int32(q)
-	return rep, nil
+	return rep, sku, nil
 }

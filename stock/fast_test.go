@@ -121,3 +121,45 @@ func TestAppendATPMaskedListsMaskedEachATP(t *testing.T) {
 		t.Errorf("unknown SKU listed %v %v", n, a)
 	}
 }
+
+// TestReceiveIsApply checks Receive against Apply of the same delta on two
+// copies of one table: existing and new rows, new SKUs, repeated and zero
+// sequence numbers, unknown nodes, empty SKUs, and deltas out of range.
+func TestReceiveIsApply(t *testing.T) {
+	net := demoNet(t)
+	a := New(net)
+	if err := a.Set(0, "SKU", Row{OnHand: 5, Safety: 1, Seq: 3}); err != nil {
+		t.Fatal(err)
+	}
+	b := a.Clone()
+	cases := []struct {
+		name string
+		node int
+		sku  string
+		seq  uint64
+		qty  int32
+	}{
+		{"existing row", 0, "SKU", 4, 2},
+		{"repeated seq", 0, "SKU", 4, 2},
+		{"late seq", 0, "SKU", 1, 2},
+		{"zero seq", 0, "SKU", 0, 2},
+		{"new row", 1, "SKU", 1, 3},
+		{"new sku", 1, "NEW", 1, 3},
+		{"negative result", 0, "SKU", 5, -100},
+		{"above int32", 0, "SKU", 6, 1<<31 - 1},
+		{"take away", 0, "SKU", 7, -3},
+		{"unknown node", len(net.Nodes), "SKU", 1, 1},
+		{"negative node", -1, "SKU", 1, 1},
+		{"empty sku", 0, "", 1, 1},
+	}
+	for _, c := range cases {
+		okR, errR := a.Receive(c.node, []byte(c.sku), c.seq, c.qty)
+		okA, errA := b.Apply(Update{Node: c.node, SKU: c.sku, Seq: c.seq, Delta: c.qty})
+		if okR != okA || fmt.Sprint(errR) != fmt.Sprint(errA) {
+			t.Fatalf("%s: Receive %v, %v; Apply %v, %v", c.name, okR, errR, okA, errA)
+		}
+		if !slices.Equal(a.Snapshot(), b.Snapshot()) {
+			t.Fatalf("%s: tables differ", c.name)
+		}
+	}
+}

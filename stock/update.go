@@ -66,3 +66,26 @@ func (t *Table) Apply(u Update) (applied bool, err error) {
 	r.onHand, r.safety, r.seq = int32(next), int32(safety), u.Seq
 	return true, nil
 }
+
+// Receive is Apply of Update{Node: node, SKU: string(sku), Seq: seq,
+// Delta: qty}: a stock arrival, with the SKU given as bytes. An existing
+// row is found with one look-up that does not allocate; a string is made
+// only for a SKU new to the table or for an error.
+func (t *Table) Receive(node int, sku []byte, seq uint64, qty int32) (applied bool, err error) {
+	if node >= 0 && node < t.nodes && len(sku) > 0 && seq > 0 {
+		if id, ok := t.skuID[string(sku)]; ok {
+			s := &t.skus[id]
+			if i := s.rowIndex(node); i >= 0 {
+				r := &s.rows[i]
+				if seq <= r.seq {
+					return false, nil
+				}
+				if next := int64(r.onHand) + int64(qty); next >= 0 && next <= math.MaxInt32 {
+					r.onHand, r.seq = int32(next), seq
+					return true, nil
+				}
+			}
+		}
+	}
+	return t.Apply(Update{Node: node, SKU: string(sku), Seq: seq, Delta: qty})
+}
