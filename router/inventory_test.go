@@ -270,6 +270,9 @@ func TestHealthReflectionMetrics(t *testing.T) {
 		"omniroute_route_candidates_count 1",
 		`omniroute_reservations_total{outcome="reserved"} 0`,
 		`omniroute_stock_updates_total{result="ignored"} 0`,
+		`omniroute_network_reloads_total{result="ok"} 0`,
+		`omniroute_network_reloads_total{result="error"} 0`,
+		`omniroute_reservations_active 0`,
 		"go_goroutines",
 		"process_",
 	} {

@@ -80,6 +80,8 @@ func NewMetrics() *Metrics {
 	}
 	m.stockUpdates.WithLabelValues("applied")
 	m.stockUpdates.WithLabelValues("ignored")
+	m.reloads.WithLabelValues("ok")
+	m.reloads.WithLabelValues("error")
 	return m
 }
 
