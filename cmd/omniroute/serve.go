@@ -223,6 +223,14 @@ func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// The request carries whole seconds in an int32: a TTL that would be
+	// rounded to the server default or wrap around is refused here.
+	if *ttl != 0 && (*ttl < time.Second || *ttl > router.MaxReservationTTL || *ttl%time.Second != 0) {
+		return fmt.Errorf("%w: --ttl %v: want 0 (server default) or whole seconds from 1s to %v", errUsage, *ttl, router.MaxReservationTTL)
+	}
+	if *alts < 0 || *alts > router.MaxAlternatives {
+		return fmt.Errorf("%w: --alternatives %d: want 0 (server default) to %d", errUsage, *alts, router.MaxAlternatives)
+	}
 	var order *pb.Order
 	switch {
 	case *orderFile != "" && len(skus) > 0:

@@ -228,6 +228,25 @@ func TestRouteCommand(t *testing.T) {
 	}
 }
 
+// TestRouteFlags: a TTL the request cannot carry exactly, or an
+// alternatives count out of range, is a usage error before any call.
+func TestRouteFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--ttl", "500ms"},
+		{"--ttl", "1500ms"},
+		{"--ttl", "-1s"},
+		{"--ttl", "1000000h"},
+		{"--alternatives", "4294967297"},
+		{"--alternatives", "-1"},
+	} {
+		args = append(args, "--addr", "127.0.0.1:1", "--sku", "MILK-1L:1", "--lat", "43.2", "--lon", "76.9")
+		err := runRoute(context.Background(), args, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "usage") {
+			t.Errorf("route %v: %v, want a usage error", args, err)
+		}
+	}
+}
+
 func TestServeFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--log-level", "loud"},
