@@ -248,7 +248,7 @@ func (r *OrderReader) startOrder(rec [][]byte, id []byte, o *network.Order) erro
 	if o.Lat, err = f.parseFloat(v, "lat"); err != nil {
 		return err
 	}
-	if o.Lat < -90 || o.Lat > 90 {
+	if !(o.Lat >= -90 && o.Lat <= 90) { // NaN too
 		return f.errorf("lat", "%v is out of range [-90, 90]", o.Lat)
 	}
 	if v, err = f.required(rec, c.lon, "lon"); err != nil {
@@ -257,7 +257,7 @@ func (r *OrderReader) startOrder(rec [][]byte, id []byte, o *network.Order) erro
 	if o.Lon, err = f.parseFloat(v, "lon"); err != nil {
 		return err
 	}
-	if o.Lon < -180 || o.Lon > 180 {
+	if !(o.Lon >= -180 && o.Lon <= 180) { // NaN too
 		return f.errorf("lon", "%v is out of range [-180, 180]", o.Lon)
 	}
 	express := false
@@ -317,15 +317,18 @@ func (r *OrderReader) addLine(rec [][]byte, o *network.Order) error {
 	if err != nil {
 		return err
 	}
-	if q <= 0 || q > 1<<30 {
+	if q <= 0 {
 		return f.errorf("qty", "%d must be positive", q)
+	}
+	if q > 1<<30 {
+		return f.errorf("qty", "%d is above %d", q, 1<<30)
 	}
 	var w float64
 	if v := field(rec, c.weight); len(v) > 0 {
 		if w, err = f.parseFloat(v, "unit_weight_kg"); err != nil {
 			return err
 		}
-		if w < 0 {
+		if !(w >= 0) { // NaN too
 			return f.errorf("unit_weight_kg", "%v must not be negative", w)
 		}
 	}

@@ -78,6 +78,10 @@ func TestOrderReaderErrors(t *testing.T) {
 		{"zero qty", row("o,2026-03-02T10:00:00Z,1,1,X,0,,,,,"), `orders.csv:3: qty: 0 must be positive`},
 		{"time", row("o,yesterday,1,1,X,1,,,,,"), `orders.csv:3: created_at: "yesterday" is not an RFC 3339 time`},
 		{"lat", row("o,2026-03-02T10:00:00Z,91,1,X,1,,,,,"), `orders.csv:3: lat: 91 is out of range`},
+		{"huge qty", row("o,2026-03-02T10:00:00Z,1,1,X,2000000000,,,,,"), `orders.csv:3: qty: 2000000000 is above 1073741824`},
+		{"NaN lat", row("o,2026-03-02T10:00:00Z,NaN,1,X,1,,,,,"), `orders.csv:3: lat: NaN is out of range`},
+		{"NaN lon", row("o,2026-03-02T10:00:00Z,1,NaN,X,1,,,,,"), `orders.csv:3: lon: NaN is out of range`},
+		{"NaN weight", row("o,2026-03-02T10:00:00Z,1,1,X,1,,,NaN,,"), `orders.csv:3: unit_weight_kg: NaN must not be negative`},
 		{"lon", row("o,2026-03-02T10:00:00Z,1,east,X,1,,,,,"), `orders.csv:3: lon: "east" is not a number`},
 		{"method", row("o,2026-03-02T10:00:00Z,1,1,X,1,drone,,,,"), `orders.csv:3: requested_method: "drone" is not one of`},
 		{"split", row("o,2026-03-02T10:00:00Z,1,1,X,1,,,,,maybe"), `orders.csv:3: allow_split: "maybe" is not a boolean`},
@@ -202,4 +206,19 @@ func TestReplenishmentReaderNodes(t *testing.T) {
 	}
 	expect.Equal(t, []int{0, 0, 1, 0, 0, 1, 1}, got)
 	expect.EqualValues(t, 1, r.Bad)
+}
+
+func TestReplenishmentReaderQuantityRange(t *testing.T) {
+	net, _ := loadTiny(t, tinyNetwork, tinyStock)
+	for _, c := range []struct{ qty, want string }{
+		{"0", `replenishments.csv:2: qty: 0 must be positive`},
+		{"2000000000", `replenishments.csv:2: qty: 2000000000 is above 1073741824`},
+	} {
+		data := "at,node,sku,qty\n2026-03-02T10:00:00Z,wh,A," + c.qty + "\n"
+		r, err := NewReplenishmentReader(strings.NewReader(data), "replenishments.csv", net, false)
+		must.NoError(t, err)
+		_, err = r.Next()
+		expect.ErrorContains(t, err, c.want)
+		expect.ErrorIs(t, err, ErrBadRow)
+	}
 }

@@ -114,8 +114,11 @@ func (r *ReplenishmentReader) next() (rep Replenishment, sku []byte, err error) 
 	if err != nil {
 		return rep, sku, err
 	}
-	if q <= 0 || q > 1<<30 {
+	if q <= 0 {
 		return rep, sku, f.errorf("qty", "%d must be positive", q)
+	}
+	if q > 1<<30 {
+		return rep, sku, f.errorf("qty", "%d is above %d", q, 1<<30)
 	}
 	rep.Qty = int32(q)
 	return rep, sku, nil
