@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 
@@ -267,8 +268,9 @@ func (s *Scenario) apply(base *network.Network) (*prepared, error) {
 			return nil, wrap(fmt.Errorf("carriers[%d]: %w", k, err))
 		}
 	}
+	baseNodes := len(net.Nodes)
 	for k := range s.AddNodes {
-		if err := s.AddNodes[k].apply(net, pr); err != nil {
+		if err := s.AddNodes[k].apply(net, pr, baseNodes); err != nil {
 			return nil, wrap(fmt.Errorf("add_nodes[%d] (%s): %w", k, s.AddNodes[k].ID, err))
 		}
 	}
@@ -305,8 +307,8 @@ func (o *NodeOverride) apply(net *network.Network, safety func() []int32) error 
 	if err != nil {
 		return err
 	}
-	if o.CapacityFactor != nil && *o.CapacityFactor < 0 {
-		return errors.New("capacity_factor: must be >= 0")
+	if f := o.CapacityFactor; f != nil && !(*f >= 0 && !math.IsInf(*f, 1)) {
+		return fmt.Errorf("capacity_factor: %v must be a finite number >= 0", *f)
 	}
 	if o.SafetyStock != nil && *o.SafetyStock < 0 {
 		return errors.New("safety_stock: must be >= 0")
@@ -330,7 +332,11 @@ func (o *NodeOverride) apply(net *network.Network, safety func() []int32) error 
 		slices.Sort(nd.Methods)
 		setI(&nd.CapacityPerDay, o.CapacityPerDay)
 		if o.CapacityFactor != nil && nd.CapacityPerDay > 0 {
-			nd.CapacityPerDay = max(1, int(float64(nd.CapacityPerDay)**o.CapacityFactor+0.5))
+			c := float64(nd.CapacityPerDay)**o.CapacityFactor + 0.5
+			if c > math.MaxInt32 {
+				return fmt.Errorf("capacity_factor: %v makes the capacity of %s %.0f, above %d", *o.CapacityFactor, nd.ID, c, math.MaxInt32)
+			}
+			nd.CapacityPerDay = max(1, int(c))
 		}
 		setF(&nd.PickCostPerOrder, o.PickCostPerOrder)
 		setF(&nd.PickCostPerUnit, o.PickCostPerUnit)
@@ -408,7 +414,10 @@ func (o *CarrierOverride) apply(net *network.Network) error {
 	return nil
 }
 
-func (a *AddedNode) apply(net *network.Network, pr *prepared) error {
+// apply appends the node to net; its stock may come only from one of the
+// first baseNodes nodes (the network's own: an added node's stock is not
+// known until the replay starts).
+func (a *AddedNode) apply(net *network.Network, pr *prepared, baseNodes int) error {
 	ms, err := parseMethods("methods", a.Methods)
 	if err != nil {
 		return err
@@ -426,12 +435,15 @@ func (a *AddedNode) apply(net *network.Network, pr *prepared) error {
 		if from < 0 || from == len(net.Nodes)-1 {
 			return fmt.Errorf("stock_from: unknown node %q", a.StockFrom)
 		}
+		if from >= baseNodes {
+			return fmt.Errorf("stock_from: %q is an added node; name a node of the network", a.StockFrom)
+		}
 		f := a.StockFactor
 		if f == 0 {
 			f = 1
 		}
-		if f < 0 {
-			return errors.New("stock_factor: must be > 0")
+		if !(f > 0 && !math.IsInf(f, 1)) {
+			return fmt.Errorf("stock_factor: %v must be a finite number > 0", a.StockFactor)
 		}
 		pr.copies = append(pr.copies, stockCopy{to: len(net.Nodes) - 1, from: from, factor: f})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -272,7 +273,11 @@ func scenarioStock(base *stock.Table, sc *prepared) (*stock.Table, error) {
 			if r.Node != c.from {
 				continue
 			}
-			r.OnHand = int32(float64(r.OnHand)*c.factor + 0.5)
+			q := float64(r.OnHand)*c.factor + 0.5
+			if q > math.MaxInt32 {
+				return nil, fmt.Errorf("scenario %s: stock of %s: %s x %v is above %d", sc.name, sc.net.Nodes[c.to].ID, r.SKU, c.factor, math.MaxInt32)
+			}
+			r.OnHand = int32(q)
 			r.Reserved, r.Seq = 0, 0
 			if sc.safety != nil && sc.safety[c.to] >= 0 {
 				r.Safety = sc.safety[c.to]

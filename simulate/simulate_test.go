@@ -382,3 +382,39 @@ func TestExampleScenarios(t *testing.T) {
 	expect.Greater(t, runs["carrier-plus-10/optimal"].TotalCost, runs["baseline/optimal"].TotalCost)
 	expect.Greater(t, runs["courier-everywhere/optimal"].MethodMix["COURIER"], runs["baseline/optimal"].MethodMix["COURIER"])
 }
+
+func TestScenarioFactorsRejected(t *testing.T) {
+	cfg := tinyConfig(t, tinyOrders)
+	cases := []struct{ name, yaml, want string }{
+		{"capacity NaN", "nodes:\n  - match: {id: [s1]}\n    capacity_per_day: 10\n    capacity_factor: .nan\n", "capacity_factor: NaN must be a finite number >= 0"},
+		{"capacity inf", "nodes:\n  - match: {id: [s1]}\n    capacity_per_day: 10\n    capacity_factor: .inf\n", "capacity_factor: +Inf must be a finite number >= 0"},
+		{"capacity huge", "nodes:\n  - match: {id: [s1]}\n    capacity_per_day: 10\n    capacity_factor: 1e300\n", "capacity_factor: 1e+300 makes the capacity of s1"},
+		{"stock NaN", "add_nodes:\n  - {id: s2, kind: store, lat: 0, lon: 0.11, methods: [ship_from_store], stock_from: s1, stock_factor: .nan}\n", "stock_factor: NaN must be a finite number > 0"},
+		{"stock from added", "add_nodes:\n  - {id: s2, kind: store, lat: 0, lon: 0.11, methods: [ship_from_store], stock_from: s1}\n  - {id: s3, kind: store, lat: 0, lon: 0.12, methods: [ship_from_store], stock_from: s2}\n", `stock_from: "s2" is an added node`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := ParseScenario([]byte("name: x\n"+c.yaml), "s.yaml")
+			must.NoError(t, err)
+			_, err = s.apply(cfg.Network)
+			expect.ErrorContains(t, err, c.want)
+		})
+	}
+
+	// A factor that fits still scales the capacity.
+	s, err := ParseScenario([]byte("name: x\nnodes:\n  - match: {id: [s1]}\n    capacity_per_day: 10\n    capacity_factor: 2.5\n"), "s.yaml")
+	must.NoError(t, err)
+	pr, err := s.apply(cfg.Network)
+	must.NoError(t, err)
+	i, ok := pr.net.NodeIndex("s1")
+	must.True(t, ok)
+	expect.Equal(t, 25, pr.net.Nodes[i].CapacityPerDay)
+
+	// A stock copy that would overflow on hand is an error, not a wrap.
+	s, err = ParseScenario([]byte("name: x\nadd_nodes:\n  - {id: s2, kind: store, lat: 0, lon: 0.11, methods: [ship_from_store], stock_from: wh, stock_factor: 1e12}\n"), "s.yaml")
+	must.NoError(t, err)
+	pr, err = s.apply(cfg.Network)
+	must.NoError(t, err)
+	_, err = scenarioStock(cfg.Stock, pr)
+	expect.ErrorContains(t, err, "is above 2147483647")
+}
