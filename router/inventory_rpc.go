@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -54,8 +57,28 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 			}
 			ups[i] = up
 		}
-		// All or none: the rows are saved first, so that a bad update (on
-		// hand below zero) is undone with the ones before it.
+		// All or none: a batch of several updates is first applied to a
+		// scratch table holding copies of the rows it touches, so that a
+		// bad update (on hand below zero) rejects the batch before the
+		// live table changes; undoing on the live table could not remove
+		// a row that an earlier update of the batch created.
+		if len(ups) > 1 {
+			scratch := stock.New(s.inv.net)
+			for i, up := range ups {
+				if _, copied := scratch.Get(up.Node, up.SKU); !copied {
+					if r, ok := s.inv.table.Get(up.Node, up.SKU); ok {
+						if err := scratch.Set(up.Node, up.SKU, r); err != nil {
+							return nil, status.Errorf(codes.Internal, "%s[%d]: %v", prefix, first+i, err)
+						}
+					}
+				}
+				if _, err := scratch.Apply(up); err != nil {
+					return nil, updateError(prefix, first+i, err)
+				}
+			}
+		}
+		// The rows are saved first, so that an update the live table
+		// refuses after all is undone with the ones before it.
 		rows := make([]stock.Row, 0, len(ups))
 		for _, up := range ups {
 			r, _ := s.inv.table.Get(up.Node, up.SKU)
@@ -70,11 +93,7 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 					_ = s.inv.table.Set(rows[j].Node, rows[j].SKU, rows[j])
 				}
 				applied, ignored = 0, 0
-				msg := err.Error()
-				if k := strings.LastIndex(msg, ": "); k >= 0 {
-					msg = msg[k+2:]
-				}
-				return nil, invalid(fmt.Sprintf("%s[%d]", prefix, first+i), "%s", msg)
+				return nil, updateError(prefix, first+i, err)
 			}
 			if !ok {
 				ignored++
@@ -96,6 +115,17 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 		return 0, 0, err
 	}
 	return applied, ignored, nil
+}
+
+// updateError is the InvalidArgument for the stock table refusing update
+// i: its message without the table's own prefix, which names the update by
+// node index.
+func updateError(prefix string, i int, err error) error {
+	msg := err.Error()
+	if k := strings.LastIndex(msg, ": "); k >= 0 {
+		msg = msg[k+2:]
+	}
+	return invalid(fmt.Sprintf("%s[%d]", prefix, i), "%s", msg)
 }
 
 // GetAvailability returns the stock of the given SKUs at the given nodes

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	rpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
 
 	"google.golang.org/protobuf/proto"
 
@@ -65,6 +66,39 @@ func TestUpdateStockSequence(t *testing.T) {
 	}
 	if got := e.atp("alm-s01", "NEW"); got != 11 {
 		t.Fatalf("ATP %d after a replayed update", got)
+	}
+}
+
+// TestUpdateStockAllOrNone: a batch with a bad update leaves no trace, not
+// even an empty row for a SKU an earlier update of the batch introduced,
+// and its sequence numbers stay unused.
+func TestUpdateStockAllOrNone(t *testing.T) {
+	e := newEnv(t, nil)
+	before := e.atp("alm-s01", "MILK-1L")
+	_, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
+		onHand("alm-s01", "FRESH", 1, 5),
+		delta("alm-s01", "MILK-1L", 1_000_000, 3),
+		delta("alm-s01", "FRESH", 2, -6), // 5 - 6 < 0
+	}})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "updates[2]: on_hand would be -1") {
+		t.Fatalf("bad batch: %v, want InvalidArgument on updates[2]", err)
+	}
+	av, err := e.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"FRESH"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := availability(av); len(got) != 0 {
+		t.Fatalf("a rejected batch left rows behind: %v", got)
+	}
+	if got := e.atp("alm-s01", "MILK-1L"); got != before {
+		t.Fatalf("MILK-1L ATP %d after a rejected batch, want %d", got, before)
+	}
+	resp, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
+		onHand("alm-s01", "FRESH", 1, 5),
+		delta("alm-s01", "FRESH", 2, -5),
+	}})
+	if err != nil || resp.Applied != 2 {
+		t.Fatalf("the same sequence numbers after the rejected batch: %v %v", resp, err)
 	}
 }
 
