@@ -147,6 +147,10 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	var decFile *os.File
 	if *decisions != "" {
+		// Like --report DIR, a directory the file names is created.
+		if err := os.MkdirAll(filepath.Dir(*decisions), 0o755); err != nil {
+			return fmt.Errorf("decisions: %w", err)
+		}
 		if decFile, err = os.Create(*decisions); err != nil {
 			return fmt.Errorf("decisions: %w", err)
 		}

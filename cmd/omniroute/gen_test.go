@@ -68,7 +68,8 @@ func TestGenThenSimulate(t *testing.T) {
 		s, _ := json.Marshal(v)
 		return string(s)
 	}
-	dec := filepath.Join(t.TempDir(), "decisions.csv")
+	// The README's out/decisions.csv: a directory that does not exist yet.
+	dec := filepath.Join(t.TempDir(), "out", "decisions.csv")
 	report := filepath.Join(t.TempDir(), "report")
 	first := simulate("--json", "--decisions", dec, "--report", report)
 	second := simulate("--json", "--workers", "1")
