@@ -90,9 +90,14 @@ func courierFixed(pickPerOrder float64, c *CourierPartner, km float64) float64 {
 }
 
 // CourierMinutes is the courier's time from order to door over km: prep
-// time plus riding time, rounded up to a whole minute.
+// time plus riding time, rounded up to a whole minute, and at most
+// math.MaxInt32 (a very slow courier over a long way).
 func CourierMinutes(c *CourierPartner, km float64) int32 {
-	return int32(c.PrepMinutes) + int32(math.Ceil(km/c.SpeedKmh*60))
+	m := float64(c.PrepMinutes) + math.Ceil(km/c.SpeedKmh*60)
+	if !(m <= math.MaxInt32) {
+		return math.MaxInt32
+	}
+	return int32(m)
 }
 
 // CarrierFromCostModel returns a parcel carrier priced like the solver's

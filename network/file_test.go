@@ -138,6 +138,8 @@ func TestParseErrors(t *testing.T) {
 		{"unknown-key", "kind: warehouse", "kind: warehouse\n    colour: red", "field colour not found"},
 		{"negative-cost", "per_package: 8.759", "per_package: -1", "carriers[0] (parcel).per_package: -1 must be"},
 		{"speed", "speed_kmh: 25", "speed_kmh: 0", "couriers[0] (glovo).speed_kmh"},
+		{"prep", "speed_kmh: 25", "speed_kmh: 25\n    prep_minutes: 3000000000", "couriers[0] (glovo).prep_minutes: 3000000000 is outside 0..527040"},
+		{"pickup-ready", "policy: {tz_offset_minutes: 300}", "policy: {tz_offset_minutes: 300, pickup_ready_minutes: 600000}", "policy.pickup_ready_minutes: 600000 is outside 0..527040"},
 		{"bands-order", "{max_km: 5000, days: 3}", "{max_km: 10, days: 3}", "carriers[0] (parcel).transit[1].max_km: 10 is not above"},
 		{"tz", "tz_offset_minutes: 300", "tz_offset_minutes: 3000", "policy.tz_offset_minutes"},
 		{"empty-id", "id: alm-wh1", `id: ""`, "nodes[1].id: empty"},

@@ -127,6 +127,11 @@ func (v *validator) err() error {
 	return fmt.Errorf("%w: %w", ErrInvalidNetwork, errors.Join(errs...))
 }
 
+// MaxLeadMinutes bounds the lead times a network file may set (a pickup's
+// ready time, a courier's preparation time): one year, so that every ETA
+// built from them fits a solver.Option's int32 minutes.
+const MaxLeadMinutes = 366 * 24 * 60
+
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 func (v *validator) nonNegative(field string, x float64) {
@@ -142,8 +147,8 @@ func (n *Network) checkPolicy(v *validator) {
 		v.add("policy.default_max_shipments", "%d must be >= 0", p.DefaultMaxShipment)
 	}
 	v.nonNegative("policy.pickup_radius_km", p.PickupRadiusKm)
-	if p.PickupReadyMinutes < 0 {
-		v.add("policy.pickup_ready_minutes", "%d must be >= 0", p.PickupReadyMinutes)
+	if p.PickupReadyMinutes < 0 || p.PickupReadyMinutes > MaxLeadMinutes {
+		v.add("policy.pickup_ready_minutes", "%d is outside 0..%d", p.PickupReadyMinutes, MaxLeadMinutes)
 	}
 	v.nonNegative("policy.candidate_radius_km", p.CandidateRadiusKm)
 	if p.TZOffsetMinutes < -14*60 || p.TZOffsetMinutes > 14*60 {
@@ -204,8 +209,8 @@ func (n *Network) checkCourier(v *validator, p *prepared, i int) {
 	if !finite(c.SpeedKmh) || c.SpeedKmh <= 0 {
 		v.add(f+".speed_kmh", "%v must be a finite number > 0", c.SpeedKmh)
 	}
-	if c.PrepMinutes < 0 {
-		v.add(f+".prep_minutes", "%d must be >= 0", c.PrepMinutes)
+	if c.PrepMinutes < 0 || c.PrepMinutes > MaxLeadMinutes {
+		v.add(f+".prep_minutes", "%d is outside 0..%d", c.PrepMinutes, MaxLeadMinutes)
 	}
 	w, err := parseHours(c.Hours)
 	if err != nil {
