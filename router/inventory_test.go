@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -173,6 +174,51 @@ func TestGetAvailability(t *testing.T) {
 	want = []string{"alm-s01/B atp=0 on_hand=0 safety=0", "alm-s02/B atp=7 on_hand=7 safety=0"}
 	if got := availability(av); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("got %v\nwant %v", got, want)
+	}
+}
+
+// TestReserveKeepsCapacityAfterPlanning: an order planned against a
+// node's remaining pick capacity does not reserve it when another order
+// reserved that capacity between its planning and its reservation.
+func TestReserveKeepsCapacityAfterPlanning(t *testing.T) {
+	var fired atomic.Bool
+	var e *env
+	var second *pb.RouteResponse
+	var secondErr error
+	e = newEnv(t, func(c *Config) {
+		c.afterPlan = func() {
+			if fired.CompareAndSwap(false, true) {
+				// The first order has planned; another takes the capacity.
+				second, secondErr = e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("cap-2", "CAPX", 300), Reserve: true})
+			}
+		}
+	})
+	e.setStock("CAPX", 1, map[string]int32{"alm-s01": 10_000})
+	node, _ := e.svc.Network().NodeIndex("alm-s01")
+	e.svc.mu.RLock()
+	capacity := e.svc.inv.table.Remaining(node)
+	e.svc.mu.RUnlock()
+	if capacity != 400 {
+		t.Fatalf("alm-s01 capacity %d, the demo network gives it 400", capacity)
+	}
+	first, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("cap-1", "CAPX", 300), Reserve: true})
+	if err != nil || secondErr != nil {
+		t.Fatalf("routes: %v, %v", err, secondErr)
+	}
+	if second.GetReservation() == nil {
+		t.Fatalf("the order that reserved first got no reservation: %v", second.GetPlan())
+	}
+	if first.GetReservation() != nil {
+		t.Errorf("both orders reserved 300 units at a node that picks 400 a day: %v", first.GetReservation().GetItems())
+	}
+	if u := first.GetPlan().GetUnfilled(); len(u) != 1 || u[0].Reason != pb.ExclusionReason_CAPACITY {
+		t.Errorf("first order's unfilled lines %v, want CAPX for CAPACITY", u)
+	}
+	e.svc.mu.RLock()
+	used := e.svc.inv.table.Used(node)
+	e.svc.mu.RUnlock()
+	if used > capacity {
+		t.Errorf("alm-s01 picks %d units today, capacity %d", used, capacity)
 	}
 }
 

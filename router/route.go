@@ -118,6 +118,9 @@ func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.Rou
 		return resp, nil, false, err
 	}
 	saved := s.plans.encode(resp.Plan) // outside the lock
+	if s.cfg.afterPlan != nil {
+		s.cfg.afterPlan()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.inv.net != snap.net {
@@ -125,6 +128,9 @@ func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.Rou
 	}
 	if prev, found, err := s.replayLocked("", req.Order.Id, fp); found || err != nil {
 		return prev, s.c.barrier(), false, err
+	}
+	if !s.capacityHoldsLocked(items) {
+		return nil, nil, true, nil // reservations since took the capacity: plan again
 	}
 	b, err = s.reserveLocked(req, fp, items, resp, saved, now)
 	if err != nil {
@@ -134,6 +140,29 @@ func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.Rou
 		return nil, nil, false, err
 	}
 	return resp, b, false, nil
+}
+
+// capacityHoldsLocked reports whether today's remaining pick capacity
+// still covers items at every node. A plan made under the read lock was
+// made against the capacity of that moment; reservations in between may
+// have used it, and the stock table does not refuse to go over it.
+func (s *Service) capacityHoldsLocked(items []stock.Item) bool {
+	for i, it := range items {
+		rem := s.inv.table.Remaining(it.Node)
+		if rem < 0 {
+			continue // no limit
+		}
+		need := int64(0)
+		for _, o := range items[:i+1] {
+			if o.Node == it.Node {
+				need += int64(o.Qty)
+			}
+		}
+		if need > int64(rem) {
+			return false
+		}
+	}
+	return true
 }
 
 // routeLocked plans and, if asked, reserves with the write lock held

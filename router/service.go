@@ -79,6 +79,9 @@ type Config struct {
 	ReapInterval time.Duration
 	// reapTicks, when set, replaces the reaper's ticker (tests).
 	reapTicks <-chan time.Time
+	// afterPlan, when set, runs after a reserving route planned under the
+	// read lock and before it takes the write lock to reserve (tests).
+	afterPlan func()
 }
 
 // snapshot is one immutable network and what is derived from it.
