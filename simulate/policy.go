@@ -396,7 +396,11 @@ func takeableAlone(p *solver.Problem, o, l int) int32 {
 		t = min(t, op.CapacityUnits)
 	}
 	if w := p.Lines[l].UnitWeightKg; op.MaxWeightKg > 0 && w > 0 {
-		t = min(t, int32(op.MaxWeightKg/w+1e-9))
+		// Compared as floats: a light unit under a large limit fits more
+		// units than an int32 holds.
+		if u := op.MaxWeightKg/w + 1e-9; u < float64(t) {
+			t = int32(u)
+		}
 	}
 	return max(t, 0)
 }

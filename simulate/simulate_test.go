@@ -13,6 +13,7 @@ import (
 
 	"github.com/omniroute/omniroute/geo"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
 
@@ -417,4 +418,17 @@ func TestScenarioFactorsRejected(t *testing.T) {
 	must.NoError(t, err)
 	_, err = scenarioStock(cfg.Stock, pr)
 	expect.ErrorContains(t, err, "is above 2147483647")
+}
+
+func TestTakeableAloneWeightLimit(t *testing.T) {
+	p := &solver.Problem{
+		Lines:     []solver.Line{{SKU: "A", Quantity: 5, UnitWeightKg: 1e-9}, {SKU: "B", Quantity: 5, UnitWeightKg: 4}},
+		Options:   []solver.Option{{Node: 0, CapacityUnits: -1, MaxWeightKg: 15}},
+		Available: []int32{5, 5},
+		UnitCost:  []float64{1, 1},
+	}
+	// 15 kg holds 1.5e10 units of A: the ATP limits it, not the weight.
+	expect.EqualValues(t, 5, takeableAlone(p, 0, 0))
+	// 15 kg holds three units of B.
+	expect.EqualValues(t, 3, takeableAlone(p, 0, 1))
 }
