@@ -285,11 +285,16 @@ func (s *Service) replayLocked(prefix, orderID, fp string) (resp *pb.RouteRespon
 		return nil, false, nil
 	}
 	if r.Fingerprint != fp {
+		// A committed reservation cannot be released: only a new id helps.
+		advice := "release it or use a new order id"
+		if r.State == pb.ReservationState_COMMITTED {
+			advice = "use a new order id"
+		}
 		return nil, true, &fieldError{
 			code:  codes.FailedPrecondition,
 			field: prefix + "order.id",
-			msg: fmt.Sprintf("order %q already has %s reservation %s for different content; release it or use a new order id",
-				orderID, r.State, r.ID),
+			msg: fmt.Sprintf("order %q already has %s reservation %s for different content; %s",
+				orderID, r.State, r.ID, advice),
 		}
 	}
 	plan, err := decodePlan(r.Plan)

@@ -205,6 +205,10 @@ func TestIdempotentReserve(t *testing.T) {
 	if got := e.atp("alm-s01", "SCARCE"); got != 3 {
 		t.Fatalf("ATP %d, want 3", got)
 	}
+	// Other content is still refused; a committed reservation cannot be
+	// released, so the message does not suggest it.
+	_, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("o-1", "SCARCE", 3), Reserve: true})
+	wantCode(t, err, codes.FailedPrecondition, "COMMITTED reservation "+first.Reservation.Id+" for different content; use a new order id")
 }
 
 func TestExpiry(t *testing.T) {
