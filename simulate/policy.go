@@ -168,7 +168,10 @@ func takeable(p *solver.Problem, o, l int, want, units int32, kg float64) int32 
 		t = min(t, op.CapacityUnits-units)
 	}
 	if w := p.Lines[l].UnitWeightKg; op.MaxWeightKg > 0 && w > 0 {
-		t = min(t, int32((op.MaxWeightKg-kg)/w+1e-9))
+		// Compared as floats, as in takeableAlone.
+		if u := (op.MaxWeightKg-kg)/w + 1e-9; u < float64(t) {
+			t = int32(max(u, -1))
+		}
 	}
 	if t < 0 {
 		t = 0

@@ -420,7 +420,7 @@ func TestScenarioFactorsRejected(t *testing.T) {
 	expect.ErrorContains(t, err, "is above 2147483647")
 }
 
-func TestTakeableAloneWeightLimit(t *testing.T) {
+func TestTakeableWeightLimit(t *testing.T) {
 	p := &solver.Problem{
 		Lines:     []solver.Line{{SKU: "A", Quantity: 5, UnitWeightKg: 1e-9}, {SKU: "B", Quantity: 5, UnitWeightKg: 4}},
 		Options:   []solver.Option{{Node: 0, CapacityUnits: -1, MaxWeightKg: 15}},
@@ -431,4 +431,11 @@ func TestTakeableAloneWeightLimit(t *testing.T) {
 	expect.EqualValues(t, 5, takeableAlone(p, 0, 0))
 	// 15 kg holds three units of B.
 	expect.EqualValues(t, 3, takeableAlone(p, 0, 1))
+
+	// Added to a shipment: A still fits whole; B fits twice beside 5 kg,
+	// and not at all beside 15 kg.
+	p.SplitLines = true
+	expect.EqualValues(t, 5, takeable(p, 0, 0, 5, 0, 0))
+	expect.EqualValues(t, 2, takeable(p, 0, 1, 5, 1, 5))
+	expect.EqualValues(t, 0, takeable(p, 0, 1, 5, 1, 15))
 }
