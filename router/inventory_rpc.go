@@ -73,7 +73,7 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 					}
 				}
 				if _, err := scratch.Apply(up); err != nil {
-					return nil, updateError(prefix, first+i, err)
+					return nil, updateError(prefix, first+i, updates[i], err)
 				}
 			}
 		}
@@ -93,7 +93,7 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 					_ = s.inv.table.Set(rows[j].Node, rows[j].SKU, rows[j])
 				}
 				applied, ignored = 0, 0
-				return nil, updateError(prefix, first+i, err)
+				return nil, updateError(prefix, first+i, updates[i], err)
 			}
 			if !ok {
 				ignored++
@@ -119,13 +119,18 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 
 // updateError is the InvalidArgument for the stock table refusing update
 // i: its message without the table's own prefix, which names the update by
-// node index.
-func updateError(prefix string, i int, err error) error {
+// node index. Validation leaves only a delta that takes on hand out of
+// range to refuse, so a delta update's error names its delta.
+func updateError(prefix string, i int, u *pb.StockUpdate, err error) error {
 	msg := err.Error()
 	if k := strings.LastIndex(msg, ": "); k >= 0 {
 		msg = msg[k+2:]
 	}
-	return invalid(fmt.Sprintf("%s[%d]", prefix, i), "%s", msg)
+	field := fmt.Sprintf("%s[%d]", prefix, i)
+	if _, ok := u.GetChange().(*pb.StockUpdate_Delta); ok {
+		field += ".delta"
+	}
+	return invalid(field, "%s", msg)
 }
 
 // GetAvailability returns the stock of the given SKUs at the given nodes

@@ -81,8 +81,8 @@ func TestUpdateStockAllOrNone(t *testing.T) {
 		delta("alm-s01", "MILK-1L", 1_000_000, 3),
 		delta("alm-s01", "FRESH", 2, -6), // 5 - 6 < 0
 	}})
-	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "updates[2]: on_hand would be -1") {
-		t.Fatalf("bad batch: %v, want InvalidArgument on updates[2]", err)
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "updates[2].delta: on_hand would be -1") {
+		t.Fatalf("bad batch: %v, want InvalidArgument on updates[2].delta", err)
 	}
 	av, err := e.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"FRESH"}})
 	if err != nil {

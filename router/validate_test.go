@@ -111,7 +111,7 @@ func TestOtherValidation(t *testing.T) {
 		{"delta below zero", func() error {
 			_, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{{NodeId: "alm-s01", Sku: "NEW", Seq: 1, Change: &pb.StockUpdate_Delta{Delta: -5}}}})
 			return err
-		}, codes.InvalidArgument, "updates[0]:"},
+		}, codes.InvalidArgument, "updates[0].delta: on_hand would be -5"},
 		{"availability no skus", func() error {
 			_, err := e.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{})
 			return err
