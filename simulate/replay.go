@@ -85,6 +85,9 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		tz:      time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
 		day:     -1 << 62,
 	}
+	// The replay numbers its arrivals above every sequence number the
+	// starting stock carries, so that each of them applies.
+	st.repSeq = st.table.MaxSeq()
 
 	of, err := r.cfg.Orders.Open()
 	if err != nil {

@@ -439,3 +439,20 @@ func TestTakeableWeightLimit(t *testing.T) {
 	expect.EqualValues(t, 2, takeable(p, 0, 1, 5, 1, 5))
 	expect.EqualValues(t, 0, takeable(p, 0, 1, 5, 1, 15))
 }
+
+// A starting stock whose rows carry sequence numbers (a live snapshot)
+// still receives every replenishment.
+func TestReplenishmentsApplyOverSequencedStock(t *testing.T) {
+	net, table := loadTiny(t, tinyNetwork, "node,sku,on_hand,safety_stock\ns1,D,5,0\n")
+	must.NoError(t, table.Set(0, "A", stock.Row{OnHand: 0, Seq: 40}))
+	orders := "order_id,created_at,lat,lon,sku,qty\nr1,2026-03-02T11:00:00Z,0,0.1,A,1\n"
+	reps := "at,node,sku,qty\n2026-03-02T10:30:00Z,wh,A,1\n"
+	cfg := Config{
+		Network: net, Stock: table, Policies: []string{PolicyOptimal},
+		Orders:         BytesSource{"orders.csv", []byte(orders)},
+		Replenishments: BytesSource{"replenishments.csv", []byte(reps)},
+	}
+	res, err := Run(context.Background(), cfg)
+	must.NoError(t, err)
+	expect.EqualValues(t, 0, res.Results[0].UnfilledUnits, "the arrival at wh fills r1")
+}

@@ -382,3 +382,22 @@ func BenchmarkReserveRelease(b *testing.B) {
 		}
 	}
 }
+
+func TestMaxSeq(t *testing.T) {
+	tab := New(demoNet(t))
+	if got := tab.MaxSeq(); got != 0 {
+		t.Errorf("empty table: MaxSeq = %d, want 0", got)
+	}
+	for _, u := range []Update{
+		{Node: 3, SKU: "B", Seq: 7, Delta: 4},
+		{Node: 1, SKU: "B", Seq: 2, Delta: 2},
+		{Node: 0, SKU: "C", Seq: 5, Delta: 1},
+	} {
+		if _, err := tab.Apply(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := tab.MaxSeq(); got != 7 {
+		t.Errorf("MaxSeq = %d, want 7", got)
+	}
+}

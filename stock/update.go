@@ -89,3 +89,16 @@ func (t *Table) Receive(node int, sku []byte, seq uint64, qty int32) (applied bo
 	}
 	return t.Apply(Update{Node: node, SKU: string(sku), Seq: seq, Delta: qty})
 }
+
+// MaxSeq returns the highest sequence number applied to any row (0 when
+// none): a caller numbering its own updates starts above it, so that none
+// of them is taken for a repeated one.
+func (t *Table) MaxSeq() uint64 {
+	var m uint64
+	for i := range t.skus {
+		for j := range t.skus[i].rows {
+			m = max(m, t.skus[i].rows[j].seq)
+		}
+	}
+	return m
+}
