@@ -4,7 +4,7 @@
 # answers, runs `omniroute bench` against it, and stops the server. Exits
 # non-zero when the bench gate fails or the server dies.
 set -euo pipefail
-bin=${1:?binary}; duration=${2:-10s}; shift 2 || true
+bin=${1:?binary}; duration=${2:-10s}; shift $(( $# < 2 ? $# : 2 ))
 addr=${LOADTEST_ADDR:-127.0.0.1:50551}
 metrics=${LOADTEST_METRICS_ADDR:-127.0.0.1:9591}
 log=$(mktemp -t omniroute-serve.XXXXXX.log)
