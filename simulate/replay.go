@@ -283,22 +283,19 @@ func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, 
 		w.WriteByte(',')
 		w.WriteString(created)
 		w.WriteByte(',')
-		w.WriteString(op.NodeID)
+		writeCSVField(w, op.NodeID)
 		w.WriteByte(',')
 		w.WriteString(op.Method.String())
 		w.WriteByte(',')
 		writeCSVField(w, op.Partner)
 		w.WriteByte(',')
 		var units int64
-		for k, a := range s.Lines {
-			if k > 0 {
-				w.WriteByte(';')
-			}
-			w.WriteString(p.Lines[a.Line].SKU)
-			w.WriteByte(':')
-			w.Write(strconv.AppendInt(b[:0], int64(a.Quantity), 10))
+		for _, a := range s.Lines {
 			units += int64(a.Quantity)
 		}
+		writeLinesField(w, len(s.Lines), func(k int) (string, int32) {
+			return p.Lines[s.Lines[k].Line].SKU, s.Lines[k].Quantity
+		})
 		w.WriteByte(',')
 		w.Write(strconv.AppendInt(b[:0], units, 10))
 		w.WriteByte(',')
@@ -317,13 +314,12 @@ func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, 
 	writeCSVField(w, scenario)
 	fmt.Fprintf(w, ",%s,,UNFILLED,,", created)
 	var units int64
-	for k, u := range plan.Unfilled {
-		if k > 0 {
-			w.WriteByte(';')
-		}
-		fmt.Fprintf(w, "%s:%d", p.Lines[u.Line].SKU, u.Quantity)
+	for _, u := range plan.Unfilled {
 		units += int64(u.Quantity)
 	}
+	writeLinesField(w, len(plan.Unfilled), func(k int) (string, int32) {
+		return p.Lines[plan.Unfilled[k].Line].SKU, plan.Unfilled[k].Quantity
+	})
 	fmt.Fprintf(w, ",%d,0.0000,0,0.000,", units)
 	for k, u := range plan.Unfilled {
 		if k > 0 {
@@ -387,6 +383,35 @@ func optionReason(op *solver.Option, promise int32) solver.Reason {
 		return solver.ReasonMissesPromise
 	}
 	return solver.ReasonNone
+}
+
+// writeLinesField writes the n items "sku:qty" joined by ';' as one CSV
+// field, quoted when a SKU holds a comma, a quote or a line break.
+func writeLinesField(w *bufio.Writer, n int, item func(k int) (sku string, qty int32)) {
+	quote := false
+	for k := 0; k < n && !quote; k++ {
+		sku, _ := item(k)
+		quote = strings.ContainsAny(sku, ",\"\n\r")
+	}
+	if quote {
+		w.WriteByte('"')
+	}
+	var b [16]byte
+	for k := 0; k < n; k++ {
+		if k > 0 {
+			w.WriteByte(';')
+		}
+		sku, qty := item(k)
+		if quote {
+			sku = strings.ReplaceAll(sku, `"`, `""`)
+		}
+		w.WriteString(sku)
+		w.WriteByte(':')
+		w.Write(strconv.AppendInt(b[:0], int64(qty), 10))
+	}
+	if quote {
+		w.WriteByte('"')
+	}
 }
 
 func writeCSVField(w *bufio.Writer, s string) {

@@ -3,11 +3,13 @@ package simulate
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -455,4 +457,28 @@ func TestReplenishmentsApplyOverSequencedStock(t *testing.T) {
 	res, err := Run(context.Background(), cfg)
 	must.NoError(t, err)
 	expect.EqualValues(t, 0, res.Results[0].UnfilledUnits, "the arrival at wh fills r1")
+}
+
+// A SKU with a comma or a quote keeps the decisions file one field per
+// column.
+func TestDecisionsQuoteSKUs(t *testing.T) {
+	net, table := loadTiny(t, tinyNetwork, "node,sku,on_hand,safety_stock\nwh,\"Z,1\",1,0\n")
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-02T10:00:00Z,0,0.1,\"Z,1\",1,delivery,\n" +
+		"o2,2026-03-02T10:10:00Z,0,0.1,\"Q\"\"1\",2,delivery,\n"
+	var dec bytes.Buffer
+	cfg := Config{
+		Network: net, Stock: table, Policies: []string{PolicyOptimal},
+		Orders:    BytesSource{"orders.csv", []byte(orders)},
+		Decisions: &dec, TempDir: t.TempDir(),
+	}
+	_, err := Run(context.Background(), cfg)
+	must.NoError(t, err)
+	r := csv.NewReader(&dec)
+	recs, err := r.ReadAll()
+	must.NoError(t, err, dec.String())
+	must.Len(t, recs, 3, dec.String())
+	col := slices.Index(recs[0], "lines")
+	expect.Equal(t, "Z,1:1", recs[1][col])
+	expect.Equal(t, `Q"1:2`, recs[2][col])
 }
