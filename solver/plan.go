@@ -4,7 +4,8 @@ package solver
 // what is left zero.
 type Settings struct {
 	// Alternatives is how many next-best plans (distinct option sets) to
-	// return besides the best one; 0 means the default (3), negative none.
+	// return besides the best one; 0 means the default (3), negative none,
+	// at most MaxAlternatives.
 	Alternatives int `json:"alternatives"`
 	// ExactMaxLines: orders with more planned lines than this go to the
 	// heuristic; 0 means the default (10), negative always the heuristic.

@@ -10,6 +10,9 @@ const (
 	DefaultAlternatives  = 3
 	DefaultExactMaxLines = 10
 	DefaultNodeBudget    = 200_000
+	// MaxAlternatives caps Settings.Alternatives, so that the ranked list
+	// stays small whatever a caller asks.
+	MaxAlternatives = 1000
 )
 
 // DefaultSettings returns the settings used for fields left zero.
@@ -30,6 +33,8 @@ func (s Settings) withDefaults() Settings {
 		s.Alternatives = d.Alternatives
 	case s.Alternatives < 0:
 		s.Alternatives = 0
+	case s.Alternatives > MaxAlternatives:
+		s.Alternatives = MaxAlternatives
 	}
 	switch {
 	case s.ExactMaxLines == 0:

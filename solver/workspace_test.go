@@ -396,3 +396,22 @@ func TestTiesManyEqualOptions(t *testing.T) {
 		t.Fatalf("only %d cases with two shipments; the test tests little", checked)
 	}
 }
+
+func TestAlternativesCapped(t *testing.T) {
+	// 1,100 single-option plans, one per node.
+	p := &Problem{Lines: []Line{{SKU: "A", Quantity: 1}}}
+	for o := range 1100 {
+		p.Options = append(p.Options, Option{Node: int32(o), FixedCost: float64(o), CapacityUnits: -1})
+		p.Available = append(p.Available, 1)
+		p.UnitCost = append(p.UnitCost, 1)
+	}
+	for _, n := range []int{5, MaxAlternatives + 1, math.MaxInt} {
+		pl, err := NewWorkspace().Solve(p, Settings{Alternatives: n})
+		if err != nil {
+			t.Fatalf("Alternatives %d: %v", n, err)
+		}
+		if want := min(n, MaxAlternatives); len(pl.Alternatives) != want {
+			t.Errorf("Alternatives %d: got %d, want %d", n, len(pl.Alternatives), want)
+		}
+	}
+}
