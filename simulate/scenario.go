@@ -121,7 +121,8 @@ type CarrierOverride struct {
 }
 
 // AddedNode is a node the scenario opens. Its stock is a copy of node
-// StockFrom's (scaled by StockFactor, default 1), or empty.
+// StockFrom's (a node of the network, not another added node), scaled by
+// StockFactor (a finite number > 0, default 1), or empty.
 type AddedNode struct {
 	ID               string        `yaml:"id"`
 	Name             string        `yaml:"name,omitempty"`
