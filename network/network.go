@@ -134,6 +134,27 @@ const MaxLeadMinutes = 366 * 24 * 60
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
+// entry names element i of a list for messages: "carriers[2] (parcel)",
+// or "carriers[2]" when it has no name.
+func entry(list string, i int, name string) string {
+	if name == "" {
+		return fmt.Sprintf("%s[%d]", list, i)
+	}
+	return fmt.Sprintf("%s[%d] (%s)", list, i, name)
+}
+
+// uniqueName reports an empty or repeated name of the entry f and records
+// a new one in seen.
+func (v *validator) uniqueName(f, kind, name string, seen map[string]int, i int) {
+	if name == "" {
+		v.add(f+".name", "empty")
+	} else if _, dup := seen[name]; dup {
+		v.add(f+".name", "duplicate %s %q", kind, name)
+	} else {
+		seen[name] = i
+	}
+}
+
 func (v *validator) nonNegative(field string, x float64) {
 	if !finite(x) || x < 0 {
 		v.add(field, "%v must be a finite number >= 0", x)
@@ -158,17 +179,8 @@ func (n *Network) checkPolicy(v *validator) {
 
 func (n *Network) checkCarrier(v *validator, p *prepared, i int) {
 	c := &n.Carriers[i]
-	f := fmt.Sprintf("carriers[%d]", i)
-	if c.Name != "" {
-		f = fmt.Sprintf("carriers[%d] (%s)", i, c.Name)
-	}
-	if c.Name == "" {
-		v.add(f+".name", "empty")
-	} else if _, dup := p.carriers[c.Name]; dup {
-		v.add(f+".name", "duplicate carrier %q", c.Name)
-	} else {
-		p.carriers[c.Name] = i
-	}
+	f := entry("carriers", i, c.Name)
+	v.uniqueName(f, "carrier", c.Name, p.carriers, i)
 	v.nonNegative(f+".per_package", c.PerPackage)
 	v.nonNegative(f+".per_item", c.PerItem)
 	v.nonNegative(f+".per_item_per_mile", c.PerItemPerMile)
@@ -191,17 +203,8 @@ func (n *Network) checkCarrier(v *validator, p *prepared, i int) {
 
 func (n *Network) checkCourier(v *validator, p *prepared, i int) {
 	c := &n.Couriers[i]
-	f := fmt.Sprintf("couriers[%d]", i)
-	if c.Name != "" {
-		f = fmt.Sprintf("couriers[%d] (%s)", i, c.Name)
-	}
-	if c.Name == "" {
-		v.add(f+".name", "empty")
-	} else if _, dup := p.couriers[c.Name]; dup {
-		v.add(f+".name", "duplicate courier %q", c.Name)
-	} else {
-		p.couriers[c.Name] = i
-	}
+	f := entry("couriers", i, c.Name)
+	v.uniqueName(f, "courier", c.Name, p.couriers, i)
 	v.nonNegative(f+".base", c.Base)
 	v.nonNegative(f+".per_km", c.PerKm)
 	v.nonNegative(f+".max_radius_km", c.MaxRadiusKm)
@@ -241,10 +244,7 @@ func (k Kind) valid() bool { return k == Store || k == DarkStore || k == Warehou
 
 func (n *Network) checkNode(v *validator, p *prepared, i int) {
 	nd := &n.Nodes[i]
-	f := fmt.Sprintf("nodes[%d]", i)
-	if nd.ID != "" {
-		f = fmt.Sprintf("nodes[%d] (%s)", i, nd.ID)
-	}
+	f := entry("nodes", i, nd.ID)
 	switch {
 	case nd.ID == "":
 		v.add(f+".id", "empty")
