@@ -93,13 +93,7 @@ func (w *Workspace) exclude() bool {
 		avail := p.Available[o*L : o*L+L]
 		cost := p.UnitCost[o*L : o*L+L]
 		cost = cost[:len(avail)]
-		r := opt.Excluded
-		if r == ReasonNone && promise > 0 && opt.ETAMinutes > promise {
-			r = ReasonMissesPromise
-		}
-		if r == ReasonNone && opt.CapacityUnits == 0 {
-			r = ReasonCapacity
-		}
+		r := upfrontReason(opt, promise)
 		if r != ReasonNone {
 			// Not a candidate: only check its numbers.
 			var anyA int32
@@ -114,10 +108,7 @@ func (w *Workspace) exclude() bool {
 			w.plan.Excluded = append(w.plan.Excluded, Exclusion{Option: o, Reason: r})
 			continue
 		}
-		capLim := noLimit
-		if opt.CapacityUnits >= 0 {
-			capLim = int64(opt.CapacityUnits)
-		}
+		capLim := capacityLimit(opt)
 		var anyA int32
 		var anyS int64
 		var full, bits uint64
@@ -206,17 +197,8 @@ func (w *Workspace) exclude1(wsum float64) bool {
 		if a < 0 || !finiteNonNegative(c) {
 			return false
 		}
-		r := opt.Excluded
-		if r == ReasonNone && promise > 0 && opt.ETAMinutes > promise {
-			r = ReasonMissesPromise
-		}
-		if r == ReasonNone && opt.CapacityUnits == 0 {
-			r = ReasonCapacity
-		}
-		capLim := noLimit
-		if opt.CapacityUnits >= 0 {
-			capLim = int64(opt.CapacityUnits)
-		}
+		r := upfrontReason(opt, promise)
+		capLim := capacityLimit(opt)
 		limitW := opt.MaxWeightKg > 0
 		s := min(int64(a), capLim)
 		if limitW && s > 0 {
@@ -296,17 +278,8 @@ func (w *Workspace) excludeSmall(sumQ int64, wsum float64) bool {
 		if a0|a1|a2 < 0 || !finiteNonNegative(c0) || !finiteNonNegative(c1) || !finiteNonNegative(c2) {
 			return false
 		}
-		r := opt.Excluded
-		if r == ReasonNone && promise > 0 && opt.ETAMinutes > promise {
-			r = ReasonMissesPromise
-		}
-		if r == ReasonNone && opt.CapacityUnits == 0 {
-			r = ReasonCapacity
-		}
-		capLim := noLimit
-		if opt.CapacityUnits >= 0 {
-			capLim = int64(opt.CapacityUnits)
-		}
+		r := upfrontReason(opt, promise)
+		capLim := capacityLimit(opt)
 		limitW := opt.MaxWeightKg > 0
 		s0, s1, s2 := min(int64(a0), capLim), min(int64(a1), capLim), min(int64(a2), capLim)
 		if limitW {
@@ -749,4 +722,25 @@ func grow[T any](s []T, n int) []T {
 		return s[:n]
 	}
 	return make([]T, n, n+n/4)
+}
+
+// upfrontReason is why opt is excluded before its stock is looked at: the
+// builder's own reason, a missed promise (promise > 0), or no capacity left.
+func upfrontReason(opt *Option, promise int32) Reason {
+	r := opt.Excluded
+	if r == ReasonNone && promise > 0 && opt.ETAMinutes > promise {
+		r = ReasonMissesPromise
+	}
+	if r == ReasonNone && opt.CapacityUnits == 0 {
+		r = ReasonCapacity
+	}
+	return r
+}
+
+// capacityLimit is the units opt may pick: its capacity, or noLimit.
+func capacityLimit(opt *Option) int64 {
+	if opt.CapacityUnits >= 0 {
+		return int64(opt.CapacityUnits)
+	}
+	return noLimit
 }
