@@ -38,8 +38,10 @@ func (e *ParseError) Error() string {
 func (e *ParseError) Unwrap() error { return ErrBadRow }
 
 // csvFile reads a comma-separated file with a header row, one record at a
-// time, reusing its buffers. Quoted fields are supported; lines without a
-// quote take a fast path that does not allocate.
+// time, reusing its buffers. A record is one line: quoted fields (with
+// commas and doubled quotes) are supported, a line break inside quotes is
+// reported as bad quoting at its line. Lines without a quote take a fast
+// path that does not allocate.
 type csvFile struct {
 	sc     *bufio.Scanner
 	name   string
