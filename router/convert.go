@@ -2,12 +2,15 @@ package router
 
 import (
 	"bytes"
+	"cmp"
 	"compress/flate"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -188,10 +191,14 @@ func lineSKU(p *solver.Problem, l int) string {
 
 // planToProto converts a plan of problem p; it copies everything, so the
 // plan may be reused afterwards.
-func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, currency string) *pb.Plan {
+// planToProto converts a plan. maxExcluded > 0 keeps only that many
+// exclusions, the candidates nearest the customer first (ties by option
+// order: node, method, partner); 0 keeps them all in option order.
+func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, currency string, maxExcluded int) *pb.Plan {
 	out := &pb.Plan{
-		TotalCost: plan.TotalCost,
-		Currency:  currency,
+		TotalCost:     plan.TotalCost,
+		Currency:      currency,
+		ExcludedTotal: int32(len(plan.Excluded)),
 		Stats: &pb.SolverStats{
 			Candidates:  int32(plan.Stats.Candidates),
 			Eligible:    int32(plan.Stats.Eligible),
@@ -234,13 +241,17 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 		}
 		out.Alternatives = append(out.Alternatives, alt)
 	}
-	if n := len(plan.Excluded); n > 0 {
+	excluded := plan.Excluded
+	if maxExcluded > 0 && len(excluded) > maxExcluded {
+		excluded = nearestExcluded(p, excluded, maxExcluded)
+	}
+	if n := len(excluded); n > 0 {
 		// One allocation each for the exclusions and their candidates:
 		// on a large network they are most of the answer.
 		out.Excluded = make([]*pb.Exclusion, n)
 		excl := make([]pb.Exclusion, n)
 		cands := make([]pb.Candidate, n)
-		for i, e := range plan.Excluded {
+		for i, e := range excluded {
 			c := &cands[i]
 			if e.Option >= 0 && e.Option < len(p.Options) {
 				op := &p.Options[e.Option]
@@ -255,6 +266,25 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 		out.Unfilled = append(out.Unfilled, &pb.UnfilledLine{Sku: lineSKU(p, u.Line), Quantity: u.Quantity, Reason: reasonToProto(u.Reason)})
 	}
 	return out
+}
+
+// nearestExcluded returns the k exclusions whose candidates are nearest
+// the customer, nearest first, ties by option index.
+func nearestExcluded(p *solver.Problem, excluded []solver.Exclusion, k int) []solver.Exclusion {
+	dist := func(e solver.Exclusion) float64 {
+		if e.Option >= 0 && e.Option < len(p.Options) {
+			return p.Options[e.Option].DistanceKm
+		}
+		return math.Inf(1)
+	}
+	sorted := slices.Clone(excluded)
+	slices.SortFunc(sorted, func(a, b solver.Exclusion) int {
+		if c := cmp.Compare(dist(a), dist(b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Option, b.Option)
+	})
+	return sorted[:k]
 }
 
 // planItems lists the units a plan takes, by node and SKU, in plan order.

@@ -233,7 +233,7 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 	}
 	s.m.solveSeconds.Observe(took.Seconds())
 	s.m.candidates.Observe(float64(len(w.p.Options)))
-	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency)}
+	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, int(req.MaxExcluded))}
 	return resp, planItems(&w.p, plan), nil
 }
 

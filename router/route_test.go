@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/geo"
 )
 
 // atp reads the ATP of sku at node through GetAvailability.
@@ -312,4 +313,78 @@ func wantCode(t *testing.T, err error, code codes.Code, inMsg string) {
 	if st.Code() != code || !strings.Contains(st.Message(), inMsg) {
 		t.Fatalf("got %v %q, want %v mentioning %q", st.Code(), st.Message(), code, inMsg)
 	}
+}
+
+func TestRouteMaxExcludedKeepsTheNearest(t *testing.T) {
+	e := newEnv(t, nil)
+	full, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("all")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := full.Plan.Excluded
+	if len(all) < 5 || full.Plan.ExcludedTotal != int32(len(all)) {
+		t.Fatalf("%d exclusions, total %d: want several, counted", len(all), full.Plan.ExcludedTotal)
+	}
+	capped, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("capped"), MaxExcluded: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := capped.Plan.Excluded
+	if len(got) != 3 || capped.Plan.ExcludedTotal != int32(len(all)) {
+		t.Fatalf("%d listed of %d: want 3 of %d", len(got), capped.Plan.ExcludedTotal, len(all))
+	}
+	if !proto.Equal(capped.Plan.Shipments[0], full.Plan.Shipments[0]) {
+		t.Errorf("the cap changed the plan: %v vs %v", capped.Plan.Shipments[0], full.Plan.Shipments[0])
+	}
+	// The listed ones are in the full list, and no unlisted candidate of
+	// the full list is nearer than the farthest listed one.
+	key := func(x *pb.Exclusion) string {
+		return x.Candidate.NodeId + "/" + x.Candidate.Method.String() + "/" + x.Candidate.Partner + "/" + x.Reason.String()
+	}
+	inFull := map[string]bool{}
+	for _, x := range all {
+		inFull[key(x)] = true
+	}
+	listed := map[string]bool{}
+	for _, x := range got {
+		if !inFull[key(x)] {
+			t.Errorf("%s is not among the full exclusions", key(x))
+		}
+		listed[key(x)] = true
+	}
+	dist := e.candidateDistances(t)
+	farthest := 0.0
+	for i, x := range got {
+		d := dist[x.Candidate.NodeId]
+		if i > 0 && d < dist[got[i-1].Candidate.NodeId] {
+			t.Errorf("not nearest first: %s at %.3f km after %.3f km", key(x), d, dist[got[i-1].Candidate.NodeId])
+		}
+		farthest = max(farthest, d)
+	}
+	for _, x := range all {
+		if !listed[key(x)] && dist[x.Candidate.NodeId] < farthest {
+			t.Errorf("%s at %.3f km left out, nearer than %.3f km", key(x), dist[x.Candidate.NodeId], farthest)
+		}
+	}
+
+	_, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("neg"), MaxExcluded: -1})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "max_excluded") {
+		t.Errorf("negative max_excluded: %v", err)
+	}
+}
+
+// candidateDistances maps each demo node id to its distance from the demo
+// order's customer, from the network the service routes over.
+func (e *env) candidateDistances(t *testing.T) map[string]float64 {
+	t.Helper()
+	o := demoOrder("d")
+	n, err := e.net.GetNetwork(ctx(t), &pb.GetNetworkRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, nd := range n.Nodes {
+		out[nd.Id] = geo.DistanceKm(o.Customer.Lat, o.Customer.Lon, nd.Position.Lat, nd.Position.Lon)
+	}
+	return out
 }

@@ -85,6 +85,9 @@ func validateRouteRequest(prefix string, r *pb.RouteRequest) error {
 	if r.Alternatives < 0 || r.Alternatives > MaxAlternatives {
 		return invalid(prefix+"alternatives", "must be between 0 and %d", MaxAlternatives)
 	}
+	if r.MaxExcluded < 0 {
+		return invalid(prefix+"max_excluded", "must not be negative (0 lists every exclusion)")
+	}
 	return validateOrder(prefix+"order", r.Order)
 }
 

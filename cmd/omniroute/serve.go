@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -211,6 +212,7 @@ func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	reserve := fs.Bool("reserve", false, "reserve the planned units")
 	alts := fs.Int("alternatives", 0, "alternatives to return (0: server default)")
 	ttl := fs.Duration("ttl", 0, "reservation TTL (0: server default)")
+	maxExcl := fs.Int("max-excluded", 0, "list at most this many excluded candidates, nearest first (0: all)")
 	timeout := fs.Duration("timeout", 5*time.Second, "deadline of the call")
 	var skus skuFlag
 	fs.Var(&skus, "sku", "order line SKU:QTY[:KG], repeatable (an order from flags instead of --order)")
@@ -230,6 +232,9 @@ func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *alts < 0 || *alts > router.MaxAlternatives {
 		return fmt.Errorf("%w: --alternatives %d: want 0 (server default) to %d", errUsage, *alts, router.MaxAlternatives)
+	}
+	if *maxExcl < 0 || *maxExcl > math.MaxInt32 {
+		return fmt.Errorf("%w: --max-excluded %d: want 0 (all) or more", errUsage, *maxExcl)
 	}
 	var order *pb.Order
 	switch {
@@ -264,7 +269,7 @@ func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: --order FILE or --sku SKU:QTY required", errUsage)
 	}
 	req := &pb.RouteRequest{Order: order, Reserve: *reserve, Alternatives: int32(*alts),
-		ReservationTtlSeconds: int32(ttl.Seconds())}
+		ReservationTtlSeconds: int32(ttl.Seconds()), MaxExcluded: int32(*maxExcl)}
 
 	conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

@@ -219,6 +219,13 @@ func TestRouteCommand(t *testing.T) {
 	if !strings.Contains(out.String(), `"order_id": "flags-1"`) {
 		t.Errorf("flags order: %s", out.String())
 	}
+	out.Reset()
+	if err := runRoute(ctx, []string{"--addr", s.addr, "--order", filepath.Join("..", "..", "examples", "order.json"), "--max-excluded", "2"}, &out, &errb); err != nil {
+		t.Fatalf("route --max-excluded: %v", err)
+	}
+	if n := strings.Count(out.String(), `"reason": "`); n != 2 || !strings.Contains(out.String(), `"excluded_total": 38`) {
+		t.Errorf("--max-excluded 2: %d reasons listed:\n%s", n, out.String())
+	}
 	err := runRoute(ctx, []string{"--addr", s.addr, "--sku", "MILK-1L:0", "--lat", "43.2", "--lon", "76.9"}, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "InvalidArgument: order.lines[0].quantity: must be positive") {
 		t.Errorf("bad quantity: %v", err)
@@ -238,6 +245,7 @@ func TestRouteFlags(t *testing.T) {
 		{"--ttl", "1000000h"},
 		{"--alternatives", "4294967297"},
 		{"--alternatives", "-1"},
+		{"--max-excluded", "-1"},
 	} {
 		args = append(args, "--addr", "127.0.0.1:1", "--sku", "MILK-1L:1", "--lat", "43.2", "--lon", "76.9")
 		err := runRoute(context.Background(), args, io.Discard, io.Discard)

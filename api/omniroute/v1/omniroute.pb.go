@@ -501,7 +501,11 @@ type RouteRequest struct {
 	// reservation_ttl_seconds; 0 means the server default.
 	ReservationTtlSeconds int32 `protobuf:"varint,3,opt,name=reservation_ttl_seconds,json=reservationTtlSeconds,proto3" json:"reservation_ttl_seconds,omitempty"`
 	// alternatives to return; 0 means the server default.
-	Alternatives  int32 `protobuf:"varint,4,opt,name=alternatives,proto3" json:"alternatives,omitempty"`
+	Alternatives int32 `protobuf:"varint,4,opt,name=alternatives,proto3" json:"alternatives,omitempty"`
+	// max_excluded caps Plan.excluded to the candidates nearest the customer
+	// (by distance, then node, method and partner); 0 lists them all.
+	// Plan.excluded_total still counts every exclusion.
+	MaxExcluded   int32 `protobuf:"varint,5,opt,name=max_excluded,json=maxExcluded,proto3" json:"max_excluded,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -560,6 +564,13 @@ func (x *RouteRequest) GetReservationTtlSeconds() int32 {
 func (x *RouteRequest) GetAlternatives() int32 {
 	if x != nil {
 		return x.Alternatives
+	}
+	return 0
+}
+
+func (x *RouteRequest) GetMaxExcluded() int32 {
+	if x != nil {
+		return x.MaxExcluded
 	}
 	return 0
 }
@@ -1110,14 +1121,17 @@ func (x *SolverStats) GetSolveTimeNs() int64 {
 
 // Plan is where every line comes from and how it travels.
 type Plan struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Shipments     []*Shipment            `protobuf:"bytes,1,rep,name=shipments,proto3" json:"shipments,omitempty"`
-	TotalCost     float64                `protobuf:"fixed64,2,opt,name=total_cost,json=totalCost,proto3" json:"total_cost,omitempty"`
-	Alternatives  []*Alternative         `protobuf:"bytes,3,rep,name=alternatives,proto3" json:"alternatives,omitempty"`
-	Excluded      []*Exclusion           `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty"`
-	Unfilled      []*UnfilledLine        `protobuf:"bytes,5,rep,name=unfilled,proto3" json:"unfilled,omitempty"`
-	Stats         *SolverStats           `protobuf:"bytes,6,opt,name=stats,proto3" json:"stats,omitempty"`
-	Currency      string                 `protobuf:"bytes,7,opt,name=currency,proto3" json:"currency,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Shipments    []*Shipment            `protobuf:"bytes,1,rep,name=shipments,proto3" json:"shipments,omitempty"`
+	TotalCost    float64                `protobuf:"fixed64,2,opt,name=total_cost,json=totalCost,proto3" json:"total_cost,omitempty"`
+	Alternatives []*Alternative         `protobuf:"bytes,3,rep,name=alternatives,proto3" json:"alternatives,omitempty"`
+	Excluded     []*Exclusion           `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty"`
+	Unfilled     []*UnfilledLine        `protobuf:"bytes,5,rep,name=unfilled,proto3" json:"unfilled,omitempty"`
+	Stats        *SolverStats           `protobuf:"bytes,6,opt,name=stats,proto3" json:"stats,omitempty"`
+	Currency     string                 `protobuf:"bytes,7,opt,name=currency,proto3" json:"currency,omitempty"`
+	// excluded_total counts every excluded candidate, also when the request's
+	// max_excluded listed fewer of them.
+	ExcludedTotal int32 `protobuf:"varint,8,opt,name=excluded_total,json=excludedTotal,proto3" json:"excluded_total,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1199,6 +1213,13 @@ func (x *Plan) GetCurrency() string {
 		return x.Currency
 	}
 	return ""
+}
+
+func (x *Plan) GetExcludedTotal() int32 {
+	if x != nil {
+		return x.ExcludedTotal
+	}
+	return 0
 }
 
 // ReservedItem is units held at a node.
@@ -2428,12 +2449,13 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\vallow_split\x18\t \x01(\bR\n" +
 	"allowSplit\x12#\n" +
 	"\rmax_shipments\x18\n" +
-	" \x01(\x05R\fmaxShipments\"\xaf\x01\n" +
+	" \x01(\x05R\fmaxShipments\"\xd2\x01\n" +
 	"\fRouteRequest\x12)\n" +
 	"\x05order\x18\x01 \x01(\v2\x13.omniroute.v1.OrderR\x05order\x12\x18\n" +
 	"\areserve\x18\x02 \x01(\bR\areserve\x126\n" +
 	"\x17reservation_ttl_seconds\x18\x03 \x01(\x05R\x15reservationTtlSeconds\x12\"\n" +
-	"\falternatives\x18\x04 \x01(\x05R\falternatives\"v\n" +
+	"\falternatives\x18\x04 \x01(\x05R\falternatives\x12!\n" +
+	"\fmax_excluded\x18\x05 \x01(\x05R\vmaxExcluded\"v\n" +
 	"\rCostBreakdown\x12\x14\n" +
 	"\x05fixed\x18\x01 \x01(\x01R\x05fixed\x12\x14\n" +
 	"\x05units\x18\x02 \x01(\x01R\x05units\x12#\n" +
@@ -2480,7 +2502,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"lowerBound\x12\x10\n" +
 	"\x03gap\x18\x06 \x01(\x01R\x03gap\x12\x14\n" +
 	"\x05nodes\x18\a \x01(\x03R\x05nodes\x12\"\n" +
-	"\rsolve_time_ns\x18\b \x01(\x03R\vsolveTimeNs\"\xd4\x02\n" +
+	"\rsolve_time_ns\x18\b \x01(\x03R\vsolveTimeNs\"\xfb\x02\n" +
 	"\x04Plan\x124\n" +
 	"\tshipments\x18\x01 \x03(\v2\x16.omniroute.v1.ShipmentR\tshipments\x12\x1d\n" +
 	"\n" +
@@ -2489,7 +2511,8 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\bexcluded\x18\x04 \x03(\v2\x17.omniroute.v1.ExclusionR\bexcluded\x126\n" +
 	"\bunfilled\x18\x05 \x03(\v2\x1a.omniroute.v1.UnfilledLineR\bunfilled\x12/\n" +
 	"\x05stats\x18\x06 \x01(\v2\x19.omniroute.v1.SolverStatsR\x05stats\x12\x1a\n" +
-	"\bcurrency\x18\a \x01(\tR\bcurrency\"U\n" +
+	"\bcurrency\x18\a \x01(\tR\bcurrency\x12%\n" +
+	"\x0eexcluded_total\x18\b \x01(\x05R\rexcludedTotal\"U\n" +
 	"\fReservedItem\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1a\n" +
