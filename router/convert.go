@@ -139,13 +139,13 @@ func fingerprint(o *pb.Order) string {
 func methodToProto(m solver.Method) pb.Method {
 	switch m {
 	case solver.ShipFromStore:
-		return pb.Method_SHIP_FROM_STORE
+		return pb.Method_METHOD_SHIP_FROM_STORE
 	case solver.Pickup:
-		return pb.Method_PICKUP
+		return pb.Method_METHOD_PICKUP
 	case solver.WarehouseShip:
-		return pb.Method_WAREHOUSE_SHIP
+		return pb.Method_METHOD_WAREHOUSE_SHIP
 	case solver.Courier:
-		return pb.Method_COURIER
+		return pb.Method_METHOD_COURIER
 	}
 	return pb.Method_METHOD_UNSPECIFIED
 }
@@ -153,23 +153,23 @@ func methodToProto(m solver.Method) pb.Method {
 func reasonToProto(r solver.Reason) pb.ExclusionReason {
 	switch r {
 	case solver.ReasonNoStock:
-		return pb.ExclusionReason_NO_STOCK
+		return pb.ExclusionReason_EXCLUSION_REASON_NO_STOCK
 	case solver.ReasonCapacity:
-		return pb.ExclusionReason_CAPACITY
+		return pb.ExclusionReason_EXCLUSION_REASON_CAPACITY
 	case solver.ReasonOutsideZone:
-		return pb.ExclusionReason_OUTSIDE_ZONE
+		return pb.ExclusionReason_EXCLUSION_REASON_OUTSIDE_ZONE
 	case solver.ReasonOutsideRadius:
-		return pb.ExclusionReason_OUTSIDE_RADIUS
+		return pb.ExclusionReason_EXCLUSION_REASON_OUTSIDE_RADIUS
 	case solver.ReasonClosed:
-		return pb.ExclusionReason_CLOSED
+		return pb.ExclusionReason_EXCLUSION_REASON_CLOSED
 	case solver.ReasonMissesPromise:
-		return pb.ExclusionReason_MISSES_PROMISE
+		return pb.ExclusionReason_EXCLUSION_REASON_MISSES_PROMISE
 	case solver.ReasonMethodNotAllowed:
-		return pb.ExclusionReason_METHOD_NOT_ALLOWED
+		return pb.ExclusionReason_EXCLUSION_REASON_METHOD_NOT_ALLOWED
 	case solver.ReasonOverweight:
-		return pb.ExclusionReason_OVERWEIGHT
+		return pb.ExclusionReason_EXCLUSION_REASON_OVERWEIGHT
 	case solver.ReasonDisabled:
-		return pb.ExclusionReason_DISABLED
+		return pb.ExclusionReason_EXCLUSION_REASON_DISABLED
 	}
 	return pb.ExclusionReason_EXCLUSION_REASON_UNSPECIFIED
 }

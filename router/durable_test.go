@@ -72,9 +72,9 @@ func TestRestartKeepsState(t *testing.T) {
 		t.Fatalf("ATP %d, want 4", got)
 	}
 	for id, want := range map[string]pb.ReservationState{
-		active.Reservation.Id:    pb.ReservationState_ACTIVE,
-		committed.Reservation.Id: pb.ReservationState_COMMITTED,
-		released.Reservation.Id:  pb.ReservationState_RELEASED,
+		active.Reservation.Id:    pb.ReservationState_RESERVATION_STATE_ACTIVE,
+		committed.Reservation.Id: pb.ReservationState_RESERVATION_STATE_COMMITTED,
+		released.Reservation.Id:  pb.ReservationState_RESERVATION_STATE_RELEASED,
 	} {
 		r, err := e2.route.GetReservation(ctx(t), &pb.GetReservationRequest{ReservationId: id})
 		if err != nil || r.State != want {
@@ -99,7 +99,7 @@ func TestRestartKeepsState(t *testing.T) {
 	e2.crash()
 	e3 := newEnv(t, useDir)
 	r, err := e3.route.GetReservation(ctx(t), &pb.GetReservationRequest{ReservationId: active.Reservation.Id})
-	if err != nil || r.State != pb.ReservationState_EXPIRED {
+	if err != nil || r.State != pb.ReservationState_RESERVATION_STATE_EXPIRED {
 		t.Fatalf("after second restart: %v %v", r, err)
 	}
 }

@@ -211,7 +211,7 @@ func TestReserveKeepsCapacityAfterPlanning(t *testing.T) {
 	if first.GetReservation() != nil {
 		t.Errorf("both orders reserved 300 units at a node that picks 400 a day: %v", first.GetReservation().GetItems())
 	}
-	if u := first.GetPlan().GetUnfilled(); len(u) != 1 || u[0].Reason != pb.ExclusionReason_CAPACITY {
+	if u := first.GetPlan().GetUnfilled(); len(u) != 1 || u[0].Reason != pb.ExclusionReason_EXCLUSION_REASON_CAPACITY {
 		t.Errorf("first order's unfilled lines %v, want CAPX for CAPACITY", u)
 	}
 	e.svc.mu.RLock()

@@ -62,9 +62,9 @@ func (s *Service) CommitReservation(ctx context.Context, id string) (*pb.Reserva
 		}
 		s.expireLocked(s.clock.Now())
 		switch r.State {
-		case pb.ReservationState_COMMITTED:
+		case pb.ReservationState_RESERVATION_STATE_COMMITTED:
 			return r.toProto(), s.c.barrier(), nil
-		case pb.ReservationState_ACTIVE:
+		case pb.ReservationState_RESERVATION_STATE_ACTIVE:
 		default:
 			return nil, nil, notActive(r, "committed")
 		}
@@ -88,7 +88,7 @@ func (s *Service) CommitReservation(ctx context.Context, id string) (*pb.Reserva
 		if len(gone) > 0 {
 			s.log.Warn("committed units at nodes no longer in the network", "reservation", r.ID, "items", len(gone))
 		}
-		r.State = pb.ReservationState_COMMITTED
+		r.State = pb.ReservationState_RESERVATION_STATE_COMMITTED
 		r.UpdatedAt = s.clock.Now()
 		ch.putReservation(r)
 		s.book.closedNow(r)
@@ -119,14 +119,14 @@ func (s *Service) ReleaseReservation(ctx context.Context, id string) (*pb.Reserv
 		}
 		s.expireLocked(s.clock.Now())
 		switch r.State {
-		case pb.ReservationState_RELEASED, pb.ReservationState_EXPIRED:
+		case pb.ReservationState_RESERVATION_STATE_RELEASED, pb.ReservationState_RESERVATION_STATE_EXPIRED:
 			return r.toProto(), s.c.barrier(), nil
-		case pb.ReservationState_ACTIVE:
+		case pb.ReservationState_RESERVATION_STATE_ACTIVE:
 		default:
 			return nil, nil, notActive(r, "released")
 		}
 		s.releaseUnits(r)
-		r.State = pb.ReservationState_RELEASED
+		r.State = pb.ReservationState_RESERVATION_STATE_RELEASED
 		r.UpdatedAt = s.clock.Now()
 		ch := &changes{}
 		ch.putReservation(r)

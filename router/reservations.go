@@ -73,7 +73,7 @@ func (b *book) add(r *reservation) {
 	if prev := b.byOrder[r.OrderID]; prev == nil || !r.CreatedAt.Before(prev.CreatedAt) {
 		b.byOrder[r.OrderID] = r
 	}
-	if r.State == pb.ReservationState_ACTIVE {
+	if r.State == pb.ReservationState_RESERVATION_STATE_ACTIVE {
 		b.active++
 		heap.Push(&b.expiry, r)
 	}
@@ -112,7 +112,7 @@ func (b *book) due(now time.Time) bool {
 		return false
 	}
 	r := b.expiry[0]
-	if r.State != pb.ReservationState_ACTIVE || b.byID[r.ID] != r {
+	if r.State != pb.ReservationState_RESERVATION_STATE_ACTIVE || b.byID[r.ID] != r {
 		return true // stale head: let the write path pop it
 	}
 	return !now.Before(r.ExpiresAt)
@@ -123,7 +123,7 @@ func (b *book) popDue(now time.Time) []*reservation {
 	var out []*reservation
 	for len(b.expiry) > 0 {
 		r := b.expiry[0]
-		if r.State != pb.ReservationState_ACTIVE || b.byID[r.ID] != r {
+		if r.State != pb.ReservationState_RESERVATION_STATE_ACTIVE || b.byID[r.ID] != r {
 			heap.Pop(&b.expiry)
 			continue
 		}

@@ -299,7 +299,7 @@ func TestRouteDuringReload(t *testing.T) {
 	defer e.svc.mu.RUnlock()
 	held := map[string]int32{}
 	for _, r := range e.svc.book.byID {
-		if r.State == pb.ReservationState_ACTIVE {
+		if r.State == pb.ReservationState_RESERVATION_STATE_ACTIVE {
 			for _, it := range r.Items {
 				held[it.NodeID+"/"+it.SKU] += it.Quantity
 			}

@@ -258,7 +258,7 @@ func (s *Service) reserveLocked(req *pb.RouteRequest, fp string, items []stock.I
 		ttl = time.Duration(req.ReservationTtlSeconds) * time.Second
 	}
 	r := &reservation{
-		ID: newReservationID(), OrderID: req.Order.Id, State: pb.ReservationState_ACTIVE,
+		ID: newReservationID(), OrderID: req.Order.Id, State: pb.ReservationState_RESERVATION_STATE_ACTIVE,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl), Day: s.inv.day, Fingerprint: fp,
 		Items: make([]reservedItem, len(items)), Plan: plan,
 	}
@@ -281,13 +281,13 @@ func (s *Service) reserveLocked(req *pb.RouteRequest, fp string, items []stock.I
 // ACTIVE or COMMITTED reservation; found is false when there is none.
 func (s *Service) replayLocked(prefix, orderID, fp string) (resp *pb.RouteResponse, found bool, err error) {
 	r := s.book.byOrder[orderID]
-	if r == nil || (r.State != pb.ReservationState_ACTIVE && r.State != pb.ReservationState_COMMITTED) {
+	if r == nil || (r.State != pb.ReservationState_RESERVATION_STATE_ACTIVE && r.State != pb.ReservationState_RESERVATION_STATE_COMMITTED) {
 		return nil, false, nil
 	}
 	if r.Fingerprint != fp {
 		// A committed reservation cannot be released: only a new id helps.
 		advice := "release it or use a new order id"
-		if r.State == pb.ReservationState_COMMITTED {
+		if r.State == pb.ReservationState_RESERVATION_STATE_COMMITTED {
 			advice = "use a new order id"
 		}
 		return nil, true, &fieldError{

@@ -98,7 +98,7 @@ func TestReserveCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := resp.Reservation
-	if r == nil || r.State != pb.ReservationState_ACTIVE || r.Id == "" || r.OrderId != "o-1" {
+	if r == nil || r.State != pb.ReservationState_RESERVATION_STATE_ACTIVE || r.Id == "" || r.OrderId != "o-1" {
 		t.Fatalf("reservation %v", r)
 	}
 	if len(r.Items) != 1 || r.Items[0].NodeId != "alm-s01" || r.Items[0].Quantity != 2 {
@@ -111,7 +111,7 @@ func TestReserveCommit(t *testing.T) {
 		t.Fatalf("ATP after reserve %d, want 3", got)
 	}
 	c, err := e.route.CommitReservation(ctx(t), &pb.CommitReservationRequest{ReservationId: r.Id})
-	if err != nil || c.State != pb.ReservationState_COMMITTED {
+	if err != nil || c.State != pb.ReservationState_RESERVATION_STATE_COMMITTED {
 		t.Fatalf("commit: %v %v", c, err)
 	}
 	av, _ := e.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"SCARCE"}, NodeIds: []string{"alm-s01"}})
@@ -119,7 +119,7 @@ func TestReserveCommit(t *testing.T) {
 		t.Fatalf("after commit %v", a)
 	}
 	// Commit again: unchanged. Release a committed one: refused.
-	if c2, err := e.route.CommitReservation(ctx(t), &pb.CommitReservationRequest{ReservationId: r.Id}); err != nil || c2.State != pb.ReservationState_COMMITTED {
+	if c2, err := e.route.CommitReservation(ctx(t), &pb.CommitReservationRequest{ReservationId: r.Id}); err != nil || c2.State != pb.ReservationState_RESERVATION_STATE_COMMITTED {
 		t.Fatalf("second commit: %v %v", c2, err)
 	}
 	_, err = e.route.ReleaseReservation(ctx(t), &pb.ReleaseReservationRequest{ReservationId: r.Id})
@@ -141,20 +141,20 @@ func TestReserveRelease(t *testing.T) {
 		t.Fatal("not reserved")
 	}
 	rel, err := e.route.ReleaseReservation(ctx(t), &pb.ReleaseReservationRequest{ReservationId: id})
-	if err != nil || rel.State != pb.ReservationState_RELEASED {
+	if err != nil || rel.State != pb.ReservationState_RESERVATION_STATE_RELEASED {
 		t.Fatalf("release: %v %v", rel, err)
 	}
 	if got := e.atp("alm-s01", "SCARCE"); got != 5 {
 		t.Fatalf("ATP after release %d, want 5", got)
 	}
 	// Releasing again changes nothing; committing a released one is refused.
-	if r2, err := e.route.ReleaseReservation(ctx(t), &pb.ReleaseReservationRequest{ReservationId: id}); err != nil || r2.State != pb.ReservationState_RELEASED {
+	if r2, err := e.route.ReleaseReservation(ctx(t), &pb.ReleaseReservationRequest{ReservationId: id}); err != nil || r2.State != pb.ReservationState_RESERVATION_STATE_RELEASED {
 		t.Fatalf("second release: %v %v", r2, err)
 	}
 	_, err = e.route.CommitReservation(ctx(t), &pb.CommitReservationRequest{ReservationId: id})
 	wantCode(t, err, codes.FailedPrecondition, "reservation_id")
 	got, err := e.route.GetReservation(ctx(t), &pb.GetReservationRequest{ReservationId: id})
-	if err != nil || got.State != pb.ReservationState_RELEASED {
+	if err != nil || got.State != pb.ReservationState_RESERVATION_STATE_RELEASED {
 		t.Fatalf("get: %v %v", got, err)
 	}
 	_, err = e.route.GetReservation(ctx(t), &pb.GetReservationRequest{ReservationId: "nope"})
@@ -200,7 +200,7 @@ func TestIdempotentReserve(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, err := e.route.Route(ctx(t), req)
-	if err != nil || again.Reservation.Id != first.Reservation.Id || again.Reservation.State != pb.ReservationState_COMMITTED {
+	if err != nil || again.Reservation.Id != first.Reservation.Id || again.Reservation.State != pb.ReservationState_RESERVATION_STATE_COMMITTED {
 		t.Fatalf("retry after commit: %v %v", again.GetReservation(), err)
 	}
 	if got := e.atp("alm-s01", "SCARCE"); got != 3 {
@@ -230,14 +230,14 @@ func TestExpiry(t *testing.T) {
 		t.Fatalf("ATP %d after expiry, want 5", got)
 	}
 	r, err := e.route.GetReservation(ctx(t), &pb.GetReservationRequest{ReservationId: id})
-	if err != nil || r.State != pb.ReservationState_EXPIRED {
+	if err != nil || r.State != pb.ReservationState_RESERVATION_STATE_EXPIRED {
 		t.Fatalf("get: %v %v", r, err)
 	}
 	_, err = e.route.CommitReservation(ctx(t), &pb.CommitReservationRequest{ReservationId: id})
 	wantCode(t, err, codes.FailedPrecondition, "EXPIRED")
 	// The order may reserve again.
 	again, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("o-1", "SCARCE", 5), Reserve: true})
-	if err != nil || again.Reservation.GetState() != pb.ReservationState_ACTIVE {
+	if err != nil || again.Reservation.GetState() != pb.ReservationState_RESERVATION_STATE_ACTIVE {
 		t.Fatalf("reserve after expiry: %v %v", again.GetReservation(), err)
 	}
 }
@@ -256,7 +256,7 @@ func TestReaperExpires(t *testing.T) {
 	e.svc.mu.RLock()
 	state := e.svc.book.byID[resp.Reservation.Id].State
 	e.svc.mu.RUnlock()
-	if state != pb.ReservationState_EXPIRED {
+	if state != pb.ReservationState_RESERVATION_STATE_EXPIRED {
 		t.Fatalf("state %v after reaper, want EXPIRED", state)
 	}
 }
@@ -281,7 +281,7 @@ func TestRouteBatchSeesEarlierOrders(t *testing.T) {
 	if u := planUnits(res[0].Response.GetPlan()); u["SCARCE"] != 2 {
 		t.Errorf("b-1 planned %v", u)
 	}
-	if r := res[1].Response.GetReservation(); r.GetState() != pb.ReservationState_ACTIVE {
+	if r := res[1].Response.GetReservation(); r.GetState() != pb.ReservationState_RESERVATION_STATE_ACTIVE {
 		t.Errorf("b-2 reservation %v (%s)", r, res[1].Error)
 	}
 	if p := res[2].Response.GetPlan(); len(p.GetShipments()) != 0 || len(p.GetUnfilled()) != 1 {
@@ -302,7 +302,7 @@ func TestReserveNothingAvailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Reservation != nil || len(resp.Plan.Unfilled) != 1 || resp.Plan.Unfilled[0].Reason != pb.ExclusionReason_NO_STOCK {
+	if resp.Reservation != nil || len(resp.Plan.Unfilled) != 1 || resp.Plan.Unfilled[0].Reason != pb.ExclusionReason_EXCLUSION_REASON_NO_STOCK {
 		t.Fatalf("want no reservation and an unfilled line, got %v", resp)
 	}
 }

@@ -222,7 +222,7 @@ func (s *Service) restore() error {
 	}
 	reserved := make(map[stockKey]int32)
 	for _, r := range res {
-		if r.State == pb.ReservationState_ACTIVE {
+		if r.State == pb.ReservationState_RESERVATION_STATE_ACTIVE {
 			for _, it := range r.Items {
 				reserved[stockKey{node: it.NodeID, sku: it.SKU}] += it.Quantity
 			}
@@ -253,10 +253,10 @@ func (s *Service) restore() error {
 	slices.SortFunc(res, func(a, b *reservation) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
 	for _, r := range res {
 		s.book.add(r)
-		if r.State != pb.ReservationState_ACTIVE {
+		if r.State != pb.ReservationState_RESERVATION_STATE_ACTIVE {
 			s.book.closedNow(r)
 		}
-		if r.State == pb.ReservationState_ACTIVE || r.State == pb.ReservationState_COMMITTED {
+		if r.State == pb.ReservationState_RESERVATION_STATE_ACTIVE || r.State == pb.ReservationState_RESERVATION_STATE_COMMITTED {
 			items, _ := s.inv.items(r.Items)
 			for _, it := range items {
 				s.inv.useCapacity(it.Node, r.Day, it.Qty)
@@ -383,7 +383,7 @@ func (s *Service) expireLocked(now time.Time) {
 	ch := &changes{}
 	for _, r := range due {
 		s.releaseUnits(r)
-		r.State = pb.ReservationState_EXPIRED
+		r.State = pb.ReservationState_RESERVATION_STATE_EXPIRED
 		r.UpdatedAt = now
 		ch.putReservation(r)
 		s.book.closedNow(r)

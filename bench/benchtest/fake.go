@@ -109,7 +109,7 @@ func OK(req *omniroutev1.RouteRequest) *omniroutev1.RouteResponse {
 		resp.Reservation = &omniroutev1.Reservation{
 			Id:      "r-" + req.GetOrder().GetId(),
 			OrderId: req.GetOrder().GetId(),
-			State:   omniroutev1.ReservationState_ACTIVE,
+			State:   omniroutev1.ReservationState_RESERVATION_STATE_ACTIVE,
 		}
 	}
 	return resp

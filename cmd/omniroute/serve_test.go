@@ -148,7 +148,7 @@ func TestServeSurvivesKill9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Reservation.GetState() != pb.ReservationState_ACTIVE {
+	if resp.Reservation.GetState() != pb.ReservationState_RESERVATION_STATE_ACTIVE {
 		t.Fatalf("no reservation: %v", resp)
 	}
 	skus := []string{"SCARCE", "MILK-1L", "BREAD-WHITE", "PHONE-X12"}
@@ -207,7 +207,7 @@ func TestRouteCommand(t *testing.T) {
 	if err := runRoute(ctx, []string{"--addr", s.addr, "--order", filepath.Join("..", "..", "examples", "order.json"), "--reserve"}, &out, &errb); err != nil {
 		t.Fatalf("route: %v\n%s", err, errb.String())
 	}
-	for _, want := range []string{`"order_id": "demo-1"`, `"state": "ACTIVE"`, `"shipments": [`, `"node_id": "alm-`} {
+	for _, want := range []string{`"order_id": "demo-1"`, `"state": "RESERVATION_STATE_ACTIVE"`, `"shipments": [`, `"node_id": "alm-`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %s:\n%s", want, out.String())
 		}

@@ -29,28 +29,28 @@ const (
 type Method int32
 
 const (
-	Method_METHOD_UNSPECIFIED Method = 0
-	Method_SHIP_FROM_STORE    Method = 1
-	Method_PICKUP             Method = 2
-	Method_WAREHOUSE_SHIP     Method = 3
-	Method_COURIER            Method = 4
+	Method_METHOD_UNSPECIFIED     Method = 0
+	Method_METHOD_SHIP_FROM_STORE Method = 1
+	Method_METHOD_PICKUP          Method = 2
+	Method_METHOD_WAREHOUSE_SHIP  Method = 3
+	Method_METHOD_COURIER         Method = 4
 )
 
 // Enum value maps for Method.
 var (
 	Method_name = map[int32]string{
 		0: "METHOD_UNSPECIFIED",
-		1: "SHIP_FROM_STORE",
-		2: "PICKUP",
-		3: "WAREHOUSE_SHIP",
-		4: "COURIER",
+		1: "METHOD_SHIP_FROM_STORE",
+		2: "METHOD_PICKUP",
+		3: "METHOD_WAREHOUSE_SHIP",
+		4: "METHOD_COURIER",
 	}
 	Method_value = map[string]int32{
-		"METHOD_UNSPECIFIED": 0,
-		"SHIP_FROM_STORE":    1,
-		"PICKUP":             2,
-		"WAREHOUSE_SHIP":     3,
-		"COURIER":            4,
+		"METHOD_UNSPECIFIED":     0,
+		"METHOD_SHIP_FROM_STORE": 1,
+		"METHOD_PICKUP":          2,
+		"METHOD_WAREHOUSE_SHIP":  3,
+		"METHOD_COURIER":         4,
 	}
 )
 
@@ -136,43 +136,43 @@ func (FulfillmentPreference) EnumDescriptor() ([]byte, []int) {
 type ExclusionReason int32
 
 const (
-	ExclusionReason_EXCLUSION_REASON_UNSPECIFIED ExclusionReason = 0
-	ExclusionReason_NO_STOCK                     ExclusionReason = 1
-	ExclusionReason_CAPACITY                     ExclusionReason = 2
-	ExclusionReason_OUTSIDE_ZONE                 ExclusionReason = 3
-	ExclusionReason_OUTSIDE_RADIUS               ExclusionReason = 4
-	ExclusionReason_CLOSED                       ExclusionReason = 5
-	ExclusionReason_MISSES_PROMISE               ExclusionReason = 6
-	ExclusionReason_METHOD_NOT_ALLOWED           ExclusionReason = 7
-	ExclusionReason_OVERWEIGHT                   ExclusionReason = 8
-	ExclusionReason_DISABLED                     ExclusionReason = 9
+	ExclusionReason_EXCLUSION_REASON_UNSPECIFIED        ExclusionReason = 0
+	ExclusionReason_EXCLUSION_REASON_NO_STOCK           ExclusionReason = 1
+	ExclusionReason_EXCLUSION_REASON_CAPACITY           ExclusionReason = 2
+	ExclusionReason_EXCLUSION_REASON_OUTSIDE_ZONE       ExclusionReason = 3
+	ExclusionReason_EXCLUSION_REASON_OUTSIDE_RADIUS     ExclusionReason = 4
+	ExclusionReason_EXCLUSION_REASON_CLOSED             ExclusionReason = 5
+	ExclusionReason_EXCLUSION_REASON_MISSES_PROMISE     ExclusionReason = 6
+	ExclusionReason_EXCLUSION_REASON_METHOD_NOT_ALLOWED ExclusionReason = 7
+	ExclusionReason_EXCLUSION_REASON_OVERWEIGHT         ExclusionReason = 8
+	ExclusionReason_EXCLUSION_REASON_DISABLED           ExclusionReason = 9
 )
 
 // Enum value maps for ExclusionReason.
 var (
 	ExclusionReason_name = map[int32]string{
 		0: "EXCLUSION_REASON_UNSPECIFIED",
-		1: "NO_STOCK",
-		2: "CAPACITY",
-		3: "OUTSIDE_ZONE",
-		4: "OUTSIDE_RADIUS",
-		5: "CLOSED",
-		6: "MISSES_PROMISE",
-		7: "METHOD_NOT_ALLOWED",
-		8: "OVERWEIGHT",
-		9: "DISABLED",
+		1: "EXCLUSION_REASON_NO_STOCK",
+		2: "EXCLUSION_REASON_CAPACITY",
+		3: "EXCLUSION_REASON_OUTSIDE_ZONE",
+		4: "EXCLUSION_REASON_OUTSIDE_RADIUS",
+		5: "EXCLUSION_REASON_CLOSED",
+		6: "EXCLUSION_REASON_MISSES_PROMISE",
+		7: "EXCLUSION_REASON_METHOD_NOT_ALLOWED",
+		8: "EXCLUSION_REASON_OVERWEIGHT",
+		9: "EXCLUSION_REASON_DISABLED",
 	}
 	ExclusionReason_value = map[string]int32{
-		"EXCLUSION_REASON_UNSPECIFIED": 0,
-		"NO_STOCK":                     1,
-		"CAPACITY":                     2,
-		"OUTSIDE_ZONE":                 3,
-		"OUTSIDE_RADIUS":               4,
-		"CLOSED":                       5,
-		"MISSES_PROMISE":               6,
-		"METHOD_NOT_ALLOWED":           7,
-		"OVERWEIGHT":                   8,
-		"DISABLED":                     9,
+		"EXCLUSION_REASON_UNSPECIFIED":        0,
+		"EXCLUSION_REASON_NO_STOCK":           1,
+		"EXCLUSION_REASON_CAPACITY":           2,
+		"EXCLUSION_REASON_OUTSIDE_ZONE":       3,
+		"EXCLUSION_REASON_OUTSIDE_RADIUS":     4,
+		"EXCLUSION_REASON_CLOSED":             5,
+		"EXCLUSION_REASON_MISSES_PROMISE":     6,
+		"EXCLUSION_REASON_METHOD_NOT_ALLOWED": 7,
+		"EXCLUSION_REASON_OVERWEIGHT":         8,
+		"EXCLUSION_REASON_DISABLED":           9,
 	}
 )
 
@@ -208,27 +208,27 @@ type ReservationState int32
 
 const (
 	ReservationState_RESERVATION_STATE_UNSPECIFIED ReservationState = 0
-	ReservationState_ACTIVE                        ReservationState = 1
-	ReservationState_COMMITTED                     ReservationState = 2
-	ReservationState_RELEASED                      ReservationState = 3
-	ReservationState_EXPIRED                       ReservationState = 4
+	ReservationState_RESERVATION_STATE_ACTIVE      ReservationState = 1
+	ReservationState_RESERVATION_STATE_COMMITTED   ReservationState = 2
+	ReservationState_RESERVATION_STATE_RELEASED    ReservationState = 3
+	ReservationState_RESERVATION_STATE_EXPIRED     ReservationState = 4
 )
 
 // Enum value maps for ReservationState.
 var (
 	ReservationState_name = map[int32]string{
 		0: "RESERVATION_STATE_UNSPECIFIED",
-		1: "ACTIVE",
-		2: "COMMITTED",
-		3: "RELEASED",
-		4: "EXPIRED",
+		1: "RESERVATION_STATE_ACTIVE",
+		2: "RESERVATION_STATE_COMMITTED",
+		3: "RESERVATION_STATE_RELEASED",
+		4: "RESERVATION_STATE_EXPIRED",
 	}
 	ReservationState_value = map[string]int32{
 		"RESERVATION_STATE_UNSPECIFIED": 0,
-		"ACTIVE":                        1,
-		"COMMITTED":                     2,
-		"RELEASED":                      3,
-		"EXPIRED":                       4,
+		"RESERVATION_STATE_ACTIVE":      1,
+		"RESERVATION_STATE_COMMITTED":   2,
+		"RESERVATION_STATE_RELEASED":    3,
+		"RESERVATION_STATE_EXPIRED":     4,
 	}
 )
 
@@ -2588,38 +2588,34 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x14ReloadNetworkRequest\"E\n" +
 	"\x15ReloadNetworkResponse\x12\x14\n" +
 	"\x05nodes\x18\x01 \x01(\x05R\x05nodes\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source*b\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source*~\n" +
 	"\x06Method\x12\x16\n" +
-	"\x12METHOD_UNSPECIFIED\x10\x00\x12\x13\n" +
-	"\x0fSHIP_FROM_STORE\x10\x01\x12\n" +
-	"\n" +
-	"\x06PICKUP\x10\x02\x12\x12\n" +
-	"\x0eWAREHOUSE_SHIP\x10\x03\x12\v\n" +
-	"\aCOURIER\x10\x04*\x7f\n" +
+	"\x12METHOD_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16METHOD_SHIP_FROM_STORE\x10\x01\x12\x11\n" +
+	"\rMETHOD_PICKUP\x10\x02\x12\x19\n" +
+	"\x15METHOD_WAREHOUSE_SHIP\x10\x03\x12\x12\n" +
+	"\x0eMETHOD_COURIER\x10\x04*\x7f\n" +
 	"\x15FulfillmentPreference\x12\x1e\n" +
 	"\x1aFULFILLMENT_PREFERENCE_ANY\x10\x00\x12#\n" +
 	"\x1fFULFILLMENT_PREFERENCE_DELIVERY\x10\x01\x12!\n" +
-	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\xcb\x01\n" +
+	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\xe4\x02\n" +
 	"\x0fExclusionReason\x12 \n" +
-	"\x1cEXCLUSION_REASON_UNSPECIFIED\x10\x00\x12\f\n" +
-	"\bNO_STOCK\x10\x01\x12\f\n" +
-	"\bCAPACITY\x10\x02\x12\x10\n" +
-	"\fOUTSIDE_ZONE\x10\x03\x12\x12\n" +
-	"\x0eOUTSIDE_RADIUS\x10\x04\x12\n" +
-	"\n" +
-	"\x06CLOSED\x10\x05\x12\x12\n" +
-	"\x0eMISSES_PROMISE\x10\x06\x12\x16\n" +
-	"\x12METHOD_NOT_ALLOWED\x10\a\x12\x0e\n" +
-	"\n" +
-	"OVERWEIGHT\x10\b\x12\f\n" +
-	"\bDISABLED\x10\t*k\n" +
+	"\x1cEXCLUSION_REASON_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19EXCLUSION_REASON_NO_STOCK\x10\x01\x12\x1d\n" +
+	"\x19EXCLUSION_REASON_CAPACITY\x10\x02\x12!\n" +
+	"\x1dEXCLUSION_REASON_OUTSIDE_ZONE\x10\x03\x12#\n" +
+	"\x1fEXCLUSION_REASON_OUTSIDE_RADIUS\x10\x04\x12\x1b\n" +
+	"\x17EXCLUSION_REASON_CLOSED\x10\x05\x12#\n" +
+	"\x1fEXCLUSION_REASON_MISSES_PROMISE\x10\x06\x12'\n" +
+	"#EXCLUSION_REASON_METHOD_NOT_ALLOWED\x10\a\x12\x1f\n" +
+	"\x1bEXCLUSION_REASON_OVERWEIGHT\x10\b\x12\x1d\n" +
+	"\x19EXCLUSION_REASON_DISABLED\x10\t*\xb3\x01\n" +
 	"\x10ReservationState\x12!\n" +
-	"\x1dRESERVATION_STATE_UNSPECIFIED\x10\x00\x12\n" +
-	"\n" +
-	"\x06ACTIVE\x10\x01\x12\r\n" +
-	"\tCOMMITTED\x10\x02\x12\f\n" +
-	"\bRELEASED\x10\x03\x12\v\n" +
-	"\aEXPIRED\x10\x042\xa7\x03\n" +
+	"\x1dRESERVATION_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18RESERVATION_STATE_ACTIVE\x10\x01\x12\x1f\n" +
+	"\x1bRESERVATION_STATE_COMMITTED\x10\x02\x12\x1e\n" +
+	"\x1aRESERVATION_STATE_RELEASED\x10\x03\x12\x1d\n" +
+	"\x19RESERVATION_STATE_EXPIRED\x10\x042\xa7\x03\n" +
 	"\x0eRoutingService\x12@\n" +
 	"\x05Route\x12\x1a.omniroute.v1.RouteRequest\x1a\x1b.omniroute.v1.RouteResponse\x12O\n" +
 	"\n" +
