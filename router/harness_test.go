@@ -99,7 +99,7 @@ func newEnv(t testing.TB, edit func(*Config)) *env {
 
 func (e *env) serve() {
 	e.lis = bufconn.Listen(1 << 20)
-	e.srv = NewServer(e.svc, ServerOptions{})
+	e.srv = NewServer(e.svc, ServerOptions{Reflection: true})
 	go e.srv.Serve(e.lis)
 	conn, err := grpc.NewClient("passthrough:///bufnet",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return e.lis.DialContext(ctx) }),

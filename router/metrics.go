@@ -30,6 +30,9 @@ type Metrics struct {
 	activeReserved prometheus.Gauge
 	stockUpdates   *prometheus.CounterVec
 	reloads        *prometheus.CounterVec
+	refused        *prometheus.CounterVec
+	rateLimited    *prometheus.CounterVec
+	clockSkew      *prometheus.CounterVec
 }
 
 // NewMetrics returns the metrics registered on a fresh registry together
@@ -68,12 +71,24 @@ func NewMetrics() *Metrics {
 			Name: "omniroute_network_reloads_total",
 			Help: "Network reloads by result: ok or error.",
 		}, []string{"result"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "omniroute_calls_refused_total",
+			Help: "Calls refused by authentication or authorisation, by gRPC code: Unauthenticated or PermissionDenied.",
+		}, []string{"code"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "omniroute_calls_rate_limited_total",
+			Help: "Calls refused with ResourceExhausted because the client was over its rate limit, by client name.",
+		}, []string{"client"}),
+		clockSkew: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "omniroute_order_created_at_rejected_total",
+			Help: "Orders whose created_at was further than the maximum clock skew from the server's clock and was replaced by it, by direction: ahead or behind.",
+		}, []string{"direction"}),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.routeSeconds, m.solveSeconds, m.candidates, m.reservations,
-		m.activeReserved, m.stockUpdates, m.reloads,
+		m.activeReserved, m.stockUpdates, m.reloads, m.refused, m.rateLimited, m.clockSkew,
 	)
 	for _, o := range []string{outcomeReserved, outcomeIdempotent, outcomeInsufficient, outcomeRetried, outcomeCommitted, outcomeReleased, outcomeExpired} {
 		m.reservations.WithLabelValues(o)
@@ -82,6 +97,10 @@ func NewMetrics() *Metrics {
 	m.stockUpdates.WithLabelValues("ignored")
 	m.reloads.WithLabelValues("ok")
 	m.reloads.WithLabelValues("error")
+	m.refused.WithLabelValues("Unauthenticated")
+	m.refused.WithLabelValues("PermissionDenied")
+	m.clockSkew.WithLabelValues("ahead")
+	m.clockSkew.WithLabelValues("behind")
 	return m
 }
 

@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,34 +11,133 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/auth"
 )
 
-// DefaultMaxRecvMsgBytes bounds the size of one request message.
-const DefaultMaxRecvMsgBytes = 4 << 20
+// Bounds and defaults of the transport limits.
+const (
+	// DefaultMaxRecvMsgBytes bounds the size of one request message.
+	DefaultMaxRecvMsgBytes = 4 << 20
+	// MinMaxRecvMsgBytes and MaxMaxRecvMsgBytes bound MaxRecvMsgBytes: a
+	// smaller limit refuses ordinary orders, a larger one lets one call
+	// hold a lot of memory.
+	MinMaxRecvMsgBytes = 4 << 10
+	MaxMaxRecvMsgBytes = 64 << 20
+	// DefaultMaxConcurrentStreams bounds the calls in flight on one
+	// connection.
+	DefaultMaxConcurrentStreams = 1000
+	// MaxMaxConcurrentStreams is the largest MaxConcurrentStreams accepted.
+	MaxMaxConcurrentStreams = 1 << 20
+	// DefaultKeepaliveMinTime is the shortest interval between a client's
+	// keepalive pings; a client pinging more often is disconnected.
+	DefaultKeepaliveMinTime = 10 * time.Second
+	// DefaultKeepaliveTime is how long a connection may be idle before the
+	// server pings it.
+	DefaultKeepaliveTime = time.Minute
+	// DefaultKeepaliveTimeout is how long the server waits for the answer
+	// to a ping before it closes the connection.
+	DefaultKeepaliveTimeout = 20 * time.Second
+)
 
-// ServerOptions tune the gRPC server.
+// ServerOptions tune the gRPC server: transport, security and limits.
+// The zero value serves plaintext without authentication, which suits
+// tests and the local demo only.
 type ServerOptions struct {
 	// MaxRecvMsgBytes bounds one request (DefaultMaxRecvMsgBytes when 0).
 	MaxRecvMsgBytes int
+	// MaxConcurrentStreams bounds the calls in flight on one connection
+	// (DefaultMaxConcurrentStreams when 0).
+	MaxConcurrentStreams uint32
+	// Keepalive is the connection keepalive policy.
+	Keepalive Keepalive
 	// Logger receives per-call debug logs and recovered panics.
 	Logger *slog.Logger
-	// Extra are more gRPC server options (tests add credentials, etc.).
+	// AuditLogger receives the audit log (Logger when nil).
+	AuditLogger *slog.Logger
+	// TLS, when set, serves over TLS with this configuration (mutual TLS
+	// when it requires client certificates). Its NextProtos must offer
+	// "h2".
+	TLS *tls.Config
+	// Auth authenticates callers. Nil turns authentication off: every
+	// caller holds every role (the local demo).
+	Auth *auth.Authenticator
+	// RateLimits are the calls per second each client may make, by client
+	// name ("*": every client without its own); see auth.RateLimits.
+	RateLimits map[string]auth.Limit
+	// Reflection offers gRPC server reflection (to authenticated callers).
+	Reflection bool
+	// MaxCallDuration bounds a unary call that has no deadline or a later
+	// one (DefaultMaxCallDuration when 0, none when negative).
+	MaxCallDuration time.Duration
+	// MaxStreamDuration does the same for streams other than health Watch
+	// (DefaultMaxStreamDuration when 0, none when negative).
+	MaxStreamDuration time.Duration
+	// Clock tells the rate limiter the time (the wall clock when nil).
+	Clock Clock
+	// Extra are more gRPC server options.
 	Extra []grpc.ServerOption
 }
 
+// Keepalive is the connection keepalive policy; zero fields take their
+// defaults.
+type Keepalive struct {
+	// MinTime is the shortest interval allowed between a client's pings
+	// (DefaultKeepaliveMinTime); a client pinging more often is
+	// disconnected. Pings are allowed on idle connections too.
+	MinTime time.Duration
+	// Time is how long a connection may stay idle before the server
+	// pings it (DefaultKeepaliveTime).
+	Time time.Duration
+	// Timeout is how long the server waits for the answer to its ping
+	// before it closes the connection (DefaultKeepaliveTimeout).
+	Timeout time.Duration
+	// MaxConnectionAge, when positive, closes a connection gracefully
+	// after this long, so that clients reconnect and spread over the
+	// replicas behind a load balancer; calls in flight get
+	// MaxConnectionAgeGrace to finish.
+	MaxConnectionAge      time.Duration
+	MaxConnectionAgeGrace time.Duration
+}
+
+// serverOptions turns the policy into gRPC options.
+func (k Keepalive) serverOptions() []grpc.ServerOption {
+	if k.MinTime <= 0 {
+		k.MinTime = DefaultKeepaliveMinTime
+	}
+	if k.Time <= 0 {
+		k.Time = DefaultKeepaliveTime
+	}
+	if k.Timeout <= 0 {
+		k.Timeout = DefaultKeepaliveTimeout
+	}
+	sp := keepalive.ServerParameters{Time: k.Time, Timeout: k.Timeout}
+	if k.MaxConnectionAge > 0 {
+		sp.MaxConnectionAge = k.MaxConnectionAge
+		sp.MaxConnectionAgeGrace = k.MaxConnectionAgeGrace
+	}
+	return []grpc.ServerOption{
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: k.MinTime, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(sp),
+	}
+}
+
 // Server is the gRPC front of a Service: the three omniroute services,
-// health checking and reflection, behind panic recovery.
+// health checking and (optionally) reflection, behind panic recovery,
+// authentication, authorisation, rate limits, deadlines and the audit log.
 type Server struct {
 	svc    *Service
 	grpc   *grpc.Server
 	health *health.Server
 	log    *slog.Logger
+	guard  *guard
 }
 
 // serviceNames are the services reported by health checking.
@@ -52,27 +152,59 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 	if o.MaxRecvMsgBytes <= 0 {
 		o.MaxRecvMsgBytes = DefaultMaxRecvMsgBytes
 	}
+	if o.MaxConcurrentStreams == 0 {
+		o.MaxConcurrentStreams = DefaultMaxConcurrentStreams
+	}
 	if o.Logger == nil {
 		o.Logger = svc.log
 	}
-	s := &Server{svc: svc, health: health.NewServer(), log: o.Logger}
-	opts := append([]grpc.ServerOption{
+	if o.AuditLogger == nil {
+		o.AuditLogger = o.Logger
+	}
+	if o.Clock == nil {
+		o.Clock = systemClock{}
+	}
+	if o.MaxCallDuration == 0 {
+		o.MaxCallDuration = DefaultMaxCallDuration
+	}
+	if o.MaxStreamDuration == 0 {
+		o.MaxStreamDuration = DefaultMaxStreamDuration
+	}
+	g := &guard{audit: o.AuditLogger, clock: o.Clock, m: svc.m, maxCall: o.MaxCallDuration, maxStream: o.MaxStreamDuration}
+	g.access.Store(newAccess(o.Auth, o.RateLimits))
+	s := &Server{svc: svc, health: health.NewServer(), log: o.Logger, guard: g}
+	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(o.MaxRecvMsgBytes),
-		grpc.ChainUnaryInterceptor(s.recoverUnary),
-		grpc.ChainStreamInterceptor(s.recoverStream),
-	}, o.Extra...)
-	s.grpc = grpc.NewServer(opts...)
+		grpc.MaxConcurrentStreams(o.MaxConcurrentStreams),
+		grpc.ChainUnaryInterceptor(s.recoverUnary, g.authenticateUnary, g.auditUnary, g.authorizeUnary, g.rateLimitUnary, g.deadlineUnary),
+		grpc.ChainStreamInterceptor(s.recoverStream, g.authenticateStream, g.auditStream, g.authorizeStream, g.rateLimitStream, g.deadlineStream),
+	}
+	opts = append(opts, o.Keepalive.serverOptions()...)
+	if o.TLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(o.TLS)))
+	}
+	s.grpc = grpc.NewServer(append(opts, o.Extra...)...)
 	pb.RegisterRoutingServiceServer(s.grpc, routingServer{s: svc})
 	pb.RegisterInventoryServiceServer(s.grpc, inventoryServer{s: svc})
 	pb.RegisterNetworkServiceServer(s.grpc, networkServer{s: svc})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
-	reflection.Register(s.grpc)
+	if o.Reflection {
+		reflection.Register(s.grpc)
+	}
 	svc.OnStoreFailure(func(error) { s.health.Shutdown() })
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	for _, n := range serviceNames {
 		s.health.SetServingStatus(n, healthpb.HealthCheckResponse_SERVING)
 	}
 	return s
+}
+
+// SetAccess replaces the authenticator and the rate limits (after the
+// auth file was read again). Calls in flight finish under the rules they
+// started with; the rate limits start afresh. A nil authenticator turns
+// authentication off.
+func (s *Server) SetAccess(a *auth.Authenticator, limits map[string]auth.Limit) {
+	s.guard.access.Store(newAccess(a, limits))
 }
 
 // GRPC returns the underlying gRPC server.
