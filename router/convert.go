@@ -27,19 +27,17 @@ import (
 func timestampOf(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
 
 // orderFromProto converts a validated order; field names in errors start
-// with f ("order" or "requests[3].order"). now fills a missing created_at.
-func orderFromProto(f string, o *pb.Order, net *network.Network, now time.Time, dst *network.Order) error {
+// with f ("order" or "requests[3].order"). at is the time the order is
+// planned for (see plannedAt), which becomes its CreatedAt.
+func orderFromProto(f string, o *pb.Order, net *network.Network, at time.Time, dst *network.Order) error {
 	*dst = network.Order{
 		ID:             o.Id,
-		CreatedAt:      now,
+		CreatedAt:      at,
 		Lines:          dst.Lines[:0],
 		PickupNodeID:   o.PickupNodeId,
 		PickupRadiusKm: o.PickupRadiusKm,
 		AllowSplit:     o.AllowSplit,
 		MaxShipments:   int(o.MaxShipments),
-	}
-	if o.CreatedAt != nil {
-		dst.CreatedAt = o.CreatedAt.AsTime()
 	}
 	if o.PromiseBy != nil {
 		dst.PromiseBy = o.PromiseBy.AsTime()

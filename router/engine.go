@@ -1,6 +1,7 @@
 package router
 
 import (
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
 )
@@ -13,6 +14,8 @@ type worker struct {
 	ws    *solver.Workspace
 	p     solver.Problem
 	order network.Order
+	// source says where order.CreatedAt, the time planned for, came from.
+	source pb.CreatedAtSource
 	// view is the stock view of a single route, kept here so that it
 	// does not escape per call.
 	view stockView

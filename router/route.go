@@ -32,6 +32,7 @@ import (
 func (s *Service) Route(ctx context.Context, req *pb.RouteRequest) (*pb.RouteResponse, error) {
 	start := time.Now()
 	resp, err := s.route(ctx, req)
+	s.explainClock(req, resp)
 	s.m.routeSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
 	return resp, err
 }
@@ -201,9 +202,16 @@ func (s *Service) routeLocked(prefix string, req *pb.RouteRequest, fp string, vi
 	return resp, b, nil
 }
 
-// build turns the request's order into the worker's problem over view.
+// build turns the request's order into the worker's problem over view,
+// planned at the order's created_at when it is within the maximum clock
+// skew of now, else at now.
 func (s *Service) build(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker, view *stockView, now time.Time) error {
-	if err := orderFromProto(prefix+"order", req.Order, snap.net, now, &w.order); err != nil {
+	var at time.Time
+	at, w.source = plannedAt(req.Order.CreatedAt, now, s.cfg.MaxClockSkew)
+	if err := promiseAhead(prefix+"order", req.Order, at, w.source); err != nil {
+		return err
+	}
+	if err := orderFromProto(prefix+"order", req.Order, snap.net, at, &w.order); err != nil {
 		return err
 	}
 	if err := w.build(view); err != nil {
@@ -233,7 +241,8 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 	}
 	s.m.solveSeconds.Observe(took.Seconds())
 	s.m.candidates.Observe(float64(len(w.p.Options)))
-	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, int(req.MaxExcluded))}
+	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, int(req.MaxExcluded)),
+		PlannedAt: timestampOf(w.order.CreatedAt), CreatedAtSource: w.source}
 	return resp, planItems(&w.p, plan), nil
 }
 
@@ -301,7 +310,7 @@ func (s *Service) replayLocked(prefix, orderID, fp string) (resp *pb.RouteRespon
 	if err != nil {
 		return nil, true, status.Errorf(codes.Internal, "reservation %s: %v", r.ID, err)
 	}
-	resp = &pb.RouteResponse{OrderId: r.OrderID, Plan: plan, Reservation: r.toProto()}
+	resp = &pb.RouteResponse{OrderId: r.OrderID, Plan: plan, Reservation: r.toProto(), PlannedAt: timestampOf(r.CreatedAt)}
 	s.m.reservations.WithLabelValues(outcomeIdempotent).Inc()
 	return resp, true, nil
 }
@@ -331,6 +340,7 @@ func (s *Service) RouteBatch(ctx context.Context, req *pb.RouteBatchRequest) (*p
 		for i, r := range req.Requests {
 			start := time.Now()
 			resp, _, err := s.routeBatchOne(ctx, fmt.Sprintf("requests[%d].", i), r, view, now)
+			s.explainClock(r, resp)
 			s.m.routeSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
 			if err != nil {
 				st := status.Convert(err)

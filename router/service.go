@@ -69,6 +69,11 @@ type Config struct {
 	Solver solver.Settings
 	// Clock tells the time (the wall clock when nil).
 	Clock Clock
+	// MaxClockSkew is how far an order's created_at may be from Clock and
+	// still be the time the order is planned for; further off, or
+	// missing, the order is planned at Clock's time, and the answer says
+	// which (DefaultMaxClockSkew when zero; negative: never the order's).
+	MaxClockSkew time.Duration
 	// Logger receives the service's logs (discarded when nil).
 	Logger *slog.Logger
 	// Metrics receives the service's metrics (a fresh set when nil).
@@ -160,6 +165,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = systemClock{}
+	}
+	if cfg.MaxClockSkew == 0 {
+		cfg.MaxClockSkew = DefaultMaxClockSkew
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -259,6 +259,65 @@ func (ReservationState) EnumDescriptor() ([]byte, []int) {
 	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{3}
 }
 
+// CreatedAtSource says which clock an order was planned at. The server
+// trusts an order's created_at only within its maximum clock skew of its
+// own clock (--max-clock-skew, 5 minutes by default).
+type CreatedAtSource int32
+
+const (
+	CreatedAtSource_CREATED_AT_SOURCE_UNSPECIFIED CreatedAtSource = 0
+	// The order's created_at, within the maximum clock skew.
+	CreatedAtSource_CREATED_AT_SOURCE_ORDER CreatedAtSource = 1
+	// The server's clock: the order had no created_at.
+	CreatedAtSource_CREATED_AT_SOURCE_SERVER_MISSING CreatedAtSource = 2
+	// The server's clock: the order's created_at was further from it than
+	// the maximum clock skew, and was not used.
+	CreatedAtSource_CREATED_AT_SOURCE_SERVER_SKEWED CreatedAtSource = 3
+)
+
+// Enum value maps for CreatedAtSource.
+var (
+	CreatedAtSource_name = map[int32]string{
+		0: "CREATED_AT_SOURCE_UNSPECIFIED",
+		1: "CREATED_AT_SOURCE_ORDER",
+		2: "CREATED_AT_SOURCE_SERVER_MISSING",
+		3: "CREATED_AT_SOURCE_SERVER_SKEWED",
+	}
+	CreatedAtSource_value = map[string]int32{
+		"CREATED_AT_SOURCE_UNSPECIFIED":    0,
+		"CREATED_AT_SOURCE_ORDER":          1,
+		"CREATED_AT_SOURCE_SERVER_MISSING": 2,
+		"CREATED_AT_SOURCE_SERVER_SKEWED":  3,
+	}
+)
+
+func (x CreatedAtSource) Enum() *CreatedAtSource {
+	p := new(CreatedAtSource)
+	*p = x
+	return p
+}
+
+func (x CreatedAtSource) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CreatedAtSource) Descriptor() protoreflect.EnumDescriptor {
+	return file_omniroute_v1_omniroute_proto_enumTypes[4].Descriptor()
+}
+
+func (CreatedAtSource) Type() protoreflect.EnumType {
+	return &file_omniroute_v1_omniroute_proto_enumTypes[4]
+}
+
+func (x CreatedAtSource) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CreatedAtSource.Descriptor instead.
+func (CreatedAtSource) EnumDescriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{4}
+}
+
 // LatLng is a WGS84 position in degrees.
 type LatLng struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -375,8 +434,11 @@ func (x *OrderLine) GetUnitWeightKg() float64 {
 
 // Order is what a customer bought and how they want it.
 type Order struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// created_at is when the order was placed. Route plans at it only when it
+	// is within the server's maximum clock skew of the server's clock, and
+	// at the server's clock otherwise (RouteResponse.created_at_source).
 	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	Customer   *LatLng                `protobuf:"bytes,3,opt,name=customer,proto3" json:"customer,omitempty"`
 	Lines      []*OrderLine           `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
@@ -1362,12 +1424,17 @@ func (x *Reservation) GetExpiresAt() *timestamppb.Timestamp {
 
 // RouteResponse is the plan and, when asked, the reservation.
 type RouteResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Plan          *Plan                  `protobuf:"bytes,2,opt,name=plan,proto3" json:"plan,omitempty"`
-	Reservation   *Reservation           `protobuf:"bytes,3,opt,name=reservation,proto3" json:"reservation,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	OrderId     string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Plan        *Plan                  `protobuf:"bytes,2,opt,name=plan,proto3" json:"plan,omitempty"`
+	Reservation *Reservation           `protobuf:"bytes,3,opt,name=reservation,proto3" json:"reservation,omitempty"`
+	// planned_at is the time the order was planned for: opening hours,
+	// courier hours, lead times and the promise are checked against it.
+	PlannedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=planned_at,json=plannedAt,proto3" json:"planned_at,omitempty"`
+	// created_at_source says where planned_at comes from.
+	CreatedAtSource CreatedAtSource `protobuf:"varint,5,opt,name=created_at_source,json=createdAtSource,proto3,enum=omniroute.v1.CreatedAtSource" json:"created_at_source,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RouteResponse) Reset() {
@@ -1419,6 +1486,20 @@ func (x *RouteResponse) GetReservation() *Reservation {
 		return x.Reservation
 	}
 	return nil
+}
+
+func (x *RouteResponse) GetPlannedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PlannedAt
+	}
+	return nil
+}
+
+func (x *RouteResponse) GetCreatedAtSource() CreatedAtSource {
+	if x != nil {
+		return x.CreatedAtSource
+	}
+	return CreatedAtSource_CREATED_AT_SOURCE_UNSPECIFIED
 }
 
 // RouteBatchRequest holds many route requests.
@@ -2523,11 +2604,14 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\x0e2\x1e.omniroute.v1.ReservationStateR\x05state\x120\n" +
 	"\x05items\x18\x04 \x03(\v2\x1a.omniroute.v1.ReservedItemR\x05items\x129\n" +
 	"\n" +
-	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x8f\x01\n" +
+	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x95\x02\n" +
 	"\rRouteResponse\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12&\n" +
 	"\x04plan\x18\x02 \x01(\v2\x12.omniroute.v1.PlanR\x04plan\x12;\n" +
-	"\vreservation\x18\x03 \x01(\v2\x19.omniroute.v1.ReservationR\vreservation\"K\n" +
+	"\vreservation\x18\x03 \x01(\v2\x19.omniroute.v1.ReservationR\vreservation\x129\n" +
+	"\n" +
+	"planned_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tplannedAt\x12I\n" +
+	"\x11created_at_source\x18\x05 \x01(\x0e2\x1d.omniroute.v1.CreatedAtSourceR\x0fcreatedAtSource\"K\n" +
 	"\x11RouteBatchRequest\x126\n" +
 	"\brequests\x18\x01 \x03(\v2\x1a.omniroute.v1.RouteRequestR\brequests\"u\n" +
 	"\x10RouteBatchResult\x127\n" +
@@ -2615,7 +2699,12 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x18RESERVATION_STATE_ACTIVE\x10\x01\x12\x1f\n" +
 	"\x1bRESERVATION_STATE_COMMITTED\x10\x02\x12\x1e\n" +
 	"\x1aRESERVATION_STATE_RELEASED\x10\x03\x12\x1d\n" +
-	"\x19RESERVATION_STATE_EXPIRED\x10\x042\xa7\x03\n" +
+	"\x19RESERVATION_STATE_EXPIRED\x10\x04*\x9c\x01\n" +
+	"\x0fCreatedAtSource\x12!\n" +
+	"\x1dCREATED_AT_SOURCE_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17CREATED_AT_SOURCE_ORDER\x10\x01\x12$\n" +
+	" CREATED_AT_SOURCE_SERVER_MISSING\x10\x02\x12#\n" +
+	"\x1fCREATED_AT_SOURCE_SERVER_SKEWED\x10\x032\xa7\x03\n" +
 	"\x0eRoutingService\x12@\n" +
 	"\x05Route\x12\x1a.omniroute.v1.RouteRequest\x1a\x1b.omniroute.v1.RouteResponse\x12O\n" +
 	"\n" +
@@ -2644,106 +2733,109 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 	return file_omniroute_v1_omniroute_proto_rawDescData
 }
 
-var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
 var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
 	(FulfillmentPreference)(0),        // 1: omniroute.v1.FulfillmentPreference
 	(ExclusionReason)(0),              // 2: omniroute.v1.ExclusionReason
 	(ReservationState)(0),             // 3: omniroute.v1.ReservationState
-	(*LatLng)(nil),                    // 4: omniroute.v1.LatLng
-	(*OrderLine)(nil),                 // 5: omniroute.v1.OrderLine
-	(*Order)(nil),                     // 6: omniroute.v1.Order
-	(*RouteRequest)(nil),              // 7: omniroute.v1.RouteRequest
-	(*CostBreakdown)(nil),             // 8: omniroute.v1.CostBreakdown
-	(*ShipmentLine)(nil),              // 9: omniroute.v1.ShipmentLine
-	(*Shipment)(nil),                  // 10: omniroute.v1.Shipment
-	(*Alternative)(nil),               // 11: omniroute.v1.Alternative
-	(*Candidate)(nil),                 // 12: omniroute.v1.Candidate
-	(*Exclusion)(nil),                 // 13: omniroute.v1.Exclusion
-	(*UnfilledLine)(nil),              // 14: omniroute.v1.UnfilledLine
-	(*SolverStats)(nil),               // 15: omniroute.v1.SolverStats
-	(*Plan)(nil),                      // 16: omniroute.v1.Plan
-	(*ReservedItem)(nil),              // 17: omniroute.v1.ReservedItem
-	(*Reservation)(nil),               // 18: omniroute.v1.Reservation
-	(*RouteResponse)(nil),             // 19: omniroute.v1.RouteResponse
-	(*RouteBatchRequest)(nil),         // 20: omniroute.v1.RouteBatchRequest
-	(*RouteBatchResult)(nil),          // 21: omniroute.v1.RouteBatchResult
-	(*RouteBatchResponse)(nil),        // 22: omniroute.v1.RouteBatchResponse
-	(*CommitReservationRequest)(nil),  // 23: omniroute.v1.CommitReservationRequest
-	(*ReleaseReservationRequest)(nil), // 24: omniroute.v1.ReleaseReservationRequest
-	(*GetReservationRequest)(nil),     // 25: omniroute.v1.GetReservationRequest
-	(*StockUpdate)(nil),               // 26: omniroute.v1.StockUpdate
-	(*UpdateStockRequest)(nil),        // 27: omniroute.v1.UpdateStockRequest
-	(*UpdateStockResponse)(nil),       // 28: omniroute.v1.UpdateStockResponse
-	(*GetAvailabilityRequest)(nil),    // 29: omniroute.v1.GetAvailabilityRequest
-	(*NodeAvailability)(nil),          // 30: omniroute.v1.NodeAvailability
-	(*GetAvailabilityResponse)(nil),   // 31: omniroute.v1.GetAvailabilityResponse
-	(*GetNetworkRequest)(nil),         // 32: omniroute.v1.GetNetworkRequest
-	(*Node)(nil),                      // 33: omniroute.v1.Node
-	(*Network)(nil),                   // 34: omniroute.v1.Network
-	(*ReloadNetworkRequest)(nil),      // 35: omniroute.v1.ReloadNetworkRequest
-	(*ReloadNetworkResponse)(nil),     // 36: omniroute.v1.ReloadNetworkResponse
-	(*timestamppb.Timestamp)(nil),     // 37: google.protobuf.Timestamp
+	(CreatedAtSource)(0),              // 4: omniroute.v1.CreatedAtSource
+	(*LatLng)(nil),                    // 5: omniroute.v1.LatLng
+	(*OrderLine)(nil),                 // 6: omniroute.v1.OrderLine
+	(*Order)(nil),                     // 7: omniroute.v1.Order
+	(*RouteRequest)(nil),              // 8: omniroute.v1.RouteRequest
+	(*CostBreakdown)(nil),             // 9: omniroute.v1.CostBreakdown
+	(*ShipmentLine)(nil),              // 10: omniroute.v1.ShipmentLine
+	(*Shipment)(nil),                  // 11: omniroute.v1.Shipment
+	(*Alternative)(nil),               // 12: omniroute.v1.Alternative
+	(*Candidate)(nil),                 // 13: omniroute.v1.Candidate
+	(*Exclusion)(nil),                 // 14: omniroute.v1.Exclusion
+	(*UnfilledLine)(nil),              // 15: omniroute.v1.UnfilledLine
+	(*SolverStats)(nil),               // 16: omniroute.v1.SolverStats
+	(*Plan)(nil),                      // 17: omniroute.v1.Plan
+	(*ReservedItem)(nil),              // 18: omniroute.v1.ReservedItem
+	(*Reservation)(nil),               // 19: omniroute.v1.Reservation
+	(*RouteResponse)(nil),             // 20: omniroute.v1.RouteResponse
+	(*RouteBatchRequest)(nil),         // 21: omniroute.v1.RouteBatchRequest
+	(*RouteBatchResult)(nil),          // 22: omniroute.v1.RouteBatchResult
+	(*RouteBatchResponse)(nil),        // 23: omniroute.v1.RouteBatchResponse
+	(*CommitReservationRequest)(nil),  // 24: omniroute.v1.CommitReservationRequest
+	(*ReleaseReservationRequest)(nil), // 25: omniroute.v1.ReleaseReservationRequest
+	(*GetReservationRequest)(nil),     // 26: omniroute.v1.GetReservationRequest
+	(*StockUpdate)(nil),               // 27: omniroute.v1.StockUpdate
+	(*UpdateStockRequest)(nil),        // 28: omniroute.v1.UpdateStockRequest
+	(*UpdateStockResponse)(nil),       // 29: omniroute.v1.UpdateStockResponse
+	(*GetAvailabilityRequest)(nil),    // 30: omniroute.v1.GetAvailabilityRequest
+	(*NodeAvailability)(nil),          // 31: omniroute.v1.NodeAvailability
+	(*GetAvailabilityResponse)(nil),   // 32: omniroute.v1.GetAvailabilityResponse
+	(*GetNetworkRequest)(nil),         // 33: omniroute.v1.GetNetworkRequest
+	(*Node)(nil),                      // 34: omniroute.v1.Node
+	(*Network)(nil),                   // 35: omniroute.v1.Network
+	(*ReloadNetworkRequest)(nil),      // 36: omniroute.v1.ReloadNetworkRequest
+	(*ReloadNetworkResponse)(nil),     // 37: omniroute.v1.ReloadNetworkResponse
+	(*timestamppb.Timestamp)(nil),     // 38: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	37, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	4,  // 1: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
-	5,  // 2: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
+	38, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	5,  // 1: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
+	6,  // 2: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
 	1,  // 3: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	37, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
-	6,  // 5: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
+	38, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	7,  // 5: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
 	0,  // 6: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
-	9,  // 7: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
-	8,  // 8: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
-	12, // 9: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
+	10, // 7: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
+	9,  // 8: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
+	13, // 9: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
 	0,  // 10: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
-	12, // 11: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
+	13, // 11: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
 	2,  // 12: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
 	2,  // 13: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
-	10, // 14: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
-	11, // 15: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
-	13, // 16: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
-	14, // 17: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
-	15, // 18: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
+	11, // 14: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
+	12, // 15: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
+	14, // 16: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
+	15, // 17: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
+	16, // 18: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
 	3,  // 19: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
-	17, // 20: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	37, // 21: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	16, // 22: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
-	18, // 23: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	7,  // 24: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
-	19, // 25: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
-	21, // 26: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
-	26, // 27: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	30, // 28: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	4,  // 29: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 30: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	33, // 31: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	7,  // 32: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	20, // 33: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	23, // 34: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	24, // 35: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	25, // 36: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	27, // 37: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	26, // 38: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	29, // 39: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	32, // 40: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	35, // 41: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	19, // 42: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	22, // 43: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	18, // 44: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	18, // 45: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	18, // 46: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	28, // 47: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	28, // 48: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	31, // 49: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	34, // 50: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	36, // 51: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	42, // [42:52] is the sub-list for method output_type
-	32, // [32:42] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	18, // 20: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
+	38, // 21: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	17, // 22: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
+	19, // 23: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
+	38, // 24: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	4,  // 25: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
+	8,  // 26: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
+	20, // 27: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
+	22, // 28: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
+	27, // 29: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
+	31, // 30: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	5,  // 31: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 32: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	34, // 33: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	8,  // 34: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	21, // 35: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	24, // 36: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	25, // 37: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	26, // 38: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	28, // 39: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	27, // 40: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	30, // 41: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	33, // 42: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	36, // 43: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	20, // 44: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	23, // 45: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	19, // 46: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	19, // 47: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	19, // 48: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	29, // 49: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	29, // 50: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	32, // 51: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	35, // 52: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	37, // 53: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	44, // [44:54] is the sub-list for method output_type
+	34, // [34:44] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -2760,7 +2852,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
-			NumEnums:      4,
+			NumEnums:      5,
 			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   3,
