@@ -14,9 +14,9 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/omniroute
 
-## run: serve the embedded demo network on :50051 (metrics on :9090)
+## run: serve the embedded demo network on localhost:50051 (metrics on localhost:9090), with reflection
 run: build
-	./$(BIN) serve
+	./$(BIN) serve --reflection
 
 ## test: every test, with the race detector
 test:

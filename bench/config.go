@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/grpc"
+
 	omniroutev1 "github.com/omniroute/omniroute/api/omniroute/v1"
 )
 
@@ -24,6 +26,10 @@ type Config struct {
 	// Addr is the server's gRPC address, host:port. It is the only address
 	// Run dials.
 	Addr string
+	// DialOptions are added to every connection after Run's own: transport
+	// credentials (TLS; plaintext when none are given) and per-call
+	// credentials such as a bearer token.
+	DialOptions []grpc.DialOption
 	// Duration is how long requests are sent after the warmup. Zero means
 	// until MaxRequests have been sent (MaxRequests must then be set).
 	Duration time.Duration

@@ -40,10 +40,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	bo.MaxDelay = reconnectMaxDelay
 	clients := make([]omniroutev1.RoutingServiceClient, cfg.Connections)
 	for i := range clients {
-		conn, err := grpc.NewClient(cfg.Addr,
+		opts := append([]grpc.DialOption{
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithConnectParams(grpc.ConnectParams{Backoff: bo, MinConnectTimeout: 5 * time.Second}),
-		)
+		}, cfg.DialOptions...)
+		conn, err := grpc.NewClient(cfg.Addr, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("bench: dial %s: %w", cfg.Addr, err)
 		}

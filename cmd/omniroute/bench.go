@@ -41,7 +41,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	timeout := fs.Duration("timeout", bench.DefaultTimeout, "timeout of each call")
 	readyTimeout := fs.Duration("ready-timeout", bench.DefaultReadyTimeout, "how long to wait for the server to be ready")
 	idPrefix := fs.String("id-prefix", "", "order id `prefix` (default: bench-<run id>-, unique per run)")
+	dial := addDialFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	dopts, err := dial.options(*addr)
+	if err != nil {
 		return err
 	}
 	set := map[string]bool{}
@@ -72,6 +77,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg := bench.Config{
 		Addr:         *addr,
+		DialOptions:  dopts,
 		Duration:     *duration,
 		Concurrency:  *concurrency,
 		Connections:  *connections,

@@ -14,19 +14,20 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/auth"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/router"
 	"github.com/omniroute/omniroute/stock"
@@ -37,8 +38,8 @@ const demoSource = "demo"
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
-	addr := fs.String("addr", ":50051", "gRPC listen address")
-	metricsAddr := fs.String("metrics-addr", ":9090", "HTTP listen address of /metrics; empty turns it off")
+	addr := fs.String("addr", "localhost:50051", "gRPC listen address; an address other than loopback needs --tls-cert or --insecure")
+	metricsAddr := fs.String("metrics-addr", "localhost:9090", "HTTP listen address of /metrics (HTTPS with --tls-cert); empty turns it off")
 	netFile := fs.String("network", "", "network YAML file; empty means the embedded demo network")
 	stockFile := fs.String("stock", "", "stock CSV file (node,sku,on_hand,safety_stock); empty means the demo stock with the demo network, no stock otherwise")
 	dataDir := fs.String("data-dir", "", "directory keeping stock, sequence numbers and reservations across restarts; empty means memory only")
@@ -48,6 +49,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	maxRecv := fs.Int("max-recv-bytes", router.DefaultMaxRecvMsgBytes, "largest request message accepted, in bytes")
 	drain := fs.Duration("shutdown-timeout", 10*time.Second, "how long shutdown waits for calls in flight")
+	sec := addServeSecurityFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -67,6 +69,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *ttl <= 0 || *retention <= 0 {
 		return fmt.Errorf("%w: --reservation-ttl and --reservation-retention must be positive", errUsage)
+	}
+	if *drain <= 0 {
+		return fmt.Errorf("%w: --shutdown-timeout %v: want more than 0", errUsage, *drain)
+	}
+	if err := sec.validate(*addr, *metricsAddr, *maxRecv); err != nil {
+		return err
+	}
+	serverTLS, authn, limits, err := sec.load()
+	if err != nil {
+		return err
 	}
 
 	load := func(context.Context) (*network.Network, string, error) {
@@ -99,18 +111,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	svc, err := router.New(router.Config{
 		Network: net0, NetworkSource: source, LoadNetwork: load, Stock: table,
 		DataDir: *dataDir, ReservationTTL: *ttl, ReservationRetention: *retention, Logger: log, Metrics: metrics,
+		MaxClockSkew: sec.clockSkew(),
 	})
 	if err != nil {
 		return err
 	}
 	defer svc.Close()
-	srv := router.NewServer(svc, router.ServerOptions{MaxRecvMsgBytes: *maxRecv, Logger: log})
+	sopts := sec.serverOptions(serverTLS, authn, limits)
+	sopts.MaxRecvMsgBytes, sopts.Logger = *maxRecv, log
+	srv := router.NewServer(svc, sopts)
+	logSecurity(log, sec, serverTLS, authn, limits, *addr, *metricsAddr)
 
 	lis, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *addr, err)
 	}
 	var httpSrv *http.Server
+	metricsAt := "off"
 	errc := make(chan error, 2)
 	if *metricsAddr != "" {
 		mlis, err := net.Listen("tcp", *metricsAddr)
@@ -118,21 +135,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			lis.Close()
 			return fmt.Errorf("listen %s: %w", *metricsAddr, err)
 		}
+		metricsAt = mlis.Addr().String()
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", metrics.Handler())
-		httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+		if serverTLS != nil {
+			httpSrv.TLSConfig = serverTLS.Config("h2", "http/1.1")
+		}
 		go func() {
-			if err := httpSrv.Serve(mlis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			var err error
+			if serverTLS != nil {
+				err = httpSrv.ServeTLS(mlis, "", "")
+			} else {
+				err = httpSrv.Serve(mlis)
+			}
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("metrics server: %w", err)
 			}
 		}()
 	}
 	go func() { errc <- srv.Serve(lis) }()
-	metricsAt := "off"
-	if httpSrv != nil {
-		metricsAt = *metricsAddr
+	scheme := "plaintext"
+	if serverTLS != nil {
+		scheme = "tls"
 	}
-	log.Info("serving", "addr", lis.Addr().String(), "metrics", metricsAt, "network", source,
+	log.Info("serving", "addr", lis.Addr().String(), "metrics", metricsAt, "transport", scheme, "network", source,
 		"nodes", len(net0.Nodes), "data_dir", *dataDir)
 
 	var runErr error
@@ -145,6 +173,7 @@ loop:
 		case <-hup:
 			log.Info("SIGHUP: reloading the network", "source", source)
 			_, _ = svc.Reload(ctx) // the service logs the outcome
+			reloadSecurity(log, sec, srv, serverTLS)
 		case runErr = <-errc:
 			break loop
 		}
@@ -222,6 +251,7 @@ func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pref := fs.String("preference", "any", "with --sku: any, delivery or pickup")
 	pickup := fs.String("pickup-node", "", "with --sku: node id to collect at")
 	split := fs.Bool("split", true, "with --sku: allow several shipments")
+	dial := addDialFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -271,7 +301,11 @@ func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	req := &pb.RouteRequest{Order: order, Reserve: *reserve, Alternatives: int32(*alts),
 		ReservationTtlSeconds: int32(ttl.Seconds()), MaxExcluded: int32(*maxExcl)}
 
-	conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	dopts, err := dial.options(*addr)
+	if err != nil {
+		return err
+	}
+	conn, err := grpc.NewClient(*addr, dopts...)
 	if err != nil {
 		return fmt.Errorf("connect %s: %w", *addr, err)
 	}
@@ -323,4 +357,55 @@ func stableJSON(m proto.Message) ([]byte, error) {
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil
+}
+
+// logSecurity says once, at start, how the server is protected, and warns
+// about what is open.
+func logSecurity(log *slog.Logger, sec *serveSecurity, stls *auth.ServerTLS, a *auth.Authenticator, limits map[string]auth.Limit, addr, metricsAddr string) {
+	if stls != nil {
+		log.Info("TLS on", "mutual", stls.MutualTLS(), "certificate_expires", stls.NotAfter().UTC().Format(time.RFC3339))
+	} else if !isLoopback(addr) || (metricsAddr != "" && !isLoopback(metricsAddr)) {
+		log.Warn("plaintext on an address other than loopback (--insecure): anyone on the network can read the calls")
+	}
+	if a == nil {
+		log.Warn("authentication is off: every caller may call every method; give --auth-file to require tokens or certificates")
+	} else {
+		names := make([]string, 0, len(a.Clients()))
+		for _, c := range a.Clients() {
+			names = append(names, c.Name+"("+c.Roles.String()+")")
+		}
+		log.Info("authentication on", "auth_file", *sec.authFile, "clients", strings.Join(names, " "))
+		if stls == nil && !isLoopback(addr) {
+			log.Warn("bearer tokens travel in plaintext: give --tls-cert and --tls-key")
+		}
+	}
+	if len(limits) > 0 {
+		parts := make([]string, 0, len(limits))
+		for name, l := range limits {
+			parts = append(parts, name+"="+l.String())
+		}
+		slices.Sort(parts)
+		log.Info("rate limits", "limits", strings.Join(parts, ", "))
+	}
+}
+
+// reloadSecurity reads the auth file and the TLS files again (SIGHUP).
+// A file that fails to load keeps what is in use.
+func reloadSecurity(log *slog.Logger, sec *serveSecurity, srv *router.Server, stls *auth.ServerTLS) {
+	if *sec.authFile != "" {
+		a, limits, err := sec.loadAccess()
+		if err != nil {
+			log.Error("auth file reload failed; keeping the clients in use", "err", err)
+		} else {
+			srv.SetAccess(a, limits)
+			log.Info("auth file reloaded", "auth_file", *sec.authFile, "clients", len(a.Clients()))
+		}
+	}
+	if stls != nil {
+		if err := stls.Reload(); err != nil {
+			log.Error("TLS reload failed; keeping the certificate in use", "err", err)
+		} else {
+			log.Info("TLS files reloaded", "certificate_expires", stls.NotAfter().UTC().Format(time.RFC3339))
+		}
+	}
 }

@@ -38,7 +38,9 @@ func TestHelperServe(t *testing.T) {
 type server struct {
 	cmd  *exec.Cmd
 	addr string
-	log  *strings.Builder // complete once done has been received
+	// serving is the server's "serving" log line.
+	serving string
+	log     *strings.Builder // complete once done has been received
 	// lines gets every log line after the serving one.
 	lines chan string
 	done  chan error
@@ -58,12 +60,25 @@ func (s *server) waitLine(t *testing.T, substr string) string {
 
 var servingLine = regexp.MustCompile(`msg=serving addr=(\S+)`)
 
-// startServe runs "omniroute serve args..." and waits for its serving line.
+// fixedOrderFile is the demo order stamped 2026-11-25T09:30Z with a
+// promise a day later. Servers of these tests trust an order's clock
+// within 100 years (--max-clock-skew), so that it is planned at that time
+// whatever the time of the run.
+var fixedOrderFile = filepath.Join("testdata", "order-2026-11-25.json")
+
+// startServe runs "omniroute serve args..." on 127.0.0.1 and waits for
+// its serving line.
 func startServe(t *testing.T, args ...string) *server {
+	t.Helper()
+	return startServeRaw(t, append([]string{"--addr", "127.0.0.1:0", "--metrics-addr", "", "--max-clock-skew", "876000h"}, args...)...)
+}
+
+// startServeRaw runs "omniroute serve args..." with no default flags.
+func startServeRaw(t *testing.T, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServe$")
 	cmd.Env = append(os.Environ(), "OMNIROUTE_SERVE_HELPER=1",
-		"OMNIROUTE_ARGS="+strings.Join(append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", ""}, args...), "\x1f"))
+		"OMNIROUTE_ARGS="+strings.Join(append([]string{"serve"}, args...), "\x1f"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -72,32 +87,32 @@ func startServe(t *testing.T, args ...string) *server {
 		t.Fatal(err)
 	}
 	s := &server{cmd: cmd, log: &strings.Builder{}, lines: make(chan string, 1024), done: make(chan error, 1)}
-	addr := make(chan string, 1)
+	serving := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
-		serving := false
+		started := false
 		for sc.Scan() {
 			s.log.WriteString(sc.Text() + "\n")
-			if serving {
+			if started {
 				select {
 				case s.lines <- sc.Text():
 				default: // nobody is reading so many lines
 				}
-			} else if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
-				serving = true
-				addr <- m[1]
+			} else if servingLine.MatchString(sc.Text()) {
+				started = true
+				serving <- sc.Text()
 			}
 		}
 		_, _ = io.Copy(io.Discard, stderr)
 		close(s.lines)
 		s.done <- cmd.Wait()
-		close(addr)
+		close(serving)
 	}()
-	a, ok := <-addr
+	line, ok := <-serving
 	if !ok {
 		t.Fatalf("server exited before serving: %v", <-s.done)
 	}
-	s.addr = a
+	s.serving, s.addr = line, servingLine.FindStringSubmatch(line)[1]
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
@@ -118,7 +133,7 @@ func dial(t *testing.T, addr string) (pb.RoutingServiceClient, pb.InventoryServi
 
 func readOrderFile(t *testing.T) *pb.Order {
 	t.Helper()
-	o, err := readOrder(filepath.Join("..", "..", "examples", "order.json"))
+	o, err := readOrder(fixedOrderFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +219,7 @@ func TestRouteCommand(t *testing.T) {
 	s := startServe(t)
 	var out, errb strings.Builder
 	ctx := context.Background()
-	if err := runRoute(ctx, []string{"--addr", s.addr, "--order", filepath.Join("..", "..", "examples", "order.json"), "--reserve"}, &out, &errb); err != nil {
+	if err := runRoute(ctx, []string{"--addr", s.addr, "--order", fixedOrderFile, "--reserve"}, &out, &errb); err != nil {
 		t.Fatalf("route: %v\n%s", err, errb.String())
 	}
 	for _, want := range []string{`"order_id": "demo-1"`, `"state": "RESERVATION_STATE_ACTIVE"`, `"shipments": [`, `"node_id": "alm-`} {
@@ -220,7 +235,7 @@ func TestRouteCommand(t *testing.T) {
 		t.Errorf("flags order: %s", out.String())
 	}
 	out.Reset()
-	if err := runRoute(ctx, []string{"--addr", s.addr, "--order", filepath.Join("..", "..", "examples", "order.json"), "--max-excluded", "2"}, &out, &errb); err != nil {
+	if err := runRoute(ctx, []string{"--addr", s.addr, "--order", fixedOrderFile, "--max-excluded", "2"}, &out, &errb); err != nil {
 		t.Fatalf("route --max-excluded: %v", err)
 	}
 	if n := strings.Count(out.String(), `"reason": "`); n != 2 || !strings.Contains(out.String(), `"excluded_total": 38`) {
