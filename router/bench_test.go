@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -15,6 +16,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/auth"
+	"github.com/omniroute/omniroute/auth/authtest"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -252,6 +255,55 @@ func BenchmarkServiceRoute(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkLoopbackSecure measures Route on the demo network over
+// loopback TCP (one connection, one call at a time) through the security
+// chain: authentication off (the demo), a bearer token with a rate limit,
+// TLS with a token, and mutual TLS with the client named by its
+// certificate.
+func BenchmarkLoopbackSecure(b *testing.B) {
+	dir := b.TempDir()
+	ca := authtest.NewCA(b, "bench CA")
+	certFile, keyFile := ca.Server(b).Write(b, dir, "server")
+	serverTLS, err := auth.LoadServerTLS(certFile, keyFile, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	mutualTLS, err := auth.LoadServerTLS(certFile, keyFile, ca.WriteCA(b, dir, "ca.crt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, tk := testAuth(b, "")
+	limits := map[string]auth.Limit{auth.AnyClient: {PerSecond: 1e9, Burst: 1e9}}
+	clientTLS := func(certs ...tls.Certificate) *tls.Config {
+		return &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", Certificates: certs, MinVersion: tls.VersionTLS12}
+	}
+	for _, mode := range []struct {
+		name   string
+		server ServerOptions
+		token  string
+		client *tls.Config
+	}{
+		{"none", ServerOptions{}, "", nil},
+		{"token", ServerOptions{Auth: a, RateLimits: limits}, tk.route, nil},
+		{"tls+token", ServerOptions{Auth: a, RateLimits: limits, TLS: serverTLS.Config("h2")}, tk.route, clientTLS()},
+		{"mtls", ServerOptions{Auth: a, RateLimits: limits, TLS: mutualTLS.Config("h2")}, "", clientTLS(ca.Client(b, "checkout-prod").TLS(b))},
+	} {
+		b.Run("security="+mode.name, func(b *testing.B) {
+			e := newSecureEnv(b, mode.server)
+			rc := pb.NewRoutingServiceClient(e.dial(b, mode.token, mode.client))
+			req := &pb.RouteRequest{Order: demoOrder("bench")}
+			ctx := context.Background()
+			measure(b, func() error {
+				resp, err := rc.Route(ctx, req)
+				if err == nil && len(resp.Plan.Shipments) == 0 {
+					return fmt.Errorf("empty plan: %v", resp.Plan)
+				}
+				return err
+			})
 		})
 	}
 }
