@@ -24,10 +24,13 @@ type Credentials struct {
 // Authenticator knows the clients of an auth file and tells who a call is.
 // It is immutable and safe for concurrent use.
 type Authenticator struct {
-	clients    []Client
-	principals []*Principal // by client index
-	tokens     []tokenHash
-	byCN       map[string]int
+	clients []Client
+	// byToken and byCert are each client's principal as established by
+	// a token and by a certificate, by client index; they are shared
+	// between calls and never changed.
+	byToken, byCert []*Principal
+	tokens          []tokenHash
+	byCN            map[string]int
 }
 
 // tokenHash is one known token sum and the client it belongs to.
@@ -87,7 +90,8 @@ func New(clients []Client) (*Authenticator, error) {
 			return nil, fmt.Errorf("%w: %s%s.rate_limit: client %q: %v is out of range", ErrInvalidFile, where(c), f, c.Name, c.RateLimit)
 		}
 		clients[i].RateLimit = c.RateLimit.WithDefaultBurst()
-		a.principals = append(a.principals, &Principal{Name: c.Name, Roles: c.Roles})
+		a.byToken = append(a.byToken, &Principal{Name: c.Name, Roles: c.Roles, Via: ViaToken})
+		a.byCert = append(a.byCert, &Principal{Name: c.Name, Roles: c.Roles, Via: ViaCertificate})
 	}
 	return a, nil
 }
@@ -121,24 +125,16 @@ func (a *Authenticator) Authenticate(c Credentials) (*Principal, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: unknown token", ErrUnauthenticated)
 		}
-		return a.principal(i, ViaToken), nil
+		return a.byToken[i], nil
 	}
 	if c.Certificate != nil {
 		cn := c.Certificate.Subject.CommonName
 		if i, ok := a.byCN[cn]; ok {
-			return a.principal(i, ViaCertificate), nil
+			return a.byCert[i], nil
 		}
 		return nil, fmt.Errorf("%w: no client has cert_cn %q", ErrUnauthenticated, cn)
 	}
 	return nil, fmt.Errorf("%w: no credentials: send \"authorization: Bearer <token>\"", ErrUnauthenticated)
-}
-
-// principal returns client i's principal as established via v. The token
-// principals are shared; certificate ones differ only in Via.
-func (a *Authenticator) principal(i int, v Via) *Principal {
-	p := *a.principals[i]
-	p.Via = v
-	return &p
 }
 
 // tokenClient finds the client of a token by its SHA-256 sum. Every known

@@ -20,17 +20,15 @@ const AuthorizationKey = "authorization"
 // verified. More than one authorization value is malformed.
 func FromGRPC(ctx context.Context) (Credentials, error) {
 	var c Credentials
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		switch v := md.Get(AuthorizationKey); len(v) {
-		case 0:
-		case 1:
-			c.Authorization = v[0]
-			if c.Authorization == "" {
-				return c, fmt.Errorf("%w: empty authorization header: want \"Bearer <token>\"", ErrUnauthenticated)
-			}
-		default:
-			return c, fmt.Errorf("%w: %d authorization headers, want one", ErrUnauthenticated, len(v))
+	switch v := metadata.ValueFromIncomingContext(ctx, AuthorizationKey); len(v) {
+	case 0:
+	case 1:
+		c.Authorization = v[0]
+		if c.Authorization == "" {
+			return c, fmt.Errorf("%w: empty authorization header: want \"Bearer <token>\"", ErrUnauthenticated)
 		}
+	default:
+		return c, fmt.Errorf("%w: %d authorization headers, want one", ErrUnauthenticated, len(v))
 	}
 	if p, ok := peer.FromContext(ctx); ok {
 		if ti, ok := p.AuthInfo.(credentials.TLSInfo); ok && len(ti.State.VerifiedChains) > 0 && len(ti.State.VerifiedChains[0]) > 0 {

@@ -1,7 +1,8 @@
 // Package router is the omniroute service: it owns the fulfilment network and
 // the live stock, turns an order into a solver problem, plans it, reserves the
 // planned units and serves all of it over gRPC (RoutingService,
-// InventoryService, NetworkService), with health checking, reflection and
+// InventoryService, NetworkService), with health checking, optional
+// reflection, authentication, authorisation, rate limits, an audit log and
 // Prometheus metrics.
 //
 // The flow of one Route call is: validate the request (every error names
@@ -32,6 +33,20 @@
 //
 // The network is an immutable snapshot behind an atomic pointer; a reload
 // builds a new snapshot and swaps it in without stopping traffic.
+//
+// An order is planned at its created_at only when that is within
+// Config.MaxClockSkew of the service's clock; otherwise (or without one)
+// at the clock's time. The answer says which (planned_at,
+// created_at_source), so a client with a wrong clock cannot plan against
+// opening hours and promises of another time on live stock.
+//
+// The Server guards every call with a chain of interceptors (guard.go):
+// authentication (package auth: bearer tokens or verified client
+// certificates), the audit log of every mutating or refused call,
+// authorisation by role per service, a per-client rate limit and a
+// server-side deadline. Transport security (TLS, mutual TLS), keepalive
+// enforcement and stream limits are ServerOptions. The zero ServerOptions
+// serve plaintext without authentication: the local demo and tests.
 //
 // The package never panics on bad input, keeps no global state, and every
 // goroutine it starts stops on Close.
