@@ -654,3 +654,28 @@ func TestServerTLSOnly(t *testing.T) {
 	_, err = pb.NewRoutingServiceClient(e.dial(t, tk.route, conf)).Route(ctx(t), &pb.RouteRequest{Order: demoOrder("tls-1")})
 	require.NoError(t, err)
 }
+
+// TestMaxConcurrentStreams: with one stream allowed per connection, a
+// call waits while a StockStream is open on the same connection (it
+// cannot finish before its deadline) and goes through once the stream
+// ends.
+func TestMaxConcurrentStreams(t *testing.T) {
+	e := newSecureEnv(t, ServerOptions{MaxConcurrentStreams: 1})
+	conn := e.dial(t, "", nil)
+	// A first call settles the connection, so the client knows the limit.
+	_, err := healthpb.NewHealthClient(conn).Check(ctx(t), &healthpb.HealthCheckRequest{})
+	require.NoError(t, err)
+	stream, err := pb.NewInventoryServiceClient(conn).StreamStock(ctx(t))
+	require.NoError(t, err)
+	require.NoError(t, stream.Send(&pb.StockUpdate{NodeId: "alm-s01", Sku: "MILK-1L", Seq: 500, Change: &pb.StockUpdate_Delta{Delta: 1}}))
+	rc := pb.NewRoutingServiceClient(conn)
+	short, cancel := context.WithTimeout(ctx(t), 300*time.Millisecond)
+	defer cancel()
+	_, err = rc.Route(short, &pb.RouteRequest{Order: demoOrder("cs-1")})
+	assert.Equal(t, codes.DeadlineExceeded, status.Code(err), "the second stream waits for the first: %v", err)
+	sum, err := stream.CloseAndRecv()
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), sum.Applied)
+	_, err = rc.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("cs-1")})
+	require.NoError(t, err)
+}
