@@ -185,11 +185,24 @@ func (g *guard) authenticateUnary(ctx context.Context, req any, _ *grpc.UnarySer
 
 func (g *guard) auditUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	start := time.Now()
+	defer g.recordPanic(ctx, info.FullMethod, start, req)
 	resp, err := handler(ctx, req)
 	if mutating(info.FullMethod, req) || refusedCall(err) {
 		g.record(ctx, info.FullMethod, start, err, callFacts(req, resp, 0))
 	}
 	return resp, err
+}
+
+// recordPanic audits a mutating call whose handler panicked (as the
+// Internal error the recovery makes of it) and lets the panic go on to
+// the recovery.
+func (g *guard) recordPanic(ctx context.Context, method string, start time.Time, req any) {
+	if p := recover(); p != nil {
+		if mutating(method, req) {
+			g.record(ctx, method, start, status.Error(codes.Internal, "internal error"), callFacts(req, nil, 0))
+		}
+		panic(p)
+	}
 }
 
 func (g *guard) authorizeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
@@ -249,6 +262,7 @@ func (g *guard) auditStream(srv any, ss grpc.ServerStream, info *grpc.StreamServ
 	var received int64
 	gs := withContext(ss, ss.Context())
 	gs.received = &received
+	defer g.recordPanic(ss.Context(), info.FullMethod, start, nil)
 	err := handler(srv, gs)
 	if mutating(info.FullMethod, nil) || refusedCall(err) {
 		g.record(ss.Context(), info.FullMethod, start, err, callFacts(nil, nil, received))

@@ -262,7 +262,7 @@ func TestEveryRoleEveryMethod(t *testing.T) {
 			}
 		}
 	}
-	assert.GreaterOrEqual(t, methods, 15, "every omniroute, health, reflection and probe method")
+	assert.GreaterOrEqual(t, methods, 16, "every omniroute, health, reflection and probe method")
 }
 
 // TestTokenProblems: each way of getting the token wrong is
@@ -422,9 +422,9 @@ func TestDeadline(t *testing.T) {
 	assert.False(t, ok, "none when turned off")
 }
 
-// probeService is a service the omniroute API does not have: its one
-// method answers how long the call has left before its deadline (zero
-// when it has none). It stands for any service added later.
+// probeService is a service the omniroute API does not have: Deadline
+// answers how long the call has left before its deadline (zero when it
+// has none), Panic panics. It stands for any service added later.
 var probeService = grpc.ServiceDesc{
 	ServiceName: "omniroute.test.Probe",
 	HandlerType: (*any)(nil),
@@ -443,6 +443,16 @@ var probeService = grpc.ServiceDesc{
 				return durationpb.New(time.Until(d)), nil
 			}
 			return interceptor(ctx, in, &grpc.UnaryServerInfo{FullMethod: "/omniroute.test.Probe/Deadline"}, h)
+		},
+	}, {
+		MethodName: "Panic",
+		Handler: func(_ any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+			in := new(emptypb.Empty)
+			if err := dec(in); err != nil {
+				return nil, err
+			}
+			h := func(context.Context, any) (any, error) { panic("probe panics") }
+			return interceptor(ctx, in, &grpc.UnaryServerInfo{FullMethod: "/omniroute.test.Probe/Panic"}, h)
 		},
 	}},
 }
@@ -677,5 +687,21 @@ func TestMaxConcurrentStreams(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), sum.Applied)
 	_, err = rc.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("cs-1")})
+	require.NoError(t, err)
+}
+
+// TestAuditRecordsPanics: a call whose handler panics is answered
+// Internal, is in the audit log as Internal, and the server goes on.
+func TestAuditRecordsPanics(t *testing.T) {
+	e := newSecureEnvWith(t, ServerOptions{}, registerProbe)
+	conn := e.dial(t, "", nil)
+	err := conn.Invoke(ctx(t), "/omniroute.test.Probe/Panic", &emptypb.Empty{}, &emptypb.Empty{})
+	assert.Equal(t, codes.Internal, status.Code(err), "%v", err)
+	lines := e.audit.lines(t, "audit")
+	require.Len(t, lines, 1)
+	assert.Equal(t, "/omniroute.test.Probe/Panic", lines[0]["method"])
+	assert.Equal(t, "Internal", lines[0]["code"])
+	assert.Equal(t, "anonymous", lines[0]["client"])
+	_, err = pb.NewRoutingServiceClient(conn).Route(ctx(t), &pb.RouteRequest{Order: demoOrder("after")})
 	require.NoError(t, err)
 }
