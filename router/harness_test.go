@@ -99,7 +99,9 @@ func newEnv(t testing.TB, edit func(*Config)) *env {
 
 func (e *env) serve() {
 	e.lis = bufconn.Listen(1 << 20)
-	e.srv = NewServer(e.svc, ServerOptions{Reflection: true})
+	// A minute, not the default 5 s: contention tests under the race
+	// detector on a busy machine take longer, and must not be cut.
+	e.srv = NewServer(e.svc, ServerOptions{Reflection: true, MaxCallDuration: time.Minute})
 	go e.srv.Serve(e.lis)
 	conn, err := grpc.NewClient("passthrough:///bufnet",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return e.lis.DialContext(ctx) }),
