@@ -54,9 +54,10 @@ type guard struct {
 type access struct {
 	auth   *auth.Authenticator // nil: authentication is off
 	limits map[string]auth.Limit
-	// limiters holds a limiter for every client of the auth file with a
-	// limit; others (certificate names without an auth file, or the
-	// anonymous caller) get one from "*" on first use in extra.
+	// limiters holds the limiter of every client of the auth file (nil
+	// for a client without a limit); others (certificate names without
+	// an auth file, or the anonymous caller) get one from "*" on first
+	// use in extra.
 	limiters map[string]*rate.Limiter
 	extra    sync.Map // name -> *rate.Limiter
 }
@@ -65,9 +66,7 @@ func newAccess(a *auth.Authenticator, limits map[string]auth.Limit) *access {
 	ac := &access{auth: a, limits: limits, limiters: map[string]*rate.Limiter{}}
 	if a != nil {
 		for _, c := range a.Clients() {
-			if lim := ac.newLimiter(c.Name); lim != nil {
-				ac.limiters[c.Name] = lim
-			}
+			ac.limiters[c.Name] = ac.newLimiter(c.Name)
 		}
 	}
 	return ac
@@ -91,11 +90,6 @@ func (ac *access) newLimiter(name string) *rate.Limiter {
 func (ac *access) limiter(name string) *rate.Limiter {
 	if lim, ok := ac.limiters[name]; ok {
 		return lim
-	}
-	if ac.auth != nil {
-		if _, known := ac.auth.Client(name); known {
-			return nil // a client without a limit
-		}
 	}
 	if v, ok := ac.extra.Load(name); ok {
 		return v.(*rate.Limiter)
