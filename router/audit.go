@@ -100,8 +100,8 @@ func callFacts(req, resp any, received int64) []slog.Attr {
 	return out
 }
 
-// record writes one audit line: who, what, the outcome, how long, from
-// where, and the call's facts.
+// record writes one audit line: who, what, the outcome, how long (when
+// start is set), from where, and the call's facts.
 func (g *guard) record(ctx context.Context, method string, start time.Time, err error, facts []slog.Attr) {
 	name, via := "", ""
 	if p := auth.FromContext(ctx); p != nil {
@@ -114,9 +114,11 @@ func (g *guard) record(ctx context.Context, method string, start time.Time, err 
 		slog.String("via", via),
 		slog.String("method", method),
 		slog.String("code", st.Code().String()),
-		slog.Duration("took", time.Since(start)),
-		slog.String("peer", peerAddr(ctx)),
 	)
+	if !start.IsZero() {
+		attrs = append(attrs, slog.Duration("took", time.Since(start)))
+	}
+	attrs = append(attrs, slog.String("peer", peerAddr(ctx)))
 	attrs = append(attrs, facts...)
 	if err != nil {
 		attrs = append(attrs, slog.String("error", short(st.Message(), auditErrorLen)))

@@ -164,11 +164,10 @@ func bound(ctx context.Context, max time.Duration) (context.Context, context.Can
 	if max <= 0 {
 		return ctx, func() {}
 	}
-	limit := time.Now().Add(max)
-	if d, ok := ctx.Deadline(); ok && !d.After(limit) {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) <= max {
 		return ctx, func() {}
 	}
-	return context.WithDeadline(ctx, limit)
+	return context.WithTimeout(ctx, max)
 }
 
 // Unary interceptors, in chain order.
@@ -178,10 +177,14 @@ func (g *guard) authenticateUnary(ctx context.Context, req any, _ *grpc.UnarySer
 }
 
 func (g *guard) auditUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	start := time.Now()
-	defer g.recordPanic(ctx, info.FullMethod, start, req)
+	mut := mutating(info.FullMethod, req)
+	var start time.Time // only mutating calls are timed: reading the clock is not free
+	if mut {
+		start = time.Now()
+		defer g.recordPanic(ctx, info.FullMethod, start, req)
+	}
 	resp, err := handler(ctx, req)
-	if mutating(info.FullMethod, req) || refusedCall(err) {
+	if mut || refusedCall(err) {
 		g.record(ctx, info.FullMethod, start, err, callFacts(req, resp, 0))
 	}
 	return resp, err
