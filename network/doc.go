@@ -24,8 +24,10 @@
 //     (an order that must travel in one shipment is heavier than the
 //     courier carries) or CLOSED (node or courier closed at order time, for
 //     courier delivery; a parcel or a pickup ordered while the node is
-//     closed waits for it to open instead); the solver adds NO_STOCK,
-//     CAPACITY and MISSES_PROMISE;
+//     closed waits for it to open instead), and last METHOD_NOT_ALLOWED
+//     for an option outside the offer the order chose (Order.Method,
+//     Order.Partner); the solver adds NO_STOCK, CAPACITY and
+//     MISSES_PROMISE;
 //   - prices (cost.go): fixed cost per shipment and cost per unit, with
 //     ETAs.
 //
@@ -36,6 +38,16 @@
 // nodes beyond every radius the order's methods may use, and reads a line's
 // stock in one call when the StockView is an ATPLister. The solver picks
 // the same plan from either.
+//
+// # Offers (offer.go)
+//
+// At checkout a shop asks what it can promise before the order exists.
+// Network.Offers lists the offers an order can be made (per method, per
+// courier partner, pickup); Restrict holds a built problem to one offer by
+// excluding every other option as METHOD_NOT_ALLOWED, which is exactly
+// what Build does for an order that chose that offer. So one Build serves
+// every offer, and the plan of an offer is the plan of the order that
+// chooses it.
 //
 // # Units
 //

@@ -1,0 +1,154 @@
+package network
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/omniroute/omniroute/solver"
+)
+
+// Offer is one way a shop can promise an order at checkout, before the
+// order exists: a method, for COURIER a partner, for PICKUP a store. A zero
+// field does not restrict: Offer{Method: solver.Courier, Node: -1} is any
+// courier partner.
+//
+// An order holds itself to an offer with Order.Method, Order.Partner and
+// (for a store) Order.PickupNodeID; Restrict holds a built problem to one.
+// Both apply the same rule (Allows), so that an offer's plan is the plan
+// of the order that chose it.
+type Offer struct {
+	Method solver.Method
+	// Partner is the courier partner; empty means any.
+	Partner string
+	// Node is the pickup node's index; -1 means any.
+	Node int
+}
+
+// Allows reports whether option opt belongs to the offer.
+func (f Offer) Allows(opt *solver.Option) bool {
+	return f.allows(opt.Method, opt.Partner, int(opt.Node))
+}
+
+func (f Offer) allows(m solver.Method, partner string, node int) bool {
+	return (f.Method == solver.MethodUnspecified || f.Method == m) &&
+		(f.Partner == "" || f.Partner == partner) &&
+		(f.Node < 0 || f.Node == node)
+}
+
+// choiceOf is the offer an order chose, Node -1 (the pickup node is the
+// Builder's own check); a partner alone means COURIER.
+func choiceOf(o *Order) Offer {
+	f := Offer{Method: o.Method, Partner: o.Partner, Node: -1}
+	if f.Partner != "" && f.Method == solver.MethodUnspecified {
+		f.Method = solver.Courier
+	}
+	return f
+}
+
+// Restrict makes dst the problem p restricted to offer f: p's lines,
+// options, stock and costs, with every option that p does not exclude and
+// f does not allow excluded as METHOD_NOT_ALLOWED. When p was built for an
+// order, dst is the problem Build gives for the same order holding itself
+// to f (Order.Method and Order.Partner, and Order.PickupNodeID for a store
+// whose pickup option p does not exclude): the same options in the same
+// order, the same ones eligible, so that the solver gives both the same
+// plan. Only reasons of options that both exclude may differ (another
+// store's pickup is METHOD_NOT_ALLOWED for an order naming its store).
+//
+// dst shares p's Lines, Available and UnitCost (read them only) and reuses
+// its own Options; p is not changed.
+func Restrict(dst, p *solver.Problem, f Offer) {
+	opts := append(dst.Options[:0], p.Options...)
+	*dst = *p
+	dst.Options = opts
+	for i := range opts {
+		o := &opts[i]
+		if o.Excluded == solver.ReasonNone && !f.Allows(o) {
+			o.Excluded = solver.ReasonMethodNotAllowed
+		}
+	}
+}
+
+// Offers appends to dst the offers the network can make order o, in the
+// order a checkout shows them: by method (SHIP_FROM_STORE, PICKUP,
+// WAREHOUSE_SHIP, COURIER), courier partners by name. Only methods some
+// node of the network offers are listed, only those o's preference allows
+// and, when o chose an offer (Method, Partner, PickupNodeID), only that
+// one. Pickup is one offer for any store (Node -1), or for the store o
+// names: which stores can have the order ready is for the solver to say.
+func (n *Network) Offers(o *Order, dst []Offer) []Offer {
+	if n.prep == nil {
+		return dst
+	}
+	choice := choiceOf(o)
+	var offered methodSet
+	for i := range n.prep.nodes {
+		offered |= n.prep.nodes[i].methods
+	}
+	pickupNode := -1
+	if o.PickupNodeID != "" {
+		pickupNode, _ = n.NodeIndex(o.PickupNodeID)
+	}
+	for _, m := range []solver.Method{solver.ShipFromStore, solver.Pickup, solver.WarehouseShip, solver.Courier} {
+		if !offered.has(m) || (choice.Method != solver.MethodUnspecified && choice.Method != m) {
+			continue
+		}
+		switch {
+		case m == solver.Pickup && o.Want != WantDelivery:
+			dst = append(dst, Offer{Method: m, Node: pickupNode})
+		case m == solver.Courier && o.Want != WantPickup:
+			for _, ci := range n.couriersByName() {
+				if choice.allows(m, n.Couriers[ci].Name, -1) && n.collects(ci) {
+					dst = append(dst, Offer{Method: m, Partner: n.Couriers[ci].Name, Node: -1})
+				}
+			}
+		case m != solver.Pickup && m != solver.Courier && o.Want != WantPickup:
+			dst = append(dst, Offer{Method: m, Node: -1})
+		}
+	}
+	return dst
+}
+
+// couriersByName lists the courier partners' indices by name.
+func (n *Network) couriersByName() []int {
+	idx := make([]int, len(n.Couriers))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(n.Couriers[a].Name, n.Couriers[b].Name) })
+	return idx
+}
+
+// collects reports whether courier partner ci collects from some node.
+func (n *Network) collects(ci int) bool {
+	for i := range n.prep.nodes {
+		if slices.Contains(n.prep.nodes[i].couriers, ci) {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenAt returns the first moment at or after t when node is open (t
+// itself when it is open then; opening hours are local time, by the
+// minute). It returns t for an unknown node or before Init.
+func (n *Network) OpenAt(node int, t time.Time) time.Time {
+	if n.prep == nil || node < 0 || node >= len(n.prep.nodes) {
+		return t
+	}
+	wait := n.prep.nodes[node].open.untilOpen(localMinute(t, n.Policy.TZOffsetMinutes))
+	if wait == 0 {
+		return t
+	}
+	return t.Truncate(time.Minute).Add(time.Duration(wait) * time.Minute)
+}
+
+// AlwaysOpen reports whether node is open all day (no hours, or 00:00 to
+// 24:00).
+func (n *Network) AlwaysOpen(node int) bool {
+	if n.prep == nil || node < 0 || node >= len(n.prep.nodes) {
+		return false
+	}
+	return n.prep.nodes[node].open.always
+}
