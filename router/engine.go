@@ -1,6 +1,8 @@
 package router
 
 import (
+	"time"
+
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
 )
@@ -16,6 +18,13 @@ type worker struct {
 	// view is the stock view of a single route, kept here so that it
 	// does not escape per call.
 	view stockView
+
+	// What an Options call reuses: the order's offers, the problem held
+	// to one offer (sharing p's stock and costs) and the eligible pickup
+	// options of p, nearest first.
+	offers     []network.Offer
+	restricted solver.Problem
+	stores     []int32
 }
 
 func newWorker(net *network.Network) *worker {
@@ -30,4 +39,14 @@ func (w *worker) build(v *stockView) error {
 // solve plans the worker's problem. The plan is valid until the next solve.
 func (w *worker) solve(s solver.Settings) (*solver.Plan, error) {
 	return w.ws.Solve(&w.p, s)
+}
+
+// solveOffer plans the worker's problem held to offer f (see
+// network.Restrict): the plan Route gives the order that chose f. The plan
+// is valid until the next solve.
+func (w *worker) solveOffer(f network.Offer, s solver.Settings) (*solver.Plan, time.Duration, error) {
+	network.Restrict(&w.restricted, &w.p, f)
+	t0 := time.Now()
+	plan, err := w.ws.Solve(&w.restricted, s)
+	return plan, time.Since(t0), err
 }

@@ -1,0 +1,266 @@
+package router
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// Limits and defaults of an Options call.
+const (
+	// DefaultPickupStores is how many pickup stores Options offers unless
+	// the request says otherwise.
+	DefaultPickupStores = 3
+	// MaxPickupStores is the most pickup stores one Options call may ask
+	// for.
+	MaxPickupStores = 20
+)
+
+// Options answers what a shop can offer for a cart at checkout: one best
+// plan per offer the network can make the cart (ship from store, pickup,
+// warehouse shipping, courier per partner; network.Network.Offers), and
+// for pickup the nearest stores (request.pickup_stores, 3 by default)
+// that can have the whole cart ready, each with its ready time, distance
+// and opening hours. An offer that cannot take the whole cart says why
+// (offerReason). Nothing is reserved, and a cart with no offer at all gets
+// its offers, each with its reason, not an error.
+//
+// The cart is built into one problem under the read lock; each offer is
+// then that problem held to the offer (network.Restrict) and solved with
+// the settings of a Route that asks for no alternatives. That is the
+// problem Route builds for the order that chose the offer (Order.method,
+// partner, pickup_node_id or offer_id), so while the stock does not
+// change, routing the chosen offer gives the offer's plan.
+func (s *Service) Options(ctx context.Context, req *pb.OptionsRequest) (*pb.OptionsResponse, error) {
+	start := time.Now()
+	resp, err := s.options(ctx, req)
+	s.m.optionsSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
+	return resp, err
+}
+
+func (s *Service) options(ctx context.Context, req *pb.OptionsRequest) (*pb.OptionsResponse, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if err := validateOptionsRequest(req); err != nil {
+		return nil, err
+	}
+	s.maintain()
+	if err := ctxError(ctx); err != nil {
+		return nil, err
+	}
+	var (
+		snap *snapshot
+		w    *worker
+	)
+	err := func() error {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		snap = s.snap.Load()
+		w = snap.get()
+		w.view = stockView{in: s.inv}
+		defer func() { w.view = stockView{} }()
+		return s.build("", req.Order, snap, w, &w.view, s.clock.Now())
+	}()
+	defer snap.put(w)
+	if err != nil {
+		return nil, err
+	}
+	k := int(req.PickupStores)
+	if k == 0 {
+		k = DefaultPickupStores
+	}
+	resp, err := s.quote(w, snap.net, k)
+	if err != nil {
+		if errors.Is(err, solver.ErrInvalidProblem) {
+			return nil, status.Errorf(codes.InvalidArgument, "order: %v", err)
+		}
+		return nil, status.Errorf(codes.Internal, "order: solve: %v", err)
+	}
+	return resp, nil
+}
+
+// quote plans every offer of the worker's built cart; k is how many
+// pickup stores to offer.
+func (s *Service) quote(w *worker, net *network.Network, k int) (*pb.OptionsResponse, error) {
+	at := w.order.CreatedAt
+	q := quoteScope{net: net, at: at, set: s.settings(0)}
+	out := &pb.OptionsResponse{Currency: net.Currency, QuotedAt: timestamppb.New(at)}
+	w.offers = net.Offers(&w.order, w.offers[:0])
+	for _, f := range w.offers {
+		if f.Method == solver.Pickup && f.Node < 0 {
+			offers, err := q.pickupStores(w, k)
+			if err != nil {
+				return nil, err
+			}
+			out.Offers = append(out.Offers, offers...)
+			continue
+		}
+		plan, took, err := w.solveOffer(f, q.set)
+		if err != nil {
+			return nil, err
+		}
+		out.Offers = append(out.Offers, q.offer(&w.restricted, plan, f, took))
+	}
+	return out, nil
+}
+
+// quoteScope is what the offers of one Options call share.
+type quoteScope struct {
+	net *network.Network
+	at  time.Time // the cart's time: ETAs count from it
+	set solver.Settings
+}
+
+// pickupStores offers pickup at the k stores nearest the customer (by
+// distance, then node id) that can have the whole cart ready: each
+// eligible pickup option of the cart is tried, nearest first, held to its
+// store. When none can, the one offer says why: the most telling reason of
+// the stores tried and of the pickup options excluded before (too far,
+// disabled...), NO_STOCK when no store that offers pickup holds any of the
+// cart.
+func (q *quoteScope) pickupStores(w *worker, k int) ([]*pb.Offer, error) {
+	p := &w.p
+	w.stores = w.stores[:0]
+	why := solver.ReasonNone
+	for i := range p.Options {
+		op := &p.Options[i]
+		switch {
+		case op.Method != solver.Pickup:
+		case op.Excluded == solver.ReasonNone:
+			w.stores = append(w.stores, int32(i))
+		default:
+			why = solver.MostTelling(why, op.Excluded)
+		}
+	}
+	slices.SortFunc(w.stores, func(a, b int32) int {
+		oa, ob := &p.Options[a], &p.Options[b]
+		return cmp.Or(cmp.Compare(oa.DistanceKm, ob.DistanceKm), cmp.Compare(oa.NodeID, ob.NodeID))
+	})
+	var out []*pb.Offer
+	for _, o := range w.stores {
+		f := network.Offer{Method: solver.Pickup, Node: int(p.Options[o].Node)}
+		plan, took, err := w.solveOffer(f, q.set)
+		if err != nil {
+			return nil, err
+		}
+		if !covers(plan) {
+			why = solver.MostTelling(why, offerReason(&w.restricted, plan, f))
+			continue
+		}
+		out = append(out, q.offer(&w.restricted, plan, f, took))
+		if len(out) == k {
+			break
+		}
+	}
+	if len(out) == 0 {
+		if why == solver.ReasonNone {
+			why = solver.ReasonNoStock
+		}
+		f := network.Offer{Method: solver.Pickup, Node: -1}
+		out = append(out, &pb.Offer{OfferId: offerID(q.net, f), Method: methodToProto(f.Method), Reason: reasonToProto(why)})
+	}
+	return out, nil
+}
+
+// covers reports whether a plan ships the whole cart.
+func covers(plan *solver.Plan) bool { return len(plan.Unfilled) == 0 && len(plan.Shipments) > 0 }
+
+// offerReason says why offer f cannot be made, from its plan over p (p
+// held to f): when some of its candidates were eligible, the most telling
+// reason (solver.MostTelling) of the lines they could not cover; else the
+// most telling reason its candidates were excluded for; NO_STOCK when it
+// had no candidate at all (no node offering it holds any of the cart).
+func offerReason(p *solver.Problem, plan *solver.Plan, f network.Offer) solver.Reason {
+	why := solver.ReasonNone
+	if plan.Stats.Eligible > 0 {
+		for _, u := range plan.Unfilled {
+			why = solver.MostTelling(why, u.Reason)
+		}
+		if why != solver.ReasonNone {
+			return why
+		}
+	}
+	for _, e := range plan.Excluded {
+		if e.Option >= 0 && e.Option < len(p.Options) && f.Allows(&p.Options[e.Option]) {
+			why = solver.MostTelling(why, e.Reason)
+		}
+	}
+	if why == solver.ReasonNone {
+		why = solver.ReasonNoStock
+	}
+	return why
+}
+
+// offer converts offer f's plan over p (p held to f).
+func (q *quoteScope) offer(p *solver.Problem, plan *solver.Plan, f network.Offer, took time.Duration) *pb.Offer {
+	net := q.net
+	out := &pb.Offer{OfferId: offerID(net, f), Method: methodToProto(f.Method), Partner: f.Partner}
+	if f.Node >= 0 && f.Node < len(net.Nodes) {
+		out.PickupNodeId = net.Nodes[f.Node].ID
+	}
+	if !covers(plan) {
+		out.Reason = reasonToProto(offerReason(p, plan, f))
+		out.Unfilled = unfilledToProto(p, plan)
+		return out
+	}
+	out.Available = true
+	out.Plan = &pb.Plan{
+		Shipments:     shipmentsToProto(p, plan),
+		TotalCost:     plan.TotalCost,
+		Stats:         statsToProto(plan, took),
+		Currency:      net.Currency,
+		ExcludedTotal: int32(len(plan.Excluded)),
+	}
+	out.TotalCost = plan.TotalCost
+	for i := range plan.Shipments {
+		sh := &plan.Shipments[i]
+		out.EtaMinutes = max(out.EtaMinutes, sh.ETAMinutes)
+		out.DistanceKm = max(out.DistanceKm, p.Options[sh.Option].DistanceKm)
+	}
+	eta := q.at.Add(time.Duration(out.EtaMinutes) * time.Minute)
+	out.Eta = timestamppb.New(eta)
+	if f.Method == solver.Pickup && f.Node >= 0 && f.Node < len(net.Nodes) {
+		out.Store = pickupStore(net, f.Node, out.DistanceKm, eta)
+	}
+	return out
+}
+
+// pickupStore describes pickup node i, km from the customer, for an order
+// ready at ready.
+func pickupStore(net *network.Network, i int, km float64, ready time.Time) *pb.PickupStore {
+	nd := &net.Nodes[i]
+	hours := &pb.OpeningHours{Open: nd.Hours.Open, Close: nd.Hours.Close, UtcOffsetMinutes: int32(net.Policy.TZOffsetMinutes)}
+	if net.AlwaysOpen(i) {
+		hours.Open, hours.Close = "00:00", "24:00"
+	}
+	return &pb.PickupStore{
+		NodeId: nd.ID, Name: nd.Name, City: nd.City,
+		Position:    &pb.LatLng{Lat: nd.Lat, Lon: nd.Lon},
+		DistanceKm:  km,
+		Hours:       hours,
+		CollectFrom: timestamppb.New(net.OpenAt(i, ready)),
+	}
+}
+
+// validateOptionsRequest checks an Options request apart from what needs
+// the network.
+func validateOptionsRequest(r *pb.OptionsRequest) error {
+	if r == nil {
+		return invalid("request", "required")
+	}
+	if r.PickupStores < 0 || r.PickupStores > MaxPickupStores {
+		return invalid("pickup_stores", "must be between 0 and %d", MaxPickupStores)
+	}
+	return validateOrder("order", r.Order, false)
+}
