@@ -1,6 +1,7 @@
 package network
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -68,6 +69,50 @@ func Restrict(dst, p *solver.Problem, f Offer) {
 			o.Excluded = solver.ReasonMethodNotAllowed
 		}
 	}
+}
+
+// RestrictEligible makes dst the problem p restricted to offer f with
+// only the options that p does not exclude and f allows, in p's order,
+// with their stock and unit costs: Restrict without the excluded options,
+// which is the problem BuildEligible gives for the order that chose f.
+// The solver gives it the plan it gives Restrict's problem (and Build's
+// for that order), at a cost that follows the offer's options, not the
+// order's: an order's offers are solved from one build.
+//
+// p must list its options in ascending node order, as Build and
+// BuildEligible do. dst shares p's Lines (read them only) and reuses its
+// own Options, Available and UnitCost; p is not changed.
+func RestrictEligible(dst, p *solver.Problem, f Offer) {
+	opts, avail, cost := dst.Options[:0], dst.Available[:0], dst.UnitCost[:0]
+	*dst = *p
+	nl := len(p.Lines)
+	lo, hi := 0, len(p.Options)
+	if f.Node >= 0 {
+		lo, hi = NodeOptions(p, f.Node)
+	}
+	for i := lo; i < hi; i++ {
+		o := &p.Options[i]
+		if o.Excluded != solver.ReasonNone || !f.Allows(o) {
+			continue
+		}
+		opts = append(opts, *o)
+		avail = append(avail, p.Available[i*nl:(i+1)*nl]...)
+		cost = append(cost, p.UnitCost[i*nl:(i+1)*nl]...)
+	}
+	dst.Options, dst.Available, dst.UnitCost = opts, avail, cost
+}
+
+// NodeOptions returns the range [lo, hi) of p's options at node, for a
+// problem whose options come in ascending node order (as Build and
+// BuildEligible give them); lo == hi when there is none.
+func NodeOptions(p *solver.Problem, node int) (lo, hi int) {
+	n := int32(node)
+	lo, _ = slices.BinarySearchFunc(p.Options, n, func(o solver.Option, n int32) int { return cmp.Compare(o.Node, n) })
+	hi = lo
+	for hi < len(p.Options) && p.Options[hi].Node == n {
+		hi++
+	}
+	return lo, hi
 }
 
 // Offers appends to dst the offers the network can make order o, in the

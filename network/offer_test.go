@@ -49,7 +49,9 @@ func choose(net *network.Network, o *network.Order, f network.Offer) *network.Or
 // every offer the network can make (each pickup store on its own too), the
 // problem restricted to the offer has the options, stock and costs of the
 // problem Build gives for the order that chose it, the same options are
-// eligible, and the solver gives both the same plan and alternatives.
+// eligible, and the solver gives both the same plan and alternatives; the
+// compact restriction (RestrictEligible) is BuildEligible's problem for
+// that order and gets the same plan too.
 func TestRestrictIsTheChosenOrdersProblem(t *testing.T) {
 	dn, dst := demo(t)
 	g300, st300 := generated(t, 300, 120)
@@ -65,9 +67,9 @@ func TestRestrictIsTheChosenOrdersProblem(t *testing.T) {
 		t.Run(base.name, func(t *testing.T) {
 			skus := tableSKUs(base.st)
 			rng := rand.New(rand.NewPCG(7, uint64(len(base.net.Nodes))))
-			b := network.NewBuilder(base.net, nil)
+			b, lean := network.NewBuilder(base.net, nil), network.NewBuilder(base.net, nil)
 			ws := solver.NewWorkspace()
-			var full, restricted, chosen solver.Problem
+			var full, restricted, chosen, compact, chosenLean solver.Problem
 			offers, pickups := 0, 0
 			for i := range orders {
 				o := randomOrder(rng, base.net, skus, i)
@@ -81,6 +83,15 @@ func TestRestrictIsTheChosenOrdersProblem(t *testing.T) {
 					a := planText(t, ws, &restricted)
 					bb := planText(t, ws, &chosen)
 					require.Equal(t, a, bb, "order %d offer %+v: plans differ", i, f)
+
+					// Without the excluded options: BuildEligible's problem
+					// for the chosen order, and the same plan.
+					network.RestrictEligible(&compact, &full, f)
+					require.NoError(t, lean.BuildEligible(co, base.st, base.st, &chosenLean))
+					require.Equal(t, chosenLean.Options, compact.Options, "order %d offer %+v", i, f)
+					require.Equal(t, chosenLean.Available, compact.Available)
+					require.Equal(t, chosenLean.UnitCost, compact.UnitCost)
+					require.Equal(t, a, planText(t, ws, &compact), "order %d offer %+v: compact plan differs", i, f)
 					offers++
 					if f.Method == solver.Pickup && f.Node >= 0 {
 						pickups++

@@ -255,3 +255,102 @@ func BenchmarkServiceRoute(b *testing.B) {
 		})
 	}
 }
+
+// checkoutCart is the demo cart as a checkout asks about it: any method.
+func checkoutCart(id string) *pb.Order {
+	o := demoOrder(id)
+	o.Preference = pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_ANY
+	return o
+}
+
+// BenchmarkServiceCheckout measures the server's own work for an Options
+// call beside a Route of the same cart (any method), without gRPC, on the
+// demo network and on 1,000 nodes.
+func BenchmarkServiceCheckout(b *testing.B) {
+	for _, size := range []int{46, 1000} {
+		var n *network.Network
+		var st *stock.Table
+		if size == 46 {
+			n = demoNetwork(b)
+			st = demoStock(b, n)
+		} else {
+			n, st = bigNetwork(b, size)
+		}
+		svc, err := New(Config{Network: n, Stock: st, Clock: newFakeClock(), ReapInterval: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.Run(fmt.Sprintf("nodes=%d/call=route", size), func(b *testing.B) {
+			req := &pb.RouteRequest{Order: checkoutCart("bench")}
+			resp, err := svc.Route(ctx, req)
+			if err != nil || len(resp.Plan.Shipments) == 0 {
+				b.Fatalf("route: %v %v", resp, err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := svc.Route(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("nodes=%d/call=options", size), func(b *testing.B) {
+			req := &pb.OptionsRequest{Order: checkoutCart("")}
+			resp, err := svc.Options(ctx, req)
+			if err != nil || availableOffers(resp) < 4 {
+				b.Fatalf("options: %v %v", resp, err)
+			}
+			b.ReportMetric(float64(availableOffers(resp)), "offers")
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := svc.Options(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		svc.Close()
+	}
+}
+
+func availableOffers(r *pb.OptionsResponse) int {
+	n := 0
+	for _, o := range r.GetOffers() {
+		if o.Available {
+			n++
+		}
+	}
+	return n
+}
+
+// BenchmarkCheckoutLoopback measures Options beside Route of the same cart
+// (any method) over loopback gRPC, one call at a time on one connection,
+// on the demo network: the p50 of each, in the same run.
+func BenchmarkCheckoutLoopback(b *testing.B) {
+	n := demoNetwork(b)
+	conn, stop := tcpEnv(b, n, demoStock(b, n), "")
+	defer stop()
+	rc := pb.NewRoutingServiceClient(conn)
+	ctx := context.Background()
+	b.Run("network=demo/call=route", func(b *testing.B) {
+		req := &pb.RouteRequest{Order: checkoutCart("bench")}
+		measure(b, func() error {
+			resp, err := rc.Route(ctx, req)
+			if err == nil && len(resp.Plan.Shipments) == 0 {
+				return fmt.Errorf("empty plan: %v", resp.Plan)
+			}
+			return err
+		})
+	})
+	b.Run("network=demo/call=options", func(b *testing.B) {
+		req := &pb.OptionsRequest{Order: checkoutCart("")}
+		measure(b, func() error {
+			resp, err := rc.Options(ctx, req)
+			if err == nil && availableOffers(resp) < 4 {
+				return fmt.Errorf("offers missing: %v", resp)
+			}
+			return err
+		})
+	})
+}

@@ -20,8 +20,8 @@ type worker struct {
 	view stockView
 
 	// What an Options call reuses: the order's offers, the problem held
-	// to one offer (sharing p's stock and costs) and the eligible pickup
-	// options of p, nearest first.
+	// to one offer (its eligible options only; sharing p's lines) and the
+	// eligible pickup options of p, nearest first.
 	offers     []network.Offer
 	restricted solver.Problem
 	stores     []int32
@@ -41,12 +41,22 @@ func (w *worker) solve(s solver.Settings) (*solver.Plan, error) {
 	return w.ws.Solve(&w.p, s)
 }
 
-// solveOffer plans the worker's problem held to offer f (see
-// network.Restrict): the plan Route gives the order that chose f. The plan
-// is valid until the next solve.
+// solveOffer plans the worker's problem held to offer f, without the
+// options it excludes (network.RestrictEligible): the plan Route gives the
+// order that chose f when Route solves with s. It first solves without
+// alternatives, which only an offer needs: a plan proven optimal does not
+// depend on how many alternatives are ranked (ties are settled by the
+// solver's rule, not by search order); a plan not proven optimal (the
+// heuristic, or a work budget run out) is solved again with s itself. The
+// plan, over w.restricted, is valid until the next solve.
 func (w *worker) solveOffer(f network.Offer, s solver.Settings) (*solver.Plan, time.Duration, error) {
-	network.Restrict(&w.restricted, &w.p, f)
+	network.RestrictEligible(&w.restricted, &w.p, f)
 	t0 := time.Now()
-	plan, err := w.ws.Solve(&w.restricted, s)
+	best := s
+	best.Alternatives = -1
+	plan, err := w.ws.Solve(&w.restricted, best)
+	if err == nil && !plan.Stats.Optimal {
+		plan, err = w.ws.Solve(&w.restricted, s)
+	}
 	return plan, time.Since(t0), err
 }

@@ -110,7 +110,7 @@ func (s *Service) quote(w *worker, net *network.Network, k int) (*pb.OptionsResp
 		if err != nil {
 			return nil, err
 		}
-		out.Offers = append(out.Offers, q.offer(&w.restricted, plan, f, took))
+		out.Offers = append(out.Offers, q.offer(w, plan, f, took))
 	}
 	return out, nil
 }
@@ -155,10 +155,10 @@ func (q *quoteScope) pickupStores(w *worker, k int) ([]*pb.Offer, error) {
 			return nil, err
 		}
 		if !covers(plan) {
-			why = solver.MostTelling(why, offerReason(&w.restricted, plan, f))
+			why = solver.MostTelling(why, offerReason(w, plan, f))
 			continue
 		}
-		out = append(out, q.offer(&w.restricted, plan, f, took))
+		out = append(out, q.offer(w, plan, f, took))
 		if len(out) == k {
 			break
 		}
@@ -176,12 +176,13 @@ func (q *quoteScope) pickupStores(w *worker, k int) ([]*pb.Offer, error) {
 // covers reports whether a plan ships the whole cart.
 func covers(plan *solver.Plan) bool { return len(plan.Unfilled) == 0 && len(plan.Shipments) > 0 }
 
-// offerReason says why offer f cannot be made, from its plan over p (p
-// held to f): when some of its candidates were eligible, the most telling
-// reason (solver.MostTelling) of the lines they could not cover; else the
-// most telling reason its candidates were excluded for; NO_STOCK when it
-// had no candidate at all (no node offering it holds any of the cart).
-func offerReason(p *solver.Problem, plan *solver.Plan, f network.Offer) solver.Reason {
+// offerReason says why offer f cannot be made, from its plan over
+// w.restricted: when some of its candidates were eligible, the most
+// telling reason (solver.MostTelling) of the lines they could not cover;
+// else the most telling reason its candidates were excluded for, by the
+// Builder (in w.p) or by the solver; NO_STOCK when it had no candidate at
+// all (no node offering it holds any of the cart).
+func offerReason(w *worker, plan *solver.Plan, f network.Offer) solver.Reason {
 	why := solver.ReasonNone
 	if plan.Stats.Eligible > 0 {
 		for _, u := range plan.Unfilled {
@@ -192,8 +193,15 @@ func offerReason(p *solver.Problem, plan *solver.Plan, f network.Offer) solver.R
 		}
 	}
 	for _, e := range plan.Excluded {
-		if e.Option >= 0 && e.Option < len(p.Options) && f.Allows(&p.Options[e.Option]) {
-			why = solver.MostTelling(why, e.Reason)
+		why = solver.MostTelling(why, e.Reason)
+	}
+	lo, hi := 0, len(w.p.Options)
+	if f.Node >= 0 {
+		lo, hi = network.NodeOptions(&w.p, f.Node)
+	}
+	for i := lo; i < hi; i++ {
+		if o := &w.p.Options[i]; o.Excluded != solver.ReasonNone && f.Allows(o) {
+			why = solver.MostTelling(why, o.Excluded)
 		}
 	}
 	if why == solver.ReasonNone {
@@ -202,26 +210,29 @@ func offerReason(p *solver.Problem, plan *solver.Plan, f network.Offer) solver.R
 	return why
 }
 
-// offer converts offer f's plan over p (p held to f).
-func (q *quoteScope) offer(p *solver.Problem, plan *solver.Plan, f network.Offer, took time.Duration) *pb.Offer {
-	net := q.net
+// offer converts offer f's plan over w.restricted. Its solver facts are
+// those Route reports for the order that chose f: every candidate of the
+// cart counts, and all but the eligible ones are excluded.
+func (q *quoteScope) offer(w *worker, plan *solver.Plan, f network.Offer, took time.Duration) *pb.Offer {
+	net, p := q.net, &w.restricted
 	out := &pb.Offer{OfferId: offerID(net, f), Method: methodToProto(f.Method), Partner: f.Partner}
 	if f.Node >= 0 && f.Node < len(net.Nodes) {
 		out.PickupNodeId = net.Nodes[f.Node].ID
 	}
 	if !covers(plan) {
-		out.Reason = reasonToProto(offerReason(p, plan, f))
+		out.Reason = reasonToProto(offerReason(w, plan, f))
 		out.Unfilled = unfilledToProto(p, plan)
 		return out
 	}
 	out.Available = true
 	out.Plan = &pb.Plan{
-		Shipments:     shipmentsToProto(p, plan),
-		TotalCost:     plan.TotalCost,
-		Stats:         statsToProto(plan, took),
-		Currency:      net.Currency,
-		ExcludedTotal: int32(len(plan.Excluded)),
+		Shipments: shipmentsToProto(p, plan),
+		TotalCost: plan.TotalCost,
+		Stats:     statsToProto(plan, took),
+		Currency:  net.Currency,
 	}
+	out.Plan.Stats.Candidates = int32(len(w.p.Options))
+	out.Plan.ExcludedTotal = out.Plan.Stats.Candidates - out.Plan.Stats.Eligible
 	out.TotalCost = plan.TotalCost
 	for i := range plan.Shipments {
 		sh := &plan.Shipments[i]

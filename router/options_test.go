@@ -440,6 +440,7 @@ func randomCarts(t *testing.T, seed uint64, n int) []*pb.Order {
 	})
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(seed, 99))
+	catalogue := bench.DefaultSKUs()
 	for _, c := range carts {
 		c.Id = ""
 		switch rng.IntN(5) {
@@ -450,6 +451,15 @@ func randomCarts(t *testing.T, seed uint64, n int) []*pb.Order {
 		}
 		if rng.IntN(8) == 0 {
 			c.Lines[0].Quantity = 1 + int32(rng.IntN(30)) // stock and capacity run short
+		}
+		if rng.IntN(12) == 0 {
+			// A big basket: above the exact solver's 10 lines, the
+			// heuristic answers.
+			for _, k := range rng.Perm(len(catalogue))[:12] {
+				if !slices.ContainsFunc(c.Lines, func(l *pb.OrderLine) bool { return l.Sku == catalogue[k].ID }) {
+					c.Lines = append(c.Lines, &pb.OrderLine{Sku: catalogue[k].ID, Quantity: 1, UnitWeightKg: 0.3})
+				}
+			}
 		}
 	}
 	return carts
@@ -486,7 +496,7 @@ func TestOptionsMatchRoute(t *testing.T) {
 			}
 			require.Equal(t, before, e.stockImage(), "Options reserves nothing")
 
-			checked, unavailable := map[pb.Method]int{}, 0
+			checked, unavailable, heuristic := map[pb.Method]int{}, 0, 0
 			for i, c := range list {
 				for j, of := range answers[i].Offers {
 					order := proto.Clone(c).(*pb.Order)
@@ -519,13 +529,17 @@ func TestOptionsMatchRoute(t *testing.T) {
 					assert.Equal(t, want.Stats.Eligible, got.Stats.Eligible)
 					assert.Equal(t, want.ExcludedTotal, got.ExcludedTotal)
 					checked[of.Method]++
+					if !want.Stats.Exact {
+						heuristic++
+					}
 				}
 			}
-			t.Logf("%d carts: offers checked by method %v, %d unavailable", len(list), checked, unavailable)
+			t.Logf("%d carts: offers checked by method %v (%d by the heuristic), %d unavailable", len(list), checked, heuristic, unavailable)
 			for _, m := range []pb.Method{pb.Method_METHOD_SHIP_FROM_STORE, pb.Method_METHOD_PICKUP, pb.Method_METHOD_WAREHOUSE_SHIP, pb.Method_METHOD_COURIER} {
 				assert.Positive(t, checked[m], "no %s offer checked", m)
 			}
 			assert.Positive(t, unavailable)
+			assert.Positive(t, heuristic, "no offer of a big basket checked")
 		})
 	}
 }
