@@ -44,7 +44,7 @@ func TestAvailabilityNearMe(t *testing.T) {
 	s05 := av.Availability[2:4]
 	assert.Equal(t, int32(2), s05[0].Atp)
 	assert.Equal(t, int32(3), s05[1].Atp)
-	assert.InDelta(t, geo.DistanceKm(me.Lat, me.Lon, 43.218, 76.928), s05[0].DistanceKm, 1e-9)
+	assert.Equal(t, geo.ToUnit(me.Lat, me.Lon).DistanceKm(geo.ToUnit(43.218, 76.928)), s05[0].DistanceKm, "measured as the Builder measures")
 	assert.Equal(t, int32(0), av.Availability[1].Atp, "every SKU asked, also where there is none")
 
 	near := func(req *pb.GetAvailabilityRequest) []string {

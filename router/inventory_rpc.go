@@ -279,6 +279,9 @@ func (s *Service) nearNodes(req *pb.GetAvailabilityRequest, only []int, limited 
 		km   float64
 	}
 	var found []near
+	// Distances as the Builder measures them, so that a store is as far
+	// here as in a plan or an offer.
+	me := geo.ToUnit(lat, lon)
 	for _, n := range net.NodesWithin(lat, lon, radius, nil) {
 		nd := &net.Nodes[n]
 		if !nd.Enabled || !slices.Contains(kinds, string(nd.Kind)) {
@@ -290,7 +293,7 @@ func (s *Service) nearNodes(req *pb.GetAvailabilityRequest, only []int, limited 
 		if !slices.ContainsFunc(req.Skus, func(sku string) bool { return s.inv.table.ATP(n, sku) > 0 }) {
 			continue
 		}
-		found = append(found, near{node: n, km: geo.DistanceKm(lat, lon, nd.Lat, nd.Lon)})
+		found = append(found, near{node: n, km: me.DistanceKm(geo.ToUnit(nd.Lat, nd.Lon))})
 	}
 	slices.SortFunc(found, func(a, b near) int { return cmp.Or(cmp.Compare(a.km, b.km), cmp.Compare(a.node, b.node)) })
 	found = found[:min(len(found), limit)]

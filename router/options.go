@@ -221,7 +221,11 @@ func (q *quoteScope) offer(w *worker, plan *solver.Plan, f network.Offer, took t
 	}
 	if !covers(plan) {
 		out.Reason = reasonToProto(offerReason(w, plan, f))
-		out.Unfilled = unfilledToProto(p, plan)
+		if plan.Stats.Eligible > 0 {
+			// Only lines that candidates of the offer could not cover;
+			// with none eligible, the reason says it all.
+			out.Unfilled = unfilledToProto(p, plan)
+		}
 		return out
 	}
 	out.Available = true

@@ -105,6 +105,13 @@ func TestOptionsDemoCart(t *testing.T) {
 		assert.Equal(t, &pb.OpeningHours{Open: "08:00", Close: "23:00", UtcOffsetMinutes: 300}, s.Hours)
 		assert.Equal(t, o.Eta.AsTime(), s.CollectFrom.AsTime(), "open when ready")
 	}
+	// A pickup store is as far in GetAvailability as in its offer.
+	av, err := e.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"PHONE-X12"}, Position: cart().Customer, Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, av.Availability, 1)
+	assert.Equal(t, resp.Offers[1].PickupNodeId, av.Availability[0].NodeId)
+	assert.Equal(t, resp.Offers[1].DistanceKm, av.Availability[0].DistanceKm)
+
 	glovo := resp.Offers[4]
 	assert.Less(t, glovo.EtaMinutes, int32(60), "a courier is express")
 	assert.LessOrEqual(t, glovo.DistanceKm, 6.0)
@@ -256,6 +263,17 @@ func TestOptionsUnavailable(t *testing.T) {
 			assert.Equal(t, local(9, 0).AsTime(), of.Store.CollectFrom.AsTime())
 		}
 		assert.True(t, found)
+	})
+
+	t.Run("no unfilled lines without an eligible candidate", func(t *testing.T) {
+		o := cart()
+		o.CreatedAt, o.PromiseBy = local(2, 0), nil
+		resp, err := e.route.Options(ctx(t), &pb.OptionsRequest{Order: o})
+		require.NoError(t, err)
+		g := resp.Offers[len(resp.Offers)-1]
+		require.Equal(t, "courier:glovo", g.OfferId)
+		assert.Equal(t, closed, g.Reason)
+		assert.Empty(t, g.Unfilled)
 	})
 
 	t.Run("unfilled lines of an offer", func(t *testing.T) {

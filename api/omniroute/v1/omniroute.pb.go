@@ -2663,7 +2663,9 @@ type Offer struct {
 	// reason says why an offer that is not available cannot be made: the
 	// most telling reason of its candidates (see the README).
 	Reason ExclusionReason `protobuf:"varint,6,opt,name=reason,proto3,enum=omniroute.v1.ExclusionReason" json:"reason,omitempty"`
-	// unfilled are the lines an unavailable offer could not cover, with why.
+	// unfilled are the lines an unavailable offer's eligible candidates
+	// could not cover, with why (empty when none was eligible: then reason
+	// says why).
 	Unfilled []*UnfilledLine `protobuf:"bytes,7,rep,name=unfilled,proto3" json:"unfilled,omitempty"`
 	// plan is the offer's best plan: the plan Route returns for the order
 	// that chose this offer, while stock has not changed (shipments, total
