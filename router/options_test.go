@@ -3,6 +3,7 @@ package router
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -609,4 +610,20 @@ func TestMethodsMapThroughTheAPI(t *testing.T) {
 		slices.Sort(ids)
 		return ids
 	}())
+}
+
+// TestOptionsMetrics: Options calls are timed by result code, apart from
+// routes.
+func TestOptionsMetrics(t *testing.T) {
+	e := newEnv(t, nil)
+	_, err := e.route.Options(ctx(t), &pb.OptionsRequest{Order: cart()})
+	require.NoError(t, err)
+	_, err = e.route.Options(ctx(t), &pb.OptionsRequest{})
+	require.Error(t, err)
+	rec := httptest.NewRecorder()
+	e.svc.m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	assert.Contains(t, body, `omniroute_options_duration_seconds_count{code="OK"} 1`)
+	assert.Contains(t, body, `omniroute_options_duration_seconds_count{code="InvalidArgument"} 1`)
+	assert.NotContains(t, body, `omniroute_route_duration_seconds_count`)
 }
