@@ -38,6 +38,10 @@ type prepared struct {
 	areas       []*geo.CachedArea
 	couriers    map[string]int
 	carriers    map[string]int
+	// offered are the methods some node offers; partners the courier
+	// partners that collect from some node, by name (see Offers).
+	offered  methodSet
+	partners []int
 }
 
 type nodePrep struct {
@@ -93,6 +97,7 @@ func (n *Network) init(where func(field string) string) error {
 		return err
 	}
 	p.index = geo.NewIndex(pts)
+	p.prepareOffers(n)
 	n.prep = p
 	return nil
 }

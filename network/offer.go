@@ -127,24 +127,20 @@ func (n *Network) Offers(o *Order, dst []Offer) []Offer {
 		return dst
 	}
 	choice := choiceOf(o)
-	var offered methodSet
-	for i := range n.prep.nodes {
-		offered |= n.prep.nodes[i].methods
-	}
 	pickupNode := -1
 	if o.PickupNodeID != "" {
 		pickupNode, _ = n.NodeIndex(o.PickupNodeID)
 	}
 	for _, m := range []solver.Method{solver.ShipFromStore, solver.Pickup, solver.WarehouseShip, solver.Courier} {
-		if !offered.has(m) || (choice.Method != solver.MethodUnspecified && choice.Method != m) {
+		if !n.prep.offered.has(m) || (choice.Method != solver.MethodUnspecified && choice.Method != m) {
 			continue
 		}
 		switch {
 		case m == solver.Pickup && o.Want != WantDelivery:
 			dst = append(dst, Offer{Method: m, Node: pickupNode})
 		case m == solver.Courier && o.Want != WantPickup:
-			for _, ci := range n.couriersByName() {
-				if choice.allows(m, n.Couriers[ci].Name, -1) && n.collects(ci) {
+			for _, ci := range n.prep.partners {
+				if choice.allows(m, n.Couriers[ci].Name, -1) {
 					dst = append(dst, Offer{Method: m, Partner: n.Couriers[ci].Name, Node: -1})
 				}
 			}
@@ -155,24 +151,23 @@ func (n *Network) Offers(o *Order, dst []Offer) []Offer {
 	return dst
 }
 
-// couriersByName lists the courier partners' indices by name.
-func (n *Network) couriersByName() []int {
-	idx := make([]int, len(n.Couriers))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(n.Couriers[a].Name, n.Couriers[b].Name) })
-	return idx
-}
-
-// collects reports whether courier partner ci collects from some node.
-func (n *Network) collects(ci int) bool {
-	for i := range n.prep.nodes {
-		if slices.Contains(n.prep.nodes[i].couriers, ci) {
-			return true
+// prepareOffers derives what Offers needs of the network: the methods
+// some node offers, and the courier partners that collect from some node,
+// by name.
+func (p *prepared) prepareOffers(n *Network) {
+	collects := make([]bool, len(n.Couriers))
+	for i := range p.nodes {
+		p.offered |= p.nodes[i].methods
+		for _, ci := range p.nodes[i].couriers {
+			collects[ci] = true
 		}
 	}
-	return false
+	for ci := range n.Couriers {
+		if collects[ci] {
+			p.partners = append(p.partners, ci)
+		}
+	}
+	slices.SortFunc(p.partners, func(a, b int) int { return strings.Compare(n.Couriers[a].Name, n.Couriers[b].Name) })
 }
 
 // OpenAt returns the first moment at or after t when node is open (t

@@ -80,35 +80,40 @@ func (s *Service) options(ctx context.Context, req *pb.OptionsRequest) (*pb.Opti
 	if k == 0 {
 		k = DefaultPickupStores
 	}
-	resp, err := s.quote(w, snap.net, k)
-	if err != nil {
-		if errors.Is(err, solver.ErrInvalidProblem) {
-			return nil, status.Errorf(codes.InvalidArgument, "order: %v", err)
-		}
-		return nil, status.Errorf(codes.Internal, "order: solve: %v", err)
+	return s.quote(ctx, w, snap.net, k)
+}
+
+// solveError is the status of a solver error for an offer.
+func solveError(err error) error {
+	if errors.Is(err, solver.ErrInvalidProblem) {
+		return status.Errorf(codes.InvalidArgument, "order: %v", err)
 	}
-	return resp, nil
+	return status.Errorf(codes.Internal, "order: solve: %v", err)
 }
 
 // quote plans every offer of the worker's built cart; k is how many
-// pickup stores to offer.
-func (s *Service) quote(w *worker, net *network.Network, k int) (*pb.OptionsResponse, error) {
+// pickup stores to offer. It stops with the context's status when ctx is
+// done.
+func (s *Service) quote(ctx context.Context, w *worker, net *network.Network, k int) (*pb.OptionsResponse, error) {
 	at := w.order.CreatedAt
 	q := quoteScope{net: net, at: at, set: s.settings(0)}
 	out := &pb.OptionsResponse{Currency: net.Currency, QuotedAt: timestamppb.New(at)}
 	w.offers = net.Offers(&w.order, w.offers[:0])
 	for _, f := range w.offers {
+		if err := ctxError(ctx); err != nil {
+			return nil, err
+		}
 		if f.Method == solver.Pickup && f.Node < 0 {
 			offers, err := q.pickupStores(w, k)
 			if err != nil {
-				return nil, err
+				return nil, solveError(err)
 			}
 			out.Offers = append(out.Offers, offers...)
 			continue
 		}
 		plan, took, err := w.solveOffer(f, q.set)
 		if err != nil {
-			return nil, err
+			return nil, solveError(err)
 		}
 		out.Offers = append(out.Offers, q.offer(w, plan, f, took))
 	}

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -626,4 +627,13 @@ func TestOptionsMetrics(t *testing.T) {
 	assert.Contains(t, body, `omniroute_options_duration_seconds_count{code="OK"} 1`)
 	assert.Contains(t, body, `omniroute_options_duration_seconds_count{code="InvalidArgument"} 1`)
 	assert.NotContains(t, body, `omniroute_route_duration_seconds_count`)
+}
+
+// TestOptionsCancelled: a call whose context is done stops with its code.
+func TestOptionsCancelled(t *testing.T) {
+	e := newEnv(t, nil)
+	c, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := e.svc.Options(c, &pb.OptionsRequest{Order: cart()})
+	assert.Equal(t, codes.Canceled, status.Code(err), err)
 }
