@@ -43,9 +43,11 @@
 //
 // At checkout a shop asks what it can promise before the order exists.
 // Network.Offers lists the offers an order can be made (per method, per
-// courier partner, pickup); Restrict holds a built problem to one offer by
-// excluding every other option as METHOD_NOT_ALLOWED, which is exactly
-// what Build does for an order that chose that offer. So one Build serves
+// courier partner, pickup). An order that chose an offer (Order.Method,
+// Order.Partner) gets every other option excluded as METHOD_NOT_ALLOWED,
+// after every other check, so its problem is the order's problem with
+// those options excluded; RestrictEligible makes that problem, without
+// the excluded options, from the order's own build. So one Build serves
 // every offer, and the plan of an offer is the plan of the order that
 // chooses it.
 //

@@ -15,9 +15,9 @@ import (
 // courier partner.
 //
 // An order holds itself to an offer with Order.Method, Order.Partner and
-// (for a store) Order.PickupNodeID; Restrict holds a built problem to one.
-// Both apply the same rule (Allows), so that an offer's plan is the plan
-// of the order that chose it.
+// (for a store) Order.PickupNodeID; RestrictEligible holds a built problem
+// to one. Both apply the same rule (Allows), so that an offer's plan is
+// the plan of the order that chose it.
 type Offer struct {
 	Method solver.Method
 	// Partner is the courier partner; empty means any.
@@ -47,41 +47,20 @@ func choiceOf(o *Order) Offer {
 	return f
 }
 
-// Restrict makes dst the problem p restricted to offer f: p's lines,
-// options, stock and costs, with every option that p does not exclude and
-// f does not allow excluded as METHOD_NOT_ALLOWED. When p was built for an
-// order, dst is the problem Build gives for the same order holding itself
-// to f (Order.Method and Order.Partner, and Order.PickupNodeID for a store
-// whose pickup option p does not exclude): the same options in the same
-// order, the same ones eligible, so that the solver gives both the same
-// plan. Only reasons of options that both exclude may differ (another
-// store's pickup is METHOD_NOT_ALLOWED for an order naming its store).
-//
-// dst shares p's Lines, Available and UnitCost (read them only) and reuses
-// its own Options; p is not changed.
-func Restrict(dst, p *solver.Problem, f Offer) {
-	opts := append(dst.Options[:0], p.Options...)
-	*dst = *p
-	dst.Options = opts
-	for i := range opts {
-		o := &opts[i]
-		if o.Excluded == solver.ReasonNone && !f.Allows(o) {
-			o.Excluded = solver.ReasonMethodNotAllowed
-		}
-	}
-}
-
-// RestrictEligible makes dst the problem p restricted to offer f with
-// only the options that p does not exclude and f allows, in p's order,
-// with their stock and unit costs: Restrict without the excluded options,
-// which is the problem BuildEligible gives for the order that chose f.
-// The solver gives it the plan it gives Restrict's problem (and Build's
-// for that order), at a cost that follows the offer's options, not the
-// order's: an order's offers are solved from one build.
+// RestrictEligible makes dst the problem p restricted to offer f: only
+// the options that p does not exclude and f allows, in p's order, with
+// their stock and unit costs. When p was built for an order (Build or
+// BuildEligible), dst is the problem BuildEligible gives for the same
+// order holding itself to f (Order.Method and Order.Partner, and
+// Order.PickupNodeID for a store whose pickup option p does not exclude),
+// so the solver gives it the plan Build gives that order: an order's
+// offers are all solved from one build, each at a cost that follows the
+// offer's options, not the order's.
 //
 // p must list its options in ascending node order, as Build and
 // BuildEligible do. dst shares p's Lines (read them only) and reuses its
-// own Options, Available and UnitCost; p is not changed.
+// own Options, Available and UnitCost, which must not be p's; p is not
+// changed.
 func RestrictEligible(dst, p *solver.Problem, f Offer) {
 	opts, avail, cost := dst.Options[:0], dst.Available[:0], dst.UnitCost[:0]
 	*dst = *p

@@ -36,11 +36,13 @@ const (
 // its offers, each with its reason, not an error.
 //
 // The cart is built into one problem under the read lock; each offer is
-// then that problem held to the offer (network.Restrict) and solved with
-// the settings of a Route that asks for no alternatives. That is the
-// problem Route builds for the order that chose the offer (Order.method,
-// partner, pickup_node_id or offer_id), so while the stock does not
-// change, routing the chosen offer gives the offer's plan.
+// then that problem held to the offer's eligible options
+// (network.RestrictEligible) and solved to the plan Route's settings give
+// (worker.solveOffer). That is the problem Route
+// builds for the order that chose the offer (Order.method, partner,
+// pickup_node_id or offer_id) without the options it excludes, so while
+// the stock does not change, routing the chosen offer gives the offer's
+// plan.
 func (s *Service) Options(ctx context.Context, req *pb.OptionsRequest) (*pb.OptionsResponse, error) {
 	start := time.Now()
 	resp, err := s.options(ctx, req)
