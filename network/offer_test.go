@@ -69,9 +69,9 @@ func choose(net *network.Network, o *network.Order, f network.Offer) *network.Or
 func TestRestrictIsTheChosenOrdersProblem(t *testing.T) {
 	dn, dst := demo(t)
 	g300, st300 := generated(t, 300, 120)
-	orders := 300
+	orders := 120
 	if testing.Short() {
-		orders = 50
+		orders = 30
 	}
 	for _, base := range []struct {
 		name string

@@ -282,9 +282,9 @@ func TestSolveMatchesBruteForce(t *testing.T) {
 // without alternatives and still give the plan Route gives.
 func TestBestPlanIgnoresAlternatives(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	n := 3000
+	n := 1500
 	if testing.Short() {
-		n = 500
+		n = 300
 	}
 	var ps []*Problem
 	for i := range n {
