@@ -20,11 +20,13 @@ type worker struct {
 	view stockView
 
 	// What an Options call reuses: the order's offers, the problem held
-	// to one offer (its eligible options only; sharing p's lines) and the
-	// eligible pickup options of p, nearest first.
+	// to one offer (its eligible options only; sharing p's lines), the
+	// eligible pickup options of p, nearest first, and those of them short
+	// of some line.
 	offers     []network.Offer
 	restricted solver.Problem
 	stores     []int32
+	short      []int32 // stores whose stock cannot cover the cart
 }
 
 func newWorker(net *network.Network) *worker {

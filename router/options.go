@@ -131,11 +131,12 @@ type quoteScope struct {
 
 // pickupStores offers pickup at the k stores nearest the customer (by
 // distance, then node id) that can have the whole cart ready: each
-// eligible pickup option of the cart is tried, nearest first, held to its
-// store. When none can, the one offer says why: the most telling reason of
-// the stores tried and of the pickup options excluded before (too far,
-// disabled...), NO_STOCK when no store that offers pickup holds any of the
-// cart.
+// eligible pickup option of the cart that holds the stock of every line is
+// solved, nearest first, held to its store. When none can, the one offer
+// says why: the most telling reason of every eligible store (the solver's,
+// the short ones solved too) and of the pickup options excluded before
+// (too far, disabled...), NO_STOCK when no store that offers pickup holds
+// any of the cart.
 func (q *quoteScope) pickupStores(w *worker, k int) ([]*pb.Offer, error) {
 	p := &w.p
 	w.stores = w.stores[:0]
@@ -155,7 +156,12 @@ func (q *quoteScope) pickupStores(w *worker, k int) ([]*pb.Offer, error) {
 		return cmp.Or(cmp.Compare(oa.DistanceKm, ob.DistanceKm), cmp.Compare(oa.NodeID, ob.NodeID))
 	})
 	var out []*pb.Offer
+	short := w.short[:0] // stores whose stock cannot cover some line
 	for _, o := range w.stores {
+		if !holdsCart(p, int(o)) {
+			short = append(short, o)
+			continue
+		}
 		f := network.Offer{Method: solver.Pickup, Node: int(p.Options[o].Node)}
 		plan, took, err := w.solveOffer(f, q.set)
 		if err != nil {
@@ -170,7 +176,17 @@ func (q *quoteScope) pickupStores(w *worker, k int) ([]*pb.Offer, error) {
 			break
 		}
 	}
+	w.short = short
 	if len(out) == 0 {
+		// No store can: ask the solver why of the stores skipped too.
+		for _, o := range short {
+			f := network.Offer{Method: solver.Pickup, Node: int(p.Options[o].Node)}
+			plan, _, err := w.solveOffer(f, q.set)
+			if err != nil {
+				return nil, err
+			}
+			why = solver.MostTelling(why, offerReason(w, plan, f))
+		}
 		if why == solver.ReasonNone {
 			why = solver.ReasonNoStock
 		}
@@ -178,6 +194,19 @@ func (q *quoteScope) pickupStores(w *worker, k int) ([]*pb.Offer, error) {
 		out = append(out, &pb.Offer{OfferId: offerID(q.net, f), Method: methodToProto(f.Method), Reason: reasonToProto(why)})
 	}
 	return out, nil
+}
+
+// holdsCart reports whether option o of p has the stock of every line of
+// the cart: one option can ship no more of a line than its stock, so a
+// store without it cannot have the whole cart ready and is not solved.
+func holdsCart(p *solver.Problem, o int) bool {
+	nl := len(p.Lines)
+	for l, a := range p.Available[o*nl : (o+1)*nl] {
+		if a < p.Lines[l].Quantity {
+			return false
+		}
+	}
+	return true
 }
 
 // covers reports whether a plan ships the whole cart.

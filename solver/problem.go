@@ -105,13 +105,23 @@ var tellingOrder = [...]Reason{
 	ReasonOutsideZone, ReasonOutsideRadius, ReasonMethodNotAllowed, ReasonDisabled,
 }
 
+// tellingRanks[r] is the position of reason r in tellingOrder, or
+// len(tellingOrder) for ReasonNone. It is derived once and never changes.
+var tellingRanks = func() (ranks [len(reasonNames)]uint8) {
+	for r := range ranks {
+		ranks[r] = uint8(len(tellingOrder))
+	}
+	for i, r := range tellingOrder {
+		ranks[r] = uint8(i)
+	}
+	return ranks
+}()
+
 // tellingRank is the position of r in tellingOrder; ReasonNone and unknown
 // reasons rank after every known reason.
 func tellingRank(r Reason) int {
-	for i, t := range tellingOrder {
-		if t == r {
-			return i
-		}
+	if int(r) < len(tellingRanks) {
+		return int(tellingRanks[r])
 	}
 	return len(tellingOrder)
 }
