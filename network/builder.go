@@ -240,6 +240,7 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		wantDelivery: o.Want != WantPickup,
 		wantPickup:   o.Want != WantDelivery,
 		lean:         lean,
+		choice:       choiceOf(o),
 	}
 	if c.pickupRadius == 0 {
 		c.pickupRadius = pol.PickupRadiusKm
@@ -368,6 +369,8 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 			why = solver.ReasonMethodNotAllowed
 		case c.pickupNode < 0 && c.pickupRadius > 0 && km > c.pickupRadius:
 			why = solver.ReasonOutsideRadius
+		case !c.choice.allows(solver.Pickup, "", node):
+			why = solver.ReasonMethodNotAllowed
 		}
 		if !c.lean || why == solver.ReasonNone {
 			opt := b.appendOption(p, base, why, row, nd.pickPerUnit)
@@ -396,6 +399,8 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 				why = solver.ReasonOverweight
 			case !nd.open.isOpen(minute) || !net.prep.courierOpen[ci].isOpen(minute):
 				why = solver.ReasonClosed
+			case !c.choice.allows(solver.Courier, cp.Name, node):
+				why = solver.ReasonMethodNotAllowed
 			}
 			if c.lean && why != solver.ReasonNone {
 				continue
@@ -433,6 +438,8 @@ func (b *Builder) addParcel(p *solver.Problem, base *optionBase, nd *nodeCard, m
 		why = solver.ReasonDisabled
 	case outsideRadius:
 		why = solver.ReasonOutsideRadius
+	case !b.ord.choice.allows(m, "", int(base.node)):
+		why = solver.ReasonMethodNotAllowed
 	}
 	if b.ord.lean && why != solver.ReasonNone {
 		return

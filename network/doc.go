@@ -24,8 +24,10 @@
 //     (an order that must travel in one shipment is heavier than the
 //     courier carries) or CLOSED (node or courier closed at order time, for
 //     courier delivery; a parcel or a pickup ordered while the node is
-//     closed waits for it to open instead); the solver adds NO_STOCK,
-//     CAPACITY and MISSES_PROMISE;
+//     closed waits for it to open instead), and last METHOD_NOT_ALLOWED
+//     for an option outside the offer the order chose (Order.Method,
+//     Order.Partner); the solver adds NO_STOCK, CAPACITY and
+//     MISSES_PROMISE;
 //   - prices (cost.go): fixed cost per shipment and cost per unit, with
 //     ETAs.
 //
@@ -36,6 +38,18 @@
 // nodes beyond every radius the order's methods may use, and reads a line's
 // stock in one call when the StockView is an ATPLister. The solver picks
 // the same plan from either.
+//
+// # Offers (offer.go)
+//
+// At checkout a shop asks what it can promise before the order exists.
+// Network.Offers lists the offers an order can be made (per method, per
+// courier partner, pickup). An order that chose an offer (Order.Method,
+// Order.Partner) gets every other option excluded as METHOD_NOT_ALLOWED,
+// after every other check, so its problem is the order's problem with
+// those options excluded; RestrictEligible makes that problem, without
+// the excluded options, from the order's own build. So one Build serves
+// every offer, and the plan of an offer is the plan of the order that
+// chooses it.
 //
 // # Units
 //

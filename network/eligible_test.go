@@ -54,6 +54,21 @@ func randomOrder(rng *rand.Rand, net *network.Network, skus []string, i int) *ne
 	if rng.IntN(4) == 0 {
 		o.PickupRadiusKm = float64(rng.IntN(30))
 	}
+	if rng.IntN(4) == 0 {
+		// The customer chose an offer: a method the preference allows,
+		// for a courier now and then a partner.
+		var ms []solver.Method
+		if o.Want != network.WantDelivery {
+			ms = append(ms, solver.Pickup)
+		}
+		if o.Want != network.WantPickup {
+			ms = append(ms, solver.ShipFromStore, solver.WarehouseShip, solver.Courier)
+		}
+		o.Method = ms[rng.IntN(len(ms))]
+		if o.Method == solver.Courier && len(net.Couriers) > 0 && rng.IntN(2) == 0 {
+			o.Partner = net.Couriers[rng.IntN(len(net.Couriers))].Name
+		}
+	}
 	switch rng.IntN(3) {
 	case 0:
 		o.PromiseBy = created.Add(3 * time.Hour)

@@ -159,6 +159,13 @@ type Order struct {
 	// split across them; MaxShipments bounds them (0 = policy default).
 	AllowSplit   bool
 	MaxShipments int
+	// Method and Partner, when set, hold the order to the offer the
+	// customer chose at checkout (see Offer): options of another method,
+	// or of another courier partner, are excluded as METHOD_NOT_ALLOWED.
+	// A Partner without a Method means COURIER by that partner. A pickup
+	// store is chosen with PickupNodeID.
+	Method  solver.Method
+	Partner string
 }
 
 // StockView is the live stock a problem is built from.

@@ -38,6 +38,10 @@ type prepared struct {
 	areas       []*geo.CachedArea
 	couriers    map[string]int
 	carriers    map[string]int
+	// offered are the methods some node offers; partners the courier
+	// partners that collect from some node, by name (see Offers).
+	offered  methodSet
+	partners []int
 }
 
 type nodePrep struct {
@@ -93,6 +97,7 @@ func (n *Network) init(where func(field string) string) error {
 		return err
 	}
 	p.index = geo.NewIndex(pts)
+	p.prepareOffers(n)
 	n.prep = p
 	return nil
 }
@@ -221,7 +226,7 @@ func (n *Network) checkCourier(v *validator, p *prepared, i int) {
 	}
 	p.courierOpen[i] = w
 	for j, k := range c.Kinds {
-		if !k.valid() {
+		if !k.Valid() {
 			v.add(fmt.Sprintf("%s.kinds[%d]", f, j), "unknown kind %q (want store, dark_store or warehouse)", k)
 		}
 	}
@@ -240,7 +245,8 @@ func (n *Network) checkCourier(v *validator, p *prepared, i int) {
 	}
 }
 
-func (k Kind) valid() bool { return k == Store || k == DarkStore || k == Warehouse }
+// Valid reports whether k is one of the node kinds.
+func (k Kind) Valid() bool { return k == Store || k == DarkStore || k == Warehouse }
 
 func (n *Network) checkNode(v *validator, p *prepared, i int) {
 	nd := &n.Nodes[i]
@@ -257,7 +263,7 @@ func (n *Network) checkNode(v *validator, p *prepared, i int) {
 			p.ids[nd.ID] = i
 		}
 	}
-	if !nd.Kind.valid() {
+	if !nd.Kind.Valid() {
 		v.add(f+".kind", "unknown kind %q (want store, dark_store or warehouse)", nd.Kind)
 	}
 	if !finite(nd.Lat) || nd.Lat < -90 || nd.Lat > 90 {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/omniroute/omniroute/solver"
 )
 
 // ErrInvalidOrder is wrapped by every error about an order the Builder
@@ -73,6 +75,9 @@ func (n *Network) ValidateOrder(o *Order) (pickupNode int, err error) {
 	if !o.PromiseBy.IsZero() && !o.PromiseBy.After(o.CreatedAt) {
 		return -1, orderError("promise_by", "%s is not after created_at %s", o.PromiseBy.Format("2006-01-02T15:04:05Z07:00"), o.CreatedAt.Format("2006-01-02T15:04:05Z07:00"))
 	}
+	if err := n.validateChoice(o); err != nil {
+		return -1, err
+	}
 	if o.PickupNodeID != "" {
 		if o.Want == WantDelivery {
 			return -1, orderError("pickup_node_id", "set on a delivery order")
@@ -103,4 +108,28 @@ func promiseMinutes(o *Order) int32 {
 		return 1
 	}
 	return int32(m)
+}
+
+// validateChoice checks the offer an order chose (Method, Partner) against
+// the network and the rest of the order.
+func (n *Network) validateChoice(o *Order) error {
+	if o.Method > solver.Courier {
+		return orderError("method", "unknown value %d", o.Method)
+	}
+	if o.Partner != "" {
+		if o.Method != solver.MethodUnspecified && o.Method != solver.Courier {
+			return orderError("partner", "set with method %s; a partner is only for COURIER", o.Method)
+		}
+		if _, ok := n.prep.couriers[o.Partner]; !ok {
+			return orderError("partner", "unknown courier partner %q", o.Partner)
+		}
+	}
+	switch m := o.Method; {
+	case m == solver.MethodUnspecified:
+	case m == solver.Pickup && o.Want == WantDelivery:
+		return orderError("method", "PICKUP on a delivery order")
+	case m != solver.Pickup && o.Want == WantPickup:
+		return orderError("method", "%s on a pickup order", m)
+	}
+	return nil
 }

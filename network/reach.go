@@ -41,6 +41,9 @@ type orderScope struct {
 	wantDelivery bool
 	wantPickup   bool
 	lean         bool // only options that are not excluded
+	// choice is the offer the order chose (Node -1): options it does not
+	// allow are excluded as METHOD_NOT_ALLOWED, after every other check.
+	choice Offer
 }
 
 // reachSlackKm widens the radius of the spatial query of a lean build, so
@@ -69,16 +72,21 @@ func (b *Builder) reach(o *Order, p *solver.Problem) {
 		}
 	}
 	if c.wantDelivery && b.carrier >= 0 {
-		widen(solver.ShipFromStore, pol.CandidateRadiusKm)
-		b.unbounded |= 1 << solver.WarehouseShip
+		if c.choice.allows(solver.ShipFromStore, "", -1) {
+			widen(solver.ShipFromStore, pol.CandidateRadiusKm)
+		}
+		if c.choice.allows(solver.WarehouseShip, "", -1) {
+			b.unbounded |= 1 << solver.WarehouseShip
+		}
 	}
-	if c.wantPickup && c.pickupNode < 0 {
+	if c.wantPickup && c.pickupNode < 0 && c.choice.allows(solver.Pickup, "", -1) {
 		widen(solver.Pickup, c.pickupRadius)
 	}
 	if c.wantDelivery {
 		for ci := range net.Couriers {
 			cp := &net.Couriers[ci]
-			if !net.prep.courierOpen[ci].isOpen(c.minute) ||
+			if !c.choice.allows(solver.Courier, cp.Name, -1) ||
+				!net.prep.courierOpen[ci].isOpen(c.minute) ||
 				(cp.MaxWeightKg > 0 && c.orderKg > cp.MaxWeightKg && p.MaxShipments == 1) ||
 				!b.customerInArea(ci, o) {
 				continue

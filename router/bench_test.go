@@ -10,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -362,5 +363,149 @@ func BenchmarkGuard(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// checkoutCart is the demo cart as a checkout asks about it: any method.
+func checkoutCart(id string) *pb.Order {
+	o := demoOrder(id)
+	o.Preference = pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_ANY
+	return o
+}
+
+// BenchmarkServiceCheckout measures the server's own work for an Options
+// call beside a Route of the same cart (any method), without gRPC, on the
+// demo network and on 1,000 nodes; cpu-µs/op is the process's CPU time per
+// call (garbage collection included).
+func BenchmarkServiceCheckout(b *testing.B) {
+	for _, size := range []int{46, 1000} {
+		var n *network.Network
+		var st *stock.Table
+		if size == 46 {
+			n = demoNetwork(b)
+			st = demoStock(b, n)
+		} else {
+			n, st = bigNetwork(b, size)
+		}
+		svc, err := New(Config{Network: n, Stock: st, Clock: newFakeClock(), ReapInterval: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.Run(fmt.Sprintf("nodes=%d/call=route", size), func(b *testing.B) {
+			req := &pb.RouteRequest{Order: checkoutCart("bench")}
+			resp, err := svc.Route(ctx, req)
+			if err != nil || len(resp.Plan.Shipments) == 0 {
+				b.Fatalf("route: %v %v", resp, err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			for range b.N {
+				if _, err := svc.Route(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu0)
+		})
+		b.Run(fmt.Sprintf("nodes=%d/call=options", size), func(b *testing.B) {
+			req := &pb.OptionsRequest{Order: checkoutCart("")}
+			resp, err := svc.Options(ctx, req)
+			if err != nil || availableOffers(resp) < 4 {
+				b.Fatalf("options: %v %v", resp, err)
+			}
+			b.ReportMetric(float64(availableOffers(resp)), "offers")
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			for range b.N {
+				if _, err := svc.Options(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu0)
+		})
+		svc.Close()
+	}
+}
+
+// cpuTime is the CPU time (user + system) the process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time per operation since cpu0: on a shared
+// machine wall time depends on the neighbours, CPU time much less.
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
+}
+
+func availableOffers(r *pb.OptionsResponse) int {
+	n := 0
+	for _, o := range r.GetOffers() {
+		if o.Available {
+			n++
+		}
+	}
+	return n
+}
+
+// BenchmarkCheckoutLoopback measures Options beside Route of the same cart
+// (any method) over loopback gRPC on one connection, on the demo network
+// and on 1,000 nodes. Each iteration makes one call of each, one after the
+// other, so that both see the same machine: on a shared machine their
+// latencies compare, where two separate runs would not. It reports the
+// p50 and p99 of each and the ratio of the p50s.
+func BenchmarkCheckoutLoopback(b *testing.B) {
+	nets := []struct {
+		name  string
+		build func() (*network.Network, *stock.Table)
+	}{
+		{"demo", func() (*network.Network, *stock.Table) { n := demoNetwork(b); return n, demoStock(b, n) }},
+		{"nodes=1000", func() (*network.Network, *stock.Table) { return bigNetwork(b, 1000) }},
+	}
+	for _, nc := range nets {
+		n, st := nc.build()
+		conn, stop := tcpEnv(b, n, st, "")
+		rc := pb.NewRoutingServiceClient(conn)
+		ctx := context.Background()
+		route := &pb.RouteRequest{Order: checkoutCart("bench")}
+		options := &pb.OptionsRequest{Order: checkoutCart("")}
+		b.Run("network="+nc.name, func(b *testing.B) {
+			routeLat := make([]time.Duration, 0, b.N)
+			optionsLat := make([]time.Duration, 0, b.N)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				t0 := time.Now()
+				resp, err := rc.Route(ctx, route)
+				if err != nil || len(resp.Plan.Shipments) == 0 {
+					b.Fatalf("route: %v %v", resp.GetPlan(), err)
+				}
+				t1 := time.Now()
+				offers, err := rc.Options(ctx, options)
+				if err != nil || availableOffers(offers) < 4 {
+					b.Fatalf("options: %v %v", offers, err)
+				}
+				routeLat = append(routeLat, t1.Sub(t0))
+				optionsLat = append(optionsLat, time.Since(t1))
+			}
+			b.StopTimer()
+			pct := func(lat []time.Duration, p float64) float64 {
+				slices.Sort(lat)
+				return float64(lat[int(p*float64(len(lat)-1))].Nanoseconds()) / 1e3
+			}
+			r50, o50 := pct(routeLat, 0.50), pct(optionsLat, 0.50)
+			b.ReportMetric(r50, "route-p50-µs")
+			b.ReportMetric(o50, "options-p50-µs")
+			b.ReportMetric(pct(routeLat, 0.99), "route-p99-µs")
+			b.ReportMetric(pct(optionsLat, 0.99), "options-p99-µs")
+			b.ReportMetric(o50/r50, "p50-ratio")
+		})
+		stop()
 	}
 }

@@ -51,16 +51,22 @@ func orderFromProto(f string, o *pb.Order, net *network.Network, at time.Time, d
 		dst.Want = network.WantAny
 	}
 	if o.PickupNodeId != "" {
-		i, ok := net.NodeIndex(o.PickupNodeId)
-		if !ok {
+		if _, ok := net.NodeIndex(o.PickupNodeId); !ok {
 			return notFound(f+".pickup_node_id", "unknown node %q", o.PickupNodeId)
 		}
-		if o.Customer == nil {
-			dst.Lat, dst.Lon = net.Nodes[i].Lat, net.Nodes[i].Lon
-		}
+	}
+	chosen, err := orderChoice(f, o)
+	if err != nil {
+		return err
+	}
+	if err := chosen.apply(f, net, dst); err != nil {
+		return err
 	}
 	if o.Customer != nil {
 		dst.Lat, dst.Lon = o.Customer.Lat, o.Customer.Lon
+	} else if i, ok := net.NodeIndex(dst.PickupNodeID); ok {
+		// Pickup at a named node: the customer is there.
+		dst.Lat, dst.Lon = net.Nodes[i].Lat, net.Nodes[i].Lon
 	}
 	for _, l := range o.Lines {
 		dst.Lines = append(dst.Lines, solver.Line{SKU: l.Sku, Quantity: l.Quantity, UnitWeightKg: l.UnitWeightKg})
@@ -188,49 +194,17 @@ func lineSKU(p *solver.Problem, l int) string {
 }
 
 // planToProto converts a plan of problem p; it copies everything, so the
-// plan may be reused afterwards.
-// planToProto converts a plan. maxExcluded > 0 keeps only that many
+// plan may be reused afterwards. maxExcluded > 0 keeps only that many
 // exclusions, the candidates nearest the customer first (ties by option
 // order: node, method, partner); 0 keeps them all in option order.
 func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, currency string, maxExcluded int) *pb.Plan {
 	out := &pb.Plan{
+		Shipments:     shipmentsToProto(p, plan),
 		TotalCost:     plan.TotalCost,
 		Currency:      currency,
 		ExcludedTotal: int32(len(plan.Excluded)),
-		Stats: &pb.SolverStats{
-			Candidates:  int32(plan.Stats.Candidates),
-			Eligible:    int32(plan.Stats.Eligible),
-			Exact:       plan.Stats.Exact,
-			Optimal:     plan.Stats.Optimal,
-			LowerBound:  plan.Stats.LowerBound,
-			Gap:         plan.Stats.Gap,
-			Nodes:       int64(plan.Stats.Nodes),
-			SolveTimeNs: solveTime.Nanoseconds(),
-		},
-	}
-	if len(plan.Shipments) > 0 {
-		out.Shipments = make([]*pb.Shipment, len(plan.Shipments))
-	}
-	for i := range plan.Shipments {
-		sh := &plan.Shipments[i]
-		c := candidateOf(p, sh.Option)
-		s := &pb.Shipment{
-			NodeId:     c.NodeId,
-			Method:     c.Method,
-			Partner:    c.Partner,
-			EtaMinutes: sh.ETAMinutes,
-			Cost: &pb.CostBreakdown{
-				Fixed: sh.FixedCost, Units: sh.UnitsCost, SplitPenalty: sh.Penalty, Total: sh.Cost,
-			},
-			Lines: make([]*pb.ShipmentLine, len(sh.Lines)),
-		}
-		if sh.Option >= 0 && sh.Option < len(p.Options) {
-			s.DistanceKm = p.Options[sh.Option].DistanceKm
-		}
-		for j, a := range sh.Lines {
-			s.Lines[j] = &pb.ShipmentLine{Sku: lineSKU(p, a.Line), Quantity: a.Quantity}
-		}
-		out.Shipments[i] = s
+		Stats:         statsToProto(plan, solveTime),
+		Unfilled:      unfilledToProto(p, plan),
 	}
 	for _, a := range plan.Alternatives {
 		alt := &pb.Alternative{TotalCost: a.TotalCost, Candidates: make([]*pb.Candidate, len(a.Options))}
@@ -260,8 +234,58 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 			out.Excluded[i] = x
 		}
 	}
+	return out
+}
+
+// statsToProto converts a plan's solver facts.
+func statsToProto(plan *solver.Plan, solveTime time.Duration) *pb.SolverStats {
+	return &pb.SolverStats{
+		Candidates:  int32(plan.Stats.Candidates),
+		Eligible:    int32(plan.Stats.Eligible),
+		Exact:       plan.Stats.Exact,
+		Optimal:     plan.Stats.Optimal,
+		LowerBound:  plan.Stats.LowerBound,
+		Gap:         plan.Stats.Gap,
+		Nodes:       int64(plan.Stats.Nodes),
+		SolveTimeNs: solveTime.Nanoseconds(),
+	}
+}
+
+// shipmentsToProto converts a plan's shipments (nil when it has none).
+func shipmentsToProto(p *solver.Problem, plan *solver.Plan) []*pb.Shipment {
+	if len(plan.Shipments) == 0 {
+		return nil
+	}
+	out := make([]*pb.Shipment, len(plan.Shipments))
+	for i := range plan.Shipments {
+		sh := &plan.Shipments[i]
+		c := candidateOf(p, sh.Option)
+		s := &pb.Shipment{
+			NodeId:     c.NodeId,
+			Method:     c.Method,
+			Partner:    c.Partner,
+			EtaMinutes: sh.ETAMinutes,
+			Cost: &pb.CostBreakdown{
+				Fixed: sh.FixedCost, Units: sh.UnitsCost, SplitPenalty: sh.Penalty, Total: sh.Cost,
+			},
+			Lines: make([]*pb.ShipmentLine, len(sh.Lines)),
+		}
+		if sh.Option >= 0 && sh.Option < len(p.Options) {
+			s.DistanceKm = p.Options[sh.Option].DistanceKm
+		}
+		for j, a := range sh.Lines {
+			s.Lines[j] = &pb.ShipmentLine{Sku: lineSKU(p, a.Line), Quantity: a.Quantity}
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// unfilledToProto converts a plan's unfilled lines (nil when none).
+func unfilledToProto(p *solver.Problem, plan *solver.Plan) []*pb.UnfilledLine {
+	var out []*pb.UnfilledLine
 	for _, u := range plan.Unfilled {
-		out.Unfilled = append(out.Unfilled, &pb.UnfilledLine{Sku: lineSKU(p, u.Line), Quantity: u.Quantity, Reason: reasonToProto(u.Reason)})
+		out = append(out, &pb.UnfilledLine{Sku: lineSKU(p, u.Line), Quantity: u.Quantity, Reason: reasonToProto(u.Reason)})
 	}
 	return out
 }

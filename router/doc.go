@@ -13,6 +13,18 @@
 // available-to-promise (ATP) again, so concurrent orders never get the same
 // last unit. A plan that lost a race is planned again.
 //
+// Options (options.go) answers what a checkout can offer before the order
+// exists: the cart is built into one problem under the read lock, then
+// each offer the network can make it (network.Network.Offers: per method,
+// per courier partner, per pickup store nearest first) is that problem
+// held to the offer's eligible options (network.RestrictEligible) and
+// solved. Route builds the same problem for an order that chose the offer
+// (Order.method, partner, pickup_node_id or offer_id, offer_id.go), so the
+// offer's plan is the plan Route gives while the stock has not changed.
+// An offer that cannot take the whole cart says why: the reason of its
+// candidates that came closest (solver.MostTelling). Options reserves
+// nothing.
+//
 // A reservation holds its units for a TTL (15 minutes by default) and is
 // then ACTIVE until committed (on hand drops), released or expired (units
 // return to ATP; a reaper goroutine and a check at the start of every call

@@ -1,6 +1,8 @@
 package router
 
 import (
+	"time"
+
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
@@ -19,6 +21,15 @@ type worker struct {
 	// view is the stock view of a single route, kept here so that it
 	// does not escape per call.
 	view stockView
+
+	// What an Options call reuses: the order's offers, the problem held
+	// to one offer (its eligible options only; sharing p's lines), the
+	// eligible pickup options of p, nearest first, and those of them short
+	// of some line.
+	offers     []network.Offer
+	restricted solver.Problem
+	stores     []int32
+	short      []int32 // stores whose stock cannot cover the cart
 }
 
 func newWorker(net *network.Network) *worker {
@@ -33,4 +44,24 @@ func (w *worker) build(v *stockView) error {
 // solve plans the worker's problem. The plan is valid until the next solve.
 func (w *worker) solve(s solver.Settings) (*solver.Plan, error) {
 	return w.ws.Solve(&w.p, s)
+}
+
+// solveOffer plans the worker's problem held to offer f, without the
+// options it excludes (network.RestrictEligible): the plan Route gives the
+// order that chose f when Route solves with s. It first solves without
+// alternatives, which only an offer needs: a plan proven optimal does not
+// depend on how many alternatives are ranked (ties are settled by the
+// solver's rule, not by search order); a plan not proven optimal (the
+// heuristic, or a work budget run out) is solved again with s itself. The
+// plan, over w.restricted, is valid until the next solve.
+func (w *worker) solveOffer(f network.Offer, s solver.Settings) (*solver.Plan, time.Duration, error) {
+	network.RestrictEligible(&w.restricted, &w.p, f)
+	t0 := time.Now()
+	best := s
+	best.Alternatives = -1
+	plan, err := w.ws.Solve(&w.restricted, best)
+	if err == nil && !plan.Stats.Optimal {
+		plan, err = w.ws.Solve(&w.restricted, s)
+	}
+	return plan, time.Since(t0), err
 }

@@ -22,6 +22,10 @@ func (g routingServer) Route(ctx context.Context, req *pb.RouteRequest) (*pb.Rou
 	return g.s.Route(ctx, req)
 }
 
+func (g routingServer) Options(ctx context.Context, req *pb.OptionsRequest) (*pb.OptionsResponse, error) {
+	return g.s.Options(ctx, req)
+}
+
 func (g routingServer) RouteBatch(ctx context.Context, req *pb.RouteBatchRequest) (*pb.RouteBatchResponse, error) {
 	return g.s.RouteBatch(ctx, req)
 }

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/stock"
 )
 
@@ -136,6 +139,13 @@ func updateError(prefix string, i int, u *pb.StockUpdate, err error) error {
 // GetAvailability returns the stock of the given SKUs at the given nodes
 // (every node of the network with a row for the SKU when nodeIDs is
 // empty), in network node order, then SKU order as asked.
+//
+// With a position it answers "pick up near me": the nearest enabled nodes
+// of the kinds asked (stores by default) within radius_km (the network's
+// pickup radius by default) that have some of the SKUs available (ATP >
+// 0), at most limit (10 by default) of them, nearest first (ties by
+// network order), each with every SKU asked and its distance; node_ids,
+// when also given, limit the nodes considered.
 func (s *Service) GetAvailability(ctx context.Context, req *pb.GetAvailabilityRequest) (*pb.GetAvailabilityResponse, error) {
 	if len(req.GetSkus()) == 0 {
 		return nil, invalid("skus", "at least one SKU required")
@@ -150,6 +160,9 @@ func (s *Service) GetAvailability(ctx context.Context, req *pb.GetAvailabilityRe
 		if err := checkID(fmt.Sprintf("skus[%d]", i), sku); err != nil {
 			return nil, err
 		}
+	}
+	if err := validateNear(req); err != nil {
+		return nil, err
 	}
 	if err := s.check(); err != nil {
 		return nil, err
@@ -169,26 +182,124 @@ func (s *Service) GetAvailability(ctx context.Context, req *pb.GetAvailabilityRe
 		nodes = append(nodes, n)
 	}
 	explicit := len(nodes) > 0
-	if !explicit {
+	slices.Sort(nodes)
+	nodes = slices.Compact(nodes)
+	var km []float64
+	switch {
+	case req.Position != nil:
+		nodes, km = s.nearNodes(req, nodes, explicit)
+		explicit = true // every SKU asked, for each node found
+	case !explicit:
 		for n := range s.inv.net.Nodes {
 			nodes = append(nodes, n)
 		}
-	} else {
-		slices.Sort(nodes)
-		nodes = slices.Compact(nodes)
 	}
 	out := &pb.GetAvailabilityResponse{}
-	for _, n := range nodes {
+	for i, n := range nodes {
+		nd := &s.inv.net.Nodes[n]
 		for _, sku := range req.Skus {
 			r, ok := s.inv.table.Get(n, sku)
 			if !ok && !explicit {
 				continue
 			}
-			out.Availability = append(out.Availability, &pb.NodeAvailability{
-				NodeId: s.inv.net.Nodes[n].ID, Sku: sku, Atp: r.ATP(),
+			a := &pb.NodeAvailability{
+				NodeId: nd.ID, Sku: sku, Atp: r.ATP(),
 				OnHand: r.OnHand, Reserved: r.Reserved, SafetyStock: r.Safety,
-			})
+				NodeName: nd.Name, Kind: string(nd.Kind),
+			}
+			if km != nil {
+				a.DistanceKm = km[i]
+			}
+			out.Availability = append(out.Availability, a)
 		}
 	}
 	return out, nil
+}
+
+// Defaults and limits of GetAvailability around a position.
+const (
+	// DefaultAvailabilityNodes is how many nodes GetAvailability answers
+	// around a position unless the request says otherwise.
+	DefaultAvailabilityNodes = 10
+	// MaxAvailabilityNodes is the most nodes it answers around a position.
+	MaxAvailabilityNodes = 1000
+)
+
+// validateNear checks the position fields of an availability request.
+func validateNear(req *pb.GetAvailabilityRequest) error {
+	if req.Position == nil {
+		if req.RadiusKm != 0 || req.Limit != 0 || len(req.Kinds) > 0 {
+			return invalid("position", "required with radius_km, limit or kinds")
+		}
+		return nil
+	}
+	if p := req.Position; !finite(p.Lat) || p.Lat < -90 || p.Lat > 90 {
+		return invalid("position.lat", "must be between -90 and 90")
+	}
+	if p := req.Position; !finite(p.Lon) || p.Lon < -180 || p.Lon > 180 {
+		return invalid("position.lon", "must be between -180 and 180")
+	}
+	if !finite(req.RadiusKm) || req.RadiusKm < 0 || req.RadiusKm > maxRadiusKm {
+		return invalid("radius_km", "must be between 0 and %d", maxRadiusKm)
+	}
+	if req.Limit < 0 || req.Limit > MaxAvailabilityNodes {
+		return invalid("limit", "must be between 0 and %d", MaxAvailabilityNodes)
+	}
+	for i, k := range req.Kinds {
+		if !network.Kind(k).Valid() {
+			return invalid(fmt.Sprintf("kinds[%d]", i), "unknown kind %q (want store, dark_store or warehouse)", k)
+		}
+	}
+	return nil
+}
+
+// nearNodes finds the nodes a GetAvailability around a position answers
+// (see GetAvailability), nearest first, with their distances; only (a
+// sorted list) limits the nodes when limited is set.
+func (s *Service) nearNodes(req *pb.GetAvailabilityRequest, only []int, limited bool) ([]int, []float64) {
+	net := s.inv.net
+	lat, lon := req.Position.Lat, req.Position.Lon
+	radius := req.RadiusKm
+	if radius == 0 {
+		radius = net.Policy.PickupRadiusKm
+	}
+	if radius == 0 {
+		radius = maxRadiusKm // no bound: the whole Earth
+	}
+	limit := int(req.Limit)
+	if limit == 0 {
+		limit = DefaultAvailabilityNodes
+	}
+	kinds := req.Kinds
+	if len(kinds) == 0 {
+		kinds = []string{string(network.Store)}
+	}
+	type near struct {
+		node int
+		km   float64
+	}
+	var found []near
+	// Distances as the Builder measures them, so that a store is as far
+	// here as in a plan or an offer.
+	me := geo.ToUnit(lat, lon)
+	for _, n := range net.NodesWithin(lat, lon, radius, nil) {
+		nd := &net.Nodes[n]
+		if !nd.Enabled || !slices.Contains(kinds, string(nd.Kind)) {
+			continue
+		}
+		if _, ok := slices.BinarySearch(only, n); limited && !ok {
+			continue
+		}
+		if !slices.ContainsFunc(req.Skus, func(sku string) bool { return s.inv.table.ATP(n, sku) > 0 }) {
+			continue
+		}
+		found = append(found, near{node: n, km: me.DistanceKm(geo.ToUnit(nd.Lat, nd.Lon))})
+	}
+	slices.SortFunc(found, func(a, b near) int { return cmp.Or(cmp.Compare(a.km, b.km), cmp.Compare(a.node, b.node)) })
+	found = found[:min(len(found), limit)]
+	nodes, km := make([]int, len(found)), make([]float64, len(found))
+	for i, f := range found {
+		nodes[i], km[i] = f.node, f.km
+	}
+	return nodes, km
 }

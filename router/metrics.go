@@ -24,6 +24,7 @@ type Metrics struct {
 	reg *prometheus.Registry
 
 	routeSeconds   *prometheus.HistogramVec
+	optionsSeconds *prometheus.HistogramVec
 	solveSeconds   prometheus.Histogram
 	candidates     prometheus.Histogram
 	reservations   *prometheus.CounterVec
@@ -43,6 +44,11 @@ func NewMetrics() *Metrics {
 		routeSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "omniroute_route_duration_seconds",
 			Help:    "Time to answer one routed order (validation, build, solve, reservation, persistence).",
+			Buckets: prometheus.ExponentialBuckets(20e-6, 2, 16),
+		}, []string{"code"}),
+		optionsSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "omniroute_options_duration_seconds",
+			Help:    "Time to answer one Options call (validation, build, one solve per offer and pickup store tried).",
 			Buckets: prometheus.ExponentialBuckets(20e-6, 2, 16),
 		}, []string{"code"}),
 		solveSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -87,7 +93,7 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.routeSeconds, m.solveSeconds, m.candidates, m.reservations,
+		m.routeSeconds, m.optionsSeconds, m.solveSeconds, m.candidates, m.reservations,
 		m.activeReserved, m.stockUpdates, m.reloads, m.refused, m.rateLimited, m.clockSkew,
 	)
 	for _, o := range []string{outcomeReserved, outcomeIdempotent, outcomeInsufficient, outcomeRetried, outcomeCommitted, outcomeReleased, outcomeExpired} {

@@ -108,7 +108,7 @@ func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.Rou
 		now = s.clock.Now()
 		w.view = stockView{in: s.inv}
 		defer func() { w.view = stockView{} }()
-		return s.build("", req, snap, w, &w.view, now)
+		return s.build("", req.Order, snap, w, &w.view, now)
 	}()
 	defer snap.put(w)
 	if err != nil {
@@ -179,7 +179,7 @@ func (s *Service) routeLocked(prefix string, req *pb.RouteRequest, fp string, vi
 	snap := s.snap.Load()
 	w := snap.get()
 	defer snap.put(w)
-	if err := s.build(prefix, req, snap, w, view, now); err != nil {
+	if err := s.build(prefix, req.Order, snap, w, view, now); err != nil {
 		return nil, nil, err
 	}
 	resp, items, err := s.solve(prefix, req, snap, w)
@@ -202,16 +202,16 @@ func (s *Service) routeLocked(prefix string, req *pb.RouteRequest, fp string, vi
 	return resp, b, nil
 }
 
-// build turns the request's order into the worker's problem over view,
-// planned at the order's created_at when it is within the maximum clock
-// skew of now, else at now.
-func (s *Service) build(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker, view *stockView, now time.Time) error {
+// build turns the order into the worker's problem over view, planned at
+// the order's created_at when it is within the maximum clock skew of now,
+// else at now.
+func (s *Service) build(prefix string, order *pb.Order, snap *snapshot, w *worker, view *stockView, now time.Time) error {
 	var at time.Time
-	at, w.source = plannedAt(req.Order.CreatedAt, now, s.cfg.MaxClockSkew)
-	if err := promiseAhead(prefix+"order", req.Order, at, w.source); err != nil {
+	at, w.source = plannedAt(order.CreatedAt, now, s.cfg.MaxClockSkew)
+	if err := promiseAhead(prefix+"order", order, at, w.source); err != nil {
 		return err
 	}
-	if err := orderFromProto(prefix+"order", req.Order, snap.net, at, &w.order); err != nil {
+	if err := orderFromProto(prefix+"order", order, snap.net, at, &w.order); err != nil {
 		return err
 	}
 	if err := w.build(view); err != nil {
@@ -223,15 +223,22 @@ func (s *Service) build(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 	return nil
 }
 
-// solve plans the worker's problem and converts the plan.
-func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker) (*pb.RouteResponse, []stock.Item, error) {
+// settings are the solver settings of a route asking for alternatives
+// (0: the server's default). Options solves every offer with settings(0),
+// as a route that asks for none.
+func (s *Service) settings(alternatives int32) solver.Settings {
 	set := s.cfg.Solver
 	set.Alternatives = s.cfg.Alternatives
-	if req.Alternatives > 0 {
-		set.Alternatives = int(req.Alternatives)
+	if alternatives > 0 {
+		set.Alternatives = int(alternatives)
 	}
+	return set
+}
+
+// solve plans the worker's problem and converts the plan.
+func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker) (*pb.RouteResponse, []stock.Item, error) {
 	t0 := time.Now()
-	plan, err := w.solve(set)
+	plan, err := w.solve(s.settings(req.Alternatives))
 	took := time.Since(t0)
 	if err != nil {
 		if errors.Is(err, solver.ErrInvalidProblem) {

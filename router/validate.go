@@ -88,15 +88,18 @@ func validateRouteRequest(prefix string, r *pb.RouteRequest) error {
 	if r.MaxExcluded < 0 {
 		return invalid(prefix+"max_excluded", "must not be negative (0 lists every exclusion)")
 	}
-	return validateOrder(prefix+"order", r.Order)
+	return validateOrder(prefix+"order", r.Order, true)
 }
 
-func validateOrder(f string, o *pb.Order) error {
+// validateOrder checks an order; a cart asking for options may have no id.
+func validateOrder(f string, o *pb.Order, idRequired bool) error {
 	if o == nil {
 		return invalid(f, "required")
 	}
-	if err := checkID(f+".id", o.Id); err != nil {
-		return err
+	if idRequired || o.Id != "" {
+		if err := checkID(f+".id", o.Id); err != nil {
+			return err
+		}
 	}
 	if o.CreatedAt != nil {
 		if err := o.CreatedAt.CheckValid(); err != nil {
@@ -115,7 +118,12 @@ func validateOrder(f string, o *pb.Order) error {
 	default:
 		return invalid(f+".preference", "unknown value %d", int32(o.Preference))
 	}
-	pickupAtNode := o.Preference == pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_PICKUP && o.PickupNodeId != ""
+	chosen, err := orderChoice(f, o)
+	if err != nil {
+		return err
+	}
+	pickupAtNode := (o.Preference == pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_PICKUP || chosen.method == pb.Method_METHOD_PICKUP) &&
+		chosen.pickupNode != ""
 	if o.Customer == nil {
 		if !pickupAtNode {
 			return invalid(f+".customer", "required (except for pickup at a named node)")

@@ -95,6 +95,59 @@ func (r Reason) String() string {
 	return fmt.Sprintf("Reason(%d)", r)
 }
 
+// tellingOrder ranks the reasons by how far a candidate got through the
+// checks before one failed, the checks' own order reversed: the Builder's
+// (disabled, method, radius, zone, weight, hours), then the solver's
+// (promise, capacity, stock), and a weight limit that carries not one unit
+// last. Index 0 is the most telling.
+var tellingOrder = [...]Reason{
+	ReasonOverweight, ReasonNoStock, ReasonCapacity, ReasonMissesPromise, ReasonClosed,
+	ReasonOutsideZone, ReasonOutsideRadius, ReasonMethodNotAllowed, ReasonDisabled,
+}
+
+// tellingRanks[r] is the position of reason r in tellingOrder, or
+// len(tellingOrder) for ReasonNone. It is derived once and never changes.
+var tellingRanks = func() (ranks [len(reasonNames)]uint8) {
+	for r := range ranks {
+		ranks[r] = uint8(len(tellingOrder))
+	}
+	for i, r := range tellingOrder {
+		ranks[r] = uint8(i)
+	}
+	return ranks
+}()
+
+// tellingRank is the position of r in tellingOrder; ReasonNone and unknown
+// reasons rank after every known reason.
+func tellingRank(r Reason) int {
+	if int(r) < len(tellingRanks) {
+		return int(tellingRanks[r])
+	}
+	return len(tellingOrder)
+}
+
+// MoreTelling reports whether reason a explains better than reason b why
+// something cannot be done: a candidate that failed a later check came
+// closer to working, so its reason says more. From most to least telling:
+// OVERWEIGHT, NO_STOCK, CAPACITY, MISSES_PROMISE, CLOSED, OUTSIDE_ZONE,
+// OUTSIDE_RADIUS, METHOD_NOT_ALLOWED, DISABLED; ReasonNone tells nothing.
+//
+// It is the one rule for choosing the reason of an offer that cannot be
+// made from the reasons of its candidates (see MostTelling).
+func MoreTelling(a, b Reason) bool { return tellingRank(a) < tellingRank(b) }
+
+// MostTelling returns the most telling of the reasons (see MoreTelling),
+// ReasonNone when there is none.
+func MostTelling(reasons ...Reason) Reason {
+	best := ReasonNone
+	for _, r := range reasons {
+		if MoreTelling(r, best) {
+			best = r
+		}
+	}
+	return best
+}
+
 // Line is one order line: a SKU and how many units of it.
 type Line struct {
 	SKU          string  `json:"sku"`

@@ -274,3 +274,53 @@ func TestSolveMatchesBruteForce(t *testing.T) {
 		}
 	}
 }
+
+// TestBestPlanIgnoresAlternatives: when the solver proves its plan
+// optimal, the plan (shipments, allocations, costs, unfilled lines) does
+// not depend on how many alternatives it ranks: ties are settled by the
+// rule, not by search order. Options relies on it to solve each offer
+// without alternatives and still give the plan Route gives.
+func TestBestPlanIgnoresAlternatives(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	n := 1500
+	if testing.Short() {
+		n = 300
+	}
+	var ps []*Problem
+	for i := range n {
+		switch i % 3 {
+		case 0:
+			ps = append(ps, randomSmall(r)) // costs in quarters: many exact ties
+		case 1:
+			ps = append(ps, randomProblem(r, 40, 6, 5))
+		default:
+			ps = append(ps, networkLike(r, 30+r.IntN(300), 1+r.IntN(4), 0.3))
+		}
+	}
+	none, ranked := NewWorkspace(), NewWorkspace()
+	compared := 0
+	for i, p := range ps {
+		a, err := none.Solve(p, Settings{Alternatives: -1})
+		if err != nil {
+			t.Fatalf("problem %d: %v", i, err)
+		}
+		for _, alts := range []int{3, 10} {
+			b, err := ranked.Solve(p, Settings{Alternatives: alts})
+			if err != nil {
+				t.Fatalf("problem %d: %v", i, err)
+			}
+			if !a.Stats.Optimal || !b.Stats.Optimal {
+				continue
+			}
+			if fmt.Sprint(a.Shipments, a.TotalCost, a.Unfilled) != fmt.Sprint(b.Shipments, b.TotalCost, b.Unfilled) {
+				t.Fatalf("problem %d: without alternatives %v %v %v\nwith %d: %v %v %v", i,
+					a.Shipments, a.TotalCost, a.Unfilled, alts, b.Shipments, b.TotalCost, b.Unfilled)
+			}
+			compared++
+		}
+	}
+	if compared < len(ps) {
+		t.Fatalf("only %d comparisons of proven plans", compared)
+	}
+	t.Logf("%d problems, %d comparisons", len(ps), compared)
+}

@@ -28,6 +28,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":       {"run the gRPC routing server (demo network when no --network)", runServe},
 		"route":       {"send one order to a server and print the plan as JSON", runRoute},
+		"options":     {"ask a server what it can offer for a cart (per method, partner, pickup store) and print it as JSON", runOptions},
 		"solve":       {"solve one problem file offline and print the plan as JSON", runSolve},
 		"gen-problem": {"write a random but realistic solver problem file", runGenProblem},
 		"gen":         {"write a synthetic dataset: network, stock, orders, replenishments", runGen},

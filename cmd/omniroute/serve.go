@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,7 +23,6 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/auth"
@@ -237,20 +235,12 @@ func (f *skuFlag) Set(v string) error {
 func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("route", stderr)
 	addr := fs.String("addr", "localhost:50051", "server address")
-	orderFile := fs.String("order", "", "order JSON file (omniroute.v1.Order; - reads stdin)")
 	reserve := fs.Bool("reserve", false, "reserve the planned units")
 	alts := fs.Int("alternatives", 0, "alternatives to return (0: server default)")
 	ttl := fs.Duration("ttl", 0, "reservation TTL (0: server default)")
 	maxExcl := fs.Int("max-excluded", 0, "list at most this many excluded candidates, nearest first (0: all)")
 	timeout := fs.Duration("timeout", 5*time.Second, "deadline of the call")
-	var skus skuFlag
-	fs.Var(&skus, "sku", "order line SKU:QTY[:KG], repeatable (an order from flags instead of --order)")
-	id := fs.String("id", "", "order id with --sku (default: cli-<unix nanos>)")
-	lat := fs.Float64("lat", 0, "customer latitude with --sku")
-	lon := fs.Float64("lon", 0, "customer longitude with --sku")
-	pref := fs.String("preference", "any", "with --sku: any, delivery or pickup")
-	pickup := fs.String("pickup-node", "", "with --sku: node id to collect at")
-	split := fs.Bool("split", true, "with --sku: allow several shipments")
+	of := addOrderFlags(fs, "default: the file's, else cli-<unix nanos>")
 	dial := addDialFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -266,37 +256,9 @@ func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *maxExcl < 0 || *maxExcl > math.MaxInt32 {
 		return fmt.Errorf("%w: --max-excluded %d: want 0 (all) or more", errUsage, *maxExcl)
 	}
-	var order *pb.Order
-	switch {
-	case *orderFile != "" && len(skus) > 0:
-		return fmt.Errorf("%w: give --order or --sku, not both", errUsage)
-	case *orderFile != "":
-		var err error
-		if order, err = readOrder(*orderFile); err != nil {
-			return err
-		}
-	case len(skus) > 0:
-		order = &pb.Order{Id: *id, Lines: skus, AllowSplit: *split, PickupNodeId: *pickup,
-			CreatedAt: timestamppb.Now()}
-		if order.Id == "" {
-			order.Id = "cli-" + strconv.FormatInt(time.Now().UnixNano(), 10)
-		}
-		setFlags := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
-		if setFlags["lat"] || setFlags["lon"] {
-			order.Customer = &pb.LatLng{Lat: *lat, Lon: *lon}
-		}
-		switch *pref {
-		case "any":
-		case "delivery":
-			order.Preference = pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_DELIVERY
-		case "pickup":
-			order.Preference = pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_PICKUP
-		default:
-			return fmt.Errorf("%w: --preference %q: want any, delivery or pickup", errUsage, *pref)
-		}
-	default:
-		return fmt.Errorf("%w: --order FILE or --sku SKU:QTY required", errUsage)
+	order, err := of.order(fs, true)
+	if err != nil {
+		return err
 	}
 	req := &pb.RouteRequest{Order: order, Reserve: *reserve, Alternatives: int32(*alts),
 		ReservationTtlSeconds: int32(ttl.Seconds()), MaxExcluded: int32(*maxExcl)}

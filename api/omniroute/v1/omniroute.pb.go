@@ -447,9 +447,20 @@ type Order struct {
 	PickupNodeId   string  `protobuf:"bytes,6,opt,name=pickup_node_id,json=pickupNodeId,proto3" json:"pickup_node_id,omitempty"`
 	PickupRadiusKm float64 `protobuf:"fixed64,7,opt,name=pickup_radius_km,json=pickupRadiusKm,proto3" json:"pickup_radius_km,omitempty"`
 	// promise_by is the latest acceptable delivery; unset means none.
-	PromiseBy     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=promise_by,json=promiseBy,proto3" json:"promise_by,omitempty"`
-	AllowSplit    bool                   `protobuf:"varint,9,opt,name=allow_split,json=allowSplit,proto3" json:"allow_split,omitempty"`
-	MaxShipments  int32                  `protobuf:"varint,10,opt,name=max_shipments,json=maxShipments,proto3" json:"max_shipments,omitempty"`
+	PromiseBy    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=promise_by,json=promiseBy,proto3" json:"promise_by,omitempty"`
+	AllowSplit   bool                   `protobuf:"varint,9,opt,name=allow_split,json=allowSplit,proto3" json:"allow_split,omitempty"`
+	MaxShipments int32                  `protobuf:"varint,10,opt,name=max_shipments,json=maxShipments,proto3" json:"max_shipments,omitempty"`
+	// method holds the order to the offer the customer chose: only this
+	// method is planned (the others are excluded as METHOD_NOT_ALLOWED).
+	// Unspecified means any method the preference allows.
+	Method Method `protobuf:"varint,11,opt,name=method,proto3,enum=omniroute.v1.Method" json:"method,omitempty"`
+	// partner holds courier delivery to this courier partner (with method
+	// COURIER, or unspecified, which then means COURIER).
+	Partner string `protobuf:"bytes,12,opt,name=partner,proto3" json:"partner,omitempty"`
+	// offer_id is an Offer.offer_id from Options: the same as setting
+	// method, partner and (for a pickup store) pickup_node_id as the offer
+	// says. Those fields, when also set, must agree with it.
+	OfferId       string `protobuf:"bytes,13,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -552,6 +563,27 @@ func (x *Order) GetMaxShipments() int32 {
 		return x.MaxShipments
 	}
 	return 0
+}
+
+func (x *Order) GetMethod() Method {
+	if x != nil {
+		return x.Method
+	}
+	return Method_METHOD_UNSPECIFIED
+}
+
+func (x *Order) GetPartner() string {
+	if x != nil {
+		return x.Partner
+	}
+	return ""
+}
+
+func (x *Order) GetOfferId() string {
+	if x != nil {
+		return x.OfferId
+	}
+	return ""
 }
 
 // RouteRequest asks for a plan.
@@ -2005,12 +2037,25 @@ func (x *UpdateStockResponse) GetIgnored() int64 {
 	return 0
 }
 
-// GetAvailabilityRequest asks for ATP of SKUs, optionally at some nodes.
+// GetAvailabilityRequest asks for ATP of SKUs, optionally at some nodes,
+// or at the nodes nearest a position ("pick up near me").
 type GetAvailabilityRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Skus  []string               `protobuf:"bytes,1,rep,name=skus,proto3" json:"skus,omitempty"`
 	// node_ids limits the answer; empty means every node with stock.
-	NodeIds       []string `protobuf:"bytes,2,rep,name=node_ids,json=nodeIds,proto3" json:"node_ids,omitempty"`
+	NodeIds []string `protobuf:"bytes,2,rep,name=node_ids,json=nodeIds,proto3" json:"node_ids,omitempty"`
+	// position, when set, answers the nearest enabled nodes (of kinds)
+	// within radius_km that have some of the SKUs available (ATP > 0),
+	// nearest first, each with every SKU asked.
+	Position *LatLng `protobuf:"bytes,3,opt,name=position,proto3" json:"position,omitempty"`
+	// radius_km bounds the search around position; 0 means the network's
+	// pickup radius (no bound when that is 0).
+	RadiusKm float64 `protobuf:"fixed64,4,opt,name=radius_km,json=radiusKm,proto3" json:"radius_km,omitempty"`
+	// limit is how many nodes to answer around position; 0 means 10.
+	Limit int32 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	// kinds are the node kinds to answer around position (store,
+	// dark_store, warehouse); empty means store.
+	Kinds         []string `protobuf:"bytes,6,rep,name=kinds,proto3" json:"kinds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2059,15 +2104,48 @@ func (x *GetAvailabilityRequest) GetNodeIds() []string {
 	return nil
 }
 
+func (x *GetAvailabilityRequest) GetPosition() *LatLng {
+	if x != nil {
+		return x.Position
+	}
+	return nil
+}
+
+func (x *GetAvailabilityRequest) GetRadiusKm() float64 {
+	if x != nil {
+		return x.RadiusKm
+	}
+	return 0
+}
+
+func (x *GetAvailabilityRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *GetAvailabilityRequest) GetKinds() []string {
+	if x != nil {
+		return x.Kinds
+	}
+	return nil
+}
+
 // NodeAvailability is one node's stock of one SKU.
 type NodeAvailability struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
-	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
-	Atp           int32                  `protobuf:"varint,3,opt,name=atp,proto3" json:"atp,omitempty"`
-	OnHand        int32                  `protobuf:"varint,4,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
-	Reserved      int32                  `protobuf:"varint,5,opt,name=reserved,proto3" json:"reserved,omitempty"`
-	SafetyStock   int32                  `protobuf:"varint,6,opt,name=safety_stock,json=safetyStock,proto3" json:"safety_stock,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	NodeId      string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Sku         string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	Atp         int32                  `protobuf:"varint,3,opt,name=atp,proto3" json:"atp,omitempty"`
+	OnHand      int32                  `protobuf:"varint,4,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
+	Reserved    int32                  `protobuf:"varint,5,opt,name=reserved,proto3" json:"reserved,omitempty"`
+	SafetyStock int32                  `protobuf:"varint,6,opt,name=safety_stock,json=safetyStock,proto3" json:"safety_stock,omitempty"`
+	// distance_km from the request's position (0 without one).
+	DistanceKm float64 `protobuf:"fixed64,7,opt,name=distance_km,json=distanceKm,proto3" json:"distance_km,omitempty"`
+	NodeName   string  `protobuf:"bytes,8,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
+	// kind is store, dark_store or warehouse.
+	Kind          string `protobuf:"bytes,9,opt,name=kind,proto3" json:"kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2142,6 +2220,27 @@ func (x *NodeAvailability) GetSafetyStock() int32 {
 		return x.SafetyStock
 	}
 	return 0
+}
+
+func (x *NodeAvailability) GetDistanceKm() float64 {
+	if x != nil {
+		return x.DistanceKm
+	}
+	return 0
+}
+
+func (x *NodeAvailability) GetNodeName() string {
+	if x != nil {
+		return x.NodeName
+	}
+	return ""
+}
+
+func (x *NodeAvailability) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
 }
 
 // GetAvailabilityResponse lists availability in node, SKU order.
@@ -2502,6 +2601,451 @@ func (x *ReloadNetworkResponse) GetSource() string {
 	return ""
 }
 
+// OptionsRequest asks what can be offered for a cart.
+type OptionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// order is the cart: lines, customer, preference, promise, split, as
+	// Route takes it (the same checks apply; id is optional). A cart that
+	// already chose an offer (method, partner, pickup_node_id, offer_id) is
+	// answered that offer only.
+	Order *Order `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	// pickup_stores is how many pickup stores to offer, nearest first; 0
+	// means 3.
+	PickupStores  int32 `protobuf:"varint,2,opt,name=pickup_stores,json=pickupStores,proto3" json:"pickup_stores,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OptionsRequest) Reset() {
+	*x = OptionsRequest{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OptionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OptionsRequest) ProtoMessage() {}
+
+func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OptionsRequest.ProtoReflect.Descriptor instead.
+func (*OptionsRequest) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *OptionsRequest) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+func (x *OptionsRequest) GetPickupStores() int32 {
+	if x != nil {
+		return x.PickupStores
+	}
+	return 0
+}
+
+// OptionsResponse lists the offers for a cart.
+type OptionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// offers in a fixed order: by method (SHIP_FROM_STORE, PICKUP,
+	// WAREHOUSE_SHIP, COURIER), courier partners by name, pickup stores
+	// nearest first (then by node id). Offers that can be made say
+	// available; the others say why not.
+	Offers   []*Offer `protobuf:"bytes,1,rep,name=offers,proto3" json:"offers,omitempty"`
+	Currency string   `protobuf:"bytes,2,opt,name=currency,proto3" json:"currency,omitempty"`
+	// quoted_at is the time the offers are for: the order's created_at, or
+	// the time of the call.
+	QuotedAt      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=quoted_at,json=quotedAt,proto3" json:"quoted_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OptionsResponse) Reset() {
+	*x = OptionsResponse{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OptionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OptionsResponse) ProtoMessage() {}
+
+func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OptionsResponse.ProtoReflect.Descriptor instead.
+func (*OptionsResponse) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *OptionsResponse) GetOffers() []*Offer {
+	if x != nil {
+		return x.Offers
+	}
+	return nil
+}
+
+func (x *OptionsResponse) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
+}
+
+func (x *OptionsResponse) GetQuotedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.QuotedAt
+	}
+	return nil
+}
+
+// Offer is one way to fulfil the cart: a method, for a courier the
+// partner, for pickup the store, with its best plan or why it cannot be
+// made.
+type Offer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// offer_id names the offer ("courier:glovo", "pickup:alm-s07",
+	// "ship_from_store", "warehouse_ship"); send it back as Order.offer_id.
+	OfferId string `protobuf:"bytes,1,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	Method  Method `protobuf:"varint,2,opt,name=method,proto3,enum=omniroute.v1.Method" json:"method,omitempty"`
+	Partner string `protobuf:"bytes,3,opt,name=partner,proto3" json:"partner,omitempty"`
+	// pickup_node_id is the store of a pickup offer.
+	PickupNodeId string `protobuf:"bytes,4,opt,name=pickup_node_id,json=pickupNodeId,proto3" json:"pickup_node_id,omitempty"`
+	// available is true when the whole cart can go this way now.
+	Available bool `protobuf:"varint,5,opt,name=available,proto3" json:"available,omitempty"`
+	// reason says why an offer that is not available cannot be made: the
+	// most telling reason of its candidates (see the README).
+	Reason ExclusionReason `protobuf:"varint,6,opt,name=reason,proto3,enum=omniroute.v1.ExclusionReason" json:"reason,omitempty"`
+	// unfilled are the lines an unavailable offer's eligible candidates
+	// could not cover, with why (empty when none was eligible: then reason
+	// says why).
+	Unfilled []*UnfilledLine `protobuf:"bytes,7,rep,name=unfilled,proto3" json:"unfilled,omitempty"`
+	// plan is the offer's best plan: the plan Route returns for the order
+	// that chose this offer, while stock has not changed (shipments, total
+	// cost, solver facts; no alternatives, no exclusion list).
+	Plan *Plan `protobuf:"bytes,8,opt,name=plan,proto3" json:"plan,omitempty"`
+	// total_cost is the plan's cost to the shop.
+	TotalCost float64 `protobuf:"fixed64,9,opt,name=total_cost,json=totalCost,proto3" json:"total_cost,omitempty"`
+	// eta_minutes is when the last shipment arrives (or, for pickup, when
+	// the order is ready), in minutes after quoted_at; eta is that time.
+	EtaMinutes int32                  `protobuf:"varint,10,opt,name=eta_minutes,json=etaMinutes,proto3" json:"eta_minutes,omitempty"`
+	Eta        *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=eta,proto3" json:"eta,omitempty"`
+	// distance_km is the farthest shipment's distance from the customer
+	// (for pickup, the store's).
+	DistanceKm float64 `protobuf:"fixed64,12,opt,name=distance_km,json=distanceKm,proto3" json:"distance_km,omitempty"`
+	// store describes the store of a pickup offer.
+	Store         *PickupStore `protobuf:"bytes,13,opt,name=store,proto3" json:"store,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Offer) Reset() {
+	*x = Offer{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Offer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Offer) ProtoMessage() {}
+
+func (x *Offer) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Offer.ProtoReflect.Descriptor instead.
+func (*Offer) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *Offer) GetOfferId() string {
+	if x != nil {
+		return x.OfferId
+	}
+	return ""
+}
+
+func (x *Offer) GetMethod() Method {
+	if x != nil {
+		return x.Method
+	}
+	return Method_METHOD_UNSPECIFIED
+}
+
+func (x *Offer) GetPartner() string {
+	if x != nil {
+		return x.Partner
+	}
+	return ""
+}
+
+func (x *Offer) GetPickupNodeId() string {
+	if x != nil {
+		return x.PickupNodeId
+	}
+	return ""
+}
+
+func (x *Offer) GetAvailable() bool {
+	if x != nil {
+		return x.Available
+	}
+	return false
+}
+
+func (x *Offer) GetReason() ExclusionReason {
+	if x != nil {
+		return x.Reason
+	}
+	return ExclusionReason_EXCLUSION_REASON_UNSPECIFIED
+}
+
+func (x *Offer) GetUnfilled() []*UnfilledLine {
+	if x != nil {
+		return x.Unfilled
+	}
+	return nil
+}
+
+func (x *Offer) GetPlan() *Plan {
+	if x != nil {
+		return x.Plan
+	}
+	return nil
+}
+
+func (x *Offer) GetTotalCost() float64 {
+	if x != nil {
+		return x.TotalCost
+	}
+	return 0
+}
+
+func (x *Offer) GetEtaMinutes() int32 {
+	if x != nil {
+		return x.EtaMinutes
+	}
+	return 0
+}
+
+func (x *Offer) GetEta() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Eta
+	}
+	return nil
+}
+
+func (x *Offer) GetDistanceKm() float64 {
+	if x != nil {
+		return x.DistanceKm
+	}
+	return 0
+}
+
+func (x *Offer) GetStore() *PickupStore {
+	if x != nil {
+		return x.Store
+	}
+	return nil
+}
+
+// PickupStore is where a pickup offer is collected.
+type PickupStore struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	NodeId     string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Name       string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	City       string                 `protobuf:"bytes,3,opt,name=city,proto3" json:"city,omitempty"`
+	Position   *LatLng                `protobuf:"bytes,4,opt,name=position,proto3" json:"position,omitempty"`
+	DistanceKm float64                `protobuf:"fixed64,5,opt,name=distance_km,json=distanceKm,proto3" json:"distance_km,omitempty"`
+	Hours      *OpeningHours          `protobuf:"bytes,6,opt,name=hours,proto3" json:"hours,omitempty"`
+	// collect_from is the first time the order is ready and the store open.
+	CollectFrom   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=collect_from,json=collectFrom,proto3" json:"collect_from,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PickupStore) Reset() {
+	*x = PickupStore{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PickupStore) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PickupStore) ProtoMessage() {}
+
+func (x *PickupStore) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PickupStore.ProtoReflect.Descriptor instead.
+func (*PickupStore) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *PickupStore) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *PickupStore) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PickupStore) GetCity() string {
+	if x != nil {
+		return x.City
+	}
+	return ""
+}
+
+func (x *PickupStore) GetPosition() *LatLng {
+	if x != nil {
+		return x.Position
+	}
+	return nil
+}
+
+func (x *PickupStore) GetDistanceKm() float64 {
+	if x != nil {
+		return x.DistanceKm
+	}
+	return 0
+}
+
+func (x *PickupStore) GetHours() *OpeningHours {
+	if x != nil {
+		return x.Hours
+	}
+	return nil
+}
+
+func (x *PickupStore) GetCollectFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CollectFrom
+	}
+	return nil
+}
+
+// OpeningHours is a daily opening window in local time.
+type OpeningHours struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// open and close are "HH:MM" local time; close before open runs past
+	// midnight; 00:00 to 24:00 is all day.
+	Open  string `protobuf:"bytes,1,opt,name=open,proto3" json:"open,omitempty"`
+	Close string `protobuf:"bytes,2,opt,name=close,proto3" json:"close,omitempty"`
+	// utc_offset_minutes is the local time zone, east of UTC.
+	UtcOffsetMinutes int32 `protobuf:"varint,3,opt,name=utc_offset_minutes,json=utcOffsetMinutes,proto3" json:"utc_offset_minutes,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *OpeningHours) Reset() {
+	*x = OpeningHours{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpeningHours) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpeningHours) ProtoMessage() {}
+
+func (x *OpeningHours) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpeningHours.ProtoReflect.Descriptor instead.
+func (*OpeningHours) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *OpeningHours) GetOpen() string {
+	if x != nil {
+		return x.Open
+	}
+	return ""
+}
+
+func (x *OpeningHours) GetClose() string {
+	if x != nil {
+		return x.Close
+	}
+	return ""
+}
+
+func (x *OpeningHours) GetUtcOffsetMinutes() int32 {
+	if x != nil {
+		return x.UtcOffsetMinutes
+	}
+	return 0
+}
+
 var File_omniroute_v1_omniroute_proto protoreflect.FileDescriptor
 
 const file_omniroute_v1_omniroute_proto_rawDesc = "" +
@@ -2513,7 +3057,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\tOrderLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x05R\bquantity\x12$\n" +
-	"\x0eunit_weight_kg\x18\x03 \x01(\x01R\funitWeightKg\"\xc9\x03\n" +
+	"\x0eunit_weight_kg\x18\x03 \x01(\x01R\funitWeightKg\"\xac\x04\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x129\n" +
 	"\n" +
@@ -2530,7 +3074,10 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\vallow_split\x18\t \x01(\bR\n" +
 	"allowSplit\x12#\n" +
 	"\rmax_shipments\x18\n" +
-	" \x01(\x05R\fmaxShipments\"\xd2\x01\n" +
+	" \x01(\x05R\fmaxShipments\x12,\n" +
+	"\x06method\x18\v \x01(\x0e2\x14.omniroute.v1.MethodR\x06method\x12\x18\n" +
+	"\apartner\x18\f \x01(\tR\apartner\x12\x19\n" +
+	"\boffer_id\x18\r \x01(\tR\aofferId\"\xd2\x01\n" +
 	"\fRouteRequest\x12)\n" +
 	"\x05order\x18\x01 \x01(\v2\x13.omniroute.v1.OrderR\x05order\x12\x18\n" +
 	"\areserve\x18\x02 \x01(\bR\areserve\x126\n" +
@@ -2639,17 +3186,25 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\aupdates\x18\x01 \x03(\v2\x19.omniroute.v1.StockUpdateR\aupdates\"I\n" +
 	"\x13UpdateStockResponse\x12\x18\n" +
 	"\aapplied\x18\x01 \x01(\x03R\aapplied\x12\x18\n" +
-	"\aignored\x18\x02 \x01(\x03R\aignored\"G\n" +
+	"\aignored\x18\x02 \x01(\x03R\aignored\"\xc2\x01\n" +
 	"\x16GetAvailabilityRequest\x12\x12\n" +
 	"\x04skus\x18\x01 \x03(\tR\x04skus\x12\x19\n" +
-	"\bnode_ids\x18\x02 \x03(\tR\anodeIds\"\xa7\x01\n" +
+	"\bnode_ids\x18\x02 \x03(\tR\anodeIds\x120\n" +
+	"\bposition\x18\x03 \x01(\v2\x14.omniroute.v1.LatLngR\bposition\x12\x1b\n" +
+	"\tradius_km\x18\x04 \x01(\x01R\bradiusKm\x12\x14\n" +
+	"\x05limit\x18\x05 \x01(\x05R\x05limit\x12\x14\n" +
+	"\x05kinds\x18\x06 \x03(\tR\x05kinds\"\xf9\x01\n" +
 	"\x10NodeAvailability\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x10\n" +
 	"\x03atp\x18\x03 \x01(\x05R\x03atp\x12\x17\n" +
 	"\aon_hand\x18\x04 \x01(\x05R\x06onHand\x12\x1a\n" +
 	"\breserved\x18\x05 \x01(\x05R\breserved\x12!\n" +
-	"\fsafety_stock\x18\x06 \x01(\x05R\vsafetyStock\"]\n" +
+	"\fsafety_stock\x18\x06 \x01(\x05R\vsafetyStock\x12\x1f\n" +
+	"\vdistance_km\x18\a \x01(\x01R\n" +
+	"distanceKm\x12\x1b\n" +
+	"\tnode_name\x18\b \x01(\tR\bnodeName\x12\x12\n" +
+	"\x04kind\x18\t \x01(\tR\x04kind\"]\n" +
 	"\x17GetAvailabilityResponse\x12B\n" +
 	"\favailability\x18\x01 \x03(\v2\x1e.omniroute.v1.NodeAvailabilityR\favailability\"\x13\n" +
 	"\x11GetNetworkRequest\"\x8c\x02\n" +
@@ -2672,7 +3227,45 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x14ReloadNetworkRequest\"E\n" +
 	"\x15ReloadNetworkResponse\x12\x14\n" +
 	"\x05nodes\x18\x01 \x01(\x05R\x05nodes\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source*~\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\"`\n" +
+	"\x0eOptionsRequest\x12)\n" +
+	"\x05order\x18\x01 \x01(\v2\x13.omniroute.v1.OrderR\x05order\x12#\n" +
+	"\rpickup_stores\x18\x02 \x01(\x05R\fpickupStores\"\x93\x01\n" +
+	"\x0fOptionsResponse\x12+\n" +
+	"\x06offers\x18\x01 \x03(\v2\x13.omniroute.v1.OfferR\x06offers\x12\x1a\n" +
+	"\bcurrency\x18\x02 \x01(\tR\bcurrency\x127\n" +
+	"\tquoted_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bquotedAt\"\x85\x04\n" +
+	"\x05Offer\x12\x19\n" +
+	"\boffer_id\x18\x01 \x01(\tR\aofferId\x12,\n" +
+	"\x06method\x18\x02 \x01(\x0e2\x14.omniroute.v1.MethodR\x06method\x12\x18\n" +
+	"\apartner\x18\x03 \x01(\tR\apartner\x12$\n" +
+	"\x0epickup_node_id\x18\x04 \x01(\tR\fpickupNodeId\x12\x1c\n" +
+	"\tavailable\x18\x05 \x01(\bR\tavailable\x125\n" +
+	"\x06reason\x18\x06 \x01(\x0e2\x1d.omniroute.v1.ExclusionReasonR\x06reason\x126\n" +
+	"\bunfilled\x18\a \x03(\v2\x1a.omniroute.v1.UnfilledLineR\bunfilled\x12&\n" +
+	"\x04plan\x18\b \x01(\v2\x12.omniroute.v1.PlanR\x04plan\x12\x1d\n" +
+	"\n" +
+	"total_cost\x18\t \x01(\x01R\ttotalCost\x12\x1f\n" +
+	"\veta_minutes\x18\n" +
+	" \x01(\x05R\n" +
+	"etaMinutes\x12,\n" +
+	"\x03eta\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x03eta\x12\x1f\n" +
+	"\vdistance_km\x18\f \x01(\x01R\n" +
+	"distanceKm\x12/\n" +
+	"\x05store\x18\r \x01(\v2\x19.omniroute.v1.PickupStoreR\x05store\"\x92\x02\n" +
+	"\vPickupStore\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04city\x18\x03 \x01(\tR\x04city\x120\n" +
+	"\bposition\x18\x04 \x01(\v2\x14.omniroute.v1.LatLngR\bposition\x12\x1f\n" +
+	"\vdistance_km\x18\x05 \x01(\x01R\n" +
+	"distanceKm\x120\n" +
+	"\x05hours\x18\x06 \x01(\v2\x1a.omniroute.v1.OpeningHoursR\x05hours\x12=\n" +
+	"\fcollect_from\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vcollectFrom\"f\n" +
+	"\fOpeningHours\x12\x12\n" +
+	"\x04open\x18\x01 \x01(\tR\x04open\x12\x14\n" +
+	"\x05close\x18\x02 \x01(\tR\x05close\x12,\n" +
+	"\x12utc_offset_minutes\x18\x03 \x01(\x05R\x10utcOffsetMinutes*~\n" +
 	"\x06Method\x12\x16\n" +
 	"\x12METHOD_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16METHOD_SHIP_FROM_STORE\x10\x01\x12\x11\n" +
@@ -2704,14 +3297,15 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x1dCREATED_AT_SOURCE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17CREATED_AT_SOURCE_ORDER\x10\x01\x12$\n" +
 	" CREATED_AT_SOURCE_SERVER_MISSING\x10\x02\x12#\n" +
-	"\x1fCREATED_AT_SOURCE_SERVER_SKEWED\x10\x032\xa7\x03\n" +
+	"\x1fCREATED_AT_SOURCE_SERVER_SKEWED\x10\x032\xef\x03\n" +
 	"\x0eRoutingService\x12@\n" +
 	"\x05Route\x12\x1a.omniroute.v1.RouteRequest\x1a\x1b.omniroute.v1.RouteResponse\x12O\n" +
 	"\n" +
 	"RouteBatch\x12\x1f.omniroute.v1.RouteBatchRequest\x1a .omniroute.v1.RouteBatchResponse\x12V\n" +
 	"\x11CommitReservation\x12&.omniroute.v1.CommitReservationRequest\x1a\x19.omniroute.v1.Reservation\x12X\n" +
 	"\x12ReleaseReservation\x12'.omniroute.v1.ReleaseReservationRequest\x1a\x19.omniroute.v1.Reservation\x12P\n" +
-	"\x0eGetReservation\x12#.omniroute.v1.GetReservationRequest\x1a\x19.omniroute.v1.Reservation2\x95\x02\n" +
+	"\x0eGetReservation\x12#.omniroute.v1.GetReservationRequest\x1a\x19.omniroute.v1.Reservation\x12F\n" +
+	"\aOptions\x12\x1c.omniroute.v1.OptionsRequest\x1a\x1d.omniroute.v1.OptionsResponse2\x95\x02\n" +
 	"\x10InventoryService\x12R\n" +
 	"\vUpdateStock\x12 .omniroute.v1.UpdateStockRequest\x1a!.omniroute.v1.UpdateStockResponse\x12M\n" +
 	"\vStreamStock\x12\x19.omniroute.v1.StockUpdate\x1a!.omniroute.v1.UpdateStockResponse(\x01\x12^\n" +
@@ -2734,7 +3328,7 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 }
 
 var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
 	(FulfillmentPreference)(0),        // 1: omniroute.v1.FulfillmentPreference
@@ -2774,68 +3368,89 @@ var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(*Network)(nil),                   // 35: omniroute.v1.Network
 	(*ReloadNetworkRequest)(nil),      // 36: omniroute.v1.ReloadNetworkRequest
 	(*ReloadNetworkResponse)(nil),     // 37: omniroute.v1.ReloadNetworkResponse
-	(*timestamppb.Timestamp)(nil),     // 38: google.protobuf.Timestamp
+	(*OptionsRequest)(nil),            // 38: omniroute.v1.OptionsRequest
+	(*OptionsResponse)(nil),           // 39: omniroute.v1.OptionsResponse
+	(*Offer)(nil),                     // 40: omniroute.v1.Offer
+	(*PickupStore)(nil),               // 41: omniroute.v1.PickupStore
+	(*OpeningHours)(nil),              // 42: omniroute.v1.OpeningHours
+	(*timestamppb.Timestamp)(nil),     // 43: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	38, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	43, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
 	5,  // 1: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
 	6,  // 2: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
 	1,  // 3: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	38, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
-	7,  // 5: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
-	0,  // 6: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
-	10, // 7: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
-	9,  // 8: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
-	13, // 9: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
-	0,  // 10: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
-	13, // 11: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
-	2,  // 12: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
-	2,  // 13: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
-	11, // 14: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
-	12, // 15: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
-	14, // 16: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
-	15, // 17: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
-	16, // 18: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
-	3,  // 19: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
-	18, // 20: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	38, // 21: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	17, // 22: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
-	19, // 23: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	38, // 24: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
-	4,  // 25: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
-	8,  // 26: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
-	20, // 27: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
-	22, // 28: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
-	27, // 29: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	31, // 30: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	5,  // 31: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 32: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	34, // 33: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	8,  // 34: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	21, // 35: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	24, // 36: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	25, // 37: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	26, // 38: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	28, // 39: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	27, // 40: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	30, // 41: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	33, // 42: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	36, // 43: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	20, // 44: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	23, // 45: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	19, // 46: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	19, // 47: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	19, // 48: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	29, // 49: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	29, // 50: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	32, // 51: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	35, // 52: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	37, // 53: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	44, // [44:54] is the sub-list for method output_type
-	34, // [34:44] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	43, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	0,  // 5: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
+	7,  // 6: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
+	0,  // 7: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
+	10, // 8: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
+	9,  // 9: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
+	13, // 10: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
+	0,  // 11: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
+	13, // 12: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
+	2,  // 13: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
+	2,  // 14: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
+	11, // 15: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
+	12, // 16: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
+	14, // 17: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
+	15, // 18: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
+	16, // 19: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
+	3,  // 20: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
+	18, // 21: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
+	43, // 22: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	17, // 23: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
+	19, // 24: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
+	43, // 25: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	4,  // 26: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
+	8,  // 27: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
+	20, // 28: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
+	22, // 29: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
+	27, // 30: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
+	5,  // 31: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	31, // 32: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	5,  // 33: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 34: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	34, // 35: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	7,  // 36: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	40, // 37: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	43, // 38: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 39: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 40: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	15, // 41: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	17, // 42: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	43, // 43: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	41, // 44: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	5,  // 45: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	42, // 46: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	43, // 47: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	8,  // 48: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	21, // 49: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	24, // 50: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	25, // 51: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	26, // 52: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	38, // 53: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	28, // 54: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	27, // 55: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	30, // 56: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	33, // 57: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	36, // 58: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	20, // 59: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	23, // 60: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	19, // 61: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	19, // 62: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	19, // 63: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	39, // 64: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	29, // 65: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	29, // 66: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	32, // 67: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	35, // 68: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	37, // 69: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	59, // [59:70] is the sub-list for method output_type
+	48, // [48:59] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -2853,7 +3468,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   33,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

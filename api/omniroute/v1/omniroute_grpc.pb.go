@@ -27,6 +27,7 @@ const (
 	RoutingService_CommitReservation_FullMethodName  = "/omniroute.v1.RoutingService/CommitReservation"
 	RoutingService_ReleaseReservation_FullMethodName = "/omniroute.v1.RoutingService/ReleaseReservation"
 	RoutingService_GetReservation_FullMethodName     = "/omniroute.v1.RoutingService/GetReservation"
+	RoutingService_Options_FullMethodName            = "/omniroute.v1.RoutingService/Options"
 )
 
 // RoutingServiceClient is the client API for RoutingService service.
@@ -47,6 +48,13 @@ type RoutingServiceClient interface {
 	ReleaseReservation(ctx context.Context, in *ReleaseReservationRequest, opts ...grpc.CallOption) (*Reservation, error)
 	// GetReservation reads a reservation.
 	GetReservation(ctx context.Context, in *GetReservationRequest, opts ...grpc.CallOption) (*Reservation, error)
+	// Options answers what a shop can offer at checkout, before the order
+	// exists: one best plan per offer (per delivery method, per courier
+	// partner, and the nearest pickup stores that can have the whole cart
+	// ready), and why the others cannot be made. Nothing is reserved. Route
+	// the order with the chosen offer (Order.offer_id, or method, partner
+	// and pickup_node_id) to get that plan and reserve it.
+	Options(ctx context.Context, in *OptionsRequest, opts ...grpc.CallOption) (*OptionsResponse, error)
 }
 
 type routingServiceClient struct {
@@ -107,6 +115,16 @@ func (c *routingServiceClient) GetReservation(ctx context.Context, in *GetReserv
 	return out, nil
 }
 
+func (c *routingServiceClient) Options(ctx context.Context, in *OptionsRequest, opts ...grpc.CallOption) (*OptionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OptionsResponse)
+	err := c.cc.Invoke(ctx, RoutingService_Options_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RoutingServiceServer is the server API for RoutingService service.
 // All implementations must embed UnimplementedRoutingServiceServer
 // for forward compatibility.
@@ -125,6 +143,13 @@ type RoutingServiceServer interface {
 	ReleaseReservation(context.Context, *ReleaseReservationRequest) (*Reservation, error)
 	// GetReservation reads a reservation.
 	GetReservation(context.Context, *GetReservationRequest) (*Reservation, error)
+	// Options answers what a shop can offer at checkout, before the order
+	// exists: one best plan per offer (per delivery method, per courier
+	// partner, and the nearest pickup stores that can have the whole cart
+	// ready), and why the others cannot be made. Nothing is reserved. Route
+	// the order with the chosen offer (Order.offer_id, or method, partner
+	// and pickup_node_id) to get that plan and reserve it.
+	Options(context.Context, *OptionsRequest) (*OptionsResponse, error)
 	mustEmbedUnimplementedRoutingServiceServer()
 }
 
@@ -149,6 +174,9 @@ func (UnimplementedRoutingServiceServer) ReleaseReservation(context.Context, *Re
 }
 func (UnimplementedRoutingServiceServer) GetReservation(context.Context, *GetReservationRequest) (*Reservation, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetReservation not implemented")
+}
+func (UnimplementedRoutingServiceServer) Options(context.Context, *OptionsRequest) (*OptionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Options not implemented")
 }
 func (UnimplementedRoutingServiceServer) mustEmbedUnimplementedRoutingServiceServer() {}
 func (UnimplementedRoutingServiceServer) testEmbeddedByValue()                        {}
@@ -261,6 +289,24 @@ func _RoutingService_GetReservation_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RoutingService_Options_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OptionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).Options(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_Options_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).Options(ctx, req.(*OptionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RoutingService_ServiceDesc is the grpc.ServiceDesc for RoutingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -287,6 +333,10 @@ var RoutingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetReservation",
 			Handler:    _RoutingService_GetReservation_Handler,
+		},
+		{
+			MethodName: "Options",
+			Handler:    _RoutingService_Options_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
