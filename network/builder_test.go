@@ -1,6 +1,9 @@
 package network
 
 import (
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"errors"
 	"math"
 	"slices"
@@ -369,6 +372,11 @@ func TestBuildInvalidOrder(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not say %q", err, tt.want)
 			}
+			// The field is told apart from the message without reading it.
+			var fe *FieldError
+			require.ErrorAs(t, err, &fe)
+			assert.True(t, strings.HasPrefix(tt.want, fe.Path+":") || tt.want == fe.Path, "path %q, want %q", fe.Path, tt.want)
+			assert.Equal(t, "invalid order: "+fe.Path+": "+fe.Message, err.Error())
 			if len(p.Lines) != 0 || len(p.Options) != 0 {
 				t.Error("problem not emptied")
 			}

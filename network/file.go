@@ -43,17 +43,7 @@ type nodeFile struct {
 }
 
 // fileMethod is the file spelling of a method: "ship_from_store".
-func fileMethod(m solver.Method) string { return lower(m.String()) }
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
+func fileMethod(m solver.Method) string { return m.FileName() }
 
 // Load reads and initialises a network from a YAML file.
 func Load(path string) (*Network, error) {
@@ -112,7 +102,7 @@ func (f *networkFile) network(where func(string) string) (*Network, error) {
 		for j, s := range nf.Methods {
 			m, err := solver.ParseMethod(s)
 			if err != nil {
-				v.add(fmt.Sprintf("nodes[%d] (%s).methods[%d]", i, nf.ID, j), "%v (want ship_from_store, pickup, warehouse_ship or courier)", err)
+				v.add(fmt.Sprintf("nodes[%d] (%s).methods[%d]", i, nf.ID, j), "%v (want %s)", err, solver.MethodChoices())
 				continue
 			}
 			nd.Methods = append(nd.Methods, m)

@@ -286,7 +286,7 @@ func (n *Network) checkNode(v *validator, p *prepared, i int) {
 	np.pos = geo.ToUnit(nd.Lat, nd.Lon)
 	for j, m := range nd.Methods {
 		mf := fmt.Sprintf("%s.methods[%d]", f, j)
-		if m == solver.MethodUnspecified || m > solver.Courier {
+		if !m.Known() {
 			v.add(mf, "unknown method %v", m)
 			continue
 		}

@@ -16,9 +16,27 @@ var ErrInvalidOrder = errors.New("invalid order")
 // MaxOrderLines bounds the lines of one order.
 const MaxOrderLines = 1000
 
-// orderError builds an ErrInvalidOrder error naming field.
+// FieldError is what is wrong with one field of an order: Path names the
+// field of Order ("lines[2].quantity", "lat", "want", "pickup_node_id"),
+// Message says what is wrong with it. It wraps ErrInvalidOrder, so a
+// caller tells a bad order apart with errors.Is and finds the field with
+// errors.As, without reading the message.
+type FieldError struct {
+	Path    string
+	Message string
+}
+
+// Error returns "invalid order: PATH: MESSAGE".
+func (e *FieldError) Error() string {
+	return ErrInvalidOrder.Error() + ": " + e.Path + ": " + e.Message
+}
+
+// Unwrap returns ErrInvalidOrder.
+func (e *FieldError) Unwrap() error { return ErrInvalidOrder }
+
+// orderError builds a *FieldError naming field.
 func orderError(field, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", ErrInvalidOrder, field, fmt.Sprintf(format, args...))
+	return &FieldError{Path: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // ValidateOrder checks o against the network and returns the dense index of
@@ -29,7 +47,7 @@ func (n *Network) ValidateOrder(o *Order) (pickupNode int, err error) {
 		return -1, fmt.Errorf("validate order: %w", ErrNotInitialized)
 	}
 	if o == nil {
-		return -1, fmt.Errorf("%w: nil order", ErrInvalidOrder)
+		return -1, orderError("order", "nil")
 	}
 	if o.CreatedAt.IsZero() {
 		return -1, orderError("created_at", "required")
@@ -113,7 +131,7 @@ func promiseMinutes(o *Order) int32 {
 // validateChoice checks the offer an order chose (Method, Partner) against
 // the network and the rest of the order.
 func (n *Network) validateChoice(o *Order) error {
-	if o.Method > solver.Courier {
+	if o.Method != solver.MethodUnspecified && !o.Method.Known() {
 		return orderError("method", "unknown value %d", o.Method)
 	}
 	if o.Partner != "" {

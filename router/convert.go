@@ -11,7 +11,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -74,20 +73,24 @@ func orderFromProto(f string, o *pb.Order, net *network.Network, at time.Time, d
 	return nil
 }
 
-// builderFields maps the Builder's field names to the request's.
-var builderFields = strings.NewReplacer("lat:", "customer.lat:", "lon:", "customer.lon:", "want:", "preference:")
+// apiFields names the request's fields that a network.Order field comes
+// from, where the names differ; the others (lines[i].sku, promise_by,
+// pickup_node_id...) are spelled alike.
+var apiFields = map[string]string{"lat": "customer.lat", "lon": "customer.lon", "want": "preference"}
 
-// buildError turns a Builder error into a request error naming the field.
+// buildError turns a Builder error into a request error naming the field
+// under f ("order"): an InvalidArgument for a *network.FieldError, err
+// itself otherwise.
 func buildError(f string, err error) error {
-	if errors.Is(err, network.ErrInvalidOrder) {
-		msg := strings.TrimPrefix(err.Error(), network.ErrInvalidOrder.Error()+": ")
-		if !strings.HasPrefix(msg, "lines") {
-			msg = builderFields.Replace(msg)
-		}
-		field, rest, _ := strings.Cut(msg, ": ")
-		return invalid(f+"."+field, "%s", rest)
+	var fe *network.FieldError
+	if !errors.As(err, &fe) {
+		return err
 	}
-	return err
+	path := fe.Path
+	if p, ok := apiFields[path]; ok {
+		path = p
+	}
+	return invalid(f+"."+path, "%s", fe.Message)
 }
 
 // planEncoder keeps plans compactly for idempotent replays: protobuf,
@@ -138,44 +141,6 @@ func fingerprint(o *pb.Order) string {
 	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(c)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
-}
-
-func methodToProto(m solver.Method) pb.Method {
-	switch m {
-	case solver.ShipFromStore:
-		return pb.Method_METHOD_SHIP_FROM_STORE
-	case solver.Pickup:
-		return pb.Method_METHOD_PICKUP
-	case solver.WarehouseShip:
-		return pb.Method_METHOD_WAREHOUSE_SHIP
-	case solver.Courier:
-		return pb.Method_METHOD_COURIER
-	}
-	return pb.Method_METHOD_UNSPECIFIED
-}
-
-func reasonToProto(r solver.Reason) pb.ExclusionReason {
-	switch r {
-	case solver.ReasonNoStock:
-		return pb.ExclusionReason_EXCLUSION_REASON_NO_STOCK
-	case solver.ReasonCapacity:
-		return pb.ExclusionReason_EXCLUSION_REASON_CAPACITY
-	case solver.ReasonOutsideZone:
-		return pb.ExclusionReason_EXCLUSION_REASON_OUTSIDE_ZONE
-	case solver.ReasonOutsideRadius:
-		return pb.ExclusionReason_EXCLUSION_REASON_OUTSIDE_RADIUS
-	case solver.ReasonClosed:
-		return pb.ExclusionReason_EXCLUSION_REASON_CLOSED
-	case solver.ReasonMissesPromise:
-		return pb.ExclusionReason_EXCLUSION_REASON_MISSES_PROMISE
-	case solver.ReasonMethodNotAllowed:
-		return pb.ExclusionReason_EXCLUSION_REASON_METHOD_NOT_ALLOWED
-	case solver.ReasonOverweight:
-		return pb.ExclusionReason_EXCLUSION_REASON_OVERWEIGHT
-	case solver.ReasonDisabled:
-		return pb.ExclusionReason_EXCLUSION_REASON_DISABLED
-	}
-	return pb.ExclusionReason_EXCLUSION_REASON_UNSPECIFIED
 }
 
 func candidateOf(p *solver.Problem, o int) *pb.Candidate {

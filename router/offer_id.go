@@ -65,7 +65,7 @@ func orderChoice(f string, o *pb.Order) (choice, error) {
 		name, rest, qualified := strings.Cut(o.OfferId, offerIDSep)
 		m, err := solver.ParseMethod(name)
 		if err != nil || name != strings.ToLower(name) {
-			return c, invalid(idf, "%q does not start with a method (ship_from_store, pickup, warehouse_ship or courier)", o.OfferId)
+			return c, invalid(idf, "%q does not start with a method (%s)", o.OfferId, solver.MethodChoices())
 		}
 		pm := methodToProto(m)
 		if qualified && (rest == "" || (m != solver.Courier && m != solver.Pickup)) {
@@ -129,18 +129,4 @@ func (c choice) apply(f string, net *network.Network, dst *network.Order) error 
 		dst.PickupNodeID = c.pickupNode
 	}
 	return nil
-}
-
-func methodFromProto(m pb.Method) solver.Method {
-	switch m {
-	case pb.Method_METHOD_SHIP_FROM_STORE:
-		return solver.ShipFromStore
-	case pb.Method_METHOD_PICKUP:
-		return solver.Pickup
-	case pb.Method_METHOD_WAREHOUSE_SHIP:
-		return solver.WarehouseShip
-	case pb.Method_METHOD_COURIER:
-		return solver.Courier
-	}
-	return solver.MethodUnspecified
 }

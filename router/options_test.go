@@ -581,7 +581,7 @@ func marshal(t *testing.T, m proto.Message) []byte {
 func TestMethodsMapThroughTheAPI(t *testing.T) {
 	n := demoNetwork(t)
 	s07, _ := n.NodeIndex("alm-s07")
-	for m := solver.ShipFromStore; m <= solver.Courier; m++ {
+	for _, m := range solver.Methods() {
 		p := methodToProto(m)
 		require.NotEqual(t, pb.Method_METHOD_UNSPECIFIED, p, "%v", m)
 		assert.Equal(t, m, methodFromProto(p))

@@ -23,6 +23,8 @@ import (
 //   - sla_hit_rate: orders fully filled with every shipment's ETA within the
 //     promise (an order without a promise needs only to be filled) / orders.
 //   - method_mix: share of shipments per method.
+//   - carrier_mix: share of parcel shipments (ship from store, warehouse
+//     shipping) per carrier, as rate shopping chose them.
 //   - node_utilization: per node with a daily capacity, units picked /
 //     (capacity x replayed days); mean and max over those nodes.
 //   - stockout_events: commits that took a (node, SKU) to zero ATP.
@@ -40,6 +42,7 @@ type KPIs struct {
 	AvgDistanceKm     float64            `json:"avg_distance_km"`
 	SLAHitRate        float64            `json:"sla_hit_rate"`
 	MethodMix         map[string]float64 `json:"method_mix"`
+	CarrierMix        map[string]float64 `json:"carrier_mix,omitempty"`
 	NodeUtilization   Utilization        `json:"node_utilization"`
 	StockoutEvents    int64              `json:"stockout_events"`
 	SolveTimeUS       Percentiles        `json:"solve_time_us"`
@@ -79,7 +82,9 @@ type accumulator struct {
 	unitsOrdered, unitsShipped           int64
 	shipments, stockouts                 int64
 	cost, distance                       float64
-	methods                              [solver.Courier + 1]int64
+	methods                              []int64 // shipments by method value
+	carriers                             map[string]int64
+	parcels                              int64
 	hist                                 latencyHist
 
 	tz        time.Duration
@@ -93,6 +98,8 @@ func newAccumulator(net *network.Network) *accumulator {
 	a := &accumulator{
 		tz:        time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
 		nodeUnits: make([]int64, len(net.Nodes)),
+		methods:   make([]int64, solver.MethodSlots()),
+		carriers:  make(map[string]int64, len(net.Carriers)),
 	}
 	a.series.NodeIDs = make([]string, len(net.Nodes))
 	for i := range net.Nodes {
@@ -146,7 +153,13 @@ func (a *accumulator) add(day int64, p *solver.Problem, plan *solver.Plan, took 
 		}
 		shipped += units
 		a.nodeUnits[op.Node] += units
-		a.methods[min(op.Method, solver.Courier)]++
+		if op.Method.Known() {
+			a.methods[op.Method]++
+		}
+		if (op.Method == solver.ShipFromStore || op.Method == solver.WarehouseShip) && op.Partner != "" {
+			a.parcels++
+			a.carriers[op.Partner]++
+		}
 		a.distance += op.DistanceKm
 		if p.PromiseMinutes > 0 && s.ETAMinutes > p.PromiseMinutes {
 			onTime = false
@@ -179,7 +192,7 @@ func (a *accumulator) kpis(net *network.Network) (KPIs, Series) {
 		UnfilledUnits:  a.unitsOrdered - a.unitsShipped,
 		TotalCost:      round(a.cost, 4),
 		StockoutEvents: a.stockouts,
-		MethodMix:      make(map[string]float64, 4),
+		MethodMix:      make(map[string]float64, len(a.methods)),
 	}
 	k.FillRate = round(ratio(float64(a.unitsShipped), float64(a.unitsOrdered)), 6)
 	k.CostPerOrder = round(ratio(a.cost, float64(a.served)), 4)
@@ -187,8 +200,14 @@ func (a *accumulator) kpis(net *network.Network) (KPIs, Series) {
 	k.SplitRate = round(ratio(float64(a.split), float64(a.served)), 6)
 	k.AvgDistanceKm = round(ratio(a.distance, float64(a.shipments)), 4)
 	k.SLAHitRate = round(ratio(float64(a.slaHit), float64(a.orders)), 6)
-	for m := solver.ShipFromStore; m <= solver.Courier; m++ {
+	for _, m := range solver.Methods() {
 		k.MethodMix[m.String()] = round(ratio(float64(a.methods[m]), float64(a.shipments)), 6)
+	}
+	if len(a.carriers) > 0 {
+		k.CarrierMix = make(map[string]float64, len(a.carriers))
+		for c, n := range a.carriers {
+			k.CarrierMix[c] = round(ratio(float64(n), float64(a.parcels)), 6)
+		}
 	}
 	days := float64(len(a.series.DayCost))
 	s := a.series

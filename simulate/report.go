@@ -163,8 +163,9 @@ func methodMixChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
 	for i := range res.Results {
 		names[i] = runLabel(res, &res.Results[i])
 	}
-	w := vg.Points(max(6, 60/float64(4)))
-	for k, m := 0, solver.ShipFromStore; m <= solver.Courier; k, m = k+1, m+1 {
+	methods := solver.Methods()
+	w := vg.Points(max(6, 60/float64(len(methods))))
+	for k, m := range methods {
 		vals := make(plotter.Values, n)
 		for i := range res.Results {
 			vals[i] = res.Results[i].MethodMix[m.String()]
@@ -175,7 +176,7 @@ func methodMixChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
 		}
 		b.LineStyle.Width = 0
 		b.Color = plotutil.Color(k)
-		b.Offset = vg.Length(k-2)*w + w/2
+		b.Offset = vg.Length(k-len(methods)/2)*w + w/2
 		p.Add(b)
 		p.Legend.Add(m.String(), b)
 	}

@@ -35,7 +35,7 @@ func kpiRows() []kpiRow {
 		{"avg distance km", func(r *Result) string { return num(r.AvgDistanceKm, 2) }},
 		{"SLA hit rate", func(r *Result) string { return pct(r.SLAHitRate) }},
 	}
-	for m := solver.ShipFromStore; m <= solver.Courier; m++ {
+	for _, m := range solver.Methods() {
 		name := m.String()
 		rows = append(rows, kpiRow{"mix " + name, func(r *Result) string { return pct(r.MethodMix[name]) }})
 	}

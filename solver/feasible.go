@@ -85,9 +85,9 @@ func (w *Workspace) exclude() bool {
 	maxEff, gAll, th, invWt, qAll := w.maxEff[:L], w.gAll[:L], w.thAll[:L], w.invWt[:L], w.qAll[:L]
 	for o := range p.Options {
 		opt := &p.Options[o]
-		if !(opt.Node >= 0 && opt.Method <= Courier && finiteNonNegative(opt.FixedCost) &&
+		if !(opt.Node >= 0 && validMethod(opt.Method) && finiteNonNegative(opt.FixedCost) &&
 			finiteNonNegative(opt.MaxWeightKg) && finiteNonNegative(opt.DistanceKm) &&
-			opt.ETAMinutes >= 0 && opt.Excluded <= ReasonDisabled) {
+			opt.ETAMinutes >= 0 && validExcluded(opt.Excluded)) {
 			return false
 		}
 		avail := p.Available[o*L : o*L+L]
@@ -188,9 +188,9 @@ func (w *Workspace) exclude1(wsum float64) bool {
 	avail, cost := p.Available[:len(p.Options)], p.UnitCost[:len(p.Options)]
 	for o := range p.Options {
 		opt := &p.Options[o]
-		if !(opt.Node >= 0 && opt.Method <= Courier && finiteNonNegative(opt.FixedCost) &&
+		if !(opt.Node >= 0 && validMethod(opt.Method) && finiteNonNegative(opt.FixedCost) &&
 			finiteNonNegative(opt.MaxWeightKg) && finiteNonNegative(opt.DistanceKm) &&
-			opt.ETAMinutes >= 0 && opt.Excluded <= ReasonDisabled) {
+			opt.ETAMinutes >= 0 && validExcluded(opt.Excluded)) {
 			return false
 		}
 		a, c := avail[o], cost[o]
@@ -263,9 +263,9 @@ func (w *Workspace) excludeSmall(sumQ int64, wsum float64) bool {
 	avail, cost := p.Available[:L*n], p.UnitCost[:L*n]
 	for o := range p.Options {
 		opt := &p.Options[o]
-		if !(opt.Node >= 0 && opt.Method <= Courier && finiteNonNegative(opt.FixedCost) &&
+		if !(opt.Node >= 0 && validMethod(opt.Method) && finiteNonNegative(opt.FixedCost) &&
 			finiteNonNegative(opt.MaxWeightKg) && finiteNonNegative(opt.DistanceKm) &&
-			opt.ETAMinutes >= 0 && opt.Excluded <= ReasonDisabled) {
+			opt.ETAMinutes >= 0 && validExcluded(opt.Excluded)) {
 			return false
 		}
 		k := o * L

@@ -22,38 +22,34 @@ const (
 	Courier
 )
 
-var methodNames = [...]string{"METHOD_UNSPECIFIED", "SHIP_FROM_STORE", "PICKUP", "WAREHOUSE_SHIP", "COURIER"}
+// methodNames are the methods' contract names, by value. A method is
+// known when it has a name here: Methods, ParseMethod and every
+// consumer's table are derived from this one list.
+var methodNames = [...]string{
+	MethodUnspecified: "METHOD_UNSPECIFIED",
+	ShipFromStore:     "SHIP_FROM_STORE",
+	Pickup:            "PICKUP",
+	WarehouseShip:     "WAREHOUSE_SHIP",
+	Courier:           "COURIER",
+}
 
 // String returns the method's contract name, e.g. "SHIP_FROM_STORE".
 func (m Method) String() string {
-	if int(m) < len(methodNames) {
+	if m.Known() || m == MethodUnspecified {
 		return methodNames[m]
 	}
 	return fmt.Sprintf("Method(%d)", m)
 }
 
 // ParseMethod reads a method name as String writes it; it also accepts the
-// lower-case snake form used in files ("ship_from_store").
+// lower-case snake form used in files ("ship_from_store", see FileName).
 func ParseMethod(s string) (Method, error) {
-	for i, n := range methodNames {
-		if i == 0 {
-			continue
-		}
-		if s == n || s == lowerSnake(n) {
-			return Method(i), nil
+	for _, m := range Methods() {
+		if s == m.String() || s == m.FileName() {
+			return m, nil
 		}
 	}
 	return MethodUnspecified, fmt.Errorf("unknown method %q", s)
-}
-
-func lowerSnake(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // Reason says why a candidate option was excluded or a line left unfilled.
@@ -85,11 +81,30 @@ const (
 	ReasonDisabled
 )
 
-var reasonNames = [...]string{"NONE", "NO_STOCK", "CAPACITY", "OUTSIDE_ZONE", "OUTSIDE_RADIUS", "CLOSED", "MISSES_PROMISE", "METHOD_NOT_ALLOWED", "OVERWEIGHT", "DISABLED"}
+// ReasonPartnerUnavailable: the fulfilment partner answered that it cannot
+// take this trip now (a live quote said so).
+const ReasonPartnerUnavailable Reason = 12
+
+// reasonNames are the reasons' contract names, by value. A reason is known
+// when it has a name here; values without one are free (values 10 and 11
+// are taken by UNECONOMIC and UNKNOWN_SKU on other lines of work).
+var reasonNames = [...]string{
+	ReasonNone:               "NONE",
+	ReasonNoStock:            "NO_STOCK",
+	ReasonCapacity:           "CAPACITY",
+	ReasonOutsideZone:        "OUTSIDE_ZONE",
+	ReasonOutsideRadius:      "OUTSIDE_RADIUS",
+	ReasonClosed:             "CLOSED",
+	ReasonMissesPromise:      "MISSES_PROMISE",
+	ReasonMethodNotAllowed:   "METHOD_NOT_ALLOWED",
+	ReasonOverweight:         "OVERWEIGHT",
+	ReasonDisabled:           "DISABLED",
+	ReasonPartnerUnavailable: "PARTNER_UNAVAILABLE",
+}
 
 // String returns the reason's contract name, e.g. "NO_STOCK".
 func (r Reason) String() string {
-	if int(r) < len(reasonNames) {
+	if r.Known() || r == ReasonNone {
 		return reasonNames[r]
 	}
 	return fmt.Sprintf("Reason(%d)", r)
@@ -97,11 +112,12 @@ func (r Reason) String() string {
 
 // tellingOrder ranks the reasons by how far a candidate got through the
 // checks before one failed, the checks' own order reversed: the Builder's
-// (disabled, method, radius, zone, weight, hours), then the solver's
+// (disabled, method, radius, zone, weight, hours, the partner's own
+// answer), then the solver's
 // (promise, capacity, stock), and a weight limit that carries not one unit
 // last. Index 0 is the most telling.
 var tellingOrder = [...]Reason{
-	ReasonOverweight, ReasonNoStock, ReasonCapacity, ReasonMissesPromise, ReasonClosed,
+	ReasonOverweight, ReasonNoStock, ReasonCapacity, ReasonMissesPromise, ReasonPartnerUnavailable, ReasonClosed,
 	ReasonOutsideZone, ReasonOutsideRadius, ReasonMethodNotAllowed, ReasonDisabled,
 }
 
@@ -129,7 +145,8 @@ func tellingRank(r Reason) int {
 // MoreTelling reports whether reason a explains better than reason b why
 // something cannot be done: a candidate that failed a later check came
 // closer to working, so its reason says more. From most to least telling:
-// OVERWEIGHT, NO_STOCK, CAPACITY, MISSES_PROMISE, CLOSED, OUTSIDE_ZONE,
+// OVERWEIGHT, NO_STOCK, CAPACITY, MISSES_PROMISE, PARTNER_UNAVAILABLE,
+// CLOSED, OUTSIDE_ZONE,
 // OUTSIDE_RADIUS, METHOD_NOT_ALLOWED, DISABLED; ReasonNone tells nothing.
 //
 // It is the one rule for choosing the reason of an offer that cannot be

@@ -15,10 +15,10 @@ func TestTellingOrderRanksEveryReason(t *testing.T) {
 		require.False(t, seen[r], "%v ranked twice", r)
 		seen[r] = true
 	}
-	for r := ReasonNone + 1; int(r) < len(reasonNames); r++ {
+	for _, r := range Reasons() {
 		assert.True(t, seen[r], "%v has no rank", r)
 	}
-	assert.Len(t, tellingOrder, len(reasonNames)-1)
+	assert.Len(t, tellingOrder, len(Reasons()))
 }
 
 func TestMostTelling(t *testing.T) {
@@ -35,6 +35,8 @@ func TestMostTelling(t *testing.T) {
 		{"promise beats closed", []Reason{ReasonClosed, ReasonMissesPromise}, ReasonMissesPromise},
 		{"stock beats capacity", []Reason{ReasonCapacity, ReasonNoStock}, ReasonNoStock},
 		{"anything beats disabled", []Reason{ReasonDisabled, ReasonMethodNotAllowed}, ReasonMethodNotAllowed},
+		{"partner's answer beats closed", []Reason{ReasonClosed, ReasonPartnerUnavailable}, ReasonPartnerUnavailable},
+		{"promise beats partner's answer", []Reason{ReasonPartnerUnavailable, ReasonMissesPromise}, ReasonMissesPromise},
 		{"overweight first", []Reason{ReasonNoStock, ReasonOverweight}, ReasonOverweight},
 		{"a reason beats none", []Reason{ReasonNone, ReasonDisabled}, ReasonDisabled},
 	}
@@ -47,4 +49,39 @@ func TestMostTelling(t *testing.T) {
 	assert.False(t, MoreTelling(ReasonOutsideZone, ReasonNoStock))
 	assert.False(t, MoreTelling(ReasonNoStock, ReasonNoStock))
 	assert.False(t, MoreTelling(ReasonNone, ReasonDisabled))
+}
+
+// TestOpenSets: methods and reasons are the values with a name, each
+// spelled in files as its lower-case contract name and parsed back; values
+// without a name are unknown and rejected by Validate.
+func TestOpenSets(t *testing.T) {
+	assert.Equal(t, []Method{ShipFromStore, Pickup, WarehouseShip, Courier}, Methods())
+	for _, m := range Methods() {
+		assert.True(t, m.Known())
+		got, err := ParseMethod(m.FileName())
+		require.NoError(t, err)
+		assert.Equal(t, m, got)
+		got, err = ParseMethod(m.String())
+		require.NoError(t, err)
+		assert.Equal(t, m, got)
+		assert.Less(t, int(m), MethodSlots())
+	}
+	assert.False(t, MethodUnspecified.Known())
+	assert.False(t, Method(MethodSlots()).Known())
+	assert.Contains(t, Reasons(), ReasonPartnerUnavailable)
+	assert.NotContains(t, Reasons(), Reason(10), "10 and 11 are not this line's to name")
+	assert.Equal(t, "PARTNER_UNAVAILABLE", ReasonPartnerUnavailable.String())
+	assert.Equal(t, "partner_unavailable", ReasonPartnerUnavailable.FileName())
+	assert.Equal(t, "Reason(10)", Reason(10).String())
+
+	p := &Problem{Lines: []Line{{SKU: "A", Quantity: 1}}, Options: []Option{{Node: 0}},
+		Available: []int32{1}, UnitCost: []float64{1}}
+	require.NoError(t, p.Validate())
+	p.Options[0].Excluded = ReasonPartnerUnavailable
+	require.NoError(t, p.Validate())
+	p.Options[0].Excluded = 10
+	assert.ErrorContains(t, p.Validate(), "options[0].excluded: unknown Reason(10)")
+	p.Options[0].Excluded = ReasonNone
+	p.Options[0].Method = Method(MethodSlots())
+	assert.ErrorContains(t, p.Validate(), "options[0].method: unknown")
 }

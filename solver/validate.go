@@ -79,15 +79,15 @@ func (p *Problem) validateLines() error {
 func (p *Problem) validateRest() error {
 	for i := range p.Options {
 		o := &p.Options[i]
-		if o.Node >= 0 && o.Method <= Courier && finiteNonNegative(o.FixedCost) &&
+		if o.Node >= 0 && validMethod(o.Method) && finiteNonNegative(o.FixedCost) &&
 			finiteNonNegative(o.MaxWeightKg) && finiteNonNegative(o.DistanceKm) &&
-			o.ETAMinutes >= 0 && o.Excluded <= ReasonDisabled {
+			o.ETAMinutes >= 0 && validExcluded(o.Excluded) {
 			continue // the common case; the checks below name what is wrong
 		}
 		if o.Node < 0 {
 			return fmt.Errorf("%w: options[%d].node: negative (%d)", ErrInvalidProblem, i, o.Node)
 		}
-		if o.Method > Courier {
+		if !validMethod(o.Method) {
 			return fmt.Errorf("%w: options[%d].method: unknown %s", ErrInvalidProblem, i, o.Method)
 		}
 		if err := checkNonNegative(o.FixedCost); err != "" {
@@ -102,7 +102,7 @@ func (p *Problem) validateRest() error {
 		if o.ETAMinutes < 0 {
 			return fmt.Errorf("%w: options[%d].eta_minutes: negative (%d)", ErrInvalidProblem, i, o.ETAMinutes)
 		}
-		if o.Excluded > ReasonDisabled {
+		if !validExcluded(o.Excluded) {
 			return fmt.Errorf("%w: options[%d].excluded: unknown %s", ErrInvalidProblem, i, o.Excluded)
 		}
 	}

@@ -146,33 +146,38 @@ const (
 	ExclusionReason_EXCLUSION_REASON_METHOD_NOT_ALLOWED ExclusionReason = 7
 	ExclusionReason_EXCLUSION_REASON_OVERWEIGHT         ExclusionReason = 8
 	ExclusionReason_EXCLUSION_REASON_DISABLED           ExclusionReason = 9
+	// The partner answered that it cannot take the trip now (a live quote
+	// said it is unavailable).
+	ExclusionReason_EXCLUSION_REASON_PARTNER_UNAVAILABLE ExclusionReason = 12
 )
 
 // Enum value maps for ExclusionReason.
 var (
 	ExclusionReason_name = map[int32]string{
-		0: "EXCLUSION_REASON_UNSPECIFIED",
-		1: "EXCLUSION_REASON_NO_STOCK",
-		2: "EXCLUSION_REASON_CAPACITY",
-		3: "EXCLUSION_REASON_OUTSIDE_ZONE",
-		4: "EXCLUSION_REASON_OUTSIDE_RADIUS",
-		5: "EXCLUSION_REASON_CLOSED",
-		6: "EXCLUSION_REASON_MISSES_PROMISE",
-		7: "EXCLUSION_REASON_METHOD_NOT_ALLOWED",
-		8: "EXCLUSION_REASON_OVERWEIGHT",
-		9: "EXCLUSION_REASON_DISABLED",
+		0:  "EXCLUSION_REASON_UNSPECIFIED",
+		1:  "EXCLUSION_REASON_NO_STOCK",
+		2:  "EXCLUSION_REASON_CAPACITY",
+		3:  "EXCLUSION_REASON_OUTSIDE_ZONE",
+		4:  "EXCLUSION_REASON_OUTSIDE_RADIUS",
+		5:  "EXCLUSION_REASON_CLOSED",
+		6:  "EXCLUSION_REASON_MISSES_PROMISE",
+		7:  "EXCLUSION_REASON_METHOD_NOT_ALLOWED",
+		8:  "EXCLUSION_REASON_OVERWEIGHT",
+		9:  "EXCLUSION_REASON_DISABLED",
+		12: "EXCLUSION_REASON_PARTNER_UNAVAILABLE",
 	}
 	ExclusionReason_value = map[string]int32{
-		"EXCLUSION_REASON_UNSPECIFIED":        0,
-		"EXCLUSION_REASON_NO_STOCK":           1,
-		"EXCLUSION_REASON_CAPACITY":           2,
-		"EXCLUSION_REASON_OUTSIDE_ZONE":       3,
-		"EXCLUSION_REASON_OUTSIDE_RADIUS":     4,
-		"EXCLUSION_REASON_CLOSED":             5,
-		"EXCLUSION_REASON_MISSES_PROMISE":     6,
-		"EXCLUSION_REASON_METHOD_NOT_ALLOWED": 7,
-		"EXCLUSION_REASON_OVERWEIGHT":         8,
-		"EXCLUSION_REASON_DISABLED":           9,
+		"EXCLUSION_REASON_UNSPECIFIED":         0,
+		"EXCLUSION_REASON_NO_STOCK":            1,
+		"EXCLUSION_REASON_CAPACITY":            2,
+		"EXCLUSION_REASON_OUTSIDE_ZONE":        3,
+		"EXCLUSION_REASON_OUTSIDE_RADIUS":      4,
+		"EXCLUSION_REASON_CLOSED":              5,
+		"EXCLUSION_REASON_MISSES_PROMISE":      6,
+		"EXCLUSION_REASON_METHOD_NOT_ALLOWED":  7,
+		"EXCLUSION_REASON_OVERWEIGHT":          8,
+		"EXCLUSION_REASON_DISABLED":            9,
+		"EXCLUSION_REASON_PARTNER_UNAVAILABLE": 12,
 	}
 )
 
@@ -201,6 +206,123 @@ func (x ExclusionReason) Number() protoreflect.EnumNumber {
 // Deprecated: Use ExclusionReason.Descriptor instead.
 func (ExclusionReason) EnumDescriptor() ([]byte, []int) {
 	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{2}
+}
+
+// Explain says how many excluded candidates an answer lists.
+type Explain int32
+
+const (
+	// The default: the 20 candidates nearest the customer (max_excluded,
+	// when set, says how many).
+	Explain_EXPLAIN_UNSPECIFIED Explain = 0
+	// The max_excluded candidates nearest the customer (20 when 0).
+	Explain_EXPLAIN_NEAREST Explain = 1
+	// Every excluded candidate (max_excluded, when set, still caps).
+	Explain_EXPLAIN_FULL Explain = 2
+	// None; excluded_total still counts them.
+	Explain_EXPLAIN_NONE Explain = 3
+)
+
+// Enum value maps for Explain.
+var (
+	Explain_name = map[int32]string{
+		0: "EXPLAIN_UNSPECIFIED",
+		1: "EXPLAIN_NEAREST",
+		2: "EXPLAIN_FULL",
+		3: "EXPLAIN_NONE",
+	}
+	Explain_value = map[string]int32{
+		"EXPLAIN_UNSPECIFIED": 0,
+		"EXPLAIN_NEAREST":     1,
+		"EXPLAIN_FULL":        2,
+		"EXPLAIN_NONE":        3,
+	}
+)
+
+func (x Explain) Enum() *Explain {
+	p := new(Explain)
+	*p = x
+	return p
+}
+
+func (x Explain) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Explain) Descriptor() protoreflect.EnumDescriptor {
+	return file_omniroute_v1_omniroute_proto_enumTypes[3].Descriptor()
+}
+
+func (Explain) Type() protoreflect.EnumType {
+	return &file_omniroute_v1_omniroute_proto_enumTypes[3]
+}
+
+func (x Explain) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Explain.Descriptor instead.
+func (Explain) EnumDescriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{3}
+}
+
+// QuoteSource says where the price of a partner's trip came from.
+type QuoteSource int32
+
+const (
+	// No partner prices the shipment (pickup).
+	QuoteSource_QUOTE_SOURCE_UNSPECIFIED QuoteSource = 0
+	// The partner's rate card in the network file: no live quote was asked,
+	// or the live quote failed (timeout, error, broken answer, circuit open).
+	QuoteSource_QUOTE_SOURCE_RATE_CARD QuoteSource = 1
+	// A live quote from the partner's quote API, valid until
+	// quote_expires_at; book the partner with quote_id.
+	QuoteSource_QUOTE_SOURCE_LIVE QuoteSource = 2
+	// A recorded quote (omniroute simulate --quotes).
+	QuoteSource_QUOTE_SOURCE_RECORDED QuoteSource = 3
+)
+
+// Enum value maps for QuoteSource.
+var (
+	QuoteSource_name = map[int32]string{
+		0: "QUOTE_SOURCE_UNSPECIFIED",
+		1: "QUOTE_SOURCE_RATE_CARD",
+		2: "QUOTE_SOURCE_LIVE",
+		3: "QUOTE_SOURCE_RECORDED",
+	}
+	QuoteSource_value = map[string]int32{
+		"QUOTE_SOURCE_UNSPECIFIED": 0,
+		"QUOTE_SOURCE_RATE_CARD":   1,
+		"QUOTE_SOURCE_LIVE":        2,
+		"QUOTE_SOURCE_RECORDED":    3,
+	}
+)
+
+func (x QuoteSource) Enum() *QuoteSource {
+	p := new(QuoteSource)
+	*p = x
+	return p
+}
+
+func (x QuoteSource) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (QuoteSource) Descriptor() protoreflect.EnumDescriptor {
+	return file_omniroute_v1_omniroute_proto_enumTypes[4].Descriptor()
+}
+
+func (QuoteSource) Type() protoreflect.EnumType {
+	return &file_omniroute_v1_omniroute_proto_enumTypes[4]
+}
+
+func (x QuoteSource) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use QuoteSource.Descriptor instead.
+func (QuoteSource) EnumDescriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{4}
 }
 
 // ReservationState is where a reservation is in its life.
@@ -243,11 +365,11 @@ func (x ReservationState) String() string {
 }
 
 func (ReservationState) Descriptor() protoreflect.EnumDescriptor {
-	return file_omniroute_v1_omniroute_proto_enumTypes[3].Descriptor()
+	return file_omniroute_v1_omniroute_proto_enumTypes[5].Descriptor()
 }
 
 func (ReservationState) Type() protoreflect.EnumType {
-	return &file_omniroute_v1_omniroute_proto_enumTypes[3]
+	return &file_omniroute_v1_omniroute_proto_enumTypes[5]
 }
 
 func (x ReservationState) Number() protoreflect.EnumNumber {
@@ -256,7 +378,7 @@ func (x ReservationState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReservationState.Descriptor instead.
 func (ReservationState) EnumDescriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{3}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{5}
 }
 
 // CreatedAtSource says which clock an order was planned at. The server
@@ -302,11 +424,11 @@ func (x CreatedAtSource) String() string {
 }
 
 func (CreatedAtSource) Descriptor() protoreflect.EnumDescriptor {
-	return file_omniroute_v1_omniroute_proto_enumTypes[4].Descriptor()
+	return file_omniroute_v1_omniroute_proto_enumTypes[6].Descriptor()
 }
 
 func (CreatedAtSource) Type() protoreflect.EnumType {
-	return &file_omniroute_v1_omniroute_proto_enumTypes[4]
+	return &file_omniroute_v1_omniroute_proto_enumTypes[6]
 }
 
 func (x CreatedAtSource) Number() protoreflect.EnumNumber {
@@ -315,7 +437,7 @@ func (x CreatedAtSource) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CreatedAtSource.Descriptor instead.
 func (CreatedAtSource) EnumDescriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{4}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
 }
 
 // LatLng is a WGS84 position in degrees.
@@ -598,8 +720,12 @@ type RouteRequest struct {
 	Alternatives int32 `protobuf:"varint,4,opt,name=alternatives,proto3" json:"alternatives,omitempty"`
 	// max_excluded caps Plan.excluded to the candidates nearest the customer
 	// (by distance, then node, method and partner); 0 lists them all.
-	// Plan.excluded_total still counts every exclusion.
-	MaxExcluded   int32 `protobuf:"varint,5,opt,name=max_excluded,json=maxExcluded,proto3" json:"max_excluded,omitempty"`
+	// Plan.excluded_total still counts every exclusion. With explain
+	// unspecified or NEAREST, 0 means 20; with FULL, 0 means every one.
+	MaxExcluded int32 `protobuf:"varint,5,opt,name=max_excluded,json=maxExcluded,proto3" json:"max_excluded,omitempty"`
+	// explain says how many excluded candidates the plan lists: by default
+	// the 20 nearest the customer.
+	Explain       Explain `protobuf:"varint,6,opt,name=explain,proto3,enum=omniroute.v1.Explain" json:"explain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -667,6 +793,13 @@ func (x *RouteRequest) GetMaxExcluded() int32 {
 		return x.MaxExcluded
 	}
 	return 0
+}
+
+func (x *RouteRequest) GetExplain() Explain {
+	if x != nil {
+		return x.Explain
+	}
+	return Explain_EXPLAIN_UNSPECIFIED
 }
 
 // CostBreakdown splits a shipment's cost.
@@ -793,16 +926,30 @@ func (x *ShipmentLine) GetQuantity() int32 {
 
 // Shipment is one node and method in a plan.
 type Shipment struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
-	Method        Method                 `protobuf:"varint,2,opt,name=method,proto3,enum=omniroute.v1.Method" json:"method,omitempty"`
-	Partner       string                 `protobuf:"bytes,3,opt,name=partner,proto3" json:"partner,omitempty"`
-	Lines         []*ShipmentLine        `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
-	Cost          *CostBreakdown         `protobuf:"bytes,5,opt,name=cost,proto3" json:"cost,omitempty"`
-	EtaMinutes    int32                  `protobuf:"varint,6,opt,name=eta_minutes,json=etaMinutes,proto3" json:"eta_minutes,omitempty"`
-	DistanceKm    float64                `protobuf:"fixed64,7,opt,name=distance_km,json=distanceKm,proto3" json:"distance_km,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	NodeId     string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Method     Method                 `protobuf:"varint,2,opt,name=method,proto3,enum=omniroute.v1.Method" json:"method,omitempty"`
+	Partner    string                 `protobuf:"bytes,3,opt,name=partner,proto3" json:"partner,omitempty"`
+	Lines      []*ShipmentLine        `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	Cost       *CostBreakdown         `protobuf:"bytes,5,opt,name=cost,proto3" json:"cost,omitempty"`
+	EtaMinutes int32                  `protobuf:"varint,6,opt,name=eta_minutes,json=etaMinutes,proto3" json:"eta_minutes,omitempty"`
+	DistanceKm float64                `protobuf:"fixed64,7,opt,name=distance_km,json=distanceKm,proto3" json:"distance_km,omitempty"`
+	// quote_id is the partner's id of a live or recorded quote for this
+	// trip: book the partner with it. Empty for rate-card prices.
+	QuoteId string `protobuf:"bytes,8,opt,name=quote_id,json=quoteId,proto3" json:"quote_id,omitempty"`
+	// quote_source says where the partner's price came from.
+	QuoteSource QuoteSource `protobuf:"varint,9,opt,name=quote_source,json=quoteSource,proto3,enum=omniroute.v1.QuoteSource" json:"quote_source,omitempty"`
+	// carrier names who carries the shipment: the parcel carrier chosen by
+	// rate shopping (ship from store, warehouse shipping) or the courier
+	// partner; empty for pickup.
+	Carrier string `protobuf:"bytes,10,opt,name=carrier,proto3" json:"carrier,omitempty"`
+	// quote_price is the partner's charge for the trip (part of
+	// cost.fixed), in the plan's currency.
+	QuotePrice float64 `protobuf:"fixed64,11,opt,name=quote_price,json=quotePrice,proto3" json:"quote_price,omitempty"`
+	// quote_expires_at is when a live quote stops being valid.
+	QuoteExpiresAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=quote_expires_at,json=quoteExpiresAt,proto3" json:"quote_expires_at,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Shipment) Reset() {
@@ -882,6 +1029,41 @@ func (x *Shipment) GetDistanceKm() float64 {
 		return x.DistanceKm
 	}
 	return 0
+}
+
+func (x *Shipment) GetQuoteId() string {
+	if x != nil {
+		return x.QuoteId
+	}
+	return ""
+}
+
+func (x *Shipment) GetQuoteSource() QuoteSource {
+	if x != nil {
+		return x.QuoteSource
+	}
+	return QuoteSource_QUOTE_SOURCE_UNSPECIFIED
+}
+
+func (x *Shipment) GetCarrier() string {
+	if x != nil {
+		return x.Carrier
+	}
+	return ""
+}
+
+func (x *Shipment) GetQuotePrice() float64 {
+	if x != nil {
+		return x.QuotePrice
+	}
+	return 0
+}
+
+func (x *Shipment) GetQuoteExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.QuoteExpiresAt
+	}
+	return nil
 }
 
 // Alternative is a runner-up plan by the candidates it uses.
@@ -1318,10 +1500,13 @@ func (x *Plan) GetExcludedTotal() int32 {
 
 // ReservedItem is units held at a node.
 type ReservedItem struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
-	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
-	Quantity      int32                  `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	NodeId   string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Sku      string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	Quantity int32                  `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// quote_id is the quote of the courier trip that carries these units
+	// (see Reservation.quotes); empty when the trip has none.
+	QuoteId       string `protobuf:"bytes,4,opt,name=quote_id,json=quoteId,proto3" json:"quote_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1377,21 +1562,125 @@ func (x *ReservedItem) GetQuantity() int32 {
 	return 0
 }
 
+func (x *ReservedItem) GetQuoteId() string {
+	if x != nil {
+		return x.QuoteId
+	}
+	return ""
+}
+
+// ReservedQuote is the partner's price of one trip of a reserved plan: the
+// order service books the partner with quote_id.
+type ReservedQuote struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Partner       string                 `protobuf:"bytes,2,opt,name=partner,proto3" json:"partner,omitempty"`
+	QuoteId       string                 `protobuf:"bytes,3,opt,name=quote_id,json=quoteId,proto3" json:"quote_id,omitempty"`
+	Price         float64                `protobuf:"fixed64,4,opt,name=price,proto3" json:"price,omitempty"`
+	Currency      string                 `protobuf:"bytes,5,opt,name=currency,proto3" json:"currency,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	Source        QuoteSource            `protobuf:"varint,7,opt,name=source,proto3,enum=omniroute.v1.QuoteSource" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReservedQuote) Reset() {
+	*x = ReservedQuote{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReservedQuote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReservedQuote) ProtoMessage() {}
+
+func (x *ReservedQuote) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReservedQuote.ProtoReflect.Descriptor instead.
+func (*ReservedQuote) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ReservedQuote) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *ReservedQuote) GetPartner() string {
+	if x != nil {
+		return x.Partner
+	}
+	return ""
+}
+
+func (x *ReservedQuote) GetQuoteId() string {
+	if x != nil {
+		return x.QuoteId
+	}
+	return ""
+}
+
+func (x *ReservedQuote) GetPrice() float64 {
+	if x != nil {
+		return x.Price
+	}
+	return 0
+}
+
+func (x *ReservedQuote) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
+}
+
+func (x *ReservedQuote) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *ReservedQuote) GetSource() QuoteSource {
+	if x != nil {
+		return x.Source
+	}
+	return QuoteSource_QUOTE_SOURCE_UNSPECIFIED
+}
+
 // Reservation holds planned units so no unit is sold twice.
 type Reservation struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	State         ReservationState       `protobuf:"varint,3,opt,name=state,proto3,enum=omniroute.v1.ReservationState" json:"state,omitempty"`
-	Items         []*ReservedItem        `protobuf:"bytes,4,rep,name=items,proto3" json:"items,omitempty"`
-	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	OrderId   string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	State     ReservationState       `protobuf:"varint,3,opt,name=state,proto3,enum=omniroute.v1.ReservationState" json:"state,omitempty"`
+	Items     []*ReservedItem        `protobuf:"bytes,4,rep,name=items,proto3" json:"items,omitempty"`
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// quotes are the partners' prices of the reserved plan's trips, one per
+	// shipment that a partner prices (couriers and parcel carriers).
+	Quotes        []*ReservedQuote `protobuf:"bytes,6,rep,name=quotes,proto3" json:"quotes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Reservation) Reset() {
 	*x = Reservation{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1403,7 +1692,7 @@ func (x *Reservation) String() string {
 func (*Reservation) ProtoMessage() {}
 
 func (x *Reservation) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1416,7 +1705,7 @@ func (x *Reservation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reservation.ProtoReflect.Descriptor instead.
 func (*Reservation) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Reservation) GetId() string {
@@ -1454,6 +1743,13 @@ func (x *Reservation) GetExpiresAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Reservation) GetQuotes() []*ReservedQuote {
+	if x != nil {
+		return x.Quotes
+	}
+	return nil
+}
+
 // RouteResponse is the plan and, when asked, the reservation.
 type RouteResponse struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -1471,7 +1767,7 @@ type RouteResponse struct {
 
 func (x *RouteResponse) Reset() {
 	*x = RouteResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1483,7 +1779,7 @@ func (x *RouteResponse) String() string {
 func (*RouteResponse) ProtoMessage() {}
 
 func (x *RouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1496,7 +1792,7 @@ func (x *RouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteResponse.ProtoReflect.Descriptor instead.
 func (*RouteResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RouteResponse) GetOrderId() string {
@@ -1544,7 +1840,7 @@ type RouteBatchRequest struct {
 
 func (x *RouteBatchRequest) Reset() {
 	*x = RouteBatchRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +1852,7 @@ func (x *RouteBatchRequest) String() string {
 func (*RouteBatchRequest) ProtoMessage() {}
 
 func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +1865,7 @@ func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchRequest.ProtoReflect.Descriptor instead.
 func (*RouteBatchRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RouteBatchRequest) GetRequests() []*RouteRequest {
@@ -1592,7 +1888,7 @@ type RouteBatchResult struct {
 
 func (x *RouteBatchResult) Reset() {
 	*x = RouteBatchResult{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1604,7 +1900,7 @@ func (x *RouteBatchResult) String() string {
 func (*RouteBatchResult) ProtoMessage() {}
 
 func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1617,7 +1913,7 @@ func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResult.ProtoReflect.Descriptor instead.
 func (*RouteBatchResult) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RouteBatchResult) GetResponse() *RouteResponse {
@@ -1651,7 +1947,7 @@ type RouteBatchResponse struct {
 
 func (x *RouteBatchResponse) Reset() {
 	*x = RouteBatchResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1663,7 +1959,7 @@ func (x *RouteBatchResponse) String() string {
 func (*RouteBatchResponse) ProtoMessage() {}
 
 func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1676,7 +1972,7 @@ func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResponse.ProtoReflect.Descriptor instead.
 func (*RouteBatchResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RouteBatchResponse) GetResults() []*RouteBatchResult {
@@ -1696,7 +1992,7 @@ type CommitReservationRequest struct {
 
 func (x *CommitReservationRequest) Reset() {
 	*x = CommitReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1708,7 +2004,7 @@ func (x *CommitReservationRequest) String() string {
 func (*CommitReservationRequest) ProtoMessage() {}
 
 func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1721,7 +2017,7 @@ func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitReservationRequest.ProtoReflect.Descriptor instead.
 func (*CommitReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CommitReservationRequest) GetReservationId() string {
@@ -1741,7 +2037,7 @@ type ReleaseReservationRequest struct {
 
 func (x *ReleaseReservationRequest) Reset() {
 	*x = ReleaseReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1753,7 +2049,7 @@ func (x *ReleaseReservationRequest) String() string {
 func (*ReleaseReservationRequest) ProtoMessage() {}
 
 func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1766,7 +2062,7 @@ func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseReservationRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ReleaseReservationRequest) GetReservationId() string {
@@ -1786,7 +2082,7 @@ type GetReservationRequest struct {
 
 func (x *GetReservationRequest) Reset() {
 	*x = GetReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1798,7 +2094,7 @@ func (x *GetReservationRequest) String() string {
 func (*GetReservationRequest) ProtoMessage() {}
 
 func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1811,7 +2107,7 @@ func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReservationRequest.ProtoReflect.Descriptor instead.
 func (*GetReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetReservationRequest) GetReservationId() string {
@@ -1841,7 +2137,7 @@ type StockUpdate struct {
 
 func (x *StockUpdate) Reset() {
 	*x = StockUpdate{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1853,7 +2149,7 @@ func (x *StockUpdate) String() string {
 func (*StockUpdate) ProtoMessage() {}
 
 func (x *StockUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1866,7 +2162,7 @@ func (x *StockUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockUpdate.ProtoReflect.Descriptor instead.
 func (*StockUpdate) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *StockUpdate) GetNodeId() string {
@@ -1948,7 +2244,7 @@ type UpdateStockRequest struct {
 
 func (x *UpdateStockRequest) Reset() {
 	*x = UpdateStockRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1960,7 +2256,7 @@ func (x *UpdateStockRequest) String() string {
 func (*UpdateStockRequest) ProtoMessage() {}
 
 func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1973,7 +2269,7 @@ func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStockRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *UpdateStockRequest) GetUpdates() []*StockUpdate {
@@ -1995,7 +2291,7 @@ type UpdateStockResponse struct {
 
 func (x *UpdateStockResponse) Reset() {
 	*x = UpdateStockResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2007,7 +2303,7 @@ func (x *UpdateStockResponse) String() string {
 func (*UpdateStockResponse) ProtoMessage() {}
 
 func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2020,7 +2316,7 @@ func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStockResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UpdateStockResponse) GetApplied() int64 {
@@ -2062,7 +2358,7 @@ type GetAvailabilityRequest struct {
 
 func (x *GetAvailabilityRequest) Reset() {
 	*x = GetAvailabilityRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2074,7 +2370,7 @@ func (x *GetAvailabilityRequest) String() string {
 func (*GetAvailabilityRequest) ProtoMessage() {}
 
 func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2087,7 +2383,7 @@ func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetAvailabilityRequest) GetSkus() []string {
@@ -2152,7 +2448,7 @@ type NodeAvailability struct {
 
 func (x *NodeAvailability) Reset() {
 	*x = NodeAvailability{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2164,7 +2460,7 @@ func (x *NodeAvailability) String() string {
 func (*NodeAvailability) ProtoMessage() {}
 
 func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2177,7 +2473,7 @@ func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeAvailability.ProtoReflect.Descriptor instead.
 func (*NodeAvailability) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *NodeAvailability) GetNodeId() string {
@@ -2253,7 +2549,7 @@ type GetAvailabilityResponse struct {
 
 func (x *GetAvailabilityResponse) Reset() {
 	*x = GetAvailabilityResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2265,7 +2561,7 @@ func (x *GetAvailabilityResponse) String() string {
 func (*GetAvailabilityResponse) ProtoMessage() {}
 
 func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2278,7 +2574,7 @@ func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetAvailabilityResponse) GetAvailability() []*NodeAvailability {
@@ -2297,7 +2593,7 @@ type GetNetworkRequest struct {
 
 func (x *GetNetworkRequest) Reset() {
 	*x = GetNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2309,7 +2605,7 @@ func (x *GetNetworkRequest) String() string {
 func (*GetNetworkRequest) ProtoMessage() {}
 
 func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2322,7 +2618,7 @@ func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNetworkRequest.ProtoReflect.Descriptor instead.
 func (*GetNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
 }
 
 // Node is a fulfilment location.
@@ -2343,7 +2639,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2355,7 +2651,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2368,7 +2664,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Node) GetId() string {
@@ -2448,7 +2744,7 @@ type Network struct {
 
 func (x *Network) Reset() {
 	*x = Network{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2460,7 +2756,7 @@ func (x *Network) String() string {
 func (*Network) ProtoMessage() {}
 
 func (x *Network) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2473,7 +2769,7 @@ func (x *Network) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Network.ProtoReflect.Descriptor instead.
 func (*Network) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Network) GetName() string {
@@ -2520,7 +2816,7 @@ type ReloadNetworkRequest struct {
 
 func (x *ReloadNetworkRequest) Reset() {
 	*x = ReloadNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2532,7 +2828,7 @@ func (x *ReloadNetworkRequest) String() string {
 func (*ReloadNetworkRequest) ProtoMessage() {}
 
 func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2545,7 +2841,7 @@ func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkRequest.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
 }
 
 // ReloadNetworkResponse says what was loaded.
@@ -2559,7 +2855,7 @@ type ReloadNetworkResponse struct {
 
 func (x *ReloadNetworkResponse) Reset() {
 	*x = ReloadNetworkResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2571,7 +2867,7 @@ func (x *ReloadNetworkResponse) String() string {
 func (*ReloadNetworkResponse) ProtoMessage() {}
 
 func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2584,7 +2880,7 @@ func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkResponse.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReloadNetworkResponse) GetNodes() int32 {
@@ -2618,7 +2914,7 @@ type OptionsRequest struct {
 
 func (x *OptionsRequest) Reset() {
 	*x = OptionsRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2630,7 +2926,7 @@ func (x *OptionsRequest) String() string {
 func (*OptionsRequest) ProtoMessage() {}
 
 func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2643,7 +2939,7 @@ func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsRequest.ProtoReflect.Descriptor instead.
 func (*OptionsRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *OptionsRequest) GetOrder() *Order {
@@ -2678,7 +2974,7 @@ type OptionsResponse struct {
 
 func (x *OptionsResponse) Reset() {
 	*x = OptionsResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2690,7 +2986,7 @@ func (x *OptionsResponse) String() string {
 func (*OptionsResponse) ProtoMessage() {}
 
 func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2703,7 +2999,7 @@ func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsResponse.ProtoReflect.Descriptor instead.
 func (*OptionsResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *OptionsResponse) GetOffers() []*Offer {
@@ -2769,7 +3065,7 @@ type Offer struct {
 
 func (x *Offer) Reset() {
 	*x = Offer{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2781,7 +3077,7 @@ func (x *Offer) String() string {
 func (*Offer) ProtoMessage() {}
 
 func (x *Offer) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2794,7 +3090,7 @@ func (x *Offer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offer.ProtoReflect.Descriptor instead.
 func (*Offer) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Offer) GetOfferId() string {
@@ -2905,7 +3201,7 @@ type PickupStore struct {
 
 func (x *PickupStore) Reset() {
 	*x = PickupStore{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2917,7 +3213,7 @@ func (x *PickupStore) String() string {
 func (*PickupStore) ProtoMessage() {}
 
 func (x *PickupStore) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2930,7 +3226,7 @@ func (x *PickupStore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PickupStore.ProtoReflect.Descriptor instead.
 func (*PickupStore) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *PickupStore) GetNodeId() string {
@@ -2997,7 +3293,7 @@ type OpeningHours struct {
 
 func (x *OpeningHours) Reset() {
 	*x = OpeningHours{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3009,7 +3305,7 @@ func (x *OpeningHours) String() string {
 func (*OpeningHours) ProtoMessage() {}
 
 func (x *OpeningHours) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3022,7 +3318,7 @@ func (x *OpeningHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpeningHours.ProtoReflect.Descriptor instead.
 func (*OpeningHours) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *OpeningHours) GetOpen() string {
@@ -3077,13 +3373,14 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	" \x01(\x05R\fmaxShipments\x12,\n" +
 	"\x06method\x18\v \x01(\x0e2\x14.omniroute.v1.MethodR\x06method\x12\x18\n" +
 	"\apartner\x18\f \x01(\tR\apartner\x12\x19\n" +
-	"\boffer_id\x18\r \x01(\tR\aofferId\"\xd2\x01\n" +
+	"\boffer_id\x18\r \x01(\tR\aofferId\"\x83\x02\n" +
 	"\fRouteRequest\x12)\n" +
 	"\x05order\x18\x01 \x01(\v2\x13.omniroute.v1.OrderR\x05order\x12\x18\n" +
 	"\areserve\x18\x02 \x01(\bR\areserve\x126\n" +
 	"\x17reservation_ttl_seconds\x18\x03 \x01(\x05R\x15reservationTtlSeconds\x12\"\n" +
 	"\falternatives\x18\x04 \x01(\x05R\falternatives\x12!\n" +
-	"\fmax_excluded\x18\x05 \x01(\x05R\vmaxExcluded\"v\n" +
+	"\fmax_excluded\x18\x05 \x01(\x05R\vmaxExcluded\x12/\n" +
+	"\aexplain\x18\x06 \x01(\x0e2\x15.omniroute.v1.ExplainR\aexplain\"v\n" +
 	"\rCostBreakdown\x12\x14\n" +
 	"\x05fixed\x18\x01 \x01(\x01R\x05fixed\x12\x14\n" +
 	"\x05units\x18\x02 \x01(\x01R\x05units\x12#\n" +
@@ -3091,7 +3388,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x05total\x18\x04 \x01(\x01R\x05total\"<\n" +
 	"\fShipmentLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x05R\bquantity\"\x90\x02\n" +
+	"\bquantity\x18\x02 \x01(\x05R\bquantity\"\xea\x03\n" +
 	"\bShipment\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12,\n" +
 	"\x06method\x18\x02 \x01(\x0e2\x14.omniroute.v1.MethodR\x06method\x12\x18\n" +
@@ -3101,7 +3398,14 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\veta_minutes\x18\x06 \x01(\x05R\n" +
 	"etaMinutes\x12\x1f\n" +
 	"\vdistance_km\x18\a \x01(\x01R\n" +
-	"distanceKm\"e\n" +
+	"distanceKm\x12\x19\n" +
+	"\bquote_id\x18\b \x01(\tR\aquoteId\x12<\n" +
+	"\fquote_source\x18\t \x01(\x0e2\x19.omniroute.v1.QuoteSourceR\vquoteSource\x12\x18\n" +
+	"\acarrier\x18\n" +
+	" \x01(\tR\acarrier\x12\x1f\n" +
+	"\vquote_price\x18\v \x01(\x01R\n" +
+	"quotePrice\x12D\n" +
+	"\x10quote_expires_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x0equoteExpiresAt\"e\n" +
 	"\vAlternative\x127\n" +
 	"\n" +
 	"candidates\x18\x01 \x03(\v2\x17.omniroute.v1.CandidateR\n" +
@@ -3140,18 +3444,29 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\bunfilled\x18\x05 \x03(\v2\x1a.omniroute.v1.UnfilledLineR\bunfilled\x12/\n" +
 	"\x05stats\x18\x06 \x01(\v2\x19.omniroute.v1.SolverStatsR\x05stats\x12\x1a\n" +
 	"\bcurrency\x18\a \x01(\tR\bcurrency\x12%\n" +
-	"\x0eexcluded_total\x18\b \x01(\x05R\rexcludedTotal\"U\n" +
+	"\x0eexcluded_total\x18\b \x01(\x05R\rexcludedTotal\"p\n" +
 	"\fReservedItem\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x03 \x01(\x05R\bquantity\"\xdb\x01\n" +
+	"\bquantity\x18\x03 \x01(\x05R\bquantity\x12\x19\n" +
+	"\bquote_id\x18\x04 \x01(\tR\aquoteId\"\xfd\x01\n" +
+	"\rReservedQuote\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x18\n" +
+	"\apartner\x18\x02 \x01(\tR\apartner\x12\x19\n" +
+	"\bquote_id\x18\x03 \x01(\tR\aquoteId\x12\x14\n" +
+	"\x05price\x18\x04 \x01(\x01R\x05price\x12\x1a\n" +
+	"\bcurrency\x18\x05 \x01(\tR\bcurrency\x129\n" +
+	"\n" +
+	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x121\n" +
+	"\x06source\x18\a \x01(\x0e2\x19.omniroute.v1.QuoteSourceR\x06source\"\x90\x02\n" +
 	"\vReservation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x124\n" +
 	"\x05state\x18\x03 \x01(\x0e2\x1e.omniroute.v1.ReservationStateR\x05state\x120\n" +
 	"\x05items\x18\x04 \x03(\v2\x1a.omniroute.v1.ReservedItemR\x05items\x129\n" +
 	"\n" +
-	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x95\x02\n" +
+	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x123\n" +
+	"\x06quotes\x18\x06 \x03(\v2\x1b.omniroute.v1.ReservedQuoteR\x06quotes\"\x95\x02\n" +
 	"\rRouteResponse\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12&\n" +
 	"\x04plan\x18\x02 \x01(\v2\x12.omniroute.v1.PlanR\x04plan\x12;\n" +
@@ -3275,7 +3590,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x15FulfillmentPreference\x12\x1e\n" +
 	"\x1aFULFILLMENT_PREFERENCE_ANY\x10\x00\x12#\n" +
 	"\x1fFULFILLMENT_PREFERENCE_DELIVERY\x10\x01\x12!\n" +
-	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\xe4\x02\n" +
+	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\x8e\x03\n" +
 	"\x0fExclusionReason\x12 \n" +
 	"\x1cEXCLUSION_REASON_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19EXCLUSION_REASON_NO_STOCK\x10\x01\x12\x1d\n" +
@@ -3286,7 +3601,18 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x1fEXCLUSION_REASON_MISSES_PROMISE\x10\x06\x12'\n" +
 	"#EXCLUSION_REASON_METHOD_NOT_ALLOWED\x10\a\x12\x1f\n" +
 	"\x1bEXCLUSION_REASON_OVERWEIGHT\x10\b\x12\x1d\n" +
-	"\x19EXCLUSION_REASON_DISABLED\x10\t*\xb3\x01\n" +
+	"\x19EXCLUSION_REASON_DISABLED\x10\t\x12(\n" +
+	"$EXCLUSION_REASON_PARTNER_UNAVAILABLE\x10\f*[\n" +
+	"\aExplain\x12\x17\n" +
+	"\x13EXPLAIN_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fEXPLAIN_NEAREST\x10\x01\x12\x10\n" +
+	"\fEXPLAIN_FULL\x10\x02\x12\x10\n" +
+	"\fEXPLAIN_NONE\x10\x03*y\n" +
+	"\vQuoteSource\x12\x1c\n" +
+	"\x18QUOTE_SOURCE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16QUOTE_SOURCE_RATE_CARD\x10\x01\x12\x15\n" +
+	"\x11QUOTE_SOURCE_LIVE\x10\x02\x12\x19\n" +
+	"\x15QUOTE_SOURCE_RECORDED\x10\x03*\xb3\x01\n" +
 	"\x10ReservationState\x12!\n" +
 	"\x1dRESERVATION_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18RESERVATION_STATE_ACTIVE\x10\x01\x12\x1f\n" +
@@ -3327,130 +3653,139 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 	return file_omniroute_v1_omniroute_proto_rawDescData
 }
 
-var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
 	(FulfillmentPreference)(0),        // 1: omniroute.v1.FulfillmentPreference
 	(ExclusionReason)(0),              // 2: omniroute.v1.ExclusionReason
-	(ReservationState)(0),             // 3: omniroute.v1.ReservationState
-	(CreatedAtSource)(0),              // 4: omniroute.v1.CreatedAtSource
-	(*LatLng)(nil),                    // 5: omniroute.v1.LatLng
-	(*OrderLine)(nil),                 // 6: omniroute.v1.OrderLine
-	(*Order)(nil),                     // 7: omniroute.v1.Order
-	(*RouteRequest)(nil),              // 8: omniroute.v1.RouteRequest
-	(*CostBreakdown)(nil),             // 9: omniroute.v1.CostBreakdown
-	(*ShipmentLine)(nil),              // 10: omniroute.v1.ShipmentLine
-	(*Shipment)(nil),                  // 11: omniroute.v1.Shipment
-	(*Alternative)(nil),               // 12: omniroute.v1.Alternative
-	(*Candidate)(nil),                 // 13: omniroute.v1.Candidate
-	(*Exclusion)(nil),                 // 14: omniroute.v1.Exclusion
-	(*UnfilledLine)(nil),              // 15: omniroute.v1.UnfilledLine
-	(*SolverStats)(nil),               // 16: omniroute.v1.SolverStats
-	(*Plan)(nil),                      // 17: omniroute.v1.Plan
-	(*ReservedItem)(nil),              // 18: omniroute.v1.ReservedItem
-	(*Reservation)(nil),               // 19: omniroute.v1.Reservation
-	(*RouteResponse)(nil),             // 20: omniroute.v1.RouteResponse
-	(*RouteBatchRequest)(nil),         // 21: omniroute.v1.RouteBatchRequest
-	(*RouteBatchResult)(nil),          // 22: omniroute.v1.RouteBatchResult
-	(*RouteBatchResponse)(nil),        // 23: omniroute.v1.RouteBatchResponse
-	(*CommitReservationRequest)(nil),  // 24: omniroute.v1.CommitReservationRequest
-	(*ReleaseReservationRequest)(nil), // 25: omniroute.v1.ReleaseReservationRequest
-	(*GetReservationRequest)(nil),     // 26: omniroute.v1.GetReservationRequest
-	(*StockUpdate)(nil),               // 27: omniroute.v1.StockUpdate
-	(*UpdateStockRequest)(nil),        // 28: omniroute.v1.UpdateStockRequest
-	(*UpdateStockResponse)(nil),       // 29: omniroute.v1.UpdateStockResponse
-	(*GetAvailabilityRequest)(nil),    // 30: omniroute.v1.GetAvailabilityRequest
-	(*NodeAvailability)(nil),          // 31: omniroute.v1.NodeAvailability
-	(*GetAvailabilityResponse)(nil),   // 32: omniroute.v1.GetAvailabilityResponse
-	(*GetNetworkRequest)(nil),         // 33: omniroute.v1.GetNetworkRequest
-	(*Node)(nil),                      // 34: omniroute.v1.Node
-	(*Network)(nil),                   // 35: omniroute.v1.Network
-	(*ReloadNetworkRequest)(nil),      // 36: omniroute.v1.ReloadNetworkRequest
-	(*ReloadNetworkResponse)(nil),     // 37: omniroute.v1.ReloadNetworkResponse
-	(*OptionsRequest)(nil),            // 38: omniroute.v1.OptionsRequest
-	(*OptionsResponse)(nil),           // 39: omniroute.v1.OptionsResponse
-	(*Offer)(nil),                     // 40: omniroute.v1.Offer
-	(*PickupStore)(nil),               // 41: omniroute.v1.PickupStore
-	(*OpeningHours)(nil),              // 42: omniroute.v1.OpeningHours
-	(*timestamppb.Timestamp)(nil),     // 43: google.protobuf.Timestamp
+	(Explain)(0),                      // 3: omniroute.v1.Explain
+	(QuoteSource)(0),                  // 4: omniroute.v1.QuoteSource
+	(ReservationState)(0),             // 5: omniroute.v1.ReservationState
+	(CreatedAtSource)(0),              // 6: omniroute.v1.CreatedAtSource
+	(*LatLng)(nil),                    // 7: omniroute.v1.LatLng
+	(*OrderLine)(nil),                 // 8: omniroute.v1.OrderLine
+	(*Order)(nil),                     // 9: omniroute.v1.Order
+	(*RouteRequest)(nil),              // 10: omniroute.v1.RouteRequest
+	(*CostBreakdown)(nil),             // 11: omniroute.v1.CostBreakdown
+	(*ShipmentLine)(nil),              // 12: omniroute.v1.ShipmentLine
+	(*Shipment)(nil),                  // 13: omniroute.v1.Shipment
+	(*Alternative)(nil),               // 14: omniroute.v1.Alternative
+	(*Candidate)(nil),                 // 15: omniroute.v1.Candidate
+	(*Exclusion)(nil),                 // 16: omniroute.v1.Exclusion
+	(*UnfilledLine)(nil),              // 17: omniroute.v1.UnfilledLine
+	(*SolverStats)(nil),               // 18: omniroute.v1.SolverStats
+	(*Plan)(nil),                      // 19: omniroute.v1.Plan
+	(*ReservedItem)(nil),              // 20: omniroute.v1.ReservedItem
+	(*ReservedQuote)(nil),             // 21: omniroute.v1.ReservedQuote
+	(*Reservation)(nil),               // 22: omniroute.v1.Reservation
+	(*RouteResponse)(nil),             // 23: omniroute.v1.RouteResponse
+	(*RouteBatchRequest)(nil),         // 24: omniroute.v1.RouteBatchRequest
+	(*RouteBatchResult)(nil),          // 25: omniroute.v1.RouteBatchResult
+	(*RouteBatchResponse)(nil),        // 26: omniroute.v1.RouteBatchResponse
+	(*CommitReservationRequest)(nil),  // 27: omniroute.v1.CommitReservationRequest
+	(*ReleaseReservationRequest)(nil), // 28: omniroute.v1.ReleaseReservationRequest
+	(*GetReservationRequest)(nil),     // 29: omniroute.v1.GetReservationRequest
+	(*StockUpdate)(nil),               // 30: omniroute.v1.StockUpdate
+	(*UpdateStockRequest)(nil),        // 31: omniroute.v1.UpdateStockRequest
+	(*UpdateStockResponse)(nil),       // 32: omniroute.v1.UpdateStockResponse
+	(*GetAvailabilityRequest)(nil),    // 33: omniroute.v1.GetAvailabilityRequest
+	(*NodeAvailability)(nil),          // 34: omniroute.v1.NodeAvailability
+	(*GetAvailabilityResponse)(nil),   // 35: omniroute.v1.GetAvailabilityResponse
+	(*GetNetworkRequest)(nil),         // 36: omniroute.v1.GetNetworkRequest
+	(*Node)(nil),                      // 37: omniroute.v1.Node
+	(*Network)(nil),                   // 38: omniroute.v1.Network
+	(*ReloadNetworkRequest)(nil),      // 39: omniroute.v1.ReloadNetworkRequest
+	(*ReloadNetworkResponse)(nil),     // 40: omniroute.v1.ReloadNetworkResponse
+	(*OptionsRequest)(nil),            // 41: omniroute.v1.OptionsRequest
+	(*OptionsResponse)(nil),           // 42: omniroute.v1.OptionsResponse
+	(*Offer)(nil),                     // 43: omniroute.v1.Offer
+	(*PickupStore)(nil),               // 44: omniroute.v1.PickupStore
+	(*OpeningHours)(nil),              // 45: omniroute.v1.OpeningHours
+	(*timestamppb.Timestamp)(nil),     // 46: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	43, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	5,  // 1: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
-	6,  // 2: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
+	46, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	7,  // 1: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
+	8,  // 2: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
 	1,  // 3: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	43, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	46, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
 	0,  // 5: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
-	7,  // 6: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
-	0,  // 7: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
-	10, // 8: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
-	9,  // 9: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
-	13, // 10: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
-	0,  // 11: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
-	13, // 12: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
-	2,  // 13: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
-	2,  // 14: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
-	11, // 15: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
-	12, // 16: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
-	14, // 17: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
-	15, // 18: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
-	16, // 19: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
-	3,  // 20: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
-	18, // 21: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	43, // 22: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	17, // 23: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
-	19, // 24: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	43, // 25: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
-	4,  // 26: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
-	8,  // 27: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
-	20, // 28: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
-	22, // 29: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
-	27, // 30: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	5,  // 31: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
-	31, // 32: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	5,  // 33: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 34: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	34, // 35: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	7,  // 36: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
-	40, // 37: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
-	43, // 38: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
-	0,  // 39: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
-	2,  // 40: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
-	15, // 41: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
-	17, // 42: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
-	43, // 43: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
-	41, // 44: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
-	5,  // 45: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
-	42, // 46: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
-	43, // 47: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
-	8,  // 48: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	21, // 49: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	24, // 50: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	25, // 51: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	26, // 52: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	38, // 53: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
-	28, // 54: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	27, // 55: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	30, // 56: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	33, // 57: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	36, // 58: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	20, // 59: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	23, // 60: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	19, // 61: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	19, // 62: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	19, // 63: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	39, // 64: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
-	29, // 65: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	29, // 66: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	32, // 67: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	35, // 68: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	37, // 69: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	59, // [59:70] is the sub-list for method output_type
-	48, // [48:59] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	9,  // 6: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
+	3,  // 7: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
+	0,  // 8: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
+	12, // 9: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
+	11, // 10: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
+	4,  // 11: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
+	46, // 12: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
+	15, // 13: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
+	0,  // 14: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
+	15, // 15: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
+	2,  // 16: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
+	2,  // 17: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
+	13, // 18: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
+	14, // 19: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
+	16, // 20: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
+	17, // 21: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
+	18, // 22: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
+	46, // 23: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
+	4,  // 24: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
+	5,  // 25: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
+	20, // 26: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
+	46, // 27: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	21, // 28: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
+	19, // 29: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
+	22, // 30: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
+	46, // 31: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	6,  // 32: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
+	10, // 33: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
+	23, // 34: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
+	25, // 35: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
+	30, // 36: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
+	7,  // 37: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	34, // 38: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	7,  // 39: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 40: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	37, // 41: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	9,  // 42: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	43, // 43: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	46, // 44: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 45: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 46: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	17, // 47: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	19, // 48: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	46, // 49: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	44, // 50: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	7,  // 51: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	45, // 52: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	46, // 53: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	10, // 54: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	24, // 55: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	27, // 56: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	28, // 57: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	29, // 58: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	41, // 59: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	31, // 60: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	30, // 61: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	33, // 62: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	36, // 63: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	39, // 64: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	23, // 65: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	26, // 66: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	22, // 67: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	22, // 68: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	22, // 69: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	42, // 70: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	32, // 71: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	32, // 72: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	35, // 73: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	38, // 74: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	40, // 75: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	65, // [65:76] is the sub-list for method output_type
+	54, // [54:65] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -3458,7 +3793,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 	if File_omniroute_v1_omniroute_proto != nil {
 		return
 	}
-	file_omniroute_v1_omniroute_proto_msgTypes[22].OneofWrappers = []any{
+	file_omniroute_v1_omniroute_proto_msgTypes[23].OneofWrappers = []any{
 		(*StockUpdate_OnHand)(nil),
 		(*StockUpdate_Delta)(nil),
 	}
@@ -3467,8 +3802,8 @@ func file_omniroute_v1_omniroute_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   38,
+			NumEnums:      7,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   3,
 		},
