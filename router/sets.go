@@ -12,8 +12,8 @@ import (
 // the proto fails TestSetsMapThroughTheAPI. The tables are derived once
 // and never change.
 var (
-	methodsToProto = protoTable(solver.Methods(), solver.MethodSlots(), "METHOD_", pb.Method_value)
-	reasonsToProto = protoTable(solver.Reasons(), maxReason()+1, "EXCLUSION_REASON_", pb.ExclusionReason_value)
+	methodsToProto   = protoTable(solver.Methods(), solver.MethodSlots(), "METHOD_", pb.Method_value)
+	reasonsToProto   = protoTable(solver.Reasons(), maxReason()+1, "EXCLUSION_REASON_", pb.ExclusionReason_value)
 	methodsFromProto = func() map[pb.Method]solver.Method {
 		out := make(map[pb.Method]solver.Method, len(methodsToProto))
 		for m, v := range methodsToProto {

@@ -68,7 +68,9 @@ func validMethod(m Method) bool { return int(m) < len(methodNames) && (m == 0 ||
 
 // validExcluded reports whether an option may carry r as Excluded: a known
 // reason, or ReasonNone.
-func validExcluded(r Reason) bool { return int(r) < len(reasonNames) && (r == 0 || reasonNames[r] != "") }
+func validExcluded(r Reason) bool {
+	return int(r) < len(reasonNames) && (r == 0 || reasonNames[r] != "")
+}
 
 // MethodChoices lists the methods' file spellings for messages:
 // "ship_from_store, pickup, warehouse_ship or courier".
