@@ -5,6 +5,7 @@ import (
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/solver"
 )
 
@@ -12,8 +13,12 @@ import (
 // over one network snapshot, a solver workspace and their reusable memory.
 // A worker is not safe for concurrent use; the snapshot pools them.
 type worker struct {
-	b     *network.Builder
-	ws    *solver.Workspace
+	b  *network.Builder
+	ws *solver.Workspace
+	// pol is the routing policy (Config.Policy); optimal is true when it
+	// is the solver, which ws then runs for Options too.
+	pol     policy.Policy
+	optimal bool
 	p     solver.Problem
 	order network.Order
 	// source says where order.CreatedAt, the time planned for, came from.
@@ -32,8 +37,16 @@ type worker struct {
 	short      []int32 // stores whose stock cannot cover the cart
 }
 
-func newWorker(net *network.Network) *worker {
-	return &worker{b: network.NewBuilder(net, nil), ws: solver.NewWorkspace()}
+// newWorker makes a worker over net for the pipeline's policy, which
+// snapshotOf checked can be made for net.
+func newWorker(net *network.Network, pipe *pipeline) *worker {
+	w := &worker{b: network.NewBuilder(net, nil), ws: solver.NewWorkspace(), optimal: true}
+	if pipe != nil {
+		if pol, err := pipe.policies.New(pipe.policy, net); err == nil && !policy.Solves(pol) {
+			w.pol, w.optimal = pol, false
+		}
+	}
+	return w
 }
 
 // build fills the worker's problem from its order over the stock view.
@@ -41,8 +54,12 @@ func (w *worker) build(v *stockView) error {
 	return w.b.Build(&w.order, v, v, &w.p)
 }
 
-// solve plans the worker's problem. The plan is valid until the next solve.
+// solve plans the worker's problem with the routing policy. The plan is
+// valid until the next solve.
 func (w *worker) solve(s solver.Settings) (*solver.Plan, error) {
+	if !w.optimal {
+		return w.pol.Choose(&w.p, s)
+	}
 	return w.ws.Solve(&w.p, s)
 }
 
@@ -57,6 +74,10 @@ func (w *worker) solve(s solver.Settings) (*solver.Plan, error) {
 func (w *worker) solveOffer(f network.Offer, s solver.Settings) (*solver.Plan, time.Duration, error) {
 	network.RestrictEligible(&w.restricted, &w.p, f)
 	t0 := time.Now()
+	if !w.optimal {
+		plan, err := w.pol.Choose(&w.restricted, s)
+		return plan, time.Since(t0), err
+	}
 	best := s
 	best.Alternatives = -1
 	plan, err := w.ws.Solve(&w.restricted, best)

@@ -38,7 +38,12 @@ func (s *Service) Reload(ctx context.Context) (*pb.ReloadNetworkResponse, error)
 		return nil, status.Errorf(codes.FailedPrecondition, "reload network: %v", err)
 	}
 	old := s.snap.Load()
-	next := newSnapshot(net, source, old.version+1)
+	next, err := s.snapshotOf(net, source, old.version+1)
+	if err != nil {
+		s.m.reloads.WithLabelValues("error").Inc()
+		s.log.Error("network reload failed; keeping the current network", "err", err)
+		return nil, status.Errorf(codes.FailedPrecondition, "reload network: %v", err)
+	}
 	s.mu.Lock()
 	if err := s.inv.rebind(net); err != nil {
 		s.mu.Unlock()

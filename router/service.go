@@ -16,6 +16,7 @@ import (
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -67,6 +68,12 @@ type Config struct {
 	Alternatives int
 	// Solver tunes the solver; Alternatives is set per request.
 	Solver solver.Settings
+	// Policy names the routing policy of Policies that plans every order
+	// (policy.Optimal when empty).
+	Policy string
+	// Policies holds the routing policies; nil means
+	// policy.DefaultRegistry.
+	Policies *policy.Registry
 	// Clock tells the time (the wall clock when nil).
 	Clock Clock
 	// MaxClockSkew is how far an order's created_at may be from Clock and
@@ -95,6 +102,9 @@ type snapshot struct {
 	source  string
 	version uint64
 	proto   *pb.Network
+	// pipe is what routes run over this network besides the Builder and
+	// the solver (pipeline.go).
+	pipe    *pipeline
 	workers sync.Pool
 }
 
@@ -106,7 +116,7 @@ func (sn *snapshot) get() *worker {
 	if w, _ := sn.workers.Get().(*worker); w != nil {
 		return w
 	}
-	return newWorker(sn.net)
+	return newWorker(sn.net, sn.pipe)
 }
 
 func (sn *snapshot) put(w *worker) { sn.workers.Put(w) }
@@ -126,6 +136,7 @@ type Service struct {
 	failHooks []func(error)
 
 	plans    planEncoder
+	pipe     *pipeline
 	snap     atomic.Pointer[snapshot]
 	reloadMu sync.Mutex
 
@@ -183,6 +194,11 @@ func New(cfg Config) (*Service, error) {
 		st: memStore{}, book: newBook(),
 		stop: make(chan struct{}), reaperEnd: make(chan struct{}),
 	}
+	pipe, err := newPipeline(&cfg, s.m)
+	if err != nil {
+		return nil, fmt.Errorf("router: %w", err)
+	}
+	s.pipe = pipe
 	if cfg.DataDir != "" {
 		bs, err := openBoltStore(cfg.DataDir)
 		if err != nil {
@@ -190,7 +206,11 @@ func New(cfg Config) (*Service, error) {
 		}
 		s.st = bs
 	}
-	s.snap.Store(newSnapshot(cfg.Network, cfg.NetworkSource, 1))
+	first, err := s.snapshotOf(cfg.Network, cfg.NetworkSource, 1)
+	if err != nil {
+		return nil, fmt.Errorf("router: %w", err)
+	}
+	s.snap.Store(first)
 	if err := s.restore(); err != nil {
 		s.st.Close()
 		return nil, fmt.Errorf("router: %w", err)

@@ -25,11 +25,11 @@ func TestLeanBuildSamePlans(t *testing.T) {
 	for _, name := range PolicyNames() {
 		t.Run("policy="+name, func(t *testing.T) {
 			st := &replayState{table: table.Clone(), acc: newAccumulator(net)}
-			fullPol, err := NewPolicy(name, net, solverSettings())
+			fullPol, err := NewPolicy(name, net)
 			if err != nil {
 				t.Fatal(err)
 			}
-			leanPol, err := NewPolicy(name, net, solverSettings())
+			leanPol, err := NewPolicy(name, net)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,11 +62,11 @@ func TestLeanBuildSamePlans(t *testing.T) {
 				if err := lean.BuildEligible(o, st.table, st.table, &pl); err != nil {
 					t.Fatal(err)
 				}
-				planF, err := fullPol.Choose(&pf)
+				planF, err := fullPol.Choose(&pf, solverSettings())
 				if err != nil {
 					t.Fatal(err)
 				}
-				planL, err := leanPol.Choose(&pl)
+				planL, err := leanPol.Choose(&pl, solverSettings())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -41,7 +42,9 @@ type replayState struct {
 	table   *stock.Table
 	builder *network.Builder
 	policy  Policy
-	acc     *accumulator
+	// settings are the solver's, for a policy that solves.
+	settings solver.Settings
+	acc      *accumulator
 	// problem is the order's lean problem (network.Builder.BuildEligible):
 	// the options that are not excluded, which is all a policy looks at.
 	problem solver.Problem
@@ -70,20 +73,21 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	j := r.job
 	res := Result{Policy: j.policy, Scenario: j.scen.name}
 	net := j.scen.net
-	pol, err := NewPolicy(j.policy, net, r.settings)
+	pol, err := r.cfg.registry().New(j.policy, net)
 	if err != nil {
 		return res, ReadStats{}, err
 	}
 	st := &replayState{
-		base:    r.cfg.Network,
-		net:     net,
-		table:   j.table.Clone(),
-		builder: network.NewBuilder(net, nil),
-		policy:  pol,
-		acc:     newAccumulator(net),
-		explain: r.decisions != nil,
-		tz:      time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
-		day:     -1 << 62,
+		base:     r.cfg.Network,
+		net:      net,
+		table:    j.table.Clone(),
+		builder:  network.NewBuilder(net, nil),
+		policy:   pol,
+		settings: r.settings,
+		acc:      newAccumulator(net),
+		explain:  r.decisions != nil,
+		tz:       time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
+		day:      -1 << 62,
 	}
 	// The replay numbers its arrivals above every sequence number the
 	// starting stock carries, so that each of them applies.
@@ -187,7 +191,7 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 		return nil, err
 	}
 	t0 := time.Now()
-	plan, err := st.policy.Choose(&st.problem)
+	plan, err := st.policy.Choose(&st.problem, st.settings)
 	took := time.Since(t0)
 	if err != nil {
 		return nil, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
@@ -346,8 +350,8 @@ func unfilledReason(p *solver.Problem, l int) solver.Reason {
 			usableATP += int64(max(p.Available[p.At(o, l)], 0))
 			continue
 		}
-		r := optionReason(&p.Options[o], p.PromiseMinutes)
-		if nearest < 0 || (r != solver.ReasonMethodNotAllowed && (optionReason(&p.Options[nearest], p.PromiseMinutes) == solver.ReasonMethodNotAllowed || p.Options[o].DistanceKm < nearestKm)) {
+		r := policy.Why(p, o)
+		if nearest < 0 || (r != solver.ReasonMethodNotAllowed && (policy.Why(p, nearest) == solver.ReasonMethodNotAllowed || p.Options[o].DistanceKm < nearestKm)) {
 			nearest, nearestKm = o, p.Options[o].DistanceKm
 		}
 	}
@@ -357,7 +361,7 @@ func unfilledReason(p *solver.Problem, l int) solver.Reason {
 	case anyUsable || nearest < 0:
 		return solver.ReasonNoStock
 	}
-	return optionReason(&p.Options[nearest], p.PromiseMinutes)
+	return policy.Why(p, nearest)
 }
 
 // anyUsable reports whether some option of p is usable. When one is,
@@ -370,19 +374,6 @@ func anyUsable(p *solver.Problem) bool {
 		}
 	}
 	return false
-}
-
-// optionReason is why an option that usable rejects is out.
-func optionReason(op *solver.Option, promise int32) solver.Reason {
-	switch {
-	case op.Excluded != solver.ReasonNone:
-		return op.Excluded
-	case op.CapacityUnits == 0:
-		return solver.ReasonCapacity
-	case promise > 0 && op.ETAMinutes > promise:
-		return solver.ReasonMissesPromise
-	}
-	return solver.ReasonNone
 }
 
 // writeLinesField writes the n items "sku:qty" joined by ';' as one CSV

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -31,8 +32,10 @@ type Config struct {
 	// nil, the replenishments file (see ReplenishmentReader).
 	Orders         Source
 	Replenishments Source
-	// Policies are policy names (see PolicyNames); empty means all.
+	// Policies are policy names of Registry; empty means all of them.
 	Policies []string
+	// Registry holds the policies; nil means policy.DefaultRegistry.
+	Registry *policy.Registry
 	// Scenarios are replayed besides the implicit baseline, in this order.
 	Scenarios []*Scenario
 	// SkipBad counts and skips malformed rows and invalid orders instead of
@@ -54,6 +57,14 @@ type Config struct {
 	// all replays and the total to read. It is called from one goroutine
 	// at a time, about every few thousand orders.
 	Progress func(done, total int64)
+}
+
+// registry is the configured policy registry, or the default one.
+func (cfg *Config) registry() *policy.Registry {
+	if cfg.Registry != nil {
+		return cfg.Registry
+	}
+	return policy.DefaultRegistry()
 }
 
 // Results are the outcome of Run.
@@ -113,13 +124,16 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.Orders == nil {
 		return nil, errors.New("simulate: orders missing")
 	}
+	reg := cfg.registry()
+	cfg.Registry = reg
 	policies := cfg.Policies
 	if len(policies) == 0 {
-		policies = PolicyNames()
+		policies = reg.Names()
 	}
 	for _, p := range policies {
-		if !knownPolicy(p) {
-			return nil, fmt.Errorf("simulate: unknown policy %q", p)
+		if !reg.Has(p) {
+			_, err := reg.New(p, cfg.Network)
+			return nil, fmt.Errorf("simulate: %w", err)
 		}
 	}
 	settings := solverSettings()

@@ -15,7 +15,6 @@ import (
 
 	"github.com/omniroute/omniroute/geo"
 	"github.com/omniroute/omniroute/network"
-	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
 
@@ -217,11 +216,11 @@ func TestOptimalNeverCostlierPerOrder(t *testing.T) {
 	or, err := NewOrderReader(rc, ords.Name(), false)
 	must.NoError(t, err)
 	b := network.NewBuilder(net, nil)
-	opt, err := NewPolicy(PolicyOptimal, net, solverSettings())
+	opt, err := NewPolicy(PolicyOptimal, net)
 	must.NoError(t, err)
 	var greedy []Policy
 	for _, n := range []string{PolicyNearest, PolicyFewestSplits, PolicyPriority} {
-		p, err := NewPolicy(n, net, solverSettings())
+		p, err := NewPolicy(n, net)
 		must.NoError(t, err)
 		greedy = append(greedy, p)
 	}
@@ -233,11 +232,11 @@ func TestOptimalNeverCostlierPerOrder(t *testing.T) {
 			break
 		}
 		must.NoError(t, b.Build(o, table, table, &p.Problem))
-		best, err := opt.Choose(&p.Problem)
+		best, err := opt.Choose(&p.Problem, solverSettings())
 		must.NoError(t, err)
 		bestCost, bestUnits, proven := best.TotalCost, shippedUnits(best), best.Stats.Optimal
 		for _, g := range greedy {
-			plan, err := g.Choose(&p.Problem)
+			plan, err := g.Choose(&p.Problem, solverSettings())
 			must.NoError(t, err)
 			requireFeasible(t, &p.Problem, plan)
 			if !proven || shippedUnits(plan) != bestUnits {
@@ -420,26 +419,6 @@ func TestScenarioFactorsRejected(t *testing.T) {
 	must.NoError(t, err)
 	_, err = scenarioStock(cfg.Stock, pr)
 	expect.ErrorContains(t, err, "is above 2147483647")
-}
-
-func TestTakeableWeightLimit(t *testing.T) {
-	p := &solver.Problem{
-		Lines:     []solver.Line{{SKU: "A", Quantity: 5, UnitWeightKg: 1e-9}, {SKU: "B", Quantity: 5, UnitWeightKg: 4}},
-		Options:   []solver.Option{{Node: 0, CapacityUnits: -1, MaxWeightKg: 15}},
-		Available: []int32{5, 5},
-		UnitCost:  []float64{1, 1},
-	}
-	// 15 kg holds 1.5e10 units of A: the ATP limits it, not the weight.
-	expect.EqualValues(t, 5, takeableAlone(p, 0, 0))
-	// 15 kg holds three units of B.
-	expect.EqualValues(t, 3, takeableAlone(p, 0, 1))
-
-	// Added to a shipment: A still fits whole; B fits twice beside 5 kg,
-	// and not at all beside 15 kg.
-	p.SplitLines = true
-	expect.EqualValues(t, 5, takeable(p, 0, 0, 5, 0, 0))
-	expect.EqualValues(t, 2, takeable(p, 0, 1, 5, 1, 5))
-	expect.EqualValues(t, 0, takeable(p, 0, 1, 5, 1, 15))
 }
 
 // A starting stock whose rows carry sequence numbers (a live snapshot)

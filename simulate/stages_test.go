@@ -121,7 +121,7 @@ func BenchmarkStages(b *testing.B) {
 	problems := builtProblems(b, net, ords, table)
 	for _, name := range PolicyNames() {
 		b.Run(fmt.Sprintf("stage=choose/policy=%s", name), func(b *testing.B) {
-			pol, err := NewPolicy(name, net, solverSettings())
+			pol, err := NewPolicy(name, net)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -130,7 +130,7 @@ func BenchmarkStages(b *testing.B) {
 			cpu0 := cpuTime()
 			for b.Loop() {
 				for i := range problems {
-					if _, err := pol.Choose(&problems[i]); err != nil {
+					if _, err := pol.Choose(&problems[i], solverSettings()); err != nil {
 						b.Fatal(err)
 					}
 					n++

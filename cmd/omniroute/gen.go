@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/simulate/dataset"
 	"github.com/omniroute/omniroute/stock"
@@ -85,7 +86,8 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	stockPath := fs.String("stock", "", "stock file (CSV node,sku,on_hand,safety_stock; required)")
 	ordersPath := fs.String("orders", "", "orders file (CSV, one row per line, sorted by created_at; required)")
 	repPath := fs.String("replenishments", "", "replenishments file (CSV at,node,sku,qty; sorted by at)")
-	policies := fs.String("policy", strings.Join(simulate.PolicyNames(), ","), "comma-separated policies: "+strings.Join(simulate.PolicyNames(), ", "))
+	registry := policy.DefaultRegistry()
+	policies := fs.String("policy", strings.Join(registry.Names(), ","), "comma-separated policies: "+strings.Join(registry.Names(), ", "))
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "scenario file (YAML overrides); repeatable; the baseline is always run")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
@@ -105,7 +107,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *netPath == "" || *stockPath == "" || *ordersPath == "" {
 		return fmt.Errorf("%w: --network, --stock and --orders are required", errUsage)
 	}
-	pols, err := simulate.ParsePolicies(*policies)
+	pols, err := registry.Parse(*policies)
 	if err != nil {
 		return fmt.Errorf("%w: --policy: %v", errUsage, err)
 	}
@@ -127,7 +129,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	cfg := simulate.Config{
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
-		Policies: pols, SkipBad: *skipBad, Workers: *workers,
+		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
 	}
 	if _, err := os.Stat(*ordersPath); err != nil {
 		return fmt.Errorf("orders: %w", err)

@@ -27,6 +27,7 @@ import (
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/auth"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/router"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -47,6 +48,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	maxRecv := fs.Int("max-recv-bytes", router.DefaultMaxRecvMsgBytes, "largest request message accepted, in bytes")
 	drain := fs.Duration("shutdown-timeout", 10*time.Second, "how long shutdown waits for calls in flight")
+	policies := policy.DefaultRegistry()
+	policyName := fs.String("policy", policy.Optimal, "routing policy that plans every order: "+strings.Join(policies.Names(), ", "))
 	sec := addServeSecurityFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -70,6 +73,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *drain <= 0 {
 		return fmt.Errorf("%w: --shutdown-timeout %v: want more than 0", errUsage, *drain)
+	}
+	if !policies.Has(*policyName) {
+		return fmt.Errorf("%w: --policy %q: want %s", errUsage, *policyName, strings.Join(policies.Names(), ", "))
 	}
 	if err := sec.validate(*addr, *metricsAddr, *maxRecv); err != nil {
 		return err
@@ -109,7 +115,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	svc, err := router.New(router.Config{
 		Network: net0, NetworkSource: source, LoadNetwork: load, Stock: table,
 		DataDir: *dataDir, ReservationTTL: *ttl, ReservationRetention: *retention, Logger: log, Metrics: metrics,
-		MaxClockSkew: sec.clockSkew(),
+		MaxClockSkew: sec.clockSkew(), Policy: *policyName, Policies: policies,
 	})
 	if err != nil {
 		return err
@@ -159,7 +165,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		scheme = "tls"
 	}
 	log.Info("serving", "addr", lis.Addr().String(), "metrics", metricsAt, "transport", scheme, "network", source,
-		"nodes", len(net0.Nodes), "data_dir", *dataDir)
+		"nodes", len(net0.Nodes), "data_dir", *dataDir, "policy", *policyName)
 
 	var runErr error
 loop:
