@@ -19,8 +19,8 @@ type worker struct {
 	// is the solver, which ws then runs for Options too.
 	pol     policy.Policy
 	optimal bool
-	p     solver.Problem
-	order network.Order
+	p       solver.Problem
+	order   network.Order
 	// source says where order.CreatedAt, the time planned for, came from.
 	source pb.CreatedAtSource
 	// view is the stock view of a single route, kept here so that it
