@@ -23,9 +23,13 @@ const pickupMethod = solver.Pickup
 // allocating. A Builder is not safe for concurrent use; use one per
 // goroutine (they may share the Network).
 type Builder struct {
-	net     *Network
-	cost    CostModel
-	carrier int // index into net.Carriers, -1 when there is none
+	net  *Network
+	cost CostModel
+	// pinned is the one carrier CostModel.Carrier names (an index into
+	// net.Carriers), -1 to shop every carrier that serves a parcel option.
+	pinned int
+	// couriers and carriers are the network's partners, by index.
+	couriers, carriers []Partner
 
 	// Per-node scratch, valid where stamp[node] == gen; bits marks the
 	// same nodes, to list them in order.
@@ -34,9 +38,14 @@ type Builder struct {
 	bits  []uint64
 	gen   uint32
 
-	// inArea[c] caches, for this order, whether the customer is in courier
-	// c's areas: 0 not asked yet, 1 inside, 2 outside.
-	inArea []uint8
+	// trip is what partners are told about the order being built; leg the
+	// trip being asked about.
+	trip TripOrder
+	leg  Trip
+	// courierPre[c] caches, for this order, courier c's PreFilter (valid
+	// where courierAsked[c] == gen); the same for carriers.
+	courierPre, carrierPre     []solver.Reason
+	courierAsked, carrierAsked []uint32
 
 	cands []int32 // candidate nodes of this order
 	atp   []int32 // candidate rows x lines
@@ -64,49 +73,54 @@ type Builder struct {
 	nearCells  nearCellCache
 
 	// pos are the node positions, contiguous; km the candidates' distances
-	// from the customer, in b.cands order; cards what options need of each
-	// node, compact.
-	pos   []geo.Unit
-	km    []float64
-	cards []nodeCard
+	// from the customer, in b.cands order, and roadMin their road travel
+	// times (0 when not known); cards what options need of each node,
+	// compact.
+	pos     []geo.Unit
+	km      []float64
+	roadMin []float64
+	cards   []nodeCard
 }
 
 // nodeCard is what the options of a node need of it, kept together.
 type nodeCard struct {
 	id           string
+	kind         Kind
 	pickPerOrder float64
 	pickPerUnit  float64
 	open         window
 	couriers     []int
+	carriers     []int // the parcel carriers that may price its parcels
 	methods      methodSet
 	enabled      bool
 }
 
 // NewBuilder returns a Builder over an initialised network. cost may be
-// nil for the default CostModel. It panics if the network is not
-// initialised or cost names an unknown carrier: both are programming
-// errors caught at start-up. The Builder keeps what it needs of the nodes
+// nil for the default CostModel: every carrier shops for each parcel
+// option. It panics if the network is not initialised or cost names an
+// unknown carrier: both are programming errors caught at start-up. The Builder keeps what it needs of the nodes
 // (positions, methods, pick costs, hours): a network changed and
 // initialised again needs new Builders.
 func NewBuilder(net *Network, cost *CostModel) *Builder {
 	if net == nil || net.prep == nil {
 		panic("network.NewBuilder: " + ErrNotInitialized.Error())
 	}
-	b := &Builder{net: net, carrier: -1}
+	b := &Builder{net: net, pinned: -1, couriers: net.prep.courierPartners, carriers: net.prep.carrierPartners}
 	if cost != nil {
 		b.cost = *cost
-	}
-	if len(net.Carriers) > 0 {
-		b.carrier = 0
 	}
 	if b.cost.Carrier != "" {
 		i, ok := net.prep.carriers[b.cost.Carrier]
 		if !ok {
 			panic(fmt.Sprintf("network.NewBuilder: unknown carrier %q", b.cost.Carrier))
 		}
-		b.carrier = i
+		b.pinned = i
 	}
-	b.inArea = make([]uint8, len(net.Couriers))
+	b.courierPre = make([]solver.Reason, len(net.Couriers))
+	b.courierAsked = make([]uint32, len(net.Couriers))
+	b.carrierPre = make([]solver.Reason, len(net.Carriers))
+	b.carrierAsked = make([]uint32, len(net.Carriers))
+	b.leg.Order = &b.trip
 	b.stamp = make([]uint32, len(net.Nodes))
 	b.row = make([]int32, len(net.Nodes))
 	words := (len(net.Nodes) + 63) / 64
@@ -119,8 +133,15 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 		nd, np := &net.Nodes[i], &net.prep.nodes[i]
 		b.pos[i] = np.pos
 		b.cards[i] = nodeCard{
-			id: nd.ID, pickPerOrder: nd.PickCostPerOrder, pickPerUnit: nd.PickCostPerUnit,
-			open: np.open, couriers: np.couriers, methods: np.methods, enabled: nd.Enabled,
+			id: nd.ID, kind: nd.Kind, pickPerOrder: nd.PickCostPerOrder, pickPerUnit: nd.PickCostPerUnit,
+			open: np.open, couriers: np.couriers, carriers: np.carriers, methods: np.methods, enabled: nd.Enabled,
+		}
+		if b.pinned >= 0 {
+			// Only the carrier the cost model names, where it collects.
+			b.cards[i].carriers = nil
+			if slices.Contains(np.carriers, b.pinned) {
+				b.cards[i].carriers = []int{b.pinned}
+			}
 		}
 		if nd.Enabled {
 			b.kinds[i] = np.methods
@@ -226,9 +247,10 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	b.gen++
 	if b.gen == 0 {
 		clear(b.stamp)
+		clear(b.courierAsked)
+		clear(b.carrierAsked)
 		b.gen = 1
 	}
-	clear(b.inArea)
 	c := &b.ord
 	*c = orderScope{
 		o:            o,
@@ -241,13 +263,18 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		wantPickup:   o.Want != WantDelivery,
 		lean:         lean,
 		choice:       choiceOf(o),
+		live:         o.Live,
+		promise:      p.PromiseMinutes,
 	}
 	if c.pickupRadius == 0 {
 		c.pickupRadius = pol.PickupRadiusKm
 	}
+	var units int32
 	for l := range o.Lines {
 		c.orderKg += float64(o.Lines[l].Quantity) * o.Lines[l].UnitWeightKg
+		units += o.Lines[l].Quantity
 	}
+	b.trip = TripOrder{Lat: o.Lat, Lon: o.Lon, LocalMinute: c.minute, Kg: c.orderKg, Units: units, Whole: p.MaxShipments == 1}
 	if lean {
 		b.reach(o, p)
 	}
@@ -265,11 +292,61 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	// Distances first, all in one batch.
 	b.km = slices.Grow(b.km[:0], len(b.cands))[:len(b.cands)]
 	c.customer.DistancesKm(b.pos, b.cands, b.km)
+	b.roads(pol.circuity())
 	for i, n := range b.cands {
 		r := int(b.row[n])
+		b.leg.RoadMinutes = b.roadMin[i]
 		b.addNode(p, int(n), b.km[i], b.atp[r*nl:(r+1)*nl])
 	}
 	return nil
+}
+
+// roads turns the candidates' great-circle distances into the distances
+// options use: the road distance of the order's Live legs where there is
+// one (never less than the great circle), else great circle x circuity;
+// roadMin gets the legs' travel times (0 elsewhere).
+func (b *Builder) roads(circuity float64) {
+	b.roadMin = slices.Grow(b.roadMin[:0], len(b.cands))[:len(b.cands)]
+	clear(b.roadMin)
+	var legs []Leg
+	if b.ord.live != nil {
+		legs = b.ord.live.Legs
+	}
+	if len(legs) == 0 && circuity == 1 {
+		return
+	}
+	j := 0
+	for i, n := range b.cands { // both ascending by node
+		for j < len(legs) && legs[j].Node < n {
+			j++
+		}
+		if j < len(legs) && legs[j].Node == n {
+			b.km[i] = max(legs[j].Km, b.km[i])
+			b.roadMin[i] = legs[j].Minutes
+			continue
+		}
+		b.km[i] *= circuity
+	}
+}
+
+// courierPreFilter is courier ci's PreFilter for the order being built,
+// asked once per order.
+func (b *Builder) courierPreFilter(ci int) solver.Reason {
+	if b.courierAsked[ci] != b.gen {
+		b.courierAsked[ci] = b.gen
+		b.courierPre[ci] = b.couriers[ci].PreFilter(&b.trip)
+	}
+	return b.courierPre[ci]
+}
+
+// carrierPreFilter is carrier ci's PreFilter for the order being built,
+// asked once per order.
+func (b *Builder) carrierPreFilter(ci int) solver.Reason {
+	if b.carrierAsked[ci] != b.gen {
+		b.carrierAsked[ci] = b.gen
+		b.carrierPre[ci] = b.carriers[ci].PreFilter(&b.trip)
+	}
+	return b.carrierPre[ci]
 }
 
 // gatherStock makes a candidate of every node with stock of a line that
@@ -385,86 +462,153 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 		b.addParcel(p, base, nd, solver.WarehouseShip, row, false)
 	}
 	if c.wantDelivery && nd.methods.has(solver.Courier) {
+		t := &b.leg
+		t.Node, t.Kind, t.Km, t.Quote = node, nd.kind, km, nil
 		for _, ci := range nd.couriers {
-			cp := &net.Couriers[ci]
-			var why solver.Reason
+			pt := b.couriers[ci]
+			why := solver.ReasonNone
 			switch {
 			case !nd.enabled:
 				why = solver.ReasonDisabled
-			case cp.MaxRadiusKm > 0 && km > cp.MaxRadiusKm, outsideCandidateRadius:
+			case outsideCandidateRadius:
 				why = solver.ReasonOutsideRadius
-			case !b.customerInArea(ci, c.o):
-				why = solver.ReasonOutsideZone
-			case cp.MaxWeightKg > 0 && c.orderKg > cp.MaxWeightKg && p.MaxShipments == 1:
-				why = solver.ReasonOverweight
-			case !nd.open.isOpen(minute) || !net.prep.courierOpen[ci].isOpen(minute):
-				why = solver.ReasonClosed
-			case !c.choice.allows(solver.Courier, cp.Name, node):
+			default:
+				// The partner's radius, then what holds for the whole
+				// order (zone, weight, its hours), then the node's hours.
+				if why = pt.Filter(t); why == solver.ReasonNone {
+					why = b.courierPreFilter(ci)
+				}
+				if why == solver.ReasonNone && !nd.open.isOpen(minute) {
+					why = solver.ReasonClosed
+				}
+			}
+			var q *Quote
+			if why == solver.ReasonNone {
+				if q = c.live.Quote(node, ci); q != nil && q.Unavailable {
+					why, q = solver.ReasonPartnerUnavailable, nil
+				}
+			}
+			if why == solver.ReasonNone && !c.choice.allows(solver.Courier, pt.Name(), node) {
 				why = solver.ReasonMethodNotAllowed
 			}
 			if c.lean && why != solver.ReasonNone {
 				continue
 			}
-			opt := b.appendOption(p, base, why, row, nd.pickPerUnit)
+			t.Quote = q
+			pr := pt.Price(t)
+			opt := b.appendPriced(p, base, why, row, nd.pickPerUnit, &pr)
 			opt.Method = solver.Courier
-			opt.Partner = cp.Name
-			opt.FixedCost = courierFixed(nd.pickPerOrder, cp, km)
-			opt.ETAMinutes = CourierMinutes(cp, km)
-			opt.MaxWeightKg = cp.MaxWeightKg
+			opt.Partner = pt.Name()
+			opt.FixedCost = nd.pickPerOrder + pr.Fixed
+			opt.ETAMinutes = pr.ETAMinutes
+			opt.MaxWeightKg = pr.MaxWeightKg
 		}
 	}
-}
-
-// customerInArea reports whether o's customer is in courier ci's areas,
-// asking the network once per order and partner.
-func (b *Builder) customerInArea(ci int, o *Order) bool {
-	if b.inArea[ci] == 0 {
-		b.inArea[ci] = 2
-		if b.net.InCourierArea(ci, o.Lat, o.Lon) {
-			b.inArea[ci] = 1
-		}
-	}
-	return b.inArea[ci] == 1
 }
 
 // addParcel appends a SHIP_FROM_STORE or WAREHOUSE_SHIP option (for a lean
-// build, only when it is not excluded).
+// build, only when it is not excluded), carried by the carrier that rate
+// shopping chooses (shop).
 func (b *Builder) addParcel(p *solver.Problem, base *optionBase, nd *nodeCard, m solver.Method, row []int32, outsideRadius bool) {
 	var why solver.Reason
+	t := &b.leg
+	t.Node, t.Kind, t.Km, t.Quote = int(base.node), nd.kind, base.km, nil
+	carrier := -1
+	var pr Price
 	switch {
-	case b.carrier < 0:
+	case len(nd.carriers) == 0:
 		why = solver.ReasonMethodNotAllowed
 	case !nd.enabled:
 		why = solver.ReasonDisabled
 	case outsideRadius:
 		why = solver.ReasonOutsideRadius
-	case !b.ord.choice.allows(m, "", int(base.node)):
+	default:
+		carrier, why = b.shop(nd, t, &pr)
+	}
+	if why == solver.ReasonNone && !b.ord.choice.allows(m, "", int(base.node)) {
 		why = solver.ReasonMethodNotAllowed
 	}
 	if b.ord.lean && why != solver.ReasonNone {
 		return
 	}
-	if b.carrier < 0 {
-		opt := b.appendOption(p, base, why, row, nd.pickPerUnit)
-		opt.Method = m
-		return
+	if carrier < 0 {
+		if len(nd.carriers) == 0 {
+			opt := b.appendOption(p, base, why, row, nd.pickPerUnit)
+			opt.Method = m
+			return
+		}
+		// Excluded before a carrier was chosen: priced by the first that
+		// collects from the node, for the explanation.
+		carrier = nd.carriers[0]
+		pr = b.carriers[carrier].Price(t)
 	}
-	c := &b.net.Carriers[b.carrier]
-	km := base.km
-	opt := base.append(p, why)
+	opt := b.appendPriced(p, base, why, row, nd.pickPerUnit, &pr)
 	opt.Method = m
-	opt.FixedCost = parcelFixed(nd.pickPerOrder, c)
-	opt.ETAMinutes = int32(TransitDays(c, km)*24*60 + nd.open.untilOpen(b.ord.minute))
+	opt.Partner = b.carriers[carrier].Name()
+	opt.FixedCost = nd.pickPerOrder + pr.Fixed
+	opt.ETAMinutes = addMinutes(float64(pr.ETAMinutes), float64(nd.open.untilOpen(b.ord.minute)))
+	opt.MaxWeightKg = pr.MaxWeightKg
+}
+
+// shop prices trip t by every carrier that collects from nd and takes it,
+// and returns the one that carries it and its price: the cheapest for the
+// whole order among those that keep the promise and carry the order's
+// weight, else the cheapest; ties go to the carrier listed first. When
+// none takes the trip it returns -1 and the most telling of their reasons.
+func (b *Builder) shop(nd *nodeCard, t *Trip, pr *Price) (int, solver.Reason) {
+	best, bestCost, bestKeeps := -1, 0.0, false
+	why := solver.ReasonNone
+	wait := nd.open.untilOpen(b.ord.minute)
+	promise := b.ord.promise
+	for _, ci := range nd.carriers {
+		pt := b.carriers[ci]
+		r := pt.Filter(t)
+		if r == solver.ReasonNone {
+			r = b.carrierPreFilter(ci)
+		}
+		if r != solver.ReasonNone {
+			why = solver.MostTelling(why, r)
+			continue
+		}
+		q := pt.Price(t)
+		if len(nd.carriers) == 1 {
+			*pr = q
+			return ci, solver.ReasonNone
+		}
+		keeps := (promise == 0 || int64(q.ETAMinutes)+int64(wait) <= int64(promise)) &&
+			(q.MaxWeightKg == 0 || b.trip.Kg <= q.MaxWeightKg)
+		cost := q.Fixed
+		for _, ln := range b.ord.o.Lines {
+			cost += float64(ln.Quantity) * (q.PerUnit + ln.UnitWeightKg*q.PerKg)
+		}
+		if best < 0 || (keeps && !bestKeeps) || (keeps == bestKeeps && cost < bestCost) {
+			best, bestCost, bestKeeps, *pr = ci, cost, keeps, q
+		}
+	}
+	if best >= 0 {
+		return best, solver.ReasonNone
+	}
+	return -1, why
+}
+
+// appendPriced is appendOption with a unit cost of the node's pick per
+// unit plus the partner's price per unit and per kg of each line.
+func (b *Builder) appendPriced(p *solver.Problem, base *optionBase, why solver.Reason, row []int32, pickPerUnit float64, pr *Price) *solver.Option {
+	if pr.PerUnit == 0 && pr.PerKg == 0 {
+		return b.appendOption(p, base, why, row, pickPerUnit)
+	}
+	opt := base.append(p, why)
 	p.Available = append(p.Available, row...)
 	lines := b.ord.o.Lines
-	unit := parcelUnitBase(nd.pickPerUnit, c, km)
+	unit := pickPerUnit + pr.PerUnit
 	for l := range lines {
-		u := unit + lines[l].UnitWeightKg*c.PerKg
+		u := unit + lines[l].UnitWeightKg*pr.PerKg
 		if b.cost.Opportunity != nil {
 			u += b.cost.Opportunity(int(opt.Node), lines[l].SKU)
 		}
 		p.UnitCost = append(p.UnitCost, u)
 	}
+	return opt
 }
 
 // appendOption appends base, excluded for why, with the node's stock row

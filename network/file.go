@@ -21,6 +21,7 @@ type networkFile struct {
 	Name     string           `yaml:"name"`
 	Currency string           `yaml:"currency,omitempty"`
 	Policy   Policy           `yaml:"policy"`
+	Distance *DistanceConfig  `yaml:"distance,omitempty"`
 	Carriers []Carrier        `yaml:"carriers"`
 	Couriers []CourierPartner `yaml:"couriers"`
 	Nodes    []nodeFile       `yaml:"nodes"`
@@ -45,19 +46,30 @@ type nodeFile struct {
 // fileMethod is the file spelling of a method: "ship_from_store".
 func fileMethod(m solver.Method) string { return m.FileName() }
 
-// Load reads and initialises a network from a YAML file.
-func Load(path string) (*Network, error) {
+// Load reads and initialises a network from a YAML file, with the default
+// partner types.
+func Load(path string) (*Network, error) { return LoadWith(path, nil) }
+
+// LoadWith is Load with the partner types of reg (DefaultPartnerRegistry
+// when nil).
+func LoadWith(path string, reg *PartnerRegistry) (*Network, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
 	defer f.Close()
-	return Parse(f, filepath.Base(path))
+	return ParseWith(f, filepath.Base(path), reg)
 }
 
-// Parse reads and initialises a network from YAML; name (usually the file
-// name) prefixes every error. Unknown keys are errors.
-func Parse(r io.Reader, name string) (*Network, error) {
+// Parse reads and initialises a network from YAML, with the default
+// partner types; name (usually the file name) prefixes every error.
+// Unknown keys are errors.
+func Parse(r io.Reader, name string) (*Network, error) { return ParseWith(r, name, nil) }
+
+// ParseWith is Parse with the partner types of reg
+// (DefaultPartnerRegistry when nil); the network keeps reg for later Init
+// calls and clones.
+func ParseWith(r io.Reader, name string, reg *PartnerRegistry) (*Network, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -74,6 +86,7 @@ func Parse(r io.Reader, name string) (*Network, error) {
 	where := locator(data)
 	n, err := f.network(where)
 	if err == nil {
+		n.registry = reg
 		err = n.init(where)
 	}
 	if err != nil {
@@ -87,6 +100,7 @@ func (f *networkFile) network(where func(string) string) (*Network, error) {
 		Name:     f.Name,
 		Currency: f.Currency,
 		Policy:   f.Policy,
+		Distance: f.Distance,
 		Carriers: f.Carriers,
 		Couriers: f.Couriers,
 		Nodes:    make([]Node, len(f.Nodes)),
@@ -117,6 +131,7 @@ func (n *Network) file() *networkFile {
 		Name:     n.Name,
 		Currency: n.Currency,
 		Policy:   n.Policy,
+		Distance: n.Distance,
 		Carriers: n.Carriers,
 		Couriers: n.Couriers,
 		Nodes:    make([]nodeFile, len(n.Nodes)),

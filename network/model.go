@@ -31,7 +31,13 @@ type Network struct {
 	Couriers []CourierPartner `yaml:"couriers"`
 	// Policy holds order-level defaults (split penalty, pickup radius...).
 	Policy Policy `yaml:"policy"`
+	// Distance, when set, names where road distances come from (see
+	// DistanceConfig); without it distances are great circle x
+	// Policy.Circuity.
+	Distance *DistanceConfig `yaml:"distance,omitempty"`
 
+	// registry builds the partners from their entries (nil: the default).
+	registry *PartnerRegistry
 	// prep is what Init derives; nil until Init succeeds.
 	prep *prepared
 }
@@ -69,8 +75,13 @@ type Hours struct {
 }
 
 // Carrier is a parcel carrier used by SHIP_FROM_STORE and WAREHOUSE_SHIP.
+// Every carrier that serves a parcel option prices it; the cheapest that
+// keeps the promise carries it (rate shopping).
 type Carrier struct {
 	Name string `yaml:"name"`
+	// Type names the partner type that prices it (PartnerRegistry);
+	// empty means rate_card.
+	Type string `yaml:"type,omitempty"`
 	// Cost = PerPackage + items x (PerItem + PerItemPerMile x miles) + kg x PerKg.
 	PerPackage     float64 `yaml:"per_package"`
 	PerItem        float64 `yaml:"per_item"`
@@ -78,6 +89,14 @@ type Carrier struct {
 	PerKg          float64 `yaml:"per_kg"`
 	// TransitDays by distance band: the first band whose MaxKm >= distance.
 	Transit []TransitBand `yaml:"transit,flow"`
+	// Kinds are the node kinds the carrier collects from; empty means all.
+	Kinds []Kind `yaml:"kinds,omitempty,flow"`
+	// MaxKm is the longest distance it ships; 0 means no limit.
+	MaxKm float64 `yaml:"max_km,omitempty"`
+	// MaxWeightKg is the most one parcel weighs; 0 means no limit.
+	MaxWeightKg float64 `yaml:"max_weight_kg,omitempty"`
+	// Settings are free-form numbers for partner types beyond rate_card.
+	Settings map[string]float64 `yaml:"settings,omitempty,flow"`
 }
 
 // TransitBand is a distance band and its transit time.
@@ -90,6 +109,9 @@ type TransitBand struct {
 // nodes of given kinds.
 type CourierPartner struct {
 	Name string `yaml:"name"`
+	// Type names the partner type that prices it (PartnerRegistry);
+	// empty means rate_card.
+	Type string `yaml:"type,omitempty"`
 	// Cost per trip = Base + PerKm x km (node to customer, great circle).
 	Base  float64 `yaml:"base"`
 	PerKm float64 `yaml:"per_km"`
@@ -108,6 +130,61 @@ type CourierPartner struct {
 	Areas string `yaml:"areas,omitempty"`
 	// Kinds are the node kinds the partner collects from; empty means all.
 	Kinds []Kind `yaml:"kinds,omitempty,flow"`
+	// Quote, when set, asks the partner's quote API for the price of each
+	// trip before the order is built (the server only; see QuoteConfig).
+	// The rate card above prices a trip the quote does not answer.
+	Quote *QuoteConfig `yaml:"quote,omitempty"`
+	// Settings are free-form numbers for partner types beyond rate_card.
+	Settings map[string]float64 `yaml:"settings,omitempty,flow"`
+}
+
+// QuoteConfig is where and how to ask a courier partner for live quotes.
+// Zero fields take the defaults in parentheses.
+type QuoteConfig struct {
+	// URL receives a POST per trip (JSON; see the README).
+	URL string `yaml:"url"`
+	// Timeout bounds one quote call (800ms); past it the rate card
+	// prices the trip.
+	Timeout time.Duration `yaml:"timeout,omitempty"`
+	// CacheTTL is how long a quote is reused (2m), never past its own
+	// expires_at.
+	CacheTTL time.Duration `yaml:"cache_ttl,omitempty"`
+	// MaxInFlight bounds the calls to the partner at once (8).
+	MaxInFlight int `yaml:"max_in_flight,omitempty"`
+	// WeightBandKg rounds a trip's weight up to a band (5); a quote is
+	// cached per band.
+	WeightBandKg float64 `yaml:"weight_band_kg,omitempty"`
+	// FailureThreshold is how many calls in a row may fail before the
+	// partner is skipped (5); OpenFor is how long it is skipped before one
+	// call tries again (30s).
+	FailureThreshold int           `yaml:"failure_threshold,omitempty"`
+	OpenFor          time.Duration `yaml:"open_for,omitempty"`
+}
+
+// DistanceConfig names a source of road distances from nodes to
+// customers, asked before an order is built; set one of OSRMURL and CSV.
+// Nodes farther than MaxKm (great circle), and every node when the source
+// does not answer, get great circle x Policy.Circuity.
+type DistanceConfig struct {
+	// OSRMURL is the base URL of an OSRM-compatible service; its table
+	// API is asked for the distances and durations from the nodes near
+	// the customer ("http://osrm:5000", profile "driving").
+	OSRMURL string `yaml:"osrm_url,omitempty"`
+	// Profile is the OSRM profile (driving).
+	Profile string `yaml:"profile,omitempty"`
+	// Timeout bounds one table call (500ms).
+	Timeout time.Duration `yaml:"timeout,omitempty"`
+	// CSV is a matrix file, node,lat,lon,km,minutes per customer cell,
+	// relative to the network file.
+	CSV string `yaml:"csv,omitempty"`
+	// CellDeg is the side of a customer cell in degrees (0.01): answers
+	// are cached, and a CSV matrix is keyed, by cell.
+	CellDeg float64 `yaml:"cell_deg,omitempty"`
+	// MaxKm bounds the nodes asked about (the policy's candidate radius,
+	// or 50).
+	MaxKm float64 `yaml:"max_km,omitempty"`
+	// CacheSize is how many (cell, node) answers are cached (100000).
+	CacheSize int `yaml:"cache_size,omitempty"`
 }
 
 // Policy holds the network's order-level defaults.
@@ -126,6 +203,10 @@ type Policy struct {
 	CandidateRadiusKm float64 `yaml:"candidate_radius_km"`
 	// TZOffsetMinutes is the local time zone of opening hours (UTC+5 = 300).
 	TZOffsetMinutes int `yaml:"tz_offset_minutes"`
+	// Circuity multiplies great-circle distances where no road distance is
+	// known (1 when 0: straight lines); a road is about 1.2 to 1.4 times
+	// the straight line in cities.
+	Circuity float64 `yaml:"circuity,omitempty"`
 }
 
 // Want is what the customer asked for.
@@ -166,6 +247,9 @@ type Order struct {
 	// store is chosen with PickupNodeID.
 	Method  solver.Method
 	Partner string
+	// Live is what was fetched for the order before its build: road
+	// distances and partners' quotes (nil: none; see Live).
+	Live *Live
 }
 
 // StockView is the live stock a problem is built from.

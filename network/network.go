@@ -3,7 +3,9 @@ package network
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -38,6 +40,10 @@ type prepared struct {
 	areas       []*geo.CachedArea
 	couriers    map[string]int
 	carriers    map[string]int
+	// courierPartners and carrierPartners are the partners built from
+	// Couriers and Carriers, by index.
+	courierPartners []Partner
+	carrierPartners []Partner
 	// offered are the methods some node offers; partners the courier
 	// partners that collect from some node, by name (see Offers).
 	offered  methodSet
@@ -51,6 +57,10 @@ type nodePrep struct {
 	// couriers are the partners (indices into Couriers) that collect from
 	// this node, ascending; empty unless the node offers COURIER.
 	couriers []int
+	// carriers are the parcel carriers (indices into Carriers) that
+	// collect from this node, ascending; empty unless the node offers a
+	// parcel method.
+	carriers []int
 }
 
 // methodSet is a bit set of solver.Method values.
@@ -65,6 +75,19 @@ func (s methodSet) has(m solver.Method) bool { return s&(1<<m) != 0 }
 // naming its field, in one error wrapping ErrInvalidNetwork.
 func (n *Network) Init() error { return n.init(nil) }
 
+// UsePartners sets the registry that builds the network's partners from
+// their entries at the next Init (DefaultPartnerRegistry when nil). Clone
+// keeps it.
+func (n *Network) UsePartners(r *PartnerRegistry) { n.registry = r }
+
+// partnerRegistry is the registry Init builds partners with.
+func (n *Network) partnerRegistry() *PartnerRegistry {
+	if n.registry != nil {
+		return n.registry
+	}
+	return DefaultPartnerRegistry()
+}
+
 // init is Init with an optional locator that turns a field path into a
 // file position ("line 12") for messages.
 func (n *Network) init(where func(field string) string) error {
@@ -77,13 +100,17 @@ func (n *Network) init(where func(field string) string) error {
 		nodes:    make([]nodePrep, len(n.Nodes)),
 	}
 	n.checkPolicy(&v)
+	n.checkDistance(&v)
+	reg := n.partnerRegistry()
+	p.carrierPartners = make([]Partner, len(n.Carriers))
 	for i := range n.Carriers {
-		n.checkCarrier(&v, p, i)
+		n.checkCarrier(&v, p, reg, i)
 	}
 	p.courierOpen = make([]window, len(n.Couriers))
 	p.areas = make([]*geo.CachedArea, len(n.Couriers))
+	p.courierPartners = make([]Partner, len(n.Couriers))
 	for i := range n.Couriers {
-		n.checkCourier(&v, p, i)
+		n.checkCourier(&v, p, reg, i)
 	}
 	if len(n.Nodes) == 0 {
 		v.add("nodes", "no nodes")
@@ -180,9 +207,79 @@ func (n *Network) checkPolicy(v *validator) {
 	if p.TZOffsetMinutes < -14*60 || p.TZOffsetMinutes > 14*60 {
 		v.add("policy.tz_offset_minutes", "%d is outside -840..840", p.TZOffsetMinutes)
 	}
+	if c := p.Circuity; c != 0 && !(c >= 1 && c <= 5) {
+		v.add("policy.circuity", "%v is outside 1..5 (0 means 1)", c)
+	}
 }
 
-func (n *Network) checkCarrier(v *validator, p *prepared, i int) {
+// circuity is the factor of great-circle distances (1 when unset).
+func (p *Policy) circuity() float64 {
+	if p.Circuity == 0 {
+		return 1
+	}
+	return p.Circuity
+}
+
+// checkDistance checks the distance block.
+func (n *Network) checkDistance(v *validator) {
+	d := n.Distance
+	if d == nil {
+		return
+	}
+	switch {
+	case d.OSRMURL == "" && d.CSV == "":
+		v.add("distance", "give osrm_url or csv")
+	case d.OSRMURL != "" && d.CSV != "":
+		v.add("distance", "give osrm_url or csv, not both")
+	case d.OSRMURL != "":
+		checkURL(v, "distance.osrm_url", d.OSRMURL)
+	}
+	if d.Timeout < 0 {
+		v.add("distance.timeout", "%v must be >= 0", d.Timeout)
+	}
+	if !finite(d.CellDeg) || d.CellDeg < 0 || d.CellDeg > 1 {
+		v.add("distance.cell_deg", "%v is outside 0..1", d.CellDeg)
+	}
+	v.nonNegative("distance.max_km", d.MaxKm)
+	if d.CacheSize < 0 {
+		v.add("distance.cache_size", "%d must be >= 0", d.CacheSize)
+	}
+}
+
+// checkURL reports a URL that is not absolute http or https.
+func checkURL(v *validator, field, s string) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.add(field, "%q is not an http or https URL", s)
+	}
+}
+
+// checkKinds reports unknown node kinds of an entry.
+func checkKinds(v *validator, f string, kinds []Kind) {
+	for j, k := range kinds {
+		if !k.Valid() {
+			v.add(fmt.Sprintf("%s.kinds[%d]", f, j), "unknown kind %q (want store, dark_store or warehouse)", k)
+		}
+	}
+}
+
+// buildPartner makes the partner of an entry with the factory of its
+// type.
+func buildPartner(v *validator, f string, reg *PartnerRegistry, typ string, spec *PartnerSpec) Partner {
+	fac, ok := reg.factory(typ)
+	if !ok {
+		v.add(f+".type", "unknown partner type %q (want %s)", typ, strings.Join(reg.Types(), ", "))
+		return nil
+	}
+	pt, err := fac(spec)
+	if err != nil {
+		v.add(f, "%v", err)
+		return nil
+	}
+	return pt
+}
+
+func (n *Network) checkCarrier(v *validator, p *prepared, reg *PartnerRegistry, i int) {
 	c := &n.Carriers[i]
 	f := entry("carriers", i, c.Name)
 	v.uniqueName(f, "carrier", c.Name, p.carriers, i)
@@ -204,9 +301,14 @@ func (n *Network) checkCarrier(v *validator, p *prepared, i int) {
 			v.add(bf+".days", "%d is outside 0..365", b.Days)
 		}
 	}
+	checkKinds(v, f, c.Kinds)
+	v.nonNegative(f+".max_km", c.MaxKm)
+	v.nonNegative(f+".max_weight_kg", c.MaxWeightKg)
+	spec := &PartnerSpec{Carrier: c, Limits: ServiceLimits{kinds: c.Kinds, maxKm: c.MaxKm, maxKg: c.MaxWeightKg}}
+	p.carrierPartners[i] = buildPartner(v, f, reg, c.Type, spec)
 }
 
-func (n *Network) checkCourier(v *validator, p *prepared, i int) {
+func (n *Network) checkCourier(v *validator, p *prepared, reg *PartnerRegistry, i int) {
 	c := &n.Couriers[i]
 	f := entry("couriers", i, c.Name)
 	v.uniqueName(f, "courier", c.Name, p.couriers, i)
@@ -225,9 +327,20 @@ func (n *Network) checkCourier(v *validator, p *prepared, i int) {
 		v.add(f+".hours", "%v", err)
 	}
 	p.courierOpen[i] = w
-	for j, k := range c.Kinds {
-		if !k.Valid() {
-			v.add(fmt.Sprintf("%s.kinds[%d]", f, j), "unknown kind %q (want store, dark_store or warehouse)", k)
+	checkKinds(v, f, c.Kinds)
+	if q := c.Quote; q != nil {
+		checkURL(v, f+".quote.url", q.URL)
+		if q.Timeout < 0 || q.CacheTTL < 0 || q.OpenFor < 0 {
+			v.add(f+".quote", "timeout, cache_ttl and open_for must be >= 0")
+		}
+		if q.MaxInFlight < 0 || q.MaxInFlight > 1024 {
+			v.add(f+".quote.max_in_flight", "%d is outside 0..1024", q.MaxInFlight)
+		}
+		if q.FailureThreshold < 0 {
+			v.add(f+".quote.failure_threshold", "%d must be >= 0", q.FailureThreshold)
+		}
+		if !finite(q.WeightBandKg) || q.WeightBandKg < 0 {
+			v.add(f+".quote.weight_band_kg", "%v must be a finite number >= 0", q.WeightBandKg)
 		}
 	}
 	if strings.TrimSpace(c.Areas) != "" {
@@ -243,6 +356,11 @@ func (n *Network) checkCourier(v *validator, p *prepared, i int) {
 		}
 		p.areas[i] = ca
 	}
+	spec := &PartnerSpec{Courier: c, Limits: ServiceLimits{
+		kinds: c.Kinds, maxKm: c.MaxRadiusKm, maxKg: c.MaxWeightKg,
+		hours: w, limitsHours: !w.always, area: p.areas[i],
+	}}
+	p.courierPartners[i] = buildPartner(v, f, reg, c.Type, spec)
 }
 
 // Valid reports whether k is one of the node kinds.
@@ -297,12 +415,21 @@ func (n *Network) checkNode(v *validator, p *prepared, i int) {
 		np.methods |= 1 << m
 		switch m {
 		case solver.ShipFromStore, solver.WarehouseShip:
+			if len(np.carriers) == 0 {
+				for c := range n.Carriers {
+					if pt := p.carrierPartners[c]; pt != nil && pt.Serves(nd.Kind) {
+						np.carriers = append(np.carriers, c)
+					}
+				}
+			}
 			if len(n.Carriers) == 0 {
 				v.add(mf, "%s needs a parcel carrier and carriers is empty", fileMethod(m))
+			} else if len(np.carriers) == 0 && v.partnersOK(p.carrierPartners) {
+				v.add(mf, "%s: no parcel carrier collects from a %s", fileMethod(m), nd.Kind)
 			}
 		case solver.Courier:
 			for c := range n.Couriers {
-				if n.Couriers[c].serves(nd.Kind) {
+				if pt := p.courierPartners[c]; pt != nil && pt.Serves(nd.Kind) {
 					np.couriers = append(np.couriers, c)
 				}
 			}
@@ -313,8 +440,15 @@ func (n *Network) checkNode(v *validator, p *prepared, i int) {
 	}
 }
 
-func (c *CourierPartner) serves(k Kind) bool {
-	return len(c.Kinds) == 0 || slices.Contains(c.Kinds, k)
+// partnersOK reports whether every partner of list was built (a broken
+// entry is reported once, not again for each node).
+func (v *validator) partnersOK(list []Partner) bool {
+	for _, pt := range list {
+		if pt == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // Initialized reports whether Init has succeeded since the last change.
@@ -395,6 +529,11 @@ func (n *Network) Clone() *Network {
 		Carriers: slices.Clone(n.Carriers),
 		Couriers: slices.Clone(n.Couriers),
 		Policy:   n.Policy,
+		registry: n.registry,
+	}
+	if n.Distance != nil {
+		d := *n.Distance
+		c.Distance = &d
 	}
 	for i := range c.Nodes {
 		c.Nodes[i].Methods = slices.Clone(c.Nodes[i].Methods)
@@ -402,9 +541,16 @@ func (n *Network) Clone() *Network {
 	}
 	for i := range c.Carriers {
 		c.Carriers[i].Transit = slices.Clone(c.Carriers[i].Transit)
+		c.Carriers[i].Kinds = slices.Clone(c.Carriers[i].Kinds)
+		c.Carriers[i].Settings = maps.Clone(c.Carriers[i].Settings)
 	}
 	for i := range c.Couriers {
 		c.Couriers[i].Kinds = slices.Clone(c.Couriers[i].Kinds)
+		c.Couriers[i].Settings = maps.Clone(c.Couriers[i].Settings)
+		if q := c.Couriers[i].Quote; q != nil {
+			qc := *q
+			c.Couriers[i].Quote = &qc
+		}
 	}
 	return c
 }

@@ -41,6 +41,10 @@ type orderScope struct {
 	wantDelivery bool
 	wantPickup   bool
 	lean         bool // only options that are not excluded
+	// live is what was fetched for the order before the build (nil: none).
+	live *Live
+	// promise is the problem's PromiseMinutes (0: none).
+	promise int32
 	// choice is the offer the order chose (Node -1): options it does not
 	// allow are excluded as METHOD_NOT_ALLOWED, after every other check.
 	choice Offer
@@ -71,7 +75,7 @@ func (b *Builder) reach(o *Order, p *solver.Problem) {
 			b.unbounded |= 1 << m
 		}
 	}
-	if c.wantDelivery && b.carrier >= 0 {
+	if c.wantDelivery && len(b.carriers) > 0 {
 		if c.choice.allows(solver.ShipFromStore, "", -1) {
 			widen(solver.ShipFromStore, pol.CandidateRadiusKm)
 		}
@@ -83,15 +87,11 @@ func (b *Builder) reach(o *Order, p *solver.Problem) {
 		widen(solver.Pickup, c.pickupRadius)
 	}
 	if c.wantDelivery {
-		for ci := range net.Couriers {
-			cp := &net.Couriers[ci]
-			if !c.choice.allows(solver.Courier, cp.Name, -1) ||
-				!net.prep.courierOpen[ci].isOpen(c.minute) ||
-				(cp.MaxWeightKg > 0 && c.orderKg > cp.MaxWeightKg && p.MaxShipments == 1) ||
-				!b.customerInArea(ci, o) {
+		for ci, pt := range b.couriers {
+			if !c.choice.allows(solver.Courier, pt.Name(), -1) || b.courierPreFilter(ci) != solver.ReasonNone {
 				continue
 			}
-			r := cp.MaxRadiusKm
+			r := pt.Reach()
 			if cr := pol.CandidateRadiusKm; cr > 0 && (r == 0 || cr < r) {
 				r = cr
 			}

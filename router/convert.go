@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -148,7 +148,17 @@ func candidateOf(p *solver.Problem, o int) *pb.Candidate {
 		return &pb.Candidate{}
 	}
 	op := &p.Options[o]
-	return &pb.Candidate{NodeId: op.NodeID, Method: methodToProto(op.Method), Partner: op.Partner}
+	return &pb.Candidate{NodeId: op.NodeID, Method: methodToProto(op.Method), Partner: courierOf(op)}
+}
+
+// courierOf is the API's partner of an option: its courier partner; the
+// parcel carrier of a parcel option is its carrier, not its partner (the
+// partner is what an order chooses, order.partner).
+func courierOf(op *solver.Option) string {
+	if op.Method == solver.Courier {
+		return op.Partner
+	}
+	return ""
 }
 
 func lineSKU(p *solver.Problem, l int) string {
@@ -159,10 +169,11 @@ func lineSKU(p *solver.Problem, l int) string {
 }
 
 // planToProto converts a plan of problem p; it copies everything, so the
-// plan may be reused afterwards. maxExcluded > 0 keeps only that many
-// exclusions, the candidates nearest the customer first (ties by option
-// order: node, method, partner); 0 keeps them all in option order.
-func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, currency string, maxExcluded int) *pb.Plan {
+// plan may be reused afterwards. limit says which exclusions to list:
+// every one in option order when negative, none when 0, else at most
+// limit, the candidates nearest the customer first (ties by option order:
+// node, method, partner); ExcludedTotal counts them all.
+func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, currency string, limit int) *pb.Plan {
 	out := &pb.Plan{
 		Shipments:     shipmentsToProto(p, plan),
 		TotalCost:     plan.TotalCost,
@@ -179,8 +190,11 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 		out.Alternatives = append(out.Alternatives, alt)
 	}
 	excluded := plan.Excluded
-	if maxExcluded > 0 && len(excluded) > maxExcluded {
-		excluded = nearestExcluded(p, excluded, maxExcluded)
+	switch {
+	case limit == 0:
+		excluded = nil
+	case limit > 0 && len(excluded) > limit:
+		excluded = nearestExcluded(p, excluded, limit)
 	}
 	if n := len(excluded); n > 0 {
 		// One allocation each for the exclusions and their candidates:
@@ -192,7 +206,7 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 			c := &cands[i]
 			if e.Option >= 0 && e.Option < len(p.Options) {
 				op := &p.Options[e.Option]
-				c.NodeId, c.Method, c.Partner = op.NodeID, methodToProto(op.Method), op.Partner
+				c.NodeId, c.Method, c.Partner = op.NodeID, methodToProto(op.Method), courierOf(op)
 			}
 			x := &excl[i]
 			x.Candidate, x.Reason = c, reasonToProto(e.Reason)
@@ -256,7 +270,9 @@ func unfilledToProto(p *solver.Problem, plan *solver.Plan) []*pb.UnfilledLine {
 }
 
 // nearestExcluded returns the k exclusions whose candidates are nearest
-// the customer, nearest first, ties by option index.
+// the customer, nearest first, ties by option index. It keeps the k best
+// in order as it scans (k is small, the exclusions many), so it sorts
+// nothing but them.
 func nearestExcluded(p *solver.Problem, excluded []solver.Exclusion, k int) []solver.Exclusion {
 	dist := func(e solver.Exclusion) float64 {
 		if e.Option >= 0 && e.Option < len(p.Options) {
@@ -264,14 +280,25 @@ func nearestExcluded(p *solver.Problem, excluded []solver.Exclusion, k int) []so
 		}
 		return math.Inf(1)
 	}
-	sorted := slices.Clone(excluded)
-	slices.SortFunc(sorted, func(a, b solver.Exclusion) int {
+	less := func(a, b solver.Exclusion) bool {
 		if c := cmp.Compare(dist(a), dist(b)); c != 0 {
-			return c
+			return c < 0
 		}
-		return cmp.Compare(a.Option, b.Option)
-	})
-	return sorted[:k]
+		return a.Option < b.Option
+	}
+	best := make([]solver.Exclusion, 0, k)
+	for _, e := range excluded {
+		if len(best) == k && !less(e, best[k-1]) {
+			continue
+		}
+		i := sort.Search(len(best), func(i int) bool { return less(e, best[i]) })
+		if len(best) < k {
+			best = append(best, solver.Exclusion{})
+		}
+		copy(best[i+1:], best[i:len(best)-1])
+		best[i] = e
+	}
+	return best
 }
 
 // planItems lists the units a plan takes, by node and SKU, in plan order.

@@ -271,6 +271,7 @@ func (q *quoteScope) offer(w *worker, plan *solver.Plan, f network.Offer, took t
 		Stats:     statsToProto(plan, took),
 		Currency:  net.Currency,
 	}
+	describeTrips(out.Plan.Shipments, p, plan, net, w.order.Live)
 	out.Plan.Stats.Candidates = int32(len(w.p.Options))
 	out.Plan.ExcludedTotal = out.Plan.Stats.Candidates - out.Plan.Stats.Eligible
 	out.TotalCost = plan.TotalCost

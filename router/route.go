@@ -248,8 +248,9 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 	}
 	s.m.solveSeconds.Observe(took.Seconds())
 	s.m.candidates.Observe(float64(len(w.p.Options)))
-	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, int(req.MaxExcluded)),
+	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, excludedLimit(req)),
 		PlannedAt: timestampOf(w.order.CreatedAt), CreatedAtSource: w.source}
+	describeTrips(resp.Plan.Shipments, &w.p, plan, snap.net, w.order.Live)
 	return resp, planItems(&w.p, plan), nil
 }
 

@@ -317,7 +317,7 @@ func wantCode(t *testing.T, err error, code codes.Code, inMsg string) {
 
 func TestRouteMaxExcludedKeepsTheNearest(t *testing.T) {
 	e := newEnv(t, nil)
-	full, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("all")})
+	full, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("all"), Explain: pb.Explain_EXPLAIN_FULL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,10 @@ func validateRouteRequest(prefix string, r *pb.RouteRequest) error {
 		return invalid(prefix+"alternatives", "must be between 0 and %d", MaxAlternatives)
 	}
 	if r.MaxExcluded < 0 {
-		return invalid(prefix+"max_excluded", "must not be negative (0 lists every exclusion)")
+		return invalid(prefix+"max_excluded", "must not be negative (0: the default of explain)")
+	}
+	if _, ok := pb.Explain_name[int32(r.Explain)]; !ok {
+		return invalid(prefix+"explain", "unknown value %d", int32(r.Explain))
 	}
 	return validateOrder(prefix+"order", r.Order, true)
 }
