@@ -235,14 +235,7 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	p.SplitLines = o.AllowSplit
 	p.SplitPenalty = pol.SplitPenalty
 	p.PromiseMinutes = promiseMinutes(o)
-	switch {
-	case !o.AllowSplit:
-		p.MaxShipments = 1
-	case o.MaxShipments > 0:
-		p.MaxShipments = o.MaxShipments
-	default:
-		p.MaxShipments = pol.DefaultMaxShipment
-	}
+	p.MaxShipments = maxShipments(o, pol)
 
 	b.gen++
 	if b.gen == 0 {
@@ -269,12 +262,8 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	if c.pickupRadius == 0 {
 		c.pickupRadius = pol.PickupRadiusKm
 	}
-	var units int32
-	for l := range o.Lines {
-		c.orderKg += float64(o.Lines[l].Quantity) * o.Lines[l].UnitWeightKg
-		units += o.Lines[l].Quantity
-	}
-	b.trip = TripOrder{Lat: o.Lat, Lon: o.Lon, LocalMinute: c.minute, Kg: c.orderKg, Units: units, Whole: p.MaxShipments == 1}
+	b.trip = tripOrder(o, pol)
+	c.orderKg = b.trip.Kg
 	if lean {
 		b.reach(o, p)
 	}
@@ -299,6 +288,27 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		b.addNode(p, int(n), b.km[i], b.atp[r*nl:(r+1)*nl])
 	}
 	return nil
+}
+
+// maxShipments is the shipment limit of o's problem (0: none).
+func maxShipments(o *Order, pol *Policy) int {
+	switch {
+	case !o.AllowSplit:
+		return 1
+	case o.MaxShipments > 0:
+		return o.MaxShipments
+	}
+	return pol.DefaultMaxShipment
+}
+
+// tripOrder is what partners are told about o.
+func tripOrder(o *Order, pol *Policy) TripOrder {
+	t := TripOrder{Lat: o.Lat, Lon: o.Lon, LocalMinute: localMinute(o.CreatedAt, pol.TZOffsetMinutes), Whole: maxShipments(o, pol) == 1}
+	for l := range o.Lines {
+		t.Kg += float64(o.Lines[l].Quantity) * o.Lines[l].UnitWeightKg
+		t.Units += o.Lines[l].Quantity
+	}
+	return t
 }
 
 // roads turns the candidates' great-circle distances into the distances

@@ -4,6 +4,9 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/solver"
 )
 
 // Live is what was fetched for one order before it is built: road
@@ -116,3 +119,76 @@ func (l *Live) Quote(node, courier int) *Quote {
 	}
 	return &l.Quotes[i]
 }
+
+// TripCandidate is a courier trip that a build of an order may make an
+// option of, as far as the network alone tells (not the stock): see
+// Network.CourierTrips.
+type TripCandidate struct {
+	// Node and Courier index Network.Nodes and Network.Couriers; Km is the
+	// great-circle distance x Policy.Circuity.
+	Node, Courier int
+	Km            float64
+}
+
+// CourierTrips appends to dst the courier trips of order o that a quote
+// may price, ascending by node then partner: from every enabled node that
+// offers COURIER, is open at the order's time and lies within the
+// policy's candidate radius, by every partner that collects from it,
+// passes its filters (hours, area, weight, radius) and for which ask
+// returns true (those with a quote API). An order held to another method
+// or partner, or asking for pickup only, has none. It reads the network
+// only, so it may run before any lock on the stock is taken.
+func (n *Network) CourierTrips(o *Order, ask func(courier int) bool, dst []TripCandidate) []TripCandidate {
+	if n.prep == nil || o.Want == WantPickup {
+		return dst
+	}
+	choice := choiceOf(o)
+	if choice.Method != solver.MethodUnspecified && choice.Method != solver.Courier {
+		return dst
+	}
+	pol := &n.Policy
+	trip := tripOrder(o, pol)
+	start := len(dst)
+	var near []int
+	for ci, pt := range n.prep.courierPartners {
+		if pt == nil || !ask(ci) || !choice.allows(solver.Courier, pt.Name(), -1) || pt.PreFilter(&trip) != solver.ReasonNone {
+			continue
+		}
+		r := pt.Reach()
+		if cr := pol.CandidateRadiusKm; cr > 0 && (r == 0 || cr < r) {
+			r = cr
+		}
+		if r > 0 {
+			near = n.prep.index.Within(o.Lat, o.Lon, r, near)
+		} else {
+			near = near[:0]
+			for i := range n.Nodes {
+				near = append(near, i)
+			}
+		}
+		t := Trip{Order: &trip}
+		for _, i := range near {
+			nd, np := &n.Nodes[i], &n.prep.nodes[i]
+			if !nd.Enabled || !np.methods.has(solver.Courier) || !slices.Contains(np.couriers, ci) || !np.open.isOpen(trip.LocalMinute) {
+				continue
+			}
+			t.Node, t.Kind = i, nd.Kind
+			t.Km = geo.ToUnit(o.Lat, o.Lon).DistanceKm(np.pos) * pol.circuity()
+			if pol.CandidateRadiusKm > 0 && t.Km > pol.CandidateRadiusKm {
+				continue
+			}
+			if pt.Filter(&t) != solver.ReasonNone {
+				continue
+			}
+			dst = append(dst, TripCandidate{Node: i, Courier: ci, Km: t.Km})
+		}
+	}
+	slices.SortFunc(dst[start:], func(a, b TripCandidate) int {
+		return cmp.Or(cmp.Compare(a.Node, b.Node), cmp.Compare(a.Courier, b.Courier))
+	})
+	return dst
+}
+
+// TripOrderOf is what partners are told about order o (its time, weight
+// and whether it must travel whole), as the Builder tells them.
+func (n *Network) TripOrderOf(o *Order) TripOrder { return tripOrder(o, &n.Policy) }
