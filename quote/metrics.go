@@ -39,3 +39,8 @@ func (m *Metrics) breakerState(partner string, s State) {
 		m.breaker.WithLabelValues(partner).Set(float64(s))
 	}
 }
+
+// Counter is the counter of partner and result, for tests and reports.
+func (m *Metrics) Counter(partner, result string) prometheus.Counter {
+	return m.quotes.WithLabelValues(partner, result)
+}

@@ -26,6 +26,9 @@ type worker struct {
 	// view is the stock view of a single route, kept here so that it
 	// does not escape per call.
 	view stockView
+	// fetched is what was fetched for the order before the build (nil:
+	// nothing); the build uses it when it is for the worker's network.
+	fetched *fetched
 
 	// What an Options call reuses: the order's offers, the problem held
 	// to one offer (its eligible options only; sharing p's lines), the

@@ -6,6 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/omniroute/omniroute/quote"
 )
 
 // Reservation outcomes counted by omniroute_reservations_total.
@@ -34,6 +36,7 @@ type Metrics struct {
 	refused        *prometheus.CounterVec
 	rateLimited    *prometheus.CounterVec
 	clockSkew      *prometheus.CounterVec
+	quotes         *quote.Metrics
 }
 
 // NewMetrics returns the metrics registered on a fresh registry together
@@ -96,6 +99,7 @@ func NewMetrics() *Metrics {
 		m.routeSeconds, m.optionsSeconds, m.solveSeconds, m.candidates, m.reservations,
 		m.activeReserved, m.stockUpdates, m.reloads, m.refused, m.rateLimited, m.clockSkew,
 	)
+	m.quotes = quote.NewMetrics(m.reg)
 	for _, o := range []string{outcomeReserved, outcomeIdempotent, outcomeInsufficient, outcomeRetried, outcomeCommitted, outcomeReleased, outcomeExpired} {
 		m.reservations.WithLabelValues(o)
 	}

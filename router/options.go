@@ -65,11 +65,13 @@ func (s *Service) options(ctx context.Context, req *pb.OptionsRequest) (*pb.Opti
 		snap *snapshot
 		w    *worker
 	)
+	f := s.prefetch(ctx, req.Order)
 	err := func() error {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		snap = s.snap.Load()
 		w = snap.get()
+		w.fetched = f
 		w.view = stockView{in: s.inv}
 		defer func() { w.view = stockView{} }()
 		return s.build("", req.Order, snap, w, &w.view, s.clock.Now())

@@ -1,24 +1,41 @@
 package router
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/policy"
+	"github.com/omniroute/omniroute/quote"
 )
 
 // pipeline is what a route runs besides the Builder and the solver, wired
-// in this one place: the routing policy that chooses the plan. It is
-// shared by every snapshot; what depends on the network is made per
-// snapshot (snapshotOf).
+// in this one place: what is fetched before the build (live courier
+// quotes, road distances) and the routing policy that chooses the plan.
+// It is shared by every snapshot; what depends on the network is made per
+// snapshot (snapshotOf): the quote clients, with their caches and
+// breakers, start afresh when the network is reloaded.
+//
+// The flow of a Route: prefetch (I/O, with the call's context, no lock)
+// -> build (read lock, no I/O, nothing allocated) -> policy -> reserve.
 type pipeline struct {
 	policies *policy.Registry
 	policy   string
+	http     *http.Client
+}
+
+// fetched is what was fetched for one order before its build, over the
+// network it was fetched for.
+type fetched struct {
+	net  *network.Network
+	live network.Live
 }
 
 // newPipeline checks and wires the configured policy.
 func newPipeline(cfg *Config, m *Metrics) (*pipeline, error) {
-	p := &pipeline{policies: cfg.Policies, policy: cfg.Policy}
+	p := &pipeline{policies: cfg.Policies, policy: cfg.Policy, http: cfg.HTTPClient}
 	if p.policies == nil {
 		p.policies = policy.DefaultRegistry()
 	}
@@ -37,7 +54,33 @@ func (s *Service) snapshotOf(net *network.Network, source string, version uint64
 	if _, err := s.pipe.policies.New(s.pipe.policy, net); err != nil {
 		return nil, fmt.Errorf("network %s: %w", source, err)
 	}
+	fetch, err := quote.NewFetcher(net, quote.Options{HTTP: s.pipe.http, Now: s.clock.Now, Metrics: s.m.quotes})
+	if err != nil {
+		return nil, fmt.Errorf("network %s: %w", source, err)
+	}
 	sn := newSnapshot(net, source, version)
-	sn.pipe = s.pipe
+	sn.pipe, sn.quotes = s.pipe, fetch
 	return sn, nil
+}
+
+// prefetch fetches what the build of order will read, before any lock is
+// taken: the courier quotes of its trips, with ctx. It returns nil when
+// there is nothing to fetch (no partner quotes live) or the order is
+// invalid (the build reports why).
+func (s *Service) prefetch(ctx context.Context, order *pb.Order) *fetched {
+	snap := s.snap.Load()
+	if !snap.quotes.Live() || order == nil {
+		return nil
+	}
+	var o network.Order
+	at, _ := plannedAt(order.CreatedAt, s.clock.Now(), s.cfg.MaxClockSkew)
+	if orderFromProto("order", order, snap.net, at, &o) != nil {
+		return nil
+	}
+	if _, err := snap.net.ValidateOrder(&o); err != nil {
+		return nil
+	}
+	f := &fetched{net: snap.net}
+	snap.quotes.Fetch(ctx, &o, &f.live)
+	return f
 }

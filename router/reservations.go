@@ -26,6 +26,8 @@ type reservation struct {
 	// Plan is the plan first answered (protobuf, deflated), replayed to
 	// retries of the same order.
 	Plan []byte `json:"plan,omitempty"`
+	// Quotes are the partners' prices of the plan's trips, to book them.
+	Quotes []reservedQuote `json:"quotes,omitempty"`
 }
 
 // reservedItem is units of one SKU held at one node.
@@ -33,6 +35,37 @@ type reservedItem struct {
 	NodeID   string `json:"node_id"`
 	SKU      string `json:"sku"`
 	Quantity int32  `json:"quantity"`
+	// QuoteID is the quote of the trip carrying the units, if any.
+	QuoteID string `json:"quote_id,omitempty"`
+}
+
+// reservedQuote is a partner's price of one trip of a reserved plan.
+type reservedQuote struct {
+	NodeID    string         `json:"node_id"`
+	Partner   string         `json:"partner"`
+	QuoteID   string         `json:"quote_id,omitempty"`
+	Price     float64        `json:"price"`
+	Currency  string         `json:"currency"`
+	ExpiresAt time.Time      `json:"expires_at,omitzero"`
+	Source    pb.QuoteSource `json:"source"`
+}
+
+// quotesOf lists the partner prices of a converted plan's shipments, one
+// per shipment a partner carries.
+func quotesOf(p *pb.Plan) []reservedQuote {
+	var out []reservedQuote
+	for _, sh := range p.GetShipments() {
+		if sh.Carrier == "" {
+			continue
+		}
+		q := reservedQuote{NodeID: sh.NodeId, Partner: sh.Carrier, QuoteID: sh.QuoteId, Price: sh.QuotePrice,
+			Currency: p.Currency, Source: sh.QuoteSource}
+		if sh.QuoteExpiresAt != nil {
+			q.ExpiresAt = sh.QuoteExpiresAt.AsTime()
+		}
+		out = append(out, q)
+	}
+	return out
 }
 
 func (r *reservation) toProto() *pb.Reservation {
@@ -46,7 +79,15 @@ func (r *reservation) toProto() *pb.Reservation {
 		out.ExpiresAt = timestampOf(r.ExpiresAt)
 	}
 	for i, it := range r.Items {
-		out.Items[i] = &pb.ReservedItem{NodeId: it.NodeID, Sku: it.SKU, Quantity: it.Quantity}
+		out.Items[i] = &pb.ReservedItem{NodeId: it.NodeID, Sku: it.SKU, Quantity: it.Quantity, QuoteId: it.QuoteID}
+	}
+	for _, q := range r.Quotes {
+		rq := &pb.ReservedQuote{NodeId: q.NodeID, Partner: q.Partner, QuoteId: q.QuoteID, Price: q.Price,
+			Currency: q.Currency, Source: q.Source}
+		if !q.ExpiresAt.IsZero() {
+			rq.ExpiresAt = timestampOf(q.ExpiresAt)
+		}
+		out.Quotes = append(out.Quotes, rq)
 	}
 	return out
 }

@@ -59,11 +59,12 @@ func (s *Service) route(ctx context.Context, req *pb.RouteRequest) (*pb.RouteRes
 			return durable(resp, b, err)
 		}
 	}
+	f := s.prefetch(ctx, req.Order)
 	for range optimisticAttempts {
 		if err := ctxError(ctx); err != nil {
 			return nil, err
 		}
-		resp, b, retry, err := s.routeOptimistic(req, fp)
+		resp, b, retry, err := s.routeOptimistic(req, fp, f)
 		if !retry {
 			return durable(resp, b, err)
 		}
@@ -75,7 +76,7 @@ func (s *Service) route(ctx context.Context, req *pb.RouteRequest) (*pb.RouteRes
 	resp, b, err := func() (*pb.RouteResponse, *batch, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.routeLocked("", req, fp, &stockView{in: s.inv}, false, s.clock.Now())
+		return s.routeLocked("", req, fp, &stockView{in: s.inv}, false, s.clock.Now(), f)
 	}()
 	return durable(resp, b, err)
 }
@@ -94,7 +95,7 @@ func durable[T any](resp T, b *batch, err error) (T, error) {
 // routeOptimistic plans under the read lock and reserves under the write
 // lock; retry is true when the stock or the network changed in between.
 // The answer may be given once b is durable.
-func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.RouteResponse, b *batch, retry bool, err error) {
+func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string, f *fetched) (resp *pb.RouteResponse, b *batch, retry bool, err error) {
 	var (
 		snap *snapshot
 		w    *worker
@@ -105,6 +106,7 @@ func (s *Service) routeOptimistic(req *pb.RouteRequest, fp string) (resp *pb.Rou
 		defer s.mu.RUnlock()
 		snap = s.snap.Load()
 		w = snap.get()
+		w.fetched = f
 		now = s.clock.Now()
 		w.view = stockView{in: s.inv}
 		defer func() { w.view = stockView{} }()
@@ -170,7 +172,7 @@ func (s *Service) capacityHoldsLocked(items []stock.Item) bool {
 // throughout. In a batch (hold), the units of a non-reserving plan are
 // held in view for the orders after it. The answer may be given once b
 // is durable.
-func (s *Service) routeLocked(prefix string, req *pb.RouteRequest, fp string, view *stockView, hold bool, now time.Time) (*pb.RouteResponse, *batch, error) {
+func (s *Service) routeLocked(prefix string, req *pb.RouteRequest, fp string, view *stockView, hold bool, now time.Time, f *fetched) (*pb.RouteResponse, *batch, error) {
 	if req.Reserve {
 		if resp, found, err := s.replayLocked(prefix, req.Order.Id, fp); found || err != nil {
 			return resp, s.c.barrier(), err
@@ -178,6 +180,7 @@ func (s *Service) routeLocked(prefix string, req *pb.RouteRequest, fp string, vi
 	}
 	snap := s.snap.Load()
 	w := snap.get()
+	w.fetched = f
 	defer snap.put(w)
 	if err := s.build(prefix, req.Order, snap, w, view, now); err != nil {
 		return nil, nil, err
@@ -213,6 +216,9 @@ func (s *Service) build(prefix string, order *pb.Order, snap *snapshot, w *worke
 	}
 	if err := orderFromProto(prefix+"order", order, snap.net, at, &w.order); err != nil {
 		return err
+	}
+	if f := w.fetched; f != nil && f.net == snap.net {
+		w.order.Live = &f.live
 	}
 	if err := w.build(view); err != nil {
 		if e := buildError(prefix+"order", err); e != err {
@@ -279,8 +285,14 @@ func (s *Service) reserveLocked(req *pb.RouteRequest, fp string, items []stock.I
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl), Day: s.inv.day, Fingerprint: fp,
 		Items: make([]reservedItem, len(items)), Plan: plan,
 	}
+	r.Quotes = quotesOf(resp.Plan)
 	for i, it := range items {
 		r.Items[i] = reservedItem{NodeID: s.inv.net.Nodes[it.Node].ID, SKU: it.SKU, Quantity: it.Qty}
+		for _, q := range r.Quotes {
+			if q.NodeID == r.Items[i].NodeID {
+				r.Items[i].QuoteID = q.QuoteID
+			}
+		}
 		s.inv.useCapacity(it.Node, r.Day, it.Qty)
 	}
 	resp.Reservation = r.toProto()
@@ -373,5 +385,5 @@ func (s *Service) routeBatchOne(ctx context.Context, prefix string, req *pb.Rout
 	if req.Reserve {
 		fp = fingerprint(req.Order)
 	}
-	return s.routeLocked(prefix, req, fp, view, true, now)
+	return s.routeLocked(prefix, req, fp, view, true, now, nil)
 }

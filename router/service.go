@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/policy"
+	"github.com/omniroute/omniroute/quote"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -74,6 +76,9 @@ type Config struct {
 	// Policies holds the routing policies; nil means
 	// policy.DefaultRegistry.
 	Policies *policy.Registry
+	// HTTPClient calls the partners' quote APIs (a default client when
+	// nil); Clock times their caches and breakers.
+	HTTPClient *http.Client
 	// Clock tells the time (the wall clock when nil).
 	Clock Clock
 	// MaxClockSkew is how far an order's created_at may be from Clock and
@@ -103,8 +108,9 @@ type snapshot struct {
 	version uint64
 	proto   *pb.Network
 	// pipe is what routes run over this network besides the Builder and
-	// the solver (pipeline.go).
+	// the solver (pipeline.go); quotes asks its partners for quotes.
 	pipe    *pipeline
+	quotes  *quote.Fetcher
 	workers sync.Pool
 }
 
@@ -119,7 +125,10 @@ func (sn *snapshot) get() *worker {
 	return newWorker(sn.net, sn.pipe)
 }
 
-func (sn *snapshot) put(w *worker) { sn.workers.Put(w) }
+func (sn *snapshot) put(w *worker) {
+	w.fetched = nil
+	sn.workers.Put(w)
+}
 
 // Service is the routing service: the network, the live stock, the
 // reservations and their durable store. Its methods are safe for
