@@ -58,7 +58,12 @@ func LoadWith(path string, reg *PartnerRegistry) (*Network, error) {
 		return nil, fmt.Errorf("network: %w", err)
 	}
 	defer f.Close()
-	return ParseWith(f, filepath.Base(path), reg)
+	n, err := ParseWith(f, filepath.Base(path), reg)
+	if err == nil && n.Distance != nil && n.Distance.CSV != "" && !filepath.IsAbs(n.Distance.CSV) {
+		// A matrix file is named relative to the network file.
+		n.Distance.CSV = filepath.Join(filepath.Dir(path), n.Distance.CSV)
+	}
+	return n, err
 }
 
 // Parse reads and initialises a network from YAML, with the default

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/omniroute/omniroute/distance"
 	"github.com/omniroute/omniroute/quote"
 )
 
@@ -37,6 +38,7 @@ type Metrics struct {
 	rateLimited    *prometheus.CounterVec
 	clockSkew      *prometheus.CounterVec
 	quotes         *quote.Metrics
+	distances      *distance.Metrics
 }
 
 // NewMetrics returns the metrics registered on a fresh registry together
@@ -100,6 +102,7 @@ func NewMetrics() *Metrics {
 		m.activeReserved, m.stockUpdates, m.reloads, m.refused, m.rateLimited, m.clockSkew,
 	)
 	m.quotes = quote.NewMetrics(m.reg)
+	m.distances = distance.NewMetrics(m.reg)
 	for _, o := range []string{outcomeReserved, outcomeIdempotent, outcomeInsufficient, outcomeRetried, outcomeCommitted, outcomeReleased, outcomeExpired} {
 		m.reservations.WithLabelValues(o)
 	}

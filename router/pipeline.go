@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/distance"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/quote"
@@ -58,18 +60,23 @@ func (s *Service) snapshotOf(net *network.Network, source string, version uint64
 	if err != nil {
 		return nil, fmt.Errorf("network %s: %w", source, err)
 	}
+	roads, err := distance.NewFetcher(net, s.pipe.http, s.m.distances, true)
+	if err != nil {
+		return nil, fmt.Errorf("network %s: %w", source, err)
+	}
 	sn := newSnapshot(net, source, version)
-	sn.pipe, sn.quotes = s.pipe, fetch
+	sn.pipe, sn.quotes, sn.roads = s.pipe, fetch, roads
 	return sn, nil
 }
 
 // prefetch fetches what the build of order will read, before any lock is
-// taken: the courier quotes of its trips, with ctx. It returns nil when
-// there is nothing to fetch (no partner quotes live) or the order is
-// invalid (the build reports why).
+// taken: the road distances from the nodes near the customer and the
+// courier quotes of its trips, both at once, with ctx. It returns nil when
+// there is nothing to fetch (no partner quotes live, no distance source)
+// or the order is invalid (the build reports why).
 func (s *Service) prefetch(ctx context.Context, order *pb.Order) *fetched {
 	snap := s.snap.Load()
-	if !snap.quotes.Live() || order == nil {
+	if (!snap.quotes.Live() && snap.roads == nil) || order == nil {
 		return nil
 	}
 	var o network.Order
@@ -81,6 +88,17 @@ func (s *Service) prefetch(ctx context.Context, order *pb.Order) *fetched {
 		return nil
 	}
 	f := &fetched{net: snap.net}
+	var roads network.Live
+	var wg sync.WaitGroup
+	if snap.roads != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			snap.roads.Fetch(ctx, &o, &roads)
+		}()
+	}
 	snap.quotes.Fetch(ctx, &o, &f.live)
+	wg.Wait()
+	f.live.Legs = roads.Legs
 	return f
 }

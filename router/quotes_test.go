@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -180,4 +181,42 @@ func TestRouteQuoteUnavailable(t *testing.T) {
 		}
 	}
 	assert.Positive(t, unavailable)
+}
+
+// TestRouteRoadDistances: with an OSRM table service configured, options
+// take its road distance (never below the great circle) and a courier its
+// travel time; a node the service does not answer keeps the great circle.
+func TestRouteRoadDistances(t *testing.T) {
+	var calls atomic.Int64
+	osrm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var sources []string
+		for _, kv := range strings.Split(r.URL.RawQuery, "&") {
+			if v, ok := strings.CutPrefix(kv, "sources="); ok {
+				sources = strings.Split(v, ";")
+			}
+		}
+		row := `[4200]`
+		dur := `[600]`
+		var d, u []string
+		for range sources {
+			d, u = append(d, row), append(u, dur)
+		}
+		fmt.Fprintf(w, `{"code": "Ok", "distances": [%s], "durations": [%s]}`, strings.Join(d, ","), strings.Join(u, ","))
+	}))
+	t.Cleanup(osrm.Close)
+	n := demoNetwork(t).Clone()
+	n.Distance = &network.DistanceConfig{OSRMURL: osrm.URL, MaxKm: 6}
+	require.NoError(t, n.Init())
+	e := newEnv(t, func(c *Config) { c.Network, c.Stock = n, demoStock(t, n) })
+	resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("roads")})
+	require.NoError(t, err)
+	sh := courierShipment(resp.Plan)
+	require.NotNil(t, sh)
+	assert.InDelta(t, 4.2, sh.DistanceKm, 1e-9, "the road, not the great circle")
+	assert.EqualValues(t, n.Couriers[0].PrepMinutes+10, sh.EtaMinutes)
+	c := &n.Couriers[0]
+	assert.InDelta(t, c.Base+c.PerKm*4.2, sh.QuotePrice, 1e-9)
+	assert.EqualValues(t, 1, calls.Load())
+	assert.InDelta(t, 1, testutil.ToFloat64(e.svc.m.distances.Counter("osrm", "ok")), 0)
 }

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/distance"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/quote"
@@ -111,6 +112,7 @@ type snapshot struct {
 	// the solver (pipeline.go); quotes asks its partners for quotes.
 	pipe    *pipeline
 	quotes  *quote.Fetcher
+	roads   *distance.Fetcher // nil without a distance source
 	workers sync.Pool
 }
 
