@@ -78,6 +78,12 @@ type Quote struct {
 func (l *Live) Sort() {
 	slices.SortStableFunc(l.Legs, func(a, b Leg) int { return cmp.Compare(a.Node, b.Node) })
 	l.Legs = slices.CompactFunc(l.Legs, func(a, b Leg) bool { return a.Node == b.Node })
+	l.SortQuotes()
+}
+
+// SortQuotes is Sort for the quotes alone (the legs may be shared and
+// sorted already).
+func (l *Live) SortQuotes() {
 	slices.SortStableFunc(l.Quotes, compareQuotes)
 	l.Quotes = slices.CompactFunc(l.Quotes, func(a, b Quote) bool { return compareQuotes(a, b) == 0 })
 }

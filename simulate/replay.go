@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/omniroute/omniroute/distance"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/policy"
+	"github.com/omniroute/omniroute/quote"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -67,6 +69,13 @@ type replayState struct {
 	repSeq  uint64
 
 	invalid int64
+
+	// What a build reads besides stock, when the replay has it: recorded
+	// quotes and a road distance matrix (no I/O: both are in memory).
+	recorded *quote.RecordedTable
+	matrix   *distance.Matrix
+	live     network.Live
+	trips    []network.TripCandidate
 }
 
 func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
@@ -92,6 +101,16 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	// The replay numbers its arrivals above every sequence number the
 	// starting stock carries, so that each of them applies.
 	st.repSeq = st.table.MaxSeq()
+	if r.cfg.Quotes != nil {
+		st.recorded = r.cfg.Quotes.Bind(net)
+	}
+	roads, err := distance.NewFetcher(net, nil, nil, false) // never over the network
+	if err != nil {
+		return res, ReadStats{}, err
+	}
+	if roads != nil {
+		st.matrix, _ = roads.Provider().(*distance.Matrix)
+	}
 
 	of, err := r.cfg.Orders.Open()
 	if err != nil {
@@ -187,6 +206,7 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 		// customer picks up at any store within the pickup radius instead.
 		o.PickupNodeID = ""
 	}
+	st.fill(o)
 	if err := st.builder.BuildEligible(o, st.table, st.table, &st.problem); err != nil {
 		return nil, err
 	}
@@ -210,6 +230,23 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 	}
 	st.acc.add(st.day, &st.problem, plan, took)
 	return plan, nil
+}
+
+// fill hands the order what the replay knows besides stock: its cell's
+// road distances and its trips' recorded quotes.
+func (st *replayState) fill(o *network.Order) {
+	if st.recorded == nil && st.matrix == nil {
+		return
+	}
+	st.live.Quotes = st.live.Quotes[:0]
+	st.live.Legs = nil
+	if st.matrix != nil {
+		st.live.Legs = st.matrix.CellLegs(o.Lat, o.Lon) // shared, read only
+	}
+	if st.recorded != nil {
+		st.trips = st.recorded.Fill(o, st.trips, &st.live)
+	}
+	o.Live = &st.live
 }
 
 func offersPickup(net *network.Network, id string) bool {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/policy"
+	"github.com/omniroute/omniroute/quote"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -36,6 +37,11 @@ type Config struct {
 	Policies []string
 	// Registry holds the policies; nil means policy.DefaultRegistry.
 	Registry *policy.Registry
+	// Quotes, when not nil, are recorded courier quotes: the trips they
+	// list are priced by them, the others by the rate cards. A replay never
+	// asks a partner's quote API, nor an OSRM service: road distances come
+	// only from a network's CSV matrix.
+	Quotes *quote.Recorded
 	// Scenarios are replayed besides the implicit baseline, in this order.
 	Scenarios []*Scenario
 	// SkipBad counts and skips malformed rows and invalid orders instead of

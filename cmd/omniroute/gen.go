@@ -13,6 +13,7 @@ import (
 
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/policy"
+	"github.com/omniroute/omniroute/quote"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/simulate/dataset"
 	"github.com/omniroute/omniroute/stock"
@@ -94,9 +95,10 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	reportDir := fs.String("report", "", "write an HTML report with charts into this directory")
 	decisions := fs.String("decisions", "", "write every decision to this CSV file")
 	skipBad := fs.Bool("skip-bad", false, "count and skip malformed rows and invalid orders instead of failing")
+	quotesPath := fs.String("quotes", "", "recorded courier quotes (CSV "+quote.RecordedHeader+"); trips not in it are priced by the rate cards")
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...]\n"+
+		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--json] [--report DIR] [--decisions F.csv] [--skip-bad] [--workers N]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -133,6 +135,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if _, err := os.Stat(*ordersPath); err != nil {
 		return fmt.Errorf("orders: %w", err)
+	}
+	if *quotesPath != "" {
+		if cfg.Quotes, err = quote.LoadRecorded(*quotesPath); err != nil {
+			return err
+		}
 	}
 	if *repPath != "" {
 		if _, err := os.Stat(*repPath); err != nil {
