@@ -109,7 +109,7 @@ func ReadRecorded(r io.Reader, name string) (*Recorded, error) {
 type RecordedTable struct {
 	net   *network.Network
 	rows  map[boundKey]network.Quote
-	bands []float64             // weight band per courier; 0 where no rows
+	bands []float64 // weight band per courier; 0 where no rows
 }
 
 // Bind returns the file's quotes for net's partners and nodes; rows of
