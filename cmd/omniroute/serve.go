@@ -244,7 +244,8 @@ func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	reserve := fs.Bool("reserve", false, "reserve the planned units")
 	alts := fs.Int("alternatives", 0, "alternatives to return (0: server default)")
 	ttl := fs.Duration("ttl", 0, "reservation TTL (0: server default)")
-	maxExcl := fs.Int("max-excluded", 0, "list at most this many excluded candidates, nearest first (0: all)")
+	maxExcl := fs.Int("max-excluded", 0, "list at most this many excluded candidates, nearest first (0: 20, or all with --explain full)")
+	explain := fs.String("explain", "nearest", "excluded candidates to list: nearest (the 20 nearest, or --max-excluded), full (all) or none")
 	timeout := fs.Duration("timeout", 5*time.Second, "deadline of the call")
 	of := addOrderFlags(fs, "default: the file's, else cli-<unix nanos>")
 	dial := addDialFlags(fs)
@@ -260,14 +261,18 @@ func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: --alternatives %d: want 0 (server default) to %d", errUsage, *alts, router.MaxAlternatives)
 	}
 	if *maxExcl < 0 || *maxExcl > math.MaxInt32 {
-		return fmt.Errorf("%w: --max-excluded %d: want 0 (all) or more", errUsage, *maxExcl)
+		return fmt.Errorf("%w: --max-excluded %d: want 0 (the default) or more", errUsage, *maxExcl)
+	}
+	ex, ok := pb.Explain_value["EXPLAIN_"+strings.ToUpper(*explain)]
+	if !ok || ex == 0 {
+		return fmt.Errorf("%w: --explain %q: want nearest, full or none", errUsage, *explain)
 	}
 	order, err := of.order(fs, true)
 	if err != nil {
 		return err
 	}
 	req := &pb.RouteRequest{Order: order, Reserve: *reserve, Alternatives: int32(*alts),
-		ReservationTtlSeconds: int32(ttl.Seconds()), MaxExcluded: int32(*maxExcl)}
+		ReservationTtlSeconds: int32(ttl.Seconds()), MaxExcluded: int32(*maxExcl), Explain: pb.Explain(ex)}
 
 	dopts, err := dial.options(*addr)
 	if err != nil {

@@ -241,6 +241,20 @@ func TestRouteCommand(t *testing.T) {
 	if n := strings.Count(out.String(), `"reason": "`); n != 2 || !strings.Contains(out.String(), `"excluded_total": 38`) {
 		t.Errorf("--max-excluded 2: %d reasons listed:\n%s", n, out.String())
 	}
+	out.Reset()
+	if err := runRoute(ctx, []string{"--addr", s.addr, "--order", fixedOrderFile, "--explain", "full"}, &out, &errb); err != nil {
+		t.Fatalf("route --explain full: %v", err)
+	}
+	if n := strings.Count(out.String(), `"reason": "`); n != 38 {
+		t.Errorf("--explain full: %d reasons listed, want 38", n)
+	}
+	out.Reset()
+	if err := runRoute(ctx, []string{"--addr", s.addr, "--order", fixedOrderFile, "--explain", "none"}, &out, &errb); err != nil {
+		t.Fatalf("route --explain none: %v", err)
+	}
+	if n := strings.Count(out.String(), `"reason": "`); n != 0 || !strings.Contains(out.String(), `"excluded_total": 38`) {
+		t.Errorf("--explain none: %d reasons listed:\n%s", n, out.String())
+	}
 	err := runRoute(ctx, []string{"--addr", s.addr, "--sku", "MILK-1L:0", "--lat", "43.2", "--lon", "76.9"}, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "InvalidArgument: order.lines[0].quantity: must be positive") {
 		t.Errorf("bad quantity: %v", err)
@@ -261,6 +275,7 @@ func TestRouteFlags(t *testing.T) {
 		{"--alternatives", "4294967297"},
 		{"--alternatives", "-1"},
 		{"--max-excluded", "-1"},
+		{"--explain", "everything"},
 	} {
 		args = append(args, "--addr", "127.0.0.1:1", "--sku", "MILK-1L:1", "--lat", "43.2", "--lon", "76.9")
 		err := runRoute(context.Background(), args, io.Discard, io.Discard)
