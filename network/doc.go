@@ -28,8 +28,19 @@
 //     for an option outside the offer the order chose (Order.Method,
 //     Order.Partner); the solver adds NO_STOCK, CAPACITY and
 //     MISSES_PROMISE;
-//   - prices (cost.go): fixed cost per shipment and cost per unit, with
-//     ETAs.
+//   - prices (cost.go, partner.go): fixed cost per shipment and cost per
+//     unit, with ETAs. Couriers and parcel carriers are Partners (a small
+//     interface: Serves, PreFilter, Filter, Price) built from their
+//     entries by the factory their type names in a PartnerRegistry
+//     (rate_card by default). Every carrier that serves a parcel option
+//     prices it and the cheapest that keeps the promise carries it (rate
+//     shopping, Builder.shop).
+//
+// What may need I/O is fetched before the build, outside every lock, and
+// handed over in Order.Live (live.go): road distances (legs) and courier
+// quotes, looked up by binary search; the Builder itself never does I/O
+// and allocates nothing per order. CourierTrips lists the trips worth
+// quoting for an order from the network alone.
 //
 // Build lists every candidate's options, excluded ones with their reason,
 // for answers that explain themselves. BuildEligible (reach.go) gives the

@@ -6,9 +6,11 @@
 // Prometheus metrics.
 //
 // The flow of one Route call is: validate the request (every error names
-// the field), convert it to a network.Order, build a solver.Problem over the
-// live stock, solve it with a pooled solver.Workspace, and, when asked,
-// reserve the planned units. Planning runs under a read lock on the stock;
+// the field), fetch what the build needs from outside (live courier
+// quotes, road distances; pipeline.go, with the call's context and no
+// lock), convert it to a network.Order, build a solver.Problem over the
+// live stock, plan it with the routing policy (the solver by default, on
+// a pooled solver.Workspace), and, when asked, reserve the planned units. Planning runs under a read lock on the stock;
 // the reservation takes the write lock and checks every unit against
 // available-to-promise (ATP) again, so concurrent orders never get the same
 // last unit. A plan that lost a race is planned again.
