@@ -193,7 +193,10 @@ func (b *Builder) candidate(node int) int32 {
 // in ascending node order, then method order (SHIP_FROM_STORE, PICKUP,
 // WAREHOUSE_SHIP, COURIER), then courier partner order, so the same input
 // always gives the same problem. Every candidate is listed, the excluded
-// ones with their reason, so that a plan can explain itself.
+// ones with their reason, so that a plan can explain itself. An option the
+// Builder excludes is not priced (its costs and ETA are zero: the solver
+// never uses them), except one excluded only because the order chose
+// another offer, which is priced as in the order's own problem.
 //
 // An invalid order gives an error wrapping ErrInvalidOrder that names the
 // field; p is then left empty.
@@ -498,11 +501,20 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 					why, q = solver.ReasonPartnerUnavailable, nil
 				}
 			}
-			if why == solver.ReasonNone && !c.choice.allows(solver.Courier, pt.Name(), node) {
-				why = solver.ReasonMethodNotAllowed
-			}
-			if c.lean && why != solver.ReasonNone {
+			if why != solver.ReasonNone {
+				if !c.lean {
+					opt := b.appendExcluded(p, base, why, row)
+					opt.Method, opt.Partner = solver.Courier, pt.Name()
+				}
 				continue
+			}
+			// Held to another offer, the option is still priced: the
+			// order's problem is the cart's with it excluded (Offer).
+			if !c.choice.allows(solver.Courier, pt.Name(), node) {
+				if c.lean {
+					continue
+				}
+				why = solver.ReasonMethodNotAllowed
 			}
 			t.Quote = q
 			pr := pt.Price(t)
@@ -535,22 +547,19 @@ func (b *Builder) addParcel(p *solver.Problem, base *optionBase, nd *nodeCard, m
 	default:
 		carrier, why = b.shop(nd, t, &pr)
 	}
-	if why == solver.ReasonNone && !b.ord.choice.allows(m, "", int(base.node)) {
-		why = solver.ReasonMethodNotAllowed
-	}
-	if b.ord.lean && why != solver.ReasonNone {
+	if why != solver.ReasonNone {
+		if !b.ord.lean {
+			opt := b.appendExcluded(p, base, why, row)
+			opt.Method = m
+		}
 		return
 	}
-	if carrier < 0 {
-		if len(nd.carriers) == 0 {
-			opt := b.appendOption(p, base, why, row, nd.pickPerUnit)
-			opt.Method = m
+	// Held to another offer, the option is still priced (see addNode).
+	if !b.ord.choice.allows(m, "", int(base.node)) {
+		if b.ord.lean {
 			return
 		}
-		// Excluded before a carrier was chosen: priced by the first that
-		// collects from the node, for the explanation.
-		carrier = nd.carriers[0]
-		pr = b.carriers[carrier].Price(t)
+		why = solver.ReasonMethodNotAllowed
 	}
 	opt := b.appendPriced(p, base, why, row, nd.pickPerUnit, &pr)
 	opt.Method = m
@@ -599,6 +608,19 @@ func (b *Builder) shop(nd *nodeCard, t *Trip, pr *Price) (int, solver.Reason) {
 		return best, solver.ReasonNone
 	}
 	return -1, why
+}
+
+// appendExcluded appends an option excluded for why, unpriced: its costs
+// and ETA are zero (the solver never uses them, and an explanation needs
+// only the node, method, partner, distance and reason), which spares a
+// full build the pricing of most of its options on a large network.
+func (b *Builder) appendExcluded(p *solver.Problem, base *optionBase, why solver.Reason, row []int32) *solver.Option {
+	opt := base.append(p, why)
+	p.Available = append(p.Available, row...)
+	n := len(p.UnitCost)
+	p.UnitCost = slices.Grow(p.UnitCost, len(row))[:n+len(row)]
+	clear(p.UnitCost[n:])
+	return opt
 }
 
 // appendPriced is appendOption with a unit cost of the node's pick per

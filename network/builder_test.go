@@ -183,8 +183,12 @@ func TestBuildOptionsAndCosts(t *testing.T) {
 	if math.Abs(wh.FixedCost-(0.6+8.759)) > eps {
 		t.Errorf("warehouse: %+v", wh)
 	}
-	if ast := ops[optKey{"ast", solver.ShipFromStore}]; ast.ETAMinutes != 3*1440 {
-		t.Errorf("ast transit = %d minutes", ast.ETAMinutes)
+	// Astana is beyond the candidate radius: excluded, and not priced.
+	if ast := ops[optKey{"ast", solver.ShipFromStore}]; ast.Excluded != solver.ReasonOutsideRadius || ast.ETAMinutes != 0 || ast.FixedCost != 0 {
+		t.Errorf("ast: %+v", ast)
+	}
+	if d := TransitDays(&n.Carriers[0], 1000); d != 3 {
+		t.Errorf("transit over 1000 km = %d days", d)
 	}
 }
 
@@ -327,6 +331,9 @@ func TestBuildOpportunityCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range p.UnitCost {
+		if p.Options[i/2].Excluded != solver.ReasonNone {
+			continue // excluded options are not priced
+		}
 		want := q.UnitCost[i]
 		if i%2 == 1 {
 			want += 100
