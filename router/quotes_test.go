@@ -128,7 +128,21 @@ func TestRouteLiveQuote(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, rsv.Quotes[0].QuoteId, got.Quotes[0].QuoteId)
 
+	// Options prices the courier offer with the same quotes.
+	opts, err := e.route.Options(ctx(t), &pb.OptionsRequest{Order: demoOrder("")})
+	require.NoError(t, err)
+	var offered *pb.Shipment
+	for _, f := range opts.Offers {
+		if f.OfferId == "courier:glovo" && f.Plan != nil {
+			offered = courierShipment(f.Plan)
+		}
+	}
+	require.NotNil(t, offered)
+	assert.Equal(t, pb.QuoteSource_QUOTE_SOURCE_LIVE, offered.QuoteSource)
+	assert.NotEmpty(t, offered.QuoteId)
+
 	// The same trips again: from the cache, no call.
+	calls = api.calls.Load()
 	_, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("live-2")})
 	require.NoError(t, err)
 	assert.Equal(t, calls, api.calls.Load())
