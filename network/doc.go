@@ -80,13 +80,18 @@
 //	  pickup_ready_minutes: 60
 //	  candidate_radius_km: 50     # ship-from-store and courier; 0 = no limit
 //	  tz_offset_minutes: 300      # UTC+5
-//	carriers:                     # the first one prices parcels
+//	  circuity: 1.3               # great circle x this where no road is known (1)
+//	distance: {osrm_url: "http://osrm:5000", timeout: 500ms}   # or {csv: roads.csv}
+//	carriers:                     # every one that serves a parcel option prices it; the cheapest wins
 //	  - name: parcel
 //	    per_package: 8.759        # cost = per_package
 //	    per_item: 0.423           #   + items x (per_item + per_item_per_mile x miles)
 //	    per_item_per_mile: 0.000541
 //	    per_kg: 0                 #   + kg x per_kg
 //	    transit: [{max_km: 50, days: 1}, {max_km: 1500, days: 3}]
+//	    kinds: [store, warehouse] # node kinds it collects from; empty = all
+//	    max_km: 3000              # 0 = no limit
+//	    max_weight_kg: 30         # 0 = no limit
 //	couriers:
 //	  - name: glovo
 //	    base: 2.5                 # cost = base + per_km x km
@@ -97,6 +102,7 @@
 //	    prep_minutes: 15
 //	    hours: {open: "08:00", close: "23:00"}
 //	    kinds: [store, dark_store] # node kinds it collects from; empty = all
+//	    quote: {url: "https://quotes.example/v1/quote", timeout: 800ms, cache_ttl: 2m, max_in_flight: 8}
 //	    areas: '{"type":"Polygon","coordinates":[[[76.78,43.17],[77.03,43.17],[77.03,43.37],[76.78,43.37],[76.78,43.17]]]}'
 //	nodes:
 //	  - id: alm-s07
