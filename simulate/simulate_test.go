@@ -330,7 +330,9 @@ add_nodes:
 	expect.EqualValues(t, 2, byRun(res)["baseline/optimal"].UnfilledUnits)
 
 	_, err = ParseScenario([]byte("name: x\nbogus: 1\n"), "bad.yaml")
-	expect.ErrorContains(t, err, "bogus")
+	expect.ErrorContains(t, err, "scenario bad.yaml: line 2: bogus: unknown field")
+	_, err = ParseScenario([]byte("name: x\ncouriers:\n  - name: glovo\n    radius: 1\n"), "bad.yaml")
+	expect.ErrorContains(t, err, "scenario bad.yaml: line 4: couriers[0] (glovo).radius: unknown field")
 	_, err = (&Scenario{Name: "x", Nodes: []NodeOverride{{Match: NodeMatch{ID: []string{"nope"}}}}}).apply(cfg.Network)
 	expect.ErrorContains(t, err, "selects no node")
 }
