@@ -297,3 +297,46 @@ func TestSpatialQueries(t *testing.T) {
 		t.Error("NodeIndex before Init")
 	}
 }
+
+// TestCourierAreaChecks: a service area that crosses itself is refused with
+// its field and line; one with latitude and longitude swapped (far from
+// every node) is accepted with a warning that says so.
+func TestCourierAreaChecks(t *testing.T) {
+	const area = `[[[76.7,43.1],[77.1,43.1],[77.1,43.4],[76.7,43.4],[76.7,43.1]]]`
+
+	bowTie := strings.Replace(tiny, area, `[[[76.7,43.1],[77.1,43.4],[77.1,43.1],[76.7,43.4],[76.7,43.1]]]`, 1)
+	require.NotEqual(t, tiny, bowTie)
+	_, err := Parse(strings.NewReader(bowTie), "tiny.yaml")
+	require.ErrorIs(t, err, ErrInvalidNetwork)
+	assert.Contains(t, err.Error(), "line 17: couriers[0] (glovo).areas: bad geometry: ring 0 crosses itself: the edge from [76.7, 43.1] to [77.1, 43.4] meets the edge from [77.1, 43.1] to [76.7, 43.4]")
+
+	swapped := strings.Replace(tiny, area, `[[[43.1,76.7],[43.1,77.1],[43.4,77.1],[43.4,76.7],[43.1,76.7]]]`, 1)
+	require.NotEqual(t, tiny, swapped)
+	n, err := Parse(strings.NewReader(swapped), "tiny.yaml")
+	require.NoError(t, err, "a far polygon is valid")
+	require.Len(t, n.Warnings(), 1)
+	w := n.Warnings()[0]
+	assert.True(t, strings.HasPrefix(w, "line 17: couriers[0] (glovo).areas: polygon 0 lies "), w)
+	assert.Contains(t, w, "from the nearest node (alm-wh1), beyond the courier's reach of 6 km")
+	assert.Contains(t, w, "are latitude and longitude swapped?")
+
+	// Without a radius the courier's reach is FarAreaKm: a zone 60 km from
+	// the stores is fine, one 200 km away is not.
+	noRadius := strings.Replace(tiny, "    max_radius_km: 6\n", "", 1)
+	near := strings.Replace(noRadius, area, `[[[77.5,43.1],[77.9,43.1],[77.9,43.4],[77.5,43.4],[77.5,43.1]]]`, 1)
+	n, err = Parse(strings.NewReader(near), "tiny.yaml")
+	require.NoError(t, err)
+	assert.Empty(t, n.Warnings())
+	far := strings.Replace(noRadius, area, `[[[79.5,43.1],[79.9,43.1],[79.9,43.4],[79.5,43.4],[79.5,43.1]]]`, 1)
+	n, err = Parse(strings.NewReader(far), "tiny.yaml")
+	require.NoError(t, err)
+	require.Len(t, n.Warnings(), 1)
+	assert.Contains(t, n.Warnings()[0], "beyond the courier's reach of 100 km")
+
+	n, err = Parse(strings.NewReader(tiny), "tiny.yaml")
+	require.NoError(t, err)
+	assert.Empty(t, n.Warnings())
+	demo, err := Demo()
+	require.NoError(t, err)
+	assert.Empty(t, demo.Warnings(), "the demo network is clean")
+}

@@ -116,6 +116,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	for _, w := range net.Warnings() {
+		fmt.Fprintf(stderr, "omniroute simulate: warning: %s: %s\n", *netPath, w)
+	}
 	sf, err := os.Open(*stockPath)
 	if err != nil {
 		return fmt.Errorf("stock: %w", err)
