@@ -174,6 +174,9 @@ func (b *Builder) candidate(node int) int32 {
 // always gives the same problem. Every candidate is listed, the excluded
 // ones with their reason, so that a plan can explain itself.
 //
+// When st is also a SKUCatalog, the lines of SKUs it does not know are
+// marked solver.Line.UnknownSKU.
+//
 // An invalid order gives an error wrapping ErrInvalidOrder that names the
 // field; p is then left empty.
 func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Problem) error {
@@ -211,6 +214,11 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	pol := &net.Policy
 	nl := len(o.Lines)
 	p.Lines = append(p.Lines, o.Lines...)
+	if cat, ok := st.(SKUCatalog); ok {
+		for l := range p.Lines {
+			p.Lines[l].UnknownSKU = !cat.KnownSKU(p.Lines[l].SKU)
+		}
+	}
 	p.SplitLines = o.AllowSplit
 	p.SplitPenalty = pol.SplitPenalty
 	p.PromiseMinutes = promiseMinutes(o)

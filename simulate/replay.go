@@ -331,12 +331,17 @@ func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, 
 }
 
 // unfilledReason explains an unfilled line from the problem alone, the same
-// way for every policy. When some option may ship: NO_STOCK if the usable
+// way for every policy. A SKU the network never stocked is UNKNOWN_SKU
+// (solver.Line.UnknownSKU, set by the Builder from the replay's stock
+// table, as the server does). When some option may ship: NO_STOCK if the usable
 // options hold less than the quantity, else CAPACITY (capacity or the
 // shipment limit left the line out). When none may: why the nearest option
 // is out (CLOSED, OUTSIDE_RADIUS, MISSES_PROMISE...), preferring any reason
 // to METHOD_NOT_ALLOWED, which only says the customer did not ask for it.
 func unfilledReason(p *solver.Problem, l int) solver.Reason {
+	if p.Lines[l].UnknownSKU {
+		return solver.ReasonUnknownSKU
+	}
 	var usableATP int64
 	anyUsable := false
 	nearest, nearestKm := -1, 0.0
