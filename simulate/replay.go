@@ -137,11 +137,14 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		plan, err := st.handle(o)
 		if err != nil {
 			if errors.Is(err, network.ErrInvalidOrder) {
+				err = fmt.Errorf("%s:%d: order %s: %w", orders.Name(), orders.Line(), o.ID, err)
 				if r.cfg.SkipBad {
 					st.invalid++
+					if len(res.Rejected) < MaxSkipNotes {
+						res.Rejected = append(res.Rejected, err.Error())
+					}
 					continue
 				}
-				err = fmt.Errorf("%s:%d: order %s: %w", orders.Name(), orders.Line(), o.ID, err)
 			}
 			runErr = err
 			break
@@ -157,8 +160,9 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		}
 	}
 	res.KPIs, res.Series = st.acc.kpis(net)
-	res.InvalidOrders = st.invalid
-	return res, orders.Stats(), runErr
+	stats := orders.Stats()
+	res.InvalidOrders = st.invalid + stats.SkippedOrders
+	return res, stats, runErr
 }
 
 // handle replays one order: it moves the clock, resets capacities at local

@@ -194,6 +194,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
+	if err := simulate.WriteSkipped(stderr, res, "omniroute simulate: "); err != nil {
+		return err
+	}
 	if s := res.Input; s.BadRows > 0 || s.OutOfOrder > 0 {
 		fmt.Fprintf(stderr, "omniroute simulate: %s: %s\n", *ordersPath, s)
 	}
