@@ -34,10 +34,11 @@ type ServerOptions struct {
 // Server is the gRPC front of a Service: the three omniroute services,
 // health checking and reflection, behind panic recovery.
 type Server struct {
-	svc    *Service
-	grpc   *grpc.Server
-	health *health.Server
-	log    *slog.Logger
+	svc     *Service
+	grpc    *grpc.Server
+	health  *health.Server
+	log     *slog.Logger
+	maxRecv int
 }
 
 // serviceNames are the services reported by health checking.
@@ -55,7 +56,7 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 	if o.Logger == nil {
 		o.Logger = svc.log
 	}
-	s := &Server{svc: svc, health: health.NewServer(), log: o.Logger}
+	s := &Server{svc: svc, health: health.NewServer(), log: o.Logger, maxRecv: o.MaxRecvMsgBytes}
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(o.MaxRecvMsgBytes),
 		grpc.ChainUnaryInterceptor(s.recoverUnary),

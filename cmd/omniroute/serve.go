@@ -39,6 +39,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", ":50051", "gRPC listen address")
 	metricsAddr := fs.String("metrics-addr", ":9090", "HTTP listen address of /metrics; empty turns it off")
+	httpAddr := fs.String("http-addr", "", "HTTP/JSON API listen address (POST /v1/route, GET /v1/availability...; the same calls, authentication and roles as gRPC); empty turns it off")
 	netFile := fs.String("network", "", "network YAML file; empty means the embedded demo network")
 	stockFile := fs.String("stock", "", "stock CSV file (node,sku,on_hand,safety_stock); empty means the demo stock with the demo network, no stock otherwise")
 	dataDir := fs.String("data-dir", "", "directory keeping stock, sequence numbers and reservations across restarts; empty means memory only")
@@ -111,7 +112,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("listen %s: %w", *addr, err)
 	}
 	var httpSrv *http.Server
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if *metricsAddr != "" {
 		mlis, err := net.Listen("tcp", *metricsAddr)
 		if err != nil {
@@ -127,12 +128,42 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}()
 	}
+	// The HTTP/JSON API: grpc-gateway in front of the same gRPC server,
+	// through an in-process connection (see router.Gateway).
+	var apiSrv *http.Server
+	var gateway *router.Gateway
+	apiAt := "off"
+	if *httpAddr != "" {
+		alis, err := net.Listen("tcp", *httpAddr)
+		if err != nil {
+			lis.Close()
+			if httpSrv != nil {
+				_ = httpSrv.Close()
+			}
+			return fmt.Errorf("listen %s: %w", *httpAddr, err)
+		}
+		if gateway, err = srv.Gateway(ctx, router.GatewayOptions{}); err != nil {
+			lis.Close()
+			alis.Close()
+			if httpSrv != nil {
+				_ = httpSrv.Close()
+			}
+			return err
+		}
+		apiSrv = &http.Server{Handler: gateway, ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := apiSrv.Serve(alis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("HTTP API server: %w", err)
+			}
+		}()
+		apiAt = alis.Addr().String()
+	}
 	go func() { errc <- srv.Serve(lis) }()
 	metricsAt := "off"
 	if httpSrv != nil {
 		metricsAt = *metricsAddr
 	}
-	log.Info("serving", "addr", lis.Addr().String(), "metrics", metricsAt, "network", source,
+	log.Info("serving", "addr", lis.Addr().String(), "http", apiAt, "metrics", metricsAt, "network", source,
 		"nodes", len(net0.Nodes), "data_dir", *dataDir)
 
 	var runErr error
@@ -151,6 +182,11 @@ loop:
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), *drain)
 	defer cancel()
+	// HTTP calls go through the gRPC server: drain them first.
+	if apiSrv != nil {
+		_ = apiSrv.Shutdown(sctx)
+		_ = gateway.Close()
+	}
 	srv.Shutdown(sctx)
 	if httpSrv != nil {
 		_ = httpSrv.Shutdown(sctx)
