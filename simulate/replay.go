@@ -209,6 +209,7 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 		return nil, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
 	}
 	st.acc.add(st.day, &st.problem, plan, took)
+	st.acc.addCustomer(o.Lat, o.Lon, len(plan.Unfilled) == 0)
 	return plan, nil
 }
 
