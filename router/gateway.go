@@ -136,8 +136,9 @@ func (s *Server) Gateway(ctx context.Context, o GatewayOptions) (*Gateway, error
 }
 
 // compactJSONPb is protobuf JSON without the spaces protojson scatters at
-// random (on purpose, so that nobody relies on its bytes): the same answer
-// is the same bytes from every build.
+// random (on purpose, so that nobody relies on its bytes), ending with a
+// newline: the same answer is the same bytes from every build, one line on
+// a terminal.
 type compactJSONPb struct{ runtime.JSONPb }
 
 // Marshal implements runtime.Marshaler.
@@ -147,10 +148,11 @@ func (j *compactJSONPb) Marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	buf.Grow(len(raw))
+	buf.Grow(len(raw) + 1)
 	if err := json.Compact(&buf, raw); err != nil {
 		return nil, fmt.Errorf("gateway: compact json: %w", err)
 	}
+	buf.WriteByte('\n')
 	return buf.Bytes(), nil
 }
 

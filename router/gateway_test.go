@@ -170,6 +170,7 @@ func TestGatewayRoutesOverHTTP(t *testing.T) {
 	_, _, second := h.do(t, "GET", "/v1/network", "", nil)
 	assert.Equal(t, first, second)
 	assert.NotContains(t, string(first), ", ", "compact JSON, no stray spaces")
+	assert.True(t, bytes.HasSuffix(first, []byte("}\n")), "one line, ending with a newline")
 
 	// POST /v1/network:reload: the demo network has no file.
 	code, v, _ = h.do(t, "POST", "/v1/network:reload", "", nil)
