@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/omniroute/omniroute/solver"
 )
@@ -149,6 +150,10 @@ func readProblem(path string) (*solver.Problem, error) {
 }
 
 func writeLPFile(path string, p *solver.Problem) (err error) {
+	// Like --report DIR, a directory the file names is created.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("lp-out: %w", err)
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("lp-out: %w", err)
@@ -197,6 +202,9 @@ func runGenProblem(ctx context.Context, args []string, stdout, stderr io.Writer)
 	p := solver.GenerateProblem(*seed, *nodes, *lines, *density)
 	if *out == "" {
 		return writeJSON(stdout, p)
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return fmt.Errorf("gen-problem: %w", err)
 	}
 	f, err := os.Create(*out)
 	if err != nil {

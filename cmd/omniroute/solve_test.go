@@ -18,7 +18,7 @@ import (
 
 func TestGenProblemThenSolve(t *testing.T) {
 	dir := t.TempDir()
-	probPath := filepath.Join(dir, "problem.json")
+	probPath := filepath.Join(dir, "new", "dir", "problem.json") // directories are created
 	var stdout, stderr bytes.Buffer
 	err := runGenProblem(context.Background(), []string{"--seed", "7", "--nodes", "40", "--lines", "4", "--out", probPath}, &stdout, &stderr)
 	if err != nil {
@@ -36,7 +36,7 @@ func TestGenProblemThenSolve(t *testing.T) {
 		t.Fatalf("got %d options, %d lines", len(p.Options), len(p.Lines))
 	}
 
-	lpPath := filepath.Join(dir, "problem.lp")
+	lpPath := filepath.Join(dir, "lp", "problem.lp")
 	stdout.Reset()
 	err = runSolve(context.Background(), []string{"--problem", probPath, "--lp-out", lpPath, "--alternatives", "2"}, &stdout, &stderr)
 	if err != nil {
