@@ -1,22 +1,26 @@
-# omniroute — make run | make test | make bench | make proto | make lint
+# omniroute — make install | make run | make test | make bench | make proto | make lint | make readme-check
 GO        ?= go
-GOBIN     := $(shell $(GO) env GOPATH)/bin
-export PATH := $(PATH):$(GOBIN)
+GOPATH_BIN := $(shell $(GO) env GOPATH)/bin
+export PATH := $(PATH):$(GOPATH_BIN)
 BIN       := bin/omniroute
 LOADTEST_DURATION ?= 10s
 LOADTEST_FLAGS    ?=
 BENCHTIME ?= 1s
 
-.PHONY: all build run test bench bench-go loadtest proto proto-tools lint clean
+.PHONY: all build install run test bench bench-go loadtest proto proto-tools lint readme-check clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/omniroute
 
-## run: serve the embedded demo network on :50051 (metrics on :9090)
+## install: go install the omniroute command into $(go env GOBIN), by default $(go env GOPATH)/bin
+install:
+	$(GO) install ./cmd/omniroute
+
+## run: serve the embedded demo network: gRPC on :50051, HTTP/JSON on :8080, metrics on :9090
 run: build
-	./$(BIN) serve
+	./$(BIN) serve --http-addr :8080
 
 ## test: every test, with the race detector
 test:
@@ -58,6 +62,11 @@ lint:
 	$(GO) vet ./...
 	@command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	staticcheck ./...
+
+## readme-check: run the README's ```sh examples in order in a fresh copy of the repository
+## (internal/readmecheck says how blocks are marked; needs the ports 50051, 9090 and 8080 free)
+readme-check:
+	$(GO) test -tags readme -run '^TestREADME$$' -count=1 -timeout 30m -v ./internal/readmecheck
 
 clean:
 	rm -rf bin
