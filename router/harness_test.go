@@ -103,8 +103,6 @@ func newEnvWith(t testing.TB, edit func(*Config), sopts ServerOptions) *env {
 	return e
 }
 
-func (e *env) serve() { e.serveWith(ServerOptions{}) }
-
 func (e *env) serveWith(sopts ServerOptions) {
 	e.lis = bufconn.Listen(1 << 20)
 	e.srv = NewServer(e.svc, sopts)
