@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -292,4 +293,44 @@ func mustRouteRequest(t *testing.T, js string) *pb.RouteRequest {
 
 func marshalProtoNames(m proto.Message) ([]byte, error) {
 	return protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
+}
+
+// BenchmarkGateway compares a Route over HTTP/JSON (the gateway on a real
+// loopback listener, one call at a time) with the same Route over gRPC on
+// an in-memory connection, on the demo network: the difference is what
+// the JSON and HTTP layers cost.
+func BenchmarkGateway(b *testing.B) {
+	e := newEnv(b, nil)
+	gw, err := e.srv.Gateway(b.Context(), GatewayOptions{})
+	require.NoError(b, err)
+	ts := httptest.NewServer(gw)
+	defer func() {
+		ts.Close()
+		gw.Close()
+	}()
+	body := demoOrderJSON("bench", false)
+	req := new(pb.RouteRequest)
+	require.NoError(b, protojson.Unmarshal([]byte(body), req))
+	client := ts.Client()
+
+	b.Run("http", func(b *testing.B) {
+		measure(b, func() error {
+			resp, err := client.Post(ts.URL+"/v1/route", "application/json", strings.NewReader(body))
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if err == nil && resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("status %d", resp.StatusCode)
+			}
+			return err
+		})
+	})
+	b.Run("grpc", func(b *testing.B) {
+		measure(b, func() error {
+			_, err := e.route.Route(b.Context(), req)
+			return err
+		})
+	})
 }
