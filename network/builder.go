@@ -214,11 +214,6 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	pol := &net.Policy
 	nl := len(o.Lines)
 	p.Lines = append(p.Lines, o.Lines...)
-	if cat, ok := st.(SKUCatalog); ok {
-		for l := range p.Lines {
-			p.Lines[l].UnknownSKU = !cat.KnownSKU(p.Lines[l].SKU)
-		}
-	}
 	p.SplitLines = o.AllowSplit
 	p.SplitPenalty = pol.SplitPenalty
 	p.PromiseMinutes = promiseMinutes(o)
@@ -269,6 +264,7 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		pickupCand = pickupNode
 	}
 	b.gatherStock(o, st, pickupCand)
+	b.markUnknownSKUs(st, p)
 	// Distances first, all in one batch.
 	b.km = slices.Grow(b.km[:0], len(b.cands))[:len(b.cands)]
 	c.customer.DistancesKm(b.pos, b.cands, b.km)
@@ -277,6 +273,28 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		b.addNode(p, int(n), b.km[i], b.atp[r*nl:(r+1)*nl])
 	}
 	return nil
+}
+
+// markUnknownSKUs sets p.Lines[l].UnknownSKU when st is a SKUCatalog that
+// does not know the line's SKU. Only a line no candidate has ATP of can be
+// unknown, so the catalogue is asked about those alone: the lines a replay
+// fills cost no look-up.
+func (b *Builder) markUnknownSKUs(st StockView, p *solver.Problem) {
+	cat, ok := st.(SKUCatalog)
+	if !ok {
+		return
+	}
+	nl := b.lines
+	for l := range p.Lines {
+		stocked := false
+		for r := l; r < len(b.atp); r += nl {
+			if b.atp[r] > 0 {
+				stocked = true
+				break
+			}
+		}
+		p.Lines[l].UnknownSKU = !stocked && !cat.KnownSKU(p.Lines[l].SKU)
+	}
 }
 
 // gatherStock makes a candidate of every node with stock of a line that
