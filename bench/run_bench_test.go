@@ -54,9 +54,9 @@ func BenchmarkRoute(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
-			res := runPhase(b.Context(), []omniroutev1.RoutingServiceClient{client}, cfg, "b-", false)
-			if res.Requests != int64(b.N) || res.Errors != 0 {
-				b.Fatalf("%d requests, errors %v", res.Requests, res.ErrorsByCode)
+			res, err := runPhase(b.Context(), []*grpc.ClientConn{conn}, cfg, "b-", false)
+			if err != nil || res.Requests != int64(b.N) || res.Errors != 0 {
+				b.Fatalf("%d requests, errors %v (%v)", res.Requests, res.ErrorsByCode, err)
 			}
 		})
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
@@ -424,4 +426,63 @@ func TestRunReportsProgress(t *testing.T) {
 		}
 		last = p
 	}
+}
+
+// TestRunStopsWhenTheServerGoesAway: a server that dies during the run is
+// not hammered with calls: the workers pause while one waits for it, and
+// when it is not back within the ready timeout the run stops with the
+// partial result and ErrServerLost.
+func TestRunStopsWhenTheServerGoesAway(t *testing.T) {
+	var srv *benchtest.Server
+	srv = benchtest.Start(t, benchtest.Options{
+		Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			if n == 40 {
+				go srv.Stop()
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	cfg := testConfig(t, srv.Addr, 0)
+	cfg.Duration = time.Hour // only the lost server ends this run
+	cfg.ReadyTimeout = 300 * time.Millisecond
+	res, err := Run(t.Context(), cfg)
+	require.ErrorIs(t, err, ErrServerLost)
+	assert.Contains(t, err.Error(), "not ready after 300ms")
+	require.NotNil(t, res, "the partial result comes with the error")
+	assert.True(t, res.ServerLost)
+	assert.GreaterOrEqual(t, res.Requests, int64(40))
+	// Each worker fails at most once before they all wait for the server.
+	assert.LessOrEqual(t, res.Errors, int64(cfg.Concurrency), "errors by code: %v", res.ErrorsByCode)
+	assert.Equal(t, res.Errors, res.ErrorsByCode["Unavailable"])
+}
+
+// TestRunWaitsForAServerThatComesBack: Unavailable answers while the server
+// is not serving pause the run; once it serves again the run goes on to
+// the end and succeeds.
+func TestRunWaitsForAServerThatComesBack(t *testing.T) {
+	var srv *benchtest.Server
+	var away atomic.Bool
+	srv = benchtest.Start(t, benchtest.Options{
+		Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			if n == 20 {
+				away.Store(true)
+				srv.Health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+				time.AfterFunc(100*time.Millisecond, func() {
+					away.Store(false)
+					srv.Health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+				})
+			}
+			if away.Load() {
+				return nil, status.Error(codes.Unavailable, "shutting down")
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	cfg := testConfig(t, srv.Addr, 200)
+	cfg.ReadyTimeout = time.Minute
+	res, err := Run(t.Context(), cfg)
+	require.NoError(t, err)
+	assert.False(t, res.ServerLost)
+	assert.Equal(t, int64(200), res.Requests)
+	assert.LessOrEqual(t, res.Errors, int64(cfg.Concurrency), "errors by code: %v", res.ErrorsByCode)
 }

@@ -174,6 +174,8 @@ func reasonToProto(r solver.Reason) pb.ExclusionReason {
 		return pb.ExclusionReason_EXCLUSION_REASON_OVERWEIGHT
 	case solver.ReasonDisabled:
 		return pb.ExclusionReason_EXCLUSION_REASON_DISABLED
+	case solver.ReasonUnknownSKU:
+		return pb.ExclusionReason_EXCLUSION_REASON_UNKNOWN_SKU
 	}
 	return pb.ExclusionReason_EXCLUSION_REASON_UNSPECIFIED
 }

@@ -3,7 +3,9 @@
 // planned units and serves all of it over gRPC (RoutingService,
 // InventoryService, NetworkService), with health checking, optional
 // reflection, authentication, authorisation, rate limits, an audit log and
-// Prometheus metrics.
+// Prometheus metrics. A Gateway serves the same API over HTTP/JSON
+// (grpc-gateway) by calling the gRPC server in process, so that every
+// interceptor applies to HTTP calls too.
 //
 // The flow of one Route call is: validate the request (every error names
 // the field), convert it to a network.Order, build a solver.Problem over the

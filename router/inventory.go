@@ -154,7 +154,11 @@ type heldKey struct {
 var (
 	_ network.StockView    = (*stockView)(nil)
 	_ network.CapacityView = (*stockView)(nil)
+	_ network.SKUCatalog   = (*stockView)(nil)
 )
+
+// KnownSKU implements network.SKUCatalog: the live table's catalogue.
+func (v *stockView) KnownSKU(sku string) bool { return v.in.table.KnownSKU(sku) }
 
 // ATP implements network.StockView.
 func (v *stockView) ATP(node int, sku string) int32 {

@@ -302,7 +302,7 @@ func TestReserveNothingAvailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Reservation != nil || len(resp.Plan.Unfilled) != 1 || resp.Plan.Unfilled[0].Reason != pb.ExclusionReason_EXCLUSION_REASON_NO_STOCK {
+	if resp.Reservation != nil || len(resp.Plan.Unfilled) != 1 || resp.Plan.Unfilled[0].Reason != pb.ExclusionReason_EXCLUSION_REASON_UNKNOWN_SKU {
 		t.Fatalf("want no reservation and an unfilled line, got %v", resp)
 	}
 }

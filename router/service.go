@@ -191,6 +191,7 @@ func New(cfg Config) (*Service, error) {
 		s.st = bs
 	}
 	s.snap.Store(newSnapshot(cfg.Network, cfg.NetworkSource, 1))
+	s.logNetworkWarnings(cfg.Network, cfg.NetworkSource)
 	if err := s.restore(); err != nil {
 		s.st.Close()
 		return nil, fmt.Errorf("router: %w", err)

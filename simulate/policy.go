@@ -272,7 +272,11 @@ func (g *greedyPolicy) Choose(p *solver.Problem) (*solver.Plan, error) {
 	g.plan.Stats = solver.Stats{Candidates: len(p.Options), Eligible: len(g.order)}
 	for l := range p.Lines {
 		if !g.planned[l] {
-			g.plan.Unfilled = append(g.plan.Unfilled, solver.Unfilled{Line: l, Quantity: p.Lines[l].Quantity, Reason: solver.ReasonNoStock})
+			why := solver.ReasonNoStock
+			if p.Lines[l].UnknownSKU {
+				why = solver.ReasonUnknownSKU
+			}
+			g.plan.Unfilled = append(g.plan.Unfilled, solver.Unfilled{Line: l, Quantity: p.Lines[l].Quantity, Reason: why})
 		}
 	}
 	return &g.plan, nil

@@ -85,11 +85,28 @@ const (
 	ReasonDisabled
 )
 
-var reasonNames = [...]string{"NONE", "NO_STOCK", "CAPACITY", "OUTSIDE_ZONE", "OUTSIDE_RADIUS", "CLOSED", "MISSES_PROMISE", "METHOD_NOT_ALLOWED", "OVERWEIGHT", "DISABLED"}
+// ReasonUnknownSKU: no node of the network has ever stocked the line's SKU
+// (the problem marks the line Line.UnknownSKU); for unfilled lines only.
+// Its value, 11, is the API's; 10 is reserved.
+const ReasonUnknownSKU Reason = 11
+
+var reasonNames = [...]string{
+	ReasonNone:             "NONE",
+	ReasonNoStock:          "NO_STOCK",
+	ReasonCapacity:         "CAPACITY",
+	ReasonOutsideZone:      "OUTSIDE_ZONE",
+	ReasonOutsideRadius:    "OUTSIDE_RADIUS",
+	ReasonClosed:           "CLOSED",
+	ReasonMissesPromise:    "MISSES_PROMISE",
+	ReasonMethodNotAllowed: "METHOD_NOT_ALLOWED",
+	ReasonOverweight:       "OVERWEIGHT",
+	ReasonDisabled:         "DISABLED",
+	ReasonUnknownSKU:       "UNKNOWN_SKU",
+}
 
 // String returns the reason's contract name, e.g. "NO_STOCK".
 func (r Reason) String() string {
-	if int(r) < len(reasonNames) {
+	if int(r) < len(reasonNames) && reasonNames[r] != "" {
 		return reasonNames[r]
 	}
 	return fmt.Sprintf("Reason(%d)", r)
@@ -99,9 +116,10 @@ func (r Reason) String() string {
 // checks before one failed, the checks' own order reversed: the Builder's
 // (disabled, method, radius, zone, weight, hours), then the solver's
 // (promise, capacity, stock), and a weight limit that carries not one unit
-// last. Index 0 is the most telling.
+// last; a SKU the network has never stocked beats them all. Index 0 is the
+// most telling.
 var tellingOrder = [...]Reason{
-	ReasonOverweight, ReasonNoStock, ReasonCapacity, ReasonMissesPromise, ReasonClosed,
+	ReasonUnknownSKU, ReasonOverweight, ReasonNoStock, ReasonCapacity, ReasonMissesPromise, ReasonClosed,
 	ReasonOutsideZone, ReasonOutsideRadius, ReasonMethodNotAllowed, ReasonDisabled,
 }
 
@@ -129,7 +147,7 @@ func tellingRank(r Reason) int {
 // MoreTelling reports whether reason a explains better than reason b why
 // something cannot be done: a candidate that failed a later check came
 // closer to working, so its reason says more. From most to least telling:
-// OVERWEIGHT, NO_STOCK, CAPACITY, MISSES_PROMISE, CLOSED, OUTSIDE_ZONE,
+// UNKNOWN_SKU, OVERWEIGHT, NO_STOCK, CAPACITY, MISSES_PROMISE, CLOSED, OUTSIDE_ZONE,
 // OUTSIDE_RADIUS, METHOD_NOT_ALLOWED, DISABLED; ReasonNone tells nothing.
 //
 // It is the one rule for choosing the reason of an offer that cannot be
@@ -153,6 +171,10 @@ type Line struct {
 	SKU          string  `json:"sku"`
 	Quantity     int32   `json:"quantity"`
 	UnitWeightKg float64 `json:"unit_weight_kg"`
+	// UnknownSKU says that no node of the network has ever stocked the SKU
+	// (whoever built the problem knows its catalogue); when the line is
+	// unfilled, its reason is then UNKNOWN_SKU rather than NO_STOCK.
+	UnknownSKU bool `json:"unknown_sku,omitempty"`
 }
 
 // Option is one candidate shipment: a node and a method (and, for couriers,

@@ -76,6 +76,10 @@ func Start(tb testing.TB, opts Options) *Server {
 	return s
 }
 
+// Stop stops the server at once, as if its process died: calls in flight
+// fail and new connections are refused. It is safe to call more than once.
+func (s *Server) Stop() { s.grpc.Stop() }
+
 // Calls is the number of Route calls received so far.
 func (s *Server) Calls() int64 { return s.calls.Load() }
 

@@ -115,7 +115,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if errors.Is(err, bench.ErrConfig) {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if err != nil {
+	lost := errors.Is(err, bench.ErrServerLost)
+	if err != nil && !lost {
 		return err
 	}
 
@@ -129,6 +130,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if res.Missed > 0 {
 		fmt.Fprintf(stderr, "bench: %d requests missed their slot by more than %v: raise --concurrency or lower --rate\n",
 			res.Missed, *timeout)
+	}
+	if lost {
+		return fmt.Errorf("stopped after %.1fs: partial results: %w", res.Duration.Seconds(), err)
 	}
 	if res.Interrupted {
 		return fmt.Errorf("interrupted after %.1fs: partial results: %w", res.Duration.Seconds(), context.Cause(ctx))

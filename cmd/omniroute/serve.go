@@ -38,6 +38,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", "localhost:50051", "gRPC listen address; an address other than loopback needs --tls-cert or --insecure")
 	metricsAddr := fs.String("metrics-addr", "localhost:9090", "HTTP listen address of /metrics (HTTPS with --tls-cert); empty turns it off")
+	httpAddr := fs.String("http-addr", "", "HTTP/JSON API listen address (POST /v1/route, GET /v1/availability...; the same calls, authentication and roles as gRPC; HTTPS with --tls-cert; an address other than loopback needs --tls-cert or --insecure); empty turns it off")
 	netFile := fs.String("network", "", "network YAML file; empty means the embedded demo network")
 	stockFile := fs.String("stock", "", "stock CSV file (node,sku,on_hand,safety_stock); empty means the demo stock with the demo network, no stock otherwise")
 	dataDir := fs.String("data-dir", "", "directory keeping stock, sequence numbers and reservations across restarts; empty means memory only")
@@ -71,7 +72,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *drain <= 0 {
 		return fmt.Errorf("%w: --shutdown-timeout %v: want more than 0", errUsage, *drain)
 	}
-	if err := sec.validate(*addr, *metricsAddr, *maxRecv); err != nil {
+	if err := sec.validate(*addr, *metricsAddr, *httpAddr, *maxRecv); err != nil {
 		return err
 	}
 	serverTLS, authn, limits, err := sec.load()
@@ -126,7 +127,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var httpSrv *http.Server
 	metricsAt := "off"
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if *metricsAddr != "" {
 		mlis, err := net.Listen("tcp", *metricsAddr)
 		if err != nil {
@@ -153,12 +154,51 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}()
 	}
+	// The HTTP/JSON API: grpc-gateway in front of the same gRPC server,
+	// through an in-process connection (see router.Gateway).
+	var apiSrv *http.Server
+	var gateway *router.Gateway
+	apiAt := "off"
+	if *httpAddr != "" {
+		alis, err := net.Listen("tcp", *httpAddr)
+		if err != nil {
+			lis.Close()
+			if httpSrv != nil {
+				_ = httpSrv.Close()
+			}
+			return fmt.Errorf("listen %s: %w", *httpAddr, err)
+		}
+		if gateway, err = srv.Gateway(ctx, router.GatewayOptions{}); err != nil {
+			lis.Close()
+			alis.Close()
+			if httpSrv != nil {
+				_ = httpSrv.Close()
+			}
+			return err
+		}
+		apiSrv = &http.Server{Handler: gateway, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
+		if serverTLS != nil {
+			apiSrv.TLSConfig = serverTLS.Config("h2", "http/1.1")
+		}
+		go func() {
+			var err error
+			if serverTLS != nil {
+				err = apiSrv.ServeTLS(alis, "", "")
+			} else {
+				err = apiSrv.Serve(alis)
+			}
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("HTTP API server: %w", err)
+			}
+		}()
+		apiAt = alis.Addr().String()
+	}
 	go func() { errc <- srv.Serve(lis) }()
 	scheme := "plaintext"
 	if serverTLS != nil {
 		scheme = "tls"
 	}
-	log.Info("serving", "addr", lis.Addr().String(), "metrics", metricsAt, "transport", scheme, "network", source,
+	log.Info("serving", "addr", lis.Addr().String(), "http", apiAt, "metrics", metricsAt, "transport", scheme, "network", source,
 		"nodes", len(net0.Nodes), "data_dir", *dataDir)
 
 	var runErr error
@@ -178,6 +218,11 @@ loop:
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), *drain)
 	defer cancel()
+	// HTTP calls go through the gRPC server: drain them first.
+	if apiSrv != nil {
+		_ = apiSrv.Shutdown(sctx)
+		_ = gateway.Close()
+	}
 	srv.Shutdown(sctx)
 	if httpSrv != nil {
 		_ = httpSrv.Shutdown(sctx)

@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -14,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
@@ -324,4 +328,43 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 	if err := <-s.done; err != nil {
 		t.Fatalf("exit: %v\n%s", err, s.log)
 	}
+}
+
+var httpServingAddr = regexp.MustCompile(`http=(\S+)`)
+
+// TestServeHTTPAPI: serve --http-addr answers the HTTP/JSON API next to
+// gRPC, on the same service: a reservation made over HTTP is read over
+// gRPC; SIGTERM stops both.
+func TestServeHTTPAPI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server process")
+	}
+	s := startServe(t, "--http-addr", "127.0.0.1:0")
+	m := httpServingAddr.FindStringSubmatch(s.serving)
+	require.NotNil(t, m, "serving line %q names no http address", s.serving)
+	order, err := os.ReadFile(filepath.Join("..", "..", "examples", "order.json"))
+	require.NoError(t, err)
+	body := `{"order": ` + string(order) + `, "reserve": true}`
+	resp, err := http.Post("http://"+m[1]+"/v1/route", "application/json", strings.NewReader(body))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var answer struct {
+		OrderID     string `json:"order_id"`
+		Reservation struct {
+			ID string `json:"id"`
+		} `json:"reservation"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&answer))
+	assert.Equal(t, "demo-1", answer.OrderID)
+	require.NotEmpty(t, answer.Reservation.ID)
+
+	route, _ := dial(t, s.addr)
+	rsv, err := route.GetReservation(t.Context(), &pb.GetReservationRequest{ReservationId: answer.Reservation.ID})
+	require.NoError(t, err)
+	assert.Equal(t, pb.ReservationState_RESERVATION_STATE_ACTIVE, rsv.State)
+
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, <-s.done, s.log.String())
+	assert.Contains(t, s.log.String(), "msg=stopped")
 }

@@ -146,21 +146,26 @@ const (
 	ExclusionReason_EXCLUSION_REASON_METHOD_NOT_ALLOWED ExclusionReason = 7
 	ExclusionReason_EXCLUSION_REASON_OVERWEIGHT         ExclusionReason = 8
 	ExclusionReason_EXCLUSION_REASON_DISABLED           ExclusionReason = 9
+	// UNKNOWN_SKU: no node of the network has ever stocked the line's SKU
+	// (it has no stock row at all); for unfilled lines only. NO_STOCK means
+	// a SKU the network knows is out of stock.
+	ExclusionReason_EXCLUSION_REASON_UNKNOWN_SKU ExclusionReason = 11
 )
 
 // Enum value maps for ExclusionReason.
 var (
 	ExclusionReason_name = map[int32]string{
-		0: "EXCLUSION_REASON_UNSPECIFIED",
-		1: "EXCLUSION_REASON_NO_STOCK",
-		2: "EXCLUSION_REASON_CAPACITY",
-		3: "EXCLUSION_REASON_OUTSIDE_ZONE",
-		4: "EXCLUSION_REASON_OUTSIDE_RADIUS",
-		5: "EXCLUSION_REASON_CLOSED",
-		6: "EXCLUSION_REASON_MISSES_PROMISE",
-		7: "EXCLUSION_REASON_METHOD_NOT_ALLOWED",
-		8: "EXCLUSION_REASON_OVERWEIGHT",
-		9: "EXCLUSION_REASON_DISABLED",
+		0:  "EXCLUSION_REASON_UNSPECIFIED",
+		1:  "EXCLUSION_REASON_NO_STOCK",
+		2:  "EXCLUSION_REASON_CAPACITY",
+		3:  "EXCLUSION_REASON_OUTSIDE_ZONE",
+		4:  "EXCLUSION_REASON_OUTSIDE_RADIUS",
+		5:  "EXCLUSION_REASON_CLOSED",
+		6:  "EXCLUSION_REASON_MISSES_PROMISE",
+		7:  "EXCLUSION_REASON_METHOD_NOT_ALLOWED",
+		8:  "EXCLUSION_REASON_OVERWEIGHT",
+		9:  "EXCLUSION_REASON_DISABLED",
+		11: "EXCLUSION_REASON_UNKNOWN_SKU",
 	}
 	ExclusionReason_value = map[string]int32{
 		"EXCLUSION_REASON_UNSPECIFIED":        0,
@@ -173,6 +178,7 @@ var (
 		"EXCLUSION_REASON_METHOD_NOT_ALLOWED": 7,
 		"EXCLUSION_REASON_OVERWEIGHT":         8,
 		"EXCLUSION_REASON_DISABLED":           9,
+		"EXCLUSION_REASON_UNKNOWN_SKU":        11,
 	}
 )
 
@@ -3275,7 +3281,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x15FulfillmentPreference\x12\x1e\n" +
 	"\x1aFULFILLMENT_PREFERENCE_ANY\x10\x00\x12#\n" +
 	"\x1fFULFILLMENT_PREFERENCE_DELIVERY\x10\x01\x12!\n" +
-	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\xe4\x02\n" +
+	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\x86\x03\n" +
 	"\x0fExclusionReason\x12 \n" +
 	"\x1cEXCLUSION_REASON_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19EXCLUSION_REASON_NO_STOCK\x10\x01\x12\x1d\n" +
@@ -3286,7 +3292,8 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x1fEXCLUSION_REASON_MISSES_PROMISE\x10\x06\x12'\n" +
 	"#EXCLUSION_REASON_METHOD_NOT_ALLOWED\x10\a\x12\x1f\n" +
 	"\x1bEXCLUSION_REASON_OVERWEIGHT\x10\b\x12\x1d\n" +
-	"\x19EXCLUSION_REASON_DISABLED\x10\t*\xb3\x01\n" +
+	"\x19EXCLUSION_REASON_DISABLED\x10\t\x12 \n" +
+	"\x1cEXCLUSION_REASON_UNKNOWN_SKU\x10\v*\xb3\x01\n" +
 	"\x10ReservationState\x12!\n" +
 	"\x1dRESERVATION_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18RESERVATION_STATE_ACTIVE\x10\x01\x12\x1f\n" +
