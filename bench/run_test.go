@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"errors"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"maps"
 	"strings"
 	"sync/atomic"
@@ -88,6 +90,39 @@ func TestRunCountsErrorsByCode(t *testing.T) {
 	}
 	if err := (Thresholds{MaxErrorRate: 0.2}).Check(res); err != nil {
 		t.Errorf("check at 20%%: %v", err)
+	}
+}
+
+// TestRunSendsBatches: with Batch set every request is one RouteBatch of
+// that many orders, each with its own id; a batch with a failed order
+// counts as a failed request under the order's code.
+func TestRunSendsBatches(t *testing.T) {
+	srv := benchtest.Start(t, benchtest.Options{
+		RecordIDs: true,
+		Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			if n == 7 { // the second order of the third batch
+				return nil, status.Error(codes.Aborted, "injected")
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	cfg := testConfig(t, srv.Addr, 4)
+	cfg.Concurrency = 1
+	cfg.Batch = 5
+	cfg.Reserve = true
+	res := mustRun(t, t.Context(), cfg)
+	require.Equal(t, int64(4), res.Requests)
+	require.Equal(t, int64(4), srv.Batches())
+	require.Equal(t, int64(20), srv.Calls())
+	assert.Equal(t, int64(1), res.Errors)
+	assert.Equal(t, map[string]int64{"Aborted": 1}, res.ErrorsByCode)
+	assert.Equal(t, int64(19), res.Reserved, "every answered order of every batch is counted")
+	ids := srv.OrderIDs()
+	assert.Len(t, ids, 20)
+	seen := map[string]bool{}
+	for _, id := range ids {
+		assert.False(t, seen[id], "order id %s sent twice", id)
+		seen[id] = true
 	}
 }
 
