@@ -14,8 +14,8 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
-	"google.golang.org/grpc/status"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
 	omniroutev1 "github.com/omniroute/omniroute/api/omniroute/v1"
 )
@@ -49,9 +49,9 @@ type Server struct {
 	calls atomic.Int64
 	// batches counts RouteBatch calls; their orders count in calls.
 	batches atomic.Int64
-	mu    sync.Mutex
-	ids   []string
-	grpc  *grpc.Server
+	mu      sync.Mutex
+	ids     []string
+	grpc    *grpc.Server
 }
 
 // Start starts a Server on 127.0.0.1:0 and stops it when the test ends.
