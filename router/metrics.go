@@ -29,6 +29,7 @@ type Metrics struct {
 	reservations   *prometheus.CounterVec
 	activeReserved prometheus.Gauge
 	stockUpdates   *prometheus.CounterVec
+	belowReserved  prometheus.Counter
 	reloads        *prometheus.CounterVec
 }
 
@@ -64,6 +65,10 @@ func NewMetrics() *Metrics {
 			Name: "omniroute_stock_updates_total",
 			Help: "Stock updates by result: applied, or ignored (repeated or older sequence number).",
 		}, []string{"result"}),
+		belowReserved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "omniroute_stock_below_reserved_total",
+			Help: "Stock rows that an UpdateStock or StreamStock chunk left with fewer units on hand than reserved (each row once per call).",
+		}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "omniroute_network_reloads_total",
 			Help: "Network reloads by result: ok or error.",
@@ -73,7 +78,7 @@ func NewMetrics() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.routeSeconds, m.solveSeconds, m.candidates, m.reservations,
-		m.activeReserved, m.stockUpdates, m.reloads,
+		m.activeReserved, m.stockUpdates, m.belowReserved, m.reloads,
 	)
 	for _, o := range []string{outcomeReserved, outcomeIdempotent, outcomeInsufficient, outcomeRetried, outcomeCommitted, outcomeReleased, outcomeExpired} {
 		m.reservations.WithLabelValues(o)

@@ -1875,9 +1875,18 @@ type UpdateStockResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Applied int64                  `protobuf:"varint,1,opt,name=applied,proto3" json:"applied,omitempty"`
 	// ignored counts repeated or out-of-order updates.
-	Ignored       int64 `protobuf:"varint,2,opt,name=ignored,proto3" json:"ignored,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Ignored int64 `protobuf:"varint,2,opt,name=ignored,proto3" json:"ignored,omitempty"`
+	// below_reserved lists the rows the call left with fewer units on hand
+	// than are reserved (a recount found less than was promised): their ATP
+	// is 0, and committing the reservations beyond on hand fails. One entry
+	// per row, with its figures after the call, in the order the rows were
+	// first updated; a StreamStock lists at most 1,000.
+	BelowReserved []*StockShortfall `protobuf:"bytes,3,rep,name=below_reserved,json=belowReserved,proto3" json:"below_reserved,omitempty"`
+	// below_reserved_total counts the rows below_reserved would list
+	// without its cap.
+	BelowReservedTotal int64 `protobuf:"varint,4,opt,name=below_reserved_total,json=belowReservedTotal,proto3" json:"below_reserved_total,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *UpdateStockResponse) Reset() {
@@ -1924,6 +1933,89 @@ func (x *UpdateStockResponse) GetIgnored() int64 {
 	return 0
 }
 
+func (x *UpdateStockResponse) GetBelowReserved() []*StockShortfall {
+	if x != nil {
+		return x.BelowReserved
+	}
+	return nil
+}
+
+func (x *UpdateStockResponse) GetBelowReservedTotal() int64 {
+	if x != nil {
+		return x.BelowReservedTotal
+	}
+	return 0
+}
+
+// StockShortfall is a (node, SKU) with fewer units on hand than reserved.
+type StockShortfall struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	OnHand        int32                  `protobuf:"varint,3,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
+	Reserved      int32                  `protobuf:"varint,4,opt,name=reserved,proto3" json:"reserved,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StockShortfall) Reset() {
+	*x = StockShortfall{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StockShortfall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StockShortfall) ProtoMessage() {}
+
+func (x *StockShortfall) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StockShortfall.ProtoReflect.Descriptor instead.
+func (*StockShortfall) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *StockShortfall) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *StockShortfall) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *StockShortfall) GetOnHand() int32 {
+	if x != nil {
+		return x.OnHand
+	}
+	return 0
+}
+
+func (x *StockShortfall) GetReserved() int32 {
+	if x != nil {
+		return x.Reserved
+	}
+	return 0
+}
+
 // GetAvailabilityRequest asks for ATP of SKUs, optionally at some nodes.
 type GetAvailabilityRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1936,7 +2028,7 @@ type GetAvailabilityRequest struct {
 
 func (x *GetAvailabilityRequest) Reset() {
 	*x = GetAvailabilityRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1948,7 +2040,7 @@ func (x *GetAvailabilityRequest) String() string {
 func (*GetAvailabilityRequest) ProtoMessage() {}
 
 func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1961,7 +2053,7 @@ func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetAvailabilityRequest) GetSkus() []string {
@@ -1993,7 +2085,7 @@ type NodeAvailability struct {
 
 func (x *NodeAvailability) Reset() {
 	*x = NodeAvailability{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2005,7 +2097,7 @@ func (x *NodeAvailability) String() string {
 func (*NodeAvailability) ProtoMessage() {}
 
 func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2018,7 +2110,7 @@ func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeAvailability.ProtoReflect.Descriptor instead.
 func (*NodeAvailability) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *NodeAvailability) GetNodeId() string {
@@ -2073,7 +2165,7 @@ type GetAvailabilityResponse struct {
 
 func (x *GetAvailabilityResponse) Reset() {
 	*x = GetAvailabilityResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2085,7 +2177,7 @@ func (x *GetAvailabilityResponse) String() string {
 func (*GetAvailabilityResponse) ProtoMessage() {}
 
 func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2098,7 +2190,7 @@ func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetAvailabilityResponse) GetAvailability() []*NodeAvailability {
@@ -2117,7 +2209,7 @@ type GetNetworkRequest struct {
 
 func (x *GetNetworkRequest) Reset() {
 	*x = GetNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2129,7 +2221,7 @@ func (x *GetNetworkRequest) String() string {
 func (*GetNetworkRequest) ProtoMessage() {}
 
 func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2142,7 +2234,7 @@ func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNetworkRequest.ProtoReflect.Descriptor instead.
 func (*GetNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
 }
 
 // Node is a fulfilment location.
@@ -2163,7 +2255,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2175,7 +2267,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2188,7 +2280,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Node) GetId() string {
@@ -2268,7 +2360,7 @@ type Network struct {
 
 func (x *Network) Reset() {
 	*x = Network{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2280,7 +2372,7 @@ func (x *Network) String() string {
 func (*Network) ProtoMessage() {}
 
 func (x *Network) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2293,7 +2385,7 @@ func (x *Network) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Network.ProtoReflect.Descriptor instead.
 func (*Network) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Network) GetName() string {
@@ -2340,7 +2432,7 @@ type ReloadNetworkRequest struct {
 
 func (x *ReloadNetworkRequest) Reset() {
 	*x = ReloadNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2352,7 +2444,7 @@ func (x *ReloadNetworkRequest) String() string {
 func (*ReloadNetworkRequest) ProtoMessage() {}
 
 func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2365,7 +2457,7 @@ func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkRequest.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
 }
 
 // ReloadNetworkResponse says what was loaded.
@@ -2379,7 +2471,7 @@ type ReloadNetworkResponse struct {
 
 func (x *ReloadNetworkResponse) Reset() {
 	*x = ReloadNetworkResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2391,7 +2483,7 @@ func (x *ReloadNetworkResponse) String() string {
 func (*ReloadNetworkResponse) ProtoMessage() {}
 
 func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2404,7 +2496,7 @@ func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkResponse.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReloadNetworkResponse) GetNodes() int32 {
@@ -2552,10 +2644,17 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x06changeB\x0f\n" +
 	"\r_safety_stock\"I\n" +
 	"\x12UpdateStockRequest\x123\n" +
-	"\aupdates\x18\x01 \x03(\v2\x19.omniroute.v1.StockUpdateR\aupdates\"I\n" +
+	"\aupdates\x18\x01 \x03(\v2\x19.omniroute.v1.StockUpdateR\aupdates\"\xc0\x01\n" +
 	"\x13UpdateStockResponse\x12\x18\n" +
 	"\aapplied\x18\x01 \x01(\x03R\aapplied\x12\x18\n" +
-	"\aignored\x18\x02 \x01(\x03R\aignored\"G\n" +
+	"\aignored\x18\x02 \x01(\x03R\aignored\x12C\n" +
+	"\x0ebelow_reserved\x18\x03 \x03(\v2\x1c.omniroute.v1.StockShortfallR\rbelowReserved\x120\n" +
+	"\x14below_reserved_total\x18\x04 \x01(\x03R\x12belowReservedTotal\"p\n" +
+	"\x0eStockShortfall\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
+	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x17\n" +
+	"\aon_hand\x18\x03 \x01(\x05R\x06onHand\x12\x1a\n" +
+	"\breserved\x18\x04 \x01(\x05R\breserved\"G\n" +
 	"\x16GetAvailabilityRequest\x12\x12\n" +
 	"\x04skus\x18\x01 \x03(\tR\x04skus\x12\x19\n" +
 	"\bnode_ids\x18\x02 \x03(\tR\anodeIds\"\xa7\x01\n" +
@@ -2645,7 +2744,7 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 }
 
 var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
 	(FulfillmentPreference)(0),        // 1: omniroute.v1.FulfillmentPreference
@@ -2676,22 +2775,23 @@ var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(*StockUpdate)(nil),               // 26: omniroute.v1.StockUpdate
 	(*UpdateStockRequest)(nil),        // 27: omniroute.v1.UpdateStockRequest
 	(*UpdateStockResponse)(nil),       // 28: omniroute.v1.UpdateStockResponse
-	(*GetAvailabilityRequest)(nil),    // 29: omniroute.v1.GetAvailabilityRequest
-	(*NodeAvailability)(nil),          // 30: omniroute.v1.NodeAvailability
-	(*GetAvailabilityResponse)(nil),   // 31: omniroute.v1.GetAvailabilityResponse
-	(*GetNetworkRequest)(nil),         // 32: omniroute.v1.GetNetworkRequest
-	(*Node)(nil),                      // 33: omniroute.v1.Node
-	(*Network)(nil),                   // 34: omniroute.v1.Network
-	(*ReloadNetworkRequest)(nil),      // 35: omniroute.v1.ReloadNetworkRequest
-	(*ReloadNetworkResponse)(nil),     // 36: omniroute.v1.ReloadNetworkResponse
-	(*timestamppb.Timestamp)(nil),     // 37: google.protobuf.Timestamp
+	(*StockShortfall)(nil),            // 29: omniroute.v1.StockShortfall
+	(*GetAvailabilityRequest)(nil),    // 30: omniroute.v1.GetAvailabilityRequest
+	(*NodeAvailability)(nil),          // 31: omniroute.v1.NodeAvailability
+	(*GetAvailabilityResponse)(nil),   // 32: omniroute.v1.GetAvailabilityResponse
+	(*GetNetworkRequest)(nil),         // 33: omniroute.v1.GetNetworkRequest
+	(*Node)(nil),                      // 34: omniroute.v1.Node
+	(*Network)(nil),                   // 35: omniroute.v1.Network
+	(*ReloadNetworkRequest)(nil),      // 36: omniroute.v1.ReloadNetworkRequest
+	(*ReloadNetworkResponse)(nil),     // 37: omniroute.v1.ReloadNetworkResponse
+	(*timestamppb.Timestamp)(nil),     // 38: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	37, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	38, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
 	4,  // 1: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
 	5,  // 2: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
 	1,  // 3: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	37, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	38, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
 	6,  // 5: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
 	0,  // 6: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
 	9,  // 7: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
@@ -2708,42 +2808,43 @@ var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
 	15, // 18: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
 	3,  // 19: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
 	17, // 20: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	37, // 21: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	38, // 21: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
 	16, // 22: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
 	18, // 23: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
 	7,  // 24: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
 	19, // 25: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
 	21, // 26: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
 	26, // 27: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	30, // 28: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	4,  // 29: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 30: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	33, // 31: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	7,  // 32: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	20, // 33: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	23, // 34: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	24, // 35: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	25, // 36: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	27, // 37: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	26, // 38: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	29, // 39: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	32, // 40: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	35, // 41: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	19, // 42: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	22, // 43: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	18, // 44: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	18, // 45: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	18, // 46: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	28, // 47: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	28, // 48: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	31, // 49: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	34, // 50: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	36, // 51: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	42, // [42:52] is the sub-list for method output_type
-	32, // [32:42] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	29, // 28: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
+	31, // 29: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	4,  // 30: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 31: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	34, // 32: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	7,  // 33: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	20, // 34: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	23, // 35: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	24, // 36: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	25, // 37: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	27, // 38: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	26, // 39: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	30, // 40: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	33, // 41: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	36, // 42: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	19, // 43: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	22, // 44: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	18, // 45: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	18, // 46: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	18, // 47: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	28, // 48: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	28, // 49: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	32, // 50: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	35, // 51: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	37, // 52: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	43, // [43:53] is the sub-list for method output_type
+	33, // [33:43] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -2761,7 +2862,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   33,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   3,
 		},
