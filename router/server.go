@@ -68,11 +68,22 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	svc.OnStoreFailure(func(error) { s.health.Shutdown() })
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	for _, n := range serviceNames {
-		s.health.SetServingStatus(n, healthpb.HealthCheckResponse_SERVING)
-	}
+	svc.OnHealth(s.setServing)
+	s.setServing(svc.serving())
 	return s
+}
+
+// setServing reports every service SERVING or NOT_SERVING (ignored after
+// Shutdown).
+func (s *Server) setServing(serving bool) {
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if serving {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	s.health.SetServingStatus("", st)
+	for _, n := range serviceNames {
+		s.health.SetServingStatus(n, st)
+	}
 }
 
 // GRPC returns the underlying gRPC server.

@@ -195,6 +195,7 @@ func New(cfg Config) (*Service, error) {
 		s.led, err = newLocalLedger(s)
 	}
 	if err != nil {
+		s.led = nil
 		s.stopBg()
 		return nil, fmt.Errorf("router: %w", err)
 	}
@@ -233,6 +234,18 @@ func (s *Service) OnHealth(fn func(serving bool)) {
 	s.failMu.Lock()
 	defer s.failMu.Unlock()
 	s.healthHooks = append(s.healthHooks, fn)
+}
+
+// serving reports whether the ledger answers: the store has not failed,
+// and a shared database was reachable at the last read.
+func (s *Service) serving() bool {
+	if s.led.err() != nil {
+		return false
+	}
+	if l, ok := s.led.(*pgLedger); ok {
+		return l.feed.serving()
+	}
+	return true
 }
 
 func (s *Service) healthChanged(serving bool) {

@@ -62,3 +62,17 @@ func TestSeqBound(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 }
+
+func TestSetUsed(t *testing.T) {
+	net := demoNet(t)
+	tab := New(net)
+	node, _ := net.NodeIndex("alm-s01")
+	full := int32(net.Nodes[node].CapacityPerDay)
+	require.NoError(t, tab.SetUsed(node, 7))
+	assert.Equal(t, int32(7), tab.Used(node))
+	assert.Equal(t, full-7, tab.Remaining(node))
+	require.NoError(t, tab.SetUsed(node, 0))
+	assert.Equal(t, full, tab.Remaining(node))
+	assert.ErrorIs(t, tab.SetUsed(node, -1), ErrInvalid)
+	assert.ErrorIs(t, tab.SetUsed(len(net.Nodes), 1), ErrUnknownNode)
+}
