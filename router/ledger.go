@@ -101,6 +101,8 @@ type reserveRequest struct {
 	resp   *pb.RouteResponse
 	plan   []byte // resp.Plan encoded, replayed to retries
 	now    time.Time
+	// attempt counts the plans made for this order, from 1.
+	attempt int
 	// final marks the last attempt; replan then plans the order again on
 	// in (with the batch's held units applied), for a ledger that can plan
 	// and reserve under one lock.

@@ -47,7 +47,13 @@ type DatabaseConfig struct {
 	// (DefaultDatabaseTimeout when zero): a database that does not answer
 	// makes calls fail with Unavailable, not hang.
 	Timeout time.Duration
+	// listenChannel replaces the notification channel (tests: a channel
+	// nobody notifies leaves the view to polling).
+	listenChannel string
 }
+
+// notifyChannel is the channel the schema's triggers notify.
+const notifyChannel = "omniroute_ledger"
 
 // pgAttempts is how many times a reserving route plans against the
 // PostgreSQL ledger before it answers Aborted: every refusal first reads
@@ -105,6 +111,9 @@ func newPGLedger(s *Service) (*pgLedger, error) {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultDatabaseTimeout
+	}
+	if cfg.listenChannel == "" {
+		cfg.listenChannel = notifyChannel
 	}
 	pcfg, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
@@ -471,6 +480,15 @@ func (l *pgLedger) reserve(ctx context.Context, r *reserveRequest) (*pb.RouteRes
 		// its first answer.
 		if prev, found, err := l.replayLive(ctx, r.prefix, r.req.Order.Id, r.fp); found || err != nil {
 			return prev, nil, false, err
+		}
+		if r.attempt == 1 && !r.final {
+			// The view may not have seen stock that arrived, or units
+			// and capacity given back, on another replica: plan once
+			// more on the database's rows before answering "none".
+			if err := l.refreshOrder(ctx, r); err != nil {
+				return nil, nil, false, err
+			}
+			return nil, nil, true, nil
 		}
 		s.m.reservations.WithLabelValues(outcomeInsufficient).Inc()
 		return r.resp, nil, false, nil

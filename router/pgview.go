@@ -127,7 +127,7 @@ func (f *pgFeed) listen(ctx context.Context) *pgx.Conn {
 	defer cancel()
 	conn, err := pgx.ConnectConfig(cctx, f.l.pool.Config().ConnConfig.Copy())
 	if err == nil {
-		if _, err = conn.Exec(cctx, `LISTEN omniroute_ledger`); err != nil {
+		if _, err = conn.Exec(cctx, "LISTEN "+pgx.Identifier{f.l.cfg.listenChannel}.Sanitize()); err != nil {
 			conn.Close(context.Background())
 		}
 	}

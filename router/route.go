@@ -94,7 +94,7 @@ func (s *Service) routeOne(ctx context.Context, prefix string, req *pb.RouteRequ
 		}
 		r := &reserveRequest{
 			prefix: prefix, req: req, fp: fp, net: net, items: items, resp: resp,
-			plan: s.plans.encode(resp.Plan), now: now, final: attempt >= attempts,
+			plan: s.plans.encode(resp.Plan), now: now, attempt: attempt, final: attempt >= attempts,
 			replan: func(in *inventory) (*pb.RouteResponse, []stock.Item, error) {
 				return s.planOn(prefix, req, &stockView{in: in, hold: hold}, s.snap.Load(), now)
 			},
