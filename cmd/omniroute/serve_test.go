@@ -61,8 +61,14 @@ var servingLine = regexp.MustCompile(`msg=serving addr=(\S+)`)
 // startServe runs "omniroute serve args..." and waits for its serving line.
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
+	return startServeEnv(t, nil, args...)
+}
+
+// startServeEnv is startServe with more environment variables.
+func startServeEnv(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServe$")
-	cmd.Env = append(os.Environ(), "OMNIROUTE_SERVE_HELPER=1",
+	cmd.Env = append(append(os.Environ(), env...), "OMNIROUTE_SERVE_HELPER=1",
 		"OMNIROUTE_ARGS="+strings.Join(append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", ""}, args...), "\x1f"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
