@@ -88,10 +88,11 @@ const pgTxAttempts = 3
 // clock; FOR UPDATE SKIP LOCKED hands each due reservation to exactly one
 // of them.
 type pgLedger struct {
-	s    *Service
-	cfg  DatabaseConfig
-	pool *pgxpool.Pool
-	feed *pgFeed
+	s        *Service
+	cfg      DatabaseConfig
+	pool     *pgxpool.Pool
+	feed     *pgFeed
+	reserver *pgReserver
 
 	// versions is the version of every stock row in the view, and
 	// capVersions of every capacity row of the view's day, by node id;
@@ -137,6 +138,8 @@ func newPGLedger(s *Service) (*pgLedger, error) {
 	}
 	l.feed = newPGFeed(l)
 	go l.feed.run(s.bg)
+	l.reserver = newPGReserver(l)
+	go l.reserver.run(s.bg)
 	return l, nil
 }
 
@@ -208,7 +211,8 @@ func (l *pgLedger) seed(ctx context.Context, conn *pgx.Conn) error {
 func (l *pgLedger) err() error { return nil }
 
 func (l *pgLedger) close() error {
-	<-l.feed.done // the feed stops with s.bg, which Close ended
+	<-l.feed.done // the feed and the reserver stop with s.bg, which Close ended
+	<-l.reserver.done
 	l.pool.Close()
 	return nil
 }
@@ -462,10 +466,10 @@ func (l *pgLedger) replay(context.Context, string, string, string) (*pb.RouteRes
 	return nil, false, nil, nil
 }
 
-// reserve holds r's items in one transaction: the reservation row is
-// inserted first (a retry of the order conflicts on the live order id
-// index and finds the first reservation), then every stock row and every
-// capacity row is updated on condition, in lock order.
+// reserve hands r's items to the reserver, which decides them with the
+// other reservations asked for meanwhile in one transaction (see
+// pgreserve.go). A retry of a live order finds the first reservation; a
+// refused plan reads the order's rows again and is planned again.
 func (l *pgLedger) reserve(ctx context.Context, r *reserveRequest) (*pb.RouteResponse, *batch, bool, error) {
 	s := l.s
 	res := &reservation{
@@ -494,92 +498,30 @@ func (l *pgLedger) reserve(ctx context.Context, r *reserveRequest) (*pb.RouteRes
 		return r.resp, nil, false, nil
 	}
 	items := aggregate(res.Items)
+	limits := map[string]int32{}
+	limit := limitOn(r.net)
+	for _, it := range items {
+		limits[it.key.node] = limit(it.key.node)
+	}
 	ttl := r.ttl(s.cfg.ReservationTTL)
-	tz := l.tz()
 	for {
-		var rows []pgRow
-		var caps []pgCap
-		err := l.tx(ctx, "reserve", func(ctx context.Context, tx pgx.Tx) error {
-			rows, caps = rows[:0], caps[:0]
-			b := &pgx.Batch{}
-			b.Queue(`INSERT INTO reservations (id, order_id, state, fingerprint, items, plan, day, created_at, expires_at, updated_at)
-				VALUES ($1, $2, 'ACTIVE', $3, $4, $5, omniroute_day($6), now(), now() + make_interval(secs => $7), now())
-				ON CONFLICT (order_id) WHERE state IN ('ACTIVE', 'COMMITTED') DO NOTHING
-				RETURNING day, created_at, expires_at, updated_at`,
-				res.ID, res.OrderID, res.Fingerprint, res.Items, res.Plan, tz, ttl.Seconds())
-			for _, it := range items {
-				b.Queue(`UPDATE stock SET reserved = reserved + $3
-					WHERE node_id = $1 AND sku = $2 AND on_hand - reserved - safety >= $3`+returningStock,
-					it.key.node, it.key.sku, it.qty)
-			}
-			nodes := perNode(items, 0, limitOn(r.net))
-			for _, n := range nodes {
-				if n.limit == 0 {
-					continue
-				}
-				b.Queue(`INSERT INTO capacity AS c (node_id, day, used)
-					SELECT $1::text, omniroute_day($4::integer), $2::integer WHERE $2::integer <= $3::integer
-					ON CONFLICT (node_id, day) DO UPDATE SET used = c.used + EXCLUDED.used
-					WHERE c.used + EXCLUDED.used <= $3::integer
-					RETURNING node_id, day, used, version`, n.node, n.qty, n.limit, tz)
-			}
-			br := tx.SendBatch(ctx, b)
-			defer br.Close()
-			err := br.QueryRow().Scan(&res.Day, &res.CreatedAt, &res.ExpiresAt, &res.UpdatedAt)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return errTaken
-			}
-			if err != nil {
-				return err
-			}
-			refused := false
-			for range items {
-				row, err := scanStock(br.QueryRow())
-				switch {
-				case errors.Is(err, pgx.ErrNoRows):
-					refused = true
-				case err != nil:
-					return err
-				default:
-					rows = append(rows, row)
-				}
-			}
-			for _, n := range nodes {
-				if n.limit == 0 {
-					continue
-				}
-				var c pgCap
-				err := br.QueryRow().Scan(&c.node, &c.day, &c.used, &c.version)
-				switch {
-				case errors.Is(err, pgx.ErrNoRows):
-					refused = true
-				case err != nil:
-					return err
-				default:
-					caps = append(caps, c)
-				}
-			}
-			if refused {
-				return errRefused
-			}
-			return br.Close()
-		})
+		p := &pgPending{ctx: ctx, res: res, items: items, limits: limits, ttl: ttl, out: make(chan pgOutcome, 1)}
+		o := l.reserver.submit(p)
 		switch {
-		case errors.Is(err, errTaken):
+		case o.err != nil:
+			return nil, nil, false, o.err
+		case o.kind == outcomeKindTaken:
 			prev, found, err := l.replayLive(ctx, r.prefix, res.OrderID, r.fp)
 			if found || err != nil {
 				return prev, nil, false, err
 			}
 			continue // the live reservation closed meanwhile: reserve again
-		case errors.Is(err, errRefused):
+		case o.kind == outcomeKindRefused:
 			if err := l.refreshOrder(ctx, r); err != nil {
 				return nil, nil, false, err
 			}
 			return nil, nil, true, nil
-		case err != nil:
-			return nil, nil, false, err
 		}
-		l.apply(rows, caps, res.Day)
 		r.resp.Reservation = res.toProto()
 		s.m.reservations.WithLabelValues(outcomeReserved).Inc()
 		s.log.Debug("reserved", "reservation", res.ID, "order", res.OrderID, "items", len(res.Items), "expires_at", res.ExpiresAt)

@@ -25,7 +25,8 @@ import (
 //
 // Notifications only say "read now": the triggers send one on the
 // omniroute_ledger channel per changing statement, delivered when its
-// transaction commits. The feed listens on a connection of its own; when
+// transaction commits; under load the feed reads at most once every
+// minRefreshGap, so one read takes many commits. The feed listens on a connection of its own; when
 // that connection is lost it polls every poll interval and connects
 // again. A read that fails marks the database down (health NOT_SERVING,
 // omniroute_ledger_up 0) until one succeeds.
@@ -112,14 +113,30 @@ func (f *pgFeed) run(ctx context.Context) {
 		}
 	}()
 	trigger := "poll"
+	var last time.Time
 	for ctx.Err() == nil {
 		if lc == nil {
 			lc = f.listen(ctx)
 		}
+		if gap := time.Until(last.Add(minRefreshGap)); trigger == "notify" && gap > 0 {
+			// Under load every commit notifies: one read a gap takes
+			// what the notifications of the gap announced.
+			t := time.NewTimer(gap)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		last = time.Now()
 		f.refresh(ctx, trigger)
 		trigger, lc = f.wait(ctx, lc)
 	}
 }
+
+// minRefreshGap is the shortest time between two reads of the feed that
+// notifications start.
+const minRefreshGap = 10 * time.Millisecond
 
 // listen opens the notification connection; nil when it cannot.
 func (f *pgFeed) listen(ctx context.Context) *pgx.Conn {

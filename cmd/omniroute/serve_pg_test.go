@@ -140,9 +140,9 @@ func TestReplicaKill9UnderLoad(t *testing.T) {
 		onHand += a.OnHand
 	}
 	assert.Equal(t, int32(200_000), onHand)
-	assert.Contains(t, again.log.String(), "stock comes from the database")
 	require.NoError(t, again.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, <-again.done)
+	assert.Contains(t, again.log.String(), "stock comes from the database")
 	require.NoError(t, survivor.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, <-survivor.done)
 }
