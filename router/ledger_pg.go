@@ -315,12 +315,9 @@ func (l *pgLedger) tx(ctx context.Context, op string, fn func(ctx context.Contex
 }
 
 // isRefusal reports whether err is the ledger's own answer (a status
-// error such as NotFound or FailedPrecondition, or a refused or taken
-// reservation) rather than a failure of the database.
+// error such as NotFound or FailedPrecondition) rather than a failure of
+// the database.
 func isRefusal(err error) bool {
-	if errors.Is(err, errRefused) || errors.Is(err, errTaken) {
-		return true
-	}
 	var se interface{ GRPCStatus() *status.Status }
 	return errors.As(err, &se)
 }
@@ -386,13 +383,14 @@ func scanReservation(row pgx.Row) (r *reservation, due bool, err error) {
 	return r, due, nil
 }
 
-// itemKey aggregates a reservation's items per (node, SKU), in key order:
-// the order every transaction locks stock rows in.
+// itemQty is units of one (node, SKU).
 type itemQty struct {
 	key stockKey
 	qty int32
 }
 
+// aggregate sums a reservation's items per (node, SKU), in key order: the
+// order every transaction locks stock rows in.
 func aggregate(items []reservedItem) []itemQty {
 	sum := map[stockKey]int32{}
 	for _, it := range items {
@@ -402,29 +400,26 @@ func aggregate(items []reservedItem) []itemQty {
 	for k, q := range sum {
 		out = append(out, itemQty{k, q})
 	}
-	slices.SortFunc(out, func(a, b itemQty) int {
-		return cmp.Or(strings.Compare(a.key.node, b.key.node), strings.Compare(a.key.sku, b.key.sku))
-	})
+	slices.SortFunc(out, func(a, b itemQty) int { return compareKeys(a.key, b.key) })
 	return out
 }
 
-// nodeQty is units per node and day, in node order: the order capacity
-// rows are locked in.
+// nodeQty is units picked at a node on a capacity day.
 type nodeQty struct {
-	node  string
-	day   int64
-	qty   int32
-	limit int32 // the node's capacity per day; 0 = none
+	node string
+	day  int64
+	qty  int32
 }
 
-func perNode(items []itemQty, day int64, limit func(node string) int32) []nodeQty {
+// perNode sums items (in node order) per node, for day.
+func perNode(items []itemQty, day int64) []nodeQty {
 	var out []nodeQty
-	for _, it := range items { // items are in node order
+	for _, it := range items {
 		if n := len(out); n > 0 && out[n-1].node == it.key.node {
 			out[n-1].qty += it.qty
 			continue
 		}
-		out = append(out, nodeQty{node: it.key.node, day: day, qty: it.qty, limit: limit(it.key.node)})
+		out = append(out, nodeQty{node: it.key.node, day: day, qty: it.qty})
 	}
 	return out
 }
@@ -452,13 +447,6 @@ func scanStock(row pgx.Row) (pgRow, error) {
 func scanStockRows(rows pgx.Rows) ([]pgRow, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (pgRow, error) { return scanStock(row) })
 }
-
-// errRefused is a reservation the database refused: a row no longer has
-// the units, or a node no longer has the capacity.
-var errRefused = errors.New("refused")
-
-// errTaken is a reservation whose order id already holds a live one.
-var errTaken = errors.New("order id taken")
 
 func (l *pgLedger) replay(context.Context, string, string, string) (*pb.RouteResponse, bool, *batch, error) {
 	// The reserve transaction finds retries itself (the unique index on
@@ -652,7 +640,7 @@ func giveBack(ctx context.Context, tx pgx.Tx, rs []*reservation, state pb.Reserv
 	items := aggregate(all)
 	var caps []nodeQty
 	for _, d := range perDay {
-		caps = append(caps, perNode(aggregate(d.items), d.day, func(string) int32 { return 0 })...)
+		caps = append(caps, perNode(aggregate(d.items), d.day)...)
 	}
 	slices.SortFunc(caps, func(a, b nodeQty) int { return cmp.Or(strings.Compare(a.node, b.node), cmp.Compare(a.day, b.day)) })
 	b := &pgx.Batch{}
@@ -881,11 +869,8 @@ func (l *pgLedger) updateStock(ctx context.Context, u *stockBatch) (stockResult,
 			keys = append(keys, k)
 		}
 	}
-	slices.SortFunc(keys, func(a, b stockKey) int { return cmp.Or(strings.Compare(a.node, b.node), strings.Compare(a.sku, b.sku)) })
-	nodes, skus := make([]string, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		nodes[i], skus[i] = k.node, k.sku
-	}
+	slices.SortFunc(keys, compareKeys)
+	nodes, skus := splitKeys(keys)
 	var (
 		res  stockResult
 		rows []pgRow

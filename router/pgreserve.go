@@ -403,10 +403,13 @@ func scanInserted(br pgx.BatchResults) (map[string]*reservation, error) {
 	return out, q.Err()
 }
 
+// compareKeys orders stock rows as every ledger transaction locks them:
+// by node id, then SKU.
 func compareKeys(a, b stockKey) int {
 	return cmp.Or(strings.Compare(a.node, b.node), strings.Compare(a.sku, b.sku))
 }
 
+// splitKeys returns the node ids and SKUs of keys, as query arrays.
 func splitKeys(keys []stockKey) (nodes, skus []string) {
 	nodes, skus = make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {

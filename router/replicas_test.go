@@ -472,3 +472,21 @@ func TestPGRefusesNewerSchema(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "database schema is newer than this binary knows")
 }
+
+// TestPGResetSequence: the admin way out of a sequence number a producer
+// pushed too far: set the row's seq in the database; every replica takes
+// the producer's next update again.
+func TestPGResetSequence(t *testing.T) {
+	url := pgtest.New(t)
+	a, b := pgReplica(t, url, nil), pgReplica(t, url, nil)
+	a.setStock("SEQ", 1<<62, map[string]int32{"alm-s01": 5})
+	resp, err := b.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{onHand("alm-s01", "SEQ", 10, 7)}})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), resp.Ignored, "a row at seq 2^62 ignores seq 10")
+	_, err = pgAdmin(t, url).Exec(ctx(t), `UPDATE stock SET seq = 0 WHERE node_id = 'alm-s01' AND sku = 'SEQ'`)
+	require.NoError(t, err)
+	resp, err = b.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{onHand("alm-s01", "SEQ", 10, 7)}})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), resp.Applied)
+	eventually(t, "the reset reaches the other replica's view", func() bool { return a.viewATP("alm-s01", "SEQ") == 7 })
+}
