@@ -492,7 +492,10 @@ func (l *pgLedger) reserve(ctx context.Context, r *reserveRequest) (*pb.RouteRes
 		limits[it.key.node] = limit(it.key.node)
 	}
 	ttl := r.ttl(s.cfg.ReservationTTL)
-	for {
+	for taken := 0; ; taken++ {
+		if taken == pgTxAttempts {
+			return nil, nil, false, status.Errorf(codes.Aborted, "%sorder.id: the order's reservation changed state while reserving; try again", r.prefix)
+		}
 		p := &pgPending{ctx: ctx, res: res, items: items, limits: limits, ttl: ttl, out: make(chan pgOutcome, 1)}
 		o := l.reserver.submit(p)
 		switch {

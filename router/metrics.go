@@ -39,6 +39,7 @@ type Metrics struct {
 	ledgerRefreshes *prometheus.CounterVec
 	ledgerRows      prometheus.Counter
 	ledgerTxSeconds *prometheus.HistogramVec
+	ledgerGroup     prometheus.Histogram
 	// viewAge, once set, tells omniroute_ledger_view_age_seconds.
 	viewAge atomic.Pointer[func() float64]
 }
@@ -105,6 +106,11 @@ func NewMetrics() *Metrics {
 		Help:    "Time of one ledger transaction in the database, by operation, retries included (PostgreSQL ledger only).",
 		Buckets: prometheus.ExponentialBuckets(50e-6, 2, 16),
 	}, []string{"op"})
+	m.ledgerGroup = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "omniroute_ledger_reservation_group_size",
+		Help:    "Reservations decided by one database transaction (PostgreSQL ledger only).",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 9),
+	})
 	viewAge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "omniroute_ledger_view_age_seconds",
 		Help: "Seconds since the replica's stock view was last known to match the shared database (PostgreSQL ledger only; 0 otherwise).",
@@ -114,7 +120,7 @@ func NewMetrics() *Metrics {
 		}
 		return 0
 	})
-	m.reg.MustRegister(m.ledgerUp, m.ledgerListening, m.ledgerRefreshes, m.ledgerRows, m.ledgerTxSeconds, viewAge)
+	m.reg.MustRegister(m.ledgerUp, m.ledgerListening, m.ledgerRefreshes, m.ledgerRows, m.ledgerTxSeconds, m.ledgerGroup, viewAge)
 	for _, tr := range []string{"notify", "poll"} {
 		m.ledgerRefreshes.WithLabelValues(tr)
 	}

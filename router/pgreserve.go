@@ -75,6 +75,10 @@ type pgReserver struct {
 	mu    sync.Mutex
 	queue []*pgPending
 	ended bool
+
+	// gate, when set, is received from before each group is taken
+	// (tests: let a group gather).
+	gate chan struct{}
 }
 
 func newPGReserver(l *pgLedger) *pgReserver {
@@ -119,6 +123,13 @@ func (r *pgReserver) run(ctx context.Context) {
 			}
 			return
 		case <-r.kick:
+		}
+		if r.gate != nil {
+			select {
+			case <-r.gate:
+			case <-ctx.Done():
+				continue
+			}
 		}
 		for {
 			group := r.take()
@@ -355,9 +366,17 @@ func (r *pgReserver) decide(ctx context.Context, group []*pgPending) {
 		return
 	}
 	l.apply(rows, caps, day)
+	l.s.m.ledgerGroup.Observe(float64(len(group)))
 	for i, p := range group {
 		p.out <- outcomes[i]
 	}
+}
+
+// queued is how many reservations wait for a group.
+func (r *pgReserver) queued() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.queue)
 }
 
 // fits reports whether every unit of p is within the ATP of the locked

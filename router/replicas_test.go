@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -489,4 +491,49 @@ func TestPGResetSequence(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), resp.Applied)
 	eventually(t, "the reset reaches the other replica's view", func() bool { return a.viewATP("alm-s01", "SEQ") == 7 })
+}
+
+// TestPGReservesInGroups: reservations that arrive while a transaction is
+// in flight are decided together, in one transaction, in arrival order
+// against the locked rows; the ones the stock cannot cover are refused
+// and planned again on what is left.
+func TestPGReservesInGroups(t *testing.T) {
+	url := pgtest.New(t)
+	e := pgReplica(t, url, nil)
+	e.setStock("GROUP", 1, map[string]int32{"alm-s01": 12})
+	l := e.svc.led.(*pgLedger)
+	gate := make(chan struct{})
+	l.reserver.gate = gate
+	const n = 20
+	resps := make([]*pb.RouteResponse, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			var err error
+			resps[i], err = e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine(fmt.Sprintf("g-%d", i), "GROUP", 1), Reserve: true})
+			assert.NoError(t, err)
+		})
+	}
+	eventually(t, "the group gathers", func() bool { return l.reserver.queued() == n })
+	close(gate) // from now on the gate is always open
+	wg.Wait()
+
+	var group, tx dto.Metric
+	require.NoError(t, e.svc.m.ledgerGroup.Write(&group))
+	require.NoError(t, e.svc.m.ledgerTxSeconds.WithLabelValues("reserve").(prometheus.Histogram).Write(&tx))
+	assert.Equal(t, uint64(1), group.GetHistogram().GetSampleCount(), "one group")
+	assert.Equal(t, float64(n), group.GetHistogram().GetSampleSum(), "of all 20")
+	assert.Equal(t, uint64(1), tx.GetHistogram().GetSampleCount(), "in one transaction")
+	reserved, unfilled := 0, 0
+	for _, r := range resps {
+		switch {
+		case r.GetReservation() != nil:
+			reserved++
+		case len(r.GetPlan().GetUnfilled()) == 1:
+			unfilled++
+		}
+	}
+	assert.Equal(t, 12, reserved)
+	assert.Equal(t, 8, unfilled, "refused, planned again on what is left: nothing")
+	requireConsistent(t, readLedger(t, pgAdmin(t, url)))
 }
