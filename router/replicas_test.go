@@ -408,9 +408,28 @@ func TestDatabaseOutage(t *testing.T) {
 		eventually(t, "health reports the outage", func() bool { return healthOf(e) == healthpb.HealthCheckResponse_NOT_SERVING })
 	}
 	assert.LessOrEqual(t, count(codes.OK)-okBefore, 16, "calls kept succeeding with the database down")
-	// A non-reserving route still plans on the view.
+	// A non-reserving route still plans on the view; whatever needs the
+	// database says it is unavailable.
 	_, err := reps[0].route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("quote", "PLENTY", 1)})
 	require.NoError(t, err)
+	mu.Lock()
+	someAck := acks[0].id
+	mu.Unlock()
+	for name, call := range map[string]func() error{
+		"update stock": func() error {
+			_, err := reps[1].inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{onHand("alm-s01", "PLENTY", 2, 5)}})
+			return err
+		},
+		"availability": func() error {
+			_, err := reps[1].inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"PLENTY"}})
+			return err
+		},
+		"get":     func() error { _, err := reps[1].route.GetReservation(ctx(t), &pb.GetReservationRequest{ReservationId: someAck}); return err },
+		"commit":  func() error { _, err := reps[1].route.CommitReservation(ctx(t), &pb.CommitReservationRequest{ReservationId: someAck}); return err },
+		"release": func() error { _, err := reps[1].route.ReleaseReservation(ctx(t), &pb.ReleaseReservationRequest{ReservationId: someAck}); return err },
+	} {
+		t.Run(name, func(t *testing.T) { wantCode(t, call(), codes.Unavailable, "database unavailable") })
+	}
 
 	proxy.Up()
 	okDown := count(codes.OK)
