@@ -424,9 +424,18 @@ func TestDatabaseOutage(t *testing.T) {
 			_, err := reps[1].inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"PLENTY"}})
 			return err
 		},
-		"get":     func() error { _, err := reps[1].route.GetReservation(ctx(t), &pb.GetReservationRequest{ReservationId: someAck}); return err },
-		"commit":  func() error { _, err := reps[1].route.CommitReservation(ctx(t), &pb.CommitReservationRequest{ReservationId: someAck}); return err },
-		"release": func() error { _, err := reps[1].route.ReleaseReservation(ctx(t), &pb.ReleaseReservationRequest{ReservationId: someAck}); return err },
+		"get": func() error {
+			_, err := reps[1].route.GetReservation(ctx(t), &pb.GetReservationRequest{ReservationId: someAck})
+			return err
+		},
+		"commit": func() error {
+			_, err := reps[1].route.CommitReservation(ctx(t), &pb.CommitReservationRequest{ReservationId: someAck})
+			return err
+		},
+		"release": func() error {
+			_, err := reps[1].route.ReleaseReservation(ctx(t), &pb.ReleaseReservationRequest{ReservationId: someAck})
+			return err
+		},
 	} {
 		t.Run(name, func(t *testing.T) { wantCode(t, call(), codes.Unavailable, "database unavailable") })
 	}
