@@ -94,6 +94,9 @@ type pgLedger struct {
 	feed     *pgFeed
 	reserver *pgReserver
 
+	// loadedAt is where the feed's first read starts: the start-up load's
+	// snapshot xmin.
+	loadedAt int64
 	// versions is the version of every stock row in the view, and
 	// capVersions of every capacity row of the view's day, by node id;
 	// guarded by s.mu.
@@ -169,6 +172,7 @@ func (l *pgLedger) start(ctx context.Context) error {
 	s.inv = newInventory(s.cfg.Network, nil)
 	s.inv.day = snap.day
 	l.apply(snap.stock, snap.capacity, snap.day)
+	l.loadedAt = snap.xmin
 	s.log.Info("stock loaded from the database", "rows", len(snap.stock), "day", snap.day)
 	return nil
 }

@@ -84,7 +84,7 @@ type pgFeed struct {
 }
 
 func newPGFeed(l *pgLedger) *pgFeed {
-	f := &pgFeed{l: l, done: make(chan struct{}), up: true}
+	f := &pgFeed{l: l, done: make(chan struct{}), up: true, watermark: l.loadedAt}
 	f.lastOK.Store(time.Now().UnixNano())
 	l.s.m.ledgerUp.Set(1)
 	age := f.age
