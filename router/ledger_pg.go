@@ -255,39 +255,50 @@ type pgCap struct {
 }
 
 // apply puts rows into the view where they are newer than what it holds
-// (capacity rows only for the view's day). It takes Service.mu.
+// (capacity rows only for the view's day). It takes Service.mu for at
+// most applyChunk rows at a time, so that a large read (after an outage,
+// say) never keeps planning waiting.
 func (l *pgLedger) apply(rows []pgRow, caps []pgCap, day int64) {
 	s := l.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if day > s.inv.day {
-		s.inv.rollDay(day)
-		clear(l.capVersions)
-	}
-	for _, r := range rows {
-		if r.version <= l.versions[r.key] {
-			continue
+	for first := true; first || len(rows) > 0; first = false {
+		chunk := rows[:min(len(rows), applyChunk)]
+		rows = rows[len(chunk):]
+		s.mu.Lock()
+		if first && day > s.inv.day {
+			s.inv.rollDay(day)
+			clear(l.capVersions)
 		}
-		l.versions[r.key] = r.version
-		node, ok := s.inv.node(r.key.node)
-		if !ok {
-			s.inv.orphans[r.key] = r.stockRow()
-			continue
+		for _, r := range chunk {
+			if r.version <= l.versions[r.key] {
+				continue
+			}
+			l.versions[r.key] = r.version
+			node, ok := s.inv.node(r.key.node)
+			if !ok {
+				s.inv.orphans[r.key] = r.stockRow()
+				continue
+			}
+			if err := s.inv.table.Set(node, r.key.sku, r.stockRow()); err != nil {
+				s.log.Error("database row does not fit the view", "node", r.key.node, "sku", r.key.sku, "err", err)
+			}
 		}
-		if err := s.inv.table.Set(node, r.key.sku, r.stockRow()); err != nil {
-			s.log.Error("database row does not fit the view", "node", r.key.node, "sku", r.key.sku, "err", err)
+		if len(rows) == 0 {
+			for _, c := range caps {
+				if c.day != s.inv.day || c.version <= l.capVersions[c.node] {
+					continue
+				}
+				l.capVersions[c.node] = c.version
+				if node, ok := s.inv.node(c.node); ok {
+					_ = s.inv.table.SetUsed(node, c.used) // a valid index, used >= 0 by the schema
+				}
+			}
 		}
-	}
-	for _, c := range caps {
-		if c.day != s.inv.day || c.version <= l.capVersions[c.node] {
-			continue
-		}
-		l.capVersions[c.node] = c.version
-		if node, ok := s.inv.node(c.node); ok {
-			_ = s.inv.table.SetUsed(node, c.used) // a valid index, used >= 0 by the schema
-		}
+		s.mu.Unlock()
 	}
 }
+
+// applyChunk is the most rows apply puts into the view under one lock.
+const applyChunk = 1024
 
 // opContext bounds one call's database work by cfg.Timeout.
 func (l *pgLedger) opContext(ctx context.Context) (context.Context, context.CancelFunc) {
