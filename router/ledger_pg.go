@@ -161,7 +161,12 @@ func (l *pgLedger) start(ctx context.Context) error {
 	if len(res.Applied) > 0 {
 		s.log.Info("database schema migrated", "from", res.From, "to", res.To)
 	}
-	err = pgschema.WithLock(ctx, conn.Conn(), func() error { return l.seed(ctx, conn.Conn()) })
+	err = pgschema.WithLock(ctx, conn.Conn(), func() error {
+		if err := l.seed(ctx, conn.Conn()); err != nil {
+			return err
+		}
+		return l.restamp(ctx, conn.Conn())
+	})
 	if err != nil {
 		return fmt.Errorf("database seed: %w", err)
 	}
@@ -209,6 +214,23 @@ func (l *pgLedger) seed(ctx context.Context, conn *pgx.Conn) error {
 		return err
 	}
 	s.log.Info("stock seeded", "rows", len(rows), "database", true)
+	return nil
+}
+
+// restamp gives the rows stamped by transactions of another cluster (a
+// dump restored here) this cluster's transaction id, so that the feeds'
+// reads, which start at transaction ids of this cluster, stop reading
+// them again. It finds nothing to do on every other start.
+func (l *pgLedger) restamp(ctx context.Context, conn *pgx.Conn) error {
+	for _, table := range []string{"stock", "capacity"} {
+		tag, err := conn.Exec(ctx, `UPDATE `+table+` SET version = version WHERE changed_xid > pg_current_xact_id()::text::bigint`)
+		if err != nil {
+			return fmt.Errorf("restamp %s: %w", table, err)
+		}
+		if n := tag.RowsAffected(); n > 0 {
+			l.s.log.Info("rows from another cluster restamped", "table", table, "rows", n)
+		}
+	}
 	return nil
 }
 
