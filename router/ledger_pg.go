@@ -55,6 +55,11 @@ type DatabaseConfig struct {
 // notifyChannel is the channel the schema's triggers notify.
 const notifyChannel = "omniroute_ledger"
 
+// startTimeout bounds a replica's start on the database: connecting,
+// migrating (or waiting for another replica's migration), seeding and
+// loading the view.
+const startTimeout = time.Minute
+
 // pgAttempts is how many times a reserving route plans against the
 // PostgreSQL ledger before it answers Aborted: every refusal first reads
 // the refused rows again, so a plan misses again only when another
@@ -130,7 +135,9 @@ func newPGLedger(s *Service) (*pgLedger, error) {
 		pcfg.ConnConfig.RuntimeParams["application_name"] = "omniroute"
 	}
 	l := &pgLedger{s: s, cfg: cfg, versions: map[stockKey]int64{}, capVersions: map[string]int64{}}
-	ctx, cancel := context.WithTimeout(s.bg, 2*cfg.Timeout)
+	// Start-up may wait for another replica's migration (the schema
+	// lock); each connection attempt is bounded by cfg.Timeout.
+	ctx, cancel := context.WithTimeout(s.bg, startTimeout)
 	defer cancel()
 	if l.pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
