@@ -351,8 +351,57 @@ func (p *phase) openLoop(w *worker) {
 	}
 }
 
-// send makes one Route call and records it against the time it was due.
+// send makes one Route call (or one RouteBatch call) and records it
+// against the time it was due.
 func (p *phase) send(w *worker, due time.Time) {
+	if p.cfg.Batch > 1 {
+		p.sendBatch(w, due)
+		return
+	}
+	req := &omniroutev1.RouteRequest{Order: p.nextOrder(w, due), Reserve: p.cfg.Reserve}
+	callCtx, cancel := context.WithTimeout(p.ctx, p.cfg.Timeout)
+	resp, err := w.client.Route(callCtx, req)
+	cancel()
+	latency := time.Since(due)
+	if err != nil && p.ctx.Err() != nil {
+		return // cut short by the interruption, not by the server
+	}
+	w.record(latency, err)
+	w.count(resp)
+	if status.Code(err) == codes.Unavailable {
+		p.waitForServer(w)
+	}
+}
+
+// sendBatch makes one RouteBatch call of cfg.Batch orders.
+func (p *phase) sendBatch(w *worker, due time.Time) {
+	req := &omniroutev1.RouteBatchRequest{Requests: make([]*omniroutev1.RouteRequest, p.cfg.Batch)}
+	for i := range req.Requests {
+		req.Requests[i] = &omniroutev1.RouteRequest{Order: p.nextOrder(w, due), Reserve: p.cfg.Reserve}
+	}
+	callCtx, cancel := context.WithTimeout(p.ctx, p.cfg.Timeout)
+	resp, err := w.client.RouteBatch(callCtx, req)
+	cancel()
+	latency := time.Since(due)
+	if err != nil && p.ctx.Err() != nil {
+		return
+	}
+	if err == nil {
+		for _, r := range resp.GetResults() {
+			if r.GetError() != "" && err == nil {
+				err = status.Error(codes.Code(r.GetCode()), r.GetError())
+			}
+			w.count(r.GetResponse())
+		}
+	}
+	w.record(latency, err)
+	if status.Code(err) == codes.Unavailable {
+		p.waitForServer(w)
+	}
+}
+
+// nextOrder is a copy of the worker's next template with a unique id.
+func (p *phase) nextOrder(w *worker, due time.Time) *omniroutev1.Order {
 	tmpl := p.cfg.Orders[w.tmpl]
 	w.tmpl = (w.tmpl + p.cfg.Concurrency) % len(p.cfg.Orders)
 	w.sent++
@@ -361,38 +410,33 @@ func (p *phase) send(w *worker, due time.Time) {
 	if order.CreatedAt == nil {
 		order.CreatedAt = timestamppb.New(due)
 	}
-	req := &omniroutev1.RouteRequest{Order: order, Reserve: p.cfg.Reserve}
-
-	callCtx, cancel := context.WithTimeout(p.ctx, p.cfg.Timeout)
-	resp, err := w.client.Route(callCtx, req)
-	cancel()
-	latency := time.Since(due)
-	if err != nil && p.ctx.Err() != nil {
-		return // cut short by the interruption, not by the server
-	}
-	w.record(latency, resp, err)
-	if status.Code(err) == codes.Unavailable {
-		p.waitForServer(w)
-	}
+	return order
 }
 
 // record counts one ended call.
-func (w *worker) record(latency time.Duration, resp *omniroutev1.RouteResponse, err error) {
+func (w *worker) record(latency time.Duration, err error) {
 	us := min(max(latency.Microseconds(), histMinMicros), histMaxMicros)
 	_ = w.hist.RecordValue(us) // within the histogram's range by construction
 	w.requests++
 	w.liveRequests.Store(w.requests)
-	if err != nil {
-		w.liveErrors.Add(1)
-		c := status.Code(err)
-		if int(c) < len(w.codes) {
-			w.codes[c]++
-		} else {
-			if w.other == nil {
-				w.other = make(map[codes.Code]int64)
-			}
-			w.other[c]++
-		}
+	if err == nil {
+		return
+	}
+	w.liveErrors.Add(1)
+	c := status.Code(err)
+	if int(c) < len(w.codes) {
+		w.codes[c]++
+		return
+	}
+	if w.other == nil {
+		w.other = make(map[codes.Code]int64)
+	}
+	w.other[c]++
+}
+
+// count tallies one answered order (nil when it failed).
+func (w *worker) count(resp *omniroutev1.RouteResponse) {
+	if resp == nil {
 		return
 	}
 	if len(resp.GetPlan().GetUnfilled()) > 0 {

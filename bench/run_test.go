@@ -93,6 +93,39 @@ func TestRunCountsErrorsByCode(t *testing.T) {
 	}
 }
 
+// TestRunSendsBatches: with Batch set every request is one RouteBatch of
+// that many orders, each with its own id; a batch with a failed order
+// counts as a failed request under the order's code.
+func TestRunSendsBatches(t *testing.T) {
+	srv := benchtest.Start(t, benchtest.Options{
+		RecordIDs: true,
+		Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			if n == 7 { // the second order of the third batch
+				return nil, status.Error(codes.Aborted, "injected")
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	cfg := testConfig(t, srv.Addr, 4)
+	cfg.Concurrency = 1
+	cfg.Batch = 5
+	cfg.Reserve = true
+	res := mustRun(t, t.Context(), cfg)
+	require.Equal(t, int64(4), res.Requests)
+	require.Equal(t, int64(4), srv.Batches())
+	require.Equal(t, int64(20), srv.Calls())
+	assert.Equal(t, int64(1), res.Errors)
+	assert.Equal(t, map[string]int64{"Aborted": 1}, res.ErrorsByCode)
+	assert.Equal(t, int64(19), res.Reserved, "every answered order of every batch is counted")
+	ids := srv.OrderIDs()
+	assert.Len(t, ids, 20)
+	seen := map[string]bool{}
+	for _, id := range ids {
+		assert.False(t, seen[id], "order id %s sent twice", id)
+		seen[id] = true
+	}
+}
+
 // One call is held until 50 other calls have completed after it arrived,
 // so it is the slowest by construction, whatever the machine's speed.
 func TestRunLatencyOrdering(t *testing.T) {

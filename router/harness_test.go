@@ -141,6 +141,9 @@ func (e *env) stop() {
 	}
 }
 
+// local is the service's local ledger (memory or data directory).
+func (e *env) local() *localLedger { return e.svc.led.(*localLedger) }
+
 // demoOrder is the README's order: central Almaty, delivered, split allowed.
 func demoOrder(id string) *pb.Order {
 	created := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)

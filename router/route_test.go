@@ -254,7 +254,7 @@ func TestReaperExpires(t *testing.T) {
 	ticks <- time.Time{} // the reaper runs maintain once...
 	ticks <- time.Time{} // ...and has finished it when it takes the next tick
 	e.svc.mu.RLock()
-	state := e.svc.book.byID[resp.Reservation.Id].State
+	state := e.local().book.byID[resp.Reservation.Id].State
 	e.svc.mu.RUnlock()
 	if state != pb.ReservationState_RESERVATION_STATE_EXPIRED {
 		t.Fatalf("state %v after reaper, want EXPIRED", state)

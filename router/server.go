@@ -209,10 +209,8 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 	s.grpc = s.register(grpc.NewServer(append(opts, o.Extra...)...), o.Reflection)
 	s.inproc = s.register(grpc.NewServer(append(inproc, o.Extra...)...), false)
 	svc.OnStoreFailure(func(error) { s.health.Shutdown() })
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	for _, n := range serviceNames {
-		s.health.SetServingStatus(n, healthpb.HealthCheckResponse_SERVING)
-	}
+	svc.OnHealth(s.setServing)
+	s.setServing(svc.serving())
 	return s
 }
 
@@ -222,6 +220,19 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 // authentication off.
 func (s *Server) SetAccess(a *auth.Authenticator, limits map[string]auth.Limit) {
 	s.guard.access.Store(newAccess(a, limits))
+}
+
+// setServing reports every service SERVING or NOT_SERVING (ignored after
+// Shutdown).
+func (s *Server) setServing(serving bool) {
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if serving {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	s.health.SetServingStatus("", st)
+	for _, n := range serviceNames {
+		s.health.SetServingStatus(n, st)
+	}
 }
 
 // GRPC returns the underlying gRPC server.

@@ -49,7 +49,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxRecv := fs.Int("max-recv-bytes", router.DefaultMaxRecvMsgBytes, "largest request message accepted, in bytes")
 	drain := fs.Duration("shutdown-timeout", 10*time.Second, "how long shutdown waits for calls in flight")
 	sec := addServeSecurityFlags(fs)
+	db := databaseFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	dbCfg, err := db.config(*dataDir)
+	if err != nil {
 		return err
 	}
 	var level slog.Level
@@ -109,7 +114,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	metrics := router.NewMetrics()
 	svc, err := router.New(router.Config{
 		Network: net0, NetworkSource: source, LoadNetwork: load, Stock: table,
-		DataDir: *dataDir, ReservationTTL: *ttl, ReservationRetention: *retention, Logger: log, Metrics: metrics,
+		DataDir: *dataDir, Database: dbCfg, ReservationTTL: *ttl, ReservationRetention: *retention, Logger: log, Metrics: metrics,
 		MaxClockSkew: sec.clockSkew(),
 	})
 	if err != nil {
@@ -199,7 +204,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		scheme = "tls"
 	}
 	log.Info("serving", "addr", lis.Addr().String(), "http", apiAt, "metrics", metricsAt, "transport", scheme, "network", source,
-		"nodes", len(net0.Nodes), "data_dir", *dataDir)
+		"nodes", len(net0.Nodes), "data_dir", *dataDir, "database", db.redacted())
 
 	var runErr error
 loop:

@@ -74,14 +74,26 @@ var fixedOrderFile = filepath.Join("testdata", "order-2026-11-25.json")
 // its serving line.
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
-	return startServeRaw(t, append([]string{"--addr", "127.0.0.1:0", "--metrics-addr", "", "--max-clock-skew", "876000h"}, args...)...)
+	return startServeEnv(t, nil, args...)
+}
+
+// startServeEnv is startServe with more environment variables.
+func startServeEnv(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
+	return startServeRawEnv(t, env, append([]string{"--addr", "127.0.0.1:0", "--metrics-addr", "", "--max-clock-skew", "876000h"}, args...)...)
 }
 
 // startServeRaw runs "omniroute serve args..." with no default flags.
 func startServeRaw(t *testing.T, args ...string) *server {
 	t.Helper()
+	return startServeRawEnv(t, nil, args...)
+}
+
+// startServeRawEnv is startServeRaw with more environment variables.
+func startServeRawEnv(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServe$")
-	cmd.Env = append(os.Environ(), "OMNIROUTE_SERVE_HELPER=1",
+	cmd.Env = append(append(os.Environ(), env...), "OMNIROUTE_SERVE_HELPER=1",
 		"OMNIROUTE_ARGS="+strings.Join(append([]string{"serve"}, args...), "\x1f"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

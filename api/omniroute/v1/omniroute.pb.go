@@ -1994,9 +1994,18 @@ type UpdateStockResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Applied int64                  `protobuf:"varint,1,opt,name=applied,proto3" json:"applied,omitempty"`
 	// ignored counts repeated or out-of-order updates.
-	Ignored       int64 `protobuf:"varint,2,opt,name=ignored,proto3" json:"ignored,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Ignored int64 `protobuf:"varint,2,opt,name=ignored,proto3" json:"ignored,omitempty"`
+	// below_reserved lists the rows the call left with fewer units on hand
+	// than are reserved (a recount found less than was promised): their ATP
+	// is 0, and committing the reservations beyond on hand fails. One entry
+	// per row, with its figures after the call, in the order the rows were
+	// first updated; a StreamStock lists at most 1,000.
+	BelowReserved []*StockShortfall `protobuf:"bytes,3,rep,name=below_reserved,json=belowReserved,proto3" json:"below_reserved,omitempty"`
+	// below_reserved_total counts the rows below_reserved would list
+	// without its cap.
+	BelowReservedTotal int64 `protobuf:"varint,4,opt,name=below_reserved_total,json=belowReservedTotal,proto3" json:"below_reserved_total,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *UpdateStockResponse) Reset() {
@@ -2043,6 +2052,89 @@ func (x *UpdateStockResponse) GetIgnored() int64 {
 	return 0
 }
 
+func (x *UpdateStockResponse) GetBelowReserved() []*StockShortfall {
+	if x != nil {
+		return x.BelowReserved
+	}
+	return nil
+}
+
+func (x *UpdateStockResponse) GetBelowReservedTotal() int64 {
+	if x != nil {
+		return x.BelowReservedTotal
+	}
+	return 0
+}
+
+// StockShortfall is a (node, SKU) with fewer units on hand than reserved.
+type StockShortfall struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	OnHand        int32                  `protobuf:"varint,3,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
+	Reserved      int32                  `protobuf:"varint,4,opt,name=reserved,proto3" json:"reserved,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StockShortfall) Reset() {
+	*x = StockShortfall{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StockShortfall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StockShortfall) ProtoMessage() {}
+
+func (x *StockShortfall) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StockShortfall.ProtoReflect.Descriptor instead.
+func (*StockShortfall) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *StockShortfall) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *StockShortfall) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *StockShortfall) GetOnHand() int32 {
+	if x != nil {
+		return x.OnHand
+	}
+	return 0
+}
+
+func (x *StockShortfall) GetReserved() int32 {
+	if x != nil {
+		return x.Reserved
+	}
+	return 0
+}
+
 // GetAvailabilityRequest asks for ATP of SKUs, optionally at some nodes,
 // or at the nodes nearest a position ("pick up near me").
 type GetAvailabilityRequest struct {
@@ -2068,7 +2160,7 @@ type GetAvailabilityRequest struct {
 
 func (x *GetAvailabilityRequest) Reset() {
 	*x = GetAvailabilityRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2080,7 +2172,7 @@ func (x *GetAvailabilityRequest) String() string {
 func (*GetAvailabilityRequest) ProtoMessage() {}
 
 func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2093,7 +2185,7 @@ func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetAvailabilityRequest) GetSkus() []string {
@@ -2158,7 +2250,7 @@ type NodeAvailability struct {
 
 func (x *NodeAvailability) Reset() {
 	*x = NodeAvailability{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2170,7 +2262,7 @@ func (x *NodeAvailability) String() string {
 func (*NodeAvailability) ProtoMessage() {}
 
 func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2183,7 +2275,7 @@ func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeAvailability.ProtoReflect.Descriptor instead.
 func (*NodeAvailability) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *NodeAvailability) GetNodeId() string {
@@ -2259,7 +2351,7 @@ type GetAvailabilityResponse struct {
 
 func (x *GetAvailabilityResponse) Reset() {
 	*x = GetAvailabilityResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2271,7 +2363,7 @@ func (x *GetAvailabilityResponse) String() string {
 func (*GetAvailabilityResponse) ProtoMessage() {}
 
 func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2284,7 +2376,7 @@ func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetAvailabilityResponse) GetAvailability() []*NodeAvailability {
@@ -2303,7 +2395,7 @@ type GetNetworkRequest struct {
 
 func (x *GetNetworkRequest) Reset() {
 	*x = GetNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2315,7 +2407,7 @@ func (x *GetNetworkRequest) String() string {
 func (*GetNetworkRequest) ProtoMessage() {}
 
 func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2328,7 +2420,7 @@ func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNetworkRequest.ProtoReflect.Descriptor instead.
 func (*GetNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
 }
 
 // Node is a fulfilment location.
@@ -2349,7 +2441,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2361,7 +2453,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2374,7 +2466,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Node) GetId() string {
@@ -2454,7 +2546,7 @@ type Network struct {
 
 func (x *Network) Reset() {
 	*x = Network{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2466,7 +2558,7 @@ func (x *Network) String() string {
 func (*Network) ProtoMessage() {}
 
 func (x *Network) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2479,7 +2571,7 @@ func (x *Network) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Network.ProtoReflect.Descriptor instead.
 func (*Network) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Network) GetName() string {
@@ -2526,7 +2618,7 @@ type ReloadNetworkRequest struct {
 
 func (x *ReloadNetworkRequest) Reset() {
 	*x = ReloadNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2538,7 +2630,7 @@ func (x *ReloadNetworkRequest) String() string {
 func (*ReloadNetworkRequest) ProtoMessage() {}
 
 func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2551,7 +2643,7 @@ func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkRequest.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
 }
 
 // ReloadNetworkResponse says what was loaded.
@@ -2565,7 +2657,7 @@ type ReloadNetworkResponse struct {
 
 func (x *ReloadNetworkResponse) Reset() {
 	*x = ReloadNetworkResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2577,7 +2669,7 @@ func (x *ReloadNetworkResponse) String() string {
 func (*ReloadNetworkResponse) ProtoMessage() {}
 
 func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2590,7 +2682,7 @@ func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkResponse.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReloadNetworkResponse) GetNodes() int32 {
@@ -2624,7 +2716,7 @@ type OptionsRequest struct {
 
 func (x *OptionsRequest) Reset() {
 	*x = OptionsRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2636,7 +2728,7 @@ func (x *OptionsRequest) String() string {
 func (*OptionsRequest) ProtoMessage() {}
 
 func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2649,7 +2741,7 @@ func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsRequest.ProtoReflect.Descriptor instead.
 func (*OptionsRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *OptionsRequest) GetOrder() *Order {
@@ -2684,7 +2776,7 @@ type OptionsResponse struct {
 
 func (x *OptionsResponse) Reset() {
 	*x = OptionsResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2696,7 +2788,7 @@ func (x *OptionsResponse) String() string {
 func (*OptionsResponse) ProtoMessage() {}
 
 func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2709,7 +2801,7 @@ func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsResponse.ProtoReflect.Descriptor instead.
 func (*OptionsResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *OptionsResponse) GetOffers() []*Offer {
@@ -2775,7 +2867,7 @@ type Offer struct {
 
 func (x *Offer) Reset() {
 	*x = Offer{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2787,7 +2879,7 @@ func (x *Offer) String() string {
 func (*Offer) ProtoMessage() {}
 
 func (x *Offer) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2800,7 +2892,7 @@ func (x *Offer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offer.ProtoReflect.Descriptor instead.
 func (*Offer) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Offer) GetOfferId() string {
@@ -2911,7 +3003,7 @@ type PickupStore struct {
 
 func (x *PickupStore) Reset() {
 	*x = PickupStore{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2923,7 +3015,7 @@ func (x *PickupStore) String() string {
 func (*PickupStore) ProtoMessage() {}
 
 func (x *PickupStore) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2936,7 +3028,7 @@ func (x *PickupStore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PickupStore.ProtoReflect.Descriptor instead.
 func (*PickupStore) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *PickupStore) GetNodeId() string {
@@ -3003,7 +3095,7 @@ type OpeningHours struct {
 
 func (x *OpeningHours) Reset() {
 	*x = OpeningHours{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3015,7 +3107,7 @@ func (x *OpeningHours) String() string {
 func (*OpeningHours) ProtoMessage() {}
 
 func (x *OpeningHours) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3028,7 +3120,7 @@ func (x *OpeningHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpeningHours.ProtoReflect.Descriptor instead.
 func (*OpeningHours) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *OpeningHours) GetOpen() string {
@@ -3189,10 +3281,17 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x06changeB\x0f\n" +
 	"\r_safety_stock\"I\n" +
 	"\x12UpdateStockRequest\x123\n" +
-	"\aupdates\x18\x01 \x03(\v2\x19.omniroute.v1.StockUpdateR\aupdates\"I\n" +
+	"\aupdates\x18\x01 \x03(\v2\x19.omniroute.v1.StockUpdateR\aupdates\"\xc0\x01\n" +
 	"\x13UpdateStockResponse\x12\x18\n" +
 	"\aapplied\x18\x01 \x01(\x03R\aapplied\x12\x18\n" +
-	"\aignored\x18\x02 \x01(\x03R\aignored\"\xc2\x01\n" +
+	"\aignored\x18\x02 \x01(\x03R\aignored\x12C\n" +
+	"\x0ebelow_reserved\x18\x03 \x03(\v2\x1c.omniroute.v1.StockShortfallR\rbelowReserved\x120\n" +
+	"\x14below_reserved_total\x18\x04 \x01(\x03R\x12belowReservedTotal\"p\n" +
+	"\x0eStockShortfall\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
+	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x17\n" +
+	"\aon_hand\x18\x03 \x01(\x05R\x06onHand\x12\x1a\n" +
+	"\breserved\x18\x04 \x01(\x05R\breserved\"\xc2\x01\n" +
 	"\x16GetAvailabilityRequest\x12\x12\n" +
 	"\x04skus\x18\x01 \x03(\tR\x04skus\x12\x19\n" +
 	"\bnode_ids\x18\x02 \x03(\tR\anodeIds\x120\n" +
@@ -3335,7 +3434,7 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 }
 
 var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
 	(FulfillmentPreference)(0),        // 1: omniroute.v1.FulfillmentPreference
@@ -3367,27 +3466,28 @@ var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(*StockUpdate)(nil),               // 27: omniroute.v1.StockUpdate
 	(*UpdateStockRequest)(nil),        // 28: omniroute.v1.UpdateStockRequest
 	(*UpdateStockResponse)(nil),       // 29: omniroute.v1.UpdateStockResponse
-	(*GetAvailabilityRequest)(nil),    // 30: omniroute.v1.GetAvailabilityRequest
-	(*NodeAvailability)(nil),          // 31: omniroute.v1.NodeAvailability
-	(*GetAvailabilityResponse)(nil),   // 32: omniroute.v1.GetAvailabilityResponse
-	(*GetNetworkRequest)(nil),         // 33: omniroute.v1.GetNetworkRequest
-	(*Node)(nil),                      // 34: omniroute.v1.Node
-	(*Network)(nil),                   // 35: omniroute.v1.Network
-	(*ReloadNetworkRequest)(nil),      // 36: omniroute.v1.ReloadNetworkRequest
-	(*ReloadNetworkResponse)(nil),     // 37: omniroute.v1.ReloadNetworkResponse
-	(*OptionsRequest)(nil),            // 38: omniroute.v1.OptionsRequest
-	(*OptionsResponse)(nil),           // 39: omniroute.v1.OptionsResponse
-	(*Offer)(nil),                     // 40: omniroute.v1.Offer
-	(*PickupStore)(nil),               // 41: omniroute.v1.PickupStore
-	(*OpeningHours)(nil),              // 42: omniroute.v1.OpeningHours
-	(*timestamppb.Timestamp)(nil),     // 43: google.protobuf.Timestamp
+	(*StockShortfall)(nil),            // 30: omniroute.v1.StockShortfall
+	(*GetAvailabilityRequest)(nil),    // 31: omniroute.v1.GetAvailabilityRequest
+	(*NodeAvailability)(nil),          // 32: omniroute.v1.NodeAvailability
+	(*GetAvailabilityResponse)(nil),   // 33: omniroute.v1.GetAvailabilityResponse
+	(*GetNetworkRequest)(nil),         // 34: omniroute.v1.GetNetworkRequest
+	(*Node)(nil),                      // 35: omniroute.v1.Node
+	(*Network)(nil),                   // 36: omniroute.v1.Network
+	(*ReloadNetworkRequest)(nil),      // 37: omniroute.v1.ReloadNetworkRequest
+	(*ReloadNetworkResponse)(nil),     // 38: omniroute.v1.ReloadNetworkResponse
+	(*OptionsRequest)(nil),            // 39: omniroute.v1.OptionsRequest
+	(*OptionsResponse)(nil),           // 40: omniroute.v1.OptionsResponse
+	(*Offer)(nil),                     // 41: omniroute.v1.Offer
+	(*PickupStore)(nil),               // 42: omniroute.v1.PickupStore
+	(*OpeningHours)(nil),              // 43: omniroute.v1.OpeningHours
+	(*timestamppb.Timestamp)(nil),     // 44: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	43, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	44, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
 	5,  // 1: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
 	6,  // 2: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
 	1,  // 3: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	43, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	44, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
 	0,  // 5: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
 	7,  // 6: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
 	0,  // 7: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
@@ -3405,59 +3505,60 @@ var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
 	16, // 19: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
 	3,  // 20: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
 	18, // 21: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	43, // 22: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	44, // 22: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
 	17, // 23: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
 	19, // 24: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	43, // 25: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	44, // 25: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
 	4,  // 26: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
 	8,  // 27: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
 	20, // 28: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
 	22, // 29: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
 	27, // 30: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	5,  // 31: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
-	31, // 32: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	5,  // 33: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 34: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	34, // 35: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	7,  // 36: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
-	40, // 37: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
-	43, // 38: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
-	0,  // 39: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
-	2,  // 40: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
-	15, // 41: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
-	17, // 42: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
-	43, // 43: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
-	41, // 44: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
-	5,  // 45: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
-	42, // 46: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
-	43, // 47: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
-	8,  // 48: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	21, // 49: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	24, // 50: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	25, // 51: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	26, // 52: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	38, // 53: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
-	28, // 54: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	27, // 55: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	30, // 56: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	33, // 57: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	36, // 58: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	20, // 59: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	23, // 60: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	19, // 61: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	19, // 62: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	19, // 63: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	39, // 64: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
-	29, // 65: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	29, // 66: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	32, // 67: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	35, // 68: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	37, // 69: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	59, // [59:70] is the sub-list for method output_type
-	48, // [48:59] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	30, // 31: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
+	5,  // 32: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	32, // 33: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	5,  // 34: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 35: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	35, // 36: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	7,  // 37: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	41, // 38: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	44, // 39: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 40: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 41: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	15, // 42: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	17, // 43: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	44, // 44: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	42, // 45: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	5,  // 46: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	43, // 47: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	44, // 48: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	8,  // 49: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	21, // 50: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	24, // 51: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	25, // 52: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	26, // 53: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	39, // 54: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	28, // 55: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	27, // 56: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	31, // 57: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	34, // 58: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	37, // 59: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	20, // 60: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	23, // 61: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	19, // 62: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	19, // 63: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	19, // 64: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	40, // 65: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	29, // 66: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	29, // 67: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	33, // 68: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	36, // 69: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	38, // 70: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	60, // [60:71] is the sub-list for method output_type
+	49, // [49:60] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -3475,7 +3576,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   38,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   3,
 		},
