@@ -313,21 +313,30 @@ func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	req := &pb.RouteRequest{Order: order, Reserve: *reserve, Alternatives: int32(*alts),
 		ReservationTtlSeconds: int32(ttl.Seconds()), MaxExcluded: int32(*maxExcl)}
 
-	dopts, err := dial.options(*addr)
+	return callRouting(ctx, *addr, dial, *timeout, "route", stdout,
+		func(ctx context.Context, c pb.RoutingServiceClient) (proto.Message, error) { return c.Route(ctx, req) })
+}
+
+// callRouting dials addr as the dial flags say, makes one RoutingService
+// call within timeout and prints its answer as JSON. A failed call is an
+// error naming the call and its status code.
+func callRouting(ctx context.Context, addr string, dial *dialFlags, timeout time.Duration, name string, stdout io.Writer,
+	call func(context.Context, pb.RoutingServiceClient) (proto.Message, error)) error {
+	dopts, err := dial.options(addr)
 	if err != nil {
 		return err
 	}
-	conn, err := grpc.NewClient(*addr, dopts...)
+	conn, err := grpc.NewClient(addr, dopts...)
 	if err != nil {
-		return fmt.Errorf("connect %s: %w", *addr, err)
+		return fmt.Errorf("connect %s: %w", addr, err)
 	}
 	defer conn.Close()
-	cctx, cancel := context.WithTimeout(ctx, *timeout)
+	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, err := pb.NewRoutingServiceClient(conn).Route(cctx, req)
+	resp, err := call(cctx, pb.NewRoutingServiceClient(conn))
 	if err != nil {
 		st := status.Convert(err)
-		return fmt.Errorf("route: %s: %s", st.Code(), st.Message())
+		return fmt.Errorf("%s: %s: %s", name, st.Code(), st.Message())
 	}
 	out, err := stableJSON(resp)
 	if err != nil {
