@@ -47,6 +47,12 @@ type Config struct {
 	Rate float64
 	// Reserve asks the server to reserve the planned units.
 	Reserve bool
+	// Batch, above 1, makes every request one RouteBatch call of Batch
+	// orders (the next templates in turn) instead of one Route call: the
+	// latency is the whole batch's, and a batch counts as failed when the
+	// call or any of its orders failed (with the first failed order's
+	// code). Zero or 1 sends single Route calls.
+	Batch int
 	// Orders are the templates requests are made from, used round-robin.
 	// Each request gets a copy with a unique id; a template without
 	// created_at gets the request's send time.
@@ -122,6 +128,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Duration < 0 || c.Warmup < 0 || c.Timeout < 0 || c.ReadyTimeout < 0 || c.ProgressInterval < 0 {
 		errs = append(errs, errors.New("durations must not be negative"))
+	}
+	if c.Batch < 0 {
+		errs = append(errs, fmt.Errorf("batch %d is negative", c.Batch))
 	}
 	if c.MaxRequests < 0 {
 		errs = append(errs, fmt.Errorf("max requests %d is negative", c.MaxRequests))

@@ -16,6 +16,11 @@
 // unique order id (a run prefix and a counter), so reservations never collide
 // with the server's per-order idempotency.
 //
+// A server that goes away during a run is not hammered with failing calls:
+// an Unavailable answer pauses the workers while one waits for the health
+// check again; if the server is not back within the ready timeout the run
+// stops with ErrServerLost and the partial result.
+//
 // Thresholds turns a Result into a pass or fail for CI gates.
 //
 // The package only ever dials the address it is given, never starts a

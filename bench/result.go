@@ -70,6 +70,9 @@ type Result struct {
 	// Interrupted is true when the context was cancelled before the run
 	// ended; the numbers cover what was done until then.
 	Interrupted bool
+	// ServerLost is true when the run stopped because the server went away
+	// (see Run); the numbers cover what was done until then.
+	ServerLost bool
 }
 
 // ErrorRate is the fraction of failed requests, counting missed open-loop
@@ -129,6 +132,7 @@ type jsonResult struct {
 	Reserved       int64            `json:"reserved"`
 	WarmupRequests int64            `json:"warmup_requests"`
 	Interrupted    bool             `json:"interrupted"`
+	ServerLost     bool             `json:"server_lost,omitempty"`
 }
 
 // ms converts to milliseconds, kept to the microsecond.
@@ -165,6 +169,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		Reserved:       r.Reserved,
 		WarmupRequests: r.WarmupRequests,
 		Interrupted:    r.Interrupted,
+		ServerLost:     r.ServerLost,
 	})
 }
 
@@ -177,6 +182,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 	}
 	if r.Interrupted {
 		mode += " (interrupted: partial results)"
+	}
+	if r.ServerLost {
+		mode += " (server lost: partial results)"
 	}
 	fmt.Fprintf(tw, "mode\t%s\n", mode)
 	fmt.Fprintf(tw, "requests\t%d\n", r.Requests)

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -25,12 +26,24 @@ import (
 // starts late is found soon after it listens.
 const reconnectMaxDelay = time.Second
 
+// ErrServerLost is wrapped by the error Run returns when the server stopped
+// answering during the run and was not ready again within
+// Config.ReadyTimeout.
+var ErrServerLost = errors.New("server lost")
+
 // Run dials cfg.Addr, waits for the server to be ready, sends the warmup and
 // then the measured load, and returns what it measured. When ctx is
 // cancelled during the measured run, Run stops sending, waits for the calls
 // in flight and returns the partial result with Interrupted set; calls cut
 // short by the cancellation are not counted. Cancelled while waiting for
 // the server or during the warmup, Run returns the context's error.
+//
+// A call that fails with Unavailable (the connection is gone, or the server
+// is shutting down) pauses every worker while one of them waits for the
+// server to be ready again, as at the start, for at most ReadyTimeout.
+// When it comes back the run goes on; when it does not, Run stops and
+// returns the partial result, with ServerLost set, and an error wrapping
+// ErrServerLost. A dead server is never hammered with failing calls.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -38,8 +51,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	bo := backoff.DefaultConfig
 	bo.MaxDelay = reconnectMaxDelay
-	clients := make([]omniroutev1.RoutingServiceClient, cfg.Connections)
-	for i := range clients {
+	conns := make([]*grpc.ClientConn, cfg.Connections)
+	for i := range conns {
 		opts := append([]grpc.DialOption{
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithConnectParams(grpc.ConnectParams{Backoff: bo, MinConnectTimeout: 5 * time.Second}),
@@ -52,21 +65,27 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if err := WaitReady(ctx, conn, cfg.ReadyTimeout); err != nil {
 			return nil, fmt.Errorf("bench %s: %w", cfg.Addr, err)
 		}
-		clients[i] = omniroutev1.NewRoutingServiceClient(conn)
+		conns[i] = conn
 	}
 
 	var warmup int64
 	if cfg.Warmup > 0 {
 		wcfg := cfg
 		wcfg.Duration, wcfg.MaxRequests = cfg.Warmup, 0
-		w := runPhase(ctx, clients, wcfg, cfg.IDPrefix+"w", true)
+		w, lost := runPhase(ctx, conns, wcfg, cfg.IDPrefix+"w", true)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("bench %s: warmup: %w", cfg.Addr, context.Cause(ctx))
 		}
+		if lost != nil {
+			return nil, fmt.Errorf("bench %s: warmup: %w", cfg.Addr, lost)
+		}
 		warmup = w.Requests
 	}
-	res := runPhase(ctx, clients, cfg, cfg.IDPrefix, false)
+	res, lost := runPhase(ctx, conns, cfg, cfg.IDPrefix, false)
 	res.WarmupRequests = warmup
+	if lost != nil {
+		return res, fmt.Errorf("bench %s: %w", cfg.Addr, lost)
+	}
 	return res, nil
 }
 
@@ -84,6 +103,15 @@ type phase struct {
 	next  atomic.Int64
 	limit int64 // closed loop: MaxRequests; open loop: slots
 	sched schedule
+	// stopSending ends sendCtx.
+	stopSending context.CancelFunc
+
+	// gate pauses the workers while the server is away: mu guards down and
+	// lost. down is open while one worker waits for the server to be ready
+	// again (closed when it is done); lost is set when it did not come back.
+	mu   sync.Mutex
+	down chan struct{}
+	lost error
 }
 
 // schedule is the open-loop plan: request i is due at i/rate seconds after
@@ -121,8 +149,9 @@ func (s schedule) due(i int64) time.Duration {
 // worker is one sender. It owns its histogram and counters, so recording
 // takes no lock; the phase merges them when every worker has stopped.
 type worker struct {
-	client   omniroutev1.RoutingServiceClient // worker i uses connection i mod n
-	prefix   string                           // order id prefix: run prefix + worker id + "-"
+	conn     *grpc.ClientConn // worker i uses connection i mod n
+	client   omniroutev1.RoutingServiceClient
+	prefix   string // order id prefix: run prefix + worker id + "-"
 	hist     *hdrhistogram.Histogram
 	requests int64
 	codes    [codes.Unauthenticated + 1]int64
@@ -139,8 +168,10 @@ type worker struct {
 }
 
 // runPhase sends one phase of load from cfg.Concurrency workers, order ids
-// starting with prefix, and merges what the workers measured.
-func runPhase(ctx context.Context, clients []omniroutev1.RoutingServiceClient, cfg Config, prefix string, warmup bool) *Result {
+// starting with prefix, and merges what the workers measured. The error,
+// wrapping ErrServerLost, says the phase stopped because the server went
+// away; the result then covers what was done until then.
+func runPhase(ctx context.Context, conns []*grpc.ClientConn, cfg Config, prefix string, warmup bool) (*Result, error) {
 	p := &phase{ctx: ctx, cfg: cfg}
 	open := cfg.Rate > 0
 	var cancel context.CancelFunc
@@ -157,11 +188,14 @@ func runPhase(ctx context.Context, clients []omniroutev1.RoutingServiceClient, c
 		}
 	}
 	defer cancel()
+	p.stopSending = cancel
 
 	workers := make([]*worker, cfg.Concurrency)
 	for i := range workers {
+		conn := conns[i%len(conns)]
 		workers[i] = &worker{
-			client: clients[i%len(clients)],
+			conn:   conn,
+			client: omniroutev1.NewRoutingServiceClient(conn),
 			prefix: prefix + strconv.Itoa(i) + "-",
 			hist:   newHistogram(),
 			tmpl:   i % len(cfg.Orders),
@@ -193,6 +227,7 @@ func runPhase(ctx context.Context, clients []omniroutev1.RoutingServiceClient, c
 		Mode:         "closed",
 		Concurrency:  cfg.Concurrency,
 		Interrupted:  ctx.Err() != nil,
+		ServerLost:   p.lost != nil,
 	}
 	if open {
 		res.Mode, res.Rate, res.Scheduled = "open", cfg.Rate, p.sched.slots
@@ -215,7 +250,44 @@ func runPhase(ctx context.Context, clients []omniroutev1.RoutingServiceClient, c
 		}
 	}
 	res.summarise()
-	return res
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return res, p.lost
+}
+
+// waitForServer is called by a worker whose call failed with Unavailable.
+// The first such worker waits for the server to be ready again (WaitReady,
+// at most ReadyTimeout) while the others wait for it, so nothing is sent in
+// the meantime; if the server does not come back, the phase stops sending
+// and records why in p.lost.
+func (p *phase) waitForServer(w *worker) {
+	p.mu.Lock()
+	if p.lost != nil {
+		p.mu.Unlock()
+		return
+	}
+	if ch := p.down; ch != nil {
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-p.sendCtx.Done():
+		}
+		return
+	}
+	ch := make(chan struct{})
+	p.down = ch
+	p.mu.Unlock()
+
+	err := WaitReady(p.ctx, w.conn, p.cfg.ReadyTimeout)
+
+	p.mu.Lock()
+	if err != nil && p.ctx.Err() == nil {
+		p.lost = fmt.Errorf("%w during the run: %w", ErrServerLost, err)
+		p.stopSending()
+	}
+	p.down = nil
+	close(ch)
+	p.mu.Unlock()
 }
 
 // report calls cfg.Progress every interval until stop is closed.
@@ -279,8 +351,57 @@ func (p *phase) openLoop(w *worker) {
 	}
 }
 
-// send makes one Route call and records it against the time it was due.
+// send makes one Route call (or one RouteBatch call) and records it
+// against the time it was due.
 func (p *phase) send(w *worker, due time.Time) {
+	if p.cfg.Batch > 1 {
+		p.sendBatch(w, due)
+		return
+	}
+	req := &omniroutev1.RouteRequest{Order: p.nextOrder(w, due), Reserve: p.cfg.Reserve}
+	callCtx, cancel := context.WithTimeout(p.ctx, p.cfg.Timeout)
+	resp, err := w.client.Route(callCtx, req)
+	cancel()
+	latency := time.Since(due)
+	if err != nil && p.ctx.Err() != nil {
+		return // cut short by the interruption, not by the server
+	}
+	w.record(latency, err)
+	w.count(resp)
+	if status.Code(err) == codes.Unavailable {
+		p.waitForServer(w)
+	}
+}
+
+// sendBatch makes one RouteBatch call of cfg.Batch orders.
+func (p *phase) sendBatch(w *worker, due time.Time) {
+	req := &omniroutev1.RouteBatchRequest{Requests: make([]*omniroutev1.RouteRequest, p.cfg.Batch)}
+	for i := range req.Requests {
+		req.Requests[i] = &omniroutev1.RouteRequest{Order: p.nextOrder(w, due), Reserve: p.cfg.Reserve}
+	}
+	callCtx, cancel := context.WithTimeout(p.ctx, p.cfg.Timeout)
+	resp, err := w.client.RouteBatch(callCtx, req)
+	cancel()
+	latency := time.Since(due)
+	if err != nil && p.ctx.Err() != nil {
+		return
+	}
+	if err == nil {
+		for _, r := range resp.GetResults() {
+			if r.GetError() != "" && err == nil {
+				err = status.Error(codes.Code(r.GetCode()), r.GetError())
+			}
+			w.count(r.GetResponse())
+		}
+	}
+	w.record(latency, err)
+	if status.Code(err) == codes.Unavailable {
+		p.waitForServer(w)
+	}
+}
+
+// nextOrder is a copy of the worker's next template with a unique id.
+func (p *phase) nextOrder(w *worker, due time.Time) *omniroutev1.Order {
 	tmpl := p.cfg.Orders[w.tmpl]
 	w.tmpl = (w.tmpl + p.cfg.Concurrency) % len(p.cfg.Orders)
 	w.sent++
@@ -289,35 +410,33 @@ func (p *phase) send(w *worker, due time.Time) {
 	if order.CreatedAt == nil {
 		order.CreatedAt = timestamppb.New(due)
 	}
-	req := &omniroutev1.RouteRequest{Order: order, Reserve: p.cfg.Reserve}
-
-	callCtx, cancel := context.WithTimeout(p.ctx, p.cfg.Timeout)
-	resp, err := w.client.Route(callCtx, req)
-	cancel()
-	latency := time.Since(due)
-	if err != nil && p.ctx.Err() != nil {
-		return // cut short by the interruption, not by the server
-	}
-	w.record(latency, resp, err)
+	return order
 }
 
 // record counts one ended call.
-func (w *worker) record(latency time.Duration, resp *omniroutev1.RouteResponse, err error) {
+func (w *worker) record(latency time.Duration, err error) {
 	us := min(max(latency.Microseconds(), histMinMicros), histMaxMicros)
 	_ = w.hist.RecordValue(us) // within the histogram's range by construction
 	w.requests++
 	w.liveRequests.Store(w.requests)
-	if err != nil {
-		w.liveErrors.Add(1)
-		c := status.Code(err)
-		if int(c) < len(w.codes) {
-			w.codes[c]++
-		} else {
-			if w.other == nil {
-				w.other = make(map[codes.Code]int64)
-			}
-			w.other[c]++
-		}
+	if err == nil {
+		return
+	}
+	w.liveErrors.Add(1)
+	c := status.Code(err)
+	if int(c) < len(w.codes) {
+		w.codes[c]++
+		return
+	}
+	if w.other == nil {
+		w.other = make(map[codes.Code]int64)
+	}
+	w.other[c]++
+}
+
+// count tallies one answered order (nil when it failed).
+func (w *worker) count(resp *omniroutev1.RouteResponse) {
+	if resp == nil {
 		return
 	}
 	if len(resp.GetPlan().GetUnfilled()) > 0 {

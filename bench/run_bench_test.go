@@ -54,9 +54,9 @@ func BenchmarkRoute(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
-			res := runPhase(b.Context(), []omniroutev1.RoutingServiceClient{client}, cfg, "b-", false)
-			if res.Requests != int64(b.N) || res.Errors != 0 {
-				b.Fatalf("%d requests, errors %v", res.Requests, res.ErrorsByCode)
+			res, err := runPhase(b.Context(), []*grpc.ClientConn{conn}, cfg, "b-", false)
+			if err != nil || res.Requests != int64(b.N) || res.Errors != 0 {
+				b.Fatalf("%d requests, errors %v (%v)", res.Requests, res.ErrorsByCode, err)
 			}
 		})
 	}
@@ -68,7 +68,8 @@ func BenchmarkRecord(b *testing.B) {
 	w := &worker{hist: newHistogram()}
 	resp := &omniroutev1.RouteResponse{Plan: &omniroutev1.Plan{}}
 	for i := 0; b.Loop(); i++ {
-		w.record(time.Duration(i%5000)*time.Microsecond, resp, nil)
+		w.record(time.Duration(i%5000)*time.Microsecond, nil)
+		w.count(resp)
 	}
 }
 

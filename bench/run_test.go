@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
@@ -88,6 +90,39 @@ func TestRunCountsErrorsByCode(t *testing.T) {
 	}
 	if err := (Thresholds{MaxErrorRate: 0.2}).Check(res); err != nil {
 		t.Errorf("check at 20%%: %v", err)
+	}
+}
+
+// TestRunSendsBatches: with Batch set every request is one RouteBatch of
+// that many orders, each with its own id; a batch with a failed order
+// counts as a failed request under the order's code.
+func TestRunSendsBatches(t *testing.T) {
+	srv := benchtest.Start(t, benchtest.Options{
+		RecordIDs: true,
+		Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			if n == 7 { // the second order of the third batch
+				return nil, status.Error(codes.Aborted, "injected")
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	cfg := testConfig(t, srv.Addr, 4)
+	cfg.Concurrency = 1
+	cfg.Batch = 5
+	cfg.Reserve = true
+	res := mustRun(t, t.Context(), cfg)
+	require.Equal(t, int64(4), res.Requests)
+	require.Equal(t, int64(4), srv.Batches())
+	require.Equal(t, int64(20), srv.Calls())
+	assert.Equal(t, int64(1), res.Errors)
+	assert.Equal(t, map[string]int64{"Aborted": 1}, res.ErrorsByCode)
+	assert.Equal(t, int64(19), res.Reserved, "every answered order of every batch is counted")
+	ids := srv.OrderIDs()
+	assert.Len(t, ids, 20)
+	seen := map[string]bool{}
+	for _, id := range ids {
+		assert.False(t, seen[id], "order id %s sent twice", id)
+		seen[id] = true
 	}
 }
 
@@ -424,4 +459,63 @@ func TestRunReportsProgress(t *testing.T) {
 		}
 		last = p
 	}
+}
+
+// TestRunStopsWhenTheServerGoesAway: a server that dies during the run is
+// not hammered with calls: the workers pause while one waits for it, and
+// when it is not back within the ready timeout the run stops with the
+// partial result and ErrServerLost.
+func TestRunStopsWhenTheServerGoesAway(t *testing.T) {
+	var srv *benchtest.Server
+	srv = benchtest.Start(t, benchtest.Options{
+		Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			if n == 40 {
+				go srv.Stop()
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	cfg := testConfig(t, srv.Addr, 0)
+	cfg.Duration = time.Hour // only the lost server ends this run
+	cfg.ReadyTimeout = 300 * time.Millisecond
+	res, err := Run(t.Context(), cfg)
+	require.ErrorIs(t, err, ErrServerLost)
+	assert.Contains(t, err.Error(), "not ready after 300ms")
+	require.NotNil(t, res, "the partial result comes with the error")
+	assert.True(t, res.ServerLost)
+	assert.GreaterOrEqual(t, res.Requests, int64(40))
+	// Each worker fails at most once before they all wait for the server.
+	assert.LessOrEqual(t, res.Errors, int64(cfg.Concurrency), "errors by code: %v", res.ErrorsByCode)
+	assert.Equal(t, res.Errors, res.ErrorsByCode["Unavailable"])
+}
+
+// TestRunWaitsForAServerThatComesBack: Unavailable answers while the server
+// is not serving pause the run; once it serves again the run goes on to
+// the end and succeeds.
+func TestRunWaitsForAServerThatComesBack(t *testing.T) {
+	var srv *benchtest.Server
+	var away atomic.Bool
+	srv = benchtest.Start(t, benchtest.Options{
+		Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			if n == 20 {
+				away.Store(true)
+				srv.Health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+				time.AfterFunc(100*time.Millisecond, func() {
+					away.Store(false)
+					srv.Health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+				})
+			}
+			if away.Load() {
+				return nil, status.Error(codes.Unavailable, "shutting down")
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	cfg := testConfig(t, srv.Addr, 200)
+	cfg.ReadyTimeout = time.Minute
+	res, err := Run(t.Context(), cfg)
+	require.NoError(t, err)
+	assert.False(t, res.ServerLost)
+	assert.Equal(t, int64(200), res.Requests)
+	assert.LessOrEqual(t, res.Errors, int64(cfg.Concurrency), "errors by code: %v", res.ErrorsByCode)
 }

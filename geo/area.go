@@ -16,7 +16,8 @@ var ErrBadGeometry = errors.New("bad geometry")
 // Area is a prepared service area: one or more polygons, each an outer ring
 // with optional holes. A position is inside when it lies inside an outer
 // ring and inside none of that polygon's holes (even-odd rule). Positions
-// exactly on an edge get a deterministic but unspecified answer.
+// exactly on an edge get a deterministic but unspecified answer. Every ring
+// is simple: a ring that crosses or touches itself is refused.
 //
 // An Area is immutable and safe for concurrent use.
 type Area struct {
@@ -130,6 +131,9 @@ func (a *Area) addPolygon(p *geom.Polygon) error {
 		if r.xy[0] != r.xy[len(r.xy)-2] || r.xy[1] != r.xy[len(r.xy)-1] {
 			return fmt.Errorf("%w: ring %d is not closed (first and last positions differ)", ErrBadGeometry, ri)
 		}
+		if err := checkSimple(ri, r.xy); err != nil {
+			return err
+		}
 		if ri == 0 {
 			poly.box = r.box
 		}
@@ -169,6 +173,12 @@ func (a *Area) Contains(lat, lon float64) bool {
 
 // Bounds is the smallest box that holds every outer ring.
 func (a *Area) Bounds() Box { return a.box }
+
+// Polygons is the number of polygons in the area.
+func (a *Area) Polygons() int { return len(a.polys) }
+
+// PolygonBounds is the smallest box that holds polygon i's outer ring.
+func (a *Area) PolygonBounds(i int) Box { return a.polys[i].box }
 
 // Vertices is the number of distinct ring vertices, a measure of how much a
 // Contains call costs.

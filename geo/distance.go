@@ -96,6 +96,14 @@ func (b *Box) Extend(lat, lon float64) {
 	b.MaxLon = math.Max(b.MaxLon, lon)
 }
 
+// DistanceKm is about the great-circle distance from (lat, lon) to the
+// box: the distance to the box's position nearest in latitude and in
+// longitude (0 inside it). It is meant for telling near from far, not for
+// measuring; boxes across the antimeridian are not handled.
+func (b Box) DistanceKm(lat, lon float64) float64 {
+	return DistanceKm(lat, lon, math.Min(math.Max(lat, b.MinLat), b.MaxLat), math.Min(math.Max(lon, b.MinLon), b.MaxLon))
+}
+
 // EmptyBox returns a box that contains nothing and that Extend grows from.
 func EmptyBox() Box {
 	return Box{MinLat: math.Inf(1), MinLon: math.Inf(1), MaxLat: math.Inf(-1), MaxLon: math.Inf(-1)}

@@ -1,8 +1,9 @@
 // Package geo is the geometry omniroute needs to route orders: great-circle
 // distance on a spherical Earth, bounding boxes, service-area polygons read
-// from GeoJSON (point in polygon, holes included), an immutable spatial index
-// over node positions (within a radius, k nearest), and a bounded,
-// concurrency-safe cache of area look-ups per rounded position.
+// from GeoJSON (point in polygon, holes included; a ring that crosses or
+// touches itself is refused), an immutable spatial index over node
+// positions (within a radius, k nearest), and a bounded, concurrency-safe
+// cache of area look-ups per rounded position.
 //
 // Coordinates are degrees (latitude, longitude) in WGS 84; distances are
 // kilometres. GeoJSON positions are (longitude, latitude), as the format

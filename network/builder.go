@@ -198,6 +198,9 @@ func (b *Builder) candidate(node int) int32 {
 // never uses them), except one excluded only because the order chose
 // another offer, which is priced as in the order's own problem.
 //
+// When st is also a SKUCatalog, the lines of SKUs it does not know are
+// marked solver.Line.UnknownSKU.
+//
 // An invalid order gives an error wrapping ErrInvalidOrder that names the
 // field; p is then left empty.
 func (b *Builder) Build(o *Order, st StockView, capa CapacityView, p *solver.Problem) error {
@@ -281,6 +284,7 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		pickupCand = pickupNode
 	}
 	b.gatherStock(o, st, pickupCand)
+	b.markUnknownSKUs(st, p)
 	// Distances first, all in one batch.
 	b.km = slices.Grow(b.km[:0], len(b.cands))[:len(b.cands)]
 	c.customer.DistancesKm(b.pos, b.cands, b.km)
@@ -360,6 +364,28 @@ func (b *Builder) carrierPreFilter(ci int) solver.Reason {
 		b.carrierPre[ci] = b.carriers[ci].PreFilter(&b.trip)
 	}
 	return b.carrierPre[ci]
+}
+
+// markUnknownSKUs sets p.Lines[l].UnknownSKU when st is a SKUCatalog that
+// does not know the line's SKU. Only a line no candidate has ATP of can be
+// unknown, so the catalogue is asked about those alone: the lines a replay
+// fills cost no look-up.
+func (b *Builder) markUnknownSKUs(st StockView, p *solver.Problem) {
+	cat, ok := st.(SKUCatalog)
+	if !ok {
+		return
+	}
+	nl := b.lines
+	for l := range p.Lines {
+		stocked := false
+		for r := l; r < len(b.atp); r += nl {
+			if b.atp[r] > 0 {
+				stocked = true
+				break
+			}
+		}
+		p.Lines[l].UnknownSKU = !stocked && !cat.KnownSKU(p.Lines[l].SKU)
+	}
 }
 
 // gatherStock makes a candidate of every node with stock of a line that

@@ -412,3 +412,53 @@ func TestBuildDeterministic(t *testing.T) {
 		t.Error("same order, different problem")
 	}
 }
+
+// catalogStock is testStock with a SKU catalogue that counts its look-ups.
+type catalogStock struct {
+	fakeStock
+	known   map[string]bool
+	lookups *int
+}
+
+func (c catalogStock) KnownSKU(sku string) bool {
+	*c.lookups++
+	return c.known[sku]
+}
+
+// TestBuildMarksUnknownSKUs: with a StockView that is a SKUCatalog, a line
+// whose SKU the catalogue does not know is marked UnknownSKU (and a known
+// SKU with no stock is not); the catalogue is asked only about lines no
+// candidate stocks. Without a catalogue nothing is marked.
+func TestBuildMarksUnknownSKUs(t *testing.T) {
+	n := testNet(t)
+	b := NewBuilder(n, nil)
+	o := baseOrder()
+	o.Lines = append(o.Lines, solver.Line{SKU: "SOLD-OUT", Quantity: 1}, solver.Line{SKU: "NEVER", Quantity: 1})
+	lookups := 0
+	st := catalogStock{fakeStock: testStock, known: map[string]bool{"MILK": true, "PHONE": true, "SOLD-OUT": true}, lookups: &lookups}
+	for _, build := range []func(*Order, StockView, CapacityView, *solver.Problem) error{b.Build, b.BuildEligible} {
+		lookups = 0
+		var p solver.Problem
+		if err := build(o, st, fakeCapacity(-1), &p); err != nil {
+			t.Fatal(err)
+		}
+		var marked []bool
+		for _, l := range p.Lines {
+			marked = append(marked, l.UnknownSKU)
+		}
+		if want := []bool{false, false, false, true}; !slices.Equal(marked, want) {
+			t.Errorf("UnknownSKU of MILK, PHONE, SOLD-OUT, NEVER = %v, want %v", marked, want)
+		}
+		if lookups != 2 {
+			t.Errorf("%d catalogue look-ups, want 2 (the lines without stock)", lookups)
+		}
+		if err := build(o, testStock, fakeCapacity(-1), &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range p.Lines {
+			if l.UnknownSKU {
+				t.Errorf("%s marked without a catalogue", l.SKU)
+			}
+		}
+	}
+}

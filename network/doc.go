@@ -9,14 +9,16 @@
 // # Flow
 //
 // Parse or Load reads a file and calls Init, which checks every field
-// (errors name it: "nodes[3] (alm-s07).lat: 95 is out of range -90..90")
+// (errors name it: "nodes[3] (alm-s07).lat: 95 is out of range -90..90";
+// what is valid but suspicious becomes a warning, Network.Warnings)
 // and derives the id map, the spatial index of nodes (geo.Index), opening
 // hours and the prepared courier service areas. A Builder then turns each
 // order into a solver.Problem in three steps that stay apart:
 //
 //   - candidates (builder.go): the nodes holding a line's SKU, from
 //     StockView.EachATP, plus the requested pickup node; one option per
-//     method the node offers and the order allows;
+//     method the node offers and the order allows; a line whose SKU the
+//     StockView's SKUCatalog does not know is marked UnknownSKU;
 //   - eligibility (builder.go): Option.Excluded is set to DISABLED,
 //     METHOD_NOT_ALLOWED (pickup asked at another node), OUTSIDE_RADIUS
 //     (courier radius, pickup radius, policy candidate radius),
@@ -119,7 +121,12 @@
 //	    tags: [grocery]
 //	    enabled: true             # omitted = true
 //
-// Unknown keys are errors. Courier areas are a GeoJSON Polygon,
-// MultiPolygon, Feature or FeatureCollection, positions as [lon, lat].
-// WriteYAML writes what Parse reads back unchanged.
+// Unknown keys are errors named like the others, by line and field
+// ("line 30: nodes[1] (alm-wh1).colour: unknown field"). Courier areas are a
+// GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection, positions as
+// [lon, lat]; a ring that crosses itself is an error, and a polygon no node
+// can reach (farther from every node than the courier rides: latitude and
+// longitude swapped, most often) is a warning (Network.Warnings), which
+// the loaders' callers log. WriteYAML writes what Parse reads back
+// unchanged.
 package network

@@ -1,15 +1,15 @@
 package network
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 
+	"github.com/omniroute/omniroute/internal/yamlkeys"
 	"github.com/omniroute/omniroute/solver"
 	"gopkg.in/yaml.v3"
 )
@@ -68,7 +68,8 @@ func LoadWith(path string, reg *PartnerRegistry) (*Network, error) {
 
 // Parse reads and initialises a network from YAML, with the default
 // partner types; name (usually the file name) prefixes every error.
-// Unknown keys are errors.
+// Unknown keys are errors, each named by its line and field:
+// "line 27: nodes[1] (alm-wh1).colour: unknown field".
 func Parse(r io.Reader, name string) (*Network, error) { return ParseWith(r, name, nil) }
 
 // ParseWith is Parse with the partner types of reg
@@ -79,16 +80,26 @@ func ParseWith(r io.Reader, name string, reg *PartnerRegistry) (*Network, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var f networkFile
-	if err := dec.Decode(&f); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: %w: empty file", name, ErrInvalidNetwork)
-		}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalidNetwork, err)
 	}
-	where := locator(data)
+	if len(doc.Content) == 0 {
+		return nil, fmt.Errorf("%s: %w: empty file", name, ErrInvalidNetwork)
+	}
+	root := doc.Content[0]
+	var v validator
+	for _, k := range yamlkeys.Unknown(root, reflect.TypeFor[networkFile]()) {
+		v.add(k.String(), "unknown field")
+	}
+	if err := v.err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var f networkFile
+	if err := root.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalidNetwork, err)
+	}
+	where := locator(root)
 	n, err := f.network(where)
 	if err == nil {
 		n.registry = reg
@@ -192,23 +203,10 @@ func (n *Network) UnmarshalYAML(v *yaml.Node) error {
 }
 
 // locator returns a function that finds the line of a field path such as
-// "nodes[3] (alm-s07).methods[1]" in the YAML document data, as "line 57",
-// or "" when it cannot. The document is parsed only if a field is asked
-// for, that is, only for files with errors.
-func locator(data []byte) func(field string) string {
-	var doc *yaml.Node
-	parsed := false
+// "nodes[3] (alm-s07).methods[1]" in the YAML document whose root is doc,
+// as "line 57", or "" when it cannot.
+func locator(doc *yaml.Node) func(field string) string {
 	return func(field string) string {
-		if !parsed {
-			parsed = true
-			var d yaml.Node
-			if yaml.Unmarshal(data, &d) == nil && len(d.Content) == 1 {
-				doc = d.Content[0]
-			}
-		}
-		if doc == nil {
-			return ""
-		}
 		if line := fieldLine(doc, field); line > 0 {
 			return fmt.Sprintf("line %d", line)
 		}

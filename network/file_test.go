@@ -8,6 +8,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestDemoRoundTrip(t *testing.T) {
@@ -135,7 +138,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad-geojson", `"type":"Polygon"`, `"type":"Point"`, "couriers[0] (glovo).areas:"},
 		{"open-ring", `[76.7,43.1]]]}`, `[76.7,43.2]]]}`, "couriers[0] (glovo).areas: bad geometry: ring 0 is not closed"},
 		{"unknown-kind", "kind: warehouse", "kind: depot", `nodes[1] (alm-wh1).kind: unknown kind "depot"`},
-		{"unknown-key", "kind: warehouse", "kind: warehouse\n    colour: red", "field colour not found"},
+		{"unknown-key", "kind: warehouse", "kind: warehouse\n    colour: red", "invalid network: line 27: nodes[1] (alm-wh1).colour: unknown field"},
 		{"negative-cost", "per_package: 8.759", "per_package: -1", "carriers[0] (parcel).per_package: -1 must be"},
 		{"speed", "speed_kmh: 25", "speed_kmh: 0", "couriers[0] (glovo).speed_kmh"},
 		{"prep", "speed_kmh: 25", "speed_kmh: 25\n    prep_minutes: 3000000000", "couriers[0] (glovo).prep_minutes: 3000000000 is outside 0..527040"},
@@ -163,6 +166,39 @@ func TestParseErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUnknownKeysNameLineAndField: an unknown key in any section is named
+// by its line and its field path, in the form the README documents, and
+// every one of them is reported at once.
+func TestUnknownKeysNameLineAndField(t *testing.T) {
+	tests := []struct {
+		name, from, to, want string
+	}{
+		{"top level", "name: tiny", "name: tiny\nowner: me", "line 2: owner: unknown field"},
+		{"policy", "policy: {tz_offset_minutes: 300}", "policy: {tz_offset_minutes: 300, split_penalti: 1}", "line 2: policy.split_penalti: unknown field"},
+		{"carriers", "    per_item: 0.423", "    per_item: 0.423\n    per_parcel: 1", "line 7: carriers[0] (parcel).per_parcel: unknown field"},
+		{"transit band", "{max_km: 50, days: 1}", "{max_km: 50, days: 1, hours: 2}", "line 8: carriers[0] (parcel).transit[0].hours: unknown field"},
+		{"couriers", "    base: 2.5", "    base: 2.5\n    radius_km: 6", "line 12: couriers[0] (glovo).radius_km: unknown field"},
+		{"courier hours", `hours: {open: "08:00", close: "23:00"}`, `hours: {open: "08:00", close: "23:00", days: 7}`, "line 16: couriers[0] (glovo).hours.days: unknown field"},
+		{"nodes", "  - id: alm-s01\n    kind: store", "  - id: alm-s01\n    colour: red\n    kind: store", "line 20: nodes[0] (alm-s01).colour: unknown field"},
+		{"node without id", "  - id: alm-wh1\n", "  - idd: alm-wh1\n", "line 25: nodes[1].idd: unknown field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(tiny, tt.from, tt.to, 1)
+			require.NotEqual(t, tiny, src, "%q not found", tt.from)
+			_, err := Parse(strings.NewReader(src), "tiny.yaml")
+			require.ErrorIs(t, err, ErrInvalidNetwork)
+			assert.Contains(t, err.Error(), "tiny.yaml: invalid network: "+tt.want)
+			assert.NotContains(t, err.Error(), "not found in type")
+		})
+	}
+	src := strings.Replace(strings.Replace(tiny, "name: tiny", "name: tiny\nowner: me", 1), "kind: warehouse", "kind: warehouse\n    colour: red", 1)
+	_, err := Parse(strings.NewReader(src), "tiny.yaml")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "line 2: owner: unknown field")
+	assert.Contains(t, err.Error(), "line 28: nodes[1] (alm-wh1).colour: unknown field")
 }
 
 func TestParseReportsEveryProblem(t *testing.T) {
@@ -260,4 +296,47 @@ func TestSpatialQueries(t *testing.T) {
 	if i, ok := c.NodeIndex("alm-s08"); !ok || c.Nodes[i].ID != "alm-s08" {
 		t.Error("NodeIndex before Init")
 	}
+}
+
+// TestCourierAreaChecks: a service area that crosses itself is refused with
+// its field and line; one with latitude and longitude swapped (far from
+// every node) is accepted with a warning that says so.
+func TestCourierAreaChecks(t *testing.T) {
+	const area = `[[[76.7,43.1],[77.1,43.1],[77.1,43.4],[76.7,43.4],[76.7,43.1]]]`
+
+	bowTie := strings.Replace(tiny, area, `[[[76.7,43.1],[77.1,43.4],[77.1,43.1],[76.7,43.4],[76.7,43.1]]]`, 1)
+	require.NotEqual(t, tiny, bowTie)
+	_, err := Parse(strings.NewReader(bowTie), "tiny.yaml")
+	require.ErrorIs(t, err, ErrInvalidNetwork)
+	assert.Contains(t, err.Error(), "line 17: couriers[0] (glovo).areas: bad geometry: ring 0 crosses itself: the edge from [76.7, 43.1] to [77.1, 43.4] meets the edge from [77.1, 43.1] to [76.7, 43.4]")
+
+	swapped := strings.Replace(tiny, area, `[[[43.1,76.7],[43.1,77.1],[43.4,77.1],[43.4,76.7],[43.1,76.7]]]`, 1)
+	require.NotEqual(t, tiny, swapped)
+	n, err := Parse(strings.NewReader(swapped), "tiny.yaml")
+	require.NoError(t, err, "a far polygon is valid")
+	require.Len(t, n.Warnings(), 1)
+	w := n.Warnings()[0]
+	assert.True(t, strings.HasPrefix(w, "line 17: couriers[0] (glovo).areas: polygon 0 lies "), w)
+	assert.Contains(t, w, "from the nearest node (alm-wh1), beyond the courier's reach of 6 km")
+	assert.Contains(t, w, "are latitude and longitude swapped?")
+
+	// Without a radius the courier's reach is FarAreaKm: a zone 60 km from
+	// the stores is fine, one 200 km away is not.
+	noRadius := strings.Replace(tiny, "    max_radius_km: 6\n", "", 1)
+	near := strings.Replace(noRadius, area, `[[[77.5,43.1],[77.9,43.1],[77.9,43.4],[77.5,43.4],[77.5,43.1]]]`, 1)
+	n, err = Parse(strings.NewReader(near), "tiny.yaml")
+	require.NoError(t, err)
+	assert.Empty(t, n.Warnings())
+	far := strings.Replace(noRadius, area, `[[[79.5,43.1],[79.9,43.1],[79.9,43.4],[79.5,43.4],[79.5,43.1]]]`, 1)
+	n, err = Parse(strings.NewReader(far), "tiny.yaml")
+	require.NoError(t, err)
+	require.Len(t, n.Warnings(), 1)
+	assert.Contains(t, n.Warnings()[0], "beyond the courier's reach of 100 km")
+
+	n, err = Parse(strings.NewReader(tiny), "tiny.yaml")
+	require.NoError(t, err)
+	assert.Empty(t, n.Warnings())
+	demo, err := Demo()
+	require.NoError(t, err)
+	assert.Empty(t, demo.Warnings(), "the demo network is clean")
 }

@@ -261,6 +261,16 @@ type StockView interface {
 	EachATP(sku string, fn func(node int, atp int32))
 }
 
+// SKUCatalog is an optional part of a StockView: the SKUs the network has
+// ever stocked. A Builder asks a StockView that implements it about each
+// line and marks the lines of unknown SKUs (solver.Line.UnknownSKU), so
+// that the solver reports them unfilled with UNKNOWN_SKU rather than
+// NO_STOCK: "we do not sell that" rather than "sold out".
+type SKUCatalog interface {
+	// KnownSKU reports whether any node has (or had) a stock row of sku.
+	KnownSKU(sku string) bool
+}
+
 // CapacityView is the remaining daily pick capacity per node.
 type CapacityView interface {
 	// Remaining returns the units node can still pick today; negative

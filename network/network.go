@@ -48,6 +48,8 @@ type prepared struct {
 	// partners that collect from some node, by name (see Offers).
 	offered  methodSet
 	partners []int
+	// warnings are what Init found suspicious but usable.
+	warnings []string
 }
 
 type nodePrep struct {
@@ -72,7 +74,8 @@ func (s methodSet) has(m solver.Method) bool { return s&(1<<m) != 0 }
 // spatial index of node positions, opening hours and prepared service-area
 // polygons. It must be called (Load and Parse do) before the network is
 // used, and again after any change. Every problem found is reported, each
-// naming its field, in one error wrapping ErrInvalidNetwork.
+// naming its field, in one error wrapping ErrInvalidNetwork. What is valid
+// but probably a mistake is kept in Warnings.
 func (n *Network) Init() error { return n.init(nil) }
 
 // UsePartners sets the registry that builds the network's partners from
@@ -123,16 +126,77 @@ func (n *Network) init(where func(field string) string) error {
 	if err := v.err(); err != nil {
 		return err
 	}
+	for i := range n.Couriers {
+		n.checkAreaReach(&v, p, i)
+	}
+	p.warnings = v.warnings
 	p.index = geo.NewIndex(pts)
 	p.prepareOffers(n)
 	n.prep = p
 	return nil
 }
 
+// Warnings are the problems the last successful Init found that do not
+// make the network invalid but are probably mistakes, each naming its
+// field (and, for a network read from a file, its line), e.g.
+// "line 17: couriers[0] (glovo).areas: polygon 0 lies 3712 km from the
+// nearest node (alm-s01) ...". Callers that load a network log them.
+func (n *Network) Warnings() []string {
+	if n.prep == nil {
+		return nil
+	}
+	return n.prep.warnings
+}
+
+// FarAreaKm is how far from every node a courier's service-area polygon
+// may lie, when the courier has no max_radius_km, before Init warns.
+const FarAreaKm = 100
+
+// checkAreaReach warns about each polygon of courier i's service areas
+// that no node can reach: farther from every node than the courier rides
+// (max_radius_km, or FarAreaKm without one). Such a polygon is valid but
+// useless, and is most often one with latitude and longitude swapped.
+func (n *Network) checkAreaReach(v *validator, p *prepared, i int) {
+	a := p.areas[i]
+	if a == nil || len(n.Nodes) == 0 {
+		return
+	}
+	c := &n.Couriers[i]
+	reach := c.MaxRadiusKm
+	if reach <= 0 {
+		reach = FarAreaKm
+	}
+	for k := 0; k < a.Area().Polygons(); k++ {
+		box := a.Area().PolygonBounds(k)
+		nearest, km := -1, math.Inf(1)
+		for j := range n.Nodes {
+			if d := box.DistanceKm(n.Nodes[j].Lat, n.Nodes[j].Lon); d < km {
+				nearest, km = j, d
+			}
+		}
+		if km > reach {
+			v.warn(entry("couriers", i, c.Name)+".areas",
+				"polygon %d lies %.0f km from the nearest node (%s), beyond the courier's reach of %g km: no delivery into it is possible; are latitude and longitude swapped? GeoJSON positions are [lon, lat]",
+				k, km, n.Nodes[nearest].ID, reach)
+		}
+	}
+}
+
 type validator struct {
-	errs  []error
-	more  int
-	where func(field string) string
+	errs     []error
+	more     int
+	where    func(field string) string
+	warnings []string
+}
+
+// warn records a warning about field, placed like an error.
+func (v *validator) warn(field, format string, args ...any) {
+	if v.where != nil {
+		if w := v.where(field); w != "" {
+			field = w + ": " + field
+		}
+	}
+	v.warnings = append(v.warnings, field+": "+fmt.Sprintf(format, args...))
 }
 
 func (v *validator) add(field, format string, args ...any) {

@@ -165,7 +165,11 @@ func (g *greedy) Choose(p *solver.Problem, _ solver.Settings) (*solver.Plan, err
 	g.plan.Stats = solver.Stats{Candidates: len(p.Options), Eligible: len(g.order)}
 	for l := range p.Lines {
 		if !g.planned[l] {
-			g.plan.Unfilled = append(g.plan.Unfilled, solver.Unfilled{Line: l, Quantity: p.Lines[l].Quantity, Reason: solver.ReasonNoStock})
+			why := solver.ReasonNoStock
+			if p.Lines[l].UnknownSKU {
+				why = solver.ReasonUnknownSKU
+			}
+			g.plan.Unfilled = append(g.plan.Unfilled, solver.Unfilled{Line: l, Quantity: p.Lines[l].Quantity, Reason: why})
 		}
 	}
 	g.explain(p)

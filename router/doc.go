@@ -3,17 +3,21 @@
 // planned units and serves all of it over gRPC (RoutingService,
 // InventoryService, NetworkService), with health checking, optional
 // reflection, authentication, authorisation, rate limits, an audit log and
-// Prometheus metrics.
+// Prometheus metrics. A Gateway serves the same API over HTTP/JSON
+// (grpc-gateway) by calling the gRPC server in process, so that every
+// interceptor applies to HTTP calls too.
 //
 // The flow of one Route call is: validate the request (every error names
 // the field), fetch what the build needs from outside (live courier
 // quotes, road distances; pipeline.go, with the call's context and no
 // lock), convert it to a network.Order, build a solver.Problem over the
-// live stock, plan it with the routing policy (the solver by default, on
-// a pooled solver.Workspace), and, when asked, reserve the planned units. Planning runs under a read lock on the stock;
-// the reservation takes the write lock and checks every unit against
-// available-to-promise (ATP) again, so concurrent orders never get the same
-// last unit. A plan that lost a race is planned again.
+// live stock view, plan it with the routing policy (the solver by default,
+// on a pooled solver.Workspace), and, when asked, reserve the planned
+// units. Only building the problem holds the view's read lock; the solver
+// runs without it, and the ledger decides the reservation against its own
+// figures, so concurrent orders never get the same last unit. A plan the
+// ledger refuses is planned again. RouteBatch does the same order by
+// order, so a long batch never keeps other routes waiting.
 //
 // Options (options.go) answers what a checkout can offer before the order
 // exists: the cart is built into one problem under the read lock, then
@@ -29,21 +33,35 @@
 //
 // A reservation holds its units for a TTL (15 minutes by default) and is
 // then ACTIVE until committed (on hand drops), released or expired (units
-// return to ATP; a reaper goroutine and a check at the start of every call
-// both expire what is due, by an injectable Clock). A reserving Route is
-// idempotent by order id while the reservation is ACTIVE or COMMITTED:
-// the same content gets the first answer again, other content gets
-// FailedPrecondition. Closed reservations are forgotten after a retention
-// period (24 hours by default).
+// return to ATP). A reserving Route is idempotent by order id while the
+// reservation is ACTIVE or COMMITTED: the same content gets the first
+// answer again, other content gets FailedPrecondition. Closed reservations
+// are forgotten after a retention period (24 hours by default).
 //
-// State that must survive a restart (stock, per-(node, SKU) sequence numbers
-// and reservations) is written to a bbolt file in the data directory before
-// the call that changed it answers. Changes are queued in memory order under
-// the lock and written by one goroutine, many per fsynced transaction (group
-// commit), so the lock is never held across a disk write. If a write fails
-// the service stops answering (Unavailable, health NOT_SERVING) until it is
-// restarted: nothing is acknowledged that is not on disk. Without a data
-// directory the service keeps everything in memory.
+// The ledger (ledger.go) is where stock, per-(node, SKU) sequence numbers,
+// daily pick capacity and reservations live, behind one interface with
+// two implementations:
+//
+//   - localLedger, one process: the view is the truth, kept in memory or
+//     in a bbolt file in the data directory. Changes are queued in memory
+//     order under the lock and written by one goroutine, many per fsynced
+//     transaction (group commit, commit.go), so the lock is never held
+//     across a disk write. If a write fails the service stops answering
+//     (Unavailable, health NOT_SERVING) until it is restarted. Expiry runs
+//     inline and on a reaper, by an injectable Clock.
+//   - pgLedger, any number of replicas on one PostgreSQL database
+//     (ledger_pg.go): every change is a transaction of conditional
+//     updates in a fixed lock order; reservations are decided in groups
+//     (pgreserve.go) for the same reason bbolt writes are; the view is a
+//     cache fed by the database's change notifications and polling
+//     (pgview.go). Expiry runs on every replica by the database's clock,
+//     each reservation by exactly one (SKIP LOCKED). A database that does
+//     not answer makes calls fail with Unavailable and health NOT_SERVING
+//     until it is back; nothing else needs a restart. The schema and its
+//     migrations are in package pgschema.
+//
+// Either way no call is acknowledged before its change is durable, and no
+// disk write or database round trip runs under the view's lock.
 //
 // The network is an immutable snapshot behind an atomic pointer; a reload
 // builds a new snapshot and swaps it in without stopping traffic.

@@ -23,7 +23,7 @@ func (e *env) crash() {
 	e.stopped = true
 	e.conn.Close()
 	e.srv.GRPC().Stop()
-	if bs, ok := e.svc.st.(*boltStore); ok {
+	if bs, ok := e.local().st.(*boltStore); ok {
 		bs.db.Close()
 	}
 }

@@ -12,6 +12,10 @@ import (
 // durable together.
 const streamChunk = 256
 
+// maxStreamShortfalls caps the rows a StreamStock summary lists in
+// below_reserved; below_reserved_total counts them all.
+const maxStreamShortfalls = 1000
+
 // routingServer serves RoutingService.
 type routingServer struct {
 	pb.UnimplementedRoutingServiceServer
@@ -52,31 +56,46 @@ func (g inventoryServer) UpdateStock(ctx context.Context, req *pb.UpdateStockReq
 	if len(req.GetUpdates()) == 0 {
 		return nil, invalid("updates", "at least one update required")
 	}
-	applied, ignored, err := g.s.UpdateStock(ctx, "updates", 0, req.Updates)
-	if err != nil {
-		return nil, err
-	}
-	return &pb.UpdateStockResponse{Applied: applied, Ignored: ignored}, nil
+	return g.s.UpdateStock(ctx, "updates", 0, req.Updates)
 }
 
 // StreamStock applies the streamed updates in chunks as they come; the
-// summary counts them all. An invalid update ends the stream with an error
-// naming its position (updates[i]); the chunks before it stay applied.
+// summary counts them all and lists the rows left below their reserved
+// units (each row once, with its latest figures, at most
+// maxStreamShortfalls of them). An invalid update ends the stream with an
+// error naming its position (updates[i]); the chunks before it stay
+// applied.
 func (g inventoryServer) StreamStock(stream pb.InventoryService_StreamStockServer) error {
 	ctx := stream.Context()
 	var sum pb.UpdateStockResponse
+	short := map[heldKey]int{} // row -> index in sum.BelowReserved
 	chunk := make([]*pb.StockUpdate, 0, streamChunk)
 	seen := 0
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
 		}
-		a, i, err := g.s.UpdateStock(ctx, "updates", seen-len(chunk), chunk)
+		r, err := g.s.UpdateStock(ctx, "updates", seen-len(chunk), chunk)
 		if err != nil {
 			return err
 		}
-		sum.Applied += a
-		sum.Ignored += i
+		sum.Applied += r.Applied
+		sum.Ignored += r.Ignored
+		for _, b := range r.BelowReserved {
+			k := heldKey{b.NodeId, b.Sku}
+			if i, ok := short[k]; ok {
+				if i >= 0 {
+					sum.BelowReserved[i] = b
+				}
+				continue
+			}
+			sum.BelowReservedTotal++
+			short[k] = -1
+			if len(sum.BelowReserved) < maxStreamShortfalls {
+				short[k] = len(sum.BelowReserved)
+				sum.BelowReserved = append(sum.BelowReserved, b)
+			}
+		}
 		chunk = chunk[:0]
 		return nil
 	}

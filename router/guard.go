@@ -110,6 +110,9 @@ type authErrorKey struct{}
 func (g *guard) authenticate(ctx context.Context) context.Context {
 	ac := g.access.Load()
 	creds, err := auth.FromGRPC(ctx)
+	if c := forwardedCert(ctx); c != nil && creds.Certificate == nil {
+		creds.Certificate = c // an HTTPS call through the gateway
+	}
 	var p *auth.Principal
 	if err == nil {
 		if ac.auth == nil {

@@ -78,6 +78,12 @@ func demoStock(t testing.TB, n *network.Network) *stock.Table {
 // config first.
 func newEnv(t testing.TB, edit func(*Config)) *env {
 	t.Helper()
+	return newEnvWith(t, edit, ServerOptions{})
+}
+
+// newEnvWith is newEnv with the gRPC server's options.
+func newEnvWith(t testing.TB, edit func(*Config), sopts ServerOptions) *env {
+	t.Helper()
 	n := demoNetwork(t)
 	clock := newFakeClock()
 	cfg := Config{
@@ -92,16 +98,21 @@ func newEnv(t testing.TB, edit func(*Config)) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, svc: svc, clock: clock}
-	e.serve()
+	e.serveWith(sopts)
 	t.Cleanup(e.stop)
 	return e
 }
 
-func (e *env) serve() {
+func (e *env) serveWith(sopts ServerOptions) {
 	e.lis = bufconn.Listen(1 << 20)
-	// A minute, not the default 5 s: contention tests under the race
-	// detector on a busy machine take longer, and must not be cut.
-	e.srv = NewServer(e.svc, ServerOptions{Reflection: true, MaxCallDuration: time.Minute})
+	// Reflection is on, and calls get a minute, not the default 5 s:
+	// contention tests under the race detector on a busy machine take
+	// longer, and must not be cut.
+	sopts.Reflection = true
+	if sopts.MaxCallDuration == 0 {
+		sopts.MaxCallDuration = time.Minute
+	}
+	e.srv = NewServer(e.svc, sopts)
 	go e.srv.Serve(e.lis)
 	conn, err := grpc.NewClient("passthrough:///bufnet",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return e.lis.DialContext(ctx) }),
@@ -129,6 +140,9 @@ func (e *env) stop() {
 		e.t.Error(err)
 	}
 }
+
+// local is the service's local ledger (memory or data directory).
+func (e *env) local() *localLedger { return e.svc.led.(*localLedger) }
 
 // demoOrder is the README's order: central Almaty, delivered, split allowed.
 func demoOrder(id string) *pb.Order {

@@ -141,38 +141,36 @@ func isInsufficient(err error) bool { return errors.Is(err, stock.ErrInsufficien
 // stockView is what the problem builder reads: the table less the units
 // that earlier orders of the same batch planned without reserving.
 type stockView struct {
-	in      *inventory
-	held    map[heldKey]int32
-	heldCap map[int]int32
-}
-
-type heldKey struct {
-	node int
-	sku  string
+	in   *inventory
+	hold *batchHold // nil outside a batch
 }
 
 var (
 	_ network.StockView    = (*stockView)(nil)
 	_ network.CapacityView = (*stockView)(nil)
+	_ network.SKUCatalog   = (*stockView)(nil)
 )
+
+// KnownSKU implements network.SKUCatalog: the live table's catalogue.
+func (v *stockView) KnownSKU(sku string) bool { return v.in.table.KnownSKU(sku) }
 
 // ATP implements network.StockView.
 func (v *stockView) ATP(node int, sku string) int32 {
 	a := v.in.table.ATP(node, sku)
-	if len(v.held) > 0 && a > 0 {
-		a = max(0, a-v.held[heldKey{node, sku}])
+	if v.hold.empty() || a == 0 {
+		return a
 	}
-	return a
+	return max(0, a-v.hold.units[heldKey{v.in.net.Nodes[node].ID, sku}])
 }
 
 // EachATP implements network.StockView.
 func (v *stockView) EachATP(sku string, fn func(node int, atp int32)) {
-	if len(v.held) == 0 {
+	if v.hold.empty() {
 		v.in.table.EachATP(sku, fn)
 		return
 	}
 	v.in.table.EachATP(sku, func(node int, atp int32) {
-		if a := atp - v.held[heldKey{node, sku}]; a > 0 {
+		if a := atp - v.hold.units[heldKey{v.in.net.Nodes[node].ID, sku}]; a > 0 {
 			fn(node, a)
 		}
 	})
@@ -181,20 +179,39 @@ func (v *stockView) EachATP(sku string, fn func(node int, atp int32)) {
 // Remaining implements network.CapacityView.
 func (v *stockView) Remaining(node int) int32 {
 	r := v.in.table.Remaining(node)
-	if r > 0 && len(v.heldCap) > 0 {
-		r = max(0, r-v.heldCap[node])
+	if r > 0 && !v.hold.empty() {
+		r = max(0, r-v.hold.picks[v.in.net.Nodes[node].ID])
 	}
 	return r
 }
 
-// hold marks items as taken for the rest of a batch.
-func (v *stockView) hold(items []stock.Item) {
-	if v.held == nil {
-		v.held = make(map[heldKey]int32)
-		v.heldCap = make(map[int]int32)
+// batchHold is what the earlier orders of a batch planned without
+// reserving, by node id (the network may be reloaded during a batch).
+// One batch uses it from one goroutine.
+type batchHold struct {
+	units map[heldKey]int32
+	picks map[string]int32 // units picked per node
+}
+
+type heldKey struct {
+	node, sku string
+}
+
+func (h *batchHold) empty() bool { return h == nil || len(h.units) == 0 }
+
+// add marks items, planned on net, as taken for the rest of the batch; a
+// nil hold (no batch) ignores them.
+func (h *batchHold) add(net *network.Network, items []stock.Item) {
+	if h == nil || len(items) == 0 {
+		return
+	}
+	if h.units == nil {
+		h.units = make(map[heldKey]int32)
+		h.picks = make(map[string]int32)
 	}
 	for _, it := range items {
-		v.held[heldKey{it.Node, it.SKU}] += it.Qty
-		v.heldCap[it.Node] += it.Qty
+		id := net.Nodes[it.Node].ID
+		h.units[heldKey{id, it.SKU}] += it.Qty
+		h.picks[id] += it.Qty
 	}
 }

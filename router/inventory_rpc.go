@@ -7,117 +7,48 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/geo"
 	"github.com/omniroute/omniroute/network"
-	"github.com/omniroute/omniroute/stock"
 )
 
 // UpdateStock applies a batch of stock updates in order, all or none: the
 // batch is checked first (a bad update or an unknown node rejects it with
 // the field named, e.g. updates[3].node_id), then applied and made durable
 // in one step. An update whose seq is not above the last one applied to
-// its (node, SKU) is ignored and counted. Field names start with prefix
-// ("updates" for UpdateStock; StreamStock passes its own).
-func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, updates []*pb.StockUpdate) (applied, ignored int64, err error) {
+// its (node, SKU) is ignored and counted. Rows the batch leaves with
+// fewer units on hand than reserved are listed in below_reserved (and
+// counted in omniroute_stock_below_reserved_total). Field names start
+// with prefix ("updates" for UpdateStock; StreamStock passes its own),
+// numbered from first.
+func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, updates []*pb.StockUpdate) (*pb.UpdateStockResponse, error) {
 	if len(updates) > MaxStockUpdates {
-		return 0, 0, invalid(prefix, "%d updates, at most %d allowed", len(updates), MaxStockUpdates)
+		return nil, invalid(prefix, "%d updates, at most %d allowed", len(updates), MaxStockUpdates)
 	}
 	for i, u := range updates {
 		if err := validateStockUpdate(fmt.Sprintf("%s[%d]", prefix, first+i), u); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 	}
 	if err := s.check(); err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	if err := ctxError(ctx); err != nil {
-		return 0, 0, err
+		return nil, err
 	}
-	b, err := func() (*batch, error) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		ups := make([]stock.Update, len(updates))
-		for i, u := range updates {
-			node, ok := s.inv.node(u.NodeId)
-			if !ok {
-				return nil, notFound(fmt.Sprintf("%s[%d].node_id", prefix, first+i), "unknown node %q", u.NodeId)
-			}
-			up := stock.Update{Node: node, SKU: u.Sku, Seq: u.Seq}
-			switch c := u.Change.(type) {
-			case *pb.StockUpdate_OnHand:
-				v := c.OnHand
-				up.OnHand = &v
-			case *pb.StockUpdate_Delta:
-				up.Delta = c.Delta
-			}
-			if u.SafetyStock != nil {
-				v := *u.SafetyStock
-				up.Safety = &v
-			}
-			ups[i] = up
-		}
-		// All or none: a batch of several updates is first applied to a
-		// scratch table holding copies of the rows it touches, so that a
-		// bad update (on hand below zero) rejects the batch before the
-		// live table changes; undoing on the live table could not remove
-		// a row that an earlier update of the batch created.
-		if len(ups) > 1 {
-			scratch := stock.New(s.inv.net)
-			for i, up := range ups {
-				if _, copied := scratch.Get(up.Node, up.SKU); !copied {
-					if r, ok := s.inv.table.Get(up.Node, up.SKU); ok {
-						if err := scratch.Set(up.Node, up.SKU, r); err != nil {
-							return nil, status.Errorf(codes.Internal, "%s[%d]: %v", prefix, first+i, err)
-						}
-					}
-				}
-				if _, err := scratch.Apply(up); err != nil {
-					return nil, updateError(prefix, first+i, updates[i], err)
-				}
-			}
-		}
-		// The rows are saved first, so that an update the live table
-		// refuses after all is undone with the ones before it.
-		rows := make([]stock.Row, 0, len(ups))
-		for _, up := range ups {
-			r, _ := s.inv.table.Get(up.Node, up.SKU)
-			r.Node, r.SKU = up.Node, up.SKU
-			rows = append(rows, r)
-		}
-		ch := &changes{}
-		for i, up := range ups {
-			ok, err := s.inv.table.Apply(up)
-			if err != nil {
-				for j := i - 1; j >= 0; j-- {
-					_ = s.inv.table.Set(rows[j].Node, rows[j].SKU, rows[j])
-				}
-				applied, ignored = 0, 0
-				return nil, updateError(prefix, first+i, updates[i], err)
-			}
-			if !ok {
-				ignored++
-				continue
-			}
-			applied++
-			ch.putStock(stockKey{node: updates[i].NodeId, sku: up.SKU}, s.inv.row(up.Node, up.SKU))
-		}
-		s.m.stockUpdates.WithLabelValues("applied").Add(float64(applied))
-		s.m.stockUpdates.WithLabelValues("ignored").Add(float64(ignored))
-		return s.c.add(ch), nil
-	}()
-	if err == nil {
-		if werr := b.wait(); werr != nil {
-			return 0, 0, unavailable(werr)
-		}
+	res, b, err := s.led.updateStock(ctx, &stockBatch{prefix: prefix, first: first, updates: updates})
+	if res, err = durable(res, b, err); err != nil {
+		return nil, err
 	}
-	if err != nil {
-		return 0, 0, err
+	s.m.stockUpdates.WithLabelValues("applied").Add(float64(res.applied))
+	s.m.stockUpdates.WithLabelValues("ignored").Add(float64(res.ignored))
+	s.m.belowReserved.Add(float64(len(res.below)))
+	if len(res.below) > 0 {
+		s.log.Warn("stock updates left on hand below the reserved units", "rows", len(res.below),
+			"first", res.below[0].NodeId+"/"+res.below[0].Sku)
 	}
-	return applied, ignored, nil
+	return &pb.UpdateStockResponse{Applied: res.applied, Ignored: res.ignored,
+		BelowReserved: res.below, BelowReservedTotal: int64(len(res.below))}, nil
 }
 
 // updateError is the InvalidArgument for the stock table refusing update
@@ -167,49 +98,48 @@ func (s *Service) GetAvailability(ctx context.Context, req *pb.GetAvailabilityRe
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	s.maintain()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	var nodes []int
-	for i, id := range req.NodeIds {
-		if err := checkID(fmt.Sprintf("node_ids[%d]", i), id); err != nil {
+	s.led.maintain(ctx)
+	if req.Position == nil {
+		av, err := s.led.availability(ctx, req.Skus, req.NodeIds)
+		if err != nil {
 			return nil, err
 		}
-		n, ok := s.inv.node(id)
-		if !ok {
-			return nil, notFound(fmt.Sprintf("node_ids[%d]", i), "unknown node %q", id)
-		}
-		nodes = append(nodes, n)
+		return &pb.GetAvailabilityResponse{Availability: av}, nil
 	}
-	explicit := len(nodes) > 0
-	slices.Sort(nodes)
-	nodes = slices.Compact(nodes)
+	// Near a position: the nodes are chosen on this replica's view of the
+	// stock, and their rows read from the ledger like any others.
+	s.mu.RLock()
+	only, limited, err := resolveNodes(s.inv.net, req.NodeIds)
+	var nodes []int
 	var km []float64
-	switch {
-	case req.Position != nil:
-		nodes, km = s.nearNodes(req, nodes, explicit)
-		explicit = true // every SKU asked, for each node found
-	case !explicit:
-		for n := range s.inv.net.Nodes {
-			nodes = append(nodes, n)
-		}
+	if err == nil {
+		nodes, km = s.nearNodes(req, only, limited)
+	}
+	net := s.inv.net
+	s.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(nodes))
+	for i, n := range nodes {
+		ids[i] = net.Nodes[n].ID
 	}
 	out := &pb.GetAvailabilityResponse{}
-	for i, n := range nodes {
-		nd := &s.inv.net.Nodes[n]
-		for _, sku := range req.Skus {
-			r, ok := s.inv.table.Get(n, sku)
-			if !ok && !explicit {
-				continue
-			}
-			a := &pb.NodeAvailability{
-				NodeId: nd.ID, Sku: sku, Atp: r.ATP(),
-				OnHand: r.OnHand, Reserved: r.Reserved, SafetyStock: r.Safety,
-				NodeName: nd.Name, Kind: string(nd.Kind),
-			}
-			if km != nil {
-				a.DistanceKm = km[i]
-			}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	av, err := s.led.availability(ctx, req.Skus, ids)
+	if err != nil {
+		return nil, err
+	}
+	// The ledger answers in network order; the answer goes nearest first.
+	byNode := make(map[string][]*pb.NodeAvailability, len(ids))
+	for _, a := range av {
+		byNode[a.NodeId] = append(byNode[a.NodeId], a)
+	}
+	for i, id := range ids {
+		for _, a := range byNode[id] {
+			a.DistanceKm = km[i]
 			out.Availability = append(out.Availability, a)
 		}
 	}

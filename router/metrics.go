@@ -2,6 +2,7 @@ package router
 
 import (
 	"net/http"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -33,12 +34,23 @@ type Metrics struct {
 	reservations   *prometheus.CounterVec
 	activeReserved prometheus.Gauge
 	stockUpdates   *prometheus.CounterVec
+	belowReserved  prometheus.Counter
 	reloads        *prometheus.CounterVec
 	refused        *prometheus.CounterVec
 	rateLimited    *prometheus.CounterVec
 	clockSkew      *prometheus.CounterVec
 	quotes         *quote.Metrics
 	distances      *distance.Metrics
+
+	// The PostgreSQL ledger's (zero with a local ledger).
+	ledgerUp        prometheus.Gauge
+	ledgerListening prometheus.Gauge
+	ledgerRefreshes *prometheus.CounterVec
+	ledgerRows      prometheus.Counter
+	ledgerTxSeconds *prometheus.HistogramVec
+	ledgerGroup     prometheus.Histogram
+	// viewAge, once set, tells omniroute_ledger_view_age_seconds.
+	viewAge atomic.Pointer[func() float64]
 }
 
 // NewMetrics returns the metrics registered on a fresh registry together
@@ -78,6 +90,10 @@ func NewMetrics() *Metrics {
 			Name: "omniroute_stock_updates_total",
 			Help: "Stock updates by result: applied, or ignored (repeated or older sequence number).",
 		}, []string{"result"}),
+		belowReserved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "omniroute_stock_below_reserved_total",
+			Help: "Stock rows that an UpdateStock or StreamStock chunk left with fewer units on hand than reserved (each row once per call).",
+		}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "omniroute_network_reloads_total",
 			Help: "Network reloads by result: ok or error.",
@@ -95,11 +111,50 @@ func NewMetrics() *Metrics {
 			Help: "Orders whose created_at was further than the maximum clock skew from the server's clock and was replaced by it, by direction: ahead or behind.",
 		}, []string{"direction"}),
 	}
+	m.ledgerUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "omniroute_ledger_up",
+		Help: "1 while the last read of the shared database succeeded (PostgreSQL ledger only).",
+	})
+	m.ledgerListening = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "omniroute_ledger_notifications_up",
+		Help: "1 while the replica receives the database's change notifications; 0 means it polls (PostgreSQL ledger only).",
+	})
+	m.ledgerRefreshes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "omniroute_ledger_view_refreshes_total",
+		Help: "Reads of the rows other replicas changed, by what started them: notify or poll (PostgreSQL ledger only).",
+	}, []string{"trigger"})
+	m.ledgerRows = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "omniroute_ledger_view_rows_total",
+		Help: "Stock and capacity rows read into the view by its refreshes (PostgreSQL ledger only).",
+	})
+	m.ledgerTxSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "omniroute_ledger_transaction_seconds",
+		Help:    "Time of one ledger transaction in the database, by operation, retries included (PostgreSQL ledger only).",
+		Buckets: prometheus.ExponentialBuckets(50e-6, 2, 16),
+	}, []string{"op"})
+	m.ledgerGroup = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "omniroute_ledger_reservation_group_size",
+		Help:    "Reservations decided by one database transaction (PostgreSQL ledger only).",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 9),
+	})
+	viewAge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "omniroute_ledger_view_age_seconds",
+		Help: "Seconds since the replica's stock view was last known to match the shared database (PostgreSQL ledger only; 0 otherwise).",
+	}, func() float64 {
+		if f := m.viewAge.Load(); f != nil {
+			return (*f)()
+		}
+		return 0
+	})
+	m.reg.MustRegister(m.ledgerUp, m.ledgerListening, m.ledgerRefreshes, m.ledgerRows, m.ledgerTxSeconds, m.ledgerGroup, viewAge)
+	for _, tr := range []string{"notify", "poll"} {
+		m.ledgerRefreshes.WithLabelValues(tr)
+	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.routeSeconds, m.optionsSeconds, m.solveSeconds, m.candidates, m.reservations,
-		m.activeReserved, m.stockUpdates, m.reloads, m.refused, m.rateLimited, m.clockSkew,
+		m.activeReserved, m.stockUpdates, m.belowReserved, m.reloads, m.refused, m.rateLimited, m.clockSkew,
 	)
 	m.quotes = quote.NewMetrics(m.reg)
 	m.distances = distance.NewMetrics(m.reg)

@@ -54,5 +54,14 @@ func (s *Service) Reload(ctx context.Context) (*pb.ReloadNetworkResponse, error)
 	s.mu.Unlock()
 	s.m.reloads.WithLabelValues("ok").Inc()
 	s.log.Info("network reloaded", "source", source, "nodes", len(net.Nodes), "version", next.version)
+	s.logNetworkWarnings(net, source)
 	return &pb.ReloadNetworkResponse{Nodes: int32(len(net.Nodes)), Source: source}, nil
+}
+
+// logNetworkWarnings logs what the network's Init found suspicious (a
+// courier area no node can reach...), one line each.
+func (s *Service) logNetworkWarnings(net *network.Network, source string) {
+	for _, w := range net.Warnings() {
+		s.log.Warn("network warning", "source", source, "warning", w)
+	}
 }

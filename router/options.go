@@ -57,7 +57,7 @@ func (s *Service) options(ctx context.Context, req *pb.OptionsRequest) (*pb.Opti
 	if err := validateOptionsRequest(req); err != nil {
 		return nil, err
 	}
-	s.maintain()
+	s.led.maintain(ctx)
 	if err := ctxError(ctx); err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Service) options(ctx context.Context, req *pb.OptionsRequest) (*pb.Opti
 		w.fetched = f
 		w.view = stockView{in: s.inv}
 		defer func() { w.view = stockView{} }()
-		return s.build("", req.Order, snap, w, &w.view, s.clock.Now())
+		return s.build("", req.Order, snap, w, &w.view, s.planningNow())
 	}()
 	defer snap.put(w)
 	if err != nil {

@@ -172,6 +172,7 @@ func TestOptionsUnavailable(t *testing.T) {
 		promise  = pb.ExclusionReason_EXCLUSION_REASON_MISSES_PROMISE
 		heavy    = pb.ExclusionReason_EXCLUSION_REASON_OVERWEIGHT
 		capacity = pb.ExclusionReason_EXCLUSION_REASON_CAPACITY
+		unknown  = pb.ExclusionReason_EXCLUSION_REASON_UNKNOWN_SKU
 	)
 	local := func(h, m int) *timestamppb.Timestamp {
 		return timestamppb.New(time.Date(2026, 11, 25, h-5, m, 0, 0, time.UTC))
@@ -184,7 +185,7 @@ func TestOptionsUnavailable(t *testing.T) {
 	}{
 		{"a SKU nobody holds", func(o *pb.Order) {
 			o.Lines = append(o.Lines, &pb.OrderLine{Sku: "NO-SUCH-SKU", Quantity: 1})
-		}, nil, want{"ship_from_store": noStock, "pickup": noStock, "warehouse_ship": noStock, "courier:glovo": noStock}},
+		}, nil, want{"ship_from_store": unknown, "pickup": unknown, "warehouse_ship": unknown, "courier:glovo": unknown}},
 		{"at night the courier rests", func(o *pb.Order) {
 			o.CreatedAt = local(2, 0)
 			o.PromiseBy = nil
@@ -285,7 +286,7 @@ func TestOptionsUnavailable(t *testing.T) {
 		require.NoError(t, err)
 		g := resp.Offers[len(resp.Offers)-1]
 		require.Equal(t, "courier:glovo", g.OfferId)
-		assert.Equal(t, []*pb.UnfilledLine{{Sku: "NO-SUCH-SKU", Quantity: 2, Reason: noStock}}, g.Unfilled)
+		assert.Equal(t, []*pb.UnfilledLine{{Sku: "NO-SUCH-SKU", Quantity: 2, Reason: unknown}}, g.Unfilled)
 	})
 }
 

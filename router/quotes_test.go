@@ -3,6 +3,7 @@ package router
 import (
 	"encoding/json"
 	"fmt"
+	"google.golang.org/protobuf/proto"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -233,4 +234,37 @@ func TestRouteRoadDistances(t *testing.T) {
 	assert.InDelta(t, c.Base+c.PerKm*4.2, sh.QuotePrice, 1e-9)
 	assert.EqualValues(t, 1, calls.Load())
 	assert.InDelta(t, 1, testutil.ToFloat64(e.svc.m.distances.Counter("osrm", "ok")), 0)
+}
+
+// TestReservationKeepsQuotesOnEveryLedger: the quotes a reservation was
+// priced with (and each item's quote id) survive in every ledger: a read
+// of the reservation and a retry of the order give them back.
+func TestReservationKeepsQuotesOnEveryLedger(t *testing.T) {
+	api := newCourierAPI(t)
+	ledgers(t, func(t *testing.T, start func(func(*Config)) *env) {
+		n := demoNetwork(t).Clone()
+		n.Couriers[0].Quote = &network.QuoteConfig{URL: api.srv.URL, Timeout: time.Second, FailureThreshold: 100}
+		require.NoError(t, n.Init())
+		e := start(func(c *Config) { c.Network, c.Stock = n, demoStock(t, n) })
+		req := &pb.RouteRequest{Order: demoOrder("kept-1"), Reserve: true}
+		resp, err := e.route.Route(ctx(t), req)
+		require.NoError(t, err)
+		sh := courierShipment(resp.Plan)
+		require.NotNil(t, sh)
+		require.NotEmpty(t, sh.QuoteId)
+		rsv := resp.Reservation
+		require.NotNil(t, rsv)
+		require.NotEmpty(t, rsv.Quotes)
+
+		got, err := e.route.GetReservation(ctx(t), &pb.GetReservationRequest{ReservationId: rsv.Id})
+		require.NoError(t, err)
+		assert.True(t, proto.Equal(rsv, got), "read back:\n%v\n%v", rsv, got)
+		again, err := e.route.Route(ctx(t), req)
+		require.NoError(t, err)
+		assert.Equal(t, rsv.Id, again.Reservation.Id)
+		assert.Equal(t, sh.QuoteId, again.Reservation.Quotes[0].QuoteId)
+		for _, it := range again.Reservation.Items {
+			assert.Equal(t, sh.QuoteId, it.QuoteId)
+		}
+	})
 }

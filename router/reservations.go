@@ -50,6 +50,19 @@ type reservedQuote struct {
 	Source    pb.QuoteSource `json:"source"`
 }
 
+// setQuotes records the partner prices of the plan first answered, and
+// on each item the quote of the trip carrying it.
+func (r *reservation) setQuotes(p *pb.Plan) {
+	r.Quotes = quotesOf(p)
+	for i := range r.Items {
+		for _, q := range r.Quotes {
+			if q.NodeID == r.Items[i].NodeID {
+				r.Items[i].QuoteID = q.QuoteID
+			}
+		}
+	}
+}
+
 // quotesOf lists the partner prices of a converted plan's shipments, one
 // per shipment a partner carries.
 func quotesOf(p *pb.Plan) []reservedQuote {

@@ -40,7 +40,7 @@ func TestStoreFailureStopsService(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The disk goes away under the service.
-	bs := e.svc.st.(*boltStore)
+	bs := e.local().st.(*boltStore)
 	if err := bs.db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -87,9 +87,9 @@ func TestStoreFailureStopsService(t *testing.T) {
 // TestMemoryStoreFailure: the same fail-stop without a writer goroutine.
 func TestMemoryStoreFailure(t *testing.T) {
 	e := newEnv(t, nil)
-	e.svc.c.mu.Lock()
-	e.svc.c.st = failingStore{}
-	e.svc.c.mu.Unlock()
+	e.local().c.mu.Lock()
+	e.local().c.st = failingStore{}
+	e.local().c.mu.Unlock()
 	_, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{onHand("alm-s01", "SCARCE", 2, 50)}})
 	wantCode(t, err, codes.Unavailable, "disk full")
 	_, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: demoOrder("x")})
@@ -298,7 +298,7 @@ func TestRouteDuringReload(t *testing.T) {
 	e.svc.mu.RLock()
 	defer e.svc.mu.RUnlock()
 	held := map[string]int32{}
-	for _, r := range e.svc.book.byID {
+	for _, r := range e.local().book.byID {
 		if r.State == pb.ReservationState_RESERVATION_STATE_ACTIVE {
 			for _, it := range r.Items {
 				held[it.NodeID+"/"+it.SKU] += it.Quantity

@@ -254,7 +254,7 @@ func TestReaperExpires(t *testing.T) {
 	ticks <- time.Time{} // the reaper runs maintain once...
 	ticks <- time.Time{} // ...and has finished it when it takes the next tick
 	e.svc.mu.RLock()
-	state := e.svc.book.byID[resp.Reservation.Id].State
+	state := e.local().book.byID[resp.Reservation.Id].State
 	e.svc.mu.RUnlock()
 	if state != pb.ReservationState_RESERVATION_STATE_EXPIRED {
 		t.Fatalf("state %v after reaper, want EXPIRED", state)
@@ -302,7 +302,7 @@ func TestReserveNothingAvailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Reservation != nil || len(resp.Plan.Unfilled) != 1 || resp.Plan.Unfilled[0].Reason != pb.ExclusionReason_EXCLUSION_REASON_NO_STOCK {
+	if resp.Reservation != nil || len(resp.Plan.Unfilled) != 1 || resp.Plan.Unfilled[0].Reason != pb.ExclusionReason_EXCLUSION_REASON_UNKNOWN_SKU {
 		t.Fatalf("want no reservation and an unfilled line, got %v", resp)
 	}
 }

@@ -133,11 +133,26 @@ func (k Keepalive) serverOptions() []grpc.ServerOption {
 // health checking and (optionally) reflection, behind panic recovery,
 // authentication, authorisation, rate limits, deadlines and the audit log.
 type Server struct {
-	svc    *Service
-	grpc   *grpc.Server
-	health *health.Server
-	log    *slog.Logger
-	guard  *guard
+	svc     *Service
+	grpc    *grpc.Server
+	health  *health.Server
+	log     *slog.Logger
+	guard   *guard
+	maxRecv int
+	// inproc serves the HTTP/JSON gateway only (see Server.Gateway).
+	inproc *grpc.Server
+}
+
+// register puts the services (and, when asked, reflection) on gs.
+func (s *Server) register(gs *grpc.Server, reflect bool) *grpc.Server {
+	pb.RegisterRoutingServiceServer(gs, routingServer{s: s.svc})
+	pb.RegisterInventoryServiceServer(gs, inventoryServer{s: s.svc})
+	pb.RegisterNetworkServiceServer(gs, networkServer{s: s.svc})
+	healthpb.RegisterHealthServer(gs, s.health)
+	if reflect {
+		reflection.Register(gs)
+	}
+	return gs
 }
 
 // serviceNames are the services reported by health checking.
@@ -172,7 +187,7 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 	}
 	g := &guard{audit: o.AuditLogger, clock: o.Clock, m: svc.m, maxCall: o.MaxCallDuration, maxStream: o.MaxStreamDuration}
 	g.access.Store(newAccess(o.Auth, o.RateLimits))
-	s := &Server{svc: svc, health: health.NewServer(), log: o.Logger, guard: g}
+	s := &Server{svc: svc, health: health.NewServer(), log: o.Logger, guard: g, maxRecv: o.MaxRecvMsgBytes}
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(o.MaxRecvMsgBytes),
 		grpc.MaxConcurrentStreams(o.MaxConcurrentStreams),
@@ -180,22 +195,22 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 		grpc.ChainStreamInterceptor(s.recoverStream, g.authenticateStream, g.auditStream, g.authorizeStream, g.rateLimitStream, g.deadlineStream),
 	}
 	opts = append(opts, o.Keepalive.serverOptions()...)
+	// The in-process server (Gateway) has the same services and
+	// interceptors, no transport security (its listener is private to
+	// the process) and takes the HTTP client's verified certificate from
+	// the gateway (see forwardedCertUnary).
+	inproc := append([]grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(forwardedCertUnary),
+		grpc.ChainStreamInterceptor(forwardedCertStream),
+	}, opts...)
 	if o.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(o.TLS)))
 	}
-	s.grpc = grpc.NewServer(append(opts, o.Extra...)...)
-	pb.RegisterRoutingServiceServer(s.grpc, routingServer{s: svc})
-	pb.RegisterInventoryServiceServer(s.grpc, inventoryServer{s: svc})
-	pb.RegisterNetworkServiceServer(s.grpc, networkServer{s: svc})
-	healthpb.RegisterHealthServer(s.grpc, s.health)
-	if o.Reflection {
-		reflection.Register(s.grpc)
-	}
+	s.grpc = s.register(grpc.NewServer(append(opts, o.Extra...)...), o.Reflection)
+	s.inproc = s.register(grpc.NewServer(append(inproc, o.Extra...)...), false)
 	svc.OnStoreFailure(func(error) { s.health.Shutdown() })
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	for _, n := range serviceNames {
-		s.health.SetServingStatus(n, healthpb.HealthCheckResponse_SERVING)
-	}
+	svc.OnHealth(s.setServing)
+	s.setServing(svc.serving())
 	return s
 }
 
@@ -205,6 +220,19 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 // authentication off.
 func (s *Server) SetAccess(a *auth.Authenticator, limits map[string]auth.Limit) {
 	s.guard.access.Store(newAccess(a, limits))
+}
+
+// setServing reports every service SERVING or NOT_SERVING (ignored after
+// Shutdown).
+func (s *Server) setServing(serving bool) {
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if serving {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	s.health.SetServingStatus("", st)
+	for _, n := range serviceNames {
+		s.health.SetServingStatus(n, st)
+	}
 }
 
 // GRPC returns the underlying gRPC server.
@@ -226,6 +254,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
 		s.grpc.GracefulStop()
+		s.inproc.GracefulStop()
 		close(done)
 	}()
 	select {
@@ -233,6 +262,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	case <-ctx.Done():
 		s.log.Warn("graceful stop timed out; closing remaining calls")
 		s.grpc.Stop()
+		s.inproc.Stop()
 		<-done
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,8 +55,13 @@ type Config struct {
 	// Nil means no stock.
 	Stock *stock.Table
 	// DataDir keeps stock, sequence numbers and reservations across
-	// restarts; empty means memory only.
+	// restarts in a bbolt file; empty means memory only (unless
+	// DatabaseURL is set).
 	DataDir string
+	// Database, when its URL is set, keeps the ledger in PostgreSQL,
+	// shared by every replica that names the same database; DataDir must
+	// then be empty.
+	Database DatabaseConfig
 	// ReservationTTL is how long a reservation holds units unless the
 	// request says otherwise (DefaultReservationTTL when zero).
 	ReservationTTL time.Duration
@@ -140,38 +144,46 @@ type Service struct {
 	log   *slog.Logger
 	clock Clock
 	m     *Metrics
-	st    store
-	c     *committer
-	// failHooks run once if the store fails (the server turns health off).
-	failMu    sync.Mutex
-	failHooks []func(error)
+	// led decides and records every change (see ledger).
+	led ledger
+	// failHooks run once if the store fails (the server turns health off);
+	// healthHooks whenever the ledger's reachability changes.
+	failMu      sync.Mutex
+	failHooks   []func(error)
+	healthHooks []func(serving bool)
 
 	plans    planEncoder
 	pipe     *pipeline
 	snap     atomic.Pointer[snapshot]
 	reloadMu sync.Mutex
 
-	// mu guards inv and book. Planning holds it for reading; reserving,
-	// committing, releasing, expiring and stock updates for writing.
-	mu   sync.RWMutex
-	inv  *inventory
-	book *book
+	// mu guards inv (and the local ledger's reservations). Planning holds
+	// it for reading, while it builds a problem; changes to the view hold
+	// it for writing. Nothing holds it across I/O.
+	mu  sync.RWMutex
+	inv *inventory
 
-	stop      chan struct{}
+	// bg lives until Close: background work (the reaper, the ledger's
+	// feed) stops when it ends.
+	bg        context.Context
+	stopBg    context.CancelFunc
 	reaperEnd chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// New starts a service: it opens the data directory (if any), restores
-// the saved stock and reservations or seeds the stock from cfg.Stock, and
-// starts the reaper. Close stops it.
+// New starts a service: it opens the ledger (memory, the data directory
+// or PostgreSQL), restores the saved stock and reservations or seeds the
+// stock from cfg.Stock, and starts the reaper. Close stops it.
 func New(cfg Config) (*Service, error) {
 	if cfg.Network == nil || !cfg.Network.Initialized() {
 		return nil, errors.New("router: config needs an initialised network")
 	}
 	if cfg.Stock != nil && cfg.Stock.Nodes() != len(cfg.Network.Nodes) {
 		return nil, fmt.Errorf("router: the stock table covers %d nodes, the network has %d", cfg.Stock.Nodes(), len(cfg.Network.Nodes))
+	}
+	if cfg.DataDir != "" && cfg.Database.URL != "" {
+		return nil, errors.New("router: a data directory and a database exclude each other")
 	}
 	if cfg.ReservationTTL <= 0 {
 		cfg.ReservationTTL = DefaultReservationTTL
@@ -202,31 +214,30 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		cfg: cfg, log: cfg.Logger, clock: cfg.Clock, m: cfg.Metrics,
-		st: memStore{}, book: newBook(),
-		stop: make(chan struct{}), reaperEnd: make(chan struct{}),
+		reaperEnd: make(chan struct{}),
 	}
 	pipe, err := newPipeline(&cfg, s.m)
 	if err != nil {
 		return nil, fmt.Errorf("router: %w", err)
 	}
 	s.pipe = pipe
-	if cfg.DataDir != "" {
-		bs, err := openBoltStore(cfg.DataDir)
-		if err != nil {
-			return nil, fmt.Errorf("router: %w", err)
-		}
-		s.st = bs
-	}
 	first, err := s.snapshotOf(cfg.Network, cfg.NetworkSource, 1)
 	if err != nil {
 		return nil, fmt.Errorf("router: %w", err)
 	}
+	s.bg, s.stopBg = context.WithCancel(context.Background())
 	s.snap.Store(first)
-	if err := s.restore(); err != nil {
-		s.st.Close()
+	s.logNetworkWarnings(cfg.Network, cfg.NetworkSource)
+	if cfg.Database.URL != "" {
+		s.led, err = newPGLedger(s)
+	} else {
+		s.led, err = newLocalLedger(s)
+	}
+	if err != nil {
+		s.led = nil
+		s.stopBg()
 		return nil, fmt.Errorf("router: %w", err)
 	}
-	s.c = newCommitter(s.st, cfg.DataDir != "", s.storeFailed)
 	if cfg.ReapInterval > 0 || cfg.reapTicks != nil {
 		go s.reaper()
 	} else {
@@ -235,87 +246,12 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// restore loads the saved state, or seeds the store from cfg.Stock.
-func (s *Service) restore() error {
-	net := s.cfg.Network
-	rows, res, ok, err := s.st.Load()
-	if err != nil {
-		return err
-	}
-	now := s.clock.Now()
-	if !ok {
-		s.inv = newInventory(net, s.cfg.Stock)
-		s.inv.rollDay(s.dayOf(now))
-		ch := &changes{seed: true}
-		for _, r := range s.inv.table.Snapshot() {
-			ch.putStock(stockKey{node: r.NodeID, sku: r.SKU}, stockRow{OnHand: r.OnHand, Safety: r.Safety, Seq: r.Seq})
-		}
-		if err := s.st.Save(ch); err != nil {
-			return err
-		}
-		s.log.Info("stock seeded", "rows", len(ch.stock), "durable", s.cfg.DataDir != "")
-		return nil
-	}
-	if s.cfg.Stock != nil {
-		s.log.Info("stock comes from the data directory; the seed stock (file or demo) is not used", "data_dir", s.cfg.DataDir)
-	}
-	reserved := make(map[stockKey]int32)
-	for _, r := range res {
-		if r.State == pb.ReservationState_RESERVATION_STATE_ACTIVE {
-			for _, it := range r.Items {
-				reserved[stockKey{node: it.NodeID, sku: it.SKU}] += it.Quantity
-			}
-		}
-	}
-	s.inv = newInventory(net, nil)
-	s.inv.rollDay(s.dayOf(now))
-	set := func(k stockKey, r stock.Row) error {
-		i, ok := net.NodeIndex(k.node)
-		if !ok {
-			s.inv.orphans[k] = r
-			return nil
-		}
-		return s.inv.table.Set(i, k.sku, r)
-	}
-	for k, row := range rows {
-		r := stock.Row{NodeID: k.node, SKU: k.sku, OnHand: row.OnHand, Safety: row.Safety, Seq: row.Seq, Reserved: reserved[k]}
-		delete(reserved, k)
-		if err := set(k, r); err != nil {
-			return fmt.Errorf("restore stock %s/%s: %w", k.node, k.sku, err)
-		}
-	}
-	for k, q := range reserved { // reserved where no stock row was saved
-		if err := set(k, stock.Row{NodeID: k.node, SKU: k.sku, Reserved: q}); err != nil {
-			return fmt.Errorf("restore stock %s/%s: %w", k.node, k.sku, err)
-		}
-	}
-	slices.SortFunc(res, func(a, b *reservation) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
-	for _, r := range res {
-		s.book.add(r)
-		if r.State != pb.ReservationState_RESERVATION_STATE_ACTIVE {
-			s.book.closedNow(r)
-		}
-		if r.State == pb.ReservationState_RESERVATION_STATE_ACTIVE || r.State == pb.ReservationState_RESERVATION_STATE_COMMITTED {
-			items, _ := s.inv.items(r.Items)
-			for _, it := range items {
-				s.inv.useCapacity(it.Node, r.Day, it.Qty)
-			}
-		}
-	}
-	s.m.activeReserved.Set(float64(s.book.active))
-	s.log.Info("state restored", "data_dir", s.cfg.DataDir, "stock_rows", len(rows), "reservations", len(res), "active", s.book.active)
-	return nil
-}
-
-// Close stops the reaper, writes what is queued and closes the data
-// directory. In-flight calls must have finished (the gRPC server drains
-// them first).
+// Close stops the reaper, writes what is queued and closes the ledger. In-flight calls must have finished (the gRPC server drains them first).
 func (s *Service) Close() error {
 	s.closeOnce.Do(func() {
-		close(s.stop)
+		s.stopBg()
 		<-s.reaperEnd
-		s.c.close()
-		s.closeErr = s.st.Close()
+		s.closeErr = s.led.close()
 	})
 	return s.closeErr
 }
@@ -330,6 +266,36 @@ func (s *Service) OnStoreFailure(fn func(error)) {
 	s.failHooks = append(s.failHooks, fn)
 }
 
+// OnHealth registers fn to run whenever the ledger becomes reachable
+// (true) or unreachable (false): a replica whose database is down reports
+// NOT_SERVING until it is back.
+func (s *Service) OnHealth(fn func(serving bool)) {
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	s.healthHooks = append(s.healthHooks, fn)
+}
+
+// serving reports whether the ledger answers: the store has not failed,
+// and a shared database was reachable at the last read.
+func (s *Service) serving() bool {
+	if s.led.err() != nil {
+		return false
+	}
+	if l, ok := s.led.(*pgLedger); ok {
+		return l.feed.serving()
+	}
+	return true
+}
+
+func (s *Service) healthChanged(serving bool) {
+	s.failMu.Lock()
+	hooks := append([]func(bool){}, s.healthHooks...)
+	s.failMu.Unlock()
+	for _, fn := range hooks {
+		fn(serving)
+	}
+}
+
 func (s *Service) storeFailed(err error) {
 	s.log.Error("state store failed: refusing calls until restarted", "err", err)
 	s.failMu.Lock()
@@ -342,7 +308,7 @@ func (s *Service) storeFailed(err error) {
 
 // check refuses calls once the store has failed.
 func (s *Service) check() error {
-	if err := s.c.err(); err != nil {
+	if err := s.led.err(); err != nil {
 		return unavailable(err)
 	}
 	return nil
@@ -359,10 +325,10 @@ func (s *Service) reaper() {
 	}
 	for {
 		select {
-		case <-s.stop:
+		case <-s.bg.Done():
 			return
 		case <-ticks:
-			s.maintain()
+			s.led.reap(s.bg)
 		}
 	}
 }
@@ -375,82 +341,6 @@ func (s *Service) dayOf(t time.Time) int64 {
 		return (sec - 86399) / 86400
 	}
 	return sec / 86400
-}
-
-// maintain expires the reservations due by now and starts a new capacity
-// day when the date has changed. It is cheap when there is nothing to do.
-func (s *Service) maintain() {
-	now := s.clock.Now()
-	day := s.dayOf(now)
-	s.mu.RLock()
-	need := s.book.due(now) || s.inv.day != day || s.book.prunable(now, s.cfg.ReservationRetention) > 0
-	s.mu.RUnlock()
-	if !need {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.inv.rollDay(day)
-	s.expireLocked(now)
-	s.pruneLocked(now)
-}
-
-// pruneLocked forgets the closed reservations past retention. Their order
-// ids may then reserve again.
-func (s *Service) pruneLocked(now time.Time) {
-	n := s.book.prunable(now, s.cfg.ReservationRetention)
-	if n == 0 {
-		return
-	}
-	ch := &changes{}
-	for _, r := range s.book.closed[:n] {
-		ch.deleted = append(ch.deleted, r.ID)
-	}
-	s.book.prune(n)
-	s.c.add(ch)
-	s.log.Debug("reservations pruned", "count", n)
-}
-
-// expireLocked returns the units of every reservation due by now to ATP.
-// Nobody waits for it to be durable: a restart before it is would expire
-// the same reservations again.
-func (s *Service) expireLocked(now time.Time) {
-	due := s.book.popDue(now)
-	if len(due) == 0 {
-		return
-	}
-	ch := &changes{}
-	for _, r := range due {
-		s.releaseUnits(r)
-		r.State = pb.ReservationState_RESERVATION_STATE_EXPIRED
-		r.UpdatedAt = now
-		ch.putReservation(r)
-		s.book.closedNow(r)
-	}
-	s.book.active -= len(due)
-	s.c.add(ch)
-	s.m.activeReserved.Set(float64(s.book.active))
-	s.m.reservations.WithLabelValues(outcomeExpired).Add(float64(len(due)))
-	for _, r := range due {
-		s.log.Info("reservation expired", "reservation", r.ID, "order", r.OrderID)
-	}
-}
-
-// releaseUnits gives an ACTIVE reservation's units (and capacity) back.
-func (s *Service) releaseUnits(r *reservation) {
-	items, gone := s.inv.items(r.Items)
-	for _, g := range gone {
-		s.inv.settleOrphan(g, false)
-	}
-	caps := make(map[int]int32)
-	for _, it := range items {
-		if err := s.inv.table.Release(it.Node, it.SKU, it.Qty); err != nil {
-			s.log.Error("release units", "reservation", r.ID, "err", err)
-			continue
-		}
-		caps[it.Node] += it.Qty
-	}
-	s.inv.returnCapacity(caps, r.Day)
 }
 
 // unavailable is what a caller sees when the store failed.

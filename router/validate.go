@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/stock"
 )
 
 // Limits on what one request may carry.
@@ -25,8 +26,9 @@ const (
 	MaxAlternatives = 20
 	// MaxShipmentsLimit is the largest max_shipments an order may set.
 	MaxShipmentsLimit = 20
-	// MaxQuantity is the largest quantity of one line or stock update.
-	MaxQuantity = 1_000_000
+	// MaxQuantity is the largest quantity of one line; a stock update's
+	// limits are stock.MaxLevel and stock.MaxSeq.
+	MaxQuantity = stock.MaxLevel
 	// MaxReservationTTL is the longest TTL a request may ask for.
 	MaxReservationTTL = 7 * 24 * time.Hour
 	maxIDLen          = 128
@@ -196,25 +198,27 @@ func validateStockUpdate(f string, u *pb.StockUpdate) error {
 	if err := checkID(f+".sku", u.Sku); err != nil {
 		return err
 	}
-	if u.Seq == 0 {
-		return invalid(f+".seq", "must be positive")
+	if err := stock.CheckSeq(u.Seq); err != nil {
+		return invalid(f+".seq", "%v", err)
 	}
 	switch c := u.Change.(type) {
 	case *pb.StockUpdate_OnHand:
-		if c.OnHand < 0 || c.OnHand > MaxQuantity {
-			return invalid(f+".on_hand", "must be between 0 and %d", MaxQuantity)
+		if err := stock.CheckLevel(int64(c.OnHand)); err != nil {
+			return invalid(f+".on_hand", "%v", err)
 		}
 	case *pb.StockUpdate_Delta:
-		if c.Delta < -MaxQuantity || c.Delta > MaxQuantity {
-			return invalid(f+".delta", "must be between -%d and %d", MaxQuantity, MaxQuantity)
+		if c.Delta < -stock.MaxLevel || c.Delta > stock.MaxLevel {
+			return invalid(f+".delta", "%d is out of range -%d..%d", c.Delta, stock.MaxLevel, stock.MaxLevel)
 		}
 	case nil:
 		if u.SafetyStock == nil {
 			return invalid(f+".change", "one of on_hand, delta or safety_stock required")
 		}
 	}
-	if u.SafetyStock != nil && (*u.SafetyStock < 0 || *u.SafetyStock > MaxQuantity) {
-		return invalid(f+".safety_stock", "must be between 0 and %d", MaxQuantity)
+	if u.SafetyStock != nil {
+		if err := stock.CheckLevel(int64(*u.SafetyStock)); err != nil {
+			return invalid(f+".safety_stock", "%v", err)
+		}
 	}
 	return nil
 }

@@ -36,6 +36,12 @@
 // are those of the network and stock packages. Package dataset writes
 // synthetic inputs.
 //
+// With Config.SkipBad an order with a malformed row, or one the scenario's
+// network rejects, is skipped and counted (Result.InvalidOrders, one count
+// for the table, the JSON and the report; WriteSkipped says why for the
+// first few). A line whose SKU no node of the replay's stock table has ever
+// stocked is unfilled with UNKNOWN_SKU, as in the server.
+//
 // The package never loads a whole orders file into memory, never edits the
 // network or stock it is given (it works on copies) and keeps no global
 // state.

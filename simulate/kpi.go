@@ -74,6 +74,56 @@ type Series struct {
 	NodeIDs   []string
 	NodeUnits []int64
 	NodeUtil  []float64
+	// NodeLat and NodeLon are the nodes' positions; NodeMethodUnits the
+	// units each node shipped by each method (indexed by solver.Method).
+	NodeLat, NodeLon []float64
+	NodeMethodUnits  []MethodUnits
+	// Customers is a sample of the replayed orders' positions, at most
+	// MapCustomers, spread evenly over the replay (every k-th order).
+	Customers []Customer
+}
+
+// MethodUnits are units per method, indexed by solver.Method (nil for a
+// node that shipped nothing).
+type MethodUnits []int64
+
+// MapCustomers bounds Series.Customers.
+const MapCustomers = 4096
+
+// Customer is where an order went, and whether it was filled completely.
+type Customer struct {
+	Lat, Lon float32
+	Filled   bool
+}
+
+// customerSample keeps every stride-th customer; when full, it drops every
+// other one and doubles the stride, so that it stays bounded and spread
+// over the whole replay, the same way on every run.
+type customerSample struct {
+	points []Customer
+	stride int64
+	seen   int64
+}
+
+func (c *customerSample) add(lat, lon float64, filled bool) {
+	if c.stride == 0 {
+		c.stride = 1
+	}
+	c.seen++
+	if (c.seen-1)%c.stride != 0 {
+		return
+	}
+	if len(c.points) == MapCustomers {
+		for i := 0; 2*i < len(c.points); i++ {
+			c.points[i] = c.points[2*i]
+		}
+		c.points = c.points[:(len(c.points)+1)/2]
+		c.stride *= 2
+		if (c.seen-1)%c.stride != 0 {
+			return
+		}
+	}
+	c.points = append(c.points, Customer{Lat: float32(lat), Lon: float32(lon), Filled: filled})
 }
 
 // accumulator gathers a replay's KPIs order by order.
@@ -87,23 +137,29 @@ type accumulator struct {
 	parcels                              int64
 	hist                                 latencyHist
 
-	tz        time.Duration
-	day0      int64 // local day number of Start
-	started   bool
-	series    Series
-	nodeUnits []int64
+	tz          time.Duration
+	day0        int64 // local day number of Start
+	started     bool
+	series      Series
+	nodeUnits   []int64
+	nodeMethods []MethodUnits
+	customers   customerSample
 }
 
 func newAccumulator(net *network.Network) *accumulator {
 	a := &accumulator{
-		tz:        time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
-		nodeUnits: make([]int64, len(net.Nodes)),
-		methods:   make([]int64, solver.MethodSlots()),
-		carriers:  make(map[string]int64, len(net.Carriers)),
+		tz:          time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
+		nodeUnits:   make([]int64, len(net.Nodes)),
+		nodeMethods: make([]MethodUnits, len(net.Nodes)),
+		methods:     make([]int64, solver.MethodSlots()),
+		carriers:    make(map[string]int64, len(net.Carriers)),
 	}
 	a.series.NodeIDs = make([]string, len(net.Nodes))
+	a.series.NodeLat = make([]float64, len(net.Nodes))
+	a.series.NodeLon = make([]float64, len(net.Nodes))
 	for i := range net.Nodes {
 		a.series.NodeIDs[i] = net.Nodes[i].ID
+		a.series.NodeLat[i], a.series.NodeLon[i] = net.Nodes[i].Lat, net.Nodes[i].Lon
 	}
 	return a
 }
@@ -133,6 +189,9 @@ func (a *accumulator) dayIndex(day int64) int {
 	return i
 }
 
+// addCustomer records where an order went (see customerSample).
+func (a *accumulator) addCustomer(lat, lon float64, filled bool) { a.customers.add(lat, lon, filled) }
+
 // add records the decision plan for problem p on day.
 func (a *accumulator) add(day int64, p *solver.Problem, plan *solver.Plan, took time.Duration) {
 	d := a.dayIndex(day)
@@ -155,6 +214,10 @@ func (a *accumulator) add(day int64, p *solver.Problem, plan *solver.Plan, took 
 		a.nodeUnits[op.Node] += units
 		if op.Method.Known() {
 			a.methods[op.Method]++
+			if a.nodeMethods[op.Node] == nil {
+				a.nodeMethods[op.Node] = make(MethodUnits, solver.MethodSlots())
+			}
+			a.nodeMethods[op.Node][op.Method] += units
 		}
 		if (op.Method == solver.ShipFromStore || op.Method == solver.WarehouseShip) && op.Partner != "" {
 			a.parcels++
@@ -212,6 +275,8 @@ func (a *accumulator) kpis(net *network.Network) (KPIs, Series) {
 	days := float64(len(a.series.DayCost))
 	s := a.series
 	s.NodeUnits = a.nodeUnits
+	s.NodeMethodUnits = a.nodeMethods
+	s.Customers = a.customers.points
 	s.NodeUtil = make([]float64, len(net.Nodes))
 	var sum float64
 	var n int

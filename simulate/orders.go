@@ -51,6 +51,9 @@ type ReadStats struct {
 	FirstOutOfOrderLine int   `json:"first_out_of_order_line,omitempty"`
 	// FirstBad is the first malformed row's error, for the summary.
 	FirstBad string `json:"first_bad,omitempty"`
+	// Bad are the first MaxSkipNotes malformed rows' errors, file:line
+	// first.
+	Bad []string `json:"-"`
 }
 
 // OrderReader streams orders from a CSV file, one order at a time, with
@@ -220,6 +223,9 @@ func (r *OrderReader) bad(pe *ParseError, id string) {
 	r.stats.BadRows++
 	if r.stats.FirstBad == "" {
 		r.stats.FirstBad = pe.Error()
+	}
+	if len(r.stats.Bad) < MaxSkipNotes {
+		r.stats.Bad = append(r.stats.Bad, pe.Error())
 	}
 	if id == "" {
 		return

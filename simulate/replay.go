@@ -160,11 +160,14 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		plan, err := st.handle(o)
 		if err != nil {
 			if errors.Is(err, network.ErrInvalidOrder) {
+				err = fmt.Errorf("%s:%d: order %s: %w", orders.Name(), orders.Line(), o.ID, err)
 				if r.cfg.SkipBad {
 					st.invalid++
+					if len(res.Rejected) < MaxSkipNotes {
+						res.Rejected = append(res.Rejected, err.Error())
+					}
 					continue
 				}
-				err = fmt.Errorf("%s:%d: order %s: %w", orders.Name(), orders.Line(), o.ID, err)
 			}
 			runErr = err
 			break
@@ -180,8 +183,9 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		}
 	}
 	res.KPIs, res.Series = st.acc.kpis(net)
-	res.InvalidOrders = st.invalid
-	return res, orders.Stats(), runErr
+	stats := orders.Stats()
+	res.InvalidOrders = st.invalid + stats.SkippedOrders
+	return res, stats, runErr
 }
 
 // handle replays one order: it moves the clock, resets capacities at local
@@ -229,6 +233,7 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 		return nil, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
 	}
 	st.acc.add(st.day, &st.problem, plan, took)
+	st.acc.addCustomer(o.Lat, o.Lon, len(plan.Unfilled) == 0)
 	return plan, nil
 }
 
@@ -372,12 +377,17 @@ func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, 
 }
 
 // unfilledReason explains an unfilled line from the problem alone, the same
-// way for every policy. When some option may ship: NO_STOCK if the usable
+// way for every policy. A SKU the network never stocked is UNKNOWN_SKU
+// (solver.Line.UnknownSKU, set by the Builder from the replay's stock
+// table, as the server does). When some option may ship: NO_STOCK if the usable
 // options hold less than the quantity, else CAPACITY (capacity or the
 // shipment limit left the line out). When none may: why the nearest option
 // is out (CLOSED, OUTSIDE_RADIUS, MISSES_PROMISE...), preferring any reason
 // to METHOD_NOT_ALLOWED, which only says the customer did not ask for it.
 func unfilledReason(p *solver.Problem, l int) solver.Reason {
+	if p.Lines[l].UnknownSKU {
+		return solver.ReasonUnknownSKU
+	}
 	var usableATP int64
 	anyUsable := false
 	nearest, nearestKm := -1, 0.0

@@ -9,52 +9,281 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/omniroute/omniroute/solver"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// ReportTopNodes is how many nodes the utilisation chart shows.
-const ReportTopNodes = 20
+// ReportTopNodes is how many nodes the utilisation chart shows per
+// scenario; the rest are summarised in the panel's title.
+const ReportTopNodes = 10
 
-// The report's chart files.
+// ReportMapLabels is how many of the busiest nodes the maps name.
+const ReportMapLabels = 8
+
+// The report's chart files. Maps are one per policy of the first scenario:
+// ChartMapPrefix + policy + ".svg".
 const (
 	ChartCostPerDay  = "cost_per_day.svg"
 	ChartMethodMix   = "method_mix.svg"
 	ChartSplitRate   = "split_rate.svg"
 	ChartUtilization = "node_utilization.svg"
+	ChartMapPrefix   = "map_"
 )
 
-// WriteReport writes dir/index.html with the KPI table side by side and
-// SVG charts: cost per day per policy, method mix, split rate and the
-// utilisation of the busiest nodes.
+// The report's colours. Policies take their colour by their position in
+// the run (the same in every chart) from Okabe and Ito's palette, which
+// stays distinct for colour-blind readers; beyond its eight colours lines
+// also change their dashes. Methods have colours of their own.
+var (
+	policyPalette = []color.Color{
+		rgb(0xE6, 0x9F, 0x00), // orange
+		rgb(0x56, 0xB4, 0xE9), // sky blue
+		rgb(0x00, 0x9E, 0x73), // bluish green
+		rgb(0xD5, 0x5E, 0x00), // vermillion
+		rgb(0x00, 0x72, 0xB2), // blue
+		rgb(0xCC, 0x79, 0xA7), // reddish purple
+		rgb(0xF0, 0xE4, 0x42), // yellow
+		rgb(0x00, 0x00, 0x00), // black
+	}
+	methodColors = map[solver.Method]color.Color{
+		solver.ShipFromStore: rgb(0x00, 0x72, 0xB2),
+		solver.Pickup:        rgb(0x00, 0x9E, 0x73),
+		solver.WarehouseShip: rgb(0xE6, 0x9F, 0x00),
+		solver.Courier:       rgb(0xCC, 0x79, 0xA7),
+	}
+	customerColor = color.RGBA{R: 0x70, G: 0x70, B: 0x70, A: 0x60}
+	unfilledColor = rgb(0xD5, 0x1E, 0x1E)
+	idleColor     = rgb(0xB0, 0xB0, 0xB0)
+)
+
+func rgb(r, g, b uint8) color.RGBA { return color.RGBA{R: r, G: g, B: b, A: 255} }
+
+// methodColor is m's colour; a method added later without one of its own
+// is drawn grey until it gets one.
+func methodColor(m solver.Method) color.Color {
+	if c, ok := methodColors[m]; ok {
+		return c
+	}
+	return rgb(0x80, 0x80, 0x80)
+}
+
+// policyStyle is the colour and dashes of the i-th policy.
+func policyStyle(i int) (color.Color, []vg.Length) {
+	c := policyPalette[i%len(policyPalette)]
+	if i < len(policyPalette) {
+		return c, nil
+	}
+	return c, []vg.Length{vg.Points(6), vg.Points(2 + 2*float64(i/len(policyPalette)))}
+}
+
+// Chart sizes: every chart is as wide as the page it is shown on (its SVG
+// has a viewBox); chartWidth sets the scale of its text.
+const (
+	chartWidth  = 28 * vg.Centimeter
+	legendWidth = 5.5 * vg.Centimeter
+)
+
+// figure is one chart file: panels stacked top to bottom, aligned, with
+// an optional legend in a column of its own on the right.
+type figure struct {
+	file, title, caption string
+	panels               []*plot.Plot
+	panelHeight          vg.Length
+	legend               *plot.Legend
+}
+
+func (f *figure) save(dir string) error {
+	h := f.panelHeight * vg.Length(len(f.panels))
+	img := vgsvg.New(chartWidth, h)
+	dc := draw.New(img)
+	area := dc
+	if f.legend != nil {
+		area = draw.Crop(dc, 0, -legendWidth, 0, 0)
+		f.legend.Draw(draw.Crop(dc, chartWidth-legendWidth+vg.Points(8), 0, 0, -vg.Points(8)))
+	}
+	if len(f.panels) == 1 {
+		f.panels[0].Draw(area)
+	} else {
+		rows := make([][]*plot.Plot, len(f.panels))
+		for i, p := range f.panels {
+			rows[i] = []*plot.Plot{p}
+		}
+		tiles := draw.Tiles{Rows: len(rows), Cols: 1, PadY: vg.Points(14), PadBottom: vg.Points(2)}
+		for i, c := range plot.Align(rows, tiles, area) {
+			rows[i][0].Draw(c[0])
+		}
+	}
+	out, err := os.Create(filepath.Join(dir, f.file))
+	if err != nil {
+		return err
+	}
+	if _, err := img.WriteTo(out); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// runs is what the charts need to know about the results' layout.
+type runs struct {
+	res       *Results
+	scenarios []string       // in result order
+	policies  []string       // in result order
+	policyIx  map[string]int // colour index of a policy
+}
+
+func newRuns(res *Results) runs {
+	r := runs{res: res, policyIx: map[string]int{}}
+	for i := range res.Results {
+		x := &res.Results[i]
+		if !slices.Contains(r.scenarios, x.Scenario) {
+			r.scenarios = append(r.scenarios, x.Scenario)
+		}
+		if _, ok := r.policyIx[x.Policy]; !ok {
+			r.policyIx[x.Policy] = len(r.policies)
+			r.policies = append(r.policies, x.Policy)
+		}
+	}
+	return r
+}
+
+// label names a run: the policy, with its scenario when there are several.
+func (r runs) label(x *Result) string {
+	if len(r.scenarios) > 1 {
+		return x.Scenario + " / " + x.Policy
+	}
+	return x.Policy
+}
+
+// newLegend is a legend for the column on the right of a figure.
+func newLegend() plot.Legend {
+	l := plot.NewLegend()
+	l.Top, l.Left = true, true
+	l.TextStyle.Font.Size = vg.Points(10)
+	l.ThumbnailWidth = vg.Points(16)
+	l.Padding = vg.Points(3)
+	return l
+}
+
+// policyLegend is the key of the policy colours.
+func (r runs) policyLegend() *plot.Legend {
+	l := newLegend()
+	for i, name := range r.policies {
+		c, dashes := policyStyle(i)
+		l.Add(name, legendLine{c, dashes})
+	}
+	return &l
+}
+
+// legendLine is a legend thumbnail: a thick line.
+type legendLine struct {
+	c      color.Color
+	dashes []vg.Length
+}
+
+func (t legendLine) Thumbnail(c *draw.Canvas) {
+	y := c.Center().Y
+	c.StrokeLine2(draw.LineStyle{Color: t.c, Width: vg.Points(3), Dashes: t.dashes}, c.Min.X, y, c.Max.X, y)
+}
+
+// legendBox is a legend thumbnail: a filled square, or a dot.
+type legendBox struct {
+	c   color.Color
+	dot bool
+}
+
+func (t legendBox) Thumbnail(c *draw.Canvas) {
+	if t.dot {
+		g := draw.GlyphStyle{Color: t.c, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+		c.DrawGlyph(g, c.Center())
+		return
+	}
+	side := min(c.Max.X-c.Min.X, c.Max.Y-c.Min.Y)
+	ctr := c.Center()
+	pts := []vg.Point{
+		{X: ctr.X - side/2, Y: ctr.Y - side/2}, {X: ctr.X + side/2, Y: ctr.Y - side/2},
+		{X: ctr.X + side/2, Y: ctr.Y + side/2}, {X: ctr.X - side/2, Y: ctr.Y + side/2},
+	}
+	c.FillPolygon(t.c, pts)
+}
+
+// percentAxis makes an axis of shares run from 0 to max (at most 1), with
+// ticks as percentages.
+func percentAxis(a *plot.Axis, max float64) {
+	a.Min, a.Max = 0, max
+	a.Tick.Marker = percentTicks{}
+}
+
+// percentTicks labels a share axis in percent, at most ten steps of a
+// round share (10%, 5%, 2%, 1%, ...).
+type percentTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (percentTicks) Ticks(min, max float64) []plot.Tick {
+	span := max - min
+	if !(span > 0) {
+		return []plot.Tick{{Value: min, Label: percent(min)}}
+	}
+	step := 0.1
+	for _, s := range []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1} {
+		if span/s <= 10+1e-9 {
+			step = s
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for k := math.Ceil(min/step - 1e-9); k*step <= max+1e-9; k++ {
+		v := k * step
+		if v == 0 {
+			v = 0 // not -0
+		}
+		ticks = append(ticks, plot.Tick{Value: v, Label: percent(v)})
+	}
+	return ticks
+}
+
+// percent formats a share as a percentage with no needless decimals.
+func percent(v float64) string {
+	return strconv.FormatFloat(math.Round(v*1e5)/1e3, 'f', -1, 64) + "%"
+}
+
+// niceShare is an axis end for shares up to x: 100% for large shares, a
+// round figure above x for small ones, never above 100%.
+func niceShare(x float64) float64 {
+	for _, top := range []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5} {
+		if x <= top*0.95 {
+			return top
+		}
+	}
+	return 1
+}
+
+// WriteReport writes dir/index.html: the KPI table side by side, and SVG
+// charts of the cost per day (one panel per scenario), the method mix, the
+// split rate, the utilisation of the busiest nodes (one panel per
+// scenario) and a map per policy of the first scenario, with the nodes
+// sized by the units they shipped and coloured by their method mix, and
+// the customers.
 func WriteReport(dir string, res *Results) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	charts := []struct {
-		file, title string
-		make        func(*Results) (*plot.Plot, vg.Length, vg.Length, error)
-	}{
-		{ChartCostPerDay, "Cost per day", costPerDayChart},
-		{ChartMethodMix, "Method mix", methodMixChart},
-		{ChartSplitRate, "Split rate", splitRateChart},
-		{ChartUtilization, "Utilisation of the busiest nodes", utilizationChart},
-	}
-	type chartRef struct{ File, Title string }
+	r := newRuns(res)
+	figures := []*figure{costPerDayFigure(r), methodMixFigure(r), splitRateFigure(r), utilizationFigure(r)}
+	figures = append(figures, mapFigures(r)...)
+	type chartRef struct{ File, Title, Caption string }
 	var refs []chartRef
-	for _, c := range charts {
-		p, w, h, err := c.make(res)
-		if err != nil {
-			return fmt.Errorf("report: %s: %w", c.file, err)
+	for _, f := range figures {
+		if err := f.save(dir); err != nil {
+			return fmt.Errorf("report: %s: %w", f.file, err)
 		}
-		if err := p.Save(w, h, filepath.Join(dir, c.file)); err != nil {
-			return fmt.Errorf("report: %s: %w", c.file, err)
-		}
-		refs = append(refs, chartRef{c.file, c.title})
+		refs = append(refs, chartRef{f.file, f.title, f.caption})
 	}
 	type row struct {
 		Label string
@@ -66,6 +295,10 @@ func WriteReport(dir string, res *Results) error {
 		heads = append(heads, [2]string{s, p})
 	}
 	var rows []row
+	var invalid int64
+	for i := range res.Results {
+		invalid = max(invalid, res.Results[i].InvalidOrders)
+	}
 	for _, kr := range kpiRows() {
 		r := row{Label: kr.label}
 		for i := range res.Results {
@@ -79,6 +312,7 @@ func WriteReport(dir string, res *Results) error {
 	}
 	err = reportTemplate.Execute(f, map[string]any{
 		"Heads": heads, "Rows": rows, "Charts": refs, "Input": res.Input, "Partial": res.Partial,
+		"FileOrders": res.Input.Orders + res.Input.SkippedOrders, "Invalid": invalid,
 	})
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -90,215 +324,491 @@ func WriteReport(dir string, res *Results) error {
 }
 
 var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>omniroute simulation report</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>omniroute simulation report</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+body{font-family:system-ui,sans-serif;margin:0 auto;padding:1em 2em;max-width:1800px;color:#222;line-height:1.4}
+.wide{overflow-x:auto}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums}
-th,td{border:1px solid #ccc;padding:.3em .6em}td{text-align:right}th{background:#f3f3f3}
-td.l{text-align:left;font-weight:600}img{max-width:100%;margin:1em 0;display:block}
+th,td{border:1px solid #ccc;padding:.3em .6em;white-space:nowrap}td{text-align:right}th{background:#f3f3f3}
+td.l{text-align:left;font-weight:600}
+figure{margin:2em 0}
+figure img{display:block;width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#555;margin:.3em 0 0}
 </style></head><body>
 <h1>omniroute simulation report</h1>
-<p>{{.Input.Orders}} orders ({{.Input.Rows}} rows) replayed{{if .Input.BadRows}}; {{.Input.BadRows}} malformed rows skipped{{end}}{{if .Input.OutOfOrder}}; {{.Input.OutOfOrder}} orders out of time order{{end}}.
+<p>{{.FileOrders}} orders in the file ({{.Input.Rows}} rows).
+{{if .Invalid}}Each column replays all of them but its <em>invalid orders</em>, skipped with --skip-bad ({{.Input.SkippedOrders}} with a malformed row; the others rejected by the column's network).{{end}}
+{{if .Input.OutOfOrder}}{{.Input.OutOfOrder}} orders came out of time order (first at line {{.Input.FirstOutOfOrderLine}}).{{end}}
 {{if .Partial}}<strong>Partial: the replay was interrupted; columns marked * stop early.</strong>{{end}}</p>
 <h2>KPIs</h2>
-<table>
+<div class="wide"><table>
 <tr><th>scenario</th>{{range .Heads}}<th>{{index . 0}}</th>{{end}}</tr>
 <tr><th>policy</th>{{range .Heads}}<th>{{index . 1}}</th>{{end}}</tr>
 {{range .Rows}}<tr><td class="l">{{.Label}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
-{{end}}</table>
-{{range .Charts}}<h2>{{.Title}}</h2><img src="{{.File}}" alt="{{.Title}}">
+{{end}}</table></div>
+{{range .Charts}}<figure>
+<h2>{{.Title}}</h2>
+<img src="{{.File}}" alt="{{.Title}}">
+{{if .Caption}}<figcaption>{{.Caption}}</figcaption>{{end}}
+</figure>
 {{end}}</body></html>
 `))
 
-func runLabel(res *Results, r *Result) string {
-	multi := false
-	for i := range res.Results {
-		if res.Results[i].Scenario != res.Results[0].Scenario {
-			multi = true
+// costPerDayFigure has a panel per scenario, a line per policy, on one
+// cost scale.
+func costPerDayFigure(r runs) *figure {
+	top := 0.0
+	for i := range r.res.Results {
+		for _, c := range r.res.Results[i].Series.DayCost {
+			top = max(top, c)
 		}
 	}
-	if multi {
-		return r.Scenario + "/" + r.Policy
-	}
-	return r.Policy
-}
-
-func costPerDayChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
-	p := plot.New()
-	p.Title.Text = "Cost per day"
-	p.X.Label.Text = "day"
-	p.Y.Label.Text = "cost"
-	p.Legend.Top = true
-	for i := range res.Results {
-		r := &res.Results[i]
-		pts := make(plotter.XYs, len(r.Series.DayCost))
-		for d, c := range r.Series.DayCost {
-			pts[d] = plotter.XY{X: float64(d + 1), Y: c}
+	var panels []*plot.Plot
+	for _, sc := range r.scenarios {
+		p := plot.New()
+		p.Title.Text = "Cost per day"
+		if len(r.scenarios) > 1 {
+			p.Title.Text += ": " + sc
 		}
-		if len(pts) == 0 {
-			continue
-		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return nil, 0, 0, err
-		}
-		l.Color = plotutil.Color(i)
-		l.Dashes = plotutil.Dashes(i / 7)
-		l.Width = vg.Points(1.5)
-		p.Add(l)
-		p.Legend.Add(runLabel(res, r), l)
-	}
-	n := len(res.Results)
-	headroom(p, 1.15+0.05*float64(n))
-	return p, 22 * vg.Centimeter, 9*vg.Centimeter + vg.Length(n)*0.5*vg.Centimeter, nil
-}
-
-func methodMixChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
-	p := plot.New()
-	p.Title.Text = "Method mix (share of shipments)"
-	p.Y.Label.Text = "share"
-	p.Legend.Top = true
-	n := len(res.Results)
-	names := make([]string, n)
-	for i := range res.Results {
-		names[i] = runLabel(res, &res.Results[i])
-	}
-	methods := solver.Methods()
-	w := vg.Points(max(6, 60/float64(len(methods))))
-	for k, m := range methods {
-		vals := make(plotter.Values, n)
-		for i := range res.Results {
-			vals[i] = res.Results[i].MethodMix[m.String()]
-		}
-		b, err := plotter.NewBarChart(vals, w)
-		if err != nil {
-			return nil, 0, 0, err
-		}
-		b.LineStyle.Width = 0
-		b.Color = plotutil.Color(k)
-		b.Offset = vg.Length(k-len(methods)/2)*w + w/2
-		p.Add(b)
-		p.Legend.Add(m.String(), b)
-	}
-	p.NominalX(names...)
-	rotate(p, n)
-	p.Y.Min, p.Y.Max = 0, 1.35
-	return p, max(16*vg.Centimeter, vg.Length(n)*2.5*vg.Centimeter), 11 * vg.Centimeter, nil
-}
-
-func splitRateChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
-	p := plot.New()
-	p.Title.Text = "Split rate (share of served orders in 2+ shipments)"
-	p.Y.Label.Text = "split rate"
-	n := len(res.Results)
-	vals := make(plotter.Values, n)
-	names := make([]string, n)
-	for i := range res.Results {
-		vals[i] = res.Results[i].SplitRate
-		names[i] = runLabel(res, &res.Results[i])
-	}
-	b, err := plotter.NewBarChart(vals, vg.Points(24))
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	b.LineStyle.Width = 0
-	b.Color = color.RGBA{R: 70, G: 110, B: 180, A: 255}
-	p.Add(b)
-	p.NominalX(names...)
-	rotate(p, n)
-	return p, max(14*vg.Centimeter, vg.Length(n)*1.6*vg.Centimeter), 10 * vg.Centimeter, nil
-}
-
-// utilizationChart shows, for the ReportTopNodes nodes busiest in any
-// result, each result's utilisation (units picked / capacity x days).
-func utilizationChart(res *Results) (*plot.Plot, vg.Length, vg.Length, error) {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Node utilisation, top %d nodes", ReportTopNodes)
-	p.Y.Label.Text = "units picked / capacity"
-	p.Legend.Top = true
-	type nodeMax struct {
-		id  string
-		max float64
-	}
-	best := map[string]float64{}
-	var order []string
-	for i := range res.Results {
-		s := &res.Results[i].Series
-		for n, u := range s.NodeUtil {
-			if math.IsNaN(u) {
+		p.X.Label.Text = "day"
+		p.Y.Label.Text = "cost"
+		p.Add(plotter.NewGrid())
+		for i := range r.res.Results {
+			x := &r.res.Results[i]
+			if x.Scenario != sc || len(x.Series.DayCost) == 0 {
 				continue
 			}
-			id := s.NodeIDs[n]
-			if _, ok := best[id]; !ok {
-				order = append(order, id)
+			pts := make(plotter.XYs, len(x.Series.DayCost))
+			for d, c := range x.Series.DayCost {
+				pts[d] = plotter.XY{X: float64(d + 1), Y: c}
 			}
-			best[id] = max(best[id], u)
-		}
-	}
-	nodes := make([]nodeMax, 0, len(order))
-	for _, id := range order {
-		nodes = append(nodes, nodeMax{id, best[id]})
-	}
-	slices.SortStableFunc(nodes, func(a, b nodeMax) int {
-		if c := cmp.Compare(b.max, a.max); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.id, b.id)
-	})
-	nodes = nodes[:min(len(nodes), ReportTopNodes)]
-	names := make([]string, len(nodes))
-	for i, nd := range nodes {
-		names[i] = nd.id
-	}
-	nr := max(len(res.Results), 1)
-	w := vg.Points(max(2, 48/float64(nr)))
-	for i := range res.Results {
-		r := &res.Results[i]
-		idx := map[string]int{}
-		for n, id := range r.Series.NodeIDs {
-			idx[id] = n
-		}
-		vals := make(plotter.Values, len(nodes))
-		for k, nd := range nodes {
-			if n, ok := idx[nd.id]; ok && n < len(r.Series.NodeUtil) && !math.IsNaN(r.Series.NodeUtil[n]) {
-				vals[k] = r.Series.NodeUtil[n]
+			l, dots, err := plotter.NewLinePoints(pts)
+			if err != nil {
+				continue // NaN or Inf: nothing to draw
 			}
+			l.Color, l.Dashes = policyStyle(r.policyIx[x.Policy])
+			l.Width = vg.Points(2)
+			dots.Color = l.Color
+			dots.Shape = draw.CircleGlyph{}
+			dots.Radius = vg.Points(2.5)
+			p.Add(l, dots)
 		}
-		if len(vals) == 0 {
+		p.Y.Min, p.Y.Max = 0, math.Max(top*1.05, 1)
+		p.X.Min = 1
+		panels = append(panels, p)
+	}
+	return &figure{
+		file: ChartCostPerDay, title: "Cost per day",
+		caption: "One panel per scenario, on the same scale; one line per policy.",
+		panels:  panels, panelHeight: 8 * vg.Centimeter, legend: r.policyLegend(),
+	}
+}
+
+// barRows is the height of a chart of n horizontal bars.
+func barRows(n int) vg.Length {
+	return vg.Length(n)*0.75*vg.Centimeter + 3*vg.Centimeter
+}
+
+// runNames are the results' labels, bottom to top as a y axis lists them.
+func (r runs) runNames() []string {
+	n := len(r.res.Results)
+	names := make([]string, n)
+	for i := range r.res.Results {
+		names[n-1-i] = r.label(&r.res.Results[i])
+	}
+	return names
+}
+
+// methodMixFigure stacks each run's shares of shipments per method into
+// one horizontal bar from 0 to 100%.
+func methodMixFigure(r runs) *figure {
+	p := plot.New()
+	p.Title.Text = "Method mix (share of shipments)"
+	n := len(r.res.Results)
+	var under *plotter.BarChart
+	l := newLegend()
+	for _, m := range solver.Methods() {
+		vals := make(plotter.Values, n)
+		for i := range r.res.Results {
+			vals[n-1-i] = r.res.Results[i].MethodMix[m.String()]
+		}
+		b, err := plotter.NewBarChart(vals, vg.Points(16))
+		if err != nil {
 			continue
 		}
-		b, err := plotter.NewBarChart(vals, w)
-		if err != nil {
-			return nil, 0, 0, err
-		}
+		b.Horizontal = true
 		b.LineStyle.Width = 0
-		b.Color = plotutil.Color(i)
-		b.Offset = vg.Length(i)*w - vg.Length(nr-1)*w/2
+		b.Color = methodColor(m)
+		if under != nil {
+			b.StackOn(under)
+		}
+		under = b
 		p.Add(b)
-		p.Legend.Add(runLabel(res, r), b)
+		l.Add(m.String(), legendBox{c: b.Color})
 	}
-	if len(names) > 0 {
-		p.NominalX(names...)
-	}
-	rotate(p, len(names))
-	// The legend has a row per result: give it room above the bars.
-	headroom(p, 1.15+0.05*float64(nr))
-	return p, 26 * vg.Centimeter, 10*vg.Centimeter + vg.Length(nr)*0.5*vg.Centimeter, nil
-}
-
-// headroom raises the top of the y axis so that the legend clears the data.
-func headroom(p *plot.Plot, f float64) {
-	p.Y.Min = min(p.Y.Min, 0)
-	if p.Y.Max > 0 {
-		p.Y.Max *= f
+	p.NominalY(r.runNames()...)
+	percentAxis(&p.X, 1)
+	p.Add(plotter.NewGrid())
+	return &figure{
+		file: ChartMethodMix, title: "Method mix",
+		caption: "Each bar is one run's shipments, split by method; it ends at 100% (a run that shipped nothing has no bar).",
+		panels:  []*plot.Plot{p}, panelHeight: barRows(n), legend: &l,
 	}
 }
 
-// rotate tilts the x tick labels when there are many.
-func rotate(p *plot.Plot, n int) {
-	if n > 4 {
-		p.X.Tick.Label.Rotation = math.Pi / 5
-		p.X.Tick.Label.XAlign = -1
-		p.X.Tick.Label.YAlign = -1
+// splitRateFigure is one horizontal bar per run, in its policy's colour.
+func splitRateFigure(r runs) *figure {
+	p := plot.New()
+	p.Title.Text = "Split rate (share of served orders in 2+ shipments)"
+	n := len(r.res.Results)
+	top := 0.0
+	for i := range r.res.Results {
+		top = max(top, r.res.Results[i].SplitRate)
 	}
+	for i := range r.res.Results {
+		x := &r.res.Results[i]
+		vals := make(plotter.Values, n)
+		vals[n-1-i] = x.SplitRate
+		b, err := plotter.NewBarChart(vals, vg.Points(16))
+		if err != nil {
+			continue
+		}
+		b.Horizontal = true
+		b.LineStyle.Width = 0
+		b.Color, _ = policyStyle(r.policyIx[x.Policy])
+		p.Add(b)
+	}
+	p.NominalY(r.runNames()...)
+	percentAxis(&p.X, niceShare(top))
+	p.Add(plotter.NewGrid())
+	return &figure{
+		file: ChartSplitRate, title: "Split rate",
+		caption: "The axis ends at the first round share above the largest split rate, at most 100%.",
+		panels:  []*plot.Plot{p}, panelHeight: barRows(n), legend: r.policyLegend(),
+	}
+}
+
+// utilizationFigure has a panel per scenario: its ReportTopNodes busiest
+// nodes (by their highest utilisation in any of its runs), busiest on top,
+// with a bar per policy; the title summarises the other nodes.
+func utilizationFigure(r runs) *figure {
+	var panels []*plot.Plot
+	rowsMax := 1
+	for _, sc := range r.scenarios {
+		var results []*Result
+		for i := range r.res.Results {
+			if r.res.Results[i].Scenario == sc {
+				results = append(results, &r.res.Results[i])
+			}
+		}
+		type nodeMax struct {
+			id  string
+			max float64
+		}
+		best := map[string]float64{}
+		var order []string
+		for _, x := range results {
+			for n, u := range x.Series.NodeUtil {
+				if math.IsNaN(u) {
+					continue
+				}
+				id := x.Series.NodeIDs[n]
+				if _, ok := best[id]; !ok {
+					order = append(order, id)
+				}
+				best[id] = max(best[id], u)
+			}
+		}
+		nodes := make([]nodeMax, 0, len(order))
+		for _, id := range order {
+			nodes = append(nodes, nodeMax{id, best[id]})
+		}
+		slices.SortStableFunc(nodes, func(a, b nodeMax) int {
+			if c := cmp.Compare(b.max, a.max); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.id, b.id)
+		})
+		top, rest := nodes[:min(len(nodes), ReportTopNodes)], nodes[min(len(nodes), ReportTopNodes):]
+		rowsMax = max(rowsMax, len(top))
+
+		p := plot.New()
+		p.Title.Text = "Node utilisation"
+		if len(r.scenarios) > 1 {
+			p.Title.Text += ": " + sc
+		}
+		if len(rest) > 0 {
+			p.Title.Text += fmt.Sprintf(" (the other %d nodes with a capacity: at most %.0f%%)", len(rest), 100*rest[0].max)
+		}
+		k := len(top)
+		names := make([]string, k)
+		for j, nd := range top {
+			names[k-1-j] = nd.id
+		}
+		bar := vg.Points(max(3, 18/float64(max(len(results), 1))))
+		for pi, x := range results {
+			idx := map[string]int{}
+			for n, id := range x.Series.NodeIDs {
+				idx[id] = n
+			}
+			vals := make(plotter.Values, k)
+			for j, nd := range top {
+				if n, ok := idx[nd.id]; ok && !math.IsNaN(x.Series.NodeUtil[n]) {
+					vals[k-1-j] = x.Series.NodeUtil[n]
+				}
+			}
+			if k == 0 {
+				continue
+			}
+			b, err := plotter.NewBarChart(vals, bar)
+			if err != nil {
+				continue
+			}
+			b.Horizontal = true
+			b.LineStyle.Width = 0
+			b.Color, _ = policyStyle(r.policyIx[x.Policy])
+			b.Offset = (vg.Length(len(results)-1)/2 - vg.Length(pi)) * bar
+			p.Add(b)
+		}
+		if k > 0 {
+			p.NominalY(names...)
+		}
+		percentAxis(&p.X, 1)
+		p.X.Label.Text = "units picked / (daily capacity x days)"
+		p.Add(plotter.NewGrid())
+		panels = append(panels, p)
+	}
+	return &figure{
+		file: ChartUtilization, title: "Utilisation of the busiest nodes",
+		caption: fmt.Sprintf("Per scenario, the %d nodes with a daily capacity that came closest to it in any run, busiest on top; one bar per policy. The KPI table has the mean over every node.", ReportTopNodes),
+		panels:  panels, panelHeight: vg.Length(rowsMax)*vg.Length(len(r.policies)+1)*0.22*vg.Centimeter + 3*vg.Centimeter,
+		legend: r.policyLegend(),
+	}
+}
+
+// mapFigures draws, for each policy of the first scenario, the nodes and a
+// sample of the customers on a longitude/latitude plot.
+func mapFigures(r runs) []*figure {
+	var out []*figure
+	if len(r.scenarios) == 0 {
+		return nil
+	}
+	for i := range r.res.Results {
+		x := &r.res.Results[i]
+		if x.Scenario != r.scenarios[0] {
+			continue
+		}
+		out = append(out, mapFigure(r, x))
+	}
+	return out
+}
+
+func mapFigure(r runs, x *Result) *figure {
+	s := &x.Series
+	p := plot.New()
+	p.Title.Text = "Where the orders go: " + x.Policy
+	if len(r.scenarios) > 1 {
+		p.Title.Text += " (" + x.Scenario + ")"
+	}
+	p.X.Label.Text = "longitude (°E)"
+	p.Y.Label.Text = "latitude (°N)"
+	p.Add(plotter.NewGrid())
+
+	var filled, unfilled plotter.XYs
+	for _, c := range s.Customers {
+		pt := plotter.XY{X: float64(c.Lon), Y: float64(c.Lat)}
+		if c.Filled {
+			filled = append(filled, pt)
+		} else {
+			unfilled = append(unfilled, pt)
+		}
+	}
+	// Nodes first, then the customers over them (faint, so that the pies
+	// show through), then the names.
+	nodes := &nodePies{series: s}
+	p.Add(nodes)
+	if len(filled) > 0 {
+		sc, err := plotter.NewScatter(filled)
+		if err == nil {
+			sc.GlyphStyle = draw.GlyphStyle{Color: customerColor, Radius: vg.Points(1.2), Shape: draw.CircleGlyph{}}
+			p.Add(sc)
+		}
+	}
+	if len(unfilled) > 0 {
+		sc, err := plotter.NewScatter(unfilled)
+		if err == nil {
+			sc.GlyphStyle = draw.GlyphStyle{Color: unfilledColor, Radius: vg.Points(1.6), Shape: draw.CrossGlyph{}}
+			p.Add(sc)
+		}
+	}
+	l := newLegend()
+	for _, m := range solver.Methods() {
+		l.Add(m.String(), legendBox{c: methodColor(m)})
+	}
+	l.Add("idle node", legendBox{c: idleColor})
+	l.Add("customer, filled", legendBox{c: color.RGBA{R: 0x70, G: 0x70, B: 0x70, A: 0xFF}, dot: true})
+	l.Add("customer, not filled", legendBox{c: unfilledColor, dot: true})
+
+	// Keep a degree of longitude its true length against one of latitude
+	// at the map's mean latitude.
+	xmin, xmax, ymin, ymax := nodes.DataRange()
+	for _, pts := range []plotter.XYs{filled, unfilled} {
+		for _, pt := range pts {
+			xmin, xmax = math.Min(xmin, pt.X), math.Max(xmax, pt.X)
+			ymin, ymax = math.Min(ymin, pt.Y), math.Max(ymax, pt.Y)
+		}
+	}
+	padX, padY := math.Max((xmax-xmin)*0.04, 0.02), math.Max((ymax-ymin)*0.04, 0.02)
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = xmin-padX, xmax+padX, ymin-padY, ymax+padY
+	if labels := nodes.labels(ReportMapLabels, (p.X.Max-p.X.Min)/25); labels != nil {
+		p.Add(labels)
+	}
+	kmX := (p.X.Max - p.X.Min) * math.Cos((p.Y.Min+p.Y.Max)/2*math.Pi/180)
+	kmY := p.Y.Max - p.Y.Min
+	dataW := float64(chartWidth - legendWidth - 2*vg.Centimeter)
+	h := vg.Length(dataW*kmY/math.Max(kmX, 1e-9)) + 2*vg.Centimeter
+	h = min(max(h, 12*vg.Centimeter), 24*vg.Centimeter)
+
+	return &figure{
+		file:  ChartMapPrefix + x.Policy + ".svg",
+		title: "Map: " + x.Policy,
+		caption: fmt.Sprintf("Nodes as pies, their area in proportion to the units they shipped, split by method; %d sampled customers (evenly over the replay), crosses where the order was not filled completely; the busiest nodes are named (one per place).",
+			len(s.Customers)),
+		panels: []*plot.Plot{p}, panelHeight: h, legend: &l,
+	}
+}
+
+// nodePies draws every node of a run as a pie: its area in proportion to
+// the units it shipped, its slices the shares of each method; a node that
+// shipped nothing is a small grey dot. Larger pies are drawn first so that
+// smaller ones stay visible.
+type nodePies struct {
+	series *Series
+}
+
+var (
+	_ plot.Plotter    = (*nodePies)(nil)
+	_ plot.DataRanger = (*nodePies)(nil)
+)
+
+// Pie radii: the busiest node gets maxPie; the area scales with units.
+const (
+	maxPie  = 16
+	minPie  = 2.5
+	idlePie = 2
+)
+
+func (n *nodePies) order() []int {
+	s := n.series
+	ix := make([]int, len(s.NodeIDs))
+	for i := range ix {
+		ix[i] = i
+	}
+	slices.SortStableFunc(ix, func(a, b int) int { return cmp.Compare(s.NodeUnits[b], s.NodeUnits[a]) })
+	return ix
+}
+
+// Plot implements plot.Plotter.
+func (n *nodePies) Plot(c draw.Canvas, plt *plot.Plot) {
+	s := n.series
+	trX, trY := plt.Transforms(&c)
+	var most int64
+	for _, u := range s.NodeUnits {
+		most = max(most, u)
+	}
+	white := draw.LineStyle{Color: color.White, Width: vg.Points(0.6)}
+	for _, i := range n.order() {
+		ctr := vg.Point{X: trX(s.NodeLon[i]), Y: trY(s.NodeLat[i])}
+		if !c.Contains(ctr) {
+			continue
+		}
+		units := s.NodeUnits[i]
+		if units <= 0 || most <= 0 {
+			c.DrawGlyph(draw.GlyphStyle{Color: idleColor, Radius: vg.Points(idlePie), Shape: draw.CircleGlyph{}}, ctr)
+			continue
+		}
+		rad := vg.Points(minPie + (maxPie-minPie)*math.Sqrt(float64(units)/float64(most)))
+		start := math.Pi / 2
+		for _, m := range solver.Methods() {
+			if int(m) >= len(s.NodeMethodUnits[i]) {
+				continue
+			}
+			share := float64(s.NodeMethodUnits[i][m]) / float64(units)
+			if share <= 0 {
+				continue
+			}
+			var path vg.Path
+			path.Move(ctr)
+			if share >= 1 {
+				path.Move(vg.Point{X: ctr.X + rad, Y: ctr.Y})
+				path.Arc(ctr, rad, 0, 2*math.Pi)
+			} else {
+				path.Arc(ctr, rad, start, -2*math.Pi*share)
+			}
+			path.Close()
+			c.SetColor(methodColor(m))
+			c.Fill(path)
+			start -= 2 * math.Pi * share
+		}
+		var ring vg.Path
+		ring.Move(vg.Point{X: ctr.X + rad, Y: ctr.Y})
+		ring.Arc(ctr, rad, 0, 2*math.Pi)
+		ring.Close()
+		c.SetLineStyle(white)
+		c.Stroke(ring)
+	}
+}
+
+// DataRange implements plot.DataRanger: the nodes' positions.
+func (n *nodePies) DataRange() (xmin, xmax, ymin, ymax float64) {
+	s := n.series
+	xmin, ymin = math.Inf(1), math.Inf(1)
+	xmax, ymax = math.Inf(-1), math.Inf(-1)
+	for i := range s.NodeLat {
+		xmin, xmax = math.Min(xmin, s.NodeLon[i]), math.Max(xmax, s.NodeLon[i])
+		ymin, ymax = math.Min(ymin, s.NodeLat[i]), math.Max(ymax, s.NodeLat[i])
+	}
+	if len(s.NodeLat) == 0 {
+		return 0, 1, 0, 1
+	}
+	return xmin, xmax, ymin, ymax
+}
+
+// labels names the k busiest nodes (those that shipped anything), leaving
+// out a node within gap degrees of one already named, so that the names of
+// a city's nodes do not overprint each other.
+func (n *nodePies) labels(k int, gap float64) *plotter.Labels {
+	s := n.series
+	var xys plotter.XYs
+	var names []string
+	for _, i := range n.order() {
+		if len(names) == k || s.NodeUnits[i] <= 0 {
+			break
+		}
+		near := false
+		for _, xy := range xys {
+			near = near || math.Hypot(xy.X-s.NodeLon[i], xy.Y-s.NodeLat[i]) < gap
+		}
+		if near {
+			continue
+		}
+		xys = append(xys, plotter.XY{X: s.NodeLon[i], Y: s.NodeLat[i]})
+		names = append(names, s.NodeIDs[i])
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: names})
+	if err != nil {
+		return nil
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].Font.Size = vg.Points(9)
+		l.TextStyle[i].Color = color.RGBA{A: 0xFF}
+	}
+	l.Offset = vg.Point{X: vg.Points(maxPie/2 + 2), Y: vg.Points(2)}
+	return l
 }

@@ -1,14 +1,14 @@
 package simulate
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 
+	"github.com/omniroute/omniroute/internal/yamlkeys"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
 	"gopkg.in/yaml.v3"
@@ -149,15 +149,26 @@ func LoadScenario(path string) (*Scenario, error) {
 	return ParseScenario(b, path)
 }
 
-// ParseScenario reads a scenario from YAML; name is used in errors.
+// ParseScenario reads a scenario from YAML; name is used in errors. An
+// unknown key is an error naming its line and field
+// ("line 4: couriers[0] (glovo).radius: unknown field").
 func ParseScenario(b []byte, name string) (*Scenario, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	var s Scenario
-	if err := dec.Decode(&s); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("scenario %s: empty file", name)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", name, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, fmt.Errorf("scenario %s: empty file", name)
+	}
+	if keys := yamlkeys.Unknown(doc.Content[0], reflect.TypeFor[Scenario]()); len(keys) > 0 {
+		errs := make([]error, len(keys))
+		for i, k := range keys {
+			errs[i] = fmt.Errorf("%s: unknown field", k)
 		}
+		return nil, fmt.Errorf("scenario %s: %w", name, errors.Join(errs...))
+	}
+	var s Scenario
+	if err := doc.Content[0].Decode(&s); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", name, err)
 	}
 	if s.Name == "" {

@@ -91,11 +91,23 @@ type Result struct {
 	// Partial is true when this replay stopped before the end of the file.
 	Partial bool `json:"partial,omitempty"`
 	KPIs
-	// InvalidOrders counts orders the network rejected (skip-bad).
-	InvalidOrders int64 `json:"invalid_orders,omitempty"`
+	// InvalidOrders counts the orders of the file this replay skipped
+	// (only with Config.SkipBad): those with a malformed row
+	// (Input.SkippedOrders, the same for every replay) and those the
+	// scenario's network rejects (an unknown pickup node, a repeated SKU...).
+	// Orders + InvalidOrders is every order of the file. The table, the JSON
+	// and the report show this one count.
+	InvalidOrders int64 `json:"invalid_orders"`
+	// Rejected are the first MaxSkipNotes orders the network rejected, with
+	// why, as "orders.csv:17: order O17: invalid order: lines[1].sku: ...".
+	Rejected []string `json:"-"`
 	// Series feed the report's charts.
 	Series Series `json:"-"`
 }
+
+// MaxSkipNotes is how many skipped orders (malformed, rejected) a replay
+// describes one by one; the rest are counted.
+const MaxSkipNotes = 10
 
 // solverSettings are the solver's defaults without alternatives: a replay
 // needs only the chosen plan, and alternatives do not change it.

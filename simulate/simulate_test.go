@@ -144,7 +144,8 @@ c1,2026-03-02T12:00:00Z,0,0.1,D,1
 c2,2026-03-02T18:30:00Z,0,0.1,D,1
 c3,2026-03-02T19:10:00Z,0,0.1,D,1
 `
-	// r1 finds no A; A arrives at wh at 10:30, so r2 ships. The orders ask
+	// r1 finds no A, which no node has stocked yet (UNKNOWN_SKU); A arrives
+	// at wh at 10:30, so r2 ships. The orders ask
 	// for nothing in particular, so pickup at s1 is cheapest: s1 picks c1,
 	// is full for c2 (18:30 UTC is 23:30 local) and picks c3 after local
 	// midnight (19:00 UTC).
@@ -173,7 +174,7 @@ c3,2026-03-02T19:10:00Z,0,0.1,D,1
 			optimal = append(optimal, strings.TrimSpace(f[0]+" "+f[4]+" "+f[5]+" "+f[12]))
 		}
 	}
-	expect.Equal(t, []string{"r1  UNFILLED NO_STOCK", "r2 wh WAREHOUSE_SHIP", "c1 s1 PICKUP", "c2  UNFILLED CAPACITY", "c3 s1 PICKUP"}, optimal)
+	expect.Equal(t, []string{"r1  UNFILLED UNKNOWN_SKU", "r2 wh WAREHOUSE_SHIP", "c1 s1 PICKUP", "c2  UNFILLED CAPACITY", "c3 s1 PICKUP"}, optimal)
 	expect.Len(t, lines, 1+2*5, "one row per shipment or unfilled order, two policies")
 }
 
@@ -329,7 +330,9 @@ add_nodes:
 	expect.EqualValues(t, 2, byRun(res)["baseline/optimal"].UnfilledUnits)
 
 	_, err = ParseScenario([]byte("name: x\nbogus: 1\n"), "bad.yaml")
-	expect.ErrorContains(t, err, "bogus")
+	expect.ErrorContains(t, err, "scenario bad.yaml: line 2: bogus: unknown field")
+	_, err = ParseScenario([]byte("name: x\ncouriers:\n  - name: glovo\n    radius: 1\n"), "bad.yaml")
+	expect.ErrorContains(t, err, "scenario bad.yaml: line 4: couriers[0] (glovo).radius: unknown field")
 	_, err = (&Scenario{Name: "x", Nodes: []NodeOverride{{Match: NodeMatch{ID: []string{"nope"}}}}}).apply(cfg.Network)
 	expect.ErrorContains(t, err, "selects no node")
 }

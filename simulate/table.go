@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/omniroute/omniroute/solver"
@@ -25,6 +26,7 @@ func integer(n int64) string { return strconv.FormatInt(n, 10) }
 func kpiRows() []kpiRow {
 	rows := []kpiRow{
 		{"orders", func(r *Result) string { return integer(r.Orders) }},
+		{"invalid orders", func(r *Result) string { return integer(r.InvalidOrders) }},
 		{"lines", func(r *Result) string { return integer(r.Lines) }},
 		{"fill rate", func(r *Result) string { return pct(r.FillRate) }},
 		{"unfilled units", func(r *Result) string { return integer(r.UnfilledUnits) }},
@@ -82,4 +84,62 @@ func WriteTable(w io.Writer, res *Results) error {
 		return err
 	}
 	return nil
+}
+
+// WriteSkipped says on w, one line each, why orders were skipped
+// (Config.SkipBad): the first MaxSkipNotes malformed rows and orders the
+// network rejected, with file:line, then how many each replay skipped in
+// all, which is the "invalid orders" row of the table and the report. Each
+// line starts with prefix. It writes nothing when nothing was skipped.
+func WriteSkipped(w io.Writer, res *Results, prefix string) error {
+	var notes []string
+	seen := map[string]bool{}
+	add := func(note string) {
+		if len(notes) < MaxSkipNotes && !seen[note] {
+			seen[note] = true
+			notes = append(notes, note)
+		}
+	}
+	for _, b := range res.Input.Bad {
+		add(b)
+	}
+	// A scenario's network rejects the same orders under every policy.
+	var scenarios []string
+	invalid := map[string]int64{}
+	for i := range res.Results {
+		r := &res.Results[i]
+		for _, n := range r.Rejected {
+			add(n)
+		}
+		if _, ok := invalid[r.Scenario]; !ok {
+			scenarios = append(scenarios, r.Scenario)
+			invalid[r.Scenario] = r.InvalidOrders
+		}
+	}
+	var total int64
+	same := true
+	for _, s := range scenarios {
+		same = same && invalid[s] == invalid[scenarios[0]]
+		total = max(total, invalid[s])
+	}
+	if total == 0 && len(notes) == 0 {
+		return nil
+	}
+	for _, n := range notes {
+		if _, err := fmt.Fprintf(w, "%s%s: order skipped\n", prefix, n); err != nil {
+			return err
+		}
+	}
+	count := fmt.Sprintf("%d", total)
+	if !same {
+		parts := make([]string, len(scenarios))
+		for i, s := range scenarios {
+			parts[i] = fmt.Sprintf("%d under %s", invalid[s], s)
+		}
+		count = strings.Join(parts, ", ")
+	}
+	malformed := res.Input.SkippedOrders
+	_, err := fmt.Fprintf(w, "%sinvalid orders skipped (--skip-bad): %s (%d with a malformed row, the rest rejected by the network); %d described above\n",
+		prefix, count, malformed, len(notes))
+	return err
 }

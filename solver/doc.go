@@ -41,8 +41,9 @@
 // can carry of it (ATP, capacity and weight limit) reaches its quantity;
 // without split lines, one eligible option can carry all of it. Other lines are
 // reported in Plan.Unfilled with their whole quantity and the first reason that
-// explains them: NO_STOCK (not enough ATP), CAPACITY (enough ATP, not enough
-// capacity) or OVERWEIGHT. When the planned lines together still admit no plan
+// explains them: NO_STOCK (not enough ATP; UNKNOWN_SKU instead when the
+// problem marks the line Line.UnknownSKU, a SKU the network has never
+// stocked), CAPACITY (enough ATP, not enough capacity) or OVERWEIGHT. When the planned lines together still admit no plan
 // (shared capacity, the shipment limit), lines are admitted one at a time in
 // line order, each kept only if a plan still exists (these checks share one
 // Settings.NodeBudget; lines not confirmed when it runs out are left out), and

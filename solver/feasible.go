@@ -622,6 +622,8 @@ func (w *Workspace) splitLines() {
 		r := ReasonNone
 		if w.maxEff[l] < int64(w.p.Lines[l].Quantity) && !w.coverable(l, 2) {
 			switch {
+			case !w.coverable(l, 0) && w.p.Lines[l].UnknownSKU:
+				r = ReasonUnknownSKU
 			case !w.coverable(l, 0):
 				r = ReasonNoStock
 			case !w.coverable(l, 1):

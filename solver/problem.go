@@ -81,13 +81,18 @@ const (
 	ReasonDisabled
 )
 
+// ReasonUnknownSKU: no node of the network has ever stocked the line's SKU
+// (the problem marks the line Line.UnknownSKU); for unfilled lines only.
+// Its value, 11, is the API's; 10 is reserved.
+const ReasonUnknownSKU Reason = 11
+
 // ReasonPartnerUnavailable: the fulfilment partner answered that it cannot
 // take this trip now (a live quote said so).
 const ReasonPartnerUnavailable Reason = 12
 
 // reasonNames are the reasons' contract names, by value. A reason is known
-// when it has a name here; values without one are free (values 10 and 11
-// are taken by UNECONOMIC and UNKNOWN_SKU on other lines of work).
+// when it has a name here; values without one are free (value 10 is taken
+// by UNECONOMIC on another line of work).
 var reasonNames = [...]string{
 	ReasonNone:               "NONE",
 	ReasonNoStock:            "NO_STOCK",
@@ -99,6 +104,7 @@ var reasonNames = [...]string{
 	ReasonMethodNotAllowed:   "METHOD_NOT_ALLOWED",
 	ReasonOverweight:         "OVERWEIGHT",
 	ReasonDisabled:           "DISABLED",
+	ReasonUnknownSKU:         "UNKNOWN_SKU",
 	ReasonPartnerUnavailable: "PARTNER_UNAVAILABLE",
 }
 
@@ -115,9 +121,10 @@ func (r Reason) String() string {
 // (disabled, method, radius, zone, weight, hours, the partner's own
 // answer), then the solver's
 // (promise, capacity, stock), and a weight limit that carries not one unit
-// last. Index 0 is the most telling.
+// last; a SKU the network has never stocked beats them all. Index 0 is the
+// most telling.
 var tellingOrder = [...]Reason{
-	ReasonOverweight, ReasonNoStock, ReasonCapacity, ReasonMissesPromise, ReasonPartnerUnavailable, ReasonClosed,
+	ReasonUnknownSKU, ReasonOverweight, ReasonNoStock, ReasonCapacity, ReasonMissesPromise, ReasonPartnerUnavailable, ReasonClosed,
 	ReasonOutsideZone, ReasonOutsideRadius, ReasonMethodNotAllowed, ReasonDisabled,
 }
 
@@ -145,8 +152,8 @@ func tellingRank(r Reason) int {
 // MoreTelling reports whether reason a explains better than reason b why
 // something cannot be done: a candidate that failed a later check came
 // closer to working, so its reason says more. From most to least telling:
-// OVERWEIGHT, NO_STOCK, CAPACITY, MISSES_PROMISE, PARTNER_UNAVAILABLE,
-// CLOSED, OUTSIDE_ZONE,
+// UNKNOWN_SKU, OVERWEIGHT, NO_STOCK, CAPACITY, MISSES_PROMISE,
+// PARTNER_UNAVAILABLE, CLOSED, OUTSIDE_ZONE,
 // OUTSIDE_RADIUS, METHOD_NOT_ALLOWED, DISABLED; ReasonNone tells nothing.
 //
 // It is the one rule for choosing the reason of an offer that cannot be
@@ -170,6 +177,10 @@ type Line struct {
 	SKU          string  `json:"sku"`
 	Quantity     int32   `json:"quantity"`
 	UnitWeightKg float64 `json:"unit_weight_kg"`
+	// UnknownSKU says that no node of the network has ever stocked the SKU
+	// (whoever built the problem knows its catalogue); when the line is
+	// unfilled, its reason is then UNKNOWN_SKU rather than NO_STOCK.
+	UnknownSKU bool `json:"unknown_sku,omitempty"`
 }
 
 // Option is one candidate shipment: a node and a method (and, for couriers,

@@ -69,7 +69,7 @@ func TestOpenSets(t *testing.T) {
 	assert.False(t, MethodUnspecified.Known())
 	assert.False(t, Method(MethodSlots()).Known())
 	assert.Contains(t, Reasons(), ReasonPartnerUnavailable)
-	assert.NotContains(t, Reasons(), Reason(10), "10 and 11 are not this line's to name")
+	assert.NotContains(t, Reasons(), Reason(10), "10 is not this line's to name")
 	assert.Equal(t, "PARTNER_UNAVAILABLE", ReasonPartnerUnavailable.String())
 	assert.Equal(t, "partner_unavailable", ReasonPartnerUnavailable.FileName())
 	assert.Equal(t, "Reason(10)", Reason(10).String())
@@ -84,4 +84,34 @@ func TestOpenSets(t *testing.T) {
 	p.Options[0].Excluded = ReasonNone
 	p.Options[0].Method = Method(MethodSlots())
 	assert.ErrorContains(t, p.Validate(), "options[0].method: unknown")
+}
+
+// TestUnknownSKUReason: a line the problem marks as a SKU the network never
+// stocked is unfilled with UNKNOWN_SKU; the same line unmarked is NO_STOCK;
+// the rest of the order is planned as before, by the exact search and the
+// heuristic alike.
+func TestUnknownSKUReason(t *testing.T) {
+	for _, exactMax := range []int{0, -1} { // default exact search; always the heuristic
+		p := goldenProblem() // UMBRELLA (line 3) is stocked nowhere
+		want, err := Solve(p, Settings{ExactMaxLines: exactMax})
+		require.NoError(t, err)
+		require.Len(t, want.Unfilled, 1)
+		assert.Equal(t, ReasonNoStock, want.Unfilled[0].Reason)
+
+		p.Lines[3].UnknownSKU = true
+		got, err := Solve(p, Settings{ExactMaxLines: exactMax})
+		require.NoError(t, err)
+		require.Len(t, got.Unfilled, 1)
+		assert.Equal(t, Unfilled{Line: 3, Quantity: 1, Reason: ReasonUnknownSKU}, got.Unfilled[0])
+		assert.Equal(t, want.Shipments, got.Shipments, "the other lines are planned the same way")
+		assert.InDelta(t, want.TotalCost, got.TotalCost, 1e-12)
+	}
+}
+
+func TestReasonNames(t *testing.T) {
+	assert.Equal(t, "UNKNOWN_SKU", ReasonUnknownSKU.String())
+	assert.Equal(t, Reason(11), ReasonUnknownSKU, "the value is the API's EXCLUSION_REASON_UNKNOWN_SKU")
+	assert.Equal(t, "DISABLED", ReasonDisabled.String())
+	assert.Equal(t, "Reason(10)", Reason(10).String(), "a value without a name says its number")
+	assert.Equal(t, "Reason(200)", Reason(200).String())
 }

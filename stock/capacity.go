@@ -58,3 +58,16 @@ func (t *Table) Unuse(node int, units int32) error {
 	t.used[node] = max(0, t.used[node]-units)
 	return nil
 }
+
+// SetUsed sets the units counted at node today, as a shared ledger that
+// counts them elsewhere reports them.
+func (t *Table) SetUsed(node int, units int32) error {
+	if err := t.checkNode(node); err != nil {
+		return fmt.Errorf("set capacity use: %w", err)
+	}
+	if units < 0 {
+		return fmt.Errorf("set capacity use at %s: %w: %d units", t.nodeName(node), ErrInvalid, units)
+	}
+	t.used[node] = units
+	return nil
+}

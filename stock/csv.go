@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 
@@ -45,7 +44,9 @@ var csvHeader = [...]string{"node", "sku", "on_hand", "safety_stock"}
 // node is a node id of net. Errors name the file and line, e.g.
 // "stock.csv:17: on_hand: "x" is not an integer"; they are *CSVError and
 // wrap ErrBadCSV.
-// Rows start with sequence number 0 and nothing reserved.
+// on_hand and safety_stock are whole numbers from 0 to MaxLevel, the limit
+// UpdateStock applies too. Rows start with sequence number 0 and nothing
+// reserved.
 func ReadCSV(r io.Reader, name string, net *network.Network) (*Table, error) {
 	t := New(net)
 	cr := csv.NewReader(r)
@@ -122,13 +123,14 @@ func parseQty(s string) (int32, error) {
 	s = strings.TrimSpace(s)
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
+			return 0, fmt.Errorf("%s is out of range 0..%d", s, MaxLevel)
+		}
 		return 0, fmt.Errorf("%q is not an integer", s)
 	}
-	if v < 0 {
-		return 0, fmt.Errorf("%d is negative", v)
-	}
-	if v > math.MaxInt32 {
-		return 0, fmt.Errorf("%d is above %d", v, math.MaxInt32)
+	if err := CheckLevel(v); err != nil {
+		return 0, err
 	}
 	return int32(v), nil
 }

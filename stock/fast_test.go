@@ -147,6 +147,7 @@ func TestReceiveIsApply(t *testing.T) {
 		{"new sku", 1, "NEW", 1, 3},
 		{"negative result", 0, "SKU", 5, -100},
 		{"above int32", 0, "SKU", 6, 1<<31 - 1},
+		{"above the level limit", 0, "SKU", 6, MaxLevel},
 		{"take away", 0, "SKU", 7, -3},
 		{"unknown node", len(net.Nodes), "SKU", 1, 1},
 		{"negative node", -1, "SKU", 1, 1},

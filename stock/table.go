@@ -113,6 +113,16 @@ func (t *Table) Nodes() int { return t.nodes }
 // SKUs is the number of distinct SKUs with a row.
 func (t *Table) SKUs() int { return len(t.skus) }
 
+// KnownSKU reports whether sku has a row at any node, whatever its figures
+// (zero on hand included): whether the network has ever stocked it. Rows
+// are never removed, so a SKU once known stays known. It implements
+// network.SKUCatalog: a line of a SKU the table does not know is unfilled
+// with UNKNOWN_SKU rather than NO_STOCK.
+func (t *Table) KnownSKU(sku string) bool {
+	_, ok := t.skuID[sku]
+	return ok
+}
+
 // find returns the row of (node, sku), or nil.
 func (t *Table) find(node int, sku string) *row {
 	id, ok := t.skuID[sku]
@@ -288,4 +298,5 @@ var (
 	_ network.CapacityView  = (*Table)(nil)
 	_ network.ATPLister     = (*Table)(nil)
 	_ network.ATPMaskLister = (*Table)(nil)
+	_ network.SKUCatalog    = (*Table)(nil)
 )

@@ -1,12 +1,9 @@
 package stock
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Update is one live stock change for a (node, SKU). Sequence numbers are
-// per (node, SKU) and start at 1: an update whose Seq is not above the
+// per (node, SKU), from 1 to MaxSeq: an update whose Seq is not above the
 // last one applied to that pair changes nothing.
 type Update struct {
 	Node int    // dense node index
@@ -22,8 +19,9 @@ type Update struct {
 
 // Apply applies u. It returns applied=false with no error when u.Seq is
 // not above the last sequence number seen for (u.Node, u.SKU): a repeated
-// or late update, which callers count. An update that would make on hand
-// or safety stock negative is an error and changes nothing. An update may
+// or late update, which callers count. An update that would take on hand
+// or safety stock out of 0..MaxLevel, or whose Seq is above MaxSeq, is an
+// error and changes nothing. An update may
 // leave on hand below reserved (a recount found less): ATP is then 0 and
 // commits beyond on hand fail.
 func (t *Table) Apply(u Update) (applied bool, err error) {
@@ -33,8 +31,8 @@ func (t *Table) Apply(u Update) (applied bool, err error) {
 	if u.SKU == "" {
 		return false, fmt.Errorf("stock update: %w: empty sku", ErrInvalid)
 	}
-	if u.Seq == 0 {
-		return false, fmt.Errorf("stock update %s/%s: %w: seq must be >= 1", t.nodeName(u.Node), u.SKU, ErrInvalid)
+	if err := CheckSeq(u.Seq); err != nil {
+		return false, fmt.Errorf("stock update %s/%s: %w: seq %w", t.nodeName(u.Node), u.SKU, ErrInvalid, err)
 	}
 	r := t.find(u.Node, u.SKU)
 	if r != nil && u.Seq <= r.seq {
@@ -51,13 +49,13 @@ func (t *Table) Apply(u Update) (applied bool, err error) {
 	if next < 0 {
 		return false, fmt.Errorf("stock update %s/%s seq %d: %w: on_hand would be %d", t.nodeName(u.Node), u.SKU, u.Seq, ErrInvalid, next)
 	}
-	if next > math.MaxInt32 {
-		return false, fmt.Errorf("stock update %s/%s seq %d: %w: on_hand would be %d, above %d", t.nodeName(u.Node), u.SKU, u.Seq, ErrInvalid, next, math.MaxInt32)
+	if err := CheckLevel(next); err != nil {
+		return false, fmt.Errorf("stock update %s/%s seq %d: %w: on_hand would be %w", t.nodeName(u.Node), u.SKU, u.Seq, ErrInvalid, err)
 	}
 	if u.Safety != nil {
 		safety = int64(*u.Safety)
-		if safety < 0 {
-			return false, fmt.Errorf("stock update %s/%s seq %d: %w: safety_stock %d is negative", t.nodeName(u.Node), u.SKU, u.Seq, ErrInvalid, safety)
+		if err := CheckLevel(safety); err != nil {
+			return false, fmt.Errorf("stock update %s/%s seq %d: %w: safety_stock %w", t.nodeName(u.Node), u.SKU, u.Seq, ErrInvalid, err)
 		}
 	}
 	if r == nil {
@@ -80,7 +78,7 @@ func (t *Table) Receive(node int, sku []byte, seq uint64, qty int32) (applied bo
 				if seq <= r.seq {
 					return false, nil
 				}
-				if next := int64(r.onHand) + int64(qty); next >= 0 && next <= math.MaxInt32 {
+				if next := int64(r.onHand) + int64(qty); next >= 0 && next <= MaxLevel {
 					r.onHand, r.seq = int32(next), seq
 					return true, nil
 				}

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
 	omniroutev1 "github.com/omniroute/omniroute/api/omniroute/v1"
 )
@@ -46,9 +47,11 @@ type Server struct {
 
 	opts  Options
 	calls atomic.Int64
-	mu    sync.Mutex
-	ids   []string
-	grpc  *grpc.Server
+	// batches counts RouteBatch calls; their orders count in calls.
+	batches atomic.Int64
+	mu      sync.Mutex
+	ids     []string
+	grpc    *grpc.Server
 }
 
 // Start starts a Server on 127.0.0.1:0 and stops it when the test ends.
@@ -76,7 +79,12 @@ func Start(tb testing.TB, opts Options) *Server {
 	return s
 }
 
-// Calls is the number of Route calls received so far.
+// Stop stops the server at once, as if its process died: calls in flight
+// fail and new connections are refused. It is safe to call more than once.
+func (s *Server) Stop() { s.grpc.Stop() }
+
+// Calls is the number of Route calls received so far, each order of a
+// RouteBatch counting as one.
 func (s *Server) Calls() int64 { return s.calls.Load() }
 
 // OrderIDs returns the order ids received, in arrival order, when
@@ -100,6 +108,27 @@ func (s *Server) Route(ctx context.Context, req *omniroutev1.RouteRequest) (*omn
 	}
 	return OK(req), nil
 }
+
+// RouteBatch implements omniroutev1.RoutingServiceServer: each order is
+// one call of the Handler (and counts in Calls), in order; an order the
+// Handler fails gets its error in its result.
+func (s *Server) RouteBatch(ctx context.Context, req *omniroutev1.RouteBatchRequest) (*omniroutev1.RouteBatchResponse, error) {
+	s.batches.Add(1)
+	out := &omniroutev1.RouteBatchResponse{}
+	for _, r := range req.GetRequests() {
+		resp, err := s.Route(ctx, r)
+		if err != nil {
+			st := status.Convert(err)
+			out.Results = append(out.Results, &omniroutev1.RouteBatchResult{Error: st.Message(), Code: int32(st.Code())})
+			continue
+		}
+		out.Results = append(out.Results, &omniroutev1.RouteBatchResult{Response: resp})
+	}
+	return out, nil
+}
+
+// Batches is the number of RouteBatch calls received so far.
+func (s *Server) Batches() int64 { return s.batches.Load() }
 
 // OK is a minimal successful answer to req: an empty plan, and a
 // reservation when one was asked for.

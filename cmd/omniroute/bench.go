@@ -33,6 +33,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	skuList := fs.String("skus", "", "comma-separated `SKUs` for generated orders, most popular first (default: built-in catalogue)")
 	skuFile := fs.String("skus-file", "", "CSV `file` with a sku column, such as a stock file, for generated orders")
 	reserve := fs.Bool("reserve", false, "ask the server to reserve the planned units")
+	batch := fs.Int("batch", 0, "send RouteBatch calls of this many `orders` instead of single Route calls (latency is the batch's)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	maxP99 := fs.Duration("max-p99", 0, "fail when p99 latency is above this `duration` (0: no limit)")
 	maxErrorRate := fs.Float64("max-error-rate", bench.NoErrorRateLimit, "fail when the `fraction` of failed requests (errors, and open-loop requests that missed their slot) is above this: 0 allows none, 0.01 allows 1% (negative: no limit)")
@@ -64,6 +65,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *maxErrorRate > 1 {
 		return fmt.Errorf("%w: --max-error-rate %g is a fraction, at most 1", errUsage, *maxErrorRate)
 	}
+	if *batch < 0 {
+		return fmt.Errorf("%w: --batch %d, want 0 (single Route calls) or more", errUsage, *batch)
+	}
 	if *concurrency < 1 {
 		return fmt.Errorf("%w: --concurrency %d, want at least 1", errUsage, *concurrency)
 	}
@@ -83,6 +87,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Connections:  *connections,
 		Rate:         *rate,
 		Reserve:      *reserve,
+		Batch:        *batch,
 		Orders:       orders,
 		MaxRequests:  *maxRequests,
 		Timeout:      *timeout,
@@ -115,7 +120,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if errors.Is(err, bench.ErrConfig) {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if err != nil {
+	lost := errors.Is(err, bench.ErrServerLost)
+	if err != nil && !lost {
 		return err
 	}
 
@@ -129,6 +135,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if res.Missed > 0 {
 		fmt.Fprintf(stderr, "bench: %d requests missed their slot by more than %v: raise --concurrency or lower --rate\n",
 			res.Missed, *timeout)
+	}
+	if lost {
+		return fmt.Errorf("stopped after %.1fs: partial results: %w", res.Duration.Seconds(), err)
 	}
 	if res.Interrupted {
 		return fmt.Errorf("interrupted after %.1fs: partial results: %w", res.Duration.Seconds(), context.Cause(ctx))

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -119,4 +120,25 @@ func TestBenchUsage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBenchStopsWhenTheServerDies: bench against a server that dies during
+// the run prints what it measured, says the server was lost and exits 1,
+// also without any --max-* gate.
+func TestBenchStopsWhenTheServerDies(t *testing.T) {
+	var srv *benchtest.Server
+	srv = benchtest.Start(t, benchtest.Options{
+		Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
+			if n == 30 {
+				go srv.Stop()
+			}
+			return benchtest.OK(req), nil
+		},
+	})
+	var stdout, stderr bytes.Buffer
+	args := []string{"bench", "--addr", srv.Addr, "--duration", "1h", "--concurrency", "4", "--gen-count", "20", "--ready-timeout", "300ms"}
+	code := run(t.Context(), args, &stdout, &stderr)
+	assert.Equal(t, 1, code, "stderr: %s", stderr.String())
+	assert.Contains(t, stdout.String(), "server lost: partial results")
+	assert.Contains(t, stderr.String(), "server lost during the run")
 }

@@ -36,7 +36,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	days := fs.Int("days", d.Days, "number of days the orders span")
 	start := fs.String("start", d.Start.Format("2006-01-02"), "first day (YYYY-MM-DD)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N]\n\n"+
+		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD]\n\n"+
 			"Writes %s, %s, %s and %s: a network over Kazakhstan's cities with demand\n"+
 			"proportional to population, Zipf-like SKU popularity, daily and weekly seasonality, and\n"+
 			"pickup (BOPIS) and express courier requests.\n\n", dataset.NetworkFile, dataset.StockFile, dataset.OrdersFile, dataset.ReplenishmentsFile)
@@ -120,6 +120,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	for _, w := range net.Warnings() {
+		fmt.Fprintf(stderr, "omniroute simulate: warning: %s: %s\n", *netPath, w)
+	}
 	sf, err := os.Open(*stockPath)
 	if err != nil {
 		return fmt.Errorf("stock: %w", err)
@@ -199,6 +202,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err := simulate.WriteTable(stdout, res); err != nil {
 			return err
 		}
+	}
+	if err := simulate.WriteSkipped(stderr, res, "omniroute simulate: "); err != nil {
+		return err
 	}
 	if s := res.Input; s.BadRows > 0 || s.OutOfOrder > 0 {
 		fmt.Fprintf(stderr, "omniroute simulate: %s: %s\n", *ordersPath, s)

@@ -6,10 +6,16 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/network"
 )
 
 func genDataset(t *testing.T, dir string) {
@@ -107,4 +113,43 @@ func TestSimulateUsage(t *testing.T) {
 	if err := runGen(context.Background(), []string{"--out", t.TempDir(), "--skus", "0"}, &out, &errOut); !errors.Is(err, errUsage) {
 		t.Errorf("gen --skus 0: %v, want a usage error", err)
 	}
+}
+
+// TestSimulateSaysWhatItSkips: with --skip-bad, each order the network
+// rejects is named on stderr with its line and why, the count is the
+// table's "invalid orders" row, and a network warning (a courier zone
+// with lat and lon swapped) is printed before the replay.
+func TestSimulateSaysWhatItSkips(t *testing.T) {
+	dir := t.TempDir()
+	genDataset(t, dir)
+	netPath := filepath.Join(dir, "network.yaml")
+	net, err := network.Load(netPath)
+	require.NoError(t, err)
+	net.Couriers[0].Areas = `{"type":"Polygon","coordinates":[[[43.1,76.7],[43.1,77.1],[43.4,77.1],[43.4,76.7],[43.1,76.7]]]}`
+	f, err := os.Create(netPath)
+	require.NoError(t, err)
+	require.NoError(t, net.WriteYAML(f))
+	require.NoError(t, f.Close())
+
+	ordersPath := filepath.Join(dir, "orders.csv")
+	orders, err := os.ReadFile(ordersPath)
+	require.NoError(t, err)
+	lines := strings.Count(string(orders), "\n")
+	orders = append(orders, "Z1,2026-03-09T23:00:00Z,43.25,76.95,SKU-00001,1,pickup,no-such-store,0.5,,true\n"...)
+	require.NoError(t, os.WriteFile(ordersPath, orders, 0o644))
+
+	var stdout, stderr bytes.Buffer
+	args := []string{"--network", netPath, "--stock", filepath.Join(dir, "stock.csv"), "--orders", ordersPath,
+		"--policy", "optimal", "--skip-bad"}
+	require.NoError(t, runSimulate(context.Background(), args, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "omniroute simulate: warning: "+netPath+": line ")
+	assert.Contains(t, stderr.String(), "couriers[0] (glovo).areas: polygon 0 lies ")
+	assert.Contains(t, stderr.String(), fmt.Sprintf(`omniroute simulate: %s:%d: order Z1: invalid order: pickup_node_id: unknown node "no-such-store": order skipped`, ordersPath, lines+1))
+	assert.Contains(t, stderr.String(), "omniroute simulate: invalid orders skipped (--skip-bad): 1 (0 with a malformed row, the rest rejected by the network); 1 described above")
+	assert.Regexp(t, `invalid orders\s+1\n`, stdout.String())
+
+	// Without --skip-bad the same order stops the replay, naming it.
+	err = runSimulate(context.Background(), args[:len(args)-1], &stdout, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), fmt.Sprintf("%s:%d: order Z1: invalid order: pickup_node_id", ordersPath, lines+1))
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -22,7 +23,14 @@ type command struct {
 }
 
 // errUsage marks an error caused by how the command was called (exit 2).
+// Usage errors are written fmt.Errorf("%w: what is wrong", errUsage).
 var errUsage = errors.New("usage")
+
+// usageMessage is what a usage error says, without the errUsage word that
+// starts it.
+func usageMessage(err error) string {
+	return strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
+}
 
 func commands() map[string]command {
 	return map[string]command{
@@ -66,7 +74,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "omniroute %s: %v\n", args[0], err)
+		// One line that says what is wrong, and where to look: the flag
+		// set printed nothing (see parseFlags).
+		fmt.Fprintf(stderr, "omniroute %s: %s\nRun 'omniroute %s -h' for usage.\n", args[0], usageMessage(err), args[0])
 		return 2
 	default:
 		fmt.Fprintf(stderr, "omniroute %s: %v\n", args[0], err)
@@ -91,13 +101,27 @@ func usage(w io.Writer, cmds map[string]command) {
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("omniroute "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: %s [flags]\n\nflags:\n", fs.Name())
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
-// parseFlags parses args and turns a parse error into errUsage.
+// parseFlags parses args and turns a parse error into errUsage. The flag
+// set prints nothing on a bad flag (run prints the error once, with a hint);
+// -h or --help prints the command's usage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	usage := fs.Usage
+	out := fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(out)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)

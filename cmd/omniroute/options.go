@@ -6,8 +6,7 @@ import (
 	"io"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/router"
@@ -32,26 +31,9 @@ func runOptions(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	dopts, err := dial.options(*addr)
-	if err != nil {
-		return err
-	}
-	conn, err := grpc.NewClient(*addr, dopts...)
-	if err != nil {
-		return fmt.Errorf("connect %s: %w", *addr, err)
-	}
-	defer conn.Close()
-	cctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	resp, err := pb.NewRoutingServiceClient(conn).Options(cctx, &pb.OptionsRequest{Order: cart, PickupStores: int32(*stores)})
-	if err != nil {
-		st := status.Convert(err)
-		return fmt.Errorf("options: %s: %s", st.Code(), st.Message())
-	}
-	out, err := stableJSON(resp)
-	if err != nil {
-		return err
-	}
-	_, err = stdout.Write(out)
-	return err
+	req := &pb.OptionsRequest{Order: cart, PickupStores: int32(*stores)}
+	return callRouting(ctx, *addr, dial, *timeout, "options", stdout,
+		func(ctx context.Context, c pb.RoutingServiceClient) (proto.Message, error) {
+			return c.Options(ctx, req)
+		})
 }

@@ -21,7 +21,9 @@ func TestOptionsCommand(t *testing.T) {
 	}
 	s := startServe(t)
 	ctx := context.Background()
-	cartFile := filepath.Join("..", "..", "examples", "cart.json")
+	// The README's cart at a fixed time (examples/cart.json is planned at
+	// the server's clock), trusted by the test server's clock skew.
+	cartFile := filepath.Join("testdata", "cart-2026-11-25.json")
 	run := func(cmd func(context.Context, []string, io.Writer, io.Writer) error, args ...string) map[string]any {
 		t.Helper()
 		var out, errb strings.Builder

@@ -54,7 +54,7 @@ func addServeSecurityFlags(fs *flag.FlagSet) *serveSecurity {
 		clientCA:     fs.String("client-ca", "", "CA certificates `file` (PEM): require client certificates from it (mutual TLS); needs --tls-cert"),
 		authFile:     fs.String("auth-file", "", "clients, token SHA-256 sums, certificate names and roles (YAML); empty turns authentication off"),
 		rateLimit:    fs.String("rate-limit", "", "per-client rate limits `NAME=RATE[:BURST],...` in calls/s; * for every client without its own; overrides the auth file's"),
-		insecure:     fs.Bool("insecure", false, "allow plaintext gRPC and metrics on an address other than loopback"),
+		insecure:     fs.Bool("insecure", false, "allow plaintext gRPC, HTTP/JSON and metrics on an address other than loopback"),
 		reflection:   fs.Bool("reflection", false, "offer gRPC server reflection (to authenticated callers)"),
 		maxCall:      fs.Duration("max-call-duration", router.DefaultMaxCallDuration, "deadline of a call that sets none or a later one"),
 		maxStream:    fs.Duration("max-stream-duration", router.DefaultMaxStreamDuration, "deadline of a stream (StreamStock) that sets none or a later one"),
@@ -77,7 +77,7 @@ func durationIn(name string, d, lo, hi time.Duration) error {
 
 // validate checks every limit flag, so that a bad value stops the server
 // before it listens.
-func (s *serveSecurity) validate(addr, metricsAddr string, maxRecv int) error {
+func (s *serveSecurity) validate(addr, metricsAddr, httpAddr string, maxRecv int) error {
 	if maxRecv < router.MinMaxRecvMsgBytes || maxRecv > router.MaxMaxRecvMsgBytes {
 		return fmt.Errorf("%w: --max-recv-bytes %d: want %d to %d", errUsage, maxRecv, router.MinMaxRecvMsgBytes, router.MaxMaxRecvMsgBytes)
 	}
@@ -112,7 +112,7 @@ func (s *serveSecurity) validate(addr, metricsAddr string, maxRecv int) error {
 		return fmt.Errorf("%w: --client-ca needs --tls-cert and --tls-key", errUsage)
 	}
 	if *s.tlsCert == "" && !*s.insecure {
-		for _, a := range []struct{ flag, addr string }{{"addr", addr}, {"metrics-addr", metricsAddr}} {
+		for _, a := range []struct{ flag, addr string }{{"addr", addr}, {"metrics-addr", metricsAddr}, {"http-addr", httpAddr}} {
 			if a.addr != "" && !isLoopback(a.addr) {
 				return fmt.Errorf("%w: --%s %s is not a loopback address: serving plaintext there lets anyone on the network read and change stock; give --tls-cert and --tls-key, or --insecure to accept it", errUsage, a.flag, a.addr)
 			}

@@ -39,6 +39,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", "localhost:50051", "gRPC listen address; an address other than loopback needs --tls-cert or --insecure")
 	metricsAddr := fs.String("metrics-addr", "localhost:9090", "HTTP listen address of /metrics (HTTPS with --tls-cert); empty turns it off")
+	httpAddr := fs.String("http-addr", "", "HTTP/JSON API listen address (POST /v1/route, GET /v1/availability...; the same calls, authentication and roles as gRPC; HTTPS with --tls-cert; an address other than loopback needs --tls-cert or --insecure); empty turns it off")
 	netFile := fs.String("network", "", "network YAML file; empty means the embedded demo network")
 	stockFile := fs.String("stock", "", "stock CSV file (node,sku,on_hand,safety_stock); empty means the demo stock with the demo network, no stock otherwise")
 	dataDir := fs.String("data-dir", "", "directory keeping stock, sequence numbers and reservations across restarts; empty means memory only")
@@ -51,7 +52,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	policies := policy.DefaultRegistry()
 	policyName := fs.String("policy", policy.Optimal, "routing policy that plans every order: "+strings.Join(policies.Names(), ", "))
 	sec := addServeSecurityFlags(fs)
+	db := databaseFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	dbCfg, err := db.config(*dataDir)
+	if err != nil {
 		return err
 	}
 	var level slog.Level
@@ -77,7 +83,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !policies.Has(*policyName) {
 		return fmt.Errorf("%w: --policy %q: want %s", errUsage, *policyName, strings.Join(policies.Names(), ", "))
 	}
-	if err := sec.validate(*addr, *metricsAddr, *maxRecv); err != nil {
+	if err := sec.validate(*addr, *metricsAddr, *httpAddr, *maxRecv); err != nil {
 		return err
 	}
 	serverTLS, authn, limits, err := sec.load()
@@ -114,7 +120,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	metrics := router.NewMetrics()
 	svc, err := router.New(router.Config{
 		Network: net0, NetworkSource: source, LoadNetwork: load, Stock: table,
-		DataDir: *dataDir, ReservationTTL: *ttl, ReservationRetention: *retention, Logger: log, Metrics: metrics,
+		DataDir: *dataDir, Database: dbCfg, ReservationTTL: *ttl, ReservationRetention: *retention, Logger: log, Metrics: metrics,
 		MaxClockSkew: sec.clockSkew(), Policy: *policyName, Policies: policies,
 	})
 	if err != nil {
@@ -132,7 +138,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var httpSrv *http.Server
 	metricsAt := "off"
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if *metricsAddr != "" {
 		mlis, err := net.Listen("tcp", *metricsAddr)
 		if err != nil {
@@ -159,13 +165,52 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}()
 	}
+	// The HTTP/JSON API: grpc-gateway in front of the same gRPC server,
+	// through an in-process connection (see router.Gateway).
+	var apiSrv *http.Server
+	var gateway *router.Gateway
+	apiAt := "off"
+	if *httpAddr != "" {
+		alis, err := net.Listen("tcp", *httpAddr)
+		if err != nil {
+			lis.Close()
+			if httpSrv != nil {
+				_ = httpSrv.Close()
+			}
+			return fmt.Errorf("listen %s: %w", *httpAddr, err)
+		}
+		if gateway, err = srv.Gateway(ctx, router.GatewayOptions{}); err != nil {
+			lis.Close()
+			alis.Close()
+			if httpSrv != nil {
+				_ = httpSrv.Close()
+			}
+			return err
+		}
+		apiSrv = &http.Server{Handler: gateway, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
+		if serverTLS != nil {
+			apiSrv.TLSConfig = serverTLS.Config("h2", "http/1.1")
+		}
+		go func() {
+			var err error
+			if serverTLS != nil {
+				err = apiSrv.ServeTLS(alis, "", "")
+			} else {
+				err = apiSrv.Serve(alis)
+			}
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("HTTP API server: %w", err)
+			}
+		}()
+		apiAt = alis.Addr().String()
+	}
 	go func() { errc <- srv.Serve(lis) }()
 	scheme := "plaintext"
 	if serverTLS != nil {
 		scheme = "tls"
 	}
-	log.Info("serving", "addr", lis.Addr().String(), "metrics", metricsAt, "transport", scheme, "network", source,
-		"nodes", len(net0.Nodes), "data_dir", *dataDir, "policy", *policyName)
+	log.Info("serving", "addr", lis.Addr().String(), "http", apiAt, "metrics", metricsAt, "transport", scheme, "network", source,
+		"nodes", len(net0.Nodes), "data_dir", *dataDir, "database", db.redacted(), "policy", *policyName)
 
 	var runErr error
 loop:
@@ -184,6 +229,11 @@ loop:
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), *drain)
 	defer cancel()
+	// HTTP calls go through the gRPC server: drain them first.
+	if apiSrv != nil {
+		_ = apiSrv.Shutdown(sctx)
+		_ = gateway.Close()
+	}
 	srv.Shutdown(sctx)
 	if httpSrv != nil {
 		_ = httpSrv.Shutdown(sctx)
@@ -274,21 +324,30 @@ func runRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	req := &pb.RouteRequest{Order: order, Reserve: *reserve, Alternatives: int32(*alts),
 		ReservationTtlSeconds: int32(ttl.Seconds()), MaxExcluded: int32(*maxExcl), Explain: pb.Explain(ex)}
 
-	dopts, err := dial.options(*addr)
+	return callRouting(ctx, *addr, dial, *timeout, "route", stdout,
+		func(ctx context.Context, c pb.RoutingServiceClient) (proto.Message, error) { return c.Route(ctx, req) })
+}
+
+// callRouting dials addr as the dial flags say, makes one RoutingService
+// call within timeout and prints its answer as JSON. A failed call is an
+// error naming the call and its status code.
+func callRouting(ctx context.Context, addr string, dial *dialFlags, timeout time.Duration, name string, stdout io.Writer,
+	call func(context.Context, pb.RoutingServiceClient) (proto.Message, error)) error {
+	dopts, err := dial.options(addr)
 	if err != nil {
 		return err
 	}
-	conn, err := grpc.NewClient(*addr, dopts...)
+	conn, err := grpc.NewClient(addr, dopts...)
 	if err != nil {
-		return fmt.Errorf("connect %s: %w", *addr, err)
+		return fmt.Errorf("connect %s: %w", addr, err)
 	}
 	defer conn.Close()
-	cctx, cancel := context.WithTimeout(ctx, *timeout)
+	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, err := pb.NewRoutingServiceClient(conn).Route(cctx, req)
+	resp, err := call(cctx, pb.NewRoutingServiceClient(conn))
 	if err != nil {
 		st := status.Convert(err)
-		return fmt.Errorf("route: %s: %s", st.Code(), st.Message())
+		return fmt.Errorf("%s: %s: %s", name, st.Code(), st.Message())
 	}
 	out, err := stableJSON(resp)
 	if err != nil {

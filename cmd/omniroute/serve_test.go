@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -14,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
@@ -70,14 +74,26 @@ var fixedOrderFile = filepath.Join("testdata", "order-2026-11-25.json")
 // its serving line.
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
-	return startServeRaw(t, append([]string{"--addr", "127.0.0.1:0", "--metrics-addr", "", "--max-clock-skew", "876000h"}, args...)...)
+	return startServeEnv(t, nil, args...)
+}
+
+// startServeEnv is startServe with more environment variables.
+func startServeEnv(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
+	return startServeRawEnv(t, env, append([]string{"--addr", "127.0.0.1:0", "--metrics-addr", "", "--max-clock-skew", "876000h"}, args...)...)
 }
 
 // startServeRaw runs "omniroute serve args..." with no default flags.
 func startServeRaw(t *testing.T, args ...string) *server {
 	t.Helper()
+	return startServeRawEnv(t, nil, args...)
+}
+
+// startServeRawEnv is startServeRaw with more environment variables.
+func startServeRawEnv(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServe$")
-	cmd.Env = append(os.Environ(), "OMNIROUTE_SERVE_HELPER=1",
+	cmd.Env = append(append(os.Environ(), env...), "OMNIROUTE_SERVE_HELPER=1",
 		"OMNIROUTE_ARGS="+strings.Join(append([]string{"serve"}, args...), "\x1f"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -339,4 +355,43 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 	if err := <-s.done; err != nil {
 		t.Fatalf("exit: %v\n%s", err, s.log)
 	}
+}
+
+var httpServingAddr = regexp.MustCompile(`http=(\S+)`)
+
+// TestServeHTTPAPI: serve --http-addr answers the HTTP/JSON API next to
+// gRPC, on the same service: a reservation made over HTTP is read over
+// gRPC; SIGTERM stops both.
+func TestServeHTTPAPI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server process")
+	}
+	s := startServe(t, "--http-addr", "127.0.0.1:0")
+	m := httpServingAddr.FindStringSubmatch(s.serving)
+	require.NotNil(t, m, "serving line %q names no http address", s.serving)
+	order, err := os.ReadFile(filepath.Join("..", "..", "examples", "order.json"))
+	require.NoError(t, err)
+	body := `{"order": ` + string(order) + `, "reserve": true}`
+	resp, err := http.Post("http://"+m[1]+"/v1/route", "application/json", strings.NewReader(body))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var answer struct {
+		OrderID     string `json:"order_id"`
+		Reservation struct {
+			ID string `json:"id"`
+		} `json:"reservation"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&answer))
+	assert.Equal(t, "demo-1", answer.OrderID)
+	require.NotEmpty(t, answer.Reservation.ID)
+
+	route, _ := dial(t, s.addr)
+	rsv, err := route.GetReservation(t.Context(), &pb.GetReservationRequest{ReservationId: answer.Reservation.ID})
+	require.NoError(t, err)
+	assert.Equal(t, pb.ReservationState_RESERVATION_STATE_ACTIVE, rsv.State)
+
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, <-s.done, s.log.String())
+	assert.Contains(t, s.log.String(), "msg=stopped")
 }

@@ -6,17 +6,27 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/omniroute/omniroute/solver"
 )
 
-// solveOutput is what "omniroute solve" prints: the plan as the solver
-// returns it, plus the options it refers to and the reason names, for people.
+// solveOutput is what "omniroute solve" prints: the plan with every
+// exclusion and unfilled line named (node, method, reason as a name such as
+// "NO_STOCK"), and the options the shipments and alternatives refer to.
 type solveOutput struct {
-	Plan     *solver.Plan    `json:"plan"`
-	Options  []optionView    `json:"options"`
-	Excluded []exclusionView `json:"excluded"`
-	Unfilled []unfilledView  `json:"unfilled"`
+	Plan    planView     `json:"plan"`
+	Options []optionView `json:"options"`
+}
+
+// planView is a solver.Plan for people: the reasons are names, not numbers.
+type planView struct {
+	Shipments    []solver.Shipment    `json:"shipments"`
+	TotalCost    float64              `json:"total_cost"`
+	Alternatives []solver.Alternative `json:"alternatives"`
+	Excluded     []exclusionView      `json:"excluded"`
+	Unfilled     []unfilledView       `json:"unfilled"`
+	Stats        solver.Stats         `json:"stats"`
 }
 
 type optionView struct {
@@ -28,10 +38,11 @@ type optionView struct {
 }
 
 type exclusionView struct {
-	Option int    `json:"option"`
-	NodeID string `json:"node_id"`
-	Method string `json:"method"`
-	Reason string `json:"reason"`
+	Option  int    `json:"option"`
+	NodeID  string `json:"node_id"`
+	Method  string `json:"method"`
+	Partner string `json:"partner,omitempty"`
+	Reason  string `json:"reason"`
 }
 
 type unfilledView struct {
@@ -80,9 +91,16 @@ func runSolve(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return writeJSON(stdout, explain(p, plan))
 }
 
-// explain wraps a plan with the options it refers to.
+// explain turns a plan into what solve prints: reasons by name, and the
+// options it refers to.
 func explain(p *solver.Problem, plan *solver.Plan) solveOutput {
-	out := solveOutput{Plan: plan, Options: []optionView{}, Excluded: []exclusionView{}, Unfilled: []unfilledView{}}
+	out := solveOutput{
+		Plan: planView{
+			Shipments: plan.Shipments, TotalCost: plan.TotalCost, Alternatives: plan.Alternatives, Stats: plan.Stats,
+			Excluded: []exclusionView{}, Unfilled: []unfilledView{},
+		},
+		Options: []optionView{},
+	}
 	seen := map[int]bool{}
 	add := func(o int) {
 		if seen[o] || o < 0 || o >= len(p.Options) {
@@ -102,10 +120,10 @@ func explain(p *solver.Problem, plan *solver.Plan) solveOutput {
 	}
 	for _, e := range plan.Excluded {
 		opt := p.Options[e.Option]
-		out.Excluded = append(out.Excluded, exclusionView{Option: e.Option, NodeID: opt.NodeID, Method: opt.Method.String(), Reason: e.Reason.String()})
+		out.Plan.Excluded = append(out.Plan.Excluded, exclusionView{Option: e.Option, NodeID: opt.NodeID, Method: opt.Method.String(), Partner: opt.Partner, Reason: e.Reason.String()})
 	}
 	for _, u := range plan.Unfilled {
-		out.Unfilled = append(out.Unfilled, unfilledView{Line: u.Line, SKU: p.Lines[u.Line].SKU, Quantity: u.Quantity, Reason: u.Reason.String()})
+		out.Plan.Unfilled = append(out.Plan.Unfilled, unfilledView{Line: u.Line, SKU: p.Lines[u.Line].SKU, Quantity: u.Quantity, Reason: u.Reason.String()})
 	}
 	return out
 }
@@ -132,6 +150,10 @@ func readProblem(path string) (*solver.Problem, error) {
 }
 
 func writeLPFile(path string, p *solver.Problem) (err error) {
+	// Like --report DIR, a directory the file names is created.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("lp-out: %w", err)
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("lp-out: %w", err)
@@ -180,6 +202,9 @@ func runGenProblem(ctx context.Context, args []string, stdout, stderr io.Writer)
 	p := solver.GenerateProblem(*seed, *nodes, *lines, *density)
 	if *out == "" {
 		return writeJSON(stdout, p)
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return fmt.Errorf("gen-problem: %w", err)
 	}
 	f, err := os.Create(*out)
 	if err != nil {

@@ -10,12 +10,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/solver"
 )
 
 func TestGenProblemThenSolve(t *testing.T) {
 	dir := t.TempDir()
-	probPath := filepath.Join(dir, "problem.json")
+	probPath := filepath.Join(dir, "new", "dir", "problem.json") // directories are created
 	var stdout, stderr bytes.Buffer
 	err := runGenProblem(context.Background(), []string{"--seed", "7", "--nodes", "40", "--lines", "4", "--out", probPath}, &stdout, &stderr)
 	if err != nil {
@@ -33,7 +36,7 @@ func TestGenProblemThenSolve(t *testing.T) {
 		t.Fatalf("got %d options, %d lines", len(p.Options), len(p.Lines))
 	}
 
-	lpPath := filepath.Join(dir, "problem.lp")
+	lpPath := filepath.Join(dir, "lp", "problem.lp")
 	stdout.Reset()
 	err = runSolve(context.Background(), []string{"--problem", probPath, "--lp-out", lpPath, "--alternatives", "2"}, &stdout, &stderr)
 	if err != nil {
@@ -43,7 +46,7 @@ func TestGenProblemThenSolve(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 		t.Fatalf("solve output: %v\n%s", err, stdout.String())
 	}
-	if out.Plan == nil || len(out.Plan.Shipments) == 0 || !out.Plan.Stats.Optimal {
+	if len(out.Plan.Shipments) == 0 || !out.Plan.Stats.Optimal {
 		t.Fatalf("unexpected plan: %s", stdout.String())
 	}
 	if len(out.Plan.Alternatives) > 2 {
@@ -83,4 +86,42 @@ func TestSolveErrors(t *testing.T) {
 	if !errors.Is(err, errUsage) {
 		t.Fatalf("got %v, want a usage error", err)
 	}
+}
+
+// TestSolvePrintsReasonNames: the plan solve prints names every exclusion
+// and unfilled line by its reason's name, as route does, with the node it
+// concerns.
+func TestSolvePrintsReasonNames(t *testing.T) {
+	dir := t.TempDir()
+	probPath := filepath.Join(dir, "problem.json")
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, runGenProblem(context.Background(), []string{"--seed", "7", "--nodes", "10", "--lines", "2", "--out", probPath}, &stdout, &stderr))
+	stdout.Reset()
+	require.NoError(t, runSolve(context.Background(), []string{"--problem", probPath}, &stdout, &stderr))
+
+	var raw struct {
+		Plan struct {
+			Excluded []map[string]any `json:"excluded"`
+			Unfilled []map[string]any `json:"unfilled"`
+		} `json:"plan"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &raw), stdout.String())
+	require.NotEmpty(t, raw.Plan.Excluded, "this problem excludes options")
+	require.NotEmpty(t, raw.Plan.Unfilled, "this problem leaves a line unfilled")
+	names := map[string]bool{}
+	for r := solver.ReasonNoStock; r < 64; r++ {
+		if n := r.String(); !strings.HasPrefix(n, "Reason(") {
+			names[n] = true
+		}
+	}
+	for _, e := range append(raw.Plan.Excluded, raw.Plan.Unfilled...) {
+		reason, ok := e["reason"].(string)
+		require.True(t, ok, "reason %v is not a name", e["reason"])
+		assert.True(t, names[reason], "reason %q is not a solver reason name", reason)
+	}
+	for _, e := range raw.Plan.Excluded {
+		assert.NotEmpty(t, e["node_id"])
+		assert.NotEmpty(t, e["method"])
+	}
+	assert.Contains(t, stdout.String(), `"reason": "NO_STOCK"`)
 }

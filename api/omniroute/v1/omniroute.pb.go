@@ -146,6 +146,10 @@ const (
 	ExclusionReason_EXCLUSION_REASON_METHOD_NOT_ALLOWED ExclusionReason = 7
 	ExclusionReason_EXCLUSION_REASON_OVERWEIGHT         ExclusionReason = 8
 	ExclusionReason_EXCLUSION_REASON_DISABLED           ExclusionReason = 9
+	// UNKNOWN_SKU: no node of the network has ever stocked the line's SKU
+	// (it has no stock row at all); for unfilled lines only. NO_STOCK means
+	// a SKU the network knows is out of stock.
+	ExclusionReason_EXCLUSION_REASON_UNKNOWN_SKU ExclusionReason = 11
 	// The partner answered that it cannot take the trip now (a live quote
 	// said it is unavailable).
 	ExclusionReason_EXCLUSION_REASON_PARTNER_UNAVAILABLE ExclusionReason = 12
@@ -164,6 +168,7 @@ var (
 		7:  "EXCLUSION_REASON_METHOD_NOT_ALLOWED",
 		8:  "EXCLUSION_REASON_OVERWEIGHT",
 		9:  "EXCLUSION_REASON_DISABLED",
+		11: "EXCLUSION_REASON_UNKNOWN_SKU",
 		12: "EXCLUSION_REASON_PARTNER_UNAVAILABLE",
 	}
 	ExclusionReason_value = map[string]int32{
@@ -177,6 +182,7 @@ var (
 		"EXCLUSION_REASON_METHOD_NOT_ALLOWED":  7,
 		"EXCLUSION_REASON_OVERWEIGHT":          8,
 		"EXCLUSION_REASON_DISABLED":            9,
+		"EXCLUSION_REASON_UNKNOWN_SKU":         11,
 		"EXCLUSION_REASON_PARTNER_UNAVAILABLE": 12,
 	}
 )
@@ -2284,9 +2290,18 @@ type UpdateStockResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Applied int64                  `protobuf:"varint,1,opt,name=applied,proto3" json:"applied,omitempty"`
 	// ignored counts repeated or out-of-order updates.
-	Ignored       int64 `protobuf:"varint,2,opt,name=ignored,proto3" json:"ignored,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Ignored int64 `protobuf:"varint,2,opt,name=ignored,proto3" json:"ignored,omitempty"`
+	// below_reserved lists the rows the call left with fewer units on hand
+	// than are reserved (a recount found less than was promised): their ATP
+	// is 0, and committing the reservations beyond on hand fails. One entry
+	// per row, with its figures after the call, in the order the rows were
+	// first updated; a StreamStock lists at most 1,000.
+	BelowReserved []*StockShortfall `protobuf:"bytes,3,rep,name=below_reserved,json=belowReserved,proto3" json:"below_reserved,omitempty"`
+	// below_reserved_total counts the rows below_reserved would list
+	// without its cap.
+	BelowReservedTotal int64 `protobuf:"varint,4,opt,name=below_reserved_total,json=belowReservedTotal,proto3" json:"below_reserved_total,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *UpdateStockResponse) Reset() {
@@ -2333,6 +2348,89 @@ func (x *UpdateStockResponse) GetIgnored() int64 {
 	return 0
 }
 
+func (x *UpdateStockResponse) GetBelowReserved() []*StockShortfall {
+	if x != nil {
+		return x.BelowReserved
+	}
+	return nil
+}
+
+func (x *UpdateStockResponse) GetBelowReservedTotal() int64 {
+	if x != nil {
+		return x.BelowReservedTotal
+	}
+	return 0
+}
+
+// StockShortfall is a (node, SKU) with fewer units on hand than reserved.
+type StockShortfall struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	OnHand        int32                  `protobuf:"varint,3,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
+	Reserved      int32                  `protobuf:"varint,4,opt,name=reserved,proto3" json:"reserved,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StockShortfall) Reset() {
+	*x = StockShortfall{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StockShortfall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StockShortfall) ProtoMessage() {}
+
+func (x *StockShortfall) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StockShortfall.ProtoReflect.Descriptor instead.
+func (*StockShortfall) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *StockShortfall) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *StockShortfall) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *StockShortfall) GetOnHand() int32 {
+	if x != nil {
+		return x.OnHand
+	}
+	return 0
+}
+
+func (x *StockShortfall) GetReserved() int32 {
+	if x != nil {
+		return x.Reserved
+	}
+	return 0
+}
+
 // GetAvailabilityRequest asks for ATP of SKUs, optionally at some nodes,
 // or at the nodes nearest a position ("pick up near me").
 type GetAvailabilityRequest struct {
@@ -2358,7 +2456,7 @@ type GetAvailabilityRequest struct {
 
 func (x *GetAvailabilityRequest) Reset() {
 	*x = GetAvailabilityRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2370,7 +2468,7 @@ func (x *GetAvailabilityRequest) String() string {
 func (*GetAvailabilityRequest) ProtoMessage() {}
 
 func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2383,7 +2481,7 @@ func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetAvailabilityRequest) GetSkus() []string {
@@ -2448,7 +2546,7 @@ type NodeAvailability struct {
 
 func (x *NodeAvailability) Reset() {
 	*x = NodeAvailability{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2460,7 +2558,7 @@ func (x *NodeAvailability) String() string {
 func (*NodeAvailability) ProtoMessage() {}
 
 func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2473,7 +2571,7 @@ func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeAvailability.ProtoReflect.Descriptor instead.
 func (*NodeAvailability) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *NodeAvailability) GetNodeId() string {
@@ -2549,7 +2647,7 @@ type GetAvailabilityResponse struct {
 
 func (x *GetAvailabilityResponse) Reset() {
 	*x = GetAvailabilityResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2561,7 +2659,7 @@ func (x *GetAvailabilityResponse) String() string {
 func (*GetAvailabilityResponse) ProtoMessage() {}
 
 func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2574,7 +2672,7 @@ func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetAvailabilityResponse) GetAvailability() []*NodeAvailability {
@@ -2593,7 +2691,7 @@ type GetNetworkRequest struct {
 
 func (x *GetNetworkRequest) Reset() {
 	*x = GetNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2605,7 +2703,7 @@ func (x *GetNetworkRequest) String() string {
 func (*GetNetworkRequest) ProtoMessage() {}
 
 func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2618,7 +2716,7 @@ func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNetworkRequest.ProtoReflect.Descriptor instead.
 func (*GetNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
 }
 
 // Node is a fulfilment location.
@@ -2639,7 +2737,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2651,7 +2749,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2664,7 +2762,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Node) GetId() string {
@@ -2744,7 +2842,7 @@ type Network struct {
 
 func (x *Network) Reset() {
 	*x = Network{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2756,7 +2854,7 @@ func (x *Network) String() string {
 func (*Network) ProtoMessage() {}
 
 func (x *Network) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2769,7 +2867,7 @@ func (x *Network) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Network.ProtoReflect.Descriptor instead.
 func (*Network) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Network) GetName() string {
@@ -2816,7 +2914,7 @@ type ReloadNetworkRequest struct {
 
 func (x *ReloadNetworkRequest) Reset() {
 	*x = ReloadNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2828,7 +2926,7 @@ func (x *ReloadNetworkRequest) String() string {
 func (*ReloadNetworkRequest) ProtoMessage() {}
 
 func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2841,7 +2939,7 @@ func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkRequest.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
 }
 
 // ReloadNetworkResponse says what was loaded.
@@ -2855,7 +2953,7 @@ type ReloadNetworkResponse struct {
 
 func (x *ReloadNetworkResponse) Reset() {
 	*x = ReloadNetworkResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2867,7 +2965,7 @@ func (x *ReloadNetworkResponse) String() string {
 func (*ReloadNetworkResponse) ProtoMessage() {}
 
 func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2880,7 +2978,7 @@ func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkResponse.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ReloadNetworkResponse) GetNodes() int32 {
@@ -2914,7 +3012,7 @@ type OptionsRequest struct {
 
 func (x *OptionsRequest) Reset() {
 	*x = OptionsRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2926,7 +3024,7 @@ func (x *OptionsRequest) String() string {
 func (*OptionsRequest) ProtoMessage() {}
 
 func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2939,7 +3037,7 @@ func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsRequest.ProtoReflect.Descriptor instead.
 func (*OptionsRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *OptionsRequest) GetOrder() *Order {
@@ -2974,7 +3072,7 @@ type OptionsResponse struct {
 
 func (x *OptionsResponse) Reset() {
 	*x = OptionsResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2986,7 +3084,7 @@ func (x *OptionsResponse) String() string {
 func (*OptionsResponse) ProtoMessage() {}
 
 func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2999,7 +3097,7 @@ func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsResponse.ProtoReflect.Descriptor instead.
 func (*OptionsResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *OptionsResponse) GetOffers() []*Offer {
@@ -3065,7 +3163,7 @@ type Offer struct {
 
 func (x *Offer) Reset() {
 	*x = Offer{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3077,7 +3175,7 @@ func (x *Offer) String() string {
 func (*Offer) ProtoMessage() {}
 
 func (x *Offer) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3090,7 +3188,7 @@ func (x *Offer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offer.ProtoReflect.Descriptor instead.
 func (*Offer) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Offer) GetOfferId() string {
@@ -3201,7 +3299,7 @@ type PickupStore struct {
 
 func (x *PickupStore) Reset() {
 	*x = PickupStore{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3213,7 +3311,7 @@ func (x *PickupStore) String() string {
 func (*PickupStore) ProtoMessage() {}
 
 func (x *PickupStore) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3226,7 +3324,7 @@ func (x *PickupStore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PickupStore.ProtoReflect.Descriptor instead.
 func (*PickupStore) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *PickupStore) GetNodeId() string {
@@ -3293,7 +3391,7 @@ type OpeningHours struct {
 
 func (x *OpeningHours) Reset() {
 	*x = OpeningHours{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3305,7 +3403,7 @@ func (x *OpeningHours) String() string {
 func (*OpeningHours) ProtoMessage() {}
 
 func (x *OpeningHours) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3318,7 +3416,7 @@ func (x *OpeningHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpeningHours.ProtoReflect.Descriptor instead.
 func (*OpeningHours) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *OpeningHours) GetOpen() string {
@@ -3498,10 +3596,17 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x06changeB\x0f\n" +
 	"\r_safety_stock\"I\n" +
 	"\x12UpdateStockRequest\x123\n" +
-	"\aupdates\x18\x01 \x03(\v2\x19.omniroute.v1.StockUpdateR\aupdates\"I\n" +
+	"\aupdates\x18\x01 \x03(\v2\x19.omniroute.v1.StockUpdateR\aupdates\"\xc0\x01\n" +
 	"\x13UpdateStockResponse\x12\x18\n" +
 	"\aapplied\x18\x01 \x01(\x03R\aapplied\x12\x18\n" +
-	"\aignored\x18\x02 \x01(\x03R\aignored\"\xc2\x01\n" +
+	"\aignored\x18\x02 \x01(\x03R\aignored\x12C\n" +
+	"\x0ebelow_reserved\x18\x03 \x03(\v2\x1c.omniroute.v1.StockShortfallR\rbelowReserved\x120\n" +
+	"\x14below_reserved_total\x18\x04 \x01(\x03R\x12belowReservedTotal\"p\n" +
+	"\x0eStockShortfall\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
+	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x17\n" +
+	"\aon_hand\x18\x03 \x01(\x05R\x06onHand\x12\x1a\n" +
+	"\breserved\x18\x04 \x01(\x05R\breserved\"\xc2\x01\n" +
 	"\x16GetAvailabilityRequest\x12\x12\n" +
 	"\x04skus\x18\x01 \x03(\tR\x04skus\x12\x19\n" +
 	"\bnode_ids\x18\x02 \x03(\tR\anodeIds\x120\n" +
@@ -3590,7 +3695,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x15FulfillmentPreference\x12\x1e\n" +
 	"\x1aFULFILLMENT_PREFERENCE_ANY\x10\x00\x12#\n" +
 	"\x1fFULFILLMENT_PREFERENCE_DELIVERY\x10\x01\x12!\n" +
-	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\x8e\x03\n" +
+	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\xb0\x03\n" +
 	"\x0fExclusionReason\x12 \n" +
 	"\x1cEXCLUSION_REASON_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19EXCLUSION_REASON_NO_STOCK\x10\x01\x12\x1d\n" +
@@ -3601,7 +3706,8 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x1fEXCLUSION_REASON_MISSES_PROMISE\x10\x06\x12'\n" +
 	"#EXCLUSION_REASON_METHOD_NOT_ALLOWED\x10\a\x12\x1f\n" +
 	"\x1bEXCLUSION_REASON_OVERWEIGHT\x10\b\x12\x1d\n" +
-	"\x19EXCLUSION_REASON_DISABLED\x10\t\x12(\n" +
+	"\x19EXCLUSION_REASON_DISABLED\x10\t\x12 \n" +
+	"\x1cEXCLUSION_REASON_UNKNOWN_SKU\x10\v\x12(\n" +
 	"$EXCLUSION_REASON_PARTNER_UNAVAILABLE\x10\f*[\n" +
 	"\aExplain\x12\x17\n" +
 	"\x13EXPLAIN_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -3654,7 +3760,7 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 }
 
 var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
 	(FulfillmentPreference)(0),        // 1: omniroute.v1.FulfillmentPreference
@@ -3689,27 +3795,28 @@ var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(*StockUpdate)(nil),               // 30: omniroute.v1.StockUpdate
 	(*UpdateStockRequest)(nil),        // 31: omniroute.v1.UpdateStockRequest
 	(*UpdateStockResponse)(nil),       // 32: omniroute.v1.UpdateStockResponse
-	(*GetAvailabilityRequest)(nil),    // 33: omniroute.v1.GetAvailabilityRequest
-	(*NodeAvailability)(nil),          // 34: omniroute.v1.NodeAvailability
-	(*GetAvailabilityResponse)(nil),   // 35: omniroute.v1.GetAvailabilityResponse
-	(*GetNetworkRequest)(nil),         // 36: omniroute.v1.GetNetworkRequest
-	(*Node)(nil),                      // 37: omniroute.v1.Node
-	(*Network)(nil),                   // 38: omniroute.v1.Network
-	(*ReloadNetworkRequest)(nil),      // 39: omniroute.v1.ReloadNetworkRequest
-	(*ReloadNetworkResponse)(nil),     // 40: omniroute.v1.ReloadNetworkResponse
-	(*OptionsRequest)(nil),            // 41: omniroute.v1.OptionsRequest
-	(*OptionsResponse)(nil),           // 42: omniroute.v1.OptionsResponse
-	(*Offer)(nil),                     // 43: omniroute.v1.Offer
-	(*PickupStore)(nil),               // 44: omniroute.v1.PickupStore
-	(*OpeningHours)(nil),              // 45: omniroute.v1.OpeningHours
-	(*timestamppb.Timestamp)(nil),     // 46: google.protobuf.Timestamp
+	(*StockShortfall)(nil),            // 33: omniroute.v1.StockShortfall
+	(*GetAvailabilityRequest)(nil),    // 34: omniroute.v1.GetAvailabilityRequest
+	(*NodeAvailability)(nil),          // 35: omniroute.v1.NodeAvailability
+	(*GetAvailabilityResponse)(nil),   // 36: omniroute.v1.GetAvailabilityResponse
+	(*GetNetworkRequest)(nil),         // 37: omniroute.v1.GetNetworkRequest
+	(*Node)(nil),                      // 38: omniroute.v1.Node
+	(*Network)(nil),                   // 39: omniroute.v1.Network
+	(*ReloadNetworkRequest)(nil),      // 40: omniroute.v1.ReloadNetworkRequest
+	(*ReloadNetworkResponse)(nil),     // 41: omniroute.v1.ReloadNetworkResponse
+	(*OptionsRequest)(nil),            // 42: omniroute.v1.OptionsRequest
+	(*OptionsResponse)(nil),           // 43: omniroute.v1.OptionsResponse
+	(*Offer)(nil),                     // 44: omniroute.v1.Offer
+	(*PickupStore)(nil),               // 45: omniroute.v1.PickupStore
+	(*OpeningHours)(nil),              // 46: omniroute.v1.OpeningHours
+	(*timestamppb.Timestamp)(nil),     // 47: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	46, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	47, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
 	7,  // 1: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
 	8,  // 2: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
 	1,  // 3: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	46, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	47, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
 	0,  // 5: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
 	9,  // 6: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
 	3,  // 7: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
@@ -3717,7 +3824,7 @@ var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
 	12, // 9: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
 	11, // 10: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
 	4,  // 11: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
-	46, // 12: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
+	47, // 12: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
 	15, // 13: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
 	0,  // 14: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
 	15, // 15: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
@@ -3728,64 +3835,65 @@ var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
 	16, // 20: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
 	17, // 21: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
 	18, // 22: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
-	46, // 23: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
+	47, // 23: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
 	4,  // 24: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
 	5,  // 25: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
 	20, // 26: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	46, // 27: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	47, // 27: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
 	21, // 28: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
 	19, // 29: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
 	22, // 30: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	46, // 31: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	47, // 31: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
 	6,  // 32: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
 	10, // 33: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
 	23, // 34: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
 	25, // 35: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
 	30, // 36: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	7,  // 37: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
-	34, // 38: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	7,  // 39: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 40: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	37, // 41: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	9,  // 42: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
-	43, // 43: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
-	46, // 44: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
-	0,  // 45: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
-	2,  // 46: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
-	17, // 47: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
-	19, // 48: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
-	46, // 49: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
-	44, // 50: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
-	7,  // 51: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
-	45, // 52: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
-	46, // 53: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
-	10, // 54: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	24, // 55: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	27, // 56: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	28, // 57: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	29, // 58: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	41, // 59: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
-	31, // 60: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	30, // 61: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	33, // 62: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	36, // 63: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	39, // 64: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	23, // 65: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	26, // 66: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	22, // 67: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	22, // 68: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	22, // 69: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	42, // 70: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
-	32, // 71: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	32, // 72: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	35, // 73: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	38, // 74: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	40, // 75: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	65, // [65:76] is the sub-list for method output_type
-	54, // [54:65] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	33, // 37: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
+	7,  // 38: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	35, // 39: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	7,  // 40: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 41: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	38, // 42: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	9,  // 43: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	44, // 44: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	47, // 45: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 46: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 47: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	17, // 48: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	19, // 49: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	47, // 50: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	45, // 51: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	7,  // 52: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	46, // 53: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	47, // 54: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	10, // 55: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	24, // 56: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	27, // 57: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	28, // 58: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	29, // 59: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	42, // 60: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	31, // 61: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	30, // 62: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	34, // 63: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	37, // 64: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	40, // 65: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	23, // 66: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	26, // 67: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	22, // 68: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	22, // 69: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	22, // 70: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	43, // 71: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	32, // 72: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	32, // 73: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	36, // 74: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	39, // 75: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	41, // 76: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	66, // [66:77] is the sub-list for method output_type
+	55, // [55:66] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -3803,7 +3911,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   39,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

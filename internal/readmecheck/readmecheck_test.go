@@ -1,0 +1,260 @@
+package readmecheck
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParse(t *testing.T) {
+	doc := strings.Join([]string{
+		"# Title", // 1
+		"",
+		"```sh", // 3
+		"echo one",
+		"```",
+		"```text", // 6
+		"omniroute serve [--addr A]",
+		"```",
+		"<!-- readme-check: background wait=localhost:50051,127.0.0.1:8080 -->", // 9
+		"```sh", // 10
+		"omniroute serve",
+		"```",
+		"<!-- readme-check: needs grpcurl,jq -->",
+		"```sh", // 14
+		"grpcurl list",
+		"```",
+		"## Benchmarks", // 17
+		"<!-- readme-check: skip-section they take minutes -->",
+		"```sh", // 19
+		"go test -bench=.",
+		"```",
+		"### Sub", // 22
+		"```sh",   // 23
+		"go test -bench=Solve",
+		"```",
+		"## Next", // 26
+		"<!-- readme-check: skip needs a GPU -->",
+		"```sh", // 28
+		"gpu-burn",
+		"```",
+		"  ```sh", // 31 (indented, in a list)
+		"  echo indented",
+		"  ```",
+		"```` ```sh ```` blocks run: inline code, not a fence", // 34
+	}, "\n")
+	blocks, err := Parse(doc)
+	require.NoError(t, err)
+	require.Len(t, blocks, 7)
+	assert.Equal(t, Block{Line: 3, Code: "echo one\n"}, blocks[0])
+	assert.Equal(t, Block{Line: 10, Code: "omniroute serve\n", Mode: Background, Waits: []string{"localhost:50051", "127.0.0.1:8080"}}, blocks[1])
+	assert.Equal(t, Block{Line: 14, Code: "grpcurl list\n", Needs: []string{"grpcurl", "jq"}}, blocks[2])
+	assert.Equal(t, Block{Line: 19, Code: "go test -bench=.\n", Mode: Skip, Reason: "they take minutes"}, blocks[3])
+	assert.Equal(t, Skip, blocks[4].Mode, "a subsection is part of the skipped section")
+	assert.Equal(t, Block{Line: 28, Code: "gpu-burn\n", Mode: Skip, Reason: "needs a GPU"}, blocks[5])
+	assert.Equal(t, Block{Line: 31, Code: "echo indented\n"}, blocks[6])
+}
+
+func TestParseRefusesBadMarkers(t *testing.T) {
+	for _, doc := range []string{
+		"<!-- readme-check: background -->\n```sh\nx\n```\n",
+		"<!-- readme-check: background wait=nowhere -->\n```sh\nx\n```\n",
+		"<!-- readme-check: sometimes -->\n```sh\nx\n```\n",
+		"<!-- readme-check: skip -->\n```sh\nx\n```\n",
+		"<!-- readme-check: needs jq -->\n```json\n{}\n```\n",
+		"<!-- readme-check: needs jq -->\n",
+	} {
+		_, err := Parse(doc)
+		assert.ErrorIs(t, err, ErrMarker, "%q", doc)
+	}
+	_, err := Parse("```sh\necho open\n")
+	assert.ErrorContains(t, err, "line 1: the block is not closed")
+}
+
+// lockedBuffer is a buffer two goroutines (stdout, stderr) may write.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// run parses doc and runs its blocks in a temporary directory.
+func run(t *testing.T, doc string, env ...string) (string, error) {
+	t.Helper()
+	blocks, err := Parse(doc)
+	require.NoError(t, err)
+	var out lockedBuffer
+	err = RunScript(t.Context(), blocks, t.TempDir(), t.TempDir(), Options{Env: env, Stdout: &out, Stderr: &out})
+	return out.String(), err
+}
+
+// TestRunKeepsStateAndNamesTheFailingLine: blocks share variables, start
+// in the root directory, and a failing command stops the run naming its
+// README line; the blocks after it do not run.
+func TestRunKeepsStateAndNamesTheFailingLine(t *testing.T) {
+	doc := "Intro\n" + // 1
+		"```sh\n" + // 2
+		"greeting=hello\n" + // 3
+		"mkdir sub && cd sub\n" + // 4
+		"```\n" + // 5
+		"```sh\n" + // 6
+		"echo \"$greeting from $(basename \"$PWD\")\"\n" + // 7
+		"test -d sub\n" + // 8
+		"false\n" + // 9
+		"echo unreachable\n" + // 10
+		"```\n" +
+		"```sh\n" +
+		"echo never\n" +
+		"```\n"
+	out, err := run(t, doc)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "README.md:9: command failed")
+	assert.Contains(t, out, "hello from ")
+	assert.NotContains(t, out, "unreachable")
+	assert.NotContains(t, out, "never")
+
+	out, err = run(t, "```sh\necho a | grep -q b\n```\n")
+	require.Error(t, err, "pipefail: the pipe fails with grep")
+	assert.Contains(t, err.Error(), "README.md:2: command failed", out)
+
+	_, err = run(t, "```sh\necho $undefined_variable\n```\n")
+	assert.Error(t, err, "set -u: an unset variable is an error")
+}
+
+func TestRunSkipsAndNeeds(t *testing.T) {
+	doc := "<!-- readme-check: skip not here -->\n```sh\nfalse\n```\n" +
+		"<!-- readme-check: needs no-such-tool-anywhere -->\n```sh\nfalse\n```\n" +
+		"<!-- readme-check: needs bash -->\n```sh\necho with bash\n```\n"
+	out, err := run(t, doc, "CI=")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "skipped: not here")
+	assert.Contains(t, out, "skipped: needs no-such-tool-anywhere")
+	assert.Contains(t, out, "with bash")
+
+	out, err = run(t, doc, "CI=true")
+	require.Error(t, err)
+	assert.Contains(t, out, "README.md:6 needs no-such-tool-anywhere, which is not installed (CI must install it)")
+	assert.Contains(t, err.Error(), "README.md:6: command failed")
+}
+
+// TestHelperListen is not a test: the background test runs the test
+// binary with READMECHECK_LISTEN=addr as a server that listens until
+// SIGTERM.
+func TestHelperListen(t *testing.T) {
+	addr := os.Getenv("READMECHECK_LISTEN")
+	if addr == "" {
+		t.Skip("helper process only")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	<-ctx.Done()
+	lis.Close()
+	if f := os.Getenv("READMECHECK_STOPPED"); f != "" {
+		_ = os.WriteFile(f, []byte("stopped"), 0o644)
+	}
+	os.Exit(0)
+}
+
+// freeAddr is a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := lis.Addr().String()
+	require.NoError(t, lis.Close())
+	return addr
+}
+
+// TestRunBackground: a background block runs while the next blocks do,
+// they start once its port is open, and it is stopped (SIGTERM) when the
+// run ends, also when a later block fails.
+func TestRunBackground(t *testing.T) {
+	addr := freeAddr(t)
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fail=%v", fail), func(t *testing.T) {
+			stopped := t.TempDir() + "/stopped"
+			last := "echo done"
+			if fail {
+				last = "false"
+			}
+			doc := "<!-- readme-check: background wait=" + addr + " -->\n" +
+				"```sh\n\"$READMECHECK_BIN\" -test.run='^TestHelperListen$'\n```\n" +
+				"```sh\n(exec 3<>/dev/tcp/" + strings.Replace(addr, ":", "/", 1) + ") && echo connected\n" + last + "\n```\n"
+			out, err := run(t, doc, "READMECHECK_BIN="+os.Args[0], "READMECHECK_LISTEN="+addr, "READMECHECK_STOPPED="+stopped)
+			if fail {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "README.md:7: command failed")
+			} else {
+				require.NoError(t, err, out)
+			}
+			assert.Contains(t, out, "connected")
+			b, rerr := os.ReadFile(stopped)
+			require.NoError(t, rerr, "the server was not stopped with SIGTERM:\n%s", out)
+			assert.Equal(t, "stopped", string(b))
+		})
+	}
+}
+
+// TestRunBackgroundRefusesABusyPort: a port that is open before the
+// background block starts belongs to something else: the run fails.
+func TestRunBackgroundRefusesABusyPort(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer lis.Close()
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	doc := "<!-- readme-check: background wait=" + lis.Addr().String() + " -->\n```sh\nsleep 60\n```\n"
+	out, err := run(t, doc)
+	require.Error(t, err)
+	assert.Contains(t, out, "README.md:2: "+lis.Addr().String()+" already accepts connections")
+	assert.Contains(t, err.Error(), "README.md:2: command failed")
+
+	// A background block that ends before its port opens fails the run.
+	doc = "<!-- readme-check: background wait=" + freeAddr(t) + " -->\n```sh\necho bye; exit 1\n```\n"
+	out, err = run(t, doc)
+	require.Error(t, err)
+	assert.Contains(t, out, "the background block ended before")
+	assert.Contains(t, out, "bye", "its output is shown")
+}
