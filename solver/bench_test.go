@@ -50,3 +50,18 @@ func BenchmarkSolveNoAlternatives(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSolveLostSale: the problems of BenchmarkSolve with lost-sale
+// prices (AddLostSaleCosts, 2.5 per unit on average: some lines are cheaper
+// to lose than to ship).
+func BenchmarkSolveLostSale(b *testing.B) {
+	for _, n := range []int{10, 100, 1000, 10000} {
+		for _, l := range []int{1, 5, 20} {
+			b.Run(fmt.Sprintf("nodes=%d/lines=%d", n, l), func(b *testing.B) {
+				p := GenerateProblem(int64(n*100+l), n, l, 0.3)
+				AddLostSaleCosts(p, int64(n*100+l), 2)
+				benchSolve(b, p, Settings{})
+			})
+		}
+	}
+}

@@ -713,7 +713,11 @@ func (w *Workspace) useRows(list []int32) {
 		}
 	}
 	n, L := len(w.elig), w.nP
-	w.sup, w.cst, w.full, w.nz = w.supAll[:n*L], w.cstAll[:n*L], w.fullAll[:n], w.nzAll[:n]
+	rows := n
+	if w.lost.on {
+		rows++ // the lost row (setupLost)
+	}
+	w.sup, w.cst, w.full, w.nz = w.supAll[:rows*L], w.cstAll[:rows*L], w.fullAll[:n], w.nzAll[:n]
 }
 
 // grow returns s with length n, reusing its storage when it is big enough.

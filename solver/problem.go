@@ -83,9 +83,13 @@ const (
 	ReasonOverweight
 	// ReasonDisabled: the node is disabled.
 	ReasonDisabled
+	// ReasonUneconomic: a line (or part of it) is left unfilled because
+	// filling it costs more than its lost-sale cost (see the package doc).
+	// It explains unfilled lines only, never an excluded option.
+	ReasonUneconomic
 )
 
-var reasonNames = [...]string{"NONE", "NO_STOCK", "CAPACITY", "OUTSIDE_ZONE", "OUTSIDE_RADIUS", "CLOSED", "MISSES_PROMISE", "METHOD_NOT_ALLOWED", "OVERWEIGHT", "DISABLED"}
+var reasonNames = [...]string{"NONE", "NO_STOCK", "CAPACITY", "OUTSIDE_ZONE", "OUTSIDE_RADIUS", "CLOSED", "MISSES_PROMISE", "METHOD_NOT_ALLOWED", "OVERWEIGHT", "DISABLED", "UNECONOMIC"}
 
 // String returns the reason's contract name, e.g. "NO_STOCK".
 func (r Reason) String() string {
@@ -100,6 +104,12 @@ type Line struct {
 	SKU          string  `json:"sku"`
 	Quantity     int32   `json:"quantity"`
 	UnitWeightKg float64 `json:"unit_weight_kg"`
+	// LostSaleCost is what one unit of the line left unfilled costs (lost
+	// margin, goodwill). A positive price lets the solver leave units
+	// unfilled when shipping them costs more; 0 means the line has no
+	// price and must be filled whenever stock allows (see the package
+	// doc).
+	LostSaleCost float64 `json:"lost_sale_cost,omitempty"`
 }
 
 // Option is one candidate shipment: a node and a method (and, for couriers,
@@ -149,6 +159,9 @@ type Problem struct {
 	SplitPenalty float64 `json:"split_penalty"`
 	// PromiseMinutes is the latest acceptable ETA; 0 means no promise.
 	PromiseMinutes int32 `json:"promise_minutes"`
+	// LostSaleCostPerOrder is charged once when any unit of the order is
+	// left unfilled, whatever the reason; 0 means nothing is charged.
+	LostSaleCostPerOrder float64 `json:"lost_sale_cost_per_order,omitempty"`
 }
 
 // At returns the index of (option o, line l) in Available and UnitCost.
