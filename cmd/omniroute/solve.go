@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/omniroute/omniroute/solver"
@@ -35,10 +36,12 @@ type exclusionView struct {
 }
 
 type unfilledView struct {
-	Line     int    `json:"line"`
-	SKU      string `json:"sku"`
-	Quantity int32  `json:"quantity"`
-	Reason   string `json:"reason"`
+	Line         int     `json:"line"`
+	SKU          string  `json:"sku"`
+	Quantity     int32   `json:"quantity"`
+	Reason       string  `json:"reason"`
+	LostSaleCost float64 `json:"lost_sale_cost"`
+	CostSaved    float64 `json:"cost_saved"`
 }
 
 func runSolve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -105,7 +108,8 @@ func explain(p *solver.Problem, plan *solver.Plan) solveOutput {
 		out.Excluded = append(out.Excluded, exclusionView{Option: e.Option, NodeID: opt.NodeID, Method: opt.Method.String(), Reason: e.Reason.String()})
 	}
 	for _, u := range plan.Unfilled {
-		out.Unfilled = append(out.Unfilled, unfilledView{Line: u.Line, SKU: p.Lines[u.Line].SKU, Quantity: u.Quantity, Reason: u.Reason.String()})
+		out.Unfilled = append(out.Unfilled, unfilledView{Line: u.Line, SKU: p.Lines[u.Line].SKU, Quantity: u.Quantity,
+			Reason: u.Reason.String(), LostSaleCost: u.LostSaleCost, CostSaved: u.CostSaved})
 	}
 	return out
 }
@@ -162,6 +166,7 @@ func runGenProblem(ctx context.Context, args []string, stdout, stderr io.Writer)
 	nodes := fs.Int("nodes", 100, "number of candidate options (node x method)")
 	lines := fs.Int("lines", 5, "number of order lines")
 	density := fs.Float64("stock-density", 0.3, "probability that a store holds a SKU (0..1)")
+	lostSale := fs.Float64("lost-sale-cost", 0, "lost-sale cost per unit: each line gets it times a seeded factor in [0.5, 2), the order it once per order (0 = none)")
 	out := fs.String("out", "", "output file (default stdout)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -173,11 +178,14 @@ func runGenProblem(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("%w: --lines must be >= 1", errUsage)
 	case !(*density >= 0 && *density <= 1):
 		return fmt.Errorf("%w: --stock-density must be in [0, 1]", errUsage)
+	case !(*lostSale >= 0 && *lostSale <= math.MaxFloat64):
+		return fmt.Errorf("%w: --lost-sale-cost must be a finite number >= 0", errUsage)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	p := solver.GenerateProblem(*seed, *nodes, *lines, *density)
+	solver.AddLostSaleCosts(p, *seed, *lostSale)
 	if *out == "" {
 		return writeJSON(stdout, p)
 	}
