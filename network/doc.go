@@ -29,6 +29,11 @@
 //   - prices (cost.go): fixed cost per shipment and cost per unit, with
 //     ETAs.
 //
+// The problem's lines carry their lost-sale prices: a line's own (Order
+// lines are solver.Line), else Policy.LostSaleCostPerUnit; the order
+// carries Policy.LostSaleCostPerOrder. Absent everywhere, the solver fills
+// whatever stock allows, as without lost sales.
+//
 // Build lists every candidate's options, excluded ones with their reason,
 // for answers that explain themselves. BuildEligible (reach.go) gives the
 // same problem without the excluded options, for callers that only need
@@ -55,6 +60,8 @@
 //	  pickup_ready_minutes: 60
 //	  candidate_radius_km: 50     # ship-from-store and courier; 0 = no limit
 //	  tz_offset_minutes: 300      # UTC+5
+//	  lost_sale_cost_per_unit: 4  # a unit left unfilled, for lines with no price of their own; 0 = none
+//	  lost_sale_cost_per_order: 2 # once per order with any unit left unfilled; 0 = none
 //	carriers:                     # the first one prices parcels
 //	  - name: parcel
 //	    per_package: 8.759        # cost = per_package

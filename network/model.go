@@ -126,6 +126,13 @@ type Policy struct {
 	CandidateRadiusKm float64 `yaml:"candidate_radius_km"`
 	// TZOffsetMinutes is the local time zone of opening hours (UTC+5 = 300).
 	TZOffsetMinutes int `yaml:"tz_offset_minutes"`
+	// LostSaleCostPerUnit prices a unit left unfilled for the lines that
+	// set no price of their own; 0 means such lines have no price and are
+	// filled whenever stock allows (see solver.Line.LostSaleCost).
+	LostSaleCostPerUnit float64 `yaml:"lost_sale_cost_per_unit,omitempty"`
+	// LostSaleCostPerOrder is charged once for an order with any unit left
+	// unfilled (solver.Problem.LostSaleCostPerOrder); 0 means none.
+	LostSaleCostPerOrder float64 `yaml:"lost_sale_cost_per_order,omitempty"`
 }
 
 // Want is what the customer asked for.
@@ -146,7 +153,8 @@ type Order struct {
 	CreatedAt time.Time
 	// Lat, Lon is the customer's position in degrees.
 	Lat, Lon float64
-	// Lines are the SKUs ordered, each once.
+	// Lines are the SKUs ordered, each once. A line's LostSaleCost of 0
+	// takes the policy's LostSaleCostPerUnit.
 	Lines []solver.Line
 	Want  Want
 	// PickupNodeID, when set with WantPickup, names the store to collect at;
