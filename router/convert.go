@@ -65,7 +65,7 @@ func orderFromProto(f string, o *pb.Order, net *network.Network, now time.Time, 
 		dst.Lat, dst.Lon = o.Customer.Lat, o.Customer.Lon
 	}
 	for _, l := range o.Lines {
-		dst.Lines = append(dst.Lines, solver.Line{SKU: l.Sku, Quantity: l.Quantity, UnitWeightKg: l.UnitWeightKg})
+		dst.Lines = append(dst.Lines, solver.Line{SKU: l.Sku, Quantity: l.Quantity, UnitWeightKg: l.UnitWeightKg, LostSaleCost: l.LostSaleCost})
 	}
 	return nil
 }
@@ -170,6 +170,8 @@ func reasonToProto(r solver.Reason) pb.ExclusionReason {
 		return pb.ExclusionReason_EXCLUSION_REASON_OVERWEIGHT
 	case solver.ReasonDisabled:
 		return pb.ExclusionReason_EXCLUSION_REASON_DISABLED
+	case solver.ReasonUneconomic:
+		return pb.ExclusionReason_EXCLUSION_REASON_UNECONOMIC
 	}
 	return pb.ExclusionReason_EXCLUSION_REASON_UNSPECIFIED
 }
@@ -197,6 +199,7 @@ func lineSKU(p *solver.Problem, l int) string {
 func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, currency string, maxExcluded int) *pb.Plan {
 	out := &pb.Plan{
 		TotalCost:     plan.TotalCost,
+		LostSaleCost:  plan.LostSaleCost,
 		Currency:      currency,
 		ExcludedTotal: int32(len(plan.Excluded)),
 		Stats: &pb.SolverStats{
@@ -263,7 +266,8 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 		}
 	}
 	for _, u := range plan.Unfilled {
-		out.Unfilled = append(out.Unfilled, &pb.UnfilledLine{Sku: lineSKU(p, u.Line), Quantity: u.Quantity, Reason: reasonToProto(u.Reason)})
+		out.Unfilled = append(out.Unfilled, &pb.UnfilledLine{Sku: lineSKU(p, u.Line), Quantity: u.Quantity, Reason: reasonToProto(u.Reason),
+			LostSaleCost: u.LostSaleCost, CostSaved: u.CostSaved})
 	}
 	return out
 }

@@ -146,21 +146,25 @@ const (
 	ExclusionReason_EXCLUSION_REASON_METHOD_NOT_ALLOWED ExclusionReason = 7
 	ExclusionReason_EXCLUSION_REASON_OVERWEIGHT         ExclusionReason = 8
 	ExclusionReason_EXCLUSION_REASON_DISABLED           ExclusionReason = 9
+	// UNECONOMIC explains an unfilled line only: filling it would cost more
+	// than its lost-sale cost (UnfilledLine.cost_saved says how much more).
+	ExclusionReason_EXCLUSION_REASON_UNECONOMIC ExclusionReason = 10
 )
 
 // Enum value maps for ExclusionReason.
 var (
 	ExclusionReason_name = map[int32]string{
-		0: "EXCLUSION_REASON_UNSPECIFIED",
-		1: "EXCLUSION_REASON_NO_STOCK",
-		2: "EXCLUSION_REASON_CAPACITY",
-		3: "EXCLUSION_REASON_OUTSIDE_ZONE",
-		4: "EXCLUSION_REASON_OUTSIDE_RADIUS",
-		5: "EXCLUSION_REASON_CLOSED",
-		6: "EXCLUSION_REASON_MISSES_PROMISE",
-		7: "EXCLUSION_REASON_METHOD_NOT_ALLOWED",
-		8: "EXCLUSION_REASON_OVERWEIGHT",
-		9: "EXCLUSION_REASON_DISABLED",
+		0:  "EXCLUSION_REASON_UNSPECIFIED",
+		1:  "EXCLUSION_REASON_NO_STOCK",
+		2:  "EXCLUSION_REASON_CAPACITY",
+		3:  "EXCLUSION_REASON_OUTSIDE_ZONE",
+		4:  "EXCLUSION_REASON_OUTSIDE_RADIUS",
+		5:  "EXCLUSION_REASON_CLOSED",
+		6:  "EXCLUSION_REASON_MISSES_PROMISE",
+		7:  "EXCLUSION_REASON_METHOD_NOT_ALLOWED",
+		8:  "EXCLUSION_REASON_OVERWEIGHT",
+		9:  "EXCLUSION_REASON_DISABLED",
+		10: "EXCLUSION_REASON_UNECONOMIC",
 	}
 	ExclusionReason_value = map[string]int32{
 		"EXCLUSION_REASON_UNSPECIFIED":        0,
@@ -173,6 +177,7 @@ var (
 		"EXCLUSION_REASON_METHOD_NOT_ALLOWED": 7,
 		"EXCLUSION_REASON_OVERWEIGHT":         8,
 		"EXCLUSION_REASON_DISABLED":           9,
+		"EXCLUSION_REASON_UNECONOMIC":         10,
 	}
 )
 
@@ -314,10 +319,17 @@ func (x *LatLng) GetLon() float64 {
 
 // OrderLine is a SKU and a quantity.
 type OrderLine struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	Quantity      int32                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	UnitWeightKg  float64                `protobuf:"fixed64,3,opt,name=unit_weight_kg,json=unitWeightKg,proto3" json:"unit_weight_kg,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Sku          string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	Quantity     int32                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	UnitWeightKg float64                `protobuf:"fixed64,3,opt,name=unit_weight_kg,json=unitWeightKg,proto3" json:"unit_weight_kg,omitempty"`
+	// lost_sale_cost is what one unit of the line left unfilled costs (lost
+	// margin, goodwill), in the network's currency. A line with a price may be
+	// left unfilled, in whole or (with allow_split) in part, when shipping it
+	// costs more. 0 means the network's default (policy
+	// lost_sale_cost_per_unit); with none there either, the line is filled
+	// whenever stock allows.
+	LostSaleCost  float64 `protobuf:"fixed64,4,opt,name=lost_sale_cost,json=lostSaleCost,proto3" json:"lost_sale_cost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -369,6 +381,13 @@ func (x *OrderLine) GetQuantity() int32 {
 func (x *OrderLine) GetUnitWeightKg() float64 {
 	if x != nil {
 		return x.UnitWeightKg
+	}
+	return 0
+}
+
+func (x *OrderLine) GetLostSaleCost() float64 {
+	if x != nil {
+		return x.LostSaleCost
 	}
 	return 0
 }
@@ -957,12 +976,21 @@ func (x *Exclusion) GetReason() ExclusionReason {
 	return ExclusionReason_EXCLUSION_REASON_UNSPECIFIED
 }
 
-// UnfilledLine is a line (or part) no plan could cover.
+// UnfilledLine is a line (or part of it) the plan leaves unfilled: no plan
+// could cover it (NO_STOCK, CAPACITY, OVERWEIGHT...), or filling it costs
+// more than losing it (UNECONOMIC).
 type UnfilledLine struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	Quantity      int32                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	Reason        ExclusionReason        `protobuf:"varint,3,opt,name=reason,proto3,enum=omniroute.v1.ExclusionReason" json:"reason,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Sku   string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	// quantity is the number of units left unfilled.
+	Quantity int32           `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	Reason   ExclusionReason `protobuf:"varint,3,opt,name=reason,proto3,enum=omniroute.v1.ExclusionReason" json:"reason,omitempty"`
+	// lost_sale_cost = quantity x the line's lost-sale cost (the order's
+	// per-order cost is counted once, in Plan.lost_sale_cost).
+	LostSaleCost float64 `protobuf:"fixed64,4,opt,name=lost_sale_cost,json=lostSaleCost,proto3" json:"lost_sale_cost,omitempty"`
+	// cost_saved, for UNECONOMIC, is the total cost of the cheapest plan that
+	// fills the whole line minus this plan's total cost; 0 otherwise.
+	CostSaved     float64 `protobuf:"fixed64,5,opt,name=cost_saved,json=costSaved,proto3" json:"cost_saved,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1016,6 +1044,20 @@ func (x *UnfilledLine) GetReason() ExclusionReason {
 		return x.Reason
 	}
 	return ExclusionReason_EXCLUSION_REASON_UNSPECIFIED
+}
+
+func (x *UnfilledLine) GetLostSaleCost() float64 {
+	if x != nil {
+		return x.LostSaleCost
+	}
+	return 0
+}
+
+func (x *UnfilledLine) GetCostSaved() float64 {
+	if x != nil {
+		return x.CostSaved
+	}
+	return 0
 }
 
 // SolverStats are the solver's facts about one plan.
@@ -1121,17 +1163,24 @@ func (x *SolverStats) GetSolveTimeNs() int64 {
 
 // Plan is where every line comes from and how it travels.
 type Plan struct {
-	state        protoimpl.MessageState `protogen:"open.v1"`
-	Shipments    []*Shipment            `protobuf:"bytes,1,rep,name=shipments,proto3" json:"shipments,omitempty"`
-	TotalCost    float64                `protobuf:"fixed64,2,opt,name=total_cost,json=totalCost,proto3" json:"total_cost,omitempty"`
-	Alternatives []*Alternative         `protobuf:"bytes,3,rep,name=alternatives,proto3" json:"alternatives,omitempty"`
-	Excluded     []*Exclusion           `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty"`
-	Unfilled     []*UnfilledLine        `protobuf:"bytes,5,rep,name=unfilled,proto3" json:"unfilled,omitempty"`
-	Stats        *SolverStats           `protobuf:"bytes,6,opt,name=stats,proto3" json:"stats,omitempty"`
-	Currency     string                 `protobuf:"bytes,7,opt,name=currency,proto3" json:"currency,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Shipments []*Shipment            `protobuf:"bytes,1,rep,name=shipments,proto3" json:"shipments,omitempty"`
+	// total_cost is what the solver minimised: the shipments' costs (each
+	// shipment's cost.total, split penalties included) plus lost_sale_cost.
+	TotalCost    float64         `protobuf:"fixed64,2,opt,name=total_cost,json=totalCost,proto3" json:"total_cost,omitempty"`
+	Alternatives []*Alternative  `protobuf:"bytes,3,rep,name=alternatives,proto3" json:"alternatives,omitempty"`
+	Excluded     []*Exclusion    `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty"`
+	Unfilled     []*UnfilledLine `protobuf:"bytes,5,rep,name=unfilled,proto3" json:"unfilled,omitempty"`
+	Stats        *SolverStats    `protobuf:"bytes,6,opt,name=stats,proto3" json:"stats,omitempty"`
+	Currency     string          `protobuf:"bytes,7,opt,name=currency,proto3" json:"currency,omitempty"`
 	// excluded_total counts every excluded candidate, also when the request's
 	// max_excluded listed fewer of them.
 	ExcludedTotal int32 `protobuf:"varint,8,opt,name=excluded_total,json=excludedTotal,proto3" json:"excluded_total,omitempty"`
+	// lost_sale_cost is what the units left unfilled cost: the sum of
+	// unfilled[i].lost_sale_cost, plus the network's per-order cost (policy
+	// lost_sale_cost_per_order) once when any unit is unfilled. It is included
+	// in total_cost; total_cost - lost_sale_cost is the shipping cost.
+	LostSaleCost  float64 `protobuf:"fixed64,9,opt,name=lost_sale_cost,json=lostSaleCost,proto3" json:"lost_sale_cost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1218,6 +1267,13 @@ func (x *Plan) GetCurrency() string {
 func (x *Plan) GetExcludedTotal() int32 {
 	if x != nil {
 		return x.ExcludedTotal
+	}
+	return 0
+}
+
+func (x *Plan) GetLostSaleCost() float64 {
+	if x != nil {
+		return x.LostSaleCost
 	}
 	return 0
 }
@@ -2428,11 +2484,12 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x1comniroute/v1/omniroute.proto\x12\fomniroute.v1\x1a\x1fgoogle/protobuf/timestamp.proto\",\n" +
 	"\x06LatLng\x12\x10\n" +
 	"\x03lat\x18\x01 \x01(\x01R\x03lat\x12\x10\n" +
-	"\x03lon\x18\x02 \x01(\x01R\x03lon\"_\n" +
+	"\x03lon\x18\x02 \x01(\x01R\x03lon\"\x85\x01\n" +
 	"\tOrderLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x05R\bquantity\x12$\n" +
-	"\x0eunit_weight_kg\x18\x03 \x01(\x01R\funitWeightKg\"\xc9\x03\n" +
+	"\x0eunit_weight_kg\x18\x03 \x01(\x01R\funitWeightKg\x12$\n" +
+	"\x0elost_sale_cost\x18\x04 \x01(\x01R\flostSaleCost\"\xc9\x03\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x129\n" +
 	"\n" +
@@ -2486,11 +2543,14 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\apartner\x18\x03 \x01(\tR\apartner\"y\n" +
 	"\tExclusion\x125\n" +
 	"\tcandidate\x18\x01 \x01(\v2\x17.omniroute.v1.CandidateR\tcandidate\x125\n" +
-	"\x06reason\x18\x02 \x01(\x0e2\x1d.omniroute.v1.ExclusionReasonR\x06reason\"s\n" +
+	"\x06reason\x18\x02 \x01(\x0e2\x1d.omniroute.v1.ExclusionReasonR\x06reason\"\xb8\x01\n" +
 	"\fUnfilledLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x05R\bquantity\x125\n" +
-	"\x06reason\x18\x03 \x01(\x0e2\x1d.omniroute.v1.ExclusionReasonR\x06reason\"\xe6\x01\n" +
+	"\x06reason\x18\x03 \x01(\x0e2\x1d.omniroute.v1.ExclusionReasonR\x06reason\x12$\n" +
+	"\x0elost_sale_cost\x18\x04 \x01(\x01R\flostSaleCost\x12\x1d\n" +
+	"\n" +
+	"cost_saved\x18\x05 \x01(\x01R\tcostSaved\"\xe6\x01\n" +
 	"\vSolverStats\x12\x1e\n" +
 	"\n" +
 	"candidates\x18\x01 \x01(\x05R\n" +
@@ -2502,7 +2562,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"lowerBound\x12\x10\n" +
 	"\x03gap\x18\x06 \x01(\x01R\x03gap\x12\x14\n" +
 	"\x05nodes\x18\a \x01(\x03R\x05nodes\x12\"\n" +
-	"\rsolve_time_ns\x18\b \x01(\x03R\vsolveTimeNs\"\xfb\x02\n" +
+	"\rsolve_time_ns\x18\b \x01(\x03R\vsolveTimeNs\"\xa1\x03\n" +
 	"\x04Plan\x124\n" +
 	"\tshipments\x18\x01 \x03(\v2\x16.omniroute.v1.ShipmentR\tshipments\x12\x1d\n" +
 	"\n" +
@@ -2512,7 +2572,8 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\bunfilled\x18\x05 \x03(\v2\x1a.omniroute.v1.UnfilledLineR\bunfilled\x12/\n" +
 	"\x05stats\x18\x06 \x01(\v2\x19.omniroute.v1.SolverStatsR\x05stats\x12\x1a\n" +
 	"\bcurrency\x18\a \x01(\tR\bcurrency\x12%\n" +
-	"\x0eexcluded_total\x18\b \x01(\x05R\rexcludedTotal\"U\n" +
+	"\x0eexcluded_total\x18\b \x01(\x05R\rexcludedTotal\x12$\n" +
+	"\x0elost_sale_cost\x18\t \x01(\x01R\flostSaleCost\"U\n" +
 	"\fReservedItem\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1a\n" +
@@ -2598,7 +2659,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x15FulfillmentPreference\x12\x1e\n" +
 	"\x1aFULFILLMENT_PREFERENCE_ANY\x10\x00\x12#\n" +
 	"\x1fFULFILLMENT_PREFERENCE_DELIVERY\x10\x01\x12!\n" +
-	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\xe4\x02\n" +
+	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\x85\x03\n" +
 	"\x0fExclusionReason\x12 \n" +
 	"\x1cEXCLUSION_REASON_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19EXCLUSION_REASON_NO_STOCK\x10\x01\x12\x1d\n" +
@@ -2609,7 +2670,9 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x1fEXCLUSION_REASON_MISSES_PROMISE\x10\x06\x12'\n" +
 	"#EXCLUSION_REASON_METHOD_NOT_ALLOWED\x10\a\x12\x1f\n" +
 	"\x1bEXCLUSION_REASON_OVERWEIGHT\x10\b\x12\x1d\n" +
-	"\x19EXCLUSION_REASON_DISABLED\x10\t*\xb3\x01\n" +
+	"\x19EXCLUSION_REASON_DISABLED\x10\t\x12\x1f\n" +
+	"\x1bEXCLUSION_REASON_UNECONOMIC\x10\n" +
+	"*\xb3\x01\n" +
 	"\x10ReservationState\x12!\n" +
 	"\x1dRESERVATION_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18RESERVATION_STATE_ACTIVE\x10\x01\x12\x1f\n" +
