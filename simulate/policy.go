@@ -270,11 +270,21 @@ func (g *greedyPolicy) Choose(p *solver.Problem) (*solver.Plan, error) {
 		g.planned[drop] = false
 	}
 	g.plan.Stats = solver.Stats{Candidates: len(p.Options), Eligible: len(g.order)}
-	for l := range p.Lines {
+	g.rem = g.rem[:0] // now the units each line leaves unfilled
+	for l, ln := range p.Lines {
+		q := int32(0)
 		if !g.planned[l] {
-			g.plan.Unfilled = append(g.plan.Unfilled, solver.Unfilled{Line: l, Quantity: p.Lines[l].Quantity, Reason: solver.ReasonNoStock})
+			q = ln.Quantity
+			g.plan.Unfilled = append(g.plan.Unfilled, solver.Unfilled{Line: l, Quantity: q, Reason: solver.ReasonNoStock,
+				LostSaleCost: float64(q) * ln.LostSaleCost})
 		}
+		g.rem = append(g.rem, q)
 	}
+	// The rules fill what they can and never weigh lost sales; what they
+	// leave unfilled is priced as the solver prices it.
+	g.plan.ShippingCost = g.plan.TotalCost
+	g.plan.LostSaleCost = p.LostSaleCostOf(g.rem)
+	g.plan.TotalCost = g.plan.ShippingCost + g.plan.LostSaleCost
 	return &g.plan, nil
 }
 

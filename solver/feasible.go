@@ -76,8 +76,8 @@ func (w *Workspace) exclude() bool {
 		w.fix = grow(w.fix, n)
 		w.capU = grow(w.capU, n)
 		w.maxW = grow(w.maxW, n)
-		w.supAll = grow(w.supAll, n*L)
-		w.cstAll = grow(w.cstAll, n*L)
+		w.supAll = grow(w.supAll, (n+1)*L) // a spare row: see growRows
+		w.cstAll = grow(w.cstAll, (n+1)*L)
 		w.fullAll = grow(w.fullAll, n)
 		w.nzAll = grow(w.nzAll, n)
 	}
@@ -409,11 +409,13 @@ func (w *Workspace) fillTables() {
 	}
 }
 
-// growRows sizes the per-line candidate tables.
+// growRows sizes the per-line candidate tables, with a spare row after the
+// candidates for the lost row (setupLost): every sizing within a solve asks
+// for the same size, so none moves the rows already filled.
 func (w *Workspace) growRows() {
 	n, L := len(w.elig), len(w.p.Lines)
-	w.supAll = grow(w.supAll, n*L)
-	w.cstAll = grow(w.cstAll, n*L)
+	w.supAll = grow(w.supAll, (n+1)*L)
+	w.cstAll = grow(w.cstAll, (n+1)*L)
 	w.fullAll = grow(w.fullAll, n)
 	w.nzAll = grow(w.nzAll, n)
 }
@@ -661,8 +663,8 @@ func (w *Workspace) buildTables() {
 		return
 	}
 	w.fillTables()
-	w.supBuf = grow(w.supBuf, n*P)
-	w.cstBuf = grow(w.cstBuf, n*P)
+	w.supBuf = grow(w.supBuf, (n+1)*P) // a spare row for the lost row (setupLost)
+	w.cstBuf = grow(w.cstBuf, (n+1)*P)
 	w.fullBuf = grow(w.fullBuf, n)
 	w.nzBuf = grow(w.nzBuf, n)
 	w.gBuf = grow(w.gBuf, P)

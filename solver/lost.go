@@ -126,7 +126,9 @@ func (w *Workspace) setupLost() {
 			break
 		}
 	}
-	// The candidate tables, whole, then the lost row after them.
+	// The lost row after the candidates in the candidate tables. When
+	// every line is planned the tables are filled lazily, row by row, as
+	// without lost sales; their spare row (growRows) takes the lost row.
 	w.fillFixed()
 	n := len(w.elig)
 	ls.row = int32(n)
@@ -134,31 +136,21 @@ func (w *Workspace) setupLost() {
 	w.capU = append(w.capU[:n], noLimit)
 	w.maxW = append(w.maxW[:n], inf)
 	if P == len(p.Lines) {
-		w.fillTables()
-		w.supAll = appendLostRow(w.supAll[:n*P], w.cstAll[:n*P], ls.price[:P], w.q[:P], &w.cstAll)
+		w.growRows()
 		w.sup, w.cst = w.supAll[:(n+1)*P], w.cstAll[:(n+1)*P]
 		w.full, w.nz = w.fullAll[:n], w.nzAll[:n]
-		return
+	} else {
+		// buildTables sized them with a spare row.
+		w.sup, w.cst = w.supBuf[:(n+1)*P], w.cstBuf[:(n+1)*P]
 	}
-	w.supBuf = appendLostRow(w.supBuf[:n*P], w.cstBuf[:n*P], ls.price[:P], w.q[:P], &w.cstBuf)
-	w.sup, w.cst = w.supBuf[:(n+1)*P], w.cstBuf[:(n+1)*P]
-}
-
-// appendLostRow appends the lost row to the supply table sup (returned) and
-// the cost table cst (through dst): what it can take of each line (all of a
-// priced line, none of the others) and at what price (+Inf where it takes
-// nothing).
-func appendLostRow(sup []int32, cst []float64, price []float64, q []int64, dst *[]float64) []int32 {
-	for pi, c := range price {
-		s := int32(0)
+	sup, cst := w.sup[n*P:], w.cst[n*P:]
+	for pi, c := range ls.price[:P] {
+		// All of a priced line, at its price; nothing of the others.
+		sup[pi], cst[pi] = 0, c
 		if !math.IsInf(c, 1) {
-			s = int32(q[pi])
+			sup[pi] = int32(w.q[pi])
 		}
-		sup = append(sup, s)
-		cst = append(cst, c)
 	}
-	*dst = cst
-	return sup
 }
 
 // lostUnits is how many units of the planned lines the first n rows of x
@@ -220,14 +212,47 @@ func (w *Workspace) lostRowUsed(k int) bool {
 // every single-shipment plan.
 func (w *Workspace) singlesLost() {
 	P := w.nP
-	w.useTables()
 	if w.must == 0 {
 		w.offer(w.setCost(nil, nil), nil, nil)
 	}
+	if P == len(w.p.Lines) && P <= 64 {
+		// The cheapest option that carries the whole order alone (exclude
+		// listed them) first: its cost prunes most of the scan below.
+		best := -1
+		for k, c := range w.oneCost {
+			if best < 0 || c < w.oneCost[best] {
+				best = k
+			}
+		}
+		if best >= 0 && w.oneCost[best] < w.thr {
+			var one [1]int32
+			one[0] = w.one[best]
+			w.bestX = grow(w.bestX, P)
+			copy(w.bestX, w.q[:P])
+			w.offer(w.oneCost[best], one[:], w.bestX)
+		}
+	}
 	w.set = grow(w.set, max(len(w.set), 1))
 	price := w.lost.price[:P]
+	var sumQG float64 // every line at the cheaper of its price and its cheapest unit cost
+	for pi := 0; pi < P; pi++ {
+		sumQG += float64(w.q[pi]) * w.gMin[pi]
+	}
+	if w.minF+sumQG >= w.thr {
+		// No single shipment, even the cheapest, can beat the ranked list.
+		w.bestSingle = min(w.bestSingle, w.minF+sumQG)
+		return
+	}
+	lazy := P == len(w.p.Lines) && !w.tablesDone
 	var one [1]int32
 	for i := range w.cand {
+		if w.fix[i]+sumQG >= w.thr {
+			w.bestSingle = min(w.bestSingle, w.fix[i]+sumQG)
+			continue
+		}
+		if lazy {
+			w.fillRow(i)
+		}
 		row := w.cst[i*P : i*P+P]
 		lb := w.fix[i]
 		for pi, c := range row {
@@ -270,4 +295,24 @@ func (w *Workspace) offerLost(k int, base, bound float64) {
 	w.bestX = grow(w.bestX, (k+1)*P)
 	copy(w.bestX, w.lost.xSave)
 	w.offerIfFull(es)
+}
+
+// LostSaleCostOf is what leaving unfilled[l] units of each line l of p
+// unfilled costs: the units at their line's LostSaleCost, summed in line
+// order, plus LostSaleCostPerOrder once when any unit is unfilled. It is
+// the rule Plan.LostSaleCost follows, for plans made by other means (a
+// replay's rule-based policies); unfilled must have one entry per line.
+func (p *Problem) LostSaleCostOf(unfilled []int32) float64 {
+	cost := 0.0
+	any := false
+	for l, u := range unfilled[:len(p.Lines)] {
+		if u > 0 {
+			cost += float64(u) * p.Lines[l].LostSaleCost
+			any = true
+		}
+	}
+	if any {
+		cost += p.LostSaleCostPerOrder
+	}
+	return cost
 }

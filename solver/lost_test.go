@@ -329,3 +329,25 @@ func TestLostSaleZeroAllocs(t *testing.T) {
 		assert.Zero(t, allocs, "nodes=%d lines=%d", sz[0], sz[1])
 	}
 }
+
+// TestLostSaleCostOf: the exported rule gives Plan.LostSaleCost to the
+// bit, from the units the plan leaves unfilled.
+func TestLostSaleCostOf(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 36))
+	w := NewWorkspace()
+	for it := 0; it < 500; it++ {
+		p := withLostSales(r, randomSmall(r))
+		pl, err := w.Solve(p, Settings{})
+		require.NoError(t, err)
+		unfilled := make([]int32, len(p.Lines))
+		for l, ln := range p.Lines {
+			unfilled[l] = ln.Quantity
+		}
+		for _, s := range pl.Shipments {
+			for _, a := range s.Lines {
+				unfilled[a.Line] -= a.Quantity
+			}
+		}
+		require.Equal(t, pl.LostSaleCost, p.LostSaleCostOf(unfilled), "case %d", it)
+	}
+}

@@ -151,3 +151,14 @@ func BenchmarkSolveNetworkLikeMix(b *testing.B) {
 	b.Run("alternatives=0", func(b *testing.B) { benchCycle(b, ps, Settings{Alternatives: -1}) })
 	b.Run("alternatives=3", func(b *testing.B) { benchCycle(b, ps, Settings{}) })
 }
+
+// BenchmarkSolveNetworkLikeLostSale: the replay's mix of orders
+// (networkLikeMix) with lost-sale prices (AddLostSaleCosts, 4 per unit on
+// average and 4 per order), without alternatives as a replay asks.
+func BenchmarkSolveNetworkLikeLostSale(b *testing.B) {
+	ps := networkLikeMix(1, 64)
+	for i, p := range ps {
+		AddLostSaleCosts(p, int64(i), 4)
+	}
+	benchCycle(b, ps, Settings{Alternatives: -1})
+}
