@@ -73,9 +73,9 @@ func (w *Workspace) exclude() bool {
 	fillNow := L > w.s.ExactMaxLines || L > 64
 	if fillNow {
 		n := len(p.Options)
-		w.fix = grow(w.fix, n)
-		w.capU = grow(w.capU, n)
-		w.maxW = grow(w.maxW, n)
+		w.fix = grow(w.fix, n+1) // a spare entry: see fillFixed
+		w.capU = grow(w.capU, n+1)
+		w.maxW = grow(w.maxW, n+1)
 		w.supAll = grow(w.supAll, (n+1)*L) // a spare row: see growRows
 		w.cstAll = grow(w.cstAll, (n+1)*L)
 		w.fullAll = grow(w.fullAll, n)
@@ -172,6 +172,9 @@ func (w *Workspace) exclude() bool {
 		}
 	}
 	w.fixedDone, w.tablesDone = fillNow, fillNow
+	if fillNow {
+		w.lostFixed()
+	}
 	w.cand = w.elig
 	return true
 }
@@ -369,7 +372,8 @@ func weightCap(s int64, limit, invWt float64) int64 {
 }
 
 // fillFixed fills the per-candidate figures of the candidate tables: fixed
-// cost, capacity and weight limit (+Inf: none), once per solve.
+// cost, capacity and weight limit (+Inf: none), once per solve, and those
+// of the lost row after them (lostFixed).
 func (w *Workspace) fillFixed() {
 	if w.fixedDone {
 		return
@@ -378,9 +382,10 @@ func (w *Workspace) fillFixed() {
 	p := w.p
 	n := len(w.elig)
 	inf := math.Inf(1)
-	w.fix = grow(w.fix, n)
-	w.capU = grow(w.capU, n)
-	w.maxW = grow(w.maxW, n)
+	w.fix = grow(w.fix, n+1)
+	w.capU = grow(w.capU, n+1)
+	w.maxW = grow(w.maxW, n+1)
+	defer w.lostFixed()
 	for e, o := range w.elig {
 		opt := &p.Options[o]
 		w.fix[e] = opt.FixedCost
@@ -393,6 +398,14 @@ func (w *Workspace) fillFixed() {
 			w.maxW[e] = opt.MaxWeightKg
 		}
 	}
+}
+
+// lostFixed sets the per-candidate figures of the lost row (lost.go), the
+// entry after the eligible options: no fixed cost, no capacity or weight
+// limit.
+func (w *Workspace) lostFixed() {
+	n := len(w.elig)
+	w.fix[n], w.capU[n], w.maxW[n] = 0, noLimit, math.Inf(1)
 }
 
 // fillTables fills the candidate tables for all lines and all candidates,

@@ -126,15 +126,12 @@ func (w *Workspace) setupLost() {
 			break
 		}
 	}
-	// The lost row after the candidates in the candidate tables. When
-	// every line is planned the tables are filled lazily, row by row, as
-	// without lost sales; their spare row (growRows) takes the lost row.
-	w.fillFixed()
+	// The lost row after the candidates in the candidate tables (its
+	// fixed figures come with the candidates': lostFixed). When every line
+	// is planned the tables are filled lazily, row by row, as without lost
+	// sales; their spare row (growRows) takes the lost row.
 	n := len(w.elig)
 	ls.row = int32(n)
-	w.fix = append(w.fix[:n], 0)
-	w.capU = append(w.capU[:n], noLimit)
-	w.maxW = append(w.maxW[:n], inf)
 	if P == len(p.Lines) {
 		w.growRows()
 		w.sup, w.cst = w.supAll[:(n+1)*P], w.cstAll[:(n+1)*P]
@@ -243,25 +240,43 @@ func (w *Workspace) singlesLost() {
 		w.bestSingle = min(w.bestSingle, w.minF+sumQG)
 		return
 	}
-	lazy := P == len(w.p.Lines) && !w.tablesDone
+	// With every line planned and the rows not filled yet, a candidate's
+	// bound is first taken from the problem's own unit costs (no higher
+	// than its row's, where a line it cannot carry costs +Inf), and its row
+	// filled only when that bound leaves it a chance.
+	p := w.p
+	lazy := P == len(p.Lines) && !w.tablesDone
+	bestLB := math.Inf(1)
 	var one [1]int32
 	for i := range w.cand {
-		if w.fix[i]+sumQG >= w.thr {
-			w.bestSingle = min(w.bestSingle, w.fix[i]+sumQG)
+		o := int(w.elig[i])
+		f := p.Options[o].FixedCost
+		if f+sumQG >= w.thr {
+			bestLB = min(bestLB, f+sumQG)
 			continue
 		}
 		if lazy {
+			lb := f
+			for pi, c := range p.UnitCost[o*P : o*P+P] {
+				lb += float64(w.q[pi]) * min(c, price[pi])
+			}
+			if lb >= w.thr {
+				bestLB = min(bestLB, lb)
+				continue
+			}
+			w.fillFixed() // fillRow reads the capacities
 			w.fillRow(i)
 		}
 		row := w.cst[i*P : i*P+P]
-		lb := w.fix[i]
+		lb := f
 		for pi, c := range row {
 			lb += float64(w.q[pi]) * min(c, price[pi])
 		}
-		w.bestSingle = min(w.bestSingle, lb)
+		bestLB = min(bestLB, lb)
 		if lb >= w.thr {
 			continue
 		}
+		w.fillFixed()
 		if w.exact {
 			w.set[0] = int32(i)
 			w.evaluate(1)
@@ -270,6 +285,7 @@ func (w *Workspace) singlesLost() {
 		one[0] = int32(i)
 		w.try(one[:], math.Inf(1))
 	}
+	w.bestSingle = min(w.bestSingle, bestLB)
 }
 
 // offerLost offers the allocation the first pass left in w.bestX over the
