@@ -114,6 +114,7 @@ func benchCycle(b *testing.B, ps []*Problem, s Settings) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	i := 0
 	for b.Loop() {
 		if _, err := w.Solve(ps[i], s); err != nil {
@@ -123,6 +124,7 @@ func benchCycle(b *testing.B, ps []*Problem, s Settings) {
 			i = 0
 		}
 	}
+	reportCPU(b, cpu0)
 	b.ReportMetric(float64(optimal)/float64(len(ps)), "optimal")
 	b.ReportMetric(float64(nodes)/float64(len(ps)), "search-nodes")
 }
