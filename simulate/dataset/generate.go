@@ -108,11 +108,16 @@ const LostSaleCostPerOrder = 10.0
 // PriceBand is a kind of SKU with its price range and the share of the
 // price a lost unit costs (its gross margin).
 type PriceBand struct {
-	Name            string
-	Share           float64 // of the catalogue's SKUs
-	MinPrice        float64
-	MaxPrice        float64 // prices are log-uniform in [MinPrice, MaxPrice)
-	LostSaleOfPrice float64 // lost-sale cost per unit = price x this
+	// Name says what the band sells: grocery, household, ...
+	Name string
+	// Share is the band's share of the catalogue's SKUs.
+	Share float64
+	// MinPrice and MaxPrice bound its prices, drawn log-uniform in
+	// [MinPrice, MaxPrice).
+	MinPrice, MaxPrice float64
+	// LostSaleOfPrice is the share of the price a unit left unfilled
+	// costs: its lost-sale cost per unit is price x LostSaleOfPrice.
+	LostSaleOfPrice float64
 }
 
 // PriceBands returns the catalogue's price bands, cheapest first: each SKU
