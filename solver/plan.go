@@ -70,7 +70,9 @@ type Allocation struct {
 	Quantity int32 `json:"quantity"`
 }
 
-// Alternative is a ranked runner-up plan, by the options it uses.
+// Alternative is a ranked runner-up plan, by the options it uses (none:
+// the plan that ships nothing, possible when every planned line has a
+// lost-sale price).
 type Alternative struct {
 	Options   []int   `json:"options"`
 	TotalCost float64 `json:"total_cost"`

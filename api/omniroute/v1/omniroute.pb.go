@@ -809,7 +809,9 @@ func (x *Shipment) GetDistanceKm() float64 {
 	return 0
 }
 
-// Alternative is a runner-up plan by the candidates it uses.
+// Alternative is a runner-up plan by the candidates it uses (none: the plan
+// that ships nothing and leaves every line unfilled, when every line has a
+// lost-sale cost). total_cost counts lost sales as Plan.total_cost does.
 type Alternative struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Candidates    []*Candidate           `protobuf:"bytes,1,rep,name=candidates,proto3" json:"candidates,omitempty"`
