@@ -200,18 +200,15 @@ func (w *Workspace) lostRowUsed(k int) bool {
 	return false
 }
 
-// singlesLost is singles when lines may be left unfilled: the plan that
-// ships nothing (when no planned line must be filled), then every
-// candidate alone with the rest left unfilled, when its bound (its fixed
-// cost and each line at the cheaper of its unit cost and the price) can
-// beat the ranked list. The exact search allocates each exactly, the
-// heuristic greedily; w.bestSingle gets the least bound, a lower bound on
-// every single-shipment plan.
+// singlesLost is singles when lines may be left unfilled: the cheapest
+// option that carries the whole order alone, the plan that ships nothing
+// (when no planned line must be filled), then every candidate alone with
+// the rest left unfilled, when its bound can beat the ranked list. The
+// exact search allocates each exactly, the heuristic greedily;
+// w.bestSingle gets the least bound, a lower bound on every
+// single-shipment plan.
 func (w *Workspace) singlesLost() {
 	P := w.nP
-	if w.must == 0 {
-		w.offer(w.setCost(nil, nil), nil, nil)
-	}
 	if P == len(w.p.Lines) && P <= 64 {
 		// The cheapest option that carries the whole order alone (exclude
 		// listed them) first: its cost prunes most of the scan below.
@@ -229,6 +226,11 @@ func (w *Workspace) singlesLost() {
 			w.offer(w.oneCost[best], one[:], w.bestX)
 		}
 	}
+	if w.must == 0 {
+		if c := w.setCost(nil, nil); c < w.thr {
+			w.offer(c, nil, nil)
+		}
+	}
 	w.set = grow(w.set, max(len(w.set), 1))
 	price := w.lost.price[:P]
 	var sumQG float64 // every line at the cheaper of its price and its cheapest unit cost
@@ -240,10 +242,11 @@ func (w *Workspace) singlesLost() {
 		w.bestSingle = min(w.bestSingle, w.minF+sumQG)
 		return
 	}
-	// With every line planned and the rows not filled yet, a candidate's
-	// bound is first taken from the problem's own unit costs (no higher
-	// than its row's, where a line it cannot carry costs +Inf), and its row
-	// filled only when that bound leaves it a chance.
+	// A candidate alone ships at most what it holds of each line, at the
+	// cheaper of its unit cost and the price, and leaves the rest unfilled
+	// at the price, with the per-order cost when some is: a bound that
+	// reads the problem's own stock and costs (capacity and weight limits
+	// only raise the cost), so that most rows need not be filled.
 	p := w.p
 	lazy := P == len(p.Lines) && !w.tablesDone
 	bestLB := math.Inf(1)
@@ -255,28 +258,40 @@ func (w *Workspace) singlesLost() {
 			bestLB = min(bestLB, f+sumQG)
 			continue
 		}
-		if lazy {
-			lb := f
-			for pi, c := range p.UnitCost[o*P : o*P+P] {
-				lb += float64(w.q[pi]) * min(c, price[pi])
+		lb, short := f, false
+		for pi := 0; pi < P; pi++ {
+			var a int64
+			var c float64
+			if lazy {
+				a, c = int64(p.Available[o*P+pi]), p.UnitCost[o*P+pi]
+			} else {
+				a, c = int64(w.sup[i*P+pi]), w.cst[i*P+pi]
 			}
-			if lb >= w.thr {
-				bestLB = min(bestLB, lb)
-				continue
+			q := w.q[pi]
+			if a > q {
+				a = q
+			} else if !w.split && a < q {
+				a = 0 // a line goes whole or not at all
 			}
-			w.fillFixed() // fillRow reads the capacities
-			w.fillRow(i)
+			if a > 0 {
+				lb += float64(a) * min(c, price[pi])
+			}
+			if a < q {
+				lb += float64(q-a) * price[pi] // +Inf for a line that must be filled
+				short = true
+			}
 		}
-		row := w.cst[i*P : i*P+P]
-		lb := f
-		for pi, c := range row {
-			lb += float64(w.q[pi]) * min(c, price[pi])
+		if short {
+			lb += w.lost.perOrder
 		}
 		bestLB = min(bestLB, lb)
 		if lb >= w.thr {
 			continue
 		}
-		w.fillFixed()
+		w.fixedRow(i)
+		if lazy {
+			w.fillRow(i)
+		}
 		if w.exact {
 			w.set[0] = int32(i)
 			w.evaluate(1)
@@ -286,6 +301,26 @@ func (w *Workspace) singlesLost() {
 		w.try(one[:], math.Inf(1))
 	}
 	w.bestSingle = min(w.bestSingle, bestLB)
+}
+
+// fixedRow fills candidate e's fixed figures (fixed cost, capacity,
+// weight limit) and the lost row's, when fillFixed has not filled them
+// all: singlesLost evaluates only a few candidates.
+func (w *Workspace) fixedRow(e int) {
+	if w.fixedDone {
+		return
+	}
+	n := len(w.elig)
+	// Every call asks for the same size: only the first may move them.
+	w.fix = grow(w.fix, n+1)
+	w.capU = grow(w.capU, n+1)
+	w.maxW = grow(w.maxW, n+1)
+	opt := &w.p.Options[w.elig[e]]
+	w.fix[e], w.capU[e], w.maxW[e] = opt.FixedCost, capacityLimit(opt), math.Inf(1)
+	if opt.MaxWeightKg > 0 {
+		w.maxW[e] = opt.MaxWeightKg
+	}
+	w.lostFixed()
 }
 
 // offerLost offers the allocation the first pass left in w.bestX over the
