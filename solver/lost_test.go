@@ -351,3 +351,12 @@ func TestLostSaleCostOf(t *testing.T) {
 		require.Equal(t, pl.LostSaleCost, p.LostSaleCostOf(unfilled), "case %d", it)
 	}
 }
+
+// TestReasonUneconomicIsStable: reason values are written to files; the
+// new one takes the next number and the old ones keep theirs.
+func TestReasonUneconomicIsStable(t *testing.T) {
+	assert.Equal(t, Reason(10), ReasonUneconomic)
+	assert.Equal(t, "UNECONOMIC", ReasonUneconomic.String())
+	assert.Equal(t, Reason(1), ReasonNoStock)
+	assert.Equal(t, Reason(9), ReasonDisabled)
+}
