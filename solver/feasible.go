@@ -385,7 +385,7 @@ func (w *Workspace) fillFixed() {
 	w.fix = grow(w.fix, n+1)
 	w.capU = grow(w.capU, n+1)
 	w.maxW = grow(w.maxW, n+1)
-	defer w.lostFixed()
+	w.lostFixed()
 	for e, o := range w.elig {
 		opt := &p.Options[o]
 		w.fix[e] = opt.FixedCost
@@ -628,12 +628,15 @@ func (w *Workspace) coverable(l int, limits int) bool {
 }
 
 // splitLines decides which lines are planned (w.planned) and why the others
-// are not (w.lineReason).
+// are not (w.lineReason), and notes whether any lost-sale cost is set
+// (w.lost.any).
 func (w *Workspace) splitLines() {
 	L := len(w.p.Lines)
 	w.lineReason = grow(w.lineReason, L)
 	w.planned = w.planned[:0]
+	any := w.p.LostSaleCostPerOrder > 0
 	for l := 0; l < L; l++ {
+		any = any || w.p.Lines[l].LostSaleCost > 0
 		r := ReasonNone
 		if w.maxEff[l] < int64(w.p.Lines[l].Quantity) && !w.coverable(l, 2) {
 			switch {
@@ -650,6 +653,7 @@ func (w *Workspace) splitLines() {
 			w.planned = append(w.planned, int32(l))
 		}
 	}
+	w.lost.any = any
 }
 
 // buildTables sets the candidate tables for the planned lines: when every

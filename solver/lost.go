@@ -35,6 +35,9 @@ import "math"
 
 // lostSales is the lost-sale side of one search (set by setupLost).
 type lostSales struct {
+	// any is set when the problem has a lost-sale cost anywhere (a line's
+	// or the per-order one); without, nothing in this file runs.
+	any bool
 	// on is set when some planned line has a price.
 	on bool
 	// forced is a line (index in Problem.Lines) that must be filled
@@ -81,6 +84,9 @@ func (w *Workspace) setupLost() {
 	ls.on = false
 	w.need = w.q[:P]
 	w.must = w.allMask()
+	if !ls.any {
+		return
+	}
 	for _, l := range w.planned {
 		if w.priced(int(l)) {
 			ls.on = true

@@ -622,12 +622,21 @@ func (w *Workspace) assembleUnfilled() {
 	p := w.p
 	pl := &w.plan
 	pl.Unfilled = pl.Unfilled[:0]
+	w.sunk = 0
+	pl.LostSaleCost = 0
+	if !w.lost.any {
+		for l, r := range w.lineReason {
+			if r != ReasonNone {
+				pl.Unfilled = append(pl.Unfilled, Unfilled{Line: l, Quantity: p.Lines[l].Quantity, Reason: r})
+			}
+		}
+		return
+	}
 	P := w.nP
 	var best *slot
 	if w.nTop > 0 && w.lost.on {
 		best = &w.slots[w.rank[0]]
 	}
-	w.sunk = 0
 	cost := 0.0
 	out := false // some line is left out before the search
 	pi := 0
@@ -676,6 +685,9 @@ func (w *Workspace) assembleUnfilled() {
 // is assembled; its work counts in Stats.Nodes.
 func (w *Workspace) priceSavings() {
 	pl := &w.plan
+	if !w.lost.on {
+		return // only a search with priced lines leaves any unfilled by choice
+	}
 	work := 0
 	for k := range pl.Unfilled {
 		u := &pl.Unfilled[k]
