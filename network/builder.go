@@ -230,6 +230,7 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	p.Available = p.Available[:0]
 	p.UnitCost = p.UnitCost[:0]
 	p.MaxShipments, p.SplitLines, p.SplitPenalty, p.PromiseMinutes = 0, false, 0, 0
+	p.LostSaleCostPerOrder = 0
 	pickupNode, err := b.net.ValidateOrder(o)
 	if err != nil {
 		return err
@@ -238,6 +239,15 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	pol := &net.Policy
 	nl := len(o.Lines)
 	p.Lines = append(p.Lines, o.Lines...)
+	if pol.LostSaleCostPerUnit > 0 {
+		// A line's own price wins; the others take the network's.
+		for l := range p.Lines {
+			if p.Lines[l].LostSaleCost == 0 {
+				p.Lines[l].LostSaleCost = pol.LostSaleCostPerUnit
+			}
+		}
+	}
+	p.LostSaleCostPerOrder = pol.LostSaleCostPerOrder
 	p.SplitLines = o.AllowSplit
 	p.SplitPenalty = pol.SplitPenalty
 	p.PromiseMinutes = promiseMinutes(o)

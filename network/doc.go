@@ -44,6 +44,11 @@
 // and allocates nothing per order. CourierTrips lists the trips worth
 // quoting for an order from the network alone.
 //
+// The problem's lines carry their lost-sale prices: a line's own (Order
+// lines are solver.Line), else Policy.LostSaleCostPerUnit; the order
+// carries Policy.LostSaleCostPerOrder. Absent everywhere, the solver fills
+// whatever stock allows, as without lost sales.
+//
 // Build lists every candidate's options, excluded ones with their reason,
 // for answers that explain themselves. BuildEligible (reach.go) gives the
 // same problem without the excluded options, for callers that only need
@@ -82,6 +87,8 @@
 //	  pickup_ready_minutes: 60
 //	  candidate_radius_km: 50     # ship-from-store and courier; 0 = no limit
 //	  tz_offset_minutes: 300      # UTC+5
+//	  lost_sale_cost_per_unit: 4  # a unit left unfilled, for lines with no price of their own; 0 = none
+//	  lost_sale_cost_per_order: 2 # once per order with any unit left unfilled; 0 = none
 //	  circuity: 1.3               # great circle x this where no road is known (1)
 //	distance: {osrm_url: "http://osrm:5000", timeout: 500ms}   # or {csv: roads.csv}
 //	carriers:                     # every one that serves a parcel option prices it; the cheapest wins

@@ -145,6 +145,8 @@ func TestParseErrors(t *testing.T) {
 		{"pickup-ready", "policy: {tz_offset_minutes: 300}", "policy: {tz_offset_minutes: 300, pickup_ready_minutes: 600000}", "policy.pickup_ready_minutes: 600000 is outside 0..527040"},
 		{"bands-order", "{max_km: 5000, days: 3}", "{max_km: 10, days: 3}", "carriers[0] (parcel).transit[1].max_km: 10 is not above"},
 		{"tz", "tz_offset_minutes: 300", "tz_offset_minutes: 3000", "policy.tz_offset_minutes"},
+		{"lost-sale-per-unit", "policy: {tz_offset_minutes: 300}", "policy: {tz_offset_minutes: 300, lost_sale_cost_per_unit: -2}", "policy.lost_sale_cost_per_unit: -2 must be a finite number >= 0"},
+		{"lost-sale-per-order", "policy: {tz_offset_minutes: 300}", "policy: {tz_offset_minutes: 300, lost_sale_cost_per_order: .nan}", "policy.lost_sale_cost_per_order: NaN must be a finite number >= 0"},
 		{"empty-id", "id: alm-wh1", `id: ""`, "nodes[1].id: empty"},
 		{"no-nodes", tiny[strings.Index(tiny, "nodes:"):], "nodes: []\n", "nodes: no nodes"},
 	}

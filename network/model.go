@@ -207,6 +207,13 @@ type Policy struct {
 	// known (1 when 0: straight lines); a road is about 1.2 to 1.4 times
 	// the straight line in cities.
 	Circuity float64 `yaml:"circuity,omitempty"`
+	// LostSaleCostPerUnit prices a unit left unfilled for the lines that
+	// set no price of their own; 0 means such lines have no price and are
+	// filled whenever stock allows (see solver.Line.LostSaleCost).
+	LostSaleCostPerUnit float64 `yaml:"lost_sale_cost_per_unit,omitempty"`
+	// LostSaleCostPerOrder is charged once for an order with any unit left
+	// unfilled (solver.Problem.LostSaleCostPerOrder); 0 means none.
+	LostSaleCostPerOrder float64 `yaml:"lost_sale_cost_per_order,omitempty"`
 }
 
 // Want is what the customer asked for.
@@ -227,7 +234,8 @@ type Order struct {
 	CreatedAt time.Time
 	// Lat, Lon is the customer's position in degrees.
 	Lat, Lon float64
-	// Lines are the SKUs ordered, each once.
+	// Lines are the SKUs ordered, each once. A line's LostSaleCost of 0
+	// takes the policy's LostSaleCostPerUnit.
 	Lines []solver.Line
 	Want  Want
 	// PickupNodeID, when set with WantPickup, names the store to collect at;

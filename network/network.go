@@ -268,6 +268,8 @@ func (n *Network) checkPolicy(v *validator) {
 		v.add("policy.pickup_ready_minutes", "%d is outside 0..%d", p.PickupReadyMinutes, MaxLeadMinutes)
 	}
 	v.nonNegative("policy.candidate_radius_km", p.CandidateRadiusKm)
+	v.nonNegative("policy.lost_sale_cost_per_unit", p.LostSaleCostPerUnit)
+	v.nonNegative("policy.lost_sale_cost_per_order", p.LostSaleCostPerOrder)
 	if p.TZOffsetMinutes < -14*60 || p.TZOffsetMinutes > 14*60 {
 		v.add("policy.tz_offset_minutes", "%d is outside -840..840", p.TZOffsetMinutes)
 	}

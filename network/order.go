@@ -75,6 +75,9 @@ func (n *Network) ValidateOrder(o *Order) (pickupNode int, err error) {
 		if !finite(ln.UnitWeightKg) || ln.UnitWeightKg < 0 || ln.UnitWeightKg > 1e6 {
 			return -1, orderError(fmt.Sprintf("lines[%d].unit_weight_kg", i), "%v must be a finite number in 0..1e6", ln.UnitWeightKg)
 		}
+		if !finite(ln.LostSaleCost) || ln.LostSaleCost < 0 {
+			return -1, orderError(fmt.Sprintf("lines[%d].lost_sale_cost", i), "%v must be a finite number >= 0", ln.LostSaleCost)
+		}
 		for j := 0; j < i; j++ {
 			if o.Lines[j].SKU == ln.SKU {
 				return -1, orderError(fmt.Sprintf("lines[%d].sku", i), "%q repeats lines[%d]", ln.SKU, j)

@@ -163,15 +163,25 @@ func (g *greedy) Choose(p *solver.Problem, _ solver.Settings) (*solver.Plan, err
 		g.planned[drop] = false
 	}
 	g.plan.Stats = solver.Stats{Candidates: len(p.Options), Eligible: len(g.order)}
-	for l := range p.Lines {
+	g.rem = g.rem[:0] // now the units each line leaves unfilled
+	for l, ln := range p.Lines {
+		q := int32(0)
 		if !g.planned[l] {
+			q = ln.Quantity
 			why := solver.ReasonNoStock
-			if p.Lines[l].UnknownSKU {
+			if ln.UnknownSKU {
 				why = solver.ReasonUnknownSKU
 			}
-			g.plan.Unfilled = append(g.plan.Unfilled, solver.Unfilled{Line: l, Quantity: p.Lines[l].Quantity, Reason: why})
+			g.plan.Unfilled = append(g.plan.Unfilled, solver.Unfilled{Line: l, Quantity: q, Reason: why,
+				LostSaleCost: float64(q) * ln.LostSaleCost})
 		}
+		g.rem = append(g.rem, q)
 	}
+	// The rules fill what they can and never weigh lost sales; what they
+	// leave unfilled is priced as the solver prices it.
+	g.plan.ShippingCost = g.plan.TotalCost
+	g.plan.LostSaleCost = p.LostSaleCostOf(g.rem)
+	g.plan.TotalCost = g.plan.ShippingCost + g.plan.LostSaleCost
 	g.explain(p)
 	return &g.plan, nil
 }

@@ -68,7 +68,7 @@ func orderFromProto(f string, o *pb.Order, net *network.Network, at time.Time, d
 		dst.Lat, dst.Lon = net.Nodes[i].Lat, net.Nodes[i].Lon
 	}
 	for _, l := range o.Lines {
-		dst.Lines = append(dst.Lines, solver.Line{SKU: l.Sku, Quantity: l.Quantity, UnitWeightKg: l.UnitWeightKg})
+		dst.Lines = append(dst.Lines, solver.Line{SKU: l.Sku, Quantity: l.Quantity, UnitWeightKg: l.UnitWeightKg, LostSaleCost: l.LostSaleCost})
 	}
 	return nil
 }
@@ -177,6 +177,7 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 	out := &pb.Plan{
 		Shipments:     shipmentsToProto(p, plan),
 		TotalCost:     plan.TotalCost,
+		LostSaleCost:  plan.LostSaleCost,
 		Currency:      currency,
 		ExcludedTotal: int32(len(plan.Excluded)),
 		Stats:         statsToProto(plan, solveTime),
@@ -264,7 +265,8 @@ func shipmentsToProto(p *solver.Problem, plan *solver.Plan) []*pb.Shipment {
 func unfilledToProto(p *solver.Problem, plan *solver.Plan) []*pb.UnfilledLine {
 	var out []*pb.UnfilledLine
 	for _, u := range plan.Unfilled {
-		out = append(out, &pb.UnfilledLine{Sku: lineSKU(p, u.Line), Quantity: u.Quantity, Reason: reasonToProto(u.Reason)})
+		out = append(out, &pb.UnfilledLine{Sku: lineSKU(p, u.Line), Quantity: u.Quantity, Reason: reasonToProto(u.Reason),
+			LostSaleCost: u.LostSaleCost, CostSaved: u.CostSaved})
 	}
 	return out
 }

@@ -183,6 +183,9 @@ func validateOrder(f string, o *pb.Order, idRequired bool) error {
 		if !finite(l.UnitWeightKg) || l.UnitWeightKg < 0 || l.UnitWeightKg > maxWeightKg {
 			return invalid(lf+".unit_weight_kg", "must be between 0 and %d", maxWeightKg)
 		}
+		if !finite(l.LostSaleCost) || l.LostSaleCost < 0 {
+			return invalid(lf+".lost_sale_cost", "must be a finite number >= 0 (0 = the network's default)")
+		}
 	}
 	return nil
 }

@@ -29,6 +29,12 @@
 // fill less (and spend less). total_cost is a KPI to read with fill_rate,
 // not a guarantee.
 //
+// With lost-sale costs (orders.csv's lost_sale_cost, the network's policy)
+// the optimal policy weighs shipping a unit against losing it and may
+// leave units unfilled on purpose; the rules fill whatever they can. Every
+// policy's unfilled units, whatever the reason, are priced by the same rule
+// (lost_sale_cost), so total_cost_with_lost_sales is the figure to compare.
+//
 // # Inputs
 //
 // The orders file is described at OrderReader, the replenishments file at

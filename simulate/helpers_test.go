@@ -20,8 +20,9 @@ func shippedUnits(plan *solver.Plan) int64 {
 }
 
 // requireFeasible checks a plan against the solver's model: usable options,
-// one per node, stock, capacity, weight and shipment limits, whole lines,
-// and a total that the problem's own costs reproduce.
+// one per node, stock, capacity, weight and shipment limits, whole lines
+// (but for lost sales), and costs that the problem's own figures
+// reproduce: shipping, lost sales by the one rule, and their sum.
 func requireFeasible(t *testing.T, p *solver.Problem, plan *solver.Plan) {
 	t.Helper()
 	if p.MaxShipments > 0 {
@@ -60,8 +61,15 @@ func requireFeasible(t *testing.T, p *solver.Problem, plan *solver.Plan) {
 		}
 		total += cost
 	}
+	unfilled := make([]int32, len(p.Lines))
 	for l, c := range covered {
-		must.True(t, c == 0 || c == p.Lines[l].Quantity, "line %d partly covered: %d of %d", l, c, p.Lines[l].Quantity)
+		// Only a priced line that may be split may be filled in part (the
+		// solver's lost sales).
+		part := p.SplitLines && p.Lines[l].LostSaleCost > 0
+		must.True(t, c == 0 || c == p.Lines[l].Quantity || part, "line %d partly covered: %d of %d", l, c, p.Lines[l].Quantity)
+		unfilled[l] = p.Lines[l].Quantity - c
 	}
-	must.InDelta(t, total, plan.TotalCost, 1e-9*math.Max(1, total))
+	must.InDelta(t, total, plan.ShippingCost, 1e-9*math.Max(1, total))
+	must.Equal(t, p.LostSaleCostOf(unfilled), plan.LostSaleCost)
+	must.Equal(t, plan.ShippingCost+plan.LostSaleCost, plan.TotalCost)
 }

@@ -14,9 +14,16 @@ import (
 // Definitions (an order is "served" when at least one shipment leaves for
 // it):
 //   - fill_rate: units shipped / units ordered; unfilled_units is the rest.
-//   - total_cost: the sum of plan costs (fixed + per-unit + split penalty),
-//     all policies priced by the same cost model; cost_per_order is
-//     total_cost / served orders.
+//   - total_cost: the sum of the shipments' costs (fixed + per-unit + split
+//     penalty), all policies priced by the same cost model; cost_per_order
+//     is total_cost / served orders.
+//   - lost_sale_cost: what the units left unfilled cost, every policy by the
+//     same rule (solver.Problem.LostSaleCostOf): each unfilled unit at its
+//     line's lost-sale cost (the line's own, else the network's
+//     lost_sale_cost_per_unit), plus the network's lost_sale_cost_per_order
+//     once per order with any unit unfilled, whatever the reason (no stock,
+//     capacity, or a choice); total_cost_with_lost_sales = total_cost +
+//     lost_sale_cost. Without lost-sale costs both are total_cost and 0.
 //   - shipments_per_order and split_rate (share with two or more shipments)
 //     are over served orders; avg_distance_km is the mean node-to-customer
 //     distance over shipments.
@@ -36,6 +43,8 @@ type KPIs struct {
 	FillRate          float64            `json:"fill_rate"`
 	UnfilledUnits     int64              `json:"unfilled_units"`
 	TotalCost         float64            `json:"total_cost"`
+	LostSaleCost      float64            `json:"lost_sale_cost"`
+	TotalWithLost     float64            `json:"total_cost_with_lost_sales"`
 	CostPerOrder      float64            `json:"cost_per_order"`
 	ShipmentsPerOrder float64            `json:"shipments_per_order"`
 	SplitRate         float64            `json:"split_rate"`
@@ -131,11 +140,13 @@ type accumulator struct {
 	orders, lines, served, split, slaHit int64
 	unitsOrdered, unitsShipped           int64
 	shipments, stockouts                 int64
-	cost, distance                       float64
-	methods                              []int64 // shipments by method value
-	carriers                             map[string]int64
-	parcels                              int64
-	hist                                 latencyHist
+	cost, distance, lost                 float64
+	// unfilled is per line of the order being added: units not shipped.
+	unfilled []int32
+	methods  []int64 // shipments by method value
+	carriers map[string]int64
+	parcels  int64
+	hist     latencyHist
 
 	tz          time.Duration
 	day0        int64 // local day number of Start
@@ -199,18 +210,23 @@ func (a *accumulator) add(day int64, p *solver.Problem, plan *solver.Plan, took 
 	a.lines += int64(len(p.Lines))
 	a.series.DayOrders[d]++
 	var ordered, shipped int64
+	a.unfilled = a.unfilled[:0]
 	for _, l := range p.Lines {
 		ordered += int64(l.Quantity)
+		a.unfilled = append(a.unfilled, l.Quantity)
 	}
 	onTime := true
+	cost := 0.0
 	for i := range plan.Shipments {
 		s := &plan.Shipments[i]
 		op := &p.Options[s.Option]
 		var units int64
 		for _, al := range s.Lines {
 			units += int64(al.Quantity)
+			a.unfilled[al.Line] -= al.Quantity
 		}
 		shipped += units
+		cost += s.Cost
 		a.nodeUnits[op.Node] += units
 		if op.Method.Known() {
 			a.methods[op.Method]++
@@ -230,8 +246,9 @@ func (a *accumulator) add(day int64, p *solver.Problem, plan *solver.Plan, took 
 	}
 	a.unitsOrdered += ordered
 	a.unitsShipped += shipped
-	a.cost += plan.TotalCost
-	a.series.DayCost[d] += plan.TotalCost
+	a.cost += cost
+	a.series.DayCost[d] += cost
+	a.lost += p.LostSaleCostOf(a.unfilled)
 	if n := len(plan.Shipments); n > 0 {
 		a.served++
 		a.series.DayServed[d]++
@@ -254,6 +271,8 @@ func (a *accumulator) kpis(net *network.Network) (KPIs, Series) {
 		Lines:          a.lines,
 		UnfilledUnits:  a.unitsOrdered - a.unitsShipped,
 		TotalCost:      round(a.cost, 4),
+		LostSaleCost:   round(a.lost, 4),
+		TotalWithLost:  round(a.cost+a.lost, 4),
 		StockoutEvents: a.stockouts,
 		MethodMix:      make(map[string]float64, len(a.methods)),
 	}

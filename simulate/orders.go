@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 // from the order's first row.
 var (
 	orderColumnsRequired = []string{"order_id", "created_at", "lat", "lon", "sku", "qty"}
-	orderColumnsOptional = []string{"requested_method", "pickup_node", "unit_weight_kg", "promise_by", "allow_split", "max_shipments"}
+	orderColumnsOptional = []string{"requested_method", "pickup_node", "unit_weight_kg", "promise_by", "allow_split", "max_shipments", "lost_sale_cost"}
 )
 
 // Requested methods as written in the requested_method column.
@@ -71,14 +72,17 @@ type ReadStats struct {
 // otherwise); pickup_node names the store for pickup; unit_weight_kg
 // defaults to 0; promise_by is empty for no promise; allow_split defaults
 // to true; an optional max_shipments bounds the shipments (0 = the
-// network's default). A SKU repeated within an order adds to its line.
+// network's default); an optional lost_sale_cost is what a unit of the line
+// left unfilled costs (empty or 0 = the network's policy
+// lost_sale_cost_per_unit). A SKU repeated within an order adds to its line
+// (its first non-empty lost_sale_cost stands).
 type OrderReader struct {
 	f       *csvFile
 	skipBad bool
 	stats   ReadStats
 	intern  interner
 
-	ci struct{ id, at, lat, lon, sku, qty, method, pickup, weight, promise, split, maxShip int }
+	ci struct{ id, at, lat, lon, sku, qty, method, pickup, weight, promise, split, maxShip, lost int }
 
 	cur      network.Order // order being returned
 	next     network.Order // order being assembled
@@ -104,6 +108,7 @@ func NewOrderReader(r io.Reader, name string, skipBad bool) (*OrderReader, error
 	c.id, c.at, c.lat, c.lon = f.col("order_id"), f.col("created_at"), f.col("lat"), f.col("lon")
 	c.sku, c.qty, c.method, c.pickup = f.col("sku"), f.col("qty"), f.col("requested_method"), f.col("pickup_node")
 	c.weight, c.promise, c.split, c.maxShip = f.col("unit_weight_kg"), f.col("promise_by"), f.col("allow_split"), f.col("max_shipments")
+	c.lost = f.col("lost_sale_cost")
 	return or, nil
 }
 
@@ -338,16 +343,28 @@ func (r *OrderReader) addLine(rec [][]byte, o *network.Order) error {
 			return f.errorf("unit_weight_kg", "%v must not be negative", w)
 		}
 	}
+	var lost float64
+	if v := field(rec, c.lost); len(v) > 0 {
+		if lost, err = f.parseFloat(v, "lost_sale_cost"); err != nil {
+			return err
+		}
+		if !(lost >= 0 && lost <= math.MaxFloat64) { // NaN too
+			return f.errorf("lost_sale_cost", "%v must be a finite number >= 0", lost)
+		}
+	}
 	for i := range o.Lines {
 		if o.Lines[i].SKU == string(sku) { // a repeated SKU adds to its line
 			if int64(o.Lines[i].Quantity)+q > 1<<30 {
 				return f.errorf("qty", "%d more of %s overflows the line", q, sku)
 			}
 			o.Lines[i].Quantity += int32(q)
+			if o.Lines[i].LostSaleCost == 0 {
+				o.Lines[i].LostSaleCost = lost
+			}
 			return nil
 		}
 	}
-	o.Lines = append(o.Lines, solver.Line{SKU: r.intern.get(sku), Quantity: int32(q), UnitWeightKg: w})
+	o.Lines = append(o.Lines, solver.Line{SKU: r.intern.get(sku), Quantity: int32(q), UnitWeightKg: w, LostSaleCost: lost})
 	return nil
 }
 

@@ -20,9 +20,12 @@ import (
 )
 
 // DecisionHeader is the header of the decisions file. There is one row per
-// shipment, and one row with method UNFILLED listing an order's unfilled
-// lines; lines are "sku:qty" joined by ";". reason is empty for shipments;
-// for unfilled lines it gives, line by line, why (see unfilledReason).
+// shipment, and one row with method UNFILLED listing the units an order
+// leaves unfilled (a line in whole or in part); lines are "sku:qty" joined
+// by ";". reason is empty for shipments; for unfilled lines it gives, line
+// by line, why: UNECONOMIC for units the solver chose not to ship, else see
+// unfilledReason. cost is the shipment's cost, or on the UNFILLED row the
+// order's lost-sale cost (Plan.LostSaleCost).
 const DecisionHeader = "order_id,policy,scenario,created_at,node,method,partner,lines,units,cost,eta_minutes,distance_km,reason"
 
 // checkEvery is how many orders a replay handles between looks at its
@@ -366,12 +369,18 @@ func writeDecisions(w *bufio.Writer, o *network.Order, policy, scenario string, 
 	writeLinesField(w, len(plan.Unfilled), func(k int) (string, int32) {
 		return p.Lines[plan.Unfilled[k].Line].SKU, plan.Unfilled[k].Quantity
 	})
-	fmt.Fprintf(w, ",%d,0.0000,0,0.000,", units)
+	fmt.Fprintf(w, ",%d,", units)
+	w.Write(strconv.AppendFloat(b[:0], plan.LostSaleCost, 'f', 4, 64))
+	w.WriteString(",0,0.000,")
 	for k, u := range plan.Unfilled {
 		if k > 0 {
 			w.WriteByte(';')
 		}
-		w.WriteString(unfilledReason(reasons, u.Line).String())
+		r := u.Reason
+		if r != solver.ReasonUneconomic {
+			r = unfilledReason(reasons, u.Line)
+		}
+		w.WriteString(r.String())
 	}
 	w.WriteByte('\n')
 }

@@ -31,6 +31,8 @@ func kpiRows() []kpiRow {
 		{"fill rate", func(r *Result) string { return pct(r.FillRate) }},
 		{"unfilled units", func(r *Result) string { return integer(r.UnfilledUnits) }},
 		{"total cost", func(r *Result) string { return num(r.TotalCost, 2) }},
+		{"lost-sale cost", func(r *Result) string { return num(r.LostSaleCost, 2) }},
+		{"total cost with lost sales", func(r *Result) string { return num(r.TotalWithLost, 2) }},
 		{"cost per order", func(r *Result) string { return num(r.CostPerOrder, 4) }},
 		{"shipments per order", func(r *Result) string { return num(r.ShipmentsPerOrder, 4) }},
 		{"split rate", func(r *Result) string { return pct(r.SplitRate) }},

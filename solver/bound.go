@@ -19,6 +19,13 @@ import "math"
 // back the simple bound (every line at its cheapest cost, two cheapest
 // fixed costs, a penalty); a fixed number of subgradient steps then raise
 // it. The steps are deterministic and allocate nothing.
+//
+// With lost sales a priced line's cover constraint is sum_o x[o][l] + u[l]
+// = q[l], u[l] its unfilled units at price p[l] (lost.go). Relaxed the same
+// way, u[l] adds (p[l]-lam[l])*u[l] with 0 <= u[l] <= q[l], which is at
+// least q[l]*min(0, p[l]-lam[l]); the per-order cost is left out, which
+// only lowers the bound. The cheapest unit costs (gMin) already count the
+// price, so the first step is again the simple bound.
 
 // The number of subgradient steps: lagrangeIters at most, fewer when the
 // candidate tables have more than lagrangeCells/lagrangeIters cells, and
@@ -143,6 +150,15 @@ func (w *Workspace) lagrangeValue() (float64, bool) {
 	for pi := 0; pi < P; pi++ {
 		lb += w.lam[pi] * float64(w.q[pi])
 		w.subg[pi] = float64(w.q[pi])
+	}
+	if w.lost.on {
+		for pi, price := range w.lost.price[:P] {
+			// +Inf for a line that must be filled: nothing to add.
+			if d := price - w.lam[pi]; d < 0 {
+				lb += d * float64(w.q[pi])
+				w.subg[pi] = 0 // the relaxed solution leaves it all unfilled
+			}
+		}
 	}
 	w.pick = w.pick[:0]
 	if K == 0 {

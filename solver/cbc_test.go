@@ -73,6 +73,18 @@ func TestCBCCrossCheck(t *testing.T) {
 			q.SplitLines = false
 			q.MaxShipments = 2
 			cases = append(cases, tc{fmt.Sprintf("gen-nosplit/nodes=%d/lines=%d/density=%g", sz[0], sz[1], density), &q})
+			if density != 0.4 || sz[0] > 300 {
+				continue
+			}
+			// Both again with lost-sale prices (AddLostSaleCosts), low
+			// enough that some lines are left unfilled (up to 300 options:
+			// CBC takes seconds on 1,000).
+			for k, base := range []*Problem{p, &q} {
+				lp := *base
+				lp.Lines = append([]Line(nil), base.Lines...)
+				AddLostSaleCosts(&lp, seed+int64(k), 4+3*float64(k))
+				cases = append(cases, tc{fmt.Sprintf("gen-lost/split=%t/nodes=%d/lines=%d", lp.SplitLines, sz[0], sz[1]), &lp})
+			}
 		}
 	}
 	r := rand.New(rand.NewPCG(7, 7))
@@ -89,7 +101,26 @@ func TestCBCCrossCheck(t *testing.T) {
 		p.MaxShipments = 1 + r.IntN(3)
 		cases = append(cases, tc{fmt.Sprintf("limited/%d", i), p})
 	}
+	// The same kinds with lost-sale prices on some lines and, now and
+	// then, a per-order cost.
+	for i := 0; i < 40; i++ {
+		cases = append(cases, tc{fmt.Sprintf("small-lost/%d", i), withLostSales(r, randomSmall(r))})
+	}
+	for i := 0; i < 16; i++ {
+		cases = append(cases, tc{fmt.Sprintf("medium-lost/%d", i), withLostSales(r, randomProblem(r, 60, 8, 6))})
+	}
+	for i := 0; i < 20; i++ {
+		p := withLostSales(r, randomProblem(r, 80, 10, 4))
+		p.MaxShipments = 1 + r.IntN(3)
+		cases = append(cases, tc{fmt.Sprintf("limited-lost/%d", i), p})
+	}
 	dir := t.TempDir()
+	lostSales := 0
+	defer func() {
+		if !t.Failed() && lostSales == 0 {
+			t.Error("no instance left a line unfilled")
+		}
+	}()
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			pl, err := Solve(c.p, Settings{})
@@ -97,6 +128,7 @@ func TestCBCCrossCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 			mustProve := !strings.HasPrefix(c.name, "medium")
+			lostSales += len(pl.Unfilled)
 			if mustProve && !pl.Stats.Optimal {
 				t.Fatalf("not proven optimal: %+v", pl.Stats)
 			}
@@ -150,7 +182,8 @@ func TestCBCHeuristicBound(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	dir := t.TempDir()
 	raised := 0
-	for i := 0; i < 24; i++ {
+	// Cases 24 and up carry lost-sale prices.
+	for i := 0; i < 36; i++ {
 		lines := 12 + r.IntN(9)
 		var p *Problem
 		switch i % 3 {
@@ -163,6 +196,9 @@ func TestCBCHeuristicBound(t *testing.T) {
 			for len(p.Lines) < 12 {
 				p = randomProblem(r, 25, 20, 4)
 			}
+		}
+		if i >= 24 {
+			AddLostSaleCosts(p, int64(i), 3+r.Float64()*6)
 		}
 		t.Run(fmt.Sprintf("case%d/lines=%d", i, len(p.Lines)), func(t *testing.T) {
 			a, err := NewWorkspace().Solve(p, Settings{})
@@ -200,7 +236,7 @@ func TestCBCHeuristicBound(t *testing.T) {
 			raised++
 		})
 	}
-	if raised < 12 {
+	if raised < 18 {
 		t.Fatalf("only %d heuristic cases checked", raised)
 	}
 }

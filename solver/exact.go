@@ -39,6 +39,10 @@ import (
 // Before the search, a greedy plan and the plans one swap away from it fill
 // the ranked list (the best plan and the alternatives), and only candidates
 // whose fixed cost leaves room under its last entry take part.
+//
+// With lost sales (lost.go), "supply every line" means every line that must
+// be filled, a line's cheapest unit cost counts its price, and every
+// allocation may leave units of priced lines to the lost row.
 
 // runExact searches the candidate tables for the ranked plans.
 func (w *Workspace) runExact() {
@@ -88,6 +92,11 @@ func (w *Workspace) runExact() {
 	w.minC = grow(w.minC, (w.maxDepth+1)*P)
 	for pi := 0; pi < P; pi++ {
 		w.minC[pi] = math.Inf(1)
+	}
+	if w.lost.on {
+		// Leaving a unit unfilled is the cheapest "member" of the empty
+		// set.
+		copy(w.minC[:P], w.lost.price)
 	}
 	w.supS = grow(w.supS, P)
 	clear(w.supS)
@@ -217,8 +226,7 @@ func (w *Workspace) carryMask(i int32) uint64 {
 // bucket by bucket, and never recurses.
 func (w *Workspace) completeOnly(d int, fsum float64, cov, need uint64) {
 	floor := fsum + w.pen*float64(d) + w.sumQG
-	all := w.allMask()
-	free := all &^ need
+	free := w.allMask() &^ need
 	// Every superset of need: need | sub for every sub of free.
 	sub := uint64(0)
 	examined := 0
@@ -239,7 +247,7 @@ func (w *Workspace) completeOnly(d int, fsum float64, cov, need uint64) {
 				continue
 			}
 			examined++
-			if !w.split && cov|w.full[i] != all {
+			if !w.split && (cov|w.full[i])&w.must != w.must {
 				continue
 			}
 			if lb := w.completeStopLB(d, fsum, i); lb >= w.thr || (lb >= w.tieLo && w.losesTie(d, i)) {
@@ -275,6 +283,10 @@ func (w *Workspace) singles() {
 	copy(w.bestX, w.q[:P])
 	var one [1]int32
 	w.bestSingle = math.Inf(1)
+	if w.lost.on {
+		w.singlesLost()
+		return
+	}
 	if P == len(w.p.Lines) && P <= 64 {
 		// Every line is planned: exclude listed the options that carry
 		// the whole order alone, with their cost (as setCost sums it).
@@ -324,10 +336,10 @@ func (w *Workspace) singles() {
 // the per-line check can tell.
 func (w *Workspace) complete(cov uint64) bool {
 	if !w.split {
-		return cov == w.allMask()
+		return cov&w.must == w.must
 	}
 	for pi := 0; pi < w.nP; pi++ {
-		if w.supS[pi] < w.q[pi] {
+		if w.supS[pi] < w.need[pi] {
 			return false
 		}
 	}
@@ -377,7 +389,7 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 	var need uint64 // lines the set cannot yet supply (split lines)
 	if w.split {
 		for pi := 0; pi < w.nP; pi++ {
-			if w.supS[pi] < w.q[pi] {
+			if w.supS[pi] < w.need[pi] {
 				need |= 1 << uint(pi)
 			}
 		}
@@ -388,7 +400,7 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 	}
 	if w.buckets && d >= 1 && floor+w.minF+extra >= w.thr {
 		if !w.split {
-			need = w.allMask() &^ cov
+			need = w.must &^ cov
 		}
 		w.completeOnly(d, fsum, cov, need)
 		if w.abort {
@@ -476,10 +488,10 @@ func (w *Workspace) pickLine(cov uint64) int {
 	best, bestN := -1, int32(math.MaxInt32)
 	for pi := 0; pi < w.nP; pi++ {
 		if w.split {
-			if w.supS[pi] >= w.q[pi] {
+			if w.supS[pi] >= w.need[pi] {
 				continue
 			}
-		} else if cov&(1<<uint(pi)) != 0 {
+		} else if cov&(1<<uint(pi)) != 0 || w.must&(1<<uint(pi)) == 0 {
 			continue
 		}
 		if n := w.sOff[pi+1] - w.sOff[pi]; n < bestN {
@@ -493,11 +505,11 @@ func (w *Workspace) pickLine(cov uint64) int {
 // (ncov: the coverage mask with i, without split lines).
 func (w *Workspace) completeWith(i int32, ncov uint64) bool {
 	if !w.split {
-		return ncov == w.allMask()
+		return ncov&w.must == w.must
 	}
 	row := int(i) * w.nP
 	for pi := 0; pi < w.nP; pi++ {
-		if w.supS[pi]+int64(w.sup[row+pi]) < w.q[pi] {
+		if w.supS[pi]+int64(w.sup[row+pi]) < w.need[pi] {
 			return false
 		}
 	}
@@ -513,7 +525,7 @@ func (w *Workspace) completeStopLB(d int, fsum float64, i int32) float64 {
 	row := int(i) * P
 	lb := fsum + w.fix[i] + w.pen*float64(d)
 	for pi := 0; pi < P; pi++ {
-		if w.split && w.supS[pi]+int64(w.sup[row+pi]) < w.q[pi] {
+		if w.split && w.supS[pi]+int64(w.sup[row+pi]) < w.need[pi] {
 			return math.Inf(1)
 		}
 		m := mc[pi]
@@ -561,14 +573,14 @@ func (w *Workspace) childLB(d int, fsum float64, i int32, cov uint64) (float64, 
 		} else {
 			more += q * m
 		}
-		if w.split && w.supS[pi]+int64(w.sup[row+pi]) < w.q[pi] {
+		if w.split && w.supS[pi]+int64(w.sup[row+pi]) < w.need[pi] {
 			comp = false
 		}
 	}
 	ncov := cov
 	if !w.split {
 		ncov |= w.full[i]
-		comp = ncov == w.allMask()
+		comp = ncov&w.must == w.must
 	}
 	lb := math.Inf(1)
 	if comp {
@@ -614,7 +626,6 @@ func (w *Workspace) pop(d int, i int32) {
 // evaluate finds the cheapest allocation of the planned lines over the set
 // w.set[:k] and offers the plan if every member carries something.
 func (w *Workspace) evaluate(k int) {
-	P := w.nP
 	w.eset = append(w.eset[:0], w.set[:k]...)
 	es := w.eset
 	for a := 1; a < k; a++ {
@@ -626,10 +637,30 @@ func (w *Workspace) evaluate(k int) {
 	for _, ci := range es {
 		fs += w.fix[ci]
 	}
-	bound := w.pruneAt() - fs - w.pen*float64(k-1)
+	base := fs + w.pen*float64(k-1)
+	bound := w.pruneAt() - base
 	if bound <= 0 {
 		return
 	}
+	if w.lost.on {
+		// The lost row joins the set as its last member (see lost.go).
+		w.eset = append(w.eset, w.lost.row)
+		if w.allocate(w.eset, bound) {
+			w.offerLost(k, base, bound)
+		}
+		return
+	}
+	if w.allocate(es, bound) {
+		w.offerIfFull(es)
+	}
+}
+
+// allocate finds the cheapest allocation of the planned lines over the
+// members es (the set in w.eset, with the lost row last when there is one)
+// whose cost, without fixed costs and penalties, is below bound. It leaves
+// it in w.bestX, row j for es[j], and reports whether it found one.
+func (w *Workspace) allocate(es []int32, bound float64) bool {
+	P, k := w.nP, len(es)
 	w.remCap = grow(w.remCap, k)
 	w.remW = grow(w.remW, k)
 	for j, ci := range es {
@@ -639,10 +670,7 @@ func (w *Workspace) evaluate(k int) {
 	w.bestX = grow(w.bestX, k*P)
 	clear(w.bestX[:k*P])
 	if done, ok := w.cheapestWhole(es, bound); done {
-		if ok {
-			w.offerIfFull(es)
-		}
-		return
+		return ok
 	}
 	// Per line, the members that can carry it, cheapest first.
 	w.ord = grow(w.ord, P*k)
@@ -675,7 +703,7 @@ func (w *Workspace) evaluate(k int) {
 		w.restLB[pi] = w.restLB[pi+1] + float64(w.q[pi])*m
 	}
 	if w.restLB[0] >= bound {
-		return
+		return false
 	}
 	for j, ci := range es {
 		w.remCap[j] = w.capU[ci]
@@ -687,9 +715,7 @@ func (w *Workspace) evaluate(k int) {
 	w.ibest = bound
 	w.ifound = false
 	w.allocLine(k, 0, 0)
-	if w.ifound {
-		w.offerIfFull(es)
-	}
+	return w.ifound
 }
 
 // cheapestWhole tries the allocation that sends every line whole to its

@@ -73,11 +73,11 @@ func (w *Workspace) exclude() bool {
 	fillNow := L > w.s.ExactMaxLines || L > 64
 	if fillNow {
 		n := len(p.Options)
-		w.fix = grow(w.fix, n)
-		w.capU = grow(w.capU, n)
-		w.maxW = grow(w.maxW, n)
-		w.supAll = grow(w.supAll, n*L)
-		w.cstAll = grow(w.cstAll, n*L)
+		w.fix = grow(w.fix, n+1) // a spare entry: see fillFixed
+		w.capU = grow(w.capU, n+1)
+		w.maxW = grow(w.maxW, n+1)
+		w.supAll = grow(w.supAll, (n+1)*L) // a spare row: see growRows
+		w.cstAll = grow(w.cstAll, (n+1)*L)
 		w.fullAll = grow(w.fullAll, n)
 		w.nzAll = grow(w.nzAll, n)
 	}
@@ -172,6 +172,9 @@ func (w *Workspace) exclude() bool {
 		}
 	}
 	w.fixedDone, w.tablesDone = fillNow, fillNow
+	if fillNow {
+		w.lostFixed()
+	}
 	w.cand = w.elig
 	return true
 }
@@ -369,7 +372,8 @@ func weightCap(s int64, limit, invWt float64) int64 {
 }
 
 // fillFixed fills the per-candidate figures of the candidate tables: fixed
-// cost, capacity and weight limit (+Inf: none), once per solve.
+// cost, capacity and weight limit (+Inf: none), once per solve, and those
+// of the lost row after them (lostFixed).
 func (w *Workspace) fillFixed() {
 	if w.fixedDone {
 		return
@@ -378,9 +382,10 @@ func (w *Workspace) fillFixed() {
 	p := w.p
 	n := len(w.elig)
 	inf := math.Inf(1)
-	w.fix = grow(w.fix, n)
-	w.capU = grow(w.capU, n)
-	w.maxW = grow(w.maxW, n)
+	w.fix = grow(w.fix, n+1)
+	w.capU = grow(w.capU, n+1)
+	w.maxW = grow(w.maxW, n+1)
+	w.lostFixed()
 	for e, o := range w.elig {
 		opt := &p.Options[o]
 		w.fix[e] = opt.FixedCost
@@ -393,6 +398,14 @@ func (w *Workspace) fillFixed() {
 			w.maxW[e] = opt.MaxWeightKg
 		}
 	}
+}
+
+// lostFixed sets the per-candidate figures of the lost row (lost.go), the
+// entry after the eligible options: no fixed cost, no capacity or weight
+// limit.
+func (w *Workspace) lostFixed() {
+	n := len(w.elig)
+	w.fix[n], w.capU[n], w.maxW[n] = 0, noLimit, math.Inf(1)
 }
 
 // fillTables fills the candidate tables for all lines and all candidates,
@@ -409,11 +422,13 @@ func (w *Workspace) fillTables() {
 	}
 }
 
-// growRows sizes the per-line candidate tables.
+// growRows sizes the per-line candidate tables, with a spare row after the
+// candidates for the lost row (setupLost): every sizing within a solve asks
+// for the same size, so none moves the rows already filled.
 func (w *Workspace) growRows() {
 	n, L := len(w.elig), len(w.p.Lines)
-	w.supAll = grow(w.supAll, n*L)
-	w.cstAll = grow(w.cstAll, n*L)
+	w.supAll = grow(w.supAll, (n+1)*L)
+	w.cstAll = grow(w.cstAll, (n+1)*L)
 	w.fullAll = grow(w.fullAll, n)
 	w.nzAll = grow(w.nzAll, n)
 }
@@ -613,12 +628,15 @@ func (w *Workspace) coverable(l int, limits int) bool {
 }
 
 // splitLines decides which lines are planned (w.planned) and why the others
-// are not (w.lineReason).
+// are not (w.lineReason), and notes whether any lost-sale cost is set
+// (w.lost.any).
 func (w *Workspace) splitLines() {
 	L := len(w.p.Lines)
 	w.lineReason = grow(w.lineReason, L)
 	w.planned = w.planned[:0]
+	any := w.p.LostSaleCostPerOrder > 0
 	for l := 0; l < L; l++ {
+		any = any || w.p.Lines[l].LostSaleCost > 0
 		r := ReasonNone
 		if w.maxEff[l] < int64(w.p.Lines[l].Quantity) && !w.coverable(l, 2) {
 			switch {
@@ -637,6 +655,7 @@ func (w *Workspace) splitLines() {
 			w.planned = append(w.planned, int32(l))
 		}
 	}
+	w.lost.any = any
 }
 
 // buildTables sets the candidate tables for the planned lines: when every
@@ -663,8 +682,8 @@ func (w *Workspace) buildTables() {
 		return
 	}
 	w.fillTables()
-	w.supBuf = grow(w.supBuf, n*P)
-	w.cstBuf = grow(w.cstBuf, n*P)
+	w.supBuf = grow(w.supBuf, (n+1)*P) // a spare row for the lost row (setupLost)
+	w.cstBuf = grow(w.cstBuf, (n+1)*P)
 	w.fullBuf = grow(w.fullBuf, n)
 	w.nzBuf = grow(w.nzBuf, n)
 	w.gBuf = grow(w.gBuf, P)
@@ -715,7 +734,11 @@ func (w *Workspace) useRows(list []int32) {
 		}
 	}
 	n, L := len(w.elig), w.nP
-	w.sup, w.cst, w.full, w.nz = w.supAll[:n*L], w.cstAll[:n*L], w.fullAll[:n], w.nzAll[:n]
+	rows := n
+	if w.lost.on {
+		rows++ // the lost row (setupLost)
+	}
+	w.sup, w.cst, w.full, w.nz = w.supAll[:rows*L], w.cstAll[:rows*L], w.fullAll[:n], w.nzAll[:n]
 }
 
 // grow returns s with length n, reusing its storage when it is big enough.

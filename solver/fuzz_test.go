@@ -57,6 +57,12 @@ func problemFromBytes(data []byte) (*Problem, Settings) {
 		p.UnitCost = append(p.UnitCost, num())
 	}
 	s := Settings{Alternatives: int(next()%5) - 1, ExactMaxLines: int(next()%6) - 1, NodeBudget: int(next()) * 50}
+	// Lost-sale prices come last, so that older inputs keep their meaning
+	// (and their lines no price).
+	for l := range p.Lines {
+		p.Lines[l].LostSaleCost = num()
+	}
+	p.LostSaleCostPerOrder = num()
 	return p, s
 }
 
@@ -64,6 +70,10 @@ func FuzzSolve(f *testing.F) {
 	f.Add([]byte{3, 4, 1, 2, 16, 0, 0, 65, 2, 8, 66, 1, 0, 67, 3, 16, 0, 1, 40, 255, 20, 10, 0, 1, 2, 30, 253, 20, 0, 0})
 	f.Add([]byte{2, 3, 0, 0, 8, 100, 65, 1, 4, 65, 1, 4})
 	f.Add([]byte{5, 7, 1, 4, 0, 0, 70, 5, 9, 71, 3, 2, 72, 1, 1, 73, 2, 0, 74, 4, 30, 0, 2, 1, 3, 200, 1, 200, 0, 1, 3, 255, 100, 0})
+	// Lost-sale prices: two lines, one priced below its shipment, a
+	// per-order cost; and a negative price.
+	f.Add([]byte{2, 2, 1, 3, 8, 0, 65, 1, 4, 66, 2, 4, 0, 0, 80, 255, 0, 0, 8, 1, 0, 1, 0, 100, 4, 3, 8, 3, 8, 0, 1, 3, 2, 20, 0, 16})
+	f.Add([]byte{1, 1, 0, 0, 0, 0, 65, 1, 0, 0, 0, 8, 255, 0, 0, 8, 1, 0, 2, 3, 8, 0, 253, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, s := problemFromBytes(data)
 		w := NewWorkspace()

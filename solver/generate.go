@@ -121,3 +121,25 @@ func round(v float64, digits int) float64 {
 	s := math.Pow(10, float64(digits))
 	return math.Round(v*s) / s
 }
+
+// AddLostSaleCosts prices p's lines for lost sales, the same way for the
+// same arguments: each line gets perUnit times a factor drawn from seed in
+// [0.5, 2) (some SKUs are worth more than others) as its LostSaleCost, and
+// the order a LostSaleCostPerOrder of perUnit (the goodwill an unfilled
+// order costs). perUnit <= 0 (or NaN) removes every lost-sale cost. With
+// GenerateProblem's costs, a perUnit of 3-10 leaves some lines cheaper to
+// lose than to ship and most cheaper to ship.
+func AddLostSaleCosts(p *Problem, seed int64, perUnit float64) {
+	if !(perUnit > 0) || math.IsInf(perUnit, 1) {
+		for l := range p.Lines {
+			p.Lines[l].LostSaleCost = 0
+		}
+		p.LostSaleCostPerOrder = 0
+		return
+	}
+	r := rand.New(rand.NewPCG(uint64(seed), 0x6c6f73742d73616c))
+	for l := range p.Lines {
+		p.Lines[l].LostSaleCost = round(perUnit*(0.5+1.5*r.Float64()), 4)
+	}
+	p.LostSaleCostPerOrder = round(perUnit, 4)
+}

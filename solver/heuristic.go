@@ -96,17 +96,25 @@ func (w *Workspace) buildPool(from []int32, size int) {
 
 // greedy builds one plan from the candidates in pool (nil: all), offers it
 // and leaves its set, ascending, in w.hset. It reports whether every planned
-// line was covered.
+// line that must be filled was covered. With lost sales a candidate takes
+// part only when what it carries costs less than leaving it unfilled (see
+// greedyTake), and the rest is left unfilled.
 func (w *Workspace) greedy(pool []int32) bool {
 	P := w.nP
 	w.rem = grow(w.rem, P)
 	copy(w.rem, w.q[:P])
 	left := w.sumQ
+	if w.lost.on {
+		left = 0 // units that must still be covered
+		for _, v := range w.need {
+			left += v
+		}
+	}
 	w.hset = w.hset[:0]
 	w.hx = w.hx[:0]
 	w.nodeUsed = grow(w.nodeUsed, w.nNodes)
 	clear(w.nodeUsed)
-	for left > 0 && (w.maxShip == 0 || len(w.hset) < w.maxShip) {
+	for (left > 0 || w.lost.on) && (w.maxShip == 0 || len(w.hset) < w.maxShip) {
 		best, bestRatio := -1, math.Inf(1)
 		n := len(w.cand)
 		if pool != nil {
@@ -121,6 +129,15 @@ func (w *Workspace) greedy(pool []int32) bool {
 				continue
 			}
 			units, cost := w.greedyTake(i, len(w.hset) > 0, false)
+			if w.lost.on {
+				if left > 0 {
+					// Lines that must be filled come first: a candidate
+					// is worth its units of them.
+					units = w.greedyNeed
+				} else if cost >= w.greedyValue {
+					continue // leaving its units unfilled costs less
+				}
+			}
 			if units == 0 {
 				continue
 			}
@@ -135,6 +152,9 @@ func (w *Workspace) greedy(pool []int32) bool {
 		units, _ := w.greedyTake(best, len(w.hset) > 0, true)
 		w.hset = append(w.hset, int32(best))
 		w.nodeUsed[w.cnode[best]] = true
+		if w.lost.on {
+			units = w.greedyNeed
+		}
 		left -= units
 	}
 	if left > 0 {
@@ -164,12 +184,16 @@ func (w *Workspace) greedy(pool []int32) bool {
 
 // greedyTake is what candidate i would carry of the remaining demand w.rem:
 // units and cost (fixed + penalty when not first + units). With apply it
-// takes them: w.rem shrinks and a row is appended to w.hx.
+// takes them: w.rem shrinks and a row is appended to w.hx. With lost sales
+// it carries a line only at a unit cost below the line's price, and leaves
+// in w.greedyValue what leaving those units unfilled would cost (+Inf when
+// some must be filled) and in w.greedyNeed how many of them must be.
 func (w *Workspace) greedyTake(i int, notFirst, apply bool) (int64, float64) {
 	P := w.nP
 	row := i * P
 	capLeft, wLeft := w.capU[i], w.maxW[i]
-	var units int64
+	var units, need int64
+	var value float64
 	cost := w.fix[i]
 	if notFirst {
 		cost += w.pen
@@ -179,10 +203,14 @@ func (w *Workspace) greedyTake(i int, notFirst, apply bool) (int64, float64) {
 			w.hx = append(w.hx, 0)
 		}
 	}
-	for pi := 0; pi < P; pi++ {
+	for k := 0; k < P; k++ {
+		pi := k
+		if w.lost.on {
+			pi = int(w.lost.order[k]) // lines that must be filled first
+		}
 		r := w.rem[pi]
 		c := w.cst[row+pi]
-		if r == 0 || math.IsInf(c, 1) {
+		if r == 0 || math.IsInf(c, 1) || (w.lost.on && c >= w.lost.price[pi]) {
 			continue
 		}
 		t := int64(w.sup[row+pi])
@@ -209,41 +237,76 @@ func (w *Workspace) greedyTake(i int, notFirst, apply bool) (int64, float64) {
 			w.rem[pi] -= t
 			w.hx[len(w.hx)-P+pi] = t
 		}
+		if w.lost.on {
+			value += float64(t) * w.lost.price[pi]
+			if w.need[pi] > 0 {
+				need += t
+			}
+		}
 	}
+	w.greedyValue, w.greedyNeed = value, need
 	return units, cost
 }
 
 // greedyAlloc allocates the planned lines over the ascending set es, each
 // line to its cheapest members first, into w.bestX. It returns the plan's
-// cost, or false when it left a line uncovered or a member empty.
+// cost, or false when it left a line uncovered or a member empty. With
+// lost sales the lost row is the last member; when it takes something, the
+// allocation over the members alone is tried too (the per-order cost may
+// make it cheaper) and kept when it costs no more.
 func (w *Workspace) greedyAlloc(es []int32) (float64, bool) {
-	P, k := w.nP, len(es)
-	w.remCap = grow(w.remCap, k)
-	w.remW = grow(w.remW, k)
+	if !w.lost.on {
+		return w.greedyFill(es, len(es))
+	}
+	k, P := len(es), w.nP
+	w.lost.lset = append(append(w.lost.lset[:0], es...), w.lost.row)
+	c, ok := w.greedyFill(w.lost.lset, k)
+	if !ok || !w.lostRowUsed(k) {
+		return c, ok
+	}
+	w.lost.xSave = append(w.lost.xSave[:0], w.bestX[:(k+1)*P]...)
+	if c2, ok2 := w.greedyFill(es, k); ok2 && c2 <= c+tol(c) {
+		return c2, true
+	}
+	w.bestX = grow(w.bestX, (k+1)*P)
+	copy(w.bestX, w.lost.xSave)
+	return c, true
+}
+
+// greedyFill is greedyAlloc over the members es, the first k of which are
+// the set (the one after them, if any, is the lost row).
+func (w *Workspace) greedyFill(es []int32, k int) (float64, bool) {
+	P, n := w.nP, len(es)
+	w.remCap = grow(w.remCap, n)
+	w.remW = grow(w.remW, n)
 	for j, ci := range es {
 		w.remCap[j] = w.capU[ci]
 		w.remW[j] = w.maxW[ci]
 	}
-	w.bestX = grow(w.bestX, k*P)
-	clear(w.bestX[:k*P])
-	w.perm = grow(w.perm, k)
-	for pi := 0; pi < P; pi++ {
-		n := 0
+	w.bestX = grow(w.bestX, n*P)
+	clear(w.bestX[:n*P])
+	w.perm = grow(w.perm, n)
+	for k := 0; k < P; k++ {
+		pi := k
+		if w.lost.on {
+			pi = int(w.lost.order[k]) // lines that must be filled first
+		}
+		m := 0
 		for j, ci := range es {
 			c := w.cst[int(ci)*P+pi]
 			if math.IsInf(c, 1) {
 				continue
 			}
-			b := n
+			b := m
 			for b > 0 && w.cst[int(es[w.perm[b-1]])*P+pi] > c {
 				w.perm[b] = w.perm[b-1]
 				b--
 			}
 			w.perm[b] = int32(j)
-			n++
+			m++
 		}
 		r := w.q[pi]
-		for _, j := range w.perm[:n] {
+		for _, j := range w.perm[:m] {
 			ci := int(es[j])
 			t := int64(w.sup[ci*P+pi])
 			if w.remCap[j] < t {
@@ -274,27 +337,34 @@ func (w *Workspace) greedyAlloc(es []int32) (float64, bool) {
 		}
 	}
 	for j := 0; j < k; j++ {
-		var n int64
+		var units int64
 		for pi := 0; pi < P; pi++ {
-			n += w.bestX[j*P+pi]
+			units += w.bestX[j*P+pi]
 		}
-		if n == 0 {
+		if units == 0 {
 			return 0, false
 		}
 	}
-	return w.setCost(es, w.bestX), true
+	return w.setCost(es[:k], w.bestX), true
 }
 
 // setLB bounds any allocation over the ascending set es: fixed costs,
-// penalties and each line at its cheapest member.
+// penalties and each line at its cheapest member (or its price, with lost
+// sales).
 func (w *Workspace) setLB(es []int32) float64 {
 	P := w.nP
-	lb := w.pen * float64(len(es)-1)
+	lb := 0.0
+	if len(es) > 1 {
+		lb = w.pen * float64(len(es)-1)
+	}
 	for _, ci := range es {
 		lb += w.fix[ci]
 	}
 	for pi := 0; pi < P; pi++ {
 		m := math.Inf(1)
+		if w.lost.on {
+			m = w.lost.price[pi]
+		}
 		for _, ci := range es {
 			if c := w.cst[int(ci)*P+pi]; c < m {
 				m = c

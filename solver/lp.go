@@ -11,15 +11,27 @@ import (
 // programme in CPLEX LP format, so that any MIP solver (CBC, GLPK, HiGHS) can
 // check the optimum: the optimal objective equals Plan.TotalCost.
 //
-// It exports the planned lines only (the lines Solve does not report in
-// Plan.Unfilled; see the package doc) and the eligible options. Variables:
-// y_O (binary) = option O ships; x_O_L (integer, 0..Available) = units of
-// line L from option O; without split lines z_O_L (binary) = option O carries
-// line L whole; and one (fixed at 1) carries the constant -SplitPenalty, so
-// that the objective sum (FixedCost+SplitPenalty)*y + UnitCost*x -
-// SplitPenalty*one is exactly fixed costs + unit costs + SplitPenalty*(|S|-1).
-// It runs Solve to decide the planned lines, so it fails on the same invalid
-// problems.
+// It exports the planned lines only (the lines Solve leaves out before its
+// search are constants; see the package doc) and the eligible options.
+// Variables: y_O (binary) = option O ships; x_O_L (integer, 0..Available) =
+// units of line L from option O; without split lines z_O_L (binary) =
+// option O carries line L whole; and one (fixed at 1) carries the constant
+// -SplitPenalty, so that the objective sum (FixedCost+SplitPenalty)*y +
+// UnitCost*x - SplitPenalty*one is exactly fixed costs + unit costs +
+// SplitPenalty*(|S|-1).
+//
+// With lost-sale prices, u_L (integer, 0..Quantity) = units of a planned
+// priced line L left unfilled, at LostSaleCost each (its cover row is sum x
+// + u_L = Quantity; without split lines x = Quantity*z makes u_L 0 or the
+// whole line); lost (binary) >= u_L/Quantity carries the per-order cost;
+// one also carries the lost-sale cost of the lines left out (and the
+// per-order cost when there are any); and when every planned line has a
+// price, the plan may ship nothing, so a binary ships <= sum y takes one's
+// place under -SplitPenalty. The optimal objective is then Plan.TotalCost,
+// lost sales included.
+//
+// It runs Solve to decide the planned lines, so it fails on the same
+// invalid problems.
 func WriteLP(w io.Writer, p *Problem) error {
 	ws := NewWorkspace()
 	if _, err := ws.Solve(p, Settings{Alternatives: -1}); err != nil {
@@ -27,6 +39,27 @@ func WriteLP(w io.Writer, p *Problem) error {
 	}
 	planned := ws.planned
 	L := len(p.Lines)
+	// Lost sales: the priced planned lines, the cost of the lines left out
+	// (sunk), whether the search charges the per-order cost, and whether a
+	// plan may ship nothing.
+	pricedLine := func(l int32) bool { return p.Lines[l].LostSaleCost > 0 }
+	sunk, out := 0.0, false
+	for l, r := range ws.lineReason {
+		if r != ReasonNone {
+			sunk += float64(p.Lines[l].Quantity) * p.Lines[l].LostSaleCost
+			out = true
+		}
+	}
+	if out {
+		sunk += p.LostSaleCostPerOrder
+	}
+	anyPriced, allPriced := false, len(planned) > 0
+	for _, l := range planned {
+		anyPriced = anyPriced || pricedLine(l)
+		allPriced = allPriced && pricedLine(l)
+	}
+	perOrder := anyPriced && !out && p.LostSaleCostPerOrder > 0
+	shipsVar := allPriced && p.SplitPenalty != 0
 	bw := bufio.NewWriter(w)
 	lw := &lpWriter{w: bw}
 	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -41,9 +74,12 @@ func WriteLP(w io.Writer, p *Problem) error {
 	lw.printf("\\ omniroute solver model: %d options (%d eligible), %d lines (%d planned)\n",
 		len(p.Options), len(ws.elig), L, len(planned))
 	lw.printf("\\ split_lines=%t max_shipments=%d split_penalty=%s\n", p.SplitLines, p.MaxShipments, num(p.SplitPenalty))
+	if anyPriced || sunk != 0 || p.LostSaleCostPerOrder != 0 {
+		lw.printf("\\ lost sales: per order %s, left out before the search %s\n", num(p.LostSaleCostPerOrder), num(sunk))
+	}
 	lw.printf("Minimize\n obj:")
 	if len(planned) == 0 {
-		lw.term(0, "one")
+		lw.term(sunk, "one")
 	} else {
 		for _, o := range ws.elig {
 			lw.term(p.Options[o].FixedCost+p.SplitPenalty, fmt.Sprintf("y_%d", o))
@@ -55,7 +91,20 @@ func WriteLP(w io.Writer, p *Problem) error {
 				}
 			}
 		}
-		lw.term(-p.SplitPenalty, "one")
+		for _, l := range planned {
+			if pricedLine(l) {
+				lw.term(p.Lines[l].LostSaleCost, fmt.Sprintf("u_%d", l))
+			}
+		}
+		if perOrder {
+			lw.term(p.LostSaleCostPerOrder, "lost")
+		}
+		if shipsVar {
+			lw.term(-p.SplitPenalty, "ships")
+			lw.term(sunk, "one")
+		} else {
+			lw.term(sunk-p.SplitPenalty, "one")
+		}
 	}
 	lw.printf("\nSubject To\n")
 	for _, l := range planned {
@@ -65,7 +114,21 @@ func WriteLP(w io.Writer, p *Problem) error {
 				lw.term(1, fmt.Sprintf("x_%d_%d", o, l))
 			}
 		}
+		if pricedLine(l) {
+			lw.term(1, fmt.Sprintf("u_%d", l))
+		}
 		lw.printf(" = %d\n", p.Lines[l].Quantity)
+		if perOrder && pricedLine(l) {
+			lw.printf(" anylost_%d: u_%d - %d lost <= 0\n", l, l, p.Lines[l].Quantity)
+		}
+	}
+	if shipsVar {
+		lw.printf(" ships:")
+		lw.term(1, "ships")
+		for _, o := range ws.elig {
+			lw.term(-1, fmt.Sprintf("y_%d", o))
+		}
+		lw.printf(" <= 0\n")
 	}
 	for _, o := range ws.elig {
 		opt := &p.Options[o]
@@ -148,10 +211,21 @@ func WriteLP(w io.Writer, p *Problem) error {
 			}
 		}
 	}
+	for _, l := range planned {
+		if pricedLine(l) {
+			lw.printf(" 0 <= u_%d <= %d\n", l, p.Lines[l].Quantity)
+		}
+	}
 	if len(planned) > 0 {
 		lw.printf("Binaries\n")
 		for _, o := range ws.elig {
 			lw.printf(" y_%d\n", o)
+		}
+		if perOrder {
+			lw.printf(" lost\n")
+		}
+		if shipsVar {
+			lw.printf(" ships\n")
 		}
 		if !p.SplitLines {
 			for _, o := range ws.elig {
@@ -168,6 +242,11 @@ func WriteLP(w io.Writer, p *Problem) error {
 				if carries(int(o), int(l)) {
 					lw.printf(" x_%d_%d\n", o, l)
 				}
+			}
+		}
+		for _, l := range planned {
+			if pricedLine(l) {
+				lw.printf(" u_%d\n", l)
 			}
 		}
 	}

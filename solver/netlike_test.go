@@ -114,6 +114,7 @@ func benchCycle(b *testing.B, ps []*Problem, s Settings) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	i := 0
 	for b.Loop() {
 		if _, err := w.Solve(ps[i], s); err != nil {
@@ -123,6 +124,7 @@ func benchCycle(b *testing.B, ps []*Problem, s Settings) {
 			i = 0
 		}
 	}
+	reportCPU(b, cpu0)
 	b.ReportMetric(float64(optimal)/float64(len(ps)), "optimal")
 	b.ReportMetric(float64(nodes)/float64(len(ps)), "search-nodes")
 }
@@ -150,4 +152,15 @@ func BenchmarkSolveNetworkLikeMix(b *testing.B) {
 	ps := networkLikeMix(1, 64)
 	b.Run("alternatives=0", func(b *testing.B) { benchCycle(b, ps, Settings{Alternatives: -1}) })
 	b.Run("alternatives=3", func(b *testing.B) { benchCycle(b, ps, Settings{}) })
+}
+
+// BenchmarkSolveNetworkLikeLostSale: the replay's mix of orders
+// (networkLikeMix) with lost-sale prices (AddLostSaleCosts, 4 per unit on
+// average and 4 per order), without alternatives as a replay asks.
+func BenchmarkSolveNetworkLikeLostSale(b *testing.B) {
+	ps := networkLikeMix(1, 64)
+	for i, p := range ps {
+		AddLostSaleCosts(p, int64(i), 4)
+	}
+	benchCycle(b, ps, Settings{Alternatives: -1})
 }

@@ -24,14 +24,23 @@ type Plan struct {
 	// Shipments are in option order; the first carries no split penalty,
 	// every later one carries Problem.SplitPenalty.
 	Shipments []Shipment `json:"shipments"`
-	// TotalCost = sum of shipment costs (which include split penalties).
+	// ShippingCost is the sum of the shipments' costs (which include split
+	// penalties).
+	ShippingCost float64 `json:"shipping_cost"`
+	// LostSaleCost is what the units left unfilled cost: the sum of
+	// Unfilled[i].LostSaleCost, plus Problem.LostSaleCostPerOrder once when
+	// any unit is unfilled.
+	LostSaleCost float64 `json:"lost_sale_cost"`
+	// TotalCost = ShippingCost + LostSaleCost: what the solver minimises.
+	// Without lost-sale prices it is the shipping cost.
 	TotalCost float64 `json:"total_cost"`
-	// Alternatives are the next-best feasible plans, best first.
+	// Alternatives are the next-best feasible plans, best first; their
+	// TotalCost counts lost sales as TotalCost does.
 	Alternatives []Alternative `json:"alternatives"`
 	// Excluded lists every option that could not take part, with why.
 	Excluded []Exclusion `json:"excluded"`
-	// Unfilled lists the lines no feasible plan can cover, with why; the
-	// plan covers the others.
+	// Unfilled lists, in line order, the lines the plan leaves unfilled in
+	// whole or in part, with why; the plan covers the rest.
 	Unfilled []Unfilled `json:"unfilled"`
 	Stats    Stats      `json:"stats"`
 }
@@ -61,7 +70,9 @@ type Allocation struct {
 	Quantity int32 `json:"quantity"`
 }
 
-// Alternative is a ranked runner-up plan, by the options it uses.
+// Alternative is a ranked runner-up plan, by the options it uses (none:
+// the plan that ships nothing, possible when every planned line has a
+// lost-sale price).
 type Alternative struct {
 	Options   []int   `json:"options"`
 	TotalCost float64 `json:"total_cost"`
@@ -73,12 +84,24 @@ type Exclusion struct {
 	Reason Reason `json:"reason"`
 }
 
-// Unfilled is a line that no plan could cover (see the package doc for the
-// rule); Quantity is the line's whole quantity.
+// Unfilled is a line the plan leaves unfilled, in whole or in part (see
+// the package doc for the rules).
 type Unfilled struct {
-	Line     int    `json:"line"`
-	Quantity int32  `json:"quantity"`
-	Reason   Reason `json:"reason"`
+	Line int `json:"line"`
+	// Quantity is the number of units left unfilled: the line's whole
+	// quantity, except for a priced line with split lines, which may be
+	// filled in part.
+	Quantity int32 `json:"quantity"`
+	// Reason is NO_STOCK, CAPACITY or OVERWEIGHT when no plan could fill
+	// the units, UNECONOMIC when filling them costs more than losing them.
+	Reason Reason `json:"reason"`
+	// LostSaleCost = Quantity x Line.LostSaleCost (the per-order cost is
+	// counted once, in Plan.LostSaleCost).
+	LostSaleCost float64 `json:"lost_sale_cost"`
+	// CostSaved, for an UNECONOMIC line, is the total cost of the cheapest
+	// plan that fills the whole line minus this plan's total cost: what
+	// leaving it unfilled saves. It is 0 for the other reasons.
+	CostSaved float64 `json:"cost_saved"`
 }
 
 // Stats are the solver's own facts about one solve.

@@ -79,11 +79,15 @@ const (
 	ReasonOverweight
 	// ReasonDisabled: the node is disabled.
 	ReasonDisabled
+	// ReasonUneconomic: a line (or part of it) is left unfilled because
+	// filling it costs more than its lost-sale cost (see the package doc).
+	// It explains unfilled lines only, never an excluded option.
+	ReasonUneconomic
 )
 
 // ReasonUnknownSKU: no node of the network has ever stocked the line's SKU
 // (the problem marks the line Line.UnknownSKU); for unfilled lines only.
-// Its value, 11, is the API's; 10 is reserved.
+// Its value, 11, is the API's.
 const ReasonUnknownSKU Reason = 11
 
 // ReasonPartnerUnavailable: the fulfilment partner answered that it cannot
@@ -91,8 +95,7 @@ const ReasonUnknownSKU Reason = 11
 const ReasonPartnerUnavailable Reason = 12
 
 // reasonNames are the reasons' contract names, by value. A reason is known
-// when it has a name here; values without one are free (value 10 is taken
-// by UNECONOMIC on another line of work).
+// when it has a name here.
 var reasonNames = [...]string{
 	ReasonNone:               "NONE",
 	ReasonNoStock:            "NO_STOCK",
@@ -104,6 +107,7 @@ var reasonNames = [...]string{
 	ReasonMethodNotAllowed:   "METHOD_NOT_ALLOWED",
 	ReasonOverweight:         "OVERWEIGHT",
 	ReasonDisabled:           "DISABLED",
+	ReasonUneconomic:         "UNECONOMIC",
 	ReasonUnknownSKU:         "UNKNOWN_SKU",
 	ReasonPartnerUnavailable: "PARTNER_UNAVAILABLE",
 }
@@ -121,10 +125,11 @@ func (r Reason) String() string {
 // (disabled, method, radius, zone, weight, hours, the partner's own
 // answer), then the solver's
 // (promise, capacity, stock), and a weight limit that carries not one unit
-// last; a SKU the network has never stocked beats them all. Index 0 is the
-// most telling.
+// last; a line left unfilled because it was cheaper to lose (every check
+// passed) comes before those, and a SKU the network has never stocked beats
+// them all. Index 0 is the most telling.
 var tellingOrder = [...]Reason{
-	ReasonUnknownSKU, ReasonOverweight, ReasonNoStock, ReasonCapacity, ReasonMissesPromise, ReasonPartnerUnavailable, ReasonClosed,
+	ReasonUnknownSKU, ReasonUneconomic, ReasonOverweight, ReasonNoStock, ReasonCapacity, ReasonMissesPromise, ReasonPartnerUnavailable, ReasonClosed,
 	ReasonOutsideZone, ReasonOutsideRadius, ReasonMethodNotAllowed, ReasonDisabled,
 }
 
@@ -152,7 +157,7 @@ func tellingRank(r Reason) int {
 // MoreTelling reports whether reason a explains better than reason b why
 // something cannot be done: a candidate that failed a later check came
 // closer to working, so its reason says more. From most to least telling:
-// UNKNOWN_SKU, OVERWEIGHT, NO_STOCK, CAPACITY, MISSES_PROMISE,
+// UNKNOWN_SKU, UNECONOMIC, OVERWEIGHT, NO_STOCK, CAPACITY, MISSES_PROMISE,
 // PARTNER_UNAVAILABLE, CLOSED, OUTSIDE_ZONE,
 // OUTSIDE_RADIUS, METHOD_NOT_ALLOWED, DISABLED; ReasonNone tells nothing.
 //
@@ -181,6 +186,12 @@ type Line struct {
 	// (whoever built the problem knows its catalogue); when the line is
 	// unfilled, its reason is then UNKNOWN_SKU rather than NO_STOCK.
 	UnknownSKU bool `json:"unknown_sku,omitempty"`
+	// LostSaleCost is what one unit of the line left unfilled costs (lost
+	// margin, goodwill). A positive price lets the solver leave units
+	// unfilled when shipping them costs more; 0 means the line has no
+	// price and must be filled whenever stock allows (see the package
+	// doc).
+	LostSaleCost float64 `json:"lost_sale_cost,omitempty"`
 }
 
 // Option is one candidate shipment: a node and a method (and, for couriers,
@@ -230,6 +241,9 @@ type Problem struct {
 	SplitPenalty float64 `json:"split_penalty"`
 	// PromiseMinutes is the latest acceptable ETA; 0 means no promise.
 	PromiseMinutes int32 `json:"promise_minutes"`
+	// LostSaleCostPerOrder is charged once when any unit of the order is
+	// left unfilled, whatever the reason; 0 means nothing is charged.
+	LostSaleCostPerOrder float64 `json:"lost_sale_cost_per_order,omitempty"`
 }
 
 // At returns the index of (option o, line l) in Available and UnitCost.

@@ -49,9 +49,15 @@ func randomProblem(r *rand.Rand, maxOpts, maxLines, maxQty int) *Problem {
 	return p
 }
 
-// brute enumerates every allocation of the given lines and returns the
-// cheapest plan's cost, or false when none exists.
-func brute(p *Problem, lines []int) (float64, bool) {
+// brute enumerates every allocation of the given lines, each filled whole,
+// and returns the cheapest plan's cost, or false when none exists.
+func brute(p *Problem, lines []int) (float64, bool) { return bruteLost(p, lines, false, -1, 0) }
+
+// bruteLost is brute where, with lost, a line with a lost-sale price other
+// than forced may be left unfilled (in part with split lines, whole
+// without): each unfilled unit costs its price, and perOrder is charged
+// once when any unit is.
+func bruteLost(p *Problem, lines []int, lost bool, forced int, perOrder float64) (float64, bool) {
 	N, L := len(p.Options), len(p.Lines)
 	usable := make([]bool, N)
 	for o, opt := range p.Options {
@@ -63,6 +69,7 @@ func brute(p *Problem, lines []int) (float64, bool) {
 	x := make([]int32, N*L)
 	units := make([]int32, N)
 	weight := make([]float64, N)
+	unfilled := make([]int32, len(lines))
 	best, found := math.Inf(1), false
 	var rec func(li int, o int, rem int32)
 	rec = func(li, o int, rem int32) {
@@ -87,7 +94,17 @@ func brute(p *Problem, lines []int) (float64, bool) {
 			if p.MaxShipments > 0 && n > p.MaxShipments {
 				return
 			}
-			cost += p.SplitPenalty * float64(n-1)
+			cost += p.SplitPenalty * float64(max(n-1, 0))
+			anyLost := false
+			for k, u := range unfilled {
+				if u > 0 {
+					cost += float64(u) * p.Lines[lines[k]].LostSaleCost
+					anyLost = true
+				}
+			}
+			if anyLost {
+				cost += perOrder
+			}
 			if cost < best {
 				best, found = cost, true
 			}
@@ -95,12 +112,15 @@ func brute(p *Problem, lines []int) (float64, bool) {
 		}
 		l := lines[li]
 		if o == N {
-			if rem == 0 {
+			priced := lost && l != forced && p.Lines[l].LostSaleCost > 0
+			if rem == 0 || (priced && (p.SplitLines || rem == p.Lines[l].Quantity)) {
+				unfilled[li] = rem
 				next := int32(0)
 				if li+1 < len(lines) {
 					next = p.Lines[lines[li+1]].Quantity
 				}
 				rec(li+1, 0, next)
+				unfilled[li] = 0
 			}
 			return
 		}
@@ -138,25 +158,54 @@ func brute(p *Problem, lines []int) (float64, bool) {
 }
 
 // bruteRule applies the documented unfilled-line rule by brute force and
-// returns the planned lines and the optimum.
+// returns the planned lines and the optimum (total cost, lost sales
+// included).
 func bruteRule(p *Problem) ([]int, float64) {
-	var planned []int
+	planned, sunk, perOrder := brutePlanned(p)
+	c, _ := bruteLost(p, planned, true, -1, perOrder)
+	return planned, c + sunk
+}
+
+// brutePlanned applies the rule that decides the planned lines by brute
+// force: a line is planned when it can be filled on its own; when the
+// planned lines admit no plan together (lines with a price may always be
+// left unfilled), they are admitted one at a time in line order (a line
+// with a price always fits). It returns the planned lines, the lost-sale cost of the others
+// (with the per-order cost when there are any) and the per-order cost left
+// for the search to charge.
+func brutePlanned(p *Problem) (planned []int, sunk, perOrder float64) {
 	for l := range p.Lines {
 		if _, ok := brute(p, []int{l}); ok {
 			planned = append(planned, l)
 		}
 	}
-	if c, ok := brute(p, planned); ok {
-		return planned, c
+	if _, ok := bruteLost(p, planned, true, -1, 0); !ok {
+		var acc []int
+		for _, l := range planned {
+			next := append(append([]int{}, acc...), l)
+			if _, ok := bruteLost(p, next, true, -1, 0); ok {
+				acc = next
+			}
+		}
+		planned = acc
 	}
-	var acc []int
+	perOrder = p.LostSaleCostPerOrder
+	in := map[int]bool{}
 	for _, l := range planned {
-		if _, ok := brute(p, append(append([]int{}, acc...), l)); ok {
-			acc = append(acc, l)
+		in[l] = true
+	}
+	out := false
+	for l, ln := range p.Lines {
+		if !in[l] {
+			sunk += float64(ln.Quantity) * ln.LostSaleCost
+			out = true
 		}
 	}
-	c, _ := brute(p, acc)
-	return acc, c
+	if out {
+		sunk += perOrder
+		perOrder = 0
+	}
+	return planned, sunk, perOrder
 }
 
 // checkPlan asserts every invariant of a plan against its problem.
@@ -222,22 +271,45 @@ func checkPlan(t *testing.T, p *Problem, pl *Plan) {
 		}
 		total += s.Cost
 	}
-	if total != pl.TotalCost {
-		t.Fatalf("total %v != sum of shipments %v", pl.TotalCost, total)
+	if total != pl.ShippingCost {
+		t.Fatalf("shipping cost %v != sum of shipments %v", pl.ShippingCost, total)
 	}
 	if p.MaxShipments > 0 && len(pl.Shipments) > p.MaxShipments {
 		t.Fatalf("%d shipments > max %d", len(pl.Shipments), p.MaxShipments)
 	}
-	unfilled := map[int]bool{}
-	for _, u := range pl.Unfilled {
-		unfilled[u.Line] = true
+	unfilled := map[int]int32{}
+	lost := 0.0
+	for k, u := range pl.Unfilled {
+		ln := p.Lines[u.Line]
+		if k > 0 && u.Line <= pl.Unfilled[k-1].Line {
+			t.Fatalf("unfilled lines out of order: %+v", pl.Unfilled)
+		}
+		if u.Quantity <= 0 || u.Quantity > ln.Quantity {
+			t.Fatalf("unfilled %+v: quantity out of range", u)
+		}
+		if u.Quantity < ln.Quantity && (!p.SplitLines || ln.LostSaleCost == 0) {
+			t.Fatalf("unfilled %+v: part of a line that may not be split or has no price", u)
+		}
+		if u.Reason == ReasonUneconomic && ln.LostSaleCost == 0 {
+			t.Fatalf("unfilled %+v: uneconomic without a price", u)
+		}
+		if u.LostSaleCost != float64(u.Quantity)*ln.LostSaleCost {
+			t.Fatalf("unfilled %+v: lost-sale cost, want %v", u, float64(u.Quantity)*ln.LostSaleCost)
+		}
+		if u.CostSaved < 0 || (u.CostSaved != 0 && u.Reason != ReasonUneconomic) {
+			t.Fatalf("unfilled %+v: cost saved", u)
+		}
+		unfilled[u.Line] = u.Quantity
+		lost += u.LostSaleCost
+	}
+	if len(pl.Unfilled) > 0 {
+		lost += p.LostSaleCostPerOrder
+	}
+	if pl.LostSaleCost != lost || pl.TotalCost != pl.ShippingCost+pl.LostSaleCost {
+		t.Fatalf("lost-sale cost %v (want %v), total %v != %v + %v", pl.LostSaleCost, lost, pl.TotalCost, pl.ShippingCost, pl.LostSaleCost)
 	}
 	for l := range p.Lines {
-		want := p.Lines[l].Quantity
-		if unfilled[l] {
-			want = 0
-		}
-		if covered[l] != want {
+		if want := p.Lines[l].Quantity - unfilled[l]; covered[l] != want {
 			t.Fatalf("line %d covered %d, want %d", l, covered[l], want)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 
 // Validate checks that the problem is well formed: a non-empty order, unique
 // SKUs, positive quantities, per-option arrays of the right length, and no
-// negative, NaN or infinite number anywhere. Every error wraps
+// negative, NaN or infinite number anywhere (lost-sale costs included). Every error wraps
 // ErrInvalidProblem and names the field, e.g.
 // "invalid problem: lines[2].quantity: must be positive". It does not
 // allocate when the problem is valid.
@@ -28,7 +28,7 @@ func (p *Problem) validateHead() error {
 	}
 	want := len(p.Options) * len(p.Lines)
 	if len(p.Available) != want || len(p.UnitCost) != want || p.MaxShipments < 0 ||
-		!finiteNonNegative(p.SplitPenalty) || p.PromiseMinutes < 0 {
+		!finiteNonNegative(p.SplitPenalty) || p.PromiseMinutes < 0 || !finiteNonNegative(p.LostSaleCostPerOrder) {
 		// Validate reports the first problem in its order.
 		return p.validateRest()
 	}
@@ -71,8 +71,19 @@ func (p *Problem) validateLines() error {
 		if err := checkNonNegative(ln.UnitWeightKg); err != "" {
 			return fmt.Errorf("%w: lines[%d].unit_weight_kg: %s", ErrInvalidProblem, i, err)
 		}
+		if !finiteNonNegative(ln.LostSaleCost) {
+			return fmt.Errorf("%w: lines[%d].lost_sale_cost: %s", ErrInvalidProblem, i, mustBeCost(ln.LostSaleCost))
+		}
 	}
 	return nil
+}
+
+// mustBeCost says what is wrong with a cost that must be finite and >= 0.
+func mustBeCost(v float64) string {
+	if math.IsInf(v, 0) {
+		return fmt.Sprintf("must be finite, got %v", v)
+	}
+	return fmt.Sprintf("must be >= 0, got %v", v)
 }
 
 // validateRest checks what validateLines does not, in Validate's order.
@@ -135,6 +146,9 @@ func (p *Problem) validateRest() error {
 	}
 	if p.PromiseMinutes < 0 {
 		return fmt.Errorf("%w: promise_minutes: negative (%d)", ErrInvalidProblem, p.PromiseMinutes)
+	}
+	if !finiteNonNegative(p.LostSaleCostPerOrder) {
+		return fmt.Errorf("%w: lost_sale_cost_per_order: %s", ErrInvalidProblem, mustBeCost(p.LostSaleCostPerOrder))
 	}
 	return nil
 }

@@ -51,6 +51,12 @@ func TestValidate(t *testing.T) {
 		{"negative max shipments", func(p *Problem) { p.MaxShipments = -1 }, "max_shipments"},
 		{"NaN split penalty", func(p *Problem) { p.SplitPenalty = math.NaN() }, "split_penalty: NaN"},
 		{"negative promise", func(p *Problem) { p.PromiseMinutes = -5 }, "promise_minutes"},
+		{"negative lost-sale cost", func(p *Problem) { p.Lines[1].LostSaleCost = -2 }, "lines[1].lost_sale_cost: must be >= 0, got -2"},
+		{"NaN lost-sale cost", func(p *Problem) { p.Lines[0].LostSaleCost = math.NaN() }, "lines[0].lost_sale_cost: must be >= 0, got NaN"},
+		{"infinite lost-sale cost", func(p *Problem) { p.Lines[0].LostSaleCost = math.Inf(1) }, "lines[0].lost_sale_cost: must be finite, got +Inf"},
+		{"negative per-order cost", func(p *Problem) { p.LostSaleCostPerOrder = -1 }, "lost_sale_cost_per_order: must be >= 0, got -1"},
+		{"NaN per-order cost", func(p *Problem) { p.LostSaleCostPerOrder = math.NaN() }, "lost_sale_cost_per_order: must be >= 0, got NaN"},
+		{"valid lost-sale costs", func(p *Problem) { p.Lines[0].LostSaleCost = 3; p.LostSaleCostPerOrder = 2 }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -88,9 +88,17 @@ type Workspace struct {
 	orig       []int32
 
 	// Candidate tables over the planned lines; candidate i is option cand[i]
-	// and its line figures sit at [i*P+pi].
-	nP         int
-	q          []int64
+	// and its line figures sit at [i*P+pi]. With lost sales one more row,
+	// lost.row, follows the candidates (lost.go).
+	nP int
+	q  []int64
+	// need[pi] is what the shipments must carry of planned line pi (q, or 0
+	// for a line that may be left unfilled); must is the mask of the lines
+	// that must be filled (allMask() without lost sales). Coverage checks
+	// read these; costs read q.
+	need       []int64
+	must       uint64
+	lost       lostSales
 	wt         []float64
 	sumQ       int64
 	cand       []int32
@@ -159,6 +167,10 @@ type Workspace struct {
 	hx        []int64
 	tset      []int32
 	perm      []int32
+	// What the last greedyTake carried with lost sales: the lost-sale
+	// value of its units, and how many of them must be filled.
+	greedyValue float64
+	greedyNeed  int64
 
 	// The Lagrangian bound (bound.go).
 	lb2     float64
@@ -180,12 +192,18 @@ type Workspace struct {
 	tieLo  float64
 	last   []int32
 	tieBuf []int32
+
+	// sunk is the lost-sale cost every plan pays (lines left out before
+	// the search); the ranked plans' costs leave it out.
+	sunk float64
 }
 
 // slot is one plan found by the search: its candidates (ascending) and the
-// quantities, row j for set[j], column per planned line.
+// quantities, row j for set[j], column per planned line; lost is the
+// number of planned units it leaves unfilled.
 type slot struct {
 	cost float64
+	lost int64
 	set  []int32
 	x    []int64
 }
@@ -218,6 +236,7 @@ func (w *Workspace) Solve(p *Problem, s Settings) (*Plan, error) {
 	}
 	w.p = p
 	w.s = s.withDefaults()
+	w.lost.forced = -1
 	w.split = p.SplitLines
 	w.maxShip = p.MaxShipments
 	w.pen = p.SplitPenalty
@@ -254,6 +273,7 @@ func (w *Workspace) Solve(p *Problem, s Settings) (*Plan, error) {
 	}
 	w.raiseBound()
 	w.assemble(total)
+	w.priceSavings()
 	return &w.plan, nil
 }
 
@@ -263,8 +283,14 @@ func (w *Workspace) solvePlanned() bool { return w.solvePlannedBudget(w.s.NodeBu
 
 // solvePlannedBudget is solvePlanned with the given work budget.
 func (w *Workspace) solvePlannedBudget(budget int) bool {
+	return w.solvePlannedTop(budget, w.s.Alternatives+1)
+}
+
+// solvePlannedTop is solvePlannedBudget keeping the top best plans.
+func (w *Workspace) solvePlannedTop(budget, top int) bool {
 	w.buildTables()
-	w.resetTop(w.s.Alternatives + 1)
+	w.setupLost()
+	w.resetTop(top)
 	w.work = 0
 	w.abort = false
 	w.budget = budget
@@ -324,6 +350,11 @@ func (w *Workspace) setThr() {
 	c := s.cost
 	w.thr = c + tol(c)
 	w.tieLo = c - tol(c)
+	if s.lost > 0 {
+		// A plan that fills more wins a tie whatever its size: no tie
+		// prunes by size.
+		w.tieLo = math.Inf(1)
+	}
 	w.last = s.set
 }
 
@@ -357,7 +388,8 @@ func (w *Workspace) losesTie(d int, i int32) bool {
 }
 
 // setCost is the canonical cost of a plan: shipments in candidate order, each
-// fixed + units + penalty (after the first), summed in that order.
+// fixed + units + penalty (after the first), summed in that order, then the
+// lost-sale cost of what the plan leaves unfilled (lostCost).
 func (w *Workspace) setCost(set []int32, x []int64) float64 {
 	P := w.nP
 	total := 0.0
@@ -374,19 +406,26 @@ func (w *Workspace) setCost(set []int32, x []int64) float64 {
 		}
 		total += c
 	}
+	if w.lost.on {
+		total += w.lostCost(len(set), x)
+	}
 	return total
 }
 
-// better reports whether plan (ca, a) ranks before plan (cb, b): cheaper by
-// more than the tolerance, then fewer shipments, then lexicographically
-// smaller candidate indices.
-func better(ca float64, a []int32, cb float64, b []int32) bool {
+// better reports whether plan (ca, la, a) ranks before plan (cb, lb, b):
+// cheaper by more than the tolerance, then fewer units left unfilled (la,
+// lb), then fewer shipments, then lexicographically smaller candidate
+// indices.
+func better(ca float64, la int64, a []int32, cb float64, lb int64, b []int32) bool {
 	t := tol(cb)
 	if ca < cb-t {
 		return true
 	}
 	if ca > cb+t {
 		return false
+	}
+	if la != lb {
+		return la < lb
 	}
 	if len(a) != len(b) {
 		return len(a) < len(b)
@@ -402,10 +441,14 @@ func better(ca float64, a []int32, cb float64, b []int32) bool {
 // offer puts a plan (set ascending, x rows per set member) into the ranked
 // list if it ranks high enough and its set is not there yet.
 func (w *Workspace) offer(cost float64, set []int32, x []int64) {
+	var lost int64
+	if w.lost.on {
+		lost = w.lostUnits(len(set), x)
+	}
 	for r := 0; r < w.nTop; r++ {
 		s := &w.slots[w.rank[r]]
 		if equalSets(s.set, set) {
-			if better(cost, set, s.cost, s.set) {
+			if better(cost, lost, set, s.cost, s.lost, s.set) {
 				// Same set, cheaper allocation (heuristic): replace.
 				w.removeRank(r)
 				break
@@ -414,7 +457,7 @@ func (w *Workspace) offer(cost float64, set []int32, x []int64) {
 		}
 	}
 	pos := w.nTop
-	for pos > 0 && better(cost, set, w.slots[w.rank[pos-1]].cost, w.slots[w.rank[pos-1]].set) {
+	for pos > 0 && better(cost, lost, set, w.slots[w.rank[pos-1]].cost, w.slots[w.rank[pos-1]].lost, w.slots[w.rank[pos-1]].set) {
 		pos--
 	}
 	if pos >= w.capTp {
@@ -434,6 +477,7 @@ func (w *Workspace) offer(cost float64, set []int32, x []int64) {
 	w.rank[pos] = si
 	s := &w.slots[si]
 	s.cost = cost
+	s.lost = lost
 	s.set = append(s.set[:0], set...)
 	s.x = append(s.x[:0], x[:len(set)*w.nP]...)
 	w.setThr()
@@ -462,12 +506,7 @@ func equalSets(a, b []int32) bool {
 func (w *Workspace) assemble(work int) {
 	p := w.p
 	pl := &w.plan
-	pl.Unfilled = pl.Unfilled[:0]
-	for l, r := range w.lineReason {
-		if r != ReasonNone {
-			pl.Unfilled = append(pl.Unfilled, Unfilled{Line: l, Quantity: p.Lines[l].Quantity, Reason: r})
-		}
-	}
+	w.assembleUnfilled()
 	if pl.Excluded == nil {
 		pl.Excluded = []Exclusion{}
 	}
@@ -476,7 +515,7 @@ func (w *Workspace) assemble(work int) {
 	}
 	w.shipBuf = w.shipBuf[:0]
 	w.allocBuf = w.allocBuf[:0]
-	pl.TotalCost = 0
+	pl.ShippingCost = 0
 	P := w.nP
 	if w.nTop > 0 {
 		best := &w.slots[w.rank[0]]
@@ -501,7 +540,7 @@ func (w *Workspace) assemble(work int) {
 				sh.Penalty = w.pen
 			}
 			sh.Cost = sh.FixedCost + sh.UnitsCost + sh.Penalty
-			pl.TotalCost += sh.Cost
+			pl.ShippingCost += sh.Cost
 			w.shipBuf = append(w.shipBuf, sh)
 		}
 		k := 0
@@ -520,6 +559,7 @@ func (w *Workspace) assemble(work int) {
 	if pl.Shipments == nil {
 		pl.Shipments = []Shipment{}
 	}
+	pl.TotalCost = pl.ShippingCost + pl.LostSaleCost
 	w.altBuf = w.altBuf[:0]
 	w.altOpts = w.altOpts[:0]
 	for r := 1; r < w.nTop; r++ {
@@ -527,7 +567,7 @@ func (w *Workspace) assemble(work int) {
 		for _, ci := range s.set {
 			w.altOpts = append(w.altOpts, int(w.cand[ci]))
 		}
-		w.altBuf = append(w.altBuf, Alternative{TotalCost: s.cost})
+		w.altBuf = append(w.altBuf, Alternative{TotalCost: s.cost + w.sunk})
 	}
 	k := 0
 	for r := 1; r < w.nTop; r++ {
@@ -549,12 +589,12 @@ func (w *Workspace) assemble(work int) {
 	switch {
 	case w.nP == 0:
 		st.Optimal = true
-		st.LowerBound = 0
+		st.LowerBound = pl.TotalCost
 	case w.exact && !w.abort:
 		st.Optimal = true
 		st.LowerBound = pl.TotalCost
 	default:
-		lb := w.lbOpen
+		lb := w.lbOpen + w.sunk
 		if lb > pl.TotalCost {
 			lb = pl.TotalCost
 		}
@@ -569,6 +609,103 @@ func (w *Workspace) assemble(work int) {
 	if !st.Optimal {
 		st.Gap = (pl.TotalCost - st.LowerBound) / math.Max(pl.TotalCost, 1e-9)
 	}
+}
+
+// assembleUnfilled lists the unfilled lines in w.plan.Unfilled, in line
+// order, with their lost-sale costs: the lines left out before the search
+// (whole, with their reason) and the priced lines the best plan leaves
+// unfilled in whole or in part (UNECONOMIC until priceSavings says
+// otherwise). It sets Plan.LostSaleCost and w.sunk, the part of it no plan
+// could avoid (the lines left out, and the per-order cost when there are
+// any).
+func (w *Workspace) assembleUnfilled() {
+	p := w.p
+	pl := &w.plan
+	pl.Unfilled = pl.Unfilled[:0]
+	w.sunk = 0
+	pl.LostSaleCost = 0
+	if !w.lost.any {
+		for l, r := range w.lineReason {
+			if r != ReasonNone {
+				pl.Unfilled = append(pl.Unfilled, Unfilled{Line: l, Quantity: p.Lines[l].Quantity, Reason: r})
+			}
+		}
+		return
+	}
+	P := w.nP
+	var best *slot
+	if w.nTop > 0 && w.lost.on {
+		best = &w.slots[w.rank[0]]
+	}
+	cost := 0.0
+	out := false // some line is left out before the search
+	pi := 0
+	for l, r := range w.lineReason {
+		ln := &p.Lines[l]
+		if r != ReasonNone {
+			c := float64(ln.Quantity) * ln.LostSaleCost
+			out = true
+			w.sunk += c
+			cost += c
+			pl.Unfilled = append(pl.Unfilled, Unfilled{Line: l, Quantity: ln.Quantity, Reason: r, LostSaleCost: c})
+			continue
+		}
+		for pi < P && int(w.planned[pi]) < l {
+			pi++
+		}
+		if best == nil || pi == P || int(w.planned[pi]) != l {
+			continue
+		}
+		u := w.q[pi]
+		for j := range best.set {
+			u -= best.x[j*P+pi]
+		}
+		if u > 0 {
+			c := float64(u) * ln.LostSaleCost
+			cost += c
+			pl.Unfilled = append(pl.Unfilled, Unfilled{Line: l, Quantity: int32(u), Reason: ReasonUneconomic, LostSaleCost: c})
+		}
+	}
+	if out {
+		w.sunk += p.LostSaleCostPerOrder
+	}
+	if len(pl.Unfilled) > 0 {
+		cost += p.LostSaleCostPerOrder
+	}
+	pl.LostSaleCost = cost
+}
+
+// priceSavings gives each UNECONOMIC line of w.plan its CostSaved: one more
+// search, in which the line must be filled, finds the cheapest plan that
+// fills it. When that search proves there is none (the lines that must be
+// filled leave no room for it: shared capacity, the shipment limit), the
+// line is unfilled for CAPACITY instead; when the heuristic finds none, or
+// the budget runs out first, the line keeps UNECONOMIC with a CostSaved of
+// 0. It runs only when a line was left unfilled by choice, after the plan
+// is assembled; its work counts in Stats.Nodes.
+func (w *Workspace) priceSavings() {
+	pl := &w.plan
+	if !w.lost.on {
+		return // only a search with priced lines leaves any unfilled by choice
+	}
+	work := 0
+	for k := range pl.Unfilled {
+		u := &pl.Unfilled[k]
+		if u.Reason != ReasonUneconomic {
+			continue
+		}
+		w.lost.forced = u.Line
+		found := w.solvePlannedTop(w.s.NodeBudget, 1)
+		work += w.work
+		switch {
+		case found:
+			u.CostSaved = max(0, w.slots[w.rank[0]].cost+w.sunk-pl.TotalCost)
+		case w.exact && !w.abort:
+			u.Reason = ReasonCapacity
+		}
+	}
+	w.lost.forced = -1
+	pl.Stats.Nodes += work
 }
 
 // Clone returns a deep copy of the plan that no Workspace owns.

@@ -35,7 +35,7 @@ type orderFlags struct {
 func addOrderFlags(fs *flag.FlagSet, idHelp string) *orderFlags {
 	f := &orderFlags{}
 	f.file = fs.String("order", "", "order JSON file (omniroute.v1.Order; - reads stdin)")
-	fs.Var(&f.skus, "sku", "order line SKU:QTY[:KG], repeatable (an order from flags instead of --order)")
+	fs.Var(&f.skus, "sku", "order line SKU:QTY[:KG[:LOST]] (LOST: lost-sale cost per unit), repeatable (an order from flags instead of --order)")
 	f.id = fs.String("id", "", "order id, also over --order ("+idHelp+")")
 	f.lat = fs.Float64("lat", 0, "customer latitude with --sku")
 	f.lon = fs.Float64("lon", 0, "customer longitude with --sku")

@@ -264,24 +264,30 @@ func loadStock(path string, demo bool, n *network.Network) (*stock.Table, error)
 	return nil, nil
 }
 
-// skuFlag collects --sku SKU:QTY[:KG] flags.
+// skuFlag collects --sku SKU:QTY[:KG[:LOST]] flags; LOST is the line's
+// lost-sale cost per unit.
 type skuFlag []*pb.OrderLine
 
 func (f *skuFlag) String() string { return "" }
 
 func (f *skuFlag) Set(v string) error {
 	parts := strings.Split(v, ":")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" {
-		return fmt.Errorf("want SKU:QTY or SKU:QTY:KG, got %q", v)
+	if len(parts) < 2 || len(parts) > 4 || parts[0] == "" {
+		return fmt.Errorf("want SKU:QTY, SKU:QTY:KG or SKU:QTY:KG:LOST, got %q", v)
 	}
 	q, err := strconv.ParseInt(parts[1], 10, 32)
 	if err != nil {
 		return fmt.Errorf("quantity of %q: %w", v, err)
 	}
 	l := &pb.OrderLine{Sku: parts[0], Quantity: int32(q)}
-	if len(parts) == 3 {
+	if len(parts) >= 3 && parts[2] != "" {
 		if l.UnitWeightKg, err = strconv.ParseFloat(parts[2], 64); err != nil {
 			return fmt.Errorf("weight of %q: %w", v, err)
+		}
+	}
+	if len(parts) == 4 {
+		if l.LostSaleCost, err = strconv.ParseFloat(parts[3], 64); err != nil {
+			return fmt.Errorf("lost-sale cost of %q: %w", v, err)
 		}
 	}
 	*f = append(*f, l)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -21,8 +22,11 @@ type solveOutput struct {
 
 // planView is a solver.Plan for people: the reasons are names, not numbers.
 type planView struct {
-	Shipments    []solver.Shipment    `json:"shipments"`
+	Shipments []solver.Shipment `json:"shipments"`
+	// TotalCost = ShippingCost + LostSaleCost, what the solver minimised.
 	TotalCost    float64              `json:"total_cost"`
+	ShippingCost float64              `json:"shipping_cost"`
+	LostSaleCost float64              `json:"lost_sale_cost"`
 	Alternatives []solver.Alternative `json:"alternatives"`
 	Excluded     []exclusionView      `json:"excluded"`
 	Unfilled     []unfilledView       `json:"unfilled"`
@@ -46,10 +50,12 @@ type exclusionView struct {
 }
 
 type unfilledView struct {
-	Line     int    `json:"line"`
-	SKU      string `json:"sku"`
-	Quantity int32  `json:"quantity"`
-	Reason   string `json:"reason"`
+	Line         int     `json:"line"`
+	SKU          string  `json:"sku"`
+	Quantity     int32   `json:"quantity"`
+	Reason       string  `json:"reason"`
+	LostSaleCost float64 `json:"lost_sale_cost"`
+	CostSaved    float64 `json:"cost_saved"`
 }
 
 func runSolve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -96,7 +102,8 @@ func runSolve(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func explain(p *solver.Problem, plan *solver.Plan) solveOutput {
 	out := solveOutput{
 		Plan: planView{
-			Shipments: plan.Shipments, TotalCost: plan.TotalCost, Alternatives: plan.Alternatives, Stats: plan.Stats,
+			Shipments: plan.Shipments, TotalCost: plan.TotalCost, ShippingCost: plan.ShippingCost, LostSaleCost: plan.LostSaleCost,
+			Alternatives: plan.Alternatives, Stats: plan.Stats,
 			Excluded: []exclusionView{}, Unfilled: []unfilledView{},
 		},
 		Options: []optionView{},
@@ -123,7 +130,8 @@ func explain(p *solver.Problem, plan *solver.Plan) solveOutput {
 		out.Plan.Excluded = append(out.Plan.Excluded, exclusionView{Option: e.Option, NodeID: opt.NodeID, Method: opt.Method.String(), Partner: opt.Partner, Reason: e.Reason.String()})
 	}
 	for _, u := range plan.Unfilled {
-		out.Plan.Unfilled = append(out.Plan.Unfilled, unfilledView{Line: u.Line, SKU: p.Lines[u.Line].SKU, Quantity: u.Quantity, Reason: u.Reason.String()})
+		out.Plan.Unfilled = append(out.Plan.Unfilled, unfilledView{Line: u.Line, SKU: p.Lines[u.Line].SKU, Quantity: u.Quantity,
+			Reason: u.Reason.String(), LostSaleCost: u.LostSaleCost, CostSaved: u.CostSaved})
 	}
 	return out
 }
@@ -184,6 +192,7 @@ func runGenProblem(ctx context.Context, args []string, stdout, stderr io.Writer)
 	nodes := fs.Int("nodes", 100, "number of candidate options (node x method)")
 	lines := fs.Int("lines", 5, "number of order lines")
 	density := fs.Float64("stock-density", 0.3, "probability that a store holds a SKU (0..1)")
+	lostSale := fs.Float64("lost-sale-cost", 0, "lost-sale cost per unit: each line gets it times a seeded factor in [0.5, 2), the order it once per order (0 = none)")
 	out := fs.String("out", "", "output file (default stdout)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -195,11 +204,14 @@ func runGenProblem(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("%w: --lines must be >= 1", errUsage)
 	case !(*density >= 0 && *density <= 1):
 		return fmt.Errorf("%w: --stock-density must be in [0, 1]", errUsage)
+	case !(*lostSale >= 0 && *lostSale <= math.MaxFloat64):
+		return fmt.Errorf("%w: --lost-sale-cost must be a finite number >= 0", errUsage)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	p := solver.GenerateProblem(*seed, *nodes, *lines, *density)
+	solver.AddLostSaleCosts(p, *seed, *lostSale)
 	if *out == "" {
 		return writeJSON(stdout, p)
 	}

@@ -125,3 +125,42 @@ func TestSolvePrintsReasonNames(t *testing.T) {
 	}
 	assert.Contains(t, stdout.String(), `"reason": "NO_STOCK"`)
 }
+
+// TestGenProblemLostSale: --lost-sale-cost prices the lines and the order,
+// solve reports what it leaves unfilled with its costs, and the LP it
+// writes has CBC's optimum equal to the plan's total cost.
+func TestGenProblemLostSale(t *testing.T) {
+	dir := t.TempDir()
+	probPath := filepath.Join(dir, "problem.json")
+	var stdout, stderr bytes.Buffer
+	err := runGenProblem(context.Background(), []string{"--seed", "3", "--nodes", "12", "--lines", "6",
+		"--stock-density", "0.2", "--lost-sale-cost", "2", "--out", probPath}, &stdout, &stderr)
+	require.NoError(t, err, stderr.String())
+	raw, err := os.ReadFile(probPath)
+	require.NoError(t, err)
+	var p solver.Problem
+	require.NoError(t, json.Unmarshal(raw, &p))
+	assert.Equal(t, 2.0, p.LostSaleCostPerOrder)
+	for _, l := range p.Lines {
+		assert.True(t, l.LostSaleCost >= 1 && l.LostSaleCost < 4, "line %s: %v", l.SKU, l.LostSaleCost)
+	}
+	lpPath := filepath.Join(dir, "problem.lp")
+	stdout.Reset()
+	require.NoError(t, runSolve(context.Background(), []string{"--problem", probPath, "--lp-out", lpPath}, &stdout, &stderr))
+	var out solveOutput
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out))
+	require.NotEmpty(t, out.Plan.Unfilled, "nothing left unfilled: %s", stdout.String())
+	reasons := map[string]bool{}
+	for _, u := range out.Plan.Unfilled {
+		reasons[u.Reason] = true
+		assert.Equal(t, float64(u.Quantity)*p.Lines[u.Line].LostSaleCost, u.LostSaleCost)
+	}
+	assert.True(t, reasons["UNECONOMIC"], "no line left unfilled by choice: %s", stdout.String())
+	assert.InDelta(t, out.Plan.ShippingCost+out.Plan.LostSaleCost, out.Plan.TotalCost, 1e-9)
+	lp, err := os.ReadFile(lpPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(lp), " u_")
+
+	err = runGenProblem(context.Background(), []string{"--lost-sale-cost", "-1"}, &stdout, &stderr)
+	assert.ErrorIs(t, err, errUsage)
+}

@@ -9,7 +9,11 @@
 // cities. Customers live around city centres in proportion to population.
 // Demand: SKU popularity is Zipf-like, order volume follows a daily and a
 // weekly profile, and a share of orders ask for pickup in store (BOPIS) or
-// for express courier delivery.
+// for express courier delivery. Lost sales: every SKU draws a price band
+// (PriceBands: cheap groceries to expensive electronics) and a price in it;
+// each order line carries the SKU's lost-sale cost per unit (a share of the
+// price, by band) in orders.csv, and network.yaml's policy a per-order
+// lost-sale cost (LostSaleCostPerOrder).
 //
 // The same Config gives the same bytes: every random draw comes from
 // math/rand/v2 PCG generators seeded from Config.Seed, one per file, and

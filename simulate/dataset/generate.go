@@ -97,8 +97,40 @@ const (
 // OrdersHeader is the header of orders.csv. requested_method is one of any,
 // delivery, pickup, express; pickup_node is set for pickup orders;
 // promise_by is empty when there is no promise; allow_split is true or
-// false.
-const OrdersHeader = "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split"
+// false; lost_sale_cost is the SKU's lost margin per unit (see PriceBands).
+const OrdersHeader = "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split,lost_sale_cost"
+
+// LostSaleCostPerOrder is the network's per-order lost-sale cost (policy
+// lost_sale_cost_per_order): the goodwill an order left unfilled costs on
+// top of its lost margins.
+const LostSaleCostPerOrder = 10.0
+
+// PriceBand is a kind of SKU with its price range and the share of the
+// price a lost unit costs (its gross margin).
+type PriceBand struct {
+	// Name says what the band sells: grocery, household, ...
+	Name string
+	// Share is the band's share of the catalogue's SKUs.
+	Share float64
+	// MinPrice and MaxPrice bound its prices, drawn log-uniform in
+	// [MinPrice, MaxPrice).
+	MinPrice, MaxPrice float64
+	// LostSaleOfPrice is the share of the price a unit left unfilled
+	// costs: its lost-sale cost per unit is price x LostSaleOfPrice.
+	LostSaleOfPrice float64
+}
+
+// PriceBands returns the catalogue's price bands, cheapest first: each SKU
+// draws its band and price from the seed (stream 7), so the same seed
+// gives the same prices.
+func PriceBands() []PriceBand {
+	return []PriceBand{
+		{Name: "grocery", Share: 0.55, MinPrice: 0.8, MaxPrice: 8, LostSaleOfPrice: 0.3},
+		{Name: "household", Share: 0.2, MinPrice: 4, MaxPrice: 30, LostSaleOfPrice: 0.4},
+		{Name: "apparel", Share: 0.15, MinPrice: 15, MaxPrice: 90, LostSaleOfPrice: 0.5},
+		{Name: "electronics", Share: 0.1, MinPrice: 60, MaxPrice: 900, LostSaleOfPrice: 0.15},
+	}
+}
 
 // tzOffset is the network's local time: Kazakhstan, UTC+5.
 const tzOffset = 5 * time.Hour
@@ -125,6 +157,9 @@ type sku struct {
 	id     string
 	weight float64
 	share  float64 // share of all units
+	// price and lostSale (per unit) come from the SKU's PriceBand.
+	price    float64
+	lostSale float64
 }
 
 type cityInfo struct {
@@ -270,6 +305,7 @@ func newWorld(cfg Config) (*world, error) {
 		})
 	}
 	w.skus = makeSKUs(cfg.rng(2), cfg.SKUs)
+	priceSKUs(cfg.rng(7), w.skus)
 
 	net := &network.Network{
 		Name:     fmt.Sprintf("kazakhstan-seed-%d", cfg.Seed),
@@ -277,6 +313,7 @@ func newWorld(cfg Config) (*world, error) {
 		Policy: network.Policy{
 			SplitPenalty: 2.5, DefaultMaxShipment: 3, PickupRadiusKm: 10,
 			PickupReadyMinutes: 120, TZOffsetMinutes: int(tzOffset / time.Minute),
+			LostSaleCostPerOrder: LostSaleCostPerOrder,
 			// Stores ship parcels within their region; warehouses ship
 			// nationwide (warehouse shipping has no radius).
 			CandidateRadiusKm: 300,
@@ -438,6 +475,23 @@ func makeSKUs(r *rand.Rand, n int) []sku {
 		out[i].share /= sum
 	}
 	return out
+}
+
+// priceSKUs draws each SKU's price band and price, and prices its lost
+// sales: a share of the price by band.
+func priceSKUs(r *rand.Rand, skus []sku) {
+	bands := PriceBands()
+	var cum []float64
+	for _, b := range bands {
+		cum = append(cum, b.Share)
+	}
+	cum = cumulative(cum)
+	for i := range skus {
+		b := &bands[pick(r, cum)]
+		price := b.MinPrice * math.Pow(b.MaxPrice/b.MinPrice, r.Float64())
+		skus[i].price = round(price, 2)
+		skus[i].lostSale = round(skus[i].price*b.LostSaleOfPrice, 2)
+	}
 }
 
 // assortment decides which SKUs each node carries: warehouses everything,

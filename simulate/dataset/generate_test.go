@@ -5,10 +5,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/stock"
@@ -128,4 +133,38 @@ func TestApportion(t *testing.T) {
 	if got[0]+got[1]+got[2] != 10 || got[0] != 4 {
 		t.Errorf("apportion(10, 1:1:1) = %v", got)
 	}
+}
+
+// TestDatasetLostSales: every order line carries its SKU's lost-sale cost,
+// the same for every row of a SKU, spread from groceries to electronics,
+// and the network charges a per-order cost.
+func TestDatasetLostSales(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Generate(context.Background(), small(5), dir)
+	require.NoError(t, err)
+	net, err := network.Load(filepath.Join(dir, NetworkFile))
+	require.NoError(t, err)
+	assert.Equal(t, LostSaleCostPerOrder, net.Policy.LostSaleCostPerOrder)
+	f, err := os.Open(filepath.Join(dir, OrdersFile))
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	require.True(t, sc.Scan())
+	cols := strings.Split(sc.Text(), ",")
+	require.Equal(t, "lost_sale_cost", cols[len(cols)-1])
+	price := map[string]float64{}
+	lo, hi := math.Inf(1), 0.0
+	for sc.Scan() {
+		fs := strings.Split(sc.Text(), ",")
+		v, err := strconv.ParseFloat(fs[len(fs)-1], 64)
+		require.NoError(t, err, sc.Text())
+		require.Greater(t, v, 0.0, sc.Text())
+		if p, ok := price[fs[4]]; ok {
+			require.Equal(t, p, v, "SKU %s priced twice", fs[4])
+		}
+		price[fs[4]] = v
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	assert.Less(t, lo, 1.0, "the cheapest lost unit (groceries)")
+	assert.Greater(t, hi, 20.0, "the dearest lost unit (electronics)")
 }

@@ -154,6 +154,8 @@ func (w *world) writeOrders(ctx context.Context, b *bufio.Writer) (orders, lines
 				buf = append(buf, promise...)
 				buf = append(buf, ',')
 				buf = append(buf, split...)
+				buf = append(buf, ',')
+				buf = strconv.AppendFloat(buf, w.skus[s].lostSale, 'f', -1, 64)
 				buf = append(buf, '\n')
 				if _, err := b.Write(buf); err != nil {
 					return orders, lines, err

@@ -146,6 +146,9 @@ const (
 	ExclusionReason_EXCLUSION_REASON_METHOD_NOT_ALLOWED ExclusionReason = 7
 	ExclusionReason_EXCLUSION_REASON_OVERWEIGHT         ExclusionReason = 8
 	ExclusionReason_EXCLUSION_REASON_DISABLED           ExclusionReason = 9
+	// UNECONOMIC explains an unfilled line only: filling it would cost more
+	// than its lost-sale cost (UnfilledLine.cost_saved says how much more).
+	ExclusionReason_EXCLUSION_REASON_UNECONOMIC ExclusionReason = 10
 	// UNKNOWN_SKU: no node of the network has ever stocked the line's SKU
 	// (it has no stock row at all); for unfilled lines only. NO_STOCK means
 	// a SKU the network knows is out of stock.
@@ -168,6 +171,7 @@ var (
 		7:  "EXCLUSION_REASON_METHOD_NOT_ALLOWED",
 		8:  "EXCLUSION_REASON_OVERWEIGHT",
 		9:  "EXCLUSION_REASON_DISABLED",
+		10: "EXCLUSION_REASON_UNECONOMIC",
 		11: "EXCLUSION_REASON_UNKNOWN_SKU",
 		12: "EXCLUSION_REASON_PARTNER_UNAVAILABLE",
 	}
@@ -182,6 +186,7 @@ var (
 		"EXCLUSION_REASON_METHOD_NOT_ALLOWED":  7,
 		"EXCLUSION_REASON_OVERWEIGHT":          8,
 		"EXCLUSION_REASON_DISABLED":            9,
+		"EXCLUSION_REASON_UNECONOMIC":          10,
 		"EXCLUSION_REASON_UNKNOWN_SKU":         11,
 		"EXCLUSION_REASON_PARTNER_UNAVAILABLE": 12,
 	}
@@ -501,10 +506,17 @@ func (x *LatLng) GetLon() float64 {
 
 // OrderLine is a SKU and a quantity.
 type OrderLine struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	Quantity      int32                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	UnitWeightKg  float64                `protobuf:"fixed64,3,opt,name=unit_weight_kg,json=unitWeightKg,proto3" json:"unit_weight_kg,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Sku          string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	Quantity     int32                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	UnitWeightKg float64                `protobuf:"fixed64,3,opt,name=unit_weight_kg,json=unitWeightKg,proto3" json:"unit_weight_kg,omitempty"`
+	// lost_sale_cost is what one unit of the line left unfilled costs (lost
+	// margin, goodwill), in the network's currency. A line with a price may be
+	// left unfilled, in whole or (with allow_split) in part, when shipping it
+	// costs more. 0 means the network's default (policy
+	// lost_sale_cost_per_unit); with none there either, the line is filled
+	// whenever stock allows.
+	LostSaleCost  float64 `protobuf:"fixed64,4,opt,name=lost_sale_cost,json=lostSaleCost,proto3" json:"lost_sale_cost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -556,6 +568,13 @@ func (x *OrderLine) GetQuantity() int32 {
 func (x *OrderLine) GetUnitWeightKg() float64 {
 	if x != nil {
 		return x.UnitWeightKg
+	}
+	return 0
+}
+
+func (x *OrderLine) GetLostSaleCost() float64 {
+	if x != nil {
+		return x.LostSaleCost
 	}
 	return 0
 }
@@ -1072,7 +1091,9 @@ func (x *Shipment) GetQuoteExpiresAt() *timestamppb.Timestamp {
 	return nil
 }
 
-// Alternative is a runner-up plan by the candidates it uses.
+// Alternative is a runner-up plan by the candidates it uses (none: the plan
+// that ships nothing and leaves every line unfilled, when every line has a
+// lost-sale cost). total_cost counts lost sales as Plan.total_cost does.
 type Alternative struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Candidates    []*Candidate           `protobuf:"bytes,1,rep,name=candidates,proto3" json:"candidates,omitempty"`
@@ -1239,12 +1260,21 @@ func (x *Exclusion) GetReason() ExclusionReason {
 	return ExclusionReason_EXCLUSION_REASON_UNSPECIFIED
 }
 
-// UnfilledLine is a line (or part) no plan could cover.
+// UnfilledLine is a line (or part of it) the plan leaves unfilled: no plan
+// could cover it (NO_STOCK, CAPACITY, OVERWEIGHT...), or filling it costs
+// more than losing it (UNECONOMIC).
 type UnfilledLine struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	Quantity      int32                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	Reason        ExclusionReason        `protobuf:"varint,3,opt,name=reason,proto3,enum=omniroute.v1.ExclusionReason" json:"reason,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Sku   string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	// quantity is the number of units left unfilled.
+	Quantity int32           `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	Reason   ExclusionReason `protobuf:"varint,3,opt,name=reason,proto3,enum=omniroute.v1.ExclusionReason" json:"reason,omitempty"`
+	// lost_sale_cost = quantity x the line's lost-sale cost (the order's
+	// per-order cost is counted once, in Plan.lost_sale_cost).
+	LostSaleCost float64 `protobuf:"fixed64,4,opt,name=lost_sale_cost,json=lostSaleCost,proto3" json:"lost_sale_cost,omitempty"`
+	// cost_saved, for UNECONOMIC, is the total cost of the cheapest plan that
+	// fills the whole line minus this plan's total cost; 0 otherwise.
+	CostSaved     float64 `protobuf:"fixed64,5,opt,name=cost_saved,json=costSaved,proto3" json:"cost_saved,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1298,6 +1328,20 @@ func (x *UnfilledLine) GetReason() ExclusionReason {
 		return x.Reason
 	}
 	return ExclusionReason_EXCLUSION_REASON_UNSPECIFIED
+}
+
+func (x *UnfilledLine) GetLostSaleCost() float64 {
+	if x != nil {
+		return x.LostSaleCost
+	}
+	return 0
+}
+
+func (x *UnfilledLine) GetCostSaved() float64 {
+	if x != nil {
+		return x.CostSaved
+	}
+	return 0
 }
 
 // SolverStats are the solver's facts about one plan.
@@ -1403,17 +1447,24 @@ func (x *SolverStats) GetSolveTimeNs() int64 {
 
 // Plan is where every line comes from and how it travels.
 type Plan struct {
-	state        protoimpl.MessageState `protogen:"open.v1"`
-	Shipments    []*Shipment            `protobuf:"bytes,1,rep,name=shipments,proto3" json:"shipments,omitempty"`
-	TotalCost    float64                `protobuf:"fixed64,2,opt,name=total_cost,json=totalCost,proto3" json:"total_cost,omitempty"`
-	Alternatives []*Alternative         `protobuf:"bytes,3,rep,name=alternatives,proto3" json:"alternatives,omitempty"`
-	Excluded     []*Exclusion           `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty"`
-	Unfilled     []*UnfilledLine        `protobuf:"bytes,5,rep,name=unfilled,proto3" json:"unfilled,omitempty"`
-	Stats        *SolverStats           `protobuf:"bytes,6,opt,name=stats,proto3" json:"stats,omitempty"`
-	Currency     string                 `protobuf:"bytes,7,opt,name=currency,proto3" json:"currency,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Shipments []*Shipment            `protobuf:"bytes,1,rep,name=shipments,proto3" json:"shipments,omitempty"`
+	// total_cost is what the solver minimised: the shipments' costs (each
+	// shipment's cost.total, split penalties included) plus lost_sale_cost.
+	TotalCost    float64         `protobuf:"fixed64,2,opt,name=total_cost,json=totalCost,proto3" json:"total_cost,omitempty"`
+	Alternatives []*Alternative  `protobuf:"bytes,3,rep,name=alternatives,proto3" json:"alternatives,omitempty"`
+	Excluded     []*Exclusion    `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty"`
+	Unfilled     []*UnfilledLine `protobuf:"bytes,5,rep,name=unfilled,proto3" json:"unfilled,omitempty"`
+	Stats        *SolverStats    `protobuf:"bytes,6,opt,name=stats,proto3" json:"stats,omitempty"`
+	Currency     string          `protobuf:"bytes,7,opt,name=currency,proto3" json:"currency,omitempty"`
 	// excluded_total counts every excluded candidate, also when the request's
 	// max_excluded listed fewer of them.
 	ExcludedTotal int32 `protobuf:"varint,8,opt,name=excluded_total,json=excludedTotal,proto3" json:"excluded_total,omitempty"`
+	// lost_sale_cost is what the units left unfilled cost: the sum of
+	// unfilled[i].lost_sale_cost, plus the network's per-order cost (policy
+	// lost_sale_cost_per_order) once when any unit is unfilled. It is included
+	// in total_cost; total_cost - lost_sale_cost is the shipping cost.
+	LostSaleCost  float64 `protobuf:"fixed64,9,opt,name=lost_sale_cost,json=lostSaleCost,proto3" json:"lost_sale_cost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1500,6 +1551,13 @@ func (x *Plan) GetCurrency() string {
 func (x *Plan) GetExcludedTotal() int32 {
 	if x != nil {
 		return x.ExcludedTotal
+	}
+	return 0
+}
+
+func (x *Plan) GetLostSaleCost() float64 {
+	if x != nil {
+		return x.LostSaleCost
 	}
 	return 0
 }
@@ -3447,11 +3505,12 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x1comniroute/v1/omniroute.proto\x12\fomniroute.v1\x1a\x1fgoogle/protobuf/timestamp.proto\",\n" +
 	"\x06LatLng\x12\x10\n" +
 	"\x03lat\x18\x01 \x01(\x01R\x03lat\x12\x10\n" +
-	"\x03lon\x18\x02 \x01(\x01R\x03lon\"_\n" +
+	"\x03lon\x18\x02 \x01(\x01R\x03lon\"\x85\x01\n" +
 	"\tOrderLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x05R\bquantity\x12$\n" +
-	"\x0eunit_weight_kg\x18\x03 \x01(\x01R\funitWeightKg\"\xac\x04\n" +
+	"\x0eunit_weight_kg\x18\x03 \x01(\x01R\funitWeightKg\x12$\n" +
+	"\x0elost_sale_cost\x18\x04 \x01(\x01R\flostSaleCost\"\xac\x04\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x129\n" +
 	"\n" +
@@ -3516,11 +3575,14 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\apartner\x18\x03 \x01(\tR\apartner\"y\n" +
 	"\tExclusion\x125\n" +
 	"\tcandidate\x18\x01 \x01(\v2\x17.omniroute.v1.CandidateR\tcandidate\x125\n" +
-	"\x06reason\x18\x02 \x01(\x0e2\x1d.omniroute.v1.ExclusionReasonR\x06reason\"s\n" +
+	"\x06reason\x18\x02 \x01(\x0e2\x1d.omniroute.v1.ExclusionReasonR\x06reason\"\xb8\x01\n" +
 	"\fUnfilledLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x05R\bquantity\x125\n" +
-	"\x06reason\x18\x03 \x01(\x0e2\x1d.omniroute.v1.ExclusionReasonR\x06reason\"\xe6\x01\n" +
+	"\x06reason\x18\x03 \x01(\x0e2\x1d.omniroute.v1.ExclusionReasonR\x06reason\x12$\n" +
+	"\x0elost_sale_cost\x18\x04 \x01(\x01R\flostSaleCost\x12\x1d\n" +
+	"\n" +
+	"cost_saved\x18\x05 \x01(\x01R\tcostSaved\"\xe6\x01\n" +
 	"\vSolverStats\x12\x1e\n" +
 	"\n" +
 	"candidates\x18\x01 \x01(\x05R\n" +
@@ -3532,7 +3594,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"lowerBound\x12\x10\n" +
 	"\x03gap\x18\x06 \x01(\x01R\x03gap\x12\x14\n" +
 	"\x05nodes\x18\a \x01(\x03R\x05nodes\x12\"\n" +
-	"\rsolve_time_ns\x18\b \x01(\x03R\vsolveTimeNs\"\xfb\x02\n" +
+	"\rsolve_time_ns\x18\b \x01(\x03R\vsolveTimeNs\"\xa1\x03\n" +
 	"\x04Plan\x124\n" +
 	"\tshipments\x18\x01 \x03(\v2\x16.omniroute.v1.ShipmentR\tshipments\x12\x1d\n" +
 	"\n" +
@@ -3542,7 +3604,8 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\bunfilled\x18\x05 \x03(\v2\x1a.omniroute.v1.UnfilledLineR\bunfilled\x12/\n" +
 	"\x05stats\x18\x06 \x01(\v2\x19.omniroute.v1.SolverStatsR\x05stats\x12\x1a\n" +
 	"\bcurrency\x18\a \x01(\tR\bcurrency\x12%\n" +
-	"\x0eexcluded_total\x18\b \x01(\x05R\rexcludedTotal\"p\n" +
+	"\x0eexcluded_total\x18\b \x01(\x05R\rexcludedTotal\x12$\n" +
+	"\x0elost_sale_cost\x18\t \x01(\x01R\flostSaleCost\"p\n" +
 	"\fReservedItem\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1a\n" +
@@ -3695,7 +3758,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x15FulfillmentPreference\x12\x1e\n" +
 	"\x1aFULFILLMENT_PREFERENCE_ANY\x10\x00\x12#\n" +
 	"\x1fFULFILLMENT_PREFERENCE_DELIVERY\x10\x01\x12!\n" +
-	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\xb0\x03\n" +
+	"\x1dFULFILLMENT_PREFERENCE_PICKUP\x10\x02*\xd1\x03\n" +
 	"\x0fExclusionReason\x12 \n" +
 	"\x1cEXCLUSION_REASON_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19EXCLUSION_REASON_NO_STOCK\x10\x01\x12\x1d\n" +
@@ -3706,7 +3769,9 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x1fEXCLUSION_REASON_MISSES_PROMISE\x10\x06\x12'\n" +
 	"#EXCLUSION_REASON_METHOD_NOT_ALLOWED\x10\a\x12\x1f\n" +
 	"\x1bEXCLUSION_REASON_OVERWEIGHT\x10\b\x12\x1d\n" +
-	"\x19EXCLUSION_REASON_DISABLED\x10\t\x12 \n" +
+	"\x19EXCLUSION_REASON_DISABLED\x10\t\x12\x1f\n" +
+	"\x1bEXCLUSION_REASON_UNECONOMIC\x10\n" +
+	"\x12 \n" +
 	"\x1cEXCLUSION_REASON_UNKNOWN_SKU\x10\v\x12(\n" +
 	"$EXCLUSION_REASON_PARTNER_UNAVAILABLE\x10\f*[\n" +
 	"\aExplain\x12\x17\n" +
