@@ -69,18 +69,18 @@ func TestOpenSets(t *testing.T) {
 	assert.False(t, MethodUnspecified.Known())
 	assert.False(t, Method(MethodSlots()).Known())
 	assert.Contains(t, Reasons(), ReasonPartnerUnavailable)
-	assert.NotContains(t, Reasons(), Reason(10), "10 is not this line's to name")
+	assert.NotContains(t, Reasons(), Reason(13), "a value without a name is no reason")
 	assert.Equal(t, "PARTNER_UNAVAILABLE", ReasonPartnerUnavailable.String())
 	assert.Equal(t, "partner_unavailable", ReasonPartnerUnavailable.FileName())
-	assert.Equal(t, "Reason(10)", Reason(10).String())
+	assert.Equal(t, "Reason(13)", Reason(13).String())
 
 	p := &Problem{Lines: []Line{{SKU: "A", Quantity: 1}}, Options: []Option{{Node: 0}},
 		Available: []int32{1}, UnitCost: []float64{1}}
 	require.NoError(t, p.Validate())
 	p.Options[0].Excluded = ReasonPartnerUnavailable
 	require.NoError(t, p.Validate())
-	p.Options[0].Excluded = 10
-	assert.ErrorContains(t, p.Validate(), "options[0].excluded: unknown Reason(10)")
+	p.Options[0].Excluded = 13
+	assert.ErrorContains(t, p.Validate(), "options[0].excluded: unknown Reason(13)")
 	p.Options[0].Excluded = ReasonNone
 	p.Options[0].Method = Method(MethodSlots())
 	assert.ErrorContains(t, p.Validate(), "options[0].method: unknown")
@@ -112,6 +112,6 @@ func TestReasonNames(t *testing.T) {
 	assert.Equal(t, "UNKNOWN_SKU", ReasonUnknownSKU.String())
 	assert.Equal(t, Reason(11), ReasonUnknownSKU, "the value is the API's EXCLUSION_REASON_UNKNOWN_SKU")
 	assert.Equal(t, "DISABLED", ReasonDisabled.String())
-	assert.Equal(t, "Reason(10)", Reason(10).String(), "a value without a name says its number")
+	assert.Equal(t, "Reason(13)", Reason(13).String(), "a value without a name says its number")
 	assert.Equal(t, "Reason(200)", Reason(200).String())
 }
