@@ -58,7 +58,7 @@ type simplex struct {
 
 	// The basis and its factor: B = [columns of head], B⁻¹ = etas · LU⁻¹.
 	head []int
-	lu   denseLU
+	lu   sparseLU
 	etas etaFile
 
 	// Work vectors of length m.
@@ -200,8 +200,11 @@ func (s *simplex) loadColumn(j int, v []float64) {
 // logicals) and recomputes the basic variables.
 func (s *simplex) refactor() {
 	s.etas.reset()
-	deficient, spare := s.lu.factorize(s.m, s)
-	if len(deficient) > 0 {
+	for {
+		deficient, spare := s.lu.factorize(s.m, s)
+		if len(deficient) == 0 {
+			break
+		}
 		for k, pos := range deficient {
 			j := s.head[pos]
 			s.state[j] = s.nonbasicState(j, stateLower)
@@ -209,7 +212,6 @@ func (s *simplex) refactor() {
 			s.head[pos] = s.n + spare[k]
 			s.state[s.n+spare[k]] = stateBasic
 		}
-		s.lu.factorize(s.m, s)
 	}
 	s.computeBasic()
 }
