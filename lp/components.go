@@ -17,8 +17,7 @@ func components(m *Model) [][2][]int {
 	for j := range parent {
 		parent[j] = j
 	}
-	var find func(int) int
-	find = func(j int) int {
+	find := func(j int) int {
 		for parent[j] != j {
 			parent[j] = parent[parent[j]]
 			j = parent[j]

@@ -27,6 +27,11 @@ type dualState struct {
 	cands    []dualCandidate
 	flipRhs  []float64 // Σ a_j·Δx_j of the bound flips of an iteration
 	column   []float64 // FTRAN of the entering column
+	tau      []float64 // B⁻¹·rho, for the weight update
+	// weights[k] approximates ‖row k of B⁻¹‖², the dual steepest-edge
+	// weight of basis position k (exact for the slack basis, reset to 1 on
+	// a warm start, updated exactly after every pivot).
+	weights []float64
 	original []float64 // the costs before perturbation
 }
 
@@ -51,6 +56,11 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 	ds.mark = growBools(ds.mark, total)
 	ds.flipRhs = growFloats(ds.flipRhs, s.m)
 	ds.column = growFloats(ds.column, s.m)
+	ds.tau = growFloats(ds.tau, s.m)
+	ds.weights = growFloats(ds.weights, s.m)
+	for k := range ds.weights {
+		ds.weights[k] = 1
+	}
 	ds.original = append(ds.original[:0], s.cost...)
 	defer copy(s.cost, ds.original)
 
@@ -217,17 +227,46 @@ func (s *simplex) computeReducedCosts() {
 	}
 }
 
-// chooseRow returns the basis position of the most infeasible basic
-// variable (ties to the lowest position), or -1 when all are feasible.
+// chooseRow returns the basis position whose basic variable is the most
+// infeasible relative to its dual steepest-edge weight (infeasibility² /
+// weight; ties to the lowest position), or -1 when all are feasible.
 func (s *simplex) chooseRow() int {
-	best, bestInf := -1, primalTol
+	best, bestScore := -1, 0.0
+	w := s.dualWork.weights
 	for k, j := range s.head {
-		inf := math.Abs(s.infeasibility(j))
-		if inf > bestInf {
-			best, bestInf = k, inf
+		inf := s.infeasibility(j)
+		if math.Abs(inf) <= primalTol {
+			continue
+		}
+		if score := inf * inf / w[k]; score > bestScore {
+			best, bestScore = k, score
 		}
 	}
 	return best
+}
+
+// updateWeights updates the dual steepest-edge weights for the pivot on
+// position r with FTRAN column col (Forrest and Goldfarb): with
+// tau = B⁻¹·rho, w_r' = w_r/α_r², w_i' = w_i - 2(α_i/α_r)·tau_i +
+// (α_i/α_r)²·w_r.
+func (s *simplex) updateWeights(r int, col []float64) {
+	ds := &s.dualWork
+	wr := 0.0
+	for _, v := range ds.rho {
+		wr += v * v
+	}
+	copy(ds.tau, ds.rho)
+	s.ftran(ds.tau)
+	ar := col[r]
+	for k, a := range col {
+		if a == 0 || k == r {
+			continue
+		}
+		ratio := a / ar
+		w := ds.weights[k] - 2*ratio*ds.tau[k] + ratio*ratio*wr
+		ds.weights[k] = math.Max(w, 1e-4)
+	}
+	ds.weights[r] = math.Max(wr/(ar*ar), 1e-4)
 }
 
 // computePivotRow sets rho = B⁻ᵀ·e_r and the pivot row α_r = ρ·A over the
@@ -376,6 +415,7 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 	if math.Abs(alphaCol) <= pivotTol || math.Abs(alphaCol-alphaRow) > 1e-7*(1+math.Abs(alphaCol)) {
 		return false
 	}
+	s.updateWeights(r, col)
 	// Bound flips.
 	if len(ds.cands) > 0 {
 		clear(ds.flipRhs)
