@@ -31,7 +31,7 @@ type dualState struct {
 	// weights[k] approximates ‖row k of B⁻¹‖², the dual steepest-edge
 	// weight of basis position k (exact for the slack basis, reset to 1 on
 	// a warm start, updated exactly after every pivot).
-	weights []float64
+	weights  []float64
 	original []float64 // the costs before perturbation
 }
 
