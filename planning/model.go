@@ -50,6 +50,8 @@ type Input struct {
 const NoonMinute = 12 * 60
 
 // Supply is one stock row: what node Node holds of SKU over the horizon.
+// Only supplies some arc leaves from are rows; the others are not listed
+// (their price is 0).
 type Supply struct {
 	Node   int
 	NodeID string
@@ -204,6 +206,7 @@ func Build(in *Input) (*Model, error) {
 			m.Arcs = append(m.Arcs, a)
 		}
 	}
+	m.dropIdleSupplies()
 	m.FillPenalty = 2*dearest + 1
 	for i := range m.Cells {
 		if !m.Cells[i].Priced {
@@ -222,6 +225,30 @@ func Build(in *Input) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// dropIdleSupplies removes the supplies no arc leaves from (their rows
+// would be empty: a price of 0), keeping the others in order.
+func (m *Model) dropIdleSupplies() {
+	index := make([]int, len(m.Supplies))
+	for i := range index {
+		index[i] = -1
+	}
+	for _, a := range m.Arcs {
+		index[a.Supply] = 0
+	}
+	kept := m.Supplies[:0]
+	for i := range m.Supplies {
+		if index[i] < 0 {
+			continue
+		}
+		index[i] = len(kept)
+		kept = append(kept, m.Supplies[i])
+	}
+	m.Supplies = kept
+	for i := range m.Arcs {
+		m.Arcs[i].Supply = index[m.Arcs[i].Supply]
+	}
 }
 
 func (in *Input) check() error {

@@ -97,9 +97,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	skipBad := fs.Bool("skip-bad", false, "count and skip malformed rows and invalid orders instead of failing")
 	quotesPath := fs.String("quotes", "", "recorded courier quotes (CSV "+quote.RecordedHeader+"); trips not in it are priced by the rate cards")
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
+	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
+	planInterval := fs.Duration("plan-interval", simulate.DefaultPlanInterval, "simulated time between two plans of the lookahead policy")
+	planHorizon := fs.Duration("plan-horizon", simulate.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
-			"         [--scenario S.yaml ...] [--json] [--report DIR] [--decisions F.csv] [--skip-bad] [--workers N]")
+			"         [--scenario S.yaml ...] [--json] [--report DIR] [--decisions F.csv] [--skip-bad] [--workers N]\n"+
+			"         [--history F] [--plan-interval 24h] [--plan-horizon 24h]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -115,6 +119,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *workers < 0 {
 		return fmt.Errorf("%w: --workers must not be negative", errUsage)
+	}
+	if *planInterval <= 0 || *planHorizon <= 0 {
+		return fmt.Errorf("%w: --plan-interval and --plan-horizon must be positive", errUsage)
 	}
 	net, err := network.Load(*netPath)
 	if err != nil {
@@ -135,6 +142,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg := simulate.Config{
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
+		PlanInterval: *planInterval, PlanHorizon: *planHorizon,
+	}
+	if *history != "" {
+		if _, err := os.Stat(*history); err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		cfg.History = simulate.FileSource(*history)
 	}
 	if _, err := os.Stat(*ordersPath); err != nil {
 		return fmt.Errorf("orders: %w", err)
