@@ -51,6 +51,9 @@ type Planned interface {
 	Policy
 	// Prices is the board the policy reads at every Choose.
 	Prices() *PriceBoard
+	// UsePrices makes the policy read board b instead (several policies,
+	// one per goroutine, then share one planner's prices).
+	UsePrices(b *PriceBoard)
 }
 
 // Applied is what the last Choose of a look-ahead policy applied.
@@ -68,7 +71,7 @@ type Applied struct {
 // added to its unit cost (see Planned).
 type lookaheadPolicy struct {
 	ws    *solver.Workspace
-	board PriceBoard
+	board *PriceBoard
 	saved []float64
 	last  Applied
 }
@@ -76,14 +79,17 @@ type lookaheadPolicy struct {
 var _ Planned = (*lookaheadPolicy)(nil)
 
 func newLookahead(*network.Network) (Policy, error) {
-	return &lookaheadPolicy{ws: solver.NewWorkspace()}, nil
+	return &lookaheadPolicy{ws: solver.NewWorkspace(), board: &PriceBoard{}}, nil
 }
 
 // Name implements Policy.
 func (*lookaheadPolicy) Name() string { return Lookahead }
 
 // Prices implements Planned.
-func (l *lookaheadPolicy) Prices() *PriceBoard { return &l.board }
+func (l *lookaheadPolicy) Prices() *PriceBoard { return l.board }
+
+// UsePrices implements Planned.
+func (l *lookaheadPolicy) UsePrices(b *PriceBoard) { l.board = b }
 
 // LastApplied returns what the last Choose applied.
 func (l *lookaheadPolicy) LastApplied() Applied { return l.last }

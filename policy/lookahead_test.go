@@ -78,3 +78,25 @@ func TestLookaheadAppliesPrices(t *testing.T) {
 	assert.False(t, ok)
 	assert.True(t, slices.Contains(DefaultRegistry().Names(), Lookahead))
 }
+
+// TestLookaheadSharesABoard: policies made one per goroutine read one
+// planner's prices once they use its board.
+func TestLookaheadSharesABoard(t *testing.T) {
+	net, err := network.Demo()
+	require.NoError(t, err)
+	shared := &PriceBoard{}
+	var pols []Policy
+	for range 2 {
+		p, err := DefaultRegistry().New(Lookahead, net)
+		require.NoError(t, err)
+		p.(Planned).UsePrices(shared)
+		pols = append(pols, p)
+	}
+	shared.Set(priceMap{{0, "s"}: 1.5}, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))
+	for _, p := range pols {
+		plan, err := p.Choose(twoNodes(), solver.Settings{})
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, plan.Shipments[0].Option, "node 1: node 0's units are priced")
+		assert.Same(t, shared, p.(Planned).Prices())
+	}
+}

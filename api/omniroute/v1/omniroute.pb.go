@@ -1464,7 +1464,16 @@ type Plan struct {
 	// unfilled[i].lost_sale_cost, plus the network's per-order cost (policy
 	// lost_sale_cost_per_order) once when any unit is unfilled. It is included
 	// in total_cost; total_cost - lost_sale_cost is the shipping cost.
-	LostSaleCost  float64 `protobuf:"fixed64,9,opt,name=lost_sale_cost,json=lostSaleCost,proto3" json:"lost_sale_cost,omitempty"`
+	LostSaleCost float64 `protobuf:"fixed64,9,opt,name=lost_sale_cost,json=lostSaleCost,proto3" json:"lost_sale_cost,omitempty"`
+	// opportunity_cost is, under the lookahead policy, the opportunity costs
+	// of the units the plan ships (the planner's prices per node and SKU):
+	// what the policy weighed besides total_cost, which never includes them.
+	OpportunityCost float64 `protobuf:"fixed64,10,opt,name=opportunity_cost,json=opportunityCost,proto3" json:"opportunity_cost,omitempty"`
+	// prices_planned_at is when the prices applied were planned (unset when
+	// none were); their age is the plan's time minus this.
+	PricesPlannedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=prices_planned_at,json=pricesPlannedAt,proto3" json:"prices_planned_at,omitempty"`
+	// prices_applied is true when the lookahead policy had prices to apply.
+	PricesApplied bool `protobuf:"varint,12,opt,name=prices_applied,json=pricesApplied,proto3" json:"prices_applied,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1560,6 +1569,27 @@ func (x *Plan) GetLostSaleCost() float64 {
 		return x.LostSaleCost
 	}
 	return 0
+}
+
+func (x *Plan) GetOpportunityCost() float64 {
+	if x != nil {
+		return x.OpportunityCost
+	}
+	return 0
+}
+
+func (x *Plan) GetPricesPlannedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PricesPlannedAt
+	}
+	return nil
+}
+
+func (x *Plan) GetPricesApplied() bool {
+	if x != nil {
+		return x.PricesApplied
+	}
+	return false
 }
 
 // ReservedItem is units held at a node.
@@ -3594,7 +3624,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"lowerBound\x12\x10\n" +
 	"\x03gap\x18\x06 \x01(\x01R\x03gap\x12\x14\n" +
 	"\x05nodes\x18\a \x01(\x03R\x05nodes\x12\"\n" +
-	"\rsolve_time_ns\x18\b \x01(\x03R\vsolveTimeNs\"\xa1\x03\n" +
+	"\rsolve_time_ns\x18\b \x01(\x03R\vsolveTimeNs\"\xbb\x04\n" +
 	"\x04Plan\x124\n" +
 	"\tshipments\x18\x01 \x03(\v2\x16.omniroute.v1.ShipmentR\tshipments\x12\x1d\n" +
 	"\n" +
@@ -3605,7 +3635,11 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x05stats\x18\x06 \x01(\v2\x19.omniroute.v1.SolverStatsR\x05stats\x12\x1a\n" +
 	"\bcurrency\x18\a \x01(\tR\bcurrency\x12%\n" +
 	"\x0eexcluded_total\x18\b \x01(\x05R\rexcludedTotal\x12$\n" +
-	"\x0elost_sale_cost\x18\t \x01(\x01R\flostSaleCost\"p\n" +
+	"\x0elost_sale_cost\x18\t \x01(\x01R\flostSaleCost\x12)\n" +
+	"\x10opportunity_cost\x18\n" +
+	" \x01(\x01R\x0fopportunityCost\x12F\n" +
+	"\x11prices_planned_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x0fpricesPlannedAt\x12%\n" +
+	"\x0eprices_applied\x18\f \x01(\bR\rpricesApplied\"p\n" +
 	"\fReservedItem\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1a\n" +
@@ -3900,65 +3934,66 @@ var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
 	16, // 20: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
 	17, // 21: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
 	18, // 22: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
-	47, // 23: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
-	4,  // 24: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
-	5,  // 25: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
-	20, // 26: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	47, // 27: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	21, // 28: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
-	19, // 29: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
-	22, // 30: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	47, // 31: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
-	6,  // 32: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
-	10, // 33: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
-	23, // 34: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
-	25, // 35: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
-	30, // 36: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	33, // 37: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
-	7,  // 38: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
-	35, // 39: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	7,  // 40: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 41: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	38, // 42: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	9,  // 43: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
-	44, // 44: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
-	47, // 45: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
-	0,  // 46: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
-	2,  // 47: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
-	17, // 48: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
-	19, // 49: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
-	47, // 50: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
-	45, // 51: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
-	7,  // 52: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
-	46, // 53: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
-	47, // 54: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
-	10, // 55: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	24, // 56: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	27, // 57: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	28, // 58: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	29, // 59: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	42, // 60: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
-	31, // 61: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	30, // 62: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	34, // 63: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	37, // 64: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	40, // 65: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	23, // 66: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	26, // 67: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	22, // 68: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	22, // 69: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	22, // 70: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	43, // 71: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
-	32, // 72: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	32, // 73: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	36, // 74: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	39, // 75: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	41, // 76: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	66, // [66:77] is the sub-list for method output_type
-	55, // [55:66] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	47, // 23: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
+	47, // 24: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
+	4,  // 25: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
+	5,  // 26: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
+	20, // 27: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
+	47, // 28: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	21, // 29: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
+	19, // 30: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
+	22, // 31: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
+	47, // 32: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	6,  // 33: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
+	10, // 34: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
+	23, // 35: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
+	25, // 36: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
+	30, // 37: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
+	33, // 38: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
+	7,  // 39: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	35, // 40: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	7,  // 41: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 42: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	38, // 43: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	9,  // 44: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	44, // 45: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	47, // 46: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 47: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 48: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	17, // 49: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	19, // 50: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	47, // 51: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	45, // 52: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	7,  // 53: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	46, // 54: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	47, // 55: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	10, // 56: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	24, // 57: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	27, // 58: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	28, // 59: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	29, // 60: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	42, // 61: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	31, // 62: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	30, // 63: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	34, // 64: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	37, // 65: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	40, // 66: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	23, // 67: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	26, // 68: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	22, // 69: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	22, // 70: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	22, // 71: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	43, // 72: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	32, // 73: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	32, // 74: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	36, // 75: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	39, // 76: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	41, // 77: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	67, // [67:78] is the sub-list for method output_type
+	56, // [56:67] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
