@@ -8,6 +8,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/lp"
@@ -144,6 +148,12 @@ func (p *planner) routedUnits(n int64) {
 // planNow plans over a copy of the live stock at the service's clock and
 // swaps the prices in; on error the last good prices stay.
 func (p *planner) planNow(ctx context.Context) error {
+	_, err := p.planResult(ctx)
+	return err
+}
+
+// planResult is planNow, returning the plan.
+func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t0 := time.Now()
@@ -152,7 +162,7 @@ func (p *planner) planNow(ctx context.Context) error {
 	if err != nil {
 		p.runs.WithLabelValues("error").Inc()
 		p.s.log.Warn("planning failed; the last good prices stay", "err", err)
-		return err
+		return res, err
 	}
 	p.runs.WithLabelValues("ok").Inc()
 	p.routed.Store(0)
@@ -162,7 +172,31 @@ func (p *planner) planNow(ctx context.Context) error {
 	at := res.At
 	p.lastOK.Store(&at)
 	p.last.Set(float64(at.UnixNano()) / 1e9)
-	return nil
+	return res, nil
+}
+
+// Plan runs the look-ahead policy's planner now (PlanningService.Plan).
+func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse, error) {
+	if s.planner == nil {
+		return nil, status.Errorf(codes.FailedPrecondition, "the server routes with policy %q without a planner: planning needs --policy %s and a forecast", s.pipe.policy, policy.Lookahead)
+	}
+	res, err := s.planner.planResult(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, status.FromContextError(ctx.Err()).Err()
+		}
+		return nil, status.Errorf(codes.Internal, "plan: %v (the last good prices stay)", err)
+	}
+	out := &pb.PlanResponse{
+		Status: res.Status, Objective: res.Objective, Rows: int32(res.Rows), Cols: int32(res.Cols), SolveMs: res.SolveMs,
+		PlannedAt: timestampOf(res.At), ExpectedUnits: res.ExpectedUnits, ExpectedLostUnits: res.ExpectedLostUnits,
+	}
+	for _, pr := range res.Prices {
+		if pr.Price > 0 {
+			out.PricedPairs++
+		}
+	}
+	return out, nil
 }
 
 func (p *planner) plan(ctx context.Context) (*planning.Result, int64, error) {

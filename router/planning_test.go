@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/forecast"
@@ -88,4 +90,29 @@ func TestPlanningFailureKeepsPrices(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, resp.Plan.PricesApplied)
 	assert.True(t, resp.Plan.PricesPlannedAt.AsTime().Equal(before))
+}
+
+// TestPlanningServicePlan: PlanningService.Plan plans now and says what;
+// a server routing with another policy refuses it.
+func TestPlanningServicePlan(t *testing.T) {
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	e := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, ticks: make(chan time.Time)}
+	})
+	e.clock.Advance(time.Minute)
+	resp, err := pb.NewPlanningServiceClient(e.conn).Plan(ctx(t), &pb.PlanRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "optimal", resp.Status)
+	assert.Positive(t, resp.Rows)
+	assert.Positive(t, resp.PricedPairs, "every Almaty store's curd")
+	assert.True(t, resp.PlannedAt.AsTime().Equal(e.clock.Now()))
+	assert.InDelta(t, 100000, resp.ExpectedUnits, 1e-6)
+	assert.Equal(t, 1.0, testutil.ToFloat64(e.svc.planner.runs.WithLabelValues("ok")))
+
+	plain := newEnv(t, nil)
+	_, err = pb.NewPlanningServiceClient(plain.conn).Plan(ctx(t), &pb.PlanRequest{})
+	assert.Equal(t, codes.FailedPrecondition, status.Code(err), err)
 }
