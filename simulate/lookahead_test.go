@@ -88,3 +88,29 @@ func TestLookaheadRollingNeverSeesTheFuture(t *testing.T) {
 	expect.InDelta(t, runs["baseline/optimal"].TotalWithLost, runs["baseline/lookahead"].TotalWithLost, 1e-9)
 	expect.EqualValues(t, 1, runs["baseline/lookahead"].Plans, "planned before o2, from o1 alone")
 }
+
+// TestLookaheadReplansAfterLargeStockChanges: within one plan interval, an
+// order that ships more than ReplanShare of the planned supply makes the
+// next order plan again; a small one does not.
+func TestLookaheadReplansAfterLargeStockChanges(t *testing.T) {
+	for _, c := range []struct {
+		qty   int
+		plans int64
+	}{{1, 1}, {3, 2}} {
+		t.Run(fmt.Sprintf("qty=%d", c.qty), func(t *testing.T) {
+			net, table := loadTiny(t, scarceNetwork, "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n")
+			orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+				fmt.Sprintf("o1,2026-03-03T10:00:00Z,43.25,76.90,s,%d,delivery,\n", c.qty) +
+				"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+			cfg := Config{
+				Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+				History:  BytesSource{"history.csv", []byte(scarceHistory())},
+				Policies: []string{"lookahead"}, Workers: 1,
+			}
+			res, err := Run(context.Background(), cfg)
+			must.NoError(t, err)
+			must.Len(t, res.Results, 1)
+			expect.Equal(t, c.plans, res.Results[0].Plans, "11 units planned; 20%% is 2.2")
+		})
+	}
+}
