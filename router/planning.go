@@ -70,6 +70,10 @@ type planner struct {
 	seconds prometheus.Histogram
 	last    prometheus.Gauge
 	lastOK  atomic.Pointer[time.Time]
+	// healthy is whether the last plan succeeded; hooks are told each
+	// change (guarded by mu).
+	healthy atomic.Bool
+	hooks   []func(healthy bool)
 }
 
 func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *planner {
@@ -162,8 +166,10 @@ func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
 	if err != nil {
 		p.runs.WithLabelValues("error").Inc()
 		p.s.log.Warn("planning failed; the last good prices stay", "err", err)
+		p.setHealthy(false)
 		return res, err
 	}
+	p.setHealthy(true)
 	p.runs.WithLabelValues("ok").Inc()
 	p.routed.Store(0)
 	p.supply.Store(supply)
@@ -173,6 +179,32 @@ func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
 	p.lastOK.Store(&at)
 	p.last.Set(float64(at.UnixNano()) / 1e9)
 	return res, nil
+}
+
+// setHealthy records whether the last plan succeeded and tells the hooks
+// of a change. p.mu is held.
+func (p *planner) setHealthy(ok bool) {
+	if p.healthy.Swap(ok) == ok {
+		return
+	}
+	for _, fn := range p.hooks {
+		fn(ok)
+	}
+}
+
+// OnPlanning runs fn at once with whether the look-ahead planner's last
+// plan was good, then whenever that changes (the server reports it as the
+// health of PlanningService). Without a planner it does nothing and
+// returns false.
+func (s *Service) OnPlanning(fn func(healthy bool)) bool {
+	if s.planner == nil {
+		return false
+	}
+	s.planner.mu.Lock()
+	defer s.planner.mu.Unlock()
+	s.planner.hooks = append(s.planner.hooks, fn)
+	fn(s.planner.healthy.Load())
+	return true
 }
 
 // Plan runs the look-ahead policy's planner now (PlanningService.Plan).

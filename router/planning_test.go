@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
@@ -70,7 +71,14 @@ func TestPlanningFailureKeepsPrices(t *testing.T) {
 		cfg.Planning = &PlanningConfig{Demand: good, ticks: ticks}
 	})
 	p := e.svc.planner
+	planningHealth := func() healthpb.HealthCheckResponse_ServingStatus {
+		r, err := e.health.Check(ctx(t), &healthpb.HealthCheckRequest{Service: pb.PlanningService_ServiceDesc.ServiceName})
+		require.NoError(t, err)
+		return r.Status
+	}
+	assert.Equal(t, healthpb.HealthCheckResponse_NOT_SERVING, planningHealth(), "no plan yet")
 	require.NoError(t, p.planNow(ctx(t)))
+	assert.Equal(t, healthpb.HealthCheckResponse_SERVING, planningHealth())
 	_, before, ok := p.board.Get()
 	require.True(t, ok)
 
@@ -83,6 +91,10 @@ func TestPlanningFailureKeepsPrices(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, before, after, "the last good prices stay")
 	assert.Equal(t, 1.0, testutil.ToFloat64(p.runs.WithLabelValues("error")))
+	assert.Equal(t, healthpb.HealthCheckResponse_NOT_SERVING, planningHealth(), "a failed plan shows in health")
+	overall, err := e.health.Check(ctx(t), &healthpb.HealthCheckRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, healthpb.HealthCheckResponse_SERVING, overall.Status, "routing goes on with the last good prices")
 
 	o := oneLine("la2", "CURD-400G", 1)
 	o.AllowSplit = false

@@ -161,7 +161,6 @@ var serviceNames = []string{
 	pb.RoutingService_ServiceDesc.ServiceName,
 	pb.InventoryService_ServiceDesc.ServiceName,
 	pb.NetworkService_ServiceDesc.ServiceName,
-	pb.PlanningService_ServiceDesc.ServiceName,
 }
 
 // NewServer builds the gRPC server for svc; Serve starts it.
@@ -213,6 +212,17 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 	svc.OnStoreFailure(func(error) { s.health.Shutdown() })
 	svc.OnHealth(s.setServing)
 	s.setServing(svc.serving())
+	// PlanningService is SERVING while the look-ahead planner's last plan
+	// was good (NOT_SERVING before the first and after a failed one: the
+	// last good prices still apply); unknown without a planner.
+	setPlanning := func(ok bool) {
+		st := healthpb.HealthCheckResponse_NOT_SERVING
+		if ok {
+			st = healthpb.HealthCheckResponse_SERVING
+		}
+		s.health.SetServingStatus(pb.PlanningService_ServiceDesc.ServiceName, st)
+	}
+	svc.OnPlanning(setPlanning)
 	return s
 }
 
