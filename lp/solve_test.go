@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -223,6 +224,12 @@ func TestSolveLimitsAndContext(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, StatusIterationLimit, res.Status)
 	assert.Equal(t, 2, res.Iterations)
+
+	// A time limit already spent stops the solve before its first iteration.
+	res, err = Solve(context.Background(), m, Settings{TimeLimit: time.Nanosecond})
+	require.NoError(t, err)
+	assert.Equal(t, StatusTimeLimit, res.Status)
+	assert.Equal(t, "time limit", res.Status.String())
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
