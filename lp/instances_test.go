@@ -301,3 +301,43 @@ func onesOf(n int) []float64 {
 	}
 	return v
 }
+
+// sparseRandom is randomModel for large sizes: each column has perCol
+// entries in random rows; bounds, costs and row bounds as in randomModel
+// (feasible by construction around a random point, every column boxed).
+func sparseRandom(rng *rand.Rand, rows, cols, perCol int) *Model {
+	m := NewModel(fmt.Sprintf("random-%dx%d", rows, cols))
+	x0 := make([]float64, cols)
+	rowCols := make([][]int, rows)
+	rowVals := make([][]float64, rows)
+	for j := 0; j < cols; j++ {
+		x0[j] = math.Round(rng.Float64()*20) / 2
+		lo, hi := x0[j]-float64(rng.IntN(20)), x0[j]+float64(rng.IntN(20))
+		if rng.IntN(4) == 0 {
+			lo = x0[j]
+		}
+		m.AddVar("", lo, hi, math.Round(rng.NormFloat64()*10))
+		for k := 0; k < perCol; k++ {
+			i := rng.IntN(rows)
+			rowCols[i] = append(rowCols[i], j)
+			rowVals[i] = append(rowVals[i], float64(rng.IntN(9)-4))
+		}
+	}
+	for i := 0; i < rows; i++ {
+		act := 0.0
+		for k, j := range rowCols[i] {
+			act += rowVals[i][k] * x0[j]
+		}
+		lo, hi := act-float64(rng.IntN(10)), act+float64(rng.IntN(10))
+		switch rng.IntN(4) {
+		case 0:
+			lo = -Inf
+		case 1:
+			hi = Inf
+		case 2:
+			lo, hi = act, act
+		}
+		m.AddRow("", lo, hi, rowCols[i], rowVals[i])
+	}
+	return m
+}
