@@ -391,3 +391,25 @@ func TestSolveConcurrentReaders(t *testing.T) {
 		assert.Equal(t, want, res)
 	}
 }
+
+func TestSolveWarmStartAfterStockChange(t *testing.T) {
+	// A planning model re-solved after stock changes: the old basis stays
+	// dual feasible, so the dual simplex resumes from it.
+	m := warehouses(rand.New(rand.NewPCG(4, 4)), 4, 20, 6)
+	first, err := Solve(context.Background(), m, Settings{})
+	require.NoError(t, err)
+	requireOptimal(t, m, first, 1e-6)
+	for i := 0; i < m.NumRows(); i += 5 {
+		if lo, hi := m.RowBounds(i); math.IsInf(lo, -1) {
+			m.SetRowBounds(i, lo, math.Floor(hi/2))
+		}
+	}
+	cold, err := Solve(context.Background(), m, Settings{})
+	require.NoError(t, err)
+	warm, err := Solve(context.Background(), m, Settings{Start: first.Basis})
+	require.NoError(t, err)
+	requireOptimal(t, m, cold, 1e-6)
+	requireOptimal(t, m, warm, 1e-6)
+	assert.InDelta(t, cold.Objective, warm.Objective, 1e-6*(1+math.Abs(cold.Objective)))
+	assert.Less(t, warm.Iterations, cold.Iterations/2)
+}
