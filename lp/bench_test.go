@@ -25,6 +25,8 @@ var benchModels = []struct {
 	{"planning-100n-200s", func() *Model { return planning(rand.New(rand.NewPCG(1, 1)), 100, 200, 30, 2, 4) }},
 	{"warehouses-10w-100c-100i", func() *Model { return warehouses(rand.New(rand.NewPCG(1, 1)), 10, 100, 100) }},
 	{"warehouses-10w-100c-20i", func() *Model { return warehouses(rand.New(rand.NewPCG(1, 1)), 10, 100, 20) }},
+	{"warehouses-10w-50c-40i", func() *Model { return warehouses(rand.New(rand.NewPCG(3, 3)), 10, 50, 40) }},
+	{"warehouses-10w-100c-10i", func() *Model { return warehouses(rand.New(rand.NewPCG(2, 2)), 10, 100, 10) }},
 	{"transport-50x2000", func() *Model { return transportation(rand.New(rand.NewPCG(1, 1)), 50, 2000, 1.1, true) }},
 	{"random-300x100000", func() *Model { return sparseRandom(rand.New(rand.NewPCG(1, 1)), 300, 100000, 2) }},
 }

@@ -291,14 +291,15 @@ func (s *simplex) computePivotRow(r int) {
 				ds.touched = append(ds.touched, j)
 			}
 		}
+		// Basic columns are accumulated too (cheaper than testing each
+		// entry) and skipped by the ratio test and the dual update.
 		cols, vals := s.model.rowCols[i], s.model.rowVals[i]
+		pivotRow, mark := ds.pivotRow, ds.mark
+		vals = vals[:len(cols)]
 		for k, j := range cols {
-			if s.state[j] == stateBasic {
-				continue
-			}
-			ds.pivotRow[j] += ri * vals[k]
-			if !ds.mark[j] {
-				ds.mark[j] = true
+			pivotRow[j] += ri * vals[k]
+			if !mark[j] {
+				mark[j] = true
 				ds.touched = append(ds.touched, j)
 			}
 		}
@@ -436,7 +437,9 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 	theta := d[q] / alphaRow
 	if theta != 0 {
 		for _, j := range ds.touched {
-			d[j] -= theta * ds.pivotRow[j]
+			if s.state[j] != stateBasic {
+				d[j] -= theta * ds.pivotRow[j]
+			}
 		}
 	}
 	p := s.head[r]

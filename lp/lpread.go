@@ -252,6 +252,10 @@ func (p *lpParser) expression(toks []lpToken) (cols []int, vals []float64, rest 
 			if k == 0 {
 				return cols, vals, toks, nil
 			}
+			if k == 1 && toks[0].kind == '#' && toks[0].num == 0 {
+				toks = toks[1:] // a zero constant (WriteLP's empty objective) adds nothing
+				continue
+			}
 			line := toks[min(k, len(toks)-1)].line
 			return nil, nil, nil, fmt.Errorf("lp: line %d: %w: a term without a variable (constants are not supported)", line, ErrLPFormat)
 		}

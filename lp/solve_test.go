@@ -287,10 +287,9 @@ func TestSolveDeterministic(t *testing.T) {
 }
 
 // randomModel returns a feasible, bounded LP: a random point x0 within
-// mixed bounds (some free, some fixed, some boxed) fixes the row bounds
-// around A·x0 (some equalities, some ranges, some one-sided), and costs
-// are arbitrary but every variable unbounded in a direction of descent
-// is boxed so that the optimum is finite.
+// mixed bounds (fixed, boxed, and free or one-sided columns that an
+// equality row ties to boxed ones) fixes the row bounds around A·x0 (some
+// equalities, some ranges, some one-sided); costs are arbitrary.
 func randomModel(rng *rand.Rand, rows, cols int, density float64) *Model {
 	m := NewModel("random")
 	x0 := make([]float64, cols)
@@ -332,10 +331,39 @@ func randomModel(rng *rand.Rand, rows, cols int, density float64) *Model {
 		}
 		m.AddRow("", lo, hi, cs, vs)
 	}
-	// Keep the optimum finite: box every column by ±50 around x0.
+	// Keep the optimum finite: box every column by ±50 around x0, then
+	// free about one column in seven (free, or one bound only) and tie it
+	// by an equality row to boxed columns, which bounds it again.
 	for j := 0; j < cols; j++ {
 		lo, hi := m.VarBounds(j)
 		m.SetVarBounds(j, math.Max(lo, x0[j]-50), math.Min(hi, x0[j]+50))
+	}
+	freed := make([]bool, cols)
+	for j := 0; j < cols; j++ {
+		if rng.IntN(7) != 0 {
+			continue
+		}
+		var cs []int
+		var vs []float64
+		rhs := x0[j]
+		for _, k := range []int{rng.IntN(cols), rng.IntN(cols)} {
+			if k == j || freed[k] {
+				continue
+			}
+			v := float64(rng.IntN(5) - 2)
+			cs, vs = append(cs, k), append(vs, -v)
+			rhs -= v * x0[k]
+		}
+		freed[j] = true
+		switch rng.IntN(3) {
+		case 0:
+			m.SetVarBounds(j, -Inf, Inf)
+		case 1:
+			m.SetVarBounds(j, x0[j]-float64(rng.IntN(3)), Inf)
+		default:
+			m.SetVarBounds(j, -Inf, x0[j]+float64(rng.IntN(3)))
+		}
+		m.AddRow("", rhs, rhs, append(cs, j), append(vs, 1))
 	}
 	return m
 }
@@ -362,4 +390,26 @@ func TestSolveConcurrentReaders(t *testing.T) {
 	for _, res := range results {
 		assert.Equal(t, want, res)
 	}
+}
+
+func TestSolveWarmStartAfterStockChange(t *testing.T) {
+	// A planning model re-solved after stock changes: the old basis stays
+	// dual feasible, so the dual simplex resumes from it.
+	m := warehouses(rand.New(rand.NewPCG(4, 4)), 4, 20, 6)
+	first, err := Solve(context.Background(), m, Settings{})
+	require.NoError(t, err)
+	requireOptimal(t, m, first, 1e-6)
+	for i := 0; i < m.NumRows(); i += 5 {
+		if lo, hi := m.RowBounds(i); math.IsInf(lo, -1) {
+			m.SetRowBounds(i, lo, math.Floor(hi/2))
+		}
+	}
+	cold, err := Solve(context.Background(), m, Settings{})
+	require.NoError(t, err)
+	warm, err := Solve(context.Background(), m, Settings{Start: first.Basis})
+	require.NoError(t, err)
+	requireOptimal(t, m, cold, 1e-6)
+	requireOptimal(t, m, warm, 1e-6)
+	assert.InDelta(t, cold.Objective, warm.Objective, 1e-6*(1+math.Abs(cold.Objective)))
+	assert.Less(t, warm.Iterations, cold.Iterations/2)
 }
