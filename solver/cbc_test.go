@@ -1,4 +1,4 @@
-package solver
+package solver_test
 
 import (
 	"bufio"
@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/solver/solvertest"
 )
 
 // cbcOptimum runs CBC on an LP file and returns the optimal objective.
@@ -60,13 +63,13 @@ func TestCBCCrossCheck(t *testing.T) {
 	}
 	type tc struct {
 		name string
-		p    *Problem
+		p    *solver.Problem
 	}
 	var cases []tc
 	for i, sz := range [][2]int{{10, 1}, {10, 3}, {30, 5}, {100, 5}, {100, 10}, {300, 8}, {1000, 5}, {1000, 10}} {
 		for _, density := range []float64{0.1, 0.4} {
 			seed := int64(1000*i) + int64(density*10)
-			p := GenerateProblem(seed, sz[0], sz[1], density)
+			p := solvertest.GenerateProblem(seed, sz[0], sz[1], density)
 			cases = append(cases, tc{fmt.Sprintf("gen/nodes=%d/lines=%d/density=%g", sz[0], sz[1], density), p})
 			// The same network without split lines, with tighter rules.
 			q := *p
@@ -79,10 +82,10 @@ func TestCBCCrossCheck(t *testing.T) {
 			// Both again with lost-sale prices (AddLostSaleCosts), low
 			// enough that some lines are left unfilled (up to 300 options:
 			// CBC takes seconds on 1,000).
-			for k, base := range []*Problem{p, &q} {
+			for k, base := range []*solver.Problem{p, &q} {
 				lp := *base
-				lp.Lines = append([]Line(nil), base.Lines...)
-				AddLostSaleCosts(&lp, seed+int64(k), 4+3*float64(k))
+				lp.Lines = append([]solver.Line(nil), base.Lines...)
+				solvertest.AddLostSaleCosts(&lp, seed+int64(k), 4+3*float64(k))
 				cases = append(cases, tc{fmt.Sprintf("gen-lost/split=%t/nodes=%d/lines=%d", lp.SplitLines, sz[0], sz[1]), &lp})
 			}
 		}
@@ -123,7 +126,7 @@ func TestCBCCrossCheck(t *testing.T) {
 	}()
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			pl, err := Solve(c.p, Settings{})
+			pl, err := solver.Solve(c.p, solver.Settings{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +140,7 @@ func TestCBCCrossCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := WriteLP(f, c.p); err != nil {
+			if err := solver.WriteLP(f, c.p); err != nil {
 				t.Fatal(err)
 			}
 			if err := f.Close(); err != nil {
@@ -185,10 +188,10 @@ func TestCBCHeuristicBound(t *testing.T) {
 	// Cases 24 and up carry lost-sale prices.
 	for i := 0; i < 36; i++ {
 		lines := 12 + r.IntN(9)
-		var p *Problem
+		var p *solver.Problem
 		switch i % 3 {
 		case 0:
-			p = GenerateProblem(int64(7000+i), 30+r.IntN(50), lines, 0.2+0.5*r.Float64())
+			p = solvertest.GenerateProblem(int64(7000+i), 30+r.IntN(50), lines, 0.2+0.5*r.Float64())
 		case 1:
 			p = networkLike(r, 20+r.IntN(40), lines, 0.3+0.5*r.Float64())
 		default:
@@ -198,15 +201,15 @@ func TestCBCHeuristicBound(t *testing.T) {
 			}
 		}
 		if i >= 24 {
-			AddLostSaleCosts(p, int64(i), 3+r.Float64()*6)
+			solvertest.AddLostSaleCosts(p, int64(i), 3+r.Float64()*6)
 		}
 		t.Run(fmt.Sprintf("case%d/lines=%d", i, len(p.Lines)), func(t *testing.T) {
-			a, err := NewWorkspace().Solve(p, Settings{})
+			a, err := solver.NewWorkspace().Solve(p, solver.Settings{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			pl := a.Clone()
-			b, _ := NewWorkspace().Solve(p, Settings{})
+			b, _ := solver.NewWorkspace().Solve(p, solver.Settings{})
 			if pl.Stats.LowerBound != b.Stats.LowerBound || pl.TotalCost != b.TotalCost {
 				t.Fatalf("two workspaces disagree: %+v vs %+v", pl.Stats, b.Stats)
 			}
@@ -218,7 +221,7 @@ func TestCBCHeuristicBound(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := WriteLP(f, p); err != nil {
+			if err := solver.WriteLP(f, p); err != nil {
 				t.Fatal(err)
 			}
 			if err := f.Close(); err != nil {

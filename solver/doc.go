@@ -15,8 +15,8 @@
 // of priced lines unfilled, and workspace.go wires them and assembles the
 // Plan. lp.go writes the
 // same model as a MIP in CPLEX LP format so that any MIP solver can check the
-// optimum; generate.go builds random but realistic problems from a seed with
-// the cost model in cost.go.
+// optimum. Package solvertest builds random but realistic problems from a
+// seed for the tests, the benchmarks and gen-problem.
 //
 // # The model
 //
@@ -108,7 +108,7 @@
 // # What the package must never do
 //
 // No I/O (except writing to the io.Writer handed to WriteLP), no protobuf
-// types, no clocks, no goroutines, no global mutable state, no randomness
-// other than the seeded generators in GenerateProblem and AddLostSaleCosts. A Workspace is not safe
-// for concurrent use; use one per goroutine.
+// types, no clocks, no goroutines, no global mutable state, no randomness,
+// no prices of its own (the caller's options carry them). A Workspace is
+// not safe for concurrent use; use one per goroutine.
 package solver

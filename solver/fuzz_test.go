@@ -1,14 +1,16 @@
-package solver
+package solver_test
 
 import (
 	"math"
 	"testing"
+
+	"github.com/omniroute/omniroute/solver"
 )
 
 // problemFromBytes decodes fuzz input into a small problem. Some byte values
 // map to hostile numbers (NaN, Inf, negatives) so that validation is
 // exercised too.
-func problemFromBytes(data []byte) (*Problem, Settings) {
+func problemFromBytes(data []byte) (*solver.Problem, solver.Settings) {
 	pos := 0
 	next := func() byte {
 		if pos >= len(data) {
@@ -32,20 +34,20 @@ func problemFromBytes(data []byte) (*Problem, Settings) {
 	}
 	L := int(next() % 6)
 	N := int(next() % 8)
-	p := &Problem{
+	p := &solver.Problem{
 		SplitLines:     next()&1 == 1,
 		MaxShipments:   int(next()%5) - 1,
 		SplitPenalty:   num(),
 		PromiseMinutes: int32(next()) * 4,
 	}
 	for l := 0; l < L; l++ {
-		p.Lines = append(p.Lines, Line{SKU: string(rune('A' + next()%8)), Quantity: int32(int8(next())) % 9, UnitWeightKg: num()})
+		p.Lines = append(p.Lines, solver.Line{SKU: string(rune('A' + next()%8)), Quantity: int32(int8(next())) % 9, UnitWeightKg: num()})
 	}
 	for o := 0; o < N; o++ {
-		p.Options = append(p.Options, Option{
-			Node: int32(next() % 5), Method: Method(next() % 6), FixedCost: num(),
+		p.Options = append(p.Options, solver.Option{
+			Node: int32(next() % 5), Method: solver.Method(next() % 6), FixedCost: num(),
 			CapacityUnits: int32(int8(next())) % 12, MaxWeightKg: num(), ETAMinutes: int32(next()) * 4,
-			Excluded: Reason(next() % 12),
+			Excluded: solver.Reason(next() % 12),
 		})
 	}
 	n := N * L
@@ -56,7 +58,7 @@ func problemFromBytes(data []byte) (*Problem, Settings) {
 		p.Available = append(p.Available, int32(int8(next()))%9)
 		p.UnitCost = append(p.UnitCost, num())
 	}
-	s := Settings{Alternatives: int(next()%5) - 1, ExactMaxLines: int(next()%6) - 1, NodeBudget: int(next()) * 50}
+	s := solver.Settings{Alternatives: int(next()%5) - 1, ExactMaxLines: int(next()%6) - 1, NodeBudget: int(next()) * 50}
 	// Lost-sale prices come last, so that older inputs keep their meaning
 	// (and their lines no price).
 	for l := range p.Lines {
@@ -76,7 +78,7 @@ func FuzzSolve(f *testing.F) {
 	f.Add([]byte{1, 1, 0, 0, 0, 0, 65, 1, 0, 0, 0, 8, 255, 0, 0, 8, 1, 0, 2, 3, 8, 0, 253, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, s := problemFromBytes(data)
-		w := NewWorkspace()
+		w := solver.NewWorkspace()
 		pl, err := w.Solve(p, s)
 		verr := p.Validate()
 		if err != nil {

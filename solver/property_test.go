@@ -1,31 +1,33 @@
-package solver
+package solver_test
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/omniroute/omniroute/solver"
 )
 
 // randomSmall builds a small random problem: up to 6 options, up to 4 lines,
 // with random splits, capacities, weight limits and shipment limits. Weights
 // are multiples of 0.5 so that weight sums are exact.
-func randomSmall(r *rand.Rand) *Problem { return randomProblem(r, 6, 4, 3) }
+func randomSmall(r *rand.Rand) *solver.Problem { return randomProblem(r, 6, 4, 3) }
 
 // randomProblem builds a random problem with up to maxOpts options, maxLines
 // lines and maxQty units per line.
-func randomProblem(r *rand.Rand, maxOpts, maxLines, maxQty int) *Problem {
+func randomProblem(r *rand.Rand, maxOpts, maxLines, maxQty int) *solver.Problem {
 	L := 1 + r.IntN(maxLines)
 	N := 1 + r.IntN(maxOpts)
-	p := &Problem{SplitLines: r.IntN(2) == 0, MaxShipments: r.IntN(4), SplitPenalty: float64(r.IntN(4))}
+	p := &solver.Problem{SplitLines: r.IntN(2) == 0, MaxShipments: r.IntN(4), SplitPenalty: float64(r.IntN(4))}
 	if r.IntN(4) == 0 {
 		p.PromiseMinutes = int32(60 + r.IntN(120))
 	}
 	for l := 0; l < L; l++ {
-		p.Lines = append(p.Lines, Line{SKU: fmt.Sprintf("S%d", l), Quantity: int32(1 + r.IntN(maxQty)), UnitWeightKg: 0.5 * float64(r.IntN(5))})
+		p.Lines = append(p.Lines, solver.Line{SKU: fmt.Sprintf("S%d", l), Quantity: int32(1 + r.IntN(maxQty)), UnitWeightKg: 0.5 * float64(r.IntN(5))})
 	}
 	for o := 0; o < N; o++ {
-		opt := Option{Node: int32(r.IntN(N)), NodeID: fmt.Sprintf("n%d", o), Method: Method(1 + r.IntN(4)),
+		opt := solver.Option{Node: int32(r.IntN(N)), NodeID: fmt.Sprintf("n%d", o), Method: solver.Method(1 + r.IntN(4)),
 			FixedCost: float64(r.IntN(20)) / 2, CapacityUnits: -1, ETAMinutes: int32(30 + r.IntN(200))}
 		if r.IntN(3) == 0 {
 			opt.CapacityUnits = int32(r.IntN(2 * maxQty))
@@ -34,7 +36,7 @@ func randomProblem(r *rand.Rand, maxOpts, maxLines, maxQty int) *Problem {
 			opt.MaxWeightKg = 0.5 * float64(1+r.IntN(10))
 		}
 		if r.IntN(10) == 0 {
-			opt.Excluded = ReasonOutsideZone
+			opt.Excluded = solver.ReasonOutsideZone
 		}
 		p.Options = append(p.Options, opt)
 		for l := 0; l < L; l++ {
@@ -51,17 +53,17 @@ func randomProblem(r *rand.Rand, maxOpts, maxLines, maxQty int) *Problem {
 
 // brute enumerates every allocation of the given lines, each filled whole,
 // and returns the cheapest plan's cost, or false when none exists.
-func brute(p *Problem, lines []int) (float64, bool) { return bruteLost(p, lines, false, -1, 0) }
+func brute(p *solver.Problem, lines []int) (float64, bool) { return bruteLost(p, lines, false, -1, 0) }
 
 // bruteLost is brute where, with lost, a line with a lost-sale price other
 // than forced may be left unfilled (in part with split lines, whole
 // without): each unfilled unit costs its price, and perOrder is charged
 // once when any unit is.
-func bruteLost(p *Problem, lines []int, lost bool, forced int, perOrder float64) (float64, bool) {
+func bruteLost(p *solver.Problem, lines []int, lost bool, forced int, perOrder float64) (float64, bool) {
 	N, L := len(p.Options), len(p.Lines)
 	usable := make([]bool, N)
 	for o, opt := range p.Options {
-		usable[o] = opt.Excluded == ReasonNone && (p.PromiseMinutes == 0 || opt.ETAMinutes <= p.PromiseMinutes)
+		usable[o] = opt.Excluded == solver.ReasonNone && (p.PromiseMinutes == 0 || opt.ETAMinutes <= p.PromiseMinutes)
 	}
 	if len(lines) == 0 {
 		return 0, true
@@ -160,7 +162,7 @@ func bruteLost(p *Problem, lines []int, lost bool, forced int, perOrder float64)
 // bruteRule applies the documented unfilled-line rule by brute force and
 // returns the planned lines and the optimum (total cost, lost sales
 // included).
-func bruteRule(p *Problem) ([]int, float64) {
+func bruteRule(p *solver.Problem) ([]int, float64) {
 	planned, sunk, perOrder := brutePlanned(p)
 	c, _ := bruteLost(p, planned, true, -1, perOrder)
 	return planned, c + sunk
@@ -173,7 +175,7 @@ func bruteRule(p *Problem) ([]int, float64) {
 // with a price always fits). It returns the planned lines, the lost-sale cost of the others
 // (with the per-order cost when there are any) and the per-order cost left
 // for the search to charge.
-func brutePlanned(p *Problem) (planned []int, sunk, perOrder float64) {
+func brutePlanned(p *solver.Problem) (planned []int, sunk, perOrder float64) {
 	for l := range p.Lines {
 		if _, ok := brute(p, []int{l}); ok {
 			planned = append(planned, l)
@@ -209,7 +211,7 @@ func brutePlanned(p *Problem) (planned []int, sunk, perOrder float64) {
 }
 
 // checkPlan asserts every invariant of a plan against its problem.
-func checkPlan(t *testing.T, p *Problem, pl *Plan) {
+func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 	t.Helper()
 	L := len(p.Lines)
 	covered := make([]int32, L)
@@ -232,7 +234,7 @@ func checkPlan(t *testing.T, p *Problem, pl *Plan) {
 		if excluded[s.Option] {
 			t.Fatalf("shipment uses excluded option %d", s.Option)
 		}
-		if opt.Excluded != ReasonNone || (p.PromiseMinutes > 0 && opt.ETAMinutes > p.PromiseMinutes) {
+		if opt.Excluded != solver.ReasonNone || (p.PromiseMinutes > 0 && opt.ETAMinutes > p.PromiseMinutes) {
 			t.Fatalf("shipment uses ineligible option %d", s.Option)
 		}
 		if nodes[opt.Node] {
@@ -290,13 +292,13 @@ func checkPlan(t *testing.T, p *Problem, pl *Plan) {
 		if u.Quantity < ln.Quantity && (!p.SplitLines || ln.LostSaleCost == 0) {
 			t.Fatalf("unfilled %+v: part of a line that may not be split or has no price", u)
 		}
-		if u.Reason == ReasonUneconomic && ln.LostSaleCost == 0 {
+		if u.Reason == solver.ReasonUneconomic && ln.LostSaleCost == 0 {
 			t.Fatalf("unfilled %+v: uneconomic without a price", u)
 		}
 		if u.LostSaleCost != float64(u.Quantity)*ln.LostSaleCost {
 			t.Fatalf("unfilled %+v: lost-sale cost, want %v", u, float64(u.Quantity)*ln.LostSaleCost)
 		}
-		if u.CostSaved < 0 || (u.CostSaved != 0 && u.Reason != ReasonUneconomic) {
+		if u.CostSaved < 0 || (u.CostSaved != 0 && u.Reason != solver.ReasonUneconomic) {
 			t.Fatalf("unfilled %+v: cost saved", u)
 		}
 		unfilled[u.Line] = u.Quantity
@@ -326,10 +328,10 @@ func TestSolveMatchesBruteForce(t *testing.T) {
 		n = 300
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	w := NewWorkspace()
+	w := solver.NewWorkspace()
 	for it := 0; it < n; it++ {
 		p := randomSmall(r)
-		pl, err := w.Solve(p, Settings{})
+		pl, err := w.Solve(p, solver.Settings{})
 		if err != nil {
 			t.Fatalf("case %d: %v", it, err)
 		}
@@ -358,7 +360,7 @@ func TestBestPlanIgnoresAlternatives(t *testing.T) {
 	if testing.Short() {
 		n = 300
 	}
-	var ps []*Problem
+	var ps []*solver.Problem
 	for i := range n {
 		switch i % 3 {
 		case 0:
@@ -369,15 +371,15 @@ func TestBestPlanIgnoresAlternatives(t *testing.T) {
 			ps = append(ps, networkLike(r, 30+r.IntN(300), 1+r.IntN(4), 0.3))
 		}
 	}
-	none, ranked := NewWorkspace(), NewWorkspace()
+	none, ranked := solver.NewWorkspace(), solver.NewWorkspace()
 	compared := 0
 	for i, p := range ps {
-		a, err := none.Solve(p, Settings{Alternatives: -1})
+		a, err := none.Solve(p, solver.Settings{Alternatives: -1})
 		if err != nil {
 			t.Fatalf("problem %d: %v", i, err)
 		}
 		for _, alts := range []int{3, 10} {
-			b, err := ranked.Solve(p, Settings{Alternatives: alts})
+			b, err := ranked.Solve(p, solver.Settings{Alternatives: alts})
 			if err != nil {
 				t.Fatalf("problem %d: %v", i, err)
 			}

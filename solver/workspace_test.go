@@ -1,4 +1,4 @@
-package solver
+package solver_test
 
 import (
 	"encoding/json"
@@ -7,19 +7,22 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/solver/solvertest"
 )
 
 func TestExclusionsAndUnfilled(t *testing.T) {
-	p := &Problem{
-		Lines: []Line{{SKU: "A", Quantity: 2, UnitWeightKg: 1}, {SKU: "B", Quantity: 1, UnitWeightKg: 8}, {SKU: "GHOST", Quantity: 1}},
-		Options: []Option{
-			{Node: 0, Method: ShipFromStore, FixedCost: 9, CapacityUnits: -1, ETAMinutes: 100},
-			{Node: 1, Method: Courier, FixedCost: 4, CapacityUnits: -1, ETAMinutes: 40, Excluded: ReasonOutsideZone},
-			{Node: 2, Method: ShipFromStore, FixedCost: 9, CapacityUnits: -1, ETAMinutes: 5000},
-			{Node: 3, Method: ShipFromStore, FixedCost: 9, CapacityUnits: 0, ETAMinutes: 100},
-			{Node: 4, Method: ShipFromStore, FixedCost: 9, CapacityUnits: -1, ETAMinutes: 100},
-			{Node: 5, Method: Courier, FixedCost: 3, CapacityUnits: -1, ETAMinutes: 30, MaxWeightKg: 5},
-			{Node: 0, Method: Pickup, FixedCost: 1, CapacityUnits: -1, ETAMinutes: 120},
+	p := &solver.Problem{
+		Lines: []solver.Line{{SKU: "A", Quantity: 2, UnitWeightKg: 1}, {SKU: "B", Quantity: 1, UnitWeightKg: 8}, {SKU: "GHOST", Quantity: 1}},
+		Options: []solver.Option{
+			{Node: 0, Method: solver.ShipFromStore, FixedCost: 9, CapacityUnits: -1, ETAMinutes: 100},
+			{Node: 1, Method: solver.Courier, FixedCost: 4, CapacityUnits: -1, ETAMinutes: 40, Excluded: solver.ReasonOutsideZone},
+			{Node: 2, Method: solver.ShipFromStore, FixedCost: 9, CapacityUnits: -1, ETAMinutes: 5000},
+			{Node: 3, Method: solver.ShipFromStore, FixedCost: 9, CapacityUnits: 0, ETAMinutes: 100},
+			{Node: 4, Method: solver.ShipFromStore, FixedCost: 9, CapacityUnits: -1, ETAMinutes: 100},
+			{Node: 5, Method: solver.Courier, FixedCost: 3, CapacityUnits: -1, ETAMinutes: 30, MaxWeightKg: 5},
+			{Node: 0, Method: solver.Pickup, FixedCost: 1, CapacityUnits: -1, ETAMinutes: 120},
 		},
 		Available: []int32{
 			2, 1, 0,
@@ -33,16 +36,16 @@ func TestExclusionsAndUnfilled(t *testing.T) {
 		UnitCost:       make([]float64, 21),
 		PromiseMinutes: 1440,
 	}
-	pl, err := Solve(p, Settings{})
+	pl, err := solver.Solve(p, solver.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkPlan(t, p, pl)
-	want := []Exclusion{{1, ReasonOutsideZone}, {2, ReasonMissesPromise}, {3, ReasonCapacity}, {4, ReasonNoStock}, {5, ReasonOverweight}}
+	want := []solver.Exclusion{{1, solver.ReasonOutsideZone}, {2, solver.ReasonMissesPromise}, {3, solver.ReasonCapacity}, {4, solver.ReasonNoStock}, {5, solver.ReasonOverweight}}
 	if !reflect.DeepEqual(pl.Excluded, want) {
 		t.Fatalf("excluded %+v, want %+v", pl.Excluded, want)
 	}
-	if len(pl.Unfilled) != 1 || pl.Unfilled[0] != (Unfilled{Line: 2, Quantity: 1, Reason: ReasonNoStock}) {
+	if len(pl.Unfilled) != 1 || pl.Unfilled[0] != (solver.Unfilled{Line: 2, Quantity: 1, Reason: solver.ReasonNoStock}) {
 		t.Fatalf("unfilled %+v", pl.Unfilled)
 	}
 	// Node 0 has two options; the plan uses one, the cheaper pickup.
@@ -52,28 +55,28 @@ func TestExclusionsAndUnfilled(t *testing.T) {
 }
 
 func TestUnfilledReasons(t *testing.T) {
-	base := func() *Problem {
-		return &Problem{
-			Lines:     []Line{{SKU: "A", Quantity: 3, UnitWeightKg: 2}, {SKU: "B", Quantity: 1}},
-			Options:   []Option{{Node: 0, FixedCost: 1, CapacityUnits: -1, MaxWeightKg: 0}},
+	base := func() *solver.Problem {
+		return &solver.Problem{
+			Lines:     []solver.Line{{SKU: "A", Quantity: 3, UnitWeightKg: 2}, {SKU: "B", Quantity: 1}},
+			Options:   []solver.Option{{Node: 0, FixedCost: 1, CapacityUnits: -1, MaxWeightKg: 0}},
 			Available: []int32{3, 1},
 			UnitCost:  []float64{1, 1},
 		}
 	}
 	tests := []struct {
 		name   string
-		mutate func(*Problem)
-		reason Reason
+		mutate func(*solver.Problem)
+		reason solver.Reason
 	}{
-		{"stock", func(p *Problem) { p.Available[0] = 2 }, ReasonNoStock},
-		{"capacity", func(p *Problem) { p.Options[0].CapacityUnits = 2 }, ReasonCapacity},
-		{"weight", func(p *Problem) { p.Options[0].MaxWeightKg = 5 }, ReasonOverweight},
+		{"stock", func(p *solver.Problem) { p.Available[0] = 2 }, solver.ReasonNoStock},
+		{"capacity", func(p *solver.Problem) { p.Options[0].CapacityUnits = 2 }, solver.ReasonCapacity},
+		{"weight", func(p *solver.Problem) { p.Options[0].MaxWeightKg = 5 }, solver.ReasonOverweight},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := base()
 			tt.mutate(p)
-			pl, err := Solve(p, Settings{})
+			pl, err := solver.Solve(p, solver.Settings{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,9 +89,9 @@ func TestUnfilledReasons(t *testing.T) {
 }
 
 func TestDeterministicAndClone(t *testing.T) {
-	p := GenerateProblem(11, 300, 6, 0.3)
-	w1, w2 := NewWorkspace(), NewWorkspace()
-	a, err := w1.Solve(p, Settings{})
+	p := solvertest.GenerateProblem(11, 300, 6, 0.3)
+	w1, w2 := solver.NewWorkspace(), solver.NewWorkspace()
+	a, err := w1.Solve(p, solver.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,12 +99,12 @@ func TestDeterministicAndClone(t *testing.T) {
 	ja, _ := json.Marshal(kept)
 	// Solve other problems in between, then the same one again.
 	for s := int64(0); s < 5; s++ {
-		if _, err := w1.Solve(GenerateProblem(s, 50+int(s)*40, 1+int(s), 0.5), Settings{}); err != nil {
+		if _, err := w1.Solve(solvertest.GenerateProblem(s, 50+int(s)*40, 1+int(s), 0.5), solver.Settings{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b, _ := w1.Solve(p, Settings{})
-	c, _ := w2.Solve(p, Settings{})
+	b, _ := w1.Solve(p, solver.Settings{})
+	c, _ := w2.Solve(p, solver.Settings{})
 	jb, _ := json.Marshal(b)
 	jc, _ := json.Marshal(c)
 	if string(ja) != string(jb) || string(ja) != string(jc) {
@@ -117,14 +120,14 @@ func TestDeterministicAndClone(t *testing.T) {
 }
 
 func TestZeroAllocsSteadyState(t *testing.T) {
-	w := NewWorkspace()
+	w := solver.NewWorkspace()
 	for _, sz := range [][2]int{{1000, 5}, {100, 20}, {10000, 5}} {
-		p := GenerateProblem(int64(sz[0]), sz[0], sz[1], 0.3)
-		if _, err := w.Solve(p, Settings{}); err != nil {
+		p := solvertest.GenerateProblem(int64(sz[0]), sz[0], sz[1], 0.3)
+		if _, err := w.Solve(p, solver.Settings{}); err != nil {
 			t.Fatal(err)
 		}
 		allocs := testing.AllocsPerRun(5, func() {
-			if _, err := w.Solve(p, Settings{}); err != nil {
+			if _, err := w.Solve(p, solver.Settings{}); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -138,11 +141,11 @@ func TestZeroAllocsSteadyState(t *testing.T) {
 // lower bound: bound <= brute-force optimum <= plan cost.
 func TestBudgetBound(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	w := NewWorkspace()
+	w := solver.NewWorkspace()
 	cut := 0
 	for it := 0; it < 2000; it++ {
 		p := randomSmall(r)
-		pl, err := w.Solve(p, Settings{NodeBudget: 1 + r.IntN(6)})
+		pl, err := w.Solve(p, solver.Settings{NodeBudget: 1 + r.IntN(6)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,10 +174,10 @@ func TestBudgetBound(t *testing.T) {
 // and the optimum lies between its bound and its cost.
 func TestHeuristicValid(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	w := NewWorkspace()
+	w := solver.NewWorkspace()
 	for it := 0; it < 2000; it++ {
 		p := randomSmall(r)
-		pl, err := w.Solve(p, Settings{ExactMaxLines: -1})
+		pl, err := w.Solve(p, solver.Settings{ExactMaxLines: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,8 +195,8 @@ func TestHeuristicValid(t *testing.T) {
 		}
 	}
 	// Large orders go to the heuristic and still get a valid plan.
-	p := GenerateProblem(9, 2000, 30, 0.3)
-	pl, err := w.Solve(p, Settings{})
+	p := solvertest.GenerateProblem(9, 2000, 30, 0.3)
+	pl, err := w.Solve(p, solver.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,8 +207,8 @@ func TestHeuristicValid(t *testing.T) {
 }
 
 func TestAlternativesRanked(t *testing.T) {
-	p := GenerateProblem(21, 200, 4, 0.4)
-	pl, err := Solve(p, Settings{Alternatives: 5})
+	p := solvertest.GenerateProblem(21, 200, 4, 0.4)
+	pl, err := solver.Solve(p, solver.Settings{Alternatives: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +233,7 @@ func TestAlternativesRanked(t *testing.T) {
 		seen[key(a.Options)] = true
 		prev = a.TotalCost
 	}
-	none, _ := Solve(p, Settings{Alternatives: -1})
+	none, _ := solver.Solve(p, solver.Settings{Alternatives: -1})
 	if len(none.Alternatives) != 0 || none.TotalCost != pl.TotalCost {
 		t.Fatalf("Alternatives -1: %+v", none.Alternatives)
 	}
@@ -238,7 +241,7 @@ func TestAlternativesRanked(t *testing.T) {
 
 // samePlanned reports whether the plan leaves unfilled exactly the lines not
 // in planned.
-func samePlanned(planned []int, pl *Plan, n int) bool {
+func samePlanned(planned []int, pl *solver.Plan, n int) bool {
 	in := make([]bool, n)
 	for _, l := range planned {
 		in[l] = true
@@ -257,17 +260,17 @@ func samePlanned(planned []int, pl *Plan, n int) bool {
 // TestLargeNodeValues checks that sparse Node values (the hashed path) give
 // the same plan as dense ones.
 func TestLargeNodeValues(t *testing.T) {
-	p := GenerateProblem(5, 400, 5, 0.3)
+	p := solvertest.GenerateProblem(5, 400, 5, 0.3)
 	q := *p
-	q.Options = append([]Option(nil), p.Options...)
+	q.Options = append([]solver.Option(nil), p.Options...)
 	for i := range q.Options {
 		q.Options[i].Node = q.Options[i].Node*1_000_003 + 7
 	}
-	a, err := Solve(p, Settings{})
+	a, err := solver.Solve(p, solver.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Solve(&q, Settings{})
+	b, err := solver.Solve(&q, solver.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,13 +283,13 @@ func TestLargeNodeValues(t *testing.T) {
 
 func TestTiesLowerIndexWins(t *testing.T) {
 	// Six identical options, each able to ship the whole order.
-	p := &Problem{Lines: []Line{{SKU: "A", Quantity: 1}}}
+	p := &solver.Problem{Lines: []solver.Line{{SKU: "A", Quantity: 1}}}
 	for o := 0; o < 6; o++ {
-		p.Options = append(p.Options, Option{Node: int32(10 - o), FixedCost: 2, CapacityUnits: -1})
+		p.Options = append(p.Options, solver.Option{Node: int32(10 - o), FixedCost: 2, CapacityUnits: -1})
 		p.Available = append(p.Available, 1)
 		p.UnitCost = append(p.UnitCost, 0.5)
 	}
-	pl, err := Solve(p, Settings{})
+	pl, err := solver.Solve(p, solver.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,13 +305,13 @@ func TestTiesLowerIndexWins(t *testing.T) {
 
 	// Two lines, four options each carrying one line at the same cost:
 	// every pair costs the same and the smallest indices win.
-	q := &Problem{
-		Lines:        []Line{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 1}},
+	q := &solver.Problem{
+		Lines:        []solver.Line{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 1}},
 		SplitLines:   true,
 		SplitPenalty: 1,
 	}
 	for o := 0; o < 4; o++ {
-		q.Options = append(q.Options, Option{Node: int32(o), FixedCost: 3, CapacityUnits: -1})
+		q.Options = append(q.Options, solver.Option{Node: int32(o), FixedCost: 3, CapacityUnits: -1})
 		if o%2 == 0 {
 			q.Available = append(q.Available, 1, 0)
 		} else {
@@ -316,7 +319,7 @@ func TestTiesLowerIndexWins(t *testing.T) {
 		}
 		q.UnitCost = append(q.UnitCost, 1, 1)
 	}
-	pl, err = Solve(q, Settings{})
+	pl, err = solver.Solve(q, solver.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,18 +350,18 @@ func TestTiesManyEqualOptions(t *testing.T) {
 	checked := 0
 	for it := 0; it < 30; it++ {
 		const n, L = 40, 4
-		p := &Problem{SplitLines: true, MaxShipments: 3, SplitPenalty: 2.5}
+		p := &solver.Problem{SplitLines: true, MaxShipments: 3, SplitPenalty: 2.5}
 		for l := 0; l < L; l++ {
-			p.Lines = append(p.Lines, Line{SKU: fmt.Sprintf("S%d", l), Quantity: int32(1 + r.IntN(3))})
+			p.Lines = append(p.Lines, solver.Line{SKU: fmt.Sprintf("S%d", l), Quantity: int32(1 + r.IntN(3))})
 		}
 		for o := 0; o < n; o++ {
-			p.Options = append(p.Options, Option{Node: int32(o), Method: Pickup, FixedCost: 1.2, CapacityUnits: int32(3 + r.IntN(4))})
+			p.Options = append(p.Options, solver.Option{Node: int32(o), Method: solver.Pickup, FixedCost: 1.2, CapacityUnits: int32(3 + r.IntN(4))})
 			for l := 0; l < L; l++ {
 				p.Available = append(p.Available, int32(r.IntN(3)*2))
 				p.UnitCost = append(p.UnitCost, 0.35)
 			}
 		}
-		pl, err := Solve(p, Settings{Alternatives: -1})
+		pl, err := solver.Solve(p, solver.Settings{Alternatives: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -372,13 +375,13 @@ func TestTiesManyEqualOptions(t *testing.T) {
 		for a := 0; a < n && !found; a++ {
 			for b := a + 1; b < n && !found; b++ {
 				q := *p
-				q.Options = append([]Option(nil), p.Options...)
+				q.Options = append([]solver.Option(nil), p.Options...)
 				for o := range q.Options {
 					if o != a && o != b {
-						q.Options[o].Excluded = ReasonMethodNotAllowed
+						q.Options[o].Excluded = solver.ReasonMethodNotAllowed
 					}
 				}
-				pq, err := Solve(&q, Settings{Alternatives: -1})
+				pq, err := solver.Solve(&q, solver.Settings{Alternatives: -1})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -399,18 +402,18 @@ func TestTiesManyEqualOptions(t *testing.T) {
 
 func TestAlternativesCapped(t *testing.T) {
 	// 1,100 single-option plans, one per node.
-	p := &Problem{Lines: []Line{{SKU: "A", Quantity: 1}}}
+	p := &solver.Problem{Lines: []solver.Line{{SKU: "A", Quantity: 1}}}
 	for o := range 1100 {
-		p.Options = append(p.Options, Option{Node: int32(o), FixedCost: float64(o), CapacityUnits: -1})
+		p.Options = append(p.Options, solver.Option{Node: int32(o), FixedCost: float64(o), CapacityUnits: -1})
 		p.Available = append(p.Available, 1)
 		p.UnitCost = append(p.UnitCost, 1)
 	}
-	for _, n := range []int{5, MaxAlternatives + 1, math.MaxInt} {
-		pl, err := NewWorkspace().Solve(p, Settings{Alternatives: n})
+	for _, n := range []int{5, solver.MaxAlternatives + 1, math.MaxInt} {
+		pl, err := solver.NewWorkspace().Solve(p, solver.Settings{Alternatives: n})
 		if err != nil {
 			t.Fatalf("Alternatives %d: %v", n, err)
 		}
-		if want := min(n, MaxAlternatives); len(pl.Alternatives) != want {
+		if want := min(n, solver.MaxAlternatives); len(pl.Alternatives) != want {
 			t.Errorf("Alternatives %d: got %d, want %d", n, len(pl.Alternatives), want)
 		}
 	}
