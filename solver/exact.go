@@ -767,17 +767,7 @@ func (w *Workspace) offerIfFull(es []int32) {
 
 // take is how many units of line pi member j may still take.
 func (w *Workspace) take(j, pi int) int64 {
-	t := int64(w.sup[int(w.eset[j])*w.nP+pi])
-	if w.remCap[j] < t {
-		t = w.remCap[j]
-	}
-	if u := weightUnits(w.remW[j], w.wt[pi]); u < t {
-		t = u
-	}
-	if t < 0 {
-		t = 0
-	}
-	return t
+	return Carry(NoLimit, int64(w.sup[int(w.eset[j])*w.nP+pi]), w.remCap[j], w.remW[j], w.wt[pi])
 }
 
 // allocLine allocates line pi and the ones after it (depth-first, cheapest

@@ -2,8 +2,9 @@ package solver
 
 import "math"
 
-// noLimit stands for "no capacity limit" in int64 arithmetic.
-const noLimit = int64(1) << 40
+// NoLimit stands for "no capacity limit" in int64 arithmetic (see Carry):
+// more units than any order holds.
+const NoLimit = int64(1) << 40
 
 // exclude checks the options' numbers, decides every option's exclusion
 // (listed in w.plan.Excluded) and lists the eligible ones (w.elig; eligible
@@ -389,7 +390,7 @@ func (w *Workspace) fillFixed() {
 	for e, o := range w.elig {
 		opt := &p.Options[o]
 		w.fix[e] = opt.FixedCost
-		w.capU[e] = noLimit
+		w.capU[e] = NoLimit
 		if opt.CapacityUnits >= 0 {
 			w.capU[e] = int64(opt.CapacityUnits)
 		}
@@ -405,7 +406,7 @@ func (w *Workspace) fillFixed() {
 // limit.
 func (w *Workspace) lostFixed() {
 	n := len(w.elig)
-	w.fix[n], w.capU[n], w.maxW[n] = 0, noLimit, math.Inf(1)
+	w.fix[n], w.capU[n], w.maxW[n] = 0, NoLimit, math.Inf(1)
 }
 
 // fillTables fills the candidate tables for all lines and all candidates,
@@ -543,34 +544,13 @@ func (w *Workspace) denseNodes() {
 // limits: 0 = ATP only, 1 = ATP and capacity, 2 = ATP, capacity and weight.
 func (w *Workspace) supply(o, l int, limits int) int64 {
 	p := w.p
-	opt := &p.Options[o]
-	s := int64(p.Available[o*len(p.Lines)+l])
-	if limits >= 1 && opt.CapacityUnits >= 0 && int64(opt.CapacityUnits) < s {
-		s = int64(opt.CapacityUnits)
+	switch limits {
+	case 0:
+		return int64(p.Available[p.At(o, l)])
+	case 1:
+		return Carry(NoLimit, int64(p.Available[p.At(o, l)]), capacityLimit(&p.Options[o]), math.Inf(1), 0)
 	}
-	if limits >= 2 && opt.MaxWeightKg > 0 {
-		if wt := p.Lines[l].UnitWeightKg; wt > 0 {
-			if m := weightUnits(opt.MaxWeightKg, wt); m < s {
-				s = m
-			}
-		}
-	}
-	return s
-}
-
-// weightUnits is how many units of weight wt fit in limit kg.
-func weightUnits(limit, wt float64) int64 {
-	if wt <= 0 || limit > 1e300 {
-		return noLimit
-	}
-	u := (limit + 1e-9) / wt
-	if u >= float64(noLimit) {
-		return noLimit
-	}
-	if u < 0 {
-		return 0
-	}
-	return int64(u) // truncation is floor for u >= 0
+	return p.Carry(o, l, NoLimit, 0, 0)
 }
 
 // coverable reports whether line l can be covered on its own under the given
@@ -762,10 +742,10 @@ func upfrontReason(opt *Option, promise int32) Reason {
 	return r
 }
 
-// capacityLimit is the units opt may pick: its capacity, or noLimit.
+// capacityLimit is the units opt may pick: its capacity, or NoLimit.
 func capacityLimit(opt *Option) int64 {
 	if opt.CapacityUnits >= 0 {
 		return int64(opt.CapacityUnits)
 	}
-	return noLimit
+	return NoLimit
 }

@@ -213,16 +213,7 @@ func (w *Workspace) greedyTake(i int, notFirst, apply bool) (int64, float64) {
 		if r == 0 || math.IsInf(c, 1) || (w.lost.on && c >= w.lost.price[pi]) {
 			continue
 		}
-		t := int64(w.sup[row+pi])
-		if capLeft < t {
-			t = capLeft
-		}
-		if u := weightUnits(wLeft, w.wt[pi]); u < t {
-			t = u
-		}
-		if r < t {
-			t = r
-		}
+		t := Carry(r, int64(w.sup[row+pi]), capLeft, wLeft, w.wt[pi])
 		if !w.split && t < r {
 			t = 0
 		}
@@ -308,16 +299,7 @@ func (w *Workspace) greedyFill(es []int32, k int) (float64, bool) {
 		r := w.q[pi]
 		for _, j := range w.perm[:m] {
 			ci := int(es[j])
-			t := int64(w.sup[ci*P+pi])
-			if w.remCap[j] < t {
-				t = w.remCap[j]
-			}
-			if u := weightUnits(w.remW[j], w.wt[pi]); u < t {
-				t = u
-			}
-			if r < t {
-				t = r
-			}
+			t := Carry(r, int64(w.sup[ci*P+pi]), w.remCap[j], w.remW[j], w.wt[pi])
 			if !w.split && t < r {
 				continue
 			}
