@@ -39,18 +39,9 @@ var _ Policy = (*greedy)(nil)
 func (g *greedy) Name() string { return g.name }
 
 // Usable reports whether option o of p may take part in a plan at all:
-// not excluded, with capacity left, and on time for the promise. It is the
-// one rule every policy chooses by.
-func Usable(p *solver.Problem, o int) bool {
-	op := &p.Options[o]
-	if op.Excluded != solver.ReasonNone || op.CapacityUnits == 0 {
-		return false
-	}
-	if p.PromiseMinutes > 0 && op.ETAMinutes > p.PromiseMinutes {
-		return false
-	}
-	return true
-}
+// not excluded, with capacity left, and on time for the promise (Why is
+// ReasonNone). It is the one rule every policy chooses by.
+func Usable(p *solver.Problem, o int) bool { return Why(p, o) == solver.ReasonNone }
 
 // takeable returns how many of want units of line l option o can add to a
 // shipment that already carries units and weight kg (solver.Problem.Carry),
@@ -328,20 +319,9 @@ func (g *greedy) explain(p *solver.Problem) {
 }
 
 // Why is why option o of p is not Usable (ReasonNone when it is): the
-// Builder's reason, CAPACITY when it has no capacity left, MISSES_PROMISE
-// when its ETA is after the promise.
-func Why(p *solver.Problem, o int) solver.Reason {
-	op := &p.Options[o]
-	switch {
-	case op.Excluded != solver.ReasonNone:
-		return op.Excluded
-	case op.CapacityUnits == 0:
-		return solver.ReasonCapacity
-	case p.PromiseMinutes > 0 && op.ETAMinutes > p.PromiseMinutes:
-		return solver.ReasonMissesPromise
-	}
-	return solver.ReasonNone
-}
+// solver's own rule, solver.Problem.ExclusionReason, so that a policy, a
+// replay and the solver give one option the same reason.
+func Why(p *solver.Problem, o int) solver.Reason { return p.ExclusionReason(o) }
 
 // stocked reports whether option o holds stock of some line.
 func stocked(p *solver.Problem, o int) bool {

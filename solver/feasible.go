@@ -729,8 +729,19 @@ func grow[T any](s []T, n int) []T {
 	return make([]T, n, n+n/4)
 }
 
-// upfrontReason is why opt is excluded before its stock is looked at: the
-// builder's own reason, a missed promise (promise > 0), or no capacity left.
+// ExclusionReason is why option o of p is excluded before its stock is
+// looked at, or ReasonNone when it is a candidate: the Builder's reason
+// (Option.Excluded), else MISSES_PROMISE when its ETA is later than
+// PromiseMinutes (> 0), else CAPACITY when its CapacityUnits is 0. This is
+// the one order of these checks, the one MoreTelling ranks (a reason
+// checked later says more, so the reason given is the least telling of
+// those that apply): Plan.Excluded, the policies (policy.Why) and the
+// replay's explanations all go through it.
+func (p *Problem) ExclusionReason(o int) Reason {
+	return upfrontReason(&p.Options[o], p.PromiseMinutes)
+}
+
+// upfrontReason is Problem.ExclusionReason for opt under promise.
 func upfrontReason(opt *Option, promise int32) Reason {
 	r := opt.Excluded
 	if r == ReasonNone && promise > 0 && opt.ETAMinutes > promise {

@@ -109,3 +109,47 @@ func TestReasonNames(t *testing.T) {
 	assert.Equal(t, "Reason(13)", solver.Reason(13).String(), "a value without a name says its number")
 	assert.Equal(t, "Reason(200)", solver.Reason(200).String())
 }
+
+// exclusionProblem has one line and an option for each way to be excluded
+// before the stock is looked at, alone and together: the option late and
+// out of capacity is the case explanations used to disagree on.
+func exclusionProblem() *solver.Problem {
+	return &solver.Problem{
+		PromiseMinutes: 60,
+		Lines:          []solver.Line{{SKU: "A", Quantity: 1}},
+		Options: []solver.Option{
+			{Node: 0, CapacityUnits: 0, ETAMinutes: 90},
+			{Node: 1, CapacityUnits: 0, ETAMinutes: 30},
+			{Node: 2, CapacityUnits: -1, ETAMinutes: 90},
+			{Node: 3, CapacityUnits: 0, ETAMinutes: 90, Excluded: solver.ReasonClosed},
+			{Node: 4, CapacityUnits: 5, ETAMinutes: 30},
+		},
+		Available: []int32{1, 1, 1, 1, 1},
+		UnitCost:  []float64{1, 1, 1, 1, 1},
+	}
+}
+
+// TestExclusionReasonPrecedence: an option is excluded for the first check
+// it fails (the Builder's reason, then the promise, then the capacity),
+// which is the least telling of the reasons that apply, and Plan.Excluded
+// says the same as Problem.ExclusionReason.
+func TestExclusionReasonPrecedence(t *testing.T) {
+	p := exclusionProblem()
+	want := []solver.Reason{solver.ReasonMissesPromise, solver.ReasonCapacity, solver.ReasonMissesPromise, solver.ReasonClosed, solver.ReasonNone}
+	for o, r := range want {
+		assert.Equal(t, r, p.ExclusionReason(o), "option %d", o)
+	}
+	assert.True(t, solver.MoreTelling(solver.ReasonCapacity, solver.ReasonMissesPromise),
+		"late and full is MISSES_PROMISE: the capacity check comes later and ranks higher")
+	assert.True(t, solver.MoreTelling(solver.ReasonMissesPromise, solver.ReasonClosed))
+
+	pl, err := solver.Solve(p, solver.Settings{})
+	require.NoError(t, err)
+	require.Len(t, pl.Shipments, 1)
+	assert.Equal(t, 4, pl.Shipments[0].Option)
+	got := make([]solver.Reason, len(p.Options))
+	for _, e := range pl.Excluded {
+		got[e.Option] = e.Reason
+	}
+	assert.Equal(t, want, got)
+}
