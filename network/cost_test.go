@@ -3,6 +3,8 @@ package network
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestTransitDays(t *testing.T) {
@@ -25,9 +27,7 @@ func TestCourierMinutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := CourierMinutes(&tt.c, tt.km); got != tt.want {
-				t.Errorf("CourierMinutes = %d, want %d", got, tt.want)
-			}
+			assert.Equal(t, tt.want, CourierMinutes(&tt.c, tt.km), "CourierMinutes")
 		})
 	}
 }

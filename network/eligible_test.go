@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
@@ -91,9 +94,7 @@ func variants(t *testing.T, net *network.Network) map[string]*network.Network {
 	edit := func(name string, f func(*network.Network)) {
 		c := net.Clone()
 		f(c)
-		if err := c.Init(); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+		require.NoError(t, c.Init(), "%s", name)
 		out[name] = c
 	}
 	edit("candidate-radius", func(c *network.Network) { c.Policy.CandidateRadiusKm = 30 })
@@ -182,9 +183,7 @@ func TestBuildEligibleMatchesBuild(t *testing.T) {
 					}
 					errF := full.Build(o, sv, st, &pf)
 					errL := lean.BuildEligible(o, sv, st, &pl)
-					if (errF == nil) != (errL == nil) {
-						t.Fatalf("order %d: Build error %v, BuildEligible error %v", i, errF, errL)
-					}
+					require.Equal(t, errL == nil, errF == nil, "order %d: Build error %v, BuildEligible error %v", i, errF, errL)
 					if errF != nil {
 						continue
 					}
@@ -192,16 +191,10 @@ func TestBuildEligibleMatchesBuild(t *testing.T) {
 					opts += len(pf.Options)
 					kept += len(pl.Options)
 					planF, err := wsFull.Solve(&pf, solver.DefaultSettings())
-					if err != nil {
-						t.Fatalf("order %d: full: %v", i, err)
-					}
+					require.NoError(t, err, "order %d: full", i)
 					planL, err := wsLean.Solve(&pl, solver.DefaultSettings())
-					if err != nil {
-						t.Fatalf("order %d: lean: %v", i, err)
-					}
-					if a, b := planKey(&pf, planF), planKey(&pl, planL); a != b {
-						t.Fatalf("order %d: plans differ\nfull: %s\nlean: %s", i, a, b)
-					}
+					require.NoError(t, err, "order %d: lean", i)
+					require.Equal(t, planKey(&pl, planL), planKey(&pf, planF), "order %d: plans differ\nfull", i)
 				}
 				t.Logf("%d orders, %d options, %d kept", orders, opts, kept)
 			})
@@ -223,12 +216,8 @@ func sameEligible(t *testing.T, order int, full, lean *solver.Problem) {
 		if full.Options[o].Excluded != solver.ReasonNone {
 			continue
 		}
-		if k >= len(lean.Options) {
-			t.Fatalf("order %d: lean problem lacks option %d (%+v)", order, o, full.Options[o])
-		}
-		if full.Options[o] != lean.Options[k] {
-			t.Fatalf("order %d: lean option %d is %+v, want %+v", order, k, lean.Options[k], full.Options[o])
-		}
+		require.Less(t, k, len(lean.Options), "order %d: lean problem lacks option %d (%+v)", order, o, full.Options[o])
+		require.Equal(t, lean.Options[k], full.Options[o], "order %d: lean option %d is %+v, want %+v", order, k, lean.Options[k], full.Options[o])
 		if !slices.Equal(full.Available[o*nl:(o+1)*nl], lean.Available[k*nl:(k+1)*nl]) ||
 			!slices.Equal(full.UnitCost[o*nl:(o+1)*nl], lean.UnitCost[k*nl:(k+1)*nl]) {
 			t.Fatalf("order %d: option %d (%s %v): stock or unit costs differ", order, o, full.Options[o].NodeID, full.Options[o].Method)
@@ -260,10 +249,6 @@ func TestBuildEligibleDoesNotAllocate(t *testing.T) {
 	b := network.NewBuilder(n, nil)
 	var p solver.Problem
 	o := network.DemoOrder()
-	if err := b.BuildEligible(o, st, st, &p); err != nil {
-		t.Fatal(err)
-	}
-	if allocs := testing.AllocsPerRun(100, func() { _ = b.BuildEligible(o, st, st, &p) }); allocs != 0 {
-		t.Errorf("BuildEligible allocates %v times per order", allocs)
-	}
+	require.NoError(t, b.BuildEligible(o, st, st, &p))
+	assert.EqualValues(t, 0, testing.AllocsPerRun(100, func() { _ = b.BuildEligible(o, st, st, &p) }), "BuildEligible allocates")
 }

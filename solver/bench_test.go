@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/solver/solvertest"
 )
@@ -15,9 +17,7 @@ import (
 func benchSolve(b *testing.B, p *solver.Problem, s solver.Settings) {
 	w := solver.NewWorkspace()
 	pl, err := w.Solve(p, s)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	optimal := 0.0
 	if pl.Stats.Optimal {
 		optimal = 1

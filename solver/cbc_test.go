@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/solver/solvertest"
 )
@@ -21,30 +23,20 @@ func cbcOptimum(t *testing.T, cbc, lpPath string) (float64, bool) {
 	t.Helper()
 	solPath := lpPath + ".sol"
 	out, err := exec.Command(cbc, lpPath, "solve", "solu", solPath).CombinedOutput()
-	if err != nil {
-		t.Fatalf("cbc %s: %v\n%s", lpPath, err, out)
-	}
+	require.NoError(t, err, "cbc %s: %v\n%s", lpPath, err, out)
 	f, err := os.Open(solPath)
-	if err != nil {
-		t.Fatalf("cbc solution: %v\n%s", err, out)
-	}
+	require.NoError(t, err, "cbc solution: %v\n%s", err, out)
 	defer f.Close()
 	sc := bufio.NewScanner(f)
-	if !sc.Scan() {
-		t.Fatalf("cbc solution %s: empty", solPath)
-	}
+	require.True(t, sc.Scan(), "cbc solution %s: empty", solPath)
 	first := sc.Text() // e.g. "Optimal - objective value 8.85000000"
 	if !strings.HasPrefix(first, "Optimal") {
 		return 0, false
 	}
 	i := strings.LastIndex(first, "objective value")
-	if i < 0 {
-		t.Fatalf("cbc solution: unexpected first line %q", first)
-	}
+	require.GreaterOrEqual(t, i, 0, "cbc solution: unexpected first line %q", first)
 	v, err := strconv.ParseFloat(strings.TrimSpace(first[i+len("objective value"):]), 64)
-	if err != nil {
-		t.Fatalf("cbc solution: %q: %v", first, err)
-	}
+	require.NoError(t, err, "cbc solution: %q", first)
 	return v, true
 }
 
@@ -53,9 +45,7 @@ func cbcOptimum(t *testing.T, cbc, lpPath string) (float64, bool) {
 func TestCBCCrossCheck(t *testing.T) {
 	cbc, err := exec.LookPath("cbc")
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("cbc not on PATH (install coinor-cbc): %v", err)
-		}
+		require.Equal(t, "", os.Getenv("CI"), "cbc not on PATH (install coinor-cbc): %v", err)
 		t.Skip("cbc not on PATH; install coinor-cbc")
 	}
 	if testing.Short() {
@@ -127,9 +117,7 @@ func TestCBCCrossCheck(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			pl, err := solver.Solve(c.p, solver.Settings{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			mustProve := !strings.HasPrefix(c.name, "medium")
 			lostSales += len(pl.Unfilled)
 			if mustProve && !pl.Stats.Optimal {
@@ -137,19 +125,11 @@ func TestCBCCrossCheck(t *testing.T) {
 			}
 			path := filepath.Join(dir, fmt.Sprintf("case%d.lp", i))
 			f, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := solver.WriteLP(f, c.p); err != nil {
-				t.Fatal(err)
-			}
-			if err := f.Close(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
+			require.NoError(t, solver.WriteLP(f, c.p))
+			require.NoError(t, f.Close())
 			got, ok := cbcOptimum(t, cbc, path)
-			if !ok {
-				t.Fatalf("cbc found no optimum; solver total %v, plan %+v", pl.TotalCost, pl)
-			}
+			require.True(t, ok, "cbc found no optimum; solver total %v, plan %+v", pl.TotalCost, pl)
 			if !pl.Stats.Optimal {
 				// The budget ran out: the bound and the plan must bracket
 				// the optimum.
@@ -160,9 +140,7 @@ func TestCBCCrossCheck(t *testing.T) {
 				t.Logf("budget ran out: cbc %v in [%v, %v]", got, pl.Stats.LowerBound, pl.TotalCost)
 				return
 			}
-			if math.Abs(got-pl.TotalCost) > 1e-6*math.Max(1, math.Abs(got)) {
-				t.Fatalf("cbc optimum %v, solver %v (unfilled %v)", got, pl.TotalCost, pl.Unfilled)
-			}
+			require.LessOrEqual(t, math.Abs(got-pl.TotalCost), 1e-6*math.Max(1, math.Abs(got)), "cbc optimum %v, solver %v (unfilled %v)", got, pl.TotalCost, pl.Unfilled)
 		})
 	}
 }
@@ -174,9 +152,7 @@ func TestCBCCrossCheck(t *testing.T) {
 func TestCBCHeuristicBound(t *testing.T) {
 	cbc, err := exec.LookPath("cbc")
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("cbc not on PATH (install coinor-cbc): %v", err)
-		}
+		require.Equal(t, "", os.Getenv("CI"), "cbc not on PATH (install coinor-cbc): %v", err)
 		t.Skip("cbc not on PATH; install coinor-cbc")
 	}
 	if testing.Short() {
@@ -205,9 +181,7 @@ func TestCBCHeuristicBound(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("case%d/lines=%d", i, len(p.Lines)), func(t *testing.T) {
 			a, err := solver.NewWorkspace().Solve(p, solver.Settings{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			pl := a.Clone()
 			b, _ := solver.NewWorkspace().Solve(p, solver.Settings{})
 			if pl.Stats.LowerBound != b.Stats.LowerBound || pl.TotalCost != b.TotalCost {
@@ -218,19 +192,11 @@ func TestCBCHeuristicBound(t *testing.T) {
 			}
 			path := filepath.Join(dir, fmt.Sprintf("h%d.lp", i))
 			f, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := solver.WriteLP(f, p); err != nil {
-				t.Fatal(err)
-			}
-			if err := f.Close(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
+			require.NoError(t, solver.WriteLP(f, p))
+			require.NoError(t, f.Close())
 			opt, ok := cbcOptimum(t, cbc, path)
-			if !ok {
-				t.Fatalf("cbc found no optimum")
-			}
+			require.True(t, ok, "cbc found no optimum")
 			tl := 1e-6 * math.Max(1, math.Abs(opt))
 			if pl.Stats.LowerBound > opt+tl || pl.TotalCost < opt-tl {
 				t.Fatalf("cbc optimum %v outside [%v, %v]", opt, pl.Stats.LowerBound, pl.TotalCost)
@@ -239,7 +205,5 @@ func TestCBCHeuristicBound(t *testing.T) {
 			raised++
 		})
 	}
-	if raised < 18 {
-		t.Fatalf("only %d heuristic cases checked", raised)
-	}
+	require.GreaterOrEqual(t, raised, 18, "only %d heuristic cases checked", raised)
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/solver"
 )
 
@@ -82,21 +84,13 @@ func FuzzSolve(f *testing.F) {
 		pl, err := w.Solve(p, s)
 		verr := p.Validate()
 		if err != nil {
-			if verr == nil {
-				t.Fatalf("Solve failed on a valid problem: %v", err)
-			}
+			require.Error(t, verr, "Solve failed on a valid problem: %v", err)
 			// Solve checks in its own pass; the error is still Validate's.
-			if err.Error() != "solve: "+verr.Error() {
-				t.Fatalf("Solve error %q, Validate %q", err, verr)
-			}
+			require.Equal(t, "solve: "+verr.Error(), err.Error(), "Solve error %q, Validate %q", err, verr)
 			return
 		}
-		if verr != nil {
-			t.Fatalf("Solve accepted an invalid problem: %v", verr)
-		}
+		require.NoError(t, verr, "Solve accepted an invalid problem")
 		checkPlan(t, p, pl)
-		if pl.Stats.LowerBound > pl.TotalCost+1e-9*math.Max(1, pl.TotalCost) {
-			t.Fatalf("bound %v above cost %v", pl.Stats.LowerBound, pl.TotalCost)
-		}
+		require.LessOrEqual(t, pl.Stats.LowerBound, pl.TotalCost+1e-9*math.Max(1, pl.TotalCost), "bound %v above cost %v", pl.Stats.LowerBound, pl.TotalCost)
 	})
 }

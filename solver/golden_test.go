@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/solver/solvertest"
 )
@@ -69,28 +71,18 @@ func TestGolden(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			pl, err := solver.Solve(c.p, solver.Settings{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			checkPlan(t, c.p, pl)
 			got, err := json.MarshalIndent(pl, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			got = append(got, '\n')
 			path := filepath.Join("testdata", c.name+".golden")
 			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, os.WriteFile(path, got, 0o644))
 			}
 			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestGolden -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("plan differs from %s (run with -update if intended):\n%s", path, got)
-			}
+			require.NoError(t, err, "%v (run go test -run TestGolden -update)", err)
+			require.True(t, bytes.Equal(got, want), "plan differs from %s (run with -update if intended):\n%s", path, got)
 		})
 	}
 }

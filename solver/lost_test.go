@@ -109,9 +109,7 @@ func TestSolveLostSalesMatchesBruteForce(t *testing.T) {
 			require.True(t, pl.Stats.Optimal && pl.Stats.Exact, "not proven optimal: %+v", pl.Stats)
 			checkLostAgainstBrute(t, p, pl, true)
 		})
-		if !ok {
-			t.Fatalf("case %d: problem %+v\nplan %+v", it, p, pl)
-		}
+		require.True(t, ok, "case %d: problem %+v\nplan %+v", it, p, pl)
 		for _, u := range pl.Unfilled {
 			if u.Reason == solver.ReasonUneconomic {
 				uneconomic++
@@ -155,9 +153,7 @@ func TestHeuristicLostSales(t *testing.T) {
 			}
 			checkLostAgainstBrute(t, p, pl, false)
 		})
-		if !ok {
-			t.Fatalf("case %d: problem %+v\nplan %+v", it, p, pl)
-		}
+		require.True(t, ok, "case %d: problem %+v\nplan %+v", it, p, pl)
 	}
 	assert.Less(t, skipped, n/20, "cases where the heuristic left out a line that could be planned")
 }

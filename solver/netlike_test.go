@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/solver/solvertest"
 )
@@ -108,9 +110,7 @@ func benchCycle(b *testing.B, ps []*solver.Problem, s solver.Settings) {
 	nodes, optimal := 0, 0
 	for _, p := range ps {
 		pl, err := w.Solve(p, s)
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		nodes += pl.Stats.Nodes
 		if pl.Stats.Optimal {
 			optimal++

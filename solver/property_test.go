@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/solver"
 )
 
@@ -218,28 +220,20 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 	nodes := map[int32]bool{}
 	excluded := map[int]bool{}
 	for _, e := range pl.Excluded {
-		if excluded[e.Option] {
-			t.Fatalf("option %d excluded twice", e.Option)
-		}
+		require.False(t, excluded[e.Option], "option %d excluded twice", e.Option)
 		excluded[e.Option] = true
 	}
 	for i := 1; i < len(pl.Excluded); i++ {
-		if pl.Excluded[i].Option <= pl.Excluded[i-1].Option {
-			t.Fatalf("exclusions out of order")
-		}
+		require.Greater(t, pl.Excluded[i].Option, pl.Excluded[i-1].Option, "exclusions out of order")
 	}
 	total := 0.0
 	for si, s := range pl.Shipments {
 		opt := p.Options[s.Option]
-		if excluded[s.Option] {
-			t.Fatalf("shipment uses excluded option %d", s.Option)
-		}
+		require.False(t, excluded[s.Option], "shipment uses excluded option %d", s.Option)
 		if opt.Excluded != solver.ReasonNone || (p.PromiseMinutes > 0 && opt.ETAMinutes > p.PromiseMinutes) {
 			t.Fatalf("shipment uses ineligible option %d", s.Option)
 		}
-		if nodes[opt.Node] {
-			t.Fatalf("two shipments from node %d", opt.Node)
-		}
+		require.False(t, nodes[opt.Node], "two shipments from node %d", opt.Node)
 		nodes[opt.Node] = true
 		var units int32
 		var weight, uc float64
@@ -273,9 +267,7 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 		}
 		total += s.Cost
 	}
-	if total != pl.ShippingCost {
-		t.Fatalf("shipping cost %v != sum of shipments %v", pl.ShippingCost, total)
-	}
+	require.Equal(t, pl.ShippingCost, total, "shipping cost %v != sum of shipments %v", pl.ShippingCost, total)
 	if p.MaxShipments > 0 && len(pl.Shipments) > p.MaxShipments {
 		t.Fatalf("%d shipments > max %d", len(pl.Shipments), p.MaxShipments)
 	}
@@ -295,9 +287,7 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 		if u.Reason == solver.ReasonUneconomic && ln.LostSaleCost == 0 {
 			t.Fatalf("unfilled %+v: uneconomic without a price", u)
 		}
-		if u.LostSaleCost != float64(u.Quantity)*ln.LostSaleCost {
-			t.Fatalf("unfilled %+v: lost-sale cost, want %v", u, float64(u.Quantity)*ln.LostSaleCost)
-		}
+		require.Equal(t, float64(u.Quantity)*ln.LostSaleCost, u.LostSaleCost, "unfilled %+v: lost-sale cost, want %v", u, float64(u.Quantity)*ln.LostSaleCost)
 		if u.CostSaved < 0 || (u.CostSaved != 0 && u.Reason != solver.ReasonUneconomic) {
 			t.Fatalf("unfilled %+v: cost saved", u)
 		}
@@ -311,14 +301,10 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 		t.Fatalf("lost-sale cost %v (want %v), total %v != %v + %v", pl.LostSaleCost, lost, pl.TotalCost, pl.ShippingCost, pl.LostSaleCost)
 	}
 	for l := range p.Lines {
-		if want := p.Lines[l].Quantity - unfilled[l]; covered[l] != want {
-			t.Fatalf("line %d covered %d, want %d", l, covered[l], want)
-		}
+		require.Equal(t, p.Lines[l].Quantity-unfilled[l], covered[l], "line %d covered %d", l, covered[l])
 	}
 	for _, a := range pl.Alternatives {
-		if a.TotalCost < pl.TotalCost-1e-9*math.Max(1, pl.TotalCost) {
-			t.Fatalf("alternative cheaper than the plan: %v < %v", a.TotalCost, pl.TotalCost)
-		}
+		require.GreaterOrEqual(t, a.TotalCost, pl.TotalCost-1e-9*math.Max(1, pl.TotalCost), "alternative cheaper than the plan: %v < %v", a.TotalCost, pl.TotalCost)
 	}
 }
 
@@ -332,17 +318,11 @@ func TestSolveMatchesBruteForce(t *testing.T) {
 	for it := 0; it < n; it++ {
 		p := randomSmall(r)
 		pl, err := w.Solve(p, solver.Settings{})
-		if err != nil {
-			t.Fatalf("case %d: %v", it, err)
-		}
+		require.NoError(t, err, "case %d", it)
 		checkPlan(t, p, pl)
 		planned, want := bruteRule(p)
-		if !samePlanned(planned, pl, len(p.Lines)) {
-			t.Fatalf("case %d: planned %v, unfilled %+v\nproblem %+v\nplan %+v", it, planned, pl.Unfilled, p, pl)
-		}
-		if math.Abs(pl.TotalCost-want) > 1e-9*math.Max(1, want) {
-			t.Fatalf("case %d: cost %v, brute force %v\nproblem %+v\nplan %+v", it, pl.TotalCost, want, p, pl)
-		}
+		require.True(t, samePlanned(planned, pl, len(p.Lines)), "case %d: planned %v, unfilled %+v\nproblem %+v\nplan %+v", it, planned, pl.Unfilled, p, pl)
+		require.LessOrEqual(t, math.Abs(pl.TotalCost-want), 1e-9*math.Max(1, want), "case %d: cost %v, brute force %v\nproblem %+v\nplan %+v", it, pl.TotalCost, want, p, pl)
 		if !pl.Stats.Optimal || !pl.Stats.Exact {
 			t.Fatalf("case %d: not proven optimal: %+v", it, pl.Stats)
 		}
@@ -375,26 +355,17 @@ func TestBestPlanIgnoresAlternatives(t *testing.T) {
 	compared := 0
 	for i, p := range ps {
 		a, err := none.Solve(p, solver.Settings{Alternatives: -1})
-		if err != nil {
-			t.Fatalf("problem %d: %v", i, err)
-		}
+		require.NoError(t, err, "problem %d", i)
 		for _, alts := range []int{3, 10} {
 			b, err := ranked.Solve(p, solver.Settings{Alternatives: alts})
-			if err != nil {
-				t.Fatalf("problem %d: %v", i, err)
-			}
+			require.NoError(t, err, "problem %d", i)
 			if !a.Stats.Optimal || !b.Stats.Optimal {
 				continue
 			}
-			if fmt.Sprint(a.Shipments, a.TotalCost, a.Unfilled) != fmt.Sprint(b.Shipments, b.TotalCost, b.Unfilled) {
-				t.Fatalf("problem %d: without alternatives %v %v %v\nwith %d: %v %v %v", i,
-					a.Shipments, a.TotalCost, a.Unfilled, alts, b.Shipments, b.TotalCost, b.Unfilled)
-			}
+			require.Equal(t, fmt.Sprint(b.Shipments, b.TotalCost, b.Unfilled), fmt.Sprint(a.Shipments, a.TotalCost, a.Unfilled), "problem %d: without alternatives %v %v %v\nwith %d: %v %v %v", i, a.Shipments, a.TotalCost, a.Unfilled, alts, b.Shipments, b.TotalCost, b.Unfilled)
 			compared++
 		}
 	}
-	if compared < len(ps) {
-		t.Fatalf("only %d comparisons of proven plans", compared)
-	}
+	require.GreaterOrEqual(t, compared, len(ps), "only %d comparisons of proven plans", compared)
 	t.Logf("%d problems, %d comparisons", len(ps), compared)
 }

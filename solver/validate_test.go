@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/solver"
 )
 
@@ -66,20 +68,12 @@ func TestValidate(t *testing.T) {
 			tt.mutate(p)
 			err := p.Validate()
 			if tt.field == "" {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
+				require.NoError(t, err, "unexpected error")
 				return
 			}
-			if err == nil {
-				t.Fatalf("no error, want one naming %q", tt.field)
-			}
-			if !errors.Is(err, solver.ErrInvalidProblem) {
-				t.Fatalf("error %v does not wrap ErrInvalidProblem", err)
-			}
-			if !strings.Contains(err.Error(), tt.field) {
-				t.Fatalf("error %q does not name %q", err, tt.field)
-			}
+			require.Error(t, err, "no error, want one naming %q", tt.field)
+			require.ErrorIs(t, err, solver.ErrInvalidProblem, "error %v does not wrap ErrInvalidProblem", err)
+			require.ErrorContains(t, err, tt.field, "error %q does not name %q", err, tt.field)
 			// Solve reports the same error and does not panic.
 			if _, serr := solver.NewWorkspace().Solve(p, solver.Settings{}); !errors.Is(serr, solver.ErrInvalidProblem) {
 				t.Fatalf("Solve: got %v", serr)

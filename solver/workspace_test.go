@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"reflect"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/solver/solvertest"
@@ -37,14 +39,10 @@ func TestExclusionsAndUnfilled(t *testing.T) {
 		PromiseMinutes: 1440,
 	}
 	pl, err := solver.Solve(p, solver.Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	checkPlan(t, p, pl)
 	want := []solver.Exclusion{{1, solver.ReasonOutsideZone}, {2, solver.ReasonMissesPromise}, {3, solver.ReasonCapacity}, {4, solver.ReasonNoStock}, {5, solver.ReasonOverweight}}
-	if !reflect.DeepEqual(pl.Excluded, want) {
-		t.Fatalf("excluded %+v, want %+v", pl.Excluded, want)
-	}
+	require.Equal(t, want, pl.Excluded, "excluded %+v, want %+v", pl.Excluded, want)
 	if len(pl.Unfilled) != 1 || pl.Unfilled[0] != (solver.Unfilled{Line: 2, Quantity: 1, Reason: solver.ReasonNoStock}) {
 		t.Fatalf("unfilled %+v", pl.Unfilled)
 	}
@@ -77,9 +75,7 @@ func TestUnfilledReasons(t *testing.T) {
 			p := base()
 			tt.mutate(p)
 			pl, err := solver.Solve(p, solver.Settings{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			checkPlan(t, p, pl)
 			if len(pl.Unfilled) != 1 || pl.Unfilled[0].Line != 0 || pl.Unfilled[0].Reason != tt.reason {
 				t.Fatalf("unfilled %+v, want line 0 %v", pl.Unfilled, tt.reason)
@@ -92,9 +88,7 @@ func TestDeterministicAndClone(t *testing.T) {
 	p := solvertest.GenerateProblem(11, 300, 6, 0.3)
 	w1, w2 := solver.NewWorkspace(), solver.NewWorkspace()
 	a, err := w1.Solve(p, solver.Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	kept := a.Clone()
 	ja, _ := json.Marshal(kept)
 	// Solve other problems in between, then the same one again.
@@ -113,9 +107,7 @@ func TestDeterministicAndClone(t *testing.T) {
 	// The clone does not share memory with the workspace.
 	if len(kept.Shipments) > 0 && len(b.Shipments) > 0 {
 		b.Shipments[0].Lines[0].Quantity = -7
-		if kept.Shipments[0].Lines[0].Quantity == -7 {
-			t.Fatal("Clone shares allocations with the workspace")
-		}
+		require.NotEqualValues(t, -7, kept.Shipments[0].Lines[0].Quantity, "Clone shares allocations with the workspace")
 	}
 }
 
@@ -131,9 +123,7 @@ func TestZeroAllocsSteadyState(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		if allocs != 0 {
-			t.Fatalf("nodes=%d lines=%d: %v allocs per solve", sz[0], sz[1], allocs)
-		}
+		require.EqualValues(t, 0, allocs, "nodes=%d lines=%d: %v allocs per solve", sz[0], sz[1], allocs)
 	}
 }
 
@@ -146,9 +136,7 @@ func TestBudgetBound(t *testing.T) {
 	for it := 0; it < 2000; it++ {
 		p := randomSmall(r)
 		pl, err := w.Solve(p, solver.Settings{NodeBudget: 1 + r.IntN(6)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		checkPlan(t, p, pl)
 		planned, opt := bruteRule(p)
 		if !samePlanned(planned, pl, len(p.Lines)) {
@@ -165,9 +153,7 @@ func TestBudgetBound(t *testing.T) {
 			}
 		}
 	}
-	if cut == 0 {
-		t.Fatal("no search was cut short; the test tests nothing")
-	}
+	require.NotEqual(t, 0, cut, "no search was cut short; the test tests nothing")
 }
 
 // TestHeuristicValid runs the heuristic on small instances: plans are valid
@@ -178,13 +164,9 @@ func TestHeuristicValid(t *testing.T) {
 	for it := 0; it < 2000; it++ {
 		p := randomSmall(r)
 		pl, err := w.Solve(p, solver.Settings{ExactMaxLines: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		checkPlan(t, p, pl)
-		if pl.Stats.Exact {
-			t.Fatal("exact ran with ExactMaxLines < 0")
-		}
+		require.False(t, pl.Stats.Exact, "exact ran with ExactMaxLines < 0")
 		planned, opt := bruteRule(p)
 		if !samePlanned(planned, pl, len(p.Lines)) {
 			continue
@@ -197,9 +179,7 @@ func TestHeuristicValid(t *testing.T) {
 	// Large orders go to the heuristic and still get a valid plan.
 	p := solvertest.GenerateProblem(9, 2000, 30, 0.3)
 	pl, err := w.Solve(p, solver.Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	checkPlan(t, p, pl)
 	if pl.Stats.Exact || pl.Stats.LowerBound > pl.TotalCost {
 		t.Fatalf("stats %+v", pl.Stats)
@@ -209,12 +189,8 @@ func TestHeuristicValid(t *testing.T) {
 func TestAlternativesRanked(t *testing.T) {
 	p := solvertest.GenerateProblem(21, 200, 4, 0.4)
 	pl, err := solver.Solve(p, solver.Settings{Alternatives: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pl.Alternatives) != 5 {
-		t.Fatalf("%d alternatives", len(pl.Alternatives))
-	}
+	require.NoError(t, err)
+	require.Len(t, pl.Alternatives, 5, "%d alternatives", len(pl.Alternatives))
 	seen := map[string]bool{}
 	key := func(o []int) string { b, _ := json.Marshal(o); return string(b) }
 	var best []int
@@ -224,12 +200,8 @@ func TestAlternativesRanked(t *testing.T) {
 	seen[key(best)] = true
 	prev := pl.TotalCost
 	for _, a := range pl.Alternatives {
-		if a.TotalCost < prev-1e-9 {
-			t.Fatalf("alternatives not ranked: %+v", pl.Alternatives)
-		}
-		if seen[key(a.Options)] {
-			t.Fatalf("repeated option set %v", a.Options)
-		}
+		require.GreaterOrEqual(t, a.TotalCost, prev-1e-9, "alternatives not ranked: %+v", pl.Alternatives)
+		require.False(t, seen[key(a.Options)], "repeated option set %v", a.Options)
 		seen[key(a.Options)] = true
 		prev = a.TotalCost
 	}
@@ -267,18 +239,12 @@ func TestLargeNodeValues(t *testing.T) {
 		q.Options[i].Node = q.Options[i].Node*1_000_003 + 7
 	}
 	a, err := solver.Solve(p, solver.Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b, err := solver.Solve(&q, solver.Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
-	if string(ja) != string(jb) {
-		t.Fatalf("plans differ:\n%s\n%s", ja, jb)
-	}
+	require.Equal(t, string(jb), string(ja), "plans differ:\n%s\n%s", ja, jb)
 }
 
 func TestTiesLowerIndexWins(t *testing.T) {
@@ -290,17 +256,11 @@ func TestTiesLowerIndexWins(t *testing.T) {
 		p.UnitCost = append(p.UnitCost, 0.5)
 	}
 	pl, err := solver.Solve(p, solver.Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pl.Shipments[0].Option != 0 {
-		t.Fatalf("best uses option %d, want 0", pl.Shipments[0].Option)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 0, pl.Shipments[0].Option, "best uses option %d, want 0", pl.Shipments[0].Option)
 	want := [][]int{{1}, {2}, {3}}
 	for i, a := range pl.Alternatives {
-		if !reflect.DeepEqual(a.Options, want[i]) {
-			t.Fatalf("alternatives %+v, want %v", pl.Alternatives, want)
-		}
+		require.Equal(t, want[i], a.Options, "alternatives %+v, want %v", pl.Alternatives, want)
 	}
 
 	// Two lines, four options each carrying one line at the same cost:
@@ -320,24 +280,16 @@ func TestTiesLowerIndexWins(t *testing.T) {
 		q.UnitCost = append(q.UnitCost, 1, 1)
 	}
 	pl, err = solver.Solve(q, solver.Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var got []int
 	for _, s := range pl.Shipments {
 		got = append(got, s.Option)
 	}
-	if !reflect.DeepEqual(got, []int{0, 1}) {
-		t.Fatalf("best uses %v, want [0 1]", got)
-	}
+	require.Equal(t, []int{0, 1}, got, "best uses %v, want [0 1]", got)
 	want = [][]int{{0, 3}, {1, 2}, {2, 3}}
-	if len(pl.Alternatives) != 3 {
-		t.Fatalf("alternatives %+v", pl.Alternatives)
-	}
+	require.Len(t, pl.Alternatives, 3, "alternatives %+v", pl.Alternatives)
 	for i, a := range pl.Alternatives {
-		if !reflect.DeepEqual(a.Options, want[i]) {
-			t.Fatalf("alternatives %+v, want %v", pl.Alternatives, want)
-		}
+		require.Equal(t, want[i], a.Options, "alternatives %+v, want %v", pl.Alternatives, want)
 	}
 }
 
@@ -362,9 +314,7 @@ func TestTiesManyEqualOptions(t *testing.T) {
 			}
 		}
 		pl, err := solver.Solve(p, solver.Settings{Alternatives: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		checkPlan(t, p, pl)
 		if len(pl.Unfilled) > 0 || len(pl.Shipments) != 2 {
 			continue // not the case this test is about
@@ -382,22 +332,16 @@ func TestTiesManyEqualOptions(t *testing.T) {
 					}
 				}
 				pq, err := solver.Solve(&q, solver.Settings{Alternatives: -1})
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				if len(pq.Unfilled) == 0 && len(pq.Shipments) == 2 && math.Abs(pq.TotalCost-pl.TotalCost) <= 1e-9*pl.TotalCost {
 					want, found = [2]int{a, b}, true
 				}
 			}
 		}
-		if got != want {
-			t.Fatalf("case %d: plan uses %v, want the smallest tying pair %v", it, got, want)
-		}
+		require.Equal(t, want, got, "case %d: plan uses %v, want the smallest tying pair %v", it, got, want)
 		checked++
 	}
-	if checked < 10 {
-		t.Fatalf("only %d cases with two shipments; the test tests little", checked)
-	}
+	require.GreaterOrEqual(t, checked, 10, "only %d cases with two shipments; the test tests little", checked)
 }
 
 func TestAlternativesCapped(t *testing.T) {
@@ -410,11 +354,7 @@ func TestAlternativesCapped(t *testing.T) {
 	}
 	for _, n := range []int{5, solver.MaxAlternatives + 1, math.MaxInt} {
 		pl, err := solver.NewWorkspace().Solve(p, solver.Settings{Alternatives: n})
-		if err != nil {
-			t.Fatalf("Alternatives %d: %v", n, err)
-		}
-		if want := min(n, solver.MaxAlternatives); len(pl.Alternatives) != want {
-			t.Errorf("Alternatives %d: got %d, want %d", n, len(pl.Alternatives), want)
-		}
+		require.NoError(t, err, "Alternatives %d", n)
+		assert.Len(t, pl.Alternatives, min(n, solver.MaxAlternatives), "Alternatives %d: got %d", n, len(pl.Alternatives))
 	}
 }
