@@ -83,13 +83,15 @@ func TestGenerateOrdersIsRealistic(t *testing.T) {
 		seen := map[string]bool{}
 		for _, l := range o.GetLines() {
 			r, ok := rank[l.GetSku()]
-			if !ok || seen[l.GetSku()] || l.GetQuantity() < 1 || l.GetUnitWeightKg() <= 0 {
-				t.Fatalf("order %s: bad or repeated line %v", o.GetId(), l)
-			}
+			require.True(t, ok, "order %s: bad or repeated line %v", o.GetId(), l)
+			require.False(t, seen[l.GetSku()], "order %s: bad or repeated line %v", o.GetId(), l)
+			require.GreaterOrEqual(t, l.GetQuantity(), int32(1), "order %s: bad or repeated line %v", o.GetId(), l)
+			require.Greater(t, l.GetUnitWeightKg(), float64(0), "order %s: bad or repeated line %v", o.GetId(), l)
 			seen[l.GetSku()] = true
 			skuCount[r]++
 		}
-		if o.GetMaxShipments() < 1 || (!o.GetAllowSplit() && o.GetMaxShipments() != 1) {
+		require.GreaterOrEqual(t, o.GetMaxShipments(), int32(1), "order %s: split %v max shipments %d", o.GetId(), o.GetAllowSplit(), o.GetMaxShipments())
+		if !o.GetAllowSplit() && o.GetMaxShipments() != 1 {
 			t.Fatalf("order %s: split %v max shipments %d", o.GetId(), o.GetAllowSplit(), o.GetMaxShipments())
 		}
 	}
@@ -148,9 +150,8 @@ func TestReadOrders(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			orders, err := ReadOrders(strings.NewReader(tc.input))
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one containing %q", err, tc.err)
-				}
+				require.Error(t, err, "error %v, want one containing %q", err, tc.err)
+				require.ErrorContains(t, err, tc.err, "error %v, want one containing %q", err, tc.err)
 				return
 			}
 			require.NoError(t, err)
@@ -193,9 +194,8 @@ func TestReadSKUs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			skus, err := readSKUs(strings.NewReader(tc.input))
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one containing %q", err, tc.err)
-				}
+				require.Error(t, err, "error %v, want one containing %q", err, tc.err)
+				require.ErrorContains(t, err, tc.err, "error %v, want one containing %q", err, tc.err)
 				return
 			}
 			require.NoError(t, err)

@@ -51,9 +51,9 @@ func BenchmarkRoute(b *testing.B) {
 			require.NoError(b, err)
 			b.ResetTimer()
 			res, err := runPhase(b.Context(), []*grpc.ClientConn{conn}, cfg, "b-", false)
-			if err != nil || res.Requests != int64(b.N) || res.Errors != 0 {
-				b.Fatalf("%d requests, errors %v (%v)", res.Requests, res.ErrorsByCode, err)
-			}
+			require.NoError(b, err, "%d requests, errors %v (%v)", res.Requests, res.ErrorsByCode, err)
+			require.Equal(b, int64(b.N), res.Requests, "%d requests, errors %v (%v)", res.Requests, res.ErrorsByCode, err)
+			require.EqualValues(b, 0, res.Errors, "%d requests, errors %v (%v)", res.Requests, res.ErrorsByCode, err)
 		})
 	}
 }

@@ -141,9 +141,8 @@ func TestRunLatencyOrdering(t *testing.T) {
 	cfg := testConfig(t, srv.Addr, 100)
 	cfg.Concurrency = 2
 	res := mustRun(t, t.Context(), cfg)
-	if res.Errors != 0 || res.Requests != 100 {
-		t.Fatalf("requests %d errors %v, want 100 without errors", res.Requests, res.ErrorsByCode)
-	}
+	require.EqualValues(t, 0, res.Errors, "requests %d errors %v, want 100 without errors", res.Requests, res.ErrorsByCode)
+	require.EqualValues(t, 100, res.Requests, "requests %d errors %v, want 100 without errors", res.Requests, res.ErrorsByCode)
 
 	l := res.Latency
 	assert.True(t, l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.P999 && l.P999 <= l.Max, "percentiles out of order: %+v", l)

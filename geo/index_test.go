@@ -172,7 +172,10 @@ func TestSelectNth(t *testing.T) {
 		selectNth(s, k, 0)
 		require.Equal(t, sorted[k], s[k], "n=%d k=%d: got %+v, want %+v", n, k, s[k], sorted[k])
 		for i := range s {
-			if (i < k && kdLess(&s[k], &s[i], 0)) || (i > k && kdLess(&s[i], &s[k], 0)) {
+			if i < k && kdLess(&s[k], &s[i], 0) {
+				t.Fatalf("n=%d k=%d: element %d on the wrong side", n, k, i)
+			}
+			if i > k && kdLess(&s[i], &s[k], 0) {
 				t.Fatalf("n=%d k=%d: element %d on the wrong side", n, k, i)
 			}
 		}

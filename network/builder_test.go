@@ -134,9 +134,8 @@ func TestBuildOptionsAndCosts(t *testing.T) {
 		"off/SHIP_FROM_STORE/DISABLED", "off/PICKUP/DISABLED", "off/COURIER/DISABLED",
 	}
 	assert.True(t, slices.Equal(got, want), "options\n got %q\nwant %q", got, want)
-	if len(p.Available) != len(p.Options)*2 || len(p.UnitCost) != len(p.Options)*2 {
-		t.Fatalf("flat arrays: %d available, %d unit costs for %d options", len(p.Available), len(p.UnitCost), len(p.Options))
-	}
+	require.Len(t, p.Available, len(p.Options)*2, "flat arrays: %d available, %d unit costs for %d options", len(p.Available), len(p.UnitCost), len(p.Options))
+	require.Len(t, p.UnitCost, len(p.Options)*2, "flat arrays: %d available, %d unit costs for %d options", len(p.Available), len(p.UnitCost), len(p.Options))
 	if p.MaxShipments != 3 || !p.SplitLines || p.SplitPenalty != 1.5 || p.PromiseMinutes != 0 {
 		t.Errorf("rules: max %d split %v penalty %v promise %d", p.MaxShipments, p.SplitLines, p.SplitPenalty, p.PromiseMinutes)
 	}

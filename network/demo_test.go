@@ -35,9 +35,8 @@ func TestDemoOrderPlan(t *testing.T) {
 	require.NoError(t, b.Build(network.DemoOrder(), st, st, &p))
 	plan, err := solver.NewWorkspace().Solve(&p, solver.Settings{})
 	require.NoError(t, err)
-	if len(plan.Shipments) != 1 || len(plan.Unfilled) != 0 {
-		t.Fatalf("want one shipment covering everything, got %+v", plan)
-	}
+	require.Len(t, plan.Shipments, 1, "want one shipment covering everything, got %+v", plan)
+	require.Len(t, plan.Unfilled, 0, "want one shipment covering everything, got %+v", plan)
 	sh := plan.Shipments[0]
 	opt := p.Options[sh.Option]
 	if opt.Method != solver.Courier || opt.Partner != "glovo" || opt.DistanceKm > 6 || !strings.HasPrefix(opt.NodeID, "alm-") {
@@ -60,9 +59,8 @@ func TestDemoPickupPlan(t *testing.T) {
 	require.NoError(t, b.Build(o, st, st, &p))
 	plan, err := solver.NewWorkspace().Solve(&p, solver.Settings{})
 	require.NoError(t, err)
-	if len(plan.Shipments) != 1 || p.Options[plan.Shipments[0].Option].Method != solver.Pickup {
-		t.Fatalf("want one pickup, got %+v", plan.Shipments)
-	}
+	require.Len(t, plan.Shipments, 1, "want one pickup, got %+v", plan.Shipments)
+	require.Equal(t, solver.Pickup, p.Options[plan.Shipments[0].Option].Method, "want one pickup, got %+v", plan.Shipments)
 }
 
 // generated returns a network of n nodes spread over Kazakhstan's big

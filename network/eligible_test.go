@@ -206,10 +206,11 @@ func TestBuildEligibleMatchesBuild(t *testing.T) {
 // excluded, in full's order, with their stock and unit costs.
 func sameEligible(t *testing.T, order int, full, lean *solver.Problem) {
 	t.Helper()
-	if !slices.Equal(full.Lines, lean.Lines) || full.MaxShipments != lean.MaxShipments || full.SplitLines != lean.SplitLines ||
-		full.SplitPenalty != lean.SplitPenalty || full.PromiseMinutes != lean.PromiseMinutes {
-		t.Fatalf("order %d: problem headers differ", order)
-	}
+	require.True(t, slices.Equal(full.Lines, lean.Lines), "order %d: problem headers differ", order)
+	require.Equal(t, lean.MaxShipments, full.MaxShipments, "order %d: problem headers differ", order)
+	require.Equal(t, lean.SplitLines, full.SplitLines, "order %d: problem headers differ", order)
+	require.Equal(t, lean.SplitPenalty, full.SplitPenalty, "order %d: problem headers differ", order)
+	require.Equal(t, lean.PromiseMinutes, full.PromiseMinutes, "order %d: problem headers differ", order)
 	nl := len(full.Lines)
 	k := 0
 	for o := range full.Options {
@@ -218,15 +219,13 @@ func sameEligible(t *testing.T, order int, full, lean *solver.Problem) {
 		}
 		require.Less(t, k, len(lean.Options), "order %d: lean problem lacks option %d (%+v)", order, o, full.Options[o])
 		require.Equal(t, lean.Options[k], full.Options[o], "order %d: lean option %d is %+v, want %+v", order, k, lean.Options[k], full.Options[o])
-		if !slices.Equal(full.Available[o*nl:(o+1)*nl], lean.Available[k*nl:(k+1)*nl]) ||
-			!slices.Equal(full.UnitCost[o*nl:(o+1)*nl], lean.UnitCost[k*nl:(k+1)*nl]) {
-			t.Fatalf("order %d: option %d (%s %v): stock or unit costs differ", order, o, full.Options[o].NodeID, full.Options[o].Method)
-		}
+		require.True(t, slices.Equal(full.Available[o*nl:(o+1)*nl], lean.Available[k*nl:(k+1)*nl]), "order %d: option %d (%s %v): stock or unit costs differ", order, o, full.Options[o].NodeID, full.Options[o].Method)
+		require.True(t, slices.Equal(full.UnitCost[o*nl:(o+1)*nl], lean.UnitCost[k*nl:(k+1)*nl]), "order %d: option %d (%s %v): stock or unit costs differ", order, o, full.Options[o].NodeID, full.Options[o].Method)
 		k++
 	}
-	if k != len(lean.Options) || len(lean.Available) != k*nl || len(lean.UnitCost) != k*nl {
-		t.Fatalf("order %d: lean problem has %d options, want %d", order, len(lean.Options), k)
-	}
+	require.Len(t, lean.Options, k, "order %d: lean problem has %d options, want %d", order, len(lean.Options), k)
+	require.Len(t, lean.Available, k*nl, "order %d: lean problem has %d options, want %d", order, len(lean.Options), k)
+	require.Len(t, lean.UnitCost, k*nl, "order %d: lean problem has %d options, want %d", order, len(lean.Options), k)
 }
 
 // planKey renders what a plan decides: total cost (exactly), shipments as

@@ -134,9 +134,8 @@ func TestCBCCrossCheck(t *testing.T) {
 				// The budget ran out: the bound and the plan must bracket
 				// the optimum.
 				tl := 1e-6 * math.Max(1, math.Abs(got))
-				if pl.Stats.LowerBound > got+tl || pl.TotalCost < got-tl {
-					t.Fatalf("cbc optimum %v outside [%v, %v]", got, pl.Stats.LowerBound, pl.TotalCost)
-				}
+				require.LessOrEqual(t, pl.Stats.LowerBound, got+tl, "cbc optimum %v outside [%v, %v]", got, pl.Stats.LowerBound, pl.TotalCost)
+				require.GreaterOrEqual(t, pl.TotalCost, got-tl, "cbc optimum %v outside [%v, %v]", got, pl.Stats.LowerBound, pl.TotalCost)
 				t.Logf("budget ran out: cbc %v in [%v, %v]", got, pl.Stats.LowerBound, pl.TotalCost)
 				return
 			}
@@ -184,9 +183,8 @@ func TestCBCHeuristicBound(t *testing.T) {
 			require.NoError(t, err)
 			pl := a.Clone()
 			b, _ := solver.NewWorkspace().Solve(p, solver.Settings{})
-			if pl.Stats.LowerBound != b.Stats.LowerBound || pl.TotalCost != b.TotalCost {
-				t.Fatalf("two workspaces disagree: %+v vs %+v", pl.Stats, b.Stats)
-			}
+			require.Equal(t, b.Stats.LowerBound, pl.Stats.LowerBound, "two workspaces disagree: %+v vs %+v", pl.Stats, b.Stats)
+			require.Equal(t, b.TotalCost, pl.TotalCost, "two workspaces disagree: %+v vs %+v", pl.Stats, b.Stats)
 			if pl.Stats.Exact || len(pl.Shipments) == 0 {
 				t.Skipf("not a heuristic case: %+v", pl.Stats)
 			}
@@ -198,9 +196,8 @@ func TestCBCHeuristicBound(t *testing.T) {
 			opt, ok := cbcOptimum(t, cbc, path)
 			require.True(t, ok, "cbc found no optimum")
 			tl := 1e-6 * math.Max(1, math.Abs(opt))
-			if pl.Stats.LowerBound > opt+tl || pl.TotalCost < opt-tl {
-				t.Fatalf("cbc optimum %v outside [%v, %v]", opt, pl.Stats.LowerBound, pl.TotalCost)
-			}
+			require.LessOrEqual(t, pl.Stats.LowerBound, opt+tl, "cbc optimum %v outside [%v, %v]", opt, pl.Stats.LowerBound, pl.TotalCost)
+			require.GreaterOrEqual(t, pl.TotalCost, opt-tl, "cbc optimum %v outside [%v, %v]", opt, pl.Stats.LowerBound, pl.TotalCost)
 			t.Logf("bound %.4f <= optimum %.4f <= plan %.4f (gap %.1f%%)", pl.Stats.LowerBound, opt, pl.TotalCost, 100*pl.Stats.Gap)
 			raised++
 		})

@@ -230,7 +230,8 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 	for si, s := range pl.Shipments {
 		opt := p.Options[s.Option]
 		require.False(t, excluded[s.Option], "shipment uses excluded option %d", s.Option)
-		if opt.Excluded != solver.ReasonNone || (p.PromiseMinutes > 0 && opt.ETAMinutes > p.PromiseMinutes) {
+		require.Equal(t, solver.ReasonNone, opt.Excluded, "shipment uses ineligible option %d", s.Option)
+		if p.PromiseMinutes > 0 && opt.ETAMinutes > p.PromiseMinutes {
 			t.Fatalf("shipment uses ineligible option %d", s.Option)
 		}
 		require.False(t, nodes[opt.Node], "two shipments from node %d", opt.Node)
@@ -238,9 +239,8 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 		var units int32
 		var weight, uc float64
 		for _, a := range s.Lines {
-			if a.Quantity <= 0 || a.Quantity > p.Available[p.At(s.Option, a.Line)] {
-				t.Fatalf("shipment %d line %d quantity %d breaks ATP", si, a.Line, a.Quantity)
-			}
+			require.Greater(t, a.Quantity, int32(0), "shipment %d line %d quantity %d breaks ATP", si, a.Line, a.Quantity)
+			require.LessOrEqual(t, a.Quantity, p.Available[p.At(s.Option, a.Line)], "shipment %d line %d quantity %d breaks ATP", si, a.Line, a.Quantity)
 			if !p.SplitLines && a.Quantity != p.Lines[a.Line].Quantity {
 				t.Fatalf("line %d split without split lines", a.Line)
 			}
@@ -255,16 +255,14 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 		if opt.MaxWeightKg > 0 && weight > opt.MaxWeightKg+1e-9 {
 			t.Fatalf("shipment %d overweight", si)
 		}
-		if math.Abs(uc-s.UnitsCost) > 1e-9 || s.FixedCost != opt.FixedCost {
-			t.Fatalf("shipment %d costs wrong", si)
-		}
+		require.LessOrEqual(t, math.Abs(uc-s.UnitsCost), 1e-9, "shipment %d costs wrong", si)
+		require.Equal(t, opt.FixedCost, s.FixedCost, "shipment %d costs wrong", si)
 		wantPen := 0.0
 		if si > 0 {
 			wantPen = p.SplitPenalty
 		}
-		if s.Penalty != wantPen || s.Cost != s.FixedCost+s.UnitsCost+s.Penalty {
-			t.Fatalf("shipment %d penalty/cost wrong", si)
-		}
+		require.Equal(t, wantPen, s.Penalty, "shipment %d penalty/cost wrong", si)
+		require.Equal(t, s.FixedCost+s.UnitsCost+s.Penalty, s.Cost, "shipment %d penalty/cost wrong", si)
 		total += s.Cost
 	}
 	require.Equal(t, pl.ShippingCost, total, "shipping cost %v != sum of shipments %v", pl.ShippingCost, total)
@@ -278,9 +276,8 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 		if k > 0 && u.Line <= pl.Unfilled[k-1].Line {
 			t.Fatalf("unfilled lines out of order: %+v", pl.Unfilled)
 		}
-		if u.Quantity <= 0 || u.Quantity > ln.Quantity {
-			t.Fatalf("unfilled %+v: quantity out of range", u)
-		}
+		require.Greater(t, u.Quantity, int32(0), "unfilled %+v: quantity out of range", u)
+		require.LessOrEqual(t, u.Quantity, ln.Quantity, "unfilled %+v: quantity out of range", u)
 		if u.Quantity < ln.Quantity && (!p.SplitLines || ln.LostSaleCost == 0) {
 			t.Fatalf("unfilled %+v: part of a line that may not be split or has no price", u)
 		}
@@ -288,7 +285,8 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 			t.Fatalf("unfilled %+v: uneconomic without a price", u)
 		}
 		require.Equal(t, float64(u.Quantity)*ln.LostSaleCost, u.LostSaleCost, "unfilled %+v: lost-sale cost, want %v", u, float64(u.Quantity)*ln.LostSaleCost)
-		if u.CostSaved < 0 || (u.CostSaved != 0 && u.Reason != solver.ReasonUneconomic) {
+		require.GreaterOrEqual(t, u.CostSaved, float64(0), "unfilled %+v: cost saved", u)
+		if u.CostSaved != 0 && u.Reason != solver.ReasonUneconomic {
 			t.Fatalf("unfilled %+v: cost saved", u)
 		}
 		unfilled[u.Line] = u.Quantity
@@ -297,9 +295,8 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 	if len(pl.Unfilled) > 0 {
 		lost += p.LostSaleCostPerOrder
 	}
-	if pl.LostSaleCost != lost || pl.TotalCost != pl.ShippingCost+pl.LostSaleCost {
-		t.Fatalf("lost-sale cost %v (want %v), total %v != %v + %v", pl.LostSaleCost, lost, pl.TotalCost, pl.ShippingCost, pl.LostSaleCost)
-	}
+	require.Equal(t, lost, pl.LostSaleCost, "lost-sale cost %v (want %v), total %v != %v + %v", pl.LostSaleCost, lost, pl.TotalCost, pl.ShippingCost, pl.LostSaleCost)
+	require.Equal(t, pl.ShippingCost+pl.LostSaleCost, pl.TotalCost, "lost-sale cost %v (want %v), total %v != %v + %v", pl.LostSaleCost, lost, pl.TotalCost, pl.ShippingCost, pl.LostSaleCost)
 	for l := range p.Lines {
 		require.Equal(t, p.Lines[l].Quantity-unfilled[l], covered[l], "line %d covered %d", l, covered[l])
 	}
@@ -323,9 +320,8 @@ func TestSolveMatchesBruteForce(t *testing.T) {
 		planned, want := bruteRule(p)
 		require.True(t, samePlanned(planned, pl, len(p.Lines)), "case %d: planned %v, unfilled %+v\nproblem %+v\nplan %+v", it, planned, pl.Unfilled, p, pl)
 		require.LessOrEqual(t, math.Abs(pl.TotalCost-want), 1e-9*math.Max(1, want), "case %d: cost %v, brute force %v\nproblem %+v\nplan %+v", it, pl.TotalCost, want, p, pl)
-		if !pl.Stats.Optimal || !pl.Stats.Exact {
-			t.Fatalf("case %d: not proven optimal: %+v", it, pl.Stats)
-		}
+		require.True(t, pl.Stats.Optimal, "case %d: not proven optimal: %+v", it, pl.Stats)
+		require.True(t, pl.Stats.Exact, "case %d: not proven optimal: %+v", it, pl.Stats)
 	}
 }
 

@@ -105,9 +105,8 @@ func TestNegativeZeroCost(t *testing.T) {
 			p.UnitCost = append(p.UnitCost, math.Copysign(0, -1))
 		}
 		pl, err := solver.Solve(p, solver.Settings{})
-		if err != nil || pl.TotalCost != 1 {
-			t.Fatalf("lines=%d: %v, %+v", lines, err, pl)
-		}
+		require.NoError(t, err, "lines=%d: %v, %+v", lines, err, pl)
+		require.EqualValues(t, 1, pl.TotalCost, "lines=%d: %v, %+v", lines, err, pl)
 		p.UnitCost[0] = math.Inf(1)
 		if _, err := solver.Solve(p, solver.Settings{}); err == nil || !strings.Contains(err.Error(), "unit_cost[0]") {
 			t.Fatalf("lines=%d: error %v, want unit_cost[0]", lines, err)

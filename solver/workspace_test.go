@@ -43,13 +43,12 @@ func TestExclusionsAndUnfilled(t *testing.T) {
 	checkPlan(t, p, pl)
 	want := []solver.Exclusion{{1, solver.ReasonOutsideZone}, {2, solver.ReasonMissesPromise}, {3, solver.ReasonCapacity}, {4, solver.ReasonNoStock}, {5, solver.ReasonOverweight}}
 	require.Equal(t, want, pl.Excluded, "excluded %+v, want %+v", pl.Excluded, want)
-	if len(pl.Unfilled) != 1 || pl.Unfilled[0] != (solver.Unfilled{Line: 2, Quantity: 1, Reason: solver.ReasonNoStock}) {
-		t.Fatalf("unfilled %+v", pl.Unfilled)
-	}
+	require.Len(t, pl.Unfilled, 1, "unfilled %+v", pl.Unfilled)
+	require.Equal(t, solver.Unfilled{Line: 2, Quantity: 1, Reason: solver.ReasonNoStock}, pl.Unfilled[0], "unfilled %+v", pl.Unfilled)
 	// Node 0 has two options; the plan uses one, the cheaper pickup.
-	if len(pl.Shipments) != 1 || pl.Shipments[0].Option != 6 || pl.TotalCost != 1 {
-		t.Fatalf("plan %+v", pl)
-	}
+	require.Len(t, pl.Shipments, 1, "plan %+v", pl)
+	require.Equal(t, 6, pl.Shipments[0].Option, "plan %+v", pl)
+	require.EqualValues(t, 1, pl.TotalCost, "plan %+v", pl)
 }
 
 func TestUnfilledReasons(t *testing.T) {
@@ -77,9 +76,9 @@ func TestUnfilledReasons(t *testing.T) {
 			pl, err := solver.Solve(p, solver.Settings{})
 			require.NoError(t, err)
 			checkPlan(t, p, pl)
-			if len(pl.Unfilled) != 1 || pl.Unfilled[0].Line != 0 || pl.Unfilled[0].Reason != tt.reason {
-				t.Fatalf("unfilled %+v, want line 0 %v", pl.Unfilled, tt.reason)
-			}
+			require.Len(t, pl.Unfilled, 1, "unfilled %+v, want line 0 %v", pl.Unfilled, tt.reason)
+			require.Equal(t, 0, pl.Unfilled[0].Line, "unfilled %+v, want line 0 %v", pl.Unfilled, tt.reason)
+			require.Equal(t, tt.reason, pl.Unfilled[0].Reason, "unfilled %+v, want line 0 %v", pl.Unfilled, tt.reason)
 		})
 	}
 }
@@ -101,9 +100,8 @@ func TestDeterministicAndClone(t *testing.T) {
 	c, _ := w2.Solve(p, solver.Settings{})
 	jb, _ := json.Marshal(b)
 	jc, _ := json.Marshal(c)
-	if string(ja) != string(jb) || string(ja) != string(jc) {
-		t.Fatalf("plans differ:\n%s\n%s\n%s", ja, jb, jc)
-	}
+	require.Equal(t, string(jb), string(ja), "plans differ:\n%s\n%s\n%s", ja, jb, jc)
+	require.Equal(t, string(jc), string(ja), "plans differ:\n%s\n%s\n%s", ja, jb, jc)
 	// The clone does not share memory with the workspace.
 	if len(kept.Shipments) > 0 && len(b.Shipments) > 0 {
 		b.Shipments[0].Lines[0].Quantity = -7
@@ -143,14 +141,12 @@ func TestBudgetBound(t *testing.T) {
 			continue // the cut search admitted other lines
 		}
 		tl := 1e-9 * math.Max(1, opt)
-		if pl.Stats.LowerBound > opt+tl || pl.TotalCost < opt-tl {
-			t.Fatalf("case %d: optimum %v outside [%v, %v] (%+v)", it, opt, pl.Stats.LowerBound, pl.TotalCost, pl.Stats)
-		}
+		require.LessOrEqual(t, pl.Stats.LowerBound, opt+tl, "case %d: optimum %v outside [%v, %v] (%+v)", it, opt, pl.Stats.LowerBound, pl.TotalCost, pl.Stats)
+		require.GreaterOrEqual(t, pl.TotalCost, opt-tl, "case %d: optimum %v outside [%v, %v] (%+v)", it, opt, pl.Stats.LowerBound, pl.TotalCost, pl.Stats)
 		if !pl.Stats.Optimal {
 			cut++
-			if pl.Stats.Gap < 0 || pl.Stats.Gap > 1 {
-				t.Fatalf("case %d: gap %v", it, pl.Stats.Gap)
-			}
+			require.GreaterOrEqual(t, pl.Stats.Gap, float64(0), "case %d: gap %v", it, pl.Stats.Gap)
+			require.LessOrEqual(t, pl.Stats.Gap, float64(1), "case %d: gap %v", it, pl.Stats.Gap)
 		}
 	}
 	require.NotEqual(t, 0, cut, "no search was cut short; the test tests nothing")
@@ -172,18 +168,16 @@ func TestHeuristicValid(t *testing.T) {
 			continue
 		}
 		tl := 1e-9 * math.Max(1, opt)
-		if pl.Stats.LowerBound > opt+tl || pl.TotalCost < opt-tl {
-			t.Fatalf("case %d: optimum %v outside [%v, %v]", it, opt, pl.Stats.LowerBound, pl.TotalCost)
-		}
+		require.LessOrEqual(t, pl.Stats.LowerBound, opt+tl, "case %d: optimum %v outside [%v, %v]", it, opt, pl.Stats.LowerBound, pl.TotalCost)
+		require.GreaterOrEqual(t, pl.TotalCost, opt-tl, "case %d: optimum %v outside [%v, %v]", it, opt, pl.Stats.LowerBound, pl.TotalCost)
 	}
 	// Large orders go to the heuristic and still get a valid plan.
 	p := solvertest.GenerateProblem(9, 2000, 30, 0.3)
 	pl, err := w.Solve(p, solver.Settings{})
 	require.NoError(t, err)
 	checkPlan(t, p, pl)
-	if pl.Stats.Exact || pl.Stats.LowerBound > pl.TotalCost {
-		t.Fatalf("stats %+v", pl.Stats)
-	}
+	require.False(t, pl.Stats.Exact, "stats %+v", pl.Stats)
+	require.LessOrEqual(t, pl.Stats.LowerBound, pl.TotalCost, "stats %+v", pl.Stats)
 }
 
 func TestAlternativesRanked(t *testing.T) {
@@ -206,9 +200,8 @@ func TestAlternativesRanked(t *testing.T) {
 		prev = a.TotalCost
 	}
 	none, _ := solver.Solve(p, solver.Settings{Alternatives: -1})
-	if len(none.Alternatives) != 0 || none.TotalCost != pl.TotalCost {
-		t.Fatalf("Alternatives -1: %+v", none.Alternatives)
-	}
+	require.Len(t, none.Alternatives, 0, "Alternatives -1: %+v", none.Alternatives)
+	require.Equal(t, pl.TotalCost, none.TotalCost, "Alternatives -1: %+v", none.Alternatives)
 }
 
 // samePlanned reports whether the plan leaves unfilled exactly the lines not

@@ -28,7 +28,8 @@ func TestShipIsReserveThenCommit(t *testing.T) {
 			if errRes == nil {
 				require.NoError(t, b.Commit(n, "SKU", qty))
 			}
-			if (errShip == nil) != (errRes == nil) || (errShip != nil && !errors.Is(errShip, ErrInsufficient)) {
+			require.Equal(t, errRes == nil, errShip == nil, "node %d qty %d: Ship %v, Reserve %v", n, qty, errShip, errRes)
+			if errShip != nil && !errors.Is(errShip, ErrInsufficient) {
 				t.Fatalf("node %d qty %d: Ship %v, Reserve %v", n, qty, errShip, errRes)
 			}
 			require.Equal(t, b.ATP(n, "SKU"), left, "node %d qty %d: Ship left %d, ATP %d", n, qty, left, b.ATP(n, "SKU"))
@@ -143,9 +144,8 @@ func TestReceiveIsApply(t *testing.T) {
 	for _, c := range cases {
 		okR, errR := a.Receive(c.node, []byte(c.sku), c.seq, c.qty)
 		okA, errA := b.Apply(Update{Node: c.node, SKU: c.sku, Seq: c.seq, Delta: c.qty})
-		if okR != okA || fmt.Sprint(errR) != fmt.Sprint(errA) {
-			t.Fatalf("%s: Receive %v, %v; Apply %v, %v", c.name, okR, errR, okA, errA)
-		}
+		require.Equal(t, okA, okR, "%s: Receive %v, %v; Apply %v, %v", c.name, okR, errR, okA, errA)
+		require.Equal(t, fmt.Sprint(errA), fmt.Sprint(errR), "%s: Receive %v, %v; Apply %v, %v", c.name, okR, errR, okA, errA)
 		require.True(t, slices.Equal(a.Snapshot(), b.Snapshot()), "%s: tables differ", c.name)
 	}
 }

@@ -57,9 +57,9 @@ func TestApply(t *testing.T) {
 				t.Fatalf("first update: %v %v", ok, err)
 			}
 			ok, err := tab.Apply(tt.u)
-			if ok != tt.wantApplied || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
-				t.Fatalf("Apply = %v, %v; want %v, %v", ok, err, tt.wantApplied, tt.wantErr)
-			}
+			require.Equal(t, tt.wantApplied, ok, "Apply = %v, %v; want %v, %v", ok, err, tt.wantApplied, tt.wantErr)
+			require.ErrorIs(t, err, tt.wantErr, "Apply = %v, %v; want %v, %v", ok, err, tt.wantApplied, tt.wantErr)
+			require.Equal(t, err == nil, tt.wantErr == nil, "Apply = %v, %v; want %v, %v", ok, err, tt.wantApplied, tt.wantErr)
 			r, _ := tab.Get(0, "A")
 			if r.OnHand != tt.wantOnHand || r.Safety != tt.wantSafety {
 				t.Errorf("row %+v, want on hand %d safety %d", r, tt.wantOnHand, tt.wantSafety)
@@ -109,13 +109,11 @@ func TestReserveReleaseCommit(t *testing.T) {
 	}
 	for _, s := range steps {
 		err := s.op()
-		if !errors.Is(err, s.wantErr) || (s.wantErr == nil) != (err == nil) {
-			t.Fatalf("%s: error %v, want %v", s.name, err, s.wantErr)
-		}
+		require.ErrorIs(t, err, s.wantErr, "%s: error %v, want %v", s.name, err, s.wantErr)
+		require.Equal(t, err == nil, s.wantErr == nil, "%s: error %v, want %v", s.name, err, s.wantErr)
 		r, _ := tab.Get(2, "X")
-		if r.ATP() != s.atp || r.OnHand != s.onHand {
-			t.Fatalf("%s: row %+v, want ATP %d on hand %d", s.name, r, s.atp, s.onHand)
-		}
+		require.Equal(t, s.atp, r.ATP(), "%s: row %+v, want ATP %d on hand %d", s.name, r, s.atp, s.onHand)
+		require.Equal(t, s.onHand, r.OnHand, "%s: row %+v, want ATP %d on hand %d", s.name, r, s.atp, s.onHand)
 	}
 }
 
@@ -125,9 +123,8 @@ func TestReserveAllIsAtomic(t *testing.T) {
 	_ = tab.Set(1, "B", Row{OnHand: 2})
 	before := tab.Snapshot()
 	err := tab.ReserveAll([]Item{{0, "A", 3}, {1, "B", 1}, {0, "A", 3}})
-	if !errors.Is(err, ErrInsufficient) || !strings.Contains(err.Error(), "items[2]") {
-		t.Fatalf("ReserveAll = %v, want ErrInsufficient naming items[2]", err)
-	}
+	require.ErrorIs(t, err, ErrInsufficient, "ReserveAll = %v, want ErrInsufficient naming items[2]", err)
+	require.ErrorContains(t, err, "items[2]", "ReserveAll = %v, want ErrInsufficient naming items[2]", err)
 	if after := tab.Snapshot(); !slices.Equal(before, after) {
 		t.Errorf("failed ReserveAll changed the table:\n%v\n%v", before, after)
 	}
@@ -188,9 +185,10 @@ func TestReservationProperty(t *testing.T) {
 				t.Fatalf("seed %d step %d: failed operation changed %+v to %+v", seed, step, before, after)
 			}
 			for _, r := range tab.Snapshot() {
-				if r.Reserved > r.OnHand || r.Reserved < 0 || r.OnHand < 0 || r.ATP() < 0 {
-					t.Fatalf("seed %d step %d: invariant broken: %+v", seed, step, r)
-				}
+				require.LessOrEqual(t, r.Reserved, r.OnHand, "seed %d step %d: invariant broken: %+v", seed, step, r)
+				require.GreaterOrEqual(t, r.Reserved, int32(0), "seed %d step %d: invariant broken: %+v", seed, step, r)
+				require.GreaterOrEqual(t, r.OnHand, int32(0), "seed %d step %d: invariant broken: %+v", seed, step, r)
+				require.GreaterOrEqual(t, r.ATP(), int32(0), "seed %d step %d: invariant broken: %+v", seed, step, r)
 				require.Equal(t, max(0, r.OnHand-r.Reserved-r.Safety), r.ATP(), "seed %d step %d: ATP %d of %+v", seed, step, r.ATP(), r)
 			}
 		}
