@@ -10,9 +10,22 @@ import "math"
 // of 1e-9 kg). It is never negative. Whether a line may be split over
 // options is the caller's rule, not this one's.
 func Carry(want, stock, capacityLeft int64, weightLeftKg, unitKg float64) int64 {
+	inv := 0.0
+	if unitKg > 0 {
+		inv = 1 / unitKg
+	}
+	return carryInverse(want, stock, capacityLeft, weightLeftKg, inv)
+}
+
+// carryInverse is Carry for a unit weight given as its inverse (0:
+// weightless), for the filtering loops, which compute it once per line.
+// The weight limit fits (weightLeftKg + 1e-9) x inverseKg units.
+func carryInverse(want, stock, capacityLeft int64, weightLeftKg, inverseKg float64) int64 {
 	t := min(want, stock, capacityLeft)
-	if u := weightUnits(weightLeftKg, unitKg); u < t {
-		t = u
+	if inverseKg > 0 {
+		if u := (weightLeftKg + 1e-9) * inverseKg; u < float64(t) {
+			t = int64(u) // truncation is floor for u >= 0
+		}
 	}
 	return max(t, 0)
 }
@@ -28,19 +41,4 @@ func (p *Problem) Carry(o, l int, want, loadUnits int64, loadKg float64) int64 {
 		weightLeft = opt.MaxWeightKg - loadKg
 	}
 	return Carry(want, int64(p.Available[p.At(o, l)]), capacityLimit(opt)-loadUnits, weightLeft, p.Lines[l].UnitWeightKg)
-}
-
-// weightUnits is how many units of weight wt fit in limit kg.
-func weightUnits(limit, wt float64) int64 {
-	if wt <= 0 || limit > 1e300 {
-		return NoLimit
-	}
-	u := (limit + 1e-9) / wt
-	if u >= float64(NoLimit) {
-		return NoLimit
-	}
-	if u < 0 {
-		return 0
-	}
-	return int64(u) // truncation is floor for u >= 0
 }
