@@ -18,16 +18,23 @@ func Carry(want, stock, capacityLeft int64, weightLeftKg, unitKg float64) int64 
 }
 
 // carryInverse is Carry for a unit weight given as its inverse (0:
-// weightless), for the filtering loops, which compute it once per line.
-// The weight limit fits (weightLeftKg + 1e-9) x inverseKg units.
+// weightless).
 func carryInverse(want, stock, capacityLeft int64, weightLeftKg, inverseKg float64) int64 {
-	t := min(want, stock, capacityLeft)
+	return max(weightFit(min(want, stock, capacityLeft), weightLeftKg, inverseKg), 0)
+}
+
+// weightFit is the weight part of Carry: t lowered to the units of
+// 1/inverseKg kg each that fit in weightLeftKg, (weightLeftKg + 1e-9) x
+// inverseKg rounded down (inverseKg 0: weightless, t as it is). The
+// filtering loops call it directly, with the inverse computed once per
+// line, only for options with a weight limit.
+func weightFit(t int64, weightLeftKg, inverseKg float64) int64 {
 	if inverseKg > 0 {
 		if u := (weightLeftKg + 1e-9) * inverseKg; u < float64(t) {
 			t = int64(u) // truncation is floor for u >= 0
 		}
 	}
-	return max(t, 0)
+	return t
 }
 
 // Carry is Carry for option o and line l of p, for a shipment of o that

@@ -109,7 +109,7 @@ func (w *Workspace) exclude() bool {
 			w.out.plan.Excluded = append(w.out.plan.Excluded, Exclusion{Option: o, Reason: r})
 			continue
 		}
-		capLim, maxW := capacityLimit(opt), weightLimit(opt)
+		capLim := capacityLimit(opt)
 		limitW := opt.MaxWeightKg > 0
 		var anyA int32
 		var anyS int64
@@ -117,7 +117,10 @@ func (w *Workspace) exclude() bool {
 		units := 0.0
 		for l, a := range avail {
 			anyA |= a // a >= 0: any stock iff the OR is positive
-			s := carryInverse(NoLimit, int64(a), capLim, maxW, invWt[l])
+			s := min(int64(a), capLim)
+			if limitW && s > 0 {
+				s = weightFit(s, opt.MaxWeightKg, invWt[l])
+			}
 			anyS |= s
 			c := cost[l]
 			// Finite non-negative costs have bits below finiteBits (-0
@@ -200,7 +203,10 @@ func (w *Workspace) exclude1(wsum float64) bool {
 		}
 		r := upfrontReason(opt, promise)
 		capLim, limitW := capacityLimit(opt), opt.MaxWeightKg > 0
-		s := carryInverse(NoLimit, int64(a), capLim, weightLimit(opt), invWt)
+		s := min(int64(a), capLim)
+		if limitW && s > 0 {
+			s = weightFit(s, opt.MaxWeightKg, invWt)
+		}
 		switch {
 		case r != ReasonNone:
 		case a == 0:
@@ -276,11 +282,20 @@ func (w *Workspace) excludeSmall(sumQ int64, wsum float64) bool {
 			return false
 		}
 		r := upfrontReason(opt, promise)
-		capLim, maxW := capacityLimit(opt), weightLimit(opt)
+		capLim := capacityLimit(opt)
 		limitW := opt.MaxWeightKg > 0
-		s0 := carryInverse(NoLimit, int64(a0), capLim, maxW, iw0)
-		s1 := carryInverse(NoLimit, int64(a1), capLim, maxW, iw1)
-		s2 := carryInverse(NoLimit, int64(a2), capLim, maxW, iw2)
+		s0, s1, s2 := min(int64(a0), capLim), min(int64(a1), capLim), min(int64(a2), capLim)
+		if limitW {
+			if s0 > 0 {
+				s0 = weightFit(s0, opt.MaxWeightKg, iw0)
+			}
+			if s1 > 0 {
+				s1 = weightFit(s1, opt.MaxWeightKg, iw1)
+			}
+			if s2 > 0 {
+				s2 = weightFit(s2, opt.MaxWeightKg, iw2)
+			}
+		}
 		switch {
 		case r != ReasonNone:
 		case a0|a1|a2 == 0:
@@ -417,14 +432,18 @@ func (w *Workspace) fillRow(e int) {
 	th, invWt, qAll := w.filter.carryThreshold[:L], w.filter.inverseWeight[:L], w.filter.quantity[:L]
 	o := int(w.filter.eligible[e])
 	opt := &p.Options[o]
-	capLim, maxW := w.tables.capacity[e], weightLimit(opt)
+	capLim := w.tables.capacity[e]
+	limitW := opt.MaxWeightKg > 0
 	avail := p.Available[o*L : o*L+L]
 	cost := p.UnitCost[o*L : o*L+L]
 	sup := w.tables.supplyAll[e*L : e*L+L]
 	cst := w.tables.unitCostAll[e*L : e*L+L]
 	var full, nz uint64
 	for l, a := range avail {
-		s := carryInverse(NoLimit, int64(a), capLim, maxW, invWt[l])
+		s := min(int64(a), capLim)
+		if limitW && s > 0 {
+			s = weightFit(s, opt.MaxWeightKg, invWt[l])
+		}
 		sup[l] = int32(s)
 		c := cost[l]
 		if s < th[l] {
@@ -719,14 +738,6 @@ func upfrontReason(opt *Option, promise int32) Reason {
 		r = ReasonCapacity
 	}
 	return r
-}
-
-// weightLimit is the weight opt may carry: its MaxWeightKg, or +Inf.
-func weightLimit(opt *Option) float64 {
-	if opt.MaxWeightKg > 0 {
-		return opt.MaxWeightKg
-	}
-	return math.Inf(1)
 }
 
 // capacityLimit is the units opt may pick: its capacity, or NoLimit.
