@@ -152,7 +152,9 @@ func BenchmarkBuild(b *testing.B) {
 			require.NoError(b, bl.Build(c.o, c.st, c.st, &p))
 			b.ReportAllocs()
 			for b.Loop() {
-				require.NoError(b, bl.Build(c.o, c.st, c.st, &p))
+				if err := bl.Build(c.o, c.st, c.st, &p); err != nil {
+					b.Fatal(err)
+				}
 			}
 			b.ReportMetric(float64(len(p.Options)), "options")
 		})
@@ -199,7 +201,9 @@ func BenchmarkDemoRoute(b *testing.B) {
 	o := network.DemoOrder()
 	b.ReportAllocs()
 	for b.Loop() {
-		require.NoError(b, bl.Build(o, st, st, &p))
+		if err := bl.Build(o, st, st, &p); err != nil {
+			b.Fatal(err)
+		}
 		if _, err := ws.Solve(&p, solver.Settings{}); err != nil {
 			b.Fatal(err)
 		}
