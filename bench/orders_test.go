@@ -13,22 +13,19 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	omniroutev1 "github.com/omniroute/omniroute/api/omniroute/v1"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestGenerateOrdersIsDeterministic(t *testing.T) {
 	start := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	a, err := GenerateOrders(GenConfig{Seed: 42, Count: 300, Start: start})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b, err := GenerateOrders(GenConfig{Seed: 42, Count: 300, Start: start})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	c, err := GenerateOrders(GenConfig{Seed: 43, Count: 300, Start: start})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	same, differ := 0, 0
 	for i := range a {
 		if proto.Equal(a[i], b[i]) {
@@ -39,12 +36,8 @@ func TestGenerateOrdersIsDeterministic(t *testing.T) {
 			differ++
 		}
 	}
-	if same != len(a) {
-		t.Errorf("same seed: %d of %d orders equal", same, len(a))
-	}
-	if differ == 0 {
-		t.Error("seeds 42 and 43 gave the same orders")
-	}
+	assert.Len(t, a, same, "same seed: %d of %d orders equal", same, len(a))
+	assert.NotEqual(t, 0, differ, "seeds 42 and 43 gave the same orders")
 }
 
 // distanceKm is the great-circle distance, for checking where customers are.
@@ -59,9 +52,7 @@ func distanceKm(lat1, lon1, lat2, lon2 float64) float64 {
 func TestGenerateOrdersIsRealistic(t *testing.T) {
 	const n = 2000
 	orders, err := GenerateOrders(GenConfig{Seed: 1, Count: n})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	skus := DefaultSKUs()
 	rank := make(map[string]int, len(skus))
 	for i, s := range skus {
@@ -72,9 +63,7 @@ func TestGenerateOrdersIsRealistic(t *testing.T) {
 	skuCount := make([]int, len(skus))
 	ids := make(map[string]bool, n)
 	for _, o := range orders {
-		if ids[o.GetId()] {
-			t.Fatalf("duplicate id %s", o.GetId())
-		}
+		require.False(t, ids[o.GetId()], "duplicate id %s", o.GetId())
 		ids[o.GetId()] = true
 		if o.GetCreatedAt() != nil {
 			t.Fatalf("order %s has created_at without a Start", o.GetId())
@@ -86,9 +75,7 @@ func TestGenerateOrdersIsRealistic(t *testing.T) {
 				near = i
 			}
 		}
-		if near < 0 {
-			t.Fatalf("order %s: customer %v near no city", o.GetId(), o.GetCustomer())
-		}
+		require.GreaterOrEqual(t, near, 0, "order %s: customer %v near no city", o.GetId(), o.GetCustomer())
 		perCity[near]++
 		if l := len(o.GetLines()); l < 1 || l > 5 {
 			t.Fatalf("order %s has %d lines", o.GetId(), l)
@@ -96,13 +83,15 @@ func TestGenerateOrdersIsRealistic(t *testing.T) {
 		seen := map[string]bool{}
 		for _, l := range o.GetLines() {
 			r, ok := rank[l.GetSku()]
-			if !ok || seen[l.GetSku()] || l.GetQuantity() < 1 || l.GetUnitWeightKg() <= 0 {
-				t.Fatalf("order %s: bad or repeated line %v", o.GetId(), l)
-			}
+			require.True(t, ok, "order %s: bad or repeated line %v", o.GetId(), l)
+			require.False(t, seen[l.GetSku()], "order %s: bad or repeated line %v", o.GetId(), l)
+			require.GreaterOrEqual(t, l.GetQuantity(), int32(1), "order %s: bad or repeated line %v", o.GetId(), l)
+			require.Greater(t, l.GetUnitWeightKg(), float64(0), "order %s: bad or repeated line %v", o.GetId(), l)
 			seen[l.GetSku()] = true
 			skuCount[r]++
 		}
-		if o.GetMaxShipments() < 1 || (!o.GetAllowSplit() && o.GetMaxShipments() != 1) {
+		require.GreaterOrEqual(t, o.GetMaxShipments(), int32(1), "order %s: split %v max shipments %d", o.GetId(), o.GetAllowSplit(), o.GetMaxShipments())
+		if !o.GetAllowSplit() && o.GetMaxShipments() != 1 {
 			t.Fatalf("order %s: split %v max shipments %d", o.GetId(), o.GetAllowSplit(), o.GetMaxShipments())
 		}
 	}
@@ -110,40 +99,28 @@ func TestGenerateOrdersIsRealistic(t *testing.T) {
 	if share := float64(perCity[0]) / n; share < 0.55 || share > 0.65 {
 		t.Errorf("Almaty share %.3f, want about 0.6", share)
 	}
-	if skuCount[0] <= 2*skuCount[len(skus)-1] {
-		t.Errorf("most popular SKU on %d lines, least on %d: no skew", skuCount[0], skuCount[len(skus)-1])
-	}
+	assert.Greater(t, skuCount[0], 2*skuCount[len(skus)-1], "most popular SKU on %d lines, least on %d: no skew", skuCount[0], skuCount[len(skus)-1])
 }
 
 func TestGenerateOrdersSpacesCreatedAt(t *testing.T) {
 	start := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	orders, err := GenerateOrders(GenConfig{Seed: 3, Count: 50, Start: start})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if got := orders[0].GetCreatedAt().AsTime(); !got.Equal(start) {
 		t.Errorf("first created_at %v, want %v", got, start)
 	}
 	for i := 1; i < len(orders); i++ {
-		if orders[i].GetCreatedAt().AsTime().Before(orders[i-1].GetCreatedAt().AsTime()) {
-			t.Fatalf("created_at goes back at order %d", i)
-		}
+		require.False(t, orders[i].GetCreatedAt().AsTime().Before(orders[i-1].GetCreatedAt().AsTime()), "created_at goes back at order %d", i)
 	}
 }
 
 func TestGenerateOrdersFewSKUs(t *testing.T) {
 	skus, err := ParseSKUs("A, B")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	orders, err := GenerateOrders(GenConfig{Seed: 9, Count: 200, SKUs: skus})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, o := range orders {
-		if len(o.GetLines()) > 2 {
-			t.Fatalf("order %s has %d lines from 2 SKUs", o.GetId(), len(o.GetLines()))
-		}
+		require.LessOrEqual(t, len(o.GetLines()), 2, "order %s has %d lines from 2 SKUs", o.GetId(), len(o.GetLines()))
 	}
 	if _, err := GenerateOrders(GenConfig{Seed: 9, Count: 0}); err == nil {
 		t.Error("count 0 accepted")
@@ -173,37 +150,28 @@ func TestReadOrders(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			orders, err := ReadOrders(strings.NewReader(tc.input))
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one containing %q", err, tc.err)
-				}
+				require.Error(t, err, "error %v, want one containing %q", err, tc.err)
+				require.ErrorContains(t, err, tc.err, "error %v, want one containing %q", err, tc.err)
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			var ids []string
 			for _, o := range orders {
 				ids = append(ids, o.GetId())
 			}
-			if strings.Join(ids, ",") != strings.Join(tc.ids, ",") {
-				t.Errorf("ids %v, want %v", ids, tc.ids)
-			}
+			assert.Equal(t, strings.Join(tc.ids, ","), strings.Join(ids, ","), "ids %v, want %v", ids, tc.ids)
 		})
 	}
 }
 
 func TestLoadOrdersNamesTheFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "orders.jsonl")
-	if err := os.WriteFile(path, []byte(`{"id":"a","bogus":1}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, []byte(`{"id":"a","bogus":1}`), 0o644))
 	if _, err := LoadOrders(path); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("error %v, want one naming %s", err, path)
 	}
 	ok := filepath.Join(t.TempDir(), "ok.json")
-	if err := os.WriteFile(ok, []byte(`[{"id":"a"}]`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(ok, []byte(`[{"id":"a"}]`), 0o644))
 	orders, err := LoadOrders(ok)
 	if err != nil || len(orders) != 1 || !proto.Equal(orders[0], &omniroutev1.Order{Id: "a"}) {
 		t.Errorf("LoadOrders: %v %v", orders, err)
@@ -226,24 +194,17 @@ func TestReadSKUs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			skus, err := readSKUs(strings.NewReader(tc.input))
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one containing %q", err, tc.err)
-				}
+				require.Error(t, err, "error %v, want one containing %q", err, tc.err)
+				require.ErrorContains(t, err, tc.err, "error %v, want one containing %q", err, tc.err)
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			var ids []string
 			for _, s := range skus {
 				ids = append(ids, s.ID)
-				if s.WeightKg <= 0 {
-					t.Errorf("SKU %s weighs %g", s.ID, s.WeightKg)
-				}
+				assert.Greater(t, s.WeightKg, float64(0), "SKU %s weighs %g", s.ID, s.WeightKg)
 			}
-			if got := strings.Join(ids, ","); got != tc.want {
-				t.Errorf("SKUs %s, want %s", got, tc.want)
-			}
+			assert.Equal(t, tc.want, strings.Join(ids, ","), "SKUs")
 		})
 	}
 	skus, err := readSKUs(strings.NewReader("sku,unit_weight_kg\nA,1.5\n"))
@@ -254,16 +215,12 @@ func TestReadSKUs(t *testing.T) {
 
 func TestParseSKUs(t *testing.T) {
 	skus, err := ParseSKUs(" A,B,,A , C")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if len(skus) != 3 || skus[0].ID != "A" || skus[2].ID != "C" {
 		t.Errorf("ParseSKUs: %v", skus)
 	}
 	again, _ := ParseSKUs("A")
-	if again[0] != skus[0] {
-		t.Errorf("weights not stable: %v vs %v", again[0], skus[0])
-	}
+	assert.Equal(t, skus[0], again[0], "weights not stable: %v vs %v", again[0], skus[0])
 	if _, err := ParseSKUs(" , "); err == nil {
 		t.Error("empty list accepted")
 	}
@@ -281,9 +238,7 @@ func TestDerivedWeight(t *testing.T) {
 		{"TEA-100G", 0.1},
 		{"SSD-2TB", derivedWeight("SSD-2TB")},
 	} {
-		if got := derivedWeight(tc.id); got != tc.want {
-			t.Errorf("derivedWeight(%s) = %g, want %g", tc.id, got, tc.want)
-		}
+		assert.Equal(t, tc.want, derivedWeight(tc.id), "derivedWeight(%s)", tc.id)
 	}
 	if w := derivedWeight("PHONE-X12"); w < 0.1 || w > 3.001 {
 		t.Errorf("derivedWeight(PHONE-X12) = %g, want 0.1..3", w)
@@ -297,16 +252,12 @@ func TestDefaultSKUsAreInDemoStock(t *testing.T) {
 	if errors.Is(err, fs.ErrNotExist) {
 		t.Skip("no demo stock")
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	stocked := make(map[string]bool, len(demo))
 	for _, s := range demo {
 		stocked[s.ID] = true
 	}
 	for _, s := range DefaultSKUs() {
-		if !stocked[s.ID] {
-			t.Errorf("built-in SKU %s is not in the demo stock", s.ID)
-		}
+		assert.True(t, stocked[s.ID], "built-in SKU %s is not in the demo stock", s.ID)
 	}
 }

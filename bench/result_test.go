@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // testResult is a result over the given latencies in microseconds.
@@ -23,9 +26,7 @@ func testResult(t *testing.T, micros ...int64) *Result {
 		Concurrency:  4,
 	}
 	for _, us := range micros {
-		if err := r.Histogram.RecordValue(us); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, r.Histogram.RecordValue(us))
 	}
 	r.summarise()
 	return r
@@ -34,9 +35,7 @@ func testResult(t *testing.T, micros ...int64) *Result {
 func TestResultJSONContract(t *testing.T) {
 	r := testResult(t, 1000, 2000, 3000, 4000)
 	out, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 
 	// The contract keys come first and in this order.
 	dec := json.NewDecoder(bytes.NewReader(out))
@@ -46,14 +45,10 @@ func TestResultJSONContract(t *testing.T) {
 	}
 	for dec.More() {
 		tok, err := dec.Token()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		keys = append(keys, tok.(string))
 		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, dec.Decode(&skip))
 	}
 	want := []string{"requests", "errors", "duration_s", "throughput_rps", "latency_ms", "errors_by_code"}
 	if len(keys) < len(want) || strings.Join(keys[:len(want)], ",") != strings.Join(want, ",") {
@@ -68,15 +63,11 @@ func TestResultJSONContract(t *testing.T) {
 		LatencyMs     map[string]float64 `json:"latency_ms"`
 		ErrorsByCode  map[string]int64   `json:"errors_by_code"`
 	}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(out, &got))
 	if got.Requests != 4 || got.Errors != 2 || got.DurationS != 2 || got.ThroughputRPS != 2 {
 		t.Errorf("numbers: %+v", got)
 	}
-	if got.ErrorsByCode["Unavailable"] != 2 {
-		t.Errorf("errors_by_code %v", got.ErrorsByCode)
-	}
+	assert.EqualValues(t, 2, got.ErrorsByCode["Unavailable"], "errors_by_code %v", got.ErrorsByCode)
 	for _, k := range []string{"p50", "p90", "p99", "p999", "max"} {
 		if _, ok := got.LatencyMs[k]; !ok {
 			t.Errorf("latency_ms lacks %q: %v", k, got.LatencyMs)
@@ -90,23 +81,15 @@ func TestResultJSONContract(t *testing.T) {
 
 func TestResultJSONWithoutErrors(t *testing.T) {
 	out, err := json.Marshal(&Result{Histogram: newHistogram()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(out, []byte(`"errors_by_code":{}`)) {
-		t.Errorf("errors_by_code must be an empty object: %s", out)
-	}
+	require.NoError(t, err)
+	assert.True(t, bytes.Contains(out, []byte(`"errors_by_code":{}`)), "errors_by_code must be an empty object: %s", out)
 }
 
 func TestResultTable(t *testing.T) {
 	var b bytes.Buffer
-	if err := testResult(t, 1000, 2000).WriteTable(&b); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, testResult(t, 1000, 2000).WriteTable(&b))
 	for _, want := range []string{"requests", "errors", "  Unavailable", "throughput", "latency p50", "latency p99.9", "latency max", "ms"} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("table lacks %q:\n%s", want, b.String())
-		}
+		assert.Contains(t, b.String(), want, "table lacks %q:\n%s", want, b.String())
 	}
 }
 
@@ -126,18 +109,12 @@ func TestThresholdsCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.th.Check(r)
 			if tc.want == nil {
-				if err != nil {
-					t.Errorf("Check: %v", err)
-				}
+				assert.NoError(t, err, "Check")
 				return
 			}
-			if !errors.Is(err, ErrThreshold) {
-				t.Fatalf("Check: %v, want ErrThreshold", err)
-			}
+			require.ErrorIs(t, err, ErrThreshold, "Check: %v, want ErrThreshold", err)
 			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("%q lacks %q", err, w)
-				}
+				assert.ErrorContains(t, err, w, "%q lacks %q", err, w)
 			}
 		})
 	}

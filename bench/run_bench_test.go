@@ -11,6 +11,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	omniroutev1 "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/bench/benchtest"
 )
 
@@ -20,15 +22,11 @@ import (
 func BenchmarkRoute(b *testing.B) {
 	srv := benchtest.Start(b, benchtest.Options{NoHealth: true})
 	conn, err := grpc.NewClient(srv.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	defer conn.Close()
 	client := omniroutev1.NewRoutingServiceClient(conn)
 	orders, err := GenerateOrders(GenConfig{Seed: 1, Count: 1000})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	for _, c := range []int{1, 8} {
 		b.Run(fmt.Sprintf("raw/concurrency=%d", c), func(b *testing.B) {
 			b.ReportAllocs()
@@ -50,14 +48,12 @@ func BenchmarkRoute(b *testing.B) {
 		b.Run(fmt.Sprintf("bench/concurrency=%d", c), func(b *testing.B) {
 			b.ReportAllocs()
 			cfg, err := Config{Addr: srv.Addr, Concurrency: c, MaxRequests: int64(b.N), Orders: orders}.withDefaults()
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			b.ResetTimer()
 			res, err := runPhase(b.Context(), []*grpc.ClientConn{conn}, cfg, "b-", false)
-			if err != nil || res.Requests != int64(b.N) || res.Errors != 0 {
-				b.Fatalf("%d requests, errors %v (%v)", res.Requests, res.ErrorsByCode, err)
-			}
+			require.NoError(b, err, "%d requests, errors %v (%v)", res.Requests, res.ErrorsByCode, err)
+			require.Equal(b, int64(b.N), res.Requests, "%d requests, errors %v (%v)", res.Requests, res.ErrorsByCode, err)
+			require.EqualValues(b, 0, res.Errors, "%d requests, errors %v (%v)", res.Requests, res.ErrorsByCode, err)
 		})
 	}
 }

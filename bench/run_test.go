@@ -23,9 +23,7 @@ import (
 func testConfig(t *testing.T, addr string, n int64) Config {
 	t.Helper()
 	orders, err := GenerateOrders(GenConfig{Seed: 7, Count: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return Config{
 		Addr:         addr,
 		Concurrency:  4,
@@ -41,9 +39,7 @@ func testConfig(t *testing.T, addr string, n int64) Config {
 func mustRun(t *testing.T, ctx context.Context, cfg Config) *Result {
 	t.Helper()
 	res, err := Run(ctx, cfg)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	require.NoError(t, err, "Run")
 	return res
 }
 
@@ -71,15 +67,9 @@ func TestRunCountsErrorsByCode(t *testing.T) {
 	if !maps.Equal(res.ErrorsByCode, want) || res.Errors != 14 {
 		t.Errorf("errors %d %v, want 14 %v", res.Errors, res.ErrorsByCode, want)
 	}
-	if res.Reserved != 86 {
-		t.Errorf("reserved %d, want 86", res.Reserved)
-	}
-	if got := res.ErrorRate(); got != 0.14 {
-		t.Errorf("error rate %g, want 0.14", got)
-	}
-	if got := res.Histogram.TotalCount(); got != 100 {
-		t.Errorf("histogram holds %d latencies, want 100", got)
-	}
+	assert.EqualValues(t, 86, res.Reserved, "reserved %d, want 86", res.Reserved)
+	assert.Equal(t, 0.14, res.ErrorRate(), "error rate")
+	assert.EqualValues(t, 100, res.Histogram.TotalCount(), "histogram holds")
 	if res.Mode != "closed" || res.Interrupted {
 		t.Errorf("mode %q interrupted %v, want closed and not interrupted", res.Mode, res.Interrupted)
 	}
@@ -88,9 +78,7 @@ func TestRunCountsErrorsByCode(t *testing.T) {
 	if !errors.Is(err, ErrThreshold) || !strings.Contains(err.Error(), "error rate 14%") {
 		t.Errorf("check at 10%%: %v, want a broken error-rate threshold at 14%%", err)
 	}
-	if err := (Thresholds{MaxErrorRate: 0.2}).Check(res); err != nil {
-		t.Errorf("check at 20%%: %v", err)
-	}
+	assert.NoError(t, (Thresholds{MaxErrorRate: 0.2}).Check(res), "check at 20%%")
 }
 
 // TestRunSendsBatches: with Batch set every request is one RouteBatch of
@@ -153,20 +141,13 @@ func TestRunLatencyOrdering(t *testing.T) {
 	cfg := testConfig(t, srv.Addr, 100)
 	cfg.Concurrency = 2
 	res := mustRun(t, t.Context(), cfg)
-	if res.Errors != 0 || res.Requests != 100 {
-		t.Fatalf("requests %d errors %v, want 100 without errors", res.Requests, res.ErrorsByCode)
-	}
+	require.EqualValues(t, 0, res.Errors, "requests %d errors %v, want 100 without errors", res.Requests, res.ErrorsByCode)
+	require.EqualValues(t, 100, res.Requests, "requests %d errors %v, want 100 without errors", res.Requests, res.ErrorsByCode)
 
 	l := res.Latency
-	if !(l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.P999 && l.P999 <= l.Max) {
-		t.Errorf("percentiles out of order: %+v", l)
-	}
-	if l.P50 >= l.Max {
-		t.Errorf("p50 %v not below max %v: the held call must stand out", l.P50, l.Max)
-	}
-	if l.P999 != l.Max {
-		t.Errorf("p99.9 %v, want the held call %v (100 samples)", l.P999, l.Max)
-	}
+	assert.True(t, l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.P999 && l.P999 <= l.Max, "percentiles out of order: %+v", l)
+	assert.Less(t, l.P50, l.Max, "p50 %v not below max %v: the held call must stand out", l.P50, l.Max)
+	assert.Equal(t, l.Max, l.P999, "p99.9 %v, want the held call %v (100 samples)", l.P999, l.Max)
 }
 
 func TestRunOpenLoopFollowsSchedule(t *testing.T) {
@@ -179,12 +160,8 @@ func TestRunOpenLoopFollowsSchedule(t *testing.T) {
 	if res.Mode != "open" || res.Scheduled != 100 {
 		t.Errorf("mode %q scheduled %d, want open and 100 (400 req/s for 250ms)", res.Mode, res.Scheduled)
 	}
-	if res.Requests+res.Missed != res.Scheduled {
-		t.Errorf("requests %d + missed %d != scheduled %d", res.Requests, res.Missed, res.Scheduled)
-	}
-	if srv.Calls() != res.Requests {
-		t.Errorf("server saw %d calls, result counts %d", srv.Calls(), res.Requests)
-	}
+	assert.Equal(t, res.Scheduled, res.Requests+res.Missed, "requests %d + missed %d != scheduled %d", res.Requests, res.Missed, res.Scheduled)
+	assert.Equal(t, res.Requests, srv.Calls(), "server saw %d calls, result counts %d", srv.Calls(), res.Requests)
 }
 
 // In open loop a stalled call delays the requests behind it, and their
@@ -211,15 +188,9 @@ func TestRunOpenLoopMeasuresFromDueTime(t *testing.T) {
 	cfg.Rate = 1000
 	res := mustRun(t, t.Context(), cfg)
 
-	if res.Requests != 20 {
-		t.Fatalf("requests %d (missed %d), want 20", res.Requests, res.Missed)
-	}
-	if floor := stall - 20*time.Millisecond; res.Latency.P50 < floor {
-		t.Errorf("p50 %v below %v: latency is not measured from the due time", res.Latency.P50, floor)
-	}
-	if res.Latency.Max < stall {
-		t.Errorf("max %v below the stall %v", res.Latency.Max, stall)
-	}
+	require.EqualValues(t, 20, res.Requests, "requests %d (missed %d), want 20", res.Requests, res.Missed)
+	assert.GreaterOrEqual(t, res.Latency.P50, stall-20*time.Millisecond, "p50 %v below", res.Latency.P50)
+	assert.GreaterOrEqual(t, res.Latency.Max, stall, "max %v below the stall %v", res.Latency.Max, stall)
 }
 
 func TestRunGivesEveryRequestAUniqueOrderID(t *testing.T) {
@@ -227,22 +198,14 @@ func TestRunGivesEveryRequestAUniqueOrderID(t *testing.T) {
 	cfg := testConfig(t, srv.Addr, 200)
 	cfg.Orders = cfg.Orders[:3] // far fewer templates than requests
 	res := mustRun(t, t.Context(), cfg)
-	if res.Requests != 200 {
-		t.Fatalf("requests %d, want 200", res.Requests)
-	}
+	require.EqualValues(t, 200, res.Requests, "requests %d, want 200", res.Requests)
 
 	ids := srv.OrderIDs()
-	if len(ids) != 200 {
-		t.Fatalf("server saw %d ids, want 200", len(ids))
-	}
+	require.Len(t, ids, 200, "server saw %d ids, want 200", len(ids))
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		if !strings.HasPrefix(id, "t-") {
-			t.Errorf("order id %q lacks the prefix", id)
-		}
-		if seen[id] {
-			t.Errorf("duplicate order id %q", id)
-		}
+		assert.True(t, strings.HasPrefix(id, "t-"), "order id %q lacks the prefix", id)
+		assert.False(t, seen[id], "duplicate order id %q", id)
 		seen[id] = true
 	}
 }
@@ -253,12 +216,8 @@ func TestRunDiscardsWarmup(t *testing.T) {
 	cfg.Warmup = 30 * time.Millisecond
 	res := mustRun(t, t.Context(), cfg)
 
-	if res.Requests != 20 {
-		t.Errorf("requests %d, want 20", res.Requests)
-	}
-	if srv.Calls() != res.Requests+res.WarmupRequests {
-		t.Errorf("server saw %d calls, want %d measured + %d warmup", srv.Calls(), res.Requests, res.WarmupRequests)
-	}
+	assert.EqualValues(t, 20, res.Requests, "requests %d, want 20", res.Requests)
+	assert.Equal(t, res.Requests+res.WarmupRequests, srv.Calls(), "server saw %d calls, want %d measured + %d warmup", srv.Calls(), res.Requests, res.WarmupRequests)
 	var warm, measured int64
 	for _, id := range srv.OrderIDs() {
 		if strings.HasPrefix(id, "t-w") {
@@ -287,9 +246,7 @@ func TestRunCountsTimeouts(t *testing.T) {
 	if want := map[string]int64{"DeadlineExceeded": 4}; !maps.Equal(res.ErrorsByCode, want) {
 		t.Errorf("errors %v, want %v", res.ErrorsByCode, want)
 	}
-	if res.Latency.P50 < cfg.Timeout {
-		t.Errorf("p50 %v below the timeout %v", res.Latency.P50, cfg.Timeout)
-	}
+	assert.GreaterOrEqual(t, res.Latency.P50, cfg.Timeout, "p50 %v below the timeout %v", res.Latency.P50, cfg.Timeout)
 }
 
 func TestRunStopsAndReportsWhenInterrupted(t *testing.T) {
@@ -316,15 +273,11 @@ func TestRunStopsAndReportsWhenInterrupted(t *testing.T) {
 			cfg.Rate = tc.rate
 			res := mustRun(t, ctx, cfg)
 
-			if !res.Interrupted {
-				t.Error("result not marked interrupted")
-			}
+			assert.True(t, res.Interrupted, "result not marked interrupted")
 			if res.Requests > srv.Calls() || res.Requests >= 1000 {
 				t.Errorf("requests %d, server calls %d: the run did not stop", res.Requests, srv.Calls())
 			}
-			if res.Errors != 0 {
-				t.Errorf("calls cut short by the interruption counted as errors: %v", res.ErrorsByCode)
-			}
+			assert.EqualValues(t, 0, res.Errors, "calls cut short by the interruption counted as errors: %v", res.ErrorsByCode)
 			if tc.rate > 0 && res.Scheduled != 12000 {
 				t.Errorf("scheduled %d, want 12000", res.Scheduled)
 			}
@@ -348,9 +301,7 @@ func TestRunWaitsForReadiness(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "not ready") || !strings.Contains(err.Error(), "NOT_SERVING") {
 			t.Errorf("Run: %v, want a not-ready error naming NOT_SERVING", err)
 		}
-		if srv.Calls() != 0 {
-			t.Errorf("%d calls sent before the server was ready", srv.Calls())
-		}
+		assert.EqualValues(t, 0, srv.Calls(), "%d calls sent before the server was ready", srv.Calls())
 	})
 	t.Run("interrupted", func(t *testing.T) {
 		srv := benchtest.Start(t, benchtest.Options{})
@@ -365,9 +316,7 @@ func TestRunWaitsForReadiness(t *testing.T) {
 
 func TestRunRejectsBadConfig(t *testing.T) {
 	orders, err := GenerateOrders(GenConfig{Seed: 1, Count: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -406,13 +355,9 @@ func TestNewSchedule(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSchedule(tc.rate, tc.d, tc.max)
-			if s.slots != tc.slots {
-				t.Errorf("slots %d, want %d", s.slots, tc.slots)
-			}
+			assert.Equal(t, tc.slots, s.slots, "slots %d, want %d", s.slots, tc.slots)
 			for i := int64(1); i < s.slots; i++ {
-				if s.due(i-1) >= s.due(i) {
-					t.Fatalf("due(%d) %v not before due(%d) %v", i-1, s.due(i-1), i, s.due(i))
-				}
+				require.Less(t, s.due(i-1), s.due(i), "due(%d) %v not before due(%d) %v", i-1, s.due(i-1), i, s.due(i))
 			}
 			if tc.d > 0 && s.due(s.slots-1) >= tc.d {
 				t.Errorf("last slot due at %v, not before %v", s.due(s.slots-1), tc.d)
@@ -438,9 +383,7 @@ func TestRunReportsProgress(t *testing.T) {
 	cfg.Warmup = 20 * time.Millisecond
 	cfg.ProgressInterval = 5 * time.Millisecond
 	cfg.Progress = func(p Progress) {
-		if returned.Load() {
-			t.Error("progress reported after Run returned")
-		}
+		assert.False(t, returned.Load(), "progress reported after Run returned")
 		reports = append(reports, p)
 	}
 	res := mustRun(t, t.Context(), cfg)

@@ -1,12 +1,14 @@
 package geo
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // A square of 1 x 1 degree with a square hole in the middle, and a second
@@ -18,9 +20,7 @@ const squareWithHole = `{"type":"MultiPolygon","coordinates":[
 
 func TestAreaContains(t *testing.T) {
 	a, err := ParseArea([]byte(squareWithHole))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	tests := []struct {
 		name     string
 		lat, lon float64
@@ -37,17 +37,11 @@ func TestAreaContains(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := a.Contains(tt.lat, tt.lon); got != tt.want {
-				t.Errorf("Contains(%v, %v) = %v, want %v", tt.lat, tt.lon, got, tt.want)
-			}
+			assert.Equal(t, tt.want, a.Contains(tt.lat, tt.lon), "Contains(%v, %v)", tt.lat, tt.lon)
 		})
 	}
-	if a.Vertices() != 4+4+3 {
-		t.Errorf("Vertices = %d, want 11", a.Vertices())
-	}
-	if b := a.Bounds(); b != (Box{MinLat: -5, MinLon: 10, MaxLat: 11, MaxLon: 21}) {
-		t.Errorf("Bounds = %+v", b)
-	}
+	assert.Equal(t, 4+4+3, a.Vertices(), "Vertices = %d, want 11", a.Vertices())
+	assert.Equal(t, Box{MinLat: -5, MinLon: 10, MaxLat: 11, MaxLon: 21}, a.Bounds(), "Bounds")
 }
 
 func TestParseAreaForms(t *testing.T) {
@@ -60,9 +54,7 @@ func TestParseAreaForms(t *testing.T) {
 	for _, name := range []string{"polygon", "feature", "feature-collection"} {
 		t.Run(name, func(t *testing.T) {
 			a, err := ParseArea([]byte(forms[name]))
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			if !a.Contains(0.5, 0.5) || a.Contains(1.5, 0.5) {
 				t.Error("wrong containment")
 			}
@@ -84,15 +76,9 @@ func TestParseAreaErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseArea([]byte(tt.json))
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !errors.Is(err, ErrBadGeometry) {
-				t.Errorf("error %v does not wrap ErrBadGeometry", err)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error %q does not say %q", err, tt.want)
-			}
+			require.Error(t, err, "no error")
+			assert.ErrorIs(t, err, ErrBadGeometry, "error %v does not wrap ErrBadGeometry", err)
+			assert.ErrorContains(t, err, tt.want, "error %q does not say %q", err, tt.want)
 		})
 	}
 }
@@ -115,16 +101,10 @@ func circle(lat, lon, rDeg float64, n int) string {
 func TestCachedAreaMatchesRounded(t *testing.T) {
 	for _, n := range []int{8, 400} {
 		a, err := ParseArea([]byte(circle(43.24, 76.89, 0.1, n)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		c, err := NewCachedArea(a, 128, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if (c.cache != nil) != (n >= CacheMinVertices) {
-			t.Errorf("n=%d: caching = %v", n, c.cache != nil)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, n >= CacheMinVertices, c.cache != nil, "n=%d: caching = %v", n, c.cache != nil)
 		rng := rand.New(rand.NewPCG(1, uint64(n)))
 		for i := 0; i < 2000; i++ {
 			lat := 43.24 + (rng.Float64()-0.5)*0.25
@@ -134,22 +114,16 @@ func TestCachedAreaMatchesRounded(t *testing.T) {
 			}
 			rl := math.Round(lat*1e4) / 1e4
 			rn := math.Round(lon*1e4) / 1e4
-			if got, want := c.Contains(lat, lon), a.Contains(rl, rn); got != want {
-				t.Fatalf("n=%d: Contains(%v, %v) = %v, area at rounded position says %v", n, lat, lon, got, want)
-			}
+			require.Equal(t, a.Contains(rl, rn), c.Contains(lat, lon), "n=%d: Contains(%v, %v)", n, lat, lon)
 		}
-		if c.CacheLen() > 128 {
-			t.Errorf("cache holds %d entries, bound 128", c.CacheLen())
-		}
+		assert.LessOrEqual(t, c.CacheLen(), 128, "cache holds %d entries, bound 128", c.CacheLen())
 	}
 }
 
 func BenchmarkAreaContains(b *testing.B) {
 	for _, n := range []int{12, 100, 1000} {
 		a, err := ParseArea([]byte(circle(43.24, 76.89, 0.1, n)))
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		c, _ := NewCachedArea(a, 1024, 0)
 		b.Run(fmt.Sprintf("vertices=%d/direct", n), func(b *testing.B) {
 			b.ReportAllocs()
@@ -170,13 +144,9 @@ func BenchmarkAreaContains(b *testing.B) {
 // with -race. Answers must match a private, uncached evaluation.
 func TestCachedAreaConcurrent(t *testing.T) {
 	a, err := ParseArea([]byte(circle(43.24, 76.89, 0.1, 256)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	c, err := NewCachedArea(a, 64, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	errs := make(chan error, 4)
 	for g := range 4 {
 		go func() {
@@ -193,11 +163,7 @@ func TestCachedAreaConcurrent(t *testing.T) {
 		}()
 	}
 	for range 4 {
-		if err := <-errs; err != nil {
-			t.Error(err)
-		}
+		assert.NoError(t, <-errs)
 	}
-	if c.CacheLen() > 64 {
-		t.Errorf("cache grew to %d entries, bound 64", c.CacheLen())
-	}
+	assert.LessOrEqual(t, c.CacheLen(), 64, "cache grew to %d entries, bound 64", c.CacheLen())
 }

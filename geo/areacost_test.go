@@ -1,6 +1,10 @@
 package geo
 
-import "testing"
+import (
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"testing"
+)
 
 // TestCachedAreaSizesByLargestPolygon: a multi-polygon of small polygons is
 // answered by ray cast, one with a large polygon is cached.
@@ -18,18 +22,10 @@ func TestCachedAreaSizesByLargestPolygon(t *testing.T) {
 		cache bool
 	}{{"small+small", multi(small, circle(51.16, 71.47, 0.1, 40)), false}, {"small+large", multi(small, large), true}} {
 		a, err := ParseArea([]byte(c.geo))
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if a.Vertices() < CacheMinVertices {
-			t.Fatalf("%s: only %d vertices", c.name, a.Vertices())
-		}
+		require.NoError(t, err, "%s", c.name)
+		require.GreaterOrEqual(t, a.Vertices(), CacheMinVertices, "%s: only %d vertices", c.name, a.Vertices())
 		ca, err := NewCachedArea(a, 128, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if (ca.cache != nil) != c.cache {
-			t.Errorf("%s: caching = %v, want %v", c.name, ca.cache != nil, c.cache)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, c.cache, ca.cache != nil, "%s: caching = %v, want %v", c.name, ca.cache != nil, c.cache)
 	}
 }

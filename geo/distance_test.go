@@ -3,6 +3,8 @@ package geo
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestDistanceKm(t *testing.T) {
@@ -26,9 +28,7 @@ func TestDistanceKm(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := DistanceKm(tt.lat1, tt.lon1, tt.lat2, tt.lon2)
-			if math.Abs(got-tt.want) > tt.tol {
-				t.Errorf("DistanceKm = %.6f, want %.6f ± %g", got, tt.want, tt.tol)
-			}
+			assert.LessOrEqual(t, math.Abs(got-tt.want), tt.tol, "DistanceKm = %.6f, want %.6f ± %g", got, tt.want, tt.tol)
 		})
 	}
 }
@@ -41,9 +41,7 @@ func TestBoxAroundContainsCircle(t *testing.T) {
 			// Walk the circle: every point on it must be inside the box.
 			for deg := 0.0; deg < 360; deg += 5 {
 				lat, lon := destination(c.Lat, c.Lon, deg, r*0.999)
-				if !b.Contains(lat, lon) {
-					t.Errorf("BoxAround(%v, %v km) = %+v misses (%v, %v) at bearing %v", c, r, b, lat, lon, deg)
-				}
+				assert.True(t, b.Contains(lat, lon), "BoxAround(%v, %v km) = %+v misses (%v, %v) at bearing %v", c, r, b, lat, lon, deg)
 			}
 		}
 	}
@@ -80,9 +78,7 @@ func TestUnitDistanceMatchesHaversine(t *testing.T) {
 	for _, p := range pairs {
 		want := DistanceKm(p[0], p[1], p[2], p[3])
 		got := ToUnit(p[0], p[1]).DistanceKm(ToUnit(p[2], p[3]))
-		if math.Abs(got-want) > 1e-6+want*1e-9 {
-			t.Errorf("%v: unit distance %.9f, haversine %.9f", p, got, want)
-		}
+		assert.LessOrEqual(t, math.Abs(got-want), 1e-6+want*1e-9, "%v: unit distance %.9f, haversine %.9f", p, got, want)
 	}
 }
 

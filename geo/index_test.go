@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func randomPoints(rng *rand.Rand, n int, world bool) []Point {
@@ -68,9 +70,7 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 			k := 1 + rng.IntN(12)
 			buf = ix.Nearest(qp.Lat, qp.Lon, k, buf)
 			want = bruteNearest(pts, qp.Lat, qp.Lon, k)
-			if !slices.Equal(buf, want) {
-				t.Fatalf("seed %d: Nearest(%v, %d) = %v, brute force %v", seed, qp, k, buf, want)
-			}
+			require.True(t, slices.Equal(buf, want), "seed %d: Nearest(%v, %d) = %v, brute force %v", seed, qp, k, buf, want)
 		}
 	}
 }
@@ -170,11 +170,12 @@ func TestSelectNth(t *testing.T) {
 		})
 		k := rng.IntN(n)
 		selectNth(s, k, 0)
-		if s[k] != sorted[k] {
-			t.Fatalf("n=%d k=%d: got %+v, want %+v", n, k, s[k], sorted[k])
-		}
+		require.Equal(t, sorted[k], s[k], "n=%d k=%d: got %+v, want %+v", n, k, s[k], sorted[k])
 		for i := range s {
-			if (i < k && kdLess(&s[k], &s[i], 0)) || (i > k && kdLess(&s[i], &s[k], 0)) {
+			if i < k && kdLess(&s[k], &s[i], 0) {
+				t.Fatalf("n=%d k=%d: element %d on the wrong side", n, k, i)
+			}
+			if i > k && kdLess(&s[i], &s[k], 0) {
 				t.Fatalf("n=%d k=%d: element %d on the wrong side", n, k, i)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestAppendNear checks AppendNear against the exact distance: every
@@ -26,19 +28,13 @@ func TestAppendNear(t *testing.T) {
 			buf = ix.AppendNear(u, r, buf[:0])
 			got := map[int32]bool{}
 			for _, i := range buf {
-				if got[i] {
-					t.Fatalf("index %d listed twice", i)
-				}
+				require.False(t, got[i], "index %d listed twice", i)
 				got[i] = true
-				if d := u.DistanceKm(ToUnit(pts[i].Lat, pts[i].Lon)); d > r+1e-6 {
-					t.Fatalf("r=%v: %d at %v km listed", r, i, d)
-				}
+				require.LessOrEqual(t, u.DistanceKm(ToUnit(pts[i].Lat, pts[i].Lon)), r+1e-6, "r=%v: %d at", r, i)
 			}
 			for i, p := range pts {
 				if !p.Valid() {
-					if got[int32(i)] {
-						t.Fatalf("invalid position %d listed", i)
-					}
+					require.False(t, got[int32(i)], "invalid position %d listed", i)
 					continue
 				}
 				if d := u.DistanceKm(ToUnit(p.Lat, p.Lon)); d <= r && !got[int32(i)] {

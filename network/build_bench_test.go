@@ -9,6 +9,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/simulate/dataset"
 	"github.com/omniroute/omniroute/solver"
@@ -82,9 +84,7 @@ func BenchmarkBuildModes(b *testing.B) {
 				}
 				var p solver.Problem
 				for _, o := range orders {
-					if err := build(o, c.st, c.st, &p); err != nil {
-						b.Fatal(err)
-					}
+					require.NoError(b, build(o, c.st, c.st, &p))
 				}
 				var options int
 				b.ReportAllocs()

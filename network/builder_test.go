@@ -1,7 +1,6 @@
 package network
 
 import (
-	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -81,9 +80,7 @@ nodes:
 func testNet(t testing.TB) *Network {
 	t.Helper()
 	n, err := Parse(strings.NewReader(builderNet), "builder.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return n
 }
 
@@ -123,9 +120,7 @@ func TestBuildOptionsAndCosts(t *testing.T) {
 	b := NewBuilder(n, nil)
 	var p solver.Problem
 	o := baseOrder()
-	if err := b.Build(o, testStock, fakeCapacity(-1), &p); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, b.Build(o, testStock, fakeCapacity(-1), &p))
 	var got []string
 	for _, op := range p.Options {
 		got = append(got, op.NodeID+"/"+op.Method.String()+"/"+op.Excluded.String())
@@ -138,12 +133,9 @@ func TestBuildOptionsAndCosts(t *testing.T) {
 		"ast/SHIP_FROM_STORE/OUTSIDE_RADIUS", "ast/PICKUP/OUTSIDE_RADIUS",
 		"off/SHIP_FROM_STORE/DISABLED", "off/PICKUP/DISABLED", "off/COURIER/DISABLED",
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("options\n got %q\nwant %q", got, want)
-	}
-	if len(p.Available) != len(p.Options)*2 || len(p.UnitCost) != len(p.Options)*2 {
-		t.Fatalf("flat arrays: %d available, %d unit costs for %d options", len(p.Available), len(p.UnitCost), len(p.Options))
-	}
+	assert.True(t, slices.Equal(got, want), "options\n got %q\nwant %q", got, want)
+	require.Len(t, p.Available, len(p.Options)*2, "flat arrays: %d available, %d unit costs for %d options", len(p.Available), len(p.UnitCost), len(p.Options))
+	require.Len(t, p.UnitCost, len(p.Options)*2, "flat arrays: %d available, %d unit costs for %d options", len(p.Available), len(p.UnitCost), len(p.Options))
 	if p.MaxShipments != 3 || !p.SplitLines || p.SplitPenalty != 1.5 || p.PromiseMinutes != 0 {
 		t.Errorf("rules: max %d split %v penalty %v promise %d", p.MaxShipments, p.SplitLines, p.SplitPenalty, p.PromiseMinutes)
 	}
@@ -168,28 +160,20 @@ func TestBuildOptionsAndCosts(t *testing.T) {
 	if cr.Partner != "glovo" || math.Abs(cr.FixedCost-(1.5+2.5+0.5*km)) > eps || cr.MaxWeightKg != 15 {
 		t.Errorf("courier: %+v", cr)
 	}
-	if want := int32(15 + math.Ceil(km/25*60)); cr.ETAMinutes != want {
-		t.Errorf("courier eta = %d, want %d", cr.ETAMinutes, want)
-	}
+	assert.Equal(t, int32(15+math.Ceil(km/25*60)), cr.ETAMinutes, "courier eta = %d", cr.ETAMinutes)
 	pk := ops[optKey{"s-centre", solver.Pickup}]
 	if pk.FixedCost != 1.5 || pk.ETAMinutes != 60 {
 		t.Errorf("pickup: %+v", pk)
 	}
 	j := slices.IndexFunc(p.Options, func(op solver.Option) bool { return op.Method == solver.Pickup })
-	if p.UnitCost[p.At(j, 1)] != 0.2 {
-		t.Errorf("pickup unit cost = %v", p.UnitCost[p.At(j, 1)])
-	}
+	assert.Equal(t, 0.2, p.UnitCost[p.At(j, 1)], "pickup unit cost = %v", p.UnitCost[p.At(j, 1)])
 	wh := ops[optKey{"wh", solver.WarehouseShip}]
-	if math.Abs(wh.FixedCost-(0.6+8.759)) > eps {
-		t.Errorf("warehouse: %+v", wh)
-	}
+	assert.LessOrEqual(t, math.Abs(wh.FixedCost-(0.6+8.759)), eps, "warehouse: %+v", wh)
 	// Astana is beyond the candidate radius: excluded, and not priced.
 	if ast := ops[optKey{"ast", solver.ShipFromStore}]; ast.Excluded != solver.ReasonOutsideRadius || ast.ETAMinutes != 0 || ast.FixedCost != 0 {
 		t.Errorf("ast: %+v", ast)
 	}
-	if d := TransitDays(&n.Carriers[0], 1000); d != 3 {
-		t.Errorf("transit over 1000 km = %d days", d)
-	}
+	assert.Equal(t, 3, TransitDays(&n.Carriers[0], 1000), "transit over 1000 km")
 }
 
 func TestBuildEligibility(t *testing.T) {
@@ -252,9 +236,7 @@ func TestBuildEligibility(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := baseOrder()
 			tt.change(o)
-			if err := b.Build(o, testStock, nil, &p); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, b.Build(o, testStock, nil, &p))
 			ops := options(&p)
 			for _, c := range tt.checks {
 				op, ok := ops[optKey{c.node, c.method}]
@@ -277,16 +259,10 @@ func TestBuildETAWaitsForOpening(t *testing.T) {
 	var p solver.Problem
 	o := baseOrder()
 	o.CreatedAt = at(23, 0) // the store opens in 10 hours
-	if err := b.Build(o, testStock, nil, &p); err != nil {
-		t.Fatal(err)
-	}
-	if got := options(&p)[optKey{"s-centre", solver.ShipFromStore}].ETAMinutes; got != 1440+600 {
-		t.Errorf("ETA = %d, want %d", got, 1440+600)
-	}
+	require.NoError(t, b.Build(o, testStock, nil, &p))
+	assert.EqualValues(t, 1440+600, options(&p)[optKey{"s-centre", solver.ShipFromStore}].ETAMinutes, "ETA")
 	// Pickup is ready pickup_ready_minutes after the store opens.
-	if got := options(&p)[optKey{"s-centre", solver.Pickup}].ETAMinutes; got != 600+60 {
-		t.Errorf("pickup ETA = %d, want %d", got, 600+60)
-	}
+	assert.EqualValues(t, 600+60, options(&p)[optKey{"s-centre", solver.Pickup}].ETAMinutes, "pickup ETA")
 }
 
 func TestBuildRules(t *testing.T) {
@@ -296,19 +272,13 @@ func TestBuildRules(t *testing.T) {
 	o := baseOrder()
 	o.AllowSplit = false
 	o.PromiseBy = o.CreatedAt.Add(90*time.Minute + 30*time.Second)
-	if err := b.Build(o, testStock, fakeCapacity(7), &p); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, b.Build(o, testStock, fakeCapacity(7), &p))
 	if p.MaxShipments != 1 || p.SplitLines || p.PromiseMinutes != 90 {
 		t.Errorf("max %d split %v promise %d", p.MaxShipments, p.SplitLines, p.PromiseMinutes)
 	}
-	if p.Options[0].CapacityUnits != 7 {
-		t.Errorf("capacity %d", p.Options[0].CapacityUnits)
-	}
+	assert.EqualValues(t, 7, p.Options[0].CapacityUnits, "capacity %d", p.Options[0].CapacityUnits)
 	o.AllowSplit, o.MaxShipments = true, 2
-	if err := b.Build(o, testStock, nil, &p); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, b.Build(o, testStock, nil, &p))
 	if p.MaxShipments != 2 || !p.SplitLines || p.Options[0].CapacityUnits != -1 {
 		t.Errorf("max %d split %v capacity %d", p.MaxShipments, p.SplitLines, p.Options[0].CapacityUnits)
 	}
@@ -324,12 +294,8 @@ func TestBuildOpportunityCost(t *testing.T) {
 	}})
 	plain := NewBuilder(n, nil)
 	var p, q solver.Problem
-	if err := b.Build(baseOrder(), testStock, nil, &p); err != nil {
-		t.Fatal(err)
-	}
-	if err := plain.Build(baseOrder(), testStock, nil, &q); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, b.Build(baseOrder(), testStock, nil, &p))
+	require.NoError(t, plain.Build(baseOrder(), testStock, nil, &q))
 	for i := range p.UnitCost {
 		if p.Options[i/2].Excluded != solver.ReasonNone {
 			continue // excluded options are not priced
@@ -338,9 +304,7 @@ func TestBuildOpportunityCost(t *testing.T) {
 		if i%2 == 1 {
 			want += 100
 		}
-		if math.Abs(p.UnitCost[i]-want) > 1e-9 {
-			t.Fatalf("unit cost %d = %v, want %v", i, p.UnitCost[i], want)
-		}
+		require.LessOrEqual(t, math.Abs(p.UnitCost[i]-want), 1e-9, "unit cost %d = %v, want %v", i, p.UnitCost[i], want)
 	}
 }
 
@@ -373,12 +337,8 @@ func TestBuildInvalidOrder(t *testing.T) {
 			o := baseOrder()
 			tt.change(o)
 			err := b.Build(o, testStock, nil, &p)
-			if !errors.Is(err, ErrInvalidOrder) {
-				t.Fatalf("error %v does not wrap ErrInvalidOrder", err)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error %q does not say %q", err, tt.want)
-			}
+			require.ErrorIs(t, err, ErrInvalidOrder, "error %v does not wrap ErrInvalidOrder", err)
+			assert.ErrorContains(t, err, tt.want, "error %q does not say %q", err, tt.want)
 			// The field is told apart from the message without reading it.
 			var fe *FieldError
 			require.ErrorAs(t, err, &fe)
@@ -397,17 +357,11 @@ func TestBuildDeterministic(t *testing.T) {
 	n := testNet(t)
 	b := NewBuilder(n, nil)
 	var p1, p2 solver.Problem
-	if err := b.Build(baseOrder(), testStock, nil, &p1); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, b.Build(baseOrder(), testStock, nil, &p1))
 	o := baseOrder()
 	o.Lines = o.Lines[1:]
-	if err := b.Build(o, testStock, nil, &p2); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Build(baseOrder(), testStock, nil, &p2); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, b.Build(o, testStock, nil, &p2))
+	require.NoError(t, b.Build(baseOrder(), testStock, nil, &p2))
 	if !slices.Equal(p1.Options, p2.Options) || !slices.Equal(p1.Available, p2.Available) || !slices.Equal(p1.UnitCost, p2.UnitCost) {
 		t.Error("same order, different problem")
 	}
@@ -439,9 +393,7 @@ func TestBuildMarksUnknownSKUs(t *testing.T) {
 	for _, build := range []func(*Order, StockView, CapacityView, *solver.Problem) error{b.Build, b.BuildEligible} {
 		lookups = 0
 		var p solver.Problem
-		if err := build(o, st, fakeCapacity(-1), &p); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, build(o, st, fakeCapacity(-1), &p))
 		var marked []bool
 		for _, l := range p.Lines {
 			marked = append(marked, l.UnknownSKU)
@@ -449,16 +401,10 @@ func TestBuildMarksUnknownSKUs(t *testing.T) {
 		if want := []bool{false, false, false, true}; !slices.Equal(marked, want) {
 			t.Errorf("UnknownSKU of MILK, PHONE, SOLD-OUT, NEVER = %v, want %v", marked, want)
 		}
-		if lookups != 2 {
-			t.Errorf("%d catalogue look-ups, want 2 (the lines without stock)", lookups)
-		}
-		if err := build(o, testStock, fakeCapacity(-1), &p); err != nil {
-			t.Fatal(err)
-		}
+		assert.Equal(t, 2, lookups, "%d catalogue look-ups, want 2 (the lines without stock)", lookups)
+		require.NoError(t, build(o, testStock, fakeCapacity(-1), &p))
 		for _, l := range p.Lines {
-			if l.UnknownSKU {
-				t.Errorf("%s marked without a catalogue", l.SKU)
-			}
+			assert.False(t, l.UnknownSKU, "%s marked without a catalogue", l.SKU)
 		}
 	}
 }

@@ -2,10 +2,8 @@ package network
 
 import (
 	"math"
-	"slices"
 
 	"github.com/omniroute/omniroute/geo"
-	"github.com/omniroute/omniroute/solver"
 )
 
 // CostModel prices candidate shipments. Prices come from the network file
@@ -37,7 +35,7 @@ type CostModel struct {
 }
 
 // Jasin & Sinha (2015) parcel constants, in currency units per package,
-// per item and per item-mile; solver.DefaultCostModel uses the same.
+// per item and per item-mile; solvertest.DefaultCostModel uses the same.
 const (
 	JasinSinhaPerPackage     = 8.759
 	JasinSinhaPerItem        = 0.423
@@ -98,31 +96,4 @@ func CourierMinutes(c *CourierPartner, km float64) int32 {
 		return math.MaxInt32
 	}
 	return int32(m)
-}
-
-// CarrierFromCostModel returns a parcel carrier priced like the solver's
-// cost model m, with the given transit bands: for writing network files
-// whose prices match synthetic solver problems.
-func CarrierFromCostModel(name string, m solver.CostModel, transit []TransitBand) Carrier {
-	return Carrier{
-		Name:           name,
-		PerPackage:     m.ParcelPerPackage,
-		PerItem:        m.ParcelItemBase,
-		PerItemPerMile: m.ParcelItemPerMile,
-		Transit:        slices.Clone(transit),
-	}
-}
-
-// CourierFromCostModel returns a courier partner priced like the solver's
-// cost model m (base, per km, radius, weight, speed and lead time).
-func CourierFromCostModel(name string, m solver.CostModel) CourierPartner {
-	return CourierPartner{
-		Name:        name,
-		Base:        m.CourierBase,
-		PerKm:       m.CourierPerKm,
-		MaxRadiusKm: m.CourierRadiusKm,
-		MaxWeightKg: m.CourierMaxWeightKg,
-		SpeedKmh:    m.CourierKmPerHour,
-		PrepMinutes: int(math.Round(m.CourierBaseMinutes)),
-	}
 }

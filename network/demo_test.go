@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
@@ -16,13 +19,9 @@ import (
 func demo(t testing.TB) (*network.Network, *stock.Table) {
 	t.Helper()
 	n, err := network.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	st, err := stock.ReadCSV(bytes.NewReader(network.DemoStock()), network.DemoStockFile, n)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return n, st
 }
 
@@ -33,16 +32,11 @@ func TestDemoOrderPlan(t *testing.T) {
 	n, st := demo(t)
 	b := network.NewBuilder(n, nil)
 	var p solver.Problem
-	if err := b.Build(network.DemoOrder(), st, st, &p); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, b.Build(network.DemoOrder(), st, st, &p))
 	plan, err := solver.NewWorkspace().Solve(&p, solver.Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(plan.Shipments) != 1 || len(plan.Unfilled) != 0 {
-		t.Fatalf("want one shipment covering everything, got %+v", plan)
-	}
+	require.NoError(t, err)
+	require.Len(t, plan.Shipments, 1, "want one shipment covering everything, got %+v", plan)
+	require.Len(t, plan.Unfilled, 0, "want one shipment covering everything, got %+v", plan)
 	sh := plan.Shipments[0]
 	opt := p.Options[sh.Option]
 	if opt.Method != solver.Courier || opt.Partner != "glovo" || opt.DistanceKm > 6 || !strings.HasPrefix(opt.NodeID, "alm-") {
@@ -62,16 +56,11 @@ func TestDemoPickupPlan(t *testing.T) {
 	var p solver.Problem
 	o := network.DemoOrder()
 	o.Want = network.WantPickup
-	if err := b.Build(o, st, st, &p); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, b.Build(o, st, st, &p))
 	plan, err := solver.NewWorkspace().Solve(&p, solver.Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(plan.Shipments) != 1 || p.Options[plan.Shipments[0].Option].Method != solver.Pickup {
-		t.Fatalf("want one pickup, got %+v", plan.Shipments)
-	}
+	require.NoError(t, err)
+	require.Len(t, plan.Shipments, 1, "want one pickup, got %+v", plan.Shipments)
+	require.Equal(t, solver.Pickup, p.Options[plan.Shipments[0].Option].Method, "want one pickup, got %+v", plan.Shipments)
 }
 
 // generated returns a network of n nodes spread over Kazakhstan's big
@@ -79,9 +68,7 @@ func TestDemoPickupPlan(t *testing.T) {
 func generated(t testing.TB, nodes, skus int) (*network.Network, *stock.Table) {
 	t.Helper()
 	base, err := network.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	net := base.Clone()
 	net.Nodes = net.Nodes[:0]
 	cities := []struct {
@@ -110,9 +97,7 @@ func generated(t testing.TB, nodes, skus int) (*network.Network, *stock.Table) {
 		net.Nodes = append(net.Nodes, nd)
 	}
 	net.Couriers[0].Areas = "" // the demo zones cover two of the cities only
-	if err := net.Init(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, net.Init())
 	var csv strings.Builder
 	csv.WriteString("node,sku,on_hand,safety_stock\n")
 	for i, nd := range net.Nodes {
@@ -123,9 +108,7 @@ func generated(t testing.TB, nodes, skus int) (*network.Network, *stock.Table) {
 		}
 	}
 	st, err := stock.ReadCSV(strings.NewReader(csv.String()), "generated.csv", net)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return net, st
 }
 
@@ -135,16 +118,10 @@ func TestGeneratedBuildSolve(t *testing.T) {
 	var p solver.Problem
 	o := network.DemoOrder()
 	o.Lines = []solver.Line{{SKU: "SKU-0001", Quantity: 2, UnitWeightKg: 1}, {SKU: "SKU-0002", Quantity: 1, UnitWeightKg: 0.3}, {SKU: "SKU-0150", Quantity: 1, UnitWeightKg: 2}}
-	if err := b.Build(o, st, st, &p); err != nil {
-		t.Fatal(err)
-	}
-	if len(p.Options) < 300 {
-		t.Errorf("only %d options on a 1,000-node network", len(p.Options))
-	}
+	require.NoError(t, b.Build(o, st, st, &p))
+	assert.GreaterOrEqual(t, len(p.Options), 300, "only %d options on a 1,000-node network", len(p.Options))
 	plan, err := solver.NewWorkspace().Solve(&p, solver.Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if len(plan.Unfilled) != 0 || len(plan.Shipments) == 0 {
 		t.Errorf("plan %+v", plan)
 	}
@@ -172,9 +149,7 @@ func BenchmarkBuild(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			bl := network.NewBuilder(c.net, nil)
 			var p solver.Problem
-			if err := bl.Build(c.o, c.st, c.st, &p); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, bl.Build(c.o, c.st, c.st, &p))
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := bl.Build(c.o, c.st, c.st, &p); err != nil {
@@ -192,9 +167,7 @@ func BenchmarkBuild(b *testing.B) {
 func TestBuildersShareNetwork(t *testing.T) {
 	n, st := demo(t)
 	var want solver.Problem
-	if err := network.NewBuilder(n, nil).Build(network.DemoOrder(), st, st, &want); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, network.NewBuilder(n, nil).Build(network.DemoOrder(), st, st, &want))
 	errs := make(chan error, 4)
 	for range 4 {
 		go func() {
@@ -214,9 +187,7 @@ func TestBuildersShareNetwork(t *testing.T) {
 		}()
 	}
 	for range 4 {
-		if err := <-errs; err != nil {
-			t.Error(err)
-		}
+		assert.NoError(t, <-errs)
 	}
 }
 

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
@@ -91,9 +94,7 @@ func variants(t *testing.T, net *network.Network) map[string]*network.Network {
 	edit := func(name string, f func(*network.Network)) {
 		c := net.Clone()
 		f(c)
-		if err := c.Init(); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+		require.NoError(t, c.Init(), "%s", name)
 		out[name] = c
 	}
 	edit("candidate-radius", func(c *network.Network) { c.Policy.CandidateRadiusKm = 30 })
@@ -182,9 +183,7 @@ func TestBuildEligibleMatchesBuild(t *testing.T) {
 					}
 					errF := full.Build(o, sv, st, &pf)
 					errL := lean.BuildEligible(o, sv, st, &pl)
-					if (errF == nil) != (errL == nil) {
-						t.Fatalf("order %d: Build error %v, BuildEligible error %v", i, errF, errL)
-					}
+					require.Equal(t, errL == nil, errF == nil, "order %d: Build error %v, BuildEligible error %v", i, errF, errL)
 					if errF != nil {
 						continue
 					}
@@ -192,16 +191,10 @@ func TestBuildEligibleMatchesBuild(t *testing.T) {
 					opts += len(pf.Options)
 					kept += len(pl.Options)
 					planF, err := wsFull.Solve(&pf, solver.DefaultSettings())
-					if err != nil {
-						t.Fatalf("order %d: full: %v", i, err)
-					}
+					require.NoError(t, err, "order %d: full", i)
 					planL, err := wsLean.Solve(&pl, solver.DefaultSettings())
-					if err != nil {
-						t.Fatalf("order %d: lean: %v", i, err)
-					}
-					if a, b := planKey(&pf, planF), planKey(&pl, planL); a != b {
-						t.Fatalf("order %d: plans differ\nfull: %s\nlean: %s", i, a, b)
-					}
+					require.NoError(t, err, "order %d: lean", i)
+					require.Equal(t, planKey(&pl, planL), planKey(&pf, planF), "order %d: plans differ\nfull", i)
 				}
 				t.Logf("%d orders, %d options, %d kept", orders, opts, kept)
 			})
@@ -213,31 +206,26 @@ func TestBuildEligibleMatchesBuild(t *testing.T) {
 // excluded, in full's order, with their stock and unit costs.
 func sameEligible(t *testing.T, order int, full, lean *solver.Problem) {
 	t.Helper()
-	if !slices.Equal(full.Lines, lean.Lines) || full.MaxShipments != lean.MaxShipments || full.SplitLines != lean.SplitLines ||
-		full.SplitPenalty != lean.SplitPenalty || full.PromiseMinutes != lean.PromiseMinutes {
-		t.Fatalf("order %d: problem headers differ", order)
-	}
+	require.True(t, slices.Equal(full.Lines, lean.Lines), "order %d: problem headers differ", order)
+	require.Equal(t, lean.MaxShipments, full.MaxShipments, "order %d: problem headers differ", order)
+	require.Equal(t, lean.SplitLines, full.SplitLines, "order %d: problem headers differ", order)
+	require.Equal(t, lean.SplitPenalty, full.SplitPenalty, "order %d: problem headers differ", order)
+	require.Equal(t, lean.PromiseMinutes, full.PromiseMinutes, "order %d: problem headers differ", order)
 	nl := len(full.Lines)
 	k := 0
 	for o := range full.Options {
 		if full.Options[o].Excluded != solver.ReasonNone {
 			continue
 		}
-		if k >= len(lean.Options) {
-			t.Fatalf("order %d: lean problem lacks option %d (%+v)", order, o, full.Options[o])
-		}
-		if full.Options[o] != lean.Options[k] {
-			t.Fatalf("order %d: lean option %d is %+v, want %+v", order, k, lean.Options[k], full.Options[o])
-		}
-		if !slices.Equal(full.Available[o*nl:(o+1)*nl], lean.Available[k*nl:(k+1)*nl]) ||
-			!slices.Equal(full.UnitCost[o*nl:(o+1)*nl], lean.UnitCost[k*nl:(k+1)*nl]) {
-			t.Fatalf("order %d: option %d (%s %v): stock or unit costs differ", order, o, full.Options[o].NodeID, full.Options[o].Method)
-		}
+		require.Less(t, k, len(lean.Options), "order %d: lean problem lacks option %d (%+v)", order, o, full.Options[o])
+		require.Equal(t, lean.Options[k], full.Options[o], "order %d: lean option %d is %+v, want %+v", order, k, lean.Options[k], full.Options[o])
+		require.True(t, slices.Equal(full.Available[o*nl:(o+1)*nl], lean.Available[k*nl:(k+1)*nl]), "order %d: option %d (%s %v): stock or unit costs differ", order, o, full.Options[o].NodeID, full.Options[o].Method)
+		require.True(t, slices.Equal(full.UnitCost[o*nl:(o+1)*nl], lean.UnitCost[k*nl:(k+1)*nl]), "order %d: option %d (%s %v): stock or unit costs differ", order, o, full.Options[o].NodeID, full.Options[o].Method)
 		k++
 	}
-	if k != len(lean.Options) || len(lean.Available) != k*nl || len(lean.UnitCost) != k*nl {
-		t.Fatalf("order %d: lean problem has %d options, want %d", order, len(lean.Options), k)
-	}
+	require.Len(t, lean.Options, k, "order %d: lean problem has %d options, want %d", order, len(lean.Options), k)
+	require.Len(t, lean.Available, k*nl, "order %d: lean problem has %d options, want %d", order, len(lean.Options), k)
+	require.Len(t, lean.UnitCost, k*nl, "order %d: lean problem has %d options, want %d", order, len(lean.Options), k)
 }
 
 // planKey renders what a plan decides: total cost (exactly), shipments as
@@ -260,10 +248,6 @@ func TestBuildEligibleDoesNotAllocate(t *testing.T) {
 	b := network.NewBuilder(n, nil)
 	var p solver.Problem
 	o := network.DemoOrder()
-	if err := b.BuildEligible(o, st, st, &p); err != nil {
-		t.Fatal(err)
-	}
-	if allocs := testing.AllocsPerRun(100, func() { _ = b.BuildEligible(o, st, st, &p) }); allocs != 0 {
-		t.Errorf("BuildEligible allocates %v times per order", allocs)
-	}
+	require.NoError(t, b.BuildEligible(o, st, st, &p))
+	assert.EqualValues(t, 0, testing.AllocsPerRun(100, func() { _ = b.BuildEligible(o, st, st, &p) }), "BuildEligible allocates")
 }

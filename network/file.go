@@ -10,7 +10,6 @@ import (
 	"strconv"
 
 	"github.com/omniroute/omniroute/internal/yamlkeys"
-	"github.com/omniroute/omniroute/solver"
 	"gopkg.in/yaml.v3"
 )
 
@@ -42,9 +41,6 @@ type nodeFile struct {
 	Tags             []string `yaml:"tags,omitempty,flow"`
 	Enabled          *bool    `yaml:"enabled,omitempty"`
 }
-
-// fileMethod is the file spelling of a method: "ship_from_store".
-func fileMethod(m solver.Method) string { return m.FileName() }
 
 // Load reads and initialises a network from a YAML file, with the default
 // partner types.
@@ -130,9 +126,9 @@ func (f *networkFile) network(where func(string) string) (*Network, error) {
 			Enabled: nf.Enabled == nil || *nf.Enabled,
 		}
 		for j, s := range nf.Methods {
-			m, err := solver.ParseMethod(s)
+			m, err := ParseMethod(s)
 			if err != nil {
-				v.add(fmt.Sprintf("nodes[%d] (%s).methods[%d]", i, nf.ID, j), "%v (want %s)", err, solver.MethodChoices())
+				v.add(fmt.Sprintf("nodes[%d] (%s).methods[%d]", i, nf.ID, j), "%v (want %s)", err, MethodChoices())
 				continue
 			}
 			nd.Methods = append(nd.Methods, m)
@@ -162,7 +158,7 @@ func (n *Network) file() *networkFile {
 			Enabled: &enabled,
 		}
 		for _, m := range nd.Methods {
-			nf.Methods = append(nf.Methods, fileMethod(m))
+			nf.Methods = append(nf.Methods, MethodFileName(m))
 		}
 		f.Nodes[i] = nf
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -15,34 +14,20 @@ import (
 
 func TestDemoRoundTrip(t *testing.T) {
 	n, err := Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var out1 bytes.Buffer
-	if err := n.WriteYAML(&out1); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, n.WriteYAML(&out1))
 	m, err := Parse(bytes.NewReader(out1.Bytes()), "written.yaml")
-	if err != nil {
-		t.Fatalf("parse of written network: %v\n%s", err, out1.String())
-	}
-	if !reflect.DeepEqual(n.Clone(), m.Clone()) {
-		t.Error("network changed in a write/parse round trip")
-	}
+	require.NoError(t, err, "parse of written network: %v\n%s", err, out1.String())
+	assert.Equal(t, m.Clone(), n.Clone(), "network changed in a write/parse round trip")
 	var out2 bytes.Buffer
-	if err := m.WriteYAML(&out2); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(out1.Bytes(), out2.Bytes()) {
-		t.Error("writing the same network twice gave different bytes")
-	}
+	require.NoError(t, m.WriteYAML(&out2))
+	assert.True(t, bytes.Equal(out1.Bytes(), out2.Bytes()), "writing the same network twice gave different bytes")
 }
 
 func TestDemoShape(t *testing.T) {
 	n, err := Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	count := map[string]int{}
 	for _, nd := range n.Nodes {
 		count[nd.City+"/"+string(nd.Kind)]++
@@ -52,22 +37,16 @@ func TestDemoShape(t *testing.T) {
 		"Almaty/dark_store": 2, "Astana/dark_store": 2,
 		"Almaty/warehouse": 1, "Astana/warehouse": 1,
 	}
-	if !reflect.DeepEqual(count, want) {
-		t.Errorf("demo nodes by city and kind = %v, want %v", count, want)
-	}
+	assert.Equal(t, want, count, "demo nodes by city and kind = %v, want %v", count, want)
 	// Every node in a city lies in that city's courier zone, and the zone of
 	// one city does not reach the other.
 	for _, nd := range n.Nodes {
 		if nd.Kind == Warehouse {
 			continue
 		}
-		if !n.InCourierArea(0, nd.Lat, nd.Lon) {
-			t.Errorf("%s (%s) is outside the courier zone", nd.ID, nd.Name)
-		}
+		assert.True(t, n.InCourierArea(0, nd.Lat, nd.Lon), "%s (%s) is outside the courier zone", nd.ID, nd.Name)
 	}
-	if n.InCourierArea(0, 47.0, 74.0) {
-		t.Error("the steppe between the cities is inside the courier zone")
-	}
+	assert.False(t, n.InCourierArea(0, 47.0, 74.0), "the steppe between the cities is inside the courier zone")
 	if len(DemoStock()) == 0 || len(DemoNetworkYAML()) == 0 {
 		t.Error("empty embedded files")
 	}
@@ -76,13 +55,9 @@ func TestDemoShape(t *testing.T) {
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "net.yaml")
-	if err := os.WriteFile(path, DemoNetworkYAML(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, DemoNetworkYAML(), 0o644))
 	n, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if i, ok := n.NodeIndex("alm-s07"); !ok || n.Nodes[i].ID != "alm-s07" {
 		t.Errorf("NodeIndex(alm-s07) = %d, %v", i, ok)
 	}
@@ -153,16 +128,10 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := strings.Replace(tiny, tt.from, tt.to, 1)
-			if src == tiny {
-				t.Fatalf("test case does not change the file (%q not found)", tt.from)
-			}
+			require.NotEqual(t, tiny, src, "test case does not change the file (%q not found)", tt.from)
 			_, err := Parse(strings.NewReader(src), "tiny.yaml")
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !errors.Is(err, ErrInvalidNetwork) {
-				t.Errorf("%v does not wrap ErrInvalidNetwork", err)
-			}
+			require.Error(t, err, "no error")
+			assert.ErrorIs(t, err, ErrInvalidNetwork, "%v does not wrap ErrInvalidNetwork", err)
 			if !strings.HasPrefix(err.Error(), "tiny.yaml: ") || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error\n  %v\ndoes not say\n  tiny.yaml: ... %s", err, tt.want)
 			}
@@ -213,30 +182,20 @@ func TestParseReportsEveryProblem(t *testing.T) {
 
 func TestEnabledDefaultsTrue(t *testing.T) {
 	n, err := Parse(strings.NewReader(tiny), "tiny.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !n.Nodes[0].Enabled {
-		t.Error("a node without enabled: is disabled")
-	}
+	require.NoError(t, err)
+	assert.True(t, n.Nodes[0].Enabled, "a node without enabled: is disabled")
 	src := strings.Replace(tiny, "kind: warehouse", "kind: warehouse\n    enabled: false", 1)
 	if n, err = Parse(strings.NewReader(src), "tiny.yaml"); err != nil {
 		t.Fatal(err)
 	}
-	if n.Nodes[1].Enabled {
-		t.Error("enabled: false ignored")
-	}
+	assert.False(t, n.Nodes[1].Enabled, "enabled: false ignored")
 }
 
 func TestCloneIsDeep(t *testing.T) {
 	n, err := Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	c := n.Clone()
-	if c.Initialized() {
-		t.Error("a clone claims to be initialised")
-	}
+	assert.False(t, c.Initialized(), "a clone claims to be initialised")
 	c.Nodes[0].Methods[0] = 0
 	c.Nodes[0].Tags[0] = "changed"
 	c.Carriers[0].Transit[0].Days = 99
@@ -244,9 +203,7 @@ func TestCloneIsDeep(t *testing.T) {
 	if n.Nodes[0].Methods[0] == 0 || n.Nodes[0].Tags[0] == "changed" || n.Carriers[0].Transit[0].Days == 99 || n.Couriers[0].Kinds[0] == Warehouse {
 		t.Error("changing the clone changed the original")
 	}
-	if err := c.Init(); err == nil {
-		t.Error("Init accepted method 0")
-	}
+	assert.Error(t, c.Init(), "Init accepted method 0")
 }
 
 func TestParseErrorLines(t *testing.T) {
@@ -271,9 +228,7 @@ func TestParseErrorLines(t *testing.T) {
 
 func TestSpatialQueries(t *testing.T) {
 	n, err := Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// Around central Almaty: the nearest node is the Tastak store (1.6 km).
 	near := n.NearestNodes(43.2389, 76.8897, 3, nil)
 	if len(near) != 3 || n.Nodes[near[0]].ID != "alm-s08" {
@@ -281,9 +236,7 @@ func TestSpatialQueries(t *testing.T) {
 	}
 	within := n.NodesWithin(43.2389, 76.8897, 3, nil)
 	for _, i := range within {
-		if n.Nodes[i].City != "Almaty" {
-			t.Errorf("%s is within 3 km of central Almaty", n.Nodes[i].ID)
-		}
+		assert.Equal(t, "Almaty", n.Nodes[i].City, "%s is within 3 km of central Almaty", n.Nodes[i].ID)
 	}
 	if len(within) < 4 || n.Index().Len() != len(n.Nodes) {
 		t.Errorf("NodesWithin = %v", within)

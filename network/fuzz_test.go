@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse: it must return a network or an
@@ -19,9 +21,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		var out bytes.Buffer
-		if err := n.WriteYAML(&out); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, n.WriteYAML(&out))
 		if _, err := Parse(&out, "again.yaml"); err != nil {
 			t.Fatalf("a parsed network does not read back: %v", err)
 		}

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
 )
@@ -21,9 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestDemoProblemGolden(t *testing.T) {
 	n, st := demo(t)
 	var p solver.Problem
-	if err := network.NewBuilder(n, nil).Build(network.DemoOrder(), st, st, &p); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, network.NewBuilder(n, nil).Build(network.DemoOrder(), st, st, &p))
 	// Round to 1e-9 so that fused multiply-adds on other architectures do
 	// not move the last digits.
 	r := func(x float64) float64 { return math.Round(x*1e9) / 1e9 }
@@ -35,26 +36,16 @@ func TestDemoProblemGolden(t *testing.T) {
 		p.UnitCost[i] = r(p.UnitCost[i])
 	}
 	got, err := json.MarshalIndent(&p, "", " ")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	got = append(got, '\n')
 	path := filepath.Join("testdata", "demo_problem.golden")
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
 	}
 	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("the demo problem differs from %s; run with -update if the change is meant", path)
-	}
+	require.NoError(t, err, "%v (run with -update to create it)", err)
+	assert.True(t, bytes.Equal(got, want), "the demo problem differs from %s; run with -update if the change is meant", path)
 }
 
 // TestBuildDoesNotAllocate checks the steady state: once a Builder and a
@@ -64,10 +55,6 @@ func TestBuildDoesNotAllocate(t *testing.T) {
 	b := network.NewBuilder(n, nil)
 	var p solver.Problem
 	o := network.DemoOrder()
-	if err := b.Build(o, st, st, &p); err != nil {
-		t.Fatal(err)
-	}
-	if allocs := testing.AllocsPerRun(100, func() { _ = b.Build(o, st, st, &p) }); allocs != 0 {
-		t.Errorf("Build allocates %v times per order", allocs)
-	}
+	require.NoError(t, b.Build(o, st, st, &p))
+	assert.EqualValues(t, 0, testing.AllocsPerRun(100, func() { _ = b.Build(o, st, st, &p) }), "Build allocates")
 }

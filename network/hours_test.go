@@ -3,6 +3,9 @@ package network
 import (
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestHours(t *testing.T) {
@@ -23,25 +26,17 @@ func TestHours(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w, err := parseHours(tt.h)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			for _, s := range tt.open {
 				m, _ := parseClock(s)
-				if !w.isOpen(m % 1440) {
-					t.Errorf("closed at %s", s)
-				}
+				assert.True(t, w.isOpen(m%1440), "closed at %s", s)
 			}
 			for _, s := range tt.closed {
 				m, _ := parseClock(s)
-				if w.isOpen(m % 1440) {
-					t.Errorf("open at %s", s)
-				}
+				assert.False(t, w.isOpen(m%1440), "open at %s", s)
 			}
 			m, _ := parseClock(tt.untilAt)
-			if got := w.untilOpen(m); got != tt.untilMinute {
-				t.Errorf("untilOpen(%s) = %d, want %d", tt.untilAt, got, tt.untilMinute)
-			}
+			assert.Equal(t, tt.untilMinute, w.untilOpen(m), "untilOpen(%s)", tt.untilAt)
 		})
 	}
 }
@@ -56,13 +51,7 @@ func TestHoursErrors(t *testing.T) {
 
 func TestLocalMinute(t *testing.T) {
 	ts := time.Date(2026, 11, 25, 21, 30, 0, 0, time.UTC)
-	if got := localMinute(ts, 300); got != 2*60+30 { // 02:30 next day in UTC+5
-		t.Errorf("localMinute = %d, want 150", got)
-	}
-	if got := localMinute(ts.In(time.FixedZone("x", 3600)), 300); got != 150 {
-		t.Errorf("localMinute depends on the time's location: %d", got)
-	}
-	if got := localMinute(time.Date(1960, 1, 1, 0, 10, 0, 0, time.UTC), -60); got != 23*60+10 {
-		t.Errorf("localMinute before 1970 = %d", got)
-	}
+	assert.Equal(t, 2*60+30, localMinute(ts, 300), "localMinute")
+	assert.Equal(t, 150, localMinute(ts.In(time.FixedZone("x", 3600)), 300), "localMinute depends on the time's location")
+	assert.Equal(t, 23*60+10, localMinute(time.Date(1960, 1, 1, 0, 10, 0, 0, time.UTC), -60), "localMinute before 1970")
 }

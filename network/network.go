@@ -475,7 +475,7 @@ func (n *Network) checkNode(v *validator, p *prepared, i int) {
 			continue
 		}
 		if np.methods.has(m) {
-			v.add(mf, "duplicate method %s", fileMethod(m))
+			v.add(mf, "duplicate method %s", MethodFileName(m))
 			continue
 		}
 		np.methods |= 1 << m
@@ -489,9 +489,9 @@ func (n *Network) checkNode(v *validator, p *prepared, i int) {
 				}
 			}
 			if len(n.Carriers) == 0 {
-				v.add(mf, "%s needs a parcel carrier and carriers is empty", fileMethod(m))
+				v.add(mf, "%s needs a parcel carrier and carriers is empty", MethodFileName(m))
 			} else if len(np.carriers) == 0 && v.partnersOK(p.carrierPartners) {
-				v.add(mf, "%s: no parcel carrier collects from a %s", fileMethod(m), nd.Kind)
+				v.add(mf, "%s: no parcel carrier collects from a %s", MethodFileName(m), nd.Kind)
 			}
 		case solver.Courier:
 			for c := range n.Couriers {

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/geo"
 )
 
@@ -13,9 +15,7 @@ import (
 // radii around the cache's threshold, with cells evicted and reused.
 func TestNearCellHoldsTheExactReach(t *testing.T) {
 	net, err := Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b := NewBuilder(net, nil)
 	rng := rand.New(rand.NewPCG(1, 2))
 	radii := []float64{10, 49.99, 50, 50.01, 73, 120, 300, 1500}
@@ -31,9 +31,7 @@ func TestNearCellHoldsTheExactReach(t *testing.T) {
 		}
 		set := b.nearCell(lat, lon, r)
 		if set == nil {
-			if r >= nearCacheMinKm {
-				t.Fatalf("radius %v at (%v, %v): not cached", r, lat, lon)
-			}
+			require.Less(t, r, float64(nearCacheMinKm), "radius %v at (%v, %v): not cached", r, lat, lon)
 			continue
 		}
 		hits++
@@ -45,9 +43,7 @@ func TestNearCellHoldsTheExactReach(t *testing.T) {
 			}
 		}
 	}
-	if hits == 0 {
-		t.Fatal("the cache was never used")
-	}
+	require.NotEqual(t, 0, hits, "the cache was never used")
 	if b.nearCell(89, 10, 300) != nil || b.nearCell(10, 179.5, 300) != nil {
 		t.Error("positions near a pole or the antimeridian are cached")
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/solver/solvertest"
 )
 
 // nodePrices prices every unit of every SKU at every node (a worst case
@@ -29,7 +30,7 @@ func BenchmarkChooseLookahead(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, size := range []struct{ nodes, lines int }{{20, 3}, {200, 5}} {
-		p := solver.GenerateProblem(7, size.nodes, size.lines, 0.5)
+		p := solvertest.GenerateProblem(7, size.nodes, size.lines, 0.5)
 		prices := nodePrices{}
 		for _, ln := range p.Lines {
 			row := make([]float64, size.nodes)

@@ -39,36 +39,15 @@ var _ Policy = (*greedy)(nil)
 func (g *greedy) Name() string { return g.name }
 
 // Usable reports whether option o of p may take part in a plan at all:
-// not excluded, with capacity left, and on time for the promise. It is the
-// one rule every policy chooses by.
-func Usable(p *solver.Problem, o int) bool {
-	op := &p.Options[o]
-	if op.Excluded != solver.ReasonNone || op.CapacityUnits == 0 {
-		return false
-	}
-	if p.PromiseMinutes > 0 && op.ETAMinutes > p.PromiseMinutes {
-		return false
-	}
-	return true
-}
+// not excluded, with capacity left, and on time for the promise (Why is
+// ReasonNone). It is the one rule every policy chooses by.
+func Usable(p *solver.Problem, o int) bool { return Why(p, o) == solver.ReasonNone }
 
 // takeable returns how many of want units of line l option o can add to a
-// shipment that already carries units and weight kg.
+// shipment that already carries units and weight kg (solver.Problem.Carry),
+// or 0 when the line must go whole and not all of want fits.
 func takeable(p *solver.Problem, o, l int, want, units int32, kg float64) int32 {
-	op := &p.Options[o]
-	t := min(want, p.Available[p.At(o, l)])
-	if op.CapacityUnits >= 0 {
-		t = min(t, op.CapacityUnits-units)
-	}
-	if w := p.Lines[l].UnitWeightKg; op.MaxWeightKg > 0 && w > 0 {
-		// Compared as floats, as in takeableAlone.
-		if u := (op.MaxWeightKg-kg)/w + 1e-9; u < float64(t) {
-			t = int32(max(u, -1))
-		}
-	}
-	if t < 0 {
-		t = 0
-	}
+	t := int32(p.Carry(o, l, int64(want), int64(units), kg))
 	if !p.SplitLines && t < want {
 		return 0
 	}
@@ -299,21 +278,10 @@ type nodeCarry struct {
 	units int32
 }
 
-// takeableAlone is what option o could carry of line l on its own.
+// takeableAlone is what option o could carry of line l on its own
+// (solver.Problem.Carry).
 func takeableAlone(p *solver.Problem, o, l int) int32 {
-	op := &p.Options[o]
-	t := p.Available[p.At(o, l)]
-	if op.CapacityUnits >= 0 {
-		t = min(t, op.CapacityUnits)
-	}
-	if w := p.Lines[l].UnitWeightKg; op.MaxWeightKg > 0 && w > 0 {
-		// Compared as floats: a light unit under a large limit fits more
-		// units than an int32 holds.
-		if u := op.MaxWeightKg/w + 1e-9; u < float64(t) {
-			t = int32(u)
-		}
-	}
-	return max(t, 0)
+	return int32(p.Carry(o, l, solver.NoLimit, 0, 0))
 }
 
 // sort orders the usable options by the policy's rank.
@@ -351,20 +319,9 @@ func (g *greedy) explain(p *solver.Problem) {
 }
 
 // Why is why option o of p is not Usable (ReasonNone when it is): the
-// Builder's reason, CAPACITY when it has no capacity left, MISSES_PROMISE
-// when its ETA is after the promise.
-func Why(p *solver.Problem, o int) solver.Reason {
-	op := &p.Options[o]
-	switch {
-	case op.Excluded != solver.ReasonNone:
-		return op.Excluded
-	case op.CapacityUnits == 0:
-		return solver.ReasonCapacity
-	case p.PromiseMinutes > 0 && op.ETAMinutes > p.PromiseMinutes:
-		return solver.ReasonMissesPromise
-	}
-	return solver.ReasonNone
-}
+// solver's own rule, solver.Problem.ExclusionReason, so that a policy, a
+// replay and the solver give one option the same reason.
+func Why(p *solver.Problem, o int) solver.Reason { return p.ExclusionReason(o) }
 
 // stocked reports whether option o holds stock of some line.
 func stocked(p *solver.Problem, o int) bool {

@@ -63,9 +63,9 @@ func orderChoice(f string, o *pb.Order) (choice, error) {
 			return c, err
 		}
 		name, rest, qualified := strings.Cut(o.OfferId, offerIDSep)
-		m, err := solver.ParseMethod(name)
+		m, err := network.ParseMethod(name)
 		if err != nil || name != strings.ToLower(name) {
-			return c, invalid(idf, "%q does not start with a method (%s)", o.OfferId, solver.MethodChoices())
+			return c, invalid(idf, "%q does not start with a method (%s)", o.OfferId, network.MethodChoices())
 		}
 		pm := methodToProto(m)
 		if qualified && (rest == "" || (m != solver.Courier && m != solver.Pickup)) {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/solver"
 )
 
 // TestReplayUnknownSKU: in a replay as in the server, a SKU no node has a
@@ -102,4 +104,23 @@ func TestSkippedNotesAreBounded(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(why.String()), "\n")
 	require.Len(t, lines, MaxSkipNotes+1)
 	assert.Equal(t, "invalid orders skipped (--skip-bad): 25 (0 with a malformed row, the rest rejected by the network); 10 described above", lines[MaxSkipNotes])
+}
+
+// TestUnfilledReasonIsTheSolversOptionReason: a line whose only option is
+// both late and out of capacity is explained in the replay by the reason
+// the solver excludes that option for (MISSES_PROMISE: the promise is
+// checked before the capacity), not by a reason of its own.
+func TestUnfilledReasonIsTheSolversOptionReason(t *testing.T) {
+	p := &solver.Problem{
+		PromiseMinutes: 60,
+		Lines:          []solver.Line{{SKU: "A", Quantity: 1}},
+		Options:        []solver.Option{{Node: 0, CapacityUnits: 0, ETAMinutes: 90, DistanceKm: 1}},
+		Available:      []int32{1},
+		UnitCost:       []float64{1},
+	}
+	pl, err := solver.Solve(p, solver.Settings{})
+	require.NoError(t, err)
+	require.Len(t, pl.Excluded, 1)
+	assert.Equal(t, solver.ReasonMissesPromise, pl.Excluded[0].Reason)
+	assert.Equal(t, pl.Excluded[0].Reason, unfilledReason(p, 0))
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzOrderReader: any input either reads or fails with a ParseError (or a
@@ -30,13 +32,13 @@ func FuzzOrderReader(f *testing.F) {
 				}
 				return
 			}
-			if len(o.Lines) == 0 || o.ID == "" || o.CreatedAt.IsZero() {
-				t.Fatalf("incomplete order %+v", o)
-			}
+			require.NotEqual(t, 0, len(o.Lines), "incomplete order %+v", o)
+			require.NotEqual(t, "", o.ID, "incomplete order %+v", o)
+			require.False(t, o.CreatedAt.IsZero(), "incomplete order %+v", o)
 			for _, l := range o.Lines {
-				if l.Quantity <= 0 || l.SKU == "" || l.UnitWeightKg < 0 {
-					t.Fatalf("bad line %+v", l)
-				}
+				require.Greater(t, l.Quantity, int32(0), "bad line %+v", l)
+				require.NotEqual(t, "", l.SKU, "bad line %+v", l)
+				require.GreaterOrEqual(t, l.UnitWeightKg, float64(0), "bad line %+v", l)
 			}
 		}
 	})

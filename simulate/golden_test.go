@@ -8,6 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stretchr/testify/assert"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -17,30 +21,28 @@ func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
-		must.NoError(t, os.WriteFile(path, got, 0o644))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
 		return
 	}
 	want, err := os.ReadFile(path)
-	must.NoError(t, err, "run go test -update to create it")
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the golden file (go test -update to accept):\n got:\n%s\nwant:\n%s", name, got, want)
-	}
+	require.NoError(t, err, "run go test -update to create it")
+	assert.True(t, bytes.Equal(want, got), "%s differs from the golden file (go test -update to accept):\n got:\n%s\nwant:\n%s", name, got, want)
 }
 
 // TestGoldenOutputs pins the JSON and table outputs of the tiny replay,
 // solve times set to zero.
 func TestGoldenOutputs(t *testing.T) {
 	res, err := Run(context.Background(), tinyConfig(t, tinyOrders))
-	must.NoError(t, err)
+	require.NoError(t, err)
 	for i := range res.Results {
 		res.Results[i].SolveTimeUS = Percentiles{}
 	}
 	var js bytes.Buffer
 	enc := json.NewEncoder(&js)
 	enc.SetIndent("", "  ")
-	must.NoError(t, enc.Encode(res))
+	require.NoError(t, enc.Encode(res))
 	golden(t, "tiny.json.golden", js.Bytes())
 	var tab bytes.Buffer
-	must.NoError(t, WriteTable(&tab, res))
+	require.NoError(t, WriteTable(&tab, res))
 	golden(t, "tiny.table.golden", tab.Bytes())
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/solver"
 )
 
@@ -26,23 +28,23 @@ func shippedUnits(plan *solver.Plan) int64 {
 func requireFeasible(t *testing.T, p *solver.Problem, plan *solver.Plan) {
 	t.Helper()
 	if p.MaxShipments > 0 {
-		must.LessOrEqual(t, len(plan.Shipments), p.MaxShipments)
+		require.LessOrEqual(t, len(plan.Shipments), p.MaxShipments)
 	}
 	nodes := map[int32]bool{}
 	covered := make([]int32, len(p.Lines))
 	var total float64
 	for k, s := range plan.Shipments {
 		op := &p.Options[s.Option]
-		must.True(t, usable(p, s.Option), "option %d not usable", s.Option)
-		must.False(t, nodes[op.Node], "node %d used twice", op.Node)
+		require.True(t, usable(p, s.Option), "option %d not usable", s.Option)
+		require.False(t, nodes[op.Node], "node %d used twice", op.Node)
 		nodes[op.Node] = true
 		var units int32
 		var kg, cost float64
 		lines := map[int]bool{}
 		for _, a := range s.Lines {
-			must.Positive(t, a.Quantity)
-			must.LessOrEqual(t, a.Quantity, p.Available[p.At(s.Option, a.Line)])
-			must.False(t, lines[a.Line])
+			require.Positive(t, a.Quantity)
+			require.LessOrEqual(t, a.Quantity, p.Available[p.At(s.Option, a.Line)])
+			require.False(t, lines[a.Line])
 			lines[a.Line] = true
 			units += a.Quantity
 			kg += float64(a.Quantity) * p.Lines[a.Line].UnitWeightKg
@@ -50,10 +52,10 @@ func requireFeasible(t *testing.T, p *solver.Problem, plan *solver.Plan) {
 			covered[a.Line] += a.Quantity
 		}
 		if op.CapacityUnits >= 0 {
-			must.LessOrEqual(t, units, op.CapacityUnits)
+			require.LessOrEqual(t, units, op.CapacityUnits)
 		}
 		if op.MaxWeightKg > 0 {
-			must.LessOrEqual(t, kg, op.MaxWeightKg+1e-9)
+			require.LessOrEqual(t, kg, op.MaxWeightKg+1e-9)
 		}
 		cost += op.FixedCost
 		if k > 0 {
@@ -66,10 +68,10 @@ func requireFeasible(t *testing.T, p *solver.Problem, plan *solver.Plan) {
 		// Only a priced line that may be split may be filled in part (the
 		// solver's lost sales).
 		part := p.SplitLines && p.Lines[l].LostSaleCost > 0
-		must.True(t, c == 0 || c == p.Lines[l].Quantity || part, "line %d partly covered: %d of %d", l, c, p.Lines[l].Quantity)
+		require.True(t, c == 0 || c == p.Lines[l].Quantity || part, "line %d partly covered: %d of %d", l, c, p.Lines[l].Quantity)
 		unfilled[l] = p.Lines[l].Quantity - c
 	}
-	must.InDelta(t, total, plan.ShippingCost, 1e-9*math.Max(1, total))
-	must.Equal(t, p.LostSaleCostOf(unfilled), plan.LostSaleCost)
-	must.Equal(t, plan.ShippingCost+plan.LostSaleCost, plan.TotalCost)
+	require.InDelta(t, total, plan.ShippingCost, 1e-9*math.Max(1, total))
+	require.Equal(t, p.LostSaleCostOf(unfilled), plan.LostSaleCost)
+	require.Equal(t, plan.ShippingCost+plan.LostSaleCost, plan.TotalCost)
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
 )
@@ -26,64 +28,40 @@ func TestLeanBuildSamePlans(t *testing.T) {
 		t.Run("policy="+name, func(t *testing.T) {
 			st := &replayState{table: table.Clone(), acc: newAccumulator(net)}
 			fullPol, err := NewPolicy(name, net)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			leanPol, err := NewPolicy(name, net)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			full, lean := network.NewBuilder(net, nil), network.NewBuilder(net, nil)
 			var pf, pl solver.Problem
 			rc, err := ords.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			defer rc.Close()
 			or, err := NewOrderReader(rc, ords.Name(), false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			unfilled := 0
 			for n := 0; ; n++ {
 				o, err := or.Next()
 				if err == io.EOF {
 					break
 				}
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				if n%500 == 0 {
 					st.table.ResetDay()
 				}
-				if err := full.Build(o, st.table, st.table, &pf); err != nil {
-					t.Fatal(err)
-				}
-				if err := lean.BuildEligible(o, st.table, st.table, &pl); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, full.Build(o, st.table, st.table, &pf))
+				require.NoError(t, lean.BuildEligible(o, st.table, st.table, &pl))
 				planF, err := fullPol.Choose(&pf, solverSettings())
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				planL, err := leanPol.Choose(&pl, solverSettings())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if a, b := decisionKey(&pf, planF), decisionKey(&pl, planL); a != b {
-					t.Fatalf("order %s: plans differ\nfull: %s\nlean: %s", o.ID, a, b)
-				}
+				require.NoError(t, err)
+				require.Equal(t, decisionKey(&pl, planL), decisionKey(&pf, planF), "order %s: plans differ\nfull", o.ID)
 				if anyUsable(&pl) {
 					for _, u := range planL.Unfilled {
 						unfilled++
-						if a, b := unfilledReason(&pf, u.Line), unfilledReason(&pl, u.Line); a != b {
-							t.Fatalf("order %s line %d: reason %v from the full problem, %v from the lean one", o.ID, u.Line, a, b)
-						}
+						require.Equal(t, unfilledReason(&pl, u.Line), unfilledReason(&pf, u.Line), "order %s line %d: reason", o.ID, u.Line)
 					}
 				}
-				if err := st.commit(&pl, planL); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, st.commit(&pl, planL))
 			}
 			t.Logf("%d unfilled lines explained from the lean problem", unfilled)
 		})

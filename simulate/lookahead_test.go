@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/omniroute/omniroute/geo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // scarceNetwork: store "near" in city A ships parcels and hands out
@@ -53,21 +55,21 @@ func TestLookaheadKeepsTheScarceUnit(t *testing.T) {
 		Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1,
 	}
 	res, err := Run(context.Background(), cfg)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	runs := byRun(res)
 	opt, look := runs["baseline/optimal"], runs["baseline/lookahead"]
-	must.NotNil(t, opt)
-	must.NotNil(t, look)
+	require.NotNil(t, opt)
+	require.NotNil(t, look)
 
 	farKm := geo.DistanceKm(43.25, 76.90, 51.16, 71.43)
-	expect.InDelta(t, 7+50, opt.TotalWithLost, 1e-3)
-	expect.EqualValues(t, 1, opt.UnfilledUnits)
-	expect.InDelta(t, (1+5+1+0.01*farKm/geo.KmPerMile)+1, look.TotalWithLost, 1e-3)
-	expect.EqualValues(t, 0, look.UnfilledUnits)
-	expect.LessOrEqual(t, look.TotalWithLost, opt.TotalWithLost)
-	expect.EqualValues(t, 1, look.Plans, "one plan: the second order is an hour later and little moved")
-	expect.Zero(t, look.PlanFailures)
-	expect.Zero(t, opt.Plans)
+	assert.InDelta(t, 7+50, opt.TotalWithLost, 1e-3)
+	assert.EqualValues(t, 1, opt.UnfilledUnits)
+	assert.InDelta(t, (1+5+1+0.01*farKm/geo.KmPerMile)+1, look.TotalWithLost, 1e-3)
+	assert.EqualValues(t, 0, look.UnfilledUnits)
+	assert.LessOrEqual(t, look.TotalWithLost, opt.TotalWithLost)
+	assert.EqualValues(t, 1, look.Plans, "one plan: the second order is an hour later and little moved")
+	assert.Zero(t, look.PlanFailures)
+	assert.Zero(t, opt.Plans)
 }
 
 // TestLookaheadRollingNeverSeesTheFuture: without a history the first
@@ -83,10 +85,10 @@ func TestLookaheadRollingNeverSeesTheFuture(t *testing.T) {
 		Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1,
 	}
 	res, err := Run(context.Background(), cfg)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	runs := byRun(res)
-	expect.InDelta(t, runs["baseline/optimal"].TotalWithLost, runs["baseline/lookahead"].TotalWithLost, 1e-9)
-	expect.EqualValues(t, 1, runs["baseline/lookahead"].Plans, "planned before o2, from o1 alone")
+	assert.InDelta(t, runs["baseline/optimal"].TotalWithLost, runs["baseline/lookahead"].TotalWithLost, 1e-9)
+	assert.EqualValues(t, 1, runs["baseline/lookahead"].Plans, "planned before o2, from o1 alone")
 }
 
 // TestLookaheadReplansAfterLargeStockChanges: within one plan interval, an
@@ -108,9 +110,9 @@ func TestLookaheadReplansAfterLargeStockChanges(t *testing.T) {
 				Policies: []string{"lookahead"}, Workers: 1,
 			}
 			res, err := Run(context.Background(), cfg)
-			must.NoError(t, err)
-			must.Len(t, res.Results, 1)
-			expect.Equal(t, c.plans, res.Results[0].Plans, "11 units planned; 20%% is 2.2")
+			require.NoError(t, err)
+			require.Len(t, res.Results, 1)
+			assert.Equal(t, c.plans, res.Results[0].Plans, "11 units planned; 20%% is 2.2")
 		})
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/network"
 )
 
@@ -44,27 +47,27 @@ func TestOrderReaderGroupsLines(t *testing.T) {
 		"b,2026-03-02T10:05:00Z,43.2,76.9,X,1,pickup,s1,,,false\n" +
 		"\"c\",2026-03-02T10:06:00Z,43.2,76.9,\"Z,1\",1,any,,,2026-03-03T10:06:00Z,\n"
 	orders, st, err := readAll(t, data, false)
-	must.NoError(t, err)
-	must.Len(t, orders, 3)
+	require.NoError(t, err)
+	require.Len(t, orders, 3)
 	a := orders[0]
-	expect.Equal(t, "a", a.ID)
-	expect.Equal(t, network.WantDelivery, a.Want)
-	expect.Equal(t, a.CreatedAt.Add(ExpressPromise), a.PromiseBy)
-	must.Len(t, a.Lines, 2)
-	expect.EqualValues(t, 4, a.Lines[0].Quantity, "a repeated SKU adds to its line")
-	expect.Equal(t, 1.5, a.Lines[1].UnitWeightKg)
-	expect.True(t, a.AllowSplit)
+	assert.Equal(t, "a", a.ID)
+	assert.Equal(t, network.WantDelivery, a.Want)
+	assert.Equal(t, a.CreatedAt.Add(ExpressPromise), a.PromiseBy)
+	require.Len(t, a.Lines, 2)
+	assert.EqualValues(t, 4, a.Lines[0].Quantity, "a repeated SKU adds to its line")
+	assert.Equal(t, 1.5, a.Lines[1].UnitWeightKg)
+	assert.True(t, a.AllowSplit)
 	b := orders[1]
-	expect.Equal(t, network.WantPickup, b.Want)
-	expect.Equal(t, "s1", b.PickupNodeID)
-	expect.False(t, b.AllowSplit)
+	assert.Equal(t, network.WantPickup, b.Want)
+	assert.Equal(t, "s1", b.PickupNodeID)
+	assert.False(t, b.AllowSplit)
 	c := orders[2]
-	expect.Equal(t, "Z,1", c.Lines[0].SKU)
-	expect.Equal(t, network.WantAny, c.Want)
-	expect.Equal(t, time.Date(2026, 3, 3, 10, 6, 0, 0, time.UTC), c.PromiseBy.UTC())
-	expect.True(t, c.AllowSplit, "allow_split defaults to true")
-	expect.EqualValues(t, 5, st.Rows)
-	expect.EqualValues(t, 3, st.Orders)
+	assert.Equal(t, "Z,1", c.Lines[0].SKU)
+	assert.Equal(t, network.WantAny, c.Want)
+	assert.Equal(t, time.Date(2026, 3, 3, 10, 6, 0, 0, time.UTC), c.PromiseBy.UTC())
+	assert.True(t, c.AllowSplit, "allow_split defaults to true")
+	assert.EqualValues(t, 5, st.Rows)
+	assert.EqualValues(t, 3, st.Orders)
 }
 
 func TestOrderReaderErrors(t *testing.T) {
@@ -94,10 +97,10 @@ func TestOrderReaderErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := readAll(t, c.data, false)
-			expect.ErrorContains(t, err, c.want)
-			expect.ErrorIs(t, err, ErrBadRow)
+			assert.ErrorContains(t, err, c.want)
+			assert.ErrorIs(t, err, ErrBadRow)
 			var pe *ParseError
-			expect.True(t, errors.As(err, &pe))
+			assert.True(t, errors.As(err, &pe))
 		})
 	}
 }
@@ -110,14 +113,14 @@ func TestOrderReaderSkipBad(t *testing.T) {
 		"b,2026-03-02T10:01:00Z,1,1,Z,1,,,,,\n" +
 		"c,2026-03-02T10:02:00Z,1,1,X,1,,,,,\n"
 	orders, st, err := readAll(t, data, true)
-	must.NoError(t, err)
-	must.Len(t, orders, 2)
-	expect.Equal(t, "a", orders[0].ID)
-	expect.Equal(t, "c", orders[1].ID)
-	expect.EqualValues(t, 1, st.BadRows)
-	expect.EqualValues(t, 1, st.SkippedOrders)
-	expect.Contains(t, st.FirstBad, "orders.csv:4: qty")
-	expect.Contains(t, st.String(), "1 malformed rows skipped")
+	require.NoError(t, err)
+	require.Len(t, orders, 2)
+	assert.Equal(t, "a", orders[0].ID)
+	assert.Equal(t, "c", orders[1].ID)
+	assert.EqualValues(t, 1, st.BadRows)
+	assert.EqualValues(t, 1, st.SkippedOrders)
+	assert.Contains(t, st.FirstBad, "orders.csv:4: qty")
+	assert.Contains(t, st.String(), "1 malformed rows skipped")
 }
 
 func TestOrderReaderOutOfOrder(t *testing.T) {
@@ -127,31 +130,31 @@ func TestOrderReaderOutOfOrder(t *testing.T) {
 		"c,2026-03-02T09:30:00Z,1,1,X,1,,,,,\n" +
 		"d,2026-03-02T11:00:00Z,1,1,X,1,,,,,\n"
 	orders, st, err := readAll(t, data, false)
-	must.NoError(t, err)
-	expect.Len(t, orders, 4)
-	expect.EqualValues(t, 2, st.OutOfOrder, "b and c are both before a")
-	expect.Equal(t, 3, st.FirstOutOfOrderLine)
-	expect.Contains(t, st.String(), "2 orders out of time order (first at line 3)")
+	require.NoError(t, err)
+	assert.Len(t, orders, 4)
+	assert.EqualValues(t, 2, st.OutOfOrder, "b and c are both before a")
+	assert.Equal(t, 3, st.FirstOutOfOrderLine)
+	assert.Contains(t, st.String(), "2 orders out of time order (first at line 3)")
 }
 
 func TestReplenishmentReaderErrors(t *testing.T) {
 	net, _ := loadTiny(t, tinyNetwork, tinyStock)
 	data := "at,node,sku,qty\n2026-03-02T10:00:00Z,wh,A,2\n2026-03-02T11:00:00Z,nowhere,A,2\n"
 	r, err := NewReplenishmentReader(strings.NewReader(data), "replenishments.csv", net, false)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	rep, err := r.Next()
-	must.NoError(t, err)
-	expect.Equal(t, Replenishment{At: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), Node: 0, SKU: "A", Qty: 2}, rep)
+	require.NoError(t, err)
+	assert.Equal(t, Replenishment{At: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), Node: 0, SKU: "A", Qty: 2}, rep)
 	_, err = r.Next()
-	expect.ErrorContains(t, err, `replenishments.csv:3: node: unknown node "nowhere"`)
+	assert.ErrorContains(t, err, `replenishments.csv:3: node: unknown node "nowhere"`)
 
 	r, err = NewReplenishmentReader(strings.NewReader(data), "replenishments.csv", net, true)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	_, err = r.Next()
-	must.NoError(t, err)
+	require.NoError(t, err)
 	_, err = r.Next()
-	expect.Equal(t, io.EOF, err)
-	expect.EqualValues(t, 1, r.Bad)
+	assert.Equal(t, io.EOF, err)
+	assert.EqualValues(t, 1, r.Bad)
 }
 
 func TestLatencyHistogram(t *testing.T) {
@@ -159,11 +162,11 @@ func TestLatencyHistogram(t *testing.T) {
 	for i := 1; i <= 100; i++ {
 		h.record(time.Duration(i) * time.Microsecond)
 	}
-	expect.InDelta(t, 50, h.quantileUS(0.5), 50*0.07)
-	expect.InDelta(t, 99, h.quantileUS(0.99), 99*0.07)
+	assert.InDelta(t, 50, h.quantileUS(0.5), 50*0.07)
+	assert.InDelta(t, 99, h.quantileUS(0.99), 99*0.07)
 	for ns := uint64(0); ns < 1<<20; ns = ns*2 + 1 {
 		i := histBucket(ns)
-		expect.True(t, histLow(i) <= ns && ns < histLow(i+1), "ns %d in bucket %d [%d, %d)", ns, i, histLow(i), histLow(i+1))
+		assert.True(t, histLow(i) <= ns && ns < histLow(i+1), "ns %d in bucket %d [%d, %d)", ns, i, histLow(i), histLow(i+1))
 	}
 }
 
@@ -194,18 +197,18 @@ func TestReplenishmentReaderNodes(t *testing.T) {
 		"2026-03-02T10:00:00Z,wh,A,1\n2026-03-02T10:00:00Z,nowhere,A,1\n2026-03-02T10:00:00Z,wh,A,1\n" +
 		"2026-03-02T10:00:00Z,s1,A,1\n2026-03-02T10:00:00Z,s1,B,1\n"
 	r, err := NewReplenishmentReader(strings.NewReader(data), "replenishments.csv", net, true)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	var got []int
 	for {
 		rep, err := r.Next()
 		if err == io.EOF {
 			break
 		}
-		must.NoError(t, err)
+		require.NoError(t, err)
 		got = append(got, rep.Node)
 	}
-	expect.Equal(t, []int{0, 0, 1, 0, 0, 1, 1}, got)
-	expect.EqualValues(t, 1, r.Bad)
+	assert.Equal(t, []int{0, 0, 1, 0, 0, 1, 1}, got)
+	assert.EqualValues(t, 1, r.Bad)
 }
 
 func TestReplenishmentReaderQuantityRange(t *testing.T) {
@@ -216,9 +219,9 @@ func TestReplenishmentReaderQuantityRange(t *testing.T) {
 	} {
 		data := "at,node,sku,qty\n2026-03-02T10:00:00Z,wh,A," + c.qty + "\n"
 		r, err := NewReplenishmentReader(strings.NewReader(data), "replenishments.csv", net, false)
-		must.NoError(t, err)
+		require.NoError(t, err)
 		_, err = r.Next()
-		expect.ErrorContains(t, err, c.want)
-		expect.ErrorIs(t, err, ErrBadRow)
+		assert.ErrorContains(t, err, c.want)
+		assert.ErrorIs(t, err, ErrBadRow)
 	}
 }

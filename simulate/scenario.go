@@ -199,7 +199,7 @@ type stockCopy struct {
 func parseMethods(field string, names []string) ([]solver.Method, error) {
 	out := make([]solver.Method, 0, len(names))
 	for i, n := range names {
-		m, err := solver.ParseMethod(n)
+		m, err := network.ParseMethod(n)
 		if err != nil {
 			return nil, fmt.Errorf("%s[%d]: %w", field, i, err)
 		}

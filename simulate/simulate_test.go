@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/geo"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/stock"
@@ -61,9 +64,9 @@ o5,2026-03-02T10:40:00Z,0,0.1,E,1,delivery,
 func loadTiny(t testing.TB, netYAML, stockCSV string) (*network.Network, *stock.Table) {
 	t.Helper()
 	net, err := network.Parse(strings.NewReader(netYAML), "network.yaml")
-	must.NoError(t, err)
+	require.NoError(t, err)
 	table, err := stock.ReadCSV(strings.NewReader(stockCSV), "stock.csv", net)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	return net, table
 }
 
@@ -83,8 +86,8 @@ func byRun(res *Results) map[string]*Result {
 
 func TestTinyKPIsByHand(t *testing.T) {
 	res, err := Run(context.Background(), tinyConfig(t, tinyOrders))
-	must.NoError(t, err)
-	must.Len(t, res.Results, len(PolicyNames()))
+	require.NoError(t, err)
+	require.Len(t, res.Results, len(PolicyNames()))
 	km := geo.DistanceKm(0, 0, 0, 0.1)
 
 	type want struct {
@@ -106,27 +109,27 @@ func TestTinyKPIsByHand(t *testing.T) {
 	for policy, w := range cases {
 		t.Run(policy, func(t *testing.T) {
 			r := runs["baseline/"+policy]
-			must.NotNil(t, r)
-			expect.False(t, r.Partial)
-			expect.EqualValues(t, 5, r.Orders)
-			expect.EqualValues(t, 6, r.Lines)
-			expect.InDelta(t, 5.0/7, r.FillRate, 1e-6)
-			expect.EqualValues(t, 2, r.UnfilledUnits)
-			expect.InDelta(t, w.cost, r.TotalCost, 1e-9)
-			expect.InDelta(t, w.cost/4, r.CostPerOrder, 1e-4)
-			expect.InDelta(t, 5.0/4, r.ShipmentsPerOrder, 1e-6)
-			expect.InDelta(t, 0.25, r.SplitRate, 1e-6)
-			expect.InDelta(t, w.distance/5, r.AvgDistanceKm, 1e-3)
-			expect.InDelta(t, 0.8, r.SLAHitRate, 1e-6)
-			expect.InDelta(t, w.sfs, r.MethodMix["SHIP_FROM_STORE"], 1e-6)
-			expect.InDelta(t, w.wh, r.MethodMix["WAREHOUSE_SHIP"], 1e-6)
-			expect.Zero(t, r.MethodMix["PICKUP"])
-			expect.Zero(t, r.MethodMix["COURIER"])
-			expect.InDelta(t, w.util, r.NodeUtilization.Mean, 1e-6)
-			expect.InDelta(t, w.util, r.NodeUtilization.Max, 1e-6)
+			require.NotNil(t, r)
+			assert.False(t, r.Partial)
+			assert.EqualValues(t, 5, r.Orders)
+			assert.EqualValues(t, 6, r.Lines)
+			assert.InDelta(t, 5.0/7, r.FillRate, 1e-6)
+			assert.EqualValues(t, 2, r.UnfilledUnits)
+			assert.InDelta(t, w.cost, r.TotalCost, 1e-9)
+			assert.InDelta(t, w.cost/4, r.CostPerOrder, 1e-4)
+			assert.InDelta(t, 5.0/4, r.ShipmentsPerOrder, 1e-6)
+			assert.InDelta(t, 0.25, r.SplitRate, 1e-6)
+			assert.InDelta(t, w.distance/5, r.AvgDistanceKm, 1e-3)
+			assert.InDelta(t, 0.8, r.SLAHitRate, 1e-6)
+			assert.InDelta(t, w.sfs, r.MethodMix["SHIP_FROM_STORE"], 1e-6)
+			assert.InDelta(t, w.wh, r.MethodMix["WAREHOUSE_SHIP"], 1e-6)
+			assert.Zero(t, r.MethodMix["PICKUP"])
+			assert.Zero(t, r.MethodMix["COURIER"])
+			assert.InDelta(t, w.util, r.NodeUtilization.Mean, 1e-6)
+			assert.InDelta(t, w.util, r.NodeUtilization.Max, 1e-6)
 			// A, A, C, D, E each hit zero once.
-			expect.EqualValues(t, 5, r.StockoutEvents)
-			expect.Equal(t, []float64{w.cost}, r.Series.DayCost)
+			assert.EqualValues(t, 5, r.StockoutEvents)
+			assert.Equal(t, []float64{w.cost}, r.Series.DayCost)
 		})
 	}
 }
@@ -159,14 +162,14 @@ c3,2026-03-02T19:10:00Z,0,0.1,D,1
 	cfg.Decisions = &dec
 	cfg.TempDir = t.TempDir()
 	res, err := Run(context.Background(), cfg)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	for _, r := range res.Results {
-		expect.EqualValues(t, 5, r.Orders, r.Policy)
-		expect.EqualValues(t, 2, r.UnfilledUnits, r.Policy)
-		expect.Len(t, r.Series.DayOrders, 2, r.Policy)
+		assert.EqualValues(t, 5, r.Orders, r.Policy)
+		assert.EqualValues(t, 2, r.UnfilledUnits, r.Policy)
+		assert.Len(t, r.Series.DayOrders, 2, r.Policy)
 	}
 	lines := strings.Split(strings.TrimSpace(dec.String()), "\n")
-	expect.Equal(t, DecisionHeader, lines[0])
+	assert.Equal(t, DecisionHeader, lines[0])
 	var optimal []string
 	for _, l := range lines[1:] {
 		if strings.Contains(l, ",optimal,") {
@@ -174,8 +177,8 @@ c3,2026-03-02T19:10:00Z,0,0.1,D,1
 			optimal = append(optimal, strings.TrimSpace(f[0]+" "+f[4]+" "+f[5]+" "+f[12]))
 		}
 	}
-	expect.Equal(t, []string{"r1  UNFILLED UNKNOWN_SKU", "r2 wh WAREHOUSE_SHIP", "c1 s1 PICKUP", "c2  UNFILLED CAPACITY", "c3 s1 PICKUP"}, optimal)
-	expect.Len(t, lines, 1+2*5, "one row per shipment or unfilled order, two policies")
+	assert.Equal(t, []string{"r1  UNFILLED UNKNOWN_SKU", "r2 wh WAREHOUSE_SHIP", "c1 s1 PICKUP", "c2  UNFILLED CAPACITY", "c3 s1 PICKUP"}, optimal)
+	assert.Len(t, lines, 1+2*5, "one row per shipment or unfilled order, two policies")
 }
 
 // stripTimes removes the solve times, the only figures that may differ
@@ -186,24 +189,24 @@ func stripTimes(t *testing.T, res *Results) []byte {
 		res.Results[i].SolveTimeUS = Percentiles{}
 	}
 	b, err := json.Marshal(res)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	return b
 }
 
 func TestDeterministic(t *testing.T) {
 	net, table, ords, reps := benchData(t, 600)
 	scen, err := ParseScenario([]byte("name: no-courier\ndisable_methods: [courier]\n"), "s.yaml")
-	must.NoError(t, err)
+	require.NoError(t, err)
 	run := func(workers int) []byte {
 		cfg := Config{Network: net, Stock: table, Orders: ords, Replenishments: reps, Workers: workers, Scenarios: []*Scenario{scen}}
 		res, err := Run(context.Background(), cfg)
-		must.NoError(t, err)
-		must.Len(t, res.Results, 2*len(PolicyNames()))
+		require.NoError(t, err)
+		require.Len(t, res.Results, 2*len(PolicyNames()))
 		return stripTimes(t, res)
 	}
 	a, b := run(2), run(1)
-	expect.Equal(t, string(a), string(b))
-	expect.Contains(t, string(a), `"scenario":"no-courier"`)
+	assert.Equal(t, string(a), string(b))
+	assert.Contains(t, string(a), `"scenario":"no-courier"`)
 }
 
 // TestOptimalNeverCostlierPerOrder: on identical state (the same built
@@ -212,17 +215,17 @@ func TestDeterministic(t *testing.T) {
 func TestOptimalNeverCostlierPerOrder(t *testing.T) {
 	net, table, ords, _ := benchData(t, 3000)
 	rc, err := ords.Open()
-	must.NoError(t, err)
+	require.NoError(t, err)
 	defer rc.Close()
 	or, err := NewOrderReader(rc, ords.Name(), false)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	b := network.NewBuilder(net, nil)
 	opt, err := NewPolicy(PolicyOptimal, net)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	var greedy []Policy
 	for _, n := range []string{PolicyNearest, PolicyFewestSplits, PolicyPriority} {
 		p, err := NewPolicy(n, net)
-		must.NoError(t, err)
+		require.NoError(t, err)
 		greedy = append(greedy, p)
 	}
 	var p problemBuf
@@ -232,60 +235,60 @@ func TestOptimalNeverCostlierPerOrder(t *testing.T) {
 		if err != nil {
 			break
 		}
-		must.NoError(t, b.Build(o, table, table, &p.Problem))
+		require.NoError(t, b.Build(o, table, table, &p.Problem))
 		best, err := opt.Choose(&p.Problem, solverSettings())
-		must.NoError(t, err)
+		require.NoError(t, err)
 		bestCost, bestUnits, proven := best.TotalCost, shippedUnits(best), best.Stats.Optimal
 		for _, g := range greedy {
 			plan, err := g.Choose(&p.Problem, solverSettings())
-			must.NoError(t, err)
+			require.NoError(t, err)
 			requireFeasible(t, &p.Problem, plan)
 			if !proven || shippedUnits(plan) != bestUnits {
 				continue
 			}
 			compared++
-			must.LessOrEqual(t, bestCost, plan.TotalCost+1e-9*math.Max(1, plan.TotalCost), "order %s, %s", o.ID, g.Name())
+			require.LessOrEqual(t, bestCost, plan.TotalCost+1e-9*math.Max(1, plan.TotalCost), "order %s, %s", o.ID, g.Name())
 			if bestCost < plan.TotalCost-1e-9 {
 				strictly++
 			}
 		}
 	}
 	t.Logf("%d comparisons, optimal strictly cheaper in %d", compared, strictly)
-	expect.Greater(t, compared, 3000)
-	expect.Positive(t, strictly)
+	assert.Greater(t, compared, 3000)
+	assert.Positive(t, strictly)
 }
 
 func TestCancelledGivesPartial(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	res, err := Run(ctx, tinyConfig(t, tinyOrders))
-	must.ErrorIs(t, err, ErrInterrupted)
-	must.NotNil(t, res)
-	expect.True(t, res.Partial)
-	must.Len(t, res.Results, len(PolicyNames()))
+	require.ErrorIs(t, err, ErrInterrupted)
+	require.NotNil(t, res)
+	assert.True(t, res.Partial)
+	require.Len(t, res.Results, len(PolicyNames()))
 	for _, r := range res.Results {
-		expect.True(t, r.Partial)
+		assert.True(t, r.Partial)
 	}
 	var buf bytes.Buffer
-	must.NoError(t, WriteTable(&buf, res))
-	expect.Contains(t, buf.String(), "optimal*")
-	expect.Contains(t, buf.String(), "partial")
+	require.NoError(t, WriteTable(&buf, res))
+	assert.Contains(t, buf.String(), "optimal*")
+	assert.Contains(t, buf.String(), "partial")
 }
 
 func TestBadOrderRows(t *testing.T) {
 	bad := tinyOrders + "o6,2026-03-02T10:50:00Z,0,0.1,A,x,delivery,\n"
 	_, err := Run(context.Background(), tinyConfig(t, bad))
-	must.Error(t, err)
-	expect.ErrorIs(t, err, ErrBadRow)
-	expect.Contains(t, err.Error(), `orders.csv:8: qty: "x" is not an integer`)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrBadRow)
+	assert.Contains(t, err.Error(), `orders.csv:8: qty: "x" is not an integer`)
 
 	cfg := tinyConfig(t, bad)
 	cfg.SkipBad = true
 	res, err := Run(context.Background(), cfg)
-	must.NoError(t, err)
-	expect.EqualValues(t, 5, res.Results[0].Orders)
-	expect.EqualValues(t, 1, res.Input.BadRows)
-	expect.EqualValues(t, 1, res.Input.SkippedOrders)
+	require.NoError(t, err)
+	assert.EqualValues(t, 5, res.Results[0].Orders)
+	assert.EqualValues(t, 1, res.Input.BadRows)
+	assert.EqualValues(t, 1, res.Input.SkippedOrders)
 }
 
 func TestScenarioOverridesApplied(t *testing.T) {
@@ -300,69 +303,69 @@ nodes:
 add_nodes:
   - {id: s2, kind: store, lat: 0, lon: 0.11, methods: [ship_from_store], pick_cost_per_order: 0.5, stock_from: s1}
 `), "s.yaml")
-	must.NoError(t, err)
+	require.NoError(t, err)
 	cfg := tinyConfig(t, tinyOrders)
 	cfg.Scenarios = []*Scenario{s}
 	cfg.Policies = []string{PolicyOptimal}
 	res, err := Run(context.Background(), cfg)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	runs := byRun(res)
 	base, scen := runs["baseline/optimal"], runs["store-only/optimal"]
-	must.NotNil(t, base)
-	must.NotNil(t, scen)
+	require.NotNil(t, base)
+	require.NotNil(t, scen)
 	// No warehouse shipping; s2 (a copy of s1's stock, cheaper picking)
 	// serves instead. o3 asked for pickup at s1, which no longer offers it:
 	// no store within reach offers pickup, so it stays unfilled.
-	expect.Zero(t, scen.MethodMix["WAREHOUSE_SHIP"])
-	expect.Equal(t, 1.0, scen.MethodMix["SHIP_FROM_STORE"])
-	expect.NotEqual(t, base.TotalCost, scen.TotalCost)
-	expect.Contains(t, scen.Series.NodeIDs, "s2")
+	assert.Zero(t, scen.MethodMix["WAREHOUSE_SHIP"])
+	assert.Equal(t, 1.0, scen.MethodMix["SHIP_FROM_STORE"])
+	assert.NotEqual(t, base.TotalCost, scen.TotalCost)
+	assert.Contains(t, scen.Series.NodeIDs, "s2")
 
 	// One unit of safety stock everywhere leaves the tiny network's single
 	// units unpromisable: only wh's B (5 - 1) is left, and nobody orders it
 	// for delivery.
 	safety, err := ParseScenario([]byte("name: safety\nsafety_stock: 1\n"), "s.yaml")
-	must.NoError(t, err)
+	require.NoError(t, err)
 	cfg.Scenarios = []*Scenario{safety}
 	res, err = Run(context.Background(), cfg)
-	must.NoError(t, err)
-	expect.EqualValues(t, 7, byRun(res)["safety/optimal"].UnfilledUnits)
-	expect.EqualValues(t, 2, byRun(res)["baseline/optimal"].UnfilledUnits)
+	require.NoError(t, err)
+	assert.EqualValues(t, 7, byRun(res)["safety/optimal"].UnfilledUnits)
+	assert.EqualValues(t, 2, byRun(res)["baseline/optimal"].UnfilledUnits)
 
 	_, err = ParseScenario([]byte("name: x\nbogus: 1\n"), "bad.yaml")
-	expect.ErrorContains(t, err, "scenario bad.yaml: line 2: bogus: unknown field")
+	assert.ErrorContains(t, err, "scenario bad.yaml: line 2: bogus: unknown field")
 	_, err = ParseScenario([]byte("name: x\ncouriers:\n  - name: glovo\n    radius: 1\n"), "bad.yaml")
-	expect.ErrorContains(t, err, "scenario bad.yaml: line 4: couriers[0] (glovo).radius: unknown field")
+	assert.ErrorContains(t, err, "scenario bad.yaml: line 4: couriers[0] (glovo).radius: unknown field")
 	_, err = (&Scenario{Name: "x", Nodes: []NodeOverride{{Match: NodeMatch{ID: []string{"nope"}}}}}).apply(cfg.Network)
-	expect.ErrorContains(t, err, "selects no node")
+	assert.ErrorContains(t, err, "selects no node")
 }
 
 func TestReportWritten(t *testing.T) {
 	res, err := Run(context.Background(), tinyConfig(t, tinyOrders))
-	must.NoError(t, err)
+	require.NoError(t, err)
 	dir := t.TempDir()
-	must.NoError(t, WriteReport(dir, res))
+	require.NoError(t, WriteReport(dir, res))
 	html, err := os.ReadFile(filepath.Join(dir, "index.html"))
-	must.NoError(t, err)
+	require.NoError(t, err)
 	for _, c := range []string{ChartCostPerDay, ChartMethodMix, ChartSplitRate, ChartUtilization} {
 		b, err := os.ReadFile(filepath.Join(dir, c))
-		must.NoError(t, err, c)
-		expect.True(t, bytes.HasPrefix(bytes.TrimSpace(b), []byte("<?xml")) || bytes.Contains(b[:min(len(b), 200)], []byte("<svg")), c)
-		expect.Contains(t, string(html), `src="`+c+`"`)
+		require.NoError(t, err, c)
+		assert.True(t, bytes.HasPrefix(bytes.TrimSpace(b), []byte("<?xml")) || bytes.Contains(b[:min(len(b), 200)], []byte("<svg")), c)
+		assert.Contains(t, string(html), `src="`+c+`"`)
 	}
-	expect.Contains(t, string(html), "fewest-splits")
-	expect.Contains(t, string(html), "cost per order")
+	assert.Contains(t, string(html), "fewest-splits")
+	assert.Contains(t, string(html), "cost per order")
 }
 
 func TestUnknownPolicy(t *testing.T) {
 	_, err := ParsePolicies("nearest,cheapest")
-	expect.ErrorContains(t, err, `unknown policy "cheapest"`)
+	assert.ErrorContains(t, err, `unknown policy "cheapest"`)
 	p, err := ParsePolicies(" optimal,nearest,optimal ")
-	must.NoError(t, err)
-	expect.Equal(t, []string{"optimal", "nearest"}, p)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"optimal", "nearest"}, p)
 	_, err = Run(context.Background(), Config{})
-	expect.Error(t, err)
-	expect.False(t, errors.Is(err, ErrInterrupted))
+	assert.Error(t, err)
+	assert.False(t, errors.Is(err, ErrInterrupted))
 }
 
 // TestExampleScenarios: the example scenarios in testdata apply to a
@@ -370,24 +373,24 @@ func TestUnknownPolicy(t *testing.T) {
 func TestExampleScenarios(t *testing.T) {
 	net, table, ords, reps := benchData(t, 300)
 	files, err := filepath.Glob("testdata/scenarios/*.yaml")
-	must.NoError(t, err)
-	must.Len(t, files, 4)
+	require.NoError(t, err)
+	require.Len(t, files, 4)
 	var scens []*Scenario
 	for _, f := range files {
 		s, err := LoadScenario(f)
-		must.NoError(t, err, f)
+		require.NoError(t, err, f)
 		scens = append(scens, s)
 	}
 	cfg := Config{Network: net, Stock: table, Orders: ords, Replenishments: reps, Scenarios: scens, Policies: []string{PolicyOptimal}}
 	res, err := Run(context.Background(), cfg)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	runs := byRun(res)
-	expect.Zero(t, runs["no-ship-from-store/optimal"].MethodMix["SHIP_FROM_STORE"])
-	expect.Contains(t, runs["almaty-dark-store/optimal"].Series.NodeIDs, "ala-d99")
+	assert.Zero(t, runs["no-ship-from-store/optimal"].MethodMix["SHIP_FROM_STORE"])
+	assert.Contains(t, runs["almaty-dark-store/optimal"].Series.NodeIDs, "ala-d99")
 	// Dearer parcels: the optimal policy ships less by parcel and loses
 	// more, and pays more in all.
-	expect.Greater(t, runs["carrier-plus-10/optimal"].TotalWithLost, runs["baseline/optimal"].TotalWithLost)
-	expect.Greater(t, runs["courier-everywhere/optimal"].MethodMix["COURIER"], runs["baseline/optimal"].MethodMix["COURIER"])
+	assert.Greater(t, runs["carrier-plus-10/optimal"].TotalWithLost, runs["baseline/optimal"].TotalWithLost)
+	assert.Greater(t, runs["courier-everywhere/optimal"].MethodMix["COURIER"], runs["baseline/optimal"].MethodMix["COURIER"])
 }
 
 func TestScenarioFactorsRejected(t *testing.T) {
@@ -402,35 +405,35 @@ func TestScenarioFactorsRejected(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s, err := ParseScenario([]byte("name: x\n"+c.yaml), "s.yaml")
-			must.NoError(t, err)
+			require.NoError(t, err)
 			_, err = s.apply(cfg.Network)
-			expect.ErrorContains(t, err, c.want)
+			assert.ErrorContains(t, err, c.want)
 		})
 	}
 
 	// A factor that fits still scales the capacity.
 	s, err := ParseScenario([]byte("name: x\nnodes:\n  - match: {id: [s1]}\n    capacity_per_day: 10\n    capacity_factor: 2.5\n"), "s.yaml")
-	must.NoError(t, err)
+	require.NoError(t, err)
 	pr, err := s.apply(cfg.Network)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	i, ok := pr.net.NodeIndex("s1")
-	must.True(t, ok)
-	expect.Equal(t, 25, pr.net.Nodes[i].CapacityPerDay)
+	require.True(t, ok)
+	assert.Equal(t, 25, pr.net.Nodes[i].CapacityPerDay)
 
 	// A stock copy that would overflow on hand is an error, not a wrap.
 	s, err = ParseScenario([]byte("name: x\nadd_nodes:\n  - {id: s2, kind: store, lat: 0, lon: 0.11, methods: [ship_from_store], stock_from: wh, stock_factor: 1e12}\n"), "s.yaml")
-	must.NoError(t, err)
+	require.NoError(t, err)
 	pr, err = s.apply(cfg.Network)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	_, err = scenarioStock(cfg.Stock, pr)
-	expect.ErrorContains(t, err, "is above 2147483647")
+	assert.ErrorContains(t, err, "is above 2147483647")
 }
 
 // A starting stock whose rows carry sequence numbers (a live snapshot)
 // still receives every replenishment.
 func TestReplenishmentsApplyOverSequencedStock(t *testing.T) {
 	net, table := loadTiny(t, tinyNetwork, "node,sku,on_hand,safety_stock\ns1,D,5,0\n")
-	must.NoError(t, table.Set(0, "A", stock.Row{OnHand: 0, Seq: 40}))
+	require.NoError(t, table.Set(0, "A", stock.Row{OnHand: 0, Seq: 40}))
 	orders := "order_id,created_at,lat,lon,sku,qty\nr1,2026-03-02T11:00:00Z,0,0.1,A,1\n"
 	reps := "at,node,sku,qty\n2026-03-02T10:30:00Z,wh,A,1\n"
 	cfg := Config{
@@ -439,8 +442,8 @@ func TestReplenishmentsApplyOverSequencedStock(t *testing.T) {
 		Replenishments: BytesSource{"replenishments.csv", []byte(reps)},
 	}
 	res, err := Run(context.Background(), cfg)
-	must.NoError(t, err)
-	expect.EqualValues(t, 0, res.Results[0].UnfilledUnits, "the arrival at wh fills r1")
+	require.NoError(t, err)
+	assert.EqualValues(t, 0, res.Results[0].UnfilledUnits, "the arrival at wh fills r1")
 }
 
 // A SKU with a comma or a quote keeps the decisions file one field per
@@ -457,12 +460,12 @@ func TestDecisionsQuoteSKUs(t *testing.T) {
 		Decisions: &dec, TempDir: t.TempDir(),
 	}
 	_, err := Run(context.Background(), cfg)
-	must.NoError(t, err)
+	require.NoError(t, err)
 	r := csv.NewReader(&dec)
 	recs, err := r.ReadAll()
-	must.NoError(t, err, dec.String())
-	must.Len(t, recs, 3, dec.String())
+	require.NoError(t, err, dec.String())
+	require.Len(t, recs, 3, dec.String())
 	col := slices.Index(recs[0], "lines")
-	expect.Equal(t, "Z,1:1", recs[1][col])
-	expect.Equal(t, `Q"1:2`, recs[2][col])
+	assert.Equal(t, "Z,1:1", recs[1][col])
+	assert.Equal(t, `Q"1:2`, recs[2][col])
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
 )
@@ -75,9 +77,7 @@ func BenchmarkStages(b *testing.B) {
 		b.Run("stage=build/mode="+mode, func(b *testing.B) {
 			rc, _ := ords.Open()
 			or, err := NewOrderReader(rc, ords.Name(), false)
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			var list []network.Order
 			for {
 				o, err := or.Next()
@@ -122,9 +122,7 @@ func BenchmarkStages(b *testing.B) {
 	for _, name := range PolicyNames() {
 		b.Run(fmt.Sprintf("stage=choose/policy=%s", name), func(b *testing.B) {
 			pol, err := NewPolicy(name, net)
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			b.ReportAllocs()
 			n := 0
 			cpu0 := cpuTime()

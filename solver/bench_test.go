@@ -1,20 +1,23 @@
-package solver
+package solver_test
 
 import (
 	"fmt"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/solver/solvertest"
 )
 
 // benchSolve solves p repeatedly with one workspace and reports whether the
 // plan was proven optimal and how much search it took.
-func benchSolve(b *testing.B, p *Problem, s Settings) {
-	w := NewWorkspace()
+func benchSolve(b *testing.B, p *solver.Problem, s solver.Settings) {
+	w := solver.NewWorkspace()
 	pl, err := w.Solve(p, s)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	optimal := 0.0
 	if pl.Stats.Optimal {
 		optimal = 1
@@ -55,7 +58,7 @@ func BenchmarkSolve(b *testing.B) {
 	for _, n := range []int{10, 100, 1000, 10000} {
 		for _, l := range []int{1, 5, 20} {
 			b.Run(fmt.Sprintf("nodes=%d/lines=%d", n, l), func(b *testing.B) {
-				benchSolve(b, GenerateProblem(int64(n*100+l), n, l, 0.3), Settings{})
+				benchSolve(b, solvertest.GenerateProblem(int64(n*100+l), n, l, 0.3), solver.Settings{})
 			})
 		}
 	}
@@ -66,7 +69,7 @@ func BenchmarkSolve(b *testing.B) {
 func BenchmarkSolveNoAlternatives(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("nodes=%d/lines=5", n), func(b *testing.B) {
-			benchSolve(b, GenerateProblem(int64(n*100+5), n, 5, 0.3), Settings{Alternatives: -1})
+			benchSolve(b, solvertest.GenerateProblem(int64(n*100+5), n, 5, 0.3), solver.Settings{Alternatives: -1})
 		})
 	}
 }
@@ -78,9 +81,9 @@ func BenchmarkSolveLostSale(b *testing.B) {
 	for _, n := range []int{10, 100, 1000, 10000} {
 		for _, l := range []int{1, 5, 20} {
 			b.Run(fmt.Sprintf("nodes=%d/lines=%d", n, l), func(b *testing.B) {
-				p := GenerateProblem(int64(n*100+l), n, l, 0.3)
-				AddLostSaleCosts(p, int64(n*100+l), 2)
-				benchSolve(b, p, Settings{})
+				p := solvertest.GenerateProblem(int64(n*100+l), n, l, 0.3)
+				solvertest.AddLostSaleCosts(p, int64(n*100+l), 2)
+				benchSolve(b, p, solver.Settings{})
 			})
 		}
 	}

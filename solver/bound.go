@@ -24,7 +24,7 @@ import "math"
 // = q[l], u[l] its unfilled units at price p[l] (lost.go). Relaxed the same
 // way, u[l] adds (p[l]-lam[l])*u[l] with 0 <= u[l] <= q[l], which is at
 // least q[l]*min(0, p[l]-lam[l]); the per-order cost is left out, which
-// only lowers the bound. The cheapest unit costs (gMin) already count the
+// only lowers the bound. The cheapest unit costs (tables.cheapestUnit) already count the
 // price, so the first step is again the simple bound.
 
 // The number of subgradient steps: lagrangeIters at most, fewer when the
@@ -40,16 +40,16 @@ const (
 // more shipments of the planned lines (+Inf when there is none), raising it
 // towards ub (an upper bound: the best plan found).
 func (w *Workspace) lagrangeBound(ub float64) float64 {
-	P, nc := w.nP, len(w.cand)
-	if (w.maxShip > 0 && w.maxShip < 2) || w.nNodes < 2 || nc < 2 {
+	P, nc := w.tables.lines, len(w.tables.option)
+	if (w.rules.maxShipments > 0 && w.rules.maxShipments < 2) || w.nodes.count < 2 || nc < 2 {
 		return math.Inf(1)
 	}
-	w.lam = grow(w.lam, P)
-	w.subg = grow(w.subg, P)
-	w.nodeV = grow(w.nodeV, w.nNodes)
-	w.nodeArg = grow(w.nodeArg, w.nNodes)
+	w.bound.multipliers = grow(w.bound.multipliers, P)
+	w.bound.subgradient = grow(w.bound.subgradient, P)
+	w.bound.nodeValue = grow(w.bound.nodeValue, w.nodes.count)
+	w.bound.nodeBest = grow(w.bound.nodeBest, w.nodes.count)
 	for pi := 0; pi < P; pi++ {
-		w.lam[pi] = w.gMin[pi]
+		w.bound.multipliers[pi] = w.tables.cheapestUnit[pi]
 	}
 	best := math.Inf(-1)
 	mu := 2.0
@@ -81,7 +81,7 @@ func (w *Workspace) lagrangeBound(ub float64) float64 {
 		// relaxed solution.
 		var norm float64
 		for pi := 0; pi < P; pi++ {
-			norm += w.subg[pi] * w.subg[pi]
+			norm += w.bound.subgradient[pi] * w.bound.subgradient[pi]
 		}
 		if norm == 0 {
 			break // the relaxed solution covers every line: optimal prices
@@ -91,91 +91,91 @@ func (w *Workspace) lagrangeBound(ub float64) float64 {
 			step = mu / math.Sqrt(norm)
 		}
 		for pi := 0; pi < P; pi++ {
-			w.lam[pi] += step * w.subg[pi]
+			w.bound.multipliers[pi] += step * w.bound.subgradient[pi]
 		}
 	}
 	// Sums of many terms: leave room for rounding.
 	return best - 1e-12*math.Max(1, math.Abs(best))
 }
 
-// sharePrices sets w.lam[l] to the least, over the candidates that carry
+// sharePrices sets w.bound.multipliers[l] to the least, over the candidates that carry
 // line l, of its unit cost plus its fixed cost and a penalty shared over
 // the units of the order it can carry.
 func (w *Workspace) sharePrices() {
-	P := w.nP
+	P := w.tables.lines
 	for pi := 0; pi < P; pi++ {
-		w.lam[pi] = math.Inf(1)
+		w.bound.multipliers[pi] = math.Inf(1)
 	}
-	for i := range w.cand {
+	for i := range w.tables.option {
 		row := i * P
 		var units int64
 		for pi := 0; pi < P; pi++ {
-			if !math.IsInf(w.cst[row+pi], 1) {
-				units += min(int64(w.sup[row+pi]), w.q[pi])
+			if !math.IsInf(w.tables.unitCost[row+pi], 1) {
+				units += min(int64(w.tables.supply[row+pi]), w.tables.quantity[pi])
 			}
 		}
-		units = min(units, w.capU[i])
+		units = min(units, w.tables.capacity[i])
 		if units <= 0 {
 			continue
 		}
-		share := (w.fix[i] + w.pen) / float64(units)
+		share := (w.tables.fixedCost[i] + w.rules.splitPenalty) / float64(units)
 		for pi := 0; pi < P; pi++ {
-			if c := w.cst[row+pi] + share; c < w.lam[pi] {
-				w.lam[pi] = c
+			if c := w.tables.unitCost[row+pi] + share; c < w.bound.multipliers[pi] {
+				w.bound.multipliers[pi] = c
 			}
 		}
 	}
 }
 
-// lagrangeValue evaluates the bound at the prices w.lam and leaves in
-// w.subg the subgradient q[l] - sum of the chosen options' x[o][l]. It
+// lagrangeValue evaluates the bound at the prices w.bound.multipliers and leaves in
+// w.bound.subgradient the subgradient q[l] - sum of the chosen options' x[o][l]. It
 // reports false when fewer than two nodes have an option.
 func (w *Workspace) lagrangeValue() (float64, bool) {
-	P := w.nP
+	P := w.tables.lines
 	inf := math.Inf(1)
-	for k := range w.nodeV {
-		w.nodeV[k] = inf
-		w.nodeArg[k] = -1
+	for k := range w.bound.nodeValue {
+		w.bound.nodeValue[k] = inf
+		w.bound.nodeBest[k] = -1
 	}
-	for i := range w.cand {
-		v := w.fix[i] + w.pen + w.knapsack(int32(i), false, -w.fix[i]-w.pen)
-		if nd := w.cnode[i]; v < w.nodeV[nd] {
-			w.nodeV[nd], w.nodeArg[nd] = v, int32(i)
+	for i := range w.tables.option {
+		v := w.tables.fixedCost[i] + w.rules.splitPenalty + w.knapsack(int32(i), false, -w.tables.fixedCost[i]-w.rules.splitPenalty)
+		if nd := w.nodes.ofCandidate[i]; v < w.bound.nodeValue[nd] {
+			w.bound.nodeValue[nd], w.bound.nodeBest[nd] = v, int32(i)
 		}
 	}
 	// The chosen nodes: every negative one (the most negative K with a
 	// shipment limit K), and at least two.
-	K := w.maxShip
-	lb := -w.pen
+	K := w.rules.maxShipments
+	lb := -w.rules.splitPenalty
 	for pi := 0; pi < P; pi++ {
-		lb += w.lam[pi] * float64(w.q[pi])
-		w.subg[pi] = float64(w.q[pi])
+		lb += w.bound.multipliers[pi] * float64(w.tables.quantity[pi])
+		w.bound.subgradient[pi] = float64(w.tables.quantity[pi])
 	}
 	if w.lost.on {
 		for pi, price := range w.lost.price[:P] {
 			// +Inf for a line that must be filled: nothing to add.
-			if d := price - w.lam[pi]; d < 0 {
-				lb += d * float64(w.q[pi])
-				w.subg[pi] = 0 // the relaxed solution leaves it all unfilled
+			if d := price - w.bound.multipliers[pi]; d < 0 {
+				lb += d * float64(w.tables.quantity[pi])
+				w.bound.subgradient[pi] = 0 // the relaxed solution leaves it all unfilled
 			}
 		}
 	}
-	w.pick = w.pick[:0]
+	w.bound.chosen = w.bound.chosen[:0]
 	if K == 0 {
 		// Every negative node, and the smallest ones up to two.
 		var a, b int = -1, -1 // the two smallest, lower node first on ties
-		for nd, v := range w.nodeV {
-			if w.nodeArg[nd] < 0 {
+		for nd, v := range w.bound.nodeValue {
+			if w.bound.nodeBest[nd] < 0 {
 				continue
 			}
 			switch {
-			case a < 0 || v < w.nodeV[a]:
+			case a < 0 || v < w.bound.nodeValue[a]:
 				a, b = nd, a
-			case b < 0 || v < w.nodeV[b]:
+			case b < 0 || v < w.bound.nodeValue[b]:
 				b = nd
 			}
 			if v < 0 {
-				w.pick = append(w.pick, w.nodeArg[nd])
+				w.bound.chosen = append(w.bound.chosen, w.bound.nodeBest[nd])
 				lb += v
 			}
 		}
@@ -183,33 +183,33 @@ func (w *Workspace) lagrangeValue() (float64, bool) {
 			return 0, false
 		}
 		for _, nd := range [2]int{a, b} {
-			if w.nodeV[nd] >= 0 && len(w.pick) < 2 {
-				w.pick = append(w.pick, w.nodeArg[nd])
-				lb += w.nodeV[nd]
+			if w.bound.nodeValue[nd] >= 0 && len(w.bound.chosen) < 2 {
+				w.bound.chosen = append(w.bound.chosen, w.bound.nodeBest[nd])
+				lb += w.bound.nodeValue[nd]
 			}
 		}
 	} else {
 		// The K smallest, negative ones only beyond the first two, by
 		// repeated scans (K is small); ties go to the lower node.
-		for len(w.pick) < K {
+		for len(w.bound.chosen) < K {
 			bi, bv := -1, inf
-			for nd, v := range w.nodeV {
-				if w.nodeArg[nd] >= 0 && v < bv {
+			for nd, v := range w.bound.nodeValue {
+				if w.bound.nodeBest[nd] >= 0 && v < bv {
 					bi, bv = nd, v
 				}
 			}
-			if bi < 0 || (bv >= 0 && len(w.pick) >= 2) {
+			if bi < 0 || (bv >= 0 && len(w.bound.chosen) >= 2) {
 				break
 			}
-			w.pick = append(w.pick, w.nodeArg[bi])
-			w.nodeArg[bi] = -1
+			w.bound.chosen = append(w.bound.chosen, w.bound.nodeBest[bi])
+			w.bound.nodeBest[bi] = -1
 			lb += bv
 		}
 	}
-	if len(w.pick) < 2 {
+	if len(w.bound.chosen) < 2 {
 		return 0, false
 	}
-	for _, i := range w.pick {
+	for _, i := range w.bound.chosen {
 		w.knapsack(i, true, math.Inf(1))
 	}
 	return lb, true
@@ -218,14 +218,14 @@ func (w *Workspace) lagrangeValue() (float64, bool) {
 // knapsack is the least candidate i can make of sum_l (c[i][l] -
 // lam[l])*x[l] with 0 <= x[l] <= min(sup, q) and sum x <= its capacity,
 // taking the most negative reduced costs first (lower line first on ties).
-// With take it also subtracts x from w.subg. When capacity binds and a
+// With take it also subtracts x from w.bound.subgradient. When capacity binds and a
 // lower bound on the answer (capacity x the most negative reduced cost) is
 // at least enough, that bound is returned instead: the caller only needs
 // the exact value below enough.
 func (w *Workspace) knapsack(i int32, take bool, enough float64) float64 {
-	P := w.nP
+	P := w.tables.lines
 	row := int(i) * P
-	cst, sup, lam, q := w.cst[row:row+P], w.sup[row:row+P], w.lam[:P], w.q[:P]
+	cst, sup, lam, q := w.tables.unitCost[row:row+P], w.tables.supply[row:row+P], w.bound.multipliers[:P], w.tables.quantity[:P]
 	var total int64
 	val := 0.0
 	for pi, c := range cst {
@@ -239,13 +239,13 @@ func (w *Workspace) knapsack(i int32, take bool, enough float64) float64 {
 		total += u
 		val += r * float64(u)
 	}
-	capLeft := w.capU[i]
+	capLeft := w.tables.capacity[i]
 	if total <= capLeft {
 		// Most options carry all they may: no capacity binds.
 		if take {
 			for pi, c := range cst {
 				if c-lam[pi] < 0 {
-					w.subg[pi] -= float64(min(int64(sup[pi]), q[pi]))
+					w.bound.subgradient[pi] -= float64(min(int64(sup[pi]), q[pi]))
 				}
 			}
 		}
@@ -262,27 +262,27 @@ func (w *Workspace) knapsack(i int32, take bool, enough float64) float64 {
 	}
 	// Fill from the most negative reduced cost, picking
 	// the least remaining one each time (capacities are small).
-	w.kord = w.kord[:0]
+	w.bound.knapsackOrder = w.bound.knapsackOrder[:0]
 	for pi, c := range cst {
 		if c-lam[pi] < 0 {
-			w.kord = append(w.kord, int32(pi))
+			w.bound.knapsackOrder = append(w.bound.knapsackOrder, int32(pi))
 		}
 	}
 	val = 0
-	for k := 0; k < len(w.kord) && capLeft > 0; k++ {
+	for k := 0; k < len(w.bound.knapsackOrder) && capLeft > 0; k++ {
 		m := k
-		for j := k + 1; j < len(w.kord); j++ {
-			if a, b := w.kord[j], w.kord[m]; cst[a]-lam[a] < cst[b]-lam[b] {
+		for j := k + 1; j < len(w.bound.knapsackOrder); j++ {
+			if a, b := w.bound.knapsackOrder[j], w.bound.knapsackOrder[m]; cst[a]-lam[a] < cst[b]-lam[b] {
 				m = j
 			}
 		}
-		w.kord[k], w.kord[m] = w.kord[m], w.kord[k]
-		pi := w.kord[k]
+		w.bound.knapsackOrder[k], w.bound.knapsackOrder[m] = w.bound.knapsackOrder[m], w.bound.knapsackOrder[k]
+		pi := w.bound.knapsackOrder[k]
 		u := min(int64(sup[pi]), q[pi], capLeft)
 		capLeft -= u
 		val += (cst[pi] - lam[pi]) * float64(u)
 		if take {
-			w.subg[pi] -= float64(u)
+			w.bound.subgradient[pi] -= float64(u)
 		}
 	}
 	return val

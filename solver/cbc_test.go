@@ -1,4 +1,4 @@
-package solver
+package solver_test
 
 import (
 	"bufio"
@@ -11,6 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/solver/solvertest"
 )
 
 // cbcOptimum runs CBC on an LP file and returns the optimal objective.
@@ -18,30 +23,20 @@ func cbcOptimum(t *testing.T, cbc, lpPath string) (float64, bool) {
 	t.Helper()
 	solPath := lpPath + ".sol"
 	out, err := exec.Command(cbc, lpPath, "solve", "solu", solPath).CombinedOutput()
-	if err != nil {
-		t.Fatalf("cbc %s: %v\n%s", lpPath, err, out)
-	}
+	require.NoError(t, err, "cbc %s: %v\n%s", lpPath, err, out)
 	f, err := os.Open(solPath)
-	if err != nil {
-		t.Fatalf("cbc solution: %v\n%s", err, out)
-	}
+	require.NoError(t, err, "cbc solution: %v\n%s", err, out)
 	defer f.Close()
 	sc := bufio.NewScanner(f)
-	if !sc.Scan() {
-		t.Fatalf("cbc solution %s: empty", solPath)
-	}
+	require.True(t, sc.Scan(), "cbc solution %s: empty", solPath)
 	first := sc.Text() // e.g. "Optimal - objective value 8.85000000"
 	if !strings.HasPrefix(first, "Optimal") {
 		return 0, false
 	}
 	i := strings.LastIndex(first, "objective value")
-	if i < 0 {
-		t.Fatalf("cbc solution: unexpected first line %q", first)
-	}
+	require.GreaterOrEqual(t, i, 0, "cbc solution: unexpected first line %q", first)
 	v, err := strconv.ParseFloat(strings.TrimSpace(first[i+len("objective value"):]), 64)
-	if err != nil {
-		t.Fatalf("cbc solution: %q: %v", first, err)
-	}
+	require.NoError(t, err, "cbc solution: %q", first)
 	return v, true
 }
 
@@ -50,9 +45,7 @@ func cbcOptimum(t *testing.T, cbc, lpPath string) (float64, bool) {
 func TestCBCCrossCheck(t *testing.T) {
 	cbc, err := exec.LookPath("cbc")
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("cbc not on PATH (install coinor-cbc): %v", err)
-		}
+		require.Equal(t, "", os.Getenv("CI"), "cbc not on PATH (install coinor-cbc): %v", err)
 		t.Skip("cbc not on PATH; install coinor-cbc")
 	}
 	if testing.Short() {
@@ -60,13 +53,13 @@ func TestCBCCrossCheck(t *testing.T) {
 	}
 	type tc struct {
 		name string
-		p    *Problem
+		p    *solver.Problem
 	}
 	var cases []tc
 	for i, sz := range [][2]int{{10, 1}, {10, 3}, {30, 5}, {100, 5}, {100, 10}, {300, 8}, {1000, 5}, {1000, 10}} {
 		for _, density := range []float64{0.1, 0.4} {
 			seed := int64(1000*i) + int64(density*10)
-			p := GenerateProblem(seed, sz[0], sz[1], density)
+			p := solvertest.GenerateProblem(seed, sz[0], sz[1], density)
 			cases = append(cases, tc{fmt.Sprintf("gen/nodes=%d/lines=%d/density=%g", sz[0], sz[1], density), p})
 			// The same network without split lines, with tighter rules.
 			q := *p
@@ -79,10 +72,10 @@ func TestCBCCrossCheck(t *testing.T) {
 			// Both again with lost-sale prices (AddLostSaleCosts), low
 			// enough that some lines are left unfilled (up to 300 options:
 			// CBC takes seconds on 1,000).
-			for k, base := range []*Problem{p, &q} {
+			for k, base := range []*solver.Problem{p, &q} {
 				lp := *base
-				lp.Lines = append([]Line(nil), base.Lines...)
-				AddLostSaleCosts(&lp, seed+int64(k), 4+3*float64(k))
+				lp.Lines = append([]solver.Line(nil), base.Lines...)
+				solvertest.AddLostSaleCosts(&lp, seed+int64(k), 4+3*float64(k))
 				cases = append(cases, tc{fmt.Sprintf("gen-lost/split=%t/nodes=%d/lines=%d", lp.SplitLines, sz[0], sz[1]), &lp})
 			}
 		}
@@ -123,10 +116,8 @@ func TestCBCCrossCheck(t *testing.T) {
 	}()
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			pl, err := Solve(c.p, Settings{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			pl, err := solver.Solve(c.p, solver.Settings{})
+			require.NoError(t, err)
 			mustProve := !strings.HasPrefix(c.name, "medium")
 			lostSales += len(pl.Unfilled)
 			if mustProve && !pl.Stats.Optimal {
@@ -134,32 +125,21 @@ func TestCBCCrossCheck(t *testing.T) {
 			}
 			path := filepath.Join(dir, fmt.Sprintf("case%d.lp", i))
 			f, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := WriteLP(f, c.p); err != nil {
-				t.Fatal(err)
-			}
-			if err := f.Close(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
+			require.NoError(t, solver.WriteLP(f, c.p))
+			require.NoError(t, f.Close())
 			got, ok := cbcOptimum(t, cbc, path)
-			if !ok {
-				t.Fatalf("cbc found no optimum; solver total %v, plan %+v", pl.TotalCost, pl)
-			}
+			require.True(t, ok, "cbc found no optimum; solver total %v, plan %+v", pl.TotalCost, pl)
 			if !pl.Stats.Optimal {
 				// The budget ran out: the bound and the plan must bracket
 				// the optimum.
 				tl := 1e-6 * math.Max(1, math.Abs(got))
-				if pl.Stats.LowerBound > got+tl || pl.TotalCost < got-tl {
-					t.Fatalf("cbc optimum %v outside [%v, %v]", got, pl.Stats.LowerBound, pl.TotalCost)
-				}
+				require.LessOrEqual(t, pl.Stats.LowerBound, got+tl, "cbc optimum %v outside [%v, %v]", got, pl.Stats.LowerBound, pl.TotalCost)
+				require.GreaterOrEqual(t, pl.TotalCost, got-tl, "cbc optimum %v outside [%v, %v]", got, pl.Stats.LowerBound, pl.TotalCost)
 				t.Logf("budget ran out: cbc %v in [%v, %v]", got, pl.Stats.LowerBound, pl.TotalCost)
 				return
 			}
-			if math.Abs(got-pl.TotalCost) > 1e-6*math.Max(1, math.Abs(got)) {
-				t.Fatalf("cbc optimum %v, solver %v (unfilled %v)", got, pl.TotalCost, pl.Unfilled)
-			}
+			require.LessOrEqual(t, math.Abs(got-pl.TotalCost), 1e-6*math.Max(1, math.Abs(got)), "cbc optimum %v, solver %v (unfilled %v)", got, pl.TotalCost, pl.Unfilled)
 		})
 	}
 }
@@ -171,9 +151,7 @@ func TestCBCCrossCheck(t *testing.T) {
 func TestCBCHeuristicBound(t *testing.T) {
 	cbc, err := exec.LookPath("cbc")
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("cbc not on PATH (install coinor-cbc): %v", err)
-		}
+		require.Equal(t, "", os.Getenv("CI"), "cbc not on PATH (install coinor-cbc): %v", err)
 		t.Skip("cbc not on PATH; install coinor-cbc")
 	}
 	if testing.Short() {
@@ -185,10 +163,10 @@ func TestCBCHeuristicBound(t *testing.T) {
 	// Cases 24 and up carry lost-sale prices.
 	for i := 0; i < 36; i++ {
 		lines := 12 + r.IntN(9)
-		var p *Problem
+		var p *solver.Problem
 		switch i % 3 {
 		case 0:
-			p = GenerateProblem(int64(7000+i), 30+r.IntN(50), lines, 0.2+0.5*r.Float64())
+			p = solvertest.GenerateProblem(int64(7000+i), 30+r.IntN(50), lines, 0.2+0.5*r.Float64())
 		case 1:
 			p = networkLike(r, 20+r.IntN(40), lines, 0.3+0.5*r.Float64())
 		default:
@@ -198,45 +176,31 @@ func TestCBCHeuristicBound(t *testing.T) {
 			}
 		}
 		if i >= 24 {
-			AddLostSaleCosts(p, int64(i), 3+r.Float64()*6)
+			solvertest.AddLostSaleCosts(p, int64(i), 3+r.Float64()*6)
 		}
 		t.Run(fmt.Sprintf("case%d/lines=%d", i, len(p.Lines)), func(t *testing.T) {
-			a, err := NewWorkspace().Solve(p, Settings{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			a, err := solver.NewWorkspace().Solve(p, solver.Settings{})
+			require.NoError(t, err)
 			pl := a.Clone()
-			b, _ := NewWorkspace().Solve(p, Settings{})
-			if pl.Stats.LowerBound != b.Stats.LowerBound || pl.TotalCost != b.TotalCost {
-				t.Fatalf("two workspaces disagree: %+v vs %+v", pl.Stats, b.Stats)
-			}
+			b, _ := solver.NewWorkspace().Solve(p, solver.Settings{})
+			require.Equal(t, b.Stats.LowerBound, pl.Stats.LowerBound, "two workspaces disagree: %+v vs %+v", pl.Stats, b.Stats)
+			require.Equal(t, b.TotalCost, pl.TotalCost, "two workspaces disagree: %+v vs %+v", pl.Stats, b.Stats)
 			if pl.Stats.Exact || len(pl.Shipments) == 0 {
 				t.Skipf("not a heuristic case: %+v", pl.Stats)
 			}
 			path := filepath.Join(dir, fmt.Sprintf("h%d.lp", i))
 			f, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := WriteLP(f, p); err != nil {
-				t.Fatal(err)
-			}
-			if err := f.Close(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
+			require.NoError(t, solver.WriteLP(f, p))
+			require.NoError(t, f.Close())
 			opt, ok := cbcOptimum(t, cbc, path)
-			if !ok {
-				t.Fatalf("cbc found no optimum")
-			}
+			require.True(t, ok, "cbc found no optimum")
 			tl := 1e-6 * math.Max(1, math.Abs(opt))
-			if pl.Stats.LowerBound > opt+tl || pl.TotalCost < opt-tl {
-				t.Fatalf("cbc optimum %v outside [%v, %v]", opt, pl.Stats.LowerBound, pl.TotalCost)
-			}
+			require.LessOrEqual(t, pl.Stats.LowerBound, opt+tl, "cbc optimum %v outside [%v, %v]", opt, pl.Stats.LowerBound, pl.TotalCost)
+			require.GreaterOrEqual(t, pl.TotalCost, opt-tl, "cbc optimum %v outside [%v, %v]", opt, pl.Stats.LowerBound, pl.TotalCost)
 			t.Logf("bound %.4f <= optimum %.4f <= plan %.4f (gap %.1f%%)", pl.Stats.LowerBound, opt, pl.TotalCost, 100*pl.Stats.Gap)
 			raised++
 		})
 	}
-	if raised < 18 {
-		t.Fatalf("only %d heuristic cases checked", raised)
-	}
+	require.GreaterOrEqual(t, raised, 18, "only %d heuristic cases checked", raised)
 }

@@ -4,7 +4,10 @@
 // other option was excluded, which lines could not be filled, and the facts of
 // the solve (exact or heuristic, lower bound, gap, work done).
 //
-// The flow reads in file order: validate.go checks the input, feasible.go
+// The flow reads in file order: validate.go checks the input, carry.go
+// states the one rule for the units an option can carry (Carry) and
+// feasible.go the one order of the reasons an option is excluded for
+// (Problem.ExclusionReason), which the policies share; feasible.go
 // filters options and lines (every exclusion gets a Reason) in one pass that
 // also checks the options' numbers and finds the single-shipment plans,
 // exact.go runs the branch and bound that proves optimality for orders of up
@@ -13,10 +16,10 @@
 // greedy + local search above that, bound.go bounds the heuristic's plans
 // from below by Lagrangian relaxation, lost.go lets the search leave units
 // of priced lines unfilled, and workspace.go wires them and assembles the
-// Plan. lp.go writes the
-// same model as a MIP in CPLEX LP format so that any MIP solver can check the
-// optimum; generate.go builds random but realistic problems from a seed with
-// the cost model in cost.go.
+// Plan; the Workspace keeps one documented struct of state per phase. lp.go
+// writes the same model as a MIP in CPLEX LP format so that any MIP solver can check the
+// optimum. Package solvertest builds random but realistic problems from a
+// seed for the tests, the benchmarks and gen-problem.
 //
 // # The model
 //
@@ -108,7 +111,7 @@
 // # What the package must never do
 //
 // No I/O (except writing to the io.Writer handed to WriteLP), no protobuf
-// types, no clocks, no goroutines, no global mutable state, no randomness
-// other than the seeded generators in GenerateProblem and AddLostSaleCosts. A Workspace is not safe
-// for concurrent use; use one per goroutine.
+// types, no clocks, no goroutines, no global mutable state, no randomness,
+// no prices of its own (the caller's options carry them). A Workspace is
+// not safe for concurrent use; use one per goroutine.
 package solver

@@ -46,27 +46,27 @@ import (
 
 // runExact searches the candidate tables for the ranked plans.
 func (w *Workspace) runExact() {
-	P, nc := w.nP, len(w.cand)
-	w.maxDepth = nc
-	if w.split {
-		if w.sumQ < int64(w.maxDepth) {
-			w.maxDepth = int(w.sumQ)
+	P, nc := w.tables.lines, len(w.tables.option)
+	w.search.maxDepth = nc
+	if w.rules.splitLines {
+		if w.tables.totalUnits < int64(w.search.maxDepth) {
+			w.search.maxDepth = int(w.tables.totalUnits)
 		}
-	} else if P < w.maxDepth {
-		w.maxDepth = P
+	} else if P < w.search.maxDepth {
+		w.search.maxDepth = P
 	}
-	if w.maxShip > 0 && w.maxShip < w.maxDepth {
-		w.maxDepth = w.maxShip
+	if w.rules.maxShipments > 0 && w.rules.maxShipments < w.search.maxDepth {
+		w.search.maxDepth = w.rules.maxShipments
 	}
 	w.singles()
-	if w.maxDepth < 2 || nc < 2 {
+	if w.search.maxDepth < 2 || nc < 2 {
 		return
 	}
-	w.sumQG = 0
+	w.search.cheapestLinesCost = 0
 	for pi := 0; pi < P; pi++ {
-		w.sumQG += float64(w.q[pi]) * w.gMin[pi]
+		w.search.cheapestLinesCost += float64(w.tables.quantity[pi]) * w.tables.cheapestUnit[pi]
 	}
-	if w.minF+w.minF2+w.pen+w.sumQG >= w.pruneAt() {
+	if w.filter.cheapestFixed+w.filter.secondCheapestFixed+w.rules.splitPenalty+w.search.cheapestLinesCost >= w.pruneAt() {
 		return // no plan of two or more shipments can do better
 	}
 	w.fillFixed()
@@ -77,37 +77,37 @@ func (w *Workspace) runExact() {
 	if !w.survivors(false) {
 		return
 	}
-	w.useRows(w.allList)
-	if w.greedy(w.allList) && w.capTp > 1 {
+	w.useRows(w.search.survivors)
+	if w.greedy(w.search.survivors) && w.ranked.keep > 1 {
 		// Plans one swap away from the greedy one fill the ranked list, so
 		// that the search prunes against the last alternative from the
 		// start.
-		w.buildPool(w.allList, seedPoolSize)
+		w.buildPool(w.search.survivors, seedPoolSize)
 		w.seedNear()
 	}
 	if !w.survivors(true) {
 		return
 	}
-	w.set = grow(w.set, w.maxDepth+1)
-	w.minC = grow(w.minC, (w.maxDepth+1)*P)
+	w.search.set = grow(w.search.set, w.search.maxDepth+1)
+	w.search.setCheapestUnit = grow(w.search.setCheapestUnit, (w.search.maxDepth+1)*P)
 	for pi := 0; pi < P; pi++ {
-		w.minC[pi] = math.Inf(1)
+		w.search.setCheapestUnit[pi] = math.Inf(1)
 	}
 	if w.lost.on {
 		// Leaving a unit unfilled is the cheapest "member" of the empty
 		// set.
-		copy(w.minC[:P], w.lost.price)
+		copy(w.search.setCheapestUnit[:P], w.lost.price)
 	}
-	w.supS = grow(w.supS, P)
-	clear(w.supS)
-	w.forb = grow(w.forb, nc)
-	clear(w.forb)
-	w.forbStack = w.forbStack[:0]
-	w.nodeUsed = grow(w.nodeUsed, w.nNodes)
-	clear(w.nodeUsed)
+	w.search.setSupply = grow(w.search.setSupply, P)
+	clear(w.search.setSupply)
+	w.search.forbidden = grow(w.search.forbidden, nc)
+	clear(w.search.forbidden)
+	w.search.forbiddenStack = w.search.forbiddenStack[:0]
+	w.search.nodeInSet = grow(w.search.nodeInSet, w.nodes.count)
+	clear(w.search.nodeInSet)
 	w.explore(0, 0, 0)
-	if w.abort && math.IsInf(w.lbOpen, 1) {
-		w.lbOpen = w.minF + w.sumQG
+	if w.run.aborted && math.IsInf(w.run.openBound, 1) {
+		w.run.openBound = w.filter.cheapestFixed + w.search.cheapestLinesCost
 	}
 }
 
@@ -115,67 +115,67 @@ func (w *Workspace) runExact() {
 const seedPoolSize = 16
 
 // survivors keeps the candidates that can take part in a plan of two or more
-// shipments that beats the current threshold, in index order, in w.allList
-// and, with lists, per line in w.sList/w.sOff and per carry mask in
+// shipments that beats the current threshold, in index order, in w.search.survivors
+// and, with lists, per line in w.search.lineSurvivors/w.search.lineSurvivorStart and per carry mask in
 // buckets. It reports whether two or more survived.
 func (w *Workspace) survivors(lists bool) bool {
-	P := w.nP
+	P := w.tables.lines
 	thr := w.pruneAt()
 	keep := func(i int) bool {
-		other := w.minF
-		if w.fix[i] <= w.minF {
-			other = w.minF2
+		other := w.filter.cheapestFixed
+		if w.tables.fixedCost[i] <= w.filter.cheapestFixed {
+			other = w.filter.secondCheapestFixed
 		}
-		return w.fix[i]+other+w.pen+w.sumQG < thr
+		return w.tables.fixedCost[i]+other+w.rules.splitPenalty+w.search.cheapestLinesCost < thr
 	}
-	if w.surv {
+	if w.search.survivorsKept {
 		// Second pass with a lower threshold: filter in place.
 		n := 0
-		for _, i := range w.allList {
+		for _, i := range w.search.survivors {
 			if keep(int(i)) {
-				w.allList[n] = i
+				w.search.survivors[n] = i
 				n++
 			}
 		}
-		w.allList = w.allList[:n]
+		w.search.survivors = w.search.survivors[:n]
 	} else {
-		w.surv = true
-		w.allList = w.allList[:0]
-		for i := range w.cand {
+		w.search.survivorsKept = true
+		w.search.survivors = w.search.survivors[:0]
+		for i := range w.tables.option {
 			if keep(i) {
-				w.allList = append(w.allList, int32(i))
+				w.search.survivors = append(w.search.survivors, int32(i))
 			}
 		}
 	}
-	if len(w.allList) < 2 {
+	if len(w.search.survivors) < 2 {
 		return false
 	}
 	if !lists {
 		return true
 	}
-	w.sOff = grow(w.sOff, P+1)
-	clear(w.sOff)
-	for _, i := range w.allList {
+	w.search.lineSurvivorStart = grow(w.search.lineSurvivorStart, P+1)
+	clear(w.search.lineSurvivorStart)
+	for _, i := range w.search.survivors {
 		row := int(i) * P
 		for pi := 0; pi < P; pi++ {
-			if !math.IsInf(w.cst[row+pi], 1) {
-				w.sOff[pi+1]++
+			if !math.IsInf(w.tables.unitCost[row+pi], 1) {
+				w.search.lineSurvivorStart[pi+1]++
 			}
 		}
 	}
 	for pi := 0; pi < P; pi++ {
-		w.sOff[pi+1] += w.sOff[pi]
+		w.search.lineSurvivorStart[pi+1] += w.search.lineSurvivorStart[pi]
 	}
 	w.buildBuckets()
-	w.sList = grow(w.sList, int(w.sOff[P]))
-	w.fill = grow(w.fill, P)
-	copy(w.fill, w.sOff[:P])
-	for _, i := range w.allList {
+	w.search.lineSurvivors = grow(w.search.lineSurvivors, int(w.search.lineSurvivorStart[P]))
+	w.search.listCursor = grow(w.search.listCursor, P)
+	copy(w.search.listCursor, w.search.lineSurvivorStart[:P])
+	for _, i := range w.search.survivors {
 		row := int(i) * P
 		for pi := 0; pi < P; pi++ {
-			if !math.IsInf(w.cst[row+pi], 1) {
-				w.sList[w.fill[pi]] = i
-				w.fill[pi]++
+			if !math.IsInf(w.tables.unitCost[row+pi], 1) {
+				w.search.lineSurvivors[w.search.listCursor[pi]] = i
+				w.search.listCursor[pi]++
 			}
 		}
 	}
@@ -190,34 +190,34 @@ const maxBucketLines = 12
 // (some units with split lines, all units without), each group in index
 // order, for nodes where only a completing candidate can help.
 func (w *Workspace) buildBuckets() {
-	w.buckets = w.nP <= maxBucketLines && w.surv
-	if !w.buckets {
+	w.search.bucketed = w.tables.lines <= maxBucketLines && w.search.survivorsKept
+	if !w.search.bucketed {
 		return
 	}
-	nb := 1 << uint(w.nP)
-	w.bOff = grow(w.bOff, nb+1)
-	clear(w.bOff)
-	for _, i := range w.allList {
-		w.bOff[w.carryMask(i)+1]++
+	nb := 1 << uint(w.tables.lines)
+	w.search.bucketStart = grow(w.search.bucketStart, nb+1)
+	clear(w.search.bucketStart)
+	for _, i := range w.search.survivors {
+		w.search.bucketStart[w.carryMask(i)+1]++
 	}
 	for b := 0; b < nb; b++ {
-		w.bOff[b+1] += w.bOff[b]
+		w.search.bucketStart[b+1] += w.search.bucketStart[b]
 	}
-	w.bList = grow(w.bList, len(w.allList))
-	w.fill = grow(w.fill, nb)
-	copy(w.fill, w.bOff[:nb])
-	for _, i := range w.allList {
+	w.search.bucketList = grow(w.search.bucketList, len(w.search.survivors))
+	w.search.listCursor = grow(w.search.listCursor, nb)
+	copy(w.search.listCursor, w.search.bucketStart[:nb])
+	for _, i := range w.search.survivors {
 		b := w.carryMask(i)
-		w.bList[w.fill[b]] = i
-		w.fill[b]++
+		w.search.bucketList[w.search.listCursor[b]] = i
+		w.search.listCursor[b]++
 	}
 }
 
 func (w *Workspace) carryMask(i int32) uint64 {
-	if w.split {
-		return w.nz[i] & w.allMask()
+	if w.rules.splitLines {
+		return w.tables.partMask[i] & w.allMask()
 	}
-	return w.full[i] & w.allMask()
+	return w.tables.fullMask[i] & w.allMask()
 }
 
 // completeOnly handles a node whose children can only win as complete sets
@@ -225,43 +225,43 @@ func (w *Workspace) carryMask(i int32) uint64 {
 // evaluates the candidates whose carry mask covers every line still needed,
 // bucket by bucket, and never recurses.
 func (w *Workspace) completeOnly(d int, fsum float64, cov, need uint64) {
-	floor := fsum + w.pen*float64(d) + w.sumQG
+	floor := fsum + w.rules.splitPenalty*float64(d) + w.search.cheapestLinesCost
 	free := w.allMask() &^ need
 	// Every superset of need: need | sub for every sub of free.
 	sub := uint64(0)
 	examined := 0
-	defer func() { w.work += examined / scanPerWork }()
+	defer func() { w.run.work += examined / scanPerWork }()
 	for {
 		b := need | sub
-		for _, i := range w.bList[w.bOff[b]:w.bOff[b+1]] {
-			if floor+w.fix[i] >= w.thr {
+		for _, i := range w.search.bucketList[w.search.bucketStart[b]:w.search.bucketStart[b+1]] {
+			if floor+w.tables.fixedCost[i] >= w.ranked.threshold {
 				continue
 			}
-			if floor+w.fix[i] >= w.tieLo && w.losesTie(d, i) {
-				if floor+w.minF >= w.tieLo {
+			if floor+w.tables.fixedCost[i] >= w.ranked.tieBelow && w.losesTie(d, i) {
+				if floor+w.filter.cheapestFixed >= w.ranked.tieBelow {
 					break // so do the later ones (see losesTie)
 				}
 				continue
 			}
-			if w.forb[i] || w.nodeUsed[w.cnode[i]] {
+			if w.search.forbidden[i] || w.search.nodeInSet[w.nodes.ofCandidate[i]] {
 				continue
 			}
 			examined++
-			if !w.split && (cov|w.full[i])&w.must != w.must {
+			if !w.rules.splitLines && (cov|w.tables.fullMask[i])&w.tables.mustMask != w.tables.mustMask {
 				continue
 			}
-			if lb := w.completeStopLB(d, fsum, i); lb >= w.thr || (lb >= w.tieLo && w.losesTie(d, i)) {
+			if lb := w.completeStopLB(d, fsum, i); lb >= w.ranked.threshold || (lb >= w.ranked.tieBelow && w.losesTie(d, i)) {
 				continue
 			}
-			w.work++
-			if w.work > w.budget {
-				w.abort = true
+			w.run.work++
+			if w.run.work > w.run.budget {
+				w.run.aborted = true
 				return
 			}
 			w.push(d, i)
 			w.evaluate(d + 1)
 			w.pop(d, i)
-			if w.abort {
+			if w.run.aborted {
 				return
 			}
 		}
@@ -274,72 +274,72 @@ func (w *Workspace) completeOnly(d int, fsum float64, cov, need uint64) {
 
 // singles offers every candidate that can carry the whole order alone.
 func (w *Workspace) singles() {
-	P := w.nP
+	P := w.tables.lines
 	var wsum float64
 	for pi := 0; pi < P; pi++ {
-		wsum += float64(w.q[pi]) * w.wt[pi]
+		wsum += float64(w.tables.quantity[pi]) * w.tables.unitWeight[pi]
 	}
-	w.bestX = grow(w.bestX, P)
-	copy(w.bestX, w.q[:P])
+	w.alloc.best = grow(w.alloc.best, P)
+	copy(w.alloc.best, w.tables.quantity[:P])
 	var one [1]int32
-	w.bestSingle = math.Inf(1)
+	w.search.bestSingleCost = math.Inf(1)
 	if w.lost.on {
 		w.singlesLost()
 		return
 	}
-	if P == len(w.p.Lines) && P <= 64 {
+	if P == len(w.problem.Lines) && P <= 64 {
 		// Every line is planned: exclude listed the options that carry
 		// the whole order alone, with their cost (as setCost sums it).
-		for k, i := range w.one {
-			cost := w.oneCost[k]
-			if cost < w.bestSingle {
-				w.bestSingle = cost
+		for k, i := range w.filter.singles {
+			cost := w.filter.singleCost[k]
+			if cost < w.search.bestSingleCost {
+				w.search.bestSingleCost = cost
 			}
-			if cost >= w.thr {
+			if cost >= w.ranked.threshold {
 				continue
 			}
 			one[0] = i
-			w.offer(cost, one[:], w.bestX)
+			w.offer(cost, one[:], w.alloc.best)
 		}
 		return
 	}
 	w.useTables()
-	for i := range w.cand {
-		if w.sumQ > w.capU[i] || wsum > w.maxW[i]+1e-9 {
+	for i := range w.tables.option {
+		if w.tables.totalUnits > w.tables.capacity[i] || wsum > w.tables.maxWeight[i]+1e-9 {
 			continue
 		}
 		row := i * P
-		cost := w.fix[i]
+		cost := w.tables.fixedCost[i]
 		ok := true
 		for pi := 0; pi < P; pi++ {
-			if int64(w.sup[row+pi]) < w.q[pi] {
+			if int64(w.tables.supply[row+pi]) < w.tables.quantity[pi] {
 				ok = false
 				break
 			}
-			cost += float64(w.q[pi]) * w.cst[row+pi]
+			cost += float64(w.tables.quantity[pi]) * w.tables.unitCost[row+pi]
 		}
 		if !ok {
 			continue
 		}
-		if cost < w.bestSingle {
-			w.bestSingle = cost
+		if cost < w.search.bestSingleCost {
+			w.search.bestSingleCost = cost
 		}
 		if cost >= w.pruneAt() {
 			continue
 		}
 		one[0] = int32(i)
-		w.offer(w.setCost(one[:], w.bestX), one[:], w.bestX)
+		w.offer(w.setCost(one[:], w.alloc.best), one[:], w.alloc.best)
 	}
 }
 
 // complete reports whether the set of depth d supplies every line, as far as
 // the per-line check can tell.
 func (w *Workspace) complete(cov uint64) bool {
-	if !w.split {
-		return cov&w.must == w.must
+	if !w.rules.splitLines {
+		return cov&w.tables.mustMask == w.tables.mustMask
 	}
-	for pi := 0; pi < w.nP; pi++ {
-		if w.supS[pi] < w.need[pi] {
+	for pi := 0; pi < w.tables.lines; pi++ {
+		if w.search.setSupply[pi] < w.tables.need[pi] {
 			return false
 		}
 	}
@@ -347,27 +347,27 @@ func (w *Workspace) complete(cov uint64) bool {
 }
 
 func (w *Workspace) allMask() uint64 {
-	if w.nP >= 64 {
+	if w.tables.lines >= 64 {
 		return math.MaxUint64
 	}
-	return 1<<uint(w.nP) - 1
+	return 1<<uint(w.tables.lines) - 1
 }
 
 // canGrow reports whether a set of n candidates may still grow.
-func (w *Workspace) canGrow(n int) bool { return n < w.maxDepth }
+func (w *Workspace) canGrow(n int) bool { return n < w.search.maxDepth }
 
-// explore is one search node: the set w.set[:d] with fixed costs fsum and,
+// explore is one search node: the set w.search.set[:d] with fixed costs fsum and,
 // without split lines, the mask cov of lines some member carries whole.
 func (w *Workspace) explore(d int, fsum float64, cov uint64) {
-	w.work++
-	if w.work > w.budget {
-		w.abort = true
+	w.run.work++
+	if w.run.work > w.run.budget {
+		w.run.aborted = true
 		return
 	}
 	complete := w.complete(cov)
 	if complete && d >= 2 {
 		w.evaluate(d)
-		if w.abort {
+		if w.run.aborted {
 			return
 		}
 	}
@@ -376,92 +376,92 @@ func (w *Workspace) explore(d int, fsum float64, cov uint64) {
 	}
 	var list []int32
 	if complete {
-		list = w.allList
+		list = w.search.survivors
 	} else {
 		bl := w.pickLine(cov)
-		list = w.sList[w.sOff[bl]:w.sOff[bl+1]]
+		list = w.search.lineSurvivors[w.search.lineSurvivorStart[bl]:w.search.lineSurvivorStart[bl+1]]
 	}
-	mark := len(w.forbStack)
+	mark := len(w.search.forbiddenStack)
 	// Every child costs at least floor + its fixed cost; a child that is
 	// not complete also needs one more shipment (more), since the cheapest
 	// unit costs are already in floor.
-	floor := fsum + w.pen*float64(d) + w.sumQG
+	floor := fsum + w.rules.splitPenalty*float64(d) + w.search.cheapestLinesCost
 	var need uint64 // lines the set cannot yet supply (split lines)
-	if w.split {
-		for pi := 0; pi < w.nP; pi++ {
-			if w.supS[pi] < w.need[pi] {
+	if w.rules.splitLines {
+		for pi := 0; pi < w.tables.lines; pi++ {
+			if w.search.setSupply[pi] < w.tables.need[pi] {
 				need |= 1 << uint(pi)
 			}
 		}
 	}
 	extra := math.Inf(1)
 	if w.canGrow(d + 1) {
-		extra = w.minF + w.pen
+		extra = w.filter.cheapestFixed + w.rules.splitPenalty
 	}
-	if w.buckets && d >= 1 && floor+w.minF+extra >= w.thr {
-		if !w.split {
-			need = w.must &^ cov
+	if w.search.bucketed && d >= 1 && floor+w.filter.cheapestFixed+extra >= w.ranked.threshold {
+		if !w.rules.splitLines {
+			need = w.tables.mustMask &^ cov
 		}
 		w.completeOnly(d, fsum, cov, need)
-		if w.abort {
+		if w.run.aborted {
 			w.noteOpen(d, fsum, cov, list)
 		}
 		return
 	}
 	examined := 0
 	for idx, i := range list {
-		fi := w.fix[i]
-		thr := w.thr
+		fi := w.tables.fixedCost[i]
+		thr := w.ranked.threshold
 		if floor+fi >= thr {
 			continue // too dear at this depth
 		}
-		if floor+fi >= w.tieLo && w.childLosesTie(d, i) {
-			if floor+w.minF >= w.tieLo {
+		if floor+fi >= w.ranked.tieBelow && w.childLosesTie(d, i) {
+			if floor+w.filter.cheapestFixed >= w.ranked.tieBelow {
 				break // so do the later ones (see losesTie)
 			}
 			continue
 		}
-		if w.forb[i] || w.nodeUsed[w.cnode[i]] {
+		if w.search.forbidden[i] || w.search.nodeInSet[w.nodes.ofCandidate[i]] {
 			continue
 		}
 		examined++
 		ncov := cov
-		if !w.split {
-			ncov |= w.full[i]
+		if !w.rules.splitLines {
+			ncov |= w.tables.fullMask[i]
 		}
 		if floor+fi+extra >= thr {
 			// Only "stop here" can beat thr: the child must supply every
 			// line, and its own bound must be low enough.
-			if w.nz[i]&need != need || !w.completeWith(i, ncov) || w.stopLB(d, fsum, i) >= thr {
-				w.forb[i] = true
-				w.forbStack = append(w.forbStack, i)
+			if w.tables.partMask[i]&need != need || !w.completeWith(i, ncov) || w.stopLB(d, fsum, i) >= thr {
+				w.search.forbidden[i] = true
+				w.search.forbiddenStack = append(w.search.forbiddenStack, i)
 				continue
 			}
 		}
 		w.push(d, i)
 		w.explore(d+1, fsum+fi, ncov)
 		w.pop(d, i)
-		if w.abort {
+		if w.run.aborted {
 			w.noteOpen(d, fsum, cov, list[idx:])
 			break
 		}
-		w.forb[i] = true
-		w.forbStack = append(w.forbStack, i)
+		w.search.forbidden[i] = true
+		w.search.forbiddenStack = append(w.search.forbiddenStack, i)
 	}
-	for _, i := range w.forbStack[mark:] {
-		w.forb[i] = false
+	for _, i := range w.search.forbiddenStack[mark:] {
+		w.search.forbidden[i] = false
 	}
-	w.forbStack = w.forbStack[:mark]
-	w.work += examined / scanPerWork
+	w.search.forbiddenStack = w.search.forbiddenStack[:mark]
+	w.run.work += examined / scanPerWork
 }
 
-// childLosesTie reports whether every plan that contains w.set[:d] and
+// childLosesTie reports whether every plan that contains w.search.set[:d] and
 // candidate i loses to the last ranked plan at equal cost. Such plans have
 // d+1 members at least, and two at least: single shipments are not
 // evaluated here.
 func (w *Workspace) childLosesTie(d int, i int32) bool {
 	if d == 0 {
-		return len(w.last) == 1
+		return len(w.ranked.lastSet) == 1
 	}
 	return w.losesTie(d, i)
 }
@@ -470,15 +470,15 @@ func (w *Workspace) childLosesTie(d int, i int32) bool {
 // work, so that the budget bounds time on large networks too.
 const scanPerWork = 32
 
-// noteOpen lowers w.lbOpen to the bound of the children left unexplored
+// noteOpen lowers w.run.openBound to the bound of the children left unexplored
 // when the budget ran out.
 func (w *Workspace) noteOpen(d int, fsum float64, cov uint64, rest []int32) {
 	for k, i := range rest {
-		if k > 0 && (w.forb[i] || w.nodeUsed[w.cnode[i]]) {
+		if k > 0 && (w.search.forbidden[i] || w.search.nodeInSet[w.nodes.ofCandidate[i]]) {
 			continue
 		}
-		if lb, _ := w.childLB(d, fsum, i, cov); lb < w.lbOpen {
-			w.lbOpen = lb
+		if lb, _ := w.childLB(d, fsum, i, cov); lb < w.run.openBound {
+			w.run.openBound = lb
 		}
 	}
 }
@@ -486,15 +486,15 @@ func (w *Workspace) noteOpen(d int, fsum float64, cov uint64, rest []int32) {
 // pickLine returns the uncovered line with the fewest candidates.
 func (w *Workspace) pickLine(cov uint64) int {
 	best, bestN := -1, int32(math.MaxInt32)
-	for pi := 0; pi < w.nP; pi++ {
-		if w.split {
-			if w.supS[pi] >= w.need[pi] {
+	for pi := 0; pi < w.tables.lines; pi++ {
+		if w.rules.splitLines {
+			if w.search.setSupply[pi] >= w.tables.need[pi] {
 				continue
 			}
-		} else if cov&(1<<uint(pi)) != 0 || w.must&(1<<uint(pi)) == 0 {
+		} else if cov&(1<<uint(pi)) != 0 || w.tables.mustMask&(1<<uint(pi)) == 0 {
 			continue
 		}
-		if n := w.sOff[pi+1] - w.sOff[pi]; n < bestN {
+		if n := w.search.lineSurvivorStart[pi+1] - w.search.lineSurvivorStart[pi]; n < bestN {
 			best, bestN = pi, n
 		}
 	}
@@ -504,12 +504,12 @@ func (w *Workspace) pickLine(cov uint64) int {
 // completeWith reports whether the set plus candidate i supplies every line
 // (ncov: the coverage mask with i, without split lines).
 func (w *Workspace) completeWith(i int32, ncov uint64) bool {
-	if !w.split {
-		return ncov&w.must == w.must
+	if !w.rules.splitLines {
+		return ncov&w.tables.mustMask == w.tables.mustMask
 	}
-	row := int(i) * w.nP
-	for pi := 0; pi < w.nP; pi++ {
-		if w.supS[pi]+int64(w.sup[row+pi]) < w.need[pi] {
+	row := int(i) * w.tables.lines
+	for pi := 0; pi < w.tables.lines; pi++ {
+		if w.search.setSupply[pi]+int64(w.tables.supply[row+pi]) < w.tables.need[pi] {
 			return false
 		}
 	}
@@ -518,76 +518,76 @@ func (w *Workspace) completeWith(i int32, ncov uint64) bool {
 
 // completeStopLB is stopLB when the set plus candidate i supplies every
 // line (as completeWith checks with split lines), +Inf otherwise, in one
-// pass that stops as soon as the answer is +Inf or above w.thr.
+// pass that stops as soon as the answer is +Inf or above w.ranked.threshold.
 func (w *Workspace) completeStopLB(d int, fsum float64, i int32) float64 {
-	P := w.nP
-	mc := w.minC[d*P : (d+1)*P]
+	P := w.tables.lines
+	mc := w.search.setCheapestUnit[d*P : (d+1)*P]
 	row := int(i) * P
-	lb := fsum + w.fix[i] + w.pen*float64(d)
+	lb := fsum + w.tables.fixedCost[i] + w.rules.splitPenalty*float64(d)
 	for pi := 0; pi < P; pi++ {
-		if w.split && w.supS[pi]+int64(w.sup[row+pi]) < w.need[pi] {
+		if w.rules.splitLines && w.search.setSupply[pi]+int64(w.tables.supply[row+pi]) < w.tables.need[pi] {
 			return math.Inf(1)
 		}
 		m := mc[pi]
-		if c := w.cst[row+pi]; c < m {
+		if c := w.tables.unitCost[row+pi]; c < m {
 			m = c
 		}
-		lb += float64(w.q[pi]) * m
+		lb += float64(w.tables.quantity[pi]) * m
 	}
 	return lb
 }
 
 // stopLB bounds the plan that is exactly the set plus candidate i.
 func (w *Workspace) stopLB(d int, fsum float64, i int32) float64 {
-	P := w.nP
-	mc := w.minC[d*P : (d+1)*P]
+	P := w.tables.lines
+	mc := w.search.setCheapestUnit[d*P : (d+1)*P]
 	row := int(i) * P
-	lb := fsum + w.fix[i] + w.pen*float64(d)
+	lb := fsum + w.tables.fixedCost[i] + w.rules.splitPenalty*float64(d)
 	for pi := 0; pi < P; pi++ {
 		m := mc[pi]
-		if c := w.cst[row+pi]; c < m {
+		if c := w.tables.unitCost[row+pi]; c < m {
 			m = c
 		}
-		lb += float64(w.q[pi]) * m
+		lb += float64(w.tables.quantity[pi]) * m
 	}
 	return lb
 }
 
-// childLB bounds every plan that contains w.set[:d] and candidate i.
+// childLB bounds every plan that contains w.search.set[:d] and candidate i.
 func (w *Workspace) childLB(d int, fsum float64, i int32, cov uint64) (float64, uint64) {
-	P := w.nP
-	mc := w.minC[d*P : (d+1)*P]
+	P := w.tables.lines
+	mc := w.search.setCheapestUnit[d*P : (d+1)*P]
 	row := int(i) * P
-	base := fsum + w.fix[i] + w.pen*float64(d)
+	base := fsum + w.tables.fixedCost[i] + w.rules.splitPenalty*float64(d)
 	stop, more := 0.0, 0.0
 	comp := true
 	for pi := 0; pi < P; pi++ {
 		m := mc[pi]
-		if c := w.cst[row+pi]; c < m {
+		if c := w.tables.unitCost[row+pi]; c < m {
 			m = c
 		}
-		q := float64(w.q[pi])
+		q := float64(w.tables.quantity[pi])
 		stop += q * m
-		if g := w.gMin[pi]; g < m {
+		if g := w.tables.cheapestUnit[pi]; g < m {
 			more += q * g
 		} else {
 			more += q * m
 		}
-		if w.split && w.supS[pi]+int64(w.sup[row+pi]) < w.need[pi] {
+		if w.rules.splitLines && w.search.setSupply[pi]+int64(w.tables.supply[row+pi]) < w.tables.need[pi] {
 			comp = false
 		}
 	}
 	ncov := cov
-	if !w.split {
-		ncov |= w.full[i]
-		comp = ncov&w.must == w.must
+	if !w.rules.splitLines {
+		ncov |= w.tables.fullMask[i]
+		comp = ncov&w.tables.mustMask == w.tables.mustMask
 	}
 	lb := math.Inf(1)
 	if comp {
 		lb = base + stop
 	}
 	if w.canGrow(d + 1) {
-		if m := base + w.minF + w.pen + more; m < lb {
+		if m := base + w.filter.cheapestFixed + w.rules.splitPenalty + more; m < lb {
 			lb = m
 		}
 	}
@@ -595,39 +595,39 @@ func (w *Workspace) childLB(d int, fsum float64, i int32, cov uint64) (float64, 
 }
 
 func (w *Workspace) push(d int, i int32) {
-	P := w.nP
-	w.set[d] = i
-	w.nodeUsed[w.cnode[i]] = true
-	mc := w.minC[d*P : (d+1)*P]
-	nm := w.minC[(d+1)*P : (d+2)*P]
+	P := w.tables.lines
+	w.search.set[d] = i
+	w.search.nodeInSet[w.nodes.ofCandidate[i]] = true
+	mc := w.search.setCheapestUnit[d*P : (d+1)*P]
+	nm := w.search.setCheapestUnit[(d+1)*P : (d+2)*P]
 	row := int(i) * P
 	for pi := 0; pi < P; pi++ {
 		m := mc[pi]
-		if c := w.cst[row+pi]; c < m {
+		if c := w.tables.unitCost[row+pi]; c < m {
 			m = c
 		}
 		nm[pi] = m
-		if w.split {
-			w.supS[pi] += int64(w.sup[row+pi])
+		if w.rules.splitLines {
+			w.search.setSupply[pi] += int64(w.tables.supply[row+pi])
 		}
 	}
 }
 
 func (w *Workspace) pop(d int, i int32) {
-	w.nodeUsed[w.cnode[i]] = false
-	if w.split {
-		row := int(i) * w.nP
-		for pi := 0; pi < w.nP; pi++ {
-			w.supS[pi] -= int64(w.sup[row+pi])
+	w.search.nodeInSet[w.nodes.ofCandidate[i]] = false
+	if w.rules.splitLines {
+		row := int(i) * w.tables.lines
+		for pi := 0; pi < w.tables.lines; pi++ {
+			w.search.setSupply[pi] -= int64(w.tables.supply[row+pi])
 		}
 	}
 }
 
 // evaluate finds the cheapest allocation of the planned lines over the set
-// w.set[:k] and offers the plan if every member carries something.
+// w.search.set[:k] and offers the plan if every member carries something.
 func (w *Workspace) evaluate(k int) {
-	w.eset = append(w.eset[:0], w.set[:k]...)
-	es := w.eset
+	w.alloc.members = append(w.alloc.members[:0], w.search.set[:k]...)
+	es := w.alloc.members
 	for a := 1; a < k; a++ {
 		for b := a; b > 0 && es[b] < es[b-1]; b-- {
 			es[b], es[b-1] = es[b-1], es[b]
@@ -635,17 +635,17 @@ func (w *Workspace) evaluate(k int) {
 	}
 	fs := 0.0
 	for _, ci := range es {
-		fs += w.fix[ci]
+		fs += w.tables.fixedCost[ci]
 	}
-	base := fs + w.pen*float64(k-1)
+	base := fs + w.rules.splitPenalty*float64(k-1)
 	bound := w.pruneAt() - base
 	if bound <= 0 {
 		return
 	}
 	if w.lost.on {
 		// The lost row joins the set as its last member (see lost.go).
-		w.eset = append(w.eset, w.lost.row)
-		if w.allocate(w.eset, bound) {
+		w.alloc.members = append(w.alloc.members, w.lost.row)
+		if w.allocate(w.alloc.members, bound) {
 			w.offerLost(k, base, bound)
 		}
 		return
@@ -656,91 +656,91 @@ func (w *Workspace) evaluate(k int) {
 }
 
 // allocate finds the cheapest allocation of the planned lines over the
-// members es (the set in w.eset, with the lost row last when there is one)
+// members es (the set in w.alloc.members, with the lost row last when there is one)
 // whose cost, without fixed costs and penalties, is below bound. It leaves
-// it in w.bestX, row j for es[j], and reports whether it found one.
+// it in w.alloc.best, row j for es[j], and reports whether it found one.
 func (w *Workspace) allocate(es []int32, bound float64) bool {
-	P, k := w.nP, len(es)
-	w.remCap = grow(w.remCap, k)
-	w.remW = grow(w.remW, k)
+	P, k := w.tables.lines, len(es)
+	w.alloc.capacityLeft = grow(w.alloc.capacityLeft, k)
+	w.alloc.weightLeft = grow(w.alloc.weightLeft, k)
 	for j, ci := range es {
-		w.remCap[j] = w.capU[ci]
-		w.remW[j] = w.maxW[ci]
+		w.alloc.capacityLeft[j] = w.tables.capacity[ci]
+		w.alloc.weightLeft[j] = w.tables.maxWeight[ci]
 	}
-	w.bestX = grow(w.bestX, k*P)
-	clear(w.bestX[:k*P])
+	w.alloc.best = grow(w.alloc.best, k*P)
+	clear(w.alloc.best[:k*P])
 	if done, ok := w.cheapestWhole(es, bound); done {
 		return ok
 	}
 	// Per line, the members that can carry it, cheapest first.
-	w.ord = grow(w.ord, P*k)
-	w.ordN = grow(w.ordN, P)
-	w.restLB = grow(w.restLB, P+1)
+	w.alloc.lineOrder = grow(w.alloc.lineOrder, P*k)
+	w.alloc.lineOrderLen = grow(w.alloc.lineOrderLen, P)
+	w.alloc.restBound = grow(w.alloc.restBound, P+1)
 	for pi := 0; pi < P; pi++ {
 		n := 0
-		o := w.ord[pi*k : (pi+1)*k]
+		o := w.alloc.lineOrder[pi*k : (pi+1)*k]
 		for j, ci := range es {
-			c := w.cst[int(ci)*P+pi]
+			c := w.tables.unitCost[int(ci)*P+pi]
 			if math.IsInf(c, 1) {
 				continue
 			}
 			b := n
-			for b > 0 && w.cst[int(es[o[b-1]])*P+pi] > c {
+			for b > 0 && w.tables.unitCost[int(es[o[b-1]])*P+pi] > c {
 				o[b] = o[b-1]
 				b--
 			}
 			o[b] = int32(j)
 			n++
 		}
-		w.ordN[pi] = int32(n)
+		w.alloc.lineOrderLen[pi] = int32(n)
 	}
-	w.restLB[P] = 0
+	w.alloc.restBound[P] = 0
 	for pi := P - 1; pi >= 0; pi-- {
 		m := math.Inf(1)
-		if w.ordN[pi] > 0 {
-			m = w.cst[int(es[w.ord[pi*k]])*P+pi]
+		if w.alloc.lineOrderLen[pi] > 0 {
+			m = w.tables.unitCost[int(es[w.alloc.lineOrder[pi*k]])*P+pi]
 		}
-		w.restLB[pi] = w.restLB[pi+1] + float64(w.q[pi])*m
+		w.alloc.restBound[pi] = w.alloc.restBound[pi+1] + float64(w.tables.quantity[pi])*m
 	}
-	if w.restLB[0] >= bound {
+	if w.alloc.restBound[0] >= bound {
 		return false
 	}
 	for j, ci := range es {
-		w.remCap[j] = w.capU[ci]
-		w.remW[j] = w.maxW[ci]
+		w.alloc.capacityLeft[j] = w.tables.capacity[ci]
+		w.alloc.weightLeft[j] = w.tables.maxWeight[ci]
 	}
-	w.curX = grow(w.curX, k*P)
-	clear(w.curX)
-	w.bestX = grow(w.bestX, k*P)
-	w.ibest = bound
-	w.ifound = false
+	w.alloc.current = grow(w.alloc.current, k*P)
+	clear(w.alloc.current)
+	w.alloc.best = grow(w.alloc.best, k*P)
+	w.alloc.bestCost = bound
+	w.alloc.found = false
 	w.allocLine(k, 0, 0)
-	return w.ifound
+	return w.alloc.found
 }
 
 // cheapestWhole tries the allocation that sends every line whole to its
 // cheapest member (the lowest position on ties). When it fits every
 // member's capacity and weight no allocation is cheaper, so it is the answer:
 // done is true, and ok says whether it beats bound (the result is in
-// w.bestX). When it does not fit, done is false and the full search runs.
+// w.alloc.best). When it does not fit, done is false and the full search runs.
 func (w *Workspace) cheapestWhole(es []int32, bound float64) (done, ok bool) {
-	P := w.nP
+	P := w.tables.lines
 	cost := 0.0
 	for pi := 0; pi < P; pi++ {
 		best, bc := -1, math.Inf(1)
 		for j, ci := range es {
-			if c := w.cst[int(ci)*P+pi]; c < bc {
+			if c := w.tables.unitCost[int(ci)*P+pi]; c < bc {
 				best, bc = j, c
 			}
 		}
-		q := w.q[pi]
-		if best < 0 || int64(w.sup[int(es[best])*P+pi]) < q {
+		q := w.tables.quantity[pi]
+		if best < 0 || int64(w.tables.supply[int(es[best])*P+pi]) < q {
 			return false, false
 		}
-		w.bestX[best*P+pi] = q
-		w.remCap[best] -= q
-		w.remW[best] -= float64(q) * w.wt[pi]
-		if w.remCap[best] < 0 || w.remW[best] < -1e-9 {
+		w.alloc.best[best*P+pi] = q
+		w.alloc.capacityLeft[best] -= q
+		w.alloc.weightLeft[best] -= float64(q) * w.tables.unitWeight[pi]
+		if w.alloc.capacityLeft[best] < 0 || w.alloc.weightLeft[best] < -1e-9 {
 			return false, false
 		}
 		cost += float64(q) * bc
@@ -748,80 +748,70 @@ func (w *Workspace) cheapestWhole(es []int32, bound float64) (done, ok bool) {
 	return true, cost < bound
 }
 
-// offerIfFull offers the allocation in w.bestX over es when every member
+// offerIfFull offers the allocation in w.alloc.best over es when every member
 // carries something (otherwise the set without the empty member is cheaper
 // and is met elsewhere in the search).
 func (w *Workspace) offerIfFull(es []int32) {
-	P := w.nP
+	P := w.tables.lines
 	for j := range es {
 		var n int64
 		for pi := 0; pi < P; pi++ {
-			n += w.bestX[j*P+pi]
+			n += w.alloc.best[j*P+pi]
 		}
 		if n == 0 {
 			return
 		}
 	}
-	w.offer(w.setCost(es, w.bestX), es, w.bestX)
+	w.offer(w.setCost(es, w.alloc.best), es, w.alloc.best)
 }
 
 // take is how many units of line pi member j may still take.
 func (w *Workspace) take(j, pi int) int64 {
-	t := int64(w.sup[int(w.eset[j])*w.nP+pi])
-	if w.remCap[j] < t {
-		t = w.remCap[j]
-	}
-	if u := weightUnits(w.remW[j], w.wt[pi]); u < t {
-		t = u
-	}
-	if t < 0 {
-		t = 0
-	}
-	return t
+	return Carry(NoLimit, int64(w.tables.supply[int(w.alloc.members[j])*w.tables.lines+pi]), w.alloc.capacityLeft[j], w.alloc.weightLeft[j], w.tables.unitWeight[pi])
 }
 
 // allocLine allocates line pi and the ones after it (depth-first, cheapest
-// first, bounded by w.ibest).
+// first, bounded by w.alloc.bestCost).
 func (w *Workspace) allocLine(k, pi int, cost float64) {
-	if w.abort {
+	if w.run.aborted {
 		return
 	}
-	w.work++
-	if w.work > w.budget {
-		w.abort = true
+	w.run.work++
+	if w.run.work > w.run.budget {
+		w.run.aborted = true
 		return
 	}
-	P := w.nP
+	P := w.tables.lines
 	if pi == P {
-		if cost < w.ibest {
-			w.ibest = cost
-			w.ifound = true
-			copy(w.bestX[:k*P], w.curX[:k*P])
+		if cost < w.alloc.bestCost {
+			w.alloc.bestCost = cost
+			w.alloc.found = true
+			copy(w.alloc.best[:k*P], w.alloc.current[:k*P])
 		}
 		return
 	}
-	if cost+w.restLB[pi] >= w.ibest {
+	if cost+w.alloc.restBound[pi] >= w.alloc.bestCost {
 		return
 	}
-	if w.split {
-		w.allocSplit(k, pi, 0, w.q[pi], cost)
+	if w.rules.splitLines {
+		w.allocSplit(k, pi, 0, w.tables.quantity[pi], cost)
 		return
 	}
-	q := w.q[pi]
-	o := w.ord[pi*k : pi*k+int(w.ordN[pi])]
+	q := w.tables.quantity[pi]
+	o := w.alloc.lineOrder[pi*k : pi*k+int(w.alloc.lineOrderLen[pi])]
 	for _, j := range o {
 		if w.take(int(j), pi) < q {
 			continue
 		}
-		c := w.cst[int(w.eset[j])*P+pi]
-		w.curX[int(j)*P+pi] = q
-		w.remCap[j] -= q
-		w.remW[j] -= float64(q) * w.wt[pi]
+		c := w.tables.unitCost[int(w.alloc.members[j])*P+pi]
+		w.alloc.current[int(j)*P+pi] = q
+		w.alloc.capacityLeft[j] -= q
+		w.alloc.weightLeft[j] -= float64(q) * w.tables.unitWeight[pi]
 		w.allocLine(k, pi+1, cost+float64(q)*c)
-		w.curX[int(j)*P+pi] = 0
-		w.remCap[j] += q
-		w.remW[j] += float64(q) * w.wt[pi]
-		if w.abort {
+		w.alloc.current[int(j)*P+pi] = 0
+		w.alloc.capacityLeft[j] += q
+		w.alloc.weightLeft[j] += float64(q) * w.tables.unitWeight[pi]
+		if w.run.aborted {
 			return
 		}
 	}
@@ -834,14 +824,14 @@ func (w *Workspace) allocSplit(k, pi, pos int, rem int64, cost float64) {
 		w.allocLine(k, pi+1, cost)
 		return
 	}
-	n := int(w.ordN[pi])
+	n := int(w.alloc.lineOrderLen[pi])
 	if pos >= n {
 		return
 	}
-	P := w.nP
-	o := w.ord[pi*k : pi*k+n]
+	P := w.tables.lines
+	o := w.alloc.lineOrder[pi*k : pi*k+n]
 	j := int(o[pos])
-	c := w.cst[int(w.eset[j])*P+pi]
+	c := w.tables.unitCost[int(w.alloc.members[j])*P+pi]
 	maxT := w.take(j, pi)
 	if rem < maxT {
 		maxT = rem
@@ -856,33 +846,33 @@ func (w *Workspace) allocSplit(k, pi, pos int, rem int64, cost float64) {
 	}
 	nextC := math.Inf(1)
 	if pos+1 < n {
-		nextC = w.cst[int(w.eset[o[pos+1]])*P+pi]
+		nextC = w.tables.unitCost[int(w.alloc.members[o[pos+1]])*P+pi]
 	}
 	for t := maxT; t >= minT; t-- {
-		lb := cost + float64(t)*c + w.restLB[pi+1]
+		lb := cost + float64(t)*c + w.alloc.restBound[pi+1]
 		if rem > t {
 			lb += float64(rem-t) * nextC
 		}
-		if lb >= w.ibest {
+		if lb >= w.alloc.bestCost {
 			break // fewer units here only cost more
 		}
-		w.work++
-		if w.work > w.budget {
-			w.abort = true
+		w.run.work++
+		if w.run.work > w.run.budget {
+			w.run.aborted = true
 			return
 		}
 		if t > 0 {
-			w.curX[j*P+pi] = t
-			w.remCap[j] -= t
-			w.remW[j] -= float64(t) * w.wt[pi]
+			w.alloc.current[j*P+pi] = t
+			w.alloc.capacityLeft[j] -= t
+			w.alloc.weightLeft[j] -= float64(t) * w.tables.unitWeight[pi]
 		}
 		w.allocSplit(k, pi, pos+1, rem-t, cost+float64(t)*c)
 		if t > 0 {
-			w.curX[j*P+pi] = 0
-			w.remCap[j] += t
-			w.remW[j] += float64(t) * w.wt[pi]
+			w.alloc.current[j*P+pi] = 0
+			w.alloc.capacityLeft[j] += t
+			w.alloc.weightLeft[j] += float64(t) * w.tables.unitWeight[pi]
 		}
-		if w.abort {
+		if w.run.aborted {
 			return
 		}
 	}

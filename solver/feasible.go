@@ -2,58 +2,59 @@ package solver
 
 import "math"
 
-// noLimit stands for "no capacity limit" in int64 arithmetic.
-const noLimit = int64(1) << 40
+// NoLimit stands for "no capacity limit" in int64 arithmetic (see Carry):
+// more units than any order holds.
+const NoLimit = int64(1) << 40
 
 // exclude checks the options' numbers, decides every option's exclusion
-// (listed in w.plan.Excluded) and lists the eligible ones (w.elig; eligible
+// (listed in w.out.plan.Excluded) and lists the eligible ones (w.filter.eligible; eligible
 // option e is candidate e of the search). It reports false, having stopped
 // early, when some number is invalid (Validate then names it). The checks
 // run in a fixed order and the first that fails names the reason: the
 // problem's own Excluded, the promise, capacity, stock, weight.
 //
 // In the same pass it gathers what settles most orders without the search:
-// per line the most one option can carry (w.maxEff) and the cheapest unit
-// cost of an option that can carry it (w.gAll), the two cheapest fixed
-// costs, and in w.one the options that can carry the whole order alone, with
+// per line the most one option can carry (w.filter.maxCarry) and the cheapest unit
+// cost of an option that can carry it (w.filter.cheapestUnitCost), the two cheapest fixed
+// costs, and in w.filter.singles the options that can carry the whole order alone, with
 // their cost. The candidate tables the search needs are filled later, when
 // it runs (fillTables).
 func (w *Workspace) exclude() bool {
-	p := w.p
+	p := w.problem
 	L := len(p.Lines)
 	inf := math.Inf(1)
-	w.plan.Excluded = w.plan.Excluded[:0]
-	w.elig = w.elig[:0]
-	w.one = w.one[:0]
-	w.oneCost = w.oneCost[:0]
-	w.nodesDone = false
-	w.tablesDone = false
-	w.fixedDone = false
-	w.maxEff = grow(w.maxEff, L)
-	clear(w.maxEff)
-	w.gAll = grow(w.gAll, L)
-	for l := range w.gAll {
-		w.gAll[l] = inf
+	w.out.plan.Excluded = w.out.plan.Excluded[:0]
+	w.filter.eligible = w.filter.eligible[:0]
+	w.filter.singles = w.filter.singles[:0]
+	w.filter.singleCost = w.filter.singleCost[:0]
+	w.nodes.done = false
+	w.tables.filled = false
+	w.tables.fixedFilled = false
+	w.filter.maxCarry = grow(w.filter.maxCarry, L)
+	clear(w.filter.maxCarry)
+	w.filter.cheapestUnitCost = grow(w.filter.cheapestUnitCost, L)
+	for l := range w.filter.cheapestUnitCost {
+		w.filter.cheapestUnitCost[l] = inf
 	}
-	w.minF, w.minF2 = inf, inf
+	w.filter.cheapestFixed, w.filter.secondCheapestFixed = inf, inf
 	split := p.SplitLines
-	w.qAll = grow(w.qAll, L)
-	w.invWt = grow(w.invWt, L)
-	w.thAll = grow(w.thAll, L)
+	w.filter.quantity = grow(w.filter.quantity, L)
+	w.filter.inverseWeight = grow(w.filter.inverseWeight, L)
+	w.filter.carryThreshold = grow(w.filter.carryThreshold, L)
 	var sumQ int64
 	var wsum float64
 	for l := range p.Lines {
-		w.qAll[l] = int64(p.Lines[l].Quantity)
-		sumQ += w.qAll[l]
-		wsum += float64(w.qAll[l]) * p.Lines[l].UnitWeightKg
+		w.filter.quantity[l] = int64(p.Lines[l].Quantity)
+		sumQ += w.filter.quantity[l]
+		wsum += float64(w.filter.quantity[l]) * p.Lines[l].UnitWeightKg
 		// An option carries line l at a cost when it can take this much.
-		w.thAll[l] = w.qAll[l]
+		w.filter.carryThreshold[l] = w.filter.quantity[l]
 		if split {
-			w.thAll[l] = 1
+			w.filter.carryThreshold[l] = 1
 		}
-		w.invWt[l] = 0
+		w.filter.inverseWeight[l] = 0
 		if wt := p.Lines[l].UnitWeightKg; wt > 0 {
-			w.invWt[l] = 1 / wt
+			w.filter.inverseWeight[l] = 1 / wt
 		}
 	}
 	// Options that carry every line whole are single-shipment plans (only
@@ -65,24 +66,24 @@ func (w *Workspace) exclude() bool {
 	switch {
 	case L == 1:
 		return w.exclude1(wsum)
-	case L <= 3 && L <= w.s.ExactMaxLines:
+	case L <= 3 && L <= w.settings.ExactMaxLines:
 		return w.excludeSmall(sumQ, wsum)
 	}
 	// Orders the heuristic will take need the candidate tables whole:
 	// their rows are filled here, while they are in cache.
-	fillNow := L > w.s.ExactMaxLines || L > 64
+	fillNow := L > w.settings.ExactMaxLines || L > 64
 	if fillNow {
 		n := len(p.Options)
-		w.fix = grow(w.fix, n+1) // a spare entry: see fillFixed
-		w.capU = grow(w.capU, n+1)
-		w.maxW = grow(w.maxW, n+1)
-		w.supAll = grow(w.supAll, (n+1)*L) // a spare row: see growRows
-		w.cstAll = grow(w.cstAll, (n+1)*L)
-		w.fullAll = grow(w.fullAll, n)
-		w.nzAll = grow(w.nzAll, n)
+		w.tables.fixedCost = grow(w.tables.fixedCost, n+1) // a spare entry: see fillFixed
+		w.tables.capacity = grow(w.tables.capacity, n+1)
+		w.tables.maxWeight = grow(w.tables.maxWeight, n+1)
+		w.tables.supplyAll = grow(w.tables.supplyAll, (n+1)*L) // a spare row: see growRows
+		w.tables.unitCostAll = grow(w.tables.unitCostAll, (n+1)*L)
+		w.tables.fullMaskAll = grow(w.tables.fullMaskAll, n)
+		w.tables.partMaskAll = grow(w.tables.partMaskAll, n)
 	}
 	promise := p.PromiseMinutes
-	maxEff, gAll, th, invWt, qAll := w.maxEff[:L], w.gAll[:L], w.thAll[:L], w.invWt[:L], w.qAll[:L]
+	maxEff, gAll, th, invWt, qAll := w.filter.maxCarry[:L], w.filter.cheapestUnitCost[:L], w.filter.carryThreshold[:L], w.filter.inverseWeight[:L], w.filter.quantity[:L]
 	for o := range p.Options {
 		opt := &p.Options[o]
 		if !(opt.Node >= 0 && validMethod(opt.Method) && finiteNonNegative(opt.FixedCost) &&
@@ -105,20 +106,20 @@ func (w *Workspace) exclude() bool {
 			if anyA < 0 || (bits >= finiteBits && !validCosts(cost)) {
 				return false
 			}
-			w.plan.Excluded = append(w.plan.Excluded, Exclusion{Option: o, Reason: r})
+			w.out.plan.Excluded = append(w.out.plan.Excluded, Exclusion{Option: o, Reason: r})
 			continue
 		}
 		capLim := capacityLimit(opt)
+		limitW := opt.MaxWeightKg > 0
 		var anyA int32
 		var anyS int64
 		var full, bits uint64
-		limitW := opt.MaxWeightKg > 0
 		units := 0.0
 		for l, a := range avail {
 			anyA |= a // a >= 0: any stock iff the OR is positive
 			s := min(int64(a), capLim)
 			if limitW && s > 0 {
-				s = weightCap(s, opt.MaxWeightKg, invWt[l])
+				s = weightFit(s, opt.MaxWeightKg, invWt[l])
 			}
 			anyS |= s
 			c := cost[l]
@@ -147,44 +148,44 @@ func (w *Workspace) exclude() bool {
 		if r != ReasonNone {
 			// It carries nothing, so the per-line figures above stay
 			// right.
-			w.plan.Excluded = append(w.plan.Excluded, Exclusion{Option: o, Reason: r})
+			w.out.plan.Excluded = append(w.out.plan.Excluded, Exclusion{Option: o, Reason: r})
 			continue
 		}
 		f := opt.FixedCost
 		switch {
-		case f < w.minF:
-			w.minF, w.minF2 = f, w.minF
-		case f < w.minF2:
-			w.minF2 = f
+		case f < w.filter.cheapestFixed:
+			w.filter.cheapestFixed, w.filter.secondCheapestFixed = f, w.filter.cheapestFixed
+		case f < w.filter.secondCheapestFixed:
+			w.filter.secondCheapestFixed = f
 		}
 		if full == wholeMask && wholeMask != 0 && sumQ <= capLim && (!limitW || wsum <= opt.MaxWeightKg+1e-9) {
-			w.one = append(w.one, int32(len(w.elig)))
-			w.oneCost = append(w.oneCost, f+units)
+			w.filter.singles = append(w.filter.singles, int32(len(w.filter.eligible)))
+			w.filter.singleCost = append(w.filter.singleCost, f+units)
 		}
-		w.elig = append(w.elig, int32(o))
+		w.filter.eligible = append(w.filter.eligible, int32(o))
 		if fillNow {
-			e := len(w.elig) - 1
-			w.fix[e], w.capU[e], w.maxW[e] = f, capLim, inf
+			e := len(w.filter.eligible) - 1
+			w.tables.fixedCost[e], w.tables.capacity[e], w.tables.maxWeight[e] = f, capLim, inf
 			if limitW {
-				w.maxW[e] = opt.MaxWeightKg
+				w.tables.maxWeight[e] = opt.MaxWeightKg
 			}
 			w.fillRow(e)
 		}
 	}
-	w.fixedDone, w.tablesDone = fillNow, fillNow
+	w.tables.fixedFilled, w.tables.filled = fillNow, fillNow
 	if fillNow {
 		w.lostFixed()
 	}
-	w.cand = w.elig
+	w.tables.option = w.filter.eligible
 	return true
 }
 
 // exclude1 is exclude's loop for an order of one line (most orders), with
 // the line's figures in registers; wsum is the line's weight.
 func (w *Workspace) exclude1(wsum float64) bool {
-	p := w.p
+	p := w.problem
 	inf := math.Inf(1)
-	q, th, invWt := w.qAll[0], w.thAll[0], w.invWt[0]
+	q, th, invWt := w.filter.quantity[0], w.filter.carryThreshold[0], w.filter.inverseWeight[0]
 	promise := p.PromiseMinutes
 	var maxEff int64
 	g := inf
@@ -201,11 +202,10 @@ func (w *Workspace) exclude1(wsum float64) bool {
 			return false
 		}
 		r := upfrontReason(opt, promise)
-		capLim := capacityLimit(opt)
-		limitW := opt.MaxWeightKg > 0
+		capLim, limitW := capacityLimit(opt), opt.MaxWeightKg > 0
 		s := min(int64(a), capLim)
 		if limitW && s > 0 {
-			s = weightCap(s, opt.MaxWeightKg, invWt)
+			s = weightFit(s, opt.MaxWeightKg, invWt)
 		}
 		switch {
 		case r != ReasonNone:
@@ -215,7 +215,7 @@ func (w *Workspace) exclude1(wsum float64) bool {
 			r = ReasonOverweight
 		}
 		if r != ReasonNone {
-			w.plan.Excluded = append(w.plan.Excluded, Exclusion{Option: o, Reason: r})
+			w.out.plan.Excluded = append(w.out.plan.Excluded, Exclusion{Option: o, Reason: r})
 			continue
 		}
 		maxEff = max(maxEff, s)
@@ -224,22 +224,22 @@ func (w *Workspace) exclude1(wsum float64) bool {
 		}
 		f := opt.FixedCost
 		switch {
-		case f < w.minF:
-			w.minF, w.minF2 = f, w.minF
-		case f < w.minF2:
-			w.minF2 = f
+		case f < w.filter.cheapestFixed:
+			w.filter.cheapestFixed, w.filter.secondCheapestFixed = f, w.filter.cheapestFixed
+		case f < w.filter.secondCheapestFixed:
+			w.filter.secondCheapestFixed = f
 		}
 		if s >= q && q <= capLim && (!limitW || wsum <= opt.MaxWeightKg+1e-9) {
 			// Summed as exclude and setCost sum it.
 			units := 0.0
 			units += float64(q) * c
-			w.one = append(w.one, int32(len(w.elig)))
-			w.oneCost = append(w.oneCost, f+units)
+			w.filter.singles = append(w.filter.singles, int32(len(w.filter.eligible)))
+			w.filter.singleCost = append(w.filter.singleCost, f+units)
 		}
-		w.elig = append(w.elig, int32(o))
+		w.filter.eligible = append(w.filter.eligible, int32(o))
 	}
-	w.maxEff[0], w.gAll[0] = maxEff, g
-	w.cand = w.elig
+	w.filter.maxCarry[0], w.filter.cheapestUnitCost[0] = maxEff, g
+	w.tables.option = w.filter.eligible
 	return true
 }
 
@@ -248,16 +248,16 @@ func (w *Workspace) exclude1(wsum float64) bool {
 // weighs nothing and is always full); sumQ and wsum are the order's units
 // and weight.
 func (w *Workspace) excludeSmall(sumQ int64, wsum float64) bool {
-	p := w.p
+	p := w.problem
 	L := len(p.Lines)
 	three := L == 3
 	inf := math.Inf(1)
-	q0, th0, iw0 := w.qAll[0], w.thAll[0], w.invWt[0]
-	q1, th1, iw1 := w.qAll[1], w.thAll[1], w.invWt[1]
+	q0, th0, iw0 := w.filter.quantity[0], w.filter.carryThreshold[0], w.filter.inverseWeight[0]
+	q1, th1, iw1 := w.filter.quantity[1], w.filter.carryThreshold[1], w.filter.inverseWeight[1]
 	var q2, th2 int64
 	var iw2 float64
 	if three {
-		q2, th2, iw2 = w.qAll[2], w.thAll[2], w.invWt[2]
+		q2, th2, iw2 = w.filter.quantity[2], w.filter.carryThreshold[2], w.filter.inverseWeight[2]
 	}
 	promise := p.PromiseMinutes
 	var maxEff0, maxEff1, maxEff2 int64
@@ -287,13 +287,13 @@ func (w *Workspace) excludeSmall(sumQ int64, wsum float64) bool {
 		s0, s1, s2 := min(int64(a0), capLim), min(int64(a1), capLim), min(int64(a2), capLim)
 		if limitW {
 			if s0 > 0 {
-				s0 = weightCap(s0, opt.MaxWeightKg, iw0)
+				s0 = weightFit(s0, opt.MaxWeightKg, iw0)
 			}
 			if s1 > 0 {
-				s1 = weightCap(s1, opt.MaxWeightKg, iw1)
+				s1 = weightFit(s1, opt.MaxWeightKg, iw1)
 			}
 			if s2 > 0 {
-				s2 = weightCap(s2, opt.MaxWeightKg, iw2)
+				s2 = weightFit(s2, opt.MaxWeightKg, iw2)
 			}
 		}
 		switch {
@@ -304,7 +304,7 @@ func (w *Workspace) excludeSmall(sumQ int64, wsum float64) bool {
 			r = ReasonOverweight
 		}
 		if r != ReasonNone {
-			w.plan.Excluded = append(w.plan.Excluded, Exclusion{Option: o, Reason: r})
+			w.out.plan.Excluded = append(w.out.plan.Excluded, Exclusion{Option: o, Reason: r})
 			continue
 		}
 		maxEff0, maxEff1, maxEff2 = max(maxEff0, s0), max(maxEff1, s1), max(maxEff2, s2)
@@ -319,10 +319,10 @@ func (w *Workspace) excludeSmall(sumQ int64, wsum float64) bool {
 		}
 		f := opt.FixedCost
 		switch {
-		case f < w.minF:
-			w.minF, w.minF2 = f, w.minF
-		case f < w.minF2:
-			w.minF2 = f
+		case f < w.filter.cheapestFixed:
+			w.filter.cheapestFixed, w.filter.secondCheapestFixed = f, w.filter.cheapestFixed
+		case f < w.filter.secondCheapestFixed:
+			w.filter.secondCheapestFixed = f
 		}
 		if s0 >= q0 && s1 >= q1 && s2 >= q2 && sumQ <= capLim && (!limitW || wsum <= opt.MaxWeightKg+1e-9) {
 			// Summed as exclude and setCost sum it.
@@ -332,16 +332,16 @@ func (w *Workspace) excludeSmall(sumQ int64, wsum float64) bool {
 			if three {
 				units += float64(q2) * c2
 			}
-			w.one = append(w.one, int32(len(w.elig)))
-			w.oneCost = append(w.oneCost, f+units)
+			w.filter.singles = append(w.filter.singles, int32(len(w.filter.eligible)))
+			w.filter.singleCost = append(w.filter.singleCost, f+units)
 		}
-		w.elig = append(w.elig, int32(o))
+		w.filter.eligible = append(w.filter.eligible, int32(o))
 	}
-	w.maxEff[0], w.maxEff[1], w.gAll[0], w.gAll[1] = maxEff0, maxEff1, g0, g1
+	w.filter.maxCarry[0], w.filter.maxCarry[1], w.filter.cheapestUnitCost[0], w.filter.cheapestUnitCost[1] = maxEff0, maxEff1, g0, g1
 	if three {
-		w.maxEff[2], w.gAll[2] = maxEff2, g2
+		w.filter.maxCarry[2], w.filter.cheapestUnitCost[2] = maxEff2, g2
 	}
-	w.cand = w.elig
+	w.tables.option = w.filter.eligible
 	return true
 }
 
@@ -359,43 +359,31 @@ func validCosts(cost []float64) bool {
 	return true
 }
 
-// weightCap lowers s to what a weight limit of limit kg carries of a line
-// whose units weigh 1/invWt kg (invWt = 0: weightless).
-func weightCap(s int64, limit, invWt float64) int64 {
-	if invWt > 0 {
-		// (limit+1e-9)*(1/wt): the slack covers rounding.
-		if u := (limit + 1e-9) * invWt; u < float64(s) {
-			s = int64(u)
-		}
-	}
-	return s
-}
-
 // fillFixed fills the per-candidate figures of the candidate tables: fixed
 // cost, capacity and weight limit (+Inf: none), once per solve, and those
 // of the lost row after them (lostFixed).
 func (w *Workspace) fillFixed() {
-	if w.fixedDone {
+	if w.tables.fixedFilled {
 		return
 	}
-	w.fixedDone = true
-	p := w.p
-	n := len(w.elig)
+	w.tables.fixedFilled = true
+	p := w.problem
+	n := len(w.filter.eligible)
 	inf := math.Inf(1)
-	w.fix = grow(w.fix, n+1)
-	w.capU = grow(w.capU, n+1)
-	w.maxW = grow(w.maxW, n+1)
+	w.tables.fixedCost = grow(w.tables.fixedCost, n+1)
+	w.tables.capacity = grow(w.tables.capacity, n+1)
+	w.tables.maxWeight = grow(w.tables.maxWeight, n+1)
 	w.lostFixed()
-	for e, o := range w.elig {
+	for e, o := range w.filter.eligible {
 		opt := &p.Options[o]
-		w.fix[e] = opt.FixedCost
-		w.capU[e] = noLimit
+		w.tables.fixedCost[e] = opt.FixedCost
+		w.tables.capacity[e] = NoLimit
 		if opt.CapacityUnits >= 0 {
-			w.capU[e] = int64(opt.CapacityUnits)
+			w.tables.capacity[e] = int64(opt.CapacityUnits)
 		}
-		w.maxW[e] = inf
+		w.tables.maxWeight[e] = inf
 		if opt.MaxWeightKg > 0 {
-			w.maxW[e] = opt.MaxWeightKg
+			w.tables.maxWeight[e] = opt.MaxWeightKg
 		}
 	}
 }
@@ -404,20 +392,20 @@ func (w *Workspace) fillFixed() {
 // entry after the eligible options: no fixed cost, no capacity or weight
 // limit.
 func (w *Workspace) lostFixed() {
-	n := len(w.elig)
-	w.fix[n], w.capU[n], w.maxW[n] = 0, noLimit, math.Inf(1)
+	n := len(w.filter.eligible)
+	w.tables.fixedCost[n], w.tables.capacity[n], w.tables.maxWeight[n] = 0, NoLimit, math.Inf(1)
 }
 
 // fillTables fills the candidate tables for all lines and all candidates,
 // once per solve, when the search needs them (see fillRow).
 func (w *Workspace) fillTables() {
-	if w.tablesDone {
+	if w.tables.filled {
 		return
 	}
-	w.tablesDone = true
+	w.tables.filled = true
 	w.fillFixed()
 	w.growRows()
-	for e := range w.elig {
+	for e := range w.filter.eligible {
 		w.fillRow(e)
 	}
 }
@@ -426,35 +414,35 @@ func (w *Workspace) fillTables() {
 // candidates for the lost row (setupLost): every sizing within a solve asks
 // for the same size, so none moves the rows already filled.
 func (w *Workspace) growRows() {
-	n, L := len(w.elig), len(w.p.Lines)
-	w.supAll = grow(w.supAll, (n+1)*L)
-	w.cstAll = grow(w.cstAll, (n+1)*L)
-	w.fullAll = grow(w.fullAll, n)
-	w.nzAll = grow(w.nzAll, n)
+	n, L := len(w.filter.eligible), len(w.problem.Lines)
+	w.tables.supplyAll = grow(w.tables.supplyAll, (n+1)*L)
+	w.tables.unitCostAll = grow(w.tables.unitCostAll, (n+1)*L)
+	w.tables.fullMaskAll = grow(w.tables.fullMaskAll, n)
+	w.tables.partMaskAll = grow(w.tables.partMaskAll, n)
 }
 
 // fillRow fills candidate e's row of the tables for all lines: what it can
-// carry of each line on its own (ATP, capacity, weight limit) in w.supAll,
-// its unit cost or +Inf where it cannot carry the line in w.cstAll, and the
-// masks of lines it carries whole (w.fullAll) and in part (w.nzAll).
+// carry of each line on its own (ATP, capacity, weight limit) in w.tables.supplyAll,
+// its unit cost or +Inf where it cannot carry the line in w.tables.unitCostAll, and the
+// masks of lines it carries whole (w.tables.fullMaskAll) and in part (w.tables.partMaskAll).
 func (w *Workspace) fillRow(e int) {
-	p := w.p
+	p := w.problem
 	L := len(p.Lines)
 	inf := math.Inf(1)
-	th, invWt, qAll := w.thAll[:L], w.invWt[:L], w.qAll[:L]
-	o := int(w.elig[e])
+	th, invWt, qAll := w.filter.carryThreshold[:L], w.filter.inverseWeight[:L], w.filter.quantity[:L]
+	o := int(w.filter.eligible[e])
 	opt := &p.Options[o]
-	capLim := w.capU[e]
+	capLim := w.tables.capacity[e]
 	limitW := opt.MaxWeightKg > 0
 	avail := p.Available[o*L : o*L+L]
 	cost := p.UnitCost[o*L : o*L+L]
-	sup := w.supAll[e*L : e*L+L]
-	cst := w.cstAll[e*L : e*L+L]
+	sup := w.tables.supplyAll[e*L : e*L+L]
+	cst := w.tables.unitCostAll[e*L : e*L+L]
 	var full, nz uint64
 	for l, a := range avail {
 		s := min(int64(a), capLim)
 		if limitW && s > 0 {
-			s = weightCap(s, opt.MaxWeightKg, invWt[l])
+			s = weightFit(s, opt.MaxWeightKg, invWt[l])
 		}
 		sup[l] = int32(s)
 		c := cost[l]
@@ -471,42 +459,42 @@ func (w *Workspace) fillRow(e int) {
 			}
 		}
 	}
-	w.fullAll[e] = full
-	w.nzAll[e] = nz
+	w.tables.fullMaskAll[e] = full
+	w.tables.partMaskAll[e] = nz
 }
 
 // denseNodes maps the eligible options' Node values to dense ids
-// 0..nNodes-1 in w.cnode, through a direct table when the values are small
+// 0..nodes.count-1 in w.nodes.ofCandidate, through a direct table when the values are small
 // and a small open-addressing table otherwise (no map, no allocation in
 // steady state). It runs once per solve, when something first needs the
 // ids: most orders are settled by single shipments without them.
 func (w *Workspace) denseNodes() {
-	if w.nodesDone {
+	if w.nodes.done {
 		return
 	}
-	w.nodesDone = true
-	n := len(w.elig)
-	w.nodeKey = grow(w.nodeKey, n)
-	w.maxNode = 0
-	for e, o := range w.elig {
-		key := w.p.Options[o].Node
-		w.nodeKey[e] = key
-		w.maxNode = max(w.maxNode, key)
+	w.nodes.done = true
+	n := len(w.filter.eligible)
+	w.nodes.nodeOf = grow(w.nodes.nodeOf, n)
+	w.nodes.maxValue = 0
+	for e, o := range w.filter.eligible {
+		key := w.problem.Options[o].Node
+		w.nodes.nodeOf[e] = key
+		w.nodes.maxValue = max(w.nodes.maxValue, key)
 	}
-	w.cnode = grow(w.cnode, n)
-	if int(w.maxNode) < 4*n+1024 {
+	w.nodes.ofCandidate = grow(w.nodes.ofCandidate, n)
+	if int(w.nodes.maxValue) < 4*n+1024 {
 		// Node values are small: map them through a direct table.
-		w.hvals = grow(w.hvals, int(w.maxNode)+1)
-		for i := range w.hvals {
-			w.hvals[i] = -1
+		w.nodes.ids = grow(w.nodes.ids, int(w.nodes.maxValue)+1)
+		for i := range w.nodes.ids {
+			w.nodes.ids[i] = -1
 		}
-		w.nNodes = 0
-		for e, key := range w.nodeKey[:n] {
-			if w.hvals[key] < 0 {
-				w.hvals[key] = int32(w.nNodes)
-				w.nNodes++
+		w.nodes.count = 0
+		for e, key := range w.nodes.nodeOf[:n] {
+			if w.nodes.ids[key] < 0 {
+				w.nodes.ids[key] = int32(w.nodes.count)
+				w.nodes.count++
 			}
-			w.cnode[e] = w.hvals[key]
+			w.nodes.ofCandidate[e] = w.nodes.ids[key]
 		}
 		return
 	}
@@ -514,73 +502,52 @@ func (w *Workspace) denseNodes() {
 	for size < 2*n {
 		size <<= 1
 	}
-	w.hkeys = grow(w.hkeys, size)
-	w.hvals = grow(w.hvals, size)
-	for i := range w.hvals {
-		w.hvals[i] = -1
+	w.nodes.hashKeys = grow(w.nodes.hashKeys, size)
+	w.nodes.ids = grow(w.nodes.ids, size)
+	for i := range w.nodes.ids {
+		w.nodes.ids[i] = -1
 	}
-	w.nNodes = 0
+	w.nodes.count = 0
 	mask := uint32(size - 1)
-	for e, key := range w.nodeKey[:n] {
+	for e, key := range w.nodes.nodeOf[:n] {
 		h := (uint32(key) * 2654435761) & mask
 		for {
-			if w.hvals[h] < 0 {
-				w.hkeys[h] = key
-				w.hvals[h] = int32(w.nNodes)
-				w.nNodes++
+			if w.nodes.ids[h] < 0 {
+				w.nodes.hashKeys[h] = key
+				w.nodes.ids[h] = int32(w.nodes.count)
+				w.nodes.count++
 				break
 			}
-			if w.hkeys[h] == key {
+			if w.nodes.hashKeys[h] == key {
 				break
 			}
 			h = (h + 1) & mask
 		}
-		w.cnode[e] = w.hvals[h]
+		w.nodes.ofCandidate[e] = w.nodes.ids[h]
 	}
 }
 
 // supply is what option o can carry of line l on its own, under the given
 // limits: 0 = ATP only, 1 = ATP and capacity, 2 = ATP, capacity and weight.
 func (w *Workspace) supply(o, l int, limits int) int64 {
-	p := w.p
-	opt := &p.Options[o]
-	s := int64(p.Available[o*len(p.Lines)+l])
-	if limits >= 1 && opt.CapacityUnits >= 0 && int64(opt.CapacityUnits) < s {
-		s = int64(opt.CapacityUnits)
+	p := w.problem
+	switch limits {
+	case 0:
+		return int64(p.Available[p.At(o, l)])
+	case 1:
+		return Carry(NoLimit, int64(p.Available[p.At(o, l)]), capacityLimit(&p.Options[o]), math.Inf(1), 0)
 	}
-	if limits >= 2 && opt.MaxWeightKg > 0 {
-		if wt := p.Lines[l].UnitWeightKg; wt > 0 {
-			if m := weightUnits(opt.MaxWeightKg, wt); m < s {
-				s = m
-			}
-		}
-	}
-	return s
-}
-
-// weightUnits is how many units of weight wt fit in limit kg.
-func weightUnits(limit, wt float64) int64 {
-	if wt <= 0 || limit > 1e300 {
-		return noLimit
-	}
-	u := (limit + 1e-9) / wt
-	if u >= float64(noLimit) {
-		return noLimit
-	}
-	if u < 0 {
-		return 0
-	}
-	return int64(u) // truncation is floor for u >= 0
+	return p.Carry(o, l, NoLimit, 0, 0)
 }
 
 // coverable reports whether line l can be covered on its own under the given
 // limits (see supply): without split lines by one eligible option, with split
 // lines by the best MaxShipments nodes together.
 func (w *Workspace) coverable(l int, limits int) bool {
-	p := w.p
+	p := w.problem
 	q := int64(p.Lines[l].Quantity)
 	if !p.SplitLines {
-		for _, o := range w.elig {
+		for _, o := range w.filter.eligible {
 			if w.supply(int(o), l, limits) >= q {
 				return true
 			}
@@ -588,17 +555,17 @@ func (w *Workspace) coverable(l int, limits int) bool {
 		return false
 	}
 	w.denseNodes()
-	w.nodeBest = grow(w.nodeBest, w.nNodes)
-	clear(w.nodeBest)
-	for e, o := range w.elig {
-		if s := w.supply(int(o), l, limits); s > w.nodeBest[w.cnode[e]] {
-			w.nodeBest[w.cnode[e]] = s
+	w.filter.nodeSupply = grow(w.filter.nodeSupply, w.nodes.count)
+	clear(w.filter.nodeSupply)
+	for e, o := range w.filter.eligible {
+		if s := w.supply(int(o), l, limits); s > w.filter.nodeSupply[w.nodes.ofCandidate[e]] {
+			w.filter.nodeSupply[w.nodes.ofCandidate[e]] = s
 		}
 	}
 	k := p.MaxShipments
-	if k <= 0 || k >= w.nNodes {
+	if k <= 0 || k >= w.nodes.count {
 		var sum int64
-		for _, s := range w.nodeBest {
+		for _, s := range w.filter.nodeSupply {
 			sum += s
 			if sum >= q {
 				return true
@@ -607,40 +574,40 @@ func (w *Workspace) coverable(l int, limits int) bool {
 		return false
 	}
 	// Sum of the k largest, by a small sorted buffer.
-	w.topK = grow(w.topK, k)
-	clear(w.topK)
-	for _, s := range w.nodeBest {
-		if s <= w.topK[k-1] {
+	w.filter.topSupply = grow(w.filter.topSupply, k)
+	clear(w.filter.topSupply)
+	for _, s := range w.filter.nodeSupply {
+		if s <= w.filter.topSupply[k-1] {
 			continue
 		}
 		j := k - 1
-		for j > 0 && w.topK[j-1] < s {
-			w.topK[j] = w.topK[j-1]
+		for j > 0 && w.filter.topSupply[j-1] < s {
+			w.filter.topSupply[j] = w.filter.topSupply[j-1]
 			j--
 		}
-		w.topK[j] = s
+		w.filter.topSupply[j] = s
 	}
 	var sum int64
-	for _, s := range w.topK {
+	for _, s := range w.filter.topSupply {
 		sum += s
 	}
 	return sum >= q
 }
 
-// splitLines decides which lines are planned (w.planned) and why the others
-// are not (w.lineReason), and notes whether any lost-sale cost is set
+// splitLines decides which lines are planned (w.filter.planned) and why the others
+// are not (w.filter.lineReason), and notes whether any lost-sale cost is set
 // (w.lost.any).
 func (w *Workspace) splitLines() {
-	L := len(w.p.Lines)
-	w.lineReason = grow(w.lineReason, L)
-	w.planned = w.planned[:0]
-	any := w.p.LostSaleCostPerOrder > 0
+	L := len(w.problem.Lines)
+	w.filter.lineReason = grow(w.filter.lineReason, L)
+	w.filter.planned = w.filter.planned[:0]
+	any := w.problem.LostSaleCostPerOrder > 0
 	for l := 0; l < L; l++ {
-		any = any || w.p.Lines[l].LostSaleCost > 0
+		any = any || w.problem.Lines[l].LostSaleCost > 0
 		r := ReasonNone
-		if w.maxEff[l] < int64(w.p.Lines[l].Quantity) && !w.coverable(l, 2) {
+		if w.filter.maxCarry[l] < int64(w.problem.Lines[l].Quantity) && !w.coverable(l, 2) {
 			switch {
-			case !w.coverable(l, 0) && w.p.Lines[l].UnknownSKU:
+			case !w.coverable(l, 0) && w.problem.Lines[l].UnknownSKU:
 				r = ReasonUnknownSKU
 			case !w.coverable(l, 0):
 				r = ReasonNoStock
@@ -650,9 +617,9 @@ func (w *Workspace) splitLines() {
 				r = ReasonOverweight
 			}
 		}
-		w.lineReason[l] = r
+		w.filter.lineReason[l] = r
 		if r == ReasonNone {
-			w.planned = append(w.planned, int32(l))
+			w.filter.planned = append(w.filter.planned, int32(l))
 		}
 	}
 	w.lost.any = any
@@ -660,58 +627,58 @@ func (w *Workspace) splitLines() {
 
 // buildTables sets the candidate tables for the planned lines: when every
 // line is planned they are the tables fillTables fills (see useTables);
-// otherwise the planned columns are copied out. Candidate i is eligible option w.cand[i]; its cost
+// otherwise the planned columns are copied out. Candidate i is eligible option w.tables.option[i]; its cost
 // for a line it cannot carry is +Inf.
 func (w *Workspace) buildTables() {
-	p := w.p
-	P, L := len(w.planned), len(p.Lines)
-	w.nP = P
-	w.q = grow(w.q, P)
-	w.wt = grow(w.wt, P)
-	w.sumQ = 0
-	for i, l := range w.planned {
-		w.q[i] = int64(p.Lines[l].Quantity)
-		w.wt[i] = p.Lines[l].UnitWeightKg
-		w.sumQ += w.q[i]
+	p := w.problem
+	P, L := len(w.filter.planned), len(p.Lines)
+	w.tables.lines = P
+	w.tables.quantity = grow(w.tables.quantity, P)
+	w.tables.unitWeight = grow(w.tables.unitWeight, P)
+	w.tables.totalUnits = 0
+	for i, l := range w.filter.planned {
+		w.tables.quantity[i] = int64(p.Lines[l].Quantity)
+		w.tables.unitWeight[i] = p.Lines[l].UnitWeightKg
+		w.tables.totalUnits += w.tables.quantity[i]
 	}
-	n := len(w.elig)
+	n := len(w.filter.eligible)
 	if P == L {
 		// The tables exclude and fillTables make serve as they are
 		// (useTables).
-		w.gMin = w.gAll[:L]
+		w.tables.cheapestUnit = w.filter.cheapestUnitCost[:L]
 		return
 	}
 	w.fillTables()
-	w.supBuf = grow(w.supBuf, (n+1)*P) // a spare row for the lost row (setupLost)
-	w.cstBuf = grow(w.cstBuf, (n+1)*P)
-	w.fullBuf = grow(w.fullBuf, n)
-	w.nzBuf = grow(w.nzBuf, n)
-	w.gBuf = grow(w.gBuf, P)
-	for pi := range w.gBuf {
-		w.gBuf[pi] = math.Inf(1)
+	w.tables.supplyBuf = grow(w.tables.supplyBuf, (n+1)*P) // a spare row for the lost row (setupLost)
+	w.tables.unitCostBuf = grow(w.tables.unitCostBuf, (n+1)*P)
+	w.tables.fullMaskBuf = grow(w.tables.fullMaskBuf, n)
+	w.tables.partMaskBuf = grow(w.tables.partMaskBuf, n)
+	w.tables.cheapestUnitBuf = grow(w.tables.cheapestUnitBuf, P)
+	for pi := range w.tables.cheapestUnitBuf {
+		w.tables.cheapestUnitBuf[pi] = math.Inf(1)
 	}
 	for e := 0; e < n; e++ {
 		var full, nz uint64
-		for pi, l := range w.planned {
-			s, c := w.supAll[e*L+int(l)], w.cstAll[e*L+int(l)]
-			w.supBuf[e*P+pi] = s
-			w.cstBuf[e*P+pi] = c
+		for pi, l := range w.filter.planned {
+			s, c := w.tables.supplyAll[e*L+int(l)], w.tables.unitCostAll[e*L+int(l)]
+			w.tables.supplyBuf[e*P+pi] = s
+			w.tables.unitCostBuf[e*P+pi] = c
 			if pi < 64 {
-				if int64(s) >= w.q[pi] {
+				if int64(s) >= w.tables.quantity[pi] {
 					full |= 1 << uint(pi)
 				}
 				if s > 0 {
 					nz |= 1 << uint(pi)
 				}
 			}
-			if c < w.gBuf[pi] {
-				w.gBuf[pi] = c
+			if c < w.tables.cheapestUnitBuf[pi] {
+				w.tables.cheapestUnitBuf[pi] = c
 			}
 		}
-		w.fullBuf[e] = full
-		w.nzBuf[e] = nz
+		w.tables.fullMaskBuf[e] = full
+		w.tables.partMaskBuf[e] = nz
 	}
-	w.sup, w.cst, w.full, w.nz, w.gMin = w.supBuf, w.cstBuf, w.fullBuf, w.nzBuf, w.gBuf
+	w.tables.supply, w.tables.unitCost, w.tables.fullMask, w.tables.partMask, w.tables.cheapestUnit = w.tables.supplyBuf, w.tables.unitCostBuf, w.tables.fullMaskBuf, w.tables.partMaskBuf, w.tables.cheapestUnitBuf
 }
 
 // useTables makes sure the candidate tables for the planned lines are
@@ -721,24 +688,24 @@ func (w *Workspace) useTables() { w.useRows(nil) }
 // useRows is useTables when only the candidates in list (nil: all) will be
 // read: when every line is planned, only their rows are filled.
 func (w *Workspace) useRows(list []int32) {
-	if w.nP != len(w.p.Lines) {
+	if w.tables.lines != len(w.problem.Lines) {
 		return // buildTables copied them out
 	}
 	if list == nil {
 		w.fillTables()
-	} else if !w.tablesDone {
+	} else if !w.tables.filled {
 		w.fillFixed()
 		w.growRows()
 		for _, e := range list {
 			w.fillRow(int(e))
 		}
 	}
-	n, L := len(w.elig), w.nP
+	n, L := len(w.filter.eligible), w.tables.lines
 	rows := n
 	if w.lost.on {
 		rows++ // the lost row (setupLost)
 	}
-	w.sup, w.cst, w.full, w.nz = w.supAll[:rows*L], w.cstAll[:rows*L], w.fullAll[:n], w.nzAll[:n]
+	w.tables.supply, w.tables.unitCost, w.tables.fullMask, w.tables.partMask = w.tables.supplyAll[:rows*L], w.tables.unitCostAll[:rows*L], w.tables.fullMaskAll[:n], w.tables.partMaskAll[:n]
 }
 
 // grow returns s with length n, reusing its storage when it is big enough.
@@ -749,8 +716,19 @@ func grow[T any](s []T, n int) []T {
 	return make([]T, n, n+n/4)
 }
 
-// upfrontReason is why opt is excluded before its stock is looked at: the
-// builder's own reason, a missed promise (promise > 0), or no capacity left.
+// ExclusionReason is why option o of p is excluded before its stock is
+// looked at, or ReasonNone when it is a candidate: the Builder's reason
+// (Option.Excluded), else MISSES_PROMISE when its ETA is later than
+// PromiseMinutes (> 0), else CAPACITY when its CapacityUnits is 0. This is
+// the one order of these checks, the one MoreTelling ranks (a reason
+// checked later says more, so the reason given is the least telling of
+// those that apply): Plan.Excluded, the policies (policy.Why) and the
+// replay's explanations all go through it.
+func (p *Problem) ExclusionReason(o int) Reason {
+	return upfrontReason(&p.Options[o], p.PromiseMinutes)
+}
+
+// upfrontReason is Problem.ExclusionReason for opt under promise.
 func upfrontReason(opt *Option, promise int32) Reason {
 	r := opt.Excluded
 	if r == ReasonNone && promise > 0 && opt.ETAMinutes > promise {
@@ -762,10 +740,10 @@ func upfrontReason(opt *Option, promise int32) Reason {
 	return r
 }
 
-// capacityLimit is the units opt may pick: its capacity, or noLimit.
+// capacityLimit is the units opt may pick: its capacity, or NoLimit.
 func capacityLimit(opt *Option) int64 {
 	if opt.CapacityUnits >= 0 {
 		return int64(opt.CapacityUnits)
 	}
-	return noLimit
+	return NoLimit
 }

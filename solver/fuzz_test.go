@@ -1,14 +1,18 @@
-package solver
+package solver_test
 
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/solver"
 )
 
 // problemFromBytes decodes fuzz input into a small problem. Some byte values
 // map to hostile numbers (NaN, Inf, negatives) so that validation is
 // exercised too.
-func problemFromBytes(data []byte) (*Problem, Settings) {
+func problemFromBytes(data []byte) (*solver.Problem, solver.Settings) {
 	pos := 0
 	next := func() byte {
 		if pos >= len(data) {
@@ -32,20 +36,20 @@ func problemFromBytes(data []byte) (*Problem, Settings) {
 	}
 	L := int(next() % 6)
 	N := int(next() % 8)
-	p := &Problem{
+	p := &solver.Problem{
 		SplitLines:     next()&1 == 1,
 		MaxShipments:   int(next()%5) - 1,
 		SplitPenalty:   num(),
 		PromiseMinutes: int32(next()) * 4,
 	}
 	for l := 0; l < L; l++ {
-		p.Lines = append(p.Lines, Line{SKU: string(rune('A' + next()%8)), Quantity: int32(int8(next())) % 9, UnitWeightKg: num()})
+		p.Lines = append(p.Lines, solver.Line{SKU: string(rune('A' + next()%8)), Quantity: int32(int8(next())) % 9, UnitWeightKg: num()})
 	}
 	for o := 0; o < N; o++ {
-		p.Options = append(p.Options, Option{
-			Node: int32(next() % 5), Method: Method(next() % 6), FixedCost: num(),
+		p.Options = append(p.Options, solver.Option{
+			Node: int32(next() % 5), Method: solver.Method(next() % 6), FixedCost: num(),
 			CapacityUnits: int32(int8(next())) % 12, MaxWeightKg: num(), ETAMinutes: int32(next()) * 4,
-			Excluded: Reason(next() % 12),
+			Excluded: solver.Reason(next() % 12),
 		})
 	}
 	n := N * L
@@ -56,7 +60,7 @@ func problemFromBytes(data []byte) (*Problem, Settings) {
 		p.Available = append(p.Available, int32(int8(next()))%9)
 		p.UnitCost = append(p.UnitCost, num())
 	}
-	s := Settings{Alternatives: int(next()%5) - 1, ExactMaxLines: int(next()%6) - 1, NodeBudget: int(next()) * 50}
+	s := solver.Settings{Alternatives: int(next()%5) - 1, ExactMaxLines: int(next()%6) - 1, NodeBudget: int(next()) * 50}
 	// Lost-sale prices come last, so that older inputs keep their meaning
 	// (and their lines no price).
 	for l := range p.Lines {
@@ -76,25 +80,17 @@ func FuzzSolve(f *testing.F) {
 	f.Add([]byte{1, 1, 0, 0, 0, 0, 65, 1, 0, 0, 0, 8, 255, 0, 0, 8, 1, 0, 2, 3, 8, 0, 253, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, s := problemFromBytes(data)
-		w := NewWorkspace()
+		w := solver.NewWorkspace()
 		pl, err := w.Solve(p, s)
 		verr := p.Validate()
 		if err != nil {
-			if verr == nil {
-				t.Fatalf("Solve failed on a valid problem: %v", err)
-			}
+			require.Error(t, verr, "Solve failed on a valid problem: %v", err)
 			// Solve checks in its own pass; the error is still Validate's.
-			if err.Error() != "solve: "+verr.Error() {
-				t.Fatalf("Solve error %q, Validate %q", err, verr)
-			}
+			require.Equal(t, "solve: "+verr.Error(), err.Error(), "Solve error %q, Validate %q", err, verr)
 			return
 		}
-		if verr != nil {
-			t.Fatalf("Solve accepted an invalid problem: %v", verr)
-		}
+		require.NoError(t, verr, "Solve accepted an invalid problem")
 		checkPlan(t, p, pl)
-		if pl.Stats.LowerBound > pl.TotalCost+1e-9*math.Max(1, pl.TotalCost) {
-			t.Fatalf("bound %v above cost %v", pl.Stats.LowerBound, pl.TotalCost)
-		}
+		require.LessOrEqual(t, pl.Stats.LowerBound, pl.TotalCost+1e-9*math.Max(1, pl.TotalCost), "bound %v above cost %v", pl.Stats.LowerBound, pl.TotalCost)
 	})
 }

@@ -1,4 +1,4 @@
-package solver
+package solver_test
 
 import (
 	"bytes"
@@ -7,28 +7,33 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/solver/solvertest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenProblem is a small order with every kind of decision in it: a split
 // across two nodes, exclusions for several reasons and an unfillable line.
-func goldenProblem() *Problem {
-	return &Problem{
-		Lines: []Line{
+func goldenProblem() *solver.Problem {
+	return &solver.Problem{
+		Lines: []solver.Line{
 			{SKU: "JACKET-M", Quantity: 1, UnitWeightKg: 1.2},
 			{SKU: "BOOTS-42", Quantity: 2, UnitWeightKg: 1.5},
 			{SKU: "SCARF", Quantity: 1, UnitWeightKg: 0.2},
 			{SKU: "UMBRELLA", Quantity: 1, UnitWeightKg: 0.5},
 		},
-		Options: []Option{
-			{Node: 0, NodeID: "almaty-store-01", Method: ShipFromStore, FixedCost: 9.959, CapacityUnits: 20, ETAMinutes: 1460, DistanceKm: 4.2},
-			{Node: 0, NodeID: "almaty-store-01", Method: Courier, Partner: "glovo", FixedCost: 8.48, CapacityUnits: 20, MaxWeightKg: 10, ETAMinutes: 40, DistanceKm: 4.2},
-			{Node: 0, NodeID: "almaty-store-01", Method: Pickup, FixedCost: 1.2, CapacityUnits: 20, ETAMinutes: 120, DistanceKm: 4.2, Excluded: ReasonMethodNotAllowed},
-			{Node: 1, NodeID: "almaty-dark-02", Method: Courier, Partner: "glovo", FixedCost: 6.2, CapacityUnits: 0, MaxWeightKg: 10, ETAMinutes: 35, DistanceKm: 1.5},
-			{Node: 2, NodeID: "almaty-store-03", Method: Courier, Partner: "glovo", FixedCost: 9.8, CapacityUnits: -1, MaxWeightKg: 10, ETAMinutes: 55, DistanceKm: 6.8},
-			{Node: 3, NodeID: "astana-wh-01", Method: WarehouseShip, FixedCost: 9.359, CapacityUnits: -1, ETAMinutes: 4400, DistanceKm: 970},
-			{Node: 4, NodeID: "almaty-wh-02", Method: WarehouseShip, FixedCost: 9.359, CapacityUnits: -1, ETAMinutes: 1600, DistanceKm: 25},
+		Options: []solver.Option{
+			{Node: 0, NodeID: "almaty-store-01", Method: solver.ShipFromStore, FixedCost: 9.959, CapacityUnits: 20, ETAMinutes: 1460, DistanceKm: 4.2},
+			{Node: 0, NodeID: "almaty-store-01", Method: solver.Courier, Partner: "glovo", FixedCost: 8.48, CapacityUnits: 20, MaxWeightKg: 10, ETAMinutes: 40, DistanceKm: 4.2},
+			{Node: 0, NodeID: "almaty-store-01", Method: solver.Pickup, FixedCost: 1.2, CapacityUnits: 20, ETAMinutes: 120, DistanceKm: 4.2, Excluded: solver.ReasonMethodNotAllowed},
+			{Node: 1, NodeID: "almaty-dark-02", Method: solver.Courier, Partner: "glovo", FixedCost: 6.2, CapacityUnits: 0, MaxWeightKg: 10, ETAMinutes: 35, DistanceKm: 1.5},
+			{Node: 2, NodeID: "almaty-store-03", Method: solver.Courier, Partner: "glovo", FixedCost: 9.8, CapacityUnits: -1, MaxWeightKg: 10, ETAMinutes: 55, DistanceKm: 6.8},
+			{Node: 3, NodeID: "astana-wh-01", Method: solver.WarehouseShip, FixedCost: 9.359, CapacityUnits: -1, ETAMinutes: 4400, DistanceKm: 970},
+			{Node: 4, NodeID: "almaty-wh-02", Method: solver.WarehouseShip, FixedCost: 9.359, CapacityUnits: -1, ETAMinutes: 1600, DistanceKm: 25},
 		},
 		Available: []int32{
 			1, 0, 3, 0,
@@ -58,36 +63,26 @@ func goldenProblem() *Problem {
 func TestGolden(t *testing.T) {
 	cases := []struct {
 		name string
-		p    *Problem
+		p    *solver.Problem
 	}{
 		{"small_order", goldenProblem()},
-		{"generated_seed42", GenerateProblem(42, 60, 4, 0.3)},
+		{"generated_seed42", solvertest.GenerateProblem(42, 60, 4, 0.3)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			pl, err := Solve(c.p, Settings{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			pl, err := solver.Solve(c.p, solver.Settings{})
+			require.NoError(t, err)
 			checkPlan(t, c.p, pl)
 			got, err := json.MarshalIndent(pl, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			got = append(got, '\n')
 			path := filepath.Join("testdata", c.name+".golden")
 			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, os.WriteFile(path, got, 0o644))
 			}
 			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestGolden -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("plan differs from %s (run with -update if intended):\n%s", path, got)
-			}
+			require.NoError(t, err, "%v (run go test -run TestGolden -update)", err)
+			require.True(t, bytes.Equal(got, want), "plan differs from %s (run with -update if intended):\n%s", path, got)
 		})
 	}
 }

@@ -20,34 +20,34 @@ func (w *Workspace) runHeuristic() {
 	w.useTables()
 	w.denseNodes()
 	var qg float64
-	for pi := 0; pi < w.nP; pi++ {
-		qg += float64(w.q[pi]) * w.gMin[pi]
+	for pi := 0; pi < w.tables.lines; pi++ {
+		qg += float64(w.tables.quantity[pi]) * w.tables.cheapestUnit[pi]
 	}
 	// Any plan is one shipment (no cheaper than the best single, all of
 	// which are scanned) or several (two fixed costs and a penalty at least).
 	w.singles()
-	w.lb2 = qg + w.minF + w.minF2 + w.pen
-	w.lbOpen = min(w.bestSingle, w.lb2)
+	w.bound.twoShipmentBound = qg + w.filter.cheapestFixed + w.filter.secondCheapestFixed + w.rules.splitPenalty
+	w.run.openBound = min(w.search.bestSingleCost, w.bound.twoShipmentBound)
 	if !w.greedy(nil) {
-		if w.nTop == 0 {
+		if w.ranked.count == 0 {
 			return
 		}
 		// Start from the best single shipment instead.
-		w.hset = append(w.hset[:0], w.slots[w.rank[0]].set...)
+		w.heur.set = append(w.heur.set[:0], w.ranked.slots[w.ranked.order[0]].set...)
 	}
 	w.buildPool(nil, lsPoolSize)
 	w.localSearch()
 }
 
-// raiseBound raises w.lbOpen after the heuristic's final run (not for the
+// raiseBound raises w.run.openBound after the heuristic's final run (not for the
 // checks that admit lines): plans of two or more shipments cost at least
 // the Lagrangian bound, which is never below the simple one.
 func (w *Workspace) raiseBound() {
-	if w.exact || w.nTop == 0 || w.nP == 0 {
+	if w.run.exact || w.ranked.count == 0 || w.tables.lines == 0 {
 		return
 	}
-	if lb := w.lagrangeBound(w.slots[w.rank[0]].cost); lb > w.lb2 {
-		w.lbOpen = min(w.bestSingle, lb)
+	if lb := w.lagrangeBound(w.ranked.slots[w.ranked.order[0]].cost); lb > w.bound.twoShipmentBound {
+		w.run.openBound = min(w.search.bestSingleCost, lb)
 	}
 }
 
@@ -55,14 +55,14 @@ func (w *Workspace) raiseBound() {
 // and additions: the best by cost per unit carried.
 const lsPoolSize = 64
 
-// buildPool keeps in w.pool the size candidates of from (nil: all) with the
+// buildPool keeps in w.heur.pool the size candidates of from (nil: all) with the
 // lowest cost per unit they could carry of the whole order (ties: lower
 // index), in that order.
 func (w *Workspace) buildPool(from []int32, size int) {
-	copy(w.rem, w.q[:w.nP])
-	w.pool = w.pool[:0]
-	w.poolKey = w.poolKey[:0]
-	n := len(w.cand)
+	copy(w.heur.remaining, w.tables.quantity[:w.tables.lines])
+	w.heur.pool = w.heur.pool[:0]
+	w.heur.poolKey = w.heur.poolKey[:0]
+	n := len(w.tables.option)
 	if from != nil {
 		n = len(from)
 	}
@@ -76,47 +76,47 @@ func (w *Workspace) buildPool(from []int32, size int) {
 			continue
 		}
 		r := cost / float64(units)
-		n := len(w.pool)
-		if n == size && r >= w.poolKey[n-1] {
+		n := len(w.heur.pool)
+		if n == size && r >= w.heur.poolKey[n-1] {
 			continue
 		}
 		if n < size {
-			w.pool = append(w.pool, 0)
-			w.poolKey = append(w.poolKey, 0)
+			w.heur.pool = append(w.heur.pool, 0)
+			w.heur.poolKey = append(w.heur.poolKey, 0)
 			n++
 		}
 		j := n - 1
-		for j > 0 && w.poolKey[j-1] > r {
-			w.pool[j], w.poolKey[j] = w.pool[j-1], w.poolKey[j-1]
+		for j > 0 && w.heur.poolKey[j-1] > r {
+			w.heur.pool[j], w.heur.poolKey[j] = w.heur.pool[j-1], w.heur.poolKey[j-1]
 			j--
 		}
-		w.pool[j], w.poolKey[j] = int32(i), r
+		w.heur.pool[j], w.heur.poolKey[j] = int32(i), r
 	}
 }
 
 // greedy builds one plan from the candidates in pool (nil: all), offers it
-// and leaves its set, ascending, in w.hset. It reports whether every planned
+// and leaves its set, ascending, in w.heur.set. It reports whether every planned
 // line that must be filled was covered. With lost sales a candidate takes
 // part only when what it carries costs less than leaving it unfilled (see
 // greedyTake), and the rest is left unfilled.
 func (w *Workspace) greedy(pool []int32) bool {
-	P := w.nP
-	w.rem = grow(w.rem, P)
-	copy(w.rem, w.q[:P])
-	left := w.sumQ
+	P := w.tables.lines
+	w.heur.remaining = grow(w.heur.remaining, P)
+	copy(w.heur.remaining, w.tables.quantity[:P])
+	left := w.tables.totalUnits
 	if w.lost.on {
 		left = 0 // units that must still be covered
-		for _, v := range w.need {
+		for _, v := range w.tables.need {
 			left += v
 		}
 	}
-	w.hset = w.hset[:0]
-	w.hx = w.hx[:0]
-	w.nodeUsed = grow(w.nodeUsed, w.nNodes)
-	clear(w.nodeUsed)
-	for (left > 0 || w.lost.on) && (w.maxShip == 0 || len(w.hset) < w.maxShip) {
+	w.heur.set = w.heur.set[:0]
+	w.heur.taken = w.heur.taken[:0]
+	w.search.nodeInSet = grow(w.search.nodeInSet, w.nodes.count)
+	clear(w.search.nodeInSet)
+	for (left > 0 || w.lost.on) && (w.rules.maxShipments == 0 || len(w.heur.set) < w.rules.maxShipments) {
 		best, bestRatio := -1, math.Inf(1)
-		n := len(w.cand)
+		n := len(w.tables.option)
 		if pool != nil {
 			n = len(pool)
 		}
@@ -125,16 +125,16 @@ func (w *Workspace) greedy(pool []int32) bool {
 			if pool != nil {
 				i = int(pool[k])
 			}
-			if w.nodeUsed[w.cnode[i]] {
+			if w.search.nodeInSet[w.nodes.ofCandidate[i]] {
 				continue
 			}
-			units, cost := w.greedyTake(i, len(w.hset) > 0, false)
+			units, cost := w.greedyTake(i, len(w.heur.set) > 0, false)
 			if w.lost.on {
 				if left > 0 {
 					// Lines that must be filled come first: a candidate
 					// is worth its units of them.
-					units = w.greedyNeed
-				} else if cost >= w.greedyValue {
+					units = w.heur.greedyNeed
+				} else if cost >= w.heur.greedyValue {
 					continue // leaving its units unfilled costs less
 				}
 			}
@@ -145,15 +145,15 @@ func (w *Workspace) greedy(pool []int32) bool {
 				best, bestRatio = i, r
 			}
 		}
-		w.work += 1 + n/scanPerWork
+		w.run.work += 1 + n/scanPerWork
 		if best < 0 {
 			break
 		}
-		units, _ := w.greedyTake(best, len(w.hset) > 0, true)
-		w.hset = append(w.hset, int32(best))
-		w.nodeUsed[w.cnode[best]] = true
+		units, _ := w.greedyTake(best, len(w.heur.set) > 0, true)
+		w.heur.set = append(w.heur.set, int32(best))
+		w.search.nodeInSet[w.nodes.ofCandidate[best]] = true
 		if w.lost.on {
-			units = w.greedyNeed
+			units = w.heur.greedyNeed
 		}
 		left -= units
 	}
@@ -161,46 +161,46 @@ func (w *Workspace) greedy(pool []int32) bool {
 		return false
 	}
 	// Sort the set, and its rows, ascending.
-	k := len(w.hset)
-	w.eset = append(w.eset[:0], w.hset...)
-	w.perm = grow(w.perm, k)
-	for j := range w.perm {
-		w.perm[j] = int32(j)
+	k := len(w.heur.set)
+	w.alloc.members = append(w.alloc.members[:0], w.heur.set...)
+	w.heur.order = grow(w.heur.order, k)
+	for j := range w.heur.order {
+		w.heur.order[j] = int32(j)
 	}
 	for a := 1; a < k; a++ {
-		for b := a; b > 0 && w.hset[w.perm[b]] < w.hset[w.perm[b-1]]; b-- {
-			w.perm[b], w.perm[b-1] = w.perm[b-1], w.perm[b]
+		for b := a; b > 0 && w.heur.set[w.heur.order[b]] < w.heur.set[w.heur.order[b-1]]; b-- {
+			w.heur.order[b], w.heur.order[b-1] = w.heur.order[b-1], w.heur.order[b]
 		}
 	}
-	w.bestX = grow(w.bestX, k*P)
-	for j, src := range w.perm {
-		w.eset[j] = w.hset[src]
-		copy(w.bestX[j*P:(j+1)*P], w.hx[int(src)*P:(int(src)+1)*P])
+	w.alloc.best = grow(w.alloc.best, k*P)
+	for j, src := range w.heur.order {
+		w.alloc.members[j] = w.heur.set[src]
+		copy(w.alloc.best[j*P:(j+1)*P], w.heur.taken[int(src)*P:(int(src)+1)*P])
 	}
-	copy(w.hset, w.eset)
-	w.offer(w.setCost(w.eset, w.bestX), w.eset, w.bestX)
+	copy(w.heur.set, w.alloc.members)
+	w.offer(w.setCost(w.alloc.members, w.alloc.best), w.alloc.members, w.alloc.best)
 	return true
 }
 
-// greedyTake is what candidate i would carry of the remaining demand w.rem:
+// greedyTake is what candidate i would carry of the remaining demand w.heur.remaining:
 // units and cost (fixed + penalty when not first + units). With apply it
-// takes them: w.rem shrinks and a row is appended to w.hx. With lost sales
+// takes them: w.heur.remaining shrinks and a row is appended to w.heur.taken. With lost sales
 // it carries a line only at a unit cost below the line's price, and leaves
-// in w.greedyValue what leaving those units unfilled would cost (+Inf when
-// some must be filled) and in w.greedyNeed how many of them must be.
+// in w.heur.greedyValue what leaving those units unfilled would cost (+Inf when
+// some must be filled) and in w.heur.greedyNeed how many of them must be.
 func (w *Workspace) greedyTake(i int, notFirst, apply bool) (int64, float64) {
-	P := w.nP
+	P := w.tables.lines
 	row := i * P
-	capLeft, wLeft := w.capU[i], w.maxW[i]
+	capLeft, wLeft := w.tables.capacity[i], w.tables.maxWeight[i]
 	var units, need int64
 	var value float64
-	cost := w.fix[i]
+	cost := w.tables.fixedCost[i]
 	if notFirst {
-		cost += w.pen
+		cost += w.rules.splitPenalty
 	}
 	if apply {
 		for pi := 0; pi < P; pi++ {
-			w.hx = append(w.hx, 0)
+			w.heur.taken = append(w.heur.taken, 0)
 		}
 	}
 	for k := 0; k < P; k++ {
@@ -208,22 +208,13 @@ func (w *Workspace) greedyTake(i int, notFirst, apply bool) (int64, float64) {
 		if w.lost.on {
 			pi = int(w.lost.order[k]) // lines that must be filled first
 		}
-		r := w.rem[pi]
-		c := w.cst[row+pi]
+		r := w.heur.remaining[pi]
+		c := w.tables.unitCost[row+pi]
 		if r == 0 || math.IsInf(c, 1) || (w.lost.on && c >= w.lost.price[pi]) {
 			continue
 		}
-		t := int64(w.sup[row+pi])
-		if capLeft < t {
-			t = capLeft
-		}
-		if u := weightUnits(wLeft, w.wt[pi]); u < t {
-			t = u
-		}
-		if r < t {
-			t = r
-		}
-		if !w.split && t < r {
+		t := Carry(r, int64(w.tables.supply[row+pi]), capLeft, wLeft, w.tables.unitWeight[pi])
+		if !w.rules.splitLines && t < r {
 			t = 0
 		}
 		if t <= 0 {
@@ -232,24 +223,24 @@ func (w *Workspace) greedyTake(i int, notFirst, apply bool) (int64, float64) {
 		units += t
 		cost += float64(t) * c
 		capLeft -= t
-		wLeft -= float64(t) * w.wt[pi]
+		wLeft -= float64(t) * w.tables.unitWeight[pi]
 		if apply {
-			w.rem[pi] -= t
-			w.hx[len(w.hx)-P+pi] = t
+			w.heur.remaining[pi] -= t
+			w.heur.taken[len(w.heur.taken)-P+pi] = t
 		}
 		if w.lost.on {
 			value += float64(t) * w.lost.price[pi]
-			if w.need[pi] > 0 {
+			if w.tables.need[pi] > 0 {
 				need += t
 			}
 		}
 	}
-	w.greedyValue, w.greedyNeed = value, need
+	w.heur.greedyValue, w.heur.greedyNeed = value, need
 	return units, cost
 }
 
 // greedyAlloc allocates the planned lines over the ascending set es, each
-// line to its cheapest members first, into w.bestX. It returns the plan's
+// line to its cheapest members first, into w.alloc.best. It returns the plan's
 // cost, or false when it left a line uncovered or a member empty. With
 // lost sales the lost row is the last member; when it takes something, the
 // allocation over the members alone is tried too (the per-order cost may
@@ -258,34 +249,34 @@ func (w *Workspace) greedyAlloc(es []int32) (float64, bool) {
 	if !w.lost.on {
 		return w.greedyFill(es, len(es))
 	}
-	k, P := len(es), w.nP
+	k, P := len(es), w.tables.lines
 	w.lost.lset = append(append(w.lost.lset[:0], es...), w.lost.row)
 	c, ok := w.greedyFill(w.lost.lset, k)
 	if !ok || !w.lostRowUsed(k) {
 		return c, ok
 	}
-	w.lost.xSave = append(w.lost.xSave[:0], w.bestX[:(k+1)*P]...)
+	w.lost.xSave = append(w.lost.xSave[:0], w.alloc.best[:(k+1)*P]...)
 	if c2, ok2 := w.greedyFill(es, k); ok2 && c2 <= c+tol(c) {
 		return c2, true
 	}
-	w.bestX = grow(w.bestX, (k+1)*P)
-	copy(w.bestX, w.lost.xSave)
+	w.alloc.best = grow(w.alloc.best, (k+1)*P)
+	copy(w.alloc.best, w.lost.xSave)
 	return c, true
 }
 
 // greedyFill is greedyAlloc over the members es, the first k of which are
 // the set (the one after them, if any, is the lost row).
 func (w *Workspace) greedyFill(es []int32, k int) (float64, bool) {
-	P, n := w.nP, len(es)
-	w.remCap = grow(w.remCap, n)
-	w.remW = grow(w.remW, n)
+	P, n := w.tables.lines, len(es)
+	w.alloc.capacityLeft = grow(w.alloc.capacityLeft, n)
+	w.alloc.weightLeft = grow(w.alloc.weightLeft, n)
 	for j, ci := range es {
-		w.remCap[j] = w.capU[ci]
-		w.remW[j] = w.maxW[ci]
+		w.alloc.capacityLeft[j] = w.tables.capacity[ci]
+		w.alloc.weightLeft[j] = w.tables.maxWeight[ci]
 	}
-	w.bestX = grow(w.bestX, n*P)
-	clear(w.bestX[:n*P])
-	w.perm = grow(w.perm, n)
+	w.alloc.best = grow(w.alloc.best, n*P)
+	clear(w.alloc.best[:n*P])
+	w.heur.order = grow(w.heur.order, n)
 	for k := 0; k < P; k++ {
 		pi := k
 		if w.lost.on {
@@ -293,40 +284,31 @@ func (w *Workspace) greedyFill(es []int32, k int) (float64, bool) {
 		}
 		m := 0
 		for j, ci := range es {
-			c := w.cst[int(ci)*P+pi]
+			c := w.tables.unitCost[int(ci)*P+pi]
 			if math.IsInf(c, 1) {
 				continue
 			}
 			b := m
-			for b > 0 && w.cst[int(es[w.perm[b-1]])*P+pi] > c {
-				w.perm[b] = w.perm[b-1]
+			for b > 0 && w.tables.unitCost[int(es[w.heur.order[b-1]])*P+pi] > c {
+				w.heur.order[b] = w.heur.order[b-1]
 				b--
 			}
-			w.perm[b] = int32(j)
+			w.heur.order[b] = int32(j)
 			m++
 		}
-		r := w.q[pi]
-		for _, j := range w.perm[:m] {
+		r := w.tables.quantity[pi]
+		for _, j := range w.heur.order[:m] {
 			ci := int(es[j])
-			t := int64(w.sup[ci*P+pi])
-			if w.remCap[j] < t {
-				t = w.remCap[j]
-			}
-			if u := weightUnits(w.remW[j], w.wt[pi]); u < t {
-				t = u
-			}
-			if r < t {
-				t = r
-			}
-			if !w.split && t < r {
+			t := Carry(r, int64(w.tables.supply[ci*P+pi]), w.alloc.capacityLeft[j], w.alloc.weightLeft[j], w.tables.unitWeight[pi])
+			if !w.rules.splitLines && t < r {
 				continue
 			}
 			if t <= 0 {
 				continue
 			}
-			w.bestX[int(j)*P+pi] = t
-			w.remCap[j] -= t
-			w.remW[j] -= float64(t) * w.wt[pi]
+			w.alloc.best[int(j)*P+pi] = t
+			w.alloc.capacityLeft[j] -= t
+			w.alloc.weightLeft[j] -= float64(t) * w.tables.unitWeight[pi]
 			r -= t
 			if r == 0 {
 				break
@@ -339,26 +321,26 @@ func (w *Workspace) greedyFill(es []int32, k int) (float64, bool) {
 	for j := 0; j < k; j++ {
 		var units int64
 		for pi := 0; pi < P; pi++ {
-			units += w.bestX[j*P+pi]
+			units += w.alloc.best[j*P+pi]
 		}
 		if units == 0 {
 			return 0, false
 		}
 	}
-	return w.setCost(es[:k], w.bestX), true
+	return w.setCost(es[:k], w.alloc.best), true
 }
 
 // setLB bounds any allocation over the ascending set es: fixed costs,
 // penalties and each line at its cheapest member (or its price, with lost
 // sales).
 func (w *Workspace) setLB(es []int32) float64 {
-	P := w.nP
+	P := w.tables.lines
 	lb := 0.0
 	if len(es) > 1 {
-		lb = w.pen * float64(len(es)-1)
+		lb = w.rules.splitPenalty * float64(len(es)-1)
 	}
 	for _, ci := range es {
-		lb += w.fix[ci]
+		lb += w.tables.fixedCost[ci]
 	}
 	for pi := 0; pi < P; pi++ {
 		m := math.Inf(1)
@@ -366,11 +348,11 @@ func (w *Workspace) setLB(es []int32) float64 {
 			m = w.lost.price[pi]
 		}
 		for _, ci := range es {
-			if c := w.cst[int(ci)*P+pi]; c < m {
+			if c := w.tables.unitCost[int(ci)*P+pi]; c < m {
 				m = c
 			}
 		}
-		lb += float64(w.q[pi]) * m
+		lb += float64(w.tables.quantity[pi]) * m
 	}
 	return lb
 }
@@ -378,82 +360,82 @@ func (w *Workspace) setLB(es []int32) float64 {
 // try evaluates the ascending set es greedily when its bound can beat cur,
 // offers the plan, and returns its cost (+Inf when it cannot improve).
 func (w *Workspace) try(es []int32, cur float64) float64 {
-	if w.work >= w.budget {
-		w.abort = true
+	if w.run.work >= w.run.budget {
+		w.run.aborted = true
 		return math.Inf(1)
 	}
-	w.work++
-	if w.setLB(es) >= cur-tol(cur) && w.nTop >= w.capTp {
+	w.run.work++
+	if w.setLB(es) >= cur-tol(cur) && w.ranked.count >= w.ranked.keep {
 		return math.Inf(1)
 	}
 	c, ok := w.greedyAlloc(es)
 	if !ok {
 		return math.Inf(1)
 	}
-	w.offer(c, es, w.bestX)
+	w.offer(c, es, w.alloc.best)
 	return c
 }
 
-// localSearch improves the set in w.hset by first-improvement moves until
+// localSearch improves the set in w.heur.set by first-improvement moves until
 // none improves or the budget runs out.
 func (w *Workspace) localSearch() {
-	cur := w.try(w.hset, math.Inf(1))
+	cur := w.try(w.heur.set, math.Inf(1))
 	if math.IsInf(cur, 1) {
 		// The greedy allocation of the constructed set failed; keep the
 		// constructed plan (already offered) as it is.
-		cur = w.slots[w.rank[0]].cost
+		cur = w.ranked.slots[w.ranked.order[0]].cost
 	}
-	for !w.abort {
+	for !w.run.aborted {
 		if !w.improve(&cur) {
 			return
 		}
 	}
 }
 
-// improve tries drop, swap and add moves on w.hset in that order and applies
+// improve tries drop, swap and add moves on w.heur.set in that order and applies
 // the first that lowers cur.
 func (w *Workspace) improve(cur *float64) bool {
-	k := len(w.hset)
+	k := len(w.heur.set)
 	// Drop one shipment.
 	for j := 0; j < k && k > 1; j++ {
-		w.tset = append(w.tset[:0], w.hset[:j]...)
-		w.tset = append(w.tset, w.hset[j+1:]...)
-		if c := w.try(w.tset, *cur); c < *cur-tol(*cur) {
+		w.heur.trial = append(w.heur.trial[:0], w.heur.set[:j]...)
+		w.heur.trial = append(w.heur.trial, w.heur.set[j+1:]...)
+		if c := w.try(w.heur.trial, *cur); c < *cur-tol(*cur) {
 			*cur = c
-			w.hset = append(w.hset[:0], w.tset...)
+			w.heur.set = append(w.heur.set[:0], w.heur.trial...)
 			return true
 		}
 	}
 	// Swap one shipment for another candidate of the pool.
 	for j := 0; j < k; j++ {
-		for _, i := range w.pool {
-			if w.abort {
+		for _, i := range w.heur.pool {
+			if w.run.aborted {
 				return false
 			}
 			if !w.fits(i, j) {
 				continue
 			}
-			w.tset = w.replace(w.tset[:0], j, i)
-			if c := w.try(w.tset, *cur); c < *cur-tol(*cur) {
+			w.heur.trial = w.replace(w.heur.trial[:0], j, i)
+			if c := w.try(w.heur.trial, *cur); c < *cur-tol(*cur) {
 				*cur = c
-				w.hset = append(w.hset[:0], w.tset...)
+				w.heur.set = append(w.heur.set[:0], w.heur.trial...)
 				return true
 			}
 		}
 	}
 	// Add one shipment from the pool.
-	if w.maxShip == 0 || k < w.maxShip {
-		for _, i := range w.pool {
-			if w.abort {
+	if w.rules.maxShipments == 0 || k < w.rules.maxShipments {
+		for _, i := range w.heur.pool {
+			if w.run.aborted {
 				return false
 			}
 			if !w.fits(i, -1) {
 				continue
 			}
-			w.tset = w.replace(w.tset[:0], -1, i)
-			if c := w.try(w.tset, *cur); c < *cur-tol(*cur) {
+			w.heur.trial = w.replace(w.heur.trial[:0], -1, i)
+			if c := w.try(w.heur.trial, *cur); c < *cur-tol(*cur) {
 				*cur = c
-				w.hset = append(w.hset[:0], w.tset...)
+				w.heur.set = append(w.heur.set[:0], w.heur.trial...)
 				return true
 			}
 		}
@@ -461,40 +443,40 @@ func (w *Workspace) improve(cur *float64) bool {
 	return false
 }
 
-// seedNear offers the plans one swap away from w.hset (candidates from
-// w.pool), without moving to any of them.
+// seedNear offers the plans one swap away from w.heur.set (candidates from
+// w.heur.pool), without moving to any of them.
 func (w *Workspace) seedNear() {
-	k := len(w.hset)
+	k := len(w.heur.set)
 	for j := 0; j < k; j++ {
-		for _, i := range w.pool {
+		for _, i := range w.heur.pool {
 			if !w.fits(i, j) {
 				continue
 			}
-			w.tset = w.replace(w.tset[:0], j, i)
-			w.try(w.tset, w.thr)
+			w.heur.trial = w.replace(w.heur.trial[:0], j, i)
+			w.try(w.heur.trial, w.ranked.threshold)
 		}
 	}
 }
 
-// fits reports whether candidate i may join w.hset in place of member skip
+// fits reports whether candidate i may join w.heur.set in place of member skip
 // (-1: none): it is not a member and its node is not used by another member.
 func (w *Workspace) fits(i int32, skip int) bool {
-	for j, ci := range w.hset {
+	for j, ci := range w.heur.set {
 		if ci == i {
 			return false
 		}
-		if j != skip && w.cnode[ci] == w.cnode[i] {
+		if j != skip && w.nodes.ofCandidate[ci] == w.nodes.ofCandidate[i] {
 			return false
 		}
 	}
 	return true
 }
 
-// replace writes into dst the ascending set w.hset with member skip (-1:
+// replace writes into dst the ascending set w.heur.set with member skip (-1:
 // none) removed and candidate i added.
 func (w *Workspace) replace(dst []int32, skip int, i int32) []int32 {
 	added := false
-	for j, ci := range w.hset {
+	for j, ci := range w.heur.set {
 		if j == skip {
 			continue
 		}

@@ -1,4 +1,4 @@
-package solver
+package solver_test
 
 import (
 	"fmt"
@@ -8,6 +8,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/solver/solvertest"
 )
 
 // withLostSales gives some lines of p a lost-sale price (others keep none,
@@ -15,7 +18,7 @@ import (
 // cost. Prices are multiples of 0.5 up to 8, the range of the random
 // problems' shipment costs, so that losing is sometimes cheaper and
 // sometimes not.
-func withLostSales(r *rand.Rand, p *Problem) *Problem {
+func withLostSales(r *rand.Rand, p *solver.Problem) *solver.Problem {
 	for l := range p.Lines {
 		if r.IntN(3) > 0 {
 			p.Lines[l].LostSaleCost = float64(1+r.IntN(16)) / 2
@@ -32,14 +35,14 @@ func withLostSales(r *rand.Rand, p *Problem) *Problem {
 // before the search are those the rule leaves out, and each line left
 // unfilled by choice carries the saving a brute-force plan that fills it
 // gives (or CAPACITY when no plan can fill it).
-func checkLostAgainstBrute(t *testing.T, p *Problem, pl *Plan, exact bool) {
+func checkLostAgainstBrute(t *testing.T, p *solver.Problem, pl *solver.Plan, exact bool) {
 	t.Helper()
 	planned, sunk, perOrder := brutePlanned(p)
 	in := map[int]bool{}
 	for _, l := range planned {
 		in[l] = true
 	}
-	got := map[int]Unfilled{}
+	got := map[int]solver.Unfilled{}
 	for _, u := range pl.Unfilled {
 		got[u.Line] = u
 	}
@@ -48,12 +51,12 @@ func checkLostAgainstBrute(t *testing.T, p *Problem, pl *Plan, exact bool) {
 		switch {
 		case !in[l]:
 			require.True(t, ok, "line %d is not planned but not reported", l)
-			require.NotEqual(t, ReasonUneconomic, u.Reason, "line %d", l)
+			require.NotEqual(t, solver.ReasonUneconomic, u.Reason, "line %d", l)
 			require.Equal(t, ln.Quantity, u.Quantity, "line %d", l)
 		case ln.LostSaleCost == 0:
 			require.False(t, ok, "line %d has no price but is unfilled: %+v", l, u)
 		case ok:
-			require.Contains(t, []Reason{ReasonUneconomic, ReasonCapacity}, u.Reason, "line %d", l)
+			require.Contains(t, []solver.Reason{solver.ReasonUneconomic, solver.ReasonCapacity}, u.Reason, "line %d", l)
 		}
 	}
 	opt, found := bruteLost(p, planned, true, -1, perOrder)
@@ -71,7 +74,7 @@ func checkLostAgainstBrute(t *testing.T, p *Problem, pl *Plan, exact bool) {
 			continue
 		}
 		filled, ok := bruteLost(p, planned, true, u.Line, perOrder)
-		if u.Reason == ReasonCapacity {
+		if u.Reason == solver.ReasonCapacity {
 			require.False(t, ok, "line %d reported CAPACITY but a plan fills it at %v", u.Line, filled+sunk)
 			continue
 		}
@@ -95,22 +98,20 @@ func TestSolveLostSalesMatchesBruteForce(t *testing.T) {
 		n = 300
 	}
 	r := rand.New(rand.NewPCG(31, 32))
-	w := NewWorkspace()
+	w := solver.NewWorkspace()
 	uneconomic, partial, filled := 0, 0, 0
 	for it := 0; it < n; it++ {
 		p := withLostSales(r, randomSmall(r))
-		pl, err := w.Solve(p, Settings{})
+		pl, err := w.Solve(p, solver.Settings{})
 		require.NoError(t, err, "case %d", it)
 		ok := t.Run(fmt.Sprintf("case%d", it), func(t *testing.T) {
 			checkPlan(t, p, pl)
 			require.True(t, pl.Stats.Optimal && pl.Stats.Exact, "not proven optimal: %+v", pl.Stats)
 			checkLostAgainstBrute(t, p, pl, true)
 		})
-		if !ok {
-			t.Fatalf("case %d: problem %+v\nplan %+v", it, p, pl)
-		}
+		require.True(t, ok, "case %d: problem %+v\nplan %+v", it, p, pl)
 		for _, u := range pl.Unfilled {
-			if u.Reason == ReasonUneconomic {
+			if u.Reason == solver.ReasonUneconomic {
 				uneconomic++
 				if u.Quantity < p.Lines[u.Line].Quantity {
 					partial++
@@ -135,11 +136,11 @@ func TestHeuristicLostSales(t *testing.T) {
 		n = 200
 	}
 	r := rand.New(rand.NewPCG(33, 34))
-	w := NewWorkspace()
+	w := solver.NewWorkspace()
 	skipped := 0
 	for it := 0; it < n; it++ {
 		p := withLostSales(r, randomSmall(r))
-		pl, err := w.Solve(p, Settings{ExactMaxLines: -1})
+		pl, err := w.Solve(p, solver.Settings{ExactMaxLines: -1})
 		require.NoError(t, err)
 		require.False(t, pl.Stats.Exact)
 		ok := t.Run(fmt.Sprintf("case%d", it), func(t *testing.T) {
@@ -152,9 +153,7 @@ func TestHeuristicLostSales(t *testing.T) {
 			}
 			checkLostAgainstBrute(t, p, pl, false)
 		})
-		if !ok {
-			t.Fatalf("case %d: problem %+v\nplan %+v", it, p, pl)
-		}
+		require.True(t, ok, "case %d: problem %+v\nplan %+v", it, p, pl)
 	}
 	assert.Less(t, skipped, n/20, "cases where the heuristic left out a line that could be planned")
 }
@@ -163,7 +162,7 @@ func TestHeuristicLostSales(t *testing.T) {
 // search (those unfilled for a reason other than UNECONOMIC, except a
 // priced line that no plan can fill together with the others) are those
 // brute force leaves out.
-func samePlannedLost(p *Problem, pl *Plan) bool {
+func samePlannedLost(p *solver.Problem, pl *solver.Plan) bool {
 	planned, _, _ := brutePlanned(p)
 	in := map[int]bool{}
 	for _, l := range planned {
@@ -184,10 +183,10 @@ func samePlannedLost(p *Problem, pl *Plan) bool {
 // oneNode is a problem of the given lines over options that each hold
 // plenty of every line: fixed costs fixed, unit costs unit (per option,
 // the same for every line), one node per option.
-func oneNode(lines []Line, fixed, unit []float64) *Problem {
-	p := &Problem{Lines: lines, SplitLines: true, SplitPenalty: 1}
+func oneNode(lines []solver.Line, fixed, unit []float64) *solver.Problem {
+	p := &solver.Problem{Lines: lines, SplitLines: true, SplitPenalty: 1}
 	for o := range fixed {
-		p.Options = append(p.Options, Option{Node: int32(o), NodeID: fmt.Sprintf("n%d", o), Method: ShipFromStore,
+		p.Options = append(p.Options, solver.Option{Node: int32(o), NodeID: fmt.Sprintf("n%d", o), Method: solver.ShipFromStore,
 			FixedCost: fixed[o], CapacityUnits: -1, ETAMinutes: 60})
 		for range lines {
 			p.Available = append(p.Available, 10)
@@ -200,22 +199,22 @@ func oneNode(lines []Line, fixed, unit []float64) *Problem {
 func TestLostSaleByHand(t *testing.T) {
 	t.Run("a line dearer to ship than to lose is left unfilled", func(t *testing.T) {
 		// Shipping the unit costs 8 + 1 = 9; losing it costs 5.
-		p := oneNode([]Line{{SKU: "A", Quantity: 1, LostSaleCost: 5}}, []float64{8}, []float64{1})
-		pl, err := Solve(p, Settings{})
+		p := oneNode([]solver.Line{{SKU: "A", Quantity: 1, LostSaleCost: 5}}, []float64{8}, []float64{1})
+		pl, err := solver.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		checkPlan(t, p, pl)
 		assert.Empty(t, pl.Shipments)
-		assert.Equal(t, []Unfilled{{Line: 0, Quantity: 1, Reason: ReasonUneconomic, LostSaleCost: 5, CostSaved: 4}}, pl.Unfilled)
+		assert.Equal(t, []solver.Unfilled{{Line: 0, Quantity: 1, Reason: solver.ReasonUneconomic, LostSaleCost: 5, CostSaved: 4}}, pl.Unfilled)
 		assert.Equal(t, 0.0, pl.ShippingCost)
 		assert.Equal(t, 5.0, pl.LostSaleCost)
 		assert.Equal(t, 5.0, pl.TotalCost)
 		assert.True(t, pl.Stats.Optimal)
 		require.Len(t, pl.Alternatives, 1)
-		assert.Equal(t, Alternative{Options: []int{0}, TotalCost: 9}, pl.Alternatives[0])
+		assert.Equal(t, solver.Alternative{Options: []int{0}, TotalCost: 9}, pl.Alternatives[0])
 	})
 	t.Run("a line cheaper to ship than to lose is shipped", func(t *testing.T) {
-		p := oneNode([]Line{{SKU: "A", Quantity: 1, LostSaleCost: 10}}, []float64{8}, []float64{1})
-		pl, err := Solve(p, Settings{})
+		p := oneNode([]solver.Line{{SKU: "A", Quantity: 1, LostSaleCost: 10}}, []float64{8}, []float64{1})
+		pl, err := solver.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		checkPlan(t, p, pl)
 		assert.Len(t, pl.Shipments, 1)
@@ -225,8 +224,8 @@ func TestLostSaleByHand(t *testing.T) {
 	t.Run("a tie ships", func(t *testing.T) {
 		// Shipping costs exactly the lost-sale price: the plan that fills
 		// more wins the tie.
-		p := oneNode([]Line{{SKU: "A", Quantity: 1, LostSaleCost: 9}}, []float64{8}, []float64{1})
-		pl, err := Solve(p, Settings{})
+		p := oneNode([]solver.Line{{SKU: "A", Quantity: 1, LostSaleCost: 9}}, []float64{8}, []float64{1})
+		pl, err := solver.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		assert.Len(t, pl.Shipments, 1)
 		assert.Empty(t, pl.Unfilled)
@@ -234,19 +233,19 @@ func TestLostSaleByHand(t *testing.T) {
 	t.Run("a per-order cost makes filling everything cheaper", func(t *testing.T) {
 		// A ships from n0 (2 + 1); B alone from n1 costs 4 + 0.5 + the split
 		// penalty 1 = 5.5, more than its price 3, so B is lost...
-		lines := []Line{{SKU: "A", Quantity: 1, LostSaleCost: 10}, {SKU: "B", Quantity: 1, LostSaleCost: 3}}
+		lines := []solver.Line{{SKU: "A", Quantity: 1, LostSaleCost: 10}, {SKU: "B", Quantity: 1, LostSaleCost: 3}}
 		p := oneNode(lines, []float64{2, 4}, []float64{1, 0.5})
 		p.Available[1] = 0 // n0 holds no B
 		p.Available[2] = 0 // n1 holds no A
-		pl, err := Solve(p, Settings{})
+		pl, err := solver.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		checkPlan(t, p, pl)
 		assert.Equal(t, 6.0, pl.TotalCost) // 3 shipped + 3 lost
 		require.Len(t, pl.Unfilled, 1)
-		assert.Equal(t, Unfilled{Line: 1, Quantity: 1, Reason: ReasonUneconomic, LostSaleCost: 3, CostSaved: 2.5}, pl.Unfilled[0])
+		assert.Equal(t, solver.Unfilled{Line: 1, Quantity: 1, Reason: solver.ReasonUneconomic, LostSaleCost: 3, CostSaved: 2.5}, pl.Unfilled[0])
 		// ...until losing any unit also costs 5 for the order: 3 + 8 > 8.5.
 		p.LostSaleCostPerOrder = 5
-		pl, err = Solve(p, Settings{})
+		pl, err = solver.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		checkPlan(t, p, pl)
 		assert.Empty(t, pl.Unfilled)
@@ -255,9 +254,9 @@ func TestLostSaleByHand(t *testing.T) {
 		assert.Equal(t, 0.0, pl.LostSaleCost)
 	})
 	t.Run("a line without a price is filled whatever it costs", func(t *testing.T) {
-		lines := []Line{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 1, LostSaleCost: 1}}
+		lines := []solver.Line{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 1, LostSaleCost: 1}}
 		p := oneNode(lines, []float64{50}, []float64{1})
-		pl, err := Solve(p, Settings{})
+		pl, err := solver.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		checkPlan(t, p, pl)
 		require.Len(t, pl.Shipments, 1)
@@ -268,33 +267,33 @@ func TestLostSaleByHand(t *testing.T) {
 	t.Run("split lines fill a priced line in part", func(t *testing.T) {
 		// n0 holds 1 unit at 1 + 0.5; n1 holds 3 at 20 + 0.5 each (+1 as a
 		// second shipment). Losing a unit costs 4: ship the one at n0.
-		lines := []Line{{SKU: "A", Quantity: 3, LostSaleCost: 4}}
+		lines := []solver.Line{{SKU: "A", Quantity: 3, LostSaleCost: 4}}
 		p := oneNode(lines, []float64{1, 20}, []float64{0.5, 0.5})
 		p.Available[0] = 1
-		pl, err := Solve(p, Settings{})
+		pl, err := solver.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		checkPlan(t, p, pl)
 		require.Len(t, pl.Shipments, 1)
-		assert.Equal(t, []Allocation{{Line: 0, Quantity: 1}}, pl.Shipments[0].Lines)
+		assert.Equal(t, []solver.Allocation{{Line: 0, Quantity: 1}}, pl.Shipments[0].Lines)
 		// Filling all 3: n1 alone, 20 + 1.5 = 21.5; this plan: 1.5 + 8.
-		assert.Equal(t, []Unfilled{{Line: 0, Quantity: 2, Reason: ReasonUneconomic, LostSaleCost: 8, CostSaved: 12}}, pl.Unfilled)
+		assert.Equal(t, []solver.Unfilled{{Line: 0, Quantity: 2, Reason: solver.ReasonUneconomic, LostSaleCost: 8, CostSaved: 12}}, pl.Unfilled)
 		// Without split lines the line is shipped whole or lost whole.
 		p.SplitLines = false
-		pl, err = Solve(p, Settings{})
+		pl, err = solver.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		checkPlan(t, p, pl)
 		assert.Empty(t, pl.Shipments)
-		assert.Equal(t, []Unfilled{{Line: 0, Quantity: 3, Reason: ReasonUneconomic, LostSaleCost: 12, CostSaved: 9.5}}, pl.Unfilled)
+		assert.Equal(t, []solver.Unfilled{{Line: 0, Quantity: 3, Reason: solver.ReasonUneconomic, LostSaleCost: 12, CostSaved: 9.5}}, pl.Unfilled)
 	})
 	t.Run("a line no stock can fill is priced too", func(t *testing.T) {
-		lines := []Line{{SKU: "A", Quantity: 1}, {SKU: "GHOST", Quantity: 2, LostSaleCost: 7}}
+		lines := []solver.Line{{SKU: "A", Quantity: 1}, {SKU: "GHOST", Quantity: 2, LostSaleCost: 7}}
 		p := oneNode(lines, []float64{2}, []float64{1})
 		p.Available[1] = 0
 		p.LostSaleCostPerOrder = 5
-		pl, err := Solve(p, Settings{})
+		pl, err := solver.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		checkPlan(t, p, pl)
-		assert.Equal(t, []Unfilled{{Line: 1, Quantity: 2, Reason: ReasonNoStock, LostSaleCost: 14}}, pl.Unfilled)
+		assert.Equal(t, []solver.Unfilled{{Line: 1, Quantity: 2, Reason: solver.ReasonNoStock, LostSaleCost: 14}}, pl.Unfilled)
 		assert.Equal(t, 3.0, pl.ShippingCost)
 		assert.Equal(t, 19.0, pl.LostSaleCost) // 14 + the per-order 5
 		assert.Equal(t, 22.0, pl.TotalCost)
@@ -303,27 +302,27 @@ func TestLostSaleByHand(t *testing.T) {
 	t.Run("a priced line no plan can fill with the others is CAPACITY", func(t *testing.T) {
 		// One option, capacity 1: A (no price) takes it, B is lost for
 		// want of capacity, not by choice.
-		lines := []Line{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 1, LostSaleCost: 100}}
+		lines := []solver.Line{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 1, LostSaleCost: 100}}
 		p := oneNode(lines, []float64{2}, []float64{1})
 		p.Options[0].CapacityUnits = 1
-		pl, err := Solve(p, Settings{})
+		pl, err := solver.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		checkPlan(t, p, pl)
-		assert.Equal(t, []Unfilled{{Line: 1, Quantity: 1, Reason: ReasonCapacity, LostSaleCost: 100}}, pl.Unfilled)
+		assert.Equal(t, []solver.Unfilled{{Line: 1, Quantity: 1, Reason: solver.ReasonCapacity, LostSaleCost: 100}}, pl.Unfilled)
 	})
 }
 
 // TestLostSaleZeroAllocs: problems with lost-sale prices also solve
 // without allocating once the workspace has grown.
 func TestLostSaleZeroAllocs(t *testing.T) {
-	w := NewWorkspace()
+	w := solver.NewWorkspace()
 	for _, sz := range [][2]int{{1000, 5}, {100, 20}, {300, 1}} {
-		p := GenerateProblem(int64(sz[0]), sz[0], sz[1], 0.3)
-		AddLostSaleCosts(p, 3, 6)
-		_, err := w.Solve(p, Settings{})
+		p := solvertest.GenerateProblem(int64(sz[0]), sz[0], sz[1], 0.3)
+		solvertest.AddLostSaleCosts(p, 3, 6)
+		_, err := w.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		allocs := testing.AllocsPerRun(5, func() {
-			_, err := w.Solve(p, Settings{})
+			_, err := w.Solve(p, solver.Settings{})
 			require.NoError(t, err)
 		})
 		assert.Zero(t, allocs, "nodes=%d lines=%d", sz[0], sz[1])
@@ -334,10 +333,10 @@ func TestLostSaleZeroAllocs(t *testing.T) {
 // bit, from the units the plan leaves unfilled.
 func TestLostSaleCostOf(t *testing.T) {
 	r := rand.New(rand.NewPCG(35, 36))
-	w := NewWorkspace()
+	w := solver.NewWorkspace()
 	for it := 0; it < 500; it++ {
 		p := withLostSales(r, randomSmall(r))
-		pl, err := w.Solve(p, Settings{})
+		pl, err := w.Solve(p, solver.Settings{})
 		require.NoError(t, err)
 		unfilled := make([]int32, len(p.Lines))
 		for l, ln := range p.Lines {
@@ -355,8 +354,8 @@ func TestLostSaleCostOf(t *testing.T) {
 // TestReasonUneconomicIsStable: reason values are written to files; the
 // new one takes the next number and the old ones keep theirs.
 func TestReasonUneconomicIsStable(t *testing.T) {
-	assert.Equal(t, Reason(10), ReasonUneconomic)
-	assert.Equal(t, "UNECONOMIC", ReasonUneconomic.String())
-	assert.Equal(t, Reason(1), ReasonNoStock)
-	assert.Equal(t, Reason(9), ReasonDisabled)
+	assert.Equal(t, solver.Reason(10), solver.ReasonUneconomic)
+	assert.Equal(t, "UNECONOMIC", solver.ReasonUneconomic.String())
+	assert.Equal(t, solver.Reason(1), solver.ReasonNoStock)
+	assert.Equal(t, solver.Reason(9), solver.ReasonDisabled)
 }

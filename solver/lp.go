@@ -37,14 +37,14 @@ func WriteLP(w io.Writer, p *Problem) error {
 	if _, err := ws.Solve(p, Settings{Alternatives: -1}); err != nil {
 		return fmt.Errorf("write lp: %w", err)
 	}
-	planned := ws.planned
+	planned := ws.filter.planned
 	L := len(p.Lines)
 	// Lost sales: the priced planned lines, the cost of the lines left out
-	// (sunk), whether the search charges the per-order cost, and whether a
+	// (out.sunkLostSaleCost), whether the search charges the per-order cost, and whether a
 	// plan may ship nothing.
 	pricedLine := func(l int32) bool { return p.Lines[l].LostSaleCost > 0 }
 	sunk, out := 0.0, false
-	for l, r := range ws.lineReason {
+	for l, r := range ws.filter.lineReason {
 		if r != ReasonNone {
 			sunk += float64(p.Lines[l].Quantity) * p.Lines[l].LostSaleCost
 			out = true
@@ -72,7 +72,7 @@ func WriteLP(w io.Writer, p *Problem) error {
 	}
 
 	lw.printf("\\ omniroute solver model: %d options (%d eligible), %d lines (%d planned)\n",
-		len(p.Options), len(ws.elig), L, len(planned))
+		len(p.Options), len(ws.filter.eligible), L, len(planned))
 	lw.printf("\\ split_lines=%t max_shipments=%d split_penalty=%s\n", p.SplitLines, p.MaxShipments, num(p.SplitPenalty))
 	if anyPriced || sunk != 0 || p.LostSaleCostPerOrder != 0 {
 		lw.printf("\\ lost sales: per order %s, left out before the search %s\n", num(p.LostSaleCostPerOrder), num(sunk))
@@ -81,10 +81,10 @@ func WriteLP(w io.Writer, p *Problem) error {
 	if len(planned) == 0 {
 		lw.term(sunk, "one")
 	} else {
-		for _, o := range ws.elig {
+		for _, o := range ws.filter.eligible {
 			lw.term(p.Options[o].FixedCost+p.SplitPenalty, fmt.Sprintf("y_%d", o))
 		}
-		for _, o := range ws.elig {
+		for _, o := range ws.filter.eligible {
 			for _, l := range planned {
 				if carries(int(o), int(l)) {
 					lw.term(p.UnitCost[p.At(int(o), int(l))], fmt.Sprintf("x_%d_%d", o, l))
@@ -109,7 +109,7 @@ func WriteLP(w io.Writer, p *Problem) error {
 	lw.printf("\nSubject To\n")
 	for _, l := range planned {
 		lw.printf(" cover_%d:", l)
-		for _, o := range ws.elig {
+		for _, o := range ws.filter.eligible {
 			if carries(int(o), int(l)) {
 				lw.term(1, fmt.Sprintf("x_%d_%d", o, l))
 			}
@@ -125,12 +125,12 @@ func WriteLP(w io.Writer, p *Problem) error {
 	if shipsVar {
 		lw.printf(" ships:")
 		lw.term(1, "ships")
-		for _, o := range ws.elig {
+		for _, o := range ws.filter.eligible {
 			lw.term(-1, fmt.Sprintf("y_%d", o))
 		}
 		lw.printf(" <= 0\n")
 	}
-	for _, o := range ws.elig {
+	for _, o := range ws.filter.eligible {
 		opt := &p.Options[o]
 		for _, l := range planned {
 			if !carries(int(o), int(l)) {
@@ -168,10 +168,10 @@ func WriteLP(w io.Writer, p *Problem) error {
 	}
 	// One option per node: options of a node are written together, in the
 	// order of the node's first option.
-	for i, o := range ws.elig {
+	for i, o := range ws.filter.eligible {
 		node := p.Options[o].Node
 		first, n := true, 0
-		for _, o2 := range ws.elig[:i] {
+		for _, o2 := range ws.filter.eligible[:i] {
 			if p.Options[o2].Node == node {
 				first = false
 				break
@@ -180,7 +180,7 @@ func WriteLP(w io.Writer, p *Problem) error {
 		if !first {
 			continue
 		}
-		for _, o2 := range ws.elig[i:] {
+		for _, o2 := range ws.filter.eligible[i:] {
 			if p.Options[o2].Node == node {
 				n++
 			}
@@ -189,22 +189,22 @@ func WriteLP(w io.Writer, p *Problem) error {
 			continue
 		}
 		lw.printf(" node_%d:", i)
-		for _, o2 := range ws.elig[i:] {
+		for _, o2 := range ws.filter.eligible[i:] {
 			if p.Options[o2].Node == node {
 				lw.term(1, fmt.Sprintf("y_%d", o2))
 			}
 		}
 		lw.printf(" <= 1\n")
 	}
-	if p.MaxShipments > 0 && len(ws.elig) > 0 && len(planned) > 0 {
+	if p.MaxShipments > 0 && len(ws.filter.eligible) > 0 && len(planned) > 0 {
 		lw.printf(" max_shipments:")
-		for _, o := range ws.elig {
+		for _, o := range ws.filter.eligible {
 			lw.term(1, fmt.Sprintf("y_%d", o))
 		}
 		lw.printf(" <= %d\n", p.MaxShipments)
 	}
 	lw.printf("Bounds\n one = 1\n")
-	for _, o := range ws.elig {
+	for _, o := range ws.filter.eligible {
 		for _, l := range planned {
 			if carries(int(o), int(l)) {
 				lw.printf(" 0 <= x_%d_%d <= %d\n", o, l, p.Available[int(o)*L+int(l)])
@@ -218,7 +218,7 @@ func WriteLP(w io.Writer, p *Problem) error {
 	}
 	if len(planned) > 0 {
 		lw.printf("Binaries\n")
-		for _, o := range ws.elig {
+		for _, o := range ws.filter.eligible {
 			lw.printf(" y_%d\n", o)
 		}
 		if perOrder {
@@ -228,7 +228,7 @@ func WriteLP(w io.Writer, p *Problem) error {
 			lw.printf(" ships\n")
 		}
 		if !p.SplitLines {
-			for _, o := range ws.elig {
+			for _, o := range ws.filter.eligible {
 				for _, l := range planned {
 					if carries(int(o), int(l)) {
 						lw.printf(" z_%d_%d\n", o, l)
@@ -237,7 +237,7 @@ func WriteLP(w io.Writer, p *Problem) error {
 			}
 		}
 		lw.printf("Generals\n")
-		for _, o := range ws.elig {
+		for _, o := range ws.filter.eligible {
 			for _, l := range planned {
 				if carries(int(o), int(l)) {
 					lw.printf(" x_%d_%d\n", o, l)

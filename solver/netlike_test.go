@@ -1,9 +1,15 @@
-package solver
+package solver_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/solver/solvertest"
 )
 
 // networkLike builds a problem shaped like the ones the network builder
@@ -15,9 +21,9 @@ import (
 // holds each SKU with probability density). Options come in node order, as
 // the builder gives them; lines may be split into 3 shipments at most with
 // a split penalty of 1.5.
-func networkLike(r *rand.Rand, options, lines int, density float64) *Problem {
-	m := DefaultCostModel()
-	p := &Problem{MaxShipments: 3, SplitLines: true, SplitPenalty: 1.5, PromiseMinutes: 5 * 24 * 60}
+func networkLike(r *rand.Rand, options, lines int, density float64) *solver.Problem {
+	m := solvertest.DefaultCostModel()
+	p := &solver.Problem{MaxShipments: 3, SplitLines: true, SplitPenalty: 1.5, PromiseMinutes: 5 * 24 * 60}
 	for l := 0; l < lines; l++ {
 		q := int32(1)
 		switch k := r.IntN(20); {
@@ -26,16 +32,16 @@ func networkLike(r *rand.Rand, options, lines int, density float64) *Problem {
 		case k < 4:
 			q = 2
 		}
-		p.Lines = append(p.Lines, Line{SKU: fmt.Sprintf("SKU-%05d", r.IntN(1000)*max(lines, 4)+l), Quantity: q, UnitWeightKg: round(0.1+r.Float64()*3, 3)})
+		p.Lines = append(p.Lines, solver.Line{SKU: fmt.Sprintf("SKU-%05d", r.IntN(1000)*max(lines, 4)+l), Quantity: q, UnitWeightKg: round(0.1+r.Float64()*3, 3)})
 	}
 	warehouses := min(10, max(1, options/20))
 	darkOpts := options / 10
 	node := int32(0)
-	add := func(id string, method Method, partner string, fixed, perUnit float64, capacity int32, maxW float64, eta int32, km float64, atp []int32) {
+	add := func(id string, method solver.Method, partner string, fixed, perUnit float64, capacity int32, maxW float64, eta int32, km float64, atp []int32) {
 		if len(p.Options) >= options {
 			return
 		}
-		p.Options = append(p.Options, Option{Node: node, NodeID: id, Method: method, Partner: partner,
+		p.Options = append(p.Options, solver.Option{Node: node, NodeID: id, Method: method, Partner: partner,
 			FixedCost: round(fixed, 4), CapacityUnits: capacity, MaxWeightKg: maxW, ETAMinutes: eta, DistanceKm: round(km, 2)})
 		p.Available = append(p.Available, atp...)
 		for range lines {
@@ -56,24 +62,24 @@ func networkLike(r *rand.Rand, options, lines int, density float64) *Problem {
 		if k >= 2 {
 			km = 300 + 1400*r.Float64()
 		}
-		add(fmt.Sprintf("wh-%d", node), WarehouseShip, "", m.PickFixed(true)+m.ParcelFixed(km),
+		add(fmt.Sprintf("wh-%d", node), solver.WarehouseShip, "", m.PickFixed(true)+m.ParcelFixed(km),
 			m.PickPerUnit(true)+m.ParcelPerItem(km), int32(80+r.IntN(70)), 0, m.ParcelETAMinutes(km), km, stock(0.9, 1, 40))
 		node++
 	}
 	for len(p.Options) < warehouses+darkOpts {
 		km := 0.5 + 14*r.Float64()
 		atp := stock(0.6, 1, 8)
-		add(fmt.Sprintf("dark-%d", node), Courier, "glovo", m.PickFixed(false)+m.CourierFixed(km), 0.2,
+		add(fmt.Sprintf("dark-%d", node), solver.Courier, "glovo", m.PickFixed(false)+m.CourierFixed(km), 0.2,
 			20, 20, m.CourierETAMinutes(km), km, atp)
 		if r.IntN(2) == 0 {
-			add(fmt.Sprintf("dark-%d", node), Courier, "wolt", m.PickFixed(false)+0.9*m.CourierFixed(km), 0.2,
+			add(fmt.Sprintf("dark-%d", node), solver.Courier, "wolt", m.PickFixed(false)+0.9*m.CourierFixed(km), 0.2,
 				20, 15, m.CourierETAMinutes(km)-5, km, atp)
 		}
 		node++
 	}
 	for len(p.Options) < options {
 		km := 0.5 + 25*r.Float64()
-		add(fmt.Sprintf("store-%d", node), ShipFromStore, "", m.PickFixed(false)+m.ParcelFixed(km),
+		add(fmt.Sprintf("store-%d", node), solver.ShipFromStore, "", m.PickFixed(false)+m.ParcelFixed(km),
 			round(m.PickPerUnit(false)+m.ParcelPerItem(km), 6), int32(5+r.IntN(16)), 0, m.ParcelETAMinutes(km), km, stock(density, 1, 5))
 		node++
 	}
@@ -82,9 +88,9 @@ func networkLike(r *rand.Rand, options, lines int, density float64) *Problem {
 
 // networkLikeMix returns n problems as a replay meets them: 30-200 options,
 // 1-3 lines (mean 1.8), store stock density 0.05-0.8.
-func networkLikeMix(seed uint64, n int) []*Problem {
+func networkLikeMix(seed uint64, n int) []*solver.Problem {
 	r := rand.New(rand.NewPCG(seed, 0x6e65746c696b65))
-	ps := make([]*Problem, n)
+	ps := make([]*solver.Problem, n)
 	for i := range ps {
 		lines := 1
 		switch k := r.IntN(20); {
@@ -99,14 +105,12 @@ func networkLikeMix(seed uint64, n int) []*Problem {
 }
 
 // benchCycle solves the problems in turn with one workspace.
-func benchCycle(b *testing.B, ps []*Problem, s Settings) {
-	w := NewWorkspace()
+func benchCycle(b *testing.B, ps []*solver.Problem, s solver.Settings) {
+	w := solver.NewWorkspace()
 	nodes, optimal := 0, 0
 	for _, p := range ps {
 		pl, err := w.Solve(p, s)
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		nodes += pl.Stats.Nodes
 		if pl.Stats.Optimal {
 			optimal++
@@ -136,11 +140,11 @@ func BenchmarkSolveNetworkLike(b *testing.B) {
 		for _, l := range []int{1, 2, 3} {
 			b.Run(fmt.Sprintf("options=%d/lines=%d", n, l), func(b *testing.B) {
 				r := rand.New(rand.NewPCG(uint64(n), uint64(l)))
-				ps := make([]*Problem, 16)
+				ps := make([]*solver.Problem, 16)
 				for i := range ps {
 					ps[i] = networkLike(r, n, l, 0.3)
 				}
-				benchCycle(b, ps, Settings{Alternatives: -1})
+				benchCycle(b, ps, solver.Settings{Alternatives: -1})
 			})
 		}
 	}
@@ -150,8 +154,8 @@ func BenchmarkSolveNetworkLike(b *testing.B) {
 // without alternatives and with the router's default of 3.
 func BenchmarkSolveNetworkLikeMix(b *testing.B) {
 	ps := networkLikeMix(1, 64)
-	b.Run("alternatives=0", func(b *testing.B) { benchCycle(b, ps, Settings{Alternatives: -1}) })
-	b.Run("alternatives=3", func(b *testing.B) { benchCycle(b, ps, Settings{}) })
+	b.Run("alternatives=0", func(b *testing.B) { benchCycle(b, ps, solver.Settings{Alternatives: -1}) })
+	b.Run("alternatives=3", func(b *testing.B) { benchCycle(b, ps, solver.Settings{}) })
 }
 
 // BenchmarkSolveNetworkLikeLostSale: the replay's mix of orders
@@ -160,7 +164,13 @@ func BenchmarkSolveNetworkLikeMix(b *testing.B) {
 func BenchmarkSolveNetworkLikeLostSale(b *testing.B) {
 	ps := networkLikeMix(1, 64)
 	for i, p := range ps {
-		AddLostSaleCosts(p, int64(i), 4)
+		solvertest.AddLostSaleCosts(p, int64(i), 4)
 	}
-	benchCycle(b, ps, Settings{Alternatives: -1})
+	benchCycle(b, ps, solver.Settings{Alternatives: -1})
+}
+
+// round rounds v to digits decimals.
+func round(v float64, digits int) float64 {
+	s := math.Pow(10, float64(digits))
+	return math.Round(v*s) / s
 }

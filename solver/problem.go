@@ -23,7 +23,7 @@ const (
 )
 
 // methodNames are the methods' contract names, by value. A method is
-// known when it has a name here: Methods, ParseMethod and every
+// known when it has a name here: Methods and every
 // consumer's table are derived from this one list.
 var methodNames = [...]string{
 	MethodUnspecified: "METHOD_UNSPECIFIED",
@@ -39,17 +39,6 @@ func (m Method) String() string {
 		return methodNames[m]
 	}
 	return fmt.Sprintf("Method(%d)", m)
-}
-
-// ParseMethod reads a method name as String writes it; it also accepts the
-// lower-case snake form used in files ("ship_from_store", see FileName).
-func ParseMethod(s string) (Method, error) {
-	for _, m := range Methods() {
-		if s == m.String() || s == m.FileName() {
-			return m, nil
-		}
-	}
-	return MethodUnspecified, fmt.Errorf("unknown method %q", s)
 }
 
 // Reason says why a candidate option was excluded or a line left unfilled.

@@ -1,31 +1,35 @@
-package solver
+package solver_test
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/solver"
 )
 
 // randomSmall builds a small random problem: up to 6 options, up to 4 lines,
 // with random splits, capacities, weight limits and shipment limits. Weights
 // are multiples of 0.5 so that weight sums are exact.
-func randomSmall(r *rand.Rand) *Problem { return randomProblem(r, 6, 4, 3) }
+func randomSmall(r *rand.Rand) *solver.Problem { return randomProblem(r, 6, 4, 3) }
 
 // randomProblem builds a random problem with up to maxOpts options, maxLines
 // lines and maxQty units per line.
-func randomProblem(r *rand.Rand, maxOpts, maxLines, maxQty int) *Problem {
+func randomProblem(r *rand.Rand, maxOpts, maxLines, maxQty int) *solver.Problem {
 	L := 1 + r.IntN(maxLines)
 	N := 1 + r.IntN(maxOpts)
-	p := &Problem{SplitLines: r.IntN(2) == 0, MaxShipments: r.IntN(4), SplitPenalty: float64(r.IntN(4))}
+	p := &solver.Problem{SplitLines: r.IntN(2) == 0, MaxShipments: r.IntN(4), SplitPenalty: float64(r.IntN(4))}
 	if r.IntN(4) == 0 {
 		p.PromiseMinutes = int32(60 + r.IntN(120))
 	}
 	for l := 0; l < L; l++ {
-		p.Lines = append(p.Lines, Line{SKU: fmt.Sprintf("S%d", l), Quantity: int32(1 + r.IntN(maxQty)), UnitWeightKg: 0.5 * float64(r.IntN(5))})
+		p.Lines = append(p.Lines, solver.Line{SKU: fmt.Sprintf("S%d", l), Quantity: int32(1 + r.IntN(maxQty)), UnitWeightKg: 0.5 * float64(r.IntN(5))})
 	}
 	for o := 0; o < N; o++ {
-		opt := Option{Node: int32(r.IntN(N)), NodeID: fmt.Sprintf("n%d", o), Method: Method(1 + r.IntN(4)),
+		opt := solver.Option{Node: int32(r.IntN(N)), NodeID: fmt.Sprintf("n%d", o), Method: solver.Method(1 + r.IntN(4)),
 			FixedCost: float64(r.IntN(20)) / 2, CapacityUnits: -1, ETAMinutes: int32(30 + r.IntN(200))}
 		if r.IntN(3) == 0 {
 			opt.CapacityUnits = int32(r.IntN(2 * maxQty))
@@ -34,7 +38,7 @@ func randomProblem(r *rand.Rand, maxOpts, maxLines, maxQty int) *Problem {
 			opt.MaxWeightKg = 0.5 * float64(1+r.IntN(10))
 		}
 		if r.IntN(10) == 0 {
-			opt.Excluded = ReasonOutsideZone
+			opt.Excluded = solver.ReasonOutsideZone
 		}
 		p.Options = append(p.Options, opt)
 		for l := 0; l < L; l++ {
@@ -51,17 +55,17 @@ func randomProblem(r *rand.Rand, maxOpts, maxLines, maxQty int) *Problem {
 
 // brute enumerates every allocation of the given lines, each filled whole,
 // and returns the cheapest plan's cost, or false when none exists.
-func brute(p *Problem, lines []int) (float64, bool) { return bruteLost(p, lines, false, -1, 0) }
+func brute(p *solver.Problem, lines []int) (float64, bool) { return bruteLost(p, lines, false, -1, 0) }
 
 // bruteLost is brute where, with lost, a line with a lost-sale price other
 // than forced may be left unfilled (in part with split lines, whole
 // without): each unfilled unit costs its price, and perOrder is charged
 // once when any unit is.
-func bruteLost(p *Problem, lines []int, lost bool, forced int, perOrder float64) (float64, bool) {
+func bruteLost(p *solver.Problem, lines []int, lost bool, forced int, perOrder float64) (float64, bool) {
 	N, L := len(p.Options), len(p.Lines)
 	usable := make([]bool, N)
 	for o, opt := range p.Options {
-		usable[o] = opt.Excluded == ReasonNone && (p.PromiseMinutes == 0 || opt.ETAMinutes <= p.PromiseMinutes)
+		usable[o] = opt.Excluded == solver.ReasonNone && (p.PromiseMinutes == 0 || opt.ETAMinutes <= p.PromiseMinutes)
 	}
 	if len(lines) == 0 {
 		return 0, true
@@ -160,7 +164,7 @@ func bruteLost(p *Problem, lines []int, lost bool, forced int, perOrder float64)
 // bruteRule applies the documented unfilled-line rule by brute force and
 // returns the planned lines and the optimum (total cost, lost sales
 // included).
-func bruteRule(p *Problem) ([]int, float64) {
+func bruteRule(p *solver.Problem) ([]int, float64) {
 	planned, sunk, perOrder := brutePlanned(p)
 	c, _ := bruteLost(p, planned, true, -1, perOrder)
 	return planned, c + sunk
@@ -173,7 +177,7 @@ func bruteRule(p *Problem) ([]int, float64) {
 // with a price always fits). It returns the planned lines, the lost-sale cost of the others
 // (with the per-order cost when there are any) and the per-order cost left
 // for the search to charge.
-func brutePlanned(p *Problem) (planned []int, sunk, perOrder float64) {
+func brutePlanned(p *solver.Problem) (planned []int, sunk, perOrder float64) {
 	for l := range p.Lines {
 		if _, ok := brute(p, []int{l}); ok {
 			planned = append(planned, l)
@@ -209,42 +213,34 @@ func brutePlanned(p *Problem) (planned []int, sunk, perOrder float64) {
 }
 
 // checkPlan asserts every invariant of a plan against its problem.
-func checkPlan(t *testing.T, p *Problem, pl *Plan) {
+func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 	t.Helper()
 	L := len(p.Lines)
 	covered := make([]int32, L)
 	nodes := map[int32]bool{}
 	excluded := map[int]bool{}
 	for _, e := range pl.Excluded {
-		if excluded[e.Option] {
-			t.Fatalf("option %d excluded twice", e.Option)
-		}
+		require.False(t, excluded[e.Option], "option %d excluded twice", e.Option)
 		excluded[e.Option] = true
 	}
 	for i := 1; i < len(pl.Excluded); i++ {
-		if pl.Excluded[i].Option <= pl.Excluded[i-1].Option {
-			t.Fatalf("exclusions out of order")
-		}
+		require.Greater(t, pl.Excluded[i].Option, pl.Excluded[i-1].Option, "exclusions out of order")
 	}
 	total := 0.0
 	for si, s := range pl.Shipments {
 		opt := p.Options[s.Option]
-		if excluded[s.Option] {
-			t.Fatalf("shipment uses excluded option %d", s.Option)
-		}
-		if opt.Excluded != ReasonNone || (p.PromiseMinutes > 0 && opt.ETAMinutes > p.PromiseMinutes) {
+		require.False(t, excluded[s.Option], "shipment uses excluded option %d", s.Option)
+		require.Equal(t, solver.ReasonNone, opt.Excluded, "shipment uses ineligible option %d", s.Option)
+		if p.PromiseMinutes > 0 && opt.ETAMinutes > p.PromiseMinutes {
 			t.Fatalf("shipment uses ineligible option %d", s.Option)
 		}
-		if nodes[opt.Node] {
-			t.Fatalf("two shipments from node %d", opt.Node)
-		}
+		require.False(t, nodes[opt.Node], "two shipments from node %d", opt.Node)
 		nodes[opt.Node] = true
 		var units int32
 		var weight, uc float64
 		for _, a := range s.Lines {
-			if a.Quantity <= 0 || a.Quantity > p.Available[p.At(s.Option, a.Line)] {
-				t.Fatalf("shipment %d line %d quantity %d breaks ATP", si, a.Line, a.Quantity)
-			}
+			require.Greater(t, a.Quantity, int32(0), "shipment %d line %d quantity %d breaks ATP", si, a.Line, a.Quantity)
+			require.LessOrEqual(t, a.Quantity, p.Available[p.At(s.Option, a.Line)], "shipment %d line %d quantity %d breaks ATP", si, a.Line, a.Quantity)
 			if !p.SplitLines && a.Quantity != p.Lines[a.Line].Quantity {
 				t.Fatalf("line %d split without split lines", a.Line)
 			}
@@ -259,21 +255,17 @@ func checkPlan(t *testing.T, p *Problem, pl *Plan) {
 		if opt.MaxWeightKg > 0 && weight > opt.MaxWeightKg+1e-9 {
 			t.Fatalf("shipment %d overweight", si)
 		}
-		if math.Abs(uc-s.UnitsCost) > 1e-9 || s.FixedCost != opt.FixedCost {
-			t.Fatalf("shipment %d costs wrong", si)
-		}
+		require.LessOrEqual(t, math.Abs(uc-s.UnitsCost), 1e-9, "shipment %d costs wrong", si)
+		require.Equal(t, opt.FixedCost, s.FixedCost, "shipment %d costs wrong", si)
 		wantPen := 0.0
 		if si > 0 {
 			wantPen = p.SplitPenalty
 		}
-		if s.Penalty != wantPen || s.Cost != s.FixedCost+s.UnitsCost+s.Penalty {
-			t.Fatalf("shipment %d penalty/cost wrong", si)
-		}
+		require.Equal(t, wantPen, s.Penalty, "shipment %d penalty/cost wrong", si)
+		require.Equal(t, s.FixedCost+s.UnitsCost+s.Penalty, s.Cost, "shipment %d penalty/cost wrong", si)
 		total += s.Cost
 	}
-	if total != pl.ShippingCost {
-		t.Fatalf("shipping cost %v != sum of shipments %v", pl.ShippingCost, total)
-	}
+	require.Equal(t, pl.ShippingCost, total, "shipping cost %v != sum of shipments %v", pl.ShippingCost, total)
 	if p.MaxShipments > 0 && len(pl.Shipments) > p.MaxShipments {
 		t.Fatalf("%d shipments > max %d", len(pl.Shipments), p.MaxShipments)
 	}
@@ -284,19 +276,17 @@ func checkPlan(t *testing.T, p *Problem, pl *Plan) {
 		if k > 0 && u.Line <= pl.Unfilled[k-1].Line {
 			t.Fatalf("unfilled lines out of order: %+v", pl.Unfilled)
 		}
-		if u.Quantity <= 0 || u.Quantity > ln.Quantity {
-			t.Fatalf("unfilled %+v: quantity out of range", u)
-		}
+		require.Greater(t, u.Quantity, int32(0), "unfilled %+v: quantity out of range", u)
+		require.LessOrEqual(t, u.Quantity, ln.Quantity, "unfilled %+v: quantity out of range", u)
 		if u.Quantity < ln.Quantity && (!p.SplitLines || ln.LostSaleCost == 0) {
 			t.Fatalf("unfilled %+v: part of a line that may not be split or has no price", u)
 		}
-		if u.Reason == ReasonUneconomic && ln.LostSaleCost == 0 {
+		if u.Reason == solver.ReasonUneconomic && ln.LostSaleCost == 0 {
 			t.Fatalf("unfilled %+v: uneconomic without a price", u)
 		}
-		if u.LostSaleCost != float64(u.Quantity)*ln.LostSaleCost {
-			t.Fatalf("unfilled %+v: lost-sale cost, want %v", u, float64(u.Quantity)*ln.LostSaleCost)
-		}
-		if u.CostSaved < 0 || (u.CostSaved != 0 && u.Reason != ReasonUneconomic) {
+		require.Equal(t, float64(u.Quantity)*ln.LostSaleCost, u.LostSaleCost, "unfilled %+v: lost-sale cost, want %v", u, float64(u.Quantity)*ln.LostSaleCost)
+		require.GreaterOrEqual(t, u.CostSaved, float64(0), "unfilled %+v: cost saved", u)
+		if u.CostSaved != 0 && u.Reason != solver.ReasonUneconomic {
 			t.Fatalf("unfilled %+v: cost saved", u)
 		}
 		unfilled[u.Line] = u.Quantity
@@ -305,18 +295,13 @@ func checkPlan(t *testing.T, p *Problem, pl *Plan) {
 	if len(pl.Unfilled) > 0 {
 		lost += p.LostSaleCostPerOrder
 	}
-	if pl.LostSaleCost != lost || pl.TotalCost != pl.ShippingCost+pl.LostSaleCost {
-		t.Fatalf("lost-sale cost %v (want %v), total %v != %v + %v", pl.LostSaleCost, lost, pl.TotalCost, pl.ShippingCost, pl.LostSaleCost)
-	}
+	require.Equal(t, lost, pl.LostSaleCost, "lost-sale cost %v (want %v), total %v != %v + %v", pl.LostSaleCost, lost, pl.TotalCost, pl.ShippingCost, pl.LostSaleCost)
+	require.Equal(t, pl.ShippingCost+pl.LostSaleCost, pl.TotalCost, "lost-sale cost %v (want %v), total %v != %v + %v", pl.LostSaleCost, lost, pl.TotalCost, pl.ShippingCost, pl.LostSaleCost)
 	for l := range p.Lines {
-		if want := p.Lines[l].Quantity - unfilled[l]; covered[l] != want {
-			t.Fatalf("line %d covered %d, want %d", l, covered[l], want)
-		}
+		require.Equal(t, p.Lines[l].Quantity-unfilled[l], covered[l], "line %d covered %d", l, covered[l])
 	}
 	for _, a := range pl.Alternatives {
-		if a.TotalCost < pl.TotalCost-1e-9*math.Max(1, pl.TotalCost) {
-			t.Fatalf("alternative cheaper than the plan: %v < %v", a.TotalCost, pl.TotalCost)
-		}
+		require.GreaterOrEqual(t, a.TotalCost, pl.TotalCost-1e-9*math.Max(1, pl.TotalCost), "alternative cheaper than the plan: %v < %v", a.TotalCost, pl.TotalCost)
 	}
 }
 
@@ -326,24 +311,17 @@ func TestSolveMatchesBruteForce(t *testing.T) {
 		n = 300
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	w := NewWorkspace()
+	w := solver.NewWorkspace()
 	for it := 0; it < n; it++ {
 		p := randomSmall(r)
-		pl, err := w.Solve(p, Settings{})
-		if err != nil {
-			t.Fatalf("case %d: %v", it, err)
-		}
+		pl, err := w.Solve(p, solver.Settings{})
+		require.NoError(t, err, "case %d", it)
 		checkPlan(t, p, pl)
 		planned, want := bruteRule(p)
-		if !samePlanned(planned, pl, len(p.Lines)) {
-			t.Fatalf("case %d: planned %v, unfilled %+v\nproblem %+v\nplan %+v", it, planned, pl.Unfilled, p, pl)
-		}
-		if math.Abs(pl.TotalCost-want) > 1e-9*math.Max(1, want) {
-			t.Fatalf("case %d: cost %v, brute force %v\nproblem %+v\nplan %+v", it, pl.TotalCost, want, p, pl)
-		}
-		if !pl.Stats.Optimal || !pl.Stats.Exact {
-			t.Fatalf("case %d: not proven optimal: %+v", it, pl.Stats)
-		}
+		require.True(t, samePlanned(planned, pl, len(p.Lines)), "case %d: planned %v, unfilled %+v\nproblem %+v\nplan %+v", it, planned, pl.Unfilled, p, pl)
+		require.LessOrEqual(t, math.Abs(pl.TotalCost-want), 1e-9*math.Max(1, want), "case %d: cost %v, brute force %v\nproblem %+v\nplan %+v", it, pl.TotalCost, want, p, pl)
+		require.True(t, pl.Stats.Optimal, "case %d: not proven optimal: %+v", it, pl.Stats)
+		require.True(t, pl.Stats.Exact, "case %d: not proven optimal: %+v", it, pl.Stats)
 	}
 }
 
@@ -358,7 +336,7 @@ func TestBestPlanIgnoresAlternatives(t *testing.T) {
 	if testing.Short() {
 		n = 300
 	}
-	var ps []*Problem
+	var ps []*solver.Problem
 	for i := range n {
 		switch i % 3 {
 		case 0:
@@ -369,30 +347,21 @@ func TestBestPlanIgnoresAlternatives(t *testing.T) {
 			ps = append(ps, networkLike(r, 30+r.IntN(300), 1+r.IntN(4), 0.3))
 		}
 	}
-	none, ranked := NewWorkspace(), NewWorkspace()
+	none, ranked := solver.NewWorkspace(), solver.NewWorkspace()
 	compared := 0
 	for i, p := range ps {
-		a, err := none.Solve(p, Settings{Alternatives: -1})
-		if err != nil {
-			t.Fatalf("problem %d: %v", i, err)
-		}
+		a, err := none.Solve(p, solver.Settings{Alternatives: -1})
+		require.NoError(t, err, "problem %d", i)
 		for _, alts := range []int{3, 10} {
-			b, err := ranked.Solve(p, Settings{Alternatives: alts})
-			if err != nil {
-				t.Fatalf("problem %d: %v", i, err)
-			}
+			b, err := ranked.Solve(p, solver.Settings{Alternatives: alts})
+			require.NoError(t, err, "problem %d", i)
 			if !a.Stats.Optimal || !b.Stats.Optimal {
 				continue
 			}
-			if fmt.Sprint(a.Shipments, a.TotalCost, a.Unfilled) != fmt.Sprint(b.Shipments, b.TotalCost, b.Unfilled) {
-				t.Fatalf("problem %d: without alternatives %v %v %v\nwith %d: %v %v %v", i,
-					a.Shipments, a.TotalCost, a.Unfilled, alts, b.Shipments, b.TotalCost, b.Unfilled)
-			}
+			require.Equal(t, fmt.Sprint(b.Shipments, b.TotalCost, b.Unfilled), fmt.Sprint(a.Shipments, a.TotalCost, a.Unfilled), "problem %d: without alternatives %v %v %v\nwith %d: %v %v %v", i, a.Shipments, a.TotalCost, a.Unfilled, alts, b.Shipments, b.TotalCost, b.Unfilled)
 			compared++
 		}
 	}
-	if compared < len(ps) {
-		t.Fatalf("only %d comparisons of proven plans", compared)
-	}
+	require.GreaterOrEqual(t, compared, len(ps), "only %d comparisons of proven plans", compared)
 	t.Logf("%d problems, %d comparisons", len(ps), compared)
 }

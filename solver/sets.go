@@ -23,10 +23,6 @@ func (m Method) Known() bool {
 	return m != MethodUnspecified && int(m) < len(methodNames) && methodNames[m] != ""
 }
 
-// FileName is the method's spelling in files and offer ids, its contract
-// name in lower case: "ship_from_store".
-func (m Method) FileName() string { return lowerSnake(m.String()) }
-
 // MethodSlots is one more than the largest known method value: the length
 // of a table indexed by method.
 func MethodSlots() int { return len(methodNames) }
@@ -48,20 +44,6 @@ func (r Reason) Known() bool {
 	return r != ReasonNone && int(r) < len(reasonNames) && reasonNames[r] != ""
 }
 
-// FileName is the reason's spelling in files, its contract name in lower
-// case: "no_stock".
-func (r Reason) FileName() string { return lowerSnake(r.String()) }
-
-func lowerSnake(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
 // validMethod reports whether an option may carry m: a known method, or
 // MethodUnspecified.
 func validMethod(m Method) bool { return int(m) < len(methodNames) && (m == 0 || methodNames[m] != "") }
@@ -70,22 +52,4 @@ func validMethod(m Method) bool { return int(m) < len(methodNames) && (m == 0 ||
 // reason, or ReasonNone.
 func validExcluded(r Reason) bool {
 	return int(r) < len(reasonNames) && (r == 0 || reasonNames[r] != "")
-}
-
-// MethodChoices lists the methods' file spellings for messages:
-// "ship_from_store, pickup, warehouse_ship or courier".
-func MethodChoices() string {
-	ms := Methods()
-	s := ""
-	for i, m := range ms {
-		switch {
-		case i == 0:
-		case i == len(ms)-1:
-			s += " or "
-		default:
-			s += ", "
-		}
-		s += m.FileName()
-	}
-	return s
 }

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/network"
 )
 
@@ -15,9 +18,7 @@ func TestShipIsReserveThenCommit(t *testing.T) {
 	net := demoNet(t)
 	a := New(net)
 	for n := range net.Nodes {
-		if err := a.Set(n, "SKU", Row{OnHand: int32(5 + n), Reserved: 1, Safety: 1}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, a.Set(n, "SKU", Row{OnHand: int32(5 + n), Reserved: 1, Safety: 1}))
 	}
 	b := a.Clone()
 	for _, qty := range []int32{1, 2, 3, 4, 50} {
@@ -25,21 +26,16 @@ func TestShipIsReserveThenCommit(t *testing.T) {
 			left, errShip := a.Ship(n, "SKU", qty)
 			errRes := b.Reserve(n, "SKU", qty)
 			if errRes == nil {
-				if err := b.Commit(n, "SKU", qty); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, b.Commit(n, "SKU", qty))
 			}
-			if (errShip == nil) != (errRes == nil) || (errShip != nil && !errors.Is(errShip, ErrInsufficient)) {
+			require.Equal(t, errRes == nil, errShip == nil, "node %d qty %d: Ship %v, Reserve %v", n, qty, errShip, errRes)
+			if errShip != nil && !errors.Is(errShip, ErrInsufficient) {
 				t.Fatalf("node %d qty %d: Ship %v, Reserve %v", n, qty, errShip, errRes)
 			}
-			if left != b.ATP(n, "SKU") {
-				t.Fatalf("node %d qty %d: Ship left %d, ATP %d", n, qty, left, b.ATP(n, "SKU"))
-			}
+			require.Equal(t, b.ATP(n, "SKU"), left, "node %d qty %d: Ship left %d, ATP %d", n, qty, left, b.ATP(n, "SKU"))
 		}
 	}
-	if !slices.Equal(a.Snapshot(), b.Snapshot()) {
-		t.Error("tables differ")
-	}
+	assert.True(t, slices.Equal(a.Snapshot(), b.Snapshot()), "tables differ")
 	if _, err := a.Ship(0, "NONE", 1); !errors.Is(err, ErrInsufficient) {
 		t.Errorf("ship of an unknown SKU: %v", err)
 	}
@@ -53,9 +49,7 @@ func TestAppendATPListsEachATP(t *testing.T) {
 	net := demoNet(t)
 	tb := New(net)
 	for n := range net.Nodes {
-		if err := tb.Set(n, "SKU", Row{OnHand: int32(n % 3), Safety: int32(n % 2)}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, tb.Set(n, "SKU", Row{OnHand: int32(n % 3), Safety: int32(n % 2)}))
 	}
 	var wantN, wantA []int32
 	tb.EachATP("SKU", func(n int, a int32) { wantN, wantA = append(wantN, int32(n)), append(wantA, a) })
@@ -78,14 +72,10 @@ func TestAppendATPMaskedListsMaskedEachATP(t *testing.T) {
 	}
 	tb := New(net)
 	for _, n := range []int{150, 3, 64, 63, 199, 0, 128, 127, 70, 5, 190} {
-		if err := tb.Set(n, "SKU", Row{OnHand: int32(n%4 + 1), Safety: int32(n % 3)}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, tb.Set(n, "SKU", Row{OnHand: int32(n%4 + 1), Safety: int32(n % 3)}))
 	}
 	c := tb.Clone()
-	if err := c.Set(100, "SKU", Row{OnHand: 9}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, c.Set(100, "SKU", Row{OnHand: 9}))
 	masks := map[string][]uint64{
 		"all":    {^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)},
 		"none":   make([]uint64, 4),
@@ -128,9 +118,7 @@ func TestAppendATPMaskedListsMaskedEachATP(t *testing.T) {
 func TestReceiveIsApply(t *testing.T) {
 	net := demoNet(t)
 	a := New(net)
-	if err := a.Set(0, "SKU", Row{OnHand: 5, Safety: 1, Seq: 3}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, a.Set(0, "SKU", Row{OnHand: 5, Safety: 1, Seq: 3}))
 	b := a.Clone()
 	cases := []struct {
 		name string
@@ -156,11 +144,8 @@ func TestReceiveIsApply(t *testing.T) {
 	for _, c := range cases {
 		okR, errR := a.Receive(c.node, []byte(c.sku), c.seq, c.qty)
 		okA, errA := b.Apply(Update{Node: c.node, SKU: c.sku, Seq: c.seq, Delta: c.qty})
-		if okR != okA || fmt.Sprint(errR) != fmt.Sprint(errA) {
-			t.Fatalf("%s: Receive %v, %v; Apply %v, %v", c.name, okR, errR, okA, errA)
-		}
-		if !slices.Equal(a.Snapshot(), b.Snapshot()) {
-			t.Fatalf("%s: tables differ", c.name)
-		}
+		require.Equal(t, okA, okR, "%s: Receive %v, %v; Apply %v, %v", c.name, okR, errR, okA, errA)
+		require.Equal(t, fmt.Sprint(errA), fmt.Sprint(errR), "%s: Receive %v, %v; Apply %v, %v", c.name, okR, errR, okA, errA)
+		require.True(t, slices.Equal(a.Snapshot(), b.Snapshot()), "%s: tables differ", c.name)
 	}
 }

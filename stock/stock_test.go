@@ -8,15 +8,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omniroute/omniroute/network"
 )
 
 func demoNet(t testing.TB) *network.Network {
 	t.Helper()
 	n, err := network.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return n
 }
 
@@ -24,18 +25,10 @@ func ptr(v int32) *int32 { return &v }
 
 func TestATPNeverNegative(t *testing.T) {
 	tab := New(demoNet(t))
-	if err := tab.Set(0, "MILK-1L", Row{OnHand: 5, Reserved: 3, Safety: 4}); err != nil {
-		t.Fatal(err)
-	}
-	if got := tab.ATP(0, "MILK-1L"); got != 0 {
-		t.Errorf("ATP = %d, want 0", got)
-	}
-	if got := tab.ATP(0, "NOPE"); got != 0 {
-		t.Errorf("ATP of unknown sku = %d", got)
-	}
-	if got := tab.ATP(99, "MILK-1L"); got != 0 {
-		t.Errorf("ATP of unknown node = %d", got)
-	}
+	require.NoError(t, tab.Set(0, "MILK-1L", Row{OnHand: 5, Reserved: 3, Safety: 4}))
+	assert.EqualValues(t, 0, tab.ATP(0, "MILK-1L"), "ATP")
+	assert.EqualValues(t, 0, tab.ATP(0, "NOPE"), "ATP of unknown sku")
+	assert.EqualValues(t, 0, tab.ATP(99, "MILK-1L"), "ATP of unknown node")
 }
 
 func TestApply(t *testing.T) {
@@ -64,9 +57,9 @@ func TestApply(t *testing.T) {
 				t.Fatalf("first update: %v %v", ok, err)
 			}
 			ok, err := tab.Apply(tt.u)
-			if ok != tt.wantApplied || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
-				t.Fatalf("Apply = %v, %v; want %v, %v", ok, err, tt.wantApplied, tt.wantErr)
-			}
+			require.Equal(t, tt.wantApplied, ok, "Apply = %v, %v; want %v, %v", ok, err, tt.wantApplied, tt.wantErr)
+			require.ErrorIs(t, err, tt.wantErr, "Apply = %v, %v; want %v, %v", ok, err, tt.wantApplied, tt.wantErr)
+			require.Equal(t, err == nil, tt.wantErr == nil, "Apply = %v, %v; want %v, %v", ok, err, tt.wantApplied, tt.wantErr)
 			r, _ := tab.Get(0, "A")
 			if r.OnHand != tt.wantOnHand || r.Safety != tt.wantSafety {
 				t.Errorf("row %+v, want on hand %d safety %d", r, tt.wantOnHand, tt.wantSafety)
@@ -91,16 +84,12 @@ func TestApplyNewRowAndSequencePerPair(t *testing.T) {
 	}
 	var got []int
 	tab.EachATP("B", func(n int, atp int32) { got = append(got, n, int(atp)) })
-	if !slices.Equal(got, []int{1, 2, 3, 4}) {
-		t.Errorf("EachATP(B) = %v, want [1 2 3 4]", got)
-	}
+	assert.True(t, slices.Equal(got, []int{1, 2, 3, 4}), "EachATP(B) = %v, want [1 2 3 4]", got)
 }
 
 func TestReserveReleaseCommit(t *testing.T) {
 	tab := New(demoNet(t))
-	if err := tab.Set(2, "X", Row{OnHand: 10, Safety: 2}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, tab.Set(2, "X", Row{OnHand: 10, Safety: 2}))
 	steps := []struct {
 		name    string
 		op      func() error
@@ -120,13 +109,11 @@ func TestReserveReleaseCommit(t *testing.T) {
 	}
 	for _, s := range steps {
 		err := s.op()
-		if !errors.Is(err, s.wantErr) || (s.wantErr == nil) != (err == nil) {
-			t.Fatalf("%s: error %v, want %v", s.name, err, s.wantErr)
-		}
+		require.ErrorIs(t, err, s.wantErr, "%s: error %v, want %v", s.name, err, s.wantErr)
+		require.Equal(t, err == nil, s.wantErr == nil, "%s: error %v, want %v", s.name, err, s.wantErr)
 		r, _ := tab.Get(2, "X")
-		if r.ATP() != s.atp || r.OnHand != s.onHand {
-			t.Fatalf("%s: row %+v, want ATP %d on hand %d", s.name, r, s.atp, s.onHand)
-		}
+		require.Equal(t, s.atp, r.ATP(), "%s: row %+v, want ATP %d on hand %d", s.name, r, s.atp, s.onHand)
+		require.Equal(t, s.onHand, r.OnHand, "%s: row %+v, want ATP %d on hand %d", s.name, r, s.atp, s.onHand)
 	}
 }
 
@@ -136,15 +123,12 @@ func TestReserveAllIsAtomic(t *testing.T) {
 	_ = tab.Set(1, "B", Row{OnHand: 2})
 	before := tab.Snapshot()
 	err := tab.ReserveAll([]Item{{0, "A", 3}, {1, "B", 1}, {0, "A", 3}})
-	if !errors.Is(err, ErrInsufficient) || !strings.Contains(err.Error(), "items[2]") {
-		t.Fatalf("ReserveAll = %v, want ErrInsufficient naming items[2]", err)
-	}
+	require.ErrorIs(t, err, ErrInsufficient, "ReserveAll = %v, want ErrInsufficient naming items[2]", err)
+	require.ErrorContains(t, err, "items[2]", "ReserveAll = %v, want ErrInsufficient naming items[2]", err)
 	if after := tab.Snapshot(); !slices.Equal(before, after) {
 		t.Errorf("failed ReserveAll changed the table:\n%v\n%v", before, after)
 	}
-	if err := tab.ReserveAll([]Item{{0, "A", 3}, {1, "B", 2}, {0, "A", 2}}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, tab.ReserveAll([]Item{{0, "A", 3}, {1, "B", 2}, {0, "A", 2}}))
 	if tab.ATP(0, "A") != 0 || tab.ATP(1, "B") != 0 {
 		t.Error("ReserveAll did not reserve everything")
 	}
@@ -158,9 +142,7 @@ func TestReserveAllIsAtomic(t *testing.T) {
 	if after := tab.Snapshot(); !slices.Equal(before, after) {
 		t.Error("failed CommitAll or ReleaseAll changed the table")
 	}
-	if err := tab.CommitAll([]Item{{0, "A", 5}, {1, "B", 2}}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, tab.CommitAll([]Item{{0, "A", 5}, {1, "B", 2}}))
 	if r, _ := tab.Get(0, "A"); r.OnHand != 0 || r.Reserved != 0 {
 		t.Errorf("after commit %+v", r)
 	}
@@ -203,12 +185,11 @@ func TestReservationProperty(t *testing.T) {
 				t.Fatalf("seed %d step %d: failed operation changed %+v to %+v", seed, step, before, after)
 			}
 			for _, r := range tab.Snapshot() {
-				if r.Reserved > r.OnHand || r.Reserved < 0 || r.OnHand < 0 || r.ATP() < 0 {
-					t.Fatalf("seed %d step %d: invariant broken: %+v", seed, step, r)
-				}
-				if r.ATP() != max(0, r.OnHand-r.Reserved-r.Safety) {
-					t.Fatalf("seed %d step %d: ATP %d of %+v", seed, step, r.ATP(), r)
-				}
+				require.LessOrEqual(t, r.Reserved, r.OnHand, "seed %d step %d: invariant broken: %+v", seed, step, r)
+				require.GreaterOrEqual(t, r.Reserved, int32(0), "seed %d step %d: invariant broken: %+v", seed, step, r)
+				require.GreaterOrEqual(t, r.OnHand, int32(0), "seed %d step %d: invariant broken: %+v", seed, step, r)
+				require.GreaterOrEqual(t, r.ATP(), int32(0), "seed %d step %d: invariant broken: %+v", seed, step, r)
+				require.Equal(t, max(0, r.OnHand-r.Reserved-r.Safety), r.ATP(), "seed %d step %d: ATP %d of %+v", seed, step, r.ATP(), r)
 			}
 		}
 	}
@@ -219,19 +200,11 @@ func TestCapacity(t *testing.T) {
 	tab := New(net)
 	node, _ := net.NodeIndex("alm-s01")
 	full := int32(net.Nodes[node].CapacityPerDay)
-	if got := tab.Remaining(node); got != full {
-		t.Fatalf("Remaining = %d, want %d", got, full)
-	}
-	if err := tab.Use(node, 10); err != nil {
-		t.Fatal(err)
-	}
-	if got := tab.Remaining(node); got != full-10 {
-		t.Errorf("Remaining = %d, want %d", got, full-10)
-	}
+	require.Equal(t, full, tab.Remaining(node), "Remaining")
+	require.NoError(t, tab.Use(node, 10))
+	assert.Equal(t, full-10, tab.Remaining(node), "Remaining")
 	_ = tab.Use(node, full)
-	if got := tab.Remaining(node); got != 0 {
-		t.Errorf("Remaining over capacity = %d, want 0", got)
-	}
+	assert.EqualValues(t, 0, tab.Remaining(node), "Remaining over capacity")
 	if err := tab.Unuse(node, 20); err != nil || tab.Remaining(node) != 10 || tab.Used(node) != full-10 {
 		t.Errorf("after Unuse(20): %v, Remaining %d, Used %d", err, tab.Remaining(node), tab.Used(node))
 	}
@@ -241,33 +214,23 @@ func TestCapacity(t *testing.T) {
 	_ = tab.Use(node, full)
 	c := tab.Clone()
 	tab.ResetDay()
-	if got := tab.Remaining(node); got != full {
-		t.Errorf("after ResetDay Remaining = %d", got)
-	}
-	if got := c.Remaining(node); got != 0 {
-		t.Errorf("ResetDay reached the clone: %d", got)
-	}
+	assert.Equal(t, full, tab.Remaining(node), "after ResetDay Remaining")
+	assert.EqualValues(t, 0, c.Remaining(node), "ResetDay reached the clone")
 	if err := tab.Use(node, -1); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Use(-1) = %v", err)
 	}
 	// A node without a limit.
 	net2 := net.Clone()
 	net2.Nodes[0].CapacityPerDay = 0
-	if err := net2.Init(); err != nil {
-		t.Fatal(err)
-	}
-	if got := New(net2).Remaining(0); got != -1 {
-		t.Errorf("Remaining without limit = %d, want -1", got)
-	}
+	require.NoError(t, net2.Init())
+	assert.EqualValues(t, -1, New(net2).Remaining(0), "Remaining without limit")
 }
 
 func TestCloneIsDeep(t *testing.T) {
 	tab := New(demoNet(t))
 	_ = tab.Set(0, "A", Row{OnHand: 5})
 	c := tab.Clone()
-	if err := c.Reserve(0, "A", 2); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, c.Reserve(0, "A", 2))
 	_, _ = c.Apply(Update{Node: 1, SKU: "NEW", Seq: 1, Delta: 1})
 	if tab.ATP(0, "A") != 5 || tab.SKUs() != 1 {
 		t.Error("changing the clone changed the original")
@@ -280,25 +243,15 @@ func TestCloneIsDeep(t *testing.T) {
 func TestCSVRoundTrip(t *testing.T) {
 	net := demoNet(t)
 	tab, err := ReadCSV(bytes.NewReader(network.DemoStock()), network.DemoStockFile, net)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var out bytes.Buffer
-	if err := tab.WriteCSV(&out); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, tab.WriteCSV(&out))
 	again, err := ReadCSV(bytes.NewReader(out.Bytes()), "again.csv", net)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(tab.Snapshot(), again.Snapshot()) {
-		t.Error("stock changed in a CSV round trip")
-	}
+	require.NoError(t, err)
+	assert.True(t, slices.Equal(tab.Snapshot(), again.Snapshot()), "stock changed in a CSV round trip")
 	var out2 bytes.Buffer
 	_ = again.WriteCSV(&out2)
-	if !bytes.Equal(out.Bytes(), out2.Bytes()) {
-		t.Error("writing the same stock twice gave different bytes")
-	}
+	assert.True(t, bytes.Equal(out.Bytes(), out2.Bytes()), "writing the same stock twice gave different bytes")
 	if tab.SKUs() < 150 || tab.SKUs() > 300 {
 		t.Errorf("demo stock has %d SKUs", tab.SKUs())
 	}
@@ -327,16 +280,12 @@ func TestReadCSVErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ReadCSV(strings.NewReader(tt.csv), "stock.csv", net)
-			if !errors.Is(err, ErrBadCSV) {
-				t.Fatalf("error %v does not wrap ErrBadCSV", err)
-			}
+			require.ErrorIs(t, err, ErrBadCSV, "error %v does not wrap ErrBadCSV", err)
 			var ce *CSVError
 			if !errors.As(err, &ce) || ce.File != "stock.csv" {
 				t.Errorf("error %v is not a *CSVError of stock.csv", err)
 			}
-			if !strings.HasPrefix(err.Error(), tt.want) {
-				t.Errorf("error\n  %q\ndoes not start with\n  %q", err, tt.want)
-			}
+			assert.True(t, strings.HasPrefix(err.Error(), tt.want), "error\n  %q\ndoes not start with\n  %q", err, tt.want)
 		})
 	}
 }
@@ -344,9 +293,7 @@ func TestReadCSVErrors(t *testing.T) {
 func TestReadCSVTolerates(t *testing.T) {
 	src := "\ufeffnode,sku,on_hand,safety_stock\r\nalm-s01, A ,1,0\r\n\r\nalm-s02,B, 2 ,1\r\n"
 	tab, err := ReadCSV(strings.NewReader(src), "stock.csv", demoNet(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if tab.ATP(0, "A") != 1 || tab.ATP(1, "B") != 1 {
 		t.Errorf("snapshot %+v", tab.Snapshot())
 	}
@@ -355,9 +302,7 @@ func TestReadCSVTolerates(t *testing.T) {
 func BenchmarkEachATP(b *testing.B) {
 	net := demoNet(b)
 	tab, err := ReadCSV(bytes.NewReader(network.DemoStock()), network.DemoStockFile, net)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	var sum int32
 	fn := func(_ int, atp int32) { sum += atp }
 	b.ReportAllocs()
@@ -370,9 +315,7 @@ func BenchmarkEachATP(b *testing.B) {
 func BenchmarkReserveRelease(b *testing.B) {
 	net := demoNet(b)
 	tab, err := ReadCSV(bytes.NewReader(network.DemoStock()), network.DemoStockFile, net)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	node, _ := net.NodeIndex("alm-wh1")
 	items := []Item{{node, "MILK-1L", 2}, {node, "PHONE-X12", 1}}
 	b.ReportAllocs()
@@ -388,9 +331,7 @@ func BenchmarkReserveRelease(b *testing.B) {
 
 func TestMaxSeq(t *testing.T) {
 	tab := New(demoNet(t))
-	if got := tab.MaxSeq(); got != 0 {
-		t.Errorf("empty table: MaxSeq = %d, want 0", got)
-	}
+	assert.EqualValues(t, 0, tab.MaxSeq(), "empty table: MaxSeq")
 	for _, u := range []Update{
 		{Node: 3, SKU: "B", Seq: 7, Delta: 4},
 		{Node: 1, SKU: "B", Seq: 2, Delta: 2},
@@ -400,7 +341,5 @@ func TestMaxSeq(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := tab.MaxSeq(); got != 7 {
-		t.Errorf("MaxSeq = %d, want 7", got)
-	}
+	assert.EqualValues(t, 7, tab.MaxSeq(), "MaxSeq")
 }

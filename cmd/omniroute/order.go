@@ -10,7 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
-	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/network"
 )
 
 // orderFlags are the flags that describe an order (or a cart) on the
@@ -42,7 +42,7 @@ func addOrderFlags(fs *flag.FlagSet, idHelp string) *orderFlags {
 	f.pref = fs.String("preference", "any", "with --sku: any, delivery or pickup")
 	f.pickup = fs.String("pickup-node", "", "node id to collect at (sets pickup_node_id, also over --order)")
 	f.split = fs.Bool("split", true, "with --sku: allow several shipments")
-	f.method = fs.String("method", "", "the chosen method: "+solver.MethodChoices()+" (also over --order)")
+	f.method = fs.String("method", "", "the chosen method: "+network.MethodChoices()+" (also over --order)")
 	f.partner = fs.String("partner", "", "the chosen courier partner, e.g. glovo (also over --order)")
 	f.offer = fs.String("offer", "", "the chosen offer id from omniroute options, e.g. courier:glovo (also over --order)")
 	return f
@@ -91,7 +91,7 @@ func (f *orderFlags) order(fs *flag.FlagSet, needID bool) (*pb.Order, error) {
 	if *f.method != "" {
 		m, ok := pb.Method_value["METHOD_"+strings.ToUpper(strings.TrimPrefix(strings.ToUpper(*f.method), "METHOD_"))]
 		if !ok || m == 0 {
-			return nil, fmt.Errorf("%w: --method %q: want %s", errUsage, *f.method, solver.MethodChoices())
+			return nil, fmt.Errorf("%w: --method %q: want %s", errUsage, *f.method, network.MethodChoices())
 		}
 		order.Method = pb.Method(m)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/solver/solvertest"
 )
 
 // solveOutput is what "omniroute solve" prints: the plan with every
@@ -210,8 +211,8 @@ func runGenProblem(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p := solver.GenerateProblem(*seed, *nodes, *lines, *density)
-	solver.AddLostSaleCosts(p, *seed, *lostSale)
+	p := solvertest.GenerateProblem(*seed, *nodes, *lines, *density)
+	solvertest.AddLostSaleCosts(p, *seed, *lostSale)
 	if *out == "" {
 		return writeJSON(stdout, p)
 	}

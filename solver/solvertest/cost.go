@@ -1,13 +1,19 @@
-package solver
+package solvertest
 
-// KmPerMile converts miles to kilometres: miles = km / KmPerMile.
-const KmPerMile = 1.609344
+import (
+	"math"
+	"slices"
 
-// CostModel is the default way to price a candidate option. Money is in
-// currency units, distance in km, weight in kg, time in minutes. The parcel
+	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/network"
+)
+
+// CostModel prices the options of generated problems. Money is in currency
+// units, distance in km, weight in kg, time in minutes. The parcel
 // constants are those of Jasin & Sinha (2015): a parcel costs 8.759 per
-// package plus (0.423 + 0.000541 x miles) per item. The network package reuses
-// it to price real candidates; change the fields to model other carriers.
+// package plus (0.423 + 0.000541 x miles) per item, as the network
+// package's carriers charge them (see [CostModel.Carrier]); change the
+// fields to model other carriers.
 type CostModel struct {
 	// ParcelPerPackage is the carrier's charge per parcel.
 	ParcelPerPackage float64 `json:"parcel_per_package"`
@@ -53,9 +59,9 @@ type CostModel struct {
 // DefaultCostModel returns the default constants (see CostModel).
 func DefaultCostModel() CostModel {
 	return CostModel{
-		ParcelPerPackage:   8.759,
-		ParcelItemBase:     0.423,
-		ParcelItemPerMile:  0.000541,
+		ParcelPerPackage:   network.JasinSinhaPerPackage,
+		ParcelItemBase:     network.JasinSinhaPerItem,
+		ParcelItemPerMile:  network.JasinSinhaPerItemPerMile,
 		ParcelBaseMinutes:  24 * 60,
 		ParcelMinutesPerKm: 3,
 
@@ -83,7 +89,7 @@ func (m CostModel) ParcelFixed(km float64) float64 { return m.ParcelPerPackage }
 // ParcelPerItem is the parcel carrier's charge per item over km:
 // ParcelItemBase + ParcelItemPerMile x miles.
 func (m CostModel) ParcelPerItem(km float64) float64 {
-	return m.ParcelItemBase + m.ParcelItemPerMile*km/KmPerMile
+	return m.ParcelItemBase + m.ParcelItemPerMile*km/geo.KmPerMile
 }
 
 // ParcelETAMinutes is the parcel lead time over km.
@@ -120,4 +126,31 @@ func (m CostModel) PickPerUnit(warehouse bool) float64 {
 		return m.WarehousePickPerUnit
 	}
 	return m.StorePickPerUnit
+}
+
+// Carrier returns a parcel carrier of the network package priced like m,
+// with the given transit bands: for writing network files whose prices
+// match generated problems.
+func (m CostModel) Carrier(name string, transit []network.TransitBand) network.Carrier {
+	return network.Carrier{
+		Name:           name,
+		PerPackage:     m.ParcelPerPackage,
+		PerItem:        m.ParcelItemBase,
+		PerItemPerMile: m.ParcelItemPerMile,
+		Transit:        slices.Clone(transit),
+	}
+}
+
+// Courier returns a courier partner of the network package priced like m
+// (base, per km, radius, weight, speed and lead time).
+func (m CostModel) Courier(name string) network.CourierPartner {
+	return network.CourierPartner{
+		Name:        name,
+		Base:        m.CourierBase,
+		PerKm:       m.CourierPerKm,
+		MaxRadiusKm: m.CourierRadiusKm,
+		MaxWeightKg: m.CourierMaxWeightKg,
+		SpeedKmh:    m.CourierKmPerHour,
+		PrepMinutes: int(math.Round(m.CourierBaseMinutes)),
+	}
 }

@@ -1,9 +1,16 @@
-package solver
+// Package solvertest builds problems for the solver's tests, benchmarks and
+// the gen-problem command: random but realistic problems from a seed
+// (GenerateProblem), priced by a simple cost model (CostModel), and
+// lost-sale prices for them (AddLostSaleCosts). The same arguments give
+// the same problem, byte for byte.
+package solvertest
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/omniroute/omniroute/solver"
 )
 
 // GenerateProblem returns a random but realistic problem, the same for the
@@ -16,7 +23,7 @@ import (
 // stockDensity (1-5 units); warehouses hold most SKUs in depth. Lines may be
 // split, into 3 shipments at most, with a split penalty of 2 and a promise of
 // 3 days.
-func GenerateProblem(seed int64, nodes, lines int, stockDensity float64) *Problem {
+func GenerateProblem(seed int64, nodes, lines int, stockDensity float64) *solver.Problem {
 	if nodes < 0 {
 		nodes = 0
 	}
@@ -31,7 +38,7 @@ func GenerateProblem(seed int64, nodes, lines int, stockDensity float64) *Proble
 	}
 	r := rand.New(rand.NewPCG(uint64(seed), 0x6f6d6e69726f7574))
 	m := DefaultCostModel()
-	p := &Problem{
+	p := &solver.Problem{
 		MaxShipments:   3,
 		SplitLines:     true,
 		SplitPenalty:   2,
@@ -42,7 +49,7 @@ func GenerateProblem(seed int64, nodes, lines int, stockDensity float64) *Proble
 		if r.IntN(4) == 0 {
 			q = int32(2 + r.IntN(2))
 		}
-		p.Lines = append(p.Lines, Line{
+		p.Lines = append(p.Lines, solver.Line{
 			SKU:          fmt.Sprintf("SKU-%05d", r.IntN(100000)*lines+l),
 			Quantity:     q,
 			UnitWeightKg: round(0.1+r.Float64()*4.9, 2),
@@ -80,11 +87,11 @@ func GenerateProblem(seed int64, nodes, lines int, stockDensity float64) *Proble
 		if !warehouse {
 			opp = 0.2
 		}
-		add := func(method Method, partner string, fixed, perUnit float64, eta int32, maxW float64, excl Reason) {
+		add := func(method solver.Method, partner string, fixed, perUnit float64, eta int32, maxW float64, excl solver.Reason) {
 			if len(p.Options) >= nodes {
 				return
 			}
-			p.Options = append(p.Options, Option{
+			p.Options = append(p.Options, solver.Option{
 				Node: node, NodeID: id, Method: method, Partner: partner,
 				FixedCost: round(fixed, 4), CapacityUnits: capacity, MaxWeightKg: maxW,
 				ETAMinutes: eta, DistanceKm: km, Excluded: excl,
@@ -97,19 +104,19 @@ func GenerateProblem(seed int64, nodes, lines int, stockDensity float64) *Proble
 			}
 		}
 		if warehouse {
-			add(WarehouseShip, "", m.PickFixed(true)+m.ParcelFixed(km),
-				m.PickPerUnit(true)+m.ParcelPerItem(km), m.ParcelETAMinutes(km), 0, ReasonNone)
+			add(solver.WarehouseShip, "", m.PickFixed(true)+m.ParcelFixed(km),
+				m.PickPerUnit(true)+m.ParcelPerItem(km), m.ParcelETAMinutes(km), 0, solver.ReasonNone)
 		} else {
-			add(ShipFromStore, "", m.PickFixed(false)+m.ParcelFixed(km),
-				m.PickPerUnit(false)+m.ParcelPerItem(km), m.ParcelETAMinutes(km), 0, ReasonNone)
+			add(solver.ShipFromStore, "", m.PickFixed(false)+m.ParcelFixed(km),
+				m.PickPerUnit(false)+m.ParcelPerItem(km), m.ParcelETAMinutes(km), 0, solver.ReasonNone)
 			if km <= m.PickupRadiusKm {
-				add(Pickup, "", m.PickFixed(false), m.PickPerUnit(false), int32(m.PickupMinutes), 0, ReasonNone)
+				add(solver.Pickup, "", m.PickFixed(false), m.PickPerUnit(false), int32(m.PickupMinutes), 0, solver.ReasonNone)
 			}
-			excl := ReasonNone
+			excl := solver.ReasonNone
 			if !m.CourierReaches(km) {
-				excl = ReasonOutsideRadius
+				excl = solver.ReasonOutsideRadius
 			}
-			add(Courier, "glovo", m.PickFixed(false)+m.CourierFixed(km), m.PickPerUnit(false),
+			add(solver.Courier, "glovo", m.PickFixed(false)+m.CourierFixed(km), m.PickPerUnit(false),
 				m.CourierETAMinutes(km), m.CourierMaxWeightKg, excl)
 		}
 		node++
@@ -129,7 +136,7 @@ func round(v float64, digits int) float64 {
 // order costs). perUnit <= 0 (or NaN) removes every lost-sale cost. With
 // GenerateProblem's costs, a perUnit of 3-10 leaves some lines cheaper to
 // lose than to ship and most cheaper to ship.
-func AddLostSaleCosts(p *Problem, seed int64, perUnit float64) {
+func AddLostSaleCosts(p *solver.Problem, seed int64, perUnit float64) {
 	if !(perUnit > 0) || math.IsInf(perUnit, 1) {
 		for l := range p.Lines {
 			p.Lines[l].LostSaleCost = 0

@@ -1,0 +1,4 @@
+package solver
+
+// TellingOrder is tellingOrder, for the external tests.
+var TellingOrder = tellingOrder
