@@ -80,6 +80,12 @@ type Builder struct {
 	km      []float64
 	roadMin []float64
 	cards   []nodeCard
+
+	// explain is the Explanation of a BuildExplained (nil otherwise), of
+	// up to nearest exclusions, made with explainScratch.
+	explain        *Explanation
+	nearest        int
+	explainScratch explainScratch
 }
 
 // nodeCard is what the options of a node need of it, kept together.
@@ -270,7 +276,7 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		pickupRadius: o.PickupRadiusKm,
 		wantDelivery: o.Want != WantPickup,
 		wantPickup:   o.Want != WantDelivery,
-		lean:         lean,
+		lean:         lean && b.explain == nil, // an explained build reads every node
 		choice:       choiceOf(o),
 		live:         o.Live,
 		promise:      p.PromiseMinutes,
@@ -290,7 +296,7 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	b.atp = b.atp[:0]
 	b.lines = nl
 	pickupCand := -1
-	if pickupNode >= 0 && (!lean || net.Nodes[pickupNode].Enabled) {
+	if pickupNode >= 0 && (!c.lean || net.Nodes[pickupNode].Enabled) {
 		pickupCand = pickupNode
 	}
 	b.gatherStock(o, st, pickupCand)
@@ -299,6 +305,10 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	b.km = slices.Grow(b.km[:0], len(b.cands))[:len(b.cands)]
 	c.customer.DistancesKm(b.pos, b.cands, b.km)
 	b.roads(pol.circuity())
+	if b.explain != nil {
+		b.buildExplained(p)
+		return nil
+	}
 	for i, n := range b.cands {
 		r := int(b.row[n])
 		b.leg.RoadMinutes = b.roadMin[i]

@@ -1,0 +1,123 @@
+package network_test
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// TestBuildExplainedMatchesBuild is the proof that an explained build
+// explains a plan as a full build does: over random orders on the demo and
+// generated networks (and policy variants of each), its problem is
+// BuildEligible's, it counts Build's options, indexes each lean option at
+// the same option of Build's problem, and lists the same nearest
+// exclusions Build's problem holds (by distance, ties by index), for
+// several limits.
+func TestBuildExplainedMatchesBuild(t *testing.T) {
+	dn, dst := demo(t)
+	g1000, st1000 := generated(t, 1000, 120)
+	orders := 300
+	if testing.Short() {
+		orders = 50
+	}
+	limits := []int{0, 1, 3, 20, 100000}
+	for _, base := range []struct {
+		name string
+		net  *network.Network
+		st   *stock.Table
+	}{{"demo", dn, dst}, {"generated-1000", g1000, st1000}} {
+		var skus []string
+		seen := map[string]bool{}
+		for _, r := range base.st.Snapshot() {
+			if !seen[r.SKU] {
+				seen[r.SKU] = true
+				skus = append(skus, r.SKU)
+			}
+		}
+		slices.Sort(skus)
+		for vname, net := range variants(t, base.net) {
+			t.Run(base.name+"/"+vname, func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(uint64(len(net.Nodes))+7, uint64(len(vname))))
+				st := base.st.Clone()
+				for n := range net.Nodes {
+					if rng.IntN(8) == 0 {
+						_ = st.Use(n, int32(rng.IntN(400)))
+					}
+				}
+				full, lean, expl := network.NewBuilder(net, nil), network.NewBuilder(net, nil), network.NewBuilder(net, nil)
+				var pf, pl, pe solver.Problem
+				var ex network.Explanation
+				for i := range orders {
+					o := randomOrder(rng, net, skus, i)
+					var sv network.StockView = st
+					if i%3 == 0 {
+						sv = callbackStock{st}
+					}
+					k := limits[i%len(limits)]
+					errF := full.Build(o, sv, st, &pf)
+					errL := lean.BuildEligible(o, sv, st, &pl)
+					errE := expl.BuildExplained(o, sv, st, &pe, k, &ex)
+					require.Equal(t, errF == nil, errE == nil, "order %d: Build error %v, BuildExplained error %v", i, errF, errE)
+					if errF != nil {
+						require.Equal(t, errL, errE, "order %d", i)
+						continue
+					}
+					require.NoError(t, errL)
+					sameEligible(t, i, &pf, &pe)
+					sameEligible(t, i, &pl, &pe)
+					require.Equal(t, len(pf.Options), ex.Options, "order %d: options counted", i)
+					require.Len(t, ex.Index, len(pe.Options), "order %d", i)
+					for j, at := range ex.Index {
+						require.Equal(t, pf.Options[at], pe.Options[j], "order %d: lean option %d indexed at %d", i, j, at)
+					}
+					want := nearestBuilderExcluded(&pf, k)
+					got := make([]string, len(ex.Nearest))
+					for j, e := range ex.Nearest {
+						got[j] = fmt.Sprintf("%d %+v", e.Index, e.Option)
+					}
+					require.Equal(t, want, got, "order %d: nearest %d exclusions", i, k)
+				}
+			})
+		}
+	}
+}
+
+// nearestBuilderExcluded lists, as BuildExplained should, the k options
+// of the full problem p that the Builder excludes, nearest first, ties by
+// index.
+func nearestBuilderExcluded(p *solver.Problem, k int) []string {
+	var idx []int
+	for o := range p.Options {
+		if p.Options[o].Excluded != solver.ReasonNone {
+			idx = append(idx, o)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(p.Options[a].DistanceKm, p.Options[b].DistanceKm) })
+	out := []string{}
+	for _, o := range idx[:min(k, len(idx))] {
+		out = append(out, fmt.Sprintf("%d %+v", o, p.Options[o]))
+	}
+	return out
+}
+
+// TestBuildExplainedDoesNotAllocate checks the steady state of an
+// explained build listing the 20 nearest exclusions.
+func TestBuildExplainedDoesNotAllocate(t *testing.T) {
+	n, st := demo(t)
+	b := network.NewBuilder(n, nil)
+	var p solver.Problem
+	var ex network.Explanation
+	o := network.DemoOrder()
+	require.NoError(t, b.BuildExplained(o, st, st, &p, 20, &ex))
+	require.NotEmpty(t, ex.Nearest, "the demo order has exclusions to explain")
+	allocs := testing.AllocsPerRun(100, func() { _ = b.BuildExplained(o, st, st, &p, 20, &ex) })
+	require.Zero(t, allocs, "BuildExplained allocates per order")
+}
