@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -170,10 +171,17 @@ func lineSKU(p *solver.Problem, l int) string {
 
 // planToProto converts a plan of problem p; it copies everything, so the
 // plan may be reused afterwards. limit says which exclusions to list:
-// every one in option order when negative, none when 0, else at most
-// limit, the candidates nearest the customer first (ties by option order:
-// node, method, partner); ExcludedTotal counts them all.
-func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, currency string, limit int) *pb.Plan {
+// every one in option order when negative or when there are at most
+// limit, none when 0, else limit of them, the candidates nearest the
+// customer first (ties by option order: node, method, partner);
+// ExcludedTotal counts them all.
+//
+// When ex is not nil, p is the lean problem ex explains
+// (network.Builder.BuildExplained, with limit >= 0 and at least limit
+// nearest asked for): the answer is the one of the plan over the full
+// problem, counting and listing the Builder's exclusions that p leaves
+// out.
+func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, currency string, limit int, ex *network.Explanation) *pb.Plan {
 	out := &pb.Plan{
 		Shipments:     shipmentsToProto(p, plan),
 		TotalCost:     plan.TotalCost,
@@ -183,20 +191,21 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 		Stats:         statsToProto(plan, solveTime),
 		Unfilled:      unfilledToProto(p, plan),
 	}
-	for _, a := range plan.Alternatives {
-		alt := &pb.Alternative{TotalCost: a.TotalCost, Candidates: make([]*pb.Candidate, len(a.Options))}
-		for j, o := range a.Options {
-			alt.Candidates[j] = candidateOf(p, o)
+	if ex != nil {
+		out.ExcludedTotal += int32(ex.Excluded())
+		out.Stats.Candidates = int32(ex.Options)
+	}
+	if n := len(plan.Alternatives); n > 0 {
+		out.Alternatives = make([]*pb.Alternative, n)
+		for i, a := range plan.Alternatives {
+			alt := &pb.Alternative{TotalCost: a.TotalCost, Candidates: make([]*pb.Candidate, len(a.Options))}
+			for j, o := range a.Options {
+				alt.Candidates[j] = candidateOf(p, o)
+			}
+			out.Alternatives[i] = alt
 		}
-		out.Alternatives = append(out.Alternatives, alt)
 	}
-	excluded := plan.Excluded
-	switch {
-	case limit == 0:
-		excluded = nil
-	case limit > 0 && len(excluded) > limit:
-		excluded = nearestExcluded(p, excluded, limit)
-	}
+	excluded := listExcluded(p, plan, limit, ex, int(out.ExcludedTotal))
 	if n := len(excluded); n > 0 {
 		// One allocation each for the exclusions and their candidates:
 		// on a large network they are most of the answer.
@@ -205,16 +214,94 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 		cands := make([]pb.Candidate, n)
 		for i, e := range excluded {
 			c := &cands[i]
-			if e.Option >= 0 && e.Option < len(p.Options) {
-				op := &p.Options[e.Option]
+			if op := e.op; op != nil {
 				c.NodeId, c.Method, c.Partner = op.NodeID, methodToProto(op.Method), courierOf(op)
 			}
 			x := &excl[i]
-			x.Candidate, x.Reason = c, reasonToProto(e.Reason)
+			x.Candidate, x.Reason = c, reasonToProto(e.reason)
 			out.Excluded[i] = x
 		}
 	}
 	return out
+}
+
+// excludedRef is one exclusion an answer lists: the option (nil when the
+// plan names none), its index in the full problem and the reason.
+type excludedRef struct {
+	op     *solver.Option
+	index  int
+	reason solver.Reason
+}
+
+// km is the distance that orders the exclusions; an exclusion without an
+// option comes last.
+func (e *excludedRef) km() float64 {
+	if e.op == nil {
+		return math.Inf(1)
+	}
+	return e.op.DistanceKm
+}
+
+// nearer orders exclusions nearest the customer first, ties by index.
+func nearer(a, b *excludedRef) bool {
+	if c := cmp.Compare(a.km(), b.km()); c != 0 {
+		return c < 0
+	}
+	return a.index < b.index
+}
+
+// listExcluded returns the exclusions planToProto lists (see there), of
+// total in all.
+func listExcluded(p *solver.Problem, plan *solver.Plan, limit int, ex *network.Explanation, total int) []excludedRef {
+	if limit == 0 || total == 0 {
+		return nil
+	}
+	all := limit < 0 || total <= limit
+	k := total
+	if !all {
+		k = limit
+	}
+	best := make([]excludedRef, 0, k)
+	// add keeps e when the list takes every exclusion, else when it is
+	// among the k nearest so far, in order.
+	add := func(e excludedRef) {
+		if all {
+			best = append(best, e)
+			return
+		}
+		if len(best) == k && !nearer(&e, &best[k-1]) {
+			return
+		}
+		i := sort.Search(len(best), func(i int) bool { return nearer(&e, &best[i]) })
+		if len(best) < k {
+			best = append(best, excludedRef{})
+		}
+		copy(best[i+1:], best[i:len(best)-1])
+		best[i] = e
+	}
+	for _, e := range plan.Excluded {
+		r := excludedRef{index: e.Option, reason: e.Reason}
+		if e.Option >= 0 && e.Option < len(p.Options) {
+			r.op = &p.Options[e.Option]
+			if ex != nil {
+				r.index = int(ex.Index[e.Option])
+			}
+		}
+		add(r)
+	}
+	if ex == nil {
+		return best
+	}
+	for i := range ex.Nearest {
+		e := &ex.Nearest[i]
+		add(excludedRef{op: &e.Option, index: int(e.Index), reason: e.Option.Excluded})
+	}
+	if all {
+		// Every one, in option order: the solver's and the Builder's
+		// come apart.
+		slices.SortFunc(best, func(a, b excludedRef) int { return cmp.Compare(a.index, b.index) })
+	}
+	return best
 }
 
 // statsToProto converts a plan's solver facts.
@@ -269,38 +356,6 @@ func unfilledToProto(p *solver.Problem, plan *solver.Plan) []*pb.UnfilledLine {
 			LostSaleCost: u.LostSaleCost, CostSaved: u.CostSaved})
 	}
 	return out
-}
-
-// nearestExcluded returns the k exclusions whose candidates are nearest
-// the customer, nearest first, ties by option index. It keeps the k best
-// in order as it scans (k is small, the exclusions many), so it sorts
-// nothing but them.
-func nearestExcluded(p *solver.Problem, excluded []solver.Exclusion, k int) []solver.Exclusion {
-	dist := func(e solver.Exclusion) float64 {
-		if e.Option >= 0 && e.Option < len(p.Options) {
-			return p.Options[e.Option].DistanceKm
-		}
-		return math.Inf(1)
-	}
-	less := func(a, b solver.Exclusion) bool {
-		if c := cmp.Compare(dist(a), dist(b)); c != 0 {
-			return c < 0
-		}
-		return a.Option < b.Option
-	}
-	best := make([]solver.Exclusion, 0, k)
-	for _, e := range excluded {
-		if len(best) == k && !less(e, best[k-1]) {
-			continue
-		}
-		i := sort.Search(len(best), func(i int) bool { return less(e, best[i]) })
-		if len(best) < k {
-			best = append(best, solver.Exclusion{})
-		}
-		copy(best[i+1:], best[i:len(best)-1])
-		best[i] = e
-	}
-	return best
 }
 
 // planItems lists the units a plan takes, by node and SKU, in plan order.

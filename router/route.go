@@ -126,7 +126,7 @@ func (s *Service) plan(prefix string, req *pb.RouteRequest, hold *batchHold, now
 		w.fetched = f
 		w.view = stockView{in: s.inv, hold: hold}
 		defer func() { w.view = stockView{} }()
-		return s.build(prefix, req.Order, snap, w, &w.view, now)
+		return s.build(prefix, req.Order, snap, w, &w.view, now, excludedLimit(req))
 	}()
 	defer snap.put(w)
 	if err != nil {
@@ -142,7 +142,7 @@ func (s *Service) planOn(prefix string, req *pb.RouteRequest, view *stockView, s
 	w := snap.get()
 	w.fetched = f
 	defer snap.put(w)
-	if err := s.build(prefix, req.Order, snap, w, view, now); err != nil {
+	if err := s.build(prefix, req.Order, snap, w, view, now, excludedLimit(req)); err != nil {
 		return nil, nil, err
 	}
 	return s.solve(prefix, req, snap, w)
@@ -150,8 +150,10 @@ func (s *Service) planOn(prefix string, req *pb.RouteRequest, view *stockView, s
 
 // build turns the order into the worker's problem over view, planned at
 // the order's created_at when it is within the maximum clock skew of now,
-// else at now.
-func (s *Service) build(prefix string, order *pb.Order, snap *snapshot, w *worker, view *stockView, now time.Time) error {
+// else at now. nearest is worker.build's: negative for the full problem,
+// else the lean one explaining that many exclusions (a route's
+// excludedLimit).
+func (s *Service) build(prefix string, order *pb.Order, snap *snapshot, w *worker, view *stockView, now time.Time, nearest int) error {
 	var at time.Time
 	at, w.source = plannedAt(order.CreatedAt, now, s.cfg.MaxClockSkew)
 	if err := promiseAhead(prefix+"order", order, at, w.source); err != nil {
@@ -163,7 +165,10 @@ func (s *Service) build(prefix string, order *pb.Order, snap *snapshot, w *worke
 	if f := w.fetched; f != nil && f.net == snap.net {
 		w.order.Live = &f.live
 	}
-	if err := w.build(view); err != nil {
+	if s.cfg.fullBuild {
+		nearest = -1
+	}
+	if err := w.build(view, nearest); err != nil {
 		if e := buildError(prefix+"order", err); e != err {
 			return e
 		}
@@ -202,8 +207,13 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 		return nil, nil, status.Errorf(codes.Internal, "%sorder: solve: %v", prefix, err)
 	}
 	s.m.solveSeconds.Observe(took.Seconds())
-	s.m.candidates.Observe(float64(len(w.p.Options)))
-	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, excludedLimit(req)),
+	ex := w.explanation()
+	cands := len(w.p.Options)
+	if ex != nil {
+		cands = ex.Options
+	}
+	s.m.candidates.Observe(float64(cands))
+	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, excludedLimit(req), ex),
 		PlannedAt: timestampOf(w.order.CreatedAt), CreatedAtSource: w.source}
 	describeTrips(resp.Plan.Shipments, &w.p, plan, snap.net, w.order.Live)
 	return resp, planItems(&w.p, plan), nil
