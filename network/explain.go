@@ -2,7 +2,6 @@ package network
 
 import (
 	"cmp"
-	"slices"
 
 	"github.com/omniroute/omniroute/solver"
 )
@@ -60,13 +59,13 @@ func (b *Builder) BuildExplained(o *Order, st StockView, capa CapacityView, p *s
 	return b.build(o, st, capa, p, true)
 }
 
-// explainScratch is what BuildExplained reuses: the Build index of each
-// candidate's first option, the candidates by distance (a heap of rows),
-// and a problem that receives the options of one node to explain.
+// explainScratch is what BuildExplained reuses: the candidate rows
+// beyond the order's reach nearest the customer, and a problem that
+// receives the options of one of them.
 type explainScratch struct {
-	first []int32
-	near  nearHeap
-	node  solver.Problem
+	far      []int32
+	farFirst []int32
+	node     solver.Problem
 }
 
 // optionCount is the number of options Build lists for node card nd:
@@ -92,166 +91,142 @@ func (b *Builder) optionCount(nd *nodeCard) int32 {
 	return n
 }
 
-// slotOf is the position of option op among the options Build lists for
-// its node nd, which come in method order (SHIP_FROM_STORE, PICKUP,
-// WAREHOUSE_SHIP, COURIER), then in the node's courier partner order.
-func (b *Builder) slotOf(nd *nodeCard, op *solver.Option) int32 {
-	c := &b.ord
-	var s int32
-	if c.wantDelivery && nd.methods.has(solver.ShipFromStore) {
-		if op.Method == solver.ShipFromStore {
-			return s
-		}
-		s++
-	}
-	if c.wantPickup && nd.methods.has(solver.Pickup) {
-		if op.Method == solver.Pickup {
-			return s
-		}
-		s++
-	}
-	if c.wantDelivery && nd.methods.has(solver.WarehouseShip) {
-		if op.Method == solver.WarehouseShip {
-			return s
-		}
-		s++
-	}
-	for _, ci := range nd.couriers {
-		if b.couriers[ci].Name() == op.Partner {
-			return s
-		}
-		s++
-	}
-	return s
-}
-
 // buildExplained makes the lean problem from the candidates (every node
-// holding a line, and the pickup node), counting the options of all of
-// them and indexing the lean ones, then explains the nearest exclusions.
+// holding a line, and the pickup node) and explains it. A candidate
+// within the order's reach gets its options built as Build builds them:
+// the excluded ones are offered to ex.Nearest and taken out of p, the
+// others stay. A candidate beyond the reach has only excluded options
+// (see reach): they are counted, and the nearest such candidates kept
+// aside, to be built only if their options are among the nearest
+// exclusions.
 func (b *Builder) buildExplained(p *solver.Problem) {
-	ex, sc, c := b.explain, &b.explainScratch, &b.ord
+	ex, sc := b.explain, &b.explainScratch
 	nl := b.lines
-	sc.first = slices.Grow(sc.first[:0], len(b.cands))[:len(b.cands)]
+	k := b.nearest
+	sc.far, sc.farFirst = sc.far[:0], sc.farFirst[:0]
 	var total int32
-	c.lean = true
 	for i, n := range b.cands {
 		node := int(n)
 		nd := &b.cards[node]
-		sc.first[i] = total
-		if b.reaches(node) {
-			start := len(p.Options)
-			r := int(b.row[n])
-			b.leg.RoadMinutes = b.roadMin[i]
-			b.addNode(p, node, b.km[i], b.atp[r*nl:(r+1)*nl])
-			for k := start; k < len(p.Options); k++ {
-				ex.Index = append(ex.Index, total+b.slotOf(nd, &p.Options[k]))
-			}
+		count := b.optionCount(nd)
+		if count == 0 {
+			continue
 		}
-		total += b.optionCount(nd)
+		if !b.reaches(node) {
+			if k > 0 {
+				b.keepFar(i, total)
+			}
+			total += count
+			continue
+		}
+		start := len(p.Options)
+		r := int(b.row[n])
+		b.leg.RoadMinutes = b.roadMin[i]
+		b.addNode(p, node, b.km[i], b.atp[r*nl:(r+1)*nl])
+		// Keep the eligible options in place, in order; offer the others.
+		kept := start
+		for o := start; o < len(p.Options); o++ {
+			at := total + int32(o-start)
+			if p.Options[o].Excluded != solver.ReasonNone {
+				if k > 0 {
+					b.offerNearest(at, &p.Options[o])
+				}
+				continue
+			}
+			ex.Index = append(ex.Index, at)
+			if kept != o {
+				p.Options[kept] = p.Options[o]
+				copy(p.Available[kept*nl:(kept+1)*nl], p.Available[o*nl:(o+1)*nl])
+				copy(p.UnitCost[kept*nl:(kept+1)*nl], p.UnitCost[o*nl:(o+1)*nl])
+			}
+			kept++
+		}
+		p.Options = p.Options[:kept]
+		p.Available = p.Available[:kept*nl]
+		p.UnitCost = p.UnitCost[:kept*nl]
+		total += count
 	}
 	ex.Options = int(total)
-	if b.nearest > 0 && ex.Excluded() > 0 {
-		c.lean = false
-		b.explainNearest()
-		c.lean = true
+	if k > 0 {
+		b.explainFar()
 	}
 }
 
-// explainNearest fills b.explain.Nearest: it visits the candidates
-// nearest first (ties by node, as Build's index orders them), builds each
-// one's options as Build does and keeps the excluded ones, until it holds
-// b.nearest of them and the next candidate is farther than the last kept.
-func (b *Builder) explainNearest() {
+// keepFar keeps candidate row i, beyond the reach, whose first option has
+// index first in Build's problem, when it is among the b.nearest nearest
+// such candidates so far (by distance, then index). sc.far holds their
+// rows in that order; sc.farFirst their first indexes.
+func (b *Builder) keepFar(i int, first int32) {
+	sc := &b.explainScratch
+	km := b.km[i]
+	n := len(sc.far)
+	if n == b.nearest && !(km < b.km[sc.far[n-1]]) {
+		return // candidates come in index order: ties go to the earlier
+	}
+	j := n
+	for j > 0 && km < b.km[sc.far[j-1]] {
+		j--
+	}
+	if n < b.nearest {
+		sc.far = append(sc.far, 0)
+		sc.farFirst = append(sc.farFirst, 0)
+	}
+	copy(sc.far[j+1:], sc.far[j:len(sc.far)-1])
+	copy(sc.farFirst[j+1:], sc.farFirst[j:len(sc.farFirst)-1])
+	sc.far[j], sc.farFirst[j] = int32(i), first
+}
+
+// explainFar builds the kept candidates beyond the reach, nearest first,
+// and offers their options to ex.Nearest, until the next one is farther
+// than the last of b.nearest exclusions held.
+func (b *Builder) explainFar() {
 	ex, sc := b.explain, &b.explainScratch
 	nl := b.lines
-	h := &sc.near
-	h.rows = h.rows[:0]
-	h.km, h.cands = b.km, b.cands
-	for i := range b.cands {
-		h.rows = append(h.rows, int32(i))
-	}
-	h.init()
 	q := &sc.node
-	for h.Len() > 0 {
-		i := int(h.rows[0])
-		if len(ex.Nearest) >= b.nearest {
+	for j, row := range sc.far {
+		i := int(row)
+		first := sc.farFirst[j]
+		if len(ex.Nearest) == b.nearest {
 			last := &ex.Nearest[b.nearest-1]
-			if c := cmp.Compare(b.km[i], last.Option.DistanceKm); c > 0 || (c == 0 && sc.first[i] > last.Index) {
-				break
+			if cc := cmp.Compare(b.km[i], last.Option.DistanceKm); cc > 0 || (cc == 0 && first > last.Index) {
+				return
 			}
 		}
-		h.pop()
 		n := b.cands[i]
 		r := int(b.row[n])
 		q.Options, q.Available, q.UnitCost = q.Options[:0], q.Available[:0], q.UnitCost[:0]
 		b.leg.RoadMinutes = b.roadMin[i]
 		b.addNode(q, int(n), b.km[i], b.atp[r*nl:(r+1)*nl])
-		for k := range q.Options {
-			if q.Options[k].Excluded != solver.ReasonNone {
-				ex.Nearest = append(ex.Nearest, ExcludedOption{Index: sc.first[i] + int32(k), Option: q.Options[k]})
+		for o := range q.Options {
+			if q.Options[o].Excluded != solver.ReasonNone {
+				b.offerNearest(first+int32(o), &q.Options[o])
 			}
 		}
 	}
-	// Candidates come nearest first and a node's options in index order,
-	// so the kept ones are in order already; ties of distance between
-	// nodes visited apart cannot reorder them (the heap breaks ties by
-	// node, which orders Build's index).
-	if len(ex.Nearest) > b.nearest {
-		ex.Nearest = ex.Nearest[:b.nearest]
-	}
 }
 
-// nearHeap is a binary min-heap of candidate rows by distance from the
-// customer, then by node (a hand-written one: container/heap would box
-// every row it pops).
-type nearHeap struct {
-	rows  []int32
-	km    []float64
-	cands []int32
-}
-
-// less orders rows a and b.
-func (h *nearHeap) less(a, b int32) bool {
-	if c := cmp.Compare(h.km[a], h.km[b]); c != 0 {
-		return c < 0
-	}
-	return h.cands[a] < h.cands[b]
-}
-
-// Len is the number of rows left.
-func (h *nearHeap) Len() int { return len(h.rows) }
-
-// init orders the rows as a heap.
-func (h *nearHeap) init() {
-	for i := len(h.rows)/2 - 1; i >= 0; i-- {
-		h.down(i)
-	}
-}
-
-// pop removes the first row.
-func (h *nearHeap) pop() {
-	n := len(h.rows) - 1
-	h.rows[0] = h.rows[n]
-	h.rows = h.rows[:n]
-	h.down(0)
-}
-
-// down moves row i down to its place.
-func (h *nearHeap) down(i int) {
-	n := len(h.rows)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			return
+// offerNearest keeps excluded option op, at index at of Build's problem,
+// in ex.Nearest when it is among the b.nearest nearest so far (by
+// distance, then index).
+func (b *Builder) offerNearest(at int32, op *solver.Option) {
+	ex := b.explain
+	n := len(ex.Nearest)
+	before := func(e *ExcludedOption) bool {
+		if cc := cmp.Compare(op.DistanceKm, e.Option.DistanceKm); cc != 0 {
+			return cc < 0
 		}
-		m := l
-		if r := l + 1; r < n && h.less(h.rows[r], h.rows[l]) {
-			m = r
-		}
-		if !h.less(h.rows[m], h.rows[i]) {
-			return
-		}
-		h.rows[i], h.rows[m] = h.rows[m], h.rows[i]
-		i = m
+		return at < e.Index
 	}
+	if n == b.nearest && !before(&ex.Nearest[n-1]) {
+		return
+	}
+	j := n
+	for j > 0 && before(&ex.Nearest[j-1]) {
+		j--
+	}
+	if n < b.nearest {
+		ex.Nearest = append(ex.Nearest, ExcludedOption{})
+	}
+	copy(ex.Nearest[j+1:], ex.Nearest[j:len(ex.Nearest)-1])
+	ex.Nearest[j] = ExcludedOption{Index: at, Option: *op}
 }
