@@ -144,14 +144,6 @@ func fingerprint(o *pb.Order) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-func candidateOf(p *solver.Problem, o int) *pb.Candidate {
-	if o < 0 || o >= len(p.Options) {
-		return &pb.Candidate{}
-	}
-	op := &p.Options[o]
-	return &pb.Candidate{NodeId: op.NodeID, Method: methodToProto(op.Method), Partner: courierOf(op)}
-}
-
 // courierOf is the API's partner of an option: its courier partner; the
 // parcel carrier of a parcel option is its carrier, not its partner (the
 // partner is what an order chooses, order.partner).
@@ -195,16 +187,7 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 		out.ExcludedTotal += int32(ex.Excluded())
 		out.Stats.Candidates = int32(ex.Options)
 	}
-	if n := len(plan.Alternatives); n > 0 {
-		out.Alternatives = make([]*pb.Alternative, n)
-		for i, a := range plan.Alternatives {
-			alt := &pb.Alternative{TotalCost: a.TotalCost, Candidates: make([]*pb.Candidate, len(a.Options))}
-			for j, o := range a.Options {
-				alt.Candidates[j] = candidateOf(p, o)
-			}
-			out.Alternatives[i] = alt
-		}
-	}
+	out.Alternatives = alternativesToProto(p, plan)
 	excluded := listExcluded(p, plan, limit, ex, int(out.ExcludedTotal))
 	if n := len(excluded); n > 0 {
 		// One allocation each for the exclusions and their candidates:
@@ -319,31 +302,76 @@ func statsToProto(plan *solver.Plan, solveTime time.Duration) *pb.SolverStats {
 }
 
 // shipmentsToProto converts a plan's shipments (nil when it has none).
+// The messages of each kind share one allocation.
 func shipmentsToProto(p *solver.Problem, plan *solver.Plan) []*pb.Shipment {
-	if len(plan.Shipments) == 0 {
+	n := len(plan.Shipments)
+	if n == 0 {
 		return nil
 	}
-	out := make([]*pb.Shipment, len(plan.Shipments))
+	lines := 0
+	for i := range plan.Shipments {
+		lines += len(plan.Shipments[i].Lines)
+	}
+	out := make([]*pb.Shipment, n)
+	ships := make([]pb.Shipment, n)
+	costs := make([]pb.CostBreakdown, n)
+	linePtrs := make([]*pb.ShipmentLine, lines)
+	lineMsgs := make([]pb.ShipmentLine, lines)
 	for i := range plan.Shipments {
 		sh := &plan.Shipments[i]
-		c := candidateOf(p, sh.Option)
-		s := &pb.Shipment{
-			NodeId:     c.NodeId,
-			Method:     c.Method,
-			Partner:    c.Partner,
-			EtaMinutes: sh.ETAMinutes,
-			Cost: &pb.CostBreakdown{
-				Fixed: sh.FixedCost, Units: sh.UnitsCost, SplitPenalty: sh.Penalty, Total: sh.Cost,
-			},
-			Lines: make([]*pb.ShipmentLine, len(sh.Lines)),
-		}
+		s := &ships[i]
 		if sh.Option >= 0 && sh.Option < len(p.Options) {
-			s.DistanceKm = p.Options[sh.Option].DistanceKm
+			op := &p.Options[sh.Option]
+			s.NodeId, s.Method, s.Partner, s.DistanceKm = op.NodeID, methodToProto(op.Method), courierOf(op), op.DistanceKm
 		}
+		s.EtaMinutes = sh.ETAMinutes
+		c := &costs[i]
+		c.Fixed, c.Units, c.SplitPenalty, c.Total = sh.FixedCost, sh.UnitsCost, sh.Penalty, sh.Cost
+		s.Cost = c
+		k := len(sh.Lines)
+		s.Lines, linePtrs = linePtrs[:k:k], linePtrs[k:]
 		for j, a := range sh.Lines {
-			s.Lines[j] = &pb.ShipmentLine{Sku: lineSKU(p, a.Line), Quantity: a.Quantity}
+			l := &lineMsgs[j]
+			l.Sku, l.Quantity = lineSKU(p, a.Line), a.Quantity
+			s.Lines[j] = l
 		}
+		lineMsgs = lineMsgs[k:]
 		out[i] = s
+	}
+	return out
+}
+
+// alternativesToProto converts a plan's ranked alternatives (nil when it
+// has none). The messages of each kind share one allocation.
+func alternativesToProto(p *solver.Problem, plan *solver.Plan) []*pb.Alternative {
+	n := len(plan.Alternatives)
+	if n == 0 {
+		return nil
+	}
+	cands := 0
+	for i := range plan.Alternatives {
+		cands += len(plan.Alternatives[i].Options)
+	}
+	out := make([]*pb.Alternative, n)
+	alts := make([]pb.Alternative, n)
+	candPtrs := make([]*pb.Candidate, cands)
+	candMsgs := make([]pb.Candidate, cands)
+	for i := range plan.Alternatives {
+		a := &plan.Alternatives[i]
+		alt := &alts[i]
+		alt.TotalCost = a.TotalCost
+		k := len(a.Options)
+		alt.Candidates, candPtrs = candPtrs[:k:k], candPtrs[k:]
+		for j, o := range a.Options {
+			c := &candMsgs[j]
+			if o >= 0 && o < len(p.Options) {
+				op := &p.Options[o]
+				c.NodeId, c.Method, c.Partner = op.NodeID, methodToProto(op.Method), courierOf(op)
+			}
+			alt.Candidates[j] = c
+		}
+		candMsgs = candMsgs[k:]
+		out[i] = alt
 	}
 	return out
 }

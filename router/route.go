@@ -132,7 +132,7 @@ func (s *Service) plan(prefix string, req *pb.RouteRequest, hold *batchHold, now
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	resp, items, err := s.solve(prefix, req, snap, w)
+	resp, items, err := s.solve(prefix, req, snap, w, req.Reserve || hold != nil)
 	return resp, items, snap.net, err
 }
 
@@ -145,7 +145,7 @@ func (s *Service) planOn(prefix string, req *pb.RouteRequest, view *stockView, s
 	if err := s.build(prefix, req.Order, snap, w, view, now, excludedLimit(req)); err != nil {
 		return nil, nil, err
 	}
-	return s.solve(prefix, req, snap, w)
+	return s.solve(prefix, req, snap, w, true)
 }
 
 // build turns the order into the worker's problem over view, planned at
@@ -195,8 +195,10 @@ func (s *Service) settings(alternatives int32) solver.Settings {
 	return set
 }
 
-// solve plans the worker's problem and converts the plan.
-func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker) (*pb.RouteResponse, []stock.Item, error) {
+// solve plans the worker's problem and converts the plan; with items, it
+// also lists the units the plan takes (to reserve them, or to hold them
+// for the rest of a batch).
+func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker, items bool) (*pb.RouteResponse, []stock.Item, error) {
 	t0 := time.Now()
 	plan, err := w.solve(s.settings(req.Alternatives))
 	took := time.Since(t0)
@@ -216,6 +218,9 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, excludedLimit(req), ex),
 		PlannedAt: timestampOf(w.order.CreatedAt), CreatedAtSource: w.source}
 	describeTrips(resp.Plan.Shipments, &w.p, plan, snap.net, w.order.Live)
+	if !items {
+		return resp, nil, nil
+	}
 	return resp, planItems(&w.p, plan), nil
 }
 
