@@ -1,6 +1,7 @@
 package router
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -8,12 +9,15 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -508,4 +512,22 @@ func BenchmarkCheckoutLoopback(b *testing.B) {
 		})
 		stop()
 	}
+}
+
+// TestWriteBigNetwork writes the 1,000-node network of the benchmarks
+// (bigNetwork) and its stock as network.yaml and stock.csv into the
+// directory OMNIROUTE_BIG_DIR, for a server that ghz loads; it is skipped
+// when that is not set.
+func TestWriteBigNetwork(t *testing.T) {
+	dir := os.Getenv("OMNIROUTE_BIG_DIR")
+	if dir == "" {
+		t.Skip("OMNIROUTE_BIG_DIR not set")
+	}
+	n, st := bigNetwork(t, 1000)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	var nb, sb bytes.Buffer
+	require.NoError(t, n.WriteYAML(&nb))
+	require.NoError(t, st.WriteCSV(&sb))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "network.yaml"), nb.Bytes(), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "stock.csv"), sb.Bytes(), 0o644))
 }
