@@ -1,8 +1,6 @@
 package network
 
 import (
-	"cmp"
-
 	"github.com/omniroute/omniroute/solver"
 )
 
@@ -59,13 +57,24 @@ func (b *Builder) BuildExplained(o *Order, st StockView, capa CapacityView, p *s
 	return b.build(o, st, capa, p, true)
 }
 
-// explainScratch is what BuildExplained reuses: the candidate rows
-// beyond the order's reach nearest the customer, and a problem that
-// receives the options of one of them.
+// explainScratch is what BuildExplained reuses: the keys of the nearest
+// exclusions so far, copies of the options of those within reach (kept
+// when they were offered, in any order), and a problem that receives the
+// options of one node beyond the reach to explain.
 type explainScratch struct {
-	far      []int32
-	farFirst []int32
-	node     solver.Problem
+	keys []nearKey
+	kept []solver.Option
+	node solver.Problem
+}
+
+// nearKey names an option of Build's problem that the Builder excludes:
+// its distance and index there (what orders the nearest), and where it
+// comes from: kept[src] when src >= 0, else position pos among the
+// options of the node of candidate row.
+type nearKey struct {
+	km            float64
+	at            int32
+	src, row, pos int32
 }
 
 // optionCount is the number of options Build lists for node card nd:
@@ -94,16 +103,16 @@ func (b *Builder) optionCount(nd *nodeCard) int32 {
 // buildExplained makes the lean problem from the candidates (every node
 // holding a line, and the pickup node) and explains it. A candidate
 // within the order's reach gets its options built as Build builds them:
-// the excluded ones are offered to ex.Nearest and taken out of p, the
-// others stay. A candidate beyond the reach has only excluded options
-// (see reach): they are counted, and the nearest such candidates kept
-// aside, to be built only if their options are among the nearest
-// exclusions.
+// the excluded ones are offered to the nearest (and copied when taken)
+// and taken out of p, the others stay. A candidate beyond the reach has
+// only excluded options (see reach), which are counted and offered to the
+// nearest without being built: only those that stay among the nearest
+// are built at the end, node by node.
 func (b *Builder) buildExplained(p *solver.Problem) {
 	ex, sc := b.explain, &b.explainScratch
 	nl := b.lines
 	k := b.nearest
-	sc.far, sc.farFirst = sc.far[:0], sc.farFirst[:0]
+	sc.keys, sc.kept = sc.keys[:0], sc.kept[:0]
 	var total int32
 	for i, n := range b.cands {
 		node := int(n)
@@ -113,8 +122,12 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 			continue
 		}
 		if !b.reaches(node) {
-			if k > 0 {
-				b.keepFar(i, total)
+			// Options of one node share a distance and come in index
+			// order: once one is not among the nearest, none after is.
+			for j := int32(0); k > 0 && j < count; j++ {
+				if !b.offerKey(nearKey{km: b.km[i], at: total + j, src: -1, row: int32(i), pos: j}) {
+					break
+				}
 			}
 			total += count
 			continue
@@ -125,11 +138,12 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 		b.addNode(p, node, b.km[i], b.atp[r*nl:(r+1)*nl])
 		// Keep the eligible options in place, in order; offer the others.
 		kept := start
+		offering := k > 0
 		for o := start; o < len(p.Options); o++ {
 			at := total + int32(o-start)
 			if p.Options[o].Excluded != solver.ReasonNone {
-				if k > 0 {
-					b.offerNearest(at, &p.Options[o])
+				if offering = offering && b.offerKey(nearKey{km: b.km[i], at: at, src: int32(len(sc.kept))}); offering {
+					sc.kept = append(sc.kept, p.Options[o])
 				}
 				continue
 			}
@@ -147,86 +161,57 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 		total += count
 	}
 	ex.Options = int(total)
-	if k > 0 {
-		b.explainFar()
-	}
+	b.explainNearest()
 }
 
-// keepFar keeps candidate row i, beyond the reach, whose first option has
-// index first in Build's problem, when it is among the b.nearest nearest
-// such candidates so far (by distance, then index). sc.far holds their
-// rows in that order; sc.farFirst their first indexes.
-func (b *Builder) keepFar(i int, first int32) {
+// offerKey keeps key among the b.nearest nearest so far (by distance,
+// then index), in order, and reports whether it did.
+func (b *Builder) offerKey(key nearKey) bool {
 	sc := &b.explainScratch
-	km := b.km[i]
-	n := len(sc.far)
-	if n == b.nearest && !(km < b.km[sc.far[n-1]]) {
-		return // candidates come in index order: ties go to the earlier
+	n := len(sc.keys)
+	before := func(e *nearKey) bool {
+		return key.km < e.km || (key.km == e.km && key.at < e.at)
+	}
+	if n == b.nearest && !before(&sc.keys[n-1]) {
+		return false
 	}
 	j := n
-	for j > 0 && km < b.km[sc.far[j-1]] {
+	for j > 0 && before(&sc.keys[j-1]) {
 		j--
 	}
 	if n < b.nearest {
-		sc.far = append(sc.far, 0)
-		sc.farFirst = append(sc.farFirst, 0)
+		sc.keys = append(sc.keys, nearKey{})
 	}
-	copy(sc.far[j+1:], sc.far[j:len(sc.far)-1])
-	copy(sc.farFirst[j+1:], sc.farFirst[j:len(sc.farFirst)-1])
-	sc.far[j], sc.farFirst[j] = int32(i), first
+	copy(sc.keys[j+1:], sc.keys[j:len(sc.keys)-1])
+	sc.keys[j] = key
+	return true
 }
 
-// explainFar builds the kept candidates beyond the reach, nearest first,
-// and offers their options to ex.Nearest, until the next one is farther
-// than the last of b.nearest exclusions held.
-func (b *Builder) explainFar() {
-	ex, sc := b.explain, &b.explainScratch
+// explainNearest fills ex.Nearest from the keys kept: options within
+// reach from their copies, those beyond it by building the options of
+// their node as Build does.
+func (b *Builder) explainNearest() {
+	ex, sc, c := b.explain, &b.explainScratch, &b.ord
 	nl := b.lines
 	q := &sc.node
-	for j, row := range sc.far {
-		i := int(row)
-		first := sc.farFirst[j]
-		if len(ex.Nearest) == b.nearest {
-			last := &ex.Nearest[b.nearest-1]
-			if cc := cmp.Compare(b.km[i], last.Option.DistanceKm); cc > 0 || (cc == 0 && first > last.Index) {
-				return
-			}
+	built := int32(-1)
+	lean := c.lean
+	c.lean = false
+	defer func() { c.lean = lean }()
+	for _, key := range sc.keys {
+		if key.src >= 0 {
+			ex.Nearest = append(ex.Nearest, ExcludedOption{Index: key.at, Option: sc.kept[key.src]})
+			continue
 		}
-		n := b.cands[i]
-		r := int(b.row[n])
-		q.Options, q.Available, q.UnitCost = q.Options[:0], q.Available[:0], q.UnitCost[:0]
-		b.leg.RoadMinutes = b.roadMin[i]
-		b.addNode(q, int(n), b.km[i], b.atp[r*nl:(r+1)*nl])
-		for o := range q.Options {
-			if q.Options[o].Excluded != solver.ReasonNone {
-				b.offerNearest(first+int32(o), &q.Options[o])
-			}
+		if key.row != built {
+			i := int(key.row)
+			n := b.cands[i]
+			r := int(b.row[n])
+			q.Options, q.Available, q.UnitCost = q.Options[:0], q.Available[:0], q.UnitCost[:0]
+			b.leg.RoadMinutes = b.roadMin[i]
+			b.addNode(q, int(n), b.km[i], b.atp[r*nl:(r+1)*nl])
+			built = key.row
 		}
+		ex.Nearest = append(ex.Nearest, ExcludedOption{Index: key.at, Option: q.Options[key.pos]})
 	}
-}
-
-// offerNearest keeps excluded option op, at index at of Build's problem,
-// in ex.Nearest when it is among the b.nearest nearest so far (by
-// distance, then index).
-func (b *Builder) offerNearest(at int32, op *solver.Option) {
-	ex := b.explain
-	n := len(ex.Nearest)
-	before := func(e *ExcludedOption) bool {
-		if cc := cmp.Compare(op.DistanceKm, e.Option.DistanceKm); cc != 0 {
-			return cc < 0
-		}
-		return at < e.Index
-	}
-	if n == b.nearest && !before(&ex.Nearest[n-1]) {
-		return
-	}
-	j := n
-	for j > 0 && before(&ex.Nearest[j-1]) {
-		j--
-	}
-	if n < b.nearest {
-		ex.Nearest = append(ex.Nearest, ExcludedOption{})
-	}
-	copy(ex.Nearest[j+1:], ex.Nearest[j:len(ex.Nearest)-1])
-	ex.Nearest[j] = ExcludedOption{Index: at, Option: *op}
 }
