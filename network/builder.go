@@ -286,8 +286,8 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	}
 	b.trip = tripOrder(o, pol)
 	c.orderKg = b.trip.Kg
-	if lean {
-		b.reach(o, p)
+	if lean && b.explain == nil {
+		b.reach(o, p) // an explained build decides later (buildExplained)
 	}
 
 	// Candidates: every node with stock of a line (and, for a lean build,

@@ -100,9 +100,15 @@ func (b *Builder) optionCount(nd *nodeCard) int32 {
 	return n
 }
 
+// explainReachMin is the number of candidates above which an explained
+// build finds the order's reach, to build only the nodes within it: with
+// fewer, building every candidate costs less than finding the reach.
+const explainReachMin = 64
+
 // buildExplained makes the lean problem from the candidates (every node
 // holding a line, and the pickup node) and explains it. A candidate
-// within the order's reach gets its options built as Build builds them:
+// within the order's reach (every candidate, when they are at most
+// explainReachMin) gets its options built as Build builds them:
 // the excluded ones are offered to the nearest (and copied when taken)
 // and taken out of p, the others stay. A candidate beyond the reach has
 // only excluded options (see reach), which are counted and offered to the
@@ -113,6 +119,10 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 	nl := b.lines
 	k := b.nearest
 	sc.keys, sc.kept = sc.keys[:0], sc.kept[:0]
+	useReach := len(b.cands) > explainReachMin
+	if useReach {
+		b.reach(b.ord.o, p)
+	}
 	var total int32
 	for i, n := range b.cands {
 		node := int(n)
@@ -121,7 +131,7 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 		if count == 0 {
 			continue
 		}
-		if !b.reaches(node) {
+		if useReach && !b.reaches(node) {
 			// Options of one node share a distance and come in index
 			// order: once one is not among the nearest, none after is.
 			for j := int32(0); k > 0 && j < count; j++ {
