@@ -121,3 +121,56 @@ func TestBuildExplainedDoesNotAllocate(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { _ = b.BuildExplained(o, st, st, &p, 20, &ex) })
 	require.Zero(t, allocs, "BuildExplained allocates per order")
 }
+
+// catalogCallbackStock is callbackStock that knows the table's SKUs.
+type catalogCallbackStock struct{ callbackStock }
+
+func (c catalogCallbackStock) KnownSKU(sku string) bool { return c.t.KnownSKU(sku) }
+
+// TestBuildReadsStockAlike: a build over a StockView that lists each
+// line's stock (merged line by line) makes the same problem as over one
+// read node by node through EachATP, for orders of one to many lines,
+// with and without a named pickup node, in every build mode.
+func TestBuildReadsStockAlike(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		nodes int
+	}{{"demo", 0}, {"generated-1000", 1000}} {
+		t.Run(c.name, func(t *testing.T) {
+			net, st := demo(t)
+			if c.nodes > 0 {
+				net, st = generated(t, c.nodes, 120)
+			}
+			skus := tableSKUs(st)
+			rng := rand.New(rand.NewPCG(11, uint64(c.nodes)))
+			fast, slow := network.NewBuilder(net, nil), network.NewBuilder(net, nil)
+			var pf, ps solver.Problem
+			var ef, es network.Explanation
+			for i := range 200 {
+				o := randomOrder(rng, net, skus, i)
+				for mode, build := range map[string]func(b *network.Builder, sv network.StockView, p *solver.Problem, ex *network.Explanation) error{
+					"full": func(b *network.Builder, sv network.StockView, p *solver.Problem, _ *network.Explanation) error {
+						return b.Build(o, sv, st, p)
+					},
+					"eligible": func(b *network.Builder, sv network.StockView, p *solver.Problem, _ *network.Explanation) error {
+						return b.BuildEligible(o, sv, st, p)
+					},
+					"explained": func(b *network.Builder, sv network.StockView, p *solver.Problem, ex *network.Explanation) error {
+						return b.BuildExplained(o, sv, st, p, 20, ex)
+					},
+				} {
+					errF := build(fast, st, &pf, &ef)
+					errS := build(slow, catalogCallbackStock{callbackStock{st}}, &ps, &es)
+					require.Equal(t, errS, errF, "order %d %s", i, mode)
+					require.Equal(t, ps.Options, pf.Options, "order %d %s: options", i, mode)
+					require.Equal(t, ps.Available, pf.Available, "order %d %s: stock", i, mode)
+					require.Equal(t, ps.UnitCost, pf.UnitCost, "order %d %s: unit costs", i, mode)
+					require.Equal(t, ps.Lines, pf.Lines, "order %d %s: lines", i, mode)
+					if mode == "explained" {
+						require.Equal(t, es, ef, "order %d: explanation", i)
+					}
+				}
+			}
+		})
+	}
+}
