@@ -1,6 +1,8 @@
 package network
 
 import (
+	"math/bits"
+
 	"github.com/omniroute/omniroute/solver"
 )
 
@@ -42,19 +44,39 @@ func (e *Explanation) Excluded() int { return e.Options - len(e.Index) }
 // number of options, the index of each of p's options among them, and the
 // nearest excluded ones, up to nearest of them (none when nearest <= 0).
 //
-// It reads the stock of every node holding a line (one pass per line),
-// which BuildEligible does only within the order's reach, and measures
-// their distances, to count their options and find the nearest; it builds
-// the options of a node beyond the reach only when they are among the
-// nearest exclusions. Errors are Build's; ex is then left empty.
+// It lists the stock of every node holding a line (one pass per line),
+// to count their options. On a network of more than explainReachMin nodes
+// it builds only the nodes within the order's reach; an enabled node
+// beyond it lies farther than the largest radius of the order's methods
+// (road distances and circuity only lengthen that), so once the nearest
+// exclusions are all within that radius such a node is only counted: its
+// distance is not measured, its stock not kept, its options not built.
+// When they are not (fewer exclusions within the radius than asked for),
+// it builds again, measuring every node, and builds the options of a node
+// beyond the reach only when they are among the nearest exclusions.
+// Errors are Build's; ex is then left empty.
 func (b *Builder) BuildExplained(o *Order, st StockView, capa CapacityView, p *solver.Problem, nearest int, ex *Explanation) error {
-	ex.Options = 0
-	ex.Index = ex.Index[:0]
-	ex.Nearest = ex.Nearest[:0]
 	b.explain = ex
 	b.nearest = nearest
 	defer func() { b.explain = nil }()
-	return b.build(o, st, capa, p, true)
+	b.countFar = true
+	err := b.build(o, st, capa, p, true)
+	if err == nil && ex.Options < 0 {
+		// Far nodes may be among the nearest: measure them.
+		b.countFar = false
+		err = b.build(o, st, capa, p, true)
+	}
+	if err != nil {
+		ex.reset()
+	}
+	return err
+}
+
+// reset empties e for a build.
+func (e *Explanation) reset() {
+	e.Options = 0
+	e.Index = e.Index[:0]
+	e.Nearest = e.Nearest[:0]
 }
 
 // explainScratch is what BuildExplained reuses: the keys of the nearest
@@ -107,25 +129,33 @@ const explainReachMin = 64
 
 // buildExplained makes the lean problem from the candidates (every node
 // holding a line, and the pickup node) and explains it. A candidate
-// within the order's reach (every candidate, when they are at most
-// explainReachMin) gets its options built as Build builds them:
+// within the order's reach (every candidate, on a network of at most
+// explainReachMin nodes) gets its options built as Build builds them:
 // the excluded ones are offered to the nearest (and copied when taken)
 // and taken out of p, the others stay. A candidate beyond the reach has
 // only excluded options (see reach), which are counted and offered to the
 // nearest without being built: only those that stay among the nearest
-// are built at the end, node by node.
+// are built at the end, node by node. The far candidates (farBits, when
+// orderScope.far) are counted in node order among the others; if the
+// nearest exclusions found are not all within the reach's radius, one of
+// them might be nearer, and buildExplained sets ex.Options to -1 for
+// BuildExplained to build again without counting them.
 func (b *Builder) buildExplained(p *solver.Problem) {
 	ex, sc := b.explain, &b.explainScratch
+	ex.reset()
 	nl := b.lines
 	k := b.nearest
 	sc.keys, sc.kept = sc.keys[:0], sc.kept[:0]
-	useReach := len(b.cands) > explainReachMin
-	if useReach {
-		b.reach(b.ord.o, p)
-	}
+	useReach := b.explainReach
+	far := b.ord.far && b.farNodes > 0
 	var total int32
+	next := 0 // the first node whose far options are not counted yet
 	for i, n := range b.cands {
 		node := int(n)
+		if far {
+			total += b.farOptions(next, node)
+			next = node + 1
+		}
 		nd := &b.cards[node]
 		count := b.optionCount(nd)
 		if count == 0 {
@@ -170,8 +200,36 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 		p.UnitCost = p.UnitCost[:kept*nl]
 		total += count
 	}
+	if far {
+		total += b.farOptions(next, len(b.cards))
+		if k > 0 && (len(sc.keys) < k || sc.keys[k-1].km > b.reachKm) {
+			ex.Options = -1
+			return
+		}
+	}
 	ex.Options = int(total)
 	b.explainNearest()
+}
+
+// farOptions is the number of options Build lists for the far candidates
+// (farBits) from node from up to node to, excluded.
+func (b *Builder) farOptions(from, to int) int32 {
+	var n int32
+	for w := from >> 6; w < len(b.farBits) && w<<6 < to; w++ {
+		word := b.farBits[w]
+		lo := w << 6
+		if from > lo {
+			word &^= 1<<(from-lo) - 1
+		}
+		if to < lo+64 {
+			word &= 1<<(to-lo) - 1
+		}
+		for word != 0 {
+			n += b.optionCount(&b.cards[lo+bits.TrailingZeros64(word)])
+			word &= word - 1
+		}
+	}
+	return n
 }
 
 // offerKey keeps key among the b.nearest nearest so far (by distance,

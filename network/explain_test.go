@@ -174,3 +174,53 @@ func TestBuildReadsStockAlike(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildExplainedCountsFarNodes: on a large network an explained build
+// of the 20 nearest exclusions only counts many orders' enabled nodes
+// beyond the reach (it neither measures nor builds them) and still
+// explains as Build does, without allocating; asked for more exclusions
+// than lie within the reach's radius, it measures every node instead.
+func TestBuildExplainedCountsFarNodes(t *testing.T) {
+	net, st := generated(t, 1000, 120)
+	skus := tableSKUs(st)
+	rng := rand.New(rand.NewPCG(3, 4))
+	full, expl := network.NewBuilder(net, nil), network.NewBuilder(net, nil)
+	var pf, pe solver.Problem
+	var ex network.Explanation
+	counted := 0
+	const orders = 200
+	for i := range orders {
+		o := randomOrder(rng, net, skus, i)
+		if full.Build(o, st, st, &pf) != nil {
+			continue
+		}
+		for _, k := range []int{20, 100000} {
+			require.NoError(t, expl.BuildExplained(o, st, st, &pe, k, &ex), "order %d", i)
+			far := network.FarCounted(expl)
+			if k == 100000 {
+				require.Zero(t, far, "order %d: fewer exclusions than asked for lie within the radius", i)
+			} else if far > 0 {
+				counted++
+				require.Greater(t, len(ex.Nearest), 0, "order %d", i)
+			}
+			require.Equal(t, len(pf.Options), ex.Options, "order %d: options counted", i)
+			for j, at := range ex.Index {
+				require.Equal(t, pf.Options[at], pe.Options[j], "order %d: lean option %d indexed at %d", i, j, at)
+			}
+			got := make([]string, len(ex.Nearest))
+			for j, e := range ex.Nearest {
+				got[j] = fmt.Sprintf("%d %+v", e.Index, e.Option)
+			}
+			require.Equal(t, nearestBuilderExcluded(&pf, k), got, "order %d: nearest %d exclusions", i, k)
+		}
+	}
+	require.Greater(t, counted, orders/4, "many orders count far nodes only")
+
+	o := network.DemoOrder()
+	o.Lines = o.Lines[:1]
+	o.Lines[0].SKU = skus[0]
+	require.NoError(t, expl.BuildExplained(o, st, st, &pe, 20, &ex))
+	require.Positive(t, network.FarCounted(expl))
+	allocs := testing.AllocsPerRun(100, func() { _ = expl.BuildExplained(o, st, st, &pe, 20, &ex) })
+	require.Zero(t, allocs, "an explained build counting far nodes allocates per order")
+}
