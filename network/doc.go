@@ -58,9 +58,9 @@
 // the same plan from either. BuildExplained (explain.go) gives
 // BuildEligible's problem and an Explanation of what Build would list
 // beside it: how many options, where each lean option sits among them, and
-// the excluded ones nearest the customer, building the options of a node
-// beyond the reach only when they are among those; a route answers from it
-// as from Build's problem.
+// the excluded ones nearest the customer, counting the enabled nodes
+// beyond the reach without measuring them once the nearest are found within
+// its radius; a route answers from it as from Build's problem.
 //
 // # Offers (offer.go)
 //

@@ -122,9 +122,10 @@ func (b *Builder) optionCount(nd *nodeCard) int32 {
 	return n
 }
 
-// explainReachMin is the number of candidates above which an explained
-// build finds the order's reach, to build only the nodes within it: with
-// fewer, building every candidate costs less than finding the reach.
+// explainReachMin is the number of nodes of a network above which an
+// explained build finds the order's reach, to build only the nodes within
+// it and count the others: with at most that many candidates, building
+// every one costs less than finding the reach.
 const explainReachMin = 64
 
 // buildExplained makes the lean problem from the candidates (every node
