@@ -56,7 +56,8 @@ func tableSKUs(st *stock.Table) []string {
 	return skus
 }
 
-// BenchmarkBuildModes compares Build with BuildEligible over a fixed mix
+// BenchmarkBuildModes compares Build with BuildEligible and with
+// BuildExplained listing the 20 nearest exclusions (a route's default) over a fixed mix
 // of 256 random orders (delivery, pickup, express promises) on the demo
 // network and on generated networks of 300 and 1,000 nodes. ns/op is per
 // order.
@@ -75,12 +76,18 @@ func BenchmarkBuildModes(b *testing.B) {
 		for i := range orders {
 			orders[i] = randomOrder(rng, c.net, skus, i)
 		}
-		for _, mode := range []string{"full", "lean"} {
+		for _, mode := range []string{"full", "lean", "explained"} {
 			b.Run(fmt.Sprintf("net=%s/nodes=%d/mode=%s", c.name, len(c.net.Nodes), mode), func(b *testing.B) {
 				bl := network.NewBuilder(c.net, nil)
 				build := bl.Build
-				if mode == "lean" {
+				var ex network.Explanation
+				switch mode {
+				case "lean":
 					build = bl.BuildEligible
+				case "explained":
+					build = func(o *network.Order, st network.StockView, capa network.CapacityView, p *solver.Problem) error {
+						return bl.BuildExplained(o, st, capa, p, 20, &ex)
+					}
 				}
 				var p solver.Problem
 				for _, o := range orders {

@@ -64,11 +64,13 @@ type Builder struct {
 	// give an option; kinds[node] is the methods an enabled node offers (0
 	// when disabled); methodBits[m] marks the enabled nodes offering method
 	// m (nil when none does); unbounded the methods with no radius for this
-	// order.
+	// order; reachKm the largest radius (-1 when every method is
+	// unbounded), beyond which an enabled node outside the reach lies.
 	reachBits  []uint64
 	kinds      []methodSet
 	methodBits [8][]uint64
 	unbounded  methodSet
+	reachKm    float64
 	nearBuf    []int32
 	nearCells  nearCellCache
 
@@ -80,6 +82,21 @@ type Builder struct {
 	km      []float64
 	roadMin []float64
 	cards   []nodeCard
+
+	// explain is the Explanation of a BuildExplained (nil otherwise), of
+	// up to nearest exclusions, made with explainScratch.
+	explain        *Explanation
+	nearest        int
+	explainScratch explainScratch
+	// farBits marks the far candidates of an explained build that counts
+	// them (orderScope.far): enabled nodes beyond the reach holding a line,
+	// left out of b.cands; farNodes is how many nodes it marked.
+	farBits  []uint64
+	farNodes int
+	// explainReach says that the explained build found the reach (a
+	// network of more than explainReachMin nodes); countFar that it may
+	// count the far candidates (off when a build had to measure them).
+	explainReach, countFar bool
 }
 
 // nodeCard is what the options of a node need of it, kept together.
@@ -126,6 +143,7 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 	words := (len(net.Nodes) + 63) / 64
 	b.reachBits = make([]uint64, words)
 	b.bits = make([]uint64, words)
+	b.farBits = make([]uint64, words)
 	b.kinds = make([]methodSet, len(net.Nodes))
 	b.pos = make([]geo.Unit, len(net.Nodes))
 	b.cards = make([]nodeCard, len(net.Nodes))
@@ -165,11 +183,35 @@ func (b *Builder) Network() *Network { return b.net }
 
 // addStock records that node holds atp units of the current line.
 func (b *Builder) addStock(node int, atp int32) {
-	if node < 0 || node >= len(b.stamp) || (b.ord.lean && !b.reaches(node)) {
+	if node < 0 || node >= len(b.stamp) || b.skip(node) {
 		return
 	}
 	r := b.candidate(node)
 	b.atp[int(r)*b.lines+b.line] = atp
+}
+
+// skip reports whether the build leaves node, which holds a line, out of
+// its candidates: a lean build every node beyond the reach; an explained
+// build that counts far nodes (orderScope.far) an enabled node beyond the
+// reach, which it marks in farBits instead. A disabled node beyond the
+// reach may lie anywhere: an explained build measures it.
+func (b *Builder) skip(node int) bool {
+	c := &b.ord
+	if !(c.lean || c.far) || b.reaches(node) {
+		return false
+	}
+	if c.lean {
+		return true
+	}
+	if b.kinds[node] == 0 {
+		return false
+	}
+	w, bit := node>>6, uint64(1)<<(node&63)
+	if b.farBits[w]&bit == 0 {
+		b.farBits[w] |= bit
+		b.farNodes++
+	}
+	return true
 }
 
 // candidate returns the node's row, adding it as a candidate if new.
@@ -270,7 +312,8 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 		pickupRadius: o.PickupRadiusKm,
 		wantDelivery: o.Want != WantPickup,
 		wantPickup:   o.Want != WantDelivery,
-		lean:         lean,
+		lean:         lean && b.explain == nil, // an explained build reads every node
+		far:          b.explain != nil && b.countFar,
 		choice:       choiceOf(o),
 		live:         o.Live,
 		promise:      p.PromiseMinutes,
@@ -280,8 +323,18 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	}
 	b.trip = tripOrder(o, pol)
 	c.orderKg = b.trip.Kg
-	if lean {
+	switch {
+	case lean && b.explain == nil:
 		b.reach(o, p)
+	case b.explain != nil:
+		// An explained build finds the reach on a network of more than
+		// explainReachMin nodes; it counts the far ones when the reach has
+		// a radius (see buildExplained).
+		b.explainReach = len(net.Nodes) > explainReachMin
+		if b.explainReach {
+			b.reach(o, p)
+		}
+		c.far = c.far && b.explainReach && b.reachKm >= 0
 	}
 
 	// Candidates: every node with stock of a line (and, for a lean build,
@@ -290,7 +343,7 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	b.atp = b.atp[:0]
 	b.lines = nl
 	pickupCand := -1
-	if pickupNode >= 0 && (!lean || net.Nodes[pickupNode].Enabled) {
+	if pickupNode >= 0 && (!c.lean || net.Nodes[pickupNode].Enabled) {
 		pickupCand = pickupNode
 	}
 	b.gatherStock(o, st, pickupCand)
@@ -299,6 +352,10 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	b.km = slices.Grow(b.km[:0], len(b.cands))[:len(b.cands)]
 	c.customer.DistancesKm(b.pos, b.cands, b.km)
 	b.roads(pol.circuity())
+	if b.explain != nil {
+		b.buildExplained(p)
+		return nil
+	}
 	for i, n := range b.cands {
 		r := int(b.row[n])
 		b.leg.RoadMinutes = b.roadMin[i]
@@ -416,13 +473,16 @@ func (b *Builder) gatherStock(o *Order, st StockView, pickupCand int) {
 		}
 		b.bufNodes, b.bufATP = lister.AppendATP(o.Lines[l].SKU, b.bufNodes[:0], b.bufATP[:0])
 	}
+	if b.ord.far {
+		clear(b.farBits)
+		b.farNodes = 0
+	}
 	if fast && len(o.Lines) == 1 && pickupCand < 0 {
 		// One line: its stock list, ascending, is the candidates.
 		list(0)
 		atp := b.bufATP[:len(b.bufNodes)]
-		lean := b.ord.lean
 		for i, n := range b.bufNodes {
-			if n < 0 || int(n) >= len(b.stamp) || (lean && !b.reaches(int(n))) {
+			if n < 0 || int(n) >= len(b.stamp) || b.skip(int(n)) {
 				continue
 			}
 			b.row[n] = int32(len(b.cands))

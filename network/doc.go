@@ -55,7 +55,12 @@
 // the plan (a replay): it reaches nodes through the spatial index, skipping
 // nodes beyond every radius the order's methods may use, and reads a line's
 // stock in one call when the StockView is an ATPLister. The solver picks
-// the same plan from either.
+// the same plan from either. BuildExplained (explain.go) gives
+// BuildEligible's problem and an Explanation of what Build would list
+// beside it: how many options, where each lean option sits among them, and
+// the excluded ones nearest the customer, counting the enabled nodes
+// beyond the reach without measuring them once the nearest are found within
+// its radius; a route answers from it as from Build's problem.
 //
 // # Offers (offer.go)
 //

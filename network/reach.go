@@ -41,6 +41,9 @@ type orderScope struct {
 	wantDelivery bool
 	wantPickup   bool
 	lean         bool // only options that are not excluded
+	// far says that an explained build counts the options of enabled
+	// nodes beyond the reach (see skip) without measuring or building them.
+	far bool
 	// live is what was fetched for the order before the build (nil: none).
 	live *Live
 	// promise is the problem's PromiseMinutes (0: none).
@@ -98,6 +101,7 @@ func (b *Builder) reach(o *Order, p *solver.Problem) {
 			widen(solver.Courier, r)
 		}
 	}
+	b.reachKm = radius
 	clear(b.reachBits)
 	for m, set := range b.methodBits {
 		if b.unbounded&(1<<m) == 0 {

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -8,12 +9,15 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -234,7 +238,8 @@ func BenchmarkReserveLoopback(b *testing.B) {
 }
 
 // BenchmarkServiceRoute measures the server's own work for one Route
-// (validate, build, solve, convert) without gRPC.
+// (validate, build, solve, convert) without gRPC, and the process CPU
+// time it takes (cpu-µs/op: steadier than wall time on a shared machine).
 func BenchmarkServiceRoute(b *testing.B) {
 	for _, size := range []int{46, 1000} {
 		b.Run(fmt.Sprintf("nodes=%d", size), func(b *testing.B) {
@@ -255,11 +260,13 @@ func BenchmarkServiceRoute(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0 := cpuTime()
 			for range b.N {
 				if _, err := svc.Route(ctx, req); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu0)
 		})
 	}
 }
@@ -508,4 +515,22 @@ func BenchmarkCheckoutLoopback(b *testing.B) {
 		})
 		stop()
 	}
+}
+
+// TestWriteBigNetwork writes the 1,000-node network of the benchmarks
+// (bigNetwork) and its stock as network.yaml and stock.csv into the
+// directory OMNIROUTE_BIG_DIR, for a server that ghz loads; it is skipped
+// when that is not set.
+func TestWriteBigNetwork(t *testing.T) {
+	dir := os.Getenv("OMNIROUTE_BIG_DIR")
+	if dir == "" {
+		t.Skip("OMNIROUTE_BIG_DIR not set")
+	}
+	n, st := bigNetwork(t, 1000)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	var nb, sb bytes.Buffer
+	require.NoError(t, n.WriteYAML(&nb))
+	require.NoError(t, st.WriteCSV(&sb))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "network.yaml"), nb.Bytes(), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "stock.csv"), sb.Bytes(), 0o644))
 }

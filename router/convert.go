@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -143,14 +144,6 @@ func fingerprint(o *pb.Order) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-func candidateOf(p *solver.Problem, o int) *pb.Candidate {
-	if o < 0 || o >= len(p.Options) {
-		return &pb.Candidate{}
-	}
-	op := &p.Options[o]
-	return &pb.Candidate{NodeId: op.NodeID, Method: methodToProto(op.Method), Partner: courierOf(op)}
-}
-
 // courierOf is the API's partner of an option: its courier partner; the
 // parcel carrier of a parcel option is its carrier, not its partner (the
 // partner is what an order chooses, order.partner).
@@ -170,10 +163,17 @@ func lineSKU(p *solver.Problem, l int) string {
 
 // planToProto converts a plan of problem p; it copies everything, so the
 // plan may be reused afterwards. limit says which exclusions to list:
-// every one in option order when negative, none when 0, else at most
-// limit, the candidates nearest the customer first (ties by option order:
-// node, method, partner); ExcludedTotal counts them all.
-func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, currency string, limit int) *pb.Plan {
+// every one in option order when negative or when there are at most
+// limit, none when 0, else limit of them, the candidates nearest the
+// customer first (ties by option order: node, method, partner);
+// ExcludedTotal counts them all.
+//
+// When ex is not nil, p is the lean problem ex explains
+// (network.Builder.BuildExplained, with limit >= 0 and at least limit
+// nearest asked for): the answer is the one of the plan over the full
+// problem, counting and listing the Builder's exclusions that p leaves
+// out.
+func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, currency string, limit int, ex *network.Explanation) *pb.Plan {
 	out := &pb.Plan{
 		Shipments:     shipmentsToProto(p, plan),
 		TotalCost:     plan.TotalCost,
@@ -183,20 +183,12 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 		Stats:         statsToProto(plan, solveTime),
 		Unfilled:      unfilledToProto(p, plan),
 	}
-	for _, a := range plan.Alternatives {
-		alt := &pb.Alternative{TotalCost: a.TotalCost, Candidates: make([]*pb.Candidate, len(a.Options))}
-		for j, o := range a.Options {
-			alt.Candidates[j] = candidateOf(p, o)
-		}
-		out.Alternatives = append(out.Alternatives, alt)
+	if ex != nil {
+		out.ExcludedTotal += int32(ex.Excluded())
+		out.Stats.Candidates = int32(ex.Options)
 	}
-	excluded := plan.Excluded
-	switch {
-	case limit == 0:
-		excluded = nil
-	case limit > 0 && len(excluded) > limit:
-		excluded = nearestExcluded(p, excluded, limit)
-	}
+	out.Alternatives = alternativesToProto(p, plan)
+	excluded := listExcluded(p, plan, limit, ex, int(out.ExcludedTotal))
 	if n := len(excluded); n > 0 {
 		// One allocation each for the exclusions and their candidates:
 		// on a large network they are most of the answer.
@@ -205,16 +197,94 @@ func planToProto(p *solver.Problem, plan *solver.Plan, solveTime time.Duration, 
 		cands := make([]pb.Candidate, n)
 		for i, e := range excluded {
 			c := &cands[i]
-			if e.Option >= 0 && e.Option < len(p.Options) {
-				op := &p.Options[e.Option]
+			if op := e.op; op != nil {
 				c.NodeId, c.Method, c.Partner = op.NodeID, methodToProto(op.Method), courierOf(op)
 			}
 			x := &excl[i]
-			x.Candidate, x.Reason = c, reasonToProto(e.Reason)
+			x.Candidate, x.Reason = c, reasonToProto(e.reason)
 			out.Excluded[i] = x
 		}
 	}
 	return out
+}
+
+// excludedRef is one exclusion an answer lists: the option (nil when the
+// plan names none), its index in the full problem and the reason.
+type excludedRef struct {
+	op     *solver.Option
+	index  int
+	reason solver.Reason
+}
+
+// km is the distance that orders the exclusions; an exclusion without an
+// option comes last.
+func (e *excludedRef) km() float64 {
+	if e.op == nil {
+		return math.Inf(1)
+	}
+	return e.op.DistanceKm
+}
+
+// nearer orders exclusions nearest the customer first, ties by index.
+func nearer(a, b *excludedRef) bool {
+	if c := cmp.Compare(a.km(), b.km()); c != 0 {
+		return c < 0
+	}
+	return a.index < b.index
+}
+
+// listExcluded returns the exclusions planToProto lists (see there), of
+// total in all.
+func listExcluded(p *solver.Problem, plan *solver.Plan, limit int, ex *network.Explanation, total int) []excludedRef {
+	if limit == 0 || total == 0 {
+		return nil
+	}
+	all := limit < 0 || total <= limit
+	k := total
+	if !all {
+		k = limit
+	}
+	best := make([]excludedRef, 0, k)
+	// add keeps e when the list takes every exclusion, else when it is
+	// among the k nearest so far, in order.
+	add := func(e excludedRef) {
+		if all {
+			best = append(best, e)
+			return
+		}
+		if len(best) == k && !nearer(&e, &best[k-1]) {
+			return
+		}
+		i := sort.Search(len(best), func(i int) bool { return nearer(&e, &best[i]) })
+		if len(best) < k {
+			best = append(best, excludedRef{})
+		}
+		copy(best[i+1:], best[i:len(best)-1])
+		best[i] = e
+	}
+	for _, e := range plan.Excluded {
+		r := excludedRef{index: e.Option, reason: e.Reason}
+		if e.Option >= 0 && e.Option < len(p.Options) {
+			r.op = &p.Options[e.Option]
+			if ex != nil {
+				r.index = int(ex.Index[e.Option])
+			}
+		}
+		add(r)
+	}
+	if ex == nil {
+		return best
+	}
+	for i := range ex.Nearest {
+		e := &ex.Nearest[i]
+		add(excludedRef{op: &e.Option, index: int(e.Index), reason: e.Option.Excluded})
+	}
+	if all {
+		// Every one, in option order: the solver's and the Builder's
+		// come apart.
+		slices.SortFunc(best, func(a, b excludedRef) int { return cmp.Compare(a.index, b.index) })
+	}
+	return best
 }
 
 // statsToProto converts a plan's solver facts.
@@ -232,31 +302,76 @@ func statsToProto(plan *solver.Plan, solveTime time.Duration) *pb.SolverStats {
 }
 
 // shipmentsToProto converts a plan's shipments (nil when it has none).
+// The messages of each kind share one allocation.
 func shipmentsToProto(p *solver.Problem, plan *solver.Plan) []*pb.Shipment {
-	if len(plan.Shipments) == 0 {
+	n := len(plan.Shipments)
+	if n == 0 {
 		return nil
 	}
-	out := make([]*pb.Shipment, len(plan.Shipments))
+	lines := 0
+	for i := range plan.Shipments {
+		lines += len(plan.Shipments[i].Lines)
+	}
+	out := make([]*pb.Shipment, n)
+	ships := make([]pb.Shipment, n)
+	costs := make([]pb.CostBreakdown, n)
+	linePtrs := make([]*pb.ShipmentLine, lines)
+	lineMsgs := make([]pb.ShipmentLine, lines)
 	for i := range plan.Shipments {
 		sh := &plan.Shipments[i]
-		c := candidateOf(p, sh.Option)
-		s := &pb.Shipment{
-			NodeId:     c.NodeId,
-			Method:     c.Method,
-			Partner:    c.Partner,
-			EtaMinutes: sh.ETAMinutes,
-			Cost: &pb.CostBreakdown{
-				Fixed: sh.FixedCost, Units: sh.UnitsCost, SplitPenalty: sh.Penalty, Total: sh.Cost,
-			},
-			Lines: make([]*pb.ShipmentLine, len(sh.Lines)),
-		}
+		s := &ships[i]
 		if sh.Option >= 0 && sh.Option < len(p.Options) {
-			s.DistanceKm = p.Options[sh.Option].DistanceKm
+			op := &p.Options[sh.Option]
+			s.NodeId, s.Method, s.Partner, s.DistanceKm = op.NodeID, methodToProto(op.Method), courierOf(op), op.DistanceKm
 		}
+		s.EtaMinutes = sh.ETAMinutes
+		c := &costs[i]
+		c.Fixed, c.Units, c.SplitPenalty, c.Total = sh.FixedCost, sh.UnitsCost, sh.Penalty, sh.Cost
+		s.Cost = c
+		k := len(sh.Lines)
+		s.Lines, linePtrs = linePtrs[:k:k], linePtrs[k:]
 		for j, a := range sh.Lines {
-			s.Lines[j] = &pb.ShipmentLine{Sku: lineSKU(p, a.Line), Quantity: a.Quantity}
+			l := &lineMsgs[j]
+			l.Sku, l.Quantity = lineSKU(p, a.Line), a.Quantity
+			s.Lines[j] = l
 		}
+		lineMsgs = lineMsgs[k:]
 		out[i] = s
+	}
+	return out
+}
+
+// alternativesToProto converts a plan's ranked alternatives (nil when it
+// has none). The messages of each kind share one allocation.
+func alternativesToProto(p *solver.Problem, plan *solver.Plan) []*pb.Alternative {
+	n := len(plan.Alternatives)
+	if n == 0 {
+		return nil
+	}
+	cands := 0
+	for i := range plan.Alternatives {
+		cands += len(plan.Alternatives[i].Options)
+	}
+	out := make([]*pb.Alternative, n)
+	alts := make([]pb.Alternative, n)
+	candPtrs := make([]*pb.Candidate, cands)
+	candMsgs := make([]pb.Candidate, cands)
+	for i := range plan.Alternatives {
+		a := &plan.Alternatives[i]
+		alt := &alts[i]
+		alt.TotalCost = a.TotalCost
+		k := len(a.Options)
+		alt.Candidates, candPtrs = candPtrs[:k:k], candPtrs[k:]
+		for j, o := range a.Options {
+			c := &candMsgs[j]
+			if o >= 0 && o < len(p.Options) {
+				op := &p.Options[o]
+				c.NodeId, c.Method, c.Partner = op.NodeID, methodToProto(op.Method), courierOf(op)
+			}
+			alt.Candidates[j] = c
+		}
+		candMsgs = candMsgs[k:]
+		out[i] = alt
 	}
 	return out
 }
@@ -269,38 +384,6 @@ func unfilledToProto(p *solver.Problem, plan *solver.Plan) []*pb.UnfilledLine {
 			LostSaleCost: u.LostSaleCost, CostSaved: u.CostSaved})
 	}
 	return out
-}
-
-// nearestExcluded returns the k exclusions whose candidates are nearest
-// the customer, nearest first, ties by option index. It keeps the k best
-// in order as it scans (k is small, the exclusions many), so it sorts
-// nothing but them.
-func nearestExcluded(p *solver.Problem, excluded []solver.Exclusion, k int) []solver.Exclusion {
-	dist := func(e solver.Exclusion) float64 {
-		if e.Option >= 0 && e.Option < len(p.Options) {
-			return p.Options[e.Option].DistanceKm
-		}
-		return math.Inf(1)
-	}
-	less := func(a, b solver.Exclusion) bool {
-		if c := cmp.Compare(dist(a), dist(b)); c != 0 {
-			return c < 0
-		}
-		return a.Option < b.Option
-	}
-	best := make([]solver.Exclusion, 0, k)
-	for _, e := range excluded {
-		if len(best) == k && !less(e, best[k-1]) {
-			continue
-		}
-		i := sort.Search(len(best), func(i int) bool { return less(e, best[i]) })
-		if len(best) < k {
-			best = append(best, solver.Exclusion{})
-		}
-		copy(best[i+1:], best[i:len(best)-1])
-		best[i] = e
-	}
-	return best
 }
 
 // planItems lists the units a plan takes, by node and SKU, in plan order.

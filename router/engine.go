@@ -20,7 +20,11 @@ type worker struct {
 	pol     policy.Policy
 	optimal bool
 	p       solver.Problem
-	order   network.Order
+	// lean says that p is the lean problem of a route (BuildExplained),
+	// which ex explains; else p is the full problem (Build).
+	lean  bool
+	ex    network.Explanation
+	order network.Order
 	// source says where order.CreatedAt, the time planned for, came from.
 	source pb.CreatedAtSource
 	// view is the stock view of a single route, kept here so that it
@@ -55,9 +59,25 @@ func newWorker(net *network.Network, pipe *pipeline) *worker {
 	return w
 }
 
-// build fills the worker's problem from its order over the stock view.
-func (w *worker) build(v *stockView) error {
-	return w.b.Build(&w.order, v, v, &w.p)
+// build fills the worker's problem from its order over the stock view:
+// with nearest < 0 the full problem, listing every option the Builder
+// excludes; else the lean problem, with w.ex counting the options it
+// leaves out and explaining the nearest of them, up to nearest.
+func (w *worker) build(v *stockView, nearest int) error {
+	w.lean = nearest >= 0
+	if !w.lean {
+		return w.b.Build(&w.order, v, v, &w.p)
+	}
+	return w.b.BuildExplained(&w.order, v, v, &w.p, nearest, &w.ex)
+}
+
+// explanation is what explains the worker's problem beside its plan: nil
+// for a full problem.
+func (w *worker) explanation() *network.Explanation {
+	if !w.lean {
+		return nil
+	}
+	return &w.ex
 }
 
 // solve plans the worker's problem with the routing policy. The plan is

@@ -82,7 +82,15 @@ func TestNearestExcludedSelects(t *testing.T) {
 		}
 		return cmp.Or(cmp.Compare(da, db), cmp.Compare(a.Option, b.Option))
 	})
-	for _, k := range []int{1, 2, 20, 100, len(excl)} {
-		assert.Equal(t, sorted[:k], nearestExcluded(p, excl, k), "k=%d", k)
+	plan := &solver.Plan{Excluded: excl}
+	for _, k := range []int{1, 2, 20, 100, len(excl) - 1} {
+		var got []solver.Exclusion
+		for _, e := range listExcluded(p, plan, k, nil, len(excl)) {
+			got = append(got, solver.Exclusion{Option: e.index, Reason: e.reason})
+		}
+		assert.Equal(t, sorted[:k], got, "k=%d", k)
 	}
+	// At most the limit: every one, in option order.
+	assert.Len(t, listExcluded(p, plan, len(excl), nil, len(excl)), len(excl))
+	assert.Equal(t, excl[0].Option, listExcluded(p, plan, len(excl), nil, len(excl))[0].index)
 }

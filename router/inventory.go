@@ -146,9 +146,11 @@ type stockView struct {
 }
 
 var (
-	_ network.StockView    = (*stockView)(nil)
-	_ network.CapacityView = (*stockView)(nil)
-	_ network.SKUCatalog   = (*stockView)(nil)
+	_ network.StockView     = (*stockView)(nil)
+	_ network.ATPLister     = (*stockView)(nil)
+	_ network.ATPMaskLister = (*stockView)(nil)
+	_ network.CapacityView  = (*stockView)(nil)
+	_ network.SKUCatalog    = (*stockView)(nil)
 )
 
 // KnownSKU implements network.SKUCatalog: the live table's catalogue.
@@ -174,6 +176,40 @@ func (v *stockView) EachATP(sku string, fn func(node int, atp int32)) {
 			fn(node, a)
 		}
 	})
+}
+
+// AppendATP implements network.ATPLister: the table's list of the SKU's
+// stock in one pass, less what the batch holds.
+func (v *stockView) AppendATP(sku string, nodes, atp []int32) ([]int32, []int32) {
+	n := len(nodes)
+	nodes, atp = v.in.table.AppendATP(sku, nodes, atp)
+	return v.lessHeld(sku, n, nodes, atp)
+}
+
+// AppendATPMasked implements network.ATPMaskLister: the table's list of
+// the SKU's stock at the masked nodes, less what the batch holds.
+func (v *stockView) AppendATPMasked(sku string, mask []uint64, nodes, atp []int32) ([]int32, []int32) {
+	n := len(nodes)
+	nodes, atp = v.in.table.AppendATPMasked(sku, mask, nodes, atp)
+	return v.lessHeld(sku, n, nodes, atp)
+}
+
+// lessHeld takes what the batch holds of sku off the entries from n on of
+// a stock list, dropping those left with none, as EachATP does.
+func (v *stockView) lessHeld(sku string, n int, nodes, atp []int32) ([]int32, []int32) {
+	if v.hold.empty() {
+		return nodes, atp
+	}
+	k := n
+	for i := n; i < len(nodes); i++ {
+		a := atp[i] - v.hold.units[heldKey{v.in.net.Nodes[nodes[i]].ID, sku}]
+		if a <= 0 {
+			continue
+		}
+		nodes[k], atp[k] = nodes[i], a
+		k++
+	}
+	return nodes[:k], atp[:k]
 }
 
 // Remaining implements network.CapacityView.

@@ -74,7 +74,7 @@ func (s *Service) options(ctx context.Context, req *pb.OptionsRequest) (*pb.Opti
 		w.fetched = f
 		w.view = stockView{in: s.inv}
 		defer func() { w.view = stockView{} }()
-		return s.build("", req.Order, snap, w, &w.view, s.planningNow())
+		return s.build("", req.Order, snap, w, &w.view, s.planningNow(), -1) // offers need the full problem
 	}()
 	defer snap.put(w)
 	if err != nil {

@@ -127,13 +127,13 @@ func (s *Service) plan(prefix string, req *pb.RouteRequest, hold *batchHold, now
 		w.fetched = f
 		w.view = stockView{in: s.inv, hold: hold}
 		defer func() { w.view = stockView{} }()
-		return s.build(prefix, req.Order, snap, w, &w.view, now)
+		return s.build(prefix, req.Order, snap, w, &w.view, now, excludedLimit(req))
 	}()
 	defer snap.put(w)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	resp, items, err := s.solve(prefix, req, snap, w)
+	resp, items, err := s.solve(prefix, req, snap, w, req.Reserve || hold != nil)
 	return resp, items, snap.net, err
 }
 
@@ -143,16 +143,18 @@ func (s *Service) planOn(prefix string, req *pb.RouteRequest, view *stockView, s
 	w := snap.get()
 	w.fetched = f
 	defer snap.put(w)
-	if err := s.build(prefix, req.Order, snap, w, view, now); err != nil {
+	if err := s.build(prefix, req.Order, snap, w, view, now, excludedLimit(req)); err != nil {
 		return nil, nil, err
 	}
-	return s.solve(prefix, req, snap, w)
+	return s.solve(prefix, req, snap, w, true)
 }
 
 // build turns the order into the worker's problem over view, planned at
 // the order's created_at when it is within the maximum clock skew of now,
-// else at now.
-func (s *Service) build(prefix string, order *pb.Order, snap *snapshot, w *worker, view *stockView, now time.Time) error {
+// else at now. nearest is worker.build's: negative for the full problem,
+// else the lean one explaining that many exclusions (a route's
+// excludedLimit).
+func (s *Service) build(prefix string, order *pb.Order, snap *snapshot, w *worker, view *stockView, now time.Time, nearest int) error {
 	var at time.Time
 	at, w.source = plannedAt(order.CreatedAt, now, s.cfg.MaxClockSkew)
 	if err := promiseAhead(prefix+"order", order, at, w.source); err != nil {
@@ -164,7 +166,10 @@ func (s *Service) build(prefix string, order *pb.Order, snap *snapshot, w *worke
 	if f := w.fetched; f != nil && f.net == snap.net {
 		w.order.Live = &f.live
 	}
-	if err := w.build(view); err != nil {
+	if s.cfg.fullBuild {
+		nearest = -1
+	}
+	if err := w.build(view, nearest); err != nil {
 		if e := buildError(prefix+"order", err); e != err {
 			return e
 		}
@@ -191,8 +196,10 @@ func (s *Service) settings(alternatives int32) solver.Settings {
 	return set
 }
 
-// solve plans the worker's problem and converts the plan.
-func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker) (*pb.RouteResponse, []stock.Item, error) {
+// solve plans the worker's problem and converts the plan; with items, it
+// also lists the units the plan takes (to reserve them, or to hold them
+// for the rest of a batch).
+func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker, items bool) (*pb.RouteResponse, []stock.Item, error) {
 	t0 := time.Now()
 	plan, err := w.solve(s.settings(req.Alternatives))
 	took := time.Since(t0)
@@ -203,25 +210,34 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 		return nil, nil, status.Errorf(codes.Internal, "%sorder: solve: %v", prefix, err)
 	}
 	s.m.solveSeconds.Observe(took.Seconds())
-	s.m.candidates.Observe(float64(len(w.p.Options)))
-	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, excludedLimit(req)),
+	ex := w.explanation()
+	cands := len(w.p.Options)
+	if ex != nil {
+		cands = ex.Options
+	}
+	s.m.candidates.Observe(float64(cands))
+	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, excludedLimit(req), ex),
 		PlannedAt: timestampOf(w.order.CreatedAt), CreatedAtSource: w.source}
 	describeTrips(resp.Plan.Shipments, &w.p, plan, snap.net, w.order.Live)
-	items := planItems(&w.p, plan)
+	var list []stock.Item
+	if items {
+		list = planItems(&w.p, plan)
+	}
 	if a, ok := policy.AppliedBy(w.pol); ok {
 		resp.Plan.PricesApplied, resp.Plan.OpportunityCost = a.Applied, a.OpportunityCost
 		if a.Applied {
 			resp.Plan.PricesPlannedAt = timestampOf(a.PlannedAt)
 		}
 		if s.planner != nil {
+			// Only units a route takes (reserves or holds) move stock.
 			var units int64
-			for _, it := range items {
+			for _, it := range list {
 				units += int64(it.Qty)
 			}
 			s.planner.routedUnits(units)
 		}
 	}
-	return resp, items, nil
+	return resp, list, nil
 }
 
 // RouteBatch plans the orders one after another, each seeing the stock

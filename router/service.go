@@ -107,6 +107,9 @@ type Config struct {
 	// afterPlan, when set, runs after a reserving route planned under the
 	// read lock and before it takes the write lock to reserve (tests).
 	afterPlan func()
+	// fullBuild plans every route over the full problem (Build), as
+	// routes did before the lean explained build (tests compare them).
+	fullBuild bool
 }
 
 // snapshot is one immutable network and what is derived from it.

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -61,18 +62,51 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // checkID checks a required identifier: not empty, not too long, printable.
 func checkID(field, s string) error {
+	if err := checkIDValue(s); err != nil {
+		return invalid(field, "%s", err.Error())
+	}
+	return nil
+}
+
+// checkIDValue is checkID without the field: an error saying what is
+// wrong with s.
+func checkIDValue(s string) error {
 	if s == "" {
-		return invalid(field, "required")
+		return errors.New("required")
 	}
 	if len(s) > maxIDLen {
-		return invalid(field, "longer than %d bytes", maxIDLen)
+		return fmt.Errorf("longer than %d bytes", maxIDLen)
 	}
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || r == 0xfffd {
-			return invalid(field, "must be printable UTF-8")
+			return errors.New("must be printable UTF-8")
 		}
 	}
 	return nil
+}
+
+// smallOrderLines is the number of lines up to which duplicate SKUs are
+// found by scanning instead of with a map.
+const smallOrderLines = 16
+
+// seenBefore returns the index of the first line before i with line i's
+// SKU, or -1: by a scan, or with seen (nil for a scan), which it adds
+// line i to.
+func seenBefore(lines []*pb.OrderLine, seen map[string]int, i int) int {
+	sku := lines[i].Sku
+	if seen == nil {
+		for j := range i {
+			if lines[j].Sku == sku {
+				return j
+			}
+		}
+		return -1
+	}
+	if j, dup := seen[sku]; dup {
+		return j
+	}
+	seen[sku] = i
+	return -1
 }
 
 // validateRouteRequest checks everything about a route request that does not
@@ -161,30 +195,34 @@ func validateOrder(f string, o *pb.Order, idRequired bool) error {
 	if len(o.Lines) > MaxOrderLines {
 		return invalid(f+".lines", "%d lines, at most %d allowed", len(o.Lines), MaxOrderLines)
 	}
-	seen := make(map[string]int, len(o.Lines))
+	// Field names are made only for an error; duplicates are found by
+	// scanning the earlier lines when there are few, else with a map.
+	lf := func(i int, name string) string { return fmt.Sprintf("%s.lines[%d]%s", f, i, name) }
+	var seen map[string]int
+	if len(o.Lines) > smallOrderLines {
+		seen = make(map[string]int, len(o.Lines))
+	}
 	for i, l := range o.Lines {
-		lf := fmt.Sprintf("%s.lines[%d]", f, i)
 		if l == nil {
-			return invalid(lf, "required")
+			return invalid(lf(i, ""), "required")
 		}
-		if err := checkID(lf+".sku", l.Sku); err != nil {
-			return err
+		if err := checkIDValue(l.Sku); err != nil {
+			return invalid(lf(i, ".sku"), "%s", err.Error())
 		}
-		if j, dup := seen[l.Sku]; dup {
-			return invalid(lf+".sku", "duplicate of lines[%d]", j)
+		if j := seenBefore(o.Lines, seen, i); j >= 0 {
+			return invalid(lf(i, ".sku"), "duplicate of lines[%d]", j)
 		}
-		seen[l.Sku] = i
 		if l.Quantity <= 0 {
-			return invalid(lf+".quantity", "must be positive")
+			return invalid(lf(i, ".quantity"), "must be positive")
 		}
 		if l.Quantity > MaxQuantity {
-			return invalid(lf+".quantity", "at most %d", MaxQuantity)
+			return invalid(lf(i, ".quantity"), "at most %d", MaxQuantity)
 		}
 		if !finite(l.UnitWeightKg) || l.UnitWeightKg < 0 || l.UnitWeightKg > maxWeightKg {
-			return invalid(lf+".unit_weight_kg", "must be between 0 and %d", maxWeightKg)
+			return invalid(lf(i, ".unit_weight_kg"), "must be between 0 and %d", maxWeightKg)
 		}
 		if !finite(l.LostSaleCost) || l.LostSaleCost < 0 {
-			return invalid(lf+".lost_sale_cost", "must be a finite number >= 0 (0 = the network's default)")
+			return invalid(lf(i, ".lost_sale_cost"), "must be a finite number >= 0 (0 = the network's default)")
 		}
 	}
 	return nil

@@ -43,6 +43,10 @@ func TestRouteValidation(t *testing.T) {
 		{"huge quantity", with(func(o *pb.Order) { o.Lines[0].Quantity = math.MaxInt32 }), codes.InvalidArgument, "order.lines[0].quantity:"},
 		{"empty sku", with(func(o *pb.Order) { o.Lines[0].Sku = "" }), codes.InvalidArgument, "order.lines[0].sku: required"},
 		{"duplicate sku", with(func(o *pb.Order) { o.Lines[2].Sku = o.Lines[0].Sku }), codes.InvalidArgument, "order.lines[2].sku: duplicate of lines[0]"},
+		{"duplicate sku, many lines", with(func(o *pb.Order) {
+			o.Lines = append([]*pb.OrderLine(nil), many[:30]...)
+			o.Lines[27] = &pb.OrderLine{Sku: many[4].Sku, Quantity: 1}
+		}), codes.InvalidArgument, "order.lines[27].sku: duplicate of lines[4]"},
 		{"negative weight", with(func(o *pb.Order) { o.Lines[0].UnitWeightKg = -1 }), codes.InvalidArgument, "order.lines[0].unit_weight_kg:"},
 		{"infinite weight", with(func(o *pb.Order) { o.Lines[0].UnitWeightKg = math.Inf(1) }), codes.InvalidArgument, "order.lines[0].unit_weight_kg:"},
 		{"bad preference", with(func(o *pb.Order) { o.Preference = 9 }), codes.InvalidArgument, "order.preference:"},

@@ -1,0 +1,286 @@
+package network
+
+import (
+	"math/bits"
+
+	"github.com/omniroute/omniroute/solver"
+)
+
+// Explanation is what BuildExplained says of the problem Build would have
+// made, beside the lean problem it makes: how many options Build lists,
+// where each lean option sits among them, and the options Build would
+// list as excluded by the Builder that are nearest the customer. With it
+// a caller explains a plan solved over the lean problem exactly as it
+// would explain the plan of Build's problem (the solver chooses the same
+// plan from either; see BuildEligible).
+//
+// An Explanation reuses its slices from one build to the next.
+type Explanation struct {
+	// Options is the number of options Build lists for the order.
+	Options int
+	// Index[i] is the index in Build's problem of option i of the lean
+	// problem; it is ascending.
+	Index []int32
+	// Nearest holds the options Build lists as excluded by the Builder
+	// (Option.Excluded set) that are nearest the customer, at most the
+	// number asked for: ordered by DistanceKm, ties by Index, as Build
+	// lists them. Their costs and ETA are those of Build's problem.
+	Nearest []ExcludedOption
+}
+
+// ExcludedOption is one option of Build's problem that the Builder
+// excludes, and its index there.
+type ExcludedOption struct {
+	Index  int32
+	Option solver.Option
+}
+
+// Excluded returns how many options of Build's problem the Builder
+// excludes: those the lean problem leaves out.
+func (e *Explanation) Excluded() int { return e.Options - len(e.Index) }
+
+// BuildExplained is BuildEligible (p is the same lean problem) that also
+// explains what a full Build would list and p leaves out, in ex: the
+// number of options, the index of each of p's options among them, and the
+// nearest excluded ones, up to nearest of them (none when nearest <= 0).
+//
+// It lists the stock of every node holding a line (one pass per line),
+// to count their options. On a network of more than explainReachMin nodes
+// it builds only the nodes within the order's reach; an enabled node
+// beyond it lies farther than the largest radius of the order's methods
+// (road distances and circuity only lengthen that), so once the nearest
+// exclusions are all within that radius such a node is only counted: its
+// distance is not measured, its stock not kept, its options not built.
+// When they are not (fewer exclusions within the radius than asked for),
+// it builds again, measuring every node, and builds the options of a node
+// beyond the reach only when they are among the nearest exclusions.
+// Errors are Build's; ex is then left empty.
+func (b *Builder) BuildExplained(o *Order, st StockView, capa CapacityView, p *solver.Problem, nearest int, ex *Explanation) error {
+	b.explain = ex
+	b.nearest = nearest
+	defer func() { b.explain = nil }()
+	b.countFar = true
+	err := b.build(o, st, capa, p, true)
+	if err == nil && ex.Options < 0 {
+		// Far nodes may be among the nearest: measure them.
+		b.countFar = false
+		err = b.build(o, st, capa, p, true)
+	}
+	if err != nil {
+		ex.reset()
+	}
+	return err
+}
+
+// reset empties e for a build.
+func (e *Explanation) reset() {
+	e.Options = 0
+	e.Index = e.Index[:0]
+	e.Nearest = e.Nearest[:0]
+}
+
+// explainScratch is what BuildExplained reuses: the keys of the nearest
+// exclusions so far, copies of the options of those within reach (kept
+// when they were offered, in any order), and a problem that receives the
+// options of one node beyond the reach to explain.
+type explainScratch struct {
+	keys []nearKey
+	kept []solver.Option
+	node solver.Problem
+}
+
+// nearKey names an option of Build's problem that the Builder excludes:
+// its distance and index there (what orders the nearest), and where it
+// comes from: kept[src] when src >= 0, else position pos among the
+// options of the node of candidate row.
+type nearKey struct {
+	km            float64
+	at            int32
+	src, row, pos int32
+}
+
+// optionCount is the number of options Build lists for node card nd:
+// one per method the node offers and the order may use, one per courier
+// partner of the node.
+func (b *Builder) optionCount(nd *nodeCard) int32 {
+	c := &b.ord
+	var n int32
+	if c.wantDelivery {
+		if nd.methods.has(solver.ShipFromStore) {
+			n++
+		}
+		if nd.methods.has(solver.WarehouseShip) {
+			n++
+		}
+		if nd.methods.has(solver.Courier) {
+			n += int32(len(nd.couriers))
+		}
+	}
+	if c.wantPickup && nd.methods.has(solver.Pickup) {
+		n++
+	}
+	return n
+}
+
+// explainReachMin is the number of nodes of a network above which an
+// explained build finds the order's reach, to build only the nodes within
+// it and count the others: with at most that many candidates, building
+// every one costs less than finding the reach.
+const explainReachMin = 64
+
+// buildExplained makes the lean problem from the candidates (every node
+// holding a line, and the pickup node) and explains it. A candidate
+// within the order's reach (every candidate, on a network of at most
+// explainReachMin nodes) gets its options built as Build builds them:
+// the excluded ones are offered to the nearest (and copied when taken)
+// and taken out of p, the others stay. A candidate beyond the reach has
+// only excluded options (see reach), which are counted and offered to the
+// nearest without being built: only those that stay among the nearest
+// are built at the end, node by node. The far candidates (farBits, when
+// orderScope.far) are counted in node order among the others; if the
+// nearest exclusions found are not all within the reach's radius, one of
+// them might be nearer, and buildExplained sets ex.Options to -1 for
+// BuildExplained to build again without counting them.
+func (b *Builder) buildExplained(p *solver.Problem) {
+	ex, sc := b.explain, &b.explainScratch
+	ex.reset()
+	nl := b.lines
+	k := b.nearest
+	sc.keys, sc.kept = sc.keys[:0], sc.kept[:0]
+	useReach := b.explainReach
+	far := b.ord.far && b.farNodes > 0
+	var total int32
+	next := 0 // the first node whose far options are not counted yet
+	for i, n := range b.cands {
+		node := int(n)
+		if far {
+			total += b.farOptions(next, node)
+			next = node + 1
+		}
+		nd := &b.cards[node]
+		count := b.optionCount(nd)
+		if count == 0 {
+			continue
+		}
+		if useReach && !b.reaches(node) {
+			// Options of one node share a distance and come in index
+			// order: once one is not among the nearest, none after is.
+			for j := int32(0); k > 0 && j < count; j++ {
+				if !b.offerKey(nearKey{km: b.km[i], at: total + j, src: -1, row: int32(i), pos: j}) {
+					break
+				}
+			}
+			total += count
+			continue
+		}
+		start := len(p.Options)
+		r := int(b.row[n])
+		b.leg.RoadMinutes = b.roadMin[i]
+		b.addNode(p, node, b.km[i], b.atp[r*nl:(r+1)*nl])
+		// Keep the eligible options in place, in order; offer the others.
+		kept := start
+		offering := k > 0
+		for o := start; o < len(p.Options); o++ {
+			at := total + int32(o-start)
+			if p.Options[o].Excluded != solver.ReasonNone {
+				if offering = offering && b.offerKey(nearKey{km: b.km[i], at: at, src: int32(len(sc.kept))}); offering {
+					sc.kept = append(sc.kept, p.Options[o])
+				}
+				continue
+			}
+			ex.Index = append(ex.Index, at)
+			if kept != o {
+				p.Options[kept] = p.Options[o]
+				copy(p.Available[kept*nl:(kept+1)*nl], p.Available[o*nl:(o+1)*nl])
+				copy(p.UnitCost[kept*nl:(kept+1)*nl], p.UnitCost[o*nl:(o+1)*nl])
+			}
+			kept++
+		}
+		p.Options = p.Options[:kept]
+		p.Available = p.Available[:kept*nl]
+		p.UnitCost = p.UnitCost[:kept*nl]
+		total += count
+	}
+	if far {
+		total += b.farOptions(next, len(b.cards))
+		if k > 0 && (len(sc.keys) < k || sc.keys[k-1].km > b.reachKm) {
+			ex.Options = -1
+			return
+		}
+	}
+	ex.Options = int(total)
+	b.explainNearest()
+}
+
+// farOptions is the number of options Build lists for the far candidates
+// (farBits) from node from up to node to, excluded.
+func (b *Builder) farOptions(from, to int) int32 {
+	var n int32
+	for w := from >> 6; w < len(b.farBits) && w<<6 < to; w++ {
+		word := b.farBits[w]
+		lo := w << 6
+		if from > lo {
+			word &^= 1<<(from-lo) - 1
+		}
+		if to < lo+64 {
+			word &= 1<<(to-lo) - 1
+		}
+		for word != 0 {
+			n += b.optionCount(&b.cards[lo+bits.TrailingZeros64(word)])
+			word &= word - 1
+		}
+	}
+	return n
+}
+
+// offerKey keeps key among the b.nearest nearest so far (by distance,
+// then index), in order, and reports whether it did.
+func (b *Builder) offerKey(key nearKey) bool {
+	sc := &b.explainScratch
+	n := len(sc.keys)
+	before := func(e *nearKey) bool {
+		return key.km < e.km || (key.km == e.km && key.at < e.at)
+	}
+	if n == b.nearest && !before(&sc.keys[n-1]) {
+		return false
+	}
+	j := n
+	for j > 0 && before(&sc.keys[j-1]) {
+		j--
+	}
+	if n < b.nearest {
+		sc.keys = append(sc.keys, nearKey{})
+	}
+	copy(sc.keys[j+1:], sc.keys[j:len(sc.keys)-1])
+	sc.keys[j] = key
+	return true
+}
+
+// explainNearest fills ex.Nearest from the keys kept: options within
+// reach from their copies, those beyond it by building the options of
+// their node as Build does.
+func (b *Builder) explainNearest() {
+	ex, sc, c := b.explain, &b.explainScratch, &b.ord
+	nl := b.lines
+	q := &sc.node
+	built := int32(-1)
+	lean := c.lean
+	c.lean = false
+	defer func() { c.lean = lean }()
+	for _, key := range sc.keys {
+		if key.src >= 0 {
+			ex.Nearest = append(ex.Nearest, ExcludedOption{Index: key.at, Option: sc.kept[key.src]})
+			continue
+		}
+		if key.row != built {
+			i := int(key.row)
+			n := b.cands[i]
+			r := int(b.row[n])
+			q.Options, q.Available, q.UnitCost = q.Options[:0], q.Available[:0], q.UnitCost[:0]
+			b.leg.RoadMinutes = b.roadMin[i]
+			b.addNode(q, int(n), b.km[i], b.atp[r*nl:(r+1)*nl])
+			built = key.row
+		}
+		ex.Nearest = append(ex.Nearest, ExcludedOption{Index: key.at, Option: q.Options[key.pos]})
+	}
+}
