@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/omniroute/omniroute/network"
-	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/quote"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/simulate/dataset"
@@ -87,7 +86,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	stockPath := fs.String("stock", "", "stock file (CSV node,sku,on_hand,safety_stock; required)")
 	ordersPath := fs.String("orders", "", "orders file (CSV, one row per line, sorted by created_at; required)")
 	repPath := fs.String("replenishments", "", "replenishments file (CSV at,node,sku,qty; sorted by at)")
-	registry := policy.DefaultRegistry()
+	registry := simulate.DefaultRegistry()
 	policies := fs.String("policy", strings.Join(registry.Names(), ","), "comma-separated policies: "+strings.Join(registry.Names(), ", "))
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "scenario file (YAML overrides); repeatable; the baseline is always run")
@@ -97,9 +96,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	skipBad := fs.Bool("skip-bad", false, "count and skip malformed rows and invalid orders instead of failing")
 	quotesPath := fs.String("quotes", "", "recorded courier quotes (CSV "+quote.RecordedHeader+"); trips not in it are priced by the rate cards")
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
+	bound := fs.Bool("bound", false, "compute each scenario's hindsight LP bound (every order known in advance) and each policy's gap_to_bound")
+	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "skip the bound when its model passes this many columns")
+	batchWindow := fs.Duration("batch-window", simulate.DefaultBatchWindow, "the batch policy's wave: it holds non-express orders this long at most")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
-			"         [--scenario S.yaml ...] [--json] [--report DIR] [--decisions F.csv] [--skip-bad] [--workers N]")
+			"         [--scenario S.yaml ...] [--json] [--report DIR] [--decisions F.csv] [--skip-bad] [--workers N]\n"+
+			"         [--bound [--bound-max-vars N]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -115,6 +118,12 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *workers < 0 {
 		return fmt.Errorf("%w: --workers must not be negative", errUsage)
+	}
+	if *batchWindow <= 0 {
+		return fmt.Errorf("%w: --batch-window must be positive", errUsage)
+	}
+	if *boundMax <= 0 {
+		return fmt.Errorf("%w: --bound-max-vars must be positive", errUsage)
 	}
 	net, err := network.Load(*netPath)
 	if err != nil {
@@ -135,6 +144,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg := simulate.Config{
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
+		Bound: *bound, BoundMaxVars: *boundMax, BatchWindow: *batchWindow,
 	}
 	if _, err := os.Stat(*ordersPath); err != nil {
 		return fmt.Errorf("orders: %w", err)
