@@ -212,9 +212,12 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 // RouteBatch plans the orders one after another, each seeing the stock
 // left by the ones before it: units reserved by an earlier order, and
 // units planned by an earlier non-reserving order, are not offered to
-// later ones. Each order takes the view's lock on its own, as a single
-// Route does, so that routes from other clients interleave with a long
-// batch instead of waiting for all of it. A bad or failed order gets its
+// later ones. With optimize, scarce stock is first allocated across the
+// whole batch jointly (see routeBatchOptimized), and the answer carries
+// the relaxation's bound and the batch's gap to it. Each order takes the
+// view's lock on its own, as a single Route does, so that routes from
+// other clients interleave with a long batch instead of waiting for all
+// of it. A bad or failed order gets its
 // error in its result; the others go on. The answer is given once every
 // reservation in it is durable.
 func (s *Service) RouteBatch(ctx context.Context, req *pb.RouteBatchRequest) (*pb.RouteBatchResponse, error) {
@@ -229,8 +232,29 @@ func (s *Service) RouteBatch(ctx context.Context, req *pb.RouteBatchRequest) (*p
 	}
 	s.led.maintain(ctx)
 	out := &pb.RouteBatchResponse{Results: make([]*pb.RouteBatchResult, len(req.Requests))}
-	hold := &batchHold{}
 	now := s.planningNow()
+	var waits []*batch
+	if req.Optimize {
+		w, err := s.routeBatchOptimized(ctx, req, out, now)
+		if err != nil {
+			return nil, err
+		}
+		waits = w
+	} else {
+		waits = s.routeBatchInOrder(ctx, req, out, now)
+	}
+	for _, b := range waits {
+		if err := b.wait(); err != nil {
+			return nil, unavailable(err)
+		}
+	}
+	return out, nil
+}
+
+// routeBatchInOrder plans the batch's orders one after another into out
+// and returns the commits to wait for.
+func (s *Service) routeBatchInOrder(ctx context.Context, req *pb.RouteBatchRequest, out *pb.RouteBatchResponse, now time.Time) []*batch {
+	hold := &batchHold{}
 	var waits []*batch
 	for i, r := range req.Requests {
 		start := time.Now()
@@ -247,12 +271,7 @@ func (s *Service) RouteBatch(ctx context.Context, req *pb.RouteBatchRequest) (*p
 		}
 		out.Results[i] = &pb.RouteBatchResult{Response: resp}
 	}
-	for _, b := range waits {
-		if err := b.wait(); err != nil {
-			return nil, unavailable(err)
-		}
-	}
-	return out, nil
+	return waits
 }
 
 func (s *Service) routeBatchOne(ctx context.Context, prefix string, req *pb.RouteRequest, hold *batchHold, now time.Time) (*pb.RouteResponse, *batch, error) {

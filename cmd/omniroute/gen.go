@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,8 +35,11 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	orders := fs.Int("orders", d.Orders, "number of orders")
 	days := fs.Int("days", d.Days, "number of days the orders span")
 	start := fs.String("start", d.Start.Format("2006-01-02"), "first day (YYYY-MM-DD)")
+	profile := fs.String("profile", "default", "kind of network: default (stores, dark stores and warehouses over Kazakhstan) or "+dataset.ProfileJasinSinha+
+		" (10 warehouses, 100 customer cities, multi-item orders, lost sales, no replenishment; sizes not given take its defaults)")
+	regions := fs.Int("regions", dataset.JasinSinhaConfig().Regions, "customer cities of the "+dataset.ProfileJasinSinha+" profile")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD]\n\n"+
+		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--profile default|jasin-sinha] [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD --regions N]\n\n"+
 			"Writes %s, %s, %s and %s: a network over Kazakhstan's cities with demand\n"+
 			"proportional to population, Zipf-like SKU popularity, daily and weekly seasonality, and\n"+
 			"pickup (BOPIS) and express courier requests.\n\n", dataset.NetworkFile, dataset.StockFile, dataset.OrdersFile, dataset.ReplenishmentsFile)
@@ -54,6 +58,26 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	cfg := dataset.Config{
 		Seed: *seed, Stores: *stores, Warehouses: *warehouses, DarkStores: *dark,
 		SKUs: *skus, Orders: *orders, Days: *days, Start: st,
+	}
+	switch *profile {
+	case "default", "":
+	case dataset.ProfileJasinSinha:
+		// The profile's own sizes, but for the flags given.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		js := dataset.JasinSinhaConfig()
+		pick := func(name string, flagValue, profileValue int) int {
+			if set[name] {
+				return flagValue
+			}
+			return profileValue
+		}
+		cfg.Profile, cfg.Regions = js.Profile, *regions
+		cfg.Stores, cfg.DarkStores = pick("stores", *stores, 0), pick("dark-stores", *dark, 0)
+		cfg.Warehouses, cfg.SKUs = pick("warehouses", *warehouses, js.Warehouses), pick("skus", *skus, js.SKUs)
+		cfg.Orders, cfg.Days = pick("orders", *orders, js.Orders), pick("days", *days, js.Days)
+	default:
+		return fmt.Errorf("%w: --profile: %q is not one of %s", errUsage, *profile, strings.Join(dataset.Profiles(), ", "))
 	}
 	sum, err := dataset.Generate(ctx, cfg, *out)
 	if errors.Is(err, dataset.ErrConfig) {
