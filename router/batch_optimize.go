@@ -85,25 +85,16 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 	var cost float64
 	for i, r := range req.Requests {
 		if failed[i] != nil {
-			st := status.Convert(failed[i])
-			out.Results[i] = &pb.RouteBatchResult{Error: st.Message(), Code: int32(st.Code())}
+			out.Results[i] = batchError(failed[i])
 			continue
 		}
 		hold.release(net, shares[i])
 		start := time.Now()
 		resp, b, err := s.routeOne(ctx, prefixes[i], r, hold, now, fetches[i])
-		s.explainClock(r, resp)
-		s.m.routeSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
-		if b != nil && (len(waits) == 0 || waits[len(waits)-1] != b) {
-			waits = append(waits, b)
+		waits = s.batchResult(out, i, r, start, resp, b, err, waits)
+		if err == nil {
+			cost += resp.GetPlan().GetTotalCost()
 		}
-		if err != nil {
-			st := status.Convert(err)
-			out.Results[i] = &pb.RouteBatchResult{Error: st.Message(), Code: int32(st.Code())}
-			continue
-		}
-		out.Results[i] = &pb.RouteBatchResult{Response: resp}
-		cost += resp.GetPlan().GetTotalCost()
 	}
 	if optimized {
 		out.Optimized, out.Bound = true, rel.Bound

@@ -259,19 +259,31 @@ func (s *Service) routeBatchInOrder(ctx context.Context, req *pb.RouteBatchReque
 	for i, r := range req.Requests {
 		start := time.Now()
 		resp, b, err := s.routeBatchOne(ctx, fmt.Sprintf("requests[%d].", i), r, hold, now)
-		s.explainClock(r, resp)
-		s.m.routeSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
-		if b != nil && (len(waits) == 0 || waits[len(waits)-1] != b) {
-			waits = append(waits, b)
-		}
-		if err != nil {
-			st := status.Convert(err)
-			out.Results[i] = &pb.RouteBatchResult{Error: st.Message(), Code: int32(st.Code())}
-			continue
-		}
-		out.Results[i] = &pb.RouteBatchResult{Response: resp}
+		waits = s.batchResult(out, i, r, start, resp, b, err, waits)
 	}
 	return waits
+}
+
+// batchResult records the answer (or error) of request i of a batch,
+// routed from start, in out, and adds its commit b to waits.
+func (s *Service) batchResult(out *pb.RouteBatchResponse, i int, r *pb.RouteRequest, start time.Time, resp *pb.RouteResponse, b *batch, err error, waits []*batch) []*batch {
+	s.explainClock(r, resp)
+	s.m.routeSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
+	if b != nil && (len(waits) == 0 || waits[len(waits)-1] != b) {
+		waits = append(waits, b)
+	}
+	if err != nil {
+		out.Results[i] = batchError(err)
+		return waits
+	}
+	out.Results[i] = &pb.RouteBatchResult{Response: resp}
+	return waits
+}
+
+// batchError is the result of a batch's order that failed with err.
+func batchError(err error) *pb.RouteBatchResult {
+	st := status.Convert(err)
+	return &pb.RouteBatchResult{Error: st.Message(), Code: int32(st.Code())}
 }
 
 func (s *Service) routeBatchOne(ctx context.Context, prefix string, req *pb.RouteRequest, hold *batchHold, now time.Time) (*pb.RouteResponse, *batch, error) {
