@@ -12,14 +12,26 @@
 //
 // # Method
 //
-// Solve runs a bounded revised primal simplex on A·x - s = 0 with one
+// Solve first splits the model into independent blocks (columns linked by
+// rows) and solves each alone. A block is solved on A·x - s = 0 with one
 // logical s_i per row, bounded by the row's bounds, from the slack basis
-// (or Settings.Start). Phase 1 minimises the sum of infeasibilities of the
-// basic variables; phase 2 the cost. Pricing takes the largest reduced
-// cost (Dantzig) and falls back to Bland's smallest-index rule after a run
-// of degenerate iterations; the ratio test is Harris's two-pass test with
-// bound flips. The basis is factorised as P·B = L·U and updated in product
-// form between factorisations.
+// (or Settings.Start):
+//
+//   - When the basis is dual feasible (after moving boxed columns to the
+//     bound their reduced cost prefers), as it is for the planning models
+//     (non-negative costs, columns at zero), the bounded dual simplex of
+//     dual.go runs: dual steepest-edge choice of the leaving row, the
+//     bound-flipping ratio test in Harris groups, reduced costs updated
+//     from the pivot row, costs perturbed against degeneracy.
+//   - The primal simplex of simplex.go then removes the perturbation and
+//     certifies the optimum, or solves alone when the start is not dual
+//     feasible: phase 1 minimises the sum of infeasibilities, Dantzig
+//     pricing with Bland's rule after a run of degenerate iterations, a
+//     Harris ratio test with bound flips.
+//
+// The basis is factorised by sparselu.go (singletons peeled into
+// triangular blocks, a dense LU for the nucleus left) and updated in
+// product form (factor.go) between factorisations.
 //
 // # Duals
 //
@@ -31,7 +43,8 @@
 //
 // # Determinism
 //
-// Every choice the method makes breaks ties by index and no map is
-// iterated, so the same model and settings give the same Result bit for bit
-// (unless a time limit stops the solve).
+// Every choice the method makes breaks ties by index, the perturbation
+// comes from a fixed seed and no map is iterated, so the same model and
+// settings give the same Result bit for bit (unless a time limit stops
+// the solve).
 package lp

@@ -3,7 +3,6 @@ package lp
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
 )
 
 // Perturbation of the costs for the dual simplex: every nonbasic cost moves
@@ -27,6 +26,11 @@ type dualState struct {
 	cands    []dualCandidate
 	flipRhs  []float64 // Σ a_j·Δx_j of the bound flips of an iteration
 	column   []float64 // FTRAN of the entering column
+	tau      []float64 // B⁻¹·rho, for the weight update
+	// weights[k] approximates ‖row k of B⁻¹‖², the dual steepest-edge
+	// weight of basis position k (exact for the slack basis, reset to 1 on
+	// a warm start, updated exactly after every pivot).
+	weights  []float64
 	original []float64 // the costs before perturbation
 }
 
@@ -51,6 +55,11 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 	ds.mark = growBools(ds.mark, total)
 	ds.flipRhs = growFloats(ds.flipRhs, s.m)
 	ds.column = growFloats(ds.column, s.m)
+	ds.tau = growFloats(ds.tau, s.m)
+	ds.weights = growFloats(ds.weights, s.m)
+	for k := range ds.weights {
+		ds.weights[k] = 1
+	}
 	ds.original = append(ds.original[:0], s.cost...)
 	defer copy(s.cost, ds.original)
 
@@ -217,17 +226,46 @@ func (s *simplex) computeReducedCosts() {
 	}
 }
 
-// chooseRow returns the basis position of the most infeasible basic
-// variable (ties to the lowest position), or -1 when all are feasible.
+// chooseRow returns the basis position whose basic variable is the most
+// infeasible relative to its dual steepest-edge weight (infeasibility² /
+// weight; ties to the lowest position), or -1 when all are feasible.
 func (s *simplex) chooseRow() int {
-	best, bestInf := -1, primalTol
+	best, bestScore := -1, 0.0
+	w := s.dualWork.weights
 	for k, j := range s.head {
-		inf := math.Abs(s.infeasibility(j))
-		if inf > bestInf {
-			best, bestInf = k, inf
+		inf := s.infeasibility(j)
+		if math.Abs(inf) <= primalTol {
+			continue
+		}
+		if score := inf * inf / w[k]; score > bestScore {
+			best, bestScore = k, score
 		}
 	}
 	return best
+}
+
+// updateWeights updates the dual steepest-edge weights for the pivot on
+// position r with FTRAN column col (Forrest and Goldfarb): with
+// tau = B⁻¹·rho, w_r' = w_r/α_r², w_i' = w_i - 2(α_i/α_r)·tau_i +
+// (α_i/α_r)²·w_r.
+func (s *simplex) updateWeights(r int, col []float64) {
+	ds := &s.dualWork
+	wr := 0.0
+	for _, v := range ds.rho {
+		wr += v * v
+	}
+	copy(ds.tau, ds.rho)
+	s.ftran(ds.tau)
+	ar := col[r]
+	for k, a := range col {
+		if a == 0 || k == r {
+			continue
+		}
+		ratio := a / ar
+		w := ds.weights[k] - 2*ratio*ds.tau[k] + ratio*ratio*wr
+		ds.weights[k] = math.Max(w, 1e-4)
+	}
+	ds.weights[r] = math.Max(wr/(ar*ar), 1e-4)
 }
 
 // computePivotRow sets rho = B⁻ᵀ·e_r and the pivot row α_r = ρ·A over the
@@ -269,13 +307,11 @@ func (s *simplex) computePivotRow(r int) {
 
 // dualRatioTest chooses the entering variable for a leaving variable that
 // goes to its lower bound (toLower) or upper bound, whose infeasibility is
-// slope. Candidates are sorted by ratio |d_j|/|α_rj|; passing a boxed
-// candidate's breakpoint flips it to its other bound and lowers the slope
-// of the dual objective by |α_rj|·(hi_j - lo_j). The candidate at which the
-// slope would turn negative (or the first with an infinite range) ends the
-// walk, and among the candidates from there whose ratio is within the
-// Harris bound the one with the largest |α_rj| enters. On return
-// s.dualWork.cands holds the candidates to flip (see dualStep).
+// slope. Each candidate's breakpoint is its ratio |d_j|/|α_rj|; passing a
+// boxed candidate's breakpoint flips it to its other bound and lowers the
+// slope of the dual objective by |α_rj|·(hi_j - lo_j); a candidate with an
+// infinite range cannot be passed. On return s.dualWork.cands holds the
+// candidates to flip (see dualStep).
 func (s *simplex) dualRatioTest(toLower bool, slope float64) (int, bool) {
 	ds := &s.dualWork
 	ds.cands = ds.cands[:0]
@@ -311,55 +347,47 @@ func (s *simplex) dualRatioTest(toLower bool, slope float64) (int, bool) {
 	if len(ds.cands) == 0 {
 		return -1, false
 	}
-	slices.SortFunc(ds.cands, func(x, y dualCandidate) int {
-		switch {
-		case x.ratio < y.ratio:
-			return -1
-		case x.ratio > y.ratio:
-			return 1
-		case x.alpha > y.alpha:
-			return -1
-		case x.alpha < y.alpha:
-			return 1
+	// Walk the breakpoints group by group (no sort): a group is every
+	// remaining candidate whose ratio is within the Harris bound (the
+	// smallest ratio with reduced costs relaxed by dualTol). Passing a
+	// whole group flips its members; in the group where the slope would
+	// end, the largest |α| enters (ties to the smallest ratio, then index).
+	flips := 0 // ds.cands[:flips] are passed and flip
+	for {
+		if flips == len(ds.cands) {
+			return -1, false // every breakpoint passed: the dual is unbounded
 		}
-		return x.j - y.j
-	})
-	stop := -1
-	for k, c := range ds.cands {
-		span := s.hi[c.j] - s.lo[c.j]
-		if math.IsInf(span, 1) {
-			stop = k
-			break
+		bound := math.Inf(1)
+		for _, c := range ds.cands[flips:] {
+			bound = math.Min(bound, (c.ratio*c.alpha+dualTol)/c.alpha)
 		}
-		slope -= c.alpha * span
-		if slope <= primalTol {
-			stop = k
-			break
+		end := flips
+		decrease := 0.0
+		for k := flips; k < len(ds.cands); k++ {
+			c := ds.cands[k]
+			if c.ratio > bound {
+				continue
+			}
+			ds.cands[k], ds.cands[end] = ds.cands[end], ds.cands[k]
+			end++
+			decrease += c.alpha * (s.hi[c.j] - s.lo[c.j])
 		}
+		if slope-decrease > primalTol {
+			slope -= decrease
+			flips = end
+			continue
+		}
+		best := flips
+		for k := flips + 1; k < end; k++ {
+			c, b := ds.cands[k], ds.cands[best]
+			if c.alpha > b.alpha || (c.alpha == b.alpha && (c.ratio < b.ratio || (c.ratio == b.ratio && c.j < b.j))) {
+				best = k
+			}
+		}
+		q := ds.cands[best].j
+		ds.cands = ds.cands[:flips]
+		return q, true
 	}
-	if stop < 0 {
-		return -1, false // every breakpoint passed: the dual is unbounded
-	}
-	// Harris: the largest step with reduced costs relaxed by dualTol, then
-	// the largest |α| within it.
-	bound := math.Inf(1)
-	for _, c := range ds.cands[stop:] {
-		bound = math.Min(bound, (math.Abs(ds.reduced[c.j])+dualTol)/c.alpha)
-	}
-	best := stop
-	for k := stop; k < len(ds.cands); k++ {
-		c := ds.cands[k]
-		if c.ratio > bound {
-			break
-		}
-		if c.alpha > ds.cands[best].alpha {
-			best = k
-		}
-	}
-	q := ds.cands[best].j
-	// Keep the flips (the candidates before stop) at the front.
-	ds.cands = ds.cands[:stop]
-	return q, true
 }
 
 // dualStep makes q enter at position r: the passed candidates flip, the
@@ -376,6 +404,7 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 	if math.Abs(alphaCol) <= pivotTol || math.Abs(alphaCol-alphaRow) > 1e-7*(1+math.Abs(alphaCol)) {
 		return false
 	}
+	s.updateWeights(r, col)
 	// Bound flips.
 	if len(ds.cands) > 0 {
 		clear(ds.flipRhs)

@@ -153,3 +153,23 @@ func unboundedModel(rng *rand.Rand) *Model {
 	m.AddRow("bonus_row", 1, Inf, []int{j, 0}, []float64{1, 1})
 	return m
 }
+
+// TestGlpsolCrossCheckLarge cross-checks a 100,000-column transportation
+// model (always) and coupled multi-item and planning models (unless -short).
+func TestGlpsolCrossCheckLarge(t *testing.T) {
+	glpsolPath(t)
+	t.Run("transport-50x2000", func(t *testing.T) {
+		m := transportation(rand.New(rand.NewPCG(1, 1)), 50, 2000, 1.1, true)
+		require.Equal(t, 100000, m.NumVars())
+		crossCheck(t, m)
+	})
+	if testing.Short() {
+		return
+	}
+	t.Run("warehouses-10w-100c-20i", func(t *testing.T) {
+		crossCheck(t, warehouses(rand.New(rand.NewPCG(1, 1)), 10, 100, 20))
+	})
+	t.Run("planning-40n-40s", func(t *testing.T) {
+		crossCheck(t, planning(rand.New(rand.NewPCG(2, 2)), 40, 40, 15, 2, 4))
+	})
+}

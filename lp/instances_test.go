@@ -236,3 +236,108 @@ func planning(rng *rand.Rand, nodes, skus, regions, methods, near int) *Model {
 	}
 	return m
 }
+
+// warehouses is a multi-item fulfilment network in the style of Jasin and
+// Sinha: every warehouse can serve every city (cost grows with distance),
+// stock rows per (warehouse, item), demand rows per (city, item) with a
+// priced lost-sale column, and an outbound capacity row per warehouse that
+// couples all items.
+func warehouses(rng *rand.Rand, nWarehouses, cities, items int) *Model {
+	m := NewModel(fmt.Sprintf("warehouses-%dw-%dc-%di", nWarehouses, cities, items))
+	type pt struct{ x, y float64 }
+	wAt := make([]pt, nWarehouses)
+	for w := range wAt {
+		wAt[w] = pt{rng.Float64() * 1000, rng.Float64() * 1000}
+	}
+	cAt := make([]pt, cities)
+	for c := range cAt {
+		cAt[c] = pt{rng.Float64() * 1000, rng.Float64() * 1000}
+	}
+	stock := make([][]int, nWarehouses*items)
+	capacity := make([][]int, nWarehouses)
+	totalDemand := 0.0
+	ones := make([]float64, nWarehouses+1)
+	for k := range ones {
+		ones[k] = 1
+	}
+	for i := 0; i < items; i++ {
+		price := float64(50 + rng.IntN(150))
+		for c := 0; c < cities; c++ {
+			qty := float64(rng.IntN(4))
+			if qty == 0 {
+				continue
+			}
+			totalDemand += qty
+			cols := make([]int, 0, nWarehouses+1)
+			for w := 0; w < nWarehouses; w++ {
+				cost := math.Round(math.Hypot(wAt[w].x-cAt[c].x, wAt[w].y-cAt[c].y)/20) + 2
+				j := m.AddVar("", 0, Inf, cost)
+				cols = append(cols, j)
+				stock[w*items+i] = append(stock[w*items+i], j)
+				capacity[w] = append(capacity[w], j)
+			}
+			cols = append(cols, m.AddVar("", 0, Inf, price))
+			m.AddRow("", qty, qty, cols, ones)
+		}
+	}
+	for k, cols := range stock {
+		if len(cols) == 0 {
+			continue
+		}
+		m.AddRow(fmt.Sprintf("stock_%d_%d", k/items, k%items), -Inf, float64(rng.IntN(25)), cols, onesOf(len(cols)))
+	}
+	// Capacities cover 80% of the demand between them.
+	for w, cols := range capacity {
+		m.AddRow(fmt.Sprintf("capacity_%d", w), -Inf, math.Ceil(0.8*totalDemand/float64(nWarehouses)), cols, onesOf(len(cols)))
+	}
+	return m
+}
+
+// onesOf returns n ones.
+func onesOf(n int) []float64 {
+	v := make([]float64, n)
+	for k := range v {
+		v[k] = 1
+	}
+	return v
+}
+
+// sparseRandom is randomModel for large sizes: each column has perCol
+// entries in random rows; bounds, costs and row bounds as in randomModel
+// (feasible by construction around a random point, every column boxed).
+func sparseRandom(rng *rand.Rand, rows, cols, perCol int) *Model {
+	m := NewModel(fmt.Sprintf("random-%dx%d", rows, cols))
+	x0 := make([]float64, cols)
+	rowCols := make([][]int, rows)
+	rowVals := make([][]float64, rows)
+	for j := 0; j < cols; j++ {
+		x0[j] = math.Round(rng.Float64()*20) / 2
+		lo, hi := x0[j]-float64(rng.IntN(20)), x0[j]+float64(rng.IntN(20))
+		if rng.IntN(4) == 0 {
+			lo = x0[j]
+		}
+		m.AddVar("", lo, hi, math.Round(rng.NormFloat64()*10))
+		for k := 0; k < perCol; k++ {
+			i := rng.IntN(rows)
+			rowCols[i] = append(rowCols[i], j)
+			rowVals[i] = append(rowVals[i], float64(rng.IntN(9)-4))
+		}
+	}
+	for i := 0; i < rows; i++ {
+		act := 0.0
+		for k, j := range rowCols[i] {
+			act += rowVals[i][k] * x0[j]
+		}
+		lo, hi := act-float64(rng.IntN(10)), act+float64(rng.IntN(10))
+		switch rng.IntN(4) {
+		case 0:
+			lo = -Inf
+		case 1:
+			hi = Inf
+		case 2:
+			lo, hi = act, act
+		}
+		m.AddRow("", lo, hi, rowCols[i], rowVals[i])
+	}
+	return m
+}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -224,6 +226,12 @@ func TestSolveLimitsAndContext(t *testing.T) {
 	assert.Equal(t, StatusIterationLimit, res.Status)
 	assert.Equal(t, 2, res.Iterations)
 
+	// A time limit already spent stops the solve before its first iteration.
+	res, err = Solve(context.Background(), m, Settings{TimeLimit: time.Nanosecond})
+	require.NoError(t, err)
+	assert.Equal(t, StatusTimeLimit, res.Status)
+	assert.Equal(t, "time limit", res.Status.String())
+
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = Solve(ctx, m, Settings{})
@@ -330,4 +338,28 @@ func randomModel(rng *rand.Rand, rows, cols int, density float64) *Model {
 		m.SetVarBounds(j, math.Max(lo, x0[j]-50), math.Min(hi, x0[j]+50))
 	}
 	return m
+}
+
+func TestSolveConcurrentReaders(t *testing.T) {
+	// Solve only reads the model: concurrent solves of one model agree.
+	m := NewModel("shared")
+	appendModel(m, transportation(rand.New(rand.NewPCG(8, 8)), 8, 12, 1.2, false))
+	appendModel(m, randomModel(rand.New(rand.NewPCG(9, 9)), 20, 30, 0.2))
+	want, err := Solve(context.Background(), m, Settings{})
+	require.NoError(t, err)
+	results := make([]*Result, 4)
+	var wg sync.WaitGroup
+	for k := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := Solve(context.Background(), m, Settings{})
+			assert.NoError(t, err)
+			results[k] = res
+		}()
+	}
+	wg.Wait()
+	for _, res := range results {
+		assert.Equal(t, want, res)
+	}
 }

@@ -6,9 +6,12 @@
 // is there for both.
 //
 // A policy is one file implementing Policy and one line in
-// DefaultRegistry. The four of this package:
+// DefaultRegistry. The five of this package:
 //
 //   - optimal (optimal.go): the cost-minimising solver;
+//   - lookahead (lookahead.go): the solver with each unit's opportunity
+//     cost (a planner's prices, package planning) added to its unit cost;
+//     whoever runs it keeps its PriceBoard up to date (Planned);
 //   - nearest (nearest.go): the closest node that can ship the whole
 //     order, else split by distance;
 //   - fewest-splits (fewest_splits.go): the fewest shipments, then

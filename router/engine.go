@@ -47,6 +47,9 @@ func newWorker(net *network.Network, pipe *pipeline) *worker {
 	if pipe != nil {
 		if pol, err := pipe.policies.New(pipe.policy, net); err == nil && !policy.Solves(pol) {
 			w.pol, w.optimal = pol, false
+			if pl, ok := pol.(policy.Planned); ok {
+				pl.UsePrices(pipe.board)
+			}
 		}
 	}
 	return w

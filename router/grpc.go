@@ -137,3 +137,13 @@ func (g networkServer) GetNetwork(ctx context.Context, _ *pb.GetNetworkRequest) 
 func (g networkServer) ReloadNetwork(ctx context.Context, _ *pb.ReloadNetworkRequest) (*pb.ReloadNetworkResponse, error) {
 	return g.s.Reload(ctx)
 }
+
+// planningServer serves PlanningService.
+type planningServer struct {
+	pb.UnimplementedPlanningServiceServer
+	s *Service
+}
+
+func (g planningServer) Plan(ctx context.Context, req *pb.PlanRequest) (*pb.PlanResponse, error) {
+	return g.s.Plan(ctx, req)
+}

@@ -26,6 +26,9 @@ type pipeline struct {
 	policies *policy.Registry
 	policy   string
 	http     *http.Client
+	// board holds the prices of a look-ahead policy (policy.Planned),
+	// shared by every worker's copy of it; the planner swaps them.
+	board *policy.PriceBoard
 }
 
 // fetched is what was fetched for one order before its build, over the
@@ -37,7 +40,7 @@ type fetched struct {
 
 // newPipeline checks and wires the configured policy.
 func newPipeline(cfg *Config, m *Metrics) (*pipeline, error) {
-	p := &pipeline{policies: cfg.Policies, policy: cfg.Policy, http: cfg.HTTPClient}
+	p := &pipeline{policies: cfg.Policies, policy: cfg.Policy, http: cfg.HTTPClient, board: &policy.PriceBoard{}}
 	if p.policies == nil {
 		p.policies = policy.DefaultRegistry()
 	}

@@ -11,6 +11,7 @@ import (
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -206,7 +207,21 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, excludedLimit(req)),
 		PlannedAt: timestampOf(w.order.CreatedAt), CreatedAtSource: w.source}
 	describeTrips(resp.Plan.Shipments, &w.p, plan, snap.net, w.order.Live)
-	return resp, planItems(&w.p, plan), nil
+	items := planItems(&w.p, plan)
+	if a, ok := policy.AppliedBy(w.pol); ok {
+		resp.Plan.PricesApplied, resp.Plan.OpportunityCost = a.Applied, a.OpportunityCost
+		if a.Applied {
+			resp.Plan.PricesPlannedAt = timestampOf(a.PlannedAt)
+		}
+		if s.planner != nil {
+			var units int64
+			for _, it := range items {
+				units += int64(it.Qty)
+			}
+			s.planner.routedUnits(units)
+		}
+	}
+	return resp, items, nil
 }
 
 // RouteBatch plans the orders one after another, each seeing the stock

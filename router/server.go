@@ -148,6 +148,7 @@ func (s *Server) register(gs *grpc.Server, reflect bool) *grpc.Server {
 	pb.RegisterRoutingServiceServer(gs, routingServer{s: s.svc})
 	pb.RegisterInventoryServiceServer(gs, inventoryServer{s: s.svc})
 	pb.RegisterNetworkServiceServer(gs, networkServer{s: s.svc})
+	pb.RegisterPlanningServiceServer(gs, planningServer{s: s.svc})
 	healthpb.RegisterHealthServer(gs, s.health)
 	if reflect {
 		reflection.Register(gs)
@@ -211,6 +212,17 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 	svc.OnStoreFailure(func(error) { s.health.Shutdown() })
 	svc.OnHealth(s.setServing)
 	s.setServing(svc.serving())
+	// PlanningService is SERVING while the look-ahead planner's last plan
+	// was good (NOT_SERVING before the first and after a failed one: the
+	// last good prices still apply); unknown without a planner.
+	setPlanning := func(ok bool) {
+		st := healthpb.HealthCheckResponse_NOT_SERVING
+		if ok {
+			st = healthpb.HealthCheckResponse_SERVING
+		}
+		s.health.SetServingStatus(pb.PlanningService_ServiceDesc.ServiceName, st)
+	}
+	svc.OnPlanning(setPlanning)
 	return s
 }
 

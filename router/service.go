@@ -81,6 +81,9 @@ type Config struct {
 	// Policies holds the routing policies; nil means
 	// policy.DefaultRegistry.
 	Policies *policy.Registry
+	// Planning, when set and the policy is a look-ahead one
+	// (policy.Planned), runs its planner in the background (planning.go).
+	Planning *PlanningConfig
 	// HTTPClient calls the partners' quote APIs (a default client when
 	// nil); Clock times their caches and breakers.
 	HTTPClient *http.Client
@@ -172,6 +175,8 @@ type Service struct {
 	bg        context.Context
 	stopBg    context.CancelFunc
 	reaperEnd chan struct{}
+	// planner keeps a look-ahead policy's prices (nil without one).
+	planner   *planner
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -247,6 +252,12 @@ func New(cfg Config) (*Service, error) {
 	} else {
 		close(s.reaperEnd)
 	}
+	if pol, err := pipe.policies.New(pipe.policy, cfg.Network); err == nil && cfg.Planning != nil {
+		if _, ok := pol.(policy.Planned); ok {
+			s.planner = newPlanner(s, *cfg.Planning, pipe.board)
+			go s.planner.run(s.bg)
+		}
+	}
 	return s, nil
 }
 
@@ -255,6 +266,9 @@ func (s *Service) Close() error {
 	s.closeOnce.Do(func() {
 		s.stopBg()
 		<-s.reaperEnd
+		if s.planner != nil {
+			<-s.planner.done
+		}
 		s.closeErr = s.led.close()
 	})
 	return s.closeErr

@@ -17,7 +17,12 @@
 // cost-minimising solver, while "nearest", "fewest-splits" and "priority"
 // are the greedy rules retailers commonly use. All of them choose among the
 // same eligible options of the same built problem and are priced by the
-// same cost model, so their costs are comparable.
+// same cost model, so their costs are comparable. "lookahead" is the solver
+// with the opportunity costs of an expected-demand plan (package planning)
+// added to its unit costs; a replay plans for it (lookahead.go) in the
+// replay's goroutine, at simulated times (Config.PlanInterval, and after
+// ReplanShare of the planned supply moved), from Config.History and the
+// orders replayed so far, never from an order still to come.
 //
 // # Comparing costs
 //

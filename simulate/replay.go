@@ -80,6 +80,8 @@ type replayState struct {
 	// wave holds a batch policy's orders until they leave together (nil
 	// for other policies).
 	wave *wave
+	// planner keeps a look-ahead policy's prices (nil for other policies).
+	planner *replayPlanner
 
 	// What a build reads besides stock, when the replay has it: recorded
 	// quotes and a road distance matrix (no I/O: both are in memory).
@@ -108,6 +110,11 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		explain:  r.decisions != nil,
 		tz:       time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
 		day:      -1 << 62,
+	}
+	if pp, ok := pol.(policy.Planned); ok {
+		if st.planner, err = newReplayPlanner(ctx, r.cfg, net, pp.Prices()); err != nil {
+			return res, ReadStats{}, err
+		}
 	}
 	// The replay numbers its arrivals above every sequence number the
 	// starting stock carries, so that each of them applies.
@@ -194,6 +201,9 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		}
 	}
 	res.KPIs, res.Series = st.acc.kpis(net)
+	if st.planner != nil {
+		res.Plans, res.PlanFailures = st.planner.plans, st.planner.failures
+	}
 	stats := orders.Stats()
 	res.InvalidOrders = st.invalid + stats.SkippedOrders
 	return res, stats, runErr
@@ -227,6 +237,9 @@ func (st *replayState) handle(ctx context.Context, o *network.Order) error {
 		return st.join(o)
 	}
 	st.prepare(o)
+	if st.planner != nil {
+		st.planner.before(st.clock, st.table)
+	}
 	if err := st.builder.BuildEligible(o, st.table, st.table, &st.problem); err != nil {
 		return err
 	}
@@ -265,6 +278,9 @@ func (st *replayState) record(o *network.Order, p *solver.Problem, plan *solver.
 		return fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
 	}
 	st.acc.add(st.day, p, plan, took)
+	if st.planner != nil {
+		st.planner.after(o, plan)
+	}
 	st.acc.addCustomer(o.Lat, o.Lon, len(plan.Unfilled) == 0)
 	if st.dw != nil {
 		writeDecisions(st.dw, o, st.policyName, st.scenario, p, st.reasons, plan)
@@ -366,6 +382,9 @@ func (st *replayState) applyReplenishment() error {
 		// Sequence numbers only grow, so every arrival applies.
 		if _, err := st.table.Receive(rep.Node, st.nextSKU, st.repSeq, rep.Qty); err != nil {
 			return fmt.Errorf("replenishment: %w", err)
+		}
+		if st.planner != nil {
+			st.planner.moved += float64(rep.Qty)
 		}
 	}
 	return st.advanceReplenishment()

@@ -123,10 +123,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	bound := fs.Bool("bound", false, "compute each scenario's hindsight LP bound (every order known in advance) and each policy's gap_to_bound")
 	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "skip the bound when its model passes this many columns")
 	batchWindow := fs.Duration("batch-window", simulate.DefaultBatchWindow, "the batch policy's wave: it holds non-express orders this long at most")
+	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
+	planInterval := fs.Duration("plan-interval", simulate.DefaultPlanInterval, "simulated time between two plans of the lookahead policy")
+	planHorizon := fs.Duration("plan-horizon", simulate.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--json] [--report DIR] [--decisions F.csv] [--skip-bad] [--workers N]\n"+
-			"         [--bound [--bound-max-vars N]] [--batch-window D]")
+			"         [--history F] [--plan-interval 24h] [--plan-horizon 24h] [--bound [--bound-max-vars N]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -149,6 +152,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *boundMax <= 0 {
 		return fmt.Errorf("%w: --bound-max-vars must be positive", errUsage)
 	}
+	if *planInterval <= 0 || *planHorizon <= 0 {
+		return fmt.Errorf("%w: --plan-interval and --plan-horizon must be positive", errUsage)
+	}
 	net, err := network.Load(*netPath)
 	if err != nil {
 		return err
@@ -169,6 +175,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
 		Bound: *bound, BoundMaxVars: *boundMax, BatchWindow: *batchWindow,
+		PlanInterval: *planInterval, PlanHorizon: *planHorizon,
+	}
+	if *history != "" {
+		if _, err := os.Stat(*history); err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		cfg.History = simulate.FileSource(*history)
 	}
 	if _, err := os.Stat(*ordersPath); err != nil {
 		return fmt.Errorf("orders: %w", err)

@@ -51,6 +51,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	drain := fs.Duration("shutdown-timeout", 10*time.Second, "how long shutdown waits for calls in flight")
 	policies := policy.DefaultRegistry()
 	policyName := fs.String("policy", policy.Optimal, "routing policy that plans every order: "+strings.Join(policies.Names(), ", "))
+	plan := addServePlanFlags(fs)
 	sec := addServeSecurityFlags(fs)
 	db := databaseFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -107,6 +108,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	planning, err := plan.config(*policyName, policies, net0)
+	if err != nil {
+		return err
+	}
 	if table == nil {
 		log.Warn("no --stock given: starting with no stock (unless the data directory has some)")
 	}
@@ -121,7 +126,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	svc, err := router.New(router.Config{
 		Network: net0, NetworkSource: source, LoadNetwork: load, Stock: table,
 		DataDir: *dataDir, Database: dbCfg, ReservationTTL: *ttl, ReservationRetention: *retention, Logger: log, Metrics: metrics,
-		MaxClockSkew: sec.clockSkew(), Policy: *policyName, Policies: policies,
+		MaxClockSkew: sec.clockSkew(), Policy: *policyName, Policies: policies, Planning: planning,
 	})
 	if err != nil {
 		return err

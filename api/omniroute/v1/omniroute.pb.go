@@ -451,6 +451,156 @@ func (CreatedAtSource) EnumDescriptor() ([]byte, []int) {
 	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
 }
 
+// PlanRequest asks for a plan now.
+type PlanRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanRequest) Reset() {
+	*x = PlanRequest{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanRequest) ProtoMessage() {}
+
+func (x *PlanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanRequest.ProtoReflect.Descriptor instead.
+func (*PlanRequest) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{0}
+}
+
+// PlanResponse summarises a plan of the expected-demand LP.
+type PlanResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// status is the LP's: optimal, or why not.
+	Status    string  `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	Objective float64 `protobuf:"fixed64,2,opt,name=objective,proto3" json:"objective,omitempty"`
+	Rows      int32   `protobuf:"varint,3,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols      int32   `protobuf:"varint,4,opt,name=cols,proto3" json:"cols,omitempty"`
+	SolveMs   float64 `protobuf:"fixed64,5,opt,name=solve_ms,json=solveMs,proto3" json:"solve_ms,omitempty"`
+	// planned_at is the plan's time: the prices_planned_at of the plans that
+	// apply its prices.
+	PlannedAt         *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=planned_at,json=plannedAt,proto3" json:"planned_at,omitempty"`
+	ExpectedUnits     float64                `protobuf:"fixed64,7,opt,name=expected_units,json=expectedUnits,proto3" json:"expected_units,omitempty"`
+	ExpectedLostUnits float64                `protobuf:"fixed64,8,opt,name=expected_lost_units,json=expectedLostUnits,proto3" json:"expected_lost_units,omitempty"`
+	// priced_pairs counts the (node, sku) whose opportunity cost is above 0.
+	PricedPairs   int32 `protobuf:"varint,9,opt,name=priced_pairs,json=pricedPairs,proto3" json:"priced_pairs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanResponse) Reset() {
+	*x = PlanResponse{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanResponse) ProtoMessage() {}
+
+func (x *PlanResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanResponse.ProtoReflect.Descriptor instead.
+func (*PlanResponse) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PlanResponse) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *PlanResponse) GetObjective() float64 {
+	if x != nil {
+		return x.Objective
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetCols() int32 {
+	if x != nil {
+		return x.Cols
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetSolveMs() float64 {
+	if x != nil {
+		return x.SolveMs
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetPlannedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PlannedAt
+	}
+	return nil
+}
+
+func (x *PlanResponse) GetExpectedUnits() float64 {
+	if x != nil {
+		return x.ExpectedUnits
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetExpectedLostUnits() float64 {
+	if x != nil {
+		return x.ExpectedLostUnits
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetPricedPairs() int32 {
+	if x != nil {
+		return x.PricedPairs
+	}
+	return 0
+}
+
 // LatLng is a WGS84 position in degrees.
 type LatLng struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -462,7 +612,7 @@ type LatLng struct {
 
 func (x *LatLng) Reset() {
 	*x = LatLng{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[0]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -474,7 +624,7 @@ func (x *LatLng) String() string {
 func (*LatLng) ProtoMessage() {}
 
 func (x *LatLng) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[0]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -487,7 +637,7 @@ func (x *LatLng) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LatLng.ProtoReflect.Descriptor instead.
 func (*LatLng) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{0}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *LatLng) GetLat() float64 {
@@ -523,7 +673,7 @@ type OrderLine struct {
 
 func (x *OrderLine) Reset() {
 	*x = OrderLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[1]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -535,7 +685,7 @@ func (x *OrderLine) String() string {
 func (*OrderLine) ProtoMessage() {}
 
 func (x *OrderLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[1]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -548,7 +698,7 @@ func (x *OrderLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderLine.ProtoReflect.Descriptor instead.
 func (*OrderLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{1}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *OrderLine) GetSku() string {
@@ -614,7 +764,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -626,7 +776,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -639,7 +789,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{2}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Order) GetId() string {
@@ -757,7 +907,7 @@ type RouteRequest struct {
 
 func (x *RouteRequest) Reset() {
 	*x = RouteRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -769,7 +919,7 @@ func (x *RouteRequest) String() string {
 func (*RouteRequest) ProtoMessage() {}
 
 func (x *RouteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -782,7 +932,7 @@ func (x *RouteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteRequest.ProtoReflect.Descriptor instead.
 func (*RouteRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{3}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RouteRequest) GetOrder() *Order {
@@ -840,7 +990,7 @@ type CostBreakdown struct {
 
 func (x *CostBreakdown) Reset() {
 	*x = CostBreakdown{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -852,7 +1002,7 @@ func (x *CostBreakdown) String() string {
 func (*CostBreakdown) ProtoMessage() {}
 
 func (x *CostBreakdown) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -865,7 +1015,7 @@ func (x *CostBreakdown) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CostBreakdown.ProtoReflect.Descriptor instead.
 func (*CostBreakdown) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{4}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CostBreakdown) GetFixed() float64 {
@@ -907,7 +1057,7 @@ type ShipmentLine struct {
 
 func (x *ShipmentLine) Reset() {
 	*x = ShipmentLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +1069,7 @@ func (x *ShipmentLine) String() string {
 func (*ShipmentLine) ProtoMessage() {}
 
 func (x *ShipmentLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1082,7 @@ func (x *ShipmentLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipmentLine.ProtoReflect.Descriptor instead.
 func (*ShipmentLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{5}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ShipmentLine) GetSku() string {
@@ -979,7 +1129,7 @@ type Shipment struct {
 
 func (x *Shipment) Reset() {
 	*x = Shipment{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -991,7 +1141,7 @@ func (x *Shipment) String() string {
 func (*Shipment) ProtoMessage() {}
 
 func (x *Shipment) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1004,7 +1154,7 @@ func (x *Shipment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shipment.ProtoReflect.Descriptor instead.
 func (*Shipment) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Shipment) GetNodeId() string {
@@ -1104,7 +1254,7 @@ type Alternative struct {
 
 func (x *Alternative) Reset() {
 	*x = Alternative{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1116,7 +1266,7 @@ func (x *Alternative) String() string {
 func (*Alternative) ProtoMessage() {}
 
 func (x *Alternative) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1129,7 +1279,7 @@ func (x *Alternative) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alternative.ProtoReflect.Descriptor instead.
 func (*Alternative) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{7}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Alternative) GetCandidates() []*Candidate {
@@ -1158,7 +1308,7 @@ type Candidate struct {
 
 func (x *Candidate) Reset() {
 	*x = Candidate{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1170,7 +1320,7 @@ func (x *Candidate) String() string {
 func (*Candidate) ProtoMessage() {}
 
 func (x *Candidate) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1183,7 +1333,7 @@ func (x *Candidate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Candidate.ProtoReflect.Descriptor instead.
 func (*Candidate) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{8}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Candidate) GetNodeId() string {
@@ -1218,7 +1368,7 @@ type Exclusion struct {
 
 func (x *Exclusion) Reset() {
 	*x = Exclusion{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1230,7 +1380,7 @@ func (x *Exclusion) String() string {
 func (*Exclusion) ProtoMessage() {}
 
 func (x *Exclusion) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1243,7 +1393,7 @@ func (x *Exclusion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Exclusion.ProtoReflect.Descriptor instead.
 func (*Exclusion) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{9}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Exclusion) GetCandidate() *Candidate {
@@ -1281,7 +1431,7 @@ type UnfilledLine struct {
 
 func (x *UnfilledLine) Reset() {
 	*x = UnfilledLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1293,7 +1443,7 @@ func (x *UnfilledLine) String() string {
 func (*UnfilledLine) ProtoMessage() {}
 
 func (x *UnfilledLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1306,7 +1456,7 @@ func (x *UnfilledLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnfilledLine.ProtoReflect.Descriptor instead.
 func (*UnfilledLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{10}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UnfilledLine) GetSku() string {
@@ -1361,7 +1511,7 @@ type SolverStats struct {
 
 func (x *SolverStats) Reset() {
 	*x = SolverStats{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1373,7 +1523,7 @@ func (x *SolverStats) String() string {
 func (*SolverStats) ProtoMessage() {}
 
 func (x *SolverStats) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1386,7 +1536,7 @@ func (x *SolverStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SolverStats.ProtoReflect.Descriptor instead.
 func (*SolverStats) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{11}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SolverStats) GetCandidates() int32 {
@@ -1464,14 +1614,23 @@ type Plan struct {
 	// unfilled[i].lost_sale_cost, plus the network's per-order cost (policy
 	// lost_sale_cost_per_order) once when any unit is unfilled. It is included
 	// in total_cost; total_cost - lost_sale_cost is the shipping cost.
-	LostSaleCost  float64 `protobuf:"fixed64,9,opt,name=lost_sale_cost,json=lostSaleCost,proto3" json:"lost_sale_cost,omitempty"`
+	LostSaleCost float64 `protobuf:"fixed64,9,opt,name=lost_sale_cost,json=lostSaleCost,proto3" json:"lost_sale_cost,omitempty"`
+	// opportunity_cost is, under the lookahead policy, the opportunity costs
+	// of the units the plan ships (the planner's prices per node and SKU):
+	// what the policy weighed besides total_cost, which never includes them.
+	OpportunityCost float64 `protobuf:"fixed64,10,opt,name=opportunity_cost,json=opportunityCost,proto3" json:"opportunity_cost,omitempty"`
+	// prices_planned_at is when the prices applied were planned (unset when
+	// none were); their age is the plan's time minus this.
+	PricesPlannedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=prices_planned_at,json=pricesPlannedAt,proto3" json:"prices_planned_at,omitempty"`
+	// prices_applied is true when the lookahead policy had prices to apply.
+	PricesApplied bool `protobuf:"varint,12,opt,name=prices_applied,json=pricesApplied,proto3" json:"prices_applied,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Plan) Reset() {
 	*x = Plan{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1483,7 +1642,7 @@ func (x *Plan) String() string {
 func (*Plan) ProtoMessage() {}
 
 func (x *Plan) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1496,7 +1655,7 @@ func (x *Plan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Plan.ProtoReflect.Descriptor instead.
 func (*Plan) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{12}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Plan) GetShipments() []*Shipment {
@@ -1562,6 +1721,27 @@ func (x *Plan) GetLostSaleCost() float64 {
 	return 0
 }
 
+func (x *Plan) GetOpportunityCost() float64 {
+	if x != nil {
+		return x.OpportunityCost
+	}
+	return 0
+}
+
+func (x *Plan) GetPricesPlannedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PricesPlannedAt
+	}
+	return nil
+}
+
+func (x *Plan) GetPricesApplied() bool {
+	if x != nil {
+		return x.PricesApplied
+	}
+	return false
+}
+
 // ReservedItem is units held at a node.
 type ReservedItem struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -1577,7 +1757,7 @@ type ReservedItem struct {
 
 func (x *ReservedItem) Reset() {
 	*x = ReservedItem{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1769,7 @@ func (x *ReservedItem) String() string {
 func (*ReservedItem) ProtoMessage() {}
 
 func (x *ReservedItem) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1782,7 @@ func (x *ReservedItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedItem.ProtoReflect.Descriptor instead.
 func (*ReservedItem) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{13}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ReservedItem) GetNodeId() string {
@@ -1650,7 +1830,7 @@ type ReservedQuote struct {
 
 func (x *ReservedQuote) Reset() {
 	*x = ReservedQuote{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1662,7 +1842,7 @@ func (x *ReservedQuote) String() string {
 func (*ReservedQuote) ProtoMessage() {}
 
 func (x *ReservedQuote) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1675,7 +1855,7 @@ func (x *ReservedQuote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedQuote.ProtoReflect.Descriptor instead.
 func (*ReservedQuote) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ReservedQuote) GetNodeId() string {
@@ -1744,7 +1924,7 @@ type Reservation struct {
 
 func (x *Reservation) Reset() {
 	*x = Reservation{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1756,7 +1936,7 @@ func (x *Reservation) String() string {
 func (*Reservation) ProtoMessage() {}
 
 func (x *Reservation) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1769,7 +1949,7 @@ func (x *Reservation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reservation.ProtoReflect.Descriptor instead.
 func (*Reservation) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Reservation) GetId() string {
@@ -1831,7 +2011,7 @@ type RouteResponse struct {
 
 func (x *RouteResponse) Reset() {
 	*x = RouteResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1843,7 +2023,7 @@ func (x *RouteResponse) String() string {
 func (*RouteResponse) ProtoMessage() {}
 
 func (x *RouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1856,7 +2036,7 @@ func (x *RouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteResponse.ProtoReflect.Descriptor instead.
 func (*RouteResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RouteResponse) GetOrderId() string {
@@ -1910,7 +2090,7 @@ type RouteBatchRequest struct {
 
 func (x *RouteBatchRequest) Reset() {
 	*x = RouteBatchRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1922,7 +2102,7 @@ func (x *RouteBatchRequest) String() string {
 func (*RouteBatchRequest) ProtoMessage() {}
 
 func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1935,7 +2115,7 @@ func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchRequest.ProtoReflect.Descriptor instead.
 func (*RouteBatchRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RouteBatchRequest) GetRequests() []*RouteRequest {
@@ -1965,7 +2145,7 @@ type RouteBatchResult struct {
 
 func (x *RouteBatchResult) Reset() {
 	*x = RouteBatchResult{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1977,7 +2157,7 @@ func (x *RouteBatchResult) String() string {
 func (*RouteBatchResult) ProtoMessage() {}
 
 func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1990,7 +2170,7 @@ func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResult.ProtoReflect.Descriptor instead.
 func (*RouteBatchResult) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RouteBatchResult) GetResponse() *RouteResponse {
@@ -2034,7 +2214,7 @@ type RouteBatchResponse struct {
 
 func (x *RouteBatchResponse) Reset() {
 	*x = RouteBatchResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2046,7 +2226,7 @@ func (x *RouteBatchResponse) String() string {
 func (*RouteBatchResponse) ProtoMessage() {}
 
 func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2059,7 +2239,7 @@ func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResponse.ProtoReflect.Descriptor instead.
 func (*RouteBatchResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RouteBatchResponse) GetResults() []*RouteBatchResult {
@@ -2100,7 +2280,7 @@ type CommitReservationRequest struct {
 
 func (x *CommitReservationRequest) Reset() {
 	*x = CommitReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2112,7 +2292,7 @@ func (x *CommitReservationRequest) String() string {
 func (*CommitReservationRequest) ProtoMessage() {}
 
 func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2125,7 +2305,7 @@ func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitReservationRequest.ProtoReflect.Descriptor instead.
 func (*CommitReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CommitReservationRequest) GetReservationId() string {
@@ -2145,7 +2325,7 @@ type ReleaseReservationRequest struct {
 
 func (x *ReleaseReservationRequest) Reset() {
 	*x = ReleaseReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2157,7 +2337,7 @@ func (x *ReleaseReservationRequest) String() string {
 func (*ReleaseReservationRequest) ProtoMessage() {}
 
 func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2170,7 +2350,7 @@ func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseReservationRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ReleaseReservationRequest) GetReservationId() string {
@@ -2190,7 +2370,7 @@ type GetReservationRequest struct {
 
 func (x *GetReservationRequest) Reset() {
 	*x = GetReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2202,7 +2382,7 @@ func (x *GetReservationRequest) String() string {
 func (*GetReservationRequest) ProtoMessage() {}
 
 func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2215,7 +2395,7 @@ func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReservationRequest.ProtoReflect.Descriptor instead.
 func (*GetReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetReservationRequest) GetReservationId() string {
@@ -2245,7 +2425,7 @@ type StockUpdate struct {
 
 func (x *StockUpdate) Reset() {
 	*x = StockUpdate{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2257,7 +2437,7 @@ func (x *StockUpdate) String() string {
 func (*StockUpdate) ProtoMessage() {}
 
 func (x *StockUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2270,7 +2450,7 @@ func (x *StockUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockUpdate.ProtoReflect.Descriptor instead.
 func (*StockUpdate) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *StockUpdate) GetNodeId() string {
@@ -2352,7 +2532,7 @@ type UpdateStockRequest struct {
 
 func (x *UpdateStockRequest) Reset() {
 	*x = UpdateStockRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2364,7 +2544,7 @@ func (x *UpdateStockRequest) String() string {
 func (*UpdateStockRequest) ProtoMessage() {}
 
 func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2377,7 +2557,7 @@ func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStockRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *UpdateStockRequest) GetUpdates() []*StockUpdate {
@@ -2408,7 +2588,7 @@ type UpdateStockResponse struct {
 
 func (x *UpdateStockResponse) Reset() {
 	*x = UpdateStockResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2420,7 +2600,7 @@ func (x *UpdateStockResponse) String() string {
 func (*UpdateStockResponse) ProtoMessage() {}
 
 func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2433,7 +2613,7 @@ func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStockResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *UpdateStockResponse) GetApplied() int64 {
@@ -2477,7 +2657,7 @@ type StockShortfall struct {
 
 func (x *StockShortfall) Reset() {
 	*x = StockShortfall{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2489,7 +2669,7 @@ func (x *StockShortfall) String() string {
 func (*StockShortfall) ProtoMessage() {}
 
 func (x *StockShortfall) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2502,7 +2682,7 @@ func (x *StockShortfall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockShortfall.ProtoReflect.Descriptor instead.
 func (*StockShortfall) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *StockShortfall) GetNodeId() string {
@@ -2558,7 +2738,7 @@ type GetAvailabilityRequest struct {
 
 func (x *GetAvailabilityRequest) Reset() {
 	*x = GetAvailabilityRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2570,7 +2750,7 @@ func (x *GetAvailabilityRequest) String() string {
 func (*GetAvailabilityRequest) ProtoMessage() {}
 
 func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2583,7 +2763,7 @@ func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetAvailabilityRequest) GetSkus() []string {
@@ -2648,7 +2828,7 @@ type NodeAvailability struct {
 
 func (x *NodeAvailability) Reset() {
 	*x = NodeAvailability{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2660,7 +2840,7 @@ func (x *NodeAvailability) String() string {
 func (*NodeAvailability) ProtoMessage() {}
 
 func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2673,7 +2853,7 @@ func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeAvailability.ProtoReflect.Descriptor instead.
 func (*NodeAvailability) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *NodeAvailability) GetNodeId() string {
@@ -2749,7 +2929,7 @@ type GetAvailabilityResponse struct {
 
 func (x *GetAvailabilityResponse) Reset() {
 	*x = GetAvailabilityResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2761,7 +2941,7 @@ func (x *GetAvailabilityResponse) String() string {
 func (*GetAvailabilityResponse) ProtoMessage() {}
 
 func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2774,7 +2954,7 @@ func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetAvailabilityResponse) GetAvailability() []*NodeAvailability {
@@ -2793,7 +2973,7 @@ type GetNetworkRequest struct {
 
 func (x *GetNetworkRequest) Reset() {
 	*x = GetNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2805,7 +2985,7 @@ func (x *GetNetworkRequest) String() string {
 func (*GetNetworkRequest) ProtoMessage() {}
 
 func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2818,7 +2998,7 @@ func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNetworkRequest.ProtoReflect.Descriptor instead.
 func (*GetNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
 }
 
 // Node is a fulfilment location.
@@ -2839,7 +3019,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2851,7 +3031,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2864,7 +3044,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Node) GetId() string {
@@ -2944,7 +3124,7 @@ type Network struct {
 
 func (x *Network) Reset() {
 	*x = Network{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2956,7 +3136,7 @@ func (x *Network) String() string {
 func (*Network) ProtoMessage() {}
 
 func (x *Network) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2969,7 +3149,7 @@ func (x *Network) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Network.ProtoReflect.Descriptor instead.
 func (*Network) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Network) GetName() string {
@@ -3016,7 +3196,7 @@ type ReloadNetworkRequest struct {
 
 func (x *ReloadNetworkRequest) Reset() {
 	*x = ReloadNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3028,7 +3208,7 @@ func (x *ReloadNetworkRequest) String() string {
 func (*ReloadNetworkRequest) ProtoMessage() {}
 
 func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3041,7 +3221,7 @@ func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkRequest.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
 }
 
 // ReloadNetworkResponse says what was loaded.
@@ -3055,7 +3235,7 @@ type ReloadNetworkResponse struct {
 
 func (x *ReloadNetworkResponse) Reset() {
 	*x = ReloadNetworkResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3067,7 +3247,7 @@ func (x *ReloadNetworkResponse) String() string {
 func (*ReloadNetworkResponse) ProtoMessage() {}
 
 func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3080,7 +3260,7 @@ func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkResponse.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ReloadNetworkResponse) GetNodes() int32 {
@@ -3114,7 +3294,7 @@ type OptionsRequest struct {
 
 func (x *OptionsRequest) Reset() {
 	*x = OptionsRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3126,7 +3306,7 @@ func (x *OptionsRequest) String() string {
 func (*OptionsRequest) ProtoMessage() {}
 
 func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3139,7 +3319,7 @@ func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsRequest.ProtoReflect.Descriptor instead.
 func (*OptionsRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *OptionsRequest) GetOrder() *Order {
@@ -3174,7 +3354,7 @@ type OptionsResponse struct {
 
 func (x *OptionsResponse) Reset() {
 	*x = OptionsResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3186,7 +3366,7 @@ func (x *OptionsResponse) String() string {
 func (*OptionsResponse) ProtoMessage() {}
 
 func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3199,7 +3379,7 @@ func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsResponse.ProtoReflect.Descriptor instead.
 func (*OptionsResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *OptionsResponse) GetOffers() []*Offer {
@@ -3265,7 +3445,7 @@ type Offer struct {
 
 func (x *Offer) Reset() {
 	*x = Offer{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3277,7 +3457,7 @@ func (x *Offer) String() string {
 func (*Offer) ProtoMessage() {}
 
 func (x *Offer) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3290,7 +3470,7 @@ func (x *Offer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offer.ProtoReflect.Descriptor instead.
 func (*Offer) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Offer) GetOfferId() string {
@@ -3401,7 +3581,7 @@ type PickupStore struct {
 
 func (x *PickupStore) Reset() {
 	*x = PickupStore{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3413,7 +3593,7 @@ func (x *PickupStore) String() string {
 func (*PickupStore) ProtoMessage() {}
 
 func (x *PickupStore) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3426,7 +3606,7 @@ func (x *PickupStore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PickupStore.ProtoReflect.Descriptor instead.
 func (*PickupStore) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *PickupStore) GetNodeId() string {
@@ -3493,7 +3673,7 @@ type OpeningHours struct {
 
 func (x *OpeningHours) Reset() {
 	*x = OpeningHours{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3505,7 +3685,7 @@ func (x *OpeningHours) String() string {
 func (*OpeningHours) ProtoMessage() {}
 
 func (x *OpeningHours) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3518,7 +3698,7 @@ func (x *OpeningHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpeningHours.ProtoReflect.Descriptor instead.
 func (*OpeningHours) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{39}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *OpeningHours) GetOpen() string {
@@ -3546,7 +3726,19 @@ var File_omniroute_v1_omniroute_proto protoreflect.FileDescriptor
 
 const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\n" +
-	"\x1comniroute/v1/omniroute.proto\x12\fomniroute.v1\x1a\x1fgoogle/protobuf/timestamp.proto\",\n" +
+	"\x1comniroute/v1/omniroute.proto\x12\fomniroute.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n" +
+	"\vPlanRequest\"\xbc\x02\n" +
+	"\fPlanResponse\x12\x16\n" +
+	"\x06status\x18\x01 \x01(\tR\x06status\x12\x1c\n" +
+	"\tobjective\x18\x02 \x01(\x01R\tobjective\x12\x12\n" +
+	"\x04rows\x18\x03 \x01(\x05R\x04rows\x12\x12\n" +
+	"\x04cols\x18\x04 \x01(\x05R\x04cols\x12\x19\n" +
+	"\bsolve_ms\x18\x05 \x01(\x01R\asolveMs\x129\n" +
+	"\n" +
+	"planned_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tplannedAt\x12%\n" +
+	"\x0eexpected_units\x18\a \x01(\x01R\rexpectedUnits\x12.\n" +
+	"\x13expected_lost_units\x18\b \x01(\x01R\x11expectedLostUnits\x12!\n" +
+	"\fpriced_pairs\x18\t \x01(\x05R\vpricedPairs\",\n" +
 	"\x06LatLng\x12\x10\n" +
 	"\x03lat\x18\x01 \x01(\x01R\x03lat\x12\x10\n" +
 	"\x03lon\x18\x02 \x01(\x01R\x03lon\"\x85\x01\n" +
@@ -3638,7 +3830,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"lowerBound\x12\x10\n" +
 	"\x03gap\x18\x06 \x01(\x01R\x03gap\x12\x14\n" +
 	"\x05nodes\x18\a \x01(\x03R\x05nodes\x12\"\n" +
-	"\rsolve_time_ns\x18\b \x01(\x03R\vsolveTimeNs\"\xa1\x03\n" +
+	"\rsolve_time_ns\x18\b \x01(\x03R\vsolveTimeNs\"\xbb\x04\n" +
 	"\x04Plan\x124\n" +
 	"\tshipments\x18\x01 \x03(\v2\x16.omniroute.v1.ShipmentR\tshipments\x12\x1d\n" +
 	"\n" +
@@ -3649,7 +3841,11 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x05stats\x18\x06 \x01(\v2\x19.omniroute.v1.SolverStatsR\x05stats\x12\x1a\n" +
 	"\bcurrency\x18\a \x01(\tR\bcurrency\x12%\n" +
 	"\x0eexcluded_total\x18\b \x01(\x05R\rexcludedTotal\x12$\n" +
-	"\x0elost_sale_cost\x18\t \x01(\x01R\flostSaleCost\"p\n" +
+	"\x0elost_sale_cost\x18\t \x01(\x01R\flostSaleCost\x12)\n" +
+	"\x10opportunity_cost\x18\n" +
+	" \x01(\x01R\x0fopportunityCost\x12F\n" +
+	"\x11prices_planned_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x0fpricesPlannedAt\x12%\n" +
+	"\x0eprices_applied\x18\f \x01(\bR\rpricesApplied\"p\n" +
 	"\fReservedItem\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1a\n" +
@@ -3858,7 +4054,9 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x0eNetworkService\x12D\n" +
 	"\n" +
 	"GetNetwork\x12\x1f.omniroute.v1.GetNetworkRequest\x1a\x15.omniroute.v1.Network\x12X\n" +
-	"\rReloadNetwork\x12\".omniroute.v1.ReloadNetworkRequest\x1a#.omniroute.v1.ReloadNetworkResponseB=Z;github.com/omniroute/omniroute/api/omniroute/v1;omniroutev1b\x06proto3"
+	"\rReloadNetwork\x12\".omniroute.v1.ReloadNetworkRequest\x1a#.omniroute.v1.ReloadNetworkResponse2P\n" +
+	"\x0fPlanningService\x12=\n" +
+	"\x04Plan\x12\x19.omniroute.v1.PlanRequest\x1a\x1a.omniroute.v1.PlanResponseB=Z;github.com/omniroute/omniroute/api/omniroute/v1;omniroutev1b\x06proto3"
 
 var (
 	file_omniroute_v1_omniroute_proto_rawDescOnce sync.Once
@@ -3873,7 +4071,7 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 }
 
 var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
 	(FulfillmentPreference)(0),        // 1: omniroute.v1.FulfillmentPreference
@@ -3882,131 +4080,137 @@ var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(QuoteSource)(0),                  // 4: omniroute.v1.QuoteSource
 	(ReservationState)(0),             // 5: omniroute.v1.ReservationState
 	(CreatedAtSource)(0),              // 6: omniroute.v1.CreatedAtSource
-	(*LatLng)(nil),                    // 7: omniroute.v1.LatLng
-	(*OrderLine)(nil),                 // 8: omniroute.v1.OrderLine
-	(*Order)(nil),                     // 9: omniroute.v1.Order
-	(*RouteRequest)(nil),              // 10: omniroute.v1.RouteRequest
-	(*CostBreakdown)(nil),             // 11: omniroute.v1.CostBreakdown
-	(*ShipmentLine)(nil),              // 12: omniroute.v1.ShipmentLine
-	(*Shipment)(nil),                  // 13: omniroute.v1.Shipment
-	(*Alternative)(nil),               // 14: omniroute.v1.Alternative
-	(*Candidate)(nil),                 // 15: omniroute.v1.Candidate
-	(*Exclusion)(nil),                 // 16: omniroute.v1.Exclusion
-	(*UnfilledLine)(nil),              // 17: omniroute.v1.UnfilledLine
-	(*SolverStats)(nil),               // 18: omniroute.v1.SolverStats
-	(*Plan)(nil),                      // 19: omniroute.v1.Plan
-	(*ReservedItem)(nil),              // 20: omniroute.v1.ReservedItem
-	(*ReservedQuote)(nil),             // 21: omniroute.v1.ReservedQuote
-	(*Reservation)(nil),               // 22: omniroute.v1.Reservation
-	(*RouteResponse)(nil),             // 23: omniroute.v1.RouteResponse
-	(*RouteBatchRequest)(nil),         // 24: omniroute.v1.RouteBatchRequest
-	(*RouteBatchResult)(nil),          // 25: omniroute.v1.RouteBatchResult
-	(*RouteBatchResponse)(nil),        // 26: omniroute.v1.RouteBatchResponse
-	(*CommitReservationRequest)(nil),  // 27: omniroute.v1.CommitReservationRequest
-	(*ReleaseReservationRequest)(nil), // 28: omniroute.v1.ReleaseReservationRequest
-	(*GetReservationRequest)(nil),     // 29: omniroute.v1.GetReservationRequest
-	(*StockUpdate)(nil),               // 30: omniroute.v1.StockUpdate
-	(*UpdateStockRequest)(nil),        // 31: omniroute.v1.UpdateStockRequest
-	(*UpdateStockResponse)(nil),       // 32: omniroute.v1.UpdateStockResponse
-	(*StockShortfall)(nil),            // 33: omniroute.v1.StockShortfall
-	(*GetAvailabilityRequest)(nil),    // 34: omniroute.v1.GetAvailabilityRequest
-	(*NodeAvailability)(nil),          // 35: omniroute.v1.NodeAvailability
-	(*GetAvailabilityResponse)(nil),   // 36: omniroute.v1.GetAvailabilityResponse
-	(*GetNetworkRequest)(nil),         // 37: omniroute.v1.GetNetworkRequest
-	(*Node)(nil),                      // 38: omniroute.v1.Node
-	(*Network)(nil),                   // 39: omniroute.v1.Network
-	(*ReloadNetworkRequest)(nil),      // 40: omniroute.v1.ReloadNetworkRequest
-	(*ReloadNetworkResponse)(nil),     // 41: omniroute.v1.ReloadNetworkResponse
-	(*OptionsRequest)(nil),            // 42: omniroute.v1.OptionsRequest
-	(*OptionsResponse)(nil),           // 43: omniroute.v1.OptionsResponse
-	(*Offer)(nil),                     // 44: omniroute.v1.Offer
-	(*PickupStore)(nil),               // 45: omniroute.v1.PickupStore
-	(*OpeningHours)(nil),              // 46: omniroute.v1.OpeningHours
-	(*timestamppb.Timestamp)(nil),     // 47: google.protobuf.Timestamp
+	(*PlanRequest)(nil),               // 7: omniroute.v1.PlanRequest
+	(*PlanResponse)(nil),              // 8: omniroute.v1.PlanResponse
+	(*LatLng)(nil),                    // 9: omniroute.v1.LatLng
+	(*OrderLine)(nil),                 // 10: omniroute.v1.OrderLine
+	(*Order)(nil),                     // 11: omniroute.v1.Order
+	(*RouteRequest)(nil),              // 12: omniroute.v1.RouteRequest
+	(*CostBreakdown)(nil),             // 13: omniroute.v1.CostBreakdown
+	(*ShipmentLine)(nil),              // 14: omniroute.v1.ShipmentLine
+	(*Shipment)(nil),                  // 15: omniroute.v1.Shipment
+	(*Alternative)(nil),               // 16: omniroute.v1.Alternative
+	(*Candidate)(nil),                 // 17: omniroute.v1.Candidate
+	(*Exclusion)(nil),                 // 18: omniroute.v1.Exclusion
+	(*UnfilledLine)(nil),              // 19: omniroute.v1.UnfilledLine
+	(*SolverStats)(nil),               // 20: omniroute.v1.SolverStats
+	(*Plan)(nil),                      // 21: omniroute.v1.Plan
+	(*ReservedItem)(nil),              // 22: omniroute.v1.ReservedItem
+	(*ReservedQuote)(nil),             // 23: omniroute.v1.ReservedQuote
+	(*Reservation)(nil),               // 24: omniroute.v1.Reservation
+	(*RouteResponse)(nil),             // 25: omniroute.v1.RouteResponse
+	(*RouteBatchRequest)(nil),         // 26: omniroute.v1.RouteBatchRequest
+	(*RouteBatchResult)(nil),          // 27: omniroute.v1.RouteBatchResult
+	(*RouteBatchResponse)(nil),        // 28: omniroute.v1.RouteBatchResponse
+	(*CommitReservationRequest)(nil),  // 29: omniroute.v1.CommitReservationRequest
+	(*ReleaseReservationRequest)(nil), // 30: omniroute.v1.ReleaseReservationRequest
+	(*GetReservationRequest)(nil),     // 31: omniroute.v1.GetReservationRequest
+	(*StockUpdate)(nil),               // 32: omniroute.v1.StockUpdate
+	(*UpdateStockRequest)(nil),        // 33: omniroute.v1.UpdateStockRequest
+	(*UpdateStockResponse)(nil),       // 34: omniroute.v1.UpdateStockResponse
+	(*StockShortfall)(nil),            // 35: omniroute.v1.StockShortfall
+	(*GetAvailabilityRequest)(nil),    // 36: omniroute.v1.GetAvailabilityRequest
+	(*NodeAvailability)(nil),          // 37: omniroute.v1.NodeAvailability
+	(*GetAvailabilityResponse)(nil),   // 38: omniroute.v1.GetAvailabilityResponse
+	(*GetNetworkRequest)(nil),         // 39: omniroute.v1.GetNetworkRequest
+	(*Node)(nil),                      // 40: omniroute.v1.Node
+	(*Network)(nil),                   // 41: omniroute.v1.Network
+	(*ReloadNetworkRequest)(nil),      // 42: omniroute.v1.ReloadNetworkRequest
+	(*ReloadNetworkResponse)(nil),     // 43: omniroute.v1.ReloadNetworkResponse
+	(*OptionsRequest)(nil),            // 44: omniroute.v1.OptionsRequest
+	(*OptionsResponse)(nil),           // 45: omniroute.v1.OptionsResponse
+	(*Offer)(nil),                     // 46: omniroute.v1.Offer
+	(*PickupStore)(nil),               // 47: omniroute.v1.PickupStore
+	(*OpeningHours)(nil),              // 48: omniroute.v1.OpeningHours
+	(*timestamppb.Timestamp)(nil),     // 49: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	47, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 1: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
-	8,  // 2: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
-	1,  // 3: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	47, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
-	0,  // 5: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
-	9,  // 6: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
-	3,  // 7: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
-	0,  // 8: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
-	12, // 9: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
-	11, // 10: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
-	4,  // 11: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
-	47, // 12: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
-	15, // 13: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
-	0,  // 14: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
-	15, // 15: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
-	2,  // 16: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
-	2,  // 17: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
-	13, // 18: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
-	14, // 19: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
-	16, // 20: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
-	17, // 21: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
-	18, // 22: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
-	47, // 23: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
-	4,  // 24: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
-	5,  // 25: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
-	20, // 26: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	47, // 27: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	21, // 28: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
-	19, // 29: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
-	22, // 30: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	47, // 31: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
-	6,  // 32: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
-	10, // 33: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
-	23, // 34: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
-	25, // 35: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
-	30, // 36: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	33, // 37: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
-	7,  // 38: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
-	35, // 39: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	7,  // 40: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 41: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	38, // 42: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	9,  // 43: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
-	44, // 44: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
-	47, // 45: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
-	0,  // 46: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
-	2,  // 47: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
-	17, // 48: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
-	19, // 49: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
-	47, // 50: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
-	45, // 51: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
-	7,  // 52: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
-	46, // 53: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
-	47, // 54: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
-	10, // 55: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	24, // 56: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	27, // 57: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	28, // 58: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	29, // 59: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	42, // 60: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
-	31, // 61: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	30, // 62: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	34, // 63: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	37, // 64: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	40, // 65: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	23, // 66: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	26, // 67: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	22, // 68: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	22, // 69: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	22, // 70: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	43, // 71: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
-	32, // 72: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	32, // 73: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	36, // 74: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	39, // 75: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	41, // 76: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	66, // [66:77] is the sub-list for method output_type
-	55, // [55:66] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	49, // 0: omniroute.v1.PlanResponse.planned_at:type_name -> google.protobuf.Timestamp
+	49, // 1: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	9,  // 2: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
+	10, // 3: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
+	1,  // 4: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
+	49, // 5: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	0,  // 6: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
+	11, // 7: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
+	3,  // 8: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
+	0,  // 9: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
+	14, // 10: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
+	13, // 11: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
+	4,  // 12: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
+	49, // 13: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
+	17, // 14: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
+	0,  // 15: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
+	17, // 16: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
+	2,  // 17: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
+	2,  // 18: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
+	15, // 19: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
+	16, // 20: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
+	18, // 21: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
+	19, // 22: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
+	20, // 23: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
+	49, // 24: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
+	49, // 25: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
+	4,  // 26: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
+	5,  // 27: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
+	22, // 28: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
+	49, // 29: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	23, // 30: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
+	21, // 31: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
+	24, // 32: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
+	49, // 33: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	6,  // 34: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
+	12, // 35: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
+	25, // 36: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
+	27, // 37: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
+	32, // 38: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
+	35, // 39: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
+	9,  // 40: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	37, // 41: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	9,  // 42: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 43: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	40, // 44: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	11, // 45: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	46, // 46: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	49, // 47: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 48: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 49: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	19, // 50: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	21, // 51: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	49, // 52: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	47, // 53: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	9,  // 54: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	48, // 55: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	49, // 56: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	12, // 57: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	26, // 58: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	29, // 59: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	30, // 60: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	31, // 61: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	44, // 62: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	33, // 63: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	32, // 64: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	36, // 65: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	39, // 66: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	42, // 67: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	7,  // 68: omniroute.v1.PlanningService.Plan:input_type -> omniroute.v1.PlanRequest
+	25, // 69: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	28, // 70: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	24, // 71: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	24, // 72: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	24, // 73: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	45, // 74: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	34, // 75: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	34, // 76: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	38, // 77: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	41, // 78: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	43, // 79: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	8,  // 80: omniroute.v1.PlanningService.Plan:output_type -> omniroute.v1.PlanResponse
+	69, // [69:81] is the sub-list for method output_type
+	57, // [57:69] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -4014,7 +4218,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 	if File_omniroute_v1_omniroute_proto != nil {
 		return
 	}
-	file_omniroute_v1_omniroute_proto_msgTypes[23].OneofWrappers = []any{
+	file_omniroute_v1_omniroute_proto_msgTypes[25].OneofWrappers = []any{
 		(*StockUpdate_OnHand)(nil),
 		(*StockUpdate_Delta)(nil),
 	}
@@ -4024,9 +4228,9 @@ func file_omniroute_v1_omniroute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   40,
+			NumMessages:   42,
 			NumExtensions: 0,
-			NumServices:   3,
+			NumServices:   4,
 		},
 		GoTypes:           file_omniroute_v1_omniroute_proto_goTypes,
 		DependencyIndexes: file_omniroute_v1_omniroute_proto_depIdxs,

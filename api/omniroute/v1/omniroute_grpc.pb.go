@@ -672,3 +672,117 @@ var NetworkService_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "omniroute/v1/omniroute.proto",
 }
+
+const (
+	PlanningService_Plan_FullMethodName = "/omniroute.v1.PlanningService/Plan"
+)
+
+// PlanningServiceClient is the client API for PlanningService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// PlanningService runs the planning layer (role admin).
+type PlanningServiceClient interface {
+	// Plan runs the lookahead policy's planner now, over the live stock at
+	// the server's clock, swaps its prices in and returns its summary. It
+	// fails with FAILED_PRECONDITION when the server routes with another
+	// policy or has no forecast; a plan that fails keeps the last good prices.
+	Plan(ctx context.Context, in *PlanRequest, opts ...grpc.CallOption) (*PlanResponse, error)
+}
+
+type planningServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewPlanningServiceClient(cc grpc.ClientConnInterface) PlanningServiceClient {
+	return &planningServiceClient{cc}
+}
+
+func (c *planningServiceClient) Plan(ctx context.Context, in *PlanRequest, opts ...grpc.CallOption) (*PlanResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PlanResponse)
+	err := c.cc.Invoke(ctx, PlanningService_Plan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// PlanningServiceServer is the server API for PlanningService service.
+// All implementations must embed UnimplementedPlanningServiceServer
+// for forward compatibility.
+//
+// PlanningService runs the planning layer (role admin).
+type PlanningServiceServer interface {
+	// Plan runs the lookahead policy's planner now, over the live stock at
+	// the server's clock, swaps its prices in and returns its summary. It
+	// fails with FAILED_PRECONDITION when the server routes with another
+	// policy or has no forecast; a plan that fails keeps the last good prices.
+	Plan(context.Context, *PlanRequest) (*PlanResponse, error)
+	mustEmbedUnimplementedPlanningServiceServer()
+}
+
+// UnimplementedPlanningServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedPlanningServiceServer struct{}
+
+func (UnimplementedPlanningServiceServer) Plan(context.Context, *PlanRequest) (*PlanResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Plan not implemented")
+}
+func (UnimplementedPlanningServiceServer) mustEmbedUnimplementedPlanningServiceServer() {}
+func (UnimplementedPlanningServiceServer) testEmbeddedByValue()                         {}
+
+// UnsafePlanningServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to PlanningServiceServer will
+// result in compilation errors.
+type UnsafePlanningServiceServer interface {
+	mustEmbedUnimplementedPlanningServiceServer()
+}
+
+func RegisterPlanningServiceServer(s grpc.ServiceRegistrar, srv PlanningServiceServer) {
+	// If the following call panics, it indicates UnimplementedPlanningServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&PlanningService_ServiceDesc, srv)
+}
+
+func _PlanningService_Plan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PlanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PlanningServiceServer).Plan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PlanningService_Plan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PlanningServiceServer).Plan(ctx, req.(*PlanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// PlanningService_ServiceDesc is the grpc.ServiceDesc for PlanningService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var PlanningService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "omniroute.v1.PlanningService",
+	HandlerType: (*PlanningServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Plan",
+			Handler:    _PlanningService_Plan_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "omniroute/v1/omniroute.proto",
+}

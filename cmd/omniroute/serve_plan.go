@@ -1,0 +1,77 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
+	"github.com/omniroute/omniroute/router"
+	"github.com/omniroute/omniroute/simulate"
+)
+
+// servePlanFlags are serve's flags for the background planner of
+// --policy lookahead.
+type servePlanFlags struct {
+	history, forecast, replenishments string
+	interval, horizon                 time.Duration
+}
+
+func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
+	f := &servePlanFlags{}
+	fs.StringVar(&f.history, "history", "", "order history (CSV as simulate reads it): the lookahead policy's forecast")
+	fs.StringVar(&f.forecast, "forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...]) instead of --history")
+	fs.StringVar(&f.replenishments, "replenishments", "", "scheduled arrivals (CSV at,node,sku,qty) the lookahead policy's plans count")
+	fs.DurationVar(&f.interval, "plan-interval", router.DefaultPlanInterval, "how often the lookahead policy plans in the background")
+	fs.DurationVar(&f.horizon, "plan-horizon", router.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
+	return f
+}
+
+// config returns the planner's configuration for a look-ahead policy (nil
+// for any other), reading its forecast.
+func (f *servePlanFlags) config(name string, reg *policy.Registry, net *network.Network) (*router.PlanningConfig, error) {
+	pol, err := reg.New(name, net)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := pol.(policy.Planned); !ok {
+		if f.history != "" || f.forecast != "" {
+			return nil, fmt.Errorf("%w: --history and --forecast are for --policy %s", errUsage, policy.Lookahead)
+		}
+		return nil, nil
+	}
+	if (f.history == "") == (f.forecast == "") {
+		return nil, fmt.Errorf("%w: --policy %s needs one of --history and --forecast", errUsage, name)
+	}
+	if f.interval <= 0 || f.horizon <= 0 {
+		return nil, fmt.Errorf("%w: --plan-interval and --plan-horizon must be positive", errUsage)
+	}
+	cfg := &router.PlanningConfig{Interval: f.interval, Horizon: f.horizon}
+	regions := forecast.NewRegions(net)
+	if f.history != "" {
+		est := forecast.NewEstimator(net, regions)
+		if err := simulate.ObserveHistory(simulate.FileSource(f.history), false, est); err != nil {
+			return nil, err
+		}
+		cfg.Demand = est.Estimate(time.Time{})
+	} else {
+		r, err := os.Open(f.forecast)
+		if err != nil {
+			return nil, fmt.Errorf("forecast: %w", err)
+		}
+		cfg.Demand, err = forecast.ReadCSV(r, f.forecast, regions)
+		r.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if f.replenishments != "" {
+		if cfg.Arrivals, err = readArrivals(f.replenishments, net); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
+}

@@ -1,0 +1,74 @@
+package planning_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
+	"github.com/omniroute/omniroute/simulate"
+	"github.com/omniroute/omniroute/simulate/dataset"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// BenchmarkPlan builds and solves the expected-demand LP of a generated
+// dataset (the forecast from its whole history, a 24h horizon), in sizes.
+func BenchmarkPlan(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		cfg  dataset.Config
+	}{
+		{"nodes=39/skus=100/orders=5000", dataset.Config{Seed: 2, Stores: 30, Warehouses: 3, DarkStores: 6, SKUs: 100, Orders: 5000, Days: 14}},
+		{"nodes=146/skus=500/orders=50000", dataset.Config{Seed: 1, Stores: 120, Warehouses: 6, DarkStores: 20, SKUs: 500, Orders: 50000, Days: 28}},
+	} {
+		b.Run(size.name, func(b *testing.B) {
+			in := benchInput(b, size.cfg)
+			res, _, err := planning.Solve(context.Background(), in, lp.Settings{})
+			if err != nil || res.Status != "optimal" {
+				b.Fatalf("plan: %v", err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := planning.Solve(context.Background(), in, lp.Settings{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(res.Rows), "rows")
+			b.ReportMetric(float64(res.Cols), "cols")
+		})
+	}
+}
+
+func benchInput(b *testing.B, cfg dataset.Config) *planning.Input {
+	b.Helper()
+	dir := b.TempDir()
+	cfg.Start = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	if _, err := dataset.Generate(context.Background(), cfg, dir); err != nil {
+		b.Fatal(err)
+	}
+	net, err := network.Load(filepath.Join(dir, dataset.NetworkFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, dataset.StockFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	table, err := stock.ReadCSV(f, dataset.StockFile, net)
+	if err != nil {
+		b.Fatal(err)
+	}
+	regions := forecast.NewRegions(net)
+	est := forecast.NewEstimator(net, regions)
+	if err := simulate.ObserveHistory(simulate.FileSource(filepath.Join(dir, dataset.OrdersFile)), false, est); err != nil {
+		b.Fatal(err)
+	}
+	d := est.Estimate(time.Time{})
+	return &planning.Input{Network: net, Regions: regions, Stock: table, Demand: d, At: d.To, Horizon: 24 * time.Hour}
+}

@@ -1,0 +1,65 @@
+package policy
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// nodePrices prices every unit of every SKU at every node (a worst case
+// for the look-up: no price is 0).
+type nodePrices map[string][]float64
+
+func (m nodePrices) Price(node int, sku string) float64 {
+	row := m[sku]
+	if node < 0 || node >= len(row) {
+		return 0
+	}
+	return row[node]
+}
+
+// BenchmarkChooseLookahead compares one order's solve by optimal and by
+// lookahead with a price on every (node, SKU) of generated problems.
+func BenchmarkChooseLookahead(b *testing.B) {
+	net, err := network.Demo()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, size := range []struct{ nodes, lines int }{{20, 3}, {200, 5}} {
+		p := solver.GenerateProblem(7, size.nodes, size.lines, 0.5)
+		prices := nodePrices{}
+		for _, ln := range p.Lines {
+			row := make([]float64, size.nodes)
+			for n := range row {
+				row[n] = 0.01 * float64(n%7)
+			}
+			prices[ln.SKU] = row
+		}
+		s := solver.DefaultSettings()
+		s.Alternatives = -1
+		for _, name := range []string{Optimal, Lookahead} {
+			pol, err := DefaultRegistry().New(name, net)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if pl, ok := pol.(Planned); ok {
+				pl.Prices().Set(prices, time.Time{})
+			}
+			plan, err := pol.Choose(p, s)
+			if err != nil || len(plan.Shipments) == 0 {
+				b.Fatalf("%s: no plan (%v)", name, err)
+			}
+			b.Run(fmt.Sprintf("nodes=%d/lines=%d/%s", size.nodes, size.lines, name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := pol.Choose(p, s); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

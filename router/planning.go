@@ -1,0 +1,255 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+
+	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/planning"
+	"github.com/omniroute/omniroute/policy"
+)
+
+// Defaults of PlanningConfig.
+const (
+	// DefaultPlanInterval is how often the background planner plans.
+	DefaultPlanInterval = 15 * time.Minute
+	// DefaultPlanHorizon is how far each plan looks ahead.
+	DefaultPlanHorizon = 24 * time.Hour
+	// PlanAfterShare is the share of the planned supply that may be routed
+	// before the planner plans again, ahead of its schedule.
+	PlanAfterShare = 0.2
+)
+
+// PlanningConfig configures the background planner of a look-ahead policy
+// (policy.Planned): the expected-demand LP (package planning) over the live
+// stock, whose prices the policy applies.
+type PlanningConfig struct {
+	// Demand is the forecast (from a history, forecast.Estimator, or a
+	// forecast file), by the regions of the network (forecast.NewRegions;
+	// each plan takes them afresh from the network it plans over).
+	Demand *forecast.Demand
+	// Arrivals are scheduled replenishments.
+	Arrivals []planning.Arrival
+	// Interval and Horizon default to DefaultPlanInterval and
+	// DefaultPlanHorizon.
+	Interval time.Duration
+	Horizon  time.Duration
+	// ticks, when set, replaces the planner's ticker and its plan at
+	// start (tests).
+	ticks <-chan time.Time
+}
+
+// planner re-plans in the background and swaps the prices the routing
+// policy reads; a route never waits for it. A failed plan keeps the last
+// good prices and is counted in the metrics.
+type planner struct {
+	s     *Service
+	cfg   PlanningConfig
+	board *policy.PriceBoard
+	// kick asks for a plan ahead of the schedule (buffered, one pending).
+	kick chan struct{}
+	// routed counts the units planned by routes since the last plan;
+	// supply is the last plan's supply (units), as float64 bits.
+	routed atomic.Int64
+	supply atomic.Int64
+	done   chan struct{}
+	// mu serialises plans (the loop's and PlanNow's).
+	mu sync.Mutex
+
+	runs    *prometheus.CounterVec
+	seconds prometheus.Histogram
+	last    prometheus.Gauge
+	lastOK  atomic.Pointer[time.Time]
+	// healthy is whether the last plan succeeded; hooks are told each
+	// change (guarded by mu).
+	healthy atomic.Bool
+	hooks   []func(healthy bool)
+}
+
+func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *planner {
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultPlanInterval
+	}
+	if cfg.Horizon <= 0 {
+		cfg.Horizon = DefaultPlanHorizon
+	}
+	p := &planner{s: s, cfg: cfg, board: board, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	p.runs = registerOr(s.m.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "omniroute_planning_runs_total",
+		Help: "Background plans of the lookahead policy by result: ok, error (the last good prices stay).",
+	}, []string{"result"}))
+	p.seconds = registerOr(s.m.reg, prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "omniroute_planning_duration_seconds",
+		Help:    "Time of one background plan (stock copy, model, LP solve).",
+		Buckets: prometheus.ExponentialBuckets(1e-3, 2, 16),
+	}))
+	p.last = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "omniroute_planning_prices_timestamp_seconds",
+		Help: "When the prices the lookahead policy applies were planned (Unix time; 0: none yet).",
+	}))
+	return p
+}
+
+// registerOr registers c on reg, or returns the collector already there.
+func registerOr[C prometheus.Collector](reg *prometheus.Registry, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if old, ok := are.ExistingCollector.(C); ok {
+				return old
+			}
+		}
+	}
+	return c
+}
+
+// run plans at once, then on the schedule and when kicked, until ctx ends.
+func (p *planner) run(ctx context.Context) {
+	defer close(p.done)
+	ticks := p.cfg.ticks
+	if ticks == nil {
+		t := time.NewTicker(p.cfg.Interval)
+		defer t.Stop()
+		ticks = t.C
+		_ = p.planNow(ctx)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+		case <-p.kick:
+		}
+		_ = p.planNow(ctx)
+	}
+}
+
+// routedUnits counts units a route planned; past PlanAfterShare of the
+// planned supply it asks for a plan. It never blocks.
+func (p *planner) routedUnits(n int64) {
+	if n <= 0 {
+		return
+	}
+	r := p.routed.Add(n)
+	if sup := p.supply.Load(); sup > 0 && float64(r) > PlanAfterShare*float64(sup) {
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// planNow plans over a copy of the live stock at the service's clock and
+// swaps the prices in; on error the last good prices stay.
+func (p *planner) planNow(ctx context.Context) error {
+	_, err := p.planResult(ctx)
+	return err
+}
+
+// planResult is planNow, returning the plan.
+func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t0 := time.Now()
+	res, supply, err := p.plan(ctx)
+	p.seconds.Observe(time.Since(t0).Seconds())
+	if err != nil {
+		p.runs.WithLabelValues("error").Inc()
+		p.s.log.Warn("planning failed; the last good prices stay", "err", err)
+		p.setHealthy(false)
+		return res, err
+	}
+	p.setHealthy(true)
+	p.runs.WithLabelValues("ok").Inc()
+	p.routed.Store(0)
+	p.supply.Store(supply)
+	net := p.s.snap.Load().net
+	p.board.Set(planning.NewPrices(res.Prices, len(net.Nodes), res.At), res.At)
+	at := res.At
+	p.lastOK.Store(&at)
+	p.last.Set(float64(at.UnixNano()) / 1e9)
+	return res, nil
+}
+
+// setHealthy records whether the last plan succeeded and tells the hooks
+// of a change. p.mu is held.
+func (p *planner) setHealthy(ok bool) {
+	if p.healthy.Swap(ok) == ok {
+		return
+	}
+	for _, fn := range p.hooks {
+		fn(ok)
+	}
+}
+
+// OnPlanning runs fn at once with whether the look-ahead planner's last
+// plan was good, then whenever that changes (the server reports it as the
+// health of PlanningService). Without a planner it does nothing and
+// returns false.
+func (s *Service) OnPlanning(fn func(healthy bool)) bool {
+	if s.planner == nil {
+		return false
+	}
+	s.planner.mu.Lock()
+	defer s.planner.mu.Unlock()
+	s.planner.hooks = append(s.planner.hooks, fn)
+	fn(s.planner.healthy.Load())
+	return true
+}
+
+// Plan runs the look-ahead policy's planner now (PlanningService.Plan).
+func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse, error) {
+	if s.planner == nil {
+		return nil, status.Errorf(codes.FailedPrecondition, "the server routes with policy %q without a planner: planning needs --policy %s and a forecast", s.pipe.policy, policy.Lookahead)
+	}
+	res, err := s.planner.planResult(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, status.FromContextError(ctx.Err()).Err()
+		}
+		return nil, status.Errorf(codes.Internal, "plan: %v (the last good prices stay)", err)
+	}
+	out := &pb.PlanResponse{
+		Status: res.Status, Objective: res.Objective, Rows: int32(res.Rows), Cols: int32(res.Cols), SolveMs: res.SolveMs,
+		PlannedAt: timestampOf(res.At), ExpectedUnits: res.ExpectedUnits, ExpectedLostUnits: res.ExpectedLostUnits,
+	}
+	for _, pr := range res.Prices {
+		if pr.Price > 0 {
+			out.PricedPairs++
+		}
+	}
+	return out, nil
+}
+
+func (p *planner) plan(ctx context.Context) (*planning.Result, int64, error) {
+	net := p.s.snap.Load().net
+	p.s.mu.RLock()
+	table := p.s.inv.table.Clone()
+	p.s.mu.RUnlock()
+	if table.Nodes() != len(net.Nodes) {
+		return nil, 0, errors.New("the stock and the network disagree (a reload is under way)")
+	}
+	in := &planning.Input{
+		Network: net, Regions: forecast.NewRegions(net), Stock: table, Demand: p.cfg.Demand,
+		Arrivals: p.cfg.Arrivals, At: p.s.clock.Now(), Horizon: p.cfg.Horizon,
+	}
+	res, m, err := planning.Solve(ctx, in, lp.Settings{})
+	if err != nil {
+		return nil, 0, err
+	}
+	var supply float64
+	for i := range m.Supplies {
+		supply += m.Supplies[i].Units()
+	}
+	return res, int64(supply), nil
+}

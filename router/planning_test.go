@@ -1,0 +1,130 @@
+package router
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/policy"
+)
+
+// TestLookaheadServesWithPrices: with --policy lookahead and a forecast in
+// which Almaty's pickups want far more curd than its stores hold, the
+// planner prices every store's curd at about the lost pickup; a delivery of
+// curd then comes from the warehouse (whose curd no pickup can use), and
+// the plan says prices were applied and when they were planned. Routes
+// before the first plan apply none.
+func TestLookaheadServesWithPrices(t *testing.T) {
+	ticks := make(chan time.Time) // never ticks: the test plans by hand
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	e := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, ticks: ticks}
+	})
+	p := e.svc.planner
+	require.NotNil(t, p)
+	o := oneLine("la0", "CURD-400G", 1)
+	o.AllowSplit = false
+	resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: o})
+	require.NoError(t, err)
+	require.Len(t, resp.Plan.Shipments, 1)
+	assert.True(t, strings.HasPrefix(resp.Plan.Shipments[0].NodeId, "alm-s"), "before any plan, as optimal: a store, not %s", resp.Plan.Shipments[0].NodeId)
+	assert.False(t, resp.Plan.PricesApplied)
+	assert.Nil(t, resp.Plan.PricesPlannedAt)
+
+	require.NoError(t, p.planNow(ctx(t)))
+	plannedAt := e.clock.Now()
+	o.Id = "la1"
+	resp, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: o})
+	require.NoError(t, err)
+	require.Len(t, resp.Plan.Shipments, 1)
+	assert.Equal(t, "alm-wh1", resp.Plan.Shipments[0].NodeId, "the stores' curd is kept for pickups")
+	assert.True(t, resp.Plan.PricesApplied)
+	assert.Zero(t, resp.Plan.OpportunityCost, "the warehouse's curd costs nothing to later orders")
+	require.NotNil(t, resp.Plan.PricesPlannedAt)
+	assert.True(t, resp.Plan.PricesPlannedAt.AsTime().Equal(plannedAt))
+	assert.InDelta(t, resp.Plan.Shipments[0].Cost.GetTotal(), resp.Plan.TotalCost, 1e-9, "total_cost is the real cost")
+
+	assert.Equal(t, 1.0, testutil.ToFloat64(p.runs.WithLabelValues("ok")))
+	assert.Zero(t, testutil.ToFloat64(p.runs.WithLabelValues("error")))
+	assert.Greater(t, testutil.ToFloat64(p.last), 0.0)
+}
+
+// TestPlanningFailureKeepsPrices: a plan that fails (a forecast for a region
+// the network does not have) is counted and the last good prices stay.
+func TestPlanningFailureKeepsPrices(t *testing.T) {
+	ticks := make(chan time.Time)
+	good := &forecast.Demand{Cells: []forecast.Cell{{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000}}}
+	e := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: good, ticks: ticks}
+	})
+	p := e.svc.planner
+	planningHealth := func() healthpb.HealthCheckResponse_ServingStatus {
+		r, err := e.health.Check(ctx(t), &healthpb.HealthCheckRequest{Service: pb.PlanningService_ServiceDesc.ServiceName})
+		require.NoError(t, err)
+		return r.Status
+	}
+	assert.Equal(t, healthpb.HealthCheckResponse_NOT_SERVING, planningHealth(), "no plan yet")
+	require.NoError(t, p.planNow(ctx(t)))
+	assert.Equal(t, healthpb.HealthCheckResponse_SERVING, planningHealth())
+	_, before, ok := p.board.Get()
+	require.True(t, ok)
+
+	p.cfg.Demand = &forecast.Demand{Cells: []forecast.Cell{{Region: "Atlantis", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 1, UnitsPerOrder: 1}}}
+	e.clock.Advance(time.Hour)
+	err := p.planNow(ctx(t))
+	require.Error(t, err)
+	assert.True(t, strings.Contains(err.Error(), `unknown region "Atlantis"`), err.Error())
+	_, after, ok := p.board.Get()
+	require.True(t, ok)
+	assert.Equal(t, before, after, "the last good prices stay")
+	assert.Equal(t, 1.0, testutil.ToFloat64(p.runs.WithLabelValues("error")))
+	assert.Equal(t, healthpb.HealthCheckResponse_NOT_SERVING, planningHealth(), "a failed plan shows in health")
+	overall, err := e.health.Check(ctx(t), &healthpb.HealthCheckRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, healthpb.HealthCheckResponse_SERVING, overall.Status, "routing goes on with the last good prices")
+
+	o := oneLine("la2", "CURD-400G", 1)
+	o.AllowSplit = false
+	resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: o})
+	require.NoError(t, err)
+	assert.True(t, resp.Plan.PricesApplied)
+	assert.True(t, resp.Plan.PricesPlannedAt.AsTime().Equal(before))
+}
+
+// TestPlanningServicePlan: PlanningService.Plan plans now and says what;
+// a server routing with another policy refuses it.
+func TestPlanningServicePlan(t *testing.T) {
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	e := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, ticks: make(chan time.Time)}
+	})
+	e.clock.Advance(time.Minute)
+	resp, err := pb.NewPlanningServiceClient(e.conn).Plan(ctx(t), &pb.PlanRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "optimal", resp.Status)
+	assert.Positive(t, resp.Rows)
+	assert.Positive(t, resp.PricedPairs, "every Almaty store's curd")
+	assert.True(t, resp.PlannedAt.AsTime().Equal(e.clock.Now()))
+	assert.InDelta(t, 100000, resp.ExpectedUnits, 1e-6)
+	assert.Equal(t, 1.0, testutil.ToFloat64(e.svc.planner.runs.WithLabelValues("ok")))
+
+	plain := newEnv(t, nil)
+	_, err = pb.NewPlanningServiceClient(plain.conn).Plan(ctx(t), &pb.PlanRequest{})
+	assert.Equal(t, codes.FailedPrecondition, status.Code(err), err)
+}
