@@ -243,9 +243,12 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 // RouteBatch plans the orders one after another, each seeing the stock
 // left by the ones before it: units reserved by an earlier order, and
 // units planned by an earlier non-reserving order, are not offered to
-// later ones. Each order takes the view's lock on its own, as a single
-// Route does, so that routes from other clients interleave with a long
-// batch instead of waiting for all of it. A bad or failed order gets its
+// later ones. With optimize, scarce stock is first allocated across the
+// whole batch jointly (see routeBatchOptimized), and the answer carries
+// the relaxation's bound and the batch's gap to it. Each order takes the
+// view's lock on its own, as a single Route does, so that routes from
+// other clients interleave with a long batch instead of waiting for all
+// of it. A bad or failed order gets its
 // error in its result; the others go on. The answer is given once every
 // reservation in it is durable.
 func (s *Service) RouteBatch(ctx context.Context, req *pb.RouteBatchRequest) (*pb.RouteBatchResponse, error) {
@@ -260,23 +263,16 @@ func (s *Service) RouteBatch(ctx context.Context, req *pb.RouteBatchRequest) (*p
 	}
 	s.led.maintain(ctx)
 	out := &pb.RouteBatchResponse{Results: make([]*pb.RouteBatchResult, len(req.Requests))}
-	hold := &batchHold{}
 	now := s.planningNow()
 	var waits []*batch
-	for i, r := range req.Requests {
-		start := time.Now()
-		resp, b, err := s.routeBatchOne(ctx, fmt.Sprintf("requests[%d].", i), r, hold, now)
-		s.explainClock(r, resp)
-		s.m.routeSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
-		if b != nil && (len(waits) == 0 || waits[len(waits)-1] != b) {
-			waits = append(waits, b)
-		}
+	if req.Optimize {
+		w, err := s.routeBatchOptimized(ctx, req, out, now)
 		if err != nil {
-			st := status.Convert(err)
-			out.Results[i] = &pb.RouteBatchResult{Error: st.Message(), Code: int32(st.Code())}
-			continue
+			return nil, err
 		}
-		out.Results[i] = &pb.RouteBatchResult{Response: resp}
+		waits = w
+	} else {
+		waits = s.routeBatchInOrder(ctx, req, out, now)
 	}
 	for _, b := range waits {
 		if err := b.wait(); err != nil {
@@ -284,6 +280,41 @@ func (s *Service) RouteBatch(ctx context.Context, req *pb.RouteBatchRequest) (*p
 		}
 	}
 	return out, nil
+}
+
+// routeBatchInOrder plans the batch's orders one after another into out
+// and returns the commits to wait for.
+func (s *Service) routeBatchInOrder(ctx context.Context, req *pb.RouteBatchRequest, out *pb.RouteBatchResponse, now time.Time) []*batch {
+	hold := &batchHold{}
+	var waits []*batch
+	for i, r := range req.Requests {
+		start := time.Now()
+		resp, b, err := s.routeBatchOne(ctx, fmt.Sprintf("requests[%d].", i), r, hold, now)
+		waits = s.batchResult(out, i, r, start, resp, b, err, waits)
+	}
+	return waits
+}
+
+// batchResult records the answer (or error) of request i of a batch,
+// routed from start, in out, and adds its commit b to waits.
+func (s *Service) batchResult(out *pb.RouteBatchResponse, i int, r *pb.RouteRequest, start time.Time, resp *pb.RouteResponse, b *batch, err error, waits []*batch) []*batch {
+	s.explainClock(r, resp)
+	s.m.routeSeconds.WithLabelValues(status.Code(err).String()).Observe(time.Since(start).Seconds())
+	if b != nil && (len(waits) == 0 || waits[len(waits)-1] != b) {
+		waits = append(waits, b)
+	}
+	if err != nil {
+		out.Results[i] = batchError(err)
+		return waits
+	}
+	out.Results[i] = &pb.RouteBatchResult{Response: resp}
+	return waits
+}
+
+// batchError is the result of a batch's order that failed with err.
+func batchError(err error) *pb.RouteBatchResult {
+	st := status.Convert(err)
+	return &pb.RouteBatchResult{Error: st.Message(), Code: int32(st.Code())}
 }
 
 func (s *Service) routeBatchOne(ctx context.Context, prefix string, req *pb.RouteRequest, hold *batchHold, now time.Time) (*pb.RouteResponse, *batch, error) {

@@ -94,6 +94,10 @@ type Config struct {
 	// missing, the order is planned at Clock's time, and the answer says
 	// which (DefaultMaxClockSkew when zero; negative: never the order's).
 	MaxClockSkew time.Duration
+	// BatchTimeLimit bounds the relaxation of a RouteBatch with optimize
+	// (DefaultBatchTimeLimit when zero); a batch whose relaxation does not
+	// finish in time is planned order after order (optimized false).
+	BatchTimeLimit time.Duration
 	// Logger receives the service's logs (discarded when nil).
 	Logger *slog.Logger
 	// Metrics receives the service's metrics (a fresh set when nil).

@@ -18,17 +18,18 @@ const (
 // Policy decides how one built problem is fulfilled (see package policy).
 type Policy = policy.Policy
 
-// PolicyNames lists the policies of the default registry, in report order.
-func PolicyNames() []string { return policy.DefaultRegistry().Names() }
+// PolicyNames lists the policies of the default registry (DefaultRegistry),
+// in report order.
+func PolicyNames() []string { return DefaultRegistry().Names() }
 
 // ParsePolicies splits a comma-separated list of names of the default
 // registry (see policy.Registry.Parse).
-func ParsePolicies(list string) ([]string, error) { return policy.DefaultRegistry().Parse(list) }
+func ParsePolicies(list string) ([]string, error) { return DefaultRegistry().Parse(list) }
 
 // NewPolicy returns a fresh policy of the default registry for one replay
 // over net.
 func NewPolicy(name string, net *network.Network) (Policy, error) {
-	return policy.DefaultRegistry().New(name, net)
+	return DefaultRegistry().New(name, net)
 }
 
 // usable reports whether option o may take part at all (policy.Usable).

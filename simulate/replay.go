@@ -73,6 +73,13 @@ type replayState struct {
 
 	invalid int64
 
+	// dw receives the decisions (nil: none), under policyName and
+	// scenario.
+	dw                   *bufio.Writer
+	policyName, scenario string
+	// wave holds a batch policy's orders until they leave together (nil
+	// for other policies).
+	wave *wave
 	// planner keeps a look-ahead policy's prices (nil for other policies).
 	planner *replayPlanner
 
@@ -115,12 +122,8 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	if r.cfg.Quotes != nil {
 		st.recorded = r.cfg.Quotes.Bind(net)
 	}
-	roads, err := distance.NewFetcher(net, nil, nil, false) // never over the network
-	if err != nil {
+	if err := st.roads(net); err != nil {
 		return res, ReadStats{}, err
-	}
-	if roads != nil {
-		st.matrix, _ = roads.Provider().(*distance.Matrix)
 	}
 
 	of, err := r.cfg.Orders.Open()
@@ -145,9 +148,12 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 			return res, ReadStats{}, err
 		}
 	}
-	var dw *bufio.Writer
 	if r.decisions != nil {
-		dw = bufio.NewWriterSize(r.decisions, 256<<10)
+		st.dw = bufio.NewWriterSize(r.decisions, 256<<10)
+		st.policyName, st.scenario = j.policy, j.scen.name
+	}
+	if w, ok := pol.(waves); ok {
+		st.wave = &wave{window: r.cfg.batchWindow(), router: w}
 	}
 
 	var runErr error
@@ -168,7 +174,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 			runErr = err
 			break
 		}
-		plan, err := st.handle(o)
+		err = st.handle(ctx, o)
 		if err != nil {
 			if errors.Is(err, network.ErrInvalidOrder) {
 				err = fmt.Errorf("%s:%d: order %s: %w", orders.Name(), orders.Line(), o.ID, err)
@@ -183,13 +189,14 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 			runErr = err
 			break
 		}
-		if dw != nil {
-			writeDecisions(dw, o, j.policy, j.scen.name, &st.problem, st.reasons, plan)
-		}
+	}
+	if runErr == nil && st.wave != nil {
+		// The last wave leaves at its time, with the arrivals before it.
+		runErr = st.release(ctx, st.wave.at)
 	}
 	j.read.Store(orders.BytesRead())
-	if dw != nil {
-		if err := dw.Flush(); err != nil && runErr == nil {
+	if st.dw != nil {
+		if err := st.dw.Flush(); err != nil && runErr == nil {
 			runErr = fmt.Errorf("decisions: %w", err)
 		}
 	}
@@ -202,59 +209,107 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	return res, stats, runErr
 }
 
-// handle replays one order: it moves the clock, resets capacities at local
-// midnight, applies due replenishments, builds the lean problem, lets the
-// policy choose and commits the plan. Policies see only options that are
-// not excluded, so the lean problem gives the plan the full one would.
-func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
-	if o.CreatedAt.After(st.clock) {
-		st.clock = o.CreatedAt
+// handle replays one order: it moves the clock (releasing a batch wave
+// whose time has come), resets capacities at local midnight, applies due
+// replenishments, builds the lean problem, lets the policy choose and
+// commits the plan; a batch policy's non-express order joins the wave
+// instead. Policies see only options that are not excluded, so the lean
+// problem gives the plan the full one would.
+func (st *replayState) handle(ctx context.Context, o *network.Order) error {
+	clock := st.clock
+	if o.CreatedAt.After(clock) {
+		clock = o.CreatedAt
 	}
+	if w := st.wave; w != nil && len(w.orders) > 0 && !w.at.After(clock) {
+		if err := st.release(ctx, w.at); err != nil {
+			return err
+		}
+	}
+	st.clock = clock
 	if d := localDay(st.clock, st.tz); d != st.day {
 		st.day = d
 		st.table.ResetDay()
 	}
-	for st.hasR && !st.nextR.At.After(st.clock) {
+	if err := st.replenishUntil(st.clock); err != nil {
+		return err
+	}
+	if w := st.wave; w != nil && !w.express(o) {
+		return st.join(o)
+	}
+	st.prepare(o)
+	if st.planner != nil {
+		st.planner.before(st.clock, st.table)
+	}
+	if err := st.builder.BuildEligible(o, st.table, st.table, &st.problem); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	plan, err := st.policy.Choose(&st.problem, st.settings)
+	took := time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
+	}
+	return st.record(o, &st.problem, plan, took)
+}
+
+// replenishUntil applies the replenishments due at t or before.
+func (st *replayState) replenishUntil(t time.Time) error {
+	for st.hasR && !st.nextR.At.After(t) {
 		if err := st.applyReplenishment(); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	return nil
+}
+
+// record commits the plan made for o from p, counts it in the KPIs (took
+// is its decision time) and writes its decisions.
+func (st *replayState) record(o *network.Order, p *solver.Problem, plan *solver.Plan, took time.Duration) error {
+	st.reasons = p
+	if st.explain && len(plan.Unfilled) > 0 && !anyUsable(p) {
+		// The reason lies with an excluded option: build the full problem,
+		// on the stock the plan was made against.
+		if err := st.builder.Build(o, st.table, st.table, &st.full); err != nil {
+			return err
+		}
+		st.reasons = &st.full
+	}
+	if err := st.commit(p, plan); err != nil {
+		return fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
+	}
+	st.acc.add(st.day, p, plan, took)
+	if st.planner != nil {
+		st.planner.after(o, plan)
+	}
+	st.acc.addCustomer(o.Lat, o.Lon, len(plan.Unfilled) == 0)
+	if st.dw != nil {
+		writeDecisions(st.dw, o, st.policyName, st.scenario, p, st.reasons, plan)
+	}
+	return nil
+}
+
+// roads loads the road distances of net's CSV matrix, if it has one; a
+// replay never asks a distance service.
+func (st *replayState) roads(net *network.Network) error {
+	roads, err := distance.NewFetcher(net, nil, nil, false) // never over the network
+	if err != nil {
+		return err
+	}
+	if roads != nil {
+		st.matrix, _ = roads.Provider().(*distance.Matrix)
+	}
+	return nil
+}
+
+// prepare readies o for its build under the scenario: the pickup store
+// the scenario closed, the recorded quotes and road distances (fill).
+func (st *replayState) prepare(o *network.Order) {
 	if o.PickupNodeID != "" && st.net != st.base && offersPickup(st.base, o.PickupNodeID) && !offersPickup(st.net, o.PickupNodeID) {
 		// The scenario closed pickup at the store the customer chose: the
 		// customer picks up at any store within the pickup radius instead.
 		o.PickupNodeID = ""
 	}
 	st.fill(o)
-	if st.planner != nil {
-		st.planner.before(st.clock, st.table)
-	}
-	if err := st.builder.BuildEligible(o, st.table, st.table, &st.problem); err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	plan, err := st.policy.Choose(&st.problem, st.settings)
-	took := time.Since(t0)
-	if err != nil {
-		return nil, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
-	}
-	st.reasons = &st.problem
-	if st.explain && len(plan.Unfilled) > 0 && !anyUsable(&st.problem) {
-		// The reason lies with an excluded option: build the full problem,
-		// on the stock the plan was made against.
-		if err := st.builder.Build(o, st.table, st.table, &st.full); err != nil {
-			return nil, err
-		}
-		st.reasons = &st.full
-	}
-	if err := st.commit(&st.problem, plan); err != nil {
-		return nil, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
-	}
-	st.acc.add(st.day, &st.problem, plan, took)
-	if st.planner != nil {
-		st.planner.after(o, plan)
-	}
-	st.acc.addCustomer(o.Lat, o.Lon, len(plan.Unfilled) == 0)
-	return plan, nil
 }
 
 // fill hands the order what the replay knows besides stock: its cell's

@@ -299,7 +299,7 @@ func WriteReport(dir string, res *Results) error {
 	for i := range res.Results {
 		invalid = max(invalid, res.Results[i].InvalidOrders)
 	}
-	for _, kr := range kpiRows() {
+	for _, kr := range kpiRows(res) {
 		r := row{Label: kr.label}
 		for i := range res.Results {
 			r.Cells = append(r.Cells, kr.value(&res.Results[i]))
@@ -313,6 +313,7 @@ func WriteReport(dir string, res *Results) error {
 	err = reportTemplate.Execute(f, map[string]any{
 		"Heads": heads, "Rows": rows, "Charts": refs, "Input": res.Input, "Partial": res.Partial,
 		"FileOrders": res.Input.Orders + res.Input.SkippedOrders, "Invalid": invalid,
+		"BoundNotes": boundNotes(res),
 	})
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -343,7 +344,8 @@ figcaption{color:#555;margin:.3em 0 0}
 {{if .Invalid}}Each column replays all of them but its <em>invalid orders</em>, skipped with --skip-bad ({{.Input.SkippedOrders}} with a malformed row; the others rejected by the column's network).{{end}}
 {{if .Input.OutOfOrder}}{{.Input.OutOfOrder}} orders came out of time order (first at line {{.Input.FirstOutOfOrderLine}}).{{end}}
 {{if .Partial}}<strong>Partial: the replay was interrupted; columns marked * stop early.</strong>{{end}}</p>
-<h2>KPIs</h2>
+{{range .BoundNotes}}<p>Hindsight bound of {{.}}</p>
+{{end}}<h2>KPIs</h2>
 <div class="wide"><table>
 <tr><th>scenario</th>{{range .Heads}}<th>{{index . 0}}</th>{{end}}</tr>
 <tr><th>policy</th>{{range .Heads}}<th>{{index . 1}}</th>{{end}}</tr>

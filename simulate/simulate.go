@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/quote"
@@ -36,7 +38,7 @@ type Config struct {
 	Replenishments Source
 	// Policies are policy names of Registry; empty means all of them.
 	Policies []string
-	// Registry holds the policies; nil means policy.DefaultRegistry.
+	// Registry holds the policies; nil means DefaultRegistry.
 	Registry *policy.Registry
 	// Quotes, when not nil, are recorded courier quotes: the trips they
 	// list are priced by them, the others by the rate cards. A replay never
@@ -60,6 +62,15 @@ type Config struct {
 	// TempDir holds per-replay decision files before they are merged; ""
 	// means os.TempDir().
 	TempDir string
+	// Bound computes each scenario's hindsight bound (see bound.go) and
+	// every result's gap to it; BoundMaxVars bounds the model's columns
+	// (0: DefaultBoundMaxVars) and BoundTimeLimit its LP (0:
+	// DefaultBoundTimeLimit).
+	Bound          bool
+	BoundMaxVars   int
+	BoundTimeLimit time.Duration
+	// BatchWindow is the batch policy's wave (0: DefaultBatchWindow).
+	BatchWindow time.Duration
 	// History, when not nil, is an orders file of the orders before the
 	// replay: the look-ahead policy's forecast starts from it (and goes on
 	// with the orders replayed so far; without it, from those alone).
@@ -75,12 +86,13 @@ type Config struct {
 	Progress func(done, total int64)
 }
 
-// registry is the configured policy registry, or the default one.
+// registry is the configured policy registry, or the default one
+// (DefaultRegistry).
 func (cfg *Config) registry() *policy.Registry {
 	if cfg.Registry != nil {
 		return cfg.Registry
 	}
-	return policy.DefaultRegistry()
+	return DefaultRegistry()
 }
 
 // Results are the outcome of Run.
@@ -101,6 +113,12 @@ type Result struct {
 	// Partial is true when this replay stopped before the end of the file.
 	Partial bool `json:"partial,omitempty"`
 	KPIs
+	// Bound is the scenario's hindsight bound (Config.Bound) and
+	// GapToBound = (TotalWithLost - Bound) / Bound; both absent without a
+	// bound, when BoundNote says why.
+	Bound      *float64 `json:"bound,omitempty"`
+	GapToBound *float64 `json:"gap_to_bound,omitempty"`
+	BoundNote  string   `json:"bound_note,omitempty"`
 	// InvalidOrders counts the orders of the file this replay skipped
 	// (only with Config.SkipBad): those with a malformed row
 	// (Input.SkippedOrders, the same for every replay) and those the
@@ -186,11 +204,13 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		scens = append(scens, pr)
 	}
 	var jobs []*job
-	for _, sc := range scens {
+	tables := make([]*stock.Table, len(scens))
+	for i, sc := range scens {
 		table, err := scenarioStock(cfg.Stock, sc)
 		if err != nil {
 			return nil, err
 		}
+		tables[i] = table
 		for _, p := range policies {
 			jobs = append(jobs, &job{index: len(jobs), policy: p, scen: sc, table: table})
 		}
@@ -278,6 +298,11 @@ feed:
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		return nil, cause
 	}
+	if cfg.Bound && !interrupted {
+		if err := cfg.addBounds(ctx, scens, tables, policies, results); err != nil {
+			return nil, err
+		}
+	}
 	out := &Results{Results: results, Input: stats[0], Partial: interrupted}
 	if cfg.Decisions != nil {
 		if err := mergeDecisions(cfg.Decisions, decisionFiles); err != nil {
@@ -288,6 +313,34 @@ feed:
 		return out, ErrInterrupted
 	}
 	return out, nil
+}
+
+// addBounds computes each scenario's hindsight bound and sets it, with
+// each policy's gap to it, on the scenario's results.
+func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*stock.Table, policies []string, results []Result) error {
+	var relax time.Duration
+	if slices.Contains(policies, PolicyBatch) {
+		relax = cfg.batchWindow()
+	}
+	for i, sc := range scens {
+		b, err := cfg.hindsightBound(ctx, sc, tables[i], relax)
+		if err != nil {
+			return fmt.Errorf("scenario %s: %w", sc.name, err)
+		}
+		for k := range results {
+			r := &results[k]
+			if r.Scenario != sc.name {
+				continue
+			}
+			if !b.OK {
+				r.BoundNote = b.Note
+				continue
+			}
+			bound, gap := b.Bound, round(joint.GapTo(r.TotalWithLost, b.Bound), 6)
+			r.Bound, r.GapToBound = &bound, &gap
+		}
+	}
+	return nil
 }
 
 // emptyResult is the result of a replay that never started.

@@ -103,7 +103,7 @@ func TestTinyKPIsByHand(t *testing.T) {
 	whFirst := want{cost: 38, distance: 3 * km, sfs: 0.4, wh: 0.6, util: 0.2}
 	cases := map[string]want{
 		"nearest": greedyNear, "fewest-splits": greedyNear,
-		"priority": whFirst, "optimal": whFirst,
+		"priority": whFirst, "optimal": whFirst, "batch": whFirst,
 	}
 	runs := byRun(res)
 	for policy, w := range cases {

@@ -3,6 +3,7 @@ package simulate
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -17,13 +18,39 @@ type kpiRow struct {
 	value func(r *Result) string
 }
 
+// The rows of the hindsight bound, shown only when some result has one.
+const (
+	boundRow = "bound"
+	gapRow   = "gap to bound"
+)
+
 func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 2, 64) + "%" }
 func num(x float64, d int) string {
 	return strconv.FormatFloat(x, 'f', d, 64)
 }
 func integer(n int64) string { return strconv.FormatInt(n, 10) }
 
-func kpiRows() []kpiRow {
+// optNum formats a figure that may be absent ("-").
+func optNum(x *float64, f func(float64, int) string, d int) string {
+	if x == nil {
+		return "-"
+	}
+	return f(*x, d)
+}
+
+// kpiRows are the rows of res's table: the bound's only when a result has
+// one.
+func kpiRows(res *Results) []kpiRow {
+	rows := kpiRowsAll()
+	for i := range res.Results {
+		if res.Results[i].Bound != nil {
+			return rows
+		}
+	}
+	return slices.DeleteFunc(rows, func(r kpiRow) bool { return r.label == boundRow || r.label == gapRow })
+}
+
+func kpiRowsAll() []kpiRow {
 	rows := []kpiRow{
 		{"orders", func(r *Result) string { return integer(r.Orders) }},
 		{"invalid orders", func(r *Result) string { return integer(r.InvalidOrders) }},
@@ -33,6 +60,10 @@ func kpiRows() []kpiRow {
 		{"total cost", func(r *Result) string { return num(r.TotalCost, 2) }},
 		{"lost-sale cost", func(r *Result) string { return num(r.LostSaleCost, 2) }},
 		{"total cost with lost sales", func(r *Result) string { return num(r.TotalWithLost, 2) }},
+		{boundRow, func(r *Result) string { return optNum(r.Bound, num, 2) }},
+		{gapRow, func(r *Result) string {
+			return optNum(r.GapToBound, func(x float64, _ int) string { return pct(x) }, 0)
+		}},
 		{"cost per order", func(r *Result) string { return num(r.CostPerOrder, 4) }},
 		{"shipments per order", func(r *Result) string { return num(r.ShipmentsPerOrder, 4) }},
 		{"split rate", func(r *Result) string { return pct(r.SplitRate) }},
@@ -75,11 +106,16 @@ func WriteTable(w io.Writer, res *Results) error {
 	}
 	line("scenario", func(r *Result) string { s, _ := columnTitle(r); return s })
 	line("policy", func(r *Result) string { _, p := columnTitle(r); return p })
-	for _, row := range kpiRows() {
+	for _, row := range kpiRows(res) {
 		line(row.label, row.value)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, n := range boundNotes(res) {
+		if _, err := fmt.Fprintf(w, "hindsight bound of %s\n", n); err != nil {
+			return err
+		}
 	}
 	if res.Partial {
 		_, err := fmt.Fprintln(w, "* partial: the replay was interrupted before the end of the orders")
@@ -144,4 +180,20 @@ func WriteSkipped(w io.Writer, res *Results, prefix string) error {
 	_, err := fmt.Fprintf(w, "%sinvalid orders skipped (--skip-bad): %s (%d with a malformed row, the rest rejected by the network); %d described above\n",
 		prefix, count, malformed, len(notes))
 	return err
+}
+
+// boundNotes says, once per scenario, why it has no hindsight bound:
+// "SCENARIO: NOTE".
+func boundNotes(res *Results) []string {
+	var notes []string
+	seen := map[string]bool{}
+	for i := range res.Results {
+		r := &res.Results[i]
+		if r.BoundNote == "" || seen[r.Scenario] {
+			continue
+		}
+		seen[r.Scenario] = true
+		notes = append(notes, r.Scenario+": "+r.BoundNote)
+	}
+	return notes
 }

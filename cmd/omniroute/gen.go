@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/omniroute/omniroute/network"
-	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/quote"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/simulate/dataset"
@@ -35,8 +35,11 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	orders := fs.Int("orders", d.Orders, "number of orders")
 	days := fs.Int("days", d.Days, "number of days the orders span")
 	start := fs.String("start", d.Start.Format("2006-01-02"), "first day (YYYY-MM-DD)")
+	profile := fs.String("profile", "default", "kind of network: default (stores, dark stores and warehouses over Kazakhstan) or "+dataset.ProfileJasinSinha+
+		" (10 warehouses, 100 customer cities, multi-item orders, lost sales, no replenishment; sizes not given take its defaults)")
+	regions := fs.Int("regions", dataset.JasinSinhaConfig().Regions, "customer cities of the "+dataset.ProfileJasinSinha+" profile")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD]\n\n"+
+		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--profile default|jasin-sinha] [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD --regions N]\n\n"+
 			"Writes %s, %s, %s and %s: a network over Kazakhstan's cities with demand\n"+
 			"proportional to population, Zipf-like SKU popularity, daily and weekly seasonality, and\n"+
 			"pickup (BOPIS) and express courier requests.\n\n", dataset.NetworkFile, dataset.StockFile, dataset.OrdersFile, dataset.ReplenishmentsFile)
@@ -55,6 +58,26 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	cfg := dataset.Config{
 		Seed: *seed, Stores: *stores, Warehouses: *warehouses, DarkStores: *dark,
 		SKUs: *skus, Orders: *orders, Days: *days, Start: st,
+	}
+	switch *profile {
+	case "default", "":
+	case dataset.ProfileJasinSinha:
+		// The profile's own sizes, but for the flags given.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		js := dataset.JasinSinhaConfig()
+		pick := func(name string, flagValue, profileValue int) int {
+			if set[name] {
+				return flagValue
+			}
+			return profileValue
+		}
+		cfg.Profile, cfg.Regions = js.Profile, *regions
+		cfg.Stores, cfg.DarkStores = pick("stores", *stores, 0), pick("dark-stores", *dark, 0)
+		cfg.Warehouses, cfg.SKUs = pick("warehouses", *warehouses, js.Warehouses), pick("skus", *skus, js.SKUs)
+		cfg.Orders, cfg.Days = pick("orders", *orders, js.Orders), pick("days", *days, js.Days)
+	default:
+		return fmt.Errorf("%w: --profile: %q is not one of %s", errUsage, *profile, strings.Join(dataset.Profiles(), ", "))
 	}
 	sum, err := dataset.Generate(ctx, cfg, *out)
 	if errors.Is(err, dataset.ErrConfig) {
@@ -87,7 +110,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	stockPath := fs.String("stock", "", "stock file (CSV node,sku,on_hand,safety_stock; required)")
 	ordersPath := fs.String("orders", "", "orders file (CSV, one row per line, sorted by created_at; required)")
 	repPath := fs.String("replenishments", "", "replenishments file (CSV at,node,sku,qty; sorted by at)")
-	registry := policy.DefaultRegistry()
+	registry := simulate.DefaultRegistry()
 	policies := fs.String("policy", strings.Join(registry.Names(), ","), "comma-separated policies: "+strings.Join(registry.Names(), ", "))
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "scenario file (YAML overrides); repeatable; the baseline is always run")
@@ -97,13 +120,16 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	skipBad := fs.Bool("skip-bad", false, "count and skip malformed rows and invalid orders instead of failing")
 	quotesPath := fs.String("quotes", "", "recorded courier quotes (CSV "+quote.RecordedHeader+"); trips not in it are priced by the rate cards")
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
+	bound := fs.Bool("bound", false, "compute each scenario's hindsight LP bound (every order known in advance) and each policy's gap_to_bound")
+	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "skip the bound when its model passes this many columns")
+	batchWindow := fs.Duration("batch-window", simulate.DefaultBatchWindow, "the batch policy's wave: it holds non-express orders this long at most")
 	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
 	planInterval := fs.Duration("plan-interval", simulate.DefaultPlanInterval, "simulated time between two plans of the lookahead policy")
 	planHorizon := fs.Duration("plan-horizon", simulate.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--json] [--report DIR] [--decisions F.csv] [--skip-bad] [--workers N]\n"+
-			"         [--history F] [--plan-interval 24h] [--plan-horizon 24h]")
+			"         [--history F] [--plan-interval 24h] [--plan-horizon 24h] [--bound [--bound-max-vars N]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -119,6 +145,12 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *workers < 0 {
 		return fmt.Errorf("%w: --workers must not be negative", errUsage)
+	}
+	if *batchWindow <= 0 {
+		return fmt.Errorf("%w: --batch-window must be positive", errUsage)
+	}
+	if *boundMax <= 0 {
+		return fmt.Errorf("%w: --bound-max-vars must be positive", errUsage)
 	}
 	if *planInterval <= 0 || *planHorizon <= 0 {
 		return fmt.Errorf("%w: --plan-interval and --plan-horizon must be positive", errUsage)
@@ -142,6 +174,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg := simulate.Config{
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
+		Bound: *bound, BoundMaxVars: *boundMax, BatchWindow: *batchWindow,
 		PlanInterval: *planInterval, PlanHorizon: *planHorizon,
 	}
 	if *history != "" {

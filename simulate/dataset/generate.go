@@ -21,6 +21,8 @@ import (
 // Config sizes a dataset. Sizes are taken as given (0 dark stores is a
 // network without dark stores); only Start and Cities have defaults.
 type Config struct {
+	// Profile is the kind of network: ProfileDefault or ProfileJasinSinha.
+	Profile    string
 	Seed       uint64
 	Stores     int
 	Warehouses int
@@ -31,8 +33,12 @@ type Config struct {
 	// Start is the first day; orders begin at its local midnight (UTC+5).
 	// The zero value means Monday 2 March 2026.
 	Start time.Time
-	// Cities is the geography; empty means Kazakhstan().
+	// Cities is the geography; empty means Kazakhstan(). The jasin-sinha
+	// profile draws its own.
 	Cities []City
+	// Regions is the jasin-sinha profile's number of customer cities (0:
+	// 100).
+	Regions int
 }
 
 // DefaultConfig returns the default sizes: 120 stores, 6 warehouses, 20
@@ -60,6 +66,10 @@ var ErrConfig = errors.New("dataset: bad config")
 
 func (c Config) check() error {
 	switch {
+	case c.Profile != ProfileDefault && c.Profile != ProfileJasinSinha:
+		return fmt.Errorf("%w: unknown profile %q (want one of default, %s)", ErrConfig, c.Profile, ProfileJasinSinha)
+	case c.Regions < 0 || c.Regions > 100_000:
+		return fmt.Errorf("%w: regions must be in 0..100000", ErrConfig)
 	case c.Stores < 0 || c.Warehouses < 0 || c.DarkStores < 0 || c.Orders < 0:
 		return fmt.Errorf("%w: sizes must not be negative", ErrConfig)
 	case c.Stores+c.Warehouses+c.DarkStores == 0:
@@ -177,6 +187,9 @@ func Generate(ctx context.Context, cfg Config, dir string) (Summary, error) {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Summary{}, fmt.Errorf("dataset: %w", err)
+	}
+	if cfg.Profile == ProfileJasinSinha {
+		return generateJasinSinha(ctx, cfg, dir)
 	}
 	w, err := newWorld(cfg)
 	if err != nil {

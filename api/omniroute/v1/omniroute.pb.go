@@ -2076,8 +2076,14 @@ func (x *RouteResponse) GetCreatedAtSource() CreatedAtSource {
 
 // RouteBatchRequest holds many route requests.
 type RouteBatchRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Requests      []*RouteRequest        `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Requests []*RouteRequest        `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	// optimize allocates scarce stock across the whole batch jointly: the LP
+	// relaxation of all its orders over the stock and capacity they share,
+	// rounded, then each order exactly, in request order, on the stock left
+	// less what the relaxation gave the orders after it. Without it each
+	// order is planned on the stock the ones before it left.
+	Optimize      bool `protobuf:"varint,2,opt,name=optimize,proto3" json:"optimize,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2117,6 +2123,13 @@ func (x *RouteBatchRequest) GetRequests() []*RouteRequest {
 		return x.Requests
 	}
 	return nil
+}
+
+func (x *RouteBatchRequest) GetOptimize() bool {
+	if x != nil {
+		return x.Optimize
+	}
+	return false
 }
 
 // RouteBatchResult is one order's outcome in a batch.
@@ -2183,8 +2196,18 @@ func (x *RouteBatchResult) GetCode() int32 {
 
 // RouteBatchResponse has one result per request, in order.
 type RouteBatchResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Results       []*RouteBatchResult    `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Results []*RouteBatchResult    `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// bound is, with optimize, the relaxation's optimum: no way of routing
+	// the batch's valid orders on that stock costs less (shipping plus lost
+	// sales); gap = (the plans' total cost - bound) / bound (0 when bound is
+	// 0). Both are 0 when optimized is false.
+	Bound float64 `protobuf:"fixed64,2,opt,name=bound,proto3" json:"bound,omitempty"`
+	Gap   float64 `protobuf:"fixed64,3,opt,name=gap,proto3" json:"gap,omitempty"`
+	// optimized is true when the joint allocation guided the plans; false
+	// without optimize, or when the relaxation could not be solved in time
+	// (the orders were then planned one after another).
+	Optimized     bool `protobuf:"varint,4,opt,name=optimized,proto3" json:"optimized,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2224,6 +2247,27 @@ func (x *RouteBatchResponse) GetResults() []*RouteBatchResult {
 		return x.Results
 	}
 	return nil
+}
+
+func (x *RouteBatchResponse) GetBound() float64 {
+	if x != nil {
+		return x.Bound
+	}
+	return 0
+}
+
+func (x *RouteBatchResponse) GetGap() float64 {
+	if x != nil {
+		return x.Gap
+	}
+	return 0
+}
+
+func (x *RouteBatchResponse) GetOptimized() bool {
+	if x != nil {
+		return x.Optimized
+	}
+	return false
 }
 
 // CommitReservationRequest names a reservation.
@@ -3830,15 +3874,19 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\vreservation\x18\x03 \x01(\v2\x19.omniroute.v1.ReservationR\vreservation\x129\n" +
 	"\n" +
 	"planned_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tplannedAt\x12I\n" +
-	"\x11created_at_source\x18\x05 \x01(\x0e2\x1d.omniroute.v1.CreatedAtSourceR\x0fcreatedAtSource\"K\n" +
+	"\x11created_at_source\x18\x05 \x01(\x0e2\x1d.omniroute.v1.CreatedAtSourceR\x0fcreatedAtSource\"g\n" +
 	"\x11RouteBatchRequest\x126\n" +
-	"\brequests\x18\x01 \x03(\v2\x1a.omniroute.v1.RouteRequestR\brequests\"u\n" +
+	"\brequests\x18\x01 \x03(\v2\x1a.omniroute.v1.RouteRequestR\brequests\x12\x1a\n" +
+	"\boptimize\x18\x02 \x01(\bR\boptimize\"u\n" +
 	"\x10RouteBatchResult\x127\n" +
 	"\bresponse\x18\x01 \x01(\v2\x1b.omniroute.v1.RouteResponseR\bresponse\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x12\x12\n" +
-	"\x04code\x18\x03 \x01(\x05R\x04code\"N\n" +
+	"\x04code\x18\x03 \x01(\x05R\x04code\"\x94\x01\n" +
 	"\x12RouteBatchResponse\x128\n" +
-	"\aresults\x18\x01 \x03(\v2\x1e.omniroute.v1.RouteBatchResultR\aresults\"A\n" +
+	"\aresults\x18\x01 \x03(\v2\x1e.omniroute.v1.RouteBatchResultR\aresults\x12\x14\n" +
+	"\x05bound\x18\x02 \x01(\x01R\x05bound\x12\x10\n" +
+	"\x03gap\x18\x03 \x01(\x01R\x03gap\x12\x1c\n" +
+	"\toptimized\x18\x04 \x01(\bR\toptimized\"A\n" +
 	"\x18CommitReservationRequest\x12%\n" +
 	"\x0ereservation_id\x18\x01 \x01(\tR\rreservationId\"B\n" +
 	"\x19ReleaseReservationRequest\x12%\n" +

@@ -1,0 +1,72 @@
+package joint
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// benchInstance is n orders of randomInstance's kind over shared stock:
+// the instances of seeds 1..n merged, their supplies summed.
+func benchInstance(n int) *Instance {
+	inst := &Instance{}
+	idx := map[supplyKey]int{}
+	for seed := uint64(1); len(inst.Orders) < n; seed++ {
+		part := randomInstance(seed, false, false)
+		inst.Orders = append(inst.Orders, part.Orders...)
+		for _, s := range part.Supply {
+			k := supplyKey{s.Node, s.SKU}
+			if i, ok := idx[k]; ok {
+				inst.Supply[i].Start += s.Start
+				continue
+			}
+			idx[k] = len(inst.Supply)
+			inst.Supply = append(inst.Supply, Supply{Node: s.Node, SKU: s.SKU, Start: s.Start})
+		}
+	}
+	inst.Orders = inst.Orders[:n]
+	return inst
+}
+
+// BenchmarkSolve measures the relaxation of batches of n orders; the
+// result is checked before the clock starts.
+func BenchmarkSolve(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		inst := benchInstance(n)
+		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
+			rel, err := Solve(context.Background(), inst, Settings{})
+			if err != nil || rel.Status != lp.StatusOptimal {
+				b.Fatalf("not optimal: %v %v", err, rel)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Solve(context.Background(), inst, Settings{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(rel.Vars), "columns")
+			b.ReportMetric(float64(rel.Rows), "rows")
+		})
+	}
+}
+
+// BenchmarkRoute measures a whole batch: relaxation, shares and the exact
+// repair of every order.
+func BenchmarkRoute(b *testing.B) {
+	inst := benchInstance(100)
+	ss := solver.Settings{Alternatives: -1}
+	batch, err := Route(context.Background(), inst, Settings{}, ss)
+	if err != nil || !batch.Optimized {
+		b.Fatalf("not optimised: %v", err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Route(context.Background(), inst, Settings{}, ss); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(batch.Gap, "gap")
+}

@@ -1,0 +1,70 @@
+// Package joint allocates scarce stock across a set of orders known
+// together: a batch released at once, a wave, or a whole replay known in
+// hindsight. Each order is a built solver.Problem; the orders share the
+// stock of every (node, SKU) and the daily pick capacity of every node.
+//
+// # The model
+//
+// For order o with lines l (quantity q, weight w, lost-sale price p) and
+// usable options k (not excluded, within the promise, with capacity; the
+// same rules as the per-order solver), the linear programme has
+//
+//	y[o,k] in [0,1]       option k ships for o (relaxed)
+//	x[o,k,l] in [0,c]     units of line l by option k, c = min(q, Available,
+//	                      CapacityUnits, MaxWeightKg/w); without split lines
+//	                      only options that can carry the whole line
+//	u[o,l] in [0,q]       units of line l left unfilled
+//	v[o] in [0,1]         the order leaves something unfilled (relaxed),
+//	                      only when it has a per-order lost-sale cost F0
+//	s[o] >= 0             shipments beyond the first, only with a split
+//	                      penalty
+//
+// and minimises
+//
+//	sum FixedCost[k] y + sum UnitCost[k,l] x + sum p[l] u + F0 v + SplitPenalty s
+//
+// subject to, per order,
+//
+//	sum_k x[o,k,l] + u[o,l] = q[l]                 (cover)
+//	x[o,k,l] <= c y[o,k]                           (link)
+//	sum_l x[o,k,l] <= CapacityUnits y[o,k]         (when limited)
+//	sum_l w[l] x[o,k,l] <= MaxWeightKg y[o,k]      (when limited)
+//	u[o,l] <= q[l] v[o]                            (any unit unfilled)
+//	sum_{k at node n} y[o,k] <= 1                  (one option per node)
+//	sum_k y[o,k] <= MaxShipments                   (when limited)
+//	sum_k y[o,k] - s[o] <= 1                       (split penalty)
+//
+// and, shared by all orders,
+//
+//	sum_{o: At(o) before arrival e+1} sum x[o,k,l] <= max(0, Start + arrivals 1..e)
+//
+// for every (node, SKU) of Instance.Supply over the options of that node and
+// the lines of that SKU (a unit that arrives at t serves only orders routed
+// at t or later: the rows are written as a flow of carried-over stock
+// between the arrivals, so they stay linear in size), and
+//
+//	sum_{o on day d} sum x[o,k,l] over options at node n <= Units
+//
+// for every Capacity (node n, day d). Every rule a plan of the per-order
+// solver keeps is kept or relaxed (y, v fractional; a whole line may be
+// split in the relaxation), so the optimum is a lower bound on the total
+// cost, lost sales included, of any way of routing the orders on that
+// stock: see Solve.
+//
+// # Batch routing
+//
+// Route turns the relaxation into plans: it rounds each order's units per
+// (node, SKU) down (its share), then repairs order by order, in the
+// instance's order (index 0 first): the per-order exact solver plans the
+// order on the stock left less the shares of the orders still to come, so
+// that an order takes a unit the relaxation gave another order only when
+// the other does not need it. The answer carries the relaxation's bound and
+// the batch's gap to it.
+//
+// Determinism: the same instance gives the same model, the same bound and
+// the same plans; columns and rows are added in order, order by order,
+// option by option, line by line, and shared rows in the order of
+// Instance.Supply and Instance.Capacity.
+//
+// The package does no I/O, starts no goroutine and keeps no global state.
+package joint

@@ -1,0 +1,166 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/joint"
+	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// DefaultBatchTimeLimit bounds the relaxation of an optimised RouteBatch
+// when Config.BatchTimeLimit is zero.
+const DefaultBatchTimeLimit = 10 * time.Second
+
+// batchMaxVars bounds the relaxation's columns (MaxBatchOrders orders of
+// a few lines over tens of options fit).
+const batchMaxVars = 500_000
+
+// routeBatchOptimized is RouteBatch with optimize (see joint.Route for
+// the method): each valid order's problem is built on the live stock (the
+// view's read lock held for one build at a time, as a Route does), the
+// relaxation is solved without any lock, and its shares, rounded down, are
+// held for their orders in the batch's hold. Then the orders go in request
+// order through the very path of a plain RouteBatch (build, the routing
+// policy, reservation by the ledger, retries), each seeing the stock less
+// what earlier orders took and less the shares of the orders after it: its
+// own share is released just before it plans.
+func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchRequest, out *pb.RouteBatchResponse, now time.Time) ([]*batch, error) {
+	n := len(req.Requests)
+	prefixes := make([]string, n)
+	fetches := make([]*fetched, n)
+	failed := make([]error, n)
+	inst := &joint.Instance{}
+	index := make([]int, 0, n) // request of each instance order
+	supplyAt := map[heldKey]int{}
+	capAt := map[string]int{}
+	var net *network.Network
+	for i, r := range req.Requests {
+		prefixes[i] = fmt.Sprintf("requests[%d].", i)
+		if err := ctxError(ctx); err != nil {
+			return nil, err
+		}
+		if err := validateRouteRequest(prefixes[i], r); err != nil {
+			failed[i] = err
+			continue
+		}
+		fetches[i] = s.prefetch(ctx, r.Order)
+		p, err := s.batchProblem(prefixes[i], r, fetches[i], now, inst, supplyAt, capAt, &net)
+		if err != nil {
+			failed[i] = err
+			continue
+		}
+		inst.Orders = append(inst.Orders, joint.Order{Problem: p, At: now})
+		index = append(index, i)
+	}
+	limit := s.cfg.BatchTimeLimit
+	if limit <= 0 {
+		limit = DefaultBatchTimeLimit
+	}
+	rel, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: batchMaxVars, LP: lp.Settings{TimeLimit: limit}})
+	optimized := err == nil && rel.Status == lp.StatusOptimal
+	if err != nil && ctxError(ctx) != nil {
+		return nil, ctxError(ctx)
+	}
+	hold := &batchHold{}
+	shares := make([][]stock.Item, n)
+	if optimized {
+		for k, i := range index {
+			for _, sh := range rel.Shares(inst, k) {
+				shares[i] = append(shares[i], stock.Item{Node: int(sh.Node), SKU: sh.SKU, Qty: sh.Units})
+			}
+			hold.add(net, shares[i])
+		}
+	}
+	var waits []*batch
+	var cost float64
+	for i, r := range req.Requests {
+		if failed[i] != nil {
+			out.Results[i] = batchError(failed[i])
+			continue
+		}
+		hold.release(net, shares[i])
+		start := time.Now()
+		resp, b, err := s.routeOne(ctx, prefixes[i], r, hold, now, fetches[i])
+		waits = s.batchResult(out, i, r, start, resp, b, err, waits)
+		if err == nil {
+			cost += resp.GetPlan().GetTotalCost()
+		}
+	}
+	if optimized {
+		out.Optimized, out.Bound = true, rel.Bound
+		out.Gap = joint.GapTo(cost, rel.Bound)
+	}
+	return waits, nil
+}
+
+// batchProblem builds the order of r on the live stock, as a Route would,
+// and adds the stock and capacity its options draw on to inst (supplyAt
+// and capAt index them); net is set to the network of the first build.
+// The problem returned is the order's own copy.
+func (s *Service) batchProblem(prefix string, r *pb.RouteRequest, f *fetched, now time.Time, inst *joint.Instance,
+	supplyAt map[heldKey]int, capAt map[string]int, net **network.Network) (*solver.Problem, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	snap := s.snap.Load()
+	w := snap.get()
+	defer snap.put(w)
+	w.fetched = f
+	w.view = stockView{in: s.inv}
+	defer func() { w.view = stockView{} }()
+	if err := s.build(prefix, r.Order, snap, w, &w.view, now); err != nil {
+		return nil, err
+	}
+	if *net == nil {
+		*net = snap.net
+	}
+	if snap.net != *net {
+		return nil, status.Errorf(codes.Unavailable, "%sorder: the network was reloaded during the batch; send it again", prefix)
+	}
+	p := &solver.Problem{}
+	*p = w.p
+	p.Lines = slices.Clone(w.p.Lines)
+	p.Options = slices.Clone(w.p.Options)
+	p.Available = slices.Clone(w.p.Available)
+	p.UnitCost = slices.Clone(w.p.UnitCost)
+	for k := range p.Options {
+		node := int(p.Options[k].Node)
+		id := snap.net.Nodes[node].ID
+		for l := range p.Lines {
+			key := heldKey{id, p.Lines[l].SKU}
+			if _, ok := supplyAt[key]; !ok {
+				supplyAt[key] = len(inst.Supply)
+				inst.Supply = append(inst.Supply, joint.Supply{Node: int32(node), SKU: key.sku, Start: int64(w.view.ATP(node, key.sku))})
+			}
+		}
+		if _, ok := capAt[id]; !ok {
+			capAt[id] = len(inst.Capacity)
+			if c := w.view.Remaining(node); c >= 0 {
+				inst.Capacity = append(inst.Capacity, joint.Capacity{Node: int32(node), Units: int64(c)})
+			}
+		}
+	}
+	return p, nil
+}
+
+// release gives back items held by add: an order's own share, just before
+// it plans.
+func (h *batchHold) release(net *network.Network, items []stock.Item) {
+	if h == nil || len(items) == 0 {
+		return
+	}
+	for _, it := range items {
+		id := net.Nodes[it.Node].ID
+		h.units[heldKey{id, it.SKU}] -= it.Qty
+		h.picks[id] -= it.Qty
+	}
+}

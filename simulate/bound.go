@@ -1,0 +1,269 @@
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/omniroute/omniroute/joint"
+	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// The hindsight bound (Config.Bound). Every order of the replay is known in
+// advance: the joint linear programme over all of them (package joint) on
+// the scenario's starting stock, its replenishments and its nodes' daily
+// capacities is a lower bound on the total_cost_with_lost_sales of any
+// policy on that replay, and gap_to_bound = (total_cost_with_lost_sales -
+// bound) / bound says how much a policy leaves to win.
+//
+// What the replay enforces, and how the bound keeps it:
+//   - each order's options, costs, ETAs, promise, hours, weight limits and
+//     shipment rules: its problem is built as the replay builds it (the
+//     same clock, the same recorded quotes and road distances), on a view
+//     that offers every (node, SKU) that ever holds stock during the
+//     replay, so that no option a policy could use is missing;
+//   - stock: the starting available-to-promise plus the arrivals of the
+//     replenishments file, shared by all orders; a unit that arrives at t
+//     serves only orders the replay handles at t or later (the replay's
+//     clock), relaxed by the batch window when the batch policy is run (it
+//     may route an order up to one window later);
+//   - daily capacity: the units a node picks per local day, over the
+//     orders of that day (the day of the replay's clock);
+//   - what cannot be written linearly is relaxed, which keeps it a bound:
+//     a shipment's fixed cost and the per-order lost-sale cost are charged
+//     in proportion (y and v in [0,1]), and a line that must come whole
+//     from one shipment may be split.
+//
+// A line without a lost-sale price costs nothing when left unfilled, in the
+// KPIs as in the bound, while every policy fills it when it can: without
+// prices the bound is weak. The model grows with orders x options x lines:
+// above Config.BoundMaxVars columns the bound is skipped and the result
+// says so (bound_note).
+
+// DefaultBoundMaxVars is the largest hindsight model (columns) simulate
+// solves when Config.BoundMaxVars is 0.
+const DefaultBoundMaxVars = 400_000
+
+// DefaultBoundTimeLimit bounds the LP of one scenario's hindsight bound.
+const DefaultBoundTimeLimit = 10 * time.Minute
+
+// ScenarioBound is the hindsight bound of one scenario.
+type ScenarioBound struct {
+	// Bound is the optimum, valid when OK.
+	Bound float64
+	OK    bool
+	// Note says why there is no bound (too large, stopped at a limit).
+	Note string
+	// Vars and Rows are the model's size; SolveMS the LP's time.
+	Vars, Rows int
+	SolveMS    float64
+}
+
+// everStocked is the stock view the bound builds problems on: every (node,
+// SKU) with stock at the start or an arrival later, with a quantity no
+// order reaches (the shared rows limit it).
+type everStocked struct {
+	table *stock.Table
+	nodes map[string][]int // SKU -> nodes, ascending
+}
+
+// plenty stands for "as much as any order asks".
+const plenty = math.MaxInt32 / 4
+
+var (
+	_ network.StockView  = (*everStocked)(nil)
+	_ network.SKUCatalog = (*everStocked)(nil)
+)
+
+// ATP implements network.StockView.
+func (v *everStocked) ATP(node int, sku string) int32 {
+	if _, ok := slices.BinarySearch(v.nodes[sku], node); ok {
+		return plenty
+	}
+	return 0
+}
+
+// EachATP implements network.StockView.
+func (v *everStocked) EachATP(sku string, fn func(node int, atp int32)) {
+	for _, n := range v.nodes[sku] {
+		fn(n, plenty)
+	}
+}
+
+// KnownSKU implements network.SKUCatalog: the replay's table's catalogue.
+func (v *everStocked) KnownSKU(sku string) bool { return v.table.KnownSKU(sku) }
+
+// hindsightBound computes the bound of scenario sc, whose starting stock is
+// table; relax is how much later than its clock an order may be routed
+// (the batch window, when the batch policy runs).
+func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.Table, relax time.Duration) (ScenarioBound, error) {
+	net := sc.net
+	maxVars := r.BoundMaxVars
+	if maxVars <= 0 {
+		maxVars = DefaultBoundMaxVars
+	}
+	inst := &joint.Instance{}
+	supplyIdx := map[string]map[int]int{} // SKU -> node -> index in inst.Supply
+	addSupply := func(node int, sku string) *joint.Supply {
+		m := supplyIdx[sku]
+		if m == nil {
+			m = map[int]int{}
+			supplyIdx[sku] = m
+		}
+		if i, ok := m[node]; ok {
+			return &inst.Supply[i]
+		}
+		m[node] = len(inst.Supply)
+		inst.Supply = append(inst.Supply, joint.Supply{Node: int32(node), SKU: sku})
+		return &inst.Supply[len(inst.Supply)-1]
+	}
+	for _, row := range table.Snapshot() {
+		s := addSupply(row.Node, row.SKU)
+		s.Start = int64(row.OnHand) - int64(row.Reserved) - int64(row.Safety)
+	}
+	if src := r.Replenishments; src != nil {
+		f, err := src.Open()
+		if err != nil {
+			return ScenarioBound{}, err
+		}
+		defer f.Close()
+		reps, err := NewReplenishmentReader(f, src.Name(), net, r.SkipBad)
+		if err != nil {
+			return ScenarioBound{}, err
+		}
+		for {
+			rep, err := reps.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return ScenarioBound{}, err
+			}
+			if rep.Node >= table.Nodes() || rep.Qty <= 0 {
+				continue
+			}
+			s := addSupply(rep.Node, rep.SKU)
+			s.Arrivals = append(s.Arrivals, joint.Arrival{At: rep.At, Units: int64(rep.Qty)})
+		}
+	}
+	view := &everStocked{table: table, nodes: map[string][]int{}}
+	for i := range inst.Supply {
+		s := &inst.Supply[i]
+		ever := s.Start > 0
+		for _, a := range s.Arrivals {
+			if ever {
+				break
+			}
+			ever = s.Start+a.Units > 0
+		}
+		if ever {
+			view.nodes[s.SKU] = append(view.nodes[s.SKU], int(s.Node))
+		}
+	}
+	for _, nodes := range view.nodes {
+		slices.Sort(nodes)
+	}
+
+	// The orders, as the replay meets them.
+	of, err := r.Orders.Open()
+	if err != nil {
+		return ScenarioBound{}, err
+	}
+	defer of.Close()
+	orders, err := NewOrderReader(of, r.Orders.Name(), r.SkipBad)
+	if err != nil {
+		return ScenarioBound{}, err
+	}
+	caps := table.Clone()
+	caps.ResetDay()
+	st := &replayState{base: r.Network, net: net, table: table, builder: network.NewBuilder(net, nil),
+		tz: time.Duration(net.Policy.TZOffsetMinutes) * time.Minute}
+	if r.Quotes != nil {
+		st.recorded = r.Quotes.Bind(net)
+	}
+	if err := st.roads(net); err != nil {
+		return ScenarioBound{}, err
+	}
+	days := map[int64]bool{}
+	var p solver.Problem
+	vars := 0
+	for n := 0; ; n++ {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			return ScenarioBound{}, ctx.Err()
+		}
+		o, err := orders.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return ScenarioBound{}, err
+		}
+		if o.CreatedAt.After(st.clock) {
+			st.clock = o.CreatedAt
+		}
+		day := localDay(st.clock, st.tz)
+		st.prepare(o)
+		if err := st.builder.BuildEligible(o, view, nil, &p); err != nil {
+			if errors.Is(err, network.ErrInvalidOrder) && r.SkipBad {
+				continue
+			}
+			return ScenarioBound{}, fmt.Errorf("bound: order %s: %w", o.ID, err)
+		}
+		vars += len(p.Options)*len(p.Lines) + len(p.Options) + len(p.Lines) + 2
+		if vars > maxVars {
+			return ScenarioBound{Note: fmt.Sprintf("skipped: the hindsight model passes %d columns by order %d (--bound-max-vars)", maxVars, n+1)}, nil
+		}
+		days[day] = true
+		inst.Orders = append(inst.Orders, joint.Order{Problem: cloneProblem(&p), At: st.clock.Add(relax), Day: day})
+	}
+	dayList := make([]int64, 0, len(days))
+	for d := range days {
+		dayList = append(dayList, d)
+	}
+	slices.Sort(dayList)
+	for node := 0; node < caps.Nodes(); node++ {
+		c := caps.Remaining(node)
+		if c < 0 {
+			continue
+		}
+		for _, d := range dayList {
+			inst.Capacity = append(inst.Capacity, joint.Capacity{Node: int32(node), Day: d, Units: int64(c)})
+		}
+	}
+	limit := r.BoundTimeLimit
+	if limit <= 0 {
+		limit = DefaultBoundTimeLimit
+	}
+	t0 := time.Now()
+	rel, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: maxVars, LP: lp.Settings{TimeLimit: limit}})
+	if errors.Is(err, joint.ErrTooLarge) {
+		return ScenarioBound{Note: fmt.Sprintf("skipped: the hindsight model passes %d columns (--bound-max-vars)", maxVars)}, nil
+	}
+	if err != nil {
+		return ScenarioBound{}, fmt.Errorf("bound: %w", err)
+	}
+	b := ScenarioBound{Vars: rel.Vars, Rows: rel.Rows, SolveMS: round(float64(time.Since(t0).Microseconds())/1000, 1)}
+	if rel.Status != lp.StatusOptimal {
+		b.Note = fmt.Sprintf("no bound: the LP stopped (%s) after %d iterations", rel.Status, rel.Iterations)
+		return b, nil
+	}
+	b.Bound, b.OK = round(rel.Bound, 4), true
+	return b, nil
+}
+
+// cloneProblem returns a deep copy of p.
+func cloneProblem(p *solver.Problem) *solver.Problem {
+	c := *p
+	c.Lines = slices.Clone(p.Lines)
+	c.Options = slices.Clone(p.Options)
+	c.Available = slices.Clone(p.Available)
+	c.UnitCost = slices.Clone(p.UnitCost)
+	return &c
+}

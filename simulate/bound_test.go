@@ -1,0 +1,159 @@
+package simulate
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/simulate/dataset"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// competeNetwork: s1 ships a parcel for 6, wh for 7; one unit of A at
+// each, and the only B at s1.
+const competeNetwork = `
+name: compete
+policy: {split_penalty: 1, tz_offset_minutes: 0}
+carriers:
+  - {name: post, per_package: 5, per_item: 1, per_item_per_mile: 0, per_kg: 0, transit: [{max_km: 1000, days: 1}]}
+nodes:
+  - {id: wh, kind: warehouse, lat: 0, lon: 0, methods: [warehouse_ship], pick_cost_per_order: 1, pick_cost_per_unit: 0}
+  - {id: s1, kind: store, lat: 0, lon: 0.1, methods: [ship_from_store], pick_cost_per_order: 0, pick_cost_per_unit: 0}
+`
+
+const competeStock = `node,sku,on_hand,safety_stock
+wh,A,1,0
+s1,A,1,0
+s1,B,1,0
+`
+
+// competeOrders: o1 wants A and takes the cheaper s1 when routed alone; o2,
+// five minutes later, wants A and B in one shipment, which only s1 can
+// send, and loses A (50) when s1's A is gone.
+const competeOrders = `order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split,lost_sale_cost
+o1,2026-03-02T10:00:00Z,0,0.1,A,1,delivery,,1,,true,50
+o2,2026-03-02T10:05:00Z,0,0.1,A,1,delivery,,1,,false,50
+o2,2026-03-02T10:05:00Z,0,0.1,B,1,delivery,,1,,false,50
+`
+
+// TestBatchWinsWhereTwoOrdersCompete is the hand case: optimal routes o1
+// from s1 (6), and o2 gets B from s1 (6) and loses A (50): 62. The batch policy holds
+// both in one wave and sends o1 from wh (7) and o2 from s1 (6 + 1): 14,
+// which is the hindsight bound.
+func TestBatchWinsWhereTwoOrdersCompete(t *testing.T) {
+	net, table := loadTiny(t, competeNetwork, competeStock)
+	cfg := Config{Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(competeOrders)},
+		Policies: []string{PolicyOptimal, PolicyBatch}, Bound: true}
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	runs := byRun(res)
+	opt, batch := runs["baseline/optimal"], runs["baseline/batch"]
+	require.NotNil(t, opt)
+	require.NotNil(t, batch)
+	assert.InDelta(t, 62, opt.TotalWithLost, 1e-9)
+	assert.InDelta(t, 14, batch.TotalWithLost, 1e-9)
+	assert.Zero(t, batch.UnfilledUnits)
+	require.NotNil(t, batch.Bound, batch.BoundNote)
+	assert.InDelta(t, 14, *batch.Bound, 1e-6)
+	assert.InDelta(t, 0, *batch.GapToBound, 1e-6)
+	assert.InDelta(t, (62-14)/14.0, *opt.GapToBound, 1e-6)
+	assert.LessOrEqual(t, batch.TotalWithLost, opt.TotalWithLost)
+
+	// Orders an hour apart fall into two waves: batch routes as optimal.
+	late := strings.ReplaceAll(competeOrders, "10:05:00", "11:05:00")
+	cfg.Orders = BytesSource{"orders.csv", []byte(late)}
+	res, err = Run(context.Background(), cfg)
+	require.NoError(t, err)
+	runs = byRun(res)
+	assert.InDelta(t, 62, runs["baseline/batch"].TotalWithLost, 1e-9)
+	// Even in hindsight o2 cannot have s1's A unless o1 goes to wh: the
+	// bound stays 14.
+	assert.InDelta(t, 14, *runs["baseline/batch"].Bound, 1e-6)
+}
+
+// TestBatchExpressGoesAtOnce: an order whose promise is within the window
+// (or ExpressPromise) is not held.
+func TestBatchExpressGoesAtOnce(t *testing.T) {
+	w := &wave{window: 30 * time.Minute}
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	cases := map[string]struct {
+		o    network.Order
+		want bool
+	}{
+		"delivery, no promise":   {network.Order{CreatedAt: at}, false},
+		"delivery in five days":  {network.Order{CreatedAt: at, PromiseBy: at.Add(120 * time.Hour)}, false},
+		"express promise":        {network.Order{CreatedAt: at, PromiseBy: at.Add(ExpressPromise)}, true},
+		"promise in 20 minutes":  {network.Order{CreatedAt: at, PromiseBy: at.Add(20 * time.Minute)}, true},
+		"pickup":                 {network.Order{CreatedAt: at, Want: network.WantPickup}, true},
+		"chose a courier":        {network.Order{CreatedAt: at, Partner: "glovo"}, true},
+		"any, no promise":        {network.Order{CreatedAt: at, Want: network.WantAny}, false},
+		"chose warehouse parcel": {network.Order{CreatedAt: at, Method: 3}, false},
+	}
+	for name, c := range cases {
+		assert.Equal(t, c.want, w.express(&c.o), name)
+	}
+}
+
+// genReplay writes a small generated dataset and returns its config.
+func genReplay(t *testing.T, cfg dataset.Config) Config {
+	t.Helper()
+	dir := t.TempDir()
+	_, err := dataset.Generate(context.Background(), cfg, dir)
+	require.NoError(t, err)
+	net, err := network.Load(filepath.Join(dir, dataset.NetworkFile))
+	require.NoError(t, err)
+	f, err := os.Open(filepath.Join(dir, dataset.StockFile))
+	require.NoError(t, err)
+	defer f.Close()
+	table, err := stock.ReadCSV(f, dataset.StockFile, net)
+	require.NoError(t, err)
+	return Config{Network: net, Stock: table, Orders: FileSource(filepath.Join(dir, dataset.OrdersFile)),
+		Replenishments: FileSource(filepath.Join(dir, dataset.ReplenishmentsFile)), Bound: true}
+}
+
+// TestBoundBelowEveryPolicy: on small generated replays (stock arriving
+// during the replay, daily capacities, pickup, couriers, lost sales), the
+// hindsight bound is at most every policy's total cost with lost sales,
+// under a scenario too.
+func TestBoundBelowEveryPolicy(t *testing.T) {
+	scen, err := ParseScenario([]byte("name: no-courier\ndisable_methods: [courier]\n"), "s.yaml")
+	require.NoError(t, err)
+	for seed := uint64(1); seed <= 3; seed++ {
+		cfg := genReplay(t, dataset.Config{Seed: seed, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 150, Days: 3})
+		cfg.Scenarios = []*Scenario{scen}
+		res, err := Run(context.Background(), cfg)
+		require.NoError(t, err)
+		require.Len(t, res.Results, 2*len(PolicyNames()))
+		for _, r := range res.Results {
+			require.NotNil(t, r.Bound, "seed %d %s/%s: %s", seed, r.Scenario, r.Policy, r.BoundNote)
+			assert.Positive(t, *r.Bound)
+			assert.LessOrEqual(t, *r.Bound, r.TotalWithLost+1e-6, "seed %d %s/%s", seed, r.Scenario, r.Policy)
+			assert.GreaterOrEqual(t, *r.GapToBound, -1e-9)
+		}
+	}
+}
+
+// TestBoundSkippedAboveTheLimit: a model above BoundMaxVars gets no bound
+// and a note, in the table too.
+func TestBoundSkippedAboveTheLimit(t *testing.T) {
+	cfg := genReplay(t, dataset.Config{Seed: 1, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 60, Days: 1})
+	cfg.BoundMaxVars = 100
+	cfg.Policies = []string{PolicyOptimal}
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	r := res.Results[0]
+	assert.Nil(t, r.Bound)
+	assert.Nil(t, r.GapToBound)
+	assert.Contains(t, r.BoundNote, "skipped")
+	var b strings.Builder
+	require.NoError(t, WriteTable(&b, res))
+	assert.Contains(t, b.String(), "hindsight bound of baseline: skipped")
+	assert.NotContains(t, b.String(), "gap to bound")
+}

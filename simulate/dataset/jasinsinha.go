@@ -1,0 +1,255 @@
+package dataset
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// The profiles Generate knows (Config.Profile).
+const (
+	// ProfileDefault is the omnichannel network over Kazakhstan's cities.
+	ProfileDefault = ""
+	// ProfileJasinSinha is a network in the style of Jasin & Sinha (2015),
+	// "An LP-based correlated rounding scheme for multi-item e-commerce
+	// order fulfillment": a handful of warehouses shipping parcels to
+	// customers in 100 cities (customer regions), multi-item orders,
+	// every unit left unfilled priced, and no replenishment within the
+	// horizon, so that the stock placed at the start is all there is and
+	// where an order takes it from decides what later orders can have.
+	ProfileJasinSinha = "jasin-sinha"
+)
+
+// Profiles lists the profile names, the default first.
+func Profiles() []string { return []string{"default", ProfileJasinSinha} }
+
+// JasinSinhaConfig returns the jasin-sinha profile's default sizes: 10
+// warehouses, 100 cities, 200 SKUs and 4,000 orders over 7 days.
+func JasinSinhaConfig() Config {
+	return Config{
+		Profile: ProfileJasinSinha, Seed: 1, Warehouses: 10, SKUs: 200, Orders: 4000, Days: 7, Regions: 100,
+		Start: DefaultConfig().Start,
+	}
+}
+
+// Jasin-Sinha profile constants.
+const (
+	// jsStockCover is the share of the horizon's expected demand of a SKU
+	// that the warehouses hold in all: a little short, so that stock is
+	// contested.
+	jsStockCover = 0.95
+	// jsCarriers is how many warehouses carry each SKU (at least one).
+	jsCarriers = 3
+	// jsMaxShipments bounds an order's parcels.
+	jsMaxShipments = 4
+	// jsTZ is the network's local time (UTC-6).
+	jsTZ = -6 * time.Hour
+	// jsMinLostSale and jsMaxLostSale bound a SKU's lost-sale cost per
+	// unit, drawn uniformly.
+	jsMinLostSale, jsMaxLostSale = 15.0, 60.0
+)
+
+// jsLinesWeight[k] is the weight of an order with k+1 lines: multi-item
+// orders are the point of the profile.
+var jsLinesWeight = []float64{0.3, 0.35, 0.2, 0.1, 0.05}
+
+// jsCity is a customer region of the jasin-sinha profile.
+type jsCity struct {
+	lat, lon float64
+	weight   float64
+}
+
+// generateJasinSinha writes the jasin-sinha profile's dataset into dir.
+func generateJasinSinha(ctx context.Context, cfg Config, dir string) (Summary, error) {
+	r := cfg.rng(11)
+	nCities := cfg.Regions
+	if nCities <= 0 {
+		nCities = JasinSinhaConfig().Regions
+	}
+	// Cities spread over a continent-sized box (about 4,000 x 1,700 km),
+	// with Zipf-like populations.
+	cities := make([]jsCity, nCities)
+	var wsum float64
+	for i := range cities {
+		cities[i] = jsCity{lat: round(30+16*r.Float64(), 4), lon: round(-120+45*r.Float64(), 4), weight: 1 / math.Pow(float64(i+1), 0.9)}
+		wsum += cities[i].weight
+	}
+	for i := range cities {
+		cities[i].weight /= wsum
+	}
+	skus := makeSKUs(cfg.rng(12), cfg.SKUs)
+	// A unit left unfilled costs more than shipping it across the
+	// continent (about 10.5), but less than several extra parcels.
+	pr := cfg.rng(13)
+	for i := range skus {
+		skus[i].lostSale = round(jsMinLostSale+(jsMaxLostSale-jsMinLostSale)*pr.Float64(), 2)
+	}
+	net := &network.Network{
+		Name:     fmt.Sprintf("jasin-sinha-seed-%d", cfg.Seed),
+		Currency: "USD",
+		Policy: network.Policy{
+			DefaultMaxShipment: jsMaxShipments, TZOffsetMinutes: int(jsTZ / time.Minute),
+			LostSaleCostPerOrder: LostSaleCostPerOrder,
+		},
+		Carriers: []network.Carrier{{
+			Name:       "parcel",
+			PerPackage: network.JasinSinhaPerPackage, PerItem: network.JasinSinhaPerItem,
+			PerItemPerMile: network.JasinSinhaPerItemPerMile,
+			Transit:        []network.TransitBand{{MaxKm: 500, Days: 1}, {MaxKm: 1500, Days: 2}, {MaxKm: 3000, Days: 3}, {MaxKm: 6000, Days: 5}},
+		}},
+	}
+	// Warehouses: in the largest cities, a few km out.
+	for k := 0; k < cfg.Warehouses; k++ {
+		c := &cities[k%nCities]
+		lat, lon := offset(c.lat, c.lon, 10*r.NormFloat64(), 10*r.NormFloat64())
+		net.Nodes = append(net.Nodes, network.Node{
+			ID: fmt.Sprintf("wh-%02d", k+1), Name: fmt.Sprintf("warehouse %d", k+1), City: fmt.Sprintf("city %03d", k%nCities+1),
+			Kind: network.Warehouse, Lat: lat, Lon: lon, Methods: []solver.Method{solver.WarehouseShip}, Enabled: true,
+		})
+	}
+	if err := net.Init(); err != nil {
+		return Summary{}, fmt.Errorf("dataset: generated network: %w", err)
+	}
+	sum := Summary{Nodes: len(net.Nodes), SKUs: len(skus)}
+	if err := writeFile(filepath.Join(dir, NetworkFile), func(b *bufio.Writer) error { return net.WriteYAML(b) }); err != nil {
+		return sum, err
+	}
+	// Stock: each SKU at jsCarriers warehouses, its expected demand over
+	// the horizon (x jsStockCover) split at random between them.
+	expUnits := float64(cfg.Orders) * meanOf(jsLinesWeight)
+	err := writeFile(filepath.Join(dir, StockFile), func(b *bufio.Writer) error {
+		sr := cfg.rng(14)
+		b.WriteString("node,sku,on_hand,safety_stock\n")
+		type row struct {
+			node, sku int
+			qty       int
+		}
+		var rows []row
+		for s := range skus {
+			carriers := sr.Perm(cfg.Warehouses)[:min(jsCarriers, cfg.Warehouses)]
+			total := expUnits * skus[s].share * jsStockCover
+			shares := make([]float64, len(carriers))
+			for i := range shares {
+				shares[i] = 0.5 + sr.Float64()
+			}
+			for i, q := range apportion(stochastic(sr, total), shares) {
+				if q > 0 {
+					rows = append(rows, row{carriers[i], s, q})
+				}
+			}
+		}
+		slices.SortFunc(rows, func(a, b row) int {
+			if a.node != b.node {
+				return a.node - b.node
+			}
+			return a.sku - b.sku
+		})
+		for _, rw := range rows {
+			fmt.Fprintf(b, "%s,%s,%d,0\n", net.Nodes[rw.node].ID, skus[rw.sku].id, rw.qty)
+		}
+		sum.StockRows = len(rows)
+		return nil
+	})
+	if err != nil {
+		return sum, err
+	}
+	err = writeFile(filepath.Join(dir, OrdersFile), func(b *bufio.Writer) error {
+		o, l, err := writeJSOrders(ctx, cfg, cities, skus, b)
+		sum.Orders, sum.Lines = o, l
+		return err
+	})
+	if err != nil {
+		return sum, err
+	}
+	// No replenishment within the horizon: the file has its header only.
+	err = writeFile(filepath.Join(dir, ReplenishmentsFile), func(b *bufio.Writer) error {
+		_, err := b.WriteString("at,node,sku,qty\n")
+		return err
+	})
+	return sum, err
+}
+
+// meanOf is the mean number of lines of an order drawn from weights
+// (weights[k] for k+1 lines).
+func meanOf(weights []float64) float64 {
+	var n, w float64
+	for k, x := range weights {
+		n += float64(k+1) * x
+		w += x
+	}
+	return n / w
+}
+
+// writeJSOrders writes the profile's orders: uniform over the horizon,
+// customers around the cities by weight, one unit per line of distinct
+// SKUs by popularity, delivery without a promise, split allowed.
+func writeJSOrders(ctx context.Context, cfg Config, cities []jsCity, skus []sku, b *bufio.Writer) (orders, lines int, err error) {
+	r := cfg.rng(15)
+	cityCum := make([]float64, len(cities))
+	for i := range cities {
+		cityCum[i] = cities[i].weight
+	}
+	cityCum = cumulative(cityCum)
+	skuCum := make([]float64, len(skus))
+	for i := range skus {
+		skuCum[i] = skus[i].share
+	}
+	skuCum = cumulative(skuCum)
+	linesCum := cumulative(jsLinesWeight)
+	horizon := time.Duration(cfg.Days) * 24 * time.Hour
+	secs := make([]int64, cfg.Orders)
+	for i := range secs {
+		secs[i] = r.Int64N(int64(horizon / time.Second))
+	}
+	slices.Sort(secs)
+	start := cfg.Start.Add(-jsTZ)
+	b.WriteString(OrdersHeader + "\n")
+	var picked []int
+	var buf []byte
+	for i, sec := range secs {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return orders, lines, ctx.Err()
+		}
+		orders++
+		created := start.Add(time.Duration(sec) * time.Second).UTC().Format(time.RFC3339)
+		c := &cities[pick(r, cityCum)]
+		lat, lon := offset(c.lat, c.lon, 8*r.NormFloat64(), 8*r.NormFloat64())
+		nl := pick(r, linesCum) + 1
+		picked = picked[:0]
+		for tries := 0; len(picked) < nl && tries < 8*nl; tries++ {
+			if s := pick(r, skuCum); !slices.Contains(picked, s) {
+				picked = append(picked, s)
+			}
+		}
+		id := fmt.Sprintf("J%08d", orders)
+		for _, s := range picked {
+			lines++
+			buf = append(buf[:0], id...)
+			buf = append(buf, ',')
+			buf = append(buf, created...)
+			buf = append(buf, ',')
+			buf = strconv.AppendFloat(buf, lat, 'f', 5, 64)
+			buf = append(buf, ',')
+			buf = strconv.AppendFloat(buf, lon, 'f', 5, 64)
+			buf = append(buf, ',')
+			buf = append(buf, skus[s].id...)
+			buf = append(buf, ",1,delivery,,"...)
+			buf = strconv.AppendFloat(buf, skus[s].weight, 'f', -1, 64)
+			buf = append(buf, ",,true,"...)
+			buf = strconv.AppendFloat(buf, skus[s].lostSale, 'f', -1, 64)
+			buf = append(buf, '\n')
+			if _, err := b.Write(buf); err != nil {
+				return orders, lines, err
+			}
+		}
+	}
+	return orders, lines, nil
+}
