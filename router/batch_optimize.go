@@ -117,7 +117,8 @@ func (s *Service) batchProblem(prefix string, r *pb.RouteRequest, f *fetched, no
 	w.fetched = f
 	w.view = stockView{in: s.inv}
 	defer func() { w.view = stockView{} }()
-	if err := s.build(prefix, r.Order, snap, w, &w.view, now); err != nil {
+	// The relaxation needs only the usable options: a lean build, nothing explained.
+	if err := s.build(prefix, r.Order, snap, w, &w.view, now, 0); err != nil {
 		return nil, err
 	}
 	if *net == nil {
