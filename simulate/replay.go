@@ -70,6 +70,8 @@ type replayState struct {
 	nextSKU []byte
 	hasR    bool
 	repSeq  uint64
+	// transfers applies the scenario's transfer plan (nil: none).
+	transfers *transferRun
 
 	invalid int64
 
@@ -104,6 +106,11 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	// The replay numbers its arrivals above every sequence number the
 	// starting stock carries, so that each of them applies.
 	st.repSeq = st.table.MaxSeq()
+	var stockBefore []int64
+	if len(j.scen.transfers) > 0 {
+		st.transfers = newTransferRun(j.scen.transfers, len(net.Nodes))
+		stockBefore = onHandByNode(st.table)
+	}
 	if r.cfg.Quotes != nil {
 		st.recorded = r.cfg.Quotes.Bind(net)
 	}
@@ -186,6 +193,13 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		}
 	}
 	res.KPIs, res.Series = st.acc.kpis(net)
+	if tr := st.transfers; tr != nil {
+		res.TransferCost = round(tr.cost(net), 4)
+		res.TransferUnits, res.TransferShortUnits, res.SupplyUnits = tr.moved, tr.short, tr.placed
+		res.TotalWithLost = round(res.TotalCost+res.LostSaleCost+res.TransferCost, 4)
+		res.Series.NodeStockBefore = stockBefore
+		res.Series.NodeTransferIn, res.Series.NodeTransferOut = tr.in, tr.out
+	}
 	stats := orders.Stats()
 	res.InvalidOrders = st.invalid + stats.SkippedOrders
 	return res, stats, runErr
@@ -203,10 +217,8 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 		st.day = d
 		st.table.ResetDay()
 	}
-	for st.hasR && !st.nextR.At.After(st.clock) {
-		if err := st.applyReplenishment(); err != nil {
-			return nil, err
-		}
+	if err := st.arrivals(); err != nil {
+		return nil, err
 	}
 	if o.PickupNodeID != "" && st.net != st.base && offersPickup(st.base, o.PickupNodeID) && !offersPickup(st.net, o.PickupNodeID) {
 		// The scenario closed pickup at the store the customer chose: the
@@ -288,6 +300,41 @@ func (st *replayState) commit(p *solver.Problem, plan *solver.Plan) error {
 		}
 	}
 	return nil
+}
+
+// arrivals applies, in time order, the replenishments and the transfer
+// plan's departures and arrivals due by the clock; a replenishment goes
+// before a transfer event at the same time.
+func (st *replayState) arrivals() error {
+	for {
+		tAt, tDue := time.Time{}, false
+		if st.transfers != nil {
+			tAt, tDue = st.transfers.due(st.clock)
+		}
+		rDue := st.hasR && !st.nextR.At.After(st.clock)
+		switch {
+		case rDue && (!tDue || !st.nextR.At.After(tAt)):
+			if err := st.applyReplenishment(); err != nil {
+				return err
+			}
+		case tDue:
+			st.repSeq++
+			if err := st.transfers.apply(st.table, st.repSeq); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+// onHandByNode sums each node's on-hand units over its SKUs.
+func onHandByNode(t *stock.Table) []int64 {
+	out := make([]int64, t.Nodes())
+	for _, r := range t.Snapshot() {
+		out[r.Node] += int64(r.OnHand)
+	}
+	return out
 }
 
 func (st *replayState) advanceReplenishment() error {

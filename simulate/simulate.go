@@ -59,6 +59,11 @@ type Config struct {
 	// TempDir holds per-replay decision files before they are merged; ""
 	// means os.TempDir().
 	TempDir string
+	// ExpectedSaving, when not nil, is what the transfer plan of a
+	// scenario was expected to save (omniroute allocate's
+	// expected_cost_before - expected_cost_after), shown beside the
+	// replayed saving (see TransferSaving).
+	ExpectedSaving *float64
 	// Progress, when not nil, is told the bytes of orders read so far by
 	// all replays and the total to read. It is called from one goroutine
 	// at a time, about every few thousand orders.
@@ -82,6 +87,9 @@ type Results struct {
 	Input ReadStats `json:"input"`
 	// Partial is true when the replay was interrupted.
 	Partial bool `json:"partial,omitempty"`
+	// TransferSavings compare, policy by policy, each replay with a
+	// transfer plan with the same policy's baseline replay.
+	TransferSavings []TransferSaving `json:"transfer_savings,omitempty"`
 }
 
 // Result is the KPIs of one policy under one scenario.
@@ -265,6 +273,7 @@ feed:
 		return nil, cause
 	}
 	out := &Results{Results: results, Input: stats[0], Partial: interrupted}
+	out.TransferSavings = transferSavings(results, cfg.ExpectedSaving)
 	if cfg.Decisions != nil {
 		if err := mergeDecisions(cfg.Decisions, decisionFiles); err != nil {
 			return nil, err

@@ -23,7 +23,9 @@ func num(x float64, d int) string {
 }
 func integer(n int64) string { return strconv.FormatInt(n, 10) }
 
-func kpiRows() []kpiRow {
+// kpiRows are the rows of the table and the report; the transfer rows
+// only when some replay applied a transfer plan.
+func kpiRows(res *Results) []kpiRow {
 	rows := []kpiRow{
 		{"orders", func(r *Result) string { return integer(r.Orders) }},
 		{"invalid orders", func(r *Result) string { return integer(r.InvalidOrders) }},
@@ -32,13 +34,18 @@ func kpiRows() []kpiRow {
 		{"unfilled units", func(r *Result) string { return integer(r.UnfilledUnits) }},
 		{"total cost", func(r *Result) string { return num(r.TotalCost, 2) }},
 		{"lost-sale cost", func(r *Result) string { return num(r.LostSaleCost, 2) }},
+	}
+	if hasTransfers(res) {
+		rows = append(rows, kpiRow{"transfer cost", func(r *Result) string { return num(r.TransferCost, 2) }})
+	}
+	rows = append(rows, []kpiRow{
 		{"total cost with lost sales", func(r *Result) string { return num(r.TotalWithLost, 2) }},
 		{"cost per order", func(r *Result) string { return num(r.CostPerOrder, 4) }},
 		{"shipments per order", func(r *Result) string { return num(r.ShipmentsPerOrder, 4) }},
 		{"split rate", func(r *Result) string { return pct(r.SplitRate) }},
 		{"avg distance km", func(r *Result) string { return num(r.AvgDistanceKm, 2) }},
 		{"SLA hit rate", func(r *Result) string { return pct(r.SLAHitRate) }},
-	}
+	}...)
 	for _, m := range solver.Methods() {
 		name := m.String()
 		rows = append(rows, kpiRow{"mix " + name, func(r *Result) string { return pct(r.MethodMix[name]) }})
@@ -50,7 +57,24 @@ func kpiRows() []kpiRow {
 		kpiRow{"solve time p50 us", func(r *Result) string { return num(r.SolveTimeUS.P50, 2) }},
 		kpiRow{"solve time p99 us", func(r *Result) string { return num(r.SolveTimeUS.P99, 2) }},
 	)
+	if hasTransfers(res) {
+		rows = append(rows,
+			kpiRow{"transfer units", func(r *Result) string { return integer(r.TransferUnits) }},
+			kpiRow{"transfer short units", func(r *Result) string { return integer(r.TransferShortUnits) }},
+			kpiRow{"supply units", func(r *Result) string { return integer(r.SupplyUnits) }},
+		)
+	}
 	return rows
+}
+
+// hasTransfers reports whether some replay of res applied a transfer plan.
+func hasTransfers(res *Results) bool {
+	for i := range res.Results {
+		if res.Results[i].Series.NodeTransferIn != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // columnTitle is a result's column heading; partial results carry a "*".
@@ -75,7 +99,7 @@ func WriteTable(w io.Writer, res *Results) error {
 	}
 	line("scenario", func(r *Result) string { s, _ := columnTitle(r); return s })
 	line("policy", func(r *Result) string { _, p := columnTitle(r); return p })
-	for _, row := range kpiRows() {
+	for _, row := range kpiRows(res) {
 		line(row.label, row.value)
 	}
 	if err := tw.Flush(); err != nil {

@@ -97,9 +97,12 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	skipBad := fs.Bool("skip-bad", false, "count and skip malformed rows and invalid orders instead of failing")
 	quotesPath := fs.String("quotes", "", "recorded courier quotes (CSV "+quote.RecordedHeader+"); trips not in it are priced by the rate cards")
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
+	transfersPath := fs.String("transfers", "", "transfer plan (CSV "+simulate.TransferHeader+", as omniroute allocate writes it): replayed as scenario \"transfers\" beside the others")
+	allocationPath := fs.String("allocation", "", "omniroute allocate's --json output for the --transfers plan: its expected saving is shown beside the replayed one")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
-			"         [--scenario S.yaml ...] [--json] [--report DIR] [--decisions F.csv] [--skip-bad] [--workers N]")
+			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
+			"         [--skip-bad] [--workers N]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -156,6 +159,23 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 		cfg.Scenarios = append(cfg.Scenarios, s)
+	}
+	if *allocationPath != "" && *transfersPath == "" {
+		return fmt.Errorf("%w: --allocation needs --transfers", errUsage)
+	}
+	if *transfersPath != "" {
+		plan, err := readTransferPlan(*transfersPath, net, table)
+		if err != nil {
+			return err
+		}
+		cfg.Scenarios = append(cfg.Scenarios, &simulate.Scenario{Name: "transfers", Transfers: plan})
+	}
+	if *allocationPath != "" {
+		saving, err := readExpectedSaving(*allocationPath)
+		if err != nil {
+			return err
+		}
+		cfg.ExpectedSaving = &saving
 	}
 	var decFile *os.File
 	if *decisions != "" {
