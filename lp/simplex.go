@@ -1,0 +1,520 @@
+package lp
+
+import (
+	"context"
+	"errors"
+	"math"
+	"time"
+)
+
+// varState says where a variable of the simplex sits.
+type varState int8
+
+const (
+	stateLower varState = iota // nonbasic at its lower bound
+	stateUpper                 // nonbasic at its upper bound
+	stateZero                  // nonbasic free variable, at zero
+	stateBasic                 // basic
+)
+
+// Tolerances and schedules of the simplex method.
+const (
+	primalTol     = 1e-7 // a basic variable this far outside a bound is infeasible
+	dualTol       = 1e-7 // a reduced cost this far on the wrong side prices a column in
+	pivotTol      = 1e-9 // smaller entries of a FTRAN column never pivot
+	refactorEvery = 100  // updates between factorisations
+	blandAfter    = 50   // consecutive degenerate iterations before Bland's rule
+	checkEvery    = 32   // iterations between checks of ctx and the time limit
+)
+
+// errNumerical is returned when the method cannot continue on a regular basis.
+var errNumerical = errors.New("numerical trouble: no progress on a fresh factorisation")
+
+// simplex is the bounded primal simplex method on the model
+//
+//	A·x - s = 0,  lo ≤ x ≤ hi,  rowLo ≤ s ≤ rowHi,
+//
+// with one logical variable s_i per row. Variables 0..n-1 are the columns,
+// n..n+m-1 the logicals. The invariant kept between iterations: head lists
+// the m basic variables, state[head[k]] == stateBasic, every other variable
+// sits at the bound its state names (or at 0 when free), and x of the basic
+// variables solves B·x_B = -N·x_N for the current factor.
+type simplex struct {
+	model *Model
+	m, n  int
+
+	// The constraint matrix by columns (columns 0..n-1 only; logical n+i is
+	// the column -e_i).
+	colStart []int
+	rowIdx   []int
+	colVal   []float64
+
+	// Per variable (columns then logicals).
+	cost  []float64
+	lo    []float64
+	hi    []float64
+	x     []float64
+	state []varState
+
+	// The basis and its factor: B = [columns of head], B⁻¹ = etas · LU⁻¹.
+	head []int
+	lu   denseLU
+	etas etaFile
+
+	// Work vectors of length m.
+	basicCost []float64 // cost of the basic variables in the current phase
+	dual      []float64 // B⁻ᵀ·basicCost
+	alpha     []float64 // B⁻¹·a_q of the entering column
+
+	iterations int
+	degenerate int // consecutive iterations without progress
+}
+
+// newSimplex loads the model with the slack basis: every logical basic,
+// every column at a finite bound (lower first) or, when free, at zero.
+func newSimplex(model *Model) *simplex {
+	m, n := model.NumRows(), model.NumVars()
+	s := &simplex{model: model, m: m, n: n}
+	s.colStart = make([]int, n+1)
+	for i := 0; i < m; i++ {
+		for _, j := range model.rowCols[i] {
+			s.colStart[j+1]++
+		}
+	}
+	for j := 0; j < n; j++ {
+		s.colStart[j+1] += s.colStart[j]
+	}
+	s.rowIdx = make([]int, model.nnz)
+	s.colVal = make([]float64, model.nnz)
+	next := append([]int(nil), s.colStart[:n]...)
+	for i := 0; i < m; i++ {
+		for k, j := range model.rowCols[i] {
+			s.rowIdx[next[j]] = i
+			s.colVal[next[j]] = model.rowVals[i][k]
+			next[j]++
+		}
+	}
+	total := n + m
+	s.cost = make([]float64, total)
+	s.lo = make([]float64, total)
+	s.hi = make([]float64, total)
+	s.x = make([]float64, total)
+	s.state = make([]varState, total)
+	copy(s.cost, model.cost)
+	copy(s.lo, model.colLo)
+	copy(s.hi, model.colHi)
+	copy(s.lo[n:], model.rowLo)
+	copy(s.hi[n:], model.rowHi)
+	s.head = make([]int, m)
+	for j := 0; j < n; j++ {
+		s.state[j] = s.nonbasicState(j, stateLower)
+		s.x[j] = s.boundValue(j)
+	}
+	for i := 0; i < m; i++ {
+		s.head[i] = n + i
+		s.state[n+i] = stateBasic
+	}
+	s.basicCost = make([]float64, m)
+	s.dual = make([]float64, m)
+	s.alpha = make([]float64, m)
+	return s
+}
+
+// nonbasicState returns the nonbasic state closest to want that the bounds
+// of j allow.
+func (s *simplex) nonbasicState(j int, want varState) varState {
+	loFinite, hiFinite := !math.IsInf(s.lo[j], -1), !math.IsInf(s.hi[j], 1)
+	switch {
+	case want == stateUpper && hiFinite:
+		return stateUpper
+	case loFinite:
+		return stateLower
+	case hiFinite:
+		return stateUpper
+	}
+	return stateZero
+}
+
+// boundValue returns the value of nonbasic j in its state.
+func (s *simplex) boundValue(j int) float64 {
+	switch s.state[j] {
+	case stateLower:
+		return s.lo[j]
+	case stateUpper:
+		return s.hi[j]
+	}
+	return 0
+}
+
+// setStart replaces the slack basis by b when b has exactly m basic
+// variables.
+func (s *simplex) setStart(b *Basis) {
+	basic := 0
+	for _, st := range b.state {
+		if st == stateBasic {
+			basic++
+		}
+	}
+	if basic != s.m {
+		return
+	}
+	k := 0
+	for j, st := range b.state {
+		if st == stateBasic {
+			s.state[j] = stateBasic
+			s.head[k] = j
+			k++
+			continue
+		}
+		s.state[j] = s.nonbasicState(j, st)
+		s.x[j] = s.boundValue(j)
+	}
+}
+
+// column appends the nonzeros of basis position k (basisMatrix).
+func (s *simplex) column(k int, idx []int, val []float64) ([]int, []float64) {
+	j := s.head[k]
+	if j >= s.n {
+		return append(idx, j-s.n), append(val, -1)
+	}
+	for p := s.colStart[j]; p < s.colStart[j+1]; p++ {
+		idx = append(idx, s.rowIdx[p])
+		val = append(val, s.colVal[p])
+	}
+	return idx, val
+}
+
+// loadColumn writes the dense constraint column of variable j into v.
+func (s *simplex) loadColumn(j int, v []float64) {
+	clear(v)
+	if j >= s.n {
+		v[j-s.n] = -1
+		return
+	}
+	for p := s.colStart[j]; p < s.colStart[j+1]; p++ {
+		v[s.rowIdx[p]] = s.colVal[p]
+	}
+}
+
+// refactor factorises the basis afresh (replacing dependent columns by
+// logicals) and recomputes the basic variables.
+func (s *simplex) refactor() {
+	s.etas.reset()
+	deficient, spare := s.lu.factorize(s.m, s)
+	if len(deficient) > 0 {
+		for k, pos := range deficient {
+			j := s.head[pos]
+			s.state[j] = s.nonbasicState(j, stateLower)
+			s.x[j] = s.boundValue(j)
+			s.head[pos] = s.n + spare[k]
+			s.state[s.n+spare[k]] = stateBasic
+		}
+		s.lu.factorize(s.m, s)
+	}
+	s.computeBasic()
+}
+
+// computeBasic solves B·x_B = -N·x_N.
+func (s *simplex) computeBasic() {
+	rhs := s.alpha
+	clear(rhs)
+	for j := 0; j < s.n; j++ {
+		if s.state[j] == stateBasic || s.x[j] == 0 {
+			continue
+		}
+		for p := s.colStart[j]; p < s.colStart[j+1]; p++ {
+			rhs[s.rowIdx[p]] -= s.colVal[p] * s.x[j]
+		}
+	}
+	for i := 0; i < s.m; i++ {
+		if j := s.n + i; s.state[j] != stateBasic {
+			rhs[i] += s.x[j]
+		}
+	}
+	s.ftran(rhs)
+	for k, j := range s.head {
+		s.x[j] = rhs[k]
+	}
+}
+
+func (s *simplex) ftran(v []float64) {
+	s.lu.solve(v)
+	s.etas.ftran(v)
+}
+
+func (s *simplex) btran(w []float64) {
+	s.etas.btran(w)
+	s.lu.solveTrans(w)
+}
+
+// phaseCosts sets basicCost for the current phase and reports whether the
+// basis is primal infeasible (phase 1: minimise the sum of
+// infeasibilities, cost -1 below a lower bound, +1 above an upper one).
+func (s *simplex) phaseCosts() (phase1 bool) {
+	for k, j := range s.head {
+		switch {
+		case s.x[j] < s.lo[j]-primalTol:
+			s.basicCost[k] = -1
+			phase1 = true
+		case s.x[j] > s.hi[j]+primalTol:
+			s.basicCost[k] = 1
+			phase1 = true
+		default:
+			s.basicCost[k] = 0
+		}
+	}
+	if !phase1 {
+		for k, j := range s.head {
+			s.basicCost[k] = s.cost[j]
+		}
+	}
+	return phase1
+}
+
+// reducedCost returns c_j - a_j·dual, with c_j = 0 in phase 1.
+func (s *simplex) reducedCost(j int, phase1 bool) float64 {
+	if j >= s.n {
+		return s.dual[j-s.n]
+	}
+	d := 0.0
+	if !phase1 {
+		d = s.cost[j]
+	}
+	for p := s.colStart[j]; p < s.colStart[j+1]; p++ {
+		d -= s.colVal[p] * s.dual[s.rowIdx[p]]
+	}
+	return d
+}
+
+// price returns the entering variable and its reduced cost, or -1 when no
+// nonbasic variable can improve the objective. It takes the largest
+// |reduced cost| (ties to the smallest index), or the smallest eligible
+// index under Bland's rule.
+func (s *simplex) price(phase1, bland bool) (int, float64) {
+	best, bestD, bestScore := -1, 0.0, 0.0
+	for j := range s.state {
+		st := s.state[j]
+		if st == stateBasic || (st != stateZero && s.lo[j] == s.hi[j]) {
+			continue
+		}
+		d := s.reducedCost(j, phase1)
+		var score float64
+		switch st {
+		case stateLower:
+			score = -d
+		case stateUpper:
+			score = d
+		default:
+			score = math.Abs(d)
+		}
+		if score <= dualTol {
+			continue
+		}
+		if bland {
+			return j, d
+		}
+		if score > bestScore {
+			best, bestD, bestScore = j, d, score
+		}
+	}
+	return best, bestD
+}
+
+// ratio is the outcome of a ratio test.
+type ratio struct {
+	row     int     // basis position that leaves, -1 for a bound flip
+	step    float64 // how far the entering variable moves (≥ 0)
+	toUpper bool    // the leaving variable ends at its upper bound
+}
+
+// ratioTest finds how far entering variable q may move in direction dir
+// (+1 up, -1 down) with the basis staying feasible (in phase 1: with no
+// feasible basic variable leaving its bounds and no infeasible one passing
+// the bound it reaches first). Two passes (Harris): the first finds the
+// largest step with bounds relaxed by primalTol, the second picks among the
+// rows that block within it the one with the largest |alpha|, for a stable
+// pivot. ok is false when nothing blocks: the objective is unbounded along
+// the edge.
+func (s *simplex) ratioTest(q int, dir float64) (res ratio, ok bool) {
+	relaxed := math.Inf(1)
+	for k, j := range s.head {
+		a := s.alpha[k]
+		if math.Abs(a) <= pivotTol {
+			continue
+		}
+		if t, _, blocks := s.blockAt(j, -dir*a, primalTol); blocks && t < relaxed {
+			relaxed = t
+		}
+	}
+	span := s.hi[q] - s.lo[q]
+	res = ratio{row: -1, step: math.Inf(1)}
+	bestAlpha := 0.0
+	for k, j := range s.head {
+		a := s.alpha[k]
+		if math.Abs(a) <= pivotTol {
+			continue
+		}
+		t, toUpper, blocks := s.blockAt(j, -dir*a, 0)
+		if !blocks || t > relaxed || math.Abs(a) <= bestAlpha {
+			continue
+		}
+		res = ratio{row: k, step: math.Max(t, 0), toUpper: toUpper}
+		bestAlpha = math.Abs(a)
+	}
+	if span <= res.step && !math.IsInf(span, 1) {
+		return ratio{row: -1, step: span}, true
+	}
+	return res, res.row >= 0
+}
+
+// blockAt returns the step at which basic variable j, moving at rate per
+// unit step, reaches the bound that stops it (relaxed by tol), and which
+// bound that is.
+func (s *simplex) blockAt(j int, rate, tol float64) (t float64, toUpper, blocks bool) {
+	x, lo, hi := s.x[j], s.lo[j], s.hi[j]
+	if rate < 0 {
+		switch {
+		case x > hi+primalTol: // infeasible above: stops on becoming feasible
+			return (x - hi + tol) / -rate, true, true
+		case x >= lo-primalTol && !math.IsInf(lo, -1):
+			return (x - lo + tol) / -rate, false, true
+		}
+		return 0, false, false
+	}
+	switch {
+	case x < lo-primalTol:
+		return (lo - x + tol) / rate, false, true
+	case x <= hi+primalTol && !math.IsInf(hi, 1):
+		return (hi - x + tol) / rate, true, true
+	}
+	return 0, false, false
+}
+
+// run iterates until optimal, infeasible, unbounded or a limit.
+func (s *simplex) run(ctx context.Context, set Settings) (Status, error) {
+	start := time.Now()
+	s.refactor()
+	fresh := true // no update since the last factorisation
+	for {
+		if set.MaxIterations > 0 && s.iterations >= set.MaxIterations {
+			return StatusIterationLimit, nil
+		}
+		if s.iterations%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+			if set.TimeLimit > 0 && time.Since(start) >= set.TimeLimit {
+				return StatusTimeLimit, nil
+			}
+		}
+		if len(s.etas.etas) >= refactorEvery {
+			s.refactor()
+			fresh = true
+		}
+		phase1 := s.phaseCosts()
+		copy(s.dual, s.basicCost)
+		s.btran(s.dual)
+		q, d := s.price(phase1, s.degenerate > blandAfter)
+		if q < 0 {
+			if !fresh {
+				s.refactor()
+				fresh = true
+				continue
+			}
+			if phase1 {
+				return StatusInfeasible, nil
+			}
+			return StatusOptimal, nil
+		}
+		dir := 1.0
+		if d > 0 {
+			dir = -1
+		}
+		s.loadColumn(q, s.alpha)
+		s.ftran(s.alpha)
+		res, ok := s.ratioTest(q, dir)
+		if !ok {
+			if !fresh {
+				s.refactor()
+				fresh = true
+				continue
+			}
+			if phase1 {
+				return 0, errNumerical
+			}
+			return StatusUnbounded, nil
+		}
+		s.step(q, dir, res)
+		fresh = false
+		s.iterations++
+	}
+}
+
+// step moves entering q by res.step in direction dir and updates the basis.
+func (s *simplex) step(q int, dir float64, res ratio) {
+	t := res.step
+	if t < 1e-12 {
+		s.degenerate++
+	} else {
+		s.degenerate = 0
+	}
+	if t > 0 {
+		s.x[q] += dir * t
+		for k, j := range s.head {
+			if a := s.alpha[k]; a != 0 {
+				s.x[j] -= dir * a * t
+			}
+		}
+	}
+	if res.row < 0 {
+		if dir > 0 {
+			s.state[q] = stateUpper
+		} else {
+			s.state[q] = stateLower
+		}
+		s.x[q] = s.boundValue(q)
+		return
+	}
+	leaving := s.head[res.row]
+	if res.toUpper && s.lo[leaving] != s.hi[leaving] {
+		s.state[leaving] = stateUpper
+	} else {
+		s.state[leaving] = stateLower
+	}
+	s.x[leaving] = s.boundValue(leaving)
+	s.head[res.row] = q
+	s.state[q] = stateBasic
+	s.etas.add(res.row, s.alpha)
+}
+
+// result assembles the Result of the current basis.
+func (s *simplex) result(status Status) *Result {
+	m, n := s.m, s.n
+	for k, j := range s.head {
+		s.basicCost[k] = s.cost[j]
+	}
+	copy(s.dual, s.basicCost)
+	s.btran(s.dual)
+	res := &Result{
+		Status:      status,
+		X:           append([]float64(nil), s.x[:n]...),
+		RowActivity: make([]float64, m),
+		Dual:        append([]float64(nil), s.dual...),
+		ReducedCost: make([]float64, n),
+		Iterations:  s.iterations,
+		Basis:       &Basis{numVars: n, numRows: m, state: append([]varState(nil), s.state...)},
+	}
+	for j := 0; j < n; j++ {
+		res.Objective += s.cost[j] * res.X[j]
+		res.ReducedCost[j] = s.reducedCost(j, false)
+	}
+	for i := 0; i < m; i++ {
+		cols, vals := s.model.rowCols[i], s.model.rowVals[i]
+		a := 0.0
+		for k, j := range cols {
+			a += vals[k] * res.X[j]
+		}
+		res.RowActivity[i] = a
+	}
+	return res
+}

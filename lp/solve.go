@@ -1,0 +1,112 @@
+package lp
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Settings bound the work of one [Solve].
+type Settings struct {
+	// MaxIterations stops the solve after this many simplex iterations
+	// (StatusIterationLimit); 0 means no limit.
+	MaxIterations int
+	// TimeLimit stops the solve after this much wall time (StatusTimeLimit);
+	// 0 means no limit.
+	TimeLimit time.Duration
+	// Start warm-starts from the Basis of a previous Result of a model of
+	// the same shape (same numbers of variables and rows). A basis of
+	// another shape is ignored.
+	Start *Basis
+}
+
+// Status says how a solve ended.
+type Status int
+
+// The statuses of a Result.
+const (
+	// StatusOptimal: X is optimal within the tolerances; Dual and
+	// ReducedCost prove it.
+	StatusOptimal Status = iota
+	// StatusInfeasible: no x satisfies the rows and bounds.
+	StatusInfeasible
+	// StatusUnbounded: the objective decreases without bound on the
+	// feasible set.
+	StatusUnbounded
+	// StatusIterationLimit: Settings.MaxIterations was reached first.
+	StatusIterationLimit
+	// StatusTimeLimit: Settings.TimeLimit was reached first.
+	StatusTimeLimit
+)
+
+// String returns the status's name in lower case, e.g. "optimal".
+func (s Status) String() string {
+	switch s {
+	case StatusOptimal:
+		return "optimal"
+	case StatusInfeasible:
+		return "infeasible"
+	case StatusUnbounded:
+		return "unbounded"
+	case StatusIterationLimit:
+		return "iteration limit"
+	case StatusTimeLimit:
+		return "time limit"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// Basis is the simplex basis a solve ended with: which variables (columns
+// and row logicals) are basic and at which bound the others sit. Pass it
+// as Settings.Start to warm-start a solve of a modified model of the same
+// shape. It is never modified after Solve returns it, so copies may be
+// shared.
+type Basis struct {
+	numVars, numRows int
+	// state holds one entry per column then one per row logical.
+	state []varState
+}
+
+// Result is the answer of [Solve].
+type Result struct {
+	Status    Status
+	Objective float64
+	// X holds the value of each variable.
+	X []float64
+	// RowActivity holds A·x per row.
+	RowActivity []float64
+	// Dual holds, per row, d(objective)/d(the row bound that binds); for a
+	// minimisation a binding "≤ b" row has Dual ≤ 0 and a binding "≥ b" row
+	// Dual ≥ 0; a row that does not bind has Dual 0.
+	Dual []float64
+	// ReducedCost holds c_j - A_j·Dual per variable.
+	ReducedCost []float64
+	// Iterations counts simplex iterations (bound flips included).
+	Iterations int
+	// Basis is the final basis, for Settings.Start.
+	Basis *Basis
+}
+
+// Solve minimises the model. It returns a Result for every model it could
+// work on: infeasible and unbounded models are Status values, not errors,
+// and so are the iteration and time limits. The error is for an invalid
+// model (wrapping [ErrInvalidModel]) or a cancelled ctx (wrapping
+// ctx.Err()). Solve only reads m, so several solves of one model may run
+// concurrently. Same model and settings, same Result, bit for bit.
+func Solve(ctx context.Context, m *Model, s Settings) (*Result, error) {
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("lp: solve %q: %w", m.name, err)
+	}
+	sx := newSimplex(m)
+	if s.Start != nil && s.Start.numVars == m.NumVars() && s.Start.numRows == m.NumRows() {
+		sx.setStart(s.Start)
+	}
+	status, err := sx.run(ctx, s)
+	if err != nil {
+		return nil, fmt.Errorf("lp: solve %q: %w", m.name, err)
+	}
+	return sx.result(status), nil
+}
