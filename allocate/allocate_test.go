@@ -1,0 +1,160 @@
+package allocate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/simulate"
+	"github.com/omniroute/omniroute/stock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// farNetwork: a warehouse W at (0, 0) and a store S 333 km east of it.
+// W ships parcels at 5 per package + 1 per unit + 0.05 per unit-mile;
+// S ships from store with the same carrier (0 km: 5 + 1) and hands out
+// pickups (pick cost 1 per order). One lane W -> S; the test fills in
+// its costs, minimum and lead time, and S's shelf.
+const farNetwork = `name: far
+policy: {tz_offset_minutes: 0}
+carriers:
+  - {name: post, per_package: 5, per_item: 1, per_item_per_mile: 0.05, transit: [{max_km: 5000, days: 1}]}
+nodes:
+  - {id: W, kind: warehouse, lat: 0, lon: 0, methods: [warehouse_ship]}
+  - {id: S, kind: store, lat: 0, lon: 3, methods: [ship_from_store, pickup], pick_cost_per_order: 1%s}
+lanes:
+  - {name: feed, from: W, to: S, cost_per_unit: %g, cost_per_shipment: %g, lead_hours: %g, min_qty: %d}
+`
+
+var day0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+
+// weekOfOrders is one order of one unit of A a day... ten of them over a
+// week, at S's door, each asking for want (delivery or pickup at S).
+func weekOfOrders(want string) string {
+	var b strings.Builder
+	b.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,lost_sale_cost\n")
+	pickup := ""
+	if want == "pickup" {
+		pickup = "S"
+	}
+	for i := range 10 {
+		at := day0.Add(time.Duration(i) * 16 * time.Hour)
+		fmt.Fprintf(&b, "o%d,%s,0,3,A,1,%s,%s,20\n", i, at.Format(time.RFC3339), want, pickup)
+	}
+	return b.String()
+}
+
+type farCase struct {
+	shelf              string // extra node keys for S
+	unitCost, shipCost float64
+	leadHours          float64
+	minQty             int
+	want               string
+	stockW, stockS     int
+}
+
+func planFar(t *testing.T, c farCase) (*Result, *network.Network) {
+	t.Helper()
+	res, net, err := tryFar(t, c)
+	require.NoError(t, err)
+	return res, net
+}
+
+func tryFar(t *testing.T, c farCase) (*Result, *network.Network, error) {
+	t.Helper()
+	net, err := network.Parse(strings.NewReader(fmt.Sprintf(farNetwork, c.shelf, c.unitCost, c.shipCost, c.leadHours, c.minQty)), "far.yaml")
+	require.NoError(t, err)
+	st := fmt.Sprintf("node,sku,on_hand,safety_stock\nW,A,%d,0\nS,A,%d,0\nS,B,1,0\n", c.stockW, c.stockS)
+	table, err := stock.ReadCSV(strings.NewReader(st), "stock.csv", net)
+	require.NoError(t, err)
+	res, err := Plan(context.Background(), Input{
+		Network: net, Stock: table, History: simulate.BytesSource{FileName: "history.csv", Data: []byte(weekOfOrders(c.want))},
+		HistoryFrom: day0, At: day0.Add(7 * 24 * time.Hour), Horizon: 7 * 24 * time.Hour, Workers: 2,
+	})
+	return res, net, err
+}
+
+func moved(res *Result) map[string]int32 {
+	m := map[string]int32{}
+	for _, t := range res.Transfers {
+		m[fmt.Sprintf("%d>%d:%s", t.From, t.To, t.SKU)] += t.Qty
+	}
+	return m
+}
+
+// S's customers are 333 km from W: a parcel from W costs 5 + 1 + 0.05 x
+// 207 miles = 16.35 a unit, one from S 7 (its pick cost 1 + 5 + 1). Moving
+// the week's 10 units to S costs 3 + 10 x 0.5 and saves 10 x 9.35.
+func TestFarStoreGetsItsWeek(t *testing.T) {
+	res, _ := planFar(t, farCase{unitCost: 0.5, shipCost: 3, minQty: 1, want: "delivery", stockW: 30})
+	assert.Equal(t, map[string]int32{"0>1:A": 10}, moved(res))
+	assert.EqualValues(t, 10, res.UnitsMoved)
+	assert.InDelta(t, 8, res.TransferCost, 1e-9)
+	miles := 333.585 / 1.609344 // the great circle from W to S
+	fromW := 5 + 1 + 0.05*miles
+	assert.InDelta(t, 10*fromW, res.ExpectedCostBefore, 0.05)
+	assert.InDelta(t, 10*7+8, res.ExpectedCostAfter, 1e-6)
+	tr := res.Transfers[0]
+	assert.Equal(t, day0.Add(7*24*time.Hour), tr.ShipAt)
+	assert.Equal(t, tr.ShipAt, tr.ArriveAt, "no lead time")
+}
+
+// Pickups at S can only be served from S's own shelf: 10 units go there,
+// and each pickup costs its pick cost (1) instead of a lost sale (20).
+func TestPickupStoreStockedFromWarehouse(t *testing.T) {
+	res, _ := planFar(t, farCase{unitCost: 0.5, shipCost: 3, minQty: 1, want: "pickup", stockW: 30})
+	assert.Equal(t, map[string]int32{"0>1:A": 10}, moved(res))
+	assert.InDelta(t, 200, res.ExpectedCostBefore, 1e-6)
+	assert.InDelta(t, 10+8, res.ExpectedCostAfter, 1e-6)
+}
+
+// A lane dearer per unit than the lost sale it saves is not used, and the
+// plan is empty: after = before.
+func TestLaneTooExpensive(t *testing.T) {
+	res, _ := planFar(t, farCase{unitCost: 25, shipCost: 3, minQty: 1, want: "pickup", stockW: 30})
+	assert.Empty(t, res.Transfers)
+	assert.Equal(t, res.ExpectedCostBefore, res.ExpectedCostAfter)
+	assert.Zero(t, res.TransferCost)
+}
+
+// A shipment must carry min_qty: 12 is more than the week needs and than
+// it pays to send, so nothing moves.
+func TestLaneMinimumNotMet(t *testing.T) {
+	res, _ := planFar(t, farCase{unitCost: 0.5, shipCost: 3, minQty: 12, want: "pickup", stockW: 30})
+	assert.Empty(t, res.Transfers)
+}
+
+// S has room for 4 units of a SKU: it gets 4 (never more), and 4 pickups
+// are served.
+func TestShelfLimitPerSKU(t *testing.T) {
+	res, _ := planFar(t, farCase{shelf: ", shelf_per_sku: 4", unitCost: 0.5, shipCost: 3, minQty: 1, want: "pickup", stockW: 30})
+	assert.Equal(t, map[string]int32{"0>1:A": 4}, moved(res))
+	assert.InDelta(t, 6*20+4+5, res.ExpectedCostAfter, 1e-6)
+}
+
+// S holds 1 unit of B and may hold 3 in total: 2 units of A fit.
+func TestShelfLimitTotal(t *testing.T) {
+	res, _ := planFar(t, farCase{shelf: ", shelf_total: 3", unitCost: 0.5, shipCost: 3, minQty: 1, want: "pickup", stockW: 30, stockS: 0})
+	assert.Equal(t, map[string]int32{"0>1:A": 2}, moved(res))
+}
+
+// W holds only 6: it sends what it has (the far store's pickups are
+// worth more than W's own customers, who are S's too).
+func TestSenderNeverSendsMoreThanItHas(t *testing.T) {
+	res, _ := planFar(t, farCase{unitCost: 0.5, shipCost: 3, minQty: 1, want: "pickup", stockW: 6})
+	assert.Equal(t, map[string]int32{"0>1:A": 6}, moved(res))
+}
+
+// A day on the road: the transfer leaves at the plan's start and arrives
+// a day later; it counts for 6/7 of the week, so 10 units still pay.
+func TestLeadTime(t *testing.T) {
+	res, _ := planFar(t, farCase{unitCost: 0.5, shipCost: 3, minQty: 1, leadHours: 24, want: "pickup", stockW: 30})
+	require.NotEmpty(t, res.Transfers)
+	tr := res.Transfers[0]
+	assert.Equal(t, 24*time.Hour, tr.ArriveAt.Sub(tr.ShipAt))
+	assert.Less(t, res.ExpectedCostAfter, res.ExpectedCostBefore)
+}

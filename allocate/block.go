@@ -1,0 +1,453 @@
+package allocate
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/omniroute/omniroute/lp"
+)
+
+// block is one SKU's part of the allocation LP. SKUs share nothing in the
+// LP but the lanes' per-shipment costs (spread by slope scaling) and the
+// nodes' total shelf limits (kept by the repair), so each is solved on its
+// own, in parallel.
+type block struct {
+	index int
+	sku   string
+	s     int // the SKU's index in the forecast
+
+	// stock and avail are per node the block touches: ATP at the plan's
+	// start, and ATP + supply; room is how many more units a receiver may
+	// hold of the SKU (-1: no limit).
+	stock, avail, room map[int]int64
+	// nodes the block has a stock row for, ascending.
+	nodes []int
+	// x are the columns that serve a demand point from a node.
+	x []serve
+	// points are the demand points with demand for the SKU, ascending.
+	points []int
+	// routes index the planner's routes the SKU may take; frac[k] is the
+	// share of the horizon a transfer on routes[k] arrives in time for.
+	routes []int
+	frac   []float64
+
+	// What the last relaxed solve found: transfers per route, the
+	// opportunity price of a unit per node (-Dual of its stock row), the
+	// objective and the basis (for the next round's warm start).
+	flow      []float64
+	price     map[int]float64
+	objective float64
+	basis     *lp.Basis
+	rows      int
+	cols      int
+	// qty are the integer transfers per route (repair); before and after
+	// the expected fulfilment + lost-sale cost without and with them.
+	qty           []int64
+	before, after float64
+}
+
+// serve is a column x[point, node].
+type serve struct {
+	point, node int
+	cost        float64
+}
+
+// stockAt is the ATP of the block's SKU at node at the plan's start.
+func (b *block) stockAt(node int) int64 { return b.stock[node] }
+
+// buildBlocks makes a block per SKU of the forecast (see the package doc
+// for which columns and rows each has).
+func (pl *planner) buildBlocks() {
+	horizon := pl.in.Horizon.Hours()
+	for s, sku := range pl.forecast.SKUs {
+		b := &block{index: len(pl.blocks), sku: sku, s: s,
+			stock: map[int]int64{}, avail: map[int]int64{}, room: map[int]int64{}, price: map[int]float64{}}
+		pl.in.Stock.EachATP(sku, func(n int, atp int32) {
+			b.stock[n] = int64(atp)
+			b.avail[n] = int64(atp)
+		})
+		for n, q := range pl.supply[sku] {
+			b.avail[n] += q
+		}
+		holds := func(n int) bool { return b.avail[n] > 0 }
+		reach := map[int]bool{}
+		for _, rt := range pl.routes {
+			if holds(rt.From) {
+				reach[rt.To] = true
+			}
+		}
+		used := map[int]bool{}
+		for p := range pl.forecast.Points {
+			if pl.forecast.Points[p].Demand[s] <= 0 {
+				continue
+			}
+			b.points = append(b.points, p)
+			taken := 0
+			for _, c := range pl.costs[p] {
+				if taken == NodesPerPoint {
+					break
+				}
+				if holds(c.node) || reach[c.node] {
+					b.x = append(b.x, serve{point: p, node: c.node, cost: c.cost})
+					used[c.node] = true
+					taken++
+				}
+			}
+		}
+		// Lanes into the nodes that serve demand, from nodes that hold
+		// the SKU: the cheapest few per receiver.
+		byReceiver := map[int][]int{}
+		for r, rt := range pl.routes {
+			if holds(rt.From) && used[rt.To] {
+				byReceiver[rt.To] = append(byReceiver[rt.To], r)
+			}
+		}
+		for to, rs := range byReceiver {
+			slices.SortFunc(rs, func(x, y int) int {
+				lx, ly := &pl.net.Lanes[pl.routes[x].Lane], &pl.net.Lanes[pl.routes[y].Lane]
+				return cmp.Or(cmp.Compare(lx.CostPerUnit, ly.CostPerUnit), cmp.Compare(pl.routes[x].Km, pl.routes[y].Km), cmp.Compare(x, y))
+			})
+			byReceiver[to] = rs[:min(len(rs), LanesPerReceiver)]
+		}
+		for _, rs := range byReceiver {
+			b.routes = append(b.routes, rs...)
+		}
+		slices.Sort(b.routes)
+		nodes := map[int]bool{}
+		for n := range used {
+			nodes[n] = true
+		}
+		for _, r := range b.routes {
+			rt := pl.routes[r]
+			nodes[rt.From], nodes[rt.To] = true, true
+			lead := pl.net.Lanes[rt.Lane].LeadTime().Hours()
+			b.frac = append(b.frac, max(0, 1-lead/horizon))
+		}
+		for n := range nodes {
+			b.nodes = append(b.nodes, n)
+			if room := pl.net.Nodes[n].ShelfRoom(pl.onHand(n, sku)+pl.supply[sku][n], pl.onHandTotal[n]); room >= 0 {
+				b.room[n] = room
+			}
+		}
+		slices.Sort(b.nodes)
+		b.flow = make([]float64, len(b.routes))
+		b.qty = make([]int64, len(b.routes))
+		pl.blocks = append(pl.blocks, b)
+	}
+}
+
+// onHand is the units of sku on hand at node.
+func (pl *planner) onHand(node int, sku string) int64 {
+	r, ok := pl.in.Stock.Get(node, sku)
+	if !ok {
+		return 0
+	}
+	return int64(r.OnHand)
+}
+
+// mode says how a block's transfer columns are set.
+type mode int
+
+const (
+	relaxed mode = iota // free, priced per unit + the spread shipment cost
+	without             // fixed at 0: the expected cost before the plan
+	fixed               // fixed at the integer plan, priced 0 (the lanes' rule prices it)
+)
+
+// blockCols are where a block's columns start in a model.
+type blockCols struct {
+	x, lost, move int
+	// stockRow is the row of each node's stock, by position in b.nodes.
+	stockRow []int
+}
+
+// addTo adds the block's columns and rows to m:
+//
+//	min  Σ cost[p,n] x[p,n] + Σ lost[p] u[p] + Σ unitCost[r] t[r]
+//	s.t. Σ_n x[p,n] + u[p] = demand[p]                       (demand p)
+//	     Σ_p x[p,n] + Σ_out t - Σ_in frac t ≤ avail[n]        (stock n)
+//	     Σ_out t ≤ avail[n]           for a node that also receives
+//	     Σ_in t - Σ_out t ≤ room[n]    for a receiver with a shelf limit
+func (b *block) addTo(m *lp.Model, pl *planner, share []float64, md mode) blockCols {
+	f := pl.forecast
+	var c blockCols
+	c.x = m.NumVars()
+	for _, x := range b.x {
+		m.AddVar(fmt.Sprintf("x_%d_%d_%d", b.s, x.point, x.node), 0, lp.Inf, x.cost)
+	}
+	c.lost = m.NumVars()
+	for _, p := range b.points {
+		pt := &f.Points[p]
+		lost := pt.LostSale[b.s]
+		if lost <= 0 {
+			lost = pl.mustFill
+		}
+		lost += pl.net.Policy.LostSaleCostPerOrder / max(pt.UnitsPerOrder, 1)
+		m.AddVar(fmt.Sprintf("u_%d_%d", b.s, p), 0, lp.Inf, lost)
+	}
+	c.move = m.NumVars()
+	for k, r := range b.routes {
+		rt := pl.routes[r]
+		lane := &pl.net.Lanes[rt.Lane]
+		switch md {
+		case relaxed:
+			m.AddVar(fmt.Sprintf("t_%d_%d_%d", b.s, rt.From, rt.To), 0, float64(b.avail[rt.From]), lane.CostPerUnit+share[r])
+		case without:
+			m.AddVar(fmt.Sprintf("t_%d_%d_%d", b.s, rt.From, rt.To), 0, 0, 0)
+		case fixed:
+			q := float64(b.qty[k])
+			m.AddVar(fmt.Sprintf("t_%d_%d_%d", b.s, rt.From, rt.To), q, q, 0)
+		}
+	}
+	// Demand rows.
+	xi := 0
+	for k, p := range b.points {
+		var cols []int
+		var vals []float64
+		for ; xi < len(b.x) && b.x[xi].point == p; xi++ {
+			cols = append(cols, c.x+xi)
+			vals = append(vals, 1)
+		}
+		cols = append(cols, c.lost+k)
+		vals = append(vals, 1)
+		d := f.Points[p].Demand[b.s]
+		m.AddRow(fmt.Sprintf("demand_%d_%d", b.s, p), d, d, cols, vals)
+	}
+	// Stock, no-transshipment and shelf rows, node by node.
+	c.stockRow = make([]int, len(b.nodes))
+	for i, n := range b.nodes {
+		var cols, outs, ins []int
+		var vals []float64
+		for k := range b.x {
+			if b.x[k].node == n {
+				cols = append(cols, c.x+k)
+				vals = append(vals, 1)
+			}
+		}
+		for k, r := range b.routes {
+			switch n {
+			case pl.routes[r].From:
+				cols = append(cols, c.move+k)
+				vals = append(vals, 1)
+				outs = append(outs, c.move+k)
+			case pl.routes[r].To:
+				cols = append(cols, c.move+k)
+				vals = append(vals, -b.frac[k])
+				ins = append(ins, c.move+k)
+			}
+		}
+		c.stockRow[i] = m.AddRow(fmt.Sprintf("stock_%d_%d", b.s, n), -lp.Inf, float64(b.avail[n]), cols, vals)
+		if len(outs) > 0 && len(ins) > 0 {
+			m.AddRow(fmt.Sprintf("send_%d_%d", b.s, n), -lp.Inf, float64(b.avail[n]), outs, ones(len(outs)))
+		}
+		if room, ok := b.room[n]; ok && len(ins) > 0 {
+			cols, vals = append([]int(nil), ins...), ones(len(ins))
+			for _, o := range outs {
+				cols = append(cols, o)
+				vals = append(vals, -1)
+			}
+			m.AddRow(fmt.Sprintf("shelf_%d_%d", b.s, n), -lp.Inf, float64(room), cols, vals)
+		}
+	}
+	return c
+}
+
+func ones(n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = 1
+	}
+	return v
+}
+
+// solveRelaxed solves the block's LP with the lanes' shipment costs
+// spread by share, and keeps the transfers, the node prices and the basis.
+func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) error {
+	m := lp.NewModel("allocate-" + b.sku)
+	c := b.addTo(m, pl, share, relaxed)
+	b.rows, b.cols = m.NumRows(), m.NumVars()
+	r, err := solve(ctx, m, b.basis)
+	if err != nil {
+		return err
+	}
+	b.basis = r.Basis
+	b.objective = r.Objective
+	for k := range b.routes {
+		b.flow[k] = r.X[c.move+k]
+	}
+	for i, n := range b.nodes {
+		b.price[n] = -r.Dual[c.stockRow[i]]
+	}
+	return nil
+}
+
+// evaluate solves the block without transfers and with the integer plan.
+func (b *block) evaluate(ctx context.Context, pl *planner) error {
+	for _, md := range []mode{without, fixed} {
+		m := lp.NewModel("allocate-" + b.sku)
+		b.addTo(m, pl, nil, md)
+		r, err := solve(ctx, m, nil)
+		if err != nil {
+			return err
+		}
+		if md == without {
+			b.before = r.Objective
+		} else {
+			b.after = r.Objective
+		}
+	}
+	return nil
+}
+
+// value is what one unit on the block's k-th route is worth by the last
+// relaxation's prices: its share of the horizon at the receiver's price,
+// less the sender's price and the lane's cost per unit.
+func (b *block) value(pl *planner, k int) float64 {
+	rt := pl.routes[b.routes[k]]
+	return b.frac[k]*b.price[rt.To] - b.price[rt.From] - pl.net.Lanes[rt.Lane].CostPerUnit
+}
+
+// repair turns the relaxation's transfers into whole units that keep
+// every rule: no sender sends more than it holds, no receiver goes above
+// its shelf limits (per SKU and in total), every shipment carries at least
+// its lane's minimum and is worth its cost by the relaxation's prices.
+func (pl *planner) repair() {
+	type ref struct {
+		b *block
+		k int
+	}
+	for _, b := range pl.blocks {
+		sent := map[int]int64{}
+		for k := range b.routes {
+			b.qty[k] = int64(math.Floor(b.flow[k] + 1e-6))
+			sent[pl.routes[b.routes[k]].From] += b.qty[k]
+		}
+		// Round up the largest fractions the sender and the shelf allow.
+		order := make([]int, len(b.routes))
+		for k := range order {
+			order[k] = k
+		}
+		slices.SortStableFunc(order, func(x, y int) int {
+			fx, fy := b.flow[x]-float64(b.qty[x]), b.flow[y]-float64(b.qty[y])
+			return cmp.Compare(fy, fx)
+		})
+		for _, k := range order {
+			rt := pl.routes[b.routes[k]]
+			if b.flow[k]-float64(b.qty[k]) < 0.5 || sent[rt.From]+1 > b.avail[rt.From] || b.net(pl, rt.To)+1 > b.roomOr(rt.To) {
+				continue
+			}
+			b.qty[k]++
+			sent[rt.From]++
+		}
+	}
+	// Shipments: the minimum and the worth, route by route; dropping one
+	// may take a node's shelf over (it sends less), which the shelf pass
+	// then cuts, until nothing changes.
+	for changed := true; changed; {
+		changed = false
+		units := make([]int64, len(pl.routes))
+		worth := make([]float64, len(pl.routes))
+		for _, b := range pl.blocks {
+			for k, r := range b.routes {
+				units[r] += b.qty[k]
+				worth[r] += float64(b.qty[k]) * b.value(pl, k)
+			}
+		}
+		for _, b := range pl.blocks {
+			for k, r := range b.routes {
+				lane := &pl.net.Lanes[pl.routes[r].Lane]
+				if b.qty[k] > 0 && (units[r] < int64(lane.MinQty) || worth[r] < lane.CostPerShipment) {
+					b.qty[k] = 0
+					changed = true
+				}
+			}
+		}
+		// Per-SKU shelves, then total shelves: cut the least worth first.
+		for _, b := range pl.blocks {
+			for _, n := range b.nodes {
+				for over := b.net(pl, n) - b.roomOr(n); over > 0; over = b.net(pl, n) - b.roomOr(n) {
+					k := b.cheapestInto(pl, n)
+					if k < 0 {
+						break
+					}
+					cut := min(over, b.qty[k])
+					b.qty[k] -= cut
+					changed = true
+				}
+			}
+		}
+		for n := range pl.net.Nodes {
+			nd := &pl.net.Nodes[n]
+			if nd.ShelfTotal <= 0 {
+				continue
+			}
+			room := max(0, int64(nd.ShelfTotal)-pl.onHandTotal[n])
+			var in int64
+			var refs []ref
+			for _, b := range pl.blocks {
+				in += b.net(pl, n)
+				for k, r := range b.routes {
+					if pl.routes[r].To == n && b.qty[k] > 0 {
+						refs = append(refs, ref{b, k})
+					}
+				}
+			}
+			if in <= room {
+				continue
+			}
+			slices.SortStableFunc(refs, func(x, y ref) int {
+				return cmp.Compare(x.b.value(pl, x.k), y.b.value(pl, y.k))
+			})
+			for _, rf := range refs {
+				if in <= room {
+					break
+				}
+				cut := min(in-room, rf.b.qty[rf.k])
+				rf.b.qty[rf.k] -= cut
+				in -= cut
+				changed = true
+			}
+		}
+	}
+}
+
+// net is what the integer plan adds to node's stock of the block's SKU:
+// units in less units out.
+func (b *block) net(pl *planner, node int) int64 {
+	var d int64
+	for k, r := range b.routes {
+		switch node {
+		case pl.routes[r].To:
+			d += b.qty[k]
+		case pl.routes[r].From:
+			d -= b.qty[k]
+		}
+	}
+	return d
+}
+
+// roomOr is the node's shelf room for the SKU, or no limit.
+func (b *block) roomOr(node int) int64 {
+	if r, ok := b.room[node]; ok {
+		return r
+	}
+	return math.MaxInt64 / 4
+}
+
+// cheapestInto is the route into node with units and the least worth, or
+// -1.
+func (b *block) cheapestInto(pl *planner, node int) int {
+	best := -1
+	for k, r := range b.routes {
+		if pl.routes[r].To != node || b.qty[k] == 0 {
+			continue
+		}
+		if best < 0 || b.value(pl, k) < b.value(pl, best) {
+			best = k
+		}
+	}
+	return best
+}
