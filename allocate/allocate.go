@@ -30,8 +30,11 @@ type Input struct {
 	HistoryFrom time.Time
 	// Supply is stock arriving from outside the network, to be placed.
 	Supply []Supply
+	// Arrivals are the scheduled replenishments: those within the horizon
+	// count as stock of their node (they are not placed, nor written).
+	Arrivals []simulate.Replenishment
 	// At is when the plan starts (transfers leave then); the zero value
-	// means the last order of the history.
+	// means just after the last order of the history (LastOrder).
 	At time.Time
 	// Horizon is how far ahead the plan looks (DefaultHorizon when 0).
 	Horizon time.Duration
@@ -105,6 +108,8 @@ type planner struct {
 	// supply per SKU name: node -> units, and node -> latest arrival.
 	supply     map[string]map[int]int64
 	supplyLast map[string]map[int]time.Time
+	// arrivals per SKU name: node -> replenished units within the horizon.
+	arrivals map[string]map[int]int64
 	mustFill   float64
 	blocks     []*block
 }
@@ -128,11 +133,11 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 		in.CellDeg = DefaultCellDeg
 	}
 	if in.At.IsZero() {
-		last, err := lastOrder(in.History)
+		last, err := LastOrder(in.History)
 		if err != nil {
 			return nil, err
 		}
-		in.At = last.Add(time.Second)
+		in.At = last
 	}
 	pl := &planner{in: in, net: in.Network, routes: in.Network.Routes()}
 	f, err := estimate(ctx, pl.net, in.History, in.HistoryFrom, in.At, in.Horizon, in.CellDeg)
@@ -154,8 +159,10 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 	return res, nil
 }
 
-// lastOrder is the time of the latest order in a history file.
-func lastOrder(src simulate.Source) (time.Time, error) {
+// LastOrder is just after the latest order of a history file (one
+// second later): the default start of a plan, so that the last order is
+// part of the history.
+func LastOrder(src simulate.Source) (time.Time, error) {
 	rc, err := src.Open()
 	if err != nil {
 		return time.Time{}, fmt.Errorf("allocate: history: %w", err)
@@ -172,7 +179,7 @@ func lastOrder(src simulate.Source) (time.Time, error) {
 			if last.IsZero() {
 				return last, fmt.Errorf("allocate: %s: %w", src.Name(), ErrNoHistory)
 			}
-			return last, nil
+			return last.Add(time.Second), nil
 		}
 		if err != nil {
 			return last, fmt.Errorf("allocate: %w", err)
@@ -200,6 +207,17 @@ func (pl *planner) prepareStock() {
 		if s.AvailableAt.After(pl.supplyLast[s.SKU][s.Node]) {
 			pl.supplyLast[s.SKU][s.Node] = s.AvailableAt
 		}
+	}
+	pl.arrivals = map[string]map[int]int64{}
+	end := pl.in.At.Add(pl.in.Horizon)
+	for _, a := range pl.in.Arrivals {
+		if a.At.Before(pl.in.At) || !a.At.Before(end) {
+			continue
+		}
+		if pl.arrivals[a.SKU] == nil {
+			pl.arrivals[a.SKU] = map[int]int64{}
+		}
+		pl.arrivals[a.SKU][a.Node] += int64(a.Qty)
 	}
 	// An unpriced unit must be filled whenever stock allows: its lost
 	// sale costs more than any way of serving it.

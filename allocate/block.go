@@ -23,6 +23,8 @@ type block struct {
 	// start, and ATP + supply; room is how many more units a receiver may
 	// hold of the SKU (-1: no limit).
 	stock, avail, room map[int]int64
+	// arrive are the node's scheduled arrivals within the horizon.
+	arrive map[int]int64
 	// nodes the block has a stock row for, ascending.
 	nodes []int
 	// x are the columns that serve a demand point from a node.
@@ -72,10 +74,15 @@ func (pl *planner) buildBlocks() {
 		for n, q := range pl.supply[sku] {
 			b.avail[n] += q
 		}
-		holds := func(n int) bool { return b.avail[n] > 0 }
+		// Scheduled arrivals serve the node's own demand; they are not
+		// there to send at the start, so they do not raise what it may
+		// send (see addTo).
+		b.arrive = pl.arrivals[sku]
+		holds := func(n int) bool { return b.avail[n] > 0 || b.arrive[n] > 0 }
+		sends := func(n int) bool { return b.avail[n] > 0 }
 		reach := map[int]bool{}
 		for _, rt := range pl.routes {
-			if holds(rt.From) {
+			if sends(rt.From) {
 				reach[rt.To] = true
 			}
 		}
@@ -101,7 +108,7 @@ func (pl *planner) buildBlocks() {
 		// the SKU: the cheapest few per receiver.
 		byReceiver := map[int][]int{}
 		for r, rt := range pl.routes {
-			if holds(rt.From) && used[rt.To] {
+			if sends(rt.From) && used[rt.To] {
 				byReceiver[rt.To] = append(byReceiver[rt.To], r)
 			}
 		}
@@ -168,8 +175,8 @@ type blockCols struct {
 //
 //	min  Σ cost[p,n] x[p,n] + Σ lost[p] u[p] + Σ unitCost[r] t[r]
 //	s.t. Σ_n x[p,n] + u[p] = demand[p]                       (demand p)
-//	     Σ_p x[p,n] + Σ_out t - Σ_in frac t ≤ avail[n]        (stock n)
-//	     Σ_out t ≤ avail[n]           for a node that also receives
+//	     Σ_p x[p,n] + Σ_out t - Σ_in frac t ≤ avail[n] + arrive[n] (stock n)
+//	     Σ_out t ≤ avail[n]    for a node that also receives or is replenished
 //	     Σ_in t - Σ_out t ≤ room[n]    for a receiver with a shelf limit
 func (b *block) addTo(m *lp.Model, pl *planner, share []float64, md mode) blockCols {
 	f := pl.forecast
@@ -239,8 +246,8 @@ func (b *block) addTo(m *lp.Model, pl *planner, share []float64, md mode) blockC
 				ins = append(ins, c.move+k)
 			}
 		}
-		c.stockRow[i] = m.AddRow(fmt.Sprintf("stock_%d_%d", b.s, n), -lp.Inf, float64(b.avail[n]), cols, vals)
-		if len(outs) > 0 && len(ins) > 0 {
+		c.stockRow[i] = m.AddRow(fmt.Sprintf("stock_%d_%d", b.s, n), -lp.Inf, float64(b.avail[n]+b.arrive[n]), cols, vals)
+		if len(outs) > 0 && (len(ins) > 0 || b.arrive[n] > 0) {
 			m.AddRow(fmt.Sprintf("send_%d_%d", b.s, n), -lp.Inf, float64(b.avail[n]), outs, ones(len(outs)))
 		}
 		if room, ok := b.room[n]; ok && len(ins) > 0 {
@@ -284,12 +291,18 @@ func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) 
 	return nil
 }
 
-// evaluate solves the block without transfers and with the integer plan.
+// evaluate solves the block without transfers and with the integer plan
+// (the same model as the relaxation but for the transfers' bounds and
+// costs, so both start from its basis).
 func (b *block) evaluate(ctx context.Context, pl *planner) error {
 	for _, md := range []mode{without, fixed} {
+		if md == fixed && !slices.ContainsFunc(b.qty, func(q int64) bool { return q > 0 }) {
+			b.after = b.before
+			break
+		}
 		m := lp.NewModel("allocate-" + b.sku)
 		b.addTo(m, pl, nil, md)
-		r, err := solve(ctx, m, nil)
+		r, err := solve(ctx, m, b.basis)
 		if err != nil {
 			return err
 		}
@@ -313,7 +326,7 @@ func (b *block) value(pl *planner, k int) float64 {
 // repair turns the relaxation's transfers into whole units that keep
 // every rule: no sender sends more than it holds, no receiver goes above
 // its shelf limits (per SKU and in total), every shipment carries at least
-// its lane's minimum and is worth its cost by the relaxation's prices.
+// its lane's minimum.
 func (pl *planner) repair() {
 	type ref struct {
 		b *block
@@ -325,7 +338,9 @@ func (pl *planner) repair() {
 			b.qty[k] = int64(math.Floor(b.flow[k] + 1e-6))
 			sent[pl.routes[b.routes[k]].From] += b.qty[k]
 		}
-		// Round up the largest fractions the sender and the shelf allow.
+		// Round up a fraction when the unit pays for itself by the LP's
+		// prices (it is worth its fraction of a unit there), largest
+		// fractions first, as far as the sender and the shelf allow.
 		order := make([]int, len(b.routes))
 		for k := range order {
 			order[k] = k
@@ -336,30 +351,31 @@ func (pl *planner) repair() {
 		})
 		for _, k := range order {
 			rt := pl.routes[b.routes[k]]
-			if b.flow[k]-float64(b.qty[k]) < 0.5 || sent[rt.From]+1 > b.avail[rt.From] || b.net(pl, rt.To)+1 > b.roomOr(rt.To) {
+			unit := pl.net.Lanes[rt.Lane].CostPerUnit
+			part := b.flow[k] - float64(b.qty[k])
+			if part < 1e-6 || part*(b.value(pl, k)+unit) <= unit || sent[rt.From]+1 > b.avail[rt.From] || b.net(pl, rt.To)+1 > b.roomOr(rt.To) {
 				continue
 			}
 			b.qty[k]++
 			sent[rt.From]++
 		}
 	}
-	// Shipments: the minimum and the worth, route by route; dropping one
-	// may take a node's shelf over (it sends less), which the shelf pass
-	// then cuts, until nothing changes.
+	// Shipments: the lane's minimum, route by route; dropping one may
+	// take a node's shelf over (it sends less), which the shelf pass then
+	// cuts, until nothing changes. (The shipment cost is the slope-scaled
+	// LP's to weigh; the plan as a whole is weighed by evaluate.)
 	for changed := true; changed; {
 		changed = false
 		units := make([]int64, len(pl.routes))
-		worth := make([]float64, len(pl.routes))
 		for _, b := range pl.blocks {
 			for k, r := range b.routes {
 				units[r] += b.qty[k]
-				worth[r] += float64(b.qty[k]) * b.value(pl, k)
 			}
 		}
 		for _, b := range pl.blocks {
 			for k, r := range b.routes {
 				lane := &pl.net.Lanes[pl.routes[r].Lane]
-				if b.qty[k] > 0 && (units[r] < int64(lane.MinQty) || worth[r] < lane.CostPerShipment) {
+				if b.qty[k] > 0 && units[r] < int64(lane.MinQty) {
 					b.qty[k] = 0
 					changed = true
 				}

@@ -21,8 +21,8 @@
 //
 //	min  Σ c[p,n] x[p,n] + Σ lost[p] u[p] + Σ (unit[r] + share[r]) t[r]
 //	s.t. Σ_n x[p,n] + u[p] = demand[p]                     for each point p
-//	     Σ_p x[p,n] + Σ_out t - Σ_in f[r] t ≤ atp[n] + supply[n]   each node
-//	     Σ_out t ≤ atp[n] + supply[n]       (a node that also receives)
+//	     Σ_p x[p,n] + Σ_out t - Σ_in f[r] t ≤ atp[n] + supply[n] + arrivals[n]
+//	     Σ_out t ≤ atp[n] + supply[n]       (a node that also receives or is replenished)
 //	     Σ_in t - Σ_out t ≤ shelf room[n]   (a receiver with a shelf limit)
 //	     0 ≤ t[r] ≤ atp[from] + supply[from]
 //
@@ -30,7 +30,9 @@
 // hold the SKU or may receive it; u[p] are lost units at the line's
 // lost-sale cost (+ the per-order one spread over the units of an order;
 // an unpriced unit costs more than any way to serve it, so it is filled
-// whenever stock allows); t[r] moves units on a lane route (network.Route)
+// whenever stock allows); arrivals are the replenishments scheduled
+// within the horizon (Input.Arrivals), which serve the node's demand but
+// are not there to send; t[r] moves units on a lane route (network.Route)
 // from a node that holds the SKU to one that serves demand, the
 // LanesPerReceiver cheapest per receiver. A transfer leaves at the plan's
 // start and counts for the share f[r] = 1 - lead time / horizon of the

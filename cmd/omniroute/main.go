@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"gen-problem": {"write a random but realistic solver problem file", runGenProblem},
 		"gen":         {"write a synthetic dataset: network, stock, orders, replenishments", runGen},
 		"simulate":    {"replay orders through policies and scenarios and report KPIs", runSimulate},
+		"allocate":    {"plan supply placement and transfers between nodes from the order history (transfers.csv)", runAllocate},
 		"bench":       {"load-test a running server over gRPC", runBench},
 	}
 }
