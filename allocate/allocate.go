@@ -110,8 +110,8 @@ type planner struct {
 	supplyLast map[string]map[int]time.Time
 	// arrivals per SKU name: node -> replenished units within the horizon.
 	arrivals map[string]map[int]int64
-	mustFill   float64
-	blocks     []*block
+	mustFill float64
+	blocks   []*block
 }
 
 // Plan estimates the demand, solves the allocation LP and returns the
@@ -264,6 +264,9 @@ func (pl *planner) solveAll(ctx context.Context, res *Result) error {
 	for _, b := range pl.blocks {
 		res.Rows += b.rows
 		res.Cols += b.cols
+	}
+	if err := pl.each(ctx, func(b *block) error { return b.solveWithout(ctx, pl) }); err != nil {
+		return err
 	}
 	pl.repair()
 	if err := pl.each(ctx, func(b *block) error { return b.evaluate(ctx, pl) }); err != nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/omniroute/omniroute/lp"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // block is one SKU's part of the allocation LP. SKUs share nothing in the
@@ -39,8 +40,15 @@ type block struct {
 	// What the last relaxed solve found: transfers per route, the
 	// opportunity price of a unit per node (-Dual of its stock row), the
 	// objective and the basis (for the next round's warm start).
-	flow      []float64
-	price     map[int]float64
+	flow  []float64
+	price map[int]float64
+	// served is the demand the relaxation has each node serve.
+	served map[int]float64
+	// price0 is the opportunity price per node without transfers, and
+	// sell the mean probability that a unit the plan brings to a node
+	// sells there (see capByDemand).
+	price0    map[int]float64
+	sell      map[int]float64
 	objective float64
 	basis     *lp.Basis
 	rows      int
@@ -192,7 +200,7 @@ func (b *block) addTo(m *lp.Model, pl *planner, share []float64, md mode) blockC
 		if lost <= 0 {
 			lost = pl.mustFill
 		}
-		lost += pl.net.Policy.LostSaleCostPerOrder / max(pt.UnitsPerOrder, 1)
+		lost += pl.net.Policy.LostSaleCostPerOrder / max(pt.UnitsPerLine, 1)
 		m.AddVar(fmt.Sprintf("u_%d_%d", b.s, p), 0, lp.Inf, lost)
 	}
 	c.move = m.NumVars()
@@ -288,31 +296,56 @@ func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) 
 	for i, n := range b.nodes {
 		b.price[n] = -r.Dual[c.stockRow[i]]
 	}
+	b.served = map[int]float64{}
+	for k, x := range b.x {
+		b.served[x.node] += r.X[c.x+k]
+	}
 	return nil
 }
 
-// evaluate solves the block without transfers and with the integer plan
-// (the same model as the relaxation but for the transfers' bounds and
-// costs, so both start from its basis).
-func (b *block) evaluate(ctx context.Context, pl *planner) error {
-	for _, md := range []mode{without, fixed} {
-		if md == fixed && !slices.ContainsFunc(b.qty, func(q int64) bool { return q > 0 }) {
-			b.after = b.before
-			break
-		}
-		m := lp.NewModel("allocate-" + b.sku)
-		b.addTo(m, pl, nil, md)
-		r, err := solve(ctx, m, b.basis)
-		if err != nil {
-			return err
-		}
-		if md == without {
-			b.before = r.Objective
-		} else {
-			b.after = r.Objective
-		}
+// solveWithout solves the block without transfers: the expected cost
+// before the plan and the opportunity prices a transfer is weighed by.
+// It is the relaxation's model but for the transfers' bounds and costs,
+// so it starts from the relaxation's basis.
+func (b *block) solveWithout(ctx context.Context, pl *planner) error {
+	m := lp.NewModel("allocate-" + b.sku)
+	c := b.addTo(m, pl, nil, without)
+	r, err := solve(ctx, m, b.basis)
+	if err != nil {
+		return err
+	}
+	b.before = r.Objective
+	b.price0 = make(map[int]float64, len(b.nodes))
+	for i, n := range b.nodes {
+		b.price0[n] = -r.Dual[c.stockRow[i]]
 	}
 	return nil
+}
+
+// evaluate solves the block with the integer plan: the expected cost
+// after it.
+func (b *block) evaluate(ctx context.Context, pl *planner) error {
+	if !slices.ContainsFunc(b.qty, func(q int64) bool { return q > 0 }) {
+		b.after = b.before
+		return nil
+	}
+	m := lp.NewModel("allocate-" + b.sku)
+	b.addTo(m, pl, nil, fixed)
+	r, err := solve(ctx, m, b.basis)
+	if err != nil {
+		return err
+	}
+	b.after = r.Objective
+	return nil
+}
+
+// worth is what the units on the block's k-th route are expected to save:
+// each sells with the receiver's probability at its price without
+// transfers, and costs the sender its price and the lane its unit cost.
+func (b *block) worth(pl *planner, k int) float64 {
+	rt := pl.routes[b.routes[k]]
+	unit := b.sell[rt.To]*b.price0[rt.To] - b.price0[rt.From] - pl.net.Lanes[rt.Lane].CostPerUnit
+	return float64(b.qty[k]) * unit
 }
 
 // value is what one unit on the block's k-th route is worth by the last
@@ -359,23 +392,26 @@ func (pl *planner) repair() {
 			b.qty[k]++
 			sent[rt.From]++
 		}
+		b.capByDemand(pl)
 	}
-	// Shipments: the lane's minimum, route by route; dropping one may
-	// take a node's shelf over (it sends less), which the shelf pass then
-	// cuts, until nothing changes. (The shipment cost is the slope-scaled
-	// LP's to weigh; the plan as a whole is weighed by evaluate.)
+	// Shipments, route by route: the lane's minimum, and the worth of its
+	// units (see block.worth) against the shipment's cost; dropping one
+	// may take a node's shelf over (it sends less), which the shelf pass
+	// then cuts, until nothing changes.
 	for changed := true; changed; {
 		changed = false
 		units := make([]int64, len(pl.routes))
+		worth := make([]float64, len(pl.routes))
 		for _, b := range pl.blocks {
 			for k, r := range b.routes {
 				units[r] += b.qty[k]
+				worth[r] += b.worth(pl, k)
 			}
 		}
 		for _, b := range pl.blocks {
 			for k, r := range b.routes {
 				lane := &pl.net.Lanes[pl.routes[r].Lane]
-				if b.qty[k] > 0 && units[r] < int64(lane.MinQty) {
+				if b.qty[k] > 0 && (units[r] < int64(lane.MinQty) || worth[r] < lane.CostPerShipment) {
 					b.qty[k] = 0
 					changed = true
 				}
@@ -459,6 +495,87 @@ func (b *block) cheapestInto(pl *planner, node int) int {
 	best := -1
 	for k, r := range b.routes {
 		if pl.routes[r].To != node || b.qty[k] == 0 {
+			continue
+		}
+		if best < 0 || b.value(pl, k) < b.value(pl, best) {
+			best = k
+		}
+	}
+	return best
+}
+
+// Demand is not known, only its rate: the repair treats a node's demand
+// for the SKU over the horizon as Poisson with the mean the relaxation
+// has it serve. A receiver gets a unit only while it is likely to sell it
+// (SellProbability) beyond its own stock and arrivals; a sender keeps the
+// KeepQuantile of its own demand.
+const (
+	SellProbability = 0.5
+	KeepQuantile    = 0.9
+)
+
+// capByDemand cuts the block's transfers to what the demand's
+// probabilities allow (see SellProbability), the least worth first.
+func (b *block) capByDemand(pl *planner) {
+	b.sell = make(map[int]float64, len(b.nodes))
+	for _, n := range b.nodes {
+		d := distuv.Poisson{Lambda: max(b.served[n], 1e-9)}
+		own := b.avail[n] + b.arrive[n]
+		// Receiving: the j-th unit in must sell with SellProbability:
+		// P(D >= own + j) = P(D > own + j - 1).
+		var maxIn int64
+		for own+maxIn < 1<<20 && d.Survival(float64(own+maxIn)) >= SellProbability {
+			maxIn++
+		}
+		for in := b.into(pl, n); in > maxIn; in = b.into(pl, n) {
+			k := b.cheapestInto(pl, n)
+			b.qty[k] -= min(in-maxIn, b.qty[k])
+		}
+		var p float64
+		in := b.into(pl, n)
+		for j := int64(1); j <= in; j++ {
+			p += d.Survival(float64(own + j - 1))
+		}
+		b.sell[n] = p / float64(max(in, 1))
+		// Sending: keep the KeepQuantile of its demand (less what arrives).
+		keep := int64(0)
+		for d.CDF(float64(keep)) < KeepQuantile && keep < 1<<20 {
+			keep++
+		}
+		maxOut := max(0, min(b.avail[n], own-keep))
+		for out := b.outOf(pl, n); out > maxOut; out = b.outOf(pl, n) {
+			k := b.cheapestOutOf(pl, n)
+			b.qty[k] -= min(out-maxOut, b.qty[k])
+		}
+	}
+}
+
+// into and outOf are the units the plan brings to node and sends from it.
+func (b *block) into(pl *planner, node int) int64 {
+	var q int64
+	for k, r := range b.routes {
+		if pl.routes[r].To == node {
+			q += b.qty[k]
+		}
+	}
+	return q
+}
+
+func (b *block) outOf(pl *planner, node int) int64 {
+	var q int64
+	for k, r := range b.routes {
+		if pl.routes[r].From == node {
+			q += b.qty[k]
+		}
+	}
+	return q
+}
+
+// cheapestOutOf is the route out of node with units and the least worth.
+func (b *block) cheapestOutOf(pl *planner, node int) int {
+	best := -1
+	for k, r := range b.routes {
+		if pl.routes[r].From != node || b.qty[k] == 0 {
 			continue
 		}
 		if best < 0 || b.value(pl, k) < b.value(pl, best) {

@@ -46,8 +46,11 @@ type Point struct {
 	// lines' own, else the network's per-unit default), 0 when unpriced.
 	LostSale map[int]float64
 	// UnitsPerOrder is the mean units of the point's orders, over which a
-	// shipment's fixed cost is spread.
+	// shipment's fixed cost is spread; UnitsPerLine the mean quantity of a
+	// line, over which the per-order lost-sale cost is spread (it is
+	// charged when any line is short).
 	UnitsPerOrder float64
+	UnitsPerLine  float64
 	// WeightKg is the mean unit weight of its lines.
 	WeightKg float64
 }
@@ -72,6 +75,7 @@ type pointAcc struct {
 	minuteOfDay      float64
 	promiseMinutes   int32 // strictest promise; 0 = none
 	orders, units    float64
+	lines            float64
 	weight           float64
 	demand, lostCost map[int]float64
 }
@@ -135,6 +139,7 @@ func estimate(ctx context.Context, net *network.Network, history simulate.Source
 			p.promiseMinutes = lead
 		}
 		p.orders++
+		p.lines += float64(len(o.Lines))
 		for _, l := range o.Lines {
 			s, ok := skuIndex[l.SKU]
 			if !ok {
@@ -187,7 +192,7 @@ func estimate(ctx context.Context, net *network.Network, history simulate.Source
 		a := points[k]
 		pt := Point{
 			Demand: make(map[int]float64, len(a.demand)), LostSale: make(map[int]float64, len(a.demand)),
-			UnitsPerOrder: a.units / a.orders, WeightKg: a.weight / max(a.units, 1),
+			UnitsPerOrder: a.units / a.orders, UnitsPerLine: a.units / max(a.lines, 1), WeightKg: a.weight / max(a.units, 1),
 		}
 		for s, q := range a.demand {
 			pt.Demand[newIndex[s]] = q * scale

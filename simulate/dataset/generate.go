@@ -435,10 +435,12 @@ func newWorld(cfg Config) (*world, error) {
 // Transfer lanes and shelves of a generated network: each warehouse feeds
 // the stores and dark stores of its region (within WarehouseLaneKm) in a
 // day, and a store sends to the other stores of its city in a few hours;
-// stores and dark stores have room for ShelfDays of their expected sales.
+// stores and dark stores have room for ShelfDays of their expected sales
+// of each SKU they carry, and at least shelfFacing units of it.
 const (
 	WarehouseLaneKm = 400
 	ShelfDays       = 21
+	shelfFacing     = 6
 	shelfPerSKU     = 40
 )
 
@@ -455,12 +457,12 @@ func (w *world) addTransfers() {
 			})
 			continue
 		}
-		var daily float64
+		var room float64
 		for _, s := range w.nodes[i].skus {
-			daily += w.dailyUnits(i, s)
+			room += max(shelfFacing, w.dailyUnits(i, s)*ShelfDays)
 		}
 		nd.ShelfPerSKU = shelfPerSKU
-		nd.ShelfTotal = max(100, int(math.Ceil(daily*ShelfDays)))
+		nd.ShelfTotal = max(100, int(math.Ceil(room)))
 	}
 	w.net.Lanes = append(w.net.Lanes, network.Lane{
 		Name: "store-to-store", FromKinds: []network.Kind{network.Store}, ToKinds: []network.Kind{network.Store},
