@@ -134,6 +134,16 @@ func (g networkServer) GetNetwork(ctx context.Context, _ *pb.GetNetworkRequest) 
 	return g.s.GetNetwork(ctx), nil
 }
 
+// planningServer serves PlanningService.
+type planningServer struct {
+	pb.UnimplementedPlanningServiceServer
+	s *Service
+}
+
+func (g planningServer) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.AllocateResponse, error) {
+	return g.s.Allocate(ctx, req)
+}
+
 func (g networkServer) ReloadNetwork(ctx context.Context, _ *pb.ReloadNetworkRequest) (*pb.ReloadNetworkResponse, error) {
 	return g.s.Reload(ctx)
 }

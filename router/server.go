@@ -148,6 +148,7 @@ func (s *Server) register(gs *grpc.Server, reflect bool) *grpc.Server {
 	pb.RegisterRoutingServiceServer(gs, routingServer{s: s.svc})
 	pb.RegisterInventoryServiceServer(gs, inventoryServer{s: s.svc})
 	pb.RegisterNetworkServiceServer(gs, networkServer{s: s.svc})
+	pb.RegisterPlanningServiceServer(gs, planningServer{s: s.svc})
 	healthpb.RegisterHealthServer(gs, s.health)
 	if reflect {
 		reflection.Register(gs)
@@ -160,6 +161,7 @@ var serviceNames = []string{
 	pb.RoutingService_ServiceDesc.ServiceName,
 	pb.InventoryService_ServiceDesc.ServiceName,
 	pb.NetworkService_ServiceDesc.ServiceName,
+	pb.PlanningService_ServiceDesc.ServiceName,
 }
 
 // NewServer builds the gRPC server for svc; Serve starts it.

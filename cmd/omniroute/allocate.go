@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -120,7 +119,13 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	if *repPath != "" {
-		if in.Arrivals, err = readArrivals(*repPath, in.Network); err != nil {
+		f, err := os.Open(*repPath)
+		if err != nil {
+			return fmt.Errorf("replenishments: %w", err)
+		}
+		in.Arrivals, err = allocate.ReadArrivals(f, *repPath, in.Network)
+		f.Close()
+		if err != nil {
 			return err
 		}
 	}
@@ -146,30 +151,6 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		*out, len(res.Transfers), res.UnitsMoved, res.TransferCost, res.ExpectedCostBefore, res.ExpectedCostAfter,
 		res.Horizon, res.At.UTC().Format(time.RFC3339), res.Rows, res.Cols, res.SKUs, float64(res.SolveTime.Microseconds())/1000)
 	return err
-}
-
-// readArrivals reads a whole replenishments file.
-func readArrivals(path string, net *network.Network) ([]simulate.Replenishment, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("replenishments: %w", err)
-	}
-	defer f.Close()
-	rd, err := simulate.NewReplenishmentReader(f, path, net, false)
-	if err != nil {
-		return nil, err
-	}
-	var out []simulate.Replenishment
-	for {
-		r, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
 }
 
 func round4(x float64) float64 { return float64(int64(x*1e4+0.5)) / 1e4 }

@@ -451,6 +451,338 @@ func (CreatedAtSource) EnumDescriptor() ([]byte, []int) {
 	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
 }
 
+// AllocateRequest is what omniroute allocate reads from files.
+type AllocateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// orders_csv is the order history in the orders-file format (CSV with a
+	// header); demand is estimated from the orders before at. Required.
+	OrdersCsv []byte `protobuf:"bytes,1,opt,name=orders_csv,json=ordersCsv,proto3" json:"orders_csv,omitempty"`
+	// replenishments_csv, optional, is the scheduled arrivals (at,node,sku,qty).
+	ReplenishmentsCsv []byte `protobuf:"bytes,2,opt,name=replenishments_csv,json=replenishmentsCsv,proto3" json:"replenishments_csv,omitempty"`
+	// supply is stock to place: each arrives at its node by the horizon's end.
+	Supply []*SupplyItem `protobuf:"bytes,3,rep,name=supply,proto3" json:"supply,omitempty"`
+	// at is when the plan starts; unset means just after the last order.
+	At *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=at,proto3" json:"at,omitempty"`
+	// horizon_minutes is how far ahead to plan; 0 means 7 days.
+	HorizonMinutes int32 `protobuf:"varint,5,opt,name=horizon_minutes,json=horizonMinutes,proto3" json:"horizon_minutes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AllocateRequest) Reset() {
+	*x = AllocateRequest{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllocateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllocateRequest) ProtoMessage() {}
+
+func (x *AllocateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllocateRequest.ProtoReflect.Descriptor instead.
+func (*AllocateRequest) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *AllocateRequest) GetOrdersCsv() []byte {
+	if x != nil {
+		return x.OrdersCsv
+	}
+	return nil
+}
+
+func (x *AllocateRequest) GetReplenishmentsCsv() []byte {
+	if x != nil {
+		return x.ReplenishmentsCsv
+	}
+	return nil
+}
+
+func (x *AllocateRequest) GetSupply() []*SupplyItem {
+	if x != nil {
+		return x.Supply
+	}
+	return nil
+}
+
+func (x *AllocateRequest) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *AllocateRequest) GetHorizonMinutes() int32 {
+	if x != nil {
+		return x.HorizonMinutes
+	}
+	return 0
+}
+
+// SupplyItem is qty units of sku arriving at a node from outside the network.
+type SupplyItem struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	Qty           int32                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
+	AvailableAt   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=available_at,json=availableAt,proto3" json:"available_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SupplyItem) Reset() {
+	*x = SupplyItem{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupplyItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupplyItem) ProtoMessage() {}
+
+func (x *SupplyItem) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupplyItem.ProtoReflect.Descriptor instead.
+func (*SupplyItem) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SupplyItem) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *SupplyItem) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *SupplyItem) GetQty() int32 {
+	if x != nil {
+		return x.Qty
+	}
+	return 0
+}
+
+func (x *SupplyItem) GetAvailableAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AvailableAt
+	}
+	return nil
+}
+
+// AllocateResponse is the plan and what it is expected to change.
+type AllocateResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// transfers are the rows of transfers.csv, in its order.
+	Transfers          []*Transfer `protobuf:"bytes,1,rep,name=transfers,proto3" json:"transfers,omitempty"`
+	Objective          float64     `protobuf:"fixed64,2,opt,name=objective,proto3" json:"objective,omitempty"`
+	ExpectedCostBefore float64     `protobuf:"fixed64,3,opt,name=expected_cost_before,json=expectedCostBefore,proto3" json:"expected_cost_before,omitempty"`
+	ExpectedCostAfter  float64     `protobuf:"fixed64,4,opt,name=expected_cost_after,json=expectedCostAfter,proto3" json:"expected_cost_after,omitempty"`
+	UnitsMoved         int64       `protobuf:"varint,5,opt,name=units_moved,json=unitsMoved,proto3" json:"units_moved,omitempty"`
+	TransferCost       float64     `protobuf:"fixed64,6,opt,name=transfer_cost,json=transferCost,proto3" json:"transfer_cost,omitempty"`
+	SolveMs            float64     `protobuf:"fixed64,7,opt,name=solve_ms,json=solveMs,proto3" json:"solve_ms,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *AllocateResponse) Reset() {
+	*x = AllocateResponse{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllocateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllocateResponse) ProtoMessage() {}
+
+func (x *AllocateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllocateResponse.ProtoReflect.Descriptor instead.
+func (*AllocateResponse) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AllocateResponse) GetTransfers() []*Transfer {
+	if x != nil {
+		return x.Transfers
+	}
+	return nil
+}
+
+func (x *AllocateResponse) GetObjective() float64 {
+	if x != nil {
+		return x.Objective
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetExpectedCostBefore() float64 {
+	if x != nil {
+		return x.ExpectedCostBefore
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetExpectedCostAfter() float64 {
+	if x != nil {
+		return x.ExpectedCostAfter
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetUnitsMoved() int64 {
+	if x != nil {
+		return x.UnitsMoved
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetTransferCost() float64 {
+	if x != nil {
+		return x.TransferCost
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetSolveMs() float64 {
+	if x != nil {
+		return x.SolveMs
+	}
+	return 0
+}
+
+// Transfer moves qty units of sku from one node to another; from_node_id
+// is empty for supply placed at to_node_id.
+type Transfer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FromNodeId    string                 `protobuf:"bytes,1,opt,name=from_node_id,json=fromNodeId,proto3" json:"from_node_id,omitempty"`
+	ToNodeId      string                 `protobuf:"bytes,2,opt,name=to_node_id,json=toNodeId,proto3" json:"to_node_id,omitempty"`
+	Sku           string                 `protobuf:"bytes,3,opt,name=sku,proto3" json:"sku,omitempty"`
+	Qty           int32                  `protobuf:"varint,4,opt,name=qty,proto3" json:"qty,omitempty"`
+	ShipAt        *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=ship_at,json=shipAt,proto3" json:"ship_at,omitempty"`
+	ArriveAt      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=arrive_at,json=arriveAt,proto3" json:"arrive_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Transfer) Reset() {
+	*x = Transfer{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Transfer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Transfer) ProtoMessage() {}
+
+func (x *Transfer) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Transfer.ProtoReflect.Descriptor instead.
+func (*Transfer) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Transfer) GetFromNodeId() string {
+	if x != nil {
+		return x.FromNodeId
+	}
+	return ""
+}
+
+func (x *Transfer) GetToNodeId() string {
+	if x != nil {
+		return x.ToNodeId
+	}
+	return ""
+}
+
+func (x *Transfer) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *Transfer) GetQty() int32 {
+	if x != nil {
+		return x.Qty
+	}
+	return 0
+}
+
+func (x *Transfer) GetShipAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ShipAt
+	}
+	return nil
+}
+
+func (x *Transfer) GetArriveAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ArriveAt
+	}
+	return nil
+}
+
 // LatLng is a WGS84 position in degrees.
 type LatLng struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -462,7 +794,7 @@ type LatLng struct {
 
 func (x *LatLng) Reset() {
 	*x = LatLng{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[0]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -474,7 +806,7 @@ func (x *LatLng) String() string {
 func (*LatLng) ProtoMessage() {}
 
 func (x *LatLng) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[0]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -487,7 +819,7 @@ func (x *LatLng) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LatLng.ProtoReflect.Descriptor instead.
 func (*LatLng) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{0}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *LatLng) GetLat() float64 {
@@ -523,7 +855,7 @@ type OrderLine struct {
 
 func (x *OrderLine) Reset() {
 	*x = OrderLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[1]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -535,7 +867,7 @@ func (x *OrderLine) String() string {
 func (*OrderLine) ProtoMessage() {}
 
 func (x *OrderLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[1]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -548,7 +880,7 @@ func (x *OrderLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderLine.ProtoReflect.Descriptor instead.
 func (*OrderLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{1}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *OrderLine) GetSku() string {
@@ -614,7 +946,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -626,7 +958,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -639,7 +971,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{2}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Order) GetId() string {
@@ -757,7 +1089,7 @@ type RouteRequest struct {
 
 func (x *RouteRequest) Reset() {
 	*x = RouteRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -769,7 +1101,7 @@ func (x *RouteRequest) String() string {
 func (*RouteRequest) ProtoMessage() {}
 
 func (x *RouteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -782,7 +1114,7 @@ func (x *RouteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteRequest.ProtoReflect.Descriptor instead.
 func (*RouteRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{3}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RouteRequest) GetOrder() *Order {
@@ -840,7 +1172,7 @@ type CostBreakdown struct {
 
 func (x *CostBreakdown) Reset() {
 	*x = CostBreakdown{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -852,7 +1184,7 @@ func (x *CostBreakdown) String() string {
 func (*CostBreakdown) ProtoMessage() {}
 
 func (x *CostBreakdown) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -865,7 +1197,7 @@ func (x *CostBreakdown) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CostBreakdown.ProtoReflect.Descriptor instead.
 func (*CostBreakdown) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{4}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CostBreakdown) GetFixed() float64 {
@@ -907,7 +1239,7 @@ type ShipmentLine struct {
 
 func (x *ShipmentLine) Reset() {
 	*x = ShipmentLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +1251,7 @@ func (x *ShipmentLine) String() string {
 func (*ShipmentLine) ProtoMessage() {}
 
 func (x *ShipmentLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1264,7 @@ func (x *ShipmentLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipmentLine.ProtoReflect.Descriptor instead.
 func (*ShipmentLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{5}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ShipmentLine) GetSku() string {
@@ -979,7 +1311,7 @@ type Shipment struct {
 
 func (x *Shipment) Reset() {
 	*x = Shipment{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -991,7 +1323,7 @@ func (x *Shipment) String() string {
 func (*Shipment) ProtoMessage() {}
 
 func (x *Shipment) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1004,7 +1336,7 @@ func (x *Shipment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shipment.ProtoReflect.Descriptor instead.
 func (*Shipment) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Shipment) GetNodeId() string {
@@ -1104,7 +1436,7 @@ type Alternative struct {
 
 func (x *Alternative) Reset() {
 	*x = Alternative{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1116,7 +1448,7 @@ func (x *Alternative) String() string {
 func (*Alternative) ProtoMessage() {}
 
 func (x *Alternative) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1129,7 +1461,7 @@ func (x *Alternative) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alternative.ProtoReflect.Descriptor instead.
 func (*Alternative) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{7}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Alternative) GetCandidates() []*Candidate {
@@ -1158,7 +1490,7 @@ type Candidate struct {
 
 func (x *Candidate) Reset() {
 	*x = Candidate{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1170,7 +1502,7 @@ func (x *Candidate) String() string {
 func (*Candidate) ProtoMessage() {}
 
 func (x *Candidate) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1183,7 +1515,7 @@ func (x *Candidate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Candidate.ProtoReflect.Descriptor instead.
 func (*Candidate) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{8}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Candidate) GetNodeId() string {
@@ -1218,7 +1550,7 @@ type Exclusion struct {
 
 func (x *Exclusion) Reset() {
 	*x = Exclusion{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1230,7 +1562,7 @@ func (x *Exclusion) String() string {
 func (*Exclusion) ProtoMessage() {}
 
 func (x *Exclusion) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1243,7 +1575,7 @@ func (x *Exclusion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Exclusion.ProtoReflect.Descriptor instead.
 func (*Exclusion) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{9}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Exclusion) GetCandidate() *Candidate {
@@ -1281,7 +1613,7 @@ type UnfilledLine struct {
 
 func (x *UnfilledLine) Reset() {
 	*x = UnfilledLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1293,7 +1625,7 @@ func (x *UnfilledLine) String() string {
 func (*UnfilledLine) ProtoMessage() {}
 
 func (x *UnfilledLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1306,7 +1638,7 @@ func (x *UnfilledLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnfilledLine.ProtoReflect.Descriptor instead.
 func (*UnfilledLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{10}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UnfilledLine) GetSku() string {
@@ -1361,7 +1693,7 @@ type SolverStats struct {
 
 func (x *SolverStats) Reset() {
 	*x = SolverStats{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1373,7 +1705,7 @@ func (x *SolverStats) String() string {
 func (*SolverStats) ProtoMessage() {}
 
 func (x *SolverStats) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1386,7 +1718,7 @@ func (x *SolverStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SolverStats.ProtoReflect.Descriptor instead.
 func (*SolverStats) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{11}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SolverStats) GetCandidates() int32 {
@@ -1471,7 +1803,7 @@ type Plan struct {
 
 func (x *Plan) Reset() {
 	*x = Plan{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1483,7 +1815,7 @@ func (x *Plan) String() string {
 func (*Plan) ProtoMessage() {}
 
 func (x *Plan) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1496,7 +1828,7 @@ func (x *Plan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Plan.ProtoReflect.Descriptor instead.
 func (*Plan) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{12}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Plan) GetShipments() []*Shipment {
@@ -1577,7 +1909,7 @@ type ReservedItem struct {
 
 func (x *ReservedItem) Reset() {
 	*x = ReservedItem{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1921,7 @@ func (x *ReservedItem) String() string {
 func (*ReservedItem) ProtoMessage() {}
 
 func (x *ReservedItem) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1934,7 @@ func (x *ReservedItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedItem.ProtoReflect.Descriptor instead.
 func (*ReservedItem) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{13}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ReservedItem) GetNodeId() string {
@@ -1650,7 +1982,7 @@ type ReservedQuote struct {
 
 func (x *ReservedQuote) Reset() {
 	*x = ReservedQuote{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1662,7 +1994,7 @@ func (x *ReservedQuote) String() string {
 func (*ReservedQuote) ProtoMessage() {}
 
 func (x *ReservedQuote) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1675,7 +2007,7 @@ func (x *ReservedQuote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedQuote.ProtoReflect.Descriptor instead.
 func (*ReservedQuote) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ReservedQuote) GetNodeId() string {
@@ -1744,7 +2076,7 @@ type Reservation struct {
 
 func (x *Reservation) Reset() {
 	*x = Reservation{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1756,7 +2088,7 @@ func (x *Reservation) String() string {
 func (*Reservation) ProtoMessage() {}
 
 func (x *Reservation) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1769,7 +2101,7 @@ func (x *Reservation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reservation.ProtoReflect.Descriptor instead.
 func (*Reservation) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Reservation) GetId() string {
@@ -1831,7 +2163,7 @@ type RouteResponse struct {
 
 func (x *RouteResponse) Reset() {
 	*x = RouteResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1843,7 +2175,7 @@ func (x *RouteResponse) String() string {
 func (*RouteResponse) ProtoMessage() {}
 
 func (x *RouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1856,7 +2188,7 @@ func (x *RouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteResponse.ProtoReflect.Descriptor instead.
 func (*RouteResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RouteResponse) GetOrderId() string {
@@ -1904,7 +2236,7 @@ type RouteBatchRequest struct {
 
 func (x *RouteBatchRequest) Reset() {
 	*x = RouteBatchRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1916,7 +2248,7 @@ func (x *RouteBatchRequest) String() string {
 func (*RouteBatchRequest) ProtoMessage() {}
 
 func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1929,7 +2261,7 @@ func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchRequest.ProtoReflect.Descriptor instead.
 func (*RouteBatchRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RouteBatchRequest) GetRequests() []*RouteRequest {
@@ -1952,7 +2284,7 @@ type RouteBatchResult struct {
 
 func (x *RouteBatchResult) Reset() {
 	*x = RouteBatchResult{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1964,7 +2296,7 @@ func (x *RouteBatchResult) String() string {
 func (*RouteBatchResult) ProtoMessage() {}
 
 func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1977,7 +2309,7 @@ func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResult.ProtoReflect.Descriptor instead.
 func (*RouteBatchResult) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RouteBatchResult) GetResponse() *RouteResponse {
@@ -2011,7 +2343,7 @@ type RouteBatchResponse struct {
 
 func (x *RouteBatchResponse) Reset() {
 	*x = RouteBatchResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2023,7 +2355,7 @@ func (x *RouteBatchResponse) String() string {
 func (*RouteBatchResponse) ProtoMessage() {}
 
 func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2036,7 +2368,7 @@ func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResponse.ProtoReflect.Descriptor instead.
 func (*RouteBatchResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RouteBatchResponse) GetResults() []*RouteBatchResult {
@@ -2056,7 +2388,7 @@ type CommitReservationRequest struct {
 
 func (x *CommitReservationRequest) Reset() {
 	*x = CommitReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2068,7 +2400,7 @@ func (x *CommitReservationRequest) String() string {
 func (*CommitReservationRequest) ProtoMessage() {}
 
 func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2081,7 +2413,7 @@ func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitReservationRequest.ProtoReflect.Descriptor instead.
 func (*CommitReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CommitReservationRequest) GetReservationId() string {
@@ -2101,7 +2433,7 @@ type ReleaseReservationRequest struct {
 
 func (x *ReleaseReservationRequest) Reset() {
 	*x = ReleaseReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2113,7 +2445,7 @@ func (x *ReleaseReservationRequest) String() string {
 func (*ReleaseReservationRequest) ProtoMessage() {}
 
 func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2126,7 +2458,7 @@ func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseReservationRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ReleaseReservationRequest) GetReservationId() string {
@@ -2146,7 +2478,7 @@ type GetReservationRequest struct {
 
 func (x *GetReservationRequest) Reset() {
 	*x = GetReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2158,7 +2490,7 @@ func (x *GetReservationRequest) String() string {
 func (*GetReservationRequest) ProtoMessage() {}
 
 func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2171,7 +2503,7 @@ func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReservationRequest.ProtoReflect.Descriptor instead.
 func (*GetReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetReservationRequest) GetReservationId() string {
@@ -2201,7 +2533,7 @@ type StockUpdate struct {
 
 func (x *StockUpdate) Reset() {
 	*x = StockUpdate{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2213,7 +2545,7 @@ func (x *StockUpdate) String() string {
 func (*StockUpdate) ProtoMessage() {}
 
 func (x *StockUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2226,7 +2558,7 @@ func (x *StockUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockUpdate.ProtoReflect.Descriptor instead.
 func (*StockUpdate) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *StockUpdate) GetNodeId() string {
@@ -2308,7 +2640,7 @@ type UpdateStockRequest struct {
 
 func (x *UpdateStockRequest) Reset() {
 	*x = UpdateStockRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2320,7 +2652,7 @@ func (x *UpdateStockRequest) String() string {
 func (*UpdateStockRequest) ProtoMessage() {}
 
 func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2333,7 +2665,7 @@ func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStockRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *UpdateStockRequest) GetUpdates() []*StockUpdate {
@@ -2364,7 +2696,7 @@ type UpdateStockResponse struct {
 
 func (x *UpdateStockResponse) Reset() {
 	*x = UpdateStockResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2376,7 +2708,7 @@ func (x *UpdateStockResponse) String() string {
 func (*UpdateStockResponse) ProtoMessage() {}
 
 func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2389,7 +2721,7 @@ func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStockResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *UpdateStockResponse) GetApplied() int64 {
@@ -2433,7 +2765,7 @@ type StockShortfall struct {
 
 func (x *StockShortfall) Reset() {
 	*x = StockShortfall{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2445,7 +2777,7 @@ func (x *StockShortfall) String() string {
 func (*StockShortfall) ProtoMessage() {}
 
 func (x *StockShortfall) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2458,7 +2790,7 @@ func (x *StockShortfall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockShortfall.ProtoReflect.Descriptor instead.
 func (*StockShortfall) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *StockShortfall) GetNodeId() string {
@@ -2514,7 +2846,7 @@ type GetAvailabilityRequest struct {
 
 func (x *GetAvailabilityRequest) Reset() {
 	*x = GetAvailabilityRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2526,7 +2858,7 @@ func (x *GetAvailabilityRequest) String() string {
 func (*GetAvailabilityRequest) ProtoMessage() {}
 
 func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2539,7 +2871,7 @@ func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetAvailabilityRequest) GetSkus() []string {
@@ -2604,7 +2936,7 @@ type NodeAvailability struct {
 
 func (x *NodeAvailability) Reset() {
 	*x = NodeAvailability{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2616,7 +2948,7 @@ func (x *NodeAvailability) String() string {
 func (*NodeAvailability) ProtoMessage() {}
 
 func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2629,7 +2961,7 @@ func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeAvailability.ProtoReflect.Descriptor instead.
 func (*NodeAvailability) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *NodeAvailability) GetNodeId() string {
@@ -2705,7 +3037,7 @@ type GetAvailabilityResponse struct {
 
 func (x *GetAvailabilityResponse) Reset() {
 	*x = GetAvailabilityResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2717,7 +3049,7 @@ func (x *GetAvailabilityResponse) String() string {
 func (*GetAvailabilityResponse) ProtoMessage() {}
 
 func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2730,7 +3062,7 @@ func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetAvailabilityResponse) GetAvailability() []*NodeAvailability {
@@ -2749,7 +3081,7 @@ type GetNetworkRequest struct {
 
 func (x *GetNetworkRequest) Reset() {
 	*x = GetNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2761,7 +3093,7 @@ func (x *GetNetworkRequest) String() string {
 func (*GetNetworkRequest) ProtoMessage() {}
 
 func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2774,7 +3106,7 @@ func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNetworkRequest.ProtoReflect.Descriptor instead.
 func (*GetNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
 }
 
 // Node is a fulfilment location.
@@ -2795,7 +3127,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2807,7 +3139,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2820,7 +3152,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Node) GetId() string {
@@ -2900,7 +3232,7 @@ type Network struct {
 
 func (x *Network) Reset() {
 	*x = Network{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2912,7 +3244,7 @@ func (x *Network) String() string {
 func (*Network) ProtoMessage() {}
 
 func (x *Network) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2925,7 +3257,7 @@ func (x *Network) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Network.ProtoReflect.Descriptor instead.
 func (*Network) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Network) GetName() string {
@@ -2972,7 +3304,7 @@ type ReloadNetworkRequest struct {
 
 func (x *ReloadNetworkRequest) Reset() {
 	*x = ReloadNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2984,7 +3316,7 @@ func (x *ReloadNetworkRequest) String() string {
 func (*ReloadNetworkRequest) ProtoMessage() {}
 
 func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2997,7 +3329,7 @@ func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkRequest.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
 }
 
 // ReloadNetworkResponse says what was loaded.
@@ -3011,7 +3343,7 @@ type ReloadNetworkResponse struct {
 
 func (x *ReloadNetworkResponse) Reset() {
 	*x = ReloadNetworkResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3023,7 +3355,7 @@ func (x *ReloadNetworkResponse) String() string {
 func (*ReloadNetworkResponse) ProtoMessage() {}
 
 func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3036,7 +3368,7 @@ func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkResponse.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ReloadNetworkResponse) GetNodes() int32 {
@@ -3070,7 +3402,7 @@ type OptionsRequest struct {
 
 func (x *OptionsRequest) Reset() {
 	*x = OptionsRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3082,7 +3414,7 @@ func (x *OptionsRequest) String() string {
 func (*OptionsRequest) ProtoMessage() {}
 
 func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3095,7 +3427,7 @@ func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsRequest.ProtoReflect.Descriptor instead.
 func (*OptionsRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *OptionsRequest) GetOrder() *Order {
@@ -3130,7 +3462,7 @@ type OptionsResponse struct {
 
 func (x *OptionsResponse) Reset() {
 	*x = OptionsResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3142,7 +3474,7 @@ func (x *OptionsResponse) String() string {
 func (*OptionsResponse) ProtoMessage() {}
 
 func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3155,7 +3487,7 @@ func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsResponse.ProtoReflect.Descriptor instead.
 func (*OptionsResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *OptionsResponse) GetOffers() []*Offer {
@@ -3221,7 +3553,7 @@ type Offer struct {
 
 func (x *Offer) Reset() {
 	*x = Offer{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3233,7 +3565,7 @@ func (x *Offer) String() string {
 func (*Offer) ProtoMessage() {}
 
 func (x *Offer) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3246,7 +3578,7 @@ func (x *Offer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offer.ProtoReflect.Descriptor instead.
 func (*Offer) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Offer) GetOfferId() string {
@@ -3357,7 +3689,7 @@ type PickupStore struct {
 
 func (x *PickupStore) Reset() {
 	*x = PickupStore{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3369,7 +3701,7 @@ func (x *PickupStore) String() string {
 func (*PickupStore) ProtoMessage() {}
 
 func (x *PickupStore) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3382,7 +3714,7 @@ func (x *PickupStore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PickupStore.ProtoReflect.Descriptor instead.
 func (*PickupStore) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *PickupStore) GetNodeId() string {
@@ -3449,7 +3781,7 @@ type OpeningHours struct {
 
 func (x *OpeningHours) Reset() {
 	*x = OpeningHours{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3461,7 +3793,7 @@ func (x *OpeningHours) String() string {
 func (*OpeningHours) ProtoMessage() {}
 
 func (x *OpeningHours) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3474,7 +3806,7 @@ func (x *OpeningHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpeningHours.ProtoReflect.Descriptor instead.
 func (*OpeningHours) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{39}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *OpeningHours) GetOpen() string {
@@ -3502,7 +3834,38 @@ var File_omniroute_v1_omniroute_proto protoreflect.FileDescriptor
 
 const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\n" +
-	"\x1comniroute/v1/omniroute.proto\x12\fomniroute.v1\x1a\x1fgoogle/protobuf/timestamp.proto\",\n" +
+	"\x1comniroute/v1/omniroute.proto\x12\fomniroute.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe6\x01\n" +
+	"\x0fAllocateRequest\x12\x1d\n" +
+	"\n" +
+	"orders_csv\x18\x01 \x01(\fR\tordersCsv\x12-\n" +
+	"\x12replenishments_csv\x18\x02 \x01(\fR\x11replenishmentsCsv\x120\n" +
+	"\x06supply\x18\x03 \x03(\v2\x18.omniroute.v1.SupplyItemR\x06supply\x12*\n" +
+	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12'\n" +
+	"\x0fhorizon_minutes\x18\x05 \x01(\x05R\x0ehorizonMinutes\"\x88\x01\n" +
+	"\n" +
+	"SupplyItem\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
+	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x10\n" +
+	"\x03qty\x18\x03 \x01(\x05R\x03qty\x12=\n" +
+	"\favailable_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vavailableAt\"\xa9\x02\n" +
+	"\x10AllocateResponse\x124\n" +
+	"\ttransfers\x18\x01 \x03(\v2\x16.omniroute.v1.TransferR\ttransfers\x12\x1c\n" +
+	"\tobjective\x18\x02 \x01(\x01R\tobjective\x120\n" +
+	"\x14expected_cost_before\x18\x03 \x01(\x01R\x12expectedCostBefore\x12.\n" +
+	"\x13expected_cost_after\x18\x04 \x01(\x01R\x11expectedCostAfter\x12\x1f\n" +
+	"\vunits_moved\x18\x05 \x01(\x03R\n" +
+	"unitsMoved\x12#\n" +
+	"\rtransfer_cost\x18\x06 \x01(\x01R\ftransferCost\x12\x19\n" +
+	"\bsolve_ms\x18\a \x01(\x01R\asolveMs\"\xdc\x01\n" +
+	"\bTransfer\x12 \n" +
+	"\ffrom_node_id\x18\x01 \x01(\tR\n" +
+	"fromNodeId\x12\x1c\n" +
+	"\n" +
+	"to_node_id\x18\x02 \x01(\tR\btoNodeId\x12\x10\n" +
+	"\x03sku\x18\x03 \x01(\tR\x03sku\x12\x10\n" +
+	"\x03qty\x18\x04 \x01(\x05R\x03qty\x123\n" +
+	"\aship_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x06shipAt\x127\n" +
+	"\tarrive_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\barriveAt\",\n" +
 	"\x06LatLng\x12\x10\n" +
 	"\x03lat\x18\x01 \x01(\x01R\x03lat\x12\x10\n" +
 	"\x03lon\x18\x02 \x01(\x01R\x03lon\"\x85\x01\n" +
@@ -3810,7 +4173,9 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x0eNetworkService\x12D\n" +
 	"\n" +
 	"GetNetwork\x12\x1f.omniroute.v1.GetNetworkRequest\x1a\x15.omniroute.v1.Network\x12X\n" +
-	"\rReloadNetwork\x12\".omniroute.v1.ReloadNetworkRequest\x1a#.omniroute.v1.ReloadNetworkResponseB=Z;github.com/omniroute/omniroute/api/omniroute/v1;omniroutev1b\x06proto3"
+	"\rReloadNetwork\x12\".omniroute.v1.ReloadNetworkRequest\x1a#.omniroute.v1.ReloadNetworkResponse2\\\n" +
+	"\x0fPlanningService\x12I\n" +
+	"\bAllocate\x12\x1d.omniroute.v1.AllocateRequest\x1a\x1e.omniroute.v1.AllocateResponseB=Z;github.com/omniroute/omniroute/api/omniroute/v1;omniroutev1b\x06proto3"
 
 var (
 	file_omniroute_v1_omniroute_proto_rawDescOnce sync.Once
@@ -3825,7 +4190,7 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 }
 
 var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
 	(FulfillmentPreference)(0),        // 1: omniroute.v1.FulfillmentPreference
@@ -3834,131 +4199,143 @@ var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(QuoteSource)(0),                  // 4: omniroute.v1.QuoteSource
 	(ReservationState)(0),             // 5: omniroute.v1.ReservationState
 	(CreatedAtSource)(0),              // 6: omniroute.v1.CreatedAtSource
-	(*LatLng)(nil),                    // 7: omniroute.v1.LatLng
-	(*OrderLine)(nil),                 // 8: omniroute.v1.OrderLine
-	(*Order)(nil),                     // 9: omniroute.v1.Order
-	(*RouteRequest)(nil),              // 10: omniroute.v1.RouteRequest
-	(*CostBreakdown)(nil),             // 11: omniroute.v1.CostBreakdown
-	(*ShipmentLine)(nil),              // 12: omniroute.v1.ShipmentLine
-	(*Shipment)(nil),                  // 13: omniroute.v1.Shipment
-	(*Alternative)(nil),               // 14: omniroute.v1.Alternative
-	(*Candidate)(nil),                 // 15: omniroute.v1.Candidate
-	(*Exclusion)(nil),                 // 16: omniroute.v1.Exclusion
-	(*UnfilledLine)(nil),              // 17: omniroute.v1.UnfilledLine
-	(*SolverStats)(nil),               // 18: omniroute.v1.SolverStats
-	(*Plan)(nil),                      // 19: omniroute.v1.Plan
-	(*ReservedItem)(nil),              // 20: omniroute.v1.ReservedItem
-	(*ReservedQuote)(nil),             // 21: omniroute.v1.ReservedQuote
-	(*Reservation)(nil),               // 22: omniroute.v1.Reservation
-	(*RouteResponse)(nil),             // 23: omniroute.v1.RouteResponse
-	(*RouteBatchRequest)(nil),         // 24: omniroute.v1.RouteBatchRequest
-	(*RouteBatchResult)(nil),          // 25: omniroute.v1.RouteBatchResult
-	(*RouteBatchResponse)(nil),        // 26: omniroute.v1.RouteBatchResponse
-	(*CommitReservationRequest)(nil),  // 27: omniroute.v1.CommitReservationRequest
-	(*ReleaseReservationRequest)(nil), // 28: omniroute.v1.ReleaseReservationRequest
-	(*GetReservationRequest)(nil),     // 29: omniroute.v1.GetReservationRequest
-	(*StockUpdate)(nil),               // 30: omniroute.v1.StockUpdate
-	(*UpdateStockRequest)(nil),        // 31: omniroute.v1.UpdateStockRequest
-	(*UpdateStockResponse)(nil),       // 32: omniroute.v1.UpdateStockResponse
-	(*StockShortfall)(nil),            // 33: omniroute.v1.StockShortfall
-	(*GetAvailabilityRequest)(nil),    // 34: omniroute.v1.GetAvailabilityRequest
-	(*NodeAvailability)(nil),          // 35: omniroute.v1.NodeAvailability
-	(*GetAvailabilityResponse)(nil),   // 36: omniroute.v1.GetAvailabilityResponse
-	(*GetNetworkRequest)(nil),         // 37: omniroute.v1.GetNetworkRequest
-	(*Node)(nil),                      // 38: omniroute.v1.Node
-	(*Network)(nil),                   // 39: omniroute.v1.Network
-	(*ReloadNetworkRequest)(nil),      // 40: omniroute.v1.ReloadNetworkRequest
-	(*ReloadNetworkResponse)(nil),     // 41: omniroute.v1.ReloadNetworkResponse
-	(*OptionsRequest)(nil),            // 42: omniroute.v1.OptionsRequest
-	(*OptionsResponse)(nil),           // 43: omniroute.v1.OptionsResponse
-	(*Offer)(nil),                     // 44: omniroute.v1.Offer
-	(*PickupStore)(nil),               // 45: omniroute.v1.PickupStore
-	(*OpeningHours)(nil),              // 46: omniroute.v1.OpeningHours
-	(*timestamppb.Timestamp)(nil),     // 47: google.protobuf.Timestamp
+	(*AllocateRequest)(nil),           // 7: omniroute.v1.AllocateRequest
+	(*SupplyItem)(nil),                // 8: omniroute.v1.SupplyItem
+	(*AllocateResponse)(nil),          // 9: omniroute.v1.AllocateResponse
+	(*Transfer)(nil),                  // 10: omniroute.v1.Transfer
+	(*LatLng)(nil),                    // 11: omniroute.v1.LatLng
+	(*OrderLine)(nil),                 // 12: omniroute.v1.OrderLine
+	(*Order)(nil),                     // 13: omniroute.v1.Order
+	(*RouteRequest)(nil),              // 14: omniroute.v1.RouteRequest
+	(*CostBreakdown)(nil),             // 15: omniroute.v1.CostBreakdown
+	(*ShipmentLine)(nil),              // 16: omniroute.v1.ShipmentLine
+	(*Shipment)(nil),                  // 17: omniroute.v1.Shipment
+	(*Alternative)(nil),               // 18: omniroute.v1.Alternative
+	(*Candidate)(nil),                 // 19: omniroute.v1.Candidate
+	(*Exclusion)(nil),                 // 20: omniroute.v1.Exclusion
+	(*UnfilledLine)(nil),              // 21: omniroute.v1.UnfilledLine
+	(*SolverStats)(nil),               // 22: omniroute.v1.SolverStats
+	(*Plan)(nil),                      // 23: omniroute.v1.Plan
+	(*ReservedItem)(nil),              // 24: omniroute.v1.ReservedItem
+	(*ReservedQuote)(nil),             // 25: omniroute.v1.ReservedQuote
+	(*Reservation)(nil),               // 26: omniroute.v1.Reservation
+	(*RouteResponse)(nil),             // 27: omniroute.v1.RouteResponse
+	(*RouteBatchRequest)(nil),         // 28: omniroute.v1.RouteBatchRequest
+	(*RouteBatchResult)(nil),          // 29: omniroute.v1.RouteBatchResult
+	(*RouteBatchResponse)(nil),        // 30: omniroute.v1.RouteBatchResponse
+	(*CommitReservationRequest)(nil),  // 31: omniroute.v1.CommitReservationRequest
+	(*ReleaseReservationRequest)(nil), // 32: omniroute.v1.ReleaseReservationRequest
+	(*GetReservationRequest)(nil),     // 33: omniroute.v1.GetReservationRequest
+	(*StockUpdate)(nil),               // 34: omniroute.v1.StockUpdate
+	(*UpdateStockRequest)(nil),        // 35: omniroute.v1.UpdateStockRequest
+	(*UpdateStockResponse)(nil),       // 36: omniroute.v1.UpdateStockResponse
+	(*StockShortfall)(nil),            // 37: omniroute.v1.StockShortfall
+	(*GetAvailabilityRequest)(nil),    // 38: omniroute.v1.GetAvailabilityRequest
+	(*NodeAvailability)(nil),          // 39: omniroute.v1.NodeAvailability
+	(*GetAvailabilityResponse)(nil),   // 40: omniroute.v1.GetAvailabilityResponse
+	(*GetNetworkRequest)(nil),         // 41: omniroute.v1.GetNetworkRequest
+	(*Node)(nil),                      // 42: omniroute.v1.Node
+	(*Network)(nil),                   // 43: omniroute.v1.Network
+	(*ReloadNetworkRequest)(nil),      // 44: omniroute.v1.ReloadNetworkRequest
+	(*ReloadNetworkResponse)(nil),     // 45: omniroute.v1.ReloadNetworkResponse
+	(*OptionsRequest)(nil),            // 46: omniroute.v1.OptionsRequest
+	(*OptionsResponse)(nil),           // 47: omniroute.v1.OptionsResponse
+	(*Offer)(nil),                     // 48: omniroute.v1.Offer
+	(*PickupStore)(nil),               // 49: omniroute.v1.PickupStore
+	(*OpeningHours)(nil),              // 50: omniroute.v1.OpeningHours
+	(*timestamppb.Timestamp)(nil),     // 51: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	47, // 0: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 1: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
-	8,  // 2: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
-	1,  // 3: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	47, // 4: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
-	0,  // 5: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
-	9,  // 6: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
-	3,  // 7: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
-	0,  // 8: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
-	12, // 9: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
-	11, // 10: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
-	4,  // 11: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
-	47, // 12: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
-	15, // 13: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
-	0,  // 14: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
-	15, // 15: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
-	2,  // 16: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
-	2,  // 17: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
-	13, // 18: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
-	14, // 19: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
-	16, // 20: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
-	17, // 21: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
-	18, // 22: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
-	47, // 23: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
-	4,  // 24: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
-	5,  // 25: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
-	20, // 26: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	47, // 27: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	21, // 28: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
-	19, // 29: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
-	22, // 30: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	47, // 31: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
-	6,  // 32: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
-	10, // 33: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
-	23, // 34: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
-	25, // 35: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
-	30, // 36: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	33, // 37: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
-	7,  // 38: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
-	35, // 39: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	7,  // 40: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 41: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	38, // 42: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	9,  // 43: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
-	44, // 44: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
-	47, // 45: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
-	0,  // 46: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
-	2,  // 47: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
-	17, // 48: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
-	19, // 49: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
-	47, // 50: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
-	45, // 51: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
-	7,  // 52: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
-	46, // 53: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
-	47, // 54: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
-	10, // 55: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	24, // 56: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	27, // 57: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	28, // 58: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	29, // 59: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	42, // 60: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
-	31, // 61: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	30, // 62: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	34, // 63: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	37, // 64: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	40, // 65: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	23, // 66: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	26, // 67: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	22, // 68: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	22, // 69: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	22, // 70: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	43, // 71: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
-	32, // 72: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	32, // 73: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	36, // 74: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	39, // 75: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	41, // 76: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	66, // [66:77] is the sub-list for method output_type
-	55, // [55:66] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	8,  // 0: omniroute.v1.AllocateRequest.supply:type_name -> omniroute.v1.SupplyItem
+	51, // 1: omniroute.v1.AllocateRequest.at:type_name -> google.protobuf.Timestamp
+	51, // 2: omniroute.v1.SupplyItem.available_at:type_name -> google.protobuf.Timestamp
+	10, // 3: omniroute.v1.AllocateResponse.transfers:type_name -> omniroute.v1.Transfer
+	51, // 4: omniroute.v1.Transfer.ship_at:type_name -> google.protobuf.Timestamp
+	51, // 5: omniroute.v1.Transfer.arrive_at:type_name -> google.protobuf.Timestamp
+	51, // 6: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	11, // 7: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
+	12, // 8: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
+	1,  // 9: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
+	51, // 10: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	0,  // 11: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
+	13, // 12: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
+	3,  // 13: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
+	0,  // 14: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
+	16, // 15: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
+	15, // 16: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
+	4,  // 17: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
+	51, // 18: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
+	19, // 19: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
+	0,  // 20: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
+	19, // 21: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
+	2,  // 22: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
+	2,  // 23: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
+	17, // 24: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
+	18, // 25: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
+	20, // 26: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
+	21, // 27: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
+	22, // 28: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
+	51, // 29: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
+	4,  // 30: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
+	5,  // 31: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
+	24, // 32: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
+	51, // 33: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	25, // 34: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
+	23, // 35: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
+	26, // 36: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
+	51, // 37: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	6,  // 38: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
+	14, // 39: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
+	27, // 40: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
+	29, // 41: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
+	34, // 42: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
+	37, // 43: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
+	11, // 44: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	39, // 45: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	11, // 46: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 47: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	42, // 48: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	13, // 49: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	48, // 50: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	51, // 51: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 52: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 53: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	21, // 54: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	23, // 55: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	51, // 56: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	49, // 57: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	11, // 58: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	50, // 59: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	51, // 60: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	14, // 61: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	28, // 62: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	31, // 63: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	32, // 64: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	33, // 65: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	46, // 66: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	35, // 67: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	34, // 68: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	38, // 69: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	41, // 70: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	44, // 71: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	7,  // 72: omniroute.v1.PlanningService.Allocate:input_type -> omniroute.v1.AllocateRequest
+	27, // 73: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	30, // 74: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	26, // 75: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	26, // 76: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	26, // 77: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	47, // 78: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	36, // 79: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	36, // 80: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	40, // 81: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	43, // 82: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	45, // 83: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	9,  // 84: omniroute.v1.PlanningService.Allocate:output_type -> omniroute.v1.AllocateResponse
+	73, // [73:85] is the sub-list for method output_type
+	61, // [61:73] is the sub-list for method input_type
+	61, // [61:61] is the sub-list for extension type_name
+	61, // [61:61] is the sub-list for extension extendee
+	0,  // [0:61] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -3966,7 +4343,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 	if File_omniroute_v1_omniroute_proto != nil {
 		return
 	}
-	file_omniroute_v1_omniroute_proto_msgTypes[23].OneofWrappers = []any{
+	file_omniroute_v1_omniroute_proto_msgTypes[27].OneofWrappers = []any{
 		(*StockUpdate_OnHand)(nil),
 		(*StockUpdate_Delta)(nil),
 	}
@@ -3976,9 +4353,9 @@ func file_omniroute_v1_omniroute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   40,
+			NumMessages:   44,
 			NumExtensions: 0,
-			NumServices:   3,
+			NumServices:   4,
 		},
 		GoTypes:           file_omniroute_v1_omniroute_proto_goTypes,
 		DependencyIndexes: file_omniroute_v1_omniroute_proto_depIdxs,

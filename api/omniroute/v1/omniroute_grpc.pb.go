@@ -672,3 +672,115 @@ var NetworkService_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "omniroute/v1/omniroute.proto",
 }
+
+const (
+	PlanningService_Allocate_FullMethodName = "/omniroute.v1.PlanningService/Allocate"
+)
+
+// PlanningServiceClient is the client API for PlanningService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// PlanningService plans ahead over the live network and stock (admin role).
+type PlanningServiceClient interface {
+	// Allocate plans supply placement and transfers between nodes over a
+	// horizon from an order history, as omniroute allocate does, on the
+	// server's network and live stock; nothing is applied.
+	Allocate(ctx context.Context, in *AllocateRequest, opts ...grpc.CallOption) (*AllocateResponse, error)
+}
+
+type planningServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewPlanningServiceClient(cc grpc.ClientConnInterface) PlanningServiceClient {
+	return &planningServiceClient{cc}
+}
+
+func (c *planningServiceClient) Allocate(ctx context.Context, in *AllocateRequest, opts ...grpc.CallOption) (*AllocateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AllocateResponse)
+	err := c.cc.Invoke(ctx, PlanningService_Allocate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// PlanningServiceServer is the server API for PlanningService service.
+// All implementations must embed UnimplementedPlanningServiceServer
+// for forward compatibility.
+//
+// PlanningService plans ahead over the live network and stock (admin role).
+type PlanningServiceServer interface {
+	// Allocate plans supply placement and transfers between nodes over a
+	// horizon from an order history, as omniroute allocate does, on the
+	// server's network and live stock; nothing is applied.
+	Allocate(context.Context, *AllocateRequest) (*AllocateResponse, error)
+	mustEmbedUnimplementedPlanningServiceServer()
+}
+
+// UnimplementedPlanningServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedPlanningServiceServer struct{}
+
+func (UnimplementedPlanningServiceServer) Allocate(context.Context, *AllocateRequest) (*AllocateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Allocate not implemented")
+}
+func (UnimplementedPlanningServiceServer) mustEmbedUnimplementedPlanningServiceServer() {}
+func (UnimplementedPlanningServiceServer) testEmbeddedByValue()                         {}
+
+// UnsafePlanningServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to PlanningServiceServer will
+// result in compilation errors.
+type UnsafePlanningServiceServer interface {
+	mustEmbedUnimplementedPlanningServiceServer()
+}
+
+func RegisterPlanningServiceServer(s grpc.ServiceRegistrar, srv PlanningServiceServer) {
+	// If the following call panics, it indicates UnimplementedPlanningServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&PlanningService_ServiceDesc, srv)
+}
+
+func _PlanningService_Allocate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AllocateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PlanningServiceServer).Allocate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PlanningService_Allocate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PlanningServiceServer).Allocate(ctx, req.(*AllocateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// PlanningService_ServiceDesc is the grpc.ServiceDesc for PlanningService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var PlanningService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "omniroute.v1.PlanningService",
+	HandlerType: (*PlanningServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Allocate",
+			Handler:    _PlanningService_Allocate_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "omniroute/v1/omniroute.proto",
+}
