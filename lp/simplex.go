@@ -58,13 +58,15 @@ type simplex struct {
 
 	// The basis and its factor: B = [columns of head], B⁻¹ = etas · LU⁻¹.
 	head []int
-	lu   denseLU
+	lu   sparseLU
 	etas etaFile
 
 	// Work vectors of length m.
 	basicCost []float64 // cost of the basic variables in the current phase
 	dual      []float64 // B⁻ᵀ·basicCost
 	alpha     []float64 // B⁻¹·a_q of the entering column
+
+	dualWork dualState
 
 	iterations int
 	degenerate int // consecutive iterations without progress
@@ -200,8 +202,11 @@ func (s *simplex) loadColumn(j int, v []float64) {
 // logicals) and recomputes the basic variables.
 func (s *simplex) refactor() {
 	s.etas.reset()
-	deficient, spare := s.lu.factorize(s.m, s)
-	if len(deficient) > 0 {
+	for {
+		deficient, spare := s.lu.factorize(s.m, s)
+		if len(deficient) == 0 {
+			break
+		}
 		for k, pos := range deficient {
 			j := s.head[pos]
 			s.state[j] = s.nonbasicState(j, stateLower)
@@ -209,7 +214,6 @@ func (s *simplex) refactor() {
 			s.head[pos] = s.n + spare[k]
 			s.state[s.n+spare[k]] = stateBasic
 		}
-		s.lu.factorize(s.m, s)
 	}
 	s.computeBasic()
 }
@@ -390,22 +394,54 @@ func (s *simplex) blockAt(j int, rate, tol float64) (t float64, toUpper, blocks 
 	return 0, false, false
 }
 
-// run iterates until optimal, infeasible, unbounded or a limit.
+// budget checks the iteration and time limits and ctx.
+type budget struct {
+	ctx   context.Context
+	set   Settings
+	start time.Time
+}
+
+// stop reports whether the solve must stop before the next iteration:
+// a limit's status, or ctx's error.
+func (b *budget) stop(iterations int) (Status, bool, error) {
+	if b.set.MaxIterations > 0 && iterations >= b.set.MaxIterations {
+		return StatusIterationLimit, true, nil
+	}
+	if iterations%checkEvery == 0 {
+		if err := b.ctx.Err(); err != nil {
+			return 0, true, err
+		}
+		if b.set.TimeLimit > 0 && time.Since(b.start) >= b.set.TimeLimit {
+			return StatusTimeLimit, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// run solves the model: the dual simplex when the starting basis is dual
+// feasible (after flipping boxed variables to the bound their reduced cost
+// asks for), then the primal simplex, which finishes what the dual left
+// (removing the cost perturbation, or everything when the start was not
+// dual feasible) and certifies the optimum.
 func (s *simplex) run(ctx context.Context, set Settings) (Status, error) {
-	start := time.Now()
+	b := &budget{ctx: ctx, set: set, start: time.Now()}
 	s.refactor()
+	status, done, err := s.dualSimplex(b)
+	if err != nil || done {
+		return status, err
+	}
+	return s.primal(b)
+}
+
+// primal runs the primal simplex until optimal, infeasible, unbounded or a
+// limit.
+func (s *simplex) primal(b *budget) (Status, error) {
+	s.refactor()
+	s.degenerate = 0
 	fresh := true // no update since the last factorisation
 	for {
-		if set.MaxIterations > 0 && s.iterations >= set.MaxIterations {
-			return StatusIterationLimit, nil
-		}
-		if s.iterations%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
-			if set.TimeLimit > 0 && time.Since(start) >= set.TimeLimit {
-				return StatusTimeLimit, nil
-			}
+		if status, stop, err := b.stop(s.iterations); stop {
+			return status, err
 		}
 		if len(s.etas.etas) >= refactorEvery {
 			s.refactor()

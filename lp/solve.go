@@ -100,8 +100,18 @@ func Solve(ctx context.Context, m *Model, s Settings) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("lp: solve %q: %w", m.name, err)
 	}
+	if s.Start != nil && (s.Start.numVars != m.NumVars() || s.Start.numRows != m.NumRows()) {
+		s.Start = nil // another shape: ignored, as documented
+	}
+	if blocks := components(m); len(blocks) > 1 {
+		res, err := solveBlocks(ctx, m, blocks, s)
+		if err != nil {
+			return nil, fmt.Errorf("lp: solve %q: %w", m.name, err)
+		}
+		return res, nil
+	}
 	sx := newSimplex(m)
-	if s.Start != nil && s.Start.numVars == m.NumVars() && s.Start.numRows == m.NumRows() {
+	if s.Start != nil {
 		sx.setStart(s.Start)
 	}
 	status, err := sx.run(ctx, s)

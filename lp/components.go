@@ -1,0 +1,172 @@
+package lp
+
+import (
+	"context"
+	"time"
+)
+
+// components splits the model into independent blocks: two columns are in
+// the same block when a row holds both, and a row belongs to the block of
+// its columns. The blocks are returned in order of their smallest column
+// (rows without columns come last, one block each), columns and rows
+// within a block in index order. Planning models are block diagonal by SKU
+// when nothing couples the SKUs, and each block solves far faster alone.
+func components(m *Model) [][2][]int {
+	n := m.NumVars()
+	parent := make([]int, n)
+	for j := range parent {
+		parent[j] = j
+	}
+	find := func(j int) int {
+		for parent[j] != j {
+			parent[j] = parent[parent[j]]
+			j = parent[j]
+		}
+		return j
+	}
+	for _, cols := range m.rowCols {
+		for k := 1; k < len(cols); k++ {
+			a, b := find(cols[0]), find(cols[k])
+			if a != b {
+				if a < b {
+					parent[b] = a
+				} else {
+					parent[a] = b
+				}
+			}
+		}
+	}
+	// Roots are the smallest column of their block (union keeps the
+	// smaller root), so blocks numbered by first column come out ordered.
+	block := make([]int, n)
+	var out [][2][]int
+	for j := 0; j < n; j++ {
+		r := find(j)
+		b := len(out)
+		if r < j {
+			b = block[r]
+		} else {
+			out = append(out, [2][]int{})
+		}
+		block[j] = b
+		out[b][0] = append(out[b][0], j)
+	}
+	var empty [][2][]int
+	for i, cols := range m.rowCols {
+		if len(cols) == 0 {
+			empty = append(empty, [2][]int{nil, {i}})
+			continue
+		}
+		b := block[cols[0]]
+		out[b][1] = append(out[b][1], i)
+	}
+	return append(out, empty...)
+}
+
+// subModel copies the block's columns and rows into a model of their own.
+func subModel(m *Model, cols, rows []int, local []int) *Model {
+	sub := NewModel(m.name)
+	for _, j := range cols {
+		local[j] = sub.AddVar(m.colName[j], m.colLo[j], m.colHi[j], m.cost[j])
+	}
+	for _, i := range rows {
+		rc, rv := m.rowCols[i], m.rowVals[i]
+		lc := make([]int, len(rc))
+		for k, j := range rc {
+			lc[k] = local[j]
+		}
+		// Local indices keep the order of the global ones: no re-sort needed.
+		sub.rowName = append(sub.rowName, m.rowName[i])
+		sub.rowLo = append(sub.rowLo, m.rowLo[i])
+		sub.rowHi = append(sub.rowHi, m.rowHi[i])
+		sub.rowCols = append(sub.rowCols, lc)
+		sub.rowVals = append(sub.rowVals, rv)
+		sub.nnz += len(lc)
+	}
+	return sub
+}
+
+// solveBlocks solves each block alone and assembles the Result of the
+// whole model. The iteration and time limits apply to the whole solve.
+func solveBlocks(ctx context.Context, m *Model, blocks [][2][]int, set Settings) (*Result, error) {
+	n, rows := m.NumVars(), m.NumRows()
+	res := &Result{
+		Status:      StatusOptimal,
+		X:           make([]float64, n),
+		RowActivity: make([]float64, rows),
+		Dual:        make([]float64, rows),
+		ReducedCost: make([]float64, n),
+		Basis:       &Basis{numVars: n, numRows: rows, state: make([]varState, n+rows)},
+	}
+	deadline := time.Time{}
+	if set.TimeLimit > 0 {
+		deadline = time.Now().Add(set.TimeLimit)
+	}
+	local := make([]int, n)
+	worst := StatusOptimal // infeasible beats unbounded beats optimal
+	for _, blk := range blocks {
+		cols, rws := blk[0], blk[1]
+		sub := subModel(m, cols, rws, local)
+		subSet := Settings{}
+		if set.MaxIterations > 0 {
+			subSet.MaxIterations = set.MaxIterations - res.Iterations
+			if subSet.MaxIterations <= 0 {
+				res.Status = StatusIterationLimit
+				break
+			}
+		}
+		if !deadline.IsZero() {
+			subSet.TimeLimit = time.Until(deadline)
+			if subSet.TimeLimit <= 0 {
+				res.Status = StatusTimeLimit
+				break
+			}
+		}
+		if set.Start != nil {
+			st := make([]varState, 0, len(cols)+len(rws))
+			for _, j := range cols {
+				st = append(st, set.Start.state[j])
+			}
+			for _, i := range rws {
+				st = append(st, set.Start.state[n+i])
+			}
+			subSet.Start = &Basis{numVars: len(cols), numRows: len(rws), state: st}
+		}
+		sx := newSimplex(sub)
+		if subSet.Start != nil {
+			sx.setStart(subSet.Start)
+		}
+		status, err := sx.run(ctx, subSet)
+		if err != nil {
+			return nil, err
+		}
+		r := sx.result(status)
+		for k, j := range cols {
+			res.X[j] = r.X[k]
+			res.ReducedCost[j] = r.ReducedCost[k]
+			res.Basis.state[j] = r.Basis.state[k]
+		}
+		for k, i := range rws {
+			res.RowActivity[i] = r.RowActivity[k]
+			res.Dual[i] = r.Dual[k]
+			res.Basis.state[n+i] = r.Basis.state[len(cols)+k]
+		}
+		res.Objective += r.Objective
+		res.Iterations += r.Iterations
+		switch r.Status {
+		case StatusInfeasible:
+			worst = StatusInfeasible
+		case StatusUnbounded:
+			if worst == StatusOptimal {
+				worst = StatusUnbounded
+			}
+		case StatusIterationLimit, StatusTimeLimit:
+			res.Status = r.Status
+			return res, nil
+		}
+	}
+	if res.Status == StatusOptimal {
+		res.Status = worst
+	}
+	return res, nil
+}

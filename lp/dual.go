@@ -1,0 +1,469 @@
+package lp
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Perturbation of the costs for the dual simplex: every nonbasic cost moves
+// away from zero reduced cost by perturbBase·(1 + |c_j|)·u, u uniform in
+// [1, 2), so that ties between reduced costs (the dual degeneracy of
+// transportation-like models with integer costs) become rare. The seed is
+// fixed: same model, same perturbation.
+const (
+	perturbBase = 1e-7
+	perturbSeed = 0x6f6d6e69
+)
+
+// dualState holds the work of the dual simplex; reduced is kept up to date
+// between factorisations by the pivot-row updates.
+type dualState struct {
+	reduced  []float64 // d_j = c_j - a_j·y for every variable (0 when basic)
+	rho      []float64 // row r of B⁻¹ (BTRAN of e_r), indexed by row
+	pivotRow []float64 // α_r = ρ·A for the nonbasic variables, indexed by variable
+	touched  []int     // variables with a nonzero in pivotRow
+	mark     []bool    // marks touched
+	cands    []dualCandidate
+	flipRhs  []float64 // Σ a_j·Δx_j of the bound flips of an iteration
+	column   []float64 // FTRAN of the entering column
+	tau      []float64 // B⁻¹·rho, for the weight update
+	// weights[k] approximates ‖row k of B⁻¹‖², the dual steepest-edge
+	// weight of basis position k (exact for the slack basis, reset to 1 on
+	// a warm start, updated exactly after every pivot).
+	weights  []float64
+	original []float64 // the costs before perturbation
+}
+
+// dualCandidate is a nonbasic variable that may enter in the ratio test.
+type dualCandidate struct {
+	j     int
+	ratio float64 // |d_j| / |α_rj|
+	alpha float64 // |α_rj|
+}
+
+// dualSimplex runs the bounded dual simplex with the bound-flipping ratio test on
+// perturbed costs. It returns done = false (and leaves a basis for the
+// primal simplex) when the start is not dual feasible, when it ends
+// optimal on the perturbed costs, or on numerical trouble; done = true with
+// StatusInfeasible when it proves the rows cannot be met, or with a limit.
+func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
+	ds := &s.dualWork
+	total := s.n + s.m
+	ds.reduced = growFloats(ds.reduced, total)
+	ds.rho = growFloats(ds.rho, s.m)
+	ds.pivotRow = growFloats(ds.pivotRow, total)
+	ds.mark = growBools(ds.mark, total)
+	ds.flipRhs = growFloats(ds.flipRhs, s.m)
+	ds.column = growFloats(ds.column, s.m)
+	ds.tau = growFloats(ds.tau, s.m)
+	ds.weights = growFloats(ds.weights, s.m)
+	for k := range ds.weights {
+		ds.weights[k] = 1
+	}
+	ds.original = append(ds.original[:0], s.cost...)
+	defer copy(s.cost, ds.original)
+
+	if !s.dualFeasibleStart() {
+		return 0, false, nil
+	}
+	s.perturbCosts()
+	s.computeReducedCosts()
+	fresh := true
+	for {
+		if status, stop, err := b.stop(s.iterations); stop {
+			return status, true, err
+		}
+		if len(s.etas.etas) >= refactorEvery {
+			s.refactor()
+			s.computeReducedCosts()
+			if !s.repairDualFeasibility() {
+				return 0, false, nil
+			}
+			fresh = true
+		}
+		r := s.chooseRow()
+		if r < 0 {
+			if !fresh {
+				s.refactor()
+				s.computeReducedCosts()
+				if !s.repairDualFeasibility() {
+					return 0, false, nil
+				}
+				fresh = true
+				continue
+			}
+			return 0, false, nil // optimal for the perturbed costs
+		}
+		p := s.head[r]
+		toLower := s.x[p] < s.lo[p]
+		s.computePivotRow(r)
+		q, ok := s.dualRatioTest(toLower, math.Abs(s.infeasibility(p)))
+		if !ok {
+			if !fresh {
+				s.refactor()
+				s.computeReducedCosts()
+				if !s.repairDualFeasibility() {
+					return 0, false, nil
+				}
+				fresh = true
+				continue
+			}
+			return StatusInfeasible, true, nil
+		}
+		if !s.dualStep(r, q, toLower) {
+			if fresh {
+				return 0, false, nil // trouble on a fresh factor: leave it to the primal
+			}
+			s.refactor()
+			s.computeReducedCosts()
+			if !s.repairDualFeasibility() {
+				return 0, false, nil
+			}
+			fresh = true
+			continue
+		}
+		fresh = false
+		s.iterations++
+	}
+}
+
+// infeasibility is how far basic p lies outside its bounds (negative
+// below, positive above, 0 within).
+func (s *simplex) infeasibility(p int) float64 {
+	switch x := s.x[p]; {
+	case x < s.lo[p]:
+		return x - s.lo[p]
+	case x > s.hi[p]:
+		return x - s.hi[p]
+	}
+	return 0
+}
+
+// dualFeasibleStart computes the reduced costs of the starting basis,
+// moves boxed variables to the bound their reduced cost prefers, and
+// reports whether the basis is then dual feasible.
+func (s *simplex) dualFeasibleStart() bool {
+	s.computeReducedCosts()
+	return s.repairDualFeasibility()
+}
+
+// repairDualFeasibility flips boxed nonbasic variables whose reduced cost
+// has the wrong sign (recomputing the basic variables if any moved) and
+// reports whether every nonbasic variable is then dual feasible.
+func (s *simplex) repairDualFeasibility() bool {
+	d := s.dualWork.reduced
+	flipped := false
+	for j, st := range s.state {
+		switch st {
+		case stateBasic:
+			continue
+		case stateZero:
+			if math.Abs(d[j]) > dualTol {
+				return false
+			}
+		case stateLower:
+			if d[j] < -dualTol && s.lo[j] != s.hi[j] {
+				if math.IsInf(s.hi[j], 1) {
+					return false
+				}
+				s.state[j], s.x[j] = stateUpper, s.hi[j]
+				flipped = true
+			}
+		case stateUpper:
+			if d[j] > dualTol {
+				if math.IsInf(s.lo[j], -1) {
+					return false
+				}
+				s.state[j], s.x[j] = stateLower, s.lo[j]
+				flipped = true
+			}
+		}
+	}
+	if flipped {
+		s.computeBasic()
+	}
+	return true
+}
+
+// perturbCosts moves each nonbasic cost away from dual degeneracy, in the
+// direction that keeps it dual feasible.
+func (s *simplex) perturbCosts() {
+	rng := rand.New(rand.NewPCG(perturbSeed, uint64(s.n)<<20|uint64(s.m)))
+	for j := 0; j < s.n; j++ {
+		u := 1 + rng.Float64()
+		if s.lo[j] == s.hi[j] {
+			continue
+		}
+		delta := perturbBase * (1 + math.Abs(s.cost[j])) * u
+		switch s.state[j] {
+		case stateLower:
+			s.cost[j] += delta
+		case stateUpper:
+			s.cost[j] -= delta
+		case stateBasic:
+			if s.cost[j] < 0 {
+				delta = -delta
+			}
+			s.cost[j] += delta
+		}
+	}
+}
+
+// computeReducedCosts sets the duals y = B⁻ᵀ·c_B and d = c - Aᵀ·y.
+func (s *simplex) computeReducedCosts() {
+	for k, j := range s.head {
+		s.basicCost[k] = s.cost[j]
+	}
+	copy(s.dual, s.basicCost)
+	s.btran(s.dual)
+	d := s.dualWork.reduced
+	for j := range s.state {
+		if s.state[j] == stateBasic {
+			d[j] = 0
+			continue
+		}
+		d[j] = s.reducedCost(j, false)
+	}
+}
+
+// chooseRow returns the basis position whose basic variable is the most
+// infeasible relative to its dual steepest-edge weight (infeasibility² /
+// weight; ties to the lowest position), or -1 when all are feasible.
+func (s *simplex) chooseRow() int {
+	best, bestScore := -1, 0.0
+	w := s.dualWork.weights
+	for k, j := range s.head {
+		inf := s.infeasibility(j)
+		if math.Abs(inf) <= primalTol {
+			continue
+		}
+		if score := inf * inf / w[k]; score > bestScore {
+			best, bestScore = k, score
+		}
+	}
+	return best
+}
+
+// updateWeights updates the dual steepest-edge weights for the pivot on
+// position r with FTRAN column col (Forrest and Goldfarb): with
+// tau = B⁻¹·rho, w_r' = w_r/α_r², w_i' = w_i - 2(α_i/α_r)·tau_i +
+// (α_i/α_r)²·w_r.
+func (s *simplex) updateWeights(r int, col []float64) {
+	ds := &s.dualWork
+	wr := 0.0
+	for _, v := range ds.rho {
+		wr += v * v
+	}
+	copy(ds.tau, ds.rho)
+	s.ftran(ds.tau)
+	ar := col[r]
+	for k, a := range col {
+		if a == 0 || k == r {
+			continue
+		}
+		ratio := a / ar
+		w := ds.weights[k] - 2*ratio*ds.tau[k] + ratio*ratio*wr
+		ds.weights[k] = math.Max(w, 1e-4)
+	}
+	ds.weights[r] = math.Max(wr/(ar*ar), 1e-4)
+}
+
+// computePivotRow sets rho = B⁻ᵀ·e_r and the pivot row α_r = ρ·A over the
+// nonbasic variables (row-wise, skipping rows where ρ is zero).
+func (s *simplex) computePivotRow(r int) {
+	ds := &s.dualWork
+	for _, j := range ds.touched {
+		ds.pivotRow[j] = 0
+		ds.mark[j] = false
+	}
+	ds.touched = ds.touched[:0]
+	clear(ds.rho)
+	ds.rho[r] = 1
+	s.btran(ds.rho)
+	for i, ri := range ds.rho {
+		if ri == 0 {
+			continue
+		}
+		if j := s.n + i; s.state[j] != stateBasic {
+			ds.pivotRow[j] = -ri
+			if !ds.mark[j] {
+				ds.mark[j] = true
+				ds.touched = append(ds.touched, j)
+			}
+		}
+		cols, vals := s.model.rowCols[i], s.model.rowVals[i]
+		for k, j := range cols {
+			if s.state[j] == stateBasic {
+				continue
+			}
+			ds.pivotRow[j] += ri * vals[k]
+			if !ds.mark[j] {
+				ds.mark[j] = true
+				ds.touched = append(ds.touched, j)
+			}
+		}
+	}
+}
+
+// dualRatioTest chooses the entering variable for a leaving variable that
+// goes to its lower bound (toLower) or upper bound, whose infeasibility is
+// slope. Each candidate's breakpoint is its ratio |d_j|/|α_rj|; passing a
+// boxed candidate's breakpoint flips it to its other bound and lowers the
+// slope of the dual objective by |α_rj|·(hi_j - lo_j); a candidate with an
+// infinite range cannot be passed. On return s.dualWork.cands holds the
+// candidates to flip (see dualStep).
+func (s *simplex) dualRatioTest(toLower bool, slope float64) (int, bool) {
+	ds := &s.dualWork
+	ds.cands = ds.cands[:0]
+	sign := 1.0
+	if toLower {
+		sign = -1
+	}
+	for _, j := range ds.touched {
+		alpha := ds.pivotRow[j]
+		if math.Abs(alpha) <= pivotTol {
+			continue
+		}
+		a := sign * alpha
+		switch s.state[j] {
+		case stateLower:
+			if a <= 0 || s.lo[j] == s.hi[j] {
+				continue
+			}
+		case stateUpper:
+			if a >= 0 {
+				continue
+			}
+		case stateZero:
+		default:
+			continue
+		}
+		ratio := math.Max(math.Abs(ds.reduced[j]), 0) / math.Abs(alpha)
+		if s.state[j] == stateZero {
+			ratio = 0
+		}
+		ds.cands = append(ds.cands, dualCandidate{j: j, ratio: ratio, alpha: math.Abs(alpha)})
+	}
+	if len(ds.cands) == 0 {
+		return -1, false
+	}
+	// Walk the breakpoints group by group (no sort): a group is every
+	// remaining candidate whose ratio is within the Harris bound (the
+	// smallest ratio with reduced costs relaxed by dualTol). Passing a
+	// whole group flips its members; in the group where the slope would
+	// end, the largest |α| enters (ties to the smallest ratio, then index).
+	flips := 0 // ds.cands[:flips] are passed and flip
+	for {
+		if flips == len(ds.cands) {
+			return -1, false // every breakpoint passed: the dual is unbounded
+		}
+		bound := math.Inf(1)
+		for _, c := range ds.cands[flips:] {
+			bound = math.Min(bound, (c.ratio*c.alpha+dualTol)/c.alpha)
+		}
+		end := flips
+		decrease := 0.0
+		for k := flips; k < len(ds.cands); k++ {
+			c := ds.cands[k]
+			if c.ratio > bound {
+				continue
+			}
+			ds.cands[k], ds.cands[end] = ds.cands[end], ds.cands[k]
+			end++
+			decrease += c.alpha * (s.hi[c.j] - s.lo[c.j])
+		}
+		if slope-decrease > primalTol {
+			slope -= decrease
+			flips = end
+			continue
+		}
+		best := flips
+		for k := flips + 1; k < end; k++ {
+			c, b := ds.cands[k], ds.cands[best]
+			if c.alpha > b.alpha || (c.alpha == b.alpha && (c.ratio < b.ratio || (c.ratio == b.ratio && c.j < b.j))) {
+				best = k
+			}
+		}
+		q := ds.cands[best].j
+		ds.cands = ds.cands[:flips]
+		return q, true
+	}
+}
+
+// dualStep makes q enter at position r: the passed candidates flip, the
+// reduced costs move by the dual step, the primal values by the primal
+// step, and the factor takes the update. It reports false when the FTRAN
+// column disagrees with the pivot row (a stale factor).
+func (s *simplex) dualStep(r, q int, toLower bool) bool {
+	ds := &s.dualWork
+	col := ds.column
+	s.loadColumn(q, col)
+	s.ftran(col)
+	alphaRow := ds.pivotRow[q]
+	alphaCol := col[r]
+	if math.Abs(alphaCol) <= pivotTol || math.Abs(alphaCol-alphaRow) > 1e-7*(1+math.Abs(alphaCol)) {
+		return false
+	}
+	s.updateWeights(r, col)
+	// Bound flips.
+	if len(ds.cands) > 0 {
+		clear(ds.flipRhs)
+		for _, c := range ds.cands {
+			j := c.j
+			var delta float64
+			if s.state[j] == stateLower {
+				s.state[j], delta = stateUpper, s.hi[j]-s.lo[j]
+			} else {
+				s.state[j], delta = stateLower, s.lo[j]-s.hi[j]
+			}
+			s.x[j] = s.boundValue(j)
+			if j >= s.n {
+				ds.flipRhs[j-s.n] -= delta
+				continue
+			}
+			for p := s.colStart[j]; p < s.colStart[j+1]; p++ {
+				ds.flipRhs[s.rowIdx[p]] += s.colVal[p] * delta
+			}
+		}
+		// x_B changes by -B⁻¹·Σ a_j Δx_j.
+		s.ftran(ds.flipRhs)
+		for k, j := range s.head {
+			s.x[j] -= ds.flipRhs[k]
+		}
+	}
+	// Dual step.
+	d := ds.reduced
+	theta := d[q] / alphaRow
+	if theta != 0 {
+		for _, j := range ds.touched {
+			d[j] -= theta * ds.pivotRow[j]
+		}
+	}
+	p := s.head[r]
+	d[q] = 0
+	d[p] = -theta
+	// Primal step: x_p reaches its bound.
+	bound := s.hi[p]
+	if toLower {
+		bound = s.lo[p]
+	}
+	step := (s.x[p] - bound) / alphaCol
+	if step != 0 {
+		for k, j := range s.head {
+			if a := col[k]; a != 0 {
+				s.x[j] -= a * step
+			}
+		}
+		s.x[q] += step
+	}
+	if toLower || s.lo[p] == s.hi[p] {
+		s.state[p] = stateLower
+	} else {
+		s.state[p] = stateUpper
+	}
+	s.x[p] = bound
+	s.head[r] = q
+	s.state[q] = stateBasic
+	s.etas.add(r, col)
+	return true
+}

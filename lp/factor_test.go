@@ -1,0 +1,120 @@
+package lp
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// denseColumns is a basisMatrix over dense columns (cols[k][i]).
+type denseColumns [][]float64
+
+func (d denseColumns) column(k int, idx []int, val []float64) ([]int, []float64) {
+	for i, v := range d[k] {
+		if v != 0 {
+			idx, val = append(idx, i), append(val, v)
+		}
+	}
+	return idx, val
+}
+
+// randomBasis mixes unit columns (triangular parts) with random sparse
+// ones (a nucleus), permuted.
+func randomBasis(rng *rand.Rand, m int, density float64) denseColumns {
+	cols := make(denseColumns, m)
+	for k := range cols {
+		cols[k] = make([]float64, m)
+		switch rng.IntN(3) {
+		case 0:
+			cols[k][k] = float64(1 + rng.IntN(3))
+		case 1: // triangular: diagonal plus entries above
+			cols[k][k] = 2 + rng.Float64()
+			for i := 0; i < k; i++ {
+				if rng.Float64() < density {
+					cols[k][i] = rng.NormFloat64()
+				}
+			}
+		default:
+			cols[k][k] = 1 + rng.Float64()
+			for i := range cols[k] {
+				if rng.Float64() < density {
+					cols[k][i] += rng.NormFloat64()
+				}
+			}
+		}
+	}
+	rng.Shuffle(m, func(a, b int) { cols[a], cols[b] = cols[b], cols[a] })
+	return cols
+}
+
+func TestSparseLUSolves(t *testing.T) {
+	for seed := uint64(1); seed <= 30; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		m := 1 + rng.IntN(60)
+		b := randomBasis(rng, m, 0.1)
+		var f sparseLU
+		def, _ := f.factorize(m, b)
+		if len(def) > 0 {
+			continue // a random basis may be singular; TestSparseLUSingular covers that
+		}
+		rhs := make([]float64, m)
+		for i := range rhs {
+			rhs[i] = rng.NormFloat64()
+		}
+		v := append([]float64(nil), rhs...)
+		f.solve(v)
+		for i := 0; i < m; i++ { // B·v = rhs
+			s := 0.0
+			for k := 0; k < m; k++ {
+				s += b[k][i] * v[k]
+			}
+			require.InDelta(t, rhs[i], s, 1e-8, "seed %d row %d", seed, i)
+		}
+		w := append([]float64(nil), rhs...)
+		f.solveTrans(w)
+		for k := 0; k < m; k++ { // Bᵀ·w = rhs
+			s := 0.0
+			for i := 0; i < m; i++ {
+				s += b[k][i] * w[i]
+			}
+			require.InDelta(t, rhs[k], s, 1e-8, "seed %d column %d", seed, k)
+		}
+	}
+}
+
+func TestSparseLUSingular(t *testing.T) {
+	// Column 2 = column 0 + column 1; row 3 is empty except in column 3...
+	// which duplicates column 0 scaled: two dependencies.
+	b := denseColumns{
+		{1, 2, 0, 0},
+		{0, 1, 1, 0},
+		{1, 3, 1, 0},
+		{2, 4, 0, 0},
+	}
+	var f sparseLU
+	def, spare := f.factorize(4, b)
+	require.Len(t, def, 2)
+	require.Len(t, spare, 2)
+	assert.Contains(t, spare, 3, "row 3 has no entry")
+	// Replacing the deficient columns by the spare unit columns is regular.
+	for k, pos := range def {
+		col := make([]float64, 4)
+		col[spare[k]] = 1
+		b[pos] = col
+	}
+	def, _ = f.factorize(4, b)
+	assert.Empty(t, def)
+	v := []float64{1, 2, 3, 4}
+	f.solve(v)
+	for i, want := range []float64{1, 2, 3, 4} {
+		s := 0.0
+		for k := range b {
+			s += b[k][i] * v[k]
+		}
+		assert.InDelta(t, want, s, 1e-12)
+	}
+	assert.False(t, math.IsNaN(v[0]))
+}
