@@ -43,6 +43,9 @@ type Input struct {
 	CellDeg float64
 	// Workers bounds the SKUs solved at once; 0 means GOMAXPROCS.
 	Workers int
+	// KeepModel keeps the last round's LP, every SKU's block in one model,
+	// in Result.Model (omniroute allocate --lp-out writes it).
+	KeepModel bool
 }
 
 // Defaults of an Input.
@@ -87,6 +90,9 @@ type Result struct {
 	SolveTime time.Duration
 	// Forecast is the demand the plan was made for.
 	Forecast *Forecast `json:"-"`
+	// Model is the last round's LP of all SKUs (Input.KeepModel); its
+	// optimum is Objective.
+	Model *lp.Model `json:"-"`
 	// At and Horizon are the plan's.
 	At      time.Time
 	Horizon time.Duration
@@ -240,6 +246,12 @@ func (pl *planner) solveAll(ctx context.Context, res *Result) error {
 	for round := 0; round < ScalingRounds; round++ {
 		if err := pl.each(ctx, func(b *block) error { return b.solveRelaxed(ctx, pl, share) }); err != nil {
 			return err
+		}
+		if round == ScalingRounds-1 && pl.in.KeepModel {
+			res.Model = lp.NewModel("allocate")
+			for _, b := range pl.blocks {
+				b.addTo(res.Model, pl, share, relaxed)
+			}
 		}
 		load := make([]float64, len(pl.routes))
 		for _, b := range pl.blocks {

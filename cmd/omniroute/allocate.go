@@ -48,10 +48,11 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	from := fs.String("from", "", "use only the history from this time, RFC 3339 (default: all of it)")
 	out := fs.String("out", "", "write the plan here (CSV "+simulate.TransferHeader+"; required)")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	lpOut := fs.String("lp-out", "", "write the LP (the last slope-scaling round, every SKU) in CPLEX LP format, for glpsol --lp")
 	workers := fs.Int("workers", 0, "SKUs solved at once (0 = number of CPUs)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute allocate --network N --stock S --orders HISTORY.csv [--supply SUPPLY.csv] [--replenishments R.csv]\n"+
-			"         [--horizon 7d] [--at TIME] [--from TIME] --out transfers.csv [--json] [--workers N]")
+			"         [--horizon 7d] [--at TIME] [--from TIME] --out transfers.csv [--json] [--lp-out F.lp] [--workers N]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -65,7 +66,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("%w: --horizon: %v", errUsage, err)
 	}
-	in := allocate.Input{Horizon: h, Workers: *workers}
+	in := allocate.Input{Horizon: h, Workers: *workers, KeepModel: *lpOut != ""}
 	if *at != "" {
 		if in.At, err = time.Parse(time.RFC3339, *at); err != nil {
 			return fmt.Errorf("%w: --at: %v", errUsage, err)
@@ -132,6 +133,11 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	res, err := allocate.Plan(ctx, in)
 	if err != nil {
 		return err
+	}
+	if *lpOut != "" {
+		if err := writeAtomically(*lpOut, res.Model.WriteLP); err != nil {
+			return err
+		}
 	}
 	if err := writeAtomically(*out, func(w io.Writer) error { return simulate.WriteTransfers(w, in.Network, res.Transfers) }); err != nil {
 		return err
