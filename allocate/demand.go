@@ -182,6 +182,16 @@ func estimate(ctx context.Context, net *network.Network, history simulate.Source
 		newIndex[oi] = ni
 		f.SKUs = append(f.SKUs, skus[oi])
 	}
+	global := make([]float64, len(skus))
+	globalLost := make([]float64, len(skus))
+	var total float64
+	for _, a := range points {
+		for s, q := range a.demand {
+			global[s] += q
+			globalLost[s] += a.lostCost[s]
+			total += q
+		}
+	}
 	keys := make([]pointKey, 0, len(points))
 	for k := range points {
 		keys = append(keys, k)
@@ -194,9 +204,22 @@ func estimate(ctx context.Context, net *network.Network, history simulate.Source
 			Demand: make(map[int]float64, len(a.demand)), LostSale: make(map[int]float64, len(a.demand)),
 			UnitsPerOrder: a.units / a.orders, UnitsPerLine: a.units / max(a.lines, 1), WeightKg: a.weight / max(a.units, 1),
 		}
-		for s, q := range a.demand {
-			pt.Demand[newIndex[s]] = q * scale
-			pt.LostSale[newIndex[s]] = a.lostCost[s] / q
+		// The point's SKU mix: its own counts shrunk toward the network's
+		// mix (the mean of a Dirichlet posterior with PriorUnits of prior
+		// weight), so that a SKU the point did not order in the window,
+		// but is likely to, has demand too.
+		shrink := a.units / (a.units + PriorUnits)
+		for s := range skus {
+			q := (a.demand[s] + PriorUnits*global[s]/total) * shrink * scale
+			if q < MinDemand {
+				continue
+			}
+			pt.Demand[newIndex[s]] = q
+			if own := a.demand[s]; own > 0 {
+				pt.LostSale[newIndex[s]] = a.lostCost[s] / own
+			} else {
+				pt.LostSale[newIndex[s]] = globalLost[s] / global[s]
+			}
 		}
 		created := day.Add(time.Duration(a.minuteOfDay/a.orders) * time.Minute)
 		pt.Order = network.Order{
@@ -211,6 +234,14 @@ func estimate(ctx context.Context, net *network.Network, history simulate.Source
 	}
 	return f, nil
 }
+
+// The forecast's pooling: PriorUnits is how many units of the network's
+// SKU mix a point's own mix is blended with; a SKU whose expected units at
+// a point over the horizon fall below MinDemand is left out there.
+const (
+	PriorUnits = 20
+	MinDemand  = 0.05
+)
 
 // ErrNoHistory is returned (wrapped) when the history holds no order
 // before the plan's time.

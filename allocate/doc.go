@@ -10,7 +10,10 @@
 // points: the customer's cell (DefaultCellDeg), what was asked for
 // (delivery, pickup and at which store, a chosen method or partner) and
 // the promise band. A point's expected units of a SKU over the horizon are
-// the units ordered in the window x horizon / window. The cost of serving a
+// its rate in the window x the horizon, with the point's SKU mix shrunk
+// toward the network's (a Dirichlet posterior mean with PriorUnits of prior
+// weight): tail SKUs are ordered too rarely at any one point for their
+// own counts to say where they will be ordered next. The cost of serving a
 // unit of a point from a node is what the network's Builder prices for a
 // one-line order at the point's mean position and time of day: the
 // cheapest option the routing policy could use (policy.Usable: not

@@ -53,7 +53,7 @@ func glpsolObjective(t *testing.T, path string) float64 {
 // objective.
 func TestModelAgainstGlpsol(t *testing.T) {
 	dir := t.TempDir()
-	cfg := dataset.Config{Seed: 3, Stores: 12, Warehouses: 2, DarkStores: 3, SKUs: 40, Orders: 3000, Days: 14}
+	cfg := dataset.Config{Seed: 3, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 25, Orders: 2000, Days: 14}
 	_, err := dataset.Generate(context.Background(), cfg, dir)
 	require.NoError(t, err)
 	net, err := network.Load(filepath.Join(dir, dataset.NetworkFile))
