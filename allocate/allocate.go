@@ -250,7 +250,7 @@ func (pl *planner) solveAll(ctx context.Context, res *Result) error {
 		if round == ScalingRounds-1 && pl.in.KeepModel {
 			res.Model = lp.NewModel("allocate")
 			for _, b := range pl.blocks {
-				b.addTo(res.Model, pl, share, relaxed)
+				b.addTo(res.Model, pl, share, relaxed, true)
 			}
 		}
 		load := make([]float64, len(pl.routes))

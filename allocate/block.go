@@ -36,6 +36,10 @@ type block struct {
 	// share of the horizon a transfer on routes[k] arrives in time for.
 	routes []int
 	frac   []float64
+	// xAt, outOfNode and intoNode list, per position in nodes, the x
+	// columns at the node and the routes (positions in routes) out of and
+	// into it.
+	xAt, outOfNode, intoNode [][]int
 
 	// What the last relaxed solve found: transfers per route, the
 	// opportunity price of a unit per node (-Dual of its stock row), the
@@ -148,6 +152,21 @@ func (pl *planner) buildBlocks() {
 			}
 		}
 		slices.Sort(b.nodes)
+		pos := make(map[int]int, len(b.nodes))
+		for i, n := range b.nodes {
+			pos[n] = i
+		}
+		b.xAt = make([][]int, len(b.nodes))
+		b.outOfNode = make([][]int, len(b.nodes))
+		b.intoNode = make([][]int, len(b.nodes))
+		for k, x := range b.x {
+			b.xAt[pos[x.node]] = append(b.xAt[pos[x.node]], k)
+		}
+		for k, r := range b.routes {
+			rt := pl.routes[r]
+			b.outOfNode[pos[rt.From]] = append(b.outOfNode[pos[rt.From]], k)
+			b.intoNode[pos[rt.To]] = append(b.intoNode[pos[rt.To]], k)
+		}
 		b.flow = make([]float64, len(b.routes))
 		b.qty = make([]int64, len(b.routes))
 		pl.blocks = append(pl.blocks, b)
@@ -186,12 +205,21 @@ type blockCols struct {
 //	     Σ_p x[p,n] + Σ_out t - Σ_in frac t ≤ avail[n] + arrive[n] (stock n)
 //	     Σ_out t ≤ avail[n]    for a node that also receives or is replenished
 //	     Σ_in t - Σ_out t ≤ room[n]    for a receiver with a shelf limit
-func (b *block) addTo(m *lp.Model, pl *planner, share []float64, md mode) blockCols {
+//
+// Columns and rows are named only in the model kept for --lp-out (names
+// cost more than the solve of a small block).
+func (b *block) addTo(m *lp.Model, pl *planner, share []float64, md mode, named bool) blockCols {
 	f := pl.forecast
+	name := func(format string, args ...any) string {
+		if !named {
+			return ""
+		}
+		return fmt.Sprintf(format, args...)
+	}
 	var c blockCols
 	c.x = m.NumVars()
 	for _, x := range b.x {
-		m.AddVar(fmt.Sprintf("x_%d_%d_%d", b.s, x.point, x.node), 0, lp.Inf, x.cost)
+		m.AddVar(name("x_%d_%d_%d", b.s, x.point, x.node), 0, lp.Inf, x.cost)
 	}
 	c.lost = m.NumVars()
 	for _, p := range b.points {
@@ -201,7 +229,7 @@ func (b *block) addTo(m *lp.Model, pl *planner, share []float64, md mode) blockC
 			lost = pl.mustFill
 		}
 		lost += pl.net.Policy.LostSaleCostPerOrder / max(pt.UnitsPerLine, 1)
-		m.AddVar(fmt.Sprintf("u_%d_%d", b.s, p), 0, lp.Inf, lost)
+		m.AddVar(name("u_%d_%d", b.s, p), 0, lp.Inf, lost)
 	}
 	c.move = m.NumVars()
 	for k, r := range b.routes {
@@ -209,12 +237,12 @@ func (b *block) addTo(m *lp.Model, pl *planner, share []float64, md mode) blockC
 		lane := &pl.net.Lanes[rt.Lane]
 		switch md {
 		case relaxed:
-			m.AddVar(fmt.Sprintf("t_%d_%d_%d", b.s, rt.From, rt.To), 0, float64(b.avail[rt.From]), lane.CostPerUnit+share[r])
+			m.AddVar(name("t_%d_%d_%d", b.s, rt.From, rt.To), 0, float64(b.avail[rt.From]), lane.CostPerUnit+share[r])
 		case without:
-			m.AddVar(fmt.Sprintf("t_%d_%d_%d", b.s, rt.From, rt.To), 0, 0, 0)
+			m.AddVar(name("t_%d_%d_%d", b.s, rt.From, rt.To), 0, 0, 0)
 		case fixed:
 			q := float64(b.qty[k])
-			m.AddVar(fmt.Sprintf("t_%d_%d_%d", b.s, rt.From, rt.To), q, q, 0)
+			m.AddVar(name("t_%d_%d_%d", b.s, rt.From, rt.To), q, q, 0)
 		}
 	}
 	// Demand rows.
@@ -229,34 +257,30 @@ func (b *block) addTo(m *lp.Model, pl *planner, share []float64, md mode) blockC
 		cols = append(cols, c.lost+k)
 		vals = append(vals, 1)
 		d := f.Points[p].Demand[b.s]
-		m.AddRow(fmt.Sprintf("demand_%d_%d", b.s, p), d, d, cols, vals)
+		m.AddRow(name("demand_%d_%d", b.s, p), d, d, cols, vals)
 	}
 	// Stock, no-transshipment and shelf rows, node by node.
 	c.stockRow = make([]int, len(b.nodes))
 	for i, n := range b.nodes {
 		var cols, outs, ins []int
 		var vals []float64
-		for k := range b.x {
-			if b.x[k].node == n {
-				cols = append(cols, c.x+k)
-				vals = append(vals, 1)
-			}
+		for _, k := range b.xAt[i] {
+			cols = append(cols, c.x+k)
+			vals = append(vals, 1)
 		}
-		for k, r := range b.routes {
-			switch n {
-			case pl.routes[r].From:
-				cols = append(cols, c.move+k)
-				vals = append(vals, 1)
-				outs = append(outs, c.move+k)
-			case pl.routes[r].To:
-				cols = append(cols, c.move+k)
-				vals = append(vals, -b.frac[k])
-				ins = append(ins, c.move+k)
-			}
+		for _, k := range b.outOfNode[i] {
+			cols = append(cols, c.move+k)
+			vals = append(vals, 1)
+			outs = append(outs, c.move+k)
 		}
-		c.stockRow[i] = m.AddRow(fmt.Sprintf("stock_%d_%d", b.s, n), -lp.Inf, float64(b.avail[n]+b.arrive[n]), cols, vals)
+		for _, k := range b.intoNode[i] {
+			cols = append(cols, c.move+k)
+			vals = append(vals, -b.frac[k])
+			ins = append(ins, c.move+k)
+		}
+		c.stockRow[i] = m.AddRow(name("stock_%d_%d", b.s, n), -lp.Inf, float64(b.avail[n]+b.arrive[n]), cols, vals)
 		if len(outs) > 0 && (len(ins) > 0 || b.arrive[n] > 0) {
-			m.AddRow(fmt.Sprintf("send_%d_%d", b.s, n), -lp.Inf, float64(b.avail[n]), outs, ones(len(outs)))
+			m.AddRow(name("send_%d_%d", b.s, n), -lp.Inf, float64(b.avail[n]), outs, ones(len(outs)))
 		}
 		if room, ok := b.room[n]; ok && len(ins) > 0 {
 			cols, vals = append([]int(nil), ins...), ones(len(ins))
@@ -264,7 +288,7 @@ func (b *block) addTo(m *lp.Model, pl *planner, share []float64, md mode) blockC
 				cols = append(cols, o)
 				vals = append(vals, -1)
 			}
-			m.AddRow(fmt.Sprintf("shelf_%d_%d", b.s, n), -lp.Inf, float64(room), cols, vals)
+			m.AddRow(name("shelf_%d_%d", b.s, n), -lp.Inf, float64(room), cols, vals)
 		}
 	}
 	return c
@@ -282,7 +306,7 @@ func ones(n int) []float64 {
 // spread by share, and keeps the transfers, the node prices and the basis.
 func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) error {
 	m := lp.NewModel("allocate-" + b.sku)
-	c := b.addTo(m, pl, share, relaxed)
+	c := b.addTo(m, pl, share, relaxed, false)
 	b.rows, b.cols = m.NumRows(), m.NumVars()
 	r, err := solve(ctx, m, b.basis)
 	if err != nil {
@@ -309,7 +333,7 @@ func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) 
 // so it starts from the relaxation's basis.
 func (b *block) solveWithout(ctx context.Context, pl *planner) error {
 	m := lp.NewModel("allocate-" + b.sku)
-	c := b.addTo(m, pl, nil, without)
+	c := b.addTo(m, pl, nil, without, false)
 	r, err := solve(ctx, m, b.basis)
 	if err != nil {
 		return err
@@ -330,7 +354,7 @@ func (b *block) evaluate(ctx context.Context, pl *planner) error {
 		return nil
 	}
 	m := lp.NewModel("allocate-" + b.sku)
-	b.addTo(m, pl, nil, fixed)
+	b.addTo(m, pl, nil, fixed, false)
 	r, err := solve(ctx, m, b.basis)
 	if err != nil {
 		return err
