@@ -57,6 +57,9 @@ type block struct {
 	basis     *lp.Basis
 	rows      int
 	cols      int
+	// lp is the block's model while it is being solved (see model).
+	lp     *lp.Model
+	lpCols blockCols
 	// qty are the integer transfers per route (repair); before and after
 	// the expected fulfilment + lost-sale cost without and with them.
 	qty           []int64
@@ -305,8 +308,12 @@ func ones(n int) []float64 {
 // solveRelaxed solves the block's LP with the lanes' shipment costs
 // spread by share, and keeps the transfers, the node prices and the basis.
 func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) error {
-	m := lp.NewModel("allocate-" + b.sku)
-	c := b.addTo(m, pl, share, relaxed, false)
+	m, c := b.model(pl)
+	for k, r := range b.routes {
+		rt := pl.routes[r]
+		m.SetCost(c.move+k, pl.net.Lanes[rt.Lane].CostPerUnit+share[r])
+		m.SetVarBounds(c.move+k, 0, float64(b.avail[rt.From]))
+	}
 	b.rows, b.cols = m.NumRows(), m.NumVars()
 	r, err := solve(ctx, m, b.basis)
 	if err != nil {
@@ -332,8 +339,11 @@ func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) 
 // It is the relaxation's model but for the transfers' bounds and costs,
 // so it starts from the relaxation's basis.
 func (b *block) solveWithout(ctx context.Context, pl *planner) error {
-	m := lp.NewModel("allocate-" + b.sku)
-	c := b.addTo(m, pl, nil, without, false)
+	m, c := b.model(pl)
+	for k := range b.routes {
+		m.SetCost(c.move+k, 0)
+		m.SetVarBounds(c.move+k, 0, 0)
+	}
 	r, err := solve(ctx, m, b.basis)
 	if err != nil {
 		return err
@@ -351,16 +361,33 @@ func (b *block) solveWithout(ctx context.Context, pl *planner) error {
 func (b *block) evaluate(ctx context.Context, pl *planner) error {
 	if !slices.ContainsFunc(b.qty, func(q int64) bool { return q > 0 }) {
 		b.after = b.before
+		b.lp = nil
 		return nil
 	}
-	m := lp.NewModel("allocate-" + b.sku)
-	b.addTo(m, pl, nil, fixed, false)
+	m, c := b.model(pl)
+	for k := range b.routes {
+		q := float64(b.qty[k])
+		m.SetCost(c.move+k, 0)
+		m.SetVarBounds(c.move+k, q, q)
+	}
 	r, err := solve(ctx, m, b.basis)
 	if err != nil {
 		return err
 	}
 	b.after = r.Objective
+	b.lp = nil // done with it
 	return nil
+}
+
+// model is the block's LP, built once (as the relaxation without
+// spread shipment costs): the solves change only the transfers' costs and
+// bounds.
+func (b *block) model(pl *planner) (*lp.Model, blockCols) {
+	if b.lp == nil {
+		b.lp = lp.NewModel("allocate-" + b.sku)
+		b.lpCols = b.addTo(b.lp, pl, make([]float64, len(pl.routes)), relaxed, false)
+	}
+	return b.lp, b.lpCols
 }
 
 // worth is what the units on the block's k-th route are expected to save:
