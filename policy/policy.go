@@ -117,6 +117,7 @@ func DefaultRegistry() *Registry {
 	must(r.Register(FewestSplits, newFewestSplits))
 	must(r.Register(Priority, newPriority))
 	must(r.Register(Optimal, newOptimal))
+	must(r.Register(Lookahead, newLookahead))
 	return r
 }
 

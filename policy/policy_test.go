@@ -12,7 +12,7 @@ import (
 
 func TestDefaultRegistry(t *testing.T) {
 	r := DefaultRegistry()
-	assert.Equal(t, []string{Nearest, FewestSplits, Priority, Optimal}, r.Names())
+	assert.Equal(t, []string{Nearest, FewestSplits, Priority, Optimal, Lookahead}, r.Names())
 	net, err := network.Demo()
 	require.NoError(t, err)
 	for _, n := range r.Names() {
@@ -21,13 +21,13 @@ func TestDefaultRegistry(t *testing.T) {
 		assert.Equal(t, n, p.Name())
 	}
 	_, err = r.New("cheapest", net)
-	assert.EqualError(t, err, `unknown policy "cheapest" (want nearest, fewest-splits, priority, optimal)`)
+	assert.EqualError(t, err, `unknown policy "cheapest" (want nearest, fewest-splits, priority, optimal, lookahead)`)
 
 	got, err := r.Parse(" optimal,nearest,optimal,")
 	require.NoError(t, err)
 	assert.Equal(t, []string{Optimal, Nearest}, got)
 	_, err = r.Parse("nearest,cheapest")
-	assert.ErrorContains(t, err, `unknown policy "cheapest" (want nearest, fewest-splits, priority, optimal)`)
+	assert.ErrorContains(t, err, `unknown policy "cheapest" (want nearest, fewest-splits, priority, optimal, lookahead)`)
 	_, err = r.Parse(" , ")
 	assert.ErrorContains(t, err, "no policy given")
 

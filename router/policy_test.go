@@ -80,5 +80,5 @@ func TestRouteCustomPolicy(t *testing.T) {
 
 	n := demoNetwork(t)
 	_, err = New(Config{Network: n, Policy: "cheapest"})
-	assert.EqualError(t, err, `router: unknown policy "cheapest" (want nearest, fewest-splits, priority, optimal)`)
+	assert.EqualError(t, err, `router: unknown policy "cheapest" (want nearest, fewest-splits, priority, optimal, lookahead)`)
 }

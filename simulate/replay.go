@@ -75,6 +75,9 @@ type replayState struct {
 
 	invalid int64
 
+	// planner keeps a look-ahead policy's prices (nil for other policies).
+	planner *replayPlanner
+
 	// What a build reads besides stock, when the replay has it: recorded
 	// quotes and a road distance matrix (no I/O: both are in memory).
 	recorded *quote.RecordedTable
@@ -102,6 +105,11 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		explain:  r.decisions != nil,
 		tz:       time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
 		day:      -1 << 62,
+	}
+	if pp, ok := pol.(policy.Planned); ok {
+		if st.planner, err = newReplayPlanner(ctx, r.cfg, net, pp.Prices()); err != nil {
+			return res, ReadStats{}, err
+		}
 	}
 	// The replay numbers its arrivals above every sequence number the
 	// starting stock carries, so that each of them applies.
@@ -200,6 +208,9 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		res.Series.NodeStockBefore = stockBefore
 		res.Series.NodeTransferIn, res.Series.NodeTransferOut = tr.in, tr.out
 	}
+	if st.planner != nil {
+		res.Plans, res.PlanFailures = st.planner.plans, st.planner.failures
+	}
 	stats := orders.Stats()
 	res.InvalidOrders = st.invalid + stats.SkippedOrders
 	return res, stats, runErr
@@ -226,6 +237,9 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 		o.PickupNodeID = ""
 	}
 	st.fill(o)
+	if st.planner != nil {
+		st.planner.before(st.clock, st.table)
+	}
 	if err := st.builder.BuildEligible(o, st.table, st.table, &st.problem); err != nil {
 		return nil, err
 	}
@@ -248,6 +262,9 @@ func (st *replayState) handle(o *network.Order) (*solver.Plan, error) {
 		return nil, fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
 	}
 	st.acc.add(st.day, &st.problem, plan, took)
+	if st.planner != nil {
+		st.planner.after(o, plan)
+	}
 	st.acc.addCustomer(o.Lat, o.Lon, len(plan.Unfilled) == 0)
 	return plan, nil
 }
@@ -357,6 +374,9 @@ func (st *replayState) applyReplenishment() error {
 		// Sequence numbers only grow, so every arrival applies.
 		if _, err := st.table.Receive(rep.Node, st.nextSKU, st.repSeq, rep.Qty); err != nil {
 			return fmt.Errorf("replenishment: %w", err)
+		}
+		if st.planner != nil {
+			st.planner.moved += float64(rep.Qty)
 		}
 	}
 	return st.advanceReplenishment()

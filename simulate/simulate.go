@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/policy"
@@ -64,6 +65,15 @@ type Config struct {
 	// expected_cost_before - expected_cost_after), shown beside the
 	// replayed saving (see TransferSaving).
 	ExpectedSaving *float64
+	// History, when not nil, is an orders file of the orders before the
+	// replay: the look-ahead policy's forecast starts from it (and goes on
+	// with the orders replayed so far; without it, from those alone).
+	History Source
+	// PlanInterval is the simulated time between two plans of the
+	// look-ahead policy (DefaultPlanInterval when 0); PlanHorizon how far
+	// each looks ahead (DefaultPlanHorizon when 0).
+	PlanInterval time.Duration
+	PlanHorizon  time.Duration
 	// Progress, when not nil, is told the bytes of orders read so far by
 	// all replays and the total to read. It is called from one goroutine
 	// at a time, about every few thousand orders.
@@ -109,6 +119,10 @@ type Result struct {
 	// Rejected are the first MaxSkipNotes orders the network rejected, with
 	// why, as "orders.csv:17: order O17: invalid order: lines[1].sku: ...".
 	Rejected []string `json:"-"`
+	// Plans and PlanFailures count the look-ahead policy's plans (those
+	// that failed kept the prices before them).
+	Plans        int64 `json:"plans,omitempty"`
+	PlanFailures int64 `json:"plan_failures,omitempty"`
 	// Series feed the report's charts.
 	Series Series `json:"-"`
 }

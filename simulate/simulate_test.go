@@ -84,7 +84,7 @@ func byRun(res *Results) map[string]*Result {
 func TestTinyKPIsByHand(t *testing.T) {
 	res, err := Run(context.Background(), tinyConfig(t, tinyOrders))
 	must.NoError(t, err)
-	must.Len(t, res.Results, 4)
+	must.Len(t, res.Results, len(PolicyNames()))
 	km := geo.DistanceKm(0, 0, 0, 0.1)
 
 	type want struct {
@@ -198,7 +198,7 @@ func TestDeterministic(t *testing.T) {
 		cfg := Config{Network: net, Stock: table, Orders: ords, Replenishments: reps, Workers: workers, Scenarios: []*Scenario{scen}}
 		res, err := Run(context.Background(), cfg)
 		must.NoError(t, err)
-		must.Len(t, res.Results, 8)
+		must.Len(t, res.Results, 2*len(PolicyNames()))
 		return stripTimes(t, res)
 	}
 	a, b := run(2), run(1)
@@ -262,7 +262,7 @@ func TestCancelledGivesPartial(t *testing.T) {
 	must.ErrorIs(t, err, ErrInterrupted)
 	must.NotNil(t, res)
 	expect.True(t, res.Partial)
-	must.Len(t, res.Results, 4)
+	must.Len(t, res.Results, len(PolicyNames()))
 	for _, r := range res.Results {
 		expect.True(t, r.Partial)
 	}

@@ -99,10 +99,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
 	transfersPath := fs.String("transfers", "", "transfer plan (CSV "+simulate.TransferHeader+", as omniroute allocate writes it): replayed as scenario \"transfers\" beside the others")
 	allocationPath := fs.String("allocation", "", "omniroute allocate's --json output for the --transfers plan: its expected saving is shown beside the replayed one")
+	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
+	planInterval := fs.Duration("plan-interval", simulate.DefaultPlanInterval, "simulated time between two plans of the lookahead policy")
+	planHorizon := fs.Duration("plan-horizon", simulate.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N]")
+			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 24h] [--plan-horizon 24h]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -118,6 +121,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *workers < 0 {
 		return fmt.Errorf("%w: --workers must not be negative", errUsage)
+	}
+	if *planInterval <= 0 || *planHorizon <= 0 {
+		return fmt.Errorf("%w: --plan-interval and --plan-horizon must be positive", errUsage)
 	}
 	net, err := network.Load(*netPath)
 	if err != nil {
@@ -138,6 +144,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg := simulate.Config{
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
+		PlanInterval: *planInterval, PlanHorizon: *planHorizon,
+	}
+	if *history != "" {
+		if _, err := os.Stat(*history); err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		cfg.History = simulate.FileSource(*history)
 	}
 	if _, err := os.Stat(*ordersPath); err != nil {
 		return fmt.Errorf("orders: %w", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 )
 
 func genDataset(t *testing.T, dir string) {
@@ -82,8 +83,8 @@ func TestGenThenSimulate(t *testing.T) {
 	if strip(first) != strip(second) {
 		t.Errorf("two runs differ:\n%s\n%s", first, second)
 	}
-	if n := strings.Count(string(first), `"policy"`); n != 8 {
-		t.Errorf("%d results, want 4 policies x 2 scenarios", n)
+	if n, want := strings.Count(string(first), `"policy"`), 2*len(policy.DefaultRegistry().Names()); n != want {
+		t.Errorf("%d results, want %d: every policy x 2 scenarios", n, want)
 	}
 	if _, err := os.Stat(filepath.Join(report, "index.html")); err != nil {
 		t.Error(err)

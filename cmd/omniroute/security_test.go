@@ -56,7 +56,7 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{"connection age", []string{"--max-connection-age", "10ms"}, true, "--max-connection-age 10ms: want 1s to 720h0m0s (or 0 for never)"},
 		{"negative skew", []string{"--max-clock-skew", "-1s"}, true, "--max-clock-skew -1s"},
 		{"shutdown", []string{"--shutdown-timeout", "0s"}, true, "--shutdown-timeout 0s"},
-		{"unknown policy", []string{"--policy", "cheapest"}, true, `--policy "cheapest": want nearest, fewest-splits, priority, optimal`},
+		{"unknown policy", []string{"--policy", "cheapest"}, true, `--policy "cheapest": want nearest, fewest-splits, priority, optimal, lookahead`},
 		{"bad rate", []string{"--rate-limit", "checkout=fast"}, true, `--rate-limit "checkout=fast": rate "fast"`},
 		{"rate without auth file", []string{"--rate-limit", "checkout=5"}, true, "checkout: without an auth file"},
 		{"rate of an unknown client", []string{"--auth-file", goodAuth, "--rate-limit", "nobody=5"}, true, "nobody: no such client in the auth file"},

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
+	"github.com/omniroute/omniroute/simulate"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// topPrices is how many of the dearest (node, SKU) prices plan's JSON lists.
+const topPrices = 10
+
+// planReport is what omniroute plan prints.
+type planReport struct {
+	planning.Result
+	Horizon string `json:"horizon"`
+	// Forecast describes the demand the plan was made for.
+	Forecast struct {
+		Source string    `json:"source"`
+		Orders int64     `json:"orders,omitempty"`
+		From   time.Time `json:"from,omitzero"`
+		To     time.Time `json:"to,omitzero"`
+		Days   float64   `json:"days,omitempty"`
+		Cells  int       `json:"cells"`
+	} `json:"forecast"`
+	Arrivals    int              `json:"arrivals"`
+	PricedPairs int              `json:"priced_pairs"`
+	TopPrices   []planning.Price `json:"top_prices"`
+}
+
+func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("plan", stderr)
+	netPath := fs.String("network", "", "network file (YAML, required)")
+	stockPath := fs.String("stock", "", "stock file (CSV node,sku,on_hand,safety_stock; required)")
+	ordersPath := fs.String("orders", "", "order history (CSV as simulate reads it): the demand forecast, unless --forecast")
+	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...]) instead of the history's")
+	repPath := fs.String("replenishments", "", "scheduled arrivals (CSV at,node,sku,qty): those within the horizon add to supply")
+	horizon := fs.Duration("horizon", 24*time.Hour, "how far the plan looks ahead")
+	atFlag := fs.String("at", "", "when the plan starts (RFC 3339; default: the history's last order)")
+	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	outPath := fs.String("out", "", "write the opportunity costs to this CSV file (node,sku,price)")
+	lpOut := fs.String("lp-out", "", "write the LP model to this file (CPLEX LP format)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: omniroute plan --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--replenishments R]\n"+
+			"         [--horizon 24h] [--at TIME] [--json] [--out prices.csv] [--lp-out plan.lp]")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *netPath == "" || *stockPath == "":
+		return fmt.Errorf("%w: --network and --stock are required", errUsage)
+	case *ordersPath == "" && *forecastPath == "":
+		return fmt.Errorf("%w: --orders (a history) or --forecast is required", errUsage)
+	case *horizon <= 0:
+		return fmt.Errorf("%w: --horizon %s must be positive", errUsage, *horizon)
+	case *ordersPath == "" && *atFlag == "":
+		return fmt.Errorf("%w: --at is required with --forecast and no --orders", errUsage)
+	}
+	var at time.Time
+	if *atFlag != "" {
+		t, err := time.Parse(time.RFC3339, *atFlag)
+		if err != nil {
+			return fmt.Errorf("%w: --at %q is not an RFC 3339 time", errUsage, *atFlag)
+		}
+		at = t
+	}
+
+	net, err := network.Load(*netPath)
+	if err != nil {
+		return err
+	}
+	for _, w := range net.Warnings() {
+		fmt.Fprintf(stderr, "omniroute plan: warning: %s: %s\n", *netPath, w)
+	}
+	table, err := readStock(*stockPath, net)
+	if err != nil {
+		return err
+	}
+	regions := forecast.NewRegions(net)
+	var rep planReport
+	var demand *forecast.Demand
+	if *ordersPath != "" {
+		est := forecast.NewEstimator(net, regions)
+		if err := simulate.ObserveHistory(simulate.FileSource(*ordersPath), false, est); err != nil {
+			return err
+		}
+		if est.Orders() == 0 && *forecastPath == "" {
+			return fmt.Errorf("%s: no orders to forecast from", *ordersPath)
+		}
+		hist := est.Estimate(at)
+		if at.IsZero() {
+			at = hist.To
+		}
+		demand = hist
+		rep.Forecast.Source = *ordersPath
+	}
+	if *forecastPath != "" {
+		f, err := os.Open(*forecastPath)
+		if err != nil {
+			return fmt.Errorf("forecast: %w", err)
+		}
+		demand, err = forecast.ReadCSV(f, *forecastPath, regions)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		rep.Forecast.Source = *forecastPath
+	}
+	var arrivals []planning.Arrival
+	if *repPath != "" {
+		if arrivals, err = readArrivals(*repPath, net); err != nil {
+			return err
+		}
+	}
+
+	in := &planning.Input{Network: net, Regions: regions, Stock: table, Demand: demand, Arrivals: arrivals, At: at, Horizon: *horizon}
+	model, err := planning.Build(in)
+	if err != nil {
+		return err
+	}
+	res, solveErr := model.Solve(ctx, in, lp.Settings{})
+	if res == nil {
+		return solveErr
+	}
+	rep.Result = *res
+	rep.Horizon = horizon.String()
+	rep.Forecast.Orders, rep.Forecast.From, rep.Forecast.To, rep.Forecast.Days = demand.Orders, demand.From, demand.To, demand.Days
+	rep.Forecast.Cells = len(demand.Cells)
+	end := at.Add(*horizon)
+	for _, a := range arrivals {
+		if a.At.After(at) && !a.At.After(end) {
+			rep.Arrivals++
+		}
+	}
+	top := slices.Clone(res.Prices)
+	slices.SortStableFunc(top, func(a, b planning.Price) int { return cmp.Compare(b.Price, a.Price) })
+	for _, p := range top {
+		if p.Price > 0 {
+			rep.PricedPairs++
+		}
+	}
+	rep.TopPrices = top[:min(topPrices, rep.PricedPairs)]
+
+	// Every output is made in memory first: nothing is written on error.
+	var lpText, pricesCSV bytes.Buffer
+	if *lpOut != "" {
+		if err := model.LP().WriteLP(&lpText); err != nil {
+			return err
+		}
+	}
+	if *outPath != "" && solveErr == nil {
+		if err := planning.WritePricesCSV(&pricesCSV, res.Prices); err != nil {
+			return err
+		}
+	}
+	if *lpOut != "" {
+		if err := writeFileAtomic(*lpOut, lpText.Bytes()); err != nil {
+			return err
+		}
+	}
+	if solveErr != nil {
+		return solveErr // an LP that is not optimal writes no prices
+	}
+	if *outPath != "" {
+		if err := writeFileAtomic(*outPath, pricesCSV.Bytes()); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(&rep)
+	}
+	fmt.Fprintf(stdout, "plan at %s for %s: %s, objective %.4f (%d rows, %d columns, %.1f ms)\n",
+		at.UTC().Format(time.RFC3339), rep.Horizon, res.Status, res.Objective, res.Rows, res.Cols, res.SolveMs)
+	fmt.Fprintf(stdout, "expected units %.2f, lost %.2f; shipping %.4f, lost sales %.4f; %d (node, sku) priced above 0\n",
+		res.ExpectedUnits, res.ExpectedLostUnits, res.ShippingCost, res.LostSaleCost, rep.PricedPairs)
+	for _, p := range rep.TopPrices {
+		fmt.Fprintf(stdout, "  %-12s %-14s %10.4f  (supply %g, used %.2f)\n", p.NodeID, p.SKU, p.Price, p.Supply, p.Used)
+	}
+	return nil
+}
+
+// readStock reads a stock file over net.
+func readStock(path string, net *network.Network) (*stock.Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("stock: %w", err)
+	}
+	defer f.Close()
+	return stock.ReadCSV(f, path, net)
+}
+
+// readArrivals reads a replenishments file (as simulate reads it).
+func readArrivals(path string, net *network.Network) ([]planning.Arrival, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("replenishments: %w", err)
+	}
+	defer f.Close()
+	r, err := simulate.NewReplenishmentReader(f, path, net, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []planning.Arrival
+	for {
+		rep, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, planning.Arrival{At: rep.At, Node: rep.Node, SKU: rep.SKU, Qty: rep.Qty})
+	}
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory renamed over it, so that a reader never sees half a file.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

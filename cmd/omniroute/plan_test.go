@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// planNetwork: store "near" in city A ships parcels and hands out
+// pickups; warehouse "far" in city B ships parcels; a lost unit costs 50.
+const planNetwork = `
+name: scarce
+policy: {split_penalty: 1, pickup_radius_km: 10, pickup_ready_minutes: 60, tz_offset_minutes: 0, lost_sale_cost_per_unit: 50}
+carriers:
+  - {name: post, per_package: 5, per_item: 1, per_item_per_mile: 0.01, per_kg: 0, transit: [{max_km: 5000, days: 2}]}
+couriers: []
+nodes:
+  - {id: near, city: A, kind: store, lat: 43.25, lon: 76.90, methods: [ship_from_store, pickup], pick_cost_per_order: 1, pick_cost_per_unit: 0}
+  - {id: far, city: B, kind: warehouse, lat: 51.16, lon: 71.43, methods: [warehouse_ship], pick_cost_per_order: 1, pick_cost_per_unit: 0}
+`
+
+// planFiles writes the network, a stock of one unit at "near" and ten at
+// "far", and a history in which A picks up about ten units a day at
+// "near" and has one or two delivered.
+func planFiles(t *testing.T) (dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	var h strings.Builder
+	h.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
+	for i := range 8 {
+		fmt.Fprintf(&h, "h%d,2026-03-01T%02d:00:00Z,43.25,76.90,s,1,pickup,near\n", i, 8+i)
+		fmt.Fprintf(&h, "h%d,2026-03-02T%02d:00:00Z,43.25,76.90,s,1,pickup,near\n", 10+i, 8+i)
+	}
+	h.WriteString("h20,2026-03-01T20:00:00Z,43.26,76.91,s,1,delivery,\n")
+	h.WriteString("h21,2026-03-02T20:00:00Z,43.26,76.91,s,1,delivery,\n")
+	for name, body := range map[string]string{
+		"network.yaml": planNetwork,
+		"stock.csv":    "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n",
+		"history.csv":  h.String(),
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+	return dir
+}
+
+func TestPlanPricesTheScarceUnit(t *testing.T) {
+	dir := planFiles(t)
+	in := func(n string) string { return filepath.Join(dir, n) }
+	var stdout, stderr bytes.Buffer
+	err := runPlan(context.Background(), []string{
+		"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("history.csv"),
+		"--json", "--out", in("out/prices.csv"), "--lp-out", in("plan.lp"),
+	}, &stdout, &stderr)
+	require.NoError(t, err, stderr.String())
+
+	var rep struct {
+		Status     string  `json:"status"`
+		Objective  float64 `json:"objective"`
+		Rows, Cols int
+		SolveMs    *float64 `json:"solve_ms"`
+		At         string   `json:"at"`
+		Horizon    string   `json:"horizon"`
+		Expected   float64  `json:"expected_units"`
+		Lost       float64  `json:"expected_lost_units"`
+		Priced     int      `json:"priced_pairs"`
+		Top        []struct {
+			Node  string  `json:"node"`
+			SKU   string  `json:"sku"`
+			Price float64 `json:"price"`
+		} `json:"top_prices"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+	assert.Equal(t, "optimal", rep.Status)
+	assert.Equal(t, 4, rep.Rows, "two stock rows, two demand cells (A parcel, A pickup)")
+	assert.NotNil(t, rep.SolveMs)
+	assert.Equal(t, "2026-03-02T20:00:00Z", rep.At, "the history's last order")
+	assert.Equal(t, "24h0m0s", rep.Horizon)
+	// 16 pickups and 2 deliveries over 1.5 days, for one day.
+	assert.InDelta(t, 18/1.5, rep.Expected, 1e-9)
+	// The one unit at near goes to a pickup (the only way to serve one);
+	// the other pickups are lost, the deliveries come from far.
+	assert.InDelta(t, 16/1.5-1, rep.Lost, 1e-9)
+	require.Len(t, rep.Top, 1)
+	assert.Equal(t, "near", rep.Top[0].Node)
+	assert.InDelta(t, 50-1, rep.Top[0].Price, 1e-9, "a pickup's lost sale less its pick cost")
+
+	prices, err := os.ReadFile(in("out/prices.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, "node,sku,price\nfar,s,0.000000\nnear,s,49.000000\n", string(prices))
+	model, err := os.ReadFile(in("plan.lp"))
+	require.NoError(t, err)
+	assert.Contains(t, string(model), "Minimize")
+	assert.Contains(t, string(model), "stock")
+}
+
+func TestPlanWithForecastFile(t *testing.T) {
+	dir := planFiles(t)
+	in := func(n string) string { return filepath.Join(dir, n) }
+	require.NoError(t, os.WriteFile(in("f.csv"), []byte("region,sku,method,units_per_day\nA,s,pickup,0.5\n"), 0o644))
+	var stdout, stderr bytes.Buffer
+	err := runPlan(context.Background(), []string{
+		"--network", in("network.yaml"), "--stock", in("stock.csv"), "--forecast", in("f.csv"), "--at", "2026-03-03T00:00:00Z",
+	}, &stdout, &stderr)
+	require.NoError(t, err, stderr.String())
+	// Half a pickup expected: the unit at near is not scarce.
+	assert.Contains(t, stdout.String(), "plan at 2026-03-03T00:00:00Z for 24h0m0s: optimal")
+	assert.Contains(t, stdout.String(), "0 (node, sku) priced above 0")
+}
+
+func TestPlanErrorsWriteNothing(t *testing.T) {
+	dir := planFiles(t)
+	in := func(n string) string { return filepath.Join(dir, n) }
+	require.NoError(t, os.WriteFile(in("bad.csv"), []byte("region,sku,method,units_per_day\nA,s,pickup,1\nA,s,drone,1\n"), 0o644))
+	require.NoError(t, os.WriteFile(in("badrep.csv"), []byte("at,node,sku,qty\n2026-03-03T00:00:00Z,nowhere,s,1\n"), 0o644))
+	base := []string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--out", in("prices.csv"), "--lp-out", in("plan.lp")}
+	cases := []struct {
+		name  string
+		args  []string
+		usage bool
+		want  string
+	}{
+		{"no demand", nil, true, "--orders (a history) or --forecast is required"},
+		{"bad horizon", []string{"--orders", in("history.csv"), "--horizon", "-1h"}, true, "--horizon -1h0m0s must be positive"},
+		{"bad at", []string{"--orders", in("history.csv"), "--at", "yesterday"}, true, `--at "yesterday"`},
+		{"forecast without at", []string{"--forecast", in("bad.csv")}, true, "--at is required"},
+		{"bad forecast row", []string{"--forecast", in("bad.csv"), "--at", "2026-03-03T00:00:00Z"}, false, "bad.csv:3: method:"},
+		{"bad replenishment row", []string{"--orders", in("history.csv"), "--replenishments", in("badrep.csv")}, false, "badrep.csv:2"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := runPlan(context.Background(), append(append([]string{}, base...), c.args...), &stdout, &stderr)
+			require.Error(t, err)
+			assert.Equal(t, c.usage, errors.Is(err, errUsage), err.Error())
+			assert.Contains(t, err.Error(), c.want)
+			assert.NoFileExists(t, in("prices.csv"))
+			assert.NoFileExists(t, in("plan.lp"))
+			assert.Empty(t, stdout.String())
+		})
+	}
+}

@@ -1,0 +1,111 @@
+package planning
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/omniroute/omniroute/lp"
+)
+
+// ErrNotSolved is wrapped by the error of a plan whose LP did not end
+// optimal (infeasible, unbounded, or out of budget); the message says which.
+var ErrNotSolved = errors.New("planning LP not solved")
+
+// Result is a solved plan.
+type Result struct {
+	// Status is the LP's status (optimal, infeasible...).
+	Status string `json:"status"`
+	// Objective is the LP's objective: expected shipping cost plus the
+	// lost units at their LP prices (FillPenalty for unpriced cells).
+	Objective float64 `json:"objective"`
+	Rows      int     `json:"rows"`
+	Cols      int     `json:"cols"`
+	Nonzeros  int     `json:"nonzeros"`
+	// Iterations and SolveMs are the LP solve's.
+	Iterations int     `json:"iterations"`
+	SolveMs    float64 `json:"solve_ms"`
+	// At and Horizon are the input's.
+	At      time.Time     `json:"at"`
+	Horizon time.Duration `json:"-"`
+	// ExpectedUnits are the units the forecast expects over the horizon,
+	// ExpectedLostUnits those the plan leaves unserved.
+	ExpectedUnits     float64 `json:"expected_units"`
+	ExpectedLostUnits float64 `json:"expected_lost_units"`
+	// ShippingCost is the arcs' cost; LostSaleCost the lost units at their
+	// lost-sale prices (unpriced cells count 0).
+	ShippingCost float64 `json:"shipping_cost"`
+	LostSaleCost float64 `json:"lost_sale_cost"`
+	// Prices are the opportunity costs, one per supply, sorted by node id
+	// then SKU.
+	Prices []Price `json:"-"`
+	// Basis warm-starts the next solve of a model of the same shape.
+	Basis *lp.Basis `json:"-"`
+}
+
+// Solve builds the model of in, solves it and returns the plan. An LP that
+// does not end optimal returns the Result (with its Status) and an error
+// wrapping ErrNotSolved.
+func Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, *Model, error) {
+	m, err := Build(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := m.Solve(ctx, in, s)
+	return res, m, err
+}
+
+// Solve solves a built model; in is the input it was built from.
+func (m *Model) Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, error) {
+	mod := m.LP()
+	t0 := time.Now()
+	sol, err := lp.Solve(ctx, mod, s)
+	took := time.Since(t0)
+	if err != nil {
+		return nil, fmt.Errorf("planning LP: %w", err)
+	}
+	res := &Result{
+		Status: sol.Status.String(), Rows: mod.NumRows(), Cols: mod.NumVars(), Nonzeros: mod.NumNonzeros(),
+		Iterations: sol.Iterations, SolveMs: float64(took.Microseconds()) / 1000,
+		At: in.At, Horizon: in.Horizon, Basis: sol.Basis,
+	}
+	for i := range m.Cells {
+		res.ExpectedUnits += m.Cells[i].Expected
+	}
+	if sol.Status != lp.StatusOptimal {
+		return res, fmt.Errorf("%w: the LP is %s", ErrNotSolved, sol.Status)
+	}
+	res.Objective = sol.Objective
+	used := make([]float64, len(m.Supplies))
+	for j, a := range m.Arcs {
+		res.ShippingCost += a.UnitCost * sol.X[j]
+		used[a.Supply] += sol.X[j]
+	}
+	for i := range m.Cells {
+		lost := sol.X[len(m.Arcs)+i]
+		res.ExpectedLostUnits += lost
+		if m.Cells[i].Priced {
+			res.LostSaleCost += lost * m.Cells[i].LostPrice
+		}
+	}
+	res.Prices = make([]Price, len(m.Supplies))
+	for i := range m.Supplies {
+		s := &m.Supplies[i]
+		// A binding "<= supply" row of a min problem has Dual <= 0.
+		p := -sol.Dual[i]
+		if p < 1e-9 {
+			p = 0
+		}
+		res.Prices[i] = Price{Node: s.Node, NodeID: s.NodeID, SKU: s.SKU, Supply: s.Units(), Used: used[i], Price: p}
+	}
+	slices.SortFunc(res.Prices, func(a, b Price) int {
+		if c := cmp.Compare(a.NodeID, b.NodeID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.SKU, b.SKU)
+	})
+	return res, nil
+}

@@ -1,0 +1,92 @@
+package planning
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/lp"
+)
+
+// TestSolveHandPrices: one scarce unit at "near", plenty at "far", two
+// units of parcel demand in A. With a dear lost sale both nodes ship and
+// the near unit is worth what the far one costs more; with a lost sale
+// between the two costs the far node ships nothing and the near unit is
+// worth the lost sale it saves.
+func TestSolveHandPrices(t *testing.T) {
+	net := handNet(t)
+	rg := forecast.NewRegions(net)
+	aLat, aLon := rg.Center(0)
+	parcel := func(lat, lon float64) float64 {
+		return 0.1 + 0.4 + 0.001*geo.DistanceKm(lat, lon, aLat, aLon)/geo.KmPerMile + 6
+	}
+	cNear, cFar := parcel(43.25, 76.9), parcel(51.16, 71.43)
+	cases := []struct {
+		name                   string
+		lost                   float64
+		objective, nearP, farP float64
+		lostUnits, lostCost    float64
+	}{
+		{"dear lost sale", 100, cNear + cFar, cFar - cNear, 0, 0, 0},
+		{"cheap lost sale", 7, cNear + 7, 7 - cNear, 0, 1, 7},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := handInput(t, net, forecast.Cell{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 2, UnitsPerOrder: 1, LostSaleCost: c.lost})
+			res, m, err := Solve(context.Background(), in, lp.Settings{})
+			require.NoError(t, err)
+			assert.Equal(t, "optimal", res.Status)
+			assert.InDelta(t, c.objective, res.Objective, 1e-7)
+			assert.Equal(t, 3, res.Rows) // near, far; one cell
+			assert.Equal(t, len(m.Arcs)+1, res.Cols)
+			require.Len(t, res.Prices, 2)
+			assert.Equal(t, "far", res.Prices[0].NodeID, "sorted by node id")
+			assert.InDelta(t, c.farP, res.Prices[0].Price, 1e-7)
+			assert.InDelta(t, c.nearP, res.Prices[1].Price, 1e-7)
+			assert.InDelta(t, 1, res.Prices[1].Used, 1e-9)
+			assert.InDelta(t, c.lostUnits, res.ExpectedLostUnits, 1e-9)
+			assert.InDelta(t, c.lostCost, res.LostSaleCost, 1e-7)
+			assert.InDelta(t, 2, res.ExpectedUnits, 1e-12)
+			assert.InDelta(t, res.Objective, res.ShippingCost+res.LostSaleCost, 1e-7)
+
+			p := NewPrices(res.Prices, len(net.Nodes), in.At)
+			assert.InDelta(t, c.nearP, p.Price(0, "s"), 1e-7)
+		})
+	}
+}
+
+func TestSolveIsDeterministic(t *testing.T) {
+	net := handNet(t)
+	in := handInput(t, net,
+		forecast.Cell{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 3, UnitsPerOrder: 1.5, LostSaleCost: 20},
+		forecast.Cell{Region: "A", SKU: "s", Method: forecast.Courier, UnitsPerDay: 1, UnitsPerOrder: 1, LostSaleCost: 30},
+		forecast.Cell{Region: "B", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 4, UnitsPerOrder: 1, LostSaleCost: 10},
+	)
+	var outs []string
+	for range 2 {
+		res, m, err := Solve(context.Background(), in, lp.Settings{})
+		require.NoError(t, err)
+		var b bytes.Buffer
+		require.NoError(t, WritePricesCSV(&b, res.Prices))
+		require.NoError(t, m.LP().WriteLP(&b))
+		outs = append(outs, b.String())
+	}
+	assert.Equal(t, outs[0], outs[1])
+	assert.Contains(t, outs[0], "node,sku,price\nfar,s,")
+}
+
+func TestSolveBudgetIsReported(t *testing.T) {
+	net := handNet(t)
+	in := handInput(t, net, forecast.Cell{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 2, UnitsPerOrder: 1})
+	res, _, err := Solve(context.Background(), in, lp.Settings{MaxIterations: 1})
+	if err == nil {
+		t.Skip("solved within one iteration")
+	}
+	require.ErrorIs(t, err, ErrNotSolved)
+	assert.Contains(t, err.Error(), res.Status)
+}

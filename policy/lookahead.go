@@ -1,0 +1,142 @@
+package policy
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// Lookahead is the name of the look-ahead policy.
+const Lookahead = "lookahead"
+
+// OpportunityCosts price a unit of a SKU at a node: what keeping it for
+// the demand expected later is worth (planning.Prices is one). It must be
+// safe for concurrent use.
+type OpportunityCosts interface {
+	Price(node int, sku string) float64
+}
+
+// PriceBoard holds the opportunity costs a look-ahead policy applies, and
+// when they were planned; a planner swaps them in while orders are being
+// chosen. The zero value holds none. It is safe for concurrent use.
+type PriceBoard struct {
+	cur atomic.Pointer[pricesAt]
+}
+
+type pricesAt struct {
+	costs OpportunityCosts
+	at    time.Time
+}
+
+// Set replaces the costs with c, planned at at, for every later Choose.
+func (b *PriceBoard) Set(c OpportunityCosts, at time.Time) {
+	b.cur.Store(&pricesAt{costs: c, at: at})
+}
+
+// Get returns the current costs and when they were planned; ok is false
+// before the first Set.
+func (b *PriceBoard) Get() (c OpportunityCosts, at time.Time, ok bool) {
+	p := b.cur.Load()
+	if p == nil {
+		return nil, time.Time{}, false
+	}
+	return p.costs, p.at, true
+}
+
+// Planned is a policy that applies opportunity costs: whoever runs it (a
+// replay, the server) keeps its PriceBoard up to date with a planner.
+type Planned interface {
+	Policy
+	// Prices is the board the policy reads at every Choose.
+	Prices() *PriceBoard
+}
+
+// Applied is what the last Choose of a look-ahead policy applied.
+type Applied struct {
+	// Applied is true when prices were on the board.
+	Applied bool
+	// PlannedAt is when those prices were planned.
+	PlannedAt time.Time
+	// OpportunityCost is the sum of the opportunity costs of the units
+	// the plan ships: the priced objective minus the plan's real cost.
+	OpportunityCost float64
+}
+
+// lookaheadPolicy is the exact solver with each unit's opportunity cost
+// added to its unit cost (see Planned).
+type lookaheadPolicy struct {
+	ws    *solver.Workspace
+	board PriceBoard
+	saved []float64
+	last  Applied
+}
+
+var _ Planned = (*lookaheadPolicy)(nil)
+
+func newLookahead(*network.Network) (Policy, error) {
+	return &lookaheadPolicy{ws: solver.NewWorkspace()}, nil
+}
+
+// Name implements Policy.
+func (*lookaheadPolicy) Name() string { return Lookahead }
+
+// Prices implements Planned.
+func (l *lookaheadPolicy) Prices() *PriceBoard { return &l.board }
+
+// LastApplied returns what the last Choose applied.
+func (l *lookaheadPolicy) LastApplied() Applied { return l.last }
+
+// Choose implements Policy: the solver's plan for p with each unit's
+// opportunity cost added to Problem.UnitCost. p is left as it came; the
+// plan's shipments, ShippingCost and TotalCost are its real costs, without
+// the opportunity costs (its Alternatives' totals include them). With no
+// prices on the board it is the optimal policy.
+func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.Plan, error) {
+	costs, at, ok := l.board.Get()
+	l.last = Applied{Applied: ok, PlannedAt: at}
+	if !ok {
+		return l.ws.Solve(p, s)
+	}
+	l.saved = append(l.saved[:0], p.UnitCost...)
+	defer copy(p.UnitCost, l.saved)
+	nl := len(p.Lines)
+	for o := range p.Options {
+		node := int(p.Options[o].Node)
+		for ln := range p.Lines {
+			if c := costs.Price(node, p.Lines[ln].SKU); c != 0 {
+				p.UnitCost[o*nl+ln] += c
+			}
+		}
+	}
+	plan, err := l.ws.Solve(p, s)
+	if err != nil {
+		return nil, err
+	}
+	// The real costs: the same shipments at the unit costs p came with.
+	plan.ShippingCost = 0
+	for i := range plan.Shipments {
+		sh := &plan.Shipments[i]
+		var real float64
+		for _, a := range sh.Lines {
+			real += float64(a.Quantity) * l.saved[sh.Option*nl+a.Line]
+		}
+		l.last.OpportunityCost += sh.UnitsCost - real
+		sh.UnitsCost = real
+		sh.Cost = sh.FixedCost + sh.UnitsCost + sh.Penalty
+		plan.ShippingCost += sh.Cost
+	}
+	plan.TotalCost = plan.ShippingCost + plan.LostSaleCost
+	return plan, nil
+}
+
+// AppliedBy returns what the last Choose of p applied, when p is a
+// look-ahead policy.
+func AppliedBy(p Policy) (Applied, bool) {
+	l, ok := p.(*lookaheadPolicy)
+	if !ok {
+		return Applied{}, false
+	}
+	return l.last, true
+}

@@ -1,0 +1,80 @@
+package policy
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+)
+
+type priceMap map[[2]any]float64
+
+func (m priceMap) Price(node int, sku string) float64 { return m[[2]any{node, sku}] }
+
+// twoNodes: 2 units of s, from node 0 (fixed 5, 1 a unit) or node 1
+// (fixed 5, 2 a unit); both hold enough.
+func twoNodes() *solver.Problem {
+	return &solver.Problem{
+		Lines: []solver.Line{{SKU: "s", Quantity: 2}},
+		Options: []solver.Option{
+			{Node: 0, NodeID: "n0", Method: solver.ShipFromStore, FixedCost: 5, CapacityUnits: -1},
+			{Node: 1, NodeID: "n1", Method: solver.ShipFromStore, FixedCost: 5, CapacityUnits: -1},
+		},
+		Available: []int32{5, 5},
+		UnitCost:  []float64{1, 2},
+	}
+}
+
+func TestLookaheadAppliesPrices(t *testing.T) {
+	net, err := network.Demo()
+	require.NoError(t, err)
+	pol, err := DefaultRegistry().New(Lookahead, net)
+	require.NoError(t, err)
+	planned, ok := pol.(Planned)
+	require.True(t, ok)
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+	cases := []struct {
+		name      string
+		prices    OpportunityCosts
+		node      int32
+		cost, opp float64
+		applied   bool
+	}{
+		{"no prices yet: optimal", nil, 0, 7, 0, false},
+		{"a cheap price keeps the cheap node", priceMap{{0, "s"}: 0.25}, 0, 7, 0.5, true},
+		{"a dear price moves to the other node", priceMap{{0, "s"}: 1.5}, 1, 9, 0, true},
+		{"a price on both nodes", priceMap{{0, "s"}: 3, {1, "s"}: 1}, 1, 9, 2, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.prices != nil {
+				planned.Prices().Set(c.prices, at)
+			}
+			p := twoNodes()
+			plan, err := pol.Choose(p, solver.Settings{})
+			require.NoError(t, err)
+			assert.Equal(t, []float64{1, 2}, p.UnitCost, "the problem is left as it came")
+			require.Len(t, plan.Shipments, 1)
+			assert.Equal(t, c.node, p.Options[plan.Shipments[0].Option].Node)
+			assert.InDelta(t, c.cost, plan.Shipments[0].Cost, 1e-12, "the real cost")
+			assert.InDelta(t, c.cost, plan.ShippingCost, 1e-12)
+			assert.InDelta(t, c.cost, plan.TotalCost, 1e-12)
+			got, ok := AppliedBy(pol)
+			require.True(t, ok)
+			assert.Equal(t, c.applied, got.Applied)
+			assert.InDelta(t, c.opp, got.OpportunityCost, 1e-12)
+			if c.applied {
+				assert.Equal(t, at, got.PlannedAt)
+			}
+		})
+	}
+	_, ok = AppliedBy(&optimal{})
+	assert.False(t, ok)
+	assert.True(t, slices.Contains(DefaultRegistry().Names(), Lookahead))
+}

@@ -1,0 +1,139 @@
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
+	"github.com/omniroute/omniroute/policy"
+	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// The look-ahead policy's planning in a replay (Config.PlanInterval,
+// Config.PlanHorizon): defaults.
+const (
+	// DefaultPlanInterval is how much simulated time passes between two
+	// plans.
+	DefaultPlanInterval = 24 * time.Hour
+	// DefaultPlanHorizon is how far each plan looks ahead.
+	DefaultPlanHorizon = 24 * time.Hour
+	// ReplanShare is the share of the planned supply that may move
+	// (shipped or received) before the next order plans again, ahead of
+	// the schedule.
+	ReplanShare = 0.2
+)
+
+// replayPlanner keeps a look-ahead policy's prices up to date during one
+// replay. It plans in the replay's goroutine, at the simulated times its
+// schedule says, so that a replay stays deterministic; it sees only the
+// history file and the orders replayed so far.
+type replayPlanner struct {
+	ctx      context.Context
+	board    *policy.PriceBoard
+	net      *network.Network
+	est      *forecast.Estimator
+	interval time.Duration
+	horizon  time.Duration
+	// next is when the schedule plans next; planned is false before the
+	// first plan.
+	next    time.Time
+	planned bool
+	// supply is the units the last plan had; moved the units shipped and
+	// received since.
+	supply, moved float64
+	plans         int64
+	failures      int64
+	lastErr       error
+}
+
+// newReplayPlanner returns the planner of a replay of board's policy over
+// net, its estimator fed with the history file when there is one.
+func newReplayPlanner(ctx context.Context, cfg *Config, net *network.Network, board *policy.PriceBoard) (*replayPlanner, error) {
+	p := &replayPlanner{
+		ctx: ctx, board: board, net: net,
+		est:      forecast.NewEstimator(net, forecast.NewRegions(net)),
+		interval: cfg.PlanInterval, horizon: cfg.PlanHorizon,
+	}
+	if p.interval <= 0 {
+		p.interval = DefaultPlanInterval
+	}
+	if p.horizon <= 0 {
+		p.horizon = DefaultPlanHorizon
+	}
+	if cfg.History == nil {
+		return p, nil
+	}
+	if err := ObserveHistory(cfg.History, cfg.SkipBad, p.est); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ObserveHistory feeds every order of an orders file to e (malformed rows
+// fail the read unless skipBad).
+func ObserveHistory(src Source, skipBad bool, e *forecast.Estimator) error {
+	f, err := src.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r, err := NewOrderReader(f, src.Name(), skipBad)
+	if err != nil {
+		return err
+	}
+	for {
+		o, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		e.Observe(o)
+	}
+}
+
+// before plans when the schedule or the stock moved since says so, at
+// clock, over the replay's stock.
+func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
+	due := !p.planned || !clock.Before(p.next) || (p.supply > 0 && p.moved > ReplanShare*p.supply)
+	if !due || p.est.Orders() == 0 {
+		return
+	}
+	p.planned, p.next, p.moved = true, clock.Add(p.interval), 0
+	in := &planning.Input{
+		Network: p.net, Regions: p.est.Regions(), Stock: table,
+		Demand: p.est.Estimate(clock), At: clock, Horizon: p.horizon,
+	}
+	res, m, err := planning.Solve(p.ctx, in, lp.Settings{})
+	if err != nil {
+		// The last good prices stay.
+		p.failures++
+		p.lastErr = err
+		return
+	}
+	p.plans++
+	p.supply = 0
+	for i := range m.Supplies {
+		p.supply += m.Supplies[i].Units()
+	}
+	p.board.Set(planning.NewPrices(res.Prices, len(p.net.Nodes), clock), clock)
+}
+
+// after counts what the plan of o shipped, and o itself into the rolling
+// estimate.
+func (p *replayPlanner) after(o *network.Order, plan *solver.Plan) {
+	for i := range plan.Shipments {
+		for _, a := range plan.Shipments[i].Lines {
+			p.moved += float64(a.Quantity)
+		}
+	}
+	p.est.Observe(o)
+}

@@ -1,0 +1,90 @@
+package simulate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/omniroute/omniroute/geo"
+)
+
+// scarceNetwork: store "near" in city A ships parcels and hands out
+// pickups; warehouse "far" in city B, about 1,000 km away, ships parcels
+// dearer by the mile. A lost unit costs 50.
+const scarceNetwork = `
+name: scarce
+policy: {split_penalty: 1, pickup_radius_km: 10, pickup_ready_minutes: 60, tz_offset_minutes: 0, lost_sale_cost_per_unit: 50}
+carriers:
+  - {name: post, per_package: 5, per_item: 1, per_item_per_mile: 0.01, per_kg: 0, transit: [{max_km: 5000, days: 2}]}
+couriers: []
+nodes:
+  - {id: near, city: A, kind: store, lat: 43.25, lon: 76.90, methods: [ship_from_store, pickup], pick_cost_per_order: 1, pick_cost_per_unit: 0}
+  - {id: far, city: B, kind: warehouse, lat: 51.16, lon: 71.43, methods: [warehouse_ship], pick_cost_per_order: 1, pick_cost_per_unit: 0}
+`
+
+// scarceHistory: over two days region A asked for about four units a day
+// picked up at "near" and one delivered.
+func scarceHistory() string {
+	var b strings.Builder
+	b.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
+	for i := range 8 {
+		fmt.Fprintf(&b, "h%d,2026-03-01T%02d:00:00Z,43.25,76.90,s,1,pickup,near\n", i, 8+i)
+		fmt.Fprintf(&b, "h%d,2026-03-02T%02d:00:00Z,43.25,76.90,s,1,pickup,near\n", 10+i, 8+i)
+	}
+	b.WriteString("h20,2026-03-01T20:00:00Z,43.26,76.91,s,1,delivery,\n")
+	b.WriteString("h21,2026-03-02T20:00:00Z,43.26,76.91,s,1,delivery,\n")
+	return b.String()
+}
+
+// TestLookaheadKeepsTheScarceUnit: the one unit at "near" is the cheapest
+// for a delivery in A, and the only one a pickup there can take. optimal
+// ships the delivery from "near" (7) and loses the later pickup (50);
+// lookahead prices the unit at what the expected pickups would lose
+// without it, ships the delivery from "far" and serves the pickup.
+func TestLookaheadKeepsTheScarceUnit(t *testing.T) {
+	net, table := loadTiny(t, scarceNetwork, "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n")
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+	cfg := Config{
+		Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+		History:  BytesSource{"history.csv", []byte(scarceHistory())},
+		Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1,
+	}
+	res, err := Run(context.Background(), cfg)
+	must.NoError(t, err)
+	runs := byRun(res)
+	opt, look := runs["baseline/optimal"], runs["baseline/lookahead"]
+	must.NotNil(t, opt)
+	must.NotNil(t, look)
+
+	farKm := geo.DistanceKm(43.25, 76.90, 51.16, 71.43)
+	expect.InDelta(t, 7+50, opt.TotalWithLost, 1e-3)
+	expect.EqualValues(t, 1, opt.UnfilledUnits)
+	expect.InDelta(t, (1+5+1+0.01*farKm/geo.KmPerMile)+1, look.TotalWithLost, 1e-3)
+	expect.EqualValues(t, 0, look.UnfilledUnits)
+	expect.LessOrEqual(t, look.TotalWithLost, opt.TotalWithLost)
+	expect.EqualValues(t, 1, look.Plans, "one plan: the second order is an hour later and little moved")
+	expect.Zero(t, look.PlanFailures)
+	expect.Zero(t, opt.Plans)
+}
+
+// TestLookaheadRollingNeverSeesTheFuture: without a history the first
+// order has nothing to plan from (lookahead is optimal), so the scarce
+// unit goes as optimal sends it.
+func TestLookaheadRollingNeverSeesTheFuture(t *testing.T) {
+	net, table := loadTiny(t, scarceNetwork, "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n")
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+	cfg := Config{
+		Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+		Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1,
+	}
+	res, err := Run(context.Background(), cfg)
+	must.NoError(t, err)
+	runs := byRun(res)
+	expect.InDelta(t, runs["baseline/optimal"].TotalWithLost, runs["baseline/lookahead"].TotalWithLost, 1e-9)
+	expect.EqualValues(t, 1, runs["baseline/lookahead"].Plans, "planned before o2, from o1 alone")
+}
