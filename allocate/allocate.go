@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/lp"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/simulate"
@@ -25,9 +26,12 @@ type Input struct {
 	// Stock is the stock at At; it is not changed.
 	Stock *stock.Table
 	// History is the orders file the demand is estimated from: the
-	// orders before At (from HistoryFrom when set).
+	// orders before At (from HistoryFrom when set). Demand, when set,
+	// replaces it: a forecast by region, SKU and method (package
+	// forecast), and At is then required.
 	History     simulate.Source
 	HistoryFrom time.Time
+	Demand      *forecast.Demand
 	// Supply is stock arriving from outside the network, to be placed.
 	Supply []Supply
 	// Arrivals are the scheduled replenishments: those within the horizon
@@ -126,8 +130,11 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 	if in.Network == nil || !in.Network.Initialized() {
 		return nil, errors.New("allocate: network missing or not initialised")
 	}
-	if in.Stock == nil || in.History == nil {
-		return nil, errors.New("allocate: stock or history missing")
+	if in.Stock == nil || (in.History == nil && in.Demand == nil) {
+		return nil, errors.New("allocate: stock, or history and forecast, missing")
+	}
+	if in.Demand != nil && in.At.IsZero() {
+		return nil, errors.New("allocate: a plan from a forecast needs its start (At)")
 	}
 	if in.Horizon == 0 {
 		in.Horizon = DefaultHorizon
@@ -146,8 +153,11 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 		in.At = last
 	}
 	pl := &planner{in: in, net: in.Network, routes: in.Network.Routes()}
-	f, err := estimate(ctx, pl.net, in.History, in.HistoryFrom, in.At, in.Horizon, in.CellDeg)
-	if err != nil {
+	var f *Forecast
+	var err error
+	if in.Demand != nil {
+		f = fromDemand(pl.net, in.Demand, in.At, in.Horizon)
+	} else if f, err = estimate(ctx, pl.net, in.History, in.HistoryFrom, in.At, in.Horizon, in.CellDeg); err != nil {
 		return nil, err
 	}
 	pl.forecast = f

@@ -3,10 +3,12 @@ package allocate
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/stock"
@@ -157,4 +159,23 @@ func TestLeadTime(t *testing.T) {
 	tr := res.Transfers[0]
 	assert.Equal(t, 24*time.Hour, tr.ArriveAt.Sub(tr.ShipAt))
 	assert.Less(t, res.ExpectedCostAfter, res.ExpectedCostBefore)
+}
+
+// A forecast file replaces the history: 10 pickups a week in S's region
+// (S is its own region: it has no city) bring 10 units from W.
+func TestPlanFromForecast(t *testing.T) {
+	net, err := network.Parse(strings.NewReader(fmt.Sprintf(farNetwork, "", 0.5, 3.0, 0.0, 1)), "far.yaml")
+	require.NoError(t, err)
+	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nW,A,30,0\n"), "stock.csv", net)
+	require.NoError(t, err)
+	d, err := forecast.ReadCSV(strings.NewReader("region,sku,method,units_per_day,variance_per_day,units_per_order,unit_weight_kg,lost_sale_cost\nS,A,pickup,"+
+		strconv.FormatFloat(10.0/7, 'g', -1, 64)+",1.4,1,0.5,20\n"), "forecast.csv", forecast.NewRegions(net))
+	require.NoError(t, err)
+	res, err := Plan(context.Background(), Input{Network: net, Stock: table, Demand: d, At: day0.Add(7 * 24 * time.Hour), Workers: 1})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int32{"0>1:A": 10}, moved(res))
+	assert.InDelta(t, 200, res.ExpectedCostBefore, 1e-6)
+
+	_, err = Plan(context.Background(), Input{Network: net, Stock: table, Demand: d})
+	assert.ErrorContains(t, err, "needs its start")
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/omniroute/omniroute/allocate"
+	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/stock"
@@ -41,6 +42,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	netPath := fs.String("network", "", "network file (YAML with lanes; required)")
 	stockPath := fs.String("stock", "", "stock file at --at (CSV node,sku,on_hand,safety_stock; required)")
 	ordersPath := fs.String("orders", "", "order history (CSV, the simulate format; required): demand is estimated from the orders before --at")
+	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day,..., as omniroute plan reads it): replaces the estimate from --orders")
 	supplyPath := fs.String("supply", "", "supply to place (CSV "+allocate.SupplyHeader+")")
 	repPath := fs.String("replenishments", "", "scheduled replenishments (CSV at,node,sku,qty): those within the horizon count as their node's stock")
 	horizon := fs.String("horizon", "7d", "how far ahead to plan (Go duration, or whole days as 7d)")
@@ -51,7 +53,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	lpOut := fs.String("lp-out", "", "write the LP (the last slope-scaling round, every SKU) in CPLEX LP format, for glpsol --lp")
 	workers := fs.Int("workers", 0, "SKUs solved at once (0 = number of CPUs)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: omniroute allocate --network N --stock S --orders HISTORY.csv [--supply SUPPLY.csv] [--replenishments R.csv]\n"+
+		fmt.Fprintln(stderr, "usage: omniroute allocate --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--supply SUPPLY.csv] [--replenishments R.csv]\n"+
 			"         [--horizon 7d] [--at TIME] [--from TIME] --out transfers.csv [--json] [--lp-out F.lp] [--workers N]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -99,6 +101,26 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("orders: %w", err)
 	}
 	in.History = simulate.FileSource(*ordersPath)
+	if in.At.IsZero() && (*supplyPath != "" || *forecastPath != "") {
+		// The supply is checked against the horizon, and a forecast
+		// starts, at the last order.
+		at, err := allocate.LastOrder(in.History)
+		if err != nil {
+			return err
+		}
+		in.At = at
+	}
+	if *forecastPath != "" {
+		f, err := os.Open(*forecastPath)
+		if err != nil {
+			return fmt.Errorf("forecast: %w", err)
+		}
+		in.Demand, err = forecast.ReadCSV(f, *forecastPath, forecast.NewRegions(in.Network))
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
 	if *supplyPath != "" {
 		if in.At.IsZero() {
 			// The supply is checked against the horizon, which starts at
