@@ -370,6 +370,7 @@ func (pl *planner) transfers() ([]simulate.Transfer, int64) {
 	var moved int64
 	var rows []simulate.Transfer
 	for _, b := range pl.blocks {
+		sent := map[int]int64{}
 		for k, r := range b.routes {
 			q := b.qty[k]
 			if q <= 0 {
@@ -377,9 +378,10 @@ func (pl *planner) transfers() ([]simulate.Transfer, int64) {
 			}
 			rt := pl.routes[r]
 			ship := pl.in.At
-			if q > b.stockAt(rt.From) {
-				// Some of it is supply: it leaves when the last of that
-				// supply has arrived.
+			sent[rt.From] += q
+			if sent[rt.From] > b.stockAt(rt.From) {
+				// Some of what the sender sends is supply: it leaves when
+				// the last of that supply has arrived.
 				if last := pl.supplyLast[b.sku][rt.From]; last.After(ship) {
 					ship = last
 				}

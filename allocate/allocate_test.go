@@ -179,3 +179,26 @@ func TestPlanFromForecast(t *testing.T) {
 	_, err = Plan(context.Background(), Input{Network: net, Stock: table, Demand: d})
 	assert.ErrorContains(t, err, "needs its start")
 }
+
+// Supply placed at W, more than W holds, is what W sends: the transfer
+// leaves when the supply has arrived, and the supply row comes first.
+func TestSupplyLeavesWhenItArrives(t *testing.T) {
+	net, err := network.Parse(strings.NewReader(fmt.Sprintf(farNetwork, "", 0.5, 3.0, 0.0, 1)), "far.yaml")
+	require.NoError(t, err)
+	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nW,A,4,0\n"), "stock.csv", net)
+	require.NoError(t, err)
+	at := day0.Add(7 * 24 * time.Hour)
+	arrives := at.Add(6 * time.Hour)
+	res, err := Plan(context.Background(), Input{
+		Network: net, Stock: table, History: simulate.BytesSource{FileName: "history.csv", Data: []byte(weekOfOrders("pickup"))},
+		HistoryFrom: day0, At: at, Supply: []Supply{{Node: 0, SKU: "A", Qty: 20, AvailableAt: arrives}}, Workers: 1,
+	})
+	require.NoError(t, err)
+	require.Len(t, res.Transfers, 2)
+	assert.Equal(t, simulate.Transfer{From: -1, To: 0, SKU: "A", Qty: 20, ShipAt: arrives, ArriveAt: arrives}, res.Transfers[0])
+	tr := res.Transfers[1]
+	assert.Equal(t, 0, tr.From)
+	assert.Equal(t, 1, tr.To)
+	assert.Greater(t, tr.Qty, int32(4), "more than W held before the supply")
+	assert.Equal(t, arrives, tr.ShipAt)
+}
