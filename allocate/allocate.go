@@ -282,6 +282,7 @@ func (pl *planner) solveAll(ctx context.Context, res *Result) error {
 			}
 		}
 	}
+	res.Objective = round4(res.Objective)
 	res.Rows, res.Cols = 0, 0
 	for _, b := range pl.blocks {
 		res.Rows += b.rows

@@ -168,7 +168,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(allocationJSON{
-			Objective: round4(res.Objective), ExpectedCostBefore: res.ExpectedCostBefore, ExpectedCostAfter: res.ExpectedCostAfter,
+			Objective: res.Objective, ExpectedCostBefore: res.ExpectedCostBefore, ExpectedCostAfter: res.ExpectedCostAfter,
 			UnitsMoved: res.UnitsMoved, TransferCost: res.TransferCost,
 			SolveMS:   float64(res.SolveTime.Microseconds()) / 1000,
 			Transfers: len(res.Transfers), SKUs: res.SKUs, DemandPoints: res.Points, Rows: res.Rows, Cols: res.Cols,
@@ -180,8 +180,6 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		res.Horizon, res.At.UTC().Format(time.RFC3339), res.Rows, res.Cols, res.SKUs, float64(res.SolveTime.Microseconds())/1000)
 	return err
 }
-
-func round4(x float64) float64 { return float64(int64(x*1e4+0.5)) / 1e4 }
 
 // parseHorizon reads a Go duration or whole days ("7d").
 func parseHorizon(s string) (time.Duration, error) {
