@@ -33,7 +33,7 @@ type Supply struct {
 // than until (the end of the plan's horizon; zero: no check). The first
 // problem is returned as a *simulate.ParseError (file:line: field:
 // message).
-func ReadSupply(r io.Reader, name string, net *network.Network, known simulate.SKUCatalog, until time.Time) ([]Supply, error) {
+func ReadSupply(r io.Reader, name string, net *network.Network, known network.SKUCatalog, until time.Time) ([]Supply, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	bad := func(line int, field, format string, args ...any) error {

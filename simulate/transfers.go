@@ -31,18 +31,13 @@ type Transfer struct {
 // Supply reports whether the row places supply rather than moving stock.
 func (t *Transfer) Supply() bool { return t.From < 0 }
 
-// SKUCatalog tells the SKUs a file may name.
-type SKUCatalog interface {
-	KnownSKU(sku string) bool
-}
-
 // ReadTransfers reads a transfers file (TransferHeader) against the
 // network's nodes and lanes and the SKUs of known. Every row must name
 // known nodes and SKUs, a positive quantity, a receiver that may receive,
 // a pair of nodes some lane joins (unless from is empty), and arrive no
 // earlier than it ships. The first problem is returned as a *ParseError
 // (file:line: field: message).
-func ReadTransfers(r io.Reader, name string, net *network.Network, known SKUCatalog) ([]Transfer, error) {
+func ReadTransfers(r io.Reader, name string, net *network.Network, known network.SKUCatalog) ([]Transfer, error) {
 	f, err := newCSVFile(r, name, []string{"from", "to", "sku", "qty", "ship_at", "arrive_at"}, nil)
 	if err != nil {
 		return nil, err
