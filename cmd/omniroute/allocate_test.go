@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/simulate/dataset"
@@ -118,4 +119,31 @@ func TestAllocateSupplyPlaced(t *testing.T) {
 	lines := strings.Split(string(b), "\n")
 	assert.Equal(t, simulate.TransferHeader, lines[0])
 	assert.Equal(t, ",wh-ala-1,SKU-00001,50,2026-03-12T06:00:00Z,2026-03-12T06:00:00Z", lines[1])
+}
+
+// --forecast replaces the history's estimate; a bad row is named by file
+// and line, and nothing is written.
+func TestAllocateFromForecast(t *testing.T) {
+	dir := smallDataset(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	net, err := network.Load(p(dataset.NetworkFile))
+	require.NoError(t, err)
+	region := forecast.NewRegions(net).Name(0)
+	good := "region,sku,method,units_per_day\n" + region + ",SKU-00001,pickup,3\n" + region + ",SKU-00002,courier,2\n"
+	require.NoError(t, os.WriteFile(p("forecast.csv"), []byte(good), 0o644))
+	args := []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile), "--orders", p(dataset.OrdersFile),
+		"--forecast", p("forecast.csv"), "--at", "2026-03-12T00:00:00Z", "--out", p("t.csv"), "--json"}
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), args, &stdout, &stderr), stderr.String())
+	var js map[string]any
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &js))
+	assert.EqualValues(t, 2, js["skus"], "the forecast's SKUs, not the history's")
+
+	require.NoError(t, os.WriteFile(p("forecast.csv"), []byte(good+region+",SKU-00003,teleport,1\n"), 0o644))
+	args[len(args)-2] = p("t2.csv")
+	stderr.Reset()
+	assert.Equal(t, 1, run(context.Background(), args, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "forecast.csv:4")
+	_, err = os.Stat(p("t2.csv"))
+	assert.True(t, os.IsNotExist(err))
 }
