@@ -292,8 +292,9 @@ func (pl *planner) solveAll(ctx context.Context, res *Result) error {
 		return err
 	}
 	pl.repair()
-	if err := pl.each(ctx, func(b *block) error { return b.evaluate(ctx, pl) }); err != nil {
-		return err
+	for _, b := range pl.blocks {
+		b.evaluate(pl)
+		b.lp = nil // done with it
 	}
 	before, after, cost := pl.totals()
 	if after+cost >= before {

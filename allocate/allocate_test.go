@@ -14,6 +14,7 @@ import (
 	"github.com/omniroute/omniroute/stock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // farNetwork: a warehouse W at (0, 0) and a store S 333 km east of it.
@@ -90,7 +91,8 @@ func moved(res *Result) map[string]int32 {
 
 // S's customers are 333 km from W: a parcel from W costs 5 + 1 + 0.05 x
 // 207 miles = 16.35 a unit, one from S 7 (its pick cost 1 + 5 + 1). Moving
-// the week's 10 units to S costs 3 + 10 x 0.5 and saves 10 x 9.35.
+// the week's 10 units to S costs 3 + 10 x 0.5 and saves 9.35 a unit sold:
+// the week's demand being Poisson with mean 10, E[min(D, 10)] of them.
 func TestFarStoreGetsItsWeek(t *testing.T) {
 	res, _ := planFar(t, farCase{unitCost: 0.5, shipCost: 3, minQty: 1, want: "delivery", stockW: 30})
 	assert.Equal(t, map[string]int32{"0>1:A": 10}, moved(res))
@@ -99,19 +101,21 @@ func TestFarStoreGetsItsWeek(t *testing.T) {
 	miles := 333.585 / 1.609344 // the great circle from W to S
 	fromW := 5 + 1 + 0.05*miles
 	assert.InDelta(t, 10*fromW, res.ExpectedCostBefore, 0.05)
-	assert.InDelta(t, 10*7+8, res.ExpectedCostAfter, 1e-6)
+	assert.InDelta(t, 10*fromW-(fromW-7)*expectedSold(10, 10)+8, res.ExpectedCostAfter, 0.05)
 	tr := res.Transfers[0]
 	assert.Equal(t, day0.Add(7*24*time.Hour), tr.ShipAt)
 	assert.Equal(t, tr.ShipAt, tr.ArriveAt, "no lead time")
 }
 
 // Pickups at S can only be served from S's own shelf: 10 units go there,
-// and each pickup costs its pick cost (1) instead of a lost sale (20).
+// and each pickup costs its pick cost (1) instead of a lost sale (20):
+// the expected cost after saves 19 for each of the E[min(D, 10)] units
+// the week's Poisson demand (mean 10) takes, not for all 10.
 func TestPickupStoreStockedFromWarehouse(t *testing.T) {
 	res, _ := planFar(t, farCase{unitCost: 0.5, shipCost: 3, minQty: 1, want: "pickup", stockW: 30})
 	assert.Equal(t, map[string]int32{"0>1:A": 10}, moved(res))
 	assert.InDelta(t, 200, res.ExpectedCostBefore, 1e-6)
-	assert.InDelta(t, 10+8, res.ExpectedCostAfter, 1e-6)
+	assert.InDelta(t, 200-19*expectedSold(10, 10)+8, res.ExpectedCostAfter, 1e-3)
 }
 
 // A lane dearer per unit than the lost sale it saves is not used, and the
@@ -135,7 +139,7 @@ func TestLaneMinimumNotMet(t *testing.T) {
 func TestShelfLimitPerSKU(t *testing.T) {
 	res, _ := planFar(t, farCase{shelf: ", shelf_per_sku: 4", unitCost: 0.5, shipCost: 3, minQty: 1, want: "pickup", stockW: 30})
 	assert.Equal(t, map[string]int32{"0>1:A": 4}, moved(res))
-	assert.InDelta(t, 6*20+4+5, res.ExpectedCostAfter, 1e-6)
+	assert.InDelta(t, 200-19*expectedSold(10, 4)+5, res.ExpectedCostAfter, 1e-3)
 }
 
 // S holds 1 unit of B and may hold 3 in total: 2 units of A fit.
@@ -201,4 +205,15 @@ func TestSupplyLeavesWhenItArrives(t *testing.T) {
 	assert.Equal(t, 1, tr.To)
 	assert.Greater(t, tr.Qty, int32(4), "more than W held before the supply")
 	assert.Equal(t, arrives, tr.ShipAt)
+}
+
+// expectedSold is E[min(D, q)] for D Poisson with mean lambda: the units of
+// q on a shelf that the demand takes.
+func expectedSold(lambda float64, q int) float64 {
+	d := distuv.Poisson{Lambda: lambda}
+	var e float64
+	for j := 1; j <= q; j++ {
+		e += d.Survival(float64(j - 1))
+	}
+	return e
 }

@@ -46,13 +46,13 @@ type block struct {
 	// objective and the basis (for the next round's warm start).
 	flow  []float64
 	price map[int]float64
-	// served is the demand the relaxation has each node serve.
+	// served is the demand the relaxation has each node serve, and what is
+	// lost at the points it could serve.
 	served map[int]float64
 	// price0 is the opportunity price per node without transfers, and
-	// sell the mean probability that a unit the plan brings to a node
-	// sells there (see capByDemand).
+	// served0 the demand each node serves then.
 	price0    map[int]float64
-	sell      map[int]float64
+	served0   map[int]float64
 	objective float64
 	basis     *lp.Basis
 	rows      int
@@ -327,9 +327,15 @@ func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) 
 	for i, n := range b.nodes {
 		b.price[n] = -r.Dual[c.stockRow[i]]
 	}
+	// A node's demand is what it serves and what is lost at the points it
+	// could serve (a shelf limit, not the demand, stops it there).
 	b.served = map[int]float64{}
-	for k, x := range b.x {
-		b.served[x.node] += r.X[c.x+k]
+	k := 0
+	for i, x := range b.x {
+		for b.points[k] != x.point {
+			k++
+		}
+		b.served[x.node] += r.X[c.x+i] + r.X[c.lost+k]
 	}
 	return nil
 }
@@ -353,30 +359,22 @@ func (b *block) solveWithout(ctx context.Context, pl *planner) error {
 	for i, n := range b.nodes {
 		b.price0[n] = -r.Dual[c.stockRow[i]]
 	}
+	b.served0 = map[int]float64{}
+	for k, x := range b.x {
+		b.served0[x.node] += r.X[c.x+k]
+	}
 	return nil
 }
 
-// evaluate solves the block with the integer plan: the expected cost
-// after it.
-func (b *block) evaluate(ctx context.Context, pl *planner) error {
-	if !slices.ContainsFunc(b.qty, func(q int64) bool { return q > 0 }) {
-		b.after = b.before
-		b.lp = nil
-		return nil
+// evaluate is the expected cost after the integer plan: the cost
+// without transfers less what the plan's units are expected to save (see
+// savings). It is not the LP solved with the transfers fixed: that LP
+// takes the mean demand as certain and has every unit moved sell.
+func (b *block) evaluate(pl *planner) {
+	b.after = b.before
+	for _, s := range b.savings(pl) {
+		b.after -= s
 	}
-	m, c := b.model(pl)
-	for k := range b.routes {
-		q := float64(b.qty[k])
-		m.SetCost(c.move+k, 0)
-		m.SetVarBounds(c.move+k, q, q)
-	}
-	r, err := solve(ctx, m, b.basis)
-	if err != nil {
-		return err
-	}
-	b.after = r.Objective
-	b.lp = nil // done with it
-	return nil
 }
 
 // model is the block's LP, built once (as the relaxation without
@@ -390,13 +388,14 @@ func (b *block) model(pl *planner) (*lp.Model, blockCols) {
 	return b.lp, b.lpCols
 }
 
-// worth is what the units on the block's k-th route are expected to save:
-// each sells with the receiver's probability at its price without
-// transfers, and costs the sender its price and the lane its unit cost.
-func (b *block) worth(pl *planner, k int) float64 {
-	rt := pl.routes[b.routes[k]]
-	unit := b.sell[rt.To]*b.price0[rt.To] - b.price0[rt.From] - pl.net.Lanes[rt.Lane].CostPerUnit
-	return float64(b.qty[k]) * unit
+// worth is what the units on the block's routes are expected to save
+// (see savings), less the lanes' costs per unit.
+func (b *block) worth(pl *planner) []float64 {
+	w := b.savings(pl)
+	for k, r := range b.routes {
+		w[k] -= float64(b.qty[k]) * pl.net.Lanes[pl.routes[r].Lane].CostPerUnit
+	}
+	return w
 }
 
 // value is what one unit on the block's k-th route is worth by the last
@@ -454,9 +453,10 @@ func (pl *planner) repair() {
 		units := make([]int64, len(pl.routes))
 		worth := make([]float64, len(pl.routes))
 		for _, b := range pl.blocks {
+			w := b.worth(pl)
 			for k, r := range b.routes {
 				units[r] += b.qty[k]
-				worth[r] += b.worth(pl, k)
+				worth[r] += w[k]
 			}
 		}
 		for _, b := range pl.blocks {
@@ -556,49 +556,91 @@ func (b *block) cheapestInto(pl *planner, node int) int {
 }
 
 // Demand is not known, only its rate: the repair treats a node's demand
-// for the SKU over the horizon as Poisson with the mean the relaxation
-// has it serve. A receiver gets a unit only while it is likely to sell it
-// (SellProbability) beyond its own stock and arrivals; a sender keeps the
-// KeepQuantile of its own demand.
-const (
-	SellProbability = 0.5
-	KeepQuantile    = 0.9
-)
+// for the SKU over the horizon as Poisson. A receiver's rate is the demand
+// the relaxation has it serve (with the plan) and what is lost where it
+// could serve; a sender's is what it serves without the plan. A sender keeps the KeepQuantile of its own demand.
+const KeepQuantile = 0.9
 
-// capByDemand cuts the block's transfers to what the demand's
-// probabilities allow (see SellProbability), the least worth first.
+// gain is what the jin-th unit into the k-th route's receiver, which is
+// the jout-th unit out of its sender, is expected to save before the
+// lane's cost: the probability that the receiver sells it in the share of
+// the horizon it is there for, times the receiver's price without
+// transfers, less the probability that the sender would have sold it,
+// times the larger of the two prices (a unit the sender sells saves at
+// least what it saves at the receiver).
+func (b *block) gain(pl *planner, k int, jin, jout int64) float64 {
+	rt := pl.routes[b.routes[k]]
+	to, from := rt.To, rt.From
+	pIn := b.frac[k] * survival(b.served[to], b.avail[to]+b.arrive[to]+jin-1)
+	pOut := survival(b.served0[from], b.avail[from]+b.arrive[from]-jout)
+	vTo := b.price0[to]
+	return pIn*vTo - pOut*max(b.price0[from], vTo)
+}
+
+// survival is P(D > x) for D Poisson with mean lambda (1 when x < 0).
+func survival(lambda float64, x int64) float64 {
+	if x < 0 {
+		return 1
+	}
+	if lambda <= 1e-9 {
+		return 0
+	}
+	return distuv.Poisson{Lambda: lambda}.Survival(float64(x))
+}
+
+// byValue is the block's routes, the most valuable first (ties by
+// position): the order in which units are taken and valued.
+func (b *block) byValue(pl *planner) []int {
+	order := make([]int, len(b.routes))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(b.value(pl, y), b.value(pl, x)) })
+	return order
+}
+
+// capByDemand keeps, route by route in order of value, the units whose
+// expected saving (see gain) beats the lane's cost per unit, and keeps
+// the KeepQuantile of each sender's demand.
 func (b *block) capByDemand(pl *planner) {
-	b.sell = make(map[int]float64, len(b.nodes))
+	maxOut := make(map[int]int64, len(b.nodes))
 	for _, n := range b.nodes {
-		d := distuv.Poisson{Lambda: max(b.served[n], 1e-9)}
-		own := b.avail[n] + b.arrive[n]
-		// Receiving: the j-th unit in must sell with SellProbability:
-		// P(D >= own + j) = P(D > own + j - 1).
-		var maxIn int64
-		for own+maxIn < 1<<20 && d.Survival(float64(own+maxIn)) >= SellProbability {
-			maxIn++
-		}
-		for in := b.into(pl, n); in > maxIn; in = b.into(pl, n) {
-			k := b.cheapestInto(pl, n)
-			b.qty[k] -= min(in-maxIn, b.qty[k])
-		}
-		var p float64
-		in := b.into(pl, n)
-		for j := int64(1); j <= in; j++ {
-			p += d.Survival(float64(own + j - 1))
-		}
-		b.sell[n] = p / float64(max(in, 1))
-		// Sending: keep the KeepQuantile of its demand (less what arrives).
+		d := distuv.Poisson{Lambda: max(b.served0[n], 1e-9)}
 		keep := int64(0)
 		for d.CDF(float64(keep)) < KeepQuantile && keep < 1<<20 {
 			keep++
 		}
-		maxOut := max(0, min(b.avail[n], own-keep))
-		for out := b.outOf(pl, n); out > maxOut; out = b.outOf(pl, n) {
-			k := b.cheapestOutOf(pl, n)
-			b.qty[k] -= min(out-maxOut, b.qty[k])
+		maxOut[n] = max(0, min(b.avail[n], b.avail[n]+b.arrive[n]-keep))
+	}
+	in, out := map[int]int64{}, map[int]int64{}
+	for _, k := range b.byValue(pl) {
+		rt := pl.routes[b.routes[k]]
+		unit := pl.net.Lanes[rt.Lane].CostPerUnit
+		want := b.qty[k]
+		b.qty[k] = 0
+		for b.qty[k] < want && out[rt.From] < maxOut[rt.From] && b.gain(pl, k, in[rt.To]+1, out[rt.From]+1) > unit {
+			b.qty[k]++
+			in[rt.To]++
+			out[rt.From]++
 		}
 	}
+}
+
+// savings is, per route, what the plan's units on it are expected to save
+// before the lanes' costs (see gain), the units valued in the order
+// capByDemand took them.
+func (b *block) savings(pl *planner) []float64 {
+	s := make([]float64, len(b.routes))
+	in, out := map[int]int64{}, map[int]int64{}
+	for _, k := range b.byValue(pl) {
+		rt := pl.routes[b.routes[k]]
+		for j := int64(0); j < b.qty[k]; j++ {
+			in[rt.To]++
+			out[rt.From]++
+			s[k] += b.gain(pl, k, in[rt.To], out[rt.From])
+		}
+	}
+	return s
 }
 
 // into and outOf are the units the plan brings to node and sends from it.
