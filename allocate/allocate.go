@@ -60,9 +60,11 @@ const (
 
 // Model limits: how many nodes may serve a demand point (the cheapest
 // that hold or may receive the SKU), and how many lanes may feed a
-// receiver per SKU (the cheapest per unit).
+// receiver per SKU (the cheapest per unit). A point is also served by
+// the HoldersPerPoint cheapest nodes that hold the SKU, however far.
 const (
 	NodesPerPoint    = 6
+	HoldersPerPoint  = 2
 	LanesPerReceiver = 4
 	// ScalingRounds is how many times the LP is solved with the lanes'
 	// per-shipment costs spread over the loads of the previous round
@@ -122,6 +124,10 @@ type planner struct {
 	arrivals map[string]map[int]int64
 	mustFill float64
 	blocks   []*block
+	// held is per node the share of the forecast's units whose SKU the
+	// node holds (or is replenished with) at the start: the chance that
+	// another line of an order it could serve is there too.
+	held []float64
 }
 
 // Plan estimates the demand, solves the allocation LP and returns the
@@ -166,6 +172,7 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 	}
 	pl.prepareStock()
 	pl.buildBlocks()
+	pl.heldShares()
 	res := &Result{Forecast: f, At: in.At, Horizon: in.Horizon, SKUs: len(pl.blocks), Points: len(f.Points)}
 	t0 := time.Now()
 	if err := pl.solveAll(ctx, res); err != nil {
@@ -411,4 +418,32 @@ func solve(ctx context.Context, m *lp.Model, start *lp.Basis) (*lp.Result, error
 		return nil, fmt.Errorf("allocate: %s: %w: %s", m.Name(), ErrInfeasible, r.Status)
 	}
 	return r, nil
+}
+
+// heldShares sets pl.held (see planner).
+func (pl *planner) heldShares() {
+	pl.held = make([]float64, len(pl.net.Nodes))
+	var total float64
+	for _, b := range pl.blocks {
+		var d float64
+		for _, p := range b.points {
+			d += pl.forecast.Points[p].Demand[b.s]
+		}
+		total += d
+		for n, q := range b.avail {
+			if q > 0 || b.arrive[n] > 0 {
+				pl.held[n] += d
+			}
+		}
+		for n, q := range b.arrive {
+			if q > 0 && b.avail[n] <= 0 {
+				pl.held[n] += d
+			}
+		}
+	}
+	if total > 0 {
+		for n := range pl.held {
+			pl.held[n] /= total
+		}
+	}
 }

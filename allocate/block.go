@@ -49,6 +49,9 @@ type block struct {
 	// served is the demand the relaxation has each node serve, and what is
 	// lost at the points it could serve.
 	served map[int]float64
+	// whole is per node the chance that an order it serves has all its
+	// lines there (see solveRelaxed).
+	whole map[int]float64
 	// price0 is the opportunity price per node without transfers, and
 	// served0 the demand each node serves then.
 	price0    map[int]float64
@@ -107,15 +110,25 @@ func (pl *planner) buildBlocks() {
 				continue
 			}
 			b.points = append(b.points, p)
-			taken := 0
+			// The cheapest nodes that hold the SKU or may receive it, and
+			// beyond them the cheapest that hold it: without them a point
+			// whose nearest nodes may receive the SKU but hold none would
+			// lose its demand when nothing is moved, where the router
+			// ships it from farther away (and every unit moved would look
+			// like a lost sale saved).
+			taken, holders := 0, 0
 			for _, c := range pl.costs[p] {
-				if taken == NodesPerPoint {
+				if taken >= NodesPerPoint && holders >= HoldersPerPoint {
 					break
 				}
-				if holds(c.node) || reach[c.node] {
+				h := holds(c.node)
+				if (taken < NodesPerPoint && (h || reach[c.node])) || (h && holders < HoldersPerPoint) {
 					b.x = append(b.x, serve{point: p, node: c.node, cost: c.cost})
 					used[c.node] = true
 					taken++
+					if h {
+						holders++
+					}
 				}
 			}
 		}
@@ -329,13 +342,27 @@ func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) 
 	}
 	// A node's demand is what it serves and what is lost at the points it
 	// could serve (a shelf limit, not the demand, stops it there).
+	// The router keeps an order together where it can: a unit at a node
+	// sells to an order of L lines only if the order's other lines are
+	// there too, held[n]^(L-1) of the time (whole is that chance per node,
+	// weighted by the node's demand).
 	b.served = map[int]float64{}
+	b.whole = map[int]float64{}
 	k := 0
 	for i, x := range b.x {
 		for b.points[k] != x.point {
 			k++
 		}
-		b.served[x.node] += r.X[c.x+i] + r.X[c.lost+k]
+		d := r.X[c.x+i] + r.X[c.lost+k]
+		pt := &pl.forecast.Points[x.point]
+		lines := max(1, pt.UnitsPerOrder/max(pt.UnitsPerLine, 1e-9))
+		b.served[x.node] += d
+		b.whole[x.node] += d * math.Pow(pl.held[x.node], lines-1)
+	}
+	for n, d := range b.served {
+		if d > 1e-12 {
+			b.whole[n] /= d
+		}
 	}
 	return nil
 }
@@ -564,14 +591,15 @@ const KeepQuantile = 0.9
 // gain is what the jin-th unit into the k-th route's receiver, which is
 // the jout-th unit out of its sender, is expected to save before the
 // lane's cost: the probability that the receiver sells it in the share of
-// the horizon it is there for, times the receiver's price without
+// the horizon it is there for, to an order whose other lines it holds too
+// (see block.whole), times the receiver's price without
 // transfers, less the probability that the sender would have sold it,
 // times the larger of the two prices (a unit the sender sells saves at
 // least what it saves at the receiver).
 func (b *block) gain(pl *planner, k int, jin, jout int64) float64 {
 	rt := pl.routes[b.routes[k]]
 	to, from := rt.To, rt.From
-	pIn := b.frac[k] * survival(b.served[to], b.avail[to]+b.arrive[to]+jin-1)
+	pIn := b.frac[k] * b.whole[to] * survival(b.served[to], b.avail[to]+b.arrive[to]+jin-1)
 	pOut := survival(b.served0[from], b.avail[from]+b.arrive[from]-jout)
 	vTo := b.price0[to]
 	return pIn*vTo - pOut*max(b.price0[from], vTo)
