@@ -30,7 +30,8 @@
 //	     0 ≤ t[r] ≤ atp[from] + supply[from]
 //
 // x[p,n] serves point p from node n, among the NodesPerPoint cheapest that
-// hold the SKU or may receive it; u[p] are lost units at the line's
+// hold the SKU or may receive it and the HoldersPerPoint cheapest that
+// hold it; u[p] are lost units at the line's
 // lost-sale cost (+ the per-order one spread over the units of an order;
 // an unpriced unit costs more than any way to serve it, so it is filled
 // whenever stock allows); arrivals are the replenishments scheduled
@@ -49,19 +50,30 @@
 // # Whole units
 //
 // The last round's transfers are rounded down, then up by their largest
-// fractions where the sender and the shelf allow; a route whose shipment
-// carries less than its lane's minimum, or is worth less than its
-// shipment cost at the LP's opportunity prices (-Dual of the stock rows),
-// is dropped; shelves (per SKU and in total, across SKUs) are enforced by
-// cutting the transfers of least worth. The plan is then evaluated by
-// solving each block again with the transfers fixed (expected cost after)
-// and without them (before), the shipments priced by network.Lane.Cost; a
+// fractions where the sender and the shelf allow. Demand is a rate, not a
+// certainty: a unit moves only while its expected saving beats the lane's
+// cost per unit. The j-th unit into a receiver saves the receiver's price
+// without transfers (-Dual of its stock row) with the probability that
+// the receiver's Poisson demand (the relaxation's rate there) reaches its
+// own stock + j in the share f[r] of the horizon, times the chance that
+// the order's other lines are there too (the node's share of the
+// forecast's units held, to the order's lines less one); it loses the
+// probability that the sender would have sold it, times the larger of the
+// two prices; a sender also keeps the KeepQuantile of its demand. A route
+// whose shipment carries less than its lane's minimum, or whose units'
+// expected saving less their unit costs is below its shipment cost, is
+// dropped; shelves (per SKU and in total, across SKUs) are enforced by
+// cutting the transfers of least worth. The expected cost before is each
+// block solved without transfers; the expected cost after is that less
+// the kept units' expected savings, plus the shipments priced by
+// network.Lane.Cost (not the LP solved with the transfers fixed, which
+// takes the mean demand as certain and has every unit moved sell); a
 // plan that would not lower the expected cost is dropped whole.
 //
 // # What it does not model
 //
 // Daily pick capacities, orders of several lines (each line is its own
-// demand), and the timing of demand within the horizon beyond the share
+// demand in the LP; only the repair's sale probabilities see the order), and the timing of demand within the horizon beyond the share
 // f[r]. Supply counts from the plan's start, and its node's shelf limit is
 // not checked (the units arrive whatever the plan says).
 //
