@@ -670,38 +670,3 @@ func (b *block) savings(pl *planner) []float64 {
 	}
 	return s
 }
-
-// into and outOf are the units the plan brings to node and sends from it.
-func (b *block) into(pl *planner, node int) int64 {
-	var q int64
-	for k, r := range b.routes {
-		if pl.routes[r].To == node {
-			q += b.qty[k]
-		}
-	}
-	return q
-}
-
-func (b *block) outOf(pl *planner, node int) int64 {
-	var q int64
-	for k, r := range b.routes {
-		if pl.routes[r].From == node {
-			q += b.qty[k]
-		}
-	}
-	return q
-}
-
-// cheapestOutOf is the route out of node with units and the least worth.
-func (b *block) cheapestOutOf(pl *planner, node int) int {
-	best := -1
-	for k, r := range b.routes {
-		if pl.routes[r].From != node || b.qty[k] == 0 {
-			continue
-		}
-		if best < 0 || b.value(pl, k) < b.value(pl, best) {
-			best = k
-		}
-	}
-	return best
-}
