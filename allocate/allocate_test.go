@@ -217,3 +217,54 @@ func expectedSold(lambda float64, q int) float64 {
 	}
 	return e
 }
+
+// Six stores at the customers' door may receive A but hold none of it; W,
+// 333 km away, holds it. A lane too dear to use leaves the stores empty,
+// so the week's deliveries are shipped from W, not lost: the expected cost
+// is W's parcels (the six cheapest nodes alone would all be stores).
+func TestPointServedByFarHolder(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`name: near
+policy: {tz_offset_minutes: 0}
+carriers:
+  - {name: post, per_package: 5, per_item: 1, per_item_per_mile: 0.05, transit: [{max_km: 5000, days: 1}]}
+nodes:
+  - {id: W, kind: warehouse, lat: 0, lon: 0, methods: [warehouse_ship]}
+`)
+	for i := 1; i <= 6; i++ {
+		fmt.Fprintf(&b, "  - {id: S%d, kind: store, lat: 0, lon: 3, methods: [ship_from_store]}\n", i)
+	}
+	b.WriteString("lanes:\n")
+	for i := 1; i <= 6; i++ {
+		fmt.Fprintf(&b, "  - {name: feed%d, from: W, to: S%d, cost_per_unit: 100, cost_per_shipment: 3, lead_hours: 0, min_qty: 1}\n", i, i)
+	}
+	net, err := network.Parse(strings.NewReader(b.String()), "near.yaml")
+	require.NoError(t, err)
+	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nW,A,30,0\nS1,B,1,0\n"), "stock.csv", net)
+	require.NoError(t, err)
+	res, err := Plan(context.Background(), Input{
+		Network: net, Stock: table, History: simulate.BytesSource{FileName: "history.csv", Data: []byte(weekOfOrders("delivery"))},
+		HistoryFrom: day0, At: day0.Add(7 * 24 * time.Hour), Horizon: 7 * 24 * time.Hour, Workers: 2,
+	})
+	require.NoError(t, err)
+	assert.Empty(t, res.Transfers)
+	miles := 333.585 / 1.609344
+	assert.InDelta(t, 10*(5+1+0.05*miles), res.ExpectedCostBefore, 0.05)
+	assert.Equal(t, res.ExpectedCostBefore, res.ExpectedCostAfter)
+}
+
+// At 12 a unit, a unit moved to S pays only while its chance of selling
+// (the week's pickups being Poisson with mean 10) times the lost sale it
+// saves (19) beats 12: 9 units, not the LP's 10, and the expected cost
+// counts each by that chance.
+func TestUnitMovesOnlyWhileItsExpectedSavingPays(t *testing.T) {
+	res, _ := planFar(t, farCase{unitCost: 12, shipCost: 3, minQty: 1, want: "pickup", stockW: 30})
+	d := distuv.Poisson{Lambda: 10}
+	want := 0
+	for d.Survival(float64(want))*19 > 12 {
+		want++
+	}
+	require.Equal(t, 9, want)
+	assert.Equal(t, map[string]int32{"0>1:A": int32(want)}, moved(res))
+	assert.InDelta(t, 200-19*expectedSold(10, want)+3+12*float64(want), res.ExpectedCostAfter, 1e-3)
+}
