@@ -24,6 +24,7 @@ type networkFile struct {
 	Carriers []Carrier        `yaml:"carriers"`
 	Couriers []CourierPartner `yaml:"couriers"`
 	Nodes    []nodeFile       `yaml:"nodes"`
+	Lanes    []Lane           `yaml:"lanes,omitempty"`
 }
 
 type nodeFile struct {
@@ -40,6 +41,9 @@ type nodeFile struct {
 	Hours            Hours    `yaml:"hours,omitempty,flow"`
 	Tags             []string `yaml:"tags,omitempty,flow"`
 	Enabled          *bool    `yaml:"enabled,omitempty"`
+	ShelfPerSKU      int      `yaml:"shelf_per_sku,omitempty"`
+	ShelfTotal       int      `yaml:"shelf_total,omitempty"`
+	Transfers        string   `yaml:"transfers,omitempty"`
 }
 
 // Load reads and initialises a network from a YAML file, with the default
@@ -116,6 +120,7 @@ func (f *networkFile) network(where func(string) string) (*Network, error) {
 		Carriers: f.Carriers,
 		Couriers: f.Couriers,
 		Nodes:    make([]Node, len(f.Nodes)),
+		Lanes:    f.Lanes,
 	}
 	v := validator{where: where}
 	for i, nf := range f.Nodes {
@@ -123,7 +128,11 @@ func (f *networkFile) network(where func(string) string) (*Network, error) {
 			ID: nf.ID, Name: nf.Name, City: nf.City, Kind: nf.Kind, Lat: nf.Lat, Lon: nf.Lon,
 			CapacityPerDay: nf.CapacityPerDay, PickCostPerOrder: nf.PickCostPerOrder,
 			PickCostPerUnit: nf.PickCostPerUnit, Hours: nf.Hours, Tags: nf.Tags,
-			Enabled: nf.Enabled == nil || *nf.Enabled,
+			Enabled:     nf.Enabled == nil || *nf.Enabled,
+			ShelfPerSKU: nf.ShelfPerSKU, ShelfTotal: nf.ShelfTotal,
+		}
+		if nf.Transfers != "both" {
+			nd.Transfers = TransferRole(nf.Transfers)
 		}
 		for j, s := range nf.Methods {
 			m, err := ParseMethod(s)
@@ -147,6 +156,7 @@ func (n *Network) file() *networkFile {
 		Carriers: n.Carriers,
 		Couriers: n.Couriers,
 		Nodes:    make([]nodeFile, len(n.Nodes)),
+		Lanes:    n.Lanes,
 	}
 	for i := range n.Nodes {
 		nd := &n.Nodes[i]
@@ -155,7 +165,8 @@ func (n *Network) file() *networkFile {
 			ID: nd.ID, Name: nd.Name, City: nd.City, Kind: nd.Kind, Lat: nd.Lat, Lon: nd.Lon,
 			CapacityPerDay: nd.CapacityPerDay, PickCostPerOrder: nd.PickCostPerOrder,
 			PickCostPerUnit: nd.PickCostPerUnit, Hours: nd.Hours, Tags: nd.Tags,
-			Enabled: &enabled,
+			Enabled:     &enabled,
+			ShelfPerSKU: nd.ShelfPerSKU, ShelfTotal: nd.ShelfTotal, Transfers: string(nd.Transfers),
 		}
 		for _, m := range nd.Methods {
 			nf.Methods = append(nf.Methods, MethodFileName(m))

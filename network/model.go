@@ -35,6 +35,9 @@ type Network struct {
 	// DistanceConfig); without it distances are great circle x
 	// Policy.Circuity.
 	Distance *DistanceConfig `yaml:"distance,omitempty"`
+	// Lanes are the ways stock may be transferred between nodes (see
+	// Lane and Routes); none means no transfers.
+	Lanes []Lane `yaml:"lanes,omitempty"`
 
 	// registry builds the partners from their entries (nil: the default).
 	registry *PartnerRegistry
@@ -65,6 +68,14 @@ type Node struct {
 	// Enabled is false for a node that takes no orders (it stays in the
 	// file and in explanations). A missing key in the file means true.
 	Enabled bool `yaml:"enabled"`
+	// ShelfPerSKU and ShelfTotal bound the units the node may hold of one
+	// SKU and in all; 0 means no limit. Transfers never raise a node's
+	// stock above them (see ShelfRoom).
+	ShelfPerSKU int `yaml:"shelf_per_sku,omitempty"`
+	ShelfTotal  int `yaml:"shelf_total,omitempty"`
+	// Transfers says whether the node may send and receive stock on the
+	// lanes; the zero value means both.
+	Transfers TransferRole `yaml:"transfers,omitempty"`
 }
 
 // Hours is a daily opening window in the network's local time, "HH:MM".

@@ -50,6 +50,10 @@ type prepared struct {
 	partners []int
 	// warnings are what Init found suspicious but usable.
 	warnings []string
+	// routes are the node pairs the lanes join (see Routes), and routeOf
+	// the index in routes of each pair.
+	routes  []Route
+	routeOf map[[2]int]int
 }
 
 type nodePrep struct {
@@ -123,6 +127,7 @@ func (n *Network) init(where func(field string) string) error {
 		n.checkNode(&v, p, i)
 		pts[i] = geo.Point{Lat: n.Nodes[i].Lat, Lon: n.Nodes[i].Lon}
 	}
+	n.checkLanes(&v, p)
 	if err := v.err(); err != nil {
 		return err
 	}
@@ -132,6 +137,7 @@ func (n *Network) init(where func(field string) string) error {
 	p.warnings = v.warnings
 	p.index = geo.NewIndex(pts)
 	p.prepareOffers(n)
+	p.prepareRoutes(n)
 	n.prep = p
 	return nil
 }
@@ -595,7 +601,12 @@ func (n *Network) Clone() *Network {
 		Carriers: slices.Clone(n.Carriers),
 		Couriers: slices.Clone(n.Couriers),
 		Policy:   n.Policy,
+		Lanes:    slices.Clone(n.Lanes),
 		registry: n.registry,
+	}
+	for i := range c.Lanes {
+		c.Lanes[i].FromKinds = slices.Clone(c.Lanes[i].FromKinds)
+		c.Lanes[i].ToKinds = slices.Clone(c.Lanes[i].ToKinds)
 	}
 	if n.Distance != nil {
 		d := *n.Distance

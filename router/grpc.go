@@ -147,3 +147,7 @@ type planningServer struct {
 func (g planningServer) Plan(ctx context.Context, req *pb.PlanRequest) (*pb.PlanResponse, error) {
 	return g.s.Plan(ctx, req)
 }
+
+func (g planningServer) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.AllocateResponse, error) {
+	return g.s.Allocate(ctx, req)
+}

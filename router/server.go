@@ -161,6 +161,7 @@ var serviceNames = []string{
 	pb.RoutingService_ServiceDesc.ServiceName,
 	pb.InventoryService_ServiceDesc.ServiceName,
 	pb.NetworkService_ServiceDesc.ServiceName,
+	pb.PlanningService_ServiceDesc.ServiceName,
 }
 
 // NewServer builds the gRPC server for svc; Serve starts it.

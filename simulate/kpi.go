@@ -23,7 +23,12 @@ import (
 //     lost_sale_cost_per_unit), plus the network's lost_sale_cost_per_order
 //     once per order with any unit unfilled, whatever the reason (no stock,
 //     capacity, or a choice); total_cost_with_lost_sales = total_cost +
-//     lost_sale_cost. Without lost-sale costs both are total_cost and 0.
+//     lost_sale_cost + transfer_cost. Without lost-sale costs and a
+//     transfer plan it is total_cost.
+//   - transfer_cost: with a transfer plan (simulate --transfers), what its
+//     shipments cost; transfer_units, transfer_short_units and
+//     supply_units count the units moved, planned but missing at the
+//     sender, and placed as supply.
 //   - shipments_per_order and split_rate (share with two or more shipments)
 //     are over served orders; avg_distance_km is the mean node-to-customer
 //     distance over shipments.
@@ -55,6 +60,15 @@ type KPIs struct {
 	NodeUtilization   Utilization        `json:"node_utilization"`
 	StockoutEvents    int64              `json:"stockout_events"`
 	SolveTimeUS       Percentiles        `json:"solve_time_us"`
+	// TransferCost prices the shipments of a transfer plan that left
+	// (network.Lane.Cost each); total_cost_with_lost_sales includes it.
+	// TransferUnits moved between nodes, TransferShortUnits were planned
+	// but not at the sender when the shipment left, SupplyUnits were
+	// placed as supply. All are 0, and left out of the JSON, without a plan.
+	TransferCost       float64 `json:"transfer_cost,omitempty"`
+	TransferUnits      int64   `json:"transfer_units,omitempty"`
+	TransferShortUnits int64   `json:"transfer_short_units,omitempty"`
+	SupplyUnits        int64   `json:"supply_units,omitempty"`
 }
 
 // Utilization summarises node utilisation over nodes with a capacity.
@@ -90,6 +104,11 @@ type Series struct {
 	// Customers is a sample of the replayed orders' positions, at most
 	// MapCustomers, spread evenly over the replay (every k-th order).
 	Customers []Customer
+	// With a transfer plan (nil without): per node, the units on hand
+	// when the replay started, and the units the plan brought in (supply
+	// included) and sent out.
+	NodeStockBefore                 []int64
+	NodeTransferIn, NodeTransferOut []int64
 }
 
 // MethodUnits are units per method, indexed by solver.Method (nil for a

@@ -70,6 +70,8 @@ type replayState struct {
 	nextSKU []byte
 	hasR    bool
 	repSeq  uint64
+	// transfers applies the scenario's transfer plan (nil: none).
+	transfers *transferRun
 
 	invalid int64
 
@@ -119,6 +121,11 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	// The replay numbers its arrivals above every sequence number the
 	// starting stock carries, so that each of them applies.
 	st.repSeq = st.table.MaxSeq()
+	var stockBefore []int64
+	if len(j.scen.transfers) > 0 {
+		st.transfers = newTransferRun(j.scen.transfers, len(net.Nodes))
+		stockBefore = onHandByNode(st.table)
+	}
 	if r.cfg.Quotes != nil {
 		st.recorded = r.cfg.Quotes.Bind(net)
 	}
@@ -201,6 +208,13 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		}
 	}
 	res.KPIs, res.Series = st.acc.kpis(net)
+	if tr := st.transfers; tr != nil {
+		res.TransferCost = round(tr.cost(net), 4)
+		res.TransferUnits, res.TransferShortUnits, res.SupplyUnits = tr.moved, tr.short, tr.placed
+		res.TotalWithLost = round(res.TotalCost+res.LostSaleCost+res.TransferCost, 4)
+		res.Series.NodeStockBefore = stockBefore
+		res.Series.NodeTransferIn, res.Series.NodeTransferOut = tr.in, tr.out
+	}
 	if st.planner != nil {
 		res.Plans, res.PlanFailures = st.planner.plans, st.planner.failures
 	}
@@ -252,14 +266,30 @@ func (st *replayState) handle(ctx context.Context, o *network.Order) error {
 	return st.record(o, &st.problem, plan, took)
 }
 
-// replenishUntil applies the replenishments due at t or before.
+// replenishUntil applies the replenishments and the transfer plan's
+// movements due at t or before, in time order (a replenishment first on
+// a tie).
 func (st *replayState) replenishUntil(t time.Time) error {
-	for st.hasR && !st.nextR.At.After(t) {
-		if err := st.applyReplenishment(); err != nil {
-			return err
+	for {
+		tAt, tDue := time.Time{}, false
+		if st.transfers != nil {
+			tAt, tDue = st.transfers.due(t)
+		}
+		rDue := st.hasR && !st.nextR.At.After(t)
+		switch {
+		case rDue && (!tDue || !st.nextR.At.After(tAt)):
+			if err := st.applyReplenishment(); err != nil {
+				return err
+			}
+		case tDue:
+			st.repSeq++
+			if err := st.transfers.apply(st.table, st.repSeq); err != nil {
+				return err
+			}
+		default:
+			return nil
 		}
 	}
-	return nil
 }
 
 // record commits the plan made for o from p, counts it in the KPIs (took
@@ -360,6 +390,15 @@ func (st *replayState) commit(p *solver.Problem, plan *solver.Plan) error {
 		}
 	}
 	return nil
+}
+
+// onHandByNode sums each node's on-hand units over its SKUs.
+func onHandByNode(t *stock.Table) []int64 {
+	out := make([]int64, t.Nodes())
+	for _, r := range t.Snapshot() {
+		out[r.Node] += int64(r.OnHand)
+	}
+	return out
 }
 
 func (st *replayState) advanceReplenishment() error {

@@ -310,10 +310,11 @@ func WriteReport(dir string, res *Results) error {
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
+	savings, nodes := transferReport(res)
 	err = reportTemplate.Execute(f, map[string]any{
 		"Heads": heads, "Rows": rows, "Charts": refs, "Input": res.Input, "Partial": res.Partial,
 		"FileOrders": res.Input.Orders + res.Input.SkippedOrders, "Invalid": invalid,
-		"BoundNotes": boundNotes(res),
+		"BoundNotes": boundNotes(res), "Savings": savings, "TransferNodes": nodes,
 	})
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -351,6 +352,17 @@ figcaption{color:#555;margin:.3em 0 0}
 <tr><th>policy</th>{{range .Heads}}<th>{{index . 1}}</th>{{end}}</tr>
 {{range .Rows}}<tr><td class="l">{{.Label}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table></div>
+{{if .Savings}}<h2>Transfer plan</h2>
+<p>The saving is the baseline's total cost with lost sales minus the plan's, transfer cost included, under the same policy.</p>
+<div class="wide"><table>
+<tr><th>scenario</th><th>policy</th><th>expected saving</th><th>replayed saving</th></tr>
+{{range .Savings}}<tr><td class="l">{{.Scenario}}</td><td class="l">{{.Policy}}</td><td>{{.Expected}}</td><td>{{.Replayed}}</td></tr>
+{{end}}</table></div>
+<h3>Stock per node ({{.TransferNodes.Of}})</h3>
+<div class="wide"><table>
+<tr><th>node</th><th>on hand before</th><th>in</th><th>out</th><th>after the plan</th></tr>
+{{range .TransferNodes.Rows}}<tr><td class="l">{{.ID}}</td><td>{{.Before}}</td><td>{{.In}}</td><td>{{.Out}}</td><td>{{.After}}</td></tr>
+{{end}}</table></div>{{end}}
 {{range .Charts}}<figure>
 <h2>{{.Title}}</h2>
 <img src="{{.File}}" alt="{{.Title}}">
@@ -813,4 +825,52 @@ func (n *nodePies) labels(k int, gap float64) *plotter.Labels {
 	}
 	l.Offset = vg.Point{X: vg.Points(maxPie/2 + 2), Y: vg.Points(2)}
 	return l
+}
+
+// savingRow is a row of the report's transfer savings, as text.
+type savingRow struct{ Scenario, Policy, Expected, Replayed string }
+
+// transferNodes is the report's stock-per-node table of a transfer plan.
+type transferNodes struct {
+	// Of names the replay the figures come from.
+	Of   string
+	Rows []transferNodeRow
+}
+
+type transferNodeRow struct {
+	ID                     string
+	Before, In, Out, After int64
+}
+
+// transferReport is the report's transfer section: the savings, and per
+// node that the plan touched, the units on hand before the replay, in, out
+// and after the plan (before + in - out), from the first replay with a plan.
+func transferReport(res *Results) ([]savingRow, transferNodes) {
+	var rows []savingRow
+	for _, s := range res.TransferSavings {
+		e := "-"
+		if s.Expected != nil {
+			e = num(*s.Expected, 2)
+		}
+		rows = append(rows, savingRow{s.Scenario, s.Policy, e, num(s.Replayed, 2)})
+	}
+	var nodes transferNodes
+	for i := range res.Results {
+		r := &res.Results[i]
+		se := &r.Series
+		if se.NodeTransferIn == nil {
+			continue
+		}
+		nodes.Of = r.Scenario + ", " + r.Policy
+		for n := range se.NodeTransferIn {
+			in, out := se.NodeTransferIn[n], se.NodeTransferOut[n]
+			if in == 0 && out == 0 {
+				continue
+			}
+			b := se.NodeStockBefore[n]
+			nodes.Rows = append(nodes.Rows, transferNodeRow{se.NodeIDs[n], b, in, out, b + in - out})
+		}
+		break
+	}
+	return rows, nodes
 }

@@ -55,6 +55,10 @@ type Scenario struct {
 	Couriers []CourierOverride `yaml:"couriers,omitempty"`
 	Carriers []CarrierOverride `yaml:"carriers,omitempty"`
 	AddNodes []AddedNode       `yaml:"add_nodes,omitempty"`
+	// Transfers, when not empty, is a transfer plan (see ReadTransfers)
+	// applied during the replay: set in code (simulate --transfers), never
+	// read from a scenario file.
+	Transfers []Transfer `yaml:"-"`
 }
 
 // PolicyOverride changes the network's order-level defaults.
@@ -189,6 +193,8 @@ type prepared struct {
 	safety []int32
 	// copies are stock copies for added nodes.
 	copies []stockCopy
+	// transfers is the scenario's transfer plan (nil: none).
+	transfers []Transfer
 }
 
 type stockCopy struct {
@@ -232,7 +238,7 @@ func (s *Scenario) apply(base *network.Network) (*prepared, error) {
 	}
 	wrap := func(err error) error { return fmt.Errorf("scenario %s: %w", s.Name, err) }
 	net := base.Clone()
-	pr := &prepared{name: s.Name, net: net}
+	pr := &prepared{name: s.Name, net: net, transfers: s.Transfers}
 	if po := s.Policy; po != nil {
 		p := &net.Policy
 		setF(&p.SplitPenalty, po.SplitPenalty)

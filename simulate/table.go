@@ -38,10 +38,11 @@ func optNum(x *float64, f func(float64, int) string, d int) string {
 	return f(*x, d)
 }
 
-// kpiRows are the rows of res's table: the bound's only when a result has
-// one.
+// kpiRows are the rows of res's table and report: the bound's only when a
+// result has one, the transfer rows only when some replay applied a
+// transfer plan.
 func kpiRows(res *Results) []kpiRow {
-	rows := kpiRowsAll()
+	rows := kpiRowsAll(res)
 	for i := range res.Results {
 		if res.Results[i].Bound != nil {
 			return rows
@@ -50,7 +51,7 @@ func kpiRows(res *Results) []kpiRow {
 	return slices.DeleteFunc(rows, func(r kpiRow) bool { return r.label == boundRow || r.label == gapRow })
 }
 
-func kpiRowsAll() []kpiRow {
+func kpiRowsAll(res *Results) []kpiRow {
 	rows := []kpiRow{
 		{"orders", func(r *Result) string { return integer(r.Orders) }},
 		{"invalid orders", func(r *Result) string { return integer(r.InvalidOrders) }},
@@ -59,6 +60,11 @@ func kpiRowsAll() []kpiRow {
 		{"unfilled units", func(r *Result) string { return integer(r.UnfilledUnits) }},
 		{"total cost", func(r *Result) string { return num(r.TotalCost, 2) }},
 		{"lost-sale cost", func(r *Result) string { return num(r.LostSaleCost, 2) }},
+	}
+	if hasTransfers(res) {
+		rows = append(rows, kpiRow{"transfer cost", func(r *Result) string { return num(r.TransferCost, 2) }})
+	}
+	rows = append(rows, []kpiRow{
 		{"total cost with lost sales", func(r *Result) string { return num(r.TotalWithLost, 2) }},
 		{boundRow, func(r *Result) string { return optNum(r.Bound, num, 2) }},
 		{gapRow, func(r *Result) string {
@@ -69,7 +75,7 @@ func kpiRowsAll() []kpiRow {
 		{"split rate", func(r *Result) string { return pct(r.SplitRate) }},
 		{"avg distance km", func(r *Result) string { return num(r.AvgDistanceKm, 2) }},
 		{"SLA hit rate", func(r *Result) string { return pct(r.SLAHitRate) }},
-	}
+	}...)
 	for _, m := range solver.Methods() {
 		name := m.String()
 		rows = append(rows, kpiRow{"mix " + name, func(r *Result) string { return pct(r.MethodMix[name]) }})
@@ -81,7 +87,24 @@ func kpiRowsAll() []kpiRow {
 		kpiRow{"solve time p50 us", func(r *Result) string { return num(r.SolveTimeUS.P50, 2) }},
 		kpiRow{"solve time p99 us", func(r *Result) string { return num(r.SolveTimeUS.P99, 2) }},
 	)
+	if hasTransfers(res) {
+		rows = append(rows,
+			kpiRow{"transfer units", func(r *Result) string { return integer(r.TransferUnits) }},
+			kpiRow{"transfer short units", func(r *Result) string { return integer(r.TransferShortUnits) }},
+			kpiRow{"supply units", func(r *Result) string { return integer(r.SupplyUnits) }},
+		)
+	}
 	return rows
+}
+
+// hasTransfers reports whether some replay of res applied a transfer plan.
+func hasTransfers(res *Results) bool {
+	for i := range res.Results {
+		if res.Results[i].Series.NodeTransferIn != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // columnTitle is a result's column heading; partial results carry a "*".

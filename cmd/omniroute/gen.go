@@ -123,13 +123,16 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	bound := fs.Bool("bound", false, "compute each scenario's hindsight LP bound (every order known in advance) and each policy's gap_to_bound")
 	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "skip the bound when its model passes this many columns")
 	batchWindow := fs.Duration("batch-window", simulate.DefaultBatchWindow, "the batch policy's wave: it holds non-express orders this long at most")
+	transfersPath := fs.String("transfers", "", "transfer plan (CSV "+simulate.TransferHeader+", as omniroute allocate writes it): replayed as scenario \"transfers\" beside the others")
+	allocationPath := fs.String("allocation", "", "omniroute allocate's --json output for the --transfers plan: its expected saving is shown beside the replayed one")
 	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
 	planInterval := fs.Duration("plan-interval", simulate.DefaultPlanInterval, "simulated time between two plans of the lookahead policy")
 	planHorizon := fs.Duration("plan-horizon", simulate.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
-			"         [--scenario S.yaml ...] [--json] [--report DIR] [--decisions F.csv] [--skip-bad] [--workers N]\n"+
-			"         [--history F] [--plan-interval 24h] [--plan-horizon 24h] [--bound [--bound-max-vars N]] [--batch-window D]")
+			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
+			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 24h] [--plan-horizon 24h] [--bound [--bound-max-vars N]]\n"+
+			"         [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -203,6 +206,23 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 		cfg.Scenarios = append(cfg.Scenarios, s)
+	}
+	if *allocationPath != "" && *transfersPath == "" {
+		return fmt.Errorf("%w: --allocation needs --transfers", errUsage)
+	}
+	if *transfersPath != "" {
+		plan, err := readTransferPlan(*transfersPath, net, table)
+		if err != nil {
+			return err
+		}
+		cfg.Scenarios = append(cfg.Scenarios, &simulate.Scenario{Name: "transfers", Transfers: plan})
+	}
+	if *allocationPath != "" {
+		saving, err := readExpectedSaving(*allocationPath)
+		if err != nil {
+			return err
+		}
+		cfg.ExpectedSaving = &saving
 	}
 	var decFile *os.File
 	if *decisions != "" {

@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"gen":         {"write a synthetic dataset: network, stock, orders, replenishments", runGen},
 		"plan":        {"solve the expected-demand allocation LP and print opportunity costs per (node, sku)", runPlan},
 		"simulate":    {"replay orders through policies and scenarios and report KPIs", runSimulate},
+		"allocate":    {"plan supply placement and transfers between nodes from the order history (transfers.csv)", runAllocate},
 		"bench":       {"load-test a running server over gRPC", runBench},
 	}
 }

@@ -438,7 +438,49 @@ func newWorld(cfg Config) (*world, error) {
 		return nil, fmt.Errorf("dataset: generated network: %w", err)
 	}
 	w.assortment(cfg.rng(3))
+	w.addTransfers()
+	if err := w.net.Init(); err != nil {
+		return nil, fmt.Errorf("dataset: generated network with lanes: %w", err)
+	}
 	return w, nil
+}
+
+// Transfer lanes and shelves of a generated network: each warehouse feeds
+// the stores and dark stores of its region (within WarehouseLaneKm) in a
+// day, and a store sends to the other stores of its city in a few hours;
+// stores and dark stores have room for ShelfDays of their expected sales
+// of each SKU they carry, and at least shelfFacing units of it.
+const (
+	WarehouseLaneKm = 400
+	ShelfDays       = 21
+	shelfFacing     = 6
+	shelfPerSKU     = 40
+)
+
+// addTransfers gives the network its lanes and its stores and dark
+// stores their shelf limits. It draws nothing at random, so the rest of
+// the dataset is what it was without them.
+func (w *world) addTransfers() {
+	for i := range w.net.Nodes {
+		nd := &w.net.Nodes[i]
+		if nd.Kind == network.Warehouse {
+			w.net.Lanes = append(w.net.Lanes, network.Lane{
+				Name: nd.ID + "-region", From: nd.ID, ToKinds: []network.Kind{network.Store, network.DarkStore},
+				MaxKm: WarehouseLaneKm, CostPerUnit: 0.2, CostPerShipment: 20, LeadHours: 24, MinQty: 10,
+			})
+			continue
+		}
+		var room float64
+		for _, s := range w.nodes[i].skus {
+			room += max(shelfFacing, w.dailyUnits(i, s)*ShelfDays)
+		}
+		nd.ShelfPerSKU = shelfPerSKU
+		nd.ShelfTotal = max(100, int(math.Ceil(room)))
+	}
+	w.net.Lanes = append(w.net.Lanes, network.Lane{
+		Name: "store-to-store", FromKinds: []network.Kind{network.Store}, ToKinds: []network.Kind{network.Store},
+		SameCity: true, CostPerUnit: 0.5, CostPerShipment: 6, LeadHours: 6, MinQty: 3,
+	})
 }
 
 func (w *world) addNode(nd network.Node, info nodeInfo) {

@@ -601,6 +601,338 @@ func (x *PlanResponse) GetPricedPairs() int32 {
 	return 0
 }
 
+// AllocateRequest is what omniroute allocate reads from files.
+type AllocateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// orders_csv is the order history in the orders-file format (CSV with a
+	// header); demand is estimated from the orders before at. Required.
+	OrdersCsv []byte `protobuf:"bytes,1,opt,name=orders_csv,json=ordersCsv,proto3" json:"orders_csv,omitempty"`
+	// replenishments_csv, optional, is the scheduled arrivals (at,node,sku,qty).
+	ReplenishmentsCsv []byte `protobuf:"bytes,2,opt,name=replenishments_csv,json=replenishmentsCsv,proto3" json:"replenishments_csv,omitempty"`
+	// supply is stock to place: each arrives at its node by the horizon's end.
+	Supply []*SupplyItem `protobuf:"bytes,3,rep,name=supply,proto3" json:"supply,omitempty"`
+	// at is when the plan starts; unset means just after the last order.
+	At *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=at,proto3" json:"at,omitempty"`
+	// horizon_minutes is how far ahead to plan; 0 means 7 days.
+	HorizonMinutes int32 `protobuf:"varint,5,opt,name=horizon_minutes,json=horizonMinutes,proto3" json:"horizon_minutes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AllocateRequest) Reset() {
+	*x = AllocateRequest{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllocateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllocateRequest) ProtoMessage() {}
+
+func (x *AllocateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllocateRequest.ProtoReflect.Descriptor instead.
+func (*AllocateRequest) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AllocateRequest) GetOrdersCsv() []byte {
+	if x != nil {
+		return x.OrdersCsv
+	}
+	return nil
+}
+
+func (x *AllocateRequest) GetReplenishmentsCsv() []byte {
+	if x != nil {
+		return x.ReplenishmentsCsv
+	}
+	return nil
+}
+
+func (x *AllocateRequest) GetSupply() []*SupplyItem {
+	if x != nil {
+		return x.Supply
+	}
+	return nil
+}
+
+func (x *AllocateRequest) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *AllocateRequest) GetHorizonMinutes() int32 {
+	if x != nil {
+		return x.HorizonMinutes
+	}
+	return 0
+}
+
+// SupplyItem is qty units of sku arriving at a node from outside the network.
+type SupplyItem struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Sku           string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	Qty           int32                  `protobuf:"varint,3,opt,name=qty,proto3" json:"qty,omitempty"`
+	AvailableAt   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=available_at,json=availableAt,proto3" json:"available_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SupplyItem) Reset() {
+	*x = SupplyItem{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupplyItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupplyItem) ProtoMessage() {}
+
+func (x *SupplyItem) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupplyItem.ProtoReflect.Descriptor instead.
+func (*SupplyItem) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SupplyItem) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *SupplyItem) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *SupplyItem) GetQty() int32 {
+	if x != nil {
+		return x.Qty
+	}
+	return 0
+}
+
+func (x *SupplyItem) GetAvailableAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AvailableAt
+	}
+	return nil
+}
+
+// AllocateResponse is the plan and what it is expected to change.
+type AllocateResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// transfers are the rows of transfers.csv, in its order.
+	Transfers          []*Transfer `protobuf:"bytes,1,rep,name=transfers,proto3" json:"transfers,omitempty"`
+	Objective          float64     `protobuf:"fixed64,2,opt,name=objective,proto3" json:"objective,omitempty"`
+	ExpectedCostBefore float64     `protobuf:"fixed64,3,opt,name=expected_cost_before,json=expectedCostBefore,proto3" json:"expected_cost_before,omitempty"`
+	ExpectedCostAfter  float64     `protobuf:"fixed64,4,opt,name=expected_cost_after,json=expectedCostAfter,proto3" json:"expected_cost_after,omitempty"`
+	UnitsMoved         int64       `protobuf:"varint,5,opt,name=units_moved,json=unitsMoved,proto3" json:"units_moved,omitempty"`
+	TransferCost       float64     `protobuf:"fixed64,6,opt,name=transfer_cost,json=transferCost,proto3" json:"transfer_cost,omitempty"`
+	SolveMs            float64     `protobuf:"fixed64,7,opt,name=solve_ms,json=solveMs,proto3" json:"solve_ms,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *AllocateResponse) Reset() {
+	*x = AllocateResponse{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllocateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllocateResponse) ProtoMessage() {}
+
+func (x *AllocateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllocateResponse.ProtoReflect.Descriptor instead.
+func (*AllocateResponse) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *AllocateResponse) GetTransfers() []*Transfer {
+	if x != nil {
+		return x.Transfers
+	}
+	return nil
+}
+
+func (x *AllocateResponse) GetObjective() float64 {
+	if x != nil {
+		return x.Objective
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetExpectedCostBefore() float64 {
+	if x != nil {
+		return x.ExpectedCostBefore
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetExpectedCostAfter() float64 {
+	if x != nil {
+		return x.ExpectedCostAfter
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetUnitsMoved() int64 {
+	if x != nil {
+		return x.UnitsMoved
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetTransferCost() float64 {
+	if x != nil {
+		return x.TransferCost
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetSolveMs() float64 {
+	if x != nil {
+		return x.SolveMs
+	}
+	return 0
+}
+
+// Transfer moves qty units of sku from one node to another; from_node_id
+// is empty for supply placed at to_node_id.
+type Transfer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FromNodeId    string                 `protobuf:"bytes,1,opt,name=from_node_id,json=fromNodeId,proto3" json:"from_node_id,omitempty"`
+	ToNodeId      string                 `protobuf:"bytes,2,opt,name=to_node_id,json=toNodeId,proto3" json:"to_node_id,omitempty"`
+	Sku           string                 `protobuf:"bytes,3,opt,name=sku,proto3" json:"sku,omitempty"`
+	Qty           int32                  `protobuf:"varint,4,opt,name=qty,proto3" json:"qty,omitempty"`
+	ShipAt        *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=ship_at,json=shipAt,proto3" json:"ship_at,omitempty"`
+	ArriveAt      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=arrive_at,json=arriveAt,proto3" json:"arrive_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Transfer) Reset() {
+	*x = Transfer{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Transfer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Transfer) ProtoMessage() {}
+
+func (x *Transfer) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Transfer.ProtoReflect.Descriptor instead.
+func (*Transfer) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Transfer) GetFromNodeId() string {
+	if x != nil {
+		return x.FromNodeId
+	}
+	return ""
+}
+
+func (x *Transfer) GetToNodeId() string {
+	if x != nil {
+		return x.ToNodeId
+	}
+	return ""
+}
+
+func (x *Transfer) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *Transfer) GetQty() int32 {
+	if x != nil {
+		return x.Qty
+	}
+	return 0
+}
+
+func (x *Transfer) GetShipAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ShipAt
+	}
+	return nil
+}
+
+func (x *Transfer) GetArriveAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ArriveAt
+	}
+	return nil
+}
+
 // LatLng is a WGS84 position in degrees.
 type LatLng struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -612,7 +944,7 @@ type LatLng struct {
 
 func (x *LatLng) Reset() {
 	*x = LatLng{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +956,7 @@ func (x *LatLng) String() string {
 func (*LatLng) ProtoMessage() {}
 
 func (x *LatLng) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -637,7 +969,7 @@ func (x *LatLng) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LatLng.ProtoReflect.Descriptor instead.
 func (*LatLng) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{2}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *LatLng) GetLat() float64 {
@@ -673,7 +1005,7 @@ type OrderLine struct {
 
 func (x *OrderLine) Reset() {
 	*x = OrderLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -685,7 +1017,7 @@ func (x *OrderLine) String() string {
 func (*OrderLine) ProtoMessage() {}
 
 func (x *OrderLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -698,7 +1030,7 @@ func (x *OrderLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderLine.ProtoReflect.Descriptor instead.
 func (*OrderLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{3}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *OrderLine) GetSku() string {
@@ -764,7 +1096,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +1108,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,7 +1121,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{4}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Order) GetId() string {
@@ -907,7 +1239,7 @@ type RouteRequest struct {
 
 func (x *RouteRequest) Reset() {
 	*x = RouteRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +1251,7 @@ func (x *RouteRequest) String() string {
 func (*RouteRequest) ProtoMessage() {}
 
 func (x *RouteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1264,7 @@ func (x *RouteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteRequest.ProtoReflect.Descriptor instead.
 func (*RouteRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{5}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RouteRequest) GetOrder() *Order {
@@ -990,7 +1322,7 @@ type CostBreakdown struct {
 
 func (x *CostBreakdown) Reset() {
 	*x = CostBreakdown{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1002,7 +1334,7 @@ func (x *CostBreakdown) String() string {
 func (*CostBreakdown) ProtoMessage() {}
 
 func (x *CostBreakdown) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1015,7 +1347,7 @@ func (x *CostBreakdown) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CostBreakdown.ProtoReflect.Descriptor instead.
 func (*CostBreakdown) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CostBreakdown) GetFixed() float64 {
@@ -1057,7 +1389,7 @@ type ShipmentLine struct {
 
 func (x *ShipmentLine) Reset() {
 	*x = ShipmentLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1069,7 +1401,7 @@ func (x *ShipmentLine) String() string {
 func (*ShipmentLine) ProtoMessage() {}
 
 func (x *ShipmentLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1082,7 +1414,7 @@ func (x *ShipmentLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipmentLine.ProtoReflect.Descriptor instead.
 func (*ShipmentLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{7}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ShipmentLine) GetSku() string {
@@ -1129,7 +1461,7 @@ type Shipment struct {
 
 func (x *Shipment) Reset() {
 	*x = Shipment{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1141,7 +1473,7 @@ func (x *Shipment) String() string {
 func (*Shipment) ProtoMessage() {}
 
 func (x *Shipment) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1154,7 +1486,7 @@ func (x *Shipment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shipment.ProtoReflect.Descriptor instead.
 func (*Shipment) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{8}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Shipment) GetNodeId() string {
@@ -1254,7 +1586,7 @@ type Alternative struct {
 
 func (x *Alternative) Reset() {
 	*x = Alternative{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1266,7 +1598,7 @@ func (x *Alternative) String() string {
 func (*Alternative) ProtoMessage() {}
 
 func (x *Alternative) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1279,7 +1611,7 @@ func (x *Alternative) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alternative.ProtoReflect.Descriptor instead.
 func (*Alternative) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{9}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Alternative) GetCandidates() []*Candidate {
@@ -1308,7 +1640,7 @@ type Candidate struct {
 
 func (x *Candidate) Reset() {
 	*x = Candidate{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1320,7 +1652,7 @@ func (x *Candidate) String() string {
 func (*Candidate) ProtoMessage() {}
 
 func (x *Candidate) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1333,7 +1665,7 @@ func (x *Candidate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Candidate.ProtoReflect.Descriptor instead.
 func (*Candidate) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{10}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Candidate) GetNodeId() string {
@@ -1368,7 +1700,7 @@ type Exclusion struct {
 
 func (x *Exclusion) Reset() {
 	*x = Exclusion{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1380,7 +1712,7 @@ func (x *Exclusion) String() string {
 func (*Exclusion) ProtoMessage() {}
 
 func (x *Exclusion) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1393,7 +1725,7 @@ func (x *Exclusion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Exclusion.ProtoReflect.Descriptor instead.
 func (*Exclusion) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{11}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Exclusion) GetCandidate() *Candidate {
@@ -1431,7 +1763,7 @@ type UnfilledLine struct {
 
 func (x *UnfilledLine) Reset() {
 	*x = UnfilledLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1443,7 +1775,7 @@ func (x *UnfilledLine) String() string {
 func (*UnfilledLine) ProtoMessage() {}
 
 func (x *UnfilledLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1456,7 +1788,7 @@ func (x *UnfilledLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnfilledLine.ProtoReflect.Descriptor instead.
 func (*UnfilledLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{12}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UnfilledLine) GetSku() string {
@@ -1511,7 +1843,7 @@ type SolverStats struct {
 
 func (x *SolverStats) Reset() {
 	*x = SolverStats{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1523,7 +1855,7 @@ func (x *SolverStats) String() string {
 func (*SolverStats) ProtoMessage() {}
 
 func (x *SolverStats) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1536,7 +1868,7 @@ func (x *SolverStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SolverStats.ProtoReflect.Descriptor instead.
 func (*SolverStats) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{13}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SolverStats) GetCandidates() int32 {
@@ -1630,7 +1962,7 @@ type Plan struct {
 
 func (x *Plan) Reset() {
 	*x = Plan{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1642,7 +1974,7 @@ func (x *Plan) String() string {
 func (*Plan) ProtoMessage() {}
 
 func (x *Plan) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1655,7 +1987,7 @@ func (x *Plan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Plan.ProtoReflect.Descriptor instead.
 func (*Plan) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Plan) GetShipments() []*Shipment {
@@ -1757,7 +2089,7 @@ type ReservedItem struct {
 
 func (x *ReservedItem) Reset() {
 	*x = ReservedItem{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1769,7 +2101,7 @@ func (x *ReservedItem) String() string {
 func (*ReservedItem) ProtoMessage() {}
 
 func (x *ReservedItem) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1782,7 +2114,7 @@ func (x *ReservedItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedItem.ProtoReflect.Descriptor instead.
 func (*ReservedItem) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReservedItem) GetNodeId() string {
@@ -1830,7 +2162,7 @@ type ReservedQuote struct {
 
 func (x *ReservedQuote) Reset() {
 	*x = ReservedQuote{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1842,7 +2174,7 @@ func (x *ReservedQuote) String() string {
 func (*ReservedQuote) ProtoMessage() {}
 
 func (x *ReservedQuote) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1855,7 +2187,7 @@ func (x *ReservedQuote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedQuote.ProtoReflect.Descriptor instead.
 func (*ReservedQuote) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReservedQuote) GetNodeId() string {
@@ -1924,7 +2256,7 @@ type Reservation struct {
 
 func (x *Reservation) Reset() {
 	*x = Reservation{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1936,7 +2268,7 @@ func (x *Reservation) String() string {
 func (*Reservation) ProtoMessage() {}
 
 func (x *Reservation) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1949,7 +2281,7 @@ func (x *Reservation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reservation.ProtoReflect.Descriptor instead.
 func (*Reservation) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Reservation) GetId() string {
@@ -2011,7 +2343,7 @@ type RouteResponse struct {
 
 func (x *RouteResponse) Reset() {
 	*x = RouteResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2023,7 +2355,7 @@ func (x *RouteResponse) String() string {
 func (*RouteResponse) ProtoMessage() {}
 
 func (x *RouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2036,7 +2368,7 @@ func (x *RouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteResponse.ProtoReflect.Descriptor instead.
 func (*RouteResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RouteResponse) GetOrderId() string {
@@ -2090,7 +2422,7 @@ type RouteBatchRequest struct {
 
 func (x *RouteBatchRequest) Reset() {
 	*x = RouteBatchRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2102,7 +2434,7 @@ func (x *RouteBatchRequest) String() string {
 func (*RouteBatchRequest) ProtoMessage() {}
 
 func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2115,7 +2447,7 @@ func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchRequest.ProtoReflect.Descriptor instead.
 func (*RouteBatchRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RouteBatchRequest) GetRequests() []*RouteRequest {
@@ -2145,7 +2477,7 @@ type RouteBatchResult struct {
 
 func (x *RouteBatchResult) Reset() {
 	*x = RouteBatchResult{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2157,7 +2489,7 @@ func (x *RouteBatchResult) String() string {
 func (*RouteBatchResult) ProtoMessage() {}
 
 func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2170,7 +2502,7 @@ func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResult.ProtoReflect.Descriptor instead.
 func (*RouteBatchResult) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RouteBatchResult) GetResponse() *RouteResponse {
@@ -2214,7 +2546,7 @@ type RouteBatchResponse struct {
 
 func (x *RouteBatchResponse) Reset() {
 	*x = RouteBatchResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2226,7 +2558,7 @@ func (x *RouteBatchResponse) String() string {
 func (*RouteBatchResponse) ProtoMessage() {}
 
 func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2239,7 +2571,7 @@ func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResponse.ProtoReflect.Descriptor instead.
 func (*RouteBatchResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RouteBatchResponse) GetResults() []*RouteBatchResult {
@@ -2280,7 +2612,7 @@ type CommitReservationRequest struct {
 
 func (x *CommitReservationRequest) Reset() {
 	*x = CommitReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2292,7 +2624,7 @@ func (x *CommitReservationRequest) String() string {
 func (*CommitReservationRequest) ProtoMessage() {}
 
 func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2305,7 +2637,7 @@ func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitReservationRequest.ProtoReflect.Descriptor instead.
 func (*CommitReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CommitReservationRequest) GetReservationId() string {
@@ -2325,7 +2657,7 @@ type ReleaseReservationRequest struct {
 
 func (x *ReleaseReservationRequest) Reset() {
 	*x = ReleaseReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2337,7 +2669,7 @@ func (x *ReleaseReservationRequest) String() string {
 func (*ReleaseReservationRequest) ProtoMessage() {}
 
 func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2350,7 +2682,7 @@ func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseReservationRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ReleaseReservationRequest) GetReservationId() string {
@@ -2370,7 +2702,7 @@ type GetReservationRequest struct {
 
 func (x *GetReservationRequest) Reset() {
 	*x = GetReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2382,7 +2714,7 @@ func (x *GetReservationRequest) String() string {
 func (*GetReservationRequest) ProtoMessage() {}
 
 func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2395,7 +2727,7 @@ func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReservationRequest.ProtoReflect.Descriptor instead.
 func (*GetReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetReservationRequest) GetReservationId() string {
@@ -2425,7 +2757,7 @@ type StockUpdate struct {
 
 func (x *StockUpdate) Reset() {
 	*x = StockUpdate{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2437,7 +2769,7 @@ func (x *StockUpdate) String() string {
 func (*StockUpdate) ProtoMessage() {}
 
 func (x *StockUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2450,7 +2782,7 @@ func (x *StockUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockUpdate.ProtoReflect.Descriptor instead.
 func (*StockUpdate) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *StockUpdate) GetNodeId() string {
@@ -2532,7 +2864,7 @@ type UpdateStockRequest struct {
 
 func (x *UpdateStockRequest) Reset() {
 	*x = UpdateStockRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2544,7 +2876,7 @@ func (x *UpdateStockRequest) String() string {
 func (*UpdateStockRequest) ProtoMessage() {}
 
 func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2557,7 +2889,7 @@ func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStockRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *UpdateStockRequest) GetUpdates() []*StockUpdate {
@@ -2588,7 +2920,7 @@ type UpdateStockResponse struct {
 
 func (x *UpdateStockResponse) Reset() {
 	*x = UpdateStockResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2600,7 +2932,7 @@ func (x *UpdateStockResponse) String() string {
 func (*UpdateStockResponse) ProtoMessage() {}
 
 func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2613,7 +2945,7 @@ func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStockResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpdateStockResponse) GetApplied() int64 {
@@ -2657,7 +2989,7 @@ type StockShortfall struct {
 
 func (x *StockShortfall) Reset() {
 	*x = StockShortfall{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2669,7 +3001,7 @@ func (x *StockShortfall) String() string {
 func (*StockShortfall) ProtoMessage() {}
 
 func (x *StockShortfall) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2682,7 +3014,7 @@ func (x *StockShortfall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockShortfall.ProtoReflect.Descriptor instead.
 func (*StockShortfall) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *StockShortfall) GetNodeId() string {
@@ -2738,7 +3070,7 @@ type GetAvailabilityRequest struct {
 
 func (x *GetAvailabilityRequest) Reset() {
 	*x = GetAvailabilityRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2750,7 +3082,7 @@ func (x *GetAvailabilityRequest) String() string {
 func (*GetAvailabilityRequest) ProtoMessage() {}
 
 func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2763,7 +3095,7 @@ func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetAvailabilityRequest) GetSkus() []string {
@@ -2828,7 +3160,7 @@ type NodeAvailability struct {
 
 func (x *NodeAvailability) Reset() {
 	*x = NodeAvailability{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2840,7 +3172,7 @@ func (x *NodeAvailability) String() string {
 func (*NodeAvailability) ProtoMessage() {}
 
 func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2853,7 +3185,7 @@ func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeAvailability.ProtoReflect.Descriptor instead.
 func (*NodeAvailability) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *NodeAvailability) GetNodeId() string {
@@ -2929,7 +3261,7 @@ type GetAvailabilityResponse struct {
 
 func (x *GetAvailabilityResponse) Reset() {
 	*x = GetAvailabilityResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2941,7 +3273,7 @@ func (x *GetAvailabilityResponse) String() string {
 func (*GetAvailabilityResponse) ProtoMessage() {}
 
 func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2954,7 +3286,7 @@ func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetAvailabilityResponse) GetAvailability() []*NodeAvailability {
@@ -2973,7 +3305,7 @@ type GetNetworkRequest struct {
 
 func (x *GetNetworkRequest) Reset() {
 	*x = GetNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2985,7 +3317,7 @@ func (x *GetNetworkRequest) String() string {
 func (*GetNetworkRequest) ProtoMessage() {}
 
 func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2998,7 +3330,7 @@ func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNetworkRequest.ProtoReflect.Descriptor instead.
 func (*GetNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
 }
 
 // Node is a fulfilment location.
@@ -3019,7 +3351,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3031,7 +3363,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3044,7 +3376,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Node) GetId() string {
@@ -3124,7 +3456,7 @@ type Network struct {
 
 func (x *Network) Reset() {
 	*x = Network{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3136,7 +3468,7 @@ func (x *Network) String() string {
 func (*Network) ProtoMessage() {}
 
 func (x *Network) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3149,7 +3481,7 @@ func (x *Network) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Network.ProtoReflect.Descriptor instead.
 func (*Network) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Network) GetName() string {
@@ -3196,7 +3528,7 @@ type ReloadNetworkRequest struct {
 
 func (x *ReloadNetworkRequest) Reset() {
 	*x = ReloadNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3208,7 +3540,7 @@ func (x *ReloadNetworkRequest) String() string {
 func (*ReloadNetworkRequest) ProtoMessage() {}
 
 func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3221,7 +3553,7 @@ func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkRequest.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{39}
 }
 
 // ReloadNetworkResponse says what was loaded.
@@ -3235,7 +3567,7 @@ type ReloadNetworkResponse struct {
 
 func (x *ReloadNetworkResponse) Reset() {
 	*x = ReloadNetworkResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3247,7 +3579,7 @@ func (x *ReloadNetworkResponse) String() string {
 func (*ReloadNetworkResponse) ProtoMessage() {}
 
 func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3260,7 +3592,7 @@ func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkResponse.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReloadNetworkResponse) GetNodes() int32 {
@@ -3294,7 +3626,7 @@ type OptionsRequest struct {
 
 func (x *OptionsRequest) Reset() {
 	*x = OptionsRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3306,7 +3638,7 @@ func (x *OptionsRequest) String() string {
 func (*OptionsRequest) ProtoMessage() {}
 
 func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3319,7 +3651,7 @@ func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsRequest.ProtoReflect.Descriptor instead.
 func (*OptionsRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *OptionsRequest) GetOrder() *Order {
@@ -3354,7 +3686,7 @@ type OptionsResponse struct {
 
 func (x *OptionsResponse) Reset() {
 	*x = OptionsResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3366,7 +3698,7 @@ func (x *OptionsResponse) String() string {
 func (*OptionsResponse) ProtoMessage() {}
 
 func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3379,7 +3711,7 @@ func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsResponse.ProtoReflect.Descriptor instead.
 func (*OptionsResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *OptionsResponse) GetOffers() []*Offer {
@@ -3445,7 +3777,7 @@ type Offer struct {
 
 func (x *Offer) Reset() {
 	*x = Offer{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3457,7 +3789,7 @@ func (x *Offer) String() string {
 func (*Offer) ProtoMessage() {}
 
 func (x *Offer) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3470,7 +3802,7 @@ func (x *Offer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offer.ProtoReflect.Descriptor instead.
 func (*Offer) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{39}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *Offer) GetOfferId() string {
@@ -3581,7 +3913,7 @@ type PickupStore struct {
 
 func (x *PickupStore) Reset() {
 	*x = PickupStore{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3593,7 +3925,7 @@ func (x *PickupStore) String() string {
 func (*PickupStore) ProtoMessage() {}
 
 func (x *PickupStore) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3606,7 +3938,7 @@ func (x *PickupStore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PickupStore.ProtoReflect.Descriptor instead.
 func (*PickupStore) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{40}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *PickupStore) GetNodeId() string {
@@ -3673,7 +4005,7 @@ type OpeningHours struct {
 
 func (x *OpeningHours) Reset() {
 	*x = OpeningHours{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3685,7 +4017,7 @@ func (x *OpeningHours) String() string {
 func (*OpeningHours) ProtoMessage() {}
 
 func (x *OpeningHours) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3698,7 +4030,7 @@ func (x *OpeningHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpeningHours.ProtoReflect.Descriptor instead.
 func (*OpeningHours) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{41}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *OpeningHours) GetOpen() string {
@@ -3738,7 +4070,38 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"planned_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tplannedAt\x12%\n" +
 	"\x0eexpected_units\x18\a \x01(\x01R\rexpectedUnits\x12.\n" +
 	"\x13expected_lost_units\x18\b \x01(\x01R\x11expectedLostUnits\x12!\n" +
-	"\fpriced_pairs\x18\t \x01(\x05R\vpricedPairs\",\n" +
+	"\fpriced_pairs\x18\t \x01(\x05R\vpricedPairs\"\xe6\x01\n" +
+	"\x0fAllocateRequest\x12\x1d\n" +
+	"\n" +
+	"orders_csv\x18\x01 \x01(\fR\tordersCsv\x12-\n" +
+	"\x12replenishments_csv\x18\x02 \x01(\fR\x11replenishmentsCsv\x120\n" +
+	"\x06supply\x18\x03 \x03(\v2\x18.omniroute.v1.SupplyItemR\x06supply\x12*\n" +
+	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12'\n" +
+	"\x0fhorizon_minutes\x18\x05 \x01(\x05R\x0ehorizonMinutes\"\x88\x01\n" +
+	"\n" +
+	"SupplyItem\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
+	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x10\n" +
+	"\x03qty\x18\x03 \x01(\x05R\x03qty\x12=\n" +
+	"\favailable_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vavailableAt\"\xa9\x02\n" +
+	"\x10AllocateResponse\x124\n" +
+	"\ttransfers\x18\x01 \x03(\v2\x16.omniroute.v1.TransferR\ttransfers\x12\x1c\n" +
+	"\tobjective\x18\x02 \x01(\x01R\tobjective\x120\n" +
+	"\x14expected_cost_before\x18\x03 \x01(\x01R\x12expectedCostBefore\x12.\n" +
+	"\x13expected_cost_after\x18\x04 \x01(\x01R\x11expectedCostAfter\x12\x1f\n" +
+	"\vunits_moved\x18\x05 \x01(\x03R\n" +
+	"unitsMoved\x12#\n" +
+	"\rtransfer_cost\x18\x06 \x01(\x01R\ftransferCost\x12\x19\n" +
+	"\bsolve_ms\x18\a \x01(\x01R\asolveMs\"\xdc\x01\n" +
+	"\bTransfer\x12 \n" +
+	"\ffrom_node_id\x18\x01 \x01(\tR\n" +
+	"fromNodeId\x12\x1c\n" +
+	"\n" +
+	"to_node_id\x18\x02 \x01(\tR\btoNodeId\x12\x10\n" +
+	"\x03sku\x18\x03 \x01(\tR\x03sku\x12\x10\n" +
+	"\x03qty\x18\x04 \x01(\x05R\x03qty\x123\n" +
+	"\aship_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x06shipAt\x127\n" +
+	"\tarrive_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\barriveAt\",\n" +
 	"\x06LatLng\x12\x10\n" +
 	"\x03lat\x18\x01 \x01(\x01R\x03lat\x12\x10\n" +
 	"\x03lon\x18\x02 \x01(\x01R\x03lon\"\x85\x01\n" +
@@ -4054,9 +4417,10 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x0eNetworkService\x12D\n" +
 	"\n" +
 	"GetNetwork\x12\x1f.omniroute.v1.GetNetworkRequest\x1a\x15.omniroute.v1.Network\x12X\n" +
-	"\rReloadNetwork\x12\".omniroute.v1.ReloadNetworkRequest\x1a#.omniroute.v1.ReloadNetworkResponse2P\n" +
+	"\rReloadNetwork\x12\".omniroute.v1.ReloadNetworkRequest\x1a#.omniroute.v1.ReloadNetworkResponse2\x9b\x01\n" +
 	"\x0fPlanningService\x12=\n" +
-	"\x04Plan\x12\x19.omniroute.v1.PlanRequest\x1a\x1a.omniroute.v1.PlanResponseB=Z;github.com/omniroute/omniroute/api/omniroute/v1;omniroutev1b\x06proto3"
+	"\x04Plan\x12\x19.omniroute.v1.PlanRequest\x1a\x1a.omniroute.v1.PlanResponse\x12I\n" +
+	"\bAllocate\x12\x1d.omniroute.v1.AllocateRequest\x1a\x1e.omniroute.v1.AllocateResponseB=Z;github.com/omniroute/omniroute/api/omniroute/v1;omniroutev1b\x06proto3"
 
 var (
 	file_omniroute_v1_omniroute_proto_rawDescOnce sync.Once
@@ -4071,7 +4435,7 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 }
 
 var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
 	(FulfillmentPreference)(0),        // 1: omniroute.v1.FulfillmentPreference
@@ -4082,135 +4446,147 @@ var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(CreatedAtSource)(0),              // 6: omniroute.v1.CreatedAtSource
 	(*PlanRequest)(nil),               // 7: omniroute.v1.PlanRequest
 	(*PlanResponse)(nil),              // 8: omniroute.v1.PlanResponse
-	(*LatLng)(nil),                    // 9: omniroute.v1.LatLng
-	(*OrderLine)(nil),                 // 10: omniroute.v1.OrderLine
-	(*Order)(nil),                     // 11: omniroute.v1.Order
-	(*RouteRequest)(nil),              // 12: omniroute.v1.RouteRequest
-	(*CostBreakdown)(nil),             // 13: omniroute.v1.CostBreakdown
-	(*ShipmentLine)(nil),              // 14: omniroute.v1.ShipmentLine
-	(*Shipment)(nil),                  // 15: omniroute.v1.Shipment
-	(*Alternative)(nil),               // 16: omniroute.v1.Alternative
-	(*Candidate)(nil),                 // 17: omniroute.v1.Candidate
-	(*Exclusion)(nil),                 // 18: omniroute.v1.Exclusion
-	(*UnfilledLine)(nil),              // 19: omniroute.v1.UnfilledLine
-	(*SolverStats)(nil),               // 20: omniroute.v1.SolverStats
-	(*Plan)(nil),                      // 21: omniroute.v1.Plan
-	(*ReservedItem)(nil),              // 22: omniroute.v1.ReservedItem
-	(*ReservedQuote)(nil),             // 23: omniroute.v1.ReservedQuote
-	(*Reservation)(nil),               // 24: omniroute.v1.Reservation
-	(*RouteResponse)(nil),             // 25: omniroute.v1.RouteResponse
-	(*RouteBatchRequest)(nil),         // 26: omniroute.v1.RouteBatchRequest
-	(*RouteBatchResult)(nil),          // 27: omniroute.v1.RouteBatchResult
-	(*RouteBatchResponse)(nil),        // 28: omniroute.v1.RouteBatchResponse
-	(*CommitReservationRequest)(nil),  // 29: omniroute.v1.CommitReservationRequest
-	(*ReleaseReservationRequest)(nil), // 30: omniroute.v1.ReleaseReservationRequest
-	(*GetReservationRequest)(nil),     // 31: omniroute.v1.GetReservationRequest
-	(*StockUpdate)(nil),               // 32: omniroute.v1.StockUpdate
-	(*UpdateStockRequest)(nil),        // 33: omniroute.v1.UpdateStockRequest
-	(*UpdateStockResponse)(nil),       // 34: omniroute.v1.UpdateStockResponse
-	(*StockShortfall)(nil),            // 35: omniroute.v1.StockShortfall
-	(*GetAvailabilityRequest)(nil),    // 36: omniroute.v1.GetAvailabilityRequest
-	(*NodeAvailability)(nil),          // 37: omniroute.v1.NodeAvailability
-	(*GetAvailabilityResponse)(nil),   // 38: omniroute.v1.GetAvailabilityResponse
-	(*GetNetworkRequest)(nil),         // 39: omniroute.v1.GetNetworkRequest
-	(*Node)(nil),                      // 40: omniroute.v1.Node
-	(*Network)(nil),                   // 41: omniroute.v1.Network
-	(*ReloadNetworkRequest)(nil),      // 42: omniroute.v1.ReloadNetworkRequest
-	(*ReloadNetworkResponse)(nil),     // 43: omniroute.v1.ReloadNetworkResponse
-	(*OptionsRequest)(nil),            // 44: omniroute.v1.OptionsRequest
-	(*OptionsResponse)(nil),           // 45: omniroute.v1.OptionsResponse
-	(*Offer)(nil),                     // 46: omniroute.v1.Offer
-	(*PickupStore)(nil),               // 47: omniroute.v1.PickupStore
-	(*OpeningHours)(nil),              // 48: omniroute.v1.OpeningHours
-	(*timestamppb.Timestamp)(nil),     // 49: google.protobuf.Timestamp
+	(*AllocateRequest)(nil),           // 9: omniroute.v1.AllocateRequest
+	(*SupplyItem)(nil),                // 10: omniroute.v1.SupplyItem
+	(*AllocateResponse)(nil),          // 11: omniroute.v1.AllocateResponse
+	(*Transfer)(nil),                  // 12: omniroute.v1.Transfer
+	(*LatLng)(nil),                    // 13: omniroute.v1.LatLng
+	(*OrderLine)(nil),                 // 14: omniroute.v1.OrderLine
+	(*Order)(nil),                     // 15: omniroute.v1.Order
+	(*RouteRequest)(nil),              // 16: omniroute.v1.RouteRequest
+	(*CostBreakdown)(nil),             // 17: omniroute.v1.CostBreakdown
+	(*ShipmentLine)(nil),              // 18: omniroute.v1.ShipmentLine
+	(*Shipment)(nil),                  // 19: omniroute.v1.Shipment
+	(*Alternative)(nil),               // 20: omniroute.v1.Alternative
+	(*Candidate)(nil),                 // 21: omniroute.v1.Candidate
+	(*Exclusion)(nil),                 // 22: omniroute.v1.Exclusion
+	(*UnfilledLine)(nil),              // 23: omniroute.v1.UnfilledLine
+	(*SolverStats)(nil),               // 24: omniroute.v1.SolverStats
+	(*Plan)(nil),                      // 25: omniroute.v1.Plan
+	(*ReservedItem)(nil),              // 26: omniroute.v1.ReservedItem
+	(*ReservedQuote)(nil),             // 27: omniroute.v1.ReservedQuote
+	(*Reservation)(nil),               // 28: omniroute.v1.Reservation
+	(*RouteResponse)(nil),             // 29: omniroute.v1.RouteResponse
+	(*RouteBatchRequest)(nil),         // 30: omniroute.v1.RouteBatchRequest
+	(*RouteBatchResult)(nil),          // 31: omniroute.v1.RouteBatchResult
+	(*RouteBatchResponse)(nil),        // 32: omniroute.v1.RouteBatchResponse
+	(*CommitReservationRequest)(nil),  // 33: omniroute.v1.CommitReservationRequest
+	(*ReleaseReservationRequest)(nil), // 34: omniroute.v1.ReleaseReservationRequest
+	(*GetReservationRequest)(nil),     // 35: omniroute.v1.GetReservationRequest
+	(*StockUpdate)(nil),               // 36: omniroute.v1.StockUpdate
+	(*UpdateStockRequest)(nil),        // 37: omniroute.v1.UpdateStockRequest
+	(*UpdateStockResponse)(nil),       // 38: omniroute.v1.UpdateStockResponse
+	(*StockShortfall)(nil),            // 39: omniroute.v1.StockShortfall
+	(*GetAvailabilityRequest)(nil),    // 40: omniroute.v1.GetAvailabilityRequest
+	(*NodeAvailability)(nil),          // 41: omniroute.v1.NodeAvailability
+	(*GetAvailabilityResponse)(nil),   // 42: omniroute.v1.GetAvailabilityResponse
+	(*GetNetworkRequest)(nil),         // 43: omniroute.v1.GetNetworkRequest
+	(*Node)(nil),                      // 44: omniroute.v1.Node
+	(*Network)(nil),                   // 45: omniroute.v1.Network
+	(*ReloadNetworkRequest)(nil),      // 46: omniroute.v1.ReloadNetworkRequest
+	(*ReloadNetworkResponse)(nil),     // 47: omniroute.v1.ReloadNetworkResponse
+	(*OptionsRequest)(nil),            // 48: omniroute.v1.OptionsRequest
+	(*OptionsResponse)(nil),           // 49: omniroute.v1.OptionsResponse
+	(*Offer)(nil),                     // 50: omniroute.v1.Offer
+	(*PickupStore)(nil),               // 51: omniroute.v1.PickupStore
+	(*OpeningHours)(nil),              // 52: omniroute.v1.OpeningHours
+	(*timestamppb.Timestamp)(nil),     // 53: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	49, // 0: omniroute.v1.PlanResponse.planned_at:type_name -> google.protobuf.Timestamp
-	49, // 1: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	9,  // 2: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
-	10, // 3: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
-	1,  // 4: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	49, // 5: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
-	0,  // 6: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
-	11, // 7: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
-	3,  // 8: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
-	0,  // 9: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
-	14, // 10: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
-	13, // 11: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
-	4,  // 12: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
-	49, // 13: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
-	17, // 14: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
-	0,  // 15: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
-	17, // 16: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
-	2,  // 17: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
-	2,  // 18: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
-	15, // 19: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
-	16, // 20: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
-	18, // 21: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
-	19, // 22: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
-	20, // 23: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
-	49, // 24: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
-	49, // 25: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
-	4,  // 26: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
-	5,  // 27: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
-	22, // 28: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	49, // 29: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	23, // 30: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
-	21, // 31: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
-	24, // 32: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	49, // 33: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
-	6,  // 34: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
-	12, // 35: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
-	25, // 36: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
-	27, // 37: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
-	32, // 38: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	35, // 39: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
-	9,  // 40: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
-	37, // 41: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	9,  // 42: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 43: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	40, // 44: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	11, // 45: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
-	46, // 46: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
-	49, // 47: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
-	0,  // 48: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
-	2,  // 49: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
-	19, // 50: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
-	21, // 51: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
-	49, // 52: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
-	47, // 53: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
-	9,  // 54: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
-	48, // 55: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
-	49, // 56: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
-	12, // 57: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	26, // 58: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	29, // 59: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	30, // 60: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	31, // 61: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	44, // 62: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
-	33, // 63: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	32, // 64: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	36, // 65: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	39, // 66: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	42, // 67: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	7,  // 68: omniroute.v1.PlanningService.Plan:input_type -> omniroute.v1.PlanRequest
-	25, // 69: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	28, // 70: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	24, // 71: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	24, // 72: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	24, // 73: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	45, // 74: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
-	34, // 75: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	34, // 76: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	38, // 77: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	41, // 78: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	43, // 79: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	8,  // 80: omniroute.v1.PlanningService.Plan:output_type -> omniroute.v1.PlanResponse
-	69, // [69:81] is the sub-list for method output_type
-	57, // [57:69] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	53, // 0: omniroute.v1.PlanResponse.planned_at:type_name -> google.protobuf.Timestamp
+	10, // 1: omniroute.v1.AllocateRequest.supply:type_name -> omniroute.v1.SupplyItem
+	53, // 2: omniroute.v1.AllocateRequest.at:type_name -> google.protobuf.Timestamp
+	53, // 3: omniroute.v1.SupplyItem.available_at:type_name -> google.protobuf.Timestamp
+	12, // 4: omniroute.v1.AllocateResponse.transfers:type_name -> omniroute.v1.Transfer
+	53, // 5: omniroute.v1.Transfer.ship_at:type_name -> google.protobuf.Timestamp
+	53, // 6: omniroute.v1.Transfer.arrive_at:type_name -> google.protobuf.Timestamp
+	53, // 7: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	13, // 8: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
+	14, // 9: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
+	1,  // 10: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
+	53, // 11: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	0,  // 12: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
+	15, // 13: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
+	3,  // 14: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
+	0,  // 15: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
+	18, // 16: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
+	17, // 17: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
+	4,  // 18: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
+	53, // 19: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
+	21, // 20: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
+	0,  // 21: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
+	21, // 22: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
+	2,  // 23: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
+	2,  // 24: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
+	19, // 25: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
+	20, // 26: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
+	22, // 27: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
+	23, // 28: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
+	24, // 29: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
+	53, // 30: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
+	53, // 31: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
+	4,  // 32: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
+	5,  // 33: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
+	26, // 34: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
+	53, // 35: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	27, // 36: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
+	25, // 37: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
+	28, // 38: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
+	53, // 39: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	6,  // 40: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
+	16, // 41: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
+	29, // 42: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
+	31, // 43: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
+	36, // 44: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
+	39, // 45: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
+	13, // 46: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	41, // 47: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	13, // 48: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 49: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	44, // 50: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	15, // 51: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	50, // 52: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	53, // 53: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 54: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 55: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	23, // 56: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	25, // 57: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	53, // 58: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	51, // 59: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	13, // 60: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	52, // 61: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	53, // 62: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	16, // 63: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	30, // 64: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	33, // 65: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	34, // 66: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	35, // 67: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	48, // 68: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	37, // 69: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	36, // 70: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	40, // 71: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	43, // 72: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	46, // 73: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	7,  // 74: omniroute.v1.PlanningService.Plan:input_type -> omniroute.v1.PlanRequest
+	9,  // 75: omniroute.v1.PlanningService.Allocate:input_type -> omniroute.v1.AllocateRequest
+	29, // 76: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	32, // 77: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	28, // 78: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	28, // 79: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	28, // 80: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	49, // 81: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	38, // 82: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	38, // 83: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	42, // 84: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	45, // 85: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	47, // 86: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	8,  // 87: omniroute.v1.PlanningService.Plan:output_type -> omniroute.v1.PlanResponse
+	11, // 88: omniroute.v1.PlanningService.Allocate:output_type -> omniroute.v1.AllocateResponse
+	76, // [76:89] is the sub-list for method output_type
+	63, // [63:76] is the sub-list for method input_type
+	63, // [63:63] is the sub-list for extension type_name
+	63, // [63:63] is the sub-list for extension extendee
+	0,  // [0:63] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -4218,7 +4594,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 	if File_omniroute_v1_omniroute_proto != nil {
 		return
 	}
-	file_omniroute_v1_omniroute_proto_msgTypes[25].OneofWrappers = []any{
+	file_omniroute_v1_omniroute_proto_msgTypes[29].OneofWrappers = []any{
 		(*StockUpdate_OnHand)(nil),
 		(*StockUpdate_Delta)(nil),
 	}
@@ -4228,7 +4604,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   42,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   4,
 		},

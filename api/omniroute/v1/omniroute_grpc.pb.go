@@ -674,7 +674,8 @@ var NetworkService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	PlanningService_Plan_FullMethodName = "/omniroute.v1.PlanningService/Plan"
+	PlanningService_Plan_FullMethodName     = "/omniroute.v1.PlanningService/Plan"
+	PlanningService_Allocate_FullMethodName = "/omniroute.v1.PlanningService/Allocate"
 )
 
 // PlanningServiceClient is the client API for PlanningService service.
@@ -688,6 +689,10 @@ type PlanningServiceClient interface {
 	// fails with FAILED_PRECONDITION when the server routes with another
 	// policy or has no forecast; a plan that fails keeps the last good prices.
 	Plan(ctx context.Context, in *PlanRequest, opts ...grpc.CallOption) (*PlanResponse, error)
+	// Allocate plans supply placement and transfers between nodes over a
+	// horizon from an order history, as omniroute allocate does, on the
+	// server's network and live stock; nothing is applied.
+	Allocate(ctx context.Context, in *AllocateRequest, opts ...grpc.CallOption) (*AllocateResponse, error)
 }
 
 type planningServiceClient struct {
@@ -708,6 +713,16 @@ func (c *planningServiceClient) Plan(ctx context.Context, in *PlanRequest, opts 
 	return out, nil
 }
 
+func (c *planningServiceClient) Allocate(ctx context.Context, in *AllocateRequest, opts ...grpc.CallOption) (*AllocateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AllocateResponse)
+	err := c.cc.Invoke(ctx, PlanningService_Allocate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PlanningServiceServer is the server API for PlanningService service.
 // All implementations must embed UnimplementedPlanningServiceServer
 // for forward compatibility.
@@ -719,6 +734,10 @@ type PlanningServiceServer interface {
 	// fails with FAILED_PRECONDITION when the server routes with another
 	// policy or has no forecast; a plan that fails keeps the last good prices.
 	Plan(context.Context, *PlanRequest) (*PlanResponse, error)
+	// Allocate plans supply placement and transfers between nodes over a
+	// horizon from an order history, as omniroute allocate does, on the
+	// server's network and live stock; nothing is applied.
+	Allocate(context.Context, *AllocateRequest) (*AllocateResponse, error)
 	mustEmbedUnimplementedPlanningServiceServer()
 }
 
@@ -731,6 +750,9 @@ type UnimplementedPlanningServiceServer struct{}
 
 func (UnimplementedPlanningServiceServer) Plan(context.Context, *PlanRequest) (*PlanResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Plan not implemented")
+}
+func (UnimplementedPlanningServiceServer) Allocate(context.Context, *AllocateRequest) (*AllocateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Allocate not implemented")
 }
 func (UnimplementedPlanningServiceServer) mustEmbedUnimplementedPlanningServiceServer() {}
 func (UnimplementedPlanningServiceServer) testEmbeddedByValue()                         {}
@@ -771,6 +793,24 @@ func _PlanningService_Plan_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PlanningService_Allocate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AllocateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PlanningServiceServer).Allocate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PlanningService_Allocate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PlanningServiceServer).Allocate(ctx, req.(*AllocateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PlanningService_ServiceDesc is the grpc.ServiceDesc for PlanningService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -781,6 +821,10 @@ var PlanningService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Plan",
 			Handler:    _PlanningService_Plan_Handler,
+		},
+		{
+			MethodName: "Allocate",
+			Handler:    _PlanningService_Allocate_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

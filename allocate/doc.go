@@ -1,0 +1,82 @@
+// Package allocate decides where stock should sit: how to place inbound
+// supply and which transfers between nodes pay for themselves over a
+// horizon, by a linear programme (package lp) over the network's own cost
+// model and a demand forecast from the order history, turned into whole
+// units that keep every lane's minimum and every shelf limit.
+//
+// # Demand
+//
+// The history's orders before the plan's time are grouped into demand
+// points: the customer's cell (DefaultCellDeg), what was asked for
+// (delivery, pickup and at which store, a chosen method or partner) and
+// the promise band. A point's expected units of a SKU over the horizon are
+// its rate in the window x the horizon, with the point's SKU mix shrunk
+// toward the network's (a Dirichlet posterior mean with PriorUnits of prior
+// weight): tail SKUs are ordered too rarely at any one point for their
+// own counts to say where they will be ordered next. The cost of serving a
+// unit of a point from a node is what the network's Builder prices for a
+// one-line order at the point's mean position and time of day: the
+// cheapest option the routing policy could use (policy.Usable: not
+// excluded, in time for the promise), its per-unit cost plus its fixed
+// cost spread over the point's mean units per order.
+//
+// # The LP, one block per SKU
+//
+//	min  Σ c[p,n] x[p,n] + Σ lost[p] u[p] + Σ (unit[r] + share[r]) t[r]
+//	s.t. Σ_n x[p,n] + u[p] = demand[p]                     for each point p
+//	     Σ_p x[p,n] + Σ_out t - Σ_in f[r] t ≤ atp[n] + supply[n] + arrivals[n]
+//	     Σ_out t ≤ atp[n] + supply[n]       (a node that also receives or is replenished)
+//	     Σ_in t - Σ_out t ≤ shelf room[n]   (a receiver with a shelf limit)
+//	     0 ≤ t[r] ≤ atp[from] + supply[from]
+//
+// x[p,n] serves point p from node n, among the NodesPerPoint cheapest that
+// hold the SKU or may receive it and the HoldersPerPoint cheapest that
+// hold it; u[p] are lost units at the line's
+// lost-sale cost (+ the per-order one spread over the units of an order;
+// an unpriced unit costs more than any way to serve it, so it is filled
+// whenever stock allows); arrivals are the replenishments scheduled
+// within the horizon (Input.Arrivals), which serve the node's demand but
+// are not there to send; t[r] moves units on a lane route (network.Route)
+// from a node that holds the SKU to one that serves demand, the
+// LanesPerReceiver cheapest per receiver. A transfer leaves at the plan's
+// start and counts for the share f[r] = 1 - lead time / horizon of the
+// horizon it is there for. Transfers leave a sender's stock (and never
+// exceed it), and raise a receiver's stock to its shelf limit at most.
+//
+// A lane's cost per shipment is a fixed charge: the LP is solved
+// ScalingRounds times, each spreading it over the units the route carried
+// in the round before (slope scaling; the first round spreads nothing).
+//
+// # Whole units
+//
+// The last round's transfers are rounded down, then up by their largest
+// fractions where the sender and the shelf allow. Demand is a rate, not a
+// certainty: a unit moves only while its expected saving beats the lane's
+// cost per unit. The j-th unit into a receiver saves the receiver's price
+// without transfers (-Dual of its stock row) with the probability that
+// the receiver's Poisson demand (the relaxation's rate there) reaches its
+// own stock + j in the share f[r] of the horizon, times the chance that
+// the order's other lines are there too (the node's share of the
+// forecast's units held, to the order's lines less one); it loses the
+// probability that the sender would have sold it, times the larger of the
+// two prices; a sender also keeps the KeepQuantile of its demand. A route
+// whose shipment carries less than its lane's minimum, or whose units'
+// expected saving less their unit costs is below its shipment cost, is
+// dropped; shelves (per SKU and in total, across SKUs) are enforced by
+// cutting the transfers of least worth. The expected cost before is each
+// block solved without transfers; the expected cost after is that less
+// the kept units' expected savings, plus the shipments priced by
+// network.Lane.Cost (not the LP solved with the transfers fixed, which
+// takes the mean demand as certain and has every unit moved sell); a
+// plan that would not lower the expected cost is dropped whole.
+//
+// # What it does not model
+//
+// Daily pick capacities, orders of several lines (each line is its own
+// demand in the LP; only the repair's sale probabilities see the order), and the timing of demand within the horizon beyond the share
+// f[r]. Supply counts from the plan's start, and its node's shelf limit is
+// not checked (the units arrive whatever the plan says).
+//
+// Plan is deterministic: the same input gives the same plan, SKUs solved in
+// parallel but each on its own.
+package allocate

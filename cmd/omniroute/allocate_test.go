@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/simulate"
+	"github.com/omniroute/omniroute/simulate/dataset"
+	"github.com/omniroute/omniroute/stock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// smallDataset writes a small generated dataset and returns its directory.
+func smallDataset(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := dataset.Config{Seed: 5, Stores: 10, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 2000, Days: 14}
+	_, err := dataset.Generate(context.Background(), cfg, dir)
+	require.NoError(t, err)
+	return dir
+}
+
+func TestAllocateCommand(t *testing.T) {
+	dir := smallDataset(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	out, lpFile := p("transfers.csv"), p("allocate.lp")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
+		"--orders", p(dataset.OrdersFile), "--replenishments", p(dataset.ReplenishmentsFile), "--at", "2026-03-12T00:00:00Z",
+		"--horizon", "7d", "--out", out, "--lp-out", lpFile, "--json"}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	var js map[string]any
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &js))
+	for _, k := range []string{"objective", "expected_cost_before", "expected_cost_after", "units_moved", "transfer_cost", "solve_ms"} {
+		assert.Contains(t, js, k)
+	}
+	// The plan reads back against the network's lanes, and moves what the
+	// JSON says.
+	net, err := network.Load(p(dataset.NetworkFile))
+	require.NoError(t, err)
+	sf, err := os.Open(p(dataset.StockFile))
+	require.NoError(t, err)
+	table, err := stock.ReadCSV(sf, "stock.csv", net)
+	sf.Close()
+	require.NoError(t, err)
+	f, err := os.Open(out)
+	require.NoError(t, err)
+	plan, err := simulate.ReadTransfers(f, out, net, table)
+	f.Close()
+	require.NoError(t, err)
+	var moved int64
+	for _, tr := range plan {
+		moved += int64(tr.Qty)
+	}
+	assert.EqualValues(t, js["units_moved"], moved)
+	lpText, err := os.ReadFile(lpFile)
+	require.NoError(t, err)
+	assert.Contains(t, string(lpText), "Minimize")
+
+	// The plan replays: simulate --transfers with --allocation shows the
+	// expected beside the replayed saving.
+	alloc := p("allocation.json")
+	require.NoError(t, os.WriteFile(alloc, stdout.Bytes(), 0o644))
+	stdout.Reset()
+	code = run(context.Background(), []string{"simulate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
+		"--orders", p(dataset.OrdersFile), "--policy", "optimal", "--transfers", out, "--allocation", alloc, "--json"}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	var res simulate.Results
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &res))
+	require.Len(t, res.TransferSavings, 1)
+	require.NotNil(t, res.TransferSavings[0].Expected)
+	assert.InDelta(t, js["expected_cost_before"].(float64)-js["expected_cost_after"].(float64), *res.TransferSavings[0].Expected, 1e-9)
+}
+
+// Bad input is reported with file and line, and nothing is written.
+func TestAllocateBadSupply(t *testing.T) {
+	dir := smallDataset(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	tests := []struct{ name, supply, want string }{
+		{"unknown-node", "node,sku,qty,available_at\nnowhere,SKU-00001,5,2026-03-12T00:00:00Z\n", `supply.csv:2: node: unknown node "nowhere"`},
+		{"unknown-sku", "node,sku,qty,available_at\nwh-ala-1,NOPE,5,2026-03-12T00:00:00Z\n", `supply.csv:2: sku: unknown SKU "NOPE"`},
+		{"negative", "node,sku,qty,available_at\nwh-ala-1,SKU-00001,-5,2026-03-12T00:00:00Z\n", "supply.csv:2: qty: -5 is outside 1.."},
+		{"after-horizon", "node,sku,qty,available_at\nwh-ala-1,SKU-00001,5,2026-03-12T00:00:00Z\nwh-ala-1,SKU-00001,5,2026-04-12T00:00:00Z\n", "supply.csv:3: available_at: 2026-04-12T00:00:00Z is after the horizon ends (2026-03-19T00:00:00Z)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NoError(t, os.WriteFile(p("supply.csv"), []byte(tt.supply), 0o644))
+			out := p("transfers-" + tt.name + ".csv")
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
+				"--orders", p(dataset.OrdersFile), "--supply", p("supply.csv"), "--at", "2026-03-12T00:00:00Z", "--out", out}, &stdout, &stderr)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, stderr.String(), tt.want)
+			_, err := os.Stat(out)
+			assert.True(t, os.IsNotExist(err), "nothing written on error")
+		})
+	}
+}
+
+// A supply is placed: its row comes first, from empty.
+func TestAllocateSupplyPlaced(t *testing.T) {
+	dir := smallDataset(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	require.NoError(t, os.WriteFile(p("supply.csv"), []byte("node,sku,qty,available_at\nwh-ala-1,SKU-00001,50,2026-03-12T06:00:00Z\n"), 0o644))
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
+		"--orders", p(dataset.OrdersFile), "--supply", p("supply.csv"), "--at", "2026-03-12T00:00:00Z", "--out", p("t.csv")}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	b, err := os.ReadFile(p("t.csv"))
+	require.NoError(t, err)
+	lines := strings.Split(string(b), "\n")
+	assert.Equal(t, simulate.TransferHeader, lines[0])
+	assert.Equal(t, ",wh-ala-1,SKU-00001,50,2026-03-12T06:00:00Z,2026-03-12T06:00:00Z", lines[1])
+}
+
+// --forecast replaces the history's estimate; a bad row is named by file
+// and line, and nothing is written.
+func TestAllocateFromForecast(t *testing.T) {
+	dir := smallDataset(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	net, err := network.Load(p(dataset.NetworkFile))
+	require.NoError(t, err)
+	region := forecast.NewRegions(net).Name(0)
+	good := "region,sku,method,units_per_day\n" + region + ",SKU-00001,pickup,3\n" + region + ",SKU-00002,courier,2\n"
+	require.NoError(t, os.WriteFile(p("forecast.csv"), []byte(good), 0o644))
+	args := []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile), "--orders", p(dataset.OrdersFile),
+		"--forecast", p("forecast.csv"), "--at", "2026-03-12T00:00:00Z", "--out", p("t.csv"), "--json"}
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), args, &stdout, &stderr), stderr.String())
+	var js map[string]any
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &js))
+	assert.EqualValues(t, 2, js["skus"], "the forecast's SKUs, not the history's")
+
+	require.NoError(t, os.WriteFile(p("forecast.csv"), []byte(good+region+",SKU-00003,teleport,1\n"), 0o644))
+	args[len(args)-2] = p("t2.csv")
+	stderr.Reset()
+	assert.Equal(t, 1, run(context.Background(), args, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "forecast.csv:4")
+	_, err = os.Stat(p("t2.csv"))
+	assert.True(t, os.IsNotExist(err))
+}

@@ -1,0 +1,112 @@
+package router
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/omniroute/omniroute/allocate"
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/simulate"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// Allocate plans supply placement and transfers (package allocate) on the
+// network in use and a copy of the live stock; nothing is changed. Bad
+// input is InvalidArgument naming the field (and, in a CSV, its line).
+func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.AllocateResponse, error) {
+	if len(req.GetOrdersCsv()) == 0 {
+		return nil, status.Error(codes.InvalidArgument, "orders_csv: empty: send the order history (the orders-file CSV)")
+	}
+	if req.GetHorizonMinutes() < 0 {
+		return nil, status.Errorf(codes.InvalidArgument, "horizon_minutes: %d must not be negative", req.GetHorizonMinutes())
+	}
+	s.mu.RLock()
+	net, table := s.inv.net, s.inv.table.Clone()
+	s.mu.RUnlock()
+	in := allocate.Input{
+		Network: net, Stock: table,
+		History: simulate.BytesSource{FileName: "orders_csv", Data: req.GetOrdersCsv()},
+		Horizon: time.Duration(req.GetHorizonMinutes()) * time.Minute,
+	}
+	if in.Horizon == 0 {
+		in.Horizon = allocate.DefaultHorizon
+	}
+	if req.At != nil {
+		if err := req.At.CheckValid(); err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "at: %v", err)
+		}
+		in.At = req.At.AsTime()
+	} else {
+		at, err := allocate.LastOrder(in.History)
+		if err != nil {
+			return nil, allocateStatus(err)
+		}
+		in.At = at
+	}
+	if r := req.GetReplenishmentsCsv(); len(r) > 0 {
+		arr, err := allocate.ReadArrivals(bytes.NewReader(r), "replenishments_csv", net)
+		if err != nil {
+			return nil, allocateStatus(err)
+		}
+		in.Arrivals = arr
+	}
+	for i, sp := range req.GetSupply() {
+		f := fmt.Sprintf("supply[%d]", i)
+		n, ok := net.NodeIndex(sp.GetNodeId())
+		switch {
+		case !ok:
+			return nil, status.Errorf(codes.InvalidArgument, "%s.node_id: unknown node %q", f, sp.GetNodeId())
+		case !net.Nodes[n].Transfers.CanReceive():
+			return nil, status.Errorf(codes.InvalidArgument, "%s.node_id: node %q may not receive", f, sp.GetNodeId())
+		case !table.KnownSKU(sp.GetSku()):
+			return nil, status.Errorf(codes.InvalidArgument, "%s.sku: unknown SKU %q", f, sp.GetSku())
+		case sp.GetQty() <= 0 || sp.GetQty() > stock.MaxLevel:
+			return nil, status.Errorf(codes.InvalidArgument, "%s.qty: %d is outside 1..%d", f, sp.GetQty(), stock.MaxLevel)
+		case sp.AvailableAt == nil || sp.AvailableAt.CheckValid() != nil:
+			return nil, status.Errorf(codes.InvalidArgument, "%s.available_at: missing or invalid", f)
+		case sp.AvailableAt.AsTime().After(in.At.Add(in.Horizon)):
+			return nil, status.Errorf(codes.InvalidArgument, "%s.available_at: %s is after the horizon ends (%s)", f,
+				sp.AvailableAt.AsTime().UTC().Format(time.RFC3339), in.At.Add(in.Horizon).UTC().Format(time.RFC3339))
+		}
+		in.Supply = append(in.Supply, allocate.Supply{Node: n, SKU: sp.GetSku(), Qty: sp.GetQty(), AvailableAt: sp.AvailableAt.AsTime()})
+	}
+	res, err := allocate.Plan(ctx, in)
+	if err != nil {
+		return nil, allocateStatus(err)
+	}
+	out := &pb.AllocateResponse{
+		Objective: res.Objective, ExpectedCostBefore: res.ExpectedCostBefore, ExpectedCostAfter: res.ExpectedCostAfter,
+		UnitsMoved: res.UnitsMoved, TransferCost: res.TransferCost, SolveMs: float64(res.SolveTime.Microseconds()) / 1000,
+	}
+	for _, t := range res.Transfers {
+		pt := &pb.Transfer{ToNodeId: net.Nodes[t.To].ID, Sku: t.SKU, Qty: t.Qty,
+			ShipAt: timestamppb.New(t.ShipAt), ArriveAt: timestamppb.New(t.ArriveAt)}
+		if t.From >= 0 {
+			pt.FromNodeId = net.Nodes[t.From].ID
+		}
+		out.Transfers = append(out.Transfers, pt)
+	}
+	return out, nil
+}
+
+// allocateStatus maps an allocation error to a status: malformed input
+// and an empty history are the caller's; a cancelled call is Canceled or
+// DeadlineExceeded; the rest is Internal.
+func allocateStatus(err error) error {
+	switch {
+	case errors.Is(err, simulate.ErrBadRow), errors.Is(err, allocate.ErrNoHistory):
+		return status.Error(codes.InvalidArgument, err.Error())
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, err.Error())
+	}
+	return status.Error(codes.Internal, err.Error())
+}

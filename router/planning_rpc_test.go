@@ -1,0 +1,106 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/auth"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/stock"
+)
+
+// laneNetwork: a warehouse W and, 333 km away, a store S that hands out
+// pickups; a lane W -> S.
+const laneNetwork = `name: lanes
+carriers:
+  - {name: post, per_package: 5, per_item: 1, transit: [{max_km: 5000, days: 1}]}
+nodes:
+  - {id: W, kind: warehouse, lat: 0, lon: 0, methods: [warehouse_ship]}
+  - {id: S, kind: store, lat: 0, lon: 3, methods: [pickup], pick_cost_per_order: 1}
+  - {id: X, kind: store, lat: 0, lon: 3.1, methods: [pickup], transfers: send}
+lanes:
+  - {name: feed, from: W, to: S, cost_per_unit: 0.5, cost_per_shipment: 3, lead_hours: 0, min_qty: 1}
+`
+
+func newLaneEnv(t *testing.T) (*env, pb.PlanningServiceClient) {
+	e := newEnv(t, func(c *Config) {
+		n, err := network.Parse(strings.NewReader(laneNetwork), "lanes.yaml")
+		require.NoError(t, err)
+		tb, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nW,A,30,0\n"), "stock.csv", n)
+		require.NoError(t, err)
+		c.Network, c.Stock = n, tb
+	})
+	return e, pb.NewPlanningServiceClient(e.conn)
+}
+
+// tenPickups: ten pickups of one A at S over a week.
+func tenPickups() []byte {
+	var b strings.Builder
+	b.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,lost_sale_cost\n")
+	for i := range 10 {
+		at := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 16 * time.Hour)
+		fmt.Fprintf(&b, "o%d,%s,0,3,A,1,pickup,S,20\n", i, at.Format(time.RFC3339))
+	}
+	return []byte(b.String())
+}
+
+func TestAllocateOverLiveStock(t *testing.T) {
+	_, client := newLaneEnv(t)
+	at := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
+	res, err := client.Allocate(context.Background(), &pb.AllocateRequest{OrdersCsv: tenPickups(), At: timestamppb.New(at), HorizonMinutes: 7 * 24 * 60})
+	require.NoError(t, err)
+	require.Len(t, res.Transfers, 1)
+	tr := res.Transfers[0]
+	assert.Equal(t, "W", tr.FromNodeId)
+	assert.Equal(t, "S", tr.ToNodeId)
+	assert.Equal(t, "A", tr.Sku)
+	// The week's demand is 10 over 7 days of history (the last order at
+	// day 6, the plan at day 7).
+	assert.EqualValues(t, 10, tr.Qty)
+	assert.EqualValues(t, 10, res.UnitsMoved)
+	assert.InDelta(t, 3+0.5*10, res.TransferCost, 1e-9)
+	assert.Equal(t, at, tr.ShipAt.AsTime())
+	assert.Less(t, res.ExpectedCostAfter, res.ExpectedCostBefore)
+}
+
+func TestAllocateBadInput(t *testing.T) {
+	_, client := newLaneEnv(t)
+	day := timestamppb.New(time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC))
+	tests := []struct {
+		name string
+		req  *pb.AllocateRequest
+		want string
+	}{
+		{"no-history", &pb.AllocateRequest{}, "orders_csv: empty"},
+		{"bad-row", &pb.AllocateRequest{OrdersCsv: []byte("order_id,created_at,lat,lon,sku,qty\no1,yesterday,0,3,A,1\n")}, "orders_csv:2: created_at"},
+		{"negative-horizon", &pb.AllocateRequest{OrdersCsv: tenPickups(), HorizonMinutes: -5}, "horizon_minutes: -5"},
+		{"unknown-node", &pb.AllocateRequest{OrdersCsv: tenPickups(), At: day, Supply: []*pb.SupplyItem{{NodeId: "Z", Sku: "A", Qty: 1, AvailableAt: day}}}, `supply[0].node_id: unknown node "Z"`},
+		{"cannot-receive", &pb.AllocateRequest{OrdersCsv: tenPickups(), At: day, Supply: []*pb.SupplyItem{{NodeId: "X", Sku: "A", Qty: 1, AvailableAt: day}}}, `supply[0].node_id: node "X" may not receive`},
+		{"unknown-sku", &pb.AllocateRequest{OrdersCsv: tenPickups(), At: day, Supply: []*pb.SupplyItem{{NodeId: "W", Sku: "Q", Qty: 1, AvailableAt: day}}}, `supply[0].sku: unknown SKU "Q"`},
+		{"negative-qty", &pb.AllocateRequest{OrdersCsv: tenPickups(), At: day, Supply: []*pb.SupplyItem{{NodeId: "W", Sku: "A", Qty: -3, AvailableAt: day}}}, "supply[0].qty: -3 is outside"},
+		{"after-horizon", &pb.AllocateRequest{OrdersCsv: tenPickups(), At: day, Supply: []*pb.SupplyItem{{NodeId: "W", Sku: "A", Qty: 3, AvailableAt: timestamppb.New(day.AsTime().Add(8 * 24 * time.Hour))}}}, "supply[0].available_at: 2026-03-17T00:00:00Z is after the horizon ends"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := client.Allocate(context.Background(), tt.req)
+			require.Error(t, err)
+			assert.Equal(t, codes.InvalidArgument, status.Code(err))
+			assert.Contains(t, status.Convert(err).Message(), tt.want)
+		})
+	}
+}
+
+// PlanningService has no role of its own: admin only.
+func TestAllocateNeedsAdmin(t *testing.T) {
+	assert.Equal(t, auth.RoleAdmin, auth.Require(pb.PlanningService_Allocate_FullMethodName).Role)
+}
