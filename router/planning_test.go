@@ -1,6 +1,7 @@
 package router
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -127,4 +128,34 @@ func TestPlanningServicePlan(t *testing.T) {
 	plain := newEnv(t, nil)
 	_, err = pb.NewPlanningServiceClient(plain.conn).Plan(ctx(t), &pb.PlanRequest{})
 	assert.Equal(t, codes.FailedPrecondition, status.Code(err), err)
+}
+
+// TestPlanningPlanOverHTTP: POST /v1/planning:plan through the HTTP/JSON
+// gateway plans now and answers the summary in JSON; under another policy
+// it answers 400 (FAILED_PRECONDITION) with the reason.
+func TestPlanningPlanOverHTTP(t *testing.T) {
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	h := newHTTPEnvWith(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, ticks: make(chan time.Time)}
+	}, GatewayOptions{})
+	h.clock.Advance(time.Minute)
+	code, body, raw := h.do(t, http.MethodPost, "/v1/planning:plan", "{}", nil)
+	require.Equal(t, http.StatusOK, code, string(raw))
+	assert.Equal(t, "optimal", body["status"])
+	assert.Positive(t, body["rows"])
+	assert.Positive(t, body["priced_pairs"], "every Almaty store's curd")
+	assert.InDelta(t, 100000, body["expected_units"], 1e-6)
+	planned, err := time.Parse(time.RFC3339Nano, body["planned_at"].(string))
+	require.NoError(t, err)
+	assert.True(t, planned.Equal(h.clock.Now()))
+	assert.Equal(t, 1.0, testutil.ToFloat64(h.svc.planner.runs.WithLabelValues("ok")))
+	assert.Len(t, h.seen["/omniroute.v1.PlanningService/Plan"], 1, "the gateway called the gRPC method")
+
+	plain := newHTTPEnv(t, GatewayOptions{})
+	code, body, raw = plain.do(t, http.MethodPost, "/v1/planning:plan", "{}", nil)
+	assert.Equal(t, http.StatusBadRequest, code, string(raw))
+	assert.Equal(t, float64(codes.FailedPrecondition), body["code"])
 }
