@@ -47,6 +47,9 @@ type PlanningConfig struct {
 	// ticks, when set, replaces the planner's ticker and its plan at
 	// start (tests).
 	ticks <-chan time.Time
+	// manual, when set, starts no loop: the test plans with planNow and
+	// reads the requests for a plan from kick.
+	manual bool
 }
 
 // planner re-plans in the background and swaps the prices the routing
@@ -58,7 +61,8 @@ type planner struct {
 	board *policy.PriceBoard
 	// kick asks for a plan ahead of the schedule (buffered, one pending).
 	kick chan struct{}
-	// routed counts the units planned by routes since the last plan;
+	// routed counts the units planned by routes and moved by stock
+	// updates since the last plan;
 	// supply is the last plan's supply (units), as float64 bits.
 	routed atomic.Int64
 	supply atomic.Int64
@@ -134,8 +138,14 @@ func (p *planner) run(ctx context.Context) {
 	}
 }
 
-// routedUnits counts units a route planned; past PlanAfterShare of the
-// planned supply it asks for a plan. It never blocks.
+// stockMoved counts the units by which UpdateStock or a StreamStock chunk
+// changed the available to promise; with the routed units, past
+// PlanAfterShare of the planned supply it asks for a plan. It never blocks.
+func (p *planner) stockMoved(n int64) { p.routedUnits(n) }
+
+// routedUnits counts units a route planned; with the stock moved by
+// updates, past PlanAfterShare of the planned supply it asks for a plan.
+// It never blocks.
 func (p *planner) routedUnits(n int64) {
 	if n <= 0 {
 		return

@@ -159,3 +159,58 @@ func TestPlanningPlanOverHTTP(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, code, string(raw))
 	assert.Equal(t, float64(codes.FailedPrecondition), body["code"])
 }
+
+// TestPlanningAfterLargeStockUpdates: stock updates that change the
+// available to promise by more than PlanAfterShare of the last plan's
+// supply ask for a plan ahead of the schedule, whether they come by
+// UpdateStock or StreamStock; smaller ones, and updates that change
+// nothing, do not.
+func TestPlanningAfterLargeStockUpdates(t *testing.T) {
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 10, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	e := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, manual: true}
+	})
+	p := e.svc.planner
+	require.NoError(t, p.planNow(ctx(t)))
+	supply := p.supply.Load()
+	require.Positive(t, supply)
+	limit := int32(PlanAfterShare * float64(supply))
+	kicked := func() bool {
+		select {
+		case <-p.kick:
+			return true
+		default:
+			return false
+		}
+	}
+
+	row := func(node string) int32 {
+		r, err := e.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"CURD-400G"}, NodeIds: []string{node}})
+		require.NoError(t, err)
+		require.Len(t, r.Availability, 1)
+		return r.Availability[0].OnHand
+	}
+	on := row("alm-s01")
+	_, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{onHand("alm-s01", "CURD-400G", 1000, on)}})
+	require.NoError(t, err)
+	assert.False(t, kicked(), "on hand set to what it was: nothing moved")
+	assert.Zero(t, p.routed.Load())
+
+	_, err = e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{delta("alm-s01", "CURD-400G", 1001, limit)}})
+	require.NoError(t, err)
+	assert.False(t, kicked(), "%d units, no more than %.0f%% of %d", limit, 100*PlanAfterShare, supply)
+	assert.EqualValues(t, limit, p.routed.Load())
+
+	stream, err := e.inv.StreamStock(ctx(t))
+	require.NoError(t, err)
+	require.NoError(t, stream.Send(delta("alm-s01", "CURD-400G", 1002, -1)))
+	_, err = stream.CloseAndRecv()
+	require.NoError(t, err)
+	assert.True(t, kicked(), "one unit more (taken away) is past the share")
+
+	require.NoError(t, p.planNow(ctx(t)))
+	assert.Zero(t, p.routed.Load(), "a plan starts the count again")
+}
