@@ -1,6 +1,7 @@
 package router
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -213,4 +214,58 @@ func TestPlanningAfterLargeStockUpdates(t *testing.T) {
 
 	require.NoError(t, p.planNow(ctx(t)))
 	assert.Zero(t, p.routed.Load(), "a plan starts the count again")
+}
+
+// TestPlanningAddsRoutedOrders: each plan adds the orders routed since
+// start to the forecast, weighted by the days each covers (one each here:
+// the forecast's day and the routed orders' first day), and keeps only the
+// newest RecentOrders of them.
+func TestPlanningAddsRoutedOrders(t *testing.T) {
+	for _, c := range []struct {
+		recent int
+		want   float64
+	}{{0, (1 + 3) / 2.0}, {2, (1 + 2) / 2.0}, {-1, 1}} {
+		t.Run(fmt.Sprintf("recent=%d", c.recent), func(t *testing.T) {
+			demand := &forecast.Demand{Days: 1, Orders: 1, Cells: []forecast.Cell{
+				{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 1, UnitsPerOrder: 1, LostSaleCost: 1000},
+			}}
+			e := newEnv(t, func(cfg *Config) {
+				cfg.Policy = policy.Lookahead
+				cfg.Planning = &PlanningConfig{Demand: demand, manual: true, RecentOrders: c.recent}
+			})
+			p := e.svc.planner
+			res, err := p.planResult(ctx(t))
+			require.NoError(t, err)
+			assert.InDelta(t, 1, res.ExpectedUnits, 1e-9, "the forecast alone")
+			for i := range 3 {
+				_, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine(fmt.Sprintf("r%d", i), "CURD-400G", 1)})
+				require.NoError(t, err)
+			}
+			res, err = p.planResult(ctx(t))
+			require.NoError(t, err)
+			assert.InDelta(t, c.want, res.ExpectedUnits, 1e-9)
+			assert.Same(t, demand, p.cfg.Demand, "the forecast itself stays as given")
+			assert.InDelta(t, 1, demand.Cells[0].UnitsPerDay, 0)
+		})
+	}
+}
+
+// TestBlendDemand: cells of both sides mix by days; a cell of one side
+// counts zero on the other; order stays by region, SKU, method.
+func TestBlendDemand(t *testing.T) {
+	base := &forecast.Demand{Days: 3, Cells: []forecast.Cell{
+		{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 4, VariancePerDay: 4, LostSaleCost: 9},
+		{Region: "B", SKU: "s", Method: forecast.Pickup, UnitsPerDay: 8},
+	}}
+	recent := &forecast.Demand{Days: 1, Cells: []forecast.Cell{
+		{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 8, VariancePerDay: 0, LostSaleCost: 1},
+		{Region: "A", SKU: "t", Method: forecast.Courier, UnitsPerDay: 4},
+	}}
+	got := blendDemand(base, recent)
+	require.Len(t, got.Cells, 3)
+	assert.Equal(t, forecast.Cell{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 5, VariancePerDay: 3, LostSaleCost: 9}, got.Cells[0])
+	assert.Equal(t, forecast.Cell{Region: "A", SKU: "t", Method: forecast.Courier, UnitsPerDay: 1}, got.Cells[1])
+	assert.Equal(t, forecast.Cell{Region: "B", SKU: "s", Method: forecast.Pickup, UnitsPerDay: 6}, got.Cells[2])
+	assert.InDelta(t, 4, got.Days, 0)
+	assert.Same(t, base, blendDemand(base, nil))
 }
