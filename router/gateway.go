@@ -131,6 +131,7 @@ func (s *Server) Gateway(ctx context.Context, o GatewayOptions) (*Gateway, error
 		pb.RegisterRoutingServiceHandler,
 		pb.RegisterInventoryServiceHandler,
 		pb.RegisterNetworkServiceHandler,
+		pb.RegisterPlanningServiceHandler,
 	} {
 		if err := register(ctx, g.mux, conn); err != nil {
 			g.Close()

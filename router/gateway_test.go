@@ -35,6 +35,12 @@ type httpEnv struct {
 
 func newHTTPEnv(t *testing.T, gopts GatewayOptions) *httpEnv {
 	t.Helper()
+	return newHTTPEnvWith(t, nil, gopts)
+}
+
+// newHTTPEnvWith is newHTTPEnv with edit applied to the service's Config.
+func newHTTPEnvWith(t *testing.T, edit func(*Config), gopts GatewayOptions) *httpEnv {
+	t.Helper()
 	h := &httpEnv{seen: map[string][]metadata.MD{}}
 	record := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		md, _ := metadata.FromIncomingContext(ctx)
@@ -43,7 +49,7 @@ func newHTTPEnv(t *testing.T, gopts GatewayOptions) *httpEnv {
 		h.mu.Unlock()
 		return handler(ctx, req)
 	}
-	h.env = newEnvWith(t, nil, ServerOptions{Extra: []grpc.ServerOption{grpc.ChainUnaryInterceptor(record)}})
+	h.env = newEnvWith(t, edit, ServerOptions{Extra: []grpc.ServerOption{grpc.ChainUnaryInterceptor(record)}})
 	gw, err := h.srv.Gateway(t.Context(), gopts)
 	require.NoError(t, err)
 	ts := httptest.NewServer(gw)

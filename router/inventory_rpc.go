@@ -40,6 +40,9 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 	if res, err = durable(res, b, err); err != nil {
 		return nil, err
 	}
+	if s.planner != nil {
+		s.planner.stockMoved(res.moved)
+	}
 	s.m.stockUpdates.WithLabelValues("applied").Add(float64(res.applied))
 	s.m.stockUpdates.WithLabelValues("ignored").Add(float64(res.ignored))
 	s.m.belowReserved.Add(float64(len(res.below)))

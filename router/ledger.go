@@ -180,6 +180,9 @@ func (u *stockBatch) applyScratch(net *network.Network, ups []stock.Update, rowO
 // stockResult is what a batch of stock updates did.
 type stockResult struct {
 	applied, ignored int64
+	// moved is the units by which the applied updates changed the rows'
+	// available to promise (the sum of each change's absolute value).
+	moved int64
 	// below lists the touched rows left with on hand below reserved.
 	below []*pb.StockShortfall
 }

@@ -504,6 +504,8 @@ func (l *localLedger) updateStock(_ context.Context, u *stockBatch) (stockResult
 			continue
 		}
 		res.applied++
+		after, _ := s.inv.table.Get(up.Node, up.SKU)
+		res.moved += absUnits(after.ATP() - rows[i].ATP())
 		ch.putStock(stockKey{node: u.updates[i].NodeId, sku: up.SKU}, s.inv.row(up.Node, up.SKU))
 	}
 	res.below = shortfalls(s.inv.net, ups, applied, s.inv.table.Get)
@@ -519,4 +521,12 @@ func (l *localLedger) availability(_ context.Context, skus, nodeIDs []string) ([
 		return nil, err
 	}
 	return availabilityOf(s.inv.net, nodes, explicit, skus, s.inv.table.Get), nil
+}
+
+// absUnits is |d| as int64.
+func absUnits(d int32) int64 {
+	if d < 0 {
+		return -int64(d)
+	}
+	return int64(d)
 }

@@ -983,6 +983,7 @@ func (l *pgLedger) updateStock(ctx context.Context, u *stockBatch) (stockResult,
 			}
 			node, _ := net.NodeIndex(k.node)
 			r, _ := scratch.Get(node, k.sku)
+			res.moved += absUnits(r.ATP() - byKey[k].ATP())
 			wb.Queue(`UPDATE stock SET on_hand = $3, safety = $4, seq = $5 WHERE node_id = $1 AND sku = $2`+returningStock,
 				nodes[i], skus[i], r.OnHand, r.Safety, int64(r.Seq))
 			written = append(written, k)

@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
 )
@@ -28,6 +30,9 @@ const (
 	// PlanAfterShare is the share of the planned supply that may be routed
 	// before the planner plans again, ahead of its schedule.
 	PlanAfterShare = 0.2
+	// DefaultRecentOrders is how many of the orders routed since start the
+	// planner keeps for its rolling estimate.
+	DefaultRecentOrders = 20000
 )
 
 // PlanningConfig configures the background planner of a look-ahead policy
@@ -44,9 +49,16 @@ type PlanningConfig struct {
 	// DefaultPlanHorizon.
 	Interval time.Duration
 	Horizon  time.Duration
+	// RecentOrders bounds the orders routed since start that each plan
+	// adds to Demand (the newest ones; a ring, so memory stays bounded):
+	// 0 means DefaultRecentOrders, < 0 none. See blendDemand.
+	RecentOrders int
 	// ticks, when set, replaces the planner's ticker and its plan at
 	// start (tests).
 	ticks <-chan time.Time
+	// manual, when set, starts no loop: the test plans with planNow and
+	// reads the requests for a plan from kick.
+	manual bool
 }
 
 // planner re-plans in the background and swaps the prices the routing
@@ -58,13 +70,20 @@ type planner struct {
 	board *policy.PriceBoard
 	// kick asks for a plan ahead of the schedule (buffered, one pending).
 	kick chan struct{}
-	// routed counts the units planned by routes since the last plan;
+	// routed counts the units planned by routes and moved by stock
+	// updates since the last plan;
 	// supply is the last plan's supply (units), as float64 bits.
 	routed atomic.Int64
 	supply atomic.Int64
 	done   chan struct{}
 	// mu serialises plans (the loop's and PlanNow's).
 	mu sync.Mutex
+	// recent is the rolling window of routed orders: a ring of at most
+	// cfg.RecentOrders, oldest at next once full (guarded by recentMu;
+	// each entry's Lines reused, so a route allocates nothing for it).
+	recentMu sync.Mutex
+	recent   []network.Order
+	next     int
 
 	runs    *prometheus.CounterVec
 	seconds prometheus.Histogram
@@ -82,6 +101,9 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 	}
 	if cfg.Horizon <= 0 {
 		cfg.Horizon = DefaultPlanHorizon
+	}
+	if cfg.RecentOrders == 0 {
+		cfg.RecentOrders = DefaultRecentOrders
 	}
 	p := &planner{s: s, cfg: cfg, board: board, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	p.runs = registerOr(s.m.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -134,8 +156,14 @@ func (p *planner) run(ctx context.Context) {
 	}
 }
 
-// routedUnits counts units a route planned; past PlanAfterShare of the
-// planned supply it asks for a plan. It never blocks.
+// stockMoved counts the units by which UpdateStock or a StreamStock chunk
+// changed the available to promise; with the routed units, past
+// PlanAfterShare of the planned supply it asks for a plan. It never blocks.
+func (p *planner) stockMoved(n int64) { p.routedUnits(n) }
+
+// routedUnits counts units a route planned; with the stock moved by
+// updates, past PlanAfterShare of the planned supply it asks for a plan.
+// It never blocks.
 func (p *planner) routedUnits(n int64) {
 	if n <= 0 {
 		return
@@ -147,6 +175,99 @@ func (p *planner) routedUnits(n int64) {
 		default:
 		}
 	}
+}
+
+// routedOrder adds a routed order to the rolling window, in place of the
+// oldest once the window is full. Only what the estimate reads is kept.
+func (p *planner) routedOrder(o *network.Order) {
+	if p.cfg.RecentOrders < 0 {
+		return
+	}
+	p.recentMu.Lock()
+	defer p.recentMu.Unlock()
+	var e *network.Order
+	if len(p.recent) < p.cfg.RecentOrders {
+		p.recent = append(p.recent, network.Order{})
+		e = &p.recent[len(p.recent)-1]
+	} else {
+		e = &p.recent[p.next]
+		p.next = (p.next + 1) % len(p.recent)
+	}
+	lines := append(e.Lines[:0], o.Lines...)
+	*e = *o
+	e.Lines, e.Live = lines, nil
+}
+
+// recentDemand estimates the demand of the rolling window at at (nil when
+// it is empty), its orders observed oldest first.
+func (p *planner) recentDemand(net *network.Network, regions *forecast.Regions, at time.Time) *forecast.Demand {
+	p.recentMu.Lock()
+	defer p.recentMu.Unlock()
+	if len(p.recent) == 0 {
+		return nil
+	}
+	est := forecast.NewEstimator(net, regions)
+	for i := range p.recent {
+		est.Observe(&p.recent[(p.next+i)%len(p.recent)])
+	}
+	return est.Estimate(at)
+}
+
+// blendDemand is the demand a plan uses: each cell's rates are the mean of
+// base's and recent's weighted by the days each covers (a forecast file,
+// which covers none, counts as one day; a cell missing from one side is
+// zero there); its units per order, weight and lost-sale cost are base's
+// where base has the cell, else recent's. Cells stay sorted by region,
+// SKU and method.
+func blendDemand(base, recent *forecast.Demand) *forecast.Demand {
+	if recent == nil || len(recent.Cells) == 0 {
+		return base
+	}
+	if base == nil {
+		return recent
+	}
+	wb, wr := max(base.Days, 0), recent.Days
+	if wb == 0 {
+		wb = 1
+	}
+	out := &forecast.Demand{From: base.From, To: recent.To, Days: wb + wr, Orders: base.Orders + recent.Orders}
+	if out.From.IsZero() || recent.From.Before(out.From) {
+		out.From = recent.From
+	}
+	if base.To.After(out.To) {
+		out.To = base.To
+	}
+	less := func(a, b *forecast.Cell) int {
+		if c := strings.Compare(a.Region, b.Region); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.SKU, b.SKU); c != 0 {
+			return c
+		}
+		return int(a.Method) - int(b.Method)
+	}
+	mix := func(b, r float64) float64 { return (wb*b + wr*r) / (wb + wr) }
+	i, j := 0, 0
+	for i < len(base.Cells) || j < len(recent.Cells) {
+		var c forecast.Cell
+		switch {
+		case j == len(recent.Cells) || i < len(base.Cells) && less(&base.Cells[i], &recent.Cells[j]) < 0:
+			c = base.Cells[i]
+			c.UnitsPerDay, c.VariancePerDay = mix(c.UnitsPerDay, 0), mix(c.VariancePerDay, 0)
+			i++
+		case i == len(base.Cells) || less(&base.Cells[i], &recent.Cells[j]) > 0:
+			c = recent.Cells[j]
+			c.UnitsPerDay, c.VariancePerDay = mix(0, c.UnitsPerDay), mix(0, c.VariancePerDay)
+			j++
+		default:
+			c = base.Cells[i]
+			c.UnitsPerDay = mix(c.UnitsPerDay, recent.Cells[j].UnitsPerDay)
+			c.VariancePerDay = mix(c.VariancePerDay, recent.Cells[j].VariancePerDay)
+			i, j = i+1, j+1
+		}
+		out.Cells = append(out.Cells, c)
+	}
+	return out
 }
 
 // planNow plans over a copy of the live stock at the service's clock and
@@ -239,9 +360,11 @@ func (p *planner) plan(ctx context.Context) (*planning.Result, int64, error) {
 	if table.Nodes() != len(net.Nodes) {
 		return nil, 0, errors.New("the stock and the network disagree (a reload is under way)")
 	}
+	regions, at := forecast.NewRegions(net), p.s.clock.Now()
 	in := &planning.Input{
-		Network: net, Regions: forecast.NewRegions(net), Stock: table, Demand: p.cfg.Demand,
-		Arrivals: p.cfg.Arrivals, At: p.s.clock.Now(), Horizon: p.cfg.Horizon,
+		Network: net, Regions: regions, Stock: table,
+		Demand:   blendDemand(p.cfg.Demand, p.recentDemand(net, regions, at)),
+		Arrivals: p.cfg.Arrivals, At: at, Horizon: p.cfg.Horizon,
 	}
 	res, m, err := planning.Solve(ctx, in, lp.Settings{})
 	if err != nil {

@@ -2,7 +2,9 @@ package router
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +105,32 @@ func TestAllocateBadInput(t *testing.T) {
 // PlanningService has no role of its own: admin only.
 func TestAllocateNeedsAdmin(t *testing.T) {
 	assert.Equal(t, auth.RoleAdmin, auth.Require(pb.PlanningService_Allocate_FullMethodName).Role)
+}
+
+// TestAllocateOverHTTP: POST /v1/planning:allocate is PlanningService.Allocate
+// over HTTP/JSON (the history as base64, as protobuf's JSON spells bytes);
+// bad input is a 400 naming the field.
+func TestAllocateOverHTTP(t *testing.T) {
+	h := newHTTPEnvWith(t, func(c *Config) {
+		n, err := network.Parse(strings.NewReader(laneNetwork), "lanes.yaml")
+		require.NoError(t, err)
+		tb, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nW,A,30,0\n"), "stock.csv", n)
+		require.NoError(t, err)
+		c.Network, c.Stock = n, tb
+	}, GatewayOptions{})
+	req := fmt.Sprintf(`{"orders_csv": %q, "at": "2026-03-09T00:00:00Z", "horizon_minutes": 10080}`,
+		base64.StdEncoding.EncodeToString(tenPickups()))
+	code, body, raw := h.do(t, http.MethodPost, "/v1/planning:allocate", req, nil)
+	require.Equal(t, http.StatusOK, code, string(raw))
+	require.Len(t, body["transfers"], 1)
+	tr := body["transfers"].([]any)[0].(map[string]any)
+	assert.Equal(t, "W", tr["from_node_id"])
+	assert.Equal(t, "S", tr["to_node_id"])
+	assert.Less(t, body["expected_cost_after"], body["expected_cost_before"])
+	assert.Len(t, h.seen["/omniroute.v1.PlanningService/Allocate"], 1, "the gateway called the gRPC method")
+
+	code, body, raw = h.do(t, http.MethodPost, "/v1/planning:allocate", `{}`, nil)
+	assert.Equal(t, http.StatusBadRequest, code, string(raw))
+	assert.Equal(t, float64(codes.InvalidArgument), body["code"])
+	assert.Contains(t, body["message"], "orders_csv")
 }

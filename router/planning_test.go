@@ -1,6 +1,8 @@
 package router
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -127,4 +129,143 @@ func TestPlanningServicePlan(t *testing.T) {
 	plain := newEnv(t, nil)
 	_, err = pb.NewPlanningServiceClient(plain.conn).Plan(ctx(t), &pb.PlanRequest{})
 	assert.Equal(t, codes.FailedPrecondition, status.Code(err), err)
+}
+
+// TestPlanningPlanOverHTTP: POST /v1/planning:plan through the HTTP/JSON
+// gateway plans now and answers the summary in JSON; under another policy
+// it answers 400 (FAILED_PRECONDITION) with the reason.
+func TestPlanningPlanOverHTTP(t *testing.T) {
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	h := newHTTPEnvWith(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, ticks: make(chan time.Time)}
+	}, GatewayOptions{})
+	h.clock.Advance(time.Minute)
+	code, body, raw := h.do(t, http.MethodPost, "/v1/planning:plan", "{}", nil)
+	require.Equal(t, http.StatusOK, code, string(raw))
+	assert.Equal(t, "optimal", body["status"])
+	assert.Positive(t, body["rows"])
+	assert.Positive(t, body["priced_pairs"], "every Almaty store's curd")
+	assert.InDelta(t, 100000, body["expected_units"], 1e-6)
+	planned, err := time.Parse(time.RFC3339Nano, body["planned_at"].(string))
+	require.NoError(t, err)
+	assert.True(t, planned.Equal(h.clock.Now()))
+	assert.Equal(t, 1.0, testutil.ToFloat64(h.svc.planner.runs.WithLabelValues("ok")))
+	assert.Len(t, h.seen["/omniroute.v1.PlanningService/Plan"], 1, "the gateway called the gRPC method")
+
+	plain := newHTTPEnv(t, GatewayOptions{})
+	code, body, raw = plain.do(t, http.MethodPost, "/v1/planning:plan", "{}", nil)
+	assert.Equal(t, http.StatusBadRequest, code, string(raw))
+	assert.Equal(t, float64(codes.FailedPrecondition), body["code"])
+}
+
+// TestPlanningAfterLargeStockUpdates: stock updates that change the
+// available to promise by more than PlanAfterShare of the last plan's
+// supply ask for a plan ahead of the schedule, whether they come by
+// UpdateStock or StreamStock; smaller ones, and updates that change
+// nothing, do not.
+func TestPlanningAfterLargeStockUpdates(t *testing.T) {
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 10, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	e := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, manual: true}
+	})
+	p := e.svc.planner
+	require.NoError(t, p.planNow(ctx(t)))
+	supply := p.supply.Load()
+	require.Positive(t, supply)
+	limit := int32(PlanAfterShare * float64(supply))
+	kicked := func() bool {
+		select {
+		case <-p.kick:
+			return true
+		default:
+			return false
+		}
+	}
+
+	row := func(node string) int32 {
+		r, err := e.inv.GetAvailability(ctx(t), &pb.GetAvailabilityRequest{Skus: []string{"CURD-400G"}, NodeIds: []string{node}})
+		require.NoError(t, err)
+		require.Len(t, r.Availability, 1)
+		return r.Availability[0].OnHand
+	}
+	on := row("alm-s01")
+	_, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{onHand("alm-s01", "CURD-400G", 1000, on)}})
+	require.NoError(t, err)
+	assert.False(t, kicked(), "on hand set to what it was: nothing moved")
+	assert.Zero(t, p.routed.Load())
+
+	_, err = e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{delta("alm-s01", "CURD-400G", 1001, limit)}})
+	require.NoError(t, err)
+	assert.False(t, kicked(), "%d units, no more than %.0f%% of %d", limit, 100*PlanAfterShare, supply)
+	assert.EqualValues(t, limit, p.routed.Load())
+
+	stream, err := e.inv.StreamStock(ctx(t))
+	require.NoError(t, err)
+	require.NoError(t, stream.Send(delta("alm-s01", "CURD-400G", 1002, -1)))
+	_, err = stream.CloseAndRecv()
+	require.NoError(t, err)
+	assert.True(t, kicked(), "one unit more (taken away) is past the share")
+
+	require.NoError(t, p.planNow(ctx(t)))
+	assert.Zero(t, p.routed.Load(), "a plan starts the count again")
+}
+
+// TestPlanningAddsRoutedOrders: each plan adds the orders routed since
+// start to the forecast, weighted by the days each covers (one each here:
+// the forecast's day and the routed orders' first day), and keeps only the
+// newest RecentOrders of them.
+func TestPlanningAddsRoutedOrders(t *testing.T) {
+	for _, c := range []struct {
+		recent int
+		want   float64
+	}{{0, (1 + 3) / 2.0}, {2, (1 + 2) / 2.0}, {-1, 1}} {
+		t.Run(fmt.Sprintf("recent=%d", c.recent), func(t *testing.T) {
+			demand := &forecast.Demand{Days: 1, Orders: 1, Cells: []forecast.Cell{
+				{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 1, UnitsPerOrder: 1, LostSaleCost: 1000},
+			}}
+			e := newEnv(t, func(cfg *Config) {
+				cfg.Policy = policy.Lookahead
+				cfg.Planning = &PlanningConfig{Demand: demand, manual: true, RecentOrders: c.recent}
+			})
+			p := e.svc.planner
+			res, err := p.planResult(ctx(t))
+			require.NoError(t, err)
+			assert.InDelta(t, 1, res.ExpectedUnits, 1e-9, "the forecast alone")
+			for i := range 3 {
+				_, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine(fmt.Sprintf("r%d", i), "CURD-400G", 1)})
+				require.NoError(t, err)
+			}
+			res, err = p.planResult(ctx(t))
+			require.NoError(t, err)
+			assert.InDelta(t, c.want, res.ExpectedUnits, 1e-9)
+			assert.Same(t, demand, p.cfg.Demand, "the forecast itself stays as given")
+			assert.InDelta(t, 1, demand.Cells[0].UnitsPerDay, 0)
+		})
+	}
+}
+
+// TestBlendDemand: cells of both sides mix by days; a cell of one side
+// counts zero on the other; order stays by region, SKU, method.
+func TestBlendDemand(t *testing.T) {
+	base := &forecast.Demand{Days: 3, Cells: []forecast.Cell{
+		{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 4, VariancePerDay: 4, LostSaleCost: 9},
+		{Region: "B", SKU: "s", Method: forecast.Pickup, UnitsPerDay: 8},
+	}}
+	recent := &forecast.Demand{Days: 1, Cells: []forecast.Cell{
+		{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 8, VariancePerDay: 0, LostSaleCost: 1},
+		{Region: "A", SKU: "t", Method: forecast.Courier, UnitsPerDay: 4},
+	}}
+	got := blendDemand(base, recent)
+	require.Len(t, got.Cells, 3)
+	assert.Equal(t, forecast.Cell{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 5, VariancePerDay: 3, LostSaleCost: 9}, got.Cells[0])
+	assert.Equal(t, forecast.Cell{Region: "A", SKU: "t", Method: forecast.Courier, UnitsPerDay: 1}, got.Cells[1])
+	assert.Equal(t, forecast.Cell{Region: "B", SKU: "s", Method: forecast.Pickup, UnitsPerDay: 6}, got.Cells[2])
+	assert.InDelta(t, 4, got.Days, 0)
+	assert.Same(t, base, blendDemand(base, nil))
 }

@@ -235,6 +235,7 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 				units += int64(it.Qty)
 			}
 			s.planner.routedUnits(units)
+			s.planner.routedOrder(&w.order)
 		}
 	}
 	return resp, list, nil

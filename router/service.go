@@ -258,7 +258,11 @@ func New(cfg Config) (*Service, error) {
 	if pol, err := pipe.policies.New(pipe.policy, cfg.Network); err == nil && cfg.Planning != nil {
 		if _, ok := pol.(policy.Planned); ok {
 			s.planner = newPlanner(s, *cfg.Planning, pipe.board)
-			go s.planner.run(s.bg)
+			if cfg.Planning.manual {
+				close(s.planner.done)
+			} else {
+				go s.planner.run(s.bg)
+			}
 		}
 	}
 	return s, nil

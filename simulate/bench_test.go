@@ -18,8 +18,14 @@ import (
 // dark stores) and loads its network and stock.
 func benchData(tb testing.TB, orders int) (*network.Network, *stock.Table, Source, Source) {
 	tb.Helper()
+	return genData(tb, dataset.Config{Seed: 7, Stores: 250, Warehouses: 10, DarkStores: 40, SKUs: 500, Orders: orders, Days: 28})
+}
+
+// genData generates the dataset cfg describes and loads it: the network,
+// its stock, the orders and the replenishments.
+func genData(tb testing.TB, cfg dataset.Config) (*network.Network, *stock.Table, Source, Source) {
+	tb.Helper()
 	dir := tb.TempDir()
-	cfg := dataset.Config{Seed: 7, Stores: 250, Warehouses: 10, DarkStores: 40, SKUs: 500, Orders: orders, Days: 28}
 	if _, err := dataset.Generate(context.Background(), cfg, dir); err != nil {
 		tb.Fatal(err)
 	}

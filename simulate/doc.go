@@ -22,7 +22,9 @@
 // added to its unit costs; a replay plans for it (lookahead.go) in the
 // replay's goroutine, at simulated times (Config.PlanInterval, and after
 // ReplanShare of the planned supply moved), from Config.History and the
-// orders replayed so far, never from an order still to come.
+// orders replayed so far, never from an order still to come; its supply
+// counts the replenishments file's arrivals within each plan's horizon (a
+// schedule known in advance).
 //
 // # Comparing costs
 //

@@ -51,6 +51,15 @@ type replayPlanner struct {
 	plans         int64
 	failures      int64
 	lastErr       error
+	// reps reads the replenishments file ahead of the replay (nil without
+	// one); arrivals holds the arrivals read but not yet past, in file
+	// order, so at most a horizon's worth beyond the clock and the next
+	// one. The file is a schedule known in advance, so a plan may count
+	// what arrives within its horizon; orders still to come it never sees.
+	reps     *ReplenishmentReader
+	repsFile io.Closer
+	arrivals []planning.Arrival
+	repsDone bool
 }
 
 // newReplayPlanner returns the planner of a replay of board's policy over
@@ -67,13 +76,56 @@ func newReplayPlanner(ctx context.Context, cfg *Config, net *network.Network, bo
 	if p.horizon <= 0 {
 		p.horizon = DefaultPlanHorizon
 	}
-	if cfg.History == nil {
-		return p, nil
+	if cfg.History != nil {
+		if err := ObserveHistory(cfg.History, cfg.SkipBad, p.est); err != nil {
+			return nil, err
+		}
 	}
-	if err := ObserveHistory(cfg.History, cfg.SkipBad, p.est); err != nil {
-		return nil, err
+	if src := cfg.Replenishments; src != nil {
+		f, err := src.Open()
+		if err != nil {
+			return nil, err
+		}
+		if p.reps, err = NewReplenishmentReader(f, src.Name(), net, cfg.SkipBad); err != nil {
+			f.Close()
+			return nil, err
+		}
+		p.repsFile = f
 	}
 	return p, nil
+}
+
+// close releases the planner's reader of the replenishments file.
+func (p *replayPlanner) close() {
+	if p.repsFile != nil {
+		p.repsFile.Close()
+	}
+}
+
+// arrivalsWithin returns the scheduled arrivals after clock and up to
+// clock+horizon, reading the replenishments file as far as that end.
+func (p *replayPlanner) arrivalsWithin(clock time.Time) ([]planning.Arrival, error) {
+	past := 0
+	for past < len(p.arrivals) && !p.arrivals[past].At.After(clock) {
+		past++
+	}
+	p.arrivals = append(p.arrivals[:0], p.arrivals[past:]...)
+	end := clock.Add(p.horizon)
+	for p.reps != nil && !p.repsDone && (len(p.arrivals) == 0 || !p.arrivals[len(p.arrivals)-1].At.After(end)) {
+		rep, err := p.reps.Next()
+		if errors.Is(err, io.EOF) {
+			p.repsDone = true
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("replenishments: %w", err)
+		}
+		if !rep.At.After(clock) {
+			continue // applied by the replay already
+		}
+		p.arrivals = append(p.arrivals, planning.Arrival{At: rep.At, Node: rep.Node, SKU: rep.SKU, Qty: rep.Qty})
+	}
+	return p.arrivals, nil
 }
 
 // ObserveHistory feeds every order of an orders file to e (malformed rows
@@ -108,11 +160,16 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 		return
 	}
 	p.planned, p.next, p.moved = true, clock.Add(p.interval), 0
-	in := &planning.Input{
-		Network: p.net, Regions: p.est.Regions(), Stock: table,
-		Demand: p.est.Estimate(clock), At: clock, Horizon: p.horizon,
+	arrivals, err := p.arrivalsWithin(clock)
+	var res *planning.Result
+	var m *planning.Model
+	if err == nil {
+		in := &planning.Input{
+			Network: p.net, Regions: p.est.Regions(), Stock: table,
+			Demand: p.est.Estimate(clock), Arrivals: arrivals, At: clock, Horizon: p.horizon,
+		}
+		res, m, err = planning.Solve(p.ctx, in, lp.Settings{})
 	}
-	res, m, err := planning.Solve(p.ctx, in, lp.Settings{})
 	if err != nil {
 		// The last good prices stay.
 		p.failures++

@@ -116,3 +116,42 @@ func TestLookaheadReplansAfterLargeStockChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestLookaheadCountsScheduledArrivals: twenty units due at "near" half an
+// hour after the first order make its one unit no longer scarce within the
+// plan's horizon, so lookahead ships the delivery from "near" as optimal
+// does; the same arrival two days later, beyond the horizon, leaves the
+// unit scarce and lookahead keeps it for the pickup.
+func TestLookaheadCountsScheduledArrivals(t *testing.T) {
+	farKm := geo.DistanceKm(43.25, 76.90, 51.16, 71.43)
+	for _, c := range []struct {
+		at        string
+		opt, want float64
+	}{
+		{"2026-03-03T10:30:00Z", 7 + 1, 7 + 1},
+		{"2026-03-05T10:30:00Z", 7 + 50, (1 + 5 + 1 + 0.01*farKm/geo.KmPerMile) + 1},
+	} {
+		t.Run(c.at, func(t *testing.T) {
+			net, table := loadTiny(t, scarceNetwork, "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n")
+			orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+				"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
+				"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+			reps := "at,node,sku,qty\n2026-03-01T00:00:00Z,far,s,1\n" + c.at + ",near,s,20\n"
+			cfg := Config{
+				Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+				Replenishments: BytesSource{"replenishments.csv", []byte(reps)},
+				History:        BytesSource{"history.csv", []byte(scarceHistory())},
+				Policies:       []string{PolicyOptimal, "lookahead"}, Workers: 1,
+			}
+			res, err := Run(context.Background(), cfg)
+			require.NoError(t, err)
+			runs := byRun(res)
+			look := runs["baseline/lookahead"]
+			assert.InDelta(t, c.opt, runs["baseline/optimal"].TotalWithLost, 1e-3)
+			assert.InDelta(t, c.want, look.TotalWithLost, 1e-3)
+			assert.LessOrEqual(t, look.TotalWithLost, runs["baseline/optimal"].TotalWithLost+1e-9)
+			assert.Zero(t, look.UnfilledUnits)
+			assert.Zero(t, look.PlanFailures)
+		})
+	}
+}

@@ -117,6 +117,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		if st.planner, err = newReplayPlanner(ctx, r.cfg, net, pp.Prices()); err != nil {
 			return res, ReadStats{}, err
 		}
+		defer st.planner.close()
 	}
 	// The replay numbers its arrivals above every sequence number the
 	// starting stock carries, so that each of them applies.

@@ -12,12 +12,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/omniroute/omniroute/geo"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/simulate/dataset"
 	"github.com/omniroute/omniroute/stock"
 )
 
@@ -194,19 +196,50 @@ func stripTimes(t *testing.T, res *Results) []byte {
 }
 
 func TestDeterministic(t *testing.T) {
-	net, table, ords, reps := benchData(t, 600)
 	scen, err := ParseScenario([]byte("name: no-courier\ndisable_methods: [courier]\n"), "s.yaml")
 	require.NoError(t, err)
-	run := func(workers int) []byte {
-		cfg := Config{Network: net, Stock: table, Orders: ords, Replenishments: reps, Workers: workers, Scenarios: []*Scenario{scen}}
-		res, err := Run(context.Background(), cfg)
-		require.NoError(t, err)
-		require.Len(t, res.Results, 2*len(PolicyNames()))
-		return stripTimes(t, res)
+	var cheap, lookahead []string
+	for _, p := range PolicyNames() {
+		if p == "lookahead" {
+			lookahead = append(lookahead, p)
+		} else {
+			cheap = append(cheap, p)
+		}
 	}
-	a, b := run(2), run(1)
-	assert.Equal(t, string(a), string(b))
-	assert.Contains(t, string(a), `"scenario":"no-courier"`)
+	require.Len(t, lookahead, 1)
+	// The per-order policies replay a 300-node network; lookahead, whose
+	// plans are LPs over every node and SKU, a 40-node one (300 nodes took
+	// most of a minute under -race), with plans every 6h of its 7 days.
+	for _, c := range []struct {
+		name     string
+		data     dataset.Config
+		policies []string
+	}{
+		{"per-order", dataset.Config{Seed: 7, Stores: 250, Warehouses: 10, DarkStores: 40, SKUs: 500, Orders: 600, Days: 28}, cheap},
+		{"lookahead", dataset.Config{Seed: 7, Stores: 30, Warehouses: 3, DarkStores: 7, SKUs: 60, Orders: 600, Days: 7}, lookahead},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			net, table, ords, reps := genData(t, c.data)
+			run := func(workers int) []byte {
+				cfg := Config{
+					Network: net, Stock: table, Orders: ords, Replenishments: reps, Workers: workers,
+					Scenarios: []*Scenario{scen}, Policies: c.policies, PlanInterval: 6 * time.Hour,
+				}
+				res, err := Run(context.Background(), cfg)
+				require.NoError(t, err)
+				require.Len(t, res.Results, 2*len(c.policies))
+				for _, r := range res.Results {
+					if r.Policy == "lookahead" {
+						assert.Greater(t, r.Plans, int64(7), "%s planned on schedule and after stock moved", r.Scenario)
+					}
+				}
+				return stripTimes(t, res)
+			}
+			a, b := run(2), run(1)
+			assert.Equal(t, string(a), string(b))
+			assert.Contains(t, string(a), `"scenario":"no-courier"`)
+		})
+	}
 }
 
 // TestOptimalNeverCostlierPerOrder: on identical state (the same built

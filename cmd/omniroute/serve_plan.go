@@ -18,6 +18,7 @@ import (
 type servePlanFlags struct {
 	history, forecast, replenishments string
 	interval, horizon                 time.Duration
+	recent                            int
 }
 
 func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
@@ -27,6 +28,7 @@ func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	fs.StringVar(&f.replenishments, "replenishments", "", "scheduled arrivals (CSV at,node,sku,qty) the lookahead policy's plans count")
 	fs.DurationVar(&f.interval, "plan-interval", router.DefaultPlanInterval, "how often the lookahead policy plans in the background")
 	fs.DurationVar(&f.horizon, "plan-horizon", router.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
+	fs.IntVar(&f.recent, "plan-recent-orders", router.DefaultRecentOrders, "the newest routed orders each plan adds to the forecast (0: none)")
 	return f
 }
 
@@ -49,7 +51,13 @@ func (f *servePlanFlags) config(name string, reg *policy.Registry, net *network.
 	if f.interval <= 0 || f.horizon <= 0 {
 		return nil, fmt.Errorf("%w: --plan-interval and --plan-horizon must be positive", errUsage)
 	}
-	cfg := &router.PlanningConfig{Interval: f.interval, Horizon: f.horizon}
+	if f.recent < 0 {
+		return nil, fmt.Errorf("%w: --plan-recent-orders must not be negative", errUsage)
+	}
+	cfg := &router.PlanningConfig{Interval: f.interval, Horizon: f.horizon, RecentOrders: f.recent}
+	if f.recent == 0 {
+		cfg.RecentOrders = -1
+	}
 	regions := forecast.NewRegions(net)
 	if f.history != "" {
 		est := forecast.NewEstimator(net, regions)
