@@ -129,7 +129,7 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 	for ln := range p.Lines {
 		base := math.Inf(1)
 		for o := range p.Options {
-			if p.Options[o].Excluded == solver.ReasonNone && p.Available[o*nl+ln] > 0 {
+			if usable(&p.Options[o], p.PromiseMinutes) && p.Available[o*nl+ln] > 0 {
 				base = min(base, l.price[o*nl+ln])
 			}
 		}
@@ -171,4 +171,11 @@ func AppliedBy(p Policy) (Applied, bool) {
 		return Applied{}, false
 	}
 	return l.last, true
+}
+
+// usable reports whether opt can ship at all: not excluded by the builder,
+// within the promise (promise > 0) and with capacity left, as the solver
+// judges before it looks at stock.
+func usable(opt *solver.Option, promise int32) bool {
+	return opt.Excluded == solver.ReasonNone && (promise <= 0 || opt.ETAMinutes <= promise) && opt.CapacityUnits != 0
 }
