@@ -41,10 +41,13 @@
 // that it is filled whenever stock allows, as the solver fills an unpriced
 // line.
 //
-// The opportunity cost of (n,s) is -dual of its stock row (>= 0): how much
-// the expected cost would fall with one more unit there. A SKU with
-// plenty of stock everywhere costs 0; a scarce unit at a node near demand
-// costs what its next-best use saves.
+// The opportunity cost of (n,s) is lambda * P(D >= S): lambda = -dual of
+// its stock row (>= 0), how much the expected cost would fall with one more
+// unit there, times the probability that the last of its S units is needed
+// at all, D Poisson with the mean the plan ships from it
+// (NeededProbability). A SKU with plenty of stock everywhere costs 0; a
+// scarce unit at a node near demand costs what its next-best use saves,
+// weighed by how likely that use is.
 //
 // The LP always has a solution (u absorbs any shortfall) and is bounded
 // (costs are not negative); a status other than optimal (a budget ran

@@ -9,15 +9,19 @@ import (
 	"time"
 )
 
-// Price is the opportunity cost of one unit of SKU at a node: -dual of its
-// stock row, what one more unit there would save over the horizon.
+// Price is the opportunity cost of one unit of SKU at a node: Dual, what
+// one more unit there would save over the horizon if demand came as
+// expected, times the probability that the unit is needed at all
+// (NeededProbability).
 type Price struct {
 	Node   int     `json:"-"`
 	NodeID string  `json:"node"`
 	SKU    string  `json:"sku"`
 	Supply float64 `json:"supply"`
 	// Used is how many units of the supply the plan sends.
-	Used  float64 `json:"used"`
+	Used float64 `json:"used"`
+	// Dual is -dual of the supply's stock row.
+	Dual  float64 `json:"dual"`
 	Price float64 `json:"price"`
 }
 

@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/omniroute/omniroute/lp"
 )
@@ -95,11 +98,14 @@ func (m *Model) Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, e
 	for i := range m.Supplies {
 		s := &m.Supplies[i]
 		// A binding "<= supply" row of a min problem has Dual <= 0.
-		p := -sol.Dual[i]
-		if p < 1e-9 {
-			p = 0
+		dual := -sol.Dual[i]
+		if dual < 1e-9 {
+			dual = 0
 		}
-		res.Prices[i] = Price{Node: s.Node, NodeID: s.NodeID, SKU: s.SKU, Supply: s.Units(), Used: used[i], Price: p}
+		res.Prices[i] = Price{
+			Node: s.Node, NodeID: s.NodeID, SKU: s.SKU, Supply: s.Units(), Used: used[i],
+			Dual: dual, Price: dual * NeededProbability(used[i], s.Units()),
+		}
 	}
 	slices.SortFunc(res.Prices, func(a, b Price) int {
 		if c := cmp.Compare(a.NodeID, b.NodeID); c != 0 {
@@ -108,4 +114,22 @@ func (m *Model) Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, e
 		return cmp.Compare(a.SKU, b.SKU)
 	})
 	return res, nil
+}
+
+// NeededProbability is the probability that the last of supply units is
+// needed over the horizon: P(D >= supply) for D Poisson with mean used, the
+// units the plan serves from that supply. The LP's dual is what that unit
+// saves if the expected demand comes exactly as forecast; demand is random,
+// and the last unit is sold only when at least supply units are asked for.
+// It is 1 for a supply under one unit and 0 when nothing is served.
+func NeededProbability(used, supply float64) float64 {
+	if supply < 1 {
+		return 1
+	}
+	if used <= 0 {
+		return 0
+	}
+	// P(D >= k) = 1 - P(D <= k-1), k the supply's last whole unit.
+	k := math.Ceil(supply - 1e-9)
+	return distuv.Poisson{Lambda: used}.Survival(k - 1)
 }

@@ -3,6 +3,7 @@ package planning
 import (
 	"bytes"
 	"context"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,7 +18,8 @@ import (
 // units of parcel demand in A. With a dear lost sale both nodes ship and
 // the near unit is worth what the far one costs more; with a lost sale
 // between the two costs the far node ships nothing and the near unit is
-// worth the lost sale it saves.
+// worth the lost sale it saves (its dual; its price is that times the
+// probability that it is needed).
 func TestSolveHandPrices(t *testing.T) {
 	net := handNet(t)
 	rg := forecast.NewRegions(net)
@@ -46,7 +48,11 @@ func TestSolveHandPrices(t *testing.T) {
 			assert.Equal(t, len(m.Arcs)+1, res.Cols)
 			require.Len(t, res.Prices, 2)
 			assert.Equal(t, "far", res.Prices[0].NodeID, "sorted by node id")
-			assert.InDelta(t, c.farP, res.Prices[0].Price, 1e-7)
+			assert.InDelta(t, c.farP, res.Prices[0].Dual, 1e-7)
+			assert.InDelta(t, c.nearP, res.Prices[1].Dual, 1e-7)
+			// The near unit is needed when the demand of mean 1 it
+			// serves asks for at least one unit.
+			c.nearP *= 1 - math.Exp(-1)
 			assert.InDelta(t, c.nearP, res.Prices[1].Price, 1e-7)
 			assert.InDelta(t, 1, res.Prices[1].Used, 1e-9)
 			assert.InDelta(t, c.lostUnits, res.ExpectedLostUnits, 1e-9)
@@ -89,4 +95,14 @@ func TestSolveBudgetIsReported(t *testing.T) {
 	}
 	require.ErrorIs(t, err, ErrNotSolved)
 	assert.Contains(t, err.Error(), res.Status)
+}
+
+// TestNeededProbability: the last of S units is needed when a Poisson
+// demand of mean used asks for at least S.
+func TestNeededProbability(t *testing.T) {
+	assert.InDelta(t, 1-3*math.Exp(-2), NeededProbability(2, 2), 1e-12, "P(D >= 2), mean 2")
+	assert.InDelta(t, 1-math.Exp(-1), NeededProbability(1, 1), 1e-12)
+	assert.InDelta(t, 1, NeededProbability(0.5, 0.5), 0, "under one unit: always needed")
+	assert.Zero(t, NeededProbability(0, 3), "nothing served from it")
+	assert.Greater(t, NeededProbability(10, 5), NeededProbability(5, 5), "more demand, more likely")
 }

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"math"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -63,7 +65,7 @@ type Applied struct {
 	// PlannedAt is when those prices were planned.
 	PlannedAt time.Time
 	// OpportunityCost is the sum of the opportunity costs of the units
-	// the plan ships: the priced objective minus the plan's real cost.
+	// the plan ships, at the board's prices.
 	OpportunityCost float64
 }
 
@@ -73,6 +75,8 @@ type lookaheadPolicy struct {
 	ws    *solver.Workspace
 	board *PriceBoard
 	saved []float64
+	// price is the opportunity cost of each (option, line) of the problem.
+	price []float64
 	last  Applied
 }
 
@@ -95,7 +99,8 @@ func (l *lookaheadPolicy) UsePrices(b *PriceBoard) { l.board = b }
 func (l *lookaheadPolicy) LastApplied() Applied { return l.last }
 
 // Choose implements Policy: the solver's plan for p with each unit's
-// opportunity cost added to Problem.UnitCost. p is left as it came; the
+// opportunity cost, less that of the line's cheapest-priced source (unless
+// the line's lost-sale cost is below it), added to Problem.UnitCost. p is left as it came; the
 // plan's shipments, ShippingCost and TotalCost are its real costs, without
 // the opportunity costs (its Alternatives' totals include them). With no
 // prices on the board it is the optimal policy.
@@ -108,10 +113,31 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 	l.saved = append(l.saved[:0], p.UnitCost...)
 	defer copy(p.UnitCost, l.saved)
 	nl := len(p.Lines)
+	l.price = slices.Grow(l.price[:0], len(p.UnitCost))[:len(p.UnitCost)]
 	for o := range p.Options {
 		node := int(p.Options[o].Node)
 		for ln := range p.Lines {
-			if c := costs.Price(node, p.Lines[ln].SKU); c != 0 {
+			l.price[o*nl+ln] = costs.Price(node, p.Lines[ln].SKU)
+		}
+	}
+	// The present order is part of the demand the prices were planned for:
+	// serving it from its cheapest-priced source spends the unit the plan
+	// kept for it, so a line pays only what a source's unit is worth above
+	// that one, and fills or not as optimal would. Only when the line's
+	// lost-sale cost is below even the cheapest price (a unit is worth more
+	// to the expected demand than to it) does it pay the whole price.
+	for ln := range p.Lines {
+		base := math.Inf(1)
+		for o := range p.Options {
+			if usable(&p.Options[o], p.PromiseMinutes) && p.Available[o*nl+ln] > 0 {
+				base = min(base, l.price[o*nl+ln])
+			}
+		}
+		if math.IsInf(base, 1) || (p.Lines[ln].LostSaleCost > 0 && p.Lines[ln].LostSaleCost < base) {
+			base = 0
+		}
+		for o := range p.Options {
+			if c := l.price[o*nl+ln] - base; c > 0 {
 				p.UnitCost[o*nl+ln] += c
 			}
 		}
@@ -127,8 +153,8 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 		var real float64
 		for _, a := range sh.Lines {
 			real += float64(a.Quantity) * l.saved[sh.Option*nl+a.Line]
+			l.last.OpportunityCost += float64(a.Quantity) * l.price[sh.Option*nl+a.Line]
 		}
-		l.last.OpportunityCost += sh.UnitsCost - real
 		sh.UnitsCost = real
 		sh.Cost = sh.FixedCost + sh.UnitsCost + sh.Penalty
 		plan.ShippingCost += sh.Cost
@@ -145,4 +171,11 @@ func AppliedBy(p Policy) (Applied, bool) {
 		return Applied{}, false
 	}
 	return l.last, true
+}
+
+// usable reports whether opt can ship at all: not excluded by the builder,
+// within the promise (promise > 0) and with capacity left, as the solver
+// judges before it looks at stock.
+func usable(opt *solver.Option, promise int32) bool {
+	return opt.Excluded == solver.ReasonNone && (promise <= 0 || opt.ETAMinutes <= promise) && opt.CapacityUnits != 0
 }

@@ -100,3 +100,36 @@ func TestLookaheadSharesABoard(t *testing.T) {
 		assert.Same(t, shared, p.(Planned).Prices())
 	}
 }
+
+// TestLookaheadFillsThePresentOrder: the only unit of s is priced at 20,
+// what the demand expected after it would lose without it. A present order
+// that loses as much (20 a unit) is that demand: it is filled (6 against
+// 20 lost), as optimal fills it. An order that loses less than the unit is
+// worth later (10) leaves it for that demand.
+func TestLookaheadFillsThePresentOrder(t *testing.T) {
+	net, err := network.Demo()
+	require.NoError(t, err)
+	pol, err := DefaultRegistry().New(Lookahead, net)
+	require.NoError(t, err)
+	pol.(Planned).Prices().Set(priceMap{{0, "s"}: 20}, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))
+	for _, c := range []struct {
+		lost     float64
+		unfilled int32
+		total    float64
+	}{{20, 0, 6}, {10, 1, 10}} {
+		p := &solver.Problem{
+			Lines:     []solver.Line{{SKU: "s", Quantity: 1, LostSaleCost: c.lost}},
+			Options:   []solver.Option{{Node: 0, NodeID: "n0", Method: solver.ShipFromStore, FixedCost: 5, CapacityUnits: -1}},
+			Available: []int32{1},
+			UnitCost:  []float64{1},
+		}
+		plan, err := pol.Choose(p, solver.Settings{})
+		require.NoError(t, err)
+		var unfilled int32
+		for _, u := range plan.Unfilled {
+			unfilled += u.Quantity
+		}
+		assert.Equal(t, c.unfilled, unfilled, "lost-sale cost %v", c.lost)
+		assert.InDelta(t, c.total, plan.TotalCost, 1e-12, "lost-sale cost %v", c.lost)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,6 +76,7 @@ func TestPlanPricesTheScarceUnit(t *testing.T) {
 		Top        []struct {
 			Node  string  `json:"node"`
 			SKU   string  `json:"sku"`
+			Dual  float64 `json:"dual"`
 			Price float64 `json:"price"`
 		} `json:"top_prices"`
 	}
@@ -91,11 +93,13 @@ func TestPlanPricesTheScarceUnit(t *testing.T) {
 	assert.InDelta(t, 16/1.5-1, rep.Lost, 1e-9)
 	require.Len(t, rep.Top, 1)
 	assert.Equal(t, "near", rep.Top[0].Node)
-	assert.InDelta(t, 50-1, rep.Top[0].Price, 1e-9, "a pickup's lost sale less its pick cost")
+	assert.InDelta(t, 50-1, rep.Top[0].Dual, 1e-9, "a pickup's lost sale less its pick cost")
+	// Its one unit is needed when a demand of mean 1 asks for one.
+	assert.InDelta(t, 49*(1-math.Exp(-1)), rep.Top[0].Price, 1e-9)
 
 	prices, err := os.ReadFile(in("out/prices.csv"))
 	require.NoError(t, err)
-	assert.Equal(t, "node,sku,price\nfar,s,0.000000\nnear,s,49.000000\n", string(prices))
+	assert.Equal(t, "node,sku,price\nfar,s,0.000000\nnear,s,30.973907\n", string(prices))
 	model, err := os.ReadFile(in("plan.lp"))
 	require.NoError(t, err)
 	assert.Contains(t, string(model), "Minimize")
