@@ -26,7 +26,8 @@ awk -F, 'NR > 1 && !seen[$2]++ { skus[n++] = $2 }
     }
   }' network/demo/stock.csv >"$dir/big.jsonl"
 
-"$bin" serve --addr "$addr" --metrics-addr "" >"$log" 2>&1 &
+# A batch of 1,000 x 100 runs longer than the default 5 s call deadline.
+"$bin" serve --addr "$addr" --metrics-addr "" --max-call-duration 60s >"$log" 2>&1 &
 pid=$!
 cleanup() {
   if kill -0 "$pid" 2>/dev/null; then
