@@ -99,9 +99,9 @@ func (l *lookaheadPolicy) UsePrices(b *PriceBoard) { l.board = b }
 func (l *lookaheadPolicy) LastApplied() Applied { return l.last }
 
 // Choose implements Policy: the solver's plan for p with each unit's
-// opportunity cost, less that of the line's cheapest-priced source (unless
-// the line's lost-sale cost is below it), added to Problem.UnitCost. p is left as it came; the
-// plan's shipments, ShippingCost and TotalCost are its real costs, without
+// opportunity cost, less that of the line's cheapest-priced usable source
+// (unless the line's lost-sale cost is below it), added to
+// Problem.UnitCost. p is left as it came; the plan's shipments, ShippingCost and TotalCost are its real costs, without
 // the opportunity costs (its Alternatives' totals include them). With no
 // prices on the board it is the optimal policy.
 func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.Plan, error) {
@@ -129,7 +129,7 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 	for ln := range p.Lines {
 		base := math.Inf(1)
 		for o := range p.Options {
-			if usable(&p.Options[o], p.PromiseMinutes) && p.Available[o*nl+ln] > 0 {
+			if Usable(p, o) && p.Available[o*nl+ln] > 0 {
 				base = min(base, l.price[o*nl+ln])
 			}
 		}
@@ -171,11 +171,4 @@ func AppliedBy(p Policy) (Applied, bool) {
 		return Applied{}, false
 	}
 	return l.last, true
-}
-
-// usable reports whether opt can ship at all: not excluded by the builder,
-// within the promise (promise > 0) and with capacity left, as the solver
-// judges before it looks at stock.
-func usable(opt *solver.Option, promise int32) bool {
-	return opt.Excluded == solver.ReasonNone && (promise <= 0 || opt.ETAMinutes <= promise) && opt.CapacityUnits != 0
 }
