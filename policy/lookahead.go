@@ -101,9 +101,10 @@ func (l *lookaheadPolicy) LastApplied() Applied { return l.last }
 // Choose implements Policy: the solver's plan for p with each unit's
 // opportunity cost, less that of the line's cheapest-priced usable source
 // (unless the line's lost-sale cost is below it), added to
-// Problem.UnitCost. p is left as it came; the plan's shipments, ShippingCost and TotalCost are its real costs, without
-// the opportunity costs (its Alternatives' totals include them). With no
-// prices on the board it is the optimal policy.
+// Problem.UnitCost. p is left as it came; the plan's shipments,
+// ShippingCost and TotalCost are its real costs, without the opportunity
+// costs (its Alternatives' totals include them). With no prices on the
+// board it is the optimal policy.
 func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.Plan, error) {
 	costs, at, ok := l.board.Get()
 	l.last = Applied{Applied: ok, PlannedAt: at}
