@@ -9,10 +9,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/quote"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/simulate/dataset"
@@ -111,7 +113,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	ordersPath := fs.String("orders", "", "orders file (CSV, one row per line, sorted by created_at; required)")
 	repPath := fs.String("replenishments", "", "replenishments file (CSV at,node,sku,qty; sorted by at)")
 	registry := simulate.DefaultRegistry()
-	policies := fs.String("policy", strings.Join(registry.Names(), ","), "comma-separated policies: "+strings.Join(registry.Names(), ", "))
+	// By default the policies that decide one order at a time; lookahead
+	// and batch, which solve linear programmes as the replay goes, run
+	// when named.
+	perOrder := slices.DeleteFunc(registry.Names(), func(n string) bool { return n == policy.Lookahead || n == simulate.PolicyBatch })
+	policies := fs.String("policy", strings.Join(perOrder, ","), "comma-separated policies of "+strings.Join(registry.Names(), ", ")+"; lookahead and batch only when named")
 	var scenarios multiFlag
 	fs.Var(&scenarios, "scenario", "scenario file (YAML overrides); repeatable; the baseline is always run")
 	asJSON := fs.Bool("json", false, "print the results as JSON")

@@ -83,9 +83,11 @@ func TestGenThenSimulate(t *testing.T) {
 	if strip(first) != strip(second) {
 		t.Errorf("two runs differ:\n%s\n%s", first, second)
 	}
-	if n, want := strings.Count(string(first), `"policy"`), 2*len(simulateapi.PolicyNames()); n != want {
-		t.Errorf("%d results, want every policy x 2 scenarios (%d)", n, want)
-	}
+	// Without --policy: the per-order policies, not lookahead or batch.
+	assert.Equal(t, 2*(len(simulateapi.PolicyNames())-2), strings.Count(string(first), `"policy"`),
+		"every per-order policy x 2 scenarios")
+	assert.NotContains(t, string(first), `"policy":"lookahead"`)
+	assert.NotContains(t, string(first), `"policy":"batch"`)
 	if _, err := os.Stat(filepath.Join(report, "index.html")); err != nil {
 		t.Error(err)
 	}
