@@ -101,7 +101,7 @@ func (l *lookaheadPolicy) LastApplied() Applied { return l.last }
 // Choose implements Policy: the solver's plan for p with each unit's
 // opportunity cost, less that of the line's cheapest-priced usable source
 // (unless the line's lost-sale cost is below it), added to
-// Problem.UnitCost. p is left as it came; the plan's shipments,
+// Problem.UnitCost (PriceUnits). p is left as it came; the plan's shipments,
 // ShippingCost and TotalCost are its real costs, without the opportunity
 // costs (its Alternatives' totals include them). With no prices on the
 // board it is the optimal policy.
@@ -111,57 +111,77 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 	if !ok {
 		return l.ws.Solve(p, s)
 	}
-	l.saved = append(l.saved[:0], p.UnitCost...)
+	l.saved, l.price = PriceUnits(p, costs, l.saved, l.price)
 	defer copy(p.UnitCost, l.saved)
+	plan, err := l.ws.Solve(p, s)
+	if err != nil {
+		return nil, err
+	}
+	l.last.OpportunityCost = RealCosts(p, plan, l.saved, l.price)
+	return plan, nil
+}
+
+// PriceUnits adds the opportunity costs of costs to p.UnitCost, as the
+// look-ahead policy does. The present order is part of the demand the
+// prices were planned for: serving it from its cheapest-priced source
+// spends the unit the plan kept for it, so a line pays only what a
+// source's unit is worth above that one, and fills or not as optimal
+// would. Only when the line's lost-sale cost is below even the cheapest
+// price (a unit is worth more to the expected demand than to it) does it
+// pay the whole price.
+//
+// saved receives p's unit costs as they came and price the price of each
+// (option, line) (Problem.At's index); both are reused when large enough
+// and returned. copy(p.UnitCost, saved) undoes it.
+func PriceUnits(p *solver.Problem, costs OpportunityCosts, saved, price []float64) ([]float64, []float64) {
+	saved = append(saved[:0], p.UnitCost...)
 	nl := len(p.Lines)
-	l.price = slices.Grow(l.price[:0], len(p.UnitCost))[:len(p.UnitCost)]
+	price = slices.Grow(price[:0], len(p.UnitCost))[:len(p.UnitCost)]
 	for o := range p.Options {
 		node := int(p.Options[o].Node)
 		for ln := range p.Lines {
-			l.price[o*nl+ln] = costs.Price(node, p.Lines[ln].SKU)
+			price[o*nl+ln] = costs.Price(node, p.Lines[ln].SKU)
 		}
 	}
-	// The present order is part of the demand the prices were planned for:
-	// serving it from its cheapest-priced source spends the unit the plan
-	// kept for it, so a line pays only what a source's unit is worth above
-	// that one, and fills or not as optimal would. Only when the line's
-	// lost-sale cost is below even the cheapest price (a unit is worth more
-	// to the expected demand than to it) does it pay the whole price.
 	for ln := range p.Lines {
 		base := math.Inf(1)
 		for o := range p.Options {
 			if Usable(p, o) && p.Available[o*nl+ln] > 0 {
-				base = min(base, l.price[o*nl+ln])
+				base = min(base, price[o*nl+ln])
 			}
 		}
 		if math.IsInf(base, 1) || (p.Lines[ln].LostSaleCost > 0 && p.Lines[ln].LostSaleCost < base) {
 			base = 0
 		}
 		for o := range p.Options {
-			if c := l.price[o*nl+ln] - base; c > 0 {
+			if c := price[o*nl+ln] - base; c > 0 {
 				p.UnitCost[o*nl+ln] += c
 			}
 		}
 	}
-	plan, err := l.ws.Solve(p, s)
-	if err != nil {
-		return nil, err
-	}
-	// The real costs: the same shipments at the unit costs p came with.
+	return saved, price
+}
+
+// RealCosts gives plan, made over p priced by PriceUnits, its real costs:
+// its shipments, ShippingCost and TotalCost at the unit costs saved (p's
+// as they came); its Alternatives' totals keep the opportunity costs. It
+// returns the opportunity cost of the units the plan ships, at price.
+func RealCosts(p *solver.Problem, plan *solver.Plan, saved, price []float64) (opportunity float64) {
+	nl := len(p.Lines)
 	plan.ShippingCost = 0
 	for i := range plan.Shipments {
 		sh := &plan.Shipments[i]
 		var real float64
 		for _, a := range sh.Lines {
-			real += float64(a.Quantity) * l.saved[sh.Option*nl+a.Line]
-			l.last.OpportunityCost += float64(a.Quantity) * l.price[sh.Option*nl+a.Line]
+			real += float64(a.Quantity) * saved[sh.Option*nl+a.Line]
+			opportunity += float64(a.Quantity) * price[sh.Option*nl+a.Line]
 		}
 		sh.UnitsCost = real
 		sh.Cost = sh.FixedCost + sh.UnitsCost + sh.Penalty
 		plan.ShippingCost += sh.Cost
 	}
 	plan.TotalCost = plan.ShippingCost + plan.LostSaleCost
-	return plan, nil
+	return opportunity
 }
 
 // AppliedBy returns what the last Choose of p applied, when p is a

@@ -28,10 +28,20 @@ import (
 // time it waited, so that an option that now misses the promise is not
 // used.
 //
-// Express orders are routed at once, by the exact solver, as optimal
-// routes them: an order that asked for pickup, chose a courier or pickup
-// offer, or whose promise is within max(window, ExpressPromise) of its
-// creation (orders.csv's express requests get ExpressPromise).
+// Express orders are routed at once, as the lookahead policy routes them:
+// an order that asked for pickup, chose a courier or pickup offer, or
+// whose promise is within max(window, ExpressPromise) of its creation
+// (orders.csv's express requests get ExpressPromise).
+//
+// A wave knows its own orders; what comes after it, it knows as the
+// lookahead policy does: the replay plans for it in the same way
+// (Config.History, PlanInterval, PlanHorizon, and before every wave as
+// before every order), and every unit's opportunity cost is added to the
+// unit costs of the wave's problems (policy.PriceUnits) for the relaxation
+// and the repair alike, so that the wave neither spends on itself a unit
+// the demand after it is expected to need more, nor keeps one nobody
+// will. Plans and KPIs carry the real costs. Without prices yet (no
+// history, no order seen) a wave is routed on its costs alone.
 //
 // A wave's decision time is shared evenly by its orders (solve_time_us).
 const PolicyBatch = "batch"
@@ -72,23 +82,71 @@ type waves interface {
 
 // batch is the batch policy (see PolicyBatch).
 type batch struct {
-	ws *solver.Workspace
+	// express routes express orders and holds the board of prices.
+	express policy.Planned
+	// saved and price are each wave problem's unit costs as built and
+	// opportunity costs (policy.PriceUnits), by order of the wave.
+	saved, price [][]float64
 }
 
-var _ waves = (*batch)(nil)
+var (
+	_ waves          = (*batch)(nil)
+	_ policy.Planned = (*batch)(nil)
+)
 
-func newBatch(*network.Network) (Policy, error) { return &batch{ws: solver.NewWorkspace()}, nil }
+func newBatch(net *network.Network) (Policy, error) {
+	look, err := policy.DefaultRegistry().New(policy.Lookahead, net)
+	if err != nil {
+		return nil, err
+	}
+	planned, ok := look.(policy.Planned)
+	if !ok {
+		return nil, fmt.Errorf("batch: policy %s plans no prices", policy.Lookahead)
+	}
+	return &batch{express: planned}, nil
+}
 
 // Name implements Policy.
 func (*batch) Name() string { return PolicyBatch }
 
-// Choose implements Policy: an express order, exactly.
+// Choose implements Policy: an express order, as lookahead routes it.
 func (b *batch) Choose(p *solver.Problem, s solver.Settings) (*solver.Plan, error) {
-	return b.ws.Solve(p, s)
+	return b.express.Choose(p, s)
 }
 
+// Prices implements policy.Planned.
+func (b *batch) Prices() *policy.PriceBoard { return b.express.Prices() }
+
+// UsePrices implements policy.Planned.
+func (b *batch) UsePrices(board *policy.PriceBoard) { b.express.UsePrices(board) }
+
+// route routes a wave jointly, its units priced by the board's
+// opportunity costs when there are any; the instance's problems are left
+// as they came and the plans carry their real costs.
 func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settings) (*joint.Batch, error) {
-	return joint.Route(ctx, inst, joint.Settings{MaxVars: BatchMaxVars, LP: lp.Settings{TimeLimit: BatchTimeLimit}}, s)
+	costs, _, priced := b.Prices().Get()
+	if priced {
+		for len(b.saved) < len(inst.Orders) {
+			b.saved, b.price = append(b.saved, nil), append(b.price, nil)
+		}
+		for i := range inst.Orders {
+			b.saved[i], b.price[i] = policy.PriceUnits(inst.Orders[i].Problem, costs, b.saved[i], b.price[i])
+		}
+		defer func() {
+			for i := range inst.Orders {
+				copy(inst.Orders[i].Problem.UnitCost, b.saved[i])
+			}
+		}()
+	}
+	res, err := joint.Route(ctx, inst, joint.Settings{MaxVars: BatchMaxVars, LP: lp.Settings{TimeLimit: BatchTimeLimit}}, s)
+	if err != nil || !priced {
+		return res, err
+	}
+	for i := range res.Plans {
+		copy(res.Problems[i].UnitCost, b.saved[i])
+		policy.RealCosts(&res.Problems[i], res.Plans[i], b.saved[i], b.price[i])
+	}
+	return res, nil
 }
 
 // batchWindow is the configured wave window or the default.
@@ -160,6 +218,9 @@ func (st *replayState) release(ctx context.Context, at time.Time) error {
 	}
 	if err := st.replenishUntil(at); err != nil {
 		return err
+	}
+	if st.planner != nil {
+		st.planner.before(at, st.table)
 	}
 	n := len(w.orders)
 	for len(w.problems) < n {
