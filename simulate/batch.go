@@ -183,6 +183,46 @@ func (w *wave) express(o *network.Order) bool {
 	return false
 }
 
+// leaveAt is when the wave o would join leaves: the open wave's time, or,
+// when none is open, the end of the window the replay's clock is in or the
+// local midnight before it, whichever comes first.
+func (st *replayState) leaveAt() time.Time {
+	w := st.wave
+	if len(w.orders) > 0 {
+		return w.at
+	}
+	at := st.clock.Truncate(w.window).Add(w.window)
+	if midnight := time.Unix((st.day+1)*86400, 0).Add(-st.tz); midnight.Before(at) {
+		return midnight
+	}
+	return at
+}
+
+// waitKeepsPromise reports whether o may wait for its wave: an order
+// without a promise may; one with a promise may only when every option
+// that keeps the promise now still keeps it after the wait (built on the
+// stock now). An order that waiting would cost such an option is routed
+// at once, as an express order is.
+func (st *replayState) waitKeepsPromise(o *network.Order) (bool, error) {
+	if o.PromiseBy.IsZero() {
+		return true, nil
+	}
+	wait := int32(st.leaveAt().Sub(st.clock) / time.Minute)
+	st.prepare(o)
+	err := st.builder.BuildEligible(o, st.table, st.table, &st.problem)
+	o.Live = nil
+	if err != nil {
+		return false, err
+	}
+	p := &st.problem
+	for k := range p.Options {
+		if eta := p.Options[k].ETAMinutes; policy.Usable(p, k) && p.PromiseMinutes > 0 && eta+wait > p.PromiseMinutes {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // join holds o in the open wave, opening one when none is: an invalid
 // order is refused now, as it would be when routed.
 func (st *replayState) join(o *network.Order) error {
@@ -194,12 +234,7 @@ func (st *replayState) join(o *network.Order) error {
 		return err
 	}
 	if len(w.orders) == 0 {
-		at := st.clock.Truncate(w.window).Add(w.window)
-		midnight := time.Unix((st.day+1)*86400, 0).Add(-st.tz)
-		w.at, w.day = at, st.day
-		if midnight.Before(at) {
-			w.at = midnight
-		}
+		w.at, w.day = st.leaveAt(), st.day
 	}
 	c := *o
 	c.Lines = slices.Clone(o.Lines)

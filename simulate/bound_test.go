@@ -11,8 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/simulate/dataset"
+	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
 
@@ -157,3 +159,70 @@ func TestBoundSkippedAboveTheLimit(t *testing.T) {
 	assert.Contains(t, b.String(), "hindsight bound of baseline: skipped")
 	assert.NotContains(t, b.String(), "gap to bound")
 }
+
+// TestBatchRoutesAtOnceWhatWaitingWouldLate: o1's promise keeps the
+// parcel's one-day ETA by ten minutes, less than its wave would hold it
+// (until 10:30), so batch routes it at once, as optimal does, instead of
+// holding it into a miss; o2's promise leaves room for the wait, and it
+// waits.
+func TestBatchRoutesAtOnceWhatWaitingWouldLate(t *testing.T) {
+	net, table := loadTiny(t, competeNetwork, competeStock)
+	orders := `order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split,lost_sale_cost
+o1,2026-03-02T10:00:00Z,0,0.1,A,1,delivery,,1,2026-03-03T10:10:00Z,true,50
+o2,2026-03-02T10:01:00Z,0,0.1,B,1,delivery,,1,2026-03-03T12:00:00Z,true,50
+`
+	cfg := Config{Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+		Policies: []string{PolicyOptimal, PolicyBatch}}
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	runs := byRun(res)
+	opt, batch := runs["baseline/optimal"], runs["baseline/batch"]
+	require.NotNil(t, opt)
+	require.NotNil(t, batch)
+	assert.Zero(t, opt.UnfilledUnits)
+	assert.Zero(t, batch.UnfilledUnits, "o1 routed at once keeps its promise")
+	assert.InDelta(t, 1, batch.SLAHitRate, 1e-9)
+	assert.InDelta(t, opt.TotalWithLost, batch.TotalWithLost, 1e-9)
+}
+
+// TestBatchPricesItsWaves: with opportunity costs on the board, a wave's
+// order leaves the unit priced above its cost difference for the dearer
+// source; the plan carries the real costs and the wave's problems are
+// left as they came.
+func TestBatchPricesItsWaves(t *testing.T) {
+	pol, err := newBatch(nil)
+	require.NoError(t, err)
+	b := pol.(*batch)
+	p := &solver.Problem{
+		Lines: []solver.Line{{SKU: "s", Quantity: 1}},
+		Options: []solver.Option{
+			{Node: 0, NodeID: "n0", Method: solver.ShipFromStore, FixedCost: 5, CapacityUnits: -1},
+			{Node: 1, NodeID: "n1", Method: solver.ShipFromStore, FixedCost: 5, CapacityUnits: -1},
+		},
+		Available: []int32{1, 1},
+		UnitCost:  []float64{1, 2},
+	}
+	inst := &joint.Instance{
+		Orders: []joint.Order{{Problem: p}},
+		Supply: []joint.Supply{{Node: 0, SKU: "s", Start: 1}, {Node: 1, SKU: "s", Start: 1}},
+	}
+	ctx := context.Background()
+	res, err := b.route(ctx, inst, solver.Settings{})
+	require.NoError(t, err)
+	require.Len(t, res.Plans[0].Shipments, 1)
+	assert.Equal(t, 0, res.Plans[0].Shipments[0].Option, "no prices: the cheaper source")
+
+	b.Prices().Set(nodePrices{0: 3}, time.Time{})
+	res, err = b.route(ctx, inst, solver.Settings{})
+	require.NoError(t, err)
+	require.Len(t, res.Plans[0].Shipments, 1)
+	assert.Equal(t, 1, res.Plans[0].Shipments[0].Option, "n0's unit is worth 3 to later orders, n1 costs 1 more")
+	assert.InDelta(t, 7, res.Plans[0].TotalCost, 1e-9, "the real cost: 5 + 2")
+	assert.Equal(t, []float64{1, 2}, p.UnitCost, "the wave's problem as it came")
+	assert.Equal(t, []float64{1, 2}, res.Problems[0].UnitCost, "the repaired problem at real costs")
+}
+
+// nodePrices prices every SKU by node.
+type nodePrices map[int]float64
+
+func (m nodePrices) Price(node int, _ string) float64 { return m[node] }

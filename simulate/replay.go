@@ -249,7 +249,13 @@ func (st *replayState) handle(ctx context.Context, o *network.Order) error {
 		return err
 	}
 	if w := st.wave; w != nil && !w.express(o) {
-		return st.join(o)
+		keeps, err := st.waitKeepsPromise(o)
+		if err != nil {
+			return err
+		}
+		if keeps {
+			return st.join(o)
+		}
 	}
 	st.prepare(o)
 	if st.planner != nil {
