@@ -40,8 +40,10 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	profile := fs.String("profile", "default", "kind of network: default (stores, dark stores and warehouses over Kazakhstan) or "+dataset.ProfileJasinSinha+
 		" (10 warehouses, 100 customer cities, multi-item orders, lost sales, no replenishment; sizes not given take its defaults)")
 	regions := fs.Int("regions", dataset.JasinSinhaConfig().Regions, "customer cities of the "+dataset.ProfileJasinSinha+" profile")
+	historyDays := fs.Int("history-days", dataset.JasinSinhaConfig().HistoryDays, "days of orders before --start the "+dataset.ProfileJasinSinha+
+		" profile writes to "+dataset.HistoryFile+" (0: none), for simulate --history")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--profile default|jasin-sinha] [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD --regions N]\n\n"+
+		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--profile default|jasin-sinha] [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD --regions N --history-days N]\n\n"+
 			"Writes %s, %s, %s and %s: a network over Kazakhstan's cities with demand\n"+
 			"proportional to population, Zipf-like SKU popularity, daily and weekly seasonality, and\n"+
 			"pickup (BOPIS) and express courier requests.\n\n", dataset.NetworkFile, dataset.StockFile, dataset.OrdersFile, dataset.ReplenishmentsFile)
@@ -61,12 +63,15 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Seed: *seed, Stores: *stores, Warehouses: *warehouses, DarkStores: *dark,
 		SKUs: *skus, Orders: *orders, Days: *days, Start: st,
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch *profile {
 	case "default", "":
+		if set["history-days"] {
+			return fmt.Errorf("%w: --history-days is for --profile %s (the default profile's orders span weeks: split them by date)", errUsage, dataset.ProfileJasinSinha)
+		}
 	case dataset.ProfileJasinSinha:
 		// The profile's own sizes, but for the flags given.
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		js := dataset.JasinSinhaConfig()
 		pick := func(name string, flagValue, profileValue int) int {
 			if set[name] {
@@ -74,7 +79,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 			return profileValue
 		}
-		cfg.Profile, cfg.Regions = js.Profile, *regions
+		cfg.Profile, cfg.Regions, cfg.HistoryDays = js.Profile, *regions, *historyDays
 		cfg.Stores, cfg.DarkStores = pick("stores", *stores, 0), pick("dark-stores", *dark, 0)
 		cfg.Warehouses, cfg.SKUs = pick("warehouses", *warehouses, js.Warehouses), pick("skus", *skus, js.SKUs)
 		cfg.Orders, cfg.Days = pick("orders", *orders, js.Orders), pick("days", *days, js.Days)
@@ -90,6 +95,10 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d nodes, %d SKUs, %d stock rows, %d orders (%d lines), %d replenishments\n",
 		*out, sum.Nodes, sum.SKUs, sum.StockRows, sum.Orders, sum.Lines, sum.Replenishments)
+	if sum.HistoryOrders > 0 {
+		fmt.Fprintf(stdout, "wrote %s: %d orders (%d lines) before %s\n",
+			filepath.Join(*out, dataset.HistoryFile), sum.HistoryOrders, sum.HistoryLines, cfg.Start.Format("2006-01-02"))
+	}
 	return nil
 }
 

@@ -39,6 +39,11 @@ type Config struct {
 	// Regions is the jasin-sinha profile's number of customer cities (0:
 	// 100).
 	Regions int
+	// HistoryDays is how many days of orders before Start the jasin-sinha
+	// profile writes to HistoryFile, drawn from the same demand at the
+	// same daily rate (0: no history): the orders a forecast learns from
+	// (simulate --history), which the replay's stock does not cover.
+	HistoryDays int
 }
 
 // DefaultConfig returns the default sizes: 120 stores, 6 warehouses, 20
@@ -68,6 +73,10 @@ func (c Config) check() error {
 	switch {
 	case c.Profile != ProfileDefault && c.Profile != ProfileJasinSinha:
 		return fmt.Errorf("%w: unknown profile %q (want one of default, %s)", ErrConfig, c.Profile, ProfileJasinSinha)
+	case c.HistoryDays < 0 || c.HistoryDays > 3660:
+		return fmt.Errorf("%w: history days must be in 0..3660", ErrConfig)
+	case c.HistoryDays > 0 && c.Profile != ProfileJasinSinha:
+		return fmt.Errorf("%w: a history is written by the %s profile only (the default profile's orders span weeks: split them by date)", ErrConfig, ProfileJasinSinha)
 	case c.Regions < 0 || c.Regions > 100_000:
 		return fmt.Errorf("%w: regions must be in 0..100000", ErrConfig)
 	case c.Stores < 0 || c.Warehouses < 0 || c.DarkStores < 0 || c.Orders < 0:
@@ -94,6 +103,8 @@ type Summary struct {
 	Orders         int
 	Lines          int
 	Replenishments int
+	// HistoryOrders and HistoryLines are HistoryFile's (jasin-sinha).
+	HistoryOrders, HistoryLines int
 }
 
 // File names written by Generate.
@@ -102,6 +113,8 @@ const (
 	StockFile          = "stock.csv"
 	OrdersFile         = "orders.csv"
 	ReplenishmentsFile = "replenishments.csv"
+	// HistoryFile holds the orders before the replay (Config.HistoryDays).
+	HistoryFile = "history.csv"
 )
 
 // OrdersHeader is the header of orders.csv. requested_method is one of any,

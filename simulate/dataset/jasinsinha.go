@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -32,11 +33,12 @@ const (
 func Profiles() []string { return []string{"default", ProfileJasinSinha} }
 
 // JasinSinhaConfig returns the jasin-sinha profile's default sizes: 10
-// warehouses, 100 cities, 200 SKUs and 4,000 orders over 7 days.
+// warehouses, 100 cities, 200 SKUs and 4,000 orders over 7 days, after a
+// history of 7 days.
 func JasinSinhaConfig() Config {
 	return Config{
 		Profile: ProfileJasinSinha, Seed: 1, Warehouses: 10, SKUs: 200, Orders: 4000, Days: 7, Regions: 100,
-		Start: DefaultConfig().Start,
+		HistoryDays: 7, Start: DefaultConfig().Start,
 	}
 }
 
@@ -161,13 +163,31 @@ func generateJasinSinha(ctx context.Context, cfg Config, dir string) (Summary, e
 	if err != nil {
 		return sum, err
 	}
+	horizon := time.Duration(cfg.Days) * 24 * time.Hour
 	err = writeFile(filepath.Join(dir, OrdersFile), func(b *bufio.Writer) error {
-		o, l, err := writeJSOrders(ctx, cfg, cities, skus, b)
+		o, l, err := writeJSOrders(ctx, jsDraw{r: cfg.rng(15), orders: cfg.Orders, start: cfg.Start, horizon: horizon, prefix: "J"}, cities, skus, b)
 		sum.Orders, sum.Lines = o, l
 		return err
 	})
 	if err != nil {
 		return sum, err
+	}
+	if cfg.HistoryDays > 0 {
+		// The same demand over the days before, at the same rate per day,
+		// from a stream of its own (the replay's orders stay as they are).
+		back := time.Duration(cfg.HistoryDays) * 24 * time.Hour
+		n := 0
+		if cfg.Days > 0 {
+			n = int(math.Round(float64(cfg.Orders) * float64(cfg.HistoryDays) / float64(cfg.Days)))
+		}
+		err = writeFile(filepath.Join(dir, HistoryFile), func(b *bufio.Writer) error {
+			o, l, err := writeJSOrders(ctx, jsDraw{r: cfg.rng(16), orders: n, start: cfg.Start.Add(-back), horizon: back, prefix: "H"}, cities, skus, b)
+			sum.HistoryOrders, sum.HistoryLines = o, l
+			return err
+		})
+		if err != nil {
+			return sum, err
+		}
 	}
 	// No replenishment within the horizon: the file has its header only.
 	err = writeFile(filepath.Join(dir, ReplenishmentsFile), func(b *bufio.Writer) error {
@@ -188,11 +208,21 @@ func meanOf(weights []float64) float64 {
 	return n / w
 }
 
+// jsDraw is what writeJSOrders draws: orders orders from r, uniform over
+// [start, start+horizon) local time, with ids prefix + a number.
+type jsDraw struct {
+	r       *rand.Rand
+	orders  int
+	start   time.Time
+	horizon time.Duration
+	prefix  string
+}
+
 // writeJSOrders writes the profile's orders: uniform over the horizon,
 // customers around the cities by weight, one unit per line of distinct
 // SKUs by popularity, delivery without a promise, split allowed.
-func writeJSOrders(ctx context.Context, cfg Config, cities []jsCity, skus []sku, b *bufio.Writer) (orders, lines int, err error) {
-	r := cfg.rng(15)
+func writeJSOrders(ctx context.Context, d jsDraw, cities []jsCity, skus []sku, b *bufio.Writer) (orders, lines int, err error) {
+	r := d.r
 	cityCum := make([]float64, len(cities))
 	for i := range cities {
 		cityCum[i] = cities[i].weight
@@ -204,13 +234,12 @@ func writeJSOrders(ctx context.Context, cfg Config, cities []jsCity, skus []sku,
 	}
 	skuCum = cumulative(skuCum)
 	linesCum := cumulative(jsLinesWeight)
-	horizon := time.Duration(cfg.Days) * 24 * time.Hour
-	secs := make([]int64, cfg.Orders)
+	secs := make([]int64, d.orders)
 	for i := range secs {
-		secs[i] = r.Int64N(int64(horizon / time.Second))
+		secs[i] = r.Int64N(max(1, int64(d.horizon/time.Second)))
 	}
 	slices.Sort(secs)
-	start := cfg.Start.Add(-jsTZ)
+	start := d.start.Add(-jsTZ)
 	b.WriteString(OrdersHeader + "\n")
 	var picked []int
 	var buf []byte
@@ -229,7 +258,7 @@ func writeJSOrders(ctx context.Context, cfg Config, cities []jsCity, skus []sku,
 				picked = append(picked, s)
 			}
 		}
-		id := fmt.Sprintf("J%08d", orders)
+		id := fmt.Sprintf("%s%08d", d.prefix, orders)
 		for _, s := range picked {
 			lines++
 			buf = append(buf[:0], id...)

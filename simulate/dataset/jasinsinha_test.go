@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,4 +72,48 @@ func TestJasinSinhaProfile(t *testing.T) {
 
 	_, err = Generate(context.Background(), Config{Profile: "other", Warehouses: 1, SKUs: 1, Days: 1}, t.TempDir())
 	assert.ErrorIs(t, err, ErrConfig)
+}
+
+// TestJasinSinhaHistory: the history holds orders of the same demand at
+// the same daily rate over the days before Start, every one before it;
+// writing it changes none of the replay's files, and the same seed gives
+// the same history.
+func TestJasinSinhaHistory(t *testing.T) {
+	cfg := JasinSinhaConfig()
+	cfg.Orders, cfg.Days, cfg.SKUs, cfg.Regions, cfg.HistoryDays = 400, 2, 60, 40, 3
+	a, b, none := t.TempDir(), t.TempDir(), t.TempDir()
+	sum, err := Generate(context.Background(), cfg, a)
+	require.NoError(t, err)
+	assert.Equal(t, 600, sum.HistoryOrders, "400 orders in 2 days: 600 in 3")
+	_, err = Generate(context.Background(), cfg, b)
+	require.NoError(t, err)
+	ha, err := os.ReadFile(filepath.Join(a, HistoryFile))
+	require.NoError(t, err)
+	hb, err := os.ReadFile(filepath.Join(b, HistoryFile))
+	require.NoError(t, err)
+	assert.Equal(t, ha, hb, "the same seed, the same history")
+
+	cfg.HistoryDays = 0
+	_, err = Generate(context.Background(), cfg, none)
+	require.NoError(t, err)
+	assert.Equal(t, hashes(t, none), hashes(t, a), "the replay's files do not depend on the history")
+	assert.NoFileExists(t, filepath.Join(none, HistoryFile))
+
+	rows := strings.Split(strings.TrimSpace(string(ha)), "\n")
+	require.Equal(t, OrdersHeader, rows[0])
+	ids := map[string]bool{}
+	for i, row := range rows[1:] {
+		f := strings.Split(row, ",")
+		at, err := time.Parse(time.RFC3339, f[1])
+		require.NoError(t, err, "row %d", i+2)
+		assert.True(t, at.Before(cfg.Start.Add(-jsTZ)), "row %d: %s is not before the replay", i+2, f[1])
+		assert.True(t, !at.Before(cfg.Start.Add(-jsTZ-72*time.Hour)), "row %d: %s is more than 3 days before", i+2, f[1])
+		assert.True(t, strings.HasPrefix(f[0], "H"), "row %d", i+2)
+		ids[f[0]] = true
+	}
+	assert.Len(t, ids, 600)
+
+	cfg.Profile, cfg.HistoryDays = ProfileDefault, 2
+	_, err = Generate(context.Background(), cfg, t.TempDir())
+	assert.ErrorIs(t, err, ErrConfig, "the default profile writes no history")
 }
