@@ -24,7 +24,8 @@
 // ReplanShare of the planned supply moved), from Config.History and the
 // orders replayed so far, never from an order still to come; its supply
 // counts the replenishments file's arrivals within each plan's horizon (a
-// schedule known in advance).
+// schedule known in advance). The replay plans the same way for "batch"
+// (batch.go), which routes waves of held orders jointly at those prices.
 //
 // # Comparing costs
 //
