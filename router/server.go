@@ -21,6 +21,9 @@ import (
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/auth"
+	// The "proto" codec with vtprotobuf's generated code for omniroute's
+	// messages.
+	_ "github.com/omniroute/omniroute/internal/vtcodec"
 )
 
 // Bounds and defaults of the transport limits.
