@@ -176,10 +176,22 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 		start := len(p.Options)
 		r := int(b.row[n])
 		b.leg.RoadMinutes = b.roadMin[i]
+		// Options of one node share a distance and come after every key
+		// kept so far: when the nearest are full and none is farther,
+		// none of this node's exclusions can join them, and it is built
+		// as a lean build builds it (eligible options alone).
+		offering := k > 0 && (len(sc.keys) < k || b.km[i] < sc.keys[k-1].km)
+		if !offering {
+			b.ord.lean = true
+			b.addNode(p, node, b.km[i], b.atp[r*nl:(r+1)*nl])
+			b.ord.lean = false
+			b.indexLean(nd, p.Options[start:], total)
+			total += count
+			continue
+		}
 		b.addNode(p, node, b.km[i], b.atp[r*nl:(r+1)*nl])
 		// Keep the eligible options in place, in order; offer the others.
 		kept := start
-		offering := k > 0
 		for o := start; o < len(p.Options); o++ {
 			at := total + int32(o-start)
 			if p.Options[o].Excluded != solver.ReasonNone {
@@ -210,6 +222,47 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 	}
 	ex.Options = int(total)
 	b.explainNearest()
+}
+
+// indexLean appends to ex.Index the index in Build's problem of each of
+// opts, the options of node card nd built lean (in Build's order, without
+// the excluded ones), whose first option in Build's problem is at first.
+// Build lists one option per method the node offers and the order may
+// use, in method order, then one per courier partner of the node (see
+// optionCount): an option's method and partner give its place.
+func (b *Builder) indexLean(nd *nodeCard, opts []solver.Option, first int32) {
+	c, ex := &b.ord, b.explain
+	var pickup, warehouse, courier int32 // the place of each method's first option
+	if c.wantDelivery && nd.methods.has(solver.ShipFromStore) {
+		pickup++
+	}
+	warehouse = pickup
+	if c.wantPickup && nd.methods.has(solver.Pickup) {
+		warehouse++
+	}
+	courier = warehouse
+	if c.wantDelivery && nd.methods.has(solver.WarehouseShip) {
+		courier++
+	}
+	partner := 0 // the next of nd.couriers a courier option may be
+	for o := range opts {
+		var at int32
+		switch opts[o].Method {
+		case solver.ShipFromStore:
+			at = 0
+		case solver.Pickup:
+			at = pickup
+		case solver.WarehouseShip:
+			at = warehouse
+		default:
+			for b.couriers[nd.couriers[partner]].Name() != opts[o].Partner {
+				partner++
+			}
+			at = courier + int32(partner)
+			partner++
+		}
+		ex.Index = append(ex.Index, first+at)
+	}
 }
 
 // farOptions is the number of options Build lists for the far candidates
