@@ -99,25 +99,39 @@ type nearKey struct {
 	src, row, pos int32
 }
 
-// optionCount is the number of options Build lists for node card nd:
-// one per method the node offers and the order may use, one per courier
-// partner of the node.
-func (b *Builder) optionCount(nd *nodeCard) int32 {
-	c := &b.ord
-	var n int32
+// optionCount is the number of options Build lists for node: one per
+// method the node offers and the order may use, one per courier partner
+// of the node (counted once per node in optionCounts).
+func (b *Builder) optionCount(node int) int32 {
+	c, n := &b.ord, &b.counts[node]
+	var k int32
 	if c.wantDelivery {
-		if nd.methods.has(solver.ShipFromStore) {
-			n++
-		}
-		if nd.methods.has(solver.WarehouseShip) {
-			n++
-		}
-		if nd.methods.has(solver.Courier) {
-			n += int32(len(nd.couriers))
-		}
+		k += n.delivery
 	}
-	if c.wantPickup && nd.methods.has(solver.Pickup) {
-		n++
+	if c.wantPickup {
+		k += n.pickup
+	}
+	return k
+}
+
+// optionCounts is how many options a node gives an order that wants
+// delivery, and one that wants pickup.
+type optionCounts struct{ delivery, pickup int32 }
+
+// countOptions is what optionCount adds up for node card nd.
+func countOptions(nd *nodeCard) optionCounts {
+	var n optionCounts
+	if nd.methods.has(solver.ShipFromStore) {
+		n.delivery++
+	}
+	if nd.methods.has(solver.WarehouseShip) {
+		n.delivery++
+	}
+	if nd.methods.has(solver.Courier) {
+		n.delivery += int32(len(nd.couriers))
+	}
+	if nd.methods.has(solver.Pickup) {
+		n.pickup++
 	}
 	return n
 }
@@ -158,7 +172,7 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 			next = node + 1
 		}
 		nd := &b.cards[node]
-		count := b.optionCount(nd)
+		count := b.optionCount(node)
 		if count == 0 {
 			continue
 		}
@@ -279,7 +293,7 @@ func (b *Builder) farOptions(from, to int) int32 {
 			word &= 1<<(to-lo) - 1
 		}
 		for word != 0 {
-			n += b.optionCount(&b.cards[lo+bits.TrailingZeros64(word)])
+			n += b.optionCount(lo + bits.TrailingZeros64(word))
 			word &= word - 1
 		}
 	}
