@@ -164,12 +164,18 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 	useReach := b.explainReach
 	far := b.ord.far && b.farNodes > 0
 	var total int32
-	next := 0 // the first node whose far options are not counted yet
+	// The far candidates are merged in, in node order: farNode is the
+	// next one not counted yet (-1 when none is left).
+	farNodes := bitCursor{bits: b.farBits}
+	farNode := -1
+	if far {
+		farNode = farNodes.next()
+	}
 	for i, n := range b.cands {
 		node := int(n)
-		if far {
-			total += b.farOptions(next, node)
-			next = node + 1
+		for farNode >= 0 && farNode < node {
+			total += b.optionCount(farNode)
+			farNode = farNodes.next()
 		}
 		nd := &b.cards[node]
 		count := b.optionCount(node)
@@ -227,8 +233,11 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 		p.UnitCost = p.UnitCost[:kept*nl]
 		total += count
 	}
+	for farNode >= 0 {
+		total += b.optionCount(farNode)
+		farNode = farNodes.next()
+	}
 	if far {
-		total += b.farOptions(next, len(b.cards))
 		if k > 0 && (len(sc.keys) < k || sc.keys[k-1].km > b.reachKm) {
 			ex.Options = -1
 			return
@@ -279,25 +288,31 @@ func (b *Builder) indexLean(nd *nodeCard, opts []solver.Option, first int32) {
 	}
 }
 
-// farOptions is the number of options Build lists for the far candidates
-// (farBits) from node from up to node to, excluded.
-func (b *Builder) farOptions(from, to int) int32 {
-	var n int32
-	for w := from >> 6; w < len(b.farBits) && w<<6 < to; w++ {
-		word := b.farBits[w]
-		lo := w << 6
-		if from > lo {
-			word &^= 1<<(from-lo) - 1
+// bitCursor lists the set bits of a bitset in ascending order.
+type bitCursor struct {
+	bits []uint64
+	w    int    // the word being listed
+	word uint64 // its bits not listed yet (loaded when w is reached)
+	on   bool   // word holds bits[w]
+}
+
+// next returns the next set bit, or -1 when none is left.
+func (c *bitCursor) next() int {
+	for {
+		if !c.on {
+			if c.w >= len(c.bits) {
+				return -1
+			}
+			c.word, c.on = c.bits[c.w], true
 		}
-		if to < lo+64 {
-			word &= 1<<(to-lo) - 1
+		if c.word != 0 {
+			b := bits.TrailingZeros64(c.word)
+			c.word &= c.word - 1
+			return c.w<<6 + b
 		}
-		for word != 0 {
-			n += b.optionCount(lo + bits.TrailingZeros64(word))
-			word &= word - 1
-		}
+		c.w++
+		c.on = false
 	}
-	return n
 }
 
 // offerKey keeps key among the b.nearest nearest so far (by distance,
