@@ -252,7 +252,8 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 // the excluded ones), whose first option in Build's problem is at first.
 // Build lists one option per method the node offers and the order may
 // use, in method order, then one per courier partner of the node (see
-// optionCount): an option's method and partner give its place.
+// optionCount): an option's method and partner (courier names are unique
+// in a network) give its place.
 func (b *Builder) indexLean(nd *nodeCard, opts []solver.Option, first int32) {
 	c, ex := &b.ord, b.explain
 	var pickup, warehouse, courier int32 // the place of each method's first option
