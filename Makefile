@@ -39,16 +39,20 @@ loadtest: build
 ## the Go messages and gRPC services, the HTTP/JSON gateway and the OpenAPI file,
 ## whose routes are in api/omniroute/v1/omniroute_http.yaml
 GATEWAY_VERSION := v2.33.0
+# The vtprotobuf version gRPC already requires (go.mod), so that its runtime and the plugin match.
+VTPROTO_VERSION := v0.6.1-0.20240319094008-0393e58bdf10
 proto-tools:
 	@command -v protoc >/dev/null || { echo "protoc missing: apt-get install protobuf-compiler"; exit 1; }
 	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 	$(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+	$(GO) install github.com/planetscale/vtprotobuf/cmd/protoc-gen-go-vtproto@$(VTPROTO_VERSION)
 	$(GO) install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@$(GATEWAY_VERSION)
 	$(GO) install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GATEWAY_VERSION)
 
 proto: proto-tools
 	protoc -I api --go_out=api --go_opt=paths=source_relative \
 		--go-grpc_out=api --go-grpc_opt=paths=source_relative \
+		--go-vtproto_out=api --go-vtproto_opt=paths=source_relative,features=marshal+unmarshal+size \
 		--grpc-gateway_out=api --grpc-gateway_opt=paths=source_relative \
 		--grpc-gateway_opt=grpc_api_configuration=api/omniroute/v1/omniroute_http.yaml \
 		--openapiv2_out=api --openapiv2_opt=grpc_api_configuration=api/omniroute/v1/omniroute_http.yaml \

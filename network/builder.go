@@ -82,6 +82,9 @@ type Builder struct {
 	km      []float64
 	roadMin []float64
 	cards   []nodeCard
+	// counts are the options of each node, for an explained build to
+	// count (see optionCount).
+	counts []optionCounts
 
 	// explain is the Explanation of a BuildExplained (nil otherwise), of
 	// up to nearest exclusions, made with explainScratch.
@@ -147,6 +150,7 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 	b.kinds = make([]methodSet, len(net.Nodes))
 	b.pos = make([]geo.Unit, len(net.Nodes))
 	b.cards = make([]nodeCard, len(net.Nodes))
+	b.counts = make([]optionCounts, len(net.Nodes))
 	for i := range net.Nodes {
 		nd, np := &net.Nodes[i], &net.prep.nodes[i]
 		b.pos[i] = np.pos
@@ -161,6 +165,7 @@ func NewBuilder(net *Network, cost *CostModel) *Builder {
 				b.cards[i].carriers = []int{b.pinned}
 			}
 		}
+		b.counts[i] = countOptions(&b.cards[i])
 		if nd.Enabled {
 			b.kinds[i] = np.methods
 			for m := range b.methodBits {
@@ -188,6 +193,43 @@ func (b *Builder) addStock(node int, atp int32) {
 	}
 	r := b.candidate(node)
 	b.atp[int(r)*b.lines+b.line] = atp
+}
+
+// addStocks is addStock for each node of a stock list of the current
+// line and its ATP, in one loop: the same checks, without a call per node.
+func (b *Builder) addStocks(nodes, atp []int32) {
+	c := &b.ord
+	check := c.lean || c.far
+	nl, l := b.lines, b.line
+	for i, n := range nodes {
+		node := int(n)
+		if uint(node) >= uint(len(b.stamp)) {
+			continue
+		}
+		if check {
+			// skip, inlined.
+			w, bit := node>>6, uint64(1)<<(node&63)
+			if b.reachBits[w]&bit == 0 {
+				if c.lean {
+					continue
+				}
+				if b.kinds[node] != 0 {
+					if b.farBits[w]&bit == 0 {
+						b.farBits[w] |= bit
+						b.farNodes++
+					}
+					continue
+				}
+			}
+		}
+		var r int32
+		if b.stamp[node] == b.gen {
+			r = b.row[node]
+		} else {
+			r = b.candidate(node)
+		}
+		b.atp[int(r)*nl+l] = atp[i]
+	}
 }
 
 // skip reports whether the build leaves node, which holds a line, out of
@@ -500,10 +542,7 @@ func (b *Builder) gatherStock(o *Order, st StockView, pickupCand int) {
 				continue
 			}
 			list(l)
-			atp := b.bufATP[:len(b.bufNodes)]
-			for i, n := range b.bufNodes {
-				b.addStock(int(n), atp[i])
-			}
+			b.addStocks(b.bufNodes, b.bufATP[:len(b.bufNodes)])
 		}
 	}
 	if pickupCand >= 0 {

@@ -99,25 +99,39 @@ type nearKey struct {
 	src, row, pos int32
 }
 
-// optionCount is the number of options Build lists for node card nd:
-// one per method the node offers and the order may use, one per courier
-// partner of the node.
-func (b *Builder) optionCount(nd *nodeCard) int32 {
-	c := &b.ord
-	var n int32
+// optionCount is the number of options Build lists for node: one per
+// method the node offers and the order may use, one per courier partner
+// of the node (counted once per node in optionCounts).
+func (b *Builder) optionCount(node int) int32 {
+	c, n := &b.ord, &b.counts[node]
+	var k int32
 	if c.wantDelivery {
-		if nd.methods.has(solver.ShipFromStore) {
-			n++
-		}
-		if nd.methods.has(solver.WarehouseShip) {
-			n++
-		}
-		if nd.methods.has(solver.Courier) {
-			n += int32(len(nd.couriers))
-		}
+		k += n.delivery
 	}
-	if c.wantPickup && nd.methods.has(solver.Pickup) {
-		n++
+	if c.wantPickup {
+		k += n.pickup
+	}
+	return k
+}
+
+// optionCounts is how many options a node gives an order that wants
+// delivery, and one that wants pickup.
+type optionCounts struct{ delivery, pickup int32 }
+
+// countOptions is what optionCount adds up for node card nd.
+func countOptions(nd *nodeCard) optionCounts {
+	var n optionCounts
+	if nd.methods.has(solver.ShipFromStore) {
+		n.delivery++
+	}
+	if nd.methods.has(solver.WarehouseShip) {
+		n.delivery++
+	}
+	if nd.methods.has(solver.Courier) {
+		n.delivery += int32(len(nd.couriers))
+	}
+	if nd.methods.has(solver.Pickup) {
+		n.pickup++
 	}
 	return n
 }
@@ -150,15 +164,21 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 	useReach := b.explainReach
 	far := b.ord.far && b.farNodes > 0
 	var total int32
-	next := 0 // the first node whose far options are not counted yet
+	// The far candidates are merged in, in node order: farNode is the
+	// next one not counted yet (-1 when none is left).
+	farNodes := bitCursor{bits: b.farBits}
+	farNode := -1
+	if far {
+		farNode = farNodes.next()
+	}
 	for i, n := range b.cands {
 		node := int(n)
-		if far {
-			total += b.farOptions(next, node)
-			next = node + 1
+		for farNode >= 0 && farNode < node {
+			total += b.optionCount(farNode)
+			farNode = farNodes.next()
 		}
 		nd := &b.cards[node]
-		count := b.optionCount(nd)
+		count := b.optionCount(node)
 		if count == 0 {
 			continue
 		}
@@ -176,10 +196,22 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 		start := len(p.Options)
 		r := int(b.row[n])
 		b.leg.RoadMinutes = b.roadMin[i]
+		// Options of one node share a distance and come after every key
+		// kept so far: when the nearest are full and none is farther,
+		// none of this node's exclusions can join them, and it is built
+		// as a lean build builds it (eligible options alone).
+		offering := k > 0 && (len(sc.keys) < k || b.km[i] < sc.keys[k-1].km)
+		if !offering {
+			b.ord.lean = true
+			b.addNode(p, node, b.km[i], b.atp[r*nl:(r+1)*nl])
+			b.ord.lean = false
+			b.indexLean(nd, p.Options[start:], total)
+			total += count
+			continue
+		}
 		b.addNode(p, node, b.km[i], b.atp[r*nl:(r+1)*nl])
 		// Keep the eligible options in place, in order; offer the others.
 		kept := start
-		offering := k > 0
 		for o := start; o < len(p.Options); o++ {
 			at := total + int32(o-start)
 			if p.Options[o].Excluded != solver.ReasonNone {
@@ -201,8 +233,11 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 		p.UnitCost = p.UnitCost[:kept*nl]
 		total += count
 	}
+	for farNode >= 0 {
+		total += b.optionCount(farNode)
+		farNode = farNodes.next()
+	}
 	if far {
-		total += b.farOptions(next, len(b.cards))
 		if k > 0 && (len(sc.keys) < k || sc.keys[k-1].km > b.reachKm) {
 			ex.Options = -1
 			return
@@ -212,25 +247,73 @@ func (b *Builder) buildExplained(p *solver.Problem) {
 	b.explainNearest()
 }
 
-// farOptions is the number of options Build lists for the far candidates
-// (farBits) from node from up to node to, excluded.
-func (b *Builder) farOptions(from, to int) int32 {
-	var n int32
-	for w := from >> 6; w < len(b.farBits) && w<<6 < to; w++ {
-		word := b.farBits[w]
-		lo := w << 6
-		if from > lo {
-			word &^= 1<<(from-lo) - 1
-		}
-		if to < lo+64 {
-			word &= 1<<(to-lo) - 1
-		}
-		for word != 0 {
-			n += b.optionCount(&b.cards[lo+bits.TrailingZeros64(word)])
-			word &= word - 1
-		}
+// indexLean appends to ex.Index the index in Build's problem of each of
+// opts, the options of node card nd built lean (in Build's order, without
+// the excluded ones), whose first option in Build's problem is at first.
+// Build lists one option per method the node offers and the order may
+// use, in method order, then one per courier partner of the node (see
+// optionCount): an option's method and partner (courier names are unique
+// in a network) give its place.
+func (b *Builder) indexLean(nd *nodeCard, opts []solver.Option, first int32) {
+	c, ex := &b.ord, b.explain
+	var pickup, warehouse, courier int32 // the place of each method's first option
+	if c.wantDelivery && nd.methods.has(solver.ShipFromStore) {
+		pickup++
 	}
-	return n
+	warehouse = pickup
+	if c.wantPickup && nd.methods.has(solver.Pickup) {
+		warehouse++
+	}
+	courier = warehouse
+	if c.wantDelivery && nd.methods.has(solver.WarehouseShip) {
+		courier++
+	}
+	partner := 0 // the next of nd.couriers a courier option may be
+	for o := range opts {
+		var at int32
+		switch opts[o].Method {
+		case solver.ShipFromStore:
+			at = 0
+		case solver.Pickup:
+			at = pickup
+		case solver.WarehouseShip:
+			at = warehouse
+		default:
+			for b.couriers[nd.couriers[partner]].Name() != opts[o].Partner {
+				partner++
+			}
+			at = courier + int32(partner)
+			partner++
+		}
+		ex.Index = append(ex.Index, first+at)
+	}
+}
+
+// bitCursor lists the set bits of a bitset in ascending order.
+type bitCursor struct {
+	bits []uint64
+	w    int    // the word being listed
+	word uint64 // its bits not listed yet (loaded when w is reached)
+	on   bool   // word holds bits[w]
+}
+
+// next returns the next set bit, or -1 when none is left.
+func (c *bitCursor) next() int {
+	for {
+		if !c.on {
+			if c.w >= len(c.bits) {
+				return -1
+			}
+			c.word, c.on = c.bits[c.w], true
+		}
+		if c.word != 0 {
+			b := bits.TrailingZeros64(c.word)
+			c.word &= c.word - 1
+			return c.w<<6 + b
+		}
+		c.w++
+		c.on = false
+	}
 }
 
 // offerKey keeps key among the b.nearest nearest so far (by distance,

@@ -77,8 +77,12 @@
 // certificates), the audit log of every mutating or refused call,
 // authorisation by role per service, a per-client rate limit and a
 // server-side deadline. Transport security (TLS, mutual TLS), keepalive
-// enforcement and stream limits are ServerOptions. The zero ServerOptions
-// serve plaintext without authentication: the local demo and tests.
+// enforcement, stream limits and the stream workers that run calls are
+// ServerOptions. The zero ServerOptions serve plaintext without
+// authentication: the local demo and tests. Messages are encoded by the
+// codec of internal/vtcodec (vtprotobuf's generated code for omniroute's
+// messages, the same bytes as proto.Marshal), which the package
+// registers as gRPC's "proto" codec when it is imported.
 //
 // The package never panics on bad input, keeps no global state, and every
 // goroutine it starts stops on Close.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -20,6 +21,9 @@ import (
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/auth"
+	// The "proto" codec with vtprotobuf's generated code for omniroute's
+	// messages.
+	_ "github.com/omniroute/omniroute/internal/vtcodec"
 )
 
 // Bounds and defaults of the transport limits.
@@ -36,6 +40,8 @@ const (
 	DefaultMaxConcurrentStreams = 1000
 	// MaxMaxConcurrentStreams is the largest MaxConcurrentStreams accepted.
 	MaxMaxConcurrentStreams = 1 << 20
+	// MaxStreamWorkers is the largest StreamWorkers accepted.
+	MaxStreamWorkers = 1 << 12
 	// DefaultKeepaliveMinTime is the shortest interval between a client's
 	// keepalive pings; a client pinging more often is disconnected.
 	DefaultKeepaliveMinTime = 10 * time.Second
@@ -56,6 +62,12 @@ type ServerOptions struct {
 	// MaxConcurrentStreams bounds the calls in flight on one connection
 	// (DefaultMaxConcurrentStreams when 0).
 	MaxConcurrentStreams uint32
+	// StreamWorkers is the number of goroutines kept to run calls: a call
+	// runs on an idle one, whose stack has already grown, instead of on a
+	// fresh goroutine (a new goroutine is still started when all are
+	// busy). 0 keeps runtime.GOMAXPROCS(0) of them; a negative value
+	// keeps none, starting a goroutine for every call.
+	StreamWorkers int
 	// Keepalive is the connection keepalive policy.
 	Keepalive Keepalive
 	// Logger receives per-call debug logs and recovered panics.
@@ -129,6 +141,19 @@ func (k Keepalive) serverOptions() []grpc.ServerOption {
 	}
 }
 
+// streamWorkers is the number of call goroutines to keep for the
+// StreamWorkers option n.
+func streamWorkers(n int) uint32 {
+	switch {
+	case n < 0:
+		return 0
+	case n == 0:
+		return uint32(runtime.GOMAXPROCS(0))
+	default:
+		return uint32(min(n, MaxStreamWorkers))
+	}
+}
+
 // Server is the gRPC front of a Service: the three omniroute services,
 // health checking and (optionally) reflection, behind panic recovery,
 // authentication, authorisation, rate limits, deadlines and the audit log.
@@ -197,6 +222,9 @@ func NewServer(svc *Service, o ServerOptions) *Server {
 		grpc.ChainStreamInterceptor(s.recoverStream, g.authenticateStream, g.auditStream, g.authorizeStream, g.rateLimitStream, g.deadlineStream),
 	}
 	opts = append(opts, o.Keepalive.serverOptions()...)
+	if w := streamWorkers(o.StreamWorkers); w > 0 {
+		opts = append(opts, grpc.NumStreamWorkers(w))
+	}
 	// The in-process server (Gateway) has the same services and
 	// interceptors, no transport security (its listener is private to
 	// the process) and takes the HTTP client's verified certificate from

@@ -41,7 +41,7 @@ type serveSecurity struct {
 	authFile, rateLimit       *string
 	insecure, reflection      *bool
 	maxCall, maxStream        *time.Duration
-	maxStreams                *int
+	maxStreams, streamWorkers *int
 	kaMinTime, kaTime, kaWait *time.Duration
 	maxConnAge                *time.Duration
 	maxClockSkew              *time.Duration
@@ -49,21 +49,22 @@ type serveSecurity struct {
 
 func addServeSecurityFlags(fs *flag.FlagSet) *serveSecurity {
 	return &serveSecurity{
-		tlsCert:      fs.String("tls-cert", "", "TLS certificate chain `file` (PEM); with --tls-key serves gRPC and metrics over TLS"),
-		tlsKey:       fs.String("tls-key", "", "TLS private key `file` (PEM)"),
-		clientCA:     fs.String("client-ca", "", "CA certificates `file` (PEM): require client certificates from it (mutual TLS); needs --tls-cert"),
-		authFile:     fs.String("auth-file", "", "clients, token SHA-256 sums, certificate names and roles (YAML); empty turns authentication off"),
-		rateLimit:    fs.String("rate-limit", "", "per-client rate limits `NAME=RATE[:BURST],...` in calls/s; * for every client without its own; overrides the auth file's"),
-		insecure:     fs.Bool("insecure", false, "allow plaintext gRPC, HTTP/JSON and metrics on an address other than loopback"),
-		reflection:   fs.Bool("reflection", false, "offer gRPC server reflection (to authenticated callers)"),
-		maxCall:      fs.Duration("max-call-duration", router.DefaultMaxCallDuration, "deadline of a call that sets none or a later one"),
-		maxStream:    fs.Duration("max-stream-duration", router.DefaultMaxStreamDuration, "deadline of a stream (StreamStock) that sets none or a later one"),
-		maxStreams:   fs.Int("max-concurrent-streams", router.DefaultMaxConcurrentStreams, "calls in flight per connection"),
-		kaMinTime:    fs.Duration("keepalive-min-time", router.DefaultKeepaliveMinTime, "shortest interval between a client's keepalive pings; clients pinging more often are disconnected"),
-		kaTime:       fs.Duration("keepalive-time", router.DefaultKeepaliveTime, "idle time after which the server pings a connection"),
-		kaWait:       fs.Duration("keepalive-timeout", router.DefaultKeepaliveTimeout, "how long the server waits for a ping's answer before it closes the connection"),
-		maxConnAge:   fs.Duration("max-connection-age", 0, "close connections gracefully after this long, so clients spread over replicas (0: never)"),
-		maxClockSkew: fs.Duration("max-clock-skew", router.DefaultMaxClockSkew, "plan an order at its created_at only when within this of the server's clock (0: always the server's clock)"),
+		tlsCert:       fs.String("tls-cert", "", "TLS certificate chain `file` (PEM); with --tls-key serves gRPC and metrics over TLS"),
+		tlsKey:        fs.String("tls-key", "", "TLS private key `file` (PEM)"),
+		clientCA:      fs.String("client-ca", "", "CA certificates `file` (PEM): require client certificates from it (mutual TLS); needs --tls-cert"),
+		authFile:      fs.String("auth-file", "", "clients, token SHA-256 sums, certificate names and roles (YAML); empty turns authentication off"),
+		rateLimit:     fs.String("rate-limit", "", "per-client rate limits `NAME=RATE[:BURST],...` in calls/s; * for every client without its own; overrides the auth file's"),
+		insecure:      fs.Bool("insecure", false, "allow plaintext gRPC, HTTP/JSON and metrics on an address other than loopback"),
+		reflection:    fs.Bool("reflection", false, "offer gRPC server reflection (to authenticated callers)"),
+		maxCall:       fs.Duration("max-call-duration", router.DefaultMaxCallDuration, "deadline of a call that sets none or a later one"),
+		maxStream:     fs.Duration("max-stream-duration", router.DefaultMaxStreamDuration, "deadline of a stream (StreamStock) that sets none or a later one"),
+		maxStreams:    fs.Int("max-concurrent-streams", router.DefaultMaxConcurrentStreams, "calls in flight per connection"),
+		streamWorkers: fs.Int("stream-workers", 0, "goroutines kept to run calls, so that a call does not start a fresh one (0: one per CPU; -1: none, a goroutine per call)"),
+		kaMinTime:     fs.Duration("keepalive-min-time", router.DefaultKeepaliveMinTime, "shortest interval between a client's keepalive pings; clients pinging more often are disconnected"),
+		kaTime:        fs.Duration("keepalive-time", router.DefaultKeepaliveTime, "idle time after which the server pings a connection"),
+		kaWait:        fs.Duration("keepalive-timeout", router.DefaultKeepaliveTimeout, "how long the server waits for a ping's answer before it closes the connection"),
+		maxConnAge:    fs.Duration("max-connection-age", 0, "close connections gracefully after this long, so clients spread over replicas (0: never)"),
+		maxClockSkew:  fs.Duration("max-clock-skew", router.DefaultMaxClockSkew, "plan an order at its created_at only when within this of the server's clock (0: always the server's clock)"),
 	}
 }
 
@@ -83,6 +84,9 @@ func (s *serveSecurity) validate(addr, metricsAddr, httpAddr string, maxRecv int
 	}
 	if *s.maxStreams < 1 || *s.maxStreams > router.MaxMaxConcurrentStreams {
 		return fmt.Errorf("%w: --max-concurrent-streams %d: want 1 to %d", errUsage, *s.maxStreams, router.MaxMaxConcurrentStreams)
+	}
+	if *s.streamWorkers < -1 || *s.streamWorkers > router.MaxStreamWorkers {
+		return fmt.Errorf("%w: --stream-workers %d: want -1 to %d", errUsage, *s.streamWorkers, router.MaxStreamWorkers)
 	}
 	for _, c := range []struct {
 		name   string
@@ -160,6 +164,7 @@ func (s *serveSecurity) loadAccess() (*auth.Authenticator, map[string]auth.Limit
 func (s *serveSecurity) serverOptions(stls *auth.ServerTLS, a *auth.Authenticator, limits map[string]auth.Limit) router.ServerOptions {
 	o := router.ServerOptions{
 		MaxConcurrentStreams: uint32(*s.maxStreams),
+		StreamWorkers:        *s.streamWorkers,
 		Keepalive: router.Keepalive{
 			MinTime: *s.kaMinTime, Time: *s.kaTime, Timeout: *s.kaWait,
 			MaxConnectionAge: *s.maxConnAge, MaxConnectionAgeGrace: *s.maxCall,

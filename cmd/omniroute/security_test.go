@@ -49,6 +49,7 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{"no call deadline", []string{"--max-call-duration", "0"}, true, "--max-call-duration 0s: want 1ms to 24h0m0s"},
 		{"no streams", []string{"--max-concurrent-streams", "0"}, true, "--max-concurrent-streams 0"},
 		{"streams huge", []string{"--max-concurrent-streams", "100000000"}, true, "--max-concurrent-streams 100000000"},
+		{"stream workers", []string{"--stream-workers", "-2"}, true, "--stream-workers -2: want -1 to 4096"},
 		{"keepalive too often", []string{"--keepalive-time", "10ms"}, true, "--keepalive-time 10ms"},
 		{"keepalive min", []string{"--keepalive-min-time", "0s"}, true, "--keepalive-min-time 0s"},
 		{"keepalive timeout", []string{"--keepalive-timeout", "0s"}, true, "--keepalive-timeout 0s"},
