@@ -67,7 +67,8 @@ type evaluator struct {
 var errNoWindow = errors.New("the history holds no order before the plan's start")
 
 // historyWindows cuts the latest k horizon-long windows that the history
-// holds (the orders since HistoryFrom, before At) and shifts each one's
+// holds (the orders since HistoryFrom, before At; it starts at HistoryFrom
+// when set, else at its first order) and shifts each one's
 // times (created_at, promise_by) to start at At. When not even one window
 // is held whole, the latest part is used (partial).
 func historyWindows(in Input, k int) (ws []window, partial bool, err error) {
@@ -129,6 +130,9 @@ func historyWindows(in Input, k int) (ws []window, partial bool, err error) {
 		return nil, false, fmt.Errorf("allocate: %s: %w", in.History.Name(), errNoWindow)
 	}
 	h := in.Horizon
+	if !in.HistoryFrom.IsZero() {
+		first = in.HistoryFrom // the history is said to start there
+	}
 	held := 0
 	for held < k && !in.At.Add(-time.Duration(held+1)*h).Before(first) {
 		held++
