@@ -39,9 +39,12 @@ func TestAllocateCommand(t *testing.T) {
 	require.Equal(t, 0, code, stderr.String())
 	var js map[string]any
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &js))
-	for _, k := range []string{"objective", "expected_cost_before", "expected_cost_after", "units_moved", "transfer_cost", "solve_ms"} {
+	for _, k := range []string{"objective", "expected_cost_before", "expected_cost_after", "expected_by", "model_cost_before",
+		"model_cost_after", "groups", "replays", "replay_ms", "units_moved", "transfer_cost", "solve_ms"} {
 		assert.Contains(t, js, k)
 	}
+	// The data holds 11 days before --at: one week is replayed.
+	assert.Regexp(t, `^replay of 1 history window of 168h0m0s \(\d+ orders in all\) with optimal$`, js["expected_by"])
 	// The plan reads back against the network's lanes, and moves what the
 	// JSON says.
 	net, err := network.Load(p(dataset.NetworkFile))
@@ -78,6 +81,18 @@ func TestAllocateCommand(t *testing.T) {
 	require.Len(t, res.TransferSavings, 1)
 	require.NotNil(t, res.TransferSavings[0].Expected)
 	assert.InDelta(t, js["expected_cost_before"].(float64)-js["expected_cost_after"].(float64), *res.TransferSavings[0].Expected, 1e-9)
+}
+
+// An unknown policy is a usage error, and nothing is written.
+func TestAllocateUnknownPolicy(t *testing.T) {
+	dir := smallDataset(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
+		"--orders", p(dataset.OrdersFile), "--policy", "cheapest-ever", "--out", p("transfers.csv")}, &stdout, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), `--policy: unknown policy "cheapest-ever"`)
+	assert.NoFileExists(t, p("transfers.csv"))
 }
 
 // Bad input is reported with file and line, and nothing is written.
