@@ -207,6 +207,12 @@ func (ev *evaluator) costs(ctx context.Context, plans [][]simulate.Transfer) ([]
 		scens = append(scens, &simulate.Scenario{Name: fmt.Sprintf("plan%d", i), Transfers: p})
 		where[i] = len(scens)
 	}
+	base := 0 // where the first scenario's result is
+	for i := range plans {
+		if where[i] == 0 {
+			base = 1 // the baseline's is first
+		}
+	}
 	per := make([][]float64, len(ev.windows))
 	errs := make([]error, len(ev.windows))
 	var wg sync.WaitGroup
@@ -219,7 +225,7 @@ func (ev *evaluator) costs(ctx context.Context, plans [][]simulate.Transfer) ([]
 				Network: ev.pl.net, Stock: ev.pl.in.Stock,
 				Orders:         simulate.BytesSource{FileName: fmt.Sprintf("history window %d", w+1), Data: ev.windows[w].orders},
 				Replenishments: ev.reps, Policies: []string{ev.policy}, Scenarios: scens,
-				SkipBad: true, Workers: workers,
+				SkipBad: true, Workers: workers, NoBaseline: base == 0,
 			})
 			if err != nil {
 				errs[w] = fmt.Errorf("allocate: replay of history window %d: %w", w+1, err)
@@ -235,11 +241,15 @@ func (ev *evaluator) costs(ctx context.Context, plans [][]simulate.Transfer) ([]
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	ev.replays += len(ev.windows) * (1 + len(scens))
+	ev.replays += len(ev.windows) * (base + len(scens))
 	for i := range plans {
 		var sum float64
 		for w := range per {
-			sum += per[w][where[i]]
+			if where[i] == 0 {
+				sum += per[w][0]
+			} else {
+				sum += per[w][where[i]-1+base]
+			}
 		}
 		out[i] = sum / float64(len(per))
 	}
@@ -365,7 +375,7 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 			tried = append(tried, g)
 		}
 		if len(plans) > 0 {
-			if ev.replays+len(ws)*(1+len(plans)) > MaxReplays {
+			if ev.replays+len(ws)*len(plans) > MaxReplays {
 				break // the budget is spent: keep what is left
 			}
 			got, err := ev.costs(ctx, plans)
