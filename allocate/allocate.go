@@ -105,6 +105,10 @@ type Result struct {
 	// each saved in the replays and whether the plan keeps it (empty
 	// without replays).
 	Groups []GroupSaving
+	// Windows are the replayed history windows, latest first, with their
+	// costs without and with the plan (ExpectedCostBefore and After are
+	// their means).
+	Windows []WindowCost
 	// Replays counts the replays run to judge the plan, ReplayTime their
 	// wall time.
 	Replays    int

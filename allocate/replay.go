@@ -44,6 +44,17 @@ type GroupSaving struct {
 	Kept bool `json:"kept"`
 }
 
+// WindowCost is one replayed history window's cost without and with the
+// plan (total cost with lost sales, transfer cost included).
+type WindowCost struct {
+	// From is when the window started in the history; Orders are its
+	// orders.
+	From   time.Time `json:"from"`
+	Orders int       `json:"orders"`
+	Before float64   `json:"before"`
+	After  float64   `json:"after"`
+}
+
 // window is one history window, its orders shifted to start at the
 // plan's start.
 type window struct {
@@ -193,11 +204,11 @@ func arrivalsSource(pl *planner) simulate.Source {
 	return simulate.BytesSource{FileName: "replenishments", Data: buf.Bytes()}
 }
 
-// costs replays each plan over every window and returns its mean total
-// cost with lost sales (transfer cost included). A nil plan is the
-// baseline, no rows at all.
-func (ev *evaluator) costs(ctx context.Context, plans [][]simulate.Transfer) ([]float64, error) {
-	out := make([]float64, len(plans))
+// costs replays each plan over every window and returns, per plan, its
+// total cost with lost sales (transfer cost included) in each window. A
+// plan without rows is the baseline.
+func (ev *evaluator) costs(ctx context.Context, plans [][]simulate.Transfer) ([][]float64, error) {
+	out := make([][]float64, len(plans))
 	var scens []*simulate.Scenario
 	where := make([]int, len(plans)) // scenario index + 1; 0: the baseline
 	for i, p := range plans {
@@ -243,17 +254,25 @@ func (ev *evaluator) costs(ctx context.Context, plans [][]simulate.Transfer) ([]
 	}
 	ev.replays += len(ev.windows) * (base + len(scens))
 	for i := range plans {
-		var sum float64
+		out[i] = make([]float64, len(per))
 		for w := range per {
 			if where[i] == 0 {
-				sum += per[w][0]
+				out[i][w] = per[w][0]
 			} else {
-				sum += per[w][where[i]-1+base]
+				out[i][w] = per[w][where[i]-1+base]
 			}
 		}
-		out[i] = sum / float64(len(per))
 	}
 	return out, nil
+}
+
+// mean is the mean of xs.
+func mean(xs []float64) float64 {
+	var sum float64
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(len(xs))
 }
 
 // transferKey names one planned transfer of a block: the block, its
@@ -357,7 +376,9 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 	if err != nil {
 		return err
 	}
-	before, cost := cs[0], cs[1]
+	beforeW, costW := cs[0], cs[1]
+	before, cost := mean(beforeW), mean(costW)
+	without := map[string][]float64{} // per window, the plan without the group
 	saving := map[string]float64{}
 	judged := map[string]bool{}
 	dropped := map[string]bool{}
@@ -368,9 +389,10 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 		for _, g := range kept {
 			if len(kept) == 1 {
 				saving[g], judged[g] = before-cost, true // without it is the plan of nothing
+				without[g] = beforeW
 				continue
 			}
-			d := maps1(dropped, g)
+			d := with(dropped, g)
 			plans = append(plans, pl.planWithout(pl.without(d)))
 			tried = append(tried, g)
 		}
@@ -383,7 +405,8 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 				return err
 			}
 			for i, g := range tried {
-				saving[g], judged[g] = got[i]-cost, true
+				saving[g], judged[g] = mean(got[i])-cost, true
+				without[g] = got[i]
 			}
 		}
 		worst := kept[0]
@@ -396,14 +419,14 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 			break
 		}
 		dropped[worst] = true
-		cost += saving[worst]
+		cost, costW = mean(without[worst]), without[worst]
 		kept = slices.DeleteFunc(kept, func(g string) bool { return g == worst })
 	}
 	if len(kept) == 0 || cost >= before {
 		for _, g := range groups {
 			dropped[g] = true
 		}
-		cost = before
+		cost, costW = before, beforeW
 	}
 	pl.apply(pl.without(dropped))
 	res.Groups = make([]GroupSaving, 0, len(groups))
@@ -412,6 +435,9 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 	}
 	res.ExpectedCostBefore = round4(before)
 	res.ExpectedCostAfter = round4(cost)
+	for w, win := range ws {
+		res.Windows = append(res.Windows, WindowCost{From: win.from, Orders: win.n, Before: round4(beforeW[w]), After: round4(costW[w])})
+	}
 	res.Replays = ev.replays
 	res.ReplayTime = time.Since(t0)
 	orders := 0
@@ -429,8 +455,8 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 	return nil
 }
 
-// maps1 is drop with g added, a new map.
-func maps1(drop map[string]bool, g string) map[string]bool {
+// with is drop with g added, a new map.
+func with(drop map[string]bool, g string) map[string]bool {
 	out := make(map[string]bool, len(drop)+1)
 	for k, v := range drop {
 		out[k] = v

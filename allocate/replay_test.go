@@ -88,6 +88,13 @@ func TestTransferTheRouterWouldNotUseIsDropped(t *testing.T) {
 			// Each week: 7 orders of A and B from V, 14 pickups of C at S.
 			miles := 111.195 / 1.609344
 			assert.InDelta(t, 7*(5+2*(1+0.05*miles))+14*1, res.ExpectedCostBefore, 0.05)
+			require.Len(t, res.Windows, 2)
+			for i, w := range res.Windows {
+				assert.Equal(t, day0.Add(time.Duration(1-i)*7*24*time.Hour), w.From, "latest first")
+				assert.Equal(t, 21, w.Orders)
+				assert.Equal(t, res.ExpectedCostBefore, w.Before)
+				assert.Equal(t, w.Before, w.After)
+			}
 		})
 	}
 }

@@ -29,6 +29,7 @@ type allocationJSON struct {
 	ModelCostBefore float64                `json:"model_cost_before"`
 	ModelCostAfter  float64                `json:"model_cost_after"`
 	Groups          []allocate.GroupSaving `json:"groups"`
+	Windows         []allocate.WindowCost  `json:"windows"`
 	Replays         int                    `json:"replays"`
 	ReplayMS        float64                `json:"replay_ms"`
 	UnitsMoved      int64                  `json:"units_moved"`
@@ -191,7 +192,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return enc.Encode(allocationJSON{
 			Objective: res.Objective, ExpectedCostBefore: res.ExpectedCostBefore, ExpectedCostAfter: res.ExpectedCostAfter,
 			ExpectedBy: res.ExpectedBy, ModelCostBefore: res.ModelCostBefore, ModelCostAfter: res.ModelCostAfter,
-			Groups: res.Groups, Replays: res.Replays, ReplayMS: float64(res.ReplayTime.Microseconds()) / 1000,
+			Groups: res.Groups, Windows: res.Windows, Replays: res.Replays, ReplayMS: float64(res.ReplayTime.Microseconds()) / 1000,
 			UnitsMoved: res.UnitsMoved, TransferCost: res.TransferCost,
 			SolveMS:   float64(res.SolveTime.Microseconds()) / 1000,
 			Transfers: len(res.Transfers), SKUs: res.SKUs, DemandPoints: res.Points, Rows: res.Rows, Cols: res.Cols,
