@@ -189,10 +189,14 @@ func historyWindows(in Input, k int) (ws []window, partial bool, err error) {
 	return ws, partial, nil
 }
 
-// arrivalsSource writes the scheduled replenishments as a replenishments
-// file for the replays.
+// arrivalsSource writes the scheduled replenishments within the horizon
+// as a replenishments file for the replays (those before the start are in
+// the stock already).
 func arrivalsSource(pl *planner) simulate.Source {
-	arr := slices.Clone(pl.in.Arrivals)
+	end := pl.in.At.Add(pl.in.Horizon)
+	arr := slices.DeleteFunc(slices.Clone(pl.in.Arrivals), func(a simulate.Replenishment) bool {
+		return a.At.Before(pl.in.At) || !a.At.Before(end)
+	})
 	slices.SortStableFunc(arr, func(a, b simulate.Replenishment) int {
 		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Node, b.Node), cmp.Compare(a.SKU, b.SKU))
 	})

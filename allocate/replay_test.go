@@ -129,3 +129,26 @@ func TestUnknownPolicy(t *testing.T) {
 	})
 	assert.ErrorContains(t, err, `unknown policy "cheapest-ever"`)
 }
+
+// The replays apply the replenishments of the horizon, not those before
+// it (the stock at the start holds them): 10 units of A reached S before
+// the start and do not serve the week's pickups; 10 more arrive a day in,
+// and serve the pickups from then on.
+func TestReplayArrivalsWithinTheHorizon(t *testing.T) {
+	net, err := network.Parse(strings.NewReader(fmt.Sprintf(farNetwork, "", 25.0, 3.0, 0.0, 1)), "far.yaml")
+	require.NoError(t, err)
+	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nW,A,30,0\nS,B,1,0\n"), "stock.csv", net)
+	require.NoError(t, err)
+	at := day0.Add(7 * 24 * time.Hour)
+	res, err := Plan(context.Background(), Input{
+		Network: net, Stock: table, History: simulate.BytesSource{FileName: "history.csv", Data: []byte(weekOfOrders("pickup"))},
+		HistoryFrom: day0, At: at, Workers: 1,
+		Arrivals: []simulate.Replenishment{{At: at.Add(-time.Hour), Node: 1, SKU: "A", Qty: 10}, {At: at.Add(20 * time.Hour), Node: 1, SKU: "A", Qty: 10}},
+	})
+	require.NoError(t, err)
+	assert.Empty(t, res.Transfers, "the lane costs more than a lost sale")
+	// The pickups at 0 and 16 h are lost (20 each), the 8 after the
+	// arrival picked (1 each).
+	assert.InDelta(t, 2*20+8*1, res.ExpectedCostBefore, 1e-9)
+	assert.Equal(t, res.ExpectedCostBefore, res.ExpectedCostAfter)
+}
