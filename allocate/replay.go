@@ -448,14 +448,14 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 	for _, w := range ws {
 		orders += w.n
 	}
-	what := "windows"
+	what := "history windows"
 	if len(ws) == 1 {
-		what = "window"
+		what = "history window"
 	}
 	if partial {
 		what = "partial " + what
 	}
-	res.ExpectedBy = fmt.Sprintf("replay of %d history %s of %v (%d orders in all) with %s", len(ws), what, pl.in.Horizon, orders, ev.policy)
+	res.ExpectedBy = fmt.Sprintf("replay of %d %s of %v (%d orders in all) with %s", len(ws), what, pl.in.Horizon, orders, ev.policy)
 	return nil
 }
 

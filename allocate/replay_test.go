@@ -152,3 +152,20 @@ func TestReplayArrivalsWithinTheHorizon(t *testing.T) {
 	assert.InDelta(t, 2*20+8*1, res.ExpectedCostBefore, 1e-9)
 	assert.Equal(t, res.ExpectedCostBefore, res.ExpectedCostAfter)
 }
+
+// A history shorter than the horizon is replayed as it is: the latest
+// part of a window, said to be partial.
+func TestReplayPartialWindow(t *testing.T) {
+	net, err := network.Parse(strings.NewReader(fmt.Sprintf(farNetwork, "", 0.5, 3.0, 0.0, 1)), "far.yaml")
+	require.NoError(t, err)
+	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nW,A,30,0\nS,B,1,0\n"), "stock.csv", net)
+	require.NoError(t, err)
+	res, err := Plan(context.Background(), Input{
+		Network: net, Stock: table, History: simulate.BytesSource{FileName: "history.csv", Data: []byte(weekOfOrders("pickup"))},
+		At: day0.Add(7 * 24 * time.Hour), Horizon: 8 * 24 * time.Hour, Workers: 1,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "replay of 1 partial history window of 192h0m0s (10 orders in all) with optimal", res.ExpectedBy)
+	require.Len(t, res.Windows, 1)
+	assert.InDelta(t, 200, res.ExpectedCostBefore, 1e-9)
+}
