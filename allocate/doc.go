@@ -85,8 +85,10 @@
 //
 // The same replays keep only what pays. The transfers are grouped by the
 // kinds of their sender and receiver (warehouse>store, store>store...);
-// each round replays the plan without each group still in it (and without
-// what a receiver would send on of a SKU whose inflow goes), and drops
+// each round replays the plan without each group still in it (closed over
+// relays: a node that loses some inflow of a SKU sends none of it on, one
+// that loses some outflow receives none of it, and one whose total shelf
+// would overfill receives nothing, so that every shelf limit holds), and drops
 // the group whose removal saves the most, while that saving is not
 // negative (its marginal saving is not positive), until every group left
 // pays; the groups are few, so the rounds are, and MaxReplays bounds the

@@ -68,7 +68,6 @@ type evaluator struct {
 	pl      *planner
 	policy  string
 	windows []window
-	partial bool
 	reps    simulate.Source
 	workers int
 	replays int
@@ -289,31 +288,85 @@ func (pl *planner) groupOf(r int) string {
 	return string(pl.net.Nodes[rt.From].Kind) + ">" + string(pl.net.Nodes[rt.To].Kind)
 }
 
-// without lists the planned transfers left once the groups in drop are
-// removed, with those that a node would send on of a SKU whose inflow was
-// removed.
+// without lists the planned transfers that go with the groups in drop,
+// closed so that the plan left keeps every shelf limit: a node that loses
+// some of its inflow of a SKU sends none of it on, and one that loses some
+// of its outflow of a SKU receives none of it (so its stock of the SKU
+// stays as it was, or as planned); a node whose total shelf the plan left
+// would overfill receives nothing.
 func (pl *planner) without(drop map[string]bool) map[transferKey]bool {
 	gone := map[transferKey]bool{}
 	for bi, b := range pl.blocks {
-		cut := map[int]bool{} // receivers whose inflow of the SKU was cut
 		for k, r := range b.routes {
 			if b.qty[k] > 0 && drop[pl.groupOf(r)] {
 				gone[transferKey{bi, k}] = true
-				cut[pl.routes[r].To] = true
 			}
 		}
-		for changed := len(cut) > 0; changed; {
-			changed = false
+	}
+	for len(gone) > 0 {
+		pl.closeGone(gone)
+		over := pl.overTotal(gone)
+		if len(over) == 0 {
+			break
+		}
+		for bi, b := range pl.blocks {
 			for k, r := range b.routes {
-				if b.qty[k] > 0 && !gone[transferKey{bi, k}] && cut[pl.routes[r].From] {
+				if b.qty[k] > 0 && over[pl.routes[r].To] {
 					gone[transferKey{bi, k}] = true
-					cut[pl.routes[r].To] = true
-					changed = true
 				}
 			}
 		}
 	}
 	return gone
+}
+
+// closeGone adds to gone, SKU by SKU, the transfers out of a node whose
+// inflow lost one, and into a node whose outflow lost one.
+func (pl *planner) closeGone(gone map[transferKey]bool) {
+	for bi, b := range pl.blocks {
+		in, out := map[int]bool{}, map[int]bool{} // nodes that lost an inflow, an outflow
+		for k, r := range b.routes {
+			if gone[transferKey{bi, k}] {
+				in[pl.routes[r].To], out[pl.routes[r].From] = true, true
+			}
+		}
+		for changed := len(in) > 0; changed; {
+			changed = false
+			for k, r := range b.routes {
+				rt, key := pl.routes[r], transferKey{bi, k}
+				if b.qty[k] > 0 && !gone[key] && (in[rt.From] || out[rt.To]) {
+					gone[key], in[rt.To], out[rt.From], changed = true, true, true, true
+				}
+			}
+		}
+	}
+}
+
+// overTotal lists the nodes whose total shelf limit the plan without gone
+// would exceed (one that sent a SKU to make room for another and sends it
+// no longer).
+func (pl *planner) overTotal(gone map[transferKey]bool) map[int]bool {
+	var net map[int]int64
+	for bi, b := range pl.blocks {
+		for k, r := range b.routes {
+			if b.qty[k] <= 0 || gone[transferKey{bi, k}] {
+				continue
+			}
+			if net == nil {
+				net = map[int]int64{}
+			}
+			net[pl.routes[r].To] += b.qty[k]
+			net[pl.routes[r].From] -= b.qty[k]
+		}
+	}
+	over := map[int]bool{}
+	for n, d := range net {
+		nd := &pl.net.Nodes[n]
+		if nd.ShelfTotal > 0 && d > 0 && d > max(0, int64(nd.ShelfTotal)-pl.onHandTotal[n]) {
+			over[n] = true
+		}
+	}
+	return over
 }
 
 // apply zeroes the planned transfers in gone.
@@ -355,7 +408,7 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	ev := &evaluator{pl: pl, policy: pl.policy(), windows: ws, partial: partial, reps: arrivalsSource(pl), workers: workers}
+	ev := &evaluator{pl: pl, policy: pl.policy(), windows: ws, reps: arrivalsSource(pl), workers: workers}
 	// The groups, their units.
 	units := map[string]int64{}
 	for _, b := range pl.blocks {

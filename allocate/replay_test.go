@@ -169,3 +169,20 @@ func TestReplayPartialWindow(t *testing.T) {
 	require.Len(t, res.Windows, 1)
 	assert.InDelta(t, 200, res.ExpectedCostBefore, 1e-9)
 }
+
+// A relay keeps its stock as it was, or as planned: W -> S1 -> S2 and
+// V -> S2 carry A. Without W -> S1, S1 sends nothing on (V -> S2 stays);
+// without S1 -> S2, S1 receives nothing (it would hold what it meant to
+// send).
+func TestDroppedTransfersCloseOverRelays(t *testing.T) {
+	pl := &planner{
+		routes: []network.Route{{From: 0, To: 1}, {From: 1, To: 2}, {From: 3, To: 2}},
+		blocks: []*block{{routes: []int{0, 1, 2}, qty: []int64{5, 2, 4}}},
+	}
+	gone := map[transferKey]bool{{0, 0}: true}
+	pl.closeGone(gone)
+	assert.Equal(t, map[transferKey]bool{{0, 0}: true, {0, 1}: true}, gone)
+	gone = map[transferKey]bool{{0, 1}: true}
+	pl.closeGone(gone)
+	assert.Equal(t, map[transferKey]bool{{0, 0}: true, {0, 1}: true}, gone)
+}
