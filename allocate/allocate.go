@@ -47,6 +47,14 @@ type Input struct {
 	CellDeg float64
 	// Workers bounds the SKUs solved at once; 0 means GOMAXPROCS.
 	Workers int
+	// Policy is the routing policy (a name of simulate.DefaultRegistry)
+	// the plan is replayed with to judge it; "" means DefaultPolicy.
+	Policy string
+	// Windows is how many of the history's latest horizon-long windows
+	// are replayed (DefaultWindows when 0); a negative value replays
+	// nothing and leaves the expected costs to the model (as does a plan
+	// without History).
+	Windows int
 	// KeepModel keeps the last round's LP, every SKU's block in one model,
 	// in Result.Model (omniroute allocate --lp-out writes it).
 	KeepModel bool
@@ -82,9 +90,29 @@ type Result struct {
 	Objective float64
 	// ExpectedCostBefore and ExpectedCostAfter are the expected
 	// fulfilment + lost-sale cost over the horizon without and with the
-	// integer plan; After includes TransferCost.
+	// integer plan; After includes TransferCost. ExpectedBy says how they
+	// were obtained: by replaying the history's latest windows with the
+	// routing policy (Input.Windows), or by the model.
 	ExpectedCostBefore float64
 	ExpectedCostAfter  float64
+	ExpectedBy         string
+	// ModelCostBefore and ModelCostAfter are the model's own expectation
+	// for the plan before the replays judged it: each SKU's LP without
+	// transfers, less the units' expected savings (see the package doc).
+	ModelCostBefore float64
+	ModelCostAfter  float64
+	// Groups are the candidate transfers by sender and receiver kind, what
+	// each saved in the replays and whether the plan keeps it (empty
+	// without replays).
+	Groups []GroupSaving
+	// Windows are the replayed history windows, latest first, with their
+	// costs without and with the plan (ExpectedCostBefore and After are
+	// their means).
+	Windows []WindowCost
+	// Replays counts the replays run to judge the plan, ReplayTime their
+	// wall time.
+	Replays    int
+	ReplayTime time.Duration
 	// UnitsMoved are the units the transfers move between nodes (not the
 	// supply placed); TransferCost what their shipments cost by the
 	// lanes' rule (network.Lane.Cost).
@@ -92,7 +120,8 @@ type Result struct {
 	TransferCost float64
 	// Shape of the LPs solved per round, summed over SKUs.
 	Rows, Cols, SKUs, Points int
-	// SolveTime is the wall time of the LP solves.
+	// SolveTime is the wall time of the LP solves (and the rounding), the
+	// replays not included.
 	SolveTime time.Duration
 	// Forecast is the demand the plan was made for.
 	Forecast *Forecast `json:"-"`
@@ -151,6 +180,12 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 	if in.CellDeg == 0 {
 		in.CellDeg = DefaultCellDeg
 	}
+	if in.Policy == "" {
+		in.Policy = DefaultPolicy
+	}
+	if !simulate.DefaultRegistry().Has(in.Policy) {
+		return nil, fmt.Errorf("allocate: unknown policy %q (one of %v)", in.Policy, simulate.PolicyNames())
+	}
 	if in.At.IsZero() {
 		last, err := LastOrder(in.History)
 		if err != nil {
@@ -178,7 +213,7 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 	if err := pl.solveAll(ctx, res); err != nil {
 		return nil, err
 	}
-	res.SolveTime = time.Since(t0)
+	res.SolveTime = time.Since(t0) - res.ReplayTime
 	return res, nil
 }
 
@@ -304,19 +339,34 @@ func (pl *planner) solveAll(ctx context.Context, res *Result) error {
 		b.lp = nil // done with it
 	}
 	before, after, cost := pl.totals()
-	if after+cost >= before {
-		// The integer plan does not pay for itself: plan nothing.
-		for _, b := range pl.blocks {
-			clear(b.qty)
+	res.ModelCostBefore, res.ModelCostAfter = round4(before), round4(after+cost)
+	if pl.replays() {
+		if err := pl.replayEvaluate(ctx, res); err != nil {
+			return err
 		}
-		after, cost = before, 0
+		_, _, cost = pl.totals()
+	} else {
+		if after+cost >= before {
+			// The integer plan does not pay for itself: plan nothing.
+			for _, b := range pl.blocks {
+				clear(b.qty)
+			}
+			after, cost = before, 0
+		}
+		res.ExpectedCostBefore = round4(before)
+		res.ExpectedCostAfter = round4(after + cost)
+		res.ExpectedBy = "model"
 	}
-	res.ExpectedCostBefore = round4(before)
-	res.ExpectedCostAfter = round4(after + cost)
 	res.TransferCost = round4(cost)
 	res.Transfers, res.UnitsMoved = pl.transfers()
 	return nil
 }
+
+// replays tells whether the plan is judged by replaying the history.
+func (pl *planner) replays() bool { return pl.in.History != nil && pl.in.Windows >= 0 }
+
+// policy is the routing policy the replays use.
+func (pl *planner) policy() string { return pl.in.Policy }
 
 // each runs fn for every block, Workers at a time; the first error wins.
 func (pl *planner) each(ctx context.Context, fn func(b *block) error) error {

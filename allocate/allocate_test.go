@@ -100,8 +100,13 @@ func TestFarStoreGetsItsWeek(t *testing.T) {
 	assert.InDelta(t, 8, res.TransferCost, 1e-9)
 	miles := 333.585 / 1.609344 // the great circle from W to S
 	fromW := 5 + 1 + 0.05*miles
+	assert.InDelta(t, 10*fromW, res.ModelCostBefore, 0.05)
+	assert.InDelta(t, 10*fromW-(fromW-7)*expectedSold(10, 10)+8, res.ModelCostAfter, 0.05)
+	// The replay of the history's week: 10 parcels from W without the
+	// plan; with it, 10 from S (7 each) and the shipment (8).
 	assert.InDelta(t, 10*fromW, res.ExpectedCostBefore, 0.05)
-	assert.InDelta(t, 10*fromW-(fromW-7)*expectedSold(10, 10)+8, res.ExpectedCostAfter, 0.05)
+	assert.InDelta(t, 78, res.ExpectedCostAfter, 1e-9)
+	assert.Equal(t, "replay of 1 history window of 168h0m0s (10 orders in all) with optimal", res.ExpectedBy)
 	tr := res.Transfers[0]
 	assert.Equal(t, day0.Add(7*24*time.Hour), tr.ShipAt)
 	assert.Equal(t, tr.ShipAt, tr.ArriveAt, "no lead time")
@@ -114,8 +119,11 @@ func TestFarStoreGetsItsWeek(t *testing.T) {
 func TestPickupStoreStockedFromWarehouse(t *testing.T) {
 	res, _ := planFar(t, farCase{unitCost: 0.5, shipCost: 3, minQty: 1, want: "pickup", stockW: 30})
 	assert.Equal(t, map[string]int32{"0>1:A": 10}, moved(res))
-	assert.InDelta(t, 200, res.ExpectedCostBefore, 1e-6)
-	assert.InDelta(t, 200-19*expectedSold(10, 10)+8, res.ExpectedCostAfter, 1e-3)
+	assert.InDelta(t, 200-19*expectedSold(10, 10)+8, res.ModelCostAfter, 1e-3)
+	// Replayed on the history's week: 10 lost sales (200) without the
+	// plan; with it, 10 picks (10) and the shipment (8).
+	assert.InDelta(t, 200, res.ExpectedCostBefore, 1e-9)
+	assert.InDelta(t, 18, res.ExpectedCostAfter, 1e-9)
 }
 
 // A lane dearer per unit than the lost sale it saves is not used, and the
@@ -139,7 +147,8 @@ func TestLaneMinimumNotMet(t *testing.T) {
 func TestShelfLimitPerSKU(t *testing.T) {
 	res, _ := planFar(t, farCase{shelf: ", shelf_per_sku: 4", unitCost: 0.5, shipCost: 3, minQty: 1, want: "pickup", stockW: 30})
 	assert.Equal(t, map[string]int32{"0>1:A": 4}, moved(res))
-	assert.InDelta(t, 200-19*expectedSold(10, 4)+5, res.ExpectedCostAfter, 1e-3)
+	assert.InDelta(t, 200-19*expectedSold(10, 4)+5, res.ModelCostAfter, 1e-3)
+	assert.InDelta(t, 4*1+6*20+5, res.ExpectedCostAfter, 1e-9, "4 picks, 6 lost sales, the shipment")
 }
 
 // S holds 1 unit of B and may hold 3 in total: 2 units of A fit.
@@ -266,5 +275,6 @@ func TestUnitMovesOnlyWhileItsExpectedSavingPays(t *testing.T) {
 	}
 	require.Equal(t, 9, want)
 	assert.Equal(t, map[string]int32{"0>1:A": int32(want)}, moved(res))
-	assert.InDelta(t, 200-19*expectedSold(10, want)+3+12*float64(want), res.ExpectedCostAfter, 1e-3)
+	assert.InDelta(t, 200-19*expectedSold(10, want)+3+12*float64(want), res.ModelCostAfter, 1e-3)
+	assert.InDelta(t, 9*1+20+3+12*9, res.ExpectedCostAfter, 1e-9, "9 picks, 1 lost sale, the shipment")
 }

@@ -63,20 +63,55 @@
 // whose shipment carries less than its lane's minimum, or whose units'
 // expected saving less their unit costs is below its shipment cost, is
 // dropped; shelves (per SKU and in total, across SKUs) are enforced by
-// cutting the transfers of least worth. The expected cost before is each
-// block solved without transfers; the expected cost after is that less
-// the kept units' expected savings, plus the shipments priced by
-// network.Lane.Cost (not the LP solved with the transfers fixed, which
-// takes the mean demand as certain and has every unit moved sell); a
-// plan that would not lower the expected cost is dropped whole.
+// cutting the transfers of least worth. The model's expected cost before
+// (Result.ModelCostBefore) is each block solved without transfers; after
+// (ModelCostAfter), that less the kept units' expected savings, plus the
+// shipments priced by network.Lane.Cost.
+//
+// # Expected costs: the plan replayed
+//
+// The LP is not the router: it serves each line alone, from the node it
+// finds cheapest, where the routing policy keeps an order together, rarely
+// ships from a store, and meets the demand as it comes. So the plan is
+// judged by the router itself (package simulate): the history's latest
+// Input.Windows horizon-long windows (DefaultWindows; as many as the
+// history holds, at least the latest part of one) are cut out, their
+// orders' times (created_at, promise_by) shifted to start at the plan's
+// start, and each is replayed with Input.Policy (DefaultPolicy) from the
+// stock at the start with the scheduled arrivals and the supply, once
+// without the transfers and once with them. ExpectedCostBefore and
+// ExpectedCostAfter are the replays' total cost with lost sales (transfer
+// cost included), averaged over the windows; ExpectedBy says so.
+//
+// The same replays keep only what pays. The transfers are grouped by the
+// kinds of their sender and receiver (warehouse>store, store>store...);
+// each round replays the plan without each group still in it (closed over
+// relays: a node that loses some inflow of a SKU sends none of it on, one
+// that loses some outflow receives none of it, and one whose total shelf
+// would overfill receives nothing, so that every shelf limit holds), and drops
+// the group whose removal saves the most, while that saving is not
+// negative (its marginal saving is not positive), until every group left
+// pays; the groups are few, so the rounds are, and MaxReplays bounds the
+// replays. A plan that the replays find no cheaper than none is dropped
+// whole. The groups, their units and replayed savings are Result.Groups.
+// With Windows < 0, or a plan from a forecast without history, the
+// model's figures are the expected costs and a plan that would not lower
+// them is dropped whole.
+//
+// The windows are the recent past, not the horizon: what remains between
+// the expected and the realised saving is the difference between the two
+// (the forecast error of taking the past weeks' orders as the next's).
 //
 // # What it does not model
 //
-// Daily pick capacities, orders of several lines (each line is its own
-// demand in the LP; only the repair's sale probabilities see the order), and the timing of demand within the horizon beyond the share
-// f[r]. Supply counts from the plan's start, and its node's shelf limit is
+// In the LP: daily pick capacities, orders of several lines (each line is
+// its own demand; only the repair's sale probabilities see the order), and
+// the timing of demand within the horizon beyond the share f[r]; the
+// replays that judge the plan see all three, but only to keep or drop
+// whole groups of transfers. Supply counts from the plan's start, and its node's shelf limit is
 // not checked (the units arrive whatever the plan says).
 //
 // Plan is deterministic: the same input gives the same plan, SKUs solved in
-// parallel but each on its own.
+// parallel but each on its own, and the replays independent of each
+// other.
 package allocate

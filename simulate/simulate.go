@@ -47,6 +47,10 @@ type Config struct {
 	Quotes *quote.Recorded
 	// Scenarios are replayed besides the implicit baseline, in this order.
 	Scenarios []*Scenario
+	// NoBaseline replays only Scenarios (at least one), not the baseline
+	// before them: for a caller that replays many plans and knows the
+	// baseline's figures already.
+	NoBaseline bool
 	// SkipBad counts and skips malformed rows and invalid orders instead of
 	// failing.
 	SkipBad bool
@@ -200,7 +204,14 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	scens := make([]*prepared, 0, 1+len(cfg.Scenarios))
 	names := map[string]bool{}
-	for _, s := range append([]*Scenario{nil}, cfg.Scenarios...) {
+	all := append([]*Scenario{nil}, cfg.Scenarios...)
+	if cfg.NoBaseline {
+		if len(cfg.Scenarios) == 0 {
+			return nil, errors.New("simulate: no baseline and no scenario to replay")
+		}
+		all = cfg.Scenarios
+	}
+	for _, s := range all {
 		pr, err := s.apply(cfg.Network)
 		if err != nil {
 			return nil, err

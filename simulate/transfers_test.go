@@ -132,3 +132,33 @@ func TestWriteTransfersRoundTrip(t *testing.T) {
 	require.NoError(t, WriteTransfers(&b, net, plan))
 	assert.Equal(t, text, b.String())
 }
+
+// With NoBaseline only the scenarios are replayed, with the same figures
+// as beside the baseline; without a scenario it is an error.
+func TestNoBaseline(t *testing.T) {
+	net, table := loadTiny(t, laneNetwork, tinyStock)
+	orders := `order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,lost_sale_cost
+o3,2026-03-02T10:20:00Z,0,0.1,B,2,pickup,s1,20
+`
+	cfg := Config{Network: net, Stock: table, Policies: []string{PolicyOptimal},
+		Orders: BytesSource{"orders.csv", []byte(orders)}}
+	plan := readPlan(t, cfg, `from,to,sku,qty,ship_at,arrive_at
+wh,s1,B,1,2026-03-02T09:00:00Z,2026-03-02T10:00:00Z
+`)
+	cfg.Scenarios = []*Scenario{{Name: "plan", Transfers: plan}}
+	both, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	cfg.NoBaseline = true
+	only, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Len(t, only.Results, 1)
+	assert.Equal(t, "plan", only.Results[0].Scenario)
+	want, got := byRun(both)["plan/optimal"].KPIs, only.Results[0].KPIs
+	want.SolveTimeUS, got.SolveTimeUS = Percentiles{}, Percentiles{} // wall time
+	assert.Equal(t, want, got)
+	assert.Empty(t, only.TransferSavings)
+
+	cfg.Scenarios = nil
+	_, err = Run(context.Background(), cfg)
+	assert.ErrorContains(t, err, "no baseline and no scenario")
+}

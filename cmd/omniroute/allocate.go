@@ -23,17 +23,26 @@ type allocationJSON struct {
 	Objective          float64 `json:"objective"`
 	ExpectedCostBefore float64 `json:"expected_cost_before"`
 	ExpectedCostAfter  float64 `json:"expected_cost_after"`
-	UnitsMoved         int64   `json:"units_moved"`
-	TransferCost       float64 `json:"transfer_cost"`
-	SolveMS            float64 `json:"solve_ms"`
-	Transfers          int     `json:"transfers"`
-	SKUs               int     `json:"skus"`
-	DemandPoints       int     `json:"demand_points"`
-	Rows               int     `json:"rows"`
-	Cols               int     `json:"cols"`
-	At                 string  `json:"at"`
-	Horizon            string  `json:"horizon"`
-	HistoryOrders      int64   `json:"history_orders"`
+	// ExpectedBy says how the two were obtained (a replay of history
+	// windows with a policy, or the model).
+	ExpectedBy      string                 `json:"expected_by"`
+	ModelCostBefore float64                `json:"model_cost_before"`
+	ModelCostAfter  float64                `json:"model_cost_after"`
+	Groups          []allocate.GroupSaving `json:"groups"`
+	Windows         []allocate.WindowCost  `json:"windows"`
+	Replays         int                    `json:"replays"`
+	ReplayMS        float64                `json:"replay_ms"`
+	UnitsMoved      int64                  `json:"units_moved"`
+	TransferCost    float64                `json:"transfer_cost"`
+	SolveMS         float64                `json:"solve_ms"`
+	Transfers       int                    `json:"transfers"`
+	SKUs            int                    `json:"skus"`
+	DemandPoints    int                    `json:"demand_points"`
+	Rows            int                    `json:"rows"`
+	Cols            int                    `json:"cols"`
+	At              string                 `json:"at"`
+	Horizon         string                 `json:"horizon"`
+	HistoryOrders   int64                  `json:"history_orders"`
 }
 
 // runAllocate plans supply placement and transfers and writes them.
@@ -52,9 +61,12 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	lpOut := fs.String("lp-out", "", "write the LP (the last slope-scaling round, every SKU) in CPLEX LP format, for glpsol --lp")
 	workers := fs.Int("workers", 0, "SKUs solved at once (0 = number of CPUs)")
+	pol := fs.String("policy", allocate.DefaultPolicy, "routing policy the plan is replayed with to judge it (one of "+strings.Join(simulate.PolicyNames(), ", ")+")")
+	windows := fs.Int("windows", allocate.DefaultWindows, "replay the latest N horizon-long windows of the history to judge the plan (0 = no replay: the model's expected costs)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute allocate --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--supply SUPPLY.csv] [--replenishments R.csv]\n"+
-			"         [--horizon 7d] [--at TIME] [--from TIME] --out transfers.csv [--json] [--lp-out F.lp] [--workers N]")
+			"         [--horizon 7d] [--at TIME] [--from TIME] --out transfers.csv [--json] [--lp-out F.lp] [--workers N]\n"+
+			"         [--policy optimal] [--windows 3]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -68,7 +80,16 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("%w: --horizon: %v", errUsage, err)
 	}
-	in := allocate.Input{Horizon: h, Workers: *workers, KeepModel: *lpOut != ""}
+	in := allocate.Input{Horizon: h, Workers: *workers, KeepModel: *lpOut != "", Policy: *pol, Windows: *windows}
+	if *windows < 0 {
+		return fmt.Errorf("%w: --windows must not be negative", errUsage)
+	}
+	if *windows == 0 {
+		in.Windows = -1
+	}
+	if !simulate.DefaultRegistry().Has(*pol) {
+		return fmt.Errorf("%w: --policy: unknown policy %q (one of %s)", errUsage, *pol, strings.Join(simulate.PolicyNames(), ", "))
+	}
 	if *at != "" {
 		if in.At, err = time.Parse(time.RFC3339, *at); err != nil {
 			return fmt.Errorf("%w: --at: %v", errUsage, err)
@@ -167,16 +188,19 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // the groups' names hold ">"
 		return enc.Encode(allocationJSON{
 			Objective: res.Objective, ExpectedCostBefore: res.ExpectedCostBefore, ExpectedCostAfter: res.ExpectedCostAfter,
+			ExpectedBy: res.ExpectedBy, ModelCostBefore: res.ModelCostBefore, ModelCostAfter: res.ModelCostAfter,
+			Groups: res.Groups, Windows: res.Windows, Replays: res.Replays, ReplayMS: float64(res.ReplayTime.Microseconds()) / 1000,
 			UnitsMoved: res.UnitsMoved, TransferCost: res.TransferCost,
 			SolveMS:   float64(res.SolveTime.Microseconds()) / 1000,
 			Transfers: len(res.Transfers), SKUs: res.SKUs, DemandPoints: res.Points, Rows: res.Rows, Cols: res.Cols,
 			At: res.At.UTC().Format(time.RFC3339), Horizon: res.Horizon.String(), HistoryOrders: res.Forecast.Orders,
 		})
 	}
-	_, err = fmt.Fprintf(stdout, "wrote %s: %d rows, %d units moved, transfer cost %.2f; expected cost %.2f -> %.2f over %v from %s (LP %d rows x %d cols, %d SKUs, %.0f ms)\n",
-		*out, len(res.Transfers), res.UnitsMoved, res.TransferCost, res.ExpectedCostBefore, res.ExpectedCostAfter,
+	_, err = fmt.Fprintf(stdout, "wrote %s: %d rows, %d units moved, transfer cost %.2f; expected cost %.2f -> %.2f (%s) over %v from %s (LP %d rows x %d cols, %d SKUs, %.0f ms)\n",
+		*out, len(res.Transfers), res.UnitsMoved, res.TransferCost, res.ExpectedCostBefore, res.ExpectedCostAfter, res.ExpectedBy,
 		res.Horizon, res.At.UTC().Format(time.RFC3339), res.Rows, res.Cols, res.SKUs, float64(res.SolveTime.Microseconds())/1000)
 	return err
 }

@@ -39,9 +39,12 @@ func TestAllocateCommand(t *testing.T) {
 	require.Equal(t, 0, code, stderr.String())
 	var js map[string]any
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &js))
-	for _, k := range []string{"objective", "expected_cost_before", "expected_cost_after", "units_moved", "transfer_cost", "solve_ms"} {
+	for _, k := range []string{"objective", "expected_cost_before", "expected_cost_after", "expected_by", "model_cost_before",
+		"model_cost_after", "groups", "replays", "replay_ms", "units_moved", "transfer_cost", "solve_ms"} {
 		assert.Contains(t, js, k)
 	}
+	// The data holds 11 days before --at: one week is replayed.
+	assert.Regexp(t, `^replay of 1 history window of 168h0m0s \(\d+ orders in all\) with optimal$`, js["expected_by"])
 	// The plan reads back against the network's lanes, and moves what the
 	// JSON says.
 	net, err := network.Load(p(dataset.NetworkFile))
@@ -78,6 +81,18 @@ func TestAllocateCommand(t *testing.T) {
 	require.Len(t, res.TransferSavings, 1)
 	require.NotNil(t, res.TransferSavings[0].Expected)
 	assert.InDelta(t, js["expected_cost_before"].(float64)-js["expected_cost_after"].(float64), *res.TransferSavings[0].Expected, 1e-9)
+}
+
+// An unknown policy is a usage error, and nothing is written.
+func TestAllocateUnknownPolicy(t *testing.T) {
+	dir := smallDataset(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
+		"--orders", p(dataset.OrdersFile), "--policy", "cheapest-ever", "--out", p("transfers.csv")}, &stdout, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), `--policy: unknown policy "cheapest-ever"`)
+	assert.NoFileExists(t, p("transfers.csv"))
 }
 
 // Bad input is reported with file and line, and nothing is written.
@@ -146,4 +161,30 @@ func TestAllocateFromForecast(t *testing.T) {
 	assert.Contains(t, stderr.String(), "forecast.csv:4")
 	_, err = os.Stat(p("t2.csv"))
 	assert.True(t, os.IsNotExist(err))
+}
+
+// The same input gives the same plan, byte for byte, and the same JSON
+// but for the timings, SKUs solved and windows replayed in parallel.
+func TestAllocateDeterministic(t *testing.T) {
+	dir := smallDataset(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	plan := func(out string) ([]byte, map[string]any) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
+			"--orders", p(dataset.OrdersFile), "--replenishments", p(dataset.ReplenishmentsFile), "--at", "2026-03-15T00:00:00Z",
+			"--horizon", "3d", "--workers", "2", "--out", out, "--json"}, &stdout, &stderr)
+		require.Equal(t, 0, code, stderr.String())
+		var js map[string]any
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &js))
+		delete(js, "solve_ms")
+		delete(js, "replay_ms")
+		b, err := os.ReadFile(out)
+		require.NoError(t, err)
+		return b, js
+	}
+	a, ja := plan(p("a.csv"))
+	b, jb := plan(p("b.csv"))
+	assert.Equal(t, string(a), string(b))
+	assert.Equal(t, ja, jb)
+	assert.Contains(t, ja["expected_by"], "replay of 3 history windows of 72h0m0s")
 }
