@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -34,6 +35,11 @@ func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.Al
 		Network: net, Stock: table,
 		History: simulate.BytesSource{FileName: "orders_csv", Data: req.GetOrdersCsv()},
 		Horizon: time.Duration(req.GetHorizonMinutes()) * time.Minute,
+		Policy:  req.GetPolicy(), Windows: int(req.GetWindows()),
+	}
+	if in.Policy != "" && !simulate.DefaultRegistry().Has(in.Policy) {
+		return nil, status.Errorf(codes.InvalidArgument, "policy: unknown routing policy %q (want one of %s)",
+			in.Policy, strings.Join(simulate.DefaultRegistry().Names(), ", "))
 	}
 	if in.Horizon == 0 {
 		in.Horizon = allocate.DefaultHorizon
@@ -84,6 +90,7 @@ func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.Al
 	out := &pb.AllocateResponse{
 		Objective: res.Objective, ExpectedCostBefore: res.ExpectedCostBefore, ExpectedCostAfter: res.ExpectedCostAfter,
 		UnitsMoved: res.UnitsMoved, TransferCost: res.TransferCost, SolveMs: float64(res.SolveTime.Microseconds()) / 1000,
+		ExpectedBy: res.ExpectedBy, ModelCostBefore: res.ModelCostBefore, ModelCostAfter: res.ModelCostAfter,
 	}
 	for _, t := range res.Transfers {
 		pt := &pb.Transfer{ToNodeId: net.Nodes[t.To].ID, Sku: t.SKU, Qty: t.Qty,

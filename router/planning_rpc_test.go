@@ -73,6 +73,16 @@ func TestAllocateOverLiveStock(t *testing.T) {
 	assert.InDelta(t, 3+0.5*10, res.TransferCost, 1e-9)
 	assert.Equal(t, at, tr.ShipAt.AsTime())
 	assert.Less(t, res.ExpectedCostAfter, res.ExpectedCostBefore)
+	assert.Contains(t, res.ExpectedBy, "optimal", "judged by replays with the default policy")
+	assert.Positive(t, res.ModelCostBefore)
+
+	// Without replays the expected costs are the model's own.
+	model, err := client.Allocate(context.Background(), &pb.AllocateRequest{OrdersCsv: tenPickups(), At: timestamppb.New(at),
+		HorizonMinutes: 7 * 24 * 60, Policy: "nearest", Windows: -1})
+	require.NoError(t, err)
+	assert.Equal(t, "model", model.ExpectedBy)
+	assert.InDelta(t, model.ModelCostBefore, model.ExpectedCostBefore, 1e-9)
+	assert.InDelta(t, model.ModelCostAfter, model.ExpectedCostAfter, 1e-9)
 }
 
 func TestAllocateBadInput(t *testing.T) {
@@ -86,6 +96,7 @@ func TestAllocateBadInput(t *testing.T) {
 		{"no-history", &pb.AllocateRequest{}, "orders_csv: empty"},
 		{"bad-row", &pb.AllocateRequest{OrdersCsv: []byte("order_id,created_at,lat,lon,sku,qty\no1,yesterday,0,3,A,1\n")}, "orders_csv:2: created_at"},
 		{"negative-horizon", &pb.AllocateRequest{OrdersCsv: tenPickups(), HorizonMinutes: -5}, "horizon_minutes: -5"},
+		{"unknown-policy", &pb.AllocateRequest{OrdersCsv: tenPickups(), Policy: "cheapest"}, `policy: unknown routing policy "cheapest"`},
 		{"unknown-node", &pb.AllocateRequest{OrdersCsv: tenPickups(), At: day, Supply: []*pb.SupplyItem{{NodeId: "Z", Sku: "A", Qty: 1, AvailableAt: day}}}, `supply[0].node_id: unknown node "Z"`},
 		{"cannot-receive", &pb.AllocateRequest{OrdersCsv: tenPickups(), At: day, Supply: []*pb.SupplyItem{{NodeId: "X", Sku: "A", Qty: 1, AvailableAt: day}}}, `supply[0].node_id: node "X" may not receive`},
 		{"unknown-sku", &pb.AllocateRequest{OrdersCsv: tenPickups(), At: day, Supply: []*pb.SupplyItem{{NodeId: "W", Sku: "Q", Qty: 1, AvailableAt: day}}}, `supply[0].sku: unknown SKU "Q"`},

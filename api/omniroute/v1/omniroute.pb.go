@@ -615,8 +615,15 @@ type AllocateRequest struct {
 	At *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=at,proto3" json:"at,omitempty"`
 	// horizon_minutes is how far ahead to plan; 0 means 7 days.
 	HorizonMinutes int32 `protobuf:"varint,5,opt,name=horizon_minutes,json=horizonMinutes,proto3" json:"horizon_minutes,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// policy is the routing policy the plan is replayed with to judge it
+	// (optimal, nearest, lookahead...); empty means optimal.
+	Policy string `protobuf:"bytes,6,opt,name=policy,proto3" json:"policy,omitempty"`
+	// windows is how many of the history's latest horizon-long windows are
+	// replayed, each without and with the plan; 0 means 3, a negative value
+	// none (the expected costs are then the model's own).
+	Windows       int32 `protobuf:"varint,7,opt,name=windows,proto3" json:"windows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AllocateRequest) Reset() {
@@ -680,6 +687,20 @@ func (x *AllocateRequest) GetAt() *timestamppb.Timestamp {
 func (x *AllocateRequest) GetHorizonMinutes() int32 {
 	if x != nil {
 		return x.HorizonMinutes
+	}
+	return 0
+}
+
+func (x *AllocateRequest) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *AllocateRequest) GetWindows() int32 {
+	if x != nil {
+		return x.Windows
 	}
 	return 0
 }
@@ -764,8 +785,16 @@ type AllocateResponse struct {
 	UnitsMoved         int64       `protobuf:"varint,5,opt,name=units_moved,json=unitsMoved,proto3" json:"units_moved,omitempty"`
 	TransferCost       float64     `protobuf:"fixed64,6,opt,name=transfer_cost,json=transferCost,proto3" json:"transfer_cost,omitempty"`
 	SolveMs            float64     `protobuf:"fixed64,7,opt,name=solve_ms,json=solveMs,proto3" json:"solve_ms,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// expected_by says how expected_cost_before and expected_cost_after were
+	// obtained: by replaying the history's windows with the policy, or by
+	// the model.
+	ExpectedBy string `protobuf:"bytes,8,opt,name=expected_by,json=expectedBy,proto3" json:"expected_by,omitempty"`
+	// model_cost_before and model_cost_after are the model's own
+	// expectation, beside the replays'.
+	ModelCostBefore float64 `protobuf:"fixed64,9,opt,name=model_cost_before,json=modelCostBefore,proto3" json:"model_cost_before,omitempty"`
+	ModelCostAfter  float64 `protobuf:"fixed64,10,opt,name=model_cost_after,json=modelCostAfter,proto3" json:"model_cost_after,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *AllocateResponse) Reset() {
@@ -843,6 +872,27 @@ func (x *AllocateResponse) GetTransferCost() float64 {
 func (x *AllocateResponse) GetSolveMs() float64 {
 	if x != nil {
 		return x.SolveMs
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetExpectedBy() string {
+	if x != nil {
+		return x.ExpectedBy
+	}
+	return ""
+}
+
+func (x *AllocateResponse) GetModelCostBefore() float64 {
+	if x != nil {
+		return x.ModelCostBefore
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetModelCostAfter() float64 {
+	if x != nil {
+		return x.ModelCostAfter
 	}
 	return 0
 }
@@ -4070,20 +4120,22 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"planned_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tplannedAt\x12%\n" +
 	"\x0eexpected_units\x18\a \x01(\x01R\rexpectedUnits\x12.\n" +
 	"\x13expected_lost_units\x18\b \x01(\x01R\x11expectedLostUnits\x12!\n" +
-	"\fpriced_pairs\x18\t \x01(\x05R\vpricedPairs\"\xe6\x01\n" +
+	"\fpriced_pairs\x18\t \x01(\x05R\vpricedPairs\"\x98\x02\n" +
 	"\x0fAllocateRequest\x12\x1d\n" +
 	"\n" +
 	"orders_csv\x18\x01 \x01(\fR\tordersCsv\x12-\n" +
 	"\x12replenishments_csv\x18\x02 \x01(\fR\x11replenishmentsCsv\x120\n" +
 	"\x06supply\x18\x03 \x03(\v2\x18.omniroute.v1.SupplyItemR\x06supply\x12*\n" +
 	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12'\n" +
-	"\x0fhorizon_minutes\x18\x05 \x01(\x05R\x0ehorizonMinutes\"\x88\x01\n" +
+	"\x0fhorizon_minutes\x18\x05 \x01(\x05R\x0ehorizonMinutes\x12\x16\n" +
+	"\x06policy\x18\x06 \x01(\tR\x06policy\x12\x18\n" +
+	"\awindows\x18\a \x01(\x05R\awindows\"\x88\x01\n" +
 	"\n" +
 	"SupplyItem\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x10\n" +
 	"\x03qty\x18\x03 \x01(\x05R\x03qty\x12=\n" +
-	"\favailable_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vavailableAt\"\xa9\x02\n" +
+	"\favailable_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vavailableAt\"\xa0\x03\n" +
 	"\x10AllocateResponse\x124\n" +
 	"\ttransfers\x18\x01 \x03(\v2\x16.omniroute.v1.TransferR\ttransfers\x12\x1c\n" +
 	"\tobjective\x18\x02 \x01(\x01R\tobjective\x120\n" +
@@ -4092,7 +4144,12 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\vunits_moved\x18\x05 \x01(\x03R\n" +
 	"unitsMoved\x12#\n" +
 	"\rtransfer_cost\x18\x06 \x01(\x01R\ftransferCost\x12\x19\n" +
-	"\bsolve_ms\x18\a \x01(\x01R\asolveMs\"\xdc\x01\n" +
+	"\bsolve_ms\x18\a \x01(\x01R\asolveMs\x12\x1f\n" +
+	"\vexpected_by\x18\b \x01(\tR\n" +
+	"expectedBy\x12*\n" +
+	"\x11model_cost_before\x18\t \x01(\x01R\x0fmodelCostBefore\x12(\n" +
+	"\x10model_cost_after\x18\n" +
+	" \x01(\x01R\x0emodelCostAfter\"\xdc\x01\n" +
 	"\bTransfer\x12 \n" +
 	"\ffrom_node_id\x18\x01 \x01(\tR\n" +
 	"fromNodeId\x12\x1c\n" +
