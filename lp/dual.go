@@ -76,7 +76,7 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 		if len(s.etas.etas) >= refactorEvery {
 			s.refactor()
 			s.computeReducedCosts()
-			if !s.repairDualFeasibility() {
+			if !s.repairDualFeasibility(true) {
 				return 0, false, nil
 			}
 			fresh = true
@@ -86,7 +86,7 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 			if !fresh {
 				s.refactor()
 				s.computeReducedCosts()
-				if !s.repairDualFeasibility() {
+				if !s.repairDualFeasibility(true) {
 					return 0, false, nil
 				}
 				fresh = true
@@ -102,7 +102,7 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 			if !fresh {
 				s.refactor()
 				s.computeReducedCosts()
-				if !s.repairDualFeasibility() {
+				if !s.repairDualFeasibility(true) {
 					return 0, false, nil
 				}
 				fresh = true
@@ -116,7 +116,7 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 			}
 			s.refactor()
 			s.computeReducedCosts()
-			if !s.repairDualFeasibility() {
+			if !s.repairDualFeasibility(true) {
 				return 0, false, nil
 			}
 			fresh = true
@@ -144,13 +144,19 @@ func (s *simplex) infeasibility(p int) float64 {
 // reports whether the basis is then dual feasible.
 func (s *simplex) dualFeasibleStart() bool {
 	s.computeReducedCosts()
-	return s.repairDualFeasibility()
+	return s.repairDualFeasibility(false)
 }
 
 // repairDualFeasibility flips boxed nonbasic variables whose reduced cost
 // has the wrong sign (recomputing the basic variables if any moved) and
-// reports whether every nonbasic variable is then dual feasible.
-func (s *simplex) repairDualFeasibility() bool {
+// reports whether every nonbasic variable is then dual feasible. With
+// shift, a variable that cannot flip (a bound is infinite) has its cost
+// shifted instead, so that its reduced cost is zero, and the basis is dual
+// feasible again: after a refactorisation the recomputed reduced costs
+// may sit a little on the wrong side of those the updates kept (the Harris
+// ratio test lets them reach -dualTol), and the primal simplex removes the
+// shifts with the perturbation.
+func (s *simplex) repairDualFeasibility(shift bool) bool {
 	d := s.dualWork.reduced
 	flipped := false
 	for j, st := range s.state {
@@ -159,12 +165,21 @@ func (s *simplex) repairDualFeasibility() bool {
 			continue
 		case stateZero:
 			if math.Abs(d[j]) > dualTol {
-				return false
+				if !shift {
+					return false
+				}
+				s.cost[j] -= d[j]
+				d[j] = 0
 			}
 		case stateLower:
 			if d[j] < -dualTol && s.lo[j] != s.hi[j] {
 				if math.IsInf(s.hi[j], 1) {
-					return false
+					if !shift {
+						return false
+					}
+					s.cost[j] -= d[j]
+					d[j] = 0
+					continue
 				}
 				s.state[j], s.x[j] = stateUpper, s.hi[j]
 				flipped = true
@@ -172,7 +187,12 @@ func (s *simplex) repairDualFeasibility() bool {
 		case stateUpper:
 			if d[j] > dualTol {
 				if math.IsInf(s.lo[j], -1) {
-					return false
+					if !shift {
+						return false
+					}
+					s.cost[j] -= d[j]
+					d[j] = 0
+					continue
 				}
 				s.state[j], s.x[j] = stateLower, s.lo[j]
 				flipped = true
