@@ -77,9 +77,13 @@ func (f *etaFile) btran(w []float64) {
 	}
 }
 
-// denseLU is P·B = L·U with partial pivoting, stored dense: lu holds L
+// denseLU is P·B = L·U with partial pivoting, eliminated dense: lu holds L
 // (unit diagonal, below) and U (on and above the diagonal) column-major;
-// perm[k] is the row of B pivoted in step k.
+// perm[k] is the row of B pivoted in step k. The nuclei of simplex bases are
+// sparse even after elimination (under 1% of the entries are nonzero on the
+// bases of the hindsight-bound models), so once the elimination is done the
+// nonzeros are copied into column lists and the solves, run hundreds of
+// times per factorisation, cost the factor's nonzeros rather than m².
 type denseLU struct {
 	m    int
 	lu   []float64
@@ -87,6 +91,14 @@ type denseLU struct {
 	work []float64
 	idx  []int
 	val  []float64
+
+	// The factor's nonzeros by columns of the pivot order: column k of L
+	// (below the diagonal) in lIdx/lVal[lStart[k]:lStart[k+1]], column k of
+	// U above the diagonal likewise in uIdx/uVal, U's diagonal in uDiag.
+	lStart, uStart []int
+	lIdx, uIdx     []int
+	lVal, uVal     []float64
+	uDiag          []float64
 }
 
 // factorize factorises the m×m basis. It returns the positions whose
@@ -152,35 +164,70 @@ func (d *denseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 	}
 	if len(deficient) > 0 {
 		spare = append(spare, rowAt[r:]...)
+		return deficient, spare
 	}
-	return deficient, spare
+	d.compress()
+	return nil, nil
 }
 
-// solve overwrites v with B⁻¹·v.
+// compress copies the nonzeros of the eliminated (regular) factor into the
+// column lists the solves use.
+func (d *denseLU) compress() {
+	m := d.m
+	d.lStart = growInts(d.lStart, m+1)
+	d.uStart = growInts(d.uStart, m+1)
+	d.uDiag = growFloats(d.uDiag, m)
+	d.lIdx, d.lVal = d.lIdx[:0], d.lVal[:0]
+	d.uIdx, d.uVal = d.uIdx[:0], d.uVal[:0]
+	for k := 0; k < m; k++ {
+		col := d.lu[k*m : (k+1)*m]
+		d.uStart[k] = len(d.uIdx)
+		for i, a := range col[:k] {
+			if a != 0 {
+				d.uIdx = append(d.uIdx, i)
+				d.uVal = append(d.uVal, a)
+			}
+		}
+		d.uDiag[k] = col[k]
+		d.lStart[k] = len(d.lIdx)
+		for i := k + 1; i < m; i++ {
+			if a := col[i]; a != 0 {
+				d.lIdx = append(d.lIdx, i)
+				d.lVal = append(d.lVal, a)
+			}
+		}
+	}
+	d.uStart[m] = len(d.uIdx)
+	d.lStart[m] = len(d.lIdx)
+}
+
+// solve overwrites v with B⁻¹·v. Only the nonzeros of the factor are
+// visited, in the order of the dense elimination, so the result is the
+// same as the dense triangular solves', bit for bit.
 func (d *denseLU) solve(v []float64) {
-	m, lu, y := d.m, d.lu, d.work
+	m, y := d.m, d.work
 	for p := 0; p < m; p++ {
 		y[p] = v[d.perm[p]]
 	}
+	lIdx, lVal := d.lIdx, d.lVal
 	for k := 0; k < m; k++ {
 		yk := y[k]
 		if yk == 0 {
 			continue
 		}
-		col := lu[k*m : (k+1)*m]
-		for i := k + 1; i < m; i++ {
-			y[i] -= col[i] * yk
+		for t := d.lStart[k]; t < d.lStart[k+1]; t++ {
+			y[lIdx[t]] -= lVal[t] * yk
 		}
 	}
+	uIdx, uVal := d.uIdx, d.uVal
 	for k := m - 1; k >= 0; k-- {
-		col := lu[k*m : (k+1)*m]
-		yk := y[k] / col[k]
+		yk := y[k] / d.uDiag[k]
 		y[k] = yk
 		if yk == 0 {
 			continue
 		}
-		for i := 0; i < k; i++ {
-			y[i] -= col[i] * yk
+		for t := d.uStart[k]; t < d.uStart[k+1]; t++ {
+			y[uIdx[t]] -= uVal[t] * yk
 		}
 	}
 	copy(v, y[:m])
@@ -188,21 +235,21 @@ func (d *denseLU) solve(v []float64) {
 
 // solveTrans overwrites w with B⁻ᵀ·w.
 func (d *denseLU) solveTrans(w []float64) {
-	m, lu, z := d.m, d.lu, d.work
+	m, z := d.m, d.work
 	copy(z, w[:m])
+	uIdx, uVal := d.uIdx, d.uVal
 	for k := 0; k < m; k++ {
-		col := lu[k*m : (k+1)*m]
 		s := z[k]
-		for i := 0; i < k; i++ {
-			s -= col[i] * z[i]
+		for t := d.uStart[k]; t < d.uStart[k+1]; t++ {
+			s -= uVal[t] * z[uIdx[t]]
 		}
-		z[k] = s / col[k]
+		z[k] = s / d.uDiag[k]
 	}
+	lIdx, lVal := d.lIdx, d.lVal
 	for k := m - 1; k >= 0; k-- {
-		col := lu[k*m : (k+1)*m]
 		s := z[k]
-		for i := k + 1; i < m; i++ {
-			s -= col[i] * z[i]
+		for t := d.lStart[k]; t < d.lStart[k+1]; t++ {
+			s -= lVal[t] * z[lIdx[t]]
 		}
 		z[k] = s
 	}
