@@ -239,6 +239,7 @@ func (s *simplex) computeBasic() {
 	for k, j := range s.head {
 		s.x[j] = rhs[k]
 	}
+	s.trackAllInfeasible()
 }
 
 func (s *simplex) ftran(v []float64) {
