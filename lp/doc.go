@@ -30,8 +30,12 @@
 //     Harris ratio test with bound flips.
 //
 // The basis is factorised by sparselu.go (singletons peeled into
-// triangular blocks, a dense LU for the nucleus left) and updated in
-// product form (factor.go) between factorisations.
+// triangular blocks, the nucleus left eliminated with partial pivoting and
+// kept as lists of its nonzeros) and updated in product form (factor.go)
+// between factorisations. When a refactorisation finds reduced costs a
+// little on the wrong side, the dual simplex flips boxed variables and
+// shifts the costs of the others; the primal simplex removes the shifts
+// with the perturbation.
 //
 // # Duals
 //

@@ -32,6 +32,10 @@ type dualState struct {
 	// a warm start, updated exactly after every pivot).
 	weights  []float64
 	original []float64 // the costs before perturbation
+	// infeasible[k] is the squared infeasibility of the variable basic in
+	// position k (0 within primalTol of its bounds), kept up to date with
+	// x and head while the dual simplex runs (nil before).
+	infeasible []float64
 }
 
 // dualCandidate is a nonbasic variable that may enter in the ratio test.
@@ -62,6 +66,9 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 	}
 	ds.original = append(ds.original[:0], s.cost...)
 	defer copy(s.cost, ds.original)
+	ds.infeasible = growFloats(ds.infeasible, s.m)
+	defer func() { ds.infeasible = ds.infeasible[:0] }()
+	s.trackAllInfeasible()
 
 	if !s.dualFeasibleStart() {
 		return 0, false, nil
@@ -76,7 +83,7 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 		if len(s.etas.etas) >= refactorEvery {
 			s.refactor()
 			s.computeReducedCosts()
-			if !s.repairDualFeasibility() {
+			if !s.repairDualFeasibility(true) {
 				return 0, false, nil
 			}
 			fresh = true
@@ -86,7 +93,7 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 			if !fresh {
 				s.refactor()
 				s.computeReducedCosts()
-				if !s.repairDualFeasibility() {
+				if !s.repairDualFeasibility(true) {
 					return 0, false, nil
 				}
 				fresh = true
@@ -102,7 +109,7 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 			if !fresh {
 				s.refactor()
 				s.computeReducedCosts()
-				if !s.repairDualFeasibility() {
+				if !s.repairDualFeasibility(true) {
 					return 0, false, nil
 				}
 				fresh = true
@@ -116,7 +123,7 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 			}
 			s.refactor()
 			s.computeReducedCosts()
-			if !s.repairDualFeasibility() {
+			if !s.repairDualFeasibility(true) {
 				return 0, false, nil
 			}
 			fresh = true
@@ -144,13 +151,19 @@ func (s *simplex) infeasibility(p int) float64 {
 // reports whether the basis is then dual feasible.
 func (s *simplex) dualFeasibleStart() bool {
 	s.computeReducedCosts()
-	return s.repairDualFeasibility()
+	return s.repairDualFeasibility(false)
 }
 
 // repairDualFeasibility flips boxed nonbasic variables whose reduced cost
 // has the wrong sign (recomputing the basic variables if any moved) and
-// reports whether every nonbasic variable is then dual feasible.
-func (s *simplex) repairDualFeasibility() bool {
+// reports whether every nonbasic variable is then dual feasible. With
+// shift, a variable that cannot flip (a bound is infinite) has its cost
+// shifted instead, so that its reduced cost is zero, and the basis is dual
+// feasible again: after a refactorisation the recomputed reduced costs
+// may sit a little on the wrong side of those the updates kept (the Harris
+// ratio test lets them reach -dualTol), and the primal simplex removes the
+// shifts with the perturbation.
+func (s *simplex) repairDualFeasibility(shift bool) bool {
 	d := s.dualWork.reduced
 	flipped := false
 	for j, st := range s.state {
@@ -159,12 +172,21 @@ func (s *simplex) repairDualFeasibility() bool {
 			continue
 		case stateZero:
 			if math.Abs(d[j]) > dualTol {
-				return false
+				if !shift {
+					return false
+				}
+				s.cost[j] -= d[j]
+				d[j] = 0
 			}
 		case stateLower:
 			if d[j] < -dualTol && s.lo[j] != s.hi[j] {
 				if math.IsInf(s.hi[j], 1) {
-					return false
+					if !shift {
+						return false
+					}
+					s.cost[j] -= d[j]
+					d[j] = 0
+					continue
 				}
 				s.state[j], s.x[j] = stateUpper, s.hi[j]
 				flipped = true
@@ -172,7 +194,12 @@ func (s *simplex) repairDualFeasibility() bool {
 		case stateUpper:
 			if d[j] > dualTol {
 				if math.IsInf(s.lo[j], -1) {
-					return false
+					if !shift {
+						return false
+					}
+					s.cost[j] -= d[j]
+					d[j] = 0
+					continue
 				}
 				s.state[j], s.x[j] = stateLower, s.lo[j]
 				flipped = true
@@ -232,16 +259,36 @@ func (s *simplex) computeReducedCosts() {
 func (s *simplex) chooseRow() int {
 	best, bestScore := -1, 0.0
 	w := s.dualWork.weights
-	for k, j := range s.head {
-		inf := s.infeasibility(j)
-		if math.Abs(inf) <= primalTol {
+	for k, inf2 := range s.dualWork.infeasible {
+		if inf2 == 0 {
 			continue
 		}
-		if score := inf * inf / w[k]; score > bestScore {
+		if score := inf2 / w[k]; score > bestScore {
 			best, bestScore = k, score
 		}
 	}
 	return best
+}
+
+// trackInfeasible records the infeasibility of the variable basic in
+// position k for chooseRow.
+func (s *simplex) trackInfeasible(k int) {
+	inf := s.infeasibility(s.head[k])
+	if math.Abs(inf) <= primalTol {
+		inf = 0
+	}
+	s.dualWork.infeasible[k] = inf * inf
+}
+
+// trackAllInfeasible records the infeasibility of every basic variable
+// while the dual simplex runs.
+func (s *simplex) trackAllInfeasible() {
+	if len(s.dualWork.infeasible) != s.m {
+		return
+	}
+	for k := range s.head {
+		s.trackInfeasible(k)
+	}
 }
 
 // updateWeights updates the dual steepest-edge weights for the pivot on
@@ -431,6 +478,7 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 		for k, j := range s.head {
 			s.x[j] -= ds.flipRhs[k]
 		}
+		s.trackAllInfeasible()
 	}
 	// Dual step.
 	d := ds.reduced
@@ -455,6 +503,7 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 		for k, j := range s.head {
 			if a := col[k]; a != 0 {
 				s.x[j] -= a * step
+				s.trackInfeasible(k)
 			}
 		}
 		s.x[q] += step
@@ -467,6 +516,7 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 	s.x[p] = bound
 	s.head[r] = q
 	s.state[q] = stateBasic
+	s.trackInfeasible(r)
 	s.etas.add(r, col)
 	return true
 }

@@ -77,16 +77,34 @@ func (f *etaFile) btran(w []float64) {
 	}
 }
 
-// denseLU is P·B = L·U with partial pivoting, stored dense: lu holds L
-// (unit diagonal, below) and U (on and above the diagonal) column-major;
-// perm[k] is the row of B pivoted in step k.
+// denseLU is P·B = L·U with partial pivoting, eliminated dense: lu holds
+// the columns of B, overwritten by L (unit diagonal; the rows pivoted after
+// the column's step) and U (the rows pivoted up to it), rows left in place;
+// perm[k] is the row of B pivoted in step k. The nuclei of simplex bases are
+// sparse even after elimination (under 1% of the entries are nonzero on the
+// bases of the hindsight-bound models), so once the elimination is done the
+// nonzeros are copied into column lists and the solves, run hundreds of
+// times per factorisation, cost the factor's nonzeros rather than m².
 type denseLU struct {
 	m    int
 	lu   []float64
 	perm []int
-	work []float64
-	idx  []int
-	val  []float64
+	step []int
+
+	// Scratch of the elimination.
+	rowCols [][]int
+	seen    []int
+	work    []float64
+	idx     []int
+	val     []float64
+
+	// The factor's nonzeros by columns of the pivot order: column k of L
+	// (below the diagonal) in lIdx/lVal[lStart[k]:lStart[k+1]], column k of
+	// U above the diagonal likewise in uIdx/uVal, U's diagonal in uDiag.
+	lStart, uStart []int
+	lIdx, uIdx     []int
+	lVal, uVal     []float64
+	uDiag          []float64
 }
 
 // factorize factorises the m×m basis. It returns the positions whose
@@ -96,91 +114,161 @@ type denseLU struct {
 func (d *denseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 	d.m = m
 	if cap(d.lu) < m*m {
-		d.lu = make([]float64, m*m)
+		// The nucleus grows as the simplex moves away from the slack
+		// basis: room for a quarter more saves reallocating at every step.
+		grown := m + m/4
+		d.lu = make([]float64, m*m, grown*grown)
 	}
 	d.lu = d.lu[:m*m]
 	clear(d.lu)
 	d.perm = growInts(d.perm, m)
 	d.work = growFloats(d.work, m)
+	// rowCols[i] lists the columns with an entry in row i (a column may
+	// repeat, and an entry cancelled to zero stays listed), so that a pivot
+	// updates only the columns it reaches.
+	if len(d.rowCols) < m {
+		d.rowCols = append(d.rowCols, make([][]int, m-len(d.rowCols))...)
+	}
+	rowCols := d.rowCols[:m]
+	for i := range rowCols {
+		rowCols[i] = rowCols[i][:0]
+	}
+	d.seen = growInts(d.seen, m)
+	seen := d.seen
+	for k := range seen {
+		seen[k] = -1
+	}
 	for k := 0; k < m; k++ {
 		d.idx, d.val = b.column(k, d.idx[:0], d.val[:0])
 		col := d.lu[k*m : (k+1)*m]
 		for t, i := range d.idx {
 			col[i] += d.val[t]
+			rowCols[i] = append(rowCols[i], k)
 		}
 	}
+	// The rows stay where they are: step[i] is the elimination step that
+	// pivoted row i (-1 while it has none), perm[t] the row of step t.
 	lu := d.lu
-	rowAt := d.perm // rowAt[p]: the row of B now stored at p
-	for i := range rowAt {
-		rowAt[i] = i
+	d.step = growInts(d.step, m)
+	step := d.step
+	for i := range step {
+		step[i] = -1
 	}
-	r := 0 // pivots accepted so far; they sit in rows 0..r-1
+	r := 0 // pivots accepted so far
 	for k := 0; k < m; k++ {
 		col := lu[k*m : (k+1)*m]
 		p, best := -1, singularPivot
-		for i := r; i < m; i++ {
-			if a := math.Abs(col[i]); a > best {
-				p, best = i, a
+		for i, a := range col {
+			if step[i] < 0 && math.Abs(a) > best {
+				p, best = i, math.Abs(a)
 			}
 		}
 		if p < 0 {
 			deficient = append(deficient, k)
 			continue
 		}
-		if p != r {
-			for j := 0; j < m; j++ {
-				c := lu[j*m : (j+1)*m]
-				c[p], c[r] = c[r], c[p]
+		step[p], d.perm[r] = r, p
+		r++
+		piv := col[p]
+		below := d.idx[:0] // the rows without a pivot where the column is nonzero
+		for i, a := range col {
+			if a != 0 && step[i] < 0 {
+				col[i] = a / piv
+				below = append(below, i)
 			}
-			rowAt[p], rowAt[r] = rowAt[r], rowAt[p]
 		}
-		piv := col[r]
-		for i := r + 1; i < m; i++ {
-			col[i] /= piv
+		d.idx = below
+		if len(below) == 0 {
+			continue
 		}
-		for j := k + 1; j < m; j++ {
+		for _, j := range rowCols[p] {
+			if j <= k || seen[j] == k {
+				continue
+			}
+			seen[j] = k
 			cj := lu[j*m : (j+1)*m]
-			f := cj[r]
+			f := cj[p]
 			if f == 0 {
 				continue
 			}
-			for i := r + 1; i < m; i++ {
+			for _, i := range below {
+				if cj[i] == 0 {
+					rowCols[i] = append(rowCols[i], j)
+				}
 				cj[i] -= col[i] * f
 			}
 		}
-		r++
 	}
 	if len(deficient) > 0 {
-		spare = append(spare, rowAt[r:]...)
+		for i, t := range step {
+			if t < 0 {
+				spare = append(spare, i)
+			}
+		}
+		return deficient, spare
 	}
-	return deficient, spare
+	d.compress()
+	return nil, nil
 }
 
-// solve overwrites v with B⁻¹·v.
+// compress copies the nonzeros of the eliminated (regular) factor into the
+// column lists the solves use.
+func (d *denseLU) compress() {
+	m := d.m
+	d.lStart = growInts(d.lStart, m+1)
+	d.uStart = growInts(d.uStart, m+1)
+	d.uDiag = growFloats(d.uDiag, m)
+	d.lIdx, d.lVal = d.lIdx[:0], d.lVal[:0]
+	d.uIdx, d.uVal = d.uIdx[:0], d.uVal[:0]
+	for k := 0; k < m; k++ {
+		d.uStart[k], d.lStart[k] = len(d.uIdx), len(d.lIdx)
+		for i, a := range d.lu[k*m : (k+1)*m] {
+			if a == 0 {
+				continue
+			}
+			switch t := d.step[i]; {
+			case t < k:
+				d.uIdx = append(d.uIdx, t)
+				d.uVal = append(d.uVal, a)
+			case t == k:
+				d.uDiag[k] = a
+			default:
+				d.lIdx = append(d.lIdx, t)
+				d.lVal = append(d.lVal, a)
+			}
+		}
+	}
+	d.uStart[m] = len(d.uIdx)
+	d.lStart[m] = len(d.lIdx)
+}
+
+// solve overwrites v with B⁻¹·v. Only the nonzeros of the factor are
+// visited, in the order of the dense elimination, so the result is the
+// same as the dense triangular solves', bit for bit.
 func (d *denseLU) solve(v []float64) {
-	m, lu, y := d.m, d.lu, d.work
+	m, y := d.m, d.work
 	for p := 0; p < m; p++ {
 		y[p] = v[d.perm[p]]
 	}
+	lIdx, lVal := d.lIdx, d.lVal
 	for k := 0; k < m; k++ {
 		yk := y[k]
 		if yk == 0 {
 			continue
 		}
-		col := lu[k*m : (k+1)*m]
-		for i := k + 1; i < m; i++ {
-			y[i] -= col[i] * yk
+		for t := d.lStart[k]; t < d.lStart[k+1]; t++ {
+			y[lIdx[t]] -= lVal[t] * yk
 		}
 	}
+	uIdx, uVal := d.uIdx, d.uVal
 	for k := m - 1; k >= 0; k-- {
-		col := lu[k*m : (k+1)*m]
-		yk := y[k] / col[k]
+		yk := y[k] / d.uDiag[k]
 		y[k] = yk
 		if yk == 0 {
 			continue
 		}
-		for i := 0; i < k; i++ {
-			y[i] -= col[i] * yk
+		for t := d.uStart[k]; t < d.uStart[k+1]; t++ {
+			y[uIdx[t]] -= uVal[t] * yk
 		}
 	}
 	copy(v, y[:m])
@@ -188,21 +276,21 @@ func (d *denseLU) solve(v []float64) {
 
 // solveTrans overwrites w with B⁻ᵀ·w.
 func (d *denseLU) solveTrans(w []float64) {
-	m, lu, z := d.m, d.lu, d.work
+	m, z := d.m, d.work
 	copy(z, w[:m])
+	uIdx, uVal := d.uIdx, d.uVal
 	for k := 0; k < m; k++ {
-		col := lu[k*m : (k+1)*m]
 		s := z[k]
-		for i := 0; i < k; i++ {
-			s -= col[i] * z[i]
+		for t := d.uStart[k]; t < d.uStart[k+1]; t++ {
+			s -= uVal[t] * z[uIdx[t]]
 		}
-		z[k] = s / col[k]
+		z[k] = s / d.uDiag[k]
 	}
+	lIdx, lVal := d.lIdx, d.lVal
 	for k := m - 1; k >= 0; k-- {
-		col := lu[k*m : (k+1)*m]
 		s := z[k]
-		for i := k + 1; i < m; i++ {
-			s -= col[i] * z[i]
+		for t := d.lStart[k]; t < d.lStart[k+1]; t++ {
+			s -= lVal[t] * z[lIdx[t]]
 		}
 		z[k] = s
 	}

@@ -172,4 +172,10 @@ func TestGlpsolCrossCheckLarge(t *testing.T) {
 	t.Run("planning-40n-40s", func(t *testing.T) {
 		crossCheck(t, planning(rand.New(rand.NewPCG(2, 2)), 40, 40, 15, 2, 4))
 	})
+	// The hindsight-bound model: its dual simplex meets reduced costs just
+	// past the tolerance after refactorisations and shifts costs to go on.
+	t.Run("hindsight-400", func(t *testing.T) {
+		res := crossCheck(t, readGzipLP(t, hindsightModel))
+		require.InEpsilon(t, hindsightObjective, res.Objective, 1e-6)
+	})
 }

@@ -239,6 +239,7 @@ func (s *simplex) computeBasic() {
 	for k, j := range s.head {
 		s.x[j] = rhs[k]
 	}
+	s.trackAllInfeasible()
 }
 
 func (s *simplex) ftran(v []float64) {
@@ -277,12 +278,12 @@ func (s *simplex) phaseCosts() (phase1 bool) {
 
 // reducedCost returns c_j - a_j·dual, with c_j = 0 in phase 1.
 func (s *simplex) reducedCost(j int, phase1 bool) float64 {
-	if j >= s.n {
-		return s.dual[j-s.n]
-	}
 	d := 0.0
 	if !phase1 {
 		d = s.cost[j]
+	}
+	if j >= s.n {
+		return d + s.dual[j-s.n]
 	}
 	for p := s.colStart[j]; p < s.colStart[j+1]; p++ {
 		d -= s.colVal[p] * s.dual[s.rowIdx[p]]

@@ -32,6 +32,13 @@ type sparseLU struct {
 	otherIdx   []int
 	otherVal   []float64
 
+	// The same entries by rows, for BTRAN: row i's entries are at
+	// positions transPos[transStart[i]:transStart[i+1]] with values
+	// transVal.
+	transStart []int
+	transPos   []int
+	transVal   []float64
+
 	front []int // positions of the front block, in pivot order
 	back  []int // positions of the back block, in pivot order (the first is the last row)
 
@@ -271,7 +278,34 @@ func (f *sparseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 		}
 		f.otherStart[k+1] = len(f.otherIdx)
 	}
+	f.transpose()
 	return nil, nil
+}
+
+// transpose builds the row-wise copy of the other entries.
+func (f *sparseLU) transpose() {
+	m := f.m
+	f.transStart = growInts(f.transStart, m+1)
+	clear(f.transStart)
+	for _, i := range f.otherIdx {
+		f.transStart[i+1]++
+	}
+	for i := 0; i < m; i++ {
+		f.transStart[i+1] += f.transStart[i]
+	}
+	n := len(f.otherIdx)
+	f.transPos = growInts(f.transPos, n)
+	f.transVal = growFloats(f.transVal, n)
+	next := f.rowCount // free after the factorisation
+	copy(next, f.transStart[:m])
+	for k := 0; k < m; k++ {
+		for p := f.otherStart[k]; p < f.otherStart[k+1]; p++ {
+			i := f.otherIdx[p]
+			f.transPos[next[i]] = k
+			f.transVal[next[i]] = f.otherVal[p]
+			next[i]++
+		}
+	}
 }
 
 // solve overwrites v (indexed by row) with B⁻¹·v (indexed by position).
@@ -325,6 +359,10 @@ func (f *sparseLU) scratch(v []float64) []float64 {
 }
 
 // solveTrans overwrites w (indexed by position) with B⁻ᵀ·w (indexed by row).
+// It runs row by row in pivot order: once the value of a pivot row is
+// known, it is subtracted from the positions that have an entry in that
+// row, and a zero value (most of them, for the unit vectors of the dual
+// simplex) costs one test.
 func (f *sparseLU) solveTrans(w []float64) {
 	c := f.scratch(w)
 	for _, k := range f.front {
@@ -333,15 +371,11 @@ func (f *sparseLU) solveTrans(w []float64) {
 	if s := len(f.nucleusPos); s > 0 {
 		z := f.nucleusWork
 		for l, k := range f.nucleusPos {
-			r := c[k]
-			for p := f.otherStart[k]; p < f.otherStart[k+1]; p++ {
-				r -= f.otherVal[p] * w[f.otherIdx[p]]
-			}
-			z[l] = r
+			z[l] = c[k]
 		}
 		f.nucleusLU.solveTrans(z)
 		for l, i := range f.nucleusRow {
-			w[i] = z[l]
+			f.scatter(i, z[l], c, w)
 		}
 	}
 	for t := len(f.back) - 1; t >= 0; t-- {
@@ -349,14 +383,22 @@ func (f *sparseLU) solveTrans(w []float64) {
 	}
 }
 
-// substitute solves for the pivot row of triangular position k:
-// w[row] = (c[k] - Σ other entries · w) / pivot.
+// substitute solves for the pivot row of triangular position k, whose
+// other entries' contributions c[k] already holds: w[row] = c[k] / pivot.
 func (f *sparseLU) substitute(k int, c, w []float64) {
-	r := c[k]
-	for p := f.otherStart[k]; p < f.otherStart[k+1]; p++ {
-		r -= f.otherVal[p] * w[f.otherIdx[p]]
+	f.scatter(f.pivotRow[k], c[k]/f.pivotVal[k], c, w)
+}
+
+// scatter sets w[i] = v and removes row i's contribution from the
+// positions with an entry in it.
+func (f *sparseLU) scatter(i int, v float64, c, w []float64) {
+	w[i] = v
+	if v == 0 {
+		return
 	}
-	w[f.pivotRow[k]] = r / f.pivotVal[k]
+	for p := f.transStart[i]; p < f.transStart[i+1]; p++ {
+		c[f.transPos[p]] -= f.transVal[p] * v
+	}
 }
 
 func growBools(s []bool, n int) []bool {
