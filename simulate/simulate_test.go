@@ -200,16 +200,17 @@ func TestDeterministic(t *testing.T) {
 	require.NoError(t, err)
 	var cheap, lookahead []string
 	for _, p := range PolicyNames() {
-		if p == "lookahead" {
+		if p == "lookahead" || p == PolicyBatch {
 			lookahead = append(lookahead, p)
 		} else {
 			cheap = append(cheap, p)
 		}
 	}
-	require.Len(t, lookahead, 1)
-	// The per-order policies replay a 300-node network; lookahead, whose
-	// plans are LPs over every node and SKU, a 40-node one (300 nodes took
-	// most of a minute under -race), with plans every 6h of its 7 days.
+	require.Len(t, lookahead, 2)
+	// The per-order policies replay a 300-node network; lookahead and
+	// batch, whose plans are LPs over every node and SKU, a 40-node one
+	// (300 nodes took most of a minute under -race), with plans every 6h
+	// of its 7 days.
 	for _, c := range []struct {
 		name     string
 		data     dataset.Config
@@ -229,7 +230,7 @@ func TestDeterministic(t *testing.T) {
 				require.NoError(t, err)
 				require.Len(t, res.Results, 2*len(c.policies))
 				for _, r := range res.Results {
-					if r.Policy == "lookahead" {
+					if r.Policy == "lookahead" || r.Policy == PolicyBatch {
 						assert.Greater(t, r.Plans, int64(7), "%s planned on schedule and after stock moved", r.Scenario)
 					}
 				}
