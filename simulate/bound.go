@@ -64,6 +64,12 @@ type ScenarioBound struct {
 	// Vars and Rows are the model's size; SolveMS the LP's time.
 	Vars, Rows int
 	SolveMS    float64
+	// Hindsight is what the orders cost routed jointly with every one of
+	// them known (joint.Route with the dive, as the batch policy routes a
+	// wave): a routing a clairvoyant could make, so the best possible lies
+	// between Bound and Hindsight. Valid when HindsightOK.
+	Hindsight   float64
+	HindsightOK bool
 }
 
 // everStocked is the stock view the bound builds problems on: every (node,
@@ -255,6 +261,16 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		return b, nil
 	}
 	b.Bound, b.OK = round(rel.Bound, 4), true
+	// The same orders routed in hindsight: the relaxation again, dived,
+	// and each order repaired exactly on what is left.
+	hs, err := joint.Route(ctx, inst, joint.Settings{MaxVars: maxVars, Dive: joint.DefaultDive,
+		LP: lp.Settings{TimeLimit: limit}}, solver.Settings{Alternatives: -1})
+	if err != nil {
+		return ScenarioBound{}, fmt.Errorf("bound: hindsight routing: %w", err)
+	}
+	if hs.Optimized {
+		b.Hindsight, b.HindsightOK = round(hs.Cost, 4), true
+	}
 	return b, nil
 }
 

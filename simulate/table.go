@@ -140,6 +140,11 @@ func WriteTable(w io.Writer, res *Results) error {
 			return err
 		}
 	}
+	for _, n := range hindsightNotes(res) {
+		if _, err := fmt.Fprintf(w, "hindsight routing of %s\n", n); err != nil {
+			return err
+		}
+	}
 	if res.Partial {
 		_, err := fmt.Fprintln(w, "* partial: the replay was interrupted before the end of the orders")
 		return err
@@ -203,6 +208,24 @@ func WriteSkipped(w io.Writer, res *Results, prefix string) error {
 	_, err := fmt.Fprintf(w, "%sinvalid orders skipped (--skip-bad): %s (%d with a malformed row, the rest rejected by the network); %d described above\n",
 		prefix, count, malformed, len(notes))
 	return err
+}
+
+// hindsightNotes says, once per scenario with a hindsight routing, what
+// it cost beside the bound: "SCENARIO: COST (the best possible lies
+// between BOUND and it)".
+func hindsightNotes(res *Results) []string {
+	var notes []string
+	seen := map[string]bool{}
+	for i := range res.Results {
+		r := &res.Results[i]
+		if r.HindsightCost == nil || r.Bound == nil || seen[r.Scenario] {
+			continue
+		}
+		seen[r.Scenario] = true
+		notes = append(notes, fmt.Sprintf("%s: %.2f, every order known (the best possible lies between the bound, %.2f, and it)",
+			r.Scenario, *r.HindsightCost, *r.Bound))
+	}
+	return notes
 }
 
 // boundNotes says, once per scenario, why it has no hindsight bound:
