@@ -211,8 +211,8 @@ func WriteSkipped(w io.Writer, res *Results, prefix string) error {
 }
 
 // hindsightNotes says, once per scenario with a hindsight routing, what
-// it cost beside the bound: "SCENARIO: COST (the best possible lies
-// between BOUND and it)".
+// it cost and where the best possible lies: between the bound and the
+// cheapest of the hindsight routing and the scenario's replays, named.
 func hindsightNotes(res *Results) []string {
 	var notes []string
 	seen := map[string]bool{}
@@ -222,8 +222,19 @@ func hindsightNotes(res *Results) []string {
 			continue
 		}
 		seen[r.Scenario] = true
-		notes = append(notes, fmt.Sprintf("%s: %.2f, every order known (the best possible lies between the bound, %.2f, and it)",
-			r.Scenario, *r.HindsightCost, *r.Bound))
+		best, by := *r.HindsightCost, "it"
+		for k := range res.Results {
+			if o := &res.Results[k]; o.Scenario == r.Scenario && !o.Partial && o.TotalWithLost < best {
+				best, by = o.TotalWithLost, o.Policy
+			}
+		}
+		note := fmt.Sprintf("%s: %.2f, every order known; the best possible lies between the bound, %.2f, and ", r.Scenario, *r.HindsightCost, *r.Bound)
+		if by == "it" {
+			note += "it"
+		} else {
+			note += fmt.Sprintf("%s's %.2f", by, best)
+		}
+		notes = append(notes, note)
 	}
 	return notes
 }
