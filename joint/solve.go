@@ -44,12 +44,15 @@ type Relaxation struct {
 	// Vars, Rows and Nonzeros are the model's size; Iterations the LP's,
 	// the dive's included.
 	Vars, Rows, Nonzeros, Iterations int
-	// DiveRounds is how many rounds the dive solved; Rounded is the
-	// objective of the values returned (Bound without a dive), and
-	// Fractional counts the orders whose shipments are still fractional.
-	DiveRounds int
-	Rounded    float64
-	Fractional int
+	// DiveRounds is how many rounds the dive solved, DiveRestarts how many
+	// of them were solved again from scratch after a stalled warm start;
+	// Rounded is the objective of the values returned (Bound without a
+	// dive), and Fractional counts the orders whose shipments are still
+	// fractional.
+	DiveRounds   int
+	DiveRestarts int
+	Rounded      float64
+	Fractional   int
 	// Orders are the relaxation's values, per order of the instance.
 	Orders []OrderValues
 }
@@ -244,9 +247,10 @@ func (m *model) dive(ctx context.Context, res *lp.Result, s Settings, start time
 				return nil, fmt.Errorf("joint: dive: %w", err)
 			}
 			r.Iterations += next.Iterations
-			if next.Status != lp.StatusIterationLimit {
+			if next.Status != lp.StatusIterationLimit || warm == nil {
 				break
 			}
+			r.DiveRestarts++
 		}
 		if next.Status != lp.StatusOptimal {
 			break
