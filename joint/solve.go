@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"time"
@@ -65,6 +66,21 @@ type OrderValues struct {
 	Ships []float64
 	// Unfilled[l] is how much of line l is left unfilled.
 	Unfilled []float64
+}
+
+// WriteLP writes the instance's linear programme (see the package doc) in
+// CPLEX LP format, as Solve would solve it, for an external solver to
+// check the bound or, with every variable declared integer, to find the
+// integer optimum. maxVars > 0 stops it with ErrTooLarge as in Solve.
+func WriteLP(w io.Writer, inst *Instance, maxVars int) error {
+	m, err := build(inst, maxVars)
+	if err != nil {
+		return err
+	}
+	if err := m.lp.WriteLP(w); err != nil {
+		return fmt.Errorf("joint: write LP: %w", err)
+	}
+	return nil
 }
 
 // Solve builds the instance's linear programme (see the package doc) and

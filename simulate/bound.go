@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -243,6 +245,11 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 			inst.Capacity = append(inst.Capacity, joint.Capacity{Node: int32(node), Day: d, Units: int64(c)})
 		}
 	}
+	if r.BoundLPDir != "" {
+		if err := writeBoundLP(filepath.Join(r.BoundLPDir, sc.name+".lp"), inst, maxVars); err != nil && !errors.Is(err, joint.ErrTooLarge) {
+			return ScenarioBound{}, err
+		}
+	}
 	limit := r.BoundTimeLimit
 	if limit <= 0 {
 		limit = DefaultBoundTimeLimit
@@ -272,6 +279,22 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		b.Hindsight, b.HindsightOK = round(hs.Cost, 4), true
 	}
 	return b, nil
+}
+
+// writeBoundLP writes the hindsight model of inst to path.
+func writeBoundLP(path string, inst *joint.Instance, maxVars int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("bound: %w", err)
+	}
+	if err := joint.WriteLP(f, inst, maxVars); err != nil {
+		f.Close()
+		return fmt.Errorf("bound: %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("bound: %w", err)
+	}
+	return nil
 }
 
 // cloneProblem returns a deep copy of p.

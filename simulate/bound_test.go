@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omniroute/omniroute/joint"
+	"github.com/omniroute/omniroute/lp"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/simulate/dataset"
 	"github.com/omniroute/omniroute/solver"
@@ -238,3 +239,23 @@ func TestBatchPricesItsWaves(t *testing.T) {
 type nodePrices map[int]float64
 
 func (m nodePrices) Price(node int, _ string) float64 { return m[node] }
+
+// TestBoundLPOut: the hindsight model written with BoundLPDir reads back
+// and solves to the bound the replay reports.
+func TestBoundLPOut(t *testing.T) {
+	cfg := genReplay(t, dataset.Config{Seed: 2, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 80, Days: 2})
+	cfg.Policies = []string{PolicyOptimal}
+	cfg.BoundLPDir = t.TempDir()
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.NotNil(t, res.Results[0].Bound)
+	f, err := os.Open(filepath.Join(cfg.BoundLPDir, Baseline+".lp"))
+	require.NoError(t, err)
+	defer f.Close()
+	m, err := lp.ReadLP(f)
+	require.NoError(t, err)
+	sol, err := lp.Solve(context.Background(), m, lp.Settings{})
+	require.NoError(t, err)
+	require.Equal(t, lp.StatusOptimal, sol.Status)
+	assert.InDelta(t, *res.Results[0].Bound, sol.Objective, 1e-3)
+}

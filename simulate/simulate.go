@@ -73,6 +73,9 @@ type Config struct {
 	Bound          bool
 	BoundMaxVars   int
 	BoundTimeLimit time.Duration
+	// BoundLPDir, when set with Bound, receives each scenario's hindsight
+	// model in CPLEX LP format, as SCENARIO.lp (joint.WriteLP).
+	BoundLPDir string
 	// BatchWindow is the batch policy's wave (0: DefaultBatchWindow).
 	BatchWindow time.Duration
 	// ExpectedSaving, when not nil, is what the transfer plan of a
