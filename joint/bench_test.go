@@ -54,19 +54,28 @@ func BenchmarkSolve(b *testing.B) {
 }
 
 // BenchmarkRoute measures a whole batch: relaxation, shares and the exact
-// repair of every order.
+// repair of every order, with and without the dive; it reports the gap of
+// the batch's cost to the bound.
 func BenchmarkRoute(b *testing.B) {
-	inst := benchInstance(100)
-	ss := solver.Settings{Alternatives: -1}
-	batch, err := Route(context.Background(), inst, Settings{}, ss)
-	if err != nil || !batch.Optimized {
-		b.Fatalf("not optimised: %v", err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Route(context.Background(), inst, Settings{}, ss); err != nil {
-			b.Fatal(err)
+	for _, n := range []int{100, 1000} {
+		inst := benchInstance(n)
+		ss := solver.Settings{Alternatives: -1}
+		for _, dive := range []int{0, DefaultDive} {
+			b.Run(fmt.Sprintf("orders=%d/dive=%d", n, dive), func(b *testing.B) {
+				s := Settings{Dive: dive}
+				batch, err := Route(context.Background(), inst, s, ss)
+				if err != nil || !batch.Optimized {
+					b.Fatalf("not optimised: %v", err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := Route(context.Background(), inst, s, ss); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(batch.Gap, "gap")
+				b.ReportMetric(float64(batch.Relaxation.DiveRounds), "rounds")
+			})
 		}
 	}
-	b.ReportMetric(batch.Gap, "gap")
 }

@@ -53,13 +53,25 @@
 //
 // # Batch routing
 //
-// Route turns the relaxation into plans: it rounds each order's units per
-// (node, SKU) down (its share), then repairs order by order, in the
-// instance's order (index 0 first): the per-order exact solver plans the
-// order on the stock left less the shares of the orders still to come, so
-// that an order takes a unit the relaxation gave another order only when
-// the other does not need it. The answer carries the relaxation's bound and
-// the batch's gap to it.
+// Route turns the relaxation into plans. With Settings.Dive it first
+// rounds the relaxation: a round opens (fixes y[o,k] = 1) the most-opened
+// fractional shipment of the quarter of the fractional orders whose
+// shipments are the most opened, and solves again from the last basis,
+// until no shipment is fractional or the rounds or the time limit run out.
+// A relaxation that opens each shipment halfway ships half of an order
+// from one node and half from another, which no plan can; opening the
+// likeliest shipments makes the orders around them move their units to
+// where they will really ship. The bound stays the first optimum.
+//
+// Then each order's units per (node, SKU) are rounded down (its share),
+// and the orders are repaired one by one, in the instance's order (index 0
+// first): the per-order exact solver plans the order on the stock left
+// less the shares of the orders still to come, so that an order takes a
+// unit the relaxation gave another order only when the other does not
+// need it. A share is held against the stock of its own order's time: an
+// order routed before an arrival may take a unit on hand that a later
+// order's share will draw from the arrival instead. The answer carries
+// the relaxation's bound and the batch's gap to it.
 //
 // Determinism: the same instance gives the same model, the same bound and
 // the same plans; columns and rows are added in order, order by order,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/omniroute/omniroute/solver"
@@ -82,16 +83,26 @@ func (b *Batch) repair(ctx context.Context, inst *Instance, ss solver.Settings) 
 	for i, c := range inst.Capacity {
 		capIdx[capKey{c.Node, c.Day}] = i
 	}
-	used := make([]int64, len(inst.Supply))
+	// load[si][e] is the units of supply si taken by the orders of its
+	// epoch e: the plans made so far and the shares of the orders still to
+	// come (see free).
+	load := make([][]int64, len(inst.Supply))
+	reach := make([][]int64, len(inst.Supply))
+	for si := range inst.Supply {
+		s := &inst.Supply[si]
+		load[si] = make([]int64, len(s.Arrivals)+1)
+		reach[si] = make([]int64, len(s.Arrivals)+1)
+		for e := range reach[si] {
+			reach[si][e] = s.reach(e)
+		}
+	}
 	capUsed := make([]int64, len(inst.Capacity))
-	// pending holds the shares of the orders not yet repaired.
-	pending := make([]int64, len(inst.Supply))
 	capPending := make([]int64, len(inst.Capacity))
 	shares := make([][]Share, len(inst.Orders))
 	if b.Optimized {
 		for o := range inst.Orders {
 			shares[o] = b.Relaxation.Shares(inst, o)
-			b.hold(inst, o, shares[o], supplyIdx, capIdx, pending, capPending, 1)
+			b.hold(inst, o, shares[o], supplyIdx, capIdx, load, capPending, 1)
 		}
 	}
 	ws := solver.NewWorkspace()
@@ -101,7 +112,7 @@ func (b *Batch) repair(ctx context.Context, inst *Instance, ss solver.Settings) 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b.hold(inst, o, shares[o], supplyIdx, capIdx, pending, capPending, -1)
+		b.hold(inst, o, shares[o], supplyIdx, capIdx, load, capPending, -1)
 		ord := &inst.Orders[o]
 		p := &b.Problems[o]
 		clone(p, ord.Problem)
@@ -115,8 +126,7 @@ func (b *Batch) repair(ctx context.Context, inst *Instance, ss solver.Settings) 
 					p.Available[i] = 0
 					continue
 				}
-				s := &inst.Supply[si]
-				left := s.reach(s.epoch(ord.At)) - used[si] - pending[si]
+				left := free(reach[si], load[si], inst.Supply[si].epoch(ord.At))
 				p.Available[i] = int32(max(0, min(int64(p.Available[i]), left)))
 			}
 			if ci, ok := capIdx[capKey{opt.Node, ord.Day}]; ok {
@@ -137,7 +147,7 @@ func (b *Batch) repair(ctx context.Context, inst *Instance, ss solver.Settings) 
 			node := p.Options[sh.Option].Node
 			for _, a := range sh.Lines {
 				if si, ok := supplyIdx[supplyKey{node, p.Lines[a.Line].SKU}]; ok {
-					used[si] += int64(a.Quantity)
+					load[si][inst.Supply[si].epoch(ord.At)] += int64(a.Quantity)
 				}
 				if ci, ok := capIdx[capKey{node, ord.Day}]; ok {
 					capUsed[ci] += int64(a.Quantity)
@@ -148,17 +158,38 @@ func (b *Batch) repair(ctx context.Context, inst *Instance, ss solver.Settings) 
 	return nil
 }
 
-// hold adds sign x order o's shares to the pending stock and capacity.
-func (b *Batch) hold(inst *Instance, o int, shares []Share, supplyIdx map[supplyKey]int, capIdx map[capKey]int, pending, capPending []int64, sign int64) {
-	day := inst.Orders[o].Day
+// hold adds sign x order o's shares to the load of its epoch and to the
+// pending capacity of its day.
+func (b *Batch) hold(inst *Instance, o int, shares []Share, supplyIdx map[supplyKey]int, capIdx map[capKey]int, load [][]int64, capPending []int64, sign int64) {
+	ord := &inst.Orders[o]
+	day := ord.Day
 	for _, sh := range shares {
 		if si, ok := supplyIdx[supplyKey{sh.Node, sh.SKU}]; ok {
-			pending[si] += sign * int64(sh.Units)
+			load[si][inst.Supply[si].epoch(ord.At)] += sign * int64(sh.Units)
 		}
 		if ci, ok := capIdx[capKey{sh.Node, day}]; ok {
 			capPending[ci] += sign * int64(sh.Units)
 		}
 	}
+}
+
+// free is what an order of epoch e may take of a supply whose reach by
+// epoch is reach and whose load by epoch is load: the stock may not be
+// overdrawn by the end of any epoch from e on, counting every order of
+// that epoch or an earlier one (the model's stock rows). An order served
+// before a later arrival does not take what a later order's share will
+// draw from that arrival, nor what an earlier order's will.
+func free(reach, load []int64, e int) int64 {
+	var cum int64
+	for _, l := range load[:e] {
+		cum += l
+	}
+	best := int64(math.MaxInt64)
+	for i := e; i < len(load); i++ {
+		cum += load[i]
+		best = min(best, reach[i]-cum)
+	}
+	return best
 }
 
 // clone makes dst a deep copy of src.

@@ -1,9 +1,13 @@
 package joint
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"math"
+	"slices"
+	"time"
 
 	"github.com/omniroute/omniroute/lp"
 )
@@ -15,7 +19,20 @@ type Settings struct {
 	// MaxVars stops the build of a model with more columns than this
 	// (ErrTooLarge); 0 means no limit.
 	MaxVars int
+	// Dive, above 0, rounds the relaxation towards a routing before its
+	// values are returned: at most Dive rounds, each opening (y = 1) the
+	// most-opened fractional shipment of a quarter of the orders whose
+	// shipments are still fractional, then solving again from the last
+	// basis (see dive). Bound stays the first optimum. Route and the
+	// server's optimised RouteBatch dive; the hindsight bound does not.
+	Dive int
 }
+
+// DefaultDive bounds the dive rounds of the replay's batch policy and the
+// server's optimised RouteBatch. On the 1,000-order hindsight model of the
+// jasin-sinha replay (147 orders fractional at the optimum) the dive ends
+// after 50 rounds, the last ones opening one shipment each.
+const DefaultDive = 100
 
 // Relaxation is the optimum of an instance's linear programme.
 type Relaxation struct {
@@ -25,8 +42,18 @@ type Relaxation struct {
 	// Bound is the optimal objective: no way of routing the orders on the
 	// instance's stock and capacity costs less (shipping plus lost sales).
 	Bound float64
-	// Vars, Rows and Nonzeros are the model's size; Iterations the LP's.
+	// Vars, Rows and Nonzeros are the model's size; Iterations the LP's,
+	// the dive's included.
 	Vars, Rows, Nonzeros, Iterations int
+	// DiveRounds is how many rounds the dive solved, DiveRestarts how many
+	// of them were solved again from scratch after a stalled warm start;
+	// Rounded is the objective of the values returned (Bound without a
+	// dive), and Fractional counts the orders whose shipments are still
+	// fractional.
+	DiveRounds   int
+	DiveRestarts int
+	Rounded      float64
+	Fractional   int
 	// Orders are the relaxation's values, per order of the instance.
 	Orders []OrderValues
 }
@@ -41,6 +68,21 @@ type OrderValues struct {
 	Unfilled []float64
 }
 
+// WriteLP writes the instance's linear programme (see the package doc) in
+// CPLEX LP format, as Solve would solve it, for an external solver to
+// check the bound or, with every variable declared integer, to find the
+// integer optimum. maxVars > 0 stops it with ErrTooLarge as in Solve.
+func WriteLP(w io.Writer, inst *Instance, maxVars int) error {
+	m, err := build(inst, maxVars)
+	if err != nil {
+		return err
+	}
+	if err := m.lp.WriteLP(w); err != nil {
+		return fmt.Errorf("joint: write LP: %w", err)
+	}
+	return nil
+}
+
 // Solve builds the instance's linear programme (see the package doc) and
 // solves it. A model the LP engine cannot finish (infeasible cannot
 // happen: every unit may be left unfilled; a time or iteration limit can)
@@ -51,6 +93,7 @@ func Solve(ctx context.Context, inst *Instance, s Settings) (*Relaxation, error)
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	res, err := lp.Solve(ctx, m.lp, s.LP)
 	if err != nil {
 		return nil, fmt.Errorf("joint: solve: %w", err)
@@ -63,6 +106,13 @@ func Solve(ctx context.Context, inst *Instance, s Settings) (*Relaxation, error)
 		return r, nil
 	}
 	r.Bound = res.Objective
+	if s.Dive > 0 {
+		if res, err = m.dive(ctx, res, s, start, r); err != nil {
+			return nil, err
+		}
+	}
+	r.Rounded = res.Objective
+	r.Fractional = len(m.fractional(res.X, nil))
 	val := func(j int32) float64 {
 		if j < 0 {
 			return 0
@@ -132,4 +182,97 @@ func (r *Relaxation) Shares(inst *Instance, o int) []Share {
 		}
 	}
 	return out
+}
+
+// fracTol is how far from 0 and 1 a shipment's value must be to count as
+// fractional.
+const fracTol = 1e-6
+
+// opening is a fractional shipment y[o,k] the dive may open.
+type opening struct {
+	order, option int
+	col           int32
+	value         float64
+}
+
+// fractional appends to dst, per order with a fractional shipment, its
+// most-opened one (ties: the lower option), in order of the orders.
+func (m *model) fractional(x []float64, dst []opening) []opening {
+	dst = dst[:0]
+	for o := range m.orders {
+		best := opening{order: o, col: -1}
+		for k, j := range m.orders[o].y {
+			if j < 0 {
+				continue
+			}
+			if v := x[j]; v > fracTol && v < 1-fracTol && v > best.value {
+				best.option, best.col, best.value = k, j, v
+			}
+		}
+
+		if best.col >= 0 {
+			dst = append(dst, best)
+		}
+	}
+	return dst
+}
+
+// dive rounds the optimum res of m towards a routing. Each round opens
+// the most-opened fractional shipment (its y fixed at 1) of the quarter
+// of the fractional orders whose shipments are the most opened (ties: the
+// earlier order), and solves again from the last basis (from scratch when
+// the warm start stalls, past twice the first solve's iterations): an opened
+// shipment pays its fixed cost whole, so the orders around it move their
+// units to where they will really ship. Opening never makes the model
+// infeasible (any unit may be left unfilled, an opened shipment may carry
+// nothing, and a node's other options or shipments beyond the order's
+// limit are then at 0, not fractional). The dive stops when no shipment
+// is fractional, after s.Dive rounds, when a solve does not reach its
+// optimum (the last optimum is kept) or when s.LP.TimeLimit, counted from
+// start, has passed. r records the rounds and the iterations.
+func (m *model) dive(ctx context.Context, res *lp.Result, s Settings, start time.Time, r *Relaxation) (*lp.Result, error) {
+	// A warm start usually needs a few hundred iterations; one that needs
+	// more than the first solve did has stalled, and the round is solved
+	// again from scratch within the same budget.
+	budget := max(1000, 2*res.Iterations)
+	if s.LP.MaxIterations > 0 {
+		budget = min(budget, s.LP.MaxIterations)
+	}
+	var open []opening
+	for round := 0; round < s.Dive; round++ {
+		open = m.fractional(res.X, open)
+		if len(open) == 0 {
+			break
+		}
+		slices.SortStableFunc(open, func(a, b opening) int { return cmp.Compare(b.value, a.value) })
+		for _, op := range open[:max(1, len(open)/4)] {
+			m.lp.SetVarBounds(int(op.col), 1, 1)
+		}
+		var next *lp.Result
+		for _, warm := range []*lp.Basis{res.Basis, nil} {
+			ls := s.LP
+			ls.Start, ls.MaxIterations = warm, budget
+			if s.LP.TimeLimit > 0 {
+				ls.TimeLimit = s.LP.TimeLimit - time.Since(start)
+				if ls.TimeLimit <= 0 {
+					return res, nil
+				}
+			}
+			var err error
+			if next, err = lp.Solve(ctx, m.lp, ls); err != nil {
+				return nil, fmt.Errorf("joint: dive: %w", err)
+			}
+			r.Iterations += next.Iterations
+			if next.Status != lp.StatusIterationLimit || warm == nil {
+				break
+			}
+			r.DiveRestarts++
+		}
+		if next.Status != lp.StatusOptimal {
+			break
+		}
+		res = next
+		r.DiveRounds++
+	}
+	return res, nil
 }

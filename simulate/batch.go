@@ -138,7 +138,7 @@ func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settin
 			}
 		}()
 	}
-	res, err := joint.Route(ctx, inst, joint.Settings{MaxVars: BatchMaxVars, LP: lp.Settings{TimeLimit: BatchTimeLimit}}, s)
+	res, err := joint.Route(ctx, inst, joint.Settings{MaxVars: BatchMaxVars, Dive: joint.DefaultDive, LP: lp.Settings{TimeLimit: BatchTimeLimit}}, s)
 	if err != nil || !priced {
 		return res, err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -64,6 +66,12 @@ type ScenarioBound struct {
 	// Vars and Rows are the model's size; SolveMS the LP's time.
 	Vars, Rows int
 	SolveMS    float64
+	// Hindsight is what the orders cost routed jointly with every one of
+	// them known (joint.Route with the dive, as the batch policy routes a
+	// wave): a routing a clairvoyant could make, so the best possible lies
+	// between Bound and Hindsight. Valid when HindsightOK.
+	Hindsight   float64
+	HindsightOK bool
 }
 
 // everStocked is the stock view the bound builds problems on: every (node,
@@ -237,6 +245,11 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 			inst.Capacity = append(inst.Capacity, joint.Capacity{Node: int32(node), Day: d, Units: int64(c)})
 		}
 	}
+	if r.BoundLPDir != "" {
+		if err := writeBoundLP(filepath.Join(r.BoundLPDir, sc.name+".lp"), inst, maxVars); err != nil && !errors.Is(err, joint.ErrTooLarge) {
+			return ScenarioBound{}, err
+		}
+	}
 	limit := r.BoundTimeLimit
 	if limit <= 0 {
 		limit = DefaultBoundTimeLimit
@@ -255,7 +268,33 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		return b, nil
 	}
 	b.Bound, b.OK = round(rel.Bound, 4), true
+	// The same orders routed in hindsight: the relaxation again, dived,
+	// and each order repaired exactly on what is left.
+	hs, err := joint.Route(ctx, inst, joint.Settings{MaxVars: maxVars, Dive: joint.DefaultDive,
+		LP: lp.Settings{TimeLimit: limit}}, solver.Settings{Alternatives: -1})
+	if err != nil {
+		return ScenarioBound{}, fmt.Errorf("bound: hindsight routing: %w", err)
+	}
+	if hs.Optimized {
+		b.Hindsight, b.HindsightOK = round(hs.Cost, 4), true
+	}
 	return b, nil
+}
+
+// writeBoundLP writes the hindsight model of inst to path.
+func writeBoundLP(path string, inst *joint.Instance, maxVars int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("bound: %w", err)
+	}
+	if err := joint.WriteLP(f, inst, maxVars); err != nil {
+		f.Close()
+		return fmt.Errorf("bound: %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("bound: %w", err)
+	}
+	return nil
 }
 
 // cloneProblem returns a deep copy of p.

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omniroute/omniroute/joint"
+	"github.com/omniroute/omniroute/lp"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/simulate/dataset"
 	"github.com/omniroute/omniroute/solver"
@@ -123,7 +124,8 @@ func genReplay(t *testing.T, cfg dataset.Config) Config {
 // TestBoundBelowEveryPolicy: on small generated replays (stock arriving
 // during the replay, daily capacities, pickup, couriers, lost sales), the
 // hindsight bound is at most every policy's total cost with lost sales,
-// under a scenario too.
+// under a scenario too, and at most the hindsight routing's cost, which
+// the table states once per scenario.
 func TestBoundBelowEveryPolicy(t *testing.T) {
 	scen, err := ParseScenario([]byte("name: no-courier\ndisable_methods: [courier]\n"), "s.yaml")
 	require.NoError(t, err)
@@ -133,12 +135,23 @@ func TestBoundBelowEveryPolicy(t *testing.T) {
 		res, err := Run(context.Background(), cfg)
 		require.NoError(t, err)
 		require.Len(t, res.Results, 2*len(PolicyNames()))
+		hindsight := map[string]float64{}
 		for _, r := range res.Results {
 			require.NotNil(t, r.Bound, "seed %d %s/%s: %s", seed, r.Scenario, r.Policy, r.BoundNote)
 			assert.Positive(t, *r.Bound)
 			assert.LessOrEqual(t, *r.Bound, r.TotalWithLost+1e-6, "seed %d %s/%s", seed, r.Scenario, r.Policy)
 			assert.GreaterOrEqual(t, *r.GapToBound, -1e-9)
+			require.NotNil(t, r.HindsightCost, "seed %d %s/%s", seed, r.Scenario, r.Policy)
+			assert.LessOrEqual(t, *r.Bound, *r.HindsightCost+1e-6, "seed %d %s", seed, r.Scenario)
+			if h, ok := hindsight[r.Scenario]; ok {
+				assert.Equal(t, h, *r.HindsightCost, "one per scenario: %s", r.Scenario)
+			}
+			hindsight[r.Scenario] = *r.HindsightCost
 		}
+		var b strings.Builder
+		require.NoError(t, WriteTable(&b, res))
+		assert.Contains(t, b.String(), "hindsight routing of baseline: ")
+		assert.Contains(t, b.String(), "hindsight routing of no-courier: ")
 	}
 }
 
@@ -226,3 +239,23 @@ func TestBatchPricesItsWaves(t *testing.T) {
 type nodePrices map[int]float64
 
 func (m nodePrices) Price(node int, _ string) float64 { return m[node] }
+
+// TestBoundLPOut: the hindsight model written with BoundLPDir reads back
+// and solves to the bound the replay reports.
+func TestBoundLPOut(t *testing.T) {
+	cfg := genReplay(t, dataset.Config{Seed: 2, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 80, Days: 2})
+	cfg.Policies = []string{PolicyOptimal}
+	cfg.BoundLPDir = t.TempDir()
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.NotNil(t, res.Results[0].Bound)
+	f, err := os.Open(filepath.Join(cfg.BoundLPDir, Baseline+".lp"))
+	require.NoError(t, err)
+	defer f.Close()
+	m, err := lp.ReadLP(f)
+	require.NoError(t, err)
+	sol, err := lp.Solve(context.Background(), m, lp.Settings{})
+	require.NoError(t, err)
+	require.Equal(t, lp.StatusOptimal, sol.Status)
+	assert.InDelta(t, *res.Results[0].Bound, sol.Objective, 1e-3)
+}

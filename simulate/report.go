@@ -314,7 +314,7 @@ func WriteReport(dir string, res *Results) error {
 	err = reportTemplate.Execute(f, map[string]any{
 		"Heads": heads, "Rows": rows, "Charts": refs, "Input": res.Input, "Partial": res.Partial,
 		"FileOrders": res.Input.Orders + res.Input.SkippedOrders, "Invalid": invalid,
-		"BoundNotes": boundNotes(res), "Savings": savings, "TransferNodes": nodes,
+		"BoundNotes": boundNotes(res), "HindsightNotes": hindsightNotes(res), "Savings": savings, "TransferNodes": nodes,
 	})
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -345,7 +345,8 @@ figcaption{color:#555;margin:.3em 0 0}
 {{if .Invalid}}Each column replays all of them but its <em>invalid orders</em>, skipped with --skip-bad ({{.Input.SkippedOrders}} with a malformed row; the others rejected by the column's network).{{end}}
 {{if .Input.OutOfOrder}}{{.Input.OutOfOrder}} orders came out of time order (first at line {{.Input.FirstOutOfOrderLine}}).{{end}}
 {{if .Partial}}<strong>Partial: the replay was interrupted; columns marked * stop early.</strong>{{end}}</p>
-{{range .BoundNotes}}<p>Hindsight bound of {{.}}</p>
+{{range .BoundNotes}}<p>Hindsight bound of {{.}}</p>{{end}}
+{{range .HindsightNotes}}<p>Hindsight routing of {{.}}</p>
 {{end}}<h2>KPIs</h2>
 <div class="wide"><table>
 <tr><th>scenario</th>{{range .Heads}}<th>{{index . 0}}</th>{{end}}</tr>

@@ -73,6 +73,9 @@ type Config struct {
 	Bound          bool
 	BoundMaxVars   int
 	BoundTimeLimit time.Duration
+	// BoundLPDir, when set with Bound, receives each scenario's hindsight
+	// model in CPLEX LP format, as SCENARIO.lp (joint.WriteLP).
+	BoundLPDir string
 	// BatchWindow is the batch policy's wave (0: DefaultBatchWindow).
 	BatchWindow time.Duration
 	// ExpectedSaving, when not nil, is what the transfer plan of a
@@ -131,6 +134,10 @@ type Result struct {
 	Bound      *float64 `json:"bound,omitempty"`
 	GapToBound *float64 `json:"gap_to_bound,omitempty"`
 	BoundNote  string   `json:"bound_note,omitempty"`
+	// HindsightCost is, beside the bound, what the scenario's orders cost
+	// routed jointly with every one known in advance (ScenarioBound.Hindsight):
+	// the best possible lies between Bound and HindsightCost.
+	HindsightCost *float64 `json:"hindsight_cost,omitempty"`
 	// InvalidOrders counts the orders of the file this replay skipped
 	// (only with Config.SkipBad): those with a malformed row
 	// (Input.SkippedOrders, the same for every replay) and those the
@@ -365,6 +372,10 @@ func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*s
 			}
 			bound, gap := b.Bound, round(joint.GapTo(r.TotalWithLost, b.Bound), 6)
 			r.Bound, r.GapToBound = &bound, &gap
+			if b.HindsightOK {
+				h := b.Hindsight
+				r.HindsightCost = &h
+			}
 		}
 	}
 	return nil

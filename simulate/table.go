@@ -140,6 +140,11 @@ func WriteTable(w io.Writer, res *Results) error {
 			return err
 		}
 	}
+	for _, n := range hindsightNotes(res) {
+		if _, err := fmt.Fprintf(w, "hindsight routing of %s\n", n); err != nil {
+			return err
+		}
+	}
 	if res.Partial {
 		_, err := fmt.Fprintln(w, "* partial: the replay was interrupted before the end of the orders")
 		return err
@@ -203,6 +208,35 @@ func WriteSkipped(w io.Writer, res *Results, prefix string) error {
 	_, err := fmt.Fprintf(w, "%sinvalid orders skipped (--skip-bad): %s (%d with a malformed row, the rest rejected by the network); %d described above\n",
 		prefix, count, malformed, len(notes))
 	return err
+}
+
+// hindsightNotes says, once per scenario with a hindsight routing, what
+// it cost and where the best possible lies: between the bound and the
+// cheapest of the hindsight routing and the scenario's replays, named.
+func hindsightNotes(res *Results) []string {
+	var notes []string
+	seen := map[string]bool{}
+	for i := range res.Results {
+		r := &res.Results[i]
+		if r.HindsightCost == nil || r.Bound == nil || seen[r.Scenario] {
+			continue
+		}
+		seen[r.Scenario] = true
+		best, by := *r.HindsightCost, "it"
+		for k := range res.Results {
+			if o := &res.Results[k]; o.Scenario == r.Scenario && !o.Partial && o.TotalWithLost < best {
+				best, by = o.TotalWithLost, o.Policy
+			}
+		}
+		note := fmt.Sprintf("%s: %.2f, every order known; the best possible lies between the bound, %.2f, and ", r.Scenario, *r.HindsightCost, *r.Bound)
+		if by == "it" {
+			note += "it"
+		} else {
+			note += fmt.Sprintf("%s's %.2f", by, best)
+		}
+		notes = append(notes, note)
+	}
+	return notes
 }
 
 // boundNotes says, once per scenario, why it has no hindsight bound:

@@ -137,6 +137,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
 	bound := fs.Bool("bound", false, "compute each scenario's hindsight LP bound (every order known in advance) and each policy's gap_to_bound")
 	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "skip the bound when its model passes this many columns")
+	boundLP := fs.String("bound-lp-out", "", "with --bound, write each scenario's hindsight model (CPLEX LP) into this directory as SCENARIO.lp")
 	batchWindow := fs.Duration("batch-window", simulate.DefaultBatchWindow, "the batch policy's wave: it holds non-express orders this long at most")
 	transfersPath := fs.String("transfers", "", "transfer plan (CSV "+simulate.TransferHeader+", as omniroute allocate writes it): replayed as scenario \"transfers\" beside the others")
 	allocationPath := fs.String("allocation", "", "omniroute allocate's --json output for the --transfers plan: its expected saving is shown beside the replayed one")
@@ -146,7 +147,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 24h] [--plan-horizon 24h] [--bound [--bound-max-vars N]]\n"+
+			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 24h] [--plan-horizon 24h] [--bound [--bound-max-vars N] [--bound-lp-out DIR]]\n"+
 			"         [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -170,6 +171,14 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *boundMax <= 0 {
 		return fmt.Errorf("%w: --bound-max-vars must be positive", errUsage)
 	}
+	if *boundLP != "" {
+		if !*bound {
+			return fmt.Errorf("%w: --bound-lp-out needs --bound", errUsage)
+		}
+		if st, err := os.Stat(*boundLP); err != nil || !st.IsDir() {
+			return fmt.Errorf("%w: --bound-lp-out %s: not a directory", errUsage, *boundLP)
+		}
+	}
 	if *planInterval <= 0 || *planHorizon <= 0 {
 		return fmt.Errorf("%w: --plan-interval and --plan-horizon must be positive", errUsage)
 	}
@@ -192,7 +201,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg := simulate.Config{
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
-		Bound: *bound, BoundMaxVars: *boundMax, BatchWindow: *batchWindow,
+		Bound: *bound, BoundMaxVars: *boundMax, BoundLPDir: *boundLP, BatchWindow: *batchWindow,
 		PlanInterval: *planInterval, PlanHorizon: *planHorizon,
 	}
 	if *history != "" {
