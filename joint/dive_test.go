@@ -116,3 +116,21 @@ func TestDiveOnRandomInstances(t *testing.T) {
 	t.Logf("150 random instances: plain %.2f, dived %.2f", plainSum, divedSum)
 	assert.LessOrEqual(t, divedSum, plainSum+1e-6)
 }
+
+// TestDiveWarmStartsFinish: every round of the dive on a thousand merged
+// orders finishes warm (from the last round's basis); the LP engine's
+// dual simplex once cycled on one of them, until the dive solved it
+// again from scratch.
+func TestDiveWarmStartsFinish(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 1,000-order dive")
+	}
+	inst := benchInstance(1000)
+	b, err := Route(context.Background(), inst, Settings{Dive: DefaultDive}, solver.Settings{Alternatives: -1})
+	require.NoError(t, err)
+	require.True(t, b.Optimized)
+	assert.Zero(t, b.Relaxation.DiveRestarts)
+	assert.Zero(t, b.Relaxation.Fractional)
+	assert.LessOrEqual(t, b.Bound, b.Cost)
+	t.Logf("bound %.2f, cost %.2f, %d rounds, %d iterations", b.Bound, b.Cost, b.Relaxation.DiveRounds, b.Relaxation.Iterations)
+}

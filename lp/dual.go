@@ -8,10 +8,14 @@ import (
 // Perturbation of the costs for the dual simplex: every nonbasic cost moves
 // away from zero reduced cost by perturbBase·(1 + |c_j|)·u, u uniform in
 // [1, 2), so that ties between reduced costs (the dual degeneracy of
-// transportation-like models with integer costs) become rare. The seed is
-// fixed: same model, same perturbation.
+// transportation-like models with integer costs) become rare. It is ten
+// times the dual tolerance: the Harris ratio test groups the breakpoints
+// within dualTol, and a perturbation no larger than that let a warm start
+// from an optimal basis (where many reduced costs are exactly zero) cycle
+// among degenerate pivots (TestDiveWarmStartsFinish in package joint). The
+// seed is fixed: same model, same perturbation.
 const (
-	perturbBase = 1e-7
+	perturbBase = 1e-6
 	perturbSeed = 0x6f6d6e69
 )
 
