@@ -43,8 +43,10 @@ func GapTo(cost, bound float64) float64 {
 	return (cost - bound) / bound
 }
 
-// Route routes the instance's orders jointly: the relaxation (Solve), its
-// shares (Relaxation.Shares) and then the repair, order by order in
+// Route routes the instance's orders jointly: the relaxation (Solve, dived
+// with s.Dive; of the dived values and the first optimum's, those whose
+// repair costs less: Relaxation.Keep), its shares (Relaxation.Shares) and
+// then the repair, order by order in
 // instance order: the per-order solver (settings ss) plans each order on
 // the stock and capacity left, less the shares of the orders still to
 // come. An order's Available is also cut to its Supply (a (node, SKU) not
@@ -63,7 +65,13 @@ func Route(ctx context.Context, inst *Instance, s Settings, ss solver.Settings) 
 		b.Relaxation = rel
 		b.Optimized = len(rel.Orders) == len(inst.Orders)
 	}
-	if err := b.repair(ctx, inst, ss); err != nil {
+	if b.Optimized {
+		// The shares of the dived values or of the first optimum's,
+		// whichever routes cheaper (Relaxation.Keep).
+		if b, err = rel.Keep(ctx, inst, ss); err != nil {
+			return nil, err
+		}
+	} else if err := b.repair(ctx, inst, ss); err != nil {
 		return nil, err
 	}
 	if b.Optimized {

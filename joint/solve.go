@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/solver"
 )
 
 // Settings tune Solve and Route.
@@ -54,8 +55,12 @@ type Relaxation struct {
 	DiveRestarts int
 	Rounded      float64
 	Fractional   int
-	// Orders are the relaxation's values, per order of the instance.
+	// Orders are the relaxation's values, per order of the instance: the
+	// dived ones when Settings.Dive dived (see Keep).
 	Orders []OrderValues
+	// Undived are, after a dive, the first optimum's values; nil without
+	// a dive or once Keep has chosen.
+	Undived []OrderValues
 }
 
 // OrderValues are one order's values in the relaxation.
@@ -107,22 +112,32 @@ func Solve(ctx context.Context, inst *Instance, s Settings) (*Relaxation, error)
 	}
 	r.Bound = res.Objective
 	if s.Dive > 0 {
+		first := res
 		if res, err = m.dive(ctx, res, s, start, r); err != nil {
 			return nil, err
+		}
+		if r.DiveRounds > 0 {
+			r.Undived = m.values(first.X)
 		}
 	}
 	r.Rounded = res.Objective
 	r.Fractional = len(m.fractional(res.X, nil))
+	r.Orders = m.values(res.X)
+	return r, nil
+}
+
+// values are the orders' values in the solution x.
+func (m *model) values(x []float64) []OrderValues {
 	val := func(j int32) float64 {
 		if j < 0 {
 			return 0
 		}
-		return math.Max(0, res.X[j])
+		return math.Max(0, x[j])
 	}
-	r.Orders = make([]OrderValues, len(inst.Orders))
-	for o := range inst.Orders {
+	out := make([]OrderValues, len(m.orders))
+	for o := range m.orders {
 		oc := &m.orders[o]
-		ov := &r.Orders[o]
+		ov := &out[o]
 		ov.Units = make([]float64, len(oc.x))
 		for i, j := range oc.x {
 			ov.Units[i] = val(j)
@@ -136,7 +151,37 @@ func Solve(ctx context.Context, inst *Instance, s Settings) (*Relaxation, error)
 			ov.Unfilled[i] = val(j)
 		}
 	}
-	return r, nil
+	return out
+}
+
+// Keep chooses, after a dive, between the dived values and the first
+// optimum's: it repairs the instance with the shares of each (as Route
+// does, with the per-order settings ss) and keeps in Orders those whose
+// routing costs less (the dived ones on a tie), dropping Undived. The
+// dive rounds towards a routing, but the repair, not the relaxation, pays
+// the bill: on a few batches the first optimum's shares route cheaper. It
+// returns the batch repaired with the values kept; without Undived it
+// repairs only those.
+func (r *Relaxation) Keep(ctx context.Context, inst *Instance, ss solver.Settings) (*Batch, error) {
+	dived := &Batch{Relaxation: r, Optimized: true}
+	if err := dived.repair(ctx, inst, ss); err != nil {
+		return nil, err
+	}
+	if r.Undived == nil {
+		return dived, nil
+	}
+	first := &Relaxation{Status: r.Status, Orders: r.Undived}
+	plain := &Batch{Relaxation: first, Optimized: true}
+	if err := plain.repair(ctx, inst, ss); err != nil {
+		return nil, err
+	}
+	if plain.Cost < dived.Cost {
+		r.Orders = r.Undived
+		dived = plain
+		dived.Relaxation = r
+	}
+	r.Undived = nil
+	return dived, nil
 }
 
 // Share is stock the relaxation gives one order: Units of SKU at Node.

@@ -28,7 +28,7 @@ const batchMaxVars = 500_000
 // routeBatchOptimized is RouteBatch with optimize (see joint.Route for
 // the method): each valid order's problem is built on the live stock (the
 // view's read lock held for one build at a time, as a Route does), the
-// relaxation is solved without any lock, and its shares, rounded down, are
+// relaxation is solved and dived without any lock, and its shares, rounded down, are
 // held for their orders in the batch's hold. Then the orders go in request
 // order through the very path of a plain RouteBatch (build, the routing
 // policy, reservation by the ledger, retries), each seeing the stock less
@@ -66,10 +66,24 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 	if limit <= 0 {
 		limit = DefaultBatchTimeLimit
 	}
-	rel, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: batchMaxVars, LP: lp.Settings{TimeLimit: limit}})
+	dive := joint.DefaultDive
+	if s.cfg.batchNoDive {
+		dive = 0
+	}
+	rel, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: batchMaxVars, Dive: dive, LP: lp.Settings{TimeLimit: limit}})
 	optimized := err == nil && rel.Status == lp.StatusOptimal
 	if err != nil && ctxError(ctx) != nil {
 		return nil, ctxError(ctx)
+	}
+	if optimized && rel.Undived != nil {
+		// Of the dived shares and the first optimum's, hold those whose
+		// repair, order by order on the batch's problems, costs less.
+		if _, err := rel.Keep(ctx, inst, solver.Settings{Alternatives: -1}); err != nil {
+			if ctxError(ctx) != nil {
+				return nil, ctxError(ctx)
+			}
+			return nil, status.Errorf(codes.Internal, "optimize: %v", err)
+		}
 	}
 	hold := &batchHold{}
 	shares := make([][]stock.Item, n)

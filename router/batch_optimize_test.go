@@ -131,3 +131,45 @@ func TestRouteBatchOptimizeScarceDemo(t *testing.T) {
 		assert.GreaterOrEqual(t, r.OnHand-r.Reserved, r.Safety, "%s at node %d oversold", r.SKU, r.Node)
 	}
 }
+
+// TestRouteBatchOptimizeDives: the relaxation of an optimised batch is
+// dived before its shares are held; on 80 orders over the demo stock cut
+// to three units a (node, SKU) the batch then costs 2.4% less than with
+// the first optimum's shares, for the same bound.
+func TestRouteBatchOptimizeDives(t *testing.T) {
+	run := func(noDive bool) *pb.RouteBatchResponse {
+		e := newEnv(t, func(c *Config) {
+			full := demoStock(t, c.Network)
+			lean := stock.New(c.Network)
+			for _, r := range full.Snapshot() {
+				r.OnHand, r.Safety = min(r.OnHand, 3), 0
+				require.NoError(t, lean.Set(r.Node, r.SKU, r))
+			}
+			c.Stock = lean
+			c.BatchTimeLimit = time.Hour
+			c.batchNoDive = noDive
+		})
+		reqs := batchOrders(t, 80)
+		for _, r := range reqs {
+			for _, l := range r.Order.Lines {
+				l.LostSaleCost = 30
+			}
+		}
+		got, err := e.route.RouteBatch(ctx(t), &pb.RouteBatchRequest{Requests: reqs, Optimize: true})
+		require.NoError(t, err)
+		require.True(t, got.Optimized)
+		return got
+	}
+	total := func(r *pb.RouteBatchResponse) float64 {
+		var c float64
+		for _, res := range r.Results {
+			c += res.GetResponse().GetPlan().GetTotalCost()
+		}
+		return c
+	}
+	plain, dived := run(true), run(false)
+	assert.Equal(t, plain.Bound, dived.Bound)
+	t.Logf("bound %.2f: plain shares %.2f (gap %.4f), dived %.2f (gap %.4f)", dived.Bound, total(plain), plain.Gap, total(dived), dived.Gap)
+	assert.Less(t, total(dived), total(plain)-1)
+	assert.Less(t, dived.Gap, plain.Gap)
+}

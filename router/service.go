@@ -108,6 +108,9 @@ type Config struct {
 	ReapInterval time.Duration
 	// reapTicks, when set, replaces the reaper's ticker (tests).
 	reapTicks <-chan time.Time
+	// batchNoDive turns off the dive of an optimised RouteBatch (tests
+	// compare the two).
+	batchNoDive bool
 	// afterPlan, when set, runs after a reserving route planned under the
 	// read lock and before it takes the write lock to reserve (tests).
 	afterPlan func()

@@ -2462,6 +2462,8 @@ type RouteBatchRequest struct {
 	Requests []*RouteRequest        `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
 	// optimize allocates scarce stock across the whole batch jointly: the LP
 	// relaxation of all its orders over the stock and capacity they share,
+	// dived towards a routing (the likeliest fractional shipments opened;
+	// the first optimum's values kept instead when they route cheaper),
 	// rounded, then each order exactly, in request order, on the stock left
 	// less what the relaxation gave the orders after it. Without it each
 	// order is planned on the stock the ones before it left.
