@@ -24,15 +24,16 @@ type Settings struct {
 	// values are returned: at most Dive rounds, each opening (y = 1) the
 	// most-opened fractional shipment of a quarter of the orders whose
 	// shipments are still fractional, then solving again from the last
-	// basis (see dive). Bound stays the first optimum. Route and the
-	// server's optimised RouteBatch dive; the hindsight bound does not.
+	// basis (see dive). Bound stays the first optimum. The replay's batch
+	// policy, its hindsight routing and the server's optimised RouteBatch
+	// dive (DefaultDive); the hindsight bound does not.
 	Dive int
 }
 
 // DefaultDive bounds the dive rounds of the replay's batch policy and the
 // server's optimised RouteBatch. On the 1,000-order hindsight model of the
 // jasin-sinha replay (147 orders fractional at the optimum) the dive ends
-// after 50 rounds, the last ones opening one shipment each.
+// after about 50 rounds, the last ones opening one shipment each.
 const DefaultDive = 100
 
 // Relaxation is the optimum of an instance's linear programme.
@@ -48,8 +49,8 @@ type Relaxation struct {
 	Vars, Rows, Nonzeros, Iterations int
 	// DiveRounds is how many rounds the dive solved, DiveRestarts how many
 	// of them were solved again from scratch after a stalled warm start;
-	// Rounded is the objective of the values returned (Bound without a
-	// dive), and Fractional counts the orders whose shipments are still
+	// Rounded is the objective of the dived values (Bound without a dive),
+	// and Fractional counts the orders whose shipments they leave
 	// fractional.
 	DiveRounds   int
 	DiveRestarts int
@@ -254,7 +255,6 @@ func (m *model) fractional(x []float64, dst []opening) []opening {
 				best.option, best.col, best.value = k, j, v
 			}
 		}
-
 		if best.col >= 0 {
 			dst = append(dst, best)
 		}
