@@ -61,7 +61,9 @@
 // A relaxation that opens each shipment halfway ships half of an order
 // from one node and half from another, which no plan can; opening the
 // likeliest shipments makes the orders around them move their units to
-// where they will really ship. The bound stays the first optimum.
+// where they will really ship. The bound stays the first optimum. The
+// repair below then runs with the dived shares and with the first
+// optimum's, and Route keeps the cheaper routing (Relaxation.Keep).
 //
 // Then each order's units per (node, SKU) are rounded down (its share),
 // and the orders are repaired one by one, in the instance's order (index 0
