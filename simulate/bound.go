@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/omniroute/omniroute/joint"
@@ -246,7 +247,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		}
 	}
 	if r.BoundLPDir != "" {
-		if err := writeBoundLP(filepath.Join(r.BoundLPDir, sc.name+".lp"), inst, maxVars); err != nil && !errors.Is(err, joint.ErrTooLarge) {
+		if err := writeBoundLP(filepath.Join(r.BoundLPDir, BoundLPFile(sc.name)), inst, maxVars); err != nil && !errors.Is(err, joint.ErrTooLarge) {
 			return ScenarioBound{}, err
 		}
 	}
@@ -279,6 +280,19 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		b.Hindsight, b.HindsightOK = round(hs.Cost, 4), true
 	}
 	return b, nil
+}
+
+// BoundLPFile is the file name Config.BoundLPDir gives a scenario's
+// hindsight model: its name, every character but letters, digits, '.',
+// '_' and '-' replaced by '_', then ".lp".
+func BoundLPFile(scenario string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, scenario) + ".lp"
 }
 
 // writeBoundLP writes the hindsight model of inst to path.

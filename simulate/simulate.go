@@ -74,7 +74,7 @@ type Config struct {
 	BoundMaxVars   int
 	BoundTimeLimit time.Duration
 	// BoundLPDir, when set with Bound, receives each scenario's hindsight
-	// model in CPLEX LP format, as SCENARIO.lp (joint.WriteLP).
+	// model in CPLEX LP format (joint.WriteLP), named by BoundLPFile.
 	BoundLPDir string
 	// BatchWindow is the batch policy's wave (0: DefaultBatchWindow).
 	BatchWindow time.Duration
