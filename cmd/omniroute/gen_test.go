@@ -107,6 +107,8 @@ func TestSimulateUsage(t *testing.T) {
 		{},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--policy", "cheapest"},
 		{"--bogus"},
+		{"--network", "n", "--stock", "s", "--orders", "o", "--bound-lp-out", t.TempDir()},
+		{"--network", "n", "--stock", "s", "--orders", "o", "--bound", "--bound-lp-out", "/nonexistent/lp"},
 	}
 	for _, args := range cases {
 		if err := runSimulate(context.Background(), args, &out, &errOut); !errors.Is(err, errUsage) {
