@@ -68,8 +68,9 @@ type ScenarioBound struct {
 	Vars, Rows int
 	SolveMS    float64
 	// Hindsight is what the orders cost routed jointly with every one of
-	// them known (joint.Route with the dive, as the batch policy routes a
-	// wave): a routing a clairvoyant could make, so the best possible lies
+	// them known: the bound's relaxation dived and each order repaired on
+	// what is left (joint.Relaxation.Keep, as the batch policy routes a
+	// wave), a routing a clairvoyant could make, so the best possible lies
 	// between Bound and Hindsight. Valid when HindsightOK.
 	Hindsight   float64
 	HindsightOK bool
