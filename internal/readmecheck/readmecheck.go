@@ -225,7 +225,9 @@ const FailurePrefix = "readme-check: failed at script line "
 
 // scriptHeader defines the helpers of the generated script. __bg starts a
 // background block in its own process group and waits for its ports;
-// __stop ends them on exit.
+// __stop ends them on exit, waiting for every process of each group (the
+// block's shell dies at once; the server it runs may still be shutting
+// down).
 const scriptHeader = `set -euo pipefail
 __root=$(pwd)
 __bg_pids=()
@@ -233,7 +235,7 @@ __stop() {
   local pid
   for pid in "${__bg_pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   for pid in "${__bg_pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    for _ in $(seq 1 100); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
 }
