@@ -13,6 +13,7 @@ import (
 	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/lp"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -34,6 +35,12 @@ const batchMaxVars = 500_000
 // policy, reservation by the ledger, retries), each seeing the stock less
 // what earlier orders took and less the shares of the orders after it: its
 // own share is released just before it plans.
+//
+// When the look-ahead policy's board holds prices, the shares come from a
+// second relaxation over the unit costs priced as the policy prices them
+// (pricedRelaxation), so that the batch leaves the stock later demand
+// values to it; the bound stays the unpriced optimum, a lower bound on the
+// real cost of any routing of the batch.
 func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchRequest, out *pb.RouteBatchResponse, now time.Time) ([]*batch, error) {
 	n := len(req.Requests)
 	prefixes := make([]string, n)
@@ -66,16 +73,23 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 	if limit <= 0 {
 		limit = DefaultBatchTimeLimit
 	}
+	began := time.Now()
 	rel, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: batchMaxVars, LP: lp.Settings{TimeLimit: limit}})
 	optimized := err == nil && rel.Status == lp.StatusOptimal
 	if err != nil && ctxError(ctx) != nil {
 		return nil, ctxError(ctx)
 	}
+	guide := rel // the relaxation whose shares are held
+	if costs, _, ok := s.pipe.board.Get(); ok && optimized {
+		if guide, err = pricedRelaxation(ctx, inst, costs, rel, limit-time.Since(began)); err != nil {
+			return nil, err
+		}
+	}
 	hold := &batchHold{}
 	shares := make([][]stock.Item, n)
 	if optimized {
 		for k, i := range index {
-			for _, sh := range rel.Shares(inst, k) {
+			for _, sh := range guide.Shares(inst, k) {
 				shares[i] = append(shares[i], stock.Item{Node: int(sh.Node), SKU: sh.SKU, Qty: sh.Units})
 			}
 			hold.add(net, shares[i])
@@ -101,6 +115,35 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 		out.Gap = joint.GapTo(cost, rel.Bound)
 	}
 	return waits, nil
+}
+
+// pricedRelaxation solves inst again with every order's unit costs priced
+// by costs (policy.PriceUnits, as the look-ahead policy prices one order),
+// warm-started from rel, the optimum of the unpriced costs, within left:
+// its shares then leave the stock the expected demand values more to it.
+// It returns rel when the priced solve fails or does not finish in time,
+// and an error only when ctx is done. The problems' costs are restored.
+func pricedRelaxation(ctx context.Context, inst *joint.Instance, costs policy.OpportunityCosts, rel *joint.Relaxation, left time.Duration) (*joint.Relaxation, error) {
+	if left <= 0 {
+		return rel, nil
+	}
+	saved := make([][]float64, len(inst.Orders))
+	for k := range inst.Orders {
+		saved[k], _ = policy.PriceUnits(inst.Orders[k].Problem, costs, nil, nil)
+	}
+	defer func() {
+		for k := range inst.Orders {
+			copy(inst.Orders[k].Problem.UnitCost, saved[k])
+		}
+	}()
+	priced, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: batchMaxVars, LP: lp.Settings{TimeLimit: left, Start: rel.Basis}})
+	switch {
+	case err != nil && ctxError(ctx) != nil:
+		return nil, ctxError(ctx)
+	case err != nil, priced.Status != lp.StatusOptimal:
+		return rel, nil
+	}
+	return priced, nil
 }
 
 // batchProblem builds the order of r on the live stock, as a Route would,
