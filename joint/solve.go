@@ -29,11 +29,6 @@ type Relaxation struct {
 	Vars, Rows, Nonzeros, Iterations int
 	// Orders are the relaxation's values, per order of the instance.
 	Orders []OrderValues
-	// Basis is the LP's final basis when it is optimal: as
-	// Settings.LP.Start it warm-starts the solve of the same instance with
-	// other unit costs (Problem.UnitCost does not change the model's
-	// columns or rows, and the basis stays primal feasible).
-	Basis *lp.Basis
 }
 
 // OrderValues are one order's values in the relaxation.
@@ -67,7 +62,7 @@ func Solve(ctx context.Context, inst *Instance, s Settings) (*Relaxation, error)
 	if res.Status != lp.StatusOptimal {
 		return r, nil
 	}
-	r.Bound, r.Basis = res.Objective, res.Basis
+	r.Bound = res.Objective
 	val := func(j int32) float64 {
 		if j < 0 {
 			return 0

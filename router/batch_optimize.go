@@ -119,10 +119,16 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 
 // pricedRelaxation solves inst again with every order's unit costs priced
 // by costs (policy.PriceUnits, as the look-ahead policy prices one order),
-// warm-started from rel, the optimum of the unpriced costs, within left:
-// its shares then leave the stock the expected demand values more to it.
-// It returns rel when the priced solve fails or does not finish in time,
-// and an error only when ctx is done. The problems' costs are restored.
+// within left, what the time limit leaves after rel, the optimum of the
+// unpriced costs: its shares then leave the stock the expected demand
+// values more to it. It returns rel when the priced solve fails or does
+// not finish in time, and an error only when ctx is done. The problems'
+// costs are restored.
+//
+// The solve starts from the slack basis: warm-started from rel's basis
+// (only the costs change, so it stays primal feasible) the LP engine runs
+// its primal simplex, several times slower than a cold solve when the
+// prices move the optimum much, as they do on scarce stock.
 func pricedRelaxation(ctx context.Context, inst *joint.Instance, costs policy.OpportunityCosts, rel *joint.Relaxation, left time.Duration) (*joint.Relaxation, error) {
 	if left <= 0 {
 		return rel, nil
@@ -136,7 +142,7 @@ func pricedRelaxation(ctx context.Context, inst *joint.Instance, costs policy.Op
 			copy(inst.Orders[k].Problem.UnitCost, saved[k])
 		}
 	}()
-	priced, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: batchMaxVars, LP: lp.Settings{TimeLimit: left, Start: rel.Basis}})
+	priced, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: batchMaxVars, LP: lp.Settings{TimeLimit: left}})
 	switch {
 	case err != nil && ctxError(ctx) != nil:
 		return nil, ctxError(ctx)
