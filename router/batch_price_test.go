@@ -1,6 +1,7 @@
 package router
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/joint"
+	"github.com/omniroute/omniroute/lp"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
@@ -148,4 +151,40 @@ func TestRouteBatchOptimizePricedBound(t *testing.T) {
 	assert.Positive(t, opportunity, "the plans ship priced units")
 	assert.LessOrEqual(t, got.Bound, cost+1e-6)
 	assert.InDelta(t, (cost-got.Bound)/got.Bound, got.Gap, 1e-9)
+}
+
+// TestPricedRelaxationFallsBack: the priced relaxation of keepBatch gives
+// the second order no A; with no time left it is not solved and the
+// unpriced relaxation comes back. Either way the problems keep their
+// unit costs.
+func TestPricedRelaxationFallsBack(t *testing.T) {
+	e := keepEnv(t, true)
+	s := e.svc
+	inst := &joint.Instance{}
+	supplyAt, capAt := map[heldKey]int{}, map[string]int{}
+	var net *network.Network
+	for i, r := range keepBatch().Requests {
+		p, err := s.batchProblem(fmt.Sprintf("requests[%d].", i), r, s.prefetch(ctx(t), r.Order), e.clock.Now(), inst, supplyAt, capAt, &net)
+		require.NoError(t, err)
+		inst.Orders = append(inst.Orders, joint.Order{Problem: p, At: e.clock.Now()})
+	}
+	before := [][]float64{slices.Clone(inst.Orders[0].Problem.UnitCost), slices.Clone(inst.Orders[1].Problem.UnitCost)}
+	rel, err := joint.Solve(ctx(t), inst, joint.Settings{})
+	require.NoError(t, err)
+	require.Equal(t, lp.StatusOptimal, rel.Status)
+	costs, _, ok := s.pipe.board.Get()
+	require.True(t, ok)
+
+	priced, err := pricedRelaxation(ctx(t), inst, costs, rel, time.Hour)
+	require.NoError(t, err)
+	assert.NotSame(t, rel, priced)
+	assert.InDelta(t, 44, priced.Bound, 1e-6)
+	assert.Len(t, rel.Shares(inst, 1), 2, "A and B")
+	assert.Len(t, priced.Shares(inst, 1), 1, "only B")
+	assert.Equal(t, before, [][]float64{inst.Orders[0].Problem.UnitCost, inst.Orders[1].Problem.UnitCost})
+
+	got, err := pricedRelaxation(ctx(t), inst, costs, rel, 0)
+	require.NoError(t, err)
+	assert.Same(t, rel, got)
+	assert.Equal(t, before, [][]float64{inst.Orders[0].Problem.UnitCost, inst.Orders[1].Problem.UnitCost})
 }
