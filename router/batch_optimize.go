@@ -125,8 +125,9 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 // not finish in time, and an error only when ctx is done. The problems'
 // costs are restored.
 //
-// The solve starts from the slack basis: warm-started from rel's basis
-// (only the costs change, so it stays primal feasible) the LP engine runs
+// The solve starts from the slack basis: warm-started from the unpriced
+// optimum's basis (lp.Settings.Start; only the costs change, so it stays
+// primal feasible) the LP engine runs
 // its primal simplex, several times slower than a cold solve when the
 // prices move the optimum much, as they do on scarce stock.
 func pricedRelaxation(ctx context.Context, inst *joint.Instance, costs policy.OpportunityCosts, rel *joint.Relaxation, left time.Duration) (*joint.Relaxation, error) {
