@@ -13,6 +13,7 @@ import (
 	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/lp"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -34,6 +35,12 @@ const batchMaxVars = 500_000
 // policy, reservation by the ledger, retries), each seeing the stock less
 // what earlier orders took and less the shares of the orders after it: its
 // own share is released just before it plans.
+//
+// When the look-ahead policy's board holds prices, the shares come from a
+// second relaxation over the unit costs priced as the policy prices them
+// (pricedRelaxation), so that the batch leaves the stock later demand
+// values to it; the bound stays the unpriced optimum, a lower bound on the
+// real cost of any routing of the batch.
 func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchRequest, out *pb.RouteBatchResponse, now time.Time) ([]*batch, error) {
 	n := len(req.Requests)
 	prefixes := make([]string, n)
@@ -70,26 +77,37 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 	if s.cfg.batchNoDive {
 		dive = 0
 	}
-	rel, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: batchMaxVars, Dive: dive, LP: lp.Settings{TimeLimit: limit}})
+	// With prices on the board the shares come from the priced relaxation,
+	// which dives; the unpriced one gives the bound.
+	costs, _, priced := s.pipe.board.Get()
+	firstDive := dive
+	if priced {
+		firstDive = 0
+	}
+	began := time.Now()
+	rel, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: batchMaxVars, Dive: firstDive, LP: lp.Settings{TimeLimit: limit}})
 	optimized := err == nil && rel.Status == lp.StatusOptimal
 	if err != nil && ctxError(ctx) != nil {
 		return nil, ctxError(ctx)
 	}
-	if optimized && rel.Undived != nil {
+	guide := rel // the relaxation whose shares are held
+	switch {
+	case optimized && priced:
+		if guide, err = pricedRelaxation(ctx, inst, costs, rel, limit-time.Since(began), dive); err != nil {
+			return nil, err
+		}
+	case optimized && rel.Undived != nil:
 		// Of the dived shares and the first optimum's, hold those whose
 		// repair, order by order on the batch's problems, costs less.
 		if _, err := rel.Keep(ctx, inst, solver.Settings{Alternatives: -1}); err != nil {
-			if ctxError(ctx) != nil {
-				return nil, ctxError(ctx)
-			}
-			return nil, status.Errorf(codes.Internal, "optimize: %v", err)
+			return nil, keepError(ctx, err)
 		}
 	}
 	hold := &batchHold{}
 	shares := make([][]stock.Item, n)
 	if optimized {
 		for k, i := range index {
-			for _, sh := range rel.Shares(inst, k) {
+			for _, sh := range guide.Shares(inst, k) {
 				shares[i] = append(shares[i], stock.Item{Node: int(sh.Node), SKU: sh.SKU, Qty: sh.Units})
 			}
 			hold.add(net, shares[i])
@@ -115,6 +133,59 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 		out.Gap = joint.GapTo(cost, rel.Bound)
 	}
 	return waits, nil
+}
+
+// pricedRelaxation solves inst again with every order's unit costs priced
+// by costs (policy.PriceUnits, as the look-ahead policy prices one order),
+// within left, what the time limit leaves after rel, the optimum of the
+// unpriced costs: its shares then leave the stock the expected demand
+// values more to it. It returns rel when the priced solve fails or does
+// not finish in time, and an error only when ctx is done. The problems'
+// costs are restored.
+//
+// The priced relaxation dives (dive rounds) and keeps, of its dived and
+// first values, those whose repair at the priced costs costs less
+// (joint.Relaxation.Keep). The solve starts from the slack basis:
+// warm-started from the unpriced optimum's basis (lp.Settings.Start; only
+// the costs change, so it stays primal feasible) the LP engine runs its
+// primal simplex, several times slower than a cold solve when the prices
+// move the optimum much, as they do on scarce stock.
+func pricedRelaxation(ctx context.Context, inst *joint.Instance, costs policy.OpportunityCosts, rel *joint.Relaxation, left time.Duration, dive int) (*joint.Relaxation, error) {
+	if left <= 0 {
+		return rel, nil
+	}
+	saved := make([][]float64, len(inst.Orders))
+	for k := range inst.Orders {
+		saved[k], _ = policy.PriceUnits(inst.Orders[k].Problem, costs, nil, nil)
+	}
+	defer func() {
+		for k := range inst.Orders {
+			copy(inst.Orders[k].Problem.UnitCost, saved[k])
+		}
+	}()
+	priced, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: batchMaxVars, Dive: dive, LP: lp.Settings{TimeLimit: left}})
+	switch {
+	case err != nil && ctxError(ctx) != nil:
+		return nil, ctxError(ctx)
+	case err != nil, priced.Status != lp.StatusOptimal:
+		return rel, nil
+	}
+	if priced.Undived != nil {
+		if _, err := priced.Keep(ctx, inst, solver.Settings{Alternatives: -1}); err != nil {
+			return nil, keepError(ctx, err)
+		}
+	}
+	return priced, nil
+}
+
+// keepError is the status of a failed Relaxation.Keep: the call's own
+// when ctx is done, else Internal (the batch's problems were built and
+// checked, so the repair should not fail).
+func keepError(ctx context.Context, err error) error {
+	if ctxError(ctx) != nil {
+		return ctxError(ctx)
+	}
+	return status.Errorf(codes.Internal, "optimize: %v", err)
 }
 
 // batchProblem builds the order of r on the live stock, as a Route would,

@@ -2466,7 +2466,13 @@ type RouteBatchRequest struct {
 	// the first optimum's values kept instead when they route cheaper),
 	// rounded, then each order exactly, in request order, on the stock left
 	// less what the relaxation gave the orders after it. Without it each
-	// order is planned on the stock the ones before it left.
+	// order is planned on the stock the ones before it left. When the server
+	// routes with a look-ahead policy and its planner has priced the stock,
+	// the shares come from a second relaxation over the unit costs plus the
+	// units' opportunity costs (priced as the policy prices one order), so
+	// the batch leaves the stock later demand values more to it; if that
+	// solve fails or does not finish in the time the first one left, the
+	// shares of the unpriced relaxation are used.
 	Optimize      bool `protobuf:"varint,2,opt,name=optimize,proto3" json:"optimize,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2585,7 +2591,10 @@ type RouteBatchResponse struct {
 	// bound is, with optimize, the relaxation's optimum: no way of routing
 	// the batch's valid orders on that stock costs less (shipping plus lost
 	// sales); gap = (the plans' total cost - bound) / bound (0 when bound is
-	// 0). Both are 0 when optimized is false.
+	// 0). Both are 0 when optimized is false. Under a look-ahead policy with
+	// prices, bound is still the optimum of the relaxation without them (the
+	// plans' total_cost are real costs too); the priced one, which chose the
+	// shares, is no lower bound on real costs.
 	Bound float64 `protobuf:"fixed64,2,opt,name=bound,proto3" json:"bound,omitempty"`
 	Gap   float64 `protobuf:"fixed64,3,opt,name=gap,proto3" json:"gap,omitempty"`
 	// optimized is true when the joint allocation guided the plans; false
