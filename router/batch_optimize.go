@@ -49,7 +49,7 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 	inst := &joint.Instance{}
 	index := make([]int, 0, n) // request of each instance order
 	supplyAt := map[heldKey]int{}
-	capAt := map[string]int{}
+	capAt := map[string]int{} // node ID -> its row in inst.Capacity, -1 for none
 	var net *network.Network
 	for i, r := range req.Requests {
 		prefixes[i] = fmt.Sprintf("requests[%d].", i)
@@ -229,8 +229,9 @@ func (s *Service) batchProblem(prefix string, r *pb.RouteRequest, f *fetched, no
 			}
 		}
 		if _, ok := capAt[id]; !ok {
-			capAt[id] = len(inst.Capacity)
+			capAt[id] = -1 // no daily limit: no row
 			if c := w.view.Remaining(node); c >= 0 {
+				capAt[id] = len(inst.Capacity)
 				inst.Capacity = append(inst.Capacity, joint.Capacity{Node: int32(node), Units: int64(c)})
 			}
 		}
