@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -598,4 +600,67 @@ func TestWriteBigNetwork(t *testing.T) {
 	require.NoError(t, st.WriteCSV(&sb))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "network.yaml"), nb.Bytes(), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "stock.csv"), sb.Bytes(), 0o644))
+}
+
+// TestServeForGhz serves the demo network (or, with OMNIROUTE_GHZ_NODES
+// set, the benchmarks' bigNetwork of that many nodes) at
+// OMNIROUTE_GHZ_ADDR for OMNIROUTE_GHZ_SECONDS (60), with reflection, for
+// ghz to measure; it is skipped when the address is not set. With
+// OMNIROUTE_GHZ_REPLAY set, every Route after the first answers the first
+// one's answer without routing: the same bytes on the wire as a real
+// Route, but no server work beyond receiving and sending them. The ratio
+// ghz measures against it is the least any server could reach for that
+// answer, on that machine.
+func TestServeForGhz(t *testing.T) {
+	addr := os.Getenv("OMNIROUTE_GHZ_ADDR")
+	if addr == "" {
+		t.Skip("OMNIROUTE_GHZ_ADDR not set")
+	}
+	n := demoNetwork(t)
+	st := demoStock(t, n)
+	if v := os.Getenv("OMNIROUTE_GHZ_NODES"); v != "" {
+		nodes, err := strconv.Atoi(v)
+		require.NoError(t, err, "OMNIROUTE_GHZ_NODES")
+		n, st = bigNetwork(t, nodes)
+	}
+	seconds := 60
+	if v := os.Getenv("OMNIROUTE_GHZ_SECONDS"); v != "" {
+		var err error
+		seconds, err = strconv.Atoi(v)
+		require.NoError(t, err, "OMNIROUTE_GHZ_SECONDS")
+	}
+	var extra []grpc.ServerOption
+	if os.Getenv("OMNIROUTE_GHZ_REPLAY") != "" {
+		var mu sync.Mutex
+		var first any
+		replay := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			if info.FullMethod != pb.RoutingService_Route_FullMethodName {
+				return h(ctx, req)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if first != nil {
+				return first, nil
+			}
+			resp, err := h(ctx, req)
+			if err == nil {
+				first = resp
+			}
+			return resp, err
+		}
+		extra = append(extra, grpc.ChainUnaryInterceptor(replay))
+	}
+	// On the wall clock, as omniroute serve routes, so that the answers
+	// match that server's.
+	svc, err := New(Config{Network: n, Stock: st, ReapInterval: -1})
+	require.NoError(t, err)
+	srv := NewServer(svc, ServerOptions{Reflection: true, Extra: extra})
+	lis, err := net.Listen("tcp", addr)
+	require.NoError(t, err)
+	go srv.Serve(lis)
+	time.Sleep(time.Duration(seconds) * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
+	svc.Close()
 }
