@@ -53,11 +53,11 @@
 // does not get part of it either, and the line stays one decision). A
 // planned line with p[l] = 0 has no price: u[l] = 0, it is filled, as
 // without lost sales. Orders mix both freely; a per-order cost alone
-// leaves nothing unfilled by choice. Which lines are planned does not
-// depend on prices (see Unfilled lines): a priced line that cannot be
-// covered on its own is left out whole, as any other. Lines left out
-// before the search (the set U below) are priced the same way. The
-// objective is
+// leaves nothing unfilled by choice. A priced line that cannot be covered
+// on its own is still planned with split lines when some option can carry
+// part of it (a short line, see Unfilled lines): what stock allows may ship,
+// and u[l] takes the rest. Lines left out before the search (the set U
+// below) are priced the same way. The objective is
 //
 //	shipping(S, x) + sum_l p[l]*u[l] + sum_{l in U} p[l]*q[l] + F0*z
 //
@@ -94,6 +94,16 @@
 // the ones left out are reported with CAPACITY. The heuristic applies the
 // same rule when its greedy construction cannot cover the planned lines. The
 // rest of the order is planned; WriteLP exports exactly the planned lines.
+//
+// A short line is the exception: a line with a lost-sale price and split
+// lines that cannot be covered on its own, but of which some eligible option
+// can carry a unit, is planned. Its units beyond the coverage above (the
+// best MaxShipments nodes' sum) can never ship, so the plan reports them
+// first, with the reason the line could not be covered; any more it leaves
+// unfilled are reported after them, on the same line, UNECONOMIC with a
+// CostSaved of 0 (no plan fills the line whole to compare with). So a line
+// of 10 with 7 in stock ships the 7 when that is cheaper than losing them,
+// instead of losing all 10 for want of 3.
 //
 // # Ties and determinism
 //

@@ -544,15 +544,24 @@ func (w *Workspace) supply(o, l int, limits int) int64 {
 // limits (see supply): without split lines by one eligible option, with split
 // lines by the best MaxShipments nodes together.
 func (w *Workspace) coverable(l int, limits int) bool {
+	return w.coverage(l, limits) >= int64(w.problem.Lines[l].Quantity)
+}
+
+// coverage is how many units of line l the eligible options can carry on
+// their own under the given limits (see supply), at most its quantity:
+// without split lines one option carries all of it or none, so it is the
+// quantity or 0; with split lines it is what the best MaxShipments nodes
+// carry together. It is an upper bound on what any plan ships of l.
+func (w *Workspace) coverage(l int, limits int) int64 {
 	p := w.problem
 	q := int64(p.Lines[l].Quantity)
 	if !p.SplitLines {
 		for _, o := range w.filter.eligible {
 			if w.supply(int(o), l, limits) >= q {
-				return true
+				return q
 			}
 		}
-		return false
+		return 0
 	}
 	w.denseNodes()
 	w.filter.nodeSupply = grow(w.filter.nodeSupply, w.nodes.count)
@@ -568,10 +577,10 @@ func (w *Workspace) coverable(l int, limits int) bool {
 		for _, s := range w.filter.nodeSupply {
 			sum += s
 			if sum >= q {
-				return true
+				return q
 			}
 		}
-		return false
+		return sum
 	}
 	// Sum of the k largest, by a small sorted buffer.
 	w.filter.topSupply = grow(w.filter.topSupply, k)
@@ -591,30 +600,46 @@ func (w *Workspace) coverable(l int, limits int) bool {
 	for _, s := range w.filter.topSupply {
 		sum += s
 	}
-	return sum >= q
+	return min(sum, q)
 }
 
 // splitLines decides which lines are planned (w.filter.planned) and why the others
 // are not (w.filter.lineReason), and notes whether any lost-sale cost is set
-// (w.lost.any).
+// (w.lost.any). A line the options cannot cover on their own is left out,
+// but for a short line: one with a lost-sale price and split lines that
+// some option can carry in part. It is planned, the units no plan can ship
+// go to the lost row with the rest, and w.filter.short and shortReason say
+// how many of them stock could not cover and why.
 func (w *Workspace) splitLines() {
-	L := len(w.problem.Lines)
+	p := w.problem
+	L := len(p.Lines)
 	w.filter.lineReason = grow(w.filter.lineReason, L)
+	w.filter.short = grow(w.filter.short, L)
+	w.filter.shortReason = grow(w.filter.shortReason, L)
+	clear(w.filter.short)
 	w.filter.planned = w.filter.planned[:0]
-	any := w.problem.LostSaleCostPerOrder > 0
+	any := p.LostSaleCostPerOrder > 0
 	for l := 0; l < L; l++ {
-		any = any || w.problem.Lines[l].LostSaleCost > 0
+		ln := &p.Lines[l]
+		any = any || ln.LostSaleCost > 0
 		r := ReasonNone
-		if w.filter.maxCarry[l] < int64(w.problem.Lines[l].Quantity) && !w.coverable(l, 2) {
-			switch {
-			case !w.coverable(l, 0) && w.problem.Lines[l].UnknownSKU:
-				r = ReasonUnknownSKU
-			case !w.coverable(l, 0):
-				r = ReasonNoStock
-			case !w.coverable(l, 1):
-				r = ReasonCapacity
-			default:
-				r = ReasonOverweight
+		q := int64(ln.Quantity)
+		if w.filter.maxCarry[l] < q {
+			if cover := w.coverage(l, 2); cover < q {
+				switch {
+				case !w.coverable(l, 0) && ln.UnknownSKU:
+					r = ReasonUnknownSKU
+				case !w.coverable(l, 0):
+					r = ReasonNoStock
+				case !w.coverable(l, 1):
+					r = ReasonCapacity
+				default:
+					r = ReasonOverweight
+				}
+				if cover > 0 && p.SplitLines && ln.LostSaleCost > 0 {
+					w.filter.short[l], w.filter.shortReason[l] = q-cover, r
+					r = ReasonNone
+				}
 			}
 		}
 		w.filter.lineReason[l] = r

@@ -32,7 +32,8 @@ func withLostSales(r *rand.Rand, p *solver.Problem) *solver.Problem {
 
 // checkLostAgainstBrute checks a plan of a problem with lost-sale prices
 // against brute force: the total cost is the optimum, the lines left out
-// before the search are those the rule leaves out, and each line left
+// before the search are those the rule leaves out, a short line reports
+// the units no plan could ship first, with why, and each other line left
 // unfilled by choice carries the saving a brute-force plan that fills it
 // gives (or CAPACITY when no plan can fill it).
 func checkLostAgainstBrute(t *testing.T, p *solver.Problem, pl *solver.Plan, exact bool) {
@@ -42,21 +43,34 @@ func checkLostAgainstBrute(t *testing.T, p *solver.Problem, pl *solver.Plan, exa
 	for _, l := range planned {
 		in[l] = true
 	}
-	got := map[int]solver.Unfilled{}
+	got := map[int][]solver.Unfilled{}
 	for _, u := range pl.Unfilled {
-		got[u.Line] = u
+		got[u.Line] = append(got[u.Line], u)
 	}
+	shortLines := map[int]bool{}
 	for l, ln := range p.Lines {
-		u, ok := got[l]
+		us := got[l]
 		switch {
 		case !in[l]:
-			require.True(t, ok, "line %d is not planned but not reported", l)
-			require.NotEqual(t, solver.ReasonUneconomic, u.Reason, "line %d", l)
-			require.Equal(t, ln.Quantity, u.Quantity, "line %d", l)
+			require.Len(t, us, 1, "line %d is not planned: reported once", l)
+			require.NotEqual(t, solver.ReasonUneconomic, us[0].Reason, "line %d", l)
+			require.Equal(t, ln.Quantity, us[0].Quantity, "line %d", l)
 		case ln.LostSaleCost == 0:
-			require.False(t, ok, "line %d has no price but is unfilled: %+v", l, u)
-		case ok:
-			require.Contains(t, []solver.Reason{solver.ReasonUneconomic, solver.ReasonCapacity}, u.Reason, "line %d", l)
+			require.Empty(t, us, "line %d has no price but is unfilled", l)
+		case bruteShort(p, l):
+			shortLines[l] = true
+			require.NotEmpty(t, us, "short line %d is filled whole", l)
+			require.Contains(t, []solver.Reason{solver.ReasonNoStock, solver.ReasonCapacity, solver.ReasonOverweight}, us[0].Reason, "short line %d", l)
+			if len(us) > 1 {
+				require.Len(t, us, 2, "short line %d", l)
+				require.Equal(t, solver.ReasonUneconomic, us[1].Reason, "short line %d", l)
+				require.Zero(t, us[1].CostSaved, "short line %d", l)
+			}
+		default:
+			require.LessOrEqual(t, len(us), 1, "line %d", l)
+			for _, u := range us {
+				require.Contains(t, []solver.Reason{solver.ReasonUneconomic, solver.ReasonCapacity}, u.Reason, "line %d", l)
+			}
 		}
 	}
 	opt, found := bruteLost(p, planned, true, -1, perOrder)
@@ -70,7 +84,7 @@ func checkLostAgainstBrute(t *testing.T, p *solver.Problem, pl *solver.Plan, exa
 		require.GreaterOrEqual(t, pl.TotalCost, opt-tl, "plan below the optimum")
 	}
 	for _, u := range pl.Unfilled {
-		if !in[u.Line] {
+		if !in[u.Line] || shortLines[u.Line] {
 			continue
 		}
 		filled, ok := bruteLost(p, planned, true, u.Line, perOrder)
@@ -284,6 +298,53 @@ func TestLostSaleByHand(t *testing.T) {
 		checkPlan(t, p, pl)
 		assert.Empty(t, pl.Shipments)
 		assert.Equal(t, []solver.Unfilled{{Line: 0, Quantity: 3, Reason: solver.ReasonUneconomic, LostSaleCost: 12, CostSaved: 9.5}}, pl.Unfilled)
+	})
+	t.Run("split lines fill a priced line short of stock with what there is", func(t *testing.T) {
+		// 10 wanted, 3 at n0 and 4 at n1: the 7 there are ship, the 3
+		// missing are lost for want of stock (not the whole line).
+		lines := []solver.Line{{SKU: "A", Quantity: 10, LostSaleCost: 50}}
+		p := oneNode(lines, []float64{2, 3}, []float64{1, 1})
+		p.Available[0], p.Available[1] = 3, 4
+		pl, err := solver.Solve(p, solver.Settings{})
+		require.NoError(t, err)
+		checkPlan(t, p, pl)
+		require.Len(t, pl.Shipments, 2)
+		assert.Equal(t, []solver.Unfilled{{Line: 0, Quantity: 3, Reason: solver.ReasonNoStock, LostSaleCost: 150}}, pl.Unfilled)
+		assert.Equal(t, 2+3+7+1.0, pl.ShippingCost) // fixed, units, the split penalty
+		assert.Equal(t, 150.0, pl.LostSaleCost)
+		assert.True(t, pl.Stats.Optimal)
+		// At one shipment the best node's 4 ship and 6 are lost.
+		p.MaxShipments = 1
+		pl, err = solver.Solve(p, solver.Settings{})
+		require.NoError(t, err)
+		checkPlan(t, p, pl)
+		require.Len(t, pl.Shipments, 1)
+		assert.Equal(t, []solver.Allocation{{Line: 0, Quantity: 4}}, pl.Shipments[0].Lines)
+		assert.Equal(t, []solver.Unfilled{{Line: 0, Quantity: 6, Reason: solver.ReasonNoStock, LostSaleCost: 300}}, pl.Unfilled)
+		// What is there but dearer to ship than to lose is left by
+		// choice: the units no stock covers first, then the uneconomic.
+		p.MaxShipments = 0
+		p.Options[1].FixedCost = 300 // 4 units for 305, lost for 200
+		pl, err = solver.Solve(p, solver.Settings{})
+		require.NoError(t, err)
+		checkPlan(t, p, pl)
+		assert.Equal(t, []solver.Unfilled{
+			{Line: 0, Quantity: 3, Reason: solver.ReasonNoStock, LostSaleCost: 150},
+			{Line: 0, Quantity: 4, Reason: solver.ReasonUneconomic, LostSaleCost: 200},
+		}, pl.Unfilled)
+		// Without split lines, or without a price, the line is lost whole.
+		p.Options[1].FixedCost = 3
+		p.SplitLines = false
+		pl, err = solver.Solve(p, solver.Settings{})
+		require.NoError(t, err)
+		assert.Empty(t, pl.Shipments)
+		assert.Equal(t, []solver.Unfilled{{Line: 0, Quantity: 10, Reason: solver.ReasonNoStock, LostSaleCost: 500}}, pl.Unfilled)
+		p.SplitLines = true
+		p.Lines[0].LostSaleCost = 0
+		pl, err = solver.Solve(p, solver.Settings{})
+		require.NoError(t, err)
+		assert.Empty(t, pl.Shipments)
+		assert.Equal(t, []solver.Unfilled{{Line: 0, Quantity: 10, Reason: solver.ReasonNoStock}}, pl.Unfilled)
 	})
 	t.Run("a line no stock can fill is priced too", func(t *testing.T) {
 		lines := []solver.Line{{SKU: "A", Quantity: 1}, {SKU: "GHOST", Quantity: 2, LostSaleCost: 7}}

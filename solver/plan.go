@@ -94,13 +94,16 @@ type Unfilled struct {
 	Quantity int32 `json:"quantity"`
 	// Reason is NO_STOCK, CAPACITY or OVERWEIGHT when no plan could fill
 	// the units, UNECONOMIC when filling them costs more than losing them.
+	// A line short of stock may be listed twice, in that order: the units
+	// no plan could ship, then those left by choice.
 	Reason Reason `json:"reason"`
 	// LostSaleCost = Quantity x Line.LostSaleCost (the per-order cost is
 	// counted once, in Plan.LostSaleCost).
 	LostSaleCost float64 `json:"lost_sale_cost"`
 	// CostSaved, for an UNECONOMIC line, is the total cost of the cheapest
 	// plan that fills the whole line minus this plan's total cost: what
-	// leaving it unfilled saves. It is 0 for the other reasons.
+	// leaving it unfilled saves. It is 0 for the other reasons, and for
+	// the part of a short line left by choice (no plan fills it whole).
 	CostSaved float64 `json:"cost_saved"`
 }
 

@@ -171,7 +171,8 @@ func bruteRule(p *solver.Problem) ([]int, float64) {
 }
 
 // brutePlanned applies the rule that decides the planned lines by brute
-// force: a line is planned when it can be filled on its own; when the
+// force: a line is planned when it can be filled on its own, or when it is
+// short (bruteShort); when the
 // planned lines admit no plan together (lines with a price may always be
 // left unfilled), they are admitted one at a time in line order (a line
 // with a price always fits). It returns the planned lines, the lost-sale cost of the others
@@ -179,7 +180,7 @@ func bruteRule(p *solver.Problem) ([]int, float64) {
 // for the search to charge.
 func brutePlanned(p *solver.Problem) (planned []int, sunk, perOrder float64) {
 	for l := range p.Lines {
-		if _, ok := brute(p, []int{l}); ok {
+		if _, ok := brute(p, []int{l}); ok || bruteShort(p, l) {
 			planned = append(planned, l)
 		}
 	}
@@ -210,6 +211,23 @@ func brutePlanned(p *solver.Problem) (planned []int, sunk, perOrder float64) {
 		perOrder = 0
 	}
 	return planned, sunk, perOrder
+}
+
+// bruteShort reports whether line l is short: it has a lost-sale price and
+// split lines, no plan fills it whole on its own, and one fills one unit of
+// it.
+func bruteShort(p *solver.Problem, l int) bool {
+	if !p.SplitLines || p.Lines[l].LostSaleCost <= 0 {
+		return false
+	}
+	if _, ok := brute(p, []int{l}); ok {
+		return false
+	}
+	one := *p
+	one.Lines = append([]solver.Line{}, p.Lines...)
+	one.Lines[l].Quantity = 1
+	_, ok := brute(&one, []int{l})
+	return ok
 }
 
 // checkPlan asserts every invariant of a plan against its problem.
@@ -274,7 +292,12 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 	for k, u := range pl.Unfilled {
 		ln := p.Lines[u.Line]
 		if k > 0 && u.Line <= pl.Unfilled[k-1].Line {
-			t.Fatalf("unfilled lines out of order: %+v", pl.Unfilled)
+			// A line twice: a short line's units no plan could ship,
+			// then those left by choice.
+			prev := pl.Unfilled[k-1]
+			if u.Line != prev.Line || u.Reason != solver.ReasonUneconomic || prev.Reason == solver.ReasonUneconomic {
+				t.Fatalf("unfilled lines out of order: %+v", pl.Unfilled)
+			}
 		}
 		require.Greater(t, u.Quantity, int32(0), "unfilled %+v: quantity out of range", u)
 		require.LessOrEqual(t, u.Quantity, ln.Quantity, "unfilled %+v: quantity out of range", u)
@@ -289,7 +312,7 @@ func checkPlan(t *testing.T, p *solver.Problem, pl *solver.Plan) {
 		if u.CostSaved != 0 && u.Reason != solver.ReasonUneconomic {
 			t.Fatalf("unfilled %+v: cost saved", u)
 		}
-		unfilled[u.Line] = u.Quantity
+		unfilled[u.Line] += u.Quantity
 		lost += u.LostSaleCost
 	}
 	if len(pl.Unfilled) > 0 {

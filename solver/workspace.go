@@ -118,6 +118,11 @@ type candidateFilter struct {
 	topSupply  []int64
 	// lineReason[l] is why line l is not planned (ReasonNone: planned).
 	lineReason []Reason
+	// short[l] is how many units of planned line l no plan can ship (a
+	// short line, see splitLines; 0 for the others), and shortReason[l]
+	// why not.
+	short       []int64
+	shortReason []Reason
 	// planned lists the planned lines, ascending; planned line pi is
 	// Problem.Lines[planned[pi]].
 	planned []int32
@@ -793,6 +798,13 @@ func (w *Workspace) assembleUnfilled() {
 		for j := range best.set {
 			u -= best.x[j*P+pi]
 		}
+		if sh := min(u, w.filter.short[l]); sh > 0 {
+			// The units no plan could ship of a short line.
+			c := float64(sh) * ln.LostSaleCost
+			cost += c
+			pl.Unfilled = append(pl.Unfilled, Unfilled{Line: l, Quantity: int32(sh), Reason: w.filter.shortReason[l], LostSaleCost: c})
+			u -= sh
+		}
 		if u > 0 {
 			c := float64(u) * ln.LostSaleCost
 			cost += c
@@ -824,7 +836,9 @@ func (w *Workspace) priceSavings() {
 	work := 0
 	for k := range pl.Unfilled {
 		u := &pl.Unfilled[k]
-		if u.Reason != ReasonUneconomic {
+		if u.Reason != ReasonUneconomic || w.filter.short[u.Line] > 0 {
+			// A short line cannot be filled whole: what the part left
+			// by choice saves is not priced.
 			continue
 		}
 		w.lost.forced = u.Line

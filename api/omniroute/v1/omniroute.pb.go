@@ -1794,7 +1794,10 @@ func (x *Exclusion) GetReason() ExclusionReason {
 
 // UnfilledLine is a line (or part of it) the plan leaves unfilled: no plan
 // could cover it (NO_STOCK, CAPACITY, OVERWEIGHT...), or filling it costs
-// more than losing it (UNECONOMIC).
+// more than losing it (UNECONOMIC). A line with a lost-sale cost that may
+// be split and is short of stock ships what there is; it may then be listed
+// twice, in this order: the units no plan could ship (NO_STOCK...), then
+// those left by choice (UNECONOMIC).
 type UnfilledLine struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Sku   string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
@@ -1805,7 +1808,8 @@ type UnfilledLine struct {
 	// per-order cost is counted once, in Plan.lost_sale_cost).
 	LostSaleCost float64 `protobuf:"fixed64,4,opt,name=lost_sale_cost,json=lostSaleCost,proto3" json:"lost_sale_cost,omitempty"`
 	// cost_saved, for UNECONOMIC, is the total cost of the cheapest plan that
-	// fills the whole line minus this plan's total cost; 0 otherwise.
+	// fills the whole line minus this plan's total cost; 0 otherwise, and 0
+	// for a line short of stock (no plan fills it whole).
 	CostSaved     float64 `protobuf:"fixed64,5,opt,name=cost_saved,json=costSaved,proto3" json:"cost_saved,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
