@@ -148,20 +148,37 @@ func (s *simplex) boundValue(j int) float64 {
 	return 0
 }
 
-// setStart replaces the slack basis by b when b has exactly m basic
-// variables.
+// setStart replaces the slack basis by b. A start with another number of
+// basic variables than rows (a Basis.Map of a model that lost or gained
+// rows and columns) is repaired first: surplus basic columns, the last
+// first, become nonbasic, and missing ones are made up by the logicals of
+// the first rows whose logical is nonbasic. The factorisation then replaces
+// any column left dependent by a logical (refactor).
 func (s *simplex) setStart(b *Basis) {
+	state := append([]varState(nil), b.state...)
 	basic := 0
-	for _, st := range b.state {
+	for _, st := range state {
 		if st == stateBasic {
 			basic++
 		}
 	}
+	for j := s.n - 1; j >= 0 && basic > s.m; j-- {
+		if state[j] == stateBasic {
+			state[j] = stateLower
+			basic--
+		}
+	}
+	for i := 0; i < s.m && basic < s.m; i++ {
+		if state[s.n+i] != stateBasic {
+			state[s.n+i] = stateBasic
+			basic++
+		}
+	}
 	if basic != s.m {
-		return
+		return // more basic logicals than rows: not a basis of this model
 	}
 	k := 0
-	for j, st := range b.state {
+	for j, st := range state {
 		if st == stateBasic {
 			s.state[j] = stateBasic
 			s.head[k] = j

@@ -15,8 +15,9 @@ type Settings struct {
 	// 0 means no limit.
 	TimeLimit time.Duration
 	// Start warm-starts from the Basis of a previous Result of a model of
-	// the same shape (same numbers of variables and rows). A basis of
-	// another shape is ignored.
+	// the same shape (same numbers of variables and rows), or from such a
+	// Basis carried over to this model by Basis.Map. A basis of another
+	// shape is ignored.
 	Start *Basis
 }
 
@@ -65,6 +66,34 @@ type Basis struct {
 	numVars, numRows int
 	// state holds one entry per column then one per row logical.
 	state []varState
+}
+
+// Map carries b over to another model made from the one b was solved on,
+// for Settings.Start: variable j of the new model was variable vars[j] of
+// the old one, and row i was row rows[i]; a negative index marks a
+// variable or row the old model did not have. A new variable starts
+// nonbasic at its lower bound and a new row with its logical basic;
+// whatever the old model had that the new one lost is dropped. The count
+// of basic variables may then differ from the rows': Solve repairs such a
+// start (a few columns leave or logicals enter the basis) and factorises
+// what is left, so that a model that changed a little starts near its old
+// optimum. Indices out of b's range count as new.
+func (b *Basis) Map(vars, rows []int) *Basis {
+	out := &Basis{numVars: len(vars), numRows: len(rows), state: make([]varState, len(vars)+len(rows))}
+	for j, old := range vars {
+		out.state[j] = stateLower
+		if old >= 0 && old < b.numVars {
+			out.state[j] = b.state[old]
+		}
+	}
+	for i, old := range rows {
+		st := stateBasic
+		if old >= 0 && old < b.numRows {
+			st = b.state[b.numVars+old]
+		}
+		out.state[len(vars)+i] = st
+	}
+	return out
 }
 
 // Result is the answer of [Solve].
