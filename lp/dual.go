@@ -152,10 +152,16 @@ func (s *simplex) infeasibility(p int) float64 {
 
 // dualFeasibleStart computes the reduced costs of the starting basis,
 // moves boxed variables to the bound their reduced cost prefers, and
-// reports whether the basis is then dual feasible.
+// reports whether the basis is then dual feasible. A warm start (a model
+// changed since its basis was optimal: other costs, rows or columns) is
+// made dual feasible by shifting the costs of the variables that cannot
+// flip, as after a refactorisation: the dual simplex then resumes from
+// near the old optimum, and the primal simplex removes the shifts, rather
+// than the primal simplex starting alone from a basis that may be far from
+// feasible. The slack basis of a cold start is not shifted.
 func (s *simplex) dualFeasibleStart() bool {
 	s.computeReducedCosts()
-	return s.repairDualFeasibility(false)
+	return s.repairDualFeasibility(s.warm)
 }
 
 // repairDualFeasibility flips boxed nonbasic variables whose reduced cost

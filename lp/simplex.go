@@ -70,6 +70,8 @@ type simplex struct {
 
 	iterations int
 	degenerate int // consecutive iterations without progress
+	// warm is true when the solve starts from a given basis (setStart).
+	warm bool
 }
 
 // newSimplex loads the model with the slack basis: every logical basic,
@@ -177,6 +179,7 @@ func (s *simplex) setStart(b *Basis) {
 	if basic != s.m {
 		return // more basic logicals than rows: not a basis of this model
 	}
+	s.warm = true
 	k := 0
 	for j, st := range state {
 		if st == stateBasic {
