@@ -44,7 +44,7 @@ func BenchmarkPlan(b *testing.B) {
 	}
 }
 
-func benchInput(b *testing.B, cfg dataset.Config) *planning.Input {
+func benchInput(b testing.TB, cfg dataset.Config) *planning.Input {
 	b.Helper()
 	dir := b.TempDir()
 	cfg.Start = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
@@ -71,4 +71,44 @@ func benchInput(b *testing.B, cfg dataset.Config) *planning.Input {
 	}
 	d := est.Estimate(time.Time{})
 	return &planning.Input{Network: net, Regions: regions, Stock: table, Demand: d, At: d.To, Horizon: 24 * time.Hour}
+}
+
+// BenchmarkReplan solves the next plan of a replay, six hours on over
+// stock that has sold (TestStartFromTheLastPlan's), cold and started from
+// the last plan's basis (Model.StartFrom).
+func BenchmarkReplan(b *testing.B) {
+	in := benchInput(b, dataset.Config{Seed: 2, Stores: 30, Warehouses: 3, DarkStores: 6, SKUs: 100, Orders: 5000, Days: 14})
+	first, _, err := planning.Solve(context.Background(), in, lp.Settings{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	next := *in
+	next.At = in.At.Add(6 * time.Hour)
+	next.Stock = sold{in.Stock}
+	for _, warm := range []bool{false, true} {
+		name := "start=cold"
+		if warm {
+			name = "start=last"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			var iterations int
+			for b.Loop() {
+				m, err := planning.Build(&next)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var s lp.Settings
+				if warm {
+					s.Start = m.StartFrom(first)
+				}
+				res, err := m.Solve(context.Background(), &next, s)
+				if err != nil {
+					b.Fatal(err)
+				}
+				iterations = res.Iterations
+			}
+			b.ReportMetric(float64(iterations), "iterations")
+		})
+	}
 }

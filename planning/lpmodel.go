@@ -12,10 +12,17 @@ import (
 // [A-Za-z0-9_] turned into '_', numbered so that each is unique:
 // x12_alm_s01_SKU_00007_Almaty_parcel, lost3_Almaty_SKU_00007_courier,
 // stock4_alm_s01_SKU_00007, demand3_..., capacity0_alm_s01.
-func (m *Model) LP() *lp.Model {
+func (m *Model) LP() *lp.Model { return m.lp(true) }
+
+// lp is LP, its columns and rows named when named is true (a model only
+// solved needs no names: building them is a fifth of a plan's time).
+func (m *Model) lp(named bool) *lp.Model {
 	mod := lp.NewModel("omniroute_plan")
 	var b strings.Builder
 	name := func(prefix string, i int, parts ...string) string {
+		if !named {
+			return ""
+		}
 		b.Reset()
 		b.WriteString(prefix)
 		b.WriteString(strconv.Itoa(i))

@@ -285,13 +285,32 @@ type pricer struct {
 	carriers []network.Partner
 	order    network.TripOrder
 	trip     network.Trip
+	// km[node*regions+ri] is the node-to-region-centre distance, great
+	// circle x circuity; -1 until first asked for (every SKU's cells ask
+	// again).
+	km []float64
 }
 
 func newPricer(net *network.Network, regions *forecast.Regions) *pricer {
-	p := &pricer{net: net, regions: regions}
+	p := &pricer{net: net, regions: regions, km: make([]float64, len(net.Nodes)*regions.Len())}
+	for i := range p.km {
+		p.km[i] = -1
+	}
 	p.couriers, p.carriers = net.Partners()
 	p.trip.Order = &p.order
 	return p
+}
+
+// distance is the node-to-region-centre distance (great circle x
+// circuity), computed once per pair.
+func (p *pricer) distance(node, ri int) float64 {
+	at := node*p.regions.Len() + ri
+	if p.km[at] < 0 {
+		nd := &p.net.Nodes[node]
+		lat, lon := p.regions.Center(ri)
+		p.km[at] = geo.DistanceKm(nd.Lat, nd.Lon, lat, lon) * p.net.Policy.CircuityFactor()
+	}
+	return p.km[at]
 }
 
 // arc returns the cheapest eligible way to serve a unit of demand method
@@ -303,7 +322,7 @@ func (p *pricer) arc(node, ri int, dm forecast.Method, ups, kg float64) (best Ar
 		return best, false
 	}
 	lat, lon := p.regions.Center(ri)
-	km := geo.DistanceKm(nd.Lat, nd.Lon, lat, lon) * p.net.Policy.CircuityFactor()
+	km := p.distance(node, ri)
 	pol := &p.net.Policy
 	outsideCandidateRadius := pol.CandidateRadiusKm > 0 && km > pol.CandidateRadiusKm
 	consider := func(fm solver.Method, partner string, unit float64) {

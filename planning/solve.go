@@ -45,8 +45,11 @@ type Result struct {
 	// Prices are the opportunity costs, one per supply, sorted by node id
 	// then SKU.
 	Prices []Price `json:"-"`
-	// Basis warm-starts the next solve of a model of the same shape.
+	// Basis warm-starts the next solve of a model of the same shape, or,
+	// through Model.StartFrom, the next plan's.
 	Basis *lp.Basis `json:"-"`
+	// keys name the columns and rows Basis is over (Model.StartFrom).
+	keys *keys
 }
 
 // Solve builds the model of in, solves it and returns the plan. An LP that
@@ -63,7 +66,7 @@ func Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, *Model, erro
 
 // Solve solves a built model; in is the input it was built from.
 func (m *Model) Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, error) {
-	mod := m.LP()
+	mod := m.lp(false)
 	t0 := time.Now()
 	sol, err := lp.Solve(ctx, mod, s)
 	took := time.Since(t0)
@@ -73,7 +76,7 @@ func (m *Model) Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, e
 	res := &Result{
 		Status: sol.Status.String(), Rows: mod.NumRows(), Cols: mod.NumVars(), Nonzeros: mod.NumNonzeros(),
 		Iterations: sol.Iterations, SolveMs: float64(took.Microseconds()) / 1000,
-		At: in.At, Horizon: in.Horizon, Basis: sol.Basis,
+		At: in.At, Horizon: in.Horizon, Basis: sol.Basis, keys: m.keys(),
 	}
 	for i := range m.Cells {
 		res.ExpectedUnits += m.Cells[i].Expected

@@ -25,8 +25,9 @@ import (
 const (
 	// DefaultPlanInterval is how often the background planner plans.
 	DefaultPlanInterval = 15 * time.Minute
-	// DefaultPlanHorizon is how far each plan looks ahead.
-	DefaultPlanHorizon = 24 * time.Hour
+	// DefaultPlanHorizon is how far each plan looks ahead (as a replay's
+	// plans do, simulate.DefaultPlanHorizon).
+	DefaultPlanHorizon = 48 * time.Hour
 	// PlanAfterShare is the share of the planned supply that may be routed
 	// before the planner plans again, ahead of its schedule.
 	PlanAfterShare = 0.2
@@ -78,6 +79,9 @@ type planner struct {
 	done   chan struct{}
 	// mu serialises plans (the loop's and PlanNow's).
 	mu sync.Mutex
+	// prev is the last good plan: the next starts from its basis (guarded
+	// by mu).
+	prev *planning.Result
 	// recent is the rolling window of routed orders: a ring of at most
 	// cfg.RecentOrders, oldest at next once full (guarded by recentMu;
 	// each entry's Lines reused, so a route allocates nothing for it).
@@ -291,6 +295,7 @@ func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
 		return res, err
 	}
 	p.setHealthy(true)
+	p.prev = res
 	p.runs.WithLabelValues("ok").Inc()
 	p.routed.Store(0)
 	p.supply.Store(supply)
@@ -366,7 +371,11 @@ func (p *planner) plan(ctx context.Context) (*planning.Result, int64, error) {
 		Demand:   blendDemand(p.cfg.Demand, p.recentDemand(net, regions, at)),
 		Arrivals: p.cfg.Arrivals, At: at, Horizon: p.cfg.Horizon,
 	}
-	res, m, err := planning.Solve(ctx, in, lp.Settings{})
+	m, err := planning.Build(in)
+	if err != nil {
+		return nil, 0, err
+	}
+	res, err := m.Solve(ctx, in, lp.Settings{Start: m.StartFrom(p.prev)})
 	if err != nil {
 		return nil, 0, err
 	}

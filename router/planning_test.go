@@ -123,7 +123,7 @@ func TestPlanningServicePlan(t *testing.T) {
 	assert.Positive(t, resp.Rows)
 	assert.Positive(t, resp.PricedPairs, "every Almaty store's curd")
 	assert.True(t, resp.PlannedAt.AsTime().Equal(e.clock.Now()))
-	assert.InDelta(t, 100000, resp.ExpectedUnits, 1e-6)
+	assert.InDelta(t, 2*100000, resp.ExpectedUnits, 1e-6, "a day's demand over the default horizon of two days")
 	assert.Equal(t, 1.0, testutil.ToFloat64(e.svc.planner.runs.WithLabelValues("ok")))
 
 	plain := newEnv(t, nil)
@@ -148,7 +148,7 @@ func TestPlanningPlanOverHTTP(t *testing.T) {
 	assert.Equal(t, "optimal", body["status"])
 	assert.Positive(t, body["rows"])
 	assert.Positive(t, body["priced_pairs"], "every Almaty store's curd")
-	assert.InDelta(t, 100000, body["expected_units"], 1e-6)
+	assert.InDelta(t, 2*100000, body["expected_units"], 1e-6)
 	planned, err := time.Parse(time.RFC3339Nano, body["planned_at"].(string))
 	require.NoError(t, err)
 	assert.True(t, planned.Equal(h.clock.Now()))
@@ -231,7 +231,7 @@ func TestPlanningAddsRoutedOrders(t *testing.T) {
 			}}
 			e := newEnv(t, func(cfg *Config) {
 				cfg.Policy = policy.Lookahead
-				cfg.Planning = &PlanningConfig{Demand: demand, manual: true, RecentOrders: c.recent}
+				cfg.Planning = &PlanningConfig{Demand: demand, manual: true, RecentOrders: c.recent, Horizon: 24 * time.Hour}
 			})
 			p := e.svc.planner
 			res, err := p.planResult(ctx(t))

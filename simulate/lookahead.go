@@ -20,10 +20,13 @@ import (
 // Config.PlanHorizon): defaults.
 const (
 	// DefaultPlanInterval is how much simulated time passes between two
-	// plans.
-	DefaultPlanInterval = 24 * time.Hour
-	// DefaultPlanHorizon is how far each plan looks ahead.
-	DefaultPlanHorizon = 24 * time.Hour
+	// plans: hourly prices stay on the stock that is left (each plan
+	// starts from the last one's basis, so planning often costs little).
+	DefaultPlanInterval = time.Hour
+	// DefaultPlanHorizon is how far each plan looks ahead: two days, so
+	// that a unit is priced for the demand of more than the day it is
+	// sold in.
+	DefaultPlanHorizon = 48 * time.Hour
 	// ReplanShare is the share of the planned supply that may move
 	// (shipped or received) before the next order plans again, ahead of
 	// the schedule.
@@ -51,6 +54,8 @@ type replayPlanner struct {
 	plans         int64
 	failures      int64
 	lastErr       error
+	// last is the last good plan: the next one starts from its basis.
+	last *planning.Result
 	// reps reads the replenishments file ahead of the replay (nil without
 	// one); arrivals holds the arrivals read but not yet past, in file
 	// order, so at most a horizon's worth beyond the clock and the next
@@ -168,7 +173,9 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 			Network: p.net, Regions: p.est.Regions(), Stock: table,
 			Demand: p.est.Estimate(clock), Arrivals: arrivals, At: clock, Horizon: p.horizon,
 		}
-		res, m, err = planning.Solve(p.ctx, in, lp.Settings{})
+		if m, err = planning.Build(in); err == nil {
+			res, err = m.Solve(p.ctx, in, lp.Settings{Start: m.StartFrom(p.last)})
+		}
 	}
 	if err != nil {
 		// The last good prices stay.
@@ -177,6 +184,7 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 		return
 	}
 	p.plans++
+	p.last = res
 	p.supply = 0
 	for i := range m.Supplies {
 		p.supply += m.Supplies[i].Units()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/omniroute/omniroute/geo"
 	"github.com/stretchr/testify/assert"
@@ -67,7 +68,7 @@ func TestLookaheadKeepsTheScarceUnit(t *testing.T) {
 	assert.InDelta(t, (1+5+1+0.01*farKm/geo.KmPerMile)+1, look.TotalWithLost, 1e-3)
 	assert.EqualValues(t, 0, look.UnfilledUnits)
 	assert.LessOrEqual(t, look.TotalWithLost, opt.TotalWithLost)
-	assert.EqualValues(t, 1, look.Plans, "one plan: the second order is an hour later and little moved")
+	assert.EqualValues(t, 2, look.Plans, "before each order: the second is an hour later, the default interval")
 	assert.Zero(t, look.PlanFailures)
 	assert.Zero(t, opt.Plans)
 }
@@ -107,7 +108,7 @@ func TestLookaheadReplansAfterLargeStockChanges(t *testing.T) {
 			cfg := Config{
 				Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
 				History:  BytesSource{"history.csv", []byte(scarceHistory())},
-				Policies: []string{"lookahead"}, Workers: 1,
+				Policies: []string{"lookahead"}, Workers: 1, PlanInterval: 24 * time.Hour,
 			}
 			res, err := Run(context.Background(), cfg)
 			require.NoError(t, err)
