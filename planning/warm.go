@@ -5,54 +5,81 @@ import (
 	"github.com/omniroute/omniroute/lp"
 )
 
-// key names what a column or row of the model stands for, independently
-// of where the model put it, so that one plan's basis carries over to the
-// next plan's model (StartFrom).
-type key struct {
-	kind   byte   // 'x' arc, 'l' lost units, 's' stock, 'd' demand, 'c' capacity
-	node   string // the node's id (its index may change with a reload)
-	sku    string
-	region string
-	method forecast.Method
+// supplyKey and cellKey name a stock row and a demand cell independently of
+// where a model put them, so that one plan's basis carries over to the
+// next plan's model (StartFrom). A node is named by its id: its index may
+// change with a reload.
+type supplyKey struct {
+	node, sku string
 }
 
-// keys holds a model's column and row keys, in the model's order.
+type cellKey struct {
+	region, sku string
+	method      forecast.Method
+}
+
+// keys is what StartFrom needs of a solved model: its supplies, cells and
+// capacity rows by name, and each arc's supply and cell (model indices).
 type keys struct {
-	cols, rows []key
+	supplies   []supplyKey
+	cells      []cellKey
+	capacities []string
+	arcSupply  []int32
+	arcCell    []int32
 }
 
-// keys returns the keys of m's columns and rows (see Model for their
-// order).
+// keys returns m's keys.
 func (m *Model) keys() *keys {
 	k := &keys{
-		cols: make([]key, 0, len(m.Arcs)+len(m.Cells)),
-		rows: make([]key, 0, len(m.Supplies)+len(m.Cells)+len(m.Capacities)),
-	}
-	for _, a := range m.Arcs {
-		s, c := &m.Supplies[a.Supply], &m.Cells[a.Cell]
-		k.cols = append(k.cols, key{kind: 'x', node: s.NodeID, sku: s.SKU, region: c.Region, method: c.Method})
-	}
-	for i := range m.Cells {
-		c := &m.Cells[i]
-		k.cols = append(k.cols, key{kind: 'l', sku: c.SKU, region: c.Region, method: c.Method})
+		supplies:   make([]supplyKey, len(m.Supplies)),
+		cells:      make([]cellKey, len(m.Cells)),
+		capacities: make([]string, len(m.Capacities)),
+		arcSupply:  make([]int32, len(m.Arcs)),
+		arcCell:    make([]int32, len(m.Arcs)),
 	}
 	for i := range m.Supplies {
-		s := &m.Supplies[i]
-		k.rows = append(k.rows, key{kind: 's', node: s.NodeID, sku: s.SKU})
+		k.supplies[i] = supplyKey{m.Supplies[i].NodeID, m.Supplies[i].SKU}
 	}
 	for i := range m.Cells {
 		c := &m.Cells[i]
-		k.rows = append(k.rows, key{kind: 'd', sku: c.SKU, region: c.Region, method: c.Method})
+		k.cells[i] = cellKey{c.Region, c.SKU, c.Method}
 	}
-	for _, c := range m.Capacities {
-		k.rows = append(k.rows, key{kind: 'c', node: m.net.Nodes[c.Node].ID})
+	for i, c := range m.Capacities {
+		k.capacities[i] = m.net.Nodes[c.Node].ID
+	}
+	for j, a := range m.Arcs {
+		k.arcSupply[j], k.arcCell[j] = int32(a.Supply), int32(a.Cell)
 	}
 	return k
 }
 
+// index maps each key of keys to its position.
+func index[K comparable](keys []K) map[K]int {
+	at := make(map[K]int, len(keys))
+	for i, k := range keys {
+		at[k] = i
+	}
+	return at
+}
+
+// lookup returns the position of each of cur in old (-1 when absent).
+func lookup[K comparable](cur []K, old map[K]int) []int {
+	out := make([]int, len(cur))
+	for i, k := range cur {
+		j, ok := old[k]
+		if !ok {
+			j = -1
+		}
+		out[i] = j
+	}
+	return out
+}
+
 // StartFrom returns a warm start for m's LP from prev, the plan made
 // before it (lp.Settings.Start): prev's basis carried over column by
-// column and row by row to what m still has of them (lp.Basis.Map). Two
+// column and row by row to what m still has of them (lp.Basis.Map): an
+// arc by its supply and cell, a lost-sale column and a demand row by their
+// cell, a stock row by its node and SKU, a capacity row by its node. Two
 // plans a few hours apart share most of their stock, cells and arcs, and
 // the solve then starts near its optimum. It returns nil (a cold start)
 // when prev is nil or has no basis.
@@ -60,24 +87,49 @@ func (m *Model) StartFrom(prev *Result) *lp.Basis {
 	if prev == nil || prev.Basis == nil || prev.keys == nil {
 		return nil
 	}
-	index := func(old []key) map[key]int {
-		at := make(map[key]int, len(old))
-		for i, k := range old {
-			at[k] = i
-		}
-		return at
+	old, cur := prev.keys, m.keys()
+	supply := lookup(cur.supplies, index(old.supplies))
+	cell := lookup(cur.cells, index(old.cells))
+	capacity := lookup(cur.capacities, index(old.capacities))
+	// byCell[c] lists the old arcs into old cell c: a few, one per node
+	// that holds the SKU.
+	byCell := make([][]int32, len(old.cells))
+	for j, c := range old.arcCell {
+		byCell[c] = append(byCell[c], int32(j))
 	}
-	lookup := func(cur []key, at map[key]int) []int {
-		out := make([]int, len(cur))
-		for i, k := range cur {
-			j, ok := at[k]
-			if !ok {
-				j = -1
+	nArcs, nOldArcs := len(cur.arcSupply), len(old.arcSupply)
+	vars := make([]int, 0, nArcs+len(cur.cells))
+	for j := range nArcs {
+		from := -1
+		if s, c := supply[cur.arcSupply[j]], cell[cur.arcCell[j]]; s >= 0 && c >= 0 {
+			for _, oj := range byCell[c] {
+				if int(old.arcSupply[oj]) == s {
+					from = int(oj)
+					break
+				}
 			}
-			out[i] = j
 		}
-		return out
+		vars = append(vars, from)
 	}
-	cur := m.keys()
-	return prev.Basis.Map(lookup(cur.cols, index(prev.keys.cols)), lookup(cur.rows, index(prev.keys.rows)))
+	for _, c := range cell {
+		if c >= 0 {
+			c += nOldArcs // the old lost-sale column of the cell
+		}
+		vars = append(vars, c)
+	}
+	rows := make([]int, 0, len(supply)+len(cell)+len(capacity))
+	rows = append(rows, supply...)
+	for _, c := range cell {
+		if c >= 0 {
+			c += len(old.supplies)
+		}
+		rows = append(rows, c)
+	}
+	for _, c := range capacity {
+		if c >= 0 {
+			c += len(old.supplies) + len(old.cells)
+		}
+		rows = append(rows, c)
+	}
+	return prev.Basis.Map(vars, rows)
 }
