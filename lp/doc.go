@@ -6,7 +6,8 @@
 // equal bounds. Build a [Model] with AddVar and AddRow, call [Solve], read
 // the [Result]: primal values, row activities, duals (one per row) and
 // reduced costs (one per variable), and a [Basis] to warm-start the next
-// solve of a modified model of the same shape. [Model.WriteLP] writes the
+// solve of a modified model of the same shape, or, carried over by
+// [Basis.Map], of a model that gained and lost rows and columns. [Model.WriteLP] writes the
 // model in CPLEX LP format, so any LP solver (glpsol --lp) can check it;
 // [ReadLP] reads it back.
 //
@@ -24,10 +25,12 @@
 //     bound-flipping ratio test in Harris groups, reduced costs updated
 //     from the pivot row, costs perturbed against degeneracy.
 //   - The primal simplex of simplex.go then removes the perturbation and
-//     certifies the optimum, or solves alone when the start is not dual
-//     feasible: phase 1 minimises the sum of infeasibilities, Dantzig
+//     certifies the optimum, or solves alone when the slack basis is not
+//     dual feasible: phase 1 minimises the sum of infeasibilities, Dantzig
 //     pricing with Bland's rule after a run of degenerate iterations, a
-//     Harris ratio test with bound flips.
+//     Harris ratio test with bound flips. A warm start that is not dual
+//     feasible has the costs it cannot flip shifted instead (below), so
+//     that the dual simplex resumes from it.
 //
 // The basis is factorised by sparselu.go (singletons peeled into
 // triangular blocks, the nucleus left eliminated with partial pivoting and

@@ -147,7 +147,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 24h] [--plan-horizon 24h] [--bound [--bound-max-vars N] [--bound-lp-out DIR]]\n"+
+			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 1h] [--plan-horizon 48h] [--bound [--bound-max-vars N] [--bound-lp-out DIR]]\n"+
 			"         [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
