@@ -1,10 +1,11 @@
 package lp
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Inf is the bound of a side that has none: AddVar(name, 0, Inf, c) is a
@@ -54,11 +55,29 @@ func (m *Model) AddVar(name string, lo, hi, cost float64) int {
 	return len(m.cost) - 1
 }
 
+// Reserve makes room for vars more variables and rows more rows, so that
+// a model whose size is known ahead is built without growing its slices.
+func (m *Model) Reserve(vars, rows int) {
+	m.colName = slices.Grow(m.colName, vars)
+	m.colLo = slices.Grow(m.colLo, vars)
+	m.colHi = slices.Grow(m.colHi, vars)
+	m.cost = slices.Grow(m.cost, vars)
+	m.rowName = slices.Grow(m.rowName, rows)
+	m.rowLo = slices.Grow(m.rowLo, rows)
+	m.rowHi = slices.Grow(m.rowHi, rows)
+	m.rowCols = slices.Grow(m.rowCols, rows)
+	m.rowVals = slices.Grow(m.rowVals, rows)
+}
+
 // AddRow adds the row lo ≤ Σ vals[k]·x[cols[k]] ≤ hi and returns its index.
 // lo == hi makes an equality, -Inf or Inf a one-sided row. Duplicate columns
 // are summed and zero coefficients dropped. The slices are copied. Column
 // indices are checked by [Solve], so rows may name columns added later.
 func (m *Model) AddRow(name string, lo, hi float64, cols []int, vals []float64) int {
+	if len(cols) == len(vals) && sortedNonzero(cols, vals) {
+		// As most callers build rows: nothing to sort, sum or drop.
+		return m.appendRow(name, lo, hi, append(make([]int, 0, len(cols)), cols...), append(make([]float64, 0, len(vals)), vals...))
+	}
 	n := min(len(cols), len(vals))
 	type entry struct {
 		col int
@@ -72,7 +91,7 @@ func (m *Model) AddRow(name string, lo, hi float64, cols []int, vals []float64) 
 		// Keep the mismatch visible to Solve as an invalid entry.
 		entries = append(entries, entry{-1, math.NaN()})
 	}
-	sort.SliceStable(entries, func(a, b int) bool { return entries[a].col < entries[b].col })
+	slices.SortStableFunc(entries, func(a, b entry) int { return cmp.Compare(a.col, b.col) })
 	rc := make([]int, 0, len(entries))
 	rv := make([]float64, 0, len(entries))
 	for _, e := range entries {
@@ -91,13 +110,29 @@ func (m *Model) AddRow(name string, lo, hi float64, cols []int, vals []float64) 
 			w++
 		}
 	}
-	rc, rv = rc[:w], rv[:w]
+	return m.appendRow(name, lo, hi, rc[:w], rv[:w])
+}
+
+// sortedNonzero reports whether cols rise strictly and no val is 0: a row
+// AddRow may keep as it is.
+func sortedNonzero(cols []int, vals []float64) bool {
+	for k := range cols {
+		if vals[k] == 0 || k > 0 && cols[k] <= cols[k-1] {
+			return false
+		}
+	}
+	return true
+}
+
+// appendRow adds a row whose columns are sorted and distinct, its
+// coefficients nonzero.
+func (m *Model) appendRow(name string, lo, hi float64, rc []int, rv []float64) int {
 	m.rowName = append(m.rowName, name)
 	m.rowLo = append(m.rowLo, lo)
 	m.rowHi = append(m.rowHi, hi)
 	m.rowCols = append(m.rowCols, rc)
 	m.rowVals = append(m.rowVals, rv)
-	m.nnz += w
+	m.nnz += len(rc)
 	return len(m.rowLo) - 1
 }
 

@@ -18,6 +18,7 @@ func (m *Model) LP() *lp.Model { return m.lp(true) }
 // solved needs no names: building them is a fifth of a plan's time).
 func (m *Model) lp(named bool) *lp.Model {
 	mod := lp.NewModel("omniroute_plan")
+	mod.Reserve(len(m.Arcs)+len(m.Cells), len(m.Supplies)+len(m.Cells)+len(m.Capacities))
 	var b strings.Builder
 	name := func(prefix string, i int, parts ...string) string {
 		if !named {
@@ -56,12 +57,12 @@ func (m *Model) lp(named bool) *lp.Model {
 		node := m.Supplies[a.Supply].Node
 		byNode[node] = append(byNode[node], j)
 	}
+	var all []float64 // ones(n) is its first n, grown as rows need
 	ones := func(n int) []float64 {
-		v := make([]float64, n)
-		for i := range v {
-			v[i] = 1
+		for len(all) < n {
+			all = append(all, 1)
 		}
-		return v
+		return all[:n]
 	}
 	for i := range m.Supplies {
 		s := &m.Supplies[i]
