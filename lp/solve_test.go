@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -525,4 +526,46 @@ func TestSetStartRepairsTheBasicCount(t *testing.T) {
 		requireOptimal(t, m, warm, 1e-6)
 		assert.InDelta(t, cold.Objective, warm.Objective, 1e-6*(1+math.Abs(cold.Objective)))
 	}
+}
+
+func TestAddRowNormalisesItsEntries(t *testing.T) {
+	m := NewModel("rows")
+	for range 4 {
+		m.AddVar("", 0, Inf, 1)
+	}
+	m.Reserve(2, 5)
+	cases := []struct {
+		name       string
+		cols       []int
+		vals       []float64
+		wantCols   []int
+		wantValues []float64
+	}{
+		{"sorted, kept as given", []int{0, 2, 3}, []float64{1, -2, 3}, []int{0, 2, 3}, []float64{1, -2, 3}},
+		{"unsorted, sorted", []int{3, 0, 2}, []float64{3, 1, -2}, []int{0, 2, 3}, []float64{1, -2, 3}},
+		{"duplicates summed", []int{1, 1, 2}, []float64{1, 2, 4}, []int{1, 2}, []float64{3, 4}},
+		{"zeros dropped", []int{0, 1, 2}, []float64{1, 0, 2}, []int{0, 2}, []float64{1, 2}},
+		{"summed to zero, dropped", []int{2, 1, 2}, []float64{1, 5, -1}, []int{1}, []float64{5}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cols := slices.Clone(c.cols)
+			i := m.AddRow(c.name, 0, 1, cols, c.vals)
+			cols[0] = 99 // the row keeps its own copy
+			gotCols, gotVals := m.Row(i)
+			assert.Equal(t, c.wantCols, gotCols)
+			assert.Equal(t, c.wantValues, gotVals)
+		})
+	}
+	nnz := 0
+	for i := 0; i < m.NumRows(); i++ {
+		cols, _ := m.Row(i)
+		nnz += len(cols)
+	}
+	assert.Equal(t, nnz, m.NumNonzeros())
+	// An empty row is a row all the same.
+	i := m.AddRow("empty", 0, 0, nil, nil)
+	cols, vals := m.Row(i)
+	assert.Empty(t, cols)
+	assert.Empty(t, vals)
 }
