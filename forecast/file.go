@@ -16,8 +16,8 @@ var (
 	fileColumnsOptional = []string{"variance_per_day", "units_per_order", "unit_weight_kg", "lost_sale_cost"}
 )
 
-// ParseError is a bad row or header of a forecast file: "FILE:LINE:
-// COLUMN: MESSAGE".
+// ParseError is a bad row or header of a forecast file (or of the prices
+// file planning.ReadPricesCSV reads): "FILE:LINE: COLUMN: MESSAGE".
 type ParseError struct {
 	File   string
 	Line   int
@@ -55,7 +55,7 @@ func ReadCSV(r io.Reader, name string, regions *Regions) (*Demand, error) {
 		return nil, &ParseError{File: name, Line: 1, Msg: "empty file: want a header row " + strings.Join(fileColumnsRequired, ",")}
 	}
 	if err != nil {
-		return nil, csvError(name, err)
+		return nil, CSVError(name, err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -84,7 +84,7 @@ func ReadCSV(r io.Reader, name string, regions *Regions) (*Demand, error) {
 			break
 		}
 		if err != nil {
-			return nil, csvError(name, err)
+			return nil, CSVError(name, err)
 		}
 		line, _ := cr.FieldPos(0)
 		get := func(c string) string {
@@ -151,7 +151,9 @@ func ReadCSV(r io.Reader, name string, regions *Regions) (*Demand, error) {
 	return d, nil
 }
 
-func csvError(name string, err error) error {
+// CSVError is the error of encoding/csv reading file name: a *ParseError
+// with its line for a syntax error, else err wrapped with the name.
+func CSVError(name string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return &ParseError{File: name, Line: pe.Line, Msg: pe.Err.Error()}

@@ -2,11 +2,17 @@ package planning
 
 import (
 	"bufio"
+	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/network"
 )
 
 // Price is the opportunity cost of one unit of SKU at a node: Dual, what
@@ -105,4 +111,93 @@ func csvField(s string) string {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// ReadPricesCSV reads a prices file, as WritePricesCSV writes it, over the
+// nodes of net (each Price's Node is its index there); name is used in
+// errors. NewPrices indexes them.
+// The file has a header row, its columns in any order:
+//
+//	node,sku,price
+//	alm-s01,SKU-00007,12.5
+//
+// node (a node id of net), sku (not empty) and price (a finite number,
+// at least 0) are required on every row; a (node, sku) given twice is an
+// error. The first bad row fails the read with a *forecast.ParseError
+// ("prices.csv:3: price: "x" is not a finite number").
+func ReadPricesCSV(r io.Reader, name string, net *network.Network) ([]Price, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &forecast.ParseError{File: name, Line: 1, Msg: "empty file: want a header row node,sku,price"}
+	}
+	if err != nil {
+		return nil, forecast.CSVError(name, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		if _, dup := col[h]; dup {
+			return nil, &forecast.ParseError{File: name, Line: 1, Column: h, Msg: "column given twice"}
+		}
+		col[h] = i
+	}
+	for _, c := range []string{"node", "sku", "price"} {
+		if _, ok := col[c]; !ok {
+			return nil, &forecast.ParseError{File: name, Line: 1, Column: c, Msg: "missing column"}
+		}
+	}
+	type key struct {
+		node int
+		sku  string
+	}
+	seen := map[key]int{}
+	var prices []Price
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, forecast.CSVError(name, err)
+		}
+		line, _ := cr.FieldPos(0)
+		get := func(c string) string {
+			if i := col[c]; i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		bad := func(c, format string, args ...any) error {
+			return &forecast.ParseError{File: name, Line: line, Column: c, Msg: fmt.Sprintf(format, args...)}
+		}
+		id := get("node")
+		node, ok := net.NodeIndex(id)
+		if !ok {
+			return nil, bad("node", "unknown node %q", id)
+		}
+		sku := get("sku")
+		if sku == "" {
+			return nil, bad("sku", "is empty")
+		}
+		raw := get("price")
+		v, err := strconv.ParseFloat(raw, 64)
+		switch {
+		case raw == "":
+			return nil, bad("price", "is empty")
+		case err != nil || math.IsInf(v, 0) || math.IsNaN(v):
+			return nil, bad("price", "%q is not a finite number", raw)
+		case v < 0:
+			return nil, bad("price", "%v is below 0", v)
+		}
+		k := key{node, sku}
+		if prev, dup := seen[k]; dup {
+			return nil, bad("", "%s,%s repeats line %d", id, sku, prev)
+		}
+		seen[k] = line
+		prices = append(prices, Price{Node: node, NodeID: id, SKU: sku, Price: v})
+	}
+	return prices, nil
 }

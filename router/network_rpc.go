@@ -52,6 +52,11 @@ func (s *Service) Reload(ctx context.Context) (*pb.ReloadNetworkResponse, error)
 	}
 	s.snap.Store(next)
 	s.mu.Unlock()
+	if s.fixed != nil && (s.planner == nil || s.planner.lastOK.Load() == nil) {
+		// The prices given ahead, still on the board: matched to the new
+		// network's nodes by id (a planner's next plan is over it anyway).
+		s.fixed.set(s.pipe.board, net)
+	}
 	s.m.reloads.WithLabelValues("ok").Inc()
 	s.log.Info("network reloaded", "source", source, "nodes", len(net.Nodes), "version", next.version)
 	s.logNetworkWarnings(net, source)

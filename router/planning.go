@@ -274,6 +274,27 @@ func blendDemand(base, recent *forecast.Demand) *forecast.Demand {
 	return out
 }
 
+// FixedPrices are opportunity costs given ahead, by node id: a prices file,
+// as omniroute plan --out writes it (planning.ReadPricesCSV), planned at
+// At (the file's modification time).
+type FixedPrices struct {
+	Prices []planning.Price
+	At     time.Time
+}
+
+// set puts the prices on board over net, each matched to its node by id
+// (a node net no longer has is dropped).
+func (f *FixedPrices) set(board *policy.PriceBoard, net *network.Network) {
+	rows := make([]planning.Price, 0, len(f.Prices))
+	for _, p := range f.Prices {
+		if node, ok := net.NodeIndex(p.NodeID); ok {
+			p.Node = node
+			rows = append(rows, p)
+		}
+	}
+	board.Set(planning.NewPrices(rows, len(net.Nodes), f.At), f.At)
+}
+
 // planNow plans over a copy of the live stock at the service's clock and
 // swaps the prices in; on error the last good prices stay.
 func (p *planner) planNow(ctx context.Context) error {
@@ -335,6 +356,9 @@ func (s *Service) OnPlanning(fn func(healthy bool)) bool {
 
 // Plan runs the look-ahead policy's planner now (PlanningService.Plan).
 func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse, error) {
+	if s.planner == nil && s.fixed != nil {
+		return nil, status.Errorf(codes.FailedPrecondition, "the server routes with the prices given ahead (planned at %s) and no planner: planning needs a forecast", s.fixed.At.UTC().Format(time.RFC3339))
+	}
 	if s.planner == nil {
 		return nil, status.Errorf(codes.FailedPrecondition, "the server routes with policy %q without a planner: planning needs --policy %s and a forecast", s.pipe.policy, policy.Lookahead)
 	}

@@ -1,8 +1,10 @@
 package router
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,8 @@ import (
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
 )
 
@@ -268,4 +272,72 @@ func TestBlendDemand(t *testing.T) {
 	assert.Equal(t, forecast.Cell{Region: "B", SKU: "s", Method: forecast.Pickup, UnitsPerDay: 6}, got.Cells[2])
 	assert.InDelta(t, 4, got.Days, 0)
 	assert.Same(t, base, blendDemand(base, nil))
+}
+
+// TestLookaheadServesWithPricesGivenAhead: prices given ahead (a prices
+// file) are on the board from the first route: every Almaty store's curd
+// priced dear sends a delivery of curd to the warehouse, and the plan says
+// when the prices were planned. Without a forecast there is no planner
+// (PlanningService.Plan says so); with one, its first plan replaces them.
+// After a network reload the prices are matched to the nodes by id again.
+func TestLookaheadServesWithPricesGivenAhead(t *testing.T) {
+	at := time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC)
+	fixed := func(net *network.Network) *FixedPrices {
+		f := &FixedPrices{At: at}
+		for _, nd := range net.Nodes {
+			if strings.HasPrefix(nd.ID, "alm-s") {
+				f.Prices = append(f.Prices, planning.Price{NodeID: nd.ID, SKU: "CURD-400G", Price: 1000})
+			}
+		}
+		return f
+	}
+	route := func(e *env, id string) *pb.RouteResponse {
+		o := oneLine(id, "CURD-400G", 1)
+		o.AllowSplit = false
+		resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: o})
+		require.NoError(t, err)
+		require.Len(t, resp.Plan.Shipments, 1)
+		return resp
+	}
+
+	// The network reloaded with its nodes in the reverse order: every
+	// index changes.
+	reversed := demoNetwork(t).Clone()
+	slices.Reverse(reversed.Nodes)
+	require.NoError(t, reversed.Init())
+	alone := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.FixedPrices = fixed(cfg.Network)
+		cfg.LoadNetwork = func(context.Context) (*network.Network, string, error) { return reversed, "reversed.yaml", nil }
+	})
+	assert.Nil(t, alone.svc.planner)
+	resp := route(alone, "f0")
+	assert.Equal(t, "alm-wh1", resp.Plan.Shipments[0].NodeId, "the stores' curd is priced for later orders")
+	assert.True(t, resp.Plan.PricesApplied)
+	assert.True(t, resp.Plan.PricesPlannedAt.AsTime().Equal(at))
+	assert.Zero(t, resp.Plan.OpportunityCost, "the warehouse's curd is not priced")
+	assert.InDelta(t, resp.Plan.Shipments[0].Cost.GetTotal(), resp.Plan.TotalCost, 1e-9, "total_cost is the real cost")
+	_, err := pb.NewPlanningServiceClient(alone.conn).Plan(ctx(t), &pb.PlanRequest{})
+	assert.Equal(t, codes.FailedPrecondition, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), "prices given ahead")
+
+	// A reload keeps them, matched by node id.
+	_, err = alone.svc.Reload(ctx(t))
+	require.NoError(t, err)
+	resp = route(alone, "f1")
+	assert.Equal(t, "alm-wh1", resp.Plan.Shipments[0].NodeId)
+	assert.True(t, resp.Plan.PricesPlannedAt.AsTime().Equal(at))
+
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	both := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.FixedPrices = fixed(cfg.Network)
+		cfg.Planning = &PlanningConfig{Demand: demand, ticks: make(chan time.Time)}
+	})
+	assert.True(t, route(both, "b0").Plan.PricesPlannedAt.AsTime().Equal(at), "the given prices until the first plan")
+	both.clock.Advance(time.Minute)
+	require.NoError(t, both.svc.planner.planNow(ctx(t)))
+	assert.True(t, route(both, "b1").Plan.PricesPlannedAt.AsTime().Equal(both.clock.Now()), "then the plan's")
 }

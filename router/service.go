@@ -84,6 +84,10 @@ type Config struct {
 	// Planning, when set and the policy is a look-ahead one
 	// (policy.Planned), runs its planner in the background (planning.go).
 	Planning *PlanningConfig
+	// FixedPrices, when set and the policy is a look-ahead one, are its
+	// opportunity costs from the start: until the planner's first good
+	// plan replaces them, or for good without Planning.
+	FixedPrices *FixedPrices
 	// HTTPClient calls the partners' quote APIs (a default client when
 	// nil); Clock times their caches and breakers.
 	HTTPClient *http.Client
@@ -182,7 +186,10 @@ type Service struct {
 	stopBg    context.CancelFunc
 	reaperEnd chan struct{}
 	// planner keeps a look-ahead policy's prices (nil without one).
-	planner   *planner
+	planner *planner
+	// fixed are the prices given ahead (Config.FixedPrices; nil without
+	// them, or when the policy is not a look-ahead one).
+	fixed     *FixedPrices
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -257,6 +264,12 @@ func New(cfg Config) (*Service, error) {
 		go s.reaper()
 	} else {
 		close(s.reaperEnd)
+	}
+	if pol, err := pipe.policies.New(pipe.policy, cfg.Network); err == nil && cfg.FixedPrices != nil {
+		if _, ok := pol.(policy.Planned); ok {
+			s.fixed = cfg.FixedPrices
+			s.fixed.set(pipe.board, cfg.Network)
+		}
 	}
 	if pol, err := pipe.policies.New(pipe.policy, cfg.Network); err == nil && cfg.Planning != nil {
 		if _, ok := pol.(policy.Planned); ok {

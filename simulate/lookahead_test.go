@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -153,6 +154,45 @@ func TestLookaheadCountsScheduledArrivals(t *testing.T) {
 			assert.LessOrEqual(t, look.TotalWithLost, runs["baseline/optimal"].TotalWithLost+1e-9)
 			assert.Zero(t, look.UnfilledUnits)
 			assert.Zero(t, look.PlanFailures)
+		})
+	}
+}
+
+// TestLookaheadWithPricesGivenAhead: prices from a file (Config.Prices)
+// route the replay without a plan. The scarce unit at "near" priced above
+// what the far source costs more keeps it for the pickup, as the planned
+// prices do; priced at 0 it goes as optimal sends it.
+func TestLookaheadWithPricesGivenAhead(t *testing.T) {
+	farKm := geo.DistanceKm(43.25, 76.90, 51.16, 71.43)
+	for _, c := range []struct {
+		price float64
+		want  float64
+	}{
+		{40, (1 + 5 + 1 + 0.01*farKm/geo.KmPerMile) + 1},
+		{0, 7 + 50},
+	} {
+		t.Run(fmt.Sprintf("price=%v", c.price), func(t *testing.T) {
+			net, table := loadTiny(t, scarceNetwork, "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n")
+			orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+				"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
+				"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+			near, ok := net.NodeIndex("near")
+			require.True(t, ok)
+			at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+			cfg := Config{
+				Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+				Policies: []string{"lookahead", PolicyBatch}, Workers: 1,
+				Prices:   planning.NewPrices([]planning.Price{{Node: near, NodeID: "near", SKU: "s", Price: c.price}}, len(net.Nodes), at),
+				PricesAt: at,
+			}
+			res, err := Run(context.Background(), cfg)
+			require.NoError(t, err)
+			for _, name := range []string{"baseline/lookahead", "baseline/" + PolicyBatch} {
+				r := byRun(res)[name]
+				require.NotNil(t, r, name)
+				assert.InDelta(t, c.want, r.TotalWithLost, 1e-3, name)
+				assert.Zero(t, r.Plans, "%s: the prices are given, nothing is planned", name)
+			}
 		})
 	}
 }

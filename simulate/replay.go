@@ -113,7 +113,9 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		tz:       time.Duration(net.Policy.TZOffsetMinutes) * time.Minute,
 		day:      -1 << 62,
 	}
-	if pp, ok := pol.(policy.Planned); ok {
+	if pp, ok := pol.(policy.Planned); ok && r.cfg.Prices != nil {
+		pp.Prices().Set(r.cfg.Prices, r.cfg.PricesAt)
+	} else if ok {
 		if st.planner, err = newReplayPlanner(ctx, r.cfg, net, pp.Prices()); err != nil {
 			return res, ReadStats{}, err
 		}

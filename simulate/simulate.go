@@ -92,6 +92,13 @@ type Config struct {
 	// each looks ahead (DefaultPlanHorizon when 0).
 	PlanInterval time.Duration
 	PlanHorizon  time.Duration
+	// Prices, when not nil, are the look-ahead policies' opportunity costs
+	// for the whole replay, planned at PricesAt (a prices file, as
+	// omniroute plan --out writes it; planning.ReadPricesCSV): the replay
+	// then does not plan, and History, PlanInterval, PlanHorizon and
+	// Replenishments' schedule do not price anything.
+	Prices   policy.OpportunityCosts
+	PricesAt time.Time
 	// Progress, when not nil, is told the bytes of orders read so far by
 	// all replays and the total to read. It is called from one goroutine
 	// at a time, about every few thousand orders.

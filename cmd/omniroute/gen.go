@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/quote"
 	"github.com/omniroute/omniroute/simulate"
@@ -144,11 +145,12 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
 	planInterval := fs.Duration("plan-interval", simulate.DefaultPlanInterval, "simulated time between two plans of the lookahead policy")
 	planHorizon := fs.Duration("plan-horizon", simulate.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
+	pricesPath := fs.String("prices", "", "opportunity costs (CSV node,sku,price, as omniroute plan --out writes it) for lookahead and batch, fixed for the whole replay: no plans")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 1h] [--plan-horizon 48h] [--bound [--bound-max-vars N] [--bound-lp-out DIR]]\n"+
-			"         [--batch-window D]")
+			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 1h] [--plan-horizon 48h] [--prices P.csv]\n"+
+			"         [--bound [--bound-max-vars N] [--bound-lp-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -182,6 +184,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *planInterval <= 0 || *planHorizon <= 0 {
 		return fmt.Errorf("%w: --plan-interval and --plan-horizon must be positive", errUsage)
 	}
+	if *pricesPath != "" && *history != "" {
+		return fmt.Errorf("%w: --prices fixes the prices, --history is for the replay's plans: give one", errUsage)
+	}
 	net, err := network.Load(*netPath)
 	if err != nil {
 		return err
@@ -209,6 +214,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("history: %w", err)
 		}
 		cfg.History = simulate.FileSource(*history)
+	}
+	if *pricesPath != "" {
+		prices, at, err := readPricesFile(*pricesPath, net)
+		if err != nil {
+			return err
+		}
+		cfg.Prices, cfg.PricesAt = planning.NewPrices(prices, len(net.Nodes), at), at
 	}
 	if _, err := os.Stat(*ordersPath); err != nil {
 		return fmt.Errorf("orders: %w", err)

@@ -256,3 +256,22 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// readPricesFile reads a prices file (planning.ReadPricesCSV) over net;
+// the prices count as planned when the file was last written.
+func readPricesFile(path string, net *network.Network) ([]planning.Price, time.Time, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("prices: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("prices: %w", err)
+	}
+	prices, err := planning.ReadPricesCSV(f, path, net)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return prices, st.ModTime().UTC(), nil
+}

@@ -11,7 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -151,4 +154,78 @@ func TestPlanErrorsWriteNothing(t *testing.T) {
 			assert.Empty(t, stdout.String())
 		})
 	}
+}
+
+// TestPricesFileDrivesLookahead: the prices omniroute plan writes are read
+// back by simulate --prices and serve --prices. In the replay the one unit
+// at near, priced, stays for the pickup that comes after the delivery,
+// with no plan made; a bad row is named by file and line; and serve takes
+// the file alone (no planner) or beside a forecast.
+func TestPricesFileDrivesLookahead(t *testing.T) {
+	dir := planFiles(t)
+	in := func(n string) string { return filepath.Join(dir, n) }
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, runPlan(context.Background(), []string{
+		"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("history.csv"), "--out", in("prices.csv"),
+	}, &stdout, &stderr), stderr.String())
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.26,76.91,s,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+	require.NoError(t, os.WriteFile(in("orders.csv"), []byte(orders), 0o644))
+	simulate := func(extra ...string) (map[string]float64, map[string]float64, error) {
+		stdout.Reset()
+		stderr.Reset()
+		args := append([]string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("orders.csv"),
+			"--policy", "optimal,lookahead", "--json"}, extra...)
+		if err := runSimulate(context.Background(), args, &stdout, &stderr); err != nil {
+			return nil, nil, err
+		}
+		var rep struct {
+			Results []struct {
+				Policy string   `json:"policy"`
+				Total  float64  `json:"total_cost_with_lost_sales"`
+				Plans  *float64 `json:"plans"`
+			} `json:"results"`
+		}
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+		total, plans := map[string]float64{}, map[string]float64{}
+		for _, r := range rep.Results {
+			total[r.Policy] = r.Total
+			if r.Plans != nil {
+				plans[r.Policy] = *r.Plans
+			}
+		}
+		return total, plans, nil
+	}
+	total, plans, err := simulate("--prices", in("prices.csv"))
+	require.NoError(t, err, stderr.String())
+	assert.Less(t, total["lookahead"], total["optimal"]-40, "optimal loses the pickup (50), lookahead ships the delivery from far")
+	assert.Zero(t, plans["lookahead"], "no plan: the prices are given")
+
+	require.NoError(t, os.WriteFile(in("bad.csv"), []byte("node,sku,price\nnear,s,1\nnowhere,s,2\n"), 0o644))
+	_, _, err = simulate("--prices", in("bad.csv"))
+	require.Error(t, err)
+	assert.Equal(t, in("bad.csv")+`:3: node: unknown node "nowhere"`, err.Error())
+	_, _, err = simulate("--prices", in("prices.csv"), "--history", in("history.csv"))
+	assert.ErrorIs(t, err, errUsage)
+
+	// serve: the file alone, or beside a history.
+	net, err := network.Load(in("network.yaml"))
+	require.NoError(t, err)
+	reg := policy.DefaultRegistry()
+	f := &servePlanFlags{prices: in("prices.csv"), interval: time.Hour, horizon: time.Hour}
+	cfg, fixed, err := f.config(policy.Lookahead, reg, net)
+	require.NoError(t, err)
+	assert.Nil(t, cfg, "no forecast: no planner")
+	require.NotNil(t, fixed)
+	assert.Len(t, fixed.Prices, 2)
+	f.history = in("history.csv")
+	cfg, fixed, err = f.config(policy.Lookahead, reg, net)
+	require.NoError(t, err)
+	assert.NotNil(t, cfg)
+	assert.NotNil(t, fixed)
+	_, _, err = f.config(policy.Optimal, reg, net)
+	assert.ErrorIs(t, err, errUsage, "--prices is for lookahead")
+	_, _, err = (&servePlanFlags{}).config(policy.Lookahead, reg, net)
+	assert.ErrorIs(t, err, errUsage, "lookahead needs a forecast or prices")
 }

@@ -108,7 +108,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	planning, err := plan.config(*policyName, policies, net0)
+	planning, fixed, err := plan.config(*policyName, policies, net0)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	svc, err := router.New(router.Config{
 		Network: net0, NetworkSource: source, LoadNetwork: load, Stock: table,
 		DataDir: *dataDir, Database: dbCfg, ReservationTTL: *ttl, ReservationRetention: *retention, Logger: log, Metrics: metrics,
-		MaxClockSkew: sec.clockSkew(), Policy: *policyName, Policies: policies, Planning: planning,
+		MaxClockSkew: sec.clockSkew(), Policy: *policyName, Policies: policies, Planning: planning, FixedPrices: fixed,
 	})
 	if err != nil {
 		return err

@@ -16,9 +16,9 @@ import (
 // servePlanFlags are serve's flags for the background planner of
 // --policy lookahead.
 type servePlanFlags struct {
-	history, forecast, replenishments string
-	interval, horizon                 time.Duration
-	recent                            int
+	history, forecast, replenishments, prices string
+	interval, horizon                         time.Duration
+	recent                                    int
 }
 
 func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
@@ -26,6 +26,7 @@ func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	fs.StringVar(&f.history, "history", "", "order history (CSV as simulate reads it): the lookahead policy's forecast")
 	fs.StringVar(&f.forecast, "forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...]) instead of --history")
 	fs.StringVar(&f.replenishments, "replenishments", "", "scheduled arrivals (CSV at,node,sku,qty) the lookahead policy's plans count")
+	fs.StringVar(&f.prices, "prices", "", "opportunity costs given ahead (CSV node,sku,price, as omniroute plan --out writes it): the lookahead policy's prices until its first plan, or for good without --history or --forecast")
 	fs.DurationVar(&f.interval, "plan-interval", router.DefaultPlanInterval, "how often the lookahead policy plans in the background")
 	fs.DurationVar(&f.horizon, "plan-horizon", router.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
 	fs.IntVar(&f.recent, "plan-recent-orders", router.DefaultRecentOrders, "the newest routed orders each plan adds to the forecast (0: none)")
@@ -33,21 +34,42 @@ func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 }
 
 // config returns the planner's configuration for a look-ahead policy (nil
-// for any other), reading its forecast.
-func (f *servePlanFlags) config(name string, reg *policy.Registry, net *network.Network) (*router.PlanningConfig, error) {
+// for any other, or with --prices alone), reading its forecast, and the
+// prices given ahead (nil without --prices).
+func (f *servePlanFlags) config(name string, reg *policy.Registry, net *network.Network) (*router.PlanningConfig, *router.FixedPrices, error) {
 	pol, err := reg.New(name, net)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, ok := pol.(policy.Planned); !ok {
-		if f.history != "" || f.forecast != "" {
-			return nil, fmt.Errorf("%w: --history and --forecast are for --policy %s", errUsage, policy.Lookahead)
+		if f.history != "" || f.forecast != "" || f.prices != "" {
+			return nil, nil, fmt.Errorf("%w: --history, --forecast and --prices are for --policy %s", errUsage, policy.Lookahead)
 		}
-		return nil, nil
+		return nil, nil, nil
 	}
-	if (f.history == "") == (f.forecast == "") {
-		return nil, fmt.Errorf("%w: --policy %s needs one of --history and --forecast", errUsage, name)
+	if f.history != "" && f.forecast != "" {
+		return nil, nil, fmt.Errorf("%w: --policy %s takes one of --history and --forecast", errUsage, name)
 	}
+	var fixed *router.FixedPrices
+	if f.prices != "" {
+		prices, at, err := readPricesFile(f.prices, net)
+		if err != nil {
+			return nil, nil, err
+		}
+		fixed = &router.FixedPrices{Prices: prices, At: at}
+	}
+	if f.history == "" && f.forecast == "" {
+		if fixed == nil {
+			return nil, nil, fmt.Errorf("%w: --policy %s needs one of --history, --forecast and --prices", errUsage, name)
+		}
+		return nil, fixed, nil
+	}
+	cfg, err := f.planning(net)
+	return cfg, fixed, err
+}
+
+// planning returns the planner's configuration, reading its forecast.
+func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig, error) {
 	if f.interval <= 0 || f.horizon <= 0 {
 		return nil, fmt.Errorf("%w: --plan-interval and --plan-horizon must be positive", errUsage)
 	}
@@ -77,6 +99,7 @@ func (f *servePlanFlags) config(name string, reg *policy.Registry, net *network.
 		}
 	}
 	if f.replenishments != "" {
+		var err error
 		if cfg.Arrivals, err = readArrivals(f.replenishments, net); err != nil {
 			return nil, err
 		}
