@@ -27,6 +27,11 @@ const (
 	// that a unit is priced for the demand of more than the day it is
 	// sold in.
 	DefaultPlanHorizon = 48 * time.Hour
+	// SeasonPlanHorizon is how far each plan looks ahead by default when
+	// the replay's replenishments schedule no arrival after its first
+	// plan: the stock then has to last, and a plan that stops at two days
+	// prices it as if the days after did not need it. A week.
+	SeasonPlanHorizon = 7 * 24 * time.Hour
 	// ReplanShare is the share of the planned supply that may move
 	// (shipped or received) before the next order plans again, ahead of
 	// the schedule.
@@ -44,6 +49,9 @@ type replayPlanner struct {
 	est      *forecast.Estimator
 	interval time.Duration
 	horizon  time.Duration
+	// season is true when the horizon was not configured: the first plan
+	// then chooses DefaultPlanHorizon or SeasonPlanHorizon.
+	season bool
 	// next is when the schedule plans next; planned is false before the
 	// first plan.
 	next    time.Time
@@ -79,7 +87,7 @@ func newReplayPlanner(ctx context.Context, cfg *Config, net *network.Network, bo
 		p.interval = DefaultPlanInterval
 	}
 	if p.horizon <= 0 {
-		p.horizon = DefaultPlanHorizon
+		p.horizon, p.season = DefaultPlanHorizon, true
 	}
 	if cfg.History != nil {
 		if err := ObserveHistory(cfg.History, cfg.SkipBad, p.est); err != nil {
@@ -164,8 +172,14 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	if !due || p.est.Orders() == 0 {
 		return
 	}
+	first := !p.planned
 	p.planned, p.next, p.moved = true, clock.Add(p.interval), 0
 	arrivals, err := p.arrivalsWithin(clock)
+	if first && p.season && err == nil && len(arrivals) == 0 {
+		// arrivalsWithin read on to the first arrival after clock: there
+		// is none, so what is in stock is all this replay will have.
+		p.horizon = SeasonPlanHorizon
+	}
 	var res *planning.Result
 	var m *planning.Model
 	if err == nil {

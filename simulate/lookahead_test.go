@@ -196,3 +196,39 @@ func TestLookaheadWithPricesGivenAhead(t *testing.T) {
 		})
 	}
 }
+
+// TestLookaheadPlansForTheSeason: without a configured horizon, a replay
+// whose replenishments schedule nothing after its first plan plans a week
+// ahead (the stock has to last), one with an arrival to come two days
+// ahead; a configured horizon is kept.
+func TestLookaheadPlansForTheSeason(t *testing.T) {
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+	for _, c := range []struct {
+		name, reps string
+		horizon    time.Duration
+		want       string
+	}{
+		{"no file", "", 0, "168h0m0s"},
+		{"only arrivals already past", "at,node,sku,qty\n2026-03-01T00:00:00Z,far,s,1\n", 0, "168h0m0s"},
+		{"an arrival to come", "at,node,sku,qty\n2026-03-20T00:00:00Z,far,s,1\n", 0, "48h0m0s"},
+		{"configured", "", 24 * time.Hour, "24h0m0s"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			net, table := loadTiny(t, scarceNetwork, "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n")
+			cfg := Config{
+				Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+				History:  BytesSource{"history.csv", []byte(scarceHistory())},
+				Policies: []string{"lookahead"}, Workers: 1, PlanHorizon: c.horizon,
+			}
+			if c.reps != "" {
+				cfg.Replenishments = BytesSource{"replenishments.csv", []byte(c.reps)}
+			}
+			res, err := Run(context.Background(), cfg)
+			require.NoError(t, err)
+			require.Len(t, res.Results, 1)
+			assert.Equal(t, c.want, res.Results[0].PlanHorizon)
+		})
+	}
+}

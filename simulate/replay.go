@@ -220,6 +220,9 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	}
 	if st.planner != nil {
 		res.Plans, res.PlanFailures = st.planner.plans, st.planner.failures
+		if st.planner.planned {
+			res.PlanHorizon = st.planner.horizon.String()
+		}
 	}
 	stats := orders.Stats()
 	res.InvalidOrders = st.invalid + stats.SkippedOrders

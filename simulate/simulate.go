@@ -89,7 +89,8 @@ type Config struct {
 	History Source
 	// PlanInterval is the simulated time between two plans of the
 	// look-ahead policy (DefaultPlanInterval when 0); PlanHorizon how far
-	// each looks ahead (DefaultPlanHorizon when 0).
+	// each looks ahead (when 0: DefaultPlanHorizon, or SeasonPlanHorizon
+	// when Replenishments schedule no arrival after the first plan).
 	PlanInterval time.Duration
 	PlanHorizon  time.Duration
 	// Prices, when not nil, are the look-ahead policies' opportunity costs
@@ -159,6 +160,9 @@ type Result struct {
 	// that failed kept the prices before them).
 	Plans        int64 `json:"plans,omitempty"`
 	PlanFailures int64 `json:"plan_failures,omitempty"`
+	// PlanHorizon is how far the look-ahead policy's plans looked ahead
+	// (Config.PlanHorizon, or the one the first plan chose), as "48h0m0s".
+	PlanHorizon string `json:"plan_horizon,omitempty"`
 	// Series feed the report's charts.
 	Series Series `json:"-"`
 }

@@ -144,12 +144,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	allocationPath := fs.String("allocation", "", "omniroute allocate's --json output for the --transfers plan: its expected saving is shown beside the replayed one")
 	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
 	planInterval := fs.Duration("plan-interval", simulate.DefaultPlanInterval, "simulated time between two plans of the lookahead policy")
-	planHorizon := fs.Duration("plan-horizon", simulate.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
+	planHorizon := fs.Duration("plan-horizon", 0, fmt.Sprintf("how far each plan of the lookahead policy looks ahead (0: %v, or %v when the replenishments schedule no arrival after the first plan)",
+		simulate.DefaultPlanHorizon, simulate.SeasonPlanHorizon))
 	pricesPath := fs.String("prices", "", "opportunity costs (CSV node,sku,price, as omniroute plan --out writes it) for lookahead and batch, fixed for the whole replay: no plans")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 1h] [--plan-horizon 48h] [--prices P.csv]\n"+
+			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 1h] [--plan-horizon D] [--prices P.csv]\n"+
 			"         [--bound [--bound-max-vars N] [--bound-lp-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -181,8 +182,8 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("%w: --bound-lp-out %s: not a directory", errUsage, *boundLP)
 		}
 	}
-	if *planInterval <= 0 || *planHorizon <= 0 {
-		return fmt.Errorf("%w: --plan-interval and --plan-horizon must be positive", errUsage)
+	if *planInterval <= 0 || *planHorizon < 0 {
+		return fmt.Errorf("%w: --plan-interval must be positive and --plan-horizon not negative", errUsage)
 	}
 	if *pricesPath != "" && *history != "" {
 		return fmt.Errorf("%w: --prices fixes the prices, --history is for the replay's plans: give one", errUsage)
