@@ -1,8 +1,10 @@
 package planning_test
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -74,4 +76,27 @@ func TestStartFromTheLastPlan(t *testing.T) {
 	assert.InDelta(t, cold.Objective, warm.Objective, 1e-7*(1+math.Abs(cold.Objective)))
 	assert.Less(t, warm.Iterations, cold.Iterations/2, "cold %d, warm %d", cold.Iterations, warm.Iterations)
 	assert.Nil(t, m.StartFrom(nil), "no plan before: a cold start")
+}
+
+// TestPricesComeByNodeIDThenSKU: a generated network's nodes are not in
+// id order (warehouses first, "wh-..."), yet a plan's prices are, and by
+// SKU within a node, one per stock row.
+func TestPricesComeByNodeIDThenSKU(t *testing.T) {
+	in := benchInput(t, dataset.Config{Seed: 3, Stores: 12, Warehouses: 2, DarkStores: 3, SKUs: 40, Orders: 800, Days: 5})
+	res, m, err := planning.Solve(context.Background(), in, lp.Settings{})
+	require.NoError(t, err)
+	require.Len(t, res.Prices, len(m.Supplies))
+	assert.False(t, slices.IsSortedFunc(in.Network.Nodes, func(a, b network.Node) int { return cmp.Compare(a.ID, b.ID) }))
+	assert.True(t, slices.IsSortedFunc(res.Prices, func(a, b planning.Price) int {
+		if c := cmp.Compare(a.NodeID, b.NodeID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.SKU, b.SKU)
+	}))
+	seen := map[[2]string]bool{}
+	for _, p := range res.Prices {
+		k := [2]string{p.NodeID, p.SKU}
+		assert.False(t, seen[k], "%v twice", k)
+		seen[k] = true
+	}
 }
