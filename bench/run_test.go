@@ -441,8 +441,11 @@ func TestRunWaitsForAServerThatComesBack(t *testing.T) {
 	srv = benchtest.Start(t, benchtest.Options{
 		Handler: func(_ context.Context, n int64, req *omniroutev1.RouteRequest) (*omniroutev1.RouteResponse, error) {
 			if n == 20 {
-				away.Store(true)
+				// Health goes down before the calls fail and comes back
+				// after they succeed, so a worker that waited for the
+				// server never finds it serving while calls still fail.
 				srv.Health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+				away.Store(true)
 				time.AfterFunc(100*time.Millisecond, func() {
 					away.Store(false)
 					srv.Health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
