@@ -65,6 +65,44 @@ func TestTwoOrdersCompeteForOneUnit(t *testing.T) {
 	assert.Equal(t, []int32{1, 1}, a.Available)
 }
 
+// TestStockValues: a unit's value is what one more of it on hand saves.
+// Node 0 ships for 10, node 1 for 30 and holds a unit to spare: a second
+// unit at node 0 saves the 20 of a shipment from node 1, one more at node
+// 1 saves nothing. With node 1 empty the second order loses its sale, and
+// a unit at node 0 is worth the 100 it would save less the 10 it ships for.
+// A supply no order can draw on is worth nothing.
+func TestStockValues(t *testing.T) {
+	mk := func() *solver.Problem {
+		return oneLine("S", 1, 100, 5, [3]float64{0, 10, 0}, [3]float64{1, 30, 0})
+	}
+	inst := &Instance{
+		Orders: []Order{{Problem: mk(), At: t0}, {Problem: mk(), At: t0}},
+		Supply: []Supply{{Node: 0, SKU: "S", Start: 1}, {Node: 1, SKU: "S", Start: 2}, {Node: 2, SKU: "S", Start: 3}},
+	}
+	solve := func() *Relaxation {
+		t.Helper()
+		rel, err := Solve(context.Background(), inst, Settings{})
+		require.NoError(t, err)
+		require.Equal(t, lp.StatusOptimal, rel.Status)
+		require.Len(t, rel.StockValues, len(inst.Supply))
+		return rel
+	}
+	rel := solve()
+	assert.InDelta(t, 40, rel.Bound, 1e-6)
+	assert.InDelta(t, 20, rel.StockValues[0], 1e-6)
+	assert.InDelta(t, 0, rel.StockValues[1], 1e-6)
+	assert.Zero(t, rel.StockValues[2], "no order can draw on node 2")
+
+	inst.Supply[0].Start++
+	assert.InDelta(t, rel.Bound-rel.StockValues[0], solve().Bound, 1e-6, "one more unit saves its value")
+	inst.Supply[0].Start--
+
+	inst.Supply[1].Start = 0
+	rel = solve()
+	assert.InDelta(t, 110, rel.Bound, 1e-6)
+	assert.InDelta(t, 90, rel.StockValues[0], 1e-6)
+}
+
 // TestArrivalServesOnlyLaterOrders: a unit that arrives at 10:00 cannot
 // serve an order routed at 09:00, and can serve one routed at 11:00.
 func TestArrivalServesOnlyLaterOrders(t *testing.T) {

@@ -95,6 +95,9 @@ type model struct {
 	// supply[i] is the index in Instance.Supply of each x column's (node,
 	// SKU), by column; -1 for other columns.
 	supplyOf []int32
+	// supplyRow[i] is the first stock row of Instance.Supply[i] (its
+	// earliest epoch with demand); -1 when no order can draw on it.
+	supplyRow []int
 }
 
 // usable reports whether option k of p may ship at all: the per-order
@@ -211,6 +214,10 @@ func build(inst *Instance, maxVars int) (*model, error) {
 		cols  []int
 	}
 	stockTerms := make([][]epochTerms, len(inst.Supply))
+	m.supplyRow = make([]int, len(inst.Supply))
+	for i := range m.supplyRow {
+		m.supplyRow[i] = -1
+	}
 	capTerms := make([][]int, len(inst.Capacity))
 	addVar := func(lo, hi, cost float64, supply int32) (int, error) {
 		if maxVars > 0 && m.lp.NumVars() >= maxVars {
@@ -405,6 +412,7 @@ func build(inst *Instance, maxVars int) (*model, error) {
 			merged = append(merged, t)
 		}
 		prevCarry, prevReach := -1, int64(0)
+		m.supplyRow[si] = m.lp.NumRows()
 		for i, t := range merged {
 			r := s.reach(t.epoch)
 			cols, vals = cols[:0], vals[:0]

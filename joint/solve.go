@@ -62,6 +62,14 @@ type Relaxation struct {
 	// Undived are, after a dive, the first optimum's values; nil without
 	// a dive or once Keep has chosen.
 	Undived []OrderValues
+	// StockValues[i] is what one more unit of Instance.Supply[i] on hand
+	// at the start would save at the first optimum: minus the dual of its
+	// first stock row (the rows are written as a flow, so a unit more at
+	// the start moves only that row's right-hand side). It is 0 where no
+	// order can draw on the supply or its stock is not all needed. These
+	// are the opportunity costs that a clairvoyant plan gives each (node,
+	// SKU): the look-ahead policy's prices with every order known.
+	StockValues []float64
 }
 
 // OrderValues are one order's values in the relaxation.
@@ -112,6 +120,7 @@ func Solve(ctx context.Context, inst *Instance, s Settings) (*Relaxation, error)
 		return r, nil
 	}
 	r.Bound = res.Objective
+	r.StockValues = m.stockValues(res.Dual)
 	if s.Dive > 0 {
 		first := res
 		if res, err = m.dive(ctx, res, s, start, r); err != nil {
@@ -125,6 +134,21 @@ func Solve(ctx context.Context, inst *Instance, s Settings) (*Relaxation, error)
 	r.Fractional = len(m.fractional(res.X, nil))
 	r.Orders = m.values(res.X)
 	return r, nil
+}
+
+// stockValues are the supplies' values at the duals dual (see
+// Relaxation.StockValues).
+func (m *model) stockValues(dual []float64) []float64 {
+	v := make([]float64, len(m.supplyRow))
+	for i, row := range m.supplyRow {
+		if row >= 0 {
+			// A binding "<=" row of a minimisation has Dual <= 0; an
+			// equality row's dual may have either sign, but one more unit
+			// never costs more (it may be left unused).
+			v[i] = max(0, -dual[row])
+		}
+	}
+	return v
 }
 
 // values are the orders' values in the solution x.

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/lp"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -272,6 +274,11 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		return b, nil
 	}
 	b.Bound, b.OK = round(rel.Bound, 4), true
+	if r.BoundPricesDir != "" {
+		if err := writeBoundPrices(filepath.Join(r.BoundPricesDir, BoundPricesFile(sc.name)), net, inst, rel); err != nil {
+			return ScenarioBound{}, err
+		}
+	}
 	// The same orders routed in hindsight: each repaired exactly on what
 	// is left, with the dived shares or the first optimum's, whichever
 	// routes cheaper.
@@ -286,14 +293,51 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 // BoundLPFile is the file name Config.BoundLPDir gives a scenario's
 // hindsight model: its name, every character but letters, digits, '.',
 // '_' and '-' replaced by '_', then ".lp".
-func BoundLPFile(scenario string) string {
+func BoundLPFile(scenario string) string { return fileStem(scenario) + ".lp" }
+
+// BoundPricesFile is the file name Config.BoundPricesDir gives a
+// scenario's hindsight prices: its name as in BoundLPFile, then
+// ".prices.csv".
+func BoundPricesFile(scenario string) string { return fileStem(scenario) + ".prices.csv" }
+
+// fileStem is scenario with every character but letters, digits, '.', '_'
+// and '-' replaced by '_'.
+func fileStem(scenario string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
 			return r
 		}
 		return '_'
-	}, scenario) + ".lp"
+	}, scenario)
+}
+
+// writeBoundPrices writes the stock values of rel, the relaxation of
+// inst over net, to path as a prices file: every (node, SKU) of the
+// instance, by node id then SKU.
+func writeBoundPrices(path string, net *network.Network, inst *joint.Instance, rel *joint.Relaxation) error {
+	prices := make([]planning.Price, len(inst.Supply))
+	for i, s := range inst.Supply {
+		prices[i] = planning.Price{Node: int(s.Node), NodeID: net.Nodes[s.Node].ID, SKU: s.SKU, Price: rel.StockValues[i]}
+	}
+	slices.SortFunc(prices, func(a, b planning.Price) int {
+		if c := cmp.Compare(a.NodeID, b.NodeID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.SKU, b.SKU)
+	})
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("bound: %w", err)
+	}
+	if err := planning.WritePricesCSV(f, prices); err != nil {
+		f.Close()
+		return fmt.Errorf("bound: %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("bound: %w", err)
+	}
+	return nil
 }
 
 // writeBoundLP writes the hindsight model of inst to path.

@@ -14,6 +14,7 @@ import (
 	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/lp"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/simulate/dataset"
 	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
@@ -259,4 +260,53 @@ func TestBoundLPOut(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, lp.StatusOptimal, sol.Status)
 	assert.InDelta(t, *res.Results[0].Bound, sol.Objective, 1e-3)
+}
+
+// TestBoundPricesReplayTheClairvoyantPlan: with BoundPricesDir the
+// hindsight prices are written as a prices file. Near holds the one unit
+// that two pickups want; in hindsight the delivery ships from far, one
+// pickup takes it and the other loses its sale, so one more unit at near
+// would save that sale less the pickup's cost (50 - 1), and far, with units
+// to spare, is worth nothing. Replayed at those prices, lookahead routes
+// as the clairvoyant did.
+func TestBoundPricesReplayTheClairvoyantPlan(t *testing.T) {
+	const stockCSV = "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n"
+	net, table := loadTiny(t, scarceNetwork, stockCSV)
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n" +
+		"o3,2026-03-03T12:00:00Z,43.25,76.90,s,1,pickup,near\n"
+	cfg := Config{
+		Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+		Policies: []string{PolicyOptimal}, Workers: 1, Bound: true, BoundPricesDir: t.TempDir(),
+	}
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.NotNil(t, res.Results[0].Bound)
+	bound := *res.Results[0].Bound
+
+	path := filepath.Join(cfg.BoundPricesDir, BoundPricesFile(Baseline))
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, "baseline.prices.csv", filepath.Base(path))
+	prices, err := planning.ReadPricesCSV(strings.NewReader(string(raw)), path, net)
+	require.NoError(t, err)
+	require.Len(t, prices, 2, string(raw))
+	assert.Equal(t, "far", prices[0].NodeID, "by node id")
+	assert.InDelta(t, 0, prices[0].Price, 1e-6)
+	assert.Equal(t, "near", prices[1].NodeID)
+	assert.InDelta(t, 49, prices[1].Price, 1e-6)
+
+	_, table = loadTiny(t, scarceNetwork, stockCSV)
+	at := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
+	cfg = Config{
+		Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+		Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1,
+		Prices: planning.NewPrices(prices, len(net.Nodes), at), PricesAt: at,
+	}
+	res, err = Run(context.Background(), cfg)
+	require.NoError(t, err)
+	runs := byRun(res)
+	assert.InDelta(t, bound, runs["baseline/lookahead"].TotalWithLost, 1e-3, "the clairvoyant's routing")
+	assert.Greater(t, runs["baseline/optimal"].TotalWithLost, bound+1, "optimal ships the delivery from near")
 }

@@ -76,6 +76,14 @@ type Config struct {
 	// BoundLPDir, when set with Bound, receives each scenario's hindsight
 	// model in CPLEX LP format (joint.WriteLP), named by BoundLPFile.
 	BoundLPDir string
+	// BoundPricesDir, when set with Bound, receives each scenario's
+	// hindsight prices (CSV node,sku,price as omniroute plan --out writes
+	// them, named by BoundPricesFile): what a unit of each (node, SKU) on
+	// hand at the start is worth with every order known
+	// (joint.Relaxation.StockValues). Replayed with Prices, they show how
+	// far the look-ahead policy gets with perfect prices, apart from how
+	// well its forecast guesses them.
+	BoundPricesDir string
 	// BatchWindow is the batch policy's wave (0: DefaultBatchWindow).
 	BatchWindow time.Duration
 	// ExpectedSaving, when not nil, is what the transfer plan of a

@@ -139,6 +139,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	bound := fs.Bool("bound", false, "compute each scenario's hindsight LP bound (every order known in advance) and each policy's gap_to_bound")
 	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "skip the bound when its model passes this many columns")
 	boundLP := fs.String("bound-lp-out", "", "with --bound, write each scenario's hindsight model (CPLEX LP) into this directory as SCENARIO.lp")
+	boundPrices := fs.String("bound-prices-out", "", "with --bound, write each scenario's hindsight prices (what a unit of each node and SKU is worth with every order known; for --prices) into this directory as SCENARIO.prices.csv")
 	batchWindow := fs.Duration("batch-window", simulate.DefaultBatchWindow, "the batch policy's wave: it holds non-express orders this long at most")
 	transfersPath := fs.String("transfers", "", "transfer plan (CSV "+simulate.TransferHeader+", as omniroute allocate writes it): replayed as scenario \"transfers\" beside the others")
 	allocationPath := fs.String("allocation", "", "omniroute allocate's --json output for the --transfers plan: its expected saving is shown beside the replayed one")
@@ -151,7 +152,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
 			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 1h] [--plan-horizon D] [--prices P.csv]\n"+
-			"         [--bound [--bound-max-vars N] [--bound-lp-out DIR]] [--batch-window D]")
+			"         [--bound [--bound-max-vars N] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -174,12 +175,15 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *boundMax <= 0 {
 		return fmt.Errorf("%w: --bound-max-vars must be positive", errUsage)
 	}
-	if *boundLP != "" {
-		if !*bound {
-			return fmt.Errorf("%w: --bound-lp-out needs --bound", errUsage)
+	for _, out := range []struct{ flag, dir string }{{"--bound-lp-out", *boundLP}, {"--bound-prices-out", *boundPrices}} {
+		if out.dir == "" {
+			continue
 		}
-		if st, err := os.Stat(*boundLP); err != nil || !st.IsDir() {
-			return fmt.Errorf("%w: --bound-lp-out %s: not a directory", errUsage, *boundLP)
+		if !*bound {
+			return fmt.Errorf("%w: %s needs --bound", errUsage, out.flag)
+		}
+		if st, err := os.Stat(out.dir); err != nil || !st.IsDir() {
+			return fmt.Errorf("%w: %s %s: not a directory", errUsage, out.flag, out.dir)
 		}
 	}
 	if *planInterval <= 0 || *planHorizon < 0 {
@@ -207,7 +211,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg := simulate.Config{
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
-		Bound: *bound, BoundMaxVars: *boundMax, BoundLPDir: *boundLP, BatchWindow: *batchWindow,
+		Bound: *bound, BoundMaxVars: *boundMax, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
 		PlanInterval: *planInterval, PlanHorizon: *planHorizon,
 	}
 	if *history != "" {

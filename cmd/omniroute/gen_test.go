@@ -109,6 +109,8 @@ func TestSimulateUsage(t *testing.T) {
 		{"--bogus"},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--bound-lp-out", t.TempDir()},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--bound", "--bound-lp-out", "/nonexistent/lp"},
+		{"--network", "n", "--stock", "s", "--orders", "o", "--bound-prices-out", t.TempDir()},
+		{"--network", "n", "--stock", "s", "--orders", "o", "--bound", "--bound-prices-out", "/nonexistent/prices"},
 	}
 	for _, args := range cases {
 		if err := runSimulate(context.Background(), args, &out, &errOut); !errors.Is(err, errUsage) {

@@ -229,3 +229,37 @@ func TestPricesFileDrivesLookahead(t *testing.T) {
 	_, _, err = (&servePlanFlags{}).config(policy.Lookahead, reg, net)
 	assert.ErrorIs(t, err, errUsage, "lookahead needs a forecast or prices")
 }
+
+// TestBoundPricesOut: simulate --bound --bound-prices-out writes the
+// hindsight prices as a file that simulate --prices replays: the unit at
+// near, which two pickups want, is worth the sale it saves less the
+// pickup's cost, and at that price lookahead keeps it from the delivery.
+func TestBoundPricesOut(t *testing.T) {
+	dir := planFiles(t)
+	in := func(n string) string { return filepath.Join(dir, n) }
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.26,76.91,s,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n" +
+		"o3,2026-03-03T12:00:00Z,43.25,76.90,s,1,pickup,near\n"
+	require.NoError(t, os.WriteFile(in("orders.csv"), []byte(orders), 0o644))
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("orders.csv"), "--json"}
+	require.NoError(t, runSimulate(context.Background(), append(args, "--policy", "optimal", "--bound", "--bound-prices-out", out), &stdout, &stderr), stderr.String())
+	raw, err := os.ReadFile(filepath.Join(out, "baseline.prices.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, "node,sku,price\nfar,s,0.000000\nnear,s,49.000000\n", string(raw))
+
+	stdout.Reset()
+	require.NoError(t, runSimulate(context.Background(), append(args, "--policy", "optimal,lookahead", "--prices", filepath.Join(out, "baseline.prices.csv")), &stdout, &stderr), stderr.String())
+	var rep struct {
+		Results []struct {
+			Policy string  `json:"policy"`
+			Total  float64 `json:"total_cost_with_lost_sales"`
+		} `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+	require.Len(t, rep.Results, 2)
+	assert.Equal(t, "lookahead", rep.Results[1].Policy)
+	assert.Less(t, rep.Results[1].Total, rep.Results[0].Total-40, "optimal loses a pickup to the delivery")
+}
