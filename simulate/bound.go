@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -51,6 +52,11 @@ import (
 // prices the bound is weak. The model grows with orders x options x lines:
 // above Config.BoundMaxVars columns the bound is skipped and the result
 // says so (bound_note).
+
+// PolicyHindsight names the hindsight routing's rows in the decisions file
+// (Config.Decisions with Config.Bound): not a policy a replay can run, the
+// routing of a clairvoyant that knew every order.
+const PolicyHindsight = "hindsight"
 
 // DefaultBoundMaxVars is the largest hindsight model (columns) simulate
 // solves when Config.BoundMaxVars is 0.
@@ -115,7 +121,7 @@ func (v *everStocked) KnownSKU(sku string) bool { return v.table.KnownSKU(sku) }
 // hindsightBound computes the bound of scenario sc, whose starting stock is
 // table; relax is how much later than its clock an order may be routed
 // (the batch window, when the batch policy runs).
-func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.Table, relax time.Duration) (ScenarioBound, error) {
+func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.Table, relax time.Duration, dw *bufio.Writer) (ScenarioBound, error) {
 	net := sc.net
 	maxVars := r.BoundMaxVars
 	if maxVars <= 0 {
@@ -205,6 +211,8 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	}
 	days := map[int64]bool{}
 	var p solver.Problem
+	// seen are the orders of inst.Orders, for their decisions.
+	var seen []network.Order
 	vars := 0
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 && ctx.Err() != nil {
@@ -234,6 +242,9 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		}
 		days[day] = true
 		inst.Orders = append(inst.Orders, joint.Order{Problem: cloneProblem(&p), At: st.clock.Add(relax), Day: day})
+		if dw != nil {
+			seen = append(seen, network.Order{ID: o.ID, CreatedAt: o.CreatedAt})
+		}
 	}
 	dayList := make([]int64, 0, len(days))
 	for d := range days {
@@ -287,6 +298,9 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		return ScenarioBound{}, fmt.Errorf("bound: hindsight routing: %w", err)
 	}
 	b.Hindsight, b.HindsightOK = round(hs.Cost, 4), true
+	for i := range seen {
+		writeDecisions(dw, &seen[i], PolicyHindsight, sc.name, &hs.Problems[i], &hs.Problems[i], hs.Plans[i])
+	}
 	return b, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -263,7 +264,8 @@ func TestBoundLPOut(t *testing.T) {
 }
 
 // TestBoundPricesReplayTheClairvoyantPlan: with BoundPricesDir the
-// hindsight prices are written as a prices file. Near holds the one unit
+// hindsight prices are written as a prices file, and with Decisions the
+// hindsight routing's decisions follow the replays'. Near holds the one unit
 // that two pickups want; in hindsight the delivery ships from far, one
 // pickup takes it and the other loses its sale, so one more unit at near
 // would save that sale less the pickup's cost (50 - 1), and far, with units
@@ -280,10 +282,30 @@ func TestBoundPricesReplayTheClairvoyantPlan(t *testing.T) {
 		Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
 		Policies: []string{PolicyOptimal}, Workers: 1, Bound: true, BoundPricesDir: t.TempDir(),
 	}
+	var decisions strings.Builder
+	cfg.Decisions = &decisions
 	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	require.NotNil(t, res.Results[0].Bound)
 	bound := *res.Results[0].Bound
+
+	// The decisions file has the clairvoyant's routing after the replay's.
+	var hindsight []string
+	for _, row := range strings.Split(strings.TrimSpace(decisions.String()), "\n")[1:] {
+		f := strings.Split(row, ",")
+		if f[1] == PolicyHindsight {
+			hindsight = append(hindsight, f[0]+" "+f[4]+" "+f[5]+" "+f[7])
+		} else {
+			assert.Empty(t, hindsight, "the hindsight rows come last")
+		}
+	}
+	require.Len(t, hindsight, 3, decisions.String())
+	assert.Equal(t, "o1 far WAREHOUSE_SHIP s:1", hindsight[0])
+	// One pickup takes the unit, the other loses its sale: which one is
+	// a tie.
+	pickups := []string{hindsight[1][3:], hindsight[2][3:]}
+	slices.Sort(pickups)
+	assert.Equal(t, []string{" UNFILLED s:1", "near PICKUP s:1"}, pickups)
 
 	path := filepath.Join(cfg.BoundPricesDir, BoundPricesFile(Baseline))
 	raw, err := os.ReadFile(path)

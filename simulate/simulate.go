@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -61,7 +62,8 @@ type Config struct {
 	// chosen plan).
 	Settings *solver.Settings
 	// Decisions, when not nil, receives every decision as CSV (see
-	// DecisionHeader), replays in result order.
+	// DecisionHeader), replays in result order, then with Bound each
+	// scenario's hindsight routing under policy PolicyHindsight.
 	Decisions io.Writer
 	// TempDir holds per-replay decision files before they are merged; ""
 	// means os.TempDir().
@@ -344,7 +346,9 @@ feed:
 		return nil, cause
 	}
 	if cfg.Bound && !interrupted {
-		if err := cfg.addBounds(ctx, scens, tables, policies, results); err != nil {
+		files, err := cfg.addBounds(ctx, scens, tables, policies, results)
+		decisionFiles = append(decisionFiles, files...)
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -362,8 +366,11 @@ feed:
 }
 
 // addBounds computes each scenario's hindsight bound and sets it, with
-// each policy's gap to it, on the scenario's results.
-func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*stock.Table, policies []string, results []Result) error {
+// each policy's gap to it, on the scenario's results. With cfg.Decisions
+// it writes each scenario's hindsight routing as decisions (policy
+// PolicyHindsight) into temporary files, returned (even with an error, to
+// be removed) to be merged after the replays'.
+func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*stock.Table, policies []string, results []Result) (decisionFiles []string, err error) {
 	var relax time.Duration
 	if slices.Contains(policies, PolicyBatch) {
 		relax = cfg.batchWindow()
@@ -375,9 +382,26 @@ func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*s
 			// would not bound a replay that applies them.
 			b.Note = "no bound for a replay with a transfer plan"
 		} else {
-			var err error
-			if b, err = cfg.hindsightBound(ctx, sc, tables[i], relax); err != nil {
-				return fmt.Errorf("scenario %s: %w", sc.name, err)
+			var dw *bufio.Writer
+			var f *os.File
+			if cfg.Decisions != nil {
+				if f, err = os.CreateTemp(cfg.TempDir, "omniroute-decisions-*.csv"); err != nil {
+					return decisionFiles, fmt.Errorf("decisions: %w", err)
+				}
+				decisionFiles = append(decisionFiles, f.Name())
+				dw = bufio.NewWriterSize(f, 256<<10)
+			}
+			b, err = cfg.hindsightBound(ctx, sc, tables[i], relax, dw)
+			if f != nil {
+				if ferr := dw.Flush(); err == nil && ferr != nil {
+					err = fmt.Errorf("decisions: %w", ferr)
+				}
+				if cerr := f.Close(); err == nil && cerr != nil {
+					err = fmt.Errorf("decisions: %w", cerr)
+				}
+			}
+			if err != nil {
+				return decisionFiles, fmt.Errorf("scenario %s: %w", sc.name, err)
 			}
 		}
 		for k := range results {
@@ -397,7 +421,7 @@ func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*s
 			}
 		}
 	}
-	return nil
+	return decisionFiles, nil
 }
 
 // emptyResult is the result of a replay that never started.
