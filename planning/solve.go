@@ -110,13 +110,19 @@ func (m *Model) Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, e
 			Dual: dual, Price: dual * NeededProbability(used[i], s.Units()),
 		}
 	}
-	slices.SortFunc(res.Prices, func(a, b Price) int {
+	SortPrices(res.Prices)
+	return res, nil
+}
+
+// SortPrices sorts prices by node id, then SKU: the order of a Result's
+// prices and of the prices files written from them.
+func SortPrices(prices []Price) {
+	slices.SortFunc(prices, func(a, b Price) int {
 		if c := cmp.Compare(a.NodeID, b.NodeID); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.SKU, b.SKU)
 	})
-	return res, nil
 }
 
 // NeededProbability is the probability that the last of supply units is

@@ -2,7 +2,6 @@ package simulate
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -334,12 +333,7 @@ func writeBoundPrices(path string, net *network.Network, inst *joint.Instance, r
 	for i, s := range inst.Supply {
 		prices[i] = planning.Price{Node: int(s.Node), NodeID: net.Nodes[s.Node].ID, SKU: s.SKU, Price: rel.StockValues[i]}
 	}
-	slices.SortFunc(prices, func(a, b planning.Price) int {
-		if c := cmp.Compare(a.NodeID, b.NodeID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.SKU, b.SKU)
-	})
+	planning.SortPrices(prices)
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("bound: %w", err)
