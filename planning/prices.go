@@ -39,6 +39,9 @@ type Prices struct {
 	// bySKU[sku][node] is the price of a unit of sku at node.
 	bySKU map[string][]float64
 	nodes int
+	// sellOut is SellOut's probability by SKU (WithSellOut); nil
+	// without a season end.
+	sellOut map[string]float64
 }
 
 // NewPrices indexes prices for a network of nodes nodes; PlannedAt is at.

@@ -20,6 +20,18 @@ type OpportunityCosts interface {
 	Price(node int, sku string) float64
 }
 
+// SellOuts is an optional part of OpportunityCosts: how likely each SKU
+// is to sell out before the season ends (planning.Prices with a season
+// end; planning.SellOut).
+type SellOuts interface {
+	SellOutProbability(sku string) float64
+}
+
+// SureSellOut is the SellOutProbability from which the look-ahead policy
+// takes a SKU to be sure to sell out: a unit one order does not take is
+// then taken by a later one.
+const SureSellOut = 0.9
+
 // PriceBoard holds the opportunity costs a look-ahead policy applies, and
 // when they were planned; a planner swaps them in while orders are being
 // chosen. The zero value holds none. It is safe for concurrent use.
@@ -77,7 +89,9 @@ type lookaheadPolicy struct {
 	saved []float64
 	// price is the opportunity cost of each (option, line) of the problem.
 	price []float64
-	last  Applied
+	// kept are the lines keepSoldOut priced out.
+	kept []int
+	last Applied
 }
 
 var _ Planned = (*lookaheadPolicy)(nil)
@@ -117,8 +131,45 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 	if err != nil {
 		return nil, err
 	}
+	if so, ok := costs.(SellOuts); ok && l.keepSoldOut(p, plan, so) {
+		if plan, err = l.ws.Solve(p, s); err != nil {
+			return nil, err
+		}
+	}
 	l.last.OpportunityCost = RealCosts(p, plan, l.saved, l.price)
 	return plan, nil
+}
+
+// keepSoldOut applies the season's rule to plan, made over p priced: an
+// order that leaves a line unfilled pays its per-order lost-sale cost
+// already, so a unit of a SKU sure to sell out (SureSellOut) is better
+// kept for a later order, which would pay that cost for it, than shipped
+// to this one, which saves nothing more by it. It prices each shipped
+// line of such a SKU at its whole lost-sale cost more, so that the
+// solver leaves it unfilled (UNECONOMIC), and reports whether it priced
+// any; p must then be solved again. Lines without a lost-sale price, and
+// orders without a per-order lost-sale cost, are left as they are.
+func (l *lookaheadPolicy) keepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts) bool {
+	if len(plan.Unfilled) == 0 || len(plan.Shipments) == 0 || p.LostSaleCostPerOrder <= 0 {
+		return false
+	}
+	l.kept = l.kept[:0]
+	for i := range plan.Shipments {
+		for _, a := range plan.Shipments[i].Lines {
+			ln := &p.Lines[a.Line]
+			// A line split over two shipments is priced once.
+			if ln.LostSaleCost > 0 && so.SellOutProbability(ln.SKU) >= SureSellOut && !slices.Contains(l.kept, a.Line) {
+				l.kept = append(l.kept, a.Line)
+			}
+		}
+	}
+	nl := len(p.Lines)
+	for _, line := range l.kept {
+		for o := range p.Options {
+			p.UnitCost[o*nl+line] += p.Lines[line].LostSaleCost
+		}
+	}
+	return len(l.kept) > 0
 }
 
 // PriceUnits adds the opportunity costs of costs to p.UnitCost, as the

@@ -133,3 +133,69 @@ func TestLookaheadFillsThePresentOrder(t *testing.T) {
 		assert.InDelta(t, c.total, plan.TotalCost, 1e-12, "lost-sale cost %v", c.lost)
 	}
 }
+
+// sellOutPrices are no prices, with SellOutProbability p for every SKU.
+type sellOutPrices float64
+
+func (sellOutPrices) Price(int, string) float64           { return 0 }
+func (s sellOutPrices) SellOutProbability(string) float64 { return float64(s) }
+
+// TestLookaheadKeepsUnitsSureToSellOut: an order of two lines, "gone" out
+// of stock everywhere and "s" held at node 0, pays its per-order lost-sale
+// cost whatever it does. When s is sure to sell out before the season
+// ends, its unit is kept for a later order (UNECONOMIC here); when it
+// may not, or nothing is charged per order, or a line has no lost-sale
+// price, or the prices say nothing of the season, it ships as optimal
+// ships it.
+func TestLookaheadKeepsUnitsSureToSellOut(t *testing.T) {
+	net, err := network.Demo()
+	require.NoError(t, err)
+	pol, err := DefaultRegistry().New(Lookahead, net)
+	require.NoError(t, err)
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	problem := func(perOrder, lost float64) *solver.Problem {
+		return &solver.Problem{
+			Lines: []solver.Line{{SKU: "gone", Quantity: 1, LostSaleCost: 30}, {SKU: "s", Quantity: 1, LostSaleCost: lost}},
+			Options: []solver.Option{
+				{Node: 0, NodeID: "n0", Method: solver.ShipFromStore, FixedCost: 5, CapacityUnits: -1},
+			},
+			Available:            []int32{0, 3},
+			UnitCost:             []float64{1, 1},
+			LostSaleCostPerOrder: perOrder,
+			SplitLines:           true,
+		}
+	}
+	for _, c := range []struct {
+		name           string
+		costs          OpportunityCosts
+		perOrder, lost float64
+		keep           bool
+	}{
+		{"sure to sell out", sellOutPrices(0.95), 10, 40, true},
+		{"may not sell out", sellOutPrices(0.5), 10, 40, false},
+		{"no per-order cost", sellOutPrices(0.95), 0, 40, false},
+		{"no lost-sale price on the line", sellOutPrices(0.95), 10, 0, false},
+		{"no season", priceMap{}, 10, 40, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pol.(Planned).Prices().Set(c.costs, at)
+			p := problem(c.perOrder, c.lost)
+			plan, err := pol.Choose(p, solver.Settings{})
+			require.NoError(t, err)
+			assert.Equal(t, []float64{1, 1}, p.UnitCost, "the problem is left as it came")
+			if !c.keep {
+				require.Len(t, plan.Shipments, 1)
+				assert.InDelta(t, 6, plan.ShippingCost, 1e-12)
+				require.Len(t, plan.Unfilled, 1)
+				assert.Equal(t, 0, plan.Unfilled[0].Line)
+				return
+			}
+			assert.Empty(t, plan.Shipments)
+			require.Len(t, plan.Unfilled, 2)
+			assert.Equal(t, solver.ReasonNoStock, plan.Unfilled[0].Reason)
+			assert.Equal(t, 1, plan.Unfilled[1].Line)
+			assert.Equal(t, solver.ReasonUneconomic, plan.Unfilled[1].Reason)
+			assert.InDelta(t, 30+40+10, plan.TotalCost, 1e-12, "the real lost-sale costs")
+		})
+	}
+}

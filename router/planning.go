@@ -50,6 +50,13 @@ type PlanningConfig struct {
 	// DefaultPlanHorizon.
 	Interval time.Duration
 	Horizon  time.Duration
+	// SeasonEnd, when set, is when the season ends: the stock and the
+	// Arrivals before then must last until then. Each plan then tells the
+	// policy which SKUs are sure to sell out by then (planning.SellOut),
+	// and an order already left short does not take their units
+	// (policy.SureSellOut). A season end set later than the real one
+	// refuses units that will never sell.
+	SeasonEnd time.Time
 	// RecentOrders bounds the orders routed since start that each plan
 	// adds to Demand (the newest ones; a ring, so memory stays bounded):
 	// 0 means DefaultRecentOrders, < 0 none. See blendDemand.
@@ -307,7 +314,7 @@ func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t0 := time.Now()
-	res, supply, err := p.plan(ctx)
+	res, supply, sellOut, err := p.plan(ctx)
 	p.seconds.Observe(time.Since(t0).Seconds())
 	if err != nil {
 		p.runs.WithLabelValues("error").Inc()
@@ -321,7 +328,11 @@ func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
 	p.routed.Store(0)
 	p.supply.Store(supply)
 	net := p.s.snap.Load().net
-	p.board.Set(planning.NewPrices(res.Prices, len(net.Nodes), res.At), res.At)
+	prices := planning.NewPrices(res.Prices, len(net.Nodes), res.At)
+	if sellOut != nil {
+		prices = prices.WithSellOut(sellOut)
+	}
+	p.board.Set(prices, res.At)
 	at := res.At
 	p.lastOK.Store(&at)
 	p.last.Set(float64(at.UnixNano()) / 1e9)
@@ -381,13 +392,13 @@ func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse
 	return out, nil
 }
 
-func (p *planner) plan(ctx context.Context) (*planning.Result, int64, error) {
+func (p *planner) plan(ctx context.Context) (*planning.Result, int64, map[string]float64, error) {
 	net := p.s.snap.Load().net
 	p.s.mu.RLock()
 	table := p.s.inv.table.Clone()
 	p.s.mu.RUnlock()
 	if table.Nodes() != len(net.Nodes) {
-		return nil, 0, errors.New("the stock and the network disagree (a reload is under way)")
+		return nil, 0, nil, errors.New("the stock and the network disagree (a reload is under way)")
 	}
 	regions, at := forecast.NewRegions(net), p.s.clock.Now()
 	in := &planning.Input{
@@ -397,15 +408,19 @@ func (p *planner) plan(ctx context.Context) (*planning.Result, int64, error) {
 	}
 	m, err := planning.Build(in)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	res, err := m.Solve(ctx, in, lp.Settings{Start: m.StartFrom(p.prev)})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	var supply float64
 	for i := range m.Supplies {
 		supply += m.Supplies[i].Units()
 	}
-	return res, int64(supply), nil
+	var sellOut map[string]float64
+	if at.Before(p.cfg.SeasonEnd) {
+		sellOut = planning.SellOut(in.Demand, table, in.Arrivals, at, p.cfg.SeasonEnd)
+	}
+	return res, int64(supply), sellOut, nil
 }

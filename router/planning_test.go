@@ -341,3 +341,30 @@ func TestLookaheadServesWithPricesGivenAhead(t *testing.T) {
 	require.NoError(t, both.svc.planner.planNow(ctx(t)))
 	assert.True(t, route(both, "b1").Plan.PricesPlannedAt.AsTime().Equal(both.clock.Now()), "then the plan's")
 }
+
+// TestPlanningSeasonEnd: with a season end the planner's prices tell the
+// policy how likely each SKU is to sell out by then (planning.SellOut):
+// curd, asked 100,000 times a day, surely; without a season end they say
+// nothing, and a season already over says nothing either.
+func TestPlanningSeasonEnd(t *testing.T) {
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	sellOut := func(end func(now time.Time) time.Time) float64 {
+		t.Helper()
+		e := newEnv(t, func(cfg *Config) {
+			cfg.Policy = policy.Lookahead
+			cfg.Planning = &PlanningConfig{Demand: demand, manual: true}
+		})
+		e.svc.planner.cfg.SeasonEnd = end(e.clock.Now())
+		require.NoError(t, e.svc.planner.planNow(ctx(t)))
+		costs, _, ok := e.svc.planner.board.Get()
+		require.True(t, ok)
+		so, ok := costs.(policy.SellOuts)
+		require.True(t, ok, "planning.Prices answer SellOutProbability")
+		return so.SellOutProbability("CURD-400G")
+	}
+	assert.Greater(t, sellOut(func(now time.Time) time.Time { return now.Add(24 * time.Hour) }), 0.99)
+	assert.Zero(t, sellOut(func(time.Time) time.Time { return time.Time{} }))
+	assert.Zero(t, sellOut(func(now time.Time) time.Time { return now.Add(-time.Hour) }))
+}

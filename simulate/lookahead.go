@@ -64,6 +64,9 @@ type replayPlanner struct {
 	lastErr       error
 	// last is the last good plan: the next one starts from its basis.
 	last *planning.Result
+	// seasonEnd is Config.SeasonEnd: each plan's prices carry the SKUs'
+	// sell-out shares until then (planning.SellOut).
+	seasonEnd time.Time
 	// reps reads the replenishments file ahead of the replay (nil without
 	// one); arrivals holds the arrivals read but not yet past, in file
 	// order, so at most a horizon's worth beyond the clock and the next
@@ -81,7 +84,7 @@ func newReplayPlanner(ctx context.Context, cfg *Config, net *network.Network, bo
 	p := &replayPlanner{
 		ctx: ctx, board: board, net: net,
 		est:      forecast.NewEstimator(net, forecast.NewRegions(net)),
-		interval: cfg.PlanInterval, horizon: cfg.PlanHorizon,
+		interval: cfg.PlanInterval, horizon: cfg.PlanHorizon, seasonEnd: cfg.SeasonEnd,
 	}
 	if p.interval <= 0 {
 		p.interval = DefaultPlanInterval
@@ -116,7 +119,8 @@ func (p *replayPlanner) close() {
 }
 
 // arrivalsWithin returns the scheduled arrivals after clock and up to
-// clock+horizon, reading the replenishments file as far as that end.
+// clock+horizon, or the season's end when it is later, reading the
+// replenishments file as far as that end (and one arrival beyond).
 func (p *replayPlanner) arrivalsWithin(clock time.Time) ([]planning.Arrival, error) {
 	past := 0
 	for past < len(p.arrivals) && !p.arrivals[past].At.After(clock) {
@@ -124,6 +128,9 @@ func (p *replayPlanner) arrivalsWithin(clock time.Time) ([]planning.Arrival, err
 	}
 	p.arrivals = append(p.arrivals[:0], p.arrivals[past:]...)
 	end := clock.Add(p.horizon)
+	if p.seasonEnd.After(end) {
+		end = p.seasonEnd
+	}
 	for p.reps != nil && !p.repsDone && (len(p.arrivals) == 0 || !p.arrivals[len(p.arrivals)-1].At.After(end)) {
 		rep, err := p.reps.Next()
 		if errors.Is(err, io.EOF) {
@@ -182,8 +189,9 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	}
 	var res *planning.Result
 	var m *planning.Model
+	var in *planning.Input
 	if err == nil {
-		in := &planning.Input{
+		in = &planning.Input{
 			Network: p.net, Regions: p.est.Regions(), Stock: table,
 			Demand: p.est.Estimate(clock), Arrivals: arrivals, At: clock, Horizon: p.horizon,
 		}
@@ -203,7 +211,11 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	for i := range m.Supplies {
 		p.supply += m.Supplies[i].Units()
 	}
-	p.board.Set(planning.NewPrices(res.Prices, len(p.net.Nodes), clock), clock)
+	prices := planning.NewPrices(res.Prices, len(p.net.Nodes), clock)
+	if clock.Before(p.seasonEnd) {
+		prices = prices.WithSellOut(planning.SellOut(in.Demand, table, arrivals, clock, p.seasonEnd))
+	}
+	p.board.Set(prices, clock)
 }
 
 // after counts what the plan of o shipped, and o itself into the rolling

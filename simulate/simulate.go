@@ -103,6 +103,13 @@ type Config struct {
 	// when Replenishments schedule no arrival after the first plan).
 	PlanInterval time.Duration
 	PlanHorizon  time.Duration
+	// SeasonEnd, when set, is when the season ends: the stock on hand and
+	// the replenishments before then are all the look-ahead policy's
+	// forecast demand until then will get. Each plan then tells the
+	// policy which SKUs are sure to sell out (planning.SellOut), and an
+	// order already left short does not take their units
+	// (policy.SureSellOut). Zero: no season, no such rule.
+	SeasonEnd time.Time
 	// Prices, when not nil, are the look-ahead policies' opportunity costs
 	// for the whole replay, planned at PricesAt (a prices file, as
 	// omniroute plan --out writes it; planning.ReadPricesCSV): the replay

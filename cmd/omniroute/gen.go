@@ -147,11 +147,12 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	planInterval := fs.Duration("plan-interval", simulate.DefaultPlanInterval, "simulated time between two plans of the lookahead policy")
 	planHorizon := fs.Duration("plan-horizon", 0, fmt.Sprintf("how far each plan of the lookahead policy looks ahead (0: %v, or %v when the replenishments schedule no arrival after the first plan)",
 		simulate.DefaultPlanHorizon, simulate.SeasonPlanHorizon))
+	seasonEnd := fs.String("season-end", "", "when the season ends (RFC 3339): the stock and the replenishments before then must last until then; lookahead then leaves an order already short without the SKUs sure to sell out by then")
 	pricesPath := fs.String("prices", "", "opportunity costs (CSV node,sku,price, as omniroute plan --out writes it) for lookahead and batch, fixed for the whole replay: no plans")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 1h] [--plan-horizon D] [--prices P.csv]\n"+
+			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 1h] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
 			"         [--bound [--bound-max-vars N] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -189,6 +190,15 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *planInterval <= 0 || *planHorizon < 0 {
 		return fmt.Errorf("%w: --plan-interval must be positive and --plan-horizon not negative", errUsage)
 	}
+	var season time.Time
+	if *seasonEnd != "" {
+		if season, err = time.Parse(time.RFC3339, *seasonEnd); err != nil {
+			return fmt.Errorf("%w: --season-end: %q is not an RFC 3339 time", errUsage, *seasonEnd)
+		}
+		if *pricesPath != "" {
+			return fmt.Errorf("%w: --season-end is for the replay's plans, --prices fixes the prices: give one", errUsage)
+		}
+	}
 	if *pricesPath != "" && *history != "" {
 		return fmt.Errorf("%w: --prices fixes the prices, --history is for the replay's plans: give one", errUsage)
 	}
@@ -212,7 +222,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
 		Bound: *bound, BoundMaxVars: *boundMax, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
-		PlanInterval: *planInterval, PlanHorizon: *planHorizon,
+		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season,
 	}
 	if *history != "" {
 		if _, err := os.Stat(*history); err != nil {

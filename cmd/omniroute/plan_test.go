@@ -263,3 +263,29 @@ func TestBoundPricesOut(t *testing.T) {
 	assert.Equal(t, "lookahead", rep.Results[1].Policy)
 	assert.Less(t, rep.Results[1].Total, rep.Results[0].Total-40, "optimal loses a pickup to the delivery")
 }
+
+// TestServeSeasonEnd: serve --season-end reaches the planner's
+// configuration, and is refused without a forecast, for another policy,
+// or when it is not a time.
+func TestServeSeasonEnd(t *testing.T) {
+	dir := planFiles(t)
+	net, err := network.Load(filepath.Join(dir, "network.yaml"))
+	require.NoError(t, err)
+	reg := policy.DefaultRegistry()
+	f := &servePlanFlags{history: filepath.Join(dir, "history.csv"), interval: time.Hour, horizon: time.Hour, seasonEnd: "2026-03-09T06:00:00Z"}
+	cfg, _, err := f.config(policy.Lookahead, reg, net)
+	require.NoError(t, err)
+	require.NotNil(t, cfg)
+	assert.Equal(t, time.Date(2026, 3, 9, 6, 0, 0, 0, time.UTC), cfg.SeasonEnd.UTC())
+
+	_, _, err = f.config(policy.Optimal, reg, net)
+	assert.ErrorIs(t, err, errUsage, "for lookahead only")
+	f.seasonEnd = "friday"
+	_, _, err = f.config(policy.Lookahead, reg, net)
+	assert.ErrorIs(t, err, errUsage)
+	assert.Contains(t, err.Error(), "--season-end")
+	f = &servePlanFlags{prices: filepath.Join(dir, "prices.csv"), seasonEnd: "2026-03-09T06:00:00Z"}
+	require.NoError(t, os.WriteFile(f.prices, []byte("node,sku,price\nnear,s,1\n"), 0o644))
+	_, _, err = f.config(policy.Lookahead, reg, net)
+	assert.ErrorIs(t, err, errUsage, "no forecast, no sell-out")
+}

@@ -19,6 +19,7 @@ type servePlanFlags struct {
 	history, forecast, replenishments, prices string
 	interval, horizon                         time.Duration
 	recent                                    int
+	seasonEnd                                 string
 }
 
 func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
@@ -30,6 +31,7 @@ func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	fs.DurationVar(&f.interval, "plan-interval", router.DefaultPlanInterval, "how often the lookahead policy plans in the background")
 	fs.DurationVar(&f.horizon, "plan-horizon", router.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
 	fs.IntVar(&f.recent, "plan-recent-orders", router.DefaultRecentOrders, "the newest routed orders each plan adds to the forecast (0: none)")
+	fs.StringVar(&f.seasonEnd, "season-end", "", "when the season ends (RFC 3339): the stock and the replenishments before then must last until then; lookahead then leaves an order already short without the SKUs sure to sell out by then")
 	return f
 }
 
@@ -42,8 +44,8 @@ func (f *servePlanFlags) config(name string, reg *policy.Registry, net *network.
 		return nil, nil, err
 	}
 	if _, ok := pol.(policy.Planned); !ok {
-		if f.history != "" || f.forecast != "" || f.prices != "" {
-			return nil, nil, fmt.Errorf("%w: --history, --forecast and --prices are for --policy %s", errUsage, policy.Lookahead)
+		if f.history != "" || f.forecast != "" || f.prices != "" || f.seasonEnd != "" {
+			return nil, nil, fmt.Errorf("%w: --history, --forecast, --prices and --season-end are for --policy %s", errUsage, policy.Lookahead)
 		}
 		return nil, nil, nil
 	}
@@ -59,6 +61,9 @@ func (f *servePlanFlags) config(name string, reg *policy.Registry, net *network.
 		fixed = &router.FixedPrices{Prices: prices, At: at}
 	}
 	if f.history == "" && f.forecast == "" {
+		if f.seasonEnd != "" {
+			return nil, nil, fmt.Errorf("%w: --season-end needs --history or --forecast", errUsage)
+		}
 		if fixed == nil {
 			return nil, nil, fmt.Errorf("%w: --policy %s needs one of --history, --forecast and --prices", errUsage, name)
 		}
@@ -77,6 +82,13 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 		return nil, fmt.Errorf("%w: --plan-recent-orders must not be negative", errUsage)
 	}
 	cfg := &router.PlanningConfig{Interval: f.interval, Horizon: f.horizon, RecentOrders: f.recent}
+	if f.seasonEnd != "" {
+		end, err := time.Parse(time.RFC3339, f.seasonEnd)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --season-end: %q is not an RFC 3339 time", errUsage, f.seasonEnd)
+		}
+		cfg.SeasonEnd = end
+	}
 	if f.recent == 0 {
 		cfg.RecentOrders = -1
 	}
