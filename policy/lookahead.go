@@ -89,7 +89,7 @@ type lookaheadPolicy struct {
 	saved []float64
 	// price is the opportunity cost of each (option, line) of the problem.
 	price []float64
-	// kept are the lines keepSoldOut priced out.
+	// kept are the lines KeepSoldOut charged.
 	kept []int
 	last Applied
 }
@@ -131,45 +131,50 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 	if err != nil {
 		return nil, err
 	}
-	if so, ok := costs.(SellOuts); ok && l.keepSoldOut(p, plan, so) {
-		if plan, err = l.ws.Solve(p, s); err != nil {
-			return nil, err
+	if so, ok := costs.(SellOuts); ok {
+		var again bool
+		if l.kept, again = KeepSoldOut(p, plan, so, l.kept); again {
+			if plan, err = l.ws.Solve(p, s); err != nil {
+				return nil, err
+			}
 		}
 	}
 	l.last.OpportunityCost = RealCosts(p, plan, l.saved, l.price)
 	return plan, nil
 }
 
-// keepSoldOut applies the season's rule to plan, made over p priced: an
-// order that leaves a line unfilled pays its per-order lost-sale cost
-// already, so a unit of a SKU sure to sell out (SureSellOut) is better
-// kept for a later order, which would pay that cost for it, than shipped
-// to this one, which saves nothing more by it. It prices each shipped
-// line of such a SKU at its whole lost-sale cost more, so that the
-// solver leaves it unfilled (UNECONOMIC), and reports whether it priced
-// any; p must then be solved again. Lines without a lost-sale price, and
-// orders without a per-order lost-sale cost, are left as they are.
-func (l *lookaheadPolicy) keepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts) bool {
+// KeepSoldOut applies the season's rule to plan, made over p priced by
+// PriceUnits: an order that leaves a line unfilled pays its per-order
+// lost-sale cost already, so a unit of a SKU sure to sell out
+// (SureSellOut) is better kept for a later order, which would pay that
+// cost for it, than shipped to this one, which saves nothing more by it.
+// It charges each shipped line of such a SKU its whole lost-sale cost more
+// in p.UnitCost, so that the solver leaves it unfilled (UNECONOMIC), and
+// reports whether it charged any: p must then be solved again (and its
+// unit costs restored as after PriceUnits). Lines without a lost-sale
+// price, and orders without a per-order lost-sale cost, are left as they
+// are. kept receives the lines charged (reused when large enough).
+func KeepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts, kept []int) ([]int, bool) {
+	kept = kept[:0]
 	if len(plan.Unfilled) == 0 || len(plan.Shipments) == 0 || p.LostSaleCostPerOrder <= 0 {
-		return false
+		return kept, false
 	}
-	l.kept = l.kept[:0]
 	for i := range plan.Shipments {
 		for _, a := range plan.Shipments[i].Lines {
 			ln := &p.Lines[a.Line]
-			// A line split over two shipments is priced once.
-			if ln.LostSaleCost > 0 && so.SellOutProbability(ln.SKU) >= SureSellOut && !slices.Contains(l.kept, a.Line) {
-				l.kept = append(l.kept, a.Line)
+			// A line split over two shipments is charged once.
+			if ln.LostSaleCost > 0 && so.SellOutProbability(ln.SKU) >= SureSellOut && !slices.Contains(kept, a.Line) {
+				kept = append(kept, a.Line)
 			}
 		}
 	}
 	nl := len(p.Lines)
-	for _, line := range l.kept {
+	for _, line := range kept {
 		for o := range p.Options {
 			p.UnitCost[o*nl+line] += p.Lines[line].LostSaleCost
 		}
 	}
-	return len(l.kept) > 0
+	return kept, len(kept) > 0
 }
 
 // PriceUnits adds the opportunity costs of costs to p.UnitCost, as the

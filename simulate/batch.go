@@ -87,6 +87,10 @@ type batch struct {
 	// saved and price are each wave problem's unit costs as built and
 	// opportunity costs (policy.PriceUnits), by order of the wave.
 	saved, price [][]float64
+	// ws solves again a wave's order that the season's rule changes
+	// (policy.KeepSoldOut); kept is its scratch.
+	ws   *solver.Workspace
+	kept []int
 }
 
 var (
@@ -103,7 +107,7 @@ func newBatch(net *network.Network) (Policy, error) {
 	if !ok {
 		return nil, fmt.Errorf("batch: policy %s plans no prices", policy.Lookahead)
 	}
-	return &batch{express: planned}, nil
+	return &batch{express: planned, ws: solver.NewWorkspace()}, nil
 }
 
 // Name implements Policy.
@@ -121,8 +125,10 @@ func (b *batch) Prices() *policy.PriceBoard { return b.express.Prices() }
 func (b *batch) UsePrices(board *policy.PriceBoard) { b.express.UsePrices(board) }
 
 // route routes a wave jointly, its units priced by the board's
-// opportunity costs when there are any; the instance's problems are left
-// as they came and the plans carry their real costs.
+// opportunity costs when there are any, and applies the season's rule to
+// each of its orders when the prices carry sell-out probabilities
+// (policy.KeepSoldOut); the instance's problems are left as they came and
+// the plans carry their real costs.
 func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settings) (*joint.Batch, error) {
 	costs, _, priced := b.Prices().Get()
 	if priced {
@@ -142,7 +148,20 @@ func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settin
 	if err != nil || !priced {
 		return res, err
 	}
+	so, season := costs.(policy.SellOuts)
 	for i := range res.Plans {
+		// The season's rule, order by order in the wave's order: the
+		// units an order leaves stay for the orders after the wave.
+		if season {
+			var again bool
+			if b.kept, again = policy.KeepSoldOut(&res.Problems[i], res.Plans[i], so, b.kept); again {
+				plan, err := b.ws.Solve(&res.Problems[i], s)
+				if err != nil {
+					return nil, err
+				}
+				res.Plans[i] = plan.Clone()
+			}
+		}
 		copy(res.Problems[i].UnitCost, b.saved[i])
 		policy.RealCosts(&res.Problems[i], res.Plans[i], b.saved[i], b.price[i])
 	}

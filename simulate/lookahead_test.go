@@ -251,7 +251,7 @@ nodes:
 // later, wants a alone. Without a season end o1 takes the unit and o2 is
 // left short too; with one, a is sure to sell out before it, so o1 leaves
 // the unit (UNECONOMIC) and o2 ships it whole: one per-order cost and one
-// parcel less.
+// parcel less. batch, whose waves hold one order each here, does the same.
 func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 	var h strings.Builder
 	h.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
@@ -262,28 +262,32 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,b,1,delivery,\n" +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,a,1,delivery,\n" +
 		"o2,2026-03-03T11:00:00Z,43.25,76.90,a,1,delivery,\n"
-	run := func(end time.Time) (*Result, string) {
-		net, table := loadTiny(t, seasonNetwork, "node,sku,on_hand,safety_stock\nnear,a,1,0\nnear,b,0,0\n")
-		var dec strings.Builder
-		cfg := Config{
-			Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
-			History:  BytesSource{"history.csv", []byte(h.String())},
-			Policies: []string{"lookahead"}, Workers: 1, SeasonEnd: end, Decisions: &dec,
-		}
-		res, err := Run(context.Background(), cfg)
-		require.NoError(t, err)
-		require.Len(t, res.Results, 1)
-		return &res.Results[0], dec.String()
+	for _, name := range []string{"lookahead", PolicyBatch} {
+		t.Run(name, func(t *testing.T) {
+			run := func(end time.Time) (*Result, string) {
+				net, table := loadTiny(t, seasonNetwork, "node,sku,on_hand,safety_stock\nnear,a,1,0\nnear,b,0,0\n")
+				var dec strings.Builder
+				cfg := Config{
+					Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+					History:  BytesSource{"history.csv", []byte(h.String())},
+					Policies: []string{name}, Workers: 1, SeasonEnd: end, Decisions: &dec,
+				}
+				res, err := Run(context.Background(), cfg)
+				require.NoError(t, err)
+				require.Len(t, res.Results, 1)
+				return &res.Results[0], dec.String()
+			}
+			parcel := 1 + 5 + 1.0
+			without, _ := run(time.Time{})
+			assert.InDelta(t, parcel+50+10+50+10, without.TotalWithLost, 1e-6, "o1 ships a, o2 is left short")
+
+			with, dec := run(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC))
+			assert.InDelta(t, 50+50+10+parcel, with.TotalWithLost, 1e-6, "o1 leaves a for o2")
+			assert.Contains(t, dec, "o1,"+name+",baseline,2026-03-03T10:00:00Z,,UNFILLED,,b:1;a:1,2,110.0000,0,0.000,NO_STOCK;UNECONOMIC\n")
+
+			// A season already over changes nothing.
+			over, _ := run(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC))
+			assert.InDelta(t, without.TotalWithLost, over.TotalWithLost, 1e-6)
+		})
 	}
-	parcel := 1 + 5 + 1.0
-	without, _ := run(time.Time{})
-	assert.InDelta(t, parcel+50+10+50+10, without.TotalWithLost, 1e-6, "o1 ships a, o2 is left short")
-
-	with, dec := run(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC))
-	assert.InDelta(t, 50+50+10+parcel, with.TotalWithLost, 1e-6, "o1 leaves a for o2")
-	assert.Contains(t, dec, "o1,lookahead,baseline,2026-03-03T10:00:00Z,,UNFILLED,,b:1;a:1,2,110.0000,0,0.000,NO_STOCK;UNECONOMIC\n")
-
-	// A season already over changes nothing.
-	over, _ := run(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC))
-	assert.InDelta(t, without.TotalWithLost, over.TotalWithLost, 1e-6)
 }
