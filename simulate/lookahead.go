@@ -65,12 +65,12 @@ type replayPlanner struct {
 	// last is the last good plan: the next one starts from its basis.
 	last *planning.Result
 	// seasonEnd is Config.SeasonEnd: each plan's prices carry the SKUs'
-	// sell-out shares until then (planning.SellOut).
+	// probabilities of selling out by then (planning.SellOut).
 	seasonEnd time.Time
 	// reps reads the replenishments file ahead of the replay (nil without
 	// one); arrivals holds the arrivals read but not yet past, in file
-	// order, so at most a horizon's worth beyond the clock and the next
-	// one. The file is a schedule known in advance, so a plan may count
+	// order, so at most a horizon's worth beyond the clock (or up to the
+	// season's end, when later) and the next one. The file is a schedule known in advance, so a plan may count
 	// what arrives within its horizon; orders still to come it never sees.
 	reps     *ReplenishmentReader
 	repsFile io.Closer
