@@ -368,3 +368,45 @@ func TestPlanningSeasonEnd(t *testing.T) {
 	assert.Zero(t, sellOut(func(time.Time) time.Time { return time.Time{} }))
 	assert.Zero(t, sellOut(func(now time.Time) time.Time { return now.Add(-time.Hour) }))
 }
+
+// TestLookaheadKeepsUnitsForTheSeason: in the server, with a season end
+// and a per-order lost-sale cost, an order left short of milk (more asked
+// than the network holds) does not take the curd the forecast will sell
+// out of: curd is UNECONOMIC. Without a season end it ships.
+func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	for _, season := range []bool{false, true} {
+		t.Run(fmt.Sprintf("season=%v", season), func(t *testing.T) {
+			e := newEnv(t, func(cfg *Config) {
+				cfg.Network.Policy.LostSaleCostPerOrder = 10
+				cfg.Policy = policy.Lookahead
+				cfg.Planning = &PlanningConfig{Demand: demand, manual: true}
+			})
+			if season {
+				e.svc.planner.cfg.SeasonEnd = e.clock.Now().Add(24 * time.Hour)
+			}
+			require.NoError(t, e.svc.planner.planNow(ctx(t)))
+			o := demoOrder("season")
+			o.Lines = []*pb.OrderLine{
+				{Sku: "MILK-1L", Quantity: 1_000_000, UnitWeightKg: 0.001, LostSaleCost: 2},
+				{Sku: "CURD-400G", Quantity: 1, UnitWeightKg: 0.4, LostSaleCost: 5},
+			}
+			resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: o})
+			require.NoError(t, err)
+			var curd *pb.UnfilledLine
+			for _, u := range resp.Plan.Unfilled {
+				if u.Sku == "CURD-400G" {
+					curd = u
+				}
+			}
+			if !season {
+				assert.Nil(t, curd, "curd ships")
+				return
+			}
+			require.NotNil(t, curd, "curd is kept for the season")
+			assert.Equal(t, pb.ExclusionReason_EXCLUSION_REASON_UNECONOMIC, curd.Reason)
+		})
+	}
+}
