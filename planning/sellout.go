@@ -13,9 +13,9 @@ import (
 
 // SellOutMeanError is the relative error SellOut allows the forecast's
 // mean: the demand of one SKU over a season is rarely known better than
-// to a fifth, and a season's end set late by a day in a week errs as
-// much. A SKU is sure to sell out only when it would with a fifth less
-// demand than expected.
+// to a fifth, so a SKU is sure to sell out only when it would with about
+// a fifth less demand than expected. It does not cover a season's end set
+// late: near that end, the demand still expected is all error.
 const SellOutMeanError = 0.2
 
 // SellOut is, for each SKU the forecast expects between at and end (the
