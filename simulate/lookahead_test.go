@@ -291,3 +291,74 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 		})
 	}
 }
+
+// TestSeasonEndsWithTheReplay: with SeasonAtReplayEnd the season ends at
+// the latest order, o3 a day after o1, by when a (ten a day) is sure to
+// sell out: o1 leaves its unit for o2, as with that end given. Without it
+// o1 ships the unit; a given end wins over the replay's.
+func TestSeasonEndsWithTheReplay(t *testing.T) {
+	var h strings.Builder
+	h.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
+	for i := range 20 {
+		fmt.Fprintf(&h, "h%d,2026-03-0%dT%02d:00:00Z,43.25,76.90,a,1,delivery,\n", i, 1+i/10, 8+i%10)
+	}
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.25,76.90,b,1,delivery,\n" +
+		"o1,2026-03-03T10:00:00Z,43.25,76.90,a,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,a,1,delivery,\n" +
+		"o3,2026-03-04T10:00:00Z,43.25,76.90,b,1,delivery,\n"
+	run := func(t *testing.T, policy string, atReplayEnd bool, end time.Time) *Result {
+		net, table := loadTiny(t, seasonNetwork, "node,sku,on_hand,safety_stock\nnear,a,1,0\nnear,b,0,0\n")
+		res, err := Run(context.Background(), Config{
+			Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+			History:  BytesSource{"history.csv", []byte(h.String())},
+			Policies: []string{policy}, Workers: 1, SeasonEnd: end, SeasonAtReplayEnd: atReplayEnd,
+		})
+		require.NoError(t, err)
+		require.Len(t, res.Results, 1)
+		return &res.Results[0]
+	}
+	parcel, o3 := 1+5+1.0, 50+10.0
+	for _, name := range []string{"lookahead", PolicyBatch} {
+		t.Run(name, func(t *testing.T) {
+			replay := run(t, name, true, time.Time{})
+			assert.Equal(t, "2026-03-04T10:00:00Z", replay.SeasonEnd)
+			assert.InDelta(t, 50+50+10+parcel+o3, replay.TotalWithLost, 1e-6, "o1 leaves a for o2")
+
+			none := run(t, name, false, time.Time{})
+			assert.Empty(t, none.SeasonEnd)
+			assert.InDelta(t, parcel+60+60+o3, none.TotalWithLost, 1e-6, "o1 ships a, o2 is left short")
+
+			given := run(t, name, true, time.Date(2026, 3, 3, 10, 30, 0, 0, time.UTC))
+			assert.Equal(t, "2026-03-03T10:30:00Z", given.SeasonEnd)
+			assert.InDelta(t, none.TotalWithLost, given.TotalWithLost, 1e-6, "half an hour of demand does not sell a out")
+		})
+	}
+	t.Run("no policy plans", func(t *testing.T) {
+		assert.Empty(t, run(t, "optimal", true, time.Time{}).SeasonEnd)
+	})
+}
+
+// TestReplayEnd: the latest created_at wherever it is in the file; a
+// malformed row fails with its file and line unless skipped.
+func TestReplayEnd(t *testing.T) {
+	head := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n"
+	end, err := ReplayEnd(BytesSource{"orders.csv", []byte(head +
+		"o1,2026-03-03T10:00:00Z,43.25,76.90,a,1,delivery,\n" +
+		"o2,2026-03-05T09:00:00Z,43.25,76.90,a,1,delivery,\n" +
+		"o3,2026-03-04T10:00:00Z,43.25,76.90,a,1,delivery,\n")}, false)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC), end.UTC())
+
+	bad := head + "o1,2026-03-03T10:00:00Z,43.25,76.90,a,1,delivery,\n" + "o2,yesterday,43.25,76.90,a,1,delivery,\n"
+	_, err = ReplayEnd(BytesSource{"orders.csv", []byte(bad)}, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "orders.csv:3")
+	end, err = ReplayEnd(BytesSource{"orders.csv", []byte(bad)}, true)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC), end.UTC())
+
+	end, err = ReplayEnd(BytesSource{"orders.csv", []byte(head)}, false)
+	require.NoError(t, err)
+	assert.True(t, end.IsZero())
+}

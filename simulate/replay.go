@@ -223,6 +223,9 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		if st.planner.planned {
 			res.PlanHorizon = st.planner.horizon.String()
 		}
+		if !st.planner.seasonEnd.IsZero() {
+			res.SeasonEnd = st.planner.seasonEnd.UTC().Format(time.RFC3339)
+		}
 	}
 	stats := orders.Stats()
 	res.InvalidOrders = st.invalid + stats.SkippedOrders

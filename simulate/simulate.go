@@ -108,8 +108,17 @@ type Config struct {
 	// forecast demand until then will get. Each plan then tells the
 	// policy which SKUs are sure to sell out (planning.SellOut), and an
 	// order already left short does not take their units
-	// (policy.SureSellOut). Zero: no season, no such rule.
+	// (policy.SureSellOut). Zero: no season, no such rule, unless
+	// SeasonAtReplayEnd.
 	SeasonEnd time.Time
+	// SeasonAtReplayEnd, when SeasonEnd is zero, ends the season at the
+	// replay's end: the latest created_at of the orders file (ReplayEnd).
+	// A replay counts the cost of its orders only: a unit still on hand
+	// after the last one is worth nothing to it, as to its bound, so the
+	// stock has to last exactly that long. The time is all the policy
+	// learns of the orders to come. It applies only when a policy plans
+	// (not with Prices).
+	SeasonAtReplayEnd bool
 	// Prices, when not nil, are the look-ahead policies' opportunity costs
 	// for the whole replay, planned at PricesAt (a prices file, as
 	// omniroute plan --out writes it; planning.ReadPricesCSV): the replay
@@ -180,6 +189,10 @@ type Result struct {
 	// PlanHorizon is how far the look-ahead policy's plans looked ahead
 	// (Config.PlanHorizon, or the one the first plan chose), as "48h0m0s".
 	PlanHorizon string `json:"plan_horizon,omitempty"`
+	// SeasonEnd is the look-ahead policy's season's end (Config.SeasonEnd,
+	// or the replay's end with Config.SeasonAtReplayEnd), RFC 3339; empty
+	// without one.
+	SeasonEnd string `json:"season_end,omitempty"`
 	// Series feed the report's charts.
 	Series Series `json:"-"`
 }
@@ -232,6 +245,13 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			_, err := reg.New(p, cfg.Network)
 			return nil, fmt.Errorf("simulate: %w", err)
 		}
+	}
+	if cfg.SeasonAtReplayEnd && cfg.SeasonEnd.IsZero() && cfg.Prices == nil && plans(reg, policies, cfg.Network) {
+		end, err := ReplayEnd(cfg.Orders, cfg.SkipBad)
+		if err != nil {
+			return nil, fmt.Errorf("simulate: the replay's end: %w", err)
+		}
+		cfg.SeasonEnd = end
 	}
 	settings := solverSettings()
 	if cfg.Settings != nil {

@@ -116,6 +116,13 @@ func (m *multiFlag) Set(v string) error {
 }
 
 // runSimulate replays orders through policies and scenarios and prints KPIs.
+// The words --season-end takes beside a time: the replay's end (the
+// default) and no season.
+const (
+	seasonAtReplayEnd = "replay"
+	seasonNone        = "none"
+)
+
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("simulate", stderr)
 	netPath := fs.String("network", "", "network file (YAML, required)")
@@ -147,7 +154,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	planInterval := fs.Duration("plan-interval", simulate.DefaultPlanInterval, "simulated time between two plans of the lookahead policy")
 	planHorizon := fs.Duration("plan-horizon", 0, fmt.Sprintf("how far each plan of the lookahead policy looks ahead (0: %v, or %v when the replenishments schedule no arrival after the first plan)",
 		simulate.DefaultPlanHorizon, simulate.SeasonPlanHorizon))
-	seasonEnd := fs.String("season-end", "", "when the season ends (RFC 3339): the stock and the replenishments before then must last until then; lookahead then leaves an order already short without the SKUs sure to sell out by then")
+	seasonEnd := fs.String("season-end", seasonAtReplayEnd, "when the season ends: the stock and the replenishments before then must last until then, and lookahead and batch leave an order already short without the SKUs sure to sell out by then; an RFC 3339 time, \""+seasonAtReplayEnd+"\" (the latest order's time: nothing the replay counts comes after it) or \""+seasonNone+"\"")
 	pricesPath := fs.String("prices", "", "opportunity costs (CSV node,sku,price, as omniroute plan --out writes it) for lookahead and batch, fixed for the whole replay: no plans")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
@@ -191,9 +198,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%w: --plan-interval must be positive and --plan-horizon not negative", errUsage)
 	}
 	var season time.Time
-	if *seasonEnd != "" {
+	switch *seasonEnd {
+	case seasonAtReplayEnd, seasonNone:
+	default:
 		if season, err = time.Parse(time.RFC3339, *seasonEnd); err != nil {
-			return fmt.Errorf("%w: --season-end: %q is not an RFC 3339 time", errUsage, *seasonEnd)
+			return fmt.Errorf("%w: --season-end: %q is neither an RFC 3339 time nor %q or %q", errUsage, *seasonEnd, seasonAtReplayEnd, seasonNone)
 		}
 		if *pricesPath != "" {
 			return fmt.Errorf("%w: --season-end is for the replay's plans, --prices fixes the prices: give one", errUsage)
@@ -223,6 +232,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
 		Bound: *bound, BoundMaxVars: *boundMax, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
 		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season,
+		SeasonAtReplayEnd: *seasonEnd == seasonAtReplayEnd,
 	}
 	if *history != "" {
 		if _, err := os.Stat(*history); err != nil {

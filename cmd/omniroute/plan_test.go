@@ -289,3 +289,36 @@ func TestServeSeasonEnd(t *testing.T) {
 	_, _, err = f.config(policy.Lookahead, reg, net)
 	assert.ErrorIs(t, err, errUsage, "no forecast, no sell-out")
 }
+
+// TestSimulateSeasonEnd: the replay's season ends at its latest order by
+// default, --season-end none has none and a time sets it; the JSON says
+// which.
+func TestSimulateSeasonEnd(t *testing.T) {
+	dir := planFiles(t)
+	in := func(n string) string { return filepath.Join(dir, n) }
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.26,76.91,s,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+	require.NoError(t, os.WriteFile(in("orders.csv"), []byte(orders), 0o644))
+	seasonEnd := func(extra ...string) string {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("orders.csv"),
+			"--history", in("history.csv"), "--policy", "lookahead", "--json"}, extra...)
+		require.NoError(t, runSimulate(context.Background(), args, &stdout, &stderr), stderr.String())
+		var rep struct {
+			Results []struct {
+				SeasonEnd *string `json:"season_end"`
+			} `json:"results"`
+		}
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+		require.Len(t, rep.Results, 1)
+		if rep.Results[0].SeasonEnd == nil {
+			return "absent"
+		}
+		return *rep.Results[0].SeasonEnd
+	}
+	assert.Equal(t, "2026-03-03T11:00:00Z", seasonEnd())
+	assert.Equal(t, "2026-03-03T11:00:00Z", seasonEnd("--season-end", "replay"))
+	assert.Equal(t, "absent", seasonEnd("--season-end", "none"))
+	assert.Equal(t, "2026-03-05T00:00:00Z", seasonEnd("--season-end", "2026-03-05T01:00:00+01:00"))
+}
