@@ -34,10 +34,16 @@ const SureSellOut = 0.9
 
 // PriceBoard holds the opportunity costs a look-ahead policy applies, and
 // when they were planned; a planner swaps them in while orders are being
-// chosen. The zero value holds none. It is safe for concurrent use.
+// chosen. Beside them it counts the outcomes of the plans chosen with it.
+// The zero value holds none. It is safe for concurrent use.
 type PriceBoard struct {
-	cur atomic.Pointer[pricesAt]
+	cur      atomic.Pointer[pricesAt]
+	outcomes Outcomes
 }
+
+// Outcomes returns the outcomes of the plans chosen with the board, which
+// every policy using it observes.
+func (b *PriceBoard) Outcomes() *Outcomes { return &b.outcomes }
 
 type pricesAt struct {
 	costs OpportunityCosts
@@ -118,12 +124,17 @@ func (l *lookaheadPolicy) LastApplied() Applied { return l.last }
 // Problem.UnitCost (PriceUnits). p is left as it came; the plan's shipments,
 // ShippingCost and TotalCost are its real costs, without the opportunity
 // costs (its Alternatives' totals include them). With no prices on the
-// board it is the optimal policy.
+// board it is the optimal policy. Every plan is counted in the board's
+// Outcomes.
 func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.Plan, error) {
 	costs, at, ok := l.board.Get()
 	l.last = Applied{Applied: ok, PlannedAt: at}
 	if !ok {
-		return l.ws.Solve(p, s)
+		plan, err := l.ws.Solve(p, s)
+		if err == nil {
+			l.board.Outcomes().Observe(plan)
+		}
+		return plan, err
 	}
 	l.saved, l.price = PriceUnits(p, costs, l.saved, l.price)
 	defer copy(p.UnitCost, l.saved)
@@ -133,30 +144,36 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 	}
 	if so, ok := costs.(SellOuts); ok {
 		var again bool
-		if l.kept, again = KeepSoldOut(p, plan, so, l.kept); again {
+		if l.kept, again = KeepSoldOut(p, plan, so, l.board.Outcomes(), l.kept); again {
 			if plan, err = l.ws.Solve(p, s); err != nil {
 				return nil, err
 			}
 		}
 	}
 	l.last.OpportunityCost = RealCosts(p, plan, l.saved, l.price)
+	l.board.Outcomes().Observe(plan)
 	return plan, nil
 }
 
 // KeepSoldOut applies the season's rule to plan, made over p priced by
-// PriceUnits: an order that leaves a line unfilled pays its per-order
-// lost-sale cost already, so a unit of a SKU sure to sell out
-// (SureSellOut) is better kept for a later order, which would pay that
-// cost for it, than shipped to this one, which saves nothing more by it.
-// It charges each shipped line of such a SKU its whole lost-sale cost more
-// in p.UnitCost, so that the solver leaves it unfilled (UNECONOMIC), and
+// PriceUnits. A unit of a SKU sure to sell out (SureSellOut) that this
+// order does not take goes to an order later in the season, which would
+// otherwise go without it: it is worth KeepValue to that order, by what
+// later has seen (Outcomes.Later; nil: nothing yet). KeepSoldOut charges
+// each line of such a SKU that plan ships that value in p.UnitCost, and
 // reports whether it charged any: p must then be solved again (and its
-// unit costs restored as after PriceUnits). Lines without a lost-sale
-// price, and orders without a per-order lost-sale cost, are left as they
-// are. kept receives the lines charged (reused when large enough).
-func KeepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts, kept []int) ([]int, bool) {
+// unit costs restored as after PriceUnits). The solver then leaves a
+// line unfilled (UNECONOMIC) where what shipping it costs this order
+// exceeds the value less the lost sale and, when the order would
+// otherwise be whole, its per-order lost-sale cost: in an order already
+// short nearly always; in a whole one when leaving the SKUs sure to sell
+// out saves parcels enough. Lines without a lost-sale price, and orders
+// without a per-order lost-sale cost (a unit kept would only move a lost
+// sale from one order to another), are left as they are. kept receives
+// the lines charged (reused when large enough).
+func KeepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts, later *Outcomes, kept []int) ([]int, bool) {
 	kept = kept[:0]
-	if len(plan.Unfilled) == 0 || len(plan.Shipments) == 0 || p.LostSaleCostPerOrder <= 0 {
+	if len(plan.Shipments) == 0 || p.LostSaleCostPerOrder <= 0 {
 		return kept, false
 	}
 	for i := range plan.Shipments {
@@ -168,10 +185,16 @@ func KeepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts, kept []int) 
 			}
 		}
 	}
+	var single, perUnit float64
+	if later != nil {
+		single, perUnit = later.Later()
+	}
 	nl := len(p.Lines)
 	for _, line := range kept {
+		ln := &p.Lines[line]
+		v := KeepValue(ln.LostSaleCost, p.LostSaleCostPerOrder, so.SellOutProbability(ln.SKU), single, perUnit)
 		for o := range p.Options {
-			p.UnitCost[o*nl+line] += p.Lines[line].LostSaleCost
+			p.UnitCost[o*nl+line] += v
 		}
 	}
 	return kept, len(kept) > 0

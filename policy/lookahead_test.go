@@ -2,6 +2,7 @@ package policy
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,4 +199,124 @@ func TestLookaheadKeepsUnitsSureToSellOut(t *testing.T) {
 			assert.InDelta(t, 30+40+10, plan.TotalCost, 1e-12, "the real lost-sale costs")
 		})
 	}
+}
+
+// TestLookaheadKeepsWholeOrdersForTheSeason: an order whole but for the
+// season's rule, of two lines sure to sell out, each held at its own node.
+// Shipped in two dear parcels (15 each), its units are worth more to the
+// later orders that would go without them (0.95 × 40 each, nothing seen
+// yet) than this order saves by them, per-order cost included: both are
+// kept. In cheap parcels (3 each) it ships. Once the board has seen units
+// shipped at 20 each, a kept unit is worth 0.95 × (40 − 20) and the dear
+// parcels ship too.
+func TestLookaheadKeepsWholeOrdersForTheSeason(t *testing.T) {
+	net, err := network.Demo()
+	require.NoError(t, err)
+	problem := func(fixed float64) *solver.Problem {
+		return &solver.Problem{
+			Lines: []solver.Line{{SKU: "a", Quantity: 1, LostSaleCost: 40}, {SKU: "b", Quantity: 1, LostSaleCost: 40}},
+			Options: []solver.Option{
+				{Node: 0, NodeID: "n0", Method: solver.ShipFromStore, FixedCost: fixed, CapacityUnits: -1},
+				{Node: 1, NodeID: "n1", Method: solver.ShipFromStore, FixedCost: fixed, CapacityUnits: -1},
+			},
+			Available:            []int32{1, 0, 0, 1},
+			UnitCost:             []float64{1, 1, 1, 1},
+			LostSaleCostPerOrder: 10,
+			SplitLines:           true,
+		}
+	}
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	choose := func(pol Policy, fixed float64) *solver.Plan {
+		plan, err := pol.Choose(problem(fixed), solver.Settings{})
+		require.NoError(t, err)
+		return plan
+	}
+	fresh := func() Policy {
+		pol, err := DefaultRegistry().New(Lookahead, net)
+		require.NoError(t, err)
+		pol.(Planned).Prices().Set(sellOutPrices(0.95), at)
+		return pol
+	}
+
+	kept := choose(fresh(), 15)
+	assert.Empty(t, kept.Shipments)
+	require.Len(t, kept.Unfilled, 2)
+	for _, u := range kept.Unfilled {
+		assert.Equal(t, solver.ReasonUneconomic, u.Reason)
+	}
+	assert.InDelta(t, 40+40+10, kept.TotalCost, 1e-12)
+
+	shipped := choose(fresh(), 3)
+	assert.Len(t, shipped.Shipments, 2)
+	assert.Empty(t, shipped.Unfilled)
+	assert.InDelta(t, 8, shipped.TotalCost, 1e-12)
+
+	pol := fresh()
+	pol.(Planned).Prices().Outcomes().Observe(&solver.Plan{
+		Shipments:    []solver.Shipment{{Lines: []solver.Allocation{{Line: 0, Quantity: 2}}}},
+		ShippingCost: 40,
+	})
+	dear := choose(pol, 15)
+	assert.Len(t, dear.Shipments, 2)
+	assert.InDelta(t, 32, dear.TotalCost, 1e-12)
+}
+
+// TestOutcomes: the share of orders short of stock that missed a single
+// unit, and the mean shipping cost of a unit; plans chosen with the board
+// are counted, from goroutines at once.
+func TestOutcomes(t *testing.T) {
+	var o Outcomes
+	single, perUnit := o.Later()
+	assert.Zero(t, single)
+	assert.Zero(t, perUnit)
+	ship := func(units int32, cost float64) solver.Shipment {
+		return solver.Shipment{Lines: []solver.Allocation{{Line: 0, Quantity: units}}, Cost: cost}
+	}
+	o.Observe(&solver.Plan{Shipments: []solver.Shipment{ship(3, 12)}, ShippingCost: 12})
+	o.Observe(&solver.Plan{Shipments: []solver.Shipment{ship(1, 9)}, ShippingCost: 9,
+		Unfilled: []solver.Unfilled{{Line: 1, Quantity: 1, Reason: solver.ReasonNoStock}}})
+	o.Observe(&solver.Plan{Unfilled: []solver.Unfilled{{Line: 0, Quantity: 2, Reason: solver.ReasonNoStock}}})
+	o.Observe(&solver.Plan{Unfilled: []solver.Unfilled{
+		{Line: 0, Quantity: 1, Reason: solver.ReasonNoStock}, {Line: 1, Quantity: 1, Reason: solver.ReasonUneconomic}}})
+	// Left short by choice alone: not an order short of stock.
+	o.Observe(&solver.Plan{Unfilled: []solver.Unfilled{{Line: 0, Quantity: 1, Reason: solver.ReasonUneconomic}}})
+	single, perUnit = o.Later()
+	// One of three short of stock missed one unit: 1/3, and the lower end
+	// of its interval, (1/3 + z²/6 − z·√(2/27 + z²/36)) / (1 + z²/3).
+	assert.InDelta(t, 0.10578, single, 1e-5)
+	assert.InDelta(t, 21.0/4, perUnit, 1e-12)
+
+	net, err := network.Demo()
+	require.NoError(t, err)
+	board := &PriceBoard{}
+	var wg sync.WaitGroup
+	for range 4 {
+		pol, err := DefaultRegistry().New(Lookahead, net)
+		require.NoError(t, err)
+		pol.(Planned).UsePrices(board)
+		wg.Go(func() {
+			for range 25 {
+				_, err := pol.Choose(&solver.Problem{
+					Lines:     []solver.Line{{SKU: "a", Quantity: 2}},
+					Options:   []solver.Option{{Node: 0, NodeID: "n0", Method: solver.ShipFromStore, FixedCost: 4, CapacityUnits: -1}},
+					Available: []int32{5}, UnitCost: []float64{1},
+				}, solver.Settings{})
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	_, perUnit = board.Outcomes().Later()
+	assert.InDelta(t, 3, perUnit, 1e-12, "100 plans of 2 units for 6")
+	assert.Equal(t, int64(200), board.Outcomes().units.Load())
+}
+
+// TestWilsonLower: the lower end of the 90% Wilson interval, by hand: one
+// success in one trial gives (1 + z²/2 − z·√(z²/4)) / (1 + z²) = 1/(1+z²);
+// a large sample comes near its share.
+func TestWilsonLower(t *testing.T) {
+	assert.InDelta(t, 1/(1+sureZ*sureZ), wilsonLower(1, 1, sureZ), 1e-12)
+	assert.Zero(t, wilsonLower(0, 5, sureZ))
+	assert.InDelta(t, 0.6, wilsonLower(60_000, 100_000, sureZ), 0.003)
+	assert.Less(t, wilsonLower(60_000, 100_000, sureZ), 0.6)
 }

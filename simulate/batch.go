@@ -145,8 +145,15 @@ func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settin
 		}()
 	}
 	res, err := joint.Route(ctx, inst, joint.Settings{MaxVars: BatchMaxVars, Dive: joint.DefaultDive, LP: lp.Settings{TimeLimit: BatchTimeLimit}}, s)
-	if err != nil || !priced {
-		return res, err
+	if err != nil {
+		return nil, err
+	}
+	outcomes := b.Prices().Outcomes()
+	if !priced {
+		for i := range res.Plans {
+			outcomes.Observe(res.Plans[i])
+		}
+		return res, nil
 	}
 	so, season := costs.(policy.SellOuts)
 	for i := range res.Plans {
@@ -154,7 +161,7 @@ func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settin
 		// units an order leaves stay for the orders after the wave.
 		if season {
 			var again bool
-			if b.kept, again = policy.KeepSoldOut(&res.Problems[i], res.Plans[i], so, b.kept); again {
+			if b.kept, again = policy.KeepSoldOut(&res.Problems[i], res.Plans[i], so, outcomes, b.kept); again {
 				plan, err := b.ws.Solve(&res.Problems[i], s)
 				if err != nil {
 					return nil, err
@@ -164,6 +171,7 @@ func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settin
 		}
 		copy(res.Problems[i].UnitCost, b.saved[i])
 		policy.RealCosts(&res.Problems[i], res.Plans[i], b.saved[i], b.price[i])
+		outcomes.Observe(res.Plans[i])
 	}
 	return res, nil
 }
