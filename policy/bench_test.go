@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,13 +42,25 @@ func BenchmarkChooseLookahead(b *testing.B) {
 		}
 		s := solver.DefaultSettings()
 		s.Alternatives = -1
-		for _, name := range []string{Optimal, Lookahead} {
-			pol, err := DefaultRegistry().New(name, net)
+		// The season's rule: every line priced when lost, every SKU sure
+		// to sell out, so that each order is solved twice.
+		season := solvertest.GenerateProblem(7, size.nodes, size.lines, 0.5)
+		for i := range season.Lines {
+			season.Lines[i].LostSaleCost = 30
+		}
+		season.LostSaleCostPerOrder = 10
+		for _, name := range []string{Optimal, Lookahead, Lookahead + "-season"} {
+			pol, err := DefaultRegistry().New(strings.TrimSuffix(name, "-season"), net)
 			if err != nil {
 				b.Fatal(err)
 			}
+			p := p
 			if pl, ok := pol.(Planned); ok {
 				pl.Prices().Set(prices, time.Time{})
+				if strings.HasSuffix(name, "-season") {
+					pl.Prices().Set(seasonPrices{prices}, time.Time{})
+					p = season
+				}
 			}
 			plan, err := pol.Choose(p, s)
 			if err != nil || len(plan.Shipments) == 0 {
@@ -64,3 +77,8 @@ func BenchmarkChooseLookahead(b *testing.B) {
 		}
 	}
 }
+
+// seasonPrices are nodePrices with every SKU sure to sell out.
+type seasonPrices struct{ nodePrices }
+
+func (seasonPrices) SellOutProbability(string) float64 { return 0.95 }
