@@ -245,6 +245,17 @@ nodes:
   - {id: near, city: A, kind: store, lat: 43.25, lon: 76.90, methods: [ship_from_store], pick_cost_per_order: 1, pick_cost_per_unit: 0}
 `
 
+// seasonHistory is ten orders of one unit of a a day over two days, at
+// the season network's store.
+func seasonHistory() string {
+	var h strings.Builder
+	h.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
+	for i := range 20 {
+		fmt.Fprintf(&h, "h%d,2026-03-0%dT%02d:00:00Z,43.25,76.90,a,1,delivery,\n", i, 1+i/10, 8+i%10)
+	}
+	return h.String()
+}
+
 // TestLookaheadKeepsUnitsForTheSeason: the store has one unit of a, which
 // the history asks for ten times a day, and none of b. o1 wants b and a:
 // short of b whatever it does, it pays the per-order cost anyway. o2,
@@ -253,11 +264,7 @@ nodes:
 // the unit (UNECONOMIC) and o2 ships it whole: one per-order cost and one
 // parcel less. batch, whose waves hold one order each here, does the same.
 func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
-	var h strings.Builder
-	h.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
-	for i := range 20 {
-		fmt.Fprintf(&h, "h%d,2026-03-0%dT%02d:00:00Z,43.25,76.90,a,1,delivery,\n", i, 1+i/10, 8+i%10)
-	}
+	h := seasonHistory()
 	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,b,1,delivery,\n" +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,a,1,delivery,\n" +
@@ -269,7 +276,7 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 				var dec strings.Builder
 				cfg := Config{
 					Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
-					History:  BytesSource{"history.csv", []byte(h.String())},
+					History:  BytesSource{"history.csv", []byte(h)},
 					Policies: []string{name}, Workers: 1, SeasonEnd: end, Decisions: &dec,
 				}
 				res, err := Run(context.Background(), cfg)
@@ -297,11 +304,7 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 // sell out: o1 leaves its unit for o2, as with that end given. Without it
 // o1 ships the unit; a given end wins over the replay's.
 func TestSeasonEndsWithTheReplay(t *testing.T) {
-	var h strings.Builder
-	h.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
-	for i := range 20 {
-		fmt.Fprintf(&h, "h%d,2026-03-0%dT%02d:00:00Z,43.25,76.90,a,1,delivery,\n", i, 1+i/10, 8+i%10)
-	}
+	h := seasonHistory()
 	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,b,1,delivery,\n" +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,a,1,delivery,\n" +
@@ -311,7 +314,7 @@ func TestSeasonEndsWithTheReplay(t *testing.T) {
 		net, table := loadTiny(t, seasonNetwork, "node,sku,on_hand,safety_stock\nnear,a,1,0\nnear,b,0,0\n")
 		res, err := Run(context.Background(), Config{
 			Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
-			History:  BytesSource{"history.csv", []byte(h.String())},
+			History:  BytesSource{"history.csv", []byte(h)},
 			Policies: []string{policy}, Workers: 1, SeasonEnd: end, SeasonAtReplayEnd: atReplayEnd,
 		})
 		require.NoError(t, err)
