@@ -53,9 +53,9 @@ type PlanningConfig struct {
 	// SeasonEnd, when set, is when the season ends: the stock and the
 	// Arrivals before then must last until then. Each plan then tells the
 	// policy which SKUs are sure to sell out by then (planning.SellOut),
-	// and an order already left short does not take their units
-	// (policy.SureSellOut). A season end set later than the real one
-	// refuses units that will never sell.
+	// and a unit of theirs is charged what it is worth to the later order
+	// that would get it (policy.KeepSoldOut). A season end set later than
+	// the real one refuses units that will never sell.
 	SeasonEnd time.Time
 	// RecentOrders bounds the orders routed since start that each plan
 	// adds to Demand (the newest ones; a ring, so memory stays bounded):

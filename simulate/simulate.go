@@ -106,10 +106,10 @@ type Config struct {
 	// SeasonEnd, when set, is when the season ends: the stock on hand and
 	// the replenishments before then are all the look-ahead policy's
 	// forecast demand until then will get. Each plan then tells the
-	// policy which SKUs are sure to sell out (planning.SellOut), and an
-	// order already left short does not take their units
-	// (policy.SureSellOut). Zero: no season, no such rule, unless
-	// SeasonAtReplayEnd.
+	// policy which SKUs are sure to sell out (planning.SellOut), and a
+	// unit of theirs is charged what it is worth to the later order that
+	// would get it (policy.KeepSoldOut). Zero: no season, no such rule,
+	// unless SeasonAtReplayEnd.
 	SeasonEnd time.Time
 	// SeasonAtReplayEnd, when SeasonEnd is zero, ends the season at the
 	// replay's end: the latest created_at of the orders file (ReplayEnd).

@@ -31,7 +31,7 @@ func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	fs.DurationVar(&f.interval, "plan-interval", router.DefaultPlanInterval, "how often the lookahead policy plans in the background")
 	fs.DurationVar(&f.horizon, "plan-horizon", router.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
 	fs.IntVar(&f.recent, "plan-recent-orders", router.DefaultRecentOrders, "the newest routed orders each plan adds to the forecast (0: none)")
-	fs.StringVar(&f.seasonEnd, "season-end", "", "when the season ends (RFC 3339): the stock and the replenishments before then must last until then; lookahead then leaves an order already short without the SKUs sure to sell out by then")
+	fs.StringVar(&f.seasonEnd, "season-end", "", "when the season ends (RFC 3339): the stock and the replenishments before then must last until then; lookahead then keeps the units of SKUs sure to sell out by then for the later orders that need them when that is worth more")
 	return f
 }
 
