@@ -407,6 +407,18 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 			}
 			require.NotNil(t, curd, "curd is kept for the season")
 			assert.Equal(t, pb.ExclusionReason_EXCLUSION_REASON_UNECONOMIC, curd.Reason)
+			// The metrics show what the rule weighed it by: the milk shipped
+			// (its shipping cost over its units), and one order short of
+			// stock, by more than one unit.
+			var shipped int64
+			for _, sh := range resp.Plan.Shipments {
+				for _, ln := range sh.Lines {
+					shipped += int64(ln.Quantity)
+				}
+			}
+			require.Positive(t, shipped)
+			assert.InDelta(t, (resp.Plan.TotalCost-resp.Plan.LostSaleCost)/float64(shipped), testutil.ToFloat64(e.svc.planner.keepPerUnit), 1e-6)
+			assert.Zero(t, testutil.ToFloat64(e.svc.planner.keepSingle))
 		})
 	}
 }
