@@ -327,9 +327,15 @@ func TestSeasonEndsWithTheReplay(t *testing.T) {
 			replay := run(t, name, true, time.Time{})
 			assert.Equal(t, "2026-03-04T10:00:00Z", replay.SeasonEnd)
 			assert.InDelta(t, 50+50+10+parcel+o3, replay.TotalWithLost, 1e-6, "o1 leaves a for o2")
+			// What the rule weighed by at the end: o2's one unit shipped for
+			// a parcel; o1 and o3 short of b, o3 of that unit only (1 of 2).
+			require.NotNil(t, replay.Keep)
+			assert.InDelta(t, parcel, replay.Keep.ShippingPerUnit, 1e-9)
+			assert.InDelta(t, 0.1643, replay.Keep.SingleUnitShare, 1e-4)
 
 			none := run(t, name, false, time.Time{})
 			assert.Empty(t, none.SeasonEnd)
+			assert.Nil(t, none.Keep)
 			assert.InDelta(t, parcel+60+60+o3, none.TotalWithLost, 1e-6, "o1 ships a, o2 is left short")
 
 			given := run(t, name, true, time.Date(2026, 3, 3, 10, 30, 0, 0, time.UTC))

@@ -225,6 +225,8 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		}
 		if !st.planner.seasonEnd.IsZero() {
 			res.SeasonEnd = st.planner.seasonEnd.UTC().Format(time.RFC3339)
+			single, perUnit := st.planner.board.Outcomes().Later()
+			res.Keep = &KeepInputs{SingleUnitShare: round(single, 4), ShippingPerUnit: round(perUnit, 4)}
 		}
 	}
 	stats := orders.Stats()

@@ -193,8 +193,20 @@ type Result struct {
 	// or the replay's end with Config.SeasonAtReplayEnd), RFC 3339; empty
 	// without one.
 	SeasonEnd string `json:"season_end,omitempty"`
+	// Keep is what the season's rule weighed a kept unit by at the
+	// replay's end (policy.Outcomes.Later), with a season's end.
+	Keep *KeepInputs `json:"keep,omitempty"`
 	// Series feed the report's charts.
 	Series Series `json:"-"`
+}
+
+// KeepInputs are the counts the season's rule weighs a unit kept for a
+// later order by (policy.KeepValue): the share of the orders left short
+// of stock that missed a single unit (the lower end of its 90% interval)
+// and the mean shipping cost of a unit shipped.
+type KeepInputs struct {
+	SingleUnitShare float64 `json:"single_unit_share"`
+	ShippingPerUnit float64 `json:"shipping_per_unit"`
 }
 
 // MaxSkipNotes is how many skipped orders (malformed, rejected) a replay
