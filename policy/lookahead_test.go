@@ -308,7 +308,7 @@ func TestOutcomes(t *testing.T) {
 	wg.Wait()
 	_, perUnit = board.Outcomes().Later()
 	assert.InDelta(t, 3, perUnit, 1e-12, "100 plans of 2 units for 6")
-	assert.Equal(t, int64(200), board.Outcomes().units.Load())
+	assert.Equal(t, int64(200), board.Outcomes().units)
 }
 
 // TestWilsonLower: the lower end of the 90% Wilson interval, by hand: one
@@ -319,4 +319,36 @@ func TestWilsonLower(t *testing.T) {
 	assert.Zero(t, wilsonLower(0, 5, sureZ))
 	assert.InDelta(t, 0.6, wilsonLower(60_000, 100_000, sureZ), 0.003)
 	assert.Less(t, wilsonLower(60_000, 100_000, sureZ), 0.6)
+}
+
+// TestOutcomesWindow: past its window, each plan counted replaces the
+// oldest, so that the shares follow the latest plans.
+func TestOutcomesWindow(t *testing.T) {
+	o := Outcomes{window: 2}
+	plan := func(units int32, cost float64, short ...int32) *solver.Plan {
+		p := &solver.Plan{ShippingCost: cost}
+		if units > 0 {
+			p.Shipments = []solver.Shipment{{Lines: []solver.Allocation{{Line: 0, Quantity: units}}}}
+		}
+		for _, q := range short {
+			p.Unfilled = append(p.Unfilled, solver.Unfilled{Line: 1, Quantity: q, Reason: solver.ReasonNoStock})
+		}
+		return p
+	}
+	o.Observe(plan(1, 9, 1)) // short of one unit
+	o.Observe(plan(2, 4, 2)) // short of two
+	single, perUnit := o.Later()
+	assert.InDelta(t, wilsonLower(1, 2, sureZ), single, 1e-12)
+	assert.InDelta(t, 13.0/3, perUnit, 1e-12)
+
+	o.Observe(plan(1, 1)) // the first drops out
+	single, perUnit = o.Later()
+	assert.Zero(t, single, "the one order left short missed two units")
+	assert.InDelta(t, 5.0/3, perUnit, 1e-12)
+
+	o.Observe(plan(0, 0, 1)) // the second drops out
+	single, perUnit = o.Later()
+	assert.InDelta(t, 1/(1+sureZ*sureZ), single, 1e-12)
+	assert.InDelta(t, 1, perUnit, 1e-12)
+	assert.Len(t, o.ring, 2)
 }

@@ -2,50 +2,87 @@ package policy
 
 import (
 	"math"
-	"sync/atomic"
+	"sync"
 
 	"github.com/omniroute/omniroute/solver"
 )
 
-// Outcomes count what the plans of the policies sharing a PriceBoard did:
-// the orders they left short of stock, how many of those missed a single
-// unit, and the units they shipped with what shipping them cost. The
-// season's rule (KeepSoldOut) reads from them what a unit kept for a later
-// order is worth to that order (Later). The zero value has seen nothing.
-// It is safe for concurrent use.
+// OutcomesWindow is how many of the latest plans Outcomes count: enough
+// for the shares to settle, few enough to follow a season as it changes.
+const OutcomesWindow = 20_000
+
+// Outcomes count what the latest plans of the policies sharing a
+// PriceBoard did (up to OutcomesWindow of them): the orders they left
+// short of stock, how many of those missed a single unit, and the units
+// they shipped with what shipping them cost. The season's rule
+// (KeepSoldOut) reads from them what a unit kept for a later order is
+// worth to that order (Later). The zero value has seen nothing. It is
+// safe for concurrent use.
 type Outcomes struct {
-	short, single, units atomic.Int64
-	// shipping is in millionths, so that a replay sums it exactly.
-	shipping atomic.Int64
+	mu sync.Mutex
+	// window is the plans counted (0: OutcomesWindow); ring holds the
+	// last of them, next the one the next plan replaces once it is full.
+	window int
+	ring   []outcome
+	next   int
+	// The sums over ring; shipping is in millionths, so that the sums
+	// stay exact as plans come and go.
+	short, single, units, shipping int64
 }
 
-// Observe counts plan, with its real costs (after RealCosts).
+// outcome is what one plan adds to the sums of Outcomes.
+type outcome struct {
+	short, single   bool
+	units, shipping int64
+}
+
+// Observe counts plan, with its real costs (after RealCosts), in place of
+// the oldest plan counted once the window is full.
 func (o *Outcomes) Observe(plan *solver.Plan) {
 	var unfilled int32
-	noStock := false
+	var c outcome
 	for _, u := range plan.Unfilled {
 		unfilled += u.Quantity
-		noStock = noStock || u.Reason == solver.ReasonNoStock
+		c.short = c.short || u.Reason == solver.ReasonNoStock
 	}
-	if noStock {
-		o.short.Add(1)
-		if unfilled == 1 {
-			o.single.Add(1)
-		}
-	}
-	var units int64
+	c.single = c.short && unfilled == 1
 	for i := range plan.Shipments {
 		for _, a := range plan.Shipments[i].Lines {
-			units += int64(a.Quantity)
+			c.units += int64(a.Quantity)
 		}
 	}
-	if units > 0 {
-		o.units.Add(units)
-		o.shipping.Add(int64(math.Round(plan.ShippingCost * 1e6)))
+	if c.units > 0 {
+		c.shipping = int64(math.Round(plan.ShippingCost * 1e6))
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	window := o.window
+	if window <= 0 {
+		window = OutcomesWindow
+	}
+	if len(o.ring) < window {
+		o.ring = append(o.ring, c)
+	} else {
+		o.add(o.ring[o.next], -1)
+		o.ring[o.next] = c
+		o.next = (o.next + 1) % window
+	}
+	o.add(c, 1)
 }
 
-// Later returns, from the plans observed so far, the share of the orders
+// add adds c to the sums sign times.
+func (o *Outcomes) add(c outcome, sign int64) {
+	if c.short {
+		o.short += sign
+	}
+	if c.single {
+		o.single += sign
+	}
+	o.units += sign * c.units
+	o.shipping += sign * c.shipping
+}
+
+// Later returns, from the plans counted, the share of the orders
 // left short of stock that missed a single unit, and the mean shipping
 // cost of a unit shipped (0 before any): how likely a unit that reaches
 // such an order makes it whole, and what shipping it will cost. The share
@@ -53,11 +90,13 @@ func (o *Outcomes) Observe(plan *solver.Plan) {
 // SureSellOut (0 before any order was short), so that the first few
 // orders do not make it look likelier than it is.
 func (o *Outcomes) Later() (single, perUnit float64) {
-	if n := o.short.Load(); n > 0 {
-		single = wilsonLower(float64(o.single.Load()), float64(n), sureZ)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.short > 0 {
+		single = wilsonLower(float64(o.single), float64(o.short), sureZ)
 	}
-	if n := o.units.Load(); n > 0 {
-		perUnit = float64(o.shipping.Load()) / 1e6 / float64(n)
+	if o.units > 0 {
+		perUnit = float64(o.shipping) / 1e6 / float64(o.units)
 	}
 	return single, perUnit
 }

@@ -133,15 +133,15 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 		Help: "When the prices the lookahead policy applies were planned (Unix time; 0: none yet).",
 	}))
 	// What the season's rule weighs a unit kept for a later order by
-	// (policy.KeepValue), from the routes so far; a board shared by the
-	// workers, read on scrape.
+	// (policy.KeepValue), from the latest routes (policy.OutcomesWindow);
+	// a board shared by the workers, read on scrape.
 	p.keepSingle = registerOr(s.m.reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "omniroute_keep_single_unit_share",
-		Help: "Share of the orders routed short of stock that missed a single unit (lower end of its 90% interval): how likely a unit kept for a later order makes it whole.",
+		Help: "Share of the latest orders routed short of stock that missed a single unit (lower end of its 90% interval): how likely a unit kept for a later order makes it whole.",
 	}, func() float64 { single, _ := board.Outcomes().Later(); return single }))
 	p.keepPerUnit = registerOr(s.m.reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "omniroute_keep_shipping_per_unit",
-		Help: "Mean shipping cost of a unit routed: what a unit kept for a later order costs that order to ship.",
+		Help: "Mean shipping cost of a unit in the latest routes: what a unit kept for a later order costs that order to ship.",
 	}, func() float64 { _, perUnit := board.Outcomes().Later(); return perUnit }))
 	return p
 }
