@@ -39,11 +39,28 @@ const SureSellOut = 0.9
 type PriceBoard struct {
 	cur      atomic.Pointer[pricesAt]
 	outcomes Outcomes
+	// byOwner is set by CountByOwner.
+	byOwner atomic.Bool
 }
 
-// Outcomes returns the outcomes of the plans chosen with the board, which
-// every policy using it observes.
+// Outcomes returns the outcomes of the plans chosen with the board: every
+// policy using it observes each plan it chooses, unless the board's owner
+// counts them itself (CountByOwner).
 func (b *PriceBoard) Outcomes() *Outcomes { return &b.outcomes }
+
+// CountByOwner stops the policies using the board from observing the
+// plans they choose in its Outcomes: whoever runs them observes the plans
+// that stand for an order (Outcomes().Observe). A server does, so that
+// what Options weighs for each offer, and an order planned again because
+// the stock moved before its reservation, do not count as orders.
+func (b *PriceBoard) CountByOwner() { b.byOwner.Store(true) }
+
+// observe counts plan in the board's Outcomes unless its owner counts.
+func (b *PriceBoard) observe(plan *solver.Plan) {
+	if !b.byOwner.Load() {
+		b.outcomes.Observe(plan)
+	}
+}
 
 type pricesAt struct {
 	costs OpportunityCosts
@@ -125,14 +142,14 @@ func (l *lookaheadPolicy) LastApplied() Applied { return l.last }
 // ShippingCost and TotalCost are its real costs, without the opportunity
 // costs (its Alternatives' totals include them). With no prices on the
 // board it is the optimal policy. Every plan is counted in the board's
-// Outcomes.
+// Outcomes, unless its owner counts them (PriceBoard.CountByOwner).
 func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.Plan, error) {
 	costs, at, ok := l.board.Get()
 	l.last = Applied{Applied: ok, PlannedAt: at}
 	if !ok {
 		plan, err := l.ws.Solve(p, s)
 		if err == nil {
-			l.board.Outcomes().Observe(plan)
+			l.board.observe(plan)
 		}
 		return plan, err
 	}
@@ -151,7 +168,7 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 		}
 	}
 	l.last.OpportunityCost = RealCosts(p, plan, l.saved, l.price)
-	l.board.Outcomes().Observe(plan)
+	l.board.observe(plan)
 	return plan, nil
 }
 

@@ -102,6 +102,37 @@ func TestLookaheadSharesABoard(t *testing.T) {
 	}
 }
 
+// TestLookaheadCountsUnlessTheOwnerDoes: each plan a look-ahead policy
+// chooses is counted in its board's Outcomes, with prices on the board or
+// not; once the owner counts (CountByOwner), only what it observes is.
+func TestLookaheadCountsUnlessTheOwnerDoes(t *testing.T) {
+	net, err := network.Demo()
+	require.NoError(t, err)
+	pol, err := DefaultRegistry().New(Lookahead, net)
+	require.NoError(t, err)
+	board := pol.(Planned).Prices()
+	choose := func() *solver.Plan {
+		t.Helper()
+		plan, err := pol.Choose(twoNodes(), solver.Settings{})
+		require.NoError(t, err)
+		return plan
+	}
+	choose()
+	assert.Equal(t, 1, board.Outcomes().Counted(), "no prices yet")
+	board.Set(priceMap{{0, "s"}: 0.25}, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))
+	choose()
+	assert.Equal(t, 2, board.Outcomes().Counted(), "with prices")
+
+	board.CountByOwner()
+	plan := choose()
+	choose()
+	assert.Equal(t, 2, board.Outcomes().Counted(), "the owner counts")
+	board.Outcomes().Observe(plan)
+	assert.Equal(t, 3, board.Outcomes().Counted())
+	_, perUnit := board.Outcomes().Later()
+	assert.InDelta(t, 7.0/2, perUnit, 1e-9, "2 units shipped for 7 by each plan")
+}
+
 // TestLookaheadFillsThePresentOrder: the only unit of s is priced at 20,
 // what the demand expected after it would lose without it. A present order
 // that loses as much (20 a unit) is that demand: it is filled (6 against

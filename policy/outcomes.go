@@ -82,6 +82,14 @@ func (o *Outcomes) add(c outcome, sign int64) {
 	o.shipping += sign * c.shipping
 }
 
+// Counted returns how many plans the sums hold: every plan observed, up
+// to the window.
+func (o *Outcomes) Counted() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.ring)
+}
+
 // Later returns, from the plans counted, the share of the orders
 // left short of stock that missed a single unit, and the mean shipping
 // cost of a unit shipped (0 before any): how likely a unit that reaches

@@ -27,7 +27,9 @@ type pipeline struct {
 	policy   string
 	http     *http.Client
 	// board holds the prices of a look-ahead policy (policy.Planned),
-	// shared by every worker's copy of it; the planner swaps them.
+	// shared by every worker's copy of it; the planner swaps them. The
+	// service counts the outcomes of the orders it routes on it
+	// (Service.solve), not every plan the workers choose.
 	board *policy.PriceBoard
 }
 
@@ -41,6 +43,7 @@ type fetched struct {
 // newPipeline checks and wires the configured policy.
 func newPipeline(cfg *Config, m *Metrics) (*pipeline, error) {
 	p := &pipeline{policies: cfg.Policies, policy: cfg.Policy, http: cfg.HTTPClient, board: &policy.PriceBoard{}}
+	p.board.CountByOwner()
 	if p.policies == nil {
 		p.policies = policy.DefaultRegistry()
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -421,4 +422,67 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 			assert.Zero(t, testutil.ToFloat64(e.svc.planner.keepSingle))
 		})
 	}
+}
+
+// TestPlannerLearnsEachRoutedOrderOnce: what the planner learns from (the
+// rolling demand and the board's outcomes, the season's q and m) is each
+// routed order once. Options weighs offers and counts none; a reserving
+// route planned again because the stock moved before its reservation
+// counts once; its retry, answered from the reservation, counts none.
+func TestPlannerLearnsEachRoutedOrderOnce(t *testing.T) {
+	demand := &forecast.Demand{Days: 1, Orders: 1, Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 1, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	var (
+		e      *env
+		plans  atomic.Int32
+		stolen atomic.Bool
+	)
+	e = newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, manual: true, Horizon: 24 * time.Hour}
+		cfg.afterPlan = func() {
+			plans.Add(1)
+			if stolen.CompareAndSwap(false, true) {
+				// Between the first plan and its reservation the stock
+				// falls below it: the route plans again.
+				e.setStock("ONCE", 2, map[string]int32{"alm-s01": 3, "alm-s02": 10})
+			}
+		}
+	})
+	e.setStock("ONCE", 1, map[string]int32{"alm-s01": 10})
+	learnt := func() (orders, outcomes int) {
+		p := e.svc.planner
+		p.recentMu.Lock()
+		defer p.recentMu.Unlock()
+		return len(p.recent), e.svc.pipe.board.Outcomes().Counted()
+	}
+
+	_, err := e.route.Options(ctx(t), &pb.OptionsRequest{Order: oneLine("opt-1", "ONCE", 5)})
+	require.NoError(t, err)
+	orders, outcomes := learnt()
+	assert.Zero(t, orders, "Options adds no order to the demand")
+	assert.Zero(t, outcomes, "Options counts no outcome")
+
+	req := &pb.RouteRequest{Order: oneLine("once-1", "ONCE", 5), Reserve: true}
+	resp, err := e.route.Route(ctx(t), req)
+	require.NoError(t, err)
+	require.EqualValues(t, 2, plans.Load(), "the stock moved under the first plan: planned twice")
+	require.NotNil(t, resp.Reservation, "%v", resp.Plan)
+	orders, outcomes = learnt()
+	assert.Equal(t, 1, orders, "one order")
+	assert.Equal(t, 1, outcomes, "one outcome")
+
+	again, err := e.route.Route(ctx(t), req)
+	require.NoError(t, err)
+	assert.Equal(t, resp.Reservation.Id, again.Reservation.Id, "the retry gets the first answer")
+	orders, outcomes = learnt()
+	assert.Equal(t, 1, orders, "a retry is the same order")
+	assert.Equal(t, 1, outcomes)
+
+	_, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("quote-1", "ONCE", 1)})
+	require.NoError(t, err)
+	orders, outcomes = learnt()
+	assert.Equal(t, 2, orders, "a route that does not reserve is still an order routed")
+	assert.Equal(t, 2, outcomes)
 }

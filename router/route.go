@@ -83,7 +83,7 @@ func (s *Service) routeOne(ctx context.Context, prefix string, req *pb.RouteRequ
 		if err := ctxError(ctx); err != nil {
 			return nil, nil, err
 		}
-		resp, items, net, err := s.plan(prefix, req, hold, now, f)
+		resp, items, net, err := s.plan(prefix, req, hold, now, f, attempt == 1)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -113,8 +113,9 @@ func (s *Service) routeOne(ctx context.Context, prefix string, req *pb.RouteRequ
 }
 
 // plan builds the order's problem on the view under the read lock, then
-// solves it without the lock. It returns the network the plan is on.
-func (s *Service) plan(prefix string, req *pb.RouteRequest, hold *batchHold, now time.Time, f *fetched) (*pb.RouteResponse, []stock.Item, *network.Network, error) {
+// solves it without the lock. It returns the network the plan is on. With
+// count, the order is one the planner learns from (Service.solve).
+func (s *Service) plan(prefix string, req *pb.RouteRequest, hold *batchHold, now time.Time, f *fetched, count bool) (*pb.RouteResponse, []stock.Item, *network.Network, error) {
 	var (
 		snap *snapshot
 		w    *worker
@@ -133,12 +134,13 @@ func (s *Service) plan(prefix string, req *pb.RouteRequest, hold *batchHold, now
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	resp, items, err := s.solve(prefix, req, snap, w, req.Reserve || hold != nil)
+	resp, items, err := s.solve(prefix, req, snap, w, req.Reserve || hold != nil, count)
 	return resp, items, snap.net, err
 }
 
 // planOn builds and solves the order on view, with whatever lock the
-// caller holds on it.
+// caller holds on it: a reserving route's order planned again, which the
+// planner has learnt from already.
 func (s *Service) planOn(prefix string, req *pb.RouteRequest, view *stockView, snap *snapshot, now time.Time, f *fetched) (*pb.RouteResponse, []stock.Item, error) {
 	w := snap.get()
 	w.fetched = f
@@ -146,7 +148,7 @@ func (s *Service) planOn(prefix string, req *pb.RouteRequest, view *stockView, s
 	if err := s.build(prefix, req.Order, snap, w, view, now, excludedLimit(req)); err != nil {
 		return nil, nil, err
 	}
-	return s.solve(prefix, req, snap, w, true)
+	return s.solve(prefix, req, snap, w, true, false)
 }
 
 // build turns the order into the worker's problem over view, planned at
@@ -198,8 +200,14 @@ func (s *Service) settings(alternatives int32) solver.Settings {
 
 // solve plans the worker's problem and converts the plan; with items, it
 // also lists the units the plan takes (to reserve them, or to hold them
-// for the rest of a batch).
-func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker, items bool) (*pb.RouteResponse, []stock.Item, error) {
+// for the rest of a batch). With count and a look-ahead policy, the
+// order and its plan are what the planner learns from: the order joins
+// the rolling demand, its units the stock moved, and its plan the board's
+// outcomes (the season's rule). A route counts its order once, at its
+// first plan: a plan made again because the stock moved before the
+// reservation is the same order, and Options, which weighs offers, counts
+// none.
+func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker, items, count bool) (*pb.RouteResponse, []stock.Item, error) {
 	t0 := time.Now()
 	plan, err := w.solve(s.settings(req.Alternatives))
 	took := time.Since(t0)
@@ -228,7 +236,10 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 		if a.Applied {
 			resp.Plan.PricesPlannedAt = timestampOf(a.PlannedAt)
 		}
-		if s.planner != nil {
+		if count {
+			s.pipe.board.Outcomes().Observe(plan)
+		}
+		if s.planner != nil && count {
 			// Only units a route takes (reserves or holds) move stock.
 			var units int64
 			for _, it := range list {
