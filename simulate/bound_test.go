@@ -69,6 +69,12 @@ func TestBatchWinsWhereTwoOrdersCompete(t *testing.T) {
 	assert.InDelta(t, 14, *batch.Bound, 1e-6)
 	assert.InDelta(t, 0, *batch.GapToBound, 1e-6)
 	assert.InDelta(t, (62-14)/14.0, *opt.GapToBound, 1e-6)
+	// The model's size, one per scenario.
+	require.NotNil(t, batch.BoundModel)
+	assert.Positive(t, batch.BoundModel.Rows)
+	assert.Positive(t, batch.BoundModel.Cols)
+	assert.GreaterOrEqual(t, batch.BoundModel.SolveMS, 0.0)
+	assert.Equal(t, batch.BoundModel, opt.BoundModel)
 	assert.LessOrEqual(t, batch.TotalWithLost, opt.TotalWithLost)
 
 	// Orders an hour apart fall into two waves: batch routes as optimal.
@@ -169,6 +175,7 @@ func TestBoundSkippedAboveTheLimit(t *testing.T) {
 	assert.Nil(t, r.Bound)
 	assert.Nil(t, r.GapToBound)
 	assert.Contains(t, r.BoundNote, "skipped")
+	assert.Nil(t, r.BoundModel, "not built")
 	var b strings.Builder
 	require.NoError(t, WriteTable(&b, res))
 	assert.Contains(t, b.String(), "hindsight bound of baseline: skipped")

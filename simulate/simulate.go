@@ -155,6 +155,14 @@ type Results struct {
 	TransferSavings []TransferSaving `json:"transfer_savings,omitempty"`
 }
 
+// BoundModel is the size of a hindsight model (ScenarioBound) and the time
+// its LP took, the dive of the hindsight routing included.
+type BoundModel struct {
+	Rows    int     `json:"rows"`
+	Cols    int     `json:"cols"`
+	SolveMS float64 `json:"solve_ms"`
+}
+
 // Result is the KPIs of one policy under one scenario.
 type Result struct {
 	Policy   string `json:"policy"`
@@ -172,6 +180,10 @@ type Result struct {
 	// routed jointly with every one known in advance (ScenarioBound.Hindsight):
 	// the best possible lies between Bound and HindsightCost.
 	HindsightCost *float64 `json:"hindsight_cost,omitempty"`
+	// BoundModel is the size of the scenario's hindsight model and how
+	// long its LP took; absent when the model was not solved (skipped
+	// above Config.BoundMaxVars).
+	BoundModel *BoundModel `json:"bound_model,omitempty"`
 	// InvalidOrders counts the orders of the file this replay skipped
 	// (only with Config.SkipBad): those with a malformed row
 	// (Input.SkippedOrders, the same for every replay) and those the
@@ -447,6 +459,9 @@ func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*s
 			r := &results[k]
 			if r.Scenario != sc.name {
 				continue
+			}
+			if b.Vars > 0 {
+				r.BoundModel = &BoundModel{Rows: b.Rows, Cols: b.Vars, SolveMS: b.SolveMS}
 			}
 			if !b.OK {
 				r.BoundNote = b.Note
