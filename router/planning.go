@@ -95,6 +95,9 @@ type planner struct {
 	recentMu sync.Mutex
 	recent   []network.Order
 	next     int
+	// ids are the ids of the orders in recent (guarded by recentMu), so
+	// that an order routed again is not counted twice.
+	ids map[string]struct{}
 
 	runs    *prometheus.CounterVec
 	seconds prometheus.Histogram
@@ -202,24 +205,37 @@ func (p *planner) routedUnits(n int64) {
 }
 
 // routedOrder adds a routed order to the rolling window, in place of the
-// oldest once the window is full. Only what the estimate reads is kept.
-func (p *planner) routedOrder(o *network.Order) {
+// oldest once the window is full, and reports whether it did: an order
+// whose id the window holds already (routed without reserving, then with;
+// or reserved again after its reservation ended) is the same demand, and
+// stays counted once. Only what the estimate reads is kept. With no
+// window it counts every order (true).
+func (p *planner) routedOrder(o *network.Order) bool {
 	if p.cfg.RecentOrders < 0 {
-		return
+		return true
 	}
 	p.recentMu.Lock()
 	defer p.recentMu.Unlock()
+	if _, seen := p.ids[o.ID]; seen {
+		return false
+	}
+	if p.ids == nil {
+		p.ids = make(map[string]struct{})
+	}
 	var e *network.Order
 	if len(p.recent) < p.cfg.RecentOrders {
 		p.recent = append(p.recent, network.Order{})
 		e = &p.recent[len(p.recent)-1]
 	} else {
 		e = &p.recent[p.next]
+		delete(p.ids, e.ID)
 		p.next = (p.next + 1) % len(p.recent)
 	}
 	lines := append(e.Lines[:0], o.Lines...)
 	*e = *o
 	e.Lines, e.Live = lines, nil
+	p.ids[e.ID] = struct{}{}
+	return true
 }
 
 // recentDemand estimates the demand of the rolling window at at (nil when

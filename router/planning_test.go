@@ -485,4 +485,40 @@ func TestPlannerLearnsEachRoutedOrderOnce(t *testing.T) {
 	orders, outcomes = learnt()
 	assert.Equal(t, 2, orders, "a route that does not reserve is still an order routed")
 	assert.Equal(t, 2, outcomes)
+
+	reserved, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine("quote-1", "ONCE", 1), Reserve: true})
+	require.NoError(t, err)
+	require.NotNil(t, reserved.Reservation)
+	orders, outcomes = learnt()
+	assert.Equal(t, 2, orders, "the order quoted, then reserved, is one order")
+	assert.Equal(t, 2, outcomes)
+}
+
+// TestPlannerWindowForgetsEvictedIDs: an order id leaves the planner's
+// window with its order, and counts again when routed after that.
+func TestPlannerWindowForgetsEvictedIDs(t *testing.T) {
+	demand := &forecast.Demand{Days: 1, Orders: 1, Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 1, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	e := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, manual: true, RecentOrders: 2, Horizon: 24 * time.Hour}
+	})
+	e.setStock("ONCE", 1, map[string]int32{"alm-s01": 10})
+	board := e.svc.pipe.board.Outcomes()
+	for i, id := range []string{"a", "b", "a", "c", "a"} {
+		_, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine(id, "ONCE", 1)})
+		require.NoError(t, err, "route %d", i)
+	}
+	// a, b; a again (in the window); c evicts a; a counts again, evicting b.
+	assert.Equal(t, 4, board.Counted())
+	p := e.svc.planner
+	p.recentMu.Lock()
+	defer p.recentMu.Unlock()
+	var ids []string
+	for i := range p.recent {
+		ids = append(ids, p.recent[(p.next+i)%len(p.recent)].ID)
+	}
+	assert.Equal(t, []string{"c", "a"}, ids, "oldest first")
+	assert.Len(t, p.ids, 2)
 }

@@ -206,7 +206,8 @@ func (s *Service) settings(alternatives int32) solver.Settings {
 // outcomes (the season's rule). A route counts its order once, at its
 // first plan: a plan made again because the stock moved before the
 // reservation is the same order, and Options, which weighs offers, counts
-// none.
+// none. An order id the planner's window holds already counts no more
+// (planner.routedOrder), though the units it takes still move stock.
 func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker, items, count bool) (*pb.RouteResponse, []stock.Item, error) {
 	t0 := time.Now()
 	plan, err := w.solve(s.settings(req.Alternatives))
@@ -237,16 +238,19 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 			resp.Plan.PricesPlannedAt = timestampOf(a.PlannedAt)
 		}
 		if count {
-			s.pipe.board.Outcomes().Observe(plan)
-		}
-		if s.planner != nil && count {
-			// Only units a route takes (reserves or holds) move stock.
-			var units int64
-			for _, it := range list {
-				units += int64(it.Qty)
+			fresh := true
+			if s.planner != nil {
+				// Only units a route takes (reserves or holds) move stock.
+				var units int64
+				for _, it := range list {
+					units += int64(it.Qty)
+				}
+				s.planner.routedUnits(units)
+				fresh = s.planner.routedOrder(&w.order)
 			}
-			s.planner.routedUnits(units)
-			s.planner.routedOrder(&w.order)
+			if fresh {
+				s.pipe.board.Outcomes().Observe(plan)
+			}
 		}
 	}
 	return resp, list, nil
