@@ -1,8 +1,14 @@
 package planning
 
 import (
+	"bufio"
+	"cmp"
+	"fmt"
+	"io"
 	"maps"
 	"math"
+	"slices"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -27,8 +33,44 @@ const SellOutMeanError = 0.2
 // VariancePerDay, at least the mean: Poisson's) plus that of a mean wrong
 // by SellOutMeanError. Near 1, a unit of the SKU that one order does not
 // take is taken by a later one. SKUs the forecast does not expect are
-// left out; an end not after at gives nil.
+// left out; an end not after at gives nil. It is Outlook's SellOut by SKU.
 func SellOut(d *forecast.Demand, st network.StockView, arrivals []Arrival, at, end time.Time) map[string]float64 {
+	o := SeasonOutlook(d, st, arrivals, at, end)
+	if o == nil {
+		return nil
+	}
+	p := make(map[string]float64, len(o))
+	for i := range o {
+		p[o[i].SKU] = o[i].SellOut
+	}
+	return p
+}
+
+// Outlook is one SKU's season as SellOut sees it: what there is of it
+// until the season's end, what the forecast expects of it, and what is
+// likely to go without.
+type Outlook struct {
+	SKU string `json:"sku"`
+	// Supply is the network's ATP at the start plus the arrivals before
+	// the end.
+	Supply float64 `json:"supply"`
+	// Expected is the units the forecast expects until the end, and SD
+	// the standard deviation SellOut allows them (the forecast's and a
+	// mean wrong by SellOutMeanError).
+	Expected float64 `json:"expected"`
+	SD       float64 `json:"sd"`
+	// SellOut is the probability that the demand asks for every unit of
+	// Supply (SellOut).
+	SellOut float64 `json:"sell_out"`
+	// Short is the units expected to go without, E[max(D - Supply, 0)]
+	// with D normal (Expected, SD).
+	Short float64 `json:"short"`
+}
+
+// SeasonOutlook is the Outlook of every SKU the forecast expects between
+// at and end (see SellOut), in SKU order; an end not after at, or no
+// forecast, gives nil.
+func SeasonOutlook(d *forecast.Demand, st network.StockView, arrivals []Arrival, at, end time.Time) []Outlook {
 	h := end.Sub(at)
 	if d == nil || h <= 0 {
 		return nil
@@ -51,15 +93,20 @@ func SellOut(d *forecast.Demand, st network.StockView, arrivals []Arrival, at, e
 			supply[a.SKU] += float64(a.Qty)
 		}
 	}
-	p := make(map[string]float64, len(bySKU))
+	out := make([]Outlook, 0, len(bySKU))
 	for sku, m := range bySKU {
 		s := supply[sku]
 		st.EachATP(sku, func(_ int, atp int32) { s += float64(atp) })
 		sd := math.Sqrt(m.variance + (SellOutMeanError*m.mean)*(SellOutMeanError*m.mean))
-		// P(D >= s), the units counted whole: P(D > s - 1/2).
-		p[sku] = distuv.Normal{Mu: m.mean, Sigma: sd}.Survival(s - 0.5)
+		n := distuv.Normal{Mu: m.mean, Sigma: sd}
+		// P(D >= s), the units counted whole: P(D > s - 1/2). The
+		// expected shortfall is sd x the standard normal loss at s.
+		z := (s - m.mean) / sd
+		short := sd * (distuv.UnitNormal.Prob(z) - z*distuv.UnitNormal.Survival(z))
+		out = append(out, Outlook{SKU: sku, Supply: s, Expected: m.mean, SD: sd, SellOut: n.Survival(s - 0.5), Short: max(short, 0)})
 	}
-	return p
+	slices.SortFunc(out, func(a, b Outlook) int { return cmp.Compare(a.SKU, b.SKU) })
+	return out
 }
 
 // WithSellOut returns a copy of p that also answers SellOutProbability
@@ -79,4 +126,24 @@ func (p *Prices) SellOutProbability(sku string) float64 {
 		return 0
 	}
 	return p.sellOut[sku]
+}
+
+// WriteOutlookCSV writes the outlook as CSV: a header
+// sku,supply,expected,sd,sell_out,short and a row per SKU, in the order
+// given, numbers with 6 decimals.
+func WriteOutlookCSV(w io.Writer, outlook []Outlook) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("sku,supply,expected,sd,sell_out,short\n")
+	for _, o := range outlook {
+		bw.WriteString(csvField(o.SKU))
+		for _, v := range [...]float64{o.Supply, o.Expected, o.SD, o.SellOut, o.Short} {
+			bw.WriteByte(',')
+			bw.WriteString(strconv.FormatFloat(v, 'f', 6, 64))
+		}
+		bw.WriteByte('\n')
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write season outlook: %w", err)
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package planning
 
 import (
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,4 +66,56 @@ func TestSellOut(t *testing.T) {
 	assert.Zero(t, prices.SellOutProbability("even"), "the prices it came from are left as they were")
 	var none *Prices
 	assert.Zero(t, none.SellOutProbability("short"))
+}
+
+// TestSeasonOutlook, by hand: "x" expects 10 units over the day's season
+// (variance 10, Poisson's, plus (0.2 x 10)^2 = 4 for the mean's error: sd
+// sqrt(14)) against 8 on hand at two nodes. It sells out with P(D > 7.5)
+// and leaves sd x L((8 - 10) / sd) units short, L the standard normal
+// loss. "y", with 40 for 10, is safe; "z" is not expected and not listed.
+func TestSeasonOutlook(t *testing.T) {
+	at := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	end := at.Add(24 * time.Hour)
+	d := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "B", SKU: "y", UnitsPerDay: 10},
+		{Region: "A", SKU: "x", UnitsPerDay: 10},
+	}}
+	st := atpMap{"x": {5, 3}, "y": {40, 0}, "z": {7, 0}}
+	o := SeasonOutlook(d, st, nil, at, end)
+	require.Len(t, o, 2)
+	assert.Equal(t, "x", o[0].SKU, "in SKU order")
+	assert.Equal(t, "y", o[1].SKU)
+
+	phi := func(x float64) float64 { return math.Exp(-x*x/2) / math.Sqrt(2*math.Pi) }
+	cdf := func(x float64) float64 { return 0.5 * (1 + math.Erf(x/math.Sqrt2)) }
+	sd := math.Sqrt(14)
+	x := o[0]
+	assert.InDelta(t, 8, x.Supply, 0)
+	assert.InDelta(t, 10, x.Expected, 1e-12)
+	assert.InDelta(t, sd, x.SD, 1e-12)
+	assert.InDelta(t, cdf((10-7.5)/sd), x.SellOut, 1e-9)
+	z := (8 - 10) / sd
+	assert.InDelta(t, sd*(phi(z)-z*(1-cdf(z))), x.Short, 1e-9)
+	assert.InDelta(t, 2.7012, x.Short, 1e-3)
+
+	y := o[1]
+	assert.Less(t, y.SellOut, 1e-6)
+	assert.Less(t, y.Short, 1e-6)
+	assert.GreaterOrEqual(t, y.Short, 0.0)
+
+	p := SellOut(d, st, nil, at, end)
+	assert.Equal(t, map[string]float64{"x": x.SellOut, "y": y.SellOut}, p, "SellOut is the outlook's")
+	assert.Nil(t, SeasonOutlook(d, st, nil, end, at), "an end before the start")
+}
+
+// TestWriteOutlookCSV: a header, then a row per SKU as given.
+func TestWriteOutlookCSV(t *testing.T) {
+	var b strings.Builder
+	require.NoError(t, WriteOutlookCSV(&b, []Outlook{
+		{SKU: "x", Supply: 8, Expected: 10, SD: 3.5, SellOut: 0.75, Short: 2.7},
+		{SKU: "a,b", Supply: 1},
+	}))
+	assert.Equal(t, "sku,supply,expected,sd,sell_out,short\n"+
+		"x,8.000000,10.000000,3.500000,0.750000,2.700000\n"+
+		"\"a,b\",1.000000,0.000000,0.000000,0.000000,0.000000\n", b.String())
 }

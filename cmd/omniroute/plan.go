@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,12 +18,17 @@ import (
 	"github.com/omniroute/omniroute/lp"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/planning"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/stock"
 )
 
-// topPrices is how many of the dearest (node, SKU) prices plan's JSON lists.
-const topPrices = 10
+// topPrices is how many of the dearest (node, SKU) prices plan's JSON lists,
+// and topSellOuts how many of the SKUs likeliest to sell out.
+const (
+	topPrices   = 10
+	topSellOuts = 10
+)
 
 // planReport is what omniroute plan prints.
 type planReport struct {
@@ -40,6 +46,35 @@ type planReport struct {
 	Arrivals    int              `json:"arrivals"`
 	PricedPairs int              `json:"priced_pairs"`
 	TopPrices   []planning.Price `json:"top_prices"`
+	// Season is the outlook until --season-end (planning.SeasonOutlook).
+	Season *seasonReport `json:"season,omitempty"`
+}
+
+// seasonReport sums up the season's outlook: how many SKUs the forecast
+// expects, how many are likely to sell out (policy.SureSellOut), the units
+// expected short, and the SKUs likeliest to sell out.
+type seasonReport struct {
+	End           time.Time          `json:"end"`
+	SKUs          int                `json:"skus"`
+	Likely        int                `json:"likely_to_sell_out"`
+	ExpectedShort float64            `json:"expected_short_units"`
+	Top           []planning.Outlook `json:"top"`
+}
+
+// newSeasonReport sums outlook up, its SKUs likeliest to sell out first.
+func newSeasonReport(end time.Time, outlook []planning.Outlook) *seasonReport {
+	r := &seasonReport{End: end, SKUs: len(outlook)}
+	for _, o := range outlook {
+		if o.SellOut >= policy.SureSellOut {
+			r.Likely++
+		}
+		r.ExpectedShort += o.Short
+	}
+	r.ExpectedShort = math.Round(r.ExpectedShort*1e4) / 1e4
+	top := slices.Clone(outlook)
+	slices.SortStableFunc(top, func(a, b planning.Outlook) int { return cmp.Compare(b.SellOut, a.SellOut) })
+	r.Top = top[:min(topSellOuts, len(top))]
+	return r
 }
 
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,9 +89,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	outPath := fs.String("out", "", "write the opportunity costs to this CSV file (node,sku,price)")
 	lpOut := fs.String("lp-out", "", "write the LP model to this file (CPLEX LP format)")
+	seasonEnd := fs.String("season-end", "", "when the season ends (RFC 3339): the stock and the arrivals before then must last until then; the summary lists the SKUs likely to sell out by then")
+	seasonOut := fs.String("season-out", "", "with --season-end, write every SKU's outlook to this CSV file (sku,supply,expected,sd,sell_out,short)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute plan --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--replenishments R]\n"+
-			"         [--horizon 24h] [--at TIME] [--json] [--out prices.csv] [--lp-out plan.lp]")
+			"         [--horizon 24h] [--at TIME] [--json] [--out prices.csv] [--lp-out plan.lp] [--season-end T [--season-out season.csv]]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -72,6 +109,16 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: --horizon %s must be positive", errUsage, *horizon)
 	case *ordersPath == "" && *atFlag == "":
 		return fmt.Errorf("%w: --at is required with --forecast and no --orders", errUsage)
+	case *seasonOut != "" && *seasonEnd == "":
+		return fmt.Errorf("%w: --season-out needs --season-end", errUsage)
+	}
+	var end time.Time
+	if *seasonEnd != "" {
+		t, err := time.Parse(time.RFC3339, *seasonEnd)
+		if err != nil {
+			return fmt.Errorf("%w: --season-end %q is not an RFC 3339 time", errUsage, *seasonEnd)
+		}
+		end = t
 	}
 	var at time.Time
 	if *atFlag != "" {
@@ -143,9 +190,9 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rep.Horizon = horizon.String()
 	rep.Forecast.Orders, rep.Forecast.From, rep.Forecast.To, rep.Forecast.Days = demand.Orders, demand.From, demand.To, demand.Days
 	rep.Forecast.Cells = len(demand.Cells)
-	end := at.Add(*horizon)
+	horizonEnd := at.Add(*horizon)
 	for _, a := range arrivals {
-		if a.At.After(at) && !a.At.After(end) {
+		if a.At.After(at) && !a.At.After(horizonEnd) {
 			rep.Arrivals++
 		}
 	}
@@ -157,9 +204,17 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	rep.TopPrices = top[:min(topPrices, rep.PricedPairs)]
+	var outlook []planning.Outlook
+	if !end.IsZero() {
+		if !end.After(at) {
+			return fmt.Errorf("%w: --season-end %s is not after the plan's start %s", errUsage, *seasonEnd, at.UTC().Format(time.RFC3339))
+		}
+		outlook = planning.SeasonOutlook(demand, table, arrivals, at, end)
+		rep.Season = newSeasonReport(end, outlook)
+	}
 
 	// Every output is made in memory first: nothing is written on error.
-	var lpText, pricesCSV bytes.Buffer
+	var lpText, pricesCSV, seasonCSV bytes.Buffer
 	if *lpOut != "" {
 		if err := model.LP().WriteLP(&lpText); err != nil {
 			return err
@@ -167,6 +222,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *outPath != "" && solveErr == nil {
 		if err := planning.WritePricesCSV(&pricesCSV, res.Prices); err != nil {
+			return err
+		}
+	}
+	if *seasonOut != "" {
+		if err := planning.WriteOutlookCSV(&seasonCSV, outlook); err != nil {
 			return err
 		}
 	}
@@ -183,6 +243,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	if *seasonOut != "" {
+		if err := writeFileAtomic(*seasonOut, seasonCSV.Bytes()); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -194,6 +259,13 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		res.ExpectedUnits, res.ExpectedLostUnits, res.ShippingCost, res.LostSaleCost, rep.PricedPairs)
 	for _, p := range rep.TopPrices {
 		fmt.Fprintf(stdout, "  %-12s %-14s %10.4f  (supply %g, used %.2f)\n", p.NodeID, p.SKU, p.Price, p.Supply, p.Used)
+	}
+	if s := rep.Season; s != nil {
+		fmt.Fprintf(stdout, "season until %s: %d SKUs expected, %d likely to sell out (P >= %g), %.2f units expected short\n",
+			s.End.UTC().Format(time.RFC3339), s.SKUs, s.Likely, policy.SureSellOut, s.ExpectedShort)
+		for _, o := range s.Top {
+			fmt.Fprintf(stdout, "  %-14s P(sell out) %.3f  (supply %g, expected %.2f, short %.2f)\n", o.SKU, o.SellOut, o.Supply, o.Expected, o.Short)
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,9 @@ func TestPlanErrorsWriteNothing(t *testing.T) {
 		{"forecast without at", []string{"--forecast", in("bad.csv")}, true, "--at is required"},
 		{"bad forecast row", []string{"--forecast", in("bad.csv"), "--at", "2026-03-03T00:00:00Z"}, false, "bad.csv:3: method:"},
 		{"bad replenishment row", []string{"--orders", in("history.csv"), "--replenishments", in("badrep.csv")}, false, "badrep.csv:2"},
+		{"season out without end", []string{"--orders", in("history.csv"), "--season-out", in("season.csv")}, true, "--season-out needs --season-end"},
+		{"bad season end", []string{"--orders", in("history.csv"), "--season-end", "soon", "--season-out", in("season.csv")}, true, `--season-end "soon"`},
+		{"season ending before the plan", []string{"--orders", in("history.csv"), "--season-end", "2026-03-01T00:00:00Z", "--season-out", in("season.csv")}, true, "is not after the plan's start 2026-03-02T20:00:00Z"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -151,9 +155,64 @@ func TestPlanErrorsWriteNothing(t *testing.T) {
 			assert.Contains(t, err.Error(), c.want)
 			assert.NoFileExists(t, in("prices.csv"))
 			assert.NoFileExists(t, in("plan.lp"))
+			assert.NoFileExists(t, in("season.csv"))
 			assert.Empty(t, stdout.String())
 		})
 	}
+}
+
+// TestPlanSeasonOutlook: the history asks about 12 units of s a day (18
+// over a day and a half); 11 are in stock, so by a season's end two days
+// after the history s is likely to sell out (P about 0.975, the forecast
+// allowed a fifth of error), about 13 units short. The summary says so,
+// in JSON and in text, and --season-out writes the row.
+func TestPlanSeasonOutlook(t *testing.T) {
+	dir := planFiles(t)
+	in := func(n string) string { return filepath.Join(dir, n) }
+	args := []string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("history.csv"),
+		"--season-end", "2026-03-04T20:00:00Z", "--season-out", in("out/season.csv")}
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, runPlan(context.Background(), append(slices.Clone(args), "--json"), &stdout, &stderr), stderr.String())
+	var rep struct {
+		Season struct {
+			End           time.Time `json:"end"`
+			SKUs          int       `json:"skus"`
+			Likely        int       `json:"likely_to_sell_out"`
+			ExpectedShort float64   `json:"expected_short_units"`
+			Top           []struct {
+				SKU      string  `json:"sku"`
+				Supply   float64 `json:"supply"`
+				Expected float64 `json:"expected"`
+				SellOut  float64 `json:"sell_out"`
+				Short    float64 `json:"short"`
+			} `json:"top"`
+		} `json:"season"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+	s := rep.Season
+	assert.Equal(t, time.Date(2026, 3, 4, 20, 0, 0, 0, time.UTC), s.End.UTC())
+	assert.Equal(t, 1, s.SKUs)
+	assert.Equal(t, 1, s.Likely)
+	require.Len(t, s.Top, 1)
+	top := s.Top[0]
+	assert.Equal(t, "s", top.SKU)
+	assert.InDelta(t, 11, top.Supply, 0)
+	assert.InDelta(t, 24, top.Expected, 1e-9, "18 units over 1.5 days, for 2 days")
+	assert.Greater(t, top.SellOut, 0.95)
+	assert.InDelta(t, 13, top.Short, 0.5)
+	assert.InDelta(t, top.Short, s.ExpectedShort, 1e-4)
+
+	csv, err := os.ReadFile(in("out/season.csv"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+	require.Len(t, lines, 2)
+	assert.Equal(t, "sku,supply,expected,sd,sell_out,short", lines[0])
+	assert.True(t, strings.HasPrefix(lines[1], "s,11.000000,24.000000,"), lines[1])
+
+	stdout.Reset()
+	require.NoError(t, runPlan(context.Background(), args, &stdout, &stderr))
+	assert.Contains(t, stdout.String(), "season until 2026-03-04T20:00:00Z: 1 SKUs expected, 1 likely to sell out (P >= 0.9)")
+	assert.Contains(t, stdout.String(), "  s              P(sell out) ")
 }
 
 // TestPricesFileDrivesLookahead: the prices omniroute plan writes are read
