@@ -104,7 +104,10 @@ type planner struct {
 	last    prometheus.Gauge
 	// keepSingle and keepPerUnit show the board's Outcomes.
 	keepSingle, keepPerUnit prometheus.GaugeFunc
-	lastOK                  atomic.Pointer[time.Time]
+	// seasonLikely and seasonShort show the last good plan's season
+	// outlook (planning.SeasonOutlook), with a season's end.
+	seasonLikely, seasonShort prometheus.Gauge
+	lastOK                    atomic.Pointer[time.Time]
 	// healthy is whether the last plan succeeded; hooks are told each
 	// change (guarded by mu).
 	healthy atomic.Bool
@@ -146,6 +149,14 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 		Name: "omniroute_keep_shipping_per_unit",
 		Help: "Mean shipping cost of a unit in the latest routes: what a unit kept for a later order costs that order to ship.",
 	}, func() float64 { _, perUnit := board.Outcomes().Later(); return perUnit }))
+	p.seasonLikely = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "omniroute_season_skus_likely_to_sell_out",
+		Help: "SKUs at least 90% likely to sell out before the season's end, as the last good plan saw them (0 without a season's end).",
+	}))
+	p.seasonShort = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "omniroute_season_expected_short_units",
+		Help: "Units the last good plan expects to go without before the season's end, summed over the SKUs (0 without a season's end).",
+	}))
 	return p
 }
 
@@ -343,7 +354,7 @@ func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t0 := time.Now()
-	res, supply, sellOut, err := p.plan(ctx)
+	res, supply, outlook, err := p.plan(ctx)
 	p.seconds.Observe(time.Since(t0).Seconds())
 	if err != nil {
 		p.runs.WithLabelValues("error").Inc()
@@ -358,9 +369,20 @@ func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
 	p.supply.Store(supply)
 	net := p.s.snap.Load().net
 	prices := planning.NewPrices(res.Prices, len(net.Nodes), res.At)
-	if sellOut != nil {
+	var likely, short float64
+	if outlook != nil {
+		sellOut := make(map[string]float64, len(outlook))
+		for _, o := range outlook {
+			sellOut[o.SKU] = o.SellOut
+			if o.SellOut >= policy.SureSellOut {
+				likely++
+			}
+			short += o.Short
+		}
 		prices = prices.WithSellOut(sellOut)
 	}
+	p.seasonLikely.Set(likely)
+	p.seasonShort.Set(short)
 	p.board.Set(prices, res.At)
 	at := res.At
 	p.lastOK.Store(&at)
@@ -421,7 +443,9 @@ func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse
 	return out, nil
 }
 
-func (p *planner) plan(ctx context.Context) (*planning.Result, int64, map[string]float64, error) {
+// plan makes one plan over a copy of the live stock, and the season's
+// outlook when a season's end is ahead.
+func (p *planner) plan(ctx context.Context) (*planning.Result, int64, []planning.Outlook, error) {
 	net := p.s.snap.Load().net
 	p.s.mu.RLock()
 	table := p.s.inv.table.Clone()
@@ -447,9 +471,9 @@ func (p *planner) plan(ctx context.Context) (*planning.Result, int64, map[string
 	for i := range m.Supplies {
 		supply += m.Supplies[i].Units()
 	}
-	var sellOut map[string]float64
+	var outlook []planning.Outlook
 	if at.Before(p.cfg.SeasonEnd) {
-		sellOut = planning.SellOut(in.Demand, table, in.Arrivals, at, p.cfg.SeasonEnd)
+		outlook = planning.SeasonOutlook(in.Demand, table, in.Arrivals, at, p.cfg.SeasonEnd)
 	}
-	return res, int64(supply), sellOut, nil
+	return res, int64(supply), outlook, nil
 }

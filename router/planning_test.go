@@ -351,7 +351,9 @@ func TestPlanningSeasonEnd(t *testing.T) {
 	demand := &forecast.Demand{Cells: []forecast.Cell{
 		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000},
 	}}
-	sellOut := func(end func(now time.Time) time.Time) float64 {
+	// sellOut plans with the season ending at end(now) and returns CURD's
+	// probability of selling out, and the season's gauges.
+	sellOut := func(end func(now time.Time) time.Time) (p, likely, short float64) {
 		t.Helper()
 		e := newEnv(t, func(cfg *Config) {
 			cfg.Policy = policy.Lookahead
@@ -363,11 +365,22 @@ func TestPlanningSeasonEnd(t *testing.T) {
 		require.True(t, ok)
 		so, ok := costs.(policy.SellOuts)
 		require.True(t, ok, "planning.Prices answer SellOutProbability")
-		return so.SellOutProbability("CURD-400G")
+		pl := e.svc.planner
+		return so.SellOutProbability("CURD-400G"), testutil.ToFloat64(pl.seasonLikely), testutil.ToFloat64(pl.seasonShort)
 	}
-	assert.Greater(t, sellOut(func(now time.Time) time.Time { return now.Add(24 * time.Hour) }), 0.99)
-	assert.Zero(t, sellOut(func(time.Time) time.Time { return time.Time{} }))
-	assert.Zero(t, sellOut(func(now time.Time) time.Time { return now.Add(-time.Hour) }))
+	p, likely, short := sellOut(func(now time.Time) time.Time { return now.Add(24 * time.Hour) })
+	assert.Greater(t, p, 0.99)
+	assert.Equal(t, 1.0, likely, "CURD, 100,000 a day against the demo's stock")
+	assert.Greater(t, short, 90_000.0, "nearly all of a day's 100,000")
+	for _, end := range []func(time.Time) time.Time{
+		func(time.Time) time.Time { return time.Time{} },
+		func(now time.Time) time.Time { return now.Add(-time.Hour) },
+	} {
+		p, likely, short := sellOut(end)
+		assert.Zero(t, p)
+		assert.Zero(t, likely)
+		assert.Zero(t, short)
+	}
 }
 
 // TestLookaheadKeepsUnitsForTheSeason: in the server, with a season end
