@@ -345,12 +345,21 @@ func (f *FixedPrices) set(board *policy.PriceBoard, net *network.Network) {
 // planNow plans over a copy of the live stock at the service's clock and
 // swaps the prices in; on error the last good prices stay.
 func (p *planner) planNow(ctx context.Context) error {
-	_, err := p.planResult(ctx)
+	_, _, err := p.planResult(ctx)
 	return err
 }
 
-// planResult is planNow, returning the plan.
-func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
+// seasonSummary is one plan's season outlook summed up: the season's end
+// (zero without one ahead), the SKUs at least SureSellOut likely to sell
+// out by then, and the units expected short.
+type seasonSummary struct {
+	end    time.Time
+	likely int
+	short  float64
+}
+
+// planResult is planNow, returning the plan and its season outlook.
+func (p *planner) planResult(ctx context.Context) (*planning.Result, seasonSummary, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t0 := time.Now()
@@ -360,7 +369,7 @@ func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
 		p.runs.WithLabelValues("error").Inc()
 		p.s.log.Warn("planning failed; the last good prices stay", "err", err)
 		p.setHealthy(false)
-		return res, err
+		return res, seasonSummary{}, err
 	}
 	p.setHealthy(true)
 	p.prev = res
@@ -369,25 +378,26 @@ func (p *planner) planResult(ctx context.Context) (*planning.Result, error) {
 	p.supply.Store(supply)
 	net := p.s.snap.Load().net
 	prices := planning.NewPrices(res.Prices, len(net.Nodes), res.At)
-	var likely, short float64
+	var season seasonSummary
 	if outlook != nil {
+		season.end = p.cfg.SeasonEnd
 		sellOut := make(map[string]float64, len(outlook))
 		for _, o := range outlook {
 			sellOut[o.SKU] = o.SellOut
 			if o.SellOut >= policy.SureSellOut {
-				likely++
+				season.likely++
 			}
-			short += o.Short
+			season.short += o.Short
 		}
 		prices = prices.WithSellOut(sellOut)
 	}
-	p.seasonLikely.Set(likely)
-	p.seasonShort.Set(short)
+	p.seasonLikely.Set(float64(season.likely))
+	p.seasonShort.Set(season.short)
 	p.board.Set(prices, res.At)
 	at := res.At
 	p.lastOK.Store(&at)
 	p.last.Set(float64(at.UnixNano()) / 1e9)
-	return res, nil
+	return res, season, nil
 }
 
 // setHealthy records whether the last plan succeeded and tells the hooks
@@ -424,7 +434,7 @@ func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse
 	if s.planner == nil {
 		return nil, status.Errorf(codes.FailedPrecondition, "the server routes with policy %q without a planner: planning needs --policy %s and a forecast", s.pipe.policy, policy.Lookahead)
 	}
-	res, err := s.planner.planResult(ctx)
+	res, season, err := s.planner.planResult(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, status.FromContextError(ctx.Err()).Err()
@@ -439,6 +449,10 @@ func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse
 		if pr.Price > 0 {
 			out.PricedPairs++
 		}
+	}
+	if !season.end.IsZero() {
+		out.SeasonEnd = timestampOf(season.end)
+		out.SkusLikelyToSellOut, out.ExpectedShortUnits = int32(season.likely), season.short
 	}
 	return out, nil
 }

@@ -130,6 +130,19 @@ func TestPlanningServicePlan(t *testing.T) {
 	assert.True(t, resp.PlannedAt.AsTime().Equal(e.clock.Now()))
 	assert.InDelta(t, 2*100000, resp.ExpectedUnits, 1e-6, "a day's demand over the default horizon of two days")
 	assert.Equal(t, 1.0, testutil.ToFloat64(e.svc.planner.runs.WithLabelValues("ok")))
+	assert.Nil(t, resp.SeasonEnd, "no season's end")
+	assert.Zero(t, resp.SkusLikelyToSellOut)
+	assert.Zero(t, resp.ExpectedShortUnits)
+
+	// With a season's end a day ahead: curd, 100,000 a day, sells out.
+	end := e.clock.Now().Add(24 * time.Hour)
+	e.svc.planner.cfg.SeasonEnd = end
+	resp, err = pb.NewPlanningServiceClient(e.conn).Plan(ctx(t), &pb.PlanRequest{})
+	require.NoError(t, err)
+	assert.True(t, resp.SeasonEnd.AsTime().Equal(end))
+	assert.EqualValues(t, 1, resp.SkusLikelyToSellOut)
+	assert.InDelta(t, testutil.ToFloat64(e.svc.planner.seasonShort), resp.ExpectedShortUnits, 1e-9)
+	assert.Greater(t, resp.ExpectedShortUnits, 90_000.0)
 
 	plain := newEnv(t, nil)
 	_, err = pb.NewPlanningServiceClient(plain.conn).Plan(ctx(t), &pb.PlanRequest{})
@@ -239,14 +252,14 @@ func TestPlanningAddsRoutedOrders(t *testing.T) {
 				cfg.Planning = &PlanningConfig{Demand: demand, manual: true, RecentOrders: c.recent, Horizon: 24 * time.Hour}
 			})
 			p := e.svc.planner
-			res, err := p.planResult(ctx(t))
+			res, _, err := p.planResult(ctx(t))
 			require.NoError(t, err)
 			assert.InDelta(t, 1, res.ExpectedUnits, 1e-9, "the forecast alone")
 			for i := range 3 {
 				_, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine(fmt.Sprintf("r%d", i), "CURD-400G", 1)})
 				require.NoError(t, err)
 			}
-			res, err = p.planResult(ctx(t))
+			res, _, err = p.planResult(ctx(t))
 			require.NoError(t, err)
 			assert.InDelta(t, c.want, res.ExpectedUnits, 1e-9)
 			assert.Same(t, demand, p.cfg.Demand, "the forecast itself stays as given")

@@ -503,9 +503,16 @@ type PlanResponse struct {
 	ExpectedUnits     float64                `protobuf:"fixed64,7,opt,name=expected_units,json=expectedUnits,proto3" json:"expected_units,omitempty"`
 	ExpectedLostUnits float64                `protobuf:"fixed64,8,opt,name=expected_lost_units,json=expectedLostUnits,proto3" json:"expected_lost_units,omitempty"`
 	// priced_pairs counts the (node, sku) whose opportunity cost is above 0.
-	PricedPairs   int32 `protobuf:"varint,9,opt,name=priced_pairs,json=pricedPairs,proto3" json:"priced_pairs,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PricedPairs int32 `protobuf:"varint,9,opt,name=priced_pairs,json=pricedPairs,proto3" json:"priced_pairs,omitempty"`
+	// With a season's end (serve --season-end, while it is ahead): when it
+	// is, how many SKUs are at least 90% likely to sell out by then, and the
+	// units expected to go without, summed over the SKUs (the season's
+	// outlook of omniroute plan --season-end). Unset and 0 without one.
+	SeasonEnd           *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=season_end,json=seasonEnd,proto3" json:"season_end,omitempty"`
+	SkusLikelyToSellOut int32                  `protobuf:"varint,11,opt,name=skus_likely_to_sell_out,json=skusLikelyToSellOut,proto3" json:"skus_likely_to_sell_out,omitempty"`
+	ExpectedShortUnits  float64                `protobuf:"fixed64,12,opt,name=expected_short_units,json=expectedShortUnits,proto3" json:"expected_short_units,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *PlanResponse) Reset() {
@@ -597,6 +604,27 @@ func (x *PlanResponse) GetExpectedLostUnits() float64 {
 func (x *PlanResponse) GetPricedPairs() int32 {
 	if x != nil {
 		return x.PricedPairs
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetSeasonEnd() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SeasonEnd
+	}
+	return nil
+}
+
+func (x *PlanResponse) GetSkusLikelyToSellOut() int32 {
+	if x != nil {
+		return x.SkusLikelyToSellOut
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetExpectedShortUnits() float64 {
+	if x != nil {
+		return x.ExpectedShortUnits
 	}
 	return 0
 }
@@ -4124,7 +4152,7 @@ var File_omniroute_v1_omniroute_proto protoreflect.FileDescriptor
 const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\n" +
 	"\x1comniroute/v1/omniroute.proto\x12\fomniroute.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n" +
-	"\vPlanRequest\"\xbc\x02\n" +
+	"\vPlanRequest\"\xdf\x03\n" +
 	"\fPlanResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x1c\n" +
 	"\tobjective\x18\x02 \x01(\x01R\tobjective\x12\x12\n" +
@@ -4135,7 +4163,12 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"planned_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tplannedAt\x12%\n" +
 	"\x0eexpected_units\x18\a \x01(\x01R\rexpectedUnits\x12.\n" +
 	"\x13expected_lost_units\x18\b \x01(\x01R\x11expectedLostUnits\x12!\n" +
-	"\fpriced_pairs\x18\t \x01(\x05R\vpricedPairs\"\x98\x02\n" +
+	"\fpriced_pairs\x18\t \x01(\x05R\vpricedPairs\x129\n" +
+	"\n" +
+	"season_end\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tseasonEnd\x124\n" +
+	"\x17skus_likely_to_sell_out\x18\v \x01(\x05R\x13skusLikelyToSellOut\x120\n" +
+	"\x14expected_short_units\x18\f \x01(\x01R\x12expectedShortUnits\"\x98\x02\n" +
 	"\x0fAllocateRequest\x12\x1d\n" +
 	"\n" +
 	"orders_csv\x18\x01 \x01(\fR\tordersCsv\x12-\n" +
@@ -4566,99 +4599,100 @@ var file_omniroute_v1_omniroute_proto_goTypes = []any{
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
 	53, // 0: omniroute.v1.PlanResponse.planned_at:type_name -> google.protobuf.Timestamp
-	10, // 1: omniroute.v1.AllocateRequest.supply:type_name -> omniroute.v1.SupplyItem
-	53, // 2: omniroute.v1.AllocateRequest.at:type_name -> google.protobuf.Timestamp
-	53, // 3: omniroute.v1.SupplyItem.available_at:type_name -> google.protobuf.Timestamp
-	12, // 4: omniroute.v1.AllocateResponse.transfers:type_name -> omniroute.v1.Transfer
-	53, // 5: omniroute.v1.Transfer.ship_at:type_name -> google.protobuf.Timestamp
-	53, // 6: omniroute.v1.Transfer.arrive_at:type_name -> google.protobuf.Timestamp
-	53, // 7: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	13, // 8: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
-	14, // 9: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
-	1,  // 10: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	53, // 11: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
-	0,  // 12: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
-	15, // 13: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
-	3,  // 14: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
-	0,  // 15: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
-	18, // 16: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
-	17, // 17: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
-	4,  // 18: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
-	53, // 19: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
-	21, // 20: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
-	0,  // 21: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
-	21, // 22: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
-	2,  // 23: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
-	2,  // 24: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
-	19, // 25: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
-	20, // 26: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
-	22, // 27: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
-	23, // 28: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
-	24, // 29: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
-	53, // 30: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
-	53, // 31: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
-	4,  // 32: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
-	5,  // 33: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
-	26, // 34: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	53, // 35: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	27, // 36: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
-	25, // 37: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
-	28, // 38: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	53, // 39: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
-	6,  // 40: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
-	16, // 41: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
-	29, // 42: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
-	31, // 43: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
-	36, // 44: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	39, // 45: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
-	13, // 46: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
-	41, // 47: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	13, // 48: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 49: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	44, // 50: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	15, // 51: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
-	50, // 52: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
-	53, // 53: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
-	0,  // 54: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
-	2,  // 55: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
-	23, // 56: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
-	25, // 57: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
-	53, // 58: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
-	51, // 59: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
-	13, // 60: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
-	52, // 61: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
-	53, // 62: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
-	16, // 63: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	30, // 64: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	33, // 65: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	34, // 66: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	35, // 67: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	48, // 68: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
-	37, // 69: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	36, // 70: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	40, // 71: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	43, // 72: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	46, // 73: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	7,  // 74: omniroute.v1.PlanningService.Plan:input_type -> omniroute.v1.PlanRequest
-	9,  // 75: omniroute.v1.PlanningService.Allocate:input_type -> omniroute.v1.AllocateRequest
-	29, // 76: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	32, // 77: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	28, // 78: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	28, // 79: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	28, // 80: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	49, // 81: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
-	38, // 82: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	38, // 83: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	42, // 84: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	45, // 85: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	47, // 86: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	8,  // 87: omniroute.v1.PlanningService.Plan:output_type -> omniroute.v1.PlanResponse
-	11, // 88: omniroute.v1.PlanningService.Allocate:output_type -> omniroute.v1.AllocateResponse
-	76, // [76:89] is the sub-list for method output_type
-	63, // [63:76] is the sub-list for method input_type
-	63, // [63:63] is the sub-list for extension type_name
-	63, // [63:63] is the sub-list for extension extendee
-	0,  // [0:63] is the sub-list for field type_name
+	53, // 1: omniroute.v1.PlanResponse.season_end:type_name -> google.protobuf.Timestamp
+	10, // 2: omniroute.v1.AllocateRequest.supply:type_name -> omniroute.v1.SupplyItem
+	53, // 3: omniroute.v1.AllocateRequest.at:type_name -> google.protobuf.Timestamp
+	53, // 4: omniroute.v1.SupplyItem.available_at:type_name -> google.protobuf.Timestamp
+	12, // 5: omniroute.v1.AllocateResponse.transfers:type_name -> omniroute.v1.Transfer
+	53, // 6: omniroute.v1.Transfer.ship_at:type_name -> google.protobuf.Timestamp
+	53, // 7: omniroute.v1.Transfer.arrive_at:type_name -> google.protobuf.Timestamp
+	53, // 8: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	13, // 9: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
+	14, // 10: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
+	1,  // 11: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
+	53, // 12: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	0,  // 13: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
+	15, // 14: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
+	3,  // 15: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
+	0,  // 16: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
+	18, // 17: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
+	17, // 18: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
+	4,  // 19: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
+	53, // 20: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
+	21, // 21: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
+	0,  // 22: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
+	21, // 23: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
+	2,  // 24: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
+	2,  // 25: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
+	19, // 26: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
+	20, // 27: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
+	22, // 28: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
+	23, // 29: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
+	24, // 30: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
+	53, // 31: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
+	53, // 32: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
+	4,  // 33: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
+	5,  // 34: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
+	26, // 35: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
+	53, // 36: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	27, // 37: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
+	25, // 38: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
+	28, // 39: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
+	53, // 40: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	6,  // 41: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
+	16, // 42: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
+	29, // 43: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
+	31, // 44: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
+	36, // 45: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
+	39, // 46: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
+	13, // 47: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	41, // 48: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	13, // 49: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 50: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	44, // 51: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	15, // 52: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	50, // 53: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	53, // 54: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 55: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 56: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	23, // 57: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	25, // 58: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	53, // 59: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	51, // 60: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	13, // 61: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	52, // 62: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	53, // 63: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	16, // 64: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	30, // 65: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	33, // 66: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	34, // 67: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	35, // 68: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	48, // 69: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	37, // 70: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	36, // 71: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	40, // 72: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	43, // 73: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	46, // 74: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	7,  // 75: omniroute.v1.PlanningService.Plan:input_type -> omniroute.v1.PlanRequest
+	9,  // 76: omniroute.v1.PlanningService.Allocate:input_type -> omniroute.v1.AllocateRequest
+	29, // 77: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	32, // 78: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	28, // 79: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	28, // 80: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	28, // 81: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	49, // 82: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	38, // 83: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	38, // 84: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	42, // 85: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	45, // 86: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	47, // 87: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	8,  // 88: omniroute.v1.PlanningService.Plan:output_type -> omniroute.v1.PlanResponse
+	11, // 89: omniroute.v1.PlanningService.Allocate:output_type -> omniroute.v1.AllocateResponse
+	77, // [77:90] is the sub-list for method output_type
+	64, // [64:77] is the sub-list for method input_type
+	64, // [64:64] is the sub-list for extension type_name
+	64, // [64:64] is the sub-list for extension extendee
+	0,  // [0:64] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }

@@ -85,6 +85,27 @@ func (m *PlanResponse) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.ExpectedShortUnits != 0 {
+		i -= 8
+		binary.LittleEndian.PutUint64(dAtA[i:], uint64(math.Float64bits(float64(m.ExpectedShortUnits))))
+		i--
+		dAtA[i] = 0x61
+	}
+	if m.SkusLikelyToSellOut != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.SkusLikelyToSellOut))
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.SeasonEnd != nil {
+		size, err := (*timestamppb.Timestamp)(m.SeasonEnd).MarshalToSizedBufferVT(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(size))
+		i--
+		dAtA[i] = 0x52
+	}
 	if m.PricedPairs != 0 {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.PricedPairs))
 		i--
@@ -3238,6 +3259,16 @@ func (m *PlanResponse) SizeVT() (n int) {
 	if m.PricedPairs != 0 {
 		n += 1 + protohelpers.SizeOfVarint(uint64(m.PricedPairs))
 	}
+	if m.SeasonEnd != nil {
+		l = (*timestamppb.Timestamp)(m.SeasonEnd).SizeVT()
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	if m.SkusLikelyToSellOut != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.SkusLikelyToSellOut))
+	}
+	if m.ExpectedShortUnits != 0 {
+		n += 9
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -4748,6 +4779,72 @@ func (m *PlanResponse) UnmarshalVT(dAtA []byte) error {
 					break
 				}
 			}
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SeasonEnd", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return protohelpers.ErrInvalidLength
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return protohelpers.ErrInvalidLength
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.SeasonEnd == nil {
+				m.SeasonEnd = &timestamppb1.Timestamp{}
+			}
+			if err := (*timestamppb.Timestamp)(m.SeasonEnd).UnmarshalVT(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SkusLikelyToSellOut", wireType)
+			}
+			m.SkusLikelyToSellOut = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SkusLikelyToSellOut |= int32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 1 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ExpectedShortUnits", wireType)
+			}
+			var v uint64
+			if (iNdEx + 8) > l {
+				return io.ErrUnexpectedEOF
+			}
+			v = uint64(binary.LittleEndian.Uint64(dAtA[iNdEx:]))
+			iNdEx += 8
+			m.ExpectedShortUnits = float64(math.Float64frombits(v))
 		default:
 			iNdEx = preIndex
 			skippy, err := protohelpers.Skip(dAtA[iNdEx:])
