@@ -112,21 +112,13 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case *seasonOut != "" && *seasonEnd == "":
 		return fmt.Errorf("%w: --season-out needs --season-end", errUsage)
 	}
-	var end time.Time
-	if *seasonEnd != "" {
-		t, err := time.Parse(time.RFC3339, *seasonEnd)
-		if err != nil {
-			return fmt.Errorf("%w: --season-end %q is not an RFC 3339 time", errUsage, *seasonEnd)
-		}
-		end = t
+	at, err := optionalTime("at", *atFlag)
+	if err != nil {
+		return err
 	}
-	var at time.Time
-	if *atFlag != "" {
-		t, err := time.Parse(time.RFC3339, *atFlag)
-		if err != nil {
-			return fmt.Errorf("%w: --at %q is not an RFC 3339 time", errUsage, *atFlag)
-		}
-		at = t
+	end, err := optionalTime("season-end", *seasonEnd)
+	if err != nil {
+		return err
 	}
 
 	net, err := network.Load(*netPath)
@@ -268,6 +260,19 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	return nil
+}
+
+// optionalTime parses the value of flag --name as an RFC 3339 time; an
+// empty value is the zero time.
+func optionalTime(name, value string) (time.Time, error) {
+	if value == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, value)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: --%s %q is not an RFC 3339 time", errUsage, name, value)
+	}
+	return t, nil
 }
 
 // readStock reads a stock file over net.
