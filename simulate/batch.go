@@ -91,6 +91,36 @@ type batch struct {
 	// (policy.KeepSoldOut); kept is its scratch.
 	ws   *solver.Workspace
 	kept []int
+	// avail and taken are within's scratch.
+	avail []int32
+	taken map[nodeLine]int32
+}
+
+// nodeLine is a line of a problem at a node.
+type nodeLine struct{ node, line int32 }
+
+// within cuts p's Available to the units plan takes of each line at each
+// node (a plan uses one option per node), so that p solved again takes
+// no unit plan did not. It returns p's Available as it was, in saved
+// (reused when large enough), for copy(p.Available, saved); taken is
+// scratch.
+func within(p *solver.Problem, plan *solver.Plan, saved []int32, taken map[nodeLine]int32) []int32 {
+	saved = append(saved[:0], p.Available...)
+	clear(taken)
+	for i := range plan.Shipments {
+		sh := &plan.Shipments[i]
+		for _, a := range sh.Lines {
+			taken[nodeLine{p.Options[sh.Option].Node, int32(a.Line)}] += a.Quantity
+		}
+	}
+	nl := len(p.Lines)
+	for o := range p.Options {
+		for l := range nl {
+			i := o*nl + l
+			p.Available[i] = min(p.Available[i], taken[nodeLine{p.Options[o].Node, int32(l)}])
+		}
+	}
+	return saved
 }
 
 var (
@@ -107,7 +137,7 @@ func newBatch(net *network.Network) (Policy, error) {
 	if !ok {
 		return nil, fmt.Errorf("batch: policy %s plans no prices", policy.Lookahead)
 	}
-	return &batch{express: planned, ws: solver.NewWorkspace()}, nil
+	return &batch{express: planned, ws: solver.NewWorkspace(), taken: map[nodeLine]int32{}}, nil
 }
 
 // Name implements Policy.
@@ -162,7 +192,12 @@ func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settin
 		if season {
 			var again bool
 			if b.kept, again = policy.KeepSoldOut(&res.Problems[i], res.Plans[i], so, outcomes, b.kept); again {
+				// The orders after this one were repaired on what its
+				// first plan left: solved again, it may only give units
+				// back, never take one they took.
+				b.avail = within(&res.Problems[i], res.Plans[i], b.avail, b.taken)
 				plan, err := b.ws.Solve(&res.Problems[i], s)
+				copy(res.Problems[i].Available, b.avail)
 				if err != nil {
 					return nil, err
 				}
