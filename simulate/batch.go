@@ -91,36 +91,98 @@ type batch struct {
 	// (policy.KeepSoldOut); kept is its scratch.
 	ws   *solver.Workspace
 	kept []int
-	// avail and taken are within's scratch.
-	avail []int32
-	taken map[nodeLine]int32
+	left waveLeft
 }
 
-// nodeLine is a line of a problem at a node.
-type nodeLine struct{ node, line int32 }
+// waveLeft is what a wave's plans leave of the stock and the daily
+// capacity the wave was routed on, so that the season's rule can solve an
+// order of the wave again (solveAgain) on what is truly free: its own
+// units and those no order of the wave took.
+type waveLeft struct {
+	// stock is the units left per (node, SKU) of the wave's Supply;
+	// capacity the units a node may still pick, for the nodes with a limit.
+	stock    map[nodeSKU]int64
+	capacity map[int32]int64
+	// avail and caps are scratch for a problem's Available and its
+	// options' CapacityUnits.
+	avail []int32
+	caps  []int32
+}
 
-// within cuts p's Available to the units plan takes of each line at each
-// node (a plan uses one option per node), so that p solved again takes
-// no unit plan did not. It returns p's Available as it was, in saved
-// (reused when large enough), for copy(p.Available, saved); taken is
-// scratch.
-func within(p *solver.Problem, plan *solver.Plan, saved []int32, taken map[nodeLine]int32) []int32 {
-	saved = append(saved[:0], p.Available...)
-	clear(taken)
+// nodeSKU is a SKU at a node.
+type nodeSKU struct {
+	node int32
+	sku  string
+}
+
+// reset counts what the wave's plans leave of inst's stock and capacity.
+func (w *waveLeft) reset(inst *joint.Instance, res *joint.Batch) {
+	if w.stock == nil {
+		w.stock, w.capacity = map[nodeSKU]int64{}, map[int32]int64{}
+	}
+	clear(w.stock)
+	clear(w.capacity)
+	for _, sp := range inst.Supply {
+		w.stock[nodeSKU{sp.Node, sp.SKU}] = max(0, sp.Start)
+	}
+	for _, c := range inst.Capacity {
+		w.capacity[c.Node] = c.Units
+	}
+	for i, plan := range res.Plans {
+		w.take(&res.Problems[i], plan, 1)
+	}
+}
+
+// take counts the units plan ships as taken (sign 1) or given back (-1).
+func (w *waveLeft) take(p *solver.Problem, plan *solver.Plan, sign int64) {
 	for i := range plan.Shipments {
 		sh := &plan.Shipments[i]
+		node := p.Options[sh.Option].Node
 		for _, a := range sh.Lines {
-			taken[nodeLine{p.Options[sh.Option].Node, int32(a.Line)}] += a.Quantity
+			q := sign * int64(a.Quantity)
+			w.stock[nodeSKU{node, p.Lines[a.Line].SKU}] -= q
+			if _, ok := w.capacity[node]; ok {
+				w.capacity[node] -= q
+			}
 		}
 	}
+}
+
+// solveAgain solves p, whose plan the wave counted, again on what is free
+// for it: the units and capacity plan takes and those the wave left,
+// within built, p's Available and its options' CapacityUnits as the order
+// was built for the wave (an order names each SKU once, so a (node, SKU)
+// is one line's). p's own figures are restored, and the new plan counted
+// in plan's place.
+func (w *waveLeft) solveAgain(ws *solver.Workspace, p, built *solver.Problem, plan *solver.Plan, s solver.Settings) (*solver.Plan, error) {
+	w.take(p, plan, -1)
+	w.avail = append(w.avail[:0], p.Available...)
+	w.caps = w.caps[:0]
 	nl := len(p.Lines)
 	for o := range p.Options {
+		opt := &p.Options[o]
+		w.caps = append(w.caps, opt.CapacityUnits)
 		for l := range nl {
 			i := o*nl + l
-			p.Available[i] = min(p.Available[i], taken[nodeLine{p.Options[o].Node, int32(l)}])
+			p.Available[i] = int32(min(int64(built.Available[i]), max(0, w.stock[nodeSKU{opt.Node, p.Lines[l].SKU}])))
+		}
+		opt.CapacityUnits = built.Options[o].CapacityUnits
+		if c, ok := w.capacity[opt.Node]; ok && (opt.CapacityUnits < 0 || c < int64(opt.CapacityUnits)) {
+			opt.CapacityUnits = int32(max(0, c))
 		}
 	}
-	return saved
+	again, err := ws.Solve(p, s)
+	copy(p.Available, w.avail)
+	for o := range p.Options {
+		p.Options[o].CapacityUnits = w.caps[o]
+	}
+	if err != nil {
+		w.take(p, plan, 1)
+		return nil, err
+	}
+	again = again.Clone()
+	w.take(p, again, 1)
+	return again, nil
 }
 
 var (
@@ -137,7 +199,7 @@ func newBatch(net *network.Network) (Policy, error) {
 	if !ok {
 		return nil, fmt.Errorf("batch: policy %s plans no prices", policy.Lookahead)
 	}
-	return &batch{express: planned, ws: solver.NewWorkspace(), taken: map[nodeLine]int32{}}, nil
+	return &batch{express: planned, ws: solver.NewWorkspace()}, nil
 }
 
 // Name implements Policy.
@@ -186,6 +248,7 @@ func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settin
 		return res, nil
 	}
 	so, season := costs.(policy.SellOuts)
+	counted := false // b.left holds what the wave's plans left
 	for i := range res.Plans {
 		// The season's rule, order by order in the wave's order: the
 		// units an order leaves stay for the orders after the wave.
@@ -193,15 +256,18 @@ func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settin
 			var again bool
 			if b.kept, again = policy.KeepSoldOut(&res.Problems[i], res.Plans[i], so, outcomes, b.kept); again {
 				// The orders after this one were repaired on what its
-				// first plan left: solved again, it may only give units
-				// back, never take one they took.
-				b.avail = within(&res.Problems[i], res.Plans[i], b.avail, b.taken)
-				plan, err := b.ws.Solve(&res.Problems[i], s)
-				copy(res.Problems[i].Available, b.avail)
+				// first plan left: solved again, it takes its own units
+				// and those no order of the wave took, never one a later
+				// order was given.
+				if !counted {
+					b.left.reset(inst, res)
+					counted = true
+				}
+				plan, err := b.left.solveAgain(b.ws, &res.Problems[i], inst.Orders[i].Problem, res.Plans[i], s)
 				if err != nil {
 					return nil, err
 				}
-				res.Plans[i] = plan.Clone()
+				res.Plans[i] = plan
 			}
 		}
 		copy(res.Problems[i].UnitCost, b.saved[i])

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/simulate/dataset"
 	"github.com/omniroute/omniroute/solver"
 )
@@ -51,8 +52,9 @@ func TestLookaheadBelowOptimalOnAJasinSinhaReplay(t *testing.T) {
 // had routed jointly and solves those orders again. Solved again on the
 // stock as it stood when the wave repaired them, one such order took a
 // unit a later order of its wave had been given, and the replay stopped
-// ("insufficient stock"). Solved again within what it had been given, the
-// replay ends, every unit shipped from the stock there was.
+// ("insufficient stock"). Solved again on its own units and those no
+// order of the wave took, the replay ends, every unit shipped from the
+// stock there was.
 func TestBatchLongWavesTakeNoUnitTwice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a week of orders")
@@ -69,27 +71,63 @@ func TestBatchLongWavesTakeNoUnitTwice(t *testing.T) {
 	assert.Positive(t, res.Results[0].UnfilledUnits, "the stock is short of the week's demand")
 }
 
-// TestWithinGivesUnitsBackOnly: within cuts every option's units to
-// what the plan takes of each line at the option's node, whatever the
-// method, and the problem solved again takes nothing else; the saved
-// Available restores it.
-func TestWithinGivesUnitsBackOnly(t *testing.T) {
-	p := &solver.Problem{
-		Lines: []solver.Line{{SKU: "a", Quantity: 2}, {SKU: "b", Quantity: 1}},
-		Options: []solver.Option{
-			{Node: 0, NodeID: "x", Method: solver.WarehouseShip, CapacityUnits: -1},
-			{Node: 0, NodeID: "x", Method: solver.Courier, CapacityUnits: -1},
-			{Node: 1, NodeID: "y", Method: solver.WarehouseShip, CapacityUnits: -1},
-		},
-		Available: []int32{5, 3, 5, 3, 4, 4},
-		UnitCost:  []float64{1, 1, 1, 1, 1, 1},
+// TestSolveAgainTakesOnlyWhatIsFree: a wave gave order 0 the unit of a
+// at x and order 1 the one at y; z's unit went to nobody. Order 0, solved
+// again with x now dearest, may take z's unit but never y's: z when it
+// holds one and may pick it, else x again. What the wave left follows the
+// new plan, and the problem's own figures are as they were.
+func TestSolveAgainTakesOnlyWhatIsFree(t *testing.T) {
+	order := func(cost [3]float64) *solver.Problem {
+		p := &solver.Problem{Lines: []solver.Line{{SKU: "a", Quantity: 1}}, MaxShipments: 1}
+		for n, id := range []string{"x", "y", "z"} {
+			p.Options = append(p.Options, solver.Option{Node: int32(n), NodeID: id, Method: solver.WarehouseShip, FixedCost: 1, CapacityUnits: -1})
+			p.Available = append(p.Available, 1)
+			p.UnitCost = append(p.UnitCost, cost[n])
+		}
+		return p
 	}
-	plan := &solver.Plan{Shipments: []solver.Shipment{
-		{Option: 0, Lines: []solver.Allocation{{Line: 0, Quantity: 1}}},
-		{Option: 2, Lines: []solver.Allocation{{Line: 0, Quantity: 1}, {Line: 1, Quantity: 1}}},
-	}}
-	saved := within(p, plan, nil, map[nodeLine]int32{})
-	assert.Equal(t, []int32{1, 0, 1, 0, 1, 1}, p.Available)
-	copy(p.Available, saved)
-	assert.Equal(t, []int32{5, 3, 5, 3, 4, 4}, p.Available)
+	shipFrom := func(node int) *solver.Plan {
+		return &solver.Plan{Shipments: []solver.Shipment{{Option: node, Lines: []solver.Allocation{{Line: 0, Quantity: 1}}}}}
+	}
+	for _, c := range []struct {
+		name     string
+		zStock   int64
+		zCap     int64 // -1: no limit
+		wantNode int
+	}{
+		{"z free", 1, -1, 2},
+		{"z has none", 0, -1, 0},
+		{"z may pick no more today", 1, 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			built := order([3]float64{1, 1, 1})
+			inst := &joint.Instance{
+				Orders: []joint.Order{{Problem: built}, {Problem: order([3]float64{1, 1, 1})}},
+				Supply: []joint.Supply{{Node: 0, SKU: "a", Start: 1}, {Node: 1, SKU: "a", Start: 1}, {Node: 2, SKU: "a", Start: c.zStock}},
+			}
+			if c.zCap >= 0 {
+				inst.Capacity = []joint.Capacity{{Node: 2, Units: c.zCap}}
+			}
+			res := &joint.Batch{
+				Problems: []solver.Problem{*order([3]float64{9, 2, 3}), *order([3]float64{1, 1, 1})},
+				Plans:    []*solver.Plan{shipFrom(0), shipFrom(1)},
+			}
+			var w waveLeft
+			w.reset(inst, res)
+			p := &res.Problems[0]
+			plan, err := w.solveAgain(solver.NewWorkspace(), p, built, res.Plans[0], solver.Settings{})
+			require.NoError(t, err)
+			require.Len(t, plan.Shipments, 1)
+			assert.Equal(t, c.wantNode, plan.Shipments[0].Option, "never y: order 1 has its unit")
+			assert.Equal(t, int64(0), w.stock[nodeSKU{1, "a"}])
+			assert.Equal(t, int64(0), w.stock[nodeSKU{int32(c.wantNode), "a"}])
+			if c.wantNode == 2 {
+				assert.Equal(t, int64(1), w.stock[nodeSKU{0, "a"}], "x's unit given back")
+			}
+			assert.Equal(t, []int32{1, 1, 1}, p.Available)
+			for _, o := range p.Options {
+				assert.Equal(t, int32(-1), o.CapacityUnits)
+			}
+		})
+	}
 }
