@@ -91,9 +91,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	lpOut := fs.String("lp-out", "", "write the LP model to this file (CPLEX LP format)")
 	seasonEnd := fs.String("season-end", "", "when the season ends (RFC 3339): the stock and the arrivals before then must last until then; the summary lists the SKUs likely to sell out by then")
 	seasonOut := fs.String("season-out", "", "with --season-end, write every SKU's outlook to this CSV file (sku,supply,expected,sd,sell_out,short)")
+	forecastOut := fs.String("forecast-out", "", "write the forecast the plan used to this CSV file, in --forecast's format (to review, edit and plan or serve with)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute plan --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--replenishments R]\n"+
-			"         [--horizon 24h] [--at TIME] [--json] [--out prices.csv] [--lp-out plan.lp] [--season-end T [--season-out season.csv]]")
+			"         [--horizon 24h] [--at TIME] [--json] [--out prices.csv] [--lp-out plan.lp] [--forecast-out forecast.csv]\n"+
+			"         [--season-end T [--season-out season.csv]]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -206,7 +208,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	// Every output is made in memory first: nothing is written on error.
-	var lpText, pricesCSV, seasonCSV bytes.Buffer
+	var lpText, pricesCSV, seasonCSV, forecastCSV bytes.Buffer
 	if *lpOut != "" {
 		if err := model.LP().WriteLP(&lpText); err != nil {
 			return err
@@ -219,6 +221,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *seasonOut != "" {
 		if err := planning.WriteOutlookCSV(&seasonCSV, outlook); err != nil {
+			return err
+		}
+	}
+	if *forecastOut != "" {
+		if err := forecast.WriteCSV(&forecastCSV, demand); err != nil {
 			return err
 		}
 	}
@@ -237,6 +244,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *seasonOut != "" {
 		if err := writeFileAtomic(*seasonOut, seasonCSV.Bytes()); err != nil {
+			return err
+		}
+	}
+	if *forecastOut != "" {
+		if err := writeFileAtomic(*forecastOut, forecastCSV.Bytes()); err != nil {
 			return err
 		}
 	}

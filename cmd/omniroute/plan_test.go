@@ -124,12 +124,45 @@ func TestPlanWithForecastFile(t *testing.T) {
 	assert.Contains(t, stdout.String(), "0 (node, sku) priced above 0")
 }
 
+// TestPlanForecastOut: --forecast-out writes the forecast the plan
+// estimated from the history, in --forecast's format; planned again from
+// that file at the same time, the plan is the same, price for price, and
+// the file written again is the same file.
+func TestPlanForecastOut(t *testing.T) {
+	dir := planFiles(t)
+	in := func(n string) string { return filepath.Join(dir, n) }
+	base := []string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--season-end", "2026-03-04T20:00:00Z"}
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, runPlan(context.Background(), append(slices.Clone(base),
+		"--orders", in("history.csv"), "--out", in("prices.csv"), "--forecast-out", in("out/forecast.csv")), &stdout, &stderr), stderr.String())
+	fromHistory := stdout.String()
+	written, err := os.ReadFile(in("out/forecast.csv"))
+	require.NoError(t, err)
+	// 16 pickups at near and 2 deliveries over the day and a half.
+	assert.Equal(t, "region,sku,method,units_per_day,variance_per_day,units_per_order,unit_weight_kg,lost_sale_cost\n"+
+		"A,s,parcel,1.3333333333333333,0,1,0,0\n"+
+		"A,s,pickup,10.666666666666666,0,1,0,0\n", string(written))
+
+	stdout.Reset()
+	require.NoError(t, runPlan(context.Background(), append(slices.Clone(base),
+		"--forecast", in("out/forecast.csv"), "--at", "2026-03-02T20:00:00Z", "--out", in("prices2.csv"), "--forecast-out", in("forecast2.csv")), &stdout, &stderr), stderr.String())
+	assert.Equal(t, fromHistory, stdout.String())
+	p1, err := os.ReadFile(in("prices.csv"))
+	require.NoError(t, err)
+	p2, err := os.ReadFile(in("prices2.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, string(p1), string(p2))
+	again, err := os.ReadFile(in("forecast2.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, string(written), string(again))
+}
+
 func TestPlanErrorsWriteNothing(t *testing.T) {
 	dir := planFiles(t)
 	in := func(n string) string { return filepath.Join(dir, n) }
 	require.NoError(t, os.WriteFile(in("bad.csv"), []byte("region,sku,method,units_per_day\nA,s,pickup,1\nA,s,drone,1\n"), 0o644))
 	require.NoError(t, os.WriteFile(in("badrep.csv"), []byte("at,node,sku,qty\n2026-03-03T00:00:00Z,nowhere,s,1\n"), 0o644))
-	base := []string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--out", in("prices.csv"), "--lp-out", in("plan.lp")}
+	base := []string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--out", in("prices.csv"), "--lp-out", in("plan.lp"), "--forecast-out", in("forecast.csv")}
 	cases := []struct {
 		name  string
 		args  []string
@@ -156,6 +189,7 @@ func TestPlanErrorsWriteNothing(t *testing.T) {
 			assert.NoFileExists(t, in("prices.csv"))
 			assert.NoFileExists(t, in("plan.lp"))
 			assert.NoFileExists(t, in("season.csv"))
+			assert.NoFileExists(t, in("forecast.csv"))
 			assert.Empty(t, stdout.String())
 		})
 	}
