@@ -32,6 +32,10 @@ const (
 	// plan: the stock then has to last, and a plan that stops at two days
 	// prices it as if the days after did not need it. A week.
 	SeasonPlanHorizon = 7 * 24 * time.Hour
+	// MinReplayPlans is how many plans a replay shorter than
+	// MinReplayPlans × DefaultPlanInterval (a day) makes at least on its
+	// schedule (PlanInterval), as a replay of a day does hourly.
+	MinReplayPlans = 24
 	// ReplanShare is the share of the planned supply that may move
 	// (shipped or received) before the next order plans again, ahead of
 	// the schedule.

@@ -370,4 +370,54 @@ func TestReplayEnd(t *testing.T) {
 	end, err = ReplayEnd(BytesSource{"orders.csv", []byte(head)}, false)
 	require.NoError(t, err)
 	assert.True(t, end.IsZero())
+
+	first, last, err := ReplaySpan(BytesSource{"orders.csv", []byte(head +
+		"o1,2026-03-03T10:00:00Z,43.25,76.90,a,1,delivery,\n" +
+		"o2,2026-03-05T09:00:00Z,43.25,76.90,a,1,delivery,\n" +
+		"o3,2026-03-02T10:00:00Z,43.25,76.90,a,1,delivery,\n")}, false)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), first.UTC(), "the earliest, wherever it is")
+	assert.Equal(t, time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC), last.UTC())
+}
+
+// TestPlanInterval: hourly for a replay of a day or more (or of one
+// instant), a 24th of a shorter one, never under a minute.
+func TestPlanInterval(t *testing.T) {
+	for span, want := range map[time.Duration]time.Duration{
+		0:                             time.Hour,
+		48 * time.Hour:                time.Hour,
+		24 * time.Hour:                time.Hour,
+		17 * time.Hour:                17 * time.Hour / 24,
+		time.Hour:                     150 * time.Second,
+		10 * time.Minute:              time.Minute,
+		24*time.Hour - 24*time.Minute: time.Hour - time.Minute,
+	} {
+		assert.Equal(t, want, PlanInterval(span), "span %s", span)
+	}
+}
+
+// TestShortReplayPlansOnItsOwnClock: orders every ten minutes over four
+// hours, stock plenty (no plan ahead of the schedule): the replay plans
+// every ten minutes (a 24th of its span), not once an hour, unless told
+// otherwise.
+func TestShortReplayPlansOnItsOwnClock(t *testing.T) {
+	var orders strings.Builder
+	orders.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
+	start := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
+	for i := range 25 {
+		fmt.Fprintf(&orders, "o%d,%s,43.25,76.90,s,1,pickup,near\n", i, start.Add(time.Duration(i)*10*time.Minute).Format(time.RFC3339))
+	}
+	run := func(interval time.Duration) *Result {
+		net, table := loadTiny(t, scarceNetwork, "node,sku,on_hand,safety_stock\nnear,s,100,0\nfar,s,100,0\n")
+		res, err := Run(context.Background(), Config{
+			Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders.String())},
+			History:  BytesSource{"history.csv", []byte(scarceHistory())},
+			Policies: []string{"lookahead"}, Workers: 1, PlanInterval: interval,
+		})
+		require.NoError(t, err)
+		require.Len(t, res.Results, 1)
+		return &res.Results[0]
+	}
+	assert.Equal(t, int64(25), run(0).Plans, "before the first order, then every ten minutes")
+	assert.Equal(t, int64(5), run(time.Hour).Plans, "before the first order, then hourly")
 }

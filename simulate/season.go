@@ -14,28 +14,51 @@ import (
 // replay of that file ends. Malformed rows fail the read as they fail the
 // replay, unless skipBad. A file without orders has no end: the zero time.
 func ReplayEnd(src Source, skipBad bool) (time.Time, error) {
+	_, end, err := ReplaySpan(src, skipBad)
+	return end, err
+}
+
+// ReplaySpan returns the earliest and the latest created_at of the orders
+// of src, as ReplayEnd reads them; both are zero for a file without
+// orders.
+func ReplaySpan(src Source, skipBad bool) (first, last time.Time, err error) {
 	f, err := src.Open()
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, time.Time{}, err
 	}
 	defer f.Close()
 	r, err := NewOrderReader(f, src.Name(), skipBad)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, time.Time{}, err
 	}
-	var end time.Time
 	for {
 		o, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return end, nil
+			return first, last, nil
 		}
 		if err != nil {
-			return time.Time{}, fmt.Errorf("orders: %w", err)
+			return time.Time{}, time.Time{}, fmt.Errorf("orders: %w", err)
 		}
-		if o.CreatedAt.After(end) {
-			end = o.CreatedAt
+		if first.IsZero() || o.CreatedAt.Before(first) {
+			first = o.CreatedAt
+		}
+		if o.CreatedAt.After(last) {
+			last = o.CreatedAt
 		}
 	}
+}
+
+// PlanInterval is the default time between two plans of a replay whose
+// orders span span: DefaultPlanInterval, or, for a replay shorter than
+// MinReplayPlans of them, span / MinReplayPlans (at least a minute), so
+// that a replay whose clock runs fast (orders an instance puts minutes
+// apart rather than hours) plans as often for its orders as a replay of
+// days does.
+func PlanInterval(span time.Duration) time.Duration {
+	if span <= 0 || span >= MinReplayPlans*DefaultPlanInterval {
+		return DefaultPlanInterval
+	}
+	return max(span/MinReplayPlans, time.Minute)
 }
 
 // plans reports whether any of the named policies plans (policy.Planned):

@@ -270,12 +270,21 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			return nil, fmt.Errorf("simulate: %w", err)
 		}
 	}
-	if cfg.SeasonAtReplayEnd && cfg.SeasonEnd.IsZero() && cfg.Prices == nil && plans(reg, policies, cfg.Network) {
-		end, err := ReplayEnd(cfg.Orders, cfg.SkipBad)
-		if err != nil {
-			return nil, fmt.Errorf("simulate: the replay's end: %w", err)
+	if cfg.Prices == nil && plans(reg, policies, cfg.Network) {
+		// The replay's span sets the season's end (SeasonAtReplayEnd) and
+		// how often a short replay plans (PlanInterval).
+		if atEnd := cfg.SeasonAtReplayEnd && cfg.SeasonEnd.IsZero(); atEnd || cfg.PlanInterval <= 0 {
+			first, last, err := ReplaySpan(cfg.Orders, cfg.SkipBad)
+			if err != nil {
+				return nil, fmt.Errorf("simulate: the replay's span: %w", err)
+			}
+			if atEnd {
+				cfg.SeasonEnd = last
+			}
+			if cfg.PlanInterval <= 0 {
+				cfg.PlanInterval = PlanInterval(last.Sub(first))
+			}
 		}
-		cfg.SeasonEnd = end
 	}
 	settings := solverSettings()
 	if cfg.Settings != nil {

@@ -151,7 +151,8 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	transfersPath := fs.String("transfers", "", "transfer plan (CSV "+simulate.TransferHeader+", as omniroute allocate writes it): replayed as scenario \"transfers\" beside the others")
 	allocationPath := fs.String("allocation", "", "omniroute allocate's --json output for the --transfers plan: its expected saving is shown beside the replayed one")
 	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
-	planInterval := fs.Duration("plan-interval", simulate.DefaultPlanInterval, "simulated time between two plans of the lookahead policy")
+	planInterval := fs.Duration("plan-interval", 0, fmt.Sprintf("simulated time between two plans of the lookahead policy (0: %v, or the replay's span / %d when it spans less than a day)",
+		simulate.DefaultPlanInterval, simulate.MinReplayPlans))
 	planHorizon := fs.Duration("plan-horizon", 0, fmt.Sprintf("how far each plan of the lookahead policy looks ahead (0: %v, or %v when the replenishments schedule no arrival after the first plan)",
 		simulate.DefaultPlanHorizon, simulate.SeasonPlanHorizon))
 	seasonEnd := fs.String("season-end", seasonAtReplayEnd, "when the season ends: the stock and the replenishments before then must last until then, and lookahead and batch keep the units of SKUs sure to sell out by then for the later orders that need them when that is worth more; an RFC 3339 time, \""+seasonAtReplayEnd+"\" (the latest order's time: nothing the replay counts comes after it) or \""+seasonNone+"\"")
@@ -159,7 +160,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F] [--plan-interval 1h] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
+			"         [--skip-bad] [--workers N] [--history F] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
 			"         [--bound [--bound-max-vars N] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -194,8 +195,8 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("%w: %s %s: not a directory", errUsage, out.flag, out.dir)
 		}
 	}
-	if *planInterval <= 0 || *planHorizon < 0 {
-		return fmt.Errorf("%w: --plan-interval must be positive and --plan-horizon not negative", errUsage)
+	if *planInterval < 0 || *planHorizon < 0 {
+		return fmt.Errorf("%w: --plan-interval and --plan-horizon must not be negative", errUsage)
 	}
 	var season time.Time
 	switch *seasonEnd {
