@@ -132,10 +132,18 @@ func TestPlanForecastOut(t *testing.T) {
 	dir := planFiles(t)
 	in := func(n string) string { return filepath.Join(dir, n) }
 	base := []string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--season-end", "2026-03-04T20:00:00Z"}
+	// The summary without solve_ms, the one figure that is a time.
+	summary := func(out []byte) map[string]any {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(out, &m), string(out))
+		delete(m, "solve_ms")
+		delete(m, "forecast") // where it came from: the history, then the file
+		return m
+	}
 	var stdout, stderr bytes.Buffer
 	require.NoError(t, runPlan(context.Background(), append(slices.Clone(base),
-		"--orders", in("history.csv"), "--out", in("prices.csv"), "--forecast-out", in("out/forecast.csv")), &stdout, &stderr), stderr.String())
-	fromHistory := stdout.String()
+		"--orders", in("history.csv"), "--json", "--out", in("prices.csv"), "--forecast-out", in("out/forecast.csv")), &stdout, &stderr), stderr.String())
+	fromHistory := summary(stdout.Bytes())
 	written, err := os.ReadFile(in("out/forecast.csv"))
 	require.NoError(t, err)
 	// 16 pickups at near and 2 deliveries over the day and a half.
@@ -145,8 +153,8 @@ func TestPlanForecastOut(t *testing.T) {
 
 	stdout.Reset()
 	require.NoError(t, runPlan(context.Background(), append(slices.Clone(base),
-		"--forecast", in("out/forecast.csv"), "--at", "2026-03-02T20:00:00Z", "--out", in("prices2.csv"), "--forecast-out", in("forecast2.csv")), &stdout, &stderr), stderr.String())
-	assert.Equal(t, fromHistory, stdout.String())
+		"--forecast", in("out/forecast.csv"), "--at", "2026-03-02T20:00:00Z", "--json", "--out", in("prices2.csv"), "--forecast-out", in("forecast2.csv")), &stdout, &stderr), stderr.String())
+	assert.Equal(t, fromHistory, summary(stdout.Bytes()))
 	p1, err := os.ReadFile(in("prices.csv"))
 	require.NoError(t, err)
 	p2, err := os.ReadFile(in("prices2.csv"))
