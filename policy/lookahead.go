@@ -184,13 +184,16 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 // exceeds the value less the lost sale and, when the order would
 // otherwise be whole, its per-order lost-sale cost: in an order already
 // short nearly always; in a whole one when leaving the SKUs sure to sell
-// out saves parcels enough. Lines without a lost-sale price, and orders
-// without a per-order lost-sale cost (a unit kept would only move a lost
-// sale from one order to another), are left as they are. kept receives
-// the lines charged (reused when large enough).
+// out saves parcels enough. Without a per-order lost-sale cost a kept
+// unit moves a lost sale from this order to a later one, and what it
+// saves is shipping: the line is left when shipping it costs more than
+// the value less the lost sale (at a sell-out probability of 1, more
+// than a unit later is expected to cost). Lines without a lost-sale price
+// are left as they are (they are filled whenever stock allows). kept
+// receives the lines charged (reused when large enough).
 func KeepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts, later *Outcomes, kept []int) ([]int, bool) {
 	kept = kept[:0]
-	if len(plan.Shipments) == 0 || p.LostSaleCostPerOrder <= 0 {
+	if len(plan.Shipments) == 0 {
 		return kept, false
 	}
 	for i := range plan.Shipments {

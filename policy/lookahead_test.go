@@ -175,14 +175,14 @@ func (s sellOutPrices) SellOutProbability(string) float64 { return float64(s) }
 // TestLookaheadKeepsUnitsSureToSellOut: an order of two lines, "gone" out
 // of stock everywhere and "s" held at node 0, pays its per-order lost-sale
 // cost whatever it does. When s is sure to sell out before the season
-// ends, its unit is kept for a later order (UNECONOMIC here); when it
-// may not, or nothing is charged per order, or a line has no lost-sale
-// price, or the prices say nothing of the season, it ships as optimal
-// ships it.
+// ends, its unit is kept for a later order (UNECONOMIC here), with or
+// without a per-order cost: nothing shipped yet, a unit later is taken to
+// ship for nothing, so this one's parcel (6) is more than its lost sale
+// (40) less what keeping it is worth (0.95 × 40). When s may not sell
+// out, or its line has no lost-sale price, or the prices say nothing of
+// the season, it ships as optimal ships it.
 func TestLookaheadKeepsUnitsSureToSellOut(t *testing.T) {
 	net, err := network.Demo()
-	require.NoError(t, err)
-	pol, err := DefaultRegistry().New(Lookahead, net)
 	require.NoError(t, err)
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	problem := func(perOrder, lost float64) *solver.Problem {
@@ -205,11 +205,14 @@ func TestLookaheadKeepsUnitsSureToSellOut(t *testing.T) {
 	}{
 		{"sure to sell out", sellOutPrices(0.95), 10, 40, true},
 		{"may not sell out", sellOutPrices(0.5), 10, 40, false},
-		{"no per-order cost", sellOutPrices(0.95), 0, 40, false},
+		{"no per-order cost", sellOutPrices(0.95), 0, 40, true},
 		{"no lost-sale price on the line", sellOutPrices(0.95), 10, 0, false},
 		{"no season", priceMap{}, 10, 40, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			// A fresh policy: its board has seen no plan.
+			pol, err := DefaultRegistry().New(Lookahead, net)
+			require.NoError(t, err)
 			pol.(Planned).Prices().Set(c.costs, at)
 			p := problem(c.perOrder, c.lost)
 			plan, err := pol.Choose(p, solver.Settings{})
@@ -227,7 +230,7 @@ func TestLookaheadKeepsUnitsSureToSellOut(t *testing.T) {
 			assert.Equal(t, solver.ReasonNoStock, plan.Unfilled[0].Reason)
 			assert.Equal(t, 1, plan.Unfilled[1].Line)
 			assert.Equal(t, solver.ReasonUneconomic, plan.Unfilled[1].Reason)
-			assert.InDelta(t, 30+40+10, plan.TotalCost, 1e-12, "the real lost-sale costs")
+			assert.InDelta(t, 30+40+c.perOrder, plan.TotalCost, 1e-12, "the real lost-sale costs")
 		})
 	}
 }
