@@ -98,7 +98,8 @@ type Config struct {
 	// with the orders replayed so far; without it, from those alone).
 	History Source
 	// PlanInterval is the simulated time between two plans of the
-	// look-ahead policy (DefaultPlanInterval when 0); PlanHorizon how far
+	// look-ahead policy (when 0: PlanInterval of the orders' span,
+	// DefaultPlanInterval for a replay of a day or more); PlanHorizon how far
 	// each looks ahead (when 0: DefaultPlanHorizon, or SeasonPlanHorizon
 	// when Replenishments schedule no arrival after the first plan).
 	PlanInterval time.Duration
