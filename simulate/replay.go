@@ -222,6 +222,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		res.Plans, res.PlanFailures = st.planner.plans, st.planner.failures
 		if st.planner.planned {
 			res.PlanHorizon = st.planner.horizon.String()
+			res.PlanInterval = st.planner.interval.String()
 		}
 		if !st.planner.seasonEnd.IsZero() {
 			res.SeasonEnd = st.planner.seasonEnd.UTC().Format(time.RFC3339)

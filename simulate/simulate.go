@@ -202,6 +202,9 @@ type Result struct {
 	// PlanHorizon is how far the look-ahead policy's plans looked ahead
 	// (Config.PlanHorizon, or the one the first plan chose), as "48h0m0s".
 	PlanHorizon string `json:"plan_horizon,omitempty"`
+	// PlanInterval is the simulated time between two of its scheduled
+	// plans (Config.PlanInterval, or the one the replay's span chose).
+	PlanInterval string `json:"plan_interval,omitempty"`
 	// SeasonEnd is the look-ahead policy's season's end (Config.SeasonEnd,
 	// or the replay's end with Config.SeasonAtReplayEnd), RFC 3339; empty
 	// without one.
