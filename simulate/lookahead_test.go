@@ -418,6 +418,10 @@ func TestShortReplayPlansOnItsOwnClock(t *testing.T) {
 		require.Len(t, res.Results, 1)
 		return &res.Results[0]
 	}
-	assert.Equal(t, int64(25), run(0).Plans, "before the first order, then every ten minutes")
-	assert.Equal(t, int64(5), run(time.Hour).Plans, "before the first order, then hourly")
+	short := run(0)
+	assert.Equal(t, int64(25), short.Plans, "before the first order, then every ten minutes")
+	assert.Equal(t, "10m0s", short.PlanInterval)
+	hourly := run(time.Hour)
+	assert.Equal(t, int64(5), hourly.Plans, "before the first order, then hourly")
+	assert.Equal(t, "1h0m0s", hourly.PlanInterval)
 }
