@@ -193,7 +193,11 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 // receives the lines charged (reused when large enough).
 func KeepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts, later *Outcomes, kept []int) ([]int, bool) {
 	kept = kept[:0]
-	if len(plan.Shipments) == 0 {
+	// What a kept unit costs the later order to ship is learnt from the
+	// units shipped so far; before the first, the rule cannot weigh it
+	// and waits (taking it as free would keep every unit, and, with no
+	// unit shipped, learn nothing).
+	if len(plan.Shipments) == 0 || later == nil || !later.Shipped() {
 		return kept, false
 	}
 	for i := range plan.Shipments {

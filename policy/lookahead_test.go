@@ -174,13 +174,14 @@ func (s sellOutPrices) SellOutProbability(string) float64 { return float64(s) }
 
 // TestLookaheadKeepsUnitsSureToSellOut: an order of two lines, "gone" out
 // of stock everywhere and "s" held at node 0, pays its per-order lost-sale
-// cost whatever it does. When s is sure to sell out before the season
-// ends, its unit is kept for a later order (UNECONOMIC here), with or
-// without a per-order cost: nothing shipped yet, a unit later is taken to
-// ship for nothing, so this one's parcel (6) is more than its lost sale
-// (40) less what keeping it is worth (0.95 × 40). When s may not sell
-// out, or its line has no lost-sale price, or the prices say nothing of
-// the season, it ships as optimal ships it.
+// cost whatever it does. The board has seen a unit shipped for 2. When s
+// is sure to sell out before the season ends, its unit is kept for a
+// later order (UNECONOMIC here), with or without a per-order cost: this
+// one's parcel (6) is more than its lost sale (40) less what keeping it
+// is worth (0.95 × (40 − 2)). When s may not sell out, or its line has no
+// lost-sale price, or the prices say nothing of the season, or the board
+// has seen no unit shipped (what a kept unit costs is not known), it
+// ships as optimal ships it.
 func TestLookaheadKeepsUnitsSureToSellOut(t *testing.T) {
 	net, err := network.Demo()
 	require.NoError(t, err)
@@ -201,19 +202,27 @@ func TestLookaheadKeepsUnitsSureToSellOut(t *testing.T) {
 		name           string
 		costs          OpportunityCosts
 		perOrder, lost float64
+		nothingShipped bool
 		keep           bool
 	}{
-		{"sure to sell out", sellOutPrices(0.95), 10, 40, true},
-		{"may not sell out", sellOutPrices(0.5), 10, 40, false},
-		{"no per-order cost", sellOutPrices(0.95), 0, 40, true},
-		{"no lost-sale price on the line", sellOutPrices(0.95), 10, 0, false},
-		{"no season", priceMap{}, 10, 40, false},
+		{"sure to sell out", sellOutPrices(0.95), 10, 40, false, true},
+		{"may not sell out", sellOutPrices(0.5), 10, 40, false, false},
+		{"no per-order cost", sellOutPrices(0.95), 0, 40, false, true},
+		{"no lost-sale price on the line", sellOutPrices(0.95), 10, 0, false, false},
+		{"no season", priceMap{}, 10, 40, false, false},
+		{"no unit shipped yet", sellOutPrices(0.95), 10, 40, true, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			// A fresh policy: its board has seen no plan.
+			// A fresh policy, its board having seen one unit shipped for 2
+			// (or nothing).
 			pol, err := DefaultRegistry().New(Lookahead, net)
 			require.NoError(t, err)
 			pol.(Planned).Prices().Set(c.costs, at)
+			if !c.nothingShipped {
+				pol.(Planned).Prices().Outcomes().Observe(&solver.Plan{
+					Shipments: []solver.Shipment{{Lines: []solver.Allocation{{Line: 0, Quantity: 1}}}}, ShippingCost: 2,
+				})
+			}
 			p := problem(c.perOrder, c.lost)
 			plan, err := pol.Choose(p, solver.Settings{})
 			require.NoError(t, err)
@@ -237,12 +246,12 @@ func TestLookaheadKeepsUnitsSureToSellOut(t *testing.T) {
 
 // TestLookaheadKeepsWholeOrdersForTheSeason: an order whole but for the
 // season's rule, of two lines sure to sell out, each held at its own node.
-// Shipped in two dear parcels (15 each), its units are worth more to the
-// later orders that would go without them (0.95 × 40 each, nothing seen
-// yet) than this order saves by them, per-order cost included: both are
-// kept. In cheap parcels (3 each) it ships. Once the board has seen units
-// shipped at 20 each, a kept unit is worth 0.95 × (40 − 20) and the dear
-// parcels ship too.
+// Shipped in two dear parcels (16 each), its units are worth more to the
+// later orders that would go without them (0.95 × (40 − 1) each, a unit
+// seen shipped for 1) than this order saves by them, per-order cost
+// included: both are kept. In cheap parcels (4 each) it ships. Once the
+// board has seen units shipped at 20 each on average, a kept unit is
+// worth 0.95 × (40 − 20) and the dear parcels ship too.
 func TestLookaheadKeepsWholeOrdersForTheSeason(t *testing.T) {
 	net, err := network.Demo()
 	require.NoError(t, err)
@@ -269,6 +278,9 @@ func TestLookaheadKeepsWholeOrdersForTheSeason(t *testing.T) {
 		pol, err := DefaultRegistry().New(Lookahead, net)
 		require.NoError(t, err)
 		pol.(Planned).Prices().Set(sellOutPrices(0.95), at)
+		pol.(Planned).Prices().Outcomes().Observe(&solver.Plan{
+			Shipments: []solver.Shipment{{Lines: []solver.Allocation{{Line: 0, Quantity: 1}}}}, ShippingCost: 1,
+		})
 		return pol
 	}
 
@@ -288,7 +300,7 @@ func TestLookaheadKeepsWholeOrdersForTheSeason(t *testing.T) {
 	pol := fresh()
 	pol.(Planned).Prices().Outcomes().Observe(&solver.Plan{
 		Shipments:    []solver.Shipment{{Lines: []solver.Allocation{{Line: 0, Quantity: 2}}}},
-		ShippingCost: 40,
+		ShippingCost: 59,
 	})
 	dear := choose(pol, 15)
 	assert.Len(t, dear.Shipments, 2)

@@ -109,6 +109,14 @@ func (o *Outcomes) Later() (single, perUnit float64) {
 	return single, perUnit
 }
 
+// Shipped reports whether the plans counted shipped a unit: before one,
+// what a unit costs to ship is not known (Later's perUnit is 0).
+func (o *Outcomes) Shipped() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.units > 0
+}
+
 // KeepValue is what a unit kept for a later order is expected to be worth
 // when the present order does not take it: with probability sellOut
 // (SellOuts) an order later in the season wants it and would go without;

@@ -22,6 +22,7 @@ import (
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
+	"github.com/omniroute/omniroute/solver"
 )
 
 // TestLookaheadServesWithPrices: with --policy lookahead and a forecast in
@@ -399,7 +400,9 @@ func TestPlanningSeasonEnd(t *testing.T) {
 // TestLookaheadKeepsUnitsForTheSeason: in the server, with a season end
 // and a per-order lost-sale cost, an order left short of milk (more asked
 // than the network holds) does not take the curd the forecast will sell
-// out of: curd is UNECONOMIC. Without a season end it ships.
+// out of: curd is UNECONOMIC. Without a season end it ships. The board
+// has seen a unit shipped for 0.01 before (the rule weighs a kept unit
+// by what shipping one has cost, and waits for the first).
 func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 	demand := &forecast.Demand{Cells: []forecast.Cell{
 		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000},
@@ -414,6 +417,8 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 			if season {
 				e.svc.planner.cfg.SeasonEnd = e.clock.Now().Add(24 * time.Hour)
 			}
+			seen := &solver.Plan{Shipments: []solver.Shipment{{Lines: []solver.Allocation{{Line: 0, Quantity: 1}}}}, ShippingCost: 0.01}
+			e.svc.planner.board.Outcomes().Observe(seen)
 			require.NoError(t, e.svc.planner.planNow(ctx(t)))
 			o := demoOrder("season")
 			o.Lines = []*pb.OrderLine{
@@ -434,9 +439,9 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 			}
 			require.NotNil(t, curd, "curd is kept for the season")
 			assert.Equal(t, pb.ExclusionReason_EXCLUSION_REASON_UNECONOMIC, curd.Reason)
-			// The metrics show what the rule weighed it by: the milk shipped
-			// (its shipping cost over its units), and one order short of
-			// stock, by more than one unit.
+			// The metrics show what the rule weighed it by: the unit seen and
+			// the milk shipped (their shipping cost over their units), and
+			// one order short of stock, by more than one unit.
 			var shipped int64
 			for _, sh := range resp.Plan.Shipments {
 				for _, ln := range sh.Lines {
@@ -444,7 +449,7 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 				}
 			}
 			require.Positive(t, shipped)
-			assert.InDelta(t, (resp.Plan.TotalCost-resp.Plan.LostSaleCost)/float64(shipped), testutil.ToFloat64(e.svc.planner.keepPerUnit), 1e-6)
+			assert.InDelta(t, (0.01+resp.Plan.TotalCost-resp.Plan.LostSaleCost)/float64(1+shipped), testutil.ToFloat64(e.svc.planner.keepPerUnit), 1e-6)
 			assert.Zero(t, testutil.ToFloat64(e.svc.planner.keepSingle))
 		})
 	}

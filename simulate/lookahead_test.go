@@ -256,23 +256,33 @@ func seasonHistory() string {
 	return h.String()
 }
 
+// seasonFirst is the first order of the season tests: c, in stock, and
+// b, not: it ships one unit for a parcel and is short by one.
+const seasonFirst = "o0,2026-03-03T09:00:00Z,43.25,76.90,c,1,delivery,\n" +
+	"o0,2026-03-03T09:00:00Z,43.25,76.90,b,1,delivery,\n"
+
+// seasonStock is the season network's stock: one unit of a, one of c.
+const seasonStock = "node,sku,on_hand,safety_stock\nnear,a,1,0\nnear,b,0,0\nnear,c,1,0\n"
+
 // TestLookaheadKeepsUnitsForTheSeason: the store has one unit of a, which
-// the history asks for ten times a day, and none of b. o1 wants b and a:
-// short of b whatever it does, it pays the per-order cost anyway. o2,
-// later, wants a alone. Without a season end o1 takes the unit and o2 is
-// left short too; with one, a is sure to sell out before it, so o1 leaves
-// the unit (UNECONOMIC) and o2 ships it whole: one per-order cost and one
-// parcel less. batch, whose waves hold one order each here, does the same.
+// the history asks for ten times a day, one of c and none of b. o0 ships
+// c and misses b: the rule has seen a unit shipped for a parcel (7) and
+// an order short by one unit. o1 wants b and a: short of b whatever it
+// does, it pays the per-order cost anyway. o2, later, wants a alone.
+// Without a season end o1 takes the unit and o2 is left short too; with
+// one, a is sure to sell out before it, so o1 leaves the unit
+// (UNECONOMIC) and o2 ships it whole: one per-order cost and one parcel
+// less. batch, whose waves hold one order each here, does the same.
 func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 	h := seasonHistory()
-	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" + seasonFirst +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,b,1,delivery,\n" +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,a,1,delivery,\n" +
 		"o2,2026-03-03T11:00:00Z,43.25,76.90,a,1,delivery,\n"
 	for _, name := range []string{"lookahead", PolicyBatch} {
 		t.Run(name, func(t *testing.T) {
 			run := func(end time.Time) (*Result, string) {
-				net, table := loadTiny(t, seasonNetwork, "node,sku,on_hand,safety_stock\nnear,a,1,0\nnear,b,0,0\n")
+				net, table := loadTiny(t, seasonNetwork, seasonStock)
 				var dec strings.Builder
 				cfg := Config{
 					Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
@@ -285,16 +295,57 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 				return &res.Results[0], dec.String()
 			}
 			parcel := 1 + 5 + 1.0
+			o0 := parcel + 50 + 10
 			without, _ := run(time.Time{})
-			assert.InDelta(t, parcel+50+10+50+10, without.TotalWithLost, 1e-6, "o1 ships a, o2 is left short")
+			assert.InDelta(t, o0+parcel+50+10+50+10, without.TotalWithLost, 1e-6, "o1 ships a, o2 is left short")
 
 			with, dec := run(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC))
-			assert.InDelta(t, 50+50+10+parcel, with.TotalWithLost, 1e-6, "o1 leaves a for o2")
+			assert.InDelta(t, o0+50+50+10+parcel, with.TotalWithLost, 1e-6, "o1 leaves a for o2")
 			assert.Contains(t, dec, "o1,"+name+",baseline,2026-03-03T10:00:00Z,,UNFILLED,,b:1;a:1,2,110.0000,0,0.000,NO_STOCK;UNECONOMIC\n")
 
 			// A season already over changes nothing.
 			over, _ := run(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC))
 			assert.InDelta(t, without.TotalWithLost, over.TotalWithLost, 1e-6)
+		})
+	}
+}
+
+// TestSeasonRuleWaitsForAShippedUnit: a clearance. The store's five
+// units of a are sure to sell out (the history asks ten a day), every
+// order asks for a alone, and lost sales are priced per unit only. The
+// season's rule weighs a kept unit by what a unit costs to ship, learnt
+// from the units shipped; before the first it does not act. Taken as free
+// instead, it kept every unit from every order, shipped none, and so
+// never learnt otherwise: the five units went unsold. Now the first order
+// ships, and the rule then weighs the next by a parcel (7): each ships.
+func TestSeasonRuleWaitsForAShippedUnit(t *testing.T) {
+	const perUnitOnly = `
+name: clearance
+policy: {tz_offset_minutes: 0, lost_sale_cost_per_unit: 50}
+carriers:
+  - {name: post, per_package: 5, per_item: 1, per_item_per_mile: 0, per_kg: 0, transit: [{max_km: 5000, days: 2}]}
+couriers: []
+nodes:
+  - {id: near, city: A, kind: store, lat: 43.25, lon: 76.90, methods: [ship_from_store], pick_cost_per_order: 1, pick_cost_per_unit: 0}
+`
+	var orders strings.Builder
+	orders.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
+	for i := range 5 {
+		fmt.Fprintf(&orders, "o%d,2026-03-03T%02d:00:00Z,43.25,76.90,a,1,delivery,\n", i, 10+i)
+	}
+	for _, name := range []string{"lookahead", PolicyBatch} {
+		t.Run(name, func(t *testing.T) {
+			net, table := loadTiny(t, perUnitOnly, "node,sku,on_hand,safety_stock\nnear,a,5,0\n")
+			res, err := Run(context.Background(), Config{
+				Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders.String())},
+				History:  BytesSource{"history.csv", []byte(seasonHistory())},
+				Policies: []string{name}, Workers: 1, SeasonEnd: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC),
+			})
+			require.NoError(t, err)
+			require.Len(t, res.Results, 1)
+			r := res.Results[0]
+			assert.Zero(t, r.UnfilledUnits, "every unit sells")
+			assert.InDelta(t, 5*(1+5+1.0), r.TotalWithLost, 1e-6)
 		})
 	}
 }
@@ -305,13 +356,13 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 // o1 ships the unit; a given end wins over the replay's.
 func TestSeasonEndsWithTheReplay(t *testing.T) {
 	h := seasonHistory()
-	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" + seasonFirst +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,b,1,delivery,\n" +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,a,1,delivery,\n" +
 		"o2,2026-03-03T11:00:00Z,43.25,76.90,a,1,delivery,\n" +
 		"o3,2026-03-04T10:00:00Z,43.25,76.90,b,1,delivery,\n"
 	run := func(t *testing.T, policy string, atReplayEnd bool, end time.Time) *Result {
-		net, table := loadTiny(t, seasonNetwork, "node,sku,on_hand,safety_stock\nnear,a,1,0\nnear,b,0,0\n")
+		net, table := loadTiny(t, seasonNetwork, seasonStock)
 		res, err := Run(context.Background(), Config{
 			Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
 			History:  BytesSource{"history.csv", []byte(h)},
@@ -322,21 +373,23 @@ func TestSeasonEndsWithTheReplay(t *testing.T) {
 		return &res.Results[0]
 	}
 	parcel, o3 := 1+5+1.0, 50+10.0
+	o0 := parcel + 50 + 10
 	for _, name := range []string{"lookahead", PolicyBatch} {
 		t.Run(name, func(t *testing.T) {
 			replay := run(t, name, true, time.Time{})
 			assert.Equal(t, "2026-03-04T10:00:00Z", replay.SeasonEnd)
-			assert.InDelta(t, 50+50+10+parcel+o3, replay.TotalWithLost, 1e-6, "o1 leaves a for o2")
-			// What the rule weighed by at the end: o2's one unit shipped for
-			// a parcel; o1 and o3 short of b, o3 of that unit only (1 of 2).
+			assert.InDelta(t, o0+50+50+10+parcel+o3, replay.TotalWithLost, 1e-6, "o1 leaves a for o2")
+			// What the rule weighed by at the end: o0's and o2's units
+			// shipped for a parcel each; o0, o1 and o3 short of b, o0 and
+			// o3 of that unit only (2 of 3).
 			require.NotNil(t, replay.Keep)
 			assert.InDelta(t, parcel, replay.Keep.ShippingPerUnit, 1e-9)
-			assert.InDelta(t, 0.1643, replay.Keep.SingleUnitShare, 1e-4)
+			assert.InDelta(t, 0.3212, replay.Keep.SingleUnitShare, 1e-4, "the 90% Wilson interval of 2 in 3 starts there")
 
 			none := run(t, name, false, time.Time{})
 			assert.Empty(t, none.SeasonEnd)
 			assert.Nil(t, none.Keep)
-			assert.InDelta(t, parcel+60+60+o3, none.TotalWithLost, 1e-6, "o1 ships a, o2 is left short")
+			assert.InDelta(t, o0+parcel+60+60+o3, none.TotalWithLost, 1e-6, "o1 ships a, o2 is left short")
 
 			given := run(t, name, true, time.Date(2026, 3, 3, 10, 30, 0, 0, time.UTC))
 			assert.Equal(t, "2026-03-03T10:30:00Z", given.SeasonEnd)
