@@ -176,7 +176,8 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 // PriceUnits. A unit of a SKU sure to sell out (SureSellOut) that this
 // order does not take goes to an order later in the season, which would
 // otherwise go without it: it is worth KeepValue to that order, by what
-// later has seen (Outcomes.Later; nil: nothing yet). KeepSoldOut charges
+// later has seen (Outcomes.Later). With later nil, or before it has seen
+// a unit shipped, it charges nothing. KeepSoldOut charges
 // each line of such a SKU that plan ships that value in p.UnitCost, and
 // reports whether it charged any: p must then be solved again (and its
 // unit costs restored as after PriceUnits). The solver then leaves a
