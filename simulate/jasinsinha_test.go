@@ -14,6 +14,11 @@ import (
 	"github.com/omniroute/omniroute/solver"
 )
 
+// historyBeside is the history file gen writes beside the orders file.
+func historyBeside(orders Source) Source {
+	return FileSource(filepath.Join(filepath.Dir(string(orders.(FileSource))), dataset.HistoryFile))
+}
+
 // TestLookaheadBelowOptimalOnAJasinSinhaReplay: on a small jasin-sinha
 // replay (stock a little short of the demand, none replenished, orders of
 // several SKUs, every unit left unfilled priced, and an order left short
@@ -29,7 +34,7 @@ func TestLookaheadBelowOptimalOnAJasinSinhaReplay(t *testing.T) {
 		gen := dataset.JasinSinhaConfig()
 		gen.Seed, gen.SKUs, gen.Orders, gen.Days, gen.Regions = seed, 60, 400, 2, 40
 		cfg := genReplay(t, gen)
-		cfg.History = FileSource(filepath.Join(filepath.Dir(string(cfg.Orders.(FileSource))), dataset.HistoryFile))
+		cfg.History = historyBeside(cfg.Orders)
 		cfg.Policies = []string{"nearest", "optimal", "lookahead", PolicyBatch}
 		cfg.SeasonAtReplayEnd = true
 		res, err := Run(context.Background(), cfg)
@@ -60,7 +65,7 @@ func TestBatchLongWavesTakeNoUnitTwice(t *testing.T) {
 		t.Skip("a week of orders")
 	}
 	cfg := genReplay(t, dataset.JasinSinhaConfig())
-	cfg.History = FileSource(filepath.Join(filepath.Dir(string(cfg.Orders.(FileSource))), dataset.HistoryFile))
+	cfg.History = historyBeside(cfg.Orders)
 	cfg.Policies = []string{PolicyBatch}
 	cfg.BatchWindow = 24 * time.Hour
 	cfg.SeasonAtReplayEnd = true
