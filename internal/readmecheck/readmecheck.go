@@ -17,8 +17,11 @@
 //	    The block is a server. It runs in the background in a process group
 //	    of its own; the next block starts once every HOST:PORT accepts TCP
 //	    connections (the check fails if one already does before the block
-//	    starts: something else holds the port). It is stopped with SIGTERM
-//	    when the run ends.
+//	    starts: something else holds the port). A block that ends saying
+//	    "address already in use" before its ports open is started again,
+//	    up to five times a second apart: another program's outgoing
+//	    connection may hold a port of the ephemeral range for a moment. It
+//	    is stopped with SIGTERM when the run ends.
 //	<!-- readme-check: needs grpcurl -->
 //	    The block runs when the tool (or each of a comma-separated list) is
 //	    on the PATH; without it, it is skipped with a note, unless the
@@ -223,6 +226,13 @@ type Script struct {
 // line 40 (exit 1)".
 const FailurePrefix = "readme-check: failed at script line "
 
+// bgTries is how many times a background block is started when it ends
+// saying "address already in use" before its ports open. The README's
+// ports (50051, 8444, ...) lie in Linux's ephemeral range, so an outgoing
+// connection of another program may hold one for a moment; a port that
+// already accepts connections is refused before the first start instead.
+const bgTries = "5"
+
 // scriptHeader defines the helpers of the generated script. __bg starts a
 // background block in its own process group and waits for its ports;
 // __stop ends them on exit, waiting for every process of each group (the
@@ -253,25 +263,35 @@ __bg() {
       return 1
     fi
   done
-  setsid bash "$file" >"$file.log" 2>&1 &
-  local pid=$!
-  __bg_pids+=("$pid")
-  for a in "$@"; do
-    local i=0
-    until __open "${a%:*}" "${a##*:}"; do
-      if ! kill -0 "$pid" 2>/dev/null; then
-        echo "readme-check: README.md:$line: the background block ended before $a opened; its output:" >&2
-        cat "$file.log" >&2
-        return 1
-      fi
-      i=$((i + 1))
-      if [ "$i" -gt 1200 ]; then
-        echo "readme-check: README.md:$line: $a did not open within 120s; the block's output:" >&2
-        cat "$file.log" >&2
-        return 1
-      fi
-      sleep 0.1
+  local pid i try=1
+  while :; do
+    setsid bash "$file" >"$file.log" 2>&1 &
+    pid=$!
+    __bg_pids+=("$pid")
+    for a in "$@"; do
+      i=0
+      until __open "${a%:*}" "${a##*:}"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+          if [ "$try" -lt ` + bgTries + ` ] && grep -qi 'address already in use' "$file.log"; then
+            echo "   a port was in use for a moment (address already in use); starting the block again" >&2
+            try=$((try + 1))
+            sleep 1
+            continue 3
+          fi
+          echo "readme-check: README.md:$line: the background block ended before $a opened; its output:" >&2
+          cat "$file.log" >&2
+          return 1
+        fi
+        i=$((i + 1))
+        if [ "$i" -gt 1200 ]; then
+          echo "readme-check: README.md:$line: $a did not open within 120s; the block's output:" >&2
+          cat "$file.log" >&2
+          return 1
+        fi
+        sleep 0.1
+      done
     done
+    break
   done
   echo "   started in the background (pid $pid, output in $file.log)" >&2
 }

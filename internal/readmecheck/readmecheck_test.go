@@ -258,3 +258,28 @@ func TestRunBackgroundRefusesABusyPort(t *testing.T) {
 	assert.Contains(t, out, "the background block ended before")
 	assert.Contains(t, out, "bye", "its output is shown")
 }
+
+// TestRunBackgroundStartsAgainWhenAPortIsTaken: a background block that
+// ends with "address already in use" before its port opens (a port of the
+// ephemeral range held for a moment) is started again, and the run goes
+// on once it listens; one that keeps failing so fails the run.
+func TestRunBackgroundStartsAgainWhenAPortIsTaken(t *testing.T) {
+	addr := freeAddr(t)
+	tried := t.TempDir() + "/tried"
+	// The first start fails as a listen on a taken port does; the second
+	// listens.
+	doc := "<!-- readme-check: background wait=" + addr + " -->\n" +
+		"```sh\nif [ ! -e \"$READMECHECK_TRIED\" ]; then touch \"$READMECHECK_TRIED\"; echo \"listen tcp " + addr + ": bind: address already in use\"; exit 1; fi\n" +
+		"\"$READMECHECK_BIN\" -test.run='^TestHelperListen$'\n```\n" +
+		"```sh\n(exec 3<>/dev/tcp/" + strings.Replace(addr, ":", "/", 1) + ") && echo connected\n```\n"
+	out, err := run(t, doc, "READMECHECK_BIN="+os.Args[0], "READMECHECK_LISTEN="+addr, "READMECHECK_TRIED="+tried)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "starting the block again")
+	assert.Contains(t, out, "connected")
+
+	doc = "<!-- readme-check: background wait=" + freeAddr(t) + " -->\n```sh\necho \"bind: address already in use\"; exit 1\n```\n"
+	out, err = run(t, doc)
+	require.Error(t, err)
+	assert.Equal(t, 4, strings.Count(out, "starting the block again"), out)
+	assert.Contains(t, out, "the background block ended before")
+}
