@@ -486,9 +486,11 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 		// x_B changes by -B⁻¹·Σ a_j Δx_j.
 		s.ftran(ds.flipRhs)
 		for k, j := range s.head {
-			s.x[j] -= ds.flipRhs[k]
+			if v := ds.flipRhs[k]; v != 0 {
+				s.x[j] -= v
+				s.trackInfeasible(k)
+			}
 		}
-		s.trackAllInfeasible()
 	}
 	// Dual step.
 	d := ds.reduced
