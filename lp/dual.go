@@ -3,6 +3,7 @@ package lp
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // Perturbation of the costs for the dual simplex: every nonbasic cost moves
@@ -40,6 +41,13 @@ type dualState struct {
 	// position k (0 within primalTol of its bounds), kept up to date with
 	// x and head while the dual simplex runs (nil before).
 	infeasible []float64
+	// rhoRows lists the rows where rho may be nonzero, ascending, when its
+	// BTRAN was hypersparse (rhoSparse); the FTRAN of the weight update
+	// and the pivot row then follow them instead of every row.
+	rhoRows   []int
+	rhoSparse bool
+	// nz is scratch for the rows a right-hand side may hold.
+	nz []int
 }
 
 // dualCandidate is a nonbasic variable that may enter in the ratio test.
@@ -308,11 +316,18 @@ func (s *simplex) trackAllInfeasible() {
 func (s *simplex) updateWeights(r int, col []float64) {
 	ds := &s.dualWork
 	wr := 0.0
-	for _, v := range ds.rho {
-		wr += v * v
-	}
 	copy(ds.tau, ds.rho)
-	s.ftran(ds.tau)
+	if ds.rhoSparse {
+		for _, i := range ds.rhoRows {
+			wr += ds.rho[i] * ds.rho[i]
+		}
+		s.ftranSparse(ds.tau, ds.rhoRows)
+	} else {
+		for _, v := range ds.rho {
+			wr += v * v
+		}
+		s.ftran(ds.tau)
+	}
 	ar := col[r]
 	for k, a := range col {
 		if a == 0 || k == r {
@@ -336,29 +351,49 @@ func (s *simplex) computePivotRow(r int) {
 	ds.touched = ds.touched[:0]
 	clear(ds.rho)
 	ds.rho[r] = 1
-	s.btran(ds.rho)
-	for i, ri := range ds.rho {
-		if ri == 0 {
-			continue
+	ds.nz = append(ds.nz[:0], r)
+	ds.nz = s.btranSparse(ds.rho, ds.nz)
+	ds.rhoSparse = false
+	if rows := s.lu.lastNonzeros(); rows != nil {
+		// In ascending order, as the dense pass: the pivot row's sums
+		// come out the same, bit for bit.
+		ds.rhoRows = append(ds.rhoRows[:0], rows...)
+		slices.Sort(ds.rhoRows)
+		ds.rhoSparse = true
+		for _, i := range ds.rhoRows {
+			s.addPivotRowEntry(i)
 		}
-		if j := s.n + i; s.state[j] != stateBasic {
-			ds.pivotRow[j] = -ri
-			if !ds.mark[j] {
-				ds.mark[j] = true
-				ds.touched = append(ds.touched, j)
-			}
+		return
+	}
+	for i := range ds.rho {
+		s.addPivotRowEntry(i)
+	}
+}
+
+// addPivotRowEntry adds row i's part, rho_i·A_i, to the pivot row.
+func (s *simplex) addPivotRowEntry(i int) {
+	ds := &s.dualWork
+	ri := ds.rho[i]
+	if ri == 0 {
+		return
+	}
+	if j := s.n + i; s.state[j] != stateBasic {
+		ds.pivotRow[j] = -ri
+		if !ds.mark[j] {
+			ds.mark[j] = true
+			ds.touched = append(ds.touched, j)
 		}
-		// Basic columns are accumulated too (cheaper than testing each
-		// entry) and skipped by the ratio test and the dual update.
-		cols, vals := s.model.rowCols[i], s.model.rowVals[i]
-		pivotRow, mark := ds.pivotRow, ds.mark
-		vals = vals[:len(cols)]
-		for k, j := range cols {
-			pivotRow[j] += ri * vals[k]
-			if !mark[j] {
-				mark[j] = true
-				ds.touched = append(ds.touched, j)
-			}
+	}
+	// Basic columns are accumulated too (cheaper than testing each
+	// entry) and skipped by the ratio test and the dual update.
+	cols, vals := s.model.rowCols[i], s.model.rowVals[i]
+	pivotRow, mark := ds.pivotRow, ds.mark
+	vals = vals[:len(cols)]
+	for k, j := range cols {
+		pivotRow[j] += ri * vals[k]
+		if !mark[j] {
+			mark[j] = true
+			ds.touched = append(ds.touched, j)
 		}
 	}
 }
@@ -456,7 +491,12 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 	ds := &s.dualWork
 	col := ds.column
 	s.loadColumn(q, col)
-	s.ftran(col)
+	if q >= s.n {
+		ds.nz = append(ds.nz[:0], q-s.n)
+	} else {
+		ds.nz = append(ds.nz[:0], s.rowIdx[s.colStart[q]:s.colStart[q+1]]...)
+	}
+	s.ftranSparse(col, ds.nz)
 	alphaRow := ds.pivotRow[q]
 	alphaCol := col[r]
 	if math.Abs(alphaCol) <= pivotTol || math.Abs(alphaCol-alphaRow) > 1e-7*(1+math.Abs(alphaCol)) {
@@ -466,6 +506,7 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 	// Bound flips.
 	if len(ds.cands) > 0 {
 		clear(ds.flipRhs)
+		ds.nz = ds.nz[:0]
 		for _, c := range ds.cands {
 			j := c.j
 			var delta float64
@@ -477,14 +518,16 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 			s.x[j] = s.boundValue(j)
 			if j >= s.n {
 				ds.flipRhs[j-s.n] -= delta
+				ds.nz = append(ds.nz, j-s.n)
 				continue
 			}
 			for p := s.colStart[j]; p < s.colStart[j+1]; p++ {
 				ds.flipRhs[s.rowIdx[p]] += s.colVal[p] * delta
 			}
+			ds.nz = append(ds.nz, s.rowIdx[s.colStart[j]:s.colStart[j+1]]...)
 		}
 		// x_B changes by -B⁻¹·Σ a_j Δx_j.
-		s.ftran(ds.flipRhs)
+		s.ftranSparse(ds.flipRhs, ds.nz)
 		for k, j := range s.head {
 			if v := ds.flipRhs[k]; v != 0 {
 				s.x[j] -= v

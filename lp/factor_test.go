@@ -65,7 +65,7 @@ func TestSparseLUSolves(t *testing.T) {
 			rhs[i] = rng.NormFloat64()
 		}
 		v := append([]float64(nil), rhs...)
-		f.solve(v)
+		f.solve(v, nil)
 		for i := 0; i < m; i++ { // B·v = rhs
 			s := 0.0
 			for k := 0; k < m; k++ {
@@ -74,7 +74,7 @@ func TestSparseLUSolves(t *testing.T) {
 			require.InDelta(t, rhs[i], s, 1e-8, "seed %d row %d", seed, i)
 		}
 		w := append([]float64(nil), rhs...)
-		f.solveTrans(w)
+		f.solveTrans(w, nil)
 		for k := 0; k < m; k++ { // Bᵀ·w = rhs
 			s := 0.0
 			for i := 0; i < m; i++ {
@@ -108,7 +108,7 @@ func TestSparseLUSingular(t *testing.T) {
 	def, _ = f.factorize(4, b)
 	assert.Empty(t, def)
 	v := []float64{1, 2, 3, 4}
-	f.solve(v)
+	f.solve(v, nil)
 	for i, want := range []float64{1, 2, 3, 4} {
 		s := 0.0
 		for k := range b {
@@ -117,4 +117,52 @@ func TestSparseLUSingular(t *testing.T) {
 		assert.InDelta(t, want, s, 1e-12)
 	}
 	assert.False(t, math.IsNaN(v[0]))
+}
+
+// TestSparseLUHypersparseSolvesAsDense: solves of right-hand sides with a
+// few nonzeros (the hypersparse path, following them through every block
+// or passing over the blocks where they spread) give what the dense
+// solves give, bit for bit, on bases with triangular blocks and a
+// nucleus, and leave the factor's work vector at zero for the next.
+func TestSparseLUHypersparseSolvesAsDense(t *testing.T) {
+	solved, withNucleus, followed := 0, 0, 0
+	for seed := uint64(1); seed <= 40; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 2))
+		m := 200 + rng.IntN(1800)
+		b := randomBasis(rng, m, 2.0/float64(m))
+		f := sparseLU{minHyper: 1}
+		if def, _ := f.factorize(m, b); len(def) > 0 {
+			continue
+		}
+		if len(f.nucleusPos) > 0 {
+			withNucleus++
+		}
+		for trial := 0; trial < 20; trial++ {
+			rhs := make([]float64, m)
+			most := m / hyperRatio
+			if trial%2 == 0 {
+				most = 3 // a column or a unit row
+			}
+			for n := 1 + rng.IntN(most); n > 0; n-- {
+				rhs[rng.IntN(m)] = rng.NormFloat64()
+			}
+			require.NotNil(t, f.sparseNonzeros(rhs), "seed %d: the right-hand side should take the hypersparse path", seed)
+			hyper, dense := append([]float64(nil), rhs...), append([]float64(nil), rhs...)
+			f.solve(hyper, nil)
+			if f.lastNonzeros() != nil {
+				followed++
+			}
+			f.solveDense(dense)
+			require.Equal(t, dense, hyper, "seed %d trial %d: solve", seed, trial)
+			hyper, dense = append(hyper[:0], rhs...), append(dense[:0], rhs...)
+			f.solveTrans(hyper, nil)
+			f.solveTransDense(dense)
+			require.Equal(t, dense, hyper, "seed %d trial %d: solveTrans", seed, trial)
+			require.Equal(t, make([]float64, m), f.hy[:m], "seed %d trial %d: the work vector is left at zero", seed, trial)
+			solved++
+		}
+	}
+	require.Greater(t, solved, 400, "too few regular bases")
+	require.Greater(t, withNucleus, 5, "too few bases with a nucleus")
+	require.Greater(t, followed, 100, "too few solves followed the nonzeros through every block")
 }

@@ -262,14 +262,31 @@ func (s *simplex) computeBasic() {
 	s.trackAllInfeasible()
 }
 
-func (s *simplex) ftran(v []float64) {
-	s.lu.solve(v)
+func (s *simplex) ftran(v []float64) { s.ftranSparse(v, nil) }
+
+func (s *simplex) btran(w []float64) { s.btranSparse(w, nil) }
+
+// ftranSparse is ftran for a v whose nonzeros lie in the rows nz (repeats
+// allowed; nil: anywhere).
+func (s *simplex) ftranSparse(v []float64, nz []int) {
+	s.lu.solve(v, nz)
 	s.etas.ftran(v)
 }
 
-func (s *simplex) btran(w []float64) {
+// btranSparse is btran for a w whose nonzeros lie in the positions nz
+// (repeats allowed; nil: anywhere). The etas may set their positions
+// too: they are appended to nz, which is returned for reuse. After it,
+// s.lu.lastNonzeros() lists the rows where w may be nonzero, when the solve
+// was hypersparse.
+func (s *simplex) btranSparse(w []float64, nz []int) []int {
 	s.etas.btran(w)
-	s.lu.solveTrans(w)
+	if nz != nil {
+		for _, e := range s.etas.etas {
+			nz = append(nz, e.r)
+		}
+	}
+	s.lu.solveTrans(w, nz)
+	return nz
 }
 
 // phaseCosts sets basicCost for the current phase and reports whether the

@@ -1,6 +1,9 @@
 package lp
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // rowSingletonThreshold: a row singleton pivots only if its entry is at
 // least this fraction of the largest entry of its column, for stability;
@@ -62,7 +65,54 @@ type sparseLU struct {
 	localRow []int
 	queue    []int
 	val      []float64 // row-indexed work vector of the solves
+
+	// For the hypersparse solves (solveHyper, solveTransHyper): each
+	// row's pivot position (-1 for a nucleus row), each position's block
+	// and index in it, a work vector kept at zero between solves, marks of
+	// the positions reached (seen[k] == gen) and scratch lists.
+	rowPivot []int
+	posBlock []int8
+	posSlot  []int
+	hy       []float64
+	seen     []uint32
+	gen      uint32
+	nz       []int
+	slots    []int
+	stack    []int
+	touched  []int
+	// out lists the entries the last solve may have set (each once, in
+	// no order); outOK says whether it was hypersparse and out is valid.
+	out   []int
+	outOK bool
+	// minHyper is the fewest rows solved hypersparse (0:
+	// defaultHyperMinRows).
+	minHyper int
 }
+
+// hyperMin is the fewest rows of a basis solved hypersparse.
+func (f *sparseLU) hyperMin() int {
+	if f.minHyper > 0 {
+		return f.minHyper
+	}
+	return defaultHyperMinRows
+}
+
+// The blocks of a position (sparseLU.posBlock).
+const (
+	blockFront int8 = iota
+	blockNucleus
+	blockBack
+)
+
+// hyperRatio: a solve whose right-hand side has fewer than one nonzero in
+// hyperRatio entries follows its nonzeros through the triangular blocks
+// (solveHyper) instead of passing over every position. The vectors of the
+// simplex (a column, a unit row) mostly are, on large models.
+const hyperRatio = 20
+
+// defaultHyperMinRows: bases of fewer rows are solved dense; finding the
+// nonzeros costs more than it saves there (a planning model's blocks).
+const defaultHyperMinRows = 4000
 
 // nucleusMatrix adapts the nucleus to basisMatrix for the dense LU.
 type nucleusMatrix struct{ f *sparseLU }
@@ -279,7 +329,39 @@ func (f *sparseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 		f.otherStart[k+1] = len(f.otherIdx)
 	}
 	f.transpose()
+	f.index()
 	return nil, nil
+}
+
+// index records, for the hypersparse solves, each row's pivot position,
+// each position's block and index in it, and sizes their work vectors.
+func (f *sparseLU) index() {
+	m := f.m
+	if m < f.hyperMin() {
+		return // always solved dense
+	}
+	f.rowPivot = growInts(f.rowPivot, m)
+	f.posBlock = growInt8s(f.posBlock, m)
+	f.posSlot = growInts(f.posSlot, m)
+	for i := range f.rowPivot {
+		f.rowPivot[i] = -1
+	}
+	for t, k := range f.front {
+		f.rowPivot[f.pivotRow[k]] = k
+		f.posBlock[k], f.posSlot[k] = blockFront, t
+	}
+	for t, k := range f.back {
+		f.rowPivot[f.pivotRow[k]] = k
+		f.posBlock[k], f.posSlot[k] = blockBack, t
+	}
+	for t, k := range f.nucleusPos {
+		f.posBlock[k], f.posSlot[k] = blockNucleus, t
+	}
+	if len(f.hy) < m {
+		f.hy = make([]float64, m)
+		f.seen = make([]uint32, m)
+		f.gen = 0
+	}
 }
 
 // transpose builds the row-wise copy of the other entries.
@@ -308,8 +390,66 @@ func (f *sparseLU) transpose() {
 	}
 }
 
+// sparseNonzeros returns the indices of v's nonzeros, or nil when they
+// are too many for a hypersparse solve (hyperRatio).
+func (f *sparseLU) sparseNonzeros(v []float64) []int {
+	if f.m < f.hyperMin() {
+		return nil
+	}
+	limit := f.m / hyperRatio
+	nz := f.nz[:0]
+	for i, x := range v[:f.m] {
+		if x != 0 {
+			if len(nz) >= limit {
+				f.nz = nz
+				return nil
+			}
+			nz = append(nz, i)
+		}
+	}
+	f.nz = nz
+	return nz
+}
+
+// nextGen starts a new set of reached positions.
+func (f *sparseLU) nextGen() {
+	f.gen++
+	if f.gen == 0 { // wrapped: forget every mark
+		clear(f.seen)
+		f.gen = 1
+	}
+}
+
 // solve overwrites v (indexed by row) with B⁻¹·v (indexed by position).
-func (f *sparseLU) solve(v []float64) {
+// nz lists the rows where v may be nonzero (repeats allowed), or is nil:
+// v is then scanned for them. A v with few nonzeros is solved
+// hypersparse, and lastNonzeros then lists the positions the result may hold.
+func (f *sparseLU) solve(v []float64, nz []int) {
+	f.outOK = false
+	if nz == nil {
+		nz = f.sparseNonzeros(v)
+	} else if f.m < f.hyperMin() || len(nz)*hyperRatio > f.m {
+		nz = nil
+	}
+	if nz != nil {
+		f.solveHyper(v, nz)
+		return
+	}
+	f.solveDense(v)
+}
+
+// lastNonzeros lists, after a hypersparse solve or solveTrans, the entries of
+// its result that may be nonzero (each once, in no order); after a dense
+// one, nil.
+func (f *sparseLU) lastNonzeros() []int {
+	if !f.outOK {
+		return nil
+	}
+	return f.out
+}
+
+// solveDense is solve passing over every position.
+func (f *sparseLU) solveDense(v []float64) {
 	y := f.scratch(v)
 	for _, k := range f.back {
 		f.eliminate(k, y, v)
@@ -363,7 +503,23 @@ func (f *sparseLU) scratch(v []float64) []float64 {
 // known, it is subtracted from the positions that have an entry in that
 // row, and a zero value (most of them, for the unit vectors of the dual
 // simplex) costs one test.
-func (f *sparseLU) solveTrans(w []float64) {
+// nz lists the positions where w may be nonzero, or is nil (see solve).
+func (f *sparseLU) solveTrans(w []float64, nz []int) {
+	f.outOK = false
+	if nz == nil {
+		nz = f.sparseNonzeros(w)
+	} else if f.m < f.hyperMin() || len(nz)*hyperRatio > f.m {
+		nz = nil
+	}
+	if nz != nil {
+		f.solveTransHyper(w, nz)
+		return
+	}
+	f.solveTransDense(w)
+}
+
+// solveTransDense is solveTrans passing over every position.
+func (f *sparseLU) solveTransDense(w []float64) {
 	c := f.scratch(w)
 	for _, k := range f.front {
 		f.substitute(k, c, w)
@@ -399,6 +555,238 @@ func (f *sparseLU) scatter(i int, v float64, c, w []float64) {
 	for p := f.transStart[i]; p < f.transStart[i+1]; p++ {
 		c[f.transPos[p]] -= f.transVal[p] * v
 	}
+}
+
+// solveHyper is solve for a v whose nonzeros are the rows nz, few of
+// them. In each triangular block the positions whose pivot row can become
+// nonzero are found first, following each position to the rows of its
+// other entries (Gilbert and Peierls), and only they are eliminated, in
+// the dense solve's order: the result is the same, bit for bit, since
+// every position skipped would have found a zero. A block where they are
+// many (hyperBlock) is passed over whole instead, and so is every block
+// after it; the nucleus is solved densely when any of its rows is nonzero.
+func (f *sparseLU) solveHyper(v []float64, nz []int) {
+	y := f.hy
+	touched := f.touched[:0]
+	for _, i := range nz { // nz may repeat a row
+		y[i] += v[i]
+		v[i] = 0
+		touched = append(touched, i)
+	}
+	f.nextGen()
+	out := f.out[:0]
+	// The back block, in its order.
+	slots, sparse := f.reachRows(nz, blockBack, len(f.back)/hyperBlock)
+	if sparse {
+		slices.Sort(slots)
+		for _, t := range slots {
+			k := f.back[t]
+			out = append(out, k)
+			f.eliminate(k, y, v)
+			touched = append(touched, f.otherIdx[f.otherStart[k]:f.otherStart[k+1]]...)
+		}
+	} else {
+		for _, k := range f.back {
+			f.eliminate(k, y, v)
+		}
+	}
+	// The nucleus.
+	if s := len(f.nucleusPos); s > 0 {
+		w := f.nucleusWork
+		any := false
+		for l, i := range f.nucleusRow {
+			w[l] = y[i]
+			any = any || w[l] != 0
+		}
+		if any {
+			f.nucleusLU.solve(w)
+			out = append(out, f.nucleusPos...)
+			for l, k := range f.nucleusPos {
+				val := w[l]
+				v[k] = val
+				if val == 0 {
+					continue
+				}
+				for p := f.otherStart[k]; p < f.otherStart[k+1]; p++ {
+					y[f.otherIdx[p]] -= f.otherVal[p] * val
+				}
+				if sparse {
+					touched = append(touched, f.otherIdx[f.otherStart[k]:f.otherStart[k+1]]...)
+				}
+			}
+		}
+	}
+	// The front block, backwards, from every row set so far.
+	if sparse {
+		slots, sparse = f.reachRows(touched, blockFront, len(f.front)/hyperBlock)
+	}
+	if sparse {
+		slices.Sort(slots)
+		for n := len(slots) - 1; n >= 0; n-- {
+			k := f.front[slots[n]]
+			out = append(out, k)
+			f.eliminate(k, y, v)
+			touched = append(touched, f.otherIdx[f.otherStart[k]:f.otherStart[k+1]]...)
+		}
+		for _, i := range touched {
+			y[i] = 0
+		}
+	} else {
+		for t := len(f.front) - 1; t >= 0; t-- {
+			f.eliminate(f.front[t], y, v)
+		}
+		clear(y[:f.m])
+	}
+	f.touched, f.out, f.outOK = touched, out, sparse
+}
+
+// hyperBlock: a hypersparse solve passes over a whole triangular block
+// once the positions it reaches there are more than one in hyperBlock.
+// Sorting them into the block's order then costs more than testing every
+// position for a zero.
+const hyperBlock = 24
+
+// reachRows returns the indices in block (front or back) of the positions
+// whose pivot row is one of rows or is reached from them: a position
+// reached sets the rows of its other entries. Positions are marked seen
+// for the current generation. Past limit positions it stops and returns
+// ok false.
+func (f *sparseLU) reachRows(rows []int, block int8, limit int) (slots []int, ok bool) {
+	slots, stack := f.slots[:0], f.stack[:0]
+	defer func() { f.slots, f.stack = slots, stack }()
+	for _, i := range rows {
+		if k := f.rowPivot[i]; k >= 0 && f.posBlock[k] == block && f.seen[k] != f.gen {
+			f.seen[k] = f.gen
+			stack = append(stack, k)
+		}
+	}
+	for len(stack) > 0 {
+		k := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if len(slots) >= limit {
+			return slots, false
+		}
+		slots = append(slots, f.posSlot[k])
+		for p := f.otherStart[k]; p < f.otherStart[k+1]; p++ {
+			if k2 := f.rowPivot[f.otherIdx[p]]; k2 >= 0 && f.posBlock[k2] == block && f.seen[k2] != f.gen {
+				f.seen[k2] = f.gen
+				stack = append(stack, k2)
+			}
+		}
+	}
+	return slots, true
+}
+
+// solveTransHyper is solveTrans for a w whose nonzeros are the positions
+// nz, few of them: as solveHyper, the positions reached through the rows
+// of the triangular blocks are solved for in the dense order, the rest
+// left at zero.
+func (f *sparseLU) solveTransHyper(w []float64, nz []int) {
+	c := f.hy
+	touched := f.touched[:0]
+	for _, k := range nz { // nz may repeat a position
+		c[k] += w[k]
+		w[k] = 0
+		touched = append(touched, k)
+	}
+	f.nextGen()
+	out := f.out[:0]
+	// The front block, in its order.
+	slots, sparse := f.reachPositions(nz, blockFront, len(f.front)/hyperBlock)
+	if sparse {
+		slices.Sort(slots)
+		for _, t := range slots {
+			k := f.front[t]
+			f.substitute(k, c, w)
+			i := f.pivotRow[k]
+			out = append(out, i)
+			touched = append(touched, f.transPos[f.transStart[i]:f.transStart[i+1]]...)
+		}
+	} else {
+		for _, k := range f.front {
+			f.substitute(k, c, w)
+		}
+	}
+	// The nucleus.
+	if s := len(f.nucleusPos); s > 0 {
+		z := f.nucleusWork
+		any := false
+		for l, k := range f.nucleusPos {
+			z[l] = c[k]
+			any = any || z[l] != 0
+		}
+		if any {
+			f.nucleusLU.solveTrans(z)
+			out = append(out, f.nucleusRow...)
+			for l, i := range f.nucleusRow {
+				f.scatter(i, z[l], c, w)
+				if sparse && z[l] != 0 {
+					touched = append(touched, f.transPos[f.transStart[i]:f.transStart[i+1]]...)
+				}
+			}
+		}
+	}
+	// The back block, backwards.
+	if sparse {
+		slots, sparse = f.reachPositions(touched, blockBack, len(f.back)/hyperBlock)
+	}
+	if sparse {
+		slices.Sort(slots)
+		for n := len(slots) - 1; n >= 0; n-- {
+			k := f.back[slots[n]]
+			f.substitute(k, c, w)
+			i := f.pivotRow[k]
+			out = append(out, i)
+			touched = append(touched, f.transPos[f.transStart[i]:f.transStart[i+1]]...)
+		}
+		for _, k := range touched {
+			c[k] = 0
+		}
+	} else {
+		for t := len(f.back) - 1; t >= 0; t-- {
+			f.substitute(f.back[t], c, w)
+		}
+		clear(c[:f.m])
+	}
+	f.touched, f.out, f.outOK = touched, out, sparse
+}
+
+// reachPositions returns the indices in block of the positions among
+// positions or reached from them: a position reached sets, through its
+// pivot row, the positions with an entry in that row. Past limit
+// positions it stops and returns ok false.
+func (f *sparseLU) reachPositions(positions []int, block int8, limit int) (slots []int, ok bool) {
+	slots, stack := f.slots[:0], f.stack[:0]
+	defer func() { f.slots, f.stack = slots, stack }()
+	for _, k := range positions {
+		if f.posBlock[k] == block && f.seen[k] != f.gen {
+			f.seen[k] = f.gen
+			stack = append(stack, k)
+		}
+	}
+	for len(stack) > 0 {
+		k := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if len(slots) >= limit {
+			return slots, false
+		}
+		slots = append(slots, f.posSlot[k])
+		i := f.pivotRow[k]
+		for p := f.transStart[i]; p < f.transStart[i+1]; p++ {
+			if k2 := f.transPos[p]; f.posBlock[k2] == block && f.seen[k2] != f.gen {
+				f.seen[k2] = f.gen
+				stack = append(stack, k2)
+			}
+		}
+	}
+	return slots, true
+}
+
+func growInt8s(s []int8, n int) []int8 {
+	if cap(s) < n {
+		return make([]int8, n)
+	}
+	return s[:n]
 }
 
 func growBools(s []bool, n int) []bool {
