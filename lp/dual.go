@@ -48,6 +48,11 @@ type dualState struct {
 	rhoSparse bool
 	// nz is scratch for the rows a right-hand side may hold.
 	nz []int
+	// colRows lists the positions where column (the entering column's
+	// FTRAN) may be nonzero, ascending, when it was hypersparse
+	// (colSparse).
+	colRows   []int
+	colSparse bool
 }
 
 // dualCandidate is a nonbasic variable that may enter in the ratio test.
@@ -329,13 +334,23 @@ func (s *simplex) updateWeights(r int, col []float64) {
 		s.ftran(ds.tau)
 	}
 	ar := col[r]
-	for k, a := range col {
+	update := func(k int) {
+		a := col[k]
 		if a == 0 || k == r {
-			continue
+			return
 		}
 		ratio := a / ar
 		w := ds.weights[k] - 2*ratio*ds.tau[k] + ratio*ratio*wr
 		ds.weights[k] = math.Max(w, 1e-4)
+	}
+	if ds.colSparse {
+		for _, k := range ds.colRows {
+			update(k)
+		}
+	} else {
+		for k := range col {
+			update(k)
+		}
 	}
 	ds.weights[r] = math.Max(wr/(ar*ar), 1e-4)
 }
@@ -496,7 +511,7 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 	} else {
 		ds.nz = append(ds.nz[:0], s.rowIdx[s.colStart[q]:s.colStart[q+1]]...)
 	}
-	s.ftranSparse(col, ds.nz)
+	ds.colRows, ds.colSparse = s.ftranList(col, ds.nz, ds.colRows)
 	alphaRow := ds.pivotRow[q]
 	alphaCol := col[r]
 	if math.Abs(alphaCol) <= pivotTol || math.Abs(alphaCol-alphaRow) > 1e-7*(1+math.Abs(alphaCol)) {
@@ -555,10 +570,19 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 	}
 	step := (s.x[p] - bound) / alphaCol
 	if step != 0 {
-		for k, j := range s.head {
+		move := func(k int) {
 			if a := col[k]; a != 0 {
-				s.x[j] -= a * step
+				s.x[s.head[k]] -= a * step
 				s.trackInfeasible(k)
+			}
+		}
+		if ds.colSparse {
+			for _, k := range ds.colRows {
+				move(k)
+			}
+		} else {
+			for k := range s.head {
+				move(k)
 			}
 		}
 		s.x[q] += step
@@ -572,6 +596,10 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 	s.head[r] = q
 	s.state[q] = stateBasic
 	s.trackInfeasible(r)
-	s.etas.add(r, col)
+	if ds.colSparse {
+		s.etas.addSparse(r, col, ds.colRows)
+	} else {
+		s.etas.add(r, col)
+	}
 	return true
 }

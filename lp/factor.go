@@ -50,6 +50,37 @@ func (f *etaFile) add(r int, alpha []float64) {
 	f.etas = append(f.etas, eta{r: r, pivot: alpha[r], start: start, end: len(f.idx)})
 }
 
+// addSparse is add for an alpha whose nonzeros lie in the positions nz,
+// ascending: the same eta as add's.
+func (f *etaFile) addSparse(r int, alpha []float64, nz []int) {
+	start := len(f.idx)
+	for _, i := range nz {
+		if a := alpha[i]; i != r && a != 0 {
+			f.idx = append(f.idx, i)
+			f.val = append(f.val, a)
+		}
+	}
+	f.etas = append(f.etas, eta{r: r, pivot: alpha[r], start: start, end: len(f.idx)})
+}
+
+// ftranTrack is ftran appending to nz the positions it sets (repeats
+// possible), and returns nz.
+func (f *etaFile) ftranTrack(v []float64, nz []int) []int {
+	for _, e := range f.etas {
+		vr := v[e.r] / e.pivot
+		v[e.r] = vr
+		if vr == 0 {
+			continue
+		}
+		nz = append(nz, e.r)
+		for k := e.start; k < e.end; k++ {
+			v[f.idx[k]] -= f.val[k] * vr
+		}
+		nz = append(nz, f.idx[e.start:e.end]...)
+	}
+	return nz
+}
+
 // ftran applies the etas in order to v (after the LU solve).
 func (f *etaFile) ftran(v []float64) {
 	for _, e := range f.etas {

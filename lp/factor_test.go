@@ -3,6 +3,7 @@ package lp
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -165,4 +166,49 @@ func TestSparseLUHypersparseSolvesAsDense(t *testing.T) {
 	require.Greater(t, solved, 400, "too few regular bases")
 	require.Greater(t, withNucleus, 5, "too few bases with a nucleus")
 	require.Greater(t, followed, 100, "too few solves followed the nonzeros through every block")
+}
+
+// TestEtaFileSparse: addSparse records the eta add records, and ftranTrack
+// computes what ftran does and lists every position it leaves nonzero.
+func TestEtaFileSparse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	const m = 50
+	var dense, sparse etaFile
+	for e := 0; e < 30; e++ {
+		alpha := make([]float64, m)
+		var nz []int
+		for i := range alpha {
+			if rng.IntN(5) == 0 {
+				alpha[i] = rng.NormFloat64()
+				nz = append(nz, i)
+			}
+		}
+		r := rng.IntN(m)
+		if alpha[r] == 0 {
+			alpha[r] = 1 + rng.Float64()
+			nz = append(nz, r)
+		}
+		slices.Sort(nz)
+		dense.add(r, alpha)
+		sparse.addSparse(r, alpha, nz)
+	}
+	require.Equal(t, dense, sparse)
+	for trial := 0; trial < 20; trial++ {
+		v := make([]float64, m)
+		var nz []int
+		for n := 1 + rng.IntN(3); n > 0; n-- {
+			i := rng.IntN(m)
+			v[i] = rng.NormFloat64()
+			nz = append(nz, i)
+		}
+		w := append([]float64(nil), v...)
+		dense.ftran(v)
+		nz = sparse.ftranTrack(w, nz)
+		require.Equal(t, v, w)
+		for i, x := range w {
+			if x != 0 {
+				require.Contains(t, nz, i, "trial %d: a nonzero left out", trial)
+			}
+		}
+	}
 }

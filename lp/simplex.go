@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -271,6 +272,21 @@ func (s *simplex) btran(w []float64) { s.btranSparse(w, nil) }
 func (s *simplex) ftranSparse(v []float64, nz []int) {
 	s.lu.solve(v, nz)
 	s.etas.ftran(v)
+}
+
+// ftranList is ftranSparse that also returns, when the LU solve was
+// hypersparse, the positions where the result may be nonzero, ascending
+// and each once, in list (reused); ok is false after a dense solve.
+func (s *simplex) ftranList(v []float64, nz, list []int) (_ []int, ok bool) {
+	s.lu.solve(v, nz)
+	out := s.lu.lastNonzeros()
+	if out == nil {
+		s.etas.ftran(v)
+		return list, false
+	}
+	list = s.etas.ftranTrack(v, append(list[:0], out...))
+	slices.Sort(list)
+	return slices.Compact(list), true
 }
 
 // btranSparse is btran for a w whose nonzeros lie in the positions nz
