@@ -369,7 +369,7 @@ func (s *simplex) computePivotRow(r int) {
 	ds.nz = append(ds.nz[:0], r)
 	ds.nz = s.btranSparse(ds.rho, ds.nz)
 	ds.rhoSparse = false
-	if rows := s.lu.lastNonzeros(); rows != nil {
+	if rows := s.lu.lastNonzeros(); rows != nil && len(rows)*sortedListRatio <= s.m {
 		// In ascending order, as the dense pass: the pivot row's sums
 		// come out the same, bit for bit.
 		ds.rhoRows = append(ds.rhoRows[:0], rows...)

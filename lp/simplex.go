@@ -274,13 +274,19 @@ func (s *simplex) ftranSparse(v []float64, nz []int) {
 	s.etas.ftran(v)
 }
 
+// sortedListRatio: a list of the nonzeros a solve may have set is sorted
+// and followed only while it holds under one row in sortedListRatio;
+// past that, a pass over every row costs less than the sort (the bases
+// near an optimum, whose solves reach the nucleus).
+const sortedListRatio = 16
+
 // ftranList is ftranSparse that also returns, when the LU solve was
 // hypersparse, the positions where the result may be nonzero, ascending
 // and each once, in list (reused); ok is false after a dense solve.
 func (s *simplex) ftranList(v []float64, nz, list []int) (_ []int, ok bool) {
 	s.lu.solve(v, nz)
 	out := s.lu.lastNonzeros()
-	if out == nil {
+	if out == nil || len(out)*sortedListRatio > s.m {
 		s.etas.ftran(v)
 		return list, false
 	}
