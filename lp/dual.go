@@ -41,6 +41,11 @@ type dualState struct {
 	// position k (0 within primalTol of its bounds), kept up to date with
 	// x and head while the dual simplex runs (nil before).
 	infeasible []float64
+	// infList holds the positions whose infeasible entry is nonzero, in no
+	// order, and infAt each position's index in it (-1 when absent), so
+	// that chooseRow looks at the infeasible rows only.
+	infList []int
+	infAt   []int
 	// rhoRows lists the rows where rho may be nonzero, ascending, when its
 	// BTRAN was hypersparse (rhoSparse); the FTRAN of the weight update
 	// and the pivot row then follow them instead of every row.
@@ -84,7 +89,12 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 	ds.original = append(ds.original[:0], s.cost...)
 	defer copy(s.cost, ds.original)
 	ds.infeasible = growFloats(ds.infeasible, s.m)
-	defer func() { ds.infeasible = ds.infeasible[:0] }()
+	ds.infAt = growInts(ds.infAt, s.m)
+	for k := range ds.infAt {
+		ds.infAt[k] = -1
+	}
+	ds.infList = ds.infList[:0]
+	defer func() { ds.infeasible, ds.infList = ds.infeasible[:0], ds.infList[:0] }()
 	s.trackAllInfeasible()
 
 	if !s.dualFeasibleStart() {
@@ -280,13 +290,10 @@ func (s *simplex) computeReducedCosts() {
 // infeasible relative to its dual steepest-edge weight (infeasibility² /
 // weight; ties to the lowest position), or -1 when all are feasible.
 func (s *simplex) chooseRow() int {
+	ds := &s.dualWork
 	best, bestScore := -1, 0.0
-	w := s.dualWork.weights
-	for k, inf2 := range s.dualWork.infeasible {
-		if inf2 == 0 {
-			continue
-		}
-		if score := inf2 / w[k]; score > bestScore {
+	for _, k := range ds.infList {
+		if score := ds.infeasible[k] / ds.weights[k]; score > bestScore || (score == bestScore && k < best) {
 			best, bestScore = k, score
 		}
 	}
@@ -296,11 +303,22 @@ func (s *simplex) chooseRow() int {
 // trackInfeasible records the infeasibility of the variable basic in
 // position k for chooseRow.
 func (s *simplex) trackInfeasible(k int) {
+	ds := &s.dualWork
 	inf := s.infeasibility(s.head[k])
 	if math.Abs(inf) <= primalTol {
 		inf = 0
 	}
-	s.dualWork.infeasible[k] = inf * inf
+	ds.infeasible[k] = inf * inf
+	switch at := ds.infAt[k]; {
+	case inf != 0 && at < 0:
+		ds.infAt[k] = len(ds.infList)
+		ds.infList = append(ds.infList, k)
+	case inf == 0 && at >= 0:
+		last := ds.infList[len(ds.infList)-1]
+		ds.infList[at], ds.infAt[last] = last, at
+		ds.infList = ds.infList[:len(ds.infList)-1]
+		ds.infAt[k] = -1
+	}
 }
 
 // trackAllInfeasible records the infeasibility of every basic variable
