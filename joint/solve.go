@@ -44,6 +44,11 @@ type Relaxation struct {
 	// Bound is the optimal objective: no way of routing the orders on the
 	// instance's stock and capacity costs less (shipping plus lost sales).
 	Bound float64
+	// LowerBound is, when the LP stopped at a limit, what the duals of
+	// the basis it stopped at prove (lp.Result.LowerBound): a lower bound
+	// too, below Bound by what the solve had left to do; -Inf when they
+	// prove none. With lp.StatusOptimal it is Bound.
+	LowerBound float64
 	// Vars, Rows and Nonzeros are the model's size; Iterations the LP's,
 	// the dive's included.
 	Vars, Rows, Nonzeros, Iterations int
@@ -114,7 +119,7 @@ func Solve(ctx context.Context, inst *Instance, s Settings) (*Relaxation, error)
 	}
 	r := &Relaxation{
 		Status: res.Status, Vars: m.lp.NumVars(), Rows: m.lp.NumRows(), Nonzeros: m.lp.NumNonzeros(),
-		Iterations: res.Iterations,
+		Iterations: res.Iterations, LowerBound: res.LowerBound,
 	}
 	if res.Status != lp.StatusOptimal {
 		return r, nil

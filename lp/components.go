@@ -2,6 +2,7 @@ package lp
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -104,7 +105,7 @@ func solveBlocks(ctx context.Context, m *Model, blocks [][2][]int, set Settings)
 	}
 	local := make([]int, n)
 	worst := StatusOptimal // infeasible beats unbounded beats optimal
-	for _, blk := range blocks {
+	for b, blk := range blocks {
 		cols, rws := blk[0], blk[1]
 		sub := subModel(m, cols, rws, local)
 		subSet := Settings{}
@@ -112,14 +113,16 @@ func solveBlocks(ctx context.Context, m *Model, blocks [][2][]int, set Settings)
 			subSet.MaxIterations = set.MaxIterations - res.Iterations
 			if subSet.MaxIterations <= 0 {
 				res.Status = StatusIterationLimit
-				break
+				res.LowerBound += unsolvedBound(m, blocks[b:])
+				return res, nil
 			}
 		}
 		if !deadline.IsZero() {
 			subSet.TimeLimit = time.Until(deadline)
 			if subSet.TimeLimit <= 0 {
 				res.Status = StatusTimeLimit
-				break
+				res.LowerBound += unsolvedBound(m, blocks[b:])
+				return res, nil
 			}
 		}
 		if set.Start != nil {
@@ -152,6 +155,7 @@ func solveBlocks(ctx context.Context, m *Model, blocks [][2][]int, set Settings)
 			res.Basis.state[n+i] = r.Basis.state[len(cols)+k]
 		}
 		res.Objective += r.Objective
+		res.LowerBound += r.LowerBound
 		res.Iterations += r.Iterations
 		switch r.Status {
 		case StatusInfeasible:
@@ -162,11 +166,39 @@ func solveBlocks(ctx context.Context, m *Model, blocks [][2][]int, set Settings)
 			}
 		case StatusIterationLimit, StatusTimeLimit:
 			res.Status = r.Status
+			res.LowerBound += unsolvedBound(m, blocks[b+1:])
 			return res, nil
 		}
 	}
 	if res.Status == StatusOptimal {
 		res.Status = worst
 	}
+	if res.Status != StatusOptimal {
+		res.LowerBound = math.Inf(-1)
+	}
 	return res, nil
+}
+
+// unsolvedBound is the lower bound of blocks no solve reached: each
+// column at the bound its cost prefers (the Lagrangian bound at zero
+// duals), -Inf when one of them is infinite.
+func unsolvedBound(m *Model, blocks [][2][]int) float64 {
+	b := 0.0
+	for _, blk := range blocks {
+		for _, j := range blk[0] {
+			switch c := m.cost[j]; {
+			case c > 0:
+				if math.IsInf(m.colLo[j], -1) {
+					return math.Inf(-1)
+				}
+				b += c * m.colLo[j]
+			case c < 0:
+				if math.IsInf(m.colHi[j], 1) {
+					return math.Inf(-1)
+				}
+				b += c * m.colHi[j]
+			}
+		}
+	}
+	return b
 }

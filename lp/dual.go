@@ -58,6 +58,8 @@ type dualState struct {
 	// (colSparse).
 	colRows   []int
 	colSparse bool
+	// bound is scratch for the duals lagrangianBound uses.
+	bound []float64
 }
 
 // dualCandidate is a nonbasic variable that may enter in the ratio test.

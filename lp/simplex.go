@@ -546,6 +546,64 @@ func (s *simplex) primal(b *budget) (Status, error) {
 	}
 }
 
+// roundingTol is the relative size of the rounding a reduced cost
+// computed as c_j - Σ a_ij·y_i carries: a few units in the last place of
+// its largest term.
+const roundingTol = 1e-14
+
+// lagrangianBound is the lower bound on the optimum that the duals s.dual
+// prove, whatever basis they come from. Any duals y do: with d = c - Aᵀ·y
+// the reduced costs, the optimum is at least the minimum of d·x over the
+// columns' bounds plus the minimum of y·s over the rows' (s = A·x). A
+// dual whose sign would meet a row's infinite side (left by the
+// perturbation or a cost shift of the dual simplex) is taken as 0 first,
+// which keeps the bound finite. A reduced cost within roundingTol of the
+// terms it sums counts as zero. It is -Inf when a nonzero reduced cost
+// meets an infinite column bound on its side.
+func (s *simplex) lagrangianBound() float64 {
+	y := s.dualWork.bound[:0]
+	for i, yi := range s.dual {
+		if (yi > 0 && math.IsInf(s.lo[s.n+i], -1)) || (yi < 0 && math.IsInf(s.hi[s.n+i], 1)) {
+			yi = 0
+		}
+		y = append(y, yi)
+	}
+	s.dualWork.bound = y
+	b := 0.0
+	for i, yi := range y {
+		switch {
+		case yi > 0:
+			b += yi * s.lo[s.n+i]
+		case yi < 0:
+			b += yi * s.hi[s.n+i]
+		}
+	}
+	for j := 0; j < s.n; j++ {
+		d, scale := s.cost[j], math.Abs(s.cost[j])
+		for p := s.colStart[j]; p < s.colStart[j+1]; p++ {
+			t := s.colVal[p] * y[s.rowIdx[p]]
+			d -= t
+			scale += math.Abs(t)
+		}
+		if math.Abs(d) <= roundingTol*(1+scale) {
+			d = 0 // rounding of a reduced cost that is zero
+		}
+		switch {
+		case d > 0:
+			if math.IsInf(s.lo[j], -1) {
+				return math.Inf(-1)
+			}
+			b += d * s.lo[j]
+		case d < 0:
+			if math.IsInf(s.hi[j], 1) {
+				return math.Inf(-1)
+			}
+			b += d * s.hi[j]
+		}
+	}
+	return b
+}
+
 // step moves entering q by res.step in direction dir and updates the basis.
 func (s *simplex) step(q int, dir float64, res ratio) {
 	t := res.step
@@ -603,6 +661,14 @@ func (s *simplex) result(status Status) *Result {
 	for j := 0; j < n; j++ {
 		res.Objective += s.cost[j] * res.X[j]
 		res.ReducedCost[j] = s.reducedCost(j, false)
+	}
+	switch status {
+	case StatusOptimal:
+		res.LowerBound = res.Objective
+	case StatusIterationLimit, StatusTimeLimit:
+		res.LowerBound = s.lagrangianBound()
+	default:
+		res.LowerBound = math.Inf(-1)
 	}
 	for i := 0; i < m; i++ {
 		cols, vals := s.model.rowCols[i], s.model.rowVals[i]

@@ -110,6 +110,15 @@ type Result struct {
 	Dual []float64
 	// ReducedCost holds c_j - A_j·Dual per variable.
 	ReducedCost []float64
+	// LowerBound is a lower bound on the optimum. For an optimal solve it
+	// is Objective; for one stopped at a limit (StatusIterationLimit,
+	// StatusTimeLimit) it is what the duals of the basis it stopped at
+	// prove (the Lagrangian bound: the minimum over the bounds of
+	// (c - Aᵀ·Dual)·x + Dual·(A·x)), below the optimum by what the solve
+	// had left to do; -Inf when it proves none (an infinite bound meets a
+	// reduced cost of the wrong sign) and for infeasible or unbounded
+	// models.
+	LowerBound float64
 	// Iterations counts simplex iterations (bound flips included).
 	Iterations int
 	// Basis is the final basis, for Settings.Start.

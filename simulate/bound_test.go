@@ -339,3 +339,38 @@ func TestBoundPricesReplayTheClairvoyantPlan(t *testing.T) {
 	assert.InDelta(t, bound, runs["baseline/lookahead"].TotalWithLost, 1e-3, "the clairvoyant's routing")
 	assert.Greater(t, runs["baseline/optimal"].TotalWithLost, bound+1, "optimal ships the delivery from near")
 }
+
+// TestBoundWeakerWhenTheLPStops: an LP stopped at a limit still gives a
+// bound, what its duals proved by then: no more than the full bound,
+// above zero, with a note saying it is weaker and no hindsight routing;
+// stopped before it proved anything, no bound and the note.
+func TestBoundWeakerWhenTheLPStops(t *testing.T) {
+	cfg := genReplay(t, dataset.Config{Seed: 2, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 150, Days: 3})
+	cfg.Policies = []string{PolicyOptimal}
+	full, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.NotNil(t, full.Results[0].Bound)
+	require.Empty(t, full.Results[0].BoundNote)
+	model := full.Results[0].BoundModel
+
+	cfg.BoundMaxIterations = 200
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	r := res.Results[0]
+	require.NotNil(t, r.Bound, r.BoundNote)
+	assert.Positive(t, *r.Bound)
+	assert.Less(t, *r.Bound, *full.Results[0].Bound, "weaker than the LP's optimum")
+	assert.Contains(t, r.BoundNote, "weaker bound: the LP stopped (iteration limit) after 200 iterations")
+	assert.Nil(t, r.HindsightCost)
+	assert.Equal(t, [2]int{model.Rows, model.Cols}, [2]int{r.BoundModel.Rows, r.BoundModel.Cols}, "the same model")
+	var b strings.Builder
+	require.NoError(t, WriteTable(&b, res))
+	assert.Contains(t, b.String(), "hindsight bound of baseline: weaker bound")
+
+	cfg.BoundMaxIterations = 0
+	cfg.BoundTimeLimit = time.Nanosecond // spent before the first iteration
+	res, err = Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.Nil(t, res.Results[0].Bound)
+	assert.Contains(t, res.Results[0].BoundNote, "no bound: the LP stopped (time limit)")
+}

@@ -71,10 +71,13 @@ type Config struct {
 	// Bound computes each scenario's hindsight bound (see bound.go) and
 	// every result's gap to it; BoundMaxVars bounds the model's columns
 	// (0: DefaultBoundMaxVars) and BoundTimeLimit its LP (0:
-	// DefaultBoundTimeLimit).
-	Bound          bool
-	BoundMaxVars   int
-	BoundTimeLimit time.Duration
+	// DefaultBoundTimeLimit); BoundMaxIterations, when positive, stops
+	// the LP after that many iterations as the time limit does, but at the
+	// same point on every machine.
+	Bound              bool
+	BoundMaxVars       int
+	BoundTimeLimit     time.Duration
+	BoundMaxIterations int
 	// BoundLPDir, when set with Bound, receives each scenario's hindsight
 	// model in CPLEX LP format (joint.WriteLP), named by BoundLPFile.
 	BoundLPDir string
@@ -173,7 +176,8 @@ type Result struct {
 	KPIs
 	// Bound is the scenario's hindsight bound (Config.Bound) and
 	// GapToBound = (TotalWithLost - Bound) / Bound; both absent without a
-	// bound, when BoundNote says why.
+	// bound, when BoundNote says why. BoundNote beside a bound says it is
+	// a weaker one (its LP stopped at the time limit).
 	Bound      *float64 `json:"bound,omitempty"`
 	GapToBound *float64 `json:"gap_to_bound,omitempty"`
 	BoundNote  string   `json:"bound_note,omitempty"`
@@ -476,8 +480,8 @@ func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*s
 			if b.Vars > 0 {
 				r.BoundModel = &BoundModel{Rows: b.Rows, Cols: b.Vars, SolveMS: b.SolveMS}
 			}
+			r.BoundNote = b.Note
 			if !b.OK {
-				r.BoundNote = b.Note
 				continue
 			}
 			bound, gap := b.Bound, round(joint.GapTo(r.TotalWithLost, b.Bound), 6)

@@ -239,7 +239,8 @@ func hindsightNotes(res *Results) []string {
 	return notes
 }
 
-// boundNotes says, once per scenario, why it has no hindsight bound:
+// boundNotes says, once per scenario, why it has no hindsight bound or a
+// weaker one:
 // "SCENARIO: NOTE".
 func boundNotes(res *Results) []string {
 	var notes []string

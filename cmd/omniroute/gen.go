@@ -145,6 +145,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
 	bound := fs.Bool("bound", false, "compute each scenario's hindsight LP bound (every order known in advance) and each policy's gap_to_bound")
 	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "skip the bound when its model passes this many columns")
+	boundTime := fs.Duration("bound-time-limit", simulate.DefaultBoundTimeLimit, "stop each scenario's bound LP after this long: the bound is then what its duals proved by then, a weaker one, and there is no hindsight routing")
 	boundLP := fs.String("bound-lp-out", "", "with --bound, write each scenario's hindsight model (CPLEX LP) into this directory as SCENARIO.lp")
 	boundPrices := fs.String("bound-prices-out", "", "with --bound, write each scenario's hindsight prices (what a unit of each node and SKU is worth with every order known; for --prices) into this directory as SCENARIO.prices.csv")
 	batchWindow := fs.Duration("batch-window", simulate.DefaultBatchWindow, "the batch policy's wave: it holds non-express orders this long at most")
@@ -161,7 +162,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
 			"         [--skip-bad] [--workers N] [--history F] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
-			"         [--bound [--bound-max-vars N] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
+			"         [--bound [--bound-max-vars N] [--bound-time-limit D] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -180,6 +181,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *batchWindow <= 0 {
 		return fmt.Errorf("%w: --batch-window must be positive", errUsage)
+	}
+	if *boundTime <= 0 {
+		return fmt.Errorf("%w: --bound-time-limit must be positive", errUsage)
 	}
 	if *boundMax <= 0 {
 		return fmt.Errorf("%w: --bound-max-vars must be positive", errUsage)
@@ -231,7 +235,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg := simulate.Config{
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
-		Bound: *bound, BoundMaxVars: *boundMax, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
+		Bound: *bound, BoundMaxVars: *boundMax, BoundTimeLimit: *boundTime, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
 		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season,
 		SeasonAtReplayEnd: *seasonEnd == seasonAtReplayEnd,
 	}

@@ -111,6 +111,7 @@ func TestSimulateUsage(t *testing.T) {
 		{"--network", "n", "--stock", "s", "--orders", "o", "--bound", "--bound-lp-out", "/nonexistent/lp"},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--bound-prices-out", t.TempDir()},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--bound", "--bound-prices-out", "/nonexistent/prices"},
+		{"--network", "n", "--stock", "s", "--orders", "o", "--bound", "--bound-time-limit", "0s"},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--season-end", "next friday"},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--season-end", "2026-03-09T06:00:00Z", "--prices", "p.csv"},
 	}
