@@ -186,18 +186,7 @@ func unsolvedBound(m *Model, blocks [][2][]int) float64 {
 	b := 0.0
 	for _, blk := range blocks {
 		for _, j := range blk[0] {
-			switch c := m.cost[j]; {
-			case c > 0:
-				if math.IsInf(m.colLo[j], -1) {
-					return math.Inf(-1)
-				}
-				b += c * m.colLo[j]
-			case c < 0:
-				if math.IsInf(m.colHi[j], 1) {
-					return math.Inf(-1)
-				}
-				b += c * m.colHi[j]
-			}
+			b += minOver(m.cost[j], m.colLo[j], m.colHi[j])
 		}
 	}
 	return b

@@ -588,20 +588,21 @@ func (s *simplex) lagrangianBound() float64 {
 		if math.Abs(d) <= roundingTol*(1+scale) {
 			d = 0 // rounding of a reduced cost that is zero
 		}
-		switch {
-		case d > 0:
-			if math.IsInf(s.lo[j], -1) {
-				return math.Inf(-1)
-			}
-			b += d * s.lo[j]
-		case d < 0:
-			if math.IsInf(s.hi[j], 1) {
-				return math.Inf(-1)
-			}
-			b += d * s.hi[j]
-		}
+		b += minOver(d, s.lo[j], s.hi[j])
 	}
 	return b
+}
+
+// minOver is the least d·x over lo ≤ x ≤ hi: -Inf when d pushes x to an
+// infinite bound.
+func minOver(d, lo, hi float64) float64 {
+	switch {
+	case d > 0:
+		return d * lo
+	case d < 0:
+		return d * hi
+	}
+	return 0
 }
 
 // step moves entering q by res.step in direction dir and updates the basis.
