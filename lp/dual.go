@@ -3,7 +3,6 @@ package lp
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
 )
 
 // Perturbation of the costs for the dual simplex: every nonbasic cost moves
@@ -393,7 +392,7 @@ func (s *simplex) computePivotRow(r int) {
 		// In ascending order, as the dense pass: the pivot row's sums
 		// come out the same, bit for bit.
 		ds.rhoRows = append(ds.rhoRows[:0], rows...)
-		slices.Sort(ds.rhoRows)
+		s.sortTmp = sortIndices(ds.rhoRows, s.sortTmp, s.m)
 		ds.rhoSparse = true
 		for _, i := range ds.rhoRows {
 			s.addPivotRowEntry(i)

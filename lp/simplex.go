@@ -68,6 +68,7 @@ type simplex struct {
 	alpha     []float64 // B⁻¹·a_q of the entering column
 
 	dualWork dualState
+	sortTmp  []int // sortIndices' scratch
 
 	iterations int
 	degenerate int // consecutive iterations without progress
@@ -291,7 +292,7 @@ func (s *simplex) ftranList(v []float64, nz, list []int) (_ []int, ok bool) {
 		return list, false
 	}
 	list = s.etas.ftranTrack(v, append(list[:0], out...))
-	slices.Sort(list)
+	s.sortTmp = sortIndices(list, s.sortTmp, s.m)
 	return slices.Compact(list), true
 }
 

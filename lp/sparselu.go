@@ -2,7 +2,6 @@ package lp
 
 import (
 	"math"
-	"slices"
 )
 
 // rowSingletonThreshold: a row singleton pivots only if its entry is at
@@ -78,6 +77,7 @@ type sparseLU struct {
 	gen      uint32
 	nz       []int
 	slots    []int
+	sortTmp  []int // sortIndices' scratch
 	stack    []int
 	touched  []int
 	// out lists the entries the last solve may have set (each once, in
@@ -578,7 +578,7 @@ func (f *sparseLU) solveHyper(v []float64, nz []int) {
 	// The back block, in its order.
 	slots, sparse := f.reachRows(nz, blockBack, len(f.back)/hyperBlock)
 	if sparse {
-		slices.Sort(slots)
+		f.sortTmp = sortIndices(slots, f.sortTmp, len(f.back))
 		for _, t := range slots {
 			k := f.back[t]
 			out = append(out, k)
@@ -621,7 +621,7 @@ func (f *sparseLU) solveHyper(v []float64, nz []int) {
 		slots, sparse = f.reachRows(touched, blockFront, len(f.front)/hyperBlock)
 	}
 	if sparse {
-		slices.Sort(slots)
+		f.sortTmp = sortIndices(slots, f.sortTmp, len(f.front))
 		for n := len(slots) - 1; n >= 0; n-- {
 			k := f.front[slots[n]]
 			out = append(out, k)
@@ -694,7 +694,7 @@ func (f *sparseLU) solveTransHyper(w []float64, nz []int) {
 	// The front block, in its order.
 	slots, sparse := f.reachPositions(nz, blockFront, len(f.front)/hyperBlock)
 	if sparse {
-		slices.Sort(slots)
+		f.sortTmp = sortIndices(slots, f.sortTmp, len(f.front))
 		for _, t := range slots {
 			k := f.front[t]
 			f.substitute(k, c, w)
@@ -731,7 +731,7 @@ func (f *sparseLU) solveTransHyper(w []float64, nz []int) {
 		slots, sparse = f.reachPositions(touched, blockBack, len(f.back)/hyperBlock)
 	}
 	if sparse {
-		slices.Sort(slots)
+		f.sortTmp = sortIndices(slots, f.sortTmp, len(f.back))
 		for n := len(slots) - 1; n >= 0; n-- {
 			k := f.back[slots[n]]
 			f.substitute(k, c, w)
