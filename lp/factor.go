@@ -1,6 +1,9 @@
 package lp
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // basisMatrix gives the factor access to the columns of the basis: column k
 // of B is the constraint column of the variable basic in position k.
@@ -108,23 +111,33 @@ func (f *etaFile) btran(w []float64) {
 	}
 }
 
-// denseLU is P·B = L·U with partial pivoting, eliminated dense: lu holds
-// the columns of B, overwritten by L (unit diagonal; the rows pivoted after
-// the column's step) and U (the rows pivoted up to it), rows left in place;
-// perm[k] is the row of B pivoted in step k. The nuclei of simplex bases are
-// sparse even after elimination (under 1% of the entries are nonzero on the
-// bases of the hindsight-bound models), so once the elimination is done the
-// nonzeros are copied into column lists and the solves, run hundreds of
-// times per factorisation, cost the factor's nonzeros rather than m².
+// denseLU is P·B = L·U with partial pivoting, eliminated in a dense array
+// but followed by its nonzeros: lu holds the columns of B, overwritten by L
+// (unit diagonal; the rows pivoted after the column's step) and U (the rows
+// pivoted up to it), rows left in place; perm[k] is the row of B pivoted in
+// step k. The nuclei of simplex bases are sparse even after elimination
+// (under 1% of the entries are nonzero on the bases of the hindsight-bound
+// models), so each column's nonzero rows are listed as they fill in: a
+// step visits those rows only, and the array, zero between
+// factorisations, is cleared through the same lists. Once the elimination
+// is done the nonzeros are copied into column lists and the solves, run
+// hundreds of times per factorisation, cost the factor's nonzeros rather
+// than m². The arithmetic is that of the dense elimination, operation for
+// operation: the same pivots (the largest entry, ties to the first row),
+// the same updates in the same order, the same factor bit for bit.
 type denseLU struct {
 	m    int
 	lu   []float64
 	perm []int
 	step []int
 
-	// Scratch of the elimination.
+	// Scratch of the elimination: the columns with an entry in each row,
+	// the rows with an entry in each column (either may repeat one, and
+	// an entry cancelled to zero stays listed).
 	rowCols [][]int
+	colRows [][]int
 	seen    []int
+	sortTmp []int // sortIndices' scratch
 	work    []float64
 	idx     []int
 	val     []float64
@@ -150,20 +163,13 @@ func (d *denseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 		grown := m + m/4
 		d.lu = make([]float64, m*m, grown*grown)
 	}
+	// d.lu is all zero here: a new array, or the last factorisation's
+	// cleared through its lists (clearLists).
 	d.lu = d.lu[:m*m]
-	clear(d.lu)
 	d.perm = growInts(d.perm, m)
 	d.work = growFloats(d.work, m)
-	// rowCols[i] lists the columns with an entry in row i (a column may
-	// repeat, and an entry cancelled to zero stays listed), so that a pivot
-	// updates only the columns it reaches.
-	if len(d.rowCols) < m {
-		d.rowCols = append(d.rowCols, make([][]int, m-len(d.rowCols))...)
-	}
-	rowCols := d.rowCols[:m]
-	for i := range rowCols {
-		rowCols[i] = rowCols[i][:0]
-	}
+	rowCols := resetLists(&d.rowCols, m)
+	colRows := resetLists(&d.colRows, m)
 	d.seen = growInts(d.seen, m)
 	seen := d.seen
 	for k := range seen {
@@ -175,6 +181,7 @@ func (d *denseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 		for t, i := range d.idx {
 			col[i] += d.val[t]
 			rowCols[i] = append(rowCols[i], k)
+			colRows[k] = append(colRows[k], i)
 		}
 	}
 	// The rows stay where they are: step[i] is the elimination step that
@@ -188,10 +195,15 @@ func (d *denseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 	r := 0 // pivots accepted so far
 	for k := 0; k < m; k++ {
 		col := lu[k*m : (k+1)*m]
+		// Column k takes no more updates: its rows, in order and once
+		// each, are those of the dense column's nonzeros.
+		d.sortTmp = sortIndices(colRows[k], d.sortTmp, m)
+		rows := slices.Compact(colRows[k])
+		colRows[k] = rows
 		p, best := -1, singularPivot
-		for i, a := range col {
-			if step[i] < 0 && math.Abs(a) > best {
-				p, best = i, math.Abs(a)
+		for _, i := range rows {
+			if step[i] < 0 && math.Abs(col[i]) > best {
+				p, best = i, math.Abs(col[i])
 			}
 		}
 		if p < 0 {
@@ -202,8 +214,8 @@ func (d *denseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 		r++
 		piv := col[p]
 		below := d.idx[:0] // the rows without a pivot where the column is nonzero
-		for i, a := range col {
-			if a != 0 && step[i] < 0 {
+		for _, i := range rows {
+			if a := col[i]; a != 0 && step[i] < 0 {
 				col[i] = a / piv
 				below = append(below, i)
 			}
@@ -225,6 +237,7 @@ func (d *denseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 			for _, i := range below {
 				if cj[i] == 0 {
 					rowCols[i] = append(rowCols[i], j)
+					colRows[j] = append(colRows[j], i)
 				}
 				cj[i] -= col[i] * f
 			}
@@ -236,14 +249,41 @@ func (d *denseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 				spare = append(spare, i)
 			}
 		}
+		d.clearLists()
 		return deficient, spare
 	}
 	d.compress()
 	return nil, nil
 }
 
+// resetLists returns (*lists)[:m], each list emptied, growing it when
+// short; the lists keep their arrays for the next factorisation.
+func resetLists(lists *[][]int, m int) [][]int {
+	if len(*lists) < m {
+		*lists = append(*lists, make([][]int, m-len(*lists))...)
+	}
+	l := (*lists)[:m]
+	for i := range l {
+		l[i] = l[i][:0]
+	}
+	return l
+}
+
+// clearLists zeroes the entries of lu that the column lists name, leaving
+// the array all zero for the next factorisation.
+func (d *denseLU) clearLists() {
+	m := d.m
+	for k, rows := range d.colRows[:m] {
+		col := d.lu[k*m : (k+1)*m]
+		for _, i := range rows {
+			col[i] = 0
+		}
+	}
+}
+
 // compress copies the nonzeros of the eliminated (regular) factor into the
-// column lists the solves use.
+// column lists the solves use, in the order of their rows, and zeroes them
+// in lu.
 func (d *denseLU) compress() {
 	m := d.m
 	d.lStart = growInts(d.lStart, m+1)
@@ -253,10 +293,14 @@ func (d *denseLU) compress() {
 	d.uIdx, d.uVal = d.uIdx[:0], d.uVal[:0]
 	for k := 0; k < m; k++ {
 		d.uStart[k], d.lStart[k] = len(d.uIdx), len(d.lIdx)
-		for i, a := range d.lu[k*m : (k+1)*m] {
+		col := d.lu[k*m : (k+1)*m]
+		// Sorted and without repeats since step k.
+		for _, i := range d.colRows[k] {
+			a := col[i]
 			if a == 0 {
 				continue
 			}
+			col[i] = 0
 			switch t := d.step[i]; {
 			case t < k:
 				d.uIdx = append(d.uIdx, t)
