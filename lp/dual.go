@@ -388,6 +388,9 @@ func (s *simplex) computePivotRow(r int) {
 	ds.nz = append(ds.nz[:0], r)
 	ds.nz = s.btranSparse(ds.rho, ds.nz)
 	ds.rhoSparse = false
+	if !s.nonbasic.valid {
+		s.nonbasic.build(s)
+	}
 	if rows := s.lu.lastNonzeros(); rows != nil && len(rows)*sortedListRatio <= s.m {
 		// In ascending order, as the dense pass: the pivot row's sums
 		// come out the same, bit for bit.
@@ -418,9 +421,9 @@ func (s *simplex) addPivotRowEntry(i int) {
 			ds.touched = append(ds.touched, j)
 		}
 	}
-	// Basic columns are accumulated too (cheaper than testing each
-	// entry) and skipped by the ratio test and the dual update.
-	cols, vals := s.model.rowCols[i], s.model.rowVals[i]
+	// Over the nonbasic columns only: the pivot row of a basic column is
+	// never read (the ratio test and the dual update skip them).
+	cols, vals := s.nonbasic.row(i)
 	pivotRow, mark := ds.pivotRow, ds.mark
 	vals = vals[:len(cols)]
 	for k, j := range cols {
@@ -614,6 +617,7 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 	s.x[p] = bound
 	s.head[r] = q
 	s.state[q] = stateBasic
+	s.nonbasic.swap(s, q, p)
 	s.trackInfeasible(r)
 	if ds.colSparse {
 		s.etas.addSparse(r, col, ds.colRows)

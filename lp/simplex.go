@@ -69,6 +69,9 @@ type simplex struct {
 
 	dualWork dualState
 	sortTmp  []int // sortIndices' scratch
+	// nonbasic is the matrix by rows over the nonbasic columns, for the
+	// pivot row.
+	nonbasic nonbasicRows
 
 	iterations int
 	degenerate int // consecutive iterations without progress
@@ -182,6 +185,7 @@ func (s *simplex) setStart(b *Basis) {
 		return // more basic logicals than rows: not a basis of this model
 	}
 	s.warm = true
+	s.nonbasic.invalidate()
 	k := 0
 	for j, st := range state {
 		if st == stateBasic {
@@ -229,6 +233,7 @@ func (s *simplex) refactor() {
 		if len(deficient) == 0 {
 			break
 		}
+		s.nonbasic.invalidate()
 		for k, pos := range deficient {
 			j := s.head[pos]
 			s.state[j] = s.nonbasicState(j, stateLower)
@@ -640,6 +645,7 @@ func (s *simplex) step(q int, dir float64, res ratio) {
 	s.x[leaving] = s.boundValue(leaving)
 	s.head[res.row] = q
 	s.state[q] = stateBasic
+	s.nonbasic.invalidate()
 	s.etas.add(res.row, s.alpha)
 }
 
