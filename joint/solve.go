@@ -113,6 +113,11 @@ func Solve(ctx context.Context, inst *Instance, s Settings) (*Relaxation, error)
 		return nil, err
 	}
 	start := time.Now()
+	if s.LP.Workspace == nil {
+		// The dive solves the model again and again: one set of the
+		// engine's scratch arrays serves every solve.
+		s.LP.Workspace = new(lp.Workspace)
+	}
 	res, err := lp.Solve(ctx, m.lp, s.LP)
 	if err != nil {
 		return nil, fmt.Errorf("joint: solve: %w", err)

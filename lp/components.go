@@ -139,7 +139,9 @@ func solveBlocks(ctx context.Context, m *Model, blocks [][2][]int, set Settings)
 		if subSet.Start != nil {
 			sx.setStart(subSet.Start)
 		}
+		set.Workspace.borrow(sx)
 		status, err := sx.run(ctx, subSet)
+		set.Workspace.giveBack(sx)
 		if err != nil {
 			return nil, err
 		}

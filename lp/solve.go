@@ -19,6 +19,9 @@ type Settings struct {
 	// Basis carried over to this model by Basis.Map. A basis of another
 	// shape is ignored.
 	Start *Basis
+	// Workspace, when set, lends the solve its scratch arrays and keeps
+	// them for the next solve given the same Workspace (see Workspace).
+	Workspace *Workspace
 }
 
 // Status says how a solve ended.
@@ -130,7 +133,7 @@ type Result struct {
 // and so are the iteration and time limits. The error is for an invalid
 // model (wrapping [ErrInvalidModel]) or a cancelled ctx (wrapping
 // ctx.Err()). Solve only reads m, so several solves of one model may run
-// concurrently. Same model and settings, same Result, bit for bit.
+// concurrently (each with its own Settings.Workspace, if any). Same model and settings, same Result, bit for bit.
 func Solve(ctx context.Context, m *Model, s Settings) (*Result, error) {
 	if err := m.validate(); err != nil {
 		return nil, err
@@ -152,7 +155,9 @@ func Solve(ctx context.Context, m *Model, s Settings) (*Result, error) {
 	if s.Start != nil {
 		sx.setStart(s.Start)
 	}
+	s.Workspace.borrow(sx)
 	status, err := sx.run(ctx, s)
+	s.Workspace.giveBack(sx)
 	if err != nil {
 		return nil, fmt.Errorf("lp: solve %q: %w", m.name, err)
 	}
