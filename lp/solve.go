@@ -133,7 +133,8 @@ type Result struct {
 // and so are the iteration and time limits. The error is for an invalid
 // model (wrapping [ErrInvalidModel]) or a cancelled ctx (wrapping
 // ctx.Err()). Solve only reads m, so several solves of one model may run
-// concurrently (each with its own Settings.Workspace, if any). Same model and settings, same Result, bit for bit.
+// concurrently (each with its own Settings.Workspace, if any). Same model
+// and settings, same Result, bit for bit.
 func Solve(ctx context.Context, m *Model, s Settings) (*Result, error) {
 	if err := m.validate(); err != nil {
 		return nil, err

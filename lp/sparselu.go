@@ -1,8 +1,6 @@
 package lp
 
-import (
-	"math"
-)
+import "math"
 
 // rowSingletonThreshold: a row singleton pivots only if its entry is at
 // least this fraction of the largest entry of its column, for stability;
