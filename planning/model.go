@@ -120,33 +120,58 @@ type Model struct {
 	FillPenalty float64
 	// net is the network the model was built over.
 	net *network.Network
+	// pr prices its arcs; Rebuild keeps it, and the distances it has
+	// computed, while the network and regions stay the same.
+	pr *pricer
+	// scratch is what Rebuild reuses from one build to the next.
+	scratch struct {
+		skus     []string
+		supplyOf map[string][2]int
+		units    []float64
+		index    []int
+	}
 }
 
 // Build builds the model of in.
 func Build(in *Input) (*Model, error) {
-	if err := in.check(); err != nil {
+	m := new(Model)
+	if err := m.Rebuild(in); err != nil {
 		return nil, err
 	}
+	return m, nil
+}
+
+// Rebuild builds the model of in in place of m's, as Build does, reusing
+// m's memory: a planner that plans again and again keeps one Model. What m
+// held before, and every slice taken from it, is overwritten. The
+// distances m's arcs were priced over are kept while in's network and
+// regions are the ones m was last built over. On an error m is left empty.
+func (m *Model) Rebuild(in *Input) error {
+	m.Supplies, m.Cells, m.Arcs, m.Capacities = m.Supplies[:0], m.Cells[:0], m.Arcs[:0], m.Capacities[:0]
+	if err := in.check(); err != nil {
+		return err
+	}
 	net := in.Network
-	m := &Model{net: net}
+	m.net = net
 	days := in.Horizon.Hours() / 24
 
 	// Supplies: per SKU of the forecast, in SKU order, the nodes that hold
 	// some or get some, in node order.
-	var skus []string
+	skus := m.scratch.skus[:0]
 	for i := range in.Demand.Cells {
 		skus = append(skus, in.Demand.Cells[i].SKU)
 	}
 	slices.Sort(skus)
 	skus = slices.Compact(skus)
+	m.scratch.skus = skus
 	arriving := map[string]map[int]float64{}
 	end := in.At.Add(in.Horizon)
 	for i, a := range in.Arrivals {
 		if a.Node < 0 || a.Node >= len(net.Nodes) {
-			return nil, fmt.Errorf("%w: arrivals[%d].node: %d is not a node index", ErrInvalidInput, i, a.Node)
+			return fmt.Errorf("%w: arrivals[%d].node: %d is not a node index", ErrInvalidInput, i, a.Node)
 		}
 		if a.Qty < 0 {
-			return nil, fmt.Errorf("%w: arrivals[%d].qty: %d is negative", ErrInvalidInput, i, a.Qty)
+			return fmt.Errorf("%w: arrivals[%d].qty: %d is negative", ErrInvalidInput, i, a.Qty)
 		}
 		if !a.At.After(in.At) || a.At.After(end) {
 			continue
@@ -156,9 +181,15 @@ func Build(in *Input) (*Model, error) {
 		}
 		arriving[a.SKU][a.Node] += float64(a.Qty)
 	}
-	// supplyOf[sku] lists the SKU's supplies (indices), in node order.
-	supplyOf := make(map[string][]int, len(skus))
-	units := make([]float64, len(net.Nodes))
+	// supplyOf[sku] is the range of the SKU's supplies in m.Supplies.
+	supplyOf := m.scratch.supplyOf
+	if supplyOf == nil {
+		supplyOf = make(map[string][2]int, len(skus))
+		m.scratch.supplyOf = supplyOf
+	}
+	clear(supplyOf)
+	units := slices.Grow(m.scratch.units[:0], len(net.Nodes))[:len(net.Nodes)]
+	m.scratch.units = units
 	for _, sku := range skus {
 		clear(units)
 		in.Stock.EachATP(sku, func(node int, atp int32) {
@@ -166,18 +197,22 @@ func Build(in *Input) (*Model, error) {
 				units[node] = float64(atp)
 			}
 		})
+		first := len(m.Supplies)
+		more := arriving[sku]
 		for node := range units {
-			more := arriving[sku][node]
-			if units[node] <= 0 && more <= 0 {
+			if units[node] <= 0 && more[node] <= 0 {
 				continue
 			}
-			supplyOf[sku] = append(supplyOf[sku], len(m.Supplies))
-			m.Supplies = append(m.Supplies, Supply{Node: node, NodeID: net.Nodes[node].ID, SKU: sku, Stock: units[node], Arrivals: more})
+			m.Supplies = append(m.Supplies, Supply{Node: node, NodeID: net.Nodes[node].ID, SKU: sku, Stock: units[node], Arrivals: more[node]})
 		}
+		supplyOf[sku] = [2]int{first, len(m.Supplies)}
 	}
 
 	// Cells and their arcs.
-	pr := newPricer(net, in.Regions)
+	if m.pr == nil || m.pr.net != net || m.pr.regions != in.Regions {
+		m.pr = newPricer(net, in.Regions)
+	}
+	pr := m.pr
 	dearest := 0.0
 	for i := range in.Demand.Cells {
 		fc := in.Demand.Cells[i]
@@ -196,7 +231,8 @@ func Build(in *Input) (*Model, error) {
 		c.Priced = c.LostPrice > 0
 		ci := len(m.Cells)
 		m.Cells = append(m.Cells, c)
-		for _, si := range supplyOf[fc.SKU] {
+		span := supplyOf[fc.SKU]
+		for si := span[0]; si < span[1]; si++ {
 			a, ok := pr.arc(m.Supplies[si].Node, ri, fc.Method, ups, fc.UnitWeightKg)
 			if !ok {
 				continue
@@ -224,13 +260,14 @@ func Build(in *Input) (*Model, error) {
 			m.Capacities = append(m.Capacities, Capacity{Node: node, Units: float64(c) * days})
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // dropIdleSupplies removes the supplies no arc leaves from (their rows
 // would be empty: a price of 0), keeping the others in order.
 func (m *Model) dropIdleSupplies() {
-	index := make([]int, len(m.Supplies))
+	index := slices.Grow(m.scratch.index[:0], len(m.Supplies))[:len(m.Supplies)]
+	m.scratch.index = index
 	for i := range index {
 		index[i] = -1
 	}

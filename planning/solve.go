@@ -98,20 +98,50 @@ func (m *Model) Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, e
 		}
 	}
 	res.Prices = make([]Price, len(m.Supplies))
-	for i := range m.Supplies {
+	for i, at := range m.priceOrder() {
 		s := &m.Supplies[i]
 		// A binding "<= supply" row of a min problem has Dual <= 0.
 		dual := -sol.Dual[i]
 		if dual < 1e-9 {
 			dual = 0
 		}
-		res.Prices[i] = Price{
+		res.Prices[at] = Price{
 			Node: s.Node, NodeID: s.NodeID, SKU: s.SKU, Supply: s.Units(), Used: used[i],
 			Dual: dual, Price: dual * NeededProbability(used[i], s.Units()),
 		}
 	}
-	SortPrices(res.Prices)
 	return res, nil
+}
+
+// priceOrder returns where each supply's price goes in SortPrices' order
+// (node id, then SKU). The supplies are in SKU order, and a stable
+// counting sort by the rank of their node's id keeps that order within
+// each node: the same order as sorting, in linear time.
+func (m *Model) priceOrder() []int {
+	byID := make([]int, len(m.net.Nodes))
+	for i := range byID {
+		byID[i] = i
+	}
+	slices.SortFunc(byID, func(a, b int) int { return cmp.Compare(m.net.Nodes[a].ID, m.net.Nodes[b].ID) })
+	// start[r] is where the prices of the node ranked r begin.
+	start := make([]int, len(byID)+1)
+	rank := make([]int, len(byID))
+	for r, node := range byID {
+		rank[node] = r
+	}
+	for i := range m.Supplies {
+		start[rank[m.Supplies[i].Node]+1]++
+	}
+	for r := 1; r < len(start); r++ {
+		start[r] += start[r-1]
+	}
+	at := make([]int, len(m.Supplies))
+	for i := range m.Supplies {
+		r := rank[m.Supplies[i].Node]
+		at[i] = start[r]
+		start[r]++
+	}
+	return at
 }
 
 // SortPrices sorts prices by node id, then SKU: the order of a Result's

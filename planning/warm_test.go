@@ -100,3 +100,45 @@ func TestPricesComeByNodeIDThenSKU(t *testing.T) {
 		seen[k] = true
 	}
 }
+
+// TestRebuildIsBuild: one Model rebuilt plan after plan (other stock, other
+// demand, the first input again, an input it rejects) holds what a fresh
+// Build of each input holds, and a rejected input leaves it empty.
+func TestRebuildIsBuild(t *testing.T) {
+	in := benchInput(t, dataset.Config{Seed: 2, Stores: 20, Warehouses: 3, DarkStores: 4, SKUs: 60, Orders: 2000, Days: 7})
+	next := *in
+	next.At = in.At.Add(6 * time.Hour)
+	next.Stock = sold{in.Stock}
+	demand := *in.Demand
+	demand.Cells = append(demand.Cells[:0:0], in.Demand.Cells[:len(in.Demand.Cells)/2]...)
+	next.Demand = &demand
+	bad := next
+	bad.Horizon = 0
+
+	var m planning.Model
+	for i, input := range []*planning.Input{in, &next, in, &bad, &next} {
+		err := m.Rebuild(input)
+		want, wantErr := planning.Build(input)
+		if input == &bad {
+			require.Error(t, err)
+			require.Error(t, wantErr)
+			assert.Empty(t, m.Supplies, "plan %d", i)
+			assert.Empty(t, m.Cells, "plan %d", i)
+			assert.Empty(t, m.Arcs, "plan %d", i)
+			continue
+		}
+		require.NoError(t, err)
+		require.NoError(t, wantErr)
+		require.NotEmpty(t, want.Arcs)
+		assert.Equal(t, want.Supplies, m.Supplies, "plan %d", i)
+		assert.Equal(t, want.Cells, m.Cells, "plan %d", i)
+		assert.Equal(t, want.Arcs, m.Arcs, "plan %d", i)
+		assert.Equal(t, want.Capacities, m.Capacities, "plan %d", i)
+		assert.Equal(t, want.FillPenalty, m.FillPenalty, "plan %d", i)
+		a, err := m.Solve(context.Background(), input, lp.Settings{})
+		require.NoError(t, err)
+		b, err := want.Solve(context.Background(), input, lp.Settings{})
+		require.NoError(t, err)
+		assert.Equal(t, b.Prices, a.Prices, "plan %d", i)
+	}
+}

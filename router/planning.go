@@ -89,6 +89,9 @@ type planner struct {
 	// prev is the last good plan: the next starts from its basis (guarded
 	// by mu).
 	prev *planning.Result
+	// model is rebuilt for every plan (planning.Model.Rebuild; guarded by
+	// mu).
+	model planning.Model
 	// recent is the rolling window of routed orders: a ring of at most
 	// cfg.RecentOrders, oldest at next once full (guarded by recentMu;
 	// each entry's Lines reused, so a route allocates nothing for it).
@@ -473,8 +476,8 @@ func (p *planner) plan(ctx context.Context) (*planning.Result, int64, []planning
 		Demand:   blendDemand(p.cfg.Demand, p.recentDemand(net, regions, at)),
 		Arrivals: p.cfg.Arrivals, At: at, Horizon: p.cfg.Horizon,
 	}
-	m, err := planning.Build(in)
-	if err != nil {
+	m := &p.model
+	if err := m.Rebuild(in); err != nil {
 		return nil, 0, nil, err
 	}
 	res, err := m.Solve(ctx, in, lp.Settings{Start: m.StartFrom(p.prev)})

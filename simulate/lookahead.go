@@ -68,6 +68,8 @@ type replayPlanner struct {
 	lastErr       error
 	// last is the last good plan: the next one starts from its basis.
 	last *planning.Result
+	// model is rebuilt for every plan (planning.Model.Rebuild).
+	model planning.Model
 	// seasonEnd is Config.SeasonEnd: each plan's prices carry the SKUs'
 	// probabilities of selling out by then (planning.SellOut).
 	seasonEnd time.Time
@@ -199,7 +201,8 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 			Network: p.net, Regions: p.est.Regions(), Stock: table,
 			Demand: p.est.Estimate(clock), Arrivals: arrivals, At: clock, Horizon: p.horizon,
 		}
-		if m, err = planning.Build(in); err == nil {
+		m = &p.model
+		if err = m.Rebuild(in); err == nil {
 			res, err = m.Solve(p.ctx, in, lp.Settings{Start: m.StartFrom(p.last)})
 		}
 	}
