@@ -67,12 +67,20 @@ func components(m *Model) [][2][]int {
 // subModel copies the block's columns and rows into a model of their own.
 func subModel(m *Model, cols, rows []int, local []int) *Model {
 	sub := NewModel(m.name)
+	sub.Reserve(len(cols), len(rows))
 	for _, j := range cols {
 		local[j] = sub.AddVar(m.colName[j], m.colLo[j], m.colHi[j], m.cost[j])
 	}
+	// The rows' local column indices share one array.
+	nnz := 0
+	for _, i := range rows {
+		nnz += len(m.rowCols[i])
+	}
+	all := make([]int, nnz)
 	for _, i := range rows {
 		rc, rv := m.rowCols[i], m.rowVals[i]
-		lc := make([]int, len(rc))
+		lc := all[:len(rc):len(rc)]
+		all = all[len(rc):]
 		for k, j := range rc {
 			lc[k] = local[j]
 		}

@@ -47,16 +47,11 @@ func (m *Model) lp(named bool) *lp.Model {
 		c := &m.Cells[i]
 		mod.AddVar(name("lost", i, c.Region, c.SKU, c.Method.String()), 0, lp.Inf, c.LostPrice)
 	}
-	// Column lists per supply, per cell and per node, in column order.
-	bySupply := make([][]int, len(m.Supplies))
-	byCell := make([][]int, len(m.Cells))
-	byNode := map[int][]int{}
-	for j, a := range m.Arcs {
-		bySupply[a.Supply] = append(bySupply[a.Supply], j)
-		byCell[a.Cell] = append(byCell[a.Cell], j)
-		node := m.Supplies[a.Supply].Node
-		byNode[node] = append(byNode[node], j)
-	}
+	// Column lists per supply, per cell (its arcs, then its lost-sale
+	// column) and per node, in column order.
+	bySupply := groupColumns(len(m.Supplies), len(m.Arcs), func(j int) int { return m.Arcs[j].Supply }, nil)
+	byCell := groupColumns(len(m.Cells), len(m.Arcs), func(j int) int { return m.Arcs[j].Cell }, func(c int) int { return len(m.Arcs) + c })
+	byNode := groupColumns(len(m.net.Nodes), len(m.Arcs), func(j int) int { return m.Supplies[m.Arcs[j].Supply].Node }, nil)
 	var all []float64 // ones(n) is its first n, grown as rows need
 	ones := func(n int) []float64 {
 		for len(all) < n {
@@ -66,16 +61,56 @@ func (m *Model) lp(named bool) *lp.Model {
 	}
 	for i := range m.Supplies {
 		s := &m.Supplies[i]
-		mod.AddRow(name("stock", i, s.NodeID, s.SKU), -lp.Inf, s.Units(), bySupply[i], ones(len(bySupply[i])))
+		cols := bySupply.of(i)
+		mod.AddRow(name("stock", i, s.NodeID, s.SKU), -lp.Inf, s.Units(), cols, ones(len(cols)))
 	}
 	for i := range m.Cells {
 		c := &m.Cells[i]
-		cols := append(byCell[i], len(m.Arcs)+i)
+		cols := byCell.of(i)
 		mod.AddRow(name("demand", i, c.Region, c.SKU, c.Method.String()), c.Expected, c.Expected, cols, ones(len(cols)))
 	}
 	for i, c := range m.Capacities {
-		cols := byNode[c.Node]
+		cols := byNode.of(c.Node)
 		mod.AddRow(name("capacity", i, m.net.Nodes[c.Node].ID), -lp.Inf, c.Units, cols, ones(len(cols)))
 	}
 	return mod
+}
+
+// groups are lists of columns by group, in one array: group g's are
+// cols[start[g]:start[g+1]].
+type groups struct {
+	start []int
+	cols  []int
+}
+
+func (g *groups) of(i int) []int { return g.cols[g.start[i]:g.start[i+1]] }
+
+// groupColumns lists the columns 0..n-1 by group (of(j) in 0..count-1),
+// each group's in ascending order, followed, when last is not nil, by the
+// column last(g) of its own.
+func groupColumns(count, n int, of func(j int) int, last func(g int) int) groups {
+	extra := 0
+	if last != nil {
+		extra = 1
+	}
+	g := groups{start: make([]int, count+1)}
+	for j := range n {
+		g.start[of(j)+1]++
+	}
+	for i := range count {
+		g.start[i+1] += g.start[i] + extra
+	}
+	g.cols = make([]int, g.start[count])
+	next := append([]int(nil), g.start[:count]...)
+	for j := range n {
+		k := of(j)
+		g.cols[next[k]] = j
+		next[k]++
+	}
+	if last != nil {
+		for i := range count {
+			g.cols[g.start[i+1]-1] = last(i)
+		}
+	}
+	return g
 }
