@@ -75,7 +75,8 @@ func benchInput(b testing.TB, cfg dataset.Config) *planning.Input {
 
 // BenchmarkReplan solves the next plan of a replay, six hours on over
 // stock that has sold (TestStartFromTheLastPlan's), cold and started from
-// the last plan's basis (Model.StartFrom).
+// the last plan's basis (Model.StartFrom), the model built anew each time
+// or rebuilt in place as a planner does (Model.Rebuild).
 func BenchmarkReplan(b *testing.B) {
 	in := benchInput(b, dataset.Config{Seed: 2, Stores: 30, Warehouses: 3, DarkStores: 6, SKUs: 100, Orders: 5000, Days: 14})
 	first, _, err := planning.Solve(context.Background(), in, lp.Settings{})
@@ -85,16 +86,23 @@ func BenchmarkReplan(b *testing.B) {
 	next := *in
 	next.At = in.At.Add(6 * time.Hour)
 	next.Stock = sold{in.Stock}
-	for _, warm := range []bool{false, true} {
-		name := "start=cold"
-		if warm {
-			name = "start=last"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, c := range []struct {
+		name         string
+		warm, reuse bool
+	}{{"start=cold", false, false}, {"start=last", true, false}, {"start=last/rebuild", true, true}} {
+		warm := c.warm
+		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			var iterations int
+			var kept planning.Model
 			for b.Loop() {
-				m, err := planning.Build(&next)
+				m := &kept
+				var err error
+				if c.reuse {
+					err = m.Rebuild(&next)
+				} else {
+					m, err = planning.Build(&next)
+				}
 				if err != nil {
 					b.Fatal(err)
 				}
