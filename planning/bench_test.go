@@ -87,7 +87,7 @@ func BenchmarkReplan(b *testing.B) {
 	next.At = in.At.Add(6 * time.Hour)
 	next.Stock = sold{in.Stock}
 	for _, c := range []struct {
-		name         string
+		name        string
 		warm, reuse bool
 	}{{"start=cold", false, false}, {"start=last", true, false}, {"start=last/rebuild", true, true}} {
 		warm := c.warm
