@@ -1,8 +1,11 @@
 package planning
 
 import (
+	"cmp"
+
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/network"
 )
 
 // supplyKey and cellKey name a stock row and a demand cell independently of
@@ -18,10 +21,28 @@ type cellKey struct {
 	method      forecast.Method
 }
 
+// compare orders cell keys as forecast.Demand orders its cells: by
+// region, SKU and method.
+func (a cellKey) compare(b cellKey) int {
+	if c := cmp.Compare(a.region, b.region); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.sku, b.sku); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.method, b.method)
+}
+
 // keys is what StartFrom needs of a solved model: its supplies, cells and
 // capacity rows by name, and each arc's supply and cell (model indices).
+// net is the network the model was built over and supplyNode each
+// supply's node index there: a model's supplies are in SKU order, then
+// node order, so that two models over one network match theirs by a
+// merge.
 type keys struct {
+	net        *network.Network
 	supplies   []supplyKey
+	supplyNode []int32
 	cells      []cellKey
 	capacities []string
 	arcSupply  []int32
@@ -31,7 +52,9 @@ type keys struct {
 // keys returns m's keys.
 func (m *Model) keys() *keys {
 	k := &keys{
+		net:        m.net,
 		supplies:   make([]supplyKey, len(m.Supplies)),
+		supplyNode: make([]int32, len(m.Supplies)),
 		cells:      make([]cellKey, len(m.Cells)),
 		capacities: make([]string, len(m.Capacities)),
 		arcSupply:  make([]int32, len(m.Arcs)),
@@ -39,6 +62,7 @@ func (m *Model) keys() *keys {
 	}
 	for i := range m.Supplies {
 		k.supplies[i] = supplyKey{m.Supplies[i].NodeID, m.Supplies[i].SKU}
+		k.supplyNode[i] = int32(m.Supplies[i].Node)
 	}
 	for i := range m.Cells {
 		c := &m.Cells[i]
@@ -75,6 +99,35 @@ func lookup[K comparable](cur []K, old map[K]int) []int {
 	return out
 }
 
+// increasing reports whether keys are in strictly increasing order (as a
+// forecast's cells are).
+func increasing(keys []cellKey) bool {
+	for i := 1; i < len(keys); i++ {
+		if keys[i-1].compare(keys[i]) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// matchSorted is lookup for two lists in one strict order, by a merge:
+// compare(i, j) compares the i-th of the current list with the j-th of
+// the old one.
+func matchSorted(cur, old int, compare func(i, j int) int) []int {
+	out := make([]int, cur)
+	j := 0
+	for i := range out {
+		for j < old && compare(i, j) > 0 {
+			j++
+		}
+		out[i] = -1
+		if j < old && compare(i, j) == 0 {
+			out[i] = j
+		}
+	}
+	return out
+}
+
 // StartFrom returns a warm start for m's LP from prev, the plan made
 // before it (lp.Settings.Start): prev's basis carried over column by
 // column and row by row to what m still has of them (lp.Basis.Map): an
@@ -88,8 +141,23 @@ func (m *Model) StartFrom(prev *Result) *lp.Basis {
 		return nil
 	}
 	old, cur := prev.keys, m.keys()
-	supply := lookup(cur.supplies, index(old.supplies))
-	cell := lookup(cur.cells, index(old.cells))
+	var supply []int
+	if old.net == cur.net {
+		supply = matchSorted(len(cur.supplies), len(old.supplies), func(i, j int) int {
+			if c := cmp.Compare(cur.supplies[i].sku, old.supplies[j].sku); c != 0 {
+				return c
+			}
+			return cmp.Compare(cur.supplyNode[i], old.supplyNode[j])
+		})
+	} else {
+		supply = lookup(cur.supplies, index(old.supplies))
+	}
+	var cell []int
+	if increasing(cur.cells) && increasing(old.cells) {
+		cell = matchSorted(len(cur.cells), len(old.cells), func(i, j int) int { return cur.cells[i].compare(old.cells[j]) })
+	} else {
+		cell = lookup(cur.cells, index(old.cells))
+	}
 	capacity := lookup(cur.capacities, index(old.capacities))
 	// byCell[c] lists the old arcs into old cell c: a few, one per node
 	// that holds the SKU.
