@@ -110,6 +110,9 @@ func (m *Model) Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, e
 			Dual: dual, Price: dual * NeededProbability(used[i], s.Units()),
 		}
 	}
+	if !slices.IsSortedFunc(m.Supplies, func(a, b Supply) int { return cmp.Compare(a.SKU, b.SKU) }) {
+		SortPrices(res.Prices) // a model not built by Build
+	}
 	return res, nil
 }
 

@@ -99,6 +99,26 @@ func lookup[K comparable](cur []K, old map[K]int) []int {
 	return out
 }
 
+// compareSupplies orders the a-th supply of keys k and the b-th of l, of
+// models over one network, as Build orders them: by SKU, then node.
+func compareSupplies(k *keys, a int, l *keys, b int) int {
+	if c := cmp.Compare(k.supplies[a].sku, l.supplies[b].sku); c != 0 {
+		return c
+	}
+	return cmp.Compare(k.supplyNode[a], l.supplyNode[b])
+}
+
+// supplyOrdered reports whether k's supplies are in strictly increasing
+// order (as Build makes them).
+func (k *keys) supplyOrdered() bool {
+	for i := 1; i < len(k.supplies); i++ {
+		if compareSupplies(k, i-1, k, i) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // increasing reports whether keys are in strictly increasing order (as a
 // forecast's cells are).
 func increasing(keys []cellKey) bool {
@@ -142,12 +162,9 @@ func (m *Model) StartFrom(prev *Result) *lp.Basis {
 	}
 	old, cur := prev.keys, m.keys()
 	var supply []int
-	if old.net == cur.net {
+	if old.net == cur.net && old.supplyOrdered() && cur.supplyOrdered() {
 		supply = matchSorted(len(cur.supplies), len(old.supplies), func(i, j int) int {
-			if c := cmp.Compare(cur.supplies[i].sku, old.supplies[j].sku); c != 0 {
-				return c
-			}
-			return cmp.Compare(cur.supplyNode[i], old.supplyNode[j])
+			return compareSupplies(cur, i, old, j)
 		})
 	} else {
 		supply = lookup(cur.supplies, index(old.supplies))

@@ -142,3 +142,26 @@ func TestRebuildIsBuild(t *testing.T) {
 		assert.Equal(t, b.Prices, a.Prices, "plan %d", i)
 	}
 }
+
+// TestPricesOfAModelOutOfOrder: a model whose stock rows are not in
+// Build's order (here reversed by hand) still gives its prices by node id
+// then SKU.
+func TestPricesOfAModelOutOfOrder(t *testing.T) {
+	in := benchInput(t, dataset.Config{Seed: 3, Stores: 12, Warehouses: 2, DarkStores: 3, SKUs: 40, Orders: 800, Days: 5})
+	m, err := planning.Build(in)
+	require.NoError(t, err)
+	n := len(m.Supplies)
+	slices.Reverse(m.Supplies)
+	for i := range m.Arcs {
+		m.Arcs[i].Supply = n - 1 - m.Arcs[i].Supply
+	}
+	res, err := m.Solve(context.Background(), in, lp.Settings{})
+	require.NoError(t, err)
+	require.Len(t, res.Prices, n)
+	assert.True(t, slices.IsSortedFunc(res.Prices, func(a, b planning.Price) int {
+		if c := cmp.Compare(a.NodeID, b.NodeID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.SKU, b.SKU)
+	}))
+}
