@@ -53,6 +53,11 @@
 // (costs are not negative); a status other than optimal (a budget ran
 // out) is reported as an error wrapping ErrNotSolved.
 //
+// A planner that plans again and again keeps one Model and calls
+// Model.Rebuild for each plan, then Model.StartFrom with the last plan's
+// Result: the model's memory is reused, and the solve starts from the
+// last plan's basis.
+//
 // The package does no I/O beyond the writers it is given and keeps no
 // global state; the same input gives the same model, rows and columns in
 // the same order.
