@@ -80,5 +80,18 @@
 // option by option, line by line, and shared rows in the order of
 // Instance.Supply and Instance.Capacity.
 //
-// The package does no I/O, starts no goroutine and keeps no global state.
+// # The Lagrangian bound
+//
+// Lagrangian bounds an instance too large for its linear programme (a
+// replay of tens of thousands of orders on hundreds of nodes): it prices
+// the shared rows instead of keeping them and solves the orders one by one
+// with the per-order exact solver, by column generation. Its master has a
+// column per whole plan of an order (a few per order) instead of the
+// model's x and y per option and line, and the bound it converges to is at
+// least the linear programme's, since each order's plans are integer: on
+// the 1,000-order jasin-sinha replay it meets the integer hindsight
+// optimum that CBC proves, where the linear programme stays 0.39% below.
+//
+// The package does no I/O and keeps no global state; the one goroutines
+// it starts are Lagrangian's workers, which it waits for.
 package joint

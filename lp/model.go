@@ -136,6 +136,25 @@ func (m *Model) appendRow(name string, lo, hi float64, rc []int, rv []float64) i
 	return len(m.rowLo) - 1
 }
 
+// AddColumn adds a variable as AddVar does, with the coefficients vals in
+// the existing rows (distinct indices below NumRows, in any order), and
+// returns its column index: how a column-generation master grows. Zero
+// coefficients are dropped. Row indices are checked: AddColumn panics on
+// one out of range, as a slice would.
+func (m *Model) AddColumn(name string, lo, hi, cost float64, rows []int, vals []float64) int {
+	j := m.AddVar(name, lo, hi, cost)
+	for k, i := range rows {
+		if vals[k] == 0 {
+			continue
+		}
+		// j is the highest column: appending keeps the row sorted.
+		m.rowCols[i] = append(m.rowCols[i], j)
+		m.rowVals[i] = append(m.rowVals[i], vals[k])
+		m.nnz++
+	}
+	return j
+}
+
 // SetCost sets the objective coefficient of column j.
 func (m *Model) SetCost(j int, c float64) { m.cost[j] = c }
 

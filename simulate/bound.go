@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -55,8 +56,17 @@ import (
 // A line without a lost-sale price costs nothing when left unfilled, in the
 // KPIs as in the bound, while every policy fills it when it can: without
 // prices the bound is weak. The model grows with orders x options x lines:
-// above Config.BoundMaxVars columns the bound is skipped and the result
-// says so (bound_note).
+// above Config.BoundMaxVars columns the bound is the Lagrangian one
+// (Config.BoundMethod auto, the default; joint.Lagrangian), which keeps
+// the orders' problems (up to BoundMaxCells options x lines) but never
+// the model: the orders are solved one by one at prices on the stock and
+// capacity they share, rounds of column generation until the prices
+// settle. It keeps every rule of the per-order solver (a shipment's fixed
+// cost and the per-order lost-sale cost whole, lines whole where they must
+// be), so it is at least the LP's bound, and the result says which it is
+// (bound_method, and bound_note for the Lagrangian one). It has no
+// hindsight routing. With BoundMethod lp the bound is skipped above
+// BoundMaxVars instead, and the result says so (bound_note).
 
 // PolicyHindsight names the hindsight routing's rows in the decisions file
 // (Config.Decisions with Config.Bound): not a policy a replay can run, the
@@ -70,6 +80,23 @@ const DefaultBoundMaxVars = 400_000
 // DefaultBoundTimeLimit bounds the LP of one scenario's hindsight bound.
 const DefaultBoundTimeLimit = 10 * time.Minute
 
+// The methods of the hindsight bound (Config.BoundMethod).
+const (
+	// BoundAuto is the linear programme when it has at most
+	// Config.BoundMaxVars columns, the Lagrangian bound above that.
+	BoundAuto = "auto"
+	// BoundLP is the joint linear programme (joint.Solve), skipped above
+	// Config.BoundMaxVars columns.
+	BoundLP = "lp"
+	// BoundLagrangian is the Lagrangian bound (joint.Lagrangian).
+	BoundLagrangian = "lagrangian"
+)
+
+// BoundMaxCells is the most (option, line) entries, over all orders, that
+// the Lagrangian bound keeps in memory (about 40 bytes each, the orders'
+// problems included); a larger replay has no bound.
+const BoundMaxCells = 50_000_000
+
 // ScenarioBound is the hindsight bound of one scenario.
 type ScenarioBound struct {
 	// Bound is the optimum, valid when OK.
@@ -80,6 +107,8 @@ type ScenarioBound struct {
 	// Vars and Rows are the model's size; SolveMS the LP's time.
 	Vars, Rows int
 	SolveMS    float64
+	// Method is BoundLP or BoundLagrangian.
+	Method string
 	// Hindsight is what the orders cost routed jointly with every one of
 	// them known: the bound's relaxation dived and each order repaired on
 	// what is left (joint.Relaxation.Keep, as the batch policy routes a
@@ -132,6 +161,11 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	if maxVars <= 0 {
 		maxVars = DefaultBoundMaxVars
 	}
+	method := r.BoundMethod
+	if method == "" {
+		method = BoundAuto
+	}
+	lagrange := method == BoundLagrangian
 	inst := &joint.Instance{}
 	supplyIdx := map[string]map[int]int{} // SKU -> node -> index in inst.Supply
 	addSupply := func(node int, sku string) *joint.Supply {
@@ -218,7 +252,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	var p solver.Problem
 	// seen are the orders of inst.Orders, for their decisions.
 	var seen []network.Order
-	vars := 0
+	vars, cells := 0, 0
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 && ctx.Err() != nil {
 			return ScenarioBound{}, ctx.Err()
@@ -242,8 +276,15 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 			return ScenarioBound{}, fmt.Errorf("bound: order %s: %w", o.ID, err)
 		}
 		vars += len(p.Options)*len(p.Lines) + len(p.Options) + len(p.Lines) + 2
-		if vars > maxVars {
-			return ScenarioBound{Note: fmt.Sprintf("skipped: the hindsight model passes %d columns by order %d (--bound-max-vars)", maxVars, n+1)}, nil
+		cells += len(p.Options) * len(p.Lines)
+		if vars > maxVars && !lagrange {
+			if method == BoundLP {
+				return ScenarioBound{Note: fmt.Sprintf("skipped: the hindsight model passes %d columns by order %d (--bound-max-vars)", maxVars, n+1)}, nil
+			}
+			lagrange = true
+		}
+		if lagrange && cells > BoundMaxCells {
+			return ScenarioBound{Note: fmt.Sprintf("skipped: the orders' problems pass %d options x lines by order %d, too many to keep for the Lagrangian bound", BoundMaxCells, n+1)}, nil
 		}
 		days[day] = true
 		inst.Orders = append(inst.Orders, joint.Order{Problem: cloneProblem(&p), At: st.clock.Add(relax), Day: day})
@@ -274,6 +315,9 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	if limit <= 0 {
 		limit = DefaultBoundTimeLimit
 	}
+	if lagrange {
+		return r.lagrangeBound(ctx, inst, method, maxVars, limit)
+	}
 	// One solve gives the bound (its first optimum) and, dived, the
 	// shares of the hindsight routing.
 	t0 := time.Now()
@@ -284,7 +328,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	if err != nil {
 		return ScenarioBound{}, fmt.Errorf("bound: %w", err)
 	}
-	b := ScenarioBound{Vars: rel.Vars, Rows: rel.Rows, SolveMS: round(float64(time.Since(t0).Microseconds())/1000, 1)}
+	b := ScenarioBound{Vars: rel.Vars, Rows: rel.Rows, SolveMS: round(float64(time.Since(t0).Microseconds())/1000, 1), Method: BoundLP}
 	if rel.Status != lp.StatusOptimal {
 		if math.IsInf(rel.LowerBound, -1) || rel.LowerBound <= 0 {
 			b.Note = fmt.Sprintf("no bound: the LP stopped (%s) after %d iterations", rel.Status, rel.Iterations)
@@ -313,6 +357,33 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	for i := range seen {
 		writeDecisions(dw, &seen[i], PolicyHindsight, sc.name, &hs.Problems[i], &hs.Problems[i], hs.Plans[i])
 	}
+	return b, nil
+}
+
+// lagrangeBound is the Lagrangian bound of inst (joint.Lagrangian): its
+// rounds bounded by Config.BoundRounds and limit, its orders solved on the
+// replay's workers.
+func (r *Config) lagrangeBound(ctx context.Context, inst *joint.Instance, method string, maxVars int, limit time.Duration) (ScenarioBound, error) {
+	workers := r.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{Rounds: r.BoundRounds, TimeLimit: limit, Workers: workers})
+	if err != nil {
+		return ScenarioBound{}, fmt.Errorf("bound: %w", err)
+	}
+	b := ScenarioBound{Method: BoundLagrangian}
+	if lag.Bound <= 0 {
+		b.Note = fmt.Sprintf("no bound: the Lagrangian rounds proved none in %d rounds", lag.Rounds)
+		return b, nil
+	}
+	// Rounded down, so that rounding does not lift it.
+	b.Bound, b.OK = math.Floor(lag.Bound*1e4)/1e4, true
+	why := ""
+	if method == BoundAuto {
+		why = fmt.Sprintf(" (the hindsight model passes %d columns, --bound-max-vars)", maxVars)
+	}
+	b.Note = fmt.Sprintf("Lagrangian bound after %d rounds%s: the orders solved one by one at the prices of the stock and capacity they share; no hindsight routing", lag.Rounds, why)
 	return b, nil
 }
 

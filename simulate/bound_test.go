@@ -163,11 +163,49 @@ func TestBoundBelowEveryPolicy(t *testing.T) {
 	}
 }
 
-// TestBoundSkippedAboveTheLimit: a model above BoundMaxVars gets no bound
-// and a note, in the table too.
+// TestBoundLagrangian: the Lagrangian bound of small generated replays
+// is at most every policy's total cost with lost sales and at least the
+// hindsight LP's bound; the replays name it (bound_method, the note) and
+// have no hindsight routing. BoundMethod auto computes it above
+// BoundMaxVars, where lp would skip the bound.
+func TestBoundLagrangian(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		cfg := genReplay(t, dataset.Config{Seed: seed, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 150, Days: 3})
+		res, err := Run(context.Background(), cfg)
+		require.NoError(t, err)
+		lpBound := res.Results[0].Bound
+		require.NotNil(t, lpBound, res.Results[0].BoundNote)
+		assert.Equal(t, BoundLP, res.Results[0].BoundMethod)
+
+		for _, c := range []struct {
+			method  string
+			maxVars int
+			note    string
+		}{{BoundLagrangian, 0, "Lagrangian bound after"}, {BoundAuto, 100, "passes 100 columns, --bound-max-vars"}} {
+			cfg.BoundMethod, cfg.BoundMaxVars = c.method, c.maxVars
+			res, err := Run(context.Background(), cfg)
+			require.NoError(t, err)
+			for _, r := range res.Results {
+				require.NotNil(t, r.Bound, "seed %d %s: %s", seed, r.Policy, r.BoundNote)
+				assert.Equal(t, BoundLagrangian, r.BoundMethod)
+				assert.Contains(t, r.BoundNote, c.note)
+				assert.LessOrEqual(t, *r.Bound, r.TotalWithLost+1e-6, "seed %d %s", seed, r.Policy)
+				assert.GreaterOrEqual(t, *r.Bound, *lpBound-1e-6*(*lpBound), "seed %d %s", seed, r.Policy)
+				assert.Nil(t, r.HindsightCost)
+				assert.Nil(t, r.BoundModel)
+			}
+			var b strings.Builder
+			require.NoError(t, WriteTable(&b, res))
+			assert.Contains(t, b.String(), "hindsight bound of baseline: Lagrangian bound after")
+		}
+	}
+}
+
+// TestBoundSkippedAboveTheLimit: with BoundMethod lp, a model above
+// BoundMaxVars gets no bound and a note, in the table too.
 func TestBoundSkippedAboveTheLimit(t *testing.T) {
 	cfg := genReplay(t, dataset.Config{Seed: 1, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 60, Days: 1})
-	cfg.BoundMaxVars = 100
+	cfg.BoundMaxVars, cfg.BoundMethod = 100, BoundLP
 	cfg.Policies = []string{PolicyOptimal}
 	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)

@@ -78,6 +78,14 @@ type Config struct {
 	BoundMaxVars       int
 	BoundTimeLimit     time.Duration
 	BoundMaxIterations int
+	// BoundMethod is how the bound is computed: BoundLP (the joint linear
+	// programme), BoundLagrangian (its shared rows priced by subgradient
+	// rounds, joint.Lagrangian; any size) or BoundAuto, the default ("")
+	// (the LP when it has at most BoundMaxVars columns, the Lagrangian
+	// bound above that). BoundRounds bounds the Lagrangian rounds (0:
+	// joint.DefaultLagrangeRounds); BoundTimeLimit bounds them too.
+	BoundMethod string
+	BoundRounds int
 	// BoundLPDir, when set with Bound, receives each scenario's hindsight
 	// model in CPLEX LP format (joint.WriteLP), named by BoundLPFile.
 	BoundLPDir string
@@ -177,7 +185,8 @@ type Result struct {
 	// Bound is the scenario's hindsight bound (Config.Bound) and
 	// GapToBound = (TotalWithLost - Bound) / Bound; both absent without a
 	// bound, when BoundNote says why. BoundNote beside a bound says it is
-	// a weaker one (its LP stopped at the time limit).
+	// a weaker one (its LP stopped at the time limit) or the Lagrangian
+	// one (BoundMethod).
 	Bound      *float64 `json:"bound,omitempty"`
 	GapToBound *float64 `json:"gap_to_bound,omitempty"`
 	BoundNote  string   `json:"bound_note,omitempty"`
@@ -185,6 +194,9 @@ type Result struct {
 	// routed jointly with every one known in advance (ScenarioBound.Hindsight):
 	// the best possible lies between Bound and HindsightCost.
 	HindsightCost *float64 `json:"hindsight_cost,omitempty"`
+	// BoundMethod says how Bound was computed: "lp" or "lagrangian"
+	// (Config.BoundMethod).
+	BoundMethod string `json:"bound_method,omitempty"`
 	// BoundModel is the size of the scenario's hindsight model and how
 	// long its LP took; absent when the model was not solved (skipped
 	// above Config.BoundMaxVars).
@@ -485,7 +497,7 @@ func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*s
 				continue
 			}
 			bound, gap := b.Bound, round(joint.GapTo(r.TotalWithLost, b.Bound), 6)
-			r.Bound, r.GapToBound = &bound, &gap
+			r.Bound, r.GapToBound, r.BoundMethod = &bound, &gap, b.Method
 			if b.HindsightOK {
 				h := b.Hindsight
 				r.HindsightCost = &h

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
@@ -144,8 +145,10 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	quotesPath := fs.String("quotes", "", "recorded courier quotes (CSV "+quote.RecordedHeader+"); trips not in it are priced by the rate cards")
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
 	bound := fs.Bool("bound", false, "compute each scenario's hindsight LP bound (every order known in advance) and each policy's gap_to_bound")
-	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "skip the bound when its model passes this many columns")
-	boundTime := fs.Duration("bound-time-limit", simulate.DefaultBoundTimeLimit, "stop each scenario's bound LP after this long: the bound is then what its duals proved by then, a weaker one, and there is no hindsight routing")
+	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "the largest hindsight LP (columns) the bound solves; above it --bound-method auto computes the Lagrangian bound and lp skips the bound")
+	boundTime := fs.Duration("bound-time-limit", simulate.DefaultBoundTimeLimit, "stop each scenario's bound LP after this long (the bound is then what its duals proved by then, a weaker one, and there is no hindsight routing), or its Lagrangian rounds (the best round's bound)")
+	boundMethod := fs.String("bound-method", simulate.BoundAuto, "how the bound is computed: lp (the hindsight LP), lagrangian (the orders solved one by one at prices on the stock and capacity they share, rounds of subgradient steps; any size, no hindsight routing) or auto (lp up to --bound-max-vars columns, lagrangian above)")
+	boundRounds := fs.Int("bound-rounds", joint.DefaultLagrangeRounds, "the most rounds of the Lagrangian bound")
 	boundLP := fs.String("bound-lp-out", "", "with --bound, write each scenario's hindsight model (CPLEX LP) into this directory as SCENARIO.lp")
 	boundPrices := fs.String("bound-prices-out", "", "with --bound, write each scenario's hindsight prices (what a unit of each node and SKU is worth with every order known; for --prices) into this directory as SCENARIO.prices.csv")
 	batchWindow := fs.Duration("batch-window", simulate.DefaultBatchWindow, "the batch policy's wave: it holds non-express orders this long at most")
@@ -162,7 +165,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
 			"         [--skip-bad] [--workers N] [--history F] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
-			"         [--bound [--bound-max-vars N] [--bound-time-limit D] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
+			"         [--bound [--bound-method auto|lp|lagrangian] [--bound-max-vars N] [--bound-rounds N] [--bound-time-limit D] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -187,6 +190,14 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *boundMax <= 0 {
 		return fmt.Errorf("%w: --bound-max-vars must be positive", errUsage)
+	}
+	switch *boundMethod {
+	case simulate.BoundAuto, simulate.BoundLP, simulate.BoundLagrangian:
+	default:
+		return fmt.Errorf("%w: --bound-method %q: want %s, %s or %s", errUsage, *boundMethod, simulate.BoundAuto, simulate.BoundLP, simulate.BoundLagrangian)
+	}
+	if *boundRounds <= 0 {
+		return fmt.Errorf("%w: --bound-rounds must be positive", errUsage)
 	}
 	for _, out := range []struct{ flag, dir string }{{"--bound-lp-out", *boundLP}, {"--bound-prices-out", *boundPrices}} {
 		if out.dir == "" {
@@ -235,7 +246,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg := simulate.Config{
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
-		Bound: *bound, BoundMaxVars: *boundMax, BoundTimeLimit: *boundTime, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
+		Bound: *bound, BoundMaxVars: *boundMax, BoundTimeLimit: *boundTime, BoundMethod: *boundMethod, BoundRounds: *boundRounds, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
 		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season,
 		SeasonAtReplayEnd: *seasonEnd == seasonAtReplayEnd,
 	}

@@ -112,6 +112,8 @@ func TestSimulateUsage(t *testing.T) {
 		{"--network", "n", "--stock", "s", "--orders", "o", "--bound-prices-out", t.TempDir()},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--bound", "--bound-prices-out", "/nonexistent/prices"},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--bound", "--bound-time-limit", "0s"},
+		{"--network", "n", "--stock", "s", "--orders", "o", "--bound", "--bound-method", "simplex"},
+		{"--network", "n", "--stock", "s", "--orders", "o", "--bound", "--bound-rounds", "0"},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--season-end", "next friday"},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--season-end", "2026-03-09T06:00:00Z", "--prices", "p.csv"},
 	}

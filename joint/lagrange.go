@@ -1,0 +1,531 @@
+package joint
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// LagrangeSettings tune Lagrangian.
+type LagrangeSettings struct {
+	// Rounds bounds the pricing rounds; 0 means DefaultLagrangeRounds.
+	Rounds int
+	// TimeLimit stops the rounds after this long (0: no limit); the bound
+	// is then the best round's, as always.
+	TimeLimit time.Duration
+	// Workers solve the orders of a round in parallel; below 2, one after
+	// another. The bound does not depend on it.
+	Workers int
+	// Solver tunes each order's solve.
+	Solver solver.Settings
+}
+
+// DefaultLagrangeRounds bounds the rounds of Lagrangian when
+// LagrangeSettings.Rounds is 0.
+const DefaultLagrangeRounds = 100
+
+// LagrangeTolerance is the relative gap between the master's optimum and
+// the bound at which Lagrangian stops: the bound is then the optimum of
+// the relaxation it solves.
+const LagrangeTolerance = 1e-6
+
+// Lagrange is what Lagrangian proved.
+type Lagrange struct {
+	// Bound is the best round's bound: no routing of the orders on the
+	// instance's stock and capacity costs less.
+	Bound float64
+	// Master is the last master programme's optimum: what the plans
+	// generated so far cost, mixed per order as a linear programme within
+	// the shared rows. The relaxation's optimum lies between Bound and
+	// Master; Converged is true when they meet (LagrangeTolerance) or no
+	// order has a plan left that would lower Master.
+	Master    float64
+	Converged bool
+	// Rounds is how many pricing rounds ran, BestRound the one that gave
+	// Bound (1 is the first); Columns counts the master's columns (the
+	// plans, with one per order that leaves every line unfilled), Rows
+	// the shared rows it priced, Iterations its simplex iterations.
+	Rounds, BestRound, Columns, Rows, Iterations int
+}
+
+// unpricedLoss is the lost-sale price Lagrangian gives a line without one:
+// the linear programme (Solve) may leave such a line unfilled for nothing,
+// the per-order solver must fill it, so its subproblem prices the unit at
+// almost nothing and the bound takes that much back.
+const unpricedLoss = 1e-9
+
+// lagCell is one (option, line) of an order that can draw on a supply.
+type lagCell struct {
+	// at is the cell's index in Problem.Available (option-major).
+	at int32
+	// stock is the shared row of the supply's epoch the order falls in
+	// (the supply's offset plus the epoch).
+	stock int32
+	// capacity is the shared row of the option's node and the order's
+	// day, -1 when that (node, day) has no shared limit.
+	capacity int32
+}
+
+// lagOrder is one order's subproblem.
+type lagOrder struct {
+	prob *solver.Problem
+	// avail is Problem.Available limited to what the supply reaches by
+	// the order's time (0 where the order cannot draw).
+	avail []int32
+	// lines are the order's lines with unpriced ones at unpricedLoss; nil
+	// when every line has a price.
+	lines []solver.Line
+	cells []lagCell
+	// cellAt[at] is the index in cells of Problem.Available's entry at,
+	// -1 where there is none.
+	cellAt []int32
+	// unpriced counts the units of unpriced lines.
+	unpriced float64
+}
+
+// lagResult is one order's outcome in a round.
+type lagResult struct {
+	// value is the order's priced optimum, or its solve's lower bound when
+	// not proven optimal; priced is what its plan costs at the prices,
+	// real what it costs.
+	value, priced, real float64
+	use                 []lagUse
+}
+
+// lagUse is the units a plan draws on one cell.
+type lagUse struct {
+	cell  int32
+	units int32
+}
+
+// Lagrangian bounds the cost of routing inst's orders from below, for
+// instances whose linear programme (Solve) is too large to build. It solves
+// the Lagrangian dual of the shared rows by column generation
+// (Dantzig-Wolfe). The shared rows are every supply's stock up to each of
+// its arrivals (the units used by the orders routed before arrival e+1 are
+// at most the supply's reach once e arrivals are in) and every Capacity. A
+// master linear programme mixes, for each order, the whole plans found so
+// far (to start with, one that leaves every line unfilled) within the
+// shared rows; its duals price the rows, and each order is then solved
+// alone by the per-order exact solver, its unit costs raised by the prices
+// of the rows it would draw on. With prices m >= 0,
+//
+//	L(m) = sum over orders of their priced optimum - sum of m x (the rows' limits)
+//
+// is a lower bound: a routing that keeps the rows costs each order at
+// least its priced optimum less what its units pay, and its units are
+// within the limits. Where an order's solve is not proven optimal its
+// lower bound counts. The round's plans that would lower the master's
+// optimum join it. The rounds stop when none would, or the master's
+// optimum and L meet (LagrangeTolerance): L is then the optimum of the
+// linear programme over every mix of each order's plans, which is at least
+// the joint linear programme's (Solve), an order's plans being whole and
+// integer. They stop too at s.Rounds, at s.TimeLimit, and at ctx's end
+// (the best bound so far is returned with ctx's error). Bound is the best
+// round's L.
+//
+// An order's available units at an option are limited to what the supply
+// reaches by its time, and a line without a lost-sale price may be left
+// unfilled at almost no cost, as in the linear programme. A round solves
+// its orders on s.Workers goroutines and sums in order index: the bound
+// does not depend on them.
+func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagrange, error) {
+	if err := inst.check(); err != nil {
+		return nil, err
+	}
+	rounds := s.Rounds
+	if rounds <= 0 {
+		rounds = DefaultLagrangeRounds
+	}
+	var deadline time.Time
+	if s.TimeLimit > 0 {
+		deadline = time.Now().Add(s.TimeLimit)
+	}
+
+	// The shared rows: every supply's epochs (one row before any arrival
+	// and one per arrival, from the supply's offset), then the capacities.
+	offset := make([]int32, len(inst.Supply)+1)
+	for i := range inst.Supply {
+		offset[i+1] = offset[i] + int32(len(inst.Supply[i].Arrivals)+1)
+	}
+	nStock := int(offset[len(inst.Supply)])
+	limit := make([]float64, nStock+len(inst.Capacity))
+	// last[j] is one past the last row of stock row j's supply.
+	last := make([]int32, len(limit))
+	for i := range inst.Supply {
+		s := &inst.Supply[i]
+		for e := 0; e <= len(s.Arrivals); e++ {
+			limit[int(offset[i])+e] = float64(s.reach(e))
+			last[int(offset[i])+e] = offset[i+1]
+		}
+	}
+	for i, c := range inst.Capacity {
+		limit[nStock+i] = float64(c.Units)
+		last[nStock+i] = int32(nStock + i + 1)
+	}
+	supplyIdx := make(map[supplyKey]int, len(inst.Supply))
+	for i := range inst.Supply {
+		supplyIdx[supplyKey{inst.Supply[i].Node, inst.Supply[i].SKU}] = i
+	}
+	capIdx := make(map[capKey]int, len(inst.Capacity))
+	for i, c := range inst.Capacity {
+		capIdx[capKey{c.Node, c.Day}] = nStock + i
+	}
+	orders := make([]lagOrder, len(inst.Orders))
+	var unpriced float64
+	for o := range inst.Orders {
+		orders[o] = newLagOrder(inst, o, offset, supplyIdx, capIdx)
+		unpriced += orders[o].unpriced
+	}
+
+	ms := newMaster(orders, limit, last)
+	unit := make([]float64, len(limit))
+	results := make([]lagResult, len(orders))
+	out := &Lagrange{Bound: math.Inf(-1)}
+	var basis *lp.Basis
+	added := 0
+	for r := 1; r <= rounds; r++ {
+		if err := ctx.Err(); err != nil {
+			return out.finish(ms, unpriced), err
+		}
+		if !deadline.IsZero() && r > 1 && time.Now().After(deadline) {
+			break
+		}
+		res, err := ms.solve(ctx, basis, added, deadline)
+		if err != nil {
+			return out.finish(ms, unpriced), fmt.Errorf("lagrangian: master: %w", err)
+		}
+		out.Iterations += res.Iterations
+		if res.Status != lp.StatusOptimal {
+			// A master stopped at the time limit has no duals to price
+			// with; the bound is the rounds' so far.
+			break
+		}
+		basis, out.Master = res.Basis, res.Objective
+		ms.prices(res.Dual, unit)
+		if err := solveRound(ctx, orders, unit, results, s.Workers, s.Solver); err != nil {
+			return out.finish(ms, unpriced), err
+		}
+		out.Rounds = r
+
+		// L(m), summed in order index; the plans whose priced cost is
+		// below their order's convexity dual join the master.
+		var value float64
+		for j, row := range ms.row {
+			if row >= 0 {
+				value -= max(0, -res.Dual[row]) * limit[j]
+			}
+		}
+		added = 0
+		for o := range results {
+			res0 := &results[o]
+			value += res0.value
+			if res0.priced < res.Dual[ms.convex[o]]-1e-9*max(1, math.Abs(res0.priced)) {
+				ms.addPlan(o, &orders[o], res0)
+				added++
+			}
+		}
+		if value > out.Bound {
+			out.Bound, out.BestRound = value, r
+		}
+		if added == 0 || res.Objective-out.Bound <= LagrangeTolerance*max(1, math.Abs(res.Objective)) {
+			out.Converged = true
+			break
+		}
+	}
+	return out.finish(ms, unpriced), nil
+}
+
+// finish fills the master's size and takes back from the bound what the
+// unpriced lines' prices added.
+func (out *Lagrange) finish(ms *master, unpriced float64) *Lagrange {
+	out.Columns = ms.lp.NumVars()
+	out.Iterations += ms.iterations
+	ms.iterations = 0
+	out.Rows = ms.rows
+	if !math.IsInf(out.Bound, -1) {
+		out.Bound -= unpricedLoss * unpriced
+	}
+	return out
+}
+
+// newLagOrder prepares order o's subproblem.
+func newLagOrder(inst *Instance, o int, offset []int32, supplyIdx map[supplyKey]int, capIdx map[capKey]int) lagOrder {
+	ord := &inst.Orders[o]
+	p := ord.Problem
+	L := len(p.Lines)
+	lo := lagOrder{prob: p, avail: make([]int32, len(p.Available)), cellAt: make([]int32, len(p.Available))}
+	for l := range p.Lines {
+		if p.Lines[l].LostSaleCost > 0 {
+			continue
+		}
+		if lo.lines == nil {
+			lo.lines = slices.Clone(p.Lines)
+		}
+		lo.lines[l].LostSaleCost = unpricedLoss
+		lo.unpriced += float64(p.Lines[l].Quantity)
+	}
+	for at := range lo.cellAt {
+		lo.cellAt[at] = -1
+	}
+	for k := range p.Options {
+		node := p.Options[k].Node
+		ci := int32(-1)
+		if i, ok := capIdx[capKey{node, ord.Day}]; ok {
+			ci = int32(i)
+		}
+		for l := 0; l < L; l++ {
+			at := k*L + l
+			si, ok := supplyIdx[supplyKey{node, p.Lines[l].SKU}]
+			if !ok || p.Available[at] <= 0 {
+				continue
+			}
+			s := &inst.Supply[si]
+			e := s.epoch(ord.At)
+			reach := s.reach(e)
+			if reach <= 0 {
+				continue
+			}
+			lo.avail[at] = int32(min(int64(p.Available[at]), reach))
+			lo.cellAt[at] = int32(len(lo.cells))
+			lo.cells = append(lo.cells, lagCell{at: int32(at), stock: offset[si] + int32(e), capacity: ci})
+		}
+	}
+	return lo
+}
+
+// solveRound solves every order at the unit prices (unit[j] is what a
+// unit drawing on shared row j pays, the later epochs of its supply
+// included) on workers goroutines, each taking a contiguous share of the
+// orders.
+func solveRound(ctx context.Context, orders []lagOrder, unit []float64, results []lagResult, workers int, ss solver.Settings) error {
+	ss.Alternatives = -1
+	workers = max(1, workers)
+	chunk := (len(orders) + workers - 1) / workers
+	grp, gctx := errgroup.WithContext(ctx)
+	for w := 0; w < workers; w++ {
+		from, to := w*chunk, min((w+1)*chunk, len(orders))
+		if from >= to {
+			break
+		}
+		grp.Go(func() error {
+			ws := solver.NewWorkspace()
+			var p solver.Problem
+			var cost []float64
+			for o := from; o < to; o++ {
+				if (o-from)%64 == 0 && gctx.Err() != nil {
+					return gctx.Err()
+				}
+				ord := &orders[o]
+				p = *ord.prob
+				p.Available = ord.avail
+				if ord.lines != nil {
+					p.Lines = ord.lines
+				}
+				cost = append(cost[:0], ord.prob.UnitCost...)
+				for _, c := range ord.cells {
+					cost[c.at] += cellPrice(unit, c)
+				}
+				p.UnitCost = cost
+				plan, err := ws.Solve(&p, ss)
+				if err != nil {
+					return fmt.Errorf("lagrangian: order %d: %w", o, err)
+				}
+				res := &results[o]
+				res.use = res.use[:0]
+				res.priced, res.value = plan.TotalCost, plan.TotalCost
+				if !plan.Stats.Optimal {
+					res.value = plan.Stats.LowerBound
+				}
+				var paid float64
+				for i := range plan.Shipments {
+					sh := &plan.Shipments[i]
+					for _, a := range sh.Lines {
+						c := ord.cellAt[sh.Option*len(p.Lines)+a.Line]
+						if c < 0 || a.Quantity <= 0 {
+							continue
+						}
+						res.use = append(res.use, lagUse{cell: c, units: a.Quantity})
+						paid += float64(a.Quantity) * cellPrice(unit, ord.cells[c])
+					}
+				}
+				res.real = plan.TotalCost - paid
+			}
+			return nil
+		})
+	}
+	return grp.Wait()
+}
+
+// cellPrice is what a unit of cell c pays at the unit prices.
+func cellPrice(unit []float64, c lagCell) float64 {
+	v := unit[c.stock]
+	if c.capacity >= 0 {
+		v += unit[c.capacity]
+	}
+	return v
+}
+
+// master is the column-generation master programme of Lagrangian: a
+// column per plan, a convexity row per order (its plans' weights sum to
+// 1), and the shared rows, each added when a plan first draws on it.
+type master struct {
+	lp *lp.Model
+	// convex[o] is order o's convexity row.
+	convex []int
+	// row[j] is the master row of shared row j, -1 before a plan draws on
+	// it; rows counts them.
+	row   []int
+	rows  int
+	limit []float64
+	// last[j] is one past the last shared row a unit drawing on row j
+	// counts in (a stock row's supply's later epochs; a capacity row
+	// itself).
+	last []int32
+	// lastVars and lastRows are the model's size at the last solve, for
+	// Basis.Map.
+	lastVars, lastRows int
+	// iterations counts the simplex iterations of warm starts given up;
+	// cold those of the last solve from scratch.
+	iterations, cold int
+	// entries gathers a new column's rows.
+	entries []lagEntry
+	cols    []int
+	vals    []float64
+}
+
+type lagEntry struct {
+	row   int
+	units float64
+}
+
+// newMaster starts the master with, for each order, the plan that leaves
+// every line unfilled: the master is always feasible.
+func newMaster(orders []lagOrder, limit []float64, last []int32) *master {
+	ms := &master{lp: lp.NewModel("lagrangian"), convex: make([]int, len(orders)), row: make([]int, len(limit)), limit: limit, last: last}
+	for j := range ms.row {
+		ms.row[j] = -1
+	}
+	for o := range orders {
+		lines := orders[o].prob.Lines
+		if orders[o].lines != nil {
+			lines = orders[o].lines
+		}
+		var cost float64
+		for _, ln := range lines {
+			cost += float64(ln.Quantity) * ln.LostSaleCost
+		}
+		if len(lines) > 0 {
+			cost += orders[o].prob.LostSaleCostPerOrder
+		}
+		j := ms.lp.AddVar("", 0, lp.Inf, cost)
+		ms.convex[o] = ms.lp.AddRow("", 1, 1, []int{j}, []float64{1})
+	}
+	return ms
+}
+
+// solve solves the master. After a round that added few plans (at most
+// one order in fifty), from the last round's basis, which stays near
+// optimal; if that takes more than half the iterations of the last solve
+// from scratch, and after larger rounds, from scratch: a warm start far
+// from the optimum goes through the primal simplex, slower than a cold
+// dual solve of the master.
+func (ms *master) solve(ctx context.Context, last *lp.Basis, added int, deadline time.Time) (*lp.Result, error) {
+	set := lp.Settings{Start: ms.carry(last)}
+	if !deadline.IsZero() {
+		set.TimeLimit = max(time.Until(deadline), time.Second)
+	}
+	if set.Start != nil && ms.cold > 0 && added*50 <= len(ms.convex) {
+		warm := set
+		warm.MaxIterations = max(100, ms.cold/2)
+		res, err := lp.Solve(ctx, ms.lp, warm)
+		if err != nil || res.Status != lp.StatusIterationLimit {
+			return res, err
+		}
+		ms.iterations += res.Iterations
+	}
+	set.Start = nil
+	res, err := lp.Solve(ctx, ms.lp, set)
+	if err == nil && res.Status == lp.StatusOptimal {
+		ms.cold = res.Iterations
+	}
+	return res, err
+}
+
+// carry maps the last solve's basis onto the grown model: the new columns
+// start at 0, the new rows with their logicals basic.
+func (ms *master) carry(b *lp.Basis) *lp.Basis {
+	nv, nr := ms.lp.NumVars(), ms.lp.NumRows()
+	defer func() { ms.lastVars, ms.lastRows = nv, nr }()
+	if b == nil {
+		return nil
+	}
+	vars := make([]int, nv)
+	for j := range vars {
+		vars[j] = -1
+		if j < ms.lastVars {
+			vars[j] = j
+		}
+	}
+	rows := make([]int, nr)
+	for i := range rows {
+		rows[i] = -1
+		if i < ms.lastRows {
+			rows[i] = i
+		}
+	}
+	return b.Map(vars, rows)
+}
+
+// prices sets unit[j] to what a unit drawing on shared row j pays at the
+// master's duals: the price of every row it counts in (a stock row's
+// own and its supply's later epochs').
+func (ms *master) prices(dual []float64, unit []float64) {
+	clear(unit)
+	for j, row := range ms.row {
+		if row >= 0 {
+			unit[j] = max(0, -dual[row])
+		}
+	}
+	for j := len(unit) - 1; j >= 0; j-- {
+		if next := j + 1; next < int(ms.last[j]) {
+			unit[j] += unit[next]
+		}
+	}
+}
+
+// addPlan adds order o's plan of the round as a column of the master.
+func (ms *master) addPlan(o int, ord *lagOrder, res *lagResult) {
+	ms.entries = ms.entries[:0]
+	for _, u := range res.use {
+		c := ord.cells[u.cell]
+		for j := c.stock; j < ms.last[c.stock]; j++ {
+			ms.entries = append(ms.entries, lagEntry{int(j), float64(u.units)})
+		}
+		if c.capacity >= 0 {
+			ms.entries = append(ms.entries, lagEntry{int(c.capacity), float64(u.units)})
+		}
+	}
+	slices.SortFunc(ms.entries, func(a, b lagEntry) int { return cmp.Compare(a.row, b.row) })
+	ms.cols, ms.vals = append(ms.cols[:0], ms.convex[o]), append(ms.vals[:0], 1)
+	for k, e := range ms.entries {
+		if k > 0 && ms.entries[k-1].row == e.row {
+			ms.vals[len(ms.vals)-1] += e.units
+			continue
+		}
+		if ms.row[e.row] < 0 {
+			ms.row[e.row] = ms.lp.AddRow("", -lp.Inf, ms.limit[e.row], nil, nil)
+			ms.rows++
+		}
+		ms.cols, ms.vals = append(ms.cols, ms.row[e.row]), append(ms.vals, e.units)
+	}
+	ms.lp.AddColumn("", 0, lp.Inf, res.real, ms.cols, ms.vals)
+}

@@ -1,0 +1,127 @@
+package joint
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// TestLagrangianBetweenTheLPAndEveryRouting: on random small instances
+// (arrivals, shared and per-option capacity, weight limits, unpriced
+// lines, per-order lost-sale costs) the Lagrangian bound converges, is at
+// most the cost of routing the orders one after another in every order,
+// and at least the joint linear programme's bound: its orders' plans are
+// whole.
+func TestLagrangianBetweenTheLPAndEveryRouting(t *testing.T) {
+	tighter := 0
+	for seed := uint64(1); seed <= 150; seed++ {
+		inst := randomInstance(seed, false, false)
+		rel, err := Solve(context.Background(), inst, Settings{})
+		require.NoError(t, err)
+		require.Equal(t, lp.StatusOptimal, rel.Status, "seed %d", seed)
+		lag, err := Lagrangian(context.Background(), inst, LagrangeSettings{})
+		require.NoError(t, err)
+		require.True(t, lag.Converged, "seed %d", seed)
+		best := math.Inf(1)
+		permutations(len(inst.Orders), func(perm []int) {
+			re := &Instance{Supply: inst.Supply, Capacity: inst.Capacity}
+			for _, o := range perm {
+				re.Orders = append(re.Orders, inst.Orders[o])
+			}
+			best = min(best, sequential(t, re))
+		})
+		assert.LessOrEqual(t, lag.Bound, best+1e-6, "seed %d", seed)
+		assert.GreaterOrEqual(t, lag.Bound, rel.Bound-1e-6*max(1, rel.Bound), "seed %d", seed)
+		assert.LessOrEqual(t, lag.Bound, lag.Master+1e-6*max(1, lag.Master), "seed %d", seed)
+		if lag.Bound > rel.Bound+1e-6 {
+			tighter++
+		}
+	}
+	// Whole plans close part of the relaxation's slack on some instances.
+	assert.Positive(t, tighter)
+}
+
+// TestLagrangianEqualsExactWithoutCompetition: with stock for everyone
+// the orders do not compete, and the bound is the sum of their exact
+// costs, reached in one round of plans.
+func TestLagrangianEqualsExactWithoutCompetition(t *testing.T) {
+	for seed := uint64(1); seed <= 50; seed++ {
+		inst := randomInstance(seed, true, true)
+		lag, err := Lagrangian(context.Background(), inst, LagrangeSettings{})
+		require.NoError(t, err)
+		exact := 0.0
+		for _, o := range inst.Orders {
+			plan, err := solver.Solve(o.Problem, solver.Settings{Alternatives: -1})
+			require.NoError(t, err)
+			exact += plan.TotalCost
+		}
+		assert.InDelta(t, exact, lag.Bound, 1e-6*max(1, exact), "seed %d", seed)
+		assert.True(t, lag.Converged)
+		assert.LessOrEqual(t, lag.Rounds, 2, "seed %d", seed)
+	}
+}
+
+// TestTwoOrdersCompeteForOneUnitLagrangian is TestTwoOrdersCompeteForOneUnit
+// bounded by Lagrangian: a ships from node 0 for 5 or node 1 for 6, b only
+// from node 0, one unit at each. One after another costs 105; the bound
+// is 11, a from node 1 and b from node 0, and the caller's problems are
+// left as they were.
+func TestTwoOrdersCompeteForOneUnitLagrangian(t *testing.T) {
+	a := oneLine("S", 1, 100, 1, [3]float64{0, 5, 0}, [3]float64{1, 6, 0})
+	b := oneLine("S", 1, 100, 1, [3]float64{0, 5, 0})
+	inst := &Instance{
+		Orders: []Order{{Problem: a, At: t0}, {Problem: b, At: t0}},
+		Supply: []Supply{{Node: 0, SKU: "S", Start: 1}, {Node: 1, SKU: "S", Start: 1}},
+	}
+	lag, err := Lagrangian(context.Background(), inst, LagrangeSettings{})
+	require.NoError(t, err)
+	assert.InDelta(t, 11, lag.Bound, 1e-6)
+	assert.InDelta(t, 11, lag.Master, 1e-6)
+	assert.True(t, lag.Converged)
+	assert.Equal(t, 2, lag.Rows, "the stock rows the plans drew on")
+	assert.Equal(t, []int32{1, 1}, a.Available)
+	assert.Equal(t, []float64{0, 0}, a.UnitCost)
+}
+
+// TestLagrangianWorkersAgree: the bound, its rounds and its master do not
+// depend on how many goroutines solve the orders.
+func TestLagrangianWorkersAgree(t *testing.T) {
+	for seed := uint64(1); seed <= 40; seed++ {
+		inst := randomInstance(seed, false, false)
+		one, err := Lagrangian(context.Background(), inst, LagrangeSettings{Workers: 1})
+		require.NoError(t, err)
+		three, err := Lagrangian(context.Background(), inst, LagrangeSettings{Workers: 3})
+		require.NoError(t, err)
+		assert.Equal(t, one, three, "seed %d", seed)
+	}
+}
+
+// TestLagrangianStopsEarly: one round gives a weaker bound, still below
+// the converged one; a cancelled context gives its error; an invalid
+// instance names its field.
+func TestLagrangianStopsEarly(t *testing.T) {
+	inst := randomInstance(3, false, false)
+	full, err := Lagrangian(context.Background(), inst, LagrangeSettings{})
+	require.NoError(t, err)
+	first, err := Lagrangian(context.Background(), inst, LagrangeSettings{Rounds: 1})
+	require.NoError(t, err)
+	assert.Equal(t, 1, first.Rounds)
+	assert.LessOrEqual(t, first.Bound, full.Bound+1e-9)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = Lagrangian(ctx, inst, LagrangeSettings{})
+	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
+
+	bad := &Instance{Orders: []Order{{}}}
+	_, err = Lagrangian(context.Background(), bad, LagrangeSettings{})
+	assert.ErrorIs(t, err, ErrInvalidInstance)
+	assert.ErrorContains(t, err, "orders[0].problem")
+}
