@@ -54,6 +54,37 @@ type Lagrange struct {
 	// plans, with one per order that leaves every line unfilled), Rows
 	// the shared rows it priced, Iterations its simplex iterations.
 	Rounds, BestRound, Columns, Rows, Iterations int
+	// StockValues[i] is what one more unit of Instance.Supply[i] on hand
+	// at the start is worth at the last master's duals (the price of its
+	// first stock row and every later one): the clairvoyant prices, as
+	// Relaxation.StockValues; 0 where no plan drew on the supply.
+	StockValues []float64
+	// Orders are the last master's values per order of the instance: its
+	// mix of the order's plans, as the units each option ships of each
+	// line (OrderValues.Units; Ships and Unfilled are left nil). Route
+	// repairs them into a routing; nil when no master was solved.
+	Orders []OrderValues
+}
+
+// Route turns the master's values into a routing of inst's orders, as
+// Relaxation.Keep does the linear programme's: each order keeps its share
+// of the stock (its mixed units per (node, SKU), rounded down) from the
+// orders before it and is solved exactly on the stock left, in the
+// instance's order. inst must be the instance Lagrangian bounded. Without
+// values (l.Orders nil) the orders are routed one after another on the
+// stock left, as without a relaxation.
+func (l *Lagrange) Route(ctx context.Context, inst *Instance, ss solver.Settings) (*Batch, error) {
+	b := &Batch{}
+	if l.Orders != nil {
+		b.Relaxation = &Relaxation{Status: lp.StatusOptimal, Bound: l.Bound, LowerBound: l.Bound, Orders: l.Orders}
+		b.Optimized = true
+	}
+	if err := b.repair(ctx, inst, ss); err != nil {
+		return nil, err
+	}
+	b.Bound = l.Bound
+	b.Gap = GapTo(b.Cost, l.Bound)
+	return b, nil
 }
 
 // unpricedLoss is the lost-sale price Lagrangian gives a line without one:
@@ -191,17 +222,20 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 	results := make([]lagResult, len(orders))
 	out := &Lagrange{Bound: math.Inf(-1)}
 	var basis *lp.Basis
+	var lastX []float64
+	stockValues := make([]float64, len(inst.Supply))
+	out.StockValues = stockValues
 	added := 0
 	for r := 1; r <= rounds; r++ {
 		if err := ctx.Err(); err != nil {
-			return out.finish(ms, unpriced), err
+			return out.finish(ms, orders, lastX, unpriced), err
 		}
 		if !deadline.IsZero() && r > 1 && time.Now().After(deadline) {
 			break
 		}
 		res, err := ms.solve(ctx, basis, added, deadline)
 		if err != nil {
-			return out.finish(ms, unpriced), fmt.Errorf("lagrangian: master: %w", err)
+			return out.finish(ms, orders, lastX, unpriced), fmt.Errorf("lagrangian: master: %w", err)
 		}
 		out.Iterations += res.Iterations
 		if res.Status != lp.StatusOptimal {
@@ -209,10 +243,13 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 			// with; the bound is the rounds' so far.
 			break
 		}
-		basis, out.Master = res.Basis, res.Objective
+		basis, out.Master, lastX = res.Basis, res.Objective, res.X
 		ms.prices(res.Dual, unit)
+		for i := range stockValues {
+			stockValues[i] = unit[offset[i]]
+		}
 		if err := solveRound(ctx, orders, unit, results, s.Workers, s.Solver); err != nil {
-			return out.finish(ms, unpriced), err
+			return out.finish(ms, orders, lastX, unpriced), err
 		}
 		out.Rounds = r
 
@@ -241,12 +278,15 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 			break
 		}
 	}
-	return out.finish(ms, unpriced), nil
+	return out.finish(ms, orders, lastX, unpriced), nil
 }
 
-// finish fills the master's size and takes back from the bound what the
-// unpriced lines' prices added.
-func (out *Lagrange) finish(ms *master, unpriced float64) *Lagrange {
+// finish fills the master's values (x, its last solution) and size, and
+// takes back from the bound what the unpriced lines' prices added.
+func (out *Lagrange) finish(ms *master, orders []lagOrder, x []float64, unpriced float64) *Lagrange {
+	if x != nil {
+		out.Orders = ms.values(orders, x)
+	}
 	out.Columns = ms.lp.NumVars()
 	out.Iterations += ms.iterations
 	ms.iterations = 0
@@ -396,6 +436,10 @@ type master struct {
 	// iterations counts the simplex iterations of warm starts given up;
 	// cold those of the last solve from scratch.
 	iterations, cold int
+	// colOrder[j] and colUse[j] are column j's order and the units its
+	// plan draws (nil for a plan that leaves every line unfilled).
+	colOrder []int32
+	colUse   [][]lagUse
 	// entries gathers a new column's rows.
 	entries []lagEntry
 	cols    []int
@@ -428,6 +472,7 @@ func newMaster(orders []lagOrder, limit []float64, last []int32) *master {
 		}
 		j := ms.lp.AddVar("", 0, lp.Inf, cost)
 		ms.convex[o] = ms.lp.AddRow("", 1, 1, []int{j}, []float64{1})
+		ms.colOrder, ms.colUse = append(ms.colOrder, int32(o)), append(ms.colUse, nil)
 	}
 	return ms
 }
@@ -528,4 +573,23 @@ func (ms *master) addPlan(o int, ord *lagOrder, res *lagResult) {
 		ms.cols, ms.vals = append(ms.cols, ms.row[e.row]), append(ms.vals, e.units)
 	}
 	ms.lp.AddColumn("", 0, lp.Inf, res.real, ms.cols, ms.vals)
+	ms.colOrder, ms.colUse = append(ms.colOrder, int32(o)), append(ms.colUse, slices.Clone(res.use))
+}
+
+// values mixes each order's plans by the master's solution x.
+func (ms *master) values(orders []lagOrder, x []float64) []OrderValues {
+	out := make([]OrderValues, len(orders))
+	for o := range orders {
+		out[o].Units = make([]float64, len(orders[o].prob.Available))
+	}
+	for j, w := range x[:min(len(x), len(ms.colOrder))] {
+		if w <= 0 {
+			continue
+		}
+		o := ms.colOrder[j]
+		for _, u := range ms.colUse[j] {
+			out[o].Units[orders[o].cells[u.cell].at] += w * float64(u.units)
+		}
+	}
+	return out
 }

@@ -23,7 +23,7 @@ import (
 )
 
 // The hindsight bound (Config.Bound). Every order of the replay is known in
-// advance: the joint linear programme over all of them (package joint) on
+// advance: a relaxation of routing all of them together (package joint) on
 // the scenario's starting stock, its replenishments and its nodes' daily
 // capacities is a lower bound on the total_cost_with_lost_sales of any
 // policy on that replay, and gap_to_bound = (total_cost_with_lost_sales -
@@ -42,10 +42,7 @@ import (
 //     may route an order up to one window later);
 //   - daily capacity: the units a node picks per local day, over the
 //     orders of that day (the day of the replay's clock);
-//   - what cannot be written linearly is relaxed, which keeps it a bound:
-//     a shipment's fixed cost and the per-order lost-sale cost are charged
-//     in proportion (y and v in [0,1]), and a line that must come whole
-//     from one shipment may be split.
+//   - what the method below relaxes, which keeps it a bound.
 //
 // An LP stopped at its time limit (Config.BoundTimeLimit) still gives a
 // bound: what the duals of the basis it stopped at prove (the Lagrangian
@@ -55,18 +52,24 @@ import (
 //
 // A line without a lost-sale price costs nothing when left unfilled, in the
 // KPIs as in the bound, while every policy fills it when it can: without
-// prices the bound is weak. The model grows with orders x options x lines:
-// above Config.BoundMaxVars columns the bound is the Lagrangian one
-// (Config.BoundMethod auto, the default; joint.Lagrangian), which keeps
-// the orders' problems (up to BoundMaxCells options x lines) but never
-// the model: the orders are solved one by one at prices on the stock and
-// capacity they share, rounds of column generation until the prices
-// settle. It keeps every rule of the per-order solver (a shipment's fixed
-// cost and the per-order lost-sale cost whole, lines whole where they must
-// be), so it is at least the LP's bound, and the result says which it is
-// (bound_method, and bound_note for the Lagrangian one). It has no
-// hindsight routing. With BoundMethod lp the bound is skipped above
-// BoundMaxVars instead, and the result says so (bound_note).
+// prices the bound is weak.
+//
+// Two methods compute it (Config.BoundMethod). The default, the Lagrangian
+// bound (joint.Lagrangian), keeps the orders' problems (up to
+// BoundMaxCells options x lines) but no model over them: the orders are
+// solved one by one at prices on the stock and capacity they share, in
+// rounds of column generation until the prices settle. It keeps every
+// rule of the per-order solver (a shipment's fixed cost and the per-order
+// lost-sale cost whole, lines whole where they must be), so it is at least
+// the LP's bound, and often the integer hindsight optimum itself. The LP
+// (BoundLP) relaxes what cannot be written linearly: a shipment's fixed
+// cost and the per-order lost-sale cost are charged in proportion (y and v
+// in [0,1]), and a line that must come whole from one shipment may be
+// split. Its model grows with orders x options x lines: above
+// Config.BoundMaxVars columns the bound is skipped and the result says so
+// (bound_note). Either way the same orders are then routed in hindsight,
+// from the relaxation's (or the master's) values, and the result says
+// which method bounded it (bound_method).
 
 // PolicyHindsight names the hindsight routing's rows in the decisions file
 // (Config.Decisions with Config.Bound): not a policy a replay can run, the
@@ -82,14 +85,12 @@ const DefaultBoundTimeLimit = 10 * time.Minute
 
 // The methods of the hindsight bound (Config.BoundMethod).
 const (
-	// BoundAuto is the linear programme when it has at most
-	// Config.BoundMaxVars columns, the Lagrangian bound above that.
-	BoundAuto = "auto"
+	// BoundLagrangian is the Lagrangian bound (joint.Lagrangian), the
+	// default: any size up to BoundMaxCells, at least the LP's bound.
+	BoundLagrangian = "lagrangian"
 	// BoundLP is the joint linear programme (joint.Solve), skipped above
 	// Config.BoundMaxVars columns.
 	BoundLP = "lp"
-	// BoundLagrangian is the Lagrangian bound (joint.Lagrangian).
-	BoundLagrangian = "lagrangian"
 )
 
 // BoundMaxCells is the most (option, line) entries, over all orders, that
@@ -161,11 +162,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	if maxVars <= 0 {
 		maxVars = DefaultBoundMaxVars
 	}
-	method := r.BoundMethod
-	if method == "" {
-		method = BoundAuto
-	}
-	lagrange := method == BoundLagrangian
+	lagrange := r.BoundMethod != BoundLP
 	inst := &joint.Instance{}
 	supplyIdx := map[string]map[int]int{} // SKU -> node -> index in inst.Supply
 	addSupply := func(node int, sku string) *joint.Supply {
@@ -278,10 +275,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		vars += len(p.Options)*len(p.Lines) + len(p.Options) + len(p.Lines) + 2
 		cells += len(p.Options) * len(p.Lines)
 		if vars > maxVars && !lagrange {
-			if method == BoundLP {
-				return ScenarioBound{Note: fmt.Sprintf("skipped: the hindsight model passes %d columns by order %d (--bound-max-vars)", maxVars, n+1)}, nil
-			}
-			lagrange = true
+			return ScenarioBound{Note: fmt.Sprintf("skipped: the hindsight model passes %d columns by order %d (--bound-max-vars)", maxVars, n+1)}, nil
 		}
 		if lagrange && cells > BoundMaxCells {
 			return ScenarioBound{Note: fmt.Sprintf("skipped: the orders' problems pass %d options x lines by order %d, too many to keep for the Lagrangian bound", BoundMaxCells, n+1)}, nil
@@ -316,7 +310,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		limit = DefaultBoundTimeLimit
 	}
 	if lagrange {
-		return r.lagrangeBound(ctx, inst, method, maxVars, limit)
+		return r.lagrangeBound(ctx, sc, inst, limit, seen, dw)
 	}
 	// One solve gives the bound (its first optimum) and, dived, the
 	// shares of the hindsight routing.
@@ -342,7 +336,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	}
 	b.Bound, b.OK = round(rel.Bound, 4), true
 	if r.BoundPricesDir != "" {
-		if err := writeBoundPrices(filepath.Join(r.BoundPricesDir, BoundPricesFile(sc.name)), net, inst, rel); err != nil {
+		if err := writeBoundPrices(filepath.Join(r.BoundPricesDir, BoundPricesFile(sc.name)), net, inst, rel.StockValues); err != nil {
 			return ScenarioBound{}, err
 		}
 	}
@@ -362,8 +356,9 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 
 // lagrangeBound is the Lagrangian bound of inst (joint.Lagrangian): its
 // rounds bounded by Config.BoundRounds and limit, its orders solved on the
-// replay's workers.
-func (r *Config) lagrangeBound(ctx context.Context, inst *joint.Instance, method string, maxVars int, limit time.Duration) (ScenarioBound, error) {
+// replay's workers; then its hindsight routing (joint.Lagrange.Route),
+// written to dw as decisions when dw is set (seen are inst's orders).
+func (r *Config) lagrangeBound(ctx context.Context, sc *prepared, inst *joint.Instance, limit time.Duration, seen []network.Order, dw *bufio.Writer) (ScenarioBound, error) {
 	workers := r.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -379,11 +374,25 @@ func (r *Config) lagrangeBound(ctx context.Context, inst *joint.Instance, method
 	}
 	// Rounded down, so that rounding does not lift it.
 	b.Bound, b.OK = math.Floor(lag.Bound*1e4)/1e4, true
-	why := ""
-	if method == BoundAuto {
-		why = fmt.Sprintf(" (the hindsight model passes %d columns, --bound-max-vars)", maxVars)
+	if !lag.Converged {
+		b.Note = fmt.Sprintf("weaker bound: the Lagrangian rounds stopped after %d (--bound-rounds, --bound-time-limit) %.4f below their master's %.4f", lag.Rounds, lag.Master-lag.Bound, lag.Master)
 	}
-	b.Note = fmt.Sprintf("Lagrangian bound after %d rounds%s: the orders solved one by one at the prices of the stock and capacity they share; no hindsight routing", lag.Rounds, why)
+	if r.BoundPricesDir != "" {
+		if err := writeBoundPrices(filepath.Join(r.BoundPricesDir, BoundPricesFile(sc.name)), sc.net, inst, lag.StockValues); err != nil {
+			return ScenarioBound{}, err
+		}
+	}
+	// The same orders routed in hindsight: each repaired exactly on what
+	// is left, keeping its share of the master's plans from the orders
+	// before it.
+	hs, err := lag.Route(ctx, inst, solver.Settings{Alternatives: -1})
+	if err != nil {
+		return ScenarioBound{}, fmt.Errorf("bound: hindsight routing: %w", err)
+	}
+	b.Hindsight, b.HindsightOK = round(hs.Cost, 4), true
+	for i := range seen {
+		writeDecisions(dw, &seen[i], PolicyHindsight, sc.name, &hs.Problems[i], &hs.Problems[i], hs.Plans[i])
+	}
 	return b, nil
 }
 
@@ -412,10 +421,10 @@ func fileStem(scenario string) string {
 // writeBoundPrices writes the stock values of rel, the relaxation of
 // inst over net, to path as a prices file: every (node, SKU) of the
 // instance, by node id then SKU.
-func writeBoundPrices(path string, net *network.Network, inst *joint.Instance, rel *joint.Relaxation) error {
+func writeBoundPrices(path string, net *network.Network, inst *joint.Instance, values []float64) error {
 	prices := make([]planning.Price, len(inst.Supply))
 	for i, s := range inst.Supply {
-		prices[i] = planning.Price{Node: int(s.Node), NodeID: net.Nodes[s.Node].ID, SKU: s.SKU, Price: rel.StockValues[i]}
+		prices[i] = planning.Price{Node: int(s.Node), NodeID: net.Nodes[s.Node].ID, SKU: s.SKU, Price: values[i]}
 	}
 	planning.SortPrices(prices)
 	f, err := os.Create(path)

@@ -55,7 +55,7 @@ o2,2026-03-02T10:05:00Z,0,0.1,B,1,delivery,,1,,false,50
 func TestBatchWinsWhereTwoOrdersCompete(t *testing.T) {
 	net, table := loadTiny(t, competeNetwork, competeStock)
 	cfg := Config{Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(competeOrders)},
-		Policies: []string{PolicyOptimal, PolicyBatch}, Bound: true}
+		Policies: []string{PolicyOptimal, PolicyBatch}, Bound: true, BoundMethod: BoundLP}
 	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	runs := byRun(res)
@@ -163,41 +163,45 @@ func TestBoundBelowEveryPolicy(t *testing.T) {
 	}
 }
 
-// TestBoundLagrangian: the Lagrangian bound of small generated replays
-// is at most every policy's total cost with lost sales and at least the
-// hindsight LP's bound; the replays name it (bound_method, the note) and
-// have no hindsight routing. BoundMethod auto computes it above
-// BoundMaxVars, where lp would skip the bound.
+// TestBoundLagrangian: the Lagrangian bound, the default, of small
+// generated replays is at most every policy's total cost with lost sales
+// and at least the hindsight LP's bound, its hindsight routing lies above
+// it, and the replays name it (bound_method). It has no LP model, and
+// BoundMaxVars, which skips the LP, does not limit it.
 func TestBoundLagrangian(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		cfg := genReplay(t, dataset.Config{Seed: seed, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 150, Days: 3})
+		cfg.BoundMethod = BoundLP
 		res, err := Run(context.Background(), cfg)
 		require.NoError(t, err)
 		lpBound := res.Results[0].Bound
 		require.NotNil(t, lpBound, res.Results[0].BoundNote)
 		assert.Equal(t, BoundLP, res.Results[0].BoundMethod)
 
-		for _, c := range []struct {
-			method  string
-			maxVars int
-			note    string
-		}{{BoundLagrangian, 0, "Lagrangian bound after"}, {BoundAuto, 100, "passes 100 columns, --bound-max-vars"}} {
-			cfg.BoundMethod, cfg.BoundMaxVars = c.method, c.maxVars
-			res, err := Run(context.Background(), cfg)
-			require.NoError(t, err)
-			for _, r := range res.Results {
-				require.NotNil(t, r.Bound, "seed %d %s: %s", seed, r.Policy, r.BoundNote)
-				assert.Equal(t, BoundLagrangian, r.BoundMethod)
-				assert.Contains(t, r.BoundNote, c.note)
-				assert.LessOrEqual(t, *r.Bound, r.TotalWithLost+1e-6, "seed %d %s", seed, r.Policy)
-				assert.GreaterOrEqual(t, *r.Bound, *lpBound-1e-6*(*lpBound), "seed %d %s", seed, r.Policy)
-				assert.Nil(t, r.HindsightCost)
-				assert.Nil(t, r.BoundModel)
-			}
-			var b strings.Builder
-			require.NoError(t, WriteTable(&b, res))
-			assert.Contains(t, b.String(), "hindsight bound of baseline: Lagrangian bound after")
+		cfg.BoundMethod, cfg.BoundMaxVars = "", 100
+		res, err = Run(context.Background(), cfg)
+		require.NoError(t, err)
+		for _, r := range res.Results {
+			require.NotNil(t, r.Bound, "seed %d %s: %s", seed, r.Policy, r.BoundNote)
+			assert.Equal(t, BoundLagrangian, r.BoundMethod)
+			assert.Empty(t, r.BoundNote, "converged")
+			assert.LessOrEqual(t, *r.Bound, r.TotalWithLost+1e-6, "seed %d %s", seed, r.Policy)
+			assert.GreaterOrEqual(t, *r.Bound, *lpBound-1e-6*(*lpBound), "seed %d %s", seed, r.Policy)
+			require.NotNil(t, r.HindsightCost)
+			assert.LessOrEqual(t, *r.Bound, *r.HindsightCost+1e-6)
+			assert.Nil(t, r.BoundModel)
 		}
+
+		// One round: a weaker bound, and the note says so.
+		cfg.BoundRounds = 1
+		res, err = Run(context.Background(), cfg)
+		require.NoError(t, err)
+		r := res.Results[0]
+		require.NotNil(t, r.Bound, r.BoundNote)
+		assert.Contains(t, r.BoundNote, "weaker bound: the Lagrangian rounds stopped after 1")
+		var b strings.Builder
+		require.NoError(t, WriteTable(&b, res))
+		assert.Contains(t, b.String(), "hindsight bound of baseline: weaker bound: the Lagrangian rounds stopped")
 	}
 }
 
@@ -384,7 +388,7 @@ func TestBoundPricesReplayTheClairvoyantPlan(t *testing.T) {
 // stopped before it proved anything, no bound and the note.
 func TestBoundWeakerWhenTheLPStops(t *testing.T) {
 	cfg := genReplay(t, dataset.Config{Seed: 2, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 150, Days: 3})
-	cfg.Policies = []string{PolicyOptimal}
+	cfg.Policies, cfg.BoundMethod = []string{PolicyOptimal}, BoundLP
 	full, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	require.NotNil(t, full.Results[0].Bound)

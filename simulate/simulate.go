@@ -78,11 +78,11 @@ type Config struct {
 	BoundMaxVars       int
 	BoundTimeLimit     time.Duration
 	BoundMaxIterations int
-	// BoundMethod is how the bound is computed: BoundLP (the joint linear
-	// programme), BoundLagrangian (its shared rows priced by subgradient
-	// rounds, joint.Lagrangian; any size) or BoundAuto, the default ("")
-	// (the LP when it has at most BoundMaxVars columns, the Lagrangian
-	// bound above that). BoundRounds bounds the Lagrangian rounds (0:
+	// BoundMethod is how the bound is computed: BoundLagrangian, the
+	// default ("") (whole plans of each order priced on the shared stock
+	// and capacity, joint.Lagrangian; any size up to BoundMaxCells) or
+	// BoundLP (the joint linear programme, skipped above BoundMaxVars).
+	// BoundRounds bounds the Lagrangian rounds (0:
 	// joint.DefaultLagrangeRounds); BoundTimeLimit bounds them too.
 	BoundMethod string
 	BoundRounds int

@@ -145,10 +145,10 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	quotesPath := fs.String("quotes", "", "recorded courier quotes (CSV "+quote.RecordedHeader+"); trips not in it are priced by the rate cards")
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
 	bound := fs.Bool("bound", false, "compute each scenario's hindsight LP bound (every order known in advance) and each policy's gap_to_bound")
-	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "the largest hindsight LP (columns) the bound solves; above it --bound-method auto computes the Lagrangian bound and lp skips the bound")
-	boundTime := fs.Duration("bound-time-limit", simulate.DefaultBoundTimeLimit, "stop each scenario's bound LP after this long (the bound is then what its duals proved by then, a weaker one, and there is no hindsight routing), or its Lagrangian rounds (the best round's bound)")
-	boundMethod := fs.String("bound-method", simulate.BoundAuto, "how the bound is computed: lp (the hindsight LP), lagrangian (the orders solved one by one at prices on the stock and capacity they share, rounds of subgradient steps; any size, no hindsight routing) or auto (lp up to --bound-max-vars columns, lagrangian above)")
-	boundRounds := fs.Int("bound-rounds", joint.DefaultLagrangeRounds, "the most rounds of the Lagrangian bound")
+	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "with --bound-method lp, skip the bound when its model passes this many columns")
+	boundTime := fs.Duration("bound-time-limit", simulate.DefaultBoundTimeLimit, "stop each scenario's bound after this long: the bound is then a weaker one (what the Lagrangian rounds or the LP's duals proved by then), and an LP stopped has no hindsight routing")
+	boundMethod := fs.String("bound-method", simulate.BoundLagrangian, "how the bound is computed: lagrangian (whole plans of each order, priced on the stock and capacity the orders share, by column generation; any size, at least the LP's bound) or lp (the hindsight LP, up to --bound-max-vars columns)")
+	boundRounds := fs.Int("bound-rounds", joint.DefaultLagrangeRounds, "the most pricing rounds of the Lagrangian bound")
 	boundLP := fs.String("bound-lp-out", "", "with --bound, write each scenario's hindsight model (CPLEX LP) into this directory as SCENARIO.lp")
 	boundPrices := fs.String("bound-prices-out", "", "with --bound, write each scenario's hindsight prices (what a unit of each node and SKU is worth with every order known; for --prices) into this directory as SCENARIO.prices.csv")
 	batchWindow := fs.Duration("batch-window", simulate.DefaultBatchWindow, "the batch policy's wave: it holds non-express orders this long at most")
@@ -165,7 +165,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
 			"         [--skip-bad] [--workers N] [--history F] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
-			"         [--bound [--bound-method auto|lp|lagrangian] [--bound-max-vars N] [--bound-rounds N] [--bound-time-limit D] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
+			"         [--bound [--bound-method lagrangian|lp] [--bound-max-vars N] [--bound-rounds N] [--bound-time-limit D] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -192,9 +192,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%w: --bound-max-vars must be positive", errUsage)
 	}
 	switch *boundMethod {
-	case simulate.BoundAuto, simulate.BoundLP, simulate.BoundLagrangian:
+	case simulate.BoundLP, simulate.BoundLagrangian:
 	default:
-		return fmt.Errorf("%w: --bound-method %q: want %s, %s or %s", errUsage, *boundMethod, simulate.BoundAuto, simulate.BoundLP, simulate.BoundLagrangian)
+		return fmt.Errorf("%w: --bound-method %q: want %s or %s", errUsage, *boundMethod, simulate.BoundLagrangian, simulate.BoundLP)
 	}
 	if *boundRounds <= 0 {
 		return fmt.Errorf("%w: --bound-rounds must be positive", errUsage)
