@@ -93,10 +93,11 @@ const (
 	BoundLP = "lp"
 )
 
-// BoundMaxCells is the most (option, line) entries, over all orders, that
-// the Lagrangian bound keeps in memory (about 40 bytes each, the orders'
-// problems included); a larger replay has no bound.
-const BoundMaxCells = 50_000_000
+// BoundMaxCells is the most (option, line) entries, over all orders, whose
+// problems the Lagrangian bound keeps in memory; a larger replay has no
+// bound. (The 20,000-order, 300-node replay of the README, bound and
+// hindsight routing included, peaks at about 680 MB.)
+const BoundMaxCells = 20_000_000
 
 // ScenarioBound is the hindsight bound of one scenario.
 type ScenarioBound struct {
