@@ -416,3 +416,20 @@ func TestBoundWeakerWhenTheLPStops(t *testing.T) {
 	assert.Nil(t, res.Results[0].Bound)
 	assert.Contains(t, res.Results[0].BoundNote, "no bound: the LP stopped (time limit)")
 }
+
+// TestHindsightNotes: the line under the table names the bound's method
+// and where the best possible lies, or says the hindsight routing meets
+// the bound.
+func TestHindsightNotes(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	res := &Results{Results: []Result{
+		{Policy: PolicyOptimal, Scenario: "a", KPIs: KPIs{TotalWithLost: 120}, Bound: f(100), HindsightCost: f(110), BoundMethod: BoundLagrangian},
+		{Policy: PolicyOptimal, Scenario: "b", KPIs: KPIs{TotalWithLost: 105}, Bound: f(100), HindsightCost: f(110), BoundMethod: BoundLP},
+		{Policy: PolicyOptimal, Scenario: "c", KPIs: KPIs{TotalWithLost: 120}, Bound: f(99.9999), HindsightCost: f(100), BoundMethod: BoundLagrangian},
+	}}
+	assert.Equal(t, []string{
+		"a: 110.00, every order known; the best possible lies between the Lagrangian bound, 100.00, and it",
+		"b: 110.00, every order known; the best possible lies between the LP bound, 100.00, and optimal's 105.00",
+		"c: 100.00, every order known, meets the Lagrangian bound: the best possible",
+	}, hindsightNotes(res))
+}

@@ -211,8 +211,10 @@ func WriteSkipped(w io.Writer, res *Results, prefix string) error {
 }
 
 // hindsightNotes says, once per scenario with a hindsight routing, what
-// it cost and where the best possible lies: between the bound and the
-// cheapest of the hindsight routing and the scenario's replays, named.
+// it cost and where the best possible lies: between the bound (named by
+// its method) and the cheapest of the hindsight routing and the
+// scenario's replays, named; or, where the routing meets the bound, that
+// it is the best possible.
 func hindsightNotes(res *Results) []string {
 	var notes []string
 	seen := map[string]bool{}
@@ -228,11 +230,19 @@ func hindsightNotes(res *Results) []string {
 				best, by = o.TotalWithLost, o.Policy
 			}
 		}
-		note := fmt.Sprintf("%s: %.2f, every order known; the best possible lies between the bound, %.2f, and ", r.Scenario, *r.HindsightCost, *r.Bound)
-		if by == "it" {
-			note += "it"
-		} else {
-			note += fmt.Sprintf("%s's %.2f", by, best)
+		kind := "LP"
+		if r.BoundMethod == BoundLagrangian {
+			kind = "Lagrangian"
+		}
+		var note string
+		switch {
+		case *r.HindsightCost-*r.Bound <= 1e-4*max(1, *r.Bound):
+			// The bound is rounded down to 4 decimals: within that, they meet.
+			note = fmt.Sprintf("%s: %.2f, every order known, meets the %s bound: the best possible", r.Scenario, *r.HindsightCost, kind)
+		case by == "it":
+			note = fmt.Sprintf("%s: %.2f, every order known; the best possible lies between the %s bound, %.2f, and it", r.Scenario, *r.HindsightCost, kind, *r.Bound)
+		default:
+			note = fmt.Sprintf("%s: %.2f, every order known; the best possible lies between the %s bound, %.2f, and %s's %.2f", r.Scenario, *r.HindsightCost, kind, *r.Bound, by, best)
 		}
 		notes = append(notes, note)
 	}
