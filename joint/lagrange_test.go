@@ -3,6 +3,7 @@ package joint
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -124,4 +125,41 @@ func TestLagrangianStopsEarly(t *testing.T) {
 	_, err = Lagrangian(context.Background(), bad, LagrangeSettings{})
 	assert.ErrorIs(t, err, ErrInvalidInstance)
 	assert.ErrorContains(t, err, "orders[0].problem")
+}
+
+// TestLagrangianOnHeuristicOrders: orders of more lines than the exact
+// search takes are planned by the heuristic, whose lower bound counts in
+// the bound instead of its plan's cost; the bound stays below routing the
+// orders one after another.
+func TestLagrangianOnHeuristicOrders(t *testing.T) {
+	const lines = 14
+	inst := &Instance{}
+	for n := 0; n < 3; n++ {
+		for l := 0; l < lines; l++ {
+			inst.Supply = append(inst.Supply, Supply{Node: int32(n), SKU: fmt.Sprintf("S%d", l), Start: int64(1 + (n+l)%2)})
+		}
+	}
+	for o := 0; o < 3; o++ {
+		p := &solver.Problem{SplitLines: true, LostSaleCostPerOrder: 5}
+		for l := 0; l < lines; l++ {
+			p.Lines = append(p.Lines, solver.Line{SKU: fmt.Sprintf("S%d", l), Quantity: 1, LostSaleCost: 20})
+		}
+		for n := 0; n < 3; n++ {
+			p.Options = append(p.Options, solver.Option{Node: int32(n), NodeID: fmt.Sprintf("n%d", n), Method: solver.WarehouseShip,
+				FixedCost: float64(3 + n), CapacityUnits: -1, ETAMinutes: 60})
+			for l := 0; l < lines; l++ {
+				p.Available = append(p.Available, 1000)
+				p.UnitCost = append(p.UnitCost, float64((n*l+o)%4))
+			}
+		}
+		inst.Orders = append(inst.Orders, Order{Problem: p, At: t0})
+	}
+	plan, err := solver.Solve(inst.Orders[0].Problem, solver.Settings{ExactMaxLines: 8, Alternatives: -1})
+	require.NoError(t, err)
+	require.False(t, plan.Stats.Exact, "the heuristic plans it")
+	lag, err := Lagrangian(context.Background(), inst, LagrangeSettings{Solver: solver.Settings{ExactMaxLines: 8}})
+	require.NoError(t, err)
+	assert.Positive(t, lag.Bound)
+	assert.LessOrEqual(t, lag.Bound, sequential(t, inst)+1e-6)
+	assert.LessOrEqual(t, lag.Bound, lag.Master+1e-6*lag.Master)
 }
