@@ -274,6 +274,21 @@ func sequential(t *testing.T, inst *Instance) float64 {
 	return b.Cost
 }
 
+// bestSequential is the cheapest of routing the orders one after another
+// (sequential) in every order of them.
+func bestSequential(t *testing.T, inst *Instance) float64 {
+	t.Helper()
+	best := math.Inf(1)
+	permutations(len(inst.Orders), func(perm []int) {
+		re := &Instance{Supply: inst.Supply, Capacity: inst.Capacity}
+		for _, o := range perm {
+			re.Orders = append(re.Orders, inst.Orders[o])
+		}
+		best = min(best, sequential(t, re))
+	})
+	return best
+}
+
 // permutations calls fn with every order of 0..n-1.
 func permutations(n int, fn func([]int)) {
 	a := make([]int, n)
@@ -305,14 +320,7 @@ func TestBoundBelowEveryRouting(t *testing.T) {
 		rel, err := Solve(context.Background(), inst, Settings{})
 		require.NoError(t, err)
 		require.Equal(t, lp.StatusOptimal, rel.Status, "seed %d", seed)
-		best := math.Inf(1)
-		permutations(len(inst.Orders), func(perm []int) {
-			re := &Instance{Supply: inst.Supply, Capacity: inst.Capacity}
-			for _, o := range perm {
-				re.Orders = append(re.Orders, inst.Orders[o])
-			}
-			best = min(best, sequential(t, re))
-		})
+		best := bestSequential(t, inst)
 		assert.LessOrEqual(t, rel.Bound, best+1e-6, "seed %d", seed)
 		batch, err := Route(context.Background(), inst, Settings{}, solver.Settings{Alternatives: -1})
 		require.NoError(t, err)
@@ -359,12 +367,20 @@ func TestBoundEqualsExactWithoutCompetition(t *testing.T) {
 		inst := randomInstance(seed, true, true)
 		rel, err := Solve(context.Background(), inst, Settings{})
 		require.NoError(t, err)
-		exact := 0.0
-		for _, o := range inst.Orders {
-			plan, err := solver.Solve(o.Problem, solver.Settings{Alternatives: -1})
-			require.NoError(t, err)
-			exact += plan.TotalCost
-		}
+		exact := exactAlone(t, inst)
 		assert.InDelta(t, exact, rel.Bound, 1e-6*max(1, exact), "seed %d", seed)
 	}
+}
+
+// exactAlone is the sum of the orders' exact costs, each solved alone on
+// its own problem's stock.
+func exactAlone(t *testing.T, inst *Instance) float64 {
+	t.Helper()
+	exact := 0.0
+	for _, o := range inst.Orders {
+		plan, err := solver.Solve(o.Problem, solver.Settings{Alternatives: -1})
+		require.NoError(t, err)
+		exact += plan.TotalCost
+	}
+	return exact
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,14 +29,7 @@ func TestLagrangianBetweenTheLPAndEveryRouting(t *testing.T) {
 		lag, err := Lagrangian(context.Background(), inst, LagrangeSettings{})
 		require.NoError(t, err)
 		require.True(t, lag.Converged, "seed %d", seed)
-		best := math.Inf(1)
-		permutations(len(inst.Orders), func(perm []int) {
-			re := &Instance{Supply: inst.Supply, Capacity: inst.Capacity}
-			for _, o := range perm {
-				re.Orders = append(re.Orders, inst.Orders[o])
-			}
-			best = min(best, sequential(t, re))
-		})
+		best := bestSequential(t, inst)
 		assert.LessOrEqual(t, lag.Bound, best+1e-6, "seed %d", seed)
 		assert.GreaterOrEqual(t, lag.Bound, rel.Bound-1e-6*max(1, rel.Bound), "seed %d", seed)
 		assert.LessOrEqual(t, lag.Bound, lag.Master+1e-6*max(1, lag.Master), "seed %d", seed)
@@ -57,12 +49,7 @@ func TestLagrangianEqualsExactWithoutCompetition(t *testing.T) {
 		inst := randomInstance(seed, true, true)
 		lag, err := Lagrangian(context.Background(), inst, LagrangeSettings{})
 		require.NoError(t, err)
-		exact := 0.0
-		for _, o := range inst.Orders {
-			plan, err := solver.Solve(o.Problem, solver.Settings{Alternatives: -1})
-			require.NoError(t, err)
-			exact += plan.TotalCost
-		}
+		exact := exactAlone(t, inst)
 		assert.InDelta(t, exact, lag.Bound, 1e-6*max(1, exact), "seed %d", seed)
 		assert.True(t, lag.Converged)
 		assert.LessOrEqual(t, lag.Rounds, 2, "seed %d", seed)

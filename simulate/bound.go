@@ -336,23 +336,34 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		return b, nil
 	}
 	b.Bound, b.OK = round(rel.Bound, 4), true
-	if r.BoundPricesDir != "" {
-		if err := writeBoundPrices(filepath.Join(r.BoundPricesDir, BoundPricesFile(sc.name)), net, inst, rel.StockValues); err != nil {
-			return ScenarioBound{}, err
-		}
-	}
 	// The same orders routed in hindsight: each repaired exactly on what
 	// is left, with the dived shares or the first optimum's, whichever
 	// routes cheaper.
-	hs, err := rel.Keep(ctx, inst, solver.Settings{Alternatives: -1})
+	err = r.hindsight(&b, sc, inst, rel.StockValues, func() (*joint.Batch, error) {
+		return rel.Keep(ctx, inst, solver.Settings{Alternatives: -1})
+	}, seen, dw)
+	return b, err
+}
+
+// hindsight writes a scenario's bound prices, values by inst.Supply, into
+// Config.BoundPricesDir when set, then routes its orders in hindsight with
+// route: the cost into b, the decisions into dw when set (seen are inst's
+// orders).
+func (r *Config) hindsight(b *ScenarioBound, sc *prepared, inst *joint.Instance, values []float64, route func() (*joint.Batch, error), seen []network.Order, dw *bufio.Writer) error {
+	if r.BoundPricesDir != "" {
+		if err := writeBoundPrices(filepath.Join(r.BoundPricesDir, BoundPricesFile(sc.name)), sc.net, inst, values); err != nil {
+			return err
+		}
+	}
+	hs, err := route()
 	if err != nil {
-		return ScenarioBound{}, fmt.Errorf("bound: hindsight routing: %w", err)
+		return fmt.Errorf("bound: hindsight routing: %w", err)
 	}
 	b.Hindsight, b.HindsightOK = round(hs.Cost, 4), true
 	for i := range seen {
 		writeDecisions(dw, &seen[i], PolicyHindsight, sc.name, &hs.Problems[i], &hs.Problems[i], hs.Plans[i])
 	}
-	return b, nil
+	return nil
 }
 
 // lagrangeBound is the Lagrangian bound of inst (joint.Lagrangian): its
@@ -378,23 +389,13 @@ func (r *Config) lagrangeBound(ctx context.Context, sc *prepared, inst *joint.In
 	if !lag.Converged {
 		b.Note = fmt.Sprintf("weaker bound: the Lagrangian rounds stopped after %d (--bound-rounds, --bound-time-limit) %.4f below their master's %.4f", lag.Rounds, lag.Master-lag.Bound, lag.Master)
 	}
-	if r.BoundPricesDir != "" {
-		if err := writeBoundPrices(filepath.Join(r.BoundPricesDir, BoundPricesFile(sc.name)), sc.net, inst, lag.StockValues); err != nil {
-			return ScenarioBound{}, err
-		}
-	}
 	// The same orders routed in hindsight: each repaired exactly on what
 	// is left, keeping its share of the master's plans from the orders
 	// before it.
-	hs, err := lag.Route(ctx, inst, solver.Settings{Alternatives: -1})
-	if err != nil {
-		return ScenarioBound{}, fmt.Errorf("bound: hindsight routing: %w", err)
-	}
-	b.Hindsight, b.HindsightOK = round(hs.Cost, 4), true
-	for i := range seen {
-		writeDecisions(dw, &seen[i], PolicyHindsight, sc.name, &hs.Problems[i], &hs.Problems[i], hs.Plans[i])
-	}
-	return b, nil
+	err = r.hindsight(&b, sc, inst, lag.StockValues, func() (*joint.Batch, error) {
+		return lag.Route(ctx, inst, solver.Settings{Alternatives: -1})
+	}, seen, dw)
+	return b, err
 }
 
 // BoundLPFile is the file name Config.BoundLPDir gives a scenario's
