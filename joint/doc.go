@@ -92,6 +92,6 @@
 // the 1,000-order jasin-sinha replay it meets the integer hindsight
 // optimum that CBC proves, where the linear programme stays 0.39% below.
 //
-// The package does no I/O and keeps no global state; the one goroutines
-// it starts are Lagrangian's workers, which it waits for.
+// The package does no I/O and keeps no global state; the only goroutines
+// it starts are Lagrangian's workers, and it waits for them.
 package joint

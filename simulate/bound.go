@@ -61,7 +61,8 @@ import (
 // rounds of column generation until the prices settle. It keeps every
 // rule of the per-order solver (a shipment's fixed cost and the per-order
 // lost-sale cost whole, lines whole where they must be), so it is at least
-// the LP's bound, and often the integer hindsight optimum itself. The LP
+// the LP's bound (on the 2-day jasin-sinha replay of the README, the
+// integer hindsight optimum itself). The LP
 // (BoundLP) relaxes what cannot be written linearly: a shipment's fixed
 // cost and the per-order lost-sale cost are charged in proportion (y and v
 // in [0,1]), and a line that must come whole from one shipment may be
@@ -80,7 +81,8 @@ const PolicyHindsight = "hindsight"
 // solves when Config.BoundMaxVars is 0.
 const DefaultBoundMaxVars = 400_000
 
-// DefaultBoundTimeLimit bounds the LP of one scenario's hindsight bound.
+// DefaultBoundTimeLimit bounds one scenario's hindsight bound: its
+// Lagrangian rounds, or its LP.
 const DefaultBoundTimeLimit = 10 * time.Minute
 
 // The methods of the hindsight bound (Config.BoundMethod).

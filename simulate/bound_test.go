@@ -192,6 +192,12 @@ func TestBoundLagrangian(t *testing.T) {
 			assert.Nil(t, r.BoundModel)
 		}
 
+		// A method Run does not know is an error.
+		cfg.BoundMethod = "simplex"
+		_, err = Run(context.Background(), cfg)
+		assert.ErrorContains(t, err, `bound method "simplex"`)
+		cfg.BoundMethod = ""
+
 		// One round: a weaker bound, and the note says so.
 		cfg.BoundRounds = 1
 		res, err = Run(context.Background(), cfg)

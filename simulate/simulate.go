@@ -185,8 +185,7 @@ type Result struct {
 	// Bound is the scenario's hindsight bound (Config.Bound) and
 	// GapToBound = (TotalWithLost - Bound) / Bound; both absent without a
 	// bound, when BoundNote says why. BoundNote beside a bound says it is
-	// a weaker one (its LP stopped at the time limit) or the Lagrangian
-	// one (BoundMethod).
+	// a weaker one (its LP, or its Lagrangian rounds, stopped at a limit).
 	Bound      *float64 `json:"bound,omitempty"`
 	GapToBound *float64 `json:"gap_to_bound,omitempty"`
 	BoundNote  string   `json:"bound_note,omitempty"`
@@ -277,6 +276,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	if cfg.Orders == nil {
 		return nil, errors.New("simulate: orders missing")
+	}
+	switch cfg.BoundMethod {
+	case "", BoundLagrangian, BoundLP:
+	default:
+		return nil, fmt.Errorf("simulate: bound method %q: want %q or %q", cfg.BoundMethod, BoundLagrangian, BoundLP)
 	}
 	reg := cfg.registry()
 	cfg.Registry = reg

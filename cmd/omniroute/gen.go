@@ -144,7 +144,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	skipBad := fs.Bool("skip-bad", false, "count and skip malformed rows and invalid orders instead of failing")
 	quotesPath := fs.String("quotes", "", "recorded courier quotes (CSV "+quote.RecordedHeader+"); trips not in it are priced by the rate cards")
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
-	bound := fs.Bool("bound", false, "compute each scenario's hindsight LP bound (every order known in advance) and each policy's gap_to_bound")
+	bound := fs.Bool("bound", false, "compute each scenario's hindsight bound (every order known in advance), its hindsight routing and each policy's gap_to_bound")
 	boundMax := fs.Int("bound-max-vars", simulate.DefaultBoundMaxVars, "with --bound-method lp, skip the bound when its model passes this many columns")
 	boundTime := fs.Duration("bound-time-limit", simulate.DefaultBoundTimeLimit, "stop each scenario's bound after this long: the bound is then a weaker one (what the Lagrangian rounds or the LP's duals proved by then), and an LP stopped has no hindsight routing")
 	boundMethod := fs.String("bound-method", simulate.BoundLagrangian, "how the bound is computed: lagrangian (whole plans of each order, priced on the stock and capacity the orders share, by column generation; any size, at least the LP's bound) or lp (the hindsight LP, up to --bound-max-vars columns)")
