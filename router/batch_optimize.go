@@ -91,6 +91,12 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 		return nil, ctxError(ctx)
 	}
 	guide := rel // the relaxation whose shares are held
+	var bound float64
+	if optimized {
+		if bound, err = batchBound(ctx, inst, rel, limit-time.Since(began)); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case optimized && priced:
 		if guide, err = pricedRelaxation(ctx, inst, costs, rel, limit-time.Since(began), dive); err != nil {
@@ -129,10 +135,31 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 		}
 	}
 	if optimized {
-		out.Optimized, out.Bound = true, rel.Bound
-		out.Gap = joint.GapTo(cost, rel.Bound)
+		out.Optimized, out.Bound = true, bound
+		out.Gap = joint.GapTo(cost, bound)
 	}
 	return waits, nil
+}
+
+// batchBound is the bound of an optimised batch: rel's optimum (the
+// unpriced relaxation), or the Lagrangian bound of inst (joint.Lagrangian:
+// whole plans of each order priced on the stock and capacity the batch
+// shares) when that is higher and it finishes within left, on one
+// goroutine so that a batch takes no more cores than a Route. Both are
+// lower bounds on the real cost of any routing of the batch. inst's unit
+// costs must be the real ones. An error is ctx's.
+func batchBound(ctx context.Context, inst *joint.Instance, rel *joint.Relaxation, left time.Duration) (float64, error) {
+	if left <= 0 {
+		return rel.Bound, nil
+	}
+	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{TimeLimit: left, Workers: 1})
+	switch {
+	case err != nil && ctxError(ctx) != nil:
+		return 0, ctxError(ctx)
+	case err != nil:
+		return rel.Bound, nil
+	}
+	return max(rel.Bound, lag.Bound), nil
 }
 
 // pricedRelaxation solves inst again with every order's unit costs priced

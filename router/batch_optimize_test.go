@@ -173,3 +173,31 @@ func TestRouteBatchOptimizeDives(t *testing.T) {
 	assert.Less(t, total(dived), total(plain)-1)
 	assert.Less(t, dived.Gap, plain.Gap)
 }
+
+// TestRouteBatchOptimizeBoundKeepsOrdersWhole: one order wants two units of
+// A, of which the network holds one, and an order left short pays 50 on
+// top of 100 a unit. Its plan ships the one unit (7) and loses the other:
+// 157. The relaxation charges the per-order cost in proportion to the
+// units lost (half of it, 25): 132. The Lagrangian bound keeps the order
+// whole and proves 157, so the batch is known to be optimal (gap 0).
+func TestRouteBatchOptimizeBoundKeepsOrdersWhole(t *testing.T) {
+	e := newEnv(t, func(c *Config) {
+		n, err := network.Parse(strings.NewReader(strings.Replace(competeNetwork,
+			"policy: {split_penalty: 1,", "policy: {split_penalty: 1, lost_sale_cost_per_order: 50,", 1)), "network.yaml")
+		require.NoError(t, err)
+		st, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nwh,A,1,0\n"), "stock.csv", n)
+		require.NoError(t, err)
+		c.Network, c.NetworkSource, c.Stock = n, "short", st
+	})
+	o := demoOrder("short")
+	o.Lines = []*pb.OrderLine{{Sku: "A", Quantity: 2, UnitWeightKg: 1, LostSaleCost: 100}}
+	o.AllowSplit = true
+	got, err := e.route.RouteBatch(ctx(t), &pb.RouteBatchRequest{Optimize: true, Requests: []*pb.RouteRequest{{Order: o}}})
+	require.NoError(t, err)
+	require.True(t, got.Optimized)
+	require.Empty(t, got.Results[0].Error)
+	plan := got.Results[0].Response.Plan
+	assert.InDelta(t, 157, plan.TotalCost, 1e-6)
+	assert.InDelta(t, 157, got.Bound, 1e-6)
+	assert.InDelta(t, 0, got.Gap, 1e-9)
+}

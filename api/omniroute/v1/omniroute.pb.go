@@ -2620,12 +2620,14 @@ func (x *RouteBatchResult) GetCode() int32 {
 type RouteBatchResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Results []*RouteBatchResult    `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
-	// bound is, with optimize, the relaxation's optimum: no way of routing
-	// the batch's valid orders on that stock costs less (shipping plus lost
-	// sales); gap = (the plans' total cost - bound) / bound (0 when bound is
-	// 0). Both are 0 when optimized is false. Under a look-ahead policy with
-	// prices, bound is still the optimum of the relaxation without them (the
-	// plans' total_cost are real costs too); the priced one, which chose the
+	// bound is, with optimize, a lower bound: no way of routing the batch's
+	// valid orders on that stock costs less (shipping plus lost sales). It is
+	// the relaxation's optimum, or the Lagrangian bound (each order's whole
+	// plans priced on the stock the batch shares) when that is higher and
+	// finishes in time; gap = (the plans' total cost - bound) / bound (0 when
+	// bound is 0). Both are 0 when optimized is false. Under a look-ahead
+	// policy with prices, bound is still computed without them (the plans'
+	// total_cost are real costs too); the priced relaxation, which chose the
 	// shares, is no lower bound on real costs.
 	Bound float64 `protobuf:"fixed64,2,opt,name=bound,proto3" json:"bound,omitempty"`
 	Gap   float64 `protobuf:"fixed64,3,opt,name=gap,proto3" json:"gap,omitempty"`
