@@ -219,6 +219,29 @@ func (r *Relaxation) Keep(ctx context.Context, inst *Instance, ss solver.Setting
 	return dived, nil
 }
 
+// KeepWith is Keep with one more candidate: the values of lag, the
+// Lagrangian bound of the same instance (its master's mix of whole plans,
+// Lagrange.Route). Of the three repairs it keeps the cheapest, in r.Orders
+// (the relaxation's first on a tie), and returns it; lag nil or without
+// values is Keep. The relaxation's bound stays its own.
+func (r *Relaxation) KeepWith(ctx context.Context, inst *Instance, lag *Lagrange, ss solver.Settings) (*Batch, error) {
+	kept, err := r.Keep(ctx, inst, ss)
+	if err != nil || lag == nil || lag.Orders == nil {
+		return kept, err
+	}
+	alt, err := lag.Route(ctx, inst, ss)
+	if err != nil {
+		return nil, err
+	}
+	if alt.Cost < kept.Cost {
+		r.Orders = lag.Orders
+		// As Keep returns it: r's batch, its Bound and Gap for the caller.
+		alt.Relaxation, alt.Optimized, alt.Bound, alt.Gap = r, true, 0, 0
+		return alt, nil
+	}
+	return kept, nil
+}
+
 // Share is stock the relaxation gives one order: Units of SKU at Node.
 type Share struct {
 	Node  int32

@@ -29,7 +29,10 @@ const batchMaxVars = 500_000
 // routeBatchOptimized is RouteBatch with optimize (see joint.Route for
 // the method): each valid order's problem is built on the live stock (the
 // view's read lock held for one build at a time, as a Route does), the
-// relaxation is solved and dived without any lock, and its shares, rounded down, are
+// relaxation is solved and dived without any lock, and so is the batch's
+// Lagrangian bound (batchBound). Of the dived values, the first optimum's
+// and the Lagrangian master's, those whose repair on the batch's problems
+// costs least (joint.Relaxation.KeepWith) give the shares, rounded down,
 // held for their orders in the batch's hold. Then the orders go in request
 // order through the very path of a plain RouteBatch (build, the routing
 // policy, reservation by the ledger, retries), each seeing the stock less
@@ -39,8 +42,8 @@ const batchMaxVars = 500_000
 // When the look-ahead policy's board holds prices, the shares come from a
 // second relaxation over the unit costs priced as the policy prices them
 // (pricedRelaxation), so that the batch leaves the stock later demand
-// values to it; the bound stays the unpriced optimum, a lower bound on the
-// real cost of any routing of the batch.
+// values to it; the bound stays unpriced (batchBound), a lower bound on
+// the real cost of any routing of the batch.
 func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchRequest, out *pb.RouteBatchResponse, now time.Time) ([]*batch, error) {
 	n := len(req.Requests)
 	prefixes := make([]string, n)
@@ -92,8 +95,9 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 	}
 	guide := rel // the relaxation whose shares are held
 	var bound float64
+	var lag *joint.Lagrange
 	if optimized {
-		if bound, err = batchBound(ctx, inst, rel, limit-time.Since(began)); err != nil {
+		if bound, lag, err = batchBound(ctx, inst, rel, limit-time.Since(began)); err != nil {
 			return nil, err
 		}
 	}
@@ -102,10 +106,11 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 		if guide, err = pricedRelaxation(ctx, inst, costs, rel, limit-time.Since(began), dive); err != nil {
 			return nil, err
 		}
-	case optimized && rel.Undived != nil:
-		// Of the dived shares and the first optimum's, hold those whose
-		// repair, order by order on the batch's problems, costs less.
-		if _, err := rel.Keep(ctx, inst, solver.Settings{Alternatives: -1}); err != nil {
+	case optimized && (rel.Undived != nil || lag != nil):
+		// Of the dived shares, the first optimum's and the Lagrangian
+		// master's, hold those whose repair, order by order on the batch's
+		// problems, costs least.
+		if _, err := rel.KeepWith(ctx, inst, lag, solver.Settings{Alternatives: -1}); err != nil {
 			return nil, keepError(ctx, err)
 		}
 	}
@@ -144,22 +149,23 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 // batchBound is the bound of an optimised batch: rel's optimum (the
 // unpriced relaxation), or the Lagrangian bound of inst (joint.Lagrangian:
 // whole plans of each order priced on the stock and capacity the batch
-// shares) when that is higher and it finishes within left, on one
-// goroutine so that a batch takes no more cores than a Route. Both are
-// lower bounds on the real cost of any routing of the batch. inst's unit
-// costs must be the real ones. An error is ctx's.
-func batchBound(ctx context.Context, inst *joint.Instance, rel *joint.Relaxation, left time.Duration) (float64, error) {
+// shares) when that is higher. The Lagrangian bound runs within left, on
+// one goroutine so that a batch takes no more cores than a Route, and is
+// returned (nil when it did not run or failed) for its master's values.
+// Both are lower bounds on the real cost of any routing of the batch.
+// inst's unit costs must be the real ones. An error is ctx's.
+func batchBound(ctx context.Context, inst *joint.Instance, rel *joint.Relaxation, left time.Duration) (float64, *joint.Lagrange, error) {
 	if left <= 0 {
-		return rel.Bound, nil
+		return rel.Bound, nil, nil
 	}
 	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{TimeLimit: left, Workers: 1})
 	switch {
 	case err != nil && ctxError(ctx) != nil:
-		return 0, ctxError(ctx)
+		return 0, nil, ctxError(ctx)
 	case err != nil:
-		return rel.Bound, nil
+		return rel.Bound, nil, nil
 	}
-	return max(rel.Bound, lag.Bound), nil
+	return max(rel.Bound, lag.Bound), lag, nil
 }
 
 // pricedRelaxation solves inst again with every order's unit costs priced
