@@ -108,9 +108,10 @@ type ScenarioBound struct {
 	OK    bool
 	// Note says why there is no bound (too large, stopped at a limit).
 	Note string
-	// Vars and Rows are the model's size; SolveMS the LP's time.
-	Vars, Rows int
-	SolveMS    float64
+	// Vars and Rows are the model's size (the Lagrangian master's columns
+	// and shared rows); SolveMS its time; Rounds the Lagrangian rounds.
+	Vars, Rows, Rounds int
+	SolveMS            float64
 	// Method is BoundLP or BoundLagrangian.
 	Method string
 	// Hindsight is what the orders cost routed jointly with every one of
@@ -377,11 +378,13 @@ func (r *Config) lagrangeBound(ctx context.Context, sc *prepared, inst *joint.In
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	t0 := time.Now()
 	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{Rounds: r.BoundRounds, TimeLimit: limit, Workers: workers})
 	if err != nil {
 		return ScenarioBound{}, fmt.Errorf("bound: %w", err)
 	}
-	b := ScenarioBound{Method: BoundLagrangian}
+	b := ScenarioBound{Method: BoundLagrangian, Vars: lag.Columns, Rows: lag.Rows, Rounds: lag.Rounds,
+		SolveMS: round(float64(time.Since(t0).Microseconds())/1000, 1)}
 	if lag.Bound <= 0 {
 		b.Note = fmt.Sprintf("no bound: the Lagrangian rounds proved none in %d rounds", lag.Rounds)
 		return b, nil

@@ -166,8 +166,8 @@ func TestBoundBelowEveryPolicy(t *testing.T) {
 // TestBoundLagrangian: the Lagrangian bound, the default, of small
 // generated replays is at most every policy's total cost with lost sales
 // and at least the hindsight LP's bound, its hindsight routing lies above
-// it, and the replays name it (bound_method). It has no LP model, and
-// BoundMaxVars, which skips the LP, does not limit it.
+// it, and the replays name it (bound_method) and its master's size
+// (bound_model). BoundMaxVars, which skips the LP, does not limit it.
 func TestBoundLagrangian(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		cfg := genReplay(t, dataset.Config{Seed: seed, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 150, Days: 3})
@@ -189,7 +189,11 @@ func TestBoundLagrangian(t *testing.T) {
 			assert.GreaterOrEqual(t, *r.Bound, *lpBound-1e-6*(*lpBound), "seed %d %s", seed, r.Policy)
 			require.NotNil(t, r.HindsightCost)
 			assert.LessOrEqual(t, *r.Bound, *r.HindsightCost+1e-6)
-			assert.Nil(t, r.BoundModel)
+			// The master's size and rounds.
+			require.NotNil(t, r.BoundModel)
+			assert.Positive(t, r.BoundModel.Rounds)
+			assert.Greater(t, int64(r.BoundModel.Cols), r.Orders, "a plan per order and more")
+			assert.Positive(t, r.BoundModel.Rows)
 		}
 
 		// A method Run does not know is an error.

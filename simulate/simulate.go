@@ -168,11 +168,14 @@ type Results struct {
 }
 
 // BoundModel is the size of a hindsight model (ScenarioBound) and the time
-// its LP took, the dive of the hindsight routing included.
+// it took. For the LP: its rows and columns, and its solve with the dive of
+// the hindsight routing. For the Lagrangian bound: its master's shared rows
+// and columns (plans), its rounds, and the rounds' time.
 type BoundModel struct {
 	Rows    int     `json:"rows"`
 	Cols    int     `json:"cols"`
 	SolveMS float64 `json:"solve_ms"`
+	Rounds  int     `json:"rounds,omitempty"`
 }
 
 // Result is the KPIs of one policy under one scenario.
@@ -197,8 +200,8 @@ type Result struct {
 	// (Config.BoundMethod).
 	BoundMethod string `json:"bound_method,omitempty"`
 	// BoundModel is the size of the scenario's hindsight model and how
-	// long its LP took; absent when the model was not solved (skipped
-	// above Config.BoundMaxVars).
+	// long it took; absent when the model was not solved (skipped above
+	// Config.BoundMaxVars or BoundMaxCells).
 	BoundModel *BoundModel `json:"bound_model,omitempty"`
 	// InvalidOrders counts the orders of the file this replay skipped
 	// (only with Config.SkipBad): those with a malformed row
@@ -494,7 +497,7 @@ func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*s
 				continue
 			}
 			if b.Vars > 0 {
-				r.BoundModel = &BoundModel{Rows: b.Rows, Cols: b.Vars, SolveMS: b.SolveMS}
+				r.BoundModel = &BoundModel{Rows: b.Rows, Cols: b.Vars, SolveMS: b.SolveMS, Rounds: b.Rounds}
 			}
 			r.BoundNote = b.Note
 			if !b.OK {
