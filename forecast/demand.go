@@ -58,7 +58,8 @@ type Demand struct {
 	// a forecast read from a file).
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
-	// Days is the window's length in days (at least 1; 0 for a file).
+	// Days is the window's length in days (at least a day or the time
+	// MinWindowOrders orders took, whichever is shorter; 0 for a file).
 	Days float64 `json:"days"`
 	// Orders is how many orders the estimate saw.
 	Orders int64  `json:"orders"`

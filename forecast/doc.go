@@ -25,8 +25,9 @@
 //
 // An Estimator observes orders (a history file, or a replay's orders so
 // far) and estimates, per cell, the mean units per day over the window
-// from the first order observed to the estimate's time (at least one day),
-// and the variance of the daily units over the window's whole days
+// from the first order observed to the estimate's time (at least a day, or
+// the time MinWindowOrders orders take at the pace observed when that is
+// shorter), and the variance of the daily units over the window's whole days
 // (gonum's stat.MeanVariance over daily buckets, zero days included; with
 // fewer than two days the variance is the mean, as for Poisson demand).
 // Cell.Quantile turns both into a quantile over a horizon (a normal

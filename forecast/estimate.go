@@ -101,10 +101,25 @@ func (e *Estimator) shift(from time.Time) {
 	}
 }
 
+// MinWindowOrders bounds the shortest window an estimate's rates are
+// taken over: a window counts as at least a day or as long as
+// MinWindowOrders orders take at the pace observed, whichever is shorter.
+// A few orders make a poor rate, and one measured over the first minutes
+// of a replay would price every unit they asked for as if the whole day
+// had asked for it, so a short window is stretched, which scales its rates
+// down. The orders, not the clock, say how much has been observed: a
+// replay whose orders an instance puts seconds apart rather than minutes
+// is stretched over as many orders as one on a true clock, where a day's
+// floor would leave its rates a hundred times too low to the end; and a
+// server's window of its latest orders, which spans hours when it is busy,
+// keeps its rate.
+const MinWindowOrders = 300
+
 // Estimate returns the demand estimated from the orders observed so far,
 // over the window from the first order to at (the last order when at is
-// zero or earlier), at least one day long. With no order observed it is
-// empty.
+// zero or earlier): at least a day or the time MinWindowOrders orders
+// take at the pace observed, whichever is shorter, and a day when every
+// order came at one time. With no order observed it is empty.
 func (e *Estimator) Estimate(at time.Time) *Demand {
 	d := &Demand{Orders: e.orders}
 	if e.orders == 0 {
@@ -115,7 +130,7 @@ func (e *Estimator) Estimate(at time.Time) *Demand {
 		to = at
 	}
 	d.From, d.To = e.first, to
-	d.Days = max(to.Sub(e.first).Hours()/24, 1)
+	d.Days = windowDays(to.Sub(e.first), e.orders)
 	whole := max(int(math.Ceil(d.Days)), 1)
 	daily := make([]float64, whole)
 	d.Cells = make([]Cell, 0, len(e.cells))
@@ -148,4 +163,17 @@ func (e *Estimator) Estimate(at time.Time) *Demand {
 	}
 	d.sortCells()
 	return d
+}
+
+// windowDays is the length in days of a window that spans span and holds
+// n orders (see MinWindowOrders).
+func windowDays(span time.Duration, n int64) float64 {
+	days := span.Hours() / 24
+	if days <= 0 {
+		return 1
+	}
+	if n >= MinWindowOrders || days >= 1 {
+		return days
+	}
+	return min(1, days*MinWindowOrders/float64(n))
 }

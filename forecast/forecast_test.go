@@ -152,6 +152,47 @@ func TestEstimateEmptyAndShortWindow(t *testing.T) {
 	assert.InDelta(t, 6, d.Cells[0].VariancePerDay, 1e-12, "one day: Poisson variance")
 }
 
+// TestEstimateWindowInOrders checks the window's floor: a day or the time
+// MinWindowOrders orders take, whichever is shorter, so that the rate of
+// orders on a fast clock comes out as on a true one.
+func TestEstimateWindowInOrders(t *testing.T) {
+	net := twoCities(t)
+	// observe returns an Estimator fed n orders of one unit of s, one
+	// every gap.
+	observe := func(n int, gap time.Duration) *Estimator {
+		e := NewEstimator(net, NewRegions(net))
+		for i := range n {
+			e.Observe(order(time.Duration(i)*gap, 43.2, 76.9, solver.Line{SKU: "s", Quantity: 1}))
+		}
+		return e
+	}
+	for _, tc := range []struct {
+		name string
+		n    int
+		gap  time.Duration
+		at   time.Duration // after the first order
+		days float64
+	}{
+		{"a busy hour: the window as it is", 2 * MinWindowOrders, 6 * time.Second, time.Hour, 1.0 / 24},
+		{"seconds apart: the window as it is", 2 * MinWindowOrders, time.Second, 20 * time.Minute, 20.0 / 60 / 24},
+		{"fewer orders than the floor: the time they would take", MinWindowOrders / 10, 10 * time.Second, 30 * time.Minute, 5.0 / 24},
+		{"slow orders: a day", 3, time.Hour, 2 * time.Hour, 1},
+		{"longer than a day: the window as it is", 3, 24 * time.Hour, 48 * time.Hour, 2},
+		{"every order at one time: a day", 10, 0, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := observe(tc.n, tc.gap)
+			d := e.Estimate(t0.Add(tc.at))
+			require.Len(t, d.Cells, 1)
+			assert.InDelta(t, tc.days, d.Days, 1e-9)
+			assert.InDelta(t, float64(tc.n)/tc.days, d.Cells[0].UnitsPerDay, 1e-6)
+		})
+	}
+	// The same orders on a clock 60 times faster ask for 60 times as much a day.
+	slow, fast := observe(2*MinWindowOrders, time.Minute).Estimate(time.Time{}), observe(2*MinWindowOrders, time.Second).Estimate(time.Time{})
+	assert.InDelta(t, 60*slow.Cells[0].UnitsPerDay, fast.Cells[0].UnitsPerDay, 1e-6)
+}
+
 func TestCSVRoundTrip(t *testing.T) {
 	net := twoCities(t)
 	in := "sku,region,method,units_per_day,lost_sale_cost\n" +
