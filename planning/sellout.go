@@ -17,11 +17,13 @@ import (
 	"github.com/omniroute/omniroute/network"
 )
 
-// SellOutMeanError is the relative error SellOut allows the forecast's
-// mean: the demand of one SKU over a season is rarely known better than
-// to a fifth, so a SKU is sure to sell out only when it would with about
-// a fifth less demand than expected. It does not cover a season's end set
-// late: near that end, the demand still expected is all error.
+// SellOutMeanError is the least relative error SellOut allows the
+// forecast's mean: the demand of one SKU over a season is rarely known
+// better than to a fifth, so a SKU is sure to sell out only when it would
+// with about a fifth less demand than expected. A mean estimated from
+// fewer than 25 units is allowed more: 1/√k for k units counted. It does
+// not cover a season's end set late: near that end, the demand still
+// expected is all error.
 const SellOutMeanError = 0.2
 
 // SellOut is, for each SKU the forecast expects between at and end (the
@@ -31,7 +33,9 @@ const SellOutMeanError = 0.2
 // in (at, end], D normal with the units the forecast expects over (at,
 // end] as its mean and, as its variance, the forecast's (its cells'
 // VariancePerDay, at least the mean: Poisson's) plus that of a mean wrong
-// by SellOutMeanError. Near 1, a unit of the SKU that one order does not
+// by SellOutMeanError, or by 1/√k when the forecast was estimated from k
+// units of the SKU and that is more (Demand.Days × its cells' rates; a
+// forecast file, with no Days, counts none). Near 1, a unit of the SKU that one order does not
 // take is taken by a later one. SKUs the forecast does not expect are
 // left out; an end not after at gives nil. It is Outlook's SellOut by SKU.
 func SellOut(d *forecast.Demand, st network.StockView, arrivals []Arrival, at, end time.Time) map[string]float64 {
@@ -56,7 +60,7 @@ type Outlook struct {
 	Supply float64 `json:"supply"`
 	// Expected is the units the forecast expects until the end, and SD
 	// the standard deviation SellOut allows them (the forecast's and a
-	// mean wrong by SellOutMeanError).
+	// mean wrong by SellOutMeanError, or by 1/√k for k units counted).
 	Expected float64 `json:"expected"`
 	SD       float64 `json:"sd"`
 	// SellOut is the probability that the demand asks for every unit of
@@ -76,7 +80,7 @@ func SeasonOutlook(d *forecast.Demand, st network.StockView, arrivals []Arrival,
 		return nil
 	}
 	days := h.Hours() / 24
-	type moments struct{ mean, variance float64 }
+	type moments struct{ mean, variance, rate float64 } // rate: units a day
 	bySKU := map[string]moments{}
 	for i := range d.Cells {
 		c := &d.Cells[i]
@@ -84,6 +88,7 @@ func SeasonOutlook(d *forecast.Demand, st network.StockView, arrivals []Arrival,
 			m := bySKU[c.SKU]
 			m.mean += e
 			m.variance += max(c.VariancePerDay*days, e)
+			m.rate += c.UnitsPerDay
 			bySKU[c.SKU] = m
 		}
 	}
@@ -97,7 +102,14 @@ func SeasonOutlook(d *forecast.Demand, st network.StockView, arrivals []Arrival,
 	for sku, m := range bySKU {
 		s := supply[sku]
 		st.EachATP(sku, func(_ int, atp int32) { s += float64(atp) })
-		sd := math.Sqrt(m.variance + (SellOutMeanError*m.mean)*(SellOutMeanError*m.mean))
+		rel := SellOutMeanError
+		if seen := m.rate * d.Days; seen > 0 {
+			// A mean taken from k units counted is known to 1/√k
+			// (Poisson): the first hours of a replay without a
+			// history, or a SKU that sells a few units a week.
+			rel = max(rel, 1/math.Sqrt(seen))
+		}
+		sd := math.Sqrt(m.variance + (rel*m.mean)*(rel*m.mean))
 		n := distuv.Normal{Mu: m.mean, Sigma: sd}
 		// P(D >= s), the units counted whole: P(D > s - 1/2). The
 		// expected shortfall is sd x the standard normal loss at s.

@@ -108,6 +108,31 @@ func TestSeasonOutlook(t *testing.T) {
 	assert.Nil(t, SeasonOutlook(d, st, nil, end, at), "an end before the start")
 }
 
+// TestSeasonOutlookCountedUnits: a mean estimated from k units counted is
+// allowed an error of 1/√k when that is more than SellOutMeanError. "x"
+// expects 10 units over the day against 8, as in TestSeasonOutlook; its
+// forecast counted 4 units (10 a day over 0.4 days): sd sqrt(10 + (10/2)²)
+// = sqrt(35), so it is less sure to sell out. Counted over 10 days (100
+// units, 1/√100 below a fifth) it is as before, and so is a forecast file
+// (no Days).
+func TestSeasonOutlookCountedUnits(t *testing.T) {
+	at := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	end := at.Add(24 * time.Hour)
+	st := atpMap{"x": {5, 3}}
+	outlook := func(days float64) Outlook {
+		d := &forecast.Demand{Days: days, Cells: []forecast.Cell{{Region: "A", SKU: "x", UnitsPerDay: 10}}}
+		o := SeasonOutlook(d, st, nil, at, end)
+		require.Len(t, o, 1)
+		return o[0]
+	}
+	few, many, file := outlook(0.4), outlook(10), outlook(0)
+	assert.InDelta(t, math.Sqrt(35), few.SD, 1e-12)
+	assert.InDelta(t, math.Sqrt(14), many.SD, 1e-12)
+	assert.InDelta(t, math.Sqrt(14), file.SD, 1e-12)
+	assert.Less(t, few.SellOut, many.SellOut, "fewer units counted, less sure")
+	assert.Equal(t, many, file)
+}
+
 // TestWriteOutlookCSV: a header, then a row per SKU as given.
 func TestWriteOutlookCSV(t *testing.T) {
 	var b strings.Builder
