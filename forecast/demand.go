@@ -32,6 +32,10 @@ type Cell struct {
 	// (units-weighted, lines without a price left out); 0 when none did,
 	// and the network's price applies.
 	LostSaleCost float64 `json:"lost_sale_cost"`
+	// Counted is the units the estimate counted: a rate taken from k
+	// units is known to about 1/√k. 0 when unknown (a forecast written
+	// by hand).
+	Counted float64 `json:"units_counted"`
 }
 
 // Expected returns the units the cell expects over horizon h.

@@ -152,6 +152,7 @@ func (e *Estimator) Estimate(at time.Time) *Demand {
 			VariancePerDay: variance,
 			UnitsPerOrder:  max(t.orderUnits/t.orders, 1),
 			UnitWeightKg:   t.weight / t.units,
+			Counted:        t.units,
 		}
 		if whole < 2 {
 			c.VariancePerDay = c.UnitsPerDay

@@ -13,7 +13,7 @@ import (
 // The columns of a forecast file: one row per (region, SKU, method).
 var (
 	fileColumnsRequired = []string{"region", "sku", "method", "units_per_day"}
-	fileColumnsOptional = []string{"variance_per_day", "units_per_order", "unit_weight_kg", "lost_sale_cost"}
+	fileColumnsOptional = []string{"variance_per_day", "units_per_order", "unit_weight_kg", "lost_sale_cost", "units_counted"}
 )
 
 // ParseError is a bad row or header of a forecast file (or of the prices
@@ -145,6 +145,9 @@ func ReadCSV(r io.Reader, name string, regions *Regions) (*Demand, error) {
 		if c.LostSaleCost, err = number("lost_sale_cost", 0, 0); err != nil {
 			return nil, err
 		}
+		if c.Counted, err = number("units_counted", 0, 0); err != nil {
+			return nil, err
+		}
 		d.Cells = append(d.Cells, c)
 	}
 	d.sortCells()
@@ -171,7 +174,7 @@ func WriteCSV(w io.Writer, d *Demand) error {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	for i := range d.Cells {
 		c := &d.Cells[i]
-		if err := cw.Write([]string{c.Region, c.SKU, c.Method.String(), f(c.UnitsPerDay), f(c.VariancePerDay), f(c.UnitsPerOrder), f(c.UnitWeightKg), f(c.LostSaleCost)}); err != nil {
+		if err := cw.Write([]string{c.Region, c.SKU, c.Method.String(), f(c.UnitsPerDay), f(c.VariancePerDay), f(c.UnitsPerOrder), f(c.UnitWeightKg), f(c.LostSaleCost), f(c.Counted)}); err != nil {
 			return fmt.Errorf("write forecast: %w", err)
 		}
 	}

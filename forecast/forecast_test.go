@@ -186,6 +186,7 @@ func TestEstimateWindowInOrders(t *testing.T) {
 			require.Len(t, d.Cells, 1)
 			assert.InDelta(t, tc.days, d.Days, 1e-9)
 			assert.InDelta(t, float64(tc.n)/tc.days, d.Cells[0].UnitsPerDay, 1e-6)
+			assert.InDelta(t, float64(tc.n), d.Cells[0].Counted, 0, "the units counted, whatever the window")
 		})
 	}
 	// The same orders on a clock 60 times faster ask for 60 times as much a day.
@@ -195,13 +196,14 @@ func TestEstimateWindowInOrders(t *testing.T) {
 
 func TestCSVRoundTrip(t *testing.T) {
 	net := twoCities(t)
-	in := "sku,region,method,units_per_day,lost_sale_cost\n" +
-		"s,wb,parcel,1.5,\n" +
-		"s,A,courier,3,7.5\n"
+	in := "sku,region,method,units_per_day,lost_sale_cost,units_counted\n" +
+		"s,wb,parcel,1.5,,\n" +
+		"s,A,courier,3,7.5,42\n"
 	d, err := ReadCSV(strings.NewReader(in), "f.csv", NewRegions(net))
 	require.NoError(t, err)
 	require.Len(t, d.Cells, 2)
-	assert.Equal(t, Cell{Region: "A", SKU: "s", Method: Courier, UnitsPerDay: 3, VariancePerDay: 3, UnitsPerOrder: 1, LostSaleCost: 7.5}, d.Cells[0])
+	assert.Equal(t, Cell{Region: "A", SKU: "s", Method: Courier, UnitsPerDay: 3, VariancePerDay: 3, UnitsPerOrder: 1, LostSaleCost: 7.5, Counted: 42}, d.Cells[0])
+	assert.Zero(t, d.Cells[1].Counted, "not given: unknown")
 	var b bytes.Buffer
 	require.NoError(t, WriteCSV(&b, d))
 	again, err := ReadCSV(&b, "again.csv", NewRegions(net))
@@ -224,6 +226,7 @@ func TestReadCSVErrors(t *testing.T) {
 		{"repeated", head + "A,s,parcel,1\nwb,s,parcel,1\nA,s,parcel,2\n", "f.csv:4: A,s,parcel repeats line 2"},
 		{"units per order below one", "region,sku,method,units_per_day,units_per_order\nA,s,parcel,1,0.5\n", "f.csv:2: units_per_order: 0.5 is below 1"},
 		{"bad quoting", head + "A,\"s,parcel,1\n", "f.csv:2:"},
+		{"negative count", "region,sku,method,units_per_day,units_counted\nA,s,parcel,1,-2\n", "f.csv:2: units_counted: -2 is below 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

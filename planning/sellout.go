@@ -34,8 +34,8 @@ const SellOutMeanError = 0.2
 // end] as its mean and, as its variance, the forecast's (its cells'
 // VariancePerDay, at least the mean: Poisson's) plus that of a mean wrong
 // by SellOutMeanError, or by 1/√k when the forecast was estimated from k
-// units of the SKU and that is more (Demand.Days × its cells' rates; a
-// forecast file, with no Days, counts none). Near 1, a unit of the SKU that one order does not
+// units of the SKU and that is more (its cells' Counted; a forecast that
+// counted none is allowed SellOutMeanError). Near 1, a unit of the SKU that one order does not
 // take is taken by a later one. SKUs the forecast does not expect are
 // left out; an end not after at gives nil. It is Outlook's SellOut by SKU.
 func SellOut(d *forecast.Demand, st network.StockView, arrivals []Arrival, at, end time.Time) map[string]float64 {
@@ -80,7 +80,7 @@ func SeasonOutlook(d *forecast.Demand, st network.StockView, arrivals []Arrival,
 		return nil
 	}
 	days := h.Hours() / 24
-	type moments struct{ mean, variance, rate float64 } // rate: units a day
+	type moments struct{ mean, variance, counted float64 }
 	bySKU := map[string]moments{}
 	for i := range d.Cells {
 		c := &d.Cells[i]
@@ -88,7 +88,7 @@ func SeasonOutlook(d *forecast.Demand, st network.StockView, arrivals []Arrival,
 			m := bySKU[c.SKU]
 			m.mean += e
 			m.variance += max(c.VariancePerDay*days, e)
-			m.rate += c.UnitsPerDay
+			m.counted += c.Counted
 			bySKU[c.SKU] = m
 		}
 	}
@@ -103,11 +103,11 @@ func SeasonOutlook(d *forecast.Demand, st network.StockView, arrivals []Arrival,
 		s := supply[sku]
 		st.EachATP(sku, func(_ int, atp int32) { s += float64(atp) })
 		rel := SellOutMeanError
-		if seen := m.rate * d.Days; seen > 0 {
+		if m.counted > 0 {
 			// A mean taken from k units counted is known to 1/√k
 			// (Poisson): the first hours of a replay without a
 			// history, or a SKU that sells a few units a week.
-			rel = max(rel, 1/math.Sqrt(seen))
+			rel = max(rel, 1/math.Sqrt(m.counted))
 		}
 		sd := math.Sqrt(m.variance + (rel*m.mean)*(rel*m.mean))
 		n := distuv.Normal{Mu: m.mean, Sigma: sd}

@@ -111,26 +111,30 @@ func TestSeasonOutlook(t *testing.T) {
 // TestSeasonOutlookCountedUnits: a mean estimated from k units counted is
 // allowed an error of 1/√k when that is more than SellOutMeanError. "x"
 // expects 10 units over the day against 8, as in TestSeasonOutlook; its
-// forecast counted 4 units (10 a day over 0.4 days): sd sqrt(10 + (10/2)²)
-// = sqrt(35), so it is less sure to sell out. Counted over 10 days (100
-// units, 1/√100 below a fifth) it is as before, and so is a forecast file
-// (no Days).
+// forecast counted 4 units: sd sqrt(10 + (10/2)²) = sqrt(35), so it is
+// less sure to sell out. With 100 units counted (1/√100 is below a fifth)
+// it is as before, and so is a forecast whose counts are unknown (a file
+// written by hand). The counts of a SKU's cells add up.
 func TestSeasonOutlookCountedUnits(t *testing.T) {
 	at := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	end := at.Add(24 * time.Hour)
 	st := atpMap{"x": {5, 3}}
-	outlook := func(days float64) Outlook {
-		d := &forecast.Demand{Days: days, Cells: []forecast.Cell{{Region: "A", SKU: "x", UnitsPerDay: 10}}}
+	outlook := func(counted ...float64) Outlook {
+		d := &forecast.Demand{}
+		for i, c := range counted {
+			d.Cells = append(d.Cells, forecast.Cell{Region: string(rune('A' + i)), SKU: "x", UnitsPerDay: 10 / float64(len(counted)), Counted: c})
+		}
 		o := SeasonOutlook(d, st, nil, at, end)
 		require.Len(t, o, 1)
 		return o[0]
 	}
-	few, many, file := outlook(0.4), outlook(10), outlook(0)
+	few, many, file := outlook(4), outlook(100), outlook(0)
 	assert.InDelta(t, math.Sqrt(35), few.SD, 1e-12)
 	assert.InDelta(t, math.Sqrt(14), many.SD, 1e-12)
 	assert.InDelta(t, math.Sqrt(14), file.SD, 1e-12)
 	assert.Less(t, few.SellOut, many.SellOut, "fewer units counted, less sure")
 	assert.Equal(t, many, file)
+	assert.Equal(t, few, outlook(1, 3), "two regions' counts add up")
 }
 
 // TestWriteOutlookCSV: a header, then a row per SKU as given.

@@ -271,7 +271,8 @@ func (p *planner) recentDemand(net *network.Network, regions *forecast.Regions, 
 // base's and recent's weighted by the days each covers (a forecast file,
 // which covers none, counts as one day; a cell missing from one side is
 // zero there); its units per order, weight and lost-sale cost are base's
-// where base has the cell, else recent's. Cells stay sorted by region,
+// where base has the cell, else recent's, and its units counted the sum
+// of both (unknown when base's are). Cells stay sorted by region,
 // SKU and method.
 func blendDemand(base, recent *forecast.Demand) *forecast.Demand {
 	if recent == nil || len(recent.Cells) == 0 {
@@ -317,6 +318,9 @@ func blendDemand(base, recent *forecast.Demand) *forecast.Demand {
 			c = base.Cells[i]
 			c.UnitsPerDay = mix(c.UnitsPerDay, recent.Cells[j].UnitsPerDay)
 			c.VariancePerDay = mix(c.VariancePerDay, recent.Cells[j].VariancePerDay)
+			if c.Counted > 0 { // else the forecast's counts are unknown, and stay so
+				c.Counted += recent.Cells[j].Counted
+			}
 			i, j = i+1, j+1
 		}
 		out.Cells = append(out.Cells, c)

@@ -147,9 +147,9 @@ func TestPlanForecastOut(t *testing.T) {
 	written, err := os.ReadFile(in("out/forecast.csv"))
 	require.NoError(t, err)
 	// 16 pickups at near and 2 deliveries over the day and a half.
-	assert.Equal(t, "region,sku,method,units_per_day,variance_per_day,units_per_order,unit_weight_kg,lost_sale_cost\n"+
-		"A,s,parcel,1.3333333333333333,0,1,0,0\n"+
-		"A,s,pickup,10.666666666666666,0,1,0,0\n", string(written))
+	assert.Equal(t, "region,sku,method,units_per_day,variance_per_day,units_per_order,unit_weight_kg,lost_sale_cost,units_counted\n"+
+		"A,s,parcel,1.3333333333333333,0,1,0,0,2\n"+
+		"A,s,pickup,10.666666666666666,0,1,0,0,16\n", string(written))
 
 	stdout.Reset()
 	require.NoError(t, runPlan(context.Background(), append(slices.Clone(base),
