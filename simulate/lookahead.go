@@ -30,7 +30,10 @@ const (
 	// SeasonPlanHorizon is how far each plan looks ahead by default when
 	// the replay's replenishments schedule no arrival after its first
 	// plan: the stock then has to last, and a plan that stops at two days
-	// prices it as if the days after did not need it. A week.
+	// prices it as if the days after did not need it. A week, or the
+	// season's length from the first plan to its end (Config.SeasonEnd)
+	// when that is longer: a plan a week ahead in a season of four weeks
+	// prices the stock as if the weeks after did not need it either.
 	SeasonPlanHorizon = 7 * 24 * time.Hour
 	// MinReplayPlans is how many plans a replay shorter than
 	// MinReplayPlans × DefaultPlanInterval (a day) makes at least on its
@@ -54,7 +57,8 @@ type replayPlanner struct {
 	interval time.Duration
 	horizon  time.Duration
 	// season is true when the horizon was not configured: the first plan
-	// then chooses DefaultPlanHorizon or SeasonPlanHorizon.
+	// then chooses DefaultPlanHorizon or SeasonPlanHorizon (or the
+	// season's length).
 	season bool
 	// next is when the schedule plans next; planned is false before the
 	// first plan.
@@ -191,7 +195,7 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	if first && p.season && err == nil && len(arrivals) == 0 {
 		// arrivalsWithin read on to the first arrival after clock: there
 		// is none, so what is in stock is all this replay will have.
-		p.horizon = SeasonPlanHorizon
+		p.horizon = max(SeasonPlanHorizon, p.seasonEnd.Sub(clock))
 	}
 	var res *planning.Result
 	var m *planning.Model

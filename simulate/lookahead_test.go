@@ -199,8 +199,9 @@ func TestLookaheadWithPricesGivenAhead(t *testing.T) {
 
 // TestLookaheadPlansForTheSeason: without a configured horizon, a replay
 // whose replenishments schedule nothing after its first plan plans a week
-// ahead (the stock has to last), one with an arrival to come two days
-// ahead; a configured horizon is kept.
+// ahead (the stock has to last), or over the season when its end is
+// further from the first plan (at o1); one with an arrival to come plans
+// two days ahead, whatever the season; a configured horizon is kept.
 func TestLookaheadPlansForTheSeason(t *testing.T) {
 	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
@@ -208,12 +209,17 @@ func TestLookaheadPlansForTheSeason(t *testing.T) {
 	for _, c := range []struct {
 		name, reps string
 		horizon    time.Duration
+		seasonEnd  string
 		want       string
 	}{
-		{"no file", "", 0, "168h0m0s"},
-		{"only arrivals already past", "at,node,sku,qty\n2026-03-01T00:00:00Z,far,s,1\n", 0, "168h0m0s"},
-		{"an arrival to come", "at,node,sku,qty\n2026-03-20T00:00:00Z,far,s,1\n", 0, "48h0m0s"},
-		{"configured", "", 24 * time.Hour, "24h0m0s"},
+		{"no file", "", 0, "", "168h0m0s"},
+		{"only arrivals already past", "at,node,sku,qty\n2026-03-01T00:00:00Z,far,s,1\n", 0, "", "168h0m0s"},
+		{"an arrival to come", "at,node,sku,qty\n2026-03-20T00:00:00Z,far,s,1\n", 0, "", "48h0m0s"},
+		{"configured", "", 24 * time.Hour, "", "24h0m0s"},
+		{"a season of three days", "", 0, "2026-03-06T10:00:00Z", "168h0m0s"},
+		{"a season of ten days", "", 0, "2026-03-13T10:00:00Z", "240h0m0s"},
+		{"a season of ten days, an arrival to come", "at,node,sku,qty\n2026-03-20T00:00:00Z,far,s,1\n", 0, "2026-03-13T10:00:00Z", "48h0m0s"},
+		{"a season of ten days, configured", "", 24 * time.Hour, "2026-03-13T10:00:00Z", "24h0m0s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			net, table := loadTiny(t, scarceNetwork, "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n")
@@ -224,6 +230,11 @@ func TestLookaheadPlansForTheSeason(t *testing.T) {
 			}
 			if c.reps != "" {
 				cfg.Replenishments = BytesSource{"replenishments.csv", []byte(c.reps)}
+			}
+			if c.seasonEnd != "" {
+				var err error
+				cfg.SeasonEnd, err = time.Parse(time.RFC3339, c.seasonEnd)
+				require.NoError(t, err)
 			}
 			res, err := Run(context.Background(), cfg)
 			require.NoError(t, err)

@@ -111,8 +111,9 @@ type Config struct {
 	// PlanInterval is the simulated time between two plans of the
 	// look-ahead policy (when 0: PlanInterval of the orders' span,
 	// DefaultPlanInterval for a replay of a day or more); PlanHorizon how far
-	// each looks ahead (when 0: DefaultPlanHorizon, or SeasonPlanHorizon
-	// when Replenishments schedule no arrival after the first plan).
+	// each looks ahead (when 0: DefaultPlanHorizon, or, when
+	// Replenishments schedule no arrival after the first plan,
+	// SeasonPlanHorizon or the season's length to SeasonEnd if longer).
 	PlanInterval time.Duration
 	PlanHorizon  time.Duration
 	// SeasonEnd, when set, is when the season ends: the stock on hand and
