@@ -177,7 +177,9 @@ func TestInvalidInstance(t *testing.T) {
 }
 
 // TestTooLarge: above MaxVars, Solve refuses and Route routes one order
-// after another, without a bound.
+// after another, without a bound; with Lagrange set, by the Lagrangian
+// master's values, with its bound, as is an instance whose LP stops at a
+// limit.
 func TestTooLarge(t *testing.T) {
 	a := oneLine("S", 1, 100, 1, [3]float64{0, 5, 0}, [3]float64{1, 6, 0})
 	b := oneLine("S", 1, 100, 1, [3]float64{0, 5, 0})
@@ -192,6 +194,27 @@ func TestTooLarge(t *testing.T) {
 	assert.False(t, batch.Optimized)
 	assert.Zero(t, batch.Bound)
 	assert.InDelta(t, 105, batch.Cost, 1e-9)
+
+	// With Lagrange set, the instance too large for the model is routed
+	// by the Lagrangian master's values: A leaves node 0's unit to B.
+	batch, err = Route(context.Background(), inst, Settings{MaxVars: 3, Lagrange: &LagrangeSettings{}}, solver.Settings{Alternatives: -1})
+	require.NoError(t, err)
+	assert.True(t, batch.Optimized)
+	assert.InDelta(t, 11, batch.Bound, 1e-6)
+	assert.InDelta(t, 11, batch.Cost, 1e-9)
+	assert.Equal(t, int32(1), batch.Problems[0].Options[batch.Plans[0].Shipments[0].Option].Node, "A ships from node 1")
+	assert.Equal(t, []int32{1, 1}, a.Available, "the caller's problems are left as they were")
+
+	// So is one whose LP stops at a limit.
+	stopped := Settings{LP: lp.Settings{MaxIterations: 1}}
+	rel, err := Solve(context.Background(), inst, stopped)
+	require.NoError(t, err)
+	require.NotEqual(t, lp.StatusOptimal, rel.Status)
+	stopped.Lagrange = &LagrangeSettings{}
+	batch, err = Route(context.Background(), inst, stopped, solver.Settings{Alternatives: -1})
+	require.NoError(t, err)
+	assert.True(t, batch.Optimized)
+	assert.InDelta(t, 11, batch.Cost, 1e-9)
 }
 
 // randomInstance draws a small instance: nodes x skus of stock, orders of

@@ -51,7 +51,10 @@ func GapTo(cost, bound float64) float64 {
 // the stock and capacity left, less the shares of the orders still to
 // come. An order's Available is also cut to its Supply (a (node, SKU) not
 // listed has none). When the model is too large or the LP stops at a
-// limit, the repair runs without shares (Batch.Optimized is false).
+// limit, s.Lagrange, when set, routes the instance by the Lagrangian
+// master's values instead (Lagrange.Route: the same repair, Bound the
+// Lagrangian bound); without it the repair runs without shares
+// (Batch.Optimized is false).
 //
 // The instance's problems are not modified.
 func Route(ctx context.Context, inst *Instance, s Settings, ss solver.Settings) (*Batch, error) {
@@ -64,6 +67,15 @@ func Route(ctx context.Context, inst *Instance, s Settings, ss solver.Settings) 
 	default:
 		b.Relaxation = rel
 		b.Optimized = len(rel.Orders) == len(inst.Orders)
+	}
+	if !b.Optimized && s.Lagrange != nil {
+		// Too large to model, or the LP stopped at a limit: the master
+		// grows with the orders' plans, not with every option.
+		lag, err := Lagrangian(ctx, inst, *s.Lagrange)
+		if err != nil {
+			return nil, err
+		}
+		return lag.Route(ctx, inst, ss)
 	}
 	if b.Optimized {
 		// The shares of the dived values or of the first optimum's,

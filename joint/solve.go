@@ -28,6 +28,12 @@ type Settings struct {
 	// policy, its hindsight routing and the server's optimised RouteBatch
 	// dive (DefaultDive); the hindsight bound does not.
 	Dive int
+	// Lagrange, when set, is how Route routes an instance whose model is
+	// above MaxVars or whose LP stops at a limit: by the Lagrangian
+	// master's values (Lagrangian, then Lagrange.Route), which grow with
+	// the orders' plans rather than with every option of every line. Nil:
+	// such an instance is routed one order after another.
+	Lagrange *LagrangeSettings
 }
 
 // DefaultDive bounds the dive rounds of the replay's batch policy and the

@@ -49,12 +49,14 @@ const PolicyBatch = "batch"
 // DefaultBatchWindow is the batch policy's wave when Config.BatchWindow is 0.
 const DefaultBatchWindow = 30 * time.Minute
 
-// BatchMaxVars bounds a wave's LP (columns); a larger wave is routed one
-// order after another, as by optimal.
+// BatchMaxVars bounds a wave's LP (columns); a larger wave is routed by
+// the Lagrangian master's values (joint.Lagrangian, within
+// BatchTimeLimit), whose size grows with the orders' plans instead.
 const BatchMaxVars = 200_000
 
-// BatchTimeLimit bounds a wave's LP; a wave whose LP stops is routed one
-// order after another.
+// BatchTimeLimit bounds a wave's LP; a wave whose LP stops is routed by
+// the Lagrangian master's values, its rounds bounded by BatchTimeLimit as
+// well.
 const BatchTimeLimit = 20 * time.Second
 
 // DefaultRegistry returns the policies a replay knows: those of
@@ -236,7 +238,10 @@ func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settin
 			}
 		}()
 	}
-	res, err := joint.Route(ctx, inst, joint.Settings{MaxVars: BatchMaxVars, Dive: joint.DefaultDive, LP: lp.Settings{TimeLimit: BatchTimeLimit}}, s)
+	res, err := joint.Route(ctx, inst, joint.Settings{
+		MaxVars: BatchMaxVars, Dive: joint.DefaultDive, LP: lp.Settings{TimeLimit: BatchTimeLimit},
+		Lagrange: &joint.LagrangeSettings{TimeLimit: BatchTimeLimit, Workers: 1, Solver: s},
+	}, s)
 	if err != nil {
 		return nil, err
 	}
