@@ -35,9 +35,10 @@ const SellOutMeanError = 0.2
 // VariancePerDay, at least the mean: Poisson's) plus that of a mean wrong
 // by SellOutMeanError, or by 1/√k when the forecast was estimated from k
 // units of the SKU and that is more (its cells' Counted; a forecast that
-// counted none is allowed SellOutMeanError). Near 1, a unit of the SKU that one order does not
-// take is taken by a later one. SKUs the forecast does not expect are
-// left out; an end not after at gives nil. It is Outlook's SellOut by SKU.
+// counted none is allowed SellOutMeanError). Near 1, a unit of the SKU
+// that one order does not take is taken by a later one. SKUs the forecast
+// does not expect are left out; an end not after at gives nil. It is
+// Outlook's SellOut by SKU.
 func SellOut(d *forecast.Demand, st network.StockView, arrivals []Arrival, at, end time.Time) map[string]float64 {
 	o := SeasonOutlook(d, st, arrivals, at, end)
 	if o == nil {
