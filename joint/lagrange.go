@@ -66,6 +66,17 @@ type Lagrange struct {
 	Orders []OrderValues
 }
 
+// Relaxation returns the master's values as a Relaxation whose shares
+// (Relaxation.Shares) guide a repair as the linear programme's do: Bound
+// is the Lagrangian bound, Orders the master's mix. It is nil when no
+// master was solved.
+func (l *Lagrange) Relaxation() *Relaxation {
+	if l.Orders == nil {
+		return nil
+	}
+	return &Relaxation{Status: lp.StatusOptimal, Bound: l.Bound, LowerBound: l.Bound, Orders: l.Orders}
+}
+
 // Route turns the master's values into a routing of inst's orders, as
 // Relaxation.Keep does the linear programme's: each order keeps its share
 // of the stock (its mixed units per (node, SKU), rounded down) from the
@@ -74,11 +85,8 @@ type Lagrange struct {
 // values (l.Orders nil) the orders are routed one after another on the
 // stock left, as without a relaxation.
 func (l *Lagrange) Route(ctx context.Context, inst *Instance, ss solver.Settings) (*Batch, error) {
-	b := &Batch{}
-	if l.Orders != nil {
-		b.Relaxation = &Relaxation{Status: lp.StatusOptimal, Bound: l.Bound, LowerBound: l.Bound, Orders: l.Orders}
-		b.Optimized = true
-	}
+	b := &Batch{Relaxation: l.Relaxation()}
+	b.Optimized = b.Relaxation != nil
 	if err := b.repair(ctx, inst, ss); err != nil {
 		return nil, err
 	}

@@ -44,6 +44,10 @@ const batchMaxVars = 500_000
 // (pricedRelaxation), so that the batch leaves the stock later demand
 // values to it; the bound stays unpriced (batchBound), a lower bound on
 // the real cost of any routing of the batch.
+//
+// A batch whose relaxation is too large to build (batchMaxVars) or is not
+// solved within the time limit is guided by the Lagrangian master's values
+// instead, with its bound (masterGuide), within the time left.
 func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchRequest, out *pb.RouteBatchResponse, now time.Time) ([]*batch, error) {
 	n := len(req.Requests)
 	prefixes := make([]string, n)
@@ -87,8 +91,12 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 	if priced {
 		firstDive = 0
 	}
+	maxVars := batchMaxVars
+	if s.cfg.batchMaxVars > 0 {
+		maxVars = s.cfg.batchMaxVars
+	}
 	began := time.Now()
-	rel, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: batchMaxVars, Dive: firstDive, LP: lp.Settings{TimeLimit: limit}})
+	rel, err := joint.Solve(ctx, inst, joint.Settings{MaxVars: maxVars, Dive: firstDive, LP: lp.Settings{TimeLimit: limit}})
 	optimized := err == nil && rel.Status == lp.StatusOptimal
 	if err != nil && ctxError(ctx) != nil {
 		return nil, ctxError(ctx)
@@ -96,12 +104,20 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 	guide := rel // the relaxation whose shares are held
 	var bound float64
 	var lag *joint.Lagrange
+	master := false // the Lagrangian master's values guide the batch
 	if optimized {
 		if bound, lag, err = batchBound(ctx, inst, rel, limit-time.Since(began)); err != nil {
 			return nil, err
 		}
+	} else if guide, err = masterGuide(ctx, inst, limit-time.Since(began)); err != nil {
+		return nil, err
+	} else if guide != nil {
+		// Too large to model, or not solved in time: the Lagrangian
+		// master's shares and bound instead.
+		optimized, master, bound = true, true, guide.Bound
 	}
 	switch {
+	case master:
 	case optimized && priced:
 		if guide, err = pricedRelaxation(ctx, inst, costs, rel, limit-time.Since(began), dive); err != nil {
 			return nil, err
@@ -166,6 +182,25 @@ func batchBound(ctx context.Context, inst *joint.Instance, rel *joint.Relaxation
 		return rel.Bound, nil, nil
 	}
 	return max(rel.Bound, lag.Bound), lag, nil
+}
+
+// masterGuide is what guides an optimised batch whose relaxation is too
+// large to build or was not solved in time: the Lagrangian master's values
+// (joint.Lagrange.Relaxation), within left, on one goroutine as
+// batchBound. It returns nil when there is no time left or no master was
+// solved; an error is ctx's.
+func masterGuide(ctx context.Context, inst *joint.Instance, left time.Duration) (*joint.Relaxation, error) {
+	if left <= 0 {
+		return nil, nil
+	}
+	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{TimeLimit: left, Workers: 1})
+	switch {
+	case err != nil && ctxError(ctx) != nil:
+		return nil, ctxError(ctx)
+	case err != nil:
+		return nil, nil
+	}
+	return lag.Relaxation(), nil
 }
 
 // pricedRelaxation solves inst again with every order's unit costs priced

@@ -26,13 +26,18 @@ nodes:
   - {id: s1, kind: store, lat: 43.2, lon: 76.9, methods: [ship_from_store], pick_cost_per_order: 0, pick_cost_per_unit: 0}
 `
 
-func competeEnv(t *testing.T) *env {
+// competeEnv serves the compete network and stock, the config then
+// changed by each of more.
+func competeEnv(t *testing.T, more ...func(*Config)) *env {
 	return newEnv(t, func(c *Config) {
 		n, err := network.Parse(strings.NewReader(competeNetwork), "network.yaml")
 		require.NoError(t, err)
 		st, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nwh,A,1,0\ns1,A,1,0\ns1,B,1,0\n"), "stock.csv", n)
 		require.NoError(t, err)
 		c.Network, c.NetworkSource, c.Stock = n, "compete", st
+		for _, f := range more {
+			f(c)
+		}
 	})
 }
 
@@ -91,6 +96,24 @@ func TestRouteBatchOptimizeTwoOrdersCompete(t *testing.T) {
 	resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: third})
 	require.NoError(t, err)
 	assert.Empty(t, resp.Plan.Shipments)
+}
+
+// TestRouteBatchOptimizeTooLarge: a batch whose relaxation is too large to
+// build is guided by the Lagrangian master's values: the first order from
+// wh, the second whole from s1, the bound 14 and the gap 0, as the
+// relaxation routes it.
+func TestRouteBatchOptimizeTooLarge(t *testing.T) {
+	e := competeEnv(t, func(c *Config) { c.batchMaxVars = 1 })
+	req := competeBatch()
+	req.Optimize = true
+	got, err := e.route.RouteBatch(ctx(t), req)
+	require.NoError(t, err)
+	require.True(t, got.Optimized)
+	assert.InDelta(t, 14, got.Bound, 1e-6)
+	assert.InDelta(t, 0, got.Gap, 1e-6)
+	assert.Equal(t, []string{"wh"}, shippedFrom(got.Results[0].Response))
+	assert.Equal(t, []string{"s1"}, shippedFrom(got.Results[1].Response))
+	assert.Empty(t, got.Results[1].Response.Plan.Unfilled)
 }
 
 // TestRouteBatchOptimizeScarceDemo: on the scarce demo stock, with every

@@ -115,6 +115,9 @@ type Config struct {
 	// batchNoDive turns off the dive of an optimised RouteBatch (tests
 	// compare the two).
 	batchNoDive bool
+	// batchMaxVars, when positive, replaces batchMaxVars (tests route a
+	// batch too large for its relaxation).
+	batchMaxVars int
 	// afterPlan, when set, runs after a reserving route planned under the
 	// read lock and before it takes the write lock to reserve (tests).
 	afterPlan func()

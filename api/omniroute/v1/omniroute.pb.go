@@ -2624,7 +2624,9 @@ type RouteBatchResponse struct {
 	// valid orders on that stock costs less (shipping plus lost sales). It is
 	// the relaxation's optimum, or the Lagrangian bound (each order's whole
 	// plans priced on the stock the batch shares) when that is higher and
-	// finishes in time; gap = (the plans' total cost - bound) / bound (0 when
+	// finishes in time, or alone when the relaxation is too large to build
+	// or was not solved in time (its master's values then guide the plans);
+	// gap = (the plans' total cost - bound) / bound (0 when
 	// bound is 0). Both are 0 when optimized is false. Under a look-ahead
 	// policy with prices, bound is still computed without them (the plans'
 	// total_cost are real costs too); the priced relaxation, which chose the
@@ -2632,8 +2634,9 @@ type RouteBatchResponse struct {
 	Bound float64 `protobuf:"fixed64,2,opt,name=bound,proto3" json:"bound,omitempty"`
 	Gap   float64 `protobuf:"fixed64,3,opt,name=gap,proto3" json:"gap,omitempty"`
 	// optimized is true when the joint allocation guided the plans; false
-	// without optimize, or when the relaxation could not be solved in time
-	// (the orders were then planned one after another).
+	// without optimize, or when neither the relaxation nor the Lagrangian
+	// master could be solved in time (the orders were then planned one
+	// after another).
 	Optimized     bool `protobuf:"varint,4,opt,name=optimized,proto3" json:"optimized,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
