@@ -47,7 +47,9 @@ const batchMaxVars = 500_000
 //
 // A batch whose relaxation is too large to build (batchMaxVars) or is not
 // solved within the time limit is guided by the Lagrangian master's values
-// instead, with its bound (masterGuide), within the time left.
+// instead, with its bound (masterGuide), within what is left of the limit
+// (all of it when the relaxation was too large to build, little or none
+// when it ran out of time).
 func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchRequest, out *pb.RouteBatchResponse, now time.Time) ([]*batch, error) {
 	n := len(req.Requests)
 	prefixes := make([]string, n)
