@@ -74,7 +74,25 @@ func TestRouteBatchOptimizeTwoOrdersCompete(t *testing.T) {
 	require.Len(t, plain.Results[1].Response.Plan.Unfilled, 1)
 	assert.InDelta(t, 62, plain.Results[0].Response.Plan.TotalCost+plain.Results[1].Response.Plan.TotalCost, 1e-9)
 
-	e := competeEnv(t)
+	e, got := routeCompeteOptimized(t)
+	require.NotNil(t, got.Results[0].Response.Reservation)
+	require.NotNil(t, got.Results[1].Response.Reservation)
+
+	// The reservations hold: nothing of A is left for a third order.
+	third := demoOrder("third")
+	third.Lines = []*pb.OrderLine{{Sku: "A", Quantity: 1, UnitWeightKg: 1}}
+	resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: third})
+	require.NoError(t, err)
+	assert.Empty(t, resp.Plan.Shipments)
+}
+
+// routeCompeteOptimized sends the compete batch with optimize to a
+// compete server (its config changed by more) and checks what optimising
+// it gives, however the batch is guided: the first order from wh, the
+// second whole from s1, the bound 14 and the gap 0.
+func routeCompeteOptimized(t *testing.T, more ...func(*Config)) (*env, *pb.RouteBatchResponse) {
+	t.Helper()
+	e := competeEnv(t, more...)
 	req := competeBatch()
 	req.Optimize = true
 	got, err := e.route.RouteBatch(ctx(t), req)
@@ -87,33 +105,14 @@ func TestRouteBatchOptimizeTwoOrdersCompete(t *testing.T) {
 	assert.Equal(t, []string{"wh"}, shippedFrom(got.Results[0].Response))
 	assert.Equal(t, []string{"s1"}, shippedFrom(got.Results[1].Response))
 	assert.Empty(t, got.Results[1].Response.Plan.Unfilled)
-	require.NotNil(t, got.Results[0].Response.Reservation)
-	require.NotNil(t, got.Results[1].Response.Reservation)
-
-	// The reservations hold: nothing of A is left for a third order.
-	third := demoOrder("third")
-	third.Lines = []*pb.OrderLine{{Sku: "A", Quantity: 1, UnitWeightKg: 1}}
-	resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: third})
-	require.NoError(t, err)
-	assert.Empty(t, resp.Plan.Shipments)
+	return e, got
 }
 
 // TestRouteBatchOptimizeTooLarge: a batch whose relaxation is too large to
-// build is guided by the Lagrangian master's values: the first order from
-// wh, the second whole from s1, the bound 14 and the gap 0, as the
-// relaxation routes it.
+// build is guided by the Lagrangian master's values, and routed as the
+// relaxation routes it (routeCompeteOptimized).
 func TestRouteBatchOptimizeTooLarge(t *testing.T) {
-	e := competeEnv(t, func(c *Config) { c.batchMaxVars = 1 })
-	req := competeBatch()
-	req.Optimize = true
-	got, err := e.route.RouteBatch(ctx(t), req)
-	require.NoError(t, err)
-	require.True(t, got.Optimized)
-	assert.InDelta(t, 14, got.Bound, 1e-6)
-	assert.InDelta(t, 0, got.Gap, 1e-6)
-	assert.Equal(t, []string{"wh"}, shippedFrom(got.Results[0].Response))
-	assert.Equal(t, []string{"s1"}, shippedFrom(got.Results[1].Response))
-	assert.Empty(t, got.Results[1].Response.Plan.Unfilled)
+	routeCompeteOptimized(t, func(c *Config) { c.batchMaxVars = 1 })
 }
 
 // TestRouteBatchOptimizeScarceDemo: on the scarce demo stock, with every
