@@ -236,3 +236,25 @@ func TestReadCSVErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestBlend: cells of both sides mix by days; a cell of one side
+// counts zero on the other; order stays by region, SKU, method; the units
+// counted add up, unless the base's are unknown.
+func TestBlend(t *testing.T) {
+	base := &Demand{Days: 3, Cells: []Cell{
+		{Region: "A", SKU: "s", Method: Parcel, UnitsPerDay: 4, VariancePerDay: 4, LostSaleCost: 9, Counted: 12},
+		{Region: "B", SKU: "s", Method: Pickup, UnitsPerDay: 8},
+	}}
+	recent := &Demand{Days: 1, Cells: []Cell{
+		{Region: "A", SKU: "s", Method: Parcel, UnitsPerDay: 8, VariancePerDay: 0, LostSaleCost: 1, Counted: 8},
+		{Region: "A", SKU: "t", Method: Courier, UnitsPerDay: 4, Counted: 4},
+		{Region: "B", SKU: "s", Method: Pickup, UnitsPerDay: 4, Counted: 4},
+	}}
+	got := Blend(base, recent)
+	require.Len(t, got.Cells, 3)
+	assert.Equal(t, Cell{Region: "A", SKU: "s", Method: Parcel, UnitsPerDay: 5, VariancePerDay: 3, LostSaleCost: 9, Counted: 20}, got.Cells[0])
+	assert.Equal(t, Cell{Region: "A", SKU: "t", Method: Courier, UnitsPerDay: 1, Counted: 4}, got.Cells[1])
+	assert.Equal(t, Cell{Region: "B", SKU: "s", Method: Pickup, UnitsPerDay: 7}, got.Cells[2], "a forecast file's counts stay unknown")
+	assert.InDelta(t, 4, got.Days, 0)
+	assert.Same(t, base, Blend(base, nil))
+}

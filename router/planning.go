@@ -3,7 +3,6 @@ package router
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,7 +58,7 @@ type PlanningConfig struct {
 	SeasonEnd time.Time
 	// RecentOrders bounds the orders routed since start that each plan
 	// adds to Demand (the newest ones; a ring, so memory stays bounded):
-	// 0 means DefaultRecentOrders, < 0 none. See blendDemand.
+	// 0 means DefaultRecentOrders, < 0 none. See forecast.Blend.
 	RecentOrders int
 	// ticks, when set, replaces the planner's ticker and its plan at
 	// start (tests).
@@ -267,67 +266,6 @@ func (p *planner) recentDemand(net *network.Network, regions *forecast.Regions, 
 	return est.Estimate(at)
 }
 
-// blendDemand is the demand a plan uses: each cell's rates are the mean of
-// base's and recent's weighted by the days each covers (a forecast file,
-// which covers none, counts as one day; a cell missing from one side is
-// zero there); its units per order, weight and lost-sale cost are base's
-// where base has the cell, else recent's, and its units counted the sum
-// of both (unknown when base's are). Cells stay sorted by region,
-// SKU and method.
-func blendDemand(base, recent *forecast.Demand) *forecast.Demand {
-	if recent == nil || len(recent.Cells) == 0 {
-		return base
-	}
-	if base == nil {
-		return recent
-	}
-	wb, wr := max(base.Days, 0), recent.Days
-	if wb == 0 {
-		wb = 1
-	}
-	out := &forecast.Demand{From: base.From, To: recent.To, Days: wb + wr, Orders: base.Orders + recent.Orders}
-	if out.From.IsZero() || recent.From.Before(out.From) {
-		out.From = recent.From
-	}
-	if base.To.After(out.To) {
-		out.To = base.To
-	}
-	less := func(a, b *forecast.Cell) int {
-		if c := strings.Compare(a.Region, b.Region); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.SKU, b.SKU); c != 0 {
-			return c
-		}
-		return int(a.Method) - int(b.Method)
-	}
-	mix := func(b, r float64) float64 { return (wb*b + wr*r) / (wb + wr) }
-	i, j := 0, 0
-	for i < len(base.Cells) || j < len(recent.Cells) {
-		var c forecast.Cell
-		switch {
-		case j == len(recent.Cells) || i < len(base.Cells) && less(&base.Cells[i], &recent.Cells[j]) < 0:
-			c = base.Cells[i]
-			c.UnitsPerDay, c.VariancePerDay = mix(c.UnitsPerDay, 0), mix(c.VariancePerDay, 0)
-			i++
-		case i == len(base.Cells) || less(&base.Cells[i], &recent.Cells[j]) > 0:
-			c = recent.Cells[j]
-			c.UnitsPerDay, c.VariancePerDay = mix(0, c.UnitsPerDay), mix(0, c.VariancePerDay)
-			j++
-		default:
-			c = base.Cells[i]
-			c.UnitsPerDay = mix(c.UnitsPerDay, recent.Cells[j].UnitsPerDay)
-			c.VariancePerDay = mix(c.VariancePerDay, recent.Cells[j].VariancePerDay)
-			if c.Counted > 0 { // else the forecast's counts are unknown, and stay so
-				c.Counted += recent.Cells[j].Counted
-			}
-			i, j = i+1, j+1
-		}
-		out.Cells = append(out.Cells, c)
-	}
-	return out
-}
-
 // FixedPrices are opportunity costs given ahead, by node id: a prices file,
 // as omniroute plan --out writes it (planning.ReadPricesCSV), planned at
 // At (the file's modification time).
@@ -477,7 +415,7 @@ func (p *planner) plan(ctx context.Context) (*planning.Result, int64, []planning
 	regions, at := forecast.NewRegions(net), p.s.clock.Now()
 	in := &planning.Input{
 		Network: net, Regions: regions, Stock: table,
-		Demand:   blendDemand(p.cfg.Demand, p.recentDemand(net, regions, at)),
+		Demand:   forecast.Blend(p.cfg.Demand, p.recentDemand(net, regions, at)),
 		Arrivals: p.cfg.Arrivals, At: at, Horizon: p.cfg.Horizon,
 	}
 	m := &p.model

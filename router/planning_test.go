@@ -269,28 +269,6 @@ func TestPlanningAddsRoutedOrders(t *testing.T) {
 	}
 }
 
-// TestBlendDemand: cells of both sides mix by days; a cell of one side
-// counts zero on the other; order stays by region, SKU, method; the units
-// counted add up, unless the base's are unknown.
-func TestBlendDemand(t *testing.T) {
-	base := &forecast.Demand{Days: 3, Cells: []forecast.Cell{
-		{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 4, VariancePerDay: 4, LostSaleCost: 9, Counted: 12},
-		{Region: "B", SKU: "s", Method: forecast.Pickup, UnitsPerDay: 8},
-	}}
-	recent := &forecast.Demand{Days: 1, Cells: []forecast.Cell{
-		{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 8, VariancePerDay: 0, LostSaleCost: 1, Counted: 8},
-		{Region: "A", SKU: "t", Method: forecast.Courier, UnitsPerDay: 4, Counted: 4},
-		{Region: "B", SKU: "s", Method: forecast.Pickup, UnitsPerDay: 4, Counted: 4},
-	}}
-	got := blendDemand(base, recent)
-	require.Len(t, got.Cells, 3)
-	assert.Equal(t, forecast.Cell{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 5, VariancePerDay: 3, LostSaleCost: 9, Counted: 20}, got.Cells[0])
-	assert.Equal(t, forecast.Cell{Region: "A", SKU: "t", Method: forecast.Courier, UnitsPerDay: 1, Counted: 4}, got.Cells[1])
-	assert.Equal(t, forecast.Cell{Region: "B", SKU: "s", Method: forecast.Pickup, UnitsPerDay: 7}, got.Cells[2], "a forecast file's counts stay unknown")
-	assert.InDelta(t, 4, got.Days, 0)
-	assert.Same(t, base, blendDemand(base, nil))
-}
-
 // TestLookaheadServesWithPricesGivenAhead: prices given ahead (a prices
 // file) are on the board from the first route: every Almaty store's curd
 // priced dear sends a delivery of curd to the warehouse, and the plan says

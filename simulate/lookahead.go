@@ -50,10 +50,12 @@ const (
 // schedule says, so that a replay stays deterministic; it sees only the
 // history file and the orders replayed so far.
 type replayPlanner struct {
-	ctx      context.Context
-	board    *policy.PriceBoard
-	net      *network.Network
-	est      *forecast.Estimator
+	ctx   context.Context
+	board *policy.PriceBoard
+	net   *network.Network
+	est   *forecast.Estimator
+	// base is Config.Forecast: each plan blends it with est's estimate.
+	base     *forecast.Demand
 	interval time.Duration
 	horizon  time.Duration
 	// season is true when the horizon was not configured: the first plan
@@ -94,6 +96,7 @@ func newReplayPlanner(ctx context.Context, cfg *Config, net *network.Network, bo
 	p := &replayPlanner{
 		ctx: ctx, board: board, net: net,
 		est:      forecast.NewEstimator(net, forecast.NewRegions(net)),
+		base:     cfg.Forecast,
 		interval: cfg.PlanInterval, horizon: cfg.PlanHorizon, seasonEnd: cfg.SeasonEnd,
 	}
 	if p.interval <= 0 {
@@ -186,7 +189,7 @@ func ObserveHistory(src Source, skipBad bool, e *forecast.Estimator) error {
 // clock, over the replay's stock.
 func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	due := !p.planned || !clock.Before(p.next) || (p.supply > 0 && p.moved > ReplanShare*p.supply)
-	if !due || p.est.Orders() == 0 {
+	if !due || p.base == nil && p.est.Orders() == 0 {
 		return
 	}
 	first := !p.planned
@@ -203,7 +206,7 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	if err == nil {
 		in = &planning.Input{
 			Network: p.net, Regions: p.est.Regions(), Stock: table,
-			Demand: p.est.Estimate(clock), Arrivals: arrivals, At: clock, Horizon: p.horizon,
+			Demand: p.demand(clock), Arrivals: arrivals, At: clock, Horizon: p.horizon,
 		}
 		m = &p.model
 		if err = m.Rebuild(in); err == nil {
@@ -227,6 +230,19 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 		prices = prices.WithSellOut(planning.SellOut(in.Demand, table, arrivals, clock, p.seasonEnd))
 	}
 	p.board.Set(prices, clock)
+}
+
+// demand is what a plan at clock expects: the rolling estimate of the
+// history and the orders replayed so far, blended into the forecast when
+// there is one.
+func (p *replayPlanner) demand(clock time.Time) *forecast.Demand {
+	if p.base == nil {
+		return p.est.Estimate(clock)
+	}
+	if p.est.Orders() == 0 {
+		return p.base
+	}
+	return forecast.Blend(p.base, p.est.Estimate(clock))
 }
 
 // after counts what the plan of o shipped, and o itself into the rolling

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/geo"
 	"github.com/omniroute/omniroute/planning"
 	"github.com/stretchr/testify/assert"
@@ -72,6 +73,38 @@ func TestLookaheadKeepsTheScarceUnit(t *testing.T) {
 	assert.EqualValues(t, 2, look.Plans, "before each order: the second is an hour later, the default interval")
 	assert.Zero(t, look.PlanFailures)
 	assert.Zero(t, opt.Plans)
+}
+
+// TestLookaheadPlansFromAForecast: a forecast file in place of the
+// history (region A asks for four pickups a day at "near" and a delivery)
+// prices the scarce unit from the first order on, as the history does;
+// a replay given both is refused.
+func TestLookaheadPlansFromAForecast(t *testing.T) {
+	net, table := loadTiny(t, scarceNetwork, "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n")
+	fc, err := forecast.ReadCSV(strings.NewReader("region,sku,method,units_per_day\nA,s,pickup,4\nA,s,parcel,1\n"),
+		"forecast.csv", forecast.NewRegions(net))
+	require.NoError(t, err)
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+	cfg := Config{
+		Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+		Forecast: fc, Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1,
+	}
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	runs := byRun(res)
+	opt, look := runs["baseline/optimal"], runs["baseline/lookahead"]
+	farKm := geo.DistanceKm(43.25, 76.90, 51.16, 71.43)
+	assert.InDelta(t, 7+50, opt.TotalWithLost, 1e-3)
+	assert.InDelta(t, (1+5+1+0.01*farKm/geo.KmPerMile)+1, look.TotalWithLost, 1e-3, "the delivery ships from far")
+	assert.EqualValues(t, 0, look.UnfilledUnits)
+	assert.EqualValues(t, 2, look.Plans, "the first before o1, from the forecast alone")
+	assert.Zero(t, look.PlanFailures)
+
+	cfg.History = BytesSource{"history.csv", []byte(scarceHistory())}
+	_, err = Run(context.Background(), cfg)
+	assert.ErrorContains(t, err, "a history and a forecast")
 }
 
 // TestLookaheadRollingNeverSeesTheFuture: without a history the first

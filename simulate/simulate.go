@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/policy"
@@ -108,6 +109,14 @@ type Config struct {
 	// replay: the look-ahead policy's forecast starts from it (and goes on
 	// with the orders replayed so far; without it, from those alone).
 	History Source
+	// Forecast, when not nil, is a demand forecast over the network's
+	// regions (forecast.ReadCSV, as omniroute plan --forecast-out writes
+	// it) that the look-ahead policies plan from instead of History: each
+	// plan blends it with the rolling estimate of the orders replayed so
+	// far, as a server blends its forecast with the orders it routed
+	// (forecast.Blend: the file weighs as a day of orders), and the first
+	// plans before any order is replayed. Not with History.
+	Forecast *forecast.Demand
 	// PlanInterval is the simulated time between two plans of the
 	// look-ahead policy (when 0: PlanInterval of the orders' span,
 	// DefaultPlanInterval for a replay of a day or more); PlanHorizon how far
@@ -135,8 +144,8 @@ type Config struct {
 	// Prices, when not nil, are the look-ahead policies' opportunity costs
 	// for the whole replay, planned at PricesAt (a prices file, as
 	// omniroute plan --out writes it; planning.ReadPricesCSV): the replay
-	// then does not plan, and History, PlanInterval, PlanHorizon and
-	// Replenishments' schedule do not price anything.
+	// then does not plan, and History, Forecast, PlanInterval,
+	// PlanHorizon and Replenishments' schedule do not price anything.
 	Prices   policy.OpportunityCosts
 	PricesAt time.Time
 	// Progress, when not nil, is told the bytes of orders read so far by
@@ -280,6 +289,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	if cfg.Orders == nil {
 		return nil, errors.New("simulate: orders missing")
+	}
+	if cfg.History != nil && cfg.Forecast != nil {
+		return nil, errors.New("simulate: a history and a forecast: give one")
 	}
 	switch cfg.BoundMethod {
 	case "", BoundLagrangian, BoundLP:

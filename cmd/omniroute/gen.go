@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/planning"
@@ -155,6 +156,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	transfersPath := fs.String("transfers", "", "transfer plan (CSV "+simulate.TransferHeader+", as omniroute allocate writes it): replayed as scenario \"transfers\" beside the others")
 	allocationPath := fs.String("allocation", "", "omniroute allocate's --json output for the --transfers plan: its expected saving is shown beside the replayed one")
 	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
+	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...], as omniroute plan --forecast-out writes it) instead of --history: each plan of lookahead and batch blends it with the orders replayed so far, the file weighing as a day of them")
 	planInterval := fs.Duration("plan-interval", 0, fmt.Sprintf("simulated time between two plans of the lookahead policy (0: %v, or the replay's span / %d when it spans less than a day)",
 		simulate.DefaultPlanInterval, simulate.MinReplayPlans))
 	planHorizon := fs.Duration("plan-horizon", 0, fmt.Sprintf("how far each plan of the lookahead policy looks ahead (0: %v, or, when the replenishments schedule no arrival after the first plan, %v or the season's length from the first plan to --season-end when longer)",
@@ -164,7 +166,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
+			"         [--skip-bad] [--workers N] [--history F | --forecast F] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
 			"         [--bound [--bound-method lagrangian|lp] [--bound-max-vars N] [--bound-rounds N] [--bound-time-limit D] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -224,8 +226,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("%w: --season-end is for the replay's plans, --prices fixes the prices: give one", errUsage)
 		}
 	}
-	if *pricesPath != "" && *history != "" {
-		return fmt.Errorf("%w: --prices fixes the prices, --history is for the replay's plans: give one", errUsage)
+	if *pricesPath != "" && (*history != "" || *forecastPath != "") {
+		return fmt.Errorf("%w: --prices fixes the prices, --history and --forecast are for the replay's plans: give one", errUsage)
+	}
+	if *history != "" && *forecastPath != "" {
+		return fmt.Errorf("%w: give one of --history and --forecast", errUsage)
 	}
 	net, err := network.Load(*netPath)
 	if err != nil {
@@ -255,6 +260,17 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("history: %w", err)
 		}
 		cfg.History = simulate.FileSource(*history)
+	}
+	if *forecastPath != "" {
+		r, err := os.Open(*forecastPath)
+		if err != nil {
+			return fmt.Errorf("forecast: %w", err)
+		}
+		cfg.Forecast, err = forecast.ReadCSV(r, *forecastPath, forecast.NewRegions(net))
+		r.Close()
+		if err != nil {
+			return err
+		}
 	}
 	if *pricesPath != "" {
 		prices, at, err := readPricesFile(*pricesPath, net)

@@ -274,29 +274,8 @@ func TestPricesFileDrivesLookahead(t *testing.T) {
 		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
 	require.NoError(t, os.WriteFile(in("orders.csv"), []byte(orders), 0o644))
 	simulate := func(extra ...string) (map[string]float64, map[string]float64, error) {
-		stdout.Reset()
-		stderr.Reset()
-		args := append([]string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("orders.csv"),
-			"--policy", "optimal,lookahead", "--json"}, extra...)
-		if err := runSimulate(context.Background(), args, &stdout, &stderr); err != nil {
-			return nil, nil, err
-		}
-		var rep struct {
-			Results []struct {
-				Policy string   `json:"policy"`
-				Total  float64  `json:"total_cost_with_lost_sales"`
-				Plans  *float64 `json:"plans"`
-			} `json:"results"`
-		}
-		require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
-		total, plans := map[string]float64{}, map[string]float64{}
-		for _, r := range rep.Results {
-			total[r.Policy] = r.Total
-			if r.Plans != nil {
-				plans[r.Policy] = *r.Plans
-			}
-		}
-		return total, plans, nil
+		return simulateTotals(t, append([]string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("orders.csv"),
+			"--policy", "optimal,lookahead"}, extra...)...)
 	}
 	total, plans, err := simulate("--prices", in("prices.csv"))
 	require.NoError(t, err, stderr.String())
@@ -422,4 +401,68 @@ func TestSimulateSeasonEnd(t *testing.T) {
 	assert.Equal(t, "2026-03-03T11:00:00Z", seasonEnd("--season-end", "replay"))
 	assert.Equal(t, "absent", seasonEnd("--season-end", "none"))
 	assert.Equal(t, "2026-03-05T00:00:00Z", seasonEnd("--season-end", "2026-03-05T01:00:00+01:00"))
+}
+
+// simulateTotals runs omniroute simulate --json with args and returns each
+// policy's total_cost_with_lost_sales and plans made.
+func simulateTotals(t *testing.T, args ...string) (total, plans map[string]float64, err error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if err := runSimulate(context.Background(), append(args, "--json"), &stdout, &stderr); err != nil {
+		return nil, nil, err
+	}
+	var rep struct {
+		Results []struct {
+			Policy string   `json:"policy"`
+			Total  float64  `json:"total_cost_with_lost_sales"`
+			Plans  *float64 `json:"plans"`
+		} `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+	total, plans = map[string]float64{}, map[string]float64{}
+	for _, r := range rep.Results {
+		total[r.Policy] = r.Total
+		if r.Plans != nil {
+			plans[r.Policy] = *r.Plans
+		}
+	}
+	return total, plans, nil
+}
+
+// TestSimulateForecast: the forecast omniroute plan --forecast-out writes
+// from the history drives the replay's plans in its place (simulate
+// --forecast): the unit at near stays for the pickup from the first order
+// on. A bad row is named by file and line; --forecast goes with neither
+// --history nor --prices.
+func TestSimulateForecast(t *testing.T) {
+	dir := planFiles(t)
+	in := func(n string) string { return filepath.Join(dir, n) }
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, runPlan(context.Background(), []string{
+		"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("history.csv"), "--forecast-out", in("forecast.csv"),
+	}, &stdout, &stderr), stderr.String())
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.26,76.91,s,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+	require.NoError(t, os.WriteFile(in("orders.csv"), []byte(orders), 0o644))
+	simulate := func(extra ...string) (map[string]float64, map[string]float64, error) {
+		return simulateTotals(t, append([]string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("orders.csv"),
+			"--policy", "optimal,lookahead"}, extra...)...)
+	}
+	total, plans, err := simulate("--forecast", in("forecast.csv"))
+	require.NoError(t, err)
+	assert.Less(t, total["lookahead"], total["optimal"]-40, "optimal loses the pickup (50), lookahead ships the delivery from far")
+	assert.EqualValues(t, 2, plans["lookahead"], "from the first order on")
+	noForecast, _, err := simulate()
+	require.NoError(t, err)
+	assert.InDelta(t, noForecast["optimal"], noForecast["lookahead"], 1e-9, "nothing to plan from before o1")
+
+	require.NoError(t, os.WriteFile(in("bad.csv"), []byte("region,sku,method,units_per_day\nA,s,pickup,4\nA,s,parcel,-1\n"), 0o644))
+	_, _, err = simulate("--forecast", in("bad.csv"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), in("bad.csv")+":3: units_per_day")
+	for _, other := range [][]string{{"--history", in("history.csv")}, {"--prices", in("forecast.csv")}} {
+		_, _, err = simulate(append([]string{"--forecast", in("forecast.csv")}, other...)...)
+		assert.ErrorIs(t, err, errUsage, other[0])
+	}
 }
