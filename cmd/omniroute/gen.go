@@ -40,16 +40,21 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	orders := fs.Int("orders", d.Orders, "number of orders")
 	days := fs.Int("days", d.Days, "number of days the orders span")
 	start := fs.String("start", d.Start.Format("2006-01-02"), "first day (YYYY-MM-DD)")
-	profile := fs.String("profile", "default", "kind of network: default (stores, dark stores and warehouses over Kazakhstan) or "+dataset.ProfileJasinSinha+
-		" (10 warehouses, 100 customer cities, multi-item orders, lost sales, no replenishment; sizes not given take its defaults)")
-	regions := fs.Int("regions", dataset.JasinSinhaConfig().Regions, "customer cities of the "+dataset.ProfileJasinSinha+" profile")
+	profile := fs.String("profile", "default", "kind of network: default (stores, dark stores and warehouses over Kazakhstan), "+dataset.ProfileJasinSinha+
+		" (10 warehouses, 100 customer cities, multi-item orders, lost sales, no replenishment) or "+dataset.ProfileAmilMakhdoumiWei+
+		" (10 warehouses, 99 customer cities, 20 SKUs in 25 order types of 1 to 5 SKUs, stock at the mean demand, lost sales, no replenishment); for these two, sizes not given take the profile's defaults")
+	regions := fs.Int("regions", dataset.JasinSinhaConfig().Regions, fmt.Sprintf("customer cities of the %s profile, and of the %s profile (%d when not given)",
+		dataset.ProfileJasinSinha, dataset.ProfileAmilMakhdoumiWei, dataset.AmilMakhdoumiWeiConfig().Regions))
 	historyDays := fs.Int("history-days", dataset.JasinSinhaConfig().HistoryDays, "days of orders before --start the "+dataset.ProfileJasinSinha+
-		" profile writes to "+dataset.HistoryFile+" (0: none), for simulate --history")
+		" and "+dataset.ProfileAmilMakhdoumiWei+" profiles write to "+dataset.HistoryFile+" (0: none), for simulate --history")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--profile default|jasin-sinha] [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD --regions N --history-days N]\n\n"+
+		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--profile %s] [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD --regions N --history-days N]\n\n"+
 			"Writes %s, %s, %s and %s: a network over Kazakhstan's cities with demand\n"+
 			"proportional to population, Zipf-like SKU popularity, daily and weekly seasonality, and\n"+
-			"pickup (BOPIS) and express courier requests.\n\n", dataset.NetworkFile, dataset.StockFile, dataset.OrdersFile, dataset.ReplenishmentsFile)
+			"pickup (BOPIS) and express courier requests; or, with --profile %s or %s,\n"+
+			"a network of warehouses in the style of the paper of that name.\n\n",
+			strings.Join(dataset.Profiles(), "|"), dataset.NetworkFile, dataset.StockFile, dataset.OrdersFile, dataset.ReplenishmentsFile,
+			dataset.ProfileJasinSinha, dataset.ProfileAmilMakhdoumiWei)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -71,18 +76,23 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	switch *profile {
 	case "default", "":
 		if set["history-days"] {
-			return fmt.Errorf("%w: --history-days is for --profile %s (the default profile's orders span weeks: split them by date)", errUsage, dataset.ProfileJasinSinha)
+			return fmt.Errorf("%w: --history-days is for --profile %s or %s (the default profile's orders span weeks: split them by date)",
+				errUsage, dataset.ProfileJasinSinha, dataset.ProfileAmilMakhdoumiWei)
 		}
-	case dataset.ProfileJasinSinha:
+	case dataset.ProfileJasinSinha, dataset.ProfileAmilMakhdoumiWei:
 		// The profile's own sizes, but for the flags given.
 		js := dataset.JasinSinhaConfig()
+		if *profile == dataset.ProfileAmilMakhdoumiWei {
+			js = dataset.AmilMakhdoumiWeiConfig()
+		}
 		pick := func(name string, flagValue, profileValue int) int {
 			if set[name] {
 				return flagValue
 			}
 			return profileValue
 		}
-		cfg.Profile, cfg.Regions, cfg.HistoryDays = js.Profile, *regions, *historyDays
+		cfg.Profile = js.Profile
+		cfg.Regions, cfg.HistoryDays = pick("regions", *regions, js.Regions), pick("history-days", *historyDays, js.HistoryDays)
 		cfg.Stores, cfg.DarkStores = pick("stores", *stores, 0), pick("dark-stores", *dark, 0)
 		cfg.Warehouses, cfg.SKUs = pick("warehouses", *warehouses, js.Warehouses), pick("skus", *skus, js.SKUs)
 		cfg.Orders, cfg.Days = pick("orders", *orders, js.Orders), pick("days", *days, js.Days)

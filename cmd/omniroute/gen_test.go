@@ -17,6 +17,7 @@ import (
 
 	"github.com/omniroute/omniroute/network"
 	simulateapi "github.com/omniroute/omniroute/simulate"
+	"github.com/omniroute/omniroute/simulate/dataset"
 )
 
 func genDataset(t *testing.T, dir string) {
@@ -164,4 +165,38 @@ func TestSimulateSaysWhatItSkips(t *testing.T) {
 	err = runSimulate(context.Background(), args[:len(args)-1], &stdout, &stderr)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), fmt.Sprintf("%s:%d: order Z1: invalid order: pickup_node_id", ordersPath, lines+1))
+}
+
+// TestGenAmilMakhdoumiWei: --profile amil-makhdoumi-wei takes the
+// profile's sizes but for the flags given, writes a history, and the
+// same seed gives the same bytes; an unknown profile or a network
+// without warehouses is a usage error naming the profiles.
+func TestGenAmilMakhdoumiWei(t *testing.T) {
+	gen := func(dir string, extra ...string) string {
+		var out, errOut bytes.Buffer
+		args := append([]string{"--profile", dataset.ProfileAmilMakhdoumiWei, "--seed", "3", "--out", dir, "--orders", "300", "--regions", "25", "--history-days", "1"}, extra...)
+		require.NoError(t, runGen(context.Background(), args, &out, &errOut), errOut.String())
+		return out.String()
+	}
+	a, b := t.TempDir(), t.TempDir()
+	out := gen(a)
+	gen(b)
+	assert.Contains(t, out, "10 nodes, 20 SKUs, ")
+	assert.Contains(t, out, "300 orders (")
+	assert.Contains(t, out, ", 0 replenishments\n")
+	assert.Contains(t, out, filepath.Join(a, dataset.HistoryFile)+": 43 orders (")
+	for _, f := range []string{dataset.NetworkFile, dataset.StockFile, dataset.OrdersFile, dataset.ReplenishmentsFile, dataset.HistoryFile} {
+		assert.Equal(t, fileHash(t, filepath.Join(a, f)), fileHash(t, filepath.Join(b, f)), "%s differs between two runs with the same seed", f)
+	}
+	net, err := network.Load(filepath.Join(a, dataset.NetworkFile))
+	require.NoError(t, err)
+	assert.Equal(t, 5, net.Policy.DefaultMaxShipment)
+	assert.Contains(t, gen(t.TempDir(), "--warehouses", "4", "--skus", "8"), "4 nodes, 8 SKUs, ")
+
+	var stdout, stderr bytes.Buffer
+	err = runGen(context.Background(), []string{"--profile", "amw", "--out", t.TempDir()}, &stdout, &stderr)
+	require.ErrorIs(t, err, errUsage)
+	assert.Contains(t, err.Error(), dataset.ProfileAmilMakhdoumiWei)
+	err = runGen(context.Background(), []string{"--profile", dataset.ProfileAmilMakhdoumiWei, "--warehouses", "0", "--stores", "2", "--out", t.TempDir()}, &stdout, &stderr)
+	assert.ErrorIs(t, err, errUsage)
 }

@@ -21,7 +21,8 @@ import (
 // Config sizes a dataset. Sizes are taken as given (0 dark stores is a
 // network without dark stores); only Start and Cities have defaults.
 type Config struct {
-	// Profile is the kind of network: ProfileDefault or ProfileJasinSinha.
+	// Profile is the kind of network: ProfileDefault, ProfileJasinSinha or
+	// ProfileAmilMakhdoumiWei.
 	Profile    string
 	Seed       uint64
 	Stores     int
@@ -34,15 +35,16 @@ type Config struct {
 	// The zero value means Monday 2 March 2026.
 	Start time.Time
 	// Cities is the geography; empty means Kazakhstan(). The jasin-sinha
-	// profile draws its own.
+	// and amil-makhdoumi-wei profiles draw their own.
 	Cities []City
-	// Regions is the jasin-sinha profile's number of customer cities (0:
-	// 100).
+	// Regions is the jasin-sinha and amil-makhdoumi-wei profiles' number
+	// of customer cities (0: 100 and 99).
 	Regions int
 	// HistoryDays is how many days of orders before Start the jasin-sinha
-	// profile writes to HistoryFile, drawn from the same demand at the
-	// same daily rate (0: no history): the orders a forecast learns from
-	// (simulate --history), which the replay's stock does not cover.
+	// and amil-makhdoumi-wei profiles write to HistoryFile, drawn from the
+	// same demand at the same daily rate (0: no history): the orders a
+	// forecast learns from (simulate --history), which the replay's stock
+	// does not cover.
 	HistoryDays int
 }
 
@@ -71,12 +73,14 @@ var ErrConfig = errors.New("dataset: bad config")
 
 func (c Config) check() error {
 	switch {
-	case c.Profile != ProfileDefault && c.Profile != ProfileJasinSinha:
-		return fmt.Errorf("%w: unknown profile %q (want one of default, %s)", ErrConfig, c.Profile, ProfileJasinSinha)
+	case c.Profile != ProfileDefault && c.Profile != ProfileJasinSinha && c.Profile != ProfileAmilMakhdoumiWei:
+		return fmt.Errorf("%w: unknown profile %q (want one of %s)", ErrConfig, c.Profile, strings.Join(Profiles(), ", "))
 	case c.HistoryDays < 0 || c.HistoryDays > 3660:
 		return fmt.Errorf("%w: history days must be in 0..3660", ErrConfig)
-	case c.HistoryDays > 0 && c.Profile != ProfileJasinSinha:
-		return fmt.Errorf("%w: a history is written by the %s profile only (the default profile's orders span weeks: split them by date)", ErrConfig, ProfileJasinSinha)
+	case c.HistoryDays > 0 && c.Profile == ProfileDefault:
+		return fmt.Errorf("%w: a history is written by the %s and %s profiles only (the default profile's orders span weeks: split them by date)", ErrConfig, ProfileJasinSinha, ProfileAmilMakhdoumiWei)
+	case c.Profile == ProfileAmilMakhdoumiWei && c.Warehouses < 1:
+		return fmt.Errorf("%w: the %s profile needs at least one warehouse", ErrConfig, ProfileAmilMakhdoumiWei)
 	case c.Regions < 0 || c.Regions > 100_000:
 		return fmt.Errorf("%w: regions must be in 0..100000", ErrConfig)
 	case c.Stores < 0 || c.Warehouses < 0 || c.DarkStores < 0 || c.Orders < 0:
@@ -103,7 +107,8 @@ type Summary struct {
 	Orders         int
 	Lines          int
 	Replenishments int
-	// HistoryOrders and HistoryLines are HistoryFile's (jasin-sinha).
+	// HistoryOrders and HistoryLines are HistoryFile's (jasin-sinha and
+	// amil-makhdoumi-wei).
 	HistoryOrders, HistoryLines int
 }
 
@@ -201,8 +206,11 @@ func Generate(ctx context.Context, cfg Config, dir string) (Summary, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Summary{}, fmt.Errorf("dataset: %w", err)
 	}
-	if cfg.Profile == ProfileJasinSinha {
+	switch cfg.Profile {
+	case ProfileJasinSinha:
 		return generateJasinSinha(ctx, cfg, dir)
+	case ProfileAmilMakhdoumiWei:
+		return generateAmilMakhdoumiWei(ctx, cfg, dir)
 	}
 	w, err := newWorld(cfg)
 	if err != nil {

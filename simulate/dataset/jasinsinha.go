@@ -30,7 +30,7 @@ const (
 )
 
 // Profiles lists the profile names, the default first.
-func Profiles() []string { return []string{"default", ProfileJasinSinha} }
+func Profiles() []string { return []string{"default", ProfileJasinSinha, ProfileAmilMakhdoumiWei} }
 
 // JasinSinhaConfig returns the jasin-sinha profile's default sizes: 10
 // warehouses, 100 cities, 200 SKUs and 4,000 orders over 7 days, after a
@@ -76,17 +76,7 @@ func generateJasinSinha(ctx context.Context, cfg Config, dir string) (Summary, e
 	if nCities <= 0 {
 		nCities = JasinSinhaConfig().Regions
 	}
-	// Cities spread over a continent-sized box (about 4,000 x 1,700 km),
-	// with Zipf-like populations.
-	cities := make([]jsCity, nCities)
-	var wsum float64
-	for i := range cities {
-		cities[i] = jsCity{lat: round(30+16*r.Float64(), 4), lon: round(-120+45*r.Float64(), 4), weight: 1 / math.Pow(float64(i+1), 0.9)}
-		wsum += cities[i].weight
-	}
-	for i := range cities {
-		cities[i].weight /= wsum
-	}
+	cities := drawJSCities(r, nCities)
 	skus := makeSKUs(cfg.rng(12), cfg.SKUs)
 	// A unit left unfilled costs more than shipping it across the
 	// continent (about 10.5), but less than several extra parcels.
@@ -101,21 +91,8 @@ func generateJasinSinha(ctx context.Context, cfg Config, dir string) (Summary, e
 			DefaultMaxShipment: jsMaxShipments, TZOffsetMinutes: int(jsTZ / time.Minute),
 			LostSaleCostPerOrder: LostSaleCostPerOrder,
 		},
-		Carriers: []network.Carrier{{
-			Name:       "parcel",
-			PerPackage: network.JasinSinhaPerPackage, PerItem: network.JasinSinhaPerItem,
-			PerItemPerMile: network.JasinSinhaPerItemPerMile,
-			Transit:        []network.TransitBand{{MaxKm: 500, Days: 1}, {MaxKm: 1500, Days: 2}, {MaxKm: 3000, Days: 3}, {MaxKm: 6000, Days: 5}},
-		}},
-	}
-	// Warehouses: in the largest cities, a few km out.
-	for k := 0; k < cfg.Warehouses; k++ {
-		c := &cities[k%nCities]
-		lat, lon := offset(c.lat, c.lon, 10*r.NormFloat64(), 10*r.NormFloat64())
-		net.Nodes = append(net.Nodes, network.Node{
-			ID: fmt.Sprintf("wh-%02d", k+1), Name: fmt.Sprintf("warehouse %d", k+1), City: fmt.Sprintf("city %03d", k%nCities+1),
-			Kind: network.Warehouse, Lat: lat, Lon: lon, Methods: []solver.Method{solver.WarehouseShip}, Enabled: true,
-		})
+		Carriers: []network.Carrier{jsParcelCarrier()},
+		Nodes:    jsWarehouses(r, cities, cfg.Warehouses),
 	}
 	if err := net.Init(); err != nil {
 		return Summary{}, fmt.Errorf("dataset: generated network: %w", err)
@@ -175,11 +152,7 @@ func generateJasinSinha(ctx context.Context, cfg Config, dir string) (Summary, e
 	if cfg.HistoryDays > 0 {
 		// The same demand over the days before, at the same rate per day,
 		// from a stream of its own (the replay's orders stay as they are).
-		back := time.Duration(cfg.HistoryDays) * 24 * time.Hour
-		n := 0
-		if cfg.Days > 0 {
-			n = int(math.Round(float64(cfg.Orders) * float64(cfg.HistoryDays) / float64(cfg.Days)))
-		}
+		back, n := jsHistory(cfg)
 		err = writeFile(filepath.Join(dir, HistoryFile), func(b *bufio.Writer) error {
 			o, l, err := writeJSOrders(ctx, jsDraw{r: cfg.rng(16), orders: n, start: cfg.Start.Add(-back), horizon: back, prefix: "H"}, cities, skus, b)
 			sum.HistoryOrders, sum.HistoryLines = o, l
@@ -234,11 +207,7 @@ func writeJSOrders(ctx context.Context, d jsDraw, cities []jsCity, skus []sku, b
 	}
 	skuCum = cumulative(skuCum)
 	linesCum := cumulative(jsLinesWeight)
-	secs := make([]int64, d.orders)
-	for i := range secs {
-		secs[i] = r.Int64N(max(1, int64(d.horizon/time.Second)))
-	}
-	slices.Sort(secs)
+	secs := d.times()
 	start := d.start.Add(-jsTZ)
 	b.WriteString(OrdersHeader + "\n")
 	var picked []int
@@ -261,24 +230,95 @@ func writeJSOrders(ctx context.Context, d jsDraw, cities []jsCity, skus []sku, b
 		id := fmt.Sprintf("%s%08d", d.prefix, orders)
 		for _, s := range picked {
 			lines++
-			buf = append(buf[:0], id...)
-			buf = append(buf, ',')
-			buf = append(buf, created...)
-			buf = append(buf, ',')
-			buf = strconv.AppendFloat(buf, lat, 'f', 5, 64)
-			buf = append(buf, ',')
-			buf = strconv.AppendFloat(buf, lon, 'f', 5, 64)
-			buf = append(buf, ',')
-			buf = append(buf, skus[s].id...)
-			buf = append(buf, ",1,delivery,,"...)
-			buf = strconv.AppendFloat(buf, skus[s].weight, 'f', -1, 64)
-			buf = append(buf, ",,true,"...)
-			buf = strconv.AppendFloat(buf, skus[s].lostSale, 'f', -1, 64)
-			buf = append(buf, '\n')
+			buf = appendJSLine(buf[:0], id, created, lat, lon, &skus[s], skus[s].lostSale)
 			if _, err := b.Write(buf); err != nil {
 				return orders, lines, err
 			}
 		}
 	}
 	return orders, lines, nil
+}
+
+// drawJSCities draws n customer cities from r: spread over a
+// continent-sized box (about 4,000 x 1,700 km), with Zipf-like
+// populations (weights summing to 1), the largest first.
+func drawJSCities(r *rand.Rand, n int) []jsCity {
+	cities := make([]jsCity, n)
+	var wsum float64
+	for i := range cities {
+		cities[i] = jsCity{lat: round(30+16*r.Float64(), 4), lon: round(-120+45*r.Float64(), 4), weight: 1 / math.Pow(float64(i+1), 0.9)}
+		wsum += cities[i].weight
+	}
+	for i := range cities {
+		cities[i].weight /= wsum
+	}
+	return cities
+}
+
+// jsWarehouses places n warehouses in the largest cities, a few km out
+// (drawn from r), round again when there are more warehouses than
+// cities.
+func jsWarehouses(r *rand.Rand, cities []jsCity, n int) []network.Node {
+	var nodes []network.Node
+	for k := 0; k < n; k++ {
+		c := &cities[k%len(cities)]
+		lat, lon := offset(c.lat, c.lon, 10*r.NormFloat64(), 10*r.NormFloat64())
+		nodes = append(nodes, network.Node{
+			ID: fmt.Sprintf("wh-%02d", k+1), Name: fmt.Sprintf("warehouse %d", k+1), City: fmt.Sprintf("city %03d", k%len(cities)+1),
+			Kind: network.Warehouse, Lat: lat, Lon: lon, Methods: []solver.Method{solver.WarehouseShip}, Enabled: true,
+		})
+	}
+	return nodes
+}
+
+// jsParcelCarrier is the parcel carrier at the Jasin & Sinha rates, with
+// transit days by distance over a continent.
+func jsParcelCarrier() network.Carrier {
+	return network.Carrier{
+		Name:       "parcel",
+		PerPackage: network.JasinSinhaPerPackage, PerItem: network.JasinSinhaPerItem,
+		PerItemPerMile: network.JasinSinhaPerItemPerMile,
+		Transit:        []network.TransitBand{{MaxKm: 500, Days: 1}, {MaxKm: 1500, Days: 2}, {MaxKm: 3000, Days: 3}, {MaxKm: 6000, Days: 5}},
+	}
+}
+
+// jsHistory is the span of cfg's history (HistoryDays before Start) and
+// how many orders it holds: the replay's daily rate over it.
+func jsHistory(cfg Config) (time.Duration, int) {
+	back := time.Duration(cfg.HistoryDays) * 24 * time.Hour
+	n := 0
+	if cfg.Days > 0 {
+		n = int(math.Round(float64(cfg.Orders) * float64(cfg.HistoryDays) / float64(cfg.Days)))
+	}
+	return back, n
+}
+
+// times draws the orders' times from d.r: seconds after d.start, uniform
+// over the horizon, ascending.
+func (d jsDraw) times() []int64 {
+	secs := make([]int64, d.orders)
+	for i := range secs {
+		secs[i] = d.r.Int64N(max(1, int64(d.horizon/time.Second)))
+	}
+	slices.Sort(secs)
+	return secs
+}
+
+// appendJSLine appends an orders.csv row to buf: one unit of s for
+// delivery to (lat, lon), no promise, split allowed, lostSale per unit.
+func appendJSLine(buf []byte, id, created string, lat, lon float64, s *sku, lostSale float64) []byte {
+	buf = append(buf, id...)
+	buf = append(buf, ',')
+	buf = append(buf, created...)
+	buf = append(buf, ',')
+	buf = strconv.AppendFloat(buf, lat, 'f', 5, 64)
+	buf = append(buf, ',')
+	buf = strconv.AppendFloat(buf, lon, 'f', 5, 64)
+	buf = append(buf, ',')
+	buf = append(buf, s.id...)
+	buf = append(buf, ",1,delivery,,"...)
+	buf = strconv.AppendFloat(buf, s.weight, 'f', -1, 64)
+	buf = append(buf, ",,true,"...)
+	buf = strconv.AppendFloat(buf, lostSale, 'f', -1, 64)
+	return append(buf, '\n')
 }

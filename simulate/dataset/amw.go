@@ -1,0 +1,367 @@
+package dataset
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/network"
+)
+
+// ProfileAmilMakhdoumiWei is a network in the style of Amil, Makhdoumi &
+// Wei, "Multi-item order fulfillment revisited: LP formulation and
+// prophet inequality": the Jasin & Sinha setting (warehouses shipping
+// parcels at their rates to customers in many cities, no replenishment)
+// with demand made of a few order types, five sets of SKUs for each order
+// size from 1 to 5, each SKU carried by a random subset of the
+// warehouses, stock equal to the mean demand at the nearest warehouse
+// carrying it, and a lost sale priced as shipping from a dummy warehouse
+// at twice the costs of the farthest one.
+const ProfileAmilMakhdoumiWei = "amil-makhdoumi-wei"
+
+// AmilMakhdoumiWeiConfig returns the amil-makhdoumi-wei profile's default
+// sizes: 10 warehouses, 99 cities, 20 SKUs and 7,000 orders over 7 days,
+// after a history of 7 days.
+func AmilMakhdoumiWeiConfig() Config {
+	return Config{
+		Profile: ProfileAmilMakhdoumiWei, Seed: 1, Warehouses: 10, SKUs: 20, Orders: 7000, Days: 7, Regions: 99,
+		HistoryDays: 7, Start: DefaultConfig().Start,
+	}
+}
+
+// Amil-Makhdoumi-Wei profile constants.
+const (
+	// amwMaxSize is the largest order size (SKUs of a type), and the
+	// network's most parcels an order may ship in.
+	amwMaxSize = 5
+	// amwTypesPerSize is how many order types each size has (all the
+	// sets of that size when there are fewer).
+	amwTypesPerSize = 5
+	// amwCarry is the chance that a warehouse carries a SKU, drawn
+	// independently for each warehouse and SKU.
+	amwCarry = 0.75
+	// amwLostSaleFactor scales the costs of the dummy warehouse that a
+	// lost sale ships from.
+	amwLostSaleFactor = 2
+)
+
+// Random streams of the profile (cfg.rng): the default profile uses 1 to
+// 7, jasin-sinha 11 to 16.
+const (
+	amwGeoStream uint64 = 21 + iota
+	amwSKUStream
+	amwTypeStream
+	amwStockStream
+	amwOrderStream
+	amwHistoryStream
+)
+
+// amwType is an order type: one unit of each of its SKUs.
+type amwType struct {
+	// skus are the SKUs' indices, ascending.
+	skus []int
+	// prob is the chance that an order is of this type.
+	prob float64
+}
+
+// amwModel is the profile's network and demand.
+type amwModel struct {
+	cities []jsCity
+	net    *network.Network
+	skus   []sku
+	types  []amwType
+	// lostSale[c] is the lost-sale cost of a unit for a customer of city
+	// c.
+	lostSale []float64
+}
+
+// newAMWModel draws the profile's network and demand from cfg's seed.
+func newAMWModel(cfg Config) (*amwModel, error) {
+	nCities := cfg.Regions
+	if nCities <= 0 {
+		nCities = AmilMakhdoumiWeiConfig().Regions
+	}
+	r := cfg.rng(amwGeoStream)
+	m := &amwModel{cities: drawJSCities(r, nCities), skus: makeSKUs(cfg.rng(amwSKUStream), cfg.SKUs)}
+	m.net = &network.Network{
+		Name:     fmt.Sprintf("%s-seed-%d", ProfileAmilMakhdoumiWei, cfg.Seed),
+		Currency: "USD",
+		Policy: network.Policy{
+			DefaultMaxShipment: amwMaxSize, TZOffsetMinutes: int(jsTZ / time.Minute),
+			LostSaleCostPerOrder: amwLostSaleFactor * network.JasinSinhaPerPackage,
+		},
+		Carriers: []network.Carrier{jsParcelCarrier()},
+		Nodes:    jsWarehouses(r, m.cities, cfg.Warehouses),
+	}
+	if err := m.net.Init(); err != nil {
+		return nil, fmt.Errorf("dataset: generated network: %w", err)
+	}
+	m.types = amwDrawTypes(cfg.rng(amwTypeStream), len(m.skus))
+	// A lost unit ships from a dummy warehouse at twice the costs, as far
+	// as the farthest warehouse.
+	m.lostSale = make([]float64, len(m.cities))
+	for c, city := range m.cities {
+		var far float64
+		for _, nd := range m.net.Nodes {
+			far = max(far, geo.DistanceKm(city.lat, city.lon, nd.Lat, nd.Lon))
+		}
+		m.lostSale[c] = round(amwLostSaleFactor*(network.JasinSinhaPerItem+network.JasinSinhaPerItemPerMile*far/geo.KmPerMile), 4)
+	}
+	return m, nil
+}
+
+// amwDrawTypes draws the order types over nSKUs SKUs: for each size n
+// from 1 to amwMaxSize, amwTypesPerSize distinct sets of n SKUs, drawn
+// uniformly (all of them when there are no more); each size's
+// probability from a random weight, and each type's share of its size
+// from another.
+func amwDrawTypes(r *rand.Rand, nSKUs int) []amwType {
+	var types []amwType
+	sizeW := make([]float64, amwMaxSize+1)
+	var wsum float64
+	for n := 1; n <= amwMaxSize; n++ {
+		sets := amwSets(r, nSKUs, n)
+		sizeW[n] = 1 - r.Float64()
+		if len(sets) == 0 {
+			continue
+		}
+		wsum += sizeW[n]
+		shares := make([]float64, len(sets))
+		var ssum float64
+		for i := range shares {
+			shares[i] = 1 - r.Float64()
+			ssum += shares[i]
+		}
+		for i, set := range sets {
+			types = append(types, amwType{skus: set, prob: sizeW[n] * shares[i] / ssum})
+		}
+	}
+	for i := range types {
+		types[i].prob /= wsum
+	}
+	return types
+}
+
+// amwSets returns amwTypesPerSize distinct sets of n of the SKUs 0 to
+// nSKUs-1, each ascending, drawn uniformly from r; all of them, in
+// lexicographic order, when there are no more than amwTypesPerSize.
+func amwSets(r *rand.Rand, nSKUs, n int) [][]int {
+	if n > nSKUs {
+		return nil
+	}
+	combos := 1.0
+	for i := range n {
+		combos = combos * float64(nSKUs-i) / float64(i+1)
+	}
+	var sets [][]int
+	if combos <= amwTypesPerSize {
+		set := make([]int, n)
+		var walk func(i, from int)
+		walk = func(i, from int) {
+			if i == n {
+				sets = append(sets, slices.Clone(set))
+				return
+			}
+			for s := from; s <= nSKUs-(n-i); s++ {
+				set[i] = s
+				walk(i+1, s+1)
+			}
+		}
+		walk(0, 0)
+		return sets
+	}
+	for len(sets) < amwTypesPerSize {
+		set := make([]int, 0, n)
+		for len(set) < n {
+			if s := r.IntN(nSKUs); !slices.Contains(set, s) {
+				set = append(set, s)
+			}
+		}
+		slices.Sort(set)
+		if !slices.ContainsFunc(sets, func(o []int) bool { return slices.Equal(o, set) }) {
+			sets = append(sets, set)
+		}
+	}
+	return sets
+}
+
+// amwStock is a row of the profile's stock.
+type amwStock struct {
+	node, sku int
+	qty       int
+}
+
+// stock places the stock for orders orders: each SKU of a type is carried
+// by each warehouse with probability amwCarry (by one drawn at random if
+// by none), each city's expected demand for it goes to the nearest
+// warehouse carrying it (ties to the lower index), and a warehouse holds
+// the expected units it was given, rounded up. The rows are sorted by
+// node and SKU; a warehouse given no demand of a SKU has no row.
+func (m *amwModel) stock(r *rand.Rand, orders int) []amwStock {
+	nw := len(m.net.Nodes)
+	// demand[s] is the expected units of SKU s per order.
+	demand := make([]float64, len(m.skus))
+	for _, t := range m.types {
+		for _, s := range t.skus {
+			demand[s] += t.prob
+		}
+	}
+	var used []int
+	for s, d := range demand {
+		if d > 0 {
+			used = append(used, s)
+		}
+	}
+	carries := make([][]bool, len(used))
+	for i := range used {
+		carries[i] = make([]bool, nw)
+		some := false
+		for w := range carries[i] {
+			carries[i][w] = r.Float64() < amwCarry
+			some = some || carries[i][w]
+		}
+		if !some {
+			carries[i][r.IntN(nw)] = true
+		}
+	}
+	assigned := make([][]float64, len(used))
+	for i := range assigned {
+		assigned[i] = make([]float64, nw)
+	}
+	dist := make([]float64, nw)
+	near := make([]int, nw)
+	for _, c := range m.cities {
+		for w, nd := range m.net.Nodes {
+			dist[w] = geo.DistanceKm(c.lat, c.lon, nd.Lat, nd.Lon)
+			near[w] = w
+		}
+		slices.SortStableFunc(near, func(a, b int) int {
+			switch {
+			case dist[a] < dist[b]:
+				return -1
+			case dist[a] > dist[b]:
+				return 1
+			}
+			return a - b
+		})
+		for i, s := range used {
+			for _, w := range near {
+				if carries[i][w] {
+					assigned[i][w] += float64(orders) * demand[s] * c.weight
+					break
+				}
+			}
+		}
+	}
+	var rows []amwStock
+	for w := range nw {
+		for i, s := range used {
+			if q := int(math.Ceil(assigned[i][w])); q > 0 {
+				rows = append(rows, amwStock{node: w, sku: s, qty: q})
+			}
+		}
+	}
+	return rows
+}
+
+// generateAmilMakhdoumiWei writes the amil-makhdoumi-wei profile's
+// dataset into dir.
+func generateAmilMakhdoumiWei(ctx context.Context, cfg Config, dir string) (Summary, error) {
+	m, err := newAMWModel(cfg)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum := Summary{Nodes: len(m.net.Nodes), SKUs: len(m.skus)}
+	if err := writeFile(filepath.Join(dir, NetworkFile), func(b *bufio.Writer) error { return m.net.WriteYAML(b) }); err != nil {
+		return sum, err
+	}
+	rows := m.stock(cfg.rng(amwStockStream), cfg.Orders)
+	err = writeFile(filepath.Join(dir, StockFile), func(b *bufio.Writer) error {
+		b.WriteString("node,sku,on_hand,safety_stock\n")
+		for _, rw := range rows {
+			fmt.Fprintf(b, "%s,%s,%d,0\n", m.net.Nodes[rw.node].ID, m.skus[rw.sku].id, rw.qty)
+		}
+		sum.StockRows = len(rows)
+		return nil
+	})
+	if err != nil {
+		return sum, err
+	}
+	horizon := time.Duration(cfg.Days) * 24 * time.Hour
+	err = writeFile(filepath.Join(dir, OrdersFile), func(b *bufio.Writer) error {
+		o, l, err := m.writeOrders(ctx, jsDraw{r: cfg.rng(amwOrderStream), orders: cfg.Orders, start: cfg.Start, horizon: horizon, prefix: "A"}, b)
+		sum.Orders, sum.Lines = o, l
+		return err
+	})
+	if err != nil {
+		return sum, err
+	}
+	if cfg.HistoryDays > 0 {
+		// The same demand over the days before, at the same rate per day,
+		// from a stream of its own (the replay's orders stay as they are).
+		back, n := jsHistory(cfg)
+		err = writeFile(filepath.Join(dir, HistoryFile), func(b *bufio.Writer) error {
+			o, l, err := m.writeOrders(ctx, jsDraw{r: cfg.rng(amwHistoryStream), orders: n, start: cfg.Start.Add(-back), horizon: back, prefix: "H"}, b)
+			sum.HistoryOrders, sum.HistoryLines = o, l
+			return err
+		})
+		if err != nil {
+			return sum, err
+		}
+	}
+	// No replenishment within the horizon: the file has its header only.
+	err = writeFile(filepath.Join(dir, ReplenishmentsFile), func(b *bufio.Writer) error {
+		_, err := b.WriteString("at,node,sku,qty\n")
+		return err
+	})
+	return sum, err
+}
+
+// writeOrders writes the profile's orders: uniform over the horizon, each
+// a type and a city drawn independently by their probabilities, the
+// customer around the city's centre, one unit of each of the type's SKUs
+// for delivery without a promise, split allowed, lost sales priced by the
+// city.
+func (m *amwModel) writeOrders(ctx context.Context, d jsDraw, b *bufio.Writer) (orders, lines int, err error) {
+	r := d.r
+	cityCum := make([]float64, len(m.cities))
+	for i := range m.cities {
+		cityCum[i] = m.cities[i].weight
+	}
+	cityCum = cumulative(cityCum)
+	typeCum := make([]float64, len(m.types))
+	for i := range m.types {
+		typeCum[i] = m.types[i].prob
+	}
+	typeCum = cumulative(typeCum)
+	secs := d.times()
+	start := d.start.Add(-jsTZ)
+	b.WriteString(OrdersHeader + "\n")
+	var buf []byte
+	for i, sec := range secs {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return orders, lines, ctx.Err()
+		}
+		orders++
+		created := start.Add(time.Duration(sec) * time.Second).UTC().Format(time.RFC3339)
+		ci := pick(r, cityCum)
+		c := &m.cities[ci]
+		lat, lon := offset(c.lat, c.lon, 8*r.NormFloat64(), 8*r.NormFloat64())
+		t := &m.types[pick(r, typeCum)]
+		id := fmt.Sprintf("%s%08d", d.prefix, orders)
+		for _, s := range t.skus {
+			lines++
+			buf = appendJSLine(buf[:0], id, created, lat, lon, &m.skus[s], m.lostSale[ci])
+			if _, err := b.Write(buf); err != nil {
+				return orders, lines, err
+			}
+		}
+	}
+	return orders, lines, nil
+}
