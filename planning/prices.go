@@ -40,8 +40,9 @@ type Prices struct {
 	bySKU map[string][]float64
 	nodes int
 	// sellOut is SellOut's probability by SKU (WithSellOut); nil
-	// without a season end.
-	sellOut map[string]float64
+	// without a season end. seasoned is true once WithSellOut gave one.
+	sellOut  map[string]float64
+	seasoned bool
 }
 
 // NewPrices indexes prices for a network of nodes nodes; PlannedAt is at.

@@ -127,7 +127,7 @@ func SeasonOutlook(d *forecast.Demand, st network.StockView, arrivals []Arrival,
 // p's prices, which are read-only.
 func (p *Prices) WithSellOut(sellOut map[string]float64) *Prices {
 	c := *p
-	c.sellOut = maps.Clone(sellOut)
+	c.sellOut, c.seasoned = maps.Clone(sellOut), true
 	return &c
 }
 
@@ -139,6 +139,12 @@ func (p *Prices) SellOutProbability(sku string) float64 {
 		return 0
 	}
 	return p.sellOut[sku]
+}
+
+// Seasoned reports whether the prices carry a season's outlook
+// (WithSellOut): without one, SellOutProbability is 0 for every SKU.
+func (p *Prices) Seasoned() bool {
+	return p != nil && p.seasoned
 }
 
 // WriteOutlookCSV writes the outlook as CSV: a header

@@ -82,3 +82,4 @@ func BenchmarkChooseLookahead(b *testing.B) {
 type seasonPrices struct{ nodePrices }
 
 func (seasonPrices) SellOutProbability(string) float64 { return 0.95 }
+func (seasonPrices) Seasoned() bool                    { return true }

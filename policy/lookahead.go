@@ -22,9 +22,11 @@ type OpportunityCosts interface {
 
 // SellOuts is an optional part of OpportunityCosts: how likely each SKU
 // is to sell out before the season ends (planning.Prices with a season
-// end; planning.SellOut).
+// end; planning.SellOut). Seasoned reports whether there is a season's
+// end at all: without one every probability is 0 and means nothing.
 type SellOuts interface {
 	SellOutProbability(sku string) float64
+	Seasoned() bool
 }
 
 // SureSellOut is the SellOutProbability from which the look-ahead policy
@@ -230,9 +232,14 @@ func KeepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts, later *Outco
 // prices were planned for: serving it from its cheapest-priced source
 // spends the unit the plan kept for it, so a line pays only what a
 // source's unit is worth above that one, and fills or not as optimal
-// would. Only when the line's lost-sale cost is below even the cheapest
+// would. Only when the line loses less unfilled than even the cheapest
 // price (a unit is worth more to the expected demand than to it) does it
-// pay the whole price.
+// pay the whole price. What it loses is counted as the plan counts the
+// demand's: its lost-sale cost a unit and its share of the order's
+// per-order cost (LostSaleCostPerOrder over the order's units). When the
+// prices carry a season's outlook (SellOuts), only a line of a SKU sure
+// to sell out by its end (SureSellOut) pays the whole price: a unit kept
+// for later is worth its price only if a later order takes it.
 //
 // saved receives p's unit costs as they came and price the price of each
 // (option, line) (Problem.At's index); both are reused when large enough
@@ -247,14 +254,27 @@ func PriceUnits(p *solver.Problem, costs OpportunityCosts, saved, price []float6
 			price[o*nl+ln] = costs.Price(node, p.Lines[ln].SKU)
 		}
 	}
+	var units int32
 	for ln := range p.Lines {
+		units += p.Lines[ln].Quantity
+	}
+	var share float64 // of the per-order cost, a unit
+	if units > 0 {
+		share = p.LostSaleCostPerOrder / float64(units)
+	}
+	so, season := costs.(SellOuts)
+	season = season && so.Seasoned()
+	for ln := range p.Lines {
+		line := &p.Lines[ln]
 		base := math.Inf(1)
 		for o := range p.Options {
 			if Usable(p, o) && p.Available[o*nl+ln] > 0 {
 				base = min(base, price[o*nl+ln])
 			}
 		}
-		if math.IsInf(base, 1) || (p.Lines[ln].LostSaleCost > 0 && p.Lines[ln].LostSaleCost < base) {
+		whole := line.LostSaleCost > 0 && line.LostSaleCost+share < base &&
+			(!season || so.SellOutProbability(line.SKU) >= SureSellOut)
+		if math.IsInf(base, 1) || whole {
 			base = 0
 		}
 		for o := range p.Options {

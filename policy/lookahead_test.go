@@ -166,11 +166,68 @@ func TestLookaheadFillsThePresentOrder(t *testing.T) {
 	}
 }
 
+// seasonPriceMap are prices with a season's outlook: SellOutProbability
+// p for every SKU.
+type seasonPriceMap struct {
+	priceMap
+	p float64
+}
+
+func (s seasonPriceMap) SellOutProbability(string) float64 { return s.p }
+func (seasonPriceMap) Seasoned() bool                      { return true }
+
+// TestLookaheadWeighsWhatALineLoses: the only unit of s is priced at 20
+// and a line of it loses 10 a unit unfilled. Alone, the price says the
+// unit is worth more later, and the line goes unfilled. With a per-order
+// cost of 15 the line loses 25 in the plan's own terms (its unit is all
+// the order's units), more than the price: it ships. With a season's
+// outlook the unit is kept only for a SKU sure to sell out: at 0.5 no
+// later order may take it, and it ships.
+func TestLookaheadWeighsWhatALineLoses(t *testing.T) {
+	net, err := network.Demo()
+	require.NoError(t, err)
+	at := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name     string
+		costs    OpportunityCosts
+		perOrder float64
+		unfilled int32
+		total    float64
+	}{
+		{"the unit worth more later", priceMap{{0, "s"}: 20}, 0, 1, 10},
+		{"the per-order cost counted", priceMap{{0, "s"}: 20}, 15, 0, 6},
+		{"a season, the SKU sure to sell out", seasonPriceMap{priceMap{{0, "s"}: 20}, 0.95}, 0, 1, 10},
+		{"a season, the SKU may not sell out", seasonPriceMap{priceMap{{0, "s"}: 20}, 0.5}, 0, 0, 6},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pol, err := DefaultRegistry().New(Lookahead, net)
+			require.NoError(t, err)
+			pol.(Planned).Prices().Set(c.costs, at)
+			p := &solver.Problem{
+				Lines:                []solver.Line{{SKU: "s", Quantity: 1, LostSaleCost: 10}},
+				Options:              []solver.Option{{Node: 0, NodeID: "n0", Method: solver.ShipFromStore, FixedCost: 5, CapacityUnits: -1}},
+				Available:            []int32{1},
+				UnitCost:             []float64{1},
+				LostSaleCostPerOrder: c.perOrder,
+			}
+			plan, err := pol.Choose(p, solver.Settings{})
+			require.NoError(t, err)
+			var unfilled int32
+			for _, u := range plan.Unfilled {
+				unfilled += u.Quantity
+			}
+			assert.Equal(t, c.unfilled, unfilled)
+			assert.InDelta(t, c.total+float64(c.unfilled)*c.perOrder, plan.TotalCost, 1e-12)
+		})
+	}
+}
+
 // sellOutPrices are no prices, with SellOutProbability p for every SKU.
 type sellOutPrices float64
 
 func (sellOutPrices) Price(int, string) float64           { return 0 }
 func (s sellOutPrices) SellOutProbability(string) float64 { return float64(s) }
+func (sellOutPrices) Seasoned() bool                      { return true }
 
 // TestLookaheadKeepsUnitsSureToSellOut: an order of two lines, "gone" out
 // of stock everywhere and "s" held at node 0, pays its per-order lost-sale

@@ -52,6 +52,37 @@ func TestLookaheadBelowOptimalOnAJasinSinhaReplay(t *testing.T) {
 	}
 }
 
+// TestLookaheadBelowOptimalWhereLostSalesAreCheap: on small
+// amil-makhdoumi-wei replays (stock at the mean demand, a unit lost from
+// an order already short cheaper than a parcel), planned from their
+// history, lookahead and batch cost less with lost sales than optimal. A
+// line that weighed the plan's prices against its lost-sale cost a unit
+// alone, without its share of the per-order cost the prices count,
+// refused units that no later order took, and cost more than optimal on
+// both.
+func TestLookaheadBelowOptimalWhereLostSalesAreCheap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays with hourly plans")
+	}
+	for _, seed := range []uint64{1, 4} {
+		gen := dataset.AmilMakhdoumiWeiConfig()
+		gen.Seed, gen.Orders, gen.Days, gen.Regions = seed, 1000, 2, 40
+		cfg := genReplay(t, gen)
+		cfg.History = historyBeside(cfg.Orders)
+		cfg.Policies = []string{"optimal", "lookahead", PolicyBatch}
+		cfg.SeasonAtReplayEnd, cfg.Bound = true, false
+		res, err := Run(context.Background(), cfg)
+		require.NoError(t, err)
+		total := map[string]float64{}
+		for _, r := range res.Results {
+			total[r.Policy] = r.TotalWithLost
+		}
+		t.Logf("seed %d: %v", seed, total)
+		assert.Less(t, total["lookahead"], total["optimal"], "seed %d", seed)
+		assert.Less(t, total[PolicyBatch], total["optimal"], "seed %d", seed)
+	}
+}
+
 // TestBatchLongWavesTakeNoUnitTwice: on the jasin-sinha profile's week,
 // in waves of a day, the season's rule leaves units of orders the wave
 // had routed jointly and solves those orders again. Solved again on the
