@@ -263,22 +263,9 @@ func TestPlanSeasonOutlook(t *testing.T) {
 // with no plan made; a bad row is named by file and line; and serve takes
 // the file alone (no planner) or beside a forecast.
 func TestPricesFileDrivesLookahead(t *testing.T) {
-	dir := planFiles(t)
-	in := func(n string) string { return filepath.Join(dir, n) }
-	var stdout, stderr bytes.Buffer
-	require.NoError(t, runPlan(context.Background(), []string{
-		"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("history.csv"), "--out", in("prices.csv"),
-	}, &stdout, &stderr), stderr.String())
-	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
-		"o1,2026-03-03T10:00:00Z,43.26,76.91,s,1,delivery,\n" +
-		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
-	require.NoError(t, os.WriteFile(in("orders.csv"), []byte(orders), 0o644))
-	simulate := func(extra ...string) (map[string]float64, map[string]float64, error) {
-		return simulateTotals(t, append([]string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("orders.csv"),
-			"--policy", "optimal,lookahead"}, extra...)...)
-	}
+	in, simulate := planThenReplay(t, "--out", "prices.csv")
 	total, plans, err := simulate("--prices", in("prices.csv"))
-	require.NoError(t, err, stderr.String())
+	require.NoError(t, err)
 	assert.Less(t, total["lookahead"], total["optimal"]-40, "optimal loses the pickup (50), lookahead ships the delivery from far")
 	assert.Zero(t, plans["lookahead"], "no plan: the prices are given")
 
@@ -403,6 +390,31 @@ func TestSimulateSeasonEnd(t *testing.T) {
 	assert.Equal(t, "2026-03-05T00:00:00Z", seasonEnd("--season-end", "2026-03-05T01:00:00+01:00"))
 }
 
+// planThenReplay writes planFiles, runs omniroute plan over their history
+// with out (a flag and a file name in the same directory, e.g. --out
+// prices.csv), and writes orders.csv: a delivery in A, then a pickup at
+// near, which the one unit at near can serve. It returns the files' paths
+// by name, and simulate: omniroute simulate of optimal and lookahead over
+// those orders with extra flags.
+func planThenReplay(t *testing.T, flag, file string) (in func(string) string, simulate func(extra ...string) (map[string]float64, map[string]float64, error)) {
+	t.Helper()
+	dir := planFiles(t)
+	in = func(n string) string { return filepath.Join(dir, n) }
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, runPlan(context.Background(), []string{
+		"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("history.csv"), flag, in(file),
+	}, &stdout, &stderr), stderr.String())
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.26,76.91,s,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+	require.NoError(t, os.WriteFile(in("orders.csv"), []byte(orders), 0o644))
+	simulate = func(extra ...string) (map[string]float64, map[string]float64, error) {
+		return simulateTotals(t, append([]string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("orders.csv"),
+			"--policy", "optimal,lookahead"}, extra...)...)
+	}
+	return in, simulate
+}
+
 // simulateTotals runs omniroute simulate --json with args and returns each
 // policy's total_cost_with_lost_sales and plans made.
 func simulateTotals(t *testing.T, args ...string) (total, plans map[string]float64, err error) {
@@ -435,20 +447,7 @@ func simulateTotals(t *testing.T, args ...string) (total, plans map[string]float
 // on. A bad row is named by file and line; --forecast goes with neither
 // --history nor --prices.
 func TestSimulateForecast(t *testing.T) {
-	dir := planFiles(t)
-	in := func(n string) string { return filepath.Join(dir, n) }
-	var stdout, stderr bytes.Buffer
-	require.NoError(t, runPlan(context.Background(), []string{
-		"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("history.csv"), "--forecast-out", in("forecast.csv"),
-	}, &stdout, &stderr), stderr.String())
-	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
-		"o1,2026-03-03T10:00:00Z,43.26,76.91,s,1,delivery,\n" +
-		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
-	require.NoError(t, os.WriteFile(in("orders.csv"), []byte(orders), 0o644))
-	simulate := func(extra ...string) (map[string]float64, map[string]float64, error) {
-		return simulateTotals(t, append([]string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("orders.csv"),
-			"--policy", "optimal,lookahead"}, extra...)...)
-	}
+	in, simulate := planThenReplay(t, "--forecast-out", "forecast.csv")
 	total, plans, err := simulate("--forecast", in("forecast.csv"))
 	require.NoError(t, err)
 	assert.Less(t, total["lookahead"], total["optimal"]-40, "optimal loses the pickup (50), lookahead ships the delivery from far")
