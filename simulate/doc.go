@@ -21,8 +21,9 @@
 // with the opportunity costs of an expected-demand plan (package planning)
 // added to its unit costs; a replay plans for it (lookahead.go) in the
 // replay's goroutine, at simulated times (Config.PlanInterval, and after
-// ReplanShare of the planned supply moved), from Config.History and the
-// orders replayed so far, never from an order still to come; its supply
+// ReplanShare of the planned supply moved), from Config.History (or
+// Config.Forecast) and the orders replayed so far, never from an order
+// still to come; its supply
 // counts the replenishments file's arrivals within each plan's horizon (a
 // schedule known in advance). The replay plans the same way for "batch"
 // (batch.go), which routes waves of held orders jointly at those prices.

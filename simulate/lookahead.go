@@ -48,7 +48,7 @@ const (
 // replayPlanner keeps a look-ahead policy's prices up to date during one
 // replay. It plans in the replay's goroutine, at the simulated times its
 // schedule says, so that a replay stays deterministic; it sees only the
-// history file and the orders replayed so far.
+// history file (or the forecast) and the orders replayed so far.
 type replayPlanner struct {
 	ctx   context.Context
 	board *policy.PriceBoard
