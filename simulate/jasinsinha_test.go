@@ -83,6 +83,50 @@ func TestLookaheadBelowOptimalWhereLostSalesAreCheap(t *testing.T) {
 	}
 }
 
+// TestPlanOrdersOnOrderTypes: on the small amil-makhdoumi-wei replays of
+// TestLookaheadBelowOptimalWhereLostSalesAreCheap, whose orders come in a
+// few types, lookahead planned over a sample of the orders seen
+// (PlanOrders) costs less than planned over the expected demand by SKU,
+// which costs less than optimal: the orders' model prices a warehouse
+// that holds all the SKUs of a type for the orders that need them
+// together. The results say which model planned, every 6 hours.
+func TestPlanOrdersOnOrderTypes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays with plans")
+	}
+	for _, seed := range []uint64{1, 4} {
+		gen := dataset.AmilMakhdoumiWeiConfig()
+		gen.Seed, gen.Orders, gen.Days, gen.Regions = seed, 1000, 2, 40
+		cfg := genReplay(t, gen)
+		cfg.History = historyBeside(cfg.Orders)
+		cfg.SeasonAtReplayEnd, cfg.Bound = true, false
+		total := map[string]float64{}
+		for _, model := range []string{PlanDemand, PlanOrders} {
+			cfg.Policies, cfg.PlanModel, cfg.PlanInterval = []string{"optimal", "lookahead"}, model, 0
+			res, err := Run(context.Background(), cfg)
+			require.NoError(t, err)
+			for _, r := range res.Results {
+				if r.Policy == "optimal" {
+					total["optimal"] = r.TotalWithLost
+					continue
+				}
+				total[model] = r.TotalWithLost
+				assert.Equal(t, model, r.PlanModel)
+				assert.Zero(t, r.PlanFailures, "seed %d %s", seed, model)
+				if model == PlanOrders {
+					assert.Equal(t, "6h0m0s", r.PlanInterval)
+				}
+			}
+		}
+		t.Logf("seed %d: %v", seed, total)
+		assert.Less(t, total[PlanOrders], total[PlanDemand], "seed %d", seed)
+		assert.Less(t, total[PlanDemand], total["optimal"], "seed %d", seed)
+		cfg.PlanModel = "guess"
+		_, err := Run(context.Background(), cfg)
+		assert.ErrorContains(t, err, `plan model "guess"`)
+	}
+}
+
 // TestBatchLongWavesTakeNoUnitTwice: on the jasin-sinha profile's week,
 // in waves of a day, the season's rule leaves units of orders the wave
 // had routed jointly and solves those orders again. Solved again on the

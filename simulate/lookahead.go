@@ -55,7 +55,9 @@ type replayPlanner struct {
 	net   *network.Network
 	est   *forecast.Estimator
 	// base is Config.Forecast: each plan blends it with est's estimate.
-	base     *forecast.Demand
+	base *forecast.Demand
+	// orders is the PlanOrders model (nil: PlanDemand).
+	orders   *orderPlanner
 	interval time.Duration
 	horizon  time.Duration
 	// season is true when the horizon was not configured: the first plan
@@ -105,8 +107,16 @@ func newReplayPlanner(ctx context.Context, cfg *Config, net *network.Network, bo
 	if p.horizon <= 0 {
 		p.horizon, p.season = DefaultPlanHorizon, true
 	}
+	observe := p.est.Observe
+	if cfg.PlanModel == PlanOrders {
+		p.orders = newOrderPlanner(net)
+		observe = func(o *network.Order) {
+			p.est.Observe(o)
+			p.orders.observe(o)
+		}
+	}
 	if cfg.History != nil {
-		if err := ObserveHistory(cfg.History, cfg.SkipBad, p.est); err != nil {
+		if err := observeHistory(cfg.History, cfg.SkipBad, observe); err != nil {
 			return nil, err
 		}
 	}
@@ -164,6 +174,11 @@ func (p *replayPlanner) arrivalsWithin(clock time.Time) ([]planning.Arrival, err
 // ObserveHistory feeds every order of an orders file to e (malformed rows
 // fail the read unless skipBad).
 func ObserveHistory(src Source, skipBad bool, e *forecast.Estimator) error {
+	return observeHistory(src, skipBad, e.Observe)
+}
+
+// observeHistory calls observe with every order of an orders file.
+func observeHistory(src Source, skipBad bool, observe func(*network.Order)) error {
 	f, err := src.Open()
 	if err != nil {
 		return err
@@ -181,7 +196,7 @@ func ObserveHistory(src Source, skipBad bool, e *forecast.Estimator) error {
 		if err != nil {
 			return fmt.Errorf("history: %w", err)
 		}
-		e.Observe(o)
+		observe(o)
 	}
 }
 
@@ -200,17 +215,37 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 		// is none, so what is in stock is all this replay will have.
 		p.horizon = max(SeasonPlanHorizon, p.seasonEnd.Sub(clock))
 	}
-	var res *planning.Result
-	var m *planning.Model
-	var in *planning.Input
+	var demand *forecast.Demand
+	var planned []planning.Price
+	var supply float64
 	if err == nil {
-		in = &planning.Input{
-			Network: p.net, Regions: p.est.Regions(), Stock: table,
-			Demand: p.demand(clock), Arrivals: arrivals, At: clock, Horizon: p.horizon,
-		}
-		m = &p.model
-		if err = m.Rebuild(in); err == nil {
-			res, err = m.Solve(p.ctx, in, lp.Settings{Start: m.StartFrom(p.last)})
+		demand = p.demand(clock)
+		if p.orders != nil {
+			until := clock.Add(p.horizon)
+			if p.seasonEnd.After(clock) {
+				until = p.seasonEnd
+			}
+			var rate float64 // orders a day
+			if demand.Days > 0 {
+				rate = float64(demand.Orders) / demand.Days
+			}
+			planned, supply, err = p.orders.plan(p.ctx, p.net, table, clock, until, rate)
+		} else {
+			in := &planning.Input{
+				Network: p.net, Regions: p.est.Regions(), Stock: table,
+				Demand: demand, Arrivals: arrivals, At: clock, Horizon: p.horizon,
+			}
+			m := &p.model
+			var res *planning.Result
+			if err = m.Rebuild(in); err == nil {
+				res, err = m.Solve(p.ctx, in, lp.Settings{Start: m.StartFrom(p.last)})
+			}
+			if err == nil {
+				p.last, planned = res, res.Prices
+				for i := range m.Supplies {
+					supply += m.Supplies[i].Units()
+				}
+			}
 		}
 	}
 	if err != nil {
@@ -220,14 +255,10 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 		return
 	}
 	p.plans++
-	p.last = res
-	p.supply = 0
-	for i := range m.Supplies {
-		p.supply += m.Supplies[i].Units()
-	}
-	prices := planning.NewPrices(res.Prices, len(p.net.Nodes), clock)
+	p.supply = supply
+	prices := planning.NewPrices(planned, len(p.net.Nodes), clock)
 	if clock.Before(p.seasonEnd) {
-		prices = prices.WithSellOut(planning.SellOut(in.Demand, table, arrivals, clock, p.seasonEnd))
+		prices = prices.WithSellOut(planning.SellOut(demand, table, arrivals, clock, p.seasonEnd))
 	}
 	p.board.Set(prices, clock)
 }
@@ -254,4 +285,7 @@ func (p *replayPlanner) after(o *network.Order, plan *solver.Plan) {
 		}
 	}
 	p.est.Observe(o)
+	if p.orders != nil {
+		p.orders.observe(o)
+	}
 }

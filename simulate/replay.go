@@ -223,6 +223,10 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		if st.planner.planned {
 			res.PlanHorizon = st.planner.horizon.String()
 			res.PlanInterval = st.planner.interval.String()
+			res.PlanModel = PlanDemand
+			if st.planner.orders != nil {
+				res.PlanModel = PlanOrders
+			}
 		}
 		if !st.planner.seasonEnd.IsZero() {
 			res.SeasonEnd = st.planner.seasonEnd.UTC().Format(time.RFC3339)

@@ -125,6 +125,10 @@ type Config struct {
 	// SeasonPlanHorizon or the season's length to SeasonEnd if longer).
 	PlanInterval time.Duration
 	PlanHorizon  time.Duration
+	// PlanModel is what the look-ahead policies' plans price units with:
+	// PlanDemand ("" too) or PlanOrders, whose default interval is
+	// OrdersPlanEvery times PlanDemand's.
+	PlanModel string
 	// SeasonEnd, when set, is when the season ends: the stock on hand and
 	// the replenishments before then are all the look-ahead policy's
 	// forecast demand until then will get. Each plan then tells the
@@ -233,6 +237,9 @@ type Result struct {
 	// PlanInterval is the simulated time between two of its scheduled
 	// plans (Config.PlanInterval, or the one the replay's span chose).
 	PlanInterval string `json:"plan_interval,omitempty"`
+	// PlanModel is what its plans priced units with (Config.PlanModel):
+	// PlanDemand or PlanOrders.
+	PlanModel string `json:"plan_model,omitempty"`
 	// SeasonEnd is the look-ahead policy's season's end (Config.SeasonEnd,
 	// or the replay's end with Config.SeasonAtReplayEnd), RFC 3339; empty
 	// without one.
@@ -293,6 +300,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.History != nil && cfg.Forecast != nil {
 		return nil, errors.New("simulate: a history and a forecast: give one")
 	}
+	switch cfg.PlanModel {
+	case "", PlanDemand, PlanOrders:
+	default:
+		return nil, fmt.Errorf("simulate: plan model %q: want %q or %q", cfg.PlanModel, PlanDemand, PlanOrders)
+	}
 	switch cfg.BoundMethod {
 	case "", BoundLagrangian, BoundLP:
 	default:
@@ -323,6 +335,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			}
 			if cfg.PlanInterval <= 0 {
 				cfg.PlanInterval = PlanInterval(last.Sub(first))
+				if cfg.PlanModel == PlanOrders {
+					cfg.PlanInterval *= OrdersPlanEvery
+				}
 			}
 		}
 	}

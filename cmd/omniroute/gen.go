@@ -167,8 +167,10 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	allocationPath := fs.String("allocation", "", "omniroute allocate's --json output for the --transfers plan: its expected saving is shown beside the replayed one")
 	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
 	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...], as omniroute plan --forecast-out writes it) instead of --history: each plan of lookahead and batch blends it with the orders replayed so far, the file weighing as a day of them")
-	planInterval := fs.Duration("plan-interval", 0, fmt.Sprintf("simulated time between two plans of the lookahead policy (0: %v, or the replay's span / %d when it spans less than a day)",
-		simulate.DefaultPlanInterval, simulate.MinReplayPlans))
+	planInterval := fs.Duration("plan-interval", 0, fmt.Sprintf("simulated time between two plans of the lookahead policy (0: %v, or the replay's span / %d when it spans less than a day; %d times that with --plan-model %s)",
+		simulate.DefaultPlanInterval, simulate.MinReplayPlans, simulate.OrdersPlanEvery, simulate.PlanOrders))
+	planModel := fs.String("plan-model", simulate.PlanDemand, "what the plans of lookahead and batch price units with: "+simulate.PlanDemand+
+		" (the expected-demand LP over regions and SKUs) or "+simulate.PlanOrders+" (the Lagrangian bound of a sample of the orders seen, the history and those replayed, over the stock on hand; for a season without replenishment)")
 	planHorizon := fs.Duration("plan-horizon", 0, fmt.Sprintf("how far each plan of the lookahead policy looks ahead (0: %v, or, when the replenishments schedule no arrival after the first plan, %v or the season's length from the first plan to --season-end when longer)",
 		simulate.DefaultPlanHorizon, simulate.SeasonPlanHorizon))
 	seasonEnd := fs.String("season-end", seasonAtReplayEnd, "when the season ends: the stock and the replenishments before then must last until then, and lookahead and batch keep the units of SKUs sure to sell out by then for the later orders that need them when that is worth more; an RFC 3339 time, \""+seasonAtReplayEnd+"\" (the latest order's time: nothing the replay counts comes after it) or \""+seasonNone+"\"")
@@ -176,7 +178,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F | --forecast F] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
+			"         [--skip-bad] [--workers N] [--history F | --forecast F] [--plan-model demand|orders] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
 			"         [--bound [--bound-method lagrangian|lp] [--bound-max-vars N] [--bound-rounds N] [--bound-time-limit D] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -239,6 +241,14 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *pricesPath != "" && (*history != "" || *forecastPath != "") {
 		return fmt.Errorf("%w: --prices fixes the prices, --history and --forecast are for the replay's plans: give one", errUsage)
 	}
+	switch *planModel {
+	case simulate.PlanDemand, simulate.PlanOrders:
+	default:
+		return fmt.Errorf("%w: --plan-model %q: want %s or %s", errUsage, *planModel, simulate.PlanDemand, simulate.PlanOrders)
+	}
+	if *pricesPath != "" && *planModel != simulate.PlanDemand {
+		return fmt.Errorf("%w: --prices fixes the prices, --plan-model is for the replay's plans: give one", errUsage)
+	}
 	if *history != "" && *forecastPath != "" {
 		return fmt.Errorf("%w: give one of --history and --forecast", errUsage)
 	}
@@ -262,7 +272,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
 		Bound: *bound, BoundMaxVars: *boundMax, BoundTimeLimit: *boundTime, BoundMethod: *boundMethod, BoundRounds: *boundRounds, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
-		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season,
+		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season, PlanModel: *planModel,
 		SeasonAtReplayEnd: *seasonEnd == seasonAtReplayEnd,
 	}
 	if *history != "" {

@@ -390,6 +390,28 @@ func TestSimulateSeasonEnd(t *testing.T) {
 	assert.Equal(t, "2026-03-05T00:00:00Z", seasonEnd("--season-end", "2026-03-05T01:00:00+01:00"))
 }
 
+// TestSimulatePlanModel: --plan-model chooses what the replay's plans
+// price with: the demand model keeps the unit at near for the pickup; the
+// orders model plans too (over the one order the hour to the season's end
+// expects, a sample too small to keep it: TestPlanOrdersOnOrderTypes
+// shows it at work). A model it does not know, or one beside --prices, is
+// a usage error.
+func TestSimulatePlanModel(t *testing.T) {
+	in, simulate := planThenReplay(t, "--out", "prices.csv")
+	total, plans, err := simulate("--history", in("history.csv"), "--plan-model", "demand")
+	require.NoError(t, err)
+	assert.Less(t, total["lookahead"], total["optimal"]-40, "lookahead ships the delivery from far")
+	assert.Positive(t, plans["lookahead"])
+	total, plans, err = simulate("--history", in("history.csv"), "--plan-model", "orders")
+	require.NoError(t, err)
+	assert.LessOrEqual(t, total["lookahead"], total["optimal"]+1e-9)
+	assert.Positive(t, plans["lookahead"])
+	for _, bad := range [][]string{{"--plan-model", "guess"}, {"--plan-model", "orders", "--prices", in("prices.csv")}} {
+		_, _, err := simulate(bad...)
+		assert.ErrorIs(t, err, errUsage, "%v", bad)
+	}
+}
+
 // planThenReplay writes planFiles, runs omniroute plan over their history
 // with out (a flag and a file name in the same directory, e.g. --out
 // prices.csv), and writes orders.csv: a delivery in A, then a pickup at
