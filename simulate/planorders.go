@@ -29,8 +29,8 @@ const (
 	// (joint.Lagrangian) over the stock on hand: a unit's price is its
 	// stock value there. It sees what a price per SKU cannot: which
 	// warehouse holds all of the SKUs the orders ask for together.
-	// Scheduled arrivals are not counted: it is for a season whose stock
-	// on hand is all there is.
+	// Scheduled arrivals and daily capacities are not counted: it is for
+	// a season whose stock on hand is all there is.
 	PlanOrders = "orders"
 	// MaxPlanOrders bounds a PlanOrders plan's sample; when more orders
 	// are expected, the stock is scaled down in proportion (each (node,
