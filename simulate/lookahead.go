@@ -56,10 +56,16 @@ type replayPlanner struct {
 	est   *forecast.Estimator
 	// base is Config.Forecast: each plan blends it with est's estimate.
 	base *forecast.Demand
-	// orders is the PlanOrders model (nil: PlanDemand).
-	orders   *orderPlanner
-	interval time.Duration
-	horizon  time.Duration
+	// orders is the PlanOrders model (nil: PlanDemand); auto is true
+	// under PlanAuto, which plans by it only while the orders repeat.
+	// byOrders is whether the last plan was by orders; nextOrders when
+	// PlanAuto's next plan by orders is due.
+	orders     *orderPlanner
+	auto       bool
+	byOrders   bool
+	nextOrders time.Time
+	interval   time.Duration
+	horizon    time.Duration
 	// season is true when the horizon was not configured: the first plan
 	// then chooses DefaultPlanHorizon or SeasonPlanHorizon (or the
 	// season's length).
@@ -108,8 +114,8 @@ func newReplayPlanner(ctx context.Context, cfg *Config, net *network.Network, bo
 		p.horizon, p.season = DefaultPlanHorizon, true
 	}
 	observe := p.est.Observe
-	if cfg.PlanModel == PlanOrders {
-		p.orders = newOrderPlanner(net)
+	if cfg.PlanModel == PlanOrders || cfg.PlanModel == PlanAuto {
+		p.orders, p.auto = newOrderPlanner(net), cfg.PlanModel == PlanAuto
 		observe = func(o *network.Order) {
 			p.est.Observe(o)
 			p.orders.observe(o)
@@ -215,12 +221,21 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 		// is none, so what is in stock is all this replay will have.
 		p.horizon = max(SeasonPlanHorizon, p.seasonEnd.Sub(clock))
 	}
+	byOrders := p.orders != nil && (!p.auto || p.orders.repeating())
+	if byOrders && p.auto {
+		// A plan by orders keeps its prices for OrdersPlanEvery of the
+		// schedule's intervals.
+		if p.byOrders && clock.Before(p.nextOrders) {
+			return
+		}
+		p.nextOrders = clock.Add(OrdersPlanEvery * p.interval)
+	}
 	var demand *forecast.Demand
 	var planned []planning.Price
 	var supply float64
 	if err == nil {
 		demand = p.demand(clock)
-		if p.orders != nil {
+		if byOrders {
 			until := clock.Add(p.horizon)
 			if p.seasonEnd.After(clock) {
 				until = p.seasonEnd
@@ -255,7 +270,7 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 		return
 	}
 	p.plans++
-	p.supply = supply
+	p.supply, p.byOrders = supply, byOrders
 	prices := planning.NewPrices(planned, len(p.net.Nodes), clock)
 	if clock.Before(p.seasonEnd) {
 		prices = prices.WithSellOut(planning.SellOut(demand, table, arrivals, clock, p.seasonEnd))

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/omniroute/omniroute/joint"
@@ -32,6 +34,19 @@ const (
 	// Scheduled arrivals and daily capacities are not counted: it is for
 	// a season whose stock on hand is all there is.
 	PlanOrders = "orders"
+	// PlanAuto plans by PlanOrders while the orders seen repeat their sets
+	// of SKUs (RepeatShare of the latest RepeatWindow orders of two lines
+	// or more ask for a set another of them asks for), by PlanDemand
+	// otherwise, on PlanDemand's schedule; a PlanOrders plan's prices stay
+	// for OrdersPlanEvery of its intervals.
+	PlanAuto = "auto"
+	// RepeatWindow is how many of the latest orders of two lines or more
+	// PlanAuto looks at.
+	RepeatWindow = 200
+	// RepeatShare is the share of them whose set of SKUs must recur in the
+	// window for PlanAuto to plan over the orders: orders of a few kinds
+	// that repeat, so that the orders seen are the orders to come.
+	RepeatShare = 0.5
 	// MaxPlanOrders bounds a PlanOrders plan's sample; when more orders
 	// are expected, the stock is scaled down in proportion (each (node,
 	// SKU) rounded to the nearest unit).
@@ -58,11 +73,66 @@ type orderPlanner struct {
 	builder *network.Builder
 	probs   []solver.Problem
 	supply  map[nodeSKU]int
+	// window holds the SKU sets of the latest RepeatWindow orders of two
+	// lines or more, oldest at next once full; inWindow counts each set
+	// there, and recurring the window's orders whose set is there twice
+	// or more.
+	window    []string
+	next      int
+	inWindow  map[string]int
+	recurring int
+	skus      []string
 }
 
 // newOrderPlanner returns the PlanOrders model over net.
 func newOrderPlanner(net *network.Network) *orderPlanner {
-	return &orderPlanner{builder: network.NewBuilder(net, nil), supply: map[nodeSKU]int{}}
+	return &orderPlanner{builder: network.NewBuilder(net, nil), supply: map[nodeSKU]int{}, inWindow: map[string]int{}}
+}
+
+// repeating reports whether the window is full and at least RepeatShare
+// of its orders ask for a set of SKUs another of them asks for.
+func (op *orderPlanner) repeating() bool {
+	return len(op.window) == RepeatWindow && float64(op.recurring) >= RepeatShare*RepeatWindow
+}
+
+// count adds the set of o's SKUs to the window (an order of one line has
+// no set to repeat), the oldest leaving it once full.
+func (op *orderPlanner) count(o *network.Order) {
+	if len(o.Lines) < 2 {
+		return
+	}
+	op.skus = op.skus[:0]
+	for i := range o.Lines {
+		op.skus = append(op.skus, o.Lines[i].SKU)
+	}
+	slices.Sort(op.skus)
+	key := strings.Join(op.skus, "\x00")
+	if len(op.window) == RepeatWindow {
+		op.add(op.window[op.next], -1)
+		op.window[op.next] = key
+		op.next = (op.next + 1) % RepeatWindow
+	} else {
+		op.window = append(op.window, key)
+	}
+	op.add(key, 1)
+}
+
+// add changes the count of key in the window by d, and recurring with it.
+func (op *orderPlanner) add(key string, d int) {
+	before := op.inWindow[key]
+	after := before + d
+	if after == 0 {
+		delete(op.inWindow, key)
+	} else {
+		op.inWindow[key] = after
+	}
+	rec := func(n int) int {
+		if n >= 2 {
+			return n
+		}
+		return 0
+	}
+	op.recurring += rec(after) - rec(before)
 }
 
 // observe keeps a copy of o for the samples to come (its lines copied, no
@@ -72,6 +142,7 @@ func (op *orderPlanner) observe(o *network.Order) {
 	c.Lines = append([]solver.Line(nil), o.Lines...)
 	c.Live = nil
 	op.seen = append(op.seen, c)
+	op.count(o)
 }
 
 // plan prices the units of table at clock for the orders expected until

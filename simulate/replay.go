@@ -224,7 +224,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 			res.PlanHorizon = st.planner.horizon.String()
 			res.PlanInterval = st.planner.interval.String()
 			res.PlanModel = PlanDemand
-			if st.planner.orders != nil {
+			if st.planner.byOrders {
 				res.PlanModel = PlanOrders
 			}
 		}

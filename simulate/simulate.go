@@ -126,8 +126,9 @@ type Config struct {
 	PlanInterval time.Duration
 	PlanHorizon  time.Duration
 	// PlanModel is what the look-ahead policies' plans price units with:
-	// PlanDemand ("" too) or PlanOrders, whose default interval is
-	// OrdersPlanEvery times PlanDemand's.
+	// PlanDemand ("" too), PlanOrders, whose default interval is
+	// OrdersPlanEvery times PlanDemand's, or PlanAuto, which chooses
+	// between them as the replay goes.
 	PlanModel string
 	// SeasonEnd, when set, is when the season ends: the stock on hand and
 	// the replenishments before then are all the look-ahead policy's
@@ -237,8 +238,8 @@ type Result struct {
 	// PlanInterval is the simulated time between two of its scheduled
 	// plans (Config.PlanInterval, or the one the replay's span chose).
 	PlanInterval string `json:"plan_interval,omitempty"`
-	// PlanModel is what its plans priced units with (Config.PlanModel):
-	// PlanDemand or PlanOrders.
+	// PlanModel is what its last plan priced units with: PlanDemand or
+	// PlanOrders (under PlanAuto, the one it chose last).
 	PlanModel string `json:"plan_model,omitempty"`
 	// SeasonEnd is the look-ahead policy's season's end (Config.SeasonEnd,
 	// or the replay's end with Config.SeasonAtReplayEnd), RFC 3339; empty
@@ -301,9 +302,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		return nil, errors.New("simulate: a history and a forecast: give one")
 	}
 	switch cfg.PlanModel {
-	case "", PlanDemand, PlanOrders:
+	case "", PlanDemand, PlanOrders, PlanAuto:
 	default:
-		return nil, fmt.Errorf("simulate: plan model %q: want %q or %q", cfg.PlanModel, PlanDemand, PlanOrders)
+		return nil, fmt.Errorf("simulate: plan model %q: want %q, %q or %q", cfg.PlanModel, PlanDemand, PlanOrders, PlanAuto)
 	}
 	switch cfg.BoundMethod {
 	case "", BoundLagrangian, BoundLP:

@@ -169,8 +169,10 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...], as omniroute plan --forecast-out writes it) instead of --history: each plan of lookahead and batch blends it with the orders replayed so far, the file weighing as a day of them")
 	planInterval := fs.Duration("plan-interval", 0, fmt.Sprintf("simulated time between two plans of the lookahead policy (0: %v, or the replay's span / %d when it spans less than a day; %d times that with --plan-model %s)",
 		simulate.DefaultPlanInterval, simulate.MinReplayPlans, simulate.OrdersPlanEvery, simulate.PlanOrders))
-	planModel := fs.String("plan-model", simulate.PlanDemand, "what the plans of lookahead and batch price units with: "+simulate.PlanDemand+
-		" (the expected-demand LP over regions and SKUs) or "+simulate.PlanOrders+" (the Lagrangian bound of a sample of the orders seen, the history and those replayed, over the stock on hand; for a season without replenishment)")
+	planModel := fs.String("plan-model", simulate.PlanAuto, "what the plans of lookahead and batch price units with: "+simulate.PlanDemand+
+		" (the expected-demand LP over regions and SKUs), "+simulate.PlanOrders+" (the Lagrangian bound of a sample of the orders seen, the history and those replayed, over the stock on hand; for a season without replenishment) or "+
+		simulate.PlanAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more ask for a set of SKUs another of them asks for, else %s)",
+		simulate.PlanOrders, 100*simulate.RepeatShare, simulate.RepeatWindow, simulate.PlanDemand))
 	planHorizon := fs.Duration("plan-horizon", 0, fmt.Sprintf("how far each plan of the lookahead policy looks ahead (0: %v, or, when the replenishments schedule no arrival after the first plan, %v or the season's length from the first plan to --season-end when longer)",
 		simulate.DefaultPlanHorizon, simulate.SeasonPlanHorizon))
 	seasonEnd := fs.String("season-end", seasonAtReplayEnd, "when the season ends: the stock and the replenishments before then must last until then, and lookahead and batch keep the units of SKUs sure to sell out by then for the later orders that need them when that is worth more; an RFC 3339 time, \""+seasonAtReplayEnd+"\" (the latest order's time: nothing the replay counts comes after it) or \""+seasonNone+"\"")
@@ -178,7 +180,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F | --forecast F] [--plan-model demand|orders] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
+			"         [--skip-bad] [--workers N] [--history F | --forecast F] [--plan-model auto|demand|orders] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
 			"         [--bound [--bound-method lagrangian|lp] [--bound-max-vars N] [--bound-rounds N] [--bound-time-limit D] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -242,11 +244,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%w: --prices fixes the prices, --history and --forecast are for the replay's plans: give one", errUsage)
 	}
 	switch *planModel {
-	case simulate.PlanDemand, simulate.PlanOrders:
+	case simulate.PlanAuto, simulate.PlanDemand, simulate.PlanOrders:
 	default:
-		return fmt.Errorf("%w: --plan-model %q: want %s or %s", errUsage, *planModel, simulate.PlanDemand, simulate.PlanOrders)
+		return fmt.Errorf("%w: --plan-model %q: want %s, %s or %s", errUsage, *planModel, simulate.PlanAuto, simulate.PlanDemand, simulate.PlanOrders)
 	}
-	if *pricesPath != "" && *planModel != simulate.PlanDemand {
+	if *pricesPath != "" && *planModel == simulate.PlanOrders {
 		return fmt.Errorf("%w: --prices fixes the prices, --plan-model is for the replay's plans: give one", errUsage)
 	}
 	if *history != "" && *forecastPath != "" {
