@@ -221,7 +221,10 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 		// is none, so what is in stock is all this replay will have.
 		p.horizon = max(SeasonPlanHorizon, p.seasonEnd.Sub(clock))
 	}
-	byOrders := p.orders != nil && (!p.auto || p.orders.repeating())
+	// PlanAuto plans over the orders only where their model holds: the
+	// orders repeat, and no arrival is scheduled within the plan's reach
+	// (it counts the stock on hand only).
+	byOrders := p.orders != nil && (!p.auto || p.orders.repeating() && err == nil && len(arrivals) == 0)
 	if byOrders && p.auto {
 		// A plan by orders keeps its prices for OrdersPlanEvery of the
 		// schedule's intervals.

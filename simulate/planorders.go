@@ -36,9 +36,10 @@ const (
 	PlanOrders = "orders"
 	// PlanAuto plans by PlanOrders while the orders seen repeat their sets
 	// of SKUs (RepeatShare of the latest RepeatWindow orders of two lines
-	// or more ask for a set another of them asks for), by PlanDemand
-	// otherwise, on PlanDemand's schedule; a PlanOrders plan's prices stay
-	// for OrdersPlanEvery of its intervals.
+	// or more ask for a set another of them asks for) and no arrival is
+	// scheduled within the plan's reach, by PlanDemand otherwise, on
+	// PlanDemand's schedule; a PlanOrders plan's prices stay for
+	// OrdersPlanEvery of its intervals.
 	PlanAuto = "auto"
 	// RepeatWindow is how many of the latest orders of two lines or more
 	// PlanAuto looks at.
