@@ -1,6 +1,9 @@
 package forecast
 
-import "strings"
+import (
+	"math"
+	"strings"
+)
 
 // Blend is the demand of a forecast, base, and of the orders observed
 // since, recent, as a plan uses it: each cell's rates are the mean of
@@ -9,7 +12,9 @@ import "strings"
 // zero there); its units per order, weight and lost-sale cost are base's
 // where base has the cell, else recent's, and its units counted the sum
 // of both (unknown when base's are). Cells stay sorted by region,
-// SKU and method.
+// SKU and method. Its orders are both's: a forecast file counts none, so
+// its day's units are counted as orders of the units recent's orders
+// hold on average.
 func Blend(base, recent *Demand) *Demand {
 	if recent == nil || len(recent.Cells) == 0 {
 		return base
@@ -22,6 +27,11 @@ func Blend(base, recent *Demand) *Demand {
 		wb = 1
 	}
 	out := &Demand{From: base.From, To: recent.To, Days: wb + wr, Orders: base.Orders + recent.Orders}
+	if base.Days <= 0 && base.Orders == 0 && recent.Orders > 0 {
+		if perOrder := recent.unitsPerDay() * recent.Days / float64(recent.Orders); perOrder > 0 {
+			out.Orders += int64(math.Round(base.unitsPerDay() * wb / perOrder))
+		}
+	}
 	if out.From.IsZero() || recent.From.Before(out.From) {
 		out.From = recent.From
 	}
@@ -62,4 +72,13 @@ func Blend(base, recent *Demand) *Demand {
 		out.Cells = append(out.Cells, c)
 	}
 	return out
+}
+
+// unitsPerDay is the units a day of every cell of d.
+func (d *Demand) unitsPerDay() float64 {
+	var u float64
+	for i := range d.Cells {
+		u += d.Cells[i].UnitsPerDay
+	}
+	return u
 }

@@ -257,4 +257,13 @@ func TestBlend(t *testing.T) {
 	assert.Equal(t, Cell{Region: "B", SKU: "s", Method: Pickup, UnitsPerDay: 7}, got.Cells[2], "a forecast file's counts stay unknown")
 	assert.InDelta(t, 4, got.Days, 0)
 	assert.Same(t, base, Blend(base, nil))
+	assert.Zero(t, got.Orders, "neither counted orders")
+
+	// A forecast file counts no order: its day's 12 units are orders of
+	// the 2 units an order of recent holds (recent: 24 units in 12
+	// orders over 1.5 days).
+	file := &Demand{Cells: base.Cells}
+	counted := &Demand{Days: 1.5, Orders: 12, Cells: []Cell{{Region: "A", SKU: "s", Method: Parcel, UnitsPerDay: 16}}}
+	assert.EqualValues(t, 12+6, Blend(file, counted).Orders)
+	assert.EqualValues(t, 12, Blend(base, counted).Orders, "an estimate counts its own orders (none here)")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
+	"github.com/omniroute/omniroute/stock"
 )
 
 // Defaults of PlanningConfig.
@@ -60,6 +61,18 @@ type PlanningConfig struct {
 	// adds to Demand (the newest ones; a ring, so memory stays bounded):
 	// 0 means DefaultRecentOrders, < 0 none. See forecast.Blend.
 	RecentOrders int
+	// Model is what the plans price units with: planning.ModelDemand (""
+	// too), planning.ModelOrders or planning.ModelAuto (see package
+	// planning). The orders model samples the orders in Seen, then the
+	// orders routed since start (each order id once, as RecentOrders);
+	// until it has seen one it plans by demand. A plan by orders keeps
+	// its prices for planning.OrdersPlanEvery of the schedule's
+	// intervals, unless the stock moves first (PlanAfterShare) or a plan
+	// is asked for (PlanningService.Plan).
+	Model string
+	// Seen holds the orders seen before start (the history) for the
+	// orders model; nil means none. The planner takes it over.
+	Seen *planning.OrderWindow
 	// ticks, when set, replaces the planner's ticker and its plan at
 	// start (tests).
 	ticks <-chan time.Time
@@ -100,6 +113,15 @@ type planner struct {
 	// ids are the ids of the orders in recent (guarded by recentMu), so
 	// that an order routed again is not counted twice.
 	ids map[string]struct{}
+	// window is the orders model's window of the orders seen (nil under
+	// the demand model; guarded by recentMu); latest is a plan's copy of
+	// it and byOrders its planner (guarded by mu).
+	window   *planning.OrderWindow
+	latest   []network.Order
+	byOrders *planning.OrderPlanner
+	// ordersUntil is when the schedule plans again after a plan by orders
+	// (zero after a plan by demand; guarded by mu).
+	ordersUntil time.Time
 
 	runs    *prometheus.CounterVec
 	seconds prometheus.Histogram
@@ -109,7 +131,9 @@ type planner struct {
 	// seasonLikely and seasonShort show the last good plan's season
 	// outlook (planning.SeasonOutlook), with a season's end.
 	seasonLikely, seasonShort prometheus.Gauge
-	lastOK                    atomic.Pointer[time.Time]
+	// byOrdersGauge is 1 while the last good plan was by orders.
+	byOrdersGauge prometheus.Gauge
+	lastOK        atomic.Pointer[time.Time]
 	// healthy is whether the last plan succeeded; hooks are told each
 	// change (guarded by mu).
 	healthy atomic.Bool
@@ -127,6 +151,12 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 		cfg.RecentOrders = DefaultRecentOrders
 	}
 	p := &planner{s: s, cfg: cfg, board: board, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	if cfg.Model == planning.ModelOrders || cfg.Model == planning.ModelAuto {
+		p.window = cfg.Seen
+		if p.window == nil {
+			p.window = &planning.OrderWindow{}
+		}
+	}
 	p.runs = registerOr(s.m.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "omniroute_planning_runs_total",
 		Help: "Background plans of the lookahead policy by result: ok, error (the last good prices stay).",
@@ -159,6 +189,10 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 		Name: "omniroute_season_expected_short_units",
 		Help: "Units the last good plan expects to go without before the season's end, summed over the SKUs (0 without a season's end).",
 	}))
+	p.byOrdersGauge = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "omniroute_planning_by_orders",
+		Help: "1 while the lookahead policy's prices come from a plan over a sample of the orders seen (the orders model), 0 while from the expected-demand LP.",
+	}))
 	return p
 }
 
@@ -190,10 +224,21 @@ func (p *planner) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-ticks:
+			if p.ordersPlanStays() {
+				continue
+			}
 		case <-p.kick:
 		}
 		_ = p.planNow(ctx)
 	}
+}
+
+// ordersPlanStays reports whether the last plan was by orders and its
+// prices stay until a later tick.
+func (p *planner) ordersPlanStays() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.s.clock.Now().Before(p.ordersUntil)
 }
 
 // stockMoved counts the units by which UpdateStock or a StreamStock chunk
@@ -221,16 +266,23 @@ func (p *planner) routedUnits(n int64) {
 // oldest once the window is full, and reports whether it did: an order
 // whose id the window holds already (routed without reserving, then with;
 // or reserved again after its reservation ended) is the same demand, and
-// stays counted once. Only what the estimate reads is kept. With no
-// window it counts every order (true).
+// stays counted once. Only what the estimate reads is kept. A new order
+// joins the orders model's window too. With no window it counts every
+// order (true).
 func (p *planner) routedOrder(o *network.Order) bool {
-	if p.cfg.RecentOrders < 0 {
+	if p.cfg.RecentOrders < 0 && p.window == nil {
 		return true
 	}
 	p.recentMu.Lock()
 	defer p.recentMu.Unlock()
 	if _, seen := p.ids[o.ID]; seen {
 		return false
+	}
+	if p.window != nil {
+		p.window.Observe(o)
+	}
+	if p.cfg.RecentOrders < 0 {
+		return true
 	}
 	if p.ids == nil {
 		p.ids = make(map[string]struct{})
@@ -290,7 +342,7 @@ func (f *FixedPrices) set(board *policy.PriceBoard, net *network.Network) {
 // planNow plans over a copy of the live stock at the service's clock and
 // swaps the prices in; on error the last good prices stay.
 func (p *planner) planNow(ctx context.Context) error {
-	_, _, err := p.planResult(ctx)
+	_, err := p.planResult(ctx)
 	return err
 }
 
@@ -303,46 +355,63 @@ type seasonSummary struct {
 	short  float64
 }
 
-// planResult is planNow, returning the plan and its season outlook.
-func (p *planner) planResult(ctx context.Context) (*planning.Result, seasonSummary, error) {
+// planOutcome is one good plan: by demand (lp set) or by orders (orders
+// set), its prices, the supply it counted and its season outlook.
+type planOutcome struct {
+	at     time.Time
+	prices []planning.Price
+	supply int64
+	lp     *planning.Result
+	orders *planning.OrdersPlan
+	season seasonSummary
+}
+
+// planResult is planNow, returning what it planned.
+func (p *planner) planResult(ctx context.Context) (*planOutcome, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t0 := time.Now()
-	res, supply, outlook, err := p.plan(ctx)
+	out, outlook, err := p.plan(ctx)
 	p.seconds.Observe(time.Since(t0).Seconds())
 	if err != nil {
 		p.runs.WithLabelValues("error").Inc()
 		p.s.log.Warn("planning failed; the last good prices stay", "err", err)
 		p.setHealthy(false)
-		return res, seasonSummary{}, err
+		return out, err
 	}
 	p.setHealthy(true)
-	p.prev = res
+	if out.lp != nil {
+		p.prev = out.lp
+		p.ordersUntil = time.Time{}
+		p.byOrdersGauge.Set(0)
+	} else {
+		p.ordersUntil = out.at.Add(planning.OrdersPlanEvery * p.cfg.Interval)
+		p.byOrdersGauge.Set(1)
+	}
 	p.runs.WithLabelValues("ok").Inc()
 	p.routed.Store(0)
-	p.supply.Store(supply)
+	p.supply.Store(out.supply)
 	net := p.s.snap.Load().net
-	prices := planning.NewPrices(res.Prices, len(net.Nodes), res.At)
-	var season seasonSummary
+	prices := planning.NewPrices(out.prices, len(net.Nodes), out.at)
 	if outlook != nil {
-		season.end = p.cfg.SeasonEnd
+		out.season.end = p.cfg.SeasonEnd
 		sellOut := make(map[string]float64, len(outlook))
 		for _, o := range outlook {
 			sellOut[o.SKU] = o.SellOut
 			if o.SellOut >= policy.SureSellOut {
-				season.likely++
+				out.season.likely++
 			}
-			season.short += o.Short
+			out.season.short += o.Short
 		}
 		prices = prices.WithSellOut(sellOut)
 	}
-	p.seasonLikely.Set(float64(season.likely))
-	p.seasonShort.Set(season.short)
-	p.board.Set(prices, res.At)
-	at := res.At
+	p.seasonLikely.Set(float64(out.season.likely))
+	p.seasonShort.Set(out.season.short)
+	p.board.Set(prices, out.at)
+	at := out.at
 	p.lastOK.Store(&at)
 	p.last.Set(float64(at.UnixNano()) / 1e9)
-	return res, season, nil
+	return out, nil
 }
 
 // setHealthy records whether the last plan succeeded and tells the hooks
@@ -379,38 +448,49 @@ func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse
 	if s.planner == nil {
 		return nil, status.Errorf(codes.FailedPrecondition, "the server routes with policy %q without a planner: planning needs --policy %s and a forecast", s.pipe.policy, policy.Lookahead)
 	}
-	res, season, err := s.planner.planResult(ctx)
+	res, err := s.planner.planResult(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, status.FromContextError(ctx.Err()).Err()
 		}
 		return nil, status.Errorf(codes.Internal, "plan: %v (the last good prices stay)", err)
 	}
-	out := &pb.PlanResponse{
-		Status: res.Status, Objective: res.Objective, Rows: int32(res.Rows), Cols: int32(res.Cols), SolveMs: res.SolveMs,
-		PlannedAt: timestampOf(res.At), ExpectedUnits: res.ExpectedUnits, ExpectedLostUnits: res.ExpectedLostUnits,
+	out := &pb.PlanResponse{PlannedAt: timestampOf(res.at)}
+	if r := res.lp; r != nil {
+		out.Model = planning.ModelDemand
+		out.Status, out.Objective, out.Rows, out.Cols, out.SolveMs = r.Status, r.Objective, int32(r.Rows), int32(r.Cols), r.SolveMs
+		out.ExpectedUnits, out.ExpectedLostUnits = r.ExpectedUnits, r.ExpectedLostUnits
+	} else {
+		r := res.orders
+		out.Model, out.Status = planning.ModelOrders, "stopped"
+		if r.Converged {
+			out.Status = "converged"
+		}
+		out.Objective, out.Rows, out.Cols, out.SolveMs = r.Bound, int32(r.Rows), int32(r.Columns), r.SolveMs
+		out.ExpectedUnits, out.SampledOrders, out.StockScale = r.Units/r.Scale, int32(r.Orders), r.Scale
 	}
-	for _, pr := range res.Prices {
+	for _, pr := range res.prices {
 		if pr.Price > 0 {
 			out.PricedPairs++
 		}
 	}
-	if !season.end.IsZero() {
-		out.SeasonEnd = timestampOf(season.end)
-		out.SkusLikelyToSellOut, out.ExpectedShortUnits = int32(season.likely), season.short
+	if !res.season.end.IsZero() {
+		out.SeasonEnd = timestampOf(res.season.end)
+		out.SkusLikelyToSellOut, out.ExpectedShortUnits = int32(res.season.likely), res.season.short
 	}
 	return out, nil
 }
 
-// plan makes one plan over a copy of the live stock, and the season's
-// outlook when a season's end is ahead.
-func (p *planner) plan(ctx context.Context) (*planning.Result, int64, []planning.Outlook, error) {
+// plan makes one plan over a copy of the live stock, by the model the
+// configuration says, and the season's outlook when a season's end is
+// ahead.
+func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, error) {
 	net := p.s.snap.Load().net
 	p.s.mu.RLock()
 	table := p.s.inv.table.Clone()
 	p.s.mu.RUnlock()
 	if table.Nodes() != len(net.Nodes) {
-		return nil, 0, nil, errors.New("the stock and the network disagree (a reload is under way)")
+		return nil, nil, errors.New("the stock and the network disagree (a reload is under way)")
 	}
 	regions, at := forecast.NewRegions(net), p.s.clock.Now()
 	in := &planning.Input{
@@ -418,21 +498,92 @@ func (p *planner) plan(ctx context.Context) (*planning.Result, int64, []planning
 		Demand:   forecast.Blend(p.cfg.Demand, p.recentDemand(net, regions, at)),
 		Arrivals: p.cfg.Arrivals, At: at, Horizon: p.cfg.Horizon,
 	}
-	m := &p.model
-	if err := m.Rebuild(in); err != nil {
-		return nil, 0, nil, err
+	out := &planOutcome{at: at}
+	var err error
+	if p.planByOrders(at) {
+		err = p.planOrders(ctx, out, net, table, in.Demand)
+	} else {
+		err = p.planDemand(ctx, out, in)
 	}
-	res, err := m.Solve(ctx, in, lp.Settings{Start: m.StartFrom(p.prev)})
 	if err != nil {
-		return nil, 0, nil, err
-	}
-	var supply float64
-	for i := range m.Supplies {
-		supply += m.Supplies[i].Units()
+		return nil, nil, err
 	}
 	var outlook []planning.Outlook
 	if at.Before(p.cfg.SeasonEnd) {
 		outlook = planning.SeasonOutlook(in.Demand, table, in.Arrivals, at, p.cfg.SeasonEnd)
 	}
-	return res, int64(supply), outlook, nil
+	return out, outlook, nil
+}
+
+// planByOrders reports whether the plan at at is by orders: under
+// planning.ModelOrders once an order was seen; under planning.ModelAuto
+// while the orders seen repeat and no arrival is scheduled within the
+// plan's reach (its horizon, or the season's end when later).
+func (p *planner) planByOrders(at time.Time) bool {
+	if p.window == nil {
+		return false
+	}
+	p.recentMu.Lock()
+	seen, repeating := p.window.Len() > 0, p.window.Repeating()
+	p.recentMu.Unlock()
+	if p.cfg.Model == planning.ModelOrders || !seen {
+		return seen
+	}
+	if !repeating {
+		return false
+	}
+	reach := at.Add(p.cfg.Horizon)
+	if p.cfg.SeasonEnd.After(reach) {
+		reach = p.cfg.SeasonEnd
+	}
+	for _, a := range p.cfg.Arrivals {
+		if a.At.After(at) && !a.At.After(reach) {
+			return false
+		}
+	}
+	return true
+}
+
+// planDemand solves the expected-demand LP of in, from the last basis.
+func (p *planner) planDemand(ctx context.Context, out *planOutcome, in *planning.Input) error {
+	m := &p.model
+	if err := m.Rebuild(in); err != nil {
+		return err
+	}
+	res, err := m.Solve(ctx, in, lp.Settings{Start: m.StartFrom(p.prev)})
+	if err != nil {
+		return err
+	}
+	var supply float64
+	for i := range m.Supplies {
+		supply += m.Supplies[i].Units()
+	}
+	out.lp, out.prices, out.supply = res, res.Prices, int64(supply)
+	return nil
+}
+
+// planOrders prices table's units by a sample of the orders seen, as
+// many as demand's rate of orders says will come until the season's end
+// (or the horizon without one ahead).
+func (p *planner) planOrders(ctx context.Context, out *planOutcome, net *network.Network, table *stock.Table, demand *forecast.Demand) error {
+	p.recentMu.Lock()
+	p.latest = p.window.Latest(p.latest)
+	p.recentMu.Unlock()
+	if p.byOrders == nil || p.byOrders.Network() != net {
+		p.byOrders = planning.NewOrderPlanner(net)
+	}
+	until := out.at.Add(p.cfg.Horizon)
+	if p.cfg.SeasonEnd.After(out.at) {
+		until = p.cfg.SeasonEnd
+	}
+	var rate float64 // orders a day
+	if demand != nil && demand.Days > 0 {
+		rate = float64(demand.Orders) / demand.Days
+	}
+	res, err := p.byOrders.Plan(ctx, table, table, p.latest, out.at, until, rate)
+	if err != nil {
+		return err
+	}
+	out.orders, out.prices, out.supply = res, res.Prices, int64(res.OnHand)
+	return nil
 }

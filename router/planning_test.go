@@ -253,16 +253,16 @@ func TestPlanningAddsRoutedOrders(t *testing.T) {
 				cfg.Planning = &PlanningConfig{Demand: demand, manual: true, RecentOrders: c.recent, Horizon: 24 * time.Hour}
 			})
 			p := e.svc.planner
-			res, _, err := p.planResult(ctx(t))
+			out, err := p.planResult(ctx(t))
 			require.NoError(t, err)
-			assert.InDelta(t, 1, res.ExpectedUnits, 1e-9, "the forecast alone")
+			assert.InDelta(t, 1, out.lp.ExpectedUnits, 1e-9, "the forecast alone")
 			for i := range 3 {
 				_, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: oneLine(fmt.Sprintf("r%d", i), "CURD-400G", 1)})
 				require.NoError(t, err)
 			}
-			res, _, err = p.planResult(ctx(t))
+			out, err = p.planResult(ctx(t))
 			require.NoError(t, err)
-			assert.InDelta(t, c.want, res.ExpectedUnits, 1e-9)
+			assert.InDelta(t, c.want, out.lp.ExpectedUnits, 1e-9)
 			assert.Same(t, demand, p.cfg.Demand, "the forecast itself stays as given")
 			assert.InDelta(t, 1, demand.Cells[0].UnitsPerDay, 0)
 		})
@@ -532,4 +532,77 @@ func TestPlannerWindowForgetsEvictedIDs(t *testing.T) {
 	}
 	assert.Equal(t, []string{"c", "a"}, ids, "oldest first")
 	assert.Len(t, p.ids, 2)
+}
+
+// TestPlanningByOrders: under planning.ModelAuto the server plans by
+// demand until the orders it routed repeat their sets of SKUs, then over
+// a sample of them: the one store holding both SKUs of the pairs asked
+// for prices its units, the plan by orders says so, and the schedule
+// keeps its prices for planning.OrdersPlanEvery intervals. An arrival
+// within the plan's reach sends auto back to demand; ModelOrders plans by
+// orders all the same.
+func TestPlanningByOrders(t *testing.T) {
+	demand := &forecast.Demand{Days: 1, Orders: 1, Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 1, UnitsPerOrder: 1},
+	}}
+	e := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, manual: true, Model: planning.ModelAuto, Horizon: 24 * time.Hour}
+	})
+	e.setStock("PAIR-A", 1, map[string]int32{"alm-s01": 5, "alm-wh1": 100})
+	e.setStock("PAIR-B", 1, map[string]int32{"alm-s01": 5})
+	client := pb.NewPlanningServiceClient(e.conn)
+	p := e.svc.planner
+
+	resp, err := client.Plan(ctx(t), &pb.PlanRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, planning.ModelDemand, resp.Model, "no order seen yet")
+	assert.Zero(t, testutil.ToFloat64(p.byOrdersGauge))
+
+	pair := func(id string) *pb.Order {
+		o := demoOrder(id)
+		o.Lines = []*pb.OrderLine{{Sku: "PAIR-A", Quantity: 1, UnitWeightKg: 0.2, LostSaleCost: 50}, {Sku: "PAIR-B", Quantity: 1, UnitWeightKg: 0.2, LostSaleCost: 50}}
+		return o
+	}
+	for i := range planning.RepeatWindow {
+		_, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: pair(fmt.Sprintf("pair-%d", i))})
+		require.NoError(t, err)
+	}
+	_, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: pair("pair-0")})
+	require.NoError(t, err)
+	p.recentMu.Lock()
+	assert.Equal(t, planning.RepeatWindow, p.window.Len(), "each order id once")
+	p.recentMu.Unlock()
+
+	resp, err = client.Plan(ctx(t), &pb.PlanRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, planning.ModelOrders, resp.Model, "the orders repeat")
+	assert.Positive(t, resp.SampledOrders)
+	assert.InDelta(t, 1, resp.StockScale, 0)
+	assert.InDelta(t, 2*float64(resp.SampledOrders), resp.ExpectedUnits, 1e-9, "two units an order")
+	assert.Contains(t, []string{"converged", "stopped"}, resp.Status)
+	assert.Positive(t, resp.PricedPairs)
+	assert.Equal(t, 1.0, testutil.ToFloat64(p.byOrdersGauge))
+	costs, at, ok := p.board.Get()
+	require.True(t, ok)
+	assert.True(t, at.Equal(e.clock.Now()))
+	s01, _ := e.svc.snap.Load().net.NodeIndex("alm-s01")
+	assert.Positive(t, costs.Price(s01, "PAIR-B"), "five pairs' worth for many more orders")
+
+	assert.True(t, p.ordersPlanStays(), "the schedule keeps a plan by orders")
+	e.clock.Advance(planning.OrdersPlanEvery * p.cfg.Interval)
+	assert.False(t, p.ordersPlanStays())
+
+	wh1, _ := e.svc.snap.Load().net.NodeIndex("alm-wh1")
+	p.cfg.Arrivals = []planning.Arrival{{At: e.clock.Now().Add(time.Hour), Node: wh1, SKU: "PAIR-B", Qty: 50}}
+	resp, err = client.Plan(ctx(t), &pb.PlanRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, planning.ModelDemand, resp.Model, "an arrival within reach: the orders model counts the stock on hand only")
+	assert.Zero(t, testutil.ToFloat64(p.byOrdersGauge))
+	assert.False(t, p.ordersPlanStays())
+
+	p.cfg.Model = planning.ModelOrders
+	resp, err = client.Plan(ctx(t), &pb.PlanRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, planning.ModelOrders, resp.Model)
 }

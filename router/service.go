@@ -17,6 +17,7 @@ import (
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/distance"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/quote"
 	"github.com/omniroute/omniroute/solver"
@@ -209,6 +210,11 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.DataDir != "" && cfg.Database.URL != "" {
 		return nil, errors.New("router: a data directory and a database exclude each other")
+	}
+	if cfg.Planning != nil && cfg.Planning.Model != "" {
+		if err := planning.CheckModel(cfg.Planning.Model); err != nil {
+			return nil, fmt.Errorf("router: planning: %w", err)
+		}
 	}
 	if cfg.ReservationTTL <= 0 {
 		cfg.ReservationTTL = DefaultReservationTTL

@@ -60,7 +60,9 @@ type replayPlanner struct {
 	// under PlanAuto, which plans by it only while the orders repeat.
 	// byOrders is whether the last plan was by orders; nextOrders when
 	// PlanAuto's next plan by orders is due.
-	orders     *orderPlanner
+	orders     *planning.OrderWindow
+	byModel    *planning.OrderPlanner
+	latest     []network.Order
 	auto       bool
 	byOrders   bool
 	nextOrders time.Time
@@ -115,14 +117,15 @@ func newReplayPlanner(ctx context.Context, cfg *Config, net *network.Network, bo
 	}
 	observe := p.est.Observe
 	if cfg.PlanModel == PlanOrders || cfg.PlanModel == PlanAuto {
-		p.orders, p.auto = newOrderPlanner(net), cfg.PlanModel == PlanAuto
+		p.orders, p.auto = &planning.OrderWindow{}, cfg.PlanModel == PlanAuto
+		p.byModel = planning.NewOrderPlanner(net)
 		observe = func(o *network.Order) {
 			p.est.Observe(o)
-			p.orders.observe(o)
+			p.orders.Observe(o)
 		}
 	}
 	if cfg.History != nil {
-		if err := observeHistory(cfg.History, cfg.SkipBad, observe); err != nil {
+		if err := ObserveOrders(cfg.History, cfg.SkipBad, observe); err != nil {
 			return nil, err
 		}
 	}
@@ -180,11 +183,12 @@ func (p *replayPlanner) arrivalsWithin(clock time.Time) ([]planning.Arrival, err
 // ObserveHistory feeds every order of an orders file to e (malformed rows
 // fail the read unless skipBad).
 func ObserveHistory(src Source, skipBad bool, e *forecast.Estimator) error {
-	return observeHistory(src, skipBad, e.Observe)
+	return ObserveOrders(src, skipBad, e.Observe)
 }
 
-// observeHistory calls observe with every order of an orders file.
-func observeHistory(src Source, skipBad bool, observe func(*network.Order)) error {
+// ObserveOrders calls observe with every order of an orders file, in
+// file order (malformed rows fail the read unless skipBad).
+func ObserveOrders(src Source, skipBad bool, observe func(*network.Order)) error {
 	f, err := src.Open()
 	if err != nil {
 		return err
@@ -224,14 +228,14 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	// PlanAuto plans over the orders only where their model holds: the
 	// orders repeat, and no arrival is scheduled within the plan's reach
 	// (it counts the stock on hand only).
-	byOrders := p.orders != nil && (!p.auto || p.orders.repeating() && err == nil && len(arrivals) == 0)
+	byOrders := p.orders != nil && (!p.auto || p.orders.Repeating() && err == nil && len(arrivals) == 0)
 	if byOrders && p.auto {
-		// A plan by orders keeps its prices for OrdersPlanEvery of the
+		// A plan by orders keeps its prices for planning.OrdersPlanEvery of the
 		// schedule's intervals.
 		if p.byOrders && clock.Before(p.nextOrders) {
 			return
 		}
-		p.nextOrders = clock.Add(OrdersPlanEvery * p.interval)
+		p.nextOrders = clock.Add(planning.OrdersPlanEvery * p.interval)
 	}
 	var demand *forecast.Demand
 	var planned []planning.Price
@@ -247,7 +251,11 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 			if demand.Days > 0 {
 				rate = float64(demand.Orders) / demand.Days
 			}
-			planned, supply, err = p.orders.plan(p.ctx, p.net, table, clock, until, rate)
+			p.latest = p.orders.Latest(p.latest)
+			var op *planning.OrdersPlan
+			if op, err = p.byModel.Plan(p.ctx, table, table, p.latest, clock, until, rate); err == nil {
+				planned, supply = op.Prices, op.OnHand
+			}
 		} else {
 			in := &planning.Input{
 				Network: p.net, Regions: p.est.Regions(), Stock: table,
@@ -304,6 +312,6 @@ func (p *replayPlanner) after(o *network.Order, plan *solver.Plan) {
 	}
 	p.est.Observe(o)
 	if p.orders != nil {
-		p.orders.observe(o)
+		p.orders.Observe(o)
 	}
 }

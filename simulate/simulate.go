@@ -18,6 +18,7 @@ import (
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/quote"
 	"github.com/omniroute/omniroute/solver"
@@ -127,7 +128,7 @@ type Config struct {
 	PlanHorizon  time.Duration
 	// PlanModel is what the look-ahead policies' plans price units with:
 	// PlanDemand ("" too), PlanOrders, whose default interval is
-	// OrdersPlanEvery times PlanDemand's, or PlanAuto, which chooses
+	// planning.OrdersPlanEvery times PlanDemand's, or PlanAuto, which chooses
 	// between them as the replay goes.
 	PlanModel string
 	// SeasonEnd, when set, is when the season ends: the stock on hand and
@@ -301,10 +302,10 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.History != nil && cfg.Forecast != nil {
 		return nil, errors.New("simulate: a history and a forecast: give one")
 	}
-	switch cfg.PlanModel {
-	case "", PlanDemand, PlanOrders, PlanAuto:
-	default:
-		return nil, fmt.Errorf("simulate: plan model %q: want %q, %q or %q", cfg.PlanModel, PlanDemand, PlanOrders, PlanAuto)
+	if cfg.PlanModel != "" {
+		if err := planning.CheckModel(cfg.PlanModel); err != nil {
+			return nil, fmt.Errorf("simulate: %w", err)
+		}
 	}
 	switch cfg.BoundMethod {
 	case "", BoundLagrangian, BoundLP:
@@ -337,7 +338,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			if cfg.PlanInterval <= 0 {
 				cfg.PlanInterval = PlanInterval(last.Sub(first))
 				if cfg.PlanModel == PlanOrders {
-					cfg.PlanInterval *= OrdersPlanEvery
+					cfg.PlanInterval *= planning.OrdersPlanEvery
 				}
 			}
 		}

@@ -168,11 +168,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
 	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...], as omniroute plan --forecast-out writes it) instead of --history: each plan of lookahead and batch blends it with the orders replayed so far, the file weighing as a day of them")
 	planInterval := fs.Duration("plan-interval", 0, fmt.Sprintf("simulated time between two plans of the lookahead policy (0: %v, or the replay's span / %d when it spans less than a day; %d times that with --plan-model %s)",
-		simulate.DefaultPlanInterval, simulate.MinReplayPlans, simulate.OrdersPlanEvery, simulate.PlanOrders))
+		simulate.DefaultPlanInterval, simulate.MinReplayPlans, planning.OrdersPlanEvery, simulate.PlanOrders))
 	planModel := fs.String("plan-model", simulate.PlanAuto, "what the plans of lookahead and batch price units with: "+simulate.PlanDemand+
 		" (the expected-demand LP over regions and SKUs), "+simulate.PlanOrders+" (the Lagrangian bound of a sample of the orders seen, the history and those replayed, over the stock on hand; for a season without replenishment) or "+
 		simulate.PlanAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more ask for a set of SKUs another of them asks for, else %s)",
-		simulate.PlanOrders, 100*simulate.RepeatShare, simulate.RepeatWindow, simulate.PlanDemand))
+		simulate.PlanOrders, 100*planning.RepeatShare, planning.RepeatWindow, simulate.PlanDemand))
 	planHorizon := fs.Duration("plan-horizon", 0, fmt.Sprintf("how far each plan of the lookahead policy looks ahead (0: %v, or, when the replenishments schedule no arrival after the first plan, %v or the season's length from the first plan to --season-end when longer)",
 		simulate.DefaultPlanHorizon, simulate.SeasonPlanHorizon))
 	seasonEnd := fs.String("season-end", seasonAtReplayEnd, "when the season ends: the stock and the replenishments before then must last until then, and lookahead and batch keep the units of SKUs sure to sell out by then for the later orders that need them when that is worth more; an RFC 3339 time, \""+seasonAtReplayEnd+"\" (the latest order's time: nothing the replay counts comes after it) or \""+seasonNone+"\"")

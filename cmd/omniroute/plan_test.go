@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -355,6 +356,36 @@ func TestServeSeasonEnd(t *testing.T) {
 	require.NoError(t, os.WriteFile(f.prices, []byte("node,sku,price\nnear,s,1\n"), 0o644))
 	_, _, err = f.config(policy.Lookahead, reg, net)
 	assert.ErrorIs(t, err, errUsage, "no forecast, no sell-out")
+}
+
+// TestServePlanModel: serve --plan-model reaches the planner's
+// configuration; the orders model and auto see the --history's orders, the
+// demand model keeps none; another name is refused.
+func TestServePlanModel(t *testing.T) {
+	dir := planFiles(t)
+	net, err := network.Load(filepath.Join(dir, "network.yaml"))
+	require.NoError(t, err)
+	history, err := os.ReadFile(filepath.Join(dir, "history.csv"))
+	require.NoError(t, err)
+	orders := len(strings.Split(strings.TrimSpace(string(history)), "\n")) - 1
+	require.Positive(t, orders)
+	reg := policy.DefaultRegistry()
+	for _, model := range []string{planning.ModelOrders, planning.ModelAuto} {
+		f := &servePlanFlags{history: filepath.Join(dir, "history.csv"), interval: time.Hour, horizon: time.Hour, model: model}
+		cfg, _, err := f.config(policy.Lookahead, reg, net)
+		require.NoError(t, err)
+		assert.Equal(t, model, cfg.Model)
+		require.NotNil(t, cfg.Seen, model)
+		assert.Equal(t, orders, cfg.Seen.Len(), model)
+	}
+	f := &servePlanFlags{history: filepath.Join(dir, "history.csv"), interval: time.Hour, horizon: time.Hour, model: planning.ModelDemand}
+	cfg, _, err := f.config(policy.Lookahead, reg, net)
+	require.NoError(t, err)
+	assert.Nil(t, cfg.Seen, "the demand model samples no order")
+	f.model = "bundles"
+	_, _, err = f.config(policy.Lookahead, reg, net)
+	assert.ErrorIs(t, err, errUsage)
+	assert.Contains(t, err.Error(), "--plan-model")
 }
 
 // TestSimulateSeasonEnd: the replay's season ends at its latest order by

@@ -8,6 +8,7 @@ import (
 
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/router"
 	"github.com/omniroute/omniroute/simulate"
@@ -20,6 +21,7 @@ type servePlanFlags struct {
 	interval, horizon                         time.Duration
 	recent                                    int
 	seasonEnd                                 string
+	model                                     string
 }
 
 func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
@@ -31,6 +33,10 @@ func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	fs.DurationVar(&f.interval, "plan-interval", router.DefaultPlanInterval, "how often the lookahead policy plans in the background")
 	fs.DurationVar(&f.horizon, "plan-horizon", router.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
 	fs.IntVar(&f.recent, "plan-recent-orders", router.DefaultRecentOrders, "the newest routed orders each plan adds to the forecast (0: none)")
+	fs.StringVar(&f.model, "plan-model", planning.ModelAuto, "what the lookahead policy's plans price units with: "+planning.ModelDemand+
+		" (the expected-demand LP over regions and SKUs), "+planning.ModelOrders+" (the Lagrangian bound of a sample of the orders seen, the --history and those routed since start, over the stock on hand; for a season without replenishment) or "+
+		planning.ModelAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more ask for a set of SKUs another of them asks for and no arrival is due within the plan's reach, else %s)",
+		planning.ModelOrders, 100*planning.RepeatShare, planning.RepeatWindow, planning.ModelDemand))
 	fs.StringVar(&f.seasonEnd, "season-end", "", "when the season ends (RFC 3339): the stock and the replenishments before then must last until then; lookahead then keeps the units of SKUs sure to sell out by then for the later orders that need them when that is worth more")
 	return f
 }
@@ -81,7 +87,12 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 	if f.recent < 0 {
 		return nil, fmt.Errorf("%w: --plan-recent-orders must not be negative", errUsage)
 	}
-	cfg := &router.PlanningConfig{Interval: f.interval, Horizon: f.horizon, RecentOrders: f.recent}
+	if f.model != "" {
+		if err := planning.CheckModel(f.model); err != nil {
+			return nil, fmt.Errorf("%w: --plan-model: %v", errUsage, err)
+		}
+	}
+	cfg := &router.PlanningConfig{Interval: f.interval, Horizon: f.horizon, RecentOrders: f.recent, Model: f.model}
 	if f.seasonEnd != "" {
 		end, err := time.Parse(time.RFC3339, f.seasonEnd)
 		if err != nil {
@@ -95,7 +106,15 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 	regions := forecast.NewRegions(net)
 	if f.history != "" {
 		est := forecast.NewEstimator(net, regions)
-		if err := simulate.ObserveHistory(simulate.FileSource(f.history), false, est); err != nil {
+		observe := est.Observe
+		if f.model == planning.ModelOrders || f.model == planning.ModelAuto {
+			cfg.Seen = &planning.OrderWindow{}
+			observe = func(o *network.Order) {
+				est.Observe(o)
+				cfg.Seen.Observe(o)
+			}
+		}
+		if err := simulate.ObserveOrders(simulate.FileSource(f.history), false, observe); err != nil {
 			return nil, err
 		}
 		cfg.Demand = est.Estimate(time.Time{})

@@ -491,7 +491,13 @@ func (*PlanRequest) Descriptor() ([]byte, []int) {
 // PlanResponse summarises a plan of the expected-demand LP.
 type PlanResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// status is the LP's: optimal, or why not.
+	// model is what the plan priced units with: "demand" (the expected-demand
+	// LP) or "orders" (the Lagrangian bound of a sample of the orders seen;
+	// serve --plan-model).
+	Model string `protobuf:"bytes,13,opt,name=model,proto3" json:"model,omitempty"`
+	// status is the LP's (optimal, or why not) by demand; by orders,
+	// "converged" when the Lagrangian rounds met the master's optimum, else
+	// "stopped" (the rounds' limit).
 	Status    string  `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
 	Objective float64 `protobuf:"fixed64,2,opt,name=objective,proto3" json:"objective,omitempty"`
 	Rows      int32   `protobuf:"varint,3,opt,name=rows,proto3" json:"rows,omitempty"`
@@ -511,8 +517,14 @@ type PlanResponse struct {
 	SeasonEnd           *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=season_end,json=seasonEnd,proto3" json:"season_end,omitempty"`
 	SkusLikelyToSellOut int32                  `protobuf:"varint,11,opt,name=skus_likely_to_sell_out,json=skusLikelyToSellOut,proto3" json:"skus_likely_to_sell_out,omitempty"`
 	ExpectedShortUnits  float64                `protobuf:"fixed64,12,opt,name=expected_short_units,json=expectedShortUnits,proto3" json:"expected_short_units,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// By orders: how many orders the sample built (at most 2,000), and what
+	// the stock was scaled by when more are expected (1 otherwise). The
+	// objective is then the sample's Lagrangian bound, rows and cols the
+	// master's, and expected_units the sample's units over the scale.
+	SampledOrders int32   `protobuf:"varint,14,opt,name=sampled_orders,json=sampledOrders,proto3" json:"sampled_orders,omitempty"`
+	StockScale    float64 `protobuf:"fixed64,15,opt,name=stock_scale,json=stockScale,proto3" json:"stock_scale,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PlanResponse) Reset() {
@@ -543,6 +555,13 @@ func (x *PlanResponse) ProtoReflect() protoreflect.Message {
 // Deprecated: Use PlanResponse.ProtoReflect.Descriptor instead.
 func (*PlanResponse) Descriptor() ([]byte, []int) {
 	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PlanResponse) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
 }
 
 func (x *PlanResponse) GetStatus() string {
@@ -625,6 +644,20 @@ func (x *PlanResponse) GetSkusLikelyToSellOut() int32 {
 func (x *PlanResponse) GetExpectedShortUnits() float64 {
 	if x != nil {
 		return x.ExpectedShortUnits
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetSampledOrders() int32 {
+	if x != nil {
+		return x.SampledOrders
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetStockScale() float64 {
+	if x != nil {
+		return x.StockScale
 	}
 	return 0
 }
@@ -4157,8 +4190,9 @@ var File_omniroute_v1_omniroute_proto protoreflect.FileDescriptor
 const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\n" +
 	"\x1comniroute/v1/omniroute.proto\x12\fomniroute.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n" +
-	"\vPlanRequest\"\xdf\x03\n" +
-	"\fPlanResponse\x12\x16\n" +
+	"\vPlanRequest\"\xbd\x04\n" +
+	"\fPlanResponse\x12\x14\n" +
+	"\x05model\x18\r \x01(\tR\x05model\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x1c\n" +
 	"\tobjective\x18\x02 \x01(\x01R\tobjective\x12\x12\n" +
 	"\x04rows\x18\x03 \x01(\x05R\x04rows\x12\x12\n" +
@@ -4173,7 +4207,10 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"season_end\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tseasonEnd\x124\n" +
 	"\x17skus_likely_to_sell_out\x18\v \x01(\x05R\x13skusLikelyToSellOut\x120\n" +
-	"\x14expected_short_units\x18\f \x01(\x01R\x12expectedShortUnits\"\x98\x02\n" +
+	"\x14expected_short_units\x18\f \x01(\x01R\x12expectedShortUnits\x12%\n" +
+	"\x0esampled_orders\x18\x0e \x01(\x05R\rsampledOrders\x12\x1f\n" +
+	"\vstock_scale\x18\x0f \x01(\x01R\n" +
+	"stockScale\"\x98\x02\n" +
 	"\x0fAllocateRequest\x12\x1d\n" +
 	"\n" +
 	"orders_csv\x18\x01 \x01(\fR\tordersCsv\x12-\n" +

@@ -1,0 +1,305 @@
+package planning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/omniroute/omniroute/joint"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// The plan models of the look-ahead policies: what their plans price
+// units with.
+const (
+	// ModelDemand prices units with the expected-demand LP over regions,
+	// SKUs and methods (Model): each SKU's demand on its own, a unit's
+	// parcel shared with the other units of an average order.
+	ModelDemand = "demand"
+	// ModelOrders prices units with the orders themselves (OrderPlanner):
+	// a sample of the orders seen, the latest first, as many as their
+	// rate says will come until the season's end (or the plan's horizon
+	// without one), each built on the stock on hand as if it came now,
+	// and the Lagrangian bound of that batch (joint.Lagrangian) over the
+	// stock on hand: a unit's price is its stock value there. It sees
+	// what a price per SKU cannot: which node holds all of the SKUs the
+	// orders ask for together. Scheduled arrivals and daily capacities
+	// are not counted: it is for a season whose stock on hand is all
+	// there is.
+	ModelOrders = "orders"
+	// ModelAuto plans by ModelOrders while the orders seen repeat their
+	// sets of SKUs (OrderWindow.Repeating) and no arrival is scheduled
+	// within the plan's reach, by ModelDemand otherwise.
+	ModelAuto = "auto"
+)
+
+// The orders model's window and sample.
+const (
+	// RepeatWindow is how many of the latest orders of two lines or more
+	// ModelAuto looks at.
+	RepeatWindow = 200
+	// RepeatShare is the share of them whose set of SKUs must recur in the
+	// window for ModelAuto to plan over the orders: orders of a few kinds
+	// that repeat, so that the orders seen are the orders to come.
+	RepeatShare = 0.5
+	// MaxPlanOrders bounds a ModelOrders plan's sample; when more orders
+	// are expected, the stock is scaled down in proportion (each (node,
+	// SKU) rounded to the nearest unit). It is also how many orders an
+	// OrderWindow keeps: a sample never reaches further back.
+	MaxPlanOrders = 2000
+	// OrdersPlanTimeLimit bounds one ModelOrders plan's Lagrangian rounds
+	// (joint.DefaultLagrangeRounds of them at most). A plan stopped by it
+	// depends on the machine's speed; a sample of MaxPlanOrders orders
+	// of two to five lines takes a few seconds.
+	OrdersPlanTimeLimit = 2 * time.Minute
+	// OrdersPlanEvery is how many of the demand model's plan intervals a
+	// ModelOrders plan's prices stay for: each plan solves a Lagrangian
+	// bound over a sample of orders, not an LP started from the last
+	// basis.
+	OrdersPlanEvery = 6
+)
+
+// ErrNoOrdersSeen is a ModelOrders plan's failure before any order was
+// seen: there is nothing to sample.
+var ErrNoOrdersSeen = errors.New("plan orders: no order seen yet")
+
+// CheckModel returns an error unless name is ModelDemand, ModelOrders or
+// ModelAuto.
+func CheckModel(name string) error {
+	switch name {
+	case ModelDemand, ModelOrders, ModelAuto:
+		return nil
+	}
+	return fmt.Errorf("plan model %q: want %q, %q or %q", name, ModelAuto, ModelDemand, ModelOrders)
+}
+
+// OrderWindow holds what the orders model knows of the orders seen: the
+// latest MaxPlanOrders of them, to sample, and the sets of SKUs of the
+// latest RepeatWindow orders of two lines or more, to tell whether they
+// repeat. Its memory is bounded, whatever the orders seen. The zero
+// value is empty and ready; it is not safe for concurrent use.
+type OrderWindow struct {
+	// orders is a ring of copies of the latest orders seen (no live
+	// data), oldest at next once full; each slot's Lines are reused.
+	orders []network.Order
+	next   int
+	// sets holds the SKU sets of the latest RepeatWindow orders of two
+	// lines or more, oldest at setNext once full; inWindow counts each set
+	// there, and recurring the window's orders whose set is there twice
+	// or more.
+	sets      []string
+	setNext   int
+	inWindow  map[string]int
+	recurring int
+	skus      []string
+}
+
+// Len is how many orders the window holds: the orders seen, at most
+// MaxPlanOrders.
+func (w *OrderWindow) Len() int { return len(w.orders) }
+
+// Observe adds a copy of o (its lines copied, no live data), in place of
+// the oldest once the window is full, and its set of SKUs to the repeat
+// window.
+func (w *OrderWindow) Observe(o *network.Order) {
+	var e *network.Order
+	if len(w.orders) < MaxPlanOrders {
+		w.orders = append(w.orders, network.Order{})
+		e = &w.orders[len(w.orders)-1]
+	} else {
+		e = &w.orders[w.next]
+		w.next = (w.next + 1) % MaxPlanOrders
+	}
+	lines := append(e.Lines[:0], o.Lines...)
+	*e = *o
+	e.Lines, e.Live = lines, nil
+	w.count(o)
+}
+
+// Latest appends copies of the orders the window holds to dst[:0], the
+// latest first, and returns it; dst's Lines are reused.
+func (w *OrderWindow) Latest(dst []network.Order) []network.Order {
+	n := len(w.orders)
+	dst = slices.Grow(dst[:0], n)[:n]
+	for i := range n {
+		src := &w.orders[(w.next+n-1-i)%n]
+		lines := append(dst[i].Lines[:0], src.Lines...)
+		dst[i] = *src
+		dst[i].Lines = lines
+	}
+	return dst
+}
+
+// Repeating reports whether the repeat window is full and at least
+// RepeatShare of its orders ask for a set of SKUs another of them asks
+// for.
+func (w *OrderWindow) Repeating() bool {
+	return len(w.sets) == RepeatWindow && float64(w.recurring) >= RepeatShare*RepeatWindow
+}
+
+// count adds the set of o's SKUs to the repeat window (an order of one
+// line has no set to repeat), the oldest leaving it once full.
+func (w *OrderWindow) count(o *network.Order) {
+	if len(o.Lines) < 2 {
+		return
+	}
+	w.skus = w.skus[:0]
+	for i := range o.Lines {
+		w.skus = append(w.skus, o.Lines[i].SKU)
+	}
+	slices.Sort(w.skus)
+	key := strings.Join(w.skus, "\x00")
+	if len(w.sets) == RepeatWindow {
+		w.add(w.sets[w.setNext], -1)
+		w.sets[w.setNext] = key
+		w.setNext = (w.setNext + 1) % RepeatWindow
+	} else {
+		w.sets = append(w.sets, key)
+	}
+	w.add(key, 1)
+}
+
+// add changes the count of key in the repeat window by d, and recurring
+// with it.
+func (w *OrderWindow) add(key string, d int) {
+	if w.inWindow == nil {
+		w.inWindow = make(map[string]int)
+	}
+	before := w.inWindow[key]
+	after := before + d
+	if after == 0 {
+		delete(w.inWindow, key)
+	} else {
+		w.inWindow[key] = after
+	}
+	rec := func(n int) int {
+		if n >= 2 {
+			return n
+		}
+		return 0
+	}
+	w.recurring += rec(after) - rec(before)
+}
+
+// OrdersPlan is one plan of the orders model.
+type OrdersPlan struct {
+	// Prices are the Lagrangian stock values of the (node, SKU) the
+	// sample's orders could draw on, sorted (SortPrices).
+	Prices []Price
+	// Orders is how many orders the sample built, Units the units they
+	// ask for; OnHand the units on hand of the (node, SKU) priced.
+	Orders int
+	Units  float64
+	OnHand float64
+	// Scale is what the stock was scaled by: below 1 when more orders
+	// are expected than MaxPlanOrders.
+	Scale float64
+	// Bound is the Lagrangian bound of routing the sample on the
+	// (scaled) stock, lost sales included; Converged is whether the
+	// rounds met the master's optimum (joint.Lagrange), Rounds how many
+	// ran, Rows and Columns the master's size, SolveMs their time.
+	Bound         float64
+	Converged     bool
+	Rounds        int
+	Rows, Columns int
+	SolveMs       float64
+}
+
+// OrderPlanner makes the plans of the orders model over one network,
+// reusing its scratch from plan to plan. It is not safe for concurrent
+// use.
+type OrderPlanner struct {
+	net     *network.Network
+	builder *network.Builder
+	probs   []solver.Problem
+	supply  map[nodeSKU]int
+}
+
+// nodeSKU keys the supply of a sample's batch.
+type nodeSKU struct {
+	node int32
+	sku  string
+}
+
+// NewOrderPlanner returns a planner of the orders model over net.
+func NewOrderPlanner(net *network.Network) *OrderPlanner {
+	return &OrderPlanner{net: net, builder: network.NewBuilder(net, nil), supply: map[nodeSKU]int{}}
+}
+
+// Network is the network the planner plans over.
+func (op *OrderPlanner) Network() *network.Network { return op.net }
+
+// Plan prices the units of st at at for the orders expected until until
+// at rate orders a day (rounded up), sampled from latest (the orders
+// seen, the latest first, as OrderWindow.Latest returns them; again from
+// the latest once all are used): the sample's Lagrangian stock values.
+// An order the network cannot build now asks for nothing.
+func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa network.CapacityView, latest []network.Order, at, until time.Time, rate float64) (*OrdersPlan, error) {
+	if len(latest) == 0 {
+		return nil, ErrNoOrdersSeen
+	}
+	n := int(math.Ceil(rate * until.Sub(at).Hours() / 24))
+	if n <= 0 {
+		return nil, fmt.Errorf("plan orders: no order expected from %s to %s", at.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339))
+	}
+	out := &OrdersPlan{Scale: 1}
+	if n > MaxPlanOrders {
+		out.Scale = float64(MaxPlanOrders) / float64(n)
+		n = MaxPlanOrders
+	}
+	for len(op.probs) < n {
+		op.probs = append(op.probs, solver.Problem{})
+	}
+	clear(op.supply)
+	inst := &joint.Instance{Orders: make([]joint.Order, 0, n)}
+	for i := range n {
+		o := latest[i%len(latest)]
+		o.CreatedAt = at
+		p := &op.probs[i]
+		if err := op.builder.BuildEligible(&o, st, capa, p); err != nil {
+			continue
+		}
+		for l := range p.Lines {
+			out.Units += float64(p.Lines[l].Quantity)
+		}
+		for k := range p.Options {
+			node := p.Options[k].Node
+			for l := range p.Lines {
+				key := nodeSKU{node, p.Lines[l].SKU}
+				if _, ok := op.supply[key]; ok {
+					continue
+				}
+				op.supply[key] = len(inst.Supply)
+				atp := max(0, st.ATP(int(node), key.sku))
+				out.OnHand += float64(atp)
+				inst.Supply = append(inst.Supply, joint.Supply{Node: node, SKU: key.sku, Start: int64(math.Round(float64(atp) * out.Scale))})
+			}
+		}
+		inst.Orders = append(inst.Orders, joint.Order{Problem: p, At: at})
+	}
+	if len(inst.Orders) == 0 {
+		return nil, errors.New("plan orders: no order of the sample can be built on the network")
+	}
+	out.Orders = len(inst.Orders)
+	t0 := time.Now()
+	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{TimeLimit: OrdersPlanTimeLimit, Workers: 1})
+	out.SolveMs = float64(time.Since(t0).Microseconds()) / 1e3
+	if err != nil {
+		return nil, fmt.Errorf("plan orders: %w", err)
+	}
+	if len(lag.StockValues) != len(inst.Supply) {
+		return nil, errors.New("plan orders: the Lagrangian rounds priced no stock")
+	}
+	out.Bound, out.Converged, out.Rounds, out.Rows, out.Columns = lag.Bound, lag.Converged, lag.Rounds, lag.Rows, lag.Columns
+	out.Prices = make([]Price, len(inst.Supply))
+	for i, s := range inst.Supply {
+		out.Prices[i] = Price{Node: int(s.Node), NodeID: op.net.Nodes[s.Node].ID, SKU: s.SKU, Price: lag.StockValues[i]}
+	}
+	SortPrices(out.Prices)
+	return out, nil
+}
