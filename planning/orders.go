@@ -189,7 +189,9 @@ func (w *OrderWindow) add(key string, d int) {
 // OrdersPlan is one plan of the orders model.
 type OrdersPlan struct {
 	// Prices are the Lagrangian stock values of the (node, SKU) the
-	// sample's orders could draw on, sorted (SortPrices).
+	// sample's orders could draw on, sorted (SortPrices); each one's
+	// Supply is the (scaled) stock the sample was given, Used what the
+	// last master's mix ships of it.
 	Prices []Price
 	// Orders is how many orders the sample built, Units the units they
 	// ask for; OnHand the units on hand of the (node, SKU) priced.
@@ -298,7 +300,19 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa net
 	out.Bound, out.Converged, out.Rounds, out.Rows, out.Columns = lag.Bound, lag.Converged, lag.Rounds, lag.Rows, lag.Columns
 	out.Prices = make([]Price, len(inst.Supply))
 	for i, s := range inst.Supply {
-		out.Prices[i] = Price{Node: int(s.Node), NodeID: op.net.Nodes[s.Node].ID, SKU: s.SKU, Price: lag.StockValues[i]}
+		out.Prices[i] = Price{Node: int(s.Node), NodeID: op.net.Nodes[s.Node].ID, SKU: s.SKU, Supply: float64(s.Start), Price: lag.StockValues[i]}
+	}
+	// What the master's mix ships of each supply.
+	for o := range lag.Orders {
+		p, units := inst.Orders[o].Problem, lag.Orders[o].Units
+		nl := len(p.Lines)
+		for k := range p.Options {
+			for l := range p.Lines {
+				if u := units[k*nl+l]; u > 0 {
+					out.Prices[op.supply[nodeSKU{p.Options[k].Node, p.Lines[l].SKU}]].Used += u
+				}
+			}
+		}
 	}
 	SortPrices(out.Prices)
 	return out, nil

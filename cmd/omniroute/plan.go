@@ -32,8 +32,14 @@ const (
 
 // planReport is what omniroute plan prints.
 type planReport struct {
+	// Model is what the plan priced units with: planning.ModelDemand (the
+	// LP: Result is its) or planning.ModelOrders (Result holds the
+	// sample's status, bound, size and prices, Sample the rest).
+	Model string `json:"model"`
 	planning.Result
 	Horizon string `json:"horizon"`
+	// Sample describes a plan by orders.
+	Sample *sampleReport `json:"sample,omitempty"`
 	// Forecast describes the demand the plan was made for.
 	Forecast struct {
 		Source string    `json:"source"`
@@ -48,6 +54,19 @@ type planReport struct {
 	TopPrices   []planning.Price `json:"top_prices"`
 	// Season is the outlook until --season-end (planning.SeasonOutlook).
 	Season *seasonReport `json:"season,omitempty"`
+}
+
+// sampleReport is a plan by orders' sample (planning.OrdersPlan): the
+// orders it built, their units, the units on hand of the pairs priced,
+// the stock's scale, and the Lagrangian rounds.
+type sampleReport struct {
+	Orders    int     `json:"orders"`
+	Units     float64 `json:"units"`
+	OnHand    float64 `json:"on_hand"`
+	Scale     float64 `json:"stock_scale"`
+	Rounds    int     `json:"rounds"`
+	Converged bool    `json:"converged"`
+	Until     string  `json:"until"`
 }
 
 // seasonReport sums up the season's outlook: how many SKUs the forecast
@@ -92,10 +111,14 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seasonEnd := fs.String("season-end", "", "when the season ends (RFC 3339): the stock and the arrivals before then must last until then; the summary lists the SKUs likely to sell out by then")
 	seasonOut := fs.String("season-out", "", "with --season-end, write every SKU's outlook to this CSV file (sku,supply,expected,sd,sell_out,short)")
 	forecastOut := fs.String("forecast-out", "", "write the forecast the plan used to this CSV file, in --forecast's format (to review, edit and plan or serve with)")
+	planModel := fs.String("plan-model", planning.ModelAuto, "what the plan prices units with: "+planning.ModelDemand+
+		" (the expected-demand LP), "+planning.ModelOrders+" (the Lagrangian bound of a sample of the --orders, the latest first, as many as their rate says will come until --season-end or the horizon's end, over the stock on hand) or "+
+		planning.ModelAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more in --orders ask for a set of SKUs another of them asks for and no arrival is due within the plan's reach, else %s)",
+		planning.ModelOrders, 100*planning.RepeatShare, planning.RepeatWindow, planning.ModelDemand))
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute plan --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--replenishments R]\n"+
 			"         [--horizon 24h] [--at TIME] [--json] [--out prices.csv] [--lp-out plan.lp] [--forecast-out forecast.csv]\n"+
-			"         [--season-end T [--season-out season.csv]]")
+			"         [--season-end T [--season-out season.csv]] [--plan-model auto|demand|orders]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -113,6 +136,13 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: --at is required with --forecast and no --orders", errUsage)
 	case *seasonOut != "" && *seasonEnd == "":
 		return fmt.Errorf("%w: --season-out needs --season-end", errUsage)
+	case *planModel == planning.ModelOrders && *ordersPath == "":
+		return fmt.Errorf("%w: --plan-model %s samples the --orders: give them", errUsage, planning.ModelOrders)
+	case *planModel == planning.ModelOrders && *lpOut != "":
+		return fmt.Errorf("%w: --lp-out writes the demand model's LP, and --plan-model %s plans without one", errUsage, planning.ModelOrders)
+	}
+	if err := planning.CheckModel(*planModel); err != nil {
+		return fmt.Errorf("%w: --plan-model: %v", errUsage, err)
 	}
 	at, err := optionalTime("at", *atFlag)
 	if err != nil {
@@ -136,16 +166,24 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	regions := forecast.NewRegions(net)
 	var rep planReport
-	var demand *forecast.Demand
+	var demand, hist *forecast.Demand
+	var seen planning.OrderWindow
 	if *ordersPath != "" {
 		est := forecast.NewEstimator(net, regions)
-		if err := simulate.ObserveHistory(simulate.FileSource(*ordersPath), false, est); err != nil {
+		observe := est.Observe
+		if *planModel != planning.ModelDemand {
+			observe = func(o *network.Order) {
+				est.Observe(o)
+				seen.Observe(o)
+			}
+		}
+		if err := simulate.ObserveOrders(simulate.FileSource(*ordersPath), false, observe); err != nil {
 			return err
 		}
 		if est.Orders() == 0 && *forecastPath == "" {
 			return fmt.Errorf("%s: no orders to forecast from", *ordersPath)
 		}
-		hist := est.Estimate(at)
+		hist = est.Estimate(at)
 		if at.IsZero() {
 			at = hist.To
 		}
@@ -171,14 +209,48 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
-	in := &planning.Input{Network: net, Regions: regions, Stock: table, Demand: demand, Arrivals: arrivals, At: at, Horizon: *horizon}
-	model, err := planning.Build(in)
-	if err != nil {
-		return err
+	if !end.IsZero() && !end.After(at) {
+		return fmt.Errorf("%w: --season-end %s is not after the plan's start %s", errUsage, *seasonEnd, at.UTC().Format(time.RFC3339))
 	}
-	res, solveErr := model.Solve(ctx, in, lp.Settings{})
-	if res == nil {
-		return solveErr
+	in := &planning.Input{Network: net, Regions: regions, Stock: table, Demand: demand, Arrivals: arrivals, At: at, Horizon: *horizon}
+	until := at.Add(*horizon)
+	if end.After(until) {
+		until = end
+	}
+	var model *planning.Model
+	var res *planning.Result
+	var solveErr error
+	if planByOrders(*planModel, &seen, arrivals, at, until) {
+		if *lpOut != "" {
+			return fmt.Errorf("%w: --lp-out writes the demand model's LP, and the plan is by orders (--plan-model %s for the LP)", errUsage, planning.ModelDemand)
+		}
+		if until = at.Add(*horizon); end.After(at) {
+			until = end
+		}
+		var rate float64 // orders a day, the history's
+		if hist.Days > 0 {
+			rate = float64(hist.Orders) / hist.Days
+		}
+		op, err := planning.NewOrderPlanner(net).Plan(ctx, table, table, seen.Latest(nil), at, until, rate)
+		if err != nil {
+			return err
+		}
+		rep.Model = planning.ModelOrders
+		res = &planning.Result{Status: "stopped", Objective: op.Bound, Rows: op.Rows, Cols: op.Columns,
+			SolveMs: op.SolveMs, At: at, ExpectedUnits: op.Units / op.Scale, Prices: op.Prices}
+		if op.Converged {
+			res.Status = "converged"
+		}
+		rep.Sample = &sampleReport{Orders: op.Orders, Units: op.Units, OnHand: op.OnHand, Scale: op.Scale, Rounds: op.Rounds,
+			Converged: op.Converged, Until: until.UTC().Format(time.RFC3339)}
+	} else {
+		if model, err = planning.Build(in); err != nil {
+			return err
+		}
+		if res, solveErr = model.Solve(ctx, in, lp.Settings{}); res == nil {
+			return solveErr
+		}
+		rep.Model = planning.ModelDemand
 	}
 	rep.Result = *res
 	rep.Horizon = horizon.String()
@@ -200,9 +272,6 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rep.TopPrices = top[:min(topPrices, rep.PricedPairs)]
 	var outlook []planning.Outlook
 	if !end.IsZero() {
-		if !end.After(at) {
-			return fmt.Errorf("%w: --season-end %s is not after the plan's start %s", errUsage, *seasonEnd, at.UTC().Format(time.RFC3339))
-		}
 		outlook = planning.SeasonOutlook(demand, table, arrivals, at, end)
 		rep.Season = newSeasonReport(end, outlook)
 	}
@@ -257,10 +326,16 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		enc.SetIndent("", "  ")
 		return enc.Encode(&rep)
 	}
-	fmt.Fprintf(stdout, "plan at %s for %s: %s, objective %.4f (%d rows, %d columns, %.1f ms)\n",
-		at.UTC().Format(time.RFC3339), rep.Horizon, res.Status, res.Objective, res.Rows, res.Cols, res.SolveMs)
-	fmt.Fprintf(stdout, "expected units %.2f, lost %.2f; shipping %.4f, lost sales %.4f; %d (node, sku) priced above 0\n",
-		res.ExpectedUnits, res.ExpectedLostUnits, res.ShippingCost, res.LostSaleCost, rep.PricedPairs)
+	if s := rep.Sample; s != nil {
+		fmt.Fprintf(stdout, "plan at %s by orders until %s: %d orders of %s sampled (stock x %.4f), bound %.4f (%s, %d rounds, %.1f ms)\n",
+			at.UTC().Format(time.RFC3339), s.Until, s.Orders, *ordersPath, s.Scale, res.Objective, res.Status, s.Rounds, res.SolveMs)
+		fmt.Fprintf(stdout, "sampled units %.0f, on hand %.0f; %d (node, sku) priced above 0\n", s.Units, s.OnHand, rep.PricedPairs)
+	} else {
+		fmt.Fprintf(stdout, "plan at %s for %s: %s, objective %.4f (%d rows, %d columns, %.1f ms)\n",
+			at.UTC().Format(time.RFC3339), rep.Horizon, res.Status, res.Objective, res.Rows, res.Cols, res.SolveMs)
+		fmt.Fprintf(stdout, "expected units %.2f, lost %.2f; shipping %.4f, lost sales %.4f; %d (node, sku) priced above 0\n",
+			res.ExpectedUnits, res.ExpectedLostUnits, res.ShippingCost, res.LostSaleCost, rep.PricedPairs)
+	}
 	for _, p := range rep.TopPrices {
 		fmt.Fprintf(stdout, "  %-12s %-14s %10.4f  (supply %g, used %.2f)\n", p.NodeID, p.SKU, p.Price, p.Supply, p.Used)
 	}
@@ -272,6 +347,24 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	return nil
+}
+
+// planByOrders reports whether omniroute plan plans by orders under
+// model: ModelOrders always; ModelAuto when the orders seen repeat and
+// no arrival is due after at and up to until.
+func planByOrders(model string, seen *planning.OrderWindow, arrivals []planning.Arrival, at, until time.Time) bool {
+	switch {
+	case model == planning.ModelOrders:
+		return true
+	case model != planning.ModelAuto || !seen.Repeating():
+		return false
+	}
+	for _, a := range arrivals {
+		if a.At.After(at) && !a.At.After(until) {
+			return false
+		}
+	}
+	return true
 }
 
 // optionalTime parses the value of flag --name as an RFC 3339 time; an

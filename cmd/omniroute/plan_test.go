@@ -17,6 +17,7 @@ import (
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
+	"github.com/omniroute/omniroute/simulate/dataset"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -69,6 +70,7 @@ func TestPlanPricesTheScarceUnit(t *testing.T) {
 	require.NoError(t, err, stderr.String())
 
 	var rep struct {
+		Model      string  `json:"model"`
 		Status     string  `json:"status"`
 		Objective  float64 `json:"objective"`
 		Rows, Cols int
@@ -86,6 +88,7 @@ func TestPlanPricesTheScarceUnit(t *testing.T) {
 		} `json:"top_prices"`
 	}
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+	assert.Equal(t, planning.ModelDemand, rep.Model, "auto: orders of one line have no set to repeat")
 	assert.Equal(t, "optimal", rep.Status)
 	assert.Equal(t, 4, rep.Rows, "two stock rows, two demand cells (A parcel, A pickup)")
 	assert.NotNil(t, rep.SolveMs)
@@ -517,4 +520,61 @@ func TestSimulateForecast(t *testing.T) {
 		_, _, err = simulate(append([]string{"--forecast", in("forecast.csv")}, other...)...)
 		assert.ErrorIs(t, err, errUsage, other[0])
 	}
+}
+
+// TestPlanByOrders: omniroute plan over an amil-makhdoumi-wei history,
+// whose orders repeat a few sets of SKUs, plans by orders at the default
+// (auto): a sample of the history priced by its Lagrangian bound, its
+// prices written as serve --prices reads them; --plan-model demand gives
+// the LP; --lp-out has no LP to write by orders, and the orders model
+// needs the orders.
+func TestPlanByOrders(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	require.NoError(t, runGen(context.Background(), []string{"--profile", dataset.ProfileAmilMakhdoumiWei, "--seed", "2", "--out", dir,
+		"--orders", "300", "--regions", "25", "--history-days", "21"}, &out, &errOut), errOut.String())
+	in := func(n string) string { return filepath.Join(dir, n) }
+	plan := func(extra ...string) (map[string]any, error) {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"--network", in(dataset.NetworkFile), "--stock", in(dataset.StockFile), "--orders", in(dataset.HistoryFile), "--json"}, extra...)
+		if err := runPlan(context.Background(), args, &stdout, &stderr); err != nil {
+			return nil, err
+		}
+		var rep map[string]any
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
+		return rep, nil
+	}
+
+	rep, err := plan("--out", in("prices.csv"), "--season-end", "2026-03-09T06:00:00Z")
+	require.NoError(t, err)
+	assert.Equal(t, planning.ModelOrders, rep["model"])
+	assert.Contains(t, []any{"converged", "stopped"}, rep["status"])
+	sample, ok := rep["sample"].(map[string]any)
+	require.True(t, ok, "%v", rep)
+	assert.Positive(t, sample["orders"])
+	assert.Equal(t, "2026-03-09T06:00:00Z", sample["until"], "the sample runs to the season's end")
+	assert.Positive(t, rep["priced_pairs"])
+	net, err := network.Load(in(dataset.NetworkFile))
+	require.NoError(t, err)
+	prices, _, err := readPricesFile(in("prices.csv"), net)
+	require.NoError(t, err)
+	assert.NotEmpty(t, prices)
+
+	rep, err = plan("--plan-model", planning.ModelDemand)
+	require.NoError(t, err)
+	assert.Equal(t, planning.ModelDemand, rep["model"])
+	assert.Equal(t, "optimal", rep["status"])
+	assert.Nil(t, rep["sample"])
+
+	_, err = plan("--lp-out", in("plan.lp"))
+	assert.ErrorIs(t, err, errUsage, "auto chose orders: no LP")
+	assert.NoFileExists(t, in("plan.lp"))
+	_, err = plan("--plan-model", planning.ModelOrders, "--lp-out", in("plan.lp"))
+	assert.ErrorIs(t, err, errUsage)
+	_, err = plan("--plan-model", "bundles")
+	assert.ErrorIs(t, err, errUsage)
+	var stdout, stderr bytes.Buffer
+	err = runPlan(context.Background(), []string{"--network", in(dataset.NetworkFile), "--stock", in(dataset.StockFile),
+		"--forecast", in("forecast.csv"), "--at", "2026-03-02T06:00:00Z", "--plan-model", planning.ModelOrders}, &stdout, &stderr)
+	assert.ErrorIs(t, err, errUsage, "the orders model samples --orders")
 }
