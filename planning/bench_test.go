@@ -120,3 +120,55 @@ func BenchmarkReplan(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOrdersPlan prices the stock of a published-style dataset by a
+// sample of its week of history (planning.ModelOrders): at the history's
+// end, for the orders its rate says will come in the week after (at most
+// planning.MaxPlanOrders, the stock scaled down), on the amil-makhdoumi-wei
+// profile (25 order types) and the jasin-sinha one (baskets drawn freely
+// from 200 SKUs).
+func BenchmarkOrdersPlan(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		cfg  dataset.Config
+	}{{"profile=amil-makhdoumi-wei", dataset.AmilMakhdoumiWeiConfig()}, {"profile=jasin-sinha", dataset.JasinSinhaConfig()}} {
+		b.Run(c.name, func(b *testing.B) {
+			dir := b.TempDir()
+			if _, err := dataset.Generate(context.Background(), c.cfg, dir); err != nil {
+				b.Fatal(err)
+			}
+			net, err := network.Load(filepath.Join(dir, dataset.NetworkFile))
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := os.Open(filepath.Join(dir, dataset.StockFile))
+			if err != nil {
+				b.Fatal(err)
+			}
+			table, err := stock.ReadCSV(f, dataset.StockFile, net)
+			f.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			est := forecast.NewEstimator(net, forecast.NewRegions(net))
+			var seen planning.OrderWindow
+			observe := func(o *network.Order) { est.Observe(o); seen.Observe(o) }
+			if err := simulate.ObserveOrders(simulate.FileSource(filepath.Join(dir, dataset.HistoryFile)), false, observe); err != nil {
+				b.Fatal(err)
+			}
+			d := est.Estimate(time.Time{})
+			rate := float64(d.Orders) / d.Days
+			latest := seen.Latest(nil)
+			op := planning.NewOrderPlanner(net)
+			var plan *planning.OrdersPlan
+			b.ReportAllocs()
+			for b.Loop() {
+				if plan, err = op.Plan(context.Background(), table, table, latest, d.To, d.To.Add(7*24*time.Hour), rate); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(plan.Orders), "orders")
+			b.ReportMetric(float64(plan.Rounds), "rounds")
+		})
+	}
+}
