@@ -46,8 +46,22 @@ func BenchmarkPlan(b *testing.B) {
 
 func benchInput(b testing.TB, cfg dataset.Config) *planning.Input {
 	b.Helper()
-	dir := b.TempDir()
 	cfg.Start = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	dir, net, table := generated(b, cfg)
+	regions := forecast.NewRegions(net)
+	est := forecast.NewEstimator(net, regions)
+	if err := simulate.ObserveHistory(simulate.FileSource(filepath.Join(dir, dataset.OrdersFile)), false, est); err != nil {
+		b.Fatal(err)
+	}
+	d := est.Estimate(time.Time{})
+	return &planning.Input{Network: net, Regions: regions, Stock: table, Demand: d, At: d.To, Horizon: 24 * time.Hour}
+}
+
+// generated generates the dataset of cfg into a temporary directory and
+// returns it with its network and stock.
+func generated(b testing.TB, cfg dataset.Config) (string, *network.Network, *stock.Table) {
+	b.Helper()
+	dir := b.TempDir()
 	if _, err := dataset.Generate(context.Background(), cfg, dir); err != nil {
 		b.Fatal(err)
 	}
@@ -64,13 +78,7 @@ func benchInput(b testing.TB, cfg dataset.Config) *planning.Input {
 	if err != nil {
 		b.Fatal(err)
 	}
-	regions := forecast.NewRegions(net)
-	est := forecast.NewEstimator(net, regions)
-	if err := simulate.ObserveHistory(simulate.FileSource(filepath.Join(dir, dataset.OrdersFile)), false, est); err != nil {
-		b.Fatal(err)
-	}
-	d := est.Estimate(time.Time{})
-	return &planning.Input{Network: net, Regions: regions, Stock: table, Demand: d, At: d.To, Horizon: 24 * time.Hour}
+	return dir, net, table
 }
 
 // BenchmarkReplan solves the next plan of a replay, six hours on over
@@ -133,23 +141,7 @@ func BenchmarkOrdersPlan(b *testing.B) {
 		cfg  dataset.Config
 	}{{"profile=amil-makhdoumi-wei", dataset.AmilMakhdoumiWeiConfig()}, {"profile=jasin-sinha", dataset.JasinSinhaConfig()}} {
 		b.Run(c.name, func(b *testing.B) {
-			dir := b.TempDir()
-			if _, err := dataset.Generate(context.Background(), c.cfg, dir); err != nil {
-				b.Fatal(err)
-			}
-			net, err := network.Load(filepath.Join(dir, dataset.NetworkFile))
-			if err != nil {
-				b.Fatal(err)
-			}
-			f, err := os.Open(filepath.Join(dir, dataset.StockFile))
-			if err != nil {
-				b.Fatal(err)
-			}
-			table, err := stock.ReadCSV(f, dataset.StockFile, net)
-			f.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
+			dir, net, table := generated(b, c.cfg)
 			est := forecast.NewEstimator(net, forecast.NewRegions(net))
 			var seen planning.OrderWindow
 			observe := func(o *network.Order) { est.Observe(o); seen.Observe(o) }
@@ -161,6 +153,7 @@ func BenchmarkOrdersPlan(b *testing.B) {
 			latest := seen.Latest(nil)
 			op := planning.NewOrderPlanner(net)
 			var plan *planning.OrdersPlan
+			var err error
 			b.ReportAllocs()
 			for b.Loop() {
 				if plan, err = op.Plan(context.Background(), table, table, latest, d.To, d.To.Add(7*24*time.Hour), rate); err != nil {
