@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -191,19 +190,13 @@ func amwSets(r *rand.Rand, nSKUs, n int) [][]int {
 	return sets
 }
 
-// amwStock is a row of the profile's stock.
-type amwStock struct {
-	node, sku int
-	qty       int
-}
-
 // stock places the stock for orders orders: each SKU of a type is carried
 // by each warehouse with probability amwCarry (by one drawn at random if
 // by none), each city's expected demand for it goes to the nearest
 // warehouse carrying it (ties to the lower index), and a warehouse holds
 // the expected units it was given, rounded up. The rows are sorted by
 // node and SKU; a warehouse given no demand of a SKU has no row.
-func (m *amwModel) stock(r *rand.Rand, orders int) []amwStock {
+func (m *amwModel) stock(r *rand.Rand, orders int) []stockRow {
 	nw := len(m.net.Nodes)
 	// demand[s] is the expected units of SKU s per order.
 	demand := make([]float64, len(m.skus))
@@ -259,11 +252,11 @@ func (m *amwModel) stock(r *rand.Rand, orders int) []amwStock {
 			}
 		}
 	}
-	var rows []amwStock
+	var rows []stockRow
 	for w := range nw {
 		for i, s := range used {
 			if q := int(math.Ceil(assigned[i][w])); q > 0 {
-				rows = append(rows, amwStock{node: w, sku: s, qty: q})
+				rows = append(rows, stockRow{node: w, sku: s, qty: q})
 			}
 		}
 	}
@@ -277,50 +270,10 @@ func generateAmilMakhdoumiWei(ctx context.Context, cfg Config, dir string) (Summ
 	if err != nil {
 		return Summary{}, err
 	}
-	sum := Summary{Nodes: len(m.net.Nodes), SKUs: len(m.skus)}
-	if err := writeFile(filepath.Join(dir, NetworkFile), func(b *bufio.Writer) error { return m.net.WriteYAML(b) }); err != nil {
-		return sum, err
-	}
-	rows := m.stock(cfg.rng(amwStockStream), cfg.Orders)
-	err = writeFile(filepath.Join(dir, StockFile), func(b *bufio.Writer) error {
-		b.WriteString("node,sku,on_hand,safety_stock\n")
-		for _, rw := range rows {
-			fmt.Fprintf(b, "%s,%s,%d,0\n", m.net.Nodes[rw.node].ID, m.skus[rw.sku].id, rw.qty)
-		}
-		sum.StockRows = len(rows)
-		return nil
+	return writeProfile(ctx, cfg, dir, profileFiles{
+		net: m.net, skus: m.skus, stock: m.stock(cfg.rng(amwStockStream), cfg.Orders),
+		orders: m.writeOrders, prefix: "A", orderStream: amwOrderStream, historyStream: amwHistoryStream,
 	})
-	if err != nil {
-		return sum, err
-	}
-	horizon := time.Duration(cfg.Days) * 24 * time.Hour
-	err = writeFile(filepath.Join(dir, OrdersFile), func(b *bufio.Writer) error {
-		o, l, err := m.writeOrders(ctx, jsDraw{r: cfg.rng(amwOrderStream), orders: cfg.Orders, start: cfg.Start, horizon: horizon, prefix: "A"}, b)
-		sum.Orders, sum.Lines = o, l
-		return err
-	})
-	if err != nil {
-		return sum, err
-	}
-	if cfg.HistoryDays > 0 {
-		// The same demand over the days before, at the same rate per day,
-		// from a stream of its own (the replay's orders stay as they are).
-		back, n := jsHistory(cfg)
-		err = writeFile(filepath.Join(dir, HistoryFile), func(b *bufio.Writer) error {
-			o, l, err := m.writeOrders(ctx, jsDraw{r: cfg.rng(amwHistoryStream), orders: n, start: cfg.Start.Add(-back), horizon: back, prefix: "H"}, b)
-			sum.HistoryOrders, sum.HistoryLines = o, l
-			return err
-		})
-		if err != nil {
-			return sum, err
-		}
-	}
-	// No replenishment within the horizon: the file has its header only.
-	err = writeFile(filepath.Join(dir, ReplenishmentsFile), func(b *bufio.Writer) error {
-		_, err := b.WriteString("at,node,sku,qty\n")
-		return err
-	})
-	return sum, err
 }
 
 // writeOrders writes the profile's orders: uniform over the horizon, each

@@ -200,7 +200,7 @@ func TestAmilMakhdoumiWeiStock(t *testing.T) {
 	m, err := newAMWModel(cfg)
 	require.NoError(t, err)
 	rows := m.stock(cfg.rng(amwStockStream), cfg.Orders)
-	require.True(t, slices.IsSortedFunc(rows, func(a, b amwStock) int {
+	require.True(t, slices.IsSortedFunc(rows, func(a, b stockRow) int {
 		if a.node != b.node {
 			return a.node - b.node
 		}

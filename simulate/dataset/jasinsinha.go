@@ -97,44 +97,73 @@ func generateJasinSinha(ctx context.Context, cfg Config, dir string) (Summary, e
 	if err := net.Init(); err != nil {
 		return Summary{}, fmt.Errorf("dataset: generated network: %w", err)
 	}
-	sum := Summary{Nodes: len(net.Nodes), SKUs: len(skus)}
-	if err := writeFile(filepath.Join(dir, NetworkFile), func(b *bufio.Writer) error { return net.WriteYAML(b) }); err != nil {
-		return sum, err
-	}
 	// Stock: each SKU at jsCarriers warehouses, its expected demand over
 	// the horizon (x jsStockCover) split at random between them.
 	expUnits := float64(cfg.Orders) * meanOf(jsLinesWeight)
+	sr := cfg.rng(14)
+	var rows []stockRow
+	for s := range skus {
+		carriers := sr.Perm(cfg.Warehouses)[:min(jsCarriers, cfg.Warehouses)]
+		total := expUnits * skus[s].share * jsStockCover
+		shares := make([]float64, len(carriers))
+		for i := range shares {
+			shares[i] = 0.5 + sr.Float64()
+		}
+		for i, q := range apportion(stochastic(sr, total), shares) {
+			if q > 0 {
+				rows = append(rows, stockRow{carriers[i], s, q})
+			}
+		}
+	}
+	slices.SortFunc(rows, func(a, b stockRow) int {
+		if a.node != b.node {
+			return a.node - b.node
+		}
+		return a.sku - b.sku
+	})
+	orders := func(ctx context.Context, d jsDraw, b *bufio.Writer) (int, int, error) {
+		return writeJSOrders(ctx, d, cities, skus, b)
+	}
+	return writeProfile(ctx, cfg, dir, profileFiles{net: net, skus: skus, stock: rows, orders: orders, prefix: "J", orderStream: 15, historyStream: 16})
+}
+
+// stockRow is a row of a published-style profile's stock: units of a SKU
+// (by index) at a node (by index).
+type stockRow struct {
+	node, sku int
+	qty       int
+}
+
+// profileFiles is what a published-style profile (jasin-sinha,
+// amil-makhdoumi-wei) writes: its network, its stock rows, and how its
+// orders are drawn (each from a jsDraw), with the prefix of the replay's
+// order ids and the random streams of the replay's and the history's
+// orders.
+type profileFiles struct {
+	net                        *network.Network
+	skus                       []sku
+	stock                      []stockRow
+	orders                     func(ctx context.Context, d jsDraw, b *bufio.Writer) (orders, lines int, err error)
+	prefix                     string
+	orderStream, historyStream uint64
+}
+
+// writeProfile writes a published-style profile's files into dir: the
+// network, the stock, the orders over cfg.Days from cfg.Start, the
+// history's over cfg.HistoryDays before (the same demand at the same rate
+// a day, from a stream of its own, so that the replay's orders stay as
+// they are), and no replenishment (the file's header only).
+func writeProfile(ctx context.Context, cfg Config, dir string, p profileFiles) (Summary, error) {
+	sum := Summary{Nodes: len(p.net.Nodes), SKUs: len(p.skus)}
+	if err := writeFile(filepath.Join(dir, NetworkFile), func(b *bufio.Writer) error { return p.net.WriteYAML(b) }); err != nil {
+		return sum, err
+	}
 	err := writeFile(filepath.Join(dir, StockFile), func(b *bufio.Writer) error {
-		sr := cfg.rng(14)
 		b.WriteString("node,sku,on_hand,safety_stock\n")
-		type row struct {
-			node, sku int
-			qty       int
+		for _, rw := range p.stock {
+			fmt.Fprintf(b, "%s,%s,%d,0\n", p.net.Nodes[rw.node].ID, p.skus[rw.sku].id, rw.qty)
 		}
-		var rows []row
-		for s := range skus {
-			carriers := sr.Perm(cfg.Warehouses)[:min(jsCarriers, cfg.Warehouses)]
-			total := expUnits * skus[s].share * jsStockCover
-			shares := make([]float64, len(carriers))
-			for i := range shares {
-				shares[i] = 0.5 + sr.Float64()
-			}
-			for i, q := range apportion(stochastic(sr, total), shares) {
-				if q > 0 {
-					rows = append(rows, row{carriers[i], s, q})
-				}
-			}
-		}
-		slices.SortFunc(rows, func(a, b row) int {
-			if a.node != b.node {
-				return a.node - b.node
-			}
-			return a.sku - b.sku
-		})
-		for _, rw := range rows {
-			fmt.Fprintf(b, "%s,%s,%d,0\n", net.Nodes[rw.node].ID, skus[rw.sku].id, rw.qty)
-		}
-		sum.StockRows = len(rows)
+		sum.StockRows = len(p.stock)
 		return nil
 	})
 	if err != nil {
@@ -142,7 +171,7 @@ func generateJasinSinha(ctx context.Context, cfg Config, dir string) (Summary, e
 	}
 	horizon := time.Duration(cfg.Days) * 24 * time.Hour
 	err = writeFile(filepath.Join(dir, OrdersFile), func(b *bufio.Writer) error {
-		o, l, err := writeJSOrders(ctx, jsDraw{r: cfg.rng(15), orders: cfg.Orders, start: cfg.Start, horizon: horizon, prefix: "J"}, cities, skus, b)
+		o, l, err := p.orders(ctx, jsDraw{r: cfg.rng(p.orderStream), orders: cfg.Orders, start: cfg.Start, horizon: horizon, prefix: p.prefix}, b)
 		sum.Orders, sum.Lines = o, l
 		return err
 	})
@@ -150,11 +179,9 @@ func generateJasinSinha(ctx context.Context, cfg Config, dir string) (Summary, e
 		return sum, err
 	}
 	if cfg.HistoryDays > 0 {
-		// The same demand over the days before, at the same rate per day,
-		// from a stream of its own (the replay's orders stay as they are).
 		back, n := jsHistory(cfg)
 		err = writeFile(filepath.Join(dir, HistoryFile), func(b *bufio.Writer) error {
-			o, l, err := writeJSOrders(ctx, jsDraw{r: cfg.rng(16), orders: n, start: cfg.Start.Add(-back), horizon: back, prefix: "H"}, cities, skus, b)
+			o, l, err := p.orders(ctx, jsDraw{r: cfg.rng(p.historyStream), orders: n, start: cfg.Start.Add(-back), horizon: back, prefix: "H"}, b)
 			sum.HistoryOrders, sum.HistoryLines = o, l
 			return err
 		})
@@ -162,12 +189,10 @@ func generateJasinSinha(ctx context.Context, cfg Config, dir string) (Summary, e
 			return sum, err
 		}
 	}
-	// No replenishment within the horizon: the file has its header only.
-	err = writeFile(filepath.Join(dir, ReplenishmentsFile), func(b *bufio.Writer) error {
+	return sum, writeFile(filepath.Join(dir, ReplenishmentsFile), func(b *bufio.Writer) error {
 		_, err := b.WriteString("at,node,sku,qty\n")
 		return err
 	})
-	return sum, err
 }
 
 // meanOf is the mean number of lines of an order drawn from weights
