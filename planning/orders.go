@@ -26,15 +26,13 @@ const (
 	// rate says will come until the season's end (or the plan's horizon
 	// without one), each built on the stock on hand as if it came now,
 	// and the Lagrangian bound of that batch (joint.Lagrangian) over the
-	// stock on hand: a unit's price is its stock value there. It sees
-	// what a price per SKU cannot: which node holds all of the SKUs the
-	// orders ask for together. Scheduled arrivals and daily capacities
-	// are not counted: it is for a season whose stock on hand is all
-	// there is.
+	// stock on hand and the arrivals scheduled until then: a unit's price
+	// is its stock value there. It sees what a price per SKU cannot:
+	// which node holds all of the SKUs the orders ask for together. Daily
+	// capacities are not counted.
 	ModelOrders = "orders"
 	// ModelAuto plans by ModelOrders while the orders seen repeat their
-	// sets of SKUs (OrderWindow.Repeating) and no arrival is scheduled
-	// within the plan's reach, by ModelDemand otherwise.
+	// sets of SKUs (OrderWindow.Repeating), by ModelDemand otherwise.
 	ModelAuto = "auto"
 )
 
@@ -240,8 +238,15 @@ func (op *OrderPlanner) Network() *network.Network { return op.net }
 // at rate orders a day (rounded up), sampled from latest (the orders
 // seen, the latest first, as OrderWindow.Latest returns them; again from
 // the latest once all are used): the sample's Lagrangian stock values.
-// An order the network cannot build now asks for nothing.
-func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa network.CapacityView, latest []network.Order, at, until time.Time, rate float64) (*OrdersPlan, error) {
+// Each order comes again with its promise as long after it as it was; an
+// order the network cannot build now asks for nothing.
+//
+// The arrivals after at and up to until count too: the sample's orders
+// are then spread evenly over the time to until, in the sample's order,
+// and each may draw on what has arrived by its time (each order is built
+// on the stock on hand and every such arrival). Without one, every order
+// comes at at.
+func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa network.CapacityView, latest []network.Order, arrivals []Arrival, at, until time.Time, rate float64) (*OrdersPlan, error) {
 	if len(latest) == 0 {
 		return nil, ErrNoOrdersSeen
 	}
@@ -258,12 +263,28 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa net
 		op.probs = append(op.probs, solver.Problem{})
 	}
 	clear(op.supply)
+	due := dueArrivals(arrivals, at, until)
+	var build network.StockView = st
+	var view *arrivalsView
+	if len(due) > 0 {
+		view = newArrivalsView(st, due)
+		build = view
+	}
 	inst := &joint.Instance{Orders: make([]joint.Order, 0, n)}
+	step := until.Sub(at) / time.Duration(n)
 	for i := range n {
 		o := latest[i%len(latest)]
-		o.CreatedAt = at
+		when := at
+		if len(due) > 0 {
+			when = at.Add(step/2 + time.Duration(i)*step)
+		}
+		// The order comes again at when, its promise as far after it.
+		if !o.PromiseBy.IsZero() {
+			o.PromiseBy = o.PromiseBy.Add(when.Sub(o.CreatedAt))
+		}
+		o.CreatedAt = when
 		p := &op.probs[i]
-		if err := op.builder.BuildEligible(&o, st, capa, p); err != nil {
+		if err := op.builder.BuildEligible(&o, build, capa, p); err != nil {
 			continue
 		}
 		for l := range p.Lines {
@@ -279,10 +300,18 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa net
 				op.supply[key] = len(inst.Supply)
 				atp := max(0, st.ATP(int(node), key.sku))
 				out.OnHand += float64(atp)
-				inst.Supply = append(inst.Supply, joint.Supply{Node: node, SKU: key.sku, Start: int64(math.Round(float64(atp) * out.Scale))})
+				sup := joint.Supply{Node: node, SKU: key.sku, Start: int64(math.Round(float64(atp) * out.Scale))}
+				if view != nil {
+					for _, a := range view.due[key] {
+						if u := int64(math.Round(float64(a.Qty) * out.Scale)); u > 0 {
+							sup.Arrivals = append(sup.Arrivals, joint.Arrival{At: a.At, Units: u})
+						}
+					}
+				}
+				inst.Supply = append(inst.Supply, sup)
 			}
 		}
-		inst.Orders = append(inst.Orders, joint.Order{Problem: p, At: at})
+		inst.Orders = append(inst.Orders, joint.Order{Problem: p, At: o.CreatedAt})
 	}
 	if len(inst.Orders) == 0 {
 		return nil, errors.New("plan orders: no order of the sample can be built on the network")
@@ -316,4 +345,72 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa net
 	}
 	SortPrices(out.Prices)
 	return out, nil
+}
+
+// dueArrivals returns the arrivals after at and up to until, in ascending
+// time (stable).
+func dueArrivals(arrivals []Arrival, at, until time.Time) []Arrival {
+	var due []Arrival
+	for _, a := range arrivals {
+		if a.At.After(at) && !a.At.After(until) && a.Qty > 0 {
+			due = append(due, a)
+		}
+	}
+	slices.SortStableFunc(due, func(a, b Arrival) int { return a.At.Compare(b.At) })
+	return due
+}
+
+// arrivalsView is a stock view with arrivals added to the stock on hand:
+// what the orders of a sample may draw on by the end of its time.
+type arrivalsView struct {
+	st network.StockView
+	// extra holds the units arriving of each (node, SKU), due the
+	// arrivals themselves in ascending time; nodes lists, for each SKU,
+	// the nodes some arrive at, ascending.
+	extra map[nodeSKU]int32
+	due   map[nodeSKU][]Arrival
+	nodes map[string][]int
+}
+
+// newArrivalsView returns st with due added.
+func newArrivalsView(st network.StockView, due []Arrival) *arrivalsView {
+	v := &arrivalsView{st: st, extra: map[nodeSKU]int32{}, due: map[nodeSKU][]Arrival{}, nodes: map[string][]int{}}
+	for _, a := range due {
+		k := nodeSKU{int32(a.Node), a.SKU}
+		if _, ok := v.extra[k]; !ok {
+			v.nodes[a.SKU] = append(v.nodes[a.SKU], a.Node)
+		}
+		v.extra[k] += a.Qty
+		v.due[k] = append(v.due[k], a)
+	}
+	for _, ns := range v.nodes {
+		slices.Sort(ns)
+	}
+	return v
+}
+
+// ATP is the stock on hand (at least 0) and what arrives.
+func (v *arrivalsView) ATP(node int, sku string) int32 {
+	return max(0, v.st.ATP(node, sku)) + v.extra[nodeSKU{int32(node), sku}]
+}
+
+// EachATP calls fn for every node with stock on hand or arriving of sku,
+// in ascending node order.
+func (v *arrivalsView) EachATP(sku string, fn func(node int, atp int32)) {
+	arriving := v.nodes[sku]
+	i := 0
+	flush := func(below int) {
+		for ; i < len(arriving) && arriving[i] < below; i++ {
+			fn(arriving[i], v.extra[nodeSKU{int32(arriving[i]), sku}])
+		}
+	}
+	v.st.EachATP(sku, func(node int, atp int32) {
+		flush(node)
+		if i < len(arriving) && arriving[i] == node {
+			atp += v.extra[nodeSKU{int32(node), sku}]
+			i++
+		}
+		fn(node, atp)
+	})
+	flush(math.MaxInt)
 }

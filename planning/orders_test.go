@@ -1,8 +1,10 @@
 package planning
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -77,4 +79,76 @@ func TestCheckModel(t *testing.T) {
 		assert.NoError(t, CheckModel(m))
 	}
 	assert.ErrorContains(t, CheckModel("bundles"), `plan model "bundles"`)
+}
+
+// TestArrivalsView: the view adds what arrives to what is on hand, and
+// lists the nodes with either in ascending order; only the arrivals
+// after the start and up to the end count.
+func TestArrivalsView(t *testing.T) {
+	at := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	st := fakeStock{"s": {1: 4, 3: 2, 5: -1}, "t": {2: 7}}
+	due := dueArrivals([]Arrival{
+		{At: at.Add(2 * time.Hour), Node: 3, SKU: "s", Qty: 5},
+		{At: at.Add(time.Hour), Node: 0, SKU: "s", Qty: 1},
+		{At: at.Add(time.Hour), Node: 4, SKU: "s", Qty: 2},
+		{At: at.Add(3 * time.Hour), Node: 3, SKU: "s", Qty: 1},
+		{At: at, Node: 6, SKU: "s", Qty: 9},                     // arrived already
+		{At: at.Add(48 * time.Hour), Node: 6, SKU: "s", Qty: 9}, // after the end
+	}, at, at.Add(24*time.Hour))
+	require.Len(t, due, 4)
+	for i := 1; i < len(due); i++ {
+		assert.False(t, due[i].At.Before(due[i-1].At), "ascending time")
+	}
+	v := newArrivalsView(st, due)
+	type visit struct {
+		node int
+		atp  int32
+	}
+	var got []visit
+	v.EachATP("s", func(node int, atp int32) { got = append(got, visit{node, atp}) })
+	assert.Equal(t, []visit{{0, 1}, {1, 4}, {3, 8}, {4, 2}}, got)
+	assert.EqualValues(t, 8, v.ATP(3, "s"))
+	assert.EqualValues(t, 0, v.ATP(5, "s"), "below 0 on hand counts as none")
+	assert.EqualValues(t, 7, v.ATP(2, "t"))
+	assert.Len(t, v.due[nodeSKU{3, "s"}], 2)
+}
+
+// TestOrdersPlanCountsArrivalsAndPromises: ten orders a day of a unit
+// each to city A, the one unit on hand at "near": it is worth about a lost
+// sale to the sample of the day to come. Ten units due at "far" within the
+// day leave it worth only the parcel it saves; due after the day, they do
+// not count. The history's orders were made ten days before, their
+// promise three days after: they come again with it three days after.
+func TestOrdersPlanCountsArrivalsAndPromises(t *testing.T) {
+	net := handNet(t)
+	var w OrderWindow
+	for i := range 10 {
+		created := at.Add(-10*24*time.Hour + time.Duration(i)*time.Hour)
+		w.Observe(&network.Order{
+			ID: fmt.Sprintf("h%d", i), CreatedAt: created, PromiseBy: created.Add(72 * time.Hour),
+			Lat: net.Nodes[0].Lat, Lon: net.Nodes[0].Lon, Want: network.WantDelivery,
+			Lines: []solver.Line{{SKU: "s", Quantity: 1, LostSaleCost: 50}},
+		})
+	}
+	st := fakeStock{"s": {0: 1}}
+	price := func(arrivals []Arrival) (float64, *OrdersPlan) {
+		plan, err := NewOrderPlanner(net).Plan(context.Background(), st, nil, w.Latest(nil), arrivals, at, at.Add(24*time.Hour), 10)
+		require.NoError(t, err)
+		for _, p := range plan.Prices {
+			if p.NodeID == "near" && p.SKU == "s" {
+				return p.Price, plan
+			}
+		}
+		t.Fatalf("near's unit is not priced: %+v", plan.Prices)
+		return 0, nil
+	}
+	alone, plan := price(nil)
+	assert.Equal(t, 10, plan.Orders)
+	assert.InDelta(t, 10, plan.Units, 0)
+	assert.Greater(t, alone, 40.0, "about a lost sale")
+
+	due, _ := price([]Arrival{{At: at.Add(time.Minute), Node: 2, SKU: "s", Qty: 10}})
+	assert.Less(t, due, 10.0, "the parcel it saves")
+	late, _ := price([]Arrival{{At: at.Add(25 * time.Hour), Node: 2, SKU: "s", Qty: 10}})
+	assert.InDelta(t, alone, late, 1e-9, "after the plan's end")
 }

@@ -63,7 +63,7 @@ type PlanningConfig struct {
 	RecentOrders int
 	// Model is what the plans price units with: planning.ModelDemand (""
 	// too), planning.ModelOrders or planning.ModelAuto (see package
-	// planning). The orders model samples the orders in Seen, then the
+	// planning; the orders model counts the Arrivals due by its end too). The orders model samples the orders in Seen, then the
 	// orders routed since start (each order id once, as RecentOrders);
 	// until it has seen one it plans by demand. A plan by orders keeps
 	// its prices for planning.OrdersPlanEvery of the schedule's
@@ -500,7 +500,7 @@ func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, e
 	}
 	out := &planOutcome{at: at}
 	var err error
-	if p.planByOrders(at) {
+	if p.planByOrders() {
 		err = p.planOrders(ctx, out, net, table, in.Demand)
 	} else {
 		err = p.planDemand(ctx, out, in)
@@ -515,33 +515,20 @@ func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, e
 	return out, outlook, nil
 }
 
-// planByOrders reports whether the plan at at is by orders: under
+// planByOrders reports whether the next plan is by orders: under
 // planning.ModelOrders once an order was seen; under planning.ModelAuto
-// while the orders seen repeat and no arrival is scheduled within the
-// plan's reach (its horizon, or the season's end when later).
-func (p *planner) planByOrders(at time.Time) bool {
+// while the orders seen repeat.
+func (p *planner) planByOrders() bool {
 	if p.window == nil {
 		return false
 	}
 	p.recentMu.Lock()
 	seen, repeating := p.window.Len() > 0, p.window.Repeating()
 	p.recentMu.Unlock()
-	if p.cfg.Model == planning.ModelOrders || !seen {
+	if p.cfg.Model == planning.ModelOrders {
 		return seen
 	}
-	if !repeating {
-		return false
-	}
-	reach := at.Add(p.cfg.Horizon)
-	if p.cfg.SeasonEnd.After(reach) {
-		reach = p.cfg.SeasonEnd
-	}
-	for _, a := range p.cfg.Arrivals {
-		if a.At.After(at) && !a.At.After(reach) {
-			return false
-		}
-	}
-	return true
+	return repeating
 }
 
 // planDemand solves the expected-demand LP of in, from the last basis.
@@ -564,7 +551,7 @@ func (p *planner) planDemand(ctx context.Context, out *planOutcome, in *planning
 
 // planOrders prices table's units by a sample of the orders seen, as
 // many as demand's rate of orders says will come until the season's end
-// (or the horizon without one ahead).
+// (or the horizon without one ahead), and the arrivals due by then.
 func (p *planner) planOrders(ctx context.Context, out *planOutcome, net *network.Network, table *stock.Table, demand *forecast.Demand) error {
 	p.recentMu.Lock()
 	p.latest = p.window.Latest(p.latest)
@@ -580,7 +567,7 @@ func (p *planner) planOrders(ctx context.Context, out *planOutcome, net *network
 	if demand != nil && demand.Days > 0 {
 		rate = float64(demand.Orders) / demand.Days
 	}
-	res, err := p.byOrders.Plan(ctx, table, table, p.latest, out.at, until, rate)
+	res, err := p.byOrders.Plan(ctx, table, table, p.latest, p.cfg.Arrivals, out.at, until, rate)
 	if err != nil {
 		return err
 	}

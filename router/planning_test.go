@@ -539,8 +539,9 @@ func TestPlannerWindowForgetsEvictedIDs(t *testing.T) {
 // a sample of them: the one store holding both SKUs of the pairs asked
 // for prices its units, the plan by orders says so, and the schedule
 // keeps its prices for planning.OrdersPlanEvery intervals. An arrival
-// within the plan's reach sends auto back to demand; ModelOrders plans by
-// orders all the same.
+// due counts: the units it brings lower the prices. Orders whose sets no
+// longer repeat send auto back to demand; ModelOrders plans by orders all
+// the same.
 func TestPlanningByOrders(t *testing.T) {
 	demand := &forecast.Demand{Days: 1, Orders: 1, Cells: []forecast.Cell{
 		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 1, UnitsPerOrder: 1},
@@ -593,16 +594,33 @@ func TestPlanningByOrders(t *testing.T) {
 	e.clock.Advance(planning.OrdersPlanEvery * p.cfg.Interval)
 	assert.False(t, p.ordersPlanStays())
 
+	// Pairs arriving at the warehouse, which holds the other SKU of each
+	// pair: the store's units are worth less.
+	before := costs.Price(s01, "PAIR-B")
 	wh1, _ := e.svc.snap.Load().net.NodeIndex("alm-wh1")
-	p.cfg.Arrivals = []planning.Arrival{{At: e.clock.Now().Add(time.Hour), Node: wh1, SKU: "PAIR-B", Qty: 50}}
+	p.cfg.Arrivals = []planning.Arrival{{At: e.clock.Now().Add(time.Second), Node: wh1, SKU: "PAIR-B", Qty: 1000}}
 	resp, err = client.Plan(ctx(t), &pb.PlanRequest{})
 	require.NoError(t, err)
-	assert.Equal(t, planning.ModelDemand, resp.Model, "an arrival within reach: the orders model counts the stock on hand only")
+	assert.Equal(t, planning.ModelOrders, resp.Model)
+	costs, _, ok = p.board.Get()
+	require.True(t, ok)
+	assert.Less(t, costs.Price(s01, "PAIR-B"), before, "the arrival counts")
+
+	// The sets stop repeating: auto plans by demand again.
+	for i := range planning.RepeatWindow {
+		o := demoOrder(fmt.Sprintf("mixed-%d", i))
+		o.Lines = []*pb.OrderLine{{Sku: "PAIR-A", Quantity: 1, UnitWeightKg: 0.2}, {Sku: fmt.Sprintf("OTHER-%d", i), Quantity: 1, UnitWeightKg: 0.2}}
+		_, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: o})
+		require.NoError(t, err)
+	}
+	resp, err = client.Plan(ctx(t), &pb.PlanRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, planning.ModelDemand, resp.Model)
 	assert.Zero(t, testutil.ToFloat64(p.byOrdersGauge))
 	assert.False(t, p.ordersPlanStays())
 
 	p.cfg.Model = planning.ModelOrders
 	resp, err = client.Plan(ctx(t), &pb.PlanRequest{})
 	require.NoError(t, err)
-	assert.Equal(t, planning.ModelOrders, resp.Model)
+	assert.Equal(t, planning.ModelOrders, resp.Model, "the orders model plans by orders whatever they are")
 }

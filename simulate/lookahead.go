@@ -225,10 +225,8 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 		// is none, so what is in stock is all this replay will have.
 		p.horizon = max(SeasonPlanHorizon, p.seasonEnd.Sub(clock))
 	}
-	// PlanAuto plans over the orders only where their model holds: the
-	// orders repeat, and no arrival is scheduled within the plan's reach
-	// (it counts the stock on hand only).
-	byOrders := p.orders != nil && (!p.auto || p.orders.Repeating() && err == nil && len(arrivals) == 0)
+	// PlanAuto plans over the orders only while they repeat.
+	byOrders := p.orders != nil && (!p.auto || p.orders.Repeating())
 	if byOrders && p.auto {
 		// A plan by orders keeps its prices for planning.OrdersPlanEvery of the
 		// schedule's intervals.
@@ -253,7 +251,7 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 			}
 			p.latest = p.orders.Latest(p.latest)
 			var op *planning.OrdersPlan
-			if op, err = p.byModel.Plan(p.ctx, table, table, p.latest, clock, until, rate); err == nil {
+			if op, err = p.byModel.Plan(p.ctx, table, table, p.latest, arrivals, clock, until, rate); err == nil {
 				planned, supply = op.Prices, op.OnHand
 			}
 		} else {

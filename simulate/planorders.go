@@ -12,8 +12,8 @@ const (
 	// history and then the orders replayed (planning.ModelOrders).
 	PlanOrders = planning.ModelOrders
 	// PlanAuto plans by PlanOrders while the orders seen repeat their sets
-	// of SKUs and no arrival is scheduled within the plan's reach, by
-	// PlanDemand otherwise (planning.ModelAuto), on PlanDemand's schedule;
+	// of SKUs, by PlanDemand otherwise (planning.ModelAuto), on
+	// PlanDemand's schedule;
 	// a PlanOrders plan's prices stay for planning.OrdersPlanEvery of its
 	// intervals.
 	PlanAuto = planning.ModelAuto

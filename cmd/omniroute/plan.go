@@ -112,8 +112,8 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seasonOut := fs.String("season-out", "", "with --season-end, write every SKU's outlook to this CSV file (sku,supply,expected,sd,sell_out,short)")
 	forecastOut := fs.String("forecast-out", "", "write the forecast the plan used to this CSV file, in --forecast's format (to review, edit and plan or serve with)")
 	planModel := fs.String("plan-model", planning.ModelAuto, "what the plan prices units with: "+planning.ModelDemand+
-		" (the expected-demand LP), "+planning.ModelOrders+" (the Lagrangian bound of a sample of the --orders, the latest first, as many as their rate says will come until --season-end or the horizon's end, over the stock on hand) or "+
-		planning.ModelAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more in --orders ask for a set of SKUs another of them asks for and no arrival is due within the plan's reach, else %s)",
+		" (the expected-demand LP), "+planning.ModelOrders+" (the Lagrangian bound of a sample of the --orders, the latest first, as many as their rate says will come until --season-end or the horizon's end, over the stock on hand and the arrivals due by then) or "+
+		planning.ModelAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more in --orders ask for a set of SKUs another of them asks for else %s)",
 		planning.ModelOrders, 100*planning.RepeatShare, planning.RepeatWindow, planning.ModelDemand))
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute plan --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--replenishments R]\n"+
@@ -213,25 +213,22 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: --season-end %s is not after the plan's start %s", errUsage, *seasonEnd, at.UTC().Format(time.RFC3339))
 	}
 	in := &planning.Input{Network: net, Regions: regions, Stock: table, Demand: demand, Arrivals: arrivals, At: at, Horizon: *horizon}
-	until := at.Add(*horizon)
-	if end.After(until) {
-		until = end
-	}
 	var model *planning.Model
 	var res *planning.Result
 	var solveErr error
-	if planByOrders(*planModel, &seen, arrivals, at, until) {
+	if planByOrders(*planModel, &seen) {
 		if *lpOut != "" {
 			return fmt.Errorf("%w: --lp-out writes the demand model's LP, and the plan is by orders (--plan-model %s for the LP)", errUsage, planning.ModelDemand)
 		}
-		if until = at.Add(*horizon); end.After(at) {
+		until := at.Add(*horizon)
+		if end.After(at) {
 			until = end
 		}
 		var rate float64 // orders a day, the history's
 		if hist.Days > 0 {
 			rate = float64(hist.Orders) / hist.Days
 		}
-		op, err := planning.NewOrderPlanner(net).Plan(ctx, table, table, seen.Latest(nil), at, until, rate)
+		op, err := planning.NewOrderPlanner(net).Plan(ctx, table, table, seen.Latest(nil), arrivals, at, until, rate)
 		if err != nil {
 			return err
 		}
@@ -350,21 +347,9 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // planByOrders reports whether omniroute plan plans by orders under
-// model: ModelOrders always; ModelAuto when the orders seen repeat and
-// no arrival is due after at and up to until.
-func planByOrders(model string, seen *planning.OrderWindow, arrivals []planning.Arrival, at, until time.Time) bool {
-	switch {
-	case model == planning.ModelOrders:
-		return true
-	case model != planning.ModelAuto || !seen.Repeating():
-		return false
-	}
-	for _, a := range arrivals {
-		if a.At.After(at) && !a.At.After(until) {
-			return false
-		}
-	}
-	return true
+// model: ModelOrders always, ModelAuto when the orders seen repeat.
+func planByOrders(model string, seen *planning.OrderWindow) bool {
+	return model == planning.ModelOrders || model == planning.ModelAuto && seen.Repeating()
 }
 
 // optionalTime parses the value of flag --name as an RFC 3339 time; an
