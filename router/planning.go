@@ -63,12 +63,13 @@ type PlanningConfig struct {
 	RecentOrders int
 	// Model is what the plans price units with: planning.ModelDemand (""
 	// too), planning.ModelOrders or planning.ModelAuto (see package
-	// planning; the orders model counts the Arrivals due by its end too). The orders model samples the orders in Seen, then the
-	// orders routed since start (each order id once, as RecentOrders);
-	// until it has seen one it plans by demand. A plan by orders keeps
-	// its prices for planning.OrdersPlanEvery of the schedule's
-	// intervals, unless the stock moves first (PlanAfterShare) or a plan
-	// is asked for (PlanningService.Plan).
+	// planning). The orders model samples the orders in Seen, then the
+	// orders routed since start (each order id once, as RecentOrders),
+	// and counts the Arrivals due by its end; until it has seen an order
+	// it plans by demand. A plan by orders keeps its prices for
+	// planning.OrdersPlanEvery of the schedule's intervals, unless the
+	// stock moves first (PlanAfterShare) or a plan is asked for
+	// (PlanningService.Plan).
 	Model string
 	// Seen holds the orders seen before start (the history) for the
 	// orders model; nil means none. The planner takes it over.
