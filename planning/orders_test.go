@@ -145,10 +145,57 @@ func TestOrdersPlanCountsArrivalsAndPromises(t *testing.T) {
 	alone, plan := price(nil)
 	assert.Equal(t, 10, plan.Orders)
 	assert.InDelta(t, 10, plan.Units, 0)
+	assert.Equal(t, OrdersPlanScenarios, plan.Scenarios)
 	assert.Greater(t, alone, 40.0, "about a lost sale")
+	again, replan := price(nil)
+	assert.Equal(t, alone, again, "the same samples every time")
+	assert.Equal(t, plan.Prices, replan.Prices)
 
 	due, _ := price([]Arrival{{At: at.Add(time.Minute), Node: 2, SKU: "s", Qty: 10}})
 	assert.Less(t, due, 10.0, "the parcel it saves")
 	late, _ := price([]Arrival{{At: at.Add(25 * time.Hour), Node: 2, SKU: "s", Qty: 10}})
 	assert.InDelta(t, alone, late, 1e-9, "after the plan's end")
+}
+
+// TestOrdersPlanAveragesSamples: a unit's price is the mean of its stock
+// values over the samples. The orders seen are nine deliveries that "far"
+// serves and a pickup at "near", which holds one unit. The first sample
+// (the ten orders once each) needs that unit for the one pickup and no
+// more, and prices it at nothing; a sample drawn at random that holds the
+// pickup twice or more prices it at about a lost sale, one that holds it
+// once or never at nothing. The mean over several samples lies between;
+// one sample gives the first's price.
+func TestOrdersPlanAveragesSamples(t *testing.T) {
+	net := handNet(t)
+	var w OrderWindow
+	for i := range 10 {
+		o := &network.Order{
+			ID: fmt.Sprintf("h%d", i), CreatedAt: at.Add(time.Duration(i-10) * time.Hour),
+			Lat: net.Nodes[2].Lat, Lon: net.Nodes[2].Lon, Want: network.WantDelivery,
+			Lines: []solver.Line{{SKU: "s", Quantity: 1, LostSaleCost: 50}},
+		}
+		if i == 9 {
+			o.Lat, o.Lon = net.Nodes[0].Lat, net.Nodes[0].Lon
+			o.Want, o.PickupNodeID = network.WantPickup, "near"
+		}
+		w.Observe(o)
+	}
+	st := fakeStock{"s": {0: 1, 2: 9}}
+	priceOf := func(plan *OrdersPlan) float64 {
+		for _, p := range plan.Prices {
+			if p.NodeID == "near" && p.SKU == "s" {
+				return p.Price
+			}
+		}
+		return 0
+	}
+	one := NewOrderPlanner(net)
+	one.Scenarios = 1
+	first, err := one.Plan(context.Background(), st, nil, w.Latest(nil), nil, at, at.Add(24*time.Hour), 10)
+	require.NoError(t, err)
+	assert.Equal(t, 1, first.Scenarios)
+	many, err := NewOrderPlanner(net).Plan(context.Background(), st, nil, w.Latest(nil), nil, at, at.Add(24*time.Hour), 10)
+	require.NoError(t, err)
+	assert.Less(t, priceOf(first), priceOf(many), "the mean over samples is not the first's")
+	assert.Less(t, priceOf(many), 50.0, "some samples hold the pickup once or not at all")
 }
