@@ -170,7 +170,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	planInterval := fs.Duration("plan-interval", 0, fmt.Sprintf("simulated time between two plans of the lookahead policy (0: %v, or the replay's span / %d when it spans less than a day; %d times that with --plan-model %s)",
 		simulate.DefaultPlanInterval, simulate.MinReplayPlans, planning.OrdersPlanEvery, simulate.PlanOrders))
 	planModel := fs.String("plan-model", simulate.PlanAuto, "what the plans of lookahead and batch price units with: "+simulate.PlanDemand+
-		" (the expected-demand LP over regions and SKUs), "+simulate.PlanOrders+" (the Lagrangian bound of a sample of the orders seen, the history and those replayed, over the stock on hand and the arrivals due) or "+
+		" (the expected-demand LP over regions and SKUs), "+simulate.PlanOrders+" (the mean Lagrangian stock values of samples of the orders seen, the history and those replayed, over the stock on hand and the arrivals due) or "+
 		simulate.PlanAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more ask for a set of SKUs another of them asks for, else %s)",
 		simulate.PlanOrders, 100*planning.RepeatShare, planning.RepeatWindow, simulate.PlanDemand))
 	planHorizon := fs.Duration("plan-horizon", 0, fmt.Sprintf("how far each plan of the lookahead policy looks ahead (0: %v, or, when the replenishments schedule no arrival after the first plan, %v or the season's length from the first plan to --season-end when longer)",

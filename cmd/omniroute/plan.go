@@ -56,9 +56,10 @@ type planReport struct {
 	Season *seasonReport `json:"season,omitempty"`
 }
 
-// sampleReport is a plan by orders' sample (planning.OrdersPlan): the
-// orders it built, their units, the units on hand of the pairs priced,
-// the stock's scale, and the Lagrangian rounds.
+// sampleReport is a plan by orders' samples (planning.OrdersPlan): the
+// orders the first built, their units, the units on hand of the pairs
+// priced, the stock's scale, the Lagrangian rounds of all, and how many
+// samples there were.
 type sampleReport struct {
 	Orders    int     `json:"orders"`
 	Units     float64 `json:"units"`
@@ -67,6 +68,7 @@ type sampleReport struct {
 	Rounds    int     `json:"rounds"`
 	Converged bool    `json:"converged"`
 	Until     string  `json:"until"`
+	Scenarios int     `json:"scenarios"`
 }
 
 // seasonReport sums up the season's outlook: how many SKUs the forecast
@@ -112,7 +114,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seasonOut := fs.String("season-out", "", "with --season-end, write every SKU's outlook to this CSV file (sku,supply,expected,sd,sell_out,short)")
 	forecastOut := fs.String("forecast-out", "", "write the forecast the plan used to this CSV file, in --forecast's format (to review, edit and plan or serve with)")
 	planModel := fs.String("plan-model", planning.ModelAuto, "what the plan prices units with: "+planning.ModelDemand+
-		" (the expected-demand LP), "+planning.ModelOrders+" (the Lagrangian bound of a sample of the --orders, the latest first, as many as their rate says will come until --season-end or the horizon's end, over the stock on hand and the arrivals due by then) or "+
+		" (the expected-demand LP), "+planning.ModelOrders+" (the mean Lagrangian stock values of samples of the --orders, the latest first and drawn at random, as many as their rate says will come until --season-end or the horizon's end, over the stock on hand and the arrivals due by then) or "+
 		planning.ModelAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more in --orders ask for a set of SKUs another of them asks for else %s)",
 		planning.ModelOrders, 100*planning.RepeatShare, planning.RepeatWindow, planning.ModelDemand))
 	fs.Usage = func() {
@@ -239,7 +241,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			res.Status = "converged"
 		}
 		rep.Sample = &sampleReport{Orders: op.Orders, Units: op.Units, OnHand: op.OnHand, Scale: op.Scale, Rounds: op.Rounds,
-			Converged: op.Converged, Until: until.UTC().Format(time.RFC3339)}
+			Converged: op.Converged, Until: until.UTC().Format(time.RFC3339), Scenarios: op.Scenarios}
 	} else {
 		if model, err = planning.Build(in); err != nil {
 			return err

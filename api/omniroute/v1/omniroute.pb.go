@@ -517,10 +517,11 @@ type PlanResponse struct {
 	SeasonEnd           *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=season_end,json=seasonEnd,proto3" json:"season_end,omitempty"`
 	SkusLikelyToSellOut int32                  `protobuf:"varint,11,opt,name=skus_likely_to_sell_out,json=skusLikelyToSellOut,proto3" json:"skus_likely_to_sell_out,omitempty"`
 	ExpectedShortUnits  float64                `protobuf:"fixed64,12,opt,name=expected_short_units,json=expectedShortUnits,proto3" json:"expected_short_units,omitempty"`
-	// By orders: how many orders the sample built (at most 2,000), and what
-	// the stock was scaled by when more are expected (1 otherwise). The
-	// objective is then the sample's Lagrangian bound, rows and cols the
-	// master's, and expected_units the sample's units over the scale.
+	// By orders: how many orders the first sample built (at most 2,000; the
+	// plan averages five samples), and what the stock was scaled by when
+	// more are expected (1 otherwise). The objective is then the samples'
+	// mean Lagrangian bound, rows and cols the first master's, and
+	// expected_units the first sample's units over the scale.
 	SampledOrders int32   `protobuf:"varint,14,opt,name=sampled_orders,json=sampledOrders,proto3" json:"sampled_orders,omitempty"`
 	StockScale    float64 `protobuf:"fixed64,15,opt,name=stock_scale,json=stockScale,proto3" json:"stock_scale,omitempty"`
 	unknownFields protoimpl.UnknownFields
