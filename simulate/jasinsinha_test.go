@@ -102,7 +102,7 @@ func TestPlanOrdersOnOrderTypes(t *testing.T) {
 		cfg.SeasonAtReplayEnd, cfg.Bound = true, false
 		total := map[string]float64{}
 		for _, model := range []string{PlanDemand, PlanOrders} {
-			cfg.Policies, cfg.PlanModel, cfg.PlanInterval = []string{"optimal", "lookahead"}, model, 0
+			cfg.Policies, cfg.PlanModel, cfg.PlanInterval, cfg.PlanSamples = []string{"optimal", "lookahead"}, model, 0, testPlanSamples
 			res, err := Run(context.Background(), cfg)
 			require.NoError(t, err)
 			for _, r := range res.Results {

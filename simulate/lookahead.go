@@ -119,6 +119,7 @@ func newReplayPlanner(ctx context.Context, cfg *Config, net *network.Network, bo
 	if cfg.PlanModel == PlanOrders || cfg.PlanModel == PlanAuto {
 		p.orders, p.auto = &planning.OrderWindow{}, cfg.PlanModel == PlanAuto
 		p.byModel = planning.NewOrderPlanner(net)
+		p.byModel.Scenarios = cfg.PlanSamples
 		observe = func(o *network.Order) {
 			p.est.Observe(o)
 			p.orders.Observe(o)

@@ -42,7 +42,7 @@ func TestPlanAutoChooses(t *testing.T) {
 		cfg.Policies = []string{"lookahead"}
 		total := map[string]float64{}
 		for _, model := range []string{PlanDemand, PlanAuto} {
-			cfg.PlanModel, cfg.PlanInterval = model, 0
+			cfg.PlanModel, cfg.PlanInterval, cfg.PlanSamples = model, 0, testPlanSamples
 			res, err := Run(context.Background(), cfg)
 			require.NoError(t, err)
 			r := res.Results[0]
@@ -100,7 +100,7 @@ func TestPlanAutoCountsArrivals(t *testing.T) {
 		require.NoError(t, err)
 		cfg := Config{Network: net, Stock: table, Orders: FileSource(filepath.Join(dir, dataset.OrdersFile)),
 			Replenishments: FileSource(filepath.Join(dir, dataset.ReplenishmentsFile)), History: FileSource(filepath.Join(dir, dataset.HistoryFile)),
-			SeasonAtReplayEnd: true, Policies: []string{"lookahead"}, PlanModel: model}
+			SeasonAtReplayEnd: true, Policies: []string{"lookahead"}, PlanModel: model, PlanSamples: testPlanSamples}
 		res, err := Run(context.Background(), cfg)
 		require.NoError(t, err)
 		r := res.Results[0]
@@ -112,3 +112,9 @@ func TestPlanAutoCountsArrivals(t *testing.T) {
 	t.Logf("%v", total)
 	assert.Less(t, total[PlanAuto], total[PlanDemand])
 }
+
+// testPlanSamples is how many samples the replays of these tests average
+// a plan by orders over: two, which takes the averaging's path at two
+// fifths of the default's time (the race detector slows the Lagrangian
+// rounds tenfold); planning's tests cover the default.
+const testPlanSamples = 2

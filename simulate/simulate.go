@@ -131,6 +131,10 @@ type Config struct {
 	// planning.OrdersPlanEvery times PlanDemand's, or PlanAuto, which chooses
 	// between them as the replay goes.
 	PlanModel string
+	// PlanSamples is how many samples of the orders a plan by orders
+	// averages over (0: planning.OrdersPlanScenarios): fewer is faster
+	// and prices the stock for fewer of the orders that could come.
+	PlanSamples int
 	// SeasonEnd, when set, is when the season ends: the stock on hand and
 	// the replenishments before then are all the look-ahead policy's
 	// forecast demand until then will get. Each plan then tells the
@@ -306,6 +310,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		if err := planning.CheckModel(cfg.PlanModel); err != nil {
 			return nil, fmt.Errorf("simulate: %w", err)
 		}
+	}
+	if cfg.PlanSamples < 0 {
+		return nil, fmt.Errorf("simulate: plan samples %d: want 0 (the default) or more", cfg.PlanSamples)
 	}
 	switch cfg.BoundMethod {
 	case "", BoundLagrangian, BoundLP:

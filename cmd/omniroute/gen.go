@@ -169,6 +169,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...], as omniroute plan --forecast-out writes it) instead of --history: each plan of lookahead and batch blends it with the orders replayed so far, the file weighing as a day of them")
 	planInterval := fs.Duration("plan-interval", 0, fmt.Sprintf("simulated time between two plans of the lookahead policy (0: %v, or the replay's span / %d when it spans less than a day; %d times that with --plan-model %s)",
 		simulate.DefaultPlanInterval, simulate.MinReplayPlans, planning.OrdersPlanEvery, simulate.PlanOrders))
+	planSamples := fs.Int("plan-samples", 0, fmt.Sprintf("how many samples of the orders a plan by orders averages its prices over (0: %d); fewer is faster", planning.OrdersPlanScenarios))
 	planModel := fs.String("plan-model", simulate.PlanAuto, "what the plans of lookahead and batch price units with: "+simulate.PlanDemand+
 		" (the expected-demand LP over regions and SKUs), "+simulate.PlanOrders+" (the mean Lagrangian stock values of samples of the orders seen, the history and those replayed, over the stock on hand and the arrivals due) or "+
 		simulate.PlanAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more ask for a set of SKUs another of them asks for, else %s)",
@@ -180,7 +181,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F | --forecast F] [--plan-model auto|demand|orders] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
+			"         [--skip-bad] [--workers N] [--history F | --forecast F] [--plan-model auto|demand|orders [--plan-samples N]] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
 			"         [--bound [--bound-method lagrangian|lp] [--bound-max-vars N] [--bound-rounds N] [--bound-time-limit D] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -274,7 +275,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
 		Bound: *bound, BoundMaxVars: *boundMax, BoundTimeLimit: *boundTime, BoundMethod: *boundMethod, BoundRounds: *boundRounds, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
-		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season, PlanModel: *planModel,
+		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season, PlanModel: *planModel, PlanSamples: *planSamples,
 		SeasonAtReplayEnd: *seasonEnd == seasonAtReplayEnd,
 	}
 	if *history != "" {

@@ -440,6 +440,11 @@ func TestSimulatePlanModel(t *testing.T) {
 	require.NoError(t, err)
 	assert.LessOrEqual(t, total["lookahead"], total["optimal"]+1e-9)
 	assert.Positive(t, plans["lookahead"])
+	one, _, err := simulate("--history", in("history.csv"), "--plan-model", "orders", "--plan-samples", "1")
+	require.NoError(t, err)
+	assert.LessOrEqual(t, one["lookahead"], one["optimal"]+1e-9)
+	_, _, err = simulate("--plan-model", "orders", "--plan-samples", "-1")
+	assert.ErrorContains(t, err, "plan samples -1")
 	for _, bad := range [][]string{{"--plan-model", "guess"}, {"--plan-model", "orders", "--prices", in("prices.csv")}} {
 		_, _, err := simulate(bad...)
 		assert.ErrorIs(t, err, errUsage, "%v", bad)
