@@ -47,6 +47,32 @@ func TestOrdersRepeating(t *testing.T) {
 	assert.False(t, w.Repeating())
 }
 
+// TestOrdersDense: the window is dense once the orders it holds ask for
+// each SKU they name DenseLines times on average, repeated baskets or
+// not (so ModelAuto plans over them), and stops being dense when orders of new SKUs push them out.
+func TestOrdersDense(t *testing.T) {
+	var w OrderWindow
+	assert.False(t, w.Dense(), "empty")
+	// Orders of one line over ten SKUs (no set to repeat): DenseLines*10
+	// lines make it dense.
+	for i := range DenseLines*10 - 1 {
+		w.Observe(lineOrder("", fmt.Sprintf("s%d", i%10)))
+	}
+	assert.False(t, w.Dense(), "a line short")
+	w.Observe(lineOrder("", "s0"))
+	assert.True(t, w.Dense())
+	assert.False(t, w.Repeating())
+	assert.True(t, w.Representative())
+	// Orders of one line each of a new SKU: they fill the window and push
+	// the pairs out.
+	for i := range MaxPlanOrders {
+		w.Observe(lineOrder("", fmt.Sprintf("n%d", i)))
+	}
+	assert.False(t, w.Dense())
+	assert.Len(t, w.lines, MaxPlanOrders, "the pairs' SKUs left the count")
+	assert.Equal(t, MaxPlanOrders, w.nLines)
+}
+
 // TestOrderWindowKeepsTheLatest: the window keeps copies of the latest
 // MaxPlanOrders orders and gives them latest first; a copy does not
 // change with the order it was made from, nor with the slice Latest

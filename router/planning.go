@@ -518,18 +518,18 @@ func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, e
 
 // planByOrders reports whether the next plan is by orders: under
 // planning.ModelOrders once an order was seen; under planning.ModelAuto
-// while the orders seen repeat.
+// while the orders seen stand for the orders to come.
 func (p *planner) planByOrders() bool {
 	if p.window == nil {
 		return false
 	}
 	p.recentMu.Lock()
-	seen, repeating := p.window.Len() > 0, p.window.Repeating()
+	seen, representative := p.window.Len() > 0, p.window.Representative()
 	p.recentMu.Unlock()
 	if p.cfg.Model == planning.ModelOrders {
 		return seen
 	}
-	return repeating
+	return representative
 }
 
 // planDemand solves the expected-demand LP of in, from the last basis.

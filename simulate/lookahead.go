@@ -226,8 +226,9 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 		// is none, so what is in stock is all this replay will have.
 		p.horizon = max(SeasonPlanHorizon, p.seasonEnd.Sub(clock))
 	}
-	// PlanAuto plans over the orders only while they repeat.
-	byOrders := p.orders != nil && (!p.auto || p.orders.Repeating())
+	// PlanAuto plans over the orders only while they stand for the orders
+	// to come.
+	byOrders := p.orders != nil && (!p.auto || p.orders.Representative())
 	if byOrders && p.auto {
 		// A plan by orders keeps its prices for planning.OrdersPlanEvery of the
 		// schedule's intervals.

@@ -19,23 +19,30 @@ import (
 )
 
 // TestPlanAutoChooses: PlanAuto plans over the orders on a small
-// amil-makhdoumi-wei replay, whose orders come in a few types (cheaper
-// than planning by demand), and by demand on a small jasin-sinha one,
-// whose orders draw their SKUs freely (the same cost as by demand, figure
-// for figure).
+// amil-makhdoumi-wei replay, whose orders come in a few types, and on a
+// small jasin-sinha one of 20 SKUs, whose baskets do not repeat but ask
+// for each SKU often (both cheaper than planning by demand); and by
+// demand on a jasin-sinha one of 200 SKUs, whose orders ask for each SKU
+// a few times (the same cost as by demand, figure for figure).
 func TestPlanAutoChooses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("replays with plans")
 	}
 	amw := dataset.AmilMakhdoumiWeiConfig()
 	amw.Orders, amw.Days, amw.Regions = 1000, 2, 40
-	js := dataset.JasinSinhaConfig()
-	js.SKUs, js.Orders, js.Days, js.Regions = 60, 400, 2, 40
+	sparse := dataset.JasinSinhaConfig()
+	sparse.SKUs, sparse.Orders, sparse.Days, sparse.Regions = 200, 400, 2, 40
+	dense := sparse
+	dense.SKUs, dense.Orders = 20, 800
 	for _, c := range []struct {
 		name   string
 		gen    dataset.Config
 		chosen string
-	}{{"amil-makhdoumi-wei", amw, PlanOrders}, {"jasin-sinha", js, PlanDemand}} {
+	}{
+		{"amil-makhdoumi-wei", amw, PlanOrders},
+		{"jasin-sinha, 20 SKUs", dense, PlanOrders},
+		{"jasin-sinha, 200 SKUs", sparse, PlanDemand},
+	} {
 		cfg := genReplay(t, c.gen)
 		cfg.History = historyBeside(cfg.Orders)
 		cfg.SeasonAtReplayEnd, cfg.Bound = true, false

@@ -172,8 +172,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	planSamples := fs.Int("plan-samples", 0, fmt.Sprintf("how many samples of the orders a plan by orders averages its prices over (0: %d); fewer is faster", planning.OrdersPlanScenarios))
 	planModel := fs.String("plan-model", simulate.PlanAuto, "what the plans of lookahead and batch price units with: "+simulate.PlanDemand+
 		" (the expected-demand LP over regions and SKUs), "+simulate.PlanOrders+" (the mean Lagrangian stock values of samples of the orders seen, the history and those replayed, over the stock on hand and the arrivals due) or "+
-		simulate.PlanAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more ask for a set of SKUs another of them asks for, else %s)",
-		simulate.PlanOrders, 100*planning.RepeatShare, planning.RepeatWindow, simulate.PlanDemand))
+		simulate.PlanAuto+" ("+planning.AutoRule()+")")
 	planHorizon := fs.Duration("plan-horizon", 0, fmt.Sprintf("how far each plan of the lookahead policy looks ahead (0: %v, or, when the replenishments schedule no arrival after the first plan, %v or the season's length from the first plan to --season-end when longer)",
 		simulate.DefaultPlanHorizon, simulate.SeasonPlanHorizon))
 	seasonEnd := fs.String("season-end", seasonAtReplayEnd, "when the season ends: the stock and the replenishments before then must last until then, and lookahead and batch keep the units of SKUs sure to sell out by then for the later orders that need them when that is worth more; an RFC 3339 time, \""+seasonAtReplayEnd+"\" (the latest order's time: nothing the replay counts comes after it) or \""+seasonNone+"\"")

@@ -40,6 +40,8 @@ type planReport struct {
 	Horizon string `json:"horizon"`
 	// Sample describes a plan by orders.
 	Sample *sampleReport `json:"sample,omitempty"`
+	// Seen is what --plan-model auto chose by.
+	Seen *seenReport `json:"orders_seen,omitempty"`
 	// Forecast describes the demand the plan was made for.
 	Forecast struct {
 		Source string    `json:"source"`
@@ -69,6 +71,15 @@ type sampleReport struct {
 	Converged bool    `json:"converged"`
 	Until     string  `json:"until"`
 	Scenarios int     `json:"scenarios"`
+}
+
+// seenReport is what planning.ModelAuto looks at in the --orders
+// (planning.OrderWindow): how many it holds, the share of the latest of
+// two lines or more whose set of SKUs recurs, and the lines per SKU.
+type seenReport struct {
+	Orders      int     `json:"orders"`
+	RepeatShare float64 `json:"repeat_share"`
+	LinesPerSKU float64 `json:"lines_per_sku"`
 }
 
 // seasonReport sums up the season's outlook: how many SKUs the forecast
@@ -115,8 +126,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	forecastOut := fs.String("forecast-out", "", "write the forecast the plan used to this CSV file, in --forecast's format (to review, edit and plan or serve with)")
 	planModel := fs.String("plan-model", planning.ModelAuto, "what the plan prices units with: "+planning.ModelDemand+
 		" (the expected-demand LP), "+planning.ModelOrders+" (the mean Lagrangian stock values of samples of the --orders, the latest first and drawn at random, as many as their rate says will come until --season-end or the horizon's end, over the stock on hand and the arrivals due by then) or "+
-		planning.ModelAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more in --orders ask for a set of SKUs another of them asks for else %s)",
-		planning.ModelOrders, 100*planning.RepeatShare, planning.RepeatWindow, planning.ModelDemand))
+		planning.ModelAuto+" (over --orders: "+planning.AutoRule()+")")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute plan --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--replenishments R]\n"+
 			"         [--horizon 24h] [--at TIME] [--json] [--out prices.csv] [--lp-out plan.lp] [--forecast-out forecast.csv]\n"+
@@ -218,6 +228,9 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var model *planning.Model
 	var res *planning.Result
 	var solveErr error
+	if *planModel == planning.ModelAuto && seen.Len() > 0 {
+		rep.Seen = &seenReport{Orders: seen.Len(), RepeatShare: math.Round(seen.RepeatShare()*1e4) / 1e4, LinesPerSKU: math.Round(seen.LinesPerSKU()*100) / 100}
+	}
 	if planByOrders(*planModel, &seen) {
 		if *lpOut != "" {
 			return fmt.Errorf("%w: --lp-out writes the demand model's LP, and the plan is by orders (--plan-model %s for the LP)", errUsage, planning.ModelDemand)
@@ -325,6 +338,10 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		enc.SetIndent("", "  ")
 		return enc.Encode(&rep)
 	}
+	if s := rep.Seen; s != nil {
+		fmt.Fprintf(stdout, "auto chose %s: repeat share %.4f (%s from %g), %.2f lines per SKU over the latest %d orders (%s from %d)\n",
+			rep.Model, s.RepeatShare, planning.ModelOrders, planning.RepeatShare, s.LinesPerSKU, s.Orders, planning.ModelOrders, planning.DenseLines)
+	}
 	if s := rep.Sample; s != nil {
 		fmt.Fprintf(stdout, "plan at %s by orders until %s: %d orders of %s sampled (stock x %.4f), bound %.4f (%s, %d rounds, %.1f ms)\n",
 			at.UTC().Format(time.RFC3339), s.Until, s.Orders, *ordersPath, s.Scale, res.Objective, res.Status, s.Rounds, res.SolveMs)
@@ -349,9 +366,10 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // planByOrders reports whether omniroute plan plans by orders under
-// model: ModelOrders always, ModelAuto when the orders seen repeat.
+// model: ModelOrders always, ModelAuto when the orders seen stand for the
+// orders to come.
 func planByOrders(model string, seen *planning.OrderWindow) bool {
-	return model == planning.ModelOrders || model == planning.ModelAuto && seen.Repeating()
+	return model == planning.ModelOrders || model == planning.ModelAuto && seen.Representative()
 }
 
 // optionalTime parses the value of flag --name as an RFC 3339 time; an

@@ -141,7 +141,8 @@ func TestPlanForecastOut(t *testing.T) {
 		var m map[string]any
 		require.NoError(t, json.Unmarshal(out, &m), string(out))
 		delete(m, "solve_ms")
-		delete(m, "forecast") // where it came from: the history, then the file
+		delete(m, "forecast")    // where it came from: the history, then the file
+		delete(m, "orders_seen") // what auto saw in the history (none in the file)
 		return m
 	}
 	var stdout, stderr bytes.Buffer
@@ -559,6 +560,10 @@ func TestPlanByOrders(t *testing.T) {
 	assert.Positive(t, sample["orders"])
 	assert.Equal(t, "2026-03-09T06:00:00Z", sample["until"], "the sample runs to the season's end")
 	assert.Positive(t, rep["priced_pairs"])
+	seen, ok := rep["orders_seen"].(map[string]any)
+	require.True(t, ok, "auto says what it chose by: %v", rep)
+	assert.GreaterOrEqual(t, seen["repeat_share"], planning.RepeatShare, "amil-makhdoumi-wei's order types repeat")
+	assert.Positive(t, seen["lines_per_sku"])
 	net, err := network.Load(in(dataset.NetworkFile))
 	require.NoError(t, err)
 	prices, _, err := readPricesFile(in("prices.csv"), net)
@@ -570,6 +575,7 @@ func TestPlanByOrders(t *testing.T) {
 	assert.Equal(t, planning.ModelDemand, rep["model"])
 	assert.Equal(t, "optimal", rep["status"])
 	assert.Nil(t, rep["sample"])
+	assert.Nil(t, rep["orders_seen"], "no choice made")
 
 	_, err = plan("--lp-out", in("plan.lp"))
 	assert.ErrorIs(t, err, errUsage, "auto chose orders: no LP")

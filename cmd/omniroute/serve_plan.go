@@ -35,8 +35,7 @@ func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	fs.IntVar(&f.recent, "plan-recent-orders", router.DefaultRecentOrders, "the newest routed orders each plan adds to the forecast (0: none)")
 	fs.StringVar(&f.model, "plan-model", planning.ModelAuto, "what the lookahead policy's plans price units with: "+planning.ModelDemand+
 		" (the expected-demand LP over regions and SKUs), "+planning.ModelOrders+" (the mean Lagrangian stock values of samples of the orders seen, the --history and those routed since start, over the stock on hand and the arrivals due) or "+
-		planning.ModelAuto+fmt.Sprintf(" (%s while at least %.0f%% of the latest %d orders of two lines or more ask for a set of SKUs another of them asks for else %s)",
-		planning.ModelOrders, 100*planning.RepeatShare, planning.RepeatWindow, planning.ModelDemand))
+		planning.ModelAuto+" ("+planning.AutoRule()+")")
 	fs.StringVar(&f.seasonEnd, "season-end", "", "when the season ends (RFC 3339): the stock and the replenishments before then must last until then; lookahead then keeps the units of SKUs sure to sell out by then for the later orders that need them when that is worth more")
 	return f
 }
