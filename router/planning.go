@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,7 +135,10 @@ type planner struct {
 	seasonLikely, seasonShort prometheus.Gauge
 	// byOrdersGauge is 1 while the last good plan was by orders.
 	byOrdersGauge prometheus.Gauge
-	lastOK        atomic.Pointer[time.Time]
+	// repeatShare and linesPerSKU show what planning.ModelAuto chooses by
+	// in the orders seen (with the orders model only).
+	repeatShare, linesPerSKU prometheus.GaugeFunc
+	lastOK                   atomic.Pointer[time.Time]
 	// healthy is whether the last plan succeeded; hooks are told each
 	// change (guarded by mu).
 	healthy atomic.Bool
@@ -194,6 +198,25 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 		Name: "omniroute_planning_by_orders",
 		Help: "1 while the lookahead policy's prices come from a plan over a sample of the orders seen (the orders model), 0 while from the expected-demand LP.",
 	}))
+	if p.window != nil {
+		seen := func(f func(*planning.OrderWindow) float64) func() float64 {
+			return func() float64 {
+				p.recentMu.Lock()
+				defer p.recentMu.Unlock()
+				return f(p.window)
+			}
+		}
+		p.repeatShare = registerOr(s.m.reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "omniroute_planning_orders_repeat_share",
+			Help: fmt.Sprintf("Share of the latest %d orders of two lines or more seen that ask for a set of SKUs another of them asks for (--plan-model auto plans by orders from %g).",
+				planning.RepeatWindow, planning.RepeatShare),
+		}, seen((*planning.OrderWindow).RepeatShare)))
+		p.linesPerSKU = registerOr(s.m.reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "omniroute_planning_orders_lines_per_sku",
+			Help: fmt.Sprintf("Lines per SKU named in the latest %d orders seen, on average (--plan-model auto plans by orders from %d).",
+				planning.MaxPlanOrders, planning.DenseLines),
+		}, seen((*planning.OrderWindow).LinesPerSKU)))
+	}
 	return p
 }
 

@@ -584,6 +584,8 @@ func TestPlanningByOrders(t *testing.T) {
 	assert.Contains(t, []string{"converged", "stopped"}, resp.Status)
 	assert.Positive(t, resp.PricedPairs)
 	assert.Equal(t, 1.0, testutil.ToFloat64(p.byOrdersGauge))
+	assert.Equal(t, 1.0, testutil.ToFloat64(p.repeatShare), "every pair repeats")
+	assert.Equal(t, float64(planning.RepeatWindow), testutil.ToFloat64(p.linesPerSKU), "a line of each of two SKUs an order")
 	costs, at, ok := p.board.Get()
 	require.True(t, ok)
 	assert.True(t, at.Equal(e.clock.Now()))
