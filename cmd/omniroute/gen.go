@@ -47,8 +47,13 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		dataset.ProfileJasinSinha, dataset.ProfileAmilMakhdoumiWei, dataset.AmilMakhdoumiWeiConfig().Regions))
 	historyDays := fs.Int("history-days", dataset.JasinSinhaConfig().HistoryDays, "days of orders before --start the "+dataset.ProfileJasinSinha+
 		" and "+dataset.ProfileAmilMakhdoumiWei+" profiles write to "+dataset.HistoryFile+" (0: none), for simulate --history")
+	shape := dataset.AMWDefaultShape()
+	maxSize := fs.Int("max-order-size", shape.MaxSize, "the "+dataset.ProfileAmilMakhdoumiWei+" profile's largest order type (SKUs), and the most parcels an order may ship in")
+	typesPerSize := fs.Int("types-per-size", shape.TypesPerSize, "the "+dataset.ProfileAmilMakhdoumiWei+" profile's order types of each size")
+	carry := fs.Float64("carry", shape.Carry, "the "+dataset.ProfileAmilMakhdoumiWei+" profile's chance that a warehouse carries a SKU")
+	safetyZ := fs.Float64("safety-z", shape.SafetyZ, "the "+dataset.ProfileAmilMakhdoumiWei+" profile's stock above the mean demand, in standard deviations of a Poisson count of that mean")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--profile %s] [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD --regions N --history-days N]\n\n"+
+		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--profile %s] [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD --regions N --history-days N] [--max-order-size N --types-per-size N --carry P --safety-z Z]\n\n"+
 			"Writes %s, %s, %s and %s: a network over Kazakhstan's cities with demand\n"+
 			"proportional to population, Zipf-like SKU popularity, daily and weekly seasonality, and\n"+
 			"pickup (BOPIS) and express courier requests; or, with --profile %s or %s,\n"+
@@ -73,6 +78,17 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, name := range []string{"max-order-size", "types-per-size", "carry", "safety-z"} {
+		if set[name] && *profile != dataset.ProfileAmilMakhdoumiWei {
+			return fmt.Errorf("%w: --%s is for --profile %s", errUsage, name, dataset.ProfileAmilMakhdoumiWei)
+		}
+	}
+	if *profile == dataset.ProfileAmilMakhdoumiWei {
+		if *maxSize < 1 || *typesPerSize < 1 || *carry <= 0 {
+			return fmt.Errorf("%w: --max-order-size and --types-per-size must be at least 1 and --carry above 0", errUsage)
+		}
+		cfg.Shape = dataset.AMWShape{MaxSize: *maxSize, TypesPerSize: *typesPerSize, Carry: *carry, SafetyZ: *safetyZ}
+	}
 	switch *profile {
 	case "default", "":
 		if set["history-days"] {

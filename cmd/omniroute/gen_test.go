@@ -170,7 +170,9 @@ func TestSimulateSaysWhatItSkips(t *testing.T) {
 // TestGenAmilMakhdoumiWei: --profile amil-makhdoumi-wei takes the
 // profile's sizes but for the flags given, writes a history, and the
 // same seed gives the same bytes; an unknown profile or a network
-// without warehouses is a usage error naming the profiles.
+// without warehouses is a usage error naming the profiles. Its shape
+// flags change the order types, and are usage errors for another profile
+// or out of range.
 func TestGenAmilMakhdoumiWei(t *testing.T) {
 	gen := func(dir string, extra ...string) string {
 		var out, errOut bytes.Buffer
@@ -199,4 +201,21 @@ func TestGenAmilMakhdoumiWei(t *testing.T) {
 	assert.Contains(t, err.Error(), dataset.ProfileAmilMakhdoumiWei)
 	err = runGen(context.Background(), []string{"--profile", dataset.ProfileAmilMakhdoumiWei, "--warehouses", "0", "--stores", "2", "--out", t.TempDir()}, &stdout, &stderr)
 	assert.ErrorIs(t, err, errUsage)
+
+	// The larger shape: orders of up to ten SKUs, which may ship in as
+	// many parcels.
+	big := t.TempDir()
+	gen(big, "--skus", "100", "--max-order-size", "10", "--types-per-size", "10", "--carry", "0.5", "--safety-z", "0.5")
+	net, err = network.Load(filepath.Join(big, dataset.NetworkFile))
+	require.NoError(t, err)
+	assert.Equal(t, 10, net.Policy.DefaultMaxShipment)
+	for _, bad := range [][]string{
+		{"--profile", dataset.ProfileJasinSinha, "--carry", "0.5"},
+		{"--profile", dataset.ProfileAmilMakhdoumiWei, "--carry", "0"},
+		{"--profile", dataset.ProfileAmilMakhdoumiWei, "--safety-z", "-1"},
+		{"--profile", dataset.ProfileAmilMakhdoumiWei, "--max-order-size", "0"},
+	} {
+		err = runGen(context.Background(), append(bad, "--out", t.TempDir()), &stdout, &stderr)
+		assert.ErrorIs(t, err, errUsage, "%v", bad)
+	}
 }

@@ -34,17 +34,52 @@ func AmilMakhdoumiWeiConfig() Config {
 	}
 }
 
+// AMWShape is the amil-makhdoumi-wei profile's demand and stock. The
+// zero value of each field is the profile's (AMWDefaultShape); the
+// published setups vary them, from 20 SKUs in 25 types carried with
+// probability 0.75 to 100 SKUs in 100 types of up to 10 SKUs carried with
+// probability 0.5 or 0.25 and stocked half a standard deviation above the
+// mean.
+type AMWShape struct {
+	// MaxSize is the largest order size (SKUs of a type), and the
+	// network's most parcels an order may ship in.
+	MaxSize int
+	// TypesPerSize is how many order types each size has (all the sets of
+	// that size when there are fewer).
+	TypesPerSize int
+	// Carry is the chance that a warehouse carries a SKU, drawn
+	// independently for each warehouse and SKU.
+	Carry float64
+	// SafetyZ is the stock above the mean demand a warehouse is given, in
+	// standard deviations of a Poisson count of that mean (0: the mean,
+	// rounded up).
+	SafetyZ float64
+}
+
+// AMWDefaultShape is the profile's shape: orders of 1 to 5 SKUs, five
+// types of each size, each warehouse carrying a SKU with probability
+// 0.75, stock at the mean demand.
+func AMWDefaultShape() AMWShape {
+	return AMWShape{MaxSize: 5, TypesPerSize: 5, Carry: 0.75}
+}
+
+// orDefaults returns sh with its zero fields set to AMWDefaultShape's.
+func (sh AMWShape) orDefaults() AMWShape {
+	d := AMWDefaultShape()
+	if sh.MaxSize == 0 {
+		sh.MaxSize = d.MaxSize
+	}
+	if sh.TypesPerSize == 0 {
+		sh.TypesPerSize = d.TypesPerSize
+	}
+	if sh.Carry == 0 {
+		sh.Carry = d.Carry
+	}
+	return sh
+}
+
 // Amil-Makhdoumi-Wei profile constants.
 const (
-	// amwMaxSize is the largest order size (SKUs of a type), and the
-	// network's most parcels an order may ship in.
-	amwMaxSize = 5
-	// amwTypesPerSize is how many order types each size has (all the
-	// sets of that size when there are fewer).
-	amwTypesPerSize = 5
-	// amwCarry is the chance that a warehouse carries a SKU, drawn
-	// independently for each warehouse and SKU.
-	amwCarry = 0.75
 	// amwLostSaleFactor scales the costs of the dummy warehouse that a
 	// lost sale ships from.
 	amwLostSaleFactor = 2
@@ -71,6 +106,7 @@ type amwType struct {
 
 // amwModel is the profile's network and demand.
 type amwModel struct {
+	shape  AMWShape
 	cities []jsCity
 	net    *network.Network
 	skus   []sku
@@ -87,12 +123,12 @@ func newAMWModel(cfg Config) (*amwModel, error) {
 		nCities = AmilMakhdoumiWeiConfig().Regions
 	}
 	r := cfg.rng(amwGeoStream)
-	m := &amwModel{cities: drawJSCities(r, nCities), skus: makeSKUs(cfg.rng(amwSKUStream), cfg.SKUs)}
+	m := &amwModel{shape: cfg.Shape.orDefaults(), cities: drawJSCities(r, nCities), skus: makeSKUs(cfg.rng(amwSKUStream), cfg.SKUs)}
 	m.net = &network.Network{
 		Name:     fmt.Sprintf("%s-seed-%d", ProfileAmilMakhdoumiWei, cfg.Seed),
 		Currency: "USD",
 		Policy: network.Policy{
-			DefaultMaxShipment: amwMaxSize, TZOffsetMinutes: int(jsTZ / time.Minute),
+			DefaultMaxShipment: m.shape.MaxSize, TZOffsetMinutes: int(jsTZ / time.Minute),
 			LostSaleCostPerOrder: amwLostSaleFactor * network.JasinSinhaPerPackage,
 		},
 		Carriers: []network.Carrier{jsParcelCarrier()},
@@ -101,7 +137,7 @@ func newAMWModel(cfg Config) (*amwModel, error) {
 	if err := m.net.Init(); err != nil {
 		return nil, fmt.Errorf("dataset: generated network: %w", err)
 	}
-	m.types = amwDrawTypes(cfg.rng(amwTypeStream), len(m.skus))
+	m.types = amwDrawTypes(cfg.rng(amwTypeStream), len(m.skus), m.shape)
 	// A lost unit ships from a dummy warehouse at twice the costs, as far
 	// as the farthest warehouse.
 	m.lostSale = make([]float64, len(m.cities))
@@ -116,16 +152,16 @@ func newAMWModel(cfg Config) (*amwModel, error) {
 }
 
 // amwDrawTypes draws the order types over nSKUs SKUs: for each size n
-// from 1 to amwMaxSize, amwTypesPerSize distinct sets of n SKUs, drawn
+// from 1 to sh.MaxSize, sh.TypesPerSize distinct sets of n SKUs, drawn
 // uniformly (all of them when there are no more); each size's
 // probability from a random weight, and each type's share of its size
 // from another.
-func amwDrawTypes(r *rand.Rand, nSKUs int) []amwType {
+func amwDrawTypes(r *rand.Rand, nSKUs int, sh AMWShape) []amwType {
 	var types []amwType
-	sizeW := make([]float64, amwMaxSize+1)
+	sizeW := make([]float64, sh.MaxSize+1)
 	var wsum float64
-	for n := 1; n <= amwMaxSize; n++ {
-		sets := amwSets(r, nSKUs, n)
+	for n := 1; n <= sh.MaxSize; n++ {
+		sets := amwSets(r, nSKUs, n, sh.TypesPerSize)
 		sizeW[n] = 1 - r.Float64()
 		if len(sets) == 0 {
 			continue
@@ -147,10 +183,10 @@ func amwDrawTypes(r *rand.Rand, nSKUs int) []amwType {
 	return types
 }
 
-// amwSets returns amwTypesPerSize distinct sets of n of the SKUs 0 to
-// nSKUs-1, each ascending, drawn uniformly from r; all of them, in
-// lexicographic order, when there are no more than amwTypesPerSize.
-func amwSets(r *rand.Rand, nSKUs, n int) [][]int {
+// amwSets returns perSize distinct sets of n of the SKUs 0 to nSKUs-1,
+// each ascending, drawn uniformly from r; all of them, in lexicographic
+// order, when there are no more than perSize.
+func amwSets(r *rand.Rand, nSKUs, n, perSize int) [][]int {
 	if n > nSKUs {
 		return nil
 	}
@@ -159,7 +195,7 @@ func amwSets(r *rand.Rand, nSKUs, n int) [][]int {
 		combos = combos * float64(nSKUs-i) / float64(i+1)
 	}
 	var sets [][]int
-	if combos <= amwTypesPerSize {
+	if combos <= float64(perSize) {
 		set := make([]int, n)
 		var walk func(i, from int)
 		walk = func(i, from int) {
@@ -175,7 +211,7 @@ func amwSets(r *rand.Rand, nSKUs, n int) [][]int {
 		walk(0, 0)
 		return sets
 	}
-	for len(sets) < amwTypesPerSize {
+	for len(sets) < perSize {
 		set := make([]int, 0, n)
 		for len(set) < n {
 			if s := r.IntN(nSKUs); !slices.Contains(set, s) {
@@ -191,10 +227,11 @@ func amwSets(r *rand.Rand, nSKUs, n int) [][]int {
 }
 
 // stock places the stock for orders orders: each SKU of a type is carried
-// by each warehouse with probability amwCarry (by one drawn at random if
-// by none), each city's expected demand for it goes to the nearest
+// by each warehouse with probability shape.Carry (by one drawn at random
+// if by none), each city's expected demand for it goes to the nearest
 // warehouse carrying it (ties to the lower index), and a warehouse holds
-// the expected units it was given, rounded up. The rows are sorted by
+// the expected units it was given plus shape.SafetyZ standard deviations
+// of a Poisson count of that mean, rounded up. The rows are sorted by
 // node and SKU; a warehouse given no demand of a SKU has no row.
 func (m *amwModel) stock(r *rand.Rand, orders int) []stockRow {
 	nw := len(m.net.Nodes)
@@ -216,7 +253,7 @@ func (m *amwModel) stock(r *rand.Rand, orders int) []stockRow {
 		carries[i] = make([]bool, nw)
 		some := false
 		for w := range carries[i] {
-			carries[i][w] = r.Float64() < amwCarry
+			carries[i][w] = r.Float64() < m.shape.Carry
 			some = some || carries[i][w]
 		}
 		if !some {
@@ -255,7 +292,8 @@ func (m *amwModel) stock(r *rand.Rand, orders int) []stockRow {
 	var rows []stockRow
 	for w := range nw {
 		for i, s := range used {
-			if q := int(math.Ceil(assigned[i][w])); q > 0 {
+			mean := assigned[i][w]
+			if q := int(math.Ceil(mean + m.shape.SafetyZ*math.Sqrt(mean))); q > 0 {
 				rows = append(rows, stockRow{node: w, sku: s, qty: q})
 			}
 		}

@@ -170,7 +170,7 @@ func TestAmilMakhdoumiWeiTypes(t *testing.T) {
 		{1, []int{1, 0, 0, 0, 0}},
 	} {
 		cfg := AmilMakhdoumiWeiConfig()
-		types := amwDrawTypes(cfg.rng(amwTypeStream), tc.skus)
+		types := amwDrawTypes(cfg.rng(amwTypeStream), tc.skus, AMWDefaultShape())
 		got := make([]int, 5)
 		seen := map[string]bool{}
 		var total float64
@@ -255,6 +255,62 @@ func TestAmilMakhdoumiWeiStock(t *testing.T) {
 			far = max(far, geo.DistanceKm(city.lat, city.lon, nd.Lat, nd.Lon)/geo.KmPerMile)
 		}
 		assert.InDelta(t, 2*(0.423+0.000541*far), m.lostSale[c], 1e-4)
+	}
+}
+
+// TestAmilMakhdoumiWeiShape: the larger published setup, 100 SKUs in
+// ten types of each size from 1 to 10, each warehouse carrying a SKU with
+// probability 0.25 and holding half a standard deviation above the mean:
+// the types, the network's most parcels an order may ship in, fewer
+// carriers than at the profile's 0.75, and more stock at each carrier
+// than the mean demand rounded up. A shape is refused for another
+// profile and out of range.
+func TestAmilMakhdoumiWeiShape(t *testing.T) {
+	base := smallAMW()
+	base.SKUs = 100
+	big := base
+	big.Shape = AMWShape{MaxSize: 10, TypesPerSize: 10, Carry: 0.25, SafetyZ: 0.5}
+	m, err := newAMWModel(big)
+	require.NoError(t, err)
+	assert.Equal(t, 10, m.net.Policy.DefaultMaxShipment)
+	sizes := make([]int, 10)
+	for _, ty := range m.types {
+		sizes[len(ty.skus)-1]++
+	}
+	assert.Equal(t, []int{10, 10, 10, 10, 10, 10, 10, 10, 10, 10}, sizes)
+
+	// The same draws at a safety of 0: the mean rounded up at each row.
+	mean := big
+	mean.Shape.SafetyZ = 0
+	m0, err := newAMWModel(mean)
+	require.NoError(t, err)
+	rows := m.stock(big.rng(amwStockStream), big.Orders)
+	rows0 := m0.stock(mean.rng(amwStockStream), mean.Orders)
+	require.Len(t, rows, len(rows0), "the same carriers")
+	for i := range rows {
+		require.Equal(t, rows0[i].node, rows[i].node)
+		require.Equal(t, rows0[i].sku, rows[i].sku)
+		assert.GreaterOrEqual(t, rows[i].qty, rows0[i].qty, "row %d", i)
+	}
+	var total, total0 int
+	for i := range rows {
+		total, total0 = total+rows[i].qty, total0+rows0[i].qty
+	}
+	assert.Greater(t, total, total0)
+
+	wide := base
+	wide.Shape = AMWShape{MaxSize: 10, TypesPerSize: 10}
+	mw, err := newAMWModel(wide)
+	require.NoError(t, err)
+	assert.Less(t, len(rows), len(mw.stock(wide.rng(amwStockStream), wide.Orders)), "carry 0.25 stocks fewer (warehouse, SKU) than 0.75")
+
+	for _, bad := range []Config{
+		func() Config { c := JasinSinhaConfig(); c.Shape.Carry = 0.5; return c }(),
+		func() Config { c := base; c.Shape.Carry = 1.5; return c }(),
+		func() Config { c := base; c.Shape.SafetyZ = -1; return c }(),
+		func() Config { c := base; c.Shape.MaxSize = -1; return c }(),
+	} {
+		assert.ErrorIs(t, bad.check(), ErrConfig, "%+v", bad.Shape)
 	}
 }
 

@@ -46,6 +46,10 @@ type Config struct {
 	// forecast learns from (simulate --history), which the replay's stock
 	// does not cover.
 	HistoryDays int
+	// Shape is the amil-makhdoumi-wei profile's demand and stock; its
+	// zero fields take the profile's (AMWDefaultShape). Other profiles
+	// take no shape.
+	Shape AMWShape
 }
 
 // DefaultConfig returns the default sizes: 120 stores, 6 warehouses, 20
@@ -81,6 +85,14 @@ func (c Config) check() error {
 		return fmt.Errorf("%w: a history is written by the %s and %s profiles only (the default profile's orders span weeks: split them by date)", ErrConfig, ProfileJasinSinha, ProfileAmilMakhdoumiWei)
 	case c.Profile == ProfileAmilMakhdoumiWei && c.Warehouses < 1:
 		return fmt.Errorf("%w: the %s profile needs at least one warehouse", ErrConfig, ProfileAmilMakhdoumiWei)
+	case c.Shape != AMWShape{} && c.Profile != ProfileAmilMakhdoumiWei:
+		return fmt.Errorf("%w: an order-type shape is for the %s profile only", ErrConfig, ProfileAmilMakhdoumiWei)
+	case c.Shape.MaxSize < 0 || c.Shape.MaxSize > 100 || c.Shape.TypesPerSize < 0 || c.Shape.TypesPerSize > 10_000:
+		return fmt.Errorf("%w: order sizes must be in 0..100 and types per size in 0..10000", ErrConfig)
+	case c.Shape.Carry < 0 || c.Shape.Carry > 1 || math.IsNaN(c.Shape.Carry):
+		return fmt.Errorf("%w: the chance that a warehouse carries a SKU must be in 0..1", ErrConfig)
+	case c.Shape.SafetyZ < 0 || c.Shape.SafetyZ > 10 || math.IsNaN(c.Shape.SafetyZ):
+		return fmt.Errorf("%w: safety stock must be in 0..10 standard deviations", ErrConfig)
 	case c.Regions < 0 || c.Regions > 100_000:
 		return fmt.Errorf("%w: regions must be in 0..100000", ErrConfig)
 	case c.Stores < 0 || c.Warehouses < 0 || c.DarkStores < 0 || c.Orders < 0:
