@@ -133,13 +133,18 @@ func BenchmarkReplan(b *testing.B) {
 // sample of its week of history (planning.ModelOrders): at the history's
 // end, for the orders its rate says will come in the week after (at most
 // planning.MaxPlanOrders, the stock scaled down), on the amil-makhdoumi-wei
-// profile (25 order types) and the jasin-sinha one (baskets drawn freely
-// from 200 SKUs).
+// profile (25 order types), the jasin-sinha one (baskets drawn freely
+// from 200 SKUs) and the larger amil-makhdoumi-wei setup (100 types of up
+// to ten SKUs).
 func BenchmarkOrdersPlan(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		cfg  dataset.Config
-	}{{"profile=amil-makhdoumi-wei", dataset.AmilMakhdoumiWeiConfig()}, {"profile=jasin-sinha", dataset.JasinSinhaConfig()}} {
+	}{
+		{"profile=amil-makhdoumi-wei", dataset.AmilMakhdoumiWeiConfig()},
+		{"profile=jasin-sinha", dataset.JasinSinhaConfig()},
+		{"profile=amil-makhdoumi-wei-large", largeAMW()},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			dir, net, table := generated(b, c.cfg)
 			est := forecast.NewEstimator(net, forecast.NewRegions(net))
@@ -164,4 +169,15 @@ func BenchmarkOrdersPlan(b *testing.B) {
 			b.ReportMetric(float64(plan.Rounds), "rounds")
 		})
 	}
+}
+
+// largeAMW is the amil-makhdoumi-wei profile in the literature's larger
+// setup: 100 SKUs in ten order types of each size from 1 to 10, carried
+// with probability 0.5 and stocked half a standard deviation above the
+// mean, 5,000 orders a week.
+func largeAMW() dataset.Config {
+	cfg := dataset.AmilMakhdoumiWeiConfig()
+	cfg.SKUs, cfg.Orders = 100, 5000
+	cfg.Shape = dataset.AMWShape{MaxSize: 10, TypesPerSize: 10, Carry: 0.5, SafetyZ: 0.5}
+	return cfg
 }
