@@ -100,8 +100,9 @@ func CheckModel(name string) error {
 // OrderWindow holds what the orders model knows of the orders seen: the
 // latest MaxPlanOrders of them, to sample and to tell whether they ask
 // for their SKUs densely, and the sets of SKUs of the latest RepeatWindow
-// orders of two lines or more, to tell whether they repeat. Its memory is bounded, whatever the orders seen. The zero
-// value is empty and ready; it is not safe for concurrent use.
+// orders of two lines or more, to tell whether they repeat. Its memory
+// is bounded, whatever the orders seen. The zero value is empty and
+// ready; it is not safe for concurrent use.
 type OrderWindow struct {
 	// orders is a ring of copies of the latest orders seen (no live
 	// data), oldest at next once full; each slot's Lines are reused.
