@@ -2,6 +2,8 @@ package lp
 
 import (
 	"context"
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -49,4 +51,79 @@ func TestAddColumn(t *testing.T) {
 	assert.NotContains(t, cols, k)
 	cols, _ = grown.Row(1)
 	assert.Contains(t, cols, k)
+}
+
+// master is a column-generation master: a convexity row (= 1) for each of
+// groups groups, shared rows (<= a limit) that the columns draw on, and
+// cols columns per group, the first of each leaving the shared rows alone
+// at a high cost.
+func master(rng *rand.Rand, groups, shared, cols int) (*Model, [][]int, [][]float64, []float64) {
+	m := NewModel("master")
+	convex := make([]int, groups)
+	for g := range convex {
+		j := m.AddVar("", 0, Inf, 100)
+		convex[g] = m.AddRow("", 1, 1, []int{j}, []float64{1})
+	}
+	for i := 0; i < shared; i++ {
+		m.AddRow("", -Inf, float64(groups)/float64(shared)*2, nil, nil)
+	}
+	var rows [][]int
+	var vals [][]float64
+	var costs []float64
+	for c := 0; c < cols; c++ {
+		for g := range convex {
+			r := []int{convex[g]}
+			v := []float64{1}
+			use := 0.0
+			for _, i := range rng.Perm(shared)[:1+rng.IntN(4)] {
+				u := float64(1 + rng.IntN(3))
+				r, v = append(r, groups+i), append(v, u)
+				use += u
+			}
+			rows, vals = append(rows, r), append(vals, v)
+			costs = append(costs, 20+float64(rng.IntN(40))-2*use)
+		}
+	}
+	return m, rows, vals, costs
+}
+
+// TestWarmStartWithManyNewColumns: a master solved, then grown by more
+// columns than a factorisation's updates, is warm-started from its last
+// basis to the optimum of a cold solve (KKT checked): the primal simplex's
+// reduced costs, kept by updates across its refactorisations, and its
+// devex pricing end where pricing from scratch would.
+func TestWarmStartWithManyNewColumns(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		m, rows, vals, costs := master(rand.New(rand.NewPCG(seed, 7)), 200, 30, 8)
+		half := len(costs) / 2
+		for c := 0; c < half; c++ {
+			m.AddColumn("", 0, Inf, costs[c], rows[c], vals[c])
+		}
+		first, err := Solve(context.Background(), m, Settings{})
+		require.NoError(t, err)
+		require.Equal(t, StatusOptimal, first.Status)
+		nv, nr := m.NumVars(), m.NumRows()
+		for c := half; c < len(costs); c++ {
+			m.AddColumn("", 0, Inf, costs[c], rows[c], vals[c])
+		}
+		vars := make([]int, m.NumVars())
+		for j := range vars {
+			vars[j] = -1
+			if j < nv {
+				vars[j] = j
+			}
+		}
+		rowMap := make([]int, nr)
+		for i := range rowMap {
+			rowMap[i] = i
+		}
+		warm, err := Solve(context.Background(), m, Settings{Start: first.Basis.Map(vars, rowMap)})
+		require.NoError(t, err)
+		cold, err := Solve(context.Background(), m, Settings{})
+		require.NoError(t, err)
+		requireOptimal(t, m, warm, 1e-7)
+		assert.InDelta(t, cold.Objective, warm.Objective, 1e-7*(1+math.Abs(cold.Objective)), "seed %d", seed)
+		assert.Less(t, warm.Objective, first.Objective-testTol, "seed %d: the new columns pay", seed)
+		assert.Greater(t, warm.Iterations, refactorEvery, "seed %d: the warm start spans factorisations", seed)
+	}
 }

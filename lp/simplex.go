@@ -66,12 +66,20 @@ type simplex struct {
 	basicCost []float64 // cost of the basic variables in the current phase
 	dual      []float64 // B⁻ᵀ·basicCost
 	alpha     []float64 // B⁻¹·a_q of the entering column
+	// alphaRows lists where alpha may be nonzero after a hypersparse
+	// FTRAN; positions is 0..m-1, for a dense one.
+	alphaRows, positions []int
 
 	dualWork dualState
 	sortTmp  []int // sortIndices' scratch
 	// nonbasic is the matrix by rows over the nonbasic columns, for the
 	// pivot row.
 	nonbasic nonbasicRows
+
+	// devex holds the primal simplex's devex weights in phase 2, one per
+	// variable: the approximate norms of the edges, relative to the
+	// reference framework of the nonbasic variables when phase 2 started.
+	devex []float64
 
 	iterations int
 	degenerate int // consecutive iterations without progress
@@ -359,15 +367,23 @@ func (s *simplex) reducedCost(j int, phase1 bool) float64 {
 // price returns the entering variable and its reduced cost, or -1 when no
 // nonbasic variable can improve the objective. It takes the largest
 // |reduced cost| (ties to the smallest index), or the smallest eligible
-// index under Bland's rule.
-func (s *simplex) price(phase1, bland bool) (int, float64) {
+// index under Bland's rule. The reduced costs are those in reduced when it
+// is not nil (phase 2, kept by the pivot-row updates), else computed from
+// s.dual. With weights (phase 2), the largest d_j²/weights[j] enters
+// instead: devex pricing.
+func (s *simplex) price(phase1, bland bool, reduced, weights []float64) (int, float64) {
 	best, bestD, bestScore := -1, 0.0, 0.0
 	for j := range s.state {
 		st := s.state[j]
 		if st == stateBasic || (st != stateZero && s.lo[j] == s.hi[j]) {
 			continue
 		}
-		d := s.reducedCost(j, phase1)
+		var d float64
+		if reduced != nil {
+			d = reduced[j]
+		} else {
+			d = s.reducedCost(j, phase1)
+		}
 		var score float64
 		switch st {
 		case stateLower:
@@ -382,6 +398,9 @@ func (s *simplex) price(phase1, bland bool) (int, float64) {
 		}
 		if bland {
 			return j, d
+		}
+		if weights != nil {
+			score = score * score / weights[j]
 		}
 		if score > bestScore {
 			best, bestD, bestScore = j, d, score
@@ -404,10 +423,12 @@ type ratio struct {
 // largest step with bounds relaxed by primalTol, the second picks among the
 // rows that block within it the one with the largest |alpha|, for a stable
 // pivot. ok is false when nothing blocks: the objective is unbounded along
-// the edge.
-func (s *simplex) ratioTest(q int, dir float64) (res ratio, ok bool) {
+// the edge. rows are the basis positions where s.alpha may be nonzero,
+// ascending.
+func (s *simplex) ratioTest(q int, dir float64, rows []int) (res ratio, ok bool) {
 	relaxed := math.Inf(1)
-	for k, j := range s.head {
+	for _, k := range rows {
+		j := s.head[k]
 		a := s.alpha[k]
 		if math.Abs(a) <= pivotTol {
 			continue
@@ -419,7 +440,8 @@ func (s *simplex) ratioTest(q int, dir float64) (res ratio, ok bool) {
 	span := s.hi[q] - s.lo[q]
 	res = ratio{row: -1, step: math.Inf(1)}
 	bestAlpha := 0.0
-	for k, j := range s.head {
+	for _, k := range rows {
+		j := s.head[k]
 		a := s.alpha[k]
 		if math.Abs(a) <= pivotTol {
 			continue
@@ -500,27 +522,65 @@ func (s *simplex) run(ctx context.Context, set Settings) (Status, error) {
 }
 
 // primal runs the primal simplex until optimal, infeasible, unbounded or a
-// limit.
+// limit. In phase 1 it prices with duals computed afresh each iteration;
+// in phase 2 it keeps the reduced costs of every variable from one
+// iteration to the next by the pivot row of the leaving position, as the
+// dual simplex does (d_j -= θ·α_rj, θ = d_q/α_rq), and computes them
+// afresh only after a factorisation: an iteration then prices in a pass
+// over the variables rather than over every entry of the matrix, which is
+// what a warm start of a model grown by many columns (the masters of
+// package joint's column generation) spends its time on. Optimality is
+// only declared on reduced costs computed afresh.
 func (s *simplex) primal(b *budget) (Status, error) {
 	s.refactor()
 	s.degenerate = 0
-	fresh := true // no update since the last factorisation
+	ds := &s.dualWork
+	total := s.n + s.m
+	ds.reduced = growFloats(ds.reduced, total)
+	ds.rho = growFloats(ds.rho, s.m)
+	if len(ds.pivotRow) != total {
+		ds.pivotRow = make([]float64, total)
+		ds.mark = make([]bool, total)
+		ds.touched = ds.touched[:0]
+	}
+	s.devex = growFloats(s.devex, total)
+	for j := range s.devex {
+		s.devex[j] = 1
+	}
+	fresh := true    // no update since the last factorisation
+	current := false // ds.reduced holds the phase-2 reduced costs of the basis
+	restart := func() {
+		s.refactor()
+		fresh, current = true, false
+	}
 	for {
 		if status, stop, err := b.stop(s.iterations); stop {
 			return status, err
 		}
 		if len(s.etas.etas) >= refactorEvery {
-			s.refactor()
-			fresh = true
+			restart()
 		}
 		phase1 := s.phaseCosts()
-		copy(s.dual, s.basicCost)
-		s.btran(s.dual)
-		q, d := s.price(phase1, s.degenerate > blandAfter)
+		var reduced []float64
+		if phase1 {
+			current = false
+			copy(s.dual, s.basicCost)
+			s.btran(s.dual)
+		} else {
+			if !current {
+				s.computeReducedCosts()
+				current = true
+			}
+			reduced = ds.reduced
+		}
+		var weights []float64
+		if reduced != nil {
+			weights = s.devex
+		}
+		q, d := s.price(phase1, s.degenerate > blandAfter, reduced, weights)
 		if q < 0 {
 			if !fresh {
-				s.refactor()
-				fresh = true
+				restart()
 				continue
 			}
 			if phase1 {
@@ -532,13 +592,11 @@ func (s *simplex) primal(b *budget) (Status, error) {
 		if d > 0 {
 			dir = -1
 		}
-		s.loadColumn(q, s.alpha)
-		s.ftran(s.alpha)
-		res, ok := s.ratioTest(q, dir)
+		rows, sparse := s.ftranColumn(q)
+		res, ok := s.ratioTest(q, dir, rows)
 		if !ok {
 			if !fresh {
-				s.refactor()
-				fresh = true
+				restart()
 				continue
 			}
 			if phase1 {
@@ -546,10 +604,68 @@ func (s *simplex) primal(b *budget) (Status, error) {
 			}
 			return StatusUnbounded, nil
 		}
-		s.step(q, dir, res)
+		update := reduced != nil && res.row >= 0
+		if update {
+			// The pivot row of the leaving position, on the basis before
+			// the step; it must agree with the FTRAN column where they meet.
+			s.computePivotRow(res.row)
+			if a := s.alpha[res.row]; math.Abs(a-ds.pivotRow[q]) > 1e-7*(1+math.Abs(a)) {
+				if !fresh {
+					restart()
+					continue
+				}
+				update, current = false, false
+			}
+		}
+		leaving := -1
+		if res.row >= 0 {
+			leaving = s.head[res.row]
+		}
+		s.step(q, dir, res, rows, sparse)
+		if update {
+			aq := ds.pivotRow[q]
+			theta := d / aq
+			wq := s.devex[q]
+			for _, j := range ds.touched {
+				if s.state[j] != stateBasic {
+					a := ds.pivotRow[j]
+					ds.reduced[j] -= theta * a
+					r := a / aq
+					s.devex[j] = math.Max(s.devex[j], r*r*wq)
+				}
+			}
+			ds.reduced[q] = 0
+			ds.reduced[leaving] = -theta
+			s.devex[leaving] = math.Max(wq/(aq*aq), 1)
+		} else if res.row >= 0 {
+			current = false
+		}
 		fresh = false
 		s.iterations++
 	}
+}
+
+// ftranColumn sets s.alpha to B⁻¹·a_q and returns the basis positions
+// where it may be nonzero, ascending: those the FTRAN reached when it was
+// hypersparse (sparse), else every position.
+func (s *simplex) ftranColumn(q int) (rows []int, sparse bool) {
+	s.loadColumn(q, s.alpha)
+	ds := &s.dualWork
+	if q >= s.n {
+		ds.nz = append(ds.nz[:0], q-s.n)
+	} else {
+		ds.nz = append(ds.nz[:0], s.rowIdx[s.colStart[q]:s.colStart[q+1]]...)
+	}
+	if s.alphaRows, sparse = s.ftranList(s.alpha, ds.nz, s.alphaRows); sparse {
+		return s.alphaRows, true
+	}
+	if len(s.positions) != s.m {
+		s.positions = make([]int, s.m)
+		for k := range s.positions {
+			s.positions[k] = k
+		}
+	}
+	return s.positions, false
 }
 
 // roundingTol is the relative size of the rounding a reduced cost
@@ -611,8 +727,10 @@ func minOver(d, lo, hi float64) float64 {
 	return 0
 }
 
-// step moves entering q by res.step in direction dir and updates the basis.
-func (s *simplex) step(q int, dir float64, res ratio) {
+// step moves entering q by res.step in direction dir and updates the
+// basis; rows are the positions where s.alpha may be nonzero, ascending,
+// sparse when the FTRAN was.
+func (s *simplex) step(q int, dir float64, res ratio, rows []int, sparse bool) {
 	t := res.step
 	if t < 1e-12 {
 		s.degenerate++
@@ -621,9 +739,9 @@ func (s *simplex) step(q int, dir float64, res ratio) {
 	}
 	if t > 0 {
 		s.x[q] += dir * t
-		for k, j := range s.head {
+		for _, k := range rows {
 			if a := s.alpha[k]; a != 0 {
-				s.x[j] -= dir * a * t
+				s.x[s.head[k]] -= dir * a * t
 			}
 		}
 	}
@@ -645,8 +763,12 @@ func (s *simplex) step(q int, dir float64, res ratio) {
 	s.x[leaving] = s.boundValue(leaving)
 	s.head[res.row] = q
 	s.state[q] = stateBasic
-	s.nonbasic.invalidate()
-	s.etas.add(res.row, s.alpha)
+	s.nonbasic.swap(s, q, leaving)
+	if sparse {
+		s.etas.addSparse(res.row, s.alpha, rows)
+	} else {
+		s.etas.add(res.row, s.alpha)
+	}
 }
 
 // result assembles the Result of the current basis.
