@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -310,6 +311,10 @@ type OrderPlanner struct {
 	builder *network.Builder
 	probs   []solver.Problem
 	supply  map[nodeSKU]int
+	// built maps an order's content (contentKey) to the problem of the
+	// sample built for it, when the sample's orders all come at once.
+	built map[string]*solver.Problem
+	key   []byte
 }
 
 // nodeSKU keys the supply of a sample's batch.
@@ -320,7 +325,7 @@ type nodeSKU struct {
 
 // NewOrderPlanner returns a planner of the orders model over net.
 func NewOrderPlanner(net *network.Network) *OrderPlanner {
-	return &OrderPlanner{net: net, builder: network.NewBuilder(net, nil), supply: map[nodeSKU]int{}}
+	return &OrderPlanner{net: net, builder: network.NewBuilder(net, nil), supply: map[nodeSKU]int{}, built: map[string]*solver.Problem{}}
 }
 
 // Network is the network the planner plans over.
@@ -448,9 +453,14 @@ type sample struct {
 
 // batch builds the joint instance of the orders latest[picks[i]] on sc's
 // stock; with count, it adds their units and the units on hand of the
-// (node, SKU) they draw on to out.
+// (node, SKU) they draw on to out. When the orders all come at once (no
+// arrival due), orders alike in all but their ID and time (contentKey)
+// share one built problem, which joint.Lagrangian solves once for all of
+// them: a sample drawn with replacement repeats orders, and orders of a
+// few types from a few places repeat each other.
 func (op *OrderPlanner) batch(sc *sample, latest []network.Order, picks []int, count bool, out *OrdersPlan) (*joint.Instance, error) {
 	clear(op.supply)
+	clear(op.built)
 	inst := &joint.Instance{Orders: make([]joint.Order, 0, sc.n)}
 	step := sc.until.Sub(sc.at) / time.Duration(sc.n)
 	for i, pick := range picks {
@@ -464,15 +474,28 @@ func (op *OrderPlanner) batch(sc *sample, latest []network.Order, picks []int, c
 			o.PromiseBy = o.PromiseBy.Add(when.Sub(o.CreatedAt))
 		}
 		o.CreatedAt = when
+		shared := false
+		if len(sc.due) == 0 {
+			op.key, shared = contentKey(op.key[:0], &o)
+		}
+		if p := op.built[string(op.key)]; shared && p != nil {
+			if count {
+				out.Orders++
+				out.Units += orderUnits(p)
+			}
+			inst.Orders = append(inst.Orders, joint.Order{Problem: p, At: o.CreatedAt})
+			continue
+		}
 		p := &op.probs[i]
 		if err := op.builder.BuildEligible(&o, sc.build, sc.capa, p); err != nil {
 			continue
 		}
+		if shared {
+			op.built[string(op.key)] = p
+		}
 		if count {
 			out.Orders++
-			for l := range p.Lines {
-				out.Units += float64(p.Lines[l].Quantity)
-			}
+			out.Units += orderUnits(p)
 		}
 		for k := range p.Options {
 			node := p.Options[k].Node
@@ -503,6 +526,59 @@ func (op *OrderPlanner) batch(sc *sample, latest []network.Order, picks []int, c
 		return nil, errors.New("plan orders: no order of the sample can be built on the network")
 	}
 	return inst, nil
+}
+
+// orderUnits is the units p's lines ask for.
+func orderUnits(p *solver.Problem) float64 {
+	var u float64
+	for l := range p.Lines {
+		u += float64(p.Lines[l].Quantity)
+	}
+	return u
+}
+
+// contentKey appends to dst a key of o's content: every field but its ID
+// and CreatedAt, PromiseBy counted from CreatedAt. Two orders with one key
+// placed at one time build one problem on one stock. ok is false for an
+// order with Live data (its quotes are its own).
+func contentKey(dst []byte, o *network.Order) (_ []byte, ok bool) {
+	if o.Live != nil {
+		return dst, false
+	}
+	f := func(v float64) { dst = strconv.AppendUint(dst, math.Float64bits(v), 36); dst = append(dst, ',') }
+	i := func(v int64) { dst = strconv.AppendInt(dst, v, 36); dst = append(dst, ',') }
+	str := func(v string) { dst = strconv.AppendQuote(dst, v); dst = append(dst, ',') }
+	f(o.Lat)
+	f(o.Lon)
+	i(int64(len(o.Lines)))
+	for l := range o.Lines {
+		ln := &o.Lines[l]
+		str(ln.SKU)
+		i(int64(ln.Quantity))
+		f(ln.UnitWeightKg)
+		i(int64(boolInt(ln.UnknownSKU)))
+		f(ln.LostSaleCost)
+	}
+	i(int64(o.Want))
+	str(o.PickupNodeID)
+	f(o.PickupRadiusKm)
+	if o.PromiseBy.IsZero() {
+		str("")
+	} else {
+		i(int64(o.PromiseBy.Sub(o.CreatedAt)))
+	}
+	i(int64(boolInt(o.AllowSplit)))
+	i(int64(o.MaxShipments))
+	i(int64(o.Method))
+	str(o.Partner)
+	return dst, true
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // dueArrivals returns the arrivals after at and up to until, in ascending

@@ -3,6 +3,8 @@ package planning
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -224,4 +226,75 @@ func TestOrdersPlanAveragesSamples(t *testing.T) {
 	require.NoError(t, err)
 	assert.Less(t, priceOf(first), priceOf(many), "the mean over samples is not the first's")
 	assert.Less(t, priceOf(many), 50.0, "some samples hold the pickup once or not at all")
+}
+
+// TestContentKey: orders alike in all but their ID and time (the promise
+// as far after the order) have one key, so that a sample builds their
+// problem once; a change to any other field makes another key, and an
+// order with live quotes has none. A plan over orders all alike solves a
+// master of one subproblem.
+func TestContentKey(t *testing.T) {
+	// Every field of an order and of a line is in the key or named here.
+	require.Equal(t, 14, reflect.TypeFor[network.Order]().NumField(), "contentKey must cover a new field of network.Order")
+	require.Equal(t, 5, reflect.TypeFor[solver.Line]().NumField(), "contentKey must cover a new field of solver.Line")
+	base := network.Order{
+		ID: "a", CreatedAt: at, PromiseBy: at.Add(48 * time.Hour), Lat: 40.4, Lon: -3.7,
+		Lines: []solver.Line{{SKU: "s", Quantity: 2, UnitWeightKg: 1, LostSaleCost: 9}},
+		Want:  network.WantDelivery, PickupRadiusKm: 5, AllowSplit: true, MaxShipments: 2,
+	}
+	key := func(o network.Order) string {
+		k, ok := contentKey(nil, &o)
+		require.True(t, ok)
+		return string(k)
+	}
+	want := key(base)
+	alike := base
+	alike.ID, alike.CreatedAt, alike.PromiseBy = "b", at.Add(time.Hour), at.Add(49*time.Hour)
+	alike.Lines = slices.Clone(base.Lines)
+	assert.Equal(t, want, key(alike))
+	for name, change := range map[string]func(o *network.Order){
+		"lat":              func(o *network.Order) { o.Lat++ },
+		"lon":              func(o *network.Order) { o.Lon++ },
+		"sku":              func(o *network.Order) { o.Lines[0].SKU = "t" },
+		"quantity":         func(o *network.Order) { o.Lines[0].Quantity++ },
+		"weight":           func(o *network.Order) { o.Lines[0].UnitWeightKg++ },
+		"unknown sku":      func(o *network.Order) { o.Lines[0].UnknownSKU = true },
+		"lost-sale cost":   func(o *network.Order) { o.Lines[0].LostSaleCost++ },
+		"another line":     func(o *network.Order) { o.Lines = append(o.Lines, solver.Line{SKU: "t", Quantity: 1}) },
+		"want":             func(o *network.Order) { o.Want = network.WantPickup },
+		"pickup node":      func(o *network.Order) { o.PickupNodeID = "near" },
+		"pickup radius":    func(o *network.Order) { o.PickupRadiusKm++ },
+		"promise":          func(o *network.Order) { o.PromiseBy = o.PromiseBy.Add(time.Hour) },
+		"no promise":       func(o *network.Order) { o.PromiseBy = time.Time{} },
+		"split":            func(o *network.Order) { o.AllowSplit = false },
+		"max shipments":    func(o *network.Order) { o.MaxShipments++ },
+		"method":           func(o *network.Order) { o.Method = solver.Courier },
+		"partner":          func(o *network.Order) { o.Partner = "glovo" },
+		"quantity and sku": func(o *network.Order) { o.Lines[0].SKU, o.Lines[0].Quantity = "s,2", 1 },
+	} {
+		o := base
+		o.Lines = slices.Clone(base.Lines)
+		change(&o)
+		assert.NotEqual(t, want, key(o), name)
+	}
+	live := base
+	live.Live = &network.Live{}
+	_, ok := contentKey(nil, &live)
+	assert.False(t, ok, "an order with live quotes is its own")
+
+	net := handNet(t)
+	var w OrderWindow
+	for i := range 10 {
+		w.Observe(&network.Order{
+			ID: fmt.Sprintf("h%d", i), CreatedAt: at.Add(time.Duration(i-10) * time.Hour),
+			Lat: net.Nodes[2].Lat, Lon: net.Nodes[2].Lon, Want: network.WantDelivery,
+			Lines: []solver.Line{{SKU: "s", Quantity: 1, LostSaleCost: 50}},
+		})
+	}
+	op := NewOrderPlanner(net)
+	op.Scenarios = 1
+	plan, err := op.Plan(context.Background(), fakeStock{"s": {0: 1, 2: 3}}, nil, w.Latest(nil), nil, at, at.Add(24*time.Hour), 10)
+	require.NoError(t, err)
+	assert.Equal(t, 10, plan.Orders)
+	assert.LessOrEqual(t, plan.Columns, 4, "one subproblem: its all-lost column and its plans")
 }
