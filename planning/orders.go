@@ -80,7 +80,7 @@ const (
 	// what a unit is worth to the orders that could come (bid prices
 	// from sampled demand, as in randomized linear programming). Five
 	// closed 2.8 to 3.5 points more of the gap than one on the
-	// amil-makhdoumi-wei seeds measured, for five times the time.
+	// amil-makhdoumi-wei seeds measured, for several times the time.
 	OrdersPlanScenarios = 5
 )
 
@@ -456,8 +456,8 @@ type sample struct {
 // (node, SKU) they draw on to out. When the orders all come at once (no
 // arrival due), orders alike in all but their ID and time (contentKey)
 // share one built problem, which joint.Lagrangian solves once for all of
-// them: a sample drawn with replacement repeats orders, and orders of a
-// few types from a few places repeat each other.
+// them: a sample drawn with replacement repeats about a third of its
+// orders.
 func (op *OrderPlanner) batch(sc *sample, latest []network.Order, picks []int, count bool, out *OrdersPlan) (*joint.Instance, error) {
 	clear(op.supply)
 	clear(op.built)
