@@ -183,10 +183,11 @@ type lagUse struct {
 // Orders that share one Problem (the same pointer), At and Day are one
 // subproblem, solved once a round: the master mixes its plans in one
 // convexity row whose right-hand side is their count, and each of them
-// takes an equal part of the mix in Orders. The linear programme is the
-// same (the orders' plans are interchangeable), with fewer rows, columns
-// and solves: a sample drawn with replacement repeats its orders (package
-// planning shares the problem of orders alike).
+// takes an equal part of the mix in Orders. The linear programme is an
+// equivalent one (the orders' plans are interchangeable: the same bound),
+// with fewer rows, columns and solves: a sample drawn with replacement
+// repeats its orders (package planning shares the problem of orders
+// alike).
 func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagrange, error) {
 	if err := inst.check(); err != nil {
 		return nil, err
