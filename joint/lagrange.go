@@ -59,6 +59,11 @@ type Lagrange struct {
 	// first stock row and every later one): the clairvoyant prices, as
 	// Relaxation.StockValues; 0 where no plan drew on the supply.
 	StockValues []float64
+	// CapacityValues[i] is what one more unit of Instance.Capacity[i] is
+	// worth at the last master's duals: what a unit picked at its node on
+	// its day costs the other orders, beside the unit's stock value; 0
+	// where the capacity does not bind.
+	CapacityValues []float64
 	// Orders are the last master's values per order of the instance: its
 	// mix of the order's plans, as the units each option ships of each
 	// line (OrderValues.Units; Ships and Unfilled are left nil). Route
@@ -249,6 +254,7 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 	var lastX []float64
 	stockValues := make([]float64, len(inst.Supply))
 	out.StockValues = stockValues
+	out.CapacityValues = make([]float64, len(inst.Capacity))
 	added := 0
 	for r := 1; r <= rounds; r++ {
 		if err := ctx.Err(); err != nil {
@@ -272,6 +278,7 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 		for i := range stockValues {
 			stockValues[i] = unit[offset[i]]
 		}
+		copy(out.CapacityValues, unit[nStock:])
 		if err := solveRound(ctx, orders, unit, results, s.Workers, s.Solver); err != nil {
 			return out.finish(ms, orders, group, lastX, unpriced), err
 		}

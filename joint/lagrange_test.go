@@ -218,3 +218,33 @@ func TestLagrangianGroupsOrdersAlike(t *testing.T) {
 		}
 	}
 }
+
+// TestLagrangianCapacityValues: node 0 picks one unit a day and both
+// nodes hold stock for both orders; a ships from node 0 for 5 or node 1
+// for 6, b only from node 0 for 5, else loses 40. The day's unit of
+// capacity goes to b, and is worth between what it saves a (1) and what
+// it saves b (35); with capacity for both it is worth nothing.
+func TestLagrangianCapacityValues(t *testing.T) {
+	a := oneLine("S", 1, 100, 5, [3]float64{0, 5, 0}, [3]float64{1, 6, 0})
+	b := oneLine("S", 1, 40, 5, [3]float64{0, 5, 0})
+	inst := &Instance{
+		Orders:   []Order{{Problem: a, At: t0, Day: 1}, {Problem: b, At: t0, Day: 1}},
+		Supply:   []Supply{{Node: 0, SKU: "S", Start: 5}, {Node: 1, SKU: "S", Start: 5}},
+		Capacity: []Capacity{{Node: 0, Day: 1, Units: 1}},
+	}
+	lag, err := Lagrangian(context.Background(), inst, LagrangeSettings{})
+	require.NoError(t, err)
+	require.True(t, lag.Converged)
+	assert.InDelta(t, 11, lag.Bound, 1e-6, "a from node 1, b from node 0")
+	require.Len(t, lag.CapacityValues, 1)
+	v := lag.CapacityValues[0]
+	assert.GreaterOrEqual(t, v, 1-1e-6)
+	assert.LessOrEqual(t, v, 35+1e-6)
+	assert.Zero(t, lag.StockValues[0], "stock is ample: the capacity is what binds")
+
+	inst.Capacity[0].Units = 2
+	lag, err = Lagrangian(context.Background(), inst, LagrangeSettings{})
+	require.NoError(t, err)
+	assert.InDelta(t, 10, lag.Bound, 1e-6)
+	assert.InDelta(t, 0, lag.CapacityValues[0], 1e-9)
+}

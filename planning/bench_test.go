@@ -161,7 +161,7 @@ func BenchmarkOrdersPlan(b *testing.B) {
 			var err error
 			b.ReportAllocs()
 			for b.Loop() {
-				if plan, err = op.Plan(context.Background(), table, table, latest, nil, d.To, d.To.Add(7*24*time.Hour), rate); err != nil {
+				if plan, err = op.Plan(context.Background(), table, latest, nil, d.To, d.To.Add(7*24*time.Hour), rate); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -47,7 +47,11 @@
 // at all, D Poisson with the mean the plan ships from it
 // (NeededProbability). A SKU with plenty of stock everywhere costs 0; a
 // scarce unit at a node near demand costs what its next-best use saves,
-// weighed by how likely that use is.
+// weighed by how likely that use is. A node whose pick capacity binds adds
+// mu * P(D_n >= C) to each of its units: mu = -dual of its capacity row,
+// weighed the same way with D_n Poisson with the mean the plan picks
+// there and C its capacity over the horizon. A unit picked there takes a
+// pick a later order may need, however much stock the node holds.
 //
 // The LP always has a solution (u absorbs any shortfall) and is bounded
 // (costs are not negative); a status other than optimal (a budget ran

@@ -27,11 +27,12 @@ const (
 	// samples of the orders seen, as many as their rate says will come
 	// until the season's end (or the plan's horizon without one), each
 	// built on the stock on hand as if it came now, and the Lagrangian
-	// bound of each batch (joint.Lagrangian) over the stock on hand and
-	// the arrivals scheduled until then: a unit's price is its mean stock
-	// value over OrdersPlanScenarios samples. It sees what a price per SKU cannot:
-	// which node holds all of the SKUs the orders ask for together. Daily
-	// capacities are not counted.
+	// bound of each batch (joint.Lagrangian) over the stock on hand, the
+	// arrivals scheduled until then and the nodes' pick capacities over
+	// that time: a unit's price is its mean stock value, plus its node's
+	// capacity value, over OrdersPlanScenarios samples. It sees what a
+	// price per SKU cannot: which node holds all of the SKUs the orders
+	// ask for together.
 	ModelOrders = "orders"
 	// ModelAuto plans by ModelOrders while the orders seen stand for the
 	// orders to come (OrderWindow.Representative): they repeat their sets
@@ -274,10 +275,16 @@ func (w *OrderWindow) add(key string, d int) {
 type OrdersPlan struct {
 	// Prices are the mean Lagrangian stock values of the (node, SKU) the
 	// samples' orders could draw on (0 in a sample whose orders could
-	// not), sorted (SortPrices); each one's Supply is the (scaled) stock
-	// the samples were given, Used what the first sample's last master's
-	// mix ships of it.
+	// not), each plus its node's mean capacity value (Capacities), sorted
+	// (SortPrices); each one's Supply is the (scaled) stock the samples
+	// were given, Used what the first sample's last master's mix ships of
+	// it, Dual the stock value alone.
 	Prices []Price
+	// Capacities are the pick capacities of the nodes the samples' orders
+	// could draw on (those with a daily capacity), by node id: Units the
+	// (scaled) capacity over the time planned for, Used what the first
+	// sample's mix picks there, Dual and Price the mean capacity value.
+	Capacities []CapacityPrice
 	// Orders is how many orders the first sample built, Units the units
 	// they ask for; OnHand the units on hand of the (node, SKU) they may
 	// draw on.
@@ -317,6 +324,8 @@ type OrderPlanner struct {
 	// sample built for it, when the sample's orders all come at once.
 	built map[string]*solver.Problem
 	key   []byte
+	// capped marks the nodes a batch has a capacity of.
+	capped []bool
 }
 
 // nodeSKU keys the supply of a sample's batch.
@@ -350,7 +359,13 @@ func (op *OrderPlanner) Network() *network.Network { return op.net }
 // and each may draw on what has arrived by its time (each order is built
 // on the stock on hand and every such arrival). Without one, every order
 // comes at at.
-func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa network.CapacityView, latest []network.Order, arrivals []Arrival, at, until time.Time, rate float64) (*OrdersPlan, error) {
+//
+// A node with a daily pick capacity picks at most that many units a day
+// over the time to until (scaled as the stock is), for all of a sample's
+// orders together, and a unit's price adds what its node's capacity is
+// worth: a unit picked there takes a pick a later order may need. The
+// capacity left today is not counted apart (as the demand model does not).
+func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest []network.Order, arrivals []Arrival, at, until time.Time, rate float64) (*OrdersPlan, error) {
 	if len(latest) == 0 {
 		return nil, ErrNoOrdersSeen
 	}
@@ -366,7 +381,7 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa net
 	for len(op.probs) < n {
 		op.probs = append(op.probs, solver.Problem{})
 	}
-	sc := sample{at: at, until: until, n: n, scale: out.Scale, st: st, capa: capa, build: st, due: dueArrivals(arrivals, at, until)}
+	sc := sample{at: at, until: until, n: n, scale: out.Scale, st: st, build: st, due: dueArrivals(arrivals, at, until)}
 	if len(sc.due) > 0 {
 		sc.view = newArrivalsView(st, sc.due)
 		sc.build = sc.view
@@ -377,6 +392,8 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa net
 	}
 	picks := make([]int, n)
 	index := map[nodeSKU]int{} // each (node, SKU) priced in out.Prices
+	capIndex := map[int32]int{} // each node's capacity in out.Capacities
+	capValue := make([]float64, len(op.net.Nodes))
 	t0 := time.Now()
 	for s := range scenarios {
 		if s == 0 {
@@ -403,6 +420,19 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa net
 		out.Bound += lag.Bound / float64(scenarios)
 		out.Converged = out.Converged && lag.Converged
 		out.Rounds += lag.Rounds
+		clear(capValue)
+		for i, c := range inst.Capacity {
+			v := lag.CapacityValues[i] / float64(scenarios)
+			capValue[c.Node] = v
+			j, ok := capIndex[c.Node]
+			if !ok {
+				j = len(out.Capacities)
+				capIndex[c.Node] = j
+				out.Capacities = append(out.Capacities, CapacityPrice{Node: int(c.Node), NodeID: op.net.Nodes[c.Node].ID, Units: float64(c.Units)})
+			}
+			out.Capacities[j].Dual += v
+			out.Capacities[j].Price += v
+		}
 		for i, sup := range inst.Supply {
 			k := nodeSKU{sup.Node, sup.SKU}
 			j, ok := index[k]
@@ -411,7 +441,9 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa net
 				index[k] = j
 				out.Prices = append(out.Prices, Price{Node: int(sup.Node), NodeID: op.net.Nodes[sup.Node].ID, SKU: sup.SKU, Supply: float64(sup.Start)})
 			}
-			out.Prices[j].Price += lag.StockValues[i] / float64(scenarios)
+			v := lag.StockValues[i] / float64(scenarios)
+			out.Prices[j].Dual += v
+			out.Prices[j].Price += v + capValue[sup.Node]
 		}
 		if s == 0 {
 			out.Rows, out.Columns = lag.Rows, lag.Columns
@@ -422,7 +454,11 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa net
 				for k := range p.Options {
 					for l := range p.Lines {
 						if u := units[k*nl+l]; u > 0 {
-							out.Prices[index[nodeSKU{p.Options[k].Node, p.Lines[l].SKU}]].Used += u
+							node := p.Options[k].Node
+							out.Prices[index[nodeSKU{node, p.Lines[l].SKU}]].Used += u
+							if j, ok := capIndex[node]; ok {
+								out.Capacities[j].Used += u
+							}
 						}
 					}
 				}
@@ -432,6 +468,7 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, capa net
 	out.SolveMs = float64(time.Since(t0).Microseconds()) / 1e3
 	out.Scenarios = scenarios
 	SortPrices(out.Prices)
+	SortCapacityPrices(out.Capacities)
 	return out, nil
 }
 
@@ -447,7 +484,6 @@ type sample struct {
 	n         int
 	scale     float64
 	st        network.StockView
-	capa      network.CapacityView
 	build     network.StockView
 	due       []Arrival
 	view      *arrivalsView
@@ -489,7 +525,7 @@ func (op *OrderPlanner) batch(sc *sample, latest []network.Order, picks []int, c
 			continue
 		}
 		p := &op.probs[i]
-		if err := op.builder.BuildEligible(&o, sc.build, sc.capa, p); err != nil {
+		if err := op.builder.BuildEligible(&o, sc.build, nil, p); err != nil {
 			continue
 		}
 		if shared {
@@ -526,6 +562,18 @@ func (op *OrderPlanner) batch(sc *sample, latest []network.Order, picks []int, c
 	}
 	if len(inst.Orders) == 0 {
 		return nil, errors.New("plan orders: no order of the sample can be built on the network")
+	}
+	// The pick capacity over the time planned for of every node the
+	// orders may draw on, scaled as the stock is; all of the sample's
+	// orders count against it together (one Day).
+	days := sc.until.Sub(sc.at).Hours() / 24
+	op.capped = slices.Grow(op.capped[:0], len(op.net.Nodes))[:len(op.net.Nodes)]
+	clear(op.capped)
+	for _, sup := range inst.Supply {
+		if c := op.net.Nodes[sup.Node].CapacityPerDay; c > 0 && !op.capped[sup.Node] {
+			op.capped[sup.Node] = true
+			inst.Capacity = append(inst.Capacity, joint.Capacity{Node: sup.Node, Units: int64(math.Round(float64(c) * days * sc.scale))})
+		}
 	}
 	return inst, nil
 }

@@ -160,7 +160,7 @@ func TestOrdersPlanCountsArrivalsAndPromises(t *testing.T) {
 	}
 	st := fakeStock{"s": {0: 1}}
 	price := func(arrivals []Arrival) (float64, *OrdersPlan) {
-		plan, err := NewOrderPlanner(net).Plan(context.Background(), st, nil, w.Latest(nil), arrivals, at, at.Add(24*time.Hour), 10)
+		plan, err := NewOrderPlanner(net).Plan(context.Background(), st, w.Latest(nil), arrivals, at, at.Add(24*time.Hour), 10)
 		require.NoError(t, err)
 		for _, p := range plan.Prices {
 			if p.NodeID == "near" && p.SKU == "s" {
@@ -219,10 +219,10 @@ func TestOrdersPlanAveragesSamples(t *testing.T) {
 	}
 	one := NewOrderPlanner(net)
 	one.Scenarios = 1
-	first, err := one.Plan(context.Background(), st, nil, w.Latest(nil), nil, at, at.Add(24*time.Hour), 10)
+	first, err := one.Plan(context.Background(), st, w.Latest(nil), nil, at, at.Add(24*time.Hour), 10)
 	require.NoError(t, err)
 	assert.Equal(t, 1, first.Scenarios)
-	many, err := NewOrderPlanner(net).Plan(context.Background(), st, nil, w.Latest(nil), nil, at, at.Add(24*time.Hour), 10)
+	many, err := NewOrderPlanner(net).Plan(context.Background(), st, w.Latest(nil), nil, at, at.Add(24*time.Hour), 10)
 	require.NoError(t, err)
 	assert.Less(t, priceOf(first), priceOf(many), "the mean over samples is not the first's")
 	assert.Less(t, priceOf(many), 50.0, "some samples hold the pickup once or not at all")
@@ -293,8 +293,56 @@ func TestContentKey(t *testing.T) {
 	}
 	op := NewOrderPlanner(net)
 	op.Scenarios = 1
-	plan, err := op.Plan(context.Background(), fakeStock{"s": {0: 1, 2: 3}}, nil, w.Latest(nil), nil, at, at.Add(24*time.Hour), 10)
+	plan, err := op.Plan(context.Background(), fakeStock{"s": {0: 1, 2: 3}}, w.Latest(nil), nil, at, at.Add(24*time.Hour), 10)
 	require.NoError(t, err)
 	assert.Equal(t, 10, plan.Orders)
 	assert.LessOrEqual(t, plan.Columns, 4, "one subproblem: its all-lost column and its plans")
+}
+
+// TestOrdersPlanPricesCapacity: ten deliveries a day next to "near",
+// which ships them cheaper than "far"; both hold stock for all. Picking
+// five units a day, near serves half of them and far the rest: a pick at
+// near is worth what far costs more, and near's unit is priced at that
+// though its stock is ample. With capacity for all, nothing is priced.
+func TestOrdersPlanPricesCapacity(t *testing.T) {
+	net := handNet(t)
+	var w OrderWindow
+	for i := range 10 {
+		w.Observe(&network.Order{
+			ID: fmt.Sprintf("h%d", i), CreatedAt: at.Add(time.Duration(i-10) * time.Hour),
+			Lat: net.Nodes[0].Lat, Lon: net.Nodes[0].Lon, Want: network.WantDelivery,
+			Lines: []solver.Line{{SKU: "s", Quantity: 1, LostSaleCost: 50}},
+		})
+	}
+	st := fakeStock{"s": {0: 20, 2: 20}}
+	plan := func(perDay int) *OrdersPlan {
+		t.Helper()
+		net.Nodes[0].CapacityPerDay = perDay
+		p, err := NewOrderPlanner(net).Plan(context.Background(), st, w.Latest(nil), nil, at, at.Add(24*time.Hour), 10)
+		require.NoError(t, err)
+		return p
+	}
+	tight := plan(5)
+	require.Len(t, tight.Capacities, 1)
+	c := tight.Capacities[0]
+	assert.Equal(t, "near", c.NodeID)
+	assert.InDelta(t, 5, c.Units, 0)
+	assert.InDelta(t, 5, c.Used, 1e-9)
+	assert.Greater(t, c.Price, 1.0, "far's parcel costs more")
+	assert.Less(t, c.Price, 50.0, "less than a lost sale")
+	for _, p := range tight.Prices {
+		assert.InDelta(t, 0, p.Dual, 1e-9, "%s: the stock is ample", p.NodeID)
+		if p.NodeID == "near" {
+			assert.InDelta(t, c.Price, p.Price, 1e-9, "near's unit carries its pick")
+		} else {
+			assert.InDelta(t, 0, p.Price, 1e-9, p.NodeID)
+		}
+	}
+
+	ample := plan(20)
+	require.Len(t, ample.Capacities, 1)
+	assert.InDelta(t, 0, ample.Capacities[0].Price, 1e-9)
+	for _, p := range ample.Prices {
+		assert.InDelta(t, 0, p.Price, 1e-9, p.NodeID)
+	}
 }

@@ -2,11 +2,13 @@ package planning
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +20,8 @@ import (
 // Price is the opportunity cost of one unit of SKU at a node: Dual, what
 // one more unit there would save over the horizon if demand came as
 // expected, times the probability that the unit is needed at all
-// (NeededProbability).
+// (NeededProbability), plus the node's capacity price (CapacityPrice)
+// when its pick capacity binds.
 type Price struct {
 	Node   int     `json:"-"`
 	NodeID string  `json:"node"`
@@ -29,6 +32,26 @@ type Price struct {
 	// Dual is -dual of the supply's stock row.
 	Dual  float64 `json:"dual"`
 	Price float64 `json:"price"`
+}
+
+// CapacityPrice is the opportunity cost of one unit of a node's pick
+// capacity over a plan's time: Dual, what one more unit saves in the
+// plan; Price, what the plan's prices add to each unit picked there (the
+// demand model weighs Dual by the chance that the last pick is needed,
+// as it does a supply's). Units is the capacity planned with, Used what
+// the plan picks of it.
+type CapacityPrice struct {
+	Node   int     `json:"-"`
+	NodeID string  `json:"node"`
+	Units  float64 `json:"units"`
+	Used   float64 `json:"used"`
+	Dual   float64 `json:"dual"`
+	Price  float64 `json:"price"`
+}
+
+// SortCapacityPrices sorts capacity prices by node id.
+func SortCapacityPrices(c []CapacityPrice) {
+	slices.SortFunc(c, func(a, b CapacityPrice) int { return cmp.Compare(a.NodeID, b.NodeID) })
 }
 
 // Prices are a plan's opportunity costs by (node, SKU), for the look-ahead

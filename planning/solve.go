@@ -43,8 +43,11 @@ type Result struct {
 	ShippingCost float64 `json:"shipping_cost"`
 	LostSaleCost float64 `json:"lost_sale_cost"`
 	// Prices are the opportunity costs, one per supply, sorted by node id
-	// then SKU.
+	// then SKU; each includes its node's capacity price (Capacities).
 	Prices []Price `json:"-"`
+	// Capacities are the prices of the nodes' pick capacities over the
+	// horizon, one per capacity row, by node id.
+	Capacities []CapacityPrice `json:"capacities,omitempty"`
 	// Basis warm-starts the next solve of a model of the same shape, or,
 	// through Model.StartFrom, the next plan's.
 	Basis *lp.Basis `json:"-"`
@@ -86,9 +89,11 @@ func (m *Model) Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, e
 	}
 	res.Objective = sol.Objective
 	used := make([]float64, len(m.Supplies))
+	picked := make([]float64, len(m.net.Nodes))
 	for j, a := range m.Arcs {
 		res.ShippingCost += a.UnitCost * sol.X[j]
 		used[a.Supply] += sol.X[j]
+		picked[m.Supplies[a.Supply].Node] += sol.X[j]
 	}
 	for i := range m.Cells {
 		lost := sol.X[len(m.Arcs)+i]
@@ -97,6 +102,22 @@ func (m *Model) Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, e
 			res.LostSaleCost += lost * m.Cells[i].LostPrice
 		}
 	}
+	// A unit picked at a node whose capacity binds takes a pick as well
+	// as the unit: its price adds the capacity's, weighed as the stock's
+	// by the chance that the last pick is needed.
+	capPrice := make([]float64, len(m.net.Nodes))
+	row := len(m.Supplies) + len(m.Cells)
+	res.Capacities = make([]CapacityPrice, len(m.Capacities))
+	for i, c := range m.Capacities {
+		dual := -sol.Dual[row+i]
+		if dual < 1e-9 {
+			dual = 0
+		}
+		price := dual * NeededProbability(picked[c.Node], c.Units)
+		capPrice[c.Node] = price
+		res.Capacities[i] = CapacityPrice{Node: c.Node, NodeID: m.net.Nodes[c.Node].ID, Units: c.Units, Used: picked[c.Node], Dual: dual, Price: price}
+	}
+	SortCapacityPrices(res.Capacities)
 	res.Prices = make([]Price, len(m.Supplies))
 	for i, at := range m.priceOrder() {
 		s := &m.Supplies[i]
@@ -107,7 +128,7 @@ func (m *Model) Solve(ctx context.Context, in *Input, s lp.Settings) (*Result, e
 		}
 		res.Prices[at] = Price{
 			Node: s.Node, NodeID: s.NodeID, SKU: s.SKU, Supply: s.Units(), Used: used[i],
-			Dual: dual, Price: dual * NeededProbability(used[i], s.Units()),
+			Dual: dual, Price: dual*NeededProbability(used[i], s.Units()) + capPrice[s.Node],
 		}
 	}
 	if !slices.IsSortedFunc(m.Supplies, func(a, b Supply) int { return cmp.Compare(a.SKU, b.SKU) }) {

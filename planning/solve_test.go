@@ -106,3 +106,44 @@ func TestNeededProbability(t *testing.T) {
 	assert.Zero(t, NeededProbability(0, 3), "nothing served from it")
 	assert.Greater(t, NeededProbability(10, 5), NeededProbability(5, 5), "more demand, more likely")
 }
+
+// TestSolveCapacityPrices: "near" holds ten units but picks one a day;
+// two units of parcel demand in A a day. near ships one, "far" the other,
+// and a pick at near is worth what far's parcel costs more: near's units
+// are priced at that (weighed by the chance that its one pick is needed)
+// though its stock is ample.
+func TestSolveCapacityPrices(t *testing.T) {
+	net := handNet(t)
+	net.Nodes[0].CapacityPerDay = 1
+	rg := forecast.NewRegions(net)
+	aLat, aLon := rg.Center(0)
+	parcel := func(lat, lon float64) float64 {
+		return 0.1 + 0.4 + 0.001*geo.DistanceKm(lat, lon, aLat, aLon)/geo.KmPerMile + 6
+	}
+	cNear, cFar := parcel(43.25, 76.9), parcel(51.16, 71.43)
+	in := handInput(t, net, forecast.Cell{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 2, UnitsPerOrder: 1, LostSaleCost: 100})
+	in.Stock = fakeStock{"s": {0: 10, 2: 10}}
+	res, _, err := Solve(context.Background(), in, lp.Settings{})
+	require.NoError(t, err)
+	assert.InDelta(t, cNear+cFar, res.Objective, 1e-7)
+	assert.Equal(t, 4, res.Rows) // near, far; one cell; near's capacity
+	require.Len(t, res.Capacities, 1)
+	c := res.Capacities[0]
+	assert.Equal(t, "near", c.NodeID)
+	assert.InDelta(t, 1, c.Units, 0)
+	assert.InDelta(t, 1, c.Used, 1e-9)
+	assert.InDelta(t, cFar-cNear, c.Dual, 1e-7)
+	assert.InDelta(t, (cFar-cNear)*(1-math.Exp(-1)), c.Price, 1e-7)
+	require.Len(t, res.Prices, 2)
+	assert.Equal(t, "near", res.Prices[1].NodeID)
+	assert.InDelta(t, 0, res.Prices[1].Dual, 1e-7, "its stock is ample")
+	assert.InDelta(t, c.Price, res.Prices[1].Price, 1e-7)
+	assert.InDelta(t, 0, res.Prices[0].Price, 1e-7, "far")
+
+	net.Nodes[0].CapacityPerDay = 2
+	res, _, err = Solve(context.Background(), in, lp.Settings{})
+	require.NoError(t, err)
+	assert.InDelta(t, 2*cNear, res.Objective, 1e-7)
+	assert.InDelta(t, 0, res.Capacities[0].Price, 1e-9)
+	assert.InDelta(t, 0, res.Prices[1].Price, 1e-9)
+}

@@ -480,10 +480,12 @@ func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse
 		return nil, status.Errorf(codes.Internal, "plan: %v (the last good prices stay)", err)
 	}
 	out := &pb.PlanResponse{PlannedAt: timestampOf(res.at)}
+	var capacities []planning.CapacityPrice
 	if r := res.lp; r != nil {
 		out.Model = planning.ModelDemand
 		out.Status, out.Objective, out.Rows, out.Cols, out.SolveMs = r.Status, r.Objective, int32(r.Rows), int32(r.Cols), r.SolveMs
 		out.ExpectedUnits, out.ExpectedLostUnits = r.ExpectedUnits, r.ExpectedLostUnits
+		capacities = r.Capacities
 	} else {
 		r := res.orders
 		out.Model, out.Status = planning.ModelOrders, "stopped"
@@ -492,6 +494,12 @@ func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse
 		}
 		out.Objective, out.Rows, out.Cols, out.SolveMs = r.Bound, int32(r.Rows), int32(r.Columns), r.SolveMs
 		out.ExpectedUnits, out.SampledOrders, out.StockScale = r.Units/r.Scale, int32(r.Orders), r.Scale
+		capacities = r.Capacities
+	}
+	for _, c := range capacities {
+		if c.Price > 0 {
+			out.Capacities = append(out.Capacities, &pb.PlanCapacity{Node: c.NodeID, Units: c.Units, Used: c.Used, Price: c.Price})
+		}
 	}
 	for _, pr := range res.prices {
 		if pr.Price > 0 {
@@ -591,7 +599,7 @@ func (p *planner) planOrders(ctx context.Context, out *planOutcome, net *network
 	if demand != nil && demand.Days > 0 {
 		rate = float64(demand.Orders) / demand.Days
 	}
-	res, err := p.byOrders.Plan(ctx, table, table, p.latest, p.cfg.Arrivals, out.at, until, rate)
+	res, err := p.byOrders.Plan(ctx, table, p.latest, p.cfg.Arrivals, out.at, until, rate)
 	if err != nil {
 		return err
 	}

@@ -150,6 +150,37 @@ func TestPlanningServicePlan(t *testing.T) {
 	assert.Equal(t, codes.FailedPrecondition, status.Code(err), err)
 }
 
+// TestPlanningPricesPickCapacity: alm-s01 holds 28 curds but picks five
+// a day, and Almaty's pickups want far more: the plan prices its pick
+// (about the lost pickup it saves) and says so, and its curd is priced
+// at that though the plan leaves most of it on the shelf.
+func TestPlanningPricesPickCapacity(t *testing.T) {
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 100000, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	e := newEnv(t, func(cfg *Config) {
+		i := slices.IndexFunc(cfg.Network.Nodes, func(n network.Node) bool { return n.ID == "alm-s01" })
+		require.GreaterOrEqual(t, i, 0)
+		cfg.Network.Nodes[i].CapacityPerDay = 5
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, ticks: make(chan time.Time)}
+	})
+	resp, err := pb.NewPlanningServiceClient(e.conn).Plan(ctx(t), &pb.PlanRequest{})
+	require.NoError(t, err)
+	require.Len(t, resp.Capacities, 1, "only alm-s01's pick binds: the other stores sell out first")
+	c := resp.Capacities[0]
+	assert.Equal(t, "alm-s01", c.Node)
+	assert.InDelta(t, 10, c.Units, 1e-9, "five a day over the default two days")
+	assert.InDelta(t, 10, c.Used, 1e-6)
+	// The lost pickup it saves (about 1,000) times the chance that the
+	// last pick is needed when the plan's picks there average ten (0.54).
+	assert.InDelta(t, 1000*0.542, c.Price, 5)
+	prices, _, ok := e.svc.planner.board.Get()
+	require.True(t, ok)
+	i := slices.IndexFunc(e.svc.snap.Load().net.Nodes, func(n network.Node) bool { return n.ID == "alm-s01" })
+	assert.InDelta(t, c.Price, prices.Price(i, "CURD-400G"), 1e-9, "its stock is ample for its picks: the pick is what is priced")
+}
+
 // TestPlanningPlanOverHTTP: POST /v1/planning:plan through the HTTP/JSON
 // gateway plans now and answers the summary in JSON; under another policy
 // it answers 400 (FAILED_PRECONDITION) with the reason.

@@ -253,7 +253,7 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 			}
 			p.latest = p.orders.Latest(p.latest)
 			var op *planning.OrdersPlan
-			if op, err = p.byModel.Plan(p.ctx, table, table, p.latest, arrivals, clock, until, rate); err == nil {
+			if op, err = p.byModel.Plan(p.ctx, table, p.latest, arrivals, clock, until, rate); err == nil {
 				planned, supply = op.Prices, op.OnHand
 			}
 		} else {

@@ -75,6 +75,38 @@ func TestLookaheadKeepsTheScarceUnit(t *testing.T) {
 	assert.Zero(t, opt.Plans)
 }
 
+// TestLookaheadKeepsTheScarcePick is TestLookaheadKeepsTheScarceUnit with
+// the stock ample and the pick scarce: "near" holds ten units but picks
+// one a day. optimal ships the delivery from "near" (7) and loses the
+// later pickup, which finds no pick left (50); lookahead prices near's
+// pick at what the expected pickups would lose without it, ships the
+// delivery from "far" and serves the pickup.
+func TestLookaheadKeepsTheScarcePick(t *testing.T) {
+	capped := strings.Replace(scarceNetwork, "methods: [ship_from_store, pickup],", "methods: [ship_from_store, pickup], capacity_per_day: 1,", 1)
+	require.NotEqual(t, scarceNetwork, capped)
+	net, table := loadTiny(t, capped, "node,sku,on_hand,safety_stock\nnear,s,10,0\nfar,s,10,0\n")
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
+		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
+	cfg := Config{
+		Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+		History:  BytesSource{"history.csv", []byte(scarceHistory())},
+		Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1,
+	}
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	runs := byRun(res)
+	opt, look := runs["baseline/optimal"], runs["baseline/lookahead"]
+	require.NotNil(t, opt)
+	require.NotNil(t, look)
+
+	farKm := geo.DistanceKm(43.25, 76.90, 51.16, 71.43)
+	assert.InDelta(t, 7+50, opt.TotalWithLost, 1e-3)
+	assert.EqualValues(t, 1, opt.UnfilledUnits)
+	assert.InDelta(t, (1+5+1+0.01*farKm/geo.KmPerMile)+1, look.TotalWithLost, 1e-3)
+	assert.EqualValues(t, 0, look.UnfilledUnits)
+}
+
 // TestLookaheadPlansFromAForecast: a forecast file in place of the
 // history (region A asks for four pickups a day at "near" and a delivery)
 // prices the scarce unit from the first order on, as the history does;

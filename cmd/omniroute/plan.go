@@ -243,13 +243,13 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if hist.Days > 0 {
 			rate = float64(hist.Orders) / hist.Days
 		}
-		op, err := planning.NewOrderPlanner(net).Plan(ctx, table, table, seen.Latest(nil), arrivals, at, until, rate)
+		op, err := planning.NewOrderPlanner(net).Plan(ctx, table, seen.Latest(nil), arrivals, at, until, rate)
 		if err != nil {
 			return err
 		}
 		rep.Model = planning.ModelOrders
 		res = &planning.Result{Status: "stopped", Objective: op.Bound, Rows: op.Rows, Cols: op.Columns,
-			SolveMs: op.SolveMs, At: at, ExpectedUnits: op.Units / op.Scale, Prices: op.Prices}
+			SolveMs: op.SolveMs, At: at, ExpectedUnits: op.Units / op.Scale, Prices: op.Prices, Capacities: op.Capacities}
 		if op.Converged {
 			res.Status = "converged"
 		}
@@ -354,6 +354,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	for _, p := range rep.TopPrices {
 		fmt.Fprintf(stdout, "  %-12s %-14s %10.4f  (supply %g, used %.2f)\n", p.NodeID, p.SKU, p.Price, p.Supply, p.Used)
+	}
+	for _, c := range res.Capacities {
+		if c.Price > 0 {
+			fmt.Fprintf(stdout, "  %-12s %-14s %10.4f  (capacity %g, used %.2f)\n", c.NodeID, "pick", c.Price, c.Units, c.Used)
+		}
 	}
 	if s := rep.Season; s != nil {
 		fmt.Fprintf(stdout, "season until %s: %d SKUs expected, %d likely to sell out (P >= %g), %.2f units expected short\n",

@@ -114,6 +114,44 @@ func TestPlanPricesTheScarceUnit(t *testing.T) {
 	assert.Contains(t, string(model), "stock")
 }
 
+// TestPlanPricesTheScarcePick: "near" holds ten units but picks two a
+// day, and A's pickups want about ten: the plan prices near's pick (a
+// lost pickup less its pick cost, times the chance that the second pick
+// is needed), lists it, and near's unit carries it in the prices file.
+func TestPlanPricesTheScarcePick(t *testing.T) {
+	dir := planFiles(t)
+	in := func(n string) string { return filepath.Join(dir, n) }
+	capped := strings.Replace(planNetwork, "methods: [ship_from_store, pickup],", "methods: [ship_from_store, pickup], capacity_per_day: 2,", 1)
+	require.NoError(t, os.WriteFile(in("network.yaml"), []byte(capped), 0o644))
+	require.NoError(t, os.WriteFile(in("stock.csv"), []byte("node,sku,on_hand,safety_stock\nnear,s,10,0\nfar,s,10,0\n"), 0o644))
+	args := []string{"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("history.csv"), "--out", in("prices.csv")}
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, runPlan(context.Background(), append(slices.Clone(args), "--json"), &stdout, &stderr), stderr.String())
+	var rep struct {
+		Capacities []struct {
+			Node              string
+			Units, Used, Dual float64
+			Price             float64
+		} `json:"capacities"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+	require.Len(t, rep.Capacities, 1)
+	c := rep.Capacities[0]
+	assert.Equal(t, "near", c.Node)
+	assert.InDelta(t, 2, c.Units, 0)
+	assert.InDelta(t, 2, c.Used, 1e-9)
+	assert.InDelta(t, 49, c.Dual, 1e-9)
+	want := 49 * (1 - 3*math.Exp(-2)) // P(Poisson(2) >= 2)
+	assert.InDelta(t, want, c.Price, 1e-9)
+	prices, err := os.ReadFile(in("prices.csv"))
+	require.NoError(t, err)
+	assert.Contains(t, string(prices), fmt.Sprintf("near,s,%.6f\n", want), "its stock is ample: the pick is what is priced")
+
+	stdout.Reset()
+	require.NoError(t, runPlan(context.Background(), args, &stdout, &stderr), stderr.String())
+	assert.Contains(t, stdout.String(), fmt.Sprintf("  near         pick           %10.4f  (capacity 2, used 2.00)\n", want))
+}
+
 func TestPlanWithForecastFile(t *testing.T) {
 	dir := planFiles(t)
 	in := func(n string) string { return filepath.Join(dir, n) }

@@ -518,12 +518,16 @@ type PlanResponse struct {
 	SkusLikelyToSellOut int32                  `protobuf:"varint,11,opt,name=skus_likely_to_sell_out,json=skusLikelyToSellOut,proto3" json:"skus_likely_to_sell_out,omitempty"`
 	ExpectedShortUnits  float64                `protobuf:"fixed64,12,opt,name=expected_short_units,json=expectedShortUnits,proto3" json:"expected_short_units,omitempty"`
 	// By orders: how many orders the first sample built (at most 2,000; the
-	// plan averages five samples), and what the stock was scaled by when
+	// plan averages ten samples), and what the stock was scaled by when
 	// more are expected (1 otherwise). The objective is then the samples'
 	// mean Lagrangian bound, rows and cols the first master's, and
 	// expected_units the first sample's units over the scale.
 	SampledOrders int32   `protobuf:"varint,14,opt,name=sampled_orders,json=sampledOrders,proto3" json:"sampled_orders,omitempty"`
 	StockScale    float64 `protobuf:"fixed64,15,opt,name=stock_scale,json=stockScale,proto3" json:"stock_scale,omitempty"`
+	// capacities are the nodes whose daily pick capacity the plan prices
+	// above 0 (it binds over the plan's time), by node id. Every unit picked
+	// at such a node carries its price beside its stock's.
+	Capacities    []*PlanCapacity `protobuf:"bytes,16,rep,name=capacities,proto3" json:"capacities,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -663,6 +667,84 @@ func (x *PlanResponse) GetStockScale() float64 {
 	return 0
 }
 
+func (x *PlanResponse) GetCapacities() []*PlanCapacity {
+	if x != nil {
+		return x.Capacities
+	}
+	return nil
+}
+
+// PlanCapacity is one node's pick capacity in a plan: the units it may
+// pick over the plan's time (scaled as the stock is by orders), what the
+// plan picks there, and the opportunity cost of one pick.
+type PlanCapacity struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Node          string                 `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
+	Units         float64                `protobuf:"fixed64,2,opt,name=units,proto3" json:"units,omitempty"`
+	Used          float64                `protobuf:"fixed64,3,opt,name=used,proto3" json:"used,omitempty"`
+	Price         float64                `protobuf:"fixed64,4,opt,name=price,proto3" json:"price,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanCapacity) Reset() {
+	*x = PlanCapacity{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanCapacity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanCapacity) ProtoMessage() {}
+
+func (x *PlanCapacity) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanCapacity.ProtoReflect.Descriptor instead.
+func (*PlanCapacity) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PlanCapacity) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *PlanCapacity) GetUnits() float64 {
+	if x != nil {
+		return x.Units
+	}
+	return 0
+}
+
+func (x *PlanCapacity) GetUsed() float64 {
+	if x != nil {
+		return x.Used
+	}
+	return 0
+}
+
+func (x *PlanCapacity) GetPrice() float64 {
+	if x != nil {
+		return x.Price
+	}
+	return 0
+}
+
 // AllocateRequest is what omniroute allocate reads from files.
 type AllocateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -690,7 +772,7 @@ type AllocateRequest struct {
 
 func (x *AllocateRequest) Reset() {
 	*x = AllocateRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -702,7 +784,7 @@ func (x *AllocateRequest) String() string {
 func (*AllocateRequest) ProtoMessage() {}
 
 func (x *AllocateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[2]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -715,7 +797,7 @@ func (x *AllocateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllocateRequest.ProtoReflect.Descriptor instead.
 func (*AllocateRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{2}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *AllocateRequest) GetOrdersCsv() []byte {
@@ -780,7 +862,7 @@ type SupplyItem struct {
 
 func (x *SupplyItem) Reset() {
 	*x = SupplyItem{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -792,7 +874,7 @@ func (x *SupplyItem) String() string {
 func (*SupplyItem) ProtoMessage() {}
 
 func (x *SupplyItem) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[3]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -805,7 +887,7 @@ func (x *SupplyItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SupplyItem.ProtoReflect.Descriptor instead.
 func (*SupplyItem) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{3}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SupplyItem) GetNodeId() string {
@@ -861,7 +943,7 @@ type AllocateResponse struct {
 
 func (x *AllocateResponse) Reset() {
 	*x = AllocateResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -873,7 +955,7 @@ func (x *AllocateResponse) String() string {
 func (*AllocateResponse) ProtoMessage() {}
 
 func (x *AllocateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[4]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -886,7 +968,7 @@ func (x *AllocateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllocateResponse.ProtoReflect.Descriptor instead.
 func (*AllocateResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{4}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *AllocateResponse) GetTransfers() []*Transfer {
@@ -975,7 +1057,7 @@ type Transfer struct {
 
 func (x *Transfer) Reset() {
 	*x = Transfer{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -987,7 +1069,7 @@ func (x *Transfer) String() string {
 func (*Transfer) ProtoMessage() {}
 
 func (x *Transfer) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[5]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1000,7 +1082,7 @@ func (x *Transfer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Transfer.ProtoReflect.Descriptor instead.
 func (*Transfer) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{5}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Transfer) GetFromNodeId() string {
@@ -1056,7 +1138,7 @@ type LatLng struct {
 
 func (x *LatLng) Reset() {
 	*x = LatLng{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1068,7 +1150,7 @@ func (x *LatLng) String() string {
 func (*LatLng) ProtoMessage() {}
 
 func (x *LatLng) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1081,7 +1163,7 @@ func (x *LatLng) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LatLng.ProtoReflect.Descriptor instead.
 func (*LatLng) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *LatLng) GetLat() float64 {
@@ -1117,7 +1199,7 @@ type OrderLine struct {
 
 func (x *OrderLine) Reset() {
 	*x = OrderLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1129,7 +1211,7 @@ func (x *OrderLine) String() string {
 func (*OrderLine) ProtoMessage() {}
 
 func (x *OrderLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1142,7 +1224,7 @@ func (x *OrderLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderLine.ProtoReflect.Descriptor instead.
 func (*OrderLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{7}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *OrderLine) GetSku() string {
@@ -1208,7 +1290,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1220,7 +1302,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1233,7 +1315,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{8}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Order) GetId() string {
@@ -1351,7 +1433,7 @@ type RouteRequest struct {
 
 func (x *RouteRequest) Reset() {
 	*x = RouteRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +1445,7 @@ func (x *RouteRequest) String() string {
 func (*RouteRequest) ProtoMessage() {}
 
 func (x *RouteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +1458,7 @@ func (x *RouteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteRequest.ProtoReflect.Descriptor instead.
 func (*RouteRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{9}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RouteRequest) GetOrder() *Order {
@@ -1434,7 +1516,7 @@ type CostBreakdown struct {
 
 func (x *CostBreakdown) Reset() {
 	*x = CostBreakdown{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1446,7 +1528,7 @@ func (x *CostBreakdown) String() string {
 func (*CostBreakdown) ProtoMessage() {}
 
 func (x *CostBreakdown) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1459,7 +1541,7 @@ func (x *CostBreakdown) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CostBreakdown.ProtoReflect.Descriptor instead.
 func (*CostBreakdown) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{10}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CostBreakdown) GetFixed() float64 {
@@ -1501,7 +1583,7 @@ type ShipmentLine struct {
 
 func (x *ShipmentLine) Reset() {
 	*x = ShipmentLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1513,7 +1595,7 @@ func (x *ShipmentLine) String() string {
 func (*ShipmentLine) ProtoMessage() {}
 
 func (x *ShipmentLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1526,7 +1608,7 @@ func (x *ShipmentLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipmentLine.ProtoReflect.Descriptor instead.
 func (*ShipmentLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{11}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ShipmentLine) GetSku() string {
@@ -1573,7 +1655,7 @@ type Shipment struct {
 
 func (x *Shipment) Reset() {
 	*x = Shipment{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1585,7 +1667,7 @@ func (x *Shipment) String() string {
 func (*Shipment) ProtoMessage() {}
 
 func (x *Shipment) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1598,7 +1680,7 @@ func (x *Shipment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shipment.ProtoReflect.Descriptor instead.
 func (*Shipment) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{12}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Shipment) GetNodeId() string {
@@ -1698,7 +1780,7 @@ type Alternative struct {
 
 func (x *Alternative) Reset() {
 	*x = Alternative{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1710,7 +1792,7 @@ func (x *Alternative) String() string {
 func (*Alternative) ProtoMessage() {}
 
 func (x *Alternative) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1723,7 +1805,7 @@ func (x *Alternative) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alternative.ProtoReflect.Descriptor instead.
 func (*Alternative) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{13}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Alternative) GetCandidates() []*Candidate {
@@ -1752,7 +1834,7 @@ type Candidate struct {
 
 func (x *Candidate) Reset() {
 	*x = Candidate{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1764,7 +1846,7 @@ func (x *Candidate) String() string {
 func (*Candidate) ProtoMessage() {}
 
 func (x *Candidate) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1777,7 +1859,7 @@ func (x *Candidate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Candidate.ProtoReflect.Descriptor instead.
 func (*Candidate) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Candidate) GetNodeId() string {
@@ -1812,7 +1894,7 @@ type Exclusion struct {
 
 func (x *Exclusion) Reset() {
 	*x = Exclusion{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1824,7 +1906,7 @@ func (x *Exclusion) String() string {
 func (*Exclusion) ProtoMessage() {}
 
 func (x *Exclusion) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1837,7 +1919,7 @@ func (x *Exclusion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Exclusion.ProtoReflect.Descriptor instead.
 func (*Exclusion) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Exclusion) GetCandidate() *Candidate {
@@ -1879,7 +1961,7 @@ type UnfilledLine struct {
 
 func (x *UnfilledLine) Reset() {
 	*x = UnfilledLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1891,7 +1973,7 @@ func (x *UnfilledLine) String() string {
 func (*UnfilledLine) ProtoMessage() {}
 
 func (x *UnfilledLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1904,7 +1986,7 @@ func (x *UnfilledLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnfilledLine.ProtoReflect.Descriptor instead.
 func (*UnfilledLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *UnfilledLine) GetSku() string {
@@ -1959,7 +2041,7 @@ type SolverStats struct {
 
 func (x *SolverStats) Reset() {
 	*x = SolverStats{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1971,7 +2053,7 @@ func (x *SolverStats) String() string {
 func (*SolverStats) ProtoMessage() {}
 
 func (x *SolverStats) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1984,7 +2066,7 @@ func (x *SolverStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SolverStats.ProtoReflect.Descriptor instead.
 func (*SolverStats) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SolverStats) GetCandidates() int32 {
@@ -2078,7 +2160,7 @@ type Plan struct {
 
 func (x *Plan) Reset() {
 	*x = Plan{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2090,7 +2172,7 @@ func (x *Plan) String() string {
 func (*Plan) ProtoMessage() {}
 
 func (x *Plan) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2103,7 +2185,7 @@ func (x *Plan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Plan.ProtoReflect.Descriptor instead.
 func (*Plan) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Plan) GetShipments() []*Shipment {
@@ -2205,7 +2287,7 @@ type ReservedItem struct {
 
 func (x *ReservedItem) Reset() {
 	*x = ReservedItem{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2217,7 +2299,7 @@ func (x *ReservedItem) String() string {
 func (*ReservedItem) ProtoMessage() {}
 
 func (x *ReservedItem) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2230,7 +2312,7 @@ func (x *ReservedItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedItem.ProtoReflect.Descriptor instead.
 func (*ReservedItem) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReservedItem) GetNodeId() string {
@@ -2278,7 +2360,7 @@ type ReservedQuote struct {
 
 func (x *ReservedQuote) Reset() {
 	*x = ReservedQuote{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2290,7 +2372,7 @@ func (x *ReservedQuote) String() string {
 func (*ReservedQuote) ProtoMessage() {}
 
 func (x *ReservedQuote) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2303,7 +2385,7 @@ func (x *ReservedQuote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedQuote.ProtoReflect.Descriptor instead.
 func (*ReservedQuote) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ReservedQuote) GetNodeId() string {
@@ -2372,7 +2454,7 @@ type Reservation struct {
 
 func (x *Reservation) Reset() {
 	*x = Reservation{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2384,7 +2466,7 @@ func (x *Reservation) String() string {
 func (*Reservation) ProtoMessage() {}
 
 func (x *Reservation) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2397,7 +2479,7 @@ func (x *Reservation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reservation.ProtoReflect.Descriptor instead.
 func (*Reservation) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Reservation) GetId() string {
@@ -2459,7 +2541,7 @@ type RouteResponse struct {
 
 func (x *RouteResponse) Reset() {
 	*x = RouteResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2471,7 +2553,7 @@ func (x *RouteResponse) String() string {
 func (*RouteResponse) ProtoMessage() {}
 
 func (x *RouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2484,7 +2566,7 @@ func (x *RouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteResponse.ProtoReflect.Descriptor instead.
 func (*RouteResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RouteResponse) GetOrderId() string {
@@ -2546,7 +2628,7 @@ type RouteBatchRequest struct {
 
 func (x *RouteBatchRequest) Reset() {
 	*x = RouteBatchRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2558,7 +2640,7 @@ func (x *RouteBatchRequest) String() string {
 func (*RouteBatchRequest) ProtoMessage() {}
 
 func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2571,7 +2653,7 @@ func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchRequest.ProtoReflect.Descriptor instead.
 func (*RouteBatchRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RouteBatchRequest) GetRequests() []*RouteRequest {
@@ -2601,7 +2683,7 @@ type RouteBatchResult struct {
 
 func (x *RouteBatchResult) Reset() {
 	*x = RouteBatchResult{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2613,7 +2695,7 @@ func (x *RouteBatchResult) String() string {
 func (*RouteBatchResult) ProtoMessage() {}
 
 func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2626,7 +2708,7 @@ func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResult.ProtoReflect.Descriptor instead.
 func (*RouteBatchResult) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RouteBatchResult) GetResponse() *RouteResponse {
@@ -2678,7 +2760,7 @@ type RouteBatchResponse struct {
 
 func (x *RouteBatchResponse) Reset() {
 	*x = RouteBatchResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2690,7 +2772,7 @@ func (x *RouteBatchResponse) String() string {
 func (*RouteBatchResponse) ProtoMessage() {}
 
 func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2703,7 +2785,7 @@ func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResponse.ProtoReflect.Descriptor instead.
 func (*RouteBatchResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RouteBatchResponse) GetResults() []*RouteBatchResult {
@@ -2744,7 +2826,7 @@ type CommitReservationRequest struct {
 
 func (x *CommitReservationRequest) Reset() {
 	*x = CommitReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2756,7 +2838,7 @@ func (x *CommitReservationRequest) String() string {
 func (*CommitReservationRequest) ProtoMessage() {}
 
 func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2769,7 +2851,7 @@ func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitReservationRequest.ProtoReflect.Descriptor instead.
 func (*CommitReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CommitReservationRequest) GetReservationId() string {
@@ -2789,7 +2871,7 @@ type ReleaseReservationRequest struct {
 
 func (x *ReleaseReservationRequest) Reset() {
 	*x = ReleaseReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2801,7 +2883,7 @@ func (x *ReleaseReservationRequest) String() string {
 func (*ReleaseReservationRequest) ProtoMessage() {}
 
 func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2814,7 +2896,7 @@ func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseReservationRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ReleaseReservationRequest) GetReservationId() string {
@@ -2834,7 +2916,7 @@ type GetReservationRequest struct {
 
 func (x *GetReservationRequest) Reset() {
 	*x = GetReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2846,7 +2928,7 @@ func (x *GetReservationRequest) String() string {
 func (*GetReservationRequest) ProtoMessage() {}
 
 func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2859,7 +2941,7 @@ func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReservationRequest.ProtoReflect.Descriptor instead.
 func (*GetReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetReservationRequest) GetReservationId() string {
@@ -2889,7 +2971,7 @@ type StockUpdate struct {
 
 func (x *StockUpdate) Reset() {
 	*x = StockUpdate{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2901,7 +2983,7 @@ func (x *StockUpdate) String() string {
 func (*StockUpdate) ProtoMessage() {}
 
 func (x *StockUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2914,7 +2996,7 @@ func (x *StockUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockUpdate.ProtoReflect.Descriptor instead.
 func (*StockUpdate) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *StockUpdate) GetNodeId() string {
@@ -2996,7 +3078,7 @@ type UpdateStockRequest struct {
 
 func (x *UpdateStockRequest) Reset() {
 	*x = UpdateStockRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3008,7 +3090,7 @@ func (x *UpdateStockRequest) String() string {
 func (*UpdateStockRequest) ProtoMessage() {}
 
 func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3021,7 +3103,7 @@ func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStockRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpdateStockRequest) GetUpdates() []*StockUpdate {
@@ -3052,7 +3134,7 @@ type UpdateStockResponse struct {
 
 func (x *UpdateStockResponse) Reset() {
 	*x = UpdateStockResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3064,7 +3146,7 @@ func (x *UpdateStockResponse) String() string {
 func (*UpdateStockResponse) ProtoMessage() {}
 
 func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3077,7 +3159,7 @@ func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStockResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpdateStockResponse) GetApplied() int64 {
@@ -3121,7 +3203,7 @@ type StockShortfall struct {
 
 func (x *StockShortfall) Reset() {
 	*x = StockShortfall{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3133,7 +3215,7 @@ func (x *StockShortfall) String() string {
 func (*StockShortfall) ProtoMessage() {}
 
 func (x *StockShortfall) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3146,7 +3228,7 @@ func (x *StockShortfall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockShortfall.ProtoReflect.Descriptor instead.
 func (*StockShortfall) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *StockShortfall) GetNodeId() string {
@@ -3202,7 +3284,7 @@ type GetAvailabilityRequest struct {
 
 func (x *GetAvailabilityRequest) Reset() {
 	*x = GetAvailabilityRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3214,7 +3296,7 @@ func (x *GetAvailabilityRequest) String() string {
 func (*GetAvailabilityRequest) ProtoMessage() {}
 
 func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3227,7 +3309,7 @@ func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GetAvailabilityRequest) GetSkus() []string {
@@ -3292,7 +3374,7 @@ type NodeAvailability struct {
 
 func (x *NodeAvailability) Reset() {
 	*x = NodeAvailability{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3304,7 +3386,7 @@ func (x *NodeAvailability) String() string {
 func (*NodeAvailability) ProtoMessage() {}
 
 func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3317,7 +3399,7 @@ func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeAvailability.ProtoReflect.Descriptor instead.
 func (*NodeAvailability) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *NodeAvailability) GetNodeId() string {
@@ -3393,7 +3475,7 @@ type GetAvailabilityResponse struct {
 
 func (x *GetAvailabilityResponse) Reset() {
 	*x = GetAvailabilityResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3405,7 +3487,7 @@ func (x *GetAvailabilityResponse) String() string {
 func (*GetAvailabilityResponse) ProtoMessage() {}
 
 func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3418,7 +3500,7 @@ func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetAvailabilityResponse) GetAvailability() []*NodeAvailability {
@@ -3437,7 +3519,7 @@ type GetNetworkRequest struct {
 
 func (x *GetNetworkRequest) Reset() {
 	*x = GetNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3449,7 +3531,7 @@ func (x *GetNetworkRequest) String() string {
 func (*GetNetworkRequest) ProtoMessage() {}
 
 func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3462,7 +3544,7 @@ func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNetworkRequest.ProtoReflect.Descriptor instead.
 func (*GetNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
 }
 
 // Node is a fulfilment location.
@@ -3483,7 +3565,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3495,7 +3577,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3508,7 +3590,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Node) GetId() string {
@@ -3588,7 +3670,7 @@ type Network struct {
 
 func (x *Network) Reset() {
 	*x = Network{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3600,7 +3682,7 @@ func (x *Network) String() string {
 func (*Network) ProtoMessage() {}
 
 func (x *Network) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3613,7 +3695,7 @@ func (x *Network) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Network.ProtoReflect.Descriptor instead.
 func (*Network) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Network) GetName() string {
@@ -3660,7 +3742,7 @@ type ReloadNetworkRequest struct {
 
 func (x *ReloadNetworkRequest) Reset() {
 	*x = ReloadNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3672,7 +3754,7 @@ func (x *ReloadNetworkRequest) String() string {
 func (*ReloadNetworkRequest) ProtoMessage() {}
 
 func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3685,7 +3767,7 @@ func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkRequest.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{39}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{40}
 }
 
 // ReloadNetworkResponse says what was loaded.
@@ -3699,7 +3781,7 @@ type ReloadNetworkResponse struct {
 
 func (x *ReloadNetworkResponse) Reset() {
 	*x = ReloadNetworkResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3711,7 +3793,7 @@ func (x *ReloadNetworkResponse) String() string {
 func (*ReloadNetworkResponse) ProtoMessage() {}
 
 func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3724,7 +3806,7 @@ func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkResponse.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{40}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ReloadNetworkResponse) GetNodes() int32 {
@@ -3758,7 +3840,7 @@ type OptionsRequest struct {
 
 func (x *OptionsRequest) Reset() {
 	*x = OptionsRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3770,7 +3852,7 @@ func (x *OptionsRequest) String() string {
 func (*OptionsRequest) ProtoMessage() {}
 
 func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3783,7 +3865,7 @@ func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsRequest.ProtoReflect.Descriptor instead.
 func (*OptionsRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{41}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *OptionsRequest) GetOrder() *Order {
@@ -3818,7 +3900,7 @@ type OptionsResponse struct {
 
 func (x *OptionsResponse) Reset() {
 	*x = OptionsResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3830,7 +3912,7 @@ func (x *OptionsResponse) String() string {
 func (*OptionsResponse) ProtoMessage() {}
 
 func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3843,7 +3925,7 @@ func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsResponse.ProtoReflect.Descriptor instead.
 func (*OptionsResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{42}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *OptionsResponse) GetOffers() []*Offer {
@@ -3909,7 +3991,7 @@ type Offer struct {
 
 func (x *Offer) Reset() {
 	*x = Offer{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3921,7 +4003,7 @@ func (x *Offer) String() string {
 func (*Offer) ProtoMessage() {}
 
 func (x *Offer) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3934,7 +4016,7 @@ func (x *Offer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offer.ProtoReflect.Descriptor instead.
 func (*Offer) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{43}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *Offer) GetOfferId() string {
@@ -4045,7 +4127,7 @@ type PickupStore struct {
 
 func (x *PickupStore) Reset() {
 	*x = PickupStore{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[44]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4057,7 +4139,7 @@ func (x *PickupStore) String() string {
 func (*PickupStore) ProtoMessage() {}
 
 func (x *PickupStore) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[44]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4070,7 +4152,7 @@ func (x *PickupStore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PickupStore.ProtoReflect.Descriptor instead.
 func (*PickupStore) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{44}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *PickupStore) GetNodeId() string {
@@ -4137,7 +4219,7 @@ type OpeningHours struct {
 
 func (x *OpeningHours) Reset() {
 	*x = OpeningHours{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[45]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4149,7 +4231,7 @@ func (x *OpeningHours) String() string {
 func (*OpeningHours) ProtoMessage() {}
 
 func (x *OpeningHours) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[45]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4162,7 +4244,7 @@ func (x *OpeningHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpeningHours.ProtoReflect.Descriptor instead.
 func (*OpeningHours) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{45}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *OpeningHours) GetOpen() string {
@@ -4191,7 +4273,7 @@ var File_omniroute_v1_omniroute_proto protoreflect.FileDescriptor
 const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\n" +
 	"\x1comniroute/v1/omniroute.proto\x12\fomniroute.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n" +
-	"\vPlanRequest\"\xbd\x04\n" +
+	"\vPlanRequest\"\xf9\x04\n" +
 	"\fPlanResponse\x12\x14\n" +
 	"\x05model\x18\r \x01(\tR\x05model\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x1c\n" +
@@ -4211,7 +4293,15 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x14expected_short_units\x18\f \x01(\x01R\x12expectedShortUnits\x12%\n" +
 	"\x0esampled_orders\x18\x0e \x01(\x05R\rsampledOrders\x12\x1f\n" +
 	"\vstock_scale\x18\x0f \x01(\x01R\n" +
-	"stockScale\"\x98\x02\n" +
+	"stockScale\x12:\n" +
+	"\n" +
+	"capacities\x18\x10 \x03(\v2\x1a.omniroute.v1.PlanCapacityR\n" +
+	"capacities\"b\n" +
+	"\fPlanCapacity\x12\x12\n" +
+	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
+	"\x05units\x18\x02 \x01(\x01R\x05units\x12\x12\n" +
+	"\x04used\x18\x03 \x01(\x01R\x04used\x12\x14\n" +
+	"\x05price\x18\x04 \x01(\x01R\x05price\"\x98\x02\n" +
 	"\x0fAllocateRequest\x12\x1d\n" +
 	"\n" +
 	"orders_csv\x18\x01 \x01(\fR\tordersCsv\x12-\n" +
@@ -4583,7 +4673,7 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 }
 
 var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
 	(FulfillmentPreference)(0),        // 1: omniroute.v1.FulfillmentPreference
@@ -4594,148 +4684,150 @@ var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(CreatedAtSource)(0),              // 6: omniroute.v1.CreatedAtSource
 	(*PlanRequest)(nil),               // 7: omniroute.v1.PlanRequest
 	(*PlanResponse)(nil),              // 8: omniroute.v1.PlanResponse
-	(*AllocateRequest)(nil),           // 9: omniroute.v1.AllocateRequest
-	(*SupplyItem)(nil),                // 10: omniroute.v1.SupplyItem
-	(*AllocateResponse)(nil),          // 11: omniroute.v1.AllocateResponse
-	(*Transfer)(nil),                  // 12: omniroute.v1.Transfer
-	(*LatLng)(nil),                    // 13: omniroute.v1.LatLng
-	(*OrderLine)(nil),                 // 14: omniroute.v1.OrderLine
-	(*Order)(nil),                     // 15: omniroute.v1.Order
-	(*RouteRequest)(nil),              // 16: omniroute.v1.RouteRequest
-	(*CostBreakdown)(nil),             // 17: omniroute.v1.CostBreakdown
-	(*ShipmentLine)(nil),              // 18: omniroute.v1.ShipmentLine
-	(*Shipment)(nil),                  // 19: omniroute.v1.Shipment
-	(*Alternative)(nil),               // 20: omniroute.v1.Alternative
-	(*Candidate)(nil),                 // 21: omniroute.v1.Candidate
-	(*Exclusion)(nil),                 // 22: omniroute.v1.Exclusion
-	(*UnfilledLine)(nil),              // 23: omniroute.v1.UnfilledLine
-	(*SolverStats)(nil),               // 24: omniroute.v1.SolverStats
-	(*Plan)(nil),                      // 25: omniroute.v1.Plan
-	(*ReservedItem)(nil),              // 26: omniroute.v1.ReservedItem
-	(*ReservedQuote)(nil),             // 27: omniroute.v1.ReservedQuote
-	(*Reservation)(nil),               // 28: omniroute.v1.Reservation
-	(*RouteResponse)(nil),             // 29: omniroute.v1.RouteResponse
-	(*RouteBatchRequest)(nil),         // 30: omniroute.v1.RouteBatchRequest
-	(*RouteBatchResult)(nil),          // 31: omniroute.v1.RouteBatchResult
-	(*RouteBatchResponse)(nil),        // 32: omniroute.v1.RouteBatchResponse
-	(*CommitReservationRequest)(nil),  // 33: omniroute.v1.CommitReservationRequest
-	(*ReleaseReservationRequest)(nil), // 34: omniroute.v1.ReleaseReservationRequest
-	(*GetReservationRequest)(nil),     // 35: omniroute.v1.GetReservationRequest
-	(*StockUpdate)(nil),               // 36: omniroute.v1.StockUpdate
-	(*UpdateStockRequest)(nil),        // 37: omniroute.v1.UpdateStockRequest
-	(*UpdateStockResponse)(nil),       // 38: omniroute.v1.UpdateStockResponse
-	(*StockShortfall)(nil),            // 39: omniroute.v1.StockShortfall
-	(*GetAvailabilityRequest)(nil),    // 40: omniroute.v1.GetAvailabilityRequest
-	(*NodeAvailability)(nil),          // 41: omniroute.v1.NodeAvailability
-	(*GetAvailabilityResponse)(nil),   // 42: omniroute.v1.GetAvailabilityResponse
-	(*GetNetworkRequest)(nil),         // 43: omniroute.v1.GetNetworkRequest
-	(*Node)(nil),                      // 44: omniroute.v1.Node
-	(*Network)(nil),                   // 45: omniroute.v1.Network
-	(*ReloadNetworkRequest)(nil),      // 46: omniroute.v1.ReloadNetworkRequest
-	(*ReloadNetworkResponse)(nil),     // 47: omniroute.v1.ReloadNetworkResponse
-	(*OptionsRequest)(nil),            // 48: omniroute.v1.OptionsRequest
-	(*OptionsResponse)(nil),           // 49: omniroute.v1.OptionsResponse
-	(*Offer)(nil),                     // 50: omniroute.v1.Offer
-	(*PickupStore)(nil),               // 51: omniroute.v1.PickupStore
-	(*OpeningHours)(nil),              // 52: omniroute.v1.OpeningHours
-	(*timestamppb.Timestamp)(nil),     // 53: google.protobuf.Timestamp
+	(*PlanCapacity)(nil),              // 9: omniroute.v1.PlanCapacity
+	(*AllocateRequest)(nil),           // 10: omniroute.v1.AllocateRequest
+	(*SupplyItem)(nil),                // 11: omniroute.v1.SupplyItem
+	(*AllocateResponse)(nil),          // 12: omniroute.v1.AllocateResponse
+	(*Transfer)(nil),                  // 13: omniroute.v1.Transfer
+	(*LatLng)(nil),                    // 14: omniroute.v1.LatLng
+	(*OrderLine)(nil),                 // 15: omniroute.v1.OrderLine
+	(*Order)(nil),                     // 16: omniroute.v1.Order
+	(*RouteRequest)(nil),              // 17: omniroute.v1.RouteRequest
+	(*CostBreakdown)(nil),             // 18: omniroute.v1.CostBreakdown
+	(*ShipmentLine)(nil),              // 19: omniroute.v1.ShipmentLine
+	(*Shipment)(nil),                  // 20: omniroute.v1.Shipment
+	(*Alternative)(nil),               // 21: omniroute.v1.Alternative
+	(*Candidate)(nil),                 // 22: omniroute.v1.Candidate
+	(*Exclusion)(nil),                 // 23: omniroute.v1.Exclusion
+	(*UnfilledLine)(nil),              // 24: omniroute.v1.UnfilledLine
+	(*SolverStats)(nil),               // 25: omniroute.v1.SolverStats
+	(*Plan)(nil),                      // 26: omniroute.v1.Plan
+	(*ReservedItem)(nil),              // 27: omniroute.v1.ReservedItem
+	(*ReservedQuote)(nil),             // 28: omniroute.v1.ReservedQuote
+	(*Reservation)(nil),               // 29: omniroute.v1.Reservation
+	(*RouteResponse)(nil),             // 30: omniroute.v1.RouteResponse
+	(*RouteBatchRequest)(nil),         // 31: omniroute.v1.RouteBatchRequest
+	(*RouteBatchResult)(nil),          // 32: omniroute.v1.RouteBatchResult
+	(*RouteBatchResponse)(nil),        // 33: omniroute.v1.RouteBatchResponse
+	(*CommitReservationRequest)(nil),  // 34: omniroute.v1.CommitReservationRequest
+	(*ReleaseReservationRequest)(nil), // 35: omniroute.v1.ReleaseReservationRequest
+	(*GetReservationRequest)(nil),     // 36: omniroute.v1.GetReservationRequest
+	(*StockUpdate)(nil),               // 37: omniroute.v1.StockUpdate
+	(*UpdateStockRequest)(nil),        // 38: omniroute.v1.UpdateStockRequest
+	(*UpdateStockResponse)(nil),       // 39: omniroute.v1.UpdateStockResponse
+	(*StockShortfall)(nil),            // 40: omniroute.v1.StockShortfall
+	(*GetAvailabilityRequest)(nil),    // 41: omniroute.v1.GetAvailabilityRequest
+	(*NodeAvailability)(nil),          // 42: omniroute.v1.NodeAvailability
+	(*GetAvailabilityResponse)(nil),   // 43: omniroute.v1.GetAvailabilityResponse
+	(*GetNetworkRequest)(nil),         // 44: omniroute.v1.GetNetworkRequest
+	(*Node)(nil),                      // 45: omniroute.v1.Node
+	(*Network)(nil),                   // 46: omniroute.v1.Network
+	(*ReloadNetworkRequest)(nil),      // 47: omniroute.v1.ReloadNetworkRequest
+	(*ReloadNetworkResponse)(nil),     // 48: omniroute.v1.ReloadNetworkResponse
+	(*OptionsRequest)(nil),            // 49: omniroute.v1.OptionsRequest
+	(*OptionsResponse)(nil),           // 50: omniroute.v1.OptionsResponse
+	(*Offer)(nil),                     // 51: omniroute.v1.Offer
+	(*PickupStore)(nil),               // 52: omniroute.v1.PickupStore
+	(*OpeningHours)(nil),              // 53: omniroute.v1.OpeningHours
+	(*timestamppb.Timestamp)(nil),     // 54: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	53, // 0: omniroute.v1.PlanResponse.planned_at:type_name -> google.protobuf.Timestamp
-	53, // 1: omniroute.v1.PlanResponse.season_end:type_name -> google.protobuf.Timestamp
-	10, // 2: omniroute.v1.AllocateRequest.supply:type_name -> omniroute.v1.SupplyItem
-	53, // 3: omniroute.v1.AllocateRequest.at:type_name -> google.protobuf.Timestamp
-	53, // 4: omniroute.v1.SupplyItem.available_at:type_name -> google.protobuf.Timestamp
-	12, // 5: omniroute.v1.AllocateResponse.transfers:type_name -> omniroute.v1.Transfer
-	53, // 6: omniroute.v1.Transfer.ship_at:type_name -> google.protobuf.Timestamp
-	53, // 7: omniroute.v1.Transfer.arrive_at:type_name -> google.protobuf.Timestamp
-	53, // 8: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	13, // 9: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
-	14, // 10: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
-	1,  // 11: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	53, // 12: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
-	0,  // 13: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
-	15, // 14: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
-	3,  // 15: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
-	0,  // 16: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
-	18, // 17: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
-	17, // 18: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
-	4,  // 19: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
-	53, // 20: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
-	21, // 21: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
-	0,  // 22: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
-	21, // 23: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
-	2,  // 24: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
-	2,  // 25: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
-	19, // 26: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
-	20, // 27: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
-	22, // 28: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
-	23, // 29: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
-	24, // 30: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
-	53, // 31: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
-	53, // 32: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
-	4,  // 33: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
-	5,  // 34: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
-	26, // 35: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	53, // 36: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	27, // 37: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
-	25, // 38: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
-	28, // 39: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	53, // 40: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
-	6,  // 41: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
-	16, // 42: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
-	29, // 43: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
-	31, // 44: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
-	36, // 45: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	39, // 46: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
-	13, // 47: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
-	41, // 48: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	13, // 49: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 50: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	44, // 51: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	15, // 52: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
-	50, // 53: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
-	53, // 54: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
-	0,  // 55: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
-	2,  // 56: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
-	23, // 57: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
-	25, // 58: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
-	53, // 59: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
-	51, // 60: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
-	13, // 61: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
-	52, // 62: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
-	53, // 63: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
-	16, // 64: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	30, // 65: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	33, // 66: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	34, // 67: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	35, // 68: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	48, // 69: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
-	37, // 70: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	36, // 71: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	40, // 72: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	43, // 73: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	46, // 74: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	7,  // 75: omniroute.v1.PlanningService.Plan:input_type -> omniroute.v1.PlanRequest
-	9,  // 76: omniroute.v1.PlanningService.Allocate:input_type -> omniroute.v1.AllocateRequest
-	29, // 77: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	32, // 78: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	28, // 79: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	28, // 80: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	28, // 81: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	49, // 82: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
-	38, // 83: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	38, // 84: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	42, // 85: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	45, // 86: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	47, // 87: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	8,  // 88: omniroute.v1.PlanningService.Plan:output_type -> omniroute.v1.PlanResponse
-	11, // 89: omniroute.v1.PlanningService.Allocate:output_type -> omniroute.v1.AllocateResponse
-	77, // [77:90] is the sub-list for method output_type
-	64, // [64:77] is the sub-list for method input_type
-	64, // [64:64] is the sub-list for extension type_name
-	64, // [64:64] is the sub-list for extension extendee
-	0,  // [0:64] is the sub-list for field type_name
+	54, // 0: omniroute.v1.PlanResponse.planned_at:type_name -> google.protobuf.Timestamp
+	54, // 1: omniroute.v1.PlanResponse.season_end:type_name -> google.protobuf.Timestamp
+	9,  // 2: omniroute.v1.PlanResponse.capacities:type_name -> omniroute.v1.PlanCapacity
+	11, // 3: omniroute.v1.AllocateRequest.supply:type_name -> omniroute.v1.SupplyItem
+	54, // 4: omniroute.v1.AllocateRequest.at:type_name -> google.protobuf.Timestamp
+	54, // 5: omniroute.v1.SupplyItem.available_at:type_name -> google.protobuf.Timestamp
+	13, // 6: omniroute.v1.AllocateResponse.transfers:type_name -> omniroute.v1.Transfer
+	54, // 7: omniroute.v1.Transfer.ship_at:type_name -> google.protobuf.Timestamp
+	54, // 8: omniroute.v1.Transfer.arrive_at:type_name -> google.protobuf.Timestamp
+	54, // 9: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	14, // 10: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
+	15, // 11: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
+	1,  // 12: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
+	54, // 13: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	0,  // 14: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
+	16, // 15: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
+	3,  // 16: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
+	0,  // 17: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
+	19, // 18: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
+	18, // 19: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
+	4,  // 20: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
+	54, // 21: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
+	22, // 22: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
+	0,  // 23: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
+	22, // 24: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
+	2,  // 25: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
+	2,  // 26: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
+	20, // 27: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
+	21, // 28: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
+	23, // 29: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
+	24, // 30: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
+	25, // 31: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
+	54, // 32: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
+	54, // 33: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
+	4,  // 34: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
+	5,  // 35: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
+	27, // 36: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
+	54, // 37: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	28, // 38: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
+	26, // 39: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
+	29, // 40: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
+	54, // 41: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	6,  // 42: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
+	17, // 43: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
+	30, // 44: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
+	32, // 45: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
+	37, // 46: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
+	40, // 47: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
+	14, // 48: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	42, // 49: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	14, // 50: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 51: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	45, // 52: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	16, // 53: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	51, // 54: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	54, // 55: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 56: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 57: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	24, // 58: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	26, // 59: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	54, // 60: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	52, // 61: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	14, // 62: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	53, // 63: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	54, // 64: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	17, // 65: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	31, // 66: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	34, // 67: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	35, // 68: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	36, // 69: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	49, // 70: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	38, // 71: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	37, // 72: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	41, // 73: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	44, // 74: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	47, // 75: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	7,  // 76: omniroute.v1.PlanningService.Plan:input_type -> omniroute.v1.PlanRequest
+	10, // 77: omniroute.v1.PlanningService.Allocate:input_type -> omniroute.v1.AllocateRequest
+	30, // 78: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	33, // 79: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	29, // 80: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	29, // 81: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	29, // 82: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	50, // 83: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	39, // 84: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	39, // 85: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	43, // 86: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	46, // 87: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	48, // 88: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	8,  // 89: omniroute.v1.PlanningService.Plan:output_type -> omniroute.v1.PlanResponse
+	12, // 90: omniroute.v1.PlanningService.Allocate:output_type -> omniroute.v1.AllocateResponse
+	78, // [78:91] is the sub-list for method output_type
+	65, // [65:78] is the sub-list for method input_type
+	65, // [65:65] is the sub-list for extension type_name
+	65, // [65:65] is the sub-list for extension extendee
+	0,  // [0:65] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -4743,7 +4835,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 	if File_omniroute_v1_omniroute_proto != nil {
 		return
 	}
-	file_omniroute_v1_omniroute_proto_msgTypes[29].OneofWrappers = []any{
+	file_omniroute_v1_omniroute_proto_msgTypes[30].OneofWrappers = []any{
 		(*StockUpdate_OnHand)(nil),
 		(*StockUpdate_Delta)(nil),
 	}
@@ -4753,7 +4845,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   46,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   4,
 		},
