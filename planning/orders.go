@@ -391,7 +391,7 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 		scenarios = OrdersPlanScenarios
 	}
 	picks := make([]int, n)
-	index := map[nodeSKU]int{} // each (node, SKU) priced in out.Prices
+	index := map[nodeSKU]int{}  // each (node, SKU) priced in out.Prices
 	capIndex := map[int32]int{} // each node's capacity in out.Capacities
 	capValue := make([]float64, len(op.net.Nodes))
 	t0 := time.Now()
