@@ -3,6 +3,7 @@ package joint
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/omniroute/omniroute/lp"
@@ -105,5 +106,62 @@ func BenchmarkLagrangian(b *testing.B) {
 			b.ReportMetric(float64(lag.Rounds), "rounds")
 			b.ReportMetric(float64(lag.Columns), "columns")
 		})
+	}
+}
+
+// repriced adds to inst's unit costs a price per (node, SKU), drawn at
+// random up to scale for a third of the supplies, as the look-ahead
+// policy's prices would (policy.PriceUnits).
+func repriced(inst *Instance, scale float64) {
+	r := rand.New(rand.NewPCG(1, 2))
+	price := map[supplyKey]float64{}
+	for _, s := range inst.Supply {
+		if r.IntN(3) == 0 {
+			price[supplyKey{s.Node, s.SKU}] = r.Float64() * scale
+		}
+	}
+	for _, o := range inst.Orders {
+		p := o.Problem
+		nl := len(p.Lines)
+		for k := range p.Options {
+			for l := range p.Lines {
+				p.UnitCost[k*nl+l] += price[supplyKey{p.Options[k].Node, p.Lines[l].SKU}]
+			}
+		}
+	}
+}
+
+// BenchmarkSolveRepriced measures the relaxation of a batch whose unit
+// costs were priced after its first solve (the server's optimised
+// RouteBatch under the look-ahead policy), from scratch and from the
+// first optimum's basis (Relaxation.Basis); it reports the iterations.
+func BenchmarkSolveRepriced(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		for _, scale := range []float64{2, 10} {
+			inst := benchInstance(n)
+			rel, err := Solve(context.Background(), inst, Settings{})
+			if err != nil || rel.Status != lp.StatusOptimal {
+				b.Fatalf("not optimal: %v %v", err, rel)
+			}
+			repriced(inst, scale)
+			for _, warm := range []bool{false, true} {
+				b.Run(fmt.Sprintf("orders=%d/prices=%g/warm=%v", n, scale, warm), func(b *testing.B) {
+					var s Settings
+					if warm {
+						s.LP.Start = rel.Basis
+					}
+					var iterations int
+					b.ReportAllocs()
+					for b.Loop() {
+						res, err := Solve(context.Background(), inst, s)
+						if err != nil || res.Status != lp.StatusOptimal {
+							b.Fatalf("not optimal: %v %v", err, res)
+						}
+						iterations = res.Iterations
+					}
+					b.ReportMetric(float64(iterations), "iterations")
+				})
+			}
+		}
 	}
 }

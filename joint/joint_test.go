@@ -407,3 +407,23 @@ func exactAlone(t *testing.T, inst *Instance) float64 {
 	}
 	return exact
 }
+
+// TestWarmStartAfterRepricing: a batch solved again after its unit costs
+// were priced, from the first optimum's basis, reaches the optimum a cold
+// solve of the priced costs does, in fewer iterations.
+func TestWarmStartAfterRepricing(t *testing.T) {
+	inst := benchInstance(100)
+	rel, err := Solve(context.Background(), inst, Settings{})
+	require.NoError(t, err)
+	require.Equal(t, lp.StatusOptimal, rel.Status)
+	require.NotNil(t, rel.Basis)
+	repriced(inst, 10)
+	cold, err := Solve(context.Background(), inst, Settings{})
+	require.NoError(t, err)
+	warm, err := Solve(context.Background(), inst, Settings{LP: lp.Settings{Start: rel.Basis}})
+	require.NoError(t, err)
+	require.Equal(t, lp.StatusOptimal, warm.Status)
+	assert.Greater(t, cold.Bound, rel.Bound, "the prices cost something")
+	assert.InDelta(t, cold.Bound, warm.Bound, 1e-7*cold.Bound)
+	assert.Less(t, warm.Iterations, cold.Iterations/2, "cold %d, warm %d", cold.Iterations, warm.Iterations)
+}

@@ -73,6 +73,9 @@ type Relaxation struct {
 	// Undived are, after a dive, the first optimum's values; nil without
 	// a dive or once Keep has chosen.
 	Undived []OrderValues
+	// Basis is the first optimum's basis: a solve of the same instance
+	// with other unit costs may start from it (lp.Settings.Start).
+	Basis *lp.Basis
 	// StockValues[i] is what one more unit of Instance.Supply[i] on hand
 	// at the start would save at the first optimum: minus the dual of its
 	// first stock row (the rows are written as a flow, so a unit more at
@@ -136,6 +139,7 @@ func Solve(ctx context.Context, inst *Instance, s Settings) (*Relaxation, error)
 		return r, nil
 	}
 	r.Bound = res.Objective
+	r.Basis = res.Basis
 	r.StockValues = m.stockValues(res.Dual)
 	if s.Dive > 0 {
 		first := res
