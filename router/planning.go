@@ -506,6 +506,11 @@ func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse
 			out.PricedPairs++
 		}
 	}
+	if w := s.planner.window; w != nil {
+		s.planner.recentMu.Lock()
+		out.OrdersRepeatShare, out.OrdersLinesPerSku = w.RepeatShare(), w.LinesPerSKU()
+		s.planner.recentMu.Unlock()
+	}
 	if !res.season.end.IsZero() {
 		out.SeasonEnd = timestampOf(res.season.end)
 		out.SkusLikelyToSellOut, out.ExpectedShortUnits = int32(res.season.likely), res.season.short

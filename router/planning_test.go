@@ -617,6 +617,8 @@ func TestPlanningByOrders(t *testing.T) {
 	assert.Equal(t, 1.0, testutil.ToFloat64(p.byOrdersGauge))
 	assert.Equal(t, 1.0, testutil.ToFloat64(p.repeatShare), "every pair repeats")
 	assert.Equal(t, float64(planning.RepeatWindow), testutil.ToFloat64(p.linesPerSKU), "a line of each of two SKUs an order")
+	assert.Equal(t, 1.0, resp.OrdersRepeatShare, "what auto chose by, in the answer too")
+	assert.Equal(t, float64(planning.RepeatWindow), resp.OrdersLinesPerSku)
 	costs, at, ok := p.board.Get()
 	require.True(t, ok)
 	assert.True(t, at.Equal(e.clock.Now()))

@@ -527,9 +527,16 @@ type PlanResponse struct {
 	// capacities are the nodes whose daily pick capacity the plan prices
 	// above 0 (it binds over the plan's time), by node id. Every unit picked
 	// at such a node carries its price beside its stock's.
-	Capacities    []*PlanCapacity `protobuf:"bytes,16,rep,name=capacities,proto3" json:"capacities,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Capacities []*PlanCapacity `protobuf:"bytes,16,rep,name=capacities,proto3" json:"capacities,omitempty"`
+	// With serve --plan-model auto or orders: what auto chooses by in the
+	// orders seen (the --history, then the orders routed): the share of the
+	// latest 200 of two lines or more that ask for a set of SKUs another of
+	// them asks for (by orders from 0.5), and the lines per SKU named in the
+	// latest 2,000 (by orders from 64). 0 under --plan-model demand.
+	OrdersRepeatShare float64 `protobuf:"fixed64,17,opt,name=orders_repeat_share,json=ordersRepeatShare,proto3" json:"orders_repeat_share,omitempty"`
+	OrdersLinesPerSku float64 `protobuf:"fixed64,18,opt,name=orders_lines_per_sku,json=ordersLinesPerSku,proto3" json:"orders_lines_per_sku,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *PlanResponse) Reset() {
@@ -672,6 +679,20 @@ func (x *PlanResponse) GetCapacities() []*PlanCapacity {
 		return x.Capacities
 	}
 	return nil
+}
+
+func (x *PlanResponse) GetOrdersRepeatShare() float64 {
+	if x != nil {
+		return x.OrdersRepeatShare
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetOrdersLinesPerSku() float64 {
+	if x != nil {
+		return x.OrdersLinesPerSku
+	}
+	return 0
 }
 
 // PlanCapacity is one node's pick capacity in a plan: the units it may
@@ -4273,7 +4294,7 @@ var File_omniroute_v1_omniroute_proto protoreflect.FileDescriptor
 const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\n" +
 	"\x1comniroute/v1/omniroute.proto\x12\fomniroute.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n" +
-	"\vPlanRequest\"\xf9\x04\n" +
+	"\vPlanRequest\"\xda\x05\n" +
 	"\fPlanResponse\x12\x14\n" +
 	"\x05model\x18\r \x01(\tR\x05model\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x1c\n" +
@@ -4296,7 +4317,9 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"stockScale\x12:\n" +
 	"\n" +
 	"capacities\x18\x10 \x03(\v2\x1a.omniroute.v1.PlanCapacityR\n" +
-	"capacities\"b\n" +
+	"capacities\x12.\n" +
+	"\x13orders_repeat_share\x18\x11 \x01(\x01R\x11ordersRepeatShare\x12/\n" +
+	"\x14orders_lines_per_sku\x18\x12 \x01(\x01R\x11ordersLinesPerSku\"b\n" +
 	"\fPlanCapacity\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
 	"\x05units\x18\x02 \x01(\x01R\x05units\x12\x12\n" +

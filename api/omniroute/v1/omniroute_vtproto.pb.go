@@ -85,6 +85,22 @@ func (m *PlanResponse) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.OrdersLinesPerSku != 0 {
+		i -= 8
+		binary.LittleEndian.PutUint64(dAtA[i:], uint64(math.Float64bits(float64(m.OrdersLinesPerSku))))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x91
+	}
+	if m.OrdersRepeatShare != 0 {
+		i -= 8
+		binary.LittleEndian.PutUint64(dAtA[i:], uint64(math.Float64bits(float64(m.OrdersRepeatShare))))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x89
+	}
 	if len(m.Capacities) > 0 {
 		for iNdEx := len(m.Capacities) - 1; iNdEx >= 0; iNdEx-- {
 			size, err := m.Capacities[iNdEx].MarshalToSizedBufferVT(dAtA[:i])
@@ -3375,6 +3391,12 @@ func (m *PlanResponse) SizeVT() (n int) {
 			n += 2 + l + protohelpers.SizeOfVarint(uint64(l))
 		}
 	}
+	if m.OrdersRepeatShare != 0 {
+		n += 10
+	}
+	if m.OrdersLinesPerSku != 0 {
+		n += 10
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -5070,6 +5092,28 @@ func (m *PlanResponse) UnmarshalVT(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
+		case 17:
+			if wireType != 1 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OrdersRepeatShare", wireType)
+			}
+			var v uint64
+			if (iNdEx + 8) > l {
+				return io.ErrUnexpectedEOF
+			}
+			v = uint64(binary.LittleEndian.Uint64(dAtA[iNdEx:]))
+			iNdEx += 8
+			m.OrdersRepeatShare = float64(math.Float64frombits(v))
+		case 18:
+			if wireType != 1 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OrdersLinesPerSku", wireType)
+			}
+			var v uint64
+			if (iNdEx + 8) > l {
+				return io.ErrUnexpectedEOF
+			}
+			v = uint64(binary.LittleEndian.Uint64(dAtA[iNdEx:]))
+			iNdEx += 8
+			m.OrdersLinesPerSku = float64(math.Float64frombits(v))
 		default:
 			iNdEx = preIndex
 			skippy, err := protohelpers.Skip(dAtA[iNdEx:])
