@@ -42,13 +42,12 @@ func scarceHistory() string {
 	return b.String()
 }
 
-// TestLookaheadKeepsTheScarceUnit: the one unit at "near" is the cheapest
-// for a delivery in A, and the only one a pickup there can take. optimal
-// ships the delivery from "near" (7) and loses the later pickup (50);
-// lookahead prices the unit at what the expected pickups would lose
-// without it, ships the delivery from "far" and serves the pickup.
-func TestLookaheadKeepsTheScarceUnit(t *testing.T) {
-	net, table := loadTiny(t, scarceNetwork, "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n")
+// scarceReplay replays a delivery in A at 10:00 and a pickup at "near"
+// at 11:00 with optimal and lookahead on network and stock, with the
+// history of scarceHistory.
+func scarceReplay(t *testing.T, network, stock string) (opt, look *Result) {
+	t.Helper()
+	net, table := loadTiny(t, network, stock)
 	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
 		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
@@ -60,10 +59,19 @@ func TestLookaheadKeepsTheScarceUnit(t *testing.T) {
 	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	runs := byRun(res)
-	opt, look := runs["baseline/optimal"], runs["baseline/lookahead"]
+	opt, look = runs["baseline/optimal"], runs["baseline/lookahead"]
 	require.NotNil(t, opt)
 	require.NotNil(t, look)
+	return opt, look
+}
 
+// TestLookaheadKeepsTheScarceUnit: the one unit at "near" is the cheapest
+// for a delivery in A, and the only one a pickup there can take. optimal
+// ships the delivery from "near" (7) and loses the later pickup (50);
+// lookahead prices the unit at what the expected pickups would lose
+// without it, ships the delivery from "far" and serves the pickup.
+func TestLookaheadKeepsTheScarceUnit(t *testing.T) {
+	opt, look := scarceReplay(t, scarceNetwork, "node,sku,on_hand,safety_stock\nnear,s,1,0\nfar,s,10,0\n")
 	farKm := geo.DistanceKm(43.25, 76.90, 51.16, 71.43)
 	assert.InDelta(t, 7+50, opt.TotalWithLost, 1e-3)
 	assert.EqualValues(t, 1, opt.UnfilledUnits)
@@ -84,22 +92,7 @@ func TestLookaheadKeepsTheScarceUnit(t *testing.T) {
 func TestLookaheadKeepsTheScarcePick(t *testing.T) {
 	capped := strings.Replace(scarceNetwork, "methods: [ship_from_store, pickup],", "methods: [ship_from_store, pickup], capacity_per_day: 1,", 1)
 	require.NotEqual(t, scarceNetwork, capped)
-	net, table := loadTiny(t, capped, "node,sku,on_hand,safety_stock\nnear,s,10,0\nfar,s,10,0\n")
-	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
-		"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
-		"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
-	cfg := Config{
-		Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
-		History:  BytesSource{"history.csv", []byte(scarceHistory())},
-		Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1,
-	}
-	res, err := Run(context.Background(), cfg)
-	require.NoError(t, err)
-	runs := byRun(res)
-	opt, look := runs["baseline/optimal"], runs["baseline/lookahead"]
-	require.NotNil(t, opt)
-	require.NotNil(t, look)
-
+	opt, look := scarceReplay(t, capped, "node,sku,on_hand,safety_stock\nnear,s,10,0\nfar,s,10,0\n")
 	farKm := geo.DistanceKm(43.25, 76.90, 51.16, 71.43)
 	assert.InDelta(t, 7+50, opt.TotalWithLost, 1e-3)
 	assert.EqualValues(t, 1, opt.UnfilledUnits)
