@@ -135,6 +135,9 @@ type planner struct {
 	seasonLikely, seasonShort prometheus.Gauge
 	// byOrdersGauge is 1 while the last good plan was by orders.
 	byOrdersGauge prometheus.Gauge
+	// pricedPicks counts the nodes whose pick capacity the last good plan
+	// prices above 0.
+	pricedPicks prometheus.Gauge
 	// repeatShare and linesPerSKU show what planning.ModelAuto chooses by
 	// in the orders seen (with the orders model only).
 	repeatShare, linesPerSKU prometheus.GaugeFunc
@@ -193,6 +196,10 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 	p.seasonShort = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "omniroute_season_expected_short_units",
 		Help: "Units the last good plan expects to go without before the season's end, summed over the SKUs (0 without a season's end).",
+	}))
+	p.pricedPicks = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "omniroute_planning_priced_capacities",
+		Help: "Nodes whose daily pick capacity the last good plan prices above 0: their picks may run out before the plan's horizon does.",
 	}))
 	p.byOrdersGauge = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "omniroute_planning_by_orders",
@@ -404,14 +411,24 @@ func (p *planner) planResult(ctx context.Context) (*planOutcome, error) {
 		return out, err
 	}
 	p.setHealthy(true)
+	var capacities []planning.CapacityPrice
 	if out.lp != nil {
 		p.prev = out.lp
 		p.ordersUntil = time.Time{}
 		p.byOrdersGauge.Set(0)
+		capacities = out.lp.Capacities
 	} else {
 		p.ordersUntil = out.at.Add(planning.OrdersPlanEvery * p.cfg.Interval)
 		p.byOrdersGauge.Set(1)
+		capacities = out.orders.Capacities
 	}
+	var priced int
+	for _, c := range capacities {
+		if c.Price > 0 {
+			priced++
+		}
+	}
+	p.pricedPicks.Set(float64(priced))
 	p.runs.WithLabelValues("ok").Inc()
 	p.routed.Store(0)
 	p.supply.Store(out.supply)

@@ -128,6 +128,8 @@ func TestPlanningServicePlan(t *testing.T) {
 	assert.Equal(t, "optimal", resp.Status)
 	assert.Positive(t, resp.Rows)
 	assert.Positive(t, resp.PricedPairs, "every Almaty store's curd")
+	assert.Empty(t, resp.Capacities, "the stores run out of curd long before they run out of picks")
+	assert.Zero(t, testutil.ToFloat64(e.svc.planner.pricedPicks))
 	assert.True(t, resp.PlannedAt.AsTime().Equal(e.clock.Now()))
 	assert.InDelta(t, 2*100000, resp.ExpectedUnits, 1e-6, "a day's demand over the default horizon of two days")
 	assert.Equal(t, 1.0, testutil.ToFloat64(e.svc.planner.runs.WithLabelValues("ok")))
@@ -179,6 +181,7 @@ func TestPlanningPricesPickCapacity(t *testing.T) {
 	require.True(t, ok)
 	i := slices.IndexFunc(e.svc.snap.Load().net.Nodes, func(n network.Node) bool { return n.ID == "alm-s01" })
 	assert.InDelta(t, c.Price, prices.Price(i, "CURD-400G"), 1e-9, "its stock is ample for its picks: the pick is what is priced")
+	assert.Equal(t, 1.0, testutil.ToFloat64(e.svc.planner.pricedPicks))
 }
 
 // TestPlanningPlanOverHTTP: POST /v1/planning:plan through the HTTP/JSON
