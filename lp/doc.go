@@ -27,7 +27,10 @@
 //   - The primal simplex of simplex.go then removes the perturbation and
 //     certifies the optimum, or solves alone when the slack basis is not
 //     dual feasible: phase 1 minimises the sum of infeasibilities, Dantzig
-//     pricing with Bland's rule after a run of degenerate iterations, a
+//     pricing with Bland's rule after a run of degenerate iterations;
+//     phase 2 prices by devex and, after such a run, perturbs the bounds of
+//     the basic variables (a fixed seed), which it restores at the optimum,
+//     the dual simplex removing what infeasibility that leaves; both with a
 //     Harris ratio test with bound flips. A warm start that is not dual
 //     feasible has the costs it cannot flip shifted instead (below), so
 //     that the dual simplex resumes from it.

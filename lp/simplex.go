@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"time"
 )
@@ -24,7 +25,7 @@ const (
 	dualTol       = 1e-7 // a reduced cost this far on the wrong side prices a column in
 	pivotTol      = 1e-9 // smaller entries of a FTRAN column never pivot
 	refactorEvery = 100  // updates between factorisations
-	blandAfter    = 50   // consecutive degenerate iterations before Bland's rule
+	blandAfter    = 50   // consecutive degenerate iterations before Bland's rule (phase 1) or the bound perturbation (phase 2)
 	checkEvery    = 32   // iterations between checks of ctx and the time limit
 )
 
@@ -81,6 +82,23 @@ type simplex struct {
 	// reference framework of the nonbasic variables when phase 2 started.
 	devex []float64
 
+	// perturbing is true while the primal simplex works on perturbed
+	// bounds (perturbBounds): widened marks the variables whose bounds
+	// moved, origLo and origHi hold every variable's bounds from before,
+	// and rng draws the perturbations.
+	perturbing     bool
+	widened        []bool
+	origLo, origHi []float64
+	rng            *rand.Rand
+	// perturbAfter is how many consecutive degenerate iterations of phase
+	// 2 perturb the bounds, and perturbBase their scale
+	// (primalPerturbBase); tests set others.
+	perturbAfter int
+	perturbBase  float64
+	// perturbations counts the perturbations, cleanups the dual simplex
+	// runs that removed what infeasibility the restored bounds left.
+	perturbations, cleanups int
+
 	iterations int
 	degenerate int // consecutive iterations without progress
 	// warm is true when the solve starts from a given basis (setStart).
@@ -91,7 +109,7 @@ type simplex struct {
 // every column at a finite bound (lower first) or, when free, at zero.
 func newSimplex(model *Model) *simplex {
 	m, n := model.NumRows(), model.NumVars()
-	s := &simplex{model: model, m: m, n: n}
+	s := &simplex{model: model, m: m, n: n, perturbAfter: blandAfter + 1, perturbBase: primalPerturbBase}
 	s.colStart = make([]int, n+1)
 	for i := 0; i < m; i++ {
 		for _, j := range model.rowCols[i] {
@@ -558,6 +576,8 @@ func (s *simplex) primal(b *budget) (Status, error) {
 		s.refactor()
 		fresh, current = true, false
 	}
+	perturb := true // a stall in phase 2 may still perturb the bounds
+	defer s.restoreBounds()
 	for {
 		if status, stop, err := b.stop(s.iterations); stop {
 			return status, err
@@ -582,6 +602,12 @@ func (s *simplex) primal(b *budget) (Status, error) {
 		if reduced != nil {
 			weights = s.devex
 		}
+		if !phase1 && perturb && s.degenerate >= s.perturbAfter {
+			// A stall on a degenerate vertex: the bounds move apart
+			// instead of Bland's rule taking over (see perturbBounds).
+			s.perturbBounds()
+			perturb, s.degenerate = false, 0
+		}
 		q, d := s.price(phase1, s.degenerate > blandAfter, reduced, weights)
 		if q < 0 {
 			if !fresh {
@@ -590,6 +616,19 @@ func (s *simplex) primal(b *budget) (Status, error) {
 			}
 			if phase1 {
 				return StatusInfeasible, nil
+			}
+			if s.perturbing {
+				// Optimal on the perturbed bounds: back to the model's,
+				// and the dual simplex removes what infeasibility that
+				// leaves, from a basis that is still dual feasible.
+				if s.restoreBounds() {
+					s.cleanups++
+					if status, done, err := s.dualSimplex(b); err != nil || done {
+						return status, err
+					}
+				}
+				restart()
+				continue
 			}
 			return StatusOptimal, nil
 		}
@@ -648,6 +687,84 @@ func (s *simplex) primal(b *budget) (Status, error) {
 		fresh = false
 		s.iterations++
 	}
+}
+
+// primalPerturbBase scales the bound perturbation of the primal simplex:
+// ten times primalTol, as perturbBase is the dual tolerance's, so that the
+// Harris ratio test, which groups the breakpoints within primalTol, sees
+// them apart.
+const primalPerturbBase = 1e-6
+
+// perturbBounds starts the primal simplex's bound perturbation: the bounds
+// of every basic variable, and from then on of every variable that enters
+// the basis, move apart by primalPerturbBase·(1 + |bound|)·u, u uniform in
+// [1, 2) from a fixed seed (the same model, the same perturbation). On a
+// degenerate vertex many basic variables sit at a bound and a step of 0
+// only trades one for another; with the bounds apart, the ratio test's
+// ties break and the steps are positive. Bland's rule, which also ends
+// such a stall, can take thousands of iterations on the masters of
+// package joint's column generation after a round adds plans. The solve
+// returns to the model's bounds at its optimum (restoreBounds). Fixed
+// variables keep theirs.
+func (s *simplex) perturbBounds() {
+	total := s.n + s.m
+	s.widened = growBools(s.widened, total)
+	clear(s.widened)
+	s.origLo = append(s.origLo[:0], s.lo...)
+	s.origHi = append(s.origHi[:0], s.hi...)
+	s.rng = rand.New(rand.NewPCG(perturbSeed, uint64(s.n)<<20|uint64(s.m)))
+	s.perturbing = true
+	s.perturbations++
+	for _, j := range s.head {
+		s.widen(j)
+	}
+}
+
+// widen perturbs the bounds of variable j, once (perturbBounds).
+func (s *simplex) widen(j int) {
+	if s.widened[j] || s.lo[j] == s.hi[j] {
+		return
+	}
+	s.widened[j] = true
+	u := 1 + s.rng.Float64()
+	if lo := s.lo[j]; !math.IsInf(lo, -1) {
+		s.lo[j] = lo - s.perturbBase*(1+math.Abs(lo))*u
+	}
+	if hi := s.hi[j]; !math.IsInf(hi, 1) {
+		s.hi[j] = hi + s.perturbBase*(1+math.Abs(hi))*u
+	}
+}
+
+// restoreBounds ends the bound perturbation, if any: every variable gets
+// its model bounds back, a nonbasic one its bound's value, and the basic
+// variables are computed again. It reports whether one of them is then
+// outside its bounds by more than primalTol.
+func (s *simplex) restoreBounds() (infeasible bool) {
+	if !s.perturbing {
+		return false
+	}
+	s.perturbing = false
+	moved := false
+	for j, w := range s.widened {
+		if !w {
+			continue
+		}
+		s.widened[j] = false
+		s.lo[j], s.hi[j] = s.origLo[j], s.origHi[j]
+		if s.state[j] != stateBasic {
+			s.x[j] = s.boundValue(j)
+			moved = true
+		}
+	}
+	if moved {
+		s.computeBasic()
+	}
+	for _, j := range s.head {
+		if s.x[j] < s.lo[j]-primalTol || s.x[j] > s.hi[j]+primalTol {
+			return true
+		}
+	}
+	return false
 }
 
 // ftranColumn sets s.alpha to B⁻¹·a_q and returns the basis positions
@@ -768,6 +885,9 @@ func (s *simplex) step(q int, dir float64, res ratio, rows []int, sparse bool) {
 	s.x[leaving] = s.boundValue(leaving)
 	s.head[res.row] = q
 	s.state[q] = stateBasic
+	if s.perturbing {
+		s.widen(q)
+	}
 	s.nonbasic.swap(s, q, leaving)
 	if sparse {
 		s.etas.addSparse(res.row, s.alpha, rows)
