@@ -20,10 +20,11 @@ import (
 
 // TestPlanAutoChooses: PlanAuto plans over the orders on a small
 // amil-makhdoumi-wei replay, whose orders come in a few types, and on a
-// small jasin-sinha one of 20 SKUs, whose baskets do not repeat but ask
-// for each SKU often (both cheaper than planning by demand); and by
-// demand on a jasin-sinha one of 200 SKUs, whose orders ask for each SKU
-// a few times (the same cost as by demand, figure for figure).
+// jasin-sinha one of 20 SKUs and 1,000 orders, whose baskets do not
+// repeat but ask for each SKU often (both cheaper than planning by
+// demand); and by demand on a jasin-sinha one of 200 SKUs, whose orders
+// ask for each SKU a few times (the same cost as by demand, figure for
+// figure).
 func TestPlanAutoChooses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("replays with plans")
@@ -33,7 +34,7 @@ func TestPlanAutoChooses(t *testing.T) {
 	sparse := dataset.JasinSinhaConfig()
 	sparse.SKUs, sparse.Orders, sparse.Days, sparse.Regions = 200, 400, 2, 40
 	dense := sparse
-	dense.SKUs, dense.Orders = 20, 800
+	dense.SKUs, dense.Orders = 20, 1000
 	for _, c := range []struct {
 		name   string
 		gen    dataset.Config
