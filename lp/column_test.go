@@ -87,6 +87,37 @@ func master(rng *rand.Rand, groups, shared, cols int) (*Model, [][]int, [][]floa
 	return m, rows, vals, costs
 }
 
+// grownMaster is a column-generation master (master) solved with half
+// its columns and then given the rest: the model, the first solve and its
+// basis mapped onto the grown model.
+func grownMaster(t *testing.T, rng *rand.Rand, groups, shared, cols int) (*Model, *Result, *Basis) {
+	t.Helper()
+	m, rows, vals, costs := master(rng, groups, shared, cols)
+	half := len(costs) / 2
+	for c := range half {
+		m.AddColumn("", 0, Inf, costs[c], rows[c], vals[c])
+	}
+	first, err := Solve(context.Background(), m, Settings{})
+	require.NoError(t, err)
+	require.Equal(t, StatusOptimal, first.Status)
+	nv, nr := m.NumVars(), m.NumRows()
+	for c := half; c < len(costs); c++ {
+		m.AddColumn("", 0, Inf, costs[c], rows[c], vals[c])
+	}
+	vars := make([]int, m.NumVars())
+	for j := range vars {
+		vars[j] = -1
+		if j < nv {
+			vars[j] = j
+		}
+	}
+	rowMap := make([]int, nr)
+	for i := range rowMap {
+		rowMap[i] = i
+	}
+	return m, first, first.Basis.Map(vars, rowMap)
+}
+
 // TestWarmStartWithManyNewColumns: a master solved, then grown by more
 // columns than a factorisation's updates, is warm-started from its last
 // basis to the optimum of a cold solve (KKT checked): the primal simplex's
@@ -94,30 +125,8 @@ func master(rng *rand.Rand, groups, shared, cols int) (*Model, [][]int, [][]floa
 // devex pricing end where pricing from scratch would.
 func TestWarmStartWithManyNewColumns(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
-		m, rows, vals, costs := master(rand.New(rand.NewPCG(seed, 7)), 200, 30, 8)
-		half := len(costs) / 2
-		for c := 0; c < half; c++ {
-			m.AddColumn("", 0, Inf, costs[c], rows[c], vals[c])
-		}
-		first, err := Solve(context.Background(), m, Settings{})
-		require.NoError(t, err)
-		require.Equal(t, StatusOptimal, first.Status)
-		nv, nr := m.NumVars(), m.NumRows()
-		for c := half; c < len(costs); c++ {
-			m.AddColumn("", 0, Inf, costs[c], rows[c], vals[c])
-		}
-		vars := make([]int, m.NumVars())
-		for j := range vars {
-			vars[j] = -1
-			if j < nv {
-				vars[j] = j
-			}
-		}
-		rowMap := make([]int, nr)
-		for i := range rowMap {
-			rowMap[i] = i
-		}
-		warm, err := Solve(context.Background(), m, Settings{Start: first.Basis.Map(vars, rowMap)})
+		m, first, start := grownMaster(t, rand.New(rand.NewPCG(seed, 7)), 200, 30, 8)
+		warm, err := Solve(context.Background(), m, Settings{Start: start})
 		require.NoError(t, err)
 		cold, err := Solve(context.Background(), m, Settings{})
 		require.NoError(t, err)

@@ -36,7 +36,7 @@ func TestPerturbedBoundsEndOnTheModelsOptimum(t *testing.T) {
 	for _, base := range []float64{primalPerturbBase, 1e4 * primalPerturbBase} {
 		var perturbed, cleanups int
 		for seed := uint64(1); seed <= 4; seed++ {
-			m, start := grownMaster(t, seed)
+			m, _, start := grownMaster(t, rand.New(rand.NewPCG(seed, 13)), 150+50*int(seed), 25, 6)
 			res, s := solvePerturbed(t, m, start, base)
 			require.Equal(t, 1, s.perturbations, "base %g, seed %d: the warm start perturbs once", base, seed)
 			cleanups += s.cleanups
@@ -62,33 +62,4 @@ func TestPerturbedBoundsEndOnTheModelsOptimum(t *testing.T) {
 			require.Positive(t, cleanups, "base %g: the dual simplex cleans up", base)
 		}
 	}
-}
-
-// grownMaster is a column-generation master solved with half its columns
-// and then given the rest, and the first solve's basis mapped onto it.
-func grownMaster(t *testing.T, seed uint64) (*Model, *Basis) {
-	t.Helper()
-	m, rows, vals, costs := master(rand.New(rand.NewPCG(seed, 13)), 150+50*int(seed), 25, 6)
-	half := len(costs) / 2
-	for c := range half {
-		m.AddColumn("", 0, Inf, costs[c], rows[c], vals[c])
-	}
-	first, err := Solve(context.Background(), m, Settings{})
-	require.NoError(t, err)
-	nv, nr := m.NumVars(), m.NumRows()
-	for c := half; c < len(costs); c++ {
-		m.AddColumn("", 0, Inf, costs[c], rows[c], vals[c])
-	}
-	vars := make([]int, m.NumVars())
-	for j := range vars {
-		vars[j] = -1
-		if j < nv {
-			vars[j] = j
-		}
-	}
-	rowMap := make([]int, nr)
-	for i := range rowMap {
-		rowMap[i] = i
-	}
-	return m, first.Basis.Map(vars, rowMap)
 }
