@@ -26,6 +26,24 @@ type LagrangeSettings struct {
 	Workers int
 	// Solver tunes each order's solve.
 	Solver solver.Settings
+	// Start, when set, prices the first round: each order is solved at
+	// these values instead of at none, and its plan seeds the master
+	// beside the plan that leaves every line unfilled. Prices near the
+	// optimum's (another sample of the same stock, the last plan's) cut the
+	// rounds; any prices give the same bound at convergence, since every
+	// round's L is a bound.
+	Start *LagrangeStart
+}
+
+// LagrangeStart is a guess at the values Lagrangian ends on, aligned with
+// the instance it is given for.
+type LagrangeStart struct {
+	// StockValues[i] prices a unit of Instance.Supply[i] (every epoch of
+	// it alike); nil prices none.
+	StockValues []float64
+	// CapacityValues[i] prices a unit of Instance.Capacity[i]; nil prices
+	// none.
+	CapacityValues []float64
 }
 
 // DefaultLagrangeRounds bounds the rounds of Lagrangian when
@@ -255,8 +273,35 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 	stockValues := make([]float64, len(inst.Supply))
 	out.StockValues = stockValues
 	out.CapacityValues = make([]float64, len(inst.Capacity))
-	added := 0
-	for r := 1; r <= rounds; r++ {
+	// m are the shared rows' prices of a round: the master's duals, or
+	// the start's.
+	m := make([]float64, len(limit))
+	added, r0 := 0, 1
+	if s.Start != nil {
+		if err := s.Start.check(inst); err != nil {
+			return nil, err
+		}
+		// The seeding round, at the start's prices: a supply's on its last
+		// epoch's row, so that a unit of every epoch pays it.
+		for i, v := range s.Start.StockValues {
+			m[offset[i+1]-1] = max(0, v)
+		}
+		for i, v := range s.Start.CapacityValues {
+			m[nStock+i] = max(0, v)
+		}
+		ms.unitPrices(m, unit)
+		if err := solveRound(ctx, orders, unit, results, s.Workers, s.Solver); err != nil {
+			return out.finish(ms, orders, group, lastX, unpriced), err
+		}
+		for o := range results {
+			if len(results[o].use) > 0 {
+				ms.addPlan(o, &orders[o], &results[o])
+				added++
+			}
+		}
+		out.Bound, out.BestRound, out.Rounds, r0 = lagValue(orders, results, m, limit), 1, 1, 2
+	}
+	for r := r0; r <= rounds; r++ {
 		if err := ctx.Err(); err != nil {
 			return out.finish(ms, orders, group, lastX, unpriced), err
 		}
@@ -274,7 +319,8 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 			break
 		}
 		basis, out.Master, lastX = res.Basis, res.Objective, res.X
-		ms.prices(res.Dual, unit)
+		ms.rowPrices(res.Dual, m)
+		ms.unitPrices(m, unit)
 		for i := range stockValues {
 			stockValues[i] = unit[offset[i]]
 		}
@@ -286,16 +332,10 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 
 		// L(m), summed in order index; the plans whose priced cost is
 		// below their order's convexity dual join the master.
-		var value float64
-		for j, row := range ms.row {
-			if row >= 0 {
-				value -= max(0, -res.Dual[row]) * limit[j]
-			}
-		}
+		value := lagValue(orders, results, m, limit)
 		added = 0
 		for o := range results {
 			res0 := &results[o]
-			value += orders[o].copies * res0.value
 			if res0.priced < res.Dual[ms.convex[o]]-1e-9*max(1, math.Abs(res0.priced)) {
 				ms.addPlan(o, &orders[o], res0)
 				added++
@@ -310,6 +350,17 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 		}
 	}
 	return out.finish(ms, orders, group, lastX, unpriced), nil
+}
+
+// check reports a start whose values are not aligned with inst's.
+func (st *LagrangeStart) check(inst *Instance) error {
+	if st.StockValues != nil && len(st.StockValues) != len(inst.Supply) {
+		return fmt.Errorf("lagrangian: start: %d stock values for %d supplies", len(st.StockValues), len(inst.Supply))
+	}
+	if st.CapacityValues != nil && len(st.CapacityValues) != len(inst.Capacity) {
+		return fmt.Errorf("lagrangian: start: %d capacity values for %d capacities", len(st.CapacityValues), len(inst.Capacity))
+	}
+	return nil
 }
 
 // finish fills the master's values (x, its last solution; each order of
@@ -578,12 +629,36 @@ func (ms *master) solve(ctx context.Context, last *lp.Basis, added int, deadline
 		ms.iterations += res.Iterations
 		ms.gaveUp = added
 	}
-	set.Start = nil
+	set.Start = ms.crash()
 	res, err := lp.Solve(ctx, ms.lp, set)
 	if err == nil && res.Status == lp.StatusOptimal {
 		ms.cold = res.Iterations
 	}
 	return res, err
+}
+
+// crash is the cold start of the master: each subproblem's cheapest plan
+// (the first of equal cost) basic in its convexity row, the shared rows'
+// logicals basic. The basis is triangular and dual feasible (each
+// convexity row's dual the cost of its basic plan, the shared rows' 0), so
+// the dual simplex starts there and pivots only to meet the shared rows,
+// rather than first bringing a plan of each subproblem in from the slack
+// basis.
+func (ms *master) crash() *lp.Basis {
+	b := lp.NewBasis(ms.lp.NumVars(), ms.lp.NumRows())
+	best := make([]int, len(ms.convex))
+	for o := range best {
+		best[o] = -1
+	}
+	for j, o := range ms.colOrder {
+		if k := best[o]; k < 0 || ms.lp.Cost(j) < ms.lp.Cost(k) {
+			best[o] = j
+		}
+	}
+	for o, j := range best {
+		b.SetBasic(j, ms.convex[o])
+	}
+	return b
 }
 
 // carry maps the last solve's basis onto the grown model: the new columns
@@ -611,21 +686,40 @@ func (ms *master) carry(b *lp.Basis) *lp.Basis {
 	return b.Map(vars, rows)
 }
 
-// prices sets unit[j] to what a unit drawing on shared row j pays at the
-// master's duals: the price of every row it counts in (a stock row's
-// own and its supply's later epochs').
-func (ms *master) prices(dual []float64, unit []float64) {
-	clear(unit)
+// rowPrices sets m[j] to shared row j's price at the master's duals:
+// what one more unit of its limit is worth (0 for a row no plan draws on).
+func (ms *master) rowPrices(dual []float64, m []float64) {
 	for j, row := range ms.row {
+		m[j] = 0
 		if row >= 0 {
-			unit[j] = max(0, -dual[row])
+			m[j] = max(0, -dual[row])
 		}
 	}
+}
+
+// unitPrices sets unit[j] to what a unit drawing on shared row j pays at
+// the rows' prices m: the price of every row it counts in (a stock row's
+// own and its supply's later epochs').
+func (ms *master) unitPrices(m []float64, unit []float64) {
+	copy(unit, m)
 	for j := len(unit) - 1; j >= 0; j-- {
 		if next := j + 1; next < int(ms.last[j]) {
 			unit[j] += unit[next]
 		}
 	}
+}
+
+// lagValue is L at the rows' prices m, given each order's priced optimum
+// at them, summed in order index.
+func lagValue(orders []lagOrder, results []lagResult, m, limit []float64) float64 {
+	var value float64
+	for j, v := range m {
+		value -= v * limit[j]
+	}
+	for o := range results {
+		value += orders[o].copies * results[o].value
+	}
+	return value
 }
 
 // addPlan adds order o's plan of the round as a column of the master.

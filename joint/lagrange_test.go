@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -247,4 +248,60 @@ func TestLagrangianCapacityValues(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, 10, lag.Bound, 1e-6)
 	assert.InDelta(t, 0, lag.CapacityValues[0], 1e-9)
+}
+
+// TestLagrangianStart: prices to start from change the rounds, not the
+// bound. On random instances (arrivals, so several epochs a supply, and
+// shared capacity) a start at the values of a first solve, at none, at
+// ten times them and at random prices converges on the same bound, and
+// the first round of a start is a bound in its own right. Started at its
+// own values a solve converges in at most as many rounds. A start not
+// aligned with the instance is refused.
+func TestLagrangianStart(t *testing.T) {
+	fewer := 0
+	for seed := uint64(1); seed <= 60; seed++ {
+		inst := randomInstance(seed, false, false)
+		cold, err := Lagrangian(context.Background(), inst, LagrangeSettings{})
+		require.NoError(t, err)
+		require.True(t, cold.Converged, "seed %d", seed)
+		r := rand.New(rand.NewPCG(seed, 7))
+		scaled := func(f func(v float64) float64) *LagrangeStart {
+			st := &LagrangeStart{StockValues: make([]float64, len(cold.StockValues)), CapacityValues: make([]float64, len(cold.CapacityValues))}
+			for i, v := range cold.StockValues {
+				st.StockValues[i] = f(v)
+			}
+			for i, v := range cold.CapacityValues {
+				st.CapacityValues[i] = f(v)
+			}
+			return st
+		}
+		starts := map[string]*LagrangeStart{
+			"own":    scaled(func(v float64) float64 { return v }),
+			"none":   {},
+			"ten":    scaled(func(v float64) float64 { return 10 * v }),
+			"random": scaled(func(float64) float64 { return 20*r.Float64() - 2 }),
+		}
+		for _, name := range []string{"own", "none", "ten", "random"} {
+			first, err := Lagrangian(context.Background(), inst, LagrangeSettings{Start: starts[name], Rounds: 1})
+			require.NoError(t, err)
+			assert.LessOrEqual(t, first.Bound, cold.Bound+1e-6*max(1, cold.Bound), "seed %d %s: the start's round", seed, name)
+			warm, err := Lagrangian(context.Background(), inst, LagrangeSettings{Start: starts[name]})
+			require.NoError(t, err)
+			require.True(t, warm.Converged, "seed %d %s", seed, name)
+			assert.InDelta(t, cold.Bound, warm.Bound, 1e-6*max(1, cold.Bound), "seed %d %s", seed, name)
+			if name == "own" {
+				assert.LessOrEqual(t, warm.Rounds, cold.Rounds+1, "seed %d", seed)
+				if warm.Rounds < cold.Rounds {
+					fewer++
+				}
+			}
+		}
+	}
+	assert.Positive(t, fewer, "a start at the optimum's values saves rounds")
+
+	inst := randomInstance(3, false, false)
+	_, err := Lagrangian(context.Background(), inst, LagrangeSettings{Start: &LagrangeStart{StockValues: make([]float64, len(inst.Supply)+1)}})
+	assert.ErrorContains(t, err, "stock values")
+	_, err = Lagrangian(context.Background(), inst, LagrangeSettings{Start: &LagrangeStart{CapacityValues: make([]float64, len(inst.Capacity)+1)}})
+	assert.ErrorContains(t, err, "capacity values")
 }

@@ -326,6 +326,8 @@ type OrderPlanner struct {
 	key   []byte
 	// capped marks the nodes a batch has a capacity of.
 	capped []bool
+	// coldSamples starts every sample's rounds at no prices (tests).
+	coldSamples bool
 }
 
 // nodeSKU keys the supply of a sample's batch.
@@ -350,7 +352,10 @@ func (op *OrderPlanner) Network() *network.Network { return op.net }
 // are used); each other draws its orders at random from latest, with
 // replacement, from a stream of its own (the same draws every time). A
 // unit's price is then what it is worth on average over orders that
-// could come, not to one set of them. Each order comes again with its
+// could come, not to one set of them. Each sample after the first starts
+// its rounds at the values the one before it ended on
+// (joint.LagrangeSettings.Start): the same bound in fewer rounds, the
+// samples sharing the stock. Each order comes again with its
 // promise as long after it as it was; an order the network cannot build
 // now asks for nothing.
 //
@@ -394,6 +399,9 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 	index := map[nodeSKU]int{}  // each (node, SKU) priced in out.Prices
 	capIndex := map[int32]int{} // each node's capacity in out.Capacities
 	capValue := make([]float64, len(op.net.Nodes))
+	// The last sample's values start the next one's rounds: the samples
+	// share the stock, and their values differ by the draw.
+	lastStock, lastCap := map[nodeSKU]float64{}, map[int32]float64{}
 	t0 := time.Now()
 	for s := range scenarios {
 		if s == 0 {
@@ -410,12 +418,24 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 		if err != nil {
 			return nil, err
 		}
-		lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{TimeLimit: OrdersPlanTimeLimit, Workers: 1})
+		ls := joint.LagrangeSettings{TimeLimit: OrdersPlanTimeLimit, Workers: 1}
+		if s > 0 && !op.coldSamples {
+			ls.Start = seed(inst, lastStock, lastCap)
+		}
+		lag, err := joint.Lagrangian(ctx, inst, ls)
 		if err != nil {
 			return nil, fmt.Errorf("plan orders: %w", err)
 		}
 		if len(lag.StockValues) != len(inst.Supply) {
 			return nil, errors.New("plan orders: the Lagrangian rounds priced no stock")
+		}
+		clear(lastStock)
+		for i, sup := range inst.Supply {
+			lastStock[nodeSKU{sup.Node, sup.SKU}] = lag.StockValues[i]
+		}
+		clear(lastCap)
+		for i, c := range inst.Capacity {
+			lastCap[c.Node] = lag.CapacityValues[i]
 		}
 		out.Bound += lag.Bound / float64(scenarios)
 		out.Converged = out.Converged && lag.Converged
@@ -470,6 +490,19 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 	SortPrices(out.Prices)
 	SortCapacityPrices(out.Capacities)
 	return out, nil
+}
+
+// seed aligns the values of the last sample (by node and SKU, and by
+// node) with inst's supplies and capacities.
+func seed(inst *joint.Instance, stock map[nodeSKU]float64, capacity map[int32]float64) *joint.LagrangeStart {
+	st := &joint.LagrangeStart{StockValues: make([]float64, len(inst.Supply)), CapacityValues: make([]float64, len(inst.Capacity))}
+	for i, sup := range inst.Supply {
+		st.StockValues[i] = stock[nodeSKU{sup.Node, sup.SKU}]
+	}
+	for i, c := range inst.Capacity {
+		st.CapacityValues[i] = capacity[c.Node]
+	}
+	return st
 }
 
 // scenarioStream is the random stream of the samples drawn at random
