@@ -629,36 +629,12 @@ func (ms *master) solve(ctx context.Context, last *lp.Basis, added int, deadline
 		ms.iterations += res.Iterations
 		ms.gaveUp = added
 	}
-	set.Start = ms.crash()
+	set.Start = nil
 	res, err := lp.Solve(ctx, ms.lp, set)
 	if err == nil && res.Status == lp.StatusOptimal {
 		ms.cold = res.Iterations
 	}
 	return res, err
-}
-
-// crash is the cold start of the master: each subproblem's cheapest plan
-// (the first of equal cost) basic in its convexity row, the shared rows'
-// logicals basic. The basis is triangular and dual feasible (each
-// convexity row's dual the cost of its basic plan, the shared rows' 0), so
-// the dual simplex starts there and pivots only to meet the shared rows,
-// rather than first bringing a plan of each subproblem in from the slack
-// basis.
-func (ms *master) crash() *lp.Basis {
-	b := lp.NewBasis(ms.lp.NumVars(), ms.lp.NumRows())
-	best := make([]int, len(ms.convex))
-	for o := range best {
-		best[o] = -1
-	}
-	for j, o := range ms.colOrder {
-		if k := best[o]; k < 0 || ms.lp.Cost(j) < ms.lp.Cost(k) {
-			best[o] = j
-		}
-	}
-	for o, j := range best {
-		b.SetBasic(j, ms.convex[o])
-	}
-	return b
 }
 
 // carry maps the last solve's basis onto the grown model: the new columns

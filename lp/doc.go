@@ -16,8 +16,7 @@
 // Solve first splits the model into independent blocks (columns linked by
 // rows) and solves each alone. A block is solved on A·x - s = 0 with one
 // logical s_i per row, bounded by the row's bounds, from the slack basis
-// (or Settings.Start: a previous solve's basis, or a crash basis built by
-// NewBasis and Basis.SetBasic):
+// (or Settings.Start):
 //
 //   - When the basis is dual feasible (after moving boxed columns to the
 //     bound their reduced cost prefers), as it is for the planning models

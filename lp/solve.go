@@ -99,31 +99,6 @@ func (b *Basis) Map(vars, rows []int) *Basis {
 	return out
 }
 
-// NewBasis returns the slack basis of a model of numVars variables and
-// numRows rows: every row's logical basic, every variable nonbasic at its
-// lower bound. Basis.SetBasic crashes columns into it.
-func NewBasis(numVars, numRows int) *Basis {
-	b := &Basis{numVars: numVars, numRows: numRows, state: make([]varState, numVars+numRows)}
-	for i := range numRows {
-		b.state[numVars+i] = stateBasic
-	}
-	return b
-}
-
-// SetBasic makes variable j basic in place of row's logical, which
-// becomes nonbasic at the row's lower bound (its upper one when that is
-// the only finite one). A crash basis built so, one column per row whose
-// columns are otherwise disjoint on the crashed rows, is triangular:
-// costs that make it dual feasible (each crashed column the cheapest of
-// those its row would price against) let the dual simplex start there,
-// past the pivots that bring those columns in from the slack basis. It
-// must be called on a basis NewBasis returned, before Settings.Start
-// takes it.
-func (b *Basis) SetBasic(j, row int) {
-	b.state[j] = stateBasic
-	b.state[b.numVars+row] = stateLower
-}
-
 // Result is the answer of [Solve].
 type Result struct {
 	Status    Status
