@@ -28,10 +28,11 @@ type LagrangeSettings struct {
 	Solver solver.Settings
 	// Start, when set, prices the first round: each order is solved at
 	// these values instead of at none, and its plan seeds the master
-	// beside the plan that leaves every line unfilled. Prices near the
-	// optimum's (another sample of the same stock, the last plan's) cut the
-	// rounds; any prices give the same bound at convergence, since every
-	// round's L is a bound.
+	// beside the plan that leaves every line unfilled; that round is the
+	// first of Lagrange.Rounds, and at least one master is solved after
+	// it, whatever the time limit. Prices near the optimum's (another
+	// sample of the same stock) cut the rounds; any prices give the same
+	// bound at convergence, since every round's L is a bound.
 	Start *LagrangeStart
 }
 
@@ -305,7 +306,7 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 		if err := ctx.Err(); err != nil {
 			return out.finish(ms, orders, group, lastX, unpriced), err
 		}
-		if !deadline.IsZero() && r > 1 && time.Now().After(deadline) {
+		if !deadline.IsZero() && r > r0 && time.Now().After(deadline) {
 			break
 		}
 		res, err := ms.solve(ctx, basis, added, deadline)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -299,8 +300,16 @@ func TestLagrangianStart(t *testing.T) {
 	}
 	assert.Positive(t, fewer, "a start at the optimum's values saves rounds")
 
-	inst := randomInstance(3, false, false)
-	_, err := Lagrangian(context.Background(), inst, LagrangeSettings{Start: &LagrangeStart{StockValues: make([]float64, len(inst.Supply)+1)}})
+	// Past its time limit a started solve still solves one master: its
+	// values are the master's, not the start's.
+	inst := randomInstance(5, false, false)
+	lag, err := Lagrangian(context.Background(), inst, LagrangeSettings{Start: &LagrangeStart{}, TimeLimit: time.Nanosecond})
+	require.NoError(t, err)
+	assert.Equal(t, 2, lag.Rounds)
+	assert.NotNil(t, lag.Orders, "a master was solved")
+
+	inst = randomInstance(3, false, false)
+	_, err = Lagrangian(context.Background(), inst, LagrangeSettings{Start: &LagrangeStart{StockValues: make([]float64, len(inst.Supply)+1)}})
 	assert.ErrorContains(t, err, "stock values")
 	_, err = Lagrangian(context.Background(), inst, LagrangeSettings{Start: &LagrangeStart{CapacityValues: make([]float64, len(inst.Capacity)+1)}})
 	assert.ErrorContains(t, err, "capacity values")
