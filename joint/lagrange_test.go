@@ -256,8 +256,9 @@ func TestLagrangianCapacityValues(t *testing.T) {
 // shared capacity) a start at the values of a first solve, at none, at
 // ten times them and at random prices converges on the same bound, and
 // the first round of a start is a bound in its own right. Started at its
-// own values a solve converges in at most as many rounds. A start not
-// aligned with the instance is refused.
+// own values a solve takes at most one round more (the start's own) and
+// fewer on some instances. Past its time limit a started solve still
+// solves one master. A start not aligned with the instance is refused.
 func TestLagrangianStart(t *testing.T) {
 	fewer := 0
 	for seed := uint64(1); seed <= 60; seed++ {
