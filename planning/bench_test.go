@@ -2,6 +2,7 @@ package planning_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -135,7 +136,8 @@ func BenchmarkReplan(b *testing.B) {
 // planning.MaxPlanOrders, the stock scaled down), on the amil-makhdoumi-wei
 // profile (25 order types), the jasin-sinha one (baskets drawn freely
 // from 200 SKUs) and the larger amil-makhdoumi-wei setup (100 types of up
-// to ten SKUs).
+// to ten SKUs); its samples after the first solved one at a time and two
+// at a time (OrderPlanner.Workers).
 func BenchmarkOrdersPlan(b *testing.B) {
 	for _, c := range []struct {
 		name string
@@ -156,17 +158,22 @@ func BenchmarkOrdersPlan(b *testing.B) {
 			d := est.Estimate(time.Time{})
 			rate := float64(d.Orders) / d.Days
 			latest := seen.Latest(nil)
-			op := planning.NewOrderPlanner(net)
-			var plan *planning.OrdersPlan
-			var err error
-			b.ReportAllocs()
-			for b.Loop() {
-				if plan, err = op.Plan(context.Background(), table, latest, nil, d.To, d.To.Add(7*24*time.Hour), rate); err != nil {
-					b.Fatal(err)
-				}
+			for _, workers := range []int{1, 2} {
+				b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+					op := planning.NewOrderPlanner(net)
+					op.Workers = workers
+					var plan *planning.OrdersPlan
+					var err error
+					b.ReportAllocs()
+					for b.Loop() {
+						if plan, err = op.Plan(context.Background(), table, latest, nil, d.To, d.To.Add(7*24*time.Hour), rate); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(plan.Orders), "orders")
+					b.ReportMetric(float64(plan.Rounds), "rounds")
+				})
 			}
-			b.ReportMetric(float64(plan.Orders), "orders")
-			b.ReportMetric(float64(plan.Rounds), "rounds")
 		})
 	}
 }

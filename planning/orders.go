@@ -9,7 +9,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/network"
@@ -315,10 +318,26 @@ type OrderPlanner struct {
 	// Scenarios is how many samples a plan averages over; 0 means
 	// OrdersPlanScenarios.
 	Scenarios int
+	// Workers is how many samples after the first a plan solves at once,
+	// each on a goroutine with scratch of its own; 0 means 1. The plan is
+	// the same whatever their number: every sample after the first starts
+	// its rounds at the first one's values, and the samples' values are
+	// summed in the samples' order.
+	Workers int
 
+	net   *network.Network
+	lanes []*lane
+	// coldSamples starts every sample's rounds at no prices (tests).
+	coldSamples bool
+}
+
+// lane is the scratch of one worker of a plan: it builds and solves one
+// sample at a time.
+type lane struct {
 	net     *network.Network
 	builder *network.Builder
 	probs   []solver.Problem
+	picks   []int
 	supply  map[nodeSKU]int
 	// built maps an order's content (contentKey) to the problem of the
 	// sample built for it, when the sample's orders all come at once.
@@ -326,8 +345,6 @@ type OrderPlanner struct {
 	key   []byte
 	// capped marks the nodes a batch has a capacity of.
 	capped []bool
-	// coldSamples starts every sample's rounds at no prices (tests).
-	coldSamples bool
 }
 
 // nodeSKU keys the supply of a sample's batch.
@@ -338,11 +355,19 @@ type nodeSKU struct {
 
 // NewOrderPlanner returns a planner of the orders model over net.
 func NewOrderPlanner(net *network.Network) *OrderPlanner {
-	return &OrderPlanner{net: net, builder: network.NewBuilder(net, nil), supply: map[nodeSKU]int{}, built: map[string]*solver.Problem{}}
+	return &OrderPlanner{net: net}
 }
 
 // Network is the network the planner plans over.
 func (op *OrderPlanner) Network() *network.Network { return op.net }
+
+// lane returns the scratch of worker w, made on first use.
+func (op *OrderPlanner) lane(w int) *lane {
+	for len(op.lanes) <= w {
+		op.lanes = append(op.lanes, &lane{net: op.net, builder: network.NewBuilder(op.net, nil), supply: map[nodeSKU]int{}, built: map[string]*solver.Problem{}})
+	}
+	return op.lanes[w]
+}
 
 // Plan prices the units of st at at for the orders expected until until
 // at rate orders a day (rounded up), sampled from latest (the orders
@@ -353,11 +378,11 @@ func (op *OrderPlanner) Network() *network.Network { return op.net }
 // replacement, from a stream of its own (the same draws every time). A
 // unit's price is then what it is worth on average over orders that
 // could come, not to one set of them. Each sample after the first starts
-// its rounds at the values the one before it ended on
+// its rounds at the values the first one ended on
 // (joint.LagrangeSettings.Start): the same bound in fewer rounds, the
-// samples sharing the stock. Each order comes again with its
-// promise as long after it as it was; an order the network cannot build
-// now asks for nothing.
+// samples sharing the stock; they are solved Workers at a time. Each
+// order comes again with its promise as long after it as it was; an
+// order the network cannot build now asks for nothing.
 //
 // The arrivals after at and up to until count too: the sample's orders
 // are then spread evenly over the time to until, in the sample's order,
@@ -383,10 +408,7 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 		out.Scale = float64(MaxPlanOrders) / float64(n)
 		n = MaxPlanOrders
 	}
-	for len(op.probs) < n {
-		op.probs = append(op.probs, solver.Problem{})
-	}
-	sc := sample{at: at, until: until, n: n, scale: out.Scale, st: st, build: st, due: dueArrivals(arrivals, at, until)}
+	sc := sample{at: at, until: until, n: n, scale: out.Scale, st: st, build: st, due: dueArrivals(arrivals, at, until), latest: latest}
 	if len(sc.due) > 0 {
 		sc.view = newArrivalsView(st, sc.due)
 		sc.build = sc.view
@@ -395,54 +417,62 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 	if scenarios <= 0 {
 		scenarios = OrdersPlanScenarios
 	}
-	picks := make([]int, n)
+	t0 := time.Now()
+	runs := make([]sampleRun, scenarios)
+	// The first sample, from no prices: it alone counts the orders and
+	// what its mix ships.
+	if err := op.lane(0).solve(ctx, &sc, 0, nil, out, &runs[0]); err != nil {
+		return nil, err
+	}
+	if scenarios > 1 {
+		// The first sample's values start every other one's rounds: the
+		// samples share the stock, and their values differ by the draw.
+		var start *sampleStart
+		if !op.coldSamples {
+			start = runs[0].start()
+		}
+		workers := min(max(op.Workers, 1), scenarios-1)
+		g, gctx := errgroup.WithContext(ctx)
+		var next atomic.Int64
+		for w := range workers {
+			ln := op.lane(w)
+			g.Go(func() error {
+				for s := int(next.Add(1)); s < scenarios; s = int(next.Add(1)) {
+					if err := ln.solve(gctx, &sc, s, start, nil, &runs[s]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+	}
+	op.sum(runs, out)
+	out.SolveMs = float64(time.Since(t0).Microseconds()) / 1e3
+	out.Scenarios = scenarios
+	SortPrices(out.Prices)
+	SortCapacityPrices(out.Capacities)
+	return out, nil
+}
+
+// sum adds the samples' values to out in the samples' order: the mean
+// stock and capacity values, the mean bound, the rounds, and what the
+// first sample's mix ships.
+func (op *OrderPlanner) sum(runs []sampleRun, out *OrdersPlan) {
+	scenarios := float64(len(runs))
 	index := map[nodeSKU]int{}  // each (node, SKU) priced in out.Prices
 	capIndex := map[int32]int{} // each node's capacity in out.Capacities
 	capValue := make([]float64, len(op.net.Nodes))
-	// The last sample's values start the next one's rounds: the samples
-	// share the stock, and their values differ by the draw.
-	lastStock, lastCap := map[nodeSKU]float64{}, map[int32]float64{}
-	t0 := time.Now()
-	for s := range scenarios {
-		if s == 0 {
-			for i := range picks {
-				picks[i] = i % len(latest)
-			}
-		} else {
-			r := rand.New(rand.NewPCG(uint64(s), scenarioStream))
-			for i := range picks {
-				picks[i] = r.IntN(len(latest))
-			}
-		}
-		inst, err := op.batch(&sc, latest, picks, s == 0, out)
-		if err != nil {
-			return nil, err
-		}
-		ls := joint.LagrangeSettings{TimeLimit: OrdersPlanTimeLimit, Workers: 1}
-		if s > 0 && !op.coldSamples {
-			ls.Start = seed(inst, lastStock, lastCap)
-		}
-		lag, err := joint.Lagrangian(ctx, inst, ls)
-		if err != nil {
-			return nil, fmt.Errorf("plan orders: %w", err)
-		}
-		if len(lag.StockValues) != len(inst.Supply) {
-			return nil, errors.New("plan orders: the Lagrangian rounds priced no stock")
-		}
-		clear(lastStock)
-		for i, sup := range inst.Supply {
-			lastStock[nodeSKU{sup.Node, sup.SKU}] = lag.StockValues[i]
-		}
-		clear(lastCap)
-		for i, c := range inst.Capacity {
-			lastCap[c.Node] = lag.CapacityValues[i]
-		}
-		out.Bound += lag.Bound / float64(scenarios)
-		out.Converged = out.Converged && lag.Converged
-		out.Rounds += lag.Rounds
+	for s := range runs {
+		r := &runs[s]
+		out.Bound += r.bound / scenarios
+		out.Converged = out.Converged && r.converged
+		out.Rounds += r.rounds
 		clear(capValue)
-		for i, c := range inst.Capacity {
-			v := lag.CapacityValues[i] / float64(scenarios)
+		for i, c := range r.capacity {
+			v := r.capValues[i] / scenarios
 			capValue[c.Node] = v
 			j, ok := capIndex[c.Node]
 			if !ok {
@@ -452,8 +482,11 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 			}
 			out.Capacities[j].Dual += v
 			out.Capacities[j].Price += v
+			if s == 0 {
+				out.Capacities[j].Used = r.capUsed[i]
+			}
 		}
-		for i, sup := range inst.Supply {
+		for i, sup := range r.supply {
 			k := nodeSKU{sup.Node, sup.SKU}
 			j, ok := index[k]
 			if !ok {
@@ -461,48 +494,129 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 				index[k] = j
 				out.Prices = append(out.Prices, Price{Node: int(sup.Node), NodeID: op.net.Nodes[sup.Node].ID, SKU: sup.SKU, Supply: float64(sup.Start)})
 			}
-			v := lag.StockValues[i] / float64(scenarios)
+			v := r.stockValues[i] / scenarios
 			out.Prices[j].Dual += v
 			out.Prices[j].Price += v + capValue[sup.Node]
+			if s == 0 {
+				out.Prices[j].Used = r.used[i]
+			}
 		}
 		if s == 0 {
-			out.Rows, out.Columns = lag.Rows, lag.Columns
-			// What the master's mix ships of each supply.
-			for o := range lag.Orders {
-				p, units := inst.Orders[o].Problem, lag.Orders[o].Units
-				nl := len(p.Lines)
-				for k := range p.Options {
-					for l := range p.Lines {
-						if u := units[k*nl+l]; u > 0 {
-							node := p.Options[k].Node
-							out.Prices[index[nodeSKU{node, p.Lines[l].SKU}]].Used += u
-							if j, ok := capIndex[node]; ok {
-								out.Capacities[j].Used += u
-							}
-						}
+			out.Rows, out.Columns = r.rows, r.columns
+		}
+	}
+}
+
+// sampleRun is what one sample's rounds ended on: its supplies and
+// capacities (the joint.Instance's) and their values, its bound, and for
+// the first sample what its last master's mix ships of each supply and
+// picks at each capacity.
+type sampleRun struct {
+	supply                 []joint.Supply
+	capacity               []joint.Capacity
+	stockValues, capValues []float64
+	used, capUsed          []float64
+	bound                  float64
+	converged              bool
+	rounds                 int
+	rows, columns          int
+}
+
+// sampleStart is a sample's values by (node, SKU) and by node, to start
+// other samples' rounds at (seed).
+type sampleStart struct {
+	stock    map[nodeSKU]float64
+	capacity map[int32]float64
+}
+
+// start returns r's values to start other samples at.
+func (r *sampleRun) start() *sampleStart {
+	st := &sampleStart{stock: make(map[nodeSKU]float64, len(r.supply)), capacity: make(map[int32]float64, len(r.capacity))}
+	for i, sup := range r.supply {
+		st.stock[nodeSKU{sup.Node, sup.SKU}] = r.stockValues[i]
+	}
+	for i, c := range r.capacity {
+		st.capacity[c.Node] = r.capValues[i]
+	}
+	return st
+}
+
+// seed aligns start's values with inst's supplies and capacities (0
+// where start has none).
+func (start *sampleStart) seed(inst *joint.Instance) *joint.LagrangeStart {
+	st := &joint.LagrangeStart{StockValues: make([]float64, len(inst.Supply)), CapacityValues: make([]float64, len(inst.Capacity))}
+	for i, sup := range inst.Supply {
+		st.StockValues[i] = start.stock[nodeSKU{sup.Node, sup.SKU}]
+	}
+	for i, c := range inst.Capacity {
+		st.CapacityValues[i] = start.capacity[c.Node]
+	}
+	return st
+}
+
+// solve draws sample s of sc (the latest orders in turn for the first,
+// at random from its own stream for the others), builds it (counting
+// its orders in out when out is not nil) and solves its Lagrangian
+// bound, started at start's values when start is not nil, into r.
+func (ln *lane) solve(ctx context.Context, sc *sample, s int, start *sampleStart, out *OrdersPlan, r *sampleRun) error {
+	ln.picks = slices.Grow(ln.picks[:0], sc.n)[:sc.n]
+	if s == 0 {
+		for i := range ln.picks {
+			ln.picks[i] = i % len(sc.latest)
+		}
+	} else {
+		rnd := rand.New(rand.NewPCG(uint64(s), scenarioStream))
+		for i := range ln.picks {
+			ln.picks[i] = rnd.IntN(len(sc.latest))
+		}
+	}
+	inst, err := ln.batch(sc, out)
+	if err != nil {
+		return err
+	}
+	ls := joint.LagrangeSettings{TimeLimit: OrdersPlanTimeLimit, Workers: 1}
+	if start != nil {
+		ls.Start = start.seed(inst)
+	}
+	lag, err := joint.Lagrangian(ctx, inst, ls)
+	if err != nil {
+		return fmt.Errorf("plan orders: %w", err)
+	}
+	if len(lag.StockValues) != len(inst.Supply) {
+		return errors.New("plan orders: the Lagrangian rounds priced no stock")
+	}
+	*r = sampleRun{
+		supply: inst.Supply, capacity: inst.Capacity,
+		stockValues: lag.StockValues, capValues: lag.CapacityValues,
+		bound: lag.Bound, converged: lag.Converged, rounds: lag.Rounds,
+		rows: lag.Rows, columns: lag.Columns,
+	}
+	if out == nil {
+		return nil
+	}
+	// What the master's mix ships of each supply and picks at each
+	// capacity.
+	r.used, r.capUsed = make([]float64, len(inst.Supply)), make([]float64, len(inst.Capacity))
+	capOf := make(map[int32]int, len(inst.Capacity))
+	for i, c := range inst.Capacity {
+		capOf[c.Node] = i
+	}
+	for o := range lag.Orders {
+		p, units := inst.Orders[o].Problem, lag.Orders[o].Units
+		nl := len(p.Lines)
+		for k := range p.Options {
+			for l := range p.Lines {
+				if u := units[k*nl+l]; u > 0 {
+					node := p.Options[k].Node
+					r.used[ln.supply[nodeSKU{node, p.Lines[l].SKU}]] += u
+					if i, ok := capOf[node]; ok {
+						r.capUsed[i] += u
 					}
 				}
 			}
 		}
 	}
-	out.SolveMs = float64(time.Since(t0).Microseconds()) / 1e3
-	out.Scenarios = scenarios
-	SortPrices(out.Prices)
-	SortCapacityPrices(out.Capacities)
-	return out, nil
-}
-
-// seed aligns the values of the last sample (by node and SKU, and by
-// node) with inst's supplies and capacities.
-func seed(inst *joint.Instance, stock map[nodeSKU]float64, capacity map[int32]float64) *joint.LagrangeStart {
-	st := &joint.LagrangeStart{StockValues: make([]float64, len(inst.Supply)), CapacityValues: make([]float64, len(inst.Capacity))}
-	for i, sup := range inst.Supply {
-		st.StockValues[i] = stock[nodeSKU{sup.Node, sup.SKU}]
-	}
-	for i, c := range inst.Capacity {
-		st.CapacityValues[i] = capacity[c.Node]
-	}
-	return st
+	return nil
 }
 
 // scenarioStream is the random stream of the samples drawn at random
@@ -510,32 +624,38 @@ func seed(inst *joint.Instance, stock map[nodeSKU]float64, capacity map[int32]fl
 const scenarioStream = 0x6f72646572 // "order"
 
 // sample is what every batch of one plan shares: its time, size and
-// stock scale, the stock view its orders are built on (with the arrivals
-// due, when any), and the arrivals.
+// stock scale, the orders seen it draws from, the stock view its orders
+// are built on (with the arrivals due, when any), and the arrivals. It
+// is only read while the samples are solved.
 type sample struct {
 	at, until time.Time
 	n         int
 	scale     float64
+	latest    []network.Order
 	st        network.StockView
 	build     network.StockView
 	due       []Arrival
 	view      *arrivalsView
 }
 
-// batch builds the joint instance of the orders latest[picks[i]] on sc's
-// stock; with count, it adds their units and the units on hand of the
-// (node, SKU) they draw on to out. When the orders all come at once (no
-// arrival due), orders alike in all but their ID and time (contentKey)
-// share one built problem, which joint.Lagrangian solves once for all of
-// them: a sample drawn with replacement repeats about a third of its
-// orders.
-func (op *OrderPlanner) batch(sc *sample, latest []network.Order, picks []int, count bool, out *OrdersPlan) (*joint.Instance, error) {
-	clear(op.supply)
-	clear(op.built)
+// batch builds the joint instance of the orders sc.latest[ln.picks[i]]
+// on sc's stock; with out not nil, it adds their units and the units on
+// hand of the (node, SKU) they draw on to out. When the orders all come
+// at once (no arrival due), orders alike in all but their ID and time
+// (contentKey) share one built problem, which joint.Lagrangian solves
+// once for all of them: a sample drawn with replacement repeats about a
+// third of its orders.
+func (ln *lane) batch(sc *sample, out *OrdersPlan) (*joint.Instance, error) {
+	count := out != nil
+	clear(ln.supply)
+	clear(ln.built)
+	for len(ln.probs) < sc.n {
+		ln.probs = append(ln.probs, solver.Problem{})
+	}
 	inst := &joint.Instance{Orders: make([]joint.Order, 0, sc.n)}
 	step := sc.until.Sub(sc.at) / time.Duration(sc.n)
-	for i, pick := range picks {
-		o := latest[pick]
+	for i, pick := range ln.picks {
+		o := sc.latest[pick]
 		when := sc.at
 		if len(sc.due) > 0 {
 			when = sc.at.Add(step/2 + time.Duration(i)*step)
@@ -547,9 +667,9 @@ func (op *OrderPlanner) batch(sc *sample, latest []network.Order, picks []int, c
 		o.CreatedAt = when
 		shared := false
 		if len(sc.due) == 0 {
-			op.key, shared = contentKey(op.key[:0], &o)
+			ln.key, shared = contentKey(ln.key[:0], &o)
 		}
-		if p := op.built[string(op.key)]; shared && p != nil {
+		if p := ln.built[string(ln.key)]; shared && p != nil {
 			if count {
 				out.Orders++
 				out.Units += orderUnits(p)
@@ -557,12 +677,12 @@ func (op *OrderPlanner) batch(sc *sample, latest []network.Order, picks []int, c
 			inst.Orders = append(inst.Orders, joint.Order{Problem: p, At: o.CreatedAt})
 			continue
 		}
-		p := &op.probs[i]
-		if err := op.builder.BuildEligible(&o, sc.build, nil, p); err != nil {
+		p := &ln.probs[i]
+		if err := ln.builder.BuildEligible(&o, sc.build, nil, p); err != nil {
 			continue
 		}
 		if shared {
-			op.built[string(op.key)] = p
+			ln.built[string(ln.key)] = p
 		}
 		if count {
 			out.Orders++
@@ -572,10 +692,10 @@ func (op *OrderPlanner) batch(sc *sample, latest []network.Order, picks []int, c
 			node := p.Options[k].Node
 			for l := range p.Lines {
 				key := nodeSKU{node, p.Lines[l].SKU}
-				if _, ok := op.supply[key]; ok {
+				if _, ok := ln.supply[key]; ok {
 					continue
 				}
-				op.supply[key] = len(inst.Supply)
+				ln.supply[key] = len(inst.Supply)
 				atp := max(0, sc.st.ATP(int(node), key.sku))
 				if count {
 					out.OnHand += float64(atp)
@@ -600,11 +720,11 @@ func (op *OrderPlanner) batch(sc *sample, latest []network.Order, picks []int, c
 	// orders may draw on, scaled as the stock is; all of the sample's
 	// orders count against it together (one Day).
 	days := sc.until.Sub(sc.at).Hours() / 24
-	op.capped = slices.Grow(op.capped[:0], len(op.net.Nodes))[:len(op.net.Nodes)]
-	clear(op.capped)
+	ln.capped = slices.Grow(ln.capped[:0], len(ln.net.Nodes))[:len(ln.net.Nodes)]
+	clear(ln.capped)
 	for _, sup := range inst.Supply {
-		if c := op.net.Nodes[sup.Node].CapacityPerDay; c > 0 && !op.capped[sup.Node] {
-			op.capped[sup.Node] = true
+		if c := ln.net.Nodes[sup.Node].CapacityPerDay; c > 0 && !ln.capped[sup.Node] {
+			ln.capped[sup.Node] = true
 			inst.Capacity = append(inst.Capacity, joint.Capacity{Node: sup.Node, Units: int64(math.Round(float64(c) * days * sc.scale))})
 		}
 	}

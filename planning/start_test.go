@@ -16,13 +16,14 @@ import (
 	"github.com/omniroute/omniroute/simulate/dataset"
 )
 
-// TestOrdersPlanSamplesStartFromTheLast: each sample of a plan by the
+// TestOrdersPlanSamplesStartFromTheFirst: each sample of a plan by the
 // orders after the first starts its Lagrangian rounds at the values the
-// sample before it ended on. The starts cut rounds, not the bound: the
-// plan's bound (the mean of its samples') is the same as with every
-// sample started at no prices, in fewer rounds, and two planners give
-// the same plan, figure for figure.
-func TestOrdersPlanSamplesStartFromTheLast(t *testing.T) {
+// first one ended on. The starts cut rounds, not the bound: the plan's
+// bound (the mean of its samples') is the same as with every sample
+// started at no prices, in fewer rounds. The samples after the first are
+// solved Workers at a time, and the plan is the same, figure for figure,
+// again and whatever the number of workers.
+func TestOrdersPlanSamplesStartFromTheFirst(t *testing.T) {
 	cfg := dataset.AmilMakhdoumiWeiConfig()
 	cfg.Orders = 600
 	dir, net, table := generated(t, cfg)
@@ -33,21 +34,27 @@ func TestOrdersPlanSamplesStartFromTheLast(t *testing.T) {
 	d := est.Estimate(time.Time{})
 	rate := float64(d.Orders) / d.Days
 	latest := seen.Latest(nil)
-	plan := func(cold bool) *planning.OrdersPlan {
-		op := planning.NewOrderPlanner(net)
-		op.Scenarios = 4
+	op := planning.NewOrderPlanner(net)
+	plan := func(cold bool, workers int) *planning.OrdersPlan {
+		op.Scenarios, op.Workers = 4, workers
 		op.SetColdSamples(cold)
 		p, err := op.Plan(context.Background(), table, latest, nil, d.To, d.To.Add(7*24*time.Hour), rate)
 		require.NoError(t, err)
 		require.True(t, p.Converged)
+		p.SolveMs = 0
 		return p
 	}
-	started, cold := plan(false), plan(true)
+	started, cold := plan(false, 1), plan(true, 1)
 	assert.InDelta(t, cold.Bound, started.Bound, 1e-6*cold.Bound, "the same bound")
 	assert.Less(t, started.Rounds, cold.Rounds, "fewer rounds")
 	t.Logf("rounds %d started, %d cold; bound %.4f", started.Rounds, cold.Rounds, started.Bound)
 
-	again := plan(false)
-	again.SolveMs, started.SolveMs = 0, 0
-	assert.Equal(t, started, again, "the same plan again")
+	assert.Equal(t, started, plan(false, 1), "the same plan again")
+	assert.Equal(t, started, plan(false, 3), "the same plan on three workers")
+	other := planning.NewOrderPlanner(net)
+	other.Scenarios, other.Workers = 4, 2
+	p, err := other.Plan(context.Background(), table, latest, nil, d.To, d.To.Add(7*24*time.Hour), rate)
+	require.NoError(t, err)
+	p.SolveMs = 0
+	assert.Equal(t, started, p, "the same plan from another planner on two workers")
 }

@@ -75,6 +75,10 @@ type PlanningConfig struct {
 	// Seen holds the orders seen before start (the history) for the
 	// orders model; nil means none. The planner takes it over.
 	Seen *planning.OrderWindow
+	// Workers is how many samples of a plan by orders are solved at once
+	// (planning.OrderPlanner.Workers; the plan is the same for any
+	// number); 0 means 1, so that planning takes one CPU beside the calls.
+	Workers int
 	// ticks, when set, replaces the planner's ticker and its plan at
 	// start (tests).
 	ticks <-chan time.Time
@@ -612,6 +616,7 @@ func (p *planner) planOrders(ctx context.Context, out *planOutcome, net *network
 	p.recentMu.Unlock()
 	if p.byOrders == nil || p.byOrders.Network() != net {
 		p.byOrders = planning.NewOrderPlanner(net)
+		p.byOrders.Workers = p.cfg.Workers
 	}
 	until := out.at.Add(p.cfg.Horizon)
 	if p.cfg.SeasonEnd.After(out.at) {

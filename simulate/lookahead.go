@@ -101,8 +101,9 @@ type replayPlanner struct {
 }
 
 // newReplayPlanner returns the planner of a replay of board's policy over
-// net, its estimator fed with the history file when there is one.
-func newReplayPlanner(ctx context.Context, cfg *Config, net *network.Network, board *policy.PriceBoard) (*replayPlanner, error) {
+// net, its estimator fed with the history file when there is one; its
+// plans by orders solve workers samples at once.
+func newReplayPlanner(ctx context.Context, cfg *Config, workers int, net *network.Network, board *policy.PriceBoard) (*replayPlanner, error) {
 	p := &replayPlanner{
 		ctx: ctx, board: board, net: net,
 		est:      forecast.NewEstimator(net, forecast.NewRegions(net)),
@@ -120,6 +121,7 @@ func newReplayPlanner(ctx context.Context, cfg *Config, net *network.Network, bo
 		p.orders, p.auto = &planning.OrderWindow{}, cfg.PlanModel == PlanAuto
 		p.byModel = planning.NewOrderPlanner(net)
 		p.byModel.Scenarios = cfg.PlanSamples
+		p.byModel.Workers = workers
 		observe = func(o *network.Order) {
 			p.est.Observe(o)
 			p.orders.Observe(o)

@@ -38,6 +38,9 @@ type replay struct {
 	job       *job
 	settings  solver.Settings
 	decisions *os.File
+	// planWorkers is how many samples of a plan by orders are solved at
+	// once.
+	planWorkers int
 }
 
 // replayState is what a replay consumes and updates, order by order.
@@ -116,7 +119,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	if pp, ok := pol.(policy.Planned); ok && r.cfg.Prices != nil {
 		pp.Prices().Set(r.cfg.Prices, r.cfg.PricesAt)
 	} else if ok {
-		if st.planner, err = newReplayPlanner(ctx, r.cfg, net, pp.Prices()); err != nil {
+		if st.planner, err = newReplayPlanner(ctx, r.cfg, r.planWorkers, net, pp.Prices()); err != nil {
 			return res, ReadStats{}, err
 		}
 		defer st.planner.close()

@@ -135,6 +135,11 @@ type Config struct {
 	// averages over (0: planning.OrdersPlanScenarios): fewer is faster
 	// and prices the stock for fewer of the orders that could come.
 	PlanSamples int
+	// PlanWorkers is how many samples of a plan by orders a replay solves
+	// at once (planning.OrderPlanner.Workers; the plan is the same for any
+	// number); 0 means GOMAXPROCS shared among the replays that run at
+	// once (Workers), at least 1 each.
+	PlanWorkers int
 	// SeasonEnd, when set, is when the season ends: the stock on hand and
 	// the replenishments before then are all the look-ahead policy's
 	// forecast demand until then will get. Each plan then tells the
@@ -314,6 +319,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.PlanSamples < 0 {
 		return nil, fmt.Errorf("simulate: plan samples %d: want 0 (the default) or more", cfg.PlanSamples)
 	}
+	if cfg.PlanWorkers < 0 {
+		return nil, fmt.Errorf("simulate: plan workers %d: want 0 (the default) or more", cfg.PlanWorkers)
+	}
 	switch cfg.BoundMethod {
 	case "", BoundLagrangian, BoundLP:
 	default:
@@ -392,6 +400,10 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, len(jobs))
+	planWorkers := cfg.PlanWorkers
+	if planWorkers <= 0 {
+		planWorkers = max(1, runtime.GOMAXPROCS(0)/workers)
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -413,7 +425,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		go func() {
 			defer wg.Done()
 			for j := range queue {
-				r := &replay{cfg: &cfg, job: j, settings: settings}
+				r := &replay{cfg: &cfg, job: j, settings: settings, planWorkers: planWorkers}
 				if cfg.Decisions != nil {
 					f, err := os.CreateTemp(cfg.TempDir, "omniroute-decisions-*.csv")
 					if err != nil {

@@ -186,6 +186,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	planInterval := fs.Duration("plan-interval", 0, fmt.Sprintf("simulated time between two plans of the lookahead policy (0: %v, or the replay's span / %d when it spans less than a day; %d times that with --plan-model %s)",
 		simulate.DefaultPlanInterval, simulate.MinReplayPlans, planning.OrdersPlanEvery, simulate.PlanOrders))
 	planSamples := fs.Int("plan-samples", 0, fmt.Sprintf("how many samples of the orders a plan by orders averages its prices over (0: %d); fewer is faster", planning.OrdersPlanScenarios))
+	planWorkers := fs.Int("plan-workers", 0, "how many samples of a plan by orders a replay solves at once, the plan the same for any number (0: the CPUs shared among the replays that run at once)")
 	planModel := fs.String("plan-model", simulate.PlanAuto, "what the plans of lookahead and batch price units with: "+simulate.PlanDemand+
 		" (the expected-demand LP over regions and SKUs), "+simulate.PlanOrders+" (the mean Lagrangian stock values of samples of the orders seen, the history and those replayed, over the stock on hand and the arrivals due) or "+
 		simulate.PlanAuto+" ("+planning.AutoRule()+")")
@@ -196,7 +197,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F | --forecast F] [--plan-model auto|demand|orders [--plan-samples N]] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
+			"         [--skip-bad] [--workers N] [--history F | --forecast F] [--plan-model auto|demand|orders [--plan-samples N] [--plan-workers N]] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
 			"         [--bound [--bound-method lagrangian|lp] [--bound-max-vars N] [--bound-rounds N] [--bound-time-limit D] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -290,7 +291,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
 		Bound: *bound, BoundMaxVars: *boundMax, BoundTimeLimit: *boundTime, BoundMethod: *boundMethod, BoundRounds: *boundRounds, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
-		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season, PlanModel: *planModel, PlanSamples: *planSamples,
+		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season, PlanModel: *planModel, PlanSamples: *planSamples, PlanWorkers: *planWorkers,
 		SeasonAtReplayEnd: *seasonEnd == seasonAtReplayEnd,
 	}
 	if *history != "" {

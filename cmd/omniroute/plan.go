@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
 
@@ -243,7 +244,9 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if hist.Days > 0 {
 			rate = float64(hist.Orders) / hist.Days
 		}
-		op, err := planning.NewOrderPlanner(net).Plan(ctx, table, seen.Latest(nil), arrivals, at, until, rate)
+		planner := planning.NewOrderPlanner(net)
+		planner.Workers = runtime.GOMAXPROCS(0)
+		op, err := planner.Plan(ctx, table, seen.Latest(nil), arrivals, at, until, rate)
 		if err != nil {
 			return err
 		}

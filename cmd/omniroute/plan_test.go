@@ -402,7 +402,8 @@ func TestServeSeasonEnd(t *testing.T) {
 
 // TestServePlanModel: serve --plan-model reaches the planner's
 // configuration; the orders model and auto see the --history's orders, the
-// demand model keeps none; another name is refused.
+// demand model keeps none; another name is refused. --plan-workers
+// reaches it too, and a negative one is refused.
 func TestServePlanModel(t *testing.T) {
 	dir := planFiles(t)
 	net, err := network.Load(filepath.Join(dir, "network.yaml"))
@@ -428,6 +429,14 @@ func TestServePlanModel(t *testing.T) {
 	_, _, err = f.config(policy.Lookahead, reg, net)
 	assert.ErrorIs(t, err, errUsage)
 	assert.Contains(t, err.Error(), "--plan-model")
+	f.model, f.workers = planning.ModelOrders, 2
+	cfg, _, err = f.config(policy.Lookahead, reg, net)
+	require.NoError(t, err)
+	assert.Equal(t, 2, cfg.Workers, "--plan-workers")
+	f.workers = -1
+	_, _, err = f.config(policy.Lookahead, reg, net)
+	assert.ErrorIs(t, err, errUsage)
+	assert.Contains(t, err.Error(), "--plan-workers")
 }
 
 // TestSimulateSeasonEnd: the replay's season ends at its latest order by
@@ -467,8 +476,8 @@ func TestSimulateSeasonEnd(t *testing.T) {
 // price with: the demand model keeps the unit at near for the pickup; the
 // orders model plans too (over the one order the hour to the season's end
 // expects, a sample too small to keep it: TestPlanOrdersOnOrderTypes
-// shows it at work). A model it does not know, or one beside --prices, is
-// a usage error.
+// shows it at work), the same on two workers a plan. A model it does not
+// know, or one beside --prices, is a usage error.
 func TestSimulatePlanModel(t *testing.T) {
 	in, simulate := planThenReplay(t, "--out", "prices.csv")
 	total, plans, err := simulate("--history", in("history.csv"), "--plan-model", "demand")
@@ -484,6 +493,11 @@ func TestSimulatePlanModel(t *testing.T) {
 	assert.LessOrEqual(t, one["lookahead"], one["optimal"]+1e-9)
 	_, _, err = simulate("--plan-model", "orders", "--plan-samples", "-1")
 	assert.ErrorContains(t, err, "plan samples -1")
+	two, _, err := simulate("--history", in("history.csv"), "--plan-model", "orders", "--plan-workers", "2")
+	require.NoError(t, err)
+	assert.Equal(t, total, two, "the same replay on two workers a plan")
+	_, _, err = simulate("--plan-model", "orders", "--plan-workers", "-1")
+	assert.ErrorContains(t, err, "plan workers -1")
 	for _, bad := range [][]string{{"--plan-model", "guess"}, {"--plan-model", "orders", "--prices", in("prices.csv")}} {
 		_, _, err := simulate(bad...)
 		assert.ErrorIs(t, err, errUsage, "%v", bad)

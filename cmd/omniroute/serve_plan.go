@@ -19,7 +19,7 @@ import (
 type servePlanFlags struct {
 	history, forecast, replenishments, prices string
 	interval, horizon                         time.Duration
-	recent                                    int
+	recent, workers                           int
 	seasonEnd                                 string
 	model                                     string
 }
@@ -32,6 +32,7 @@ func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	fs.StringVar(&f.prices, "prices", "", "opportunity costs given ahead (CSV node,sku,price, as omniroute plan --out writes it): the lookahead policy's prices until its first plan, or for good without --history or --forecast")
 	fs.DurationVar(&f.interval, "plan-interval", router.DefaultPlanInterval, "how often the lookahead policy plans in the background")
 	fs.DurationVar(&f.horizon, "plan-horizon", router.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
+	fs.IntVar(&f.workers, "plan-workers", 1, "how many samples of a plan by orders are solved at once, on as many CPUs (0 as 1; the plan is the same for any number)")
 	fs.IntVar(&f.recent, "plan-recent-orders", router.DefaultRecentOrders, "the newest routed orders each plan adds to the forecast (0: none)")
 	fs.StringVar(&f.model, "plan-model", planning.ModelAuto, "what the lookahead policy's plans price units with: "+planning.ModelDemand+
 		" (the expected-demand LP over regions and SKUs), "+planning.ModelOrders+" (the mean Lagrangian stock values of samples of the orders seen, the --history and those routed since start, over the stock on hand and the arrivals due) or "+
@@ -86,12 +87,15 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 	if f.recent < 0 {
 		return nil, fmt.Errorf("%w: --plan-recent-orders must not be negative", errUsage)
 	}
+	if f.workers < 0 {
+		return nil, fmt.Errorf("%w: --plan-workers must not be negative", errUsage)
+	}
 	if f.model != "" {
 		if err := planning.CheckModel(f.model); err != nil {
 			return nil, fmt.Errorf("%w: --plan-model: %v", errUsage, err)
 		}
 	}
-	cfg := &router.PlanningConfig{Interval: f.interval, Horizon: f.horizon, RecentOrders: f.recent, Model: f.model}
+	cfg := &router.PlanningConfig{Interval: f.interval, Horizon: f.horizon, RecentOrders: f.recent, Model: f.model, Workers: f.workers}
 	if f.seasonEnd != "" {
 		end, err := time.Parse(time.RFC3339, f.seasonEnd)
 		if err != nil {
