@@ -319,10 +319,12 @@ type OrderPlanner struct {
 	// OrdersPlanScenarios.
 	Scenarios int
 	// Workers is how many samples after the first a plan solves at once,
-	// each on a goroutine with scratch of its own; 0 means 1. The plan is
-	// the same whatever their number: every sample after the first starts
-	// its rounds at the first one's values, and the samples' values are
-	// summed in the samples' order.
+	// each on a goroutine with scratch of its own, and how many
+	// goroutines the first one prices its orders on (joint's
+	// LagrangeSettings.Workers); 0 means 1. The plan is the same whatever
+	// their number: every sample after the first starts its rounds at the
+	// first one's values, and the samples' values are summed in the
+	// samples' order.
 	Workers int
 
 	net   *network.Network
@@ -420,8 +422,8 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 	t0 := time.Now()
 	runs := make([]sampleRun, scenarios)
 	// The first sample, from no prices: it alone counts the orders and
-	// what its mix ships.
-	if err := op.lane(0).solve(ctx, &sc, 0, nil, out, &runs[0]); err != nil {
+	// what its mix ships, and prices its orders on every worker.
+	if err := op.lane(0).solve(ctx, &sc, 0, nil, max(op.Workers, 1), out, &runs[0]); err != nil {
 		return nil, err
 	}
 	if scenarios > 1 {
@@ -438,7 +440,7 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 			ln := op.lane(w)
 			g.Go(func() error {
 				for s := int(next.Add(1)); s < scenarios; s = int(next.Add(1)) {
-					if err := ln.solve(gctx, &sc, s, start, nil, &runs[s]); err != nil {
+					if err := ln.solve(gctx, &sc, s, start, 1, nil, &runs[s]); err != nil {
 						return err
 					}
 				}
@@ -557,8 +559,9 @@ func (start *sampleStart) seed(inst *joint.Instance) *joint.LagrangeStart {
 // solve draws sample s of sc (the latest orders in turn for the first,
 // at random from its own stream for the others), builds it (counting
 // its orders in out when out is not nil) and solves its Lagrangian
-// bound, started at start's values when start is not nil, into r.
-func (ln *lane) solve(ctx context.Context, sc *sample, s int, start *sampleStart, out *OrdersPlan, r *sampleRun) error {
+// bound, started at start's values when start is not nil, into r,
+// pricing the orders of each round on workers goroutines.
+func (ln *lane) solve(ctx context.Context, sc *sample, s int, start *sampleStart, workers int, out *OrdersPlan, r *sampleRun) error {
 	ln.picks = slices.Grow(ln.picks[:0], sc.n)[:sc.n]
 	if s == 0 {
 		for i := range ln.picks {
@@ -574,7 +577,7 @@ func (ln *lane) solve(ctx context.Context, sc *sample, s int, start *sampleStart
 	if err != nil {
 		return err
 	}
-	ls := joint.LagrangeSettings{TimeLimit: OrdersPlanTimeLimit, Workers: 1}
+	ls := joint.LagrangeSettings{TimeLimit: OrdersPlanTimeLimit, Workers: workers}
 	if start != nil {
 		ls.Start = start.seed(inst)
 	}
