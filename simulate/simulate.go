@@ -137,8 +137,10 @@ type Config struct {
 	PlanSamples int
 	// PlanWorkers is how many samples of a plan by orders a replay solves
 	// at once (planning.OrderPlanner.Workers; the plan is the same for any
-	// number); 0 means GOMAXPROCS shared among the replays that run at
-	// once (Workers), at least 1 each.
+	// number); 0 means GOMAXPROCS. Replays that run at once then share the
+	// CPUs while they plan together, and the last one left, often a
+	// look-ahead replay beside policies that finish sooner, plans on them
+	// all.
 	PlanWorkers int
 	// SeasonEnd, when set, is when the season ends: the stock on hand and
 	// the replenishments before then are all the look-ahead policy's
@@ -402,7 +404,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	workers = min(workers, len(jobs))
 	planWorkers := cfg.PlanWorkers
 	if planWorkers <= 0 {
-		planWorkers = max(1, runtime.GOMAXPROCS(0)/workers)
+		planWorkers = runtime.GOMAXPROCS(0)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

@@ -186,7 +186,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	planInterval := fs.Duration("plan-interval", 0, fmt.Sprintf("simulated time between two plans of the lookahead policy (0: %v, or the replay's span / %d when it spans less than a day; %d times that with --plan-model %s)",
 		simulate.DefaultPlanInterval, simulate.MinReplayPlans, planning.OrdersPlanEvery, simulate.PlanOrders))
 	planSamples := fs.Int("plan-samples", 0, fmt.Sprintf("how many samples of the orders a plan by orders averages its prices over (0: %d); fewer is faster", planning.OrdersPlanScenarios))
-	planWorkers := fs.Int("plan-workers", 0, "how many samples of a plan by orders a replay solves at once, the plan the same for any number (0: the CPUs shared among the replays that run at once)")
+	planWorkers := fs.Int("plan-workers", 0, "how many samples of a plan by orders a replay solves at once, the plan the same for any number (0: one per CPU)")
 	planModel := fs.String("plan-model", simulate.PlanAuto, "what the plans of lookahead and batch price units with: "+simulate.PlanDemand+
 		" (the expected-demand LP over regions and SKUs), "+simulate.PlanOrders+" (the mean Lagrangian stock values of samples of the orders seen, the history and those replayed, over the stock on hand and the arrivals due) or "+
 		simulate.PlanAuto+" ("+planning.AutoRule()+")")

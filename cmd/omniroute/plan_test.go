@@ -476,7 +476,7 @@ func TestSimulateSeasonEnd(t *testing.T) {
 // price with: the demand model keeps the unit at near for the pickup; the
 // orders model plans too (over the one order the hour to the season's end
 // expects, a sample too small to keep it: TestPlanOrdersOnOrderTypes
-// shows it at work), the same on two workers a plan. A model it does not
+// shows it at work), the same on one or three workers a plan. A model it does not
 // know, or one beside --prices, is a usage error.
 func TestSimulatePlanModel(t *testing.T) {
 	in, simulate := planThenReplay(t, "--out", "prices.csv")
@@ -493,9 +493,11 @@ func TestSimulatePlanModel(t *testing.T) {
 	assert.LessOrEqual(t, one["lookahead"], one["optimal"]+1e-9)
 	_, _, err = simulate("--plan-model", "orders", "--plan-samples", "-1")
 	assert.ErrorContains(t, err, "plan samples -1")
-	two, _, err := simulate("--history", in("history.csv"), "--plan-model", "orders", "--plan-workers", "2")
-	require.NoError(t, err)
-	assert.Equal(t, total, two, "the same replay on two workers a plan")
+	for _, workers := range []string{"1", "3"} {
+		again, _, err := simulate("--history", in("history.csv"), "--plan-model", "orders", "--plan-workers", workers)
+		require.NoError(t, err)
+		assert.Equal(t, total, again, "the same replay on %s workers a plan", workers)
+	}
 	_, _, err = simulate("--plan-model", "orders", "--plan-workers", "-1")
 	assert.ErrorContains(t, err, "plan workers -1")
 	for _, bad := range [][]string{{"--plan-model", "guess"}, {"--plan-model", "orders", "--prices", in("prices.csv")}} {
