@@ -135,6 +135,7 @@ func genReplay(t *testing.T, cfg dataset.Config) Config {
 // under a scenario too, and at most the hindsight routing's cost, which
 // the table states once per scenario.
 func TestBoundBelowEveryPolicy(t *testing.T) {
+	t.Parallel()
 	scen, err := ParseScenario([]byte("name: no-courier\ndisable_methods: [courier]\n"), "s.yaml")
 	require.NoError(t, err)
 	for seed := uint64(1); seed <= 3; seed++ {
@@ -169,6 +170,7 @@ func TestBoundBelowEveryPolicy(t *testing.T) {
 // it, and the replays name it (bound_method) and its master's size
 // (bound_model). BoundMaxVars, which skips the LP, does not limit it.
 func TestBoundLagrangian(t *testing.T) {
+	t.Parallel()
 	for seed := uint64(1); seed <= 3; seed++ {
 		cfg := genReplay(t, dataset.Config{Seed: seed, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 150, Days: 3})
 		cfg.BoundMethod = BoundLP

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ func historyBeside(orders Source) Source {
 // costs less than the hindsight bound. That is what the planning layer is
 // for: a unit one order takes is a unit a later order cannot have.
 func TestLookaheadBelowOptimalOnAJasinSinhaReplay(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("replays with hourly plans and a bound")
 	}
@@ -61,6 +63,7 @@ func TestLookaheadBelowOptimalOnAJasinSinhaReplay(t *testing.T) {
 // refused units that no later order took, and cost more than optimal on
 // both.
 func TestLookaheadBelowOptimalWhereLostSalesAreCheap(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("replays with hourly plans")
 	}
@@ -91,39 +94,43 @@ func TestLookaheadBelowOptimalWhereLostSalesAreCheap(t *testing.T) {
 // that holds all the SKUs of a type for the orders that need them
 // together. The results say which model planned, every 6 hours.
 func TestPlanOrdersOnOrderTypes(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("replays with plans")
 	}
 	for _, seed := range []uint64{1, 4} {
-		gen := dataset.AmilMakhdoumiWeiConfig()
-		gen.Seed, gen.Orders, gen.Days, gen.Regions = seed, 1000, 2, 40
-		cfg := genReplay(t, gen)
-		cfg.History = historyBeside(cfg.Orders)
-		cfg.SeasonAtReplayEnd, cfg.Bound = true, false
-		total := map[string]float64{}
-		for _, model := range []string{PlanDemand, PlanOrders} {
-			cfg.Policies, cfg.PlanModel, cfg.PlanInterval, cfg.PlanSamples = []string{"optimal", "lookahead"}, model, 0, testPlanSamples
-			res, err := Run(context.Background(), cfg)
-			require.NoError(t, err)
-			for _, r := range res.Results {
-				if r.Policy == "optimal" {
-					total["optimal"] = r.TotalWithLost
-					continue
-				}
-				total[model] = r.TotalWithLost
-				assert.Equal(t, model, r.PlanModel)
-				assert.Zero(t, r.PlanFailures, "seed %d %s", seed, model)
-				if model == PlanOrders {
-					assert.Equal(t, "6h0m0s", r.PlanInterval)
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
+			gen := dataset.AmilMakhdoumiWeiConfig()
+			gen.Seed, gen.Orders, gen.Days, gen.Regions = seed, 1000, 2, 40
+			cfg := genReplay(t, gen)
+			cfg.History = historyBeside(cfg.Orders)
+			cfg.SeasonAtReplayEnd, cfg.Bound = true, false
+			total := map[string]float64{}
+			for _, model := range []string{PlanDemand, PlanOrders} {
+				cfg.Policies, cfg.PlanModel, cfg.PlanInterval, cfg.PlanSamples = []string{"optimal", "lookahead"}, model, 0, testPlanSamples
+				res, err := Run(context.Background(), cfg)
+				require.NoError(t, err)
+				for _, r := range res.Results {
+					if r.Policy == "optimal" {
+						total["optimal"] = r.TotalWithLost
+						continue
+					}
+					total[model] = r.TotalWithLost
+					assert.Equal(t, model, r.PlanModel)
+					assert.Zero(t, r.PlanFailures, "seed %d %s", seed, model)
+					if model == PlanOrders {
+						assert.Equal(t, "6h0m0s", r.PlanInterval)
+					}
 				}
 			}
-		}
-		t.Logf("seed %d: %v", seed, total)
-		assert.Less(t, total[PlanOrders], total[PlanDemand], "seed %d", seed)
-		assert.Less(t, total[PlanDemand], total["optimal"], "seed %d", seed)
-		cfg.PlanModel = "guess"
-		_, err := Run(context.Background(), cfg)
-		assert.ErrorContains(t, err, `plan model "guess"`)
+			t.Logf("seed %d: %v", seed, total)
+			assert.Less(t, total[PlanOrders], total[PlanDemand], "seed %d", seed)
+			assert.Less(t, total[PlanDemand], total["optimal"], "seed %d", seed)
+			cfg.PlanModel = "guess"
+			_, err := Run(context.Background(), cfg)
+			assert.ErrorContains(t, err, `plan model "guess"`)
+		})
 	}
 }
 
@@ -136,6 +143,7 @@ func TestPlanOrdersOnOrderTypes(t *testing.T) {
 // order of the wave took, the replay ends, every unit shipped from the
 // stock there was.
 func TestBatchLongWavesTakeNoUnitTwice(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a week of orders")
 	}

@@ -19,6 +19,7 @@ import (
 // unfilled line must get the same reason from the lean problem whenever
 // the replay explains it from there (some option usable).
 func TestLeanBuildSamePlans(t *testing.T) {
+	t.Parallel()
 	orders := 3000
 	if testing.Short() {
 		orders = 500

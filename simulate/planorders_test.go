@@ -26,6 +26,7 @@ import (
 // ask for each SKU a few times (the same cost as by demand, figure for
 // figure).
 func TestPlanAutoChooses(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("replays with plans")
 	}
@@ -44,27 +45,30 @@ func TestPlanAutoChooses(t *testing.T) {
 		{"jasin-sinha, 20 SKUs", dense, PlanOrders},
 		{"jasin-sinha, 200 SKUs", sparse, PlanDemand},
 	} {
-		cfg := genReplay(t, c.gen)
-		cfg.History = historyBeside(cfg.Orders)
-		cfg.SeasonAtReplayEnd, cfg.Bound = true, false
-		cfg.Policies = []string{"lookahead"}
-		total := map[string]float64{}
-		for _, model := range []string{PlanDemand, PlanAuto} {
-			cfg.PlanModel, cfg.PlanInterval, cfg.PlanSamples = model, 0, testPlanSamples
-			res, err := Run(context.Background(), cfg)
-			require.NoError(t, err)
-			r := res.Results[0]
-			total[model] = r.TotalWithLost
-			if model == PlanAuto {
-				assert.Equal(t, c.chosen, r.PlanModel, c.name)
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := genReplay(t, c.gen)
+			cfg.History = historyBeside(cfg.Orders)
+			cfg.SeasonAtReplayEnd, cfg.Bound = true, false
+			cfg.Policies = []string{"lookahead"}
+			total := map[string]float64{}
+			for _, model := range []string{PlanDemand, PlanAuto} {
+				cfg.PlanModel, cfg.PlanInterval, cfg.PlanSamples = model, 0, testPlanSamples
+				res, err := Run(context.Background(), cfg)
+				require.NoError(t, err)
+				r := res.Results[0]
+				total[model] = r.TotalWithLost
+				if model == PlanAuto {
+					assert.Equal(t, c.chosen, r.PlanModel, c.name)
+				}
 			}
-		}
-		t.Logf("%s: %v", c.name, total)
-		if c.chosen == PlanOrders {
-			assert.Less(t, total[PlanAuto], total[PlanDemand], c.name)
-		} else {
-			assert.Equal(t, total[PlanDemand], total[PlanAuto], c.name)
-		}
+			t.Logf("%s: %v", c.name, total)
+			if c.chosen == PlanOrders {
+				assert.Less(t, total[PlanAuto], total[PlanDemand], c.name)
+			} else {
+				assert.Equal(t, total[PlanDemand], total[PlanAuto], c.name)
+			}
+		})
 	}
 }
 
@@ -73,6 +77,7 @@ func TestPlanAutoChooses(t *testing.T) {
 // over the orders (they repeat), counting the arrival, and costs less
 // than planning by demand.
 func TestPlanAutoCountsArrivals(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("replays with plans")
 	}

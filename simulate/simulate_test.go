@@ -196,6 +196,7 @@ func stripTimes(t *testing.T, res *Results) []byte {
 }
 
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	scen, err := ParseScenario([]byte("name: no-courier\ndisable_methods: [courier]\n"), "s.yaml")
 	require.NoError(t, err)
 	var cheap, lookahead []string
@@ -247,6 +248,7 @@ func TestDeterministic(t *testing.T) {
 // problem), the solver's plan costs no more than any greedy policy's plan
 // that fills the same lines, whenever the solver proved optimality.
 func TestOptimalNeverCostlierPerOrder(t *testing.T) {
+	t.Parallel()
 	net, table, ords, _ := benchData(t, 3000)
 	rc, err := ords.Open()
 	require.NoError(t, err)
