@@ -188,3 +188,82 @@ func largeAMW() dataset.Config {
 	cfg.Shape = dataset.AMWShape{MaxSize: 10, TypesPerSize: 10, Carry: 0.5, SafetyZ: 0.5}
 	return cfg
 }
+
+// BenchmarkOrdersReplan solves the plan by orders that follows another
+// six hours on, as a replay's and a server's planners do: the history's
+// week priced at its end, then the replay's first six hours of orders
+// shipped (each line from the first node that holds it) and seen, and
+// the next plan priced. Its first sample starts from no prices
+// (start=none, OrderPlanner.Forget) or at the values the last plan's
+// first sample ended on (start=last, the planner's default); two workers.
+func BenchmarkOrdersReplan(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		cfg  dataset.Config
+	}{
+		{"profile=amil-makhdoumi-wei", dataset.AmilMakhdoumiWeiConfig()},
+		{"profile=jasin-sinha", dataset.JasinSinhaConfig()},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			dir, net, table := generated(b, c.cfg)
+			est := forecast.NewEstimator(net, forecast.NewRegions(net))
+			var seen planning.OrderWindow
+			observe := func(o *network.Order) { est.Observe(o); seen.Observe(o) }
+			if err := simulate.ObserveOrders(simulate.FileSource(filepath.Join(dir, dataset.HistoryFile)), false, observe); err != nil {
+				b.Fatal(err)
+			}
+			d := est.Estimate(time.Time{})
+			rate := float64(d.Orders) / d.Days
+			until := d.To.Add(7 * 24 * time.Hour)
+			base := planning.NewOrderPlanner(net)
+			base.Workers = 2
+			if _, err := base.Plan(context.Background(), table, seen.Latest(nil), nil, d.To, until, rate); err != nil {
+				b.Fatal(err)
+			}
+			next := d.To.Add(6 * time.Hour)
+			shipped := 0
+			err := simulate.ObserveOrders(simulate.FileSource(filepath.Join(dir, dataset.OrdersFile)), false, func(o *network.Order) {
+				if !o.CreatedAt.Before(next) {
+					return
+				}
+				for _, l := range o.Lines {
+					from := -1
+					table.EachATP(l.SKU, func(node int, atp int32) {
+						if from < 0 && atp >= l.Quantity {
+							from = node
+						}
+					})
+					if from >= 0 {
+						if _, err := table.Ship(from, l.SKU, l.Quantity); err != nil {
+							b.Fatal(err)
+						}
+						shipped += int(l.Quantity)
+					}
+				}
+				seen.Observe(o)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			latest := seen.Latest(nil)
+			for _, start := range []string{"none", "last"} {
+				b.Run("start="+start, func(b *testing.B) {
+					var plan *planning.OrdersPlan
+					b.ReportAllocs()
+					for b.Loop() {
+						op := *base
+						if start == "none" {
+							op.Forget()
+						}
+						var err error
+						if plan, err = op.Plan(context.Background(), table, latest, nil, next, until, rate); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(plan.Rounds), "rounds")
+					b.ReportMetric(float64(shipped), "shipped")
+				})
+			}
+		})
+	}
+}

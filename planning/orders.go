@@ -330,9 +330,17 @@ type OrderPlanner struct {
 
 	net   *network.Network
 	lanes []*lane
+	// last is the values the last plan's first sample ended on: the
+	// next plan's first sample starts its rounds at them (nil before
+	// the first plan and after Forget).
+	last *sampleStart
 	// coldSamples starts every sample's rounds at no prices (tests).
 	coldSamples bool
 }
+
+// Forget drops the values the last plan ended on, so that the next plan
+// starts from no prices, as the planner's first does.
+func (op *OrderPlanner) Forget() { op.last = nil }
 
 // lane is the scratch of one worker of a plan: it builds and solves one
 // sample at a time.
@@ -383,7 +391,13 @@ func (op *OrderPlanner) lane(w int) *lane {
 // could come, not to one set of them. Each sample after the first starts
 // its rounds at the values the first one ended on
 // (joint.LagrangeSettings.Start): the same bound in fewer rounds, the
-// samples sharing the stock; they are solved Workers at a time. Each
+// samples sharing the stock; they are solved Workers at a time. The
+// first starts at the values the planner's last plan's first sample ended
+// on (Forget drops them): every round's value is a bound, so the bound is
+// the same, and a plan that follows another a few hours on starts near
+// its end. A plan thus depends on the plans before it on the same
+// planner, as a warm-started LP does, and is the same again for the same
+// sequence of plans. Each
 // order comes again with its promise as long after it as it was; an
 // order the network cannot build now asks for nothing.
 //
@@ -422,17 +436,25 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 	}
 	t0 := time.Now()
 	runs := make([]sampleRun, scenarios)
-	// The first sample, from no prices: it alone counts the orders and
-	// what its mix ships, and prices its orders on every worker.
-	if err := op.lane(0).solve(ctx, &sc, 0, nil, max(op.Workers, 1), out, &runs[0]); err != nil {
+	// The first sample, from the values the last plan's first sample
+	// ended on (from no prices in the planner's first plan): the stock
+	// has moved little since, and the latest orders are mostly those it
+	// was priced for. It alone counts the orders and what its mix ships,
+	// and prices its orders on every worker.
+	var carried *sampleStart
+	if !op.coldSamples {
+		carried = op.last
+	}
+	if err := op.lane(0).solve(ctx, &sc, 0, carried, max(op.Workers, 1), out, &runs[0]); err != nil {
 		return nil, err
 	}
+	first := runs[0].start()
 	if scenarios > 1 {
 		// The first sample's values start every other one's rounds: the
 		// samples share the stock, and their values differ by the draw.
 		var start *sampleStart
 		if !op.coldSamples {
-			start = runs[0].start()
+			start = first
 		}
 		workers := min(max(op.Workers, 1), scenarios-1)
 		g, gctx := errgroup.WithContext(ctx)
@@ -452,6 +474,7 @@ func (op *OrderPlanner) Plan(ctx context.Context, st network.StockView, latest [
 			return nil, err
 		}
 	}
+	op.last = first
 	op.sum(runs, out)
 	out.SolveMs = float64(time.Since(t0).Microseconds()) / 1e3
 	out.Scenarios = scenarios

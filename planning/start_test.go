@@ -38,6 +38,7 @@ func TestOrdersPlanSamplesStartFromTheFirst(t *testing.T) {
 	plan := func(cold bool, workers int) *planning.OrdersPlan {
 		op.Scenarios, op.Workers = 4, workers
 		op.SetColdSamples(cold)
+		op.Forget()
 		p, err := op.Plan(context.Background(), table, latest, nil, d.To, d.To.Add(7*24*time.Hour), rate)
 		require.NoError(t, err)
 		require.True(t, p.Converged)
@@ -57,4 +58,42 @@ func TestOrdersPlanSamplesStartFromTheFirst(t *testing.T) {
 	require.NoError(t, err)
 	p.SolveMs = 0
 	assert.Equal(t, started, p, "the same plan from another planner on two workers")
+}
+
+// TestOrdersPlanStartsFromTheLastPlan: a plan's first sample starts its
+// rounds at the values the planner's last plan's first sample ended on,
+// six hours and some sales before. The bound is the one a new planner
+// finds from no prices, in fewer rounds; after Forget the planner plans as
+// a new one does, figure for figure.
+func TestOrdersPlanStartsFromTheLastPlan(t *testing.T) {
+	cfg := dataset.AmilMakhdoumiWeiConfig()
+	cfg.Orders = 600
+	dir, net, table := generated(t, cfg)
+	var seen planning.OrderWindow
+	est := forecast.NewEstimator(net, forecast.NewRegions(net))
+	observe := func(o *network.Order) { est.Observe(o); seen.Observe(o) }
+	require.NoError(t, simulate.ObserveOrders(simulate.FileSource(filepath.Join(dir, dataset.HistoryFile)), false, observe))
+	d := est.Estimate(time.Time{})
+	rate := float64(d.Orders) / d.Days
+	latest := seen.Latest(nil)
+	until := d.To.Add(7 * 24 * time.Hour)
+	next := d.To.Add(6 * time.Hour)
+	plan := func(op *planning.OrderPlanner, st network.StockView, at time.Time) *planning.OrdersPlan {
+		op.Scenarios, op.Workers = 4, 1
+		p, err := op.Plan(context.Background(), st, latest, nil, at, until, rate)
+		require.NoError(t, err)
+		require.True(t, p.Converged)
+		p.SolveMs = 0
+		return p
+	}
+	op := planning.NewOrderPlanner(net)
+	plan(op, table, d.To)
+	carried := plan(op, sold{table}, next)
+	fresh := plan(planning.NewOrderPlanner(net), sold{table}, next)
+	assert.InDelta(t, fresh.Bound, carried.Bound, 1e-6*fresh.Bound, "the same bound")
+	assert.Less(t, carried.Rounds, fresh.Rounds, "fewer rounds")
+	t.Logf("rounds %d from the last plan, %d from none; bound %.4f", carried.Rounds, fresh.Rounds, carried.Bound)
+
+	op.Forget()
+	assert.Equal(t, fresh, plan(op, sold{table}, next), "after Forget, as a new planner")
 }
