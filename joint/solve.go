@@ -68,7 +68,8 @@ type Relaxation struct {
 	Rounded      float64
 	Fractional   int
 	// Orders are the relaxation's values, per order of the instance: the
-	// dived ones when Settings.Dive dived (see Keep).
+	// dived ones when Settings.Dive dived; after Keep, the values whose
+	// shares it kept, nil when it kept none (the orders routed in turn).
 	Orders []OrderValues
 	// Undived are, after a dive, the first optimum's values; nil without
 	// a dive or once Keep has chosen.
@@ -199,34 +200,46 @@ func (m *model) values(x []float64) []OrderValues {
 	return out
 }
 
-// Keep chooses, after a dive, between the dived values and the first
-// optimum's: it repairs the instance with the shares of each (as Route
-// does, with the per-order settings ss) and keeps in Orders those whose
-// routing costs less (the dived ones on a tie), dropping Undived. The
-// dive rounds towards a routing, but the repair, not the relaxation, pays
-// the bill: on a few batches the first optimum's shares route cheaper. It
-// returns the batch repaired with the values kept; without Undived it
-// repairs only those.
+// Keep chooses the shares the repair holds: of the dived values, the
+// first optimum's (after a dive) and none at all (the orders routed in
+// turn on the stock left, as one by one), it repairs the instance with
+// each (as Route does, with the per-order settings ss) and keeps in
+// Orders those whose routing costs less: the dived ones on a tie, then
+// the first optimum's, and nil when routing in turn costs less than
+// both. Undived is dropped. The dive rounds towards a routing, but the
+// repair, not the relaxation, pays the bill: on a few batches the first
+// optimum's shares route cheaper, and on some the shares' rounding costs
+// more than it saves. It returns the batch repaired with the shares
+// kept, Optimized (the relaxation was solved; its bound holds whichever
+// shares were kept).
 func (r *Relaxation) Keep(ctx context.Context, inst *Instance, ss solver.Settings) (*Batch, error) {
-	dived := &Batch{Relaxation: r, Optimized: true}
-	if err := dived.repair(ctx, inst, ss); err != nil {
+	kept := &Batch{Relaxation: r, Optimized: true}
+	if err := kept.repair(ctx, inst, ss); err != nil {
 		return nil, err
 	}
-	if r.Undived == nil {
-		return dived, nil
+	if r.Undived != nil {
+		first := &Relaxation{Status: r.Status, Orders: r.Undived}
+		plain := &Batch{Relaxation: first, Optimized: true}
+		if err := plain.repair(ctx, inst, ss); err != nil {
+			return nil, err
+		}
+		if plain.Cost < kept.Cost {
+			r.Orders = r.Undived
+			kept = plain
+			kept.Relaxation = r
+		}
+		r.Undived = nil
 	}
-	first := &Relaxation{Status: r.Status, Orders: r.Undived}
-	plain := &Batch{Relaxation: first, Optimized: true}
-	if err := plain.repair(ctx, inst, ss); err != nil {
+	inTurn := &Batch{} // no shares held
+	if err := inTurn.repair(ctx, inst, ss); err != nil {
 		return nil, err
 	}
-	if plain.Cost < dived.Cost {
-		r.Orders = r.Undived
-		dived = plain
-		dived.Relaxation = r
+	if inTurn.Cost < kept.Cost {
+		r.Orders = nil
+		inTurn.Relaxation, inTurn.Optimized = r, true
+		kept = inTurn
 	}
-	r.Undived = nil
-	return dived, nil
+	return kept, nil
 }
 
 // KeepWith is Keep with one more candidate: the values of lag, the
