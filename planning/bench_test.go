@@ -82,6 +82,34 @@ func generated(b testing.TB, cfg dataset.Config) (string, *network.Network, *sto
 	return dir, net, table
 }
 
+// history is a generated dataset (generated) with its week of history
+// seen: the orders seen (Seen, the latest first in Latest), the
+// history's end and its rate of orders a day.
+type history struct {
+	dir    string
+	net    *network.Network
+	table  *stock.Table
+	seen   planning.OrderWindow
+	latest []network.Order
+	end    time.Time
+	rate   float64
+}
+
+// seenHistory generates cfg's dataset and observes its history.
+func seenHistory(b testing.TB, cfg dataset.Config) *history {
+	b.Helper()
+	h := &history{}
+	h.dir, h.net, h.table = generated(b, cfg)
+	est := forecast.NewEstimator(h.net, forecast.NewRegions(h.net))
+	observe := func(o *network.Order) { est.Observe(o); h.seen.Observe(o) }
+	if err := simulate.ObserveOrders(simulate.FileSource(filepath.Join(h.dir, dataset.HistoryFile)), false, observe); err != nil {
+		b.Fatal(err)
+	}
+	d := est.Estimate(time.Time{})
+	h.end, h.rate, h.latest = d.To, float64(d.Orders)/d.Days, h.seen.Latest(nil)
+	return h
+}
+
 // BenchmarkReplan solves the next plan of a replay, six hours on over
 // stock that has sold (TestStartFromTheLastPlan's), cold and started from
 // the last plan's basis (Model.StartFrom), the model built anew each time
@@ -148,25 +176,16 @@ func BenchmarkOrdersPlan(b *testing.B) {
 		{"profile=amil-makhdoumi-wei-large", largeAMW()},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			dir, net, table := generated(b, c.cfg)
-			est := forecast.NewEstimator(net, forecast.NewRegions(net))
-			var seen planning.OrderWindow
-			observe := func(o *network.Order) { est.Observe(o); seen.Observe(o) }
-			if err := simulate.ObserveOrders(simulate.FileSource(filepath.Join(dir, dataset.HistoryFile)), false, observe); err != nil {
-				b.Fatal(err)
-			}
-			d := est.Estimate(time.Time{})
-			rate := float64(d.Orders) / d.Days
-			latest := seen.Latest(nil)
+			h := seenHistory(b, c.cfg)
 			for _, workers := range []int{1, 2} {
 				b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-					op := planning.NewOrderPlanner(net)
+					op := planning.NewOrderPlanner(h.net)
 					op.Workers = workers
 					var plan *planning.OrdersPlan
 					var err error
 					b.ReportAllocs()
 					for b.Loop() {
-						if plan, err = op.Plan(context.Background(), table, latest, nil, d.To, d.To.Add(7*24*time.Hour), rate); err != nil {
+						if plan, err = op.Plan(context.Background(), h.table, h.latest, nil, h.end, h.end.Add(7*24*time.Hour), h.rate); err != nil {
 							b.Fatal(err)
 						}
 					}
@@ -205,24 +224,17 @@ func BenchmarkOrdersReplan(b *testing.B) {
 		{"profile=jasin-sinha", dataset.JasinSinhaConfig()},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			dir, net, table := generated(b, c.cfg)
-			est := forecast.NewEstimator(net, forecast.NewRegions(net))
-			var seen planning.OrderWindow
-			observe := func(o *network.Order) { est.Observe(o); seen.Observe(o) }
-			if err := simulate.ObserveOrders(simulate.FileSource(filepath.Join(dir, dataset.HistoryFile)), false, observe); err != nil {
-				b.Fatal(err)
-			}
-			d := est.Estimate(time.Time{})
-			rate := float64(d.Orders) / d.Days
-			until := d.To.Add(7 * 24 * time.Hour)
-			base := planning.NewOrderPlanner(net)
+			h := seenHistory(b, c.cfg)
+			table := h.table
+			until := h.end.Add(7 * 24 * time.Hour)
+			base := planning.NewOrderPlanner(h.net)
 			base.Workers = 2
-			if _, err := base.Plan(context.Background(), table, seen.Latest(nil), nil, d.To, until, rate); err != nil {
+			if _, err := base.Plan(context.Background(), table, h.latest, nil, h.end, until, h.rate); err != nil {
 				b.Fatal(err)
 			}
-			next := d.To.Add(6 * time.Hour)
+			next := h.end.Add(6 * time.Hour)
 			shipped := 0
-			err := simulate.ObserveOrders(simulate.FileSource(filepath.Join(dir, dataset.OrdersFile)), false, func(o *network.Order) {
+			err := simulate.ObserveOrders(simulate.FileSource(filepath.Join(h.dir, dataset.OrdersFile)), false, func(o *network.Order) {
 				if !o.CreatedAt.Before(next) {
 					return
 				}
@@ -240,12 +252,12 @@ func BenchmarkOrdersReplan(b *testing.B) {
 						shipped += int(l.Quantity)
 					}
 				}
-				seen.Observe(o)
+				h.seen.Observe(o)
 			})
 			if err != nil {
 				b.Fatal(err)
 			}
-			latest := seen.Latest(nil)
+			latest := h.seen.Latest(nil)
 			for _, start := range []string{"none", "last"} {
 				b.Run("start="+start, func(b *testing.B) {
 					var plan *planning.OrdersPlan
@@ -256,7 +268,7 @@ func BenchmarkOrdersReplan(b *testing.B) {
 							op.Forget()
 						}
 						var err error
-						if plan, err = op.Plan(context.Background(), table, latest, nil, next, until, rate); err != nil {
+						if plan, err = op.Plan(context.Background(), table, latest, nil, next, until, h.rate); err != nil {
 							b.Fatal(err)
 						}
 					}

@@ -2,17 +2,14 @@ package planning_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/planning"
-	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/simulate/dataset"
 )
 
@@ -26,20 +23,14 @@ import (
 func TestOrdersPlanSamplesStartFromTheFirst(t *testing.T) {
 	cfg := dataset.AmilMakhdoumiWeiConfig()
 	cfg.Orders = 600
-	dir, net, table := generated(t, cfg)
-	var seen planning.OrderWindow
-	est := forecast.NewEstimator(net, forecast.NewRegions(net))
-	observe := func(o *network.Order) { est.Observe(o); seen.Observe(o) }
-	require.NoError(t, simulate.ObserveOrders(simulate.FileSource(filepath.Join(dir, dataset.HistoryFile)), false, observe))
-	d := est.Estimate(time.Time{})
-	rate := float64(d.Orders) / d.Days
-	latest := seen.Latest(nil)
+	h := seenHistory(t, cfg)
+	net, table, latest, rate := h.net, h.table, h.latest, h.rate
 	op := planning.NewOrderPlanner(net)
 	plan := func(cold bool, workers int) *planning.OrdersPlan {
 		op.Scenarios, op.Workers = 4, workers
 		op.SetColdSamples(cold)
 		op.Forget()
-		p, err := op.Plan(context.Background(), table, latest, nil, d.To, d.To.Add(7*24*time.Hour), rate)
+		p, err := op.Plan(context.Background(), table, latest, nil, h.end, h.end.Add(7*24*time.Hour), rate)
 		require.NoError(t, err)
 		require.True(t, p.Converged)
 		p.SolveMs = 0
@@ -54,7 +45,7 @@ func TestOrdersPlanSamplesStartFromTheFirst(t *testing.T) {
 	assert.Equal(t, started, plan(false, 3), "the same plan on three workers")
 	other := planning.NewOrderPlanner(net)
 	other.Scenarios, other.Workers = 4, 2
-	p, err := other.Plan(context.Background(), table, latest, nil, d.To, d.To.Add(7*24*time.Hour), rate)
+	p, err := other.Plan(context.Background(), table, latest, nil, h.end, h.end.Add(7*24*time.Hour), rate)
 	require.NoError(t, err)
 	p.SolveMs = 0
 	assert.Equal(t, started, p, "the same plan from another planner on two workers")
@@ -68,16 +59,10 @@ func TestOrdersPlanSamplesStartFromTheFirst(t *testing.T) {
 func TestOrdersPlanStartsFromTheLastPlan(t *testing.T) {
 	cfg := dataset.AmilMakhdoumiWeiConfig()
 	cfg.Orders = 600
-	dir, net, table := generated(t, cfg)
-	var seen planning.OrderWindow
-	est := forecast.NewEstimator(net, forecast.NewRegions(net))
-	observe := func(o *network.Order) { est.Observe(o); seen.Observe(o) }
-	require.NoError(t, simulate.ObserveOrders(simulate.FileSource(filepath.Join(dir, dataset.HistoryFile)), false, observe))
-	d := est.Estimate(time.Time{})
-	rate := float64(d.Orders) / d.Days
-	latest := seen.Latest(nil)
-	until := d.To.Add(7 * 24 * time.Hour)
-	next := d.To.Add(6 * time.Hour)
+	h := seenHistory(t, cfg)
+	net, table, latest, rate := h.net, h.table, h.latest, h.rate
+	until := h.end.Add(7 * 24 * time.Hour)
+	next := h.end.Add(6 * time.Hour)
 	plan := func(op *planning.OrderPlanner, st network.StockView, at time.Time) *planning.OrdersPlan {
 		op.Scenarios, op.Workers = 4, 1
 		p, err := op.Plan(context.Background(), st, latest, nil, at, until, rate)
@@ -87,7 +72,7 @@ func TestOrdersPlanStartsFromTheLastPlan(t *testing.T) {
 		return p
 	}
 	op := planning.NewOrderPlanner(net)
-	plan(op, table, d.To)
+	plan(op, table, h.end)
 	carried := plan(op, sold{table}, next)
 	fresh := plan(planning.NewOrderPlanner(net), sold{table}, next)
 	assert.InDelta(t, fresh.Bound, carried.Bound, 1e-6*fresh.Bound, "the same bound")
