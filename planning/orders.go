@@ -313,8 +313,9 @@ type OrdersPlan struct {
 }
 
 // OrderPlanner makes the plans of the orders model over one network,
-// reusing its scratch from plan to plan. It is not safe for concurrent
-// use.
+// reusing its scratch from plan to plan and starting each plan at the
+// values the last one ended on (Plan, Forget). It is not safe for
+// concurrent use.
 type OrderPlanner struct {
 	// Scenarios is how many samples a plan averages over; 0 means
 	// OrdersPlanScenarios.
