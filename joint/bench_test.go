@@ -165,3 +165,32 @@ func BenchmarkSolveRepriced(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLagrangianRoute measures the Lagrangian bound of batches of n
+// orders and their routing by its master (one worker, Lagrange.Route),
+// without and with the dive; it reports the routing's gap to the bound
+// and, with the dive, its steps.
+func BenchmarkLagrangianRoute(b *testing.B) {
+	ss := solver.Settings{Alternatives: -1}
+	for _, n := range []int{300, 1000} {
+		inst := benchInstance(n)
+		for _, dive := range []bool{false, true} {
+			b.Run(fmt.Sprintf("orders=%d/dive=%t", n, dive), func(b *testing.B) {
+				var lag *Lagrange
+				var batch *Batch
+				b.ReportAllocs()
+				for b.Loop() {
+					var err error
+					if lag, err = Lagrangian(context.Background(), inst, LagrangeSettings{Dive: dive}); err != nil {
+						b.Fatal(err)
+					}
+					if batch, err = lag.Route(context.Background(), inst, ss); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(batch.Gap, "gap")
+				b.ReportMetric(float64(lag.DiveSteps), "steps")
+			})
+		}
+	}
+}

@@ -34,6 +34,10 @@ type LagrangeSettings struct {
 	// sample of the same stock) cut the rounds; any prices give the same
 	// bound at convergence, since every round's L is a bound.
 	Start *LagrangeStart
+	// Dive, when set, dives the master towards whole plans once the rounds
+	// stop (see Lagrange.Orders): the bound is the rounds', the dive only
+	// chooses the values Route repairs.
+	Dive bool
 }
 
 // LagrangeStart is a guess at the values Lagrangian ends on, aligned with
@@ -86,32 +90,55 @@ type Lagrange struct {
 	// Orders are the last master's values per order of the instance: its
 	// mix of the order's plans, as the units each option ships of each
 	// line (OrderValues.Units; Ships and Unfilled are left nil). Route
-	// repairs them into a routing; nil when no master was solved.
+	// repairs them into a routing; nil when no master was solved. With
+	// LagrangeSettings.Dive they are the dived master's: each order's
+	// plans mixed in whole numbers where the dive reached them.
 	Orders []OrderValues
+	// Undived are, after a dive, the values of the master the rounds
+	// ended on; nil without a dive.
+	Undived []OrderValues
+	// DiveSteps counts the dive's fixing steps, DiveRounds the masters it
+	// solved; Dived is its last master's optimum (what the dived plans
+	// cost, mixed where still fractional), and Fractional counts the
+	// orders whose mix it leaves fractional (0 when every order has one
+	// whole plan).
+	DiveSteps, DiveRounds int
+	Dived                 float64
+	Fractional            int
 }
 
 // Relaxation returns the master's values as a Relaxation whose shares
 // (Relaxation.Shares) guide a repair as the linear programme's do: Bound
-// is the Lagrangian bound, Orders the master's mix. It is nil when no
-// master was solved.
+// is the Lagrangian bound, Orders the master's mix (the dived one after a
+// dive, Undived the rounds' last; Relaxation.Keep chooses). It is nil when
+// no master was solved.
 func (l *Lagrange) Relaxation() *Relaxation {
 	if l.Orders == nil {
 		return nil
 	}
-	return &Relaxation{Status: lp.StatusOptimal, Bound: l.Bound, LowerBound: l.Bound, Orders: l.Orders}
+	return &Relaxation{Status: lp.StatusOptimal, Bound: l.Bound, LowerBound: l.Bound, Orders: l.Orders, Undived: l.Undived}
 }
 
 // Route turns the master's values into a routing of inst's orders, as
 // Relaxation.Keep does the linear programme's: each order keeps its share
 // of the stock (its mixed units per (node, SKU), rounded down) from the
 // orders before it and is solved exactly on the stock left, in the
-// instance's order. inst must be the instance Lagrangian bounded. Without
-// values (l.Orders nil) the orders are routed one after another on the
-// stock left, as without a relaxation.
+// instance's order; of the dived values, the undived ones and none (the
+// orders in turn), the shares that route cheapest. inst must be the
+// instance Lagrangian bounded. Without values (l.Orders nil) the orders
+// are routed one after another on the stock left, as without a
+// relaxation.
 func (l *Lagrange) Route(ctx context.Context, inst *Instance, ss solver.Settings) (*Batch, error) {
-	b := &Batch{Relaxation: l.Relaxation()}
-	b.Optimized = b.Relaxation != nil
-	if err := b.repair(ctx, inst, ss); err != nil {
+	rel := l.Relaxation()
+	if rel == nil {
+		b := &Batch{}
+		if err := b.repair(ctx, inst, ss); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	b, err := rel.Keep(ctx, inst, ss)
+	if err != nil {
 		return nil, err
 	}
 	b.Bound = l.Bound
@@ -350,7 +377,20 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 			break
 		}
 	}
-	return out.finish(ms, orders, group, lastX, unpriced), nil
+	if !s.Dive || lastX == nil {
+		return out.finish(ms, orders, group, lastX, unpriced), nil
+	}
+	undived := ms.mix(orders, group, lastX)
+	d := &lagDive{ms: ms, orders: orders, unit: unit, m: m, results: results, settings: s, deadline: deadline}
+	x, err := d.run(ctx, basis, lastX)
+	out.DiveSteps, out.DiveRounds, out.Dived, out.Fractional = d.steps, d.rounds, d.objective, d.fractional
+	out.Iterations += d.iterations
+	out = out.finish(ms, orders, group, x, unpriced)
+	out.Undived = undived
+	if err != nil && ctx.Err() != nil {
+		return out, err
+	}
+	return out, nil
 }
 
 // check reports a start whose values are not aligned with inst's.
@@ -369,19 +409,7 @@ func (st *LagrangeStart) check(inst *Instance) error {
 // from the bound what the unpriced lines' prices added.
 func (out *Lagrange) finish(ms *master, orders []lagOrder, group []int, x []float64, unpriced float64) *Lagrange {
 	if x != nil {
-		mixed := ms.values(orders, x)
-		out.Orders = make([]OrderValues, len(group))
-		for o, g := range group {
-			if orders[g].copies == 1 {
-				out.Orders[o] = mixed[g]
-				continue
-			}
-			units := slices.Clone(mixed[g].Units)
-			for i := range units {
-				units[i] /= orders[g].copies
-			}
-			out.Orders[o].Units = units
-		}
+		out.Orders = ms.mix(orders, group, x)
 	}
 	out.Columns = ms.lp.NumVars()
 	out.Iterations += ms.iterations
@@ -389,6 +417,25 @@ func (out *Lagrange) finish(ms *master, orders []lagOrder, group []int, x []floa
 	out.Rows = ms.rows
 	if !math.IsInf(out.Bound, -1) {
 		out.Bound -= unpricedLoss * unpriced
+	}
+	return out
+}
+
+// mix is the master's values x per order of the instance: each order of
+// a group takes an equal part of the group's mix.
+func (ms *master) mix(orders []lagOrder, group []int, x []float64) []OrderValues {
+	mixed := ms.values(orders, x)
+	out := make([]OrderValues, len(group))
+	for o, g := range group {
+		if orders[g].copies == 1 {
+			out[o] = mixed[g]
+			continue
+		}
+		units := slices.Clone(mixed[g].Units)
+		for i := range units {
+			units[i] /= orders[g].copies
+		}
+		out[o].Units = units
 	}
 	return out
 }
@@ -468,6 +515,12 @@ func newLagOrder(inst *Instance, o int, offset []int32, supplyIdx map[supplyKey]
 // included) on workers goroutines, each taking a contiguous share of the
 // orders.
 func solveRound(ctx context.Context, orders []lagOrder, unit []float64, results []lagResult, workers int, ss solver.Settings) error {
+	return solveSome(ctx, orders, nil, unit, results, workers, ss)
+}
+
+// solveSome is solveRound over the orders that skip does not mark (every
+// order when skip is nil); a skipped order's result is left as it was.
+func solveSome(ctx context.Context, orders []lagOrder, skip []bool, unit []float64, results []lagResult, workers int, ss solver.Settings) error {
 	ss.Alternatives = -1
 	workers = max(1, workers)
 	chunk := (len(orders) + workers - 1) / workers
@@ -484,6 +537,9 @@ func solveRound(ctx context.Context, orders []lagOrder, unit []float64, results 
 			for o := from; o < to; o++ {
 				if (o-from)%64 == 0 && gctx.Err() != nil {
 					return gctx.Err()
+				}
+				if skip != nil && skip[o] {
+					continue
 				}
 				ord := &orders[o]
 				p = *ord.prob
@@ -701,8 +757,24 @@ func lagValue(orders []lagOrder, results []lagResult, m, limit []float64) float6
 
 // addPlan adds order o's plan of the round as a column of the master.
 func (ms *master) addPlan(o int, ord *lagOrder, res *lagResult) {
+	ms.cols, ms.vals = append(ms.cols[:0], ms.convex[o]), append(ms.vals[:0], 1)
+	for _, e := range ms.gather(ord, res.use) {
+		if ms.row[e.row] < 0 {
+			ms.row[e.row] = ms.lp.AddRow("", -lp.Inf, ms.limit[e.row], nil, nil)
+			ms.rows++
+		}
+		ms.cols, ms.vals = append(ms.cols, ms.row[e.row]), append(ms.vals, e.units)
+	}
+	ms.lp.AddColumn("", 0, lp.Inf, res.real, ms.cols, ms.vals)
+	ms.colOrder, ms.colUse = append(ms.colOrder, int32(o)), append(ms.colUse, slices.Clone(res.use))
+}
+
+// gather returns the shared rows a plan drawing use of ord's cells counts
+// in, once each in row order with its units (in ms.entries, valid until
+// the next call).
+func (ms *master) gather(ord *lagOrder, use []lagUse) []lagEntry {
 	ms.entries = ms.entries[:0]
-	for _, u := range res.use {
+	for _, u := range use {
 		c := ord.cells[u.cell]
 		for j := c.stock; j < ms.last[c.stock]; j++ {
 			ms.entries = append(ms.entries, lagEntry{int(j), float64(u.units)})
@@ -712,20 +784,16 @@ func (ms *master) addPlan(o int, ord *lagOrder, res *lagResult) {
 		}
 	}
 	slices.SortFunc(ms.entries, func(a, b lagEntry) int { return cmp.Compare(a.row, b.row) })
-	ms.cols, ms.vals = append(ms.cols[:0], ms.convex[o]), append(ms.vals[:0], 1)
-	for k, e := range ms.entries {
-		if k > 0 && ms.entries[k-1].row == e.row {
-			ms.vals[len(ms.vals)-1] += e.units
+	merged := ms.entries[:0]
+	for _, e := range ms.entries {
+		if n := len(merged); n > 0 && merged[n-1].row == e.row {
+			merged[n-1].units += e.units
 			continue
 		}
-		if ms.row[e.row] < 0 {
-			ms.row[e.row] = ms.lp.AddRow("", -lp.Inf, ms.limit[e.row], nil, nil)
-			ms.rows++
-		}
-		ms.cols, ms.vals = append(ms.cols, ms.row[e.row]), append(ms.vals, e.units)
+		merged = append(merged, e)
 	}
-	ms.lp.AddColumn("", 0, lp.Inf, res.real, ms.cols, ms.vals)
-	ms.colOrder, ms.colUse = append(ms.colOrder, int32(o)), append(ms.colUse, slices.Clone(res.use))
+	ms.entries = merged
+	return merged
 }
 
 // values mixes each order's plans by the master's solution x.

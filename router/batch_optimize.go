@@ -49,7 +49,8 @@ const batchMaxVars = 500_000
 // solved within the time limit is guided by the Lagrangian master's values
 // instead, with its bound (masterGuide), within what is left of the limit
 // (all of it when the relaxation was too large to build, little or none
-// when it ran out of time).
+// when it ran out of time): of the dived master's values, the rounds' last
+// and none, those whose repair costs least (joint.Relaxation.Keep).
 func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchRequest, out *pb.RouteBatchResponse, now time.Time) ([]*batch, error) {
 	n := len(req.Requests)
 	prefixes := make([]string, n)
@@ -108,10 +109,10 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 	var lag *joint.Lagrange
 	master := false // the Lagrangian master's values guide the batch
 	if optimized {
-		if bound, lag, err = batchBound(ctx, inst, rel, limit-time.Since(began)); err != nil {
+		if bound, lag, err = batchBound(ctx, inst, rel, limit-time.Since(began), dive > 0); err != nil {
 			return nil, err
 		}
-	} else if guide, err = masterGuide(ctx, inst, limit-time.Since(began)); err != nil {
+	} else if guide, err = masterGuide(ctx, inst, limit-time.Since(began), dive > 0); err != nil {
 		return nil, err
 	} else if guide != nil {
 		// Too large to model, or not solved in time: the Lagrangian
@@ -120,6 +121,11 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 	}
 	switch {
 	case master:
+		// Of the dived master's shares, the rounds' last and none, hold
+		// those whose repair costs least.
+		if _, err := guide.Keep(ctx, inst, solver.Settings{Alternatives: -1}); err != nil {
+			return nil, keepError(ctx, err)
+		}
 	case optimized && priced:
 		if guide, err = pricedRelaxation(ctx, inst, costs, rel, limit-time.Since(began), dive); err != nil {
 			return nil, err
@@ -168,15 +174,17 @@ func (s *Service) routeBatchOptimized(ctx context.Context, req *pb.RouteBatchReq
 // unpriced relaxation), or the Lagrangian bound of inst (joint.Lagrangian:
 // whole plans of each order priced on the stock and capacity the batch
 // shares) when that is higher. The Lagrangian bound runs within left, on
-// one goroutine so that a batch takes no more cores than a Route, and is
-// returned (nil when it did not run or failed) for its master's values.
+// one goroutine so that a batch takes no more cores than a Route, its
+// master dived to whole plans when dive is set (joint.LagrangeSettings.Dive),
+// and is returned (nil when it did not run or failed) for its master's
+// values.
 // Both are lower bounds on the real cost of any routing of the batch.
 // inst's unit costs must be the real ones. An error is ctx's.
-func batchBound(ctx context.Context, inst *joint.Instance, rel *joint.Relaxation, left time.Duration) (float64, *joint.Lagrange, error) {
+func batchBound(ctx context.Context, inst *joint.Instance, rel *joint.Relaxation, left time.Duration, dive bool) (float64, *joint.Lagrange, error) {
 	if left <= 0 {
 		return rel.Bound, nil, nil
 	}
-	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{TimeLimit: left, Workers: 1})
+	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{TimeLimit: left, Workers: 1, Dive: dive})
 	switch {
 	case err != nil && ctxError(ctx) != nil:
 		return 0, nil, ctxError(ctx)
@@ -188,14 +196,14 @@ func batchBound(ctx context.Context, inst *joint.Instance, rel *joint.Relaxation
 
 // masterGuide is what guides an optimised batch whose relaxation is too
 // large to build or was not solved in time: the Lagrangian master's values
-// (joint.Lagrange.Relaxation), within left, on one goroutine as
-// batchBound. It returns nil when there is no time left or no master was
+// (joint.Lagrange.Relaxation), within left, on one goroutine and dived
+// (when dive is set) as batchBound. It returns nil when there is no time left or no master was
 // solved; an error is ctx's.
-func masterGuide(ctx context.Context, inst *joint.Instance, left time.Duration) (*joint.Relaxation, error) {
+func masterGuide(ctx context.Context, inst *joint.Instance, left time.Duration, dive bool) (*joint.Relaxation, error) {
 	if left <= 0 {
 		return nil, nil
 	}
-	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{TimeLimit: left, Workers: 1})
+	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{TimeLimit: left, Workers: 1, Dive: dive})
 	switch {
 	case err != nil && ctxError(ctx) != nil:
 		return nil, ctxError(ctx)

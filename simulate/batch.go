@@ -240,7 +240,7 @@ func (b *batch) route(ctx context.Context, inst *joint.Instance, s solver.Settin
 	}
 	res, err := joint.Route(ctx, inst, joint.Settings{
 		MaxVars: BatchMaxVars, Dive: joint.DefaultDive, LP: lp.Settings{TimeLimit: BatchTimeLimit},
-		Lagrange: &joint.LagrangeSettings{TimeLimit: BatchTimeLimit, Workers: 1, Solver: s},
+		Lagrange: &joint.LagrangeSettings{TimeLimit: BatchTimeLimit, Workers: 1, Solver: s, Dive: true},
 	}, s)
 	if err != nil {
 		return nil, err

@@ -379,7 +379,7 @@ func (r *Config) lagrangeBound(ctx context.Context, sc *prepared, inst *joint.In
 		workers = runtime.GOMAXPROCS(0)
 	}
 	t0 := time.Now()
-	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{Rounds: r.BoundRounds, TimeLimit: limit, Workers: workers})
+	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{Rounds: r.BoundRounds, TimeLimit: limit, Workers: workers, Dive: true})
 	if err != nil {
 		return ScenarioBound{}, fmt.Errorf("bound: %w", err)
 	}
