@@ -29,7 +29,9 @@ const diveRounds = 5
 // plans already raised leave it room in every shared row, so the master
 // stays feasible (the orders not settled can always leave their lines
 // unfilled). It stops when no order is mixed, no plan fits, at DiveSteps,
-// at the deadline, or at ctx's end.
+// at the deadline, or at ctx's end. It is abandoned once the master's
+// optimum is above what the rounds' mix routes for (cutoff): each step
+// raises it, and the repair, which keeps the cheaper, would keep the mix.
 type lagDive struct {
 	ms       *master
 	orders   []lagOrder
@@ -37,6 +39,10 @@ type lagDive struct {
 	results  []lagResult
 	settings LagrangeSettings
 	deadline time.Time
+	// cutoff is what the rounds' mix routes for: once the dived master
+	// costs more, the dive is abandoned.
+	cutoff    float64
+	abandoned bool
 
 	// lower[j] is column j's lower bound; held[r] the units of shared
 	// row r the lower bounds take; fixed[g] the sum of group g's lower
@@ -112,6 +118,10 @@ func (d *lagDive) run(ctx context.Context, basis *lp.Basis, x []float64) ([]floa
 			if added == 0 {
 				break
 			}
+		}
+		if d.objective > d.cutoff+1e-9*max(1, math.Abs(d.cutoff)) {
+			d.abandoned = true
+			return x, nil
 		}
 		if added > 0 {
 			// The last round's plans are in the model but not in x: solve

@@ -63,13 +63,14 @@ func TestLagrangianDiveSettlesEveryOrder(t *testing.T) {
 // TestLagrangianDiveOnRandomInstances: on random instances (arrivals,
 // shared and per-option capacities, weight limits, unpriced lines), a
 // dived Lagrangian routes within the stock, above the bound, and never
-// dearer than the rounds' mix (Route keeps the cheaper), and it settles
-// every order where a plan fits; on some instances it routes cheaper.
+// dearer than the rounds' mix (Route keeps the cheaper); it settles every
+// order where a plan fits, or, abandoned, leaves the rounds' mix as it
+// was; on some instances it routes cheaper.
 func TestLagrangianDiveOnRandomInstances(t *testing.T) {
 	ctx := context.Background()
 	ss := solver.Settings{Alternatives: -1}
 	var plainSum, divedSum float64
-	cheaper := 0
+	cheaper, abandoned := 0, 0
 	for seed := uint64(1); seed <= 150; seed++ {
 		inst := randomInstance(seed, false, false)
 		plain, err := Lagrangian(ctx, inst, LagrangeSettings{})
@@ -80,7 +81,12 @@ func TestLagrangianDiveOnRandomInstances(t *testing.T) {
 		if lag.DiveSteps > 0 {
 			assert.GreaterOrEqual(t, lag.Dived, lag.Bound-1e-6*max(1, lag.Bound), "seed %d", seed)
 		}
-		if lag.Fractional == 0 {
+		switch {
+		case lag.DiveAbandoned:
+			abandoned++
+			assert.Nil(t, lag.Undived, "seed %d", seed)
+			assert.Equal(t, plain.Orders, lag.Orders, "seed %d: the rounds' mix stands", seed)
+		case lag.Fractional == 0:
 			assert.True(t, wholeUnits(lag.Orders), "seed %d", seed)
 		}
 		undived, err := plain.Route(ctx, inst, ss)
@@ -96,7 +102,7 @@ func TestLagrangianDiveOnRandomInstances(t *testing.T) {
 		plainSum += undived.Cost
 		divedSum += dived.Cost
 	}
-	t.Logf("150 random instances: the rounds' mix routes for %.2f, dived %.2f, cheaper on %d", plainSum, divedSum, cheaper)
+	t.Logf("150 random instances: the rounds' mix routes for %.2f, dived %.2f, cheaper on %d, abandoned on %d", plainSum, divedSum, cheaper, abandoned)
 	assert.Positive(t, cheaper)
 }
 
@@ -120,4 +126,28 @@ func TestLagrangianDiveIsDeterministic(t *testing.T) {
 		assert.Zero(t, one.Fractional)
 		assert.Positive(t, one.DiveSteps)
 	}
+}
+
+// TestRouteWithLagrangeKeepsTheCheaper: with Settings.Lagrange, Route
+// weighs the dived Lagrangian master's shares beside the relaxation's and
+// keeps the cheaper routing, the bound still the relaxation's: on the
+// 300-order batch the master's.
+func TestRouteWithLagrangeKeepsTheCheaper(t *testing.T) {
+	ctx := context.Background()
+	ss := solver.Settings{Alternatives: -1}
+	inst := benchInstance(300)
+	plain, err := Route(ctx, inst, Settings{Dive: DefaultDive}, ss)
+	require.NoError(t, err)
+	lag, err := Lagrangian(ctx, inst, LagrangeSettings{Dive: true})
+	require.NoError(t, err)
+	master, err := lag.Route(ctx, inst, ss)
+	require.NoError(t, err)
+	both, err := Route(ctx, inst, Settings{Dive: DefaultDive, Lagrange: &LagrangeSettings{Dive: true}}, ss)
+	require.NoError(t, err)
+	require.True(t, both.Optimized)
+	assert.Equal(t, plain.Bound, both.Bound)
+	assert.Less(t, master.Cost, plain.Cost)
+	assert.InDelta(t, min(plain.Cost, master.Cost), both.Cost, 1e-9)
+	checkStock(t, inst, both)
+	t.Logf("bound %.2f: the relaxation's shares %.2f, the master's %.2f, kept %.2f", both.Bound, plain.Cost, master.Cost, both.Cost)
 }

@@ -101,10 +101,13 @@ type Lagrange struct {
 	// solved; Dived is its last master's optimum (what the dived plans
 	// cost, mixed where still fractional), and Fractional counts the
 	// orders whose mix it leaves fractional (0 when every order has one
-	// whole plan).
+	// whole plan). DiveAbandoned is true when the dive was given up, its
+	// master costing more than the rounds' mix routes for: Orders are
+	// then the rounds' mix and Undived nil.
 	DiveSteps, DiveRounds int
 	Dived                 float64
 	Fractional            int
+	DiveAbandoned         bool
 }
 
 // Relaxation returns the master's values as a Relaxation whose shares
@@ -380,11 +383,29 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 	if !s.Dive || lastX == nil {
 		return out.finish(ms, orders, group, lastX, unpriced), nil
 	}
-	undived := ms.mix(orders, group, lastX)
 	d := &lagDive{ms: ms, orders: orders, unit: unit, m: m, results: results, settings: s, deadline: deadline}
+	if _, mixed := d.candidates(lastX, nil); mixed == 0 {
+		// Every order has whole plans already.
+		return out.finish(ms, orders, group, lastX, unpriced), nil
+	}
+	undived := ms.mix(orders, group, lastX)
+	// What the rounds' mix routes for: a dive whose master costs more is
+	// given up.
+	probe := &Batch{Relaxation: &Relaxation{Status: lp.StatusOptimal, Orders: undived}, Optimized: true}
+	ss := s.Solver
+	ss.Alternatives = -1
+	if err := probe.repair(ctx, inst, ss); err != nil {
+		out.finish(ms, orders, group, lastX, unpriced)
+		return out, fmt.Errorf("lagrangian: dive: %w", err)
+	}
+	d.cutoff = probe.Cost
 	x, err := d.run(ctx, basis, lastX)
-	out.DiveSteps, out.DiveRounds, out.Dived, out.Fractional = d.steps, d.rounds, d.objective, d.fractional
+	out.DiveSteps, out.DiveRounds, out.Dived, out.Fractional, out.DiveAbandoned = d.steps, d.rounds, d.objective, d.fractional, d.abandoned
 	out.Iterations += d.iterations
+	if d.abandoned {
+		// The rounds' mix stands.
+		return out.finish(ms, orders, group, lastX, unpriced), nil
+	}
 	out = out.finish(ms, orders, group, x, unpriced)
 	out.Undived = undived
 	if err != nil && ctx.Err() != nil {

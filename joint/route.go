@@ -50,11 +50,12 @@ func GapTo(cost, bound float64) float64 {
 // instance order: the per-order solver (settings ss) plans each order on
 // the stock and capacity left, less the shares of the orders still to
 // come. An order's Available is also cut to its Supply (a (node, SKU) not
-// listed has none). When the model is too large or the LP stops at a
-// limit, s.Lagrange, when set, routes the instance by the Lagrangian
-// master's values instead (Lagrange.Route: the same repair, Bound the
-// Lagrangian bound); without it the repair runs without shares
-// (Batch.Optimized is false).
+// listed has none). With s.Lagrange the Lagrangian master's values are
+// one more candidate (Relaxation.KeepWith; Bound stays the relaxation's).
+// When the model is too large or the LP stops at a limit, s.Lagrange,
+// when set, routes the instance by the Lagrangian master's values instead
+// (Lagrange.Route: the same repair, Bound the Lagrangian bound); without
+// it the repair runs without shares (Batch.Optimized is false).
 //
 // The instance's problems are not modified.
 func Route(ctx context.Context, inst *Instance, s Settings, ss solver.Settings) (*Batch, error) {
@@ -78,9 +79,19 @@ func Route(ctx context.Context, inst *Instance, s Settings, ss solver.Settings) 
 		return lag.Route(ctx, inst, ss)
 	}
 	if b.Optimized {
-		// The shares of the dived values or of the first optimum's,
-		// whichever routes cheaper (Relaxation.Keep).
-		if b, err = rel.Keep(ctx, inst, ss); err != nil {
+		// The shares of the dived values, of the first optimum's or (with
+		// s.Lagrange) of the Lagrangian master's, whichever routes
+		// cheaper (Relaxation.Keep, KeepWith).
+		var lag *Lagrange
+		if s.Lagrange != nil {
+			if lag, err = Lagrangian(ctx, inst, *s.Lagrange); err != nil {
+				if ctx.Err() != nil {
+					return nil, err
+				}
+				lag = nil
+			}
+		}
+		if b, err = rel.KeepWith(ctx, inst, lag, ss); err != nil {
 			return nil, err
 		}
 	} else if err := b.repair(ctx, inst, ss); err != nil {

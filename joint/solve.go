@@ -32,7 +32,9 @@ type Settings struct {
 	// above MaxVars or whose LP stops at a limit: by the Lagrangian
 	// master's values (Lagrangian, then Lagrange.Route), which grow with
 	// the orders' plans rather than with every option of every line. Nil:
-	// such an instance is routed one order after another.
+	// such an instance is routed one order after another. When the LP is
+	// solved, the master's values are one more candidate for the shares
+	// (Relaxation.KeepWith).
 	Lagrange *LagrangeSettings
 }
 
