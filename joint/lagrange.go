@@ -35,8 +35,10 @@ type LagrangeSettings struct {
 	// bound at convergence, since every round's L is a bound.
 	Start *LagrangeStart
 	// Dive, when set, dives the master towards whole plans once the rounds
-	// stop (see Lagrange.Orders): the bound is the rounds', the dive only
-	// chooses the values Route repairs.
+	// stop (see lagDive and Lagrange.Orders): the bound is the rounds', the
+	// dive only chooses the values Route repairs. It keeps to TimeLimit
+	// and is given up once its master costs more than the rounds' mix
+	// routes for (Lagrange.DiveAbandoned).
 	Dive bool
 }
 
@@ -132,17 +134,16 @@ func (l *Lagrange) Relaxation() *Relaxation {
 // are routed one after another on the stock left, as without a
 // relaxation.
 func (l *Lagrange) Route(ctx context.Context, inst *Instance, ss solver.Settings) (*Batch, error) {
-	rel := l.Relaxation()
-	if rel == nil {
-		b := &Batch{}
+	b := &Batch{}
+	if rel := l.Relaxation(); rel == nil {
 		if err := b.repair(ctx, inst, ss); err != nil {
 			return nil, err
 		}
-		return b, nil
-	}
-	b, err := rel.Keep(ctx, inst, ss)
-	if err != nil {
-		return nil, err
+	} else {
+		var err error
+		if b, err = rel.Keep(ctx, inst, ss); err != nil {
+			return nil, err
+		}
 	}
 	b.Bound = l.Bound
 	b.Gap = GapTo(b.Cost, l.Bound)
@@ -233,6 +234,10 @@ type lagUse struct {
 // unfilled at almost no cost, as in the linear programme. A round solves
 // its orders on s.Workers goroutines and sums in order index: the bound
 // does not depend on them.
+//
+// With s.Dive the master is then dived to whole plans (lagDive): Orders
+// are the dived master's values, Undived the rounds' last, and Route
+// keeps whichever routes cheaper.
 //
 // Orders that share one Problem (the same pointer), At and Day are one
 // subproblem, solved once a round: the master mixes its plans in one
