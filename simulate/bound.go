@@ -115,10 +115,11 @@ type ScenarioBound struct {
 	// Method is BoundLP or BoundLagrangian.
 	Method string
 	// Hindsight is what the orders cost routed jointly with every one of
-	// them known: the bound's relaxation dived and each order repaired on
-	// what is left (joint.Relaxation.Keep, as the batch policy routes a
-	// wave), a routing a clairvoyant could make, so the best possible lies
-	// between Bound and Hindsight. Valid when HindsightOK.
+	// them known: the bound's relaxation (BoundLP) or Lagrangian master
+	// (BoundLagrangian) dived and each order repaired on what is left
+	// (joint.Relaxation.Keep, joint.Lagrange.Route, as the batch policy
+	// routes a wave), a routing a clairvoyant could make, so the best
+	// possible lies between Bound and Hindsight. Valid when HindsightOK.
 	Hindsight   float64
 	HindsightOK bool
 }
