@@ -16,8 +16,9 @@ import (
 // settles in about log(n)/log(4/3) steps (20 for 300).
 const DiveSteps = 100
 
-// diveRounds bounds the pricing rounds after each fixing step: the orders
-// still free may find plans that fit around the ones just fixed.
+// diveRounds bounds the pricing rounds after each fixing step (the master
+// is solved once more after the last): the orders still free may find
+// plans that fit around the ones just fixed.
 const diveRounds = 5
 
 // lagDive dives a converged Lagrangian master to whole plans: a step
@@ -88,19 +89,17 @@ func (d *lagDive) run(ctx context.Context, basis *lp.Basis, x []float64) ([]floa
 		}
 		d.steps++
 		added := 0
-		for r := 0; r < diveRounds; r++ {
-			res, err := ms.solve(ctx, basis, added, d.deadline)
-			if err != nil {
-				return x, fmt.Errorf("lagrangian: dive: master: %w", err)
-			}
-			d.iterations += res.Iterations
-			d.rounds++
-			if res.Status != lp.StatusOptimal {
-				// Out of time (the rows always leave room): the last
-				// master solved stands.
-				return x, nil
+		for r := 0; ; r++ {
+			res, err := d.solve(ctx, basis, added)
+			if err != nil || res == nil {
+				// Out of time when res is nil (the rows always leave
+				// room): the last master solved stands.
+				return x, err
 			}
 			basis, x, d.objective = res.Basis, res.X, res.Objective
+			if r == diveRounds {
+				break
+			}
 			ms.rowPrices(res.Dual, d.m)
 			ms.unitPrices(d.m, d.unit)
 			if err := solveSome(ctx, d.orders, d.settled, d.unit, d.results, d.settings.Workers, d.settings.Solver); err != nil {
@@ -123,23 +122,24 @@ func (d *lagDive) run(ctx context.Context, basis *lp.Basis, x []float64) ([]floa
 			d.abandoned = true
 			return x, nil
 		}
-		if added > 0 {
-			// The last round's plans are in the model but not in x: solve
-			// once more so that x covers every column.
-			res, err := ms.solve(ctx, basis, added, d.deadline)
-			if err != nil {
-				return x, fmt.Errorf("lagrangian: dive: master: %w", err)
-			}
-			d.iterations += res.Iterations
-			d.rounds++
-			if res.Status != lp.StatusOptimal {
-				return x, nil
-			}
-			basis, x, d.objective = res.Basis, res.X, res.Objective
-		}
 	}
 	_, d.fractional = d.candidates(x, cands)
 	return x, nil
+}
+
+// solve solves the master from basis after added plans joined it; nil
+// when it stopped short of the optimum (out of time).
+func (d *lagDive) solve(ctx context.Context, basis *lp.Basis, added int) (*lp.Result, error) {
+	res, err := d.ms.solve(ctx, basis, added, d.deadline)
+	if err != nil {
+		return nil, fmt.Errorf("lagrangian: dive: master: %w", err)
+	}
+	d.iterations += res.Iterations
+	d.rounds++
+	if res.Status != lp.StatusOptimal {
+		return nil, nil
+	}
+	return res, nil
 }
 
 // candidates returns the fractional plans of x, the nearest to whole
