@@ -237,7 +237,9 @@ type lagUse struct {
 //
 // With s.Dive the master is then dived to whole plans (lagDive): Orders
 // are the dived master's values, Undived the rounds' last, and Route
-// keeps whichever routes cheaper.
+// keeps whichever routes cheaper. A dive that fails (ctx's end, a master
+// that cannot be solved) returns the rounds' values and bound with its
+// error.
 //
 // Orders that share one Problem (the same pointer), At and Day are one
 // subproblem, solved once a round: the master mixes its plans in one
@@ -385,7 +387,7 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 			break
 		}
 	}
-	if !s.Dive || lastX == nil {
+	if !s.Dive || lastX == nil || (!deadline.IsZero() && time.Now().After(deadline)) {
 		return out.finish(ms, orders, group, lastX, unpriced), nil
 	}
 	d := &lagDive{ms: ms, orders: orders, unit: unit, m: m, results: results, settings: s, deadline: deadline}
@@ -407,15 +409,13 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 	x, err := d.run(ctx, basis, lastX)
 	out.DiveSteps, out.DiveRounds, out.Dived, out.Fractional, out.DiveAbandoned = d.steps, d.rounds, d.objective, d.fractional, d.abandoned
 	out.Iterations += d.iterations
-	if d.abandoned {
-		// The rounds' mix stands.
-		return out.finish(ms, orders, group, lastX, unpriced), nil
+	if err != nil || d.abandoned {
+		// The rounds' mix stands (and the bound, with a failed dive's
+		// error).
+		return out.finish(ms, orders, group, lastX, unpriced), err
 	}
 	out = out.finish(ms, orders, group, x, unpriced)
 	out.Undived = undived
-	if err != nil && ctx.Err() != nil {
-		return out, err
-	}
 	return out, nil
 }
 
