@@ -81,7 +81,10 @@ func (d *lagDive) run(ctx context.Context, basis *lp.Basis, x []float64) ([]floa
 		if groups == 0 {
 			break
 		}
-		if ctx.Err() != nil || (!d.deadline.IsZero() && time.Now().After(d.deadline)) {
+		if err := ctx.Err(); err != nil {
+			return x, err
+		}
+		if !d.deadline.IsZero() && time.Now().After(d.deadline) {
 			break
 		}
 		if d.fix(x, cands, groups) == 0 {
