@@ -31,7 +31,9 @@ type SellOuts interface {
 
 // SureSellOut is the SellOutProbability from which the look-ahead policy
 // takes a SKU to be sure to sell out: a unit one order does not take is
-// then taken by a later one.
+// then taken by a later one, so that a line of it that loses less
+// unfilled than its cheapest price pays the whole price (PriceUnits).
+// The season's rule (KeepSoldOut) weighs every SKU by its probability.
 const SureSellOut = 0.9
 
 // PriceBoard holds the opportunity costs a look-ahead policy applies, and
@@ -175,25 +177,28 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 }
 
 // KeepSoldOut applies the season's rule to plan, made over p priced by
-// PriceUnits. A unit of a SKU sure to sell out (SureSellOut) that this
-// order does not take goes to an order later in the season, which would
-// otherwise go without it: it is worth KeepValue to that order, by what
-// later has seen (Outcomes.Later). With later nil, or before it has seen
-// a unit shipped, it charges nothing. KeepSoldOut charges
-// each line of such a SKU that plan ships that value in p.UnitCost, and
-// reports whether it charged any: p must then be solved again (and its
-// unit costs restored as after PriceUnits). The solver then leaves a
-// line unfilled (UNECONOMIC) where what shipping it costs this order
-// exceeds the value less the lost sale and, when the order would
-// otherwise be whole, its per-order lost-sale cost: in an order already
-// short nearly always; in a whole one when leaving the SKUs sure to sell
-// out saves parcels enough. Without a per-order lost-sale cost a kept
-// unit moves a lost sale from this order to a later one, and what it
-// saves is shipping: the line is left when shipping it costs more than
-// the value less the lost sale (at a sell-out probability of 1, more
-// than a unit later is expected to cost). Lines without a lost-sale price
-// are left as they are (they are filled whenever stock allows). kept
-// receives the lines charged (reused when large enough).
+// PriceUnits. A unit of a SKU that sells out before the season's end
+// (with SellOutProbability) and that this order does not take goes to an
+// order later in the season, which would otherwise go without it: it is
+// worth KeepValue to that order, by what later has seen (Outcomes.Later),
+// weighed by that probability. With later nil, or before it has seen a
+// unit shipped, it charges nothing. KeepSoldOut charges each line that
+// plan ships whose unit is worth more than nothing kept (a lost-sale
+// price, a probability above 0) that value in p.UnitCost, and reports
+// whether it charged any: p must then be solved again (and its unit costs
+// restored as after PriceUnits). The solver then leaves a line unfilled
+// (UNECONOMIC) where what shipping it costs this order exceeds the value
+// less the lost sale and, when the order would otherwise be whole, its
+// per-order lost-sale cost: in an order already short, nearly always for
+// a SKU sure to sell out (SureSellOut) and when its unit would ride alone
+// for one likely to; in a whole one when leaving those lines saves
+// parcels enough. Without a per-order lost-sale cost a kept unit moves a
+// lost sale from this order to a later one, and what it saves is
+// shipping: the line is left when shipping it costs more than the value
+// less the lost sale (at a sell-out probability of 1, more than a unit
+// later is expected to cost). Lines without a lost-sale price are left as
+// they are (they are filled whenever stock allows). kept receives the
+// lines charged (reused when large enough).
 func KeepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts, later *Outcomes, kept []int) ([]int, bool) {
 	kept = kept[:0]
 	// What a kept unit costs the later order to ship is learnt from the
@@ -203,25 +208,23 @@ func KeepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts, later *Outco
 	if len(plan.Shipments) == 0 || later == nil || !later.Shipped() {
 		return kept, false
 	}
+	single, perUnit := later.Later()
+	nl := len(p.Lines)
 	for i := range plan.Shipments {
 		for _, a := range plan.Shipments[i].Lines {
 			ln := &p.Lines[a.Line]
 			// A line split over two shipments is charged once.
-			if ln.LostSaleCost > 0 && so.SellOutProbability(ln.SKU) >= SureSellOut && !slices.Contains(kept, a.Line) {
-				kept = append(kept, a.Line)
+			if ln.LostSaleCost <= 0 || slices.Contains(kept, a.Line) {
+				continue
 			}
-		}
-	}
-	var single, perUnit float64
-	if later != nil {
-		single, perUnit = later.Later()
-	}
-	nl := len(p.Lines)
-	for _, line := range kept {
-		ln := &p.Lines[line]
-		v := KeepValue(ln.LostSaleCost, p.LostSaleCostPerOrder, so.SellOutProbability(ln.SKU), single, perUnit)
-		for o := range p.Options {
-			p.UnitCost[o*nl+line] += v
+			v := KeepValue(ln.LostSaleCost, p.LostSaleCostPerOrder, so.SellOutProbability(ln.SKU), single, perUnit)
+			if v <= 0 {
+				continue
+			}
+			kept = append(kept, a.Line)
+			for o := range p.Options {
+				p.UnitCost[o*nl+a.Line] += v
+			}
 		}
 	}
 	return kept, len(kept) > 0

@@ -235,7 +235,10 @@ func (sellOutPrices) Seasoned() bool                      { return true }
 // is sure to sell out before the season ends, its unit is kept for a
 // later order (UNECONOMIC here), with or without a per-order cost: this
 // one's parcel (6) is more than its lost sale (40) less what keeping it
-// is worth (0.95 × (40 − 2)). When s may not sell out, or its line has no
+// is worth (0.95 × (40 − 2)). A SKU as likely to sell out as not is
+// worth half that kept (19), and its unit ships (6 + 19 < 40), unless
+// its lost sale is barely above the parcel (8: 6 + 0.5 × 6 > 8); at a
+// probability of 0.1 or 0 that unit ships too. When its line has no
 // lost-sale price, or the prices say nothing of the season, or the board
 // has seen no unit shipped (what a kept unit costs is not known), it
 // ships as optimal ships it.
@@ -264,6 +267,9 @@ func TestLookaheadKeepsUnitsSureToSellOut(t *testing.T) {
 	}{
 		{"sure to sell out", sellOutPrices(0.95), 10, 40, false, true},
 		{"may not sell out", sellOutPrices(0.5), 10, 40, false, false},
+		{"may not sell out, a lost sale near the parcel", sellOutPrices(0.5), 10, 8, false, true},
+		{"unlikely to sell out", sellOutPrices(0.1), 10, 8, false, false},
+		{"never sells out", sellOutPrices(0), 10, 8, false, false},
 		{"no per-order cost", sellOutPrices(0.95), 0, 40, false, true},
 		{"no lost-sale price on the line", sellOutPrices(0.95), 10, 0, false, false},
 		{"no season", priceMap{}, 10, 40, false, false},
@@ -296,7 +302,7 @@ func TestLookaheadKeepsUnitsSureToSellOut(t *testing.T) {
 			assert.Equal(t, solver.ReasonNoStock, plan.Unfilled[0].Reason)
 			assert.Equal(t, 1, plan.Unfilled[1].Line)
 			assert.Equal(t, solver.ReasonUneconomic, plan.Unfilled[1].Reason)
-			assert.InDelta(t, 30+40+c.perOrder, plan.TotalCost, 1e-12, "the real lost-sale costs")
+			assert.InDelta(t, 30+c.lost+c.perOrder, plan.TotalCost, 1e-12, "the real lost-sale costs")
 		})
 	}
 }
