@@ -53,9 +53,10 @@ type PlanningConfig struct {
 	Horizon  time.Duration
 	// SeasonEnd, when set, is when the season ends: the stock and the
 	// Arrivals before then must last until then. Each plan then tells the
-	// policy which SKUs are sure to sell out by then (planning.SellOut),
-	// and a unit of theirs is charged what it is worth to the later order
-	// that would get it (policy.KeepSoldOut). A season end set later than
+	// policy how likely each SKU is to sell out by then
+	// (planning.SellOut), and a unit is charged what it is worth to the
+	// later order that would get it, weighed by that chance
+	// (policy.KeepSoldOut). A season end set later than
 	// the real one refuses units that will never sell.
 	SeasonEnd time.Time
 	// RecentOrders bounds the orders routed since start that each plan

@@ -145,9 +145,9 @@ type Config struct {
 	// SeasonEnd, when set, is when the season ends: the stock on hand and
 	// the replenishments before then are all the look-ahead policy's
 	// forecast demand until then will get. Each plan then tells the
-	// policy which SKUs are sure to sell out (planning.SellOut), and a
-	// unit of theirs is charged what it is worth to the later order that
-	// would get it (policy.KeepSoldOut). Zero: no season, no such rule,
+	// policy how likely each SKU is to sell out (planning.SellOut), and a
+	// unit is charged what it is worth to the later order that would get
+	// it, weighed by that chance (policy.KeepSoldOut). Zero: no season, no such rule,
 	// unless SeasonAtReplayEnd.
 	SeasonEnd time.Time
 	// SeasonAtReplayEnd, when SeasonEnd is zero, ends the season at the

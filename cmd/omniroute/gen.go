@@ -192,7 +192,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		simulate.PlanAuto+" ("+planning.AutoRule()+")")
 	planHorizon := fs.Duration("plan-horizon", 0, fmt.Sprintf("how far each plan of the lookahead policy looks ahead (0: %v, or, when the replenishments schedule no arrival after the first plan, %v or the season's length from the first plan to --season-end when longer)",
 		simulate.DefaultPlanHorizon, simulate.SeasonPlanHorizon))
-	seasonEnd := fs.String("season-end", seasonAtReplayEnd, "when the season ends: the stock and the replenishments before then must last until then, and lookahead and batch keep the units of SKUs sure to sell out by then for the later orders that need them when that is worth more; an RFC 3339 time, \""+seasonAtReplayEnd+"\" (the latest order's time: nothing the replay counts comes after it) or \""+seasonNone+"\"")
+	seasonEnd := fs.String("season-end", seasonAtReplayEnd, "when the season ends: the stock and the replenishments before then must last until then, and lookahead and batch keep the units of SKUs likely to sell out by then for the later orders that need them when that is worth more, weighed by the chance; an RFC 3339 time, \""+seasonAtReplayEnd+"\" (the latest order's time: nothing the replay counts comes after it) or \""+seasonNone+"\"")
 	pricesPath := fs.String("prices", "", "opportunity costs (CSV node,sku,price, as omniroute plan --out writes it) for lookahead and batch, fixed for the whole replay: no plans")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+

@@ -37,7 +37,7 @@ func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	fs.StringVar(&f.model, "plan-model", planning.ModelAuto, "what the lookahead policy's plans price units with: "+planning.ModelDemand+
 		" (the expected-demand LP over regions and SKUs), "+planning.ModelOrders+" (the mean Lagrangian stock values of samples of the orders seen, the --history and those routed since start, over the stock on hand and the arrivals due) or "+
 		planning.ModelAuto+" ("+planning.AutoRule()+")")
-	fs.StringVar(&f.seasonEnd, "season-end", "", "when the season ends (RFC 3339): the stock and the replenishments before then must last until then; lookahead then keeps the units of SKUs sure to sell out by then for the later orders that need them when that is worth more")
+	fs.StringVar(&f.seasonEnd, "season-end", "", "when the season ends (RFC 3339): the stock and the replenishments before then must last until then; lookahead then keeps the units of SKUs likely to sell out by then for the later orders that need them when that is worth more, weighed by the chance")
 	return f
 }
 
