@@ -177,12 +177,12 @@ func (l *lookaheadPolicy) Choose(p *solver.Problem, s solver.Settings) (*solver.
 }
 
 // KeepSoldOut applies the season's rule to plan, made over p priced by
-// PriceUnits. A unit of a SKU that sells out before the season's end
-// (with SellOutProbability) and that this order does not take goes to an
-// order later in the season, which would otherwise go without it: it is
-// worth KeepValue to that order, by what later has seen (Outcomes.Later),
-// weighed by that probability. With later nil, or before it has seen a
-// unit shipped, it charges nothing. KeepSoldOut charges each line that
+// PriceUnits. A unit this order does not take goes, if its SKU sells out
+// before the season's end (SellOutProbability), to an order later in the
+// season that would otherwise go without it: weighed by that probability,
+// it is worth KeepValue to that order, by what later has seen
+// (Outcomes.Later). With later nil, or before it has seen a unit shipped,
+// it charges nothing. KeepSoldOut charges each line that
 // plan ships whose unit is worth more than nothing kept (a lost-sale
 // price, a probability above 0) that value in p.UnitCost, and reports
 // whether it charged any: p must then be solved again (and its unit costs

@@ -229,7 +229,7 @@ func (sellOutPrices) Price(int, string) float64           { return 0 }
 func (s sellOutPrices) SellOutProbability(string) float64 { return float64(s) }
 func (sellOutPrices) Seasoned() bool                      { return true }
 
-// TestLookaheadKeepsUnitsSureToSellOut: an order of two lines, "gone" out
+// TestLookaheadKeepsUnitsLikelyToSellOut: an order of two lines, "gone" out
 // of stock everywhere and "s" held at node 0, pays its per-order lost-sale
 // cost whatever it does. The board has seen a unit shipped for 2. When s
 // is sure to sell out before the season ends, its unit is kept for a
@@ -242,7 +242,7 @@ func (sellOutPrices) Seasoned() bool                      { return true }
 // lost-sale price, or the prices say nothing of the season, or the board
 // has seen no unit shipped (what a kept unit costs is not known), it
 // ships as optimal ships it.
-func TestLookaheadKeepsUnitsSureToSellOut(t *testing.T) {
+func TestLookaheadKeepsUnitsLikelyToSellOut(t *testing.T) {
 	net, err := network.Demo()
 	require.NoError(t, err)
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
