@@ -7,6 +7,7 @@ import (
 
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
+	"github.com/omniroute/omniroute/stock"
 )
 
 // KPIs are the figures of one replay. The JSON keys are a contract.
@@ -40,6 +41,12 @@ import (
 //   - node_utilization: per node with a daily capacity, units picked /
 //     (capacity x replayed days); mean and max over those nodes.
 //   - stockout_events: commits that took a (node, SKU) to zero ATP.
+//   - uneconomic_units: units the policy left unfilled by choice
+//     (UNECONOMIC: not worth shipping, or kept for later orders) though
+//     stock could serve them; uneconomic_units_unsold those of them the
+//     network still held at the replay's end, SKU by SKU (the fewer of the
+//     two): units kept for orders that did not come. Both are 0, and left
+//     out of the JSON, when no unit was left by choice.
 //   - solve_time_us: the policy's decision time per order (p50, p99); the
 //     only figure that differs between two runs.
 type KPIs struct {
@@ -60,6 +67,9 @@ type KPIs struct {
 	NodeUtilization   Utilization        `json:"node_utilization"`
 	StockoutEvents    int64              `json:"stockout_events"`
 	SolveTimeUS       Percentiles        `json:"solve_time_us"`
+	// UneconomicUnits and UneconomicUnsold: see the definitions above.
+	UneconomicUnits  int64 `json:"uneconomic_units,omitempty"`
+	UneconomicUnsold int64 `json:"uneconomic_units_unsold,omitempty"`
 	// TransferCost prices the shipments of a transfer plan that left
 	// (network.Lane.Cost each); total_cost_with_lost_sales includes it.
 	// TransferUnits moved between nodes, TransferShortUnits were planned
@@ -166,6 +176,8 @@ type accumulator struct {
 	carriers map[string]int64
 	parcels  int64
 	hist     latencyHist
+	// uneconomic is the units left unfilled by choice, by SKU.
+	uneconomic map[string]int64
 
 	tz          time.Duration
 	day0        int64 // local day number of Start
@@ -183,6 +195,7 @@ func newAccumulator(net *network.Network) *accumulator {
 		nodeMethods: make([]MethodUnits, len(net.Nodes)),
 		methods:     make([]int64, solver.MethodSlots()),
 		carriers:    make(map[string]int64, len(net.Carriers)),
+		uneconomic:  map[string]int64{},
 	}
 	a.series.NodeIDs = make([]string, len(net.Nodes))
 	a.series.NodeLat = make([]float64, len(net.Nodes))
@@ -234,6 +247,11 @@ func (a *accumulator) add(day int64, p *solver.Problem, plan *solver.Plan, took 
 		ordered += int64(l.Quantity)
 		a.unfilled = append(a.unfilled, l.Quantity)
 	}
+	for _, u := range plan.Unfilled {
+		if u.Reason == solver.ReasonUneconomic {
+			a.uneconomic[p.Lines[u.Line].SKU] += int64(u.Quantity)
+		}
+	}
 	onTime := true
 	cost := 0.0
 	for i := range plan.Shipments {
@@ -283,6 +301,18 @@ func (a *accumulator) add(day int64, p *solver.Problem, plan *solver.Plan, took 
 	a.hist.record(took)
 }
 
+// unsold counts the units left unfilled by choice that left holds at the
+// end, SKU by SKU (the fewer of the two).
+func (a *accumulator) unsold(left *stock.Table) int64 {
+	var n int64
+	for sku, kept := range a.uneconomic {
+		var atp int64
+		left.EachATP(sku, func(_ int, q int32) { atp += int64(max(q, 0)) })
+		n += min(kept, atp)
+	}
+	return n
+}
+
 // kpis computes the KPIs of what was recorded; net gives node capacities.
 func (a *accumulator) kpis(net *network.Network) (KPIs, Series) {
 	k := KPIs{
@@ -294,6 +324,9 @@ func (a *accumulator) kpis(net *network.Network) (KPIs, Series) {
 		TotalWithLost:  round(a.cost+a.lost, 4),
 		StockoutEvents: a.stockouts,
 		MethodMix:      make(map[string]float64, len(a.methods)),
+	}
+	for _, u := range a.uneconomic {
+		k.UneconomicUnits += u
 	}
 	k.FillRate = round(ratio(float64(a.unitsShipped), float64(a.unitsOrdered)), 6)
 	k.CostPerOrder = round(ratio(a.cost, float64(a.served)), 4)

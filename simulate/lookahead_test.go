@@ -341,16 +341,18 @@ const seasonStock = "node,sku,on_hand,safety_stock\nnear,a,1,0\nnear,b,0,0\nnear
 // Without a season end o1 takes the unit and o2 is left short too; with
 // one, a is sure to sell out before it, so o1 leaves the unit
 // (UNECONOMIC) and o2 ships it whole: one per-order cost and one parcel
-// less. batch, whose waves hold one order each here, does the same.
+// less. batch, whose waves hold one order each here, does the same. The
+// results count the unit left (uneconomic_units) and, when o2 does not
+// come, that it stayed unsold (uneconomic_units_unsold).
 func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 	h := seasonHistory()
-	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" + seasonFirst +
+	upToO1 := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" + seasonFirst +
 		"o1,2026-03-03T10:00:00Z,43.25,76.90,b,1,delivery,\n" +
-		"o1,2026-03-03T10:00:00Z,43.25,76.90,a,1,delivery,\n" +
-		"o2,2026-03-03T11:00:00Z,43.25,76.90,a,1,delivery,\n"
+		"o1,2026-03-03T10:00:00Z,43.25,76.90,a,1,delivery,\n"
+	orders := upToO1 + "o2,2026-03-03T11:00:00Z,43.25,76.90,a,1,delivery,\n"
 	for _, name := range []string{"lookahead", PolicyBatch} {
 		t.Run(name, func(t *testing.T) {
-			run := func(end time.Time) (*Result, string) {
+			runOrders := func(orders string, end time.Time) (*Result, string) {
 				net, table := loadTiny(t, seasonNetwork, seasonStock)
 				var dec strings.Builder
 				cfg := Config{
@@ -363,6 +365,7 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 				require.Len(t, res.Results, 1)
 				return &res.Results[0], dec.String()
 			}
+			run := func(end time.Time) (*Result, string) { return runOrders(orders, end) }
 			parcel := 1 + 5 + 1.0
 			o0 := parcel + 50 + 10
 			without, _ := run(time.Time{})
@@ -371,6 +374,14 @@ func TestLookaheadKeepsUnitsForTheSeason(t *testing.T) {
 			with, dec := run(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC))
 			assert.InDelta(t, o0+50+50+10+parcel, with.TotalWithLost, 1e-6, "o1 leaves a for o2")
 			assert.Contains(t, dec, "o1,"+name+",baseline,2026-03-03T10:00:00Z,,UNFILLED,,b:1;a:1,2,110.0000,0,0.000,NO_STOCK;UNECONOMIC\n")
+			assert.Equal(t, int64(1), with.UneconomicUnits)
+			assert.Zero(t, with.UneconomicUnsold, "o2 takes the unit kept")
+			assert.Zero(t, without.UneconomicUnits)
+
+			// Without o2 the unit kept stays unsold.
+			alone, _ := runOrders(upToO1, time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC))
+			assert.Equal(t, int64(1), alone.UneconomicUnits)
+			assert.Equal(t, int64(1), alone.UneconomicUnsold)
 
 			// A season already over changes nothing.
 			over, _ := run(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC))

@@ -214,6 +214,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		}
 	}
 	res.KPIs, res.Series = st.acc.kpis(net)
+	res.UneconomicUnsold = st.acc.unsold(st.table)
 	if tr := st.transfers; tr != nil {
 		res.TransferCost = round(tr.cost(net), 4)
 		res.TransferUnits, res.TransferShortUnits, res.SupplyUnits = tr.moved, tr.short, tr.placed

@@ -58,9 +58,16 @@ func kpiRowsAll(res *Results) []kpiRow {
 		{"lines", func(r *Result) string { return integer(r.Lines) }},
 		{"fill rate", func(r *Result) string { return pct(r.FillRate) }},
 		{"unfilled units", func(r *Result) string { return integer(r.UnfilledUnits) }},
+	}
+	if hasUneconomic(res) {
+		rows = append(rows, kpiRow{"uneconomic units (unsold)", func(r *Result) string {
+			return integer(r.UneconomicUnits) + " (" + integer(r.UneconomicUnsold) + ")"
+		}})
+	}
+	rows = append(rows, []kpiRow{
 		{"total cost", func(r *Result) string { return num(r.TotalCost, 2) }},
 		{"lost-sale cost", func(r *Result) string { return num(r.LostSaleCost, 2) }},
-	}
+	}...)
 	if hasTransfers(res) {
 		rows = append(rows, kpiRow{"transfer cost", func(r *Result) string { return num(r.TransferCost, 2) }})
 	}
@@ -264,4 +271,14 @@ func boundNotes(res *Results) []string {
 		notes = append(notes, r.Scenario+": "+r.BoundNote)
 	}
 	return notes
+}
+
+// hasUneconomic reports whether a result left a unit unfilled by choice.
+func hasUneconomic(res *Results) bool {
+	for i := range res.Results {
+		if res.Results[i].UneconomicUnits > 0 {
+			return true
+		}
+	}
+	return false
 }
