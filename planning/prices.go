@@ -66,6 +66,9 @@ type Prices struct {
 	// without a season end. seasoned is true once WithSellOut gave one.
 	sellOut  map[string]float64
 	seasoned bool
+	// picks prices the picks of nodes' rest of the day (WithPicks); nil
+	// without.
+	picks *PickOutlook
 }
 
 // NewPrices indexes prices for a network of nodes nodes; PlannedAt is at.

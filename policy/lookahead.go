@@ -286,7 +286,65 @@ func PriceUnits(p *solver.Problem, costs OpportunityCosts, saved, price []float6
 			}
 		}
 	}
+	if pv, ok := costs.(PickValues); ok {
+		chargePicks(p, pv, price)
+	}
 	return saved, price
+}
+
+// PickValues is an optional part of OpportunityCosts: what a node's picks
+// left today are worth to the orders that only it can serve (pickups that
+// name it; planning.Prices with a planning.PickOutlook).
+type PickValues interface {
+	// PickValue is what those orders are expected to lose more when
+	// another order takes units of the left picks node has today.
+	PickValue(node int, left, units int32) float64
+}
+
+// chargePicks adds to the units an option of p could pick at a node with
+// limited picks today what taking them costs the orders bound to that
+// node (PickValues), spread evenly over those units, in p.UnitCost and
+// price. An order only one node can serve is itself bound to it, and pays
+// nothing.
+func chargePicks(p *solver.Problem, pv PickValues, price []float64) {
+	first, flexible := int32(-1), false
+	for o := range p.Options {
+		if !Usable(p, o) {
+			continue
+		}
+		if first < 0 {
+			first = p.Options[o].Node
+		} else if p.Options[o].Node != first {
+			flexible = true
+			break
+		}
+	}
+	if !flexible {
+		return
+	}
+	nl := len(p.Lines)
+	for o := range p.Options {
+		opt := &p.Options[o]
+		left := opt.CapacityUnits
+		if left <= 0 || !Usable(p, o) {
+			continue
+		}
+		var units int32
+		for ln := range p.Lines {
+			units += min(p.Available[o*nl+ln], p.Lines[ln].Quantity)
+		}
+		if units = min(units, left); units <= 0 {
+			continue
+		}
+		c := pv.PickValue(int(opt.Node), left, units) / float64(units)
+		if c <= 0 {
+			continue
+		}
+		for ln := range p.Lines {
+			p.UnitCost[o*nl+ln] += c
+			price[o*nl+ln] += c
+		}
+	}
 }
 
 // RealCosts gives plan, made over p priced by PriceUnits, its real costs:

@@ -461,3 +461,64 @@ func TestOutcomesWindow(t *testing.T) {
 	assert.InDelta(t, 1, perUnit, 1e-12)
 	assert.Len(t, o.ring, 2)
 }
+
+// pickPrices price no stock; node 0's picks are worth per a unit to the
+// orders bound to it while it has fewer than ten left.
+type pickPrices struct{ per float64 }
+
+func (pickPrices) Price(int, string) float64 { return 0 }
+
+func (p pickPrices) PickValue(node int, left, units int32) float64 {
+	if node != 0 || left >= 10 || units > left {
+		return 0
+	}
+	return p.per * float64(units)
+}
+
+// TestLookaheadSparesPicksOfBoundOrders: node 0 is cheaper by 2 for the
+// order's two units. With few picks left there and orders only it can
+// serve to come, what those picks are worth moves the order to node 1
+// when it exceeds 1 a unit, and the plan reports it as the opportunity
+// cost; with ten picks left, or a node without a limit, nothing is
+// charged. An order node 0 alone can serve is one of those orders, and
+// takes its picks.
+func TestLookaheadSparesPicksOfBoundOrders(t *testing.T) {
+	net, err := network.Demo()
+	require.NoError(t, err)
+	pol, err := DefaultRegistry().New(Lookahead, net)
+	require.NoError(t, err)
+	board := pol.(Planned).Prices()
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+	cases := []struct {
+		name  string
+		per   float64
+		left  int32
+		node  int32
+		opp   float64
+		bound bool
+	}{
+		{"worth less than the saving", 0.5, 3, 0, 1, false},
+		{"worth more than the saving", 1.5, 3, 1, 0, false},
+		{"ten picks left", 1.5, 10, 0, 0, false},
+		{"no limit", 1.5, -1, 0, 0, false},
+		{"the order is bound to node 0", 1.5, 3, 0, 0, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			board.Set(pickPrices{per: c.per}, at)
+			p := twoNodes()
+			p.Options[0].CapacityUnits = c.left
+			if c.bound {
+				p.Options[1].Excluded = solver.ReasonOutsideRadius
+			}
+			plan, err := pol.Choose(p, solver.Settings{})
+			require.NoError(t, err)
+			assert.Equal(t, []float64{1, 2}, p.UnitCost, "the problem is left as it came")
+			require.Len(t, plan.Shipments, 1)
+			assert.Equal(t, c.node, p.Options[plan.Shipments[0].Option].Node)
+			got, _ := AppliedBy(pol)
+			assert.InDelta(t, c.opp, got.OpportunityCost, 1e-12)
+		})
+	}
+}

@@ -73,6 +73,12 @@ type PlanningConfig struct {
 	// stock moves first (PlanAfterShare) or a plan is asked for
 	// (PlanningService.Plan).
 	Model string
+	// Bound holds what the history says of the orders bound to one node
+	// (pickups that name their store); nil means nothing. Each plan adds
+	// the orders routed since start (as RecentOrders) and prices the picks
+	// of the day by them (planning.BoundPicks.Outlook). The planner takes
+	// it over.
+	Bound *planning.BoundPicks
 	// Seen holds the orders seen before start (the history) for the
 	// orders model; nil means none. The planner takes it over.
 	Seen *planning.OrderWindow
@@ -354,6 +360,21 @@ func (p *planner) recentDemand(net *network.Network, regions *forecast.Regions, 
 	return est.Estimate(at)
 }
 
+// recentPicks returns cfg.Bound with the rolling window's orders added, at
+// net's picks of the day at at (nil when neither names a pickup store).
+func (p *planner) recentPicks(net *network.Network, at time.Time) *planning.PickOutlook {
+	b := &planning.BoundPicks{}
+	if p.cfg.Bound != nil {
+		b = p.cfg.Bound.Clone()
+	}
+	p.recentMu.Lock()
+	for i := range p.recent {
+		b.Observe(&p.recent[(p.next+i)%len(p.recent)])
+	}
+	p.recentMu.Unlock()
+	return b.Outlook(net, at)
+}
+
 // FixedPrices are opportunity costs given ahead, by node id: a prices file,
 // as omniroute plan --out writes it (planning.ReadPricesCSV), planned at
 // At (the file's modification time).
@@ -451,6 +472,7 @@ func (p *planner) planResult(ctx context.Context) (*planOutcome, error) {
 		}
 		prices = prices.WithSellOut(sellOut)
 	}
+	prices = prices.WithPicks(p.recentPicks(net, out.at))
 	p.seasonLikely.Set(float64(out.season.likely))
 	p.seasonShort.Set(out.season.short)
 	p.board.Set(prices, out.at)

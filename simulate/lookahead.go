@@ -54,6 +54,9 @@ type replayPlanner struct {
 	board *policy.PriceBoard
 	net   *network.Network
 	est   *forecast.Estimator
+	// picks counts the orders bound to one node (named pickups); every
+	// plan's prices carry its outlook for the picks of the day.
+	picks *planning.BoundPicks
 	// base is Config.Forecast: each plan blends it with est's estimate.
 	base *forecast.Demand
 	// orders is the PlanOrders model (nil: PlanDemand); auto is true
@@ -107,6 +110,7 @@ func newReplayPlanner(ctx context.Context, cfg *Config, workers int, net *networ
 	p := &replayPlanner{
 		ctx: ctx, board: board, net: net,
 		est:      forecast.NewEstimator(net, forecast.NewRegions(net)),
+		picks:    &planning.BoundPicks{},
 		base:     cfg.Forecast,
 		interval: cfg.PlanInterval, horizon: cfg.PlanHorizon, seasonEnd: cfg.SeasonEnd,
 	}
@@ -116,7 +120,10 @@ func newReplayPlanner(ctx context.Context, cfg *Config, workers int, net *networ
 	if p.horizon <= 0 {
 		p.horizon, p.season = DefaultPlanHorizon, true
 	}
-	observe := p.est.Observe
+	observe := func(o *network.Order) {
+		p.est.Observe(o)
+		p.picks.Observe(o)
+	}
 	if cfg.PlanModel == PlanOrders || cfg.PlanModel == PlanAuto {
 		p.orders, p.auto = &planning.OrderWindow{}, cfg.PlanModel == PlanAuto
 		p.byModel = planning.NewOrderPlanner(net)
@@ -124,6 +131,7 @@ func newReplayPlanner(ctx context.Context, cfg *Config, workers int, net *networ
 		p.byModel.Workers = workers
 		observe = func(o *network.Order) {
 			p.est.Observe(o)
+			p.picks.Observe(o)
 			p.orders.Observe(o)
 		}
 	}
@@ -288,7 +296,7 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	if clock.Before(p.seasonEnd) {
 		prices = prices.WithSellOut(planning.SellOut(demand, table, arrivals, clock, p.seasonEnd))
 	}
-	p.board.Set(prices, clock)
+	p.board.Set(prices.WithPicks(p.picks.Outlook(p.net, clock)), clock)
 }
 
 // demand is what a plan at clock expects: the rolling estimate of the
@@ -313,6 +321,7 @@ func (p *replayPlanner) after(o *network.Order, plan *solver.Plan) {
 		}
 	}
 	p.est.Observe(o)
+	p.picks.Observe(o)
 	if p.orders != nil {
 		p.orders.Observe(o)
 	}

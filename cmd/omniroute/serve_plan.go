@@ -109,11 +109,16 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 	regions := forecast.NewRegions(net)
 	if f.history != "" {
 		est := forecast.NewEstimator(net, regions)
-		observe := est.Observe
+		cfg.Bound = &planning.BoundPicks{}
+		observe := func(o *network.Order) {
+			est.Observe(o)
+			cfg.Bound.Observe(o)
+		}
 		if f.model == planning.ModelOrders || f.model == planning.ModelAuto {
 			cfg.Seen = &planning.OrderWindow{}
 			observe = func(o *network.Order) {
 				est.Observe(o)
+				cfg.Bound.Observe(o)
 				cfg.Seen.Observe(o)
 			}
 		}

@@ -1,0 +1,285 @@
+package planning
+
+import (
+	"maps"
+	"math"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// A pickup that names its store can be served by that store only. When
+// the store's picks for the day run out before such an order comes, the
+// order goes short, while an order that other sources can serve would
+// have taken one of them. BoundPicks counts those bound orders, and its
+// PickOutlook prices a pick of a node's rest of the day by them.
+
+// boundSizes is the largest order size BoundPicks tells apart; larger
+// bound orders count as this size.
+const boundSizes = 32
+
+// boundPrior is the weight, in days, of the network's mean rate of bound
+// orders a node in a node's own rate (PickOutlook): a node that has not
+// been seen for a day is taken to get about as many as the others.
+const boundPrior = 24 * time.Hour
+
+// lossTail is the smallest loss a PickOutlook keeps: W(r) below it is
+// taken as 0.
+const lossTail = 1e-6
+
+// poissonTail is the probability of more orders than lossTable counts.
+const poissonTail = 1e-12
+
+// BoundPicks learns, from the orders it observes, how many orders each
+// node gets that only it can serve (pickups that name their store), how
+// large they are and what they lose going short, and when in the day
+// orders come. The zero value has seen nothing. It is not safe for
+// concurrent use.
+type BoundPicks struct {
+	// count is the bound orders seen by node id; sizes[s] those of s
+	// units.
+	count map[string]float64
+	sizes [boundSizes + 1]float64
+	// units sums the bound orders' units, priced their lost-sale cost
+	// where the line has one, unpriced the units of lines without (they
+	// take the network's per-unit cost).
+	units, priced, unpriced float64
+	// quarters counts every order observed by its quarter hour of the UTC
+	// day (a network's local day is the same turned by its offset).
+	quarters    [96]float64
+	first, last time.Time
+}
+
+// Observe counts o: when in the day it came, and, when it names a pickup
+// store, as an order bound to that store.
+func (b *BoundPicks) Observe(o *network.Order) {
+	if o.CreatedAt.IsZero() {
+		return
+	}
+	if b.first.IsZero() || o.CreatedAt.Before(b.first) {
+		b.first = o.CreatedAt
+	}
+	if o.CreatedAt.After(b.last) {
+		b.last = o.CreatedAt
+	}
+	t := o.CreatedAt.UTC()
+	b.quarters[(t.Hour()*60+t.Minute())/15]++
+	if o.PickupNodeID == "" {
+		return
+	}
+	var units, priced, unpriced float64
+	for _, ln := range o.Lines {
+		q := float64(max(ln.Quantity, 0))
+		units += q
+		if ln.LostSaleCost > 0 {
+			priced += q * ln.LostSaleCost
+		} else {
+			unpriced += q
+		}
+	}
+	if units == 0 {
+		return
+	}
+	if b.count == nil {
+		b.count = map[string]float64{}
+	}
+	b.count[o.PickupNodeID]++
+	b.sizes[min(int(units), boundSizes)]++
+	b.units += units
+	b.priced += priced
+	b.unpriced += unpriced
+}
+
+// Clone returns a copy of b that observes apart from it.
+func (b *BoundPicks) Clone() *BoundPicks {
+	c := *b
+	c.count = maps.Clone(b.count)
+	return &c
+}
+
+// Outlook returns what a pick of each node of net's rest of the day, at
+// at, is worth to the orders bound to it, or nil when the orders observed
+// give nothing to price (no bound order, no lost-sale cost, the day's
+// orders all past).
+//
+// A node that picks a limited number of units a day and offers pickup
+// expects N more bound orders before its local midnight (the network's
+// Policy.TZOffsetMinutes), N Poisson with mean λ·F: λ its bound orders a
+// day, its own count over the days observed leaned towards the network's
+// mean by boundPrior, and F the share of a day's orders that come after
+// at (by the quarter hours observed). Their sizes are those observed. An
+// order of s units with r picks left goes short of s − r of them when
+// s > r, at the mean lost-sale cost a unit less the node's pick cost a
+// unit, and the per-order lost-sale cost once. W(r), what the bound
+// orders are expected to lose with r picks left, follows by recursion
+// over the orders to come in the order they come.
+func (b *BoundPicks) Outlook(net *network.Network, at time.Time) *PickOutlook {
+	var bound float64
+	for _, c := range b.count {
+		bound += c
+	}
+	perUnit := 0.0
+	if b.units > 0 {
+		perUnit = (b.priced + b.unpriced*net.Policy.LostSaleCostPerUnit) / b.units
+	}
+	perOrder := net.Policy.LostSaleCostPerOrder
+	if bound == 0 || perUnit <= 0 && perOrder <= 0 {
+		return nil
+	}
+	rest := b.restOfDay(at, time.Duration(net.Policy.TZOffsetMinutes)*time.Minute)
+	if rest <= 0 {
+		return nil
+	}
+	var pickup float64
+	for i := range net.Nodes {
+		if offersPickup(&net.Nodes[i]) {
+			pickup++
+		}
+	}
+	if pickup == 0 {
+		return nil
+	}
+	days := max(b.last.Sub(b.first), time.Hour).Hours() / 24
+	prior := boundPrior.Hours() / 24
+	mean := bound / pickup / days // bound orders a node a day
+	var sizes [boundSizes + 1]float64
+	for s := 1; s <= boundSizes; s++ {
+		sizes[s] = b.sizes[s] / bound
+	}
+	out := &PickOutlook{PlannedAt: at, loss: make([][]float64, len(net.Nodes))}
+	for i := range net.Nodes {
+		nd := &net.Nodes[i]
+		if nd.CapacityPerDay <= 0 || !offersPickup(nd) {
+			continue
+		}
+		v := max(perUnit-nd.PickCostPerUnit, 0)
+		if v == 0 && perOrder <= 0 {
+			continue
+		}
+		lambda := (b.count[nd.ID] + mean*prior) / (days + prior)
+		out.loss[i] = lossTable(lambda*rest, sizes[:], v, perOrder, nd.CapacityPerDay)
+	}
+	return out
+}
+
+// offersPickup reports whether nd is enabled and offers pickup.
+func offersPickup(nd *network.Node) bool {
+	return nd.Enabled && nd.Offers(solver.Pickup)
+}
+
+// restOfDay is the share of a day's orders that come after at and before
+// the midnight of the day tz ahead of UTC, by the quarter hours observed
+// (at's own counted for the part of it left).
+func (b *BoundPicks) restOfDay(at time.Time, tz time.Duration) float64 {
+	var all float64
+	for _, n := range b.quarters {
+		all += n
+	}
+	if all == 0 {
+		return 0
+	}
+	local := at.Add(tz).UTC()
+	since := local.Sub(local.Truncate(24 * time.Hour)) // into the local day
+	utc0 := at.UTC().Add(-since)                       // the local midnight, in UTC
+	q0 := int(since / (15 * time.Minute))
+	into := float64(since%(15*time.Minute)) / float64(15*time.Minute)
+	var rest float64
+	for q := q0; q < 96; q++ {
+		t := utc0.Add(time.Duration(q) * 15 * time.Minute)
+		n := b.quarters[(t.Hour()*60+t.Minute())/15]
+		if q == q0 {
+			n *= 1 - into
+		}
+		rest += n
+	}
+	return rest / all
+}
+
+// lossTable returns W(r) for r = 0..capacity: what orders arriving
+// Poisson(mu) times, of size s with probability sizes[s], each taking
+// what is left of r picks when it is more than that and losing perUnit a
+// unit short plus perOrder, are expected to lose. It ends where W is
+// below lossTail (W(r) is 0 from there).
+func lossTable(mu float64, sizes []float64, perUnit, perOrder float64, capacity int) []float64 {
+	if mu <= 0 {
+		return nil
+	}
+	w := make([]float64, capacity+1)
+	prev := make([]float64, capacity+1) // f_{k-1}: k−1 orders to come
+	next := make([]float64, capacity+1)
+	pk := math.Exp(-mu)
+	left := 1 - pk // P(N ≥ k)
+	for k := 1; left > poissonTail && k < 1000; k++ {
+		pk *= mu / float64(k)
+		left -= pk
+		for r := range next {
+			var f float64
+			for s := 1; s < len(sizes); s++ {
+				if sizes[s] == 0 {
+					continue
+				}
+				if s <= r {
+					f += sizes[s] * prev[r-s]
+				} else {
+					f += sizes[s] * (float64(s-r)*perUnit + perOrder + prev[0])
+				}
+			}
+			next[r] = f
+			w[r] += pk * f
+		}
+		prev, next = next, prev
+	}
+	n := len(w)
+	for n > 0 && w[n-1] < lossTail {
+		n--
+	}
+	return w[:n]
+}
+
+// PickOutlook is what a pick of each node's rest of the day is worth to
+// the orders that only that node can serve (BoundPicks.Outlook). A
+// PickOutlook is read-only once made and safe for concurrent use.
+type PickOutlook struct {
+	// PlannedAt is the time the outlook looks from.
+	PlannedAt time.Time
+	// loss[node][r] is W(r) at the node; nil where nothing is bound.
+	loss [][]float64
+}
+
+// PickValue returns what the orders bound to node are expected to lose
+// more when another order takes units of the left picks it has today:
+// W(left − units) − W(left), 0 when units exceed left or nothing is bound
+// to the node. A nil *PickOutlook prices nothing.
+func (o *PickOutlook) PickValue(node int, left, units int32) float64 {
+	if o == nil || node < 0 || node >= len(o.loss) || units <= 0 || units > left {
+		return 0
+	}
+	w := o.loss[node]
+	at := func(r int32) float64 {
+		if int(r) < len(w) {
+			return w[r]
+		}
+		return 0
+	}
+	return at(left-units) - at(left)
+}
+
+// WithPicks returns a copy of p that also answers PickValue from picks
+// (p itself is left as it was). The copy shares p's prices, which are
+// read-only.
+func (p *Prices) WithPicks(picks *PickOutlook) *Prices {
+	c := *p
+	c.picks = picks
+	return &c
+}
+
+// PickValue returns what another order's taking units of node's left
+// picks today costs the orders bound to it (PickOutlook.PickValue); 0
+// when the prices carry no outlook (WithPicks).
+func (p *Prices) PickValue(node int, left, units int32) float64 {
+	if p == nil {
+		return 0
+	}
+	return p.picks.PickValue(node, left, units)
+}

@@ -1,0 +1,117 @@
+package planning
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// TestLossTable: orders of one unit, a unit short losing 10, Poisson(1.5)
+// of them: W(r) = 10·E[(N − r)⁺], by hand. An order of two units with one
+// pick left loses one unit and the per-order cost.
+func TestLossTable(t *testing.T) {
+	const mu = 1.5
+	w := lossTable(mu, []float64{0, 1}, 10, 0, 20)
+	expect := func(r int) float64 { // E[(N − r)⁺]
+		var e, p float64 = 0, math.Exp(-mu)
+		for k := 0; k < 60; k++ {
+			if k > 0 {
+				p *= mu / float64(k)
+			}
+			e += p * math.Max(0, float64(k-r))
+		}
+		return e
+	}
+	require.NotEmpty(t, w)
+	for r := range w {
+		assert.InDelta(t, 10*expect(r), w[r], 1e-6, "r=%d", r)
+	}
+	assert.InDelta(t, 15.0, w[0], 1e-6)
+	assert.Less(t, len(w), 21, "the tail below lossTail is cut")
+
+	// One order of two units for sure is not Poisson; a mean small enough
+	// makes two orders rare: W(1) ≈ P(N=1)·(10 + 5).
+	w = lossTable(1e-3, []float64{0, 0, 1}, 10, 5, 4)
+	require.GreaterOrEqual(t, len(w), 2)
+	assert.InDelta(t, 1e-3*15, w[1], 1e-5)
+	assert.InDelta(t, 1e-3*25, w[0], 1e-9, "every order goes short: E[N]·25")
+	assert.Nil(t, lossTable(0, []float64{0, 1}, 10, 0, 5))
+	assert.Empty(t, lossTable(1e-9, []float64{0, 1}, 10, 0, 5), "all of it below lossTail")
+}
+
+// pickNetwork is two stores of the same city, 10 picks a day each, both
+// offering pickup, and a warehouse without a limit.
+func pickNetwork(t *testing.T) *network.Network {
+	t.Helper()
+	store := func(id string) network.Node {
+		return network.Node{ID: id, City: "Almaty", Kind: network.Store, Lat: 43.2, Lon: 76.9,
+			Methods: []solver.Method{solver.Pickup, solver.Courier}, CapacityPerDay: 10, PickCostPerUnit: 0.5, Enabled: true}
+	}
+	net := &network.Network{
+		Nodes: []network.Node{store("a"), store("b"),
+			{ID: "wh", City: "Almaty", Kind: network.Warehouse, Lat: 43.3, Lon: 76.8,
+				Methods: []solver.Method{solver.WarehouseShip}, Enabled: true}},
+		Policy: network.Policy{LostSaleCostPerUnit: 20, LostSaleCostPerOrder: 5},
+	}
+	return net
+}
+
+// TestBoundPicksOutlook: over two days, store a gets a named pickup of two
+// units every two hours, store b none. A pick of a late in a day is worth
+// more the fewer picks a has left; b's worth less (it only has the
+// network's mean to go by), the warehouse's nothing; once the day's orders
+// are past, nothing is.
+func TestBoundPicksOutlook(t *testing.T) {
+	net := pickNetwork(t)
+	var b BoundPicks
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for h := 0; h < 48; h++ {
+		o := network.Order{ID: "x", CreatedAt: start.Add(time.Duration(h)*time.Hour + 30*time.Minute),
+			Lines: []solver.Line{{SKU: "s", Quantity: 1}}}
+		if h%2 == 0 {
+			o.PickupNodeID = "a"
+			o.Lines[0].Quantity = 2
+		}
+		b.Observe(&o)
+	}
+	at := start.Add(48*time.Hour + 12*time.Hour) // noon: half the day's orders to come
+	out := b.Outlook(net, at)
+	require.NotNil(t, out)
+
+	a1, a3, a9 := out.PickValue(0, 1, 1), out.PickValue(0, 3, 1), out.PickValue(0, 9, 1)
+	assert.Greater(t, a1, a3)
+	assert.Greater(t, a3, a9)
+	assert.Greater(t, a1, 10.0, "six more orders of two units are due with one pick left")
+	assert.Greater(t, a1, out.PickValue(1, 1, 1), "b gets none of its own")
+	assert.Greater(t, out.PickValue(1, 1, 1), 0.0, "but may get the network's mean")
+	assert.Zero(t, out.PickValue(2, 1, 1), "the warehouse has no limit and no pickup")
+	assert.Zero(t, out.PickValue(0, 1, 2), "more units than picks left")
+	assert.InDelta(t, out.PickValue(0, 3, 2), out.PickValue(0, 3, 1)+out.PickValue(0, 2, 1), 1e-9,
+		"two units cost what the first and the second cost")
+
+	// With the time zone five hours ahead, noon UTC is 17:00 local: fewer
+	// orders to come before midnight.
+	net.Policy.TZOffsetMinutes = 300
+	assert.Less(t, b.Outlook(net, at).PickValue(0, 1, 1), a1)
+	net.Policy.TZOffsetMinutes = 0
+
+	assert.Nil(t, b.Outlook(net, start.Add(72*time.Hour-time.Nanosecond)), "the day is over")
+	var none BoundPicks
+	assert.Nil(t, none.Outlook(net, at), "nothing observed")
+	assert.Zero(t, (*PickOutlook)(nil).PickValue(0, 1, 1))
+
+	// Prices carry the outlook; a clone observes apart.
+	p := NewPrices(nil, len(net.Nodes), at).WithPicks(out)
+	assert.Equal(t, a1, p.PickValue(0, 1, 1))
+	assert.Zero(t, NewPrices(nil, len(net.Nodes), at).PickValue(0, 1, 1))
+	c := b.Clone()
+	c.Observe(&network.Order{CreatedAt: start.Add(47*time.Hour + 30*time.Minute), PickupNodeID: "b", Lines: []solver.Line{{SKU: "s", Quantity: 2}}})
+	assert.Equal(t, a1, b.Outlook(net, at).PickValue(0, 1, 1), "the original is unchanged")
+	assert.Greater(t, c.Outlook(net, at).PickValue(1, 1, 1), b.Outlook(net, at).PickValue(1, 1, 1))
+}
