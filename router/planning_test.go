@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/forecast"
@@ -661,4 +662,68 @@ func TestPlanningByOrders(t *testing.T) {
 	resp, err = client.Plan(ctx(t), &pb.PlanRequest{})
 	require.NoError(t, err)
 	assert.Equal(t, planning.ModelOrders, resp.Model, "the orders model plans by orders whatever they are")
+}
+
+// TestPlanningPricesPicksOfBoundOrders: pickups that name alm-s16, in the
+// history (PlanningConfig.Bound) or routed since start, make each plan's
+// prices value the store's last picks of the day (policy.PickValues): one
+// pick left is worth something to the pickups still to come there, the
+// store's full 400 nothing, and a pick of a store nothing names less. With
+// no such pickup the prices value no pick.
+func TestPlanningPricesPicksOfBoundOrders(t *testing.T) {
+	demand := &forecast.Demand{Days: 1, Orders: 1, Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 1, UnitsPerOrder: 1, LostSaleCost: 10},
+	}}
+	// picks plans with bound and routed pickups naming alm-s16, an hour
+	// apart up to now, and returns what one pick of it and of alm-s01 is
+	// worth with one left, and one of alm-s16 with all 400 left.
+	picks := func(bound *planning.BoundPicks, routed int) (s16, full, s01 float64) {
+		t.Helper()
+		e := newEnv(t, func(cfg *Config) {
+			cfg.Policy = policy.Lookahead
+			cfg.Planning = &PlanningConfig{Demand: demand, manual: true, Bound: bound}
+		})
+		now := e.clock.Now()
+		for i := range routed {
+			o := oneLine(fmt.Sprintf("p%d", i), "CURD-400G", 2)
+			o.Preference = pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_PICKUP
+			o.PickupNodeId = "alm-s16"
+			o.Lines[0].LostSaleCost = 10
+			o.CreatedAt = timestamppb.New(now.Add(-time.Duration(routed-i) * time.Hour))
+			_, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: o})
+			require.NoError(t, err)
+		}
+		require.NoError(t, e.svc.planner.planNow(ctx(t)))
+		costs, _, ok := e.svc.planner.board.Get()
+		require.True(t, ok)
+		pv, ok := costs.(policy.PickValues)
+		require.True(t, ok, "planning.Prices answer PickValue")
+		net := e.svc.snap.Load().net
+		i16, _ := net.NodeIndex("alm-s16")
+		i01, _ := net.NodeIndex("alm-s01")
+		return pv.PickValue(i16, 1, 1), pv.PickValue(i16, 400, 1), pv.PickValue(i01, 1, 1)
+	}
+	history := &planning.BoundPicks{}
+	at := newFakeClock().Now()
+	for h := range 48 {
+		history.Observe(&network.Order{CreatedAt: at.Add(-time.Duration(48-h) * time.Hour), PickupNodeID: "alm-s16",
+			Lines: []solver.Line{{SKU: "CURD-400G", Quantity: 2, LostSaleCost: 10}}})
+	}
+	for _, c := range []struct {
+		name   string
+		bound  *planning.BoundPicks
+		routed int
+	}{{"from the history", history, 0}, {"from the orders routed", nil, 24}} {
+		s16, full, s01 := picks(c.bound, c.routed)
+		assert.Greater(t, s16, 1.0, c.name)
+		assert.Zero(t, full, c.name)
+		assert.Less(t, s01, s16, c.name)
+	}
+	s16, _, s01 := picks(nil, 0)
+	assert.Zero(t, s16, "nothing bound")
+	assert.Zero(t, s01)
+	free := &planning.BoundPicks{}
+	free.Observe(&network.Order{CreatedAt: at.Add(-time.Hour), PickupNodeID: "alm-s16", Lines: []solver.Line{{SKU: "CURD-400G", Quantity: 2}}})
+	s16, _, _ = picks(free, 0)
+	assert.Zero(t, s16, "a pickup without a lost-sale cost loses nothing going short")
 }
