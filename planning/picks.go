@@ -115,9 +115,12 @@ func (b *BoundPicks) Clone() *BoundPicks {
 // orders are expected to lose with r picks left, follows by recursion
 // over the orders to come in the order they come.
 func (b *BoundPicks) Outlook(net *network.Network, at time.Time) *PickOutlook {
-	var bound float64
-	for _, c := range b.count {
-		bound += c
+	var bound, pickup float64 // bound orders of net's pickup stores; those stores
+	for i := range net.Nodes {
+		if nd := &net.Nodes[i]; offersPickup(nd) {
+			pickup++
+			bound += b.count[nd.ID]
+		}
 	}
 	perUnit := 0.0
 	if b.units > 0 {
@@ -125,27 +128,22 @@ func (b *BoundPicks) Outlook(net *network.Network, at time.Time) *PickOutlook {
 	}
 	perOrder := net.Policy.LostSaleCostPerOrder
 	if bound == 0 || perUnit <= 0 && perOrder <= 0 {
-		return nil
+		return nil // also when no store offers pickup
 	}
 	rest := b.restOfDay(at, time.Duration(net.Policy.TZOffsetMinutes)*time.Minute)
 	if rest <= 0 {
 		return nil
 	}
-	var pickup float64
-	for i := range net.Nodes {
-		if offersPickup(&net.Nodes[i]) {
-			pickup++
-		}
-	}
-	if pickup == 0 {
-		return nil
-	}
 	days := max(b.last.Sub(b.first), time.Hour).Hours() / 24
 	prior := boundPrior.Hours() / 24
 	mean := bound / pickup / days // bound orders a node a day
+	var orders float64            // every bound order, of any store
+	for _, n := range b.sizes {
+		orders += n
+	}
 	var sizes [boundSizes + 1]float64
 	for s := 1; s <= boundSizes; s++ {
-		sizes[s] = b.sizes[s] / bound
+		sizes[s] = b.sizes[s] / orders
 	}
 	out := &PickOutlook{PlannedAt: at, loss: make([][]float64, len(net.Nodes))}
 	for i := range net.Nodes {

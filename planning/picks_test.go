@@ -115,3 +115,30 @@ func TestBoundPicksOutlook(t *testing.T) {
 	assert.Equal(t, a1, b.Outlook(net, at).PickValue(0, 1, 1), "the original is unchanged")
 	assert.Greater(t, c.Outlook(net, at).PickValue(1, 1, 1), b.Outlook(net, at).PickValue(1, 1, 1))
 }
+
+// TestBoundPicksIgnoresStrangers: pickups naming a store the network does
+// not have, or a store without pickup, add nothing to the network's mean.
+func TestBoundPicksIgnoresStrangers(t *testing.T) {
+	net := pickNetwork(t)
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	observe := func(b *BoundPicks, node string) {
+		for h := range 24 {
+			b.Observe(&network.Order{CreatedAt: start.Add(time.Duration(h) * time.Hour), PickupNodeID: node,
+				Lines: []solver.Line{{SKU: "s", Quantity: 1}}})
+		}
+	}
+	var own, more BoundPicks
+	observe(&own, "a")
+	observe(&more, "a")
+	observe(&more, "gone")
+	observe(&more, "wh")
+	at := start.Add(24*time.Hour + 6*time.Hour)
+	want := own.Outlook(net, at)
+	got := more.Outlook(net, at)
+	for _, node := range []int{0, 1} {
+		assert.InDelta(t, want.PickValue(node, 1, 1), got.PickValue(node, 1, 1), 1e-9, "node %d", node)
+	}
+	var strangers BoundPicks
+	observe(&strangers, "gone")
+	assert.Nil(t, strangers.Outlook(net, at))
+}
