@@ -14,6 +14,7 @@ import (
 	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/simulate/dataset"
+	"github.com/omniroute/omniroute/solver"
 	"github.com/omniroute/omniroute/stock"
 )
 
@@ -277,5 +278,33 @@ func BenchmarkOrdersReplan(b *testing.B) {
 				})
 			}
 		})
+	}
+}
+
+// BenchmarkPickOutlook prices the picks of the day of 300 stores that
+// pick 10 or 20 units a day, after a week of 5,000 orders, one in ten a
+// pickup naming one of them: what each plan adds.
+func BenchmarkPickOutlook(b *testing.B) {
+	net := &network.Network{Policy: network.Policy{LostSaleCostPerUnit: 20, LostSaleCostPerOrder: 5}}
+	for i := range 300 {
+		net.Nodes = append(net.Nodes, network.Node{ID: fmt.Sprintf("s%03d", i), Kind: network.Store, Enabled: true,
+			Methods: []solver.Method{solver.Pickup, solver.Courier}, CapacityPerDay: 10 + 10*(i%2), PickCostPerUnit: 0.35})
+	}
+	var bp planning.BoundPicks
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for k := range 5000 {
+		o := network.Order{CreatedAt: start.Add(time.Duration(k) * 7 * 24 * time.Hour / 5000),
+			Lines: []solver.Line{{SKU: "s", Quantity: int32(1 + k%4)}, {SKU: "t", Quantity: 1}}}
+		if k%10 == 0 {
+			o.PickupNodeID = net.Nodes[(k*7)%300].ID
+		}
+		bp.Observe(&o)
+	}
+	at := start.Add(7*24*time.Hour + 9*time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		if bp.Outlook(net, at) == nil {
+			b.Fatal("no outlook")
+		}
 	}
 }

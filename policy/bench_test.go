@@ -49,17 +49,28 @@ func BenchmarkChooseLookahead(b *testing.B) {
 			season.Lines[i].LostSaleCost = 30
 		}
 		season.LostSaleCostPerOrder = 10
-		for _, name := range []string{Optimal, Lookahead, Lookahead + "-season"} {
-			pol, err := DefaultRegistry().New(strings.TrimSuffix(name, "-season"), net)
+		// The picks of the day: every option of a node with 20 picks left,
+		// every node's picks worth something (each option charged).
+		picked := solvertest.GenerateProblem(7, size.nodes, size.lines, 0.5)
+		for i := range picked.Options {
+			picked.Options[i].CapacityUnits = 20
+		}
+		for _, name := range []string{Optimal, Lookahead, Lookahead + "-season", Lookahead + "-picks"} {
+			base, _, _ := strings.Cut(name, "-")
+			pol, err := DefaultRegistry().New(base, net)
 			if err != nil {
 				b.Fatal(err)
 			}
 			p := p
 			if pl, ok := pol.(Planned); ok {
 				pl.Prices().Set(prices, time.Time{})
-				if strings.HasSuffix(name, "-season") {
+				switch {
+				case strings.HasSuffix(name, "-season"):
 					pl.Prices().Set(seasonPrices{prices}, time.Time{})
 					p = season
+				case strings.HasSuffix(name, "-picks"):
+					pl.Prices().Set(pickedPrices{prices}, time.Time{})
+					p = picked
 				}
 			}
 			plan, err := pol.Choose(p, s)
@@ -83,3 +94,11 @@ type seasonPrices struct{ nodePrices }
 
 func (seasonPrices) SellOutProbability(string) float64 { return 0.95 }
 func (seasonPrices) Seasoned() bool                    { return true }
+
+// pickedPrices are nodePrices with every node's picks worth 0.05 a unit
+// and node a unit more for each node index mod 3.
+type pickedPrices struct{ nodePrices }
+
+func (pickedPrices) PickValue(node int, left, units int32) float64 {
+	return (0.05 + float64(node%3)) * float64(units)
+}
