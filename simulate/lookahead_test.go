@@ -558,3 +558,63 @@ func TestShortReplayPlansOnItsOwnClock(t *testing.T) {
 	assert.Equal(t, int64(5), hourly.Plans, "before the first order, then hourly")
 	assert.Equal(t, "1h0m0s", hourly.PlanInterval)
 }
+
+// picksNetwork: stores a and b, 2 km apart in city A, each picking two
+// units a day, both handing out pickups and sending couriers (5 a trip
+// and 1 a km); a lost unit costs 30 and an order short 5 more.
+const picksNetwork = `
+name: picks
+policy: {tz_offset_minutes: 0, pickup_radius_km: 10, lost_sale_cost_per_unit: 30, lost_sale_cost_per_order: 5}
+carriers: []
+couriers:
+  - {name: glovo, base: 5, per_km: 1, max_radius_km: 20, speed_kmh: 20, prep_minutes: 10}
+nodes:
+  - {id: a, city: A, kind: store, lat: 43.25, lon: 76.90, methods: [pickup, courier], capacity_per_day: 2, pick_cost_per_order: 1, pick_cost_per_unit: 0}
+  - {id: b, city: A, kind: store, lat: 43.268, lon: 76.90, methods: [pickup, courier], capacity_per_day: 2, pick_cost_per_order: 1, pick_cost_per_unit: 0}
+`
+
+// TestLookaheadKeepsPicksForNamedPickups: every afternoon of the week
+// before, a pickup of two units named store a. On the day replayed a
+// courier order of two units comes in the morning, cheapest from a, and
+// such a pickup at 15:00. optimal sends the courier from a, whose two
+// picks of the day are then gone, and the pickup goes short (65);
+// lookahead, and batch, send it from b, 2 more, and the pickup is served.
+// Without the history the morning order is the replay's first, and
+// nothing says a pickup will come.
+func TestLookaheadKeepsPicksForNamedPickups(t *testing.T) {
+	var h strings.Builder
+	h.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
+	for d := 1; d <= 7; d++ {
+		fmt.Fprintf(&h, "h%da,2026-03-0%dT10:00:00Z,43.25,76.90,x,2,delivery,\n", d, d)
+		fmt.Fprintf(&h, "h%db,2026-03-0%dT15:00:00Z,43.25,76.90,x,2,pickup,a\n", d, d)
+	}
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-08T10:00:00Z,43.25,76.90,x,2,delivery,\n" +
+		"o2,2026-03-08T15:00:00Z,43.25,76.90,x,2,pickup,a\n"
+	run := func(name string, history bool) (*Result, string) {
+		t.Helper()
+		net, table := loadTiny(t, picksNetwork, "node,sku,on_hand,safety_stock\na,x,10,0\nb,x,10,0\n")
+		var dec strings.Builder
+		cfg := Config{
+			Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+			Policies: []string{name}, Workers: 1, Decisions: &dec,
+		}
+		if history {
+			cfg.History = BytesSource{"history.csv", []byte(h.String())}
+		}
+		res, err := Run(context.Background(), cfg)
+		require.NoError(t, err)
+		require.Len(t, res.Results, 1)
+		return &res.Results[0], dec.String()
+	}
+	opt, dec := run("optimal", true)
+	assert.InDelta(t, 6+65, opt.TotalWithLost, 1e-6, "the courier from a, the pickup short")
+	assert.Contains(t, dec, "o2,optimal,baseline,2026-03-08T15:00:00Z,,UNFILLED,,x:2,2,65.0000,0,0.000,CAPACITY\n")
+	for _, name := range []string{"lookahead", PolicyBatch} {
+		la, dec := run(name, true)
+		assert.InDelta(t, 8+1, la.TotalWithLost, 0.01, "%s: the courier from b (2.0 km), the pickup at a", name)
+		assert.Contains(t, dec, "o1,"+name+",baseline,2026-03-08T10:00:00Z,b,COURIER,glovo,x:2,")
+		alone, _ := run(name, false)
+		assert.InDelta(t, opt.TotalWithLost, alone.TotalWithLost, 1e-6, "%s without the history", name)
+	}
+}
