@@ -242,7 +242,10 @@ func KeepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts, later *Outco
 // per-order cost (LostSaleCostPerOrder over the order's units). When the
 // prices carry a season's outlook (SellOuts), only a line of a SKU sure
 // to sell out by its end (SureSellOut) pays the whole price: a unit kept
-// for later is worth its price only if a later order takes it.
+// for later is worth its price only if a later order takes it. When the
+// costs also price nodes' picks of the day (PickValues), an order other
+// nodes could serve pays for the picks it would take from the orders
+// bound to a node (chargePicks).
 //
 // saved receives p's unit costs as they came and price the price of each
 // (option, line) (Problem.At's index); both are reused when large enough
