@@ -10,10 +10,11 @@ import (
 )
 
 // A pickup that names its store can be served by that store only. When
-// the store's picks for the day run out before such an order comes, the
-// order goes short, while an order that other sources can serve would
-// have taken one of them. BoundPicks counts those bound orders, and its
-// PickOutlook prices a pick of a node's rest of the day by them.
+// the store's picks for the day, or its units of a SKU, run out before
+// such an order comes, the order goes short, while an order that other
+// sources can serve would have taken one of them. BoundPicks counts those
+// bound orders, and its PickOutlook prices a pick of a node's rest of the
+// day, and a unit of its stock, by them.
 
 // boundSizes is the largest order size BoundPicks tells apart; larger
 // bound orders count as this size.
@@ -33,8 +34,9 @@ const poissonTail = 1e-12
 
 // BoundPicks learns, from the orders it observes, how many orders each
 // node gets that only it can serve (pickups that name their store), how
-// large they are and what they lose going short, and when in the day
-// orders come. The zero value has seen nothing. It is not safe for
+// large they are and what they lose going short, and, from every order,
+// when in the day orders come and the share of each SKU in the units
+// ordered. The zero value has seen nothing. It is not safe for
 // concurrent use.
 type BoundPicks struct {
 	// count is the bound orders seen by node id; sizes[s] those of s
@@ -49,10 +51,13 @@ type BoundPicks struct {
 	// day (a network's local day is the same turned by its offset).
 	quarters    [96]float64
 	first, last time.Time
+	// skuUnits counts every order's units by SKU, all their sum.
+	skuUnits map[string]float64
+	all      float64
 }
 
-// Observe counts o: when in the day it came, and, when it names a pickup
-// store, as an order bound to that store.
+// Observe counts o: when in the day it came, its units by SKU, and, when
+// it names a pickup store, as an order bound to that store.
 func (b *BoundPicks) Observe(o *network.Order) {
 	if o.CreatedAt.IsZero() {
 		return
@@ -65,6 +70,14 @@ func (b *BoundPicks) Observe(o *network.Order) {
 	}
 	t := o.CreatedAt.UTC()
 	b.quarters[(t.Hour()*60+t.Minute())/15]++
+	if b.skuUnits == nil {
+		b.skuUnits = map[string]float64{}
+	}
+	for _, ln := range o.Lines {
+		q := float64(max(ln.Quantity, 0))
+		b.skuUnits[ln.SKU] += q
+		b.all += q
+	}
 	if o.PickupNodeID == "" {
 		return
 	}
@@ -95,6 +108,7 @@ func (b *BoundPicks) Observe(o *network.Order) {
 func (b *BoundPicks) Clone() *BoundPicks {
 	c := *b
 	c.count = maps.Clone(b.count)
+	c.skuUnits = maps.Clone(b.skuUnits)
 	return &c
 }
 
@@ -114,6 +128,14 @@ func (b *BoundPicks) Clone() *BoundPicks {
 // unit, and the per-order lost-sale cost once. W(r), what the bound
 // orders are expected to lose with r picks left, follows by recursion
 // over the orders to come in the order they come.
+//
+// The same orders price a store's stock, whatever its picks: until its
+// local midnight they are expected to ask for μ = λ·F·ū·π units of a SKU,
+// ū the mean units of a bound order and π the SKU's share of all the units
+// ordered, D Poisson(μ) of them; a unit a store holds is worth what it
+// saves them, the unit's lost-sale cost less its pick cost for each unit
+// short, E[(D − s)⁺] with s units on hand. (The stock lasts past midnight,
+// so this is less than a unit is worth to the store's named pickups.)
 func (b *BoundPicks) Outlook(net *network.Network, at time.Time) *PickOutlook {
 	var bound, pickup float64 // bound orders of net's pickup stores; those stores
 	for i := range net.Nodes {
@@ -145,10 +167,22 @@ func (b *BoundPicks) Outlook(net *network.Network, at time.Time) *PickOutlook {
 	for s := 1; s <= boundSizes; s++ {
 		sizes[s] = b.sizes[s] / orders
 	}
-	out := &PickOutlook{PlannedAt: at, loss: make([][]float64, len(net.Nodes))}
+	out := &PickOutlook{
+		PlannedAt: at,
+		loss:      make([][]float64, len(net.Nodes)),
+		units:     make([]float64, len(net.Nodes)),
+		value:     make([]float64, len(net.Nodes)),
+	}
+	if b.all > 0 {
+		out.share = make(map[string]float64, len(b.skuUnits))
+		for sku, u := range b.skuUnits {
+			out.share[sku] = u / b.all
+		}
+	}
+	perBound := b.units / orders // units of a bound order
 	for i := range net.Nodes {
 		nd := &net.Nodes[i]
-		if nd.CapacityPerDay <= 0 || !offersPickup(nd) {
+		if !offersPickup(nd) {
 			continue
 		}
 		v := max(perUnit-nd.PickCostPerUnit, 0)
@@ -156,7 +190,10 @@ func (b *BoundPicks) Outlook(net *network.Network, at time.Time) *PickOutlook {
 			continue
 		}
 		lambda := (b.count[nd.ID] + mean*prior) / (days + prior)
-		out.loss[i] = lossTable(lambda*rest, sizes[:], v, perOrder, nd.CapacityPerDay)
+		out.units[i], out.value[i] = lambda*rest*perBound, v
+		if nd.CapacityPerDay > 0 {
+			out.loss[i] = lossTable(lambda*rest, sizes[:], v, perOrder, nd.CapacityPerDay)
+		}
 	}
 	return out
 }
@@ -235,14 +272,54 @@ func lossTable(mu float64, sizes []float64, perUnit, perOrder float64, capacity 
 	return w[:n]
 }
 
-// PickOutlook is what a pick of each node's rest of the day is worth to
-// the orders that only that node can serve (BoundPicks.Outlook). A
-// PickOutlook is read-only once made and safe for concurrent use.
+// PickOutlook is what a pick of each node's rest of the day, and a unit
+// of its stock, is worth to the orders that only that node can serve
+// (BoundPicks.Outlook). A PickOutlook is read-only once made and safe for
+// concurrent use.
 type PickOutlook struct {
 	// PlannedAt is the time the outlook looks from.
 	PlannedAt time.Time
-	// loss[node][r] is W(r) at the node; nil where nothing is bound.
+	// loss[node][r] is W(r) at the node; nil where nothing is bound or
+	// picks have no limit.
 	loss [][]float64
+	// units[node] is the units the node's bound orders are expected to
+	// ask for until midnight, value[node] what they lose a unit short;
+	// share is each SKU's share of the units ordered.
+	units, value []float64
+	share        map[string]float64
+}
+
+// StockValue returns what the orders bound to node are expected to lose
+// more when another order takes units of the onHand units of sku the
+// node holds: the unit value times E[(D − (onHand − units))⁺] −
+// E[(D − onHand)⁺] (see BoundPicks.Outlook); 0 when units exceed onHand
+// or nothing is bound to the node. A nil *PickOutlook prices nothing.
+func (o *PickOutlook) StockValue(node int, sku string, onHand, units int32) float64 {
+	if o == nil || node < 0 || node >= len(o.units) || units <= 0 || units > onHand || o.units[node] == 0 {
+		return 0
+	}
+	mu := o.units[node] * o.share[sku]
+	if mu <= 0 {
+		return 0
+	}
+	return o.value[node] * (expectedOver(mu, onHand-units) - expectedOver(mu, onHand))
+}
+
+// expectedOver is E[(D − k)⁺] for D Poisson(mu): mu − k plus what the
+// values below k fall short of it.
+func expectedOver(mu float64, k int32) float64 {
+	if float64(k) > mu+12*math.Sqrt(mu)+12 {
+		return 0 // below 1e-12 of a unit
+	}
+	e := mu - float64(k)
+	p := math.Exp(-mu)
+	for j := int32(0); j < k; j++ {
+		if j > 0 {
+			p *= mu / float64(j)
+		}
+		e += float64(k-j) * p
+	}
+	return max(e, 0)
 }
 
 // PickValue returns what the orders bound to node are expected to lose
@@ -261,6 +338,17 @@ func (o *PickOutlook) PickValue(node int, left, units int32) float64 {
 		return 0
 	}
 	return at(left-units) - at(left)
+}
+
+// StockValue returns what another order's taking units of the onHand
+// units of sku at node costs the orders bound to it
+// (PickOutlook.StockValue); 0 when the prices carry no outlook
+// (WithPicks).
+func (p *Prices) StockValue(node int, sku string, onHand, units int32) float64 {
+	if p == nil {
+		return 0
+	}
+	return p.picks.StockValue(node, sku, onHand, units)
 }
 
 // WithPicks returns a copy of p that also answers PickValue from picks

@@ -106,9 +106,27 @@ func TestBoundPicksOutlook(t *testing.T) {
 	assert.Nil(t, none.Outlook(net, at), "nothing observed")
 	assert.Zero(t, (*PickOutlook)(nil).PickValue(0, 1, 1))
 
+	// The stock: every order asks for s, so a's named pickups, twelve of
+	// two units a day, half of them still to come, ask for about ten more
+	// units of s today: its last unit is worth nearly the unit's lost sale
+	// less the pick (19.5), its third less, one of b (only the network's
+	// mean to go by) less again; a SKU nobody orders, nothing.
+	s1, s3 := out.StockValue(0, "s", 1, 1), out.StockValue(0, "s", 3, 1)
+	assert.Greater(t, s1, 5.0)
+	assert.Less(t, s1, 19.5)
+	assert.Greater(t, s1, s3)
+	assert.Greater(t, s3, 0.0)
+	assert.Greater(t, s1, out.StockValue(1, "s", 1, 1))
+	assert.Zero(t, out.StockValue(2, "s", 1, 1), "the warehouse")
+	assert.Zero(t, out.StockValue(0, "t", 1, 1), "nobody orders t")
+	assert.Zero(t, out.StockValue(0, "s", 1, 2), "more units than on hand")
+	assert.InDelta(t, out.StockValue(0, "s", 3, 2), s3+out.StockValue(0, "s", 2, 1), 1e-9)
+
 	// Prices carry the outlook; a clone observes apart.
 	p := NewPrices(nil, len(net.Nodes), at).WithPicks(out)
 	assert.Equal(t, a1, p.PickValue(0, 1, 1))
+	assert.Equal(t, s1, p.StockValue(0, "s", 1, 1))
+	assert.Zero(t, NewPrices(nil, len(net.Nodes), at).StockValue(0, "s", 1, 1))
 	assert.Zero(t, NewPrices(nil, len(net.Nodes), at).PickValue(0, 1, 1))
 	c := b.Clone()
 	c.Observe(&network.Order{CreatedAt: start.Add(47*time.Hour + 30*time.Minute), PickupNodeID: "b", Lines: []solver.Line{{SKU: "s", Quantity: 2}}})
@@ -141,4 +159,21 @@ func TestBoundPicksIgnoresStrangers(t *testing.T) {
 	var strangers BoundPicks
 	observe(&strangers, "gone")
 	assert.Nil(t, strangers.Outlook(net, at))
+}
+
+// TestExpectedOver: E[(D − k)⁺] for D Poisson(2), by the sum itself.
+func TestExpectedOver(t *testing.T) {
+	const mu = 2.0
+	for k := int32(0); k < 8; k++ {
+		var e float64
+		p := math.Exp(-mu)
+		for j := 0; j < 80; j++ {
+			if j > 0 {
+				p *= mu / float64(j)
+			}
+			e += p * math.Max(0, float64(j)-float64(k))
+		}
+		assert.InDelta(t, e, expectedOver(mu, k), 1e-12, "k=%d", k)
+	}
+	assert.Zero(t, expectedOver(mu, 1000))
 }

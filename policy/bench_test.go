@@ -96,9 +96,14 @@ func (seasonPrices) SellOutProbability(string) float64 { return 0.95 }
 func (seasonPrices) Seasoned() bool                    { return true }
 
 // pickedPrices are nodePrices with every node's picks worth 0.05 a unit
-// and node a unit more for each node index mod 3.
+// and 1 a unit more for each node index mod 3.
 type pickedPrices struct{ nodePrices }
 
 func (pickedPrices) PickValue(node int, left, units int32) float64 {
 	return (0.05 + float64(node%3)) * float64(units)
+}
+
+// StockValue prices each unit 0.01 for each node index mod 5.
+func (pickedPrices) StockValue(node int, _ string, _, units int32) float64 {
+	return 0.01 * float64(node%5) * float64(units)
 }

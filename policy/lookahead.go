@@ -243,9 +243,10 @@ func KeepSoldOut(p *solver.Problem, plan *solver.Plan, so SellOuts, later *Outco
 // prices carry a season's outlook (SellOuts), only a line of a SKU sure
 // to sell out by its end (SureSellOut) pays the whole price: a unit kept
 // for later is worth its price only if a later order takes it. When the
-// costs also price nodes' picks of the day (PickValues), an order other
-// nodes could serve pays for the picks it would take from the orders
-// bound to a node (chargePicks).
+// costs also price what nodes' picks of the day and stock are worth to
+// the orders bound to them (BoundValues), an order other nodes could
+// serve pays for the picks and units it would take from them
+// (chargeBound).
 //
 // saved receives p's unit costs as they came and price the price of each
 // (option, line) (Problem.At's index); both are reused when large enough
@@ -289,27 +290,33 @@ func PriceUnits(p *solver.Problem, costs OpportunityCosts, saved, price []float6
 			}
 		}
 	}
-	if pv, ok := costs.(PickValues); ok {
-		chargePicks(p, pv, price)
+	if bv, ok := costs.(BoundValues); ok {
+		chargeBound(p, bv, price)
 	}
 	return saved, price
 }
 
-// PickValues is an optional part of OpportunityCosts: what a node's picks
-// left today are worth to the orders that only it can serve (pickups that
-// name it; planning.Prices with a planning.PickOutlook).
-type PickValues interface {
+// BoundValues is an optional part of OpportunityCosts: what a node's
+// picks left today and its units on hand are worth to the orders that
+// only it can serve (pickups that name it; planning.Prices with a
+// planning.PickOutlook).
+type BoundValues interface {
 	// PickValue is what those orders are expected to lose more when
 	// another order takes units of the left picks node has today.
 	PickValue(node int, left, units int32) float64
+	// StockValue is what they are expected to lose more when another
+	// order takes units of the onHand units of sku node holds.
+	StockValue(node int, sku string, onHand, units int32) float64
 }
 
-// chargePicks adds to the units an option of p could pick at a node with
+// chargeBound adds to the units an option of p could pick at a node with
 // limited picks today what taking them costs the orders bound to that
-// node (PickValues), spread evenly over those units, in p.UnitCost and
-// price. An order only one node can serve is itself bound to it, and pays
-// nothing.
-func chargePicks(p *solver.Problem, pv PickValues, price []float64) {
+// node (BoundValues.PickValue), spread evenly over those units, and to
+// each unit of a line what taking it from the node's stock costs them
+// (StockValue, spread over the units the option could take), in
+// p.UnitCost and price. An order only one node can serve is itself bound
+// to it, and pays nothing.
+func chargeBound(p *solver.Problem, bv BoundValues, price []float64) {
 	first, flexible := int32(-1), false
 	for o := range p.Options {
 		if !Usable(p, o) {
@@ -339,13 +346,30 @@ func chargePicks(p *solver.Problem, pv PickValues, price []float64) {
 		if units = min(units, left); units <= 0 {
 			continue
 		}
-		c := pv.PickValue(int(opt.Node), left, units) / float64(units)
+		c := bv.PickValue(int(opt.Node), left, units) / float64(units)
 		if c <= 0 {
 			continue
 		}
 		for ln := range p.Lines {
 			p.UnitCost[o*nl+ln] += c
 			price[o*nl+ln] += c
+		}
+	}
+	for o := range p.Options {
+		if !Usable(p, o) {
+			continue
+		}
+		node := int(p.Options[o].Node)
+		for ln := range p.Lines {
+			have := p.Available[o*nl+ln]
+			units := min(have, p.Lines[ln].Quantity)
+			if units <= 0 {
+				continue
+			}
+			if c := bv.StockValue(node, p.Lines[ln].SKU, have, units) / float64(units); c > 0 {
+				p.UnitCost[o*nl+ln] += c
+				price[o*nl+ln] += c
+			}
 		}
 	}
 }

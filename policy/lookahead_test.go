@@ -2,6 +2,7 @@ package policy
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -462,9 +463,10 @@ func TestOutcomesWindow(t *testing.T) {
 	assert.Len(t, o.ring, 2)
 }
 
-// pickPrices price no stock; node 0's picks are worth per a unit to the
-// orders bound to it while it has fewer than ten left.
-type pickPrices struct{ per float64 }
+// pickPrices price no stock by the plan; node 0's picks are worth per a
+// unit to the orders bound to it while it has fewer than ten left, and
+// its units of stock stock each.
+type pickPrices struct{ per, stock float64 }
 
 func (pickPrices) Price(int, string) float64 { return 0 }
 
@@ -475,13 +477,21 @@ func (p pickPrices) PickValue(node int, left, units int32) float64 {
 	return p.per * float64(units)
 }
 
+func (p pickPrices) StockValue(node int, _ string, onHand, units int32) float64 {
+	if node != 0 || units > onHand {
+		return 0
+	}
+	return p.stock * float64(units)
+}
+
 // TestLookaheadSparesPicksOfBoundOrders: node 0 is cheaper by 2 for the
 // order's two units. With few picks left there and orders only it can
 // serve to come, what those picks are worth moves the order to node 1
 // when it exceeds 1 a unit, and the plan reports it as the opportunity
 // cost; with ten picks left, or a node without a limit, nothing is
-// charged. An order node 0 alone can serve is one of those orders, and
-// takes its picks.
+// charged. So with what its units of stock are worth to those orders. An
+// order node 0 alone can serve is one of those orders, and takes its
+// picks and stock.
 func TestLookaheadSparesPicksOfBoundOrders(t *testing.T) {
 	net, err := network.Demo()
 	require.NoError(t, err)
@@ -503,10 +513,20 @@ func TestLookaheadSparesPicksOfBoundOrders(t *testing.T) {
 		{"ten picks left", 1.5, 10, 0, 0, false},
 		{"no limit", 1.5, -1, 0, 0, false},
 		{"the order is bound to node 0", 1.5, 3, 0, 0, true},
+		{"its stock worth less than the saving", 0, -1, 0, 1.5, false},
+		{"its stock worth more than the saving", 0, -1, 1, 0, false},
+		{"its stock, but the order is bound to it", 0, -1, 0, 0, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			board.Set(pickPrices{per: c.per}, at)
+			prices := pickPrices{per: c.per}
+			if strings.HasPrefix(c.name, "its stock") {
+				prices.stock = 0.75
+				if strings.Contains(c.name, "more") {
+					prices.stock = 1.25
+				}
+			}
+			board.Set(prices, at)
 			p := twoNodes()
 			p.Options[0].CapacityUnits = c.left
 			if c.bound {

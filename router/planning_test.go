@@ -666,10 +666,11 @@ func TestPlanningByOrders(t *testing.T) {
 
 // TestPlanningPricesPicksOfBoundOrders: pickups that name alm-s16, in the
 // history (PlanningConfig.Bound) or routed since start, make each plan's
-// prices value the store's last picks of the day (policy.PickValues): one
+// prices value the store's last picks of the day (policy.BoundValues): one
 // pick left is worth something to the pickups still to come there, the
 // store's full 400 nothing, and a pick of a store nothing names less. With
-// no such pickup the prices value no pick.
+// no such pickup the prices value no pick. The same pickups value the
+// store's last units of what they ask for (policy.BoundValues.StockValue).
 func TestPlanningPricesPicksOfBoundOrders(t *testing.T) {
 	demand := &forecast.Demand{Days: 1, Orders: 1, Cells: []forecast.Cell{
 		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 1, UnitsPerOrder: 1, LostSaleCost: 10},
@@ -677,6 +678,7 @@ func TestPlanningPricesPicksOfBoundOrders(t *testing.T) {
 	// picks plans with bound and routed pickups naming alm-s16, an hour
 	// apart up to now, and returns what one pick of it and of alm-s01 is
 	// worth with one left, and one of alm-s16 with all 400 left.
+	var last, far float64 // a unit of CURD at alm-s16 with one and 500 on hand
 	picks := func(bound *planning.BoundPicks, routed int) (s16, full, s01 float64) {
 		t.Helper()
 		e := newEnv(t, func(cfg *Config) {
@@ -696,11 +698,12 @@ func TestPlanningPricesPicksOfBoundOrders(t *testing.T) {
 		require.NoError(t, e.svc.planner.planNow(ctx(t)))
 		costs, _, ok := e.svc.planner.board.Get()
 		require.True(t, ok)
-		pv, ok := costs.(policy.PickValues)
+		pv, ok := costs.(policy.BoundValues)
 		require.True(t, ok, "planning.Prices answer PickValue")
 		net := e.svc.snap.Load().net
 		i16, _ := net.NodeIndex("alm-s16")
 		i01, _ := net.NodeIndex("alm-s01")
+		last, far = pv.StockValue(i16, "CURD-400G", 1, 1), pv.StockValue(i16, "CURD-400G", 500, 1)
 		return pv.PickValue(i16, 1, 1), pv.PickValue(i16, 400, 1), pv.PickValue(i01, 1, 1)
 	}
 	history := &planning.BoundPicks{}
@@ -715,6 +718,7 @@ func TestPlanningPricesPicksOfBoundOrders(t *testing.T) {
 		routed int
 	}{{"from the history", history, 0}, {"from the orders routed", nil, 24}} {
 		s16, full, s01 := picks(c.bound, c.routed)
+		assert.Greater(t, last, far, "%s: the store's last unit of what its pickups ask for is worth more than its 500th", c.name)
 		assert.Greater(t, s16, 1.0, c.name)
 		assert.Zero(t, full, c.name)
 		assert.Less(t, s01, s16, c.name)

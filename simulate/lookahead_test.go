@@ -576,11 +576,12 @@ nodes:
 // TestLookaheadKeepsPicksForNamedPickups: every afternoon of the week
 // before, a pickup of two units named store a. On the day replayed a
 // courier order of two units comes in the morning, cheapest from a, and
-// such a pickup at 15:00. optimal sends the courier from a, whose two
-// picks of the day are then gone, and the pickup goes short (65);
-// lookahead, and batch, send it from b, 2 more, and the pickup is served.
-// Without the history the morning order is the replay's first, and
-// nothing says a pickup will come.
+// such a pickup at 15:00. When a picks two units a day, or holds two
+// units, optimal sends the courier from a, whose picks of the day (or
+// units) are then gone, and the pickup goes short (65); lookahead, and
+// batch, send it from b, 2 more, and the pickup is served. Without the
+// history the morning order is the replay's first, and nothing says a
+// pickup will come.
 func TestLookaheadKeepsPicksForNamedPickups(t *testing.T) {
 	var h strings.Builder
 	h.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
@@ -591,30 +592,37 @@ func TestLookaheadKeepsPicksForNamedPickups(t *testing.T) {
 	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
 		"o1,2026-03-08T10:00:00Z,43.25,76.90,x,2,delivery,\n" +
 		"o2,2026-03-08T15:00:00Z,43.25,76.90,x,2,pickup,a\n"
-	run := func(name string, history bool) (*Result, string) {
-		t.Helper()
-		net, table := loadTiny(t, picksNetwork, "node,sku,on_hand,safety_stock\na,x,10,0\nb,x,10,0\n")
-		var dec strings.Builder
-		cfg := Config{
-			Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
-			Policies: []string{name}, Workers: 1, Decisions: &dec,
+	for _, c := range []struct {
+		short, network, stock string
+	}{
+		{"CAPACITY", picksNetwork, "node,sku,on_hand,safety_stock\na,x,10,0\nb,x,10,0\n"},
+		{"NO_STOCK", strings.ReplaceAll(picksNetwork, "capacity_per_day: 2, ", ""), "node,sku,on_hand,safety_stock\na,x,2,0\nb,x,2,0\n"},
+	} {
+		run := func(name string, history bool) (*Result, string) {
+			t.Helper()
+			net, table := loadTiny(t, c.network, c.stock)
+			var dec strings.Builder
+			cfg := Config{
+				Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+				Policies: []string{name}, Workers: 1, Decisions: &dec,
+			}
+			if history {
+				cfg.History = BytesSource{"history.csv", []byte(h.String())}
+			}
+			res, err := Run(context.Background(), cfg)
+			require.NoError(t, err)
+			require.Len(t, res.Results, 1)
+			return &res.Results[0], dec.String()
 		}
-		if history {
-			cfg.History = BytesSource{"history.csv", []byte(h.String())}
+		opt, dec := run("optimal", true)
+		assert.InDelta(t, 6+65, opt.TotalWithLost, 1e-6, "%s: the courier from a, the pickup short", c.short)
+		assert.Contains(t, dec, "o2,optimal,baseline,2026-03-08T15:00:00Z,,UNFILLED,,x:2,2,65.0000,0,0.000,"+c.short+"\n")
+		for _, name := range []string{"lookahead", PolicyBatch} {
+			la, dec := run(name, true)
+			assert.InDelta(t, 8+1, la.TotalWithLost, 0.01, "%s, %s: the courier from b (2.0 km), the pickup at a", c.short, name)
+			assert.Contains(t, dec, "o1,"+name+",baseline,2026-03-08T10:00:00Z,b,COURIER,glovo,x:2,")
+			alone, _ := run(name, false)
+			assert.InDelta(t, opt.TotalWithLost, alone.TotalWithLost, 1e-6, "%s, %s without the history", c.short, name)
 		}
-		res, err := Run(context.Background(), cfg)
-		require.NoError(t, err)
-		require.Len(t, res.Results, 1)
-		return &res.Results[0], dec.String()
-	}
-	opt, dec := run("optimal", true)
-	assert.InDelta(t, 6+65, opt.TotalWithLost, 1e-6, "the courier from a, the pickup short")
-	assert.Contains(t, dec, "o2,optimal,baseline,2026-03-08T15:00:00Z,,UNFILLED,,x:2,2,65.0000,0,0.000,CAPACITY\n")
-	for _, name := range []string{"lookahead", PolicyBatch} {
-		la, dec := run(name, true)
-		assert.InDelta(t, 8+1, la.TotalWithLost, 0.01, "%s: the courier from b (2.0 km), the pickup at a", name)
-		assert.Contains(t, dec, "o1,"+name+",baseline,2026-03-08T10:00:00Z,b,COURIER,glovo,x:2,")
-		alone, _ := run(name, false)
-		assert.InDelta(t, opt.TotalWithLost, alone.TotalWithLost, 1e-6, "%s without the history", name)
 	}
 }
