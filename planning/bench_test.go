@@ -303,7 +303,7 @@ func BenchmarkPickOutlook(b *testing.B) {
 	at := start.Add(7*24*time.Hour + 9*time.Hour)
 	b.ReportAllocs()
 	for b.Loop() {
-		if bp.Outlook(net, at) == nil {
+		if bp.Outlook(net, at, nil) == nil {
 			b.Fatal("no outlook")
 		}
 	}

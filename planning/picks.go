@@ -134,9 +134,11 @@ func (b *BoundPicks) Clone() *BoundPicks {
 // ū the mean units of a bound order and π the SKU's share of all the units
 // ordered, D Poisson(μ) of them; a unit a store holds is worth what it
 // saves them, the unit's lost-sale cost less its pick cost for each unit
-// short, E[(D − s)⁺] with s units on hand. (The stock lasts past midnight,
-// so this is less than a unit is worth to the store's named pickups.)
-func (b *BoundPicks) Outlook(net *network.Network, at time.Time) *PickOutlook {
+// short, E[(D − s)⁺] with s units on hand and due from arrivals (of
+// arrivals, those after at and by midnight). (The stock lasts past
+// midnight, so this is less than a unit is worth to the store's named
+// pickups.)
+func (b *BoundPicks) Outlook(net *network.Network, at time.Time, arrivals []Arrival) *PickOutlook {
 	var bound, pickup float64 // bound orders of net's pickup stores; those stores
 	for i := range net.Nodes {
 		if nd := &net.Nodes[i]; offersPickup(nd) {
@@ -152,7 +154,8 @@ func (b *BoundPicks) Outlook(net *network.Network, at time.Time) *PickOutlook {
 	if bound == 0 || perUnit <= 0 && perOrder <= 0 {
 		return nil // also when no store offers pickup
 	}
-	rest := b.restOfDay(at, time.Duration(net.Policy.TZOffsetMinutes)*time.Minute)
+	tz := time.Duration(net.Policy.TZOffsetMinutes) * time.Minute
+	rest := b.restOfDay(at, tz)
 	if rest <= 0 {
 		return nil
 	}
@@ -180,6 +183,16 @@ func (b *BoundPicks) Outlook(net *network.Network, at time.Time) *PickOutlook {
 		}
 	}
 	perBound := b.units / orders // units of a bound order
+	local := at.Add(tz).UTC()
+	midnight := at.Add(24*time.Hour - local.Sub(local.Truncate(24*time.Hour)))
+	for _, a := range arrivals {
+		if a.At.After(at) && !a.At.After(midnight) && a.Qty > 0 && a.Node >= 0 && a.Node < len(net.Nodes) {
+			if out.due == nil {
+				out.due = map[nodeSKU]int32{}
+			}
+			out.due[nodeSKU{int32(a.Node), a.SKU}] += a.Qty
+		}
+	}
 	for i := range net.Nodes {
 		nd := &net.Nodes[i]
 		if !offersPickup(nd) {
@@ -287,13 +300,16 @@ type PickOutlook struct {
 	// share is each SKU's share of the units ordered.
 	units, value []float64
 	share        map[string]float64
+	// due is the units arriving by midnight, by node and SKU.
+	due map[nodeSKU]int32
 }
 
 // StockValue returns what the orders bound to node are expected to lose
 // more when another order takes units of the onHand units of sku the
-// node holds: the unit value times E[(D − (onHand − units))⁺] −
-// E[(D − onHand)⁺] (see BoundPicks.Outlook); 0 when units exceed onHand
-// or nothing is bound to the node. A nil *PickOutlook prices nothing.
+// node holds: with s = onHand and the units due by midnight, the unit
+// value times E[(D − (s − units))⁺] − E[(D − s)⁺] (see
+// BoundPicks.Outlook); 0 when units exceed onHand or nothing is bound to
+// the node. A nil *PickOutlook prices nothing.
 func (o *PickOutlook) StockValue(node int, sku string, onHand, units int32) float64 {
 	if o == nil || node < 0 || node >= len(o.units) || units <= 0 || units > onHand || o.units[node] == 0 {
 		return 0
@@ -302,7 +318,8 @@ func (o *PickOutlook) StockValue(node int, sku string, onHand, units int32) floa
 	if mu <= 0 {
 		return 0
 	}
-	return o.value[node] * (expectedOver(mu, onHand-units) - expectedOver(mu, onHand))
+	s := onHand + o.due[nodeSKU{int32(node), sku}]
+	return o.value[node] * (expectedOver(mu, s-units) - expectedOver(mu, s))
 }
 
 // expectedOver is E[(D − k)⁺] for D Poisson(mu): mu − k plus what the

@@ -81,7 +81,7 @@ func TestBoundPicksOutlook(t *testing.T) {
 		b.Observe(&o)
 	}
 	at := start.Add(48*time.Hour + 12*time.Hour) // noon: half the day's orders to come
-	out := b.Outlook(net, at)
+	out := b.Outlook(net, at, nil)
 	require.NotNil(t, out)
 
 	a1, a3, a9 := out.PickValue(0, 1, 1), out.PickValue(0, 3, 1), out.PickValue(0, 9, 1)
@@ -98,12 +98,12 @@ func TestBoundPicksOutlook(t *testing.T) {
 	// With the time zone five hours ahead, noon UTC is 17:00 local: fewer
 	// orders to come before midnight.
 	net.Policy.TZOffsetMinutes = 300
-	assert.Less(t, b.Outlook(net, at).PickValue(0, 1, 1), a1)
+	assert.Less(t, b.Outlook(net, at, nil).PickValue(0, 1, 1), a1)
 	net.Policy.TZOffsetMinutes = 0
 
-	assert.Nil(t, b.Outlook(net, start.Add(72*time.Hour-time.Nanosecond)), "the day is over")
+	assert.Nil(t, b.Outlook(net, start.Add(72*time.Hour-time.Nanosecond), nil), "the day is over")
 	var none BoundPicks
-	assert.Nil(t, none.Outlook(net, at), "nothing observed")
+	assert.Nil(t, none.Outlook(net, at, nil), "nothing observed")
 	assert.Zero(t, (*PickOutlook)(nil).PickValue(0, 1, 1))
 
 	// The stock: every order asks for s, so a's named pickups, twelve of
@@ -121,6 +121,15 @@ func TestBoundPicksOutlook(t *testing.T) {
 	assert.Zero(t, out.StockValue(0, "t", 1, 1), "nobody orders t")
 	assert.Zero(t, out.StockValue(0, "s", 1, 2), "more units than on hand")
 	assert.InDelta(t, out.StockValue(0, "s", 3, 2), s3+out.StockValue(0, "s", 2, 1), 1e-9)
+	// A hundred units due at a before midnight make its last one worth nearly
+	// nothing; due after midnight, or at b, they change nothing.
+	due := func(after time.Duration, node int) float64 {
+		return b.Outlook(net, at, []Arrival{{At: at.Add(after), Node: node, SKU: "s", Qty: 100}}).StockValue(0, "s", 1, 1)
+	}
+	assert.Less(t, due(time.Hour, 0), 1e-6)
+	assert.Equal(t, s1, due(13*time.Hour, 0), "after midnight")
+	assert.Equal(t, s1, due(-time.Hour, 0), "already in stock")
+	assert.Equal(t, s1, due(time.Hour, 1), "at b")
 
 	// Prices carry the outlook; a clone observes apart.
 	p := NewPrices(nil, len(net.Nodes), at).WithPicks(out)
@@ -130,8 +139,8 @@ func TestBoundPicksOutlook(t *testing.T) {
 	assert.Zero(t, NewPrices(nil, len(net.Nodes), at).PickValue(0, 1, 1))
 	c := b.Clone()
 	c.Observe(&network.Order{CreatedAt: start.Add(47*time.Hour + 30*time.Minute), PickupNodeID: "b", Lines: []solver.Line{{SKU: "s", Quantity: 2}}})
-	assert.Equal(t, a1, b.Outlook(net, at).PickValue(0, 1, 1), "the original is unchanged")
-	assert.Greater(t, c.Outlook(net, at).PickValue(1, 1, 1), b.Outlook(net, at).PickValue(1, 1, 1))
+	assert.Equal(t, a1, b.Outlook(net, at, nil).PickValue(0, 1, 1), "the original is unchanged")
+	assert.Greater(t, c.Outlook(net, at, nil).PickValue(1, 1, 1), b.Outlook(net, at, nil).PickValue(1, 1, 1))
 }
 
 // TestBoundPicksIgnoresStrangers: pickups naming a store the network does
@@ -151,14 +160,14 @@ func TestBoundPicksIgnoresStrangers(t *testing.T) {
 	observe(&more, "gone")
 	observe(&more, "wh")
 	at := start.Add(24*time.Hour + 6*time.Hour)
-	want := own.Outlook(net, at)
-	got := more.Outlook(net, at)
+	want := own.Outlook(net, at, nil)
+	got := more.Outlook(net, at, nil)
 	for _, node := range []int{0, 1} {
 		assert.InDelta(t, want.PickValue(node, 1, 1), got.PickValue(node, 1, 1), 1e-9, "node %d", node)
 	}
 	var strangers BoundPicks
 	observe(&strangers, "gone")
-	assert.Nil(t, strangers.Outlook(net, at))
+	assert.Nil(t, strangers.Outlook(net, at, nil))
 }
 
 // TestExpectedOver: E[(D − k)⁺] for D Poisson(2), by the sum itself.

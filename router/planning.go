@@ -361,7 +361,8 @@ func (p *planner) recentDemand(net *network.Network, regions *forecast.Regions, 
 }
 
 // recentPicks returns cfg.Bound with the rolling window's orders added, at
-// net's picks of the day at at (nil when neither names a pickup store).
+// net's picks and stock of the day at at, the scheduled arrivals counted
+// (nil when neither names a pickup store).
 func (p *planner) recentPicks(net *network.Network, at time.Time) *planning.PickOutlook {
 	b := &planning.BoundPicks{}
 	if p.cfg.Bound != nil {
@@ -372,7 +373,7 @@ func (p *planner) recentPicks(net *network.Network, at time.Time) *planning.Pick
 		b.Observe(&p.recent[(p.next+i)%len(p.recent)])
 	}
 	p.recentMu.Unlock()
-	return b.Outlook(net, at)
+	return b.Outlook(net, at, p.cfg.Arrivals)
 }
 
 // FixedPrices are opportunity costs given ahead, by node id: a prices file,

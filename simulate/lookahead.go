@@ -296,7 +296,7 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	if clock.Before(p.seasonEnd) {
 		prices = prices.WithSellOut(planning.SellOut(demand, table, arrivals, clock, p.seasonEnd))
 	}
-	p.board.Set(prices.WithPicks(p.picks.Outlook(p.net, clock)), clock)
+	p.board.Set(prices.WithPicks(p.picks.Outlook(p.net, clock, arrivals)), clock)
 }
 
 // demand is what a plan at clock expects: the rolling estimate of the
