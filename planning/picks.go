@@ -113,9 +113,9 @@ func (b *BoundPicks) Clone() *BoundPicks {
 }
 
 // Outlook returns what a pick of each node of net's rest of the day, at
-// at, is worth to the orders bound to it, or nil when the orders observed
-// give nothing to price (no bound order, no lost-sale cost, the day's
-// orders all past).
+// at, and a unit of its stock are worth to the orders bound to it, or nil
+// when the orders observed give nothing to price (no bound order, no
+// lost-sale cost, the day's orders all past).
 //
 // A node that picks a limited number of units a day and offers pickup
 // expects N more bound orders before its local midnight (the network's
