@@ -283,7 +283,9 @@ func BenchmarkOrdersReplan(b *testing.B) {
 
 // BenchmarkPickOutlook prices the picks of the day of 300 stores that
 // pick 10 or 20 units a day, after a week of 5,000 orders, one in ten a
-// pickup naming one of them: what each plan adds.
+// pickup naming one of them, and their stock over the 48 hours planned
+// for: what each plan adds. With arrivals, each store gets 50 SKUs twice
+// over those hours (30,000 arrivals), which end the spans of their stock.
 func BenchmarkPickOutlook(b *testing.B) {
 	net := &network.Network{Policy: network.Policy{LostSaleCostPerUnit: 20, LostSaleCostPerOrder: 5}}
 	for i := range 300 {
@@ -301,10 +303,25 @@ func BenchmarkPickOutlook(b *testing.B) {
 		bp.Observe(&o)
 	}
 	at := start.Add(7*24*time.Hour + 9*time.Hour)
-	b.ReportAllocs()
-	for b.Loop() {
-		if bp.Outlook(net, at, nil) == nil {
-			b.Fatal("no outlook")
+	var arrivals []planning.Arrival
+	for _, after := range []time.Duration{6 * time.Hour, 30 * time.Hour} {
+		for node := range 300 {
+			for k := range 50 {
+				arrivals = append(arrivals, planning.Arrival{At: at.Add(after), Node: node, SKU: fmt.Sprintf("k%02d", k), Qty: 4})
+			}
 		}
+	}
+	for _, c := range []struct {
+		name     string
+		arrivals []planning.Arrival
+	}{{"arrivals=0", nil}, {"arrivals=30000", arrivals}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if bp.Outlook(net, at, at.Add(48*time.Hour), c.arrivals) == nil {
+					b.Fatal("no outlook")
+				}
+			}
+		})
 	}
 }

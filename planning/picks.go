@@ -113,9 +113,10 @@ func (b *BoundPicks) Clone() *BoundPicks {
 }
 
 // Outlook returns what a pick of each node of net's rest of the day, at
-// at, and a unit of its stock are worth to the orders bound to it, or nil
-// when the orders observed give nothing to price (no bound order, no
-// lost-sale cost, the day's orders all past).
+// at, and a unit of its stock until until (the end of what a plan at at
+// plans for) are worth to the orders bound to it, or nil when the orders
+// observed give nothing to price (no bound order, no lost-sale cost, no
+// order to come by until or by midnight, whichever is later).
 //
 // A node that picks a limited number of units a day and offers pickup
 // expects N more bound orders before its local midnight (the network's
@@ -129,16 +130,18 @@ func (b *BoundPicks) Clone() *BoundPicks {
 // orders are expected to lose with r picks left, follows by recursion
 // over the orders to come in the order they come.
 //
-// The same orders price a store's stock, whatever its picks: until its
-// local midnight they are expected to ask for μ = λ·F·ū·π units of a SKU,
-// ū the mean units of a bound order and π the SKU's share of all the units
-// ordered, D Poisson(μ) of them; a unit a store holds is worth what it
-// saves them, the unit's lost-sale cost less its pick cost for each unit
-// short, E[(D − s)⁺] with s units on hand and due from arrivals (of
-// arrivals, those after at and by midnight). (The stock lasts past
-// midnight, so this is less than a unit is worth to the store's named
-// pickups.)
-func (b *BoundPicks) Outlook(net *network.Network, at time.Time, arrivals []Arrival) *PickOutlook {
+// The same orders price a store's stock, whatever its picks. A SKU's
+// stock at a store must last until its next arrival after midnight, or
+// until until (the end of what the plan plans for) when none comes
+// sooner, and never less than until midnight: over that span S (in days'
+// orders, F and the whole days and the part of the last day by the
+// quarter hours observed) the bound orders are expected to ask for
+// μ = λ·S·ū·π units of the SKU, ū the mean units of a bound order and π
+// the SKU's share of all the units ordered, D Poisson(μ) of them; a unit
+// a store holds is worth what it saves them, the unit's lost-sale cost
+// less its pick cost for each unit short, E[(D − s)⁺] with s its units on
+// hand and due by midnight (of arrivals, those after at).
+func (b *BoundPicks) Outlook(net *network.Network, at, until time.Time, arrivals []Arrival) *PickOutlook {
 	var bound, pickup float64 // bound orders of net's pickup stores; those stores
 	for i := range net.Nodes {
 		if nd := &net.Nodes[i]; offersPickup(nd) {
@@ -156,7 +159,13 @@ func (b *BoundPicks) Outlook(net *network.Network, at time.Time, arrivals []Arri
 	}
 	tz := time.Duration(net.Policy.TZOffsetMinutes) * time.Minute
 	rest := b.restOfDay(at, tz)
-	if rest <= 0 {
+	local := at.Add(tz).UTC()
+	midnight := at.Add(24*time.Hour - local.Sub(local.Truncate(24*time.Hour)))
+	span := rest
+	if until.After(midnight) {
+		span += b.between(midnight, until, tz)
+	}
+	if span <= 0 {
 		return nil
 	}
 	days := max(b.last.Sub(b.first), time.Hour).Hours() / 24
@@ -176,22 +185,52 @@ func (b *BoundPicks) Outlook(net *network.Network, at time.Time, arrivals []Arri
 		units:     make([]float64, len(net.Nodes)),
 		value:     make([]float64, len(net.Nodes)),
 	}
+	out.span = span
 	if b.all > 0 {
 		out.share = make(map[string]float64, len(b.skuUnits))
 		for sku, u := range b.skuUnits {
 			out.share[sku] = u / b.all
 		}
 	}
-	perBound := b.units / orders // units of a bound order
-	local := at.Add(tz).UTC()
-	midnight := at.Add(24*time.Hour - local.Sub(local.Truncate(24*time.Hour)))
-	for _, a := range arrivals {
-		if a.At.After(at) && !a.At.After(midnight) && a.Qty > 0 && a.Node >= 0 && a.Node < len(net.Nodes) {
-			if out.due == nil {
-				out.due = map[nodeSKU]int32{}
-			}
-			out.due[nodeSKU{int32(a.Node), a.SKU}] += a.Qty
+	perBound := b.units / orders    // units of a bound order
+	relevant := func(a *Arrival) bool {
+		return a.At.After(at) && a.Qty > 0 && a.Node >= 0 && a.Node < len(net.Nodes) &&
+			(!a.At.After(midnight) || a.At.Before(until)) && offersPickup(&net.Nodes[a.Node])
+	}
+	n := 0
+	for i := range arrivals {
+		if relevant(&arrivals[i]) {
+			n++
 		}
+	}
+	if n > 0 {
+		out.due = make(map[nodeSKU]stockSpan, n)
+	}
+	for i := range arrivals {
+		a := &arrivals[i]
+		if !relevant(a) {
+			continue
+		}
+		k := nodeSKU{int32(a.Node), a.SKU}
+		sp := out.due[k]
+		if !a.At.After(midnight) {
+			sp.due += a.Qty
+		} else if sp.next.IsZero() || a.At.Before(sp.next) {
+			sp.next = a.At // the first arrival after midnight ends the span
+		}
+		out.due[k] = sp
+	}
+	spans := map[time.Time]float64{} // by arrival: arrivals come in rounds
+	for k, sp := range out.due {
+		sp.span = span
+		if !sp.next.IsZero() {
+			var ok bool
+			if sp.span, ok = spans[sp.next]; !ok {
+				sp.span = rest + b.between(midnight, sp.next, tz)
+				spans[sp.next] = sp.span
+			}
+		}
+		out.due[k] = sp
 	}
 	for i := range net.Nodes {
 		nd := &net.Nodes[i]
@@ -203,7 +242,7 @@ func (b *BoundPicks) Outlook(net *network.Network, at time.Time, arrivals []Arri
 			continue
 		}
 		lambda := (b.count[nd.ID] + mean*prior) / (days + prior)
-		out.units[i], out.value[i] = lambda*rest*perBound, v
+		out.units[i], out.value[i] = lambda*perBound, v
 		if nd.CapacityPerDay > 0 {
 			out.loss[i] = lossTable(lambda*rest, sizes[:], v, perOrder, nd.CapacityPerDay)
 		}
@@ -242,6 +281,17 @@ func (b *BoundPicks) restOfDay(at time.Time, tz time.Duration) float64 {
 		rest += n
 	}
 	return rest / all
+}
+
+// between is the number of days' orders that come from from to to, by
+// the quarter hours observed: whole days count 1 each.
+func (b *BoundPicks) between(from, to time.Time, tz time.Duration) float64 {
+	if !to.After(from) {
+		return 0
+	}
+	full := math.Floor(to.Sub(from).Hours() / 24)
+	last := from.Add(time.Duration(full) * 24 * time.Hour)
+	return full + b.restOfDay(last, tz) - b.restOfDay(to, tz)
 }
 
 // lossTable returns W(r) for r = 0..capacity: what orders arriving
@@ -296,17 +346,31 @@ type PickOutlook struct {
 	// picks have no limit.
 	loss [][]float64
 	// units[node] is the units the node's bound orders are expected to
-	// ask for until midnight, value[node] what they lose a unit short;
-	// share is each SKU's share of the units ordered.
+	// ask for a day, value[node] what they lose a unit short; share is
+	// each SKU's share of the units ordered.
 	units, value []float64
 	share        map[string]float64
-	// due is the units arriving by midnight, by node and SKU.
-	due map[nodeSKU]int32
+	// span is the days' orders (F, then whole days, then the part of the
+	// last) the stock of a node must last when no arrival ends it sooner:
+	// until the plan's end, or midnight when that is sooner. due holds,
+	// by node and SKU, the units arriving by midnight and, where one
+	// arrives after midnight and before the plan's end, the span until it.
+	span float64
+	due  map[nodeSKU]stockSpan
+}
+
+// stockSpan is the units of a SKU due at a node by midnight and the span
+// its stock must last (PickOutlook.due).
+type stockSpan struct {
+	due  int32
+	span float64
+	next time.Time // the first arrival after midnight, if any
 }
 
 // StockValue returns what the orders bound to node are expected to lose
 // more when another order takes units of the onHand units of sku the
-// node holds: with s = onHand and the units due by midnight, the unit
+// node holds: with s = onHand and the units due by midnight, and D what
+// they ask for until the SKU's next arrival or the plan's end, the unit
 // value times E[(D − (s − units))⁺] − E[(D − s)⁺] (see
 // BoundPicks.Outlook); 0 when units exceed onHand or nothing is bound to
 // the node. A nil *PickOutlook prices nothing.
@@ -314,11 +378,14 @@ func (o *PickOutlook) StockValue(node int, sku string, onHand, units int32) floa
 	if o == nil || node < 0 || node >= len(o.units) || units <= 0 || units > onHand || o.units[node] == 0 {
 		return 0
 	}
-	mu := o.units[node] * o.share[sku]
+	span, s := o.span, onHand
+	if sp, ok := o.due[nodeSKU{int32(node), sku}]; ok {
+		span, s = sp.span, s+sp.due
+	}
+	mu := o.units[node] * span * o.share[sku]
 	if mu <= 0 {
 		return 0
 	}
-	s := onHand + o.due[nodeSKU{int32(node), sku}]
 	return o.value[node] * (expectedOver(mu, s-units) - expectedOver(mu, s))
 }
 

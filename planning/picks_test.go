@@ -81,7 +81,7 @@ func TestBoundPicksOutlook(t *testing.T) {
 		b.Observe(&o)
 	}
 	at := start.Add(48*time.Hour + 12*time.Hour) // noon: half the day's orders to come
-	out := b.Outlook(net, at, nil)
+	out := b.Outlook(net, at, at, nil)
 	require.NotNil(t, out)
 
 	a1, a3, a9 := out.PickValue(0, 1, 1), out.PickValue(0, 3, 1), out.PickValue(0, 9, 1)
@@ -98,12 +98,12 @@ func TestBoundPicksOutlook(t *testing.T) {
 	// With the time zone five hours ahead, noon UTC is 17:00 local: fewer
 	// orders to come before midnight.
 	net.Policy.TZOffsetMinutes = 300
-	assert.Less(t, b.Outlook(net, at, nil).PickValue(0, 1, 1), a1)
+	assert.Less(t, b.Outlook(net, at, at, nil).PickValue(0, 1, 1), a1)
 	net.Policy.TZOffsetMinutes = 0
 
-	assert.Nil(t, b.Outlook(net, start.Add(72*time.Hour-time.Nanosecond), nil), "the day is over")
+	assert.Nil(t, b.Outlook(net, start.Add(72*time.Hour-time.Nanosecond), start.Add(72*time.Hour-time.Nanosecond), nil), "the day is over")
 	var none BoundPicks
-	assert.Nil(t, none.Outlook(net, at, nil), "nothing observed")
+	assert.Nil(t, none.Outlook(net, at, at, nil), "nothing observed")
 	assert.Zero(t, (*PickOutlook)(nil).PickValue(0, 1, 1))
 
 	// The stock: every order asks for s, so a's named pickups, twelve of
@@ -124,7 +124,7 @@ func TestBoundPicksOutlook(t *testing.T) {
 	// A hundred units due at a before midnight make its last one worth nearly
 	// nothing; due after midnight, or at b, they change nothing.
 	due := func(after time.Duration, node int) float64 {
-		return b.Outlook(net, at, []Arrival{{At: at.Add(after), Node: node, SKU: "s", Qty: 100}}).StockValue(0, "s", 1, 1)
+		return b.Outlook(net, at, at, []Arrival{{At: at.Add(after), Node: node, SKU: "s", Qty: 100}}).StockValue(0, "s", 1, 1)
 	}
 	assert.Less(t, due(time.Hour, 0), 1e-6)
 	assert.Equal(t, s1, due(13*time.Hour, 0), "after midnight")
@@ -139,8 +139,74 @@ func TestBoundPicksOutlook(t *testing.T) {
 	assert.Zero(t, NewPrices(nil, len(net.Nodes), at).PickValue(0, 1, 1))
 	c := b.Clone()
 	c.Observe(&network.Order{CreatedAt: start.Add(47*time.Hour + 30*time.Minute), PickupNodeID: "b", Lines: []solver.Line{{SKU: "s", Quantity: 2}}})
-	assert.Equal(t, a1, b.Outlook(net, at, nil).PickValue(0, 1, 1), "the original is unchanged")
-	assert.Greater(t, c.Outlook(net, at, nil).PickValue(1, 1, 1), b.Outlook(net, at, nil).PickValue(1, 1, 1))
+	assert.Equal(t, a1, b.Outlook(net, at, at, nil).PickValue(0, 1, 1), "the original is unchanged")
+	assert.Greater(t, c.Outlook(net, at, at, nil).PickValue(1, 1, 1), b.Outlook(net, at, at, nil).PickValue(1, 1, 1))
+}
+
+// TestBoundPicksStockSpan: a store's stock lasts until its next arrival,
+// so the named pickups it is kept for are those until then, or until the
+// end of what the plan plans for when none is due sooner. Orders come
+// evenly through the day: from noon, half a day's to midnight, a day and
+// a half's to the next midnight.
+func TestBoundPicksStockSpan(t *testing.T) {
+	net := pickNetwork(t)
+	var b BoundPicks
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for h := 0; h < 48; h++ {
+		o := network.Order{ID: "x", CreatedAt: start.Add(time.Duration(h)*time.Hour + 30*time.Minute),
+			Lines: []solver.Line{{SKU: "s", Quantity: 1}}}
+		if h%4 == 0 {
+			o.PickupNodeID = "a"
+		}
+		b.Observe(&o)
+	}
+	at := start.Add(48*time.Hour + 12*time.Hour)
+	midnight := start.Add(72 * time.Hour)
+	value := func(out *PickOutlook, span float64, onHand int32) float64 {
+		mu := out.units[0] * span * out.share["s"]
+		return out.value[0] * (expectedOver(mu, onHand-1) - expectedOver(mu, onHand))
+	}
+	today := b.Outlook(net, at, at, nil)
+	require.NotNil(t, today)
+	assert.InDelta(t, value(today, 0.5, 2), today.StockValue(0, "s", 2, 1), 1e-12, "until midnight")
+	assert.Equal(t, today.StockValue(0, "s", 2, 1), b.Outlook(net, at, midnight, nil).StockValue(0, "s", 2, 1),
+		"a plan that ends by midnight looks to midnight")
+
+	// Planned a day past midnight: a day and a half of orders.
+	long := b.Outlook(net, at, midnight.Add(24*time.Hour), nil)
+	assert.InDelta(t, value(long, 1.5, 2), long.StockValue(0, "s", 2, 1), 1e-12)
+	assert.Greater(t, long.StockValue(0, "s", 2, 1), today.StockValue(0, "s", 2, 1))
+	assert.Equal(t, long.PickValue(0, 1, 1), today.PickValue(0, 1, 1), "picks are today's")
+
+	// An arrival six hours after midnight ends the span there: six hours'
+	// orders (a quarter of a day's) after midnight; one after the plan's
+	// end, or of another SKU or store, changes nothing; one before
+	// midnight counts its units on hand and leaves the span.
+	arrive := func(after time.Duration, node int, sku string) *PickOutlook {
+		return b.Outlook(net, at, midnight.Add(24*time.Hour), []Arrival{{At: midnight.Add(after), Node: node, SKU: sku, Qty: 5}})
+	}
+	cut := arrive(6*time.Hour, 0, "s")
+	assert.InDelta(t, value(cut, 0.75, 2), cut.StockValue(0, "s", 2, 1), 1e-12)
+	assert.Equal(t, long.StockValue(0, "s", 2, 1), arrive(30*time.Hour, 0, "s").StockValue(0, "s", 2, 1), "after the plan's end")
+	assert.Equal(t, long.StockValue(0, "s", 2, 1), arrive(6*time.Hour, 1, "s").StockValue(0, "s", 2, 1), "at b")
+	assert.Equal(t, long.StockValue(0, "s", 2, 1), arrive(6*time.Hour, 0, "t").StockValue(0, "s", 2, 1), "of t")
+	early := arrive(-time.Hour, 0, "s")
+	assert.InDelta(t, value(long, 1.5, 7), early.StockValue(0, "s", 2, 1), 1e-12, "five more on hand by midnight")
+	both := b.Outlook(net, at, midnight.Add(24*time.Hour), []Arrival{
+		{At: midnight.Add(9 * time.Hour), Node: 0, SKU: "s", Qty: 5},
+		{At: midnight.Add(-time.Hour), Node: 0, SKU: "s", Qty: 5},
+		{At: midnight.Add(6 * time.Hour), Node: 0, SKU: "s", Qty: 5},
+	})
+	assert.InDelta(t, value(both, 0.75, 7), both.StockValue(0, "s", 2, 1), 1e-12, "the first arrival after midnight, in any order")
+
+	// Once the day's orders are past, its picks are worth nothing, and
+	// the stock what tomorrow's orders ask for.
+	late := midnight.Add(-time.Nanosecond)
+	assert.Nil(t, b.Outlook(net, late, late, nil), "nothing to come by the plan's end")
+	night := b.Outlook(net, late, midnight.Add(12*time.Hour), nil)
+	require.NotNil(t, night)
+	assert.Zero(t, night.PickValue(0, 1, 1))
+	assert.InDelta(t, value(night, 0.5, 2), night.StockValue(0, "s", 2, 1), 1e-9)
 }
 
 // TestBoundPicksIgnoresStrangers: pickups naming a store the network does
@@ -160,14 +226,14 @@ func TestBoundPicksIgnoresStrangers(t *testing.T) {
 	observe(&more, "gone")
 	observe(&more, "wh")
 	at := start.Add(24*time.Hour + 6*time.Hour)
-	want := own.Outlook(net, at, nil)
-	got := more.Outlook(net, at, nil)
+	want := own.Outlook(net, at, at, nil)
+	got := more.Outlook(net, at, at, nil)
 	for _, node := range []int{0, 1} {
 		assert.InDelta(t, want.PickValue(node, 1, 1), got.PickValue(node, 1, 1), 1e-9, "node %d", node)
 	}
 	var strangers BoundPicks
 	observe(&strangers, "gone")
-	assert.Nil(t, strangers.Outlook(net, at, nil))
+	assert.Nil(t, strangers.Outlook(net, at, at, nil))
 }
 
 // TestExpectedOver: E[(D − k)⁺] for D Poisson(2), by the sum itself.

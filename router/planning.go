@@ -373,7 +373,16 @@ func (p *planner) recentPicks(net *network.Network, at time.Time) *planning.Pick
 		b.Observe(&p.recent[(p.next+i)%len(p.recent)])
 	}
 	p.recentMu.Unlock()
-	return b.Outlook(net, at, p.cfg.Arrivals)
+	return b.Outlook(net, at, p.until(at), p.cfg.Arrivals)
+}
+
+// until is the end of what a plan at at plans for: the season's end when
+// one is ahead, else the horizon.
+func (p *planner) until(at time.Time) time.Time {
+	if p.cfg.SeasonEnd.After(at) {
+		return p.cfg.SeasonEnd
+	}
+	return at.Add(p.cfg.Horizon)
 }
 
 // FixedPrices are opportunity costs given ahead, by node id: a prices file,
@@ -642,10 +651,7 @@ func (p *planner) planOrders(ctx context.Context, out *planOutcome, net *network
 		p.byOrders = planning.NewOrderPlanner(net)
 		p.byOrders.Workers = p.cfg.Workers
 	}
-	until := out.at.Add(p.cfg.Horizon)
-	if p.cfg.SeasonEnd.After(out.at) {
-		until = p.cfg.SeasonEnd
-	}
+	until := p.until(out.at)
 	var rate float64 // orders a day
 	if demand != nil && demand.Days > 0 {
 		rate = float64(demand.Orders) / demand.Days

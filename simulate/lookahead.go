@@ -253,10 +253,7 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	if err == nil {
 		demand = p.demand(clock)
 		if byOrders {
-			until := clock.Add(p.horizon)
-			if p.seasonEnd.After(clock) {
-				until = p.seasonEnd
-			}
+			until := p.until(clock)
 			var rate float64 // orders a day
 			if demand.Days > 0 {
 				rate = float64(demand.Orders) / demand.Days
@@ -296,7 +293,16 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	if clock.Before(p.seasonEnd) {
 		prices = prices.WithSellOut(planning.SellOut(demand, table, arrivals, clock, p.seasonEnd))
 	}
-	p.board.Set(prices.WithPicks(p.picks.Outlook(p.net, clock, arrivals)), clock)
+	p.board.Set(prices.WithPicks(p.picks.Outlook(p.net, clock, p.until(clock), arrivals)), clock)
+}
+
+// until is the end of what a plan at clock plans for: the season's end
+// when one is ahead, else the horizon.
+func (p *replayPlanner) until(clock time.Time) time.Time {
+	if p.seasonEnd.After(clock) {
+		return p.seasonEnd
+	}
+	return clock.Add(p.horizon)
 }
 
 // demand is what a plan at clock expects: the rolling estimate of the

@@ -177,11 +177,12 @@ func TestLookaheadReplansAfterLargeStockChanges(t *testing.T) {
 	}
 }
 
-// TestLookaheadCountsScheduledArrivals: twenty units due at "near" half an
+// TestLookaheadCountsScheduledArrivals: forty units due at "near" half an
 // hour after the first order make its one unit no longer scarce within the
-// plan's horizon, so lookahead ships the delivery from "near" as optimal
-// does; the same arrival two days later, beyond the horizon, leaves the
-// unit scarce and lookahead keeps it for the pickup.
+// plan's horizon (48 hours, about sixteen pickups naming it), so lookahead
+// ships the delivery from "near" as optimal does; the same arrival two
+// days later, beyond the horizon, leaves the unit scarce and lookahead
+// keeps it for the pickup.
 func TestLookaheadCountsScheduledArrivals(t *testing.T) {
 	farKm := geo.DistanceKm(43.25, 76.90, 51.16, 71.43)
 	for _, c := range []struct {
@@ -196,7 +197,7 @@ func TestLookaheadCountsScheduledArrivals(t *testing.T) {
 			orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
 				"o1,2026-03-03T10:00:00Z,43.25,76.90,s,1,delivery,\n" +
 				"o2,2026-03-03T11:00:00Z,43.25,76.90,s,1,pickup,near\n"
-			reps := "at,node,sku,qty\n2026-03-01T00:00:00Z,far,s,1\n" + c.at + ",near,s,20\n"
+			reps := "at,node,sku,qty\n2026-03-01T00:00:00Z,far,s,1\n" + c.at + ",near,s,40\n"
 			cfg := Config{
 				Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
 				Replenishments: BytesSource{"replenishments.csv", []byte(reps)},
@@ -623,6 +624,63 @@ func TestLookaheadKeepsPicksForNamedPickups(t *testing.T) {
 			assert.Contains(t, dec, "o1,"+name+",baseline,2026-03-08T10:00:00Z,b,COURIER,glovo,x:2,")
 			alone, _ := run(name, false)
 			assert.InDelta(t, opt.TotalWithLost, alone.TotalWithLost, 1e-6, "%s, %s without the history", c.short, name)
+		}
+	}
+}
+
+// TestLookaheadKeepsStockForTomorrowsPickups: every afternoon of the week
+// before, a courier order of two units at 14:00 and a pickup of two units
+// naming store a at 15:00. On the day replayed a courier order comes at
+// 16:00, after the day's orders, cheapest from a, which holds two units (b
+// holds a hundred: the city has stock enough for the season, and the
+// plan prices none); the
+// pickup comes the next afternoon. Optimal sends the courier from a and
+// the pickup goes short (65); lookahead and batch keep a's units, which
+// must last until their next arrival, for it and send the courier from b,
+// 2 more. (Looking to midnight only, they sent it from a: no pickup is
+// due today.) With units due at a the next morning, before the pickup,
+// they route as optimal does, and the pickup is served from the arrival.
+func TestLookaheadKeepsStockForTomorrowsPickups(t *testing.T) {
+	var h strings.Builder
+	h.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n")
+	for d := 1; d <= 7; d++ {
+		fmt.Fprintf(&h, "h%da,2026-03-0%dT14:00:00Z,43.25,76.90,x,2,delivery,\n", d, d)
+		fmt.Fprintf(&h, "h%db,2026-03-0%dT15:00:00Z,43.25,76.90,x,2,pickup,a\n", d, d)
+	}
+	orders := "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node\n" +
+		"o1,2026-03-08T16:00:00Z,43.25,76.90,x,2,delivery,\n" +
+		"o2,2026-03-09T15:00:00Z,43.25,76.90,x,2,pickup,a\n"
+	network := strings.ReplaceAll(picksNetwork, "capacity_per_day: 2, ", "")
+	for _, c := range []struct {
+		name, reps string
+		opt, want  float64
+		from       string
+	}{
+		{"no arrival", "", 6 + 65, 8 + 1, "b"},
+		{"units due the next morning", "2026-03-09T06:00:00Z,a,x,10\n", 6 + 1, 6 + 1, "a"},
+	} {
+		run := func(name string) (*Result, string) {
+			t.Helper()
+			net, table := loadTiny(t, network, "node,sku,on_hand,safety_stock\na,x,2,0\nb,x,100,0\n")
+			var dec strings.Builder
+			cfg := Config{
+				Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+				History:        BytesSource{"history.csv", []byte(h.String())},
+				Replenishments: BytesSource{"replenishments.csv", []byte("at,node,sku,qty\n" + c.reps)},
+				Policies:       []string{name}, Workers: 1, Decisions: &dec,
+			}
+			res, err := Run(context.Background(), cfg)
+			require.NoError(t, err)
+			require.Len(t, res.Results, 1)
+			return &res.Results[0], dec.String()
+		}
+		opt, _ := run("optimal")
+		assert.InDelta(t, c.opt, opt.TotalWithLost, 1e-6, "%s: optimal", c.name)
+		for _, name := range []string{"lookahead", PolicyBatch} {
+			la, dec := run(name)
+			assert.InDelta(t, c.want, la.TotalWithLost, 0.01, "%s, %s", c.name, name)
+			assert.Contains(t, dec, "o1,"+name+",baseline,2026-03-08T16:00:00Z,"+c.from+",COURIER,glovo,x:2,", "%s, %s", c.name, name)
+			assert.Zero(t, la.UnfilledUnits, "%s, %s", c.name, name)
 		}
 	}
 }
