@@ -281,22 +281,19 @@ func BenchmarkOrdersReplan(b *testing.B) {
 	}
 }
 
-// BenchmarkPickOutlook prices the picks of the day of 300 stores that
-// pick 10 or 20 units a day, after a week of 5,000 orders, one in ten a
-// pickup naming one of them, and their stock over the 48 hours planned
-// for: what each plan adds. With arrivals, each store gets 50 SKUs twice
-// over those hours (30,000 arrivals), which end the spans of their stock.
-func BenchmarkPickOutlook(b *testing.B) {
+// pickOutlookInput is BenchmarkPickOutlook's network, its week of orders
+// observed, the time it plans at and its arrivals.
+func pickOutlookInput() (*network.Network, *planning.BoundPicks, time.Time, []planning.Arrival) {
 	net := &network.Network{Policy: network.Policy{LostSaleCostPerUnit: 20, LostSaleCostPerOrder: 5}}
 	for i := range 300 {
 		net.Nodes = append(net.Nodes, network.Node{ID: fmt.Sprintf("s%03d", i), Kind: network.Store, Enabled: true,
 			Methods: []solver.Method{solver.Pickup, solver.Courier}, CapacityPerDay: 10 + 10*(i%2), PickCostPerUnit: 0.35})
 	}
-	var bp planning.BoundPicks
+	bp := &planning.BoundPicks{}
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	for k := range 5000 {
 		o := network.Order{CreatedAt: start.Add(time.Duration(k) * 7 * 24 * time.Hour / 5000),
-			Lines: []solver.Line{{SKU: "s", Quantity: int32(1 + k%4)}, {SKU: "t", Quantity: 1}}}
+			Lines: []solver.Line{{SKU: fmt.Sprintf("k%02d", k%50), Quantity: int32(1 + k%4)}, {SKU: "t", Quantity: 1}}}
 		if k%10 == 0 {
 			o.PickupNodeID = net.Nodes[(k*7)%300].ID
 		}
@@ -311,6 +308,16 @@ func BenchmarkPickOutlook(b *testing.B) {
 			}
 		}
 	}
+	return net, bp, at, arrivals
+}
+
+// BenchmarkPickOutlook prices the picks of the day of 300 stores that
+// pick 10 or 20 units a day, after a week of 5,000 orders of 50 SKUs, one
+// in ten a pickup naming one of them, and their stock over the 48 hours planned
+// for: what each plan adds. With arrivals, each store gets 50 SKUs twice
+// over those hours (30,000 arrivals), which end the spans of their stock.
+func BenchmarkPickOutlook(b *testing.B) {
+	net, bp, at, arrivals := pickOutlookInput()
 	for _, c := range []struct {
 		name     string
 		arrivals []planning.Arrival
@@ -321,6 +328,35 @@ func BenchmarkPickOutlook(b *testing.B) {
 				if bp.Outlook(net, at, at.Add(48*time.Hour), c.arrivals) == nil {
 					b.Fatal("no outlook")
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkStockValue prices a unit of a store's stock, as a route does
+// for each option and line, on the outlook of BenchmarkPickOutlook: with
+// arrivals, most of its stores' SKUs have an entry of their own.
+func BenchmarkStockValue(b *testing.B) {
+	net, bp, at, arrivals := pickOutlookInput()
+	for _, c := range []struct {
+		name     string
+		arrivals []planning.Arrival
+	}{{"arrivals=0", nil}, {"arrivals=30000", arrivals}} {
+		b.Run(c.name, func(b *testing.B) {
+			out := bp.Outlook(net, at, at.Add(48*time.Hour), c.arrivals)
+			skus := make([]string, 64)
+			for k := range skus {
+				skus[k] = fmt.Sprintf("k%02d", k)
+			}
+			b.ReportAllocs()
+			var sum float64
+			i := 0
+			for b.Loop() {
+				sum += out.StockValue(i%300, skus[i%64], int32(1+i%5), 1)
+				i++
+			}
+			if sum < 0 {
+				b.Fatal("negative value")
 			}
 		})
 	}

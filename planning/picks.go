@@ -192,45 +192,42 @@ func (b *BoundPicks) Outlook(net *network.Network, at, until time.Time, arrivals
 			out.share[sku] = u / b.all
 		}
 	}
-	perBound := b.units / orders    // units of a bound order
-	relevant := func(a *Arrival) bool {
-		return a.At.After(at) && a.Qty > 0 && a.Node >= 0 && a.Node < len(net.Nodes) &&
-			(!a.At.After(midnight) || a.At.Before(until)) && offersPickup(&net.Nodes[a.Node])
-	}
-	n := 0
-	for i := range arrivals {
-		if relevant(&arrivals[i]) {
-			n++
-		}
-	}
-	if n > 0 {
-		out.due = make(map[nodeSKU]stockSpan, n)
-	}
+	perBound := b.units / orders // units of a bound order
 	for i := range arrivals {
 		a := &arrivals[i]
-		if !relevant(a) {
+		if !a.At.After(at) || a.Qty <= 0 || a.Node < 0 || a.Node >= len(net.Nodes) ||
+			a.At.After(midnight) && !a.At.Before(until) || !offersPickup(&net.Nodes[a.Node]) {
 			continue
 		}
-		k := nodeSKU{int32(a.Node), a.SKU}
-		sp := out.due[k]
+		if out.due == nil {
+			out.due = make([]map[string]stockSpan, len(net.Nodes))
+		}
+		m := out.due[a.Node]
+		if m == nil {
+			m = map[string]stockSpan{}
+			out.due[a.Node] = m
+		}
+		sp := m[a.SKU]
 		if !a.At.After(midnight) {
 			sp.due += a.Qty
-		} else if sp.next.IsZero() || a.At.Before(sp.next) {
-			sp.next = a.At // the first arrival after midnight ends the span
+		} else if t := a.At.UnixNano(); sp.next == 0 || t < sp.next {
+			sp.next = t // the first arrival after midnight ends the span
 		}
-		out.due[k] = sp
+		m[a.SKU] = sp
 	}
-	spans := map[time.Time]float64{} // by arrival: arrivals come in rounds
-	for k, sp := range out.due {
-		sp.span = span
-		if !sp.next.IsZero() {
-			var ok bool
-			if sp.span, ok = spans[sp.next]; !ok {
-				sp.span = rest + b.between(midnight, sp.next, tz)
-				spans[sp.next] = sp.span
+	spans := map[int64]float64{} // by arrival: arrivals come in rounds
+	for _, m := range out.due {
+		for sku, sp := range m {
+			sp.span = span
+			if sp.next != 0 {
+				var ok bool
+				if sp.span, ok = spans[sp.next]; !ok {
+					sp.span = rest + b.between(midnight, time.Unix(0, sp.next), tz)
+					spans[sp.next] = sp.span
+				}
 			}
+			m[sku] = sp
 		}
-		out.due[k] = sp
 	}
 	for i := range net.Nodes {
 		nd := &net.Nodes[i]
@@ -352,11 +349,12 @@ type PickOutlook struct {
 	share        map[string]float64
 	// span is the days' orders (F, then whole days, then the part of the
 	// last) the stock of a node must last when no arrival ends it sooner:
-	// until the plan's end, or midnight when that is sooner. due holds,
-	// by node and SKU, the units arriving by midnight and, where one
-	// arrives after midnight and before the plan's end, the span until it.
+	// until the plan's end, or midnight when that is sooner. due[node][sku]
+	// holds the units arriving by midnight and, where one arrives after
+	// midnight and before the plan's end, the span until it (nil: no
+	// arrival).
 	span float64
-	due  map[nodeSKU]stockSpan
+	due  []map[string]stockSpan
 }
 
 // stockSpan is the units of a SKU due at a node by midnight and the span
@@ -364,7 +362,7 @@ type PickOutlook struct {
 type stockSpan struct {
 	due  int32
 	span float64
-	next time.Time // the first arrival after midnight, if any
+	next int64 // the first arrival after midnight (Unix ns), 0 if none
 }
 
 // StockValue returns what the orders bound to node are expected to lose
@@ -379,8 +377,10 @@ func (o *PickOutlook) StockValue(node int, sku string, onHand, units int32) floa
 		return 0
 	}
 	span, s := o.span, onHand
-	if sp, ok := o.due[nodeSKU{int32(node), sku}]; ok {
-		span, s = sp.span, s+sp.due
+	if o.due != nil {
+		if sp, ok := o.due[node][sku]; ok {
+			span, s = sp.span, s+sp.due
+		}
 	}
 	mu := o.units[node] * span * o.share[sku]
 	if mu <= 0 {
