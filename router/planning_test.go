@@ -731,3 +731,37 @@ func TestPlanningPricesPicksOfBoundOrders(t *testing.T) {
 	s16, _, _ = picks(free, 0)
 	assert.Zero(t, s16, "a pickup without a lost-sale cost loses nothing going short")
 }
+
+// TestPlanningKeepsStockUntilTheSeasonEnds: a store's stock is kept for
+// the pickups naming it until the end of what the plan plans for: the
+// horizon (48 hours), or the season's end when one is set (a week
+// ahead). They ask for some thirty units a day: its 150th unit is worth
+// little over the horizon and nearly all of a unit's lost sale (10) over
+// the season.
+func TestPlanningKeepsStockUntilTheSeasonEnds(t *testing.T) {
+	demand := &forecast.Demand{Days: 1, Orders: 1, Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 1, UnitsPerOrder: 1, LostSaleCost: 10},
+	}}
+	at := newFakeClock().Now()
+	history := &planning.BoundPicks{}
+	for h := range 48 {
+		history.Observe(&network.Order{CreatedAt: at.Add(-time.Duration(48-h) * time.Hour), PickupNodeID: "alm-s16",
+			Lines: []solver.Line{{SKU: "CURD-400G", Quantity: 2, LostSaleCost: 10}}})
+	}
+	unit := func(seasonEnd time.Time) float64 {
+		t.Helper()
+		e := newEnv(t, func(cfg *Config) {
+			cfg.Policy = policy.Lookahead
+			cfg.Planning = &PlanningConfig{Demand: demand, manual: true, Bound: history, SeasonEnd: seasonEnd}
+		})
+		require.NoError(t, e.svc.planner.planNow(ctx(t)))
+		costs, _, ok := e.svc.planner.board.Get()
+		require.True(t, ok)
+		net := e.svc.snap.Load().net
+		i16, _ := net.NodeIndex("alm-s16")
+		return costs.(policy.BoundValues).StockValue(i16, "CURD-400G", 150, 1)
+	}
+	horizon, season := unit(time.Time{}), unit(at.Add(7*24*time.Hour))
+	assert.Less(t, horizon, 0.01)
+	assert.Greater(t, season, 9.0)
+}
