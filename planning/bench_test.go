@@ -311,6 +311,17 @@ func pickOutlookInput() (*network.Network, *planning.BoundPicks, time.Time, []pl
 	return net, bp, at, arrivals
 }
 
+// arrivalCase is a named set of arrivals of a benchmark.
+type arrivalCase struct {
+	name     string
+	arrivals []planning.Arrival
+}
+
+// arrivalCases are the benchmarks' cases: no arrival, and arrivals.
+func arrivalCases(arrivals []planning.Arrival) []arrivalCase {
+	return []arrivalCase{{"arrivals=0", nil}, {fmt.Sprintf("arrivals=%d", len(arrivals)), arrivals}}
+}
+
 // BenchmarkPickOutlook prices the picks of the day of 300 stores that
 // pick 10 or 20 units a day, after a week of 5,000 orders of 50 SKUs, one
 // in ten a pickup naming one of them, and their stock over the 48 hours planned
@@ -318,10 +329,7 @@ func pickOutlookInput() (*network.Network, *planning.BoundPicks, time.Time, []pl
 // over those hours (30,000 arrivals), which end the spans of their stock.
 func BenchmarkPickOutlook(b *testing.B) {
 	net, bp, at, arrivals := pickOutlookInput()
-	for _, c := range []struct {
-		name     string
-		arrivals []planning.Arrival
-	}{{"arrivals=0", nil}, {"arrivals=30000", arrivals}} {
+	for _, c := range arrivalCases(arrivals) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -338,10 +346,7 @@ func BenchmarkPickOutlook(b *testing.B) {
 // arrivals, most of its stores' SKUs have an entry of their own.
 func BenchmarkStockValue(b *testing.B) {
 	net, bp, at, arrivals := pickOutlookInput()
-	for _, c := range []struct {
-		name     string
-		arrivals []planning.Arrival
-	}{{"arrivals=0", nil}, {"arrivals=30000", arrivals}} {
+	for _, c := range arrivalCases(arrivals) {
 		b.Run(c.name, func(b *testing.B) {
 			out := bp.Outlook(net, at, at.Add(48*time.Hour), c.arrivals)
 			skus := make([]string, 64)

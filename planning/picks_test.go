@@ -62,6 +62,23 @@ func pickNetwork(t *testing.T) *network.Network {
 	return net
 }
 
+// hourlyOrders observes an order of SKU s at half past every hour of the
+// two days from start, one unit each, and every every-th a pickup naming
+// store a of units units.
+func hourlyOrders(start time.Time, every int, units int32) *BoundPicks {
+	b := &BoundPicks{}
+	for h := range 48 {
+		o := network.Order{ID: "x", CreatedAt: start.Add(time.Duration(h)*time.Hour + 30*time.Minute),
+			Lines: []solver.Line{{SKU: "s", Quantity: 1}}}
+		if h%every == 0 {
+			o.PickupNodeID = "a"
+			o.Lines[0].Quantity = units
+		}
+		b.Observe(&o)
+	}
+	return b
+}
+
 // TestBoundPicksOutlook: over two days, store a gets a named pickup of two
 // units every two hours, store b none. A pick of a late in a day is worth
 // more the fewer picks a has left; b's worth less (it only has the
@@ -69,17 +86,8 @@ func pickNetwork(t *testing.T) *network.Network {
 // are past, nothing is.
 func TestBoundPicksOutlook(t *testing.T) {
 	net := pickNetwork(t)
-	var b BoundPicks
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	for h := 0; h < 48; h++ {
-		o := network.Order{ID: "x", CreatedAt: start.Add(time.Duration(h)*time.Hour + 30*time.Minute),
-			Lines: []solver.Line{{SKU: "s", Quantity: 1}}}
-		if h%2 == 0 {
-			o.PickupNodeID = "a"
-			o.Lines[0].Quantity = 2
-		}
-		b.Observe(&o)
-	}
+	b := hourlyOrders(start, 2, 2)
 	at := start.Add(48*time.Hour + 12*time.Hour) // noon: half the day's orders to come
 	out := b.Outlook(net, at, at, nil)
 	require.NotNil(t, out)
@@ -150,16 +158,8 @@ func TestBoundPicksOutlook(t *testing.T) {
 // a half's to the next midnight.
 func TestBoundPicksStockSpan(t *testing.T) {
 	net := pickNetwork(t)
-	var b BoundPicks
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	for h := 0; h < 48; h++ {
-		o := network.Order{ID: "x", CreatedAt: start.Add(time.Duration(h)*time.Hour + 30*time.Minute),
-			Lines: []solver.Line{{SKU: "s", Quantity: 1}}}
-		if h%4 == 0 {
-			o.PickupNodeID = "a"
-		}
-		b.Observe(&o)
-	}
+	b := hourlyOrders(start, 4, 1)
 	at := start.Add(48*time.Hour + 12*time.Hour)
 	midnight := start.Add(72 * time.Hour)
 	value := func(out *PickOutlook, span float64, onHand int32) float64 {
