@@ -122,6 +122,9 @@ type ScenarioBound struct {
 	// possible lies between Bound and Hindsight. Valid when HindsightOK.
 	Hindsight   float64
 	HindsightOK bool
+	// kinds sums the hindsight routing's costs by kind of order
+	// (Result.GapByKind); set with Hindsight.
+	kinds *kindTally
 }
 
 // everStocked is the stock view the bound builds problems on: every (node,
@@ -252,8 +255,10 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	}
 	days := map[int64]bool{}
 	var p solver.Problem
-	// seen are the orders of inst.Orders, for their decisions.
+	// seen are the orders of inst.Orders, for their decisions, and kinds
+	// their kinds (kindOf).
 	var seen []network.Order
+	var kinds []uint8
 	vars, cells := 0, 0
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 && ctx.Err() != nil {
@@ -290,6 +295,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		if dw != nil {
 			seen = append(seen, network.Order{ID: o.ID, CreatedAt: o.CreatedAt})
 		}
+		kinds = append(kinds, kindOf(o))
 	}
 	dayList := make([]int64, 0, len(days))
 	for d := range days {
@@ -315,7 +321,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		limit = DefaultBoundTimeLimit
 	}
 	if lagrange {
-		return r.lagrangeBound(ctx, sc, inst, limit, seen, dw)
+		return r.lagrangeBound(ctx, sc, inst, limit, seen, kinds, dw)
 	}
 	// One solve gives the bound (its first optimum) and, dived, the
 	// shares of the hindsight routing.
@@ -345,15 +351,16 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	// routes cheaper.
 	err = r.hindsight(&b, sc, inst, rel.StockValues, func() (*joint.Batch, error) {
 		return rel.Keep(ctx, inst, solver.Settings{Alternatives: -1})
-	}, seen, dw)
+	}, seen, kinds, dw)
 	return b, err
 }
 
 // hindsight writes a scenario's bound prices, values by inst.Supply, into
 // Config.BoundPricesDir when set, then routes its orders in hindsight with
-// route: the cost into b, the decisions into dw when set (seen are inst's
+// route: the cost into b, with the costs by kind of order (kinds are
+// inst's orders' kinds), the decisions into dw when set (seen are inst's
 // orders).
-func (r *Config) hindsight(b *ScenarioBound, sc *prepared, inst *joint.Instance, values []float64, route func() (*joint.Batch, error), seen []network.Order, dw *bufio.Writer) error {
+func (r *Config) hindsight(b *ScenarioBound, sc *prepared, inst *joint.Instance, values []float64, route func() (*joint.Batch, error), seen []network.Order, kinds []uint8, dw *bufio.Writer) error {
 	if r.BoundPricesDir != "" {
 		if err := writeBoundPrices(filepath.Join(r.BoundPricesDir, BoundPricesFile(sc.name)), sc.net, inst, values); err != nil {
 			return err
@@ -364,6 +371,10 @@ func (r *Config) hindsight(b *ScenarioBound, sc *prepared, inst *joint.Instance,
 		return fmt.Errorf("bound: hindsight routing: %w", err)
 	}
 	b.Hindsight, b.HindsightOK = round(hs.Cost, 4), true
+	b.kinds = new(kindTally)
+	for i, k := range kinds {
+		b.kinds.add(k, &hs.Problems[i], hs.Plans[i])
+	}
 	for i := range seen {
 		writeDecisions(dw, &seen[i], PolicyHindsight, sc.name, &hs.Problems[i], &hs.Problems[i], hs.Plans[i])
 	}
@@ -374,7 +385,7 @@ func (r *Config) hindsight(b *ScenarioBound, sc *prepared, inst *joint.Instance,
 // rounds bounded by Config.BoundRounds and limit, its orders solved on the
 // replay's workers; then its hindsight routing (joint.Lagrange.Route),
 // written to dw as decisions when dw is set (seen are inst's orders).
-func (r *Config) lagrangeBound(ctx context.Context, sc *prepared, inst *joint.Instance, limit time.Duration, seen []network.Order, dw *bufio.Writer) (ScenarioBound, error) {
+func (r *Config) lagrangeBound(ctx context.Context, sc *prepared, inst *joint.Instance, limit time.Duration, seen []network.Order, kinds []uint8, dw *bufio.Writer) (ScenarioBound, error) {
 	workers := r.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -400,7 +411,7 @@ func (r *Config) lagrangeBound(ctx context.Context, sc *prepared, inst *joint.In
 	// before it.
 	err = r.hindsight(&b, sc, inst, lag.StockValues, func() (*joint.Batch, error) {
 		return lag.Route(ctx, inst, solver.Settings{Alternatives: -1})
-	}, seen, dw)
+	}, seen, kinds, dw)
 	return b, err
 }
 

@@ -53,6 +53,8 @@ type replayState struct {
 	// settings are the solver's, for a policy that solves.
 	settings solver.Settings
 	acc      *accumulator
+	// kinds sums the orders' costs by kind, for Result.GapByKind.
+	kinds kindTally
 	// problem is the order's lean problem (network.Builder.BuildEligible):
 	// the options that are not excluded, which is all a policy looks at.
 	problem solver.Problem
@@ -215,6 +217,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	}
 	res.KPIs, res.Series = st.acc.kpis(net)
 	res.UneconomicUnsold = st.acc.unsold(st.table)
+	res.kinds = &st.kinds
 	if tr := st.transfers; tr != nil {
 		res.TransferCost = round(tr.cost(net), 4)
 		res.TransferUnits, res.TransferShortUnits, res.SupplyUnits = tr.moved, tr.short, tr.placed
@@ -334,6 +337,7 @@ func (st *replayState) record(o *network.Order, p *solver.Problem, plan *solver.
 		return fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
 	}
 	st.acc.add(st.day, p, plan, took)
+	st.kinds.add(kindOf(o), p, plan)
 	if st.planner != nil {
 		st.planner.after(o, plan)
 	}

@@ -223,6 +223,13 @@ type Result struct {
 	// routed jointly with every one known in advance (ScenarioBound.Hindsight):
 	// the best possible lies between Bound and HindsightCost.
 	HindsightCost *float64 `json:"hindsight_cost,omitempty"`
+	// GapByKind sets out, beside HindsightCost, what each kind of order
+	// cost the policy and the hindsight routing (KindGap): where the
+	// policy's gap lies. Absent without a hindsight routing, and for a
+	// replay that stopped early.
+	GapByKind []KindGap `json:"gap_by_kind,omitempty"`
+	// kinds are the replay's costs by kind of order.
+	kinds *kindTally
 	// BoundMethod says how Bound was computed: "lp" or "lagrangian"
 	// (Config.BoundMethod).
 	BoundMethod string `json:"bound_method,omitempty"`
@@ -559,6 +566,9 @@ func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*s
 			if b.HindsightOK {
 				h := b.Hindsight
 				r.HindsightCost = &h
+				if r.kinds != nil && !r.Partial {
+					r.GapByKind = gapByKind(r.kinds, b.kinds)
+				}
 			}
 		}
 	}

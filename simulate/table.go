@@ -94,6 +94,7 @@ func kpiRowsAll(res *Results) []kpiRow {
 		kpiRow{"solve time p50 us", func(r *Result) string { return num(r.SolveTimeUS.P50, 2) }},
 		kpiRow{"solve time p99 us", func(r *Result) string { return num(r.SolveTimeUS.P99, 2) }},
 	)
+	rows = append(rows, kindRows(res)...)
 	if hasTransfers(res) {
 		rows = append(rows,
 			kpiRow{"transfer units", func(r *Result) string { return integer(r.TransferUnits) }},
@@ -102,6 +103,47 @@ func kpiRowsAll(res *Results) []kpiRow {
 		)
 	}
 	return rows
+}
+
+// kindRows are the rows of the gap to the hindsight routing by kind of
+// order (Result.GapByKind), for the kinds some result has: the gap, and
+// the orders left short, the policy's beside the hindsight routing's.
+func kindRows(res *Results) []kpiRow {
+	var rows []kpiRow
+	for _, kind := range orderKinds {
+		has := false
+		for i := range res.Results {
+			has = has || kindGap(&res.Results[i], kind) != nil
+		}
+		if !has {
+			continue
+		}
+		rows = append(rows,
+			kpiRow{"gap to hindsight, " + kind, func(r *Result) string {
+				if g := kindGap(r, kind); g != nil {
+					return num(g.Gap, 2)
+				}
+				return "-"
+			}},
+			kpiRow{"short orders (hindsight), " + kind, func(r *Result) string {
+				if g := kindGap(r, kind); g != nil {
+					return integer(g.ShortOrders) + " (" + integer(g.HindsightShortOrders) + ")"
+				}
+				return "-"
+			}},
+		)
+	}
+	return rows
+}
+
+// kindGap returns r's row of GapByKind for kind, nil when it has none.
+func kindGap(r *Result, kind string) *KindGap {
+	for i := range r.GapByKind {
+		if r.GapByKind[i].Kind == kind {
+			return &r.GapByKind[i]
+		}
+	}
+	return nil
 }
 
 // hasTransfers reports whether some replay of res applied a transfer plan.
