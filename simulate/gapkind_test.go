@@ -2,6 +2,8 @@ package simulate
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +68,22 @@ func TestGapByKindWhereTwoOrdersCompete(t *testing.T) {
 	assert.Regexp(t, `gap to hindsight, parcel +48\.00 +0\.00\n`, b.String())
 	assert.Regexp(t, `short orders \(hindsight\), parcel +1 \(0\) +0 \(0\)\n`, b.String())
 
+	// The report's chart: one row (parcel), optimal's bar 48 long, batch's
+	// none; the page shows it.
+	dir := t.TempDir()
+	require.NoError(t, WriteReport(dir, res))
+	svg, err := os.ReadFile(filepath.Join(dir, ChartGapByKind))
+	require.NoError(t, err)
+	drawn := bars(t, string(svg))
+	require.Len(t, drawn[hexColor(0)], 1, "optimal's bar")
+	for _, r := range drawn[hexColor(1)] {
+		assert.InDelta(t, 0, r.x1-r.x0, 0.01, "batch's bar is empty")
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), ChartGapByKind)
+	assert.Contains(t, string(page), "gap to hindsight, parcel")
+
 	// Without a bound there is nothing to set out.
 	cfg.Bound = false
 	res, err = Run(context.Background(), cfg)
@@ -76,6 +94,12 @@ func TestGapByKindWhereTwoOrdersCompete(t *testing.T) {
 	b.Reset()
 	require.NoError(t, WriteTable(&b, res))
 	assert.NotContains(t, b.String(), "gap to hindsight")
+	dir = t.TempDir()
+	require.NoError(t, WriteReport(dir, res))
+	assert.NoFileExists(t, filepath.Join(dir, ChartGapByKind))
+	page, err = os.ReadFile(filepath.Join(dir, "index.html"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(page), ChartGapByKind)
 }
 
 // TestGapByKindAddsUpToTheTotals: on small generated replays (parcels,

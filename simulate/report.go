@@ -33,7 +33,10 @@ const (
 	ChartMethodMix   = "method_mix.svg"
 	ChartSplitRate   = "split_rate.svg"
 	ChartUtilization = "node_utilization.svg"
-	ChartMapPrefix   = "map_"
+	// ChartGapByKind is drawn only when some run has a hindsight routing
+	// (Result.GapByKind).
+	ChartGapByKind = "gap_by_kind.svg"
+	ChartMapPrefix = "map_"
 )
 
 // The report's colours. Policies take their colour by their position in
@@ -276,6 +279,9 @@ func WriteReport(dir string, res *Results) error {
 	}
 	r := newRuns(res)
 	figures := []*figure{costPerDayFigure(r), methodMixFigure(r), splitRateFigure(r), utilizationFigure(r)}
+	if f := gapByKindFigure(r); f != nil {
+		figures = append(figures, f)
+	}
 	figures = append(figures, mapFigures(r)...)
 	type chartRef struct{ File, Title, Caption string }
 	var refs []chartRef
@@ -599,6 +605,77 @@ func utilizationFigure(r runs) *figure {
 	return &figure{
 		file: ChartUtilization, title: "Utilisation of the busiest nodes",
 		caption: fmt.Sprintf("Per scenario, the %d nodes with a daily capacity that came closest to it in any run, busiest on top; one bar per policy. The KPI table has the mean over every node.", ReportTopNodes),
+		panels:  panels, panelHeight: vg.Length(rowsMax)*vg.Length(len(r.policies)+1)*0.22*vg.Centimeter + 3*vg.Centimeter,
+		legend: r.policyLegend(),
+	}
+}
+
+// gapByKindFigure has a panel per scenario whose runs have a hindsight
+// routing: the kinds of order its runs have (Result.GapByKind), the first
+// on top, with a bar per policy of what its orders of that kind cost more
+// than in hindsight (less, to the left of 0). Nil when no run has one.
+func gapByKindFigure(r runs) *figure {
+	var panels []*plot.Plot
+	rowsMax := 0
+	for _, sc := range r.scenarios {
+		var results []*Result
+		var kinds []string
+		for i := range r.res.Results {
+			x := &r.res.Results[i]
+			if x.Scenario != sc || len(x.GapByKind) == 0 {
+				continue
+			}
+			results = append(results, x)
+			for _, g := range x.GapByKind {
+				if !slices.Contains(kinds, g.Kind) {
+					kinds = append(kinds, g.Kind)
+				}
+			}
+		}
+		if len(results) == 0 {
+			continue
+		}
+		// The kinds in orderKinds' order, the first on top.
+		slices.SortFunc(kinds, func(a, b string) int {
+			return cmp.Compare(slices.Index(orderKinds[:], b), slices.Index(orderKinds[:], a))
+		})
+		rowsMax = max(rowsMax, len(kinds))
+		p := plot.New()
+		p.Title.Text = "Gap to the hindsight routing, by kind of order"
+		if len(r.scenarios) > 1 {
+			p.Title.Text += ": " + sc
+		}
+		bar := vg.Points(max(3, 18/float64(len(results))))
+		for pi, x := range results {
+			vals := make(plotter.Values, len(kinds))
+			for j, kind := range kinds {
+				if g := kindGap(x, kind); g != nil {
+					vals[j] = g.Gap
+				}
+			}
+			b, err := plotter.NewBarChart(vals, bar)
+			if err != nil {
+				continue
+			}
+			b.Horizontal = true
+			b.LineStyle.Width = 0
+			b.Color, _ = policyStyle(r.policyIx[x.Policy])
+			b.Offset = (vg.Length(len(results)-1)/2 - vg.Length(pi)) * bar
+			p.Add(b)
+		}
+		p.NominalY(kinds...)
+		// Room for the outer bars of the first and last kinds.
+		p.Y.Min, p.Y.Max = p.Y.Min-0.5, p.Y.Max+0.5
+		p.X.Label.Text = "cost with lost sales, less the hindsight routing's"
+		p.Add(plotter.NewGrid())
+		panels = append(panels, p)
+	}
+	if len(panels) == 0 {
+		return nil
+	}
+	return &figure{
+		file: ChartGapByKind, title: "Where the gap to the hindsight routing lies",
+		caption: "Per scenario, what each kind of order cost each policy (shipping and lost sales) more than the same orders routed in hindsight, every order known; one bar per policy. The bars of a policy add up to its total cost with lost sales less the hindsight routing's cost.",
 		panels:  panels, panelHeight: vg.Length(rowsMax)*vg.Length(len(r.policies)+1)*0.22*vg.Centimeter + 3*vg.Centimeter,
 		legend: r.policyLegend(),
 	}
