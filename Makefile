@@ -24,7 +24,7 @@ run: build
 
 ## test: every test, with the race detector
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## bench: Go benchmarks, then a short load test against a real server
 bench: bench-go loadtest
