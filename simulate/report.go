@@ -584,15 +584,9 @@ func utilizationFigure(r runs) *figure {
 			if k == 0 {
 				continue
 			}
-			b, err := plotter.NewBarChart(vals, bar)
-			if err != nil {
-				continue
+			if b := r.groupBar(vals, bar, x.Policy, pi, len(results)); b != nil {
+				p.Add(b)
 			}
-			b.Horizontal = true
-			b.LineStyle.Width = 0
-			b.Color, _ = policyStyle(r.policyIx[x.Policy])
-			b.Offset = (vg.Length(len(results)-1)/2 - vg.Length(pi)) * bar
-			p.Add(b)
 		}
 		if k > 0 {
 			p.NominalY(names...)
@@ -608,6 +602,21 @@ func utilizationFigure(r runs) *figure {
 		panels:  panels, panelHeight: vg.Length(rowsMax)*vg.Length(len(r.policies)+1)*0.22*vg.Centimeter + 3*vg.Centimeter,
 		legend: r.policyLegend(),
 	}
+}
+
+// groupBar is the horizontal bar chart of vals, bar thick, in policy's
+// colour, placed pi-th of n bars grouped around each row (the first on
+// top); nil when vals cannot be drawn.
+func (r runs) groupBar(vals plotter.Values, bar vg.Length, policy string, pi, n int) *plotter.BarChart {
+	b, err := plotter.NewBarChart(vals, bar)
+	if err != nil {
+		return nil
+	}
+	b.Horizontal = true
+	b.LineStyle.Width = 0
+	b.Color, _ = policyStyle(r.policyIx[policy])
+	b.Offset = (vg.Length(n-1)/2 - vg.Length(pi)) * bar
+	return b
 }
 
 // gapByKindFigure has a panel per scenario whose runs have a hindsight
@@ -653,15 +662,9 @@ func gapByKindFigure(r runs) *figure {
 					vals[j] = g.Gap
 				}
 			}
-			b, err := plotter.NewBarChart(vals, bar)
-			if err != nil {
-				continue
+			if b := r.groupBar(vals, bar, x.Policy, pi, len(results)); b != nil {
+				p.Add(b)
 			}
-			b.Horizontal = true
-			b.LineStyle.Width = 0
-			b.Color, _ = policyStyle(r.policyIx[x.Policy])
-			b.Offset = (vg.Length(len(results)-1)/2 - vg.Length(pi)) * bar
-			p.Add(b)
 		}
 		p.NominalY(kinds...)
 		// Room for the outer bars of the first and last kinds.
