@@ -8,27 +8,33 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-// TestREADME runs the ```sh blocks of the repository's README.md, in
-// order, in a fresh copy of the repository (the files git tracks or would
-// track, as they are in the work tree): `make readme-check`. The copy's
-// `make install` puts omniroute in a directory of its own, first on the
-// PATH, so that the commands run the binary built from this tree.
-// README_CHECK_KEEP=1 keeps the copy and prints where it is.
+// TestREADME runs the ```sh blocks of the repository's README.md and then
+// of every docs/*.md (see Documents), in order, as one script, in a fresh
+// copy of the repository (the files git tracks or would track, as they are
+// in the work tree): `make readme-check`. The copy's `make install` puts
+// omniroute in a directory of its own, first on the PATH, so that the
+// commands run the binary built from this tree. README_CHECK_KEEP=1 keeps
+// the copy and prints where it is.
 func TestREADME(t *testing.T) {
-	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
-	require.NoError(t, err, "readme-check runs in a git work tree")
-	root := strings.TrimSpace(string(out))
-	doc, err := os.ReadFile(filepath.Join(root, "README.md"))
+	root := repoRoot(t)
+	docs, err := Documents(os.DirFS(root))
 	require.NoError(t, err)
-	blocks, err := Parse(string(doc))
-	require.NoError(t, err)
-	require.NotEmpty(t, blocks)
+	var blocks []Block
+	for _, name := range docs {
+		doc, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
+		require.NoError(t, err)
+		b, err := ParseFile(name, string(doc))
+		require.NoError(t, err)
+		if name == "README.md" {
+			require.NotEmpty(t, b, "README.md has no ```sh block")
+		}
+		blocks = append(blocks, b...)
+	}
 
 	work, err := os.MkdirTemp("", "omniroute-readme-")
 	require.NoError(t, err)

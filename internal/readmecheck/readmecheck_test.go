@@ -81,6 +81,110 @@ func TestParseRefusesBadMarkers(t *testing.T) {
 	assert.ErrorContains(t, err, "line 1: the block is not closed")
 }
 
+func TestParseFile(t *testing.T) {
+	blocks, err := ParseFile("docs/lookahead.md", "# Look-ahead\n```sh\necho one\n```\n<!-- readme-check: skip later -->\n```sh\necho two\n```\n")
+	require.NoError(t, err)
+	assert.Equal(t, []Block{
+		{File: "docs/lookahead.md", Line: 2, Code: "echo one\n"},
+		{File: "docs/lookahead.md", Line: 6, Code: "echo two\n", Mode: Skip, Reason: "later"},
+	}, blocks)
+
+	for _, tc := range []struct {
+		name, doc, want string
+		marker          bool
+	}{
+		{"docs/x.md", "```sh\necho open\n", "docs/x.md: line 1: the block is not closed", false},
+		{"docs/x.md", "text\n<!-- readme-check: sometimes -->\n```sh\nx\n```\n", "docs/x.md: readme-check marker: line 2: unknown marker", true},
+		{"docs/sub_dir/a-b.md", "<!-- readme-check: needs jq -->\n", "docs/sub_dir/a-b.md: readme-check marker: line 1: no block follows", true},
+		{"", "```sh\necho open\n", "README.md: line 1: the block is not closed", false},
+	} {
+		_, err := ParseFile(tc.name, tc.doc)
+		require.Error(t, err, "%q", tc.doc)
+		assert.ErrorContains(t, err, tc.want)
+		if tc.marker {
+			assert.ErrorIs(t, err, ErrMarker)
+		}
+	}
+}
+
+// TestScriptPositions: every line of a block's code maps to its document
+// and line, the script's own lines to the zero Pos, and an empty File to
+// README.md.
+func TestScriptPositions(t *testing.T) {
+	blocks := []Block{
+		{Line: 3, Code: "echo a\n"},
+		{File: "docs/b.md", Line: 10, Code: "echo b\necho c\n"},
+	}
+	s := BuildScript(blocks, "/tmp/x")
+	lines := strings.Split(strings.TrimSuffix(s.Text, "\n"), "\n")
+	require.Len(t, s.Lines, len(lines))
+	at := map[string]Pos{}
+	for i, l := range lines {
+		if s.Lines[i] != (Pos{}) {
+			at[l] = s.Lines[i]
+		}
+	}
+	assert.Equal(t, map[string]Pos{
+		"echo a": {File: "README.md", Line: 4},
+		"echo b": {File: "docs/b.md", Line: 11},
+		"echo c": {File: "docs/b.md", Line: 12},
+	}, at)
+	assert.Contains(t, s.Text, "__begin 'README.md' 3 'echo a'\n")
+	assert.Contains(t, s.Text, "__begin 'docs/b.md' 10 'echo b'\n")
+	assert.Equal(t, "docs/b.md:10", Pos{File: "docs/b.md", Line: 10}.String())
+	assert.Equal(t, "README.md:7", Pos{Line: 7}.String())
+}
+
+func TestFailedLine(t *testing.T) {
+	s := BuildScript([]Block{{File: "docs/a_b-c.d/e.md", Line: 5, Code: "true\nfalse\n"}}, "/tmp/x")
+	// The script line of "false".
+	n := strings.Count(s.Text[:strings.Index(s.Text, "\nfalse\n")+1], "\n") + 1
+	for _, tc := range []struct {
+		what, stderr string
+		want         Pos
+		ok           bool
+	}{
+		{"a command of a block", fmt.Sprintf("%s%d in the block at docs/a_b-c.d/e.md line 5 (exit 1)\n", FailurePrefix, n), Pos{File: "docs/a_b-c.d/e.md", Line: 7}, true},
+		{"the script's own code: the block's line", FailurePrefix + "3 in the block at docs/a_b-c.d/e.md line 5 (exit 2)\n", Pos{File: "docs/a_b-c.d/e.md", Line: 5}, true},
+		{"the last failure counts", FailurePrefix + "3 in the block at README.md line 1 (exit 1)\n" + FailurePrefix + "3 in the block at docs/x.md line 9 (exit 1)\n", Pos{File: "docs/x.md", Line: 9}, true},
+		{"before any block", FailurePrefix + "3 in the block at - line 0 (exit 1)\n", Pos{}, false},
+		{"no failure", "all well\n", Pos{}, false},
+	} {
+		got, ok := s.FailedLine(tc.stderr)
+		assert.Equal(t, tc.ok, ok, tc.what)
+		assert.Equal(t, tc.want, got, tc.what)
+	}
+}
+
+// TestBackgroundNamesAreUnique: two documents' background blocks at the
+// same line run from different files.
+func TestBackgroundNamesAreUnique(t *testing.T) {
+	for _, tc := range []struct {
+		first, second string
+	}{
+		{"", "docs/lookahead.md"},
+		{"README.md", "docs/README.md"},
+		{"docs/a-b.md", "docs/a/b.md"}, // both "docs-a-b.md" once sanitised
+		{"docs/a b.md", "docs/a-b.md"},
+	} {
+		bg := func(file string) Block {
+			return Block{File: file, Line: 12, Code: "serve " + file + "\n", Mode: Background, Waits: []string{"localhost:1"}}
+		}
+		s := BuildScript([]Block{bg(tc.first), bg(tc.second)}, "/tmp/x")
+		require.Len(t, s.Background, 2, "%s and %s", tc.first, tc.second)
+		codes := map[string]bool{}
+		for name, code := range s.Background {
+			assert.Regexp(t, `^background-[A-Za-z0-9._-]+\.sh$`, name)
+			assert.Contains(t, s.Text, "'/tmp/x/"+name+"'", "the script runs %s", name)
+			codes[code] = true
+		}
+		assert.Len(t, codes, 2, "each file holds its own block")
+	}
+	s := BuildScript([]Block{{File: "docs/lookahead.md", Line: 120, Mode: Background, Waits: []string{"localhost:1"}, Code: "x\n"}}, "/d")
+	assert.Contains(t, s.Background, "background-docs-lookahead.md-120.sh")
+	assert.Contains(t, s.Text, "__bg 'docs/lookahead.md:120' '/d/background-docs-lookahead.md-120.sh' 'localhost:1'\n")
+}
+
 // lockedBuffer is a buffer two goroutines (stdout, stderr) may write.
 type lockedBuffer struct {
 	mu  sync.Mutex
@@ -104,8 +208,30 @@ func run(t *testing.T, doc string, env ...string) (string, error) {
 	t.Helper()
 	blocks, err := Parse(doc)
 	require.NoError(t, err)
+	return runBlocks(t, blocks, env...)
+}
+
+// document is a Markdown document's name and text.
+type document struct{ name, text string }
+
+// runDocs parses docs and runs their blocks, in order, as one script in a
+// temporary directory.
+func runDocs(t *testing.T, docs []document, env ...string) (string, error) {
+	t.Helper()
+	var blocks []Block
+	for _, d := range docs {
+		b, err := ParseFile(d.name, d.text)
+		require.NoError(t, err)
+		blocks = append(blocks, b...)
+	}
+	return runBlocks(t, blocks, env...)
+}
+
+// runBlocks runs blocks in a temporary directory.
+func runBlocks(t *testing.T, blocks []Block, env ...string) (string, error) {
+	t.Helper()
 	var out lockedBuffer
-	err = RunScript(t.Context(), blocks, t.TempDir(), t.TempDir(), Options{Env: env, Stdout: &out, Stderr: &out})
+	err := RunScript(t.Context(), blocks, t.TempDir(), t.TempDir(), Options{Env: env, Stdout: &out, Stderr: &out})
 	return out.String(), err
 }
 
@@ -140,6 +266,67 @@ func TestRunKeepsStateAndNamesTheFailingLine(t *testing.T) {
 
 	_, err = run(t, "```sh\necho $undefined_variable\n```\n")
 	assert.Error(t, err, "set -u: an unset variable is an error")
+}
+
+// TestRunNamesTheDocument: the blocks of several documents run as one
+// script, a later document's blocks seeing what the earlier ones made, and
+// a failure names the document and line it is in.
+func TestRunNamesTheDocument(t *testing.T) {
+	readme := document{"README.md", "# Demo\n```sh\necho made > made.txt\nshared=yes\n```\n"}
+	for _, tc := range []struct {
+		what   string
+		docs   []document
+		env    []string
+		err    string // in the error
+		out    []string
+		absent []string
+	}{
+		{
+			what:   "a command of the second document",
+			docs:   []document{readme, {"docs/lookahead.md", "# Look-ahead\n\n```sh\ncat made.txt\necho \"shared=$shared\"\nfalse\necho unreachable\n```\n"}},
+			err:    "docs/lookahead.md:6: command failed",
+			out:    []string{"== README.md:2 echo made > made.txt", "== docs/lookahead.md:3 cat made.txt", "made\n", "shared=yes", "in the block at docs/lookahead.md line 3 (exit 1)"},
+			absent: []string{"unreachable"},
+		},
+		{
+			what:   "the third document stops the run; the first two ran",
+			docs:   []document{readme, {"docs/a.md", "```sh\necho a-ran\n```\n"}, {"docs/b_c-d.md", "```sh\ntest -e made.txt\ntest -e missing.txt\n```\n```sh\necho never\n```\n"}},
+			err:    "docs/b_c-d.md:3: command failed",
+			out:    []string{"a-ran"},
+			absent: []string{"never"},
+		},
+		{
+			what: "a tool CI lacks in the second document: the block's line",
+			docs: []document{readme, {"docs/tools.md", "text\n<!-- readme-check: needs no-such-tool-anywhere -->\n```sh\necho x\n```\n"}},
+			env:  []string{"CI=true"},
+			err:  "docs/tools.md:3: command failed",
+			out:  []string{"readme-check: docs/tools.md:3 needs no-such-tool-anywhere"},
+		},
+		{
+			what:   "a failure in the first document names README.md",
+			docs:   []document{{"README.md", "```sh\nfalse\n```\n"}, {"docs/a.md", "```sh\necho never\n```\n"}},
+			err:    "README.md:2: command failed",
+			absent: []string{"never"},
+		},
+		{
+			what: "a background block of the second document that ends",
+			docs: []document{readme, {"docs/server.md", "<!-- readme-check: background wait=" + freeAddr(t) + " -->\n```sh\necho bye; exit 1\n```\n"}},
+			err:  "docs/server.md:2: command failed",
+			out:  []string{"readme-check: docs/server.md:2: the background block ended before"},
+		},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			out, err := runDocs(t, tc.docs, tc.env...)
+			require.Error(t, err, out)
+			assert.Contains(t, err.Error(), tc.err, out)
+			for _, s := range tc.out {
+				assert.Contains(t, out, s)
+			}
+			for _, s := range tc.absent {
+				assert.NotContains(t, out, s)
+			}
+		})
+	}
 }
 
 func TestRunSkipsAndNeeds(t *testing.T) {

@@ -20,9 +20,10 @@ type Options struct {
 	Stdout, Stderr io.Writer
 }
 
-// RunScript writes the script of blocks into dir and runs it with bash,
-// from the directory root. A failure names the README line of the command
-// that failed: "README.md:120: command failed: exit status 1".
+// RunScript writes the script of blocks (of one document or several, see
+// BuildScript) into dir and runs it with bash, from the directory root. A
+// failure names the document and line of the command that failed:
+// "docs/lookahead.md:120: command failed: exit status 1".
 func RunScript(ctx context.Context, blocks []Block, dir, root string, o Options) error {
 	s := BuildScript(blocks, dir)
 	main := filepath.Join(dir, "readme.sh")
@@ -54,8 +55,8 @@ func RunScript(ctx context.Context, blocks []Block, dir, root string, o Options)
 	if !errors.As(err, &exit) {
 		return fmt.Errorf("readme-check: run bash: %w", err)
 	}
-	if line, ok := s.FailedLine(stderr.String()); ok && line > 0 {
-		return fmt.Errorf("README.md:%d: command failed: %w", line, err)
+	if at, ok := s.FailedLine(stderr.String()); ok {
+		return fmt.Errorf("%s: command failed: %w", at, err)
 	}
 	return fmt.Errorf("readme-check: %w (see the output above)", err)
 }
