@@ -67,7 +67,7 @@ lint:
 	@command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	staticcheck ./...
 
-## readme-check: run the README's ```sh examples in order in a fresh copy of the repository
+## readme-check: run the ```sh examples of README.md, then of docs/*.md, in order in a fresh copy of the repository
 ## (internal/readmecheck says how blocks are marked; needs the ports 50051, 9090 and 8080 free)
 readme-check:
 	$(GO) test -tags readme -run '^TestREADME$$' -count=1 -timeout 30m -v ./internal/readmecheck
