@@ -1,17 +1,30 @@
+// This file checks the links of the documents (see CheckLinks). goldmark
+// (github.com/yuin/goldmark) parses them, as CommonMark: it finds their
+// headings (see Anchors) and their links (see InlineLinks), and knows
+// what is code, raw HTML or an escape, so that no link or heading there
+// is taken for one.
+
 package readmecheck
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"html"
 	"io/fs"
+	"iter"
 	"net/url"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
 )
 
 // Documents returns the documents of the repository fsys (its root) whose
@@ -56,27 +69,22 @@ func Slug(text string) string {
 	return b.String()
 }
 
-var (
-	// atxRE is an ATX heading, its text in group 1.
-	atxRE = regexp.MustCompile(`^ {0,3}#{1,6}(?:[ \t]+(.*))?$`)
-	// closingRE is an ATX heading's optional closing sequence of '#'.
-	closingRE = regexp.MustCompile(`(?:^|[ \t])#+[ \t]*$`)
-	// tagRE is an HTML tag.
-	tagRE = regexp.MustCompile(`</?[A-Za-z][^<>]*>`)
-)
-
-// Anchors returns the anchors of a Markdown document's headings (ATX ones,
-// "#" to "######", outside fenced blocks), in order, as GitHub makes them:
-// the Slug of the heading's text, followed by "-1", "-2", ... when an
-// earlier heading has the same anchor.
+// Anchors returns the anchors of a Markdown document's headings, ATX
+// ("#" to "######") and Setext (a line underlined with "=" or "-"), in
+// order, as GitHub makes them: the Slug of the heading's rendered text
+// (see headingText), followed by "-1", "-2", ... when an earlier heading
+// has the same anchor. goldmark parses the document (CommonMark), so that
+// a "#" line in a fenced or indented code block or an HTML block is not a
+// heading.
 func Anchors(doc string) []string {
+	source := []byte(doc)
 	var anchors []string
 	seen := map[string]int{} // anchor → how many times its base was taken again
-	for _, c := range chunks(doc) {
-		if !c.heading {
+	for n := range walk(parseMarkdown(source)) {
+		if n.Kind() != ast.KindHeading {
 			continue
 		}
-		base := Slug(headingText(c.text))
+		base := Slug(headingText(n, source))
 		anchor := base
 		for {
 			if _, dup := seen[anchor]; !dup {
@@ -91,58 +99,56 @@ func Anchors(doc string) []string {
 	return anchors
 }
 
-// headingText is the text of an ATX heading line as GitHub renders it:
-// without its '#'s, link targets and HTML tags, entities decoded; code
-// spans keep their content as written.
-func headingText(line string) string {
-	m := atxRE.FindStringSubmatch(line)
-	if m == nil {
-		return ""
-	}
-	raw := strings.TrimSpace(closingRE.ReplaceAllString(m[1], ""))
-	spans := codeSpans(raw)
-	masked := maskCode(raw, spans)
-	var drop []span // what the rendered text does not show
-	for _, l := range findLinks(masked) {
-		drop = append(drop, span{l.start, l.textStart}, span{l.textEnd, l.end})
-	}
-	for _, loc := range tagRE.FindAllStringIndex(masked, -1) {
-		drop = append(drop, span{loc[0], loc[1]})
-	}
-	var b strings.Builder
-	text := func(from, to int) { // text outside code spans
-		var t strings.Builder
-		for i := from; i < to; i++ {
-			if !inSpans(drop, i) {
-				t.WriteByte(raw[i])
+// headingText is the text of a heading as GitHub renders it: the text of
+// its inline nodes, backslash escapes and entities resolved, code spans'
+// content as written, links' text without their targets, and neither raw
+// HTML nor images (an image's alt text is not text of the page).
+func headingText(heading ast.Node, source []byte) string {
+	var out bytes.Buffer
+	w := bufio.NewWriter(&out) // goldmark's HTML writer escapes '<', '>', '&' and '"'
+	_ = ast.Walk(heading, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.RawHTML, *ast.Image:
+			return ast.WalkSkipChildren, nil
+		case *ast.CodeSpan:
+			for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+				if t, ok := c.(*ast.Text); ok { // a line ending in a code span is a space
+					gmhtml.DefaultWriter.RawWrite(w, bytes.ReplaceAll(t.Value(source), []byte("\n"), []byte(" ")))
+				}
 			}
+			return ast.WalkSkipChildren, nil
+		case *ast.Text:
+			if n.IsRaw() {
+				gmhtml.DefaultWriter.RawWrite(w, n.Value(source))
+			} else {
+				gmhtml.DefaultWriter.Write(w, n.Value(source))
+			}
+			if n.SoftLineBreak() || n.HardLineBreak() {
+				_ = w.WriteByte('\n')
+			}
+		case *ast.String:
+			if n.IsCode() || n.IsRaw() {
+				gmhtml.DefaultWriter.RawWrite(w, n.Value)
+			} else {
+				gmhtml.DefaultWriter.Write(w, n.Value)
+			}
+		case *ast.AutoLink:
+			gmhtml.DefaultWriter.RawWrite(w, n.Label(source))
 		}
-		b.WriteString(html.UnescapeString(t.String()))
-	}
-	at := 0
-	for _, sp := range spans {
-		text(at, sp.start)
-		b.WriteString(raw[sp.start:sp.end]) // its backticks go with the punctuation
-		at = sp.end
-	}
-	text(at, len(raw))
-	return b.String()
-}
-
-// inSpans reports whether i is in one of spans.
-func inSpans(spans []span, i int) bool {
-	for _, s := range spans {
-		if i >= s.start && i < s.end {
-			return true
-		}
-	}
-	return false
+		return ast.WalkContinue, nil
+	})
+	_ = w.Flush()
+	return html.UnescapeString(out.String())
 }
 
 // Link is an inline Markdown link, [text](target), or image,
 // ![text](target), of a document.
 type Link struct {
-	// Line is the line of the target, from 1.
+	// Line is the line of the end of the link's text, from 1: the line of
+	// the target unless a line break comes between "](" and the target.
 	Line int
 	// Target is the link's destination as written, without its title:
 	// "docs/lookahead.md#the-plans".
@@ -150,19 +156,31 @@ type Link struct {
 }
 
 // InlineLinks returns the inline links and images of a Markdown document
-// in order, but those in fenced blocks and code spans. Link text may hold
-// markup and brackets, and span lines; reference links ([text][ref]) are
-// not returned.
+// in order, an image inside a link's text (a badge) after the link.
+// goldmark parses the document (CommonMark), so that what is in a code
+// block, a code span or raw HTML (a comment) is not a link; reference
+// links ([text][ref]) and autolinks (<https://...>) are not returned.
 func InlineLinks(doc string) []Link {
+	source := []byte(doc)
 	var links []Link
-	for _, c := range chunks(doc) {
-		masked := maskCode(c.text, codeSpans(c.text))
-		for _, l := range findLinks(masked) {
-			links = append(links, Link{
-				Line:   c.line + strings.Count(c.text[:l.destStart], "\n"),
-				Target: c.text[l.destStart:l.destEnd],
-			})
+	for n := range walk(parseMarkdown(source)) {
+		var target []byte
+		switch n := n.(type) {
+		case *ast.Link:
+			if n.Reference != nil {
+				continue
+			}
+			target = n.Destination
+		case *ast.Image:
+			if n.Reference != nil {
+				continue
+			}
+			target = n.Destination
+		default:
+			continue
 		}
+		line := 1 + bytes.Count(source[:linkEnd(n, source)], []byte("\n"))
+		links = append(links, Link{Line: line, Target: string(target)})
 	}
 	return links
 }
@@ -283,239 +301,39 @@ func checkLink(fsys fs.FS, name, target string, anchorsOf func(string) (map[stri
 	return "", nil
 }
 
-// chunk is a run of lines of a document outside fenced blocks inside
-// which inline markup may span lines: a paragraph (lines up to a blank
-// one, a fence or a heading) or a heading.
-type chunk struct {
-	line    int // its first line, from 1
-	text    string
-	heading bool
+// parseMarkdown parses a Markdown document with goldmark's CommonMark parser.
+func parseMarkdown(source []byte) ast.Node {
+	return goldmark.DefaultParser().Parse(text.NewReader(source))
 }
 
-// chunks returns a document's chunks. A block left open runs to the end.
-func chunks(doc string) []chunk {
-	var out []chunk
-	var para []string
-	start := 0
-	flush := func() {
-		if len(para) > 0 {
-			out = append(out, chunk{line: start, text: strings.Join(para, "\n")})
-			para = nil
-		}
-	}
-	var indent, fence string // of the open fenced block, if any
-	for i, line := range strings.Split(doc, "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		n := i + 1
-		if fence != "" {
-			if closesFence(line, indent, fence) {
-				fence = ""
+// walk yields the nodes of the tree under root, root first, in document
+// order, a node before its children.
+func walk(root ast.Node) iter.Seq[ast.Node] {
+	return func(yield func(ast.Node) bool) {
+		_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+			if !entering {
+				return ast.WalkContinue, nil
 			}
-			continue
-		}
-		if in, f, _, ok := openFence(line); ok {
-			flush()
-			indent, fence = in, f
-			continue
-		}
-		switch {
-		case strings.TrimSpace(line) == "":
-			flush()
-		case atxRE.MatchString(line):
-			flush()
-			out = append(out, chunk{line: n, text: line, heading: true})
-		default:
-			if len(para) == 0 {
-				start = n
+			if !yield(n) {
+				return ast.WalkStop, nil
 			}
-			para = append(para, line)
-		}
+			return ast.WalkContinue, nil
+		})
 	}
-	flush()
-	return out
 }
 
-// span is the bytes [start, end) of a text.
-type span struct{ start, end int }
-
-// codeSpans returns the code spans of text, their backticks included: a
-// run of backticks (not escaped) up to the next run of as many.
-func codeSpans(text string) []span {
-	var spans []span
-	run := func(i int) int { // the length of the run of backticks at i
-		j := i
-		for j < len(text) && text[j] == '`' {
-			j++
-		}
-		return j - i
-	}
-	for i := 0; i < len(text); {
-		switch text[i] {
-		case '\\':
-			i += 2
-		case '`':
-			n := run(i)
-			end := -1
-			for j := i + n; j < len(text); {
-				if text[j] != '`' {
-					j++
-					continue
-				}
-				m := run(j)
-				if m == n {
-					end = j + m
-					break
-				}
-				j += m
-			}
-			if end < 0 {
-				i += n // no closing run: the backticks are text
-				continue
-			}
-			spans = append(spans, span{i, end})
-			i = end
-		default:
-			i++
+// linkEnd returns the offset in source of the end of a link's (or an
+// image's) text: the end of the last text segment under it, or, when its
+// text is empty, where the link starts.
+func linkEnd(link ast.Node, source []byte) int {
+	end := -1
+	for n := range walk(link) {
+		if t, ok := n.(*ast.Text); ok && t.Segment.Stop > end {
+			end = t.Segment.Stop
 		}
 	}
-	return spans
-}
-
-// maskCode returns text with every byte of spans but newlines replaced by
-// 'x', so that no markup is seen inside code; offsets stay.
-func maskCode(text string, spans []span) string {
-	b := []byte(text)
-	for _, s := range spans {
-		for i := s.start; i < s.end; i++ {
-			if b[i] != '\n' {
-				b[i] = 'x'
-			}
-		}
+	if end < 0 {
+		end = max(link.Pos(), 0)
 	}
-	return string(b)
-}
-
-// inlineLink is where a link is in a text: [start, end) the whole of it,
-// [textStart, textEnd) its text, [destStart, destEnd) its destination.
-type inlineLink struct {
-	start, textStart, textEnd, destStart, destEnd, end int
-}
-
-// findLinks returns the inline links of text (code already masked), an
-// image inside a link's text (a badge) included.
-func findLinks(text string) []inlineLink {
-	var links []inlineLink
-	for i := 0; i < len(text); i++ {
-		switch text[i] {
-		case '\\':
-			i++
-			continue
-		case '[':
-		default:
-			continue
-		}
-		closeAt := matchingBracket(text, i)
-		if closeAt < 0 || closeAt+1 >= len(text) || text[closeAt+1] != '(' {
-			continue
-		}
-		destStart, destEnd, end, ok := destination(text, closeAt+2)
-		if !ok {
-			continue
-		}
-		start := i
-		if i > 0 && text[i-1] == '!' {
-			start = i - 1
-		}
-		links = append(links, inlineLink{start: start, textStart: i + 1, textEnd: closeAt, destStart: destStart, destEnd: destEnd, end: end})
-	}
-	return links
-}
-
-// matchingBracket returns the offset of the ']' that closes the '[' at
-// open, -1 if none does.
-func matchingBracket(text string, open int) int {
-	depth := 0
-	for j := open; j < len(text); j++ {
-		switch text[j] {
-		case '\\':
-			j++
-		case '[':
-			depth++
-		case ']':
-			depth--
-			if depth == 0 {
-				return j
-			}
-		}
-	}
-	return -1
-}
-
-// destination parses a link's destination and optional title from i, just
-// after "](", up to the closing ')': the destination is [destStart,
-// destEnd), and end is just after the ')'.
-func destination(text string, i int) (destStart, destEnd, end int, ok bool) {
-	skipSpace := func(i int) int {
-		for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n') {
-			i++
-		}
-		return i
-	}
-	i = skipSpace(i)
-	if i < len(text) && text[i] == '<' {
-		j := i + 1
-		for j < len(text) && text[j] != '>' && text[j] != '<' && text[j] != '\n' {
-			if text[j] == '\\' {
-				j++
-			}
-			j++
-		}
-		if j >= len(text) || text[j] != '>' {
-			return 0, 0, 0, false
-		}
-		destStart, destEnd, i = i+1, j, j+1
-	} else {
-		destStart = i
-		depth := 0
-	dest:
-		for ; i < len(text); i++ {
-			switch c := text[i]; {
-			case c == '\\':
-				i++
-			case c == '(':
-				depth++
-			case c == ')':
-				if depth == 0 {
-					break dest
-				}
-				depth--
-			case c <= ' ':
-				break dest
-			}
-		}
-		destEnd = min(i, len(text))
-		i = destEnd
-	}
-	if j := skipSpace(i); j < len(text) && j > i && (text[j] == '"' || text[j] == '\'' || text[j] == '(') {
-		closer := text[j]
-		if closer == '(' {
-			closer = ')'
-		}
-		k := j + 1
-		for k < len(text) && text[k] != closer {
-			if text[k] == '\\' {
-				k++
-			}
-			k++
-		}
-		if k >= len(text) {
-			return 0, 0, 0, false
-		}
-		i = k + 1
-	}
-	i = skipSpace(i)
-	if i >= len(text) || text[i] != ')' {
-		return 0, 0, 0, false
-	}
-	return destStart, destEnd, i + 1, true
+	return min(end, len(source))
 }

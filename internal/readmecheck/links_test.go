@@ -78,6 +78,16 @@ func TestAnchors(t *testing.T) {
 			doc:  "#hashtag\n    # indented code\n####### seven\n",
 			want: nil,
 		},
+		{
+			what: "Setext headings, one with a link",
+			doc:  "Title\n=====\n\nSee [the plans](docs/plans.md#x)\n---\n\n---\n",
+			want: []string{"title", "see-the-plans"},
+		},
+		{
+			what: "an image's alt text, escapes, an HTML block",
+			doc:  "## Build ![ci](ci.svg) status\n# a \\&amp; b &eacute;\n<div>\n# not a heading\n</div>\n",
+			want: []string{"build--status", "a-amp-b-é"},
+		},
 	} {
 		assert.Equal(t, tc.want, Anchors(tc.doc), tc.what)
 	}
@@ -116,6 +126,17 @@ func TestInlineLinks(t *testing.T) {
 				"~~~~\n[e](tilde.md)\n~~~~\n" +
 				"[f](after.md)\n\n[r]: reference.md\n",
 			want: []Link{{8, "after.md"}},
+		},
+		{
+			what: "not links: raw HTML, an HTML comment",
+			doc: "<!-- see [a](gone.md) -->\n\ntext <!-- [b](inline.md) --> and [c](c.md)\n\n" +
+				"<details>\n[d](html-block.md)\n\n[e](e.md)\n</details>\n",
+			want: []Link{{3, "c.md"}, {8, "e.md"}},
+		},
+		{
+			what: "empty link text, a quote, a list, a table",
+			doc:  "[](empty.md) ![](img.png)\n\n> see [q](q.md)\n\n- item\n  [i](i.md)\n\n| a | [t](t.md) |\n|---|---|\n",
+			want: []Link{{1, "empty.md"}, {1, "img.png"}, {3, "q.md"}, {6, "i.md"}, {8, "t.md"}},
 		},
 		{
 			what: "a code span over two lines",
