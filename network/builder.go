@@ -363,6 +363,9 @@ func (b *Builder) build(o *Order, st StockView, capa CapacityView, p *solver.Pro
 	if c.pickupRadius == 0 {
 		c.pickupRadius = pol.PickupRadiusKm
 	}
+	if pickupNode >= 0 {
+		c.redirect = o.PickupRedirectCost
+	}
 	b.trip = tripOrder(o, pol)
 	c.orderKg = b.trip.Kg
 	switch {
@@ -590,17 +593,24 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 		switch {
 		case !nd.enabled:
 			why = solver.ReasonDisabled
-		case c.pickupNode >= 0 && c.pickupNode != node:
+		case c.pickupNode >= 0 && c.pickupNode != node && c.redirect == 0:
 			why = solver.ReasonMethodNotAllowed
-		case c.pickupNode < 0 && c.pickupRadius > 0 && km > c.pickupRadius:
+		case c.pickupNode != node && c.pickupRadius > 0 && km > c.pickupRadius:
+			// Any store near the customer, or another store than the one
+			// named when the order may be redirected.
 			why = solver.ReasonOutsideRadius
 		case !c.choice.allows(solver.Pickup, "", node):
 			why = solver.ReasonMethodNotAllowed
+		case c.pickupNode >= 0 && c.pickupNode != node && !c.redirects():
+			why = solver.ReasonMethodNotAllowed // the offer chosen holds it to the store
 		}
 		if !c.lean || why == solver.ReasonNone {
 			opt := b.appendOption(p, base, why, row, nd.pickPerUnit)
 			opt.Method = solver.Pickup
 			opt.FixedCost = nd.pickPerOrder
+			if c.pickupNode >= 0 && c.pickupNode != node {
+				opt.FixedCost += c.redirect // another store than the one named
+			}
 			// A store closed at order time gets the order ready after it
 			// opens; the promise, if any, decides whether that is too late.
 			opt.ETAMinutes = int32(nd.open.untilOpen(minute) + pol.PickupReadyMinutes)

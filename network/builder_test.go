@@ -206,6 +206,18 @@ func TestBuildEligibility(t *testing.T) {
 			o.PickupNodeID = "s-north"
 			o.Lines = o.Lines[1:] // PHONE only: s-north has none
 		}, []check{{node: "s-north", method: solver.Pickup, want: solver.ReasonNone}}},
+		{"pickup-redirect", func(o *Order) { o.Want = WantPickup; o.PickupNodeID = "s-north"; o.PickupRedirectCost = 2 }, []check{
+			{node: "s-north", method: solver.Pickup, want: solver.ReasonNone},
+			{node: "s-centre", method: solver.Pickup, want: solver.ReasonNone},     // 1.7 km from the customer
+			{node: "ast", method: solver.Pickup, want: solver.ReasonOutsideRadius}, // another city
+			{node: "off", method: solver.Pickup, want: solver.ReasonDisabled},
+		}},
+		{"pickup-redirect-held-by-the-offer", func(o *Order) {
+			o.Want, o.PickupNodeID, o.PickupRedirectCost, o.Method = WantPickup, "s-north", 2, solver.Pickup
+		}, []check{
+			{node: "s-north", method: solver.Pickup, want: solver.ReasonNone},
+			{node: "s-centre", method: solver.Pickup, want: solver.ReasonMethodNotAllowed},
+		}},
 		{"pickup-radius-from-order", func(o *Order) { o.PickupRadiusKm = 1 }, []check{
 			{node: "s-centre", method: solver.Pickup, want: solver.ReasonOutsideRadius},
 		}},
@@ -328,6 +340,7 @@ func TestBuildInvalidOrder(t *testing.T) {
 		{"created", func(o *Order) { o.CreatedAt = time.Time{} }, "created_at: required"},
 		{"want", func(o *Order) { o.Want = 7 }, "want: unknown value 7"},
 		{"max-shipments", func(o *Order) { o.MaxShipments = -2 }, "max_shipments"},
+		{"pickup-redirect-cost", func(o *Order) { o.PickupRedirectCost = -1 }, "pickup_redirect_cost: -1 must be a finite number >= 0"},
 	}
 	n := testNet(t)
 	b := NewBuilder(n, nil)
@@ -349,6 +362,46 @@ func TestBuildInvalidOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBuildPickupRedirect: a pickup named at a store without the phone is
+// left short, unless the order may be redirected; then the store near the
+// customer that has it gets it ready, for its pick cost and the redirect
+// cost, and the named store still wins when it holds the units.
+func TestBuildPickupRedirect(t *testing.T) {
+	n := testNet(t)
+	b := NewBuilder(n, nil)
+	ws := solver.NewWorkspace()
+	order := func(redirect float64) *Order {
+		o := baseOrder()
+		o.Want, o.PickupNodeID, o.PickupRedirectCost = WantPickup, "s-north", redirect
+		o.Lines = []solver.Line{{SKU: "PHONE", Quantity: 1, UnitWeightKg: 0.5, LostSaleCost: 50}}
+		return o
+	}
+	solve := func(o *Order, st StockView) (*solver.Problem, *solver.Plan) {
+		var p solver.Problem
+		require.NoError(t, b.Build(o, st, nil, &p))
+		plan, err := ws.Solve(&p, solver.DefaultSettings())
+		require.NoError(t, err)
+		return &p, plan
+	}
+
+	_, plan := solve(order(0), testStock) // s-north holds no phone
+	require.Empty(t, plan.Shipments)
+	require.Len(t, plan.Unfilled, 1)
+
+	p, plan := solve(order(2), testStock)
+	require.Len(t, plan.Shipments, 1)
+	op := p.Options[plan.Shipments[0].Option]
+	assert.Equal(t, "s-centre", op.NodeID)
+	assert.Equal(t, solver.Pickup, op.Method)
+	assert.InDelta(t, 1.5+2, op.FixedCost, 1e-9, "the store's pick cost per order and the redirect")
+	assert.InDelta(t, 1.5+2+0.2, plan.TotalCost, 1e-9)
+
+	withPhone := fakeStock{"PHONE": {0: 1, 1: 1}}
+	p, plan = solve(order(2), withPhone)
+	require.Len(t, plan.Shipments, 1)
+	assert.Equal(t, "s-north", p.Options[plan.Shipments[0].Option].NodeID, "the named store holds it")
 }
 
 // TestBuildDeterministic builds the same order twice, with other orders in

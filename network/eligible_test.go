@@ -53,6 +53,10 @@ func randomOrder(rng *rand.Rand, net *network.Network, skus []string, i int) *ne
 				break
 			}
 		}
+		if rng.IntN(2) == 0 {
+			// Another store near the customer may have it ready, at a cost.
+			o.PickupRedirectCost = rng.Float64() * 5
+		}
 	}
 	if rng.IntN(4) == 0 {
 		o.PickupRadiusKm = float64(rng.IntN(30))

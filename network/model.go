@@ -253,6 +253,15 @@ type Order struct {
 	// empty means any store within PickupRadiusKm (or the policy's radius).
 	PickupNodeID   string
 	PickupRadiusKm float64
+	// PickupRedirectCost, when above 0 with PickupNodeID, lets the order
+	// be collected at another store offering pickup within the pickup
+	// radius of the customer (PickupRadiusKm, else the policy's; 0: any
+	// distance), at this cost per order on top of that store's own: what
+	// offering the customer another store that holds the units costs, as a
+	// checkout that shows each store's stock would. 0, or an order that
+	// chose an offer (Method): at PickupNodeID only. A replay's scenario
+	// sets it (simulate's pickup_redirect_cost); the server never does.
+	PickupRedirectCost float64
 	// PromiseBy is the latest acceptable delivery time; zero means none.
 	PromiseBy time.Time
 	// AllowSplit lets the order arrive in several shipments and a line be

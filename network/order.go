@@ -90,6 +90,9 @@ func (n *Network) ValidateOrder(o *Order) (pickupNode int, err error) {
 	if !finite(o.PickupRadiusKm) || o.PickupRadiusKm < 0 {
 		return -1, orderError("pickup_radius_km", "%v must be a finite number >= 0", o.PickupRadiusKm)
 	}
+	if !finite(o.PickupRedirectCost) || o.PickupRedirectCost < 0 {
+		return -1, orderError("pickup_redirect_cost", "%v must be a finite number >= 0", o.PickupRedirectCost)
+	}
 	if o.MaxShipments < 0 {
 		return -1, orderError("max_shipments", "%d must be >= 0", o.MaxShipments)
 	}

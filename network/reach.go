@@ -38,6 +38,9 @@ type orderScope struct {
 	minute       int // local minute of the day of o.CreatedAt
 	pickupNode   int // -1 when the customer named no pickup node
 	pickupRadius float64
+	// redirect is the order's PickupRedirectCost when it names a pickup
+	// node: what another store's pickup option costs more (see redirects).
+	redirect     float64
 	wantDelivery bool
 	wantPickup   bool
 	lean         bool // only options that are not excluded
@@ -53,6 +56,16 @@ type orderScope struct {
 	choice Offer
 }
 
+// redirects reports whether a pickup the customer named at a store may be
+// collected at another store within the pickup radius: the order allows
+// it (a redirect cost) and chose no offer, which would hold it to the
+// store. Another store's option costs the redirect more, and is excluded
+// for the same reasons before the offer's, whether or not it may be used,
+// so that every offer's problem is the one build's (see RestrictEligible).
+func (c *orderScope) redirects() bool {
+	return c.redirect > 0 && c.choice.Method == solver.MethodUnspecified
+}
+
 // reachSlackKm widens the radius of the spatial query of a lean build, so
 // that no rounding can leave out a node the Builder's own checks (which
 // decide) would accept.
@@ -60,8 +73,9 @@ const reachSlackKm = 0.01
 
 // reach decides, for a lean build of o, which nodes may give an option
 // that is not excluded (b.reachBits): the nodes within the largest radius
-// any method o may use, and the nodes offering a method with no radius for
-// o (b.unbounded), and the pickup node the customer named. Disabled nodes
+// any method o may use (the pickup radius too when a named pickup may be
+// redirected), and the nodes offering a method with no radius for o
+// (b.unbounded), and the pickup node the customer named. Disabled nodes
 // give none. Partners that are closed at
 // order time, do not serve the customer's position or cannot carry an
 // order that must travel whole add no reach.
@@ -86,7 +100,7 @@ func (b *Builder) reach(o *Order, p *solver.Problem) {
 			b.unbounded |= 1 << solver.WarehouseShip
 		}
 	}
-	if c.wantPickup && c.pickupNode < 0 && c.choice.allows(solver.Pickup, "", -1) {
+	if c.wantPickup && (c.pickupNode < 0 || c.redirects()) && c.choice.allows(solver.Pickup, "", -1) {
 		widen(solver.Pickup, c.pickupRadius)
 	}
 	if c.wantDelivery {

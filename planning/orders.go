@@ -793,6 +793,7 @@ func contentKey(dst []byte, o *network.Order) (_ []byte, ok bool) {
 	i(int64(o.Want))
 	str(o.PickupNodeID)
 	f(o.PickupRadiusKm)
+	f(o.PickupRedirectCost)
 	if o.PromiseBy.IsZero() {
 		str("")
 	} else {

@@ -235,7 +235,7 @@ func TestOrdersPlanAveragesSamples(t *testing.T) {
 // master of one subproblem.
 func TestContentKey(t *testing.T) {
 	// Every field of an order and of a line is in the key or named here.
-	require.Equal(t, 14, reflect.TypeFor[network.Order]().NumField(), "contentKey must cover a new field of network.Order")
+	require.Equal(t, 15, reflect.TypeFor[network.Order]().NumField(), "contentKey must cover a new field of network.Order")
 	require.Equal(t, 5, reflect.TypeFor[solver.Line]().NumField(), "contentKey must cover a new field of solver.Line")
 	base := network.Order{
 		ID: "a", CreatedAt: at, PromiseBy: at.Add(48 * time.Hour), Lat: 40.4, Lon: -3.7,
@@ -264,6 +264,7 @@ func TestContentKey(t *testing.T) {
 		"want":             func(o *network.Order) { o.Want = network.WantPickup },
 		"pickup node":      func(o *network.Order) { o.PickupNodeID = "near" },
 		"pickup radius":    func(o *network.Order) { o.PickupRadiusKm++ },
+		"pickup redirect":  func(o *network.Order) { o.PickupRedirectCost = 2 },
 		"promise":          func(o *network.Order) { o.PromiseBy = o.PromiseBy.Add(time.Hour) },
 		"no promise":       func(o *network.Order) { o.PromiseBy = time.Time{} },
 		"split":            func(o *network.Order) { o.AllowSplit = false },

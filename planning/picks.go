@@ -45,8 +45,11 @@ type BoundPicks struct {
 	sizes [boundSizes + 1]float64
 	// units sums the bound orders' units, priced their lost-sale cost
 	// where the line has one, unpriced the units of lines without (they
-	// take the network's per-unit cost).
+	// take the network's per-unit cost); an order another store may serve
+	// at a redirect cost (network.Order.PickupRedirectCost) is priced that
+	// cost instead, and counted in redirectable.
 	units, priced, unpriced float64
+	redirectable            float64
 	// quarters counts every order observed by its quarter hour of the UTC
 	// day (a network's local day is the same turned by its offset).
 	quarters    [96]float64
@@ -57,7 +60,8 @@ type BoundPicks struct {
 }
 
 // Observe counts o: when in the day it came, its units by SKU, and, when
-// it names a pickup store, as an order bound to that store.
+// it names a pickup store and may not be collected at another
+// (network.Order.PickupRedirectCost), as an order bound to that store.
 func (b *BoundPicks) Observe(o *network.Order) {
 	if o.CreatedAt.IsZero() {
 		return
@@ -93,6 +97,12 @@ func (b *BoundPicks) Observe(o *network.Order) {
 	}
 	if units == 0 {
 		return
+	}
+	if o.PickupRedirectCost > 0 {
+		// Another store near the customer may have it ready: short at its
+		// own store, it costs the redirect, not a sale.
+		priced, unpriced = o.PickupRedirectCost, 0
+		b.redirectable++
 	}
 	if b.count == nil {
 		b.count = map[string]float64{}
@@ -140,7 +150,10 @@ func (b *BoundPicks) Clone() *BoundPicks {
 // the SKU's share of all the units ordered, D Poisson(μ) of them; a unit
 // a store holds is worth what it saves them, the unit's lost-sale cost
 // less its pick cost for each unit short, E[(D − s)⁺] with s its units on
-// hand and due by midnight (of arrivals, those after at).
+// hand and due by midnight (of arrivals, those after at). A bound order
+// that another store may have ready at a redirect cost loses that cost
+// going short, not its sale: its units are worth the cost over them, and
+// it pays no per-order lost-sale cost.
 func (b *BoundPicks) Outlook(net *network.Network, at, until time.Time, arrivals []Arrival) *PickOutlook {
 	var bound, pickup float64 // bound orders of net's pickup stores; those stores
 	for i := range net.Nodes {
@@ -153,7 +166,14 @@ func (b *BoundPicks) Outlook(net *network.Network, at, until time.Time, arrivals
 	if b.units > 0 {
 		perUnit = (b.priced + b.unpriced*net.Policy.LostSaleCostPerUnit) / b.units
 	}
+	var orders float64 // every bound order, of any store
+	for _, n := range b.sizes {
+		orders += n
+	}
 	perOrder := net.Policy.LostSaleCostPerOrder
+	if orders > 0 {
+		perOrder *= 1 - b.redirectable/orders // a redirect loses no sale
+	}
 	if bound == 0 || perUnit <= 0 && perOrder <= 0 {
 		return nil // also when no store offers pickup
 	}
@@ -171,10 +191,6 @@ func (b *BoundPicks) Outlook(net *network.Network, at, until time.Time, arrivals
 	days := max(b.last.Sub(b.first), time.Hour).Hours() / 24
 	prior := boundPrior.Hours() / 24
 	mean := bound / pickup / days // bound orders a node a day
-	var orders float64            // every bound order, of any store
-	for _, n := range b.sizes {
-		orders += n
-	}
 	var sizes [boundSizes + 1]float64
 	for s := 1; s <= boundSizes; s++ {
 		sizes[s] = b.sizes[s] / orders

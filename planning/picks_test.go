@@ -234,6 +234,33 @@ func TestBoundPicksIgnoresStrangers(t *testing.T) {
 	var strangers BoundPicks
 	observe(&strangers, "gone")
 	assert.Nil(t, strangers.Outlook(net, at, at, nil))
+
+}
+
+// TestBoundPicksRedirect: a named pickup another store may have ready (a
+// redirect cost) loses that cost going short at its own store, not its
+// sale: its store's last unit is worth less, in proportion, and nothing
+// when the redirect costs no more than the pick it saves.
+func TestBoundPicksRedirect(t *testing.T) {
+	net := pickNetwork(t)
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	observe := func(redirect float64) *BoundPicks {
+		var b BoundPicks
+		for h := range 48 {
+			b.Observe(&network.Order{CreatedAt: start.Add(time.Duration(h) * time.Hour), PickupNodeID: "a",
+				PickupRedirectCost: redirect, Lines: []solver.Line{{SKU: "s", Quantity: 1, LostSaleCost: 20}}})
+		}
+		return &b
+	}
+	at := start.Add(48*time.Hour + 12*time.Hour)
+	bound := observe(0).Outlook(net, at, at, nil).StockValue(0, "s", 1, 1)
+	redirected := observe(5).Outlook(net, at, at, nil).StockValue(0, "s", 1, 1)
+	require.Positive(t, bound)
+	pick := net.Nodes[0].PickCostPerUnit
+	assert.InDelta(t, bound*(5-pick)/(20-pick), redirected, 1e-9)
+	cheap := observe(pick).Outlook(net, at, at, nil)
+	assert.Zero(t, cheap.StockValue(0, "s", 1, 1), "the redirect costs no more than the pick")
+	assert.Zero(t, cheap.PickValue(0, 1, 1))
 }
 
 // TestExpectedOver: E[(D − k)⁺] for D Poisson(2), by the sum itself.

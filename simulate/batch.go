@@ -360,9 +360,7 @@ func (st *replayState) waitKeepsPromise(o *network.Order) (bool, error) {
 // order is refused now, as it would be when routed.
 func (st *replayState) join(o *network.Order) error {
 	w := st.wave
-	if o.PickupNodeID != "" && st.net != st.base && offersPickup(st.base, o.PickupNodeID) && !offersPickup(st.net, o.PickupNodeID) {
-		o.PickupNodeID = "" // as prepare does
-	}
+	st.pickupAt(o) // as prepare does
 	if _, err := st.net.ValidateOrder(o); err != nil {
 		return err
 	}

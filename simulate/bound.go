@@ -245,7 +245,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	}
 	caps := table.Clone()
 	caps.ResetDay()
-	st := &replayState{base: r.Network, net: net, table: table, builder: network.NewBuilder(net, nil),
+	st := &replayState{base: r.Network, net: net, redirect: sc.redirect, table: table, builder: network.NewBuilder(net, nil),
 		tz: time.Duration(net.Policy.TZOffsetMinutes) * time.Minute}
 	if r.Quotes != nil {
 		st.recorded = r.Quotes.Bind(net)

@@ -47,6 +47,9 @@ import (
 //     network still held at the replay's end, SKU by SKU (the fewer of the
 //     two): units kept for orders that did not come. Both are 0, and left
 //     out of the JSON, when no unit was left by choice.
+//   - redirected_pickups: orders that named a pickup store and were
+//     collected at another (a scenario's pickup_redirect_cost); 0, and
+//     left out of the JSON, when none was.
 //   - solve_time_us: the policy's decision time per order (p50, p99); the
 //     only figure that differs between two runs.
 type KPIs struct {
@@ -70,6 +73,8 @@ type KPIs struct {
 	// UneconomicUnits and UneconomicUnsold: see the definitions above.
 	UneconomicUnits  int64 `json:"uneconomic_units,omitempty"`
 	UneconomicUnsold int64 `json:"uneconomic_units_unsold,omitempty"`
+	// RedirectedPickups: see the definitions above.
+	RedirectedPickups int64 `json:"redirected_pickups,omitempty"`
 	// TransferCost prices the shipments of a transfer plan that left
 	// (network.Lane.Cost each); total_cost_with_lost_sales includes it.
 	// TransferUnits moved between nodes, TransferShortUnits were planned
@@ -178,6 +183,8 @@ type accumulator struct {
 	hist     latencyHist
 	// uneconomic is the units left unfilled by choice, by SKU.
 	uneconomic map[string]int64
+	// redirected counts named pickups collected at another store.
+	redirected int64
 
 	tz          time.Duration
 	day0        int64 // local day number of Start
@@ -230,6 +237,20 @@ func (a *accumulator) dayIndex(day int64) int {
 		a.series.DayServed = append(a.series.DayServed, 0)
 	}
 	return i
+}
+
+// addRedirect counts o when it names a pickup store and plan has it
+// collected at another.
+func (a *accumulator) addRedirect(o *network.Order, p *solver.Problem, plan *solver.Plan) {
+	if o.PickupNodeID == "" {
+		return
+	}
+	for _, sh := range plan.Shipments {
+		if op := &p.Options[sh.Option]; op.Method == solver.Pickup && op.NodeID != o.PickupNodeID {
+			a.redirected++
+			return
+		}
+	}
 }
 
 // addCustomer records where an order went (see customerSample).
@@ -324,6 +345,8 @@ func (a *accumulator) kpis(net *network.Network) (KPIs, Series) {
 		TotalWithLost:  round(a.cost+a.lost, 4),
 		StockoutEvents: a.stockouts,
 		MethodMix:      make(map[string]float64, len(a.methods)),
+
+		RedirectedPickups: a.redirected,
 	}
 	for _, u := range a.uneconomic {
 		k.UneconomicUnits += u

@@ -45,11 +45,14 @@ type replay struct {
 
 // replayState is what a replay consumes and updates, order by order.
 type replayState struct {
-	base    *network.Network // the baseline network
-	net     *network.Network // the scenario's network
-	table   *stock.Table
-	builder *network.Builder
-	policy  Policy
+	base *network.Network // the baseline network
+	net  *network.Network // the scenario's network
+	// redirect is the scenario's cost of collecting a named pickup at
+	// another store (0: not allowed; see pickupAt).
+	redirect float64
+	table    *stock.Table
+	builder  *network.Builder
+	policy   Policy
 	// settings are the solver's, for a policy that solves.
 	settings solver.Settings
 	acc      *accumulator
@@ -109,6 +112,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	st := &replayState{
 		base:     r.cfg.Network,
 		net:      net,
+		redirect: j.scen.redirect,
 		table:    j.table.Clone(),
 		builder:  network.NewBuilder(net, nil),
 		policy:   pol,
@@ -121,7 +125,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	if pp, ok := pol.(policy.Planned); ok && r.cfg.Prices != nil {
 		pp.Prices().Set(r.cfg.Prices, r.cfg.PricesAt)
 	} else if ok {
-		if st.planner, err = newReplayPlanner(ctx, r.cfg, r.planWorkers, net, pp.Prices()); err != nil {
+		if st.planner, err = newReplayPlanner(ctx, r.cfg, r.planWorkers, net, j.scen.redirect, pp.Prices()); err != nil {
 			return res, ReadStats{}, err
 		}
 		defer st.planner.close()
@@ -337,6 +341,7 @@ func (st *replayState) record(o *network.Order, p *solver.Problem, plan *solver.
 		return fmt.Errorf("order %s: %s: %w", o.ID, st.policy.Name(), err)
 	}
 	st.acc.add(st.day, p, plan, took)
+	st.acc.addRedirect(o, p, plan)
 	st.kinds.add(kindOf(o), p, plan)
 	if st.planner != nil {
 		st.planner.after(o, plan)
@@ -361,15 +366,27 @@ func (st *replayState) roads(net *network.Network) error {
 	return nil
 }
 
-// prepare readies o for its build under the scenario: the pickup store
-// the scenario closed, the recorded quotes and road distances (fill).
+// prepare readies o for its build under the scenario: where a pickup may
+// be collected (pickupAt), the recorded quotes and road distances (fill).
 func (st *replayState) prepare(o *network.Order) {
-	if o.PickupNodeID != "" && st.net != st.base && offersPickup(st.base, o.PickupNodeID) && !offersPickup(st.net, o.PickupNodeID) {
-		// The scenario closed pickup at the store the customer chose: the
-		// customer picks up at any store within the pickup radius instead.
-		o.PickupNodeID = ""
-	}
+	st.pickupAt(o)
 	st.fill(o)
+}
+
+// pickupAt applies the scenario to the store a pickup names: when the
+// scenario closed pickup there, the customer picks up at any store within
+// the pickup radius instead; when it lets named pickups be redirected,
+// another store near the customer may have the order ready, at the
+// scenario's cost.
+func (st *replayState) pickupAt(o *network.Order) {
+	if o.PickupNodeID == "" {
+		return
+	}
+	if st.net != st.base && offersPickup(st.base, o.PickupNodeID) && !offersPickup(st.net, o.PickupNodeID) {
+		o.PickupNodeID = ""
+		return
+	}
+	o.PickupRedirectCost = st.redirect
 }
 
 // fill hands the order what the replay knows besides stock: its cell's

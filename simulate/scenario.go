@@ -55,6 +55,13 @@ type Scenario struct {
 	Couriers []CourierOverride `yaml:"couriers,omitempty"`
 	Carriers []CarrierOverride `yaml:"carriers,omitempty"`
 	AddNodes []AddedNode       `yaml:"add_nodes,omitempty"`
+	// PickupRedirectCost, when above 0, lets every pickup that names its
+	// store be collected at another store within the pickup radius of the
+	// customer, at this cost per order (network.Order.PickupRedirectCost):
+	// what if the checkout offered a nearby store that holds the units?
+	// The replays and the hindsight bound alike; 0 or absent: each named
+	// pickup at its store only.
+	PickupRedirectCost float64 `yaml:"pickup_redirect_cost,omitempty"`
 	// Transfers, when not empty, is a transfer plan (see ReadTransfers)
 	// applied during the replay: set in code (simulate --transfers), never
 	// read from a scenario file.
@@ -181,6 +188,9 @@ func ParseScenario(b []byte, name string) (*Scenario, error) {
 	if s.Name == Baseline {
 		return nil, fmt.Errorf("scenario %s: name: %q is reserved for the implicit scenario", name, Baseline)
 	}
+	if c := s.PickupRedirectCost; math.IsNaN(c) || math.IsInf(c, 0) || c < 0 {
+		return nil, fmt.Errorf("scenario %s: pickup_redirect_cost: %v must be a finite number >= 0", name, c)
+	}
 	return &s, nil
 }
 
@@ -195,6 +205,8 @@ type prepared struct {
 	copies []stockCopy
 	// transfers is the scenario's transfer plan (nil: none).
 	transfers []Transfer
+	// redirect is the scenario's pickup_redirect_cost (0: none).
+	redirect float64
 }
 
 type stockCopy struct {
@@ -238,7 +250,7 @@ func (s *Scenario) apply(base *network.Network) (*prepared, error) {
 	}
 	wrap := func(err error) error { return fmt.Errorf("scenario %s: %w", s.Name, err) }
 	net := base.Clone()
-	pr := &prepared{name: s.Name, net: net, transfers: s.Transfers}
+	pr := &prepared{name: s.Name, net: net, transfers: s.Transfers, redirect: s.PickupRedirectCost}
 	if po := s.Policy; po != nil {
 		p := &net.Policy
 		setF(&p.SplitPenalty, po.SplitPenalty)

@@ -410,7 +410,7 @@ func TestExampleScenarios(t *testing.T) {
 	net, table, ords, reps := benchData(t, 300)
 	files, err := filepath.Glob("testdata/scenarios/*.yaml")
 	require.NoError(t, err)
-	require.Len(t, files, 4)
+	require.Len(t, files, 5)
 	var scens []*Scenario
 	for _, f := range files {
 		s, err := LoadScenario(f)
@@ -427,6 +427,10 @@ func TestExampleScenarios(t *testing.T) {
 	// more, and pays more in all.
 	assert.Greater(t, runs["carrier-plus-10/optimal"].TotalWithLost, runs["baseline/optimal"].TotalWithLost)
 	assert.Greater(t, runs["courier-everywhere/optimal"].MethodMix["COURIER"], runs["baseline/optimal"].MethodMix["COURIER"])
+	// Pickups that name a store without the units go to another.
+	assert.Positive(t, runs["pickup-redirect/optimal"].RedirectedPickups)
+	assert.Zero(t, runs["baseline/optimal"].RedirectedPickups)
+	assert.Greater(t, runs["pickup-redirect/optimal"].FillRate, runs["baseline/optimal"].FillRate)
 }
 
 func TestScenarioFactorsRejected(t *testing.T) {

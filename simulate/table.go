@@ -71,6 +71,9 @@ func kpiRowsAll(res *Results) []kpiRow {
 	if hasTransfers(res) {
 		rows = append(rows, kpiRow{"transfer cost", func(r *Result) string { return num(r.TransferCost, 2) }})
 	}
+	if slices.ContainsFunc(res.Results, func(r Result) bool { return r.RedirectedPickups > 0 }) {
+		rows = append(rows, kpiRow{"redirected pickups", func(r *Result) string { return integer(r.RedirectedPickups) }})
+	}
 	rows = append(rows, []kpiRow{
 		{"total cost with lost sales", func(r *Result) string { return num(r.TotalWithLost, 2) }},
 		{boundRow, func(r *Result) string { return optNum(r.Bound, num, 2) }},
