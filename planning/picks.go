@@ -114,6 +114,18 @@ func (b *BoundPicks) Observe(o *network.Order) {
 	b.unpriced += unpriced
 }
 
+// BoundOrders returns how many orders bound to each node (by id) b has
+// observed: pickups that name their store, redirectable or not.
+func (b *BoundPicks) BoundOrders() map[string]float64 {
+	return maps.Clone(b.count)
+}
+
+// Redirectable returns how many of the bound orders observed may be
+// collected at another store (network.Order.PickupRedirectCost).
+func (b *BoundPicks) Redirectable() float64 {
+	return b.redirectable
+}
+
 // Clone returns a copy of b that observes apart from it.
 func (b *BoundPicks) Clone() *BoundPicks {
 	c := *b

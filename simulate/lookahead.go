@@ -104,11 +104,11 @@ type replayPlanner struct {
 }
 
 // newReplayPlanner returns the planner of a replay of board's policy over
-// net, its estimator fed with the history file when there is one (its
-// pickups that name a store under the scenario's redirect cost, as the
-// replay's; see replayState.pickupAt); its plans by orders solve workers
-// samples at once.
-func newReplayPlanner(ctx context.Context, cfg *Config, workers int, net *network.Network, redirect float64, board *policy.PriceBoard) (*replayPlanner, error) {
+// net, its estimator fed with the history file when there is one, each of
+// its orders put through pickupAt first as the replay's are (the
+// scenario's pickup closures and redirect cost; see replayState.pickupAt);
+// its plans by orders solve workers samples at once.
+func newReplayPlanner(ctx context.Context, cfg *Config, workers int, net *network.Network, pickupAt func(*network.Order), board *policy.PriceBoard) (*replayPlanner, error) {
 	p := &replayPlanner{
 		ctx: ctx, board: board, net: net,
 		est:      forecast.NewEstimator(net, forecast.NewRegions(net)),
@@ -139,9 +139,7 @@ func newReplayPlanner(ctx context.Context, cfg *Config, workers int, net *networ
 	}
 	if cfg.History != nil {
 		if err := ObserveOrders(cfg.History, cfg.SkipBad, func(o *network.Order) {
-			if o.PickupNodeID != "" {
-				o.PickupRedirectCost = redirect
-			}
+			pickupAt(o)
 			observe(o)
 		}); err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/omniroute/omniroute/policy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -75,5 +76,43 @@ func TestPickupRedirectCostMustBeANumberAtLeastZero(t *testing.T) {
 		_, err := ParseScenario([]byte("name: r\npickup_redirect_cost: "+v+"\n"), "r.yaml")
 		require.Error(t, err, v)
 		assert.Contains(t, err.Error(), "scenario r.yaml: pickup_redirect_cost:", v)
+	}
+}
+
+// TestHistoryPickupsFollowTheScenario: the history a look-ahead policy
+// learns from goes through the scenario's pickup rules as the replay's
+// orders do. A scenario that closes pickup at p1 leaves no order bound to
+// p1 (its pickups may go to any store near the customer), and one that
+// lets named pickups be redirected counts each as redirectable.
+func TestHistoryPickupsFollowTheScenario(t *testing.T) {
+	net, _ := loadTiny(t, redirectNetwork, redirectStock)
+	history := `order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split,lost_sale_cost
+h1,2026-03-01T10:00:00Z,0,0,A,1,pickup,p1,1,,true,30
+h2,2026-03-01T11:00:00Z,0,0,A,1,pickup,p1,1,,true,30
+h3,2026-03-01T12:00:00Z,0,0,B,1,pickup,p2,1,,true,30
+`
+	cfg := &Config{Network: net, History: BytesSource{"history.csv", []byte(history)}}
+	for _, tc := range []struct {
+		scenario     string // "" for the baseline
+		bound        map[string]float64
+		redirectable float64
+	}{
+		{"", map[string]float64{"p1": 2, "p2": 1}, 0},
+		{"name: closed\nnodes:\n  - match: {id: [p1]}\n    remove_methods: [pickup]\n", map[string]float64{"p2": 1}, 0},
+		{"name: redirect\npickup_redirect_cost: 4\n", map[string]float64{"p1": 2, "p2": 1}, 3},
+	} {
+		st := &replayState{base: net, net: net}
+		if tc.scenario != "" {
+			scen, err := ParseScenario([]byte(tc.scenario), "scenario.yaml")
+			require.NoError(t, err)
+			pr, err := scen.apply(net)
+			require.NoError(t, err)
+			st.net, st.redirect = pr.net, pr.redirect
+		}
+		p, err := newReplayPlanner(context.Background(), cfg, 1, st.net, st.pickupAt, &policy.PriceBoard{})
+		require.NoError(t, err, tc.scenario)
+		assert.Equal(t, tc.bound, p.picks.BoundOrders(), tc.scenario)
+		assert.Equal(t, tc.redirectable, p.picks.Redirectable(), tc.scenario)
+		p.close()
 	}
 }

@@ -125,7 +125,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	if pp, ok := pol.(policy.Planned); ok && r.cfg.Prices != nil {
 		pp.Prices().Set(r.cfg.Prices, r.cfg.PricesAt)
 	} else if ok {
-		if st.planner, err = newReplayPlanner(ctx, r.cfg, r.planWorkers, net, j.scen.redirect, pp.Prices()); err != nil {
+		if st.planner, err = newReplayPlanner(ctx, r.cfg, r.planWorkers, net, st.pickupAt, pp.Prices()); err != nil {
 			return res, ReadStats{}, err
 		}
 		defer st.planner.close()
