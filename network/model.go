@@ -259,8 +259,9 @@ type Order struct {
 	// distance), at this cost per order on top of that store's own: what
 	// offering the customer another store that holds the units costs, as a
 	// checkout that shows each store's stock would. 0, or an order that
-	// chose an offer (Method): at PickupNodeID only. A replay's scenario
-	// sets it (simulate's pickup_redirect_cost); the server never does.
+	// chose an offer (Method): at PickupNodeID only. The API's
+	// Order.pickup_redirect_cost sets it in the server, a scenario's
+	// pickup_redirect_cost in a replay.
 	PickupRedirectCost float64
 	// PromiseBy is the latest acceptable delivery time; zero means none.
 	PromiseBy time.Time

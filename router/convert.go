@@ -31,13 +31,14 @@ func timestampOf(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t)
 // planned for (see plannedAt), which becomes its CreatedAt.
 func orderFromProto(f string, o *pb.Order, net *network.Network, at time.Time, dst *network.Order) error {
 	*dst = network.Order{
-		ID:             o.Id,
-		CreatedAt:      at,
-		Lines:          dst.Lines[:0],
-		PickupNodeID:   o.PickupNodeId,
-		PickupRadiusKm: o.PickupRadiusKm,
-		AllowSplit:     o.AllowSplit,
-		MaxShipments:   int(o.MaxShipments),
+		ID:                 o.Id,
+		CreatedAt:          at,
+		Lines:              dst.Lines[:0],
+		PickupNodeID:       o.PickupNodeId,
+		PickupRadiusKm:     o.PickupRadiusKm,
+		AllowSplit:         o.AllowSplit,
+		PickupRedirectCost: o.PickupRedirectCost,
+		MaxShipments:       int(o.MaxShipments),
 	}
 	if o.PromiseBy != nil {
 		dst.PromiseBy = o.PromiseBy.AsTime()

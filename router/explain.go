@@ -33,6 +33,20 @@ func excludedLimit(req *pb.RouteRequest) int {
 	return DefaultMaxExcluded
 }
 
+// markRedirected names, on each pickup shipment of an order that named
+// its store and may be collected at another (pickup_redirect_cost) that
+// goes to another store, the store the order named.
+func markRedirected(out []*pb.Shipment, o *network.Order) {
+	if o.PickupNodeID == "" || o.PickupRedirectCost <= 0 {
+		return
+	}
+	for _, sh := range out {
+		if sh.Method == pb.Method_METHOD_PICKUP && sh.NodeId != o.PickupNodeID {
+			sh.RedirectedFrom = o.PickupNodeID
+		}
+	}
+}
+
 // describeTrips completes the converted shipments of plan (over problem
 // p) with who carries each and where its price came from: the parcel
 // carrier or courier partner, and for a courier trip with a quote in

@@ -228,6 +228,7 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, excludedLimit(req), ex),
 		PlannedAt: timestampOf(w.order.CreatedAt), CreatedAtSource: w.source}
 	describeTrips(resp.Plan.Shipments, &w.p, plan, snap.net, w.order.Live)
+	markRedirected(resp.Plan.Shipments, &w.order)
 	var list []stock.Item
 	if items {
 		list = planItems(&w.p, plan)

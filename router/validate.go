@@ -186,6 +186,16 @@ func validateOrder(f string, o *pb.Order, idRequired bool) error {
 	if !finite(o.PickupRadiusKm) || o.PickupRadiusKm < 0 || o.PickupRadiusKm > maxRadiusKm {
 		return invalid(f+".pickup_radius_km", "must be between 0 and %d", maxRadiusKm)
 	}
+	if c := o.PickupRedirectCost; c != 0 {
+		switch {
+		case !finite(c) || c < 0:
+			return invalid(f+".pickup_redirect_cost", "must be a finite number >= 0")
+		case o.PickupNodeId == "":
+			return invalid(f+".pickup_redirect_cost", "only with pickup_node_id: the store the customer named")
+		case o.OfferId != "" || o.Method != pb.Method_METHOD_UNSPECIFIED || o.Partner != "":
+			return invalid(f+".pickup_redirect_cost", "not with offer_id, method or partner: the offer chosen holds the order to its store")
+		}
+	}
 	if o.MaxShipments < 0 || o.MaxShipments > MaxShipmentsLimit {
 		return invalid(f+".max_shipments", "must be between 0 and %d", MaxShipmentsLimit)
 	}

@@ -17,17 +17,19 @@ import (
 // command line: a file, or lines and a customer, and the offer chosen.
 // route and options share them.
 type orderFlags struct {
-	file    *string
-	skus    skuFlag
-	id      *string
-	lat     *float64
-	lon     *float64
-	pref    *string
-	pickup  *string
-	split   *bool
-	method  *string
-	partner *string
-	offer   *string
+	file   *string
+	skus   skuFlag
+	id     *string
+	lat    *float64
+	lon    *float64
+	pref   *string
+	pickup *string
+	// redirect is the pickup's redirect cost (pickup_redirect_cost).
+	redirect *float64
+	split    *bool
+	method   *string
+	partner  *string
+	offer    *string
 }
 
 // addOrderFlags registers the order flags on fs; idHelp says what --id
@@ -41,6 +43,7 @@ func addOrderFlags(fs *flag.FlagSet, idHelp string) *orderFlags {
 	f.lon = fs.Float64("lon", 0, "customer longitude with --sku")
 	f.pref = fs.String("preference", "any", "with --sku: any, delivery or pickup")
 	f.pickup = fs.String("pickup-node", "", "node id to collect at (sets pickup_node_id, also over --order)")
+	f.redirect = fs.Float64("pickup-redirect-cost", 0, "with --pickup-node: the order may be collected at another store nearby for this much more (sets pickup_redirect_cost, also over --order)")
 	f.split = fs.Bool("split", true, "with --sku: allow several shipments")
 	f.method = fs.String("method", "", "the chosen method: "+network.MethodChoices()+" (also over --order)")
 	f.partner = fs.String("partner", "", "the chosen courier partner, e.g. glovo (also over --order)")
@@ -87,6 +90,9 @@ func (f *orderFlags) order(fs *flag.FlagSet, needID bool) (*pb.Order, error) {
 	}
 	if *f.pickup != "" {
 		order.PickupNodeId = *f.pickup
+	}
+	if *f.redirect != 0 {
+		order.PickupRedirectCost = *f.redirect
 	}
 	if *f.method != "" {
 		m, ok := pb.Method_value["METHOD_"+strings.ToUpper(strings.TrimPrefix(strings.ToUpper(*f.method), "METHOD_"))]

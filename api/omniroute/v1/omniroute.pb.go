@@ -1304,9 +1304,20 @@ type Order struct {
 	// offer_id is an Offer.offer_id from Options: the same as setting
 	// method, partner and (for a pickup store) pickup_node_id as the offer
 	// says. Those fields, when also set, must agree with it.
-	OfferId       string `protobuf:"bytes,13,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	OfferId string `protobuf:"bytes,13,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	// pickup_redirect_cost, when above 0 with pickup_node_id, lets the order
+	// be collected at another store offering pickup within the pickup radius
+	// of the customer when the named store cannot have it ready or another
+	// is cheaper by more than this: what offering the customer another store
+	// costs the shop (a voucher, the goodwill), added to that store's
+	// shipment (Shipment.redirected_from names the store the order named).
+	// 0 means at the named store only. Not with offer_id, method or
+	// partner, which hold the order to the offer the customer chose.
+	// Options weighs a cart that names its store as that store's offer,
+	// whatever this says.
+	PickupRedirectCost float64 `protobuf:"fixed64,14,opt,name=pickup_redirect_cost,json=pickupRedirectCost,proto3" json:"pickup_redirect_cost,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Order) Reset() {
@@ -1428,6 +1439,13 @@ func (x *Order) GetOfferId() string {
 		return x.OfferId
 	}
 	return ""
+}
+
+func (x *Order) GetPickupRedirectCost() float64 {
+	if x != nil {
+		return x.PickupRedirectCost
+	}
+	return 0
 }
 
 // RouteRequest asks for a plan.
@@ -1670,6 +1688,10 @@ type Shipment struct {
 	QuotePrice float64 `protobuf:"fixed64,11,opt,name=quote_price,json=quotePrice,proto3" json:"quote_price,omitempty"`
 	// quote_expires_at is when a live quote stops being valid.
 	QuoteExpiresAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=quote_expires_at,json=quoteExpiresAt,proto3" json:"quote_expires_at,omitempty"`
+	// redirected_from is, for a pickup at another store than the one the
+	// order named (Order.pickup_redirect_cost), the store it named; empty
+	// otherwise.
+	RedirectedFrom string `protobuf:"bytes,13,opt,name=redirected_from,json=redirectedFrom,proto3" json:"redirected_from,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -1786,6 +1808,13 @@ func (x *Shipment) GetQuoteExpiresAt() *timestamppb.Timestamp {
 		return x.QuoteExpiresAt
 	}
 	return nil
+}
+
+func (x *Shipment) GetRedirectedFrom() string {
+	if x != nil {
+		return x.RedirectedFrom
+	}
+	return ""
 }
 
 // Alternative is a runner-up plan by the candidates it uses (none: the plan
@@ -4370,7 +4399,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x05R\bquantity\x12$\n" +
 	"\x0eunit_weight_kg\x18\x03 \x01(\x01R\funitWeightKg\x12$\n" +
-	"\x0elost_sale_cost\x18\x04 \x01(\x01R\flostSaleCost\"\xac\x04\n" +
+	"\x0elost_sale_cost\x18\x04 \x01(\x01R\flostSaleCost\"\xde\x04\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x129\n" +
 	"\n" +
@@ -4390,7 +4419,8 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	" \x01(\x05R\fmaxShipments\x12,\n" +
 	"\x06method\x18\v \x01(\x0e2\x14.omniroute.v1.MethodR\x06method\x12\x18\n" +
 	"\apartner\x18\f \x01(\tR\apartner\x12\x19\n" +
-	"\boffer_id\x18\r \x01(\tR\aofferId\"\x83\x02\n" +
+	"\boffer_id\x18\r \x01(\tR\aofferId\x120\n" +
+	"\x14pickup_redirect_cost\x18\x0e \x01(\x01R\x12pickupRedirectCost\"\x83\x02\n" +
 	"\fRouteRequest\x12)\n" +
 	"\x05order\x18\x01 \x01(\v2\x13.omniroute.v1.OrderR\x05order\x12\x18\n" +
 	"\areserve\x18\x02 \x01(\bR\areserve\x126\n" +
@@ -4405,7 +4435,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x05total\x18\x04 \x01(\x01R\x05total\"<\n" +
 	"\fShipmentLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x05R\bquantity\"\xea\x03\n" +
+	"\bquantity\x18\x02 \x01(\x05R\bquantity\"\x93\x04\n" +
 	"\bShipment\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12,\n" +
 	"\x06method\x18\x02 \x01(\x0e2\x14.omniroute.v1.MethodR\x06method\x12\x18\n" +
@@ -4422,7 +4452,8 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	" \x01(\tR\acarrier\x12\x1f\n" +
 	"\vquote_price\x18\v \x01(\x01R\n" +
 	"quotePrice\x12D\n" +
-	"\x10quote_expires_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x0equoteExpiresAt\"e\n" +
+	"\x10quote_expires_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x0equoteExpiresAt\x12'\n" +
+	"\x0fredirected_from\x18\r \x01(\tR\x0eredirectedFrom\"e\n" +
 	"\vAlternative\x127\n" +
 	"\n" +
 	"candidates\x18\x01 \x03(\v2\x17.omniroute.v1.CandidateR\n" +

@@ -729,6 +729,12 @@ func (m *Order) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.PickupRedirectCost != 0 {
+		i -= 8
+		binary.LittleEndian.PutUint64(dAtA[i:], uint64(math.Float64bits(float64(m.PickupRedirectCost))))
+		i--
+		dAtA[i] = 0x71
+	}
 	if len(m.OfferId) > 0 {
 		i -= len(m.OfferId)
 		copy(dAtA[i:], m.OfferId)
@@ -1037,6 +1043,13 @@ func (m *Shipment) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 	if m.unknownFields != nil {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.RedirectedFrom) > 0 {
+		i -= len(m.RedirectedFrom)
+		copy(dAtA[i:], m.RedirectedFrom)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.RedirectedFrom)))
+		i--
+		dAtA[i] = 0x6a
 	}
 	if m.QuoteExpiresAt != nil {
 		size, err := (*timestamppb.Timestamp)(m.QuoteExpiresAt).MarshalToSizedBufferVT(dAtA[:i])
@@ -3658,6 +3671,9 @@ func (m *Order) SizeVT() (n int) {
 	if l > 0 {
 		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
 	}
+	if m.PickupRedirectCost != 0 {
+		n += 9
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -3779,6 +3795,10 @@ func (m *Shipment) SizeVT() (n int) {
 	}
 	if m.QuoteExpiresAt != nil {
 		l = (*timestamppb.Timestamp)(m.QuoteExpiresAt).SizeVT()
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
+	l = len(m.RedirectedFrom)
+	if l > 0 {
 		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
 	}
 	n += len(m.unknownFields)
@@ -6716,6 +6736,17 @@ func (m *Order) UnmarshalVT(dAtA []byte) error {
 			}
 			m.OfferId = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
+		case 14:
+			if wireType != 1 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PickupRedirectCost", wireType)
+			}
+			var v uint64
+			if (iNdEx + 8) > l {
+				return io.ErrUnexpectedEOF
+			}
+			v = uint64(binary.LittleEndian.Uint64(dAtA[iNdEx:]))
+			iNdEx += 8
+			m.PickupRedirectCost = float64(math.Float64frombits(v))
 		default:
 			iNdEx = preIndex
 			skippy, err := protohelpers.Skip(dAtA[iNdEx:])
@@ -7459,6 +7490,38 @@ func (m *Shipment) UnmarshalVT(dAtA []byte) error {
 			if err := (*timestamppb.Timestamp)(m.QuoteExpiresAt).UnmarshalVT(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
+			iNdEx = postIndex
+		case 13:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RedirectedFrom", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return protohelpers.ErrInvalidLength
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return protohelpers.ErrInvalidLength
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.RedirectedFrom = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
 		default:
 			iNdEx = preIndex

@@ -1,0 +1,104 @@
+package router
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+)
+
+// namedPickup is a pickup of one phone that names store alm-s05.
+func namedPickup(id string, redirect float64) *pb.Order {
+	o := oneLine(id, "PHONE-X12", 1)
+	o.Preference = pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_PICKUP
+	o.PromiseBy = nil
+	o.PickupNodeId = "alm-s05"
+	o.PickupRedirectCost = redirect
+	return o
+}
+
+// TestRoutePickupRedirect: a pickup that names a store without the unit
+// goes short there; with pickup_redirect_cost it is collected at a store
+// nearby that holds it, for the redirect more than that store's own
+// pickup, the shipment naming the store the order named, and its unit
+// reserved there. Where the named store holds the unit, the order stays.
+func TestRoutePickupRedirect(t *testing.T) {
+	e := newEnv(t, nil)
+	e.setStock("PHONE-X12", 100, map[string]int32{"alm-s05": 0, "alm-s16": 3})
+
+	resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: namedPickup("r0", 0)})
+	require.NoError(t, err)
+	assert.Empty(t, resp.Plan.Shipments, "held to alm-s05, which has none")
+	require.Len(t, resp.Plan.Unfilled, 1)
+	assert.Equal(t, pb.ExclusionReason_EXCLUSION_REASON_NO_STOCK, resp.Plan.Unfilled[0].Reason)
+
+	direct := namedPickup("r-direct", 0)
+	direct.PickupNodeId = "alm-s16"
+	resp, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: direct})
+	require.NoError(t, err)
+	require.Len(t, resp.Plan.Shipments, 1)
+	at16 := resp.Plan.Shipments[0]
+	assert.Empty(t, at16.RedirectedFrom, "collected where it was named")
+
+	resp, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: namedPickup("r1", 2.5), Reserve: true})
+	require.NoError(t, err)
+	require.Len(t, resp.Plan.Shipments, 1)
+	s := resp.Plan.Shipments[0]
+	assert.Equal(t, "alm-s16", s.NodeId)
+	assert.Equal(t, pb.Method_METHOD_PICKUP, s.Method)
+	assert.Equal(t, "alm-s05", s.RedirectedFrom)
+	assert.InDelta(t, at16.Cost.Fixed+2.5, s.Cost.Fixed, 1e-9, "the store's own pickup and the redirect")
+	assert.InDelta(t, at16.Cost.Total+2.5, resp.Plan.TotalCost, 1e-9)
+	assert.Empty(t, resp.Plan.Unfilled)
+	require.NotNil(t, resp.Reservation)
+	assert.Equal(t, int32(2), e.atp("alm-s16", "PHONE-X12"), "the unit is reserved where it is collected")
+
+	e.setStock("PHONE-X12", 101, map[string]int32{"alm-s05": 1})
+	resp, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: namedPickup("r2", 2.5)})
+	require.NoError(t, err)
+	require.Len(t, resp.Plan.Shipments, 1)
+	assert.Equal(t, "alm-s05", resp.Plan.Shipments[0].NodeId, "the named store holds it")
+	assert.Empty(t, resp.Plan.Shipments[0].RedirectedFrom)
+}
+
+// TestPickupRedirectCostValidation: the redirect needs a named store, no
+// chosen offer, and a finite cost of 0 or more; each error names the
+// field.
+func TestPickupRedirectCostValidation(t *testing.T) {
+	e := newEnv(t, nil)
+	for name, edit := range map[string]func(o *pb.Order){
+		"negative":        func(o *pb.Order) { o.PickupRedirectCost = -1 },
+		"no store named":  func(o *pb.Order) { o.PickupNodeId = "" },
+		"an offer chosen": func(o *pb.Order) { o.OfferId = "pickup:alm-s05" },
+		"a method chosen": func(o *pb.Order) { o.Method = pb.Method_METHOD_PICKUP },
+	} {
+		o := namedPickup("bad", 2)
+		edit(o)
+		_, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: o})
+		require.Error(t, err, name)
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), name)
+		assert.Contains(t, status.Convert(err).Message(), "order.pickup_redirect_cost:", name)
+	}
+}
+
+// TestOptionsOffersTheNamedStoreOnly: Options weighs a cart that names its
+// store as that store's offer, redirect or not: the other stores are
+// offers of their own to a cart that names none.
+func TestOptionsOffersTheNamedStoreOnly(t *testing.T) {
+	e := newEnv(t, nil)
+	e.setStock("PHONE-X12", 100, map[string]int32{"alm-s05": 0, "alm-s16": 3})
+	cart := namedPickup("", 2.5)
+	resp, err := e.route.Options(ctx(t), &pb.OptionsRequest{Order: cart})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"pickup:alm-s05"}, offerIDs(resp))
+	assert.False(t, resp.Offers[0].Available)
+
+	cart.PickupNodeId, cart.PickupRedirectCost = "", 0
+	resp, err = e.route.Options(ctx(t), &pb.OptionsRequest{Order: cart})
+	require.NoError(t, err)
+	assert.Contains(t, offerIDs(resp), "pickup:alm-s16")
+}
