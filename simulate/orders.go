@@ -17,7 +17,7 @@ import (
 // from the order's first row.
 var (
 	orderColumnsRequired = []string{"order_id", "created_at", "lat", "lon", "sku", "qty"}
-	orderColumnsOptional = []string{"requested_method", "pickup_node", "unit_weight_kg", "promise_by", "allow_split", "max_shipments", "lost_sale_cost"}
+	orderColumnsOptional = []string{"requested_method", "pickup_node", "unit_weight_kg", "promise_by", "allow_split", "max_shipments", "lost_sale_cost", "pickup_redirect_cost"}
 )
 
 // Requested methods as written in the requested_method column.
@@ -74,15 +74,19 @@ type ReadStats struct {
 // to true; an optional max_shipments bounds the shipments (0 = the
 // network's default); an optional lost_sale_cost is what a unit of the line
 // left unfilled costs (empty or 0 = the network's policy
-// lost_sale_cost_per_unit). A SKU repeated within an order adds to its line
-// (its first non-empty lost_sale_cost stands).
+// lost_sale_cost_per_unit); an optional pickup_redirect_cost lets an order
+// that names its pickup store be collected at another store nearby for
+// that much more (network.Order.PickupRedirectCost; empty or 0: at its
+// store only). A SKU repeated within an order adds to its line (its first
+// non-empty lost_sale_cost stands); the order's other fields are its first
+// row's.
 type OrderReader struct {
 	f       *csvFile
 	skipBad bool
 	stats   ReadStats
 	intern  interner
 
-	ci struct{ id, at, lat, lon, sku, qty, method, pickup, weight, promise, split, maxShip, lost int }
+	ci struct{ id, at, lat, lon, sku, qty, method, pickup, weight, promise, split, maxShip, lost, redirect int }
 
 	cur      network.Order // order being returned
 	next     network.Order // order being assembled
@@ -108,7 +112,7 @@ func NewOrderReader(r io.Reader, name string, skipBad bool) (*OrderReader, error
 	c.id, c.at, c.lat, c.lon = f.col("order_id"), f.col("created_at"), f.col("lat"), f.col("lon")
 	c.sku, c.qty, c.method, c.pickup = f.col("sku"), f.col("qty"), f.col("requested_method"), f.col("pickup_node")
 	c.weight, c.promise, c.split, c.maxShip = f.col("unit_weight_kg"), f.col("promise_by"), f.col("allow_split"), f.col("max_shipments")
-	c.lost = f.col("lost_sale_cost")
+	c.lost, c.redirect = f.col("lost_sale_cost"), f.col("pickup_redirect_cost")
 	return or, nil
 }
 
@@ -288,6 +292,17 @@ func (r *OrderReader) startOrder(rec [][]byte, id []byte, o *network.Order) erro
 	}
 	if v := field(rec, c.pickup); len(v) > 0 {
 		o.PickupNodeID = r.intern.get(v)
+	}
+	if v := field(rec, c.redirect); len(v) > 0 {
+		if o.PickupRedirectCost, err = f.parseFloat(v, "pickup_redirect_cost"); err != nil {
+			return err
+		}
+		if !(o.PickupRedirectCost >= 0 && o.PickupRedirectCost <= math.MaxFloat64) { // NaN too
+			return f.errorf("pickup_redirect_cost", "%v must be a finite number >= 0", o.PickupRedirectCost)
+		}
+		if o.PickupRedirectCost > 0 && o.PickupNodeID == "" {
+			return f.errorf("pickup_redirect_cost", "only with pickup_node: the store the customer named")
+		}
 	}
 	if v := field(rec, c.promise); len(v) > 0 {
 		if o.PromiseBy, err = f.parseTime(v, "promise_by"); err != nil {

@@ -116,3 +116,50 @@ h3,2026-03-01T12:00:00Z,0,0,B,1,pickup,p2,1,,true,30
 		p.close()
 	}
 }
+
+func TestOrderReaderPickupRedirectCost(t *testing.T) {
+	const head = "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,pickup_redirect_cost\n"
+	orders, _, err := readAll(t, head+
+		"a,2026-03-02T10:00:00Z,1,1,X,1,pickup,p1,2.5\n"+
+		"a,2026-03-02T10:00:00Z,1,1,Y,1,pickup,p1,\n"+
+		"b,2026-03-02T10:01:00Z,1,1,X,1,pickup,p1,\n", false)
+	require.NoError(t, err)
+	require.Len(t, orders, 2)
+	assert.Equal(t, 2.5, orders[0].PickupRedirectCost, "the order's first row")
+	assert.Zero(t, orders[1].PickupRedirectCost, "empty: at its store only")
+	for _, c := range []struct{ row, want string }{
+		{"a,2026-03-02T10:00:00Z,1,1,X,1,pickup,p1,-1", `orders.csv:2: pickup_redirect_cost: -1 must be a finite number >= 0`},
+		{"a,2026-03-02T10:00:00Z,1,1,X,1,pickup,p1,NaN", `orders.csv:2: pickup_redirect_cost: NaN must be a finite number >= 0`},
+		{"a,2026-03-02T10:00:00Z,1,1,X,1,pickup,p1,x", `orders.csv:2: pickup_redirect_cost: "x" is not a number`},
+		{"a,2026-03-02T10:00:00Z,1,1,X,1,pickup,,2", `orders.csv:2: pickup_redirect_cost: only with pickup_node`},
+	} {
+		_, _, err := readAll(t, head+c.row+"\n", false)
+		assert.ErrorContains(t, err, c.want)
+		assert.ErrorIs(t, err, ErrBadRow)
+	}
+}
+
+// TestPickupRedirectFromTheOrders: orders.csv's pickup_redirect_cost
+// redirects the orders that carry one, in the baseline as in the bound;
+// a scenario's cost replaces each order's own.
+func TestPickupRedirectFromTheOrders(t *testing.T) {
+	net, table := loadTiny(t, redirectNetwork, redirectStock)
+	orders := strings.ReplaceAll(redirectOrders, ",lost_sale_cost\n", ",lost_sale_cost,pickup_redirect_cost\n")
+	orders = strings.ReplaceAll(orders, ",30\n", ",30,3\n")
+	scen, err := ParseScenario([]byte("name: dearer\npickup_redirect_cost: 20\n"), "dearer.yaml")
+	require.NoError(t, err)
+	cfg := Config{Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders)},
+		Policies: []string{PolicyOptimal}, Scenarios: []*Scenario{scen}, Bound: true}
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	runs := byRun(res)
+	base, dearer := runs["baseline/optimal"], runs["dearer/optimal"]
+	require.NotNil(t, base)
+	require.NotNil(t, dearer)
+	assert.InDelta(t, 1+3+30, base.TotalWithLost, 1e-9, "o1 at p2 for its own 3, o2 lost")
+	assert.Equal(t, int64(1), base.RedirectedPickups)
+	require.NotNil(t, base.Bound)
+	assert.InDelta(t, 34, *base.Bound, 1e-6)
+	assert.InDelta(t, 1+20+30, dearer.TotalWithLost, 1e-9, "the scenario's 20 in place of the order's 3")
+	assert.Equal(t, int64(1), dearer.RedirectedPickups)
+}

@@ -377,16 +377,19 @@ func (st *replayState) prepare(o *network.Order) {
 // scenario closed pickup there, the customer picks up at any store within
 // the pickup radius instead; when it lets named pickups be redirected,
 // another store near the customer may have the order ready, at the
-// scenario's cost.
+// scenario's cost, which replaces the order's own (orders.csv's
+// pickup_redirect_cost).
 func (st *replayState) pickupAt(o *network.Order) {
 	if o.PickupNodeID == "" {
 		return
 	}
 	if st.net != st.base && offersPickup(st.base, o.PickupNodeID) && !offersPickup(st.net, o.PickupNodeID) {
-		o.PickupNodeID = ""
+		o.PickupNodeID, o.PickupRedirectCost = "", 0
 		return
 	}
-	o.PickupRedirectCost = st.redirect
+	if st.redirect > 0 {
+		o.PickupRedirectCost = st.redirect
+	}
 }
 
 // fill hands the order what the replay knows besides stock: its cell's

@@ -59,8 +59,9 @@ type Scenario struct {
 	// store be collected at another store within the pickup radius of the
 	// customer, at this cost per order (network.Order.PickupRedirectCost):
 	// what if the checkout offered a nearby store that holds the units?
-	// The replays and the hindsight bound alike; 0 or absent: each named
-	// pickup at its store only.
+	// The replays and the hindsight bound alike, in place of each order's
+	// own (orders.csv's pickup_redirect_cost); 0 or absent: each order's
+	// own, which is none unless the file gives one.
 	PickupRedirectCost float64 `yaml:"pickup_redirect_cost,omitempty"`
 	// Transfers, when not empty, is a transfer plan (see ReadTransfers)
 	// applied during the replay: set in code (simulate --transfers), never
