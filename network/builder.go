@@ -607,7 +607,7 @@ func (b *Builder) addNode(p *solver.Problem, node int, km float64, row []int32) 
 		if !c.lean || why == solver.ReasonNone {
 			opt := b.appendOption(p, base, why, row, nd.pickPerUnit)
 			opt.Method = solver.Pickup
-			opt.FixedCost = nd.pickPerOrder
+			opt.FixedCost = nd.pickPerOrder + pol.PickupCostPerKm*km
 			if c.pickupNode >= 0 && c.pickupNode != node {
 				opt.FixedCost += c.redirect // another store than the one named
 			}

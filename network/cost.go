@@ -19,7 +19,7 @@ import (
 //	         unit  = pick_cost_per_unit + per_item + per_item_per_mile x miles + unit_kg x per_kg
 //	courier: fixed = pick_cost_per_order + base + per_km x km
 //	         unit  = pick_cost_per_unit
-//	pickup:  fixed = pick_cost_per_order
+//	pickup:  fixed = pick_cost_per_order + pickup_cost_per_km x km (the policy's)
 //	         unit  = pick_cost_per_unit
 //
 // A nil *CostModel is the default: the first carrier, no opportunity cost.

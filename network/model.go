@@ -218,6 +218,13 @@ type Policy struct {
 	// known (1 when 0: straight lines); a road is about 1.2 to 1.4 times
 	// the straight line in cities.
 	Circuity float64 `yaml:"circuity,omitempty"`
+	// PickupCostPerKm prices each kilometre between the customer and the
+	// store a pickup is collected at (the customer's trip, as the shop
+	// weighs it): a pickup's fixed cost adds it times that distance, so
+	// that of stores otherwise alike the nearest wins, and a store farther
+	// by D km must cost D times this less. 0 means the distance does not
+	// count (stores that cost the same tie, and the lower node index wins).
+	PickupCostPerKm float64 `yaml:"pickup_cost_per_km,omitempty"`
 	// LostSaleCostPerUnit prices a unit left unfilled for the lines that
 	// set no price of their own; 0 means such lines have no price and are
 	// filled whenever stock allows (see solver.Line.LostSaleCost).

@@ -396,7 +396,7 @@ func (p *pricer) arc(node, ri int, dm forecast.Method, ups, kg float64) (best Ar
 		}
 	case forecast.Pickup:
 		if nd.Offers(solver.Pickup) && p.regions.NodeRegion(node) == ri {
-			consider(solver.Pickup, "", nd.PickCostPerUnit+nd.PickCostPerOrder/ups)
+			consider(solver.Pickup, "", nd.PickCostPerUnit+(nd.PickCostPerOrder+pol.PickupCostPerKm*km)/ups)
 		}
 	}
 	return best, ok

@@ -109,6 +109,17 @@ func TestBuildArcsAndCosts(t *testing.T) {
 	}
 	// Unpriced cells take the fill penalty, above every arc.
 	assert.InDelta(t, 2*parcel(kmFar, 2)+1, m.FillPenalty, 1e-9)
+
+	// A pickup's kilometres to the customer, priced by the policy, count
+	// per order as its pick does.
+	net.Policy.PickupCostPerKm = 0.5
+	m, err = Build(in)
+	require.NoError(t, err)
+	for _, a := range m.Arcs {
+		if a.Method == solver.Pickup {
+			assert.InDelta(t, 0.1+1+0.5*kmNear, a.UnitCost, 1e-9)
+		}
+	}
 	for _, c := range m.Cells {
 		assert.False(t, c.Priced)
 		assert.Equal(t, m.FillPenalty, c.LostPrice)

@@ -102,3 +102,33 @@ func TestOptionsOffersTheNamedStoreOnly(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, offerIDs(resp), "pickup:alm-s16")
 }
+
+// TestPickupCostPerKm: a pickup at any store near the customer goes, of
+// the stores whose picks cost the same, to the first in the file when
+// the way to the store costs nothing, and to the nearest when the
+// network prices it (the demo's 0.05 a km), that distance's cost in the
+// shipment's fixed cost.
+func TestPickupCostPerKm(t *testing.T) {
+	milk := func() *pb.Order {
+		o := oneLine("milk", "MILK-1L", 1)
+		o.Preference = pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_PICKUP
+		o.PromiseBy = nil
+		return o
+	}
+	e := newEnv(t, func(c *Config) { c.Network.Policy.PickupCostPerKm = 0 })
+	resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: milk()})
+	require.NoError(t, err)
+	require.Len(t, resp.Plan.Shipments, 1)
+	free := resp.Plan.Shipments[0]
+	assert.Equal(t, "alm-s01", free.NodeId, "a tie: the first store in the file")
+
+	e = newEnv(t, nil)
+	require.Equal(t, 0.05, e.svc.inv.net.Policy.PickupCostPerKm, "the demo prices the way")
+	resp, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: milk()})
+	require.NoError(t, err)
+	require.Len(t, resp.Plan.Shipments, 1)
+	near := resp.Plan.Shipments[0]
+	assert.Equal(t, "alm-s16", near.NodeId, "the nearest of the stores alike")
+	assert.Less(t, near.DistanceKm, free.DistanceKm)
+	assert.InDelta(t, free.Cost.Fixed+0.05*near.DistanceKm, near.Cost.Fixed, 1e-9, "the same pick, and the way")
+}

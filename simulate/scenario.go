@@ -76,6 +76,7 @@ type PolicyOverride struct {
 	PickupRadiusKm      *float64 `yaml:"pickup_radius_km,omitempty"`
 	PickupReadyMinutes  *int     `yaml:"pickup_ready_minutes,omitempty"`
 	CandidateRadiusKm   *float64 `yaml:"candidate_radius_km,omitempty"`
+	PickupCostPerKm     *float64 `yaml:"pickup_cost_per_km,omitempty"`
 }
 
 // NodeMatch selects nodes: every given list must contain the node's value
@@ -259,6 +260,7 @@ func (s *Scenario) apply(base *network.Network) (*prepared, error) {
 		setF(&p.PickupRadiusKm, po.PickupRadiusKm)
 		setI(&p.PickupReadyMinutes, po.PickupReadyMinutes)
 		setF(&p.CandidateRadiusKm, po.CandidateRadiusKm)
+		setF(&p.PickupCostPerKm, po.PickupCostPerKm)
 	}
 	off, err := parseMethods("disable_methods", s.DisableMethods)
 	if err != nil {

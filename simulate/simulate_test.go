@@ -368,6 +368,18 @@ add_nodes:
 	assert.EqualValues(t, 7, byRun(res)["safety/optimal"].UnfilledUnits)
 	assert.EqualValues(t, 2, byRun(res)["baseline/optimal"].UnfilledUnits)
 
+	// A policy override: the way to a pickup store priced.
+	perKm, err := ParseScenario([]byte("name: per-km\npolicy: {pickup_cost_per_km: 0.25}\n"), "s.yaml")
+	require.NoError(t, err)
+	pr, err := perKm.apply(cfg.Network)
+	require.NoError(t, err)
+	assert.Equal(t, 0.25, pr.net.Policy.PickupCostPerKm)
+	assert.Zero(t, cfg.Network.Policy.PickupCostPerKm, "the base network is left as it was")
+	neg, err := ParseScenario([]byte("name: neg\npolicy: {pickup_cost_per_km: -1}\n"), "bad.yaml")
+	require.NoError(t, err)
+	_, err = neg.apply(cfg.Network)
+	assert.ErrorContains(t, err, "policy.pickup_cost_per_km: -1 must be a finite number >= 0")
+
 	_, err = ParseScenario([]byte("name: x\nbogus: 1\n"), "bad.yaml")
 	assert.ErrorContains(t, err, "scenario bad.yaml: line 2: bogus: unknown field")
 	_, err = ParseScenario([]byte("name: x\ncouriers:\n  - name: glovo\n    radius: 1\n"), "bad.yaml")
