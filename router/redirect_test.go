@@ -1,6 +1,9 @@
 package router
 
 import (
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -131,4 +134,22 @@ func TestPickupCostPerKm(t *testing.T) {
 	assert.Equal(t, "alm-s16", near.NodeId, "the nearest of the stores alike")
 	assert.Less(t, near.DistanceKm, free.DistanceKm)
 	assert.InDelta(t, free.Cost.Fixed+0.05*near.DistanceKm, near.Cost.Fixed, 1e-9, "the same pick, and the way")
+}
+
+// TestGatewayPickupRedirect: over HTTP/JSON the field and the answer keep
+// their proto names.
+func TestGatewayPickupRedirect(t *testing.T) {
+	h := newHTTPEnv(t, GatewayOptions{})
+	h.setStock("PHONE-X12", 100, map[string]int32{"alm-s01": 0})
+	body := `{"order": {"id": "web-r", "customer": {"lat": 43.2389, "lon": 76.8897},
+  "lines": [{"sku": "PHONE-X12", "quantity": 1}], "preference": "FULFILLMENT_PREFERENCE_PICKUP",
+  "pickup_node_id": "alm-s01", "pickup_redirect_cost": 2}}`
+	code, v, _ := h.do(t, "POST", "/v1/route", body, nil)
+	require.Equal(t, http.StatusOK, code, "%v", v)
+	assert.Equal(t, "alm-s16", get(t, v, "plan", "shipments", 0, "node_id"))
+	assert.Equal(t, "alm-s01", get(t, v, "plan", "shipments", 0, "redirected_from"))
+
+	code, v, _ = h.do(t, "POST", "/v1/route", strings.Replace(body, `"pickup_redirect_cost": 2`, `"pickup_redirect_cost": -2`, 1), nil)
+	assert.Equal(t, http.StatusBadRequest, code)
+	assert.Contains(t, fmt.Sprint(v), "order.pickup_redirect_cost")
 }
