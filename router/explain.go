@@ -35,16 +35,19 @@ func excludedLimit(req *pb.RouteRequest) int {
 
 // markRedirected names, on each pickup shipment of an order that named
 // its store and may be collected at another (pickup_redirect_cost) that
-// goes to another store, the store the order named.
-func markRedirected(out []*pb.Shipment, o *network.Order) {
+// goes to another store, the store the order named, and reports whether
+// there was one.
+func markRedirected(out []*pb.Shipment, o *network.Order) bool {
 	if o.PickupNodeID == "" || o.PickupRedirectCost <= 0 {
-		return
+		return false
 	}
+	redirected := false
 	for _, sh := range out {
 		if sh.Method == pb.Method_METHOD_PICKUP && sh.NodeId != o.PickupNodeID {
-			sh.RedirectedFrom = o.PickupNodeID
+			sh.RedirectedFrom, redirected = o.PickupNodeID, true
 		}
 	}
+	return redirected
 }
 
 // describeTrips completes the converted shipments of plan (over problem

@@ -39,6 +39,7 @@ type Metrics struct {
 	refused        *prometheus.CounterVec
 	rateLimited    *prometheus.CounterVec
 	clockSkew      *prometheus.CounterVec
+	redirects      prometheus.Counter
 	quotes         *quote.Metrics
 	distances      *distance.Metrics
 
@@ -110,6 +111,10 @@ func NewMetrics() *Metrics {
 			Name: "omniroute_order_created_at_rejected_total",
 			Help: "Orders whose created_at was further than the maximum clock skew from the server's clock and was replaced by it, by direction: ahead or behind.",
 		}, []string{"direction"}),
+		redirects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "omniroute_pickup_redirects_total",
+			Help: "Routed orders that named a pickup store and were planned at another (Order.pickup_redirect_cost).",
+		}),
 	}
 	m.ledgerUp = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "omniroute_ledger_up",
@@ -155,6 +160,7 @@ func NewMetrics() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.routeSeconds, m.optionsSeconds, m.solveSeconds, m.candidates, m.reservations,
 		m.activeReserved, m.stockUpdates, m.belowReserved, m.reloads, m.refused, m.rateLimited, m.clockSkew,
+		m.redirects,
 	)
 	m.quotes = quote.NewMetrics(m.reg)
 	m.distances = distance.NewMetrics(m.reg)

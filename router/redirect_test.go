@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -59,6 +60,7 @@ func TestRoutePickupRedirect(t *testing.T) {
 	assert.Empty(t, resp.Plan.Unfilled)
 	require.NotNil(t, resp.Reservation)
 	assert.Equal(t, int32(2), e.atp("alm-s16", "PHONE-X12"), "the unit is reserved where it is collected")
+	assert.Equal(t, 1.0, testutil.ToFloat64(e.svc.m.redirects), "one order redirected")
 
 	e.setStock("PHONE-X12", 101, map[string]int32{"alm-s05": 1})
 	resp, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: namedPickup("r2", 2.5)})
@@ -66,6 +68,7 @@ func TestRoutePickupRedirect(t *testing.T) {
 	require.Len(t, resp.Plan.Shipments, 1)
 	assert.Equal(t, "alm-s05", resp.Plan.Shipments[0].NodeId, "the named store holds it")
 	assert.Empty(t, resp.Plan.Shipments[0].RedirectedFrom)
+	assert.Equal(t, 1.0, testutil.ToFloat64(e.svc.m.redirects), "still one")
 }
 
 // TestPickupRedirectCostValidation: the redirect needs a named store, no

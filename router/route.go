@@ -208,6 +208,8 @@ func (s *Service) settings(alternatives int32) solver.Settings {
 // reservation is the same order, and Options, which weighs offers, counts
 // none. An order id the planner's window holds already counts no more
 // (planner.routedOrder), though the units it takes still move stock.
+// With count, a plan that collects a named pickup at another store counts
+// in omniroute_pickup_redirects_total, whatever the policy.
 func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker, items, count bool) (*pb.RouteResponse, []stock.Item, error) {
 	t0 := time.Now()
 	plan, err := w.solve(s.settings(req.Alternatives))
@@ -228,7 +230,9 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 	resp := &pb.RouteResponse{OrderId: req.Order.Id, Plan: planToProto(&w.p, plan, took, snap.net.Currency, excludedLimit(req), ex),
 		PlannedAt: timestampOf(w.order.CreatedAt), CreatedAtSource: w.source}
 	describeTrips(resp.Plan.Shipments, &w.p, plan, snap.net, w.order.Live)
-	markRedirected(resp.Plan.Shipments, &w.order)
+	if markRedirected(resp.Plan.Shipments, &w.order) && count {
+		s.m.redirects.Inc()
+	}
 	var list []stock.Item
 	if items {
 		list = planItems(&w.p, plan)
