@@ -137,6 +137,13 @@ func TestPickupCostPerKm(t *testing.T) {
 	assert.Equal(t, "alm-s16", near.NodeId, "the nearest of the stores alike")
 	assert.Less(t, near.DistanceKm, free.DistanceKm)
 	assert.InDelta(t, free.Cost.Fixed+0.05*near.DistanceKm, near.Cost.Fixed, 1e-9, "the same pick, and the way")
+
+	named := milk()
+	named.PickupNodeId = "alm-s16"
+	resp, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: named})
+	require.NoError(t, err)
+	require.Len(t, resp.Plan.Shipments, 1)
+	assert.InDelta(t, near.Cost.Fixed, resp.Plan.Shipments[0].Cost.Fixed, 1e-9, "the store named costs as its offer does")
 }
 
 // TestGatewayPickupRedirect: over HTTP/JSON the field and the answer keep
