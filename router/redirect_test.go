@@ -163,3 +163,31 @@ func TestGatewayPickupRedirect(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, code)
 	assert.Contains(t, fmt.Sprint(v), "order.pickup_redirect_cost")
 }
+
+// TestRouteBatchRedirects: two pickups that name a store without the
+// phone, each may be redirected: a batch, planned in turn or jointly,
+// collects them at the two stores nearby that hold one each, reserves
+// both units, and names the store each order named.
+func TestRouteBatchRedirects(t *testing.T) {
+	for _, optimize := range []bool{false, true} {
+		e := newEnv(t, nil)
+		e.setStock("PHONE-X12", 100, map[string]int32{"alm-s01": 0, "alm-s05": 1, "alm-s16": 1})
+		a, b := namedPickup("ra", 2), namedPickup("rb", 2)
+		a.PickupNodeId, b.PickupNodeId = "alm-s01", "alm-s01"
+		got, err := e.route.RouteBatch(ctx(t), &pb.RouteBatchRequest{Optimize: optimize,
+			Requests: []*pb.RouteRequest{{Order: a, Reserve: true}, {Order: b, Reserve: true}}})
+		require.NoError(t, err, "optimize %v", optimize)
+		stores := map[string]bool{}
+		for i, r := range got.Results {
+			require.Empty(t, r.Error, "optimize %v, order %d", optimize, i)
+			require.Len(t, r.Response.Plan.Shipments, 1, "optimize %v, order %d", optimize, i)
+			s := r.Response.Plan.Shipments[0]
+			assert.Equal(t, "alm-s01", s.RedirectedFrom, "optimize %v, order %d", optimize, i)
+			stores[s.NodeId] = true
+		}
+		assert.Equal(t, map[string]bool{"alm-s05": true, "alm-s16": true}, stores, "optimize %v", optimize)
+		assert.Zero(t, e.atp("alm-s05", "PHONE-X12"), "optimize %v", optimize)
+		assert.Zero(t, e.atp("alm-s16", "PHONE-X12"), "optimize %v", optimize)
+		assert.Equal(t, 2.0, testutil.ToFloat64(e.svc.m.redirects), "optimize %v", optimize)
+	}
+}
