@@ -21,6 +21,11 @@ func FuzzRoute(f *testing.F) {
 	f.Add([]byte{}, "", "", int32(-1), 91.0, -181.0, int32(7), "nowhere", int32(-3), true)
 	f.Add([]byte{0x0a, 0x02, 0x0a, 0x00}, "f-3", "BREAD-WHITE", int32(1<<30), 0.0, 0.0, int32(0), "alm-s01", int32(50), false)
 	f.Add([]byte{}, "f-4", "MILK-1L", int32(3), 43.2, 76.9, int32(2), "alm-s01", int32(1), true)
+	redirect := demoOrder("seed-r")
+	redirect.Preference, redirect.PromiseBy = pb.FulfillmentPreference_FULFILLMENT_PREFERENCE_PICKUP, nil
+	redirect.PickupNodeId, redirect.PickupRedirectCost = "alm-s01", 2
+	seedR, _ := proto.Marshal(&pb.RouteRequest{Order: redirect, Reserve: true})
+	f.Add(seedR, "", "", int32(0), 0.0, 0.0, int32(0), "", int32(0), false)
 
 	e := newEnv(f, nil)
 	f.Fuzz(func(t *testing.T, raw []byte, id, sku string, qty int32, lat, lon float64, pref int32, pickup string, maxShip int32, reserve bool) {

@@ -16,6 +16,7 @@ func FuzzOrderReader(f *testing.F) {
 	f.Add(tinyOrders, false)
 	f.Add(ordersHeader+"a,2026-03-02T10:00:00Z,1,1,X,1,express,,0.5,,true\na,2026-03-02T10:00:00Z,1,1,X,2,,,,,\n", true)
 	f.Add("order_id,created_at,lat,lon,sku,qty\n\"a\"\"b\",2026-03-02T10:00:00Z,1,1,\"X,\",1\n", false)
+	f.Add("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,pickup_redirect_cost\na,2026-03-02T10:00:00Z,1,1,X,1,pickup,s1,2\nb,2026-03-02T10:01:00Z,1,1,X,1,pickup,,1e400\n", true)
 	f.Fuzz(func(t *testing.T, data string, skipBad bool) {
 		r, err := NewOrderReader(strings.NewReader(data), "orders.csv", skipBad)
 		if err != nil {
