@@ -209,7 +209,8 @@ func (s *Service) settings(alternatives int32) solver.Settings {
 // none. An order id the planner's window holds already counts no more
 // (planner.routedOrder), though the units it takes still move stock.
 // With count, a plan that collects a named pickup at another store counts
-// in omniroute_pickup_redirects_total, whatever the policy.
+// in omniroute_pickup_redirects_total, and the order goes to the order
+// log (Config.OrderLog), whatever the policy.
 func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *worker, items, count bool) (*pb.RouteResponse, []stock.Item, error) {
 	t0 := time.Now()
 	plan, err := w.solve(s.settings(req.Alternatives))
@@ -232,6 +233,9 @@ func (s *Service) solve(prefix string, req *pb.RouteRequest, snap *snapshot, w *
 	describeTrips(resp.Plan.Shipments, &w.p, plan, snap.net, w.order.Live)
 	if markRedirected(resp.Plan.Shipments, &w.order) && count {
 		s.m.redirects.Inc()
+	}
+	if count && s.cfg.OrderLog != nil {
+		s.cfg.OrderLog.Record(&w.order)
 	}
 	var list []stock.Item
 	if items {

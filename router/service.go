@@ -89,6 +89,13 @@ type Config struct {
 	// opportunity costs from the start: until the planner's first good
 	// plan replaces them, or for good without Planning.
 	FixedPrices *FixedPrices
+	// OrderLog, when set, records every order the service routes, once
+	// (at its first plan; see Service.solve): each Route and each order
+	// of a RouteBatch, reserving or not, whatever its plan fills; not
+	// Options, which weighs offers, nor a retry answered from its
+	// reservation, nor an order refused as invalid. orderlog.Log writes
+	// them as the files a replay reads.
+	OrderLog OrderRecorder
 	// HTTPClient calls the partners' quote APIs (a default client when
 	// nil); Clock times their caches and breakers.
 	HTTPClient *http.Client
@@ -125,6 +132,13 @@ type Config struct {
 	// fullBuild plans every route over the full problem (Build), as
 	// routes did before the lean explained build (tests compare them).
 	fullBuild bool
+}
+
+// OrderRecorder records the orders a Service routes (Config.OrderLog).
+// Record is called on the request path, so it must not block, and o is
+// the service's own: valid during the call only.
+type OrderRecorder interface {
+	Record(o *network.Order)
 }
 
 // snapshot is one immutable network and what is derived from it.

@@ -27,6 +27,7 @@ import (
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/auth"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/orderlog"
 	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/router"
 	"github.com/omniroute/omniroute/stock"
@@ -43,6 +44,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	netFile := fs.String("network", "", "network YAML file; empty means the embedded demo network")
 	stockFile := fs.String("stock", "", "stock CSV file (node,sku,on_hand,safety_stock); empty means the demo stock with the demo network, no stock otherwise")
 	dataDir := fs.String("data-dir", "", "directory keeping stock, sequence numbers and reservations across restarts; empty means memory only")
+	orderLogDir := fs.String("order-log", "", "directory receiving every order routed, once, in orders.csv's format: a file a day (orders-YYYY-MM-DD.csv, UTC), which simulate --orders and serve --history read; empty turns it off")
 	ttl := fs.Duration("reservation-ttl", router.DefaultReservationTTL, "how long a reservation holds units unless the request says otherwise")
 	retention := fs.Duration("reservation-retention", router.DefaultReservationRetention, "how long a committed, released or expired reservation is kept (and answers retries of its order id)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -123,11 +125,27 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer signal.Stop(hup)
 
 	metrics := router.NewMetrics()
-	svc, err := router.New(router.Config{
+	var olog *orderlog.Log
+	if *orderLogDir != "" {
+		if olog, err = orderlog.Open(*orderLogDir, orderlog.Options{Logger: log, Registerer: metrics.Registry()}); err != nil {
+			return err
+		}
+		// After the service: the calls in flight are recorded first.
+		defer func() {
+			if err := olog.Close(); err != nil {
+				log.Error("order log", "dir", *orderLogDir, "err", err)
+			}
+		}()
+	}
+	cfg := router.Config{
 		Network: net0, NetworkSource: source, LoadNetwork: load, Stock: table,
 		DataDir: *dataDir, Database: dbCfg, ReservationTTL: *ttl, ReservationRetention: *retention, Logger: log, Metrics: metrics,
 		MaxClockSkew: sec.clockSkew(), Policy: *policyName, Policies: policies, Planning: planning, FixedPrices: fixed,
-	})
+	}
+	if olog != nil {
+		cfg.OrderLog = olog
+	}
+	svc, err := router.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -215,7 +233,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		scheme = "tls"
 	}
 	log.Info("serving", "addr", lis.Addr().String(), "http", apiAt, "metrics", metricsAt, "transport", scheme, "network", source,
-		"nodes", len(net0.Nodes), "data_dir", *dataDir, "database", db.redacted(), "policy", *policyName)
+		"nodes", len(net0.Nodes), "data_dir", *dataDir, "database", db.redacted(), "policy", *policyName, "order_log", *orderLogDir)
 
 	var runErr error
 loop:

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/simulate"
+)
+
+// loggedOrderIDs reads every day file of an order log as a replay would.
+func loggedOrderIDs(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "orders-*.csv"))
+	require.NoError(t, err)
+	var ids []string
+	for _, path := range files {
+		f, err := os.Open(path)
+		require.NoError(t, err)
+		r, err := simulate.NewOrderReader(f, path, false)
+		require.NoError(t, err)
+		for {
+			o, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			require.NoError(t, err)
+			ids = append(ids, o.ID)
+		}
+		f.Close()
+	}
+	return ids
+}
+
+// stopServe stops a server with SIGTERM and checks that it stopped
+// cleanly.
+func stopServe(t *testing.T, s *server) {
+	t.Helper()
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, <-s.done, "SIGTERM exit\n%s", s.log)
+}
+
+// TestServeOrderLog: a server with --order-log writes the orders it
+// routes where a replay reads them; a second server on the same directory
+// is refused while the first runs; a server started again appends, and
+// takes the log as its look-ahead's --history.
+func TestServeOrderLog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	dir := filepath.Join(t.TempDir(), "orders")
+	s1 := startServe(t, "--order-log", dir)
+	assert.Contains(t, s1.serving, "order_log="+dir)
+	rc, _ := dial(t, s1.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	order := readOrderFile(t)
+	_, err := rc.Route(ctx, &pb.RouteRequest{Order: order, Reserve: true})
+	require.NoError(t, err)
+
+	var errb strings.Builder
+	code := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "", "--order-log", dir}, io.Discard, &errb)
+	assert.NotZero(t, code)
+	assert.Contains(t, errb.String(), "another process writes this directory")
+
+	stopServe(t, s1)
+	require.Equal(t, []string{order.Id}, loggedOrderIDs(t, dir))
+
+	files, err := filepath.Glob(filepath.Join(dir, "orders-*.csv"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	s2 := startServe(t, "--order-log", dir, "--policy", "lookahead", "--history", files[0])
+	rc, _ = dial(t, s2.addr)
+	second := readOrderFile(t)
+	second.Id = "second"
+	resp, err := rc.Route(ctx, &pb.RouteRequest{Order: second})
+	require.NoError(t, err)
+	assert.NotEmpty(t, resp.Plan.Shipments)
+	stopServe(t, s2)
+	assert.Equal(t, []string{order.Id, "second"}, loggedOrderIDs(t, dir))
+}

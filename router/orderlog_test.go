@@ -1,0 +1,96 @@
+package router
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/orderlog"
+	"github.com/omniroute/omniroute/simulate"
+)
+
+// TestOrderLogRecordsTheOrdersRouted: every order routed reaches the
+// order log once, whether it reserves, whether its stock is there, alone
+// or in a batch; a quote followed by its reservation is one order, and
+// neither a retry answered from its reservation, nor Options, nor an
+// invalid order is recorded. What the log holds replays as routed.
+func TestOrderLogRecordsTheOrdersRouted(t *testing.T) {
+	dir := t.TempDir()
+	day := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	olog, err := orderlog.Open(dir, orderlog.Options{Now: func() time.Time { return day }})
+	require.NoError(t, err)
+	e := newEnv(t, func(c *Config) { c.OrderLog = olog })
+
+	q := demoOrder("q1")
+	_, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: q})
+	require.NoError(t, err)
+	for range 2 { // reserved, then the same call retried
+		resp, err := e.route.Route(ctx(t), &pb.RouteRequest{Order: q, Reserve: true})
+		require.NoError(t, err)
+		require.NotNil(t, resp.Reservation)
+	}
+	_, err = e.route.Options(ctx(t), &pb.OptionsRequest{Order: demoOrder("cart")})
+	require.NoError(t, err)
+	bad := demoOrder("bad")
+	bad.Lines[0].Quantity = 0
+	_, err = e.route.Route(ctx(t), &pb.RouteRequest{Order: bad})
+	require.Error(t, err)
+
+	unsold := oneLine("b2", "NO-SUCH-SKU", 3)
+	unsold.CreatedAt = q.CreatedAt
+	got, err := e.route.RouteBatch(ctx(t), &pb.RouteBatchRequest{Requests: []*pb.RouteRequest{
+		{Order: demoOrder("b1"), Reserve: true}, {Order: unsold},
+	}})
+	require.NoError(t, err)
+	require.Len(t, got.Results, 2)
+	assert.NotEmpty(t, got.Results[1].GetResponse().GetPlan().GetUnfilled(), "no node sells it: demand all the same")
+	_, err = e.route.RouteBatch(ctx(t), &pb.RouteBatchRequest{Optimize: true, Requests: []*pb.RouteRequest{{Order: demoOrder("b3")}}})
+	require.NoError(t, err)
+
+	e.stop()
+	require.NoError(t, olog.Close())
+	assert.Equal(t, 1.0, testutil.ToFloat64(olog.Count(orderlog.ResultDuplicate)), "the reservation of the quote")
+	assert.Equal(t, 4.0, testutil.ToFloat64(olog.Count(orderlog.ResultWritten)))
+
+	path := filepath.Join(dir, orderlog.FileName(day))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	r, err := simulate.NewOrderReader(f, path, false)
+	require.NoError(t, err)
+	var logged []network.Order
+	for {
+		o, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		c := *o
+		c.Lines = append(c.Lines[:0:0], o.Lines...)
+		logged = append(logged, c)
+	}
+	require.Len(t, logged, 4)
+	var idsLogged []string
+	for _, o := range logged {
+		idsLogged = append(idsLogged, o.ID)
+	}
+	assert.Equal(t, []string{"q1", "b1", "b2", "b3"}, idsLogged)
+	first := logged[0]
+	assert.True(t, first.CreatedAt.Equal(q.CreatedAt.AsTime()), "planned at its created_at")
+	assert.True(t, first.PromiseBy.Equal(q.PromiseBy.AsTime()))
+	assert.Equal(t, network.WantDelivery, first.Want)
+	assert.InDelta(t, q.Customer.Lat, first.Lat, 1e-12)
+	require.Len(t, first.Lines, 3)
+	assert.Equal(t, "MILK-1L", first.Lines[0].SKU)
+	assert.EqualValues(t, 2, first.Lines[0].Quantity)
+	assert.Equal(t, 1.03, first.Lines[0].UnitWeightKg)
+	assert.Equal(t, "NO-SUCH-SKU", logged[2].Lines[0].SKU)
+}
