@@ -221,15 +221,11 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 // second later): the default start of a plan, so that the last order is
 // part of the history.
 func LastOrder(src simulate.Source) (time.Time, error) {
-	rc, err := src.Open()
+	rd, err := simulate.OpenOrders(src, false)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("allocate: history: %w", err)
 	}
-	defer rc.Close()
-	rd, err := simulate.NewOrderReader(rc, src.Name(), false)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("allocate: %w", err)
-	}
+	defer rd.Close()
 	var last time.Time
 	for {
 		o, err := rd.Next()

@@ -84,15 +84,11 @@ type pointAcc struct {
 // SKU in [from, at); the forecast over the horizon is that count x
 // horizon / (at - from). from is the first order's time when zero.
 func estimate(ctx context.Context, net *network.Network, history simulate.Source, from, at time.Time, horizon time.Duration, cellDeg float64) (*Forecast, error) {
-	rc, err := history.Open()
+	rd, err := simulate.OpenOrders(history, false)
 	if err != nil {
 		return nil, fmt.Errorf("allocate: history: %w", err)
 	}
-	defer rc.Close()
-	rd, err := simulate.NewOrderReader(rc, history.Name(), false)
-	if err != nil {
-		return nil, fmt.Errorf("allocate: %w", err)
-	}
+	defer rd.Close()
 	tz := time.Duration(net.Policy.TZOffsetMinutes) * time.Minute
 	skuIndex := map[string]int{}
 	var skus []string

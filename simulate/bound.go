@@ -234,15 +234,11 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	}
 
 	// The orders, as the replay meets them.
-	of, err := r.Orders.Open()
+	orders, err := OpenOrders(r.Orders, r.SkipBad)
 	if err != nil {
 		return ScenarioBound{}, err
 	}
-	defer of.Close()
-	orders, err := NewOrderReader(of, r.Orders.Name(), r.SkipBad)
-	if err != nil {
-		return ScenarioBound{}, err
-	}
+	defer orders.Close()
 	caps := table.Clone()
 	caps.ResetDay()
 	st := &replayState{base: r.Network, net: net, redirect: sc.redirect, table: table, builder: network.NewBuilder(net, nil),

@@ -205,15 +205,11 @@ func ObserveHistory(src Source, skipBad bool, e *forecast.Estimator) error {
 // ObserveOrders calls observe with every order of an orders file, in
 // file order (malformed rows fail the read unless skipBad).
 func ObserveOrders(src Source, skipBad bool, observe func(*network.Order)) error {
-	f, err := src.Open()
+	r, err := OpenOrders(src, skipBad)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	r, err := NewOrderReader(f, src.Name(), skipBad)
-	if err != nil {
-		return err
-	}
+	defer r.Close()
 	for {
 		o, err := r.Next()
 		if errors.Is(err, io.EOF) {

@@ -145,15 +145,11 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		return res, ReadStats{}, err
 	}
 
-	of, err := r.cfg.Orders.Open()
+	orders, err := OpenOrders(r.cfg.Orders, r.cfg.SkipBad)
 	if err != nil {
 		return res, ReadStats{}, err
 	}
-	defer of.Close()
-	orders, err := NewOrderReader(of, r.cfg.Orders.Name(), r.cfg.SkipBad)
-	if err != nil {
-		return res, ReadStats{}, err
-	}
+	defer orders.Close()
 	if src := r.cfg.Replenishments; src != nil {
 		rf, err := src.Open()
 		if err != nil {

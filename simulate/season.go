@@ -22,15 +22,11 @@ func ReplayEnd(src Source, skipBad bool) (time.Time, error) {
 // of src, as ReplayEnd reads them; both are zero for a file without
 // orders.
 func ReplaySpan(src Source, skipBad bool) (first, last time.Time, err error) {
-	f, err := src.Open()
+	r, err := OpenOrders(src, skipBad)
 	if err != nil {
 		return time.Time{}, time.Time{}, err
 	}
-	defer f.Close()
-	r, err := NewOrderReader(f, src.Name(), skipBad)
-	if err != nil {
-		return time.Time{}, time.Time{}, err
-	}
+	defer r.Close()
 	for {
 		o, err := r.Next()
 		if errors.Is(err, io.EOF) {

@@ -50,7 +50,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlagSet("allocate", stderr)
 	netPath := fs.String("network", "", "network file (YAML with lanes; required)")
 	stockPath := fs.String("stock", "", "stock file at --at (CSV node,sku,on_hand,safety_stock; required)")
-	ordersPath := fs.String("orders", "", "order history (CSV, the simulate format; required): demand is estimated from the orders before --at")
+	ordersPath := fs.String("orders", "", "order history (CSV, the simulate format; required; several files or glob patterns, separated by commas, are merged by created_at): demand is estimated from the orders before --at")
 	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day,..., as omniroute plan reads it): replaces the estimate from --orders")
 	supplyPath := fs.String("supply", "", "supply to place (CSV "+allocate.SupplyHeader+")")
 	repPath := fs.String("replenishments", "", "scheduled replenishments (CSV at,node,sku,qty): those within the horizon count as their node's stock")
@@ -118,10 +118,9 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(*ordersPath); err != nil {
-		return fmt.Errorf("orders: %w", err)
+	if in.History, err = orderFiles("orders", *ordersPath); err != nil {
+		return err
 	}
-	in.History = simulate.FileSource(*ordersPath)
 	if in.At.IsZero() && (*supplyPath != "" || *forecastPath != "") {
 		// The supply is checked against the horizon, and a forecast
 		// starts, at the last order.

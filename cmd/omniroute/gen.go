@@ -155,7 +155,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlagSet("simulate", stderr)
 	netPath := fs.String("network", "", "network file (YAML, required)")
 	stockPath := fs.String("stock", "", "stock file (CSV node,sku,on_hand,safety_stock; required)")
-	ordersPath := fs.String("orders", "", "orders file (CSV, one row per line, sorted by created_at; required)")
+	ordersPath := fs.String("orders", "", "orders file (CSV, one row per line, sorted by created_at; required); several files or glob patterns, separated by commas, are merged by created_at")
 	repPath := fs.String("replenishments", "", "replenishments file (CSV at,node,sku,qty; sorted by at)")
 	registry := simulate.DefaultRegistry()
 	// By default the policies that decide one order at a time; lookahead
@@ -181,7 +181,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	batchWindow := fs.Duration("batch-window", simulate.DefaultBatchWindow, "the batch policy's wave: it holds non-express orders this long at most")
 	transfersPath := fs.String("transfers", "", "transfer plan (CSV "+simulate.TransferHeader+", as omniroute allocate writes it): replayed as scenario \"transfers\" beside the others")
 	allocationPath := fs.String("allocation", "", "omniroute allocate's --json output for the --transfers plan: its expected saving is shown beside the replayed one")
-	history := fs.String("history", "", "orders before the replay (CSV as --orders): the lookahead policy's forecast starts from them")
+	history := fs.String("history", "", "orders before the replay (CSV as --orders; several files as --orders): the lookahead policy's forecast starts from them")
 	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...], as omniroute plan --forecast-out writes it) instead of --history: each plan of lookahead and batch blends it with the orders replayed so far, the file weighing as a day of them")
 	planInterval := fs.Duration("plan-interval", 0, fmt.Sprintf("simulated time between two plans of the lookahead policy (0: %v, or the replay's span / %d when it spans less than a day; %d times that with --plan-model %s)",
 		simulate.DefaultPlanInterval, simulate.MinReplayPlans, planning.OrdersPlanEvery, simulate.PlanOrders))
@@ -287,18 +287,21 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	orders, err := orderFiles("orders", *ordersPath)
+	if err != nil {
+		return err
+	}
 	cfg := simulate.Config{
-		Network: net, Stock: table, Orders: simulate.FileSource(*ordersPath),
+		Network: net, Stock: table, Orders: orders,
 		Policies: pols, Registry: registry, SkipBad: *skipBad, Workers: *workers,
 		Bound: *bound, BoundMaxVars: *boundMax, BoundTimeLimit: *boundTime, BoundMethod: *boundMethod, BoundRounds: *boundRounds, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
 		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season, PlanModel: *planModel, PlanSamples: *planSamples, PlanWorkers: *planWorkers,
 		SeasonAtReplayEnd: *seasonEnd == seasonAtReplayEnd,
 	}
 	if *history != "" {
-		if _, err := os.Stat(*history); err != nil {
-			return fmt.Errorf("history: %w", err)
+		if cfg.History, err = orderFiles("history", *history); err != nil {
+			return err
 		}
-		cfg.History = simulate.FileSource(*history)
 	}
 	if *forecastPath != "" {
 		r, err := os.Open(*forecastPath)
@@ -317,9 +320,6 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 		cfg.Prices, cfg.PricesAt = planning.NewPrices(prices, len(net.Nodes), at), at
-	}
-	if _, err := os.Stat(*ordersPath); err != nil {
-		return fmt.Errorf("orders: %w", err)
 	}
 	if *quotesPath != "" {
 		if cfg.Quotes, err = quote.LoadRecorded(*quotesPath); err != nil {

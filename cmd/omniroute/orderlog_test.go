@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -52,7 +55,7 @@ func stopServe(t *testing.T, s *server) {
 // TestServeOrderLog: a server with --order-log writes the orders it
 // routes where a replay reads them; a second server on the same directory
 // is refused while the first runs; a server started again appends, and
-// takes the log as its look-ahead's --history.
+// takes the log's files (a pattern) as its look-ahead's --history.
 func TestServeOrderLog(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
@@ -75,10 +78,7 @@ func TestServeOrderLog(t *testing.T) {
 	stopServe(t, s1)
 	require.Equal(t, []string{order.Id}, loggedOrderIDs(t, dir))
 
-	files, err := filepath.Glob(filepath.Join(dir, "orders-*.csv"))
-	require.NoError(t, err)
-	require.Len(t, files, 1)
-	s2 := startServe(t, "--order-log", dir, "--policy", "lookahead", "--history", files[0])
+	s2 := startServe(t, "--order-log", dir, "--policy", "lookahead", "--history", filepath.Join(dir, "orders-*.csv"))
 	rc, _ = dial(t, s2.addr)
 	second := readOrderFile(t)
 	second.Id = "second"
@@ -87,4 +87,49 @@ func TestServeOrderLog(t *testing.T) {
 	assert.NotEmpty(t, resp.Plan.Shipments)
 	stopServe(t, s2)
 	assert.Equal(t, []string{order.Id, "second"}, loggedOrderIDs(t, dir))
+}
+
+// TestSimulateOrdersFromSeveralFiles: --orders may name several files (a
+// list, a pattern): their orders are merged by created_at, and the replay
+// is the replay of the one file they were split from. A pattern that
+// matches nothing is named.
+func TestSimulateOrdersFromSeveralFiles(t *testing.T) {
+	dir := t.TempDir()
+	genDataset(t, dir)
+	whole, err := os.ReadFile(filepath.Join(dir, "orders.csv"))
+	require.NoError(t, err)
+	rows := strings.Split(strings.TrimSuffix(string(whole), "\n"), "\n")
+	// Split by order id, as two replicas would have: every other order.
+	var parts [2]strings.Builder
+	part, last := 0, ""
+	for _, r := range rows[1:] {
+		if id, _, _ := strings.Cut(r, ","); id != last {
+			part, last = 1-part, id
+		}
+		parts[part].WriteString(r + "\n")
+	}
+	for i := range parts {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("part-%d.csv", i)), []byte(rows[0]+"\n"+parts[i].String()), 0o644))
+	}
+	run := func(orders string) map[string]any {
+		var out, errb bytes.Buffer
+		args := []string{"--network", filepath.Join(dir, "network.yaml"), "--stock", filepath.Join(dir, "stock.csv"),
+			"--orders", orders, "--replenishments", filepath.Join(dir, "replenishments.csv"), "--policy", "optimal,nearest", "--json"}
+		require.NoError(t, runSimulate(context.Background(), args, &out, &errb), errb.String())
+		var res map[string]any
+		require.NoError(t, json.Unmarshal(out.Bytes(), &res))
+		for _, r := range res["results"].([]any) {
+			delete(r.(map[string]any), "solve_time_us")
+		}
+		return res
+	}
+	one := run(filepath.Join(dir, "orders.csv"))
+	assert.Equal(t, one, run(filepath.Join(dir, "part-1.csv")+","+filepath.Join(dir, "part-0.csv")))
+	assert.Equal(t, one, run(filepath.Join(dir, "part-*.csv")))
+
+	var out, errb bytes.Buffer
+	err = runSimulate(context.Background(), []string{"--network", filepath.Join(dir, "network.yaml"), "--stock", filepath.Join(dir, "stock.csv"),
+		"--orders", filepath.Join(dir, "day-*.csv")}, &out, &errb)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no file matches")
 }

@@ -114,7 +114,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet("plan", stderr)
 	netPath := fs.String("network", "", "network file (YAML, required)")
 	stockPath := fs.String("stock", "", "stock file (CSV node,sku,on_hand,safety_stock; required)")
-	ordersPath := fs.String("orders", "", "order history (CSV as simulate reads it): the demand forecast, unless --forecast")
+	ordersPath := fs.String("orders", "", "order history (CSV as simulate reads it; several files or glob patterns, separated by commas, are merged by created_at): the demand forecast, unless --forecast")
 	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...]) instead of the history's")
 	repPath := fs.String("replenishments", "", "scheduled arrivals (CSV at,node,sku,qty): those within the horizon add to supply")
 	horizon := fs.Duration("horizon", 24*time.Hour, "how far the plan looks ahead")
@@ -190,7 +190,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				seen.Observe(o)
 			}
 		}
-		if err := simulate.ObserveOrders(simulate.FileSource(*ordersPath), false, observe); err != nil {
+		src, err := orderFiles("orders", *ordersPath)
+		if err != nil {
+			return err
+		}
+		if err := simulate.ObserveOrders(src, false, observe); err != nil {
 			return err
 		}
 		if est.Orders() == 0 && *forecastPath == "" {

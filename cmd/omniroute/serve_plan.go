@@ -26,7 +26,7 @@ type servePlanFlags struct {
 
 func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	f := &servePlanFlags{}
-	fs.StringVar(&f.history, "history", "", "order history (CSV as simulate reads it): the lookahead policy's forecast")
+	fs.StringVar(&f.history, "history", "", "order history (CSV as simulate reads it; several files or glob patterns, separated by commas, are merged by created_at): the lookahead policy's forecast")
 	fs.StringVar(&f.forecast, "forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...]) instead of --history")
 	fs.StringVar(&f.replenishments, "replenishments", "", "scheduled arrivals (CSV at,node,sku,qty) the lookahead policy's plans count")
 	fs.StringVar(&f.prices, "prices", "", "opportunity costs given ahead (CSV node,sku,price, as omniroute plan --out writes it): the lookahead policy's prices until its first plan, or for good without --history or --forecast")
@@ -122,7 +122,11 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 				cfg.Seen.Observe(o)
 			}
 		}
-		if err := simulate.ObserveOrders(simulate.FileSource(f.history), false, observe); err != nil {
+		src, err := orderFiles("history", f.history)
+		if err != nil {
+			return nil, err
+		}
+		if err := simulate.ObserveOrders(src, false, observe); err != nil {
 			return nil, err
 		}
 		cfg.Demand = est.Estimate(time.Time{})

@@ -1,0 +1,166 @@
+package simulate
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// writeFiles writes each text into dir under its name and returns the
+// paths in the order given.
+func writeFiles(t *testing.T, dir string, files ...[2]string) []string {
+	t.Helper()
+	var paths []string
+	for _, f := range files {
+		p := filepath.Join(dir, f[0])
+		require.NoError(t, os.WriteFile(p, []byte(f[1]), 0o644))
+		paths = append(paths, p)
+	}
+	return paths
+}
+
+type streamed struct {
+	id, file string
+	line     int
+}
+
+func readStream(t *testing.T, s OrderStream) []streamed {
+	t.Helper()
+	var out []streamed
+	for {
+		o, err := s.Next()
+		if err == io.EOF {
+			return out
+		}
+		require.NoError(t, err)
+		out = append(out, streamed{o.ID, filepath.Base(s.Name()), s.Line()})
+	}
+}
+
+// TestFileSetMergesByCreatedAt: two replicas' files are read as one
+// stream in time order, an order of the same time taking the files'
+// order, each order naming its own file and line.
+func TestFileSetMergesByCreatedAt(t *testing.T) {
+	dir := t.TempDir()
+	paths := writeFiles(t, dir,
+		[2]string{"a.csv", "order_id,created_at,lat,lon,sku,qty\n" +
+			"a1,2026-03-02T10:00:00Z,0,0,X,1\na1,2026-03-02T10:00:00Z,0,0,Y,1\n" +
+			"a2,2026-03-02T10:05:00Z,0,0,X,1\na3,2026-03-02T10:09:00Z,0,0,X,1\n"},
+		// Other columns, in another order.
+		[2]string{"b.csv", "sku,qty,order_id,created_at,lat,lon,requested_method\n" +
+			"X,1,b1,2026-03-02T10:01:00Z,0,0,pickup\nX,2,b2,2026-03-02T10:05:00Z,0,0,\n"})
+	s, err := OpenOrders(FileSet(paths), false)
+	require.NoError(t, err)
+	defer s.Close()
+	assert.Equal(t, []streamed{{"a1", "a.csv", 2}, {"b1", "b.csv", 2}, {"a2", "a.csv", 4}, {"b2", "b.csv", 3}, {"a3", "a.csv", 5}}, readStream(t, s))
+	st := s.Stats()
+	assert.EqualValues(t, 5, st.Orders)
+	assert.EqualValues(t, 6, st.Rows)
+	assert.Zero(t, st.OutOfOrder)
+	total := int64(0)
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		require.NoError(t, err)
+		total += fi.Size()
+	}
+	assert.Equal(t, total, FileSet(paths).Size())
+	assert.Equal(t, total, s.BytesRead())
+	_, err = FileSet(paths).Open()
+	assert.ErrorContains(t, err, "OpenOrders")
+}
+
+// TestFileSetErrorsNameTheirFile: a bad row stops the stream at its file
+// and line; with skip-bad the counts of every file add up.
+func TestFileSetErrorsNameTheirFile(t *testing.T) {
+	dir := t.TempDir()
+	paths := writeFiles(t, dir,
+		[2]string{"a.csv", "order_id,created_at,lat,lon,sku,qty\na1,2026-03-02T10:00:00Z,0,0,X,1\na2,2026-03-02T10:04:00Z,0,0,X,1\na3,2026-03-02T10:05:00Z,0,0,X,x\n"},
+		[2]string{"b.csv", "order_id,created_at,lat,lon,sku,qty\nb1,2026-03-02T10:01:00Z,0,0,X,1\nb2,2026-03-02T10:02:00Z,0,0,X,-1\nb3,2026-03-02T10:03:00Z,0,0,X,1\n"})
+	s, err := OpenOrders(FileSet{paths[0]}, false)
+	require.NoError(t, err)
+	var ids []string
+	for {
+		o, err := s.Next()
+		if err != nil {
+			require.NotEqual(t, io.EOF, err)
+			assert.Contains(t, err.Error(), "a.csv:4: qty")
+			break
+		}
+		ids = append(ids, o.ID)
+	}
+	assert.Equal(t, []string{"a1"}, ids, "a2 is complete only at the row after it")
+	require.NoError(t, s.Close())
+
+	s, err = OpenOrders(FileSet(paths), true)
+	require.NoError(t, err)
+	defer s.Close()
+	got := readStream(t, s)
+	assert.Equal(t, []streamed{{"a1", "a.csv", 2}, {"b1", "b.csv", 2}, {"b3", "b.csv", 4}, {"a2", "a.csv", 3}}, got)
+	st := s.Stats()
+	assert.EqualValues(t, 2, st.BadRows)
+	assert.EqualValues(t, 2, st.SkippedOrders)
+	assert.Len(t, st.Bad, 2)
+
+	_, err = OpenOrders(FileSet{paths[0], filepath.Join(dir, "missing.csv")}, false)
+	assert.ErrorContains(t, err, "missing.csv")
+}
+
+func TestOrderFiles(t *testing.T) {
+	dir := t.TempDir()
+	header := "order_id,created_at,lat,lon,sku,qty\n"
+	paths := writeFiles(t, dir, [2]string{"orders-2026-11-28.csv", header}, [2]string{"orders-2026-11-27.csv", header}, [2]string{"other.csv", header})
+	src, err := OrderFiles(paths[2])
+	require.NoError(t, err)
+	assert.Equal(t, FileSource(paths[2]), src, "one file is a file")
+	src, err = OrderFiles(filepath.Join(dir, "orders-*.csv") + " , " + paths[2])
+	require.NoError(t, err)
+	assert.Equal(t, FileSet{filepath.Join(dir, "orders-2026-11-27.csv"), paths[0], paths[2]}, src, "a pattern's matches sorted, then the path")
+	assert.Equal(t, filepath.Join(dir, "orders-2026-11-27.csv")+" and 2 more", src.Name())
+	_, err = OrderFiles(filepath.Join(dir, "nothing-*.csv"))
+	assert.ErrorContains(t, err, "no file matches")
+	_, err = OrderFiles(" , ")
+	assert.Error(t, err)
+	_, err = OrderFiles(filepath.Join(dir, "[bad"))
+	assert.Error(t, err)
+}
+
+// TestReplayOfAFileSet: a replay of the orders split over two files is the
+// replay of the one file they came from.
+func TestReplayOfAFileSet(t *testing.T) {
+	lines := strings.Split(strings.TrimSpace(tinyOrders), "\n")
+	header := lines[0] + "\n"
+	var odd, even strings.Builder
+	odd.WriteString(header)
+	even.WriteString(header)
+	for _, l := range lines[1:] {
+		// Rows of an order stay together: o4 has two.
+		if strings.HasPrefix(l, "o1,") || strings.HasPrefix(l, "o3,") || strings.HasPrefix(l, "o5,") {
+			odd.WriteString(l + "\n")
+		} else {
+			even.WriteString(l + "\n")
+		}
+	}
+	paths := writeFiles(t, t.TempDir(), [2]string{"odd.csv", odd.String()}, [2]string{"even.csv", even.String()})
+	one, err := Run(context.Background(), tinyConfig(t, tinyOrders))
+	require.NoError(t, err)
+	cfg := tinyConfig(t, tinyOrders)
+	cfg.Orders = FileSet(paths)
+	two, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Equal(t, len(one.Results), len(two.Results))
+	for i := range one.Results {
+		a, b := one.Results[i], two.Results[i]
+		assert.Equal(t, a.Policy, b.Policy)
+		assert.Equal(t, a.TotalCost, b.TotalCost, a.Policy)
+		assert.Equal(t, a.Orders, b.Orders, a.Policy)
+		assert.Equal(t, a.FillRate, b.FillRate, a.Policy)
+	}
+	assert.Equal(t, one.Input.Orders, two.Input.Orders)
+	assert.Equal(t, one.Input.Rows, two.Input.Rows)
+}
