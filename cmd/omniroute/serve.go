@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"slices"
@@ -40,6 +41,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", "localhost:50051", "gRPC listen address; an address other than loopback needs --tls-cert or --insecure")
 	metricsAddr := fs.String("metrics-addr", "localhost:9090", "HTTP listen address of /metrics (HTTPS with --tls-cert); empty turns it off")
+	pprofOn := fs.Bool("pprof", false, "also serve Go's profiles (net/http/pprof) under /debug/pprof/ on --metrics-addr: CPU (up to 60 s), heap, allocations, goroutines, execution trace")
 	httpAddr := fs.String("http-addr", "", "HTTP/JSON API listen address (POST /v1/route, GET /v1/availability...; the same calls, authentication and roles as gRPC; HTTPS with --tls-cert; an address other than loopback needs --tls-cert or --insecure); empty turns it off")
 	netFile := fs.String("network", "", "network YAML file; empty means the embedded demo network")
 	stockFile := fs.String("stock", "", "stock CSV file (node,sku,on_hand,safety_stock); empty means the demo stock with the demo network, no stock otherwise")
@@ -82,6 +84,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *drain <= 0 {
 		return fmt.Errorf("%w: --shutdown-timeout %v: want more than 0", errUsage, *drain)
+	}
+	if *pprofOn && *metricsAddr == "" {
+		return fmt.Errorf("%w: --pprof serves on --metrics-addr, which is off", errUsage)
 	}
 	if !policies.Has(*policyName) {
 		return fmt.Errorf("%w: --policy %q: want %s", errUsage, *policyName, strings.Join(policies.Names(), ", "))
@@ -171,8 +176,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		metricsAt = mlis.Addr().String()
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", metrics.Handler())
+		if *pprofOn {
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		}
 		httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 			WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+		if *pprofOn {
+			// A CPU profile or trace answers after its seconds (30 by
+			// default): allow up to a minute of them.
+			httpSrv.WriteTimeout = 61 * time.Second
+		}
 		if serverTLS != nil {
 			httpSrv.TLSConfig = serverTLS.Config("h2", "http/1.1")
 		}
