@@ -9,7 +9,7 @@ import (
 
 // OrderHeader is the header row AppendOrder's rows go under: every column
 // an OrderReader reads, required ones first, ending in a line break.
-var OrderHeader = strings.Join(append(append([]string(nil), orderColumnsRequired...), orderColumnsOptional...), ",") + "\n"
+const OrderHeader = "order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split,max_shipments,lost_sale_cost,pickup_redirect_cost\n"
 
 // AppendOrder appends o to dst as rows of an orders file under
 // OrderHeader, one row a line, and returns the extended slice; an
