@@ -1,14 +1,11 @@
 package orderlog
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -29,23 +26,53 @@ const (
 	// DefaultFlushInterval is how often the writer writes what was
 	// recorded since it last did.
 	DefaultFlushInterval = 100 * time.Millisecond
+	// DefaultWriteTimeout bounds one Write of a Sink.
+	DefaultWriteTimeout = 10 * time.Second
 )
 
 // What happened to a recorded order, as omniroute_order_log_orders_total
 // counts it.
 const (
-	// ResultWritten: the order is in its day's file.
+	// ResultWritten: the order is in its day's file (or the database).
 	ResultWritten = "written"
-	// ResultDuplicate: an order of the same id was recorded before.
+	// ResultDuplicate: an order of the same id was recorded before (by
+	// this server, or in the database by another).
 	ResultDuplicate = "duplicate"
 	// ResultDropped: the buffer was full, or the log closed.
 	ResultDropped = "dropped"
-	// ResultFailed: the file could not be opened or written.
+	// ResultFailed: the file (or the database) could not be written.
 	ResultFailed = "failed"
 )
 
-// maxSuffix bounds the files of one day tried for a matching header.
-const maxSuffix = 100
+// A Sink keeps the orders a Log's writer takes from its buffer, a batch
+// at a time: Files, or the database's order_log table (NewDB). Its
+// methods are called by the writer alone.
+type Sink interface {
+	// Write keeps the batch's orders and returns how many of them it
+	// held already (an order id another server recorded). b and its
+	// slices are the writer's again once Write returns.
+	Write(ctx context.Context, b *Batch) (held int, err error)
+	// Close releases what the sink holds, after its last Write.
+	Close() error
+}
+
+// Batch is the orders recorded since the writer last took them.
+type Batch struct {
+	// At is when the writer took them (Options.Now).
+	At time.Time
+	// Rows are the orders' rows of an orders file, under
+	// simulate.OrderHeader; Orders[i]'s are Rows[Orders[i].Start:
+	// Orders[i].End].
+	Rows   []byte
+	Orders []Entry
+}
+
+// Entry is one order of a Batch.
+type Entry struct {
+	ID         string
+	CreatedAt  time.Time
+	Start, End int
+}
 
 // Options tune a Log; the zero value is usable.
 type Options struct {
@@ -55,73 +82,81 @@ type Options struct {
 	// busiest.
 	Buffer int
 	// FlushInterval is how often the writer takes the rows waiting and
-	// writes them to the file (DefaultFlushInterval when 0): a route never
-	// waits for a file, and a crash loses at most this much.
+	// hands them to the sink (DefaultFlushInterval when 0): a route never
+	// waits for a file or the database, and a crash loses at most this
+	// much.
 	FlushInterval time.Duration
+	// WriteTimeout bounds each Write of the sink (DefaultWriteTimeout
+	// when 0).
+	WriteTimeout time.Duration
 	// Remember is how many of the latest order ids are remembered
 	// (DefaultRemember when 0).
 	Remember int
 	// Now tells the time, whose UTC day names the file the rows go to
 	// when they are written (time.Now when nil).
 	Now func() time.Time
-	// Logger receives what went wrong with the files (discarded when
-	// nil).
+	// Logger receives what went wrong with the sink (discarded when nil).
 	Logger *slog.Logger
 	// Registerer receives omniroute_order_log_orders_total{result}
 	// (nothing is registered when nil).
 	Registerer prometheus.Registerer
 }
 
-// Log writes the orders recorded into a directory of day files. Record
-// and Flush are safe for concurrent use; Close once, after the last
-// Record.
+// Log records the orders a server routes into a Sink. Record and Flush
+// are safe for concurrent use; Close once, after the last Record.
 type Log struct {
-	dir    string
-	now    func() time.Time
-	log    *slog.Logger
-	counts *prometheus.CounterVec
-	lock   *os.File
-	every  time.Duration
-	limit  int // Options.Buffer
-	keep   int // Options.Remember
-	seed   maphash.Seed
+	sink    Sink
+	now     func() time.Time
+	log     *slog.Logger
+	counts  *prometheus.CounterVec
+	every   time.Duration
+	timeout time.Duration
+	limit   int // Options.Buffer
+	keep    int // Options.Remember
+	seed    maphash.Seed
 
 	mu     sync.Mutex // guards what follows, up to the writer's own
 	closed bool
 	// seen holds the hashes of the latest ids recorded, ring the same in
 	// the order they came (next is the oldest once it is full): integers,
 	// which the garbage collector does not scan.
-	seen    map[uint64]struct{}
-	ring    []uint64
-	next    int
-	rows    []byte // the rows waiting for the writer
-	waiting int    // the orders they hold
+	seen   map[uint64]struct{}
+	ring   []uint64
+	next   int
+	rows   []byte  // the rows waiting for the writer
+	orders []Entry // the orders they hold
 
 	flushes chan chan struct{} // Flush's requests
 	quit    chan struct{}      // closed by Close
 	done    chan struct{}      // closed by the writer when it is done
 
 	// The writer's own (one goroutine).
-	spare   []byte
-	day     string
-	f       *os.File
-	lastErr time.Time
-	err     error // the first failure, for Close
+	spare       []byte
+	spareOrders []Entry
+	lastErr     time.Time
+	err         error // the first failure, for Close
 }
 
-// Open starts a Log writing into dir, which is created if need be. It
-// fails when another process holds the directory's lock.
+// Open starts a Log writing into the day files of dir (Files): it fails
+// when another process writes the directory.
 func Open(dir string, opt Options) (*Log, error) {
-	if dir == "" {
-		return nil, errors.New("order log: no directory")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("order log: %w", err)
-	}
-	lock, err := lockDir(dir)
+	f, err := OpenFiles(dir)
 	if err != nil {
-		return nil, fmt.Errorf("order log %s: %w", dir, err)
+		return nil, err
 	}
+	if lg := opt.Logger; lg != nil {
+		f.Warn = func(path string) { lg.Warn("order log: a file of another header is left as it is", "file", path) }
+	}
+	l, err := New(f, opt)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// New starts a Log writing into sink, which it closes at Close.
+func New(sink Sink, opt Options) (*Log, error) {
 	if opt.Buffer <= 0 {
 		opt.Buffer = DefaultBuffer
 	}
@@ -131,13 +166,17 @@ func Open(dir string, opt Options) (*Log, error) {
 	if opt.FlushInterval <= 0 {
 		opt.FlushInterval = DefaultFlushInterval
 	}
+	if opt.WriteTimeout <= 0 {
+		opt.WriteTimeout = DefaultWriteTimeout
+	}
 	l := &Log{
-		dir: dir, now: opt.Now, log: opt.Logger, lock: lock, every: opt.FlushInterval, limit: opt.Buffer, keep: opt.Remember,
-		seed: maphash.MakeSeed(), seen: make(map[uint64]struct{}, min(opt.Remember, 1<<16)), ring: make([]uint64, 0, min(opt.Remember, 1<<16)),
+		sink: sink, now: opt.Now, log: opt.Logger, every: opt.FlushInterval, timeout: opt.WriteTimeout,
+		limit: opt.Buffer, keep: opt.Remember, seed: maphash.MakeSeed(),
+		seen: make(map[uint64]struct{}, min(opt.Remember, 1<<16)), ring: make([]uint64, 0, min(opt.Remember, 1<<16)),
 		flushes: make(chan chan struct{}), quit: make(chan struct{}), done: make(chan struct{}),
 		counts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "omniroute_order_log_orders_total",
-			Help: "Orders recorded in the order log by result: written, duplicate (the id was recorded before), dropped (the buffer was full), failed (the file could not be written).",
+			Help: "Orders recorded in the order log by result: written, duplicate (the id was recorded before), dropped (the buffer was full), failed (the file or the database could not be written).",
 		}, []string{"result"}),
 	}
 	if l.now == nil {
@@ -151,16 +190,12 @@ func Open(dir string, opt Options) (*Log, error) {
 	}
 	if opt.Registerer != nil {
 		if err := opt.Registerer.Register(l.counts); err != nil {
-			lock.Close()
 			return nil, fmt.Errorf("order log: %w", err)
 		}
 	}
 	go l.run()
 	return l, nil
 }
-
-// Dir is the directory the log writes.
-func (l *Log) Dir() string { return l.dir }
 
 // FileName is the name of the file of t's UTC day: orders-YYYY-MM-DD.csv.
 func FileName(t time.Time) string { return "orders-" + t.UTC().Format(time.DateOnly) + ".csv" }
@@ -169,7 +204,7 @@ func FileName(t time.Time) string { return "orders-" + t.UTC().Format(time.DateO
 func (l *Log) Count(result string) prometheus.Counter { return l.counts.WithLabelValues(result) }
 
 // Record adds o's rows to those waiting for the writer, without waiting
-// for a file: an id recorded before (among the latest Remember), a full
+// for the sink: an id recorded before (among the latest Remember), a full
 // buffer or a closed log leave it out (counted). Its times are written in
 // UTC, so that the rows of several logs sort by created_at as text; what
 // the order fetched (Live) is not written.
@@ -187,8 +222,9 @@ func (l *Log) Record(o *network.Order) {
 	} else if !l.closed && len(l.rows) < l.limit {
 		result = ""
 		l.remember(h)
+		start := len(l.rows)
 		l.rows = simulate.AppendOrder(l.rows, &c)
-		l.waiting++
+		l.orders = append(l.orders, Entry{ID: c.ID, CreatedAt: c.CreatedAt, Start: start, End: len(l.rows)})
 	}
 	l.mu.Unlock()
 	if result != "" {
@@ -209,8 +245,8 @@ func (l *Log) remember(h uint64) {
 	l.seen[h] = struct{}{}
 }
 
-// Flush writes the rows waiting now, rather than at the writer's next
-// turn, and returns once they are in the file (or failed).
+// Flush hands the rows waiting to the sink now, rather than at the
+// writer's next turn, and returns once it has them (or failed).
 func (l *Log) Flush() {
 	done := make(chan struct{})
 	select {
@@ -220,8 +256,8 @@ func (l *Log) Flush() {
 	}
 }
 
-// Close writes what waits, syncs the file and releases the directory.
-// It returns the first failure to open or write a file, if any.
+// Close writes what waits and closes the sink. It returns the first
+// failure to write, if any.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if l.closed {
@@ -232,11 +268,11 @@ func (l *Log) Close() error {
 	l.mu.Unlock()
 	close(l.quit)
 	<-l.done
-	return errors.Join(l.err, l.lock.Close())
+	return errors.Join(l.err, l.sink.Close())
 }
 
 // run is the writer: every FlushInterval, at a Flush and once more at
-// Close, it writes the rows waiting.
+// Close, it hands the rows waiting to the sink.
 func (l *Log) run() {
 	defer close(l.done)
 	t := time.NewTicker(l.every)
@@ -250,56 +286,34 @@ func (l *Log) run() {
 			close(done)
 		case <-l.quit:
 			l.write()
-			l.closeFile()
 			return
 		}
 	}
 }
 
-// write takes the rows waiting and appends them to the day's file,
-// opening it when the day changed.
+// write takes the rows waiting and hands them to the sink.
 func (l *Log) write() {
 	l.mu.Lock()
-	rows, n := l.rows, l.waiting
-	l.rows, l.waiting = l.spare[:0], 0
+	b := Batch{Rows: l.rows, Orders: l.orders}
+	l.rows, l.orders = l.spare[:0], l.spareOrders[:0]
 	l.mu.Unlock()
-	l.spare = rows
+	l.spare, l.spareOrders = b.Rows, b.Orders
+	n := len(b.Orders)
 	if n == 0 {
 		return
 	}
-	if day := l.now().UTC().Format(time.DateOnly); day != l.day || l.f == nil {
-		l.closeFile()
-		if err := l.open(day); err != nil {
-			l.fail(err, n)
-			return
-		}
-	}
-	if _, err := l.f.Write(rows); err != nil {
-		l.fail(fmt.Errorf("write %s: %w", l.f.Name(), err), n)
-		l.drop()
+	b.At = l.now()
+	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+	held, err := l.sink.Write(ctx, &b)
+	cancel()
+	if err != nil {
+		l.fail(err, n)
 		return
 	}
-	l.counts.WithLabelValues(ResultWritten).Add(float64(n))
-}
-
-// closeFile syncs and closes the day's file.
-func (l *Log) closeFile() {
-	if l.f == nil {
-		return
+	l.counts.WithLabelValues(ResultWritten).Add(float64(n - held))
+	if held > 0 {
+		l.counts.WithLabelValues(ResultDuplicate).Add(float64(held))
 	}
-	if err := l.f.Sync(); err != nil {
-		l.fail(fmt.Errorf("sync %s: %w", l.f.Name(), err), 0)
-	}
-	l.drop()
-}
-
-// drop closes the file: after a failed write, the next write opens it
-// again and cuts off what was half written.
-func (l *Log) drop() {
-	if l.f != nil {
-		l.f.Close()
-	}
-	l.f, l.day = nil, ""
 }
 
 // fail counts n orders failed and logs err, at most once a minute.
@@ -314,110 +328,4 @@ func (l *Log) fail(err error, n int) {
 		l.lastErr = now
 		l.log.Error("order log", "err", err)
 	}
-}
-
-// open opens the day's file for appending: the first of
-// orders-DAY.csv, orders-DAY.1.csv, ... that is empty (it gets the
-// header) or starts with the header, its last line completed by cutting
-// off a partial one.
-func (l *Log) open(day string) error {
-	base := "orders-" + day
-	for n := 0; n < maxSuffix; n++ {
-		name := base + ".csv"
-		if n > 0 {
-			name = fmt.Sprintf("%s.%d.csv", base, n)
-		}
-		path := filepath.Join(l.dir, name)
-		f, ok, err := openAppend(path)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			l.log.Warn("order log: a file of another header is left as it is", "file", path)
-			continue
-		}
-		l.f, l.day = f, day
-		return nil
-	}
-	return fmt.Errorf("order log: %d files of %s have another header", maxSuffix, base)
-}
-
-// openAppend opens path positioned at its end, writing the header into
-// an empty file. ok is false (and the file closed) when the file starts
-// with another header. A last line without its line break, which a crash
-// leaves, is cut off.
-func openAppend(path string) (f *os.File, ok bool, err error) {
-	f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, false, fmt.Errorf("order log: %w", err)
-	}
-	defer func() {
-		if err != nil || !ok {
-			f.Close()
-		}
-	}()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, false, fmt.Errorf("order log: %w", err)
-	}
-	size := st.Size()
-	if size == 0 {
-		if _, err := io.WriteString(f, simulate.OrderHeader); err != nil {
-			return nil, false, fmt.Errorf("order log: %w", err)
-		}
-		return f, true, nil
-	}
-	head := make([]byte, len(simulate.OrderHeader))
-	n, err := f.ReadAt(head, 0)
-	if err != nil && err != io.EOF {
-		return nil, false, fmt.Errorf("order log: %w", err)
-	}
-	if !bytes.Equal(head[:n], []byte(simulate.OrderHeader)) {
-		if int64(n) == size && bytes.HasPrefix([]byte(simulate.OrderHeader), head[:n]) {
-			// A header cut short: the file holds nothing else.
-			if err := f.Truncate(0); err != nil {
-				return nil, false, fmt.Errorf("order log: %w", err)
-			}
-			if _, err := f.WriteAt([]byte(simulate.OrderHeader), 0); err != nil {
-				return nil, false, fmt.Errorf("order log: %w", err)
-			}
-			_, err = f.Seek(0, io.SeekEnd)
-			return f, err == nil, err
-		}
-		return nil, false, nil
-	}
-	end, err := completeLines(f, size)
-	if err != nil {
-		return nil, false, fmt.Errorf("order log %s: %w", path, err)
-	}
-	if _, err := f.Seek(end, io.SeekStart); err != nil {
-		return nil, false, fmt.Errorf("order log: %w", err)
-	}
-	return f, true, nil
-}
-
-// completeLines returns where the file's last complete line ends,
-// cutting off what follows it.
-func completeLines(f *os.File, size int64) (int64, error) {
-	var last [1]byte
-	if _, err := f.ReadAt(last[:], size-1); err != nil {
-		return 0, err
-	}
-	if last[0] == '\n' {
-		return size, nil
-	}
-	chunk := make([]byte, 64<<10)
-	for end := size; end > 0; {
-		start := max(end-int64(len(chunk)), 0)
-		b := chunk[:end-start]
-		if _, err := f.ReadAt(b, start); err != nil {
-			return 0, err
-		}
-		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
-			cut := start + int64(i) + 1
-			return cut, f.Truncate(cut)
-		}
-		end = start
-	}
-	return 0, errors.New("no complete line")
 }

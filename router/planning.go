@@ -82,6 +82,14 @@ type PlanningConfig struct {
 	// Seen holds the orders seen before start (the history) for the
 	// orders model; nil means none. The planner takes it over.
 	Seen *planning.OrderWindow
+	// Shared, when set, is where every replica's routed orders are read
+	// from (the database's order log, orderlog.DBReader): before each
+	// plan the planner reads those written since the last, and adds the
+	// ones it has not seen to the orders routed since start (as
+	// RecentOrders, each order id once) as if it had routed them, so that
+	// replicas behind one load balancer each plan for the demand of all.
+	// It starts from the latest order written when the planner starts.
+	Shared SharedOrders
 	// Workers is how many samples of a plan by orders are solved at once
 	// (planning.OrderPlanner.Workers; the plan is the same for any
 	// number); 0 means 1, so that planning takes one CPU beside the calls.
@@ -93,6 +101,19 @@ type PlanningConfig struct {
 	// reads the requests for a plan from kick.
 	manual bool
 }
+
+// SharedOrders reads the orders every replica routed, in the order they
+// were written (orderlog.DBReader).
+type SharedOrders interface {
+	// Start is the position of the latest order written so far.
+	Start(ctx context.Context) (int64, error)
+	// Since returns up to limit orders written after position after and
+	// the position of the last one.
+	Since(ctx context.Context, after int64, limit int) ([]network.Order, int64, error)
+}
+
+// sharedPage is how many shared orders a plan reads at a time.
+const sharedPage = 5000
 
 // planner re-plans in the background and swaps the prices the routing
 // policy reads; a route never waits for it. A failed plan keeps the last
@@ -114,6 +135,10 @@ type planner struct {
 	// prev is the last good plan: the next starts from its basis (guarded
 	// by mu).
 	prev *planning.Result
+	// sharedAt is the position in cfg.Shared read up to, once sharedOK
+	// (guarded by mu).
+	sharedAt int64
+	sharedOK bool
 	// model is rebuilt for every plan (planning.Model.Rebuild; guarded by
 	// mu).
 	model planning.Model
@@ -576,6 +601,7 @@ func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse
 // configuration says, and the season's outlook when a season's end is
 // ahead.
 func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, error) {
+	p.readShared(ctx)
 	net := p.s.snap.Load().net
 	p.s.mu.RLock()
 	table := p.s.inv.table.Clone()
@@ -604,6 +630,41 @@ func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, e
 		outlook = planning.SeasonOutlook(in.Demand, table, in.Arrivals, at, p.cfg.SeasonEnd)
 	}
 	return out, outlook, nil
+}
+
+// readShared adds the orders other replicas routed since the last plan
+// to the window (cfg.Shared); this replica's own are there already. A
+// failure to read is logged, and the plan goes on with what it has. p.mu
+// is held.
+func (p *planner) readShared(ctx context.Context) {
+	sh := p.cfg.Shared
+	if sh == nil {
+		return
+	}
+	if !p.sharedOK {
+		at, err := sh.Start(ctx)
+		if err != nil {
+			p.s.log.Warn("planning: the orders the replicas routed cannot be read", "err", err)
+			return
+		}
+		p.sharedAt, p.sharedOK = at, true
+		return
+	}
+	for {
+		orders, last, err := sh.Since(ctx, p.sharedAt, sharedPage)
+		if err != nil {
+			p.s.log.Warn("planning: the orders the replicas routed cannot be read", "err", err)
+			return
+		}
+		for i := range orders {
+			p.routedOrder(&orders[i])
+		}
+		if last == p.sharedAt || len(orders) < sharedPage {
+			p.sharedAt = last
+			return
+		}
+		p.sharedAt = last
+	}
 }
 
 // planByOrders reports whether the next plan is by orders: under

@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"simulate":    {"replay orders through policies and scenarios and report KPIs", runSimulate},
 		"allocate":    {"plan supply placement and transfers between nodes from the order history (transfers.csv)", runAllocate},
 		"bench":       {"load-test a running server over gRPC", runBench},
+		"order-log":   {"write the orders the replicas recorded in the database (serve --order-log-db) as an orders file", runOrderLog},
 	}
 }
 

@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/internal/pgtest"
+	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/simulate"
 )
 
@@ -132,4 +134,49 @@ func TestSimulateOrdersFromSeveralFiles(t *testing.T) {
 		"--orders", filepath.Join(dir, "day-*.csv")}, &out, &errb)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no file matches")
+}
+
+// TestServeOrderLogDB: two replicas on one database record into its
+// order log, each order once, and omniroute order-log exports them as an
+// orders file that a replay reads; --order-log-db needs the database.
+func TestServeOrderLogDB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	url := pgtest.New(t)
+	history := filepath.Join(t.TempDir(), "history.csv")
+	require.NoError(t, os.WriteFile(history, []byte(simulate.OrderHeader+
+		"h1,2026-11-24T09:00:00.000000000Z,43.2389,76.8897,MILK-1L,2,delivery,,1.03,,true,,,\n"+
+		"h2,2026-11-24T15:00:00.000000000Z,43.2389,76.8897,PHONE-X12,1,delivery,,0.4,,true,,,\n"), 0o644))
+	a := startServe(t, "--database-url", url, "--order-log-db", "--policy", "lookahead", "--history", history)
+	assert.Contains(t, a.serving, "order_log=database")
+	b := startServe(t, "--database-url", url, "--order-log-db")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i, s := range []*server{a, b, b} {
+		rc, _ := dial(t, s.addr)
+		o := readOrderFile(t)
+		o.Id = fmt.Sprintf("o%d", min(i, 1)) // b routes o1 twice
+		_, err := rc.Route(ctx, &pb.RouteRequest{Order: o})
+		require.NoError(t, err)
+	}
+	stopServe(t, a)
+	stopServe(t, b)
+
+	out := filepath.Join(t.TempDir(), "orders.csv")
+	var errb bytes.Buffer
+	require.NoError(t, runOrderLog(ctx, []string{"--database-url", url, "--out", out}, io.Discard, &errb), errb.String())
+	assert.Contains(t, errb.String(), "2 orders")
+	src, err := simulate.OrderFiles(out)
+	require.NoError(t, err)
+	var ids []string
+	require.NoError(t, simulate.ObserveOrders(src, false, func(o *network.Order) { ids = append(ids, o.ID) }))
+	assert.ElementsMatch(t, []string{"o0", "o1"}, ids)
+
+	err = runOrderLog(ctx, []string{"--database-url", url, "--from", "yesterday"}, io.Discard, io.Discard)
+	assert.ErrorIs(t, err, errUsage)
+	err = runServe(ctx, []string{"--order-log-db", "--metrics-addr", ""}, io.Discard, io.Discard)
+	assert.ErrorIs(t, err, errUsage)
+	err = runServe(ctx, []string{"--order-log-db", "--database-url", url, "--order-log", t.TempDir(), "--metrics-addr", ""}, io.Discard, io.Discard)
+	assert.ErrorIs(t, err, errUsage)
 }

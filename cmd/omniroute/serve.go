@@ -47,6 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stockFile := fs.String("stock", "", "stock CSV file (node,sku,on_hand,safety_stock); empty means the demo stock with the demo network, no stock otherwise")
 	dataDir := fs.String("data-dir", "", "directory keeping stock, sequence numbers and reservations across restarts; empty means memory only")
 	orderLogDir := fs.String("order-log", "", "directory receiving every order routed, once, in orders.csv's format: a file a day (orders-YYYY-MM-DD.csv, UTC), which simulate --orders and serve --history read; empty turns it off")
+	orderLogDB := fs.Bool("order-log-db", false, "record every order routed, once, in the --database-url database's order_log table, which every replica writes and omniroute order-log exports; with --policy lookahead each replica's planner also learns from the orders all of them routed")
 	ttl := fs.Duration("reservation-ttl", router.DefaultReservationTTL, "how long a reservation holds units unless the request says otherwise")
 	retention := fs.Duration("reservation-retention", router.DefaultReservationRetention, "how long a committed, released or expired reservation is kept (and answers retries of its order id)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -84,6 +85,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *drain <= 0 {
 		return fmt.Errorf("%w: --shutdown-timeout %v: want more than 0", errUsage, *drain)
+	}
+	if *orderLogDB && (dbCfg.URL == "" || *orderLogDir != "") {
+		return fmt.Errorf("%w: --order-log-db needs --database-url (or $%s), and excludes --order-log", errUsage, envDatabaseURL)
 	}
 	if *pprofOn && *metricsAddr == "" {
 		return fmt.Errorf("%w: --pprof serves on --metrics-addr, which is off", errUsage)
@@ -131,14 +135,38 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	metrics := router.NewMetrics()
 	var olog *orderlog.Log
-	if *orderLogDir != "" {
-		if olog, err = orderlog.Open(*orderLogDir, orderlog.Options{Logger: log, Registerer: metrics.Registry()}); err != nil {
+	if *orderLogDir != "" || *orderLogDB {
+		sink := orderlog.Sink(nil)
+		if *orderLogDB {
+			if sink, err = orderlog.OpenDB(ctx, dbCfg.URL); err != nil {
+				return err
+			}
+			if planning != nil {
+				// Each plan reads the orders every replica routed.
+				shared, err := orderlog.OpenDBReader(ctx, dbCfg.URL)
+				if err != nil {
+					sink.Close()
+					return err
+				}
+				defer shared.Close()
+				planning.Shared = shared
+			}
+		} else {
+			files, err := orderlog.OpenFiles(*orderLogDir)
+			if err != nil {
+				return err
+			}
+			files.Warn = func(path string) { log.Warn("order log: a file of another header is left as it is", "file", path) }
+			sink = files
+		}
+		if olog, err = orderlog.New(sink, orderlog.Options{Logger: log, Registerer: metrics.Registry()}); err != nil {
+			sink.Close()
 			return err
 		}
 		// After the service: the calls in flight are recorded first.
 		defer func() {
 			if err := olog.Close(); err != nil {
-				log.Error("order log", "dir", *orderLogDir, "err", err)
+				log.Error("order log", "err", err)
 			}
 		}()
 	}
@@ -250,7 +278,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		scheme = "tls"
 	}
 	log.Info("serving", "addr", lis.Addr().String(), "http", apiAt, "metrics", metricsAt, "transport", scheme, "network", source,
-		"nodes", len(net0.Nodes), "data_dir", *dataDir, "database", db.redacted(), "policy", *policyName, "order_log", *orderLogDir)
+		"nodes", len(net0.Nodes), "data_dir", *dataDir, "database", db.redacted(), "policy", *policyName, "order_log", orderLogName(*orderLogDir, *orderLogDB))
 
 	var runErr error
 loop:
@@ -486,4 +514,12 @@ func reloadSecurity(log *slog.Logger, sec *serveSecurity, srv *router.Server, st
 			log.Info("TLS files reloaded", "certificate_expires", stls.NotAfter().UTC().Format(time.RFC3339))
 		}
 	}
+}
+
+// orderLogName says where the order log goes, for the serving line.
+func orderLogName(dir string, db bool) string {
+	if db {
+		return "database"
+	}
+	return dir
 }

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/omniroute/omniroute/orderlog"
+)
+
+// runOrderLog writes the orders the replicas recorded in the database
+// (serve --order-log-db) as an orders file.
+func runOrderLog(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("order-log", stderr)
+	dbURL := fs.String("database-url", "", "PostgreSQL `URL` of the replicas' ledger; default $"+envDatabaseURL)
+	from := fs.String("from", "", "the first created_at exported (RFC 3339; empty: the first)")
+	to := fs.String("to", "", "the created_at the export stops before (RFC 3339; empty: none)")
+	out := fs.String("out", "", "write the orders file here instead of standard output")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dbURL == "" {
+		*dbURL = os.Getenv(envDatabaseURL)
+	}
+	if *dbURL == "" {
+		return fmt.Errorf("%w: --database-url (or $%s) is required", errUsage, envDatabaseURL)
+	}
+	var lo, hi time.Time
+	for _, t := range []struct {
+		name string
+		text string
+		dst  *time.Time
+	}{{"--from", *from, &lo}, {"--to", *to, &hi}} {
+		if t.text == "" {
+			continue
+		}
+		v, err := time.Parse(time.RFC3339, t.text)
+		if err != nil {
+			return fmt.Errorf("%w: %s %q is not an RFC 3339 time", errUsage, t.name, t.text)
+		}
+		*t.dst = v
+	}
+	pool, err := pgxpool.New(ctx, *dbURL)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	defer pool.Close()
+	w := stdout
+	var f *os.File
+	if *out != "" {
+		if f, err = os.Create(*out); err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	n, err := orderlog.ExportDB(ctx, pool, bw, lo, hi)
+	if err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if f != nil {
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "omniroute order-log: %d orders\n", n)
+	return nil
+}

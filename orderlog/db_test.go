@@ -1,0 +1,100 @@
+package orderlog
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/internal/pgtest"
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/router/pgschema"
+	"github.com/omniroute/omniroute/simulate"
+	"github.com/omniroute/omniroute/solver"
+)
+
+// ledgerDB is a fresh database with omniroute's schema.
+func ledgerDB(t *testing.T) (string, *pgxpool.Pool) {
+	t.Helper()
+	url := pgtest.New(t)
+	conn, err := pgx.Connect(t.Context(), url)
+	require.NoError(t, err)
+	_, err = pgschema.Migrate(t.Context(), conn)
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(context.Background()))
+	pool, err := pgxpool.New(t.Context(), url)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return url, pool
+}
+
+// TestDBKeepsEachOrderOnceForEveryReplica: two replicas' logs write into
+// one table; an order both routed is kept once, the second counted as a
+// duplicate; the export is an orders file in time order that a replay
+// reads.
+func TestDBKeepsEachOrderOnceForEveryReplica(t *testing.T) {
+	url, pool := ledgerDB(t)
+	open := func() *Log {
+		db, err := OpenDB(t.Context(), url)
+		require.NoError(t, err)
+		l, err := New(db, Options{FlushInterval: time.Hour})
+		require.NoError(t, err)
+		return l
+	}
+	a, b := open(), open()
+	a.Record(order("o1", day1, "X", "Y"))
+	a.Record(order("o3", day1.Add(2*time.Minute), "X"))
+	a.Flush()
+	b.Record(order("o2", day1.Add(time.Minute), "Y"))
+	b.Record(order("o1", day1, "Z")) // routed by the other replica first
+	require.NoError(t, a.Close())
+	require.NoError(t, b.Close())
+	assert.Equal(t, 2.0, testutil.ToFloat64(a.Count(ResultWritten)))
+	assert.Equal(t, 1.0, testutil.ToFloat64(b.Count(ResultWritten)))
+	assert.Equal(t, 1.0, testutil.ToFloat64(b.Count(ResultDuplicate)))
+
+	var out bytes.Buffer
+	n, err := ExportDB(t.Context(), pool, &out, time.Time{}, time.Time{})
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	r, err := simulate.NewOrderReader(&out, "order_log", false)
+	require.NoError(t, err)
+	var got []network.Order
+	for {
+		o, err := r.Next()
+		if err != nil {
+			break
+		}
+		c := *o
+		c.Lines = append([]solver.Line(nil), o.Lines...)
+		got = append(got, c)
+	}
+	require.Equal(t, []string{"o1", "o2", "o3"}, ids(got), "by created_at")
+	assert.Len(t, got[0].Lines, 2, "the first replica's record")
+
+	out.Reset()
+	n, err = ExportDB(t.Context(), pool, &out, day1.Add(time.Minute), day1.Add(2*time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "from inclusive, to exclusive")
+	assert.Contains(t, out.String(), "\no2,")
+}
+
+// TestDBWriteFailsWithoutTheTable: a database the ledger's schema has
+// not reached fails the write, counted and reported; the log goes on.
+func TestDBWriteFailsWithoutTheTable(t *testing.T) {
+	db, err := OpenDB(t.Context(), pgtest.New(t))
+	require.NoError(t, err)
+	l, err := New(db, Options{FlushInterval: time.Hour})
+	require.NoError(t, err)
+	l.Record(order("o1", day1, "X"))
+	err = l.Close()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "order_log")
+	assert.Equal(t, 1.0, testutil.ToFloat64(l.Count(ResultFailed)))
+}

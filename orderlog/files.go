@@ -1,0 +1,204 @@
+package orderlog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/omniroute/omniroute/simulate"
+)
+
+// maxSuffix bounds the files of one day tried for a matching header.
+const maxSuffix = 100
+
+// Files is the Sink of a directory of day files: each batch is appended
+// to orders-YYYY-MM-DD.csv of its UTC day (Batch.At), under the orders
+// file's header. Files are appended across restarts: a line a crash cut
+// short is cut off when the file is opened again, and a file of another
+// header is left as it is, the day going on in orders-DAY.1.csv. One
+// process writes a directory at a time: a lock file says so.
+type Files struct {
+	dir  string
+	lock *os.File
+	day  string
+	f    *os.File
+	// Warn, when set, is told of a file left for its header.
+	Warn func(path string)
+}
+
+// OpenFiles takes dir, which is created if need be, for writing day
+// files; it fails when another process holds the directory's lock.
+func OpenFiles(dir string) (*Files, error) {
+	if dir == "" {
+		return nil, errors.New("order log: no directory")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("order log: %w", err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("order log %s: %w", dir, err)
+	}
+	return &Files{dir: dir, lock: lock}, nil
+}
+
+// Dir is the directory written.
+func (fs *Files) Dir() string { return fs.dir }
+
+// Write implements Sink: it appends the batch's rows to its day's file,
+// opening it when the day changed. It holds no order before.
+func (fs *Files) Write(_ context.Context, b *Batch) (int, error) {
+	if day := b.At.UTC().Format(time.DateOnly); day != fs.day || fs.f == nil {
+		fs.closeFile()
+		if err := fs.open(day); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := fs.f.Write(b.Rows); err != nil {
+		err = fmt.Errorf("write %s: %w", fs.f.Name(), err)
+		fs.drop()
+		return 0, err
+	}
+	return 0, nil
+}
+
+// Close implements Sink: it syncs and closes the day's file and releases
+// the directory.
+func (fs *Files) Close() error {
+	return errors.Join(fs.closeFile(), fs.lock.Close())
+}
+
+// closeFile syncs and closes the day's file.
+func (fs *Files) closeFile() error {
+	if fs.f == nil {
+		return nil
+	}
+	var err error
+	if serr := fs.f.Sync(); serr != nil {
+		err = fmt.Errorf("sync %s: %w", fs.f.Name(), serr)
+	}
+	fs.drop()
+	return err
+}
+
+// drop closes the file: after a failed write, the next write opens it
+// again and cuts off what was half written.
+func (fs *Files) drop() {
+	if fs.f != nil {
+		fs.f.Close()
+	}
+	fs.f, fs.day = nil, ""
+}
+
+// open opens the day's file for appending: the first of
+// orders-DAY.csv, orders-DAY.1.csv, ... that is empty (it gets the
+// header) or starts with the header, its last line completed by cutting
+// off a partial one.
+func (fs *Files) open(day string) error {
+	base := "orders-" + day
+	for n := 0; n < maxSuffix; n++ {
+		name := base + ".csv"
+		if n > 0 {
+			name = fmt.Sprintf("%s.%d.csv", base, n)
+		}
+		path := filepath.Join(fs.dir, name)
+		f, ok, err := openAppend(path)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if fs.Warn != nil {
+				fs.Warn(path)
+			}
+			continue
+		}
+		fs.f, fs.day = f, day
+		return nil
+	}
+	return fmt.Errorf("order log: %d files of %s have another header", maxSuffix, base)
+}
+
+// openAppend opens path positioned at its end, writing the header into
+// an empty file. ok is false (and the file closed) when the file starts
+// with another header. A last line without its line break, which a crash
+// leaves, is cut off.
+func openAppend(path string) (f *os.File, ok bool, err error) {
+	f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, false, fmt.Errorf("order log: %w", err)
+	}
+	defer func() {
+		if err != nil || !ok {
+			f.Close()
+		}
+	}()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, false, fmt.Errorf("order log: %w", err)
+	}
+	size := st.Size()
+	if size == 0 {
+		if _, err := io.WriteString(f, simulate.OrderHeader); err != nil {
+			return nil, false, fmt.Errorf("order log: %w", err)
+		}
+		return f, true, nil
+	}
+	head := make([]byte, len(simulate.OrderHeader))
+	n, err := f.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return nil, false, fmt.Errorf("order log: %w", err)
+	}
+	if !bytes.Equal(head[:n], []byte(simulate.OrderHeader)) {
+		if int64(n) == size && bytes.HasPrefix([]byte(simulate.OrderHeader), head[:n]) {
+			// A header cut short: the file holds nothing else.
+			if err := f.Truncate(0); err != nil {
+				return nil, false, fmt.Errorf("order log: %w", err)
+			}
+			if _, err := f.WriteAt([]byte(simulate.OrderHeader), 0); err != nil {
+				return nil, false, fmt.Errorf("order log: %w", err)
+			}
+			_, err = f.Seek(0, io.SeekEnd)
+			return f, err == nil, err
+		}
+		return nil, false, nil
+	}
+	end, err := completeLines(f, size)
+	if err != nil {
+		return nil, false, fmt.Errorf("order log %s: %w", path, err)
+	}
+	if _, err := f.Seek(end, io.SeekStart); err != nil {
+		return nil, false, fmt.Errorf("order log: %w", err)
+	}
+	return f, true, nil
+}
+
+// completeLines returns where the file's last complete line ends,
+// cutting off what follows it.
+func completeLines(f *os.File, size int64) (int64, error) {
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], size-1); err != nil {
+		return 0, err
+	}
+	if last[0] == '\n' {
+		return size, nil
+	}
+	chunk := make([]byte, 64<<10)
+	for end := size; end > 0; {
+		start := max(end-int64(len(chunk)), 0)
+		b := chunk[:end-start]
+		if _, err := f.ReadAt(b, start); err != nil {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			cut := start + int64(i) + 1
+			return cut, f.Truncate(cut)
+		}
+		end = start
+	}
+	return 0, errors.New("no complete line")
+}
