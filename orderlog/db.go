@@ -187,3 +187,58 @@ func (r *DBReader) Since(ctx context.Context, after int64, limit int) ([]network
 	}
 	return out, last, nil
 }
+
+// DBSource is the order_log table as an orders file (simulate.Source):
+// the orders created in [From, To) (a zero end left open), read as
+// ExportDB writes them, streamed, so that serve's look-ahead takes the
+// orders its replicas recorded as its history.
+type DBSource struct {
+	URL      string
+	From, To time.Time
+}
+
+// Name names the source in messages.
+func (s DBSource) Name() string { return "order_log" }
+
+// Size is unknown: 0.
+func (s DBSource) Size() int64 { return 0 }
+
+// Open connects and streams the export; closing the reader stops it.
+func (s DBSource) Open() (io.ReadCloser, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg, err := pgxpool.ParseConfig(s.URL)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("order log: database: %w", err)
+	}
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("order log: database: %w", err)
+	}
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, err := ExportDB(ctx, pool, pw, s.From, s.To)
+		pw.CloseWithError(err)
+	}()
+	return &dbStream{PipeReader: pr, stop: func() {
+		cancel()
+		pr.Close()
+		<-done
+		pool.Close()
+	}}, nil
+}
+
+// dbStream is DBSource's reader.
+type dbStream struct {
+	*io.PipeReader
+	stop func()
+}
+
+func (d *dbStream) Close() error {
+	d.stop()
+	return nil
+}

@@ -3,6 +3,8 @@ package orderlog
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -97,4 +99,36 @@ func TestDBWriteFailsWithoutTheTable(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "order_log")
 	assert.Equal(t, 1.0, testutil.ToFloat64(l.Count(ResultFailed)))
+}
+
+// TestDBSourceIsAnOrdersFile: the table read as a Source gives the
+// orders of its span as a replay reads them, and a reader closed early
+// stops the stream.
+func TestDBSourceIsAnOrdersFile(t *testing.T) {
+	url, _ := ledgerDB(t)
+	db, err := OpenDB(t.Context(), url)
+	require.NoError(t, err)
+	l, err := New(db, Options{FlushInterval: time.Hour})
+	require.NoError(t, err)
+	for i := range 300 {
+		l.Record(order(fmt.Sprintf("o%03d", i), day1.Add(time.Duration(i)*time.Minute), "X"))
+	}
+	require.NoError(t, l.Close())
+
+	var got []string
+	src := DBSource{URL: url, From: day1.Add(100 * time.Minute)}
+	require.NoError(t, simulate.ObserveOrders(src, false, func(o *network.Order) { got = append(got, o.ID) }))
+	require.Len(t, got, 200)
+	assert.Equal(t, "o100", got[0])
+	assert.Equal(t, "o299", got[199])
+
+	r, err := src.Open()
+	require.NoError(t, err)
+	var head [64]byte
+	_, err = io.ReadFull(r, head[:])
+	require.NoError(t, err)
+	require.NoError(t, r.Close(), "closed before the end")
+
+	_, err = DBSource{URL: "postgres://%zz"}.Open()
+	assert.Error(t, err)
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/internal/pgtest"
@@ -172,6 +174,18 @@ func TestServeOrderLogDB(t *testing.T) {
 	var ids []string
 	require.NoError(t, simulate.ObserveOrders(src, false, func(o *network.Order) { ids = append(ids, o.ID) }))
 	assert.ElementsMatch(t, []string{"o0", "o1"}, ids)
+
+	// A replica started again takes the recorded orders as its history.
+	c := startServe(t, "--database-url", url, "--order-log-db", "--policy", "lookahead", "--history-days", "3650")
+	conn, err := grpc.NewClient(c.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	plan, err := pb.NewPlanningServiceClient(conn).Plan(ctx, &pb.PlanRequest{})
+	require.NoError(t, err)
+	assert.Positive(t, plan.ExpectedUnits, "the recorded orders are its history")
+	stopServe(t, c)
+	err = runServe(ctx, []string{"--policy", "lookahead", "--history-days", "7", "--metrics-addr", ""}, io.Discard, io.Discard)
+	assert.ErrorIs(t, err, errUsage, "--history-days needs --order-log-db")
 
 	err = runOrderLog(ctx, []string{"--database-url", url, "--from", "yesterday"}, io.Discard, io.Discard)
 	assert.ErrorIs(t, err, errUsage)

@@ -119,6 +119,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if *orderLogDB {
+		plan.logURL = dbCfg.URL
+	}
 	planning, fixed, err := plan.config(*policyName, policies, net0)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/orderlog"
 	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/router"
@@ -18,15 +19,20 @@ import (
 // --policy lookahead.
 type servePlanFlags struct {
 	history, forecast, replenishments, prices string
-	interval, horizon                         time.Duration
-	recent, workers                           int
-	seasonEnd                                 string
-	model                                     string
+	// historyDays reads the history from the database's order log
+	// (logURL, set when serve records there).
+	historyDays       int
+	logURL            string
+	interval, horizon time.Duration
+	recent, workers   int
+	seasonEnd         string
+	model             string
 }
 
 func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	f := &servePlanFlags{}
 	fs.StringVar(&f.history, "history", "", "order history (CSV as simulate reads it; several files or glob patterns, separated by commas, are merged by created_at): the lookahead policy's forecast")
+	fs.IntVar(&f.historyDays, "history-days", 0, "with --order-log-db: the lookahead policy's history is the orders the replicas recorded in the database over the last `N` days, instead of --history")
 	fs.StringVar(&f.forecast, "forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...]) instead of --history")
 	fs.StringVar(&f.replenishments, "replenishments", "", "scheduled arrivals (CSV at,node,sku,qty) the lookahead policy's plans count")
 	fs.StringVar(&f.prices, "prices", "", "opportunity costs given ahead (CSV node,sku,price, as omniroute plan --out writes it): the lookahead policy's prices until its first plan, or for good without --history or --forecast")
@@ -49,14 +55,20 @@ func (f *servePlanFlags) config(name string, reg *policy.Registry, net *network.
 	if err != nil {
 		return nil, nil, err
 	}
+	if f.historyDays < 0 {
+		return nil, nil, fmt.Errorf("%w: --history-days must not be negative", errUsage)
+	}
+	if f.historyDays > 0 && f.logURL == "" {
+		return nil, nil, fmt.Errorf("%w: --history-days reads the database's order log: it needs --order-log-db", errUsage)
+	}
 	if _, ok := pol.(policy.Planned); !ok {
-		if f.history != "" || f.forecast != "" || f.prices != "" || f.seasonEnd != "" {
-			return nil, nil, fmt.Errorf("%w: --history, --forecast, --prices and --season-end are for --policy %s", errUsage, policy.Lookahead)
+		if f.history != "" || f.historyDays > 0 || f.forecast != "" || f.prices != "" || f.seasonEnd != "" {
+			return nil, nil, fmt.Errorf("%w: --history, --history-days, --forecast, --prices and --season-end are for --policy %s", errUsage, policy.Lookahead)
 		}
 		return nil, nil, nil
 	}
-	if f.history != "" && f.forecast != "" {
-		return nil, nil, fmt.Errorf("%w: --policy %s takes one of --history and --forecast", errUsage, name)
+	if n := btoi(f.history != "") + btoi(f.historyDays > 0) + btoi(f.forecast != ""); n > 1 {
+		return nil, nil, fmt.Errorf("%w: --policy %s takes one of --history, --history-days and --forecast", errUsage, name)
 	}
 	var fixed *router.FixedPrices
 	if f.prices != "" {
@@ -66,12 +78,12 @@ func (f *servePlanFlags) config(name string, reg *policy.Registry, net *network.
 		}
 		fixed = &router.FixedPrices{Prices: prices, At: at}
 	}
-	if f.history == "" && f.forecast == "" {
+	if f.history == "" && f.historyDays == 0 && f.forecast == "" {
 		if f.seasonEnd != "" {
-			return nil, nil, fmt.Errorf("%w: --season-end needs --history or --forecast", errUsage)
+			return nil, nil, fmt.Errorf("%w: --season-end needs --history, --history-days or --forecast", errUsage)
 		}
 		if fixed == nil {
-			return nil, nil, fmt.Errorf("%w: --policy %s needs one of --history, --forecast and --prices", errUsage, name)
+			return nil, nil, fmt.Errorf("%w: --policy %s needs one of --history, --history-days, --forecast and --prices", errUsage, name)
 		}
 		return nil, fixed, nil
 	}
@@ -107,7 +119,7 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 		cfg.RecentOrders = -1
 	}
 	regions := forecast.NewRegions(net)
-	if f.history != "" {
+	if f.history != "" || f.historyDays > 0 {
 		est := forecast.NewEstimator(net, regions)
 		cfg.Bound = &planning.BoundPicks{}
 		observe := func(o *network.Order) {
@@ -122,9 +134,12 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 				cfg.Seen.Observe(o)
 			}
 		}
-		src, err := orderFiles("history", f.history)
-		if err != nil {
-			return nil, err
+		var src simulate.Source = orderlog.DBSource{URL: f.logURL, From: time.Now().Add(-time.Duration(f.historyDays) * forecast.Day)}
+		if f.history != "" {
+			var err error
+			if src, err = orderFiles("history", f.history); err != nil {
+				return nil, err
+			}
 		}
 		if err := simulate.ObserveOrders(src, false, observe); err != nil {
 			return nil, err
@@ -148,4 +163,12 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 		}
 	}
 	return cfg, nil
+}
+
+// btoi is 1 for true.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
