@@ -171,6 +171,8 @@ type planner struct {
 	seasonLikely, seasonShort prometheus.Gauge
 	// byOrdersGauge is 1 while the last good plan was by orders.
 	byOrdersGauge prometheus.Gauge
+	// shared counts the orders read from cfg.Shared by result.
+	shared *prometheus.CounterVec
 	// pricedPicks counts the nodes whose pick capacity the last good plan
 	// prices above 0.
 	pricedPicks prometheus.Gauge
@@ -241,6 +243,15 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 		Name: "omniroute_planning_by_orders",
 		Help: "1 while the lookahead policy's prices come from a plan over a sample of the orders seen (the orders model), 0 while from the expected-demand LP.",
 	}))
+	if cfg.Shared != nil {
+		p.shared = registerOr(s.m.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "omniroute_planning_shared_orders_total",
+			Help: "Orders the planner read from the order log the replicas share (--order-log-db), by result: added (routed by another replica), known (in its window already: its own), error (a read that failed; the plan went on without).",
+		}, []string{"result"}))
+		for _, r := range []string{"added", "known", "error"} {
+			p.shared.WithLabelValues(r)
+		}
+	}
 	if p.window != nil {
 		seen := func(f func(*planning.OrderWindow) float64) func() float64 {
 			return func() float64 {
@@ -644,6 +655,7 @@ func (p *planner) readShared(ctx context.Context) {
 	if !p.sharedOK {
 		at, err := sh.Start(ctx)
 		if err != nil {
+			p.shared.WithLabelValues("error").Inc()
 			p.s.log.Warn("planning: the orders the replicas routed cannot be read", "err", err)
 			return
 		}
@@ -653,12 +665,18 @@ func (p *planner) readShared(ctx context.Context) {
 	for {
 		orders, last, err := sh.Since(ctx, p.sharedAt, sharedPage)
 		if err != nil {
+			p.shared.WithLabelValues("error").Inc()
 			p.s.log.Warn("planning: the orders the replicas routed cannot be read", "err", err)
 			return
 		}
+		added := 0
 		for i := range orders {
-			p.routedOrder(&orders[i])
+			if p.routedOrder(&orders[i]) {
+				added++
+			}
 		}
+		p.shared.WithLabelValues("added").Add(float64(added))
+		p.shared.WithLabelValues("known").Add(float64(len(orders) - added))
 		if last == p.sharedAt || len(orders) < sharedPage {
 			p.sharedAt = last
 			return

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -87,4 +88,11 @@ func TestReplicasPlanForTheOrdersOfAll(t *testing.T) {
 	plan(b)
 	assert.Equal(t, []string{"a1", "a2", "b2"}, windowIDs(a.e))
 	assert.Equal(t, []string{"b1", "a1", "a2", "b2"}, windowIDs(b.e))
+	shared := func(r replica, result string) float64 {
+		return testutil.ToFloat64(r.e.svc.planner.shared.WithLabelValues(result))
+	}
+	assert.Equal(t, 2.0, shared(b, "added"), "a1 and a2")
+	assert.Equal(t, 2.0, shared(b, "known"), "b1 and b2, its own")
+	assert.Equal(t, 1.0, shared(a, "known"), "b2, routed here as well")
+	assert.Zero(t, shared(a, "error"))
 }
