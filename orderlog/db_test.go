@@ -85,6 +85,17 @@ func TestDBKeepsEachOrderOnceForEveryReplica(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "from inclusive, to exclusive")
 	assert.Contains(t, out.String(), "\no2,")
+
+	db, err := OpenDB(t.Context(), url)
+	require.NoError(t, err)
+	defer db.Close()
+	trimmed, err := db.Trim(t.Context(), day1.Add(time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, 1, trimmed, "o1")
+	out.Reset()
+	n, err = ExportDB(t.Context(), pool, &out, time.Time{}, time.Time{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
 }
 
 // TestDBWriteFailsWithoutTheTable: a database the ledger's schema has

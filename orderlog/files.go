@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/omniroute/omniroute/simulate"
@@ -65,6 +66,31 @@ func (fs *Files) Write(_ context.Context, b *Batch) (int, error) {
 		return 0, err
 	}
 	return 0, nil
+}
+
+// Trim implements Sink: it removes the files of the days that ended by
+// before (orders-DAY.csv and orders-DAY.N.csv), never the open one.
+func (fs *Files) Trim(_ context.Context, before time.Time) (int, error) {
+	entries, err := os.ReadDir(fs.dir)
+	if err != nil {
+		return 0, fmt.Errorf("order log: %w", err)
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasPrefix(name, "orders-") || !strings.HasSuffix(name, ".csv") || len(name) < len("orders-2006-01-02.csv") {
+			continue
+		}
+		day, err := time.Parse(time.DateOnly, name[len("orders-"):len("orders-2006-01-02")])
+		if err != nil || day.Add(24*time.Hour).After(before) || day.Format(time.DateOnly) == fs.day {
+			continue // a day not over by then, or the one being written
+		}
+		if err := os.Remove(filepath.Join(fs.dir, name)); err != nil {
+			return n, fmt.Errorf("order log: %w", err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Close implements Sink: it syncs and closes the day's file and releases

@@ -52,6 +52,10 @@ type Sink interface {
 	// held already (an order id another server recorded). b and its
 	// slices are the writer's again once Write returns.
 	Write(ctx context.Context, b *Batch) (held int, err error)
+	// Trim forgets the orders recorded before before, as far as the sink
+	// can tell them apart (a file a day: the days that ended by then),
+	// and returns how many files or orders it let go.
+	Trim(ctx context.Context, before time.Time) (int, error)
 	// Close releases what the sink holds, after its last Write.
 	Close() error
 }
@@ -92,6 +96,10 @@ type Options struct {
 	// Remember is how many of the latest order ids are remembered
 	// (DefaultRemember when 0).
 	Remember int
+	// Keep, when above 0, is how long the sink keeps what it holds: the
+	// writer trims what is older (Sink.Trim) when it starts and then
+	// hourly. 0 keeps everything.
+	Keep time.Duration
 	// Now tells the time, whose UTC day names the file the rows go to
 	// when they are written (time.Now when nil).
 	Now func() time.Time
@@ -111,8 +119,9 @@ type Log struct {
 	counts  *prometheus.CounterVec
 	every   time.Duration
 	timeout time.Duration
-	limit   int // Options.Buffer
-	keep    int // Options.Remember
+	limit   int           // Options.Buffer
+	keep    int           // Options.Remember
+	retain  time.Duration // Options.Keep
 	seed    maphash.Seed
 
 	mu     sync.Mutex // guards what follows, up to the writer's own
@@ -133,6 +142,7 @@ type Log struct {
 	// The writer's own (one goroutine).
 	spare       []byte
 	spareOrders []Entry
+	trimmed     time.Time // when the writer last trimmed the sink
 	lastErr     time.Time
 	err         error // the first failure, for Close
 }
@@ -171,7 +181,7 @@ func New(sink Sink, opt Options) (*Log, error) {
 	}
 	l := &Log{
 		sink: sink, now: opt.Now, log: opt.Logger, every: opt.FlushInterval, timeout: opt.WriteTimeout,
-		limit: opt.Buffer, keep: opt.Remember, seed: maphash.MakeSeed(),
+		limit: opt.Buffer, keep: opt.Remember, retain: opt.Keep, seed: maphash.MakeSeed(),
 		seen: make(map[uint64]struct{}, min(opt.Remember, 1<<16)), ring: make([]uint64, 0, min(opt.Remember, 1<<16)),
 		flushes: make(chan chan struct{}), quit: make(chan struct{}), done: make(chan struct{}),
 		counts: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -291,8 +301,32 @@ func (l *Log) run() {
 	}
 }
 
+// trimEvery is how often the writer trims the sink (Options.Keep).
+const trimEvery = time.Hour
+
+// trim lets the sink forget what is older than Options.Keep, when an hour
+// has passed since the last time.
+func (l *Log) trim() {
+	if l.retain <= 0 {
+		return
+	}
+	now := l.now()
+	if !l.trimmed.IsZero() && now.Sub(l.trimmed) < trimEvery {
+		return
+	}
+	l.trimmed = now
+	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+	defer cancel()
+	if n, err := l.sink.Trim(ctx, now.Add(-l.retain)); err != nil {
+		l.fail(fmt.Errorf("trim: %w", err), 0)
+	} else if n > 0 {
+		l.log.Info("order log: trimmed", "before", now.Add(-l.retain).UTC().Format(time.RFC3339), "let_go", n)
+	}
+}
+
 // write takes the rows waiting and hands them to the sink.
 func (l *Log) write() {
+	l.trim()
 	l.mu.Lock()
 	b := Batch{Rows: l.rows, Orders: l.orders}
 	l.rows, l.orders = l.spare[:0], l.spareOrders[:0]

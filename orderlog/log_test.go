@@ -252,3 +252,41 @@ func TestOpenErrors(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, os.ErrExist) || strings.Contains(err.Error(), "not a directory"), "%v", err)
 }
+
+// TestKeepTrimsTheDaysOver: with Keep, the writer removes the day files
+// of the days over before now - Keep, when it starts and then hourly; the
+// files of other names and the open day stay.
+func TestKeepTrimsTheDaysOver(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"orders-2026-11-20.csv", "orders-2026-11-21.1.csv", "orders-2026-11-22.csv", "orders-2026-11-23.csv", "notes.csv", "orders-x.csv"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(simulate.OrderHeader), 0o644))
+	}
+	// The first write at 2026-11-25 12:00, keeping 3 days: before 11-22 12:00.
+	c := &clock{times: []time.Time{
+		time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC), time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 25, 12, 30, 0, 0, time.UTC), time.Date(2026, 11, 25, 12, 30, 0, 0, time.UTC),
+		time.Date(2026, 11, 26, 13, 0, 0, 0, time.UTC),
+	}}
+	l, err := Open(dir, Options{Now: c.now, Keep: 72 * time.Hour, FlushInterval: time.Hour})
+	require.NoError(t, err)
+	names := func() []string {
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		var out []string
+		for _, e := range entries {
+			if e.Name() != ".lock" {
+				out = append(out, e.Name())
+			}
+		}
+		return out
+	}
+	l.Record(order("a", day1, "X"))
+	l.Flush()
+	assert.Equal(t, []string{"notes.csv", "orders-2026-11-22.csv", "orders-2026-11-23.csv", "orders-2026-11-25.csv", "orders-x.csv"}, names())
+	l.Record(order("b", day1, "X"))
+	l.Flush() // half an hour later: not trimmed again
+	assert.Contains(t, names(), "orders-2026-11-22.csv")
+	l.Record(order("c", day1, "X"))
+	require.NoError(t, l.Close()) // a day later, before 11-23 13:00: 11-22 is over, 11-23 not
+	assert.Equal(t, []string{"notes.csv", "orders-2026-11-23.csv", "orders-2026-11-25.csv", "orders-2026-11-26.csv", "orders-x.csv"}, names())
+}

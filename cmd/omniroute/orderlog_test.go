@@ -191,6 +191,8 @@ func TestServeOrderLogDB(t *testing.T) {
 	assert.ErrorIs(t, err, errUsage)
 	err = runServe(ctx, []string{"--order-log-db", "--metrics-addr", ""}, io.Discard, io.Discard)
 	assert.ErrorIs(t, err, errUsage)
+	err = runServe(ctx, []string{"--order-log-keep-days", "30", "--metrics-addr", ""}, io.Discard, io.Discard)
+	assert.ErrorIs(t, err, errUsage, "keep days of no order log")
 	err = runServe(ctx, []string{"--order-log-db", "--database-url", url, "--order-log", t.TempDir(), "--metrics-addr", ""}, io.Discard, io.Discard)
 	assert.ErrorIs(t, err, errUsage)
 }

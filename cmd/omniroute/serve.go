@@ -47,6 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stockFile := fs.String("stock", "", "stock CSV file (node,sku,on_hand,safety_stock); empty means the demo stock with the demo network, no stock otherwise")
 	dataDir := fs.String("data-dir", "", "directory keeping stock, sequence numbers and reservations across restarts; empty means memory only")
 	orderLogDir := fs.String("order-log", "", "directory receiving every order routed, once, in orders.csv's format: a file a day (orders-YYYY-MM-DD.csv, UTC), which simulate --orders and serve --history read; empty turns it off")
+	orderLogKeep := fs.Int("order-log-keep-days", 0, "with --order-log or --order-log-db: forget what the order log holds beyond the last `N` days (day files removed, rows deleted; checked hourly); 0 keeps everything")
 	orderLogDB := fs.Bool("order-log-db", false, "record every order routed, once, in the --database-url database's order_log table, which every replica writes and omniroute order-log exports; with --policy lookahead each replica's planner also learns from the orders all of them routed")
 	ttl := fs.Duration("reservation-ttl", router.DefaultReservationTTL, "how long a reservation holds units unless the request says otherwise")
 	retention := fs.Duration("reservation-retention", router.DefaultReservationRetention, "how long a committed, released or expired reservation is kept (and answers retries of its order id)")
@@ -85,6 +86,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *drain <= 0 {
 		return fmt.Errorf("%w: --shutdown-timeout %v: want more than 0", errUsage, *drain)
+	}
+	if *orderLogKeep < 0 || *orderLogKeep > 0 && *orderLogDir == "" && !*orderLogDB {
+		return fmt.Errorf("%w: --order-log-keep-days wants days (0 keeps all) and --order-log or --order-log-db", errUsage)
 	}
 	if *orderLogDB && (dbCfg.URL == "" || *orderLogDir != "") {
 		return fmt.Errorf("%w: --order-log-db needs --database-url (or $%s), and excludes --order-log", errUsage, envDatabaseURL)
@@ -162,7 +166,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			files.Warn = func(path string) { log.Warn("order log: a file of another header is left as it is", "file", path) }
 			sink = files
 		}
-		if olog, err = orderlog.New(sink, orderlog.Options{Logger: log, Registerer: metrics.Registry()}); err != nil {
+		keep := time.Duration(*orderLogKeep) * 24 * time.Hour
+		if olog, err = orderlog.New(sink, orderlog.Options{Logger: log, Registerer: metrics.Registry(), Keep: keep}); err != nil {
 			sink.Close()
 			return err
 		}
