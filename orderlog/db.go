@@ -29,16 +29,26 @@ func NewDB(pool *pgxpool.Pool) *DB { return &DB{pool: pool} }
 // URL or DSN), which Close closes. It does not connect until the first
 // Write.
 func OpenDB(ctx context.Context, url string) (*DB, error) {
+	pool, err := openPool(ctx, url, 2)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{pool: pool, own: true}, nil
+}
+
+// openPool opens a pool of at most conns connections on the database at
+// url (a pgx URL or DSN); it connects at its first use.
+func openPool(ctx context.Context, url string, conns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("order log: database: %w", err)
 	}
-	cfg.MaxConns = 2
+	cfg.MaxConns = conns
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("order log: database: %w", err)
 	}
-	return &DB{pool: pool, own: true}, nil
+	return pool, nil
 }
 
 // Write implements Sink: one statement inserts the batch; the orders
@@ -127,14 +137,9 @@ func NewDBReader(pool *pgxpool.Pool) *DBReader { return &DBReader{pool: pool} }
 // OpenDBReader opens a pool of one connection on the database at url,
 // which Close closes.
 func OpenDBReader(ctx context.Context, url string) (*DBReader, error) {
-	cfg, err := pgxpool.ParseConfig(url)
+	pool, err := openPool(ctx, url, 1)
 	if err != nil {
-		return nil, fmt.Errorf("order log: database: %w", err)
-	}
-	cfg.MaxConns = 1
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("order log: database: %w", err)
+		return nil, err
 	}
 	return &DBReader{pool: pool, own: true}, nil
 }
@@ -216,16 +221,10 @@ func (s DBSource) Size() int64 { return 0 }
 // Open connects and streams the export; closing the reader stops it.
 func (s DBSource) Open() (io.ReadCloser, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg, err := pgxpool.ParseConfig(s.URL)
+	pool, err := openPool(ctx, s.URL, 1)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("order log: database: %w", err)
-	}
-	cfg.MaxConns = 1
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("order log: database: %w", err)
+		return nil, err
 	}
 	pr, pw := io.Pipe()
 	done := make(chan struct{})
