@@ -141,43 +141,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer signal.Stop(hup)
 
 	metrics := router.NewMetrics()
-	var olog *orderlog.Log
-	if *orderLogDir != "" || *orderLogDB {
-		sink := orderlog.Sink(nil)
-		if *orderLogDB {
-			if sink, err = orderlog.OpenDB(ctx, dbCfg.URL); err != nil {
-				return err
-			}
-			if planning != nil {
-				// Each plan reads the orders every replica routed.
-				shared, err := orderlog.OpenDBReader(ctx, dbCfg.URL)
-				if err != nil {
-					sink.Close()
-					return err
-				}
-				defer shared.Close()
-				planning.Shared = shared
-			}
-		} else {
-			files, err := orderlog.OpenFiles(*orderLogDir)
-			if err != nil {
-				return err
-			}
-			files.Warn = func(path string) { log.Warn("order log: a file of another header is left as it is", "file", path) }
-			sink = files
-		}
-		keep := time.Duration(*orderLogKeep) * 24 * time.Hour
-		if olog, err = orderlog.New(sink, orderlog.Options{Logger: log, Registerer: metrics.Registry(), Keep: keep}); err != nil {
-			sink.Close()
-			return err
-		}
-		// After the service: the calls in flight are recorded first.
-		defer func() {
-			if err := olog.Close(); err != nil {
-				log.Error("order log", "err", err)
-			}
-		}()
+	olog, closeLog, err := openOrderLog(ctx, *orderLogDir, *orderLogDB, dbCfg.URL, planning, orderlog.Options{
+		Logger: log, Registerer: metrics.Registry(), Keep: time.Duration(*orderLogKeep) * 24 * time.Hour,
+	})
+	if err != nil {
+		return err
 	}
+	// After the service: the calls in flight are recorded first.
+	defer closeLog()
 	cfg := router.Config{
 		Network: net0, NetworkSource: source, LoadNetwork: load, Stock: table,
 		DataDir: *dataDir, Database: dbCfg, ReservationTTL: *ttl, ReservationRetention: *retention, Logger: log, Metrics: metrics,
@@ -530,4 +501,48 @@ func orderLogName(dir string, db bool) string {
 		return "database"
 	}
 	return dir
+}
+
+// openOrderLog opens the order log serve records into: the day files of
+// dir, or with db the database's order_log table, whose reader it then
+// also gives a look-ahead planner (planning.Shared). It returns nil
+// without either, and a function that closes what it opened.
+func openOrderLog(ctx context.Context, dir string, db bool, url string, planning *router.PlanningConfig, opt orderlog.Options) (*orderlog.Log, func(), error) {
+	switch {
+	case dir != "":
+		l, err := orderlog.Open(dir, opt)
+		if err != nil {
+			return nil, nil, err
+		}
+		return l, func() { logClose(opt.Logger, l) }, nil
+	case db:
+		sink, err := orderlog.OpenDB(ctx, url)
+		if err != nil {
+			return nil, nil, err
+		}
+		l, err := orderlog.New(sink, opt)
+		if err != nil {
+			sink.Close()
+			return nil, nil, err
+		}
+		if planning == nil {
+			return l, func() { logClose(opt.Logger, l) }, nil
+		}
+		// Each plan reads the orders every replica routed.
+		shared, err := orderlog.OpenDBReader(ctx, url)
+		if err != nil {
+			l.Close()
+			return nil, nil, err
+		}
+		planning.Shared = shared
+		return l, func() { logClose(opt.Logger, l); shared.Close() }, nil
+	}
+	return nil, func() {}, nil
+}
+
+// logClose closes the order log, logging a failure.
+func logClose(log *slog.Logger, l *orderlog.Log) {
+	if err := l.Close(); err != nil {
+		log.Error("order log", "err", err)
+	}
 }
