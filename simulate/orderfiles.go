@@ -1,7 +1,6 @@
 package simulate
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"io"
@@ -157,7 +156,6 @@ func openMerged(set FileSet, skipBad bool) (*mergedOrders, error) {
 			return nil, err
 		}
 	}
-	heap.Init(&m.h)
 	return m, nil
 }
 
@@ -170,7 +168,7 @@ func (m *mergedOrders) advance(i int) error {
 	if err != nil {
 		return err
 	}
-	heap.Push(&m.h, mergeHead{o: o, file: i})
+	m.h.push(mergeHead{o: o, file: i})
 	return nil
 }
 
@@ -185,7 +183,7 @@ func (m *mergedOrders) Next() (*network.Order, error) {
 	if m.h.Len() == 0 {
 		return nil, io.EOF
 	}
-	top := heap.Pop(&m.h).(mergeHead)
+	top := m.h.pop()
 	m.last = top.file
 	m.stats.Orders++
 	if m.begun && top.o.CreatedAt.Before(m.at) {
@@ -256,21 +254,53 @@ type mergeHead struct {
 	file int
 }
 
-// mergeHeap orders the heads by created_at, then by file.
+// before orders the heads by created_at, then by file.
+func (a mergeHead) before(b mergeHead) bool {
+	if c := a.o.CreatedAt.Compare(b.o.CreatedAt); c != 0 {
+		return c < 0
+	}
+	return a.file < b.file
+}
+
+// mergeHeap is a binary heap of the files' next orders, the earliest
+// first (written out rather than through container/heap, whose
+// interface boxes every head).
 type mergeHeap []mergeHead
 
 func (h mergeHeap) Len() int { return len(h) }
-func (h mergeHeap) Less(i, j int) bool {
-	if c := h[i].o.CreatedAt.Compare(h[j].o.CreatedAt); c != 0 {
-		return c < 0
+
+func (h *mergeHeap) push(x mergeHead) {
+	*h = append(*h, x)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		up := (i - 1) / 2
+		if !a[i].before(a[up]) {
+			break
+		}
+		a[i], a[up] = a[up], a[i]
+		i = up
 	}
-	return h[i].file < h[j].file
 }
-func (h mergeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(mergeHead)) }
-func (h *mergeHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+func (h *mergeHeap) pop() mergeHead {
+	a := *h
+	top := a[0]
+	n := len(a) - 1
+	a[0] = a[n]
+	a = a[:n]
+	for i := 0; ; {
+		least := i
+		for _, c := range []int{2*i + 1, 2*i + 2} {
+			if c < n && a[c].before(a[least]) {
+				least = c
+			}
+		}
+		if least == i {
+			break
+		}
+		a[i], a[least] = a[least], a[i]
+		i = least
+	}
+	*h = a
+	return top
 }

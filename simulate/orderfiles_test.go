@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -163,4 +164,67 @@ func TestReplayOfAFileSet(t *testing.T) {
 	}
 	assert.Equal(t, one.Input.Orders, two.Input.Orders)
 	assert.Equal(t, one.Input.Rows, two.Input.Rows)
+}
+
+// BenchmarkReadOrders reads 20,000 generated orders from one file, and
+// the same orders split over four files as four replicas' logs would
+// hold them (every fourth order in each), merged by created_at: what
+// the merge adds to reading.
+func BenchmarkReadOrders(b *testing.B) {
+	_, _, src, _ := benchData(b, 20_000)
+	data := src.(BytesSource).Data
+	dir := b.TempDir()
+	one := filepath.Join(dir, "orders.csv")
+	if err := os.WriteFile(one, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	parts := make([]strings.Builder, 4)
+	for i := range parts {
+		parts[i].WriteString(lines[0])
+	}
+	part, last := -1, ""
+	for _, l := range lines[1:] {
+		if l == "" {
+			continue
+		}
+		if id, _, _ := strings.Cut(l, ","); id != last {
+			part, last = (part+1)%len(parts), id
+		}
+		parts[part].WriteString(l)
+	}
+	var set FileSet
+	for i := range parts {
+		p := filepath.Join(dir, fmt.Sprintf("replica-%d.csv", i))
+		if err := os.WriteFile(p, []byte(parts[i].String()), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		set = append(set, p)
+	}
+	for _, c := range []struct {
+		name string
+		src  Source
+	}{{"files=1", FileSource(one)}, {"files=4", set}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var n int64
+			for b.Loop() {
+				s, err := OpenOrders(c.src, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for {
+					if _, err := s.Next(); err != nil {
+						if err != io.EOF {
+							b.Fatal(err)
+						}
+						break
+					}
+				}
+				n = s.Stats().Orders
+				s.Close()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(int64(b.N)*n), "ns/order")
+		})
+	}
 }
