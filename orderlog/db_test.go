@@ -143,3 +143,47 @@ func TestDBSourceIsAnOrdersFile(t *testing.T) {
 	_, err = DBSource{URL: "postgres://%zz"}.Open()
 	assert.Error(t, err)
 }
+
+// TestDBKeepsTheFirstReplicasStock: two replicas take the day's stock;
+// the table keeps the first, the export writes it, a day without one is
+// ErrNoStock, and Trim lets go of the days over.
+func TestDBKeepsTheFirstReplicasStock(t *testing.T) {
+	url, pool := ledgerDB(t)
+	c := &setClock{t: day1}
+	open := func(src *stockOf) *Log {
+		db, err := OpenDB(t.Context(), url)
+		require.NoError(t, err)
+		l, err := New(db, Options{FlushInterval: time.Hour, Now: c.now})
+		require.NoError(t, err)
+		l.WatchStock(src)
+		return l
+	}
+	srcA, srcB := &stockOf{}, &stockOf{asked: 10}
+	a, b := open(srcA), open(srcB)
+	a.Flush()
+	b.Flush()
+	require.NoError(t, a.Close())
+	require.NoError(t, b.Close())
+	assert.Equal(t, 1.0, testutil.ToFloat64(a.stockCounts.WithLabelValues(StockWritten)))
+	assert.Equal(t, 1.0, testutil.ToFloat64(b.stockCounts.WithLabelValues(StockHeld)))
+	assert.Equal(t, 10, srcB.asked, "the second replica does not take a stock held")
+
+	var out bytes.Buffer
+	at, err := ExportStockDB(t.Context(), pool, &out, day1.Add(-time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, "node,sku,on_hand,safety_stock\nwh1,X,1,0\n", out.String())
+	assert.True(t, at.Equal(day1), "taken at %v", at)
+	_, err = ExportStockDB(t.Context(), pool, io.Discard, day1.Add(24*time.Hour))
+	assert.ErrorIs(t, err, ErrNoStock)
+	assert.ErrorContains(t, err, "2026-11-30")
+
+	db := NewDB(pool)
+	n, err := db.Trim(t.Context(), day1)
+	require.NoError(t, err)
+	assert.Equal(t, 0, n, "2026-11-29 is not over at 23:59")
+	n, err = db.Trim(t.Context(), day1.Add(time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	_, err = ExportStockDB(t.Context(), pool, io.Discard, day1)
+	assert.ErrorIs(t, err, ErrNoStock)
+}

@@ -69,7 +69,8 @@ func (fs *Files) Write(_ context.Context, b *Batch) (int, error) {
 }
 
 // Trim implements Sink: it removes the files of the days that ended by
-// before (orders-DAY.csv and orders-DAY.N.csv), never the open one.
+// before (orders-DAY.csv, orders-DAY.N.csv and stock-DAY.csv), never the
+// open day's.
 func (fs *Files) Trim(_ context.Context, before time.Time) (int, error) {
 	entries, err := os.ReadDir(fs.dir)
 	if err != nil {
@@ -78,10 +79,14 @@ func (fs *Files) Trim(_ context.Context, before time.Time) (int, error) {
 	n := 0
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !strings.HasPrefix(name, "orders-") || !strings.HasSuffix(name, ".csv") || len(name) < len("orders-2006-01-02.csv") {
+		prefix := "orders-"
+		if strings.HasPrefix(name, "stock-") {
+			prefix = "stock-"
+		}
+		if e.IsDir() || !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, ".csv") || len(name) < len(prefix+"2006-01-02.csv") {
 			continue
 		}
-		day, err := time.Parse(time.DateOnly, name[len("orders-"):len("orders-2006-01-02")])
+		day, err := time.Parse(time.DateOnly, name[len(prefix):len(prefix+"2006-01-02")])
 		if err != nil || day.Add(24*time.Hour).After(before) || day.Format(time.DateOnly) == fs.day {
 			continue // a day not over by then, or the one being written
 		}

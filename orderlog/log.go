@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -117,6 +118,8 @@ type Log struct {
 	now     func() time.Time
 	log     *slog.Logger
 	counts  *prometheus.CounterVec
+	// stockCounts is omniroute_order_log_stock_total{result}.
+	stockCounts *prometheus.CounterVec
 	every   time.Duration
 	timeout time.Duration
 	limit   int           // Options.Buffer
@@ -135,6 +138,8 @@ type Log struct {
 	rows   []byte  // the rows waiting for the writer
 	orders []Entry // the orders they hold
 
+	stockSrc atomic.Pointer[StockSource] // WatchStock's
+
 	flushes chan chan struct{} // Flush's requests
 	quit    chan struct{}      // closed by Close
 	done    chan struct{}      // closed by the writer when it is done
@@ -143,6 +148,8 @@ type Log struct {
 	spare       []byte
 	spareOrders []Entry
 	trimmed     time.Time // when the writer last trimmed the sink
+	stockDay    time.Time // the day whose stock the sink holds
+	stockNext   time.Time // after a failure, when to try again
 	lastErr     time.Time
 	err         error // the first failure, for Close
 }
@@ -188,6 +195,10 @@ func New(sink Sink, opt Options) (*Log, error) {
 			Name: "omniroute_order_log_orders_total",
 			Help: "Orders recorded in the order log by result: written, duplicate (the id was recorded before), dropped (the buffer was full), failed (the file or the database could not be written).",
 		}, []string{"result"}),
+		stockCounts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "omniroute_order_log_stock_total",
+			Help: "The stock a day started with, by result: written, held (kept already, before a restart or by another replica), failed (tried again a minute later).",
+		}, []string{"result"}),
 	}
 	if l.now == nil {
 		l.now = time.Now
@@ -198,9 +209,14 @@ func New(sink Sink, opt Options) (*Log, error) {
 	for _, r := range []string{ResultWritten, ResultDuplicate, ResultDropped, ResultFailed} {
 		l.counts.WithLabelValues(r)
 	}
+	for _, r := range []string{StockWritten, StockHeld, StockFailed} {
+		l.stockCounts.WithLabelValues(r)
+	}
 	if opt.Registerer != nil {
-		if err := opt.Registerer.Register(l.counts); err != nil {
-			return nil, fmt.Errorf("order log: %w", err)
+		for _, c := range []prometheus.Collector{l.counts, l.stockCounts} {
+			if err := opt.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("order log: %w", err)
+			}
 		}
 	}
 	go l.run()
@@ -324,9 +340,11 @@ func (l *Log) trim() {
 	}
 }
 
-// write takes the rows waiting and hands them to the sink.
+// write takes the rows waiting and hands them to the sink, after the
+// day's stock when a day began.
 func (l *Log) write() {
 	l.trim()
+	l.takeStock()
 	l.mu.Lock()
 	b := Batch{Rows: l.rows, Orders: l.orders}
 	l.rows, l.orders = l.spare[:0], l.spareOrders[:0]

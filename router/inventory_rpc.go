@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -11,6 +12,17 @@ import (
 	"github.com/omniroute/omniroute/geo"
 	"github.com/omniroute/omniroute/network"
 )
+
+// WriteFreeStock writes the stock free now as a stock file: each row's on
+// hand less the units reserved, and its safety stock (what the order log
+// keeps as the stock a day starts with, orderlog.StockSource). It copies
+// the stock under the read lock, as a plan does, and writes the copy.
+func (s *Service) WriteFreeStock(w io.Writer) error {
+	s.mu.RLock()
+	t := s.inv.table.Clone()
+	s.mu.RUnlock()
+	return t.WriteFreeCSV(w)
+}
 
 // UpdateStock applies a batch of stock updates in order, all or none: the
 // batch is checked first (a bad update or an unknown node rejects it with

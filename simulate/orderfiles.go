@@ -93,6 +93,10 @@ func (s FileSet) Open() (io.ReadCloser, error) {
 	return nil, fmt.Errorf("%s: several orders files are read with OpenOrders", s.Name())
 }
 
+// ErrNoMatch is wrapped by OrderFiles' error for a pattern that matches
+// no file.
+var ErrNoMatch = errors.New("no file matches")
+
 // OrderFiles is the Source a command line names for orders: a path, or
 // several, or glob patterns (filepath.Match's), separated by commas.
 // One file is a FileSource; more are a FileSet, in the order given, each
@@ -114,7 +118,7 @@ func OrderFiles(spec string) (Source, error) {
 			return nil, fmt.Errorf("%q: %w", part, err)
 		}
 		if len(m) == 0 {
-			return nil, fmt.Errorf("%q: no file matches", part)
+			return nil, fmt.Errorf("%q: %w", part, ErrNoMatch)
 		}
 		slices.Sort(m)
 		paths = append(paths, m...)

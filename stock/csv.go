@@ -138,15 +138,27 @@ func parseQty(s string) (int32, error) {
 // WriteCSV writes the table's on hand and safety stock in the format
 // ReadCSV reads, rows ordered by node index, then SKU. Reservations and
 // sequence numbers are not part of the file.
-func (t *Table) WriteCSV(w io.Writer) error {
+func (t *Table) WriteCSV(w io.Writer) error { return t.writeCSV(w, false) }
+
+// WriteFreeCSV writes the table as WriteCSV does, each row's on hand less
+// the units reserved (never below zero): the stock that orders still to
+// come can have, which a replay of them starts from.
+func (t *Table) WriteFreeCSV(w io.Writer) error { return t.writeCSV(w, true) }
+
+// writeCSV writes the table, on hand less reserved when free.
+func (t *Table) writeCSV(w io.Writer, free bool) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader[:]); err != nil {
 		return fmt.Errorf("write stock csv: %w", err)
 	}
 	rec := make([]string, len(csvHeader))
 	for _, r := range t.Snapshot() {
+		onHand := r.OnHand
+		if free {
+			onHand = max(onHand-r.Reserved, 0)
+		}
 		rec[0], rec[1] = r.NodeID, r.SKU
-		rec[2] = strconv.FormatInt(int64(r.OnHand), 10)
+		rec[2] = strconv.FormatInt(int64(onHand), 10)
 		rec[3] = strconv.FormatInt(int64(r.Safety), 10)
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write stock csv: %w", err)

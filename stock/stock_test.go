@@ -257,6 +257,26 @@ func TestCSVRoundTrip(t *testing.T) {
 	}
 }
 
+func TestWriteFreeCSV(t *testing.T) {
+	net := demoNet(t)
+	tab := New(net)
+	require.NoError(t, tab.Set(0, "A", Row{OnHand: 5, Safety: 1}))
+	require.NoError(t, tab.Set(1, "A", Row{OnHand: 2}))
+	require.NoError(t, tab.Reserve(0, "A", 3))
+	require.NoError(t, tab.Reserve(1, "A", 2))
+	// A recount below the units reserved: nothing is free there.
+	require.NoError(t, tab.Set(1, "A", Row{OnHand: 1, Reserved: 2}))
+	var free, all bytes.Buffer
+	require.NoError(t, tab.WriteFreeCSV(&free))
+	require.NoError(t, tab.WriteCSV(&all))
+	n0, n1 := net.Nodes[0].ID, net.Nodes[1].ID
+	assert.Equal(t, "node,sku,on_hand,safety_stock\n"+n0+",A,2,1\n"+n1+",A,0,0\n", free.String())
+	assert.Equal(t, "node,sku,on_hand,safety_stock\n"+n0+",A,5,1\n"+n1+",A,1,0\n", all.String())
+	back, err := ReadCSV(&free, "free.csv", net)
+	require.NoError(t, err)
+	assert.Equal(t, int32(1), back.ATP(0, "A"), "the free stock less its safety stock")
+}
+
 func TestReadCSVErrors(t *testing.T) {
 	const head = "node,sku,on_hand,safety_stock\n"
 	tests := []struct {

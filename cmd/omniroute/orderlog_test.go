@@ -21,7 +21,9 @@ import (
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/internal/pgtest"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/orderlog"
 	"github.com/omniroute/omniroute/simulate"
+	"github.com/omniroute/omniroute/stock"
 )
 
 // loggedOrderIDs reads every day file of an order log as a replay would.
@@ -57,15 +59,18 @@ func stopServe(t *testing.T, s *server) {
 }
 
 // TestServeOrderLog: a server with --order-log writes the orders it
-// routes where a replay reads them; a second server on the same directory
-// is refused while the first runs; a server started again appends, and
-// takes the log's files (a pattern) as its look-ahead's --history.
+// routes where a replay reads them, with the stock the day started with; a
+// second server on the same directory is refused while the first runs; a
+// server started again appends, and takes the log's files (a pattern,
+// which at the first start matched nothing) as its look-ahead's --history.
 func TestServeOrderLog(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
 	dir := filepath.Join(t.TempDir(), "orders")
-	s1 := startServe(t, "--order-log", dir)
+	// A first start: the log's files, its look-ahead's history later,
+	// are not there yet.
+	s1 := startServe(t, "--order-log", dir, "--policy", "lookahead", "--history", filepath.Join(dir, "orders-*.csv"))
 	assert.Contains(t, s1.serving, "order_log="+dir)
 	rc, _ := dial(t, s1.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -80,7 +85,9 @@ func TestServeOrderLog(t *testing.T) {
 	assert.Contains(t, errb.String(), "another process writes this directory")
 
 	stopServe(t, s1)
+	assert.Contains(t, s1.log.String(), "a pattern matches no file yet")
 	require.Equal(t, []string{order.Id}, loggedOrderIDs(t, dir))
+	checkDayStock(t, dir, order)
 
 	s2 := startServe(t, "--order-log", dir, "--policy", "lookahead", "--history", filepath.Join(dir, "orders-*.csv"))
 	rc, _ = dial(t, s2.addr)
@@ -91,6 +98,54 @@ func TestServeOrderLog(t *testing.T) {
 	assert.NotEmpty(t, resp.Plan.Shipments)
 	stopServe(t, s2)
 	assert.Equal(t, []string{order.Id, "second"}, loggedOrderIDs(t, dir))
+}
+
+// checkDayStock: beside the orders of the day, the order log holds the
+// stock the day started with (the server's start, here): the demo stock,
+// less at most the units the day's order reserved (the stock may be
+// taken before or after it), which a replay of the day starts from.
+func checkDayStock(t *testing.T, dir string, order *pb.Order) {
+	t.Helper()
+	day := filepath.Base(mustGlob(t, filepath.Join(dir, "orders-*.csv"))[0])
+	day = strings.TrimSuffix(strings.TrimPrefix(day, "orders-"), ".csv")
+	path := filepath.Join(dir, "stock-"+day+".csv")
+	net, err := network.Demo()
+	require.NoError(t, err)
+	demo, err := stock.ReadCSV(bytes.NewReader(network.DemoStock()), "demo", net)
+	require.NoError(t, err)
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	kept, err := stock.ReadCSV(f, path, net)
+	f.Close()
+	require.NoError(t, err)
+	want, got := demo.Snapshot(), kept.Snapshot()
+	require.Len(t, got, len(want), "a row for every row of the stock")
+	var ordered, less int32
+	for _, l := range order.Lines {
+		ordered += l.Quantity
+	}
+	for i := range want {
+		require.Equal(t, want[i].NodeID+"/"+want[i].SKU, got[i].NodeID+"/"+got[i].SKU)
+		assert.LessOrEqual(t, got[i].OnHand, want[i].OnHand)
+		less += want[i].OnHand - got[i].OnHand
+	}
+	assert.LessOrEqual(t, less, ordered, "only the day's order took stock")
+
+	netFile := filepath.Join(t.TempDir(), "network.yaml")
+	require.NoError(t, os.WriteFile(netFile, network.DemoNetworkYAML(), 0o644))
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"simulate", "--network", netFile, "--stock", path,
+		"--orders", filepath.Join(dir, "orders-"+day+".csv"), "--policy", "optimal", "--json"}, &out, &errb)
+	require.Equal(t, 0, code, errb.String())
+	assert.Contains(t, out.String(), `"orders": 1`, "the day replayed from its stock")
+}
+
+func mustGlob(t *testing.T, pattern string) []string {
+	t.Helper()
+	m, err := filepath.Glob(pattern)
+	require.NoError(t, err)
+	require.NotEmpty(t, m, pattern)
+	return m
 }
 
 // TestSimulateOrdersFromSeveralFiles: --orders may name several files (a
@@ -150,6 +205,7 @@ func TestServeOrderLogDB(t *testing.T) {
 	require.NoError(t, os.WriteFile(history, []byte(simulate.OrderHeader+
 		"h1,2026-11-24T09:00:00.000000000Z,43.2389,76.8897,MILK-1L,2,delivery,,1.03,,true,,,\n"+
 		"h2,2026-11-24T15:00:00.000000000Z,43.2389,76.8897,PHONE-X12,1,delivery,,0.4,,true,,,\n"), 0o644))
+	today := time.Now().UTC().Format(time.DateOnly)
 	a := startServe(t, "--database-url", url, "--order-log-db", "--policy", "lookahead", "--history", history)
 	assert.Contains(t, a.serving, "order_log=database")
 	b := startServe(t, "--database-url", url, "--order-log-db")
@@ -174,6 +230,28 @@ func TestServeOrderLogDB(t *testing.T) {
 	var ids []string
 	require.NoError(t, simulate.ObserveOrders(src, false, func(o *network.Order) { ids = append(ids, o.ID) }))
 	assert.ElementsMatch(t, []string{"o0", "o1"}, ids)
+
+	// The stock the day started with, kept once for both replicas.
+	stockOut := filepath.Join(t.TempDir(), "stock.csv")
+	errb.Reset()
+	require.NoError(t, runOrderLog(ctx, []string{"--database-url", url, "--stock", today, "--out", stockOut}, io.Discard, &errb), errb.String())
+	assert.Contains(t, errb.String(), "the stock of "+today+", taken at ")
+	net, err := network.Demo()
+	require.NoError(t, err)
+	f, err := os.Open(stockOut)
+	require.NoError(t, err)
+	kept, err := stock.ReadCSV(f, stockOut, net)
+	f.Close()
+	require.NoError(t, err)
+	demo, err := stock.ReadCSV(bytes.NewReader(network.DemoStock()), "demo", net)
+	require.NoError(t, err)
+	assert.Equal(t, demo.Snapshot(), kept.Snapshot(), "the demo stock: nothing was reserved")
+	err = runOrderLog(ctx, []string{"--database-url", url, "--stock", "2000-01-01"}, io.Discard, io.Discard)
+	assert.ErrorIs(t, err, orderlog.ErrNoStock)
+	err = runOrderLog(ctx, []string{"--database-url", url, "--stock", today, "--from", "2026-11-28T00:00:00Z"}, io.Discard, io.Discard)
+	assert.ErrorIs(t, err, errUsage)
+	err = runOrderLog(ctx, []string{"--database-url", url, "--stock", "28.11.2026"}, io.Discard, io.Discard)
+	assert.ErrorIs(t, err, errUsage)
 
 	// A replica started again takes the recorded orders as its history.
 	c := startServe(t, "--database-url", url, "--order-log-db", "--policy", "lookahead", "--history-days", "3650")

@@ -14,13 +14,15 @@ import (
 )
 
 // runOrderLog writes the orders the replicas recorded in the database
-// (serve --order-log-db) as an orders file.
+// (serve --order-log-db) as an orders file, or with --stock the stock a
+// day started with as a stock file.
 func runOrderLog(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("order-log", stderr)
 	dbURL := fs.String("database-url", "", "PostgreSQL `URL` of the replicas' ledger; default $"+envDatabaseURL)
 	from := fs.String("from", "", "the first created_at exported (RFC 3339; empty: the first)")
 	to := fs.String("to", "", "the created_at the export stops before (RFC 3339; empty: none)")
-	out := fs.String("out", "", "write the orders file here instead of standard output")
+	out := fs.String("out", "", "write the orders file (or the stock file) here instead of standard output")
+	stockDay := fs.String("stock", "", "write the stock the `DAY` (YYYY-MM-DD, UTC) started with, as a stock file, instead of orders")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -29,6 +31,17 @@ func runOrderLog(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *dbURL == "" {
 		return fmt.Errorf("%w: --database-url (or $%s) is required", errUsage, envDatabaseURL)
+	}
+	var day time.Time
+	if *stockDay != "" {
+		if *from != "" || *to != "" {
+			return fmt.Errorf("%w: --stock writes a day's stock; --from and --to choose orders", errUsage)
+		}
+		v, err := time.Parse(time.DateOnly, *stockDay)
+		if err != nil {
+			return fmt.Errorf("%w: --stock %q is not a day (YYYY-MM-DD)", errUsage, *stockDay)
+		}
+		day = v
 	}
 	var lo, hi time.Time
 	for _, t := range []struct {
@@ -60,9 +73,19 @@ func runOrderLog(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	n, err := orderlog.ExportDB(ctx, pool, bw, lo, hi)
-	if err != nil {
-		return err
+	var what string
+	if !day.IsZero() {
+		at, err := orderlog.ExportStockDB(ctx, pool, bw, day)
+		if err != nil {
+			return err
+		}
+		what = fmt.Sprintf("the stock of %s, taken at %s", *stockDay, at.UTC().Format(time.RFC3339))
+	} else {
+		n, err := orderlog.ExportDB(ctx, pool, bw, lo, hi)
+		if err != nil {
+			return err
+		}
+		what = fmt.Sprintf("%d orders", n)
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -72,6 +95,6 @@ func runOrderLog(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "omniroute order-log: %d orders\n", n)
+	fmt.Fprintf(stderr, "omniroute order-log: %s\n", what)
 	return nil
 }

@@ -126,6 +126,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *orderLogDB {
 		plan.logURL = dbCfg.URL
 	}
+	plan.log = log
 	planning, fixed, err := plan.config(*policyName, policies, net0)
 	if err != nil {
 		return err
@@ -162,6 +163,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer svc.Close()
+	// The stock each day starts with, beside its orders.
+	olog.WatchStock(svc)
 	sopts := sec.serverOptions(serverTLS, authn, limits)
 	sopts.MaxRecvMsgBytes, sopts.Logger = *maxRecv, log
 	srv := router.NewServer(svc, sopts)

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/omniroute/omniroute/forecast"
@@ -27,6 +31,8 @@ type servePlanFlags struct {
 	recent, workers   int
 	seasonEnd         string
 	model             string
+	// log is told of a --history that names no file yet.
+	log *slog.Logger
 }
 
 func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
@@ -137,12 +143,15 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 		var src simulate.Source = orderlog.DBSource{URL: f.logURL, From: time.Now().Add(-time.Duration(f.historyDays) * forecast.Day)}
 		if f.history != "" {
 			var err error
-			if src, err = orderFiles("history", f.history); err != nil {
+			src, err = f.historyFiles()
+			if err != nil {
 				return nil, err
 			}
 		}
-		if err := simulate.ObserveOrders(src, false, observe); err != nil {
-			return nil, err
+		if src != nil {
+			if err := simulate.ObserveOrders(src, false, observe); err != nil {
+				return nil, err
+			}
 		}
 		cfg.Demand = est.Estimate(time.Time{})
 	} else {
@@ -163,6 +172,32 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 		}
 	}
 	return cfg, nil
+}
+
+// historyFiles opens --history. Its patterns may match nothing yet (the
+// order log's day files at a first start, say): then, when nothing else
+// is named, it is nil, and the planner learns from the orders routed
+// from then on; a path that does not exist is still an error.
+func (f *servePlanFlags) historyFiles() (simulate.Source, error) {
+	src, err := orderFiles("history", f.history)
+	if !errors.Is(err, simulate.ErrNoMatch) {
+		return src, err
+	}
+	// Drop the patterns that match nothing and read what is left.
+	var kept []string
+	for part := range strings.SplitSeq(f.history, ",") {
+		part = strings.TrimSpace(part)
+		if m, _ := filepath.Glob(part); part != "" && (len(m) > 0 || !strings.ContainsAny(part, "*?[")) {
+			kept = append(kept, part)
+		}
+	}
+	if f.log != nil {
+		f.log.Warn("--history: a pattern matches no file yet; the look-ahead learns from the orders it routes", "history", f.history)
+	}
+	if len(kept) == 0 {
+		return nil, nil
+	}
+	return orderFiles("history", strings.Join(kept, ","))
 }
 
 // btoi is 1 for true.

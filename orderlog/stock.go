@@ -1,0 +1,179 @@
+package orderlog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// A day's orders are replayed from the stock the day started with: with
+// a StockSource (Log.WatchStock), the writer keeps, through a sink that
+// can (a StockSink: Files, DB), the stock that was free when each UTC day
+// began, or when the log started if the sink held none for its day.
+
+// StockSource tells the stock free now.
+type StockSource interface {
+	// WriteFreeStock writes a stock file (stock.ReadCSV's format) of
+	// the stock free now: on hand less the units reserved, and safety
+	// stock.
+	WriteFreeStock(w io.Writer) error
+}
+
+// StockSink is a Sink that also keeps the stock each day started with.
+type StockSink interface {
+	// WriteStock keeps, unless it holds one for day (UTC midnight), the
+	// stock file that write writes, taken at. It reports whether it
+	// wrote; write is not called when it did not.
+	WriteStock(ctx context.Context, day, at time.Time, write func(io.Writer) error) (bool, error)
+}
+
+// What happened to a day's stock, as omniroute_order_log_stock_total
+// counts it.
+const (
+	// StockWritten: the day's stock is kept.
+	StockWritten = "written"
+	// StockHeld: the sink held the day's stock already (kept before a
+	// restart, or by another replica).
+	StockHeld = "held"
+	// StockFailed: it could not be taken or kept; the writer tries again
+	// a minute later.
+	StockFailed = "failed"
+)
+
+// stockRetry is how long the writer waits to try a day's stock again
+// after a failure.
+const stockRetry = time.Minute
+
+// StockFileName is the name of the stock file of t's UTC day:
+// stock-YYYY-MM-DD.csv.
+func StockFileName(t time.Time) string { return "stock-" + t.UTC().Format(time.DateOnly) + ".csv" }
+
+// WatchStock has the writer keep the stock each UTC day starts with, from
+// src, when the sink can (a StockSink; else nothing is kept): when the
+// day begins, and now for today if the sink holds none. Call it once the
+// source can answer; the writer takes the stock in the background.
+func (l *Log) WatchStock(src StockSource) {
+	if l == nil || src == nil {
+		return
+	}
+	if _, ok := l.sink.(StockSink); ok {
+		l.stockSrc.Store(&src)
+	}
+}
+
+// takeStock keeps the day's stock when the day changed since the writer
+// last kept one. The writer calls it.
+func (l *Log) takeStock() {
+	src := l.stockSrc.Load()
+	if src == nil {
+		return
+	}
+	now := l.now().UTC()
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if day.Equal(l.stockDay) || now.Before(l.stockNext) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+	defer cancel()
+	wrote, err := l.sink.(StockSink).WriteStock(ctx, day, now, (*src).WriteFreeStock)
+	switch {
+	case err != nil:
+		l.stockNext = now.Add(stockRetry)
+		l.stockCounts.WithLabelValues(StockFailed).Inc()
+		l.fail(fmt.Errorf("stock of %s: %w", day.Format(time.DateOnly), err), 0)
+		return
+	case wrote:
+		l.stockCounts.WithLabelValues(StockWritten).Inc()
+	default:
+		l.stockCounts.WithLabelValues(StockHeld).Inc()
+	}
+	l.stockDay = day
+}
+
+// WriteStock implements StockSink: stock-DAY.csv, written whole under a
+// temporary name, synced, then linked in place, so that the file is
+// complete whenever it exists and a day's first is never replaced.
+func (fs *Files) WriteStock(_ context.Context, day, _ time.Time, write func(io.Writer) error) (bool, error) {
+	path := filepath.Join(fs.dir, StockFileName(day))
+	if _, err := os.Stat(path); err == nil {
+		return false, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return false, fmt.Errorf("order log: %w", err)
+	}
+	tmp, err := os.CreateTemp(fs.dir, ".stock-*.tmp")
+	if err != nil {
+		return false, fmt.Errorf("order log: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	err = write(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Link(tmp.Name(), path)
+	}
+	switch {
+	case errors.Is(err, os.ErrExist): // written since the check
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("order log: %s: %w", path, err)
+	}
+	return true, nil
+}
+
+// WriteStock implements StockSink: the day's stock file as one row of the
+// stock_log table, which keeps the first replica's.
+func (d *DB) WriteStock(ctx context.Context, day, at time.Time, write func(io.Writer) error) (bool, error) {
+	var held bool
+	err := d.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM stock_log WHERE day = $1)`, day).Scan(&held)
+	if err != nil {
+		return false, fmt.Errorf("order log: database: %w", err)
+	}
+	if held {
+		return false, nil
+	}
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return false, err
+	}
+	tag, err := d.pool.Exec(ctx, `INSERT INTO stock_log (day, taken_at, stock) VALUES ($1, $2, $3) ON CONFLICT (day) DO NOTHING`,
+		day, at, b.String())
+	if err != nil {
+		return false, fmt.Errorf("order log: database: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// ExportStockDB writes the stock file the table keeps for day's UTC day
+// to w and returns when it was taken; ErrNoStock when it keeps none.
+func ExportStockDB(ctx context.Context, pool *pgxpool.Pool, w io.Writer, day time.Time) (time.Time, error) {
+	day = day.UTC()
+	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	var at time.Time
+	var text string
+	err := pool.QueryRow(ctx, `SELECT taken_at, stock FROM stock_log WHERE day = $1`, day).Scan(&at, &text)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, fmt.Errorf("%w for %s", ErrNoStock, day.Format(time.DateOnly))
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("order log: database: %w", err)
+	}
+	if _, err := io.WriteString(w, text); err != nil {
+		return time.Time{}, err
+	}
+	return at, nil
+}
+
+// ErrNoStock says that no stock is kept for a day.
+var ErrNoStock = errors.New("order log: no stock kept")
