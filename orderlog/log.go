@@ -114,18 +114,18 @@ type Options struct {
 // Log records the orders a server routes into a Sink. Record and Flush
 // are safe for concurrent use; Close once, after the last Record.
 type Log struct {
-	sink    Sink
-	now     func() time.Time
-	log     *slog.Logger
-	counts  *prometheus.CounterVec
+	sink   Sink
+	now    func() time.Time
+	log    *slog.Logger
+	counts *prometheus.CounterVec
 	// stockCounts is omniroute_order_log_stock_total{result}.
 	stockCounts *prometheus.CounterVec
-	every   time.Duration
-	timeout time.Duration
-	limit   int           // Options.Buffer
-	keep    int           // Options.Remember
-	retain  time.Duration // Options.Keep
-	seed    maphash.Seed
+	every       time.Duration
+	timeout     time.Duration
+	limit       int           // Options.Buffer
+	keep        int           // Options.Remember
+	retain      time.Duration // Options.Keep
+	seed        maphash.Seed
 
 	mu     sync.Mutex // guards what follows, up to the writer's own
 	closed bool
