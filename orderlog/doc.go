@@ -13,6 +13,12 @@
 // order id once whichever replica wrote it, and which DBReader follows
 // for every replica's planner and ExportDB writes out as an orders file.
 //
+// With a StockSource (Log.WatchStock), the writer also keeps the stock
+// each UTC day started with, the stock free when it began (on hand less
+// the units reserved), from which the day's orders are replayed:
+// stock-YYYY-MM-DD.csv beside the day files, or the stock_log table,
+// which keeps the first replica's (ExportStockDB).
+//
 // Recording never waits for a file or the database: Record appends the
 // order's rows to a buffer that a writer takes and hands to the sink in
 // the background every FlushInterval (100 ms). An order recorded while
