@@ -109,16 +109,7 @@ func checkDayStock(t *testing.T, dir string, order *pb.Order) {
 	day := filepath.Base(mustGlob(t, filepath.Join(dir, "orders-*.csv"))[0])
 	day = strings.TrimSuffix(strings.TrimPrefix(day, "orders-"), ".csv")
 	path := filepath.Join(dir, "stock-"+day+".csv")
-	net, err := network.Demo()
-	require.NoError(t, err)
-	demo, err := stock.ReadCSV(bytes.NewReader(network.DemoStock()), "demo", net)
-	require.NoError(t, err)
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	kept, err := stock.ReadCSV(f, path, net)
-	f.Close()
-	require.NoError(t, err)
-	want, got := demo.Snapshot(), kept.Snapshot()
+	want, got := demoStockRows(t, ""), demoStockRows(t, path)
 	require.Len(t, got, len(want), "a row for every row of the stock")
 	var ordered, less int32
 	for _, l := range order.Lines {
@@ -138,6 +129,24 @@ func checkDayStock(t *testing.T, dir string, order *pb.Order) {
 		"--orders", filepath.Join(dir, "orders-"+day+".csv"), "--policy", "optimal", "--json"}, &out, &errb)
 	require.Equal(t, 0, code, errb.String())
 	assert.Contains(t, out.String(), `"orders": 1`, "the day replayed from its stock")
+}
+
+// demoStockRows reads the stock file at path over the demo network (the
+// demo stock when path is empty).
+func demoStockRows(t *testing.T, path string) []stock.Row {
+	t.Helper()
+	net, err := network.Demo()
+	require.NoError(t, err)
+	var r io.Reader = bytes.NewReader(network.DemoStock())
+	if path != "" {
+		f, err := os.Open(path)
+		require.NoError(t, err)
+		defer f.Close()
+		r = f
+	}
+	tab, err := stock.ReadCSV(r, path, net)
+	require.NoError(t, err)
+	return tab.Snapshot()
 }
 
 func mustGlob(t *testing.T, pattern string) []string {
@@ -236,16 +245,7 @@ func TestServeOrderLogDB(t *testing.T) {
 	errb.Reset()
 	require.NoError(t, runOrderLog(ctx, []string{"--database-url", url, "--stock", today, "--out", stockOut}, io.Discard, &errb), errb.String())
 	assert.Contains(t, errb.String(), "the stock of "+today+", taken at ")
-	net, err := network.Demo()
-	require.NoError(t, err)
-	f, err := os.Open(stockOut)
-	require.NoError(t, err)
-	kept, err := stock.ReadCSV(f, stockOut, net)
-	f.Close()
-	require.NoError(t, err)
-	demo, err := stock.ReadCSV(bytes.NewReader(network.DemoStock()), "demo", net)
-	require.NoError(t, err)
-	assert.Equal(t, demo.Snapshot(), kept.Snapshot(), "the demo stock: nothing was reserved")
+	assert.Equal(t, demoStockRows(t, ""), demoStockRows(t, stockOut), "the demo stock: nothing was reserved")
 	err = runOrderLog(ctx, []string{"--database-url", url, "--stock", "2000-01-01"}, io.Discard, io.Discard)
 	assert.ErrorIs(t, err, orderlog.ErrNoStock)
 	err = runOrderLog(ctx, []string{"--database-url", url, "--stock", today, "--from", "2026-11-28T00:00:00Z"}, io.Discard, io.Discard)
