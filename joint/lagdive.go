@@ -55,6 +55,10 @@ type lagDive struct {
 
 	steps, rounds, iterations, fractional int
 	objective                             float64
+	// bound and round are the rounds' best bound and their count, for
+	// LagrangeSettings.OnRound.
+	bound float64
+	round int
 }
 
 // diveCandidate is a fractional plan: its column and the fraction of its
@@ -120,6 +124,9 @@ func (d *lagDive) run(ctx context.Context, basis *lp.Basis, x []float64) ([]floa
 			if added == 0 {
 				break
 			}
+		}
+		if f := d.settings.OnRound; f != nil {
+			f(RoundReport{Round: d.round, DiveSteps: d.steps, Bound: d.bound, Master: d.objective, Columns: ms.lp.NumVars(), Rows: ms.rows})
 		}
 		if d.objective > d.cutoff+1e-9*max(1, math.Abs(d.cutoff)) {
 			d.abandoned = true

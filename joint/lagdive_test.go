@@ -151,3 +151,50 @@ func TestRouteWithLagrangeKeepsTheCheaper(t *testing.T) {
 	checkStock(t, inst, both)
 	t.Logf("bound %.2f: the relaxation's shares %.2f, the master's %.2f, kept %.2f", both.Bound, plain.Cost, master.Cost, both.Cost)
 }
+
+// TestLagrangianReportsEachRound: OnRound hears every round in turn, the
+// best bound so far never falling and never above the master, the last
+// round's report the bound returned, then each step of the dive, whose
+// master only rises; the reports do not change the result.
+func TestLagrangianReportsEachRound(t *testing.T) {
+	ctx := context.Background()
+	inst := diveInstance(20)
+	quiet, err := Lagrangian(ctx, inst, LagrangeSettings{Dive: true})
+	require.NoError(t, err)
+	var reports []RoundReport
+	lag, err := Lagrangian(ctx, inst, LagrangeSettings{Dive: true, OnRound: func(r RoundReport) { reports = append(reports, r) }})
+	require.NoError(t, err)
+	assert.Equal(t, quiet.Bound, lag.Bound)
+	assert.Equal(t, quiet.Orders, lag.Orders)
+
+	var rounds, steps []RoundReport
+	for _, r := range reports {
+		if r.DiveSteps == 0 {
+			require.Empty(t, steps, "the dive comes after the rounds")
+			rounds = append(rounds, r)
+		} else {
+			steps = append(steps, r)
+		}
+	}
+	require.Len(t, rounds, lag.Rounds)
+	for i, r := range rounds {
+		assert.Equal(t, i+1, r.Round)
+		assert.LessOrEqual(t, r.Bound, r.Master+1e-9*max(1, r.Master))
+		assert.Positive(t, r.Columns)
+		assert.Positive(t, r.Rows)
+		if i > 0 {
+			assert.GreaterOrEqual(t, r.Bound, rounds[i-1].Bound)
+		}
+	}
+	assert.Equal(t, lag.Bound, rounds[len(rounds)-1].Bound)
+	require.Len(t, steps, lag.DiveSteps)
+	for i, r := range steps {
+		assert.Equal(t, i+1, r.DiveSteps)
+		assert.Equal(t, lag.Rounds, r.Round)
+		assert.Equal(t, lag.Bound, r.Bound)
+		if i > 0 {
+			assert.GreaterOrEqual(t, r.Master, steps[i-1].Master-1e-9)
+		}
+	}
+	assert.Equal(t, lag.Dived, steps[len(steps)-1].Master)
+}

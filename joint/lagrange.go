@@ -40,6 +40,26 @@ type LagrangeSettings struct {
 	// and is given up once its master costs more than the rounds' mix
 	// routes for (Lagrange.DiveAbandoned).
 	Dive bool
+	// OnRound, when set, is told after each pricing round and each step
+	// of the dive how far the bound has come (from the goroutine that
+	// called Lagrangian): a long bound's progress.
+	OnRound func(RoundReport)
+}
+
+// RoundReport is where Lagrangian stands after a round (or a dive step).
+type RoundReport struct {
+	// Round is the pricing rounds so far; DiveSteps the dive's steps
+	// (0 before the dive).
+	Round, DiveSteps int
+	// Bound is the best round's Lagrangian value so far (before the
+	// allowance for lines without a lost-sale price): a lower bound.
+	Bound float64
+	// Master is the last restricted master's optimum: the rounds stop
+	// once Bound is within LagrangeTolerance of it. In the dive it is
+	// the dived master's, which only rises.
+	Master float64
+	// Columns and Rows are the master's size.
+	Columns, Rows int
 }
 
 // LagrangeStart is a guess at the values Lagrangian ends on, aligned with
@@ -382,6 +402,9 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 		if value > out.Bound {
 			out.Bound, out.BestRound = value, r
 		}
+		if s.OnRound != nil {
+			s.OnRound(RoundReport{Round: r, Bound: out.Bound, Master: res.Objective, Columns: ms.lp.NumVars(), Rows: ms.rows})
+		}
 		if added == 0 || res.Objective-out.Bound <= LagrangeTolerance*max(1, math.Abs(res.Objective)) {
 			out.Converged = true
 			break
@@ -390,7 +413,7 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 	if !s.Dive || lastX == nil || (!deadline.IsZero() && time.Now().After(deadline)) {
 		return out.finish(ms, orders, group, lastX, unpriced), nil
 	}
-	d := &lagDive{ms: ms, orders: orders, unit: unit, m: m, results: results, settings: s, deadline: deadline}
+	d := &lagDive{ms: ms, orders: orders, unit: unit, m: m, results: results, settings: s, deadline: deadline, bound: out.Bound, round: out.Rounds}
 	if _, mixed := d.candidates(lastX, nil); mixed == 0 {
 		// Every order has whole plans already.
 		return out.finish(ms, orders, group, lastX, unpriced), nil

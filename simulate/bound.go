@@ -387,7 +387,11 @@ func (r *Config) lagrangeBound(ctx context.Context, sc *prepared, inst *joint.In
 		workers = runtime.GOMAXPROCS(0)
 	}
 	t0 := time.Now()
-	lag, err := joint.Lagrangian(ctx, inst, joint.LagrangeSettings{Rounds: r.BoundRounds, TimeLimit: limit, Workers: workers, Dive: true})
+	set := joint.LagrangeSettings{Rounds: r.BoundRounds, TimeLimit: limit, Workers: workers, Dive: true}
+	if f := r.BoundProgress; f != nil {
+		set.OnRound = func(rr joint.RoundReport) { f(BoundProgress{Scenario: sc.name, RoundReport: rr}) }
+	}
+	lag, err := joint.Lagrangian(ctx, inst, set)
 	if err != nil {
 		return ScenarioBound{}, fmt.Errorf("bound: %w", err)
 	}

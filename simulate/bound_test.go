@@ -181,8 +181,24 @@ func TestBoundLagrangian(t *testing.T) {
 		assert.Equal(t, BoundLP, res.Results[0].BoundMethod)
 
 		cfg.BoundMethod, cfg.BoundMaxVars = "", 100
+		var heard []BoundProgress
+		cfg.BoundProgress = func(p BoundProgress) { heard = append(heard, p) }
 		res, err = Run(context.Background(), cfg)
+		cfg.BoundProgress = nil
 		require.NoError(t, err)
+		// Every round was told, for the one scenario, the last at the
+		// bound.
+		require.NotEmpty(t, heard)
+		last := heard[0]
+		for _, p := range heard {
+			assert.Equal(t, "baseline", p.Scenario)
+			if p.DiveSteps == 0 {
+				last = p
+			}
+		}
+		require.NotNil(t, res.Results[0].BoundModel)
+		assert.Equal(t, res.Results[0].BoundModel.Rounds, last.Round)
+		assert.InDelta(t, *res.Results[0].Bound, last.Bound, 1e-4)
 		for _, r := range res.Results {
 			require.NotNil(t, r.Bound, "seed %d %s: %s", seed, r.Policy, r.BoundNote)
 			assert.Equal(t, BoundLagrangian, r.BoundMethod)

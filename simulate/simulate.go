@@ -169,6 +169,17 @@ type Config struct {
 	// all replays and the total to read. It is called from one goroutine
 	// at a time, about every few thousand orders.
 	Progress func(done, total int64)
+	// BoundProgress, when not nil, is told after each round of a
+	// scenario's Lagrangian bound, and each step of its dive, how far the
+	// bound has come (one scenario after another, from one goroutine).
+	BoundProgress func(BoundProgress)
+}
+
+// BoundProgress is where a scenario's Lagrangian bound stands
+// (Config.BoundProgress).
+type BoundProgress struct {
+	Scenario string
+	joint.RoundReport
 }
 
 // registry is the configured policy registry, or the default one

@@ -385,6 +385,17 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			_ = bar.Set64(done)
 		}
 		defer bar.Finish()
+		var shown bool
+		cfg.BoundProgress = func(p simulate.BoundProgress) {
+			// One line, written over as the bound moves, cleared at the end.
+			fmt.Fprintf(stderr, "\r\033[K%s", boundLine(p))
+			shown = true
+		}
+		defer func() {
+			if shown {
+				fmt.Fprint(stderr, "\r\033[K")
+			}
+		}()
 	}
 
 	res, runErr := simulate.Run(ctx, cfg)
@@ -420,4 +431,15 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	return runErr
+}
+
+// boundLine says where a scenario's hindsight bound stands, for a
+// terminal while it is computed.
+func boundLine(p simulate.BoundProgress) string {
+	if p.DiveSteps > 0 {
+		return fmt.Sprintf("hindsight bound of %s: %.2f after %d rounds; routing in hindsight: step %d, %.2f",
+			p.Scenario, p.Bound, p.Round, p.DiveSteps, p.Master)
+	}
+	return fmt.Sprintf("hindsight bound of %s: round %d, %.2f, its master %.2f (%d plans)",
+		p.Scenario, p.Round, p.Bound, p.Master, p.Columns)
 }

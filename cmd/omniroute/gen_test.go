@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omniroute/omniroute/joint"
 	"github.com/omniroute/omniroute/network"
 	simulateapi "github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/simulate/dataset"
@@ -218,4 +219,14 @@ func TestGenAmilMakhdoumiWei(t *testing.T) {
 		err = runGen(context.Background(), append(bad, "--out", t.TempDir()), &stdout, &stderr)
 		assert.ErrorIs(t, err, errUsage, "%v", bad)
 	}
+}
+
+// TestBoundLine: the line a terminal shows while a bound is computed
+// names the scenario, the round and the two values that meet at the end,
+// then the hindsight routing's dive.
+func TestBoundLine(t *testing.T) {
+	p := simulateapi.BoundProgress{Scenario: "baseline", RoundReport: joint.RoundReport{Round: 4, Bound: 183191.987, Master: 183250.1, Columns: 31000, Rows: 10600}}
+	assert.Equal(t, "hindsight bound of baseline: round 4, 183191.99, its master 183250.10 (31000 plans)", boundLine(p))
+	p.DiveSteps, p.Master = 2, 183400
+	assert.Equal(t, "hindsight bound of baseline: 183191.99 after 4 rounds; routing in hindsight: step 2, 183400.00", boundLine(p))
 }
