@@ -45,6 +45,13 @@ func OpenFiles(dir string) (*Files, error) {
 	if err != nil {
 		return nil, fmt.Errorf("order log %s: %w", dir, err)
 	}
+	// A day's stock a crash cut short under its temporary name: the
+	// directory is this process's now.
+	if tmps, err := filepath.Glob(filepath.Join(dir, ".stock-*.tmp")); err == nil {
+		for _, t := range tmps {
+			os.Remove(t)
+		}
+	}
 	return &Files{dir: dir, lock: lock}, nil
 }
 

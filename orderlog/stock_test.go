@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,10 +58,16 @@ func readFile(t *testing.T, path string) string {
 // keeps the day's first; the day files of a replay are beside it.
 func TestTheStockEachDayStartedWith(t *testing.T) {
 	dir := t.TempDir()
+	// What a crash left while writing a stock file.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".stock-123.tmp"), []byte("node,sku"), 0o644))
 	c := &setClock{t: day1}
 	src := &stockOf{}
-	l, err := Open(dir, Options{Now: c.now, FlushInterval: time.Hour})
+	reg := prometheus.NewRegistry()
+	l, err := Open(dir, Options{Now: c.now, FlushInterval: time.Hour, Registerer: reg})
 	require.NoError(t, err)
+	n, err := testutil.GatherAndCount(reg, "omniroute_order_log_stock_total")
+	require.NoError(t, err)
+	assert.Equal(t, 3, n, "every result is exported from the start")
 	l.WatchStock(src)
 	l.Record(order("a", day1, "X"))
 	l.Flush()
@@ -87,7 +94,7 @@ func TestTheStockEachDayStartedWith(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	assert.Equal(t, []string{".lock", "orders-2026-11-29.csv", "stock-2026-11-29.csv", "stock-2026-11-30.csv"}, names, "no temporary file left")
+	assert.Equal(t, []string{".lock", "orders-2026-11-29.csv", "stock-2026-11-29.csv", "stock-2026-11-30.csv"}, names, "no temporary file left, nor the one a crash left")
 }
 
 // TestAStockThatCannotBeTakenIsTriedAgainAMinuteLater: a failure is
