@@ -55,6 +55,12 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 	if s.planner != nil {
 		s.planner.stockMoved(res.moved)
 	}
+	if rec, ok := s.cfg.OrderLog.(ReceiptRecorder); ok && len(res.received) > 0 {
+		at := s.clock.Now()
+		for _, r := range res.received {
+			rec.RecordReceipt(at, r.key.node, r.key.sku, r.units)
+		}
+	}
 	s.m.stockUpdates.WithLabelValues("applied").Add(float64(res.applied))
 	s.m.stockUpdates.WithLabelValues("ignored").Add(float64(res.ignored))
 	s.m.belowReserved.Add(float64(len(res.below)))

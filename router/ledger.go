@@ -185,6 +185,15 @@ type stockResult struct {
 	moved int64
 	// below lists the touched rows left with on hand below reserved.
 	below []*pb.StockShortfall
+	// received lists the rows whose on hand the batch raised, by how
+	// much (net of the batch's own falls), in row order.
+	received []stockReceipt
+}
+
+// stockReceipt is units that came into a row's on hand by a stock update.
+type stockReceipt struct {
+	key   stockKey
+	units int32
 }
 
 // shortfalls lists the rows of scratch touched by an applied update that

@@ -509,6 +509,21 @@ func (l *localLedger) updateStock(_ context.Context, u *stockBatch) (stockResult
 		ch.putStock(stockKey{node: u.updates[i].NodeId, sku: up.SKU}, s.inv.row(up.Node, up.SKU))
 	}
 	res.below = shortfalls(s.inv.net, ups, applied, s.inv.table.Get)
+	// What the batch raised each row by: its first saved figures against
+	// the table's now.
+	seen := make(map[stockKey]bool, len(ups))
+	for i, up := range ups {
+		k := stockKey{node: u.updates[i].NodeId, sku: up.SKU}
+		if !applied[i] || seen[k] {
+			continue
+		}
+		seen[k] = true
+		after, _ := s.inv.table.Get(up.Node, up.SKU)
+		if d := after.OnHand - rows[i].OnHand; d > 0 {
+			res.received = append(res.received, stockReceipt{key: k, units: d})
+		}
+	}
+	slices.SortFunc(res.received, func(a, b stockReceipt) int { return compareKeys(a.key, b.key) })
 	return res, l.c.add(ch), nil
 }
 

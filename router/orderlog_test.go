@@ -1,15 +1,18 @@
 package router
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/network"
@@ -93,4 +96,48 @@ func TestOrderLogRecordsTheOrdersRouted(t *testing.T) {
 	assert.EqualValues(t, 2, first.Lines[0].Quantity)
 	assert.Equal(t, 1.03, first.Lines[0].UnitWeightKg)
 	assert.Equal(t, "NO-SUCH-SKU", logged[2].Lines[0].SKU)
+}
+
+// receipts is an OrderRecorder that keeps the receipts recorded.
+type receipts struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (r *receipts) Record(*network.Order) {}
+
+func (r *receipts) RecordReceipt(at time.Time, node, sku string, units int32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, fmt.Sprintf("%s %s %s %d", at.UTC().Format(time.RFC3339), node, sku, units))
+}
+
+// TestStockUpdatesRecordTheirReceipts: on every ledger, an applied stock
+// update that raises a row's on hand is recorded as a receipt of the
+// units it brought in, net of the batch's own falls, at the service's
+// clock; a fall, an update ignored for its sequence number and a safety
+// stock change are not receipts.
+func TestStockUpdatesRecordTheirReceipts(t *testing.T) {
+	ledgers(t, func(t *testing.T, start func(func(*Config)) *env) {
+		rec := &receipts{}
+		e := start(func(c *Config) { c.OrderLog, c.Clock = rec, newFakeClock() })
+		_, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
+			onHand("alm-s01", "MILK-1L", 1, 60), // 53 before: 7 in
+			delta("alm-s02", "MILK-1L", 1, -3),  // a fall
+			delta("alm-wh1", "NEW-SKU", 1, 5),   // a row of its own
+			delta("alm-wh1", "NEW-SKU", 2, -2),  // the batch keeps 3 of them
+		}})
+		require.NoError(t, err)
+		_, err = e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
+			onHand("alm-s01", "MILK-1L", 1, 90), // its number is not above the last: ignored
+			{NodeId: "alm-s02", Sku: "MILK-1L", Seq: 2, SafetyStock: proto.Int32(4), Change: &pb.StockUpdate_OnHand{OnHand: 50}},
+		}})
+		require.NoError(t, err)
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		assert.Equal(t, []string{
+			"2026-11-25T09:30:00Z alm-s01 MILK-1L 7",
+			"2026-11-25T09:30:00Z alm-wh1 NEW-SKU 3",
+		}, rec.got)
+	})
 }

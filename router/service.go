@@ -141,6 +141,15 @@ type OrderRecorder interface {
 	Record(o *network.Order)
 }
 
+// ReceiptRecorder is an OrderRecorder that also records the units stock
+// updates bring in (orderlog.Log does): after each UpdateStock (and each
+// message of StreamStock) applied, every row whose on hand it raised, by
+// how much net of its own falls, at the service's clock. Like Record it
+// must not block.
+type ReceiptRecorder interface {
+	RecordReceipt(at time.Time, node, sku string, units int32)
+}
+
 // snapshot is one immutable network and what is derived from it.
 type snapshot struct {
 	net     *network.Network
