@@ -68,20 +68,28 @@ func (d *DB) Write(ctx context.Context, b *Batch) (int, error) {
 	return len(b.Orders) - int(tag.RowsAffected()), nil
 }
 
-// Trim implements Sink: it deletes the orders created before before, and
-// the stock of the days that ended by then.
+// Trim implements Sink: it deletes the orders created before before, the
+// receipts before then and the stock of the days that ended by then.
 // Every replica trims alike; a row deleted twice is deleted once.
 func (d *DB) Trim(ctx context.Context, before time.Time) (int, error) {
 	tag, err := d.pool.Exec(ctx, `DELETE FROM order_log WHERE created_at < $1`, before)
 	if err != nil {
 		return 0, fmt.Errorf("order log: database: %w", err)
 	}
-	// The stock of the days that ended by then.
-	st, err := d.pool.Exec(ctx, `DELETE FROM stock_log WHERE day + 1 <= ($1::timestamptz AT TIME ZONE 'UTC')::date`, before)
-	if err != nil {
-		return int(tag.RowsAffected()), fmt.Errorf("order log: database: %w", err)
+	n := tag.RowsAffected()
+	// The receipts before then, and the stock of the days that ended by
+	// then.
+	for _, q := range []string{
+		`DELETE FROM receipt_log WHERE at < $1`,
+		`DELETE FROM stock_log WHERE day + 1 <= ($1::timestamptz AT TIME ZONE 'UTC')::date`,
+	} {
+		tag, err := d.pool.Exec(ctx, q, before)
+		if err != nil {
+			return int(n), fmt.Errorf("order log: database: %w", err)
+		}
+		n += tag.RowsAffected()
 	}
-	return int(tag.RowsAffected() + st.RowsAffected()), nil
+	return int(n), nil
 }
 
 // Close implements Sink: it closes the pool OpenDB opened.

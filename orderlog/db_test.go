@@ -187,3 +187,39 @@ func TestDBKeepsTheFirstReplicasStock(t *testing.T) {
 	_, err = ExportStockDB(t.Context(), pool, io.Discard, day1)
 	assert.ErrorIs(t, err, ErrNoStock)
 }
+
+// TestDBKeepsEveryReplicasReceipts: the receipts of two replicas go into
+// one table, whose export is a replenishments file in time order; Trim
+// lets go of those before its time.
+func TestDBKeepsEveryReplicasReceipts(t *testing.T) {
+	url, pool := ledgerDB(t)
+	open := func() *Log {
+		db, err := OpenDB(t.Context(), url)
+		require.NoError(t, err)
+		l, err := New(db, Options{FlushInterval: time.Hour})
+		require.NoError(t, err)
+		return l
+	}
+	a, b := open(), open()
+	a.RecordReceipt(day1.Add(time.Minute), "alm-wh1", "MILK-1L", 40)
+	b.RecordReceipt(day1, "alm-s01", "TV, 55\"", 2)
+	b.RecordReceipt(day1.Add(2*time.Minute), "alm-s01", "MILK-1L", 1)
+	require.NoError(t, a.Close())
+	require.NoError(t, b.Close())
+	assert.Equal(t, 2.0, testutil.ToFloat64(b.receiptCounts.WithLabelValues(ResultWritten)))
+
+	var out bytes.Buffer
+	n, err := ExportReceiptsDB(t.Context(), pool, &out, time.Time{}, day1.Add(2*time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.Equal(t, "at,node,sku,qty\n"+
+		"2026-11-29T23:59:00.000000000Z,alm-s01,\"TV, 55\"\"\",2\n"+
+		"2026-11-30T00:00:00.000000000Z,alm-wh1,MILK-1L,40\n", out.String())
+
+	n, err = NewDB(pool).Trim(t.Context(), day1.Add(90*time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	n, err = ExportReceiptsDB(t.Context(), pool, io.Discard, time.Time{}, time.Time{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,17 +20,31 @@ const maxSuffix = 100
 
 // Files is the Sink of a directory of day files: each batch is appended
 // to orders-YYYY-MM-DD.csv of its UTC day (Batch.At), under the orders
-// file's header. Files are appended across restarts: a line a crash cut
-// short is cut off when the file is opened again, and a file of another
-// header is left as it is, the day going on in orders-DAY.1.csv. One
-// process writes a directory at a time: a lock file says so.
+// file's header, and its receipts to receipts-YYYY-MM-DD.csv, under the
+// replenishments file's. Files are appended across restarts: a line a
+// crash cut short is cut off when the file is opened again, and a file
+// of another header is left as it is, the day going on in
+// orders-DAY.1.csv (receipts-DAY.1.csv). One process writes a directory
+// at a time: a lock file says so.
 type Files struct {
-	dir  string
-	lock *os.File
-	day  string
-	f    *os.File
+	dir      string
+	lock     *os.File
+	orders   dayFile
+	receipts dayFile
 	// Warn, when set, is told of a file left for its header.
 	Warn func(path string)
+}
+
+// ReceiptHeader is the header of the receipts files: the columns of a
+// replenishments file (simulate.NewReplenishmentReader).
+const ReceiptHeader = "at,node,sku,qty\n"
+
+// dayFile is the open file of one kind of a day: its name's prefix and
+// its header.
+type dayFile struct {
+	prefix, header string
+	day            string // the day of f
+	f              *os.File
 }
 
 // OpenFiles takes dir, which is created if need be, for writing day
@@ -52,7 +67,9 @@ func OpenFiles(dir string) (*Files, error) {
 			os.Remove(t)
 		}
 	}
-	return &Files{dir: dir, lock: lock}, nil
+	return &Files{dir: dir, lock: lock,
+		orders:   dayFile{prefix: "orders-", header: simulate.OrderHeader},
+		receipts: dayFile{prefix: "receipts-", header: ReceiptHeader}}, nil
 }
 
 // Dir is the directory written.
@@ -61,23 +78,38 @@ func (fs *Files) Dir() string { return fs.dir }
 // Write implements Sink: it appends the batch's rows to its day's file,
 // opening it when the day changed. It holds no order before.
 func (fs *Files) Write(_ context.Context, b *Batch) (int, error) {
-	if day := b.At.UTC().Format(time.DateOnly); day != fs.day || fs.f == nil {
-		fs.closeFile()
-		if err := fs.open(day); err != nil {
-			return 0, err
-		}
-	}
-	if _, err := fs.f.Write(b.Rows); err != nil {
-		err = fmt.Errorf("write %s: %w", fs.f.Name(), err)
-		fs.drop()
-		return 0, err
-	}
-	return 0, nil
+	return 0, fs.append(&fs.orders, b.At, b.Rows)
 }
 
+// WriteReceipts implements ReceiptSink: it appends the rows to the
+// receipts file of at's day.
+func (fs *Files) WriteReceipts(_ context.Context, at time.Time, rows []byte) error {
+	return fs.append(&fs.receipts, at, rows)
+}
+
+// append appends rows to df's file of at's UTC day, opening it when the
+// day changed.
+func (fs *Files) append(df *dayFile, at time.Time, rows []byte) error {
+	if day := at.UTC().Format(time.DateOnly); day != df.day || df.f == nil {
+		df.close()
+		if err := fs.open(df, day); err != nil {
+			return err
+		}
+	}
+	if _, err := df.f.Write(rows); err != nil {
+		err = fmt.Errorf("write %s: %w", df.f.Name(), err)
+		df.drop()
+		return err
+	}
+	return nil
+}
+
+// trimmed are the prefixes of the files Trim lets go of.
+var trimmed = [...]string{"orders-", "receipts-", "stock-"}
+
 // Trim implements Sink: it removes the files of the days that ended by
-// before (orders-DAY.csv, orders-DAY.N.csv and stock-DAY.csv), never the
-// open day's.
+// before (orders-DAY.csv, orders-DAY.N.csv, receipts-DAY.csv and
+// stock-DAY.csv), never the open day's.
 func (fs *Files) Trim(_ context.Context, before time.Time) (int, error) {
 	entries, err := os.ReadDir(fs.dir)
 	if err != nil {
@@ -86,15 +118,13 @@ func (fs *Files) Trim(_ context.Context, before time.Time) (int, error) {
 	n := 0
 	for _, e := range entries {
 		name := e.Name()
-		prefix := "orders-"
-		if strings.HasPrefix(name, "stock-") {
-			prefix = "stock-"
-		}
-		if e.IsDir() || !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, ".csv") || len(name) < len(prefix+"2006-01-02.csv") {
+		i := slices.IndexFunc(trimmed[:], func(p string) bool { return strings.HasPrefix(name, p) })
+		if e.IsDir() || i < 0 || !strings.HasSuffix(name, ".csv") || len(name) < len(trimmed[i]+"2006-01-02.csv") {
 			continue
 		}
+		prefix := trimmed[i]
 		day, err := time.Parse(time.DateOnly, name[len(prefix):len(prefix+"2006-01-02")])
-		if err != nil || day.Add(24*time.Hour).After(before) || day.Format(time.DateOnly) == fs.day {
+		if err != nil || day.Add(24*time.Hour).After(before) || day.Format(time.DateOnly) == fs.orders.day {
 			continue // a day not over by then, or the one being written
 		}
 		if err := os.Remove(filepath.Join(fs.dir, name)); err != nil {
@@ -105,47 +135,46 @@ func (fs *Files) Trim(_ context.Context, before time.Time) (int, error) {
 	return n, nil
 }
 
-// Close implements Sink: it syncs and closes the day's file and releases
-// the directory.
+// Close implements Sink: it syncs and closes the day's files and
+// releases the directory.
 func (fs *Files) Close() error {
-	return errors.Join(fs.closeFile(), fs.lock.Close())
+	return errors.Join(fs.orders.close(), fs.receipts.close(), fs.lock.Close())
 }
 
-// closeFile syncs and closes the day's file.
-func (fs *Files) closeFile() error {
-	if fs.f == nil {
+// close syncs and closes the day's file.
+func (df *dayFile) close() error {
+	if df.f == nil {
 		return nil
 	}
 	var err error
-	if serr := fs.f.Sync(); serr != nil {
-		err = fmt.Errorf("sync %s: %w", fs.f.Name(), serr)
+	if serr := df.f.Sync(); serr != nil {
+		err = fmt.Errorf("sync %s: %w", df.f.Name(), serr)
 	}
-	fs.drop()
+	df.drop()
 	return err
 }
 
 // drop closes the file: after a failed write, the next write opens it
 // again and cuts off what was half written.
-func (fs *Files) drop() {
-	if fs.f != nil {
-		fs.f.Close()
+func (df *dayFile) drop() {
+	if df.f != nil {
+		df.f.Close()
 	}
-	fs.f, fs.day = nil, ""
+	df.f, df.day = nil, ""
 }
 
-// open opens the day's file for appending: the first of
-// orders-DAY.csv, orders-DAY.1.csv, ... that is empty (it gets the
-// header) or starts with the header, its last line completed by cutting
-// off a partial one.
-func (fs *Files) open(day string) error {
-	base := "orders-" + day
+// open opens df's file of day for appending: the first of PREFIX-DAY.csv,
+// PREFIX-DAY.1.csv, ... that is empty (it gets the header) or starts
+// with the header, its last line completed by cutting off a partial one.
+func (fs *Files) open(df *dayFile, day string) error {
+	base := df.prefix + day
 	for n := 0; n < maxSuffix; n++ {
 		name := base + ".csv"
 		if n > 0 {
 			name = fmt.Sprintf("%s.%d.csv", base, n)
 		}
 		path := filepath.Join(fs.dir, name)
-		f, ok, err := openAppend(path)
+		f, ok, err := openAppend(path, df.header)
 		if err != nil {
 			return err
 		}
@@ -155,17 +184,17 @@ func (fs *Files) open(day string) error {
 			}
 			continue
 		}
-		fs.f, fs.day = f, day
+		df.f, df.day = f, day
 		return nil
 	}
 	return fmt.Errorf("order log: %d files of %s have another header", maxSuffix, base)
 }
 
-// openAppend opens path positioned at its end, writing the header into
-// an empty file. ok is false (and the file closed) when the file starts
+// openAppend opens path positioned at its end, writing header into an
+// empty file. ok is false (and the file closed) when the file starts
 // with another header. A last line without its line break, which a crash
 // leaves, is cut off.
-func openAppend(path string) (f *os.File, ok bool, err error) {
+func openAppend(path, header string) (f *os.File, ok bool, err error) {
 	f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, false, fmt.Errorf("order log: %w", err)
@@ -181,23 +210,23 @@ func openAppend(path string) (f *os.File, ok bool, err error) {
 	}
 	size := st.Size()
 	if size == 0 {
-		if _, err := io.WriteString(f, simulate.OrderHeader); err != nil {
+		if _, err := io.WriteString(f, header); err != nil {
 			return nil, false, fmt.Errorf("order log: %w", err)
 		}
 		return f, true, nil
 	}
-	head := make([]byte, len(simulate.OrderHeader))
+	head := make([]byte, len(header))
 	n, err := f.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
 		return nil, false, fmt.Errorf("order log: %w", err)
 	}
-	if !bytes.Equal(head[:n], []byte(simulate.OrderHeader)) {
-		if int64(n) == size && bytes.HasPrefix([]byte(simulate.OrderHeader), head[:n]) {
+	if !bytes.Equal(head[:n], []byte(header)) {
+		if int64(n) == size && bytes.HasPrefix([]byte(header), head[:n]) {
 			// A header cut short: the file holds nothing else.
 			if err := f.Truncate(0); err != nil {
 				return nil, false, fmt.Errorf("order log: %w", err)
 			}
-			if _, err := f.WriteAt([]byte(simulate.OrderHeader), 0); err != nil {
+			if _, err := f.WriteAt([]byte(header), 0); err != nil {
 				return nil, false, fmt.Errorf("order log: %w", err)
 			}
 			_, err = f.Seek(0, io.SeekEnd)

@@ -118,8 +118,9 @@ type Log struct {
 	now    func() time.Time
 	log    *slog.Logger
 	counts *prometheus.CounterVec
-	// stockCounts is omniroute_order_log_stock_total{result}.
-	stockCounts *prometheus.CounterVec
+	// stockCounts is omniroute_order_log_stock_total{result};
+	// receiptCounts omniroute_order_log_receipts_total{result}.
+	stockCounts, receiptCounts *prometheus.CounterVec
 	every       time.Duration
 	timeout     time.Duration
 	limit       int           // Options.Buffer
@@ -135,8 +136,10 @@ type Log struct {
 	seen   map[uint64]struct{}
 	ring   []uint64
 	next   int
-	rows   []byte  // the rows waiting for the writer
-	orders []Entry // the orders they hold
+	rows     []byte  // the rows waiting for the writer
+	orders   []Entry // the orders they hold
+	receipts []byte  // the receipts' rows waiting (ReceiptHeader's)
+	received int     // how many
 
 	stockSrc atomic.Pointer[StockSource] // WatchStock's
 
@@ -145,8 +148,9 @@ type Log struct {
 	done    chan struct{}      // closed by the writer when it is done
 
 	// The writer's own (one goroutine).
-	spare       []byte
-	spareOrders []Entry
+	spare         []byte
+	spareOrders   []Entry
+	spareReceipts []byte
 	trimmed     time.Time // when the writer last trimmed the sink
 	stockDay    time.Time // the day whose stock the sink holds
 	stockNext   time.Time // after a failure, when to try again
@@ -195,6 +199,10 @@ func New(sink Sink, opt Options) (*Log, error) {
 			Name: "omniroute_order_log_orders_total",
 			Help: "Orders recorded in the order log by result: written, duplicate (the id was recorded before), dropped (the buffer was full), failed (the file or the database could not be written).",
 		}, []string{"result"}),
+		receiptCounts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "omniroute_order_log_receipts_total",
+			Help: "Stock receipts (units a stock update brought in) recorded in the order log by result: written, dropped (the buffer was full), failed (the file or the database could not be written).",
+		}, []string{"result"}),
 		stockCounts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "omniroute_order_log_stock_total",
 			Help: "The stock a day started with, by result: written, held (kept already, before a restart or by another replica), failed (tried again a minute later).",
@@ -212,8 +220,11 @@ func New(sink Sink, opt Options) (*Log, error) {
 	for _, r := range []string{StockWritten, StockHeld, StockFailed} {
 		l.stockCounts.WithLabelValues(r)
 	}
+	for _, r := range []string{ResultWritten, ResultDropped, ResultFailed} {
+		l.receiptCounts.WithLabelValues(r)
+	}
 	if opt.Registerer != nil {
-		for _, c := range []prometheus.Collector{l.counts, l.stockCounts} {
+		for _, c := range []prometheus.Collector{l.counts, l.stockCounts, l.receiptCounts} {
 			if err := opt.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("order log: %w", err)
 			}
@@ -245,7 +256,7 @@ func (l *Log) Record(o *network.Order) {
 	l.mu.Lock()
 	if _, dup := l.seen[h]; dup {
 		result = ResultDuplicate
-	} else if !l.closed && len(l.rows) < l.limit {
+	} else if !l.closed && len(l.rows)+len(l.receipts) < l.limit {
 		result = ""
 		l.remember(h)
 		start := len(l.rows)
@@ -255,6 +266,30 @@ func (l *Log) Record(o *network.Order) {
 	l.mu.Unlock()
 	if result != "" {
 		l.counts.WithLabelValues(result).Inc()
+	}
+}
+
+// RecordReceipt adds a receipt's row (units of sku come into node's on
+// hand at at) to those waiting for the writer, without waiting for the
+// sink, when the sink keeps receipts (a ReceiptSink: Files, DB); a full
+// buffer or a closed log leave it out (counted). It implements
+// router.ReceiptRecorder.
+func (l *Log) RecordReceipt(at time.Time, node, sku string, units int32) {
+	if l == nil || units <= 0 {
+		return
+	}
+	if _, ok := l.sink.(ReceiptSink); !ok {
+		return
+	}
+	l.mu.Lock()
+	ok := !l.closed && len(l.rows)+len(l.receipts) < l.limit
+	if ok {
+		l.receipts = appendReceipt(l.receipts, at, node, sku, units)
+		l.received++
+	}
+	l.mu.Unlock()
+	if !ok {
+		l.receiptCounts.WithLabelValues(ResultDropped).Inc()
 	}
 }
 
@@ -348,8 +383,11 @@ func (l *Log) write() {
 	l.mu.Lock()
 	b := Batch{Rows: l.rows, Orders: l.orders}
 	l.rows, l.orders = l.spare[:0], l.spareOrders[:0]
+	receipts, received := l.receipts, l.received
+	l.receipts, l.received = l.spareReceipts[:0], 0
 	l.mu.Unlock()
-	l.spare, l.spareOrders = b.Rows, b.Orders
+	l.spare, l.spareOrders, l.spareReceipts = b.Rows, b.Orders, receipts
+	l.writeReceipts(receipts, received)
 	n := len(b.Orders)
 	if n == 0 {
 		return
@@ -366,6 +404,22 @@ func (l *Log) write() {
 	if held > 0 {
 		l.counts.WithLabelValues(ResultDuplicate).Add(float64(held))
 	}
+}
+
+// writeReceipts hands n receipts' rows to the sink.
+func (l *Log) writeReceipts(rows []byte, n int) {
+	if n == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+	err := l.sink.(ReceiptSink).WriteReceipts(ctx, l.now(), rows)
+	cancel()
+	if err != nil {
+		l.receiptCounts.WithLabelValues(ResultFailed).Add(float64(n))
+		l.fail(fmt.Errorf("receipts: %w", err), 0)
+		return
+	}
+	l.receiptCounts.WithLabelValues(ResultWritten).Add(float64(n))
 }
 
 // fail counts n orders failed and logs err, at most once a minute.

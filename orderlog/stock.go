@@ -3,11 +3,14 @@ package orderlog
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -177,3 +180,111 @@ func ExportStockDB(ctx context.Context, pool *pgxpool.Pool, w io.Writer, day tim
 
 // ErrNoStock says that no stock is kept for a day.
 var ErrNoStock = errors.New("order log: no stock kept")
+
+// ReceiptSink is a Sink that also keeps the receipts: the units stock
+// updates brought in, in the rows of a replenishments file
+// (ReceiptHeader), from which a replay of the day takes its arrivals.
+type ReceiptSink interface {
+	// WriteReceipts keeps rows, the receipts recorded since the last
+	// call, taken by the writer at at.
+	WriteReceipts(ctx context.Context, at time.Time, rows []byte) error
+}
+
+// appendReceipt appends a receipt's row under ReceiptHeader: its time in
+// UTC to the nanosecond, so that the rows sort by time as text.
+func appendReceipt(b []byte, at time.Time, node, sku string, units int32) []byte {
+	b = at.UTC().AppendFormat(b, "2006-01-02T15:04:05.000000000Z07:00")
+	b = append(b, ',')
+	b = appendField(b, node)
+	b = append(b, ',')
+	b = appendField(b, sku)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(units), 10)
+	return append(b, '\n')
+}
+
+// appendField appends s as a CSV field, quoted when it must be.
+func appendField(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") && strings.TrimSpace(s) == s {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	b = append(b, strings.ReplaceAll(s, `"`, `""`)...)
+	return append(b, '"')
+}
+
+// WriteReceipts implements ReceiptSink: one statement inserts the rows
+// into the receipt_log table.
+func (d *DB) WriteReceipts(ctx context.Context, _ time.Time, rows []byte) error {
+	r := csv.NewReader(bytes.NewReader(rows))
+	r.FieldsPerRecord = 4
+	var ats []time.Time
+	var nodes, skus []string
+	var qtys []int32
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("order log: receipts: %w", err)
+		}
+		at, err := time.Parse(time.RFC3339Nano, rec[0])
+		if err != nil {
+			return fmt.Errorf("order log: receipts: %w", err)
+		}
+		q, err := strconv.ParseInt(rec[3], 10, 32)
+		if err != nil {
+			return fmt.Errorf("order log: receipts: %w", err)
+		}
+		ats, nodes, skus, qtys = append(ats, at), append(nodes, rec[1]), append(skus, rec[2]), append(qtys, int32(q))
+	}
+	_, err := d.pool.Exec(ctx, `INSERT INTO receipt_log (at, node_id, sku, qty)
+		SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::int[])`, ats, nodes, skus, qtys)
+	if err != nil {
+		return fmt.Errorf("order log: database: %w", err)
+	}
+	return nil
+}
+
+// ExportReceiptsDB writes the receipts of the receipt_log table at times
+// in [from, to) to w as a replenishments file (ReceiptHeader, then the
+// rows by time, those of the same time in the order they were written);
+// a zero from or to leaves that end open. It returns how many it wrote.
+func ExportReceiptsDB(ctx context.Context, pool *pgxpool.Pool, w io.Writer, from, to time.Time) (int, error) {
+	if _, err := io.WriteString(w, ReceiptHeader); err != nil {
+		return 0, err
+	}
+	var lo, hi *time.Time
+	if !from.IsZero() {
+		lo = &from
+	}
+	if !to.IsZero() {
+		hi = &to
+	}
+	rs, err := pool.Query(ctx, `SELECT at, node_id, sku, qty FROM receipt_log
+		WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2) ORDER BY at, seq`, lo, hi)
+	if err != nil {
+		return 0, fmt.Errorf("order log: database: %w", err)
+	}
+	defer rs.Close()
+	n := 0
+	var row []byte
+	for rs.Next() {
+		var at time.Time
+		var node, sku string
+		var qty int32
+		if err := rs.Scan(&at, &node, &sku, &qty); err != nil {
+			return n, fmt.Errorf("order log: database: %w", err)
+		}
+		row = appendReceipt(row[:0], at, node, sku, qty)
+		if _, err := w.Write(row); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := rs.Err(); err != nil {
+		return n, fmt.Errorf("order log: database: %w", err)
+	}
+	return n, nil
+}

@@ -1,11 +1,13 @@
 package orderlog
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/simulate"
 )
 
 // setClock tells the time it was last set to.
@@ -142,4 +147,88 @@ func TestKeepTrimsTheStockOfTheDaysOver(t *testing.T) {
 	for _, name := range []string{"stock-2026-11-24.csv", "stock-x.csv", "stock-2026-11-25.csv"} {
 		assert.FileExists(t, filepath.Join(dir, name))
 	}
+}
+
+// TestReceiptsAFileADay: the receipts recorded go to the receipts file
+// of the day they are written, which a replay reads as its
+// replenishments, appended across restarts; Trim lets go of the days
+// over.
+func TestReceiptsAFileADay(t *testing.T) {
+	dir := t.TempDir()
+	c := &setClock{t: day1}
+	reg := prometheus.NewRegistry()
+	l, err := Open(dir, Options{Now: c.now, FlushInterval: time.Hour, Registerer: reg})
+	require.NoError(t, err)
+	l.RecordReceipt(day1.Add(-time.Hour).In(time.FixedZone("ALMT", 5*3600)), "alm-wh1", "MILK-1L", 40)
+	l.RecordReceipt(day1, "alm-s01", "TV, 55\"", 2) // a SKU that needs quoting
+	l.RecordReceipt(day1, "alm-s01", "MILK-1L", 0)  // nothing came in
+	l.Flush()
+	c.set(day1.Add(2 * time.Minute))
+	l.RecordReceipt(c.now(), "alm-wh1", "MILK-1L", 5)
+	require.NoError(t, l.Close())
+	assert.Equal(t, 3.0, testutil.ToFloat64(l.receiptCounts.WithLabelValues(ResultWritten)))
+	n, err := testutil.GatherAndCount(reg, "omniroute_order_log_receipts_total")
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+
+	assert.Equal(t, "at,node,sku,qty\n"+
+		"2026-11-29T22:59:00.000000000Z,alm-wh1,MILK-1L,40\n"+
+		"2026-11-29T23:59:00.000000000Z,alm-s01,\"TV, 55\"\"\",2\n", readFile(t, filepath.Join(dir, "receipts-2026-11-29.csv")))
+	net, err := network.Demo()
+	require.NoError(t, err)
+	f, err := os.Open(filepath.Join(dir, "receipts-2026-11-30.csv"))
+	require.NoError(t, err)
+	defer f.Close()
+	r, err := simulate.NewReplenishmentReader(f, "receipts", net, false)
+	require.NoError(t, err)
+	rep, err := r.Next()
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Replenishment{At: day1.Add(2 * time.Minute), Node: mustNode(t, net, "alm-wh1"), SKU: "MILK-1L", Qty: 5}, rep)
+	_, err = r.Next()
+	assert.Equal(t, io.EOF, err)
+
+	// Started again the same day: appended under the one header; the
+	// days over trimmed.
+	l, err = Open(dir, Options{Now: c.now, FlushInterval: time.Hour, Keep: 24 * time.Hour})
+	require.NoError(t, err)
+	c.set(day1.Add(25 * time.Hour))
+	l.RecordReceipt(c.now(), "alm-wh1", "MILK-1L", 1)
+	require.NoError(t, l.Close())
+	assert.NoFileExists(t, filepath.Join(dir, "receipts-2026-11-29.csv"))
+	assert.Equal(t, "at,node,sku,qty\n"+
+		"2026-11-30T00:01:00.000000000Z,alm-wh1,MILK-1L,5\n"+
+		"2026-12-01T00:59:00.000000000Z,alm-wh1,MILK-1L,1\n", readFile(t, filepath.Join(dir, "receipts-2026-11-30.csv"))+
+		strings.TrimPrefix(readFile(t, filepath.Join(dir, "receipts-2026-12-01.csv")), "at,node,sku,qty\n"))
+}
+
+// TestReceiptsOnlyWhereTheSinkKeepsThem: a sink that keeps no receipts
+// is given none, and a closed log drops them.
+func TestReceiptsOnlyWhereTheSinkKeepsThem(t *testing.T) {
+	l, err := New(ordersOnly{}, Options{FlushInterval: time.Hour})
+	require.NoError(t, err)
+	l.RecordReceipt(day1, "alm-wh1", "MILK-1L", 3)
+	l.Flush()
+	require.NoError(t, l.Close())
+	assert.Zero(t, testutil.ToFloat64(l.receiptCounts.WithLabelValues(ResultWritten)))
+	assert.Zero(t, testutil.ToFloat64(l.receiptCounts.WithLabelValues(ResultDropped)))
+
+	l, err = Open(t.TempDir(), Options{FlushInterval: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, l.Close())
+	l.RecordReceipt(day1, "alm-wh1", "MILK-1L", 3)
+	assert.Equal(t, 1.0, testutil.ToFloat64(l.receiptCounts.WithLabelValues(ResultDropped)))
+}
+
+// ordersOnly is a Sink that keeps nothing but orders.
+type ordersOnly struct{}
+
+func (ordersOnly) Write(context.Context, *Batch) (int, error)   { return 0, nil }
+func (ordersOnly) Trim(context.Context, time.Time) (int, error) { return 0, nil }
+func (ordersOnly) Close() error                                 { return nil }
+
+func mustNode(t *testing.T, net *network.Network, id string) int {
+	t.Helper()
+	i, ok := net.NodeIndex(id)
+	require.True(t, ok, id)
+	return i
 }

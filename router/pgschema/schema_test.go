@@ -46,7 +46,7 @@ func TestMigrateFreshThenAgain(t *testing.T) {
 	assert.Equal(t, 0, res.From)
 	assert.Equal(t, pgschema.Latest(), res.To)
 	assert.Len(t, res.Applied, pgschema.Latest())
-	for _, table := range []string{"stock", "capacity", "reservations", "meta", "order_log", "stock_log"} {
+	for _, table := range []string{"stock", "capacity", "reservations", "meta", "order_log", "stock_log", "receipt_log"} {
 		var n int
 		require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n), table)
 	}
