@@ -376,10 +376,9 @@ func (l *Log) trim() {
 }
 
 // write takes the rows waiting and hands them to the sink, after the
-// day's stock when a day began.
+// day's stock when a day began (WatchStock).
 func (l *Log) write() {
 	l.trim()
-	l.takeStock()
 	l.mu.Lock()
 	b := Batch{Rows: l.rows, Orders: l.orders}
 	l.rows, l.orders = l.spare[:0], l.spareOrders[:0]
@@ -387,12 +386,16 @@ func (l *Log) write() {
 	l.receipts, l.received = l.spareReceipts[:0], 0
 	l.mu.Unlock()
 	l.spare, l.spareOrders, l.spareReceipts = b.Rows, b.Orders, receipts
-	l.writeReceipts(receipts, received)
+	b.At = l.now()
+	if l.takeStock(b.At) {
+		// Recorded before the new day's stock was taken: the day before's.
+		b.At = l.stockDay.Add(-time.Nanosecond)
+	}
+	l.writeReceipts(receipts, received, b.At)
 	n := len(b.Orders)
 	if n == 0 {
 		return
 	}
-	b.At = l.now()
 	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
 	held, err := l.sink.Write(ctx, &b)
 	cancel()
@@ -406,13 +409,13 @@ func (l *Log) write() {
 	}
 }
 
-// writeReceipts hands n receipts' rows to the sink.
-func (l *Log) writeReceipts(rows []byte, n int) {
+// writeReceipts hands n receipts' rows to the sink, taken at at.
+func (l *Log) writeReceipts(rows []byte, n int, at time.Time) {
 	if n == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
-	err := l.sink.(ReceiptSink).WriteReceipts(ctx, l.now(), rows)
+	err := l.sink.(ReceiptSink).WriteReceipts(ctx, at, rows)
 	cancel()
 	if err != nil {
 		l.receiptCounts.WithLabelValues(ResultFailed).Add(float64(n))

@@ -60,29 +60,39 @@ const stockRetry = time.Minute
 func StockFileName(t time.Time) string { return "stock-" + t.UTC().Format(time.DateOnly) + ".csv" }
 
 // WatchStock has the writer keep the stock each UTC day starts with, from
-// src, when the sink can (a StockSink; else nothing is kept): when the
-// day begins, and now for today if the sink holds none. Call it once the
-// source can answer; the writer takes the stock in the background.
+// src, when the sink can (a StockSink; else nothing is kept): today's now,
+// if the sink holds none, before WatchStock returns, then each day's when
+// it begins. Call it once the source can answer and before the first
+// order or receipt is recorded (a server: before it serves), so that a
+// replay from today's stock counts none of them twice.
+//
+// At a day's beginning the writer takes the orders and receipts waiting,
+// then the stock, and writes what it took into the day before's files:
+// everything recorded before the stock was taken is outside the day the
+// stock begins (but for what a route or an update still had in flight
+// at that moment).
 func (l *Log) WatchStock(src StockSource) {
 	if l == nil || src == nil {
 		return
 	}
 	if _, ok := l.sink.(StockSink); ok {
 		l.stockSrc.Store(&src)
+		l.Flush()
 	}
 }
 
 // takeStock keeps the day's stock when the day changed since the writer
-// last kept one. The writer calls it.
-func (l *Log) takeStock() {
+// last kept one, at now, and reports whether it began a day after one it
+// kept before. The writer calls it.
+func (l *Log) takeStock(now time.Time) (next bool) {
 	src := l.stockSrc.Load()
 	if src == nil {
-		return
+		return false
 	}
-	now := l.now().UTC()
+	now = now.UTC()
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	if day.Equal(l.stockDay) || now.Before(l.stockNext) {
-		return
+		return false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
 	defer cancel()
@@ -92,13 +102,15 @@ func (l *Log) takeStock() {
 		l.stockNext = now.Add(stockRetry)
 		l.stockCounts.WithLabelValues(StockFailed).Inc()
 		l.fail(fmt.Errorf("stock of %s: %w", day.Format(time.DateOnly), err), 0)
-		return
+		return false
 	case wrote:
 		l.stockCounts.WithLabelValues(StockWritten).Inc()
 	default:
 		l.stockCounts.WithLabelValues(StockHeld).Inc()
 	}
+	next = !l.stockDay.IsZero()
 	l.stockDay = day
+	return next
 }
 
 // WriteStock implements StockSink: stock-DAY.csv, written whole under a

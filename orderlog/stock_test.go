@@ -232,3 +232,29 @@ func mustNode(t *testing.T, net *network.Network, id string) int {
 	require.True(t, ok, id)
 	return i
 }
+
+// TestWhatCameBeforeADaysStockIsTheDayBefores: the orders and receipts
+// waiting when a day's stock is taken were recorded before it, so they
+// are written into the day before's files, even when written after
+// midnight; what comes after goes into the new day's.
+func TestWhatCameBeforeADaysStockIsTheDayBefores(t *testing.T) {
+	dir := t.TempDir()
+	c := &setClock{t: day1}
+	src := &stockOf{}
+	l, err := Open(dir, Options{Now: c.now, FlushInterval: time.Hour})
+	require.NoError(t, err)
+	l.WatchStock(src)
+	require.Equal(t, 1, src.asked, "today's stock, taken before WatchStock returns")
+	l.Record(order("late", day1.Add(30*time.Second), "X"))
+	l.RecordReceipt(day1.Add(40*time.Second), "alm-wh1", "X", 3)
+	c.set(day1.Add(time.Minute + 50*time.Millisecond)) // 00:00:00.05
+	l.Record(order("just-after", c.now(), "X"))
+	l.Flush()
+	l.Record(order("early", c.now(), "X"))
+	require.NoError(t, l.Close())
+	assert.Equal(t, 2, src.asked)
+	assert.Equal(t, []string{"late", "just-after"}, ids(readOrders(t, filepath.Join(dir, "orders-2026-11-29.csv"))))
+	assert.Equal(t, []string{"early"}, ids(readOrders(t, filepath.Join(dir, "orders-2026-11-30.csv"))))
+	assert.Contains(t, readFile(t, filepath.Join(dir, "receipts-2026-11-29.csv")), "alm-wh1,X,3")
+	assert.Equal(t, "node,sku,on_hand,safety_stock\nwh1,X,2,0\n", readFile(t, filepath.Join(dir, "stock-2026-11-30.csv")))
+}

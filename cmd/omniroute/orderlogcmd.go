@@ -15,14 +15,16 @@ import (
 
 // runOrderLog writes the orders the replicas recorded in the database
 // (serve --order-log-db) as an orders file, or with --stock the stock a
-// day started with as a stock file.
+// day started with as a stock file, or with --receipts the units stock
+// updates brought in as a replenishments file.
 func runOrderLog(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("order-log", stderr)
 	dbURL := fs.String("database-url", "", "PostgreSQL `URL` of the replicas' ledger; default $"+envDatabaseURL)
-	from := fs.String("from", "", "the first created_at exported (RFC 3339; empty: the first)")
-	to := fs.String("to", "", "the created_at the export stops before (RFC 3339; empty: none)")
+	from := fs.String("from", "", "the first created_at (with --receipts, time) exported (RFC 3339; empty: the first)")
+	to := fs.String("to", "", "the created_at (with --receipts, time) the export stops before (RFC 3339; empty: none)")
 	out := fs.String("out", "", "write the orders file (or the stock file) here instead of standard output")
 	stockDay := fs.String("stock", "", "write the stock the `DAY` (YYYY-MM-DD, UTC) started with, as a stock file, instead of orders")
+	receipts := fs.Bool("receipts", false, "write the receipts of [--from, --to) (the units stock updates brought in), as a replenishments file, instead of orders")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -33,6 +35,9 @@ func runOrderLog(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%w: --database-url (or $%s) is required", errUsage, envDatabaseURL)
 	}
 	var day time.Time
+	if *stockDay != "" && *receipts {
+		return fmt.Errorf("%w: --stock and --receipts write different files: one at a time", errUsage)
+	}
 	if *stockDay != "" {
 		if *from != "" || *to != "" {
 			return fmt.Errorf("%w: --stock writes a day's stock; --from and --to choose orders", errUsage)
@@ -80,6 +85,12 @@ func runOrderLog(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 		what = fmt.Sprintf("the stock of %s, taken at %s", *stockDay, at.UTC().Format(time.RFC3339))
+	} else if *receipts {
+		n, err := orderlog.ExportReceiptsDB(ctx, pool, bw, lo, hi)
+		if err != nil {
+			return err
+		}
+		what = fmt.Sprintf("%d receipts", n)
 	} else {
 		n, err := orderlog.ExportDB(ctx, pool, bw, lo, hi)
 		if err != nil {
