@@ -121,21 +121,21 @@ type Log struct {
 	// stockCounts is omniroute_order_log_stock_total{result};
 	// receiptCounts omniroute_order_log_receipts_total{result}.
 	stockCounts, receiptCounts *prometheus.CounterVec
-	every       time.Duration
-	timeout     time.Duration
-	limit       int           // Options.Buffer
-	keep        int           // Options.Remember
-	retain      time.Duration // Options.Keep
-	seed        maphash.Seed
+	every                      time.Duration
+	timeout                    time.Duration
+	limit                      int           // Options.Buffer
+	keep                       int           // Options.Remember
+	retain                     time.Duration // Options.Keep
+	seed                       maphash.Seed
 
 	mu     sync.Mutex // guards what follows, up to the writer's own
 	closed bool
 	// seen holds the hashes of the latest ids recorded, ring the same in
 	// the order they came (next is the oldest once it is full): integers,
 	// which the garbage collector does not scan.
-	seen   map[uint64]struct{}
-	ring   []uint64
-	next   int
+	seen     map[uint64]struct{}
+	ring     []uint64
+	next     int
 	rows     []byte  // the rows waiting for the writer
 	orders   []Entry // the orders they hold
 	receipts []byte  // the receipts' rows waiting (ReceiptHeader's)
@@ -151,11 +151,11 @@ type Log struct {
 	spare         []byte
 	spareOrders   []Entry
 	spareReceipts []byte
-	trimmed     time.Time // when the writer last trimmed the sink
-	stockDay    time.Time // the day whose stock the sink holds
-	stockNext   time.Time // after a failure, when to try again
-	lastErr     time.Time
-	err         error // the first failure, for Close
+	trimmed       time.Time // when the writer last trimmed the sink
+	stockDay      time.Time // the day whose stock the sink holds
+	stockNext     time.Time // after a failure, when to try again
+	lastErr       time.Time
+	err           error // the first failure, for Close
 }
 
 // Open starts a Log writing into the day files of dir (Files): it fails
