@@ -13,6 +13,11 @@
 // order id once whichever replica wrote it, and which DBReader follows
 // for every replica's planner and ExportDB writes out as an orders file.
 //
+// RecordReceipt takes the units a stock update brought in (router's
+// ReceiptRecorder), written as the rows of a replenishments file:
+// receipts-YYYY-MM-DD.csv beside the day files, or the receipt_log table
+// (ExportReceiptsDB).
+//
 // With a StockSource (Log.WatchStock), the writer also keeps the stock
 // each UTC day started with, the stock free when it began (on hand less
 // the units reserved), from which the day's orders are replayed:

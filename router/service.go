@@ -94,7 +94,8 @@ type Config struct {
 	// of a RouteBatch, reserving or not, whatever its plan fills; not
 	// Options, which weighs offers, nor a retry answered from its
 	// reservation, nor an order refused as invalid. orderlog.Log writes
-	// them as the files a replay reads.
+	// them as the files a replay reads. One that is also a
+	// ReceiptRecorder is told the units stock updates bring in.
 	OrderLog OrderRecorder
 	// HTTPClient calls the partners' quote APIs (a default client when
 	// nil); Clock times their caches and breakers.
