@@ -36,20 +36,23 @@ func ledgerDB(t *testing.T) (string, *pgxpool.Pool) {
 	return url, pool
 }
 
+// dbLog is a replica's Log on the database at url.
+func dbLog(t *testing.T, url string, opt Options) *Log {
+	t.Helper()
+	db, err := OpenDB(t.Context(), url)
+	require.NoError(t, err)
+	l, err := New(db, opt)
+	require.NoError(t, err)
+	return l
+}
+
 // TestDBKeepsEachOrderOnceForEveryReplica: two replicas' logs write into
 // one table; an order both routed is kept once, the second counted as a
 // duplicate; the export is an orders file in time order that a replay
 // reads.
 func TestDBKeepsEachOrderOnceForEveryReplica(t *testing.T) {
 	url, pool := ledgerDB(t)
-	open := func() *Log {
-		db, err := OpenDB(t.Context(), url)
-		require.NoError(t, err)
-		l, err := New(db, Options{FlushInterval: time.Hour})
-		require.NoError(t, err)
-		return l
-	}
-	a, b := open(), open()
+	a, b := dbLog(t, url, Options{FlushInterval: time.Hour}), dbLog(t, url, Options{FlushInterval: time.Hour})
 	a.Record(order("o1", day1, "X", "Y"))
 	a.Record(order("o3", day1.Add(2*time.Minute), "X"))
 	a.Flush()
@@ -151,10 +154,7 @@ func TestDBKeepsTheFirstReplicasStock(t *testing.T) {
 	url, pool := ledgerDB(t)
 	c := &setClock{t: day1}
 	open := func(src *stockOf) *Log {
-		db, err := OpenDB(t.Context(), url)
-		require.NoError(t, err)
-		l, err := New(db, Options{FlushInterval: time.Hour, Now: c.now})
-		require.NoError(t, err)
+		l := dbLog(t, url, Options{FlushInterval: time.Hour, Now: c.now})
 		l.WatchStock(src)
 		return l
 	}
@@ -193,14 +193,7 @@ func TestDBKeepsTheFirstReplicasStock(t *testing.T) {
 // lets go of those before its time.
 func TestDBKeepsEveryReplicasReceipts(t *testing.T) {
 	url, pool := ledgerDB(t)
-	open := func() *Log {
-		db, err := OpenDB(t.Context(), url)
-		require.NoError(t, err)
-		l, err := New(db, Options{FlushInterval: time.Hour})
-		require.NoError(t, err)
-		return l
-	}
-	a, b := open(), open()
+	a, b := dbLog(t, url, Options{FlushInterval: time.Hour}), dbLog(t, url, Options{FlushInterval: time.Hour})
 	a.RecordReceipt(day1.Add(time.Minute), "alm-wh1", "MILK-1L", 40)
 	b.RecordReceipt(day1, "alm-s01", "TV, 55\"", 2)
 	b.RecordReceipt(day1.Add(2*time.Minute), "alm-s01", "MILK-1L", 1)
