@@ -511,13 +511,18 @@ func (l *localLedger) updateStock(_ context.Context, u *stockBatch) (stockResult
 	res.below = shortfalls(s.inv.net, ups, applied, s.inv.table.Get)
 	// What the batch raised each row by: its first saved figures against
 	// the table's now.
-	seen := make(map[stockKey]bool, len(ups))
+	var seen map[stockKey]bool // a row updated twice counts once
+	if len(ups) > 1 {
+		seen = make(map[stockKey]bool, len(ups))
+	}
 	for i, up := range ups {
 		k := stockKey{node: u.updates[i].NodeId, sku: up.SKU}
 		if !applied[i] || seen[k] {
 			continue
 		}
-		seen[k] = true
+		if seen != nil {
+			seen[k] = true
+		}
 		after, _ := s.inv.table.Get(up.Node, up.SKU)
 		if d := after.OnHand - rows[i].OnHand; d > 0 {
 			res.received = append(res.received, stockReceipt{key: k, units: d})
