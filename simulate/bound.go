@@ -191,15 +191,11 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		s.Start = int64(row.OnHand) - int64(row.Reserved) - int64(row.Safety)
 	}
 	if src := r.Replenishments; src != nil {
-		f, err := src.Open()
+		reps, err := OpenReplenishments(src, net, r.SkipBad)
 		if err != nil {
 			return ScenarioBound{}, err
 		}
-		defer f.Close()
-		reps, err := NewReplenishmentReader(f, src.Name(), net, r.SkipBad)
-		if err != nil {
-			return ScenarioBound{}, err
-		}
+		defer reps.Close()
 		for {
 			rep, err := reps.Next()
 			if err == io.EOF {

@@ -97,8 +97,7 @@ type replayPlanner struct {
 	// order, so at most a horizon's worth beyond the clock (or up to the
 	// season's end, when later) and the next one. The file is a schedule known in advance, so a plan may count
 	// what arrives within its horizon; orders still to come it never sees.
-	reps     *ReplenishmentReader
-	repsFile io.Closer
+	reps     *Replenishments
 	arrivals []planning.Arrival
 	repsDone bool
 }
@@ -146,23 +145,18 @@ func newReplayPlanner(ctx context.Context, cfg *Config, workers int, net *networ
 		}
 	}
 	if src := cfg.Replenishments; src != nil {
-		f, err := src.Open()
-		if err != nil {
+		var err error
+		if p.reps, err = OpenReplenishments(src, net, cfg.SkipBad); err != nil {
 			return nil, err
 		}
-		if p.reps, err = NewReplenishmentReader(f, src.Name(), net, cfg.SkipBad); err != nil {
-			f.Close()
-			return nil, err
-		}
-		p.repsFile = f
 	}
 	return p, nil
 }
 
 // close releases the planner's reader of the replenishments file.
 func (p *replayPlanner) close() {
-	if p.repsFile != nil {
-		p.repsFile.Close()
+	if p.reps != nil {
+		p.reps.Close()
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/simulate/dataset"
 )
 
 // writeFiles writes each text into dir under its name and returns the
@@ -227,4 +229,60 @@ func BenchmarkReadOrders(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(int64(b.N)*n), "ns/order")
 		})
 	}
+}
+
+// TestReplenishmentsFromSeveralFiles: the replenishments of a replay
+// (and of its look-ahead's plans and its bound) may come from several
+// files, merged by time: a replay of the generated file split in two, by
+// node as two servers' receipts would be, equals the replay of the
+// whole; arrivals of one time keep the files' order, and a bad row is
+// named by its file and line.
+func TestReplenishmentsFromSeveralFiles(t *testing.T) {
+	cfg := genReplay(t, dataset.Config{Seed: 3, Stores: 8, Warehouses: 2, DarkStores: 2, SKUs: 30, Orders: 200, Days: 3})
+	cfg.Policies = []string{PolicyOptimal, "lookahead"}
+	whole, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+
+	raw, err := os.ReadFile(string(cfg.Replenishments.(FileSource)))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	var parts [2]strings.Builder
+	for _, l := range lines[1:] {
+		node := strings.Split(l, ",")[1]
+		parts[len(node)%2].WriteString(l + "\n")
+	}
+	require.NotZero(t, parts[0].Len())
+	require.NotZero(t, parts[1].Len())
+	dir := t.TempDir()
+	var paths []string
+	for i := range parts {
+		p := filepath.Join(dir, fmt.Sprintf("receipts-%d.csv", i))
+		require.NoError(t, os.WriteFile(p, []byte(lines[0]+"\n"+parts[i].String()), 0o644))
+		paths = append(paths, p)
+	}
+	cfg.Replenishments = FileSet(paths)
+	split, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Len(t, split.Results, len(whole.Results))
+	for i := range whole.Results {
+		assert.Equal(t, whole.Results[i].TotalWithLost, split.Results[i].TotalWithLost, whole.Results[i].Policy)
+		assert.Equal(t, *whole.Results[i].Bound, *split.Results[i].Bound, whole.Results[i].Policy)
+	}
+
+	// Ties keep the files' order; a bad row names its file and line.
+	a := filepath.Join(dir, "a.csv")
+	b := filepath.Join(dir, "b.csv")
+	require.NoError(t, os.WriteFile(a, []byte("at,node,sku,qty\n2026-03-02T10:00:00Z,"+cfg.Network.Nodes[0].ID+",X,1\n2026-03-02T12:00:00Z,"+cfg.Network.Nodes[0].ID+",Y,1\n"), 0o644))
+	require.NoError(t, os.WriteFile(b, []byte("at,node,sku,qty\n2026-03-02T10:00:00Z,"+cfg.Network.Nodes[1].ID+",X,2\n2026-03-02T11:00:00Z,"+cfg.Network.Nodes[1].ID+",Z,0\n"), 0o644))
+	rs, err := OpenReplenishments(FileSet{a, b}, cfg.Network, false)
+	require.NoError(t, err)
+	defer rs.Close()
+	first, err := rs.Next()
+	require.NoError(t, err)
+	second, err := rs.Next()
+	require.NoError(t, err)
+	assert.Equal(t, []int32{1, 2}, []int32{first.Qty, second.Qty}, "the same time: a's first")
+	_, err = rs.Next()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "b.csv:3")
 }

@@ -71,7 +71,7 @@ type replayState struct {
 	tz    time.Duration
 	clock time.Time
 	day   int64
-	reps  *ReplenishmentReader
+	reps  *Replenishments
 	nextR Replenishment
 	// nextSKU is nextR's SKU (nextR.SKU is empty): found in the table by
 	// its bytes.
@@ -151,14 +151,10 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	}
 	defer orders.Close()
 	if src := r.cfg.Replenishments; src != nil {
-		rf, err := src.Open()
-		if err != nil {
+		if st.reps, err = OpenReplenishments(src, net, r.cfg.SkipBad); err != nil {
 			return res, ReadStats{}, err
 		}
-		defer rf.Close()
-		if st.reps, err = NewReplenishmentReader(rf, src.Name(), net, r.cfg.SkipBad); err != nil {
-			return res, ReadStats{}, err
-		}
+		defer st.reps.Close()
 		if err := st.advanceReplenishment(); err != nil {
 			return res, ReadStats{}, err
 		}

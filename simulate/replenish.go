@@ -123,3 +123,108 @@ func (r *ReplenishmentReader) next() (rep Replenishment, sku []byte, err error) 
 	rep.Qty = int32(q)
 	return rep, sku, nil
 }
+
+// Replenishments streams the arrivals of a replenishments Source: one
+// file, or the files of a FileSet (several files or glob patterns, as
+// OrderFiles reads a command line) merged by time, arrivals of the same
+// time in the order the files are given.
+type Replenishments struct {
+	readers []*ReplenishmentReader
+	closers []io.Closer
+	// heads[i] is reader i's next arrival (its SKU in skus[i]); ok[i]
+	// whether it has one.
+	heads []Replenishment
+	skus  [][]byte
+	ok    []bool
+	last  []byte // the SKU of the arrival returned last, for nextBytes
+	// err is a reader's failure to read its next arrival, returned by the
+	// next call.
+	err error
+}
+
+// OpenReplenishments opens src's files as one stream of arrivals over
+// net (malformed rows skipped and counted when skipBad).
+func OpenReplenishments(src Source, net *network.Network, skipBad bool) (*Replenishments, error) {
+	sources := []Source{src}
+	if set, ok := src.(FileSet); ok {
+		sources = sources[:0]
+		for _, p := range set {
+			sources = append(sources, FileSource(p))
+		}
+	}
+	rs := &Replenishments{}
+	for _, s := range sources {
+		f, err := s.Open()
+		if err != nil {
+			rs.Close()
+			return nil, err
+		}
+		rs.closers = append(rs.closers, f)
+		rd, err := NewReplenishmentReader(f, s.Name(), net, skipBad)
+		if err != nil {
+			rs.Close()
+			return nil, err
+		}
+		rs.readers = append(rs.readers, rd)
+	}
+	rs.heads = make([]Replenishment, len(rs.readers))
+	rs.skus = make([][]byte, len(rs.readers))
+	rs.ok = make([]bool, len(rs.readers))
+	for i := range rs.readers {
+		rs.advance(i)
+	}
+	return rs, nil
+}
+
+// advance reads reader i's next arrival; a failure waits in rs.err.
+func (rs *Replenishments) advance(i int) {
+	rep, sku, err := rs.readers[i].nextBytes()
+	if err != nil {
+		rs.ok[i] = false
+		if err != io.EOF && rs.err == nil {
+			rs.err = err
+		}
+		return
+	}
+	rs.heads[i], rs.skus[i], rs.ok[i] = rep, append(rs.skus[i][:0], sku...), true
+}
+
+// Next returns the next arrival, the earliest of the files' (the first
+// file's of those of one time), or io.EOF.
+func (rs *Replenishments) Next() (Replenishment, error) {
+	rep, sku, err := rs.nextBytes()
+	if err == nil {
+		rep.SKU = rs.readers[0].intern.get(sku)
+	}
+	return rep, err
+}
+
+// nextBytes is Next with the SKU as bytes, valid until the next call.
+func (rs *Replenishments) nextBytes() (Replenishment, []byte, error) {
+	if rs.err != nil {
+		return Replenishment{}, nil, rs.err
+	}
+	best := -1
+	for i, ok := range rs.ok {
+		if ok && (best < 0 || rs.heads[i].At.Before(rs.heads[best].At)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return Replenishment{}, nil, io.EOF
+	}
+	rep := rs.heads[best]
+	rs.last = append(rs.last[:0], rs.skus[best]...)
+	rs.advance(best)
+	return rep, rs.last, nil
+}
+
+// Close closes the files.
+func (rs *Replenishments) Close() error {
+	var errs []error
+	for _, c := range rs.closers {
+		errs = append(errs, c.Close())
+	}
+	rs.closers = nil
+	return errors.Join(errs...)
+}

@@ -156,7 +156,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	netPath := fs.String("network", "", "network file (YAML, required)")
 	stockPath := fs.String("stock", "", "stock file (CSV node,sku,on_hand,safety_stock; required)")
 	ordersPath := fs.String("orders", "", "orders file (CSV, one row per line, sorted by created_at; required); several files or glob patterns, separated by commas, are merged by created_at")
-	repPath := fs.String("replenishments", "", "replenishments file (CSV at,node,sku,qty; sorted by at)")
+	repPath := fs.String("replenishments", "", "replenishments file (CSV at,node,sku,qty; sorted by at; several files or glob patterns, separated by commas, are merged by at)")
 	registry := simulate.DefaultRegistry()
 	// By default the policies that decide one order at a time; lookahead
 	// and batch, which solve linear programmes as the replay goes, run
@@ -327,10 +327,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	if *repPath != "" {
-		if _, err := os.Stat(*repPath); err != nil {
-			return fmt.Errorf("replenishments: %w", err)
+		if cfg.Replenishments, err = orderFiles("replenishments", *repPath); err != nil {
+			return err
 		}
-		cfg.Replenishments = simulate.FileSource(*repPath)
 	}
 	for _, p := range scenarios {
 		s, err := simulate.LoadScenario(p)

@@ -116,7 +116,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	stockPath := fs.String("stock", "", "stock file (CSV node,sku,on_hand,safety_stock; required)")
 	ordersPath := fs.String("orders", "", "order history (CSV as simulate reads it; several files or glob patterns, separated by commas, are merged by created_at): the demand forecast, unless --forecast")
 	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...]) instead of the history's")
-	repPath := fs.String("replenishments", "", "scheduled arrivals (CSV at,node,sku,qty): those within the horizon add to supply")
+	repPath := fs.String("replenishments", "", "scheduled arrivals (CSV at,node,sku,qty; several files or glob patterns, separated by commas, are merged by at): those within the horizon add to supply")
 	horizon := fs.Duration("horizon", 24*time.Hour, "how far the plan looks ahead")
 	atFlag := fs.String("at", "", "when the plan starts (RFC 3339; default: the history's last order)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
@@ -407,17 +407,18 @@ func readStock(path string, net *network.Network) (*stock.Table, error) {
 	return stock.ReadCSV(f, path, net)
 }
 
-// readArrivals reads a replenishments file (as simulate reads it).
+// readArrivals reads a replenishments file, or several merged by time
+// (as simulate reads them).
 func readArrivals(path string, net *network.Network) ([]planning.Arrival, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("replenishments: %w", err)
-	}
-	defer f.Close()
-	r, err := simulate.NewReplenishmentReader(f, path, net, false)
+	src, err := orderFiles("replenishments", path)
 	if err != nil {
 		return nil, err
 	}
+	r, err := simulate.OpenReplenishments(src, net, false)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
 	var out []planning.Arrival
 	for {
 		rep, err := r.Next()

@@ -40,7 +40,7 @@ func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	fs.StringVar(&f.history, "history", "", "order history (CSV as simulate reads it; several files or glob patterns, separated by commas, are merged by created_at): the lookahead policy's forecast")
 	fs.IntVar(&f.historyDays, "history-days", 0, "with --order-log-db: the lookahead policy's history is the orders the replicas recorded in the database over the last `N` days, instead of --history")
 	fs.StringVar(&f.forecast, "forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...]) instead of --history")
-	fs.StringVar(&f.replenishments, "replenishments", "", "scheduled arrivals (CSV at,node,sku,qty) the lookahead policy's plans count")
+	fs.StringVar(&f.replenishments, "replenishments", "", "scheduled arrivals (CSV at,node,sku,qty; several files or glob patterns, separated by commas, are merged by at) the lookahead policy's plans count")
 	fs.StringVar(&f.prices, "prices", "", "opportunity costs given ahead (CSV node,sku,price, as omniroute plan --out writes it): the lookahead policy's prices until its first plan, or for good without --history or --forecast")
 	fs.DurationVar(&f.interval, "plan-interval", router.DefaultPlanInterval, "how often the lookahead policy plans in the background")
 	fs.DurationVar(&f.horizon, "plan-horizon", router.DefaultPlanHorizon, "how far each plan of the lookahead policy looks ahead")
