@@ -31,6 +31,7 @@ type Files struct {
 	lock     *os.File
 	orders   dayFile
 	receipts dayFile
+	scratch  []byte // the receipts' rows
 	// Warn, when set, is told of a file left for its header.
 	Warn func(path string)
 }
@@ -81,10 +82,14 @@ func (fs *Files) Write(_ context.Context, b *Batch) (int, error) {
 	return 0, fs.append(&fs.orders, b.At, b.Rows)
 }
 
-// WriteReceipts implements ReceiptSink: it appends the rows to the
-// receipts file of at's day.
-func (fs *Files) WriteReceipts(_ context.Context, at time.Time, rows []byte) error {
-	return fs.append(&fs.receipts, at, rows)
+// WriteReceipts implements ReceiptSink: it appends their rows (a
+// replenishments file's) to the receipts file of at's day.
+func (fs *Files) WriteReceipts(_ context.Context, at time.Time, rs []Receipt) error {
+	fs.scratch = fs.scratch[:0]
+	for i := range rs {
+		fs.scratch = appendReceipt(fs.scratch, &rs[i])
+	}
+	return fs.append(&fs.receipts, at, fs.scratch)
 }
 
 // append appends rows to df's file of at's UTC day, opening it when the

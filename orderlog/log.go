@@ -138,8 +138,9 @@ type Log struct {
 	next     int
 	rows     []byte  // the rows waiting for the writer
 	orders   []Entry // the orders they hold
-	receipts []byte  // the receipts' rows waiting (ReceiptHeader's)
-	received int     // how many
+	receipts []Receipt // the receipts waiting
+	// receiptBytes is about what they take, toward Options.Buffer.
+	receiptBytes int
 
 	stockSrc atomic.Pointer[StockSource] // WatchStock's
 
@@ -150,7 +151,7 @@ type Log struct {
 	// The writer's own (one goroutine).
 	spare         []byte
 	spareOrders   []Entry
-	spareReceipts []byte
+	spareReceipts []Receipt
 	trimmed       time.Time // when the writer last trimmed the sink
 	stockDay      time.Time // the day whose stock the sink holds
 	stockNext     time.Time // after a failure, when to try again
@@ -256,7 +257,7 @@ func (l *Log) Record(o *network.Order) {
 	l.mu.Lock()
 	if _, dup := l.seen[h]; dup {
 		result = ResultDuplicate
-	} else if !l.closed && len(l.rows)+len(l.receipts) < l.limit {
+	} else if !l.closed && len(l.rows)+l.receiptBytes < l.limit {
 		result = ""
 		l.remember(h)
 		start := len(l.rows)
@@ -269,10 +270,10 @@ func (l *Log) Record(o *network.Order) {
 	}
 }
 
-// RecordReceipt adds a receipt's row (units of sku come into node's on
-// hand at at) to those waiting for the writer, without waiting for the
-// sink, when the sink keeps receipts (a ReceiptSink: Files, DB); a full
-// buffer or a closed log leave it out (counted). It implements
+// RecordReceipt adds a receipt (units of sku came into node's on hand at
+// at) to those waiting for the writer, without waiting for the sink, when
+// the sink keeps receipts (a ReceiptSink: Files, DB); a full buffer or a
+// closed log leave it out (counted). It implements
 // router.ReceiptRecorder.
 func (l *Log) RecordReceipt(at time.Time, node, sku string, units int32) {
 	if l == nil || units <= 0 {
@@ -282,10 +283,10 @@ func (l *Log) RecordReceipt(at time.Time, node, sku string, units int32) {
 		return
 	}
 	l.mu.Lock()
-	ok := !l.closed && len(l.rows)+len(l.receipts) < l.limit
+	ok := !l.closed && len(l.rows)+l.receiptBytes < l.limit
 	if ok {
-		l.receipts = appendReceipt(l.receipts, at, node, sku, units)
-		l.received++
+		l.receipts = append(l.receipts, Receipt{At: at, Node: node, SKU: sku, Units: units})
+		l.receiptBytes += receiptSize + len(node) + len(sku)
 	}
 	l.mu.Unlock()
 	if !ok {
@@ -382,8 +383,8 @@ func (l *Log) write() {
 	l.mu.Lock()
 	b := Batch{Rows: l.rows, Orders: l.orders}
 	l.rows, l.orders = l.spare[:0], l.spareOrders[:0]
-	receipts, received := l.receipts, l.received
-	l.receipts, l.received = l.spareReceipts[:0], 0
+	receipts := l.receipts
+	l.receipts, l.receiptBytes = l.spareReceipts[:0], 0
 	l.mu.Unlock()
 	l.spare, l.spareOrders, l.spareReceipts = b.Rows, b.Orders, receipts
 	b.At = l.now()
@@ -391,7 +392,8 @@ func (l *Log) write() {
 		// Recorded before the new day's stock was taken: the day before's.
 		b.At = l.stockDay.Add(-time.Nanosecond)
 	}
-	l.writeReceipts(receipts, received, b.At)
+	l.writeReceipts(receipts, b.At)
+	clear(receipts) // the spare holds no request's strings
 	n := len(b.Orders)
 	if n == 0 {
 		return
@@ -409,13 +411,14 @@ func (l *Log) write() {
 	}
 }
 
-// writeReceipts hands n receipts' rows to the sink, taken at at.
-func (l *Log) writeReceipts(rows []byte, n int, at time.Time) {
+// writeReceipts hands the receipts to the sink, taken at at.
+func (l *Log) writeReceipts(rs []Receipt, at time.Time) {
+	n := len(rs)
 	if n == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
-	err := l.sink.(ReceiptSink).WriteReceipts(ctx, at, rows)
+	err := l.sink.(ReceiptSink).WriteReceipts(ctx, at, rs)
 	cancel()
 	if err != nil {
 		l.receiptCounts.WithLabelValues(ResultFailed).Add(float64(n))

@@ -3,7 +3,6 @@ package orderlog
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -193,25 +192,35 @@ func ExportStockDB(ctx context.Context, pool *pgxpool.Pool, w io.Writer, day tim
 // ErrNoStock says that no stock is kept for a day.
 var ErrNoStock = errors.New("order log: no stock kept")
 
-// ReceiptSink is a Sink that also keeps the receipts: the units stock
-// updates brought in, in the rows of a replenishments file
-// (ReceiptHeader), from which a replay of the day takes its arrivals.
-type ReceiptSink interface {
-	// WriteReceipts keeps rows, the receipts recorded since the last
-	// call, taken by the writer at at.
-	WriteReceipts(ctx context.Context, at time.Time, rows []byte) error
+// Receipt is units that came into a node's on hand by a stock update.
+type Receipt struct {
+	At        time.Time
+	Node, SKU string
+	Units     int32
 }
 
-// appendReceipt appends a receipt's row under ReceiptHeader: its time in
-// UTC to the nanosecond, so that the rows sort by time as text.
-func appendReceipt(b []byte, at time.Time, node, sku string, units int32) []byte {
-	b = at.UTC().AppendFormat(b, "2006-01-02T15:04:05.000000000Z07:00")
+// receiptSize is about what a Receipt takes beside its strings.
+const receiptSize = 64
+
+// ReceiptSink is a Sink that also keeps the receipts, from which a replay
+// of the day takes its arrivals.
+type ReceiptSink interface {
+	// WriteReceipts keeps the receipts recorded since the last call,
+	// taken by the writer at at. rs is the writer's again once it
+	// returns.
+	WriteReceipts(ctx context.Context, at time.Time, rs []Receipt) error
+}
+
+// appendReceipt appends r's row under ReceiptHeader: its time in UTC to
+// the nanosecond, so that the rows sort by time as text.
+func appendReceipt(b []byte, r *Receipt) []byte {
+	b = r.At.UTC().AppendFormat(b, "2006-01-02T15:04:05.000000000Z07:00")
 	b = append(b, ',')
-	b = appendField(b, node)
+	b = appendField(b, r.Node)
 	b = append(b, ',')
-	b = appendField(b, sku)
+	b = appendField(b, r.SKU)
 	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(units), 10)
+	b = strconv.AppendInt(b, int64(r.Units), 10)
 	return append(b, '\n')
 }
 
@@ -225,31 +234,15 @@ func appendField(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// WriteReceipts implements ReceiptSink: one statement inserts the rows
-// into the receipt_log table.
-func (d *DB) WriteReceipts(ctx context.Context, _ time.Time, rows []byte) error {
-	r := csv.NewReader(bytes.NewReader(rows))
-	r.FieldsPerRecord = 4
-	var ats []time.Time
-	var nodes, skus []string
-	var qtys []int32
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("order log: receipts: %w", err)
-		}
-		at, err := time.Parse(time.RFC3339Nano, rec[0])
-		if err != nil {
-			return fmt.Errorf("order log: receipts: %w", err)
-		}
-		q, err := strconv.ParseInt(rec[3], 10, 32)
-		if err != nil {
-			return fmt.Errorf("order log: receipts: %w", err)
-		}
-		ats, nodes, skus, qtys = append(ats, at), append(nodes, rec[1]), append(skus, rec[2]), append(qtys, int32(q))
+// WriteReceipts implements ReceiptSink: one statement inserts them into
+// the receipt_log table.
+func (d *DB) WriteReceipts(ctx context.Context, _ time.Time, rs []Receipt) error {
+	ats := make([]time.Time, len(rs))
+	nodes := make([]string, len(rs))
+	skus := make([]string, len(rs))
+	qtys := make([]int32, len(rs))
+	for i := range rs {
+		ats[i], nodes[i], skus[i], qtys[i] = rs[i].At, rs[i].Node, rs[i].SKU, rs[i].Units
 	}
 	_, err := d.pool.Exec(ctx, `INSERT INTO receipt_log (at, node_id, sku, qty)
 		SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::int[])`, ats, nodes, skus, qtys)
@@ -283,13 +276,11 @@ func ExportReceiptsDB(ctx context.Context, pool *pgxpool.Pool, w io.Writer, from
 	n := 0
 	var row []byte
 	for rs.Next() {
-		var at time.Time
-		var node, sku string
-		var qty int32
-		if err := rs.Scan(&at, &node, &sku, &qty); err != nil {
+		var r Receipt
+		if err := rs.Scan(&r.At, &r.Node, &r.SKU, &r.Units); err != nil {
 			return n, fmt.Errorf("order log: database: %w", err)
 		}
-		row = appendReceipt(row[:0], at, node, sku, qty)
+		row = appendReceipt(row[:0], &r)
 		if _, err := w.Write(row); err != nil {
 			return n, err
 		}
