@@ -136,8 +136,8 @@ type Log struct {
 	seen     map[uint64]struct{}
 	ring     []uint64
 	next     int
-	rows     []byte  // the rows waiting for the writer
-	orders   []Entry // the orders they hold
+	rows     []byte    // the rows waiting for the writer
+	orders   []Entry   // the orders they hold
 	receipts []Receipt // the receipts waiting
 	// receiptBytes is about what they take, toward Options.Buffer.
 	receiptBytes int
