@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -260,6 +261,16 @@ func TestReplenishmentsFromSeveralFiles(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(lines[0]+"\n"+parts[i].String()), 0o644))
 		paths = append(paths, p)
 	}
+	// Read whole (ReadReplenishments), the two files give the file's
+	// arrivals, in its order.
+	all, err := ReadReplenishments(cfg.Replenishments, cfg.Network)
+	require.NoError(t, err)
+	merged, err := ReadReplenishments(FileSet(paths), cfg.Network)
+	require.NoError(t, err)
+	require.Len(t, all, len(lines)-1)
+	assert.ElementsMatch(t, all, merged)
+	assert.True(t, slices.IsSortedFunc(merged, func(a, b Replenishment) int { return a.At.Compare(b.At) }))
+
 	cfg.Replenishments = FileSet(paths)
 	split, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
@@ -283,6 +294,9 @@ func TestReplenishmentsFromSeveralFiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int32{1, 2}, []int32{first.Qty, second.Qty}, "the same time: a's first")
 	_, err = rs.Next()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "b.csv:3")
+	_, err = ReadReplenishments(FileSet{a, b}, cfg.Network)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "b.csv:3")
 }

@@ -176,6 +176,28 @@ func OpenReplenishments(src Source, net *network.Network, skipBad bool) (*Replen
 	return rs, nil
 }
 
+// ReadReplenishments reads every arrival of src (one file, or a FileSet's
+// files merged by time as OpenReplenishments merges them) into memory; a
+// malformed row is an error naming its file and line.
+func ReadReplenishments(src Source, net *network.Network) ([]Replenishment, error) {
+	rs, err := OpenReplenishments(src, net, false)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []Replenishment
+	for {
+		rep, err := rs.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rep)
+	}
+}
+
 // advance reads reader i's next arrival; a failure waits in rs.err.
 func (rs *Replenishments) advance(i int) {
 	rep, sku, err := rs.readers[i].nextBytes()

@@ -53,7 +53,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	ordersPath := fs.String("orders", "", "order history (CSV, the simulate format; required; several files or glob patterns, separated by commas, are merged by created_at): demand is estimated from the orders before --at")
 	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day,..., as omniroute plan reads it): replaces the estimate from --orders")
 	supplyPath := fs.String("supply", "", "supply to place (CSV "+allocate.SupplyHeader+")")
-	repPath := fs.String("replenishments", "", "scheduled replenishments (CSV at,node,sku,qty): those within the horizon count as their node's stock")
+	repPath := fs.String("replenishments", "", "scheduled replenishments (CSV at,node,sku,qty; several files or glob patterns, separated by commas, are merged by at): those within the horizon count as their node's stock")
 	horizon := fs.String("horizon", "7d", "how far ahead to plan (Go duration, or whole days as 7d)")
 	at := fs.String("at", "", "when the plan starts, RFC 3339 (default: just after the last order of the history)")
 	from := fs.String("from", "", "use only the history from this time, RFC 3339 (default: all of it)")
@@ -162,13 +162,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	if *repPath != "" {
-		f, err := os.Open(*repPath)
-		if err != nil {
-			return fmt.Errorf("replenishments: %w", err)
-		}
-		in.Arrivals, err = allocate.ReadArrivals(f, *repPath, in.Network)
-		f.Close()
-		if err != nil {
+		if in.Arrivals, err = replenishmentFiles(*repPath, in.Network); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,4 +188,65 @@ func TestAllocateDeterministic(t *testing.T) {
 	assert.Equal(t, string(a), string(b))
 	assert.Equal(t, ja, jb)
 	assert.Contains(t, ja["expected_by"], "replay of 3 history windows of 72h0m0s")
+}
+
+// TestAllocateReplenishmentsFromSeveralFiles: --replenishments may name
+// several files or glob patterns (the receipts of several servers' order
+// logs), merged by time: the plan of the generated file split in two by
+// node is the plan of the whole, byte for byte (and not the plan of one
+// of the two); a bad row is named by its
+// file and line, and no plan is written.
+func TestAllocateReplenishmentsFromSeveralFiles(t *testing.T) {
+	dir := smallDataset(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	plan := func(reps, out string) ([]byte, map[string]any, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
+			"--orders", p(dataset.OrdersFile), "--replenishments", reps, "--at", "2026-03-12T00:00:00Z",
+			"--horizon", "7d", "--out", out, "--json"}, &stdout, &stderr)
+		if code != 0 {
+			return nil, nil, stderr.String()
+		}
+		var js map[string]any
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &js))
+		delete(js, "solve_ms")
+		delete(js, "replay_ms")
+		b, err := os.ReadFile(out)
+		require.NoError(t, err)
+		return b, js, ""
+	}
+	whole, jw, msg := plan(p(dataset.ReplenishmentsFile), p("whole.csv"))
+	require.Empty(t, msg)
+
+	raw, err := os.ReadFile(p(dataset.ReplenishmentsFile))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	parts := [2]string{lines[0] + "\n", lines[0] + "\n"}
+	for _, l := range lines[1:] {
+		node := strings.Split(l, ",")[1]
+		parts[len(node)%2] += l + "\n"
+	}
+	require.NoError(t, os.MkdirAll(p("receipts"), 0o755))
+	for i, part := range parts {
+		require.Greater(t, strings.Count(part, "\n"), 1)
+		require.NoError(t, os.WriteFile(p(fmt.Sprintf("receipts/receipts-%d.csv", i)), []byte(part), 0o644))
+	}
+	listed, jl, msg := plan(p("receipts/receipts-0.csv")+","+p("receipts/receipts-1.csv"), p("listed.csv"))
+	require.Empty(t, msg)
+	globbed, jg, msg := plan(p("receipts/receipts-*.csv"), p("globbed.csv"))
+	require.Empty(t, msg)
+	assert.Equal(t, string(whole), string(listed))
+	assert.Equal(t, string(whole), string(globbed))
+	assert.Equal(t, jw, jl)
+	assert.Equal(t, jw, jg)
+	half, _, msg := plan(p("receipts/receipts-0.csv"), p("half.csv"))
+	require.Empty(t, msg)
+	assert.NotEqual(t, string(whole), string(half), "the second file's arrivals count")
+
+	bad := p("receipts/receipts-1.csv")
+	require.NoError(t, os.WriteFile(bad, []byte(parts[1]+"2026-03-15T01:00:00Z,"+strings.Split(lines[1], ",")[1]+",SKU,many\n"), 0o644))
+	_, _, msg = plan(p("receipts/receipts-*.csv"), p("bad.csv"))
+	assert.Contains(t, msg, fmt.Sprintf("receipts-1.csv:%d", strings.Count(parts[1], "\n")+1))
+	_, err = os.Stat(p("bad.csv"))
+	assert.True(t, os.IsNotExist(err))
 }

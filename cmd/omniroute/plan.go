@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -410,26 +409,25 @@ func readStock(path string, net *network.Network) (*stock.Table, error) {
 // readArrivals reads a replenishments file, or several merged by time
 // (as simulate reads them).
 func readArrivals(path string, net *network.Network) ([]planning.Arrival, error) {
+	reps, err := replenishmentFiles(path, net)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]planning.Arrival, len(reps))
+	for i, rep := range reps {
+		out[i] = planning.Arrival{At: rep.At, Node: rep.Node, SKU: rep.SKU, Qty: rep.Qty}
+	}
+	return out, nil
+}
+
+// replenishmentFiles reads the arrivals of --replenishments: a file, or
+// several files or glob patterns separated by commas, merged by time.
+func replenishmentFiles(path string, net *network.Network) ([]simulate.Replenishment, error) {
 	src, err := orderFiles("replenishments", path)
 	if err != nil {
 		return nil, err
 	}
-	r, err := simulate.OpenReplenishments(src, net, false)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	var out []planning.Arrival
-	for {
-		rep, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, planning.Arrival{At: rep.At, Node: rep.Node, SKU: rep.SKU, Qty: rep.Qty})
-	}
+	return simulate.ReadReplenishments(src, net)
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same
