@@ -216,7 +216,7 @@ func (d *lagDive) fix(x []float64, cands []diveCandidate, groups int) int {
 			d.held[e.row] += delta * e.units
 		}
 		d.lower[j] += delta
-		ms.lp.SetVarBounds(j, d.lower[j], ms.box(&d.orders[o]))
+		ms.lp.SetVarBounds(j, d.lower[j], lp.Inf)
 		d.fixed[o] += delta
 		d.settled[o] = d.fixed[o] >= d.orders[o].copies-fracTol
 		raised[o] = true

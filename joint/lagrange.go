@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"time"
 
@@ -433,7 +432,6 @@ func Lagrangian(ctx context.Context, inst *Instance, s LagrangeSettings) (*Lagra
 	x, err := d.run(ctx, basis, lastX)
 	out.DiveSteps, out.DiveRounds, out.Dived, out.Fractional, out.DiveAbandoned = d.steps, d.rounds, d.objective, d.fractional, d.abandoned
 	out.Iterations += d.iterations
-	fmt.Fprintf(os.Stderr, "ZZ dive steps=%d rounds=%d obj=%.2f cutoff=%.2f abandoned=%v frac=%d\n", d.steps, d.rounds, d.objective, d.cutoff, d.abandoned, d.fractional)
 	if err != nil || d.abandoned {
 		// The rounds' mix stands (and the bound, with a failed dive's
 		// error).
@@ -701,8 +699,8 @@ func newMaster(orders []lagOrder, limit []float64, last []int32) *master {
 		if len(lines) > 0 {
 			cost += orders[o].prob.LostSaleCostPerOrder
 		}
+		j := ms.lp.AddVar("", 0, lp.Inf, cost)
 		n := orders[o].copies
-		j := ms.lp.AddVar("", 0, ms.box(&orders[o]), cost)
 		ms.convex[o] = ms.lp.AddRow("", n, n, []int{j}, []float64{1})
 		ms.colOrder, ms.colUse = append(ms.colOrder, int32(o)), append(ms.colUse, nil)
 	}
@@ -710,16 +708,17 @@ func newMaster(orders []lagOrder, limit []float64, last []int32) *master {
 }
 
 // solve solves the master. After a round that added at most a third as
-// many plans as the master has subproblems, from the last round's basis:
-// the new plans whose reduced cost is negative start at their upper bound
-// (see box) and the dual simplex brings them in; if that takes more than
+// many plans as the master has subproblems, from the last round's basis,
+// the new plans entering by the primal simplex; if that takes more than
 // half the iterations of the last solve from scratch, and after larger
 // rounds, from scratch by the dual simplex, which a warm start far from
 // the optimum is slower than. Once a warm start has given up, the next is
-// tried only after a round that added at most a quarter as many plans. On
-// the 10,000-order jasin-sinha week a round of 964 plans takes 3,071 warm
-// iterations (1.9 s), and the rounds of 7,847 and 4,183 plans 16,215 and
-// 17,518 from scratch (3.2 and 4.4 s).
+// tried only after a round that added at most a quarter as many plans:
+// on the larger amil-makhdoumi-wei setup (2,000 orders, 2,500 rows) a
+// round that adds 400 plans takes about 1,400 warm iterations against
+// 7,500 cold, but the masters of the jasin-sinha replays' hindsight bound
+// are degenerate for the primal simplex, where 500 plans can take more
+// than 3,600 warm iterations against 7,200 cold (and cheaper ones).
 func (ms *master) solve(ctx context.Context, last *lp.Basis, added int, deadline time.Time) (*lp.Result, error) {
 	set := lp.Settings{Start: ms.carry(last)}
 	if !deadline.IsZero() {
@@ -805,22 +804,6 @@ func lagValue(orders []lagOrder, results []lagResult, m, limit []float64) float6
 	return value
 }
 
-// box is the upper bound of each of ord's columns in the master: twice
-// its copies, which no feasible point reaches (the order's convexity row
-// holds its columns' sum to the copies), so an optimal basis of the master
-// is one without the bounds, its duals the same. Boxed, every column can
-// flip: a start whose new plans have negative reduced costs is dual
-// feasible with them at their upper bound, so a warm start after a round
-// is the dual simplex's (not the primal simplex's from a degenerate
-// vertex), and the dual simplex's bound-flipping ratio test takes long
-// steps from scratch too. Without the boxes, the bound of the
-// 10,000-order jasin-sinha week took 64 s instead of 15 (a warm start of
-// 958 plans gave up after 9,979 primal iterations, 19 s, and each solve
-// from scratch took 10 to 12 s).
-func (ms *master) box(ord *lagOrder) float64 {
-	return 2 * ord.copies
-}
-
 // addPlan adds order o's plan of the round as a column of the master.
 func (ms *master) addPlan(o int, ord *lagOrder, res *lagResult) {
 	ms.cols, ms.vals = append(ms.cols[:0], ms.convex[o]), append(ms.vals[:0], 1)
@@ -831,7 +814,7 @@ func (ms *master) addPlan(o int, ord *lagOrder, res *lagResult) {
 		}
 		ms.cols, ms.vals = append(ms.cols, ms.row[e.row]), append(ms.vals, e.units)
 	}
-	ms.lp.AddColumn("", 0, ms.box(ord), res.real, ms.cols, ms.vals)
+	ms.lp.AddColumn("", 0, lp.Inf, res.real, ms.cols, ms.vals)
 	ms.colOrder, ms.colUse = append(ms.colOrder, int32(o)), append(ms.colUse, slices.Clone(res.use))
 }
 
