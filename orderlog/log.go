@@ -388,9 +388,14 @@ func (l *Log) write() {
 	l.mu.Unlock()
 	l.spare, l.spareOrders, l.spareReceipts = b.Rows, b.Orders, receipts
 	b.At = l.now()
-	if l.takeStock(b.At) {
-		// Recorded before the new day's stock was taken: the day before's.
-		b.At = l.stockDay.Add(-time.Nanosecond)
+	last := l.stockDay
+	l.takeStock(b.At)
+	if !last.IsZero() && b.At.Sub(last) >= 24*time.Hour {
+		// Recorded before the stock of b.At's day was taken (at this
+		// write, or not yet: it failed, and is tried again a minute
+		// later): the rows go with the last stock kept, which a replay
+		// of them starts from, into the last moment of its day.
+		b.At = last.Add(24*time.Hour - time.Nanosecond)
 	}
 	l.writeReceipts(receipts, b.At)
 	clear(receipts) // the spare holds no request's strings

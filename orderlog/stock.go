@@ -69,7 +69,10 @@ func StockFileName(t time.Time) string { return "stock-" + t.UTC().Format(time.D
 // then the stock, and writes what it took into the day before's files:
 // everything recorded before the stock was taken is outside the day the
 // stock begins (but for what a route or an update still had in flight
-// at that moment).
+// at that moment). While a day's stock cannot be taken (tried again a
+// minute later), what is recorded goes with the last stock kept, into
+// the files of its day: a day's files hold what came between its stock
+// and the next one kept.
 func (l *Log) WatchStock(src StockSource) {
 	if l == nil || src == nil {
 		return
@@ -81,17 +84,16 @@ func (l *Log) WatchStock(src StockSource) {
 }
 
 // takeStock keeps the day's stock when the day changed since the writer
-// last kept one, at now, and reports whether it began a day after one it
-// kept before. The writer calls it.
-func (l *Log) takeStock(now time.Time) (next bool) {
+// last kept one, at now. The writer calls it.
+func (l *Log) takeStock(now time.Time) {
 	src := l.stockSrc.Load()
 	if src == nil {
-		return false
+		return
 	}
 	now = now.UTC()
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	if day.Equal(l.stockDay) || now.Before(l.stockNext) {
-		return false
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
 	defer cancel()
@@ -101,15 +103,13 @@ func (l *Log) takeStock(now time.Time) (next bool) {
 		l.stockNext = now.Add(stockRetry)
 		l.stockCounts.WithLabelValues(StockFailed).Inc()
 		l.fail(fmt.Errorf("stock of %s: %w", day.Format(time.DateOnly), err), 0)
-		return false
+		return
 	case wrote:
 		l.stockCounts.WithLabelValues(StockWritten).Inc()
 	default:
 		l.stockCounts.WithLabelValues(StockHeld).Inc()
 	}
-	next = !l.stockDay.IsZero()
 	l.stockDay = day
-	return next
 }
 
 // WriteStock implements StockSink: stock-DAY.csv, written whole under a

@@ -258,3 +258,53 @@ func TestWhatCameBeforeADaysStockIsTheDayBefores(t *testing.T) {
 	assert.Contains(t, readFile(t, filepath.Join(dir, "receipts-2026-11-29.csv")), "alm-wh1,X,3")
 	assert.Equal(t, "node,sku,on_hand,safety_stock\nwh1,X,2,0\n", readFile(t, filepath.Join(dir, "stock-2026-11-30.csv")))
 }
+
+// TestWhileADaysStockCannotBeTakenItsRowsStayWithTheLast: when the new
+// day's stock cannot be taken at midnight, the orders and receipts
+// recorded until the retry takes it go into the day before's files, with
+// the stock a replay of them starts from; what comes after, into the new
+// day's. A stock that fails through a whole day keeps that day's rows
+// with the last one kept.
+func TestWhileADaysStockCannotBeTakenItsRowsStayWithTheLast(t *testing.T) {
+	dir := t.TempDir()
+	c := &setClock{t: day1}
+	src := &stockOf{}
+	l, err := Open(dir, Options{Now: c.now, FlushInterval: time.Hour})
+	require.NoError(t, err)
+	l.WatchStock(src)
+	l.Record(order("before-midnight", day1.Add(30*time.Second), "X"))
+	src.setFail(true)
+	c.set(day1.Add(time.Minute + 10*time.Second)) // 00:00:10: the stock fails
+	l.Flush()
+	l.Record(order("during-failure", c.now(), "X"))
+	l.RecordReceipt(c.now(), "alm-wh1", "X", 3)
+	c.set(day1.Add(time.Minute + 40*time.Second)) // 00:00:40: not tried yet
+	l.Flush()
+	src.setFail(false)
+	l.Record(order("before-retry", c.now(), "X"))
+	c.set(day1.Add(2*time.Minute + 20*time.Second)) // 00:01:20: taken
+	l.Flush()
+	l.Record(order("after-retry", c.now(), "X"))
+	l.Flush()
+
+	// The next day's stock fails all day: its rows stay with 2026-11-30's.
+	src.setFail(true)
+	c.set(day1.Add(24*time.Hour + time.Minute + 10*time.Second))
+	l.Record(order("failed-day", c.now(), "X"))
+	l.Flush()
+	c.set(day1.Add(48*time.Hour + time.Minute + 10*time.Second))
+	src.setFail(false)
+	l.Record(order("late-failed-day", c.now().Add(-time.Second), "X"))
+	l.Flush()
+	l.Record(order("third-day", c.now(), "X"))
+	require.Error(t, l.Close())
+
+	assert.Equal(t, []string{"before-midnight", "during-failure", "before-retry"}, ids(readOrders(t, filepath.Join(dir, "orders-2026-11-29.csv"))))
+	assert.Contains(t, readFile(t, filepath.Join(dir, "receipts-2026-11-29.csv")), "alm-wh1,X,3")
+	assert.Equal(t, []string{"after-retry", "failed-day", "late-failed-day"}, ids(readOrders(t, filepath.Join(dir, "orders-2026-11-30.csv"))))
+	assert.NoFileExists(t, filepath.Join(dir, "stock-2026-12-01.csv"))
+	assert.NoFileExists(t, filepath.Join(dir, "orders-2026-12-01.csv"))
+	assert.Equal(t, []string{"third-day"}, ids(readOrders(t, filepath.Join(dir, "orders-2026-12-02.csv"))))
+	assert.Equal(t, "node,sku,on_hand,safety_stock\nwh1,X,2,0\n", readFile(t, filepath.Join(dir, "stock-2026-11-30.csv")))
+	assert.Equal(t, "node,sku,on_hand,safety_stock\nwh1,X,3,0\n", readFile(t, filepath.Join(dir, "stock-2026-12-02.csv")))
+}
