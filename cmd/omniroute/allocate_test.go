@@ -164,23 +164,36 @@ func TestAllocateFromForecast(t *testing.T) {
 	assert.True(t, os.IsNotExist(err))
 }
 
+// allocatePlan runs allocate on dir's generated dataset with args, its
+// plan written to out, and returns the plan, the JSON less its timings,
+// and stderr when it failed.
+func allocatePlan(t *testing.T, dir, out string, args ...string) ([]byte, map[string]any, string) {
+	t.Helper()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), append([]string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
+		"--orders", p(dataset.OrdersFile), "--out", out, "--json"}, args...), &stdout, &stderr)
+	if code != 0 {
+		return nil, nil, stderr.String()
+	}
+	var js map[string]any
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &js))
+	delete(js, "solve_ms")
+	delete(js, "replay_ms")
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	return b, js, ""
+}
+
 // The same input gives the same plan, byte for byte, and the same JSON
 // but for the timings, SKUs solved and windows replayed in parallel.
 func TestAllocateDeterministic(t *testing.T) {
 	dir := smallDataset(t)
 	p := func(name string) string { return filepath.Join(dir, name) }
 	plan := func(out string) ([]byte, map[string]any) {
-		var stdout, stderr bytes.Buffer
-		code := run(context.Background(), []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
-			"--orders", p(dataset.OrdersFile), "--replenishments", p(dataset.ReplenishmentsFile), "--at", "2026-03-15T00:00:00Z",
-			"--horizon", "3d", "--workers", "2", "--out", out, "--json"}, &stdout, &stderr)
-		require.Equal(t, 0, code, stderr.String())
-		var js map[string]any
-		require.NoError(t, json.Unmarshal(stdout.Bytes(), &js))
-		delete(js, "solve_ms")
-		delete(js, "replay_ms")
-		b, err := os.ReadFile(out)
-		require.NoError(t, err)
+		b, js, msg := allocatePlan(t, dir, out, "--replenishments", p(dataset.ReplenishmentsFile), "--at", "2026-03-15T00:00:00Z",
+			"--horizon", "3d", "--workers", "2")
+		require.Empty(t, msg)
 		return b, js
 	}
 	a, ja := plan(p("a.csv"))
@@ -194,26 +207,13 @@ func TestAllocateDeterministic(t *testing.T) {
 // several files or glob patterns (the receipts of several servers' order
 // logs), merged by time: the plan of the generated file split in two by
 // node is the plan of the whole, byte for byte (and not the plan of one
-// of the two); a bad row is named by its
-// file and line, and no plan is written.
+// of the two); a bad row is named by its file and line, and no plan is
+// written.
 func TestAllocateReplenishmentsFromSeveralFiles(t *testing.T) {
 	dir := smallDataset(t)
 	p := func(name string) string { return filepath.Join(dir, name) }
 	plan := func(reps, out string) ([]byte, map[string]any, string) {
-		var stdout, stderr bytes.Buffer
-		code := run(context.Background(), []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
-			"--orders", p(dataset.OrdersFile), "--replenishments", reps, "--at", "2026-03-12T00:00:00Z",
-			"--horizon", "7d", "--out", out, "--json"}, &stdout, &stderr)
-		if code != 0 {
-			return nil, nil, stderr.String()
-		}
-		var js map[string]any
-		require.NoError(t, json.Unmarshal(stdout.Bytes(), &js))
-		delete(js, "solve_ms")
-		delete(js, "replay_ms")
-		b, err := os.ReadFile(out)
-		require.NoError(t, err)
-		return b, js, ""
+		return allocatePlan(t, dir, out, "--replenishments", reps, "--at", "2026-03-12T00:00:00Z", "--horizon", "7d")
 	}
 	whole, jw, msg := plan(p(dataset.ReplenishmentsFile), p("whole.csv"))
 	require.Empty(t, msg)
