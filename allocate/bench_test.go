@@ -34,12 +34,7 @@ func benchInput(b *testing.B, cfg dataset.Config) Input {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rf, err := os.Open(filepath.Join(dir, dataset.ReplenishmentsFile))
-	if err != nil {
-		b.Fatal(err)
-	}
-	arrivals, err := ReadArrivals(rf, "replenishments.csv", net)
-	rf.Close()
+	arrivals, err := simulate.ReadArrivals(simulate.FileSource(filepath.Join(dir, dataset.ReplenishmentsFile)), net)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -120,23 +120,3 @@ func csvError(name string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", name, err)
 }
-
-// ReadArrivals reads a whole replenishments file (at,node,sku,qty; see
-// simulate.ReplenishmentReader): the arrivals Input.Arrivals counts.
-func ReadArrivals(r io.Reader, name string, net *network.Network) ([]simulate.Replenishment, error) {
-	rd, err := simulate.NewReplenishmentReader(r, name, net, false)
-	if err != nil {
-		return nil, err
-	}
-	var out []simulate.Replenishment
-	for {
-		rep, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rep)
-	}
-}

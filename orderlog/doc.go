@@ -13,8 +13,9 @@
 // order id once whichever replica wrote it, and which DBReader follows
 // for every replica's planner and ExportDB writes out as an orders file.
 //
-// RecordReceipt takes the units a stock update brought in (router's
-// ReceiptRecorder), written as the rows of a replenishments file:
+// RecordReceipt takes the units a stock update brought in, or took away
+// (a negative qty: a fall; router's ReceiptRecorder), written as the rows
+// of a replenishments file:
 // receipts-YYYY-MM-DD.csv beside the day files, or the receipt_log table
 // (ExportReceiptsDB).
 //

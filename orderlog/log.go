@@ -271,12 +271,12 @@ func (l *Log) Record(o *network.Order) {
 }
 
 // RecordReceipt adds a receipt (units of sku came into node's on hand at
-// at) to those waiting for the writer, without waiting for the sink, when
-// the sink keeps receipts (a ReceiptSink: Files, DB); a full buffer or a
-// closed log leave it out (counted). It implements
-// router.ReceiptRecorder.
+// at; left it, when negative: a fall) to those waiting for the writer,
+// without waiting for the sink, when the sink keeps receipts (a
+// ReceiptSink: Files, DB); a full buffer or a closed log leave it out
+// (counted). It implements router.ReceiptRecorder.
 func (l *Log) RecordReceipt(at time.Time, node, sku string, units int32) {
-	if l == nil || units <= 0 {
+	if l == nil || units == 0 {
 		return
 	}
 	if _, ok := l.sink.(ReceiptSink); !ok {

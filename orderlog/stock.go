@@ -192,7 +192,9 @@ func ExportStockDB(ctx context.Context, pool *pgxpool.Pool, w io.Writer, day tim
 // ErrNoStock says that no stock is kept for a day.
 var ErrNoStock = errors.New("order log: no stock kept")
 
-// Receipt is units that came into a node's on hand by a stock update.
+// Receipt is units that came into a node's on hand by a stock update, or
+// left it when Units is negative (a fall: a sale at the till, a
+// write-off, a recount down).
 type Receipt struct {
 	At        time.Time
 	Node, SKU string
@@ -203,7 +205,7 @@ type Receipt struct {
 const receiptSize = 64
 
 // ReceiptSink is a Sink that also keeps the receipts, from which a replay
-// of the day takes its arrivals.
+// of the day takes its arrivals and falls.
 type ReceiptSink interface {
 	// WriteReceipts keeps the receipts recorded since the last call,
 	// taken by the writer at at. rs is the writer's again once it

@@ -162,18 +162,20 @@ func TestReceiptsAFileADay(t *testing.T) {
 	l.RecordReceipt(day1.Add(-time.Hour).In(time.FixedZone("ALMT", 5*3600)), "alm-wh1", "MILK-1L", 40)
 	l.RecordReceipt(day1, "alm-s01", "TV, 55\"", 2) // a SKU that needs quoting
 	l.RecordReceipt(day1, "alm-s01", "MILK-1L", 0)  // nothing came in
+	l.RecordReceipt(day1, "alm-s01", "MILK-1L", -3) // three went out: a fall
 	l.Flush()
 	c.set(day1.Add(2 * time.Minute))
 	l.RecordReceipt(c.now(), "alm-wh1", "MILK-1L", 5)
 	require.NoError(t, l.Close())
-	assert.Equal(t, 3.0, testutil.ToFloat64(l.receiptCounts.WithLabelValues(ResultWritten)))
+	assert.Equal(t, 4.0, testutil.ToFloat64(l.receiptCounts.WithLabelValues(ResultWritten)))
 	n, err := testutil.GatherAndCount(reg, "omniroute_order_log_receipts_total")
 	require.NoError(t, err)
 	assert.Equal(t, 3, n)
 
 	assert.Equal(t, "at,node,sku,qty\n"+
 		"2026-11-29T22:59:00.000000000Z,alm-wh1,MILK-1L,40\n"+
-		"2026-11-29T23:59:00.000000000Z,alm-s01,\"TV, 55\"\"\",2\n", readFile(t, filepath.Join(dir, "receipts-2026-11-29.csv")))
+		"2026-11-29T23:59:00.000000000Z,alm-s01,\"TV, 55\"\"\",2\n"+
+		"2026-11-29T23:59:00.000000000Z,alm-s01,MILK-1L,-3\n", readFile(t, filepath.Join(dir, "receipts-2026-11-29.csv")))
 	net, err := network.Demo()
 	require.NoError(t, err)
 	f, err := os.Open(filepath.Join(dir, "receipts-2026-11-30.csv"))

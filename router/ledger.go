@@ -185,12 +185,14 @@ type stockResult struct {
 	moved int64
 	// below lists the touched rows left with on hand below reserved.
 	below []*pb.StockShortfall
-	// received lists the rows whose on hand the batch raised, by how
-	// much (net of the batch's own falls), in row order.
+	// received lists the rows whose on hand the batch changed, by how
+	// much (its rises net of its own falls: negative when it fell), in
+	// row order.
 	received []stockReceipt
 }
 
-// stockReceipt is units that came into a row's on hand by a stock update.
+// stockReceipt is units that came into a row's on hand by a stock update,
+// or left it when negative.
 type stockReceipt struct {
 	key   stockKey
 	units int32

@@ -509,8 +509,8 @@ func (l *localLedger) updateStock(_ context.Context, u *stockBatch) (stockResult
 		ch.putStock(stockKey{node: u.updates[i].NodeId, sku: up.SKU}, s.inv.row(up.Node, up.SKU))
 	}
 	res.below = shortfalls(s.inv.net, ups, applied, s.inv.table.Get)
-	// What the batch raised each row by: its first saved figures against
-	// the table's now.
+	// What the batch changed each row's on hand by: its first saved
+	// figures against the table's now.
 	var seen map[stockKey]bool // a row updated twice counts once
 	if len(ups) > 1 {
 		seen = make(map[stockKey]bool, len(ups))
@@ -524,7 +524,7 @@ func (l *localLedger) updateStock(_ context.Context, u *stockBatch) (stockResult
 			seen[k] = true
 		}
 		after, _ := s.inv.table.Get(up.Node, up.SKU)
-		if d := after.OnHand - rows[i].OnHand; d > 0 {
+		if d := after.OnHand - rows[i].OnHand; d != 0 {
 			res.received = append(res.received, stockReceipt{key: k, units: d})
 		}
 	}

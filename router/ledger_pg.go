@@ -984,7 +984,7 @@ func (l *pgLedger) updateStock(ctx context.Context, u *stockBatch) (stockResult,
 			node, _ := net.NodeIndex(k.node)
 			r, _ := scratch.Get(node, k.sku)
 			res.moved += absUnits(r.ATP() - byKey[k].ATP())
-			if d := r.OnHand - byKey[k].OnHand; d > 0 {
+			if d := r.OnHand - byKey[k].OnHand; d != 0 {
 				res.received = append(res.received, stockReceipt{key: k, units: d})
 			}
 			wb.Queue(`UPDATE stock SET on_hand = $3, safety = $4, seq = $5 WHERE node_id = $1 AND sku = $2`+returningStock,

@@ -113,10 +113,11 @@ func (r *receipts) RecordReceipt(at time.Time, node, sku string, units int32) {
 }
 
 // TestStockUpdatesRecordTheirReceipts: on every ledger, an applied stock
-// update that raises a row's on hand is recorded as a receipt of the
-// units it brought in, net of the batch's own falls, at the service's
-// clock; a fall, an update ignored for its sequence number and a safety
-// stock change are not receipts.
+// update that changes a row's on hand is recorded as a receipt of the
+// units it brought in, or of those it took away (negative: a fall), net
+// of the batch's own changes to the row, at the service's clock; an
+// update ignored for its sequence number, a safety stock change and a
+// batch whose changes to a row cancel out are not.
 func TestStockUpdatesRecordTheirReceipts(t *testing.T) {
 	ledgers(t, func(t *testing.T, start func(func(*Config)) *env) {
 		rec := &receipts{}
@@ -126,6 +127,8 @@ func TestStockUpdatesRecordTheirReceipts(t *testing.T) {
 			delta("alm-s02", "MILK-1L", 1, -3),  // a fall
 			delta("alm-wh1", "NEW-SKU", 1, 5),   // a row of its own
 			delta("alm-wh1", "NEW-SKU", 2, -2),  // the batch keeps 3 of them
+			delta("alm-wh1", "MILK-1L", 1, 4),   // in and out again
+			delta("alm-wh1", "MILK-1L", 2, -4),
 		}})
 		require.NoError(t, err)
 		_, err = e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
@@ -137,6 +140,7 @@ func TestStockUpdatesRecordTheirReceipts(t *testing.T) {
 		defer rec.mu.Unlock()
 		assert.Equal(t, []string{
 			"2026-11-25T09:30:00Z alm-s01 MILK-1L 7",
+			"2026-11-25T09:30:00Z alm-s02 MILK-1L -3",
 			"2026-11-25T09:30:00Z alm-wh1 NEW-SKU 3",
 		}, rec.got)
 	})

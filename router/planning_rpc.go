@@ -1,7 +1,6 @@
 package router
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -57,7 +56,7 @@ func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.Al
 		in.At = at
 	}
 	if r := req.GetReplenishmentsCsv(); len(r) > 0 {
-		arr, err := allocate.ReadArrivals(bytes.NewReader(r), "replenishments_csv", net)
+		arr, err := simulate.ReadArrivals(simulate.BytesSource{FileName: "replenishments_csv", Data: r}, net)
 		if err != nil {
 			return nil, allocateStatus(err)
 		}

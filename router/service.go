@@ -95,7 +95,7 @@ type Config struct {
 	// Options, which weighs offers, nor a retry answered from its
 	// reservation, nor an order refused as invalid. orderlog.Log writes
 	// them as the files a replay reads. One that is also a
-	// ReceiptRecorder is told the units stock updates bring in.
+	// ReceiptRecorder is told the units stock updates bring in and take away.
 	OrderLog OrderRecorder
 	// HTTPClient calls the partners' quote APIs (a default client when
 	// nil); Clock times their caches and breakers.
@@ -143,10 +143,11 @@ type OrderRecorder interface {
 }
 
 // ReceiptRecorder is an OrderRecorder that also records the units stock
-// updates bring in (orderlog.Log does): after each UpdateStock (and each
-// message of StreamStock) applied, every row whose on hand it raised, by
-// how much net of its own falls, at the service's clock. Like Record it
-// must not block.
+// updates bring in and take away (orderlog.Log does): after each
+// UpdateStock (and each message of StreamStock) applied, every row whose
+// on hand it changed, by how much (its rises net of its own falls,
+// negative when it fell: a sale at the till, a write-off, a recount down),
+// at the service's clock. Like Record it must not block.
 type ReceiptRecorder interface {
 	RecordReceipt(at time.Time, node, sku string, units int32)
 }

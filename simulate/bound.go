@@ -190,7 +190,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		s := addSupply(row.Node, row.SKU)
 		s.Start = int64(row.OnHand) - int64(row.Reserved) - int64(row.Safety)
 	}
-	if src := r.Replenishments; src != nil {
+	if src := sc.reps; src != nil {
 		reps, err := OpenReplenishments(src, net, r.SkipBad)
 		if err != nil {
 			return ScenarioBound{}, err

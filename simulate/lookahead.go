@@ -107,7 +107,7 @@ type replayPlanner struct {
 // its orders put through pickupAt first as the replay's are (the
 // scenario's pickup closures and redirect cost; see replayState.pickupAt);
 // its plans by orders solve workers samples at once.
-func newReplayPlanner(ctx context.Context, cfg *Config, workers int, net *network.Network, pickupAt func(*network.Order), board *policy.PriceBoard) (*replayPlanner, error) {
+func newReplayPlanner(ctx context.Context, cfg *Config, reps Source, workers int, net *network.Network, pickupAt func(*network.Order), board *policy.PriceBoard) (*replayPlanner, error) {
 	p := &replayPlanner{
 		ctx: ctx, board: board, net: net,
 		est:      forecast.NewEstimator(net, forecast.NewRegions(net)),
@@ -144,7 +144,7 @@ func newReplayPlanner(ctx context.Context, cfg *Config, workers int, net *networ
 			return nil, err
 		}
 	}
-	if src := cfg.Replenishments; src != nil {
+	if src := reps; src != nil {
 		var err error
 		if p.reps, err = OpenReplenishments(src, net, cfg.SkipBad); err != nil {
 			return nil, err

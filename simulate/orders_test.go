@@ -214,8 +214,9 @@ func TestReplenishmentReaderNodes(t *testing.T) {
 func TestReplenishmentReaderQuantityRange(t *testing.T) {
 	net, _ := loadTiny(t, tinyNetwork, tinyStock)
 	for _, c := range []struct{ qty, want string }{
-		{"0", `replenishments.csv:2: qty: 0 must be positive`},
-		{"2000000000", `replenishments.csv:2: qty: 2000000000 is above 1073741824`},
+		{"0", `replenishments.csv:2: qty: 0: an arrival is positive, a fall negative`},
+		{"2000000000", `replenishments.csv:2: qty: 2000000000 is out of range -1073741824..1073741824`},
+		{"-2000000000", `replenishments.csv:2: qty: -2000000000 is out of range -1073741824..1073741824`},
 	} {
 		data := "at,node,sku,qty\n2026-03-02T10:00:00Z,wh,A," + c.qty + "\n"
 		r, err := NewReplenishmentReader(strings.NewReader(data), "replenishments.csv", net, false)

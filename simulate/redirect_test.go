@@ -109,7 +109,7 @@ h3,2026-03-01T12:00:00Z,0,0,B,1,pickup,p2,1,,true,30
 			require.NoError(t, err)
 			st.net, st.redirect = pr.net, pr.redirect
 		}
-		p, err := newReplayPlanner(context.Background(), cfg, 1, st.net, st.pickupAt, &policy.PriceBoard{})
+		p, err := newReplayPlanner(context.Background(), cfg, cfg.Replenishments, 1, st.net, st.pickupAt, &policy.PriceBoard{})
 		require.NoError(t, err, tc.scenario)
 		assert.Equal(t, tc.bound, p.picks.BoundOrders(), tc.scenario)
 		assert.Equal(t, tc.redirectable, p.picks.Redirectable(), tc.scenario)

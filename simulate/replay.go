@@ -125,7 +125,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 	if pp, ok := pol.(policy.Planned); ok && r.cfg.Prices != nil {
 		pp.Prices().Set(r.cfg.Prices, r.cfg.PricesAt)
 	} else if ok {
-		if st.planner, err = newReplayPlanner(ctx, r.cfg, r.planWorkers, net, st.pickupAt, pp.Prices()); err != nil {
+		if st.planner, err = newReplayPlanner(ctx, r.cfg, j.scen.reps, r.planWorkers, net, st.pickupAt, pp.Prices()); err != nil {
 			return res, ReadStats{}, err
 		}
 		defer st.planner.close()
@@ -150,7 +150,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		return res, ReadStats{}, err
 	}
 	defer orders.Close()
-	if src := r.cfg.Replenishments; src != nil {
+	if src := j.scen.reps; src != nil {
 		if st.reps, err = OpenReplenishments(src, net, r.cfg.SkipBad); err != nil {
 			return res, ReadStats{}, err
 		}

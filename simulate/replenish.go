@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/omniroute/omniroute/network"
 )
 
-// Replenishment is a stock arrival: qty units of SKU at node at time At.
+// Replenishment is a stock arrival: Qty units of SKU at node at time At.
+// A negative Qty is a fall: units that left the node other than by an
+// order routed (a sale at the till, a write-off, a recount down), as the
+// order log records them. A replay keeps a fall's units out of the orders'
+// reach (see applyFalls); a planner's schedule counts arrivals only
+// (ReadArrivals).
 type Replenishment struct {
 	At   time.Time
 	Node int
@@ -114,11 +120,11 @@ func (r *ReplenishmentReader) next() (rep Replenishment, sku []byte, err error) 
 	if err != nil {
 		return rep, sku, err
 	}
-	if q <= 0 {
-		return rep, sku, f.errorf("qty", "%d must be positive", q)
+	if q == 0 {
+		return rep, sku, f.errorf("qty", "0: an arrival is positive, a fall negative")
 	}
-	if q > 1<<30 {
-		return rep, sku, f.errorf("qty", "%d is above %d", q, 1<<30)
+	if q > 1<<30 || q < -(1<<30) {
+		return rep, sku, f.errorf("qty", "%d is out of range %d..%d", q, -(1<<30), 1<<30)
 	}
 	rep.Qty = int32(q)
 	return rep, sku, nil
@@ -176,9 +182,9 @@ func OpenReplenishments(src Source, net *network.Network, skipBad bool) (*Replen
 	return rs, nil
 }
 
-// ReadReplenishments reads every arrival of src (one file, or a FileSet's
-// files merged by time as OpenReplenishments merges them) into memory; a
-// malformed row is an error naming its file and line.
+// ReadReplenishments reads every row of src, arrivals and falls (one file,
+// or a FileSet's files merged by time as OpenReplenishments merges them)
+// into memory; a malformed row is an error naming its file and line.
 func ReadReplenishments(src Source, net *network.Network) ([]Replenishment, error) {
 	rs, err := OpenReplenishments(src, net, false)
 	if err != nil {
@@ -249,4 +255,16 @@ func (rs *Replenishments) Close() error {
 	}
 	rs.closers = nil
 	return errors.Join(errs...)
+}
+
+// ReadArrivals is ReadReplenishments without the falls: the arrivals a
+// planner schedules (plan, allocate, serve). A fall is not scheduled: the
+// stock a plan starts from already lacks the falls before it, and those
+// after it are demand, which no replenishments file foretells.
+func ReadArrivals(src Source, net *network.Network) ([]Replenishment, error) {
+	reps, err := ReadReplenishments(src, net)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(reps, func(r Replenishment) bool { return r.Qty < 0 }), nil
 }

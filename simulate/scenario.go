@@ -209,6 +209,10 @@ type prepared struct {
 	transfers []Transfer
 	// redirect is the scenario's pickup_redirect_cost (0: none).
 	redirect float64
+	// reps is the replenishments file as the scenario's replays apply it:
+	// Config.Replenishments, or its rewriting when it holds falls
+	// (applyFalls); nil without one.
+	reps Source
 }
 
 type stockCopy struct {

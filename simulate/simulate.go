@@ -409,6 +409,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		if err != nil {
 			return nil, err
 		}
+		if table, sc.reps, err = applyFalls(table, cfg.Replenishments, sc.net, cfg.SkipBad); err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", sc.name, err)
+		}
 		tables[i] = table
 		for _, p := range policies {
 			jobs = append(jobs, &job{index: len(jobs), policy: p, scen: sc, table: table})

@@ -421,13 +421,15 @@ func readArrivals(path string, net *network.Network) ([]planning.Arrival, error)
 }
 
 // replenishmentFiles reads the arrivals of --replenishments: a file, or
-// several files or glob patterns separated by commas, merged by time.
+// several files or glob patterns separated by commas, merged by time; a
+// fall (a row of negative qty, as the order log's receipts record) is not
+// scheduled and is left out (simulate.ReadArrivals).
 func replenishmentFiles(path string, net *network.Network) ([]simulate.Replenishment, error) {
 	src, err := orderFiles("replenishments", path)
 	if err != nil {
 		return nil, err
 	}
-	return simulate.ReadReplenishments(src, net)
+	return simulate.ReadArrivals(src, net)
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same

@@ -1,0 +1,114 @@
+package simulate
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFallSchedule(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		start    int64
+		events   []int64
+		cut      int64
+		arrivals []int64
+	}{
+		{"a fall takes from the start", 5, []int64{-2}, 2, []int64{0}},
+		{"a fall before an arrival holds the start", 5, []int64{-5, 5}, 5, []int64{0, 5}},
+		{"an arrival before a fall gives what the fall leaves", 0, []int64{5, -2}, 0, []int64{3, 0}},
+		{"a fall larger than the free stock takes what there is", 2, []int64{-5, 5}, 2, []int64{0, 5}},
+		{"below the safety stock, arrivals fill the gap first", -2, []int64{5, -1, 1}, 0, []int64{4, 0, 1}},
+		{"arrivals only", 1, []int64{2, 3}, 0, []int64{2, 3}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ev := make([]int, len(c.events))
+			for i := range ev {
+				ev[i] = i
+			}
+			cut, arrivals := fallSchedule(c.start, c.events, ev)
+			assert.Equal(t, c.cut, cut)
+			assert.Equal(t, c.arrivals, arrivals)
+		})
+	}
+}
+
+// fallOrders: two orders of one A each, an hour before and an hour after
+// noon; every unit left unfilled costs 20. wh ships A for 7, s1 for 8.
+const fallOrders = `order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split,lost_sale_cost
+o1,2026-03-02T10:00:00Z,0,0.1,A,1,delivery,,,,,20
+o2,2026-03-02T12:00:00Z,0,0.1,A,1,delivery,,,,,20
+`
+
+// fallRun replays fallOrders on the tiny network (wh and s1 one A each)
+// with the given replenishments, every policy and the bound.
+// It checks that the replay leaves the stock it was given as it was.
+func fallRun(t *testing.T, reps string) map[string]*Result {
+	t.Helper()
+	cfg := tinyConfig(t, fallOrders)
+	cfg.Replenishments = BytesSource{"receipts.csv", []byte("at,node,sku,qty\n" + reps)}
+	cfg.Bound = true
+	before := cfg.Stock.Snapshot()
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.Equal(t, before, cfg.Stock.Snapshot())
+	return byRun(res)
+}
+
+func TestAFallsUnitsAreNeverRouted(t *testing.T) {
+	// wh's unit leaves at the till at 11:00. o1 could take it before
+	// then, but the replay keeps it for the till: o1 goes to s1 and o2
+	// finds nothing. The bound keeps the same rule: 8 + 20.
+	runs := fallRun(t, "2026-03-02T11:00:00Z,wh,A,-1\n")
+	for name, r := range runs {
+		assert.EqualValues(t, 1, r.UnfilledUnits, name)
+		assert.InDelta(t, 28, r.TotalWithLost, 1e-9, name)
+		require.NotNil(t, r.Bound, name)
+		assert.InDelta(t, 28, *r.Bound, 1e-6, name)
+	}
+	// The same unit back at 11:30: o2 has it, o1 still may not.
+	runs = fallRun(t, "2026-03-02T11:00:00Z,wh,A,-1\n2026-03-02T11:30:00Z,wh,A,1\n")
+	for name, r := range runs {
+		assert.Zero(t, r.UnfilledUnits, name)
+		assert.InDelta(t, 15, r.TotalWithLost, 1e-9, name)
+		require.NotNil(t, r.Bound, name)
+		assert.InDelta(t, 15, *r.Bound, 1e-6, name)
+	}
+	// Two units in at 12:30 and two out at 13:00: a fall of what the
+	// orders leave holds nothing from them.
+	runs = fallRun(t, "2026-03-02T12:30:00Z,wh,A,2\n2026-03-02T13:00:00Z,wh,A,-2\n")
+	for name, r := range runs {
+		assert.Zero(t, r.UnfilledUnits, name)
+		assert.InDelta(t, 15, r.TotalWithLost, 1e-9, name)
+	}
+}
+
+func TestReadArrivalsLeavesTheFallsOut(t *testing.T) {
+	net, _ := loadTiny(t, tinyNetwork, tinyStock)
+	src := BytesSource{"receipts.csv", []byte("at,node,sku,qty\n" +
+		"2026-03-02T10:00:00Z,wh,A,3\n2026-03-02T11:00:00Z,s1,A,-1\n2026-03-02T12:00:00Z,s1,B,2\n")}
+	all, err := ReadReplenishments(src, net)
+	require.NoError(t, err)
+	assert.Len(t, all, 3)
+	assert.EqualValues(t, -1, all[1].Qty)
+	arr, err := ReadArrivals(src, net)
+	require.NoError(t, err)
+	require.Len(t, arr, 2)
+	assert.Equal(t, []string{"A", "B"}, []string{arr[0].SKU, arr[1].SKU})
+}
+
+func TestHasFalls(t *testing.T) {
+	for data, want := range map[string]bool{
+		"at,node,sku,qty\n2026-03-02T10:00:00Z,wh,A,3\n":    false,
+		"at,node,sku,qty\n2026-03-02T10:00:00Z,wh,A,-3\n":   true,
+		"at,node,sku,qty\n2026-03-02T10:00:00Z,wh-2,A,3\n":  false,
+		"at,node,sku,qty\n" + strings.Repeat("x", 64<<10-1) + ",-1": true, // across a read
+	} {
+		got, err := hasFalls(BytesSource{"r.csv", []byte(data)})
+		require.NoError(t, err)
+		assert.Equal(t, want, got, data[:min(len(data), 60)])
+	}
+}
