@@ -124,7 +124,7 @@ func (r *ReplenishmentReader) next() (rep Replenishment, sku []byte, err error) 
 		return rep, sku, f.errorf("qty", "0: an arrival is positive, a fall negative")
 	}
 	if q > 1<<30 || q < -(1<<30) {
-		return rep, sku, f.errorf("qty", "%d is out of range %d..%d", q, -(1<<30), 1<<30)
+		return rep, sku, f.errorf("qty", "%d is out of range %d..%d", q, -(1 << 30), 1<<30)
 	}
 	rep.Qty = int32(q)
 	return rep, sku, nil
