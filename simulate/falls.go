@@ -1,7 +1,6 @@
 package simulate
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -64,11 +63,10 @@ func hasFalls(src Source) (bool, error) {
 }
 
 func scanFalls(r io.Reader) (bool, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
 	buf := make([]byte, 64<<10)
 	var prev byte
 	for {
-		n, err := br.Read(buf)
+		n, err := r.Read(buf)
 		chunk := buf[:n]
 		if n > 0 && prev == ',' && chunk[0] == '-' {
 			return true, nil

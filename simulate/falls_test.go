@@ -102,10 +102,10 @@ func TestReadArrivalsLeavesTheFallsOut(t *testing.T) {
 
 func TestHasFalls(t *testing.T) {
 	for data, want := range map[string]bool{
-		"at,node,sku,qty\n2026-03-02T10:00:00Z,wh,A,3\n":            false,
-		"at,node,sku,qty\n2026-03-02T10:00:00Z,wh,A,-3\n":           true,
-		"at,node,sku,qty\n2026-03-02T10:00:00Z,wh-2,A,3\n":          false,
-		"at,node,sku,qty\n" + strings.Repeat("x", 64<<10-1) + ",-1": true, // across a read
+		"at,node,sku,qty\n2026-03-02T10:00:00Z,wh,A,3\n":             false,
+		"at,node,sku,qty\n2026-03-02T10:00:00Z,wh,A,-3\n":            true,
+		"at,node,sku,qty\n2026-03-02T10:00:00Z,wh-2,A,3\n":           false,
+		"at,node,sku,qty\n" + strings.Repeat("x", 64<<10-17) + ",-1": true, // across two reads
 	} {
 		got, err := hasFalls(BytesSource{"r.csv", []byte(data)})
 		require.NoError(t, err)
