@@ -202,7 +202,7 @@ func New(sink Sink, opt Options) (*Log, error) {
 		}, []string{"result"}),
 		receiptCounts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "omniroute_order_log_receipts_total",
-			Help: "Stock receipts (units a stock update brought in) recorded in the order log by result: written, dropped (the buffer was full), failed (the file or the database could not be written).",
+			Help: "Stock receipts (units a stock update brought in, or took away: a fall) recorded in the order log by result: written, dropped (the buffer was full), failed (the file or the database could not be written).",
 		}, []string{"result"}),
 		stockCounts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "omniroute_order_log_stock_total",

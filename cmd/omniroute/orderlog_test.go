@@ -78,12 +78,14 @@ func TestServeOrderLog(t *testing.T) {
 	order := readOrderFile(t)
 	_, err := rc.Route(ctx, &pb.RouteRequest{Order: order, Reserve: true})
 	require.NoError(t, err)
-	// A delivery of 40 litres of milk to the warehouse: a receipt.
+	// A delivery of 40 litres of milk to the warehouse: a receipt; two
+	// sold at a store's till: a fall.
 	conn1, err := grpc.NewClient(s1.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
 	defer conn1.Close()
 	_, err = pb.NewInventoryServiceClient(conn1).UpdateStock(ctx, &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
 		{NodeId: "alm-wh1", Sku: "MILK-1L", Seq: 1, Change: &pb.StockUpdate_Delta{Delta: 40}},
+		{NodeId: "alm-s01", Sku: "MILK-1L", Seq: 1, Change: &pb.StockUpdate_Delta{Delta: -2}},
 	}})
 	require.NoError(t, err)
 
@@ -110,8 +112,8 @@ func TestServeOrderLog(t *testing.T) {
 
 // checkDayStock: beside the orders of the day, the order log holds the
 // stock the day started with, taken as the server started, before its
-// first call: the demo stock; and the receipts, which a replay of the day
-// takes as its replenishments.
+// first call: the demo stock; and the receipts and falls, which a replay
+// of the day takes as its replenishments.
 func checkDayStock(t *testing.T, dir string) {
 	t.Helper()
 	day := filepath.Base(mustGlob(t, filepath.Join(dir, "orders-*.csv"))[0])
@@ -124,7 +126,7 @@ func checkDayStock(t *testing.T, dir string) {
 	receipts := filepath.Join(dir, "receipts-"+day+".csv")
 	raw, err := os.ReadFile(receipts)
 	require.NoError(t, err)
-	assert.Regexp(t, `^at,node,sku,qty\n\S+Z,alm-wh1,MILK-1L,40\n$`, string(raw))
+	assert.Regexp(t, `^at,node,sku,qty\n\S+Z,alm-s01,MILK-1L,-2\n\S+Z,alm-wh1,MILK-1L,40\n$`, string(raw))
 	var out, errb bytes.Buffer
 	code := run(context.Background(), []string{"simulate", "--network", netFile, "--stock", path,
 		"--orders", filepath.Join(dir, "orders-"+day+".csv"), "--replenishments", receipts, "--policy", "optimal", "--json"}, &out, &errb)
