@@ -38,14 +38,7 @@ import (
 // that starts with a minus sign, much faster than reading the rows. A
 // false positive (an id that starts with one) costs a read, nothing more.
 func hasFalls(src Source) (bool, error) {
-	sources := []Source{src}
-	if set, ok := src.(FileSet); ok {
-		sources = sources[:0]
-		for _, p := range set {
-			sources = append(sources, FileSource(p))
-		}
-	}
-	for _, s := range sources {
+	for _, s := range files(src) {
 		f, err := s.Open()
 		if err != nil {
 			return false, err

@@ -151,15 +151,8 @@ type Replenishments struct {
 // OpenReplenishments opens src's files as one stream of arrivals over
 // net (malformed rows skipped and counted when skipBad).
 func OpenReplenishments(src Source, net *network.Network, skipBad bool) (*Replenishments, error) {
-	sources := []Source{src}
-	if set, ok := src.(FileSet); ok {
-		sources = sources[:0]
-		for _, p := range set {
-			sources = append(sources, FileSource(p))
-		}
-	}
 	rs := &Replenishments{}
-	for _, s := range sources {
+	for _, s := range files(src) {
 		f, err := s.Open()
 		if err != nil {
 			rs.Close()
@@ -180,6 +173,19 @@ func OpenReplenishments(src Source, net *network.Network, skipBad bool) (*Replen
 		rs.advance(i)
 	}
 	return rs, nil
+}
+
+// files returns src's files: a FileSet's one by one, else src itself.
+func files(src Source) []Source {
+	set, ok := src.(FileSet)
+	if !ok {
+		return []Source{src}
+	}
+	out := make([]Source, len(set))
+	for i, p := range set {
+		out[i] = FileSource(p)
+	}
+	return out
 }
 
 // ReadReplenishments reads every row of src, arrivals and falls (one file,
