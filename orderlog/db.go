@@ -220,14 +220,22 @@ func (r *DBReader) Since(ctx context.Context, after int64, limit int) ([]network
 // DBSource is the order_log table as an orders file (simulate.Source):
 // the orders created in [From, To) (a zero end left open), read as
 // ExportDB writes them, streamed, so that serve's look-ahead takes the
-// orders its replicas recorded as its history.
+// orders its replicas recorded as its history. With Receipts, it is the
+// receipt_log table as a replenishments file instead (ExportReceiptsDB):
+// the receipts and falls of stock recorded in [From, To).
 type DBSource struct {
 	URL      string
 	From, To time.Time
+	Receipts bool
 }
 
 // Name names the source in messages.
-func (s DBSource) Name() string { return "order_log" }
+func (s DBSource) Name() string {
+	if s.Receipts {
+		return "receipt_log"
+	}
+	return "order_log"
+}
 
 // Size is unknown: 0.
 func (s DBSource) Size() int64 { return 0 }
@@ -244,7 +252,11 @@ func (s DBSource) Open() (io.ReadCloser, error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, err := ExportDB(ctx, pool, pw, s.From, s.To)
+		export := ExportDB
+		if s.Receipts {
+			export = ExportReceiptsDB
+		}
+		_, err := export(ctx, pool, pw, s.From, s.To)
 		pw.CloseWithError(err)
 	}()
 	return &dbStream{PipeReader: pr, stop: func() {

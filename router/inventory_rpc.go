@@ -52,11 +52,17 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 	if res, err = durable(res, b, err); err != nil {
 		return nil, err
 	}
+	at := s.clock.Now()
 	if s.planner != nil {
 		s.planner.stockMoved(res.moved)
+		net := s.snap.Load().net
+		for _, r := range res.received {
+			if node, ok := net.NodeIndex(r.key.node); ok && r.units < 0 {
+				s.planner.fell(at, node, r.key.sku, -r.units)
+			}
+		}
 	}
 	if rec, ok := s.cfg.OrderLog.(ReceiptRecorder); ok && len(res.received) > 0 {
-		at := s.clock.Now()
 		for _, r := range res.received {
 			rec.RecordReceipt(at, r.key.node, r.key.sku, r.units)
 		}

@@ -19,7 +19,6 @@ import (
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/policy"
-	"github.com/omniroute/omniroute/stock"
 )
 
 // Defaults of PlanningConfig.
@@ -90,6 +89,13 @@ type PlanningConfig struct {
 	// replicas behind one load balancer each plan for the demand of all.
 	// It starts from the latest order written when the planner starts.
 	Shared SharedOrders
+	// Falls holds the falls of stock of a history (the order log's
+	// receipts: a sale at the till, a write-off); nil means none. The
+	// planner takes it over and adds the falls of the stock updates the
+	// service applies (UpdateStock, StreamStock): each plan keeps the
+	// falls their rates expect within its time out of the supply it
+	// prices (planning.LessFalls), the demand of the other channels.
+	Falls *planning.FallRates
 	// Workers is how many samples of a plan by orders are solved at once
 	// (planning.OrderPlanner.Workers; the plan is the same for any
 	// number); 0 means 1, so that planning takes one CPU beside the calls.
@@ -160,6 +166,10 @@ type planner struct {
 	// ordersUntil is when the schedule plans again after a plan by orders
 	// (zero after a plan by demand; guarded by mu).
 	ordersUntil time.Time
+	// falls are the rates of the falls of stock seen (guarded by
+	// fallsMu).
+	fallsMu sync.Mutex
+	falls   *planning.FallRates
 
 	runs    *prometheus.CounterVec
 	seconds prometheus.Histogram
@@ -176,6 +186,9 @@ type planner struct {
 	// pricedPicks counts the nodes whose pick capacity the last good plan
 	// prices above 0.
 	pricedPicks prometheus.Gauge
+	// fallUnits is the units the last good plan kept out of its supply
+	// for the falls it expects.
+	fallUnits prometheus.Gauge
 	// repeatShare and linesPerSKU show what planning.ModelAuto chooses by
 	// in the orders seen (with the orders model only).
 	repeatShare, linesPerSKU prometheus.GaugeFunc
@@ -196,7 +209,11 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 	if cfg.RecentOrders == 0 {
 		cfg.RecentOrders = DefaultRecentOrders
 	}
-	p := &planner{s: s, cfg: cfg, board: board, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &planner{s: s, cfg: cfg, board: board, kick: make(chan struct{}, 1), done: make(chan struct{}), falls: cfg.Falls}
+	if p.falls == nil {
+		p.falls = &planning.FallRates{}
+	}
+	p.falls.Start(s.clock.Now())
 	if cfg.Model == planning.ModelOrders || cfg.Model == planning.ModelAuto {
 		p.window = cfg.Seen
 		if p.window == nil {
@@ -238,6 +255,10 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 	p.pricedPicks = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "omniroute_planning_priced_capacities",
 		Help: "Nodes whose daily pick capacity the last good plan prices above 0: their picks may run out before the plan's horizon does.",
+	}))
+	p.fallUnits = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "omniroute_planning_falls_expected_units",
+		Help: "Units the last good plan kept out of the supply it priced for the falls of stock it expects within its time (sales at the till, write-offs: the other channels' demand).",
 	}))
 	p.byOrdersGauge = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "omniroute_planning_by_orders",
@@ -317,6 +338,27 @@ func (p *planner) ordersPlanStays() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.s.clock.Now().Before(p.ordersUntil)
+}
+
+// fell adds a fall of stock a stock update applied (units > 0 left node's
+// sku at at) to the rates the plans expect falls by. It never waits for a
+// plan.
+func (p *planner) fell(at time.Time, node int, sku string, units int32) {
+	p.fallsMu.Lock()
+	p.falls.Observe(at, node, sku, units)
+	p.fallsMu.Unlock()
+}
+
+// expectedFalls returns the falls expected over each of the durations
+// after at.
+func (p *planner) expectedFalls(at time.Time, d ...time.Duration) []planning.ExpectedFalls {
+	p.fallsMu.Lock()
+	defer p.fallsMu.Unlock()
+	out := make([]planning.ExpectedFalls, len(d))
+	for i := range d {
+		out[i] = p.falls.Expected(at, d[i])
+	}
+	return out
 }
 
 // stockMoved counts the units by which UpdateStock or a StreamStock chunk
@@ -464,6 +506,8 @@ type planOutcome struct {
 	at     time.Time
 	prices []planning.Price
 	supply int64
+	// falls is the units kept out of the supply for the falls expected.
+	falls  int64
 	lp     *planning.Result
 	orders *planning.OrdersPlan
 	season seasonSummary
@@ -501,6 +545,7 @@ func (p *planner) planResult(ctx context.Context) (*planOutcome, error) {
 		}
 	}
 	p.pricedPicks.Set(float64(priced))
+	p.fallUnits.Set(float64(out.falls))
 	p.runs.WithLabelValues("ok").Inc()
 	p.routed.Store(0)
 	p.supply.Store(out.supply)
@@ -621,15 +666,19 @@ func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, e
 		return nil, nil, errors.New("the stock and the network disagree (a reload is under way)")
 	}
 	regions, at := forecast.NewRegions(net), p.s.clock.Now()
+	// The falls expected over the horizon, the time a plan by orders
+	// covers and the season.
+	falls := p.expectedFalls(at, p.cfg.Horizon, p.until(at).Sub(at), p.cfg.SeasonEnd.Sub(at))
 	in := &planning.Input{
-		Network: net, Regions: regions, Stock: table,
+		Network: net, Regions: regions, Stock: planning.LessFalls(table, falls[0]),
 		Demand:   forecast.Blend(p.cfg.Demand, p.recentDemand(net, regions, at)),
 		Arrivals: p.cfg.Arrivals, At: at, Horizon: p.cfg.Horizon,
 	}
-	out := &planOutcome{at: at}
+	out := &planOutcome{at: at, falls: falls[0].Total()}
 	var err error
 	if p.planByOrders() {
-		err = p.planOrders(ctx, out, net, table, in.Demand)
+		out.falls = falls[1].Total()
+		err = p.planOrders(ctx, out, net, planning.LessFalls(table, falls[1]), in.Demand)
 	} else {
 		err = p.planDemand(ctx, out, in)
 	}
@@ -638,7 +687,7 @@ func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, e
 	}
 	var outlook []planning.Outlook
 	if at.Before(p.cfg.SeasonEnd) {
-		outlook = planning.SeasonOutlook(in.Demand, table, in.Arrivals, at, p.cfg.SeasonEnd)
+		outlook = planning.SeasonOutlook(in.Demand, planning.LessFalls(table, falls[2]), in.Arrivals, at, p.cfg.SeasonEnd)
 	}
 	return out, outlook, nil
 }
@@ -722,7 +771,7 @@ func (p *planner) planDemand(ctx context.Context, out *planOutcome, in *planning
 // planOrders prices table's units by a sample of the orders seen, as
 // many as demand's rate of orders says will come until the season's end
 // (or the horizon without one ahead), and the arrivals due by then.
-func (p *planner) planOrders(ctx context.Context, out *planOutcome, net *network.Network, table *stock.Table, demand *forecast.Demand) error {
+func (p *planner) planOrders(ctx context.Context, out *planOutcome, net *network.Network, table network.StockView, demand *forecast.Demand) error {
 	p.recentMu.Lock()
 	p.latest = p.window.Latest(p.latest)
 	p.recentMu.Unlock()

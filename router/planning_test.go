@@ -765,3 +765,33 @@ func TestPlanningKeepsStockUntilTheSeasonEnds(t *testing.T) {
 	assert.Less(t, horizon, 0.01)
 	assert.Greater(t, season, 9.0)
 }
+
+// TestPlanningKeepsOutTheFallsOfStock: a stock update that lowers a row's
+// on hand (three curds sold at alm-s01's till) is a fall the planner
+// learns: its rate, three a day (the time observed counts a day at
+// least), expects three more within the plan's day, and the next plan
+// keeps them out of the supply it prices, as the metric says. A delivery
+// is no fall.
+func TestPlanningKeepsOutTheFallsOfStock(t *testing.T) {
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 10, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	e := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, manual: true, Horizon: 24 * time.Hour}
+	})
+	p := e.svc.planner
+	before, err := p.planResult(ctx(t))
+	require.NoError(t, err)
+	assert.Zero(t, before.falls)
+	_, err = e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
+		delta("alm-s01", "CURD-400G", 1000, -3),
+		delta("alm-s05", "CURD-400G", 1000, 5),
+	}})
+	require.NoError(t, err)
+	after, err := p.planResult(ctx(t))
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, after.falls)
+	assert.Equal(t, before.supply-3+5-3, after.supply)
+	assert.Equal(t, 3.0, testutil.ToFloat64(p.fallUnits))
+}

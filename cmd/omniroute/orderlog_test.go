@@ -234,6 +234,7 @@ func TestServeOrderLogDB(t *testing.T) {
 	require.NoError(t, err)
 	_, err = pb.NewInventoryServiceClient(connB).UpdateStock(ctx, &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
 		{NodeId: "alm-wh1", Sku: "MILK-1L", Seq: 1, Change: &pb.StockUpdate_Delta{Delta: 40}},
+		{NodeId: "alm-s01", Sku: "MILK-1L", Seq: 1, Change: &pb.StockUpdate_Delta{Delta: -3}},
 	}})
 	require.NoError(t, err)
 	connB.Close()
@@ -267,8 +268,17 @@ func TestServeOrderLogDB(t *testing.T) {
 	var rec bytes.Buffer
 	errb.Reset()
 	require.NoError(t, runOrderLog(ctx, []string{"--database-url", url, "--receipts"}, &rec, &errb), errb.String())
-	assert.Contains(t, errb.String(), "1 receipts")
-	assert.Regexp(t, `^at,node,sku,qty\n\S+Z,alm-wh1,MILK-1L,40\n$`, rec.String())
+	assert.Contains(t, errb.String(), "2 receipts")
+	assert.Regexp(t, `^at,node,sku,qty\n\S+Z,alm-s01,MILK-1L,-3\n\S+Z,alm-wh1,MILK-1L,40\n$`, rec.String())
+	// Their fall is what a look-ahead started with --history-days learns
+	// the other channels' demand from.
+	demo, err := network.Demo()
+	require.NoError(t, err)
+	falls, err := (&servePlanFlags{historyDays: 3650, logURL: url}).fallRates(demo)
+	require.NoError(t, err)
+	s01, _ := demo.NodeIndex("alm-s01")
+	assert.Equal(t, 1, falls.Len())
+	assert.Positive(t, falls.Expected(time.Now(), 3650*24*time.Hour).Units(s01, "MILK-1L"))
 	err = runOrderLog(ctx, []string{"--database-url", url, "--receipts", "--stock", today}, io.Discard, io.Discard)
 	assert.ErrorIs(t, err, errUsage)
 

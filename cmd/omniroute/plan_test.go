@@ -643,3 +643,48 @@ func TestPlanByOrders(t *testing.T) {
 		"--forecast", in("forecast.csv"), "--at", "2026-03-02T06:00:00Z", "--plan-model", planning.ModelOrders}, &stdout, &stderr)
 	assert.ErrorIs(t, err, errUsage, "the orders model samples --orders")
 }
+
+// TestServeFallsHistory: serve --falls-history gives the planner the falls
+// of stock of the order log's receipts files (their negative rows; a
+// receipt is no fall), from the files' first row on; a pattern that
+// matches nothing yet leaves it to learn from the updates it applies; a
+// bad row is named by file and line; it is for a planner only.
+func TestServeFallsHistory(t *testing.T) {
+	dir := planFiles(t)
+	net, err := network.Load(filepath.Join(dir, "network.yaml"))
+	require.NoError(t, err)
+	near, ok := net.NodeIndex("near")
+	require.True(t, ok)
+	reg := policy.DefaultRegistry()
+	receipts := filepath.Join(dir, "receipts-2026-03-01.csv")
+	require.NoError(t, os.WriteFile(receipts, []byte("at,node,sku,qty\n"+
+		"2026-03-01T00:00:00Z,far,s,5\n2026-03-02T00:00:00Z,near,s,-2\n"), 0o644))
+	f := &servePlanFlags{history: filepath.Join(dir, "history.csv"), interval: time.Hour, horizon: time.Hour,
+		falls: filepath.Join(dir, "receipts-*.csv")}
+	cfg, _, err := f.config(policy.Lookahead, reg, net)
+	require.NoError(t, err)
+	require.NotNil(t, cfg.Falls)
+	assert.Equal(t, 1, cfg.Falls.Len())
+	// Two units in the day observed: two expected in the day after.
+	exp := cfg.Falls.Expected(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), 24*time.Hour)
+	assert.EqualValues(t, 2, exp.Units(near, "s"))
+	assert.Equal(t, int64(2), exp.Total())
+
+	f.falls = filepath.Join(dir, "none-*.csv")
+	cfg, _, err = f.config(policy.Lookahead, reg, net)
+	require.NoError(t, err)
+	assert.Nil(t, cfg.Falls, "nothing to read yet")
+
+	require.NoError(t, os.WriteFile(receipts, []byte("at,node,sku,qty\n2026-03-01T00:00:00Z,far,s,5\n2026-03-02T00:00:00Z,near,s,0\n"), 0o644))
+	f.falls = receipts
+	_, _, err = f.config(policy.Lookahead, reg, net)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "receipts-2026-03-01.csv:3: qty")
+
+	_, _, err = f.config(policy.Optimal, reg, net)
+	assert.ErrorIs(t, err, errUsage, "for lookahead only")
+	f = &servePlanFlags{prices: filepath.Join(dir, "prices.csv"), falls: receipts}
+	require.NoError(t, os.WriteFile(f.prices, []byte("node,sku,price\nnear,s,1\n"), 0o644))
+	_, _, err = f.config(policy.Lookahead, reg, net)
+	assert.ErrorIs(t, err, errUsage, "no planner to give them to")
+}

@@ -23,6 +23,9 @@ import (
 // --policy lookahead.
 type servePlanFlags struct {
 	history, forecast, replenishments, prices string
+	// falls are the receipts files whose falls of stock the planner
+	// learns the other channels' demand from.
+	falls string
 	// historyDays reads the history from the database's order log
 	// (logURL, set when serve records there).
 	historyDays       int
@@ -39,6 +42,7 @@ func addServePlanFlags(fs *flag.FlagSet) *servePlanFlags {
 	f := &servePlanFlags{}
 	fs.StringVar(&f.history, "history", "", "order history (CSV as simulate reads it; several files or glob patterns, separated by commas, are merged by created_at): the lookahead policy's forecast")
 	fs.IntVar(&f.historyDays, "history-days", 0, "with --order-log-db: the lookahead policy's history is the orders the replicas recorded in the database over the last `N` days, instead of --history")
+	fs.StringVar(&f.falls, "falls-history", "", "receipts files of the order log (CSV at,node,sku,qty; several files or glob patterns, separated by commas): the lookahead policy's plans learn from their falls of stock (negative rows: sales at the till, write-offs) how fast each row falls other than by the orders routed, and keep the falls expected out of the supply they price; with --history-days the database's receipts of those days are read instead")
 	fs.StringVar(&f.forecast, "forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...]) instead of --history")
 	fs.StringVar(&f.replenishments, "replenishments", "", "scheduled arrivals (CSV at,node,sku,qty; several files or glob patterns, separated by commas, are merged by at) the lookahead policy's plans count")
 	fs.StringVar(&f.prices, "prices", "", "opportunity costs given ahead (CSV node,sku,price, as omniroute plan --out writes it): the lookahead policy's prices until its first plan, or for good without --history or --forecast")
@@ -68,8 +72,8 @@ func (f *servePlanFlags) config(name string, reg *policy.Registry, net *network.
 		return nil, nil, fmt.Errorf("%w: --history-days reads the database's order log: it needs --order-log-db", errUsage)
 	}
 	if _, ok := pol.(policy.Planned); !ok {
-		if f.history != "" || f.historyDays > 0 || f.forecast != "" || f.prices != "" || f.seasonEnd != "" {
-			return nil, nil, fmt.Errorf("%w: --history, --history-days, --forecast, --prices and --season-end are for --policy %s", errUsage, policy.Lookahead)
+		if f.history != "" || f.historyDays > 0 || f.forecast != "" || f.prices != "" || f.seasonEnd != "" || f.falls != "" {
+			return nil, nil, fmt.Errorf("%w: --history, --history-days, --forecast, --prices, --season-end and --falls-history are for --policy %s", errUsage, policy.Lookahead)
 		}
 		return nil, nil, nil
 	}
@@ -85,8 +89,8 @@ func (f *servePlanFlags) config(name string, reg *policy.Registry, net *network.
 		fixed = &router.FixedPrices{Prices: prices, At: at}
 	}
 	if f.history == "" && f.historyDays == 0 && f.forecast == "" {
-		if f.seasonEnd != "" {
-			return nil, nil, fmt.Errorf("%w: --season-end needs --history, --history-days or --forecast", errUsage)
+		if f.seasonEnd != "" || f.falls != "" {
+			return nil, nil, fmt.Errorf("%w: --season-end and --falls-history need --history, --history-days or --forecast", errUsage)
 		}
 		if fixed == nil {
 			return nil, nil, fmt.Errorf("%w: --policy %s needs one of --history, --history-days, --forecast and --prices", errUsage, name)
@@ -171,7 +175,50 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 			return nil, err
 		}
 	}
+	var err error
+	if cfg.Falls, err = f.fallRates(net); err != nil {
+		return nil, err
+	}
 	return cfg, nil
+}
+
+// fallRates reads the falls of stock the planner starts from: those of
+// --falls-history, or of the database's receipts over --history-days
+// (nil with neither). The time observed starts at the first row read
+// (at the days' start from the database), so that a row that did not
+// fall in it counts as not falling.
+func (f *servePlanFlags) fallRates(net *network.Network) (*planning.FallRates, error) {
+	var src simulate.Source
+	var since time.Time
+	switch {
+	case f.falls != "" && f.historyDays > 0:
+		return nil, fmt.Errorf("%w: --falls-history and --history-days: the database's receipts are the falls' history", errUsage)
+	case f.falls != "":
+		var err error
+		if src, err = f.optionalFiles("falls-history", f.falls, "the look-ahead learns from the falls of the stock updates it applies"); src == nil || err != nil {
+			return nil, err
+		}
+	case f.historyDays > 0:
+		since = time.Now().Add(-time.Duration(f.historyDays) * forecast.Day)
+		src = orderlog.DBSource{URL: f.logURL, From: since, Receipts: true}
+	default:
+		return nil, nil
+	}
+	reps, err := simulate.ReadReplenishments(src, net)
+	if err != nil {
+		return nil, err
+	}
+	rates := &planning.FallRates{}
+	if !since.IsZero() {
+		rates.Start(since)
+	}
+	for _, r := range reps {
+		rates.Start(r.At)
+		if r.Qty < 0 {
+			rates.Observe(r.At, r.Node, r.SKU, -r.Qty)
+		}
+	}
+	return rates, nil
 }
 
 // historyFiles opens --history. Its patterns may match nothing yet (the
@@ -179,25 +226,32 @@ func (f *servePlanFlags) planning(net *network.Network) (*router.PlanningConfig,
 // is named, it is nil, and the planner learns from the orders routed
 // from then on; a path that does not exist is still an error.
 func (f *servePlanFlags) historyFiles() (simulate.Source, error) {
-	src, err := orderFiles("history", f.history)
+	return f.optionalFiles("history", f.history, "the look-ahead learns from the orders it routes")
+}
+
+// optionalFiles opens the files of flag name (value: files or glob
+// patterns separated by commas), leaving out, with a warning that ends
+// with then, the patterns that match nothing yet; nil when none is left.
+func (f *servePlanFlags) optionalFiles(name, value, then string) (simulate.Source, error) {
+	src, err := orderFiles(name, value)
 	if !errors.Is(err, simulate.ErrNoMatch) {
 		return src, err
 	}
 	// Drop the patterns that match nothing and read what is left.
 	var kept []string
-	for part := range strings.SplitSeq(f.history, ",") {
+	for part := range strings.SplitSeq(value, ",") {
 		part = strings.TrimSpace(part)
 		if m, _ := filepath.Glob(part); part != "" && (len(m) > 0 || !strings.ContainsAny(part, "*?[")) {
 			kept = append(kept, part)
 		}
 	}
 	if f.log != nil {
-		f.log.Warn("--history: a pattern matches no file yet; the look-ahead learns from the orders it routes", "history", f.history)
+		f.log.Warn("--"+name+": a pattern matches no file yet; "+then, name, value)
 	}
 	if len(kept) == 0 {
 		return nil, nil
 	}
-	return orderFiles("history", strings.Join(kept, ","))
+	return orderFiles(name, strings.Join(kept, ","))
 }
 
 // btoi is 1 for true.

@@ -1,0 +1,168 @@
+package planning
+
+import (
+	"math"
+	"time"
+
+	"github.com/omniroute/omniroute/network"
+)
+
+// Falls: the demand of the other channels. A store sells at its tills
+// what the orders routed never see, and writes stock off; those falls of
+// stock take units a plan would otherwise price as free for the orders to
+// come. A FallRates learns how fast each (node, SKU) falls, and a plan
+// keeps the falls it expects within its horizon out of the supply it
+// prices (LessFalls): where a store's own customers will take the stock,
+// its units cost more, and the look-ahead ships from there only what an
+// order gains more by than those customers would.
+
+// DefaultFallSpan is the time constant of a FallRates: a fall counts
+// e^(-age/span) of its units.
+const DefaultFallSpan = 7 * 24 * time.Hour
+
+// FallRates is the rate at which each (node, SKU) loses stock other than
+// by the orders routed: a sum of its falls' units, each weighed down
+// exponentially by its age (DefaultFallSpan, or Span), over the time
+// observed. Memory is one entry per row that ever fell. It is not safe for
+// concurrent use.
+type FallRates struct {
+	// Span is the time constant; 0 means DefaultFallSpan.
+	Span time.Duration
+	// since is when observation began: the first fall observed, or
+	// Start's time when earlier.
+	since time.Time
+	rows  map[nodeSKU]*fallSum
+}
+
+// fallSum is a row's decayed units as of at.
+type fallSum struct {
+	units float64
+	at    time.Time
+}
+
+// Start says that observation began at t (a history's first day, a
+// server's start): the rates count the time since as observed even
+// without a fall in it.
+func (r *FallRates) Start(t time.Time) {
+	if r.since.IsZero() || t.Before(r.since) {
+		r.since = t
+	}
+}
+
+func (r *FallRates) span() float64 {
+	if r.Span > 0 {
+		return r.Span.Hours() / 24
+	}
+	return DefaultFallSpan.Hours() / 24
+}
+
+// Observe adds a fall of units (> 0) of sku at node at time at. Falls may
+// come out of time order (a history, then the live ones): each counts by
+// its own age.
+func (r *FallRates) Observe(at time.Time, node int, sku string, units int32) {
+	if units <= 0 {
+		return
+	}
+	r.Start(at)
+	if r.rows == nil {
+		r.rows = map[nodeSKU]*fallSum{}
+	}
+	k := nodeSKU{int32(node), sku}
+	s := r.rows[k]
+	if s == nil {
+		r.rows[k] = &fallSum{units: float64(units), at: at}
+		return
+	}
+	tau := r.span()
+	if at.After(s.at) {
+		s.units = s.units*math.Exp(-at.Sub(s.at).Hours()/24/tau) + float64(units)
+		s.at = at
+	} else {
+		s.units += float64(units) * math.Exp(-s.at.Sub(at).Hours()/24/tau)
+	}
+}
+
+// Len is the number of rows that fell.
+func (r *FallRates) Len() int { return len(r.rows) }
+
+// Expected returns the units each row is expected to lose over d after
+// at, at its rate: its decayed units over the decayed time observed (at
+// least a day, so that a first fall is not taken for a day's worth each
+// minute), times d. Rows expected to lose less than half a unit are left
+// out.
+func (r *FallRates) Expected(at time.Time, d time.Duration) ExpectedFalls {
+	out := ExpectedFalls{}
+	if len(r.rows) == 0 || d <= 0 {
+		return out
+	}
+	tau := r.span()
+	observed := math.Max(at.Sub(r.since).Hours()/24, 1)
+	// The weight of the time observed: the integral of e^(-age/tau).
+	weight := tau * (1 - math.Exp(-observed/tau))
+	days := d.Hours() / 24
+	for k, s := range r.rows {
+		units := s.units
+		if at.After(s.at) {
+			units *= math.Exp(-at.Sub(s.at).Hours() / 24 / tau)
+		}
+		if e := math.Round(units / weight * days); e >= 1 {
+			out[k] = int32(min(e, math.MaxInt32))
+		}
+	}
+	return out
+}
+
+// ExpectedFalls is the units each (node, SKU) is expected to lose to
+// other channels over a plan's time (FallRates.Expected).
+type ExpectedFalls map[nodeSKU]int32
+
+// Units returns the units expected of sku at node.
+func (e ExpectedFalls) Units(node int, sku string) int32 { return e[nodeSKU{int32(node), sku}] }
+
+// Total is the units expected over every row.
+func (e ExpectedFalls) Total() int64 {
+	var n int64
+	for _, u := range e {
+		n += int64(u)
+	}
+	return n
+}
+
+// LessFalls returns st with each row's ATP less the units falls expects
+// it to lose, never below zero: the supply a plan prices. With no fall
+// expected it returns st itself.
+func LessFalls(st network.StockView, falls ExpectedFalls) network.StockView {
+	if len(falls) == 0 {
+		return st
+	}
+	return &lessFalls{st: st, falls: falls}
+}
+
+type lessFalls struct {
+	st    network.StockView
+	falls ExpectedFalls
+}
+
+// ATP is the row's ATP less its expected falls, at least 0.
+func (v *lessFalls) ATP(node int, sku string) int32 {
+	return max(0, v.st.ATP(node, sku)-v.falls.Units(node, sku))
+}
+
+// EachATP calls fn for every node whose ATP of sku is above its expected
+// falls, with what is left, in ascending node order.
+func (v *lessFalls) EachATP(sku string, fn func(node int, atp int32)) {
+	v.st.EachATP(sku, func(node int, atp int32) {
+		if a := atp - v.falls.Units(node, sku); a > 0 {
+			fn(node, a)
+		}
+	})
+}
+
+// KnownSKU is the underlying view's (network.SKUCatalog), true when it
+// has none.
+func (v *lessFalls) KnownSKU(sku string) bool {
+	if c, ok := v.st.(network.SKUCatalog); ok {
+		return c.KnownSKU(sku)
+	}
+	return true
+}

@@ -1,0 +1,110 @@
+package planning
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/forecast"
+	"github.com/omniroute/omniroute/geo"
+	"github.com/omniroute/omniroute/lp"
+)
+
+const day = 24 * time.Hour
+
+func TestFallRatesExpected(t *testing.T) {
+	// A steady 10 units a day, a unit every 2.4 hours for 30 days: 10 a
+	// day, 20 over two days.
+	var r FallRates
+	r.Start(at)
+	for i := range 300 {
+		r.Observe(at.Add(time.Duration(i)*day/10), 1, "A", 1)
+	}
+	end := at.Add(30 * day)
+	assert.EqualValues(t, 10, r.Expected(end, day).Units(1, "A"))
+	assert.EqualValues(t, 20, r.Expected(end, 2*day).Units(1, "A"))
+	assert.Zero(t, r.Expected(end, day).Units(0, "A"), "a row that never fell")
+	assert.Empty(t, r.Expected(end, 0))
+
+	// One unit a day for a week, the last a day before the plan: the
+	// older weigh less, 0.93 a day in all.
+	var w FallRates
+	w.Start(at)
+	for i := range 7 {
+		w.Observe(at.Add(time.Duration(i)*day), 0, "A", 1)
+	}
+	assert.EqualValues(t, 2, w.Expected(at.Add(7*day), 2*day).Units(0, "A"))
+	assert.EqualValues(t, 1, w.Len())
+
+	// Out of time order, the same rates.
+	var back FallRates
+	back.Start(at)
+	for i := 6; i >= 0; i-- {
+		back.Observe(at.Add(time.Duration(i)*day), 0, "A", 1)
+	}
+	assert.Equal(t, w.Expected(at.Add(7*day), 30*day), back.Expected(at.Add(7*day), 30*day))
+
+	// A fall a minute after the start is not taken for a day's worth
+	// each minute: the time observed counts a day at least.
+	var first FallRates
+	first.Start(at)
+	first.Observe(at.Add(time.Minute), 0, "A", 5)
+	got := first.Expected(at.Add(2*time.Minute), day).Units(0, "A")
+	assert.EqualValues(t, 5, got)
+	// A half unit expected is none.
+	var slow FallRates
+	slow.Start(at)
+	slow.Observe(at, 0, "A", 1)
+	assert.Empty(t, slow.Expected(at.Add(30*day), time.Hour))
+}
+
+func TestLessFalls(t *testing.T) {
+	st := fakeStock{"A": {0: 5, 1: 3, 2: 1}, "B": {0: 4}}
+	falls := ExpectedFalls{{0, "A"}: 2, {1, "A"}: 3, {0, "B"}: 9}
+	v := LessFalls(st, falls)
+	var got [][2]int32
+	v.EachATP("A", func(node int, atp int32) { got = append(got, [2]int32{int32(node), atp}) })
+	assert.Equal(t, [][2]int32{{0, 3}, {2, 1}}, got, "a row its falls take whole is left out")
+	assert.EqualValues(t, 0, v.ATP(0, "B"))
+	assert.EqualValues(t, 1, v.ATP(2, "A"))
+	_, same := LessFalls(st, nil).(fakeStock)
+	assert.True(t, same, "no fall: the view itself")
+}
+
+// TestFallsRaiseThePricesOfTheStockTheyTake: the hand network's demand
+// of 3 a day in city A, near holding 1 and far 10: far's units are free.
+// When far's own customers are expected to take 9 of its 10 within the
+// day, the 2 units left are all the demand gets: each is worth the lost
+// sale it saves.
+func TestFallsRaiseThePricesOfTheStockTheyTake(t *testing.T) {
+	net := handNet(t)
+	rg := forecast.NewRegions(net)
+	aLat, aLon := rg.Center(0)
+	parcel := func(lat, lon float64) float64 {
+		return 0.1 + 0.4 + 0.001*geo.DistanceKm(lat, lon, aLat, aLon)/geo.KmPerMile + 6
+	}
+	cNear, cFar := parcel(43.25, 76.9), parcel(51.16, 71.43)
+	cell := forecast.Cell{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 3, UnitsPerOrder: 1, LostSaleCost: 100}
+	for _, c := range []struct {
+		name        string
+		falls       ExpectedFalls
+		nearP, farP float64
+	}{
+		{"no fall", nil, cFar - cNear, 0},
+		{"far's customers take 9", ExpectedFalls{{2, "s"}: 9}, 100 - cNear, 100 - cFar},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := handInput(t, net, cell)
+			in.Stock = LessFalls(in.Stock, c.falls)
+			res, _, err := Solve(context.Background(), in, lp.Settings{})
+			require.NoError(t, err)
+			require.Len(t, res.Prices, 2)
+			assert.Equal(t, "far", res.Prices[0].NodeID)
+			assert.InDelta(t, c.farP, res.Prices[0].Dual, 1e-7)
+			assert.InDelta(t, c.nearP, res.Prices[1].Dual, 1e-7)
+		})
+	}
+}
