@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omniroute/omniroute/forecast"
-	"github.com/omniroute/omniroute/geo"
 	"github.com/omniroute/omniroute/lp"
 )
 
@@ -81,12 +80,7 @@ func TestLessFalls(t *testing.T) {
 // sale it saves.
 func TestFallsRaiseThePricesOfTheStockTheyTake(t *testing.T) {
 	net := handNet(t)
-	rg := forecast.NewRegions(net)
-	aLat, aLon := rg.Center(0)
-	parcel := func(lat, lon float64) float64 {
-		return 0.1 + 0.4 + 0.001*geo.DistanceKm(lat, lon, aLat, aLon)/geo.KmPerMile + 6
-	}
-	cNear, cFar := parcel(43.25, 76.9), parcel(51.16, 71.43)
+	cNear, cFar := handParcels(net)
 	cell := forecast.Cell{Region: "A", SKU: "s", Method: forecast.Parcel, UnitsPerDay: 3, UnitsPerOrder: 1, LostSaleCost: 100}
 	for _, c := range []struct {
 		name        string

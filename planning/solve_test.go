@@ -12,7 +12,18 @@ import (
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/geo"
 	"github.com/omniroute/omniroute/lp"
+	"github.com/omniroute/omniroute/network"
 )
+
+// handParcels returns what a unit costs to ship by parcel to city A's
+// region from near and from far: pick, item, item-mile, package.
+func handParcels(net *network.Network) (near, far float64) {
+	aLat, aLon := forecast.NewRegions(net).Center(0)
+	parcel := func(lat, lon float64) float64 {
+		return 0.1 + 0.4 + 0.001*geo.DistanceKm(lat, lon, aLat, aLon)/geo.KmPerMile + 6
+	}
+	return parcel(43.25, 76.9), parcel(51.16, 71.43)
+}
 
 // TestSolveHandPrices: one scarce unit at "near", plenty at "far", two
 // units of parcel demand in A. With a dear lost sale both nodes ship and
@@ -22,12 +33,7 @@ import (
 // probability that it is needed).
 func TestSolveHandPrices(t *testing.T) {
 	net := handNet(t)
-	rg := forecast.NewRegions(net)
-	aLat, aLon := rg.Center(0)
-	parcel := func(lat, lon float64) float64 {
-		return 0.1 + 0.4 + 0.001*geo.DistanceKm(lat, lon, aLat, aLon)/geo.KmPerMile + 6
-	}
-	cNear, cFar := parcel(43.25, 76.9), parcel(51.16, 71.43)
+	cNear, cFar := handParcels(net)
 	cases := []struct {
 		name                   string
 		lost                   float64
