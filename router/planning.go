@@ -614,7 +614,7 @@ func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse
 		}
 		return nil, status.Errorf(codes.Internal, "plan: %v (the last good prices stay)", err)
 	}
-	out := &pb.PlanResponse{PlannedAt: timestampOf(res.at)}
+	out := &pb.PlanResponse{PlannedAt: timestampOf(res.at), ExpectedFallUnits: res.falls}
 	var capacities []planning.CapacityPrice
 	if r := res.lp; r != nil {
 		out.Model = planning.ModelDemand

@@ -794,4 +794,7 @@ func TestPlanningKeepsOutTheFallsOfStock(t *testing.T) {
 	assert.EqualValues(t, 3, after.falls)
 	assert.Equal(t, before.supply-3+5-3, after.supply)
 	assert.Equal(t, 3.0, testutil.ToFloat64(p.fallUnits))
+	resp, err := e.svc.Plan(ctx(t), &pb.PlanRequest{})
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, resp.ExpectedFallUnits, "PlanningService.Plan says so too")
 }

@@ -535,6 +535,11 @@ type PlanResponse struct {
 	// latest 2,000 (by orders from 64). 0 under --plan-model demand.
 	OrdersRepeatShare float64 `protobuf:"fixed64,17,opt,name=orders_repeat_share,json=ordersRepeatShare,proto3" json:"orders_repeat_share,omitempty"`
 	OrdersLinesPerSku float64 `protobuf:"fixed64,18,opt,name=orders_lines_per_sku,json=ordersLinesPerSku,proto3" json:"orders_lines_per_sku,omitempty"`
+	// expected_fall_units is the stock the plan kept out of the supply it
+	// priced for the falls of stock it expects within its time (sales at
+	// the till, write-offs: the other channels' demand), summed over the
+	// (node, sku).
+	ExpectedFallUnits int64 `protobuf:"varint,19,opt,name=expected_fall_units,json=expectedFallUnits,proto3" json:"expected_fall_units,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -691,6 +696,13 @@ func (x *PlanResponse) GetOrdersRepeatShare() float64 {
 func (x *PlanResponse) GetOrdersLinesPerSku() float64 {
 	if x != nil {
 		return x.OrdersLinesPerSku
+	}
+	return 0
+}
+
+func (x *PlanResponse) GetExpectedFallUnits() int64 {
+	if x != nil {
+		return x.ExpectedFallUnits
 	}
 	return 0
 }
@@ -4323,7 +4335,7 @@ var File_omniroute_v1_omniroute_proto protoreflect.FileDescriptor
 const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\n" +
 	"\x1comniroute/v1/omniroute.proto\x12\fomniroute.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n" +
-	"\vPlanRequest\"\xda\x05\n" +
+	"\vPlanRequest\"\x8a\x06\n" +
 	"\fPlanResponse\x12\x14\n" +
 	"\x05model\x18\r \x01(\tR\x05model\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x1c\n" +
@@ -4348,7 +4360,8 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"capacities\x18\x10 \x03(\v2\x1a.omniroute.v1.PlanCapacityR\n" +
 	"capacities\x12.\n" +
 	"\x13orders_repeat_share\x18\x11 \x01(\x01R\x11ordersRepeatShare\x12/\n" +
-	"\x14orders_lines_per_sku\x18\x12 \x01(\x01R\x11ordersLinesPerSku\"b\n" +
+	"\x14orders_lines_per_sku\x18\x12 \x01(\x01R\x11ordersLinesPerSku\x12.\n" +
+	"\x13expected_fall_units\x18\x13 \x01(\x03R\x11expectedFallUnits\"b\n" +
 	"\fPlanCapacity\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
 	"\x05units\x18\x02 \x01(\x01R\x05units\x12\x12\n" +

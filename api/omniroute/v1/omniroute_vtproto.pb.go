@@ -85,6 +85,13 @@ func (m *PlanResponse) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.ExpectedFallUnits != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.ExpectedFallUnits))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x98
+	}
 	if m.OrdersLinesPerSku != 0 {
 		i -= 8
 		binary.LittleEndian.PutUint64(dAtA[i:], uint64(math.Float64bits(float64(m.OrdersLinesPerSku))))
@@ -3410,6 +3417,9 @@ func (m *PlanResponse) SizeVT() (n int) {
 	if m.OrdersLinesPerSku != 0 {
 		n += 10
 	}
+	if m.ExpectedFallUnits != 0 {
+		n += 2 + protohelpers.SizeOfVarint(uint64(m.ExpectedFallUnits))
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -5134,6 +5144,25 @@ func (m *PlanResponse) UnmarshalVT(dAtA []byte) error {
 			v = uint64(binary.LittleEndian.Uint64(dAtA[iNdEx:]))
 			iNdEx += 8
 			m.OrdersLinesPerSku = float64(math.Float64frombits(v))
+		case 19:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ExpectedFallUnits", wireType)
+			}
+			m.ExpectedFallUnits = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ExpectedFallUnits |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := protohelpers.Skip(dAtA[iNdEx:])
