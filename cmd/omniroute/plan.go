@@ -56,6 +56,9 @@ type planReport struct {
 	TopPrices   []planning.Price `json:"top_prices"`
 	// Season is the outlook until --season-end (planning.SeasonOutlook).
 	Season *seasonReport `json:"season,omitempty"`
+	// ExpectedFallUnits is the stock kept out of the supply priced for
+	// the falls --falls-history expects within the plan's time.
+	ExpectedFallUnits int64 `json:"expected_fall_units,omitempty"`
 }
 
 // sampleReport is a plan by orders' samples (planning.OrdersPlan): the
@@ -124,13 +127,14 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seasonEnd := fs.String("season-end", "", "when the season ends (RFC 3339): the stock and the arrivals before then must last until then; the summary lists the SKUs likely to sell out by then")
 	seasonOut := fs.String("season-out", "", "with --season-end, write every SKU's outlook to this CSV file (sku,supply,expected,sd,sell_out,short)")
 	forecastOut := fs.String("forecast-out", "", "write the forecast the plan used to this CSV file, in --forecast's format (to review, edit and plan or serve with)")
+	fallsPath := fs.String("falls-history", "", "receipts files of the order log (CSV at,node,sku,qty; several files or glob patterns, separated by commas): their falls of stock before the plan's start (negative rows: sales at the till, write-offs) give each row's rate, and the falls expected within the plan's time are kept out of the supply it prices")
 	planModel := fs.String("plan-model", planning.ModelAuto, "what the plan prices units with: "+planning.ModelDemand+
 		" (the expected-demand LP), "+planning.ModelOrders+" (the mean Lagrangian stock values of samples of the --orders, the latest first and drawn at random, as many as their rate says will come until --season-end or the horizon's end, over the stock on hand and the arrivals due by then) or "+
 		planning.ModelAuto+" (over --orders: "+planning.AutoRule()+")")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute plan --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--replenishments R]\n"+
 			"         [--horizon 24h] [--at TIME] [--json] [--out prices.csv] [--lp-out plan.lp] [--forecast-out forecast.csv]\n"+
-			"         [--season-end T [--season-out season.csv]] [--plan-model auto|demand|orders]")
+			"         [--season-end T [--season-out season.csv]] [--plan-model auto|demand|orders] [--falls-history R.csv]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -228,7 +232,23 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if !end.IsZero() && !end.After(at) {
 		return fmt.Errorf("%w: --season-end %s is not after the plan's start %s", errUsage, *seasonEnd, at.UTC().Format(time.RFC3339))
 	}
-	in := &planning.Input{Network: net, Regions: regions, Stock: table, Demand: demand, Arrivals: arrivals, At: at, Horizon: *horizon}
+	// The stock each plan prices: less the falls expected within its time.
+	falls := &planning.FallRates{}
+	if *fallsPath != "" {
+		src, err := orderFiles("falls-history", *fallsPath)
+		if err != nil {
+			return err
+		}
+		if err := readFalls(falls, src, net, at); err != nil {
+			return err
+		}
+	}
+	supply := func(d time.Duration) network.StockView {
+		exp := falls.Expected(at, d)
+		rep.ExpectedFallUnits = exp.Total()
+		return planning.LessFalls(table, exp)
+	}
+	in := &planning.Input{Network: net, Regions: regions, Stock: supply(*horizon), Demand: demand, Arrivals: arrivals, At: at, Horizon: *horizon}
 	var model *planning.Model
 	var res *planning.Result
 	var solveErr error
@@ -249,7 +269,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		planner := planning.NewOrderPlanner(net)
 		planner.Workers = runtime.GOMAXPROCS(0)
-		op, err := planner.Plan(ctx, table, seen.Latest(nil), arrivals, at, until, rate)
+		op, err := planner.Plan(ctx, supply(until.Sub(at)), seen.Latest(nil), arrivals, at, until, rate)
 		if err != nil {
 			return err
 		}
@@ -290,7 +310,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rep.TopPrices = top[:min(topPrices, rep.PricedPairs)]
 	var outlook []planning.Outlook
 	if !end.IsZero() {
-		outlook = planning.SeasonOutlook(demand, table, arrivals, at, end)
+		outlook = planning.SeasonOutlook(demand, planning.LessFalls(table, falls.Expected(at, end.Sub(at))), arrivals, at, end)
 		rep.Season = newSeasonReport(end, outlook)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -687,4 +688,48 @@ func TestServeFallsHistory(t *testing.T) {
 	require.NoError(t, os.WriteFile(f.prices, []byte("node,sku,price\nnear,s,1\n"), 0o644))
 	_, _, err = f.config(policy.Lookahead, reg, net)
 	assert.ErrorIs(t, err, errUsage, "no planner to give them to")
+}
+
+// TestPlanFallsHistory: plan --falls-history keeps out of far's supply
+// the falls its receipts expect within the day (9 of its 10 units: 9 fell
+// in the day before the plan; a fall after the plan's start is not known),
+// and far's last unit, short of the day's deliveries, is priced.
+func TestPlanFallsHistory(t *testing.T) {
+	dir := planFiles(t)
+	in := func(n string) string { return filepath.Join(dir, n) }
+	require.NoError(t, os.WriteFile(in("receipts.csv"), []byte("at,node,sku,qty\n"+
+		"2026-03-02T00:00:00Z,far,s,-5\n2026-03-02T12:00:00Z,far,s,-4\n2026-03-03T00:00:00Z,far,s,-50\n"), 0o644))
+	plan := func(extra ...string) (falls int64, prices map[string]float64) {
+		var stdout, stderr bytes.Buffer
+		err := runPlan(context.Background(), append([]string{
+			"--network", in("network.yaml"), "--stock", in("stock.csv"), "--orders", in("history.csv"), "--json",
+		}, extra...), &stdout, &stderr)
+		require.NoError(t, err, stderr.String())
+		var rep struct {
+			Falls int64 `json:"expected_fall_units"`
+			Top   []struct {
+				Node  string  `json:"node"`
+				Price float64 `json:"price"`
+			} `json:"top_prices"`
+		}
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+		prices = map[string]float64{}
+		for _, p := range rep.Top {
+			prices[p.Node] = p.Price
+		}
+		return rep.Falls, prices
+	}
+	falls, prices := plan()
+	assert.Zero(t, falls)
+	assert.NotContains(t, prices, "far", "far's ten units are plenty")
+	falls, prices = plan("--falls-history", in("receipts.csv"))
+	assert.EqualValues(t, 9, falls)
+	assert.Positive(t, prices["far"], "its one unit left is short of the deliveries")
+
+	var stderr bytes.Buffer
+	require.NoError(t, os.WriteFile(in("bad.csv"), []byte("at,node,sku,qty\n2026-03-02T00:00:00Z,nowhere,s,-5\n"), 0o644))
+	err := runPlan(context.Background(), []string{"--network", in("network.yaml"), "--stock", in("stock.csv"),
+		"--orders", in("history.csv"), "--falls-history", in("bad.csv")}, io.Discard, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bad.csv:2: node")
 }
