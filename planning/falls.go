@@ -128,6 +128,16 @@ func (e ExpectedFalls) Total() int64 {
 	return n
 }
 
+// From returns the units of e that st holds, each row's expected falls
+// up to its ATP, summed: what LessFalls keeps out of st.
+func (e ExpectedFalls) From(st network.StockView) int64 {
+	var n int64
+	for k, u := range e {
+		n += int64(min(u, max(0, st.ATP(int(k.node), k.sku))))
+	}
+	return n
+}
+
 // LessFalls returns st with each row's ATP less the units falls expects
 // it to lose, never below zero: the supply a plan prices. With no fall
 // expected it returns st itself.

@@ -69,6 +69,8 @@ func TestLessFalls(t *testing.T) {
 	assert.Equal(t, [][2]int32{{0, 3}, {2, 1}}, got, "a row its falls take whole is left out")
 	assert.EqualValues(t, 0, v.ATP(0, "B"))
 	assert.EqualValues(t, 1, v.ATP(2, "A"))
+	assert.EqualValues(t, 2+3+4, falls.From(st), "what it keeps out: B's 9 expected, 4 held")
+	assert.EqualValues(t, 14, falls.Total())
 	_, same := LessFalls(st, nil).(fakeStock)
 	assert.True(t, same, "no fall: the view itself")
 }

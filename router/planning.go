@@ -674,10 +674,10 @@ func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, e
 		Demand:   forecast.Blend(p.cfg.Demand, p.recentDemand(net, regions, at)),
 		Arrivals: p.cfg.Arrivals, At: at, Horizon: p.cfg.Horizon,
 	}
-	out := &planOutcome{at: at, falls: falls[0].Total()}
+	out := &planOutcome{at: at, falls: falls[0].From(table)}
 	var err error
 	if p.planByOrders() {
-		out.falls = falls[1].Total()
+		out.falls = falls[1].From(table)
 		err = p.planOrders(ctx, out, net, planning.LessFalls(table, falls[1]), in.Demand)
 	} else {
 		err = p.planDemand(ctx, out, in)

@@ -245,7 +245,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	supply := func(d time.Duration) network.StockView {
 		exp := falls.Expected(at, d)
-		rep.ExpectedFallUnits = exp.Total()
+		rep.ExpectedFallUnits = exp.From(table)
 		return planning.LessFalls(table, exp)
 	}
 	in := &planning.Input{Network: net, Regions: regions, Stock: supply(*horizon), Demand: demand, Arrivals: arrivals, At: at, Horizon: *horizon}
