@@ -1,8 +1,10 @@
 package simulate
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -105,4 +107,51 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkApplyFalls measures what falls add to a replay's start, per
+// scenario: the 300-node network's 28 days of replenishments (20,000
+// orders) scanned for a fall ("none"), and the same file with every tenth
+// row a fall of its units, read whole, its falls' rows rescheduled and
+// written back ("falls").
+func BenchmarkApplyFalls(b *testing.B) {
+	net, table, _, reps := benchData(b, 20_000)
+	r, err := reps.Open()
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := io.ReadAll(r)
+	r.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := bytes.SplitAfter(data, []byte("\n"))
+	var falls bytes.Buffer
+	for i, r := range rows {
+		if i > 0 && i%10 == 0 {
+			if k := bytes.LastIndexByte(r, ','); k >= 0 {
+				falls.Write(r[:k+1])
+				falls.WriteByte('-')
+				falls.Write(r[k+1:])
+				continue
+			}
+		}
+		falls.Write(r)
+	}
+	for _, c := range []struct {
+		name string
+		src  Source
+	}{
+		{"none", reps},
+		{"falls", BytesSource{FileName: "falls.csv", Data: falls.Bytes()}},
+	} {
+		b.Run(fmt.Sprintf("%s/rows=%d", c.name, len(rows)-2), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := applyFalls(table, c.src, net, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
