@@ -217,6 +217,43 @@ func (r *DBReader) Since(ctx context.Context, after int64, limit int) ([]network
 	return out, last, nil
 }
 
+// FallsStart is the position of the latest receipt written so far (0 for
+// an empty table): reading falls from it gives those written after now.
+func (r *DBReader) FallsStart(ctx context.Context) (int64, error) {
+	var last int64
+	if err := r.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM receipt_log`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("order log: database: %w", err)
+	}
+	return last, nil
+}
+
+// FallsSince calls fn with each fall of stock (a receipt of negative
+// units: the units that left, as a positive number) among up to limit
+// receipts written after position after, in the order they were
+// written, and returns the position of the last receipt read (after when
+// there is none). On an error fn may have seen some of them.
+func (r *DBReader) FallsSince(ctx context.Context, after int64, limit int, fn func(at time.Time, node, sku string, units int32)) (int64, error) {
+	rs, err := r.pool.Query(ctx, `SELECT seq, at, node_id, sku, qty FROM receipt_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	if err != nil {
+		return after, fmt.Errorf("order log: database: %w", err)
+	}
+	defer rs.Close()
+	last := after
+	for rs.Next() {
+		var rc Receipt
+		if err := rs.Scan(&last, &rc.At, &rc.Node, &rc.SKU, &rc.Units); err != nil {
+			return after, fmt.Errorf("order log: database: %w", err)
+		}
+		if rc.Units < 0 {
+			fn(rc.At, rc.Node, rc.SKU, -rc.Units)
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return after, fmt.Errorf("order log: database: %w", err)
+	}
+	return last, nil
+}
+
 // DBSource is the order_log table as an orders file (simulate.Source):
 // the orders created in [From, To) (a zero end left open), read as
 // ExportDB writes them, streamed, so that serve's look-ahead takes the

@@ -89,6 +89,12 @@ type PlanningConfig struct {
 	// replicas behind one load balancer each plan for the demand of all.
 	// It starts from the latest order written when the planner starts.
 	Shared SharedOrders
+	// SharedFalls, when set, is where every replica's falls of stock are
+	// read from (the database's order log): before each plan the planner
+	// adds those written since the last to its rates, in place of the
+	// falls of the updates it applies itself (which are among them). It
+	// starts from the latest written when the planner starts.
+	SharedFalls SharedFalls
 	// Falls holds the falls of stock of a history (the order log's
 	// receipts: a sale at the till, a write-off); nil means none. The
 	// planner takes it over and adds the falls of the stock updates the
@@ -116,6 +122,18 @@ type SharedOrders interface {
 	// Since returns up to limit orders written after position after and
 	// the position of the last one.
 	Since(ctx context.Context, after int64, limit int) ([]network.Order, int64, error)
+}
+
+// SharedFalls reads the falls of stock every replica recorded, in the
+// order they were written (the order log's receipts in the database).
+type SharedFalls interface {
+	// FallsStart is the position of the latest fall written so far.
+	FallsStart(ctx context.Context) (int64, error)
+	// FallsSince calls fn with each fall written after position after
+	// (units that left node's sku at at other than by an order routed),
+	// up to limit rows read, and returns the position of the last row
+	// read.
+	FallsSince(ctx context.Context, after int64, limit int, fn func(at time.Time, node, sku string, units int32)) (int64, error)
 }
 
 // sharedPage is how many shared orders a plan reads at a time.
@@ -170,6 +188,10 @@ type planner struct {
 	// fallsMu).
 	fallsMu sync.Mutex
 	falls   *planning.FallRates
+	// fallsAt is the position in cfg.SharedFalls read up to, once
+	// fallsOK (guarded by mu).
+	fallsAt int64
+	fallsOK bool
 
 	runs    *prometheus.CounterVec
 	seconds prometheus.Histogram
@@ -181,8 +203,9 @@ type planner struct {
 	seasonLikely, seasonShort prometheus.Gauge
 	// byOrdersGauge is 1 while the last good plan was by orders.
 	byOrdersGauge prometheus.Gauge
-	// shared counts the orders read from cfg.Shared by result.
-	shared *prometheus.CounterVec
+	// shared counts the orders read from cfg.Shared by result, and
+	// sharedFalls the falls read from cfg.SharedFalls.
+	shared, sharedFalls *prometheus.CounterVec
 	// pricedPicks counts the nodes whose pick capacity the last good plan
 	// prices above 0.
 	pricedPicks prometheus.Gauge
@@ -273,6 +296,15 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 			p.shared.WithLabelValues(r)
 		}
 	}
+	if cfg.SharedFalls != nil {
+		p.sharedFalls = registerOr(s.m.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "omniroute_planning_shared_falls_total",
+			Help: "Falls of stock the planner read from the order log the replicas share (--order-log-db), by result: added, error (a read that failed; the plan went on without).",
+		}, []string{"result"}))
+		for _, r := range []string{"added", "error"} {
+			p.sharedFalls.WithLabelValues(r)
+		}
+	}
 	if p.window != nil {
 		seen := func(f func(*planning.OrderWindow) float64) func() float64 {
 			return func() float64 {
@@ -344,6 +376,9 @@ func (p *planner) ordersPlanStays() bool {
 // sku at at) to the rates the plans expect falls by. It never waits for a
 // plan.
 func (p *planner) fell(at time.Time, node int, sku string, units int32) {
+	if p.cfg.SharedFalls != nil {
+		return // read with every replica's before each plan
+	}
 	p.fallsMu.Lock()
 	p.falls.Observe(at, node, sku, units)
 	p.fallsMu.Unlock()
@@ -659,6 +694,7 @@ func (s *Service) Plan(ctx context.Context, _ *pb.PlanRequest) (*pb.PlanResponse
 func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, error) {
 	p.readShared(ctx)
 	net := p.s.snap.Load().net
+	p.readSharedFalls(ctx, net)
 	p.s.mu.RLock()
 	table := p.s.inv.table.Clone()
 	p.s.mu.RUnlock()
@@ -731,6 +767,58 @@ func (p *planner) readShared(ctx context.Context) {
 			return
 		}
 		p.sharedAt = last
+	}
+}
+
+// readSharedFalls adds the falls of stock the replicas recorded since the
+// last plan to the rates (cfg.SharedFalls). A failure to read is logged
+// and counted, and the plan goes on with what it has. p.mu is held.
+func (p *planner) readSharedFalls(ctx context.Context, net *network.Network) {
+	sh := p.cfg.SharedFalls
+	if sh == nil {
+		return
+	}
+	if !p.fallsOK {
+		at, err := sh.FallsStart(ctx)
+		if err != nil {
+			p.sharedFalls.WithLabelValues("error").Inc()
+			p.s.log.Warn("planning: the falls of stock the replicas recorded cannot be read", "err", err)
+			return
+		}
+		p.fallsAt, p.fallsOK = at, true
+		return
+	}
+	type fall struct {
+		at    time.Time
+		node  int
+		sku   string
+		units int32
+	}
+	var page []fall
+	for {
+		page = page[:0]
+		last, err := sh.FallsSince(ctx, p.fallsAt, sharedPage, func(at time.Time, id, sku string, units int32) {
+			if node, ok := net.NodeIndex(id); ok && units > 0 {
+				page = append(page, fall{at, node, sku, units})
+			}
+		})
+		if err != nil {
+			// Read again from the same position at the next plan.
+			p.sharedFalls.WithLabelValues("error").Inc()
+			p.s.log.Warn("planning: the falls of stock the replicas recorded cannot be read", "err", err)
+			return
+		}
+		p.fallsMu.Lock()
+		for _, f := range page {
+			p.falls.Observe(f.at, f.node, f.sku, f.units)
+		}
+		p.fallsMu.Unlock()
+		p.sharedFalls.WithLabelValues("added").Add(float64(len(page)))
+		if last == p.fallsAt || last-p.fallsAt < sharedPage {
+			p.fallsAt = last
+			return
+		}
+		p.fallsAt = last
 	}
 }
 

@@ -31,7 +31,9 @@ func windowIDs(e *env) []string {
 // TestReplicasPlanForTheOrdersOfAll: two replicas on one database, each
 // recording into its order log and reading it back for its planner, each
 // learn from the orders both routed since they started planning: their
-// own at once, the other's at their next plan, each order once.
+// own at once, the other's at their next plan, each order once. The falls
+// of stock either applies reach both planners alike, from the database,
+// at their next plan.
 func TestReplicasPlanForTheOrdersOfAll(t *testing.T) {
 	url := pgtest.New(t)
 	demand := &forecast.Demand{Days: 1, Orders: 1, Cells: []forecast.Cell{
@@ -51,7 +53,7 @@ func TestReplicasPlanForTheOrdersOfAll(t *testing.T) {
 		t.Cleanup(shared.Close)
 		e := pgReplica(t, url, func(c *Config) {
 			c.Policy = policy.Lookahead
-			c.Planning = &PlanningConfig{Demand: demand, manual: true, Horizon: 24 * time.Hour, Shared: shared}
+			c.Planning = &PlanningConfig{Demand: demand, manual: true, Horizon: 24 * time.Hour, Shared: shared, SharedFalls: shared}
 			c.OrderLog = olog
 		})
 		t.Cleanup(func() { olog.Close() })
@@ -95,4 +97,21 @@ func TestReplicasPlanForTheOrdersOfAll(t *testing.T) {
 	assert.Equal(t, 2.0, shared(b, "known"), "b1 and b2, its own")
 	assert.Equal(t, 1.0, shared(a, "known"), "b2, routed here as well")
 	assert.Zero(t, shared(a, "error"))
+
+	// Three curds sold at alm-s01's till, told to a; a delivery told to b.
+	_, err := a.e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{delta("alm-s01", "CURD-400G", 1, -3)}})
+	require.NoError(t, err)
+	_, err = b.e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{delta("alm-s05", "CURD-400G", 1, 5)}})
+	require.NoError(t, err)
+	falls := func(r replica) int { return r.e.svc.planner.falls.Len() }
+	assert.Zero(t, falls(a), "its own falls too come from the database")
+	a.log.Flush()
+	b.log.Flush()
+	for _, r := range []replica{a, b} {
+		out, err := r.e.svc.planner.planResult(ctx(t))
+		require.NoError(t, err)
+		assert.Equal(t, 1, falls(r))
+		assert.EqualValues(t, 3, out.falls, "three a day expected within the day")
+		assert.Equal(t, 1.0, testutil.ToFloat64(r.e.svc.planner.sharedFalls.WithLabelValues("added")))
+	}
 }

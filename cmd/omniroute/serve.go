@@ -508,7 +508,8 @@ func orderLogName(dir string, db bool) string {
 
 // openOrderLog opens the order log serve records into: the day files of
 // dir, or with db the database's order_log table, whose reader it then
-// also gives a look-ahead planner (planning.Shared). It returns nil
+// also gives a look-ahead planner (planning.Shared, and
+// planning.SharedFalls for the receipts' falls). It returns nil
 // without either, and a function that closes what it opened.
 func openOrderLog(ctx context.Context, dir string, db bool, url string, planning *router.PlanningConfig, opt orderlog.Options) (*orderlog.Log, func(), error) {
 	switch {
@@ -537,7 +538,7 @@ func openOrderLog(ctx context.Context, dir string, db bool, url string, planning
 			l.Close()
 			return nil, nil, err
 		}
-		planning.Shared = shared
+		planning.Shared, planning.SharedFalls = shared, shared
 		return l, func() { logClose(opt.Logger, l); shared.Close() }, nil
 	}
 	return nil, func() {}, nil
