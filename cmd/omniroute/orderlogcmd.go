@@ -16,7 +16,7 @@ import (
 // runOrderLog writes the orders the replicas recorded in the database
 // (serve --order-log-db) as an orders file, or with --stock the stock a
 // day started with as a stock file, or with --receipts the units stock
-// updates brought in as a replenishments file.
+// updates brought in and took away as a replenishments file.
 func runOrderLog(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("order-log", stderr)
 	dbURL := fs.String("database-url", "", "PostgreSQL `URL` of the replicas' ledger; default $"+envDatabaseURL)
@@ -24,7 +24,7 @@ func runOrderLog(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	to := fs.String("to", "", "the created_at (with --receipts, time) the export stops before (RFC 3339; empty: none)")
 	out := fs.String("out", "", "write the orders file (or the stock file) here instead of standard output")
 	stockDay := fs.String("stock", "", "write the stock the `DAY` (YYYY-MM-DD, UTC) started with, as a stock file, instead of orders")
-	receipts := fs.Bool("receipts", false, "write the receipts of [--from, --to) (the units stock updates brought in), as a replenishments file, instead of orders")
+	receipts := fs.Bool("receipts", false, "write the receipts of [--from, --to) (the units stock updates brought in, and as negative rows the units they took away: the falls), as a replenishments file, instead of orders")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
