@@ -14,6 +14,7 @@ import (
 	"github.com/omniroute/omniroute/allocate"
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -43,6 +44,9 @@ type allocationJSON struct {
 	At              string                 `json:"at"`
 	Horizon         string                 `json:"horizon"`
 	HistoryOrders   int64                  `json:"history_orders"`
+	// ExpectedFallUnits is the stock kept out for the falls
+	// --falls-history expects within the horizon.
+	ExpectedFallUnits int64 `json:"expected_fall_units,omitempty"`
 }
 
 // runAllocate plans supply placement and transfers and writes them.
@@ -62,11 +66,12 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	lpOut := fs.String("lp-out", "", "write the LP (the last slope-scaling round, every SKU) in CPLEX LP format, for glpsol --lp")
 	workers := fs.Int("workers", 0, "SKUs solved at once (0 = number of CPUs)")
 	pol := fs.String("policy", allocate.DefaultPolicy, "routing policy the plan is replayed with to judge it (one of "+strings.Join(simulate.PolicyNames(), ", ")+")")
+	fallsPath := fs.String("falls-history", "", "receipts files of the order log (CSV at,node,sku,qty; several files or glob patterns, separated by commas): their falls of stock before --at (negative rows: sales at the till, write-offs) give each row's rate, and the falls expected within the horizon are taken from the stock the plan places and replays")
 	windows := fs.Int("windows", allocate.DefaultWindows, "replay the latest N horizon-long windows of the history to judge the plan (0 = no replay: the model's expected costs)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute allocate --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--supply SUPPLY.csv] [--replenishments R.csv]\n"+
 			"         [--horizon 7d] [--at TIME] [--from TIME] --out transfers.csv [--json] [--lp-out F.lp] [--workers N]\n"+
-			"         [--policy optimal] [--windows 3]")
+			"         [--policy optimal] [--windows 3] [--falls-history R.csv]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -166,6 +171,12 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
+	var fallUnits int64
+	if *fallsPath != "" {
+		if in.Stock, fallUnits, err = stockLessFalls(in.Stock, *fallsPath, &in); err != nil {
+			return err
+		}
+	}
 	res, err := allocate.Plan(ctx, in)
 	if err != nil {
 		return err
@@ -190,11 +201,15 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			SolveMS:   float64(res.SolveTime.Microseconds()) / 1000,
 			Transfers: len(res.Transfers), SKUs: res.SKUs, DemandPoints: res.Points, Rows: res.Rows, Cols: res.Cols,
 			At: res.At.UTC().Format(time.RFC3339), Horizon: res.Horizon.String(), HistoryOrders: res.Forecast.Orders,
+			ExpectedFallUnits: fallUnits,
 		})
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s: %d rows, %d units moved, transfer cost %.2f; expected cost %.2f -> %.2f (%s) over %v from %s (LP %d rows x %d cols, %d SKUs, %.0f ms)\n",
 		*out, len(res.Transfers), res.UnitsMoved, res.TransferCost, res.ExpectedCostBefore, res.ExpectedCostAfter, res.ExpectedBy,
 		res.Horizon, res.At.UTC().Format(time.RFC3339), res.Rows, res.Cols, res.SKUs, float64(res.SolveTime.Microseconds())/1000)
+	if err == nil && fallUnits > 0 {
+		_, err = fmt.Fprintf(stdout, "kept %d units out of the stock for the falls --falls-history expects (the other channels' demand)\n", fallUnits)
+	}
 	return err
 }
 
@@ -239,4 +254,42 @@ func writeAtomically(path string, fill func(io.Writer) error) error {
 		return fmt.Errorf("out: %w", err)
 	}
 	return nil
+}
+
+// stockLessFalls returns a copy of table less the falls of stock the
+// receipts files of paths expect within in's horizon after in.At (its
+// rates learnt from the falls before then; in.At is set to the history's
+// last order when zero), each row's falls up to its ATP, and how many
+// units that took.
+func stockLessFalls(table *stock.Table, paths string, in *allocate.Input) (*stock.Table, int64, error) {
+	if in.At.IsZero() {
+		at, err := allocate.LastOrder(in.History)
+		if err != nil {
+			return nil, 0, err
+		}
+		in.At = at
+	}
+	src, err := orderFiles("falls-history", paths)
+	if err != nil {
+		return nil, 0, err
+	}
+	rates := &planning.FallRates{}
+	if err := readFalls(rates, src, in.Network, in.At); err != nil {
+		return nil, 0, err
+	}
+	exp := rates.Expected(in.At, in.Horizon)
+	out := table.Clone()
+	var taken int64
+	for _, r := range table.Snapshot() {
+		e := min(exp.Units(r.Node, r.SKU), max(0, r.ATP()))
+		if e <= 0 {
+			continue
+		}
+		r.OnHand -= e
+		if err := out.Set(r.Node, r.SKU, r); err != nil {
+			return nil, 0, err
+		}
+		taken += int64(e)
+	}
+	return out, taken, nil
 }

@@ -250,3 +250,50 @@ func TestAllocateReplenishmentsFromSeveralFiles(t *testing.T) {
 	_, err = os.Stat(p("bad.csv"))
 	assert.True(t, os.IsNotExist(err))
 }
+
+// TestAllocateFallsHistory: allocate --falls-history takes from the stock
+// it places and replays the falls its receipts expect within the horizon:
+// every store row's on hand sold at the till in the half day before --at,
+// expected three times over in three days, takes every store's stock (a
+// warehouse's fall after --at is not known); the plan differs from the
+// plan without. A bad row is named by file and line, and no plan is
+// written.
+func TestAllocateFallsHistory(t *testing.T) {
+	dir := smallDataset(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	net, err := network.Load(p(dataset.NetworkFile))
+	require.NoError(t, err)
+	f, err := os.Open(p(dataset.StockFile))
+	require.NoError(t, err)
+	table, err := stock.ReadCSV(f, dataset.StockFile, net)
+	f.Close()
+	require.NoError(t, err)
+	var rows strings.Builder
+	rows.WriteString("at,node,sku,qty\n")
+	var stores int64
+	for _, r := range table.Snapshot() {
+		if net.Nodes[r.Node].Kind == network.Store && r.OnHand > 0 {
+			fmt.Fprintf(&rows, "2026-03-14T12:00:00Z,%s,%s,-%d\n", r.NodeID, r.SKU, r.OnHand)
+			stores += int64(max(0, r.ATP()))
+		}
+	}
+	require.Positive(t, stores)
+	wh := net.Nodes[0].ID
+	require.Equal(t, network.Warehouse, net.Nodes[0].Kind)
+	fmt.Fprintf(&rows, "2026-03-16T00:00:00Z,%s,%s,-1000\n", wh, table.Snapshot()[0].SKU)
+	require.NoError(t, os.WriteFile(p("receipts.csv"), []byte(rows.String()), 0o644))
+
+	args := []string{"--at", "2026-03-15T00:00:00Z", "--horizon", "3d"}
+	without, jw, msg := allocatePlan(t, dir, p("without.csv"), args...)
+	require.Empty(t, msg)
+	with, js, msg := allocatePlan(t, dir, p("with.csv"), append(args, "--falls-history", p("receipts.csv"))...)
+	require.Empty(t, msg)
+	assert.EqualValues(t, stores, js["expected_fall_units"])
+	assert.NotContains(t, jw, "expected_fall_units")
+	assert.NotEqual(t, string(without), string(with))
+
+	require.NoError(t, os.WriteFile(p("bad.csv"), []byte("at,node,sku,qty\n2026-03-14T12:00:00Z,"+wh+",X,-1\n2026-03-14T12:00:00Z,nowhere,X,-1\n"), 0o644))
+	_, _, msg = allocatePlan(t, dir, p("bad-plan.csv"), append(args, "--falls-history", p("bad.csv"))...)
+	assert.Contains(t, msg, "bad.csv:3: node")
+	assert.NoFileExists(t, p("bad-plan.csv"))
+}
