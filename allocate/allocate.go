@@ -15,6 +15,7 @@ import (
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/lp"
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -58,6 +59,13 @@ type Input struct {
 	// KeepModel keeps the last round's LP, every SKU's block in one model,
 	// in Result.Model (omniroute allocate --lp-out writes it).
 	KeepModel bool
+	// Falls, when set, are the rates of the falls of stock observed up to
+	// At (the other channels' demand: sales at the till, write-offs): the
+	// falls they expect within the horizon are taken from Stock before
+	// the plan, each row's up to its available to promise, so that no
+	// transfer moves those units and no replay routes them
+	// (Result.FallUnits).
+	Falls *planning.FallRates
 }
 
 // Defaults of an Input.
@@ -123,6 +131,9 @@ type Result struct {
 	// SolveTime is the wall time of the LP solves (and the rounding), the
 	// replays not included.
 	SolveTime time.Duration
+	// FallUnits are the units taken from the stock for the falls
+	// Input.Falls expects.
+	FallUnits int64
 	// Forecast is the demand the plan was made for.
 	Forecast *Forecast `json:"-"`
 	// Model is the last round's LP of all SKUs (Input.KeepModel); its
@@ -193,6 +204,10 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 		}
 		in.At = last
 	}
+	var fallUnits int64
+	if in.Falls != nil {
+		in.Stock, fallUnits = lessFalls(in.Stock, in.Falls.Expected(in.At, in.Horizon))
+	}
 	pl := &planner{in: in, net: in.Network, routes: in.Network.Routes()}
 	var f *Forecast
 	var err error
@@ -208,7 +223,7 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 	pl.prepareStock()
 	pl.buildBlocks()
 	pl.heldShares()
-	res := &Result{Forecast: f, At: in.At, Horizon: in.Horizon, SKUs: len(pl.blocks), Points: len(f.Points)}
+	res := &Result{Forecast: f, At: in.At, Horizon: in.Horizon, SKUs: len(pl.blocks), Points: len(f.Points), FallUnits: fallUnits}
 	t0 := time.Now()
 	if err := pl.solveAll(ctx, res); err != nil {
 		return nil, err
@@ -492,4 +507,26 @@ func (pl *planner) heldShares() {
 			pl.held[n] /= total
 		}
 	}
+}
+
+// lessFalls returns a copy of table with each row's expected falls taken
+// from its on hand, up to its available to promise, and the units taken.
+func lessFalls(table *stock.Table, falls planning.ExpectedFalls) (*stock.Table, int64) {
+	if len(falls) == 0 {
+		return table, 0
+	}
+	out := table.Clone()
+	var taken int64
+	for _, r := range table.Snapshot() {
+		e := min(falls.Units(r.Node, r.SKU), max(0, r.ATP()))
+		if e <= 0 {
+			continue
+		}
+		r.OnHand -= e
+		// The row exists and its figures stay within range: Set cannot
+		// fail.
+		_ = out.Set(r.Node, r.SKU, r)
+		taken += int64(e)
+	}
+	return out, taken
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/omniroute/omniroute/allocate"
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
+	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -55,6 +56,12 @@ func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.Al
 		}
 		in.At = at
 	}
+	if r := req.GetFallsHistoryCsv(); len(r) > 0 {
+		in.Falls = &planning.FallRates{}
+		if err := simulate.ObserveFalls(simulate.BytesSource{FileName: "falls_history_csv", Data: r}, net, in.At, in.Falls); err != nil {
+			return nil, allocateStatus(err)
+		}
+	}
 	if r := req.GetReplenishmentsCsv(); len(r) > 0 {
 		arr, err := simulate.ReadArrivals(simulate.BytesSource{FileName: "replenishments_csv", Data: r}, net)
 		if err != nil {
@@ -90,6 +97,7 @@ func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.Al
 		Objective: res.Objective, ExpectedCostBefore: res.ExpectedCostBefore, ExpectedCostAfter: res.ExpectedCostAfter,
 		UnitsMoved: res.UnitsMoved, TransferCost: res.TransferCost, SolveMs: float64(res.SolveTime.Microseconds()) / 1000,
 		ExpectedBy: res.ExpectedBy, ModelCostBefore: res.ModelCostBefore, ModelCostAfter: res.ModelCostAfter,
+		ExpectedFallUnits: res.FallUnits,
 	}
 	for _, t := range res.Transfers {
 		pt := &pb.Transfer{ToNodeId: net.Nodes[t.To].ID, Sku: t.SKU, Qty: t.Qty,

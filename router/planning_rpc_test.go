@@ -83,6 +83,16 @@ func TestAllocateOverLiveStock(t *testing.T) {
 	assert.Equal(t, "model", model.ExpectedBy)
 	assert.InDelta(t, model.ModelCostBefore, model.ExpectedCostBefore, 1e-9)
 	assert.InDelta(t, model.ModelCostAfter, model.ExpectedCostAfter, 1e-9)
+
+	// W's own customers took 25 of its A the day before (a fall after
+	// the plan's start is not known): at that rate they take all 30 within
+	// the week, and there is nothing to send.
+	falls := "at,node,sku,qty\n2026-03-08T00:00:00Z,W,A,-25\n2026-03-10T00:00:00Z,W,A,-1000\n"
+	taken, err := client.Allocate(context.Background(), &pb.AllocateRequest{OrdersCsv: tenPickups(), At: timestamppb.New(at),
+		HorizonMinutes: 7 * 24 * 60, FallsHistoryCsv: []byte(falls)})
+	require.NoError(t, err)
+	assert.EqualValues(t, 30, taken.ExpectedFallUnits)
+	assert.Empty(t, taken.Transfers)
 }
 
 func TestAllocateBadInput(t *testing.T) {
@@ -97,6 +107,7 @@ func TestAllocateBadInput(t *testing.T) {
 		{"bad-row", &pb.AllocateRequest{OrdersCsv: []byte("order_id,created_at,lat,lon,sku,qty\no1,yesterday,0,3,A,1\n")}, "orders_csv:2: created_at"},
 		{"negative-horizon", &pb.AllocateRequest{OrdersCsv: tenPickups(), HorizonMinutes: -5}, "horizon_minutes: -5"},
 		{"unknown-policy", &pb.AllocateRequest{OrdersCsv: tenPickups(), Policy: "cheapest"}, `policy: unknown routing policy "cheapest"`},
+		{"bad-fall", &pb.AllocateRequest{OrdersCsv: tenPickups(), FallsHistoryCsv: []byte("at,node,sku,qty\n2026-03-08T00:00:00Z,Z,A,-1\n")}, "falls_history_csv:2: node"},
 		{"unknown-node", &pb.AllocateRequest{OrdersCsv: tenPickups(), At: day, Supply: []*pb.SupplyItem{{NodeId: "Z", Sku: "A", Qty: 1, AvailableAt: day}}}, `supply[0].node_id: unknown node "Z"`},
 		{"cannot-receive", &pb.AllocateRequest{OrdersCsv: tenPickups(), At: day, Supply: []*pb.SupplyItem{{NodeId: "X", Sku: "A", Qty: 1, AvailableAt: day}}}, `supply[0].node_id: node "X" may not receive`},
 		{"unknown-sku", &pb.AllocateRequest{OrdersCsv: tenPickups(), At: day, Supply: []*pb.SupplyItem{{NodeId: "W", Sku: "Q", Qty: 1, AvailableAt: day}}}, `supply[0].sku: unknown SKU "Q"`},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/planning"
 )
 
 // Replenishment is a stock arrival: Qty units of SKU at node at time At.
@@ -273,4 +274,25 @@ func ReadArrivals(src Source, net *network.Network) ([]Replenishment, error) {
 		return nil, err
 	}
 	return slices.DeleteFunc(reps, func(r Replenishment) bool { return r.Qty < 0 }), nil
+}
+
+// ObserveFalls adds the falls of stock of src (its rows of negative qty:
+// the order log's receipts) at or before before (every one when before
+// is zero) to rates, the time observed starting at the first row read; a
+// malformed row is an error naming its file and line.
+func ObserveFalls(src Source, net *network.Network, before time.Time, rates *planning.FallRates) error {
+	reps, err := ReadReplenishments(src, net)
+	if err != nil {
+		return err
+	}
+	for _, r := range reps {
+		if !before.IsZero() && r.At.After(before) {
+			continue
+		}
+		rates.Start(r.At)
+		if r.Qty < 0 {
+			rates.Observe(r.At, r.Node, r.SKU, -r.Qty)
+		}
+	}
+	return nil
 }

@@ -171,9 +171,19 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-	var fallUnits int64
 	if *fallsPath != "" {
-		if in.Stock, fallUnits, err = stockLessFalls(in.Stock, *fallsPath, &in); err != nil {
+		// Their rates from the falls before the plan's start.
+		if in.At.IsZero() {
+			if in.At, err = allocate.LastOrder(in.History); err != nil {
+				return err
+			}
+		}
+		src, err := orderFiles("falls-history", *fallsPath)
+		if err != nil {
+			return err
+		}
+		in.Falls = &planning.FallRates{}
+		if err := simulate.ObserveFalls(src, in.Network, in.At, in.Falls); err != nil {
 			return err
 		}
 	}
@@ -201,14 +211,14 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			SolveMS:   float64(res.SolveTime.Microseconds()) / 1000,
 			Transfers: len(res.Transfers), SKUs: res.SKUs, DemandPoints: res.Points, Rows: res.Rows, Cols: res.Cols,
 			At: res.At.UTC().Format(time.RFC3339), Horizon: res.Horizon.String(), HistoryOrders: res.Forecast.Orders,
-			ExpectedFallUnits: fallUnits,
+			ExpectedFallUnits: res.FallUnits,
 		})
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s: %d rows, %d units moved, transfer cost %.2f; expected cost %.2f -> %.2f (%s) over %v from %s (LP %d rows x %d cols, %d SKUs, %.0f ms)\n",
 		*out, len(res.Transfers), res.UnitsMoved, res.TransferCost, res.ExpectedCostBefore, res.ExpectedCostAfter, res.ExpectedBy,
 		res.Horizon, res.At.UTC().Format(time.RFC3339), res.Rows, res.Cols, res.SKUs, float64(res.SolveTime.Microseconds())/1000)
-	if err == nil && fallUnits > 0 {
-		_, err = fmt.Fprintf(stdout, "kept %d units out of the stock for the falls --falls-history expects (the other channels' demand)\n", fallUnits)
+	if err == nil && res.FallUnits > 0 {
+		_, err = fmt.Fprintf(stdout, "kept %d units out of the stock for the falls --falls-history expects (the other channels' demand)\n", res.FallUnits)
 	}
 	return err
 }
@@ -254,42 +264,4 @@ func writeAtomically(path string, fill func(io.Writer) error) error {
 		return fmt.Errorf("out: %w", err)
 	}
 	return nil
-}
-
-// stockLessFalls returns a copy of table less the falls of stock the
-// receipts files of paths expect within in's horizon after in.At (its
-// rates learnt from the falls before then; in.At is set to the history's
-// last order when zero), each row's falls up to its ATP, and how many
-// units that took.
-func stockLessFalls(table *stock.Table, paths string, in *allocate.Input) (*stock.Table, int64, error) {
-	if in.At.IsZero() {
-		at, err := allocate.LastOrder(in.History)
-		if err != nil {
-			return nil, 0, err
-		}
-		in.At = at
-	}
-	src, err := orderFiles("falls-history", paths)
-	if err != nil {
-		return nil, 0, err
-	}
-	rates := &planning.FallRates{}
-	if err := readFalls(rates, src, in.Network, in.At); err != nil {
-		return nil, 0, err
-	}
-	exp := rates.Expected(in.At, in.Horizon)
-	out := table.Clone()
-	var taken int64
-	for _, r := range table.Snapshot() {
-		e := min(exp.Units(r.Node, r.SKU), max(0, r.ATP()))
-		if e <= 0 {
-			continue
-		}
-		r.OnHand -= e
-		if err := out.Set(r.Node, r.SKU, r); err != nil {
-			return nil, 0, err
-		}
-		taken += int64(e)
-	}
-	return out, taken, nil
 }

@@ -239,7 +239,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		if err := readFalls(falls, src, net, at); err != nil {
+		if err := simulate.ObserveFalls(src, net, at, falls); err != nil {
 			return err
 		}
 	}

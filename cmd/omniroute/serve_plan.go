@@ -208,28 +208,7 @@ func (f *servePlanFlags) fallRates(net *network.Network) (*planning.FallRates, e
 	if !since.IsZero() {
 		rates.Start(since)
 	}
-	return rates, readFalls(rates, src, net, time.Time{})
-}
-
-// readFalls adds the falls of stock of src (a replenishments file's
-// negative rows; the order log's receipts) to rates, those at or before
-// before only unless it is zero, the time observed starting at the first
-// row.
-func readFalls(rates *planning.FallRates, src simulate.Source, net *network.Network, before time.Time) error {
-	reps, err := simulate.ReadReplenishments(src, net)
-	if err != nil {
-		return err
-	}
-	for _, r := range reps {
-		if !before.IsZero() && r.At.After(before) {
-			continue
-		}
-		rates.Start(r.At)
-		if r.Qty < 0 {
-			rates.Observe(r.At, r.Node, r.SKU, -r.Qty)
-		}
-	}
-	return nil
+	return rates, simulate.ObserveFalls(src, net, time.Time{}, rates)
 }
 
 // historyFiles opens --history. Its patterns may match nothing yet (the

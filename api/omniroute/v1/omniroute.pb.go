@@ -798,9 +798,15 @@ type AllocateRequest struct {
 	// windows is how many of the history's latest horizon-long windows are
 	// replayed, each without and with the plan; 0 means 3, a negative value
 	// none (the expected costs are then the model's own).
-	Windows       int32 `protobuf:"varint,7,opt,name=windows,proto3" json:"windows,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Windows int32 `protobuf:"varint,7,opt,name=windows,proto3" json:"windows,omitempty"`
+	// falls_history_csv, optional, is the order log's receipts
+	// (at,node,sku,qty): their falls of stock before at (negative rows:
+	// sales at the till, write-offs) give each row's rate, and the falls
+	// expected within the horizon are taken from the stock the plan places
+	// and replays (the other channels' demand).
+	FallsHistoryCsv []byte `protobuf:"bytes,8,opt,name=falls_history_csv,json=fallsHistoryCsv,proto3" json:"falls_history_csv,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *AllocateRequest) Reset() {
@@ -880,6 +886,13 @@ func (x *AllocateRequest) GetWindows() int32 {
 		return x.Windows
 	}
 	return 0
+}
+
+func (x *AllocateRequest) GetFallsHistoryCsv() []byte {
+	if x != nil {
+		return x.FallsHistoryCsv
+	}
+	return nil
 }
 
 // SupplyItem is qty units of sku arriving at a node from outside the network.
@@ -970,8 +983,11 @@ type AllocateResponse struct {
 	// expectation, beside the replays'.
 	ModelCostBefore float64 `protobuf:"fixed64,9,opt,name=model_cost_before,json=modelCostBefore,proto3" json:"model_cost_before,omitempty"`
 	ModelCostAfter  float64 `protobuf:"fixed64,10,opt,name=model_cost_after,json=modelCostAfter,proto3" json:"model_cost_after,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// expected_fall_units are the units taken from the stock for the falls
+	// falls_history_csv expects.
+	ExpectedFallUnits int64 `protobuf:"varint,11,opt,name=expected_fall_units,json=expectedFallUnits,proto3" json:"expected_fall_units,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *AllocateResponse) Reset() {
@@ -1070,6 +1086,13 @@ func (x *AllocateResponse) GetModelCostBefore() float64 {
 func (x *AllocateResponse) GetModelCostAfter() float64 {
 	if x != nil {
 		return x.ModelCostAfter
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetExpectedFallUnits() int64 {
+	if x != nil {
+		return x.ExpectedFallUnits
 	}
 	return 0
 }
@@ -4366,7 +4389,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
 	"\x05units\x18\x02 \x01(\x01R\x05units\x12\x12\n" +
 	"\x04used\x18\x03 \x01(\x01R\x04used\x12\x14\n" +
-	"\x05price\x18\x04 \x01(\x01R\x05price\"\x98\x02\n" +
+	"\x05price\x18\x04 \x01(\x01R\x05price\"\xc4\x02\n" +
 	"\x0fAllocateRequest\x12\x1d\n" +
 	"\n" +
 	"orders_csv\x18\x01 \x01(\fR\tordersCsv\x12-\n" +
@@ -4375,13 +4398,14 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12'\n" +
 	"\x0fhorizon_minutes\x18\x05 \x01(\x05R\x0ehorizonMinutes\x12\x16\n" +
 	"\x06policy\x18\x06 \x01(\tR\x06policy\x12\x18\n" +
-	"\awindows\x18\a \x01(\x05R\awindows\"\x88\x01\n" +
+	"\awindows\x18\a \x01(\x05R\awindows\x12*\n" +
+	"\x11falls_history_csv\x18\b \x01(\fR\x0ffallsHistoryCsv\"\x88\x01\n" +
 	"\n" +
 	"SupplyItem\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x10\n" +
 	"\x03qty\x18\x03 \x01(\x05R\x03qty\x12=\n" +
-	"\favailable_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vavailableAt\"\xa0\x03\n" +
+	"\favailable_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vavailableAt\"\xd0\x03\n" +
 	"\x10AllocateResponse\x124\n" +
 	"\ttransfers\x18\x01 \x03(\v2\x16.omniroute.v1.TransferR\ttransfers\x12\x1c\n" +
 	"\tobjective\x18\x02 \x01(\x01R\tobjective\x120\n" +
@@ -4395,7 +4419,8 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"expectedBy\x12*\n" +
 	"\x11model_cost_before\x18\t \x01(\x01R\x0fmodelCostBefore\x12(\n" +
 	"\x10model_cost_after\x18\n" +
-	" \x01(\x01R\x0emodelCostAfter\"\xdc\x01\n" +
+	" \x01(\x01R\x0emodelCostAfter\x12.\n" +
+	"\x13expected_fall_units\x18\v \x01(\x03R\x11expectedFallUnits\"\xdc\x01\n" +
 	"\bTransfer\x12 \n" +
 	"\ffrom_node_id\x18\x01 \x01(\tR\n" +
 	"fromNodeId\x12\x1c\n" +

@@ -308,6 +308,13 @@ func (m *AllocateRequest) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if len(m.FallsHistoryCsv) > 0 {
+		i -= len(m.FallsHistoryCsv)
+		copy(dAtA[i:], m.FallsHistoryCsv)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.FallsHistoryCsv)))
+		i--
+		dAtA[i] = 0x42
+	}
 	if m.Windows != 0 {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.Windows))
 		i--
@@ -455,6 +462,11 @@ func (m *AllocateResponse) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 	if m.unknownFields != nil {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
+	}
+	if m.ExpectedFallUnits != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.ExpectedFallUnits))
+		i--
+		dAtA[i] = 0x58
 	}
 	if m.ModelCostAfter != 0 {
 		i -= 8
@@ -3481,6 +3493,10 @@ func (m *AllocateRequest) SizeVT() (n int) {
 	if m.Windows != 0 {
 		n += 1 + protohelpers.SizeOfVarint(uint64(m.Windows))
 	}
+	l = len(m.FallsHistoryCsv)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -3549,6 +3565,9 @@ func (m *AllocateResponse) SizeVT() (n int) {
 	}
 	if m.ModelCostAfter != 0 {
 		n += 9
+	}
+	if m.ExpectedFallUnits != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.ExpectedFallUnits))
 	}
 	n += len(m.unknownFields)
 	return n
@@ -5538,6 +5557,40 @@ func (m *AllocateRequest) UnmarshalVT(dAtA []byte) error {
 					break
 				}
 			}
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field FallsHistoryCsv", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return protohelpers.ErrInvalidLength
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return protohelpers.ErrInvalidLength
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.FallsHistoryCsv = append(m.FallsHistoryCsv[:0], dAtA[iNdEx:postIndex]...)
+			if m.FallsHistoryCsv == nil {
+				m.FallsHistoryCsv = []byte{}
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := protohelpers.Skip(dAtA[iNdEx:])
@@ -5921,6 +5974,25 @@ func (m *AllocateResponse) UnmarshalVT(dAtA []byte) error {
 			v = uint64(binary.LittleEndian.Uint64(dAtA[iNdEx:]))
 			iNdEx += 8
 			m.ModelCostAfter = float64(math.Float64frombits(v))
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ExpectedFallUnits", wireType)
+			}
+			m.ExpectedFallUnits = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ExpectedFallUnits |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := protohelpers.Skip(dAtA[iNdEx:])
