@@ -184,10 +184,13 @@ type planner struct {
 	// ordersUntil is when the schedule plans again after a plan by orders
 	// (zero after a plan by demand; guarded by mu).
 	ordersUntil time.Time
-	// falls are the rates of the falls of stock seen (guarded by
-	// fallsMu).
-	fallsMu sync.Mutex
+	// falls are the rates of the falls of stock seen (guarded by mu);
+	// pending the falls the stock updates applied since the last plan
+	// took them in (guarded by fallsMu, held for an append or a swap, so
+	// that an update never waits for a plan), at most maxPendingFalls.
 	falls   *planning.FallRates
+	fallsMu sync.Mutex
+	pending []stockFall
 	// fallsAt is the position in cfg.SharedFalls read up to, once
 	// fallsOK (guarded by mu).
 	fallsAt int64
@@ -372,23 +375,44 @@ func (p *planner) ordersPlanStays() bool {
 	return p.s.clock.Now().Before(p.ordersUntil)
 }
 
-// fell adds a fall of stock a stock update applied (units > 0 left node's
-// sku at at) to the rates the plans expect falls by. It never waits for a
-// plan.
+// stockFall is units of sku that left node at at other than by an order
+// routed.
+type stockFall struct {
+	at    time.Time
+	node  int
+	sku   string
+	units int32
+}
+
+// maxPendingFalls bounds the falls kept between two plans (about 64 MB);
+// beyond, a fall is left out of the rates.
+const maxPendingFalls = 1 << 20
+
+// fell hands a fall of stock a stock update applied (units > 0 left
+// node's sku at at) to the next plan, which adds it to the rates the plans
+// expect falls by. It never waits for a plan.
 func (p *planner) fell(at time.Time, node int, sku string, units int32) {
 	if p.cfg.SharedFalls != nil {
 		return // read with every replica's before each plan
 	}
 	p.fallsMu.Lock()
-	p.falls.Observe(at, node, sku, units)
+	if len(p.pending) < maxPendingFalls {
+		p.pending = append(p.pending, stockFall{at, node, sku, units})
+	}
 	p.fallsMu.Unlock()
 }
 
-// expectedFalls returns the falls expected over each of the durations
-// after at.
+// expectedFalls adds the falls handed over since the last plan to the
+// rates and returns the falls they expect over each of the durations
+// after at. p.mu is held.
 func (p *planner) expectedFalls(at time.Time, d ...time.Duration) []planning.ExpectedFalls {
 	p.fallsMu.Lock()
-	defer p.fallsMu.Unlock()
+	pending := p.pending
+	p.pending = nil
+	p.fallsMu.Unlock()
+	for _, f := range pending {
+		p.falls.Observe(f.at, f.node, f.sku, f.units)
+	}
 	out := make([]planning.ExpectedFalls, len(d))
 	for i := range d {
 		out[i] = p.falls.Expected(at, d[i])
@@ -788,18 +812,12 @@ func (p *planner) readSharedFalls(ctx context.Context, net *network.Network) {
 		p.fallsAt, p.fallsOK = at, true
 		return
 	}
-	type fall struct {
-		at    time.Time
-		node  int
-		sku   string
-		units int32
-	}
-	var page []fall
+	var page []stockFall
 	for {
 		page = page[:0]
 		last, err := sh.FallsSince(ctx, p.fallsAt, sharedPage, func(at time.Time, id, sku string, units int32) {
 			if node, ok := net.NodeIndex(id); ok && units > 0 {
-				page = append(page, fall{at, node, sku, units})
+				page = append(page, stockFall{at, node, sku, units})
 			}
 		})
 		if err != nil {
@@ -808,11 +826,9 @@ func (p *planner) readSharedFalls(ctx context.Context, net *network.Network) {
 			p.s.log.Warn("planning: the falls of stock the replicas recorded cannot be read", "err", err)
 			return
 		}
-		p.fallsMu.Lock()
 		for _, f := range page {
 			p.falls.Observe(f.at, f.node, f.sku, f.units)
 		}
-		p.fallsMu.Unlock()
 		p.sharedFalls.WithLabelValues("added").Add(float64(len(page)))
 		if last == p.fallsAt || last-p.fallsAt < sharedPage {
 			p.fallsAt = last
