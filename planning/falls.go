@@ -1,9 +1,13 @@
 package planning
 
 import (
+	"cmp"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/network"
 )
 
@@ -175,4 +179,55 @@ func (v *lessFalls) KnownSKU(sku string) bool {
 		return c.KnownSKU(sku)
 	}
 	return true
+}
+
+// HeldPrices prices the rows whose whole available to promise falls
+// expects to go to the other channels: LessFalls leaves them out of the
+// supply a plan prices, so the plan gives them no price, and a unit
+// there would look free to the orders although a customer at the till
+// is expected to take it. Each is priced at what a unit of its SKU lost
+// costs, the highest of demand's cells (each cell's lost-sale price per
+// unit, else the network's policy.lost_sale_cost_per_unit): taking it
+// costs the other channel a sale. Rows of a SKU with no such price are
+// left out. By node id, then SKU (WithHeld merges them into a plan's).
+func HeldPrices(falls ExpectedFalls, st network.StockView, demand *forecast.Demand, net *network.Network) []Price {
+	if len(falls) == 0 || demand == nil {
+		return nil
+	}
+	lost := map[string]float64{}
+	for _, c := range demand.Cells {
+		per := c.LostSaleCost
+		if per == 0 {
+			per = net.Policy.LostSaleCostPerUnit
+		}
+		lost[c.SKU] = max(lost[c.SKU], per)
+	}
+	var out []Price
+	for k, e := range falls {
+		if int(k.node) >= len(net.Nodes) {
+			continue
+		}
+		atp := st.ATP(int(k.node), k.sku)
+		if p := lost[k.sku]; atp > 0 && e >= atp && p > 0 {
+			out = append(out, Price{Node: int(k.node), NodeID: net.Nodes[k.node].ID, SKU: k.sku, Supply: float64(atp), Dual: p, Price: p})
+		}
+	}
+	slices.SortFunc(out, comparePrices)
+	return out
+}
+
+// comparePrices orders prices as a plan lists them: by node id, then SKU.
+func comparePrices(a, b Price) int {
+	return cmp.Or(strings.Compare(a.NodeID, b.NodeID), strings.Compare(a.SKU, b.SKU))
+}
+
+// WithHeld returns prices and held together in the order a plan lists
+// them (by node id, then SKU); prices is not changed.
+func WithHeld(prices, held []Price) []Price {
+	if len(held) == 0 {
+		return prices
+	}
+	out := slices.Concat(prices, held)
+	slices.SortStableFunc(out, comparePrices)
+	return out
 }

@@ -104,3 +104,39 @@ func TestFallsRaiseThePricesOfTheStockTheyTake(t *testing.T) {
 		})
 	}
 }
+
+// TestHeldPrices: a row whose whole stock the falls expected take is
+// priced at its SKU's dearest lost sale (a cell's own, else the
+// network's per unit); a row they take in part keeps the plan's price; a
+// SKU with no lost-sale price gets none. WithHeld merges them into a
+// plan's prices by node id.
+func TestHeldPrices(t *testing.T) {
+	net := handNet(t)
+	st := fakeStock{"s": {0: 3, 2: 5}, "t": {1: 2}, "u": {2: 1}}
+	falls := ExpectedFalls{{0, "s"}: 3, {2, "s"}: 2, {1, "t"}: 9, {2, "u"}: 1}
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "A", SKU: "s", Method: forecast.Parcel, LostSaleCost: 20},
+		{Region: "A", SKU: "s", Method: forecast.Pickup, LostSaleCost: 30},
+		{Region: "A", SKU: "t", Method: forecast.Parcel},
+		{Region: "A", SKU: "u", Method: forecast.Parcel},
+	}}
+	net.Policy.LostSaleCostPerUnit = 0
+	held := HeldPrices(falls, st, demand, net)
+	require.Len(t, held, 1, "t and u have no lost-sale price")
+	assert.Equal(t, Price{Node: 0, NodeID: "near", SKU: "s", Supply: 3, Dual: 30, Price: 30}, held[0])
+	net.Policy.LostSaleCostPerUnit = 7
+	held = HeldPrices(falls, st, demand, net)
+	require.Len(t, held, 3)
+	assert.Equal(t, []string{"edge/t", "far/u", "near/s"}, []string{held[0].NodeID + "/" + held[0].SKU, held[1].NodeID + "/" + held[1].SKU, held[2].NodeID + "/" + held[2].SKU})
+	assert.Equal(t, 7.0, held[0].Price, "the network's per unit")
+
+	plan := []Price{{NodeID: "far", SKU: "s", Price: 1}, {NodeID: "near", SKU: "t", Price: 2}}
+	merged := WithHeld(plan, held)
+	var ids []string
+	for _, p := range merged {
+		ids = append(ids, p.NodeID+"/"+p.SKU)
+	}
+	assert.Equal(t, []string{"edge/t", "far/s", "far/u", "near/s", "near/t"}, ids)
+	assert.Len(t, plan, 2, "the plan's prices stay as they were")
+	assert.Nil(t, HeldPrices(nil, st, demand, net))
+}

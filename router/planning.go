@@ -734,17 +734,20 @@ func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, e
 		Demand:   forecast.Blend(p.cfg.Demand, p.recentDemand(net, regions, at)),
 		Arrivals: p.cfg.Arrivals, At: at, Horizon: p.cfg.Horizon,
 	}
-	out := &planOutcome{at: at, falls: falls[0].From(table)}
+	out := &planOutcome{at: at}
 	var err error
+	held := falls[0]
 	if p.planByOrders() {
-		out.falls = falls[1].From(table)
-		err = p.planOrders(ctx, out, net, planning.LessFalls(table, falls[1]), in.Demand)
+		held = falls[1]
+		err = p.planOrders(ctx, out, net, planning.LessFalls(table, held), in.Demand)
 	} else {
 		err = p.planDemand(ctx, out, in)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
+	out.falls = held.From(table)
+	out.prices = planning.WithHeld(out.prices, planning.HeldPrices(held, table, in.Demand, net))
 	var outlook []planning.Outlook
 	if at.Before(p.cfg.SeasonEnd) {
 		outlook = planning.SeasonOutlook(in.Demand, planning.LessFalls(table, falls[2]), in.Arrivals, at, p.cfg.SeasonEnd)

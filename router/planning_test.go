@@ -771,7 +771,9 @@ func TestPlanningKeepsStockUntilTheSeasonEnds(t *testing.T) {
 // learns: its rate, three a day (the time observed counts a day at
 // least), expects three more within the plan's day, and the next plan
 // keeps them out of the supply it prices, as the metric says. A delivery
-// is no fall.
+// is no fall. When the falls expected take a row's whole stock (twenty
+// more sold: twenty-three a day against the eight left), its units are
+// priced at a lost curd, the forecast's 1,000: the till will sell them.
 func TestPlanningKeepsOutTheFallsOfStock(t *testing.T) {
 	demand := &forecast.Demand{Cells: []forecast.Cell{
 		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 10, UnitsPerOrder: 1, LostSaleCost: 1000},
@@ -797,4 +799,18 @@ func TestPlanningKeepsOutTheFallsOfStock(t *testing.T) {
 	resp, err := e.svc.Plan(ctx(t), &pb.PlanRequest{})
 	require.NoError(t, err)
 	assert.EqualValues(t, 3, resp.ExpectedFallUnits, "PlanningService.Plan says so too")
+
+	s01, _ := e.svc.snap.Load().net.NodeIndex("alm-s01")
+	price := func() float64 {
+		c, _, ok := p.board.Get()
+		require.True(t, ok)
+		return c.Price(s01, "CURD-400G")
+	}
+	assert.Less(t, price(), 1000.0)
+	_, err = e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{delta("alm-s01", "CURD-400G", 1001, -20)}})
+	require.NoError(t, err)
+	held, err := p.planResult(ctx(t))
+	require.NoError(t, err)
+	assert.EqualValues(t, 29-3-20-1, held.falls, "the whole of what is left")
+	assert.Equal(t, 1000.0, price())
 }

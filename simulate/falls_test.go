@@ -2,9 +2,11 @@ package simulate
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/omniroute/omniroute/stock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -111,4 +113,61 @@ func TestHasFalls(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, got, data[:min(len(data), 60)])
 	}
+}
+
+// TestLiveFalls: replayed live (Config.LiveFalls), wh's fall at 11:00
+// takes what is on hand then. The policies that send o1 from wh (the
+// cheaper) leave the till one unit short and fill o2 from s1; those that
+// send it from s1 let the till have wh's unit and leave o2 unfilled. The
+// bound counts the fall's unit as stock, and says so.
+func TestLiveFalls(t *testing.T) {
+	cfg := tinyConfig(t, fallOrders)
+	cfg.Replenishments = BytesSource{"receipts.csv", []byte("at,node,sku,qty\n2026-03-02T11:00:00Z,wh,A,-1\n")}
+	cfg.Bound, cfg.LiveFalls = true, true
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	runs := byRun(res)
+	for name, r := range runs {
+		assert.EqualValues(t, 1, r.WalkInUnits, name)
+		assert.EqualValues(t, 1, r.WalkInShortUnits+r.UnfilledUnits, name, "one of the two goes without")
+		require.NotNil(t, r.Bound, name)
+		assert.InDelta(t, 15, *r.Bound, 1e-6, name)
+		assert.Contains(t, r.BoundNote, "live falls", name)
+	}
+	assert.EqualValues(t, 1, runs["baseline/optimal"].WalkInShortUnits)
+	assert.InDelta(t, 15, runs["baseline/optimal"].TotalWithLost, 1e-9)
+	assert.EqualValues(t, 1, runs["baseline/nearest"].UnfilledUnits)
+	assert.Zero(t, runs["baseline/nearest"].WalkInShortUnits)
+}
+
+// TestLiveFallsLookaheadLearnsTheirRate: wh's till sells one A an hour
+// all day, and ten orders of one A each come from 06:00 on, wh shipping
+// them for 7 against s1's 8. optimal sends every one from wh, and the
+// till runs out before the day ends; lookahead learns the till's rate
+// from the falls replayed so far, prices wh's units as the till's, and
+// sends the orders from s1.
+func TestLiveFallsLookaheadLearnsTheirRate(t *testing.T) {
+	net, _ := loadTiny(t, tinyNetwork, tinyStock)
+	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nwh,A,30,0\ns1,A,10,0\n"), "stock.csv", net)
+	require.NoError(t, err)
+	var orders, falls strings.Builder
+	orders.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split,lost_sale_cost\n")
+	for h := 6; h < 16; h++ {
+		fmt.Fprintf(&orders, "o%d,2026-03-02T%02d:00:00Z,0,0.1,A,1,delivery,,,,,20\n", h, h)
+	}
+	falls.WriteString("at,node,sku,qty\n")
+	for h := range 24 {
+		fmt.Fprintf(&falls, "2026-03-02T%02d:30:00Z,wh,A,-1\n", h)
+	}
+	cfg := Config{Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders.String())},
+		Replenishments: BytesSource{"receipts.csv", []byte(falls.String())}, LiveFalls: true,
+		Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1}
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	runs := byRun(res)
+	opt, la := runs["baseline/optimal"], runs["baseline/lookahead"]
+	t.Logf("optimal %.2f, %d short at the till; lookahead %.2f, %d short", opt.TotalWithLost, opt.WalkInShortUnits, la.TotalWithLost, la.WalkInShortUnits)
+	assert.EqualValues(t, 4, opt.WalkInShortUnits, "30 units, 10 orders and 24 sales")
+	assert.Less(t, la.WalkInShortUnits, opt.WalkInShortUnits)
+	assert.Zero(t, la.UnfilledUnits)
 }

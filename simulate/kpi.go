@@ -84,6 +84,13 @@ type KPIs struct {
 	TransferUnits      int64   `json:"transfer_units,omitempty"`
 	TransferShortUnits int64   `json:"transfer_short_units,omitempty"`
 	SupplyUnits        int64   `json:"supply_units,omitempty"`
+	// WalkInUnits are the units the falls of stock asked for in a replay
+	// of live falls (Config.LiveFalls: sales at the till, write-offs), and
+	// WalkInShortUnits those they did not find on hand: what the orders
+	// routed took from the other channels. Both 0, and left out of the
+	// JSON, otherwise.
+	WalkInUnits      int64 `json:"walk_in_units,omitempty"`
+	WalkInShortUnits int64 `json:"walk_in_short_units,omitempty"`
 }
 
 // Utilization summarises node utilisation over nodes with a capacity.
@@ -185,6 +192,9 @@ type accumulator struct {
 	uneconomic map[string]int64
 	// redirected counts named pickups collected at another store.
 	redirected int64
+	// walkIn and walkInShort count the units live falls asked for and
+	// did not find.
+	walkIn, walkInShort int64
 
 	tz          time.Duration
 	day0        int64 // local day number of Start
@@ -347,6 +357,8 @@ func (a *accumulator) kpis(net *network.Network) (KPIs, Series) {
 		MethodMix:      make(map[string]float64, len(a.methods)),
 
 		RedirectedPickups: a.redirected,
+		WalkInUnits:       a.walkIn,
+		WalkInShortUnits:  a.walkInShort,
 	}
 	for _, u := range a.uneconomic {
 		k.UneconomicUnits += u

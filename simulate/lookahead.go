@@ -100,6 +100,10 @@ type replayPlanner struct {
 	reps     *Replenishments
 	arrivals []planning.Arrival
 	repsDone bool
+	// falls are the rates of the live falls applied so far
+	// (Config.LiveFalls; nil otherwise): each plan keeps the falls they
+	// expect out of the supply it prices, as a server's planner does.
+	falls *planning.FallRates
 }
 
 // newReplayPlanner returns the planner of a replay of board's policy over
@@ -120,6 +124,9 @@ func newReplayPlanner(ctx context.Context, cfg *Config, reps Source, workers int
 	}
 	if p.horizon <= 0 {
 		p.horizon, p.season = DefaultPlanHorizon, true
+	}
+	if cfg.LiveFalls {
+		p.falls = &planning.FallRates{}
 	}
 	observe := func(o *network.Order) {
 		p.est.Observe(o)
@@ -182,8 +189,8 @@ func (p *replayPlanner) arrivalsWithin(clock time.Time) ([]planning.Arrival, err
 		if err != nil {
 			return nil, fmt.Errorf("replenishments: %w", err)
 		}
-		if !rep.At.After(clock) {
-			continue // applied by the replay already
+		if !rep.At.After(clock) || rep.Qty <= 0 {
+			continue // applied by the replay already, or a live fall: not scheduled
 		}
 		p.arrivals = append(p.arrivals, planning.Arrival{At: rep.At, Node: rep.Node, SKU: rep.SKU, Qty: rep.Qty})
 	}
@@ -225,6 +232,19 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	}
 	first := !p.planned
 	p.planned, p.next, p.moved = true, clock.Add(p.interval), 0
+	// The supply each plan prices: the stock less the live falls expected
+	// within its time, counted from the first plan.
+	if first && p.falls != nil {
+		p.falls.Start(clock)
+	}
+	var held planning.ExpectedFalls // the falls the model's plan expects
+	supplyOver := func(until time.Time) network.StockView {
+		if p.falls == nil {
+			return table
+		}
+		held = p.falls.Expected(clock, until.Sub(clock))
+		return planning.LessFalls(table, held)
+	}
 	arrivals, err := p.arrivalsWithin(clock)
 	if first && p.season && err == nil && len(arrivals) == 0 {
 		// arrivalsWithin read on to the first arrival after clock: there
@@ -255,12 +275,12 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 			}
 			p.latest = p.orders.Latest(p.latest)
 			var op *planning.OrdersPlan
-			if op, err = p.byModel.Plan(p.ctx, table, p.latest, arrivals, clock, until, rate); err == nil {
+			if op, err = p.byModel.Plan(p.ctx, supplyOver(until), p.latest, arrivals, clock, until, rate); err == nil {
 				planned, supply = op.Prices, op.OnHand
 			}
 		} else {
 			in := &planning.Input{
-				Network: p.net, Regions: p.est.Regions(), Stock: table,
+				Network: p.net, Regions: p.est.Regions(), Stock: supplyOver(clock.Add(p.horizon)),
 				Demand: demand, Arrivals: arrivals, At: clock, Horizon: p.horizon,
 			}
 			m := &p.model
@@ -284,9 +304,10 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	}
 	p.plans++
 	p.supply, p.byOrders = supply, byOrders
+	planned = planning.WithHeld(planned, planning.HeldPrices(held, table, demand, p.net))
 	prices := planning.NewPrices(planned, len(p.net.Nodes), clock)
 	if clock.Before(p.seasonEnd) {
-		prices = prices.WithSellOut(planning.SellOut(demand, table, arrivals, clock, p.seasonEnd))
+		prices = prices.WithSellOut(planning.SellOut(demand, supplyOver(p.seasonEnd), arrivals, clock, p.seasonEnd))
 	}
 	p.board.Set(prices.WithPicks(p.picks.Outlook(p.net, clock, p.until(clock), arrivals)), clock)
 }
@@ -311,6 +332,14 @@ func (p *replayPlanner) demand(clock time.Time) *forecast.Demand {
 		return p.base
 	}
 	return forecast.Blend(p.base, p.est.Estimate(clock))
+}
+
+// fell adds a live fall the replay applied (units asked for of sku at
+// node at at) to the rates of falls.
+func (p *replayPlanner) fell(at time.Time, node int, sku string, units int32) {
+	if p.falls != nil {
+		p.falls.Observe(at, node, sku, units)
+	}
 }
 
 // after counts what the plan of o shipped, and o itself into the rolling

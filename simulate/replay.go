@@ -205,6 +205,10 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		// The last wave leaves at its time, with the arrivals before it.
 		runErr = st.release(ctx, st.wave.at)
 	}
+	for runErr == nil && r.cfg.LiveFalls && st.hasR {
+		// The falls after the last order still ask for their units.
+		runErr = st.applyReplenishment()
+	}
 	j.read.Store(orders.BytesRead())
 	if st.dw != nil {
 		if err := st.dw.Flush(); err != nil && runErr == nil {
@@ -459,6 +463,9 @@ func (st *replayState) advanceReplenishment() error {
 func (st *replayState) applyReplenishment() error {
 	st.repSeq++
 	rep := st.nextR
+	if rep.Qty < 0 && rep.Node < st.table.Nodes() {
+		return st.applyFall()
+	}
 	if rep.Node < st.table.Nodes() {
 		// Sequence numbers only grow, so every arrival applies.
 		if _, err := st.table.Receive(rep.Node, st.nextSKU, st.repSeq, rep.Qty); err != nil {
@@ -467,6 +474,29 @@ func (st *replayState) applyReplenishment() error {
 		if st.planner != nil {
 			st.planner.moved += float64(rep.Qty)
 		}
+	}
+	return st.advanceReplenishment()
+}
+
+// applyFall applies a live fall (Config.LiveFalls; a replay that holds
+// falls has none left in its file): it takes what is on hand of the
+// units it asks for, and counts what it did not find.
+func (st *replayState) applyFall() error {
+	rep := st.nextR
+	want := -rep.Qty
+	sku := string(st.nextSKU)
+	row, _ := st.table.Get(rep.Node, sku)
+	take := min(want, row.OnHand)
+	if take > 0 {
+		if _, err := st.table.Receive(rep.Node, st.nextSKU, st.repSeq, -take); err != nil {
+			return fmt.Errorf("replenishment: %w", err)
+		}
+	}
+	st.acc.walkIn += int64(want)
+	st.acc.walkInShort += int64(want - take)
+	if st.planner != nil {
+		st.planner.fell(rep.At, rep.Node, sku, want)
+		st.planner.moved += float64(take)
 	}
 	return st.advanceReplenishment()
 }

@@ -105,6 +105,12 @@ func kpiRowsAll(res *Results) []kpiRow {
 			kpiRow{"supply units", func(r *Result) string { return integer(r.SupplyUnits) }},
 		)
 	}
+	if slices.ContainsFunc(res.Results, func(r Result) bool { return r.WalkInUnits > 0 }) {
+		rows = append(rows,
+			kpiRow{"walk-in units", func(r *Result) string { return integer(r.WalkInUnits) }},
+			kpiRow{"walk-in short units", func(r *Result) string { return integer(r.WalkInShortUnits) }},
+		)
+	}
 	return rows
 }
 

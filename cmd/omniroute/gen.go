@@ -169,6 +169,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	reportDir := fs.String("report", "", "write an HTML report with charts into this directory")
 	decisions := fs.String("decisions", "", "write every decision to this CSV file")
 	skipBad := fs.Bool("skip-bad", false, "count and skip malformed rows and invalid orders instead of failing")
+	falls := fs.String("falls", "held", "how the falls of stock of --replenishments (rows of negative qty: sales at the till, write-offs) are replayed: held (their units kept from every order from the start) or live (each takes what is on hand at its time, what it misses counted as walk_in_short_units, and the look-ahead learns their rates)")
 	quotesPath := fs.String("quotes", "", "recorded courier quotes (CSV "+quote.RecordedHeader+"); trips not in it are priced by the rate cards")
 	workers := fs.Int("workers", 0, "replays to run at once (0 = number of CPUs)")
 	bound := fs.Bool("bound", false, "compute each scenario's hindsight bound (every order known in advance), its hindsight routing and each policy's gap_to_bound")
@@ -197,7 +198,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute simulate --network F --stock F --orders F [--replenishments F] [--policy P,...] [--quotes F]\n"+
 			"         [--scenario S.yaml ...] [--transfers T.csv [--allocation A.json]] [--json] [--report DIR] [--decisions F.csv]\n"+
-			"         [--skip-bad] [--workers N] [--history F | --forecast F] [--plan-model auto|demand|orders [--plan-samples N] [--plan-workers N]] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
+			"         [--skip-bad] [--workers N] [--falls held|live] [--history F | --forecast F] [--plan-model auto|demand|orders [--plan-samples N] [--plan-workers N]] [--plan-interval D] [--plan-horizon D] [--season-end T] [--prices P.csv]\n"+
 			"         [--bound [--bound-method lagrangian|lp] [--bound-max-vars N] [--bound-rounds N] [--bound-time-limit D] [--bound-lp-out DIR] [--bound-prices-out DIR]] [--batch-window D]")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -214,6 +215,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *workers < 0 {
 		return fmt.Errorf("%w: --workers must not be negative", errUsage)
+	}
+	if *falls != "held" && *falls != "live" {
+		return fmt.Errorf("%w: --falls %q: want held or live", errUsage, *falls)
 	}
 	if *batchWindow <= 0 {
 		return fmt.Errorf("%w: --batch-window must be positive", errUsage)
@@ -297,6 +301,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Bound: *bound, BoundMaxVars: *boundMax, BoundTimeLimit: *boundTime, BoundMethod: *boundMethod, BoundRounds: *boundRounds, BoundLPDir: *boundLP, BoundPricesDir: *boundPrices, BatchWindow: *batchWindow,
 		PlanInterval: *planInterval, PlanHorizon: *planHorizon, SeasonEnd: season, PlanModel: *planModel, PlanSamples: *planSamples, PlanWorkers: *planWorkers,
 		SeasonAtReplayEnd: *seasonEnd == seasonAtReplayEnd,
+		LiveFalls:         *falls == "live",
 	}
 	if *history != "" {
 		if cfg.History, err = orderFiles("history", *history); err != nil {

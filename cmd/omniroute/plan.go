@@ -243,10 +243,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	var held planning.ExpectedFalls // the falls the plan's model expects
 	supply := func(d time.Duration) network.StockView {
-		exp := falls.Expected(at, d)
-		rep.ExpectedFallUnits = exp.From(table)
-		return planning.LessFalls(table, exp)
+		held = falls.Expected(at, d)
+		rep.ExpectedFallUnits = held.From(table)
+		return planning.LessFalls(table, held)
 	}
 	in := &planning.Input{Network: net, Regions: regions, Stock: supply(*horizon), Demand: demand, Arrivals: arrivals, At: at, Horizon: *horizon}
 	var model *planning.Model
@@ -290,6 +291,9 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		rep.Model = planning.ModelDemand
 	}
+	// The rows the falls take whole are priced at a lost sale
+	// (planning.HeldPrices).
+	res.Prices = planning.WithHeld(res.Prices, planning.HeldPrices(held, table, demand, net))
 	rep.Result = *res
 	rep.Horizon = horizon.String()
 	rep.Forecast.Orders, rep.Forecast.From, rep.Forecast.To, rep.Forecast.Days = demand.Orders, demand.From, demand.To, demand.Days
