@@ -118,6 +118,7 @@ func TestSimulateUsage(t *testing.T) {
 		{"--network", "n", "--stock", "s", "--orders", "o", "--bound", "--bound-rounds", "0"},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--season-end", "next friday"},
 		{"--network", "n", "--stock", "s", "--orders", "o", "--season-end", "2026-03-09T06:00:00Z", "--prices", "p.csv"},
+		{"--network", "n", "--stock", "s", "--orders", "o", "--falls", "sometimes"},
 	}
 	for _, args := range cases {
 		if err := runSimulate(context.Background(), args, &out, &errOut); !errors.Is(err, errUsage) {
