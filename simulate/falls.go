@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -150,20 +151,14 @@ func applyFalls(table *stock.Table, src Source, net *network.Network, skipBad bo
 		}
 	}
 	var buf bytes.Buffer
-	buf.WriteString("at,node,sku,qty\n")
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"at", "node", "sku", "qty"}) // into memory: cannot fail
 	for i, rep := range reps {
-		if qty[i] == 0 {
-			continue
+		if qty[i] != 0 {
+			_ = w.Write([]string{rep.At.Format(time.RFC3339Nano), net.Nodes[rep.Node].ID, rep.SKU, strconv.FormatInt(qty[i], 10)})
 		}
-		buf.WriteString(rep.At.Format(time.RFC3339Nano))
-		buf.WriteByte(',')
-		buf.WriteString(net.Nodes[rep.Node].ID)
-		buf.WriteByte(',')
-		buf.WriteString(rep.SKU)
-		buf.WriteByte(',')
-		buf.WriteString(strconv.FormatInt(qty[i], 10))
-		buf.WriteByte('\n')
 	}
+	w.Flush()
 	return out, BytesSource{FileName: src.Name() + " (its falls applied)", Data: buf.Bytes()}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/omniroute/omniroute/stock"
 	"github.com/stretchr/testify/assert"
@@ -170,4 +171,33 @@ func TestLiveFallsLookaheadLearnsTheirRate(t *testing.T) {
 	assert.EqualValues(t, 4, opt.WalkInShortUnits, "30 units, 10 orders and 24 sales")
 	assert.Less(t, la.WalkInShortUnits, opt.WalkInShortUnits)
 	assert.Zero(t, la.UnfilledUnits)
+}
+
+// TestApplyFallsRewritesTheFile: the rewritten file reads back as the
+// rule says, a SKU that needs quoting quoted, the rows of other SKUs as
+// they were, and the starting stock less what the first fall needs.
+func TestApplyFallsRewritesTheFile(t *testing.T) {
+	net, _ := loadTiny(t, tinyNetwork, tinyStock)
+	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nwh,\"TV, 55\"\"\",3,1\ns1,A,1,0\n"), "stock.csv", net)
+	require.NoError(t, err)
+	src := BytesSource{"receipts.csv", []byte("at,node,sku,qty\n" +
+		"2026-03-02T10:00:00Z,s1,A,4\n" +
+		"2026-03-02T11:00:00Z,wh,\"TV, 55\"\"\",-1\n" +
+		"2026-03-02T12:00:00Z,wh,\"TV, 55\"\"\",2\n" +
+		"2026-03-02T13:00:00Z,wh,\"TV, 55\"\"\",-1\n")}
+	out, rewritten, err := applyFalls(table, src, net, false)
+	require.NoError(t, err)
+	got, err := ReadReplenishments(rewritten, net)
+	require.NoError(t, err)
+	// wh's free stock: 2, then 1, 3 and 2: 1 for the orders until noon,
+	// 1 more then; s1's arrival as it was.
+	assert.Equal(t, []Replenishment{
+		{At: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), Node: 1, SKU: "A", Qty: 4},
+		{At: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC), Node: 0, SKU: "TV, 55\"", Qty: 1},
+	}, got)
+	row, _ := out.Get(0, "TV, 55\"")
+	assert.EqualValues(t, 2, row.OnHand, "one unit given up, the safety stock kept")
+	assert.EqualValues(t, 1, row.ATP())
+	before, _ := table.Get(0, "TV, 55\"")
+	assert.EqualValues(t, 3, before.OnHand, "the table given is not changed")
 }
