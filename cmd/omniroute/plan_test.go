@@ -688,6 +688,9 @@ func TestServeFallsHistory(t *testing.T) {
 	require.NoError(t, os.WriteFile(f.prices, []byte("node,sku,price\nnear,s,1\n"), 0o644))
 	_, _, err = f.config(policy.Lookahead, reg, net)
 	assert.ErrorIs(t, err, errUsage, "no planner to give them to")
+	f = &servePlanFlags{historyDays: 7, logURL: "postgres://nowhere", interval: time.Hour, horizon: time.Hour, falls: receipts}
+	_, err = f.fallRates(net)
+	assert.ErrorIs(t, err, errUsage, "the database's receipts are the falls' history")
 }
 
 // TestPlanFallsHistory: plan --falls-history keeps out of far's supply
