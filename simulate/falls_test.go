@@ -118,9 +118,10 @@ func TestHasFalls(t *testing.T) {
 
 // TestLiveFalls: replayed live (Config.LiveFalls), wh's fall at 11:00
 // takes what is on hand then. The policies that send o1 from wh (the
-// cheaper) leave the till one unit short and fill o2 from s1; those that
-// send it from s1 let the till have wh's unit and leave o2 unfilled. The
-// bound counts the fall's unit as stock, and says so.
+// cheaper) leave the till one unit short, priced as the orders' A (20),
+// and fill o2 from s1; those that send it from s1 let the till have wh's
+// unit and leave o2 unfilled. The bound counts the fall's unit as stock,
+// and says so.
 func TestLiveFalls(t *testing.T) {
 	cfg := tinyConfig(t, fallOrders)
 	cfg.Replenishments = BytesSource{"receipts.csv", []byte("at,node,sku,qty\n2026-03-02T11:00:00Z,wh,A,-1\n")}
@@ -136,7 +137,9 @@ func TestLiveFalls(t *testing.T) {
 		assert.Contains(t, r.BoundNote, "live falls", name)
 	}
 	assert.EqualValues(t, 1, runs["baseline/optimal"].WalkInShortUnits)
-	assert.InDelta(t, 15, runs["baseline/optimal"].TotalWithLost, 1e-9)
+	assert.InDelta(t, 20, runs["baseline/optimal"].WalkInLostCost, 1e-9)
+	assert.InDelta(t, 15+20, runs["baseline/optimal"].TotalWithLost, 1e-9)
+	assert.InDelta(t, 20, runs["baseline/optimal"].LostSaleCost, 1e-9)
 	assert.EqualValues(t, 1, runs["baseline/nearest"].UnfilledUnits)
 	assert.Zero(t, runs["baseline/nearest"].WalkInShortUnits)
 }
@@ -146,7 +149,8 @@ func TestLiveFalls(t *testing.T) {
 // them for 7 against s1's 8. optimal sends every one from wh, and the
 // till runs out before the day ends; lookahead learns the till's rate
 // from the falls replayed so far, prices wh's units as the till's, and
-// sends the orders from s1.
+// sends the orders from s1: dearer to ship, cheaper in all once the
+// till's four lost units (at the orders' 20) count.
 func TestLiveFallsLookaheadLearnsTheirRate(t *testing.T) {
 	net, _ := loadTiny(t, tinyNetwork, tinyStock)
 	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nwh,A,30,0\ns1,A,10,0\n"), "stock.csv", net)
@@ -169,7 +173,9 @@ func TestLiveFallsLookaheadLearnsTheirRate(t *testing.T) {
 	opt, la := runs["baseline/optimal"], runs["baseline/lookahead"]
 	t.Logf("optimal %.2f, %d short at the till; lookahead %.2f, %d short", opt.TotalWithLost, opt.WalkInShortUnits, la.TotalWithLost, la.WalkInShortUnits)
 	assert.EqualValues(t, 4, opt.WalkInShortUnits, "30 units, 10 orders and 24 sales")
+	assert.InDelta(t, 70+4*20, opt.TotalWithLost, 1e-9)
 	assert.Less(t, la.WalkInShortUnits, opt.WalkInShortUnits)
+	assert.Less(t, la.TotalWithLost, opt.TotalWithLost)
 	assert.Zero(t, la.UnfilledUnits)
 }
 

@@ -3,6 +3,7 @@ package simulate
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"time"
 
 	"github.com/omniroute/omniroute/network"
@@ -25,7 +26,9 @@ import (
 //     once per order with any unit unfilled, whatever the reason (no stock,
 //     capacity, or a choice); total_cost_with_lost_sales = total_cost +
 //     lost_sale_cost + transfer_cost. Without lost-sale costs and a
-//     transfer plan it is total_cost.
+//     transfer plan it is total_cost. With live falls (Config.LiveFalls)
+//     lost_sale_cost also holds walk_in_lost_cost, the units the falls did
+//     not find (walk_in_short_units) at their SKU's mean lost-sale price.
 //   - transfer_cost: with a transfer plan (simulate --transfers), what its
 //     shipments cost; transfer_units, transfer_short_units and
 //     supply_units count the units moved, planned but missing at the
@@ -91,6 +94,11 @@ type KPIs struct {
 	// JSON, otherwise.
 	WalkInUnits      int64 `json:"walk_in_units,omitempty"`
 	WalkInShortUnits int64 `json:"walk_in_short_units,omitempty"`
+	// WalkInLostCost prices those units, each at its SKU's mean lost-sale
+	// price over the replay's order lines (the network's
+	// lost_sale_cost_per_unit for a SKU no line asked for): lost_sale_cost
+	// and total_cost_with_lost_sales include it.
+	WalkInLostCost float64 `json:"walk_in_lost_cost,omitempty"`
 }
 
 // Utilization summarises node utilisation over nodes with a capacity.
@@ -193,8 +201,12 @@ type accumulator struct {
 	// redirected counts named pickups collected at another store.
 	redirected int64
 	// walkIn and walkInShort count the units live falls asked for and
-	// did not find.
+	// did not find, walkInShortBy the latter by SKU; with live falls
+	// (lostBy not nil) lostBy sums each SKU's lines' lost-sale prices and
+	// units, which price the shortfall.
 	walkIn, walkInShort int64
+	walkInShortBy       map[string]int64
+	lostBy              map[string]*[2]float64
 
 	tz          time.Duration
 	day0        int64 // local day number of Start
@@ -317,6 +329,17 @@ func (a *accumulator) add(day int64, p *solver.Problem, plan *solver.Plan, took 
 	a.cost += cost
 	a.series.DayCost[d] += cost
 	a.lost += p.LostSaleCostOf(a.unfilled)
+	if a.lostBy != nil {
+		for _, l := range p.Lines {
+			s := a.lostBy[l.SKU]
+			if s == nil {
+				s = new([2]float64)
+				a.lostBy[l.SKU] = s
+			}
+			s[0] += l.LostSaleCost * float64(l.Quantity)
+			s[1] += float64(l.Quantity)
+		}
+	}
 	if n := len(plan.Shipments); n > 0 {
 		a.served++
 		a.series.DayServed[d]++
@@ -351,14 +374,15 @@ func (a *accumulator) kpis(net *network.Network) (KPIs, Series) {
 		Lines:          a.lines,
 		UnfilledUnits:  a.unitsOrdered - a.unitsShipped,
 		TotalCost:      round(a.cost, 4),
-		LostSaleCost:   round(a.lost, 4),
-		TotalWithLost:  round(a.cost+a.lost, 4),
+		LostSaleCost:   round(a.lost+a.walkInLost(net), 4),
+		TotalWithLost:  round(a.cost+a.lost+a.walkInLost(net), 4),
 		StockoutEvents: a.stockouts,
 		MethodMix:      make(map[string]float64, len(a.methods)),
 
 		RedirectedPickups: a.redirected,
 		WalkInUnits:       a.walkIn,
 		WalkInShortUnits:  a.walkInShort,
+		WalkInLostCost:    round(a.walkInLost(net), 4),
 	}
 	for _, u := range a.uneconomic {
 		k.UneconomicUnits += u
@@ -465,4 +489,24 @@ func (h *latencyHist) quantileUS(q float64) float64 {
 		}
 	}
 	return 0
+}
+
+// walkInLost prices the units live falls did not find, each at its SKU's
+// mean lost-sale price over the order lines added (KPIs.WalkInLostCost),
+// summed in SKU order.
+func (a *accumulator) walkInLost(net *network.Network) float64 {
+	skus := make([]string, 0, len(a.walkInShortBy))
+	for sku := range a.walkInShortBy {
+		skus = append(skus, sku)
+	}
+	slices.Sort(skus)
+	var cost float64
+	for _, sku := range skus {
+		price := net.Policy.LostSaleCostPerUnit
+		if s := a.lostBy[sku]; s != nil && s[1] > 0 {
+			price = s[0] / s[1]
+		}
+		cost += float64(a.walkInShortBy[sku]) * price
+	}
+	return cost
 }

@@ -130,6 +130,9 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		}
 		defer st.planner.close()
 	}
+	if r.cfg.LiveFalls {
+		st.acc.walkInShortBy, st.acc.lostBy = map[string]int64{}, map[string]*[2]float64{}
+	}
 	// The replay numbers its arrivals above every sequence number the
 	// starting stock carries, so that each of them applies.
 	st.repSeq = st.table.MaxSeq()
@@ -493,7 +496,10 @@ func (st *replayState) applyFall() error {
 		}
 	}
 	st.acc.walkIn += int64(want)
-	st.acc.walkInShort += int64(want - take)
+	if short := want - take; short > 0 {
+		st.acc.walkInShort += int64(short)
+		st.acc.walkInShortBy[sku] += int64(short)
+	}
 	if st.planner != nil {
 		st.planner.fell(rep.At, rep.Node, sku, want)
 		st.planner.moved += float64(take)

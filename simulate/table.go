@@ -109,6 +109,7 @@ func kpiRowsAll(res *Results) []kpiRow {
 		rows = append(rows,
 			kpiRow{"walk-in units", func(r *Result) string { return integer(r.WalkInUnits) }},
 			kpiRow{"walk-in short units", func(r *Result) string { return integer(r.WalkInShortUnits) }},
+			kpiRow{"walk-in lost cost", func(r *Result) string { return num(r.WalkInLostCost, 2) }},
 		)
 	}
 	return rows
