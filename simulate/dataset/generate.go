@@ -16,6 +16,7 @@ import (
 
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/solver"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Config sizes a dataset. Sizes are taken as given (0 dark stores is a
@@ -50,6 +51,14 @@ type Config struct {
 	// zero fields take the profile's (AMWDefaultShape). Other profiles
 	// take no shape.
 	Shape AMWShape
+	// TillSales, with the default profile, adds the stores' sales at the
+	// till to the replenishments file as falls of stock (rows of negative
+	// qty, one unit each): each store sells of each SKU it stocks
+	// TillSales times what its online demand asks of it a day, between
+	// 09:00 and 21:00 local time, at random moments (a Poisson count a
+	// day), from a stream of their own, so that the other files do not
+	// change with it. 0 writes none.
+	TillSales float64
 }
 
 // DefaultConfig returns the default sizes: 120 stores, 6 warehouses, 20
@@ -85,6 +94,10 @@ func (c Config) check() error {
 		return fmt.Errorf("%w: a history is written by the %s and %s profiles only (the default profile's orders span weeks: split them by date)", ErrConfig, ProfileJasinSinha, ProfileAmilMakhdoumiWei)
 	case c.Profile == ProfileAmilMakhdoumiWei && c.Warehouses < 1:
 		return fmt.Errorf("%w: the %s profile needs at least one warehouse", ErrConfig, ProfileAmilMakhdoumiWei)
+	case c.TillSales < 0 || c.TillSales > 100 || math.IsNaN(c.TillSales):
+		return fmt.Errorf("%w: till sales must be in 0..100 times the online demand", ErrConfig)
+	case c.TillSales > 0 && c.Profile != ProfileDefault:
+		return fmt.Errorf("%w: till sales are for the %s profile's stores", ErrConfig, ProfileDefault)
 	case c.Shape != AMWShape{} && c.Profile != ProfileAmilMakhdoumiWei:
 		return fmt.Errorf("%w: an order-type shape is for the %s profile only", ErrConfig, ProfileAmilMakhdoumiWei)
 	case c.Shape.MaxSize < 0 || c.Shape.MaxSize > 100 || c.Shape.TypesPerSize < 0 || c.Shape.TypesPerSize > 10_000:
@@ -671,9 +684,11 @@ const facingRefill = 0.3
 // Replenishment cadence: warehouses every Monday at 03:00, dark stores on
 // Monday, Wednesday and Friday at 05:00, stores on Tuesday and Friday at
 // 06:00 (local time), each bringing about what it is stocked to sell until
-// the next arrival.
+// the next arrival. With Config.TillSales, the stores' sales at the till
+// come between them, each day's rows in time order.
 func (w *world) writeReplenishments(ctx context.Context, b *bufio.Writer) (int, error) {
 	r := w.cfg.rng(5)
+	tills := w.cfg.rng(8)
 	b.WriteString("at,node,sku,qty\n")
 	rows := 0
 	type wave struct {
@@ -687,16 +702,18 @@ func (w *world) writeReplenishments(ctx context.Context, b *bufio.Writer) (int, 
 		{5, network.DarkStore, []time.Weekday{time.Monday, time.Wednesday, time.Friday}, 2.4},
 		{6, network.Store, []time.Weekday{time.Tuesday, time.Friday}, 4},
 	}
-	for d := 1; d < w.cfg.Days; d++ {
+	var day []repRow
+	for d := 0; d < w.cfg.Days; d++ {
 		if err := ctx.Err(); err != nil {
 			return rows, err
 		}
-		day := w.cfg.Start.AddDate(0, 0, d)
+		date := w.cfg.Start.AddDate(0, 0, d)
+		day = day[:0]
 		for _, wv := range waves {
-			if !slices.Contains(wv.days, day.Weekday()) {
+			if d == 0 || !slices.Contains(wv.days, date.Weekday()) {
 				continue
 			}
-			at := day.Add(time.Duration(wv.hour)*time.Hour - tzOffset).UTC().Format(time.RFC3339)
+			at := date.Add(time.Duration(wv.hour)*time.Hour - tzOffset)
 			for i := range w.nodes {
 				if w.nodes[i].kind != wv.kind {
 					continue
@@ -709,11 +726,52 @@ func (w *world) writeReplenishments(ctx context.Context, b *bufio.Writer) (int, 
 					if q == 0 {
 						continue
 					}
-					fmt.Fprintf(b, "%s,%s,%s,%d\n", at, w.net.Nodes[i].ID, w.skus[s].id, q)
-					rows++
+					day = append(day, repRow{at: at, node: i, sku: s, qty: q})
 				}
 			}
 		}
+		if w.cfg.TillSales > 0 {
+			day = w.tillSales(tills, day, date)
+		}
+		slices.SortStableFunc(day, func(a, b repRow) int { return a.at.Compare(b.at) })
+		for _, row := range day {
+			fmt.Fprintf(b, "%s,%s,%s,%d\n", row.at.UTC().Format(time.RFC3339), w.net.Nodes[row.node].ID, w.skus[row.sku].id, row.qty)
+		}
+		rows += len(day)
 	}
 	return rows, nil
+}
+
+// repRow is a row of the replenishments file: qty units of a SKU at a
+// node at a time, a fall when negative.
+type repRow struct {
+	at   time.Time
+	node int
+	sku  int32
+	qty  int
+}
+
+// tillSales appends to day each store's sales at the till on date, one
+// unit a row (Config.TillSales): of each SKU it stocks a Poisson count of
+// mean TillSales times its online demand of a day, at moments drawn
+// between 09:00 and 21:00 local time.
+func (w *world) tillSales(r *rand.Rand, day []repRow, date time.Time) []repRow {
+	open := date.Add(9*time.Hour - tzOffset)
+	for i := range w.nodes {
+		if w.nodes[i].kind != network.Store {
+			continue
+		}
+		for _, s := range w.nodes[i].skus {
+			mean := w.cfg.TillSales * w.dailyUnits(i, s)
+			if !(mean > 0) {
+				continue
+			}
+			n := int(distuv.Poisson{Lambda: mean, Src: r}.Rand())
+			for range n {
+				at := open.Add(time.Duration(r.Float64() * float64(12*time.Hour))).Truncate(time.Second)
+				day = append(day, repRow{at: at, node: i, sku: s, qty: -1})
+			}
+		}
+	}
+	return day
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -167,4 +168,51 @@ func TestDatasetLostSales(t *testing.T) {
 	}
 	assert.Less(t, lo, 1.0, "the cheapest lost unit (groceries)")
 	assert.Greater(t, hi, 20.0, "the dearest lost unit (electronics)")
+}
+
+// TestTillSales: --till-sales adds the stores' sales at the till to the
+// replenishments as falls of one unit, at stores only, between 09:00 and
+// 21:00 local time, every day's rows in time order; the other files, and
+// the rows of the replenishments without it, are the same bytes. Another
+// profile has no stores to sell at.
+func TestTillSales(t *testing.T) {
+	plain, tills := t.TempDir(), t.TempDir()
+	cfg := small(42)
+	_, err := Generate(context.Background(), cfg, plain)
+	require.NoError(t, err)
+	cfg.TillSales = 0.5
+	sum, err := Generate(context.Background(), cfg, tills)
+	require.NoError(t, err)
+	hp, ht := hashes(t, plain), hashes(t, tills)
+	for _, f := range []string{NetworkFile, StockFile, OrdersFile} {
+		assert.Equal(t, hp[f], ht[f], f)
+	}
+	read := func(dir string) []string {
+		b, err := os.ReadFile(filepath.Join(dir, ReplenishmentsFile))
+		require.NoError(t, err)
+		return strings.Split(strings.TrimSpace(string(b)), "\n")[1:]
+	}
+	var kept, falls []string
+	last := ""
+	for _, row := range read(tills) {
+		f := strings.Split(row, ",")
+		require.GreaterOrEqual(t, f[0], last, "in time order")
+		last = f[0]
+		if f[3] != "-1" {
+			kept = append(kept, row)
+			continue
+		}
+		falls = append(falls, row)
+		assert.Contains(t, f[1], "-s", "a store's till: %s", row)
+		at, err := time.Parse(time.RFC3339, f[0])
+		require.NoError(t, err)
+		local := at.Add(tzOffset)
+		assert.True(t, local.Hour() >= 9 && local.Hour() < 21, "open hours: %s", row)
+	}
+	assert.Equal(t, read(plain), kept, "the replenishments as they were")
+	assert.Equal(t, len(kept)+len(falls), sum.Replenishments)
+	assert.Positive(t, len(falls))
+
+	_, err = Generate(context.Background(), Config{Profile: ProfileJasinSinha, Seed: 1, Warehouses: 3, SKUs: 10, Orders: 10, Days: 1, TillSales: 1}, t.TempDir())
+	assert.ErrorIs(t, err, ErrConfig)
 }
