@@ -15,7 +15,6 @@ import (
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/lp"
 	"github.com/omniroute/omniroute/network"
-	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -59,13 +58,20 @@ type Input struct {
 	// KeepModel keeps the last round's LP, every SKU's block in one model,
 	// in Result.Model (omniroute allocate --lp-out writes it).
 	KeepModel bool
-	// Falls, when set, are the rates of the falls of stock observed up to
-	// At (the other channels' demand: sales at the till, write-offs): the
-	// falls they expect within the horizon are taken from Stock before
-	// the plan, each row's up to its available to promise, so that no
-	// transfer moves those units and no replay routes them
-	// (Result.FallUnits).
-	Falls *planning.FallRates
+	// Falls, when set, are the falls of stock observed: the rows of a
+	// replenishments file (the order log's receipts), those of negative
+	// qty the falls (sales at the till, write-offs), those of positive qty
+	// only marking the time observed. The falls up to At teach each
+	// (node, SKU)'s rate (planning.FallRates); the units they expect over
+	// the horizon are the walk-in demand of their node (a demand point of
+	// its own: served by the node's stock only, at no cost, lost at the
+	// SKU's mean lost-sale price; Result.FallUnits), so that the plan
+	// keeps the units a store's own customers will buy and sends stock
+	// where they would go without. Each replayed window replays its own
+	// falls, shifted as its orders are, as a server meets them
+	// (simulate.Config.LiveFalls): what the tills do not find counts in the
+	// expected costs.
+	Falls []simulate.Replenishment
 }
 
 // Defaults of an Input.
@@ -131,8 +137,8 @@ type Result struct {
 	// SolveTime is the wall time of the LP solves (and the rounding), the
 	// replays not included.
 	SolveTime time.Duration
-	// FallUnits are the units taken from the stock for the falls
-	// Input.Falls expects.
+	// FallUnits are the walk-in units the falls of Input.Falls expect over
+	// the horizon, rounded: the demand of the walk-in points.
 	FallUnits int64
 	// Forecast is the demand the plan was made for.
 	Forecast *Forecast `json:"-"`
@@ -204,10 +210,6 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 		}
 		in.At = last
 	}
-	var fallUnits int64
-	if in.Falls != nil {
-		in.Stock, fallUnits = lessFalls(in.Stock, in.Falls.Expected(in.At, in.Horizon))
-	}
 	pl := &planner{in: in, net: in.Network, routes: in.Network.Routes()}
 	var f *Forecast
 	var err error
@@ -215,6 +217,10 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 		f = fromDemand(pl.net, in.Demand, in.At, in.Horizon)
 	} else if f, err = estimate(ctx, pl.net, in.History, in.HistoryFrom, in.At, in.Horizon, in.CellDeg); err != nil {
 		return nil, err
+	}
+	var fallUnits int64
+	if len(in.Falls) > 0 {
+		fallUnits = int64(math.Round(addWalkIns(f, pl.net, fallRates(in.Falls, in.At), in.At, in.Horizon)))
 	}
 	pl.forecast = f
 	if pl.costs, err = pointCosts(pl.net, f); err != nil {
@@ -488,7 +494,9 @@ func (pl *planner) heldShares() {
 	for _, b := range pl.blocks {
 		var d float64
 		for _, p := range b.points {
-			d += pl.forecast.Points[p].Demand[b.s]
+			if pt := &pl.forecast.Points[p]; !pt.WalkIn {
+				d += pt.Demand[b.s] // the online orders' lines
+			}
 		}
 		total += d
 		for n, q := range b.avail {
@@ -507,26 +515,4 @@ func (pl *planner) heldShares() {
 			pl.held[n] /= total
 		}
 	}
-}
-
-// lessFalls returns a copy of table with each row's expected falls taken
-// from its on hand, up to its available to promise, and the units taken.
-func lessFalls(table *stock.Table, falls planning.ExpectedFalls) (*stock.Table, int64) {
-	if len(falls) == 0 {
-		return table, 0
-	}
-	out := table.Clone()
-	var taken int64
-	for _, r := range table.Snapshot() {
-		e := min(falls.Units(r.Node, r.SKU), max(0, r.ATP()))
-		if e <= 0 {
-			continue
-		}
-		r.OnHand -= e
-		// The row exists and its figures stay within range: Set cannot
-		// fail.
-		_ = out.Set(r.Node, r.SKU, r)
-		taken += int64(e)
-	}
-	return out, taken
 }

@@ -3,6 +3,7 @@ package allocate
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,6 +59,12 @@ type farCase struct {
 	minQty             int
 	want               string
 	stockW, stockS     int
+	// stockC is W's stock of C, which no order asks for; falls are rows
+	// of a replenishments file (Input.Falls), lostPerUnit the network's
+	// lost_sale_cost_per_unit.
+	stockC      int
+	falls       string
+	lostPerUnit float64
 }
 
 func planFar(t *testing.T, c farCase) (*Result, *network.Network) {
@@ -69,15 +76,25 @@ func planFar(t *testing.T, c farCase) (*Result, *network.Network) {
 
 func tryFar(t *testing.T, c farCase) (*Result, *network.Network, error) {
 	t.Helper()
-	net, err := network.Parse(strings.NewReader(fmt.Sprintf(farNetwork, c.shelf, c.unitCost, c.shipCost, c.leadHours, c.minQty)), "far.yaml")
+	doc := fmt.Sprintf(farNetwork, c.shelf, c.unitCost, c.shipCost, c.leadHours, c.minQty)
+	doc = strings.Replace(doc, "tz_offset_minutes: 0", fmt.Sprintf("tz_offset_minutes: 0, lost_sale_cost_per_unit: %g", c.lostPerUnit), 1)
+	net, err := network.Parse(strings.NewReader(doc), "far.yaml")
 	require.NoError(t, err)
 	st := fmt.Sprintf("node,sku,on_hand,safety_stock\nW,A,%d,0\nS,A,%d,0\nS,B,1,0\n", c.stockW, c.stockS)
+	if c.stockC > 0 {
+		st += fmt.Sprintf("W,C,%d,0\n", c.stockC)
+	}
 	table, err := stock.ReadCSV(strings.NewReader(st), "stock.csv", net)
 	require.NoError(t, err)
-	res, err := Plan(context.Background(), Input{
+	in := Input{
 		Network: net, Stock: table, History: simulate.BytesSource{FileName: "history.csv", Data: []byte(weekOfOrders(c.want))},
 		HistoryFrom: day0, At: day0.Add(7 * 24 * time.Hour), Horizon: 7 * 24 * time.Hour, Workers: 2,
-	})
+	}
+	if c.falls != "" {
+		in.Falls, err = simulate.ReadReplenishments(simulate.BytesSource{FileName: "falls.csv", Data: []byte("at,node,sku,qty\n" + c.falls)}, net)
+		require.NoError(t, err)
+	}
+	res, err := Plan(context.Background(), in)
 	return res, net, err
 }
 
@@ -277,4 +294,71 @@ func TestUnitMovesOnlyWhileItsExpectedSavingPays(t *testing.T) {
 	assert.Equal(t, map[string]int32{"0>1:A": int32(want)}, moved(res))
 	assert.InDelta(t, 200-19*expectedSold(10, want)+3+12*float64(want), res.ModelCostAfter, 1e-3)
 	assert.InDelta(t, 9*1+20+3+12*9, res.ExpectedCostAfter, 1e-9, "9 picks, 1 lost sale, the shipment")
+}
+
+// tillWeek is S's tills selling one unit of sku a day, at noon, through
+// the week before the plan.
+func tillWeek(sku string) string {
+	var b strings.Builder
+	for i := range 7 {
+		fmt.Fprintf(&b, "%s,S,%s,-1\n", day0.Add(time.Duration(i)*24*time.Hour+12*time.Hour).Format(time.RFC3339), sku)
+	}
+	return b.String()
+}
+
+// tillMean is what the falls of tillWeek expect over the week after the
+// plan: each unit decayed by its age over the decayed 6.5 days observed
+// (planning.FallRates), times 7 days.
+func tillMean() float64 {
+	var units float64
+	for i := range 7 {
+		units += math.Exp(-(6.5 - float64(i)) / 7)
+	}
+	return units / (7 * (1 - math.Exp(-6.5/7))) * 7
+}
+
+// The tills of S sell an A a day and S holds none: their demand is a
+// demand point of S's own, served by its stock only, and the plan sends S
+// the deliveries' week (10, as TestFarStoreGetsItsWeek) and about the
+// tills' week more. The replays replay the history week's till sales,
+// shifted: without the plan all seven go without, at A's lost-sale price
+// (20 a unit, the orders' mean); with it S has them.
+func TestWalkInDemandGetsStock(t *testing.T) {
+	base := farCase{unitCost: 0.5, shipCost: 3, minQty: 1, want: "delivery", stockW: 40}
+	c := base
+	c.falls = tillWeek("A")
+	res, _ := planFar(t, c)
+	mean := tillMean()
+	assert.EqualValues(t, math.Round(mean), res.FallUnits)
+	walkIn := res.Forecast.Points[len(res.Forecast.Points)-1]
+	assert.True(t, walkIn.WalkIn)
+	assert.Equal(t, "S", walkIn.Order.PickupNodeID)
+	assert.InDelta(t, mean, walkIn.Demand[0], 1e-9)
+	assert.InDelta(t, 20, walkIn.LostSale[0], 1e-9)
+
+	q := moved(res)["0>1:A"]
+	assert.Greater(t, q, int32(10)+int32(mean/2), "the tills' units go with the deliveries'")
+	assert.LessOrEqual(t, q, int32(10)+int32(math.Ceil(mean))+3)
+	miles := 333.585 / 1.609344
+	fromW := 5 + 1 + 0.05*miles
+	assert.InDelta(t, 10*fromW+7*20, res.ExpectedCostBefore, 0.05)
+	// With the plan: ten parcels from S (7 each), no till without, the
+	// shipment.
+	assert.InDelta(t, 10*7+3+0.5*float64(q), res.ExpectedCostAfter, 1e-9)
+}
+
+// A SKU that only the tills sell joins the plan at the network's per-unit
+// lost-sale cost; without one, a walk-in unit short is lost at nothing (as
+// a replay prices it), and nothing is sent for it.
+func TestWalkInOnlySKU(t *testing.T) {
+	c := farCase{unitCost: 0.5, shipCost: 3, minQty: 1, want: "delivery", stockW: 30, stockC: 30, falls: tillWeek("C"), lostPerUnit: 15}
+	res, _ := planFar(t, c)
+	assert.Contains(t, res.Forecast.SKUs, "C")
+	assert.Positive(t, moved(res)["0>1:C"])
+	assert.EqualValues(t, math.Round(tillMean()), res.FallUnits)
+
+	c.lostPerUnit = 0
+	res, _ = planFar(t, c)
+	assert.Zero(t, moved(res)["0>1:C"])
+	assert.Zero(t, res.FallUnits)
 }

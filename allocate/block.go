@@ -244,7 +244,9 @@ func (b *block) addTo(m *lp.Model, pl *planner, share []float64, md mode, named 
 		if lost <= 0 {
 			lost = pl.mustFill
 		}
-		lost += pl.net.Policy.LostSaleCostPerOrder / max(pt.UnitsPerLine, 1)
+		if !pt.WalkIn {
+			lost += pl.net.Policy.LostSaleCostPerOrder / max(pt.UnitsPerLine, 1)
+		}
 		m.AddVar(name("u_%d_%d", b.s, p), 0, lp.Inf, lost)
 	}
 	c.move = m.NumVars()

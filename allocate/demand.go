@@ -53,6 +53,10 @@ type Point struct {
 	UnitsPerLine  float64
 	// WeightKg is the mean unit weight of its lines.
 	WeightKg float64
+	// WalkIn marks the walk-in demand of the node Order.PickupNodeID
+	// names (Input.Falls): served by its stock only, at no cost, lost at
+	// LostSale without the per-order lost-sale cost.
+	WalkIn bool
 }
 
 // Forecast is the expected demand over the horizon, by demand point and
@@ -293,6 +297,12 @@ func pointCosts(net *network.Network, f *Forecast) ([][]nodeCost, error) {
 	best := make([]float64, len(net.Nodes))
 	for i := range f.Points {
 		pt := &f.Points[i]
+		if pt.WalkIn {
+			if n, ok := net.NodeIndex(pt.Order.PickupNodeID); ok {
+				out[i] = []nodeCost{{node: n}}
+			}
+			continue
+		}
 		o := pt.Order
 		o.Lines = []solver.Line{{SKU: "forecast", Quantity: 1, UnitWeightKg: pt.WeightKg}}
 		if err := b.BuildEligible(&o, view, noLimit{}, &p); err != nil {

@@ -20,6 +20,21 @@
 // excluded, in time for the promise), its per-unit cost plus its fixed
 // cost spread over the point's mean units per order.
 //
+// # Walk-in demand
+//
+// A store sells at its tills what no order routed shows: with
+// Input.Falls (the order log's receipts) the falls of stock before the
+// plan teach each (node, SKU)'s rate (planning.FallRates), and the units
+// they expect over the horizon are a demand point of the node's own (a
+// Point with WalkIn set): served by its stock only, at no cost, lost at
+// the SKU's walk-in price (the mean lost-sale price of a unit of the
+// forecast's orders, else the network's per-unit one; a SKU without a
+// price is left out, as a replay prices its walk-in shortfall at
+// nothing), without the per-order lost-sale cost. A store's units then
+// cost what its customers would lose, so no transfer takes what they will
+// buy, and a store whose tills would go without draws stock like any
+// demand. A SKU that only the tills sold joins the forecast's SKUs.
+//
 // # The LP, one block per SKU
 //
 //	min  Σ c[p,n] x[p,n] + Σ lost[p] u[p] + Σ (unit[r] + share[r]) t[r]
@@ -79,7 +94,10 @@
 // orders' times (created_at, promise_by) shifted to start at the plan's
 // start, and each is replayed with Input.Policy (DefaultPolicy) from the
 // stock at the start with the scheduled arrivals and the supply, once
-// without the transfers and once with them. ExpectedCostBefore and
+// without the transfers and once with them; with Input.Falls each window
+// replays its own falls too, shifted as its orders are, as a server meets
+// them (simulate.Config.LiveFalls: what the tills do not find is priced
+// in its cost). ExpectedCostBefore and
 // ExpectedCostAfter are the replays' total cost with lost sales (transfer
 // cost included), averaged over the windows; ExpectedBy says so.
 //

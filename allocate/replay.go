@@ -2,7 +2,6 @@ package allocate
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -61,6 +60,12 @@ type window struct {
 	orders []byte
 	from   time.Time
 	n      int
+	// falls are the window's own falls, shifted as its orders are.
+	falls []simulate.Replenishment
+	// reps are the replenishments it is replayed with: the scheduled
+	// arrivals within the horizon and the window's own falls, shifted
+	// (Input.Falls).
+	reps simulate.Source
 }
 
 // evaluator replays plans over the history windows.
@@ -68,8 +73,9 @@ type evaluator struct {
 	pl      *planner
 	policy  string
 	windows []window
-	reps    simulate.Source
 	workers int
+	// live replays the windows' falls as a server meets them.
+	live    bool
 	replays int
 }
 
@@ -183,28 +189,18 @@ func historyWindows(in Input, k int) (ws []window, partial bool, err error) {
 		if err := w.Error(); err != nil {
 			return nil, false, err
 		}
-		ws = append(ws, window{orders: buf.Bytes(), from: from, n: n})
+		ws = append(ws, window{orders: buf.Bytes(), from: from, n: n, falls: windowFalls(in.Falls, from, h, shift)})
 	}
 	return ws, partial, nil
 }
 
-// arrivalsSource writes the scheduled replenishments within the horizon
-// as a replenishments file for the replays (those before the start are in
-// the stock already).
-func arrivalsSource(pl *planner) simulate.Source {
+// arrivalsWithin are the scheduled replenishments within the horizon (those
+// before the start are in the stock already).
+func (pl *planner) arrivalsWithin() []simulate.Replenishment {
 	end := pl.in.At.Add(pl.in.Horizon)
-	arr := slices.DeleteFunc(slices.Clone(pl.in.Arrivals), func(a simulate.Replenishment) bool {
+	return slices.DeleteFunc(slices.Clone(pl.in.Arrivals), func(a simulate.Replenishment) bool {
 		return a.At.Before(pl.in.At) || !a.At.Before(end)
 	})
-	slices.SortStableFunc(arr, func(a, b simulate.Replenishment) int {
-		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Node, b.Node), cmp.Compare(a.SKU, b.SKU))
-	})
-	var buf bytes.Buffer
-	buf.WriteString("at,node,sku,qty\n")
-	for _, a := range arr {
-		fmt.Fprintf(&buf, "%s,%s,%s,%d\n", a.At.UTC().Format(time.RFC3339Nano), pl.net.Nodes[a.Node].ID, a.SKU, a.Qty)
-	}
-	return simulate.BytesSource{FileName: "replenishments", Data: buf.Bytes()}
 }
 
 // costs replays each plan over every window and returns, per plan, its
@@ -238,8 +234,8 @@ func (ev *evaluator) costs(ctx context.Context, plans [][]simulate.Transfer) ([]
 			res, err := simulate.Run(ctx, simulate.Config{
 				Network: ev.pl.net, Stock: ev.pl.in.Stock,
 				Orders:         simulate.BytesSource{FileName: fmt.Sprintf("history window %d", w+1), Data: ev.windows[w].orders},
-				Replenishments: ev.reps, Policies: []string{ev.policy}, Scenarios: scens,
-				SkipBad: true, Workers: workers, NoBaseline: base == 0,
+				Replenishments: ev.windows[w].reps, Policies: []string{ev.policy}, Scenarios: scens,
+				SkipBad: true, Workers: workers, NoBaseline: base == 0, LiveFalls: ev.live,
 			})
 			if err != nil {
 				errs[w] = fmt.Errorf("allocate: replay of history window %d: %w", w+1, err)
@@ -408,7 +404,13 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	ev := &evaluator{pl: pl, policy: pl.policy(), windows: ws, reps: arrivalsSource(pl), workers: workers}
+	arrivals := pl.arrivalsWithin()
+	live := false
+	for i := range ws {
+		ws[i].reps = replenishmentsSource(pl.net, "replenishments", slices.Concat(arrivals, ws[i].falls))
+		live = live || len(ws[i].falls) > 0
+	}
+	ev := &evaluator{pl: pl, policy: pl.policy(), windows: ws, workers: workers, live: live}
 	// The groups, their units.
 	units := map[string]int64{}
 	for _, b := range pl.blocks {

@@ -90,30 +90,44 @@ func (r *FallRates) Observe(at time.Time, node int, sku string, units int32) {
 func (r *FallRates) Len() int { return len(r.rows) }
 
 // Expected returns the units each row is expected to lose over d after
-// at, at its rate: its decayed units over the decayed time observed (at
-// least a day, so that a first fall is not taken for a day's worth each
-// minute), times d. Rows expected to lose less than half a unit are left
-// out.
+// at, at its rate (EachExpected), rounded; rows expected to lose less than
+// half a unit are left out.
 func (r *FallRates) Expected(at time.Time, d time.Duration) ExpectedFalls {
 	out := ExpectedFalls{}
+	r.EachExpected(at, d, func(node int, sku string, mean float64) {
+		if e := math.Round(mean); e >= 1 {
+			out[nodeSKU{int32(node), sku}] = int32(min(e, math.MaxInt32))
+		}
+	})
+	return out
+}
+
+// EachExpected calls fn, in node then SKU order, with the mean units each
+// row that fell is expected to lose over d after at: its decayed units
+// over the decayed time observed (at least a day, so that a first fall is
+// not taken for a day's worth each minute), times d.
+func (r *FallRates) EachExpected(at time.Time, d time.Duration, fn func(node int, sku string, mean float64)) {
 	if len(r.rows) == 0 || d <= 0 {
-		return out
+		return
 	}
 	tau := r.span()
 	observed := math.Max(at.Sub(r.since).Hours()/24, 1)
 	// The weight of the time observed: the integral of e^(-age/tau).
 	weight := tau * (1 - math.Exp(-observed/tau))
 	days := d.Hours() / 24
-	for k, s := range r.rows {
+	keys := make([]nodeSKU, 0, len(r.rows))
+	for k := range r.rows {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b nodeSKU) int { return cmp.Or(cmp.Compare(a.node, b.node), strings.Compare(a.sku, b.sku)) })
+	for _, k := range keys {
+		s := r.rows[k]
 		units := s.units
 		if at.After(s.at) {
 			units *= math.Exp(-at.Sub(s.at).Hours() / 24 / tau)
 		}
-		if e := math.Round(units / weight * days); e >= 1 {
-			out[k] = int32(min(e, math.MaxInt32))
-		}
+		fn(int(k.node), k.sku, units/weight*days)
 	}
-	return out
 }
 
 // ExpectedFalls is the units each (node, SKU) is expected to lose to

@@ -13,7 +13,6 @@ import (
 
 	"github.com/omniroute/omniroute/allocate"
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
-	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -57,10 +56,11 @@ func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.Al
 		in.At = at
 	}
 	if r := req.GetFallsHistoryCsv(); len(r) > 0 {
-		in.Falls = &planning.FallRates{}
-		if err := simulate.ObserveFalls(simulate.BytesSource{FileName: "falls_history_csv", Data: r}, net, in.At, in.Falls); err != nil {
+		falls, err := simulate.ReadReplenishments(simulate.BytesSource{FileName: "falls_history_csv", Data: r}, net)
+		if err != nil {
 			return nil, allocateStatus(err)
 		}
+		in.Falls = falls
 	}
 	if r := req.GetReplenishmentsCsv(); len(r) > 0 {
 		arr, err := simulate.ReadArrivals(simulate.BytesSource{FileName: "replenishments_csv", Data: r}, net)

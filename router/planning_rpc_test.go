@@ -85,13 +85,15 @@ func TestAllocateOverLiveStock(t *testing.T) {
 	assert.InDelta(t, model.ModelCostAfter, model.ExpectedCostAfter, 1e-9)
 
 	// W's own customers took 25 of its A the day before (a fall after
-	// the plan's start is not known): at that rate they take all 30 within
-	// the week, and there is nothing to send.
+	// the plan's start is not known): at that rate they ask for 163 within
+	// the week (25 a day, the day's units and the day observed each
+	// weighed by the falls' decay), each worth as much as a pickup at S,
+	// and there is nothing to send.
 	falls := "at,node,sku,qty\n2026-03-08T00:00:00Z,W,A,-25\n2026-03-10T00:00:00Z,W,A,-1000\n"
 	taken, err := client.Allocate(context.Background(), &pb.AllocateRequest{OrdersCsv: tenPickups(), At: timestamppb.New(at),
 		HorizonMinutes: 7 * 24 * 60, FallsHistoryCsv: []byte(falls)})
 	require.NoError(t, err)
-	assert.EqualValues(t, 30, taken.ExpectedFallUnits)
+	assert.EqualValues(t, 163, taken.ExpectedFallUnits)
 	assert.Empty(t, taken.Transfers)
 }
 

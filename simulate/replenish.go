@@ -285,6 +285,12 @@ func ObserveFalls(src Source, net *network.Network, before time.Time, rates *pla
 	if err != nil {
 		return err
 	}
+	ObserveFallRows(reps, before, rates)
+	return nil
+}
+
+// ObserveFallRows is ObserveFalls over rows already read.
+func ObserveFallRows(reps []Replenishment, before time.Time, rates *planning.FallRates) {
 	for _, r := range reps {
 		if !before.IsZero() && r.At.After(before) {
 			continue
@@ -294,5 +300,4 @@ func ObserveFalls(src Source, net *network.Network, before time.Time, rates *pla
 			rates.Observe(r.At, r.Node, r.SKU, -r.Qty)
 		}
 	}
-	return nil
 }

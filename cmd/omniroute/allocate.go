@@ -14,7 +14,6 @@ import (
 	"github.com/omniroute/omniroute/allocate"
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/network"
-	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -44,8 +43,8 @@ type allocationJSON struct {
 	At              string                 `json:"at"`
 	Horizon         string                 `json:"horizon"`
 	HistoryOrders   int64                  `json:"history_orders"`
-	// ExpectedFallUnits is the stock kept out for the falls
-	// --falls-history expects within the horizon.
+	// ExpectedFallUnits are the walk-in units the falls of
+	// --falls-history expect within the horizon.
 	ExpectedFallUnits int64 `json:"expected_fall_units,omitempty"`
 }
 
@@ -66,7 +65,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	lpOut := fs.String("lp-out", "", "write the LP (the last slope-scaling round, every SKU) in CPLEX LP format, for glpsol --lp")
 	workers := fs.Int("workers", 0, "SKUs solved at once (0 = number of CPUs)")
 	pol := fs.String("policy", allocate.DefaultPolicy, "routing policy the plan is replayed with to judge it (one of "+strings.Join(simulate.PolicyNames(), ", ")+")")
-	fallsPath := fs.String("falls-history", "", "receipts files of the order log (CSV at,node,sku,qty; several files or glob patterns, separated by commas): their falls of stock before --at (negative rows: sales at the till, write-offs) give each row's rate, and the falls expected within the horizon are taken from the stock the plan places and replays")
+	fallsPath := fs.String("falls-history", "", "receipts files of the order log (CSV at,node,sku,qty; several files or glob patterns, separated by commas): their falls of stock before --at (negative rows: sales at the till, write-offs) give each row's rate; the falls expected within the horizon are the walk-in demand of their node, served by its own stock only, and each replayed window replays its own falls as a server meets them")
 	windows := fs.Int("windows", allocate.DefaultWindows, "replay the latest N horizon-long windows of the history to judge the plan (0 = no replay: the model's expected costs)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute allocate --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--supply SUPPLY.csv] [--replenishments R.csv]\n"+
@@ -172,18 +171,12 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	if *fallsPath != "" {
-		// Their rates from the falls before the plan's start.
-		if in.At.IsZero() {
-			if in.At, err = allocate.LastOrder(in.History); err != nil {
-				return err
-			}
-		}
+		// The walk-in demand, from the falls before the plan's start.
 		src, err := orderFiles("falls-history", *fallsPath)
 		if err != nil {
 			return err
 		}
-		in.Falls = &planning.FallRates{}
-		if err := simulate.ObserveFalls(src, in.Network, in.At, in.Falls); err != nil {
+		if in.Falls, err = simulate.ReadReplenishments(src, in.Network); err != nil {
 			return err
 		}
 	}
@@ -218,7 +211,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		*out, len(res.Transfers), res.UnitsMoved, res.TransferCost, res.ExpectedCostBefore, res.ExpectedCostAfter, res.ExpectedBy,
 		res.Horizon, res.At.UTC().Format(time.RFC3339), res.Rows, res.Cols, res.SKUs, float64(res.SolveTime.Microseconds())/1000)
 	if err == nil && res.FallUnits > 0 {
-		_, err = fmt.Fprintf(stdout, "kept %d units out of the stock for the falls --falls-history expects (the other channels' demand)\n", res.FallUnits)
+		_, err = fmt.Fprintf(stdout, "planned for %d walk-in units, the falls --falls-history expects (the other channels' demand)\n", res.FallUnits)
 	}
 	return err
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -251,13 +253,16 @@ func TestAllocateReplenishmentsFromSeveralFiles(t *testing.T) {
 	assert.True(t, os.IsNotExist(err))
 }
 
-// TestAllocateFallsHistory: allocate --falls-history takes from the stock
-// it places and replays the falls its receipts expect within the horizon:
-// every store row's on hand sold at the till in the half day before --at,
-// expected three times over in three days, takes every store's stock (a
-// warehouse's fall after --at is not known); the plan differs from the
-// plan without. A bad row is named by file and line, and no plan is
-// written.
+// TestAllocateFallsHistory: allocate --falls-history counts the walk-in
+// demand its receipts expect within the horizon: every store row's on
+// hand sold at the till in the half day before --at is, at the falls'
+// rate (a day observed at least, the decay of a week), about three times
+// that stock in three days (a warehouse's fall after --at is not known).
+// The plan sends the stores more than without, takes none from them, and
+// the replayed window that held the falls replays them, shifted, as a
+// server meets them: its cost without the plan rises by what the tills do
+// not find, the other windows' stay. A bad row is named by file and line,
+// and no plan is written.
 func TestAllocateFallsHistory(t *testing.T) {
 	dir := smallDataset(t)
 	p := func(name string) string { return filepath.Join(dir, name) }
@@ -270,14 +275,14 @@ func TestAllocateFallsHistory(t *testing.T) {
 	require.NoError(t, err)
 	var rows strings.Builder
 	rows.WriteString("at,node,sku,qty\n")
-	var stores int64
+	var onHand int64
 	for _, r := range table.Snapshot() {
 		if net.Nodes[r.Node].Kind == network.Store && r.OnHand > 0 {
 			fmt.Fprintf(&rows, "2026-03-14T12:00:00Z,%s,%s,-%d\n", r.NodeID, r.SKU, r.OnHand)
-			stores += int64(max(0, r.ATP()))
+			onHand += int64(r.OnHand)
 		}
 	}
-	require.Positive(t, stores)
+	require.Positive(t, onHand)
 	wh := net.Nodes[0].ID
 	require.Equal(t, network.Warehouse, net.Nodes[0].Kind)
 	fmt.Fprintf(&rows, "2026-03-16T00:00:00Z,%s,%s,-1000\n", wh, table.Snapshot()[0].SKU)
@@ -288,9 +293,34 @@ func TestAllocateFallsHistory(t *testing.T) {
 	require.Empty(t, msg)
 	with, js, msg := allocatePlan(t, dir, p("with.csv"), append(args, "--falls-history", p("receipts.csv"))...)
 	require.Empty(t, msg)
-	assert.EqualValues(t, stores, js["expected_fall_units"])
+	// Each row's units, decayed half a day, over the week-long decay's
+	// weight of the one day observed, times three days.
+	perUnit := math.Exp(-0.5/7) / (7 * (1 - math.Exp(-1.0/7))) * 3
+	assert.EqualValues(t, math.Round(float64(onHand)*perUnit), js["expected_fall_units"])
 	assert.NotContains(t, jw, "expected_fall_units")
 	assert.NotEqual(t, string(without), string(with))
+	intoStores := func(plan []byte) (in int) {
+		for _, line := range strings.Split(strings.TrimSpace(string(plan)), "\n")[1:] {
+			f := strings.Split(line, ",")
+			from, _ := net.NodeIndex(f[0])
+			to, _ := net.NodeIndex(f[1])
+			require.NotEqual(t, network.Store, net.Nodes[from].Kind, "a store's stock is its tills': %s", line)
+			if net.Nodes[to].Kind == network.Store {
+				q, err := strconv.Atoi(f[3])
+				require.NoError(t, err)
+				in += q
+			}
+		}
+		return in
+	}
+	assert.Greater(t, intoStores(with), intoStores(without)+100)
+	ww, wj := jw["windows"].([]any), js["windows"].([]any)
+	require.Len(t, wj, 3)
+	before := func(w []any, i int) float64 { return w[i].(map[string]any)["before"].(float64) }
+	assert.Greater(t, before(wj, 0), before(ww, 0)+100, "the latest window replays the tills' falls")
+	assert.Equal(t, before(ww, 1), before(wj, 1))
+	assert.Equal(t, before(ww, 2), before(wj, 2))
+	assert.Less(t, js["expected_cost_after"], js["expected_cost_before"])
 
 	require.NoError(t, os.WriteFile(p("bad.csv"), []byte("at,node,sku,qty\n2026-03-14T12:00:00Z,"+wh+",X,-1\n2026-03-14T12:00:00Z,nowhere,X,-1\n"), 0o644))
 	_, _, msg = allocatePlan(t, dir, p("bad-plan.csv"), append(args, "--falls-history", p("bad.csv"))...)

@@ -801,9 +801,10 @@ type AllocateRequest struct {
 	Windows int32 `protobuf:"varint,7,opt,name=windows,proto3" json:"windows,omitempty"`
 	// falls_history_csv, optional, is the order log's receipts
 	// (at,node,sku,qty): their falls of stock before at (negative rows:
-	// sales at the till, write-offs) give each row's rate, and the falls
-	// expected within the horizon are taken from the stock the plan places
-	// and replays (the other channels' demand).
+	// sales at the till, write-offs) give each row's rate, the falls
+	// expected within the horizon are the walk-in demand of their node (the
+	// other channels' demand, served by its own stock only), and each
+	// replayed window replays its own falls as a server meets them.
 	FallsHistoryCsv []byte `protobuf:"bytes,8,opt,name=falls_history_csv,json=fallsHistoryCsv,proto3" json:"falls_history_csv,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
@@ -983,8 +984,8 @@ type AllocateResponse struct {
 	// expectation, beside the replays'.
 	ModelCostBefore float64 `protobuf:"fixed64,9,opt,name=model_cost_before,json=modelCostBefore,proto3" json:"model_cost_before,omitempty"`
 	ModelCostAfter  float64 `protobuf:"fixed64,10,opt,name=model_cost_after,json=modelCostAfter,proto3" json:"model_cost_after,omitempty"`
-	// expected_fall_units are the units taken from the stock for the falls
-	// falls_history_csv expects.
+	// expected_fall_units are the walk-in units the falls of
+	// falls_history_csv expect within the horizon.
 	ExpectedFallUnits int64 `protobuf:"varint,11,opt,name=expected_fall_units,json=expectedFallUnits,proto3" json:"expected_fall_units,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
