@@ -200,21 +200,29 @@ func (v *lessFalls) KnownSKU(sku string) bool {
 // supply a plan prices, so the plan gives them no price, and a unit
 // there would look free to the orders although a customer at the till
 // is expected to take it. Each is priced at what a unit of its SKU lost
-// costs, the highest of demand's cells (each cell's lost-sale price per
-// unit, else the network's policy.lost_sale_cost_per_unit): taking it
-// costs the other channel a sale. Rows of a SKU with no such price are
+// costs on average, its demand cells' lost-sale prices per unit (else the
+// network's policy.lost_sale_cost_per_unit) weighed by their rates, as a
+// replay prices a walk-in unit short: taking it costs the other channel a
+// sale. Rows of a SKU with no such price are
 // left out. By node id, then SKU (WithHeld merges them into a plan's).
 func HeldPrices(falls ExpectedFalls, st network.StockView, demand *forecast.Demand, net *network.Network) []Price {
 	if len(falls) == 0 || demand == nil {
 		return nil
 	}
-	lost := map[string]float64{}
+	sum, units := map[string]float64{}, map[string]float64{}
 	for _, c := range demand.Cells {
 		per := c.LostSaleCost
 		if per == 0 {
 			per = net.Policy.LostSaleCostPerUnit
 		}
-		lost[c.SKU] = max(lost[c.SKU], per)
+		if per > 0 && c.UnitsPerDay > 0 {
+			sum[c.SKU] += per * c.UnitsPerDay
+			units[c.SKU] += c.UnitsPerDay
+		}
+	}
+	lost := make(map[string]float64, len(sum))
+	for sku, s := range sum {
+		lost[sku] = s / units[sku]
 	}
 	var out []Price
 	for k, e := range falls {

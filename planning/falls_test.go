@@ -106,8 +106,8 @@ func TestFallsRaiseThePricesOfTheStockTheyTake(t *testing.T) {
 }
 
 // TestHeldPrices: a row whose whole stock the falls expected take is
-// priced at its SKU's dearest lost sale (a cell's own, else the
-// network's per unit); a row they take in part keeps the plan's price; a
+// priced at what a unit of its SKU lost costs on average (the cells' own,
+// else the network's per unit); a row they take in part keeps the plan's price; a
 // SKU with no lost-sale price gets none. WithHeld merges them into a
 // plan's prices by node id.
 func TestHeldPrices(t *testing.T) {
@@ -115,15 +115,19 @@ func TestHeldPrices(t *testing.T) {
 	st := fakeStock{"s": {0: 3, 2: 5}, "t": {1: 2}, "u": {2: 1}}
 	falls := ExpectedFalls{{0, "s"}: 3, {2, "s"}: 2, {1, "t"}: 9, {2, "u"}: 1}
 	demand := &forecast.Demand{Cells: []forecast.Cell{
-		{Region: "A", SKU: "s", Method: forecast.Parcel, LostSaleCost: 20},
-		{Region: "A", SKU: "s", Method: forecast.Pickup, LostSaleCost: 30},
-		{Region: "A", SKU: "t", Method: forecast.Parcel},
-		{Region: "A", SKU: "u", Method: forecast.Parcel},
+		{Region: "A", SKU: "s", Method: forecast.Parcel, LostSaleCost: 20, UnitsPerDay: 1},
+		{Region: "A", SKU: "s", Method: forecast.Pickup, LostSaleCost: 30, UnitsPerDay: 3},
+		{Region: "B", SKU: "s", Method: forecast.Pickup, LostSaleCost: 90},
+		{Region: "A", SKU: "t", Method: forecast.Parcel, UnitsPerDay: 1},
+		{Region: "A", SKU: "u", Method: forecast.Parcel, UnitsPerDay: 1},
 	}}
 	net.Policy.LostSaleCostPerUnit = 0
 	held := HeldPrices(falls, st, demand, net)
 	require.Len(t, held, 1, "t and u have no lost-sale price")
-	assert.Equal(t, Price{Node: 0, NodeID: "near", SKU: "s", Supply: 3, Dual: 30, Price: 30}, held[0])
+	// What a unit of s lost costs on average, by the cells' rates (the
+	// replay prices a walk-in unit short so): (20 + 3 x 30) / 4; a cell
+	// that expects nothing weighs nothing.
+	assert.Equal(t, Price{Node: 0, NodeID: "near", SKU: "s", Supply: 3, Dual: 27.5, Price: 27.5}, held[0])
 	net.Policy.LostSaleCostPerUnit = 7
 	held = HeldPrices(falls, st, demand, net)
 	require.Len(t, held, 3)
