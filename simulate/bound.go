@@ -125,6 +125,10 @@ type ScenarioBound struct {
 	// kinds sums the hindsight routing's costs by kind of order
 	// (Result.GapByKind); set with Hindsight.
 	kinds *kindTally
+	// walkIns counts the tills' sales in the bound (live falls), and lent
+	// the safety and reserved units their rows count as stock.
+	walkIns int
+	lent    int64
 }
 
 // everStocked is the stock view the bound builds problems on: every (node,
@@ -190,6 +194,8 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		s := addSupply(row.Node, row.SKU)
 		s.Start = int64(row.OnHand) - int64(row.Reserved) - int64(row.Safety)
 	}
+	// With live falls, the tills' sales (walkIns).
+	var falls []Replenishment
 	if src := sc.reps; src != nil {
 		reps, err := OpenReplenishments(src, net, r.SkipBad)
 		if err != nil {
@@ -204,7 +210,13 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 			if err != nil {
 				return ScenarioBound{}, err
 			}
-			if rep.Node >= table.Nodes() || rep.Qty <= 0 {
+			if rep.Node >= table.Nodes() || rep.Qty == 0 {
+				continue
+			}
+			if rep.Qty < 0 {
+				if r.LiveFalls {
+					falls = append(falls, rep)
+				}
 				continue
 			}
 			s := addSupply(rep.Node, rep.SKU)
@@ -252,6 +264,12 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	var seen []network.Order
 	var kinds []uint8
 	vars, cells := 0, 0
+	// lost sums each SKU's lines' lost-sale prices and units, for the
+	// walk-in price (as KPIs.WalkInLostCost).
+	var lost map[string]*[2]float64
+	if len(falls) > 0 {
+		lost = map[string]*[2]float64{}
+	}
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 && ctx.Err() != nil {
 			return ScenarioBound{}, ctx.Err()
@@ -284,10 +302,35 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		}
 		days[day] = true
 		inst.Orders = append(inst.Orders, joint.Order{Problem: cloneProblem(&p), At: st.clock.Add(relax), Day: day})
+		if lost != nil {
+			for _, l := range p.Lines {
+				s := lost[l.SKU]
+				if s == nil {
+					s = new([2]float64)
+					lost[l.SKU] = s
+				}
+				s[0] += l.LostSaleCost * float64(l.Quantity)
+				s[1] += float64(l.Quantity)
+			}
+		}
 		if dw != nil {
 			seen = append(seen, network.Order{ID: o.ID, CreatedAt: o.CreatedAt})
 		}
 		kinds = append(kinds, kindOf(o))
+	}
+	var tills int
+	var lent int64
+	if len(falls) > 0 {
+		n, l := walkIns(inst, net, table, falls, lost, supplyIdx)
+		tills, lent = n, l
+		vars += 5 * n
+		cells += n
+		if vars > maxVars && !lagrange {
+			return ScenarioBound{Note: fmt.Sprintf("skipped: the hindsight model with the tills' sales passes %d columns (--bound-max-vars)", maxVars)}, nil
+		}
+		if lagrange && cells > BoundMaxCells {
+			return ScenarioBound{Note: fmt.Sprintf("skipped: the orders' and the tills' problems pass %d options x lines, too many to keep for the Lagrangian bound", BoundMaxCells)}, nil
+		}
 	}
 	dayList := make([]int64, 0, len(days))
 	for d := range days {
@@ -313,7 +356,9 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		limit = DefaultBoundTimeLimit
 	}
 	if lagrange {
-		return r.lagrangeBound(ctx, sc, inst, limit, seen, kinds, dw)
+		b, err := r.lagrangeBound(ctx, sc, inst, limit, seen, kinds, dw)
+		b.walkIns, b.lent = tills, lent
+		return b, err
 	}
 	// One solve gives the bound (its first optimum) and, dived, the
 	// shares of the hindsight routing.
@@ -325,7 +370,8 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	if err != nil {
 		return ScenarioBound{}, fmt.Errorf("bound: %w", err)
 	}
-	b := ScenarioBound{Vars: rel.Vars, Rows: rel.Rows, SolveMS: round(float64(time.Since(t0).Microseconds())/1000, 1), Method: BoundLP}
+	b := ScenarioBound{Vars: rel.Vars, Rows: rel.Rows, SolveMS: round(float64(time.Since(t0).Microseconds())/1000, 1), Method: BoundLP,
+		walkIns: tills, lent: lent}
 	if rel.Status != lp.StatusOptimal {
 		if math.IsInf(rel.LowerBound, -1) || rel.LowerBound <= 0 {
 			b.Note = fmt.Sprintf("no bound: the LP stopped (%s) after %d iterations", rel.Status, rel.Iterations)
@@ -480,4 +526,49 @@ func cloneProblem(p *solver.Problem) *solver.Problem {
 	c.Available = slices.Clone(p.Available)
 	c.UnitCost = slices.Clone(p.UnitCost)
 	return &c
+}
+
+// walkInDay is the capacity day of the tills' walk-in orders: no Capacity
+// names it, for a till sale picks nothing.
+const walkInDay = math.MinInt64
+
+// walkIns adds the tills' sales of a replay with live falls to inst, after
+// its orders (so that the orders' kinds and decisions stay theirs): each
+// fall an order of one line, the units it asks for, served by its node
+// only, at no cost, and lost at its SKU's mean lost-sale price over the
+// orders' lines (lost; else the network's lost_sale_cost_per_unit), as
+// the replay prices a walk-in unit short; a SKU without a price is left
+// out (its shortfall costs nothing, and the sale's units stay stock). A
+// live fall takes what is on hand, the safety stock and the reserved units
+// too, so a row it sells from counts them as stock: for the orders as
+// well, a relaxation, and the bound stays one. It returns the orders
+// added and the units so lent.
+func walkIns(inst *joint.Instance, net *network.Network, table *stock.Table, falls []Replenishment, lost map[string]*[2]float64, supplyIdx map[string]map[int]int) (n int, lent int64) {
+	raised := map[int]bool{} // supplies whose start counts their safety and reserved units
+	for _, f := range falls {
+		price := net.Policy.LostSaleCostPerUnit
+		if s := lost[f.SKU]; s != nil && s[1] > 0 {
+			price = s[0] / s[1]
+		}
+		if price <= 0 {
+			continue
+		}
+		if i, ok := supplyIdx[f.SKU][f.Node]; ok && !raised[i] {
+			raised[i] = true
+			if row, ok := table.Get(f.Node, f.SKU); ok {
+				lent += int64(row.OnHand) - inst.Supply[i].Start
+				inst.Supply[i].Start = int64(row.OnHand)
+			}
+		}
+		units := -f.Qty
+		inst.Orders = append(inst.Orders, joint.Order{At: f.At, Day: walkInDay, Problem: &solver.Problem{
+			Lines:      []solver.Line{{SKU: f.SKU, Quantity: units, LostSaleCost: price}},
+			Options:    []solver.Option{{Node: int32(f.Node), NodeID: net.Nodes[f.Node].ID, Method: solver.Pickup, CapacityUnits: -1}},
+			Available:  []int32{units},
+			UnitCost:   []float64{0},
+			SplitLines: true,
+		}})
+		n++
+	}
+	return n, lent
 }

@@ -118,10 +118,13 @@ func TestHasFalls(t *testing.T) {
 
 // TestLiveFalls: replayed live (Config.LiveFalls), wh's fall at 11:00
 // takes what is on hand then. The policies that send o1 from wh (the
-// cheaper) leave the till one unit short, priced as the orders' A (20),
-// and fill o2 from s1; those that send it from s1 let the till have wh's
-// unit and leave o2 unfilled. The bound counts the fall's unit as stock,
-// and says so.
+// cheaper, 7) leave the till one unit short, priced as the orders' A (20),
+// and fill o2 from s1 (8): 35; those that send it from s1 let the till
+// have wh's unit and leave o2 unfilled: 28. The bound has the till's sale
+// as an order of wh, and finds 28, which nearest reaches; counted as
+// stock instead, as it was before, the bound was 15. When wh also keeps a
+// safety unit, which the till may take and the orders may not, the bound
+// lends it to the orders too, and says so.
 func TestLiveFalls(t *testing.T) {
 	cfg := tinyConfig(t, fallOrders)
 	cfg.Replenishments = BytesSource{"receipts.csv", []byte("at,node,sku,qty\n2026-03-02T11:00:00Z,wh,A,-1\n")}
@@ -133,8 +136,9 @@ func TestLiveFalls(t *testing.T) {
 		assert.EqualValues(t, 1, r.WalkInUnits, name)
 		assert.EqualValues(t, 1, r.WalkInShortUnits+r.UnfilledUnits, name, "one of the two goes without")
 		require.NotNil(t, r.Bound, name)
-		assert.InDelta(t, 15, *r.Bound, 1e-6, name)
-		assert.Contains(t, r.BoundNote, "live falls", name)
+		assert.InDelta(t, 28, *r.Bound, 1e-6, name)
+		assert.LessOrEqual(t, *r.Bound, r.TotalWithLost+1e-9, name)
+		assert.Empty(t, r.BoundNote, name)
 	}
 	assert.EqualValues(t, 1, runs["baseline/optimal"].WalkInShortUnits)
 	assert.InDelta(t, 20, runs["baseline/optimal"].WalkInLostCost, 1e-9)
@@ -142,6 +146,32 @@ func TestLiveFalls(t *testing.T) {
 	assert.InDelta(t, 20, runs["baseline/optimal"].LostSaleCost, 1e-9)
 	assert.EqualValues(t, 1, runs["baseline/nearest"].UnfilledUnits)
 	assert.Zero(t, runs["baseline/nearest"].WalkInShortUnits)
+	assert.InDelta(t, 28, runs["baseline/nearest"].TotalWithLost, 1e-9)
+	assert.InDelta(t, 28, *runs["baseline/nearest"].HindsightCost, 1e-9)
+
+	// wh: 2 on hand, 1 of them safety stock. o1 and o2 ship (7 + 8) and
+	// the till takes the safety unit: 15 for optimal, and the bound.
+	net, _ := loadTiny(t, tinyNetwork, tinyStock)
+	cfg.Stock, err = stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nwh,A,2,1\ns1,A,1,0\n"), "stock.csv", net)
+	require.NoError(t, err)
+	cfg.Network = net
+	res, err = Run(context.Background(), cfg)
+	require.NoError(t, err)
+	runs = byRun(res)
+	opt := runs["baseline/optimal"]
+	assert.Zero(t, opt.WalkInShortUnits)
+	assert.InDelta(t, 15, opt.TotalWithLost, 1e-9)
+	require.NotNil(t, opt.Bound)
+	assert.InDelta(t, 15, *opt.Bound, 1e-6)
+	assert.Contains(t, opt.BoundNote, "safety or reserved units the tills may take, which the bound lends the orders too: 1")
+
+	// The hindsight LP alike.
+	cfg.BoundMethod = BoundLP
+	res, err = Run(context.Background(), cfg)
+	require.NoError(t, err)
+	opt = byRun(res)["baseline/optimal"]
+	require.NotNil(t, opt.Bound)
+	assert.InDelta(t, 15, *opt.Bound, 1e-6)
 }
 
 // TestLiveFallsLookaheadLearnsTheirRate: wh's till sells one A an hour

@@ -62,7 +62,8 @@ type Config struct {
 	// negative qty) as they came, unannounced: each takes what is on hand
 	// at its time (the safety stock too), what it found missing is counted
 	// (KPIs.WalkInShortUnits), and the look-ahead's planner learns their
-	// rates as a server's does (planning.FallRates). Without it a replay
+	// rates as a server's does (planning.FallRates); the hindsight bound
+	// has each fall as an order of its node (walkIns). Without it a replay
 	// holds each fall's units from the start (applyFalls).
 	LiveFalls bool
 	// Workers bounds the replays that run at once; 0 means GOMAXPROCS.
@@ -573,10 +574,11 @@ func (cfg *Config) addBounds(ctx context.Context, scens []*prepared, tables []*s
 			if err != nil {
 				return decisionFiles, fmt.Errorf("scenario %s: %w", sc.name, err)
 			}
-			if cfg.LiveFalls && b.OK {
-				// The bound counts the falls' units as stock: a policy
-				// cannot do better than it with less.
-				b.Note = strings.TrimPrefix(b.Note+"; the live falls are not in the bound: it counts their units as stock", "; ")
+			if b.OK && b.lent > 0 {
+				// The tills may take a row's safety stock and reserved
+				// units, which the bound then lends the orders too (see
+				// walkIns): weaker, still a bound.
+				b.Note = strings.TrimPrefix(b.Note+fmt.Sprintf("; safety or reserved units the tills may take, which the bound lends the orders too: %d", b.lent), "; ")
 			}
 		}
 		for k := range results {
