@@ -209,6 +209,26 @@ func HeldPrices(falls ExpectedFalls, st network.StockView, demand *forecast.Dema
 	if len(falls) == 0 || demand == nil {
 		return nil
 	}
+	lost := walkInPrices(demand, net)
+	var out []Price
+	for k, e := range falls {
+		if int(k.node) >= len(net.Nodes) {
+			continue
+		}
+		atp := st.ATP(int(k.node), k.sku)
+		if p := lost[k.sku]; atp > 0 && e >= atp && p > 0 {
+			out = append(out, Price{Node: int(k.node), NodeID: net.Nodes[k.node].ID, SKU: k.sku, Supply: float64(atp), Dual: p, Price: p})
+		}
+	}
+	slices.SortFunc(out, comparePrices)
+	return out
+}
+
+// walkInPrices is, per SKU of demand, what a unit of it lost costs on
+// average: its cells' lost-sale prices per unit (else the network's
+// policy.lost_sale_cost_per_unit) weighed by their rates. A SKU with no
+// priced cell is left out.
+func walkInPrices(demand *forecast.Demand, net *network.Network) map[string]float64 {
 	sum, units := map[string]float64{}, map[string]float64{}
 	for _, c := range demand.Cells {
 		per := c.LostSaleCost
@@ -224,18 +244,73 @@ func HeldPrices(falls ExpectedFalls, st network.StockView, demand *forecast.Dema
 	for sku, s := range sum {
 		lost[sku] = s / units[sku]
 	}
-	var out []Price
-	for k, e := range falls {
-		if int(k.node) >= len(net.Nodes) {
-			continue
-		}
-		atp := st.ATP(int(k.node), k.sku)
-		if p := lost[k.sku]; atp > 0 && e >= atp && p > 0 {
-			out = append(out, Price{Node: int(k.node), NodeID: net.Nodes[k.node].ID, SKU: k.sku, Supply: float64(atp), Dual: p, Price: p})
+	return lost
+}
+
+// TillOutlook is what the units of each row the tills sell from are worth
+// to them: a BoundValues-like stock value, which the look-ahead charges an
+// order that other nodes could serve (Prices.StockValue).
+type TillOutlook struct {
+	rows map[nodeSKU]tillRow
+}
+
+// tillRow is a row's falls expected until its stock is refilled, and what
+// a unit short costs.
+type tillRow struct{ mean, price float64 }
+
+// Tills returns the TillOutlook at at: each row that fell is expected to
+// lose, until its first arrival after at or until until when none comes
+// sooner, its rate a day (EachExpected) times that span, D Poisson of that
+// mean; a unit the tills do not find costs its SKU's walk-in price (the
+// mean lost-sale price of demand's cells, as HeldPrices). Rows of a SKU
+// without a price are left out; nil when none is left.
+func (r *FallRates) Tills(net *network.Network, demand *forecast.Demand, arrivals []Arrival, at, until time.Time) *TillOutlook {
+	if r == nil || len(r.rows) == 0 || demand == nil || !until.After(at) {
+		return nil
+	}
+	lost := walkInPrices(demand, net)
+	next := map[nodeSKU]time.Time{}
+	for _, a := range arrivals {
+		k := nodeSKU{int32(a.Node), a.SKU}
+		if a.Qty > 0 && a.At.After(at) && a.At.Before(until) {
+			if t, ok := next[k]; !ok || a.At.Before(t) {
+				next[k] = a.At
+			}
 		}
 	}
-	slices.SortFunc(out, comparePrices)
-	return out
+	o := &TillOutlook{rows: map[nodeSKU]tillRow{}}
+	r.EachExpected(at, 24*time.Hour, func(node int, sku string, perDay float64) {
+		k := nodeSKU{int32(node), sku}
+		p := lost[sku]
+		if p <= 0 || node >= len(net.Nodes) {
+			return
+		}
+		end := until
+		if t, ok := next[k]; ok {
+			end = t
+		}
+		if mean := perDay * end.Sub(at).Hours() / 24; mean > 0 {
+			o.rows[k] = tillRow{mean: mean, price: p}
+		}
+	})
+	if len(o.rows) == 0 {
+		return nil
+	}
+	return o
+}
+
+// StockValue is what the tills are expected to lose more when an order
+// takes units of the onHand units of sku at node: the price times
+// E[(D − (onHand − units))⁺] − E[(D − onHand)⁺].
+func (o *TillOutlook) StockValue(node int, sku string, onHand, units int32) float64 {
+	if o == nil || units <= 0 || units > onHand {
+		return 0
+	}
+	t, ok := o.rows[nodeSKU{int32(node), sku}]
+	if !ok {
+		return 0
+	}
+	return t.price * (expectedOver(t.mean, onHand-units) - expectedOver(t.mean, onHand))
 }
 
 // comparePrices orders prices as a plan lists them: by node id, then SKU.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/lp"
@@ -143,4 +144,47 @@ func TestHeldPrices(t *testing.T) {
 	assert.Equal(t, []string{"edge/t", "far/s", "far/u", "near/s", "near/t"}, ids)
 	assert.Len(t, plan, 2, "the plan's prices stay as they were")
 	assert.Nil(t, HeldPrices(nil, st, demand, net))
+}
+
+// TestTills: a row the tills sell from is expected to lose, until its next
+// arrival (else the plan's end), its rate a day times that span, D Poisson
+// of that mean; an order taking u of its s units costs the tills the SKU's
+// walk-in price times E[(D − (s − u))⁺] − E[(D − s)⁺]: for one unit, the
+// price times P(D ≥ s).
+func TestTills(t *testing.T) {
+	net := handNet(t)
+	at := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
+	var r FallRates
+	r.Start(at.Add(-7 * day))
+	for d := range 7 {
+		r.Observe(at.Add(-time.Duration(d)*day-time.Hour), 0, "s", 2)
+	}
+	r.Observe(at.Add(-time.Hour), 1, "s", 1)
+	perDay := map[int]float64{}
+	r.EachExpected(at, day, func(node int, sku string, mean float64) { perDay[node] = mean })
+	demand := &forecast.Demand{Cells: []forecast.Cell{{SKU: "s", UnitsPerDay: 1, LostSaleCost: 10}}}
+	arrivals := []Arrival{
+		{At: at.Add(36 * time.Hour), Node: 0, SKU: "s", Qty: 5},
+		{At: at.Add(12 * time.Hour), Node: 0, SKU: "s", Qty: 5},
+		{At: at.Add(-time.Hour), Node: 1, SKU: "s", Qty: 5}, // before: not the next
+	}
+	o := r.Tills(net, demand, arrivals, at, at.Add(2*day))
+	require.NotNil(t, o)
+	atLeast := func(mean float64, k int) float64 { return distuv.Poisson{Lambda: mean}.Survival(float64(k) - 0.5) }
+	// Node 0 until the arrival at noon; node 1 over the plan's two days.
+	assert.InDelta(t, 10*atLeast(perDay[0]/2, 3), o.StockValue(0, "s", 3, 1), 1e-9)
+	assert.InDelta(t, 10*atLeast(2*perDay[1], 2), o.StockValue(1, "s", 2, 1), 1e-9)
+	two := 10 * (atLeast(perDay[0]/2, 3) + atLeast(perDay[0]/2, 2))
+	assert.InDelta(t, two, o.StockValue(0, "s", 3, 2), 1e-9, "two units: the third and the second")
+	assert.Zero(t, o.StockValue(0, "s", 3, 4), "more than on hand")
+	assert.Zero(t, o.StockValue(2, "s", 3, 1), "a row that never fell")
+	assert.Zero(t, o.StockValue(0, "t", 3, 1))
+
+	prices := NewPrices(nil, len(net.Nodes), at)
+	assert.Zero(t, prices.StockValue(0, "s", 3, 1))
+	assert.InDelta(t, o.StockValue(0, "s", 3, 1), prices.WithTills(o).StockValue(0, "s", 3, 1), 1e-12)
+
+	assert.Nil(t, r.Tills(net, &forecast.Demand{}, nil, at, at.Add(day)), "no walk-in price")
+	assert.Nil(t, (&FallRates{}).Tills(net, demand, nil, at, at.Add(day)), "no fall")
+	assert.Nil(t, r.Tills(net, demand, nil, at, at), "no time")
 }

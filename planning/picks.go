@@ -454,13 +454,21 @@ func (o *PickOutlook) PickValue(node int, left, units int32) float64 {
 
 // StockValue returns what another order's taking units of the onHand
 // units of sku at node costs the orders bound to it
-// (PickOutlook.StockValue); 0 when the prices carry no outlook
-// (WithPicks).
+// (PickOutlook.StockValue) and the tills (TillOutlook.StockValue); 0 when
+// the prices carry neither (WithPicks, WithTills).
 func (p *Prices) StockValue(node int, sku string, onHand, units int32) float64 {
 	if p == nil {
 		return 0
 	}
-	return p.picks.StockValue(node, sku, onHand, units)
+	return p.picks.StockValue(node, sku, onHand, units) + p.tills.StockValue(node, sku, onHand, units)
+}
+
+// WithTills returns a copy of p whose StockValue also counts what the
+// tills lose (TillOutlook.StockValue); p itself is left as it was.
+func (p *Prices) WithTills(tills *TillOutlook) *Prices {
+	c := *p
+	c.tills = tills
+	return &c
 }
 
 // WithPicks returns a copy of p that also answers PickValue from picks

@@ -69,6 +69,9 @@ type Prices struct {
 	// picks prices the picks of nodes' rest of the day (WithPicks); nil
 	// without.
 	picks *PickOutlook
+	// tills prices the units of the rows the tills sell from (WithTills);
+	// nil without.
+	tills *TillOutlook
 }
 
 // NewPrices indexes prices for a network of nodes nodes; PlannedAt is at.

@@ -565,8 +565,10 @@ type planOutcome struct {
 	at     time.Time
 	prices []planning.Price
 	supply int64
-	// falls is the units kept out of the supply for the falls expected.
+	// falls is the units kept out of the supply for the falls expected,
+	// and tills what the tills lose when an order takes units of a row.
 	falls  int64
+	tills  *planning.TillOutlook
 	lp     *planning.Result
 	orders *planning.OrdersPlan
 	season seasonSummary
@@ -622,7 +624,7 @@ func (p *planner) planResult(ctx context.Context) (*planOutcome, error) {
 		}
 		prices = prices.WithSellOut(sellOut)
 	}
-	prices = prices.WithPicks(p.recentPicks(net, out.at))
+	prices = prices.WithPicks(p.recentPicks(net, out.at)).WithTills(out.tills)
 	p.seasonLikely.Set(float64(out.season.likely))
 	p.seasonShort.Set(out.season.short)
 	p.board.Set(prices, out.at)
@@ -747,7 +749,9 @@ func (p *planner) plan(ctx context.Context) (*planOutcome, []planning.Outlook, e
 		return nil, nil, err
 	}
 	out.falls = held.From(table)
-	out.prices = planning.WithHeld(out.prices, planning.HeldPrices(held, table, in.Demand, net))
+	// What the tills lose when an order takes a row's units, by the stock
+	// it leaves them.
+	out.tills = p.falls.Tills(net, in.Demand, in.Arrivals, at, p.until(at))
 	var outlook []planning.Outlook
 	if at.Before(p.cfg.SeasonEnd) {
 		outlook = planning.SeasonOutlook(in.Demand, planning.LessFalls(table, falls[2]), in.Arrivals, at, p.cfg.SeasonEnd)

@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -771,9 +772,11 @@ func TestPlanningKeepsStockUntilTheSeasonEnds(t *testing.T) {
 // learns: its rate, three a day (the time observed counts a day at
 // least), expects three more within the plan's day, and the next plan
 // keeps them out of the supply it prices, as the metric says. A delivery
-// is no fall. When the falls expected take a row's whole stock (twenty
-// more sold: twenty-three a day against the eight left), its units are
-// priced at a lost curd, the forecast's 1,000: the till will sell them.
+// is no fall. An order that takes a unit of the row pays what the till is
+// expected to lose by it: little while three a day leave most of the
+// eight (1,000 x P(D >= 8), D Poisson(3.2) over the plan's day); a lost
+// curd, the forecast's 1,000, nearly, when twenty more sold make it
+// twenty-three a day against the five left.
 func TestPlanningKeepsOutTheFallsOfStock(t *testing.T) {
 	demand := &forecast.Demand{Cells: []forecast.Cell{
 		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 10, UnitsPerOrder: 1, LostSaleCost: 1000},
@@ -807,10 +810,26 @@ func TestPlanningKeepsOutTheFallsOfStock(t *testing.T) {
 		return c.Price(s01, "CURD-400G")
 	}
 	assert.Less(t, price(), 1000.0)
+	tillLoss := func(onHand int32) float64 {
+		c, _, ok := p.board.Get()
+		require.True(t, ok)
+		return c.(policy.BoundValues).StockValue(s01, "CURD-400G", onHand, 1)
+	}
+	poissonAtLeast := func(mean float64, k int) float64 {
+		below, term := 0.0, math.Exp(-mean)
+		for j := range k {
+			below += term
+			term *= mean / float64(j+1)
+		}
+		return 1 - below
+	}
+	// Three a day observed, the day weighed by the falls' decay (a week).
+	perDay := 3 / (7 * (1 - math.Exp(-1.0/7)))
+	assert.InDelta(t, 1000*poissonAtLeast(perDay, 8), tillLoss(8), 1e-6)
 	_, err = e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{delta("alm-s01", "CURD-400G", 1001, -20)}})
 	require.NoError(t, err)
 	held, err := p.planResult(ctx(t))
 	require.NoError(t, err)
 	assert.EqualValues(t, 29-3-20-1, held.falls, "the whole of what is left")
-	assert.Equal(t, 1000.0, price())
+	assert.InDelta(t, 1000, tillLoss(5), 1)
 }

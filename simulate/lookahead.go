@@ -237,13 +237,11 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	if first && p.falls != nil {
 		p.falls.Start(clock)
 	}
-	var held planning.ExpectedFalls // the falls the model's plan expects
 	supplyOver := func(until time.Time) network.StockView {
 		if p.falls == nil {
 			return table
 		}
-		held = p.falls.Expected(clock, until.Sub(clock))
-		return planning.LessFalls(table, held)
+		return planning.LessFalls(table, p.falls.Expected(clock, until.Sub(clock)))
 	}
 	arrivals, err := p.arrivalsWithin(clock)
 	if first && p.season && err == nil && len(arrivals) == 0 {
@@ -304,12 +302,18 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 	}
 	p.plans++
 	p.supply, p.byOrders = supply, byOrders
-	planned = planning.WithHeld(planned, planning.HeldPrices(held, table, demand, p.net))
 	prices := planning.NewPrices(planned, len(p.net.Nodes), clock)
 	if clock.Before(p.seasonEnd) {
 		prices = prices.WithSellOut(planning.SellOut(demand, supplyOver(p.seasonEnd), arrivals, clock, p.seasonEnd))
 	}
-	p.board.Set(prices.WithPicks(p.picks.Outlook(p.net, clock, p.until(clock), arrivals)), clock)
+	prices = prices.WithPicks(p.picks.Outlook(p.net, clock, p.until(clock), arrivals))
+	if p.falls != nil {
+		// What the tills lose when an order takes a row's units, by the
+		// stock it leaves them (the rows they are expected to empty
+		// among them).
+		prices = prices.WithTills(p.falls.Tills(p.net, demand, arrivals, clock, p.until(clock)))
+	}
+	p.board.Set(prices, clock)
 }
 
 // until is the end of what a plan at clock plans for: the season's end
