@@ -125,10 +125,9 @@ type ScenarioBound struct {
 	// kinds sums the hindsight routing's costs by kind of order
 	// (Result.GapByKind); set with Hindsight.
 	kinds *kindTally
-	// walkIns counts the tills' sales in the bound (live falls), and lent
-	// the safety and reserved units their rows count as stock.
-	walkIns int
-	lent    int64
+	// lent are the safety and reserved units of the rows the tills sell
+	// from that the bound counts as stock (live falls; walkIns).
+	lent int64
 }
 
 // everStocked is the stock view the bound builds problems on: every (node,
@@ -318,11 +317,10 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		}
 		kinds = append(kinds, kindOf(o))
 	}
-	var tills int
 	var lent int64
 	if len(falls) > 0 {
-		n, l := walkIns(inst, net, table, falls, lost, supplyIdx)
-		tills, lent = n, l
+		var n int
+		n, lent = walkIns(inst, net, table, falls, lost, supplyIdx)
 		vars += 5 * n
 		cells += n
 		if vars > maxVars && !lagrange {
@@ -357,7 +355,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 	}
 	if lagrange {
 		b, err := r.lagrangeBound(ctx, sc, inst, limit, seen, kinds, dw)
-		b.walkIns, b.lent = tills, lent
+		b.lent = lent
 		return b, err
 	}
 	// One solve gives the bound (its first optimum) and, dived, the
@@ -371,7 +369,7 @@ func (r *Config) hindsightBound(ctx context.Context, sc *prepared, table *stock.
 		return ScenarioBound{}, fmt.Errorf("bound: %w", err)
 	}
 	b := ScenarioBound{Vars: rel.Vars, Rows: rel.Rows, SolveMS: round(float64(time.Since(t0).Microseconds())/1000, 1), Method: BoundLP,
-		walkIns: tills, lent: lent}
+		lent: lent}
 	if rel.Status != lp.StatusOptimal {
 		if math.IsInf(rel.LowerBound, -1) || rel.LowerBound <= 0 {
 			b.Note = fmt.Sprintf("no bound: the LP stopped (%s) after %d iterations", rel.Status, rel.Iterations)
