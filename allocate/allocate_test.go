@@ -65,6 +65,8 @@ type farCase struct {
 	stockC      int
 	falls       string
 	lostPerUnit float64
+	// walkInPerUnit is the network's walk_in_lost_sale_cost_per_unit.
+	walkInPerUnit float64
 }
 
 func planFar(t *testing.T, c farCase) (*Result, *network.Network) {
@@ -77,7 +79,7 @@ func planFar(t *testing.T, c farCase) (*Result, *network.Network) {
 func tryFar(t *testing.T, c farCase) (*Result, *network.Network, error) {
 	t.Helper()
 	doc := fmt.Sprintf(farNetwork, c.shelf, c.unitCost, c.shipCost, c.leadHours, c.minQty)
-	doc = strings.Replace(doc, "tz_offset_minutes: 0", fmt.Sprintf("tz_offset_minutes: 0, lost_sale_cost_per_unit: %g", c.lostPerUnit), 1)
+	doc = strings.Replace(doc, "tz_offset_minutes: 0", fmt.Sprintf("tz_offset_minutes: 0, lost_sale_cost_per_unit: %g, walk_in_lost_sale_cost_per_unit: %g", c.lostPerUnit, c.walkInPerUnit), 1)
 	net, err := network.Parse(strings.NewReader(doc), "far.yaml")
 	require.NoError(t, err)
 	st := fmt.Sprintf("node,sku,on_hand,safety_stock\nW,A,%d,0\nS,A,%d,0\nS,B,1,0\n", c.stockW, c.stockS)
@@ -345,6 +347,20 @@ func TestWalkInDemandGetsStock(t *testing.T) {
 	// With the plan: ten parcels from S (7 each), no till without, the
 	// shipment.
 	assert.InDelta(t, 10*7+3+0.5*float64(q), res.ExpectedCostAfter, 1e-9)
+
+	// A shop that weighs a walk-in unit short at 0.1, less than the 0.5 a
+	// unit costs to send, sends the deliveries' units only; at 60 it sends
+	// at least as many as at the orders' 20.
+	deliveries, _ := planFar(t, base)
+	c.walkInPerUnit = 0.1
+	res, _ = planFar(t, c)
+	assert.InDelta(t, 0.1, res.Forecast.Points[len(res.Forecast.Points)-1].LostSale[0], 1e-12)
+	assert.Equal(t, moved(deliveries)["0>1:A"], moved(res)["0>1:A"])
+	assert.InDelta(t, 10*fromW+7*0.1, res.ExpectedCostBefore, 0.05)
+	c.walkInPerUnit = 60
+	res, _ = planFar(t, c)
+	assert.InDelta(t, 60, res.Forecast.Points[len(res.Forecast.Points)-1].LostSale[0], 1e-12)
+	assert.GreaterOrEqual(t, moved(res)["0>1:A"], q)
 }
 
 // A SKU that only the tills sell joins the plan at the network's per-unit

@@ -54,9 +54,7 @@ func addWalkIns(f *Forecast, net *network.Network, rates *planning.FallRates, at
 	if len(extra) > 0 {
 		reindex(f, extra)
 		for _, sku := range extra {
-			if net.Policy.LostSaleCostPerUnit > 0 {
-				price[sku] = net.Policy.LostSaleCostPerUnit
-			}
+			price[sku] = net.Policy.WalkInLostSaleCost(0)
 		}
 	}
 	tz := time.Duration(net.Policy.TZOffsetMinutes) * time.Minute
@@ -86,10 +84,9 @@ func addWalkIns(f *Forecast, net *network.Network, rates *planning.FallRates, at
 	return total
 }
 
-// walkInPrices is each SKU's walk-in price: the mean lost-sale price of a
-// unit the forecast's online demand asks for (a replay prices the units
-// live falls do not find at their SKU's mean over the order lines), else
-// the network's per-unit lost-sale cost.
+// walkInPrices is each SKU's walk-in price, as a replay prices the units
+// live falls do not find: the network's Policy.WalkInLostSaleCost of the
+// mean lost-sale price of a unit the forecast's online demand asks for.
 func walkInPrices(f *Forecast, net *network.Network) map[string]float64 {
 	sum, units := make([]float64, len(f.SKUs)), make([]float64, len(f.SKUs))
 	for i := range f.Points {
@@ -103,10 +100,11 @@ func walkInPrices(f *Forecast, net *network.Network) map[string]float64 {
 	}
 	out := make(map[string]float64, len(f.SKUs))
 	for s, sku := range f.SKUs {
-		out[sku] = net.Policy.LostSaleCostPerUnit
+		mean := 0.0
 		if units[s] > 0 {
-			out[sku] = sum[s] / units[s]
+			mean = sum[s] / units[s]
 		}
+		out[sku] = net.Policy.WalkInLostSaleCost(mean)
 	}
 	return out
 }

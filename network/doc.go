@@ -94,6 +94,7 @@
 //	  tz_offset_minutes: 300      # UTC+5
 //	  lost_sale_cost_per_unit: 4  # a unit left unfilled, for lines with no price of their own; 0 = none
 //	  lost_sale_cost_per_order: 2 # once per order with any unit left unfilled; 0 = none
+//	  walk_in_lost_sale_cost_per_unit: 6 # a unit a customer at the till does not find; 0 = the SKU's online price
 //	  circuity: 1.3               # great circle x this where no road is known (1)
 //	distance: {osrm_url: "http://osrm:5000", timeout: 500ms}   # or {csv: roads.csv}
 //	carriers:                     # every one that serves a parcel option prices it; the cheapest wins

@@ -65,3 +65,26 @@ func TestLostSaleOrderValidation(t *testing.T) {
 		assert.Contains(t, err.Error(), "lines[1].lost_sale_cost: ")
 	}
 }
+
+// TestWalkInLostSaleCost: a unit a till customer does not find costs the
+// network's walk-in price when set, else the SKU's online mean, else the
+// network's per-unit lost-sale cost; the price is read from the file and
+// written back.
+func TestWalkInLostSaleCost(t *testing.T) {
+	p := Policy{LostSaleCostPerUnit: 4}
+	assert.Equal(t, 12.5, p.WalkInLostSaleCost(12.5), "the SKU's online mean")
+	assert.Equal(t, 4.0, p.WalkInLostSaleCost(0), "no online price: the network's")
+	p.WalkInLostSaleCostPerUnit = 30
+	assert.Equal(t, 30.0, p.WalkInLostSaleCost(12.5))
+	assert.Equal(t, 30.0, p.WalkInLostSaleCost(0))
+	assert.Zero(t, (&Policy{}).WalkInLostSaleCost(0), "no price anywhere")
+
+	src := strings.Replace(builderNet, "  tz_offset_minutes: 300\n",
+		"  tz_offset_minutes: 300\n  walk_in_lost_sale_cost_per_unit: 30\n", 1)
+	net, err := Parse(strings.NewReader(src), "walk-in.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, 30.0, net.Policy.WalkInLostSaleCostPerUnit)
+	var out bytes.Buffer
+	require.NoError(t, net.WriteYAML(&out))
+	assert.Contains(t, out.String(), "walk_in_lost_sale_cost_per_unit: 30")
+}

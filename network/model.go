@@ -232,6 +232,26 @@ type Policy struct {
 	// LostSaleCostPerOrder is charged once for an order with any unit left
 	// unfilled (solver.Problem.LostSaleCostPerOrder); 0 means none.
 	LostSaleCostPerOrder float64 `yaml:"lost_sale_cost_per_order,omitempty"`
+	// WalkInLostSaleCostPerUnit prices a unit a customer at a store's till
+	// asks for and does not find (the falls of stock a replay meets live,
+	// allocate's walk-in demand, the look-ahead's tills), when the shop
+	// weighs its walk-in customers apart from its online ones; 0 means the
+	// SKU's online price (WalkInLostSaleCost).
+	WalkInLostSaleCostPerUnit float64 `yaml:"walk_in_lost_sale_cost_per_unit,omitempty"`
+}
+
+// WalkInLostSaleCost is what a unit a customer at the till does not find
+// costs: WalkInLostSaleCostPerUnit when set; else mean, the mean
+// lost-sale price of a unit of the SKU's online order lines, when above 0;
+// else LostSaleCostPerUnit. 0 means such a unit costs nothing.
+func (p *Policy) WalkInLostSaleCost(mean float64) float64 {
+	switch {
+	case p.WalkInLostSaleCostPerUnit > 0:
+		return p.WalkInLostSaleCostPerUnit
+	case mean > 0:
+		return mean
+	}
+	return p.LostSaleCostPerUnit
 }
 
 // Want is what the customer asked for.

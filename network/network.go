@@ -276,6 +276,7 @@ func (n *Network) checkPolicy(v *validator) {
 	v.nonNegative("policy.candidate_radius_km", p.CandidateRadiusKm)
 	v.nonNegative("policy.lost_sale_cost_per_unit", p.LostSaleCostPerUnit)
 	v.nonNegative("policy.lost_sale_cost_per_order", p.LostSaleCostPerOrder)
+	v.nonNegative("policy.walk_in_lost_sale_cost_per_unit", p.WalkInLostSaleCostPerUnit)
 	v.nonNegative("policy.pickup_cost_per_km", p.PickupCostPerKm)
 	if p.TZOffsetMinutes < -14*60 || p.TZOffsetMinutes > 14*60 {
 		v.add("policy.tz_offset_minutes", "%d is outside -840..840", p.TZOffsetMinutes)

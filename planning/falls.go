@@ -199,24 +199,24 @@ func (v *lessFalls) KnownSKU(sku string) bool {
 // expects to go to the other channels: LessFalls leaves them out of the
 // supply a plan prices, so the plan gives them no price, and a unit
 // there would look free to the orders although a customer at the till
-// is expected to take it. Each is priced at what a unit of its SKU lost
-// costs on average, its demand cells' lost-sale prices per unit (else the
-// network's policy.lost_sale_cost_per_unit) weighed by their rates, as a
-// replay prices a walk-in unit short: taking it costs the other channel a
-// sale. Rows of a SKU with no such price are
-// left out. By node id, then SKU (WithHeld merges them into a plan's).
+// is expected to take it. Each is priced at its SKU's walk-in price, as a
+// replay prices a walk-in unit short (the network's
+// Policy.WalkInLostSaleCost of what a unit of the SKU lost costs on
+// average, meanLostPrices): taking it costs the other channel a sale.
+// Rows of a SKU with no such price are left out. By node id, then SKU
+// (WithHeld merges them into a plan's).
 func HeldPrices(falls ExpectedFalls, st network.StockView, demand *forecast.Demand, net *network.Network) []Price {
 	if len(falls) == 0 || demand == nil {
 		return nil
 	}
-	lost := walkInPrices(demand, net)
+	lost := meanLostPrices(demand, net)
 	var out []Price
 	for k, e := range falls {
 		if int(k.node) >= len(net.Nodes) {
 			continue
 		}
 		atp := st.ATP(int(k.node), k.sku)
-		if p := lost[k.sku]; atp > 0 && e >= atp && p > 0 {
+		if p := net.Policy.WalkInLostSaleCost(lost[k.sku]); atp > 0 && e >= atp && p > 0 {
 			out = append(out, Price{Node: int(k.node), NodeID: net.Nodes[k.node].ID, SKU: k.sku, Supply: float64(atp), Dual: p, Price: p})
 		}
 	}
@@ -224,11 +224,11 @@ func HeldPrices(falls ExpectedFalls, st network.StockView, demand *forecast.Dema
 	return out
 }
 
-// walkInPrices is, per SKU of demand, what a unit of it lost costs on
+// meanLostPrices is, per SKU of demand, what a unit of it lost costs on
 // average: its cells' lost-sale prices per unit (else the network's
 // policy.lost_sale_cost_per_unit) weighed by their rates. A SKU with no
 // priced cell is left out.
-func walkInPrices(demand *forecast.Demand, net *network.Network) map[string]float64 {
+func meanLostPrices(demand *forecast.Demand, net *network.Network) map[string]float64 {
 	sum, units := map[string]float64{}, map[string]float64{}
 	for _, c := range demand.Cells {
 		per := c.LostSaleCost
@@ -261,14 +261,14 @@ type tillRow struct{ mean, price float64 }
 // Tills returns the TillOutlook at at: each row that fell is expected to
 // lose, until its first arrival after at or until until when none comes
 // sooner, its rate a day (EachExpected) times that span, D Poisson of that
-// mean; a unit the tills do not find costs its SKU's walk-in price (the
-// mean lost-sale price of demand's cells, as HeldPrices). Rows of a SKU
-// without a price are left out; nil when none is left.
+// mean; a unit the tills do not find costs its SKU's walk-in price (as
+// HeldPrices). Rows of a SKU without a price are left out; nil when none
+// is left.
 func (r *FallRates) Tills(net *network.Network, demand *forecast.Demand, arrivals []Arrival, at, until time.Time) *TillOutlook {
 	if r == nil || len(r.rows) == 0 || demand == nil || !until.After(at) {
 		return nil
 	}
-	lost := walkInPrices(demand, net)
+	lost := meanLostPrices(demand, net)
 	next := map[nodeSKU]time.Time{}
 	for _, a := range arrivals {
 		k := nodeSKU{int32(a.Node), a.SKU}
@@ -281,7 +281,7 @@ func (r *FallRates) Tills(net *network.Network, demand *forecast.Demand, arrival
 	o := &TillOutlook{rows: map[nodeSKU]tillRow{}}
 	r.EachExpected(at, 24*time.Hour, func(node int, sku string, perDay float64) {
 		k := nodeSKU{int32(node), sku}
-		p := lost[sku]
+		p := net.Policy.WalkInLostSaleCost(lost[sku])
 		if p <= 0 || node >= len(net.Nodes) {
 			return
 		}

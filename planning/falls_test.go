@@ -185,6 +185,12 @@ func TestTills(t *testing.T) {
 	assert.InDelta(t, o.StockValue(0, "s", 3, 1), prices.WithTills(o).StockValue(0, "s", 3, 1), 1e-12)
 
 	assert.Nil(t, r.Tills(net, &forecast.Demand{}, nil, at, at.Add(day)), "no walk-in price")
+	// The network's walk-in price stands for the SKU's online one, and
+	// prices a SKU no order asked for.
+	net.Policy.WalkInLostSaleCostPerUnit = 4
+	o = r.Tills(net, &forecast.Demand{}, arrivals, at, at.Add(2*day))
+	require.NotNil(t, o)
+	assert.InDelta(t, 4*atLeast(perDay[0]/2, 3), o.StockValue(0, "s", 3, 1), 1e-9)
 	assert.Nil(t, (&FallRates{}).Tills(net, demand, nil, at, at.Add(day)), "no fall")
 	assert.Nil(t, r.Tills(net, demand, nil, at, at), "no time")
 }

@@ -533,9 +533,9 @@ const walkInDay = math.MinInt64
 // walkIns adds the tills' sales of a replay with live falls to inst, after
 // its orders (so that the orders' kinds and decisions stay theirs): each
 // fall an order of one line, the units it asks for, served by its node
-// only, at no cost, and lost at its SKU's mean lost-sale price over the
-// orders' lines (lost; else the network's lost_sale_cost_per_unit), as
-// the replay prices a walk-in unit short; a SKU without a price is left
+// only, at no cost, and lost at its SKU's walk-in price (the network's
+// Policy.WalkInLostSaleCost of its mean lost-sale price over the orders'
+// lines, lost), as the replay prices a walk-in unit short; a SKU without a price is left
 // out (its shortfall costs nothing, and the sale's units stay stock). A
 // live fall takes what is on hand, the safety stock and the reserved units
 // too, so a row it sells from counts them as stock: for the orders as
@@ -544,10 +544,7 @@ const walkInDay = math.MinInt64
 func walkIns(inst *joint.Instance, net *network.Network, table *stock.Table, falls []Replenishment, lost map[string]*[2]float64, supplyIdx map[string]map[int]int) (n int, lent int64) {
 	raised := map[int]bool{} // supplies whose start counts their safety and reserved units
 	for _, f := range falls {
-		price := net.Policy.LostSaleCostPerUnit
-		if s := lost[f.SKU]; s != nil && s[1] > 0 {
-			price = s[0] / s[1]
-		}
+		price := net.Policy.WalkInLostSaleCost(meanLost(lost[f.SKU]))
 		if price <= 0 {
 			continue
 		}

@@ -237,3 +237,36 @@ func TestApplyFallsRewritesTheFile(t *testing.T) {
 	before, _ := table.Get(0, "TV, 55\"")
 	assert.EqualValues(t, 3, before.OnHand, "the table given is not changed")
 }
+
+// TestWalkInLostSaleCost: the day of TestLiveFallsLookaheadLearnsTheirRate
+// with the network's walk_in_lost_sale_cost_per_unit at 0.5, less than the
+// 1 a unit s1 costs more to ship than wh. The replay prices the till's
+// four units short at 0.5, not at the orders' 20; lookahead keeps none of
+// wh's units for the till, as the hindsight bound does not (70 + 4 × 0.5).
+func TestWalkInLostSaleCost(t *testing.T) {
+	net, _ := loadTiny(t, tinyNetwork, tinyStock)
+	net.Policy.WalkInLostSaleCostPerUnit = 0.5
+	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nwh,A,30,0\ns1,A,10,0\n"), "stock.csv", net)
+	require.NoError(t, err)
+	var orders, falls strings.Builder
+	orders.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split,lost_sale_cost\n")
+	for h := 6; h < 16; h++ {
+		fmt.Fprintf(&orders, "o%d,2026-03-02T%02d:00:00Z,0,0.1,A,1,delivery,,,,,20\n", h, h)
+	}
+	falls.WriteString("at,node,sku,qty\n")
+	for h := range 24 {
+		fmt.Fprintf(&falls, "2026-03-02T%02d:30:00Z,wh,A,-1\n", h)
+	}
+	cfg := Config{Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders.String())},
+		Replenishments: BytesSource{"receipts.csv", []byte(falls.String())}, LiveFalls: true, Bound: true,
+		Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1}
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	for name, r := range byRun(res) {
+		assert.EqualValues(t, 4, r.WalkInShortUnits, name)
+		assert.InDelta(t, 4*0.5, r.WalkInLostCost, 1e-9, name)
+		assert.InDelta(t, 70+4*0.5, r.TotalWithLost, 1e-9, name)
+		require.NotNil(t, r.Bound, name)
+		assert.InDelta(t, 70+4*0.5, *r.Bound, 1e-6, name)
+	}
+}

@@ -94,7 +94,8 @@ type KPIs struct {
 	// JSON, otherwise.
 	WalkInUnits      int64 `json:"walk_in_units,omitempty"`
 	WalkInShortUnits int64 `json:"walk_in_short_units,omitempty"`
-	// WalkInLostCost prices those units, each at its SKU's mean lost-sale
+	// WalkInLostCost prices those units, each at the network's
+	// walk_in_lost_sale_cost_per_unit, else at its SKU's mean lost-sale
 	// price over the replay's order lines (the network's
 	// lost_sale_cost_per_unit for a SKU no line asked for): lost_sale_cost
 	// and total_cost_with_lost_sales include it.
@@ -502,11 +503,16 @@ func (a *accumulator) walkInLost(net *network.Network) float64 {
 	slices.Sort(skus)
 	var cost float64
 	for _, sku := range skus {
-		price := net.Policy.LostSaleCostPerUnit
-		if s := a.lostBy[sku]; s != nil && s[1] > 0 {
-			price = s[0] / s[1]
-		}
-		cost += float64(a.walkInShortBy[sku]) * price
+		cost += float64(a.walkInShortBy[sku]) * net.Policy.WalkInLostSaleCost(meanLost(a.lostBy[sku]))
 	}
 	return cost
+}
+
+// meanLost is the mean lost-sale price of a unit of the lines summed in
+// s (their prices times units, their units); 0 for none.
+func meanLost(s *[2]float64) float64 {
+	if s == nil || s[1] <= 0 {
+		return 0
+	}
+	return s[0] / s[1]
 }
