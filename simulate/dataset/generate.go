@@ -59,6 +59,13 @@ type Config struct {
 	// day), from a stream of their own, so that the other files do not
 	// change with it. 0 writes none.
 	TillSales float64
+	// TillStocked, with TillSales, stocks, refills and shelves the stores
+	// for their tills' sales as well as their online demand (each SKU's
+	// daily units times 1 + TillSales), as a shop stocks a store; without
+	// it a store holds its online demand only, and its tills soon go
+	// without. The orders, the falls and the warehouses' and dark stores'
+	// stock are the same either way.
+	TillStocked bool
 }
 
 // DefaultConfig returns the default sizes: 120 stores, 6 warehouses, 20
@@ -98,6 +105,8 @@ func (c Config) check() error {
 		return fmt.Errorf("%w: till sales must be in 0..100 times the online demand", ErrConfig)
 	case c.TillSales > 0 && c.Profile != ProfileDefault:
 		return fmt.Errorf("%w: till sales are for the %s profile's stores", ErrConfig, ProfileDefault)
+	case c.TillStocked && c.TillSales == 0:
+		return fmt.Errorf("%w: stores stocked for their tills need till sales", ErrConfig)
 	case c.Shape != AMWShape{} && c.Profile != ProfileAmilMakhdoumiWei:
 		return fmt.Errorf("%w: an order-type shape is for the %s profile only", ErrConfig, ProfileAmilMakhdoumiWei)
 	case c.Shape.MaxSize < 0 || c.Shape.MaxSize > 100 || c.Shape.TypesPerSize < 0 || c.Shape.TypesPerSize > 10_000:
@@ -518,7 +527,7 @@ func (w *world) addTransfers() {
 		}
 		var room float64
 		for _, s := range w.nodes[i].skus {
-			room += max(shelfFacing, w.dailyUnits(i, s)*ShelfDays)
+			room += max(shelfFacing, w.stockedUnits(i, s)*ShelfDays)
 		}
 		nd.ShelfPerSKU = shelfPerSKU
 		nd.ShelfTotal = max(100, int(math.Ceil(room)))
@@ -618,7 +627,8 @@ func (w *world) assortment(r *rand.Rand) {
 	}
 }
 
-// dailyUnits is the expected units of sku s a node is stocked for per day.
+// dailyUnits is the expected units of sku s a node's online demand asks
+// for per day.
 func (w *world) dailyUnits(node int, s int32) float64 {
 	info := &w.nodes[node]
 	d := w.unitsPerDay * w.skus[s].share
@@ -630,6 +640,17 @@ func (w *world) dailyUnits(node int, s int32) float64 {
 	default:
 		return d * w.cities[info.city].weight * 0.45 * info.share
 	}
+}
+
+// stockedUnits is the units of sku s a node is stocked for per day: its
+// online demand's (dailyUnits), and a store's tills' too with
+// Config.TillStocked.
+func (w *world) stockedUnits(node int, s int32) float64 {
+	d := w.dailyUnits(node, s)
+	if w.cfg.TillStocked && w.nodes[node].kind == network.Store {
+		d *= 1 + w.cfg.TillSales
+	}
+	return d
 }
 
 // stochastic rounds x up or down at random, keeping the mean.
@@ -658,7 +679,7 @@ func (w *world) writeStock(b *bufio.Writer) (int, error) {
 			days, safety = 9, 1
 		}
 		for _, s := range info.skus {
-			q := stochastic(r, w.dailyUnits(i, s)*days*(0.5+r.Float64()))
+			q := stochastic(r, w.stockedUnits(i, s)*days*(0.5+r.Float64()))
 			switch info.kind {
 			case network.Warehouse:
 				q = max(q, 3) // distribution centres hold the whole catalogue
@@ -719,7 +740,7 @@ func (w *world) writeReplenishments(ctx context.Context, b *bufio.Writer) (int, 
 					continue
 				}
 				for _, s := range w.nodes[i].skus {
-					q := stochastic(r, w.dailyUnits(i, s)*wv.cover*(0.9+0.4*r.Float64()))
+					q := stochastic(r, w.stockedUnits(i, s)*wv.cover*(0.9+0.4*r.Float64()))
 					if q == 0 && wv.kind != network.Warehouse && r.Float64() < facingRefill {
 						q = 1 // a slow seller's empty facing is refilled now and then
 					}

@@ -216,3 +216,78 @@ func TestTillSales(t *testing.T) {
 	_, err = Generate(context.Background(), Config{Profile: ProfileJasinSinha, Seed: 1, Warehouses: 3, SKUs: 10, Orders: 10, Days: 1, TillSales: 1}, t.TempDir())
 	assert.ErrorIs(t, err, ErrConfig)
 }
+
+// TestTillStocked: stores stocked for their tills hold and receive about
+// 1 + TillSales times their online stock, with room on their shelves for
+// it; the orders, the other nodes' stock and the falls are those of the
+// stores stocked for their online demand only. Without till sales it is
+// refused.
+func TestTillStocked(t *testing.T) {
+	online, stocked := t.TempDir(), t.TempDir()
+	cfg := small(42)
+	cfg.TillSales = 2
+	_, err := Generate(context.Background(), cfg, online)
+	require.NoError(t, err)
+	cfg.TillStocked = true
+	_, err = Generate(context.Background(), cfg, stocked)
+	require.NoError(t, err)
+	assert.Equal(t, hashes(t, online)[OrdersFile], hashes(t, stocked)[OrdersFile])
+
+	// units sums a file's qty column (the last, or on_hand of the stock)
+	// by kind of node (the id's "-s", "-d", "-w") and sign.
+	units := func(dir, file string, col int) map[string]int {
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		require.NoError(t, err)
+		out := map[string]int{}
+		for _, row := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+			f := strings.Split(row, ",")
+			q, err := strconv.Atoi(f[col])
+			require.NoError(t, err)
+			kind := "other"
+			for _, k := range []string{"-s", "-d", "-w"} {
+				if strings.Contains(f[col-2], k) {
+					kind = k
+				}
+			}
+			if q < 0 {
+				kind += " falls"
+			}
+			out[kind] += q
+		}
+		return out
+	}
+	for _, f := range []struct {
+		file string
+		col  int
+	}{{StockFile, 2}, {ReplenishmentsFile, 3}} {
+		a, b := units(online, f.file, f.col), units(stocked, f.file, f.col)
+		t.Logf("%s: online %v, stocked %v", f.file, a, b)
+		assert.Equal(t, a["-s falls"], b["-s falls"], f.file)
+	}
+	// A store's stock is at least two units and a safety unit a SKU, which
+	// most SKUs' days at a store do not reach: about 1.6 times. Its
+	// refills follow its days: about three times.
+	a, b := units(online, StockFile, 2), units(stocked, StockFile, 2)
+	assert.Greater(t, float64(b["-s"]), 1.4*float64(a["-s"]), "the stores' stock")
+	assert.Equal(t, a["-d"], b["-d"], "the dark stores' stock")
+	assert.Equal(t, a["other"], b["other"], "the warehouses' stock")
+	a, b = units(online, ReplenishmentsFile, 3), units(stocked, ReplenishmentsFile, 3)
+	assert.Greater(t, float64(b["-s"]), 2.2*float64(a["-s"]), "the stores' arrivals")
+	assert.Less(t, float64(b["-s"]), 3.2*float64(a["-s"]), "the stores' arrivals")
+	shelves := func(dir string) int {
+		net, err := network.Load(filepath.Join(dir, NetworkFile))
+		require.NoError(t, err)
+		n := 0
+		for _, nd := range net.Nodes {
+			if nd.Kind == network.Store {
+				n += nd.ShelfTotal
+			}
+		}
+		return n
+	}
+	assert.Greater(t, shelves(stocked), shelves(online))
+
+	cfg.TillSales = 0
+	_, err = Generate(context.Background(), cfg, t.TempDir())
+	assert.ErrorIs(t, err, ErrConfig)
+}
