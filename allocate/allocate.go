@@ -60,7 +60,7 @@ type Input struct {
 	KeepModel bool
 	// Falls, when set, are the falls of stock observed: the rows of a
 	// replenishments file (the order log's receipts), those of negative
-	// qty the falls (sales at the till, write-offs), those of positive qty
+	// qty the falls (sales at the till; adjustments are not demand and are left out), those of positive qty
 	// only marking the time observed. The falls up to At teach each
 	// (node, SKU)'s rate (planning.FallRates); the units they expect over
 	// the horizon are the walk-in demand of their node (a demand point of

@@ -156,9 +156,13 @@ func replenishmentsSource(net *network.Network, name string, rows []simulate.Rep
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	// Writes to a bytes.Buffer do not fail.
-	_ = w.Write([]string{"at", "node", "sku", "qty"})
+	_ = w.Write([]string{"at", "node", "sku", "qty", "reason"})
 	for _, r := range rows {
-		_ = w.Write([]string{r.At.UTC().Format(time.RFC3339Nano), net.Nodes[r.Node].ID, r.SKU, strconv.Itoa(int(r.Qty))})
+		reason := ""
+		if r.Adjustment {
+			reason = simulate.ReasonAdjustment
+		}
+		_ = w.Write([]string{r.At.UTC().Format(time.RFC3339Nano), net.Nodes[r.Node].ID, r.SKU, strconv.Itoa(int(r.Qty)), reason})
 	}
 	w.Flush()
 	return simulate.BytesSource{FileName: name, Data: buf.Bytes()}

@@ -194,26 +194,36 @@ func TestDBKeepsTheFirstReplicasStock(t *testing.T) {
 func TestDBKeepsEveryReplicasReceipts(t *testing.T) {
 	url, pool := ledgerDB(t)
 	a, b := dbLog(t, url, Options{FlushInterval: time.Hour}), dbLog(t, url, Options{FlushInterval: time.Hour})
-	a.RecordReceipt(day1.Add(time.Minute), "alm-wh1", "MILK-1L", 40)
-	b.RecordReceipt(day1, "alm-s01", "TV, 55\"", 2)
-	b.RecordReceipt(day1.Add(2*time.Minute), "alm-s01", "MILK-1L", 1)
-	b.RecordReceipt(day1.Add(30*time.Second), "alm-s01", "MILK-1L", -2) // a fall (migration 6)
+	a.RecordReceipt(day1.Add(time.Minute), "alm-wh1", "MILK-1L", 40, false)
+	b.RecordReceipt(day1, "alm-s01", "TV, 55\"", 2, false)
+	b.RecordReceipt(day1.Add(2*time.Minute), "alm-s01", "MILK-1L", 1, false)
+	b.RecordReceipt(day1.Add(30*time.Second), "alm-s01", "MILK-1L", -2, false) // a fall (migration 6)
+	b.RecordReceipt(day1.Add(40*time.Second), "alm-s01", "MILK-1L", -1, true)  // a recount down (migration 7)
 	require.NoError(t, a.Close())
 	require.NoError(t, b.Close())
-	assert.Equal(t, 3.0, testutil.ToFloat64(b.receiptCounts.WithLabelValues(ResultWritten)))
+	assert.Equal(t, 4.0, testutil.ToFloat64(b.receiptCounts.WithLabelValues(ResultWritten)))
 
 	var out bytes.Buffer
 	n, err := ExportReceiptsDB(t.Context(), pool, &out, time.Time{}, day1.Add(2*time.Minute))
 	require.NoError(t, err)
-	assert.Equal(t, 3, n)
-	assert.Equal(t, "at,node,sku,qty\n"+
-		"2026-11-29T23:59:00.000000000Z,alm-s01,\"TV, 55\"\"\",2\n"+
-		"2026-11-29T23:59:30.000000000Z,alm-s01,MILK-1L,-2\n"+
-		"2026-11-30T00:00:00.000000000Z,alm-wh1,MILK-1L,40\n", out.String())
+	assert.Equal(t, 4, n)
+	assert.Equal(t, "at,node,sku,qty,reason\n"+
+		"2026-11-29T23:59:00.000000000Z,alm-s01,\"TV, 55\"\"\",2,\n"+
+		"2026-11-29T23:59:30.000000000Z,alm-s01,MILK-1L,-2,\n"+
+		"2026-11-29T23:59:40.000000000Z,alm-s01,MILK-1L,-1,adjustment\n"+
+		"2026-11-30T00:00:00.000000000Z,alm-wh1,MILK-1L,40,\n", out.String())
+
+	// The replicas' planners learn from the sale only.
+	var falls []string
+	_, err = NewDBReader(pool).FallsSince(t.Context(), 0, 100, func(at time.Time, node, sku string, units int32) {
+		falls = append(falls, fmt.Sprintf("%s %s %d", node, sku, units))
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"alm-s01 MILK-1L 2"}, falls)
 
 	n, err = NewDB(pool).Trim(t.Context(), day1.Add(90*time.Second))
 	require.NoError(t, err)
-	assert.Equal(t, 3, n)
+	assert.Equal(t, 4, n)
 	n, err = ExportReceiptsDB(t.Context(), pool, io.Discard, time.Time{}, time.Time{})
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)

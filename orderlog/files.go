@@ -37,8 +37,9 @@ type Files struct {
 }
 
 // ReceiptHeader is the header of the receipts files: the columns of a
-// replenishments file (simulate.NewReplenishmentReader).
-const ReceiptHeader = "at,node,sku,qty\n"
+// replenishments file (simulate.NewReplenishmentReader), the reason
+// simulate.ReasonAdjustment for a fall that is not demand, else empty.
+const ReceiptHeader = "at,node,sku,qty,reason\n"
 
 // dayFile is the open file of one kind of a day: its name's prefix and
 // its header.

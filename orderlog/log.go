@@ -274,8 +274,9 @@ func (l *Log) Record(o *network.Order) {
 // at; left it, when negative: a fall) to those waiting for the writer,
 // without waiting for the sink, when the sink keeps receipts (a
 // ReceiptSink: Files, DB); a full buffer or a closed log leave it out
-// (counted). It implements router.ReceiptRecorder.
-func (l *Log) RecordReceipt(at time.Time, node, sku string, units int32) {
+// (counted). adjustment marks a fall that is not demand (a recount, a
+// write-off). It implements router.ReceiptRecorder.
+func (l *Log) RecordReceipt(at time.Time, node, sku string, units int32, adjustment bool) {
 	if l == nil || units == 0 {
 		return
 	}
@@ -285,7 +286,7 @@ func (l *Log) RecordReceipt(at time.Time, node, sku string, units int32) {
 	l.mu.Lock()
 	ok := !l.closed && len(l.rows)+l.receiptBytes < l.limit
 	if ok {
-		l.receipts = append(l.receipts, Receipt{At: at, Node: node, SKU: sku, Units: units})
+		l.receipts = append(l.receipts, Receipt{At: at, Node: node, SKU: sku, Units: units, Adjustment: adjustment && units < 0})
 		l.receiptBytes += receiptSize + len(node) + len(sku)
 	}
 	l.mu.Unlock()

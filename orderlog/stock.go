@@ -14,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/omniroute/omniroute/simulate"
 )
 
 // A day's orders are replayed from the stock the day started with: with
@@ -194,11 +196,14 @@ var ErrNoStock = errors.New("order log: no stock kept")
 
 // Receipt is units that came into a node's on hand by a stock update, or
 // left it when Units is negative (a fall: a sale at the till, a
-// write-off, a recount down).
+// write-off, a recount down). Adjustment marks a fall that is not demand
+// (the update's reason said so: a recount, a write-off); the receipts
+// files write it as the reason "adjustment".
 type Receipt struct {
-	At        time.Time
-	Node, SKU string
-	Units     int32
+	At         time.Time
+	Node, SKU  string
+	Units      int32
+	Adjustment bool
 }
 
 // receiptSize is about what a Receipt takes beside its strings.
@@ -223,6 +228,10 @@ func appendReceipt(b []byte, r *Receipt) []byte {
 	b = appendField(b, r.SKU)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(r.Units), 10)
+	b = append(b, ',')
+	if r.Adjustment {
+		b = append(b, simulate.ReasonAdjustment...)
+	}
 	return append(b, '\n')
 }
 
@@ -243,11 +252,12 @@ func (d *DB) WriteReceipts(ctx context.Context, _ time.Time, rs []Receipt) error
 	nodes := make([]string, len(rs))
 	skus := make([]string, len(rs))
 	qtys := make([]int32, len(rs))
+	adjustments := make([]bool, len(rs))
 	for i := range rs {
-		ats[i], nodes[i], skus[i], qtys[i] = rs[i].At, rs[i].Node, rs[i].SKU, rs[i].Units
+		ats[i], nodes[i], skus[i], qtys[i], adjustments[i] = rs[i].At, rs[i].Node, rs[i].SKU, rs[i].Units, rs[i].Adjustment
 	}
-	_, err := d.pool.Exec(ctx, `INSERT INTO receipt_log (at, node_id, sku, qty)
-		SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::int[])`, ats, nodes, skus, qtys)
+	_, err := d.pool.Exec(ctx, `INSERT INTO receipt_log (at, node_id, sku, qty, adjustment)
+		SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::int[], $5::bool[])`, ats, nodes, skus, qtys, adjustments)
 	if err != nil {
 		return fmt.Errorf("order log: database: %w", err)
 	}
@@ -269,7 +279,7 @@ func ExportReceiptsDB(ctx context.Context, pool *pgxpool.Pool, w io.Writer, from
 	if !to.IsZero() {
 		hi = &to
 	}
-	rs, err := pool.Query(ctx, `SELECT at, node_id, sku, qty FROM receipt_log
+	rs, err := pool.Query(ctx, `SELECT at, node_id, sku, qty, adjustment FROM receipt_log
 		WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2) ORDER BY at, seq`, lo, hi)
 	if err != nil {
 		return 0, fmt.Errorf("order log: database: %w", err)
@@ -279,7 +289,7 @@ func ExportReceiptsDB(ctx context.Context, pool *pgxpool.Pool, w io.Writer, from
 	var row []byte
 	for rs.Next() {
 		var r Receipt
-		if err := rs.Scan(&r.At, &r.Node, &r.SKU, &r.Units); err != nil {
+		if err := rs.Scan(&r.At, &r.Node, &r.SKU, &r.Units, &r.Adjustment); err != nil {
 			return n, fmt.Errorf("order log: database: %w", err)
 		}
 		row = appendReceipt(row[:0], &r)

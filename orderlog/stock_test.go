@@ -159,23 +159,23 @@ func TestReceiptsAFileADay(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	l, err := Open(dir, Options{Now: c.now, FlushInterval: time.Hour, Registerer: reg})
 	require.NoError(t, err)
-	l.RecordReceipt(day1.Add(-time.Hour).In(time.FixedZone("ALMT", 5*3600)), "alm-wh1", "MILK-1L", 40)
-	l.RecordReceipt(day1, "alm-s01", "TV, 55\"", 2) // a SKU that needs quoting
-	l.RecordReceipt(day1, "alm-s01", "MILK-1L", 0)  // nothing came in
-	l.RecordReceipt(day1, "alm-s01", "MILK-1L", -3) // three went out: a fall
+	l.RecordReceipt(day1.Add(-time.Hour).In(time.FixedZone("ALMT", 5*3600)), "alm-wh1", "MILK-1L", 40, false)
+	l.RecordReceipt(day1, "alm-s01", "TV, 55\"", 2, true) // a SKU that needs quoting; a rise is no adjustment
+	l.RecordReceipt(day1, "alm-s01", "MILK-1L", 0, false) // nothing came in
+	l.RecordReceipt(day1, "alm-s01", "MILK-1L", -3, true) // three went out: a fall, by a recount
 	l.Flush()
 	c.set(day1.Add(2 * time.Minute))
-	l.RecordReceipt(c.now(), "alm-wh1", "MILK-1L", 5)
+	l.RecordReceipt(c.now(), "alm-wh1", "MILK-1L", 5, false)
 	require.NoError(t, l.Close())
 	assert.Equal(t, 4.0, testutil.ToFloat64(l.receiptCounts.WithLabelValues(ResultWritten)))
 	n, err := testutil.GatherAndCount(reg, "omniroute_order_log_receipts_total")
 	require.NoError(t, err)
 	assert.Equal(t, 3, n)
 
-	assert.Equal(t, "at,node,sku,qty\n"+
-		"2026-11-29T22:59:00.000000000Z,alm-wh1,MILK-1L,40\n"+
-		"2026-11-29T23:59:00.000000000Z,alm-s01,\"TV, 55\"\"\",2\n"+
-		"2026-11-29T23:59:00.000000000Z,alm-s01,MILK-1L,-3\n", readFile(t, filepath.Join(dir, "receipts-2026-11-29.csv")))
+	assert.Equal(t, "at,node,sku,qty,reason\n"+
+		"2026-11-29T22:59:00.000000000Z,alm-wh1,MILK-1L,40,\n"+
+		"2026-11-29T23:59:00.000000000Z,alm-s01,\"TV, 55\"\"\",2,\n"+
+		"2026-11-29T23:59:00.000000000Z,alm-s01,MILK-1L,-3,adjustment\n", readFile(t, filepath.Join(dir, "receipts-2026-11-29.csv")))
 	net, err := network.Demo()
 	require.NoError(t, err)
 	f, err := os.Open(filepath.Join(dir, "receipts-2026-11-30.csv"))
@@ -194,13 +194,13 @@ func TestReceiptsAFileADay(t *testing.T) {
 	l, err = Open(dir, Options{Now: c.now, FlushInterval: time.Hour, Keep: 24 * time.Hour})
 	require.NoError(t, err)
 	c.set(day1.Add(25 * time.Hour))
-	l.RecordReceipt(c.now(), "alm-wh1", "MILK-1L", 1)
+	l.RecordReceipt(c.now(), "alm-wh1", "MILK-1L", 1, false)
 	require.NoError(t, l.Close())
 	assert.NoFileExists(t, filepath.Join(dir, "receipts-2026-11-29.csv"))
-	assert.Equal(t, "at,node,sku,qty\n"+
-		"2026-11-30T00:01:00.000000000Z,alm-wh1,MILK-1L,5\n"+
-		"2026-12-01T00:59:00.000000000Z,alm-wh1,MILK-1L,1\n", readFile(t, filepath.Join(dir, "receipts-2026-11-30.csv"))+
-		strings.TrimPrefix(readFile(t, filepath.Join(dir, "receipts-2026-12-01.csv")), "at,node,sku,qty\n"))
+	assert.Equal(t, ReceiptHeader+
+		"2026-11-30T00:01:00.000000000Z,alm-wh1,MILK-1L,5,\n"+
+		"2026-12-01T00:59:00.000000000Z,alm-wh1,MILK-1L,1,\n", readFile(t, filepath.Join(dir, "receipts-2026-11-30.csv"))+
+		strings.TrimPrefix(readFile(t, filepath.Join(dir, "receipts-2026-12-01.csv")), ReceiptHeader))
 }
 
 // TestReceiptsOnlyWhereTheSinkKeepsThem: a sink that keeps no receipts
@@ -208,7 +208,7 @@ func TestReceiptsAFileADay(t *testing.T) {
 func TestReceiptsOnlyWhereTheSinkKeepsThem(t *testing.T) {
 	l, err := New(ordersOnly{}, Options{FlushInterval: time.Hour})
 	require.NoError(t, err)
-	l.RecordReceipt(day1, "alm-wh1", "MILK-1L", 3)
+	l.RecordReceipt(day1, "alm-wh1", "MILK-1L", 3, false)
 	l.Flush()
 	require.NoError(t, l.Close())
 	assert.Zero(t, testutil.ToFloat64(l.receiptCounts.WithLabelValues(ResultWritten)))
@@ -217,7 +217,7 @@ func TestReceiptsOnlyWhereTheSinkKeepsThem(t *testing.T) {
 	l, err = Open(t.TempDir(), Options{FlushInterval: time.Hour})
 	require.NoError(t, err)
 	require.NoError(t, l.Close())
-	l.RecordReceipt(day1, "alm-wh1", "MILK-1L", 3)
+	l.RecordReceipt(day1, "alm-wh1", "MILK-1L", 3, false)
 	assert.Equal(t, 1.0, testutil.ToFloat64(l.receiptCounts.WithLabelValues(ResultDropped)))
 }
 
@@ -248,7 +248,7 @@ func TestWhatCameBeforeADaysStockIsTheDayBefores(t *testing.T) {
 	l.WatchStock(src)
 	require.Equal(t, 1, src.asked, "today's stock, taken before WatchStock returns")
 	l.Record(order("late", day1.Add(30*time.Second), "X"))
-	l.RecordReceipt(day1.Add(40*time.Second), "alm-wh1", "X", 3)
+	l.RecordReceipt(day1.Add(40*time.Second), "alm-wh1", "X", 3, false)
 	c.set(day1.Add(time.Minute + 50*time.Millisecond)) // 00:00:00.05
 	l.Record(order("just-after", c.now(), "X"))
 	l.Flush()
@@ -279,7 +279,7 @@ func TestWhileADaysStockCannotBeTakenItsRowsStayWithTheLast(t *testing.T) {
 	c.set(day1.Add(time.Minute + 10*time.Second)) // 00:00:10: the stock fails
 	l.Flush()
 	l.Record(order("during-failure", c.now(), "X"))
-	l.RecordReceipt(c.now(), "alm-wh1", "X", 3)
+	l.RecordReceipt(c.now(), "alm-wh1", "X", 3, false)
 	c.set(day1.Add(time.Minute + 40*time.Second)) // 00:00:40: not tried yet
 	l.Flush()
 	src.setFail(false)

@@ -57,14 +57,14 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 		s.planner.stockMoved(res.moved)
 		net := s.snap.Load().net
 		for _, r := range res.received {
-			if node, ok := net.NodeIndex(r.key.node); ok && r.units < 0 {
+			if node, ok := net.NodeIndex(r.key.node); ok && r.units < 0 && !r.adjustment {
 				s.planner.fell(at, node, r.key.sku, -r.units)
 			}
 		}
 	}
 	if rec, ok := s.cfg.OrderLog.(ReceiptRecorder); ok && len(res.received) > 0 {
 		for _, r := range res.received {
-			rec.RecordReceipt(at, r.key.node, r.key.sku, r.units)
+			rec.RecordReceipt(at, r.key.node, r.key.sku, r.units, r.adjustment)
 		}
 	}
 	s.m.stockUpdates.WithLabelValues("applied").Add(float64(res.applied))

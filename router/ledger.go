@@ -1,6 +1,7 @@
 package router
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -157,24 +158,78 @@ func (u *stockBatch) resolve(net *network.Network) ([]stock.Update, error) {
 // update rejects the batch before anything real changes. It returns the
 // scratch table, which holds every touched row as it ends, and whether
 // each update applied.
-func (u *stockBatch) applyScratch(net *network.Network, ups []stock.Update, rowOf func(node int, sku string) (stock.Row, bool)) (*stock.Table, []bool, error) {
+func (u *stockBatch) applyScratch(net *network.Network, ups []stock.Update, rowOf func(node int, sku string) (stock.Row, bool)) (*stock.Table, []bool, []int32, error) {
 	scratch := stock.New(net)
 	applied := make([]bool, len(ups))
+	deltas := make([]int32, len(ups))
 	for i, up := range ups {
-		if _, copied := scratch.Get(up.Node, up.SKU); !copied {
+		before, copied := scratch.Get(up.Node, up.SKU)
+		if !copied {
 			if r, ok := rowOf(up.Node, up.SKU); ok {
 				if err := scratch.Set(up.Node, up.SKU, r); err != nil {
-					return nil, nil, &fieldError{code: codes.Internal, field: fmt.Sprintf("%s[%d]", u.prefix, u.first+i), msg: err.Error()}
+					return nil, nil, nil, &fieldError{code: codes.Internal, field: fmt.Sprintf("%s[%d]", u.prefix, u.first+i), msg: err.Error()}
 				}
+				before = r
 			}
 		}
 		ok, err := scratch.Apply(up)
 		if err != nil {
-			return nil, nil, updateError(u.prefix, u.first+i, u.updates[i], err)
+			return nil, nil, nil, updateError(u.prefix, u.first+i, u.updates[i], err)
 		}
 		applied[i] = ok
+		if ok {
+			after, _ := scratch.Get(up.Node, up.SKU)
+			deltas[i] = after.OnHand - before.OnHand
+		}
 	}
-	return scratch, applied, nil
+	return scratch, applied, deltas, nil
+}
+
+// receiptsOf sums what the applied updates changed on hand by (deltas,
+// each update's own), per row and per kind of change: a row's
+// adjustments (STOCK_CHANGE_REASON_ADJUSTMENT) apart from its other
+// updates, so that a batch that both sells and writes off records each.
+// Rows whose sum is 0 are left out; the rest come in row order, a row's
+// other changes before its adjustments. A rise is an arrival whatever its
+// reason: only a fall is marked an adjustment.
+func (u *stockBatch) receiptsOf(ups []stock.Update, applied []bool, deltas []int32) []stockReceipt {
+	var out []stockReceipt
+	type kind struct {
+		key        stockKey
+		adjustment bool
+	}
+	index := map[kind]int{}
+	for i, up := range ups {
+		if !applied[i] || deltas[i] == 0 {
+			continue
+		}
+		k := kind{stockKey{node: u.updates[i].NodeId, sku: up.SKU}, u.updates[i].GetReason() == pb.StockChangeReason_STOCK_CHANGE_REASON_ADJUSTMENT}
+		if j, ok := index[k]; ok {
+			out[j].units += deltas[i]
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, stockReceipt{key: k.key, units: deltas[i], adjustment: k.adjustment})
+	}
+	out = slices.DeleteFunc(out, func(r stockReceipt) bool { return r.units == 0 })
+	for i := range out {
+		out[i].adjustment = out[i].adjustment && out[i].units < 0
+	}
+	slices.SortStableFunc(out, func(a, b stockReceipt) int {
+		return cmp.Or(compareKeys(a.key, b.key), compareBool(a.adjustment, b.adjustment))
+	})
+	return out
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // stockResult is what a batch of stock updates did.
@@ -186,16 +241,18 @@ type stockResult struct {
 	// below lists the touched rows left with on hand below reserved.
 	below []*pb.StockShortfall
 	// received lists the rows whose on hand the batch changed, by how
-	// much (its rises net of its own falls: negative when it fell), in
-	// row order.
+	// much (its rises net of its own falls: negative when it fell; a
+	// row's adjustments apart), in row order (receiptsOf).
 	received []stockReceipt
 }
 
 // stockReceipt is units that came into a row's on hand by a stock update,
-// or left it when negative.
+// or left it when negative; adjustment marks a fall that is not demand
+// (pb.StockChangeReason_STOCK_CHANGE_REASON_ADJUSTMENT).
 type stockReceipt struct {
-	key   stockKey
-	units int32
+	key        stockKey
+	units      int32
+	adjustment bool
 }
 
 // shortfalls lists the rows of scratch touched by an applied update that

@@ -476,7 +476,7 @@ func (l *localLedger) updateStock(_ context.Context, u *stockBatch) (stockResult
 	}
 	var res stockResult
 	if len(ups) > 1 {
-		if _, _, err := u.applyScratch(s.inv.net, ups, s.inv.table.Get); err != nil {
+		if _, _, _, err := u.applyScratch(s.inv.net, ups, s.inv.table.Get); err != nil {
 			return stockResult{}, nil, err
 		}
 	}
@@ -490,7 +490,9 @@ func (l *localLedger) updateStock(_ context.Context, u *stockBatch) (stockResult
 	}
 	ch := &changes{}
 	applied := make([]bool, len(ups))
+	deltas := make([]int32, len(ups))
 	for i, up := range ups {
+		before, _ := s.inv.table.Get(up.Node, up.SKU)
 		ok, err := s.inv.table.Apply(up)
 		if err != nil {
 			for j := i - 1; j >= 0; j-- {
@@ -505,30 +507,12 @@ func (l *localLedger) updateStock(_ context.Context, u *stockBatch) (stockResult
 		}
 		res.applied++
 		after, _ := s.inv.table.Get(up.Node, up.SKU)
+		deltas[i] = after.OnHand - before.OnHand
 		res.moved += absUnits(after.ATP() - rows[i].ATP())
 		ch.putStock(stockKey{node: u.updates[i].NodeId, sku: up.SKU}, s.inv.row(up.Node, up.SKU))
 	}
 	res.below = shortfalls(s.inv.net, ups, applied, s.inv.table.Get)
-	// What the batch changed each row's on hand by: its first saved
-	// figures against the table's now.
-	var seen map[stockKey]bool // a row updated twice counts once
-	if len(ups) > 1 {
-		seen = make(map[stockKey]bool, len(ups))
-	}
-	for i, up := range ups {
-		k := stockKey{node: u.updates[i].NodeId, sku: up.SKU}
-		if !applied[i] || seen[k] {
-			continue
-		}
-		if seen != nil {
-			seen[k] = true
-		}
-		after, _ := s.inv.table.Get(up.Node, up.SKU)
-		if d := after.OnHand - rows[i].OnHand; d != 0 {
-			res.received = append(res.received, stockReceipt{key: k, units: d})
-		}
-	}
-	slices.SortFunc(res.received, func(a, b stockReceipt) int { return compareKeys(a.key, b.key) })
+	res.received = u.receiptsOf(ups, applied, deltas)
 	return res, l.c.add(ch), nil
 }
 

@@ -962,7 +962,7 @@ func (l *pgLedger) updateStock(ctx context.Context, u *stockBatch) (stockResult,
 			r, ok := byKey[stockKey{node: net.Nodes[node].ID, sku: sku}]
 			return r, ok
 		}
-		scratch, applied, err := u.applyScratch(net, ups, rowOf)
+		scratch, applied, deltas, err := u.applyScratch(net, ups, rowOf)
 		if err != nil {
 			return err
 		}
@@ -984,9 +984,6 @@ func (l *pgLedger) updateStock(ctx context.Context, u *stockBatch) (stockResult,
 			node, _ := net.NodeIndex(k.node)
 			r, _ := scratch.Get(node, k.sku)
 			res.moved += absUnits(r.ATP() - byKey[k].ATP())
-			if d := r.OnHand - byKey[k].OnHand; d != 0 {
-				res.received = append(res.received, stockReceipt{key: k, units: d})
-			}
 			wb.Queue(`UPDATE stock SET on_hand = $3, safety = $4, seq = $5 WHERE node_id = $1 AND sku = $2`+returningStock,
 				nodes[i], skus[i], r.OnHand, r.Safety, int64(r.Seq))
 			written = append(written, k)
@@ -1007,6 +1004,7 @@ func (l *pgLedger) updateStock(ctx context.Context, u *stockBatch) (stockResult,
 			}
 		}
 		res.below = shortfalls(net, ups, applied, rowOf)
+		res.received = u.receiptsOf(ups, applied, deltas)
 		return nil
 	})
 	if err != nil {

@@ -106,10 +106,14 @@ type receipts struct {
 
 func (r *receipts) Record(*network.Order) {}
 
-func (r *receipts) RecordReceipt(at time.Time, node, sku string, units int32) {
+func (r *receipts) RecordReceipt(at time.Time, node, sku string, units int32, adjustment bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.got = append(r.got, fmt.Sprintf("%s %s %s %d", at.UTC().Format(time.RFC3339), node, sku, units))
+	line := fmt.Sprintf("%s %s %s %d", at.UTC().Format(time.RFC3339), node, sku, units)
+	if adjustment {
+		line += " adjustment"
+	}
+	r.got = append(r.got, line)
 }
 
 // TestStockUpdatesRecordTheirReceipts: on every ledger, an applied stock
@@ -117,7 +121,8 @@ func (r *receipts) RecordReceipt(at time.Time, node, sku string, units int32) {
 // units it brought in, or of those it took away (negative: a fall), net
 // of the batch's own changes to the row, at the service's clock; an
 // update ignored for its sequence number, a safety stock change and a
-// batch whose changes to a row cancel out are not.
+// batch whose changes to a row cancel out are not. A row's falls by
+// adjustment are recorded apart, marked.
 func TestStockUpdatesRecordTheirReceipts(t *testing.T) {
 	ledgers(t, func(t *testing.T, start func(func(*Config)) *env) {
 		rec := &receipts{}
@@ -142,6 +147,32 @@ func TestStockUpdatesRecordTheirReceipts(t *testing.T) {
 			"2026-11-25T09:30:00Z alm-s01 MILK-1L 7",
 			"2026-11-25T09:30:00Z alm-s02 MILK-1L -3",
 			"2026-11-25T09:30:00Z alm-wh1 NEW-SKU 3",
+		}, rec.got)
+		rec.got = nil
+		rec.mu.Unlock()
+
+		// A row's adjustments come apart from its sales; a rise is an
+		// arrival whatever its reason.
+		adjust := func(u *pb.StockUpdate) *pb.StockUpdate {
+			u.Reason = pb.StockChangeReason_STOCK_CHANGE_REASON_ADJUSTMENT
+			return u
+		}
+		sold := onHand("alm-s01", "MILK-1L", 2, 58)
+		sold.Reason = pb.StockChangeReason_STOCK_CHANGE_REASON_SALE
+		_, err = e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{
+			delta("alm-s02", "MILK-1L", 3, -2),         // a sale at the till
+			adjust(delta("alm-s02", "MILK-1L", 4, -5)), // a recount down
+			adjust(delta("alm-s02", "MILK-1L", 5, 1)),  // and up again: 4 in all
+			adjust(delta("alm-wh1", "NEW-SKU", 3, 4)),  // a recount up
+			sold, // 60 before: 2 sold
+		}})
+		require.NoError(t, err)
+		rec.mu.Lock()
+		assert.Equal(t, []string{
+			"2026-11-25T09:30:00Z alm-s01 MILK-1L -2",
+			"2026-11-25T09:30:00Z alm-s02 MILK-1L -2",
+			"2026-11-25T09:30:00Z alm-s02 MILK-1L -4 adjustment",
+			"2026-11-25T09:30:00Z alm-wh1 NEW-SKU 4",
 		}, rec.got)
 	})
 }

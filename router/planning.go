@@ -284,7 +284,7 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 	}))
 	p.fallUnits = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "omniroute_planning_falls_expected_units",
-		Help: "Units the last good plan kept out of the supply it priced for the falls of stock it expects within its time (sales at the till, write-offs: the other channels' demand).",
+		Help: "Units the last good plan kept out of the supply it priced for the falls of stock it expects within its time (sales at the till: the other channels' demand).",
 	}))
 	p.byOrdersGauge = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "omniroute_planning_by_orders",

@@ -833,3 +833,35 @@ func TestPlanningKeepsOutTheFallsOfStock(t *testing.T) {
 	assert.EqualValues(t, 29-3-20-1, held.falls, "the whole of what is left")
 	assert.InDelta(t, 1000, tillLoss(5), 1)
 }
+
+// TestPlanningLearnsFromSalesOnly: a fall whose update says it is an
+// adjustment (a recount down) lowers the stock planned over but is not the
+// other channels' demand: the planner expects no fall from it.
+func TestPlanningLearnsFromSalesOnly(t *testing.T) {
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 10, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	e := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, manual: true, Horizon: 24 * time.Hour}
+	})
+	p := e.svc.planner
+	before, err := p.planResult(ctx(t))
+	require.NoError(t, err)
+	recount := delta("alm-s01", "CURD-400G", 1000, -3)
+	recount.Reason = pb.StockChangeReason_STOCK_CHANGE_REASON_ADJUSTMENT
+	_, err = e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{recount}})
+	require.NoError(t, err)
+	after, err := p.planResult(ctx(t))
+	require.NoError(t, err)
+	assert.Zero(t, after.falls)
+	assert.Equal(t, before.supply-3, after.supply)
+
+	sale := delta("alm-s01", "CURD-400G", 1001, -2)
+	sale.Reason = pb.StockChangeReason_STOCK_CHANGE_REASON_SALE
+	_, err = e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{sale}})
+	require.NoError(t, err)
+	after, err = p.planResult(ctx(t))
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, after.falls)
+}

@@ -147,9 +147,11 @@ type OrderRecorder interface {
 // UpdateStock (and each message of StreamStock) applied, every row whose
 // on hand it changed, by how much (its rises net of its own falls,
 // negative when it fell: a sale at the till, a write-off, a recount down),
-// at the service's clock. Like Record it must not block.
+// at the service's clock; a row's falls the updates called adjustments
+// (pb.StockChangeReason_STOCK_CHANGE_REASON_ADJUSTMENT: not demand) come
+// apart, with adjustment set. Like Record it must not block.
 type ReceiptRecorder interface {
-	RecordReceipt(at time.Time, node, sku string, units int32)
+	RecordReceipt(at time.Time, node, sku string, units int32, adjustment bool)
 }
 
 // snapshot is one immutable network and what is derived from it.

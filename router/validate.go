@@ -266,6 +266,9 @@ func validateStockUpdate(f string, u *pb.StockUpdate) error {
 			return invalid(f+".change", "one of on_hand, delta or safety_stock required")
 		}
 	}
+	if _, ok := pb.StockChangeReason_name[int32(u.Reason)]; !ok {
+		return invalid(f+".reason", "%d is not a StockChangeReason", u.Reason)
+	}
 	if u.SafetyStock != nil {
 		if err := stock.CheckLevel(int64(*u.SafetyStock)); err != nil {
 			return invalid(f+".safety_stock", "%v", err)

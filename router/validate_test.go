@@ -108,6 +108,10 @@ func TestOtherValidation(t *testing.T) {
 			_, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{{NodeId: "alm-s01", Sku: "A", Seq: 1, SafetyStock: &neg}}})
 			return err
 		}, codes.InvalidArgument, "updates[0].safety_stock:"},
+		{"update unknown reason", func() error {
+			_, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{{NodeId: "alm-s01", Sku: "A", Seq: 1, Change: &pb.StockUpdate_Delta{Delta: -1}, Reason: 9}}})
+			return err
+		}, codes.InvalidArgument, "updates[0].reason: 9 is not a StockChangeReason"},
 		{"update no change", func() error {
 			_, err := e.inv.UpdateStock(ctx(t), &pb.UpdateStockRequest{Updates: []*pb.StockUpdate{{NodeId: "alm-s01", Sku: "A", Seq: 1}}})
 			return err

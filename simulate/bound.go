@@ -544,6 +544,9 @@ const walkInDay = math.MinInt64
 func walkIns(inst *joint.Instance, net *network.Network, table *stock.Table, falls []Replenishment, lost map[string]*[2]float64, supplyIdx map[string]map[int]int) (n int, lent int64) {
 	raised := map[int]bool{} // supplies whose start counts their safety and reserved units
 	for _, f := range falls {
+		if f.Adjustment {
+			continue // not demand: its units stay stock, a relaxation
+		}
 		price := net.Policy.WalkInLostSaleCost(meanLost(lost[f.SKU]))
 		if price <= 0 {
 			continue

@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omniroute/omniroute/stock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omniroute/omniroute/planning"
+	"github.com/omniroute/omniroute/stock"
 )
 
 func TestFallSchedule(t *testing.T) {
@@ -269,4 +271,62 @@ func TestWalkInLostSaleCost(t *testing.T) {
 		require.NotNil(t, r.Bound, name)
 		assert.InDelta(t, 70+4*0.5, *r.Bound, 1e-6, name)
 	}
+}
+
+// TestAdjustmentsAreNotDemand: a fall whose reason is an adjustment (a
+// recount down, a write-off) is read as one; its units leave as a sale's
+// would, but a live replay counts neither it nor what it did not find at
+// the tills, and no rate is learnt from it. A reason other than
+// "adjustment", or an adjustment that is not a fall, is an error naming
+// the file and line.
+func TestAdjustmentsAreNotDemand(t *testing.T) {
+	net, _ := loadTiny(t, tinyNetwork, tinyStock)
+	file := "at,node,sku,qty,reason\n" +
+		"2026-03-02T09:00:00Z,s1,A,2,\n" +
+		"2026-03-02T10:00:00Z,wh,A,-1,adjustment\n" +
+		"2026-03-02T11:00:00Z,wh,A,-1,\n"
+	reps, err := ReadReplenishments(BytesSource{"receipts.csv", []byte(file)}, net)
+	require.NoError(t, err)
+	require.Len(t, reps, 3)
+	assert.False(t, reps[0].Adjustment)
+	assert.True(t, reps[1].Adjustment)
+	assert.False(t, reps[2].Adjustment)
+
+	var rates planning.FallRates
+	ObserveFallRows(reps, time.Time{}, &rates)
+	var learnt float64
+	rates.EachExpected(reps[2].At, 24*time.Hour, func(_ int, _ string, mean float64) { learnt += mean })
+	assert.Positive(t, learnt)
+	var sales planning.FallRates
+	ObserveFallRows(reps[:2], time.Time{}, &sales)
+	assert.Zero(t, sales.Len(), "the adjustment is not learnt")
+
+	for _, bad := range []struct{ row, msg string }{
+		{"2026-03-02T10:00:00Z,wh,A,-1,recount\n", `receipts.csv:2: reason: "recount": want "adjustment" or nothing`},
+		{"2026-03-02T10:00:00Z,wh,A,3,adjustment\n", "receipts.csv:2: reason: adjustment: only a fall (a negative qty) is an adjustment"},
+	} {
+		_, err := ReadReplenishments(BytesSource{"receipts.csv", []byte("at,node,sku,qty,reason\n" + bad.row)}, net)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), bad.msg)
+	}
+
+	// Live: wh holds 1 A, which no order asks for; the adjustment at 10:00
+	// takes it, the till's sale at 11:00 finds none: one unit asked, one
+	// short; the adjustment at 12:00 finds nothing, and no one goes
+	// without.
+	cfg := tinyConfig(t, `order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split,lost_sale_cost
+o1,2026-03-02T13:00:00Z,0,0.1,B,1,delivery,,,,,20
+`)
+	cfg.Replenishments = BytesSource{"receipts.csv", []byte("at,node,sku,qty,reason\n" +
+		"2026-03-02T10:00:00Z,wh,A,-1,adjustment\n" +
+		"2026-03-02T11:00:00Z,wh,A,-1,\n" +
+		"2026-03-02T12:00:00Z,wh,A,-1,adjustment\n")}
+	cfg.LiveFalls, cfg.Policies, cfg.Bound = true, []string{PolicyOptimal}, true
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	opt := byRun(res)["baseline/optimal"]
+	assert.EqualValues(t, 1, opt.WalkInUnits)
+	assert.EqualValues(t, 1, opt.WalkInShortUnits)
+	require.NotNil(t, opt.Bound)
+	assert.LessOrEqual(t, *opt.Bound, opt.TotalWithLost+1e-9)
 }

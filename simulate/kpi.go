@@ -88,7 +88,7 @@ type KPIs struct {
 	TransferShortUnits int64   `json:"transfer_short_units,omitempty"`
 	SupplyUnits        int64   `json:"supply_units,omitempty"`
 	// WalkInUnits are the units the falls of stock asked for in a replay
-	// of live falls (Config.LiveFalls: sales at the till, write-offs), and
+	// of live falls (Config.LiveFalls: sales at the till; not the adjustments), and
 	// WalkInShortUnits those they did not find on hand: what the orders
 	// routed took from the other channels. Both 0, and left out of the
 	// JSON, otherwise.

@@ -483,7 +483,8 @@ func (st *replayState) applyReplenishment() error {
 
 // applyFall applies a live fall (Config.LiveFalls; a replay that holds
 // falls has none left in its file): it takes what is on hand of the
-// units it asks for, and counts what it did not find.
+// units it asks for, and counts what a sale did not find (an adjustment's
+// shortfall is no customer's, and no planner learns from it).
 func (st *replayState) applyFall() error {
 	rep := st.nextR
 	want := -rep.Qty
@@ -494,6 +495,13 @@ func (st *replayState) applyFall() error {
 		if _, err := st.table.Receive(rep.Node, st.nextSKU, st.repSeq, -take); err != nil {
 			return fmt.Errorf("replenishment: %w", err)
 		}
+	}
+	if rep.Adjustment {
+		// Not a customer: what it did not find is nobody's loss.
+		if st.planner != nil {
+			st.planner.moved += float64(take)
+		}
+		return st.advanceReplenishment()
 	}
 	st.acc.walkIn += int64(want)
 	if short := want - take; short > 0 {

@@ -16,16 +16,24 @@ import (
 // order routed (a sale at the till, a write-off, a recount down), as the
 // order log records them. A replay keeps a fall's units out of the orders'
 // reach (see applyFalls); a planner's schedule counts arrivals only
-// (ReadArrivals).
+// (ReadArrivals). Adjustment marks a fall that is not demand (the file's
+// reason ReasonAdjustment: a recount, a write-off): its units leave as
+// any fall's, but no planner learns from it, and a live replay does not
+// count what it did not find as a customer gone without.
 type Replenishment struct {
-	At   time.Time
-	Node int
-	SKU  string
-	Qty  int32
+	At         time.Time
+	Node       int
+	SKU        string
+	Qty        int32
+	Adjustment bool
 }
 
+// ReasonAdjustment is the reason column's value for a fall that is not
+// demand; an empty reason (or no such column) is an arrival or a sale.
+const ReasonAdjustment = "adjustment"
+
 // ReplenishmentReader streams a replenishments file
-// (at,node,sku,qty; sorted by at) against a network's node ids.
+// (at,node,sku,qty[,reason]; sorted by at) against a network's node ids.
 type ReplenishmentReader struct {
 	f       *csvFile
 	net     *network.Network
@@ -36,7 +44,7 @@ type ReplenishmentReader struct {
 	// a file lists a node's arrivals together.
 	lastNode  []byte
 	lastIndex int
-	ci        struct{ at, node, sku, qty int }
+	ci        struct{ at, node, sku, qty, reason int }
 	// Bad counts skipped malformed rows (skip-bad).
 	Bad int64
 	// FirstBad is the first skipped row's error.
@@ -46,7 +54,7 @@ type ReplenishmentReader struct {
 // NewReplenishmentReader reads replenishments from r; name is used in
 // errors. Node ids are resolved in net.
 func NewReplenishmentReader(r io.Reader, name string, net *network.Network, skipBad bool) (*ReplenishmentReader, error) {
-	f, err := newCSVFile(r, name, []string{"at", "node", "sku", "qty"}, nil)
+	f, err := newCSVFile(r, name, []string{"at", "node", "sku", "qty"}, []string{"reason"})
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +62,7 @@ func NewReplenishmentReader(r io.Reader, name string, net *network.Network, skip
 	for i := range net.Nodes {
 		rr.nodes[net.Nodes[i].ID] = i
 	}
-	rr.ci.at, rr.ci.node, rr.ci.sku, rr.ci.qty = f.col("at"), f.col("node"), f.col("sku"), f.col("qty")
+	rr.ci.at, rr.ci.node, rr.ci.sku, rr.ci.qty, rr.ci.reason = f.col("at"), f.col("node"), f.col("sku"), f.col("qty"), f.col("reason")
 	return rr, nil
 }
 
@@ -128,6 +136,17 @@ func (r *ReplenishmentReader) next() (rep Replenishment, sku []byte, err error) 
 		return rep, sku, f.errorf("qty", "%d is out of range %d..%d", q, -(1 << 30), 1<<30)
 	}
 	rep.Qty = int32(q)
+	if c.reason >= 0 && c.reason < len(rec) {
+		switch v := rec[c.reason]; {
+		case len(v) == 0:
+		case string(v) == ReasonAdjustment && q < 0:
+			rep.Adjustment = true
+		case string(v) == ReasonAdjustment:
+			return rep, sku, f.errorf("reason", "%s: only a fall (a negative qty) is an adjustment", v)
+		default:
+			return rep, sku, f.errorf("reason", "%q: want %q or nothing", v, ReasonAdjustment)
+		}
+	}
 	return rep, sku, nil
 }
 
@@ -289,14 +308,15 @@ func ObserveFalls(src Source, net *network.Network, before time.Time, rates *pla
 	return nil
 }
 
-// ObserveFallRows is ObserveFalls over rows already read.
+// ObserveFallRows is ObserveFalls over rows already read. Adjustments are
+// not demand, and are left out.
 func ObserveFallRows(reps []Replenishment, before time.Time, rates *planning.FallRates) {
 	for _, r := range reps {
 		if !before.IsZero() && r.At.After(before) {
 			continue
 		}
 		rates.Start(r.At)
-		if r.Qty < 0 {
+		if r.Qty < 0 && !r.Adjustment {
 			rates.Observe(r.At, r.Node, r.SKU, -r.Qty)
 		}
 	}

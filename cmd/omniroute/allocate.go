@@ -56,7 +56,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	ordersPath := fs.String("orders", "", "order history (CSV, the simulate format; required; several files or glob patterns, separated by commas, are merged by created_at): demand is estimated from the orders before --at")
 	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day,..., as omniroute plan reads it): replaces the estimate from --orders")
 	supplyPath := fs.String("supply", "", "supply to place (CSV "+allocate.SupplyHeader+")")
-	repPath := fs.String("replenishments", "", "scheduled replenishments (CSV at,node,sku,qty; several files or glob patterns, separated by commas, are merged by at): those within the horizon count as their node's stock")
+	repPath := fs.String("replenishments", "", "scheduled replenishments (CSV at,node,sku,qty[,reason]; several files or glob patterns, separated by commas, are merged by at): those within the horizon count as their node's stock")
 	horizon := fs.String("horizon", "7d", "how far ahead to plan (Go duration, or whole days as 7d)")
 	at := fs.String("at", "", "when the plan starts, RFC 3339 (default: just after the last order of the history)")
 	from := fs.String("from", "", "use only the history from this time, RFC 3339 (default: all of it)")
@@ -65,7 +65,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	lpOut := fs.String("lp-out", "", "write the LP (the last slope-scaling round, every SKU) in CPLEX LP format, for glpsol --lp")
 	workers := fs.Int("workers", 0, "SKUs solved at once (0 = number of CPUs)")
 	pol := fs.String("policy", allocate.DefaultPolicy, "routing policy the plan is replayed with to judge it (one of "+strings.Join(simulate.PolicyNames(), ", ")+")")
-	fallsPath := fs.String("falls-history", "", "receipts files of the order log (CSV at,node,sku,qty; several files or glob patterns, separated by commas): their falls of stock before --at (negative rows: sales at the till, write-offs) give each row's rate; the falls expected within the horizon are the walk-in demand of their node, served by its own stock only, and each replayed window replays its own falls as a server meets them")
+	fallsPath := fs.String("falls-history", "", "receipts files of the order log (CSV at,node,sku,qty[,reason]; several files or glob patterns, separated by commas): their falls of stock before --at (negative rows: sales at the till; those whose reason is adjustment, recounts and write-offs, are not demand and are left out) give each row's rate; the falls expected within the horizon are the walk-in demand of their node, served by its own stock only, and each replayed window replays its own falls as a server meets them")
 	windows := fs.Int("windows", allocate.DefaultWindows, "replay the latest N horizon-long windows of the history to judge the plan (0 = no replay: the model's expected costs)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: omniroute allocate --network N --stock S --orders HISTORY.csv [--forecast F.csv] [--supply SUPPLY.csv] [--replenishments R.csv]\n"+

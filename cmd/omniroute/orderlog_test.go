@@ -126,7 +126,7 @@ func checkDayStock(t *testing.T, dir string) {
 	receipts := filepath.Join(dir, "receipts-"+day+".csv")
 	raw, err := os.ReadFile(receipts)
 	require.NoError(t, err)
-	assert.Regexp(t, `^at,node,sku,qty\n\S+Z,alm-s01,MILK-1L,-2\n\S+Z,alm-wh1,MILK-1L,40\n$`, string(raw))
+	assert.Regexp(t, `^at,node,sku,qty,reason\n\S+Z,alm-s01,MILK-1L,-2,\n\S+Z,alm-wh1,MILK-1L,40,\n$`, string(raw))
 	var out, errb bytes.Buffer
 	code := run(context.Background(), []string{"simulate", "--network", netFile, "--stock", path,
 		"--orders", filepath.Join(dir, "orders-"+day+".csv"), "--replenishments", receipts, "--policy", "optimal", "--json"}, &out, &errb)
@@ -269,7 +269,7 @@ func TestServeOrderLogDB(t *testing.T) {
 	errb.Reset()
 	require.NoError(t, runOrderLog(ctx, []string{"--database-url", url, "--receipts"}, &rec, &errb), errb.String())
 	assert.Contains(t, errb.String(), "2 receipts")
-	assert.Regexp(t, `^at,node,sku,qty\n\S+Z,alm-s01,MILK-1L,-3\n\S+Z,alm-wh1,MILK-1L,40\n$`, rec.String())
+	assert.Regexp(t, `^at,node,sku,qty,reason\n\S+Z,alm-s01,MILK-1L,-3,\n\S+Z,alm-wh1,MILK-1L,40,\n$`, rec.String())
 	// Their fall is what a look-ahead started with --history-days learns
 	// the other channels' demand from.
 	demo, err := network.Demo()

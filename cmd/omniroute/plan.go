@@ -118,7 +118,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	stockPath := fs.String("stock", "", "stock file (CSV node,sku,on_hand,safety_stock; required)")
 	ordersPath := fs.String("orders", "", "order history (CSV as simulate reads it; several files or glob patterns, separated by commas, are merged by created_at): the demand forecast, unless --forecast")
 	forecastPath := fs.String("forecast", "", "demand forecast (CSV region,sku,method,units_per_day[,...]) instead of the history's")
-	repPath := fs.String("replenishments", "", "scheduled arrivals (CSV at,node,sku,qty; several files or glob patterns, separated by commas, are merged by at): those within the horizon add to supply")
+	repPath := fs.String("replenishments", "", "scheduled arrivals (CSV at,node,sku,qty[,reason]; several files or glob patterns, separated by commas, are merged by at): those within the horizon add to supply")
 	horizon := fs.Duration("horizon", 24*time.Hour, "how far the plan looks ahead")
 	atFlag := fs.String("at", "", "when the plan starts (RFC 3339; default: the history's last order)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
@@ -127,7 +127,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seasonEnd := fs.String("season-end", "", "when the season ends (RFC 3339): the stock and the arrivals before then must last until then; the summary lists the SKUs likely to sell out by then")
 	seasonOut := fs.String("season-out", "", "with --season-end, write every SKU's outlook to this CSV file (sku,supply,expected,sd,sell_out,short)")
 	forecastOut := fs.String("forecast-out", "", "write the forecast the plan used to this CSV file, in --forecast's format (to review, edit and plan or serve with)")
-	fallsPath := fs.String("falls-history", "", "receipts files of the order log (CSV at,node,sku,qty; several files or glob patterns, separated by commas): their falls of stock before the plan's start (negative rows: sales at the till, write-offs) give each row's rate, and the falls expected within the plan's time are kept out of the supply it prices")
+	fallsPath := fs.String("falls-history", "", "receipts files of the order log (CSV at,node,sku,qty[,reason]; several files or glob patterns, separated by commas): their falls of stock before the plan's start (negative rows: sales at the till; those whose reason is adjustment, recounts and write-offs, are not demand and are left out) give each row's rate, and the falls expected within the plan's time are kept out of the supply it prices")
 	planModel := fs.String("plan-model", planning.ModelAuto, "what the plan prices units with: "+planning.ModelDemand+
 		" (the expected-demand LP), "+planning.ModelOrders+" (the mean Lagrangian stock values of samples of the --orders, the latest first and drawn at random, as many as their rate says will come until --season-end or the horizon's end, over the stock on hand and the arrivals due by then) or "+
 		planning.ModelAuto+" (over --orders: "+planning.AutoRule()+")")

@@ -451,6 +451,61 @@ func (CreatedAtSource) EnumDescriptor() ([]byte, []int) {
 	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
 }
 
+// StockChangeReason is why a stock update lowered on hand.
+type StockChangeReason int32
+
+const (
+	// Unspecified counts as a sale.
+	StockChangeReason_STOCK_CHANGE_REASON_UNSPECIFIED StockChangeReason = 0
+	// A sale at the till, or an order of a channel omniroute does not
+	// route: demand.
+	StockChangeReason_STOCK_CHANGE_REASON_SALE StockChangeReason = 1
+	// A recount, a write-off, damage, a transfer out: units that left, not
+	// demand.
+	StockChangeReason_STOCK_CHANGE_REASON_ADJUSTMENT StockChangeReason = 2
+)
+
+// Enum value maps for StockChangeReason.
+var (
+	StockChangeReason_name = map[int32]string{
+		0: "STOCK_CHANGE_REASON_UNSPECIFIED",
+		1: "STOCK_CHANGE_REASON_SALE",
+		2: "STOCK_CHANGE_REASON_ADJUSTMENT",
+	}
+	StockChangeReason_value = map[string]int32{
+		"STOCK_CHANGE_REASON_UNSPECIFIED": 0,
+		"STOCK_CHANGE_REASON_SALE":        1,
+		"STOCK_CHANGE_REASON_ADJUSTMENT":  2,
+	}
+)
+
+func (x StockChangeReason) Enum() *StockChangeReason {
+	p := new(StockChangeReason)
+	*p = x
+	return p
+}
+
+func (x StockChangeReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (StockChangeReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_omniroute_v1_omniroute_proto_enumTypes[7].Descriptor()
+}
+
+func (StockChangeReason) Type() protoreflect.EnumType {
+	return &file_omniroute_v1_omniroute_proto_enumTypes[7]
+}
+
+func (x StockChangeReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use StockChangeReason.Descriptor instead.
+func (StockChangeReason) EnumDescriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{7}
+}
+
 // PlanRequest asks for a plan now.
 type PlanRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -800,8 +855,8 @@ type AllocateRequest struct {
 	// none (the expected costs are then the model's own).
 	Windows int32 `protobuf:"varint,7,opt,name=windows,proto3" json:"windows,omitempty"`
 	// falls_history_csv, optional, is the order log's receipts
-	// (at,node,sku,qty): their falls of stock before at (negative rows:
-	// sales at the till, write-offs) give each row's rate, the falls
+	// (at,node,sku,qty[,reason]): their falls of stock before at (negative
+	// rows, but for adjustments: sales at the till) give each row's rate, the falls
 	// expected within the horizon are the walk-in demand of their node (the
 	// other channels' demand, served by its own stock only), and each
 	// replayed window replays its own falls as a server meets them.
@@ -3050,7 +3105,12 @@ type StockUpdate struct {
 	//	*StockUpdate_Delta
 	Change isStockUpdate_Change `protobuf_oneof:"change"`
 	// safety_stock, when set, replaces the safety stock.
-	SafetyStock   *int32 `protobuf:"varint,6,opt,name=safety_stock,json=safetyStock,proto3,oneof" json:"safety_stock,omitempty"`
+	SafetyStock *int32 `protobuf:"varint,6,opt,name=safety_stock,json=safetyStock,proto3,oneof" json:"safety_stock,omitempty"`
+	// reason says why the units an update takes from on hand left. Only
+	// sales are the other channels' demand, from which the look-ahead's
+	// planner learns what to keep for them; every fall is recorded in the
+	// order log's receipts, an adjustment marked as one.
+	Reason        StockChangeReason `protobuf:"varint,7,opt,name=reason,proto3,enum=omniroute.v1.StockChangeReason" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3136,6 +3196,13 @@ func (x *StockUpdate) GetSafetyStock() int32 {
 		return *x.SafetyStock
 	}
 	return 0
+}
+
+func (x *StockUpdate) GetReason() StockChangeReason {
+	if x != nil {
+		return x.Reason
+	}
+	return StockChangeReason_STOCK_CHANGE_REASON_UNSPECIFIED
 }
 
 type isStockUpdate_Change interface {
@@ -4586,14 +4653,15 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x19ReleaseReservationRequest\x12%\n" +
 	"\x0ereservation_id\x18\x01 \x01(\tR\rreservationId\">\n" +
 	"\x15GetReservationRequest\x12%\n" +
-	"\x0ereservation_id\x18\x01 \x01(\tR\rreservationId\"\xc0\x01\n" +
+	"\x0ereservation_id\x18\x01 \x01(\tR\rreservationId\"\xf9\x01\n" +
 	"\vStockUpdate\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x10\n" +
 	"\x03seq\x18\x03 \x01(\x04R\x03seq\x12\x19\n" +
 	"\aon_hand\x18\x04 \x01(\x05H\x00R\x06onHand\x12\x16\n" +
 	"\x05delta\x18\x05 \x01(\x05H\x00R\x05delta\x12&\n" +
-	"\fsafety_stock\x18\x06 \x01(\x05H\x01R\vsafetyStock\x88\x01\x01B\b\n" +
+	"\fsafety_stock\x18\x06 \x01(\x05H\x01R\vsafetyStock\x88\x01\x01\x127\n" +
+	"\x06reason\x18\a \x01(\x0e2\x1f.omniroute.v1.StockChangeReasonR\x06reasonB\b\n" +
 	"\x06changeB\x0f\n" +
 	"\r_safety_stock\"I\n" +
 	"\x12UpdateStockRequest\x123\n" +
@@ -4732,7 +4800,11 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x1dCREATED_AT_SOURCE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17CREATED_AT_SOURCE_ORDER\x10\x01\x12$\n" +
 	" CREATED_AT_SOURCE_SERVER_MISSING\x10\x02\x12#\n" +
-	"\x1fCREATED_AT_SOURCE_SERVER_SKEWED\x10\x032\xef\x03\n" +
+	"\x1fCREATED_AT_SOURCE_SERVER_SKEWED\x10\x03*z\n" +
+	"\x11StockChangeReason\x12#\n" +
+	"\x1fSTOCK_CHANGE_REASON_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18STOCK_CHANGE_REASON_SALE\x10\x01\x12\"\n" +
+	"\x1eSTOCK_CHANGE_REASON_ADJUSTMENT\x10\x022\xef\x03\n" +
 	"\x0eRoutingService\x12@\n" +
 	"\x05Route\x12\x1a.omniroute.v1.RouteRequest\x1a\x1b.omniroute.v1.RouteResponse\x12O\n" +
 	"\n" +
@@ -4765,7 +4837,7 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 	return file_omniroute_v1_omniroute_proto_rawDescData
 }
 
-var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
 var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
@@ -4775,152 +4847,154 @@ var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(QuoteSource)(0),                  // 4: omniroute.v1.QuoteSource
 	(ReservationState)(0),             // 5: omniroute.v1.ReservationState
 	(CreatedAtSource)(0),              // 6: omniroute.v1.CreatedAtSource
-	(*PlanRequest)(nil),               // 7: omniroute.v1.PlanRequest
-	(*PlanResponse)(nil),              // 8: omniroute.v1.PlanResponse
-	(*PlanCapacity)(nil),              // 9: omniroute.v1.PlanCapacity
-	(*AllocateRequest)(nil),           // 10: omniroute.v1.AllocateRequest
-	(*SupplyItem)(nil),                // 11: omniroute.v1.SupplyItem
-	(*AllocateResponse)(nil),          // 12: omniroute.v1.AllocateResponse
-	(*Transfer)(nil),                  // 13: omniroute.v1.Transfer
-	(*LatLng)(nil),                    // 14: omniroute.v1.LatLng
-	(*OrderLine)(nil),                 // 15: omniroute.v1.OrderLine
-	(*Order)(nil),                     // 16: omniroute.v1.Order
-	(*RouteRequest)(nil),              // 17: omniroute.v1.RouteRequest
-	(*CostBreakdown)(nil),             // 18: omniroute.v1.CostBreakdown
-	(*ShipmentLine)(nil),              // 19: omniroute.v1.ShipmentLine
-	(*Shipment)(nil),                  // 20: omniroute.v1.Shipment
-	(*Alternative)(nil),               // 21: omniroute.v1.Alternative
-	(*Candidate)(nil),                 // 22: omniroute.v1.Candidate
-	(*Exclusion)(nil),                 // 23: omniroute.v1.Exclusion
-	(*UnfilledLine)(nil),              // 24: omniroute.v1.UnfilledLine
-	(*SolverStats)(nil),               // 25: omniroute.v1.SolverStats
-	(*Plan)(nil),                      // 26: omniroute.v1.Plan
-	(*ReservedItem)(nil),              // 27: omniroute.v1.ReservedItem
-	(*ReservedQuote)(nil),             // 28: omniroute.v1.ReservedQuote
-	(*Reservation)(nil),               // 29: omniroute.v1.Reservation
-	(*RouteResponse)(nil),             // 30: omniroute.v1.RouteResponse
-	(*RouteBatchRequest)(nil),         // 31: omniroute.v1.RouteBatchRequest
-	(*RouteBatchResult)(nil),          // 32: omniroute.v1.RouteBatchResult
-	(*RouteBatchResponse)(nil),        // 33: omniroute.v1.RouteBatchResponse
-	(*CommitReservationRequest)(nil),  // 34: omniroute.v1.CommitReservationRequest
-	(*ReleaseReservationRequest)(nil), // 35: omniroute.v1.ReleaseReservationRequest
-	(*GetReservationRequest)(nil),     // 36: omniroute.v1.GetReservationRequest
-	(*StockUpdate)(nil),               // 37: omniroute.v1.StockUpdate
-	(*UpdateStockRequest)(nil),        // 38: omniroute.v1.UpdateStockRequest
-	(*UpdateStockResponse)(nil),       // 39: omniroute.v1.UpdateStockResponse
-	(*StockShortfall)(nil),            // 40: omniroute.v1.StockShortfall
-	(*GetAvailabilityRequest)(nil),    // 41: omniroute.v1.GetAvailabilityRequest
-	(*NodeAvailability)(nil),          // 42: omniroute.v1.NodeAvailability
-	(*GetAvailabilityResponse)(nil),   // 43: omniroute.v1.GetAvailabilityResponse
-	(*GetNetworkRequest)(nil),         // 44: omniroute.v1.GetNetworkRequest
-	(*Node)(nil),                      // 45: omniroute.v1.Node
-	(*Network)(nil),                   // 46: omniroute.v1.Network
-	(*ReloadNetworkRequest)(nil),      // 47: omniroute.v1.ReloadNetworkRequest
-	(*ReloadNetworkResponse)(nil),     // 48: omniroute.v1.ReloadNetworkResponse
-	(*OptionsRequest)(nil),            // 49: omniroute.v1.OptionsRequest
-	(*OptionsResponse)(nil),           // 50: omniroute.v1.OptionsResponse
-	(*Offer)(nil),                     // 51: omniroute.v1.Offer
-	(*PickupStore)(nil),               // 52: omniroute.v1.PickupStore
-	(*OpeningHours)(nil),              // 53: omniroute.v1.OpeningHours
-	(*timestamppb.Timestamp)(nil),     // 54: google.protobuf.Timestamp
+	(StockChangeReason)(0),            // 7: omniroute.v1.StockChangeReason
+	(*PlanRequest)(nil),               // 8: omniroute.v1.PlanRequest
+	(*PlanResponse)(nil),              // 9: omniroute.v1.PlanResponse
+	(*PlanCapacity)(nil),              // 10: omniroute.v1.PlanCapacity
+	(*AllocateRequest)(nil),           // 11: omniroute.v1.AllocateRequest
+	(*SupplyItem)(nil),                // 12: omniroute.v1.SupplyItem
+	(*AllocateResponse)(nil),          // 13: omniroute.v1.AllocateResponse
+	(*Transfer)(nil),                  // 14: omniroute.v1.Transfer
+	(*LatLng)(nil),                    // 15: omniroute.v1.LatLng
+	(*OrderLine)(nil),                 // 16: omniroute.v1.OrderLine
+	(*Order)(nil),                     // 17: omniroute.v1.Order
+	(*RouteRequest)(nil),              // 18: omniroute.v1.RouteRequest
+	(*CostBreakdown)(nil),             // 19: omniroute.v1.CostBreakdown
+	(*ShipmentLine)(nil),              // 20: omniroute.v1.ShipmentLine
+	(*Shipment)(nil),                  // 21: omniroute.v1.Shipment
+	(*Alternative)(nil),               // 22: omniroute.v1.Alternative
+	(*Candidate)(nil),                 // 23: omniroute.v1.Candidate
+	(*Exclusion)(nil),                 // 24: omniroute.v1.Exclusion
+	(*UnfilledLine)(nil),              // 25: omniroute.v1.UnfilledLine
+	(*SolverStats)(nil),               // 26: omniroute.v1.SolverStats
+	(*Plan)(nil),                      // 27: omniroute.v1.Plan
+	(*ReservedItem)(nil),              // 28: omniroute.v1.ReservedItem
+	(*ReservedQuote)(nil),             // 29: omniroute.v1.ReservedQuote
+	(*Reservation)(nil),               // 30: omniroute.v1.Reservation
+	(*RouteResponse)(nil),             // 31: omniroute.v1.RouteResponse
+	(*RouteBatchRequest)(nil),         // 32: omniroute.v1.RouteBatchRequest
+	(*RouteBatchResult)(nil),          // 33: omniroute.v1.RouteBatchResult
+	(*RouteBatchResponse)(nil),        // 34: omniroute.v1.RouteBatchResponse
+	(*CommitReservationRequest)(nil),  // 35: omniroute.v1.CommitReservationRequest
+	(*ReleaseReservationRequest)(nil), // 36: omniroute.v1.ReleaseReservationRequest
+	(*GetReservationRequest)(nil),     // 37: omniroute.v1.GetReservationRequest
+	(*StockUpdate)(nil),               // 38: omniroute.v1.StockUpdate
+	(*UpdateStockRequest)(nil),        // 39: omniroute.v1.UpdateStockRequest
+	(*UpdateStockResponse)(nil),       // 40: omniroute.v1.UpdateStockResponse
+	(*StockShortfall)(nil),            // 41: omniroute.v1.StockShortfall
+	(*GetAvailabilityRequest)(nil),    // 42: omniroute.v1.GetAvailabilityRequest
+	(*NodeAvailability)(nil),          // 43: omniroute.v1.NodeAvailability
+	(*GetAvailabilityResponse)(nil),   // 44: omniroute.v1.GetAvailabilityResponse
+	(*GetNetworkRequest)(nil),         // 45: omniroute.v1.GetNetworkRequest
+	(*Node)(nil),                      // 46: omniroute.v1.Node
+	(*Network)(nil),                   // 47: omniroute.v1.Network
+	(*ReloadNetworkRequest)(nil),      // 48: omniroute.v1.ReloadNetworkRequest
+	(*ReloadNetworkResponse)(nil),     // 49: omniroute.v1.ReloadNetworkResponse
+	(*OptionsRequest)(nil),            // 50: omniroute.v1.OptionsRequest
+	(*OptionsResponse)(nil),           // 51: omniroute.v1.OptionsResponse
+	(*Offer)(nil),                     // 52: omniroute.v1.Offer
+	(*PickupStore)(nil),               // 53: omniroute.v1.PickupStore
+	(*OpeningHours)(nil),              // 54: omniroute.v1.OpeningHours
+	(*timestamppb.Timestamp)(nil),     // 55: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	54, // 0: omniroute.v1.PlanResponse.planned_at:type_name -> google.protobuf.Timestamp
-	54, // 1: omniroute.v1.PlanResponse.season_end:type_name -> google.protobuf.Timestamp
-	9,  // 2: omniroute.v1.PlanResponse.capacities:type_name -> omniroute.v1.PlanCapacity
-	11, // 3: omniroute.v1.AllocateRequest.supply:type_name -> omniroute.v1.SupplyItem
-	54, // 4: omniroute.v1.AllocateRequest.at:type_name -> google.protobuf.Timestamp
-	54, // 5: omniroute.v1.SupplyItem.available_at:type_name -> google.protobuf.Timestamp
-	13, // 6: omniroute.v1.AllocateResponse.transfers:type_name -> omniroute.v1.Transfer
-	54, // 7: omniroute.v1.Transfer.ship_at:type_name -> google.protobuf.Timestamp
-	54, // 8: omniroute.v1.Transfer.arrive_at:type_name -> google.protobuf.Timestamp
-	54, // 9: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	14, // 10: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
-	15, // 11: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
+	55, // 0: omniroute.v1.PlanResponse.planned_at:type_name -> google.protobuf.Timestamp
+	55, // 1: omniroute.v1.PlanResponse.season_end:type_name -> google.protobuf.Timestamp
+	10, // 2: omniroute.v1.PlanResponse.capacities:type_name -> omniroute.v1.PlanCapacity
+	12, // 3: omniroute.v1.AllocateRequest.supply:type_name -> omniroute.v1.SupplyItem
+	55, // 4: omniroute.v1.AllocateRequest.at:type_name -> google.protobuf.Timestamp
+	55, // 5: omniroute.v1.SupplyItem.available_at:type_name -> google.protobuf.Timestamp
+	14, // 6: omniroute.v1.AllocateResponse.transfers:type_name -> omniroute.v1.Transfer
+	55, // 7: omniroute.v1.Transfer.ship_at:type_name -> google.protobuf.Timestamp
+	55, // 8: omniroute.v1.Transfer.arrive_at:type_name -> google.protobuf.Timestamp
+	55, // 9: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	15, // 10: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
+	16, // 11: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
 	1,  // 12: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	54, // 13: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	55, // 13: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
 	0,  // 14: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
-	16, // 15: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
+	17, // 15: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
 	3,  // 16: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
 	0,  // 17: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
-	19, // 18: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
-	18, // 19: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
+	20, // 18: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
+	19, // 19: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
 	4,  // 20: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
-	54, // 21: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
-	22, // 22: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
+	55, // 21: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
+	23, // 22: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
 	0,  // 23: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
-	22, // 24: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
+	23, // 24: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
 	2,  // 25: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
 	2,  // 26: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
-	20, // 27: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
-	21, // 28: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
-	23, // 29: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
-	24, // 30: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
-	25, // 31: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
-	54, // 32: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
-	54, // 33: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
+	21, // 27: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
+	22, // 28: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
+	24, // 29: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
+	25, // 30: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
+	26, // 31: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
+	55, // 32: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
+	55, // 33: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
 	4,  // 34: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
 	5,  // 35: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
-	27, // 36: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	54, // 37: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	28, // 38: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
-	26, // 39: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
-	29, // 40: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	54, // 41: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	28, // 36: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
+	55, // 37: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	29, // 38: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
+	27, // 39: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
+	30, // 40: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
+	55, // 41: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
 	6,  // 42: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
-	17, // 43: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
-	30, // 44: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
-	32, // 45: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
-	37, // 46: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	40, // 47: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
-	14, // 48: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
-	42, // 49: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	14, // 50: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 51: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	45, // 52: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	16, // 53: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
-	51, // 54: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
-	54, // 55: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
-	0,  // 56: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
-	2,  // 57: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
-	24, // 58: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
-	26, // 59: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
-	54, // 60: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
-	52, // 61: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
-	14, // 62: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
-	53, // 63: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
-	54, // 64: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
-	17, // 65: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	31, // 66: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	34, // 67: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	35, // 68: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	36, // 69: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	49, // 70: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
-	38, // 71: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	37, // 72: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	41, // 73: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	44, // 74: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	47, // 75: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	7,  // 76: omniroute.v1.PlanningService.Plan:input_type -> omniroute.v1.PlanRequest
-	10, // 77: omniroute.v1.PlanningService.Allocate:input_type -> omniroute.v1.AllocateRequest
-	30, // 78: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	33, // 79: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	29, // 80: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	29, // 81: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	29, // 82: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	50, // 83: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
-	39, // 84: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	39, // 85: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	43, // 86: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	46, // 87: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	48, // 88: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	8,  // 89: omniroute.v1.PlanningService.Plan:output_type -> omniroute.v1.PlanResponse
-	12, // 90: omniroute.v1.PlanningService.Allocate:output_type -> omniroute.v1.AllocateResponse
-	78, // [78:91] is the sub-list for method output_type
-	65, // [65:78] is the sub-list for method input_type
-	65, // [65:65] is the sub-list for extension type_name
-	65, // [65:65] is the sub-list for extension extendee
-	0,  // [0:65] is the sub-list for field type_name
+	18, // 43: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
+	31, // 44: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
+	33, // 45: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
+	7,  // 46: omniroute.v1.StockUpdate.reason:type_name -> omniroute.v1.StockChangeReason
+	38, // 47: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
+	41, // 48: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
+	15, // 49: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	43, // 50: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	15, // 51: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 52: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	46, // 53: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	17, // 54: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	52, // 55: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	55, // 56: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 57: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 58: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	25, // 59: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	27, // 60: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	55, // 61: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	53, // 62: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	15, // 63: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	54, // 64: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	55, // 65: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	18, // 66: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	32, // 67: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	35, // 68: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	36, // 69: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	37, // 70: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	50, // 71: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	39, // 72: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	38, // 73: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	42, // 74: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	45, // 75: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	48, // 76: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	8,  // 77: omniroute.v1.PlanningService.Plan:input_type -> omniroute.v1.PlanRequest
+	11, // 78: omniroute.v1.PlanningService.Allocate:input_type -> omniroute.v1.AllocateRequest
+	31, // 79: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	34, // 80: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	30, // 81: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	30, // 82: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	30, // 83: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	51, // 84: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	40, // 85: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	40, // 86: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	44, // 87: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	47, // 88: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	49, // 89: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	9,  // 90: omniroute.v1.PlanningService.Plan:output_type -> omniroute.v1.PlanResponse
+	13, // 91: omniroute.v1.PlanningService.Allocate:output_type -> omniroute.v1.AllocateResponse
+	79, // [79:92] is the sub-list for method output_type
+	66, // [66:79] is the sub-list for method input_type
+	66, // [66:66] is the sub-list for extension type_name
+	66, // [66:66] is the sub-list for extension extendee
+	0,  // [0:66] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -4937,7 +5011,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
-			NumEnums:      7,
+			NumEnums:      8,
 			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   4,

@@ -2237,6 +2237,11 @@ func (m *StockUpdate) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		}
 		i -= size
 	}
+	if m.Reason != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.Reason))
+		i--
+		dAtA[i] = 0x38
+	}
 	if m.SafetyStock != nil {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(*m.SafetyStock))
 		i--
@@ -4268,6 +4273,9 @@ func (m *StockUpdate) SizeVT() (n int) {
 	}
 	if m.SafetyStock != nil {
 		n += 1 + protohelpers.SizeOfVarint(uint64(*m.SafetyStock))
+	}
+	if m.Reason != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.Reason))
 	}
 	n += len(m.unknownFields)
 	return n
@@ -10327,6 +10335,25 @@ func (m *StockUpdate) UnmarshalVT(dAtA []byte) error {
 				}
 			}
 			m.SafetyStock = &v
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			m.Reason = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Reason |= StockChangeReason(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := protohelpers.Skip(dAtA[iNdEx:])
