@@ -715,3 +715,55 @@ func TestServeForGhz(t *testing.T) {
 	srv.Shutdown(ctx)
 	svc.Close()
 }
+
+// BenchmarkUpdateStock applies batches of 1,000 deltas, each to a row of
+// its own of the 1,000-node network (a till's sale of one unit, then the
+// unit back on the next batch), on the memory ledger with the order log
+// recording their receipts: what a POS feed costs the server a batch.
+func BenchmarkUpdateStock(b *testing.B) {
+	net, st := bigNetwork(b, 1000)
+	olog, err := orderlog.Open(b.TempDir(), orderlog.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := New(Config{Network: net, Stock: st, Clock: newFakeClock(), ReapInterval: -1, OrderLog: olog})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer svc.Close()
+	ups := make([]*pb.StockUpdate, 0, 1000)
+	for _, r := range st.Snapshot() {
+		if r.OnHand > 0 && len(ups) < cap(ups) {
+			ups = append(ups, &pb.StockUpdate{NodeId: net.Nodes[r.Node].ID, Sku: r.SKU})
+		}
+	}
+	if len(ups) < cap(ups) {
+		b.Fatalf("%d rows, want %d", len(ups), cap(ups))
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := range b.N {
+		d := int32(-1)
+		if i%2 == 1 {
+			d = 1
+		}
+		for _, u := range ups {
+			u.Seq = uint64(i + 1)
+			u.Change = &pb.StockUpdate_Delta{Delta: d}
+		}
+		res, err := svc.UpdateStock(ctx, "updates", 0, ups)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Applied != int64(len(ups)) {
+			b.Fatalf("applied %d of %d", res.Applied, len(ups))
+		}
+	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
+	if err := olog.Close(); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -156,8 +156,8 @@ func (u *stockBatch) resolve(net *network.Network) ([]stock.Update, error) {
 // applyScratch applies ups in order to a scratch table over net that
 // starts from the rows rowOf gives (ok false: no row yet), so that a bad
 // update rejects the batch before anything real changes. It returns the
-// scratch table, which holds every touched row as it ends, and whether
-// each update applied.
+// scratch table, which holds every touched row as it ends, whether each
+// update applied, and what each changed on hand by.
 func (u *stockBatch) applyScratch(net *network.Network, ups []stock.Update, rowOf func(node int, sku string) (stock.Row, bool)) (*stock.Table, []bool, []int32, error) {
 	scratch := stock.New(net)
 	applied := make([]bool, len(ups))
@@ -194,31 +194,29 @@ func (u *stockBatch) applyScratch(net *network.Network, ups []stock.Update, rowO
 // reason: only a fall is marked an adjustment.
 func (u *stockBatch) receiptsOf(ups []stock.Update, applied []bool, deltas []int32) []stockReceipt {
 	var out []stockReceipt
-	type kind struct {
-		key        stockKey
-		adjustment bool
-	}
-	index := map[kind]int{}
 	for i, up := range ups {
-		if !applied[i] || deltas[i] == 0 {
-			continue
+		if applied[i] && deltas[i] != 0 {
+			out = append(out, stockReceipt{key: stockKey{node: u.updates[i].NodeId, sku: up.SKU}, units: deltas[i],
+				adjustment: u.updates[i].GetReason() == pb.StockChangeReason_STOCK_CHANGE_REASON_ADJUSTMENT})
 		}
-		k := kind{stockKey{node: u.updates[i].NodeId, sku: up.SKU}, u.updates[i].GetReason() == pb.StockChangeReason_STOCK_CHANGE_REASON_ADJUSTMENT}
-		if j, ok := index[k]; ok {
-			out[j].units += deltas[i]
-			continue
-		}
-		index[k] = len(out)
-		out = append(out, stockReceipt{key: k.key, units: deltas[i], adjustment: k.adjustment})
-	}
-	out = slices.DeleteFunc(out, func(r stockReceipt) bool { return r.units == 0 })
-	for i := range out {
-		out[i].adjustment = out[i].adjustment && out[i].units < 0
 	}
 	slices.SortStableFunc(out, func(a, b stockReceipt) int {
 		return cmp.Or(compareKeys(a.key, b.key), compareBool(a.adjustment, b.adjustment))
 	})
-	return out
+	// Merge each row's changes of a kind, then mark only the falls.
+	kept := out[:0]
+	for _, r := range out {
+		if n := len(kept); n > 0 && kept[n-1].key == r.key && kept[n-1].adjustment == r.adjustment {
+			kept[n-1].units += r.units
+			continue
+		}
+		kept = append(kept, r)
+	}
+	kept = slices.DeleteFunc(kept, func(r stockReceipt) bool { return r.units == 0 })
+	for i := range kept {
+		kept[i].adjustment = kept[i].adjustment && kept[i].units < 0
+	}
+	return kept
 }
 
 // compareBool orders false before true.
