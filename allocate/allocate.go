@@ -137,6 +137,10 @@ type Result struct {
 	// SolveTime is the wall time of the LP solves (and the rounding), the
 	// replays not included.
 	SolveTime time.Duration
+	// AdjustmentUnits are the units the adjustments of Input.Falls
+	// (recounts down, write-offs) are expected to take over the horizon:
+	// taken from the stock the plan places, up to what each row has.
+	AdjustmentUnits int64
 	// FallUnits are the walk-in units the falls of Input.Falls expect over
 	// the horizon, rounded: the demand of the walk-in points.
 	FallUnits int64
@@ -163,6 +167,11 @@ type planner struct {
 	costs    [][]nodeCost
 	// onHandTotal is per node, all SKUs, with the supply.
 	onHandTotal []int64
+	// adjusted are the units the adjustments are expected to take over
+	// the horizon, by SKU and node (expectedAdjustments), and
+	// adjustedUnits those taken from the stock the plan places.
+	adjusted      map[string]map[int]int64
+	adjustedUnits int64
 	// supply per SKU name: node -> units, and node -> latest arrival.
 	supply     map[string]map[int]int64
 	supplyLast map[string]map[int]time.Time
@@ -220,7 +229,9 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 	}
 	var fallUnits int64
 	if len(in.Falls) > 0 {
-		fallUnits = int64(math.Round(addWalkIns(f, pl.net, fallRates(in.Falls, in.At), in.At, in.Horizon)))
+		rates := fallRates(in.Falls, in.At)
+		fallUnits = int64(math.Round(addWalkIns(f, pl.net, rates, in.At, in.Horizon)))
+		pl.adjusted = expectedAdjustments(rates, in.At, in.Horizon)
 	}
 	pl.forecast = f
 	if pl.costs, err = pointCosts(pl.net, f); err != nil {
@@ -229,7 +240,7 @@ func Plan(ctx context.Context, in Input) (*Result, error) {
 	pl.prepareStock()
 	pl.buildBlocks()
 	pl.heldShares()
-	res := &Result{Forecast: f, At: in.At, Horizon: in.Horizon, SKUs: len(pl.blocks), Points: len(f.Points), FallUnits: fallUnits}
+	res := &Result{Forecast: f, At: in.At, Horizon: in.Horizon, SKUs: len(pl.blocks), Points: len(f.Points), FallUnits: fallUnits, AdjustmentUnits: pl.adjustedUnits}
 	t0 := time.Now()
 	if err := pl.solveAll(ctx, res); err != nil {
 		return nil, err

@@ -93,7 +93,7 @@ func tryFar(t *testing.T, c farCase) (*Result, *network.Network, error) {
 		HistoryFrom: day0, At: day0.Add(7 * 24 * time.Hour), Horizon: 7 * 24 * time.Hour, Workers: 2,
 	}
 	if c.falls != "" {
-		in.Falls, err = simulate.ReadReplenishments(simulate.BytesSource{FileName: "falls.csv", Data: []byte("at,node,sku,qty\n" + c.falls)}, net)
+		in.Falls, err = simulate.ReadReplenishments(simulate.BytesSource{FileName: "falls.csv", Data: []byte("at,node,sku,qty,reason\n" + c.falls)}, net)
 		require.NoError(t, err)
 	}
 	res, err := Plan(context.Background(), in)
@@ -361,6 +361,25 @@ func TestWalkInDemandGetsStock(t *testing.T) {
 	res, _ = planFar(t, c)
 	assert.InDelta(t, 60, res.Forecast.Points[len(res.Forecast.Points)-1].LostSale[0], 1e-12)
 	assert.GreaterOrEqual(t, moved(res)["0>1:A"], q)
+}
+
+// S holds 10 A, the deliveries' week, and writes one off a day: the
+// write-offs are no one's demand (no walk-in point), but they take the
+// stock, so the plan keeps them out of what S holds and sends S what they
+// will take, where without them it sends nothing.
+func TestAdjustmentsTakeStock(t *testing.T) {
+	c := farCase{unitCost: 0.5, shipCost: 3, minQty: 1, want: "delivery", stockW: 40, stockS: 10}
+	res, _ := planFar(t, c)
+	assert.Zero(t, moved(res)["0>1:A"], "S holds its week")
+	c.falls = strings.ReplaceAll(tillWeek("A"), ",-1\n", ",-1,adjustment\n")
+	res, _ = planFar(t, c)
+	assert.Zero(t, res.FallUnits, "no walk-in demand")
+	assert.EqualValues(t, math.Round(tillMean()), res.AdjustmentUnits)
+	for _, p := range res.Forecast.Points {
+		assert.False(t, p.WalkIn)
+	}
+	t.Logf("%d written off expected, %d sent", res.AdjustmentUnits, moved(res)["0>1:A"])
+	assert.GreaterOrEqual(t, moved(res)["0>1:A"], int32(res.AdjustmentUnits)-1)
 }
 
 // A SKU that only the tills sell joins the plan at the network's per-unit

@@ -86,8 +86,12 @@ func (pl *planner) buildBlocks() {
 		b := &block{index: len(pl.blocks), sku: sku, s: s,
 			stock: map[int]int64{}, avail: map[int]int64{}, room: map[int]int64{}, price: map[int]float64{}}
 		pl.in.Stock.EachATP(sku, func(n int, atp int32) {
-			b.stock[n] = int64(atp)
-			b.avail[n] = int64(atp)
+			// What the adjustments will take is not there to sell or
+			// send (the replays take it as they come).
+			q := max(0, int64(atp)-pl.adjusted[sku][n])
+			pl.adjustedUnits += int64(atp) - q
+			b.stock[n] = q
+			b.avail[n] = q
 		})
 		for n, q := range pl.supply[sku] {
 			b.avail[n] += q

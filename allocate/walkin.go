@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/csv"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -82,6 +83,22 @@ func addWalkIns(f *Forecast, net *network.Network, rates *planning.FallRates, at
 		}
 	}
 	return total
+}
+
+// expectedAdjustments is, by SKU and node, the units the adjustments the
+// rates learnt (recounts down, write-offs) are expected to take over the
+// horizon after at, rounded.
+func expectedAdjustments(rates *planning.FallRates, at time.Time, horizon time.Duration) map[string]map[int]int64 {
+	out := map[string]map[int]int64{}
+	rates.EachAdjustment(at, horizon, func(node int, sku string, mean float64) {
+		if q := int64(math.Round(mean)); q > 0 {
+			if out[sku] == nil {
+				out[sku] = map[int]int64{}
+			}
+			out[sku][node] = q
+		}
+	})
+	return out
 }
 
 // walkInPrices is each SKU's walk-in price, as a replay prices the units

@@ -227,13 +227,13 @@ func (r *DBReader) FallsStart(ctx context.Context) (int64, error) {
 	return last, nil
 }
 
-// FallsSince calls fn with each fall of stock that is demand (a receipt of
-// negative units not marked an adjustment: the units that left, as a
-// positive number) among up to limit
+// FallsSince calls fn with each fall of stock (a receipt of negative
+// units: the units that left, as a positive number; adjustment when it is
+// marked one) among up to limit
 // receipts written after position after, in the order they were
 // written, and returns the position of the last receipt read (after when
 // there is none). On an error fn may have seen some of them.
-func (r *DBReader) FallsSince(ctx context.Context, after int64, limit int, fn func(at time.Time, node, sku string, units int32)) (int64, error) {
+func (r *DBReader) FallsSince(ctx context.Context, after int64, limit int, fn func(at time.Time, node, sku string, units int32, adjustment bool)) (int64, error) {
 	rs, err := r.pool.Query(ctx, `SELECT seq, at, node_id, sku, qty, adjustment FROM receipt_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return after, fmt.Errorf("order log: database: %w", err)
@@ -245,8 +245,8 @@ func (r *DBReader) FallsSince(ctx context.Context, after int64, limit int, fn fu
 		if err := rs.Scan(&last, &rc.At, &rc.Node, &rc.SKU, &rc.Units, &rc.Adjustment); err != nil {
 			return after, fmt.Errorf("order log: database: %w", err)
 		}
-		if rc.Units < 0 && !rc.Adjustment {
-			fn(rc.At, rc.Node, rc.SKU, -rc.Units)
+		if rc.Units < 0 {
+			fn(rc.At, rc.Node, rc.SKU, -rc.Units, rc.Adjustment)
 		}
 	}
 	if err := rs.Err(); err != nil {

@@ -213,13 +213,13 @@ func TestDBKeepsEveryReplicasReceipts(t *testing.T) {
 		"2026-11-29T23:59:40.000000000Z,alm-s01,MILK-1L,-1,adjustment\n"+
 		"2026-11-30T00:00:00.000000000Z,alm-wh1,MILK-1L,40,\n", out.String())
 
-	// The replicas' planners learn from the sale only.
+	// The replicas' planners read the falls, the adjustment marked.
 	var falls []string
-	_, err = NewDBReader(pool).FallsSince(t.Context(), 0, 100, func(at time.Time, node, sku string, units int32) {
-		falls = append(falls, fmt.Sprintf("%s %s %d", node, sku, units))
+	_, err = NewDBReader(pool).FallsSince(t.Context(), 0, 100, func(at time.Time, node, sku string, units int32, adjustment bool) {
+		falls = append(falls, fmt.Sprintf("%s %s %d %v", node, sku, units, adjustment))
 	})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"alm-s01 MILK-1L 2"}, falls)
+	assert.Equal(t, []string{"alm-s01 MILK-1L 2 false", "alm-s01 MILK-1L 1 true"}, falls)
 
 	n, err = NewDB(pool).Trim(t.Context(), day1.Add(90*time.Second))
 	require.NoError(t, err)

@@ -27,7 +27,11 @@ const DefaultFallSpan = 7 * 24 * time.Hour
 // FallRates is the rate at which each (node, SKU) loses stock other than
 // by the orders routed: a sum of its falls' units, each weighed down
 // exponentially by its age (DefaultFallSpan, or Span), over the time
-// observed. Memory is one entry per row that ever fell. It is not safe for
+// observed. Sales (Observe) are the other channels' demand;
+// adjustments (ObserveAdjustment: recounts down, write-offs) take stock
+// as surely but are no one's demand, so that a plan keeps both out of
+// its supply (Expected) and prices only the sales (EachExpected, Tills).
+// Memory is one entry per row that ever fell. It is not safe for
 // concurrent use.
 type FallRates struct {
 	// Span is the time constant; 0 means DefaultFallSpan.
@@ -35,7 +39,8 @@ type FallRates struct {
 	// since is when observation began: the first fall observed, or
 	// Start's time when earlier.
 	since time.Time
-	rows  map[nodeSKU]*fallSum
+	// rows are the sales, adjusted the adjustments.
+	rows, adjusted map[nodeSKU]*fallSum
 }
 
 // fallSum is a row's decayed units as of at.
@@ -60,21 +65,34 @@ func (r *FallRates) span() float64 {
 	return DefaultFallSpan.Hours() / 24
 }
 
-// Observe adds a fall of units (> 0) of sku at node at time at. Falls may
+// Observe adds a sale of units (> 0) of sku at node at time at. Falls may
 // come out of time order (a history, then the live ones): each counts by
 // its own age.
 func (r *FallRates) Observe(at time.Time, node int, sku string, units int32) {
+	if r.rows == nil {
+		r.rows = map[nodeSKU]*fallSum{}
+	}
+	r.observe(r.rows, at, node, sku, units)
+}
+
+// ObserveAdjustment adds an adjustment of units (> 0) of sku at node at
+// time at: a fall that is no one's demand (a recount down, a write-off).
+func (r *FallRates) ObserveAdjustment(at time.Time, node int, sku string, units int32) {
+	if r.adjusted == nil {
+		r.adjusted = map[nodeSKU]*fallSum{}
+	}
+	r.observe(r.adjusted, at, node, sku, units)
+}
+
+func (r *FallRates) observe(rows map[nodeSKU]*fallSum, at time.Time, node int, sku string, units int32) {
 	if units <= 0 {
 		return
 	}
 	r.Start(at)
-	if r.rows == nil {
-		r.rows = map[nodeSKU]*fallSum{}
-	}
 	k := nodeSKU{int32(node), sku}
-	s := r.rows[k]
+	s := rows[k]
 	if s == nil {
-		r.rows[k] = &fallSum{units: float64(units), at: at}
+		rows[k] = &fallSum{units: float64(units), at: at}
 		return
 	}
 	tau := r.span()
@@ -86,28 +104,42 @@ func (r *FallRates) Observe(at time.Time, node int, sku string, units int32) {
 	}
 }
 
-// Len is the number of rows that fell.
+// Len is the number of rows that sold.
 func (r *FallRates) Len() int { return len(r.rows) }
 
 // Expected returns the units each row is expected to lose over d after
-// at, at its rate (EachExpected), rounded; rows expected to lose less than
-// half a unit are left out.
+// at, to sales and adjustments, at their rates (EachExpected,
+// EachAdjustment), rounded; rows expected to lose less than half a unit
+// are left out.
 func (r *FallRates) Expected(at time.Time, d time.Duration) ExpectedFalls {
+	means := map[nodeSKU]float64{}
+	add := func(node int, sku string, mean float64) { means[nodeSKU{int32(node), sku}] += mean }
+	r.EachExpected(at, d, add)
+	r.EachAdjustment(at, d, add)
 	out := ExpectedFalls{}
-	r.EachExpected(at, d, func(node int, sku string, mean float64) {
+	for k, mean := range means {
 		if e := math.Round(mean); e >= 1 {
-			out[nodeSKU{int32(node), sku}] = int32(min(e, math.MaxInt32))
+			out[k] = int32(min(e, math.MaxInt32))
 		}
-	})
+	}
 	return out
 }
 
 // EachExpected calls fn, in node then SKU order, with the mean units each
-// row that fell is expected to lose over d after at: its decayed units
+// row that sold is expected to sell over d after at: its decayed units
 // over the decayed time observed (at least a day, so that a first fall is
 // not taken for a day's worth each minute), times d.
 func (r *FallRates) EachExpected(at time.Time, d time.Duration, fn func(node int, sku string, mean float64)) {
-	if len(r.rows) == 0 || d <= 0 {
+	r.each(r.rows, at, d, fn)
+}
+
+// EachAdjustment is EachExpected for the adjustments.
+func (r *FallRates) EachAdjustment(at time.Time, d time.Duration, fn func(node int, sku string, mean float64)) {
+	r.each(r.adjusted, at, d, fn)
+}
+
+func (r *FallRates) each(rows map[nodeSKU]*fallSum, at time.Time, d time.Duration, fn func(node int, sku string, mean float64)) {
+	if len(rows) == 0 || d <= 0 {
 		return
 	}
 	tau := r.span()
@@ -115,13 +147,13 @@ func (r *FallRates) EachExpected(at time.Time, d time.Duration, fn func(node int
 	// The weight of the time observed: the integral of e^(-age/tau).
 	weight := tau * (1 - math.Exp(-observed/tau))
 	days := d.Hours() / 24
-	keys := make([]nodeSKU, 0, len(r.rows))
-	for k := range r.rows {
+	keys := make([]nodeSKU, 0, len(rows))
+	for k := range rows {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b nodeSKU) int { return cmp.Or(cmp.Compare(a.node, b.node), strings.Compare(a.sku, b.sku)) })
 	for _, k := range keys {
-		s := r.rows[k]
+		s := rows[k]
 		units := s.units
 		if at.After(s.at) {
 			units *= math.Exp(-at.Sub(s.at).Hours() / 24 / tau)

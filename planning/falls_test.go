@@ -2,6 +2,7 @@ package planning
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -59,6 +60,31 @@ func TestFallRatesExpected(t *testing.T) {
 	slow.Start(at)
 	slow.Observe(at, 0, "A", 1)
 	assert.Empty(t, slow.Expected(at.Add(30*day), time.Hour))
+}
+
+// TestFallRatesAdjustments: adjustments (recounts down, write-offs) take
+// stock as sales do, so Expected counts both; they are no one's demand,
+// so EachExpected (and the tills' outlook) counts the sales only, and
+// EachAdjustment the adjustments.
+func TestFallRatesAdjustments(t *testing.T) {
+	var r FallRates
+	r.Start(at)
+	for i := range 300 {
+		r.Observe(at.Add(time.Duration(i)*day/10), 1, "A", 1)           // 10 sold a day
+		r.ObserveAdjustment(at.Add(time.Duration(i)*day/10), 1, "A", 1) // 10 written off
+		r.ObserveAdjustment(at.Add(time.Duration(i)*day/10), 2, "B", 1) // only written off
+	}
+	end := at.Add(30 * day)
+	assert.EqualValues(t, 20, r.Expected(end, day).Units(1, "A"))
+	assert.EqualValues(t, 10, r.Expected(end, day).Units(2, "B"))
+	sold, adjusted := map[string]float64{}, map[string]float64{}
+	r.EachExpected(end, day, func(node int, sku string, mean float64) { sold[fmt.Sprint(node, sku)] = mean })
+	r.EachAdjustment(end, day, func(node int, sku string, mean float64) { adjusted[fmt.Sprint(node, sku)] = mean })
+	assert.Len(t, sold, 1)
+	assert.InDelta(t, 10, sold["1A"], 0.1) // 9.93: the decayed month
+	assert.Len(t, adjusted, 2)
+	assert.InDelta(t, sold["1A"], adjusted["2B"], 1e-9)
+	assert.Equal(t, 1, r.Len(), "rows that sold")
 }
 
 func TestLessFalls(t *testing.T) {

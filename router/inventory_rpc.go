@@ -57,8 +57,8 @@ func (s *Service) UpdateStock(ctx context.Context, prefix string, first int, upd
 		s.planner.stockMoved(res.moved)
 		net := s.snap.Load().net
 		for _, r := range res.received {
-			if node, ok := net.NodeIndex(r.key.node); ok && r.units < 0 && !r.adjustment {
-				s.planner.fell(at, node, r.key.sku, -r.units)
+			if node, ok := net.NodeIndex(r.key.node); ok && r.units < 0 {
+				s.planner.fell(at, node, r.key.sku, -r.units, r.adjustment)
 			}
 		}
 	}

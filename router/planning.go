@@ -130,10 +130,10 @@ type SharedFalls interface {
 	// FallsStart is the position of the latest fall written so far.
 	FallsStart(ctx context.Context) (int64, error)
 	// FallsSince calls fn with each fall written after position after
-	// (units that left node's sku at at other than by an order routed),
-	// up to limit rows read, and returns the position of the last row
-	// read.
-	FallsSince(ctx context.Context, after int64, limit int, fn func(at time.Time, node, sku string, units int32)) (int64, error)
+	// (units that left node's sku at at other than by an order routed; an
+	// adjustment, not a sale, when adjustment), up to limit rows read, and
+	// returns the position of the last row read.
+	FallsSince(ctx context.Context, after int64, limit int, fn func(at time.Time, node, sku string, units int32, adjustment bool)) (int64, error)
 }
 
 // sharedPage is how many shared orders a plan reads at a time.
@@ -284,7 +284,7 @@ func newPlanner(s *Service, cfg PlanningConfig, board *policy.PriceBoard) *plann
 	}))
 	p.fallUnits = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "omniroute_planning_falls_expected_units",
-		Help: "Units the last good plan kept out of the supply it priced for the falls of stock it expects within its time (sales at the till: the other channels' demand).",
+		Help: "Units the last good plan kept out of the supply it priced for the falls of stock it expects within its time (sales at the till, the other channels' demand, and adjustments).",
 	}))
 	p.byOrdersGauge = registerOr(s.m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "omniroute_planning_by_orders",
@@ -378,10 +378,20 @@ func (p *planner) ordersPlanStays() bool {
 // stockFall is units of sku that left node at at other than by an order
 // routed.
 type stockFall struct {
-	at    time.Time
-	node  int
-	sku   string
-	units int32
+	at         time.Time
+	node       int
+	sku        string
+	units      int32
+	adjustment bool
+}
+
+// observe adds f to rates, as a sale or as an adjustment.
+func (f *stockFall) observe(rates *planning.FallRates) {
+	if f.adjustment {
+		rates.ObserveAdjustment(f.at, f.node, f.sku, f.units)
+	} else {
+		rates.Observe(f.at, f.node, f.sku, f.units)
+	}
 }
 
 // maxPendingFalls bounds the falls kept between two plans (about 64 MB);
@@ -391,13 +401,13 @@ const maxPendingFalls = 1 << 20
 // fell hands a fall of stock a stock update applied (units > 0 left
 // node's sku at at) to the next plan, which adds it to the rates the plans
 // expect falls by. It never waits for a plan.
-func (p *planner) fell(at time.Time, node int, sku string, units int32) {
+func (p *planner) fell(at time.Time, node int, sku string, units int32, adjustment bool) {
 	if p.cfg.SharedFalls != nil {
 		return // read with every replica's before each plan
 	}
 	p.fallsMu.Lock()
 	if len(p.pending) < maxPendingFalls {
-		p.pending = append(p.pending, stockFall{at, node, sku, units})
+		p.pending = append(p.pending, stockFall{at, node, sku, units, adjustment})
 	}
 	p.fallsMu.Unlock()
 }
@@ -410,8 +420,8 @@ func (p *planner) expectedFalls(at time.Time, d ...time.Duration) []planning.Exp
 	pending := p.pending
 	p.pending = nil
 	p.fallsMu.Unlock()
-	for _, f := range pending {
-		p.falls.Observe(f.at, f.node, f.sku, f.units)
+	for i := range pending {
+		pending[i].observe(p.falls)
 	}
 	out := make([]planning.ExpectedFalls, len(d))
 	for i := range d {
@@ -822,9 +832,9 @@ func (p *planner) readSharedFalls(ctx context.Context, net *network.Network) {
 	var page []stockFall
 	for {
 		page = page[:0]
-		last, err := sh.FallsSince(ctx, p.fallsAt, sharedPage, func(at time.Time, id, sku string, units int32) {
+		last, err := sh.FallsSince(ctx, p.fallsAt, sharedPage, func(at time.Time, id, sku string, units int32, adjustment bool) {
 			if node, ok := net.NodeIndex(id); ok && units > 0 {
-				page = append(page, stockFall{at, node, sku, units})
+				page = append(page, stockFall{at, node, sku, units, adjustment})
 			}
 		})
 		if err != nil {
@@ -833,8 +843,8 @@ func (p *planner) readSharedFalls(ctx context.Context, net *network.Network) {
 			p.s.log.Warn("planning: the falls of stock the replicas recorded cannot be read", "err", err)
 			return
 		}
-		for _, f := range page {
-			p.falls.Observe(f.at, f.node, f.sku, f.units)
+		for i := range page {
+			page[i].observe(p.falls)
 		}
 		p.sharedFalls.WithLabelValues("added").Add(float64(len(page)))
 		if last == p.fallsAt || last-p.fallsAt < sharedPage {

@@ -97,7 +97,7 @@ func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.Al
 		Objective: res.Objective, ExpectedCostBefore: res.ExpectedCostBefore, ExpectedCostAfter: res.ExpectedCostAfter,
 		UnitsMoved: res.UnitsMoved, TransferCost: res.TransferCost, SolveMs: float64(res.SolveTime.Microseconds()) / 1000,
 		ExpectedBy: res.ExpectedBy, ModelCostBefore: res.ModelCostBefore, ModelCostAfter: res.ModelCostAfter,
-		ExpectedFallUnits: res.FallUnits,
+		ExpectedFallUnits: res.FallUnits, ExpectedAdjustmentUnits: res.AdjustmentUnits,
 	}
 	for _, t := range res.Transfers {
 		pt := &pb.Transfer{ToNodeId: net.Nodes[t.To].ID, Sku: t.SKU, Qty: t.Qty,

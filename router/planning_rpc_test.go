@@ -95,6 +95,17 @@ func TestAllocateOverLiveStock(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 163, taken.ExpectedFallUnits)
 	assert.Empty(t, taken.Transfers)
+
+	// The same 25 written off instead: no one's demand, but as many units
+	// gone from W (all 30 of its A within the week), so the ten pickups at
+	// S can be served from W no more, and nothing is sent.
+	written := "at,node,sku,qty,reason\n2026-03-08T00:00:00Z,W,A,-25,adjustment\n"
+	off, err := client.Allocate(context.Background(), &pb.AllocateRequest{OrdersCsv: tenPickups(), At: timestamppb.New(at),
+		HorizonMinutes: 7 * 24 * 60, FallsHistoryCsv: []byte(written)})
+	require.NoError(t, err)
+	assert.Zero(t, off.ExpectedFallUnits)
+	assert.EqualValues(t, 30, off.ExpectedAdjustmentUnits, "as much as W holds")
+	assert.Empty(t, off.Transfers)
 }
 
 func TestAllocateBadInput(t *testing.T) {

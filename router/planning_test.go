@@ -835,8 +835,9 @@ func TestPlanningKeepsOutTheFallsOfStock(t *testing.T) {
 }
 
 // TestPlanningLearnsFromSalesOnly: a fall whose update says it is an
-// adjustment (a recount down) lowers the stock planned over but is not the
-// other channels' demand: the planner expects no fall from it.
+// adjustment (a recount down) takes stock as a sale does, so the plans
+// keep the adjustments they expect out of their supply too; but it is no
+// one's demand, so no order pays for what the tills would lose.
 func TestPlanningLearnsFromSalesOnly(t *testing.T) {
 	demand := &forecast.Demand{Cells: []forecast.Cell{
 		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 10, UnitsPerOrder: 1, LostSaleCost: 1000},
@@ -854,8 +855,15 @@ func TestPlanningLearnsFromSalesOnly(t *testing.T) {
 	require.NoError(t, err)
 	after, err := p.planResult(ctx(t))
 	require.NoError(t, err)
-	assert.Zero(t, after.falls)
-	assert.Equal(t, before.supply-3, after.supply)
+	assert.EqualValues(t, 3, after.falls)
+	assert.Equal(t, before.supply-3-3, after.supply)
+	s01, _ := e.svc.snap.Load().net.NodeIndex("alm-s01")
+	tillLoss := func() float64 {
+		c, _, ok := p.board.Get()
+		require.True(t, ok)
+		return c.(policy.BoundValues).StockValue(s01, "CURD-400G", 1, 1)
+	}
+	assert.Zero(t, tillLoss())
 
 	sale := delta("alm-s01", "CURD-400G", 1001, -2)
 	sale.Reason = pb.StockChangeReason_STOCK_CHANGE_REASON_SALE
@@ -863,5 +871,6 @@ func TestPlanningLearnsFromSalesOnly(t *testing.T) {
 	require.NoError(t, err)
 	after, err = p.planResult(ctx(t))
 	require.NoError(t, err)
-	assert.EqualValues(t, 2, after.falls)
+	assert.EqualValues(t, 5, after.falls)
+	assert.Positive(t, tillLoss())
 }

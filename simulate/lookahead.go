@@ -339,9 +339,14 @@ func (p *replayPlanner) demand(clock time.Time) *forecast.Demand {
 }
 
 // fell adds a live fall the replay applied (units asked for of sku at
-// node at at) to the rates of falls.
-func (p *replayPlanner) fell(at time.Time, node int, sku string, units int32) {
-	if p.falls != nil {
+// node at at; an adjustment when adjustment) to the rates of falls.
+func (p *replayPlanner) fell(at time.Time, node int, sku string, units int32, adjustment bool) {
+	if p.falls == nil {
+		return
+	}
+	if adjustment {
+		p.falls.ObserveAdjustment(at, node, sku, units)
+	} else {
 		p.falls.Observe(at, node, sku, units)
 	}
 }

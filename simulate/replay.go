@@ -499,6 +499,7 @@ func (st *replayState) applyFall() error {
 	if rep.Adjustment {
 		// Not a customer: what it did not find is nobody's loss.
 		if st.planner != nil {
+			st.planner.fell(rep.At, rep.Node, sku, want, true)
 			st.planner.moved += float64(take)
 		}
 		return st.advanceReplenishment()
@@ -509,7 +510,7 @@ func (st *replayState) applyFall() error {
 		st.acc.walkInShortBy[sku] += int64(short)
 	}
 	if st.planner != nil {
-		st.planner.fell(rep.At, rep.Node, sku, want)
+		st.planner.fell(rep.At, rep.Node, sku, want, false)
 		st.planner.moved += float64(take)
 	}
 	return st.advanceReplenishment()

@@ -308,15 +308,19 @@ func ObserveFalls(src Source, net *network.Network, before time.Time, rates *pla
 	return nil
 }
 
-// ObserveFallRows is ObserveFalls over rows already read. Adjustments are
-// not demand, and are left out.
+// ObserveFallRows is ObserveFalls over rows already read: the sales as
+// sales, the adjustments as adjustments (FallRates.ObserveAdjustment).
 func ObserveFallRows(reps []Replenishment, before time.Time, rates *planning.FallRates) {
 	for _, r := range reps {
 		if !before.IsZero() && r.At.After(before) {
 			continue
 		}
 		rates.Start(r.At)
-		if r.Qty < 0 && !r.Adjustment {
+		switch {
+		case r.Qty >= 0:
+		case r.Adjustment:
+			rates.ObserveAdjustment(r.At, r.Node, r.SKU, -r.Qty)
+		default:
 			rates.Observe(r.At, r.Node, r.SKU, -r.Qty)
 		}
 	}

@@ -43,6 +43,10 @@ type allocationJSON struct {
 	At              string                 `json:"at"`
 	Horizon         string                 `json:"horizon"`
 	HistoryOrders   int64                  `json:"history_orders"`
+	// ExpectedAdjustmentUnits are the units the adjustments of
+	// --falls-history (recounts down, write-offs) are expected to take
+	// from the stock over the horizon, which the plan does not place.
+	ExpectedAdjustmentUnits int64 `json:"expected_adjustment_units,omitempty"`
 	// ExpectedFallUnits are the walk-in units the falls of
 	// --falls-history expect within the horizon.
 	ExpectedFallUnits int64 `json:"expected_fall_units,omitempty"`
@@ -204,7 +208,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			SolveMS:   float64(res.SolveTime.Microseconds()) / 1000,
 			Transfers: len(res.Transfers), SKUs: res.SKUs, DemandPoints: res.Points, Rows: res.Rows, Cols: res.Cols,
 			At: res.At.UTC().Format(time.RFC3339), Horizon: res.Horizon.String(), HistoryOrders: res.Forecast.Orders,
-			ExpectedFallUnits: res.FallUnits,
+			ExpectedFallUnits: res.FallUnits, ExpectedAdjustmentUnits: res.AdjustmentUnits,
 		})
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s: %d rows, %d units moved, transfer cost %.2f; expected cost %.2f -> %.2f (%s) over %v from %s (LP %d rows x %d cols, %d SKUs, %.0f ms)\n",

@@ -52,10 +52,11 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	typesPerSize := fs.Int("types-per-size", shape.TypesPerSize, "the "+dataset.ProfileAmilMakhdoumiWei+" profile's order types of each size")
 	carry := fs.Float64("carry", shape.Carry, "the "+dataset.ProfileAmilMakhdoumiWei+" profile's chance that a warehouse carries a SKU")
 	tillSales := fs.Float64("till-sales", 0, "the default profile's stores' sales at the till, written into replenishments.csv as falls of stock (rows of qty -1): of each SKU a store stocks, this many times what its online demand asks of it a day (0: none)")
+	writeOffs := fs.Float64("write-offs", 0, "the default profile's stores' and dark stores' write-offs (damage, expiry, recounts down), written into replenishments.csv as falls marked adjustments (qty -1, reason adjustment): of each SKU a node stocks, this many times what its online demand asks of it a day (0: none)")
 	tillStocked := fs.Bool("till-stocked", false, "with --till-sales, stock, refill and shelve the stores for their tills' sales as well as their online demand (without it the tills soon go without)")
 	safetyZ := fs.Float64("safety-z", shape.SafetyZ, "the "+dataset.ProfileAmilMakhdoumiWei+" profile's stock above the mean demand, in standard deviations of a Poisson count of that mean")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--profile %s] [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD --regions N --history-days N --till-sales F --till-stocked] [--max-order-size N --types-per-size N --carry P --safety-z Z]\n\n"+
+		fmt.Fprintf(stderr, "usage: omniroute gen --out DIR [--profile %s] [--seed N --stores N --warehouses N --dark-stores N --skus N --orders N --days N --start YYYY-MM-DD --regions N --history-days N --till-sales F --till-stocked --write-offs F] [--max-order-size N --types-per-size N --carry P --safety-z Z]\n\n"+
 			"Writes %s, %s, %s and %s: a network over Kazakhstan's cities with demand\n"+
 			"proportional to population, Zipf-like SKU popularity, daily and weekly seasonality, and\n"+
 			"pickup (BOPIS) and express courier requests; or, with --profile %s or %s,\n"+
@@ -76,7 +77,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	cfg := dataset.Config{
 		Seed: *seed, Stores: *stores, Warehouses: *warehouses, DarkStores: *dark,
-		SKUs: *skus, Orders: *orders, Days: *days, Start: st, TillSales: *tillSales, TillStocked: *tillStocked,
+		SKUs: *skus, Orders: *orders, Days: *days, Start: st, TillSales: *tillSales, TillStocked: *tillStocked, WriteOffs: *writeOffs,
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

@@ -66,6 +66,14 @@ type Config struct {
 	// without. The orders, the falls and the warehouses' and dark stores'
 	// stock are the same either way.
 	TillStocked bool
+	// WriteOffs, with the default profile, adds the stores' and dark
+	// stores' write-offs (damage, expiry, recounts down) to the
+	// replenishments file as falls marked adjustments (reason
+	// "adjustment", one unit a row): of each SKU a node stocks, a Poisson
+	// count of WriteOffs times what its online demand asks of it a day, at
+	// random moments, from a stream of their own, so that the other files
+	// and rows do not change with it. 0 writes none (and no reason column).
+	WriteOffs float64
 }
 
 // DefaultConfig returns the default sizes: 120 stores, 6 warehouses, 20
@@ -107,6 +115,10 @@ func (c Config) check() error {
 		return fmt.Errorf("%w: till sales are for the %s profile's stores", ErrConfig, ProfileDefault)
 	case c.TillStocked && c.TillSales == 0:
 		return fmt.Errorf("%w: stores stocked for their tills need till sales", ErrConfig)
+	case c.WriteOffs < 0 || c.WriteOffs > 100 || math.IsNaN(c.WriteOffs):
+		return fmt.Errorf("%w: write-offs must be in 0..100 times the online demand", ErrConfig)
+	case c.WriteOffs > 0 && c.Profile != ProfileDefault:
+		return fmt.Errorf("%w: write-offs are for the %s profile's stores and dark stores", ErrConfig, ProfileDefault)
 	case c.Shape != AMWShape{} && c.Profile != ProfileAmilMakhdoumiWei:
 		return fmt.Errorf("%w: an order-type shape is for the %s profile only", ErrConfig, ProfileAmilMakhdoumiWei)
 	case c.Shape.MaxSize < 0 || c.Shape.MaxSize > 100 || c.Shape.TypesPerSize < 0 || c.Shape.TypesPerSize > 10_000:
@@ -710,7 +722,12 @@ const facingRefill = 0.3
 func (w *world) writeReplenishments(ctx context.Context, b *bufio.Writer) (int, error) {
 	r := w.cfg.rng(5)
 	tills := w.cfg.rng(8)
-	b.WriteString("at,node,sku,qty\n")
+	writeOffs := w.cfg.rng(9)
+	if w.cfg.WriteOffs > 0 {
+		b.WriteString("at,node,sku,qty,reason\n")
+	} else {
+		b.WriteString("at,node,sku,qty\n")
+	}
 	rows := 0
 	type wave struct {
 		hour  int
@@ -754,9 +771,20 @@ func (w *world) writeReplenishments(ctx context.Context, b *bufio.Writer) (int, 
 		if w.cfg.TillSales > 0 {
 			day = w.tillSales(tills, day, date)
 		}
+		if w.cfg.WriteOffs > 0 {
+			day = w.writeOffs(writeOffs, day, date)
+		}
 		slices.SortStableFunc(day, func(a, b repRow) int { return a.at.Compare(b.at) })
 		for _, row := range day {
-			fmt.Fprintf(b, "%s,%s,%s,%d\n", row.at.UTC().Format(time.RFC3339), w.net.Nodes[row.node].ID, w.skus[row.sku].id, row.qty)
+			fmt.Fprintf(b, "%s,%s,%s,%d", row.at.UTC().Format(time.RFC3339), w.net.Nodes[row.node].ID, w.skus[row.sku].id, row.qty)
+			switch {
+			case row.adjustment:
+				b.WriteString("," + reasonAdjustment + "\n")
+			case w.cfg.WriteOffs > 0:
+				b.WriteString(",\n")
+			default:
+				b.WriteString("\n")
+			}
 		}
 		rows += len(day)
 	}
@@ -764,12 +792,42 @@ func (w *world) writeReplenishments(ctx context.Context, b *bufio.Writer) (int, 
 }
 
 // repRow is a row of the replenishments file: qty units of a SKU at a
-// node at a time, a fall when negative.
+// node at a time, a fall when negative, a write-off when adjustment.
 type repRow struct {
-	at   time.Time
-	node int
-	sku  int32
-	qty  int
+	at         time.Time
+	node       int
+	sku        int32
+	qty        int
+	adjustment bool
+}
+
+// reasonAdjustment is simulate.ReasonAdjustment (which this package's
+// tests cannot have it import).
+const reasonAdjustment = "adjustment"
+
+// writeOffs appends to day each store's and dark store's write-offs on
+// date, one unit a row, marked adjustments (Config.WriteOffs): of each
+// SKU it stocks a Poisson count of mean WriteOffs times its online demand
+// of a day, at moments drawn over the day.
+func (w *world) writeOffs(r *rand.Rand, day []repRow, date time.Time) []repRow {
+	start := date.Add(-tzOffset)
+	for i := range w.nodes {
+		if k := w.nodes[i].kind; k != network.Store && k != network.DarkStore {
+			continue
+		}
+		for _, s := range w.nodes[i].skus {
+			mean := w.cfg.WriteOffs * w.dailyUnits(i, s)
+			if !(mean > 0) {
+				continue
+			}
+			n := int(distuv.Poisson{Lambda: mean, Src: r}.Rand())
+			for range n {
+				at := start.Add(time.Duration(r.Float64() * float64(24*time.Hour))).Truncate(time.Second)
+				day = append(day, repRow{at: at, node: i, sku: s, qty: -1, adjustment: true})
+			}
+		}
+	}
+	return day
 }
 
 // tillSales appends to day each store's sales at the till on date, one

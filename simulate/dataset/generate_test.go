@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omniroute/omniroute/network"
+	"github.com/omniroute/omniroute/simulate"
 	"github.com/omniroute/omniroute/stock"
 )
 
@@ -289,5 +290,62 @@ func TestTillStocked(t *testing.T) {
 
 	cfg.TillSales = 0
 	_, err = Generate(context.Background(), cfg, t.TempDir())
+	assert.ErrorIs(t, err, ErrConfig)
+}
+
+// TestWriteOffs: --write-offs adds the stores' and dark stores' write-offs
+// to the replenishments as falls of one unit marked adjustments, under a
+// reason column that a replay reads; every other row is as it was, and
+// the other files are the same bytes. Another profile is refused.
+func TestWriteOffs(t *testing.T) {
+	plain, offs := t.TempDir(), t.TempDir()
+	cfg := small(42)
+	cfg.TillSales = 0.5
+	_, err := Generate(context.Background(), cfg, plain)
+	require.NoError(t, err)
+	cfg.WriteOffs = 0.2
+	sum, err := Generate(context.Background(), cfg, offs)
+	require.NoError(t, err)
+	hp, ho := hashes(t, plain), hashes(t, offs)
+	for _, f := range []string{NetworkFile, StockFile, OrdersFile} {
+		assert.Equal(t, hp[f], ho[f], f)
+	}
+	read := func(dir string) []string {
+		b, err := os.ReadFile(filepath.Join(dir, ReplenishmentsFile))
+		require.NoError(t, err)
+		return strings.Split(strings.TrimSpace(string(b)), "\n")
+	}
+	rows := read(offs)
+	assert.Equal(t, "at,node,sku,qty,reason", rows[0])
+	var kept []string
+	adjustments := 0
+	for _, row := range rows[1:] {
+		if strings.HasSuffix(row, ",-1,"+reasonAdjustment) {
+			adjustments++
+			f := strings.Split(row, ",")
+			assert.True(t, strings.Contains(f[1], "-s") || strings.Contains(f[1], "-d"), "a store's or a dark store's: %s", row)
+			continue
+		}
+		require.True(t, strings.HasSuffix(row, ","), row)
+		kept = append(kept, strings.TrimSuffix(row, ","))
+	}
+	assert.Positive(t, adjustments)
+	assert.Equal(t, read(plain)[1:], kept, "the other rows as they were")
+	assert.Equal(t, len(rows)-1, sum.Replenishments)
+
+	net, err := network.Load(filepath.Join(offs, NetworkFile))
+	require.NoError(t, err)
+	reps, err := simulate.ReadReplenishments(simulate.FileSource(filepath.Join(offs, ReplenishmentsFile)), net)
+	require.NoError(t, err)
+	n := 0
+	for _, r := range reps {
+		if r.Adjustment {
+			n++
+		}
+	}
+	assert.Equal(t, adjustments, n)
+	assert.Equal(t, simulate.ReasonAdjustment, reasonAdjustment)
+
+	_, err = Generate(context.Background(), Config{Profile: ProfileJasinSinha, Seed: 1, Warehouses: 3, SKUs: 10, Orders: 10, Days: 1, WriteOffs: 1}, t.TempDir())
 	assert.ErrorIs(t, err, ErrConfig)
 }

@@ -592,8 +592,8 @@ type PlanResponse struct {
 	OrdersLinesPerSku float64 `protobuf:"fixed64,18,opt,name=orders_lines_per_sku,json=ordersLinesPerSku,proto3" json:"orders_lines_per_sku,omitempty"`
 	// expected_fall_units is the stock the plan kept out of the supply it
 	// priced for the falls of stock it expects within its time (sales at
-	// the till, write-offs: the other channels' demand), summed over the
-	// (node, sku).
+	// the till, the other channels' demand, and adjustments: recounts down,
+	// write-offs), summed over the (node, sku).
 	ExpectedFallUnits int64 `protobuf:"varint,19,opt,name=expected_fall_units,json=expectedFallUnits,proto3" json:"expected_fall_units,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
@@ -1042,8 +1042,12 @@ type AllocateResponse struct {
 	// expected_fall_units are the walk-in units the falls of
 	// falls_history_csv expect within the horizon.
 	ExpectedFallUnits int64 `protobuf:"varint,11,opt,name=expected_fall_units,json=expectedFallUnits,proto3" json:"expected_fall_units,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// expected_adjustment_units are the units its adjustments (recounts
+	// down, write-offs) are expected to take within the horizon, taken from
+	// the stock the plan places.
+	ExpectedAdjustmentUnits int64 `protobuf:"varint,12,opt,name=expected_adjustment_units,json=expectedAdjustmentUnits,proto3" json:"expected_adjustment_units,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *AllocateResponse) Reset() {
@@ -1149,6 +1153,13 @@ func (x *AllocateResponse) GetModelCostAfter() float64 {
 func (x *AllocateResponse) GetExpectedFallUnits() int64 {
 	if x != nil {
 		return x.ExpectedFallUnits
+	}
+	return 0
+}
+
+func (x *AllocateResponse) GetExpectedAdjustmentUnits() int64 {
+	if x != nil {
+		return x.ExpectedAdjustmentUnits
 	}
 	return 0
 }
@@ -4473,7 +4484,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x10\n" +
 	"\x03qty\x18\x03 \x01(\x05R\x03qty\x12=\n" +
-	"\favailable_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vavailableAt\"\xd0\x03\n" +
+	"\favailable_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vavailableAt\"\x8c\x04\n" +
 	"\x10AllocateResponse\x124\n" +
 	"\ttransfers\x18\x01 \x03(\v2\x16.omniroute.v1.TransferR\ttransfers\x12\x1c\n" +
 	"\tobjective\x18\x02 \x01(\x01R\tobjective\x120\n" +
@@ -4488,7 +4499,8 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x11model_cost_before\x18\t \x01(\x01R\x0fmodelCostBefore\x12(\n" +
 	"\x10model_cost_after\x18\n" +
 	" \x01(\x01R\x0emodelCostAfter\x12.\n" +
-	"\x13expected_fall_units\x18\v \x01(\x03R\x11expectedFallUnits\"\xdc\x01\n" +
+	"\x13expected_fall_units\x18\v \x01(\x03R\x11expectedFallUnits\x12:\n" +
+	"\x19expected_adjustment_units\x18\f \x01(\x03R\x17expectedAdjustmentUnits\"\xdc\x01\n" +
 	"\bTransfer\x12 \n" +
 	"\ffrom_node_id\x18\x01 \x01(\tR\n" +
 	"fromNodeId\x12\x1c\n" +

@@ -463,6 +463,11 @@ func (m *AllocateResponse) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.ExpectedAdjustmentUnits != 0 {
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.ExpectedAdjustmentUnits))
+		i--
+		dAtA[i] = 0x60
+	}
 	if m.ExpectedFallUnits != 0 {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.ExpectedFallUnits))
 		i--
@@ -3574,6 +3579,9 @@ func (m *AllocateResponse) SizeVT() (n int) {
 	if m.ExpectedFallUnits != 0 {
 		n += 1 + protohelpers.SizeOfVarint(uint64(m.ExpectedFallUnits))
 	}
+	if m.ExpectedAdjustmentUnits != 0 {
+		n += 1 + protohelpers.SizeOfVarint(uint64(m.ExpectedAdjustmentUnits))
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -5997,6 +6005,25 @@ func (m *AllocateResponse) UnmarshalVT(dAtA []byte) error {
 				b := dAtA[iNdEx]
 				iNdEx++
 				m.ExpectedFallUnits |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ExpectedAdjustmentUnits", wireType)
+			}
+			m.ExpectedAdjustmentUnits = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return protohelpers.ErrIntOverflow
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ExpectedAdjustmentUnits |= int64(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
