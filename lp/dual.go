@@ -104,9 +104,20 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 	s.perturbCosts()
 	s.computeReducedCosts()
 	fresh := true
+	// A run of steps that never lowers the primal infeasibility below its
+	// least is a stall (steps of the size of the tolerances can cycle):
+	// the primal simplex takes over.
+	least, since := math.Inf(1), 0
 	for {
 		if status, stop, err := b.stop(s.iterations); stop {
 			return status, true, err
+		}
+		if since++; since%stallCheck == 0 {
+			if inf := s.primalInfeasibility(); inf < least*(1-1e-9) {
+				least, since = inf, 0
+			} else if since > s.stallLimit() {
+				return 0, false, nil
+			}
 		}
 		if len(s.etas.etas) >= refactorEvery {
 			s.refactor()
@@ -160,6 +171,25 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 		fresh = false
 		s.iterations++
 	}
+}
+
+// stallCheck is how often, in steps, the dual simplex looks at its
+// progress (primalInfeasibility).
+const stallCheck = 64
+
+// stallLimit is how many steps the dual simplex may take without lowering
+// the primal infeasibility below its least before the primal simplex
+// takes over: many times the steps a solve of the model's size takes.
+func (s *simplex) stallLimit() int { return 5*s.m + 1000 }
+
+// primalInfeasibility is the sum of how far the basic variables lie
+// outside their bounds, over those the dual simplex tracks as infeasible.
+func (s *simplex) primalInfeasibility() float64 {
+	var sum float64
+	for _, k := range s.dualWork.infList {
+		sum += math.Abs(s.infeasibility(s.head[k]))
+	}
+	return sum
 }
 
 // infeasibility is how far basic p lies outside its bounds (negative
