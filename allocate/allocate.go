@@ -486,9 +486,20 @@ func (pl *planner) transfers() ([]simulate.Transfer, int64) {
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
-// solve runs one LP and insists on an optimum.
+// solveIterations bounds the simplex iterations of one of a block's LPs:
+// many times what a solve of that size takes, so that one that stalls
+// (degenerate steps that do not end) is stopped rather than waited for.
+func solveIterations(m *lp.Model) int { return 50*(m.NumRows()+m.NumVars()) + 10_000 }
+
+// solve runs one LP and insists on an optimum. A warm start that stalls
+// past solveIterations is solved again from scratch.
 func solve(ctx context.Context, m *lp.Model, start *lp.Basis) (*lp.Result, error) {
-	r, err := lp.Solve(ctx, m, lp.Settings{Start: start})
+	set := lp.Settings{Start: start, MaxIterations: solveIterations(m)}
+	r, err := lp.Solve(ctx, m, set)
+	if err == nil && r.Status == lp.StatusIterationLimit && start != nil {
+		set.Start = nil
+		r, err = lp.Solve(ctx, m, set)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("allocate: %s: %w", m.Name(), err)
 	}

@@ -90,8 +90,10 @@ func (pl *planner) buildBlocks() {
 			// send (the replays take it as they come).
 			q := max(0, int64(atp)-pl.adjusted[sku][n])
 			pl.adjustedUnits += int64(atp) - q
-			b.stock[n] = q
-			b.avail[n] = q
+			if q > 0 { // a node listed holds some, as EachATP lists them
+				b.stock[n] = q
+				b.avail[n] = q
+			}
 		})
 		for n, q := range pl.supply[sku] {
 			b.avail[n] += q
