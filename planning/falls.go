@@ -112,10 +112,22 @@ func (r *FallRates) Len() int { return len(r.rows) }
 // EachAdjustment), rounded; rows expected to lose less than half a unit
 // are left out.
 func (r *FallRates) Expected(at time.Time, d time.Duration) ExpectedFalls {
+	return r.expected(at, d, true)
+}
+
+// ExpectedSales is Expected of the sales alone: the units the tills are
+// expected to take.
+func (r *FallRates) ExpectedSales(at time.Time, d time.Duration) ExpectedFalls {
+	return r.expected(at, d, false)
+}
+
+func (r *FallRates) expected(at time.Time, d time.Duration, adjustments bool) ExpectedFalls {
 	means := map[nodeSKU]float64{}
 	add := func(node int, sku string, mean float64) { means[nodeSKU{int32(node), sku}] += mean }
 	r.EachExpected(at, d, add)
-	r.EachAdjustment(at, d, add)
+	if adjustments {
+		r.EachAdjustment(at, d, add)
+	}
 	out := ExpectedFalls{}
 	for k, mean := range means {
 		if e := math.Round(mean); e >= 1 {

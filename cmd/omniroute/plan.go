@@ -243,9 +243,9 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	var held planning.ExpectedFalls // the falls the plan's model expects
+	var held, heldSales planning.ExpectedFalls // the falls the plan's model expects; their sales
 	supply := func(d time.Duration) network.StockView {
-		held = falls.Expected(at, d)
+		held, heldSales = falls.Expected(at, d), falls.ExpectedSales(at, d)
 		rep.ExpectedFallUnits = held.From(table)
 		return planning.LessFalls(table, held)
 	}
@@ -292,8 +292,15 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		rep.Model = planning.ModelDemand
 	}
 	// The rows the falls take whole are priced at a lost sale
-	// (planning.HeldPrices).
-	res.Prices = planning.WithHeld(res.Prices, planning.HeldPrices(held, table, demand, net))
+	// (planning.HeldPrices), those the tills sell from: a unit only
+	// written off costs no sale.
+	selling := planning.ExpectedFalls{}
+	for k, e := range held {
+		if heldSales[k] > 0 {
+			selling[k] = e
+		}
+	}
+	res.Prices = planning.WithHeld(res.Prices, planning.HeldPrices(selling, table, demand, net))
 	rep.Result = *res
 	rep.Horizon = horizon.String()
 	rep.Forecast.Orders, rep.Forecast.From, rep.Forecast.To, rep.Forecast.Days = demand.Orders, demand.From, demand.To, demand.Days

@@ -729,6 +729,14 @@ func TestPlanFallsHistory(t *testing.T) {
 	assert.EqualValues(t, 9, falls)
 	assert.Positive(t, prices["far"], "its one unit left is short of the deliveries")
 
+	// Written off instead of sold, the same units are kept out: they
+	// leave the stock all the same.
+	require.NoError(t, os.WriteFile(in("adjusted.csv"), []byte("at,node,sku,qty,reason\n"+
+		"2026-03-02T00:00:00Z,far,s,-5,adjustment\n2026-03-02T12:00:00Z,far,s,-4,adjustment\n2026-03-03T00:00:00Z,far,s,-50,adjustment\n"), 0o644))
+	falls, prices = plan("--falls-history", in("adjusted.csv"))
+	assert.EqualValues(t, 9, falls)
+	assert.Positive(t, prices["far"])
+
 	var stderr bytes.Buffer
 	require.NoError(t, os.WriteFile(in("bad.csv"), []byte("at,node,sku,qty\n2026-03-02T00:00:00Z,nowhere,s,-5\n"), 0o644))
 	err := runPlan(context.Background(), []string{"--network", in("network.yaml"), "--stock", in("stock.csv"),
