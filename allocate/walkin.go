@@ -25,9 +25,9 @@ func fallRates(falls []simulate.Replenishment, at time.Time) *planning.FallRates
 // addWalkIns adds to f, for each node whose falls the rates expect over
 // the horizon after at, a demand point of its walk-in customers: the
 // units of each SKU it is expected to lose (at least MinDemand), served by
-// the node's own stock only, at no cost, and lost at the SKU's walk-in
-// price (walkInPrices; a SKU without one is left out, as a replay prices
-// its walk-in shortfall at nothing). SKUs that only the tills sold join
+// the node's own stock only, at no cost, and lost at the node's walk-in
+// price of the SKU (Network.WalkInLostSaleCost; a SKU without one is left
+// out, as a replay prices its walk-in shortfall at nothing). SKUs that only the tills sold join
 // f.SKUs, which stay sorted, every point's maps re-indexed. It returns the
 // units the walk-in points expect in all.
 func addWalkIns(f *Forecast, net *network.Network, rates *planning.FallRates, at time.Time, horizon time.Duration) float64 {
@@ -45,7 +45,7 @@ func addWalkIns(f *Forecast, net *network.Network, rates *planning.FallRates, at
 	if len(wants) == 0 {
 		return 0
 	}
-	price := walkInPrices(f, net)
+	mean := meanLostPrices(f) // a SKU only the tills sold has none: 0
 	var extra []string
 	for _, w := range wants {
 		if _, ok := slices.BinarySearch(f.SKUs, w.sku); !ok && !slices.Contains(extra, w.sku) {
@@ -54,9 +54,6 @@ func addWalkIns(f *Forecast, net *network.Network, rates *planning.FallRates, at
 	}
 	if len(extra) > 0 {
 		reindex(f, extra)
-		for _, sku := range extra {
-			price[sku] = net.Policy.WalkInLostSaleCost(0)
-		}
 	}
 	tz := time.Duration(net.Policy.TZOffsetMinutes) * time.Minute
 	created := localMidnight(at, tz).Add(13 * time.Hour)
@@ -70,7 +67,7 @@ func addWalkIns(f *Forecast, net *network.Network, rates *planning.FallRates, at
 		}
 		for ; i < len(wants) && wants[i].node == n; i++ {
 			w := wants[i]
-			p := price[w.sku]
+			p := net.WalkInLostSaleCost(n, mean[w.sku])
 			if p <= 0 {
 				continue
 			}
@@ -101,10 +98,11 @@ func expectedAdjustments(rates *planning.FallRates, at time.Time, horizon time.D
 	return out
 }
 
-// walkInPrices is each SKU's walk-in price, as a replay prices the units
-// live falls do not find: the network's Policy.WalkInLostSaleCost of the
-// mean lost-sale price of a unit the forecast's online demand asks for.
-func walkInPrices(f *Forecast, net *network.Network) map[string]float64 {
+// meanLostPrices is, by SKU, the mean lost-sale price of a unit the
+// forecast's online demand asks for (0 for none), from which a node's
+// walk-in price is taken as a replay takes it for the units live falls do
+// not find (Network.WalkInLostSaleCost).
+func meanLostPrices(f *Forecast) map[string]float64 {
 	sum, units := make([]float64, len(f.SKUs)), make([]float64, len(f.SKUs))
 	for i := range f.Points {
 		pt := &f.Points[i]
@@ -117,11 +115,9 @@ func walkInPrices(f *Forecast, net *network.Network) map[string]float64 {
 	}
 	out := make(map[string]float64, len(f.SKUs))
 	for s, sku := range f.SKUs {
-		mean := 0.0
 		if units[s] > 0 {
-			mean = sum[s] / units[s]
+			out[sku] = sum[s] / units[s]
 		}
-		out[sku] = net.Policy.WalkInLostSaleCost(mean)
 	}
 	return out
 }

@@ -133,6 +133,7 @@
 //	    hours: {open: "09:00", close: "22:00"}        # omit for 24 hours
 //	    tags: [grocery]
 //	    enabled: true             # omitted = true
+//	    walk_in_lost_sale_cost_per_unit: 9 # its tills' price; 0 = the policy's
 //
 // Unknown keys are errors named like the others, by line and field
 // ("line 30: nodes[1] (alm-wh1).colour: unknown field"). Courier areas are a

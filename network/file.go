@@ -44,6 +44,7 @@ type nodeFile struct {
 	ShelfPerSKU      int      `yaml:"shelf_per_sku,omitempty"`
 	ShelfTotal       int      `yaml:"shelf_total,omitempty"`
 	Transfers        string   `yaml:"transfers,omitempty"`
+	WalkInLostSale   float64  `yaml:"walk_in_lost_sale_cost_per_unit,omitempty"`
 }
 
 // Load reads and initialises a network from a YAML file, with the default
@@ -130,6 +131,7 @@ func (f *networkFile) network(where func(string) string) (*Network, error) {
 			PickCostPerUnit: nf.PickCostPerUnit, Hours: nf.Hours, Tags: nf.Tags,
 			Enabled:     nf.Enabled == nil || *nf.Enabled,
 			ShelfPerSKU: nf.ShelfPerSKU, ShelfTotal: nf.ShelfTotal,
+			WalkInLostSaleCostPerUnit: nf.WalkInLostSale,
 		}
 		if nf.Transfers != "both" {
 			nd.Transfers = TransferRole(nf.Transfers)
@@ -167,6 +169,7 @@ func (n *Network) file() *networkFile {
 			PickCostPerUnit: nd.PickCostPerUnit, Hours: nd.Hours, Tags: nd.Tags,
 			Enabled:     &enabled,
 			ShelfPerSKU: nd.ShelfPerSKU, ShelfTotal: nd.ShelfTotal, Transfers: string(nd.Transfers),
+			WalkInLostSale: nd.WalkInLostSaleCostPerUnit,
 		}
 		for _, m := range nd.Methods {
 			nf.Methods = append(nf.Methods, MethodFileName(m))

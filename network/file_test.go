@@ -123,6 +123,7 @@ func TestParseErrors(t *testing.T) {
 		{"lost-sale-per-unit", "policy: {tz_offset_minutes: 300}", "policy: {tz_offset_minutes: 300, lost_sale_cost_per_unit: -2}", "policy.lost_sale_cost_per_unit: -2 must be a finite number >= 0"},
 		{"lost-sale-per-order", "policy: {tz_offset_minutes: 300}", "policy: {tz_offset_minutes: 300, lost_sale_cost_per_order: .nan}", "policy.lost_sale_cost_per_order: NaN must be a finite number >= 0"},
 		{"walk-in-lost-sale", "policy: {tz_offset_minutes: 300}", "policy: {tz_offset_minutes: 300, walk_in_lost_sale_cost_per_unit: -1}", "policy.walk_in_lost_sale_cost_per_unit: -1 must be a finite number >= 0"},
+		{"node-walk-in-lost-sale", "    hours: {open: \"09:00\", close: \"22:00\"}", "    hours: {open: \"09:00\", close: \"22:00\"}\n    walk_in_lost_sale_cost_per_unit: -3", "nodes[0] (alm-s01).walk_in_lost_sale_cost_per_unit: -3 must be a finite number >= 0"},
 		{"pickup-per-km", "policy: {tz_offset_minutes: 300}", "policy: {tz_offset_minutes: 300, pickup_cost_per_km: -0.1}", "policy.pickup_cost_per_km: -0.1 must be a finite number >= 0"},
 		{"empty-id", "id: alm-wh1", `id: ""`, "nodes[1].id: empty"},
 		{"no-nodes", tiny[strings.Index(tiny, "nodes:"):], "nodes: []\n", "nodes: no nodes"},

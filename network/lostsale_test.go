@@ -87,4 +87,15 @@ func TestWalkInLostSaleCost(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, net.WriteYAML(&out))
 	assert.Contains(t, out.String(), "walk_in_lost_sale_cost_per_unit: 30")
+
+	// A node's own price stands for the network's at its tills only.
+	net.Nodes[1].WalkInLostSaleCostPerUnit = 45
+	assert.Equal(t, 45.0, net.WalkInLostSaleCost(1, 12.5))
+	assert.Equal(t, 30.0, net.WalkInLostSaleCost(0, 12.5))
+	assert.Equal(t, 30.0, net.WalkInLostSaleCost(len(net.Nodes), 12.5), "no such node")
+	out.Reset()
+	require.NoError(t, net.WriteYAML(&out))
+	back, err := Parse(bytes.NewReader(out.Bytes()), "written.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, 45.0, back.Nodes[1].WalkInLostSaleCostPerUnit)
 }

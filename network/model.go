@@ -73,6 +73,11 @@ type Node struct {
 	// stock above them (see ShelfRoom).
 	ShelfPerSKU int `yaml:"shelf_per_sku,omitempty"`
 	ShelfTotal  int `yaml:"shelf_total,omitempty"`
+	// WalkInLostSaleCostPerUnit, when above 0, prices a unit a customer
+	// at this node's till does not find, in place of the network's
+	// (Network.WalkInLostSaleCost): a flagship store's walk-in customers
+	// may be worth more than a small store's.
+	WalkInLostSaleCostPerUnit float64 `yaml:"walk_in_lost_sale_cost_per_unit,omitempty"`
 	// Transfers says whether the node may send and receive stock on the
 	// lanes; the zero value means both.
 	Transfers TransferRole `yaml:"transfers,omitempty"`
@@ -238,6 +243,17 @@ type Policy struct {
 	// weighs its walk-in customers apart from its online ones; 0 means the
 	// SKU's online price (WalkInLostSaleCost).
 	WalkInLostSaleCostPerUnit float64 `yaml:"walk_in_lost_sale_cost_per_unit,omitempty"`
+}
+
+// WalkInLostSaleCost is what a unit a customer at node's till does not
+// find costs: the node's WalkInLostSaleCostPerUnit when set, else the
+// policy's (Policy.WalkInLostSaleCost of mean). node out of range takes
+// the policy's.
+func (n *Network) WalkInLostSaleCost(node int, mean float64) float64 {
+	if node >= 0 && node < len(n.Nodes) && n.Nodes[node].WalkInLostSaleCostPerUnit > 0 {
+		return n.Nodes[node].WalkInLostSaleCostPerUnit
+	}
+	return n.Policy.WalkInLostSaleCost(mean)
 }
 
 // WalkInLostSaleCost is what a unit a customer at the till does not find

@@ -469,6 +469,7 @@ func (n *Network) checkNode(v *validator, p *prepared, i int) {
 	}
 	v.nonNegative(f+".pick_cost_per_order", nd.PickCostPerOrder)
 	v.nonNegative(f+".pick_cost_per_unit", nd.PickCostPerUnit)
+	v.nonNegative(f+".walk_in_lost_sale_cost_per_unit", nd.WalkInLostSaleCostPerUnit)
 	w, err := parseHours(nd.Hours)
 	if err != nil {
 		v.add(f+".hours", "%v", err)

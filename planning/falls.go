@@ -260,7 +260,7 @@ func HeldPrices(falls ExpectedFalls, st network.StockView, demand *forecast.Dema
 			continue
 		}
 		atp := st.ATP(int(k.node), k.sku)
-		if p := net.Policy.WalkInLostSaleCost(lost[k.sku]); atp > 0 && e >= atp && p > 0 {
+		if p := net.WalkInLostSaleCost(int(k.node), lost[k.sku]); atp > 0 && e >= atp && p > 0 {
 			out = append(out, Price{Node: int(k.node), NodeID: net.Nodes[k.node].ID, SKU: k.sku, Supply: float64(atp), Dual: p, Price: p})
 		}
 	}
@@ -325,7 +325,7 @@ func (r *FallRates) Tills(net *network.Network, demand *forecast.Demand, arrival
 	o := &TillOutlook{rows: map[nodeSKU]tillRow{}}
 	r.EachExpected(at, 24*time.Hour, func(node int, sku string, perDay float64) {
 		k := nodeSKU{int32(node), sku}
-		p := net.Policy.WalkInLostSaleCost(lost[sku])
+		p := net.WalkInLostSaleCost(node, lost[sku])
 		if p <= 0 || node >= len(net.Nodes) {
 			return
 		}

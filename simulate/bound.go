@@ -547,7 +547,7 @@ func walkIns(inst *joint.Instance, net *network.Network, table *stock.Table, fal
 		if f.Adjustment {
 			continue // not demand: its units stay stock, a relaxation
 		}
-		price := net.Policy.WalkInLostSaleCost(meanLost(lost[f.SKU]))
+		price := net.WalkInLostSaleCost(f.Node, meanLost(lost[f.SKU]))
 		if price <= 0 {
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/planning"
 	"github.com/omniroute/omniroute/stock"
 )
@@ -246,8 +247,21 @@ func TestApplyFallsRewritesTheFile(t *testing.T) {
 // four units short at 0.5, not at the orders' 20; lookahead keeps none of
 // wh's units for the till, as the hindsight bound does not (70 + 4 × 0.5).
 func TestWalkInLostSaleCost(t *testing.T) {
-	net, _ := loadTiny(t, tinyNetwork, tinyStock)
-	net.Policy.WalkInLostSaleCostPerUnit = 0.5
+	t.Run("network", func(t *testing.T) {
+		net, _ := loadTiny(t, tinyNetwork, tinyStock)
+		net.Policy.WalkInLostSaleCostPerUnit = 0.5
+		walkInHalf(t, net)
+	})
+	t.Run("node", func(t *testing.T) { // wh's own price; s1's would be the orders' 20
+		net, _ := loadTiny(t, tinyNetwork, tinyStock)
+		wh, _ := net.NodeIndex("wh")
+		net.Nodes[wh].WalkInLostSaleCostPerUnit = 0.5
+		walkInHalf(t, net)
+	})
+}
+
+func walkInHalf(t *testing.T, net *network.Network) {
+	t.Helper()
 	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nwh,A,30,0\ns1,A,10,0\n"), "stock.csv", net)
 	require.NoError(t, err)
 	var orders, falls strings.Builder

@@ -1,9 +1,11 @@
 package simulate
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/omniroute/omniroute/network"
@@ -202,11 +204,11 @@ type accumulator struct {
 	// redirected counts named pickups collected at another store.
 	redirected int64
 	// walkIn and walkInShort count the units live falls asked for and
-	// did not find, walkInShortBy the latter by SKU; with live falls
-	// (lostBy not nil) lostBy sums each SKU's lines' lost-sale prices and
-	// units, which price the shortfall.
+	// did not find, walkInShortBy the latter by node and SKU; with live
+	// falls (lostBy not nil) lostBy sums each SKU's lines' lost-sale prices
+	// and units, which price the shortfall.
 	walkIn, walkInShort int64
-	walkInShortBy       map[string]int64
+	walkInShortBy       map[walkInRow]int64
 	lostBy              map[string]*[2]float64
 
 	tz          time.Duration
@@ -492,18 +494,25 @@ func (h *latencyHist) quantileUS(q float64) float64 {
 	return 0
 }
 
-// walkInLost prices the units live falls did not find, each at its SKU's
-// mean lost-sale price over the order lines added (KPIs.WalkInLostCost),
-// summed in SKU order.
+// walkInRow is a (node, SKU) whose till went short.
+type walkInRow struct {
+	node int
+	sku  string
+}
+
+// walkInLost prices the units live falls did not find, each at its node's
+// walk-in price of its SKU's mean lost-sale price over the order lines
+// added (Network.WalkInLostSaleCost; KPIs.WalkInLostCost), summed in node
+// then SKU order.
 func (a *accumulator) walkInLost(net *network.Network) float64 {
-	skus := make([]string, 0, len(a.walkInShortBy))
-	for sku := range a.walkInShortBy {
-		skus = append(skus, sku)
+	rows := make([]walkInRow, 0, len(a.walkInShortBy))
+	for r := range a.walkInShortBy {
+		rows = append(rows, r)
 	}
-	slices.Sort(skus)
+	slices.SortFunc(rows, func(x, y walkInRow) int { return cmp.Or(cmp.Compare(x.node, y.node), strings.Compare(x.sku, y.sku)) })
 	var cost float64
-	for _, sku := range skus {
-		cost += float64(a.walkInShortBy[sku]) * net.Policy.WalkInLostSaleCost(meanLost(a.lostBy[sku]))
+	for _, r := range rows {
+		cost += float64(a.walkInShortBy[r]) * net.WalkInLostSaleCost(r.node, meanLost(a.lostBy[r.sku]))
 	}
 	return cost
 }

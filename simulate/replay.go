@@ -131,7 +131,7 @@ func (r *replay) run(ctx context.Context) (Result, ReadStats, error) {
 		defer st.planner.close()
 	}
 	if r.cfg.LiveFalls {
-		st.acc.walkInShortBy, st.acc.lostBy = map[string]int64{}, map[string]*[2]float64{}
+		st.acc.walkInShortBy, st.acc.lostBy = map[walkInRow]int64{}, map[string]*[2]float64{}
 	}
 	// The replay numbers its arrivals above every sequence number the
 	// starting stock carries, so that each of them applies.
@@ -507,7 +507,7 @@ func (st *replayState) applyFall() error {
 	st.acc.walkIn += int64(want)
 	if short := want - take; short > 0 {
 		st.acc.walkInShort += int64(short)
-		st.acc.walkInShortBy[sku] += int64(short)
+		st.acc.walkInShortBy[walkInRow{rep.Node, sku}] += int64(short)
 	}
 	if st.planner != nil {
 		st.planner.fell(rep.At, rep.Node, sku, want, false)
