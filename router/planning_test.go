@@ -767,6 +767,21 @@ func TestPlanningKeepsStockUntilTheSeasonEnds(t *testing.T) {
 	assert.Greater(t, season, 9.0)
 }
 
+// curdPlanner is a look-ahead server planned by hand over a day's
+// forecast: ten pickups of curd a day in Almaty, each unit lost at 1,000.
+func curdPlanner(t *testing.T) (*env, *planner) {
+	t.Helper()
+	demand := &forecast.Demand{Cells: []forecast.Cell{
+		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 10, UnitsPerOrder: 1, LostSaleCost: 1000},
+	}}
+	e := newEnv(t, func(cfg *Config) {
+		cfg.Policy = policy.Lookahead
+		cfg.Planning = &PlanningConfig{Demand: demand, manual: true, Horizon: 24 * time.Hour}
+	})
+	p := e.svc.planner
+	return e, p
+}
+
 // TestPlanningKeepsOutTheFallsOfStock: a stock update that lowers a row's
 // on hand (three curds sold at alm-s01's till) is a fall the planner
 // learns: its rate, three a day (the time observed counts a day at
@@ -778,14 +793,7 @@ func TestPlanningKeepsStockUntilTheSeasonEnds(t *testing.T) {
 // curd, the forecast's 1,000, nearly, when twenty more sold make it
 // twenty-three a day against the five left.
 func TestPlanningKeepsOutTheFallsOfStock(t *testing.T) {
-	demand := &forecast.Demand{Cells: []forecast.Cell{
-		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 10, UnitsPerOrder: 1, LostSaleCost: 1000},
-	}}
-	e := newEnv(t, func(cfg *Config) {
-		cfg.Policy = policy.Lookahead
-		cfg.Planning = &PlanningConfig{Demand: demand, manual: true, Horizon: 24 * time.Hour}
-	})
-	p := e.svc.planner
+	e, p := curdPlanner(t)
 	before, err := p.planResult(ctx(t))
 	require.NoError(t, err)
 	assert.Zero(t, before.falls)
@@ -839,14 +847,7 @@ func TestPlanningKeepsOutTheFallsOfStock(t *testing.T) {
 // keep the adjustments they expect out of their supply too; but it is no
 // one's demand, so no order pays for what the tills would lose.
 func TestPlanningLearnsFromSalesOnly(t *testing.T) {
-	demand := &forecast.Demand{Cells: []forecast.Cell{
-		{Region: "Almaty", SKU: "CURD-400G", Method: forecast.Pickup, UnitsPerDay: 10, UnitsPerOrder: 1, LostSaleCost: 1000},
-	}}
-	e := newEnv(t, func(cfg *Config) {
-		cfg.Policy = policy.Lookahead
-		cfg.Planning = &PlanningConfig{Demand: demand, manual: true, Horizon: 24 * time.Hour}
-	})
-	p := e.svc.planner
+	e, p := curdPlanner(t)
 	before, err := p.planResult(ctx(t))
 	require.NoError(t, err)
 	recount := delta("alm-s01", "CURD-400G", 1000, -3)

@@ -186,6 +186,24 @@ func TestLiveFalls(t *testing.T) {
 // till's four lost units (at the orders' 20) count.
 func TestLiveFallsLookaheadLearnsTheirRate(t *testing.T) {
 	net, _ := loadTiny(t, tinyNetwork, tinyStock)
+	res, err := Run(context.Background(), tillDay(t, net))
+	require.NoError(t, err)
+	runs := byRun(res)
+	opt, la := runs["baseline/optimal"], runs["baseline/lookahead"]
+	t.Logf("optimal %.2f, %d short at the till; lookahead %.2f, %d short", opt.TotalWithLost, opt.WalkInShortUnits, la.TotalWithLost, la.WalkInShortUnits)
+	assert.EqualValues(t, 4, opt.WalkInShortUnits, "30 units, 10 orders and 24 sales")
+	assert.InDelta(t, 70+4*20, opt.TotalWithLost, 1e-9)
+	assert.Less(t, la.WalkInShortUnits, opt.WalkInShortUnits)
+	assert.Less(t, la.TotalWithLost, opt.TotalWithLost)
+	assert.Zero(t, la.UnfilledUnits)
+}
+
+// tillDay is the day of TestLiveFallsLookaheadLearnsTheirRate on net: wh
+// holds 30 A and s1 10, ten orders of one A come hourly from 06:00, and
+// wh's till sells one A at half past every hour, replayed live with
+// optimal and lookahead.
+func tillDay(t *testing.T, net *network.Network) Config {
+	t.Helper()
 	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nwh,A,30,0\ns1,A,10,0\n"), "stock.csv", net)
 	require.NoError(t, err)
 	var orders, falls strings.Builder
@@ -197,19 +215,9 @@ func TestLiveFallsLookaheadLearnsTheirRate(t *testing.T) {
 	for h := range 24 {
 		fmt.Fprintf(&falls, "2026-03-02T%02d:30:00Z,wh,A,-1\n", h)
 	}
-	cfg := Config{Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders.String())},
+	return Config{Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders.String())},
 		Replenishments: BytesSource{"receipts.csv", []byte(falls.String())}, LiveFalls: true,
 		Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1}
-	res, err := Run(context.Background(), cfg)
-	require.NoError(t, err)
-	runs := byRun(res)
-	opt, la := runs["baseline/optimal"], runs["baseline/lookahead"]
-	t.Logf("optimal %.2f, %d short at the till; lookahead %.2f, %d short", opt.TotalWithLost, opt.WalkInShortUnits, la.TotalWithLost, la.WalkInShortUnits)
-	assert.EqualValues(t, 4, opt.WalkInShortUnits, "30 units, 10 orders and 24 sales")
-	assert.InDelta(t, 70+4*20, opt.TotalWithLost, 1e-9)
-	assert.Less(t, la.WalkInShortUnits, opt.WalkInShortUnits)
-	assert.Less(t, la.TotalWithLost, opt.TotalWithLost)
-	assert.Zero(t, la.UnfilledUnits)
 }
 
 // TestApplyFallsRewritesTheFile: the rewritten file reads back as the
@@ -262,20 +270,8 @@ func TestWalkInLostSaleCost(t *testing.T) {
 
 func walkInHalf(t *testing.T, net *network.Network) {
 	t.Helper()
-	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nwh,A,30,0\ns1,A,10,0\n"), "stock.csv", net)
-	require.NoError(t, err)
-	var orders, falls strings.Builder
-	orders.WriteString("order_id,created_at,lat,lon,sku,qty,requested_method,pickup_node,unit_weight_kg,promise_by,allow_split,lost_sale_cost\n")
-	for h := 6; h < 16; h++ {
-		fmt.Fprintf(&orders, "o%d,2026-03-02T%02d:00:00Z,0,0.1,A,1,delivery,,,,,20\n", h, h)
-	}
-	falls.WriteString("at,node,sku,qty\n")
-	for h := range 24 {
-		fmt.Fprintf(&falls, "2026-03-02T%02d:30:00Z,wh,A,-1\n", h)
-	}
-	cfg := Config{Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(orders.String())},
-		Replenishments: BytesSource{"receipts.csv", []byte(falls.String())}, LiveFalls: true, Bound: true,
-		Policies: []string{PolicyOptimal, "lookahead"}, Workers: 1}
+	cfg := tillDay(t, net)
+	cfg.Bound = true
 	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	for name, r := range byRun(res) {

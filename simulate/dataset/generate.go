@@ -810,24 +810,7 @@ const reasonAdjustment = "adjustment"
 // SKU it stocks a Poisson count of mean WriteOffs times its online demand
 // of a day, at moments drawn over the day.
 func (w *world) writeOffs(r *rand.Rand, day []repRow, date time.Time) []repRow {
-	start := date.Add(-tzOffset)
-	for i := range w.nodes {
-		if k := w.nodes[i].kind; k != network.Store && k != network.DarkStore {
-			continue
-		}
-		for _, s := range w.nodes[i].skus {
-			mean := w.cfg.WriteOffs * w.dailyUnits(i, s)
-			if !(mean > 0) {
-				continue
-			}
-			n := int(distuv.Poisson{Lambda: mean, Src: r}.Rand())
-			for range n {
-				at := start.Add(time.Duration(r.Float64() * float64(24*time.Hour))).Truncate(time.Second)
-				day = append(day, repRow{at: at, node: i, sku: s, qty: -1, adjustment: true})
-			}
-		}
-	}
-	return day
+	return w.randomFalls(r, day, []network.Kind{network.Store, network.DarkStore}, w.cfg.WriteOffs, date.Add(-tzOffset), 24*time.Hour, true)
 }
 
 // tillSales appends to day each store's sales at the till on date, one
@@ -835,20 +818,27 @@ func (w *world) writeOffs(r *rand.Rand, day []repRow, date time.Time) []repRow {
 // mean TillSales times its online demand of a day, at moments drawn
 // between 09:00 and 21:00 local time.
 func (w *world) tillSales(r *rand.Rand, day []repRow, date time.Time) []repRow {
-	open := date.Add(9*time.Hour - tzOffset)
+	return w.randomFalls(r, day, []network.Kind{network.Store}, w.cfg.TillSales, date.Add(9*time.Hour-tzOffset), 12*time.Hour, false)
+}
+
+// randomFalls appends to day, for each node of kinds and each SKU it
+// stocks, a Poisson count of mean times its online demand of a day of
+// falls of one unit (adjustments when adjustment), at moments drawn
+// uniformly over span from start, to the second.
+func (w *world) randomFalls(r *rand.Rand, day []repRow, kinds []network.Kind, times float64, start time.Time, span time.Duration, adjustment bool) []repRow {
 	for i := range w.nodes {
-		if w.nodes[i].kind != network.Store {
+		if !slices.Contains(kinds, w.nodes[i].kind) {
 			continue
 		}
 		for _, s := range w.nodes[i].skus {
-			mean := w.cfg.TillSales * w.dailyUnits(i, s)
+			mean := times * w.dailyUnits(i, s)
 			if !(mean > 0) {
 				continue
 			}
 			n := int(distuv.Poisson{Lambda: mean, Src: r}.Rand())
 			for range n {
-				at := open.Add(time.Duration(r.Float64() * float64(12*time.Hour))).Truncate(time.Second)
-				day = append(day, repRow{at: at, node: i, sku: s, qty: -1})
+				at := start.Add(time.Duration(r.Float64() * float64(span))).Truncate(time.Second)
+				day = append(day, repRow{at: at, node: i, sku: s, qty: -1, adjustment: adjustment})
 			}
 		}
 	}
