@@ -18,8 +18,9 @@ import (
 // reach (see applyFalls); a planner's schedule counts arrivals only
 // (ReadArrivals). Adjustment marks a fall that is not demand (the file's
 // reason ReasonAdjustment: a recount, a write-off): its units leave as
-// any fall's, but no planner learns from it, and a live replay does not
-// count what it did not find as a customer gone without.
+// any fall's, and planners expect such falls to take stock, but as no
+// one's demand (planning.FallRates.ObserveAdjustment); a live replay does
+// not count what it did not find as a customer gone without.
 type Replenishment struct {
 	At         time.Time
 	Node       int
