@@ -484,7 +484,8 @@ func (st *replayState) applyReplenishment() error {
 // applyFall applies a live fall (Config.LiveFalls; a replay that holds
 // falls has none left in its file): it takes what is on hand of the
 // units it asks for, and counts what a sale did not find (an adjustment's
-// shortfall is no customer's, and no planner learns from it).
+// shortfall is no customer's; the look-ahead learns its rate as an
+// adjustment's).
 func (st *replayState) applyFall() error {
 	rep := st.nextR
 	want := -rep.Qty
