@@ -60,12 +60,14 @@ type Input struct {
 	KeepModel bool
 	// Falls, when set, are the falls of stock observed: the rows of a
 	// replenishments file (the order log's receipts), those of negative
-	// qty the falls (sales at the till; adjustments are not demand and are left out), those of positive qty
+	// qty the falls (sales at the till; adjustments, recounts and
+	// write-offs, are no demand, and the units they are expected to take
+	// are taken from the stock the plan places), those of positive qty
 	// only marking the time observed. The falls up to At teach each
-	// (node, SKU)'s rate (planning.FallRates); the units they expect over
-	// the horizon are the walk-in demand of their node (a demand point of
-	// its own: served by the node's stock only, at no cost, lost at the
-	// SKU's mean lost-sale price; Result.FallUnits), so that the plan
+	// (node, SKU)'s rate (planning.FallRates); the units the sales expect
+	// over the horizon are the walk-in demand of their node (a demand
+	// point of its own: served by the node's stock only, at no cost, lost
+	// at the node's walk-in price of the SKU; Result.FallUnits), so that the plan
 	// keeps the units a store's own customers will buy and sends stock
 	// where they would go without. Each replayed window replays its own
 	// falls, shifted as its orders are, as a server meets them

@@ -856,7 +856,8 @@ type AllocateRequest struct {
 	Windows int32 `protobuf:"varint,7,opt,name=windows,proto3" json:"windows,omitempty"`
 	// falls_history_csv, optional, is the order log's receipts
 	// (at,node,sku,qty[,reason]): their falls of stock before at (negative
-	// rows, but for adjustments: sales at the till) give each row's rate, the falls
+	// rows: sales at the till, and adjustments, which take stock but are no
+	// demand) give each row's rate, the sales
 	// expected within the horizon are the walk-in demand of their node (the
 	// other channels' demand, served by its own stock only), and each
 	// replayed window replays its own falls as a server meets them.
