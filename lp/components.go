@@ -116,7 +116,7 @@ func solveBlocks(ctx context.Context, m *Model, blocks [][2][]int, set Settings)
 	for b, blk := range blocks {
 		cols, rws := blk[0], blk[1]
 		sub := subModel(m, cols, rws, local)
-		subSet := Settings{}
+		subSet := Settings{stallSteps: set.stallSteps}
 		if set.MaxIterations > 0 {
 			subSet.MaxIterations = set.MaxIterations - res.Iterations
 			if subSet.MaxIterations <= 0 {

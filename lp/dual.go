@@ -63,9 +63,10 @@ type dualState struct {
 
 // dualCandidate is a nonbasic variable that may enter in the ratio test.
 type dualCandidate struct {
-	j     int
-	ratio float64 // |d_j| / |α_rj|
-	alpha float64 // |α_rj|
+	j      int
+	ratio  float64 // max(d_j, 0) / |α_rj|, d_j signed to be ≥ 0 when dual feasible
+	harris float64 // max(d_j + dualTol, 0) / |α_rj|: the step that takes d_j to -dualTol
+	alpha  float64 // |α_rj|
 }
 
 // dualSimplex runs the bounded dual simplex with the bound-flipping ratio test on
@@ -115,7 +116,7 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 		if since++; since%stallCheck == 0 {
 			if inf := s.primalInfeasibility(); inf < least*(1-1e-9) {
 				least, since = inf, 0
-			} else if since > s.stallLimit() {
+			} else if since > s.stallLimit(b.set) {
 				return 0, false, nil
 			}
 		}
@@ -179,8 +180,15 @@ const stallCheck = 64
 
 // stallLimit is how many steps the dual simplex may take without lowering
 // the primal infeasibility below its least before the primal simplex
-// takes over: many times the steps a solve of the model's size takes.
-func (s *simplex) stallLimit() int { return 5*s.m + 1000 }
+// takes over: many times the steps a solve of the model's size takes. It
+// is a guard: the ratio test keeps the dual objective from falling back,
+// so no solve measured reaches it.
+func (s *simplex) stallLimit(set Settings) int {
+	if set.stallSteps > 0 {
+		return set.stallSteps
+	}
+	return 5*s.m + 1000
+}
 
 // primalInfeasibility is the sum of how far the basic variables lie
 // outside their bounds, over those the dual simplex tracks as infeasible.
@@ -498,11 +506,24 @@ func (s *simplex) dualRatioTest(toLower bool, slope float64) (int, bool) {
 		default:
 			continue
 		}
-		ratio := math.Max(math.Abs(ds.reduced[j]), 0) / math.Abs(alpha)
-		if s.state[j] == stateZero {
-			ratio = 0
+		// The breakpoint is where d_j reaches zero from its dual feasible
+		// side, and the Harris bound where it would pass -dualTol: a d_j
+		// already a little on the wrong side (earlier steps let it reach
+		// -dualTol) has its breakpoint at 0 and only the rest of the
+		// tolerance before its bound. Measured from |d_j|, as it once was,
+		// such a d_j was pushed past the tolerance step after step, a
+		// refactorisation flipped it, and the dual simplex cycled
+		// (lp/testdata/allocate-stall.lp.gz).
+		dj := 0.0 // d_j signed to be ≥ 0 when dual feasible (a free variable's is 0)
+		switch s.state[j] {
+		case stateLower:
+			dj = ds.reduced[j]
+		case stateUpper:
+			dj = -ds.reduced[j]
 		}
-		ds.cands = append(ds.cands, dualCandidate{j: j, ratio: ratio, alpha: math.Abs(alpha)})
+		abs := math.Abs(alpha)
+		ds.cands = append(ds.cands, dualCandidate{j: j, ratio: math.Max(dj, 0) / abs,
+			harris: math.Max(dj+dualTol, 0) / abs, alpha: abs})
 	}
 	if len(ds.cands) == 0 {
 		return -1, false
@@ -519,7 +540,7 @@ func (s *simplex) dualRatioTest(toLower bool, slope float64) (int, bool) {
 		}
 		bound := math.Inf(1)
 		for _, c := range ds.cands[flips:] {
-			bound = math.Min(bound, (c.ratio*c.alpha+dualTol)/c.alpha)
+			bound = math.Min(bound, c.harris)
 		}
 		end := flips
 		decrease := 0.0
@@ -548,6 +569,20 @@ func (s *simplex) dualRatioTest(toLower bool, slope float64) (int, bool) {
 		ds.cands = ds.cands[:flips]
 		return q, true
 	}
+}
+
+// wrongSide reports whether nonbasic j's reduced cost lies on the dual
+// infeasible side of zero for its state (any nonzero for a free variable).
+func (s *simplex) wrongSide(j int) bool {
+	switch d := s.dualWork.reduced[j]; s.state[j] {
+	case stateLower:
+		return d < 0
+	case stateUpper:
+		return d > 0
+	case stateZero:
+		return d != 0
+	}
+	return false
 }
 
 // dualStep makes q enter at position r: the passed candidates flip, the
@@ -602,8 +637,16 @@ func (s *simplex) dualStep(r, q int, toLower bool) bool {
 			}
 		}
 	}
-	// Dual step.
+	// Dual step. An entering d_q a little on the wrong side of zero would
+	// step against the dual objective and move every other reduced cost
+	// the wrong way; its cost is shifted to make d_q zero instead (a
+	// degenerate step), and the primal simplex removes the shift with the
+	// perturbation.
 	d := ds.reduced
+	if s.wrongSide(q) {
+		s.cost[q] -= d[q]
+		d[q] = 0
+	}
 	theta := d[q] / alphaRow
 	if theta != 0 {
 		for _, j := range ds.touched {

@@ -22,6 +22,10 @@ type Settings struct {
 	// Workspace, when set, lends the solve its scratch arrays and keeps
 	// them for the next solve given the same Workspace (see Workspace).
 	Workspace *Workspace
+
+	// stallSteps replaces the dual simplex's stall limit (stallLimit) when
+	// positive: tests make it hand over to the primal simplex early.
+	stallSteps int
 }
 
 // Status says how a solve ended.
