@@ -38,7 +38,11 @@ type GroupSaving struct {
 	// Saving is its marginal saving at the round it was last judged;
 	// Judged is false when the replay budget ran out first.
 	Saving float64 `json:"saving"`
-	Judged bool    `json:"judged"`
+	// WindowSavings are the same marginal saving window by window, in the
+	// order of Result.Windows (their mean is Saving): a group kept by a
+	// mean that one window carries is a bet on that window.
+	WindowSavings []float64 `json:"window_savings,omitempty"`
+	Judged        bool      `json:"judged"`
 	// Kept tells whether the plan keeps it.
 	Kept bool `json:"kept"`
 }
@@ -265,6 +269,15 @@ func (ev *evaluator) costs(ctx context.Context, plans [][]simulate.Transfer) ([]
 	return out, nil
 }
 
+// differences is a[w] - b[w] for every w.
+func differences(a, b []float64) []float64 {
+	out := make([]float64, len(a))
+	for w := range a {
+		out[w] = a[w] - b[w]
+	}
+	return out
+}
+
 // mean is the mean of xs.
 func mean(xs []float64) float64 {
 	var sum float64
@@ -439,6 +452,7 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 	before, cost := mean(beforeW), mean(costW)
 	without := map[string][]float64{} // per window, the plan without the group
 	saving := map[string]float64{}
+	marginal := map[string][]float64{} // per window, saving's terms
 	judged := map[string]bool{}
 	dropped := map[string]bool{}
 	kept := slices.Clone(groups)
@@ -448,7 +462,7 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 		for _, g := range kept {
 			if len(kept) == 1 {
 				saving[g], judged[g] = before-cost, true // without it is the plan of nothing
-				without[g] = beforeW
+				without[g], marginal[g] = beforeW, differences(beforeW, costW)
 				continue
 			}
 			d := with(dropped, g)
@@ -465,7 +479,7 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 			}
 			for i, g := range tried {
 				saving[g], judged[g] = mean(got[i])-cost, true
-				without[g] = got[i]
+				without[g], marginal[g] = got[i], differences(got[i], costW)
 			}
 		}
 		worst := kept[0]
@@ -490,7 +504,11 @@ func (pl *planner) replayEvaluate(ctx context.Context, res *Result) error {
 	pl.apply(pl.without(dropped))
 	res.Groups = make([]GroupSaving, 0, len(groups))
 	for _, g := range groups {
-		res.Groups = append(res.Groups, GroupSaving{Group: g, Units: units[g], Saving: round4(saving[g]), Judged: judged[g], Kept: !dropped[g]})
+		var per []float64
+		for _, v := range marginal[g] {
+			per = append(per, round4(v))
+		}
+		res.Groups = append(res.Groups, GroupSaving{Group: g, Units: units[g], Saving: round4(saving[g]), WindowSavings: per, Judged: judged[g], Kept: !dropped[g]})
 	}
 	res.ExpectedCostBefore = round4(before)
 	res.ExpectedCostAfter = round4(cost)

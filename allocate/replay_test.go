@@ -80,6 +80,13 @@ func TestTransferTheRouterWouldNotUseIsDropped(t *testing.T) {
 			assert.True(t, g.Judged)
 			assert.False(t, g.Kept)
 			assert.Negative(t, g.Saving, "the replay's saving is the transfer cost lost")
+			// Window by window, in the order of res.Windows: each week
+			// loses the transfer cost alike.
+			require.Len(t, g.WindowSavings, 2)
+			assert.InDelta(t, g.Saving, (g.WindowSavings[0]+g.WindowSavings[1])/2, 1e-4)
+			for _, v := range g.WindowSavings {
+				assert.Negative(t, v)
+			}
 			assert.Empty(t, res.Transfers)
 			assert.Zero(t, res.UnitsMoved)
 			assert.Zero(t, res.TransferCost)

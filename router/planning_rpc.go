@@ -98,6 +98,15 @@ func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.Al
 		UnitsMoved: res.UnitsMoved, TransferCost: res.TransferCost, SolveMs: float64(res.SolveTime.Microseconds()) / 1000,
 		ExpectedBy: res.ExpectedBy, ModelCostBefore: res.ModelCostBefore, ModelCostAfter: res.ModelCostAfter,
 		ExpectedFallUnits: res.FallUnits, ExpectedAdjustmentUnits: res.AdjustmentUnits,
+		Replays: int32(res.Replays),
+	}
+	for _, g := range res.Groups {
+		out.Groups = append(out.Groups, &pb.AllocateGroup{Group: g.Group, Units: g.Units, Saving: g.Saving,
+			WindowSavings: g.WindowSavings, Judged: g.Judged, Kept: g.Kept})
+	}
+	for _, w := range res.Windows {
+		out.Windows = append(out.Windows, &pb.AllocateWindow{From: timestamppb.New(w.From), Orders: int32(w.Orders),
+			Before: w.Before, After: w.After})
 	}
 	for _, t := range res.Transfers {
 		pt := &pb.Transfer{ToNodeId: net.Nodes[t.To].ID, Sku: t.SKU, Qty: t.Qty,

@@ -75,12 +75,31 @@ func TestAllocateOverLiveStock(t *testing.T) {
 	assert.Less(t, res.ExpectedCostAfter, res.ExpectedCostBefore)
 	assert.Contains(t, res.ExpectedBy, "optimal", "judged by replays with the default policy")
 	assert.Positive(t, res.ModelCostBefore)
+	// Why: the one group, judged and kept by the week it saved in, and
+	// that week's costs without and with the plan.
+	require.Len(t, res.Windows, 1)
+	w := res.Windows[0]
+	assert.Equal(t, at.Add(-7*24*time.Hour), w.From.AsTime())
+	assert.EqualValues(t, 10, w.Orders)
+	assert.InDelta(t, res.ExpectedCostBefore, w.Before, 1e-9)
+	assert.InDelta(t, res.ExpectedCostAfter, w.After, 1e-9)
+	require.Len(t, res.Groups, 1)
+	g := res.Groups[0]
+	assert.Equal(t, "warehouse>store", g.Group)
+	assert.EqualValues(t, 10, g.Units)
+	assert.True(t, g.Judged)
+	assert.True(t, g.Kept)
+	assert.InDelta(t, w.Before-w.After, g.Saving, 1e-3)
+	assert.Equal(t, []float64{g.Saving}, g.WindowSavings)
+	assert.Positive(t, res.Replays)
 
 	// Without replays the expected costs are the model's own.
 	model, err := client.Allocate(context.Background(), &pb.AllocateRequest{OrdersCsv: tenPickups(), At: timestamppb.New(at),
 		HorizonMinutes: 7 * 24 * 60, Policy: "nearest", Windows: -1})
 	require.NoError(t, err)
 	assert.Equal(t, "model", model.ExpectedBy)
+	assert.Empty(t, model.Groups, "nothing replayed: no group judged")
+	assert.Empty(t, model.Windows)
 	assert.InDelta(t, model.ModelCostBefore, model.ExpectedCostBefore, 1e-9)
 	assert.InDelta(t, model.ModelCostAfter, model.ExpectedCostAfter, 1e-9)
 

@@ -214,6 +214,23 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	_, err = fmt.Fprintf(stdout, "wrote %s: %d rows, %d units moved, transfer cost %.2f; expected cost %.2f -> %.2f (%s) over %v from %s (LP %d rows x %d cols, %d SKUs, %.0f ms)\n",
 		*out, len(res.Transfers), res.UnitsMoved, res.TransferCost, res.ExpectedCostBefore, res.ExpectedCostAfter, res.ExpectedBy,
 		res.Horizon, res.At.UTC().Format(time.RFC3339), res.Rows, res.Cols, res.SKUs, float64(res.SolveTime.Microseconds())/1000)
+	for _, g := range res.Groups {
+		if err != nil {
+			break
+		}
+		verdict := "kept"
+		switch {
+		case !g.Kept:
+			verdict = "dropped"
+		case !g.Judged:
+			verdict = "kept, not judged (the replays' budget ran out)"
+		}
+		per := make([]string, len(g.WindowSavings))
+		for w, v := range g.WindowSavings {
+			per[w] = strconv.FormatFloat(v, 'f', 2, 64)
+		}
+		_, err = fmt.Fprintf(stdout, "  %s: %d units, replayed saving %.2f a window (%s): %s\n", g.Group, g.Units, g.Saving, strings.Join(per, ", "), verdict)
+	}
 	if err == nil && res.FallUnits > 0 {
 		_, err = fmt.Fprintf(stdout, "planned for %d walk-in units, the falls --falls-history expects (the other channels' demand)\n", res.FallUnits)
 	}

@@ -8,10 +8,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/omniroute/omniroute/allocate"
 	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/simulate"
@@ -48,6 +50,20 @@ func TestAllocateCommand(t *testing.T) {
 	}
 	// The data holds 11 days before --at: one week is replayed.
 	assert.Regexp(t, `^replay of 1 history window of 168h0m0s \(\d+ orders in all\) with optimal$`, js["expected_by"])
+	// Each group judged has its saving window by window: here the one
+	// week's.
+	var why struct {
+		Groups  []allocate.GroupSaving `json:"groups"`
+		Windows []allocate.WindowCost  `json:"windows"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &why))
+	require.Len(t, why.Windows, 1)
+	require.NotEmpty(t, why.Groups)
+	for _, g := range why.Groups {
+		if g.Judged {
+			assert.Equal(t, []float64{g.Saving}, g.WindowSavings, g.Group)
+		}
+	}
 	// The plan reads back against the network's lanes, and moves what the
 	// JSON says.
 	net, err := network.Load(p(dataset.NetworkFile))
@@ -84,6 +100,35 @@ func TestAllocateCommand(t *testing.T) {
 	require.Len(t, res.TransferSavings, 1)
 	require.NotNil(t, res.TransferSavings[0].Expected)
 	assert.InDelta(t, js["expected_cost_before"].(float64)-js["expected_cost_after"].(float64), *res.TransferSavings[0].Expected, 1e-9)
+}
+
+// Without --json the summary lists each group of transfers with its
+// replayed saving, window by window, and whether the plan keeps it.
+func TestAllocateTextListsGroups(t *testing.T) {
+	dir := smallDataset(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	var stdout, stderr bytes.Buffer
+	args := []string{"allocate", "--network", p(dataset.NetworkFile), "--stock", p(dataset.StockFile),
+		"--orders", p(dataset.OrdersFile), "--replenishments", p(dataset.ReplenishmentsFile), "--at", "2026-03-12T00:00:00Z",
+		"--horizon", "7d", "--out", p("transfers.csv")}
+	require.Equal(t, 0, run(context.Background(), append(args, "--json"), &stdout, &stderr), stderr.String())
+	var js struct {
+		Groups []allocate.GroupSaving `json:"groups"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &js))
+	require.NotEmpty(t, js.Groups)
+	stdout.Reset()
+	require.Equal(t, 0, run(context.Background(), args, &stdout, &stderr), stderr.String())
+	for _, g := range js.Groups {
+		require.True(t, g.Judged, g.Group)
+		require.Len(t, g.WindowSavings, 1, g.Group)
+		verdict := "kept"
+		if !g.Kept {
+			verdict = "dropped"
+		}
+		assert.Regexp(t, fmt.Sprintf(`(?m)^  %s: %d units, replayed saving %.2f a window \(%.2f\): %s$`,
+			regexp.QuoteMeta(g.Group), g.Units, g.Saving, g.WindowSavings[0], verdict), stdout.String())
+	}
 }
 
 // An unknown policy is a usage error, and nothing is written.

@@ -1047,8 +1047,18 @@ type AllocateResponse struct {
 	// down, write-offs) are expected to take within the horizon, taken from
 	// the stock the plan places.
 	ExpectedAdjustmentUnits int64 `protobuf:"varint,12,opt,name=expected_adjustment_units,json=expectedAdjustmentUnits,proto3" json:"expected_adjustment_units,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// groups are the candidate transfers by the kinds of sender and receiver
+	// ("warehouse>store"), each with what it saved in the replays and
+	// whether the plan keeps it; empty when nothing was replayed (windows
+	// negative) or nothing moved.
+	Groups []*AllocateGroup `protobuf:"bytes,13,rep,name=groups,proto3" json:"groups,omitempty"`
+	// windows are the replayed history windows, each with its cost without
+	// and with the plan kept, in the order of every group's window_savings.
+	Windows []*AllocateWindow `protobuf:"bytes,14,rep,name=windows,proto3" json:"windows,omitempty"`
+	// replays is how many replays judged the plan.
+	Replays       int32 `protobuf:"varint,15,opt,name=replays,proto3" json:"replays,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AllocateResponse) Reset() {
@@ -1165,6 +1175,194 @@ func (x *AllocateResponse) GetExpectedAdjustmentUnits() int64 {
 	return 0
 }
 
+func (x *AllocateResponse) GetGroups() []*AllocateGroup {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *AllocateResponse) GetWindows() []*AllocateWindow {
+	if x != nil {
+		return x.Windows
+	}
+	return nil
+}
+
+func (x *AllocateResponse) GetReplays() int32 {
+	if x != nil {
+		return x.Replays
+	}
+	return 0
+}
+
+// AllocateGroup is one group of a plan's candidate transfers (those from
+// one kind of node to another) as the replays judged it.
+type AllocateGroup struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// group is "sender kind>receiver kind", e.g. "warehouse>dark_store".
+	Group string `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	// units are the units its transfers move.
+	Units int64 `protobuf:"varint,2,opt,name=units,proto3" json:"units,omitempty"`
+	// saving is its marginal saving, the plan's cost without it less with
+	// it, the mean over the windows at the round it was last judged;
+	// window_savings are the same window by window, in the order of
+	// AllocateResponse.windows.
+	Saving        float64   `protobuf:"fixed64,3,opt,name=saving,proto3" json:"saving,omitempty"`
+	WindowSavings []float64 `protobuf:"fixed64,4,rep,packed,name=window_savings,json=windowSavings,proto3" json:"window_savings,omitempty"`
+	// judged is false when the replays' budget ran out before it was.
+	Judged bool `protobuf:"varint,5,opt,name=judged,proto3" json:"judged,omitempty"`
+	// kept tells whether the plan keeps it.
+	Kept          bool `protobuf:"varint,6,opt,name=kept,proto3" json:"kept,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AllocateGroup) Reset() {
+	*x = AllocateGroup{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllocateGroup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllocateGroup) ProtoMessage() {}
+
+func (x *AllocateGroup) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllocateGroup.ProtoReflect.Descriptor instead.
+func (*AllocateGroup) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AllocateGroup) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *AllocateGroup) GetUnits() int64 {
+	if x != nil {
+		return x.Units
+	}
+	return 0
+}
+
+func (x *AllocateGroup) GetSaving() float64 {
+	if x != nil {
+		return x.Saving
+	}
+	return 0
+}
+
+func (x *AllocateGroup) GetWindowSavings() []float64 {
+	if x != nil {
+		return x.WindowSavings
+	}
+	return nil
+}
+
+func (x *AllocateGroup) GetJudged() bool {
+	if x != nil {
+		return x.Judged
+	}
+	return false
+}
+
+func (x *AllocateGroup) GetKept() bool {
+	if x != nil {
+		return x.Kept
+	}
+	return false
+}
+
+// AllocateWindow is one replayed history window: its orders, shifted to
+// start at the plan's start, replayed without and with the plan.
+type AllocateWindow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// from is when the window started in the history.
+	From   *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	Orders int32                  `protobuf:"varint,2,opt,name=orders,proto3" json:"orders,omitempty"`
+	// before and after are its total costs with lost sales without and with
+	// the plan kept (transfer cost included).
+	Before        float64 `protobuf:"fixed64,3,opt,name=before,proto3" json:"before,omitempty"`
+	After         float64 `protobuf:"fixed64,4,opt,name=after,proto3" json:"after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AllocateWindow) Reset() {
+	*x = AllocateWindow{}
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllocateWindow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllocateWindow) ProtoMessage() {}
+
+func (x *AllocateWindow) ProtoReflect() protoreflect.Message {
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllocateWindow.ProtoReflect.Descriptor instead.
+func (*AllocateWindow) Descriptor() ([]byte, []int) {
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AllocateWindow) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *AllocateWindow) GetOrders() int32 {
+	if x != nil {
+		return x.Orders
+	}
+	return 0
+}
+
+func (x *AllocateWindow) GetBefore() float64 {
+	if x != nil {
+		return x.Before
+	}
+	return 0
+}
+
+func (x *AllocateWindow) GetAfter() float64 {
+	if x != nil {
+		return x.After
+	}
+	return 0
+}
+
 // Transfer moves qty units of sku from one node to another; from_node_id
 // is empty for supply placed at to_node_id.
 type Transfer struct {
@@ -1181,7 +1379,7 @@ type Transfer struct {
 
 func (x *Transfer) Reset() {
 	*x = Transfer{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1193,7 +1391,7 @@ func (x *Transfer) String() string {
 func (*Transfer) ProtoMessage() {}
 
 func (x *Transfer) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[6]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1206,7 +1404,7 @@ func (x *Transfer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Transfer.ProtoReflect.Descriptor instead.
 func (*Transfer) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{6}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Transfer) GetFromNodeId() string {
@@ -1262,7 +1460,7 @@ type LatLng struct {
 
 func (x *LatLng) Reset() {
 	*x = LatLng{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1274,7 +1472,7 @@ func (x *LatLng) String() string {
 func (*LatLng) ProtoMessage() {}
 
 func (x *LatLng) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[7]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1287,7 +1485,7 @@ func (x *LatLng) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LatLng.ProtoReflect.Descriptor instead.
 func (*LatLng) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{7}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *LatLng) GetLat() float64 {
@@ -1323,7 +1521,7 @@ type OrderLine struct {
 
 func (x *OrderLine) Reset() {
 	*x = OrderLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1335,7 +1533,7 @@ func (x *OrderLine) String() string {
 func (*OrderLine) ProtoMessage() {}
 
 func (x *OrderLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[8]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1348,7 +1546,7 @@ func (x *OrderLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderLine.ProtoReflect.Descriptor instead.
 func (*OrderLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{8}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OrderLine) GetSku() string {
@@ -1425,7 +1623,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1437,7 +1635,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[9]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1450,7 +1648,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{9}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Order) GetId() string {
@@ -1575,7 +1773,7 @@ type RouteRequest struct {
 
 func (x *RouteRequest) Reset() {
 	*x = RouteRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1587,7 +1785,7 @@ func (x *RouteRequest) String() string {
 func (*RouteRequest) ProtoMessage() {}
 
 func (x *RouteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[10]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1600,7 +1798,7 @@ func (x *RouteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteRequest.ProtoReflect.Descriptor instead.
 func (*RouteRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{10}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RouteRequest) GetOrder() *Order {
@@ -1658,7 +1856,7 @@ type CostBreakdown struct {
 
 func (x *CostBreakdown) Reset() {
 	*x = CostBreakdown{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1670,7 +1868,7 @@ func (x *CostBreakdown) String() string {
 func (*CostBreakdown) ProtoMessage() {}
 
 func (x *CostBreakdown) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[11]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1683,7 +1881,7 @@ func (x *CostBreakdown) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CostBreakdown.ProtoReflect.Descriptor instead.
 func (*CostBreakdown) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{11}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CostBreakdown) GetFixed() float64 {
@@ -1725,7 +1923,7 @@ type ShipmentLine struct {
 
 func (x *ShipmentLine) Reset() {
 	*x = ShipmentLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1737,7 +1935,7 @@ func (x *ShipmentLine) String() string {
 func (*ShipmentLine) ProtoMessage() {}
 
 func (x *ShipmentLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[12]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1750,7 +1948,7 @@ func (x *ShipmentLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipmentLine.ProtoReflect.Descriptor instead.
 func (*ShipmentLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{12}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ShipmentLine) GetSku() string {
@@ -1801,7 +1999,7 @@ type Shipment struct {
 
 func (x *Shipment) Reset() {
 	*x = Shipment{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1813,7 +2011,7 @@ func (x *Shipment) String() string {
 func (*Shipment) ProtoMessage() {}
 
 func (x *Shipment) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[13]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1826,7 +2024,7 @@ func (x *Shipment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shipment.ProtoReflect.Descriptor instead.
 func (*Shipment) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{13}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Shipment) GetNodeId() string {
@@ -1933,7 +2131,7 @@ type Alternative struct {
 
 func (x *Alternative) Reset() {
 	*x = Alternative{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1945,7 +2143,7 @@ func (x *Alternative) String() string {
 func (*Alternative) ProtoMessage() {}
 
 func (x *Alternative) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[14]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1958,7 +2156,7 @@ func (x *Alternative) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alternative.ProtoReflect.Descriptor instead.
 func (*Alternative) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{14}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Alternative) GetCandidates() []*Candidate {
@@ -1987,7 +2185,7 @@ type Candidate struct {
 
 func (x *Candidate) Reset() {
 	*x = Candidate{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1999,7 +2197,7 @@ func (x *Candidate) String() string {
 func (*Candidate) ProtoMessage() {}
 
 func (x *Candidate) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[15]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2012,7 +2210,7 @@ func (x *Candidate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Candidate.ProtoReflect.Descriptor instead.
 func (*Candidate) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{15}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Candidate) GetNodeId() string {
@@ -2047,7 +2245,7 @@ type Exclusion struct {
 
 func (x *Exclusion) Reset() {
 	*x = Exclusion{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2059,7 +2257,7 @@ func (x *Exclusion) String() string {
 func (*Exclusion) ProtoMessage() {}
 
 func (x *Exclusion) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[16]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2072,7 +2270,7 @@ func (x *Exclusion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Exclusion.ProtoReflect.Descriptor instead.
 func (*Exclusion) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{16}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Exclusion) GetCandidate() *Candidate {
@@ -2114,7 +2312,7 @@ type UnfilledLine struct {
 
 func (x *UnfilledLine) Reset() {
 	*x = UnfilledLine{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2126,7 +2324,7 @@ func (x *UnfilledLine) String() string {
 func (*UnfilledLine) ProtoMessage() {}
 
 func (x *UnfilledLine) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[17]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2139,7 +2337,7 @@ func (x *UnfilledLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnfilledLine.ProtoReflect.Descriptor instead.
 func (*UnfilledLine) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{17}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UnfilledLine) GetSku() string {
@@ -2194,7 +2392,7 @@ type SolverStats struct {
 
 func (x *SolverStats) Reset() {
 	*x = SolverStats{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2206,7 +2404,7 @@ func (x *SolverStats) String() string {
 func (*SolverStats) ProtoMessage() {}
 
 func (x *SolverStats) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[18]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2219,7 +2417,7 @@ func (x *SolverStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SolverStats.ProtoReflect.Descriptor instead.
 func (*SolverStats) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{18}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SolverStats) GetCandidates() int32 {
@@ -2313,7 +2511,7 @@ type Plan struct {
 
 func (x *Plan) Reset() {
 	*x = Plan{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2325,7 +2523,7 @@ func (x *Plan) String() string {
 func (*Plan) ProtoMessage() {}
 
 func (x *Plan) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[19]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2338,7 +2536,7 @@ func (x *Plan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Plan.ProtoReflect.Descriptor instead.
 func (*Plan) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{19}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Plan) GetShipments() []*Shipment {
@@ -2440,7 +2638,7 @@ type ReservedItem struct {
 
 func (x *ReservedItem) Reset() {
 	*x = ReservedItem{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2452,7 +2650,7 @@ func (x *ReservedItem) String() string {
 func (*ReservedItem) ProtoMessage() {}
 
 func (x *ReservedItem) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[20]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2465,7 +2663,7 @@ func (x *ReservedItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedItem.ProtoReflect.Descriptor instead.
 func (*ReservedItem) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{20}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ReservedItem) GetNodeId() string {
@@ -2513,7 +2711,7 @@ type ReservedQuote struct {
 
 func (x *ReservedQuote) Reset() {
 	*x = ReservedQuote{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2525,7 +2723,7 @@ func (x *ReservedQuote) String() string {
 func (*ReservedQuote) ProtoMessage() {}
 
 func (x *ReservedQuote) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[21]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2538,7 +2736,7 @@ func (x *ReservedQuote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedQuote.ProtoReflect.Descriptor instead.
 func (*ReservedQuote) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{21}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ReservedQuote) GetNodeId() string {
@@ -2607,7 +2805,7 @@ type Reservation struct {
 
 func (x *Reservation) Reset() {
 	*x = Reservation{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2619,7 +2817,7 @@ func (x *Reservation) String() string {
 func (*Reservation) ProtoMessage() {}
 
 func (x *Reservation) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[22]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2632,7 +2830,7 @@ func (x *Reservation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reservation.ProtoReflect.Descriptor instead.
 func (*Reservation) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{22}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Reservation) GetId() string {
@@ -2694,7 +2892,7 @@ type RouteResponse struct {
 
 func (x *RouteResponse) Reset() {
 	*x = RouteResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2706,7 +2904,7 @@ func (x *RouteResponse) String() string {
 func (*RouteResponse) ProtoMessage() {}
 
 func (x *RouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[23]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2719,7 +2917,7 @@ func (x *RouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteResponse.ProtoReflect.Descriptor instead.
 func (*RouteResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{23}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RouteResponse) GetOrderId() string {
@@ -2781,7 +2979,7 @@ type RouteBatchRequest struct {
 
 func (x *RouteBatchRequest) Reset() {
 	*x = RouteBatchRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2793,7 +2991,7 @@ func (x *RouteBatchRequest) String() string {
 func (*RouteBatchRequest) ProtoMessage() {}
 
 func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[24]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2806,7 +3004,7 @@ func (x *RouteBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchRequest.ProtoReflect.Descriptor instead.
 func (*RouteBatchRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{24}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RouteBatchRequest) GetRequests() []*RouteRequest {
@@ -2836,7 +3034,7 @@ type RouteBatchResult struct {
 
 func (x *RouteBatchResult) Reset() {
 	*x = RouteBatchResult{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2848,7 +3046,7 @@ func (x *RouteBatchResult) String() string {
 func (*RouteBatchResult) ProtoMessage() {}
 
 func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[25]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2861,7 +3059,7 @@ func (x *RouteBatchResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResult.ProtoReflect.Descriptor instead.
 func (*RouteBatchResult) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{25}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RouteBatchResult) GetResponse() *RouteResponse {
@@ -2913,7 +3111,7 @@ type RouteBatchResponse struct {
 
 func (x *RouteBatchResponse) Reset() {
 	*x = RouteBatchResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2925,7 +3123,7 @@ func (x *RouteBatchResponse) String() string {
 func (*RouteBatchResponse) ProtoMessage() {}
 
 func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[26]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2938,7 +3136,7 @@ func (x *RouteBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteBatchResponse.ProtoReflect.Descriptor instead.
 func (*RouteBatchResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{26}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RouteBatchResponse) GetResults() []*RouteBatchResult {
@@ -2979,7 +3177,7 @@ type CommitReservationRequest struct {
 
 func (x *CommitReservationRequest) Reset() {
 	*x = CommitReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2991,7 +3189,7 @@ func (x *CommitReservationRequest) String() string {
 func (*CommitReservationRequest) ProtoMessage() {}
 
 func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[27]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3004,7 +3202,7 @@ func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitReservationRequest.ProtoReflect.Descriptor instead.
 func (*CommitReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{27}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CommitReservationRequest) GetReservationId() string {
@@ -3024,7 +3222,7 @@ type ReleaseReservationRequest struct {
 
 func (x *ReleaseReservationRequest) Reset() {
 	*x = ReleaseReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3036,7 +3234,7 @@ func (x *ReleaseReservationRequest) String() string {
 func (*ReleaseReservationRequest) ProtoMessage() {}
 
 func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[28]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3049,7 +3247,7 @@ func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseReservationRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{28}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ReleaseReservationRequest) GetReservationId() string {
@@ -3069,7 +3267,7 @@ type GetReservationRequest struct {
 
 func (x *GetReservationRequest) Reset() {
 	*x = GetReservationRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3081,7 +3279,7 @@ func (x *GetReservationRequest) String() string {
 func (*GetReservationRequest) ProtoMessage() {}
 
 func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[29]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3094,7 +3292,7 @@ func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReservationRequest.ProtoReflect.Descriptor instead.
 func (*GetReservationRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{29}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetReservationRequest) GetReservationId() string {
@@ -3129,7 +3327,7 @@ type StockUpdate struct {
 
 func (x *StockUpdate) Reset() {
 	*x = StockUpdate{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3141,7 +3339,7 @@ func (x *StockUpdate) String() string {
 func (*StockUpdate) ProtoMessage() {}
 
 func (x *StockUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[30]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3154,7 +3352,7 @@ func (x *StockUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockUpdate.ProtoReflect.Descriptor instead.
 func (*StockUpdate) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{30}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *StockUpdate) GetNodeId() string {
@@ -3243,7 +3441,7 @@ type UpdateStockRequest struct {
 
 func (x *UpdateStockRequest) Reset() {
 	*x = UpdateStockRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3255,7 +3453,7 @@ func (x *UpdateStockRequest) String() string {
 func (*UpdateStockRequest) ProtoMessage() {}
 
 func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[31]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3268,7 +3466,7 @@ func (x *UpdateStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStockRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{31}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpdateStockRequest) GetUpdates() []*StockUpdate {
@@ -3299,7 +3497,7 @@ type UpdateStockResponse struct {
 
 func (x *UpdateStockResponse) Reset() {
 	*x = UpdateStockResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3311,7 +3509,7 @@ func (x *UpdateStockResponse) String() string {
 func (*UpdateStockResponse) ProtoMessage() {}
 
 func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[32]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3324,7 +3522,7 @@ func (x *UpdateStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStockResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStockResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{32}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UpdateStockResponse) GetApplied() int64 {
@@ -3368,7 +3566,7 @@ type StockShortfall struct {
 
 func (x *StockShortfall) Reset() {
 	*x = StockShortfall{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3380,7 +3578,7 @@ func (x *StockShortfall) String() string {
 func (*StockShortfall) ProtoMessage() {}
 
 func (x *StockShortfall) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[33]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3393,7 +3591,7 @@ func (x *StockShortfall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockShortfall.ProtoReflect.Descriptor instead.
 func (*StockShortfall) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{33}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *StockShortfall) GetNodeId() string {
@@ -3449,7 +3647,7 @@ type GetAvailabilityRequest struct {
 
 func (x *GetAvailabilityRequest) Reset() {
 	*x = GetAvailabilityRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3461,7 +3659,7 @@ func (x *GetAvailabilityRequest) String() string {
 func (*GetAvailabilityRequest) ProtoMessage() {}
 
 func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[34]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3474,7 +3672,7 @@ func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{34}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetAvailabilityRequest) GetSkus() []string {
@@ -3539,7 +3737,7 @@ type NodeAvailability struct {
 
 func (x *NodeAvailability) Reset() {
 	*x = NodeAvailability{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3551,7 +3749,7 @@ func (x *NodeAvailability) String() string {
 func (*NodeAvailability) ProtoMessage() {}
 
 func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[35]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3564,7 +3762,7 @@ func (x *NodeAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeAvailability.ProtoReflect.Descriptor instead.
 func (*NodeAvailability) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{35}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *NodeAvailability) GetNodeId() string {
@@ -3640,7 +3838,7 @@ type GetAvailabilityResponse struct {
 
 func (x *GetAvailabilityResponse) Reset() {
 	*x = GetAvailabilityResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3652,7 +3850,7 @@ func (x *GetAvailabilityResponse) String() string {
 func (*GetAvailabilityResponse) ProtoMessage() {}
 
 func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[36]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3665,7 +3863,7 @@ func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*GetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{36}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetAvailabilityResponse) GetAvailability() []*NodeAvailability {
@@ -3684,7 +3882,7 @@ type GetNetworkRequest struct {
 
 func (x *GetNetworkRequest) Reset() {
 	*x = GetNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3696,7 +3894,7 @@ func (x *GetNetworkRequest) String() string {
 func (*GetNetworkRequest) ProtoMessage() {}
 
 func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[37]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3709,7 +3907,7 @@ func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNetworkRequest.ProtoReflect.Descriptor instead.
 func (*GetNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{37}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{39}
 }
 
 // Node is a fulfilment location.
@@ -3730,7 +3928,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3742,7 +3940,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[38]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3755,7 +3953,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{38}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Node) GetId() string {
@@ -3835,7 +4033,7 @@ type Network struct {
 
 func (x *Network) Reset() {
 	*x = Network{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3847,7 +4045,7 @@ func (x *Network) String() string {
 func (*Network) ProtoMessage() {}
 
 func (x *Network) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[39]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3860,7 +4058,7 @@ func (x *Network) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Network.ProtoReflect.Descriptor instead.
 func (*Network) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{39}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Network) GetName() string {
@@ -3907,7 +4105,7 @@ type ReloadNetworkRequest struct {
 
 func (x *ReloadNetworkRequest) Reset() {
 	*x = ReloadNetworkRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3919,7 +4117,7 @@ func (x *ReloadNetworkRequest) String() string {
 func (*ReloadNetworkRequest) ProtoMessage() {}
 
 func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[40]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3932,7 +4130,7 @@ func (x *ReloadNetworkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkRequest.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{40}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{42}
 }
 
 // ReloadNetworkResponse says what was loaded.
@@ -3946,7 +4144,7 @@ type ReloadNetworkResponse struct {
 
 func (x *ReloadNetworkResponse) Reset() {
 	*x = ReloadNetworkResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3958,7 +4156,7 @@ func (x *ReloadNetworkResponse) String() string {
 func (*ReloadNetworkResponse) ProtoMessage() {}
 
 func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[41]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3971,7 +4169,7 @@ func (x *ReloadNetworkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadNetworkResponse.ProtoReflect.Descriptor instead.
 func (*ReloadNetworkResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{41}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ReloadNetworkResponse) GetNodes() int32 {
@@ -4005,7 +4203,7 @@ type OptionsRequest struct {
 
 func (x *OptionsRequest) Reset() {
 	*x = OptionsRequest{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4017,7 +4215,7 @@ func (x *OptionsRequest) String() string {
 func (*OptionsRequest) ProtoMessage() {}
 
 func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[42]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4030,7 +4228,7 @@ func (x *OptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsRequest.ProtoReflect.Descriptor instead.
 func (*OptionsRequest) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{42}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *OptionsRequest) GetOrder() *Order {
@@ -4065,7 +4263,7 @@ type OptionsResponse struct {
 
 func (x *OptionsResponse) Reset() {
 	*x = OptionsResponse{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4077,7 +4275,7 @@ func (x *OptionsResponse) String() string {
 func (*OptionsResponse) ProtoMessage() {}
 
 func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[43]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4090,7 +4288,7 @@ func (x *OptionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionsResponse.ProtoReflect.Descriptor instead.
 func (*OptionsResponse) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{43}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *OptionsResponse) GetOffers() []*Offer {
@@ -4156,7 +4354,7 @@ type Offer struct {
 
 func (x *Offer) Reset() {
 	*x = Offer{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[44]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4168,7 +4366,7 @@ func (x *Offer) String() string {
 func (*Offer) ProtoMessage() {}
 
 func (x *Offer) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[44]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4181,7 +4379,7 @@ func (x *Offer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offer.ProtoReflect.Descriptor instead.
 func (*Offer) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{44}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Offer) GetOfferId() string {
@@ -4292,7 +4490,7 @@ type PickupStore struct {
 
 func (x *PickupStore) Reset() {
 	*x = PickupStore{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[45]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4304,7 +4502,7 @@ func (x *PickupStore) String() string {
 func (*PickupStore) ProtoMessage() {}
 
 func (x *PickupStore) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[45]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4317,7 +4515,7 @@ func (x *PickupStore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PickupStore.ProtoReflect.Descriptor instead.
 func (*PickupStore) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{45}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *PickupStore) GetNodeId() string {
@@ -4384,7 +4582,7 @@ type OpeningHours struct {
 
 func (x *OpeningHours) Reset() {
 	*x = OpeningHours{}
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[46]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4396,7 +4594,7 @@ func (x *OpeningHours) String() string {
 func (*OpeningHours) ProtoMessage() {}
 
 func (x *OpeningHours) ProtoReflect() protoreflect.Message {
-	mi := &file_omniroute_v1_omniroute_proto_msgTypes[46]
+	mi := &file_omniroute_v1_omniroute_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4409,7 +4607,7 @@ func (x *OpeningHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpeningHours.ProtoReflect.Descriptor instead.
 func (*OpeningHours) Descriptor() ([]byte, []int) {
-	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{46}
+	return file_omniroute_v1_omniroute_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *OpeningHours) GetOpen() string {
@@ -4485,7 +4683,7 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x10\n" +
 	"\x03qty\x18\x03 \x01(\x05R\x03qty\x12=\n" +
-	"\favailable_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vavailableAt\"\x8c\x04\n" +
+	"\favailable_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vavailableAt\"\x93\x05\n" +
 	"\x10AllocateResponse\x124\n" +
 	"\ttransfers\x18\x01 \x03(\v2\x16.omniroute.v1.TransferR\ttransfers\x12\x1c\n" +
 	"\tobjective\x18\x02 \x01(\x01R\tobjective\x120\n" +
@@ -4501,7 +4699,22 @@ const file_omniroute_v1_omniroute_proto_rawDesc = "" +
 	"\x10model_cost_after\x18\n" +
 	" \x01(\x01R\x0emodelCostAfter\x12.\n" +
 	"\x13expected_fall_units\x18\v \x01(\x03R\x11expectedFallUnits\x12:\n" +
-	"\x19expected_adjustment_units\x18\f \x01(\x03R\x17expectedAdjustmentUnits\"\xdc\x01\n" +
+	"\x19expected_adjustment_units\x18\f \x01(\x03R\x17expectedAdjustmentUnits\x123\n" +
+	"\x06groups\x18\r \x03(\v2\x1b.omniroute.v1.AllocateGroupR\x06groups\x126\n" +
+	"\awindows\x18\x0e \x03(\v2\x1c.omniroute.v1.AllocateWindowR\awindows\x12\x18\n" +
+	"\areplays\x18\x0f \x01(\x05R\areplays\"\xa6\x01\n" +
+	"\rAllocateGroup\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x12\x14\n" +
+	"\x05units\x18\x02 \x01(\x03R\x05units\x12\x16\n" +
+	"\x06saving\x18\x03 \x01(\x01R\x06saving\x12%\n" +
+	"\x0ewindow_savings\x18\x04 \x03(\x01R\rwindowSavings\x12\x16\n" +
+	"\x06judged\x18\x05 \x01(\bR\x06judged\x12\x12\n" +
+	"\x04kept\x18\x06 \x01(\bR\x04kept\"\x86\x01\n" +
+	"\x0eAllocateWindow\x12.\n" +
+	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12\x16\n" +
+	"\x06orders\x18\x02 \x01(\x05R\x06orders\x12\x16\n" +
+	"\x06before\x18\x03 \x01(\x01R\x06before\x12\x14\n" +
+	"\x05after\x18\x04 \x01(\x01R\x05after\"\xdc\x01\n" +
 	"\bTransfer\x12 \n" +
 	"\ffrom_node_id\x18\x01 \x01(\tR\n" +
 	"fromNodeId\x12\x1c\n" +
@@ -4851,7 +5064,7 @@ func file_omniroute_v1_omniroute_proto_rawDescGZIP() []byte {
 }
 
 var file_omniroute_v1_omniroute_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_omniroute_v1_omniroute_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(Method)(0),                       // 0: omniroute.v1.Method
 	(FulfillmentPreference)(0),        // 1: omniroute.v1.FulfillmentPreference
@@ -4867,147 +5080,152 @@ var file_omniroute_v1_omniroute_proto_goTypes = []any{
 	(*AllocateRequest)(nil),           // 11: omniroute.v1.AllocateRequest
 	(*SupplyItem)(nil),                // 12: omniroute.v1.SupplyItem
 	(*AllocateResponse)(nil),          // 13: omniroute.v1.AllocateResponse
-	(*Transfer)(nil),                  // 14: omniroute.v1.Transfer
-	(*LatLng)(nil),                    // 15: omniroute.v1.LatLng
-	(*OrderLine)(nil),                 // 16: omniroute.v1.OrderLine
-	(*Order)(nil),                     // 17: omniroute.v1.Order
-	(*RouteRequest)(nil),              // 18: omniroute.v1.RouteRequest
-	(*CostBreakdown)(nil),             // 19: omniroute.v1.CostBreakdown
-	(*ShipmentLine)(nil),              // 20: omniroute.v1.ShipmentLine
-	(*Shipment)(nil),                  // 21: omniroute.v1.Shipment
-	(*Alternative)(nil),               // 22: omniroute.v1.Alternative
-	(*Candidate)(nil),                 // 23: omniroute.v1.Candidate
-	(*Exclusion)(nil),                 // 24: omniroute.v1.Exclusion
-	(*UnfilledLine)(nil),              // 25: omniroute.v1.UnfilledLine
-	(*SolverStats)(nil),               // 26: omniroute.v1.SolverStats
-	(*Plan)(nil),                      // 27: omniroute.v1.Plan
-	(*ReservedItem)(nil),              // 28: omniroute.v1.ReservedItem
-	(*ReservedQuote)(nil),             // 29: omniroute.v1.ReservedQuote
-	(*Reservation)(nil),               // 30: omniroute.v1.Reservation
-	(*RouteResponse)(nil),             // 31: omniroute.v1.RouteResponse
-	(*RouteBatchRequest)(nil),         // 32: omniroute.v1.RouteBatchRequest
-	(*RouteBatchResult)(nil),          // 33: omniroute.v1.RouteBatchResult
-	(*RouteBatchResponse)(nil),        // 34: omniroute.v1.RouteBatchResponse
-	(*CommitReservationRequest)(nil),  // 35: omniroute.v1.CommitReservationRequest
-	(*ReleaseReservationRequest)(nil), // 36: omniroute.v1.ReleaseReservationRequest
-	(*GetReservationRequest)(nil),     // 37: omniroute.v1.GetReservationRequest
-	(*StockUpdate)(nil),               // 38: omniroute.v1.StockUpdate
-	(*UpdateStockRequest)(nil),        // 39: omniroute.v1.UpdateStockRequest
-	(*UpdateStockResponse)(nil),       // 40: omniroute.v1.UpdateStockResponse
-	(*StockShortfall)(nil),            // 41: omniroute.v1.StockShortfall
-	(*GetAvailabilityRequest)(nil),    // 42: omniroute.v1.GetAvailabilityRequest
-	(*NodeAvailability)(nil),          // 43: omniroute.v1.NodeAvailability
-	(*GetAvailabilityResponse)(nil),   // 44: omniroute.v1.GetAvailabilityResponse
-	(*GetNetworkRequest)(nil),         // 45: omniroute.v1.GetNetworkRequest
-	(*Node)(nil),                      // 46: omniroute.v1.Node
-	(*Network)(nil),                   // 47: omniroute.v1.Network
-	(*ReloadNetworkRequest)(nil),      // 48: omniroute.v1.ReloadNetworkRequest
-	(*ReloadNetworkResponse)(nil),     // 49: omniroute.v1.ReloadNetworkResponse
-	(*OptionsRequest)(nil),            // 50: omniroute.v1.OptionsRequest
-	(*OptionsResponse)(nil),           // 51: omniroute.v1.OptionsResponse
-	(*Offer)(nil),                     // 52: omniroute.v1.Offer
-	(*PickupStore)(nil),               // 53: omniroute.v1.PickupStore
-	(*OpeningHours)(nil),              // 54: omniroute.v1.OpeningHours
-	(*timestamppb.Timestamp)(nil),     // 55: google.protobuf.Timestamp
+	(*AllocateGroup)(nil),             // 14: omniroute.v1.AllocateGroup
+	(*AllocateWindow)(nil),            // 15: omniroute.v1.AllocateWindow
+	(*Transfer)(nil),                  // 16: omniroute.v1.Transfer
+	(*LatLng)(nil),                    // 17: omniroute.v1.LatLng
+	(*OrderLine)(nil),                 // 18: omniroute.v1.OrderLine
+	(*Order)(nil),                     // 19: omniroute.v1.Order
+	(*RouteRequest)(nil),              // 20: omniroute.v1.RouteRequest
+	(*CostBreakdown)(nil),             // 21: omniroute.v1.CostBreakdown
+	(*ShipmentLine)(nil),              // 22: omniroute.v1.ShipmentLine
+	(*Shipment)(nil),                  // 23: omniroute.v1.Shipment
+	(*Alternative)(nil),               // 24: omniroute.v1.Alternative
+	(*Candidate)(nil),                 // 25: omniroute.v1.Candidate
+	(*Exclusion)(nil),                 // 26: omniroute.v1.Exclusion
+	(*UnfilledLine)(nil),              // 27: omniroute.v1.UnfilledLine
+	(*SolverStats)(nil),               // 28: omniroute.v1.SolverStats
+	(*Plan)(nil),                      // 29: omniroute.v1.Plan
+	(*ReservedItem)(nil),              // 30: omniroute.v1.ReservedItem
+	(*ReservedQuote)(nil),             // 31: omniroute.v1.ReservedQuote
+	(*Reservation)(nil),               // 32: omniroute.v1.Reservation
+	(*RouteResponse)(nil),             // 33: omniroute.v1.RouteResponse
+	(*RouteBatchRequest)(nil),         // 34: omniroute.v1.RouteBatchRequest
+	(*RouteBatchResult)(nil),          // 35: omniroute.v1.RouteBatchResult
+	(*RouteBatchResponse)(nil),        // 36: omniroute.v1.RouteBatchResponse
+	(*CommitReservationRequest)(nil),  // 37: omniroute.v1.CommitReservationRequest
+	(*ReleaseReservationRequest)(nil), // 38: omniroute.v1.ReleaseReservationRequest
+	(*GetReservationRequest)(nil),     // 39: omniroute.v1.GetReservationRequest
+	(*StockUpdate)(nil),               // 40: omniroute.v1.StockUpdate
+	(*UpdateStockRequest)(nil),        // 41: omniroute.v1.UpdateStockRequest
+	(*UpdateStockResponse)(nil),       // 42: omniroute.v1.UpdateStockResponse
+	(*StockShortfall)(nil),            // 43: omniroute.v1.StockShortfall
+	(*GetAvailabilityRequest)(nil),    // 44: omniroute.v1.GetAvailabilityRequest
+	(*NodeAvailability)(nil),          // 45: omniroute.v1.NodeAvailability
+	(*GetAvailabilityResponse)(nil),   // 46: omniroute.v1.GetAvailabilityResponse
+	(*GetNetworkRequest)(nil),         // 47: omniroute.v1.GetNetworkRequest
+	(*Node)(nil),                      // 48: omniroute.v1.Node
+	(*Network)(nil),                   // 49: omniroute.v1.Network
+	(*ReloadNetworkRequest)(nil),      // 50: omniroute.v1.ReloadNetworkRequest
+	(*ReloadNetworkResponse)(nil),     // 51: omniroute.v1.ReloadNetworkResponse
+	(*OptionsRequest)(nil),            // 52: omniroute.v1.OptionsRequest
+	(*OptionsResponse)(nil),           // 53: omniroute.v1.OptionsResponse
+	(*Offer)(nil),                     // 54: omniroute.v1.Offer
+	(*PickupStore)(nil),               // 55: omniroute.v1.PickupStore
+	(*OpeningHours)(nil),              // 56: omniroute.v1.OpeningHours
+	(*timestamppb.Timestamp)(nil),     // 57: google.protobuf.Timestamp
 }
 var file_omniroute_v1_omniroute_proto_depIdxs = []int32{
-	55, // 0: omniroute.v1.PlanResponse.planned_at:type_name -> google.protobuf.Timestamp
-	55, // 1: omniroute.v1.PlanResponse.season_end:type_name -> google.protobuf.Timestamp
+	57, // 0: omniroute.v1.PlanResponse.planned_at:type_name -> google.protobuf.Timestamp
+	57, // 1: omniroute.v1.PlanResponse.season_end:type_name -> google.protobuf.Timestamp
 	10, // 2: omniroute.v1.PlanResponse.capacities:type_name -> omniroute.v1.PlanCapacity
 	12, // 3: omniroute.v1.AllocateRequest.supply:type_name -> omniroute.v1.SupplyItem
-	55, // 4: omniroute.v1.AllocateRequest.at:type_name -> google.protobuf.Timestamp
-	55, // 5: omniroute.v1.SupplyItem.available_at:type_name -> google.protobuf.Timestamp
-	14, // 6: omniroute.v1.AllocateResponse.transfers:type_name -> omniroute.v1.Transfer
-	55, // 7: omniroute.v1.Transfer.ship_at:type_name -> google.protobuf.Timestamp
-	55, // 8: omniroute.v1.Transfer.arrive_at:type_name -> google.protobuf.Timestamp
-	55, // 9: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	15, // 10: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
-	16, // 11: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
-	1,  // 12: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
-	55, // 13: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
-	0,  // 14: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
-	17, // 15: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
-	3,  // 16: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
-	0,  // 17: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
-	20, // 18: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
-	19, // 19: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
-	4,  // 20: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
-	55, // 21: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
-	23, // 22: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
-	0,  // 23: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
-	23, // 24: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
-	2,  // 25: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
-	2,  // 26: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
-	21, // 27: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
-	22, // 28: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
-	24, // 29: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
-	25, // 30: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
-	26, // 31: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
-	55, // 32: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
-	55, // 33: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
-	4,  // 34: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
-	5,  // 35: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
-	28, // 36: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
-	55, // 37: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	29, // 38: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
-	27, // 39: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
-	30, // 40: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
-	55, // 41: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
-	6,  // 42: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
-	18, // 43: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
-	31, // 44: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
-	33, // 45: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
-	7,  // 46: omniroute.v1.StockUpdate.reason:type_name -> omniroute.v1.StockChangeReason
-	38, // 47: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
-	41, // 48: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
-	15, // 49: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
-	43, // 50: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
-	15, // 51: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
-	0,  // 52: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
-	46, // 53: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
-	17, // 54: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
-	52, // 55: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
-	55, // 56: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
-	0,  // 57: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
-	2,  // 58: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
-	25, // 59: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
-	27, // 60: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
-	55, // 61: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
-	53, // 62: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
-	15, // 63: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
-	54, // 64: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
-	55, // 65: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
-	18, // 66: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
-	32, // 67: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
-	35, // 68: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
-	36, // 69: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
-	37, // 70: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
-	50, // 71: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
-	39, // 72: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
-	38, // 73: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
-	42, // 74: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
-	45, // 75: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
-	48, // 76: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
-	8,  // 77: omniroute.v1.PlanningService.Plan:input_type -> omniroute.v1.PlanRequest
-	11, // 78: omniroute.v1.PlanningService.Allocate:input_type -> omniroute.v1.AllocateRequest
-	31, // 79: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
-	34, // 80: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
-	30, // 81: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
-	30, // 82: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
-	30, // 83: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
-	51, // 84: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
-	40, // 85: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
-	40, // 86: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
-	44, // 87: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
-	47, // 88: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
-	49, // 89: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
-	9,  // 90: omniroute.v1.PlanningService.Plan:output_type -> omniroute.v1.PlanResponse
-	13, // 91: omniroute.v1.PlanningService.Allocate:output_type -> omniroute.v1.AllocateResponse
-	79, // [79:92] is the sub-list for method output_type
-	66, // [66:79] is the sub-list for method input_type
-	66, // [66:66] is the sub-list for extension type_name
-	66, // [66:66] is the sub-list for extension extendee
-	0,  // [0:66] is the sub-list for field type_name
+	57, // 4: omniroute.v1.AllocateRequest.at:type_name -> google.protobuf.Timestamp
+	57, // 5: omniroute.v1.SupplyItem.available_at:type_name -> google.protobuf.Timestamp
+	16, // 6: omniroute.v1.AllocateResponse.transfers:type_name -> omniroute.v1.Transfer
+	14, // 7: omniroute.v1.AllocateResponse.groups:type_name -> omniroute.v1.AllocateGroup
+	15, // 8: omniroute.v1.AllocateResponse.windows:type_name -> omniroute.v1.AllocateWindow
+	57, // 9: omniroute.v1.AllocateWindow.from:type_name -> google.protobuf.Timestamp
+	57, // 10: omniroute.v1.Transfer.ship_at:type_name -> google.protobuf.Timestamp
+	57, // 11: omniroute.v1.Transfer.arrive_at:type_name -> google.protobuf.Timestamp
+	57, // 12: omniroute.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	17, // 13: omniroute.v1.Order.customer:type_name -> omniroute.v1.LatLng
+	18, // 14: omniroute.v1.Order.lines:type_name -> omniroute.v1.OrderLine
+	1,  // 15: omniroute.v1.Order.preference:type_name -> omniroute.v1.FulfillmentPreference
+	57, // 16: omniroute.v1.Order.promise_by:type_name -> google.protobuf.Timestamp
+	0,  // 17: omniroute.v1.Order.method:type_name -> omniroute.v1.Method
+	19, // 18: omniroute.v1.RouteRequest.order:type_name -> omniroute.v1.Order
+	3,  // 19: omniroute.v1.RouteRequest.explain:type_name -> omniroute.v1.Explain
+	0,  // 20: omniroute.v1.Shipment.method:type_name -> omniroute.v1.Method
+	22, // 21: omniroute.v1.Shipment.lines:type_name -> omniroute.v1.ShipmentLine
+	21, // 22: omniroute.v1.Shipment.cost:type_name -> omniroute.v1.CostBreakdown
+	4,  // 23: omniroute.v1.Shipment.quote_source:type_name -> omniroute.v1.QuoteSource
+	57, // 24: omniroute.v1.Shipment.quote_expires_at:type_name -> google.protobuf.Timestamp
+	25, // 25: omniroute.v1.Alternative.candidates:type_name -> omniroute.v1.Candidate
+	0,  // 26: omniroute.v1.Candidate.method:type_name -> omniroute.v1.Method
+	25, // 27: omniroute.v1.Exclusion.candidate:type_name -> omniroute.v1.Candidate
+	2,  // 28: omniroute.v1.Exclusion.reason:type_name -> omniroute.v1.ExclusionReason
+	2,  // 29: omniroute.v1.UnfilledLine.reason:type_name -> omniroute.v1.ExclusionReason
+	23, // 30: omniroute.v1.Plan.shipments:type_name -> omniroute.v1.Shipment
+	24, // 31: omniroute.v1.Plan.alternatives:type_name -> omniroute.v1.Alternative
+	26, // 32: omniroute.v1.Plan.excluded:type_name -> omniroute.v1.Exclusion
+	27, // 33: omniroute.v1.Plan.unfilled:type_name -> omniroute.v1.UnfilledLine
+	28, // 34: omniroute.v1.Plan.stats:type_name -> omniroute.v1.SolverStats
+	57, // 35: omniroute.v1.Plan.prices_planned_at:type_name -> google.protobuf.Timestamp
+	57, // 36: omniroute.v1.ReservedQuote.expires_at:type_name -> google.protobuf.Timestamp
+	4,  // 37: omniroute.v1.ReservedQuote.source:type_name -> omniroute.v1.QuoteSource
+	5,  // 38: omniroute.v1.Reservation.state:type_name -> omniroute.v1.ReservationState
+	30, // 39: omniroute.v1.Reservation.items:type_name -> omniroute.v1.ReservedItem
+	57, // 40: omniroute.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	31, // 41: omniroute.v1.Reservation.quotes:type_name -> omniroute.v1.ReservedQuote
+	29, // 42: omniroute.v1.RouteResponse.plan:type_name -> omniroute.v1.Plan
+	32, // 43: omniroute.v1.RouteResponse.reservation:type_name -> omniroute.v1.Reservation
+	57, // 44: omniroute.v1.RouteResponse.planned_at:type_name -> google.protobuf.Timestamp
+	6,  // 45: omniroute.v1.RouteResponse.created_at_source:type_name -> omniroute.v1.CreatedAtSource
+	20, // 46: omniroute.v1.RouteBatchRequest.requests:type_name -> omniroute.v1.RouteRequest
+	33, // 47: omniroute.v1.RouteBatchResult.response:type_name -> omniroute.v1.RouteResponse
+	35, // 48: omniroute.v1.RouteBatchResponse.results:type_name -> omniroute.v1.RouteBatchResult
+	7,  // 49: omniroute.v1.StockUpdate.reason:type_name -> omniroute.v1.StockChangeReason
+	40, // 50: omniroute.v1.UpdateStockRequest.updates:type_name -> omniroute.v1.StockUpdate
+	43, // 51: omniroute.v1.UpdateStockResponse.below_reserved:type_name -> omniroute.v1.StockShortfall
+	17, // 52: omniroute.v1.GetAvailabilityRequest.position:type_name -> omniroute.v1.LatLng
+	45, // 53: omniroute.v1.GetAvailabilityResponse.availability:type_name -> omniroute.v1.NodeAvailability
+	17, // 54: omniroute.v1.Node.position:type_name -> omniroute.v1.LatLng
+	0,  // 55: omniroute.v1.Node.methods:type_name -> omniroute.v1.Method
+	48, // 56: omniroute.v1.Network.nodes:type_name -> omniroute.v1.Node
+	19, // 57: omniroute.v1.OptionsRequest.order:type_name -> omniroute.v1.Order
+	54, // 58: omniroute.v1.OptionsResponse.offers:type_name -> omniroute.v1.Offer
+	57, // 59: omniroute.v1.OptionsResponse.quoted_at:type_name -> google.protobuf.Timestamp
+	0,  // 60: omniroute.v1.Offer.method:type_name -> omniroute.v1.Method
+	2,  // 61: omniroute.v1.Offer.reason:type_name -> omniroute.v1.ExclusionReason
+	27, // 62: omniroute.v1.Offer.unfilled:type_name -> omniroute.v1.UnfilledLine
+	29, // 63: omniroute.v1.Offer.plan:type_name -> omniroute.v1.Plan
+	57, // 64: omniroute.v1.Offer.eta:type_name -> google.protobuf.Timestamp
+	55, // 65: omniroute.v1.Offer.store:type_name -> omniroute.v1.PickupStore
+	17, // 66: omniroute.v1.PickupStore.position:type_name -> omniroute.v1.LatLng
+	56, // 67: omniroute.v1.PickupStore.hours:type_name -> omniroute.v1.OpeningHours
+	57, // 68: omniroute.v1.PickupStore.collect_from:type_name -> google.protobuf.Timestamp
+	20, // 69: omniroute.v1.RoutingService.Route:input_type -> omniroute.v1.RouteRequest
+	34, // 70: omniroute.v1.RoutingService.RouteBatch:input_type -> omniroute.v1.RouteBatchRequest
+	37, // 71: omniroute.v1.RoutingService.CommitReservation:input_type -> omniroute.v1.CommitReservationRequest
+	38, // 72: omniroute.v1.RoutingService.ReleaseReservation:input_type -> omniroute.v1.ReleaseReservationRequest
+	39, // 73: omniroute.v1.RoutingService.GetReservation:input_type -> omniroute.v1.GetReservationRequest
+	52, // 74: omniroute.v1.RoutingService.Options:input_type -> omniroute.v1.OptionsRequest
+	41, // 75: omniroute.v1.InventoryService.UpdateStock:input_type -> omniroute.v1.UpdateStockRequest
+	40, // 76: omniroute.v1.InventoryService.StreamStock:input_type -> omniroute.v1.StockUpdate
+	44, // 77: omniroute.v1.InventoryService.GetAvailability:input_type -> omniroute.v1.GetAvailabilityRequest
+	47, // 78: omniroute.v1.NetworkService.GetNetwork:input_type -> omniroute.v1.GetNetworkRequest
+	50, // 79: omniroute.v1.NetworkService.ReloadNetwork:input_type -> omniroute.v1.ReloadNetworkRequest
+	8,  // 80: omniroute.v1.PlanningService.Plan:input_type -> omniroute.v1.PlanRequest
+	11, // 81: omniroute.v1.PlanningService.Allocate:input_type -> omniroute.v1.AllocateRequest
+	33, // 82: omniroute.v1.RoutingService.Route:output_type -> omniroute.v1.RouteResponse
+	36, // 83: omniroute.v1.RoutingService.RouteBatch:output_type -> omniroute.v1.RouteBatchResponse
+	32, // 84: omniroute.v1.RoutingService.CommitReservation:output_type -> omniroute.v1.Reservation
+	32, // 85: omniroute.v1.RoutingService.ReleaseReservation:output_type -> omniroute.v1.Reservation
+	32, // 86: omniroute.v1.RoutingService.GetReservation:output_type -> omniroute.v1.Reservation
+	53, // 87: omniroute.v1.RoutingService.Options:output_type -> omniroute.v1.OptionsResponse
+	42, // 88: omniroute.v1.InventoryService.UpdateStock:output_type -> omniroute.v1.UpdateStockResponse
+	42, // 89: omniroute.v1.InventoryService.StreamStock:output_type -> omniroute.v1.UpdateStockResponse
+	46, // 90: omniroute.v1.InventoryService.GetAvailability:output_type -> omniroute.v1.GetAvailabilityResponse
+	49, // 91: omniroute.v1.NetworkService.GetNetwork:output_type -> omniroute.v1.Network
+	51, // 92: omniroute.v1.NetworkService.ReloadNetwork:output_type -> omniroute.v1.ReloadNetworkResponse
+	9,  // 93: omniroute.v1.PlanningService.Plan:output_type -> omniroute.v1.PlanResponse
+	13, // 94: omniroute.v1.PlanningService.Allocate:output_type -> omniroute.v1.AllocateResponse
+	82, // [82:95] is the sub-list for method output_type
+	69, // [69:82] is the sub-list for method input_type
+	69, // [69:69] is the sub-list for extension type_name
+	69, // [69:69] is the sub-list for extension extendee
+	0,  // [0:69] is the sub-list for field type_name
 }
 
 func init() { file_omniroute_v1_omniroute_proto_init() }
@@ -5015,7 +5233,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 	if File_omniroute_v1_omniroute_proto != nil {
 		return
 	}
-	file_omniroute_v1_omniroute_proto_msgTypes[30].OneofWrappers = []any{
+	file_omniroute_v1_omniroute_proto_msgTypes[32].OneofWrappers = []any{
 		(*StockUpdate_OnHand)(nil),
 		(*StockUpdate_Delta)(nil),
 	}
@@ -5025,7 +5243,7 @@ func file_omniroute_v1_omniroute_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_omniroute_v1_omniroute_proto_rawDesc), len(file_omniroute_v1_omniroute_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   47,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   4,
 		},
