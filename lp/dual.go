@@ -181,8 +181,8 @@ const stallCheck = 64
 // stallLimit is how many steps the dual simplex may take without lowering
 // the primal infeasibility below its least before the primal simplex
 // takes over: many times the steps a solve of the model's size takes. It
-// is a guard: the ratio test keeps the dual objective from falling back,
-// so no solve measured reaches it.
+// is a guard against what the ratio test does not foresee (the test keeps
+// the dual objective from falling back, which ended the one cycle met).
 func (s *simplex) stallLimit(set Settings) int {
 	if set.stallSteps > 0 {
 		return set.stallSteps
