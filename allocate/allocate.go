@@ -45,7 +45,9 @@ type Input struct {
 	// CellDeg is the side of a demand cell in degrees (DefaultCellDeg
 	// when 0).
 	CellDeg float64
-	// Workers bounds the SKUs solved at once; 0 means GOMAXPROCS.
+	// Workers bounds the goroutines that work at once: the SKUs solved,
+	// then the replays of the windows (one goroutine each); 0 means
+	// GOMAXPROCS.
 	Workers int
 	// Policy is the routing policy (a name of simulate.DefaultRegistry)
 	// the plan is replayed with to judge it; "" means DefaultPolicy.

@@ -211,59 +211,76 @@ func (pl *planner) arrivalsWithin() []simulate.Replenishment {
 // total cost with lost sales (transfer cost included) in each window. A
 // plan without rows is the baseline.
 func (ev *evaluator) costs(ctx context.Context, plans [][]simulate.Transfer) ([][]float64, error) {
-	out := make([][]float64, len(plans))
+	// The replays: a slot per distinct plan (0, when a plan is empty, the
+	// baseline's), each replayed on every window.
 	var scens []*simulate.Scenario
-	where := make([]int, len(plans)) // scenario index + 1; 0: the baseline
+	slot := make([]int, len(plans)) // scens index + 1; 0: the baseline
 	for i, p := range plans {
 		if len(p) == 0 {
 			continue
 		}
 		scens = append(scens, &simulate.Scenario{Name: fmt.Sprintf("plan%d", i), Transfers: p})
-		where[i] = len(scens)
+		slot[i] = len(scens)
 	}
-	base := 0 // where the first scenario's result is
+	first := 1 // the first slot replayed: 0 when some plan is the baseline
 	for i := range plans {
-		if where[i] == 0 {
-			base = 1 // the baseline's is first
+		if slot[i] == 0 {
+			first = 0
 		}
 	}
-	per := make([][]float64, len(ev.windows))
-	errs := make([]error, len(ev.windows))
-	var wg sync.WaitGroup
-	workers := max(1, (ev.workers+len(ev.windows)-1)/len(ev.windows))
+	type replay struct{ w, slot int }
+	var todo []replay
 	for w := range ev.windows {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := simulate.Run(ctx, simulate.Config{
-				Network: ev.pl.net, Stock: ev.pl.in.Stock,
-				Orders:         simulate.BytesSource{FileName: fmt.Sprintf("history window %d", w+1), Data: ev.windows[w].orders},
-				Replenishments: ev.windows[w].reps, Policies: []string{ev.policy}, Scenarios: scens,
-				SkipBad: true, Workers: workers, NoBaseline: base == 0, LiveFalls: ev.live,
-			})
-			if err != nil {
-				errs[w] = fmt.Errorf("allocate: replay of history window %d: %w", w+1, err)
-				return
-			}
-			per[w] = make([]float64, len(res.Results))
-			for i, r := range res.Results {
-				per[w][i] = r.TotalWithLost
-			}
-		}()
+		for k := first; k <= len(scens); k++ {
+			todo = append(todo, replay{w, k})
+		}
 	}
+	// ev.workers goroutines replay at once, whatever the windows: a
+	// server that plans with fewer workers than CPUs keeps the rest for
+	// its routes.
+	cost := make([][]float64, len(ev.windows)) // by window, by slot
+	for w := range cost {
+		cost[w] = make([]float64, len(scens)+1)
+	}
+	errs := make([]error, len(todo))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(max(1, ev.workers), len(todo)) {
+		wg.Go(func() {
+			for t := range next {
+				rp := todo[t]
+				cfg := simulate.Config{
+					Network: ev.pl.net, Stock: ev.pl.in.Stock,
+					Orders:         simulate.BytesSource{FileName: fmt.Sprintf("history window %d", rp.w+1), Data: ev.windows[rp.w].orders},
+					Replenishments: ev.windows[rp.w].reps, Policies: []string{ev.policy},
+					SkipBad: true, Workers: 1, LiveFalls: ev.live,
+				}
+				if rp.slot > 0 {
+					cfg.Scenarios, cfg.NoBaseline = scens[rp.slot-1:rp.slot], true
+				}
+				res, err := simulate.Run(ctx, cfg)
+				if err != nil {
+					errs[t] = fmt.Errorf("allocate: replay of history window %d: %w", rp.w+1, err)
+					continue
+				}
+				cost[rp.w][rp.slot] = res.Results[0].TotalWithLost
+			}
+		})
+	}
+	for t := range todo {
+		next <- t
+	}
+	close(next)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	ev.replays += len(ev.windows) * (base + len(scens))
+	ev.replays += len(todo)
+	out := make([][]float64, len(plans))
 	for i := range plans {
-		out[i] = make([]float64, len(per))
-		for w := range per {
-			if where[i] == 0 {
-				out[i][w] = per[w][0]
-			} else {
-				out[i][w] = per[w][where[i]-1+base]
-			}
+		out[i] = make([]float64, len(ev.windows))
+		for w := range ev.windows {
+			out[i][w] = cost[w][slot[i]]
 		}
 	}
 	return out, nil

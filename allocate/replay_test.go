@@ -49,13 +49,19 @@ func togetherHistory() string {
 
 func planTogether(t *testing.T, policy string) *Result {
 	t.Helper()
+	return planTogetherWith(t, policy, 2)
+}
+
+// planTogetherWith is planTogether with workers goroutines.
+func planTogetherWith(t *testing.T, policy string, workers int) *Result {
+	t.Helper()
 	net, err := network.Parse(strings.NewReader(togetherNetwork), "together.yaml")
 	require.NoError(t, err)
 	table, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nW,A,100,0\nV,A,100,0\nV,B,100,0\nS,C,100,0\n"), "stock.csv", net)
 	require.NoError(t, err)
 	res, err := Plan(context.Background(), Input{
 		Network: net, Stock: table, History: simulate.BytesSource{FileName: "history.csv", Data: []byte(togetherHistory())},
-		HistoryFrom: day0, At: day0.Add(14 * 24 * time.Hour), Horizon: 7 * 24 * time.Hour, Workers: 2, Policy: policy,
+		HistoryFrom: day0, At: day0.Add(14 * 24 * time.Hour), Horizon: 7 * 24 * time.Hour, Workers: workers, Policy: policy,
 	})
 	require.NoError(t, err)
 	return res
@@ -122,6 +128,18 @@ func TestPlanDeterministic(t *testing.T) {
 	b, _ := planFar(t, c)
 	assert.Equal(t, string(write(a)), string(write(b)))
 	assert.NotEmpty(t, a.Transfers)
+}
+
+// The workers share the replays of every window and plan among them
+// (a server plans with one): the plan, its groups and every window's
+// costs are the same with one as with five.
+func TestReplaysWhateverTheWorkers(t *testing.T) {
+	one, five := planTogetherWith(t, "optimal", 1), planTogetherWith(t, "optimal", 5)
+	assert.Equal(t, one.Transfers, five.Transfers)
+	assert.Equal(t, one.Groups, five.Groups)
+	assert.Equal(t, one.Windows, five.Windows)
+	assert.Equal(t, one.Replays, five.Replays)
+	assert.Equal(t, 4, one.Replays, "two windows, each without and with the plan")
 }
 
 // An unknown policy is refused before anything is solved.

@@ -40,8 +40,11 @@ type Metrics struct {
 	rateLimited    *prometheus.CounterVec
 	clockSkew      *prometheus.CounterVec
 	redirects      prometheus.Counter
-	quotes         *quote.Metrics
-	distances      *distance.Metrics
+	// PlanningService.Allocate's calls planning and waiting for a turn.
+	allocateRunning prometheus.Gauge
+	allocateWaiting prometheus.Gauge
+	quotes          *quote.Metrics
+	distances       *distance.Metrics
 
 	// The PostgreSQL ledger's (zero with a local ledger).
 	ledgerUp        prometheus.Gauge
@@ -116,6 +119,15 @@ func NewMetrics() *Metrics {
 			Help: "Routed orders that named a pickup store and were planned at another (Order.pickup_redirect_cost).",
 		}),
 	}
+	m.allocateRunning = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "omniroute_allocate_calls_running",
+		Help: "PlanningService.Allocate calls planning now (at most serve --allocate-concurrency).",
+	})
+	m.allocateWaiting = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "omniroute_allocate_calls_waiting",
+		Help: "PlanningService.Allocate calls waiting for a turn to plan.",
+	})
+	m.reg.MustRegister(m.allocateRunning, m.allocateWaiting)
 	m.ledgerUp = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "omniroute_ledger_up",
 		Help: "1 while the last read of the shared database succeeded (PostgreSQL ledger only).",

@@ -17,9 +17,16 @@ import (
 	"github.com/omniroute/omniroute/stock"
 )
 
+// DefaultAllocateConcurrency is how many Allocate calls plan at once when
+// Config.AllocateConcurrency is zero.
+const DefaultAllocateConcurrency = 1
+
 // Allocate plans supply placement and transfers (package allocate) on the
-// network in use and a copy of the live stock; nothing is changed. Bad
-// input is InvalidArgument naming the field (and, in a CSV, its line).
+// network in use and a copy of the live stock as the call arrived;
+// nothing is changed. Bad input is InvalidArgument naming the field (and,
+// in a CSV, its line), at once. A valid call then waits for its turn
+// (Config.AllocateConcurrency plan at once) within its deadline, and
+// plans with Config.AllocateWorkers goroutines.
 func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.AllocateResponse, error) {
 	if len(req.GetOrdersCsv()) == 0 {
 		return nil, status.Error(codes.InvalidArgument, "orders_csv: empty: send the order history (the orders-file CSV)")
@@ -89,6 +96,12 @@ func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.Al
 		}
 		in.Supply = append(in.Supply, allocate.Supply{Node: n, SKU: sp.GetSku(), Qty: sp.GetQty(), AvailableAt: sp.AvailableAt.AsTime()})
 	}
+	release, err := s.allocateTurn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	in.Workers = s.cfg.AllocateWorkers
 	res, err := allocate.Plan(ctx, in)
 	if err != nil {
 		return nil, allocateStatus(err)
@@ -117,6 +130,32 @@ func (s *Service) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.Al
 		out.Transfers = append(out.Transfers, pt)
 	}
 	return out, nil
+}
+
+// allocateTurn waits for one of the Config.AllocateConcurrency turns to
+// plan and returns its release; a call whose context ends first gets
+// its status (DeadlineExceeded or Canceled) saying what it waited for.
+func (s *Service) allocateTurn(ctx context.Context) (func(), error) {
+	s.m.allocateWaiting.Inc()
+	select {
+	case s.allocTurns <- struct{}{}:
+		s.m.allocateWaiting.Dec()
+	case <-ctx.Done():
+		s.m.allocateWaiting.Dec()
+		return nil, status.Errorf(status.FromContextError(ctx.Err()).Code(),
+			"waiting for a turn to allocate (%d at once, all taken): %v", cap(s.allocTurns), ctx.Err())
+	}
+	s.m.allocateRunning.Inc()
+	if s.cfg.allocateGate != nil {
+		select {
+		case <-s.cfg.allocateGate:
+		case <-ctx.Done():
+		}
+	}
+	return func() {
+		s.m.allocateRunning.Dec()
+		<-s.allocTurns
+	}, nil
 }
 
 // allocateStatus maps an allocation error to a status: malformed input

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -35,12 +37,20 @@ lanes:
 `
 
 func newLaneEnv(t *testing.T) (*env, pb.PlanningServiceClient) {
+	return newLaneEnvWith(t, nil)
+}
+
+// newLaneEnvWith is newLaneEnv with edit applied to the config after.
+func newLaneEnvWith(t *testing.T, edit func(*Config)) (*env, pb.PlanningServiceClient) {
 	e := newEnv(t, func(c *Config) {
 		n, err := network.Parse(strings.NewReader(laneNetwork), "lanes.yaml")
 		require.NoError(t, err)
 		tb, err := stock.ReadCSV(strings.NewReader("node,sku,on_hand,safety_stock\nW,A,30,0\n"), "stock.csv", n)
 		require.NoError(t, err)
 		c.Network, c.Stock = n, tb
+		if edit != nil {
+			edit(c)
+		}
 	})
 	return e, pb.NewPlanningServiceClient(e.conn)
 }
@@ -125,6 +135,50 @@ func TestAllocateOverLiveStock(t *testing.T) {
 	assert.Zero(t, off.ExpectedFallUnits)
 	assert.EqualValues(t, 30, off.ExpectedAdjustmentUnits, "as much as W holds")
 	assert.Empty(t, off.Transfers)
+}
+
+// TestAllocateTakesTurns: with one turn, a valid Allocate waits while
+// another plans (omniroute_allocate_calls_waiting counts it), one whose
+// deadline ends first is told what it waited for, bad input is refused at
+// once all the same, and the turn passes on when the planning call ends.
+func TestAllocateTakesTurns(t *testing.T) {
+	gate := make(chan struct{})
+	e, client := newLaneEnvWith(t, func(c *Config) { c.AllocateConcurrency, c.allocateGate = 1, gate })
+	req := &pb.AllocateRequest{OrdersCsv: tenPickups(), At: timestamppb.New(time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)),
+		HorizonMinutes: 7 * 24 * 60}
+	gauge := func(g prometheus.Gauge) func() bool {
+		return func() bool { return testutil.ToFloat64(g) == 1 }
+	}
+	first := make(chan error, 1)
+	go func() {
+		_, err := client.Allocate(context.Background(), req)
+		first <- err
+	}()
+	// A bound on a stalled test, not a measure of speed.
+	require.Eventually(t, gauge(e.svc.m.allocateRunning), 30*time.Second, time.Millisecond, "the first call has its turn")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	_, err := e.svc.Allocate(ctx, req)
+	cancel()
+	require.Equal(t, codes.DeadlineExceeded, status.Code(err), "%v", err)
+	assert.Contains(t, status.Convert(err).Message(), "waiting for a turn to allocate (1 at once, all taken)")
+	_, err = e.svc.Allocate(context.Background(), &pb.AllocateRequest{})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "bad input does not wait")
+
+	second := make(chan *pb.AllocateResponse, 1)
+	go func() {
+		res, err := client.Allocate(context.Background(), req)
+		assert.NoError(t, err)
+		second <- res
+	}()
+	require.Eventually(t, gauge(e.svc.m.allocateWaiting), 30*time.Second, time.Millisecond, "the second call waits")
+	close(gate)
+	require.NoError(t, <-first)
+	res := <-second
+	require.NotNil(t, res)
+	assert.EqualValues(t, 10, res.UnitsMoved, "the second plans as the first did")
+	assert.Zero(t, testutil.ToFloat64(e.svc.m.allocateRunning))
+	assert.Zero(t, testutil.ToFloat64(e.svc.m.allocateWaiting))
 }
 
 func TestAllocateBadInput(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,6 +112,14 @@ type Config struct {
 	// (DefaultBatchTimeLimit when zero); a batch whose relaxation does not
 	// finish in time is planned order after order (optimized false).
 	BatchTimeLimit time.Duration
+	// AllocateWorkers bounds the goroutines one PlanningService.Allocate
+	// call solves and replays with; 0 means every CPU but one (at least
+	// one), so that routes keep a CPU while a plan is made.
+	AllocateWorkers int
+	// AllocateConcurrency is how many Allocate calls plan at once
+	// (DefaultAllocateConcurrency when zero); the others wait for their
+	// turn, within their deadline.
+	AllocateConcurrency int
 	// Logger receives the service's logs (discarded when nil).
 	Logger *slog.Logger
 	// Metrics receives the service's metrics (a fresh set when nil).
@@ -133,6 +142,9 @@ type Config struct {
 	// fullBuild plans every route over the full problem (Build), as
 	// routes did before the lean explained build (tests compare them).
 	fullBuild bool
+	// allocateGate, when set, holds an Allocate call that has its turn
+	// until it is closed (tests keep the turn taken).
+	allocateGate chan struct{}
 }
 
 // OrderRecorder records the orders a Service routes (Config.OrderLog).
@@ -218,6 +230,9 @@ type Service struct {
 	reaperEnd chan struct{}
 	// planner keeps a look-ahead policy's prices (nil without one).
 	planner *planner
+	// allocTurns holds a token for each Allocate call planning (see
+	// Config.AllocateConcurrency).
+	allocTurns chan struct{}
 	// fixed are the prices given ahead (Config.FixedPrices; nil without
 	// them, or when the policy is not a look-ahead one).
 	fixed     *FixedPrices
@@ -270,9 +285,16 @@ func New(cfg Config) (*Service, error) {
 	if cfg.NetworkSource == "" {
 		cfg.NetworkSource = cfg.Network.Name
 	}
+	if cfg.AllocateConcurrency <= 0 {
+		cfg.AllocateConcurrency = DefaultAllocateConcurrency
+	}
+	if cfg.AllocateWorkers <= 0 {
+		cfg.AllocateWorkers = max(1, runtime.GOMAXPROCS(0)-1)
+	}
 	s := &Service{
 		cfg: cfg, log: cfg.Logger, clock: cfg.Clock, m: cfg.Metrics,
-		reaperEnd: make(chan struct{}),
+		reaperEnd:  make(chan struct{}),
+		allocTurns: make(chan struct{}, cfg.AllocateConcurrency),
 	}
 	pipe, err := newPipeline(&cfg, s.m)
 	if err != nil {

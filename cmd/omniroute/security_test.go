@@ -57,6 +57,8 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{"connection age", []string{"--max-connection-age", "10ms"}, true, "--max-connection-age 10ms: want 1s to 720h0m0s (or 0 for never)"},
 		{"negative skew", []string{"--max-clock-skew", "-1s"}, true, "--max-clock-skew -1s"},
 		{"shutdown", []string{"--shutdown-timeout", "0s"}, true, "--shutdown-timeout 0s"},
+		{"allocate workers", []string{"--allocate-workers", "-1"}, true, "--allocate-workers -1, --allocate-concurrency 1: want 0 or more workers"},
+		{"allocate concurrency", []string{"--allocate-concurrency", "0"}, true, "--allocate-concurrency 0: want 0 or more workers (0: every CPU but one) and 1 or more at once"},
 		{"unknown policy", []string{"--policy", "cheapest"}, true, `--policy "cheapest": want nearest, fewest-splits, priority, optimal, lookahead`},
 		{"bad rate", []string{"--rate-limit", "checkout=fast"}, true, `--rate-limit "checkout=fast": rate "fast"`},
 		{"rate without auth file", []string{"--rate-limit", "checkout=5"}, true, "checkout: without an auth file"},

@@ -55,6 +55,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	maxRecv := fs.Int("max-recv-bytes", router.DefaultMaxRecvMsgBytes, "largest request message accepted, in bytes")
 	drain := fs.Duration("shutdown-timeout", 10*time.Second, "how long shutdown waits for calls in flight")
+	allocWorkers := fs.Int("allocate-workers", 0, "goroutines one PlanningService.Allocate call solves and replays with; 0 means every CPU but one (at least one), so that routes keep a CPU")
+	allocConcurrency := fs.Int("allocate-concurrency", router.DefaultAllocateConcurrency, "PlanningService.Allocate calls that plan at once; the others wait for a turn within their deadline (omniroute_allocate_calls_waiting)")
 	policies := policy.DefaultRegistry()
 	policyName := fs.String("policy", policy.Optimal, "routing policy that plans every order: "+strings.Join(policies.Names(), ", "))
 	plan := addServePlanFlags(fs)
@@ -86,6 +88,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *drain <= 0 {
 		return fmt.Errorf("%w: --shutdown-timeout %v: want more than 0", errUsage, *drain)
+	}
+	if *allocWorkers < 0 || *allocConcurrency < 1 {
+		return fmt.Errorf("%w: --allocate-workers %d, --allocate-concurrency %d: want 0 or more workers (0: every CPU but one) and 1 or more at once", errUsage, *allocWorkers, *allocConcurrency)
 	}
 	if *orderLogKeep < 0 || *orderLogKeep > 0 && *orderLogDir == "" && !*orderLogDB {
 		return fmt.Errorf("%w: --order-log-keep-days wants days (0 keeps all) and --order-log or --order-log-db", errUsage)
@@ -154,6 +159,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Network: net0, NetworkSource: source, LoadNetwork: load, Stock: table,
 		DataDir: *dataDir, Database: dbCfg, ReservationTTL: *ttl, ReservationRetention: *retention, Logger: log, Metrics: metrics,
 		MaxClockSkew: sec.clockSkew(), Policy: *policyName, Policies: policies, Planning: planning, FixedPrices: fixed,
+		AllocateWorkers: *allocWorkers, AllocateConcurrency: *allocConcurrency,
 	}
 	if olog != nil {
 		cfg.OrderLog = olog
