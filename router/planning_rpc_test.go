@@ -235,6 +235,12 @@ func TestAllocateOverHTTP(t *testing.T) {
 	assert.Equal(t, "W", tr["from_node_id"])
 	assert.Equal(t, "S", tr["to_node_id"])
 	assert.Less(t, body["expected_cost_after"], body["expected_cost_before"])
+	require.Len(t, body["groups"], 1)
+	g := body["groups"].([]any)[0].(map[string]any)
+	assert.Equal(t, "warehouse>store", g["group"])
+	assert.Len(t, g["window_savings"], 1, "the week's saving, as --json spells it")
+	require.Len(t, body["windows"], 1)
+	assert.Contains(t, body["windows"].([]any)[0], "before")
 	assert.Len(t, h.seen["/omniroute.v1.PlanningService/Allocate"], 1, "the gateway called the gRPC method")
 
 	code, body, raw = h.do(t, http.MethodPost, "/v1/planning:allocate", `{}`, nil)
