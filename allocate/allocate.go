@@ -328,7 +328,7 @@ func (pl *planner) prepareStock() {
 func (pl *planner) solveAll(ctx context.Context, res *Result) error {
 	share := make([]float64, len(pl.routes))
 	for round := 0; round < ScalingRounds; round++ {
-		if err := pl.each(ctx, func(b *block) error { return b.solveRelaxed(ctx, pl, share) }); err != nil {
+		if err := pl.each(ctx, func(b *block, ws *lp.Workspace) error { return b.solveRelaxed(ctx, pl, share, ws) }); err != nil {
 			return err
 		}
 		if round == ScalingRounds-1 && pl.in.KeepModel {
@@ -362,7 +362,7 @@ func (pl *planner) solveAll(ctx context.Context, res *Result) error {
 		res.Rows += b.rows
 		res.Cols += b.cols
 	}
-	if err := pl.each(ctx, func(b *block) error { return b.solveWithout(ctx, pl) }); err != nil {
+	if err := pl.each(ctx, func(b *block, ws *lp.Workspace) error { return b.solveWithout(ctx, pl, ws) }); err != nil {
 		return err
 	}
 	pl.repair()
@@ -401,7 +401,9 @@ func (pl *planner) replays() bool { return pl.in.History != nil && pl.in.Windows
 func (pl *planner) policy() string { return pl.in.Policy }
 
 // each runs fn for every block, Workers at a time; the first error wins.
-func (pl *planner) each(ctx context.Context, fn func(b *block) error) error {
+// Each worker lends its solves one lp.Workspace, so that a plan's
+// thousands of block LPs reuse their arrays rather than allocate them.
+func (pl *planner) each(ctx context.Context, fn func(b *block, ws *lp.Workspace) error) error {
 	workers := pl.in.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -415,8 +417,9 @@ func (pl *planner) each(ctx context.Context, fn func(b *block) error) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			ws := new(lp.Workspace)
 			for b := range next {
-				errs[b.index] = fn(b)
+				errs[b.index] = fn(b, ws)
 			}
 		}()
 	}
@@ -495,10 +498,10 @@ func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 // (degenerate steps that do not end) is stopped rather than waited for.
 func solveIterations(m *lp.Model) int { return 50*(m.NumRows()+m.NumVars()) + 10_000 }
 
-// solve runs one LP and insists on an optimum. A warm start that stalls
-// past solveIterations is solved again from scratch.
-func solve(ctx context.Context, m *lp.Model, start *lp.Basis) (*lp.Result, error) {
-	set := lp.Settings{Start: start, MaxIterations: solveIterations(m)}
+// solve runs one LP (with ws's arrays) and insists on an optimum. A warm
+// start that stalls past solveIterations is solved again from scratch.
+func solve(ctx context.Context, m *lp.Model, start *lp.Basis, ws *lp.Workspace) (*lp.Result, error) {
+	set := lp.Settings{Start: start, MaxIterations: solveIterations(m), Workspace: ws}
 	r, err := lp.Solve(ctx, m, set)
 	if err == nil && r.Status == lp.StatusIterationLimit && start != nil {
 		set.Start = nil

@@ -328,7 +328,7 @@ func ones(n int) []float64 {
 
 // solveRelaxed solves the block's LP with the lanes' shipment costs
 // spread by share, and keeps the transfers, the node prices and the basis.
-func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) error {
+func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64, ws *lp.Workspace) error {
 	m, c := b.model(pl)
 	for k, r := range b.routes {
 		rt := pl.routes[r]
@@ -336,7 +336,7 @@ func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) 
 		m.SetVarBounds(c.move+k, 0, float64(b.avail[rt.From]))
 	}
 	b.rows, b.cols = m.NumRows(), m.NumVars()
-	r, err := solve(ctx, m, b.basis)
+	r, err := solve(ctx, m, b.basis, ws)
 	if err != nil {
 		return err
 	}
@@ -379,13 +379,13 @@ func (b *block) solveRelaxed(ctx context.Context, pl *planner, share []float64) 
 // before the plan and the opportunity prices a transfer is weighed by.
 // It is the relaxation's model but for the transfers' bounds and costs,
 // so it starts from the relaxation's basis.
-func (b *block) solveWithout(ctx context.Context, pl *planner) error {
+func (b *block) solveWithout(ctx context.Context, pl *planner, ws *lp.Workspace) error {
 	m, c := b.model(pl)
 	for k := range b.routes {
 		m.SetCost(c.move+k, 0)
 		m.SetVarBounds(c.move+k, 0, 0)
 	}
-	r, err := solve(ctx, m, b.basis)
+	r, err := solve(ctx, m, b.basis, ws)
 	if err != nil {
 		return err
 	}

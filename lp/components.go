@@ -143,17 +143,18 @@ func solveBlocks(ctx context.Context, m *Model, blocks [][2][]int, set Settings)
 			}
 			subSet.Start = &Basis{numVars: len(cols), numRows: len(rws), state: st}
 		}
-		sx := newSimplex(sub)
+		sx := newSimplex(sub, set.Workspace)
 		if subSet.Start != nil {
 			sx.setStart(subSet.Start)
 		}
 		set.Workspace.borrow(sx)
 		status, err := sx.run(ctx, subSet)
-		set.Workspace.giveBack(sx)
 		if err != nil {
+			set.Workspace.giveBack(sx)
 			return nil, err
 		}
 		r := sx.result(status)
+		set.Workspace.giveBack(sx)
 		for k, j := range cols {
 			res.X[j] = r.X[k]
 			res.ReducedCost[j] = r.ReducedCost[k]

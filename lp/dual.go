@@ -61,6 +61,22 @@ type dualState struct {
 	bound []float64
 }
 
+// recycled is ds's arrays for a new solve: the lists emptied and the
+// pivot row and its marks cleared, as a fresh dualState has them (every
+// other array is grown and written before it is read).
+func (ds *dualState) recycled() dualState {
+	out := dualState{
+		reduced: ds.reduced, rho: ds.rho, pivotRow: ds.pivotRow[:cap(ds.pivotRow)], mark: ds.mark[:cap(ds.mark)],
+		touched: ds.touched[:0], cands: ds.cands[:0], flipRhs: ds.flipRhs, column: ds.column, tau: ds.tau,
+		weights: ds.weights, original: ds.original[:0], infeasible: ds.infeasible[:0], infList: ds.infList[:0],
+		infAt: ds.infAt, rhoRows: ds.rhoRows[:0], nz: ds.nz[:0], colRows: ds.colRows[:0], bound: ds.bound[:0],
+	}
+	clear(out.pivotRow)
+	clear(out.mark)
+	out.pivotRow, out.mark = out.pivotRow[:0], out.mark[:0]
+	return out
+}
+
 // dualCandidate is a nonbasic variable that may enter in the ratio test.
 type dualCandidate struct {
 	j      int

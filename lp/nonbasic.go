@@ -16,6 +16,14 @@ type nonbasicRows struct {
 	idx   []int
 	val   []float64
 	valid bool
+	// sized tells whether start (and the arrays' lengths) fit the model
+	// of the solve: false for arrays recycled from another solve.
+	sized bool
+}
+
+// recycled is r's arrays for a new solve, to be sized by its first build.
+func (r *nonbasicRows) recycled() nonbasicRows {
+	return nonbasicRows{start: r.start, count: r.count, idx: r.idx, val: r.val}
 }
 
 // invalidate marks the rows stale after a basis change they did not follow.
@@ -24,14 +32,16 @@ func (r *nonbasicRows) invalidate() { r.valid = false }
 // build fills the rows from the model and the current basis.
 func (r *nonbasicRows) build(s *simplex) {
 	m := s.m
-	if r.start == nil {
-		r.start = make([]int, m+1)
-		r.count = make([]int, m)
-		r.idx = make([]int, s.model.nnz)
-		r.val = make([]float64, s.model.nnz)
+	if !r.sized {
+		r.start = growInts(r.start, m+1)
+		r.count = growInts(r.count, m)
+		r.idx = growInts(r.idx, s.model.nnz)
+		r.val = growFloats(r.val, s.model.nnz)
+		r.start[0] = 0
 		for i := 0; i < m; i++ {
 			r.start[i+1] = r.start[i] + len(s.model.rowCols[i])
 		}
+		r.sized = true
 	}
 	for i := 0; i < m; i++ {
 		n, at := 0, r.start[i]

@@ -16,7 +16,7 @@ func TestNonbasicRowsFollowTheBasis(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 9))
 	for trial := 0; trial < 20; trial++ {
 		model := randomModel(rng, 5+rng.IntN(30), 10+rng.IntN(60), 0.2)
-		s := newSimplex(model)
+		s := newSimplex(model, nil)
 		s.nonbasic.build(s)
 		for step := 0; step < 200; step++ {
 			// Exchange a random basic variable for a random nonbasic one.

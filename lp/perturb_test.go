@@ -14,7 +14,7 @@ import (
 // phase 2 begins rather than after a stall.
 func solvePerturbed(t *testing.T, m *Model, start *Basis, base float64) (*Result, *simplex) {
 	t.Helper()
-	s := newSimplex(m)
+	s := newSimplex(m, nil)
 	if start != nil {
 		s.setStart(start)
 	}

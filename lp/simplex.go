@@ -106,11 +106,20 @@ type simplex struct {
 }
 
 // newSimplex loads the model with the slack basis: every logical basic,
-// every column at a finite bound (lower first) or, when free, at zero.
-func newSimplex(model *Model) *simplex {
+// every column at a finite bound (lower first) or, when free, at zero. It
+// reuses the arrays of the workspace's last solve, if any (w may be nil):
+// each is overwritten or cleared, so that the solve is the same, bit for
+// bit, as one on fresh arrays.
+func newSimplex(model *Model, w *Workspace) *simplex {
 	m, n := model.NumRows(), model.NumVars()
 	s := &simplex{model: model, m: m, n: n, perturbAfter: blandAfter + 1, perturbBase: primalPerturbBase}
-	s.colStart = make([]int, n+1)
+	sp := w.takeSpare()
+	if sp == nil {
+		sp = &simplex{}
+	}
+	s.dualWork = sp.dualWork.recycled()
+	s.nonbasic = sp.nonbasic.recycled()
+	s.colStart = zeroed(sp.colStart, n+1)
 	for i := 0; i < m; i++ {
 		for _, j := range model.rowCols[i] {
 			s.colStart[j+1]++
@@ -119,9 +128,9 @@ func newSimplex(model *Model) *simplex {
 	for j := 0; j < n; j++ {
 		s.colStart[j+1] += s.colStart[j]
 	}
-	s.rowIdx = make([]int, model.nnz)
-	s.colVal = make([]float64, model.nnz)
-	next := append([]int(nil), s.colStart[:n]...)
+	s.rowIdx = growInts(sp.rowIdx, model.nnz)
+	s.colVal = growFloats(sp.colVal, model.nnz)
+	next := append(sp.sortTmp[:0], s.colStart[:n]...)
 	for i := 0; i < m; i++ {
 		for k, j := range model.rowCols[i] {
 			s.rowIdx[next[j]] = i
@@ -129,18 +138,19 @@ func newSimplex(model *Model) *simplex {
 			next[j]++
 		}
 	}
+	s.sortTmp = next[:0]
 	total := n + m
-	s.cost = make([]float64, total)
-	s.lo = make([]float64, total)
-	s.hi = make([]float64, total)
-	s.x = make([]float64, total)
-	s.state = make([]varState, total)
+	s.cost = zeroed(sp.cost, total)
+	s.lo = growFloats(sp.lo, total)
+	s.hi = growFloats(sp.hi, total)
+	s.x = zeroed(sp.x, total)
+	s.state = zeroed(sp.state, total)
 	copy(s.cost, model.cost)
 	copy(s.lo, model.colLo)
 	copy(s.hi, model.colHi)
 	copy(s.lo[n:], model.rowLo)
 	copy(s.hi[n:], model.rowHi)
-	s.head = make([]int, m)
+	s.head = growInts(sp.head, m)
 	for j := 0; j < n; j++ {
 		s.state[j] = s.nonbasicState(j, stateLower)
 		s.x[j] = s.boundValue(j)
@@ -149,9 +159,19 @@ func newSimplex(model *Model) *simplex {
 		s.head[i] = n + i
 		s.state[n+i] = stateBasic
 	}
-	s.basicCost = make([]float64, m)
-	s.dual = make([]float64, m)
-	s.alpha = make([]float64, m)
+	s.basicCost = zeroed(sp.basicCost, m)
+	s.dual = zeroed(sp.dual, m)
+	s.alpha = zeroed(sp.alpha, m)
+	return s
+}
+
+// zeroed is s grown to length n and cleared, as make would return it.
+func zeroed[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
 	return s
 }
 

@@ -156,15 +156,17 @@ func Solve(ctx context.Context, m *Model, s Settings) (*Result, error) {
 		}
 		return res, nil
 	}
-	sx := newSimplex(m)
+	sx := newSimplex(m, s.Workspace)
 	if s.Start != nil {
 		sx.setStart(s.Start)
 	}
 	s.Workspace.borrow(sx)
 	status, err := sx.run(ctx, s)
-	s.Workspace.giveBack(sx)
 	if err != nil {
+		s.Workspace.giveBack(sx)
 		return nil, fmt.Errorf("lp: solve %q: %w", m.name, err)
 	}
-	return sx.result(status), nil
+	res := sx.result(status)
+	s.Workspace.giveBack(sx)
+	return res, nil
 }

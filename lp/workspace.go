@@ -13,6 +13,12 @@ type Workspace struct {
 	// nucleus is the largest nucleus array a solve gave back, all zero
 	// (every factorisation clears what it wrote).
 	nucleus []float64
+	// spare is the last solve's simplex, whose arrays (the matrix by
+	// columns, the bounds, costs and values, the dual simplex's work
+	// vectors and the rows over the nonbasic columns) the next solve
+	// grows and overwrites rather than allocates: many small solves (a
+	// plan's thousands of block LPs) then allocate little.
+	spare *simplex
 }
 
 // borrow hands the workspace's arrays to s.
@@ -24,8 +30,9 @@ func (w *Workspace) borrow(s *simplex) {
 	w.nucleus = nil
 }
 
-// giveBack keeps s's arrays for the next solve when they are larger than
-// those the workspace holds.
+// giveBack keeps s's nucleus array for the next solve when it is larger
+// than the one the workspace holds, and s's other arrays; s must not be
+// used after.
 func (w *Workspace) giveBack(s *simplex) {
 	if w == nil {
 		return
@@ -34,4 +41,17 @@ func (w *Workspace) giveBack(s *simplex) {
 		w.nucleus = lu[:0]
 	}
 	s.lu.nucleusLU.lu = nil
+	s.model = nil // the workspace keeps arrays, not the model
+	w.spare = s
+}
+
+// takeSpare hands over the last solve's simplex (nil when there is none)
+// for newSimplex to reuse the arrays of.
+func (w *Workspace) takeSpare() *simplex {
+	if w == nil {
+		return nil
+	}
+	sp := w.spare
+	w.spare = nil
+	return sp
 }

@@ -2,6 +2,7 @@ package lp
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -37,5 +38,45 @@ func TestWorkspaceChangesNothing(t *testing.T) {
 				t.Fatalf("model %d: the nucleus array given back is not zero", k)
 			}
 		}
+	}
+}
+
+// TestWorkspaceReusesArrays: solves of models of every shape the tests
+// know, small after large and large after small, cold and warm-started
+// from a changed model's basis, and models made of several blocks, give
+// with one Workspace what they give alone, bit for bit; the workspace
+// keeps the last solve's arrays for the next.
+func TestWorkspaceReusesArrays(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 3))
+	models := []*Model{
+		warehouses(rng, 5, 20, 8),
+		transportation(rng, 4, 30, 0.9, false),
+		planning(rng, 12, 10, 6, 2, 3), // blocks: one per SKU
+		randomModel(rng, 30, 80, 0.2),
+		multiCommodity(rng, 12, 40, 4),
+		sparseRandom(rng, 60, 400, 3),
+		assignment(rng, 12),
+		warehouses(rng, 3, 8, 4),
+	}
+	var ws Workspace
+	for k, m := range models {
+		alone, err := Solve(context.Background(), m, Settings{})
+		require.NoError(t, err)
+		shared, err := Solve(context.Background(), m, Settings{Workspace: &ws})
+		require.NoError(t, err)
+		require.Equal(t, alone, shared, "model %d", k)
+		require.NotNil(t, ws.spare, "model %d: the workspace keeps the arrays", k)
+		// Warm: the same model with other bounds on a few columns, from
+		// the basis just found.
+		for j := 0; j < m.NumVars(); j += 7 {
+			if lo, hi := m.colLo[j], m.colHi[j]; !math.IsInf(lo, -1) {
+				m.SetVarBounds(j, lo, min(hi, lo+1))
+			}
+		}
+		alone, err = Solve(context.Background(), m, Settings{Start: shared.Basis})
+		require.NoError(t, err)
+		warm, err := Solve(context.Background(), m, Settings{Start: shared.Basis, Workspace: &ws})
+		require.NoError(t, err)
+		require.Equal(t, alone, warm, "model %d, warm", k)
 	}
 }
