@@ -96,7 +96,7 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 	ds.reduced = growFloats(ds.reduced, total)
 	ds.rho = growFloats(ds.rho, s.m)
 	ds.pivotRow = growFloats(ds.pivotRow, total)
-	ds.mark = growBools(ds.mark, total)
+	ds.mark = zeroed(ds.mark, total)
 	ds.flipRhs = growFloats(ds.flipRhs, s.m)
 	ds.column = growFloats(ds.column, s.m)
 	ds.tau = growFloats(ds.tau, s.m)

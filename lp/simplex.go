@@ -728,7 +728,7 @@ const primalPerturbBase = 1e-6
 // variables keep theirs.
 func (s *simplex) perturbBounds() {
 	total := s.n + s.m
-	s.widened = growBools(s.widened, total)
+	s.widened = zeroed(s.widened, total)
 	clear(s.widened)
 	s.origLo = append(s.origLo[:0], s.lo...)
 	s.origHi = append(s.origHi[:0], s.hi...)

@@ -164,8 +164,8 @@ func (f *sparseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 	for k := 0; k < m; k++ {
 		f.colCount[k] = f.colStart[k+1] - f.colStart[k]
 	}
-	f.rowDone = growBools(f.rowDone, m)
-	f.colDone = growBools(f.colDone, m)
+	f.rowDone = zeroed(f.rowDone, m)
+	f.colDone = zeroed(f.colDone, m)
 	f.pivotRow = growInts(f.pivotRow, m)
 	f.pivotVal = growFloats(f.pivotVal, m)
 	f.front, f.back = f.front[:0], f.back[:0]
@@ -785,13 +785,4 @@ func growInt8s(s []int8, n int) []int8 {
 		return make([]int8, n)
 	}
 	return s[:n]
-}
-
-func growBools(s []bool, n int) []bool {
-	if cap(s) < n {
-		return make([]bool, n)
-	}
-	s = s[:n]
-	clear(s)
-	return s
 }
