@@ -87,8 +87,10 @@ type replayPlanner struct {
 	lastErr       error
 	// last is the last good plan: the next one starts from its basis.
 	last *planning.Result
-	// model is rebuilt for every plan (planning.Model.Rebuild).
+	// model is rebuilt for every plan (planning.Model.Rebuild); ws lends
+	// every plan's solve the arrays of the one before.
 	model planning.Model
+	ws    lp.Workspace
 	// seasonEnd is Config.SeasonEnd: each plan's prices carry the SKUs'
 	// probabilities of selling out by then (planning.SellOut).
 	seasonEnd time.Time
@@ -284,7 +286,7 @@ func (p *replayPlanner) before(clock time.Time, table *stock.Table) {
 			m := &p.model
 			var res *planning.Result
 			if err = m.Rebuild(in); err == nil {
-				res, err = m.Solve(p.ctx, in, lp.Settings{Start: m.StartFrom(p.last)})
+				res, err = m.Solve(p.ctx, in, lp.Settings{Start: m.StartFrom(p.last), Workspace: &p.ws})
 			}
 			if err == nil {
 				p.last, planned = res, res.Prices
