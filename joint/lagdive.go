@@ -104,6 +104,9 @@ func (d *lagDive) run(ctx context.Context, basis *lp.Basis, x []float64) ([]floa
 				return x, err
 			}
 			basis, x, d.objective = res.Basis, res.X, res.Objective
+			if d.settings.onMaster != nil {
+				d.settings.onMaster(ms, res)
+			}
 			if r == diveRounds {
 				break
 			}
@@ -113,9 +116,10 @@ func (d *lagDive) run(ctx context.Context, basis *lp.Basis, x []float64) ([]floa
 				return x, err
 			}
 			added = 0
+			best := ms.bestPriced(res)
 			for o := range d.results {
 				res0 := &d.results[o]
-				if !d.settled[o] && res0.priced < res.Dual[ms.convex[o]]-1e-9*max(1, math.Abs(res0.priced)) {
+				if !d.settled[o] && res0.priced < best[o]-1e-9*max(1, math.Abs(res0.priced)) {
 					ms.addPlan(o, &d.orders[o], res0)
 					d.lower = append(d.lower, 0)
 					added++
@@ -216,7 +220,7 @@ func (d *lagDive) fix(x []float64, cands []diveCandidate, groups int) int {
 			d.held[e.row] += delta * e.units
 		}
 		d.lower[j] += delta
-		ms.lp.SetVarBounds(j, d.lower[j], lp.Inf)
+		ms.lp.SetVarBounds(j, d.lower[j], ms.upper(int(o)))
 		d.fixed[o] += delta
 		d.settled[o] = d.fixed[o] >= d.orders[o].copies-fracTol
 		raised[o] = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -314,4 +315,64 @@ func TestLagrangianStart(t *testing.T) {
 	assert.ErrorContains(t, err, "stock values")
 	_, err = Lagrangian(context.Background(), inst, LagrangeSettings{Start: &LagrangeStart{CapacityValues: make([]float64, len(inst.Capacity)+1)}})
 	assert.ErrorContains(t, err, "capacity values")
+}
+
+// TestBestPricedIsTheCheapestPlanInTheMaster: a boxed master's plans are
+// bounded by their order's count, so an optimum may leave a plan at that bound
+// with a negative reduced cost, and its order's convexity dual is then
+// above every plan the order has. The reference a new plan must beat is
+// the cheapest of the order's plans at the shared rows' prices, computed
+// here from the model; the masters of the merged 300-order batch and of
+// random instances, in the rounds and the dive, have such plans, and
+// none holds the same plan twice.
+func TestBestPricedIsTheCheapestPlanInTheMaster(t *testing.T) {
+	insts := []*Instance{benchInstance(300)}
+	for seed := uint64(1); seed <= 30; seed++ {
+		insts = append(insts, randomInstance(seed, false, false))
+	}
+	above, masters := 0, 0
+	for i, inst := range insts {
+		check := func(ms *master, res *lp.Result) {
+			masters++
+			m := make([]float64, len(ms.limit))
+			ms.rowPrices(res.Dual, m)
+			priced := make([]float64, ms.lp.NumVars())
+			for j := range priced {
+				priced[j] = ms.lp.Cost(j)
+			}
+			for r, row := range ms.row {
+				if row < 0 {
+					continue
+				}
+				cols, vals := ms.lp.Row(row)
+				for k, j := range cols {
+					priced[j] += vals[k] * m[r]
+				}
+			}
+			want := make([]float64, len(ms.convex))
+			for o := range want {
+				want[o] = math.Inf(1)
+			}
+			for j, o := range ms.colOrder {
+				want[o] = min(want[o], priced[j])
+			}
+			best := ms.bestPriced(res)
+			for o, w := range want {
+				require.InDelta(t, w, best[o], 1e-6*max(1, math.Abs(w)), "instance %d, order %d", i, o)
+				if best[o] < res.Dual[ms.convex[o]]-1e-6 {
+					above++
+				}
+			}
+			seen := map[string]bool{}
+			for j, o := range ms.colOrder {
+				key := fmt.Sprint(o, ms.colUse[j])
+				require.False(t, seen[key], "instance %d: order %d holds plan %v twice", i, o, ms.colUse[j])
+				seen[key] = true
+			}
+		}
+		_, err := Lagrangian(context.Background(), inst, LagrangeSettings{Dive: true, Boxed: true, onMaster: check})
+		require.NoError(t, err)
+	}
+	assert.Positive(t, masters)
+	assert.Positive(t, above, "some order's convexity dual is above its cheapest plan")
 }

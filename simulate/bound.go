@@ -419,7 +419,7 @@ func (r *Config) hindsight(b *ScenarioBound, sc *prepared, inst *joint.Instance,
 
 // lagrangeBound is the Lagrangian bound of inst (joint.Lagrangian): its
 // rounds bounded by Config.BoundRounds and limit, its orders solved on the
-// replay's workers; then its hindsight routing (joint.Lagrange.Route),
+// replay's workers, its master boxed; then its hindsight routing (joint.Lagrange.Route),
 // written to dw as decisions when dw is set (seen are inst's orders).
 func (r *Config) lagrangeBound(ctx context.Context, sc *prepared, inst *joint.Instance, limit time.Duration, seen []network.Order, kinds []uint8, dw *bufio.Writer) (ScenarioBound, error) {
 	workers := r.Workers
@@ -427,7 +427,8 @@ func (r *Config) lagrangeBound(ctx context.Context, sc *prepared, inst *joint.In
 		workers = runtime.GOMAXPROCS(0)
 	}
 	t0 := time.Now()
-	set := joint.LagrangeSettings{Rounds: r.BoundRounds, TimeLimit: limit, Workers: workers, Dive: true}
+	// One large master over single orders: boxed (joint.LagrangeSettings.Boxed).
+	set := joint.LagrangeSettings{Rounds: r.BoundRounds, TimeLimit: limit, Workers: workers, Dive: true, Boxed: true}
 	if f := r.BoundProgress; f != nil {
 		set.OnRound = func(rr joint.RoundReport) { f(BoundProgress{Scenario: sc.name, RoundReport: rr}) }
 	}
