@@ -668,9 +668,9 @@ func cellPrice(unit []float64, c lagCell) float64 {
 // in, where unboxed the primal simplex does; and the dual simplex's
 // bound-flipping ratio test passes boxed columns instead of stopping at
 // them. On the 10,000-order jasin-sinha week the third round's master
-// from scratch takes 12,400 iterations in 2.0 s instead of 19,300 in
+// from scratch takes 12,500 iterations in 2.1 s instead of 19,300 in
 // 8.8 s, and the fifth round's 950 plans come in with a warm start of
-// 1,600 dual iterations where the primal gave up after 10,000. The duals
+// 2,000 dual iterations where the primal gave up after 10,000. The duals
 // then need one correction (bestPriced).
 type master struct {
 	lp *lp.Model
