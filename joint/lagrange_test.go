@@ -324,7 +324,7 @@ func TestLagrangianStart(t *testing.T) {
 // the cheapest of the order's plans at the shared rows' prices, computed
 // here from the model; the masters of the merged 300-order batch and of
 // random instances, in the rounds and the dive, have such plans, and
-// none holds the same plan twice.
+// none holds the same plan twice; the bound is the unboxed master's.
 func TestBestPricedIsTheCheapestPlanInTheMaster(t *testing.T) {
 	insts := []*Instance{benchInstance(300)}
 	for seed := uint64(1); seed <= 30; seed++ {
@@ -370,8 +370,12 @@ func TestBestPricedIsTheCheapestPlanInTheMaster(t *testing.T) {
 				seen[key] = true
 			}
 		}
-		_, err := Lagrangian(context.Background(), inst, LagrangeSettings{Dive: true, Boxed: true, onMaster: check})
+		boxed, err := Lagrangian(context.Background(), inst, LagrangeSettings{Dive: true, Boxed: true, onMaster: check})
 		require.NoError(t, err)
+		unboxed, err := Lagrangian(context.Background(), inst, LagrangeSettings{Dive: true})
+		require.NoError(t, err)
+		require.True(t, boxed.Converged && unboxed.Converged, "instance %d", i)
+		assert.InDelta(t, unboxed.Bound, boxed.Bound, 1e-6*max(1, math.Abs(unboxed.Bound)), "instance %d: the same bound boxed", i)
 	}
 	assert.Positive(t, masters)
 	assert.Positive(t, above, "some order's convexity dual is above its cheapest plan")
