@@ -743,7 +743,8 @@ func newMaster(orders []lagOrder, limit []float64, last []int32, boxed bool) *ma
 
 // solve solves the master. After a round that added at most a third as
 // many plans as the master has subproblems, from the last round's basis,
-// the new plans entering by the primal simplex; if that takes more than
+// the new plans entering by the primal simplex (in a boxed master, by the
+// dual simplex once they flip to their bound); if that takes more than
 // half the iterations of the last solve from scratch, and after larger
 // rounds, from scratch by the dual simplex, which a warm start far from
 // the optimum is slower than. Once a warm start has given up, the next is
