@@ -82,30 +82,36 @@ func BenchmarkRoute(b *testing.B) {
 }
 
 // BenchmarkLagrangian measures the Lagrangian bound of batches of n orders
-// (one worker), beside the relaxation of BenchmarkSolve; it reports the
-// bound's excess over the LP's, its rounds and the master's columns.
+// (one worker), beside the relaxation of BenchmarkSolve, its master
+// unboxed and boxed (LagrangeSettings.Boxed); it reports the bound's
+// excess over the LP's, its rounds, the master's columns and its simplex
+// iterations.
 func BenchmarkLagrangian(b *testing.B) {
 	for _, n := range []int{100, 1000} {
 		inst := benchInstance(n)
-		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
-			rel, err := Solve(context.Background(), inst, Settings{})
-			if err != nil || rel.Status != lp.StatusOptimal {
-				b.Fatalf("not optimal: %v %v", err, rel)
-			}
-			lag, err := Lagrangian(context.Background(), inst, LagrangeSettings{})
-			if err != nil || !lag.Converged {
-				b.Fatalf("not converged: %v %+v", err, lag)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := Lagrangian(context.Background(), inst, LagrangeSettings{}); err != nil {
-					b.Fatal(err)
+		for _, boxed := range []bool{false, true} {
+			b.Run(fmt.Sprintf("orders=%d/boxed=%t", n, boxed), func(b *testing.B) {
+				rel, err := Solve(context.Background(), inst, Settings{})
+				if err != nil || rel.Status != lp.StatusOptimal {
+					b.Fatalf("not optimal: %v %v", err, rel)
 				}
-			}
-			b.ReportMetric(lag.Bound/rel.Bound-1, "above-lp")
-			b.ReportMetric(float64(lag.Rounds), "rounds")
-			b.ReportMetric(float64(lag.Columns), "columns")
-		})
+				set := LagrangeSettings{Boxed: boxed}
+				lag, err := Lagrangian(context.Background(), inst, set)
+				if err != nil || !lag.Converged {
+					b.Fatalf("not converged: %v %+v", err, lag)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := Lagrangian(context.Background(), inst, set); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(lag.Bound/rel.Bound-1, "above-lp")
+				b.ReportMetric(float64(lag.Rounds), "rounds")
+				b.ReportMetric(float64(lag.Columns), "columns")
+				b.ReportMetric(float64(lag.Iterations), "iterations")
+			})
+		}
 	}
 }
 
