@@ -112,6 +112,7 @@ func solveBlocks(ctx context.Context, m *Model, blocks [][2][]int, set Settings)
 		deadline = time.Now().Add(set.TimeLimit)
 	}
 	local := make([]int, n)
+	var weights []float64  // a block's starting weights, reused block after block
 	worst := StatusOptimal // infeasible beats unbounded beats optimal
 	for b, blk := range blocks {
 		cols, rws := blk[0], blk[1]
@@ -142,6 +143,16 @@ func solveBlocks(ctx context.Context, m *Model, blocks [][2][]int, set Settings)
 				st = append(st, set.Start.state[n+i])
 			}
 			subSet.Start = &Basis{numVars: len(cols), numRows: len(rws), state: st}
+			if w := set.Start.weights; w != nil {
+				weights = weights[:0]
+				for _, j := range cols {
+					weights = append(weights, w[j])
+				}
+				for _, i := range rws {
+					weights = append(weights, w[n+i])
+				}
+				subSet.Start.weights = weights // read by setStart only
+			}
 		}
 		sx := newSimplex(sub, set.Workspace)
 		if subSet.Start != nil {
@@ -155,15 +166,24 @@ func solveBlocks(ctx context.Context, m *Model, blocks [][2][]int, set Settings)
 		}
 		r := sx.result(status)
 		set.Workspace.giveBack(sx)
+		if r.Basis.weights != nil && res.Basis.weights == nil {
+			res.Basis.weights = make([]float64, n+rows)
+		}
 		for k, j := range cols {
 			res.X[j] = r.X[k]
 			res.ReducedCost[j] = r.ReducedCost[k]
 			res.Basis.state[j] = r.Basis.state[k]
+			if r.Basis.weights != nil {
+				res.Basis.weights[j] = r.Basis.weights[k]
+			}
 		}
 		for k, i := range rws {
 			res.RowActivity[i] = r.RowActivity[k]
 			res.Dual[i] = r.Dual[k]
 			res.Basis.state[n+i] = r.Basis.state[len(cols)+k]
+			if r.Basis.weights != nil {
+				res.Basis.weights[n+i] = r.Basis.weights[len(cols)+k]
+			}
 		}
 		res.Objective += r.Objective
 		res.LowerBound += r.LowerBound

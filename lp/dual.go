@@ -101,8 +101,11 @@ func (s *simplex) dualSimplex(b *budget) (Status, bool, error) {
 	ds.column = growFloats(ds.column, s.m)
 	ds.tau = growFloats(ds.tau, s.m)
 	ds.weights = growFloats(ds.weights, s.m)
-	for k := range ds.weights {
-		ds.weights[k] = 1
+	if !s.weightsKept {
+		for k := range ds.weights {
+			ds.weights[k] = 1
+		}
+		s.weightsKept = true
 	}
 	ds.original = append(ds.original[:0], s.cost...)
 	defer copy(s.cost, ds.original)

@@ -103,6 +103,12 @@ type simplex struct {
 	degenerate int // consecutive iterations without progress
 	// warm is true when the solve starts from a given basis (setStart).
 	warm bool
+	// weightsKept is true when dualWork.weights hold dual steepest-edge
+	// weights for the basis in head: carried in by setStart or set by the
+	// dual simplex, and kept through every pivot since (exactly by the
+	// dual simplex, approximately by the primal's). The dual simplex then
+	// prices with them instead of starting again from 1.
+	weightsKept bool
 }
 
 // newSimplex loads the model with the slack basis: every logical basic,
@@ -243,6 +249,21 @@ func (s *simplex) setStart(b *Basis) {
 		s.state[j] = s.nonbasicState(j, st)
 		s.x[j] = s.boundValue(j)
 	}
+	if b.weights != nil {
+		// A basic variable's weight is the norm of its row of B⁻¹, which
+		// does not depend on the order of the positions: exact while the
+		// basis is the one b was, a fair estimate after a repair or a
+		// change of rows (1 for a variable b did not hold basic).
+		w := growFloats(s.dualWork.weights, s.m)
+		for k, j := range s.head {
+			w[k] = 1
+			if b.weights[j] > 0 {
+				w[k] = b.weights[j]
+			}
+		}
+		s.dualWork.weights = w
+		s.weightsKept = true
+	}
 }
 
 // column appends the nonzeros of basis position k (basisMatrix).
@@ -280,6 +301,7 @@ func (s *simplex) refactor() {
 			break
 		}
 		s.nonbasic.invalidate()
+		s.weightsKept = false
 		for k, pos := range deficient {
 			j := s.head[pos]
 			s.state[j] = s.nonbasicState(j, stateLower)
@@ -685,6 +707,9 @@ func (s *simplex) primal(b *budget) (Status, error) {
 		if res.row >= 0 {
 			leaving = s.head[res.row]
 		}
+		if s.weightsKept && res.row >= 0 {
+			s.carryWeights(res.row, rows)
+		}
 		s.step(q, dir, res, rows, sparse)
 		if update {
 			aq := ds.pivotRow[q]
@@ -916,6 +941,25 @@ func (s *simplex) step(q int, dir float64, res ratio, rows []int, sparse bool) {
 	}
 }
 
+// carryWeights keeps the dual steepest-edge weights through a primal
+// pivot on position r (entering column s.alpha, its nonzeros at rows):
+// without the FTRAN of B⁻¹·rho that the exact update needs, each position
+// keeps the larger of its weight and the pivot row's share of it, as the
+// dual Devex rule does, and r takes the pivot row's weight divided by
+// α_r², as in the exact update.
+func (s *simplex) carryWeights(r int, rows []int) {
+	w := s.dualWork.weights
+	ar := s.alpha[r]
+	wr := w[r]
+	for _, k := range rows {
+		if a := s.alpha[k]; a != 0 && k != r {
+			ratio := a / ar
+			w[k] = math.Max(w[k], ratio*ratio*wr)
+		}
+	}
+	w[r] = math.Max(wr/(ar*ar), 1e-4)
+}
+
 // result assembles the Result of the current basis.
 func (s *simplex) result(status Status) *Result {
 	m, n := s.m, s.n
@@ -932,6 +976,12 @@ func (s *simplex) result(status Status) *Result {
 		ReducedCost: make([]float64, n),
 		Iterations:  s.iterations,
 		Basis:       &Basis{numVars: n, numRows: m, state: append([]varState(nil), s.state...)},
+	}
+	if s.weightsKept {
+		res.Basis.weights = make([]float64, n+m)
+		for k, j := range s.head {
+			res.Basis.weights[j] = s.dualWork.weights[k]
+		}
 	}
 	for j := 0; j < n; j++ {
 		res.Objective += s.cost[j] * res.X[j]

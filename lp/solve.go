@@ -73,6 +73,9 @@ type Basis struct {
 	numVars, numRows int
 	// state holds one entry per column then one per row logical.
 	state []varState
+	// weights, when not nil, holds the dual steepest-edge weight of each
+	// basic variable (0 for the others), in the same order as state.
+	weights []float64
 }
 
 // Map carries b over to another model made from the one b was solved on,
@@ -87,16 +90,25 @@ type Basis struct {
 // optimum. Indices out of b's range count as new.
 func (b *Basis) Map(vars, rows []int) *Basis {
 	out := &Basis{numVars: len(vars), numRows: len(rows), state: make([]varState, len(vars)+len(rows))}
+	if b.weights != nil {
+		out.weights = make([]float64, len(out.state))
+	}
 	for j, old := range vars {
 		out.state[j] = stateLower
 		if old >= 0 && old < b.numVars {
 			out.state[j] = b.state[old]
+			if b.weights != nil {
+				out.weights[j] = b.weights[old]
+			}
 		}
 	}
 	for i, old := range rows {
 		st := stateBasic
 		if old >= 0 && old < b.numRows {
 			st = b.state[b.numVars+old]
+			if b.weights != nil {
+				out.weights[len(vars)+i] = b.weights[b.numVars+old]
+			}
 		}
 		out.state[len(vars)+i] = st
 	}
