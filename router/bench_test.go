@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -30,8 +31,10 @@ import (
 	pb "github.com/omniroute/omniroute/api/omniroute/v1"
 	"github.com/omniroute/omniroute/auth"
 	"github.com/omniroute/omniroute/auth/authtest"
+	"github.com/omniroute/omniroute/forecast"
 	"github.com/omniroute/omniroute/network"
 	"github.com/omniroute/omniroute/orderlog"
+	"github.com/omniroute/omniroute/policy"
 	"github.com/omniroute/omniroute/stock"
 )
 
@@ -765,5 +768,43 @@ func BenchmarkUpdateStock(b *testing.B) {
 	reportCPU(b, cpu0)
 	if err := olog.Close(); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// BenchmarkPlanNow makes the look-ahead planner's background plan of a
+// server over the demo network grown to 1,000 nodes, each SKU it stocks
+// asked for in every region of the network: one plan after another, as
+// the schedule makes them, each from the last one's basis.
+func BenchmarkPlanNow(b *testing.B) {
+	n, st := bigNetwork(b, 1000)
+	regions := forecast.NewRegions(n)
+	skus := map[string]bool{}
+	for _, r := range st.Snapshot() {
+		skus[r.SKU] = true
+	}
+	demand := &forecast.Demand{}
+	for _, sku := range slices.Sorted(maps.Keys(skus)) {
+		for _, region := range regions.Names() {
+			demand.Cells = append(demand.Cells, forecast.Cell{Region: region, SKU: sku, Method: forecast.Parcel,
+				UnitsPerDay: 40, UnitsPerOrder: 1, LostSaleCost: 30})
+		}
+	}
+	clock := newFakeClock()
+	svc, err := New(Config{Network: n, Stock: st, Clock: clock, ReapInterval: -1,
+		Policy: policy.Lookahead, Planning: &PlanningConfig{Demand: demand, ticks: make(chan time.Time)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer svc.Close()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		clock.Advance(15 * time.Minute)
+		if err := svc.planner.planNow(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, _, ok := svc.planner.board.Get(); !ok {
+		b.Fatal("no prices")
 	}
 }

@@ -164,8 +164,10 @@ type planner struct {
 	sharedAt int64
 	sharedOK bool
 	// model is rebuilt for every plan (planning.Model.Rebuild; guarded by
-	// mu).
+	// mu), and ws lends each plan's LP the arrays the last one allocated
+	// (guarded by mu).
 	model planning.Model
+	ws    lp.Workspace
 	// recent is the rolling window of routed orders: a ring of at most
 	// cfg.RecentOrders, oldest at next once full (guarded by recentMu;
 	// each entry's Lines reused, so a route allocates nothing for it).
@@ -877,7 +879,7 @@ func (p *planner) planDemand(ctx context.Context, out *planOutcome, in *planning
 	if err := m.Rebuild(in); err != nil {
 		return err
 	}
-	res, err := m.Solve(ctx, in, lp.Settings{Start: m.StartFrom(p.prev)})
+	res, err := m.Solve(ctx, in, lp.Settings{Start: m.StartFrom(p.prev), Workspace: &p.ws})
 	if err != nil {
 		return err
 	}
