@@ -438,7 +438,7 @@ func (r *Config) lagrangeBound(ctx context.Context, sc *prepared, inst *joint.In
 	}
 	b := ScenarioBound{Method: BoundLagrangian, Vars: lag.Columns, Rows: lag.Rows, Rounds: lag.Rounds,
 		SolveMS: round(float64(time.Since(t0).Microseconds())/1000, 1)}
-	if lag.Bound <= 0 {
+	if lag.Bound <= 0 && len(inst.Orders) > 0 {
 		b.Note = fmt.Sprintf("no bound: the Lagrangian rounds proved none in %d rounds", lag.Rounds)
 		return b, nil
 	}

@@ -233,6 +233,25 @@ func TestBoundLagrangian(t *testing.T) {
 	}
 }
 
+// TestBoundOfNoOrders: a replay with no orders has a bound, 0, by either
+// method, and its hindsight routing meets it.
+func TestBoundOfNoOrders(t *testing.T) {
+	net, table := loadTiny(t, competeNetwork, competeStock)
+	header, _, _ := strings.Cut(competeOrders, "\n")
+	for _, method := range []string{BoundLagrangian, BoundLP} {
+		cfg := Config{Network: net, Stock: table, Orders: BytesSource{"orders.csv", []byte(header + "\n")},
+			Policies: []string{PolicyOptimal}, Bound: true, BoundMethod: method}
+		res, err := Run(context.Background(), cfg)
+		require.NoError(t, err, method)
+		r := res.Results[0]
+		require.NotNil(t, r.Bound, "%s: %s", method, r.BoundNote)
+		assert.Zero(t, *r.Bound, method)
+		assert.Empty(t, r.BoundNote, method)
+		require.NotNil(t, r.GapToBound, method)
+		assert.Zero(t, *r.GapToBound, method)
+	}
+}
+
 // TestBoundSkippedAboveTheLimit: with BoundMethod lp, a model above
 // BoundMaxVars gets no bound and a note, in the table too.
 func TestBoundSkippedAboveTheLimit(t *testing.T) {
