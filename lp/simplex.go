@@ -125,6 +125,7 @@ func newSimplex(model *Model, w *Workspace) *simplex {
 	}
 	s.dualWork = sp.dualWork.recycled()
 	s.nonbasic = sp.nonbasic.recycled()
+	s.lu = sp.lu.recycled()
 	s.colStart = zeroed(sp.colStart, n+1)
 	for i := 0; i < m; i++ {
 		for _, j := range model.rowCols[i] {

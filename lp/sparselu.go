@@ -87,6 +87,20 @@ type sparseLU struct {
 	minHyper int
 }
 
+// recycled is f's arrays for another solve's factorisations (a
+// Workspace's spare simplex), as a fresh sparseLU would start but with
+// room: factorize grows and writes every array before reading it, hy is
+// zero between solves and every mark in seen is below gen, so a solve on
+// them is the same, bit for bit, as on new ones. The nucleus's dense
+// array is not among them (the Workspace lends it).
+func (f *sparseLU) recycled() sparseLU {
+	out := *f
+	out.m, out.minHyper = 0, 0
+	out.out, out.outOK = f.out[:0], false
+	out.nucleusLU.m, out.nucleusLU.lu = 0, nil
+	return out
+}
+
 // hyperMin is the fewest rows of a basis solved hypersparse.
 func (f *sparseLU) hyperMin() int {
 	if f.minHyper > 0 {
@@ -177,9 +191,10 @@ func (f *sparseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 			queue = append(queue, k)
 		}
 	}
-	for len(queue) > 0 {
-		k := queue[0]
-		queue = queue[1:]
+	// The queues are read from a head index rather than resliced, so that
+	// their array keeps its room for the next factorisation.
+	for head := 0; head < len(queue); head++ {
+		k := queue[head]
 		if f.colDone[k] {
 			continue
 		}
@@ -219,9 +234,8 @@ func (f *sparseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 			queue = append(queue, i)
 		}
 	}
-	for len(queue) > 0 {
-		i := queue[0]
-		queue = queue[1:]
+	for head := 0; head < len(queue); head++ {
+		i := queue[head]
 		if f.rowDone[i] {
 			continue
 		}
@@ -261,7 +275,7 @@ func (f *sparseLU) factorize(m int, b basisMatrix) (deficient, spare []int) {
 			}
 		}
 	}
-	f.queue = queue
+	f.queue = queue[:0]
 	// The nucleus: the active columns and rows left.
 	f.nucleusPos, f.nucleusRow = f.nucleusPos[:0], f.nucleusRow[:0]
 	f.localRow = growInts(f.localRow, m)

@@ -57,6 +57,11 @@ func TestWorkspaceReusesArrays(t *testing.T) {
 		sparseRandom(rng, 60, 400, 3),
 		assignment(rng, 12),
 		warehouses(rng, 3, 8, 4),
+		// Bases of 4,000 rows and more take the hypersparse solves: one
+		// after the small ones, a smaller one after it.
+		sparseRandom(rng, 4400, 6000, 2),
+		coveringModel(3, 4100, 8000, identity(8000)),
+		warehouses(rng, 5, 20, 8),
 	}
 	var ws Workspace
 	for k, m := range models {
@@ -79,4 +84,13 @@ func TestWorkspaceReusesArrays(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, alone, warm, "model %d, warm", k)
 	}
+}
+
+// identity is the permutation 0, 1, ..., n-1.
+func identity(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }
