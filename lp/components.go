@@ -39,29 +39,57 @@ func components(m *Model) [][2][]int {
 	}
 	// Roots are the smallest column of their block (union keeps the
 	// smaller root), so blocks numbered by first column come out ordered.
+	// The blocks' columns, then their rows, are counted first and share
+	// one array each, in block order.
 	block := make([]int, n)
-	var out [][2][]int
+	blocks := 0
 	for j := 0; j < n; j++ {
-		r := find(j)
-		b := len(out)
-		if r < j {
-			b = block[r]
+		if r := find(j); r < j {
+			block[j] = block[r]
 		} else {
-			out = append(out, [2][]int{})
+			block[j] = blocks
+			blocks++
 		}
-		block[j] = b
+	}
+	empty := 0
+	colCount := make([]int, blocks+1)
+	rowCount := make([]int, blocks+1)
+	for _, b := range block {
+		colCount[b+1]++
+	}
+	for _, cols := range m.rowCols {
+		if len(cols) == 0 {
+			empty++
+			continue
+		}
+		rowCount[block[cols[0]]+1]++
+	}
+	for b := 0; b < blocks; b++ {
+		colCount[b+1] += colCount[b]
+		rowCount[b+1] += rowCount[b]
+	}
+	colsAll := make([]int, n)
+	rowsAll := make([]int, len(m.rowCols))
+	out := make([][2][]int, blocks, blocks+empty)
+	for b := range out {
+		out[b][0] = colsAll[colCount[b]:colCount[b]:colCount[b+1]]
+		out[b][1] = rowsAll[rowCount[b]:rowCount[b]:rowCount[b+1]]
+	}
+	for j, b := range block {
 		out[b][0] = append(out[b][0], j)
 	}
-	var empty [][2][]int
+	rest := rowsAll[rowCount[blocks]:]
 	for i, cols := range m.rowCols {
 		if len(cols) == 0 {
-			empty = append(empty, [2][]int{nil, {i}})
+			out = append(out, [2][]int{nil, rest[:1:1]})
+			rest[0] = i
+			rest = rest[1:]
 			continue
 		}
 		b := block[cols[0]]
 		out[b][1] = append(out[b][1], i)
 	}
-	return append(out, empty...)
+	return out
 }
 
 // subModel copies the block's columns and rows into a model of their own.

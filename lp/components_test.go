@@ -3,6 +3,7 @@ package lp
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -67,4 +68,85 @@ func TestSolveBlocks(t *testing.T) {
 	res, err = Solve(ctx, whole, Settings{})
 	require.NoError(t, err)
 	assert.Equal(t, StatusInfeasible, res.Status)
+}
+
+// TestComponents: the blocks are the connected components of the columns
+// (two columns joined by a row that holds both), in order of their
+// smallest column, each with its columns and rows in index order, and the
+// rows that hold no column last, one block each; checked against a
+// search of the row-column graph on random models with empty rows and
+// columns in no row.
+func TestComponents(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		n, rows := 1+rng.IntN(60), rng.IntN(50)
+		m := NewModel("blocks")
+		for j := 0; j < n; j++ {
+			m.AddVar("", 0, 1, 1)
+		}
+		for i := 0; i < rows; i++ {
+			var cols []int
+			var vals []float64
+			if rng.IntN(5) > 0 {
+				for _, j := range rng.Perm(n)[:1+rng.IntN(min(n, 3))] {
+					cols, vals = append(cols, j), append(vals, 1)
+				}
+			}
+			m.AddRow("", 0, 1, cols, vals)
+		}
+		// The reference: a depth-first search from each column not yet
+		// reached, in column order.
+		colRows := make([][]int, n)
+		for i := 0; i < rows; i++ {
+			cols, _ := m.Row(i)
+			for _, j := range cols {
+				colRows[j] = append(colRows[j], i)
+			}
+		}
+		comp := make([]int, n)
+		for j := range comp {
+			comp[j] = -1
+		}
+		var want [][2][]int
+		for j := 0; j < n; j++ {
+			if comp[j] >= 0 {
+				continue
+			}
+			b := len(want)
+			comp[j] = b
+			stack := []int{j}
+			for len(stack) > 0 {
+				c := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				for _, i := range colRows[c] {
+					cols, _ := m.Row(i)
+					for _, c2 := range cols {
+						if comp[c2] < 0 {
+							comp[c2] = b
+							stack = append(stack, c2)
+						}
+					}
+				}
+			}
+			want = append(want, [2][]int{})
+		}
+		for j := 0; j < n; j++ {
+			want[comp[j]][0] = append(want[comp[j]][0], j)
+		}
+		var empty [][2][]int
+		for i := 0; i < rows; i++ {
+			if cols, _ := m.Row(i); len(cols) > 0 {
+				want[comp[cols[0]]][1] = append(want[comp[cols[0]]][1], i)
+			} else {
+				empty = append(empty, [2][]int{nil, {i}})
+			}
+		}
+		want = append(want, empty...)
+		got := components(m)
+		require.Len(t, got, len(want), "seed %d", seed)
+		for b := range want {
+			assert.True(t, slices.Equal(want[b][0], got[b][0]), "seed %d, block %d columns: %v, want %v", seed, b, got[b][0], want[b][0])
+			assert.True(t, slices.Equal(want[b][1], got[b][1]), "seed %d, block %d rows: %v, want %v", seed, b, got[b][1], want[b][1])
+		}
+	}
 }
