@@ -81,8 +81,8 @@ func components(m *Model) [][2][]int {
 	rest := rowsAll[rowCount[blocks]:]
 	for i, cols := range m.rowCols {
 		if len(cols) == 0 {
-			out = append(out, [2][]int{nil, rest[:1:1]})
 			rest[0] = i
+			out = append(out, [2][]int{nil, rest[:1:1]})
 			rest = rest[1:]
 			continue
 		}
