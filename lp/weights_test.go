@@ -79,10 +79,7 @@ func TestDualWeightsCarryOver(t *testing.T) {
 	ctx := context.Background()
 	for seed := uint64(1); seed <= 5; seed++ {
 		const rows, cols = 40, 90
-		order := make([]int, cols)
-		for j := range order {
-			order[j] = j
-		}
+		order := identity(cols)
 		m := coveringModel(seed, rows, cols, order)
 		s := newSimplex(m, nil)
 		s.refactor()
